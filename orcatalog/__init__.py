@@ -1,0 +1,62 @@
+"""orcatalog: the OpenRouter models API as clean pandas DataFrames.
+
+    >>> import orcatalog as oc
+    >>> df = oc.fetch_models()                 # the whole catalog, one row per model
+    >>> df[["id", "prompt_usd_per_mtok", "context_length"]].sort_values("prompt_usd_per_mtok")
+
+Columns, dtypes and units: :mod:`orcatalog.schema`. Errors: :mod:`orcatalog.errors`.
+Offline tests and notebooks: :mod:`orcatalog.testing` (a replay server on loopback).
+"""
+
+from __future__ import annotations
+
+from ._http import RetryConfig
+from .client import Client, count_models, fetch_model, fetch_models, fetch_user_models
+from .errors import (
+    APIError,
+    BadRequestError,
+    CacheError,
+    ForbiddenError,
+    InvalidParameterError,
+    InvalidResponseError,
+    NotFoundError,
+    NotInCacheError,
+    OrcatalogError,
+    PaymentRequiredError,
+    RateLimitError,
+    RequestTimeoutError,
+    ResponseError,
+    SchemaError,
+    ServerError,
+    TransportError,
+    UnauthorizedError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Client",
+    "RetryConfig",
+    "fetch_models",
+    "fetch_model",
+    "count_models",
+    "fetch_user_models",
+    "OrcatalogError",
+    "InvalidParameterError",
+    "TransportError",
+    "RequestTimeoutError",
+    "NotInCacheError",
+    "CacheError",
+    "ResponseError",
+    "InvalidResponseError",
+    "SchemaError",
+    "APIError",
+    "BadRequestError",
+    "UnauthorizedError",
+    "PaymentRequiredError",
+    "ForbiddenError",
+    "NotFoundError",
+    "RateLimitError",
+    "ServerError",
+    "__version__",
+]

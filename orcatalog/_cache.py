@@ -1,0 +1,176 @@
+"""The default HTTP cache: a requests-cache ``CachedSession`` on a private SQLite file.
+
+requests-cache does the caching; this module adds what it lacks for an API keyed by bearer tokens:
+
+- the cache key includes a fingerprint (SHA-256) of the ``Authorization`` header in any casing,
+  so two API keys never share a ``/models/user`` entry (requests-cache leaves that header out of
+  the key by default, so a naive setup *does* share);
+- a serializer stage removes credentials from the stored request and response headers in any
+  casing (requests-cache only redacts the exact names it is given);
+- JSON serialization (no pickle: a tampered pickle row can run code), body stored as raw bytes so
+  a cache hit does not re-encode the catalog;
+- a private directory (0700) and file (0600), and a junk or half-written file is moved aside with a
+  warning instead of failing every call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+import time
+import warnings
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import requests
+from requests_cache import CachedSession, SQLiteCache
+from requests_cache.cache_keys import create_key
+from requests_cache.serializers import SerializerPipeline, Stage
+from requests_cache.serializers.preconf import orjson_preconf_stage
+
+from .errors import CacheError
+
+logger = logging.getLogger(__name__)
+
+#: Headers that carry credentials; matched case-insensitively.
+SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
+
+#: Default freshness: the API's edge cache holds the catalog about 5 minutes, so less buys nothing.
+DEFAULT_EXPIRE_AFTER = timedelta(minutes=5)
+
+CACHE_FILE_NAME = "http_cache.sqlite"
+
+
+def key_fingerprint(api_key: str) -> str:
+    """A short, non-reversible fingerprint of an API key (first 16 hex chars of SHA-256)."""
+    return hashlib.sha256(api_key.encode("utf-8")).hexdigest()[:16]
+
+
+def _auth_value(headers: Any) -> str | None:
+    for name, value in (headers or {}).items():
+        if name.lower() == "authorization" and value:
+            return str(value)
+    return None
+
+
+def cache_key(request: requests.PreparedRequest, **kwargs: Any) -> str:
+    """requests-cache's key, plus a fingerprint of the credential when the request carries one."""
+    base = create_key(request, **kwargs)
+    auth = _auth_value(request.headers)
+    return f"{base}-{key_fingerprint(auth)}" if auth else base
+
+
+def _redact_headers(headers: Any) -> Any:
+    if headers is None:
+        return headers
+    for name in [n for n in headers if n.lower() in SENSITIVE_HEADERS]:
+        headers[name] = "REDACTED"
+    return headers
+
+
+def _redact(response: Any) -> Any:
+    """Serializer stage: blank credential headers of any casing before anything is written."""
+    _redact_headers(response.headers)
+    if getattr(response, "request", None) is not None:
+        _redact_headers(response.request.headers)
+    return response
+
+
+#: JSON (via orjson) with credentials removed first; the body stays raw bytes (base64 in JSON).
+SERIALIZER = SerializerPipeline(
+    [
+        Stage(dumps=_redact, loads=lambda r: r),
+        orjson_preconf_stage,
+        Stage(dumps=orjson.dumps, loads=orjson.loads),
+    ],
+    name="orcatalog-json",
+    is_binary=True,
+)
+
+
+def default_cache_dir() -> Path:
+    """Where the HTTP cache lives: ``$ORCATALOG_CACHE_DIR``, else the user cache dir (``~/.cache/orcatalog``)."""
+    env = os.environ.get("ORCATALOG_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("orcatalog"))
+
+
+def _prepare_private_file(directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(directory, 0o700)
+    path = directory / CACHE_FILE_NAME
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+    return path
+
+
+def _check_database(path: Path) -> None:
+    """Raise sqlite3.DatabaseError when the file is not a usable SQLite database."""
+    con = sqlite3.connect(path, timeout=30)
+    try:
+        row = con.execute("PRAGMA quick_check").fetchone()
+        if row is None or row[0] != "ok":
+            raise sqlite3.DatabaseError(f"quick_check: {row}")
+    finally:
+        con.close()
+
+
+def _move_aside(path: Path, reason: Exception) -> Path:
+    aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        p = Path(str(path) + suffix)
+        if p.exists():
+            os.replace(p, Path(str(aside) + suffix))
+    warnings.warn(
+        f"orcatalog: the HTTP cache file {path} was unreadable ({reason}); moved it to {aside} "
+        "and started an empty cache",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+    logger.warning("moved unreadable cache file %s aside to %s: %s", path, aside, reason)
+    return aside
+
+
+def cached_session(
+    cache_dir: str | os.PathLike[str] | None = None,
+    *,
+    expire_after: timedelta | int | float = DEFAULT_EXPIRE_AFTER,
+) -> CachedSession:
+    """A ``CachedSession`` on ``<cache_dir>/http_cache.sqlite`` set up as described in this module.
+
+    Args:
+        cache_dir: folder for the cache file; default :func:`default_cache_dir`.
+        expire_after: freshness of an entry (a timedelta, or seconds); default 5 minutes.
+
+    Raises:
+        CacheError: the folder cannot be created or the file cannot be opened even after moving a
+            broken one aside.
+    """
+    directory = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    try:
+        path = _prepare_private_file(directory)
+        try:
+            _check_database(path)
+        except sqlite3.DatabaseError as exc:
+            _move_aside(path, exc)
+            path = _prepare_private_file(directory)
+        backend = SQLiteCache(path, serializer=SERIALIZER, wal=True, timeout=30)
+    except (OSError, sqlite3.Error) as exc:
+        raise CacheError(f"cannot open the HTTP cache in {directory}: {exc}") from exc
+    return CachedSession(
+        backend=backend,
+        expire_after=expire_after,
+        allowable_codes=(200,),
+        allowable_methods=("GET",),
+        key_fn=cache_key,
+        stale_if_error=False,
+        cache_control=False,
+    )

@@ -1,0 +1,215 @@
+"""Check list filters and turn them into query parameters, before any request is sent.
+
+Python-friendly in, API strings out: lists become comma-separated values, bools become
+``"true"``/``"false"``, numbers are checked for type and range. Anything wrong raises
+:class:`InvalidParameterError` (a ``ValueError``) naming the filter and what it accepts.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .errors import InvalidParameterError
+
+#: Server-side sort orders (an unknown value is an error: the API would 400 or ignore it).
+SORTS = (
+    "pricing-low-to-high", "pricing-high-to-low", "context-high-to-low", "throughput-high-to-low",
+    "latency-low-to-high", "most-popular", "top-weekly", "newest", "intelligence-high-to-low",
+    "coding-high-to-low", "agentic-high-to-low", "design-arena-elo-high-to-low",
+)  # fmt: skip
+#: Categories documented today; other strings are passed through (the list grows), with no error.
+CATEGORIES = (
+    "programming", "roleplay", "marketing", "marketing/seo", "technology", "science", "translation",
+    "legal", "finance", "health", "trivia", "academia",
+)  # fmt: skip
+REGIONS = ("eu", "us")
+
+_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/ +-]*$")
+_MODALITY = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+# name -> kind; the docstring of Client.fetch_models documents each.
+_STRING = "string"
+_LIST = "list"
+_MODALITIES = "modalities"
+_INT = "int"
+_PRICE = "price"
+_NUMBER = "number"
+_FRACTION = "fraction"
+
+FILTERS: dict[str, str] = {
+    "category": _STRING,
+    "supported_parameters": _LIST,
+    "output_modalities": _MODALITIES,
+    "input_modalities": _MODALITIES,
+    "sort": _STRING,
+    "q": _STRING,
+    "context": _INT,
+    "min_price": _PRICE,
+    "max_price": _PRICE,
+    "min_output_price": _PRICE,
+    "max_output_price": _PRICE,
+    "arch": _STRING,
+    "model_authors": _LIST,
+    "providers": _LIST,
+    "distillable": "bool",
+    "zdr": "true_only",
+    "region": _STRING,
+    "min_age_days": _INT,
+    "max_age_days": _INT,
+    "min_intelligence_index": _NUMBER,
+    "max_intelligence_index": _NUMBER,
+    "min_coding_index": _NUMBER,
+    "max_coding_index": _NUMBER,
+    "min_agentic_index": _NUMBER,
+    "max_agentic_index": _NUMBER,
+    "min_tool_success_rate": _FRACTION,
+    "max_tool_success_rate": _FRACTION,
+}
+
+_RANGES = (
+    ("min_price", "max_price"),
+    ("min_output_price", "max_output_price"),
+    ("min_age_days", "max_age_days"),
+    ("min_intelligence_index", "max_intelligence_index"),
+    ("min_coding_index", "max_coding_index"),
+    ("min_agentic_index", "max_agentic_index"),
+    ("min_tool_success_rate", "max_tool_success_rate"),
+)
+
+
+def _bad(name: str, value: Any, wants: str) -> InvalidParameterError:
+    shown = repr(value) if len(repr(value)) < 80 else repr(value)[:77] + "..."
+    return InvalidParameterError(f"{name}={shown} is invalid: {name} takes {wants}")
+
+
+def _items(name: str, value: Any, pattern: re.Pattern[str], wants: str) -> list[str]:
+    if isinstance(value, str):
+        items = [v.strip() for v in value.split(",")]
+    elif isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
+        items = list(value)
+    else:
+        raise _bad(name, value, wants)
+    if not items:
+        raise _bad(name, value, wants + " (at least one)")
+    for item in items:
+        if not isinstance(item, str) or not pattern.match(item) or "," in item:
+            raise _bad(name, value, wants)
+    return items
+
+
+def _number(name: str, value: Any, *, integer: bool, low: float = 0.0, high: float | None = None) -> str:
+    wants = ("an int" if integer else "a number") + f" >= {low:g}" + (f" and <= {high:g}" if high is not None else "")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
+        raise _bad(name, value, wants)
+    if not math.isfinite(value) or value < low or (high is not None and value > high):
+        raise _bad(name, value, wants)
+    return str(value) if integer else repr(float(value)) if not float(value).is_integer() else str(int(value))
+
+
+def _check_string(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n\x00"):
+        raise _bad(name, value, "a non-empty string")
+    value = value.strip()
+    if name == "sort" and value not in SORTS:
+        close = difflib.get_close_matches(value, SORTS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InvalidParameterError(f"sort={value!r} is not a known sort order{hint}; known: {', '.join(SORTS)}")
+    if name == "region" and value not in REGIONS:
+        raise _bad(name, value, "one of " + ", ".join(map(repr, REGIONS)))
+    return value
+
+
+def list_query(filters: Mapping[str, Any], *, default_all: bool = True) -> dict[str, str]:
+    """Validate list filters and return the query parameters to send.
+
+    Args:
+        filters: filter name -> Python value (see ``FILTERS``); ``None`` values are left out.
+        default_all: send ``output_modalities=all`` when the caller did not choose, so the result is
+            the whole catalog (the server's default ``text`` hides image, audio and embedding models).
+
+    Raises:
+        InvalidParameterError: unknown filter name, wrong type or out-of-range value.
+    """
+    query: dict[str, str] = {}
+    for name, value in filters.items():
+        kind = FILTERS.get(name)
+        if kind is None:
+            close = difflib.get_close_matches(name, FILTERS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InvalidParameterError(f"unknown filter {name!r}{hint}; known filters: {', '.join(FILTERS)}")
+        if value is None:
+            continue
+        if kind == _STRING:
+            query[name] = _check_string(name, value)
+        elif kind == _LIST:
+            query[name] = ",".join(_items(name, value, _TOKEN, "a string or a list of names"))
+        elif kind == _MODALITIES:
+            items = _items(name, value, _MODALITY, "a modality name, a list of them, or 'all'")
+            if "all" in items and len(items) > 1:
+                raise _bad(name, value, "'all' alone, or a list of modalities without 'all'")
+            query[name] = ",".join(items)
+        elif kind == _INT:
+            query[name] = _number(name, value, integer=True, low=1 if name == "context" else 0)
+        elif kind in (_PRICE, _NUMBER):
+            query[name] = _number(name, value, integer=False)
+        elif kind == _FRACTION:
+            query[name] = _number(name, value, integer=False, high=1.0)
+        elif kind == "bool":
+            if not isinstance(value, bool):
+                raise _bad(name, value, "True or False")
+            query[name] = "true" if value else "false"
+        elif kind == "true_only":
+            if value is not True:
+                raise _bad(name, value, "only True (omit it to include every model)")
+            query[name] = "true"
+    for low, high in _RANGES:
+        if low in query and high in query and float(query[low]) > float(query[high]):
+            raise InvalidParameterError(f"{low}={query[low]} is greater than {high}={query[high]}")
+    if default_all and "output_modalities" not in query:
+        query["output_modalities"] = "all"
+    return query
+
+
+def count_query(output_modalities: Any) -> dict[str, str]:
+    """Query for ``/models/count``: only ``output_modalities`` (default ``all``)."""
+    return list_query({"output_modalities": output_modalities})
+
+
+def page_size(value: Any) -> int | None:
+    """Check the page size for paginated listing: None (server's full list) or 1..1000."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise _bad("page_size", value, "an int from 1 to 1000, or None for the full list in one body")
+    return value
+
+
+_ID_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+
+
+def model_path(model_id: Any) -> tuple[str, str]:
+    """Split ``author/slug[:variant]`` or ``~author/slug`` into the two path parts, strictly.
+
+    Raises:
+        InvalidParameterError: not a string of that shape (no path tricks: ``..``, extra slashes,
+            spaces, query or fragment characters).
+    """
+    wants = "'author/slug', 'author/slug:variant' or '~author/slug-latest'"
+    if not isinstance(model_id, str):
+        raise _bad("model_id", model_id, wants)
+    author, sep, slug = model_id.partition("/")
+    base_slug, colon, variant = slug.partition(":")
+    author_name = author[1:] if author.startswith("~") else author
+    if (
+        not sep
+        or not _ID_PART.match(author_name)
+        or not _ID_PART.match(base_slug)
+        or (colon and not _ID_PART.match(variant))
+        or ".." in model_id
+    ):
+        raise _bad("model_id", model_id, wants)
+    return author, slug

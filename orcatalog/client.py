@@ -1,0 +1,485 @@
+"""The four models endpoints as DataFrames: ``Client`` and the module-level shortcuts.
+
+Flow: check parameters (:mod:`._params`) -> GET JSON (:mod:`._http`) -> flatten (:mod:`._flatten`).
+The session is injected (any ``requests.Session``); by default it is a ``requests_cache``
+``CachedSession`` on a private SQLite file (:mod:`._cache`), created on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
+
+import pandas as pd
+import requests
+
+from . import _params
+from ._cache import DEFAULT_EXPIRE_AFTER, cached_session, key_fingerprint
+from ._flatten import check_body, models_frame
+from ._http import Fetched, RetryConfig, get_json, redact_url
+from .errors import InvalidParameterError, SchemaError
+
+__all__ = ["Client", "fetch_models", "fetch_model", "count_models", "fetch_user_models", "DEFAULT_BASE_URL"]
+
+DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
+#: In-region hosts the API documents (pass one as ``base_url``).
+REGION_BASE_URLS = {"eu": "https://eu.openrouter.ai/api/v1", "us": "https://us.openrouter.ai/api/v1"}
+_MAX_PAGES = 1000
+_HEADER_VALUE = re.compile(r"^[\x20-\x7e]*$")
+
+
+def _check_timeout(timeout: Any) -> tuple[float, float]:
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+        timeout = (timeout, timeout)
+    if (
+        not isinstance(timeout, tuple)
+        or len(timeout) != 2
+        or not all(isinstance(t, (int, float)) and not isinstance(t, bool) and 0 < t < float("inf") for t in timeout)
+    ):
+        raise InvalidParameterError(
+            f"timeout={timeout!r} is invalid: give seconds (> 0) or a (connect, read) tuple; it is never None"
+        )
+    return float(timeout[0]), float(timeout[1])
+
+
+def _check_key(api_key: Any) -> str | None:
+    if api_key is None:
+        return None
+    if not isinstance(api_key, str) or not api_key.strip() or not _HEADER_VALUE.match(api_key) or " " in api_key.strip():
+        # never echo the value: it may be a real key with a stray newline
+        raise InvalidParameterError("api_key must be a non-empty string of printable characters without spaces")
+    return api_key.strip()
+
+
+def _check_base_url(base_url: Any) -> str:
+    if not isinstance(base_url, str):
+        raise InvalidParameterError(f"base_url must be a string URL, got {type(base_url).__name__}")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise InvalidParameterError(
+            f"base_url={redact_url(base_url)!r} is invalid: give an http(s) URL such as {DEFAULT_BASE_URL!r}"
+        )
+    return base_url.rstrip("/")
+
+
+def _check_header(name: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)) and name == "X-OpenRouter-Categories":
+        value = ",".join(str(v) for v in value)
+    if not isinstance(value, str) or not _HEADER_VALUE.match(value):
+        raise InvalidParameterError(f"{name} header must be a string of printable ASCII characters")
+    return value
+
+
+class Client:
+    """Holds the settings for talking to the OpenRouter models API and offers its four operations.
+
+    Args:
+        base_url: API root; default ``$ORCATALOG_BASE_URL`` or ``https://openrouter.ai/api/v1``
+            (in-region: ``https://eu.openrouter.ai/api/v1``, ``https://us.openrouter.ai/api/v1``;
+            offline: the URL printed by ``orcatalog replay``).
+        api_key: OpenRouter key, needed only by :meth:`fetch_user_models`; default
+            ``$OPENROUTER_API_KEY``. Never shown in reprs, errors, logs or the cache.
+        session: any ``requests.Session``. Default: a ``requests_cache.CachedSession`` on
+            ``<cache_dir>/http_cache.sqlite``, created on first use.
+        timeout: seconds, or ``(connect, read)`` seconds; always set (default ``(10, 60)``).
+        retries: a :class:`RetryConfig` (attempts, backoff, max wait, overall deadline, statuses).
+        offline: serve only from the cache (default ``$ORCATALOG_OFFLINE == "1"``); a miss raises
+            :class:`NotInCacheError`.
+        stale_if_error: when a refresh fails, return the expired cached copy instead of raising;
+            the frame's ``attrs["stale"]`` is then True and ``attrs["fetched_at"]`` tells its age.
+        cache_dir: folder of the default cache; default ``$ORCATALOG_CACHE_DIR`` or ``~/.cache/orcatalog``.
+        expire_after: freshness of the default cache (timedelta or seconds); default 5 minutes.
+        http_referer, title, categories: the app headers ``HTTP-Referer``, ``X-OpenRouter-Title``
+            and ``X-OpenRouter-Categories`` (a list or comma-separated string).
+
+    Raises:
+        InvalidParameterError: a bad setting; nothing is created or sent.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        session: requests.Session | None = None,
+        timeout: float | tuple[float, float] = (10.0, 60.0),
+        retries: RetryConfig | None = None,
+        offline: bool | None = None,
+        stale_if_error: bool = False,
+        cache_dir: str | os.PathLike[str] | None = None,
+        expire_after: timedelta | int | float = DEFAULT_EXPIRE_AFTER,
+        http_referer: str | None = None,
+        title: str | None = None,
+        categories: str | Sequence[str] | None = None,
+    ) -> None:
+        self.base_url = _check_base_url(base_url or os.environ.get("ORCATALOG_BASE_URL") or DEFAULT_BASE_URL)
+        self._api_key = _check_key(api_key if api_key is not None else os.environ.get("OPENROUTER_API_KEY") or None)
+        if session is not None and not isinstance(session, requests.Session):
+            raise InvalidParameterError(f"session must be a requests.Session, got {type(session).__name__}")
+        self.timeout = _check_timeout(timeout)
+        if retries is not None and not isinstance(retries, RetryConfig):
+            raise InvalidParameterError("retries must be an orcatalog.RetryConfig")
+        self.retries = retries or RetryConfig()
+        self.offline = os.environ.get("ORCATALOG_OFFLINE", "") == "1" if offline is None else bool(offline)
+        self.stale_if_error = bool(stale_if_error)
+        self._cache_dir = cache_dir
+        if isinstance(expire_after, bool) or not isinstance(expire_after, (timedelta, int, float)):
+            raise InvalidParameterError("expire_after must be a timedelta or seconds")
+        self._expire_after = expire_after
+        self.app_headers = {
+            k: v
+            for k, v in (
+                ("HTTP-Referer", _check_header("HTTP-Referer", http_referer)),
+                ("X-OpenRouter-Title", _check_header("X-OpenRouter-Title", title)),
+                ("X-OpenRouter-Categories", _check_header("X-OpenRouter-Categories", categories)),
+            )
+            if v is not None
+        }
+        self._session = session
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        key = f"<set, fingerprint {key_fingerprint(self._api_key)}>" if self._api_key else "None"
+        return (
+            f"Client(base_url={redact_url(self.base_url)!r}, api_key={key}, offline={self.offline}, "
+            f"timeout={self.timeout}, retries={self.retries})"
+        )
+
+    @property
+    def has_api_key(self) -> bool:
+        """Whether an API key is configured (the key itself is never exposed)."""
+        return self._api_key is not None
+
+    @property
+    def session(self) -> requests.Session:
+        """The HTTP session (created on first use when none was injected)."""
+        with self._lock:
+            if self._session is None:
+                self._session = cached_session(self._cache_dir, expire_after=self._expire_after)
+            return self._session
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _headers(self, headers: Mapping[str, str] | None, api_key: str | None = None) -> dict[str, str]:
+        out = {"Accept": "application/json", **self.app_headers}
+        for name, value in (headers or {}).items():
+            if name.lower() == "authorization":
+                raise InvalidParameterError("pass the key as api_key=, not as an Authorization header")
+            checked = _check_header(name, value)
+            if checked is not None:
+                out[name] = checked
+        if api_key is not None:
+            out["Authorization"] = f"Bearer {api_key}"
+        return out
+
+    def _get(
+        self,
+        path: str,
+        params: Mapping[str, str] | None,
+        *,
+        headers: dict[str, str],
+        retries: RetryConfig | None,
+        refresh: bool,
+    ) -> Fetched:
+        if retries is not None and not isinstance(retries, RetryConfig):
+            raise InvalidParameterError("retries must be an orcatalog.RetryConfig")
+        url = path if path.startswith(("http://", "https://")) else self.base_url + path
+        return get_json(
+            self.session,
+            url,
+            params=params,
+            headers=headers,
+            timeout=self.timeout,
+            retry=retries or self.retries,
+            offline=self.offline,
+            refresh=bool(refresh),
+            allow_stale=self.stale_if_error,
+        )
+
+    def _list(
+        self,
+        path: str,
+        query: dict[str, str],
+        page: int | None,
+        *,
+        headers: dict[str, str],
+        retries: RetryConfig | None,
+        refresh: bool,
+    ) -> pd.DataFrame:
+        params = dict(query)
+        if page is not None:
+            params.update(offset="0", limit=str(page))
+        fetched = [self._get(path, params, headers=headers, retries=retries, refresh=refresh)]
+        models: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        total: int | None = None
+        while True:
+            last = fetched[-1]
+            data = check_body(last.body, url=last.url)
+            _check_unique(data, last.url)
+            count = last.body.get("total_count")
+            if isinstance(count, int) and not isinstance(count, bool):
+                total = count
+            if not seen and not next_is_possible(last.body):
+                models = data  # the usual case: one full body, nothing to merge
+                break
+            new = [m for m in data if isinstance(m, dict) and m.get("id") not in seen]
+            seen.update(m.get("id") for m in new)
+            models.extend(new)
+            next_params = self._next_page(last.body, params, len(models), total, added=len(new))
+            if next_params is None or len(fetched) >= _MAX_PAGES:
+                break
+            params = next_params
+            fetched.append(self._get(path, params, headers=headers, retries=retries, refresh=refresh))
+        frame = models_frame(models, url=fetched[0].url)
+        _provenance(frame, fetched, path, query, total, self.base_url)
+        return frame
+
+    @staticmethod
+    def _next_page(
+        body: Mapping[str, Any], params: dict[str, str], have: int, total: int | None, *, added: int
+    ) -> dict[str, str] | None:
+        if added == 0:
+            return None  # a page with nothing new: stop rather than loop
+        links = body.get("links")
+        nxt = links.get("next") if isinstance(links, dict) else None
+        if isinstance(nxt, str) and nxt:
+            given = dict(parse_qsl(urlsplit(nxt).query))
+            offset = given.get("offset")
+            if offset is not None and offset.isdigit():
+                limit = given.get("limit") or params.get("limit") or str(max(added, 1))
+                return {**params, "offset": offset, "limit": limit}
+        if total is not None and have < total:
+            limit = params.get("limit") or str(max(added, 1))
+            return {**params, "offset": str(have), "limit": limit}
+        return None
+
+    # -- the four operations ----------------------------------------------------------------
+
+    def fetch_models(
+        self,
+        *,
+        page_size: int | None = None,
+        retries: RetryConfig | None = None,
+        refresh: bool = False,
+        headers: Mapping[str, str] | None = None,
+        **filters: Any,
+    ) -> pd.DataFrame:
+        """``GET /models``: the catalog (by default all of it) as the contract frame.
+
+        Filters (all optional; lists may also be given as comma-separated strings):
+            category (str), supported_parameters (list[str]), output_modalities (list[str] or
+            "all"; **default "all"**, where the server's own default "text" hides image, audio and
+            embedding models), input_modalities (list[str]), sort (one of ``SORTS``), q (str),
+            context (int >= 1, tokens), min_price / max_price (USD per million prompt tokens),
+            min_output_price / max_output_price (USD per million completion tokens), arch (str),
+            model_authors (list[str]), providers (list[str]), distillable (bool), zdr (True only),
+            region ("eu" or "us"), min_age_days / max_age_days (int, days), min/max
+            intelligence, coding and agentic index (numbers), min/max tool_success_rate (0..1).
+
+        Args:
+            page_size: ask for pages of this many models (1..1000) instead of one full body;
+                pages are followed either way when the server paginates (``links.next``/offset).
+            retries: overrides the client's :class:`RetryConfig` for this call.
+            refresh: bypass the cache for this call (the fresh answer replaces the entry).
+            headers: extra headers for this call (e.g. the app headers).
+
+        Returns:
+            One row per model, no duplicate ids; columns per :mod:`orcatalog.schema`. ``attrs``
+            holds provenance: ``url``, ``params``, ``fetched_at`` (UTC; original time for cached
+            answers), ``from_cache``, ``stale``, ``server_date``, ``pages``, ``total_count``.
+
+        Raises:
+            InvalidParameterError: a bad filter (before any request).
+            APIError and subclasses, TransportError, RequestTimeoutError, InvalidResponseError,
+            SchemaError, NotInCacheError: see :mod:`orcatalog.errors`.
+        """
+        query = _params.list_query(filters)
+        page = _params.page_size(page_size)
+        return self._list("/models", query, page, headers=self._headers(headers), retries=retries, refresh=refresh)
+
+    def fetch_model(
+        self,
+        model_id: str,
+        *,
+        retries: RetryConfig | None = None,
+        refresh: bool = False,
+        headers: Mapping[str, str] | None = None,
+    ) -> pd.DataFrame:
+        """``GET /model/{author}/{slug}``: one model as a one-row contract frame.
+
+        Args:
+            model_id: ``author/slug``, ``author/slug:variant`` (e.g. ``openai/gpt-4:free``) or a
+                ``~author/slug-latest`` alias (the API resolves it; ``alias_target_slug`` says to what).
+
+        Raises:
+            InvalidParameterError: the id is not of that shape (before any request).
+            NotFoundError: no such model (also a ``LookupError``).
+            Other errors as :meth:`fetch_models`.
+        """
+        author, slug = _params.model_path(model_id)
+        path = f"/model/{quote(author, safe='~')}/{quote(slug, safe=':')}"
+        fetched = self._get(path, None, headers=self._headers(headers), retries=retries, refresh=refresh)
+        data = fetched.body.get("data") if isinstance(fetched.body, dict) else None
+        if not isinstance(data, dict):
+            raise SchemaError(f"GET {fetched.url}: expected {{'data': <model object>}}", url=fetched.url)
+        frame = models_frame([data], url=fetched.url)
+        _provenance(frame, [fetched], path, {}, None, self.base_url)
+        return frame
+
+    def count_models(
+        self,
+        output_modalities: str | Sequence[str] | None = None,
+        *,
+        retries: RetryConfig | None = None,
+        refresh: bool = False,
+        headers: Mapping[str, str] | None = None,
+    ) -> int:
+        """``GET /models/count``: how many models there are.
+
+        Args:
+            output_modalities: a modality, a list of them, or "all" (default "all", matching
+                :meth:`fetch_models`).
+
+        Returns:
+            The count (models).
+
+        Raises:
+            InvalidParameterError: a bad modality value; SchemaError: no integer count in the body.
+        """
+        query = _params.count_query(output_modalities)
+        fetched = self._get("/models/count", query, headers=self._headers(headers), retries=retries, refresh=refresh)
+        body = fetched.body
+        count = body.get("data", {}).get("count") if isinstance(body, dict) and isinstance(body.get("data"), dict) else None
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise SchemaError(f"GET {fetched.url}: expected {{'data': {{'count': <int>}}}}", url=fetched.url)
+        return count
+
+    def fetch_user_models(
+        self,
+        api_key: str | None = None,
+        *,
+        page_size: int | None = None,
+        retries: RetryConfig | None = None,
+        refresh: bool = False,
+        headers: Mapping[str, str] | None = None,
+        **filters: Any,
+    ) -> pd.DataFrame:
+        """``GET /models/user``: the models this API key may use (provider preferences, privacy
+        settings and guardrails applied), as the contract frame.
+
+        Cached per key: two keys never share an entry, and the key is never written to the cache.
+
+        Args:
+            api_key: the key; default the client's (``$OPENROUTER_API_KEY``).
+            page_size, retries, refresh, headers, filters: as :meth:`fetch_models` (the API
+                documents only pagination for this endpoint; filters are sent along).
+
+        Raises:
+            InvalidParameterError: no API key, or a bad filter (before any request).
+            UnauthorizedError: the key was refused (401). Other errors as :meth:`fetch_models`.
+        """
+        key = _check_key(api_key) or self._api_key
+        if key is None:
+            raise InvalidParameterError(
+                "fetch_user_models needs an API key: pass api_key= or set OPENROUTER_API_KEY"
+            )
+        query = _params.list_query(filters)
+        page = _params.page_size(page_size)
+        frame = self._list(
+            "/models/user", query, page, headers=self._headers(headers, key), retries=retries, refresh=refresh
+        )
+        frame.attrs["key_fingerprint"] = key_fingerprint(key)
+        return frame
+
+
+def next_is_possible(body: Mapping[str, Any]) -> bool:
+    """False when a list body says it is complete (no ``links.next``, ``total_count`` not above its size)."""
+    links = body.get("links")
+    if isinstance(links, dict) and links.get("next"):
+        return True
+    total = body.get("total_count")
+    data = body.get("data")
+    return isinstance(total, int) and isinstance(data, list) and total > len(data)
+
+
+def _check_unique(data: list[Any], url: str) -> None:
+    ids = [m.get("id") if isinstance(m, dict) else None for m in data]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in pd.Series(ids)[pd.Series(ids).duplicated()])
+        raise SchemaError(f"duplicate model id {dup!r} in {url}", url=url)
+
+
+def _provenance(
+    frame: pd.DataFrame,
+    fetched: list[Fetched],
+    path: str,
+    query: Mapping[str, str],
+    total: int | None,
+    base_url: str,
+) -> None:
+    first = fetched[0]
+    frame.attrs.update(
+        {
+            "url": first.url,
+            "base_url": redact_url(base_url),
+            "endpoint": path,
+            "params": dict(query),
+            "fetched_at": pd.Timestamp(min(f.fetched_at for f in fetched)),
+            "from_cache": all(f.from_cache for f in fetched),
+            "stale": any(f.stale for f in fetched),
+            "server_date": pd.Timestamp(first.server_date) if first.server_date else None,
+            "pages": len(fetched),
+            "total_count": total,
+        }
+    )
+
+
+# -- module-level shortcuts on a default client -------------------------------------------------
+
+_default: tuple[tuple[str | None, ...], Client] | None = None
+_default_lock = threading.Lock()
+
+
+def _env_signature() -> tuple[str | None, ...]:
+    return tuple(
+        os.environ.get(k)
+        for k in ("ORCATALOG_BASE_URL", "OPENROUTER_API_KEY", "ORCATALOG_CACHE_DIR", "ORCATALOG_OFFLINE")
+    )
+
+
+def default_client() -> Client:
+    """The client module functions use: configured from the environment, rebuilt when it changes."""
+    global _default
+    with _default_lock:
+        sig = _env_signature()
+        if _default is None or _default[0] != sig:
+            _default = (sig, Client())
+        return _default[1]
+
+
+def fetch_models(*, client: Client | None = None, **kwargs: Any) -> pd.DataFrame:
+    """``GET /models`` as a DataFrame; see :meth:`Client.fetch_models` (filters, units, errors)."""
+    return (client or default_client()).fetch_models(**kwargs)
+
+
+def fetch_model(model_id: str, *, client: Client | None = None, **kwargs: Any) -> pd.DataFrame:
+    """``GET /model/{author}/{slug}`` as a one-row DataFrame; see :meth:`Client.fetch_model`."""
+    return (client or default_client()).fetch_model(model_id, **kwargs)
+
+
+def count_models(output_modalities: str | Sequence[str] | None = None, *, client: Client | None = None, **kwargs: Any) -> int:
+    """``GET /models/count``; see :meth:`Client.count_models`."""
+    return (client or default_client()).count_models(output_modalities, **kwargs)
+
+
+def fetch_user_models(api_key: str | None = None, *, client: Client | None = None, **kwargs: Any) -> pd.DataFrame:
+    """``GET /models/user`` with a bearer key; see :meth:`Client.fetch_user_models`."""
+    return (client or default_client()).fetch_user_models(api_key, **kwargs)

@@ -1,0 +1,191 @@
+"""Every error orcatalog raises, in one place.
+
+The hierarchy::
+
+    OrcatalogError                      base of everything below
+    ├── InvalidParameterError           (also ValueError) bad argument; raised before any request
+    ├── TransportError                  the request never got an HTTP answer
+    │   └── RequestTimeoutError         (also TimeoutError) connect/read timeout or total deadline
+    ├── NotInCacheError                 (also LookupError) offline mode and the cache has no entry
+    ├── ResponseError                   an HTTP answer we cannot use
+    │   ├── InvalidResponseError        body is not JSON (HTML from a CDN, truncated, wrong type)
+    │   ├── SchemaError                 JSON, but not the shape of a models body (data missing, dup ids)
+    │   └── APIError                    the API said no: status, code and message from its error body
+    │       ├── BadRequestError         400
+    │       ├── UnauthorizedError       401
+    │       ├── PaymentRequiredError    402
+    │       ├── ForbiddenError          403
+    │       ├── NotFoundError           404 (also LookupError)
+    │       ├── RateLimitError          429
+    │       └── ServerError             5xx (and 408)
+    └── CacheError                      the local HTTP cache cannot be used
+
+Every message names the URL (with secrets removed), the HTTP status when there is one, and the
+API's own error message. No message, repr or attribute ever carries an API key.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "OrcatalogError",
+    "InvalidParameterError",
+    "TransportError",
+    "RequestTimeoutError",
+    "NotInCacheError",
+    "ResponseError",
+    "InvalidResponseError",
+    "SchemaError",
+    "APIError",
+    "BadRequestError",
+    "UnauthorizedError",
+    "PaymentRequiredError",
+    "ForbiddenError",
+    "NotFoundError",
+    "RateLimitError",
+    "ServerError",
+    "CacheError",
+    "error_for_status",
+]
+
+
+class OrcatalogError(Exception):
+    """Base class of every orcatalog error."""
+
+
+class InvalidParameterError(OrcatalogError, ValueError):
+    """A parameter is invalid. Raised before any request is sent."""
+
+
+class TransportError(OrcatalogError):
+    """No usable HTTP answer: connection refused, DNS failure, reset mid-body.
+
+    Attributes:
+        url: the request URL with secrets removed.
+        attempts: how many attempts were made.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.url = url
+        self.attempts = attempts
+
+
+class RequestTimeoutError(TransportError, TimeoutError):
+    """The connect or read timeout fired, or the overall deadline passed."""
+
+
+class NotInCacheError(OrcatalogError, LookupError):
+    """Offline mode is on and the cache holds no entry for this request."""
+
+    def __init__(self, message: str, *, url: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class CacheError(OrcatalogError):
+    """The local HTTP cache could not be opened or used."""
+
+
+class ResponseError(OrcatalogError):
+    """An HTTP answer orcatalog cannot use.
+
+    Attributes:
+        url: the request URL with secrets removed.
+        status: the HTTP status code, or None.
+        attempts: how many attempts were made.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        status: int | None = None,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+        self.attempts = attempts
+
+
+class InvalidResponseError(ResponseError):
+    """The body is not valid JSON (an HTML page, a truncated body, a wrong content type)."""
+
+
+class SchemaError(ResponseError):
+    """The body is JSON but not shaped like the endpoint's answer (``data`` missing, duplicate ids)."""
+
+
+class APIError(ResponseError):
+    """The API answered with an error body ``{"error": {"code", "message"}}`` or an error status.
+
+    Attributes:
+        code: the API's error code (often the HTTP status), or None.
+        api_message: the API's error message, or None.
+        retry_after: seconds the server asked us to wait (429/503), or None.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        status: int | None = None,
+        code: int | str | None = None,
+        api_message: str | None = None,
+        retry_after: float | None = None,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message, url=url, status=status, attempts=attempts)
+        self.code = code
+        self.api_message = api_message
+        self.retry_after = retry_after
+
+
+class BadRequestError(APIError):
+    """HTTP 400: the API rejected the parameters."""
+
+
+class UnauthorizedError(APIError):
+    """HTTP 401: missing or invalid API key."""
+
+
+class PaymentRequiredError(APIError):
+    """HTTP 402: the account has no credits left."""
+
+
+class ForbiddenError(APIError):
+    """HTTP 403: authenticated but not allowed (or blocked by the CDN)."""
+
+
+class NotFoundError(APIError, LookupError):
+    """HTTP 404: no such model or resource."""
+
+
+class RateLimitError(APIError):
+    """HTTP 429: too many requests, and waiting would exceed the retry budget."""
+
+
+class ServerError(APIError):
+    """HTTP 5xx (or 408): the server failed; retried within the budget before this is raised."""
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: UnauthorizedError,
+    402: PaymentRequiredError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    408: ServerError,
+    429: RateLimitError,
+}
+
+
+def error_for_status(status: int) -> type[APIError]:
+    """The error class for an HTTP status code: the one place statuses map to errors."""
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    if status >= 500:
+        return ServerError
+    return APIError

@@ -1,0 +1,105 @@
+"""Write any orcatalog frame to CSV, JSON or parquet, safely.
+
+- CSV: text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+  ``@``, tab or carriage return) get a leading ``'``; numeric columns are left numeric. List
+  columns are written as JSON arrays (``["text","image"]``): ``json.loads`` reads them back.
+- parquet: lists stay lists, dtypes are kept; provenance (``df.attrs``) is stored as JSON text.
+- JSON: one object per row, timestamps in ISO 8601 UTC.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["to_csv", "to_parquet", "to_json"]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_list_column(series: pd.Series) -> bool:
+    """True for Arrow list columns (modalities, supported parameters)."""
+    dtype = series.dtype
+    return isinstance(dtype, pd.ArrowDtype) and str(dtype.pyarrow_dtype).startswith(("list", "large_list"))
+
+
+def _neutralise(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for name in out.columns:
+        col = out[name]
+        if is_list_column(col):
+            out[name] = [None if v is None else json.dumps(list(v)) for v in col.tolist()]
+        elif pd.api.types.is_string_dtype(col.dtype) or col.dtype == object:
+            out[name] = col.map(_neutralise, na_action="ignore")
+    return out
+
+
+def _jsonable_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, pd.Timestamp) else v) for k, v in attrs.items()}
+
+
+def to_csv(df: pd.DataFrame, path: str | os.PathLike[str] | IO[str], **kwargs: Any) -> None:
+    """Write ``df`` as CSV with formula injection neutralised and lists as JSON arrays.
+
+    Args:
+        df: any orcatalog frame.
+        path: a file path or an open text file.
+        kwargs: passed to ``DataFrame.to_csv`` (``index`` defaults to False).
+
+    Raises:
+        OSError: the file cannot be written.
+    """
+    kwargs.setdefault("index", False)
+    _csv_frame(df).to_csv(path, **kwargs)
+
+
+def to_json(df: pd.DataFrame, path: str | os.PathLike[str] | IO[str] | None = None) -> str | None:
+    """Write ``df`` as a JSON array of row objects (ISO timestamps); return the text when ``path`` is None."""
+    records = []
+    for row in df.to_dict(orient="records"):
+        records.append({k: _json_value(v) for k, v in row.items()})
+    text = json.dumps(records, ensure_ascii=False, indent=1)
+    if path is None:
+        return text
+    if hasattr(path, "write"):
+        path.write(text)  # type: ignore[union-attr]
+    else:
+        Path(path).write_text(text, encoding="utf-8")
+    return None
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (np.generic,)):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None if np.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if value is pd.NaT or value is pd.NA:
+        return None
+    return value
+
+
+def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str] | IO[bytes], **kwargs: Any) -> None:
+    """Write ``df`` as parquet (pyarrow), keeping dtypes, lists, and provenance attrs as JSON text.
+
+    Raises:
+        OSError: the file cannot be written.
+    """
+    out = df.copy()
+    out.attrs = _jsonable_attrs(dict(df.attrs))
+    kwargs.setdefault("index", False)
+    out.to_parquet(path, engine="pyarrow", **kwargs)

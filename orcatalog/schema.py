@@ -1,0 +1,127 @@
+"""The column contract: every column of a models frame, its dtype and its unit, in one place.
+
+One row per model. Columns come in the order declared here; after the fixed columns come the
+*families*, whose members depend on the body (a pricing key that appears later gets its own
+``price_<key>`` column instead of being dropped).
+
+Fixed columns (name, dtype, meaning and unit):
+
+{fixed_table}
+
+Column families (one column per key seen in the body):
+
+{family_table}
+
+Lists are Arrow ``list<string>`` columns (``pd.ArrowDtype``): they round-trip through parquet.
+JSON columns hold compact JSON text (``json.loads`` gives the original value back).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Column", "COLUMNS", "FAMILIES", "SCHEMA_VERSION", "KNOWN_PRICE_KEYS", "KNOWN_MODALITIES"]
+
+#: Bumped whenever a column is added, removed, renamed or changes dtype.
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Column:
+    """One declared column: its name, pandas dtype and a description with its unit."""
+
+    name: str
+    dtype: str
+    doc: str
+
+
+#: Dtype names used below: ``str`` (pandas string), ``Int64`` / ``boolean`` (nullable),
+#: ``float64``, ``bool``, ``datetime64[s, UTC]``, ``datetime64[s]`` (a date at midnight, no zone),
+#: ``list<string>`` (Arrow list) and ``json`` (a ``str`` column holding JSON text).
+COLUMNS: tuple[Column, ...] = (
+    Column("id", "str", "model id as the API gives it: author/slug[:variant], may start with ~"),
+    Column("author", "str", "the part before the slash, without a leading ~"),
+    Column("slug", "str", "the part after the slash, without the :variant suffix"),
+    Column("variant", "str", "the suffix after ':' (free, thinking, nitro, ...) or null"),
+    Column("is_alias", "bool", "true for ~author/...-latest aliases"),
+    Column("canonical_slug", "str", "permanent slug of the model (null in bodies before 2025-11)"),
+    Column("name", "str", "display name"),
+    Column("description", "str", "description text (the API cuts it to ~330 chars since 2026-04)"),
+    Column("hugging_face_id", "str", "Hugging Face repo id; the empty string becomes null"),
+    Column("created", "datetime64[s, UTC]", "when the model was added to OpenRouter (UTC)"),
+    Column("knowledge_cutoff", "datetime64[s]", "training data cutoff date, or null"),
+    Column("expiration_date", "datetime64[s]", "date after which the model may be removed, or null"),
+    Column("context_length", "Int64", "context window in tokens"),
+    Column("max_completion_tokens", "Int64", "top provider's max output tokens"),
+    Column("top_provider_context_length", "Int64", "top provider's context window in tokens"),
+    Column("is_moderated", "boolean", "top provider moderates requests"),
+    Column("modality", "str", "architecture.modality as given, e.g. text+image->text"),
+    Column("tokenizer", "str", "tokenizer family"),
+    Column("instruct_type", "str", "instruct template, or null"),
+    Column("input_modalities", "list<string>", "input modalities (parsed from modality in old bodies)"),
+    Column("output_modalities", "list<string>", "output modalities (parsed from modality in old bodies)"),
+    Column("prompt_usd_per_mtok", "float64", "prompt price in USD per million tokens"),
+    Column("completion_usd_per_mtok", "float64", "completion price in USD per million tokens"),
+    Column("is_free", "boolean", "prompt and completion are both 0 (null when dynamically priced)"),
+    Column("dynamic_pricing", "bool", "some price was '-1' (router/alias: price decided per request)"),
+    Column("pricing_overrides", "json", "pricing.overrides (conditional prices), or null"),
+    Column("supported_parameters", "list<string>", "request parameters the model accepts"),
+    Column("supported_voices", "list<string>", "TTS voices, or null"),
+    Column("reasoning", "json", "the reasoning object, or null"),
+    Column("benchmarks", "json", "the benchmarks object, or null"),
+    Column("alias_target_slug", "str", "for ~...-latest aliases: the concrete model id"),
+    Column("alias_target_name", "str", "for ~...-latest aliases: the concrete model name"),
+    Column("links_details", "str", "links.details: API path of the endpoints listing"),
+    Column("extra", "json", "every field the contract does not know, as {path: value}, or null"),
+)
+
+#: Price keys that always get a column, even when a body lacks them (older or newer schemas).
+KNOWN_PRICE_KEYS: tuple[str, ...] = (
+    "prompt",
+    "completion",
+    "request",
+    "image",
+    "web_search",
+    "internal_reasoning",
+    "input_cache_read",
+    "input_cache_write",
+)
+
+#: Modalities that always get input_/output_ columns.
+KNOWN_MODALITIES: tuple[str, ...] = ("text", "image", "audio", "file", "video", "embeddings")
+
+#: Default-parameter keys that always get a default_ column.
+KNOWN_DEFAULT_KEYS: tuple[str, ...] = (
+    "temperature",
+    "top_p",
+    "top_k",
+    "frequency_penalty",
+    "presence_penalty",
+    "repetition_penalty",
+)
+
+#: Column families: prefix -> (dtype, meaning and unit).
+FAMILIES: dict[str, tuple[str, str]] = {
+    "input_": ("bool", "the model accepts this input modality"),
+    "output_": ("bool", "the model produces this output modality"),
+    "price_": (
+        "float64",
+        "pricing.<key> as float in the API's unit: USD per token for token prices, USD per "
+        "request / image / search for request, image, web_search; null when missing or '-1'",
+    ),
+    "default_": ("float64", "default_parameters.<key>, null when unset"),
+    "per_request_limit_": (
+        "float64",
+        "per_request_limits.<key> in tokens (2024 bodies; 'Infinity' becomes inf)",
+    ),
+}
+
+
+def _table(rows: list[tuple[str, str, str]]) -> str:
+    return "\n".join(f"- ``{n}`` ({d}): {doc}" for n, d, doc in rows)
+
+
+__doc__ = __doc__.format(  # noqa: A001 - the docstring renders the declared contract
+    fixed_table=_table([(c.name, c.dtype, c.doc) for c in COLUMNS]),
+    family_table=_table([(p + "<key>", d, doc) for p, (d, doc) in FAMILIES.items()]),
+)

@@ -1,0 +1,113 @@
+"""Shared fixtures: recorded bodies, replay servers, a private cache dir, and no real network."""
+
+from __future__ import annotations
+
+import gzip
+import ipaddress
+import os
+import socket
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+import orcatalog as oc
+from orcatalog.testing import ReplayServer
+
+REPO = Path(__file__).resolve().parent.parent
+TEST_KEY_A = "sk-or-v1-" + "a1" * 32
+TEST_KEY_B = "sk-or-v1-" + "b2" * 32
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("ORCATALOG_TEST_DATA", REPO.parent / "shared" / "data" / "openrouter"))
+
+
+@pytest.fixture(scope="session")
+def recorded_dir() -> Path:
+    """The folder of recorded API bodies; skip (or fail under ORCATALOG_REQUIRE_DATA=1) when absent."""
+    path = _data_dir()
+    if not path.is_dir() or not any(path.glob("models-*.json.gz")):
+        message = f"recorded bodies not found at {path} (set ORCATALOG_TEST_DATA to their folder)"
+        if os.environ.get("ORCATALOG_REQUIRE_DATA") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def dated_files(recorded_dir: Path) -> list[Path]:
+    return sorted(recorded_dir.glob("models-*.json.gz"))
+
+
+def read_body(path: Path) -> bytes:
+    return gzip.decompress(path.read_bytes())
+
+
+@pytest.fixture(scope="session")
+def hourly_bodies(recorded_dir: Path) -> list[tuple[str, bytes]]:
+    archive = next(recorded_dir.glob("hourly-*.tar.xz"), None)
+    if archive is None:
+        pytest.fail(f"no hourly-*.tar.xz in {recorded_dir}")
+    out = []
+    with tarfile.open(archive) as tar:
+        for member in sorted(tar.getmembers(), key=lambda m: m.name):
+            if member.isfile() and member.name.endswith(".json"):
+                out.append((Path(member.name).name, tar.extractfile(member).read()))  # type: ignore[union-attr]
+    return out
+
+
+@pytest.fixture(scope="session")
+def latest_file(recorded_dir: Path) -> Path:
+    return recorded_dir / "models-2026-04-17.json.gz"
+
+
+@pytest.fixture
+def server(latest_file: Path) -> Iterator[ReplayServer]:
+    with ReplayServer(latest_file, keys={TEST_KEY_A: None, TEST_KEY_B: ["openai/gpt-4o", "anthropic/claude-opus-4.7"]},
+                      aliases={"~anthropic/claude-opus-latest": "anthropic/claude-opus-4.7"}) as srv:  # fmt: skip
+        yield srv
+
+
+FAST_RETRY = oc.RetryConfig(attempts=3, backoff=0.05, multiplier=1.5, max_wait=5, deadline=20)
+
+
+@pytest.fixture
+def client(server: ReplayServer) -> oc.Client:
+    """A client on a plain requests.Session (no cache) against the replay server."""
+    return oc.Client(base_url=server.base_url, session=requests.Session(), retries=FAST_RETRY, timeout=(5, 10))
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Path:
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def cached_client(server: ReplayServer, cache_dir: Path) -> oc.Client:
+    """A client with the default requests-cache session in a private temp folder."""
+    return oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY, timeout=(5, 10))
+
+
+@pytest.fixture(autouse=True)
+def _no_real_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Any connection to a non-loopback address fails; the env never points at the real API or cache."""
+    real_connect = socket.socket.connect
+
+    def guarded_connect(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else None
+        if host is not None:
+            try:
+                allowed = ipaddress.ip_address(host).is_loopback
+            except ValueError:
+                allowed = host == "localhost"
+            if not allowed:
+                raise OSError(f"test tried to reach {host}: real network is blocked in tests")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    for name in ("ORCATALOG_BASE_URL", "OPENROUTER_API_KEY", "ORCATALOG_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ORCATALOG_CACHE_DIR", str(tmp_path / "default-cache"))
