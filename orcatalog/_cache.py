@@ -50,7 +50,8 @@ def key_fingerprint(api_key: str) -> str:
     return hashlib.sha256(api_key.encode("utf-8")).hexdigest()[:16]
 
 
-def _auth_value(headers: Any) -> str | None:
+def auth_header_value(headers: Any) -> str | None:
+    """The Authorization header's value, whatever its casing, or None."""
     for name, value in (headers or {}).items():
         if name.lower() == "authorization" and value:
             return str(value)
@@ -60,7 +61,7 @@ def _auth_value(headers: Any) -> str | None:
 def cache_key(request: requests.PreparedRequest, **kwargs: Any) -> str:
     """requests-cache's key, plus a fingerprint of the credential when the request carries one."""
     base = create_key(request, **kwargs)
-    auth = _auth_value(request.headers)
+    auth = auth_header_value(request.headers)
     return f"{base}-{key_fingerprint(auth)}" if auth else base
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 import requests
 
 from . import _params
-from ._cache import DEFAULT_EXPIRE_AFTER, cached_session, key_fingerprint
+from ._cache import DEFAULT_EXPIRE_AFTER, auth_header_value, cached_session, key_fingerprint
 from ._flatten import check_body, models_frame
 from ._http import Fetched, RetryConfig, get_json, redact_url
 from .errors import InvalidParameterError, SchemaError
@@ -387,7 +387,8 @@ class Client:
             UnauthorizedError: the key was refused (401). Other errors as :meth:`fetch_models`.
         """
         key = _check_key(api_key) or self._api_key
-        if key is None:
+        session_auth = auth_header_value(self._session.headers) if self._session is not None else None
+        if key is None and session_auth is None:
             raise InvalidParameterError(
                 "fetch_user_models needs an API key: pass api_key= or set OPENROUTER_API_KEY"
             )
@@ -396,7 +397,7 @@ class Client:
         frame = self._list(
             "/models/user", query, page, headers=self._headers(headers, key), retries=retries, refresh=refresh
         )
-        frame.attrs["key_fingerprint"] = key_fingerprint(key)
+        frame.attrs["key_fingerprint"] = key_fingerprint(key or session_auth.removeprefix("Bearer ").strip())  # type: ignore[union-attr]
         return frame
 
 

@@ -1,0 +1,256 @@
+"""The "HTTP client" table of reliability.md: each fault injected by a real loopback server."""
+
+from __future__ import annotations
+
+import email.utils
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+import orcatalog as oc
+from orcatalog.testing import ReplayServer
+
+from .conftest import FAST_RETRY
+
+
+def _n(server: ReplayServer) -> int:
+    return len(server.requests)
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (400, oc.BadRequestError),
+        (401, oc.UnauthorizedError),
+        (402, oc.PaymentRequiredError),
+        (403, oc.ForbiddenError),
+        (404, oc.NotFoundError),
+    ],
+)
+def test_client_errors_are_typed_and_not_retried(client: oc.Client, server: ReplayServer, status: int, error: type) -> None:
+    server.add_fault(status=status, body={"error": {"code": status, "message": f"nope {status}", "metadata": {}}})
+    with pytest.raises(error) as info:
+        client.fetch_models()
+    exc = info.value
+    assert exc.status == status and exc.code == status and exc.api_message == f"nope {status}"
+    assert f"HTTP {status}" in str(exc) and f"nope {status}" in str(exc) and server.base_url in str(exc)
+    assert _n(server) == 1  # no retry
+
+
+@pytest.mark.parametrize("status", [403, 503])
+def test_cloudflare_html_is_a_typed_not_json_error(client: oc.Client, server: ReplayServer, status: int) -> None:
+    html = b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>cf</body></html>"
+    server.add_fault(status=status, body=html, content_type="text/html", times=10)
+    with pytest.raises(oc.InvalidResponseError, match="not JSON") as info:
+        client.fetch_models()
+    assert info.value.status == status
+    server.clear_faults()
+
+
+def test_429_retry_after_seconds_is_honoured(client: oc.Client, server: ReplayServer) -> None:
+    server.add_fault(status=429, headers={"Retry-After": "2"})
+    start = time.monotonic()
+    df = client.fetch_models()
+    waited = time.monotonic() - start
+    assert len(df) == 346 and _n(server) == 2
+    assert waited >= 1.9
+
+
+def test_429_retry_after_http_date_is_honoured(client: oc.Client, server: ReplayServer) -> None:
+    when = email.utils.formatdate(time.time() + 2, usegmt=True)
+    server.add_fault(status=429, headers={"Retry-After": when})
+    start = time.monotonic()
+    assert len(client.fetch_models()) == 346
+    assert time.monotonic() - start >= 0.9 and _n(server) == 2
+
+
+def test_429_attempts_are_bounded(server: ReplayServer) -> None:
+    c = oc.Client(base_url=server.base_url, session=requests.Session(),
+                  retries=oc.RetryConfig(attempts=3, backoff=0.01))  # fmt: skip
+    server.add_fault(status=429, headers={"Retry-After": "0"}, times=10)
+    with pytest.raises(oc.RateLimitError) as info:
+        c.fetch_models()
+    assert info.value.attempts == 3 and _n(server) == 3
+    server.clear_faults()
+
+
+def test_huge_retry_after_fails_at_once(client: oc.Client, server: ReplayServer) -> None:
+    server.add_fault(status=429, headers={"Retry-After": "3600"})
+    start = time.monotonic()
+    with pytest.raises(oc.RateLimitError, match="3600") as info:
+        client.fetch_models()
+    assert time.monotonic() - start < 2 and _n(server) == 1
+    assert info.value.retry_after == 3600
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_server_error_storm_is_bounded(server: ReplayServer, status: int) -> None:
+    retry = oc.RetryConfig(attempts=4, backoff=0.05, multiplier=2)
+    c = oc.Client(base_url=server.base_url, session=requests.Session(), retries=retry)
+    server.add_fault(status=status, times=100)
+    with pytest.raises(oc.ServerError) as info:
+        c.fetch_models()
+    assert info.value.attempts == 4 and _n(server) == 4
+    assert "4 attempts" in str(info.value)
+    server.clear_faults()
+
+
+def test_overall_deadline_stops_retries(server: ReplayServer) -> None:
+    retry = oc.RetryConfig(attempts=50, backoff=0.3, multiplier=1, deadline=1.0)
+    c = oc.Client(base_url=server.base_url, session=requests.Session(), retries=retry)
+    server.add_fault(status=503, times=100)
+    start = time.monotonic()
+    with pytest.raises(oc.ServerError):
+        c.fetch_models()
+    assert time.monotonic() - start < 2.5
+    assert 2 <= _n(server) <= 5
+    server.clear_faults()
+
+
+def test_error_inside_a_200_body_is_typed(client: oc.Client, server: ReplayServer) -> None:
+    server.add_fault(status=200, body={"error": {"code": 502, "message": "Provider returned error"}})
+    with pytest.raises(oc.ServerError, match="Provider returned error") as info:
+        client.fetch_models()
+    assert info.value.status == 200 and info.value.code == 502
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status": 200, "body": b'{"data": [{"id": "a/b"'},
+        {"status": 200, "truncate_at": 5000},
+        {"status": 200, "body": b"not json at all"},
+        {"status": 200, "content_type": "text/plain"},
+    ],
+)
+def test_invalid_200_bodies_are_typed(client: oc.Client, server: ReplayServer, fault: dict) -> None:
+    server.add_fault(**fault)
+    with pytest.raises(oc.InvalidResponseError):
+        client.fetch_models()
+
+
+def test_connection_refused_is_retried_then_typed() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    c = oc.Client(base_url=f"http://127.0.0.1:{port}/api/v1", session=requests.Session(),
+                  retries=oc.RetryConfig(attempts=3, backoff=0.01))  # fmt: skip
+    with pytest.raises(oc.TransportError, match="connection refused") as info:
+        c.fetch_models()
+    assert info.value.attempts == 3 and "3 attempts" in str(info.value)
+
+
+def test_dns_failure_is_typed() -> None:
+    c = oc.Client(base_url="http://no-such-host.invalid/api/v1", session=requests.Session(),
+                  retries=oc.RetryConfig(attempts=2, backoff=0.01))  # fmt: skip
+    with pytest.raises(oc.TransportError) as info:
+        c.fetch_models()
+    assert info.value.attempts == 2
+
+
+@pytest.fixture
+def full_backlog() -> Iterator[int]:
+    """A loopback port whose accept queue is full: new connections hang in SYN (a connect timeout)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(8):
+        f = socket.socket()
+        f.setblocking(False)
+        try:
+            f.connect(("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+        fillers.append(f)
+    time.sleep(0.2)
+    yield port
+    for f in fillers:
+        f.close()
+    listener.close()
+
+
+def test_connect_timeout_is_typed_and_retried(full_backlog: int) -> None:
+    c = oc.Client(base_url=f"http://127.0.0.1:{full_backlog}/api/v1", session=requests.Session(),
+                  timeout=(0.3, 5), retries=oc.RetryConfig(attempts=2, backoff=0.01))  # fmt: skip
+    start = time.monotonic()
+    with pytest.raises(oc.RequestTimeoutError) as info:
+        c.fetch_models()
+    assert isinstance(info.value, TimeoutError) and info.value.attempts == 2
+    assert time.monotonic() - start < 5
+
+
+def test_read_stall_times_out(server: ReplayServer) -> None:
+    c = oc.Client(base_url=server.base_url, session=requests.Session(), timeout=(2, 0.5),
+                  retries=oc.RetryConfig(attempts=1))  # fmt: skip
+    server.add_fault(status=200, delay=3)
+    start = time.monotonic()
+    with pytest.raises(oc.RequestTimeoutError):
+        c.fetch_models()
+    assert time.monotonic() - start < 2
+
+
+def test_slow_drip_hits_the_overall_deadline(server: ReplayServer) -> None:
+    """Each byte arrives well within the read timeout; only the total deadline can stop this."""
+    c = oc.Client(base_url=server.base_url, session=requests.Session(), timeout=(2, 2),
+                  retries=oc.RetryConfig(attempts=3, backoff=0.01, deadline=1.5))  # fmt: skip
+    server.add_fault(status=200, drip=0.01, times=5)
+    start = time.monotonic()
+    with pytest.raises(oc.RequestTimeoutError):
+        c.fetch_models()
+    assert time.monotonic() - start < 3
+    server.clear_faults()
+
+
+def test_reset_mid_body_is_retried(client: oc.Client, server: ReplayServer) -> None:
+    server.add_fault(status=200, reset_after=2000)
+    df = client.fetch_models()
+    assert len(df) == 346 and _n(server) == 2
+
+
+def test_persistent_reset_ends_in_a_typed_error(client: oc.Client, server: ReplayServer) -> None:
+    server.add_fault(status=200, reset_after=2000, times=10)
+    with pytest.raises(oc.TransportError, match="broken mid-body") as info:
+        client.fetch_models()
+    assert info.value.attempts == FAST_RETRY.attempts
+    server.clear_faults()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"data": [{"id": "a/b", "name": "x", "pricing": {}}, {"id": "a/b", "name": "y", "pricing": {}}]},
+        {"models": []},
+        {"data": "nope"},
+    ],
+)
+def test_bad_shapes_are_schema_errors(payload: dict) -> None:
+    with ReplayServer(payload) as srv:
+        c = oc.Client(base_url=srv.base_url, session=requests.Session(), retries=FAST_RETRY)
+        with pytest.raises(oc.SchemaError):
+            c.fetch_models()
+
+
+def test_concurrent_faults_do_not_cross_requests(server: ReplayServer, client: oc.Client) -> None:
+    """Threads share one client; the injected 503s are absorbed by retries everywhere."""
+    server.add_fault(status=503, times=3)
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            results.append(len(client.fetch_models()))
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and results == [346] * 4
