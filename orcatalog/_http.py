@@ -362,7 +362,7 @@ def get_json(
                                  url=safe_url, attempts=attempt) from None  # fmt: skip
         else:
             from_cache = bool(getattr(response, "from_cache", False))
-            if offline and not from_cache and response.status_code == 504:
+            if offline and response.status_code == 504 and getattr(response, "reason", "") == "Not Cached":
                 raise NotInCacheError(
                     f"offline mode: GET {safe_url} is not in the cache. Run once online (or point "
                     "ORCATALOG_BASE_URL at a replay server) to fill it, or turn offline mode off.",

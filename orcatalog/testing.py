@@ -330,7 +330,9 @@ class ReplayServer:
     def start(self) -> ReplayServer:
         """Start serving in a daemon thread; returns self."""
         if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, name="orcatalog-replay", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="orcatalog-replay", daemon=True
+            )
             self._thread.start()
         return self
 

@@ -1,0 +1,261 @@
+"""The "HTTP cache" table of reliability.md, on a real SQLite file, plus the no-secret scan."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+import orcatalog as oc
+from orcatalog._cache import CACHE_FILE_NAME, cached_session
+from orcatalog.testing import ReplayServer
+
+from .conftest import FAST_RETRY, REPO, TEST_KEY_A, TEST_KEY_B
+
+
+def cache_bytes(cache_dir: Path) -> bytes:
+    """Every byte the cache wrote: the database and its WAL/SHM/journal files."""
+    return b"".join(p.read_bytes() for p in sorted(cache_dir.glob(CACHE_FILE_NAME + "*")) if p.is_file())
+
+
+def entries(cache_dir: Path) -> dict[str, bytes]:
+    con = sqlite3.connect(cache_dir / CACHE_FILE_NAME)
+    try:
+        return {k: v for k, v in con.execute("SELECT key, value FROM responses")}
+    finally:
+        con.close()
+
+
+def assert_no_secret(blob: bytes | str, *keys: str) -> None:
+    data = blob.encode() if isinstance(blob, str) else blob
+    for key in keys:
+        assert key.encode() not in data
+        assert key[len("sk-or-v1-"):].encode() not in data
+    assert b"sk-or-v1-" not in data
+
+
+def test_second_call_is_served_from_cache(cached_client: oc.Client, server: ReplayServer) -> None:
+    first = cached_client.fetch_models()
+    second = cached_client.fetch_models()
+    assert first.attrs["from_cache"] is False and second.attrs["from_cache"] is True
+    assert len(server.requests) == 1
+    assert second.attrs["fetched_at"] == first.attrs["fetched_at"].floor("us") or abs(
+        second.attrs["fetched_at"] - first.attrs["fetched_at"]
+    ) < pd_seconds(1)
+    assert second.equals(first)
+    cached_client.fetch_models(refresh=True)
+    assert len(server.requests) == 2
+
+
+def pd_seconds(n: float):  # noqa: ANN201 - tiny helper
+    import pandas as pd
+
+    return pd.Timedelta(seconds=n)
+
+
+def test_two_keys_never_share_user_models(cached_client: oc.Client, server: ReplayServer) -> None:
+    a = cached_client.fetch_user_models(TEST_KEY_A)
+    b = cached_client.fetch_user_models(TEST_KEY_B)
+    assert len(a) == 346 and len(b) == 2
+    assert len(server.requests) == 2
+    again_a = cached_client.fetch_user_models(TEST_KEY_A)
+    again_b = cached_client.fetch_user_models(TEST_KEY_B)
+    assert again_a.attrs["from_cache"] and again_b.attrs["from_cache"]
+    assert len(again_a) == 346 and len(again_b) == 2
+    assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize("how", ["api_key", "session-lower", "session-upper", "env"])
+def test_key_never_reaches_cache_logs_errors_or_reprs(
+    server: ReplayServer, cache_dir: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    session = cached_session(cache_dir)
+    if how == "session-lower":
+        session.headers["authorization"] = f"Bearer {TEST_KEY_A}"
+    elif how == "session-upper":
+        session.headers["AUTHORIZATION"] = f"Bearer {TEST_KEY_A}"
+    elif how == "env":
+        monkeypatch.setenv("OPENROUTER_API_KEY", TEST_KEY_A)
+    c = oc.Client(base_url=server.base_url, session=session, retries=FAST_RETRY,
+                  api_key=TEST_KEY_A if how == "api_key" else None)  # fmt: skip
+    texts: list[str] = [repr(c), str(c)]
+    df = c.fetch_user_models()
+    c.fetch_models()
+    texts += [repr(df.attrs), repr(session.cache), repr(session)]
+    server.add_fault(path="/models/user", status=500, times=FAST_RETRY.attempts)
+    with pytest.raises(oc.ServerError) as info:
+        c.fetch_user_models(refresh=True)
+    texts += [str(info.value), repr(info.value), repr(info.value.__dict__)]
+    with pytest.raises(oc.UnauthorizedError) as info2:
+        c.fetch_user_models("sk-or-v1-" + "9" * 64)
+    texts += [str(info2.value), repr(info2.value.__dict__)]
+    server.clear_faults()
+    texts.append(caplog.text)
+    session.close()
+    assert_no_secret(cache_bytes(cache_dir), TEST_KEY_A, "sk-or-v1-" + "9" * 64)
+    for text in texts:
+        assert_no_secret(text, TEST_KEY_A, "sk-or-v1-" + "9" * 64)
+
+
+def test_error_and_bad_bodies_are_never_cached_and_good_entry_survives(
+    server: ReplayServer, cache_dir: Path
+) -> None:
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=oc.RetryConfig(attempts=1), expire_after=0.5)
+    good = c.fetch_models()
+    before = entries(cache_dir)
+    assert len(before) == 1
+    time.sleep(0.6)  # the entry is now expired: the next call goes to the server
+    for fault in (
+        {"status": 200, "body": {"error": {"code": 500, "message": "boom"}}},
+        {"status": 200, "truncate_at": 1000},
+        {"status": 200, "body": b"<html>oops</html>", "content_type": "text/html"},
+        {"status": 503},
+        {"status": 404},
+    ):
+        server.add_fault(**fault)
+        with pytest.raises(oc.OrcatalogError):
+            c.fetch_models()
+        assert entries(cache_dir) == before, fault  # byte-identical: nothing replaced or added
+    fresh = c.fetch_models()
+    assert fresh.attrs["from_cache"] is False and fresh.equals(good)
+
+
+def test_error_on_first_fetch_leaves_cache_empty(server: ReplayServer, cache_dir: Path) -> None:
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=oc.RetryConfig(attempts=1))
+    server.add_fault(path="/models/count", status=200, body={"error": {"code": 400, "message": "bad"}})
+    with pytest.raises(oc.BadRequestError):
+        c.count_models()
+    assert entries(cache_dir) == {}
+    assert c.count_models() == 346
+
+
+def test_junk_cache_file_is_moved_aside(server: ReplayServer, cache_dir: Path) -> None:
+    cache_dir.mkdir(parents=True)
+    junk = b"this is not a database" * 100
+    (cache_dir / CACHE_FILE_NAME).write_bytes(junk)
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY)
+    with pytest.warns(RuntimeWarning, match="moved it"):
+        df = c.fetch_models()
+    assert len(df) == 346
+    aside = list(cache_dir.glob(CACHE_FILE_NAME + ".corrupt-*"))
+    assert len(aside) == 1 and aside[0].read_bytes() == junk
+
+
+def test_half_written_cache_file_is_moved_aside(server: ReplayServer, cache_dir: Path) -> None:
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY)
+    c.fetch_models()
+    c.session.close()
+    path = cache_dir / CACHE_FILE_NAME
+    for suffix in ("-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    c2 = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY)
+    with pytest.warns(RuntimeWarning):
+        assert len(c2.fetch_models()) == 346
+
+
+def test_expired_entry_and_server_down(server: ReplayServer, cache_dir: Path) -> None:
+    retry = oc.RetryConfig(attempts=2, backoff=0.01)
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=retry, expire_after=0.5)
+    first = c.fetch_models()
+    time.sleep(0.7)
+    server.add_fault(status=503, times=100)
+    with pytest.raises(oc.ServerError):  # default: fail, never silently stale
+        c.fetch_models()
+    stale_client = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=retry, expire_after=0.5,
+                             stale_if_error=True)  # fmt: skip
+    stale = stale_client.fetch_models()
+    assert stale.attrs["stale"] is True and stale.attrs["from_cache"] is True
+    assert abs(stale.attrs["fetched_at"] - first.attrs["fetched_at"]) < pd_seconds(1)
+    assert len(stale) == 346
+    server.clear_faults()
+
+
+def test_offline_mode(server: ReplayServer, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    offline = oc.Client(base_url=server.base_url, cache_dir=cache_dir, offline=True)
+    with pytest.raises(oc.NotInCacheError, match="not in the cache") as info:
+        offline.fetch_models()
+    assert isinstance(info.value, LookupError)
+    assert server.requests == []
+    oc.Client(base_url=server.base_url, cache_dir=cache_dir).fetch_models()
+    monkeypatch.setenv("ORCATALOG_OFFLINE", "1")
+    monkeypatch.setenv("ORCATALOG_CACHE_DIR", str(cache_dir))
+    monkeypatch.setenv("ORCATALOG_BASE_URL", server.base_url)
+    df = oc.fetch_models()
+    assert df.attrs["from_cache"] is True and len(server.requests) == 1
+
+
+def test_serializer_is_json_not_pickle(cached_client: oc.Client, cache_dir: Path) -> None:
+    cached_client.fetch_models()
+    assert cached_client.session.cache.responses.serializer.name == "orcatalog-json"
+    for value in entries(cache_dir).values():
+        record = orjson.loads(value)  # plain JSON
+        assert record["status_code"] == 200
+        assert not value.startswith(b"\x80")  # no pickle protocol header
+
+
+def test_permissions(cached_client: oc.Client, cache_dir: Path) -> None:
+    cached_client.fetch_models()
+    assert stat.S_IMODE(os.stat(cache_dir).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(cache_dir / CACHE_FILE_NAME).st_mode) == 0o600
+
+
+def test_threads_share_a_cache(server: ReplayServer, cache_dir: Path) -> None:
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY)
+    errors: list[BaseException] = []
+    sizes: list[int] = []
+
+    def work(i: int) -> None:
+        try:
+            for _ in range(3):
+                sizes.append(len(c.fetch_models(q=["gpt", "claude", "gemini", "llama"][i % 4])))
+                c.count_models()
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(sizes) == 24
+    con = sqlite3.connect(cache_dir / CACHE_FILE_NAME)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+
+
+WORKER = """
+import sys, orcatalog as oc
+c = oc.Client(base_url=sys.argv[1], cache_dir=sys.argv[2])
+for i in range(5):
+    assert len(c.fetch_models(refresh=(i % 2 == 0))) == 346
+    assert c.count_models() == 346
+print("ok")
+"""
+
+
+def test_processes_share_a_cache(server: ReplayServer, cache_dir: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WORKER, server.base_url, str(cache_dir)], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        for _ in range(3)
+    ]
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()
+        assert out.strip() == b"ok"
+    con = sqlite3.connect(cache_dir / CACHE_FILE_NAME)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
