@@ -8,7 +8,6 @@ Columns, dtypes and units: :mod:`orcatalog.schema`. Errors: :mod:`orcatalog.erro
 Offline tests and notebooks: :mod:`orcatalog.testing` (a replay server on loopback).
 """
 
-from __future__ import annotations
 
 from ._http import RetryConfig
 from .client import Client, count_models, fetch_model, fetch_models, fetch_user_models

@@ -7,14 +7,15 @@ requests-cache does the caching; this module adds what it lacks for an API keyed
   the key by default, so a naive setup *does* share);
 - a serializer stage removes credentials from the stored request and response headers in any
   casing (requests-cache only redacts the exact names it is given);
-- JSON serialization (no pickle: a tampered pickle row can run code), body stored as raw bytes so
-  a cache hit does not re-encode the catalog;
+- JSON serialization of the response metadata (no pickle: a tampered pickle row can run code),
+  followed by the body bytes as received, so a cache hit parses the catalog only once;
 - a private directory (0700) and file (0600), and a junk or half-written file is moved aside with a
   warning instead of failing every call.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import os
@@ -27,10 +28,11 @@ from typing import Any
 
 import orjson
 import requests
+from cattrs.preconf.orjson import make_converter as make_orjson_converter
 from requests_cache import CachedSession, SQLiteCache
 from requests_cache.cache_keys import create_key
 from requests_cache.serializers import SerializerPipeline, Stage
-from requests_cache.serializers.preconf import orjson_preconf_stage
+from requests_cache.serializers.cattrs import CattrStage
 
 from .errors import CacheError
 
@@ -81,13 +83,60 @@ def _redact(response: Any) -> Any:
     return response
 
 
-#: JSON (via orjson) with credentials removed first; the body stays raw bytes (base64 in JSON).
+def _bytes_default(value: Any) -> Any:
+    """orjson fallback: any other bytes field (a request body) as UTF-8 text or base64."""
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            return {"utf8": bytes(value).decode("utf-8")}
+        except UnicodeDecodeError:
+            return {"b64": base64.b64encode(value).decode("ascii")}
+    raise TypeError(f"cannot serialize {type(value).__name__}")
+
+
+def _bytes_from_json(value: Any, _type: Any) -> bytes:
+    if not value:
+        return b""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    if isinstance(value, dict) and "utf8" in value:
+        return str(value["utf8"]).encode("utf-8")
+    if isinstance(value, dict) and "b64" in value:
+        return base64.b64decode(value["b64"])
+    return base64.b64decode(value)
+
+
+class _FramedJSON:
+    """Final stage: one JSON line of response metadata, a newline, then the body bytes as received.
+
+    The body is not wrapped in a JSON string (no escaping, no base64), so a cache hit parses the
+    catalog once, in orcatalog, instead of three times. orjson never writes a raw newline, so the
+    first newline always ends the JSON part. Nothing here is executable on load (unlike pickle).
+    """
+
+    def dumps(self, value: dict[str, Any]) -> bytes:
+        body = value.pop("_content", None) or b""
+        return orjson.dumps(value, default=_bytes_default) + b"\n" + bytes(body)
+
+    def copy(self) -> _FramedJSON:
+        return self
+
+    def loads(self, value: bytes) -> dict[str, Any]:
+        head, _, body = bytes(value).partition(b"\n")
+        record = orjson.loads(head)
+        record["_content"] = body
+        return record
+
+
+def _json_stage() -> CattrStage:
+    stage = CattrStage(make_orjson_converter)
+    stage.converter.register_unstructure_hook(bytes, lambda v: v)  # _FramedJSON places it
+    stage.converter.register_structure_hook(bytes, _bytes_from_json)
+    return stage
+
+
+#: Credentials removed first, then response metadata as JSON and the body as raw bytes.
 SERIALIZER = SerializerPipeline(
-    [
-        Stage(dumps=_redact, loads=lambda r: r),
-        orjson_preconf_stage,
-        Stage(dumps=orjson.dumps, loads=orjson.loads),
-    ],
+    [Stage(dumps=_redact, loads=lambda r: r), _json_stage(), _FramedJSON()],
     name="orcatalog-json",
     is_binary=True,
 )

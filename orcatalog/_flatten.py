@@ -209,8 +209,8 @@ def models_frame(models: list[dict[str, Any]], *, url: str | None = None) -> pd.
             extras[i] = {}
         extras[i][key] = value  # type: ignore[index]
 
-    tps = [_obj(m.get("top_provider")) for m in models]
-    archs = [_obj(m.get("architecture")) for m in models]
+    tps = _objects(models, "top_provider")
+    archs = _objects(models, "architecture")
     for objs, known, prefix in ((tps, _KNOWN_TOP_PROVIDER, "top_provider."), (archs, _KNOWN_ARCH, "architecture.")):
         if set().union(*objs) <= known:
             continue
@@ -240,10 +240,13 @@ def models_frame(models: list[dict[str, Any]], *, url: str | None = None) -> pd.
     dynamic = np.zeros(n, dtype=bool)
     prices: dict[str, np.ndarray] = {}
     for k, vals in raw_prices.items():
-        col = _float_array(vals)
-        for i in np.flatnonzero(np.isnan(col)):
-            if vals[i] is not None:  # not a number: keep the raw value rather than lose it
-                note(int(i), "pricing." + k, vals[i])
+        try:
+            col = np.array(vals, dtype=float)
+        except (TypeError, ValueError):  # some value is not a number: keep it raw rather than lose it
+            col = np.array([_num(v) for v in vals], dtype=float)
+            for i in np.flatnonzero(np.isnan(col)):
+                if vals[i] is not None:
+                    note(int(i), "pricing." + k, vals[i])
         negative = col < 0  # "-1" means dynamic pricing, never a negative price
         if negative.any():
             dynamic |= negative
@@ -253,8 +256,8 @@ def models_frame(models: list[dict[str, Any]], *, url: str | None = None) -> pd.
     defaults = _numeric_family(models, "default_parameters", KNOWN_DEFAULT_KEYS)
     limits = _numeric_family(models, "per_request_limits", ())
 
-    alias_targets = [_obj(m.get("alias_target")) for m in models]
-    links = [_obj(m.get("links")) for m in models]
+    alias_targets = _objects(models, "alias_target")
+    links = _objects(models, "links")
     for i, lk in enumerate(links):
         if len(lk) > 1 or (lk and "details" not in lk):
             note(i, "links", lk)
@@ -320,16 +323,27 @@ def models_frame(models: list[dict[str, Any]], *, url: str | None = None) -> pd.
 _EMPTY: dict[str, Any] = {}
 
 
-def _obj(value: Any) -> dict[str, Any]:
-    return value if type(value) is dict else _EMPTY
+def _objects(models: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
+    """``model[field]`` for every model, with anything that is not an object as an empty dict."""
+    return [v if type(v := m.get(field)) is dict else _EMPTY for m in models]
 
 
 def _flags(lists: list[Any], known: list[str]) -> dict[str, np.ndarray]:
     """One boolean array per modality: the known ones always, then any other that appears."""
-    present = [v if type(v) is list else () for v in lists]
-    seen = {x for x in set().union(*present) if type(x) is str}
-    keys = known + sorted(seen.difference(known))
-    return {k: np.array([k in v for v in present], dtype=bool) for k in keys}
+    n = len(lists)
+    flags = {k: np.zeros(n, dtype=bool) for k in known}
+    for i, items in enumerate(lists):
+        if type(items) is not list:
+            continue
+        for x in items:
+            col = flags.get(x)
+            if col is None:
+                if type(x) is not str:
+                    continue
+                col = flags[x] = np.zeros(n, dtype=bool)
+            col[i] = True
+    extra = sorted(set(flags).difference(known))
+    return {k: flags[k] for k in [*known, *extra]}
 
 
 def _numeric_family(
@@ -339,7 +353,7 @@ def _numeric_family(
 
     Values are left raw; :func:`_float_array` converts each column at once.
     """
-    objs = [_obj(m.get(field)) for m in models]
+    objs = _objects(models, field)
     keys = list(known) + sorted(set().union(*objs).difference(known))
     return {k: [o.get(k) for o in objs] for k in keys}
 

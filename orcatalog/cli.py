@@ -107,7 +107,7 @@ def _output(df: pd.DataFrame, fmt: str, out: str | None, columns: str | None, he
         view = (df if columns else df[[c for c in TABLE_COLUMNS if c in df.columns]]).copy()
         for name in view.columns:
             if export.is_list_column(view[name]):
-                view[name] = [", ".join(v) if v is not None else "" for v in view[name].tolist()]
+                view[name] = [export.list_cell_text(v) for v in view[name].tolist()]
         with pd.option_context("display.width", 200, "display.max_colwidth", 60, "display.max_rows", 500):
             text = view.to_string(index=False)
         if out:

@@ -223,13 +223,13 @@ class Client:
         while True:
             last = fetched[-1]
             data = check_body(last.body, url=last.url)
-            _check_unique(data, last.url)
             count = last.body.get("total_count")
             if isinstance(count, int) and not isinstance(count, bool):
                 total = count
             if not seen and not next_is_possible(last.body):
-                models = data  # the usual case: one full body, nothing to merge
+                models = data  # the usual case: one full body (models_frame checks its ids)
                 break
+            _check_unique(data, last.url)
             new = [m for m in data if isinstance(m, dict) and m.get("id") not in seen]
             seen.update(m.get("id") for m in new)
             models.extend(new)

@@ -28,6 +28,15 @@ def is_list_column(series: pd.Series) -> bool:
     return isinstance(dtype, pd.ArrowDtype) and str(dtype.pyarrow_dtype).startswith(("list", "large_list"))
 
 
+def _is_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple, np.ndarray))
+
+
+def list_cell_text(value: Any, sep: str = ", ") -> str:
+    """A list cell as readable text ("" for a missing list)."""
+    return sep.join(map(str, value)) if _is_list(value) else ""
+
+
 def _neutralise(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
@@ -39,7 +48,7 @@ def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:
     for name in out.columns:
         col = out[name]
         if is_list_column(col):
-            out[name] = [None if v is None else json.dumps(list(v)) for v in col.tolist()]
+            out[name] = [json.dumps(list(v)) if _is_list(v) else None for v in col.tolist()]
         elif pd.api.types.is_string_dtype(col.dtype) or col.dtype == object:
             out[name] = col.map(_neutralise, na_action="ignore")
     return out
@@ -99,7 +108,18 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str] | IO[bytes], **kwa
     Raises:
         OSError: the file cannot be written.
     """
-    out = df.copy()
-    out.attrs = _jsonable_attrs(dict(df.attrs))
-    kwargs.setdefault("index", False)
-    out.to_parquet(path, engine="pyarrow", **kwargs)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    shallow = df.copy(deep=False)
+    shallow.attrs = _jsonable_attrs(dict(df.attrs))  # provenance travels in the pandas metadata
+    table = pa.Table.from_pandas(shallow, preserve_index=kwargs.pop("index", False))
+    meta = dict(table.schema.metadata or {})
+    pandas_meta = json.loads(meta.get(b"pandas", b"{}"))
+    for col in pandas_meta.get("columns", []):
+        # pandas cannot rebuild an Arrow list dtype from its own metadata (pandas-dev/pandas#57411):
+        # declare those columns as object so a plain pd.read_parquet works; the Arrow type stays list.
+        if str(col.get("numpy_type", "")).startswith(("list<", "large_list<")):
+            col["numpy_type"] = "object"
+    meta[b"pandas"] = json.dumps(pandas_meta).encode()
+    pq.write_table(table.replace_schema_metadata(meta), path, **kwargs)

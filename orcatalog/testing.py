@@ -97,12 +97,12 @@ def _read_source(path: Path) -> list[tuple[str, bytes]]:
     name = path.name
     if name.endswith((".tar", ".tar.gz", ".tar.xz", ".tgz")):
         out = []
-        with tarfile.open(path) as tar:
-            for member in sorted(tar.getmembers(), key=lambda m: m.name):
+        with tarfile.open(path) as tar:  # archive order: seeking back in a compressed tar re-decompresses
+            for member in tar:
                 if member.isfile() and member.name.endswith((".json", ".json.gz")):
                     data = tar.extractfile(member).read()  # type: ignore[union-attr]
                     out.append((Path(member.name).name, gzip.decompress(data) if member.name.endswith(".gz") else data))
-        return out
+        return sorted(out)
     data = path.read_bytes()
     return [(name, gzip.decompress(data) if name.endswith(".gz") else data)]
 

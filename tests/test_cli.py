@@ -1,0 +1,96 @@
+"""The command line: thin, every command has help with an example, errors are one clean line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from orcatalog.cli import main
+from orcatalog.testing import ReplayServer
+
+from .conftest import REPO
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_every_command_has_help_with_an_example(runner: CliRunner) -> None:
+    for command in main.commands:
+        result = runner.invoke(main, [command, "--help"])
+        assert result.exit_code == 0, command
+        assert "Example" in result.output and "orcatalog" in result.output, command
+
+
+def test_models_table_through_replay(runner: CliRunner, latest_file: Path) -> None:
+    result = runner.invoke(main, ["--replay", str(latest_file), "models", "--sort", "pricing-low-to-high", "--head", "5"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].split()[:2] == ["id", "context_length"] and len(lines) == 6
+
+
+def test_models_filters_and_formats(runner: CliRunner, latest_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "vision.csv"
+    result = runner.invoke(main, ["--replay", str(latest_file), "models", "--input-modalities", "image",
+                                  "--max-price", "1", "--format", "csv", "-o", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    df = pd.read_csv(out)
+    assert len(df) > 0 and (df["prompt_usd_per_mtok"] <= 1).all()
+    assert all("image" in json.loads(v) for v in df["input_modalities"])
+    pq = tmp_path / "all.parquet"
+    assert runner.invoke(main, ["--replay", str(latest_file), "models", "--format", "parquet", "-o", str(pq)]).exit_code == 0
+    back = pd.read_parquet(pq)
+    assert len(back) == 346 and list(back["input_modalities"].iloc[0]) == ["text", "image"]
+    result = runner.invoke(main, ["--replay", str(latest_file), "models", "--q", "gpt-4o", "--format", "json",
+                                  "--columns", "id,price_prompt,created"])  # fmt: skip
+    rows = json.loads(result.output)
+    assert {r["id"] for r in rows} >= {"openai/gpt-4o"} and set(rows[0]) == {"id", "price_prompt", "created"}
+
+
+def test_model_count_and_user_models(runner: CliRunner, latest_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = runner.invoke(main, ["--replay", str(latest_file), "model", "openai/gpt-4o"])
+    assert result.exit_code == 0 and "openai/gpt-4o" in result.output
+    result = runner.invoke(main, ["--replay", str(latest_file), "count"])
+    assert result.exit_code == 0 and result.output.strip() == "346"
+    with ReplayServer(latest_file, keys={"sk-or-v1-cli": ["openai/gpt-4o"]}) as srv:
+        monkeypatch.setenv("ORCATALOG_BASE_URL", srv.base_url)
+        monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-v1-cli")
+        result = runner.invoke(main, ["user-models", "--format", "csv", "--columns", "id"])
+        assert result.exit_code == 0 and result.output.split() == ["id", "openai/gpt-4o"]
+        assert "sk-or-v1-cli" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["models", "--context", "-5"], "context"),
+        (["model", "no-slash"], "model_id"),
+        (["model", "openai/no-such-model"], "404"),
+    ],
+)
+def test_errors_are_one_line(runner: CliRunner, latest_file: Path, args: list[str], needle: str) -> None:
+    result = runner.invoke(main, ["--replay", str(latest_file), *args])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and result.output.startswith("error: ") and needle in result.output
+    assert "Traceback" not in result.output
+
+
+def test_no_network_names_cause_and_way_out(tmp_path: Path) -> None:
+    """Real subprocess, real console script path: the default base URL cannot be reached."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "c"),
+           "ORCATALOG_BASE_URL": "http://127.0.0.1:9/api/v1"}  # fmt: skip
+    proc = subprocess.run([sys.executable, "-m", "orcatalog", "models"], env=env, capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "connection refused" in lines[0] and "ORCATALOG_OFFLINE=1" in lines[0] and "replay" in lines[0]
+    assert "Traceback" not in proc.stderr

@@ -1,0 +1,56 @@
+"""The public surface: a small __all__, docstrings with units and errors, a light import."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+
+import orcatalog as oc
+from orcatalog import errors
+
+from .conftest import REPO
+
+
+def test_all_is_the_public_surface() -> None:
+    public = {name for name in dir(oc) if not name.startswith("_")}
+    modules = {"client", "errors", "schema", "testing", "export", "cli"}
+    assert set(oc.__all__) - {"__version__"} <= public
+    assert public - set(oc.__all__) <= modules, public - set(oc.__all__) - modules
+    for name in ("fetch_models", "fetch_model", "count_models", "fetch_user_models", "Client", "RetryConfig"):
+        assert name in oc.__all__
+
+
+def test_every_public_callable_has_a_docstring() -> None:
+    for name in oc.__all__:
+        obj = getattr(oc, name)
+        if callable(obj):
+            assert inspect.getdoc(obj), name
+    for name in ("fetch_models", "fetch_model", "count_models", "fetch_user_models"):
+        doc = inspect.getdoc(getattr(oc.Client, name)) or ""
+        assert "Raises" in doc, name
+
+
+def test_error_tree_is_drawn_and_complete() -> None:
+    doc = errors.__doc__ or ""
+    for name in errors.__all__:
+        obj = getattr(errors, name)
+        if isinstance(obj, type) and issubclass(obj, Exception):
+            assert name in doc, name
+            assert issubclass(obj, oc.OrcatalogError)
+    assert issubclass(oc.NotFoundError, LookupError)
+    assert issubclass(oc.InvalidParameterError, ValueError)
+    assert issubclass(oc.RequestTimeoutError, TimeoutError)
+    assert errors.error_for_status(404) is oc.NotFoundError
+    assert errors.error_for_status(503) is oc.ServerError
+    assert errors.error_for_status(418) is oc.APIError
+
+
+def test_import_does_not_pull_matplotlib_or_touch_disk(tmp_path) -> None:  # noqa: ANN001
+    code = (
+        "import sys, os; import orcatalog; "
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported'; "
+        "assert not os.path.exists(os.environ['ORCATALOG_CACHE_DIR']), 'cache created at import'"
+    )
+    env = {"PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "c"), "PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
