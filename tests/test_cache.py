@@ -19,7 +19,7 @@ import orcatalog as oc
 from orcatalog._cache import CACHE_FILE_NAME, cached_session
 from orcatalog.testing import ReplayServer
 
-from .conftest import FAST_RETRY, REPO, TEST_KEY_A, TEST_KEY_B
+from .conftest import FAST_RETRY, REPO, TEST_KEY_A, TEST_KEY_B, read_body
 
 
 def cache_bytes(cache_dir: Path) -> bytes:
@@ -196,13 +196,18 @@ def test_offline_mode(server: ReplayServer, cache_dir: Path, monkeypatch: pytest
     assert df.attrs["from_cache"] is True and len(server.requests) == 1
 
 
-def test_serializer_is_json_not_pickle(cached_client: oc.Client, cache_dir: Path) -> None:
+def test_serializer_is_json_not_pickle(cached_client: oc.Client, cache_dir: Path, latest_file: Path) -> None:
     cached_client.fetch_models()
     assert cached_client.session.cache.responses.serializer.name == "orcatalog-json"
-    for value in entries(cache_dir).values():
-        record = orjson.loads(value)  # plain JSON
-        assert record["status_code"] == 200
+    stored = entries(cache_dir)
+    assert len(stored) == 1
+    for value in stored.values():
         assert not value.startswith(b"\x80")  # no pickle protocol header
+        head, newline, body = value.partition(b"\n")
+        record = orjson.loads(head)  # response metadata: plain JSON
+        assert newline and record["status_code"] == 200 and "_content" not in record
+        assert body == read_body(latest_file)  # the body exactly as served, itself JSON
+        orjson.loads(body)
 
 
 def test_permissions(cached_client: oc.Client, cache_dir: Path) -> None:
