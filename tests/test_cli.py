@@ -94,3 +94,18 @@ def test_no_network_names_cause_and_way_out(tmp_path: Path) -> None:
     assert len(lines) == 1, proc.stderr
     assert "connection refused" in lines[0] and "ORCATALOG_OFFLINE=1" in lines[0] and "replay" in lines[0]
     assert "Traceback" not in proc.stderr
+
+
+def test_replay_command_serves_a_real_port(latest_file: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "c")}
+    proc = subprocess.Popen([sys.executable, "-m", "orcatalog", "replay", str(latest_file)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        base_url = proc.stdout.readline().strip()  # type: ignore[union-attr]
+        assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/api/v1")
+        out = subprocess.run([sys.executable, "-m", "orcatalog", "count"], env={**env, "ORCATALOG_BASE_URL": base_url},
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert out.returncode == 0 and out.stdout.strip() == "346"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
