@@ -11,6 +11,9 @@ Offline tests and notebooks: :mod:`orcatalog.testing` (a replay server on loopba
 
 from ._http import RetryConfig
 from .client import Client, count_models, fetch_model, fetch_models, fetch_user_models
+from .export import to_csv, to_parquet
+from .history import diff, lifecycle, price_changes
+from .store import SnapshotStore
 from .errors import (
     APIError,
     BadRequestError,
@@ -27,6 +30,11 @@ from .errors import (
     ResponseError,
     SchemaError,
     ServerError,
+    SnapshotConflictError,
+    SnapshotNotFoundError,
+    StoreError,
+    StoreWriteError,
+    MixedScopeError,
     TransportError,
     UnauthorizedError,
 )
@@ -40,6 +48,12 @@ __all__ = [
     "fetch_model",
     "count_models",
     "fetch_user_models",
+    "SnapshotStore",
+    "diff",
+    "price_changes",
+    "lifecycle",
+    "to_csv",
+    "to_parquet",
     "OrcatalogError",
     "InvalidParameterError",
     "TransportError",
@@ -57,5 +71,10 @@ __all__ = [
     "NotFoundError",
     "RateLimitError",
     "ServerError",
+    "StoreError",
+    "StoreWriteError",
+    "SnapshotConflictError",
+    "SnapshotNotFoundError",
+    "MixedScopeError",
     "__version__",
 ]

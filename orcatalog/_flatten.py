@@ -161,12 +161,13 @@ def _shape(body: Any) -> str:
     return type(body).__name__
 
 
-def models_frame(models: list[dict[str, Any]], *, url: str | None = None) -> pd.DataFrame:
+def models_frame(models: list[dict[str, Any]], *, url: str | None = None, unique: bool = True) -> pd.DataFrame:
     """Flatten model objects into the contract frame (one row per model, see :mod:`orcatalog.schema`).
 
     Args:
         models: model objects as parsed from JSON (any schema from 2024 to 2026).
         url: where they came from, for error messages.
+        unique: require unique ids (a catalog); False for several versions of one model.
 
     Returns:
         A DataFrame with the declared columns, typed.
@@ -180,7 +181,7 @@ def models_frame(models: list[dict[str, Any]], *, url: str | None = None) -> pd.
     if not all(type(x) is str for x in ids):
         i = next(i for i, x in enumerate(ids) if type(x) is not str)
         raise SchemaError(f"model #{i} is not an object with a string 'id'{where}", url=url)
-    if len(set(ids)) != n:
+    if unique and len(set(ids)) != n:
         dup = pd.Series(ids)[pd.Series(ids).duplicated()].iloc[0]
         raise SchemaError(f"duplicate model id {dup!r}{where}", url=url)
 

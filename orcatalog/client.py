@@ -203,7 +203,7 @@ class Client:
             allow_stale=self.stale_if_error,
         )
 
-    def _list(
+    def _collect(
         self,
         path: str,
         query: dict[str, str],
@@ -212,7 +212,8 @@ class Client:
         headers: dict[str, str],
         retries: RetryConfig | None,
         refresh: bool,
-    ) -> pd.DataFrame:
+    ) -> tuple[list[dict[str, Any]], list[Fetched], int | None]:
+        """Every model of a list endpoint, following pages; no duplicate ids."""
         params = dict(query)
         if page is not None:
             params.update(offset="0", limit=str(page))
@@ -238,9 +239,34 @@ class Client:
                 break
             params = next_params
             fetched.append(self._get(path, params, headers=headers, retries=retries, refresh=refresh))
+        return models, fetched, total
+
+    def _list(
+        self,
+        path: str,
+        query: dict[str, str],
+        page: int | None,
+        *,
+        headers: dict[str, str],
+        retries: RetryConfig | None,
+        refresh: bool,
+    ) -> pd.DataFrame:
+        models, fetched, total = self._collect(path, query, page, headers=headers, retries=retries, refresh=refresh)
         frame = models_frame(models, url=fetched[0].url)
         _provenance(frame, fetched, path, query, total, self.base_url)
         return frame
+
+    def _fetch_list_body(self, path: str, filters: dict[str, Any], *, refresh: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The raw list body (pages merged) and its provenance, for the snapshot store."""
+        query = _params.list_query(filters)
+        models, fetched, total = self._collect(path, query, None, headers=self._headers(None), retries=None, refresh=refresh)
+        models_frame(models, url=fetched[0].url)  # the same checks as fetch_models: refuse what it would refuse
+        first = fetched[0].body
+        body = {k: v for k, v in first.items() if k not in ("data", "links")} if len(fetched) > 1 else dict(first)
+        body["data"] = models
+        meta = {"fetched_at": min(f.fetched_at for f in fetched), "params": query, "url": fetched[0].url,
+                "from_cache": all(f.from_cache for f in fetched)}  # fmt: skip
+        return body, meta
 
     @staticmethod
     def _next_page(

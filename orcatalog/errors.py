@@ -18,7 +18,12 @@ The hierarchy::
     │       ├── NotFoundError           404 (also LookupError)
     │       ├── RateLimitError          429
     │       └── ServerError             5xx (and 408)
-    └── CacheError                      the local HTTP cache cannot be used
+    ├── CacheError                      the local HTTP cache cannot be used
+    └── StoreError                      the snapshot store cannot do what was asked
+        ├── StoreWriteError             (also OSError) disk full, read-only target, ...; nothing earlier touched
+        ├── SnapshotConflictError       another writer holds or wrote this snapshot id
+        ├── SnapshotNotFoundError       (also LookupError) no such snapshot / none at or before as_of
+        └── MixedScopeError             (also ValueError) comparing a filtered or regional fetch with the catalog
 
 Every message names the URL (with secrets removed), the HTTP status when there is one, and the
 API's own error message. No message, repr or attribute ever carries an API key.
@@ -44,6 +49,11 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "CacheError",
+    "StoreError",
+    "StoreWriteError",
+    "SnapshotConflictError",
+    "SnapshotNotFoundError",
+    "MixedScopeError",
     "error_for_status",
 ]
 
@@ -84,6 +94,28 @@ class NotInCacheError(OrcatalogError, LookupError):
 
 class CacheError(OrcatalogError):
     """The local HTTP cache could not be opened or used."""
+
+
+class StoreError(OrcatalogError):
+    """The snapshot store cannot do what was asked."""
+
+
+class StoreWriteError(StoreError, OSError):
+    """Writing a snapshot failed (disk full, read-only target, ...). Temporary files were removed
+    and no earlier snapshot was touched."""
+
+
+class SnapshotConflictError(StoreError):
+    """Another writer holds or has written this snapshot id with different content."""
+
+
+class SnapshotNotFoundError(StoreError, LookupError):
+    """No snapshot with that id, or none at or before the requested time."""
+
+
+class MixedScopeError(StoreError, ValueError):
+    """Frames from different scopes (a filtered, regional or per-user fetch against the full
+    catalog) were compared; pass ``allow_mixed=True`` to compare them anyway."""
 
 
 class ResponseError(OrcatalogError):

@@ -1,0 +1,811 @@
+"""SnapshotStore: every catalog snapshot kept losslessly, stored as what changes, queryable fast.
+
+Layout under the root (local folder or any fsspec URL such as ``s3://bucket/prefix``), all
+parquet, readable without orcatalog (see ``data/README.md``)::
+
+    manifest/<batch>.parquet   one row per snapshot: id, fetched_at (UTC), scope, counts, hashes
+    versions/<batch>.parquet   each distinct model object once: version hash, raw JSON, contract columns
+    spans/<batch>.parquet      which snapshots of the batch hold each version: runs [first_seq, last_seq]
+    orders/<batch>.parquet     per snapshot, the body's model order (list of version hashes)
+
+A *batch* is one write (one ``snapshot()`` or one ``import_files`` call). Its manifest file is
+written last, by an atomic rename: a batch without a manifest does not exist for readers, so a
+writer killed mid-write leaves the store as it was. A model object that does not change is stored
+once, however many snapshots hold it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import socket
+import tarfile
+import time
+import uuid
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ._flatten import check_body, models_frame
+from .errors import (
+    InvalidParameterError,
+    SchemaError,
+    SnapshotConflictError,
+    SnapshotNotFoundError,
+    StoreError,
+    StoreWriteError,
+)
+from .schema import SCHEMA_VERSION
+
+__all__ = ["SnapshotStore", "CATALOG_SCOPE"]
+
+logger = logging.getLogger(__name__)
+
+#: The scope of an unfiltered ``GET /models`` of the public API: the catalog itself.
+CATALOG_SCOPE = "catalog"
+_TIME_IN_NAME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[T_ ](\d{2}):?(\d{2}):?(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?(?=[^0-9]|$)"
+)
+_BODY_SUFFIXES = (".json", ".json.gz")
+_ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2")
+_ORDER_ROW_GROUP = 64
+
+
+@dataclass
+class _Body:
+    source: str
+    fetched_at: pd.Timestamp
+    body: dict[str, Any]
+    scope: str
+    base_url: str | None
+    endpoint: str
+    query: dict[str, str]
+    key_fingerprint: str | None = None
+
+
+def time_from_name(name: str) -> pd.Timestamp | None:
+    """The UTC time written in a file name (``models-2026-01-03T231610Z.json``,
+    ``models-2025-12-18.json.gz``), or None when there is none."""
+    match = None
+    for match in _TIME_IN_NAME.finditer(Path(name).name):
+        pass
+    if match is None:
+        return None
+    y, mo, d, h, mi, s, tz = match.groups()
+    text = f"{y}-{mo}-{d}T{h or '00'}:{mi or '00'}:{s or '00'}"
+    try:
+        ts = pd.Timestamp(text)
+    except ValueError:
+        return None
+    if tz and tz != "Z":
+        return ts.tz_localize(_offset(tz)).tz_convert("UTC")
+    return ts.tz_localize("UTC")
+
+
+def _offset(tz: str) -> timezone:
+    sign = 1 if tz[0] == "+" else -1
+    digits = tz[1:].replace(":", "")
+    from datetime import timedelta
+
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
+
+
+def _utc(value: Any, name: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError(f"{name}={value!r} is not a time: {exc}") from None
+    if ts is pd.NaT:
+        raise InvalidParameterError(f"{name} must be a time, got NaT")
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _scope(base_url: str | None, endpoint: str, query: dict[str, str], key_fingerprint: str | None) -> str:
+    """A name for what a snapshot covers; the unfiltered public catalog is ``catalog``."""
+    from .client import DEFAULT_BASE_URL
+
+    meaningful = {k: v for k, v in query.items() if not (k == "output_modalities" and v == "all")}
+    if endpoint == "/models" and not meaningful and not key_fingerprint and base_url in (None, DEFAULT_BASE_URL):
+        return CATALOG_SCOPE
+    parts = [endpoint]
+    if base_url not in (None, DEFAULT_BASE_URL):
+        parts.append(f"base={base_url}")
+    parts += [f"{k}={meaningful[k]}" for k in sorted(meaningful)]
+    if key_fingerprint:
+        parts.append(f"key={key_fingerprint}")
+    return " ".join(parts)
+
+
+def _content_hash(order: list[str], top_level: str) -> str:
+    digest = hashlib.sha256(top_level.encode())
+    for v in order:
+        digest.update(v.encode())
+    return digest.hexdigest()
+
+
+def _version_of(model: dict[str, Any]) -> tuple[str, bytes]:
+    raw = orjson.dumps(model)
+    return hashlib.sha256(raw).hexdigest()[:32], raw
+
+
+def _spans(orders: list[list[str]]) -> tuple[list[str], list[int], list[int]]:
+    """Runs of consecutive snapshots (by position in ``orders``) that hold each version."""
+    open_runs: dict[str, int] = {}
+    versions: list[str] = []
+    firsts: list[int] = []
+    lasts: list[int] = []
+    previous: set[str] = set()
+    for seq, order in enumerate(orders):
+        current = set(order)
+        for v in previous - current:
+            versions.append(v)
+            firsts.append(open_runs.pop(v))
+            lasts.append(seq - 1)
+        for v in current - previous:
+            open_runs[v] = seq
+        previous = current
+    for v, first in open_runs.items():
+        versions.append(v)
+        firsts.append(first)
+        lasts.append(len(orders) - 1)
+    return versions, firsts, lasts
+
+
+class SnapshotStore:
+    """A reproducible record of the catalog over time.
+
+    Args:
+        root: a folder or fsspec URL (``s3://bucket/prefix``); default ``$ORCATALOG_DATA_DIR``
+            or ``./data``.
+        storage_options: passed to fsspec (e.g. ``{"client_kwargs": {"endpoint_url": ...}}``).
+
+    Raises:
+        InvalidParameterError: root is not a string or path.
+    """
+
+    def __init__(self, root: str | os.PathLike[str] | None = None, *, storage_options: dict[str, Any] | None = None) -> None:
+        import fsspec
+
+        if root is None:
+            root = os.environ.get("ORCATALOG_DATA_DIR") or "./data"
+        if not isinstance(root, (str, os.PathLike)):
+            raise InvalidParameterError(f"root must be a folder or URL, got {type(root).__name__}")
+        self.root = os.fspath(root)
+        self._fs, self._base = fsspec.core.url_to_fs(self.root, **(storage_options or {}))
+        self._base = self._base.rstrip("/")
+        self._local = "file" in (self._fs.protocol if isinstance(self._fs.protocol, tuple) else (self._fs.protocol,))
+        self._cache: tuple[tuple[str, ...], dict[str, Any]] | None = None
+
+    def __repr__(self) -> str:
+        return f"SnapshotStore(root={self.root!r})"
+
+    # -- paths: the only place that builds them --------------------------------------------------
+
+    def _path(self, kind: str, batch: str) -> str:
+        if not re.fullmatch(r"[0-9A-Za-z_-]+", batch):
+            raise StoreError(f"invalid batch name {batch!r}")
+        return f"{self._base}/{kind}/{batch}.parquet"
+
+    def _claim_path(self, snapshot_id: str) -> str:
+        if not re.fullmatch(r"[0-9A-Za-z_-]+", snapshot_id):
+            raise StoreError(f"invalid snapshot id {snapshot_id!r}")
+        return f"{self._base}/claims/{snapshot_id}"
+
+    def _batches(self) -> list[str]:
+        folder = f"{self._base}/manifest"
+        try:
+            names = self._fs.ls(folder, detail=False)
+        except FileNotFoundError:
+            return []
+        out = []
+        for name in names:
+            base = name.rstrip("/").rsplit("/", 1)[-1]
+            if base.endswith(".parquet") and not base.startswith("."):
+                out.append(base[: -len(".parquet")])
+        return sorted(out)
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def snapshot(self, client: Any = None) -> pd.DataFrame:
+        """Fetch the whole catalog now (all output modalities, all pages) and record it.
+
+        Args:
+            client: an :class:`orcatalog.Client`; default the environment-configured one.
+
+        Returns:
+            The snapshot as a contract frame (``attrs`` carry ``snapshot_id`` and ``fetched_at``).
+
+        Raises:
+            Any fetch error (nothing is written then); StoreWriteError, SnapshotConflictError.
+        """
+        from .client import default_client
+
+        client = client or default_client()
+        body, meta = client._fetch_list_body("/models", {})
+        item = _Body(
+            source="fetch",
+            fetched_at=pd.Timestamp(meta["fetched_at"]).tz_convert("UTC"),
+            body=body,
+            scope=_scope(client.base_url, "/models", meta["params"], None),
+            base_url=client.base_url,
+            endpoint="/models",
+            query=meta["params"],
+        )
+        ids = self._write([item])
+        return self.load(ids[0])
+
+    def import_files(
+        self,
+        paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        *,
+        fetched_at: Any = None,
+        base_url: str | None = None,
+        progress: bool | None = None,
+    ) -> list[str]:
+        """Backfill from raw ``/models`` bodies: ``.json``, ``.json.gz``, tar archives of them, or folders.
+
+        The fetch time comes from ``fetched_at`` (only for a single body), else from an ISO time
+        in the file name (``models-2026-01-03T231610Z.json`` or ``models-2025-12-18.json.gz``),
+        else the import fails: never silently "now". Every body is checked before anything is
+        written; importing the same body at the same time again is a no-op.
+
+        Args:
+            paths: one path or several.
+            fetched_at: the fetch time (UTC unless it says otherwise) when there is one body.
+            base_url: the API the bodies came from (default: the public API, scope ``catalog``).
+            progress: show a progress bar (default: only on a terminal).
+
+        Returns:
+            The snapshot ids, in time order (including those that were already there).
+
+        Raises:
+            InvalidParameterError: no time for a body, or fetched_at given for several bodies.
+            SchemaError: a body is not a models list (named in the message).
+            FileNotFoundError; StoreWriteError; SnapshotConflictError.
+        """
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        files = list(self._expand(paths))
+        when = _utc(fetched_at, "fetched_at") if fetched_at is not None else None
+        items = list(_read_bodies(files, when, base_url, progress))
+        if when is not None and len(items) != 1:
+            raise InvalidParameterError(
+                f"fetched_at applies to a single body, but {len(items)} were given; name the files with their times instead"
+            )
+        return self._write(items, progress=progress)
+
+    def import_bodies(self, bodies: Iterable[tuple[Any, Any]], *, base_url: str | None = None,
+                      progress: bool | None = None) -> list[str]:  # fmt: skip
+        """Record bodies held in memory: ``(fetched_at, body)`` pairs, body as dict, str or bytes.
+
+        Returns:
+            The snapshot ids in time order. Raises as :meth:`import_files`.
+        """
+        items = []
+        for i, (when, body) in enumerate(bodies):
+            parsed = orjson.loads(body) if isinstance(body, (bytes, str)) else body
+            items.append(_make_body(f"body #{i}", parsed, _utc(when, "fetched_at"), base_url))
+        return self._write(items, progress=progress)
+
+    def _expand(self, paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+        for p in paths:
+            path = Path(p)
+            if path.is_dir():
+                yield from sorted(q for q in path.iterdir() if q.name.endswith(_BODY_SUFFIXES + _ARCHIVE_SUFFIXES))
+            elif path.exists():
+                yield path
+            else:
+                raise FileNotFoundError(f"no such file: {path}")
+
+    def _write(self, items: list[_Body], progress: bool | None = None) -> list[str]:
+        if not items:
+            return []
+        items = sorted(items, key=lambda b: b.fetched_at)
+        tables = self._tables()
+        known_versions: set[str] = tables["known_versions"]
+        committed: set[str] = set(tables["manifest"]["snapshot_id"])
+        new_versions: dict[str, tuple[str, bytes]] = {}
+        rows: list[dict[str, Any]] = []
+        orders: list[list[str]] = []
+        ids: list[str] = []
+        for item in _progress(items, "hashing", progress):
+            order = []
+            for m in item.body["data"]:
+                v, raw = _version_of(m)
+                order.append(v)
+                if v not in known_versions and v not in new_versions:
+                    new_versions[v] = (m["id"], raw)
+            top = {k: val for k, val in item.body.items() if k != "data"}
+            top_json = orjson.dumps(top).decode()
+            chash = _content_hash(order, top_json)
+            sid = f"{item.fetched_at:%Y%m%dT%H%M%SZ}-{chash[:12]}"
+            ids.append(sid)
+            if sid in committed or any(r["snapshot_id"] == sid for r in rows):
+                continue  # the same body at the same time: already recorded
+            rows.append(
+                {
+                    "snapshot_id": sid,
+                    "fetched_at": item.fetched_at,
+                    "scope": item.scope,
+                    "base_url": item.base_url,
+                    "endpoint": item.endpoint,
+                    "query": json.dumps(item.query, sort_keys=True),
+                    "key_fingerprint": item.key_fingerprint,
+                    "n_models": len(order),
+                    "content_hash": chash,
+                    "top_level": top_json,
+                    "source": item.source,
+                    "schema_version": SCHEMA_VERSION,
+                    "orcatalog_version": _version(),
+                }
+            )
+            orders.append(order)
+        if not rows:
+            return ids
+        batch = f"{pd.Timestamp.now(tz='UTC'):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
+        claims = self._claim([r["snapshot_id"] for r in rows])
+        try:
+            committed = set(self._tables()["manifest"]["snapshot_id"])  # re-read under the claims
+            keep = [i for i, r in enumerate(rows) if r["snapshot_id"] not in committed]
+            rows = [rows[i] for i in keep]
+            orders = [orders[i] for i in keep]
+            if rows:
+                self._write_batch(batch, rows, orders, new_versions)
+        finally:
+            self._release(claims)
+        self._cache = None
+        return ids
+
+    def _claim(self, snapshot_ids: list[str]) -> list[str]:
+        held: list[str] = []
+        try:
+            for sid in snapshot_ids:
+                path = self._claim_path(sid)
+                if not self._create_exclusive(path, _claim_text()):
+                    if self._stale_claim(path):
+                        self._fs.rm(path)
+                        if self._create_exclusive(path, _claim_text()):
+                            held.append(path)
+                            continue
+                    raise SnapshotConflictError(
+                        f"snapshot {sid} is being written by another writer ({self._read_claim(path)}); "
+                        "try again when it has finished"
+                    )
+                held.append(path)
+        except BaseException:
+            self._release(held)
+            raise
+        return held
+
+    def _create_exclusive(self, path: str, text: str) -> bool:
+        try:
+            self._fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+            if self._local:
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(text)
+                return True
+            with self._fs.open(path, "xb") as fh:  # conditional put where the backend supports it
+                fh.write(text.encode())
+            return True
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            raise StoreWriteError(f"cannot write to the store at {self.root}: {exc}") from exc
+
+    def _read_claim(self, path: str) -> str:
+        try:
+            return self._fs.cat_file(path).decode(errors="replace")
+        except (OSError, FileNotFoundError):
+            return "unknown writer"
+
+    def _stale_claim(self, path: str) -> bool:
+        """A claim left by a writer that died: same host and its process is gone, or older than an hour."""
+        try:
+            info = json.loads(self._read_claim(path))
+        except ValueError:
+            return True
+        if info.get("host") == socket.gethostname() and isinstance(info.get("pid"), int):
+            try:
+                os.kill(info["pid"], 0)
+            except ProcessLookupError:
+                return True
+            except PermissionError:
+                return False
+            return False
+        return time.time() - float(info.get("time", 0)) > 3600
+
+    def _release(self, claims: list[str]) -> None:
+        for path in claims:
+            try:
+                self._fs.rm(path)
+            except (OSError, FileNotFoundError):
+                logger.warning("could not remove claim %s", path)
+
+    def _write_batch(self, batch: str, rows: list[dict[str, Any]], orders: list[list[str]],
+                     new_versions: dict[str, tuple[str, bytes]]) -> None:  # fmt: skip
+        sids = [r["snapshot_id"] for r in rows]
+        versions, firsts, lasts = _spans(orders)
+        referenced = set(versions)
+        fresh = {v: new_versions[v] for v in new_versions if v in referenced}
+        tables = {
+            "versions": _versions_table(fresh),
+            "spans": pa.table(
+                {
+                    "version": pa.array(versions, pa.string()),
+                    "first_seq": pa.array(firsts, pa.int32()),
+                    "last_seq": pa.array(lasts, pa.int32()),
+                    "first_snapshot_id": pa.array([sids[i] for i in firsts], pa.string()),
+                    "last_snapshot_id": pa.array([sids[i] for i in lasts], pa.string()),
+                }
+            ),
+            "orders": pa.table(
+                {"snapshot_id": pa.array(sids, pa.string()), "seq": pa.array(range(len(sids)), pa.int32()),
+                 "versions": pa.array(orders, pa.list_(pa.string()))}  # fmt: skip
+            ),
+        }
+        manifest = pd.DataFrame(rows)
+        manifest.insert(2, "seq", np.arange(len(rows), dtype=np.int32))
+        manifest.insert(3, "batch", batch)
+        manifest["fetched_at"] = pd.to_datetime(manifest["fetched_at"], utc=True).astype("datetime64[us, UTC]")
+        tables["manifest"] = pa.Table.from_pandas(manifest, preserve_index=False, schema=_MANIFEST_SCHEMA)
+        written: list[str] = []
+        temps: list[str] = []
+        try:
+            for kind in ("versions", "spans", "orders", "manifest"):  # manifest last: the commit
+                final = self._path(kind, batch)
+                tmp = f"{final.rsplit('/', 1)[0]}/.tmp-{batch}-{kind}.parquet"
+                self._fs.makedirs(final.rsplit("/", 1)[0], exist_ok=True)
+                temps.append(tmp)
+                with self._fs.open(tmp, "wb") as fh:
+                    pq.write_table(
+                        tables[kind], fh, compression="zstd", compression_level=9,
+                        row_group_size=_ORDER_ROW_GROUP if kind == "orders" else None,
+                        use_dictionary=kind != "orders",
+                    )  # fmt: skip
+                    if self._local:
+                        fh.flush()
+                        os.fsync(fh.fileno())
+                self._fs.mv(tmp, final)
+                temps.remove(tmp)
+                written.append(final)
+        except OSError as exc:
+            for path in temps + written:
+                try:
+                    self._fs.rm(path)
+                except (OSError, FileNotFoundError):
+                    pass
+            raise StoreWriteError(f"writing snapshots to {self.root} failed: {exc}; nothing was changed") from exc
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _tables(self) -> dict[str, Any]:
+        batches = tuple(self._batches())
+        if self._cache is not None and self._cache[0] == batches:
+            return self._cache[1]
+        manifests, versions, spans = [], [], []
+        for batch in batches:
+            try:
+                m = pq.read_table(self._path("manifest", batch), filesystem=self._fs)
+                v = pq.read_table(self._path("versions", batch), columns=["version", "id", "raw"], filesystem=self._fs)
+                s = pq.read_table(self._path("spans", batch), columns=["version", "first_seq", "last_seq"],
+                                  filesystem=self._fs)  # fmt: skip
+            except (OSError, pa.ArrowInvalid) as exc:
+                warnings.warn(f"orcatalog: skipping unreadable batch {batch} in {self.root}: {exc}",
+                              RuntimeWarning, stacklevel=3)  # fmt: skip
+                continue
+            manifests.append(m)
+            versions.append(v)
+            spans.append(s.append_column("batch", pa.array([batch] * len(s), pa.string())))
+        manifest = (
+            pa.concat_tables(manifests, promote_options="permissive").to_pandas()
+            if manifests
+            else _MANIFEST_SCHEMA.empty_table().to_pandas()
+        )
+        vt = pa.concat_tables(versions) if versions else pa.table({"version": [], "id": [], "raw": []})
+        version_frame = vt.to_pandas(ignore_metadata=True)
+        if len(version_frame):
+            version_frame = version_frame.drop_duplicates("version").set_index("version")
+        else:
+            version_frame = pd.DataFrame({"id": [], "raw": []}, index=pd.Index([], name="version"))
+        span_frame = (
+            pa.concat_tables(spans).to_pandas(ignore_metadata=True)
+            if spans
+            else pd.DataFrame({"version": [], "first_seq": [], "last_seq": [], "batch": []})
+        )
+        manifest = manifest.sort_values(["fetched_at", "snapshot_id"], kind="stable").reset_index(drop=True)
+        manifest = _drop_incomplete(manifest, span_frame, version_frame)
+        out = {
+            "manifest": manifest,
+            "versions": version_frame,
+            "spans": span_frame,
+            "known_versions": set(version_frame.index),
+            "raw": dict(zip(version_frame.index, version_frame["raw"])),
+        }
+        self._cache = (batches, out)
+        return out
+
+    def snapshots(self) -> pd.DataFrame:
+        """The manifest: one row per snapshot, oldest first.
+
+        Columns: ``snapshot_id``, ``fetched_at`` (UTC), ``scope`` (``catalog`` for the unfiltered
+        public catalog), ``base_url``, ``endpoint``, ``query`` (JSON), ``key_fingerprint`` (for
+        ``/models/user``; never the key), ``n_models``, ``content_hash``, ``schema_version``,
+        ``orcatalog_version``, ``source``, ``batch``.
+        """
+        m = self._tables()["manifest"]
+        return m.drop(columns=["top_level", "seq"]).reset_index(drop=True)
+
+    def _pick(self, snapshot_id: str | None, as_of: Any, scope: str | None) -> pd.Series:
+        manifest = self._tables()["manifest"]
+        if snapshot_id is not None and as_of is not None:
+            raise InvalidParameterError("give snapshot_id or as_of, not both")
+        if snapshot_id is not None:
+            if not isinstance(snapshot_id, str):
+                raise InvalidParameterError(f"snapshot_id must be a string, got {type(snapshot_id).__name__}")
+            rows = manifest[manifest["snapshot_id"] == snapshot_id]
+            if rows.empty:
+                raise SnapshotNotFoundError(f"no snapshot {snapshot_id!r} in {self.root}")
+            return rows.iloc[0]
+        candidates = manifest[manifest["scope"] == (scope or CATALOG_SCOPE)] if scope or len(manifest) else manifest
+        if as_of is not None:
+            when = _utc(as_of, "as_of")
+            candidates = candidates[candidates["fetched_at"] <= when]
+            if candidates.empty:
+                raise SnapshotNotFoundError(f"no {scope or CATALOG_SCOPE!r} snapshot at or before {when} in {self.root}")
+        if candidates.empty:
+            raise SnapshotNotFoundError(f"no {scope or CATALOG_SCOPE!r} snapshot in {self.root}; run snapshot() or import_files()")
+        return candidates.iloc[-1]
+
+    def _order(self, row: pd.Series) -> list[str]:
+        table = pq.read_table(self._path("orders", row["batch"]), filesystem=self._fs, columns=["versions"],
+                              filters=[("snapshot_id", "==", row["snapshot_id"])])  # fmt: skip
+        if table.num_rows != 1:
+            raise StoreError(f"snapshot {row['snapshot_id']} has no model order in {self.root}")
+        return table.column("versions")[0].as_py()
+
+    def load(self, snapshot_id: str | None = None, as_of: Any = None, *, scope: str | None = None) -> pd.DataFrame:
+        """The contract frame of one snapshot: by id, else the latest at or before ``as_of``, else the latest.
+
+        Args:
+            snapshot_id: an id from :meth:`snapshots`.
+            as_of: a time (UTC unless it says otherwise): the latest snapshot at or before it.
+            scope: which kind of snapshot for ``as_of``/latest (default ``catalog``).
+
+        Returns:
+            The frame as ``fetch_models`` gives it; ``attrs`` hold ``snapshot_id``, ``fetched_at``, ``scope``.
+
+        Raises:
+            SnapshotNotFoundError (a LookupError); InvalidParameterError.
+        """
+        row = self._pick(snapshot_id, as_of, scope)
+        raws = self._tables()["raw"]
+        order = self._order(row)
+        frame = models_frame([orjson.loads(raws[v]) for v in order], url=f"{self.root}#{row['snapshot_id']}")
+        frame.attrs.update(
+            {"snapshot_id": row["snapshot_id"], "fetched_at": row["fetched_at"], "scope": row["scope"],
+             "base_url": row["base_url"], "endpoint": row["endpoint"], "params": json.loads(row["query"])}  # fmt: skip
+        )
+        return frame
+
+    def raw(self, snapshot_id: str) -> dict[str, Any]:
+        """The original body of a snapshot, JSON-equal to what was fetched or imported.
+
+        Raises:
+            SnapshotNotFoundError.
+        """
+        row = self._pick(snapshot_id, None, None)
+        raws = self._tables()["raw"]
+        body = json.loads(row["top_level"])
+        body["data"] = [orjson.loads(raws[v]) for v in self._order(row)]
+        return body
+
+    def history(
+        self,
+        ids: str | Sequence[str] | None = None,
+        columns: str | Sequence[str] | None = None,
+        start: Any = None,
+        end: Any = None,
+        *,
+        scope: str | None = CATALOG_SCOPE,
+    ) -> pd.DataFrame:
+        """Long form: one row per (snapshot, model present in it).
+
+        Args:
+            ids: model ids to keep (default all).
+            columns: contract columns to include (default all); ``snapshot_id``, ``fetched_at``,
+                ``scope`` and ``id`` are always there.
+            start, end: keep snapshots fetched in [start, end] (UTC unless stated).
+            scope: which snapshots (default ``catalog``; None for every scope).
+
+        Returns:
+            Rows sorted by ``fetched_at`` then ``id``; contract columns keep their dtypes except
+            text columns other than ``id``, which are categorical (each value repeats once per
+            snapshot). ``attrs["snapshot_times"]`` maps each scope to
+            every snapshot time in range (a model absent from one has no row there).
+
+        Raises:
+            InvalidParameterError: unknown column, bad times.
+        """
+        t = self._tables()
+        manifest = t["manifest"]
+        if scope is not None:
+            manifest = manifest[manifest["scope"] == scope]
+        if start is not None:
+            manifest = manifest[manifest["fetched_at"] >= _utc(start, "start")]
+        if end is not None:
+            manifest = manifest[manifest["fetched_at"] <= _utc(end, "end")]
+        versions = t["versions"]
+        spans = t["spans"]
+        if ids is not None:
+            wanted = {ids} if isinstance(ids, str) else set(ids)
+            keep_versions = versions.index[versions["id"].isin(wanted)]
+            spans = spans[spans["version"].isin(keep_versions)]
+        spans = spans[spans["batch"].isin(manifest["batch"].unique())]
+        counts = (spans["last_seq"] - spans["first_seq"] + 1).to_numpy()
+        batch_rep = np.repeat(spans["batch"].to_numpy(), counts)
+        seq = np.repeat(spans["first_seq"].to_numpy(), counts) + _ranges(counts)
+        version_rep = np.repeat(spans["version"].to_numpy(), counts)
+        key = pd.MultiIndex.from_arrays([manifest["batch"].to_numpy(), manifest["seq"].to_numpy()])
+        pos = key.get_indexer(pd.MultiIndex.from_arrays([batch_rep, seq]))
+        present = pos >= 0
+        pos, version_rep = pos[present], version_rep[present]
+        needed = pd.unique(version_rep)
+        raws = t["raw"]
+        frame = models_frame([orjson.loads(raws[v]) for v in needed], unique=False)
+        cols = _columns(frame, columns)
+        frame = frame[cols]
+        for c in cols:  # long form repeats each text value once per snapshot: categorical is the idiom
+            if c != "id" and pd.api.types.is_string_dtype(frame[c].dtype) and not isinstance(frame[c].dtype, pd.ArrowDtype):
+                frame[c] = frame[c].astype("category")
+        take = pd.Index(needed).get_indexer(version_rep)
+        id_rank = frame["id"].rank(method="dense").to_numpy(dtype=np.int64)[take]
+        order = np.lexsort((id_rank, pos))  # manifest rows are in time order: sort by time, then id
+        take, pos = take[order], pos[order]
+        out = frame.take(take).reset_index(drop=True)
+        snap = manifest.iloc[pos]
+        out.insert(0, "scope", pd.Categorical(snap["scope"].to_numpy()))
+        out.insert(0, "fetched_at", snap["fetched_at"].array)
+        out.insert(0, "snapshot_id", pd.Categorical(snap["snapshot_id"].to_numpy()))
+        out.attrs["snapshot_times"] = {s: list(g) for s, g in manifest.groupby("scope")["fetched_at"]}
+        return out
+
+    def store_bytes(self) -> int:
+        """Total size of the store's files in bytes."""
+        try:
+            return int(sum(self._fs.du(self._base, total=False).values()))
+        except FileNotFoundError:
+            return 0
+
+
+def _ranges(counts: np.ndarray) -> np.ndarray:
+    """[0..c0-1, 0..c1-1, ...] for counts c."""
+    if len(counts) == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(counts)
+    starts = np.repeat(ends - counts, counts)
+    return np.arange(ends[-1]) - starts
+
+
+def _columns(frame: pd.DataFrame, columns: str | Sequence[str] | None) -> list[str]:
+    if columns is None:
+        return list(frame.columns)
+    wanted = [columns] if isinstance(columns, str) else list(columns)
+    unknown = [c for c in wanted if c not in frame.columns]
+    if unknown:
+        raise InvalidParameterError(f"unknown column(s) {unknown}; see orcatalog.schema")
+    return ["id", *[c for c in wanted if c != "id"]]
+
+
+def _drop_incomplete(manifest: pd.DataFrame, spans: pd.DataFrame, versions: pd.DataFrame) -> pd.DataFrame:
+    """Snapshots whose versions went missing (a damaged file) are left out, with a warning."""
+    if spans.empty:
+        return manifest
+    missing = ~spans["version"].isin(versions.index)
+    if not missing.any():
+        return manifest
+    bad_batches = set(spans.loc[missing, "batch"])
+    warnings.warn(f"orcatalog: snapshots of batches {sorted(bad_batches)} reference missing model versions "
+                  "and are skipped", RuntimeWarning, stacklevel=4)  # fmt: skip
+    return manifest[~manifest["batch"].isin(bad_batches)].reset_index(drop=True)
+
+
+def _versions_table(fresh: dict[str, tuple[str, bytes]]) -> pa.Table:
+    """New model versions: hash, id, raw JSON, and the contract columns (for readers without orcatalog)."""
+    items = sorted(fresh.items(), key=lambda kv: (kv[1][0], kv[0]))
+    models = [orjson.loads(raw) for _, (_, raw) in items]
+    frame = models_frame(models, unique=False)
+    frame.insert(0, "raw", [raw.decode() for _, (_, raw) in items])
+    frame.insert(0, "version", [v for v, _ in items])
+    frame = frame.drop(columns=["description"])  # kept in raw; the largest text, repeated per version
+    # no pandas metadata: readers get plain Arrow types (pandas cannot rebuild list dtypes from it)
+    return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+
+
+_MANIFEST_SCHEMA = pa.schema(
+    [
+        ("snapshot_id", pa.string()),
+        ("fetched_at", pa.timestamp("us", tz="UTC")),
+        ("seq", pa.int32()),
+        ("batch", pa.string()),
+        ("scope", pa.string()),
+        ("base_url", pa.string()),
+        ("endpoint", pa.string()),
+        ("query", pa.string()),
+        ("key_fingerprint", pa.string()),
+        ("n_models", pa.int64()),
+        ("content_hash", pa.string()),
+        ("top_level", pa.string()),
+        ("source", pa.string()),
+        ("schema_version", pa.int64()),
+        ("orcatalog_version", pa.string()),
+    ]
+)
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _claim_text() -> str:
+    return json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "time": time.time()})
+
+
+def _make_body(source: str, body: Any, when: pd.Timestamp, base_url: str | None) -> _Body:
+    data = check_body(body, url=source)
+    ids = [m.get("id") if isinstance(m, dict) else None for m in data]
+    if any(not isinstance(i, str) for i in ids):
+        raise SchemaError(f"{source}: a model has no string 'id'", url=source)
+    if len(set(ids)) != len(ids):
+        raise SchemaError(f"{source}: duplicate model ids", url=source)
+    return _Body(source=source, fetched_at=when, body=body, scope=_scope(base_url, "/models", {}, None),
+                 base_url=base_url, endpoint="/models", query={})  # fmt: skip
+
+
+def _read_bodies(files: list[Path], when: pd.Timestamp | None, base_url: str | None,
+                 progress: bool | None) -> Iterator[_Body]:  # fmt: skip
+    import gzip
+
+    def one(name: str, data: bytes) -> _Body:
+        if name.endswith(".gz"):
+            data = gzip.decompress(data)
+        stamp = when or time_from_name(name)
+        if stamp is None:
+            raise InvalidParameterError(
+                f"{name}: no fetch time. Name the file with its UTC time (models-2026-01-03T231610Z.json) "
+                "or pass fetched_at="
+            )
+        try:
+            body = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise SchemaError(f"{name}: not valid JSON ({exc})", url=name) from None
+        return _make_body(name, body, stamp, base_url)
+
+    for path in _progress(files, "reading", progress):
+        if path.name.endswith(_ARCHIVE_SUFFIXES):
+            with tarfile.open(path) as tar:
+                for member in tar:  # archive order: seeking back in a compressed tar re-decompresses
+                    if member.isfile() and member.name.endswith(_BODY_SUFFIXES):
+                        yield one(f"{path.name}:{member.name}", tar.extractfile(member).read())  # type: ignore[union-attr]
+        else:
+            yield one(str(path), path.read_bytes())
+
+
+def _progress(items: Iterable[Any], desc: str, show: bool | None) -> Iterable[Any]:
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc=desc, disable=(None if show is None else not show), leave=False)
