@@ -213,7 +213,8 @@ def lifecycle(history: pd.DataFrame) -> pd.DataFrame:
     n_changes = changes.groupby(["scope", "id"])["fetched_at"].nunique() if len(changes) else pd.Series(dtype=int)
     rows = []
     for scope, group in h.groupby("scope", sort=False):
-        all_times = pd.DatetimeIndex(sorted(set(times_by_scope.get(scope, [])) | set(group["fetched_at"])))
+        known = pd.DatetimeIndex(times_by_scope.get(scope, []))
+        all_times = known.union(pd.DatetimeIndex(group["fetched_at"].unique())).sort_values()
         latest = all_times.max()
         position = pd.Series(np.arange(len(all_times)), index=all_times)
         for mid, g in group.groupby("id", sort=True):

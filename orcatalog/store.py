@@ -527,12 +527,27 @@ class SnapshotStore:
         )
         manifest = manifest.sort_values(["fetched_at", "snapshot_id"], kind="stable").reset_index(drop=True)
         manifest = _drop_incomplete(manifest, span_frame, version_frame)
+        # integer codes, computed once per open store, so history() filters and joins numbers, not strings
+        batch_index = pd.Index(sorted(set(span_frame["batch"]) | set(manifest["batch"])))
+        version_index = version_frame.index
+        manifest_keys = batch_index.get_indexer(manifest["batch"]).astype(np.int64) << 32 | manifest["seq"].to_numpy(np.int64)
         out = {
             "manifest": manifest,
             "versions": version_frame,
             "spans": span_frame,
-            "known_versions": set(version_frame.index),
-            "raw": dict(zip(version_frame.index, version_frame["raw"])),
+            "known_versions": set(version_index),
+            "raw": dict(zip(version_index, version_frame["raw"])),
+            "version_index": version_index,
+            "version_ids": version_frame["id"].to_numpy(dtype=object),
+            "span_version": version_index.get_indexer(span_frame["version"]),
+            "span_batch": batch_index.get_indexer(span_frame["batch"]).astype(np.int64),
+            "span_first": span_frame["first_seq"].to_numpy(np.int64),
+            "span_last": span_frame["last_seq"].to_numpy(np.int64),
+            "manifest_keys": pd.Index(manifest_keys),
+            "scope_codes": pd.Categorical(manifest["scope"]),
+            "snapshot_codes": pd.Categorical(manifest["snapshot_id"]),
+            "times": manifest["fetched_at"].array,
+            "order_files": {},
         }
         self._cache = (batches, out)
         return out
@@ -570,11 +585,17 @@ class SnapshotStore:
         return candidates.iloc[-1]
 
     def _order(self, row: pd.Series) -> list[str]:
-        table = pq.read_table(self._path("orders", row["batch"]), filesystem=self._fs, columns=["versions"],
-                              filters=[("snapshot_id", "==", row["snapshot_id"])])  # fmt: skip
-        if table.num_rows != 1:
+        """The snapshot's model order: one row group of its batch's orders file (64 snapshots each)."""
+        files = self._tables()["order_files"]
+        batch = row["batch"]
+        if batch not in files:
+            files[batch] = pq.ParquetFile(self._fs.open(self._path("orders", batch), "rb"))
+        seq = int(row["seq"])
+        group = files[batch].read_row_group(seq // _ORDER_ROW_GROUP, columns=["snapshot_id", "versions"])
+        at = seq % _ORDER_ROW_GROUP
+        if at >= group.num_rows or group.column("snapshot_id")[at].as_py() != row["snapshot_id"]:
             raise StoreError(f"snapshot {row['snapshot_id']} has no model order in {self.root}")
-        return table.column("versions")[0].as_py()
+        return group.column("versions")[at].as_py()
 
     def load(self, snapshot_id: str | None = None, as_of: Any = None, *, scope: str | None = None) -> pd.DataFrame:
         """The contract frame of one snapshot: by id, else the latest at or before ``as_of``, else the latest.
@@ -641,27 +662,31 @@ class SnapshotStore:
         """
         t = self._tables()
         manifest = t["manifest"]
+        keep = np.ones(len(manifest), dtype=bool)
         if scope is not None:
-            manifest = manifest[manifest["scope"] == scope]
+            categories = t["scope_codes"].categories
+            code = categories.get_loc(scope) if scope in categories else -2
+            keep &= t["scope_codes"].codes == code
         if start is not None:
-            manifest = manifest[manifest["fetched_at"] >= _utc(start, "start")]
+            keep &= t["times"] >= _utc(start, "start")
         if end is not None:
-            manifest = manifest[manifest["fetched_at"] <= _utc(end, "end")]
-        versions = t["versions"]
-        spans = t["spans"]
+            keep &= t["times"] <= _utc(end, "end")
+        span_version = t["span_version"]
+        chosen = np.ones(len(span_version), dtype=bool)
         if ids is not None:
-            wanted = {ids} if isinstance(ids, str) else set(ids)
-            keep_versions = versions.index[versions["id"].isin(wanted)]
-            spans = spans[spans["version"].isin(keep_versions)]
-        spans = spans[spans["batch"].isin(manifest["batch"].unique())]
-        counts = (spans["last_seq"] - spans["first_seq"] + 1).to_numpy()
-        batch_rep = np.repeat(spans["batch"].to_numpy(), counts)
-        seq = np.repeat(spans["first_seq"].to_numpy(), counts) + _ranges(counts)
-        version_rep = np.repeat(spans["version"].to_numpy(), counts)
-        key = pd.MultiIndex.from_arrays([manifest["batch"].to_numpy(), manifest["seq"].to_numpy()])
-        pos = key.get_indexer(pd.MultiIndex.from_arrays([batch_rep, seq]))
+            wanted = [ids] if isinstance(ids, str) else list(ids)
+            codes = np.flatnonzero(pd.Index(t["version_ids"]).isin(wanted))
+            chosen = np.isin(span_version, codes)
+        first, last = t["span_first"][chosen], t["span_last"][chosen]
+        counts = last - first + 1
+        seq = np.repeat(first, counts) + _ranges(counts)
+        keys = np.repeat(t["span_batch"][chosen] << 32, counts) | seq
+        version_code = np.repeat(span_version[chosen], counts)
+        pos = t["manifest_keys"].get_indexer(keys)
         present = pos >= 0
-        pos, version_rep = pos[present], version_rep[present]
+        present[present] = keep[pos[present]]
+        pos, version_code = pos[present], version_code[present]
+        version_rep = t["version_index"].to_numpy()[version_code]
         needed = pd.unique(version_rep)
         raws = t["raw"]
         frame = models_frame([orjson.loads(raws[v]) for v in needed], unique=False)
@@ -675,11 +700,16 @@ class SnapshotStore:
         order = np.lexsort((id_rank, pos))  # manifest rows are in time order: sort by time, then id
         take, pos = take[order], pos[order]
         out = frame.take(take).reset_index(drop=True)
-        snap = manifest.iloc[pos]
-        out.insert(0, "scope", pd.Categorical(snap["scope"].to_numpy()))
-        out.insert(0, "fetched_at", snap["fetched_at"].array)
-        out.insert(0, "snapshot_id", pd.Categorical(snap["snapshot_id"].to_numpy()))
-        out.attrs["snapshot_times"] = {s: list(g) for s, g in manifest.groupby("scope")["fetched_at"]}
+        scopes, sids = t["scope_codes"], t["snapshot_codes"]
+        out.insert(0, "scope", pd.Categorical.from_codes(scopes.codes[pos], scopes.categories))
+        out.insert(0, "fetched_at", t["times"].take(pos))
+        out.insert(0, "snapshot_id", pd.Categorical.from_codes(sids.codes[pos], sids.categories))
+        codes = t["scope_codes"].codes
+        out.attrs["snapshot_times"] = {
+            str(sc): pd.DatetimeIndex(t["times"][keep & (codes == i)])
+            for i, sc in enumerate(t["scope_codes"].categories)
+            if (keep & (codes == i)).any()
+        }
         return out
 
     def store_bytes(self) -> int:
