@@ -574,15 +574,23 @@ class SnapshotStore:
             if rows.empty:
                 raise SnapshotNotFoundError(f"no snapshot {snapshot_id!r} in {self.root}")
             return rows.iloc[0]
-        candidates = manifest[manifest["scope"] == (scope or CATALOG_SCOPE)] if scope or len(manifest) else manifest
+        scope = scope or self._default_scope()
+        candidates = manifest[manifest["scope"] == scope]
         if as_of is not None:
             when = _utc(as_of, "as_of")
             candidates = candidates[candidates["fetched_at"] <= when]
             if candidates.empty:
-                raise SnapshotNotFoundError(f"no {scope or CATALOG_SCOPE!r} snapshot at or before {when} in {self.root}")
+                raise SnapshotNotFoundError(f"no {scope!r} snapshot at or before {when} in {self.root}")
         if candidates.empty:
-            raise SnapshotNotFoundError(f"no {scope or CATALOG_SCOPE!r} snapshot in {self.root}; run snapshot() or import_files()")
+            raise SnapshotNotFoundError(f"no {scope!r} snapshot in {self.root}; run snapshot() or import_files()")
         return candidates.iloc[-1]
+
+    def _default_scope(self) -> str:
+        """``catalog`` when the store has such snapshots, else the scope of the newest snapshot."""
+        manifest = self._tables()["manifest"]
+        if manifest.empty or (manifest["scope"] == CATALOG_SCOPE).any():
+            return CATALOG_SCOPE
+        return str(manifest["scope"].iloc[-1])
 
     def _order(self, row: pd.Series) -> list[str]:
         """The snapshot's model order: one row group of its batch's orders file (64 snapshots each)."""
@@ -603,7 +611,8 @@ class SnapshotStore:
         Args:
             snapshot_id: an id from :meth:`snapshots`.
             as_of: a time (UTC unless it says otherwise): the latest snapshot at or before it.
-            scope: which kind of snapshot for ``as_of``/latest (default ``catalog``).
+            scope: which kind of snapshot for ``as_of``/latest (default ``catalog``, or the newest
+                snapshot's scope in a store without catalog snapshots).
 
         Returns:
             The frame as ``fetch_models`` gives it; ``attrs`` hold ``snapshot_id``, ``fetched_at``, ``scope``.
@@ -640,7 +649,7 @@ class SnapshotStore:
         start: Any = None,
         end: Any = None,
         *,
-        scope: str | None = CATALOG_SCOPE,
+        scope: str | None = "default",
     ) -> pd.DataFrame:
         """Long form: one row per (snapshot, model present in it).
 
@@ -649,7 +658,8 @@ class SnapshotStore:
             columns: contract columns to include (default all); ``snapshot_id``, ``fetched_at``,
                 ``scope`` and ``id`` are always there.
             start, end: keep snapshots fetched in [start, end] (UTC unless stated).
-            scope: which snapshots (default ``catalog``; None for every scope).
+            scope: which snapshots: default ``catalog`` (or, in a store without catalog snapshots,
+                the newest snapshot's scope); None for every scope.
 
         Returns:
             Rows sorted by ``fetched_at`` then ``id``; contract columns keep their dtypes except
@@ -663,6 +673,8 @@ class SnapshotStore:
         t = self._tables()
         manifest = t["manifest"]
         keep = np.ones(len(manifest), dtype=bool)
+        if scope == "default":
+            scope = self._default_scope()
         if scope is not None:
             categories = t["scope_codes"].categories
             code = categories.get_loc(scope) if scope in categories else -2

@@ -1,0 +1,289 @@
+"""SnapshotStore on real bodies: import, load, raw, history, and the facts they hold."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import requests
+
+import orcatalog as oc
+from orcatalog._flatten import check_body, models_frame
+from orcatalog.store import time_from_name
+from orcatalog.testing import ReplayServer
+
+from .conftest import FAST_RETRY, read_body
+
+QWEN = ["qwen/qwen3-max", "qwen/qwen-plus"]
+
+
+@pytest.fixture(scope="module")
+def dated_store(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
+    root = tmp_path_factory.mktemp("dated")
+    store = oc.SnapshotStore(root)
+    store.import_files(sorted(recorded_dir.glob("models-*.json.gz")), progress=False)
+    return store
+
+
+@pytest.fixture(scope="module")
+def hourly_store(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
+    root = tmp_path_factory.mktemp("hourly")
+    store = oc.SnapshotStore(root)
+    store.import_files(next(recorded_dir.glob("hourly-*.tar.xz")), progress=False)
+    return store
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_time_from_name() -> None:
+    assert time_from_name("models-2026-01-03T231610Z.json") == pd.Timestamp("2026-01-03T23:16:10Z")
+    assert time_from_name("models-2025-12-18.json.gz") == pd.Timestamp("2025-12-18T00:00:00Z")
+    assert time_from_name("hourly-2025-12-18_2026-01-07.tar.xz:./models-2026-01-02T182405Z.json") == pd.Timestamp(
+        "2026-01-02T18:24:05Z"
+    )
+    assert time_from_name("snap_2026-01-02T18:24:05+02:00.json") == pd.Timestamp("2026-01-02T16:24:05Z")
+    assert time_from_name("catalog.json") is None
+
+
+def test_manifest_of_the_dated_files(dated_store: oc.SnapshotStore, dated_files: list[Path]) -> None:
+    m = dated_store.snapshots()
+    assert len(m) == 14
+    assert list(m["fetched_at"]) == sorted(time_from_name(p.name) for p in dated_files)
+    assert str(m["fetched_at"].dtype) == "datetime64[us, UTC]"
+    assert set(m["scope"]) == {"catalog"}
+    for col in ("snapshot_id", "base_url", "endpoint", "query", "key_fingerprint", "n_models", "content_hash",
+                "schema_version", "orcatalog_version", "source", "batch"):  # fmt: skip
+        assert col in m.columns, col
+    assert list(m["n_models"]) == [len(json.loads(read_body(p))["data"]) for p in sorted(dated_files)]
+    assert m["snapshot_id"].is_unique
+
+
+def test_reimport_is_a_no_op(tmp_path: Path, dated_files: list[Path]) -> None:
+    store = oc.SnapshotStore(tmp_path / "s")
+    first = store.import_files(dated_files[:3], progress=False)
+    before = files_of(tmp_path / "s")
+    again = oc.SnapshotStore(tmp_path / "s").import_files(dated_files[:3], progress=False)
+    assert again == first
+    assert files_of(tmp_path / "s") == before
+
+
+def test_import_needs_a_time(tmp_path: Path, latest_file: Path) -> None:
+    nameless = tmp_path / "catalog.json.gz"
+    shutil.copy(latest_file, nameless)
+    store = oc.SnapshotStore(tmp_path / "s")
+    with pytest.raises(oc.InvalidParameterError, match="no fetch time"):
+        store.import_files(nameless, progress=False)
+    assert not (tmp_path / "s").exists() or files_of(tmp_path / "s") == {}
+    ids = store.import_files(nameless, fetched_at="2026-04-17T14:05:09Z", progress=False)
+    assert ids[0].startswith("20260417T140509Z-")
+    with pytest.raises(oc.InvalidParameterError, match="single body"):
+        store.import_files([nameless, latest_file], fetched_at="2026-04-17", progress=False)
+
+
+def test_a_bad_body_writes_nothing(tmp_path: Path, dated_files: list[Path]) -> None:
+    bad = tmp_path / "models-2026-05-01T000000Z.json"
+    bad.write_text('{"data": [{"id": "a/b"}, {"id": "a/b"}]}')
+    store = oc.SnapshotStore(tmp_path / "s")
+    with pytest.raises(oc.SchemaError, match="models-2026-05-01T000000Z.json"):
+        store.import_files([dated_files[0], bad], progress=False)
+    assert store.snapshots().empty
+
+
+def test_raw_is_json_equal_to_every_dated_body(dated_store: oc.SnapshotStore, dated_files: list[Path]) -> None:
+    m = dated_store.snapshots()
+    for sid, path in zip(m["snapshot_id"], sorted(dated_files)):
+        assert dated_store.raw(sid) == json.loads(read_body(path)), path.name
+
+
+def test_raw_is_json_equal_for_hourly_bodies(hourly_store: oc.SnapshotStore, hourly_bodies: list) -> None:
+    m = hourly_store.snapshots()
+    assert len(m) == 199
+    by_time = {time_from_name(name): raw for name, raw in hourly_bodies}
+    for i in (0, 57, 120, 198):
+        row = m.iloc[i]
+        assert hourly_store.raw(row["snapshot_id"]) == json.loads(by_time[row["fetched_at"]])
+
+
+def test_load_matches_fetch_and_as_of(dated_store: oc.SnapshotStore, recorded_dir: Path) -> None:
+    body = json.loads(read_body(recorded_dir / "models-2026-01-01.json.gz"))
+    expected = models_frame(check_body(body))
+    got = dated_store.load(as_of="2026-01-10")  # latest at or before: the 2026-01-01 body
+    pd.testing.assert_frame_equal(got, expected)
+    assert got.attrs["fetched_at"] == pd.Timestamp("2026-01-01", tz="UTC")
+    assert dated_store.load().attrs["fetched_at"] == pd.Timestamp("2026-04-17", tz="UTC")
+    same = dated_store.load(got.attrs["snapshot_id"])
+    pd.testing.assert_frame_equal(same, got)
+    with pytest.raises(oc.SnapshotNotFoundError) as info:
+        dated_store.load(as_of="2020-01-01")
+    assert isinstance(info.value, LookupError)
+    with pytest.raises(oc.SnapshotNotFoundError):
+        dated_store.load("20990101T000000Z-000000000000")
+    with pytest.raises(oc.InvalidParameterError):
+        dated_store.load(as_of="not a time")
+
+
+def test_gpt4o_price_cut_in_history(dated_store: oc.SnapshotStore) -> None:
+    h = dated_store.history(ids=["openai/gpt-4o"], columns=["price_prompt", "price_completion"])
+    assert list(h.columns) == ["snapshot_id", "fetched_at", "scope", "id", "price_prompt", "price_completion"]
+    changes = oc.price_changes(h)
+    cut = changes[(changes["fetched_at"] == pd.Timestamp("2025-02-08", tz="UTC")) & (changes["field"] == "price_prompt")]
+    assert len(cut) == 1
+    assert cut["old"].iloc[0] == pytest.approx(0.000005) and cut["new"].iloc[0] == pytest.approx(0.0000025)
+    assert cut["pct_change"].iloc[0] == pytest.approx(-50.0)
+    d = oc.diff(dated_store.load(as_of="2024-09-28"), dated_store.load(as_of="2025-02-09"))
+    row = d[(d["id"] == "openai/gpt-4o") & (d["field"] == "price_completion")]
+    assert row["old"].iloc[0] == pytest.approx(0.000015) and row["new"].iloc[0] == pytest.approx(0.00001)
+
+
+def test_vanished_qwen_models_are_gaps_not_retirements(dated_store: oc.SnapshotStore) -> None:
+    before = dated_store.load(as_of="2026-01-02")
+    dip = dated_store.load(as_of="2026-01-16")
+    after = dated_store.load(as_of="2026-01-30")
+    for mid in QWEN:
+        assert mid in set(before["id"]) and mid not in set(dip["id"]) and mid in set(after["id"])
+    d = oc.diff(before, dip)
+    removed = set(d.loc[d["change"] == "removed", "id"])
+    assert set(QWEN) <= removed
+    h = dated_store.history()
+    life = oc.lifecycle(h).set_index("id")
+    for mid in QWEN:
+        assert life.loc[mid, "gaps"] >= 1 and bool(life.loc[mid, "listed_now"]) is (mid in set(dated_store.load()["id"]))
+    changes = oc.price_changes(h)
+    dip_time = dip.attrs["fetched_at"]
+    after_time = after.attrs["fetched_at"]
+    for mid in QWEN:
+        mine = changes[changes["id"] == mid]
+        assert not (mine["fetched_at"] == dip_time).any()  # absence is not a price change
+        # across the gap only a real price difference counts
+        b = before.set_index("id").loc[mid]
+        a = after.set_index("id").loc[mid]
+        expected = int(b["price_prompt"] != a["price_prompt"])
+        assert (mine[(mine["fetched_at"] == after_time) & (mine["field"] == "price_prompt")].shape[0]) == expected
+
+
+def test_history_long_form(hourly_store: oc.SnapshotStore) -> None:
+    h = hourly_store.history()
+    m = hourly_store.snapshots()
+    assert len(h) == m["n_models"].sum()
+    assert h["fetched_at"].is_monotonic_increasing
+    assert not h.duplicated(["snapshot_id", "id"]).any()
+    assert set(h.attrs["snapshot_times"]) == {"catalog"} and len(h.attrs["snapshot_times"]["catalog"]) == 199
+    window = hourly_store.history(start="2025-12-25", end="2025-12-26", ids="deepseek/deepseek-v3.2",
+                                  columns="price_prompt")  # fmt: skip
+    assert window["fetched_at"].between(pd.Timestamp("2025-12-25", tz="UTC"), pd.Timestamp("2025-12-26", tz="UTC")).all()
+    in_window = m["fetched_at"].between(pd.Timestamp("2025-12-25", tz="UTC"), pd.Timestamp("2025-12-26", tz="UTC"))
+    assert set(window["id"]) == {"deepseek/deepseek-v3.2"} and len(window) == in_window.sum() == 7
+    with pytest.raises(oc.InvalidParameterError):
+        hourly_store.history(columns=["no_such_column"])
+
+
+def test_storage_grows_with_change_not_snapshots(hourly_store: oc.SnapshotStore) -> None:
+    size = hourly_store.store_bytes()
+    assert size < 500_000  # 199 bodies, 123 MB of JSON
+    versions = hourly_store._tables()["versions"]
+    assert len(versions) < 600  # distinct model objects across the whole series
+
+
+def test_overrides_and_unknown_fields_survive(tmp_path: Path) -> None:
+    body = {
+        "data": [
+            {"id": "acme/a", "name": "A", "pricing": {"prompt": "0.000003", "completion": "0.000015",
+             "overrides": [{"min_prompt_tokens": 200000, "prompt": "0.000006"}], "new_key": "0.5"},
+             "future": {"nested": [1, 2, {"x": None}]}},  # fmt: skip
+            {"id": "~acme/a-latest", "name": "A latest", "pricing": {"prompt": "-1", "completion": "-1"},
+             "alias_target": {"slug": "acme/a", "name": "A"}},  # fmt: skip
+        ],
+        "total_count": 2,
+        "links": {"next": None},
+    }
+    store = oc.SnapshotStore(tmp_path / "s")
+    (sid,) = store.import_bodies([("2026-06-01T00:00:00Z", body)])
+    assert store.raw(sid) == body
+    df = store.load(sid)
+    assert json.loads(df.loc[0, "pricing_overrides"]) == body["data"][0]["pricing"]["overrides"]
+    assert json.loads(df.loc[0, "extra"]) == {"future": {"nested": [1, 2, {"x": None}]}}
+    assert df.loc[0, "price_new_key"] == 0.5 and df.loc[1, "dynamic_pricing"]
+
+
+def test_snapshot_from_a_client_and_scopes(tmp_path: Path, server: ReplayServer) -> None:
+    client = oc.Client(base_url=server.base_url, session=requests.Session(), retries=FAST_RETRY)
+    store = oc.SnapshotStore(tmp_path / "s")
+    snap = store.snapshot(client)
+    assert len(snap) == 346 and snap.attrs["snapshot_id"] in set(store.snapshots()["snapshot_id"])
+    assert server.requests[-1]["query"] == {"output_modalities": "all"}
+    m = store.snapshots()
+    assert m["scope"].iloc[0].startswith("/models base=http://127.0.0.1")  # a replay server is not the catalog
+    assert m["base_url"].iloc[0] == server.base_url
+    filtered = client.fetch_models(q="claude")
+    with pytest.raises(oc.MixedScopeError):
+        oc.diff(snap, filtered)
+    assert len(oc.diff(snap, filtered, allow_mixed=True)) > 0
+
+
+def test_failed_snapshot_writes_nothing(tmp_path: Path, server: ReplayServer) -> None:
+    client = oc.Client(base_url=server.base_url, session=requests.Session(), retries=oc.RetryConfig(attempts=1))
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.snapshot(client)
+    before = files_of(tmp_path / "s")
+    server.add_fault(status=200, truncate_at=100)
+    with pytest.raises(oc.InvalidResponseError):
+        store.snapshot(client)
+    assert files_of(tmp_path / "s") == before
+
+
+def test_duckdb_reads_the_store_without_orcatalog(hourly_store: oc.SnapshotStore) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    root = Path(hourly_store.root)
+    sql = f"""
+        WITH membership AS (
+            SELECT m.snapshot_id, m.fetched_at, s.version
+            FROM read_parquet('{root}/manifest/*.parquet') m
+            JOIN read_parquet('{root}/spans/*.parquet', filename = true) s
+              ON s.filename LIKE '%/' || m.batch || '.parquet' AND m.seq BETWEEN s.first_seq AND s.last_seq
+        )
+        SELECT membership.fetched_at, v.price_prompt, v.price_completion
+        FROM membership JOIN read_parquet('{root}/versions/*.parquet', union_by_name = true) v USING (version)
+        WHERE v.id = 'deepseek/deepseek-v3.2'
+        ORDER BY membership.fetched_at
+    """
+    via_duckdb = duckdb.sql(sql).df()
+    ours = hourly_store.history(ids="deepseek/deepseek-v3.2", columns=["price_prompt", "price_completion"])
+    assert len(via_duckdb) == len(ours) == 199
+    assert list(via_duckdb["price_prompt"]) == list(ours["price_prompt"])
+    assert list(via_duckdb["price_completion"]) == list(ours["price_completion"])
+    assert list(pd.to_datetime(via_duckdb["fetched_at"], utc=True)) == list(ours["fetched_at"])
+
+
+def test_schema_evolution_keeps_every_column(tmp_path: Path, recorded_dir: Path) -> None:
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files(recorded_dir / "models-2024-04-19.json.gz", progress=False)  # per_request_limits, old modality
+    store.import_files(recorded_dir / "models-2026-04-17.json.gz", progress=False)  # knowledge_cutoff, links, audio
+    h = store.history()
+    for col in ("per_request_limit_prompt_tokens", "price_audio", "knowledge_cutoff", "links_details", "price_request"):
+        assert col in h.columns, col
+    old = h[h["fetched_at"] == pd.Timestamp("2024-04-19", tz="UTC")]
+    new = h[h["fetched_at"] == pd.Timestamp("2026-04-17", tz="UTC")]
+    assert old["per_request_limit_prompt_tokens"].notna().any() and new["per_request_limit_prompt_tokens"].isna().all()
+    assert new["links_details"].notna().all() and old["links_details"].isna().all()
+    duckdb = pytest.importorskip("duckdb")
+    cols = duckdb.sql(f"SELECT * FROM read_parquet('{tmp_path}/s/versions/*.parquet', union_by_name = true) LIMIT 1").columns
+    assert "per_request_limit_prompt_tokens" in cols and "price_audio" in cols and "knowledge_cutoff" in cols
+
+
+def test_hostile_ids_stay_inside_the_root(tmp_path: Path) -> None:
+    hostile = ["../../etc/passwd", "/absolute/path", "a://b", "~evil/../../x", "a:b/c:d", "..", "a/..\\..\\b"]
+    body = {"data": [{"id": i, "name": i, "pricing": {"prompt": "0", "completion": "0"}} for i in hostile]}
+    root = tmp_path / "inner" / "store"
+    store = oc.SnapshotStore(root)
+    (sid,) = store.import_bodies([("2026-06-01T00:00:00Z", body)])
+    assert [m["id"] for m in store.raw(sid)["data"]] == hostile
+    assert list(store.load(sid)["id"]) == hostile
+    everything = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert all(root in p.parents for p in everything)
+    assert {p.parent.name for p in everything} <= {"manifest", "versions", "spans", "orders"}
