@@ -1,14 +1,16 @@
 """Write any orcatalog frame to CSV, JSON or parquet, safely.
 
 - CSV: text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
-  ``@``, tab or carriage return) get a leading ``'``; numeric columns are left numeric. List
-  columns are written as JSON arrays (``["text","image"]``): ``json.loads`` reads them back.
+  ``@``, tab or carriage return) get a leading ``'``; numeric columns are left numeric (text is
+  quoted, numbers are not). List columns are written as JSON arrays (``["text","image"]``):
+  ``json.loads`` reads them back.
 - parquet: lists stay lists, dtypes are kept; provenance (``df.attrs``) is stored as JSON text.
 - JSON: one object per row, timestamps in ISO 8601 UTC.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 from pathlib import Path
@@ -55,7 +57,20 @@ def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _jsonable_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, pd.Timestamp) else v) for k, v in attrs.items()}
+    """Provenance as plain JSON values (timestamps as ISO text, indexes as lists)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, (pd.Timestamp, np.datetime64)):
+            return pd.Timestamp(value).isoformat()
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple, pd.Index, np.ndarray)):
+            return [plain(v) for v in value]
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            return value
+        return str(value)
+
+    return plain(dict(attrs))
 
 
 def to_csv(df: pd.DataFrame, path: str | os.PathLike[str] | IO[str], **kwargs: Any) -> None:
@@ -70,6 +85,8 @@ def to_csv(df: pd.DataFrame, path: str | os.PathLike[str] | IO[str], **kwargs: A
         OSError: the file cannot be written.
     """
     kwargs.setdefault("index", False)
+    # pandas leaves a lone "\r" unquoted, which splits the row for every reader: quote all text
+    kwargs.setdefault("quoting", csv.QUOTE_NONNUMERIC)
     _csv_frame(df).to_csv(path, **kwargs)
 
 

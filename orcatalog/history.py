@@ -182,7 +182,7 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["id", "fetched_at", "field", "old", "new"])
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = (out["new"].astype(float) - out["old"].astype(float)) / out["old"].astype(float) * 100.0
-    out["pct_change"] = pct.where(np.isfinite(pct))
+    out.insert(5, "pct_change", pct.where(np.isfinite(pct)))
     if "fetched_at" in out and len(out):
         out["fetched_at"] = pd.to_datetime(out["fetched_at"], utc=True)
     return out.sort_values(["fetched_at", "id", "field"], kind="stable").reset_index(drop=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -64,7 +66,7 @@ def test_model_count_and_user_models(runner: CliRunner, latest_file: Path, monke
         monkeypatch.setenv("ORCATALOG_BASE_URL", srv.base_url)
         monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-v1-cli")
         result = runner.invoke(main, ["user-models", "--format", "csv", "--columns", "id"])
-        assert result.exit_code == 0 and result.output.split() == ["id", "openai/gpt-4o"]
+        assert result.exit_code == 0 and list(csv.reader(io.StringIO(result.output))) == [["id"], ["openai/gpt-4o"]]
         assert "sk-or-v1-cli" not in result.output
 
 

@@ -1,0 +1,239 @@
+"""The "Snapshot store" and "Exports" tables of reliability.md: real processes, real files."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import orcatalog as oc
+
+from .conftest import REPO
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def spawn(code: str, *args: str, **kwargs) -> subprocess.Popen:  # noqa: ANN003
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *args], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)  # fmt: skip
+
+
+# A writer that announces each file it is about to write and, before the manifest (the commit),
+# stops to be killed. Only pyarrow's write is wrapped; the store's own code runs unchanged.
+SLOW_WRITER = """
+    import sys, time, pyarrow.parquet as pq, orcatalog as oc, orcatalog.store as st
+    real = pq.write_table
+    def announcing(table, where, **kw):
+        names = set(table.column_names)
+        kind = "manifest" if "content_hash" in names else "other"
+        print("writing", kind, flush=True)
+        if kind == "manifest" and sys.argv[3] == "pause":
+            time.sleep(60)
+        return real(table, where, **kw)
+    st.pq.write_table = announcing
+    ids = oc.SnapshotStore(sys.argv[1]).import_files(sys.argv[2].split(","), progress=False)
+    print("done", ",".join(ids), flush=True)
+"""
+
+
+def test_sigkill_mid_write_leaves_the_store_as_it_was(tmp_path: Path, dated_files: list[Path]) -> None:
+    root = tmp_path / "s"
+    store = oc.SnapshotStore(root)
+    store.import_files(dated_files[:4], progress=False)
+    before = files_of(root)
+    manifest_before = store.snapshots()
+    proc = spawn(SLOW_WRITER, str(root), ",".join(map(str, dated_files[4:8])), "pause")
+    for line in proc.stdout:  # type: ignore[union-attr]
+        if line.startswith("writing manifest"):
+            break
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+    after = oc.SnapshotStore(root)
+    pd.testing.assert_frame_equal(after.snapshots(), manifest_before)  # the new batch is absent, not half there
+    for name, data in before.items():
+        assert files_of(root)[name] == data  # earlier snapshots byte-identical
+    pd.testing.assert_frame_equal(after.load(), store.load())
+    # the killed writer's claim does not block the next writer: its process is gone
+    ids = after.import_files(dated_files[4:8], progress=False)
+    assert len(after.snapshots()) == 8 and set(ids) <= set(after.snapshots()["snapshot_id"])
+
+
+def test_disk_full_is_a_typed_error_and_nothing_is_touched(tmp_path: Path, dated_files: list[Path]) -> None:
+    """RLIMIT_FSIZE makes the kernel refuse writes past a size (EFBIG), as a full disk would (ENOSPC)."""
+    root = tmp_path / "s"
+    oc.SnapshotStore(root).import_files(dated_files[:2], progress=False)
+    before = files_of(root)
+    code = """
+        import resource, signal, sys, orcatalog as oc
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+        try:
+            oc.SnapshotStore(sys.argv[1]).import_files(sys.argv[2].split(","), progress=False)
+        except oc.StoreWriteError as exc:
+            print("StoreWriteError", isinstance(exc, OSError), exc)
+    """
+    proc = spawn(code, str(root), ",".join(map(str, dated_files[2:12])))
+    out, err = proc.communicate(timeout=120)
+    assert out.startswith("StoreWriteError True"), err
+    assert "nothing was changed" in out
+    assert files_of(root) == before  # no temp file left, nothing earlier touched
+    assert len(oc.SnapshotStore(root).snapshots()) == 2
+
+
+def test_read_only_target_is_a_typed_error(tmp_path: Path, dated_files: list[Path]) -> None:
+    base = Path(tempfile.mkdtemp(prefix="orcatalog-ro-"))
+    try:
+        root = base / "s"
+        oc.SnapshotStore(root).import_files(dated_files[:1], progress=False)
+        before = files_of(root)
+        for p in [base, *base.rglob("*")]:
+            p.chmod(0o555 if p.is_dir() else 0o444)
+        code = """
+            import os, sys, gzip, tarfile, tqdm.auto, orcatalog as oc
+            store = oc.SnapshotStore(sys.argv[1])
+            store.snapshots()  # every module the store uses is loaded before privileges drop
+            if os.geteuid() == 0:
+                os.setgid(65534); os.setuid(65534)  # root ignores permissions: write as nobody
+            try:
+                store.import_files(sys.argv[2].split(","), progress=False)
+            except oc.StoreWriteError as exc:
+                print("StoreWriteError", exc)
+            print(len(oc.SnapshotStore(sys.argv[1]).snapshots()))
+        """
+        proc = spawn(code, str(root), str(dated_files[1]))
+        out, err = proc.communicate(timeout=120)
+        assert out.startswith("StoreWriteError"), err
+        assert out.strip().endswith("1")  # the store still reads
+        assert files_of(root) == before
+    finally:
+        for p in [base, *base.rglob("*")]:
+            p.chmod(0o755 if p.is_dir() else 0o644)
+        import shutil
+
+        shutil.rmtree(base)
+
+
+def test_two_writers_different_snapshots_both_land(tmp_path: Path, dated_files: list[Path]) -> None:
+    root = tmp_path / "s"
+    procs = [spawn(SLOW_WRITER, str(root), ",".join(map(str, files)), "go")
+             for files in (dated_files[0:7], dated_files[7:14])]  # fmt: skip
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    assert len(oc.SnapshotStore(root).snapshots()) == 14
+
+
+def test_two_writers_same_snapshot_one_wins(tmp_path: Path, dated_files: list[Path]) -> None:
+    root = tmp_path / "s"
+    slow = spawn(SLOW_WRITER, str(root), str(dated_files[5]), "pause")
+    for line in slow.stdout:  # type: ignore[union-attr]
+        if line.startswith("writing manifest"):
+            break
+    try:
+        with pytest.raises(oc.SnapshotConflictError, match="another writer"):
+            oc.SnapshotStore(root).import_files(dated_files[5], progress=False)
+    finally:
+        slow.send_signal(signal.SIGKILL)
+        slow.wait(timeout=10)
+    store = oc.SnapshotStore(root)
+    assert store.snapshots().empty  # the killed winner committed nothing, and nothing was overwritten
+    first = store.import_files(dated_files[5], progress=False)
+    before = files_of(root)
+    assert store.import_files(dated_files[5], progress=False) == first  # same body, same time: a no-op
+    assert files_of(root) == before
+
+
+def test_truncated_file_from_an_old_crash_is_skipped(tmp_path: Path, dated_files: list[Path]) -> None:
+    root = tmp_path / "s"
+    store = oc.SnapshotStore(root)
+    store.import_files(dated_files[:3], progress=False)
+    store.import_files(dated_files[3:5], progress=False)
+    m = store.snapshots()
+    damaged_batch = m["batch"].iloc[-1]
+    path = root / "manifest" / f"{damaged_batch}.parquet"
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.warns(RuntimeWarning, match="skipping unreadable batch"):
+        after = oc.SnapshotStore(root).snapshots()
+    assert list(after["snapshot_id"]) == list(m["snapshot_id"].iloc[:3])
+    with pytest.warns(RuntimeWarning):
+        assert len(oc.SnapshotStore(root).load()) == len(json.loads(__import__("gzip").decompress(dated_files[2].read_bytes()))["data"])
+
+
+def test_temp_files_of_a_dead_writer_are_ignored(tmp_path: Path, dated_files: list[Path]) -> None:
+    root = tmp_path / "s"
+    store = oc.SnapshotStore(root)
+    store.import_files(dated_files[:2], progress=False)
+    (root / "manifest" / ".tmp-20990101-x-manifest.parquet").write_bytes(b"PAR1 half written")
+    (root / "versions" / "orphan-batch.parquet").write_bytes(b"not even parquet")
+    assert len(oc.SnapshotStore(root).snapshots()) == 2
+
+
+# -- exports -----------------------------------------------------------------------------------
+
+
+def test_csv_neutralises_formulas_and_keeps_numbers(tmp_path: Path, latest_file: Path) -> None:
+    from .conftest import read_body
+
+    body = json.loads(read_body(latest_file))
+    body["data"][0]["name"] = "=HYPERLINK(\"http://evil\",\"x\")"
+    body["data"][1]["name"] = "+1+1"
+    body["data"][2]["name"] = "-2"
+    body["data"][3]["name"] = "@SUM(A1)"
+    body["data"][4]["name"] = "\tTab"
+    body["data"][5]["name"] = "\rCR"
+    store = oc.SnapshotStore(tmp_path / "s")
+    (sid,) = store.import_bodies([("2026-06-01T00:00:00Z", body)])
+    df = store.load(sid)
+    path = tmp_path / "out.csv"
+    oc.to_csv(df, path)
+    back = pd.read_csv(path)
+    names = list(back["name"].iloc[:6])
+    assert names[0] == "'=HYPERLINK(\"http://evil\",\"x\")" and names[1] == "'+1+1" and names[2] == "'-2"
+    assert names[3] == "'@SUM(A1)" and names[4].startswith("'") and names[5].startswith("'")
+    assert back["price_prompt"].dtype == "float64" and back["context_length"].dtype == "int64"
+    assert back["price_prompt"].iloc[10] == pytest.approx(df["price_prompt"].iloc[10])
+
+
+def test_list_columns_round_trip(tmp_path: Path, latest_file: Path) -> None:
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files(latest_file, progress=False)
+    df = store.load()
+    csv_path = tmp_path / "out.csv"
+    oc.to_csv(df, csv_path)
+    back = pd.read_csv(csv_path)
+    parsed = [json.loads(v) if isinstance(v, str) else None for v in back["input_modalities"]]
+    assert parsed == [list(v) for v in df["input_modalities"]]
+    pq_path = tmp_path / "out.parquet"
+    oc.to_parquet(df, pq_path)
+    again = pd.read_parquet(pq_path)
+    assert [list(v) for v in again["supported_parameters"]] == [
+        list(v) if v is not None else None for v in df["supported_parameters"]
+    ] or all(
+        (a is None and b is None) or list(a) == list(b)
+        for a, b in zip(again["supported_parameters"], df["supported_parameters"])
+    )
+    assert again["price_prompt"].equals(df["price_prompt"])
+    h = store.history(columns=["price_prompt", "input_modalities"])
+    oc.to_parquet(h, tmp_path / "h.parquet")
+    assert len(pd.read_parquet(tmp_path / "h.parquet")) == len(h)
+    buf = io.StringIO()
+    oc.to_csv(oc.price_changes(h), buf)
+    header = next(__import__("csv").reader(io.StringIO(buf.getvalue())))
+    assert header[:6] == ["id", "fetched_at", "field", "old", "new", "pct_change"]
+    assert np.isfinite(df["prompt_usd_per_mtok"].fillna(0)).all()
