@@ -109,7 +109,7 @@ def _output(df: pd.DataFrame, fmt: str, out: str | None, columns: str | None, he
             if export.is_list_column(view[name]):
                 view[name] = [export.list_cell_text(v) for v in view[name].tolist()]
         with pd.option_context("display.width", 200, "display.max_colwidth", 60, "display.max_rows", 500):
-            text = view.to_string(index=False)
+            text = view.to_string(index=False, float_format=lambda v: f"{v:.6g}")
         if out:
             Path(out).write_text(text + "\n", encoding="utf-8")
         else:
@@ -270,6 +270,105 @@ def replay(path: str, port: int) -> None:
         sys.stdout.flush()
 
     serve_forever(path, port=port, ready=ready)
+
+
+def _store_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--store",
+        "store_root",
+        help="Snapshot store folder or URL (default: $ORCATALOG_DATA_DIR or ./data).",
+    )(func)
+
+
+def _store(root: str | None) -> Any:
+    from .store import SnapshotStore
+
+    return SnapshotStore(root)
+
+
+@main.command()
+@_store_option
+@click.pass_context
+@_clean_errors
+def snapshot(ctx: click.Context, store_root: str | None) -> None:
+    """Fetch the whole catalog now and record it in the store.
+
+    \b
+    Example:
+      orcatalog snapshot --store data
+    """
+    with _client(ctx) as client:
+        df = _store(store_root).snapshot(client)
+    click.echo(f"{df.attrs['snapshot_id']}: {len(df)} models at {df.attrs['fetched_at']}")
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--fetched-at", help="Fetch time of a single body whose file name has none (ISO 8601, UTC).")
+@_store_option
+@_clean_errors
+def import_(paths: tuple[str, ...], fetched_at: str | None, store_root: str | None) -> None:
+    """Backfill the store from recorded /models bodies (.json, .json.gz, tar archives, folders).
+
+    \b
+    Example:
+      orcatalog import --store data ../shared/data/openrouter/hourly-2025-12-18_2026-01-07.tar.xz
+    """
+    ids = _store(store_root).import_files(list(paths), fetched_at=fetched_at)
+    click.echo(f"{len(ids)} snapshots recorded ({ids[0]} .. {ids[-1]})" if ids else "no bodies found")
+
+
+@main.command()
+@_store_option
+@_output_options
+@_clean_errors
+def snapshots(store_root: str | None, fmt: str, out: str | None, columns: str | None, head: int | None) -> None:
+    """List the snapshots in the store (the manifest).
+
+    \b
+    Example:
+      orcatalog snapshots --store data --columns snapshot_id,fetched_at,n_models
+    """
+    df = _store(store_root).snapshots()
+    _output(df, fmt, out, columns or "snapshot_id,fetched_at,scope,n_models", head)
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@_store_option
+@_output_options
+@_clean_errors
+def diff(old: str, new: str, store_root: str | None, fmt: str, out: str | None, columns: str | None,
+         head: int | None) -> None:  # fmt: skip
+    """What changed between two snapshots (ids, or times: the latest at or before each).
+
+    \b
+    Example:
+      orcatalog diff --store data 2025-12-20 2026-01-05
+    """
+    from .history import diff as diff_frames
+
+    store = _store(store_root)
+    frames = [store.load(x) if x in set(store.snapshots()["snapshot_id"]) else store.load(as_of=x) for x in (old, new)]
+    _output(diff_frames(*frames), fmt, out, columns or "id,change,field,old,new,pct_change", head)
+
+
+@main.command()
+@click.argument("model_id")
+@_store_option
+@_output_options
+@_clean_errors
+def prices(model_id: str, store_root: str | None, fmt: str, out: str | None, columns: str | None,
+           head: int | None) -> None:  # fmt: skip
+    """A model's price series from the store, one row per snapshot (USD per million tokens).
+
+    \b
+    Example:
+      orcatalog prices --store data deepseek/deepseek-v3.2
+    """
+    h = _store(store_root).history(ids=model_id, columns=["prompt_usd_per_mtok", "completion_usd_per_mtok"])
+    _output(h, fmt, out, columns or "fetched_at,prompt_usd_per_mtok,completion_usd_per_mtok", head)
 
 
 __all__ = ["main", "DEFAULT_BASE_URL"]

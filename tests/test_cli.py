@@ -111,3 +111,26 @@ def test_replay_command_serves_a_real_port(latest_file: Path, tmp_path: Path) ->
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_store_commands(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -> None:
+    store = str(tmp_path / "store")
+    files = [str(p) for p in sorted(recorded_dir.glob("models-202[56]-*.json.gz"))]
+    result = runner.invoke(main, ["import", "--store", store, *files])
+    assert result.exit_code == 0 and result.output.startswith(f"{len(files)} snapshots recorded")
+    result = runner.invoke(main, ["snapshots", "--store", store, "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert len(rows) == len(files) and rows[0]["scope"] == "catalog"
+    result = runner.invoke(main, ["diff", "--store", store, "2026-01-01", "2026-01-16", "--format", "csv"])
+    changes = list(csv.DictReader(io.StringIO(result.output)))
+    assert {"qwen/qwen3-max", "removed"} <= {v for r in changes for v in (r["id"], r["change"])}
+    result = runner.invoke(main, ["prices", "--store", store, "openai/gpt-4o", "--format", "json"])
+    series = json.loads(result.output)
+    assert len(series) == len(files) and all(r["prompt_usd_per_mtok"] > 0 for r in series)
+    result = runner.invoke(main, ["diff", "--store", store, "2020-01-01", "2026-01-16"])
+    assert result.exit_code == 1 and result.output.startswith("error: no 'catalog' snapshot")
+
+
+def test_snapshot_command(runner: CliRunner, latest_file: Path, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["--replay", str(latest_file), "snapshot", "--store", str(tmp_path / "s")])
+    assert result.exit_code == 0 and ": 346 models at " in result.output
