@@ -183,7 +183,8 @@ class SnapshotStore:
         if not isinstance(root, (str, os.PathLike)):
             raise InvalidParameterError(f"root must be a folder or URL, got {type(root).__name__}")
         self.root = os.fspath(root)
-        self._fs, self._base = fsspec.core.url_to_fs(self.root, **(storage_options or {}))
+        self._storage_options = dict(storage_options or {})
+        self._fs, self._base = fsspec.core.url_to_fs(self.root, **self._storage_options)
         self._base = self._base.rstrip("/")
         self._local = "file" in (self._fs.protocol if isinstance(self._fs.protocol, tuple) else (self._fs.protocol,))
         self._cache: tuple[tuple[str, ...], dict[str, Any]] | None = None
@@ -205,6 +206,7 @@ class SnapshotStore:
 
     def _batches(self) -> list[str]:
         folder = f"{self._base}/manifest"
+        self._fs.invalidate_cache(folder)  # object-store listings are cached; other writers add batches
         try:
             names = self._fs.ls(folder, detail=False)
         except FileNotFoundError:

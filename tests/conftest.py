@@ -111,3 +111,69 @@ def _no_real_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("ORCATALOG_BASE_URL", "OPENROUTER_API_KEY", "ORCATALOG_OFFLINE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ORCATALOG_CACHE_DIR", str(tmp_path / "default-cache"))
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """An S3-compatible server (moto) on loopback for the object-store path of the snapshot store."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+S3_CREDENTIALS = {"key": "orcatalog-test", "secret": "orcatalog-test-secret"}
+
+
+def new_bucket(endpoint: str) -> str:
+    import uuid
+
+    import boto3
+
+    bucket = "orcatalog-" + uuid.uuid4().hex[:12]
+    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=S3_CREDENTIALS["key"],
+                 aws_secret_access_key=S3_CREDENTIALS["secret"]).create_bucket(Bucket=bucket)  # fmt: skip
+    return bucket
+
+
+def make_store(backend: str, tmp: Path, endpoint: str | None) -> oc.SnapshotStore:
+    """A new, empty store on local disk or on the loopback S3 server."""
+    if backend == "local":
+        return oc.SnapshotStore(tmp / "store")
+    assert endpoint is not None
+    options = {**S3_CREDENTIALS, "client_kwargs": {"endpoint_url": endpoint, "region_name": "us-east-1"}}
+    return oc.SnapshotStore(f"s3://{new_bucket(endpoint)}/store", storage_options=options)
+
+
+def store_files(store: oc.SnapshotStore) -> dict[str, bytes]:
+    """Every object/file of a store and its bytes, through the store's own filesystem."""
+    fs = store._fs
+    fs.invalidate_cache()
+    try:
+        paths = fs.find(store._base)
+    except FileNotFoundError:
+        return {}
+    return {p: fs.cat_file(p) for p in sorted(paths)}
+
+
+@pytest.fixture(params=["local", "s3"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def new_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest):  # noqa: ANN201
+    """Factory of empty stores on the parametrized backend."""
+    endpoint = request.getfixturevalue("s3_endpoint") if backend == "s3" else None
+    counter = iter(range(100))
+
+    def factory() -> oc.SnapshotStore:
+        return make_store(backend, tmp_path / f"s{next(counter)}", endpoint)
+
+    return factory

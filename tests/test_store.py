@@ -16,29 +16,32 @@ from orcatalog._flatten import check_body, models_frame
 from orcatalog.store import time_from_name
 from orcatalog.testing import ReplayServer
 
-from .conftest import FAST_RETRY, read_body
+from .conftest import FAST_RETRY, make_store, read_body, store_files
 
 QWEN = ["qwen/qwen3-max", "qwen/qwen-plus"]
 
 
-@pytest.fixture(scope="module")
-def dated_store(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
-    root = tmp_path_factory.mktemp("dated")
-    store = oc.SnapshotStore(root)
+@pytest.fixture(scope="module", params=["local", "s3"])
+def dated_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
+    endpoint = request.getfixturevalue("s3_endpoint") if request.param == "s3" else None
+    store = make_store(request.param, tmp_path_factory.mktemp("dated"), endpoint)
     store.import_files(sorted(recorded_dir.glob("models-*.json.gz")), progress=False)
     return store
 
 
-@pytest.fixture(scope="module")
-def hourly_store(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
-    root = tmp_path_factory.mktemp("hourly")
-    store = oc.SnapshotStore(root)
+@pytest.fixture(scope="module", params=["local", "s3"])
+def hourly_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
+    endpoint = request.getfixturevalue("s3_endpoint") if request.param == "s3" else None
+    store = make_store(request.param, tmp_path_factory.mktemp("hourly"), endpoint)
     store.import_files(next(recorded_dir.glob("hourly-*.tar.xz")), progress=False)
     return store
 
 
-def files_of(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+@pytest.fixture(scope="module")
+def local_hourly_store(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
+    store = oc.SnapshotStore(tmp_path_factory.mktemp("hourly-local"))
+    store.import_files(next(recorded_dir.glob("hourly-*.tar.xz")), progress=False)
+    return store
 
 
 def test_time_from_name() -> None:
@@ -64,35 +67,35 @@ def test_manifest_of_the_dated_files(dated_store: oc.SnapshotStore, dated_files:
     assert m["snapshot_id"].is_unique
 
 
-def test_reimport_is_a_no_op(tmp_path: Path, dated_files: list[Path]) -> None:
-    store = oc.SnapshotStore(tmp_path / "s")
+def test_reimport_is_a_no_op(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
+    store = new_store()
     first = store.import_files(dated_files[:3], progress=False)
-    before = files_of(tmp_path / "s")
-    again = oc.SnapshotStore(tmp_path / "s").import_files(dated_files[:3], progress=False)
+    before = store_files(store)
+    again = oc.SnapshotStore(store.root, storage_options=store._storage_options).import_files(dated_files[:3], progress=False)
     assert again == first
-    assert files_of(tmp_path / "s") == before
+    assert store_files(store) == before
 
 
-def test_import_needs_a_time(tmp_path: Path, latest_file: Path) -> None:
+def test_import_needs_a_time(new_store, tmp_path: Path, latest_file: Path) -> None:  # noqa: ANN001
     nameless = tmp_path / "catalog.json.gz"
     shutil.copy(latest_file, nameless)
-    store = oc.SnapshotStore(tmp_path / "s")
+    store = new_store()
     with pytest.raises(oc.InvalidParameterError, match="no fetch time"):
         store.import_files(nameless, progress=False)
-    assert not (tmp_path / "s").exists() or files_of(tmp_path / "s") == {}
+    assert store_files(store) == {}
     ids = store.import_files(nameless, fetched_at="2026-04-17T14:05:09Z", progress=False)
     assert ids[0].startswith("20260417T140509Z-")
     with pytest.raises(oc.InvalidParameterError, match="single body"):
         store.import_files([nameless, latest_file], fetched_at="2026-04-17", progress=False)
 
 
-def test_a_bad_body_writes_nothing(tmp_path: Path, dated_files: list[Path]) -> None:
+def test_a_bad_body_writes_nothing(new_store, tmp_path: Path, dated_files: list[Path]) -> None:  # noqa: ANN001
     bad = tmp_path / "models-2026-05-01T000000Z.json"
     bad.write_text('{"data": [{"id": "a/b"}, {"id": "a/b"}]}')
-    store = oc.SnapshotStore(tmp_path / "s")
+    store = new_store()
     with pytest.raises(oc.SchemaError, match="models-2026-05-01T000000Z.json"):
         store.import_files([dated_files[0], bad], progress=False)
-    assert store.snapshots().empty
+    assert store.snapshots().empty and store_files(store) == {}
 
 
 def test_raw_is_json_equal_to_every_dated_body(dated_store: oc.SnapshotStore, dated_files: list[Path]) -> None:
@@ -184,13 +187,14 @@ def test_history_long_form(hourly_store: oc.SnapshotStore) -> None:
 
 
 def test_storage_grows_with_change_not_snapshots(hourly_store: oc.SnapshotStore) -> None:
+    assert sum(len(b) for b in store_files(hourly_store).values()) == hourly_store.store_bytes()
     size = hourly_store.store_bytes()
     assert size < 500_000  # 199 bodies, 123 MB of JSON
     versions = hourly_store._tables()["versions"]
     assert len(versions) < 600  # distinct model objects across the whole series
 
 
-def test_overrides_and_unknown_fields_survive(tmp_path: Path) -> None:
+def test_overrides_and_unknown_fields_survive(new_store) -> None:  # noqa: ANN001
     body = {
         "data": [
             {"id": "acme/a", "name": "A", "pricing": {"prompt": "0.000003", "completion": "0.000015",
@@ -202,7 +206,7 @@ def test_overrides_and_unknown_fields_survive(tmp_path: Path) -> None:
         "total_count": 2,
         "links": {"next": None},
     }
-    store = oc.SnapshotStore(tmp_path / "s")
+    store = new_store()
     (sid,) = store.import_bodies([("2026-06-01T00:00:00Z", body)])
     assert store.raw(sid) == body
     df = store.load(sid)
@@ -211,9 +215,9 @@ def test_overrides_and_unknown_fields_survive(tmp_path: Path) -> None:
     assert df.loc[0, "price_new_key"] == 0.5 and df.loc[1, "dynamic_pricing"]
 
 
-def test_snapshot_from_a_client_and_scopes(tmp_path: Path, server: ReplayServer) -> None:
+def test_snapshot_from_a_client_and_scopes(new_store, server: ReplayServer) -> None:  # noqa: ANN001
     client = oc.Client(base_url=server.base_url, session=requests.Session(), retries=FAST_RETRY)
-    store = oc.SnapshotStore(tmp_path / "s")
+    store = new_store()
     snap = store.snapshot(client)
     assert len(snap) == 346 and snap.attrs["snapshot_id"] in set(store.snapshots()["snapshot_id"])
     assert server.requests[-1]["query"] == {"output_modalities": "all"}
@@ -226,19 +230,21 @@ def test_snapshot_from_a_client_and_scopes(tmp_path: Path, server: ReplayServer)
     assert len(oc.diff(snap, filtered, allow_mixed=True)) > 0
 
 
-def test_failed_snapshot_writes_nothing(tmp_path: Path, server: ReplayServer) -> None:
+def test_failed_snapshot_writes_nothing(new_store, server: ReplayServer) -> None:  # noqa: ANN001
     client = oc.Client(base_url=server.base_url, session=requests.Session(), retries=oc.RetryConfig(attempts=1))
-    store = oc.SnapshotStore(tmp_path / "s")
+    store = new_store()
     store.snapshot(client)
-    before = files_of(tmp_path / "s")
+    before = store_files(store)
     server.add_fault(status=200, truncate_at=100)
     with pytest.raises(oc.InvalidResponseError):
         store.snapshot(client)
-    assert files_of(tmp_path / "s") == before
+    assert store_files(store) == before
 
 
-def test_duckdb_reads_the_store_without_orcatalog(hourly_store: oc.SnapshotStore) -> None:
-    duckdb = pytest.importorskip("duckdb")
+def test_duckdb_reads_the_store_without_orcatalog(local_hourly_store: oc.SnapshotStore) -> None:
+    import duckdb
+
+    hourly_store = local_hourly_store
     root = Path(hourly_store.root)
     sql = f"""
         WITH membership AS (
@@ -261,7 +267,7 @@ def test_duckdb_reads_the_store_without_orcatalog(hourly_store: oc.SnapshotStore
 
 
 def test_schema_evolution_keeps_every_column(tmp_path: Path, recorded_dir: Path) -> None:
-    store = oc.SnapshotStore(tmp_path / "s")
+    store = oc.SnapshotStore(tmp_path / "s")  # local: DuckDB reads the files below
     store.import_files(recorded_dir / "models-2024-04-19.json.gz", progress=False)  # per_request_limits, old modality
     store.import_files(recorded_dir / "models-2026-04-17.json.gz", progress=False)  # knowledge_cutoff, links, audio
     h = store.history()
@@ -271,19 +277,21 @@ def test_schema_evolution_keeps_every_column(tmp_path: Path, recorded_dir: Path)
     new = h[h["fetched_at"] == pd.Timestamp("2026-04-17", tz="UTC")]
     assert old["per_request_limit_prompt_tokens"].notna().any() and new["per_request_limit_prompt_tokens"].isna().all()
     assert new["links_details"].notna().all() and old["links_details"].isna().all()
-    duckdb = pytest.importorskip("duckdb")
+    import duckdb
+
     cols = duckdb.sql(f"SELECT * FROM read_parquet('{tmp_path}/s/versions/*.parquet', union_by_name = true) LIMIT 1").columns
     assert "per_request_limit_prompt_tokens" in cols and "price_audio" in cols and "knowledge_cutoff" in cols
 
 
-def test_hostile_ids_stay_inside_the_root(tmp_path: Path) -> None:
+def test_hostile_ids_stay_inside_the_root(new_store) -> None:  # noqa: ANN001
     hostile = ["../../etc/passwd", "/absolute/path", "a://b", "~evil/../../x", "a:b/c:d", "..", "a/..\\..\\b"]
     body = {"data": [{"id": i, "name": i, "pricing": {"prompt": "0", "completion": "0"}} for i in hostile]}
-    root = tmp_path / "inner" / "store"
-    store = oc.SnapshotStore(root)
+    store = new_store()
     (sid,) = store.import_bodies([("2026-06-01T00:00:00Z", body)])
     assert [m["id"] for m in store.raw(sid)["data"]] == hostile
     assert list(store.load(sid)["id"]) == hostile
-    everything = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert all(root in p.parents for p in everything)
-    assert {p.parent.name for p in everything} <= {"manifest", "versions", "spans", "orders"}
+    everything = list(store_files(store))
+    assert everything and all(p.startswith(store._base + "/") for p in everything)
+    kinds = {p[len(store._base) + 1 :].split("/")[0] for p in everything}
+    assert kinds <= {"manifest", "versions", "spans", "orders"}
+    assert all(".." not in p and "passwd" not in p for p in everything)

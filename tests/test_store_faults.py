@@ -237,3 +237,29 @@ def test_list_columns_round_trip(tmp_path: Path, latest_file: Path) -> None:
     header = next(__import__("csv").reader(io.StringIO(buf.getvalue())))
     assert header[:6] == ["id", "fetched_at", "field", "old", "new", "pct_change"]
     assert np.isfinite(df["prompt_usd_per_mtok"].fillna(0)).all()
+
+
+def test_object_store_never_overwrites_silently(s3_endpoint: str, tmp_path: Path, dated_files: list[Path]) -> None:
+    """On S3 the claim is a conditional put (If-None-Match): a held claim means a conflict."""
+    from .conftest import make_store, store_files
+
+    store = make_store("s3", tmp_path, s3_endpoint)
+    first = store.import_files(dated_files[0], progress=False)[0]
+    before = store_files(store)
+    # another machine is writing the next snapshot right now
+    other = {"host": "another-host", "pid": 1, "time": time.time()}
+    body = json.loads(__import__("gzip").decompress(dated_files[1].read_bytes()))
+    target_id = _snapshot_id_of(store, dated_files[1], body)
+    store._fs.pipe_file(store._claim_path(target_id), json.dumps(other).encode())
+    with pytest.raises(oc.SnapshotConflictError, match="another-host"):
+        store.import_files(dated_files[1], progress=False)
+    assert {k: v for k, v in store_files(store).items() if "/claims/" not in k} == before
+    store._fs.rm(store._claim_path(target_id))
+    assert store.import_files(dated_files[1], progress=False) == [target_id]
+    assert list(store.snapshots()["snapshot_id"]) == [first, target_id]
+
+
+def _snapshot_id_of(store: oc.SnapshotStore, path: Path, body: dict) -> str:
+    """The id a writer would give this body: import it into a scratch local store."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return oc.SnapshotStore(tmp).import_files(path, progress=False)[0]
