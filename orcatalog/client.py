@@ -256,16 +256,29 @@ class Client:
         _provenance(frame, fetched, path, query, total, self.base_url)
         return frame
 
-    def _fetch_list_body(self, path: str, filters: dict[str, Any], *, refresh: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The raw list body (pages merged) and its provenance, for the snapshot store."""
+    def _fetch_list_body(
+        self, path: str, filters: dict[str, Any], *, api_key: str | None = None, refresh: bool = True
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The raw list body (pages merged) and its provenance, for the snapshot store.
+
+        For ``/models/user`` the key (``api_key`` or the client's) is required; the provenance
+        carries its fingerprint, never the key.
+        """
         query = _params.list_query(filters)
-        models, fetched, total = self._collect(path, query, None, headers=self._headers(None), retries=None, refresh=refresh)
+        key = None
+        if path == "/models/user":
+            key = _check_key(api_key) or self._api_key
+            if key is None:
+                raise InvalidParameterError("a /models/user snapshot needs an API key: pass api_key= or set OPENROUTER_API_KEY")
+        headers = self._headers(None, key)
+        models, fetched, total = self._collect(path, query, None, headers=headers, retries=None, refresh=refresh)
         models_frame(models, url=fetched[0].url)  # the same checks as fetch_models: refuse what it would refuse
         first = fetched[0].body
         body = {k: v for k, v in first.items() if k not in ("data", "links")} if len(fetched) > 1 else dict(first)
         body["data"] = models
         meta = {"fetched_at": min(f.fetched_at for f in fetched), "params": query, "url": fetched[0].url,
-                "from_cache": all(f.from_cache for f in fetched)}  # fmt: skip
+                "from_cache": all(f.from_cache for f in fetched),
+                "key_fingerprint": key_fingerprint(key) if key else None}  # fmt: skip
         return body, meta
 
     @staticmethod

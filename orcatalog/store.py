@@ -220,30 +220,38 @@ class SnapshotStore:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def snapshot(self, client: Any = None) -> pd.DataFrame:
-        """Fetch the whole catalog now (all output modalities, all pages) and record it.
+    def snapshot(self, client: Any = None, *, user: bool = False, api_key: str | None = None, **filters: Any) -> pd.DataFrame:
+        """Fetch the catalog now (all output modalities, all pages) and record it.
 
         Args:
             client: an :class:`orcatalog.Client`; default the environment-configured one.
+            user: record ``GET /models/user`` (the key's own list) instead of ``/models``; the
+                snapshot is tagged with the key's fingerprint, never the key.
+            api_key: the key for ``user=True`` (default the client's).
+            filters: list filters as in ``fetch_models``. A filtered, regional or per-key
+                snapshot gets its own ``scope`` and is never compared with the catalog by default.
 
         Returns:
-            The snapshot as a contract frame (``attrs`` carry ``snapshot_id`` and ``fetched_at``).
+            The snapshot as a contract frame (``attrs`` carry ``snapshot_id``, ``fetched_at``, ``scope``).
 
         Raises:
-            Any fetch error (nothing is written then); StoreWriteError, SnapshotConflictError.
+            Any fetch error or InvalidParameterError (nothing is written then); StoreWriteError,
+            SnapshotConflictError.
         """
         from .client import default_client
 
         client = client or default_client()
-        body, meta = client._fetch_list_body("/models", {})
+        endpoint = "/models/user" if user else "/models"
+        body, meta = client._fetch_list_body(endpoint, filters, api_key=api_key)
         item = _Body(
             source="fetch",
             fetched_at=pd.Timestamp(meta["fetched_at"]).tz_convert("UTC"),
             body=body,
-            scope=_scope(client.base_url, "/models", meta["params"], None),
+            scope=_scope(client.base_url, endpoint, meta["params"], meta["key_fingerprint"]),
             base_url=client.base_url,
-            endpoint="/models",
+            endpoint=endpoint,
             query=meta["params"],
+            key_fingerprint=meta["key_fingerprint"],
         )
         ids = self._write([item])
         return self.load(ids[0])
@@ -516,7 +524,11 @@ class SnapshotStore:
             if manifests
             else _MANIFEST_SCHEMA.empty_table().to_pandas()
         )
-        vt = pa.concat_tables(versions) if versions else pa.table({"version": [], "id": [], "raw": []})
+        vt = (
+            pa.concat_tables([v.cast(_VERSION_KEYS) for v in versions])
+            if versions
+            else _VERSION_KEYS.empty_table()
+        )
         version_frame = vt.to_pandas(ignore_metadata=True)
         if len(version_frame):
             version_frame = version_frame.drop_duplicates("version").set_index("version")
@@ -588,11 +600,13 @@ class SnapshotStore:
         return candidates.iloc[-1]
 
     def _default_scope(self) -> str:
-        """``catalog`` when the store has such snapshots, else the scope of the newest snapshot."""
+        """``catalog`` when the store has such snapshots; else the newest unfiltered ``/models``
+        scope (the whole catalog of another base URL, such as a replay server); else the newest."""
         manifest = self._tables()["manifest"]
         if manifest.empty or (manifest["scope"] == CATALOG_SCOPE).any():
             return CATALOG_SCOPE
-        return str(manifest["scope"].iloc[-1])
+        whole = manifest[(manifest["endpoint"] == "/models") & manifest["query"].isin(["{}", '{"output_modalities": "all"}'])]
+        return str((whole if len(whole) else manifest)["scope"].iloc[-1])
 
     def _order(self, row: pd.Series) -> list[str]:
         """The snapshot's model order: one row group of its batch's orders file (64 snapshots each)."""
@@ -613,8 +627,8 @@ class SnapshotStore:
         Args:
             snapshot_id: an id from :meth:`snapshots`.
             as_of: a time (UTC unless it says otherwise): the latest snapshot at or before it.
-            scope: which kind of snapshot for ``as_of``/latest (default ``catalog``, or the newest
-                snapshot's scope in a store without catalog snapshots).
+            scope: which kind of snapshot for ``as_of``/latest (default ``catalog``; in a store
+                without catalog snapshots, the newest unfiltered ``/models`` scope).
 
         Returns:
             The frame as ``fetch_models`` gives it; ``attrs`` hold ``snapshot_id``, ``fetched_at``, ``scope``.
@@ -660,8 +674,8 @@ class SnapshotStore:
             columns: contract columns to include (default all); ``snapshot_id``, ``fetched_at``,
                 ``scope`` and ``id`` are always there.
             start, end: keep snapshots fetched in [start, end] (UTC unless stated).
-            scope: which snapshots: default ``catalog`` (or, in a store without catalog snapshots,
-                the newest snapshot's scope); None for every scope.
+            scope: which snapshots: default ``catalog`` (in a store without catalog snapshots,
+                the newest unfiltered ``/models`` scope); None for every scope.
 
         Returns:
             Rows sorted by ``fetched_at`` then ``id``; contract columns keep their dtypes except
@@ -769,6 +783,9 @@ def _drop_incomplete(manifest: pd.DataFrame, spans: pd.DataFrame, versions: pd.D
 def _versions_table(fresh: dict[str, tuple[str, bytes]]) -> pa.Table:
     """New model versions: hash, id, raw JSON, and the contract columns (for readers without orcatalog)."""
     items = sorted(fresh.items(), key=lambda kv: (kv[1][0], kv[0]))
+    if not items:  # every model of the batch was already stored
+        return pa.table({"version": pa.array([], pa.string()), "id": pa.array([], pa.string()),
+                         "raw": pa.array([], pa.string())})  # fmt: skip
     models = [orjson.loads(raw) for _, (_, raw) in items]
     frame = models_frame(models, unique=False)
     frame.insert(0, "raw", [raw.decode() for _, (_, raw) in items])
@@ -777,6 +794,8 @@ def _versions_table(fresh: dict[str, tuple[str, bytes]]) -> pa.Table:
     # no pandas metadata: readers get plain Arrow types (pandas cannot rebuild list dtypes from it)
     return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
 
+
+_VERSION_KEYS = pa.schema([("version", pa.string()), ("id", pa.string()), ("raw", pa.string())])
 
 _MANIFEST_SCHEMA = pa.schema(
     [

@@ -295,3 +295,29 @@ def test_hostile_ids_stay_inside_the_root(new_store) -> None:  # noqa: ANN001
     kinds = {p[len(store._base) + 1 :].split("/")[0] for p in everything}
     assert kinds <= {"manifest", "versions", "spans", "orders"}
     assert all(".." not in p and "passwd" not in p for p in everything)
+
+
+def test_filtered_and_user_snapshots_have_their_own_scope(new_store, server: ReplayServer) -> None:  # noqa: ANN001
+    from .conftest import TEST_KEY_B
+
+    client = oc.Client(base_url=server.base_url, session=requests.Session(), retries=FAST_RETRY)
+    store = new_store()
+    full = store.snapshot(client)
+    vision = store.snapshot(client, input_modalities=["image"])
+    mine = store.snapshot(client, user=True, api_key=TEST_KEY_B)
+    m = store.snapshots().set_index("snapshot_id")
+    scopes = [m.loc[f.attrs["snapshot_id"], "scope"] for f in (full, vision, mine)]
+    assert len(set(scopes)) == 3 and "input_modalities=image" in scopes[1]
+    fingerprint = m.loc[mine.attrs["snapshot_id"], "key_fingerprint"]
+    assert fingerprint and fingerprint in scopes[2] and TEST_KEY_B not in "".join(map(str, m.to_numpy().ravel()))
+    assert all(TEST_KEY_B.encode() not in blob for blob in store_files(store).values())
+    assert len(mine) == 2 and m.loc[mine.attrs["snapshot_id"], "endpoint"] == "/models/user"
+    # the default history is one scope: the filtered snapshot's absent models are not "removed"
+    assert set(store.history().attrs["snapshot_times"]) == {scopes[0]}
+    everything = store.history(scope=None)
+    assert set(everything["scope"]) == set(scopes)
+    assert oc.price_changes(everything).empty  # same prices everywhere: scopes are never compared
+    with pytest.raises(oc.MixedScopeError):
+        oc.diff(full, vision)
+    with pytest.raises(oc.InvalidParameterError):
+        store.snapshot(client, user=True)  # no key
