@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import orjson
+import pandas as pd
 import pytest
 
 import orcatalog as oc
@@ -45,11 +46,14 @@ def assert_no_secret(blob: bytes | str, *keys: str) -> None:
 
 def test_second_call_is_served_from_cache(cached_client: oc.Client, server: ReplayServer) -> None:
     first = cached_client.fetch_models()
+    time.sleep(0.3)
+    asked = pd.Timestamp.now(tz="UTC")
     second = cached_client.fetch_models()
     assert first.attrs["from_cache"] is False and second.attrs["from_cache"] is True
     assert len(server.requests) == 1
-    # a cached answer carries the time it was originally fetched, not "now"
-    assert abs(second.attrs["fetched_at"] - first.attrs["fetched_at"]) < pd_seconds(0.01)
+    # a cached answer carries the time it was originally fetched (when it was stored), not "now"
+    assert second.attrs["fetched_at"] < asked - pd_seconds(0.2)
+    assert abs(second.attrs["fetched_at"] - first.attrs["fetched_at"]) < pd_seconds(0.2)
     assert second.equals(first)
     cached_client.fetch_models(refresh=True)
     assert len(server.requests) == 2
