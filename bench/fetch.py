@@ -81,7 +81,6 @@ def main() -> int:
         return 2
 
     import orjson
-    import requests
 
     import orcatalog as oc
     from orcatalog._flatten import check_body, models_frame

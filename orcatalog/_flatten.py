@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .errors import SchemaError
-from .schema import COLUMNS, KNOWN_DEFAULT_KEYS, KNOWN_MODALITIES, KNOWN_PRICE_KEYS
+from .schema import KNOWN_DEFAULT_KEYS, KNOWN_MODALITIES, KNOWN_PRICE_KEYS
 
 _KNOWN_TOP = frozenset(
     {

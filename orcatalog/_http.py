@@ -34,7 +34,6 @@ from .errors import (
     InvalidResponseError,
     NotInCacheError,
     OrcatalogError,
-    RateLimitError,
     RequestTimeoutError,
     ResponseError,
     TransportError,
@@ -414,8 +413,7 @@ def get_json(
         if stale is not None:
             logger.warning("GET %s failed (%s); returning stale cached data", safe_url, last_error)
             return stale
-    assert last_error is not None or time.monotonic() >= deadline_at
-    if last_error is None:
+    if last_error is None:  # the deadline passed before any attempt could answer
         raise RequestTimeoutError(f"GET {safe_url}: overall deadline of {retry.deadline:.1f} s passed",
                                   url=safe_url, attempts=attempt)  # fmt: skip
     _mark_attempts(last_error, attempt, retry)
@@ -426,8 +424,6 @@ def _mark_attempts(error: OrcatalogError, attempts: int, retry: RetryConfig) -> 
     setattr(error, "attempts", attempts)  # noqa: B010 - every transport/response error has it
     if attempts > 1 and "attempts)" not in str(error):
         error.args = (f"{error.args[0]} (gave up after {attempts} attempts within {retry.deadline:.0f} s)",)
-    if isinstance(error, RateLimitError):
-        return
 
 
 _CAUSES = (

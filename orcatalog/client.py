@@ -28,7 +28,7 @@ __all__ = ["Client", "fetch_models", "fetch_model", "count_models", "fetch_user_
 
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 #: In-region hosts the API documents (pass one as ``base_url``).
-REGION_BASE_URLS = {"eu": "https://eu.openrouter.ai/api/v1", "us": "https://us.openrouter.ai/api/v1"}
+REGION_BASE_URLS = {"eu": "https://eu.openrouter.ai/api/v1", "us": "https://us.openrouter.ai/api/v1"}  # noqa: E501
 _MAX_PAGES = 1000
 _HEADER_VALUE = re.compile(r"^[\x20-\x7e]*$")
 
@@ -227,7 +227,7 @@ class Client:
             count = last.body.get("total_count")
             if isinstance(count, int) and not isinstance(count, bool):
                 total = count
-            if not seen and not next_is_possible(last.body):
+            if not seen and not _may_continue(last.body):
                 models = data  # the usual case: one full body (models_frame checks its ids)
                 break
             _check_unique(data, last.url)
@@ -440,7 +440,7 @@ class Client:
         return frame
 
 
-def next_is_possible(body: Mapping[str, Any]) -> bool:
+def _may_continue(body: Mapping[str, Any]) -> bool:
     """False when a list body says it is complete (no ``links.next``, ``total_count`` not above its size)."""
     links = body.get("links")
     if isinstance(links, dict) and links.get("next"):

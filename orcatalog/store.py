@@ -28,7 +28,7 @@ import uuid
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
 from typing import Any
 
@@ -78,11 +78,10 @@ class _Body:
 def time_from_name(name: str) -> pd.Timestamp | None:
     """The UTC time written in a file name (``models-2026-01-03T231610Z.json``,
     ``models-2025-12-18.json.gz``), or None when there is none."""
-    match = None
-    for match in _TIME_IN_NAME.finditer(Path(name).name):
-        pass
-    if match is None:
+    matches = list(_TIME_IN_NAME.finditer(Path(name).name))
+    if not matches:
         return None
+    match = matches[-1]  # in "archive:member" names the member's own time wins
     y, mo, d, h, mi, s, tz = match.groups()
     text = f"{y}-{mo}-{d}T{h or '00'}:{mi or '00'}:{s or '00'}"
     try:
