@@ -90,7 +90,7 @@ def main() -> int:
     print(f"largest body: {name} ({len(raw):,} bytes, {len(json.loads(raw)['data'])} models)")
     results: list[tuple[str, float, float]] = []
 
-    t_json, t_frame = paired(lambda: json.loads(raw), lambda: models_frame(check_body(orjson.loads(raw))), 10, 30)
+    t_json, t_frame = paired(lambda: json.loads(raw), lambda: models_frame(check_body(orjson.loads(raw))), 30, 20)
     results.append(("bytes -> contract DataFrame / json.loads", t_frame / t_json, 2.0))
     print(f"  json.loads            {t_json * 1e3:7.2f} ms")
     print(f"  bytes -> DataFrame    {t_frame * 1e3:7.2f} ms")
@@ -101,7 +101,7 @@ def main() -> int:
         hit = client.fetch_models()
         assert hit.attrs["from_cache"] and len(hit) == len(first), "second call was not a cache hit"
         requests_before = len(server.requests)
-        t_json2, t_hit = paired(lambda: json.loads(raw), client.fetch_models, 10, 30)
+        t_json2, t_hit = paired(lambda: json.loads(raw), client.fetch_models, 30, 20)
         assert len(server.requests) == requests_before, "cache hits reached the server"
         serializer = client.session.cache.responses.serializer.name
     results.append(("cached fetch_models() hit / json.loads", t_hit / t_json2, 3.0))

@@ -229,3 +229,11 @@ def test_empty_catalog_is_an_empty_typed_frame() -> None:
 def test_gzip_helper_matches_provenance_size(recorded_dir: Path) -> None:
     # the fixture reads exactly the recorded bytes (PROVENANCE lists 640378 bytes for this file)
     assert len(gzip.decompress((recorded_dir / "models-2025-12-18.json.gz").read_bytes())) == 640378
+
+
+def test_fast_frame_construction_equals_the_public_constructor(recorded_dir: Path) -> None:
+    from orcatalog._flatten import _frame
+
+    df = frame_of(read_body(recorded_dir / "models-2025-12-18.json.gz"))
+    cols = {c: df[c].array for c in df.columns}
+    pd.testing.assert_frame_equal(_frame(cols, len(df)), pd.DataFrame(cols))
