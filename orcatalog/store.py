@@ -588,21 +588,24 @@ class SnapshotStore:
                 raise SnapshotNotFoundError(f"no snapshot {snapshot_id!r} in {self.root}")
             return rows.iloc[0]
         scope = scope or self._default_scope()
-        candidates = manifest[manifest["scope"] == scope]
+        t = self._tables()
+        categories = t["scope_codes"].categories
+        mask = t["scope_codes"].codes == (categories.get_loc(scope) if scope in categories else -2)
         if as_of is not None:
             when = _utc(as_of, "as_of")
-            candidates = candidates[candidates["fetched_at"] <= when]
-            if candidates.empty:
+            mask &= t["times"] <= when
+            if not mask.any():
                 raise SnapshotNotFoundError(f"no {scope!r} snapshot at or before {when} in {self.root}")
-        if candidates.empty:
+        if not mask.any():
             raise SnapshotNotFoundError(f"no {scope!r} snapshot in {self.root}; run snapshot() or import_files()")
-        return candidates.iloc[-1]
+        return manifest.iloc[int(np.flatnonzero(mask)[-1])]
 
     def _default_scope(self) -> str:
         """``catalog`` when the store has such snapshots; else the newest unfiltered ``/models``
         scope (the whole catalog of another base URL, such as a replay server); else the newest."""
-        manifest = self._tables()["manifest"]
-        if manifest.empty or (manifest["scope"] == CATALOG_SCOPE).any():
+        t = self._tables()
+        manifest = t["manifest"]
+        if manifest.empty or CATALOG_SCOPE in t["scope_codes"].categories:
             return CATALOG_SCOPE
         whole = manifest[(manifest["endpoint"] == "/models") & manifest["query"].isin(["{}", '{"output_modalities": "all"}'])]
         return str((whole if len(whole) else manifest)["scope"].iloc[-1])
@@ -638,7 +641,7 @@ class SnapshotStore:
         row = self._pick(snapshot_id, as_of, scope)
         raws = self._tables()["raw"]
         order = self._order(row)
-        frame = models_frame([orjson.loads(raws[v]) for v in order], url=f"{self.root}#{row['snapshot_id']}")
+        frame = models_frame(_parse_versions(raws, order), url=f"{self.root}#{row['snapshot_id']}")
         frame.attrs.update(
             {"snapshot_id": row["snapshot_id"], "fetched_at": row["fetched_at"], "scope": row["scope"],
              "base_url": row["base_url"], "endpoint": row["endpoint"], "params": json.loads(row["query"])}  # fmt: skip
@@ -654,7 +657,7 @@ class SnapshotStore:
         row = self._pick(snapshot_id, None, None)
         raws = self._tables()["raw"]
         body = json.loads(row["top_level"])
-        body["data"] = [orjson.loads(raws[v]) for v in self._order(row)]
+        body["data"] = _parse_versions(raws, self._order(row))
         return body
 
     def history(
@@ -716,7 +719,7 @@ class SnapshotStore:
         version_rep = t["version_index"].to_numpy()[version_code]
         needed = pd.unique(version_rep)
         raws = t["raw"]
-        frame = models_frame([orjson.loads(raws[v]) for v in needed], unique=False)
+        frame = models_frame(_parse_versions(raws, needed), unique=False)
         cols = _columns(frame, columns)
         frame = frame[cols]
         for c in cols:  # long form repeats each text value once per snapshot: categorical is the idiom
@@ -745,6 +748,11 @@ class SnapshotStore:
             return int(sum(self._fs.du(self._base, total=False).values()))
         except FileNotFoundError:
             return 0
+
+
+def _parse_versions(raws: dict[str, str], versions: Iterable[str]) -> list[dict[str, Any]]:
+    """The model objects of these versions, parsed in one JSON call rather than one per model."""
+    return orjson.loads("[" + ",".join([raws[v] for v in versions]) + "]")
 
 
 def _ranges(counts: np.ndarray) -> np.ndarray:
