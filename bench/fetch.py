@@ -30,6 +30,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from _report import report  # noqa: E402 - the bench folder is on sys.path when run as a script
+
 
 def largest_body(data: Path) -> tuple[str, bytes]:
     best = ("", b"")
@@ -118,11 +120,7 @@ def main() -> int:
 
     ok = leaks == "False"
     print(f"{'ok  ' if ok else 'MISS'} import orcatalog does not import matplotlib")
-    for label, ratio, target in results:
-        passed = ratio <= target
-        ok &= passed
-        print(f"{'ok  ' if passed else 'MISS'} {label}: {ratio:.2f}x (target <= {target}x)")
-    return 0 if ok else 1
+    return report(results, ok=ok, unit="x")
 
 
 if __name__ == "__main__":

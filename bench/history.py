@@ -32,6 +32,8 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from _report import report  # noqa: E402 - the bench folder is on sys.path when run as a script
+
 MODEL = "openai/gpt-4o"
 PRICE_COLUMNS = ["price_prompt", "price_completion"]
 
@@ -145,12 +147,7 @@ def main() -> int:
             checks.append(("load(as_of) at 8760 / at 199", t_big_load / t_load, 2.0))
             checks.append(("one model's series at 8760 / at 199", t_big_one / t_one, 2.0))
 
-    ok = True
-    for label, value, target in checks:
-        passed = value <= target
-        ok &= passed
-        print(f"{'ok  ' if passed else 'MISS'} {label}: {value:.3f} (target <= {target:.3f})")
-    return 0 if ok else 1
+    return report(checks)
 
 
 if __name__ == "__main__":

@@ -20,20 +20,21 @@ from .conftest import FAST_RETRY, make_store, read_body, store_files
 QWEN = ["qwen/qwen3-max", "qwen/qwen-plus"]
 
 
+def _imported(request: pytest.FixtureRequest, tmp: Path, paths: list[Path]) -> oc.SnapshotStore:
+    endpoint = request.getfixturevalue("s3_endpoint") if request.param == "s3" else None
+    store = make_store(request.param, tmp, endpoint)
+    store.import_files(paths, progress=False)
+    return store
+
+
 @pytest.fixture(scope="module", params=["local", "s3"])
 def dated_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
-    endpoint = request.getfixturevalue("s3_endpoint") if request.param == "s3" else None
-    store = make_store(request.param, tmp_path_factory.mktemp("dated"), endpoint)
-    store.import_files(sorted(recorded_dir.glob("models-*.json.gz")), progress=False)
-    return store
+    return _imported(request, tmp_path_factory.mktemp("dated"), sorted(recorded_dir.glob("models-*.json.gz")))
 
 
 @pytest.fixture(scope="module", params=["local", "s3"])
 def hourly_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
-    endpoint = request.getfixturevalue("s3_endpoint") if request.param == "s3" else None
-    store = make_store(request.param, tmp_path_factory.mktemp("hourly"), endpoint)
-    store.import_files(next(recorded_dir.glob("hourly-*.tar.xz")), progress=False)
-    return store
+    return _imported(request, tmp_path_factory.mktemp("hourly"), list(recorded_dir.glob("hourly-*.tar.xz")))
 
 
 @pytest.fixture(scope="module")
