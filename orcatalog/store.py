@@ -22,7 +22,6 @@ import logging
 import os
 import re
 import socket
-import tarfile
 import time
 import uuid
 import warnings
@@ -36,7 +35,6 @@ import numpy as np
 import orjson
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ._flatten import check_body, models_frame
 from .errors import (
@@ -479,7 +477,7 @@ class SnapshotStore:
                 self._fs.makedirs(final.rsplit("/", 1)[0], exist_ok=True)
                 temps.append(tmp)
                 with self._fs.open(tmp, "wb") as fh:
-                    pq.write_table(
+                    _pq().write_table(
                         tables[kind], fh, compression="zstd", compression_level=9,
                         row_group_size=_ORDER_ROW_GROUP if kind == "orders" else None,
                         use_dictionary=kind != "orders",
@@ -507,9 +505,9 @@ class SnapshotStore:
         manifests, versions, spans = [], [], []
         for batch in batches:
             try:
-                m = pq.read_table(self._path("manifest", batch), filesystem=self._fs)
-                v = pq.read_table(self._path("versions", batch), columns=["version", "id", "raw"], filesystem=self._fs)
-                s = pq.read_table(self._path("spans", batch), columns=["version", "first_seq", "last_seq"],
+                m = _pq().read_table(self._path("manifest", batch), filesystem=self._fs)
+                v = _pq().read_table(self._path("versions", batch), columns=["version", "id", "raw"], filesystem=self._fs)
+                s = _pq().read_table(self._path("spans", batch), columns=["version", "first_seq", "last_seq"],
                                   filesystem=self._fs)  # fmt: skip
             except (OSError, pa.ArrowInvalid) as exc:
                 warnings.warn(f"orcatalog: skipping unreadable batch {batch} in {self.root}: {exc}",
@@ -615,7 +613,7 @@ class SnapshotStore:
         files = self._tables()["order_files"]
         batch = row["batch"]
         if batch not in files:
-            files[batch] = pq.ParquetFile(self._fs.open(self._path("orders", batch), "rb"))
+            files[batch] = _pq().ParquetFile(self._fs.open(self._path("orders", batch), "rb"))
         seq = int(row["seq"])
         group = files[batch].read_row_group(seq // _ORDER_ROW_GROUP, columns=["snapshot_id", "versions"])
         at = seq % _ORDER_ROW_GROUP
@@ -825,6 +823,13 @@ _MANIFEST_SCHEMA = pa.schema(
 )
 
 
+def _pq() -> Any:
+    """pyarrow.parquet, imported on first use so that ``import orcatalog`` stays light."""
+    import pyarrow.parquet
+
+    return pyarrow.parquet
+
+
 def _version() -> str:
     from . import __version__
 
@@ -849,6 +854,7 @@ def _make_body(source: str, body: Any, when: pd.Timestamp, base_url: str | None)
 def _read_bodies(files: list[Path], when: pd.Timestamp | None, base_url: str | None,
                  progress: bool | None) -> Iterator[_Body]:  # fmt: skip
     import gzip
+    import tarfile
 
     def one(name: str, data: bytes) -> _Body:
         if name.endswith(".gz"):

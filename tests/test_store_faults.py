@@ -35,7 +35,7 @@ def spawn(code: str, *args: str, **kwargs) -> subprocess.Popen:  # noqa: ANN003
 # A writer that announces each file it is about to write and, before the manifest (the commit),
 # stops to be killed. Only pyarrow's write is wrapped; the store's own code runs unchanged.
 SLOW_WRITER = """
-    import json, sys, time, pyarrow.parquet as pq, orcatalog as oc, orcatalog.store as st
+    import json, sys, time, pyarrow.parquet as pq, orcatalog as oc
     real = pq.write_table
     def announcing(table, where, **kw):
         names = set(table.column_names)
@@ -44,7 +44,7 @@ SLOW_WRITER = """
         if kind == "manifest" and sys.argv[3] == "pause":
             time.sleep(60)
         return real(table, where, **kw)
-    st.pq.write_table = announcing
+    pq.write_table = announcing  # the store looks it up on pyarrow.parquet at each write
     options = json.loads(sys.argv[4]) if len(sys.argv) > 4 else None
     ids = oc.SnapshotStore(sys.argv[1], storage_options=options).import_files(sys.argv[2].split(","), progress=False)
     print("done", ",".join(ids), flush=True)
