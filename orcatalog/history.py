@@ -36,6 +36,16 @@ DIFF_FIELDS = (
 )
 
 
+def _frame(name: str, value: Any, *columns: str) -> pd.DataFrame:
+    """Check an argument is a DataFrame with these columns, before any work."""
+    if not isinstance(value, pd.DataFrame):
+        raise InvalidParameterError(f"{name} must be a pandas DataFrame, got {type(value).__name__}")
+    missing = [c for c in columns if c not in value.columns]
+    if missing:
+        raise InvalidParameterError(f"{name} lacks the column(s) {missing}; pass a frame from SnapshotStore or fetch_models")
+    return value
+
+
 def _scope_of(frame: pd.DataFrame) -> str | None:
     scope = frame.attrs.get("scope")
     if scope is None and "params" in frame.attrs:
@@ -82,7 +92,7 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> 
         InvalidParameterError: a frame lacks the ``id`` column or repeats an id.
     """
     for label, frame in (("old", old), ("new", new)):
-        if "id" not in frame.columns or not frame["id"].is_unique:
+        if not _frame(label, frame, "id")["id"].is_unique:
             raise InvalidParameterError(f"{label} must be a catalog frame with unique 'id' values")
     s_old, s_new = _scope_of(old), _scope_of(new)
     if not allow_mixed and s_old is not None and s_new is not None and s_old != s_new:
@@ -147,9 +157,7 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
     Raises:
         InvalidParameterError: missing ``id``/``fetched_at`` columns or unknown fields.
     """
-    for col in ("id", "fetched_at"):
-        if col not in history.columns:
-            raise InvalidParameterError(f"history lacks the {col!r} column; pass SnapshotStore.history()")
+    _frame("history", history, "id", "fetched_at")
     fields = fields or _price_columns(history)
     unknown = [f for f in fields if f not in history.columns]
     if unknown:
@@ -203,9 +211,7 @@ def lifecycle(history: pd.DataFrame) -> pd.DataFrame:
     Raises:
         InvalidParameterError: missing ``id``/``fetched_at`` columns.
     """
-    for col in ("id", "fetched_at"):
-        if col not in history.columns:
-            raise InvalidParameterError(f"history lacks the {col!r} column; pass SnapshotStore.history()")
+    _frame("history", history, "id", "fetched_at")
     has_scope = "scope" in history.columns
     h = history if has_scope else history.assign(scope="catalog")
     times_by_scope = history.attrs.get("snapshot_times") or {}

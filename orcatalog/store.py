@@ -177,8 +177,8 @@ class SnapshotStore:
 
         if root is None:
             root = os.environ.get("ORCATALOG_DATA_DIR") or "./data"
-        if not isinstance(root, (str, os.PathLike)):
-            raise InvalidParameterError(f"root must be a folder or URL, got {type(root).__name__}")
+        if not isinstance(root, (str, os.PathLike)) or not os.fspath(root).strip():
+            raise InvalidParameterError(f"root must be a folder or URL, got {root!r}")
         self.root = os.fspath(root)
         self._storage_options = dict(storage_options or {})
         self._fs, self._base = fsspec.core.url_to_fs(self.root, **self._storage_options)
@@ -284,6 +284,11 @@ class SnapshotStore:
         """
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
+        if not isinstance(paths, Iterable):
+            raise InvalidParameterError(f"paths must be a path or a list of paths, got {paths!r}")
+        paths = list(paths)
+        if not all(isinstance(p, (str, os.PathLike)) for p in paths):
+            raise InvalidParameterError(f"paths must be a path or a list of paths, got {paths!r}")
         files = list(self._expand(paths))
         when = _utc(fetched_at, "fetched_at") if fetched_at is not None else None
         items = list(_read_bodies(files, when, base_url, progress))
@@ -575,12 +580,13 @@ class SnapshotStore:
         return m.drop(columns=["top_level", "seq"]).reset_index(drop=True)
 
     def _pick(self, snapshot_id: str | None, as_of: Any, scope: str | None) -> pd.Series:
-        manifest = self._tables()["manifest"]
         if snapshot_id is not None and as_of is not None:
             raise InvalidParameterError("give snapshot_id or as_of, not both")
+        if snapshot_id is not None and not isinstance(snapshot_id, str):
+            raise InvalidParameterError(f"snapshot_id must be a string, got {type(snapshot_id).__name__}")
+        when = _utc(as_of, "as_of") if as_of is not None else None
+        manifest = self._tables()["manifest"]
         if snapshot_id is not None:
-            if not isinstance(snapshot_id, str):
-                raise InvalidParameterError(f"snapshot_id must be a string, got {type(snapshot_id).__name__}")
             rows = manifest[manifest["snapshot_id"] == snapshot_id]
             if rows.empty:
                 raise SnapshotNotFoundError(f"no snapshot {snapshot_id!r} in {self.root}")
@@ -589,8 +595,7 @@ class SnapshotStore:
         t = self._tables()
         categories = t["scope_codes"].categories
         mask = t["scope_codes"].codes == (categories.get_loc(scope) if scope in categories else -2)
-        if as_of is not None:
-            when = _utc(as_of, "as_of")
+        if when is not None:
             mask &= t["times"] <= when
             if not mask.any():
                 raise SnapshotNotFoundError(f"no {scope!r} snapshot at or before {when} in {self.root}")
@@ -686,6 +691,11 @@ class SnapshotStore:
         Raises:
             InvalidParameterError: unknown column, bad times.
         """
+        if columns is not None:
+            _names("columns", columns)
+        wanted_ids = _names("ids", ids) if ids is not None else None
+        start = _utc(start, "start") if start is not None else None
+        end = _utc(end, "end") if end is not None else None
         t = self._tables()
         manifest = t["manifest"]
         keep = np.ones(len(manifest), dtype=bool)
@@ -696,14 +706,13 @@ class SnapshotStore:
             code = categories.get_loc(scope) if scope in categories else -2
             keep &= t["scope_codes"].codes == code
         if start is not None:
-            keep &= t["times"] >= _utc(start, "start")
+            keep &= t["times"] >= start
         if end is not None:
-            keep &= t["times"] <= _utc(end, "end")
+            keep &= t["times"] <= end
         span_version = t["span_version"]
         chosen = np.ones(len(span_version), dtype=bool)
-        if ids is not None:
-            wanted = [ids] if isinstance(ids, str) else list(ids)
-            codes = np.flatnonzero(pd.Index(t["version_ids"]).isin(wanted))
+        if wanted_ids is not None:
+            codes = np.flatnonzero(pd.Index(t["version_ids"]).isin(wanted_ids))
             chosen = np.isin(span_version, codes)
         first, last = t["span_first"][chosen], t["span_last"][chosen]
         counts = last - first + 1
@@ -762,10 +771,21 @@ def _ranges(counts: np.ndarray) -> np.ndarray:
     return np.arange(ends[-1]) - starts
 
 
+def _names(what: str, value: Any) -> list[str]:
+    """A string or a sequence of strings as a list; anything else is an InvalidParameterError."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Iterable) and not isinstance(value, (bytes, dict)):
+        items = list(value)
+        if all(isinstance(v, str) for v in items):
+            return items
+    raise InvalidParameterError(f"{what} must be a string or a list of strings, got {value!r}")
+
+
 def _columns(frame: pd.DataFrame, columns: str | Sequence[str] | None) -> list[str]:
     if columns is None:
         return list(frame.columns)
-    wanted = [columns] if isinstance(columns, str) else list(columns)
+    wanted = _names("columns", columns)
     unknown = [c for c in wanted if c not in frame.columns]
     if unknown:
         raise InvalidParameterError(f"unknown column(s) {unknown}; see orcatalog.schema")

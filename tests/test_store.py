@@ -321,3 +321,40 @@ def test_filtered_and_user_snapshots_have_their_own_scope(new_store, server: Rep
         oc.diff(full, vision)
     with pytest.raises(oc.InvalidParameterError):
         store.snapshot(client, user=True)  # no key
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s: s.history(ids=5),
+        lambda s: s.history(columns=[1, 2]),
+        lambda s: s.history(start="yesterday-ish"),
+        lambda s: s.load(snapshot_id=5),
+        lambda s: s.load("x", as_of="2026-01-01"),
+        lambda s: s.import_files(5),
+        lambda s: s.import_files(["a.json", 3]),
+        lambda s: s.import_bodies([("not a time", {"data": []})]),
+    ],
+)
+def test_store_rejects_bad_arguments_before_any_io(tmp_path: Path, call) -> None:  # noqa: ANN001
+    store = oc.SnapshotStore(tmp_path / "never-created")
+    with pytest.raises(oc.InvalidParameterError):
+        call(store)
+    assert not (tmp_path / "never-created").exists()
+
+
+@pytest.mark.parametrize("bad", [None, "not a frame", pd.DataFrame({"x": [1]})])
+def test_history_functions_reject_bad_frames(bad: object) -> None:
+    good = pd.DataFrame({"id": ["a/b"], "fetched_at": [pd.Timestamp("2026-01-01", tz="UTC")], "price_prompt": [1.0]})
+    with pytest.raises(oc.InvalidParameterError):
+        oc.price_changes(bad)  # type: ignore[arg-type]
+    with pytest.raises(oc.InvalidParameterError):
+        oc.lifecycle(bad)  # type: ignore[arg-type]
+    with pytest.raises(oc.InvalidParameterError):
+        oc.diff(bad, good)  # type: ignore[arg-type]
+
+
+def test_store_root_must_be_given_properly() -> None:
+    for bad in ("", "   ", 5):
+        with pytest.raises(oc.InvalidParameterError):
+            oc.SnapshotStore(bad)  # type: ignore[arg-type]
