@@ -334,6 +334,20 @@ def snapshots(store_root: str | None, fmt: str, out: str | None, columns: str | 
 
 
 @main.command()
+@_store_option
+@_clean_errors
+def compact(store_root: str | None) -> None:
+    """Merge the store's batches into one (run it after many single snapshots, e.g. daily).
+
+    \b
+    Example:
+      orcatalog compact --store data
+    """
+    merged = _store(store_root).compact()
+    click.echo(f"merged {merged} batches" if merged else "nothing to compact")
+
+
+@main.command()
 @click.argument("old")
 @click.argument("new")
 @_store_option

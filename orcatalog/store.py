@@ -167,13 +167,25 @@ class SnapshotStore:
         root: a folder or fsspec URL (``s3://bucket/prefix``); default ``$ORCATALOG_DATA_DIR``
             or ``./data``.
         storage_options: passed to fsspec (e.g. ``{"client_kwargs": {"endpoint_url": ...}}``).
+        auto_compact: after a write, merge all batches when there are more than this many
+            (see :meth:`compact`); None turns it off.
 
     Raises:
         InvalidParameterError: root is not a string or path.
     """
 
-    def __init__(self, root: str | os.PathLike[str] | None = None, *, storage_options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike[str] | None = None,
+        *,
+        storage_options: dict[str, Any] | None = None,
+        auto_compact: int | None = 64,
+    ) -> None:
         import fsspec
+
+        if auto_compact is not None and (isinstance(auto_compact, bool) or not isinstance(auto_compact, int) or auto_compact < 2):
+            raise InvalidParameterError(f"auto_compact must be an int >= 2 or None, got {auto_compact!r}")
+        self.auto_compact = auto_compact
 
         if root is None:
             root = os.environ.get("ORCATALOG_DATA_DIR") or "./data"
@@ -378,6 +390,11 @@ class SnapshotStore:
         finally:
             self._release(claims)
         self._cache = None
+        if self.auto_compact is not None and len(self._batches()) > self.auto_compact:
+            try:
+                self.compact()
+            except SnapshotConflictError:
+                logger.info("another process is compacting %s; skipping", self.root)
         return ids
 
     def _claim(self, snapshot_ids: list[str]) -> list[str]:
@@ -447,13 +464,16 @@ class SnapshotStore:
                 logger.warning("could not remove claim %s", path)
 
     def _write_batch(self, batch: str, rows: list[dict[str, Any]], orders: list[list[str]],
-                     new_versions: dict[str, tuple[str, bytes]]) -> None:  # fmt: skip
+                     new_versions: dict[str, tuple[str, bytes]] | pa.Table) -> None:  # fmt: skip
         sids = [r["snapshot_id"] for r in rows]
         versions, firsts, lasts = _spans(orders)
-        referenced = set(versions)
-        fresh = {v: new_versions[v] for v in new_versions if v in referenced}
+        if isinstance(new_versions, pa.Table):
+            versions_table = new_versions
+        else:
+            referenced = set(versions)
+            versions_table = _versions_table({v: new_versions[v] for v in new_versions if v in referenced})
         tables = {
-            "versions": _versions_table(fresh),
+            "versions": versions_table,
             "spans": pa.table(
                 {
                     "version": pa.array(versions, pa.string()),
@@ -501,6 +521,55 @@ class SnapshotStore:
                     pass
             raise StoreWriteError(f"writing snapshots to {self.root} failed: {exc}; nothing was changed") from exc
 
+    def compact(self) -> int:
+        """Merge every batch into one: fewer, larger files, with spans over the whole history.
+
+        Each ``snapshot()`` call writes a small batch; an hourly job makes thousands. Compacting
+        keeps the store's size proportional to what changed. Readers see the same snapshots
+        before, during and after (duplicates from an interrupted compaction are ignored and
+        removed by the next one).
+
+        Returns:
+            How many batches were merged (0 when there was nothing to do).
+
+        Raises:
+            SnapshotConflictError: another compaction is running; StoreWriteError.
+        """
+        t = self._tables()
+        manifest = t["manifest"]
+        old_batches = self._batches()
+        if len(old_batches) <= 1:
+            return 0
+        claims = self._claim(["compact"])
+        try:
+            orders_by_id: dict[str, list[str]] = {}
+            version_tables = []
+            for batch in sorted(set(manifest["batch"])):
+                table = _pq().read_table(self._path("orders", batch), columns=["snapshot_id", "versions"],
+                                         filesystem=self._fs)  # fmt: skip
+                orders_by_id.update(zip(table.column("snapshot_id").to_pylist(), table.column("versions").to_pylist()))
+                version_tables.append(_pq().read_table(self._path("versions", batch), filesystem=self._fs))
+            versions = pa.concat_tables(version_tables, promote_options="permissive")
+            seen: set[str] = set()
+            first = [not (v in seen or seen.add(v)) for v in versions.column("version").to_pylist()]  # type: ignore[func-returns-value]
+            versions = versions.filter(pa.array(first)).sort_by([("id", "ascending"), ("version", "ascending")])
+            rows = manifest.drop(columns=["seq", "batch"]).to_dict("records")
+            orders = [orders_by_id[r["snapshot_id"]] for r in rows]
+            batch = f"{pd.Timestamp.now(tz='UTC'):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
+            self._write_batch(batch, rows, orders, versions.replace_schema_metadata(None))
+            for old in old_batches:  # the manifest first: the old batch disappears at once
+                for kind in ("manifest", "spans", "orders", "versions"):
+                    try:
+                        self._fs.rm(self._path(kind, old))
+                    except FileNotFoundError:
+                        pass
+        except OSError as exc:
+            raise StoreWriteError(f"compacting {self.root} failed: {exc}") from exc
+        finally:
+            self._release(claims)
+            self._cache = None
+        return len(old_batches)
+
     # -- reading -------------------------------------------------------------------------------
 
     def _tables(self) -> dict[str, Any]:
@@ -541,7 +610,9 @@ class SnapshotStore:
             if spans
             else pd.DataFrame({"version": [], "first_seq": [], "last_seq": [], "batch": []})
         )
-        manifest = manifest.sort_values(["fetched_at", "snapshot_id"], kind="stable").reset_index(drop=True)
+        # a snapshot in two batches (an interrupted compact()) counts once: the newer batch wins
+        manifest = manifest.sort_values(["fetched_at", "snapshot_id", "batch"], kind="stable")
+        manifest = manifest.drop_duplicates("snapshot_id", keep="last").reset_index(drop=True)
         manifest = _drop_incomplete(manifest, span_frame, version_frame)
         # integer codes, computed once per open store, so history() filters and joins numbers, not strings
         batch_index = pd.Index(sorted(set(span_frame["batch"]) | set(manifest["batch"])))

@@ -358,3 +358,41 @@ def test_store_root_must_be_given_properly() -> None:
     for bad in ("", "   ", 5):
         with pytest.raises(oc.InvalidParameterError):
             oc.SnapshotStore(bad)  # type: ignore[arg-type]
+
+
+def test_compact_merges_batches_and_changes_no_answer(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
+    store = new_store()
+    for path in dated_files:  # one batch per snapshot, as an hourly snapshot() job makes them
+        store.import_files(path, progress=False)
+    before_manifest = store.snapshots()
+    before_history = store.history(scope=None)
+    before_raw = {sid: store.raw(sid) for sid in before_manifest["snapshot_id"].iloc[::4]}
+    files_before = store_files(store)
+    assert store.compact() == 14
+    files_after = store_files(store)
+    assert len(files_after) == 4 and sum(map(len, files_after.values())) < sum(map(len, files_before.values()))
+    after = oc.SnapshotStore(store.root, storage_options=store._storage_options)
+    pd.testing.assert_frame_equal(after.snapshots().drop(columns="batch"), before_manifest.drop(columns="batch"))
+    h = after.history(scope=None)
+    pd.testing.assert_frame_equal(h.drop(columns=["snapshot_id", "scope"]), before_history.drop(columns=["snapshot_id", "scope"]))
+    assert list(h["snapshot_id"].astype(str)) == list(before_history["snapshot_id"].astype(str))
+    for sid, body in before_raw.items():
+        assert after.raw(sid) == body
+    assert after.compact() == 0  # one batch: nothing to do
+    # an interrupted compaction leaves old batches beside the merged one: still one answer each
+    for name, data in files_before.items():
+        store._fs.pipe_file(name, data)
+    again = oc.SnapshotStore(store.root, storage_options=store._storage_options)
+    pd.testing.assert_frame_equal(again.snapshots().drop(columns="batch"), before_manifest.drop(columns="batch"))
+    assert len(again.history(scope=None)) == len(before_history)
+    assert again.compact() == 15 and len(store_files(again)) == 4
+
+
+def test_auto_compact_keeps_the_batch_count_bounded(tmp_path: Path, dated_files: list[Path]) -> None:
+    store = oc.SnapshotStore(tmp_path / "s", auto_compact=3)
+    for path in dated_files[:7]:
+        store.import_files(path, progress=False)
+        assert len(list((tmp_path / "s" / "manifest").glob("*.parquet"))) <= 3
+    assert len(store.snapshots()) == 7
+    with pytest.raises(oc.InvalidParameterError):
+        oc.SnapshotStore(tmp_path / "s", auto_compact=1)
