@@ -378,4 +378,4 @@ def _timestamp_array(values: list[Any]) -> pd.api.extensions.ExtensionArray:
         secs = np.array(values, dtype=float)
     except (TypeError, ValueError):
         secs = np.array([v if type(v) in (int, float) else None for v in values], dtype=float)
-    return pd.arrays.DatetimeArray._from_sequence(secs.astype("datetime64[s]"), dtype=_UTC_SECONDS)
+    return pd.array(secs.astype("datetime64[s]"), dtype=_UTC_SECONDS)

@@ -379,7 +379,8 @@ def get_json(
                     url=safe_url,
                     status=200,
                     from_cache=from_cache,
-                    fetched_at=_utc(getattr(response, "created_at", None)) if from_cache else datetime.now(timezone.utc),
+                    fetched_at=(_utc(getattr(response, "created_at", None)) if from_cache else None)
+                    or datetime.now(timezone.utc),
                     server_date=_server_date(response),
                     stale=from_cache and bool(getattr(response, "is_expired", False)),
                     attempts=attempt,

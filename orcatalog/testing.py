@@ -320,6 +320,7 @@ class ReplayServer:
     def base_url(self) -> str:
         """The API root to give ``Client(base_url=...)`` or ``ORCATALOG_BASE_URL``."""
         host, port = self._server.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
         return f"http://{host}:{port}{API_PREFIX}"
 
     @property
