@@ -33,6 +33,31 @@ _MAX_PAGES = 1000
 _HEADER_VALUE = re.compile(r"^[\x20-\x7e]*$")
 
 
+class _Secret:
+    """Holds the API key so that no repr, str, vars() dump or pickle of a client shows it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    @property
+    def value(self) -> str:
+        return self._value
+
+    @property
+    def fingerprint(self) -> str:
+        return key_fingerprint(self._value)
+
+    def __repr__(self) -> str:
+        return f"<secret {self.fingerprint}>"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> Any:
+        raise TypeError("an orcatalog client holding an API key cannot be pickled")
+
+
 def _check_timeout(timeout: Any) -> tuple[float, float]:
     if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
         timeout = (timeout, timeout)
@@ -120,7 +145,8 @@ class Client:
         categories: str | Sequence[str] | None = None,
     ) -> None:
         self.base_url = _check_base_url(base_url or os.environ.get("ORCATALOG_BASE_URL") or DEFAULT_BASE_URL)
-        self._api_key = _check_key(api_key if api_key is not None else os.environ.get("OPENROUTER_API_KEY") or None)
+        key = _check_key(api_key if api_key is not None else os.environ.get("OPENROUTER_API_KEY") or None)
+        self._secret = _Secret(key) if key is not None else None
         if session is not None and not isinstance(session, requests.Session):
             raise InvalidParameterError(f"session must be a requests.Session, got {type(session).__name__}")
         self.timeout = _check_timeout(timeout)
@@ -146,7 +172,7 @@ class Client:
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        key = f"<set, fingerprint {key_fingerprint(self._api_key)}>" if self._api_key else "None"
+        key = f"<set, fingerprint {self._secret.fingerprint}>" if self._secret else "None"
         return (
             f"Client(base_url={redact_url(self.base_url)!r}, api_key={key}, offline={self.offline}, "
             f"timeout={self.timeout}, retries={self.retries})"
@@ -155,7 +181,7 @@ class Client:
     @property
     def has_api_key(self) -> bool:
         """Whether an API key is configured (the key itself is never exposed)."""
-        return self._api_key is not None
+        return self._secret is not None
 
     @property
     def session(self) -> requests.Session:
@@ -267,7 +293,7 @@ class Client:
         query = _params.list_query(filters)
         key = None
         if path == "/models/user":
-            key = _check_key(api_key) or self._api_key
+            key = _check_key(api_key) or (self._secret.value if self._secret else None)
             if key is None:
                 raise InvalidParameterError("a /models/user snapshot needs an API key: pass api_key= or set OPENROUTER_API_KEY")
         headers = self._headers(None, key)
@@ -425,7 +451,7 @@ class Client:
             InvalidParameterError: no API key, or a bad filter (before any request).
             UnauthorizedError: the key was refused (401). Other errors as :meth:`fetch_models`.
         """
-        key = _check_key(api_key) or self._api_key
+        key = _check_key(api_key) or (self._secret.value if self._secret else None)
         session_auth = auth_header_value(self._session.headers) if self._session is not None else None
         if key is None and session_auth is None:
             raise InvalidParameterError(

@@ -91,7 +91,7 @@ def test_key_never_reaches_cache_logs_errors_or_reprs(
         monkeypatch.setenv("OPENROUTER_API_KEY", TEST_KEY_A)
     c = oc.Client(base_url=server.base_url, session=session, retries=FAST_RETRY,
                   api_key=TEST_KEY_A if how == "api_key" else None)  # fmt: skip
-    texts: list[str] = [repr(c), str(c)]
+    texts: list[str] = [repr(c), str(c), repr(vars(c)), repr(getattr(c, "__dict__", {}))]
     df = c.fetch_user_models()
     c.fetch_models()
     texts += [repr(df.attrs), repr(session.cache), repr(session)]
