@@ -267,17 +267,9 @@ class Client:
             fetched.append(self._get(path, params, headers=headers, retries=retries, refresh=refresh))
         return models, fetched, total
 
-    def _list(
-        self,
-        path: str,
-        query: dict[str, str],
-        page: int | None,
-        *,
-        headers: dict[str, str],
-        retries: RetryConfig | None,
-        refresh: bool,
-    ) -> pd.DataFrame:
-        models, fetched, total = self._collect(path, query, page, headers=headers, retries=retries, refresh=refresh)
+    def _list(self, path: str, query: dict[str, str], page: int | None, **options: Any) -> pd.DataFrame:
+        """:meth:`_collect` (same options), flattened into the contract frame with provenance."""
+        models, fetched, total = self._collect(path, query, page, **options)
         frame = models_frame(models, url=fetched[0].url)
         _provenance(frame, fetched, path, query, total, self.base_url)
         return frame
