@@ -86,7 +86,7 @@ def main() -> int:
     import orjson
 
     import orcatalog as oc
-    from orcatalog._flatten import check_body, models_frame
+    from orcatalog.frames.models import check_body, models_frame
     from orcatalog.testing import ReplayServer
 
     name, raw = largest_body(args.data)

@@ -9,14 +9,15 @@ Offline tests and notebooks: :mod:`orcatalog.testing` (a replay server on loopba
 """
 
 
-from ._http import RetryConfig
-from .client import Client, count_models, fetch_model, fetch_models, fetch_user_models
+from .fetch.http import RetryConfig
+from .fetch.client import Client, count_models, fetch_model, fetch_models, fetch_user_models
 from .export import to_csv, to_parquet
-from .history import diff, lifecycle, price_changes
+from .analysis.changes import diff, lifecycle, price_changes
 from .store import SnapshotStore
 from .errors import (
     APIError,
     BadRequestError,
+    BodyFileError,
     CacheError,
     ForbiddenError,
     InvalidParameterError,
@@ -59,6 +60,7 @@ __all__ = [
     "TransportError",
     "RequestTimeoutError",
     "NotInCacheError",
+    "BodyFileError",
     "CacheError",
     "ResponseError",
     "InvalidResponseError",

@@ -16,8 +16,8 @@ from typing import Any
 import click
 import pandas as pd
 
-from . import _params
-from .client import DEFAULT_BASE_URL, Client
+from .fetch import params as _params
+from .fetch.client import DEFAULT_BASE_URL, Client
 from .errors import OrcatalogError, TransportError
 
 TABLE_COLUMNS = [
@@ -361,7 +361,7 @@ def diff(old: str, new: str, store_root: str | None, fmt: str, out: str | None, 
     Example:
       orcatalog diff --store data 2025-12-20 2026-01-05
     """
-    from .history import diff as diff_frames
+    from .analysis.changes import diff as diff_frames
 
     store = _store(store_root)
     frames = [store.load(x) if x in set(store.snapshots()["snapshot_id"]) else store.load(as_of=x) for x in (old, new)]

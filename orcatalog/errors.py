@@ -7,6 +7,7 @@ The hierarchy::
     ├── TransportError                  the request never got an HTTP answer
     │   └── RequestTimeoutError         (also TimeoutError) connect/read timeout or total deadline
     ├── NotInCacheError                 (also LookupError) offline mode and the cache has no entry
+    ├── BodyFileError                   (also ValueError) a recorded body file or archive is damaged
     ├── ResponseError                   an HTTP answer we cannot use
     │   ├── InvalidResponseError        body is not JSON (HTML from a CDN, truncated, wrong type)
     │   ├── SchemaError                 JSON, but not the shape of a models body (data missing, dup ids)
@@ -37,6 +38,7 @@ __all__ = [
     "TransportError",
     "RequestTimeoutError",
     "NotInCacheError",
+    "BodyFileError",
     "ResponseError",
     "InvalidResponseError",
     "SchemaError",
@@ -90,6 +92,11 @@ class NotInCacheError(OrcatalogError, LookupError):
     def __init__(self, message: str, *, url: str | None = None) -> None:
         super().__init__(message)
         self.url = url
+
+
+class BodyFileError(OrcatalogError, ValueError):
+    """A recorded body file or archive cannot be read: truncated, or not what its name says.
+    The message names the file."""
 
 
 class CacheError(OrcatalogError):

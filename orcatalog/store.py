@@ -27,7 +27,6 @@ import uuid
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timezone
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,9 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 
-from ._flatten import check_body, models_frame
+from .frames import bodies
+from .frames.bodies import time_from_name
+from .frames.models import check_body, models_frame
 from .errors import (
     InvalidParameterError,
     SchemaError,
@@ -47,17 +48,12 @@ from .errors import (
 )
 from .schema import SCHEMA_VERSION
 
-__all__ = ["SnapshotStore", "CATALOG_SCOPE"]
+__all__ = ["SnapshotStore", "CATALOG_SCOPE", "time_from_name"]
 
 logger = logging.getLogger(__name__)
 
 #: The scope of an unfiltered ``GET /models`` of the public API: the catalog itself.
 CATALOG_SCOPE = "catalog"
-_TIME_IN_NAME = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})(?:[T_ ](\d{2}):?(\d{2}):?(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?(?=[^0-9]|$)"
-)
-_BODY_SUFFIXES = (".json", ".json.gz")
-_ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2")
 _ORDER_ROW_GROUP = 64
 
 
@@ -73,32 +69,6 @@ class _Body:
     key_fingerprint: str | None = None
 
 
-def time_from_name(name: str) -> pd.Timestamp | None:
-    """The UTC time written in a file name (``models-2026-01-03T231610Z.json``,
-    ``models-2025-12-18.json.gz``), or None when there is none."""
-    matches = list(_TIME_IN_NAME.finditer(Path(name).name))
-    if not matches:
-        return None
-    match = matches[-1]  # in "archive:member" names the member's own time wins
-    y, mo, d, h, mi, s, tz = match.groups()
-    text = f"{y}-{mo}-{d}T{h or '00'}:{mi or '00'}:{s or '00'}"
-    try:
-        ts = pd.Timestamp(text)
-    except ValueError:
-        return None
-    if tz and tz != "Z":
-        return ts.tz_localize(_offset(tz)).tz_convert("UTC")
-    return ts.tz_localize("UTC")
-
-
-def _offset(tz: str) -> timezone:
-    sign = 1 if tz[0] == "+" else -1
-    digits = tz[1:].replace(":", "")
-    from datetime import timedelta
-
-    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
-
-
 def _utc(value: Any, name: str) -> pd.Timestamp:
     try:
         ts = pd.Timestamp(value)
@@ -111,7 +81,7 @@ def _utc(value: Any, name: str) -> pd.Timestamp:
 
 def _scope(base_url: str | None, endpoint: str, query: dict[str, str], key_fingerprint: str | None) -> str:
     """A name for what a snapshot covers; the unfiltered public catalog is ``catalog``."""
-    from .client import DEFAULT_BASE_URL
+    from .fetch.client import DEFAULT_BASE_URL
 
     meaningful = {k: v for k, v in query.items() if not (k == "output_modalities" and v == "all")}
     if endpoint == "/models" and not meaningful and not key_fingerprint and base_url in (None, DEFAULT_BASE_URL):
@@ -247,7 +217,7 @@ class SnapshotStore:
             Any fetch error or InvalidParameterError (nothing is written then); StoreWriteError,
             SnapshotConflictError.
         """
-        from .client import default_client
+        from .fetch.client import default_client
 
         client = client or default_client()
         endpoint = "/models/user" if user else "/models"
@@ -301,7 +271,7 @@ class SnapshotStore:
         paths = list(paths)
         if not all(isinstance(p, (str, os.PathLike)) for p in paths):
             raise InvalidParameterError(f"paths must be a path or a list of paths, got {paths!r}")
-        files = list(self._expand(paths))
+        files = list(bodies.expand(paths))
         when = _utc(fetched_at, "fetched_at") if fetched_at is not None else None
         items = list(_read_bodies(files, when, base_url, progress))
         if when is not None and len(items) != 1:
@@ -322,16 +292,6 @@ class SnapshotStore:
             parsed = orjson.loads(body) if isinstance(body, (bytes, str)) else body
             items.append(_make_body(f"body #{i}", parsed, _utc(when, "fetched_at"), base_url))
         return self._write(items, progress=progress)
-
-    def _expand(self, paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
-        for p in paths:
-            path = Path(p)
-            if path.is_dir():
-                yield from sorted(q for q in path.iterdir() if q.name.endswith(_BODY_SUFFIXES + _ARCHIVE_SUFFIXES))
-            elif path.exists():
-                yield path
-            else:
-                raise FileNotFoundError(f"no such file: {path}")
 
     def _write(self, items: list[_Body], progress: bool | None = None) -> list[str]:
         if not items:
@@ -944,32 +904,14 @@ def _make_body(source: str, body: Any, when: pd.Timestamp, base_url: str | None)
 
 def _read_bodies(files: list[Path], when: pd.Timestamp | None, base_url: str | None,
                  progress: bool | None) -> Iterator[_Body]:  # fmt: skip
-    import gzip
-    import tarfile
-
-    def one(name: str, data: bytes) -> _Body:
-        if name.endswith(".gz"):
-            data = gzip.decompress(data)
+    for name, data in bodies.read_files(_progress(files, "reading", progress)):
         stamp = when or time_from_name(name)
         if stamp is None:
             raise InvalidParameterError(
                 f"{name}: no fetch time. Name the file with its UTC time (models-2026-01-03T231610Z.json) "
                 "or pass fetched_at="
             )
-        try:
-            body = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise SchemaError(f"{name}: not valid JSON ({exc})", url=name) from None
-        return _make_body(name, body, stamp, base_url)
-
-    for path in _progress(files, "reading", progress):
-        if path.name.endswith(_ARCHIVE_SUFFIXES):
-            with tarfile.open(path) as tar:
-                for member in tar:  # archive order: seeking back in a compressed tar re-decompresses
-                    if member.isfile() and member.name.endswith(_BODY_SUFFIXES):
-                        yield one(f"{path.name}:{member.name}", tar.extractfile(member).read())  # type: ignore[union-attr]
-        else:
-            yield one(str(path), path.read_bytes())
+        yield _make_body(name, bodies.parse(name, data), stamp, base_url)
 
 
 def _progress(items: Iterable[Any], desc: str, show: bool | None) -> Iterable[Any]:

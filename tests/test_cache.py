@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import orcatalog as oc
-from orcatalog._cache import CACHE_FILE_NAME, cached_session
+from orcatalog.fetch.cache import CACHE_FILE_NAME, cached_session
 from orcatalog.testing import ReplayServer
 
 from .conftest import FAST_RETRY, REPO, TEST_KEY_A, TEST_KEY_B, read_body

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from orcatalog import SchemaError
-from orcatalog._flatten import check_body, models_frame
+from orcatalog.frames.models import check_body, models_frame
 from orcatalog.schema import COLUMNS, FAMILIES, KNOWN_MODALITIES, KNOWN_PRICE_KEYS
 
 from .conftest import read_body
@@ -232,7 +232,7 @@ def test_gzip_helper_matches_provenance_size(recorded_dir: Path) -> None:
 
 
 def test_fast_frame_construction_equals_the_public_constructor(recorded_dir: Path) -> None:
-    from orcatalog._flatten import _frame
+    from orcatalog.frames.models import _frame
 
     df = frame_of(read_body(recorded_dir / "models-2025-12-18.json.gz"))
     cols = {c: df[c].array for c in df.columns}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import orcatalog as oc
-from orcatalog import _params
+from orcatalog.fetch import params as _params
 from orcatalog.testing import ReplayServer
 
 BAD_FILTERS = [

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 import orcatalog as oc
-from orcatalog._flatten import check_body, models_frame
+from orcatalog.frames.models import check_body, models_frame
 from orcatalog.store import time_from_name
 from orcatalog.testing import ReplayServer
 

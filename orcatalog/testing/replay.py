@@ -29,10 +29,8 @@ switches to another one.
 
 from __future__ import annotations
 
-import gzip
 import socket
 import struct
-import tarfile
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -44,7 +42,9 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import orjson
 
-from ._cache import key_fingerprint
+from ..fetch.cache import key_fingerprint
+from ..frames import bodies
+from ..frames.models import modalities
 
 __all__ = ["ReplayServer", "Fault", "load_bodies"]
 
@@ -87,26 +87,6 @@ class _Body:
     parsed: dict[str, Any]
 
 
-def _read_source(path: Path) -> list[tuple[str, bytes]]:
-    if path.is_dir():
-        out: list[tuple[str, bytes]] = []
-        for p in sorted(path.iterdir()):
-            if p.name.endswith((".json", ".json.gz", ".tar", ".tar.gz", ".tar.xz", ".tgz")):
-                out.extend(_read_source(p))
-        return out
-    name = path.name
-    if name.endswith((".tar", ".tar.gz", ".tar.xz", ".tgz")):
-        out = []
-        with tarfile.open(path) as tar:  # archive order: seeking back in a compressed tar re-decompresses
-            for member in tar:
-                if member.isfile() and member.name.endswith((".json", ".json.gz")):
-                    data = tar.extractfile(member).read()  # type: ignore[union-attr]
-                    out.append((Path(member.name).name, gzip.decompress(data) if member.name.endswith(".gz") else data))
-        return sorted(out)
-    data = path.read_bytes()
-    return [(name, gzip.decompress(data) if name.endswith(".gz") else data)]
-
-
 def load_bodies(source: str | Path | Mapping[str, Any] | bytes | Sequence[Any]) -> list[tuple[str, bytes]]:
     """Recorded bodies as ``(name, bytes)``, sorted by name for files and folders.
 
@@ -118,7 +98,8 @@ def load_bodies(source: str | Path | Mapping[str, Any] | bytes | Sequence[Any]) 
         path = Path(source)
         if not path.exists():
             raise FileNotFoundError(f"no recorded body at {path}")
-        return _read_source(path)
+        found = [(name.rsplit(":", 1)[-1].rsplit("/", 1)[-1], raw) for name, raw in bodies.read_files([path])]
+        return sorted(found) if path.is_dir() or bodies.is_archive_name(path.name) else found
     if isinstance(source, bytes):
         return [("payload-0", source)]
     if isinstance(source, Mapping):
@@ -131,17 +112,12 @@ def load_bodies(source: str | Path | Mapping[str, Any] | bytes | Sequence[Any]) 
 
 
 def _modalities(model: Mapping[str, Any], side: str) -> list[str]:
-    arch = model.get("architecture") or {}
-    mods = arch.get(f"{side}_modalities")
-    if isinstance(mods, list):
-        return [m for m in mods if isinstance(m, str)]
-    modality = arch.get("modality")
-    if isinstance(modality, str) and "->" in modality:
-        left, _, right = modality.partition("->")
-        return (left if side == "input" else right).split("+")
-    if modality == "multimodal":
-        return ["text", "image"] if side == "input" else ["text"]
-    return ["text"]
+    """The model's input or output modalities (a model that states none is taken as text)."""
+    arch = model.get("architecture")
+    found = modalities(arch if isinstance(arch, dict) else {})
+    if found is None:
+        return ["text"]
+    return [m for m in (found[0] if side == "input" else found[1]) if isinstance(m, str)] or ["text"]
 
 
 def _price(model: Mapping[str, Any], key: str) -> float | None:

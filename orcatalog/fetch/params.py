@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .errors import InvalidParameterError
+from ..errors import InvalidParameterError
 
 #: Server-side sort orders (an unknown value is an error: the API would 400 or ignore it).
 SORTS = (

@@ -34,7 +34,7 @@ from requests_cache.cache_keys import create_key
 from requests_cache.serializers import SerializerPipeline, Stage
 from requests_cache.serializers.cattrs import CattrStage
 
-from .errors import CacheError
+from ..errors import CacheError
 
 logger = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ import orjson
 import requests
 import urllib3
 
-from .errors import (
+from ..errors import (
     APIError,
     InvalidParameterError,
     InvalidResponseError,

@@ -1,8 +1,8 @@
 """The four models endpoints as DataFrames: ``Client`` and the module-level shortcuts.
 
-Flow: check parameters (:mod:`._params`) -> GET JSON (:mod:`._http`) -> flatten (:mod:`._flatten`).
+Flow: check parameters (:mod:`.params`) -> GET JSON (:mod:`.http`) -> flatten (:mod:`orcatalog.frames.models`).
 The session is injected (any ``requests.Session``); by default it is a ``requests_cache``
-``CachedSession`` on a private SQLite file (:mod:`._cache`), created on first use.
+``CachedSession`` on a private SQLite file (:mod:`.cache`), created on first use.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import pandas as pd
 import requests
 
-from . import _params
-from ._cache import DEFAULT_EXPIRE_AFTER, auth_header_value, cached_session, key_fingerprint
-from ._flatten import check_body, models_frame
-from ._http import Fetched, RetryConfig, get_json, redact_url
-from .errors import InvalidParameterError, SchemaError
+from . import params as _params
+from .cache import DEFAULT_EXPIRE_AFTER, auth_header_value, cached_session, key_fingerprint
+from ..frames.models import check_body, models_frame
+from .http import Fetched, RetryConfig, get_json, redact_url
+from ..errors import InvalidParameterError, SchemaError
 
 __all__ = ["Client", "fetch_models", "fetch_model", "count_models", "fetch_user_models", "DEFAULT_BASE_URL"]
 

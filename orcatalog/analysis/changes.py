@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InvalidParameterError, MixedScopeError
+from ..errors import InvalidParameterError, MixedScopeError
 
 __all__ = ["diff", "price_changes", "lifecycle", "DIFF_FIELDS"]
 

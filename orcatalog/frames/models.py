@@ -15,8 +15,8 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 
-from .errors import SchemaError
-from .schema import KNOWN_DEFAULT_KEYS, KNOWN_MODALITIES, KNOWN_PRICE_KEYS
+from ..errors import SchemaError
+from ..schema import KNOWN_DEFAULT_KEYS, KNOWN_MODALITIES, KNOWN_PRICE_KEYS
 
 _KNOWN_TOP = frozenset(
     {
@@ -66,6 +66,21 @@ def _parse_modality(modality: Any) -> tuple[list[str], list[str]] | None:
         return [m for m in left.split("+") if m], [m for m in right.split("+") if m]
     old = _OLD_MODALITY.get(modality)
     return (list(old[0]), list(old[1])) if old else None
+
+
+def modalities(architecture: dict[str, Any]) -> tuple[list[Any] | None, list[Any] | None] | None:
+    """(input, output) modalities of a model's ``architecture`` object: its lists when given, else
+    parsed from the ``modality`` string (``"text+image->text"``, or 2024's ``"text"`` and
+    ``"multimodal"``). The one place old modality strings are understood. None when neither says."""
+    ins, outs = architecture.get("input_modalities"), architecture.get("output_modalities")
+    if type(ins) is list and type(outs) is list:
+        return ins, outs
+    parsed = _parse_modality(architecture.get("modality"))
+    if type(ins) is not list:
+        ins = parsed[0] if parsed else None
+    if type(outs) is not list:
+        outs = parsed[1] if parsed else None
+    return None if ins is None and outs is None else (ins, outs)
 
 
 def _str_list(value: Any) -> list[str] | None:
@@ -218,16 +233,9 @@ def models_frame(models: list[dict[str, Any]], *, url: str | None = None, unique
             for k in obj.keys() - known:
                 note(i, prefix + k, obj[k])
 
-    in_mods: list[Any] = [a.get("input_modalities") for a in archs]
-    out_mods: list[Any] = [a.get("output_modalities") for a in archs]
-    for i in range(n):
-        ins, outs = in_mods[i], out_mods[i]
-        if type(ins) is not list or type(outs) is not list:
-            parsed = _parse_modality(archs[i].get("modality"))
-            if type(ins) is not list:
-                in_mods[i] = parsed[0] if parsed else None
-            if type(outs) is not list:
-                out_mods[i] = parsed[1] if parsed else None
+    both = [modalities(a) or (None, None) for a in archs]
+    in_mods: list[Any] = [b[0] for b in both]
+    out_mods: list[Any] = [b[1] for b in both]
     in_flags = _flags(in_mods, [k for k in KNOWN_MODALITIES if k != "embeddings"])
     out_flags = _flags(out_mods, [k for k in KNOWN_MODALITIES if k not in ("file", "video")])
 

@@ -1,0 +1,134 @@
+"""Recorded ``/models`` bodies on disk: how a body file is found, read and dated. The only reader.
+
+A body is a ``.json`` or ``.json.gz`` file, or such a member of a tar archive (``.tar``,
+``.tar.gz``, ``.tgz``, ``.tar.xz``, ``.tar.bz2``); a folder stands for the bodies and archives in
+it. The snapshot store imports them and the replay server serves them, both through
+:func:`read_files`, so the two can never disagree on what a body file is.
+"""
+
+from __future__ import annotations
+
+import gzip
+import lzma
+import re
+import tarfile
+import zlib
+from collections.abc import Iterable, Iterator
+from datetime import timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..errors import BodyFileError, SchemaError
+
+__all__ = ["BODY_SUFFIXES", "ARCHIVE_SUFFIXES", "expand", "read_files", "parse", "time_from_name"]
+
+BODY_SUFFIXES = (".json", ".json.gz")
+ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2")
+
+_TIME_IN_NAME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[T_ ](\d{2}):?(\d{2}):?(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?(?=[^0-9]|$)"
+)
+#: What a damaged compressed file or archive raises while it is read.
+_DAMAGE = (EOFError, gzip.BadGzipFile, lzma.LZMAError, zlib.error, tarfile.TarError)
+
+
+def is_body_name(name: str) -> bool:
+    """True for names of body files (``.json``, ``.json.gz``)."""
+    return name.endswith(BODY_SUFFIXES)
+
+
+def is_archive_name(name: str) -> bool:
+    """True for names of tar archives of bodies."""
+    return name.endswith(ARCHIVE_SUFFIXES)
+
+
+def expand(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Body files and archives: each path as given, a folder as its bodies and archives (sorted).
+
+    Raises:
+        FileNotFoundError: a path does not exist.
+    """
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            yield from sorted(q for q in path.iterdir() if is_body_name(q.name) or is_archive_name(q.name))
+        elif path.exists():
+            yield path
+        else:
+            raise FileNotFoundError(f"no such file: {path}")
+
+
+def _decompress(name: str, data: bytes) -> bytes:
+    if not name.endswith(".gz"):
+        return data
+    try:
+        return gzip.decompress(data)
+    except _DAMAGE as exc:
+        raise BodyFileError(f"{name}: damaged gzip file ({exc}); re-download or re-record it") from None
+
+
+def read_files(paths: Iterable[str | Path]) -> Iterator[tuple[str, bytes]]:
+    """``(name, bytes)`` of every body in ``paths`` (files, archives, folders), decompressed.
+
+    A plain file is named by its path; an archive member by ``<archive file name>:<member path>``.
+    Archives are read in their own order (seeking back in a compressed tar re-decompresses).
+
+    Raises:
+        FileNotFoundError: a path does not exist.
+        BodyFileError: a file or archive is truncated or not what its name says (the message names it).
+    """
+    for path in expand(paths):
+        if is_archive_name(path.name):
+            try:
+                with tarfile.open(path) as tar:
+                    for member in tar:
+                        if member.isfile() and is_body_name(member.name):
+                            raw = tar.extractfile(member).read()  # type: ignore[union-attr]
+                            name = f"{path.name}:{member.name}"
+                            yield name, _decompress(name, raw)
+            except BodyFileError:
+                raise
+            except _DAMAGE as exc:
+                raise BodyFileError(
+                    f"{path}: damaged or truncated archive ({type(exc).__name__}: {exc}); re-download it"
+                ) from None
+        else:
+            yield str(path), _decompress(str(path), path.read_bytes())
+
+
+def parse(name: str, raw: bytes | str) -> Any:
+    """The JSON value of a body.
+
+    Raises:
+        SchemaError: not valid JSON (the message names the body).
+    """
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise SchemaError(f"{name}: not valid JSON ({exc})", url=name) from None
+
+
+def time_from_name(name: str) -> Any:
+    """The UTC time written in a file name (``models-2026-01-03T231610Z.json``,
+    ``models-2025-12-18.json.gz``) as a ``pandas.Timestamp``, or None when there is none.
+
+    In ``archive:member`` names the member's own time wins.
+    """
+    import pandas as pd
+
+    matches = list(_TIME_IN_NAME.finditer(Path(name).name))
+    if not matches:
+        return None
+    y, mo, d, h, mi, s, tz = matches[-1].groups()
+    try:
+        ts = pd.Timestamp(f"{y}-{mo}-{d}T{h or '00'}:{mi or '00'}:{s or '00'}")
+    except ValueError:
+        return None
+    if tz and tz != "Z":
+        sign = 1 if tz[0] == "+" else -1
+        digits = tz[1:].replace(":", "")
+        offset = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
+        return ts.tz_localize(offset).tz_convert("UTC")
+    return ts.tz_localize("UTC")
