@@ -14,13 +14,29 @@ Column families (one column per key seen in the body):
 
 Lists are Arrow ``list<string>`` columns (``pd.ArrowDtype``): they round-trip through parquet.
 JSON columns hold compact JSON text (``json.loads`` gives the original value back).
+
+**Zero and absent prices** (the rule every comparison and cost uses, via :func:`settled_prices`):
+an optional price key (anything but ``prompt`` and ``completion``) that a body leaves out costs
+nothing, exactly like ``"0"`` (since January 2026 the API omits optional keys whose price is zero),
+so a key going between ``"0"`` and absent is never a change. An absent ``prompt`` or
+``completion`` price is *unknown*, not zero. A dynamically priced model (``"-1"``) keeps null.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["Column", "COLUMNS", "FAMILIES", "SCHEMA_VERSION", "KNOWN_PRICE_KEYS", "KNOWN_MODALITIES"]
+__all__ = [
+    "Column",
+    "COLUMNS",
+    "FAMILIES",
+    "SCHEMA_VERSION",
+    "KNOWN_PRICE_KEYS",
+    "BASE_PRICE_KEYS",
+    "KNOWN_MODALITIES",
+    "settled_prices",
+]
 
 #: Bumped whenever a column is added, removed, renamed or changes dtype.
 SCHEMA_VERSION = 1
@@ -87,6 +103,9 @@ KNOWN_PRICE_KEYS: tuple[str, ...] = (
     "input_cache_write",
 )
 
+#: Price keys whose absence means "unknown"; every other price key is optional (absent means 0).
+BASE_PRICE_KEYS: tuple[str, ...] = ("prompt", "completion")
+
 #: Modalities that always get input_/output_ columns.
 KNOWN_MODALITIES: tuple[str, ...] = ("text", "image", "audio", "file", "video", "embeddings")
 
@@ -115,6 +134,45 @@ FAMILIES: dict[str, tuple[str, str]] = {
         "per_request_limits.<key> in tokens (2024 bodies; 'Infinity' becomes inf)",
     ),
 }
+
+
+def settled_prices(frame: Any, columns: Any = None) -> Any:
+    """The price columns of a contract (or history) frame with the zero/absent rule applied.
+
+    The one place the rule lives (see the module docstring): in every ``price_<key>`` column
+    except ``price_prompt`` and ``price_completion``, a null becomes ``0.0`` unless the row is
+    dynamically priced (``dynamic_pricing`` true), where it stays null. Values keep the API's unit
+    (USD per token, per request, per image, per search).
+
+    Args:
+        frame: a DataFrame with ``price_*`` columns (and ideally ``dynamic_pricing``).
+        columns: the price columns to return (default every ``price_*`` column of ``frame``).
+
+    Returns:
+        A new float64 DataFrame with those columns, same index; ``frame`` is not modified.
+
+    Raises:
+        KeyError: a requested column is not in ``frame``.
+    """
+    import numpy as np
+    import pandas as pd
+
+    names = [c for c in frame.columns if str(c).startswith("price_")] if columns is None else list(columns)
+    missing = [c for c in names if c not in frame.columns]
+    if missing:
+        raise KeyError(f"no price column(s) {missing} in the frame")
+    dynamic = (
+        frame["dynamic_pricing"].to_numpy(dtype=bool, na_value=False)
+        if "dynamic_pricing" in frame.columns
+        else np.zeros(len(frame), dtype=bool)
+    )
+    out = {}
+    for name in names:
+        values = frame[name].to_numpy(dtype=float, na_value=np.nan, copy=True)
+        if name[len("price_") :] not in BASE_PRICE_KEYS:
+            values[np.isnan(values) & ~dynamic] = 0.0
+        out[name] = values
+    return pd.DataFrame(out, index=frame.index)
 
 
 def _table(rows: list[tuple[str, str, str]]) -> str:
