@@ -6,7 +6,8 @@ requests-cache does the caching; this module adds what it lacks for an API keyed
   so two API keys never share a ``/models/user`` entry (requests-cache leaves that header out of
   the key by default, so a naive setup *does* share);
 - a serializer stage removes credentials from the stored request and response headers in any
-  casing (requests-cache only redacts the exact names it is given);
+  casing, redirect history included (requests-cache only redacts the exact names it is given, and
+  only in the final request);
 - JSON serialization of the response metadata (no pickle: a tampered pickle row can run code),
   followed by the body bytes as received, so a cache hit parses the catalog only once;
 - a private directory (0700) and file (0600), and a junk or half-written file is moved aside with a
@@ -34,7 +35,7 @@ from requests_cache.cache_keys import create_key
 from requests_cache.serializers import SerializerPipeline, Stage
 from requests_cache.serializers.cattrs import CattrStage
 
-from ..errors import CacheError
+from ..errors import CacheError, InvalidParameterError
 
 logger = logging.getLogger(__name__)
 
@@ -76,11 +77,41 @@ def _redact_headers(headers: Any) -> Any:
 
 
 def _redact(response: Any) -> Any:
-    """Serializer stage: blank credential headers of any casing before anything is written."""
+    """Serializer stage: blank credential headers of any casing before anything is written, in the
+    response, its request, and every response of its redirect history (requests-cache stores the
+    history with each hop's request headers; the first hop carries the key)."""
     _redact_headers(response.headers)
     if getattr(response, "request", None) is not None:
         _redact_headers(response.request.headers)
+    for hop in getattr(response, "history", None) or ():
+        _redact(hop)
     return response
+
+
+def require_key_separation(session: Any) -> None:
+    """Refuse to send a credential through a cache that could share or store it.
+
+    A ``requests_cache.CachedSession`` keeps answers to two API keys apart only when its cache key
+    includes the credential (:func:`cache_key`), and keeps the key out of the file only with this
+    module's serializer. Any other cached session would serve key A's ``/models/user`` list to key B.
+
+    Args:
+        session: the session about to send a request that carries a credential.
+
+    Raises:
+        InvalidParameterError: ``session`` is a cached session not made by :func:`cached_session`.
+    """
+    settings = getattr(session, "settings", None)
+    responses = getattr(getattr(session, "cache", None), "responses", None)
+    if settings is None or responses is None:
+        return  # not a requests-cache session: nothing is stored
+    if getattr(settings, "key_fn", None) is cache_key and getattr(getattr(responses, "serializer", None), "name", None) == SERIALIZER.name:
+        return
+    raise InvalidParameterError(
+        "this requests_cache.CachedSession does not put the API key in its cache key, so two keys "
+        "would share /models/user answers (and it may store the key). Omit session= to use "
+        "orcatalog's cache, or pass session=orcatalog.fetch.cache.cached_session(<cache dir>)."
+    )
 
 
 def _bytes_default(value: Any) -> Any:

@@ -85,6 +85,11 @@ def _check_base_url(base_url: Any) -> str:
     if not isinstance(base_url, str):
         raise InvalidParameterError(f"base_url must be a string URL, got {type(base_url).__name__}")
     parts = urlsplit(base_url)
+    if "@" in parts.netloc:  # user info: a key there would reach logs, the cache and the store
+        raise InvalidParameterError(
+            f"base_url={redact_url(base_url)!r} carries credentials (user:password@); remove them "
+            "and pass the key as api_key= (or set OPENROUTER_API_KEY)"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise InvalidParameterError(
             f"base_url={redact_url(base_url)!r} is invalid: give an http(s) URL such as {DEFAULT_BASE_URL!r}"
@@ -108,11 +113,14 @@ class Client:
     Args:
         base_url: API root; default ``$ORCATALOG_BASE_URL`` or ``https://openrouter.ai/api/v1``
             (in-region: ``https://eu.openrouter.ai/api/v1``, ``https://us.openrouter.ai/api/v1``;
-            offline: the URL printed by ``orcatalog replay``).
+            offline: the URL printed by ``orcatalog replay``). Never with ``user:password@``:
+            pass the key as ``api_key``.
         api_key: OpenRouter key, needed only by :meth:`fetch_user_models`; default
             ``$OPENROUTER_API_KEY``. Never shown in reprs, errors, logs or the cache.
         session: any ``requests.Session``. Default: a ``requests_cache.CachedSession`` on
-            ``<cache_dir>/http_cache.sqlite``, created on first use.
+            ``<cache_dir>/http_cache.sqlite``, created on first use. A cached session that is to
+            carry a key must come from :func:`orcatalog.fetch.cache.cached_session` (others would
+            share ``/models/user`` answers between keys and are refused for keyed requests).
         timeout: seconds, or ``(connect, read)`` seconds; always set (default ``(10, 60)``).
         retries: a :class:`RetryConfig` (attempts, backoff, max wait, overall deadline, statuses).
         offline: serve only from the cache (default ``$ORCATALOG_OFFLINE == "1"``); a miss raises

@@ -28,6 +28,7 @@ import orjson
 import requests
 import urllib3
 
+from .cache import auth_header_value, require_key_separation
 from ..errors import (
     APIError,
     InvalidParameterError,
@@ -319,6 +320,8 @@ def get_json(
     cached = _is_cached_session(session)
     if offline and not cached:
         raise InvalidParameterError("offline mode needs a requests_cache.CachedSession as the session")
+    if cached and (auth_header_value(headers) or auth_header_value(session.headers)):
+        require_key_separation(session)
     extra: dict[str, Any] = {}
     if cached:
         if offline:

@@ -1,0 +1,112 @@
+"""Issue 7: the fetch layer against hostile servers and hostile files (rows "added after an independent
+adversarial trial" of reliability.md). Real loopback servers, the real cache file, no mocks."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+import requests
+import requests_cache
+
+import orcatalog as oc
+from orcatalog.fetch.cache import CACHE_FILE_NAME, cached_session
+from orcatalog.testing import ReplayServer
+
+from . import hostile
+from .conftest import FAST_RETRY, TEST_KEY_A, TEST_KEY_B, read_body
+from .secret_scan import assert_no_secret, assert_no_secret_in_files
+
+# -- the key never leaks -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def latest_body(latest_file: Path) -> bytes:
+    return read_body(latest_file)
+
+
+@pytest.mark.parametrize("kind", ["same-port", "other-port", "localhost"])
+def test_redirect_never_writes_the_key_anywhere(
+    kind: str, latest_body: bytes, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Row "a redirect in front of /models/user": a 302 to another path of the same server, to
+    another port, or to ``localhost``. Every file the library writes (cache incl. -wal/-shm, store,
+    exports), every DEBUG line of every logger, every error and repr is free of the key."""
+    caplog.set_level(logging.DEBUG)
+    cache_dir = tmp_path / "cache"
+    with hostile.HostileServer(hostile.serve(latest_body)) as other:
+        front = hostile.HostileServer(hostile.serve(b""))
+        target = {"same-port": "/final", "other-port": f"http://127.0.0.1:{other.port}/final",
+                  "localhost": f"http://localhost:{front.port}/final"}[kind]  # fmt: skip
+        front.handler = hostile.redirect_then_serve(lambda p: target + p if p.startswith("/api/v1/") else None,
+                                                    latest_body)  # fmt: skip
+        with front, ReplayServer(latest_body, keys={}) as refusing:
+            c = oc.Client(base_url=front.url(), api_key=TEST_KEY_A, cache_dir=cache_dir, retries=FAST_RETRY)
+            df = c.fetch_user_models()
+            assert len(df) == 346 and c.fetch_user_models().attrs["from_cache"]
+            store = oc.SnapshotStore(tmp_path / "store")
+            snap = store.snapshot(c, user=True)
+            oc.to_csv(df, tmp_path / "export.csv")
+            oc.to_parquet(df, tmp_path / "export.parquet")
+            with pytest.raises(oc.UnauthorizedError) as info:
+                oc.Client(base_url=refusing.base_url, session=requests.Session()).fetch_user_models(TEST_KEY_B)
+            texts = [repr(c), repr(df.attrs), repr(snap.attrs), repr(store.snapshots().to_dict()),
+                     str(info.value), repr(info.value.__dict__)]  # fmt: skip
+            c.session.close()
+        texts.append(caplog.text)
+        sent = [h.get("Authorization", "") for _, h in front.requests]
+    assert any(TEST_KEY_A in s for s in sent)  # the key really went out, so the scan means something
+    written = [cache_dir, tmp_path / "store", tmp_path / "export.csv", tmp_path / "export.parquet"]
+    assert assert_no_secret_in_files(written, TEST_KEY_A, TEST_KEY_B) >= 5
+    for text in texts:
+        assert_no_secret(text, TEST_KEY_A, TEST_KEY_B, where="log/error/repr")
+
+
+def test_a_foreign_cached_session_is_refused_for_keyed_requests(server: ReplayServer, tmp_path: Path) -> None:
+    """Row "a user's own CachedSession passed as session=": requests-cache leaves Authorization out
+    of its key, so key B would get key A's list; orcatalog refuses before sending anything."""
+    own = requests_cache.CachedSession(str(tmp_path / "mine"), backend="sqlite")
+    c = oc.Client(base_url=server.base_url, session=own, retries=FAST_RETRY)
+    assert len(c.fetch_models()) == 346  # no credential: any session is fine
+    before = len(server.requests)
+    for call in (lambda: c.fetch_user_models(TEST_KEY_A), lambda: c.fetch_user_models(TEST_KEY_B)):
+        with pytest.raises(oc.InvalidParameterError, match="cached_session") as info:
+            call()
+        assert_no_secret(str(info.value), TEST_KEY_A, TEST_KEY_B)
+    own.headers["Authorization"] = f"Bearer {TEST_KEY_A}"  # a key on the session itself counts too
+    with pytest.raises(oc.InvalidParameterError):
+        c.fetch_models(refresh=True)
+    assert len(server.requests) == before
+    own.close()
+
+
+def test_orcatalogs_cached_session_keeps_keys_apart_when_passed_in(server: ReplayServer, tmp_path: Path) -> None:
+    session = cached_session(tmp_path / "cache")
+    c = oc.Client(base_url=server.base_url, session=session, retries=FAST_RETRY)
+    assert len(c.fetch_user_models(TEST_KEY_A)) == 346
+    assert len(c.fetch_user_models(TEST_KEY_B)) == 2
+    session.close()
+
+
+@pytest.mark.parametrize("userinfo", [f"user:{TEST_KEY_A}", TEST_KEY_A, f":{TEST_KEY_A}"])
+@pytest.mark.parametrize("via", ["argument", "environment"])
+def test_credentials_in_the_base_url_are_refused(
+    userinfo: str, via: str, server: ReplayServer, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Row "credentials in the base URL": refused before any request, log line, cache or store write,
+    with a message pointing to api_key= that does not repeat the key."""
+    caplog.set_level(logging.DEBUG)
+    url = server.base_url.replace("http://", f"http://{userinfo}@")
+    monkeypatch.setenv("ORCATALOG_CACHE_DIR", str(tmp_path / "cache"))
+    with pytest.raises(oc.InvalidParameterError, match="api_key=") as info:
+        if via == "argument":
+            oc.Client(base_url=url)
+        else:
+            monkeypatch.setenv("ORCATALOG_BASE_URL", url)
+            oc.SnapshotStore(tmp_path / "store").snapshot()
+    assert server.requests == []
+    assert not (tmp_path / "cache").exists()
+    for text in (str(info.value), repr(info.value), caplog.text):
+        assert_no_secret(text, TEST_KEY_A)
