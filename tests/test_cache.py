@@ -21,6 +21,7 @@ from orcatalog.fetch.cache import CACHE_FILE_NAME, cached_session
 from orcatalog.testing import ReplayServer
 
 from .conftest import FAST_RETRY, REPO, TEST_KEY_A, TEST_KEY_B, read_body
+from .secret_scan import assert_no_secret
 
 
 def cache_bytes(cache_dir: Path) -> bytes:
@@ -34,14 +35,6 @@ def entries(cache_dir: Path) -> dict[str, bytes]:
         return {k: v for k, v in con.execute("SELECT key, value FROM responses")}
     finally:
         con.close()
-
-
-def assert_no_secret(blob: bytes | str, *keys: str) -> None:
-    data = blob.encode() if isinstance(blob, str) else blob
-    for key in keys:
-        assert key.encode() not in data
-        assert key[len("sk-or-v1-"):].encode() not in data
-    assert b"sk-or-v1-" not in data
 
 
 def test_second_call_is_served_from_cache(cached_client: oc.Client, server: ReplayServer) -> None:

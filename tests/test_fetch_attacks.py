@@ -4,6 +4,7 @@ adversarial trial" of reliability.md). Real loopback servers, the real cache fil
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,87 @@ def test_credentials_in_the_base_url_are_refused(
     assert not (tmp_path / "cache").exists()
     for text in (str(info.value), repr(info.value), caplog.text):
         assert_no_secret(text, TEST_KEY_A)
+
+
+# -- the cache is never poisoned -----------------------------------------------------------------
+
+
+def _entries(cache_dir: Path) -> dict[str, bytes]:
+    con = sqlite3.connect(cache_dir / CACHE_FILE_NAME)
+    try:
+        return dict(con.execute("SELECT key, value FROM responses"))
+    finally:
+        con.close()
+
+
+POISON = {
+    "data-null": {"data": None},
+    "duplicate-ids": {"data": [{"id": "a/b", "pricing": {}}, {"id": "a/b", "pricing": {}}]},
+}
+
+
+@pytest.mark.parametrize("poison", POISON.values(), ids=POISON.keys())
+def test_a_json_200_that_is_not_a_models_list_never_replaces_a_good_entry(
+    poison: dict, server: ReplayServer, cache_dir: Path
+) -> None:
+    """Row "a valid-JSON 200 that is not a models list after a good fetch": typed error, the good
+    entry stays byte-identical, the next call is served from it, and stale_if_error falls back on it."""
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY)
+    good = c.fetch_models()
+    before = _entries(cache_dir)
+    server.add_fault(status=200, body=poison, times=2)
+    with pytest.raises(oc.SchemaError):
+        c.fetch_models(refresh=True)  # refresh: straight to the (now broken) server
+    assert _entries(cache_dir) == before
+    stale = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY, stale_if_error=True)
+    fallback = stale.fetch_models(refresh=True)
+    assert fallback.attrs["stale"] and fallback.equals(good)
+    server.clear_faults()
+    again = c.fetch_models()
+    assert again.attrs["from_cache"] and again.equals(good)
+    assert _entries(cache_dir) == before
+
+
+def _foreign_schema(path: Path) -> None:
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE responses (key TEXT PRIMARY KEY, data BLOB)")
+    con.commit()
+    con.close()
+
+
+def _other_app(path: Path) -> None:
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+    con.execute("INSERT INTO notes (text) VALUES ('keep me')")
+    con.commit()
+    con.close()
+
+
+@pytest.mark.parametrize("make", [_foreign_schema, _other_app], ids=["foreign-responses-table", "other-app"])
+def test_a_sqlite_file_of_a_foreign_schema_is_moved_aside(make, server: ReplayServer, cache_dir: Path) -> None:  # noqa: ANN001
+    """Row "a cache file that is SQLite with a foreign schema": warning, moved aside intact, work goes on."""
+    cache_dir.mkdir(parents=True)
+    make(cache_dir / CACHE_FILE_NAME)
+    original = (cache_dir / CACHE_FILE_NAME).read_bytes()
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY)
+    with pytest.warns(RuntimeWarning, match="moved it"):
+        assert len(c.fetch_models()) == 346
+    aside = list(cache_dir.glob(CACHE_FILE_NAME + ".corrupt-*"))
+    assert len(aside) == 1 and aside[0].read_bytes() == original
+    assert c.fetch_models().attrs["from_cache"]
+
+
+@pytest.mark.parametrize("bad", [b'{"status_code": "not a number"}\n{}', b"\xff\xfe not json", b'{"url": 1}\n'])
+def test_a_malformed_cache_row_is_a_miss_with_a_warning(bad: bytes, server: ReplayServer, cache_dir: Path) -> None:
+    """Row "... or a bad row": the damaged entry is ignored with a warning and replaced by a good one."""
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY)
+    good = c.fetch_models()
+    con = sqlite3.connect(cache_dir / CACHE_FILE_NAME)
+    con.execute("UPDATE responses SET value = ?", (bad,))
+    con.commit()
+    con.close()
+    with pytest.warns(RuntimeWarning, match="damaged HTTP cache entry"):
+        again = c.fetch_models()
+    assert not again.attrs["from_cache"] and again.equals(good)
+    assert c.fetch_models().attrs["from_cache"]
+    assert len(server.requests) == 2

@@ -10,8 +10,9 @@ requests-cache does the caching; this module adds what it lacks for an API keyed
   only in the final request);
 - JSON serialization of the response metadata (no pickle: a tampered pickle row can run code),
   followed by the body bytes as received, so a cache hit parses the catalog only once;
-- a private directory (0700) and file (0600), and a junk or half-written file is moved aside with a
-  warning instead of failing every call.
+- a private directory (0700) and file (0600), and a junk or half-written file, or an SQLite file of
+  another schema, is moved aside with a warning instead of failing every call; a damaged row is a
+  miss with a warning (the next fresh answer replaces it).
 """
 
 from __future__ import annotations
@@ -152,10 +153,56 @@ class _FramedJSON:
         return self
 
     def loads(self, value: bytes) -> dict[str, Any]:
-        head, _, body = bytes(value).partition(b"\n")
-        record = orjson.loads(head)
-        record["_content"] = body
+        try:
+            head, _, body = bytes(value).partition(b"\n")
+            record = orjson.loads(head)
+            record["_content"] = body
+        except (TypeError, ValueError) as exc:
+            _damaged_row(exc)
+            raise ValueError(f"damaged cache entry ({type(exc).__name__})") from None
         return record
+
+
+class _TolerantStage:
+    """Wraps the cattrs stage: a stored row that does not load becomes a ``ValueError``, which
+    requests-cache treats as a miss (the next fresh answer replaces the row), with a warning,
+    instead of a ``ClassValidationError`` out of every call."""
+
+    def __init__(self, inner: CattrStage) -> None:
+        self.inner = inner
+
+    @property
+    def decode_content(self) -> bool:
+        return bool(self.inner.decode_content)
+
+    @decode_content.setter
+    def decode_content(self, value: bool) -> None:
+        self.inner.decode_content = value
+
+    def dumps(self, value: Any) -> Any:
+        return self.inner.dumps(value)
+
+    def loads(self, value: Any) -> Any:
+        try:
+            response = self.inner.loads(value)
+            if response.status_code != 200 or not isinstance(response.url, str):  # only 200s are stored
+                raise TypeError(f"a stored response with status {response.status_code!r}")
+        except Exception as exc:  # noqa: BLE001 - any damage in a row means the same: ignore the row
+            _damaged_row(exc)
+            raise ValueError(f"damaged cache entry ({type(exc).__name__})") from None
+        return response
+
+    def copy(self) -> _TolerantStage:
+        return _TolerantStage(self.inner.copy())
+
+
+def _damaged_row(reason: BaseException) -> None:
+    warnings.warn(
+        f"orcatalog: ignored a damaged HTTP cache entry ({type(reason).__name__}); the next fresh "
+        "answer replaces it",
+        RuntimeWarning,
+        stacklevel=2,
+    )
 
 
 def _json_stage() -> CattrStage:
@@ -167,7 +214,7 @@ def _json_stage() -> CattrStage:
 
 #: Credentials removed first, then response metadata as JSON and the body as raw bytes.
 SERIALIZER = SerializerPipeline(
-    [Stage(dumps=_redact, loads=lambda r: r), _json_stage(), _FramedJSON()],
+    [Stage(dumps=_redact, loads=lambda r: r), _TolerantStage(_json_stage()), _FramedJSON()],
     name="orcatalog-json",
     is_binary=True,
 )
@@ -193,13 +240,26 @@ def _prepare_private_file(directory: Path) -> Path:
     return path
 
 
+#: The tables requests-cache's SQLite backend keeps, and the columns it reads from each.
+_OUR_TABLES = {"responses": {"key", "value"}, "redirects": {"key", "value"}}
+
+
 def _check_database(path: Path) -> None:
-    """Raise sqlite3.DatabaseError when the file is not a usable SQLite database."""
+    """Raise sqlite3.DatabaseError when the file is not a usable SQLite database of this cache
+    (damaged, or another schema: foreign tables, or our tables without the columns we read)."""
     con = sqlite3.connect(path, timeout=30)
     try:
         row = con.execute("PRAGMA quick_check").fetchone()
         if row is None or row[0] != "ok":
             raise sqlite3.DatabaseError(f"quick_check: {row}")
+        tables = [name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            needed = _OUR_TABLES.get(table)
+            if needed is None:
+                raise sqlite3.DatabaseError(f"not an orcatalog cache: it has a table {table!r}")
+            columns = {r[1] for r in con.execute(f'PRAGMA table_info("{table}")')}
+            if not needed <= columns:
+                raise sqlite3.DatabaseError(f"table {table!r} lacks column(s) {sorted(needed - columns)}")
     finally:
         con.close()
 

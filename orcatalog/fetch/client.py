@@ -21,7 +21,7 @@ import requests
 from . import params as _params
 from .cache import DEFAULT_EXPIRE_AFTER, auth_header_value, cached_session, key_fingerprint
 from ..frames.models import check_body, models_frame
-from .http import Fetched, RetryConfig, get_json, redact_url
+from .http import Check, Fetched, RetryConfig, get_json, redact_url
 from ..errors import InvalidParameterError, SchemaError
 
 __all__ = ["Client", "fetch_models", "fetch_model", "count_models", "fetch_user_models", "DEFAULT_BASE_URL"]
@@ -221,7 +221,9 @@ class Client:
         headers: dict[str, str],
         retries: RetryConfig | None,
         refresh: bool,
+        check: Check,
     ) -> Fetched:
+        """GET ``path`` (or an absolute URL); ``check`` refuses a body before it can be cached."""
         if retries is not None and not isinstance(retries, RetryConfig):
             raise InvalidParameterError("retries must be an orcatalog.RetryConfig")
         url = path if path.startswith(("http://", "https://")) else self.base_url + path
@@ -235,6 +237,7 @@ class Client:
             offline=self.offline,
             refresh=bool(refresh),
             allow_stale=self.stale_if_error,
+            check=check,
         )
 
     def _collect(
@@ -251,7 +254,7 @@ class Client:
         params = dict(query)
         if page is not None:
             params.update(offset="0", limit=str(page))
-        fetched = [self._get(path, params, headers=headers, retries=retries, refresh=refresh)]
+        fetched = [self._get(path, params, headers=headers, retries=retries, refresh=refresh, check=_list_frame)]
         models: list[dict[str, Any]] = []
         seen: set[str] = set()
         total: int | None = None
@@ -264,7 +267,6 @@ class Client:
             if not seen and not _may_continue(last.body):
                 models = data  # the usual case: one full body (models_frame checks its ids)
                 break
-            _check_unique(data, last.url)
             new = [m for m in data if isinstance(m, dict) and m.get("id") not in seen]
             seen.update(m.get("id") for m in new)
             models.extend(new)
@@ -272,13 +274,13 @@ class Client:
             if next_params is None or len(fetched) >= _MAX_PAGES:
                 break
             params = next_params
-            fetched.append(self._get(path, params, headers=headers, retries=retries, refresh=refresh))
+            fetched.append(self._get(path, params, headers=headers, retries=retries, refresh=refresh, check=_list_frame))
         return models, fetched, total
 
     def _list(self, path: str, query: dict[str, str], page: int | None, **options: Any) -> pd.DataFrame:
         """:meth:`_collect` (same options), flattened into the contract frame with provenance."""
         models, fetched, total = self._collect(path, query, page, **options)
-        frame = models_frame(models, url=fetched[0].url)
+        frame = fetched[0].checked if len(fetched) == 1 else models_frame(models, url=fetched[0].url)
         _provenance(frame, fetched, path, query, total, self.base_url)
         return frame
 
@@ -298,7 +300,8 @@ class Client:
                 raise InvalidParameterError("a /models/user snapshot needs an API key: pass api_key= or set OPENROUTER_API_KEY")
         headers = self._headers(None, key)
         models, fetched, total = self._collect(path, query, None, headers=headers, retries=None, refresh=refresh)
-        models_frame(models, url=fetched[0].url)  # the same checks as fetch_models: refuse what it would refuse
+        if len(fetched) > 1:  # each page passed the contract; the merged list must too (ids across pages)
+            models_frame(models, url=fetched[0].url)
         first = fetched[0].body
         body = {k: v for k, v in first.items() if k not in ("data", "links")} if len(fetched) > 1 else dict(first)
         body["data"] = models
@@ -391,11 +394,9 @@ class Client:
         """
         author, slug = _params.model_path(model_id)
         path = f"/model/{quote(author, safe='~')}/{quote(slug, safe=':')}"
-        fetched = self._get(path, None, headers=self._headers(headers), retries=retries, refresh=refresh)
-        data = fetched.body.get("data") if isinstance(fetched.body, dict) else None
-        if not isinstance(data, dict):
-            raise SchemaError(f"GET {fetched.url}: expected {{'data': <model object>}}", url=fetched.url)
-        frame = models_frame([data], url=fetched.url)
+        fetched = self._get(path, None, headers=self._headers(headers), retries=retries, refresh=refresh,
+                            check=_model_frame)  # fmt: skip
+        frame = fetched.checked
         _provenance(frame, [fetched], path, {}, None, self.base_url)
         return frame
 
@@ -420,12 +421,9 @@ class Client:
             InvalidParameterError: a bad modality value; SchemaError: no integer count in the body.
         """
         query = _params.count_query(output_modalities)
-        fetched = self._get("/models/count", query, headers=self._headers(headers), retries=retries, refresh=refresh)
-        body = fetched.body
-        count = body.get("data", {}).get("count") if isinstance(body, dict) and isinstance(body.get("data"), dict) else None
-        if isinstance(count, bool) or not isinstance(count, int):
-            raise SchemaError(f"GET {fetched.url}: expected {{'data': {{'count': <int>}}}}", url=fetched.url)
-        return count
+        fetched = self._get("/models/count", query, headers=self._headers(headers), retries=retries, refresh=refresh,
+                            check=_count)  # fmt: skip
+        return int(fetched.checked)
 
     def fetch_user_models(
         self,
@@ -466,6 +464,28 @@ class Client:
         return frame
 
 
+def _list_frame(body: Any, url: str) -> pd.DataFrame:
+    """A list body (one page) as the contract frame; SchemaError for anything else."""
+    return models_frame(check_body(body, url=url), url=url)
+
+
+def _model_frame(body: Any, url: str) -> pd.DataFrame:
+    """A ``/model/{id}`` body as a one-row contract frame; SchemaError for anything else."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, dict):
+        raise SchemaError(f"GET {url}: expected {{'data': <model object>}}", url=url)
+    return models_frame([data], url=url)
+
+
+def _count(body: Any, url: str) -> int:
+    """The count of a ``/models/count`` body; SchemaError unless it is a non-negative integer."""
+    data = body.get("data") if isinstance(body, dict) else None
+    count = data.get("count") if isinstance(data, dict) else None
+    if type(count) is not int or count < 0:
+        raise SchemaError(f"GET {url}: expected {{'data': {{'count': <int >= 0>}}}}", url=url)
+    return count
+
+
 def _may_continue(body: Mapping[str, Any]) -> bool:
     """False when a list body says it is complete (no ``links.next``, ``total_count`` not above its size)."""
     links = body.get("links")
@@ -474,13 +494,6 @@ def _may_continue(body: Mapping[str, Any]) -> bool:
     total = body.get("total_count")
     data = body.get("data")
     return isinstance(total, int) and isinstance(data, list) and total > len(data)
-
-
-def _check_unique(data: list[Any], url: str) -> None:
-    ids = [m.get("id") if isinstance(m, dict) else None for m in data]
-    if len(set(ids)) != len(ids):
-        dup = next(i for i in pd.Series(ids)[pd.Series(ids).duplicated()])
-        raise SchemaError(f"duplicate model id {dup!r} in {url}", url=url)
 
 
 def _provenance(

@@ -37,6 +37,7 @@ from ..errors import (
     OrcatalogError,
     RequestTimeoutError,
     ResponseError,
+    SchemaError,
     TransportError,
     error_for_status,
 )
@@ -99,6 +100,7 @@ class Fetched:
     server_date: datetime | None
     stale: bool = False
     attempts: int = 1
+    checked: Any = None  #: what the caller's ``check`` made of ``body`` (e.g. the contract frame)
 
 
 class _BadBody(Exception):
@@ -157,7 +159,14 @@ def _parse_retry_after(value: str | None, now: float | None = None) -> float | N
     return max(when.timestamp() - now, 0.0)
 
 
-def _read_body(deadline_at: float, url: str, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+#: Turns a decoded 200 body into what the caller wants, raising SchemaError when the body is not
+#: what the endpoint answers; it runs before the body can be cached. Called with (body, safe url).
+Check = Callable[[Any, str], Any]
+
+
+def _read_body(
+    deadline_at: float, url: str, check: Check | None, response: requests.Response, *args: Any, **kwargs: Any
+) -> requests.Response:
     """Response hook: read the body under the deadline; refuse a bad 200 before it can be cached."""
     if getattr(response, "from_cache", False) or hasattr(response, "_orcatalog_body"):
         return response
@@ -172,8 +181,19 @@ def _read_body(deadline_at: float, url: str, response: requests.Response, *args:
             raise _BadBody(
                 _api_error(response.status_code, url, code, message, None, attempts=1, in_body=True)
             )
+        response._orcatalog_checked = _checked(check, body, url)  # type: ignore[attr-defined]
     response._orcatalog_body = body  # type: ignore[attr-defined]
     return response
+
+
+def _checked(check: Check | None, body: Any, url: str) -> Any:
+    """``check(body, url)``, its SchemaError wrapped so that it passes through requests' hook."""
+    if check is None:
+        return None
+    try:
+        return check(body, url)
+    except SchemaError as exc:
+        raise _BadBody(exc) from None
 
 
 def _read_until(response: requests.Response, deadline_at: float, url: str) -> bytes:
@@ -306,9 +326,14 @@ def get_json(
     offline: bool = False,
     refresh: bool = False,
     allow_stale: bool = False,
+    check: Check | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Fetched:
     """GET ``url`` and return its JSON body, retrying within ``retry``'s budget.
+
+    ``check`` validates a 200 body before it can be cached (a body it refuses never replaces a
+    good entry, and with ``allow_stale`` the good entry is returned instead); its result is
+    ``Fetched.checked``.
 
     Raises:
         NotInCacheError: offline and not cached.
@@ -337,7 +362,7 @@ def get_json(
         remaining = deadline_at - time.monotonic()
         if remaining <= 0:
             break
-        hook = partial(_read_body, deadline_at, safe_url)
+        hook = partial(_read_body, deadline_at, safe_url, check)
         try:
             response = session.get(
                 url,
@@ -347,9 +372,10 @@ def get_json(
                 hooks={"response": [hook]},
                 **extra,
             )
-        except _BadBody as exc:
+        except _BadBody as exc:  # a body that must not be cached: never retried
             exc.error.attempts = attempt  # type: ignore[attr-defined]
-            raise exc.error from None
+            last_error = exc.error
+            break
         except requests.exceptions.Timeout as exc:
             last_error = RequestTimeoutError(
                 f"GET {safe_url} timed out ({type(exc).__name__}) on attempt {attempt}", url=safe_url, attempts=attempt
@@ -371,12 +397,14 @@ def get_json(
                     url=safe_url,
                 )
             if response.status_code == 200:
-                body = getattr(response, "_orcatalog_body", None) if not from_cache else None
-                if body is None:
+                if from_cache or not hasattr(response, "_orcatalog_body"):
                     try:
                         body = _decode(response, safe_url)
+                        checked = _checked(check, body, safe_url)
                     except _BadBody as exc:
                         raise exc.error from None
+                else:
+                    body, checked = response._orcatalog_body, getattr(response, "_orcatalog_checked", None)
                 return Fetched(
                     body=body,
                     url=safe_url,
@@ -387,6 +415,7 @@ def get_json(
                     server_date=_server_date(response),
                     stale=from_cache and bool(getattr(response, "is_expired", False)),
                     attempts=attempt,
+                    checked=checked,
                 )
             retry_after = _parse_retry_after(response.headers.get("Retry-After"))
             error = _status_error(response, safe_url, retry_after, attempt)
@@ -413,7 +442,7 @@ def get_json(
             logger.info("GET %s: %s, retrying in %.2f s", safe_url, last_error, wait)
             sleep(wait)
     if allow_stale and cached:
-        stale = _stale_entry(session, url, params, headers)
+        stale = _stale_entry(session, url, params, headers, check)
         if stale is not None:
             logger.warning("GET %s failed (%s); returning stale cached data", safe_url, last_error)
             return stale
@@ -452,7 +481,7 @@ def _short(exc: BaseException) -> str:
 
 
 def _stale_entry(
-    session: Any, url: str, params: Mapping[str, str] | None, headers: Mapping[str, str] | None
+    session: Any, url: str, params: Mapping[str, str] | None, headers: Mapping[str, str] | None, check: Check | None
 ) -> Fetched | None:
     prepared = session.prepare_request(requests.Request("GET", url, params=params, headers=dict(headers or {})))
     key = session.cache.create_key(prepared)
@@ -461,10 +490,12 @@ def _stale_entry(
         return None
     try:
         body = orjson.loads(cached.content)
-    except orjson.JSONDecodeError:
+        checked = _checked(check, body, redact_url(url))
+    except (orjson.JSONDecodeError, _BadBody):
         return None
     return Fetched(
         body=body,
+        checked=checked,
         url=redact_url(url),
         status=200,
         from_cache=True,
