@@ -10,6 +10,7 @@ The hierarchy::
     ├── BodyFileError                   (also ValueError) a recorded body file or archive is damaged
     ├── ResponseError                   an HTTP answer we cannot use
     │   ├── InvalidResponseError        body is not JSON (HTML from a CDN, truncated, wrong type)
+    │   │   └── BodyTooLargeError       the decoded body passed the size cap (max_body_bytes)
     │   ├── SchemaError                 JSON, but not the shape of a models body (data missing, dup ids)
     │   └── APIError                    the API said no: status, code and message from its error body
     │       ├── BadRequestError         400
@@ -41,6 +42,7 @@ __all__ = [
     "BodyFileError",
     "ResponseError",
     "InvalidResponseError",
+    "BodyTooLargeError",
     "SchemaError",
     "APIError",
     "BadRequestError",
@@ -150,6 +152,11 @@ class ResponseError(OrcatalogError):
 
 class InvalidResponseError(ResponseError):
     """The body is not valid JSON (an HTML page, a truncated body, a wrong content type)."""
+
+
+class BodyTooLargeError(InvalidResponseError):
+    """The decoded body passed the client's size cap (``Client(max_body_bytes=...)``, default
+    64 MiB); reading stopped there and nothing was cached."""
 
 
 class SchemaError(ResponseError):

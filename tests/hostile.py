@@ -109,12 +109,12 @@ def redirect_then_serve(location: Callable[[str], str | None], body: bytes) -> H
     return handler
 
 
-def drip_headers(interval: float) -> Handler:
-    """Send a never-ending header, one byte per ``interval`` seconds, until the server stops."""
+def drip_headers(interval: float, nbytes: int) -> Handler:
+    """Send a header one byte per ``interval`` seconds, ``nbytes`` of it, then drop the connection."""
 
     def handler(conn: socket.socket, path: str, headers_in: dict[str, str], stop: threading.Event) -> None:
         conn.sendall(b"HTTP/1.1 200 OK\r\n")
-        filler = b"X-Drip: " + b"a" * 10_000
+        filler = (b"X-Drip: " + b"a" * nbytes)[:nbytes]
         for byte in filler:
             if stop.wait(interval):
                 return

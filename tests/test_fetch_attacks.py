@@ -195,3 +195,65 @@ def test_a_malformed_cache_row_is_a_miss_with_a_warning(bad: bytes, server: Repl
     assert not again.attrs["from_cache"] and again.equals(good)
     assert c.fetch_models().attrs["from_cache"]
     assert len(server.requests) == 2
+
+
+# -- bounded time and memory ---------------------------------------------------------------------
+
+
+def test_headers_dripped_byte_by_byte_hit_the_overall_deadline() -> None:
+    """Row "headers dripped one byte at a time": each byte arrives well inside the read timeout,
+    so only the overall deadline can stop it. The drip ends after ~4 s with a dropped connection;
+    without a deadline on the header phase that (and retries) is what the caller would see."""
+    with hostile.HostileServer(hostile.drip_headers(0.05, nbytes=80)) as drip:
+        c = oc.Client(base_url=drip.url(), session=requests.Session(), timeout=(3, 5),
+                      retries=oc.RetryConfig(attempts=3, backoff=0.01, deadline=1.0))  # fmt: skip
+        with pytest.raises(oc.RequestTimeoutError, match="overall deadline of 1.0 s") as info:
+            c.fetch_models()
+        assert len(drip.requests) == 1 and info.value.attempts == 1
+
+
+def test_the_deadline_holds_in_the_header_phase_of_a_cached_session(tmp_path: Path) -> None:
+    with hostile.HostileServer(hostile.drip_headers(0.05, nbytes=80)) as drip:
+        c = oc.Client(base_url=drip.url(), cache_dir=tmp_path / "cache", timeout=(3, 5),
+                      retries=oc.RetryConfig(attempts=2, backoff=0.01, deadline=1.0))  # fmt: skip
+        with pytest.raises(oc.RequestTimeoutError, match="overall deadline"):
+            c.fetch_models()
+        c.session.close()
+    assert _entries(tmp_path / "cache") == {}
+
+
+def test_a_gzip_bomb_is_a_typed_error_in_bounded_memory(tmp_path: Path) -> None:
+    """Row "a gzip bomb": 256 MiB of decoded body from ~256 KB on the wire, against the default cap
+    (64 MiB): BodyTooLargeError, memory bounded by the cap, nothing cached."""
+    import tracemalloc
+
+    with hostile.HostileServer(hostile.gzip_bomb(decoded_mb=256)) as bomb:
+        c = oc.Client(base_url=bomb.url(), cache_dir=tmp_path / "cache", retries=FAST_RETRY)
+        assert c.max_body_bytes == 64 * 2**20
+        tracemalloc.start()
+        try:
+            with pytest.raises(oc.BodyTooLargeError, match="max_body_bytes") as info:
+                c.fetch_models()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        c.session.close()
+        assert len(bomb.requests) == 1  # never retried: a bigger body will not shrink
+    assert isinstance(info.value, oc.InvalidResponseError)
+    assert peak < 2 * c.max_body_bytes, f"peak {peak / 2**20:.0f} MiB"
+    assert _entries(tmp_path / "cache") == {}
+
+
+def test_a_body_over_a_set_cap_is_refused_and_not_cached(server: ReplayServer, cache_dir: Path) -> None:
+    """The cap is settable; a real 560 KB catalog over a 100 KB cap is refused (announced length)."""
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY, max_body_bytes=100_000)
+    with pytest.raises(oc.BodyTooLargeError, match="100000"):
+        c.fetch_models()
+    assert _entries(cache_dir) == {} and len(server.requests) == 1
+    assert len(oc.Client(base_url=server.base_url, cache_dir=cache_dir).fetch_models()) == 346
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "64MB", None])
+def test_max_body_bytes_is_checked_before_any_request(bad: object) -> None:
+    with pytest.raises(oc.InvalidParameterError, match="max_body_bytes"):
+        oc.Client(max_body_bytes=bad)  # type: ignore[arg-type]

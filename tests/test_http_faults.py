@@ -254,3 +254,18 @@ def test_concurrent_faults_do_not_cross_requests(server: ReplayServer, client: o
     for t in threads:
         t.join()
     assert errors == [] and results == [346] * 4
+
+
+def test_set_content_is_what_requests_and_requests_cache_read() -> None:
+    """The one place that touches requests' private body attributes (there is no public setter);
+    that requests-cache stores what it set is shown by test_cache's serializer test."""
+    from orcatalog.fetch.http import _set_content
+
+    response = requests.Response()
+    response.status_code = 200
+    response.headers["Content-Type"] = "application/json"
+    response.request = requests.Request("GET", "http://127.0.0.1/api/v1/models").prepare()
+    response.url = response.request.url or ""
+    _set_content(response, b'{"data": []}')
+    assert response.content == b'{"data": []}' and response.json() == {"data": []}
+    assert list(response.iter_content(4)) == [b'{"da', b'ta":', b' []}']

@@ -21,7 +21,7 @@ import requests
 from . import params as _params
 from .cache import DEFAULT_EXPIRE_AFTER, auth_header_value, cached_session, key_fingerprint
 from ..frames.models import check_body, models_frame
-from .http import Check, Fetched, RetryConfig, get_json, redact_url
+from .http import DEFAULT_MAX_BODY_BYTES, Check, Fetched, RetryConfig, get_json, redact_url
 from ..errors import InvalidParameterError, SchemaError
 
 __all__ = ["Client", "fetch_models", "fetch_model", "count_models", "fetch_user_models", "DEFAULT_BASE_URL"]
@@ -129,6 +129,9 @@ class Client:
             the frame's ``attrs["stale"]`` is then True and ``attrs["fetched_at"]`` tells its age.
         cache_dir: folder of the default cache; default ``$ORCATALOG_CACHE_DIR`` or ``~/.cache/orcatalog``.
         expire_after: freshness of the default cache (timedelta or seconds); default 5 minutes.
+        max_body_bytes: cap on one decoded response body, in bytes (default 64 MiB, about 50
+            times the largest real catalog). A bigger body (or a gzip bomb) stops being read there
+            and raises :class:`BodyTooLargeError`; it is never cached.
         http_referer, title, categories: the app headers ``HTTP-Referer``, ``X-OpenRouter-Title``
             and ``X-OpenRouter-Categories`` (a list or comma-separated string).
 
@@ -148,6 +151,7 @@ class Client:
         stale_if_error: bool = False,
         cache_dir: str | os.PathLike[str] | None = None,
         expire_after: timedelta | int | float = DEFAULT_EXPIRE_AFTER,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         http_referer: str | None = None,
         title: str | None = None,
         categories: str | Sequence[str] | None = None,
@@ -167,6 +171,9 @@ class Client:
         if isinstance(expire_after, bool) or not isinstance(expire_after, (timedelta, int, float)):
             raise InvalidParameterError("expire_after must be a timedelta or seconds")
         self._expire_after = expire_after
+        if type(max_body_bytes) is not int or max_body_bytes < 1:
+            raise InvalidParameterError(f"max_body_bytes must be an int >= 1 (bytes), got {max_body_bytes!r}")
+        self.max_body_bytes = max_body_bytes
         self.app_headers = {
             k: v
             for k, v in (
@@ -238,6 +245,7 @@ class Client:
             refresh=bool(refresh),
             allow_stale=self.stale_if_error,
             check=check,
+            max_body_bytes=self.max_body_bytes,
         )
 
     def _collect(

@@ -5,17 +5,23 @@ This is the only module that talks HTTP. It works with any ``requests.Session``;
 
 Why the body is read in a response hook: requests-cache saves a response inside ``session.send``,
 before the caller sees it. A hook runs earlier, so it can (1) read the body under the overall
-deadline (a slow drip never trips a per-read timeout) and (2) reject a 200 whose body is not valid
-JSON or is an ``{"error": ...}`` object by raising, which keeps it out of the cache and leaves any
-earlier good entry in place.
+deadline and the size cap and (2) reject a 200 that is not valid JSON, is an ``{"error": ...}``
+object or fails the caller's check (the column contract) by raising, which keeps it out of the
+cache and leaves any earlier good entry in place.
+
+Why each request runs in a worker thread: socket timeouts bound each read, not their sum, so a
+server dripping header bytes would hold a call for as long as it likes; the caller stops waiting
+at the overall deadline instead (see :func:`_within`).
 """
 
 from __future__ import annotations
 
+import contextvars
 import email.utils
 import logging
 import math
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +37,7 @@ import urllib3
 from .cache import auth_header_value, require_key_separation
 from ..errors import (
     APIError,
+    BodyTooLargeError,
     InvalidParameterError,
     InvalidResponseError,
     NotInCacheError,
@@ -43,6 +50,9 @@ from ..errors import (
 )
 
 logger = logging.getLogger(__name__)
+
+#: Default cap on a decoded body, in bytes: 64 MiB, about 50 times the largest real catalog (1.3 MB).
+DEFAULT_MAX_BODY_BYTES = 64 * 2**20
 
 _SECRET_PARAM = re.compile(r"(?i)(key|token|secret|password|auth)")
 _KEY_PATTERN = re.compile(r"sk-or-[A-Za-z0-9_-]+")
@@ -165,14 +175,19 @@ Check = Callable[[Any, str], Any]
 
 
 def _read_body(
-    deadline_at: float, url: str, check: Check | None, response: requests.Response, *args: Any, **kwargs: Any
+    deadline_at: float,
+    url: str,
+    check: Check | None,
+    limit: int,
+    response: requests.Response,
+    *args: Any,
+    **kwargs: Any,
 ) -> requests.Response:
-    """Response hook: read the body under the deadline; refuse a bad 200 before it can be cached."""
+    """Response hook: read the body under the deadline and the size cap; refuse a bad 200 before
+    it can be cached."""
     if getattr(response, "from_cache", False) or hasattr(response, "_orcatalog_body"):
         return response
-    if not response._content_consumed:  # noqa: SLF001 - requests' own flag for "body already read"
-        response._content = _read_until(response, deadline_at, url)  # noqa: SLF001
-        response._content_consumed = True  # noqa: SLF001
+    _set_content(response, _read_until(response, deadline_at, url, limit))
     body: Any = None
     if response.status_code == 200:
         body = _decode(response, url)
@@ -196,19 +211,35 @@ def _checked(check: Check | None, body: Any, url: str) -> Any:
         raise _BadBody(exc) from None
 
 
-def _read_until(response: requests.Response, deadline_at: float, url: str) -> bytes:
-    """Read the whole body, giving up when the overall deadline passes (a slow drip never trips
-    the per-read timeout). ``read1`` returns whatever has arrived, so the deadline is checked
-    after every network read, not every 64 KiB."""
+def _set_content(response: requests.Response, content: bytes) -> None:
+    """Hand requests the body read by :func:`_read_until`, so ``response.content`` (and
+    requests-cache, which saves it) sees it. requests has no public setter: this is the one place
+    that touches its private ``_content`` / ``_content_consumed``."""
+    response._content = content  # noqa: SLF001
+    response._content_consumed = True  # noqa: SLF001
+
+
+def _read_until(response: requests.Response, deadline_at: float, url: str, limit: int) -> bytes:
+    """Read the whole decoded body, giving up when the overall deadline passes (a slow drip never
+    trips the per-read timeout) or the decoded size passes ``limit`` bytes (a gzip bomb stops
+    there, memory bounded by the limit). ``read1`` returns whatever has arrived, so both are
+    checked after every network read, not every 64 KiB."""
+    announced = response.headers.get("Content-Length", "")
+    if announced.isdigit() and int(announced) > limit:
+        response.close()
+        raise _BadBody(_too_large(url, response.status_code, f"announced {int(announced):,} bytes", limit))
     raw = response.raw
-    chunks: list[bytes] = []
-    late = False
+    content = bytearray()
+    late = time.monotonic() > deadline_at  # an abandoned request (see _within) reads nothing
     try:
         while not late:
             chunk = raw.read1(64 * 1024, decode_content=True)
             if not chunk:
                 break
-            chunks.append(chunk)
+            content += chunk
+            if len(content) > limit:
+                response.close()
+                raise _BadBody(_too_large(url, response.status_code, f"more than {limit:,} bytes decoded", limit))
             late = time.monotonic() > deadline_at
     except urllib3.exceptions.ReadTimeoutError as exc:
         raise requests.exceptions.ReadTimeout(str(exc)) from None
@@ -219,7 +250,51 @@ def _read_until(response: requests.Response, deadline_at: float, url: str) -> by
     if late:
         response.close()
         raise requests.exceptions.ReadTimeout(f"overall deadline passed while reading the body of {url}")
-    return b"".join(chunks)
+    return bytes(content)
+
+
+def _too_large(url: str, status: int, what: str, limit: int) -> BodyTooLargeError:
+    return BodyTooLargeError(
+        f"GET {url} returned HTTP {status} with a body over the size cap ({what}; "
+        f"max_body_bytes={limit}); nothing was cached. Raise Client(max_body_bytes=...) if it is genuine",
+        url=url,
+        status=status,
+    )
+
+
+class _DeadlinePassed(requests.exceptions.Timeout):
+    """The overall deadline passed before the request answered (in any phase)."""
+
+
+def _within(deadline_at: float, call: Callable[[], requests.Response]) -> requests.Response:
+    """``call()`` in a worker thread, waiting for it no longer than the overall deadline.
+
+    Socket timeouts bound each read, not the sum of them: a server dripping one header byte at a
+    time never trips them. So the caller stops waiting at the deadline and the request is
+    abandoned; it ends at its next socket timeout or when the server closes. Its response hook then
+    finds the deadline passed and reads nothing, so nothing late is cached.
+
+    Raises:
+        _DeadlinePassed: the deadline came first. Anything ``call`` raises is re-raised.
+    """
+    outcome: list[tuple[bool, Any]] = []
+    context = contextvars.copy_context()  # warnings and log capture behave as in the caller
+
+    def run() -> None:
+        try:
+            outcome.append((True, context.run(call)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+            outcome.append((False, exc))
+
+    worker = threading.Thread(target=run, name="orcatalog-request", daemon=True)
+    worker.start()
+    worker.join(max(deadline_at - time.monotonic(), 0.0))
+    if not outcome:
+        raise _DeadlinePassed("overall deadline passed while waiting for the response")
+    ok, value = outcome[0]
+    if ok:
+        return value  # type: ignore[no-any-return]
+    raise value
 
 
 def _decode(response: requests.Response, url: str) -> Any:
@@ -327,19 +402,21 @@ def get_json(
     refresh: bool = False,
     allow_stale: bool = False,
     check: Check | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Fetched:
     """GET ``url`` and return its JSON body, retrying within ``retry``'s budget.
 
     ``check`` validates a 200 body before it can be cached (a body it refuses never replaces a
     good entry, and with ``allow_stale`` the good entry is returned instead); its result is
-    ``Fetched.checked``.
+    ``Fetched.checked``. ``retry.deadline`` bounds the whole call, every phase of every attempt
+    (connect, headers, body, waits); ``max_body_bytes`` caps each decoded body.
 
     Raises:
         NotInCacheError: offline and not cached.
         TransportError / RequestTimeoutError: no usable answer within the budget.
         APIError subclasses: the API said no (status mapped by :func:`errors.error_for_status`).
-        InvalidResponseError: the body is not JSON.
+        InvalidResponseError: the body is not JSON; BodyTooLargeError: over ``max_body_bytes``.
     """
     safe_url = redact_url(url)
     cached = _is_cached_session(session)
@@ -362,19 +439,25 @@ def get_json(
         remaining = deadline_at - time.monotonic()
         if remaining <= 0:
             break
-        hook = partial(_read_body, deadline_at, safe_url, check)
+        hook = partial(_read_body, deadline_at, safe_url, check, max_body_bytes)
+        send = partial(
+            session.get,
+            url,
+            params=params,
+            headers=dict(headers or {}),
+            timeout=(min(timeout[0], remaining), min(timeout[1], remaining)),
+            hooks={"response": [hook]},
+            **extra,
+        )
         try:
-            response = session.get(
-                url,
-                params=params,
-                headers=dict(headers or {}),
-                timeout=(min(timeout[0], remaining), min(timeout[1], remaining)),
-                hooks={"response": [hook]},
-                **extra,
-            )
+            response = _within(deadline_at, send)
         except _BadBody as exc:  # a body that must not be cached: never retried
             exc.error.attempts = attempt  # type: ignore[attr-defined]
             last_error = exc.error
+            break
+        except _DeadlinePassed:
+            last_error = RequestTimeoutError(f"GET {safe_url}: overall deadline of {retry.deadline:.1f} s passed "
+                                             f"on attempt {attempt}", url=safe_url, attempts=attempt)  # fmt: skip
             break
         except requests.exceptions.Timeout as exc:
             last_error = RequestTimeoutError(
