@@ -34,6 +34,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "KNOWN_PRICE_KEYS",
     "BASE_PRICE_KEYS",
+    "PER_ITEM_PRICE_KEYS",
     "KNOWN_MODALITIES",
     "settled_prices",
 ]
@@ -102,6 +103,9 @@ KNOWN_PRICE_KEYS: tuple[str, ...] = (
     "input_cache_read",
     "input_cache_write",
 )
+
+#: Price keys charged per request, per image or per web search; every other price key is per token.
+PER_ITEM_PRICE_KEYS: tuple[str, ...] = ("request", "image", "web_search")
 
 #: Price keys whose absence means "unknown"; every other price key is optional (absent means 0).
 BASE_PRICE_KEYS: tuple[str, ...] = ("prompt", "completion")

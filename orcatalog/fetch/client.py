@@ -245,7 +245,7 @@ class Client:
             params.update(offset="0", limit=str(page))
         fetched = [self._get(path, params, headers=headers, retries=retries, refresh=refresh)]
         models: list[dict[str, Any]] = []
-        seen: set[str] = set()
+        seen: set[Any] = set()  # ids as sent; check_body vouches for their type
         total: int | None = None
         while True:
             last = fetched[-1]

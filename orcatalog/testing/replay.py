@@ -29,6 +29,7 @@ switches to another one.
 
 from __future__ import annotations
 
+import math
 import socket
 import struct
 import threading
@@ -46,9 +47,21 @@ from ..fetch.cache import key_fingerprint
 from ..frames import bodies
 from ..frames.models import modalities
 
-__all__ = ["ReplayServer", "Fault", "load_bodies"]
+__all__ = ["ReplayServer", "Fault", "load_bodies", "filter_models", "serve_forever", "sample_path", "unanswerable"]
 
 API_PREFIX = "/api/v1"
+#: The compact catalog shipped inside the package (made by scripts/derive_test_data.py from a
+#: recorded body: every model, id, price, limit and modality kept; descriptions replaced).
+SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
+SAMPLE = SAMPLE_DIR / "models-2026-04-17.json.gz"
+
+
+def sample_path() -> Path:
+    """The packaged sample catalog (346 models recorded on 2026-04-17), for offline use anywhere.
+
+    ``ReplayServer()`` with no source and ``orcatalog --replay sample`` serve it.
+    """
+    return SAMPLE
 
 
 @dataclass
@@ -117,15 +130,43 @@ def _modalities(model: Mapping[str, Any], side: str) -> list[str]:
     found = modalities(arch if isinstance(arch, dict) else {})
     if found is None:
         return ["text"]
-    return [m for m in (found[0] if side == "input" else found[1]) if isinstance(m, str)] or ["text"]
+    stated = found[0] if side == "input" else found[1]
+    return [m for m in stated or () if isinstance(m, str)] or ["text"]
 
 
 def _price(model: Mapping[str, Any], key: str) -> float | None:
+    raw = (model.get("pricing") or {}).get(key)
     try:
-        value = float((model.get("pricing") or {}).get(key))
-    except (TypeError, ValueError):
+        value = float(raw) if isinstance(raw, (str, int, float)) else math.nan
+    except ValueError:
         return None
-    return None if value < 0 else value * 1e6
+    return None if math.isnan(value) or value < 0 else value * 1e6
+
+
+#: List filters a recorded ``/models`` body can answer; the others (providers, zdr, region, category,
+#: benchmark indexes, ...) need data the API keeps elsewhere and are ignored (see :func:`unanswerable`).
+ANSWERED_FILTERS = frozenset({
+    "output_modalities", "input_modalities", "q", "context", "min_price", "max_price", "min_output_price",
+    "max_output_price", "model_authors", "supported_parameters", "sort",
+})  # fmt: skip
+#: Sort orders a recorded body can answer (by price, context or date).
+ANSWERED_SORTS = ("pricing-low-to-high", "pricing-high-to-low", "context-high-to-low", "newest")
+_PAGING = frozenset({"offset", "limit"})
+
+
+def unanswerable(query: Mapping[str, str]) -> list[str]:
+    """Names of ``/models`` query parameters the replay server cannot apply from a recorded body.
+
+    Args:
+        query: the query parameters as sent (e.g. from :func:`orcatalog.fetch.params.list_query`).
+
+    Returns:
+        The parameter names it ignores, in query order (``sort`` when its order needs other data).
+    """
+    out = [k for k in query if k not in ANSWERED_FILTERS and k not in _PAGING]
+    if "sort" in query and query["sort"] not in ANSWERED_SORTS:
+        out.append("sort")
+    return out
 
 
 def _split(value: str) -> list[str]:
@@ -258,7 +299,8 @@ class ReplayServer:
 
     Args:
         source: a body file (``.json``/``.json.gz``), a tar archive, a folder, a payload (dict or
-            bytes) or a list of these (see :func:`load_bodies`).
+            bytes) or a list of these (see :func:`load_bodies`); None (the default) or ``"sample"``:
+            the packaged sample catalog (:func:`sample_path`).
         keys: API keys accepted by ``/models/user``: key -> the ids that key may see (None: all).
         aliases: alias id -> concrete id, for ``GET /model/~author/...`` (the response carries
             ``alias_target`` like the real API).
@@ -269,12 +311,14 @@ class ReplayServer:
 
     def __init__(
         self,
-        source: Any,
+        source: Any = None,
         *,
         keys: Mapping[str, Iterable[str] | None] | None = None,
         aliases: Mapping[str, str] | None = None,
         port: int = 0,
     ) -> None:
+        if source is None or (isinstance(source, str) and source == "sample"):
+            source = SAMPLE
         bodies = load_bodies(source)
         if not bodies:
             raise ValueError(f"no recorded bodies found in {source!r}")
@@ -428,9 +472,15 @@ class ReplayServer:
         return 404, {"error": {"code": 404, "message": f"Model {model_id} not found"}}
 
 
-def serve_forever(source: Any, *, port: int = 0, ready: Any = None) -> None:
-    """Run a :class:`ReplayServer` in the foreground until interrupted (used by ``orcatalog replay``)."""
-    server = ReplayServer(source, port=port)
+def serve_forever(source: Any, *, port: int = 0, ready: Any = None,
+                  keys: Mapping[str, Iterable[str] | None] | None = None) -> None:  # fmt: skip
+    """Run a :class:`ReplayServer` in the foreground until interrupted (used by ``orcatalog replay``).
+
+    Args:
+        source, port, keys: as for :class:`ReplayServer`.
+        ready: called with the server once it listens (prints the base URL).
+    """
+    server = ReplayServer(source, port=port, keys=keys)
     if ready is not None:
         ready(server)
     try:
