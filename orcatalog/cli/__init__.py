@@ -43,17 +43,29 @@ class _Group(click.Group):
                 raise
             raise one_line(exc, ctx) from None
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:  # fmt: skip
+        """Run the command line; every error, usage errors too, is one ``error: ...`` line on stderr."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:
-            return super().main(*args, **kwargs)
-        except BrokenPipeError:
-            _quiet_stdout()
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            click.echo(f"error: {' '.join(exc.format_message().split())}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
             sys.exit(1)
-        except OSError as exc:  # click re-raises EPIPE from its own wrapper in some versions
-            if exc.errno != errno.EPIPE:
+        except OSError as exc:  # a closed pipe (`orcatalog snapshots | head -1`) is a normal end
+            if not isinstance(exc, BrokenPipeError) and exc.errno != errno.EPIPE:
                 raise
             _quiet_stdout()
             sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
 
 
 def _quiet_stdout() -> None:
@@ -90,8 +102,33 @@ def main(ctx: click.Context, replay: str | None) -> None:
     ctx.obj["replay"] = replay
 
 
+#: Optional backends and serializers requests-cache imports whenever they are installed; the
+#: command line uses its SQLite backend and JSON serializer only.
+_UNUSED_BY_REQUESTS_CACHE = ("boto3", "pymongo", "redis", "yaml", "bson")
+
+
+def _import_requests_cache_lean() -> None:
+    """Import requests-cache without the optional backends it would load (boto3 alone costs ~0.3 s).
+
+    requests-cache turns a failed optional import into a placeholder class, so hiding those
+    modules for the duration of its import is safe; they stay importable afterwards. bench/cli.py
+    measures the gain (a cached ``orcatalog models``); only the command line does this.
+    """
+    if "requests_cache" in sys.modules:
+        return
+    hidden = [name for name in _UNUSED_BY_REQUESTS_CACHE if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` raise ImportError
+    try:
+        import requests_cache  # noqa: F401
+    finally:
+        for name in hidden:
+            sys.modules.pop(name, None)
+
+
 @contextlib.contextmanager
 def _client(ctx: click.Context, filters: dict[str, Any] | None = None) -> Iterator[Client]:
+    _import_requests_cache_lean()
     from ..fetch.client import Client
 
     replay = ctx.obj.get("replay")

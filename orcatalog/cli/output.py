@@ -22,6 +22,7 @@ __all__ = ["output_options", "write", "format_for", "price_label", "show_record"
 FORMATS = ("table", "csv", "json", "parquet")
 SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".txt": "table"}
 _PRICE = "price_"
+_MAX_CELL = 60
 TABLE_COLUMNS = [
     "id",
     "context_length",
@@ -90,20 +91,33 @@ def _table_frame(df: pd.DataFrame) -> pd.DataFrame:
         else:
             view[price_label(str(name))] = col
     if {"field", "old", "new"} <= set(df.columns):  # a diff: per-token price changes per million tokens
-        tokens = df["field"].astype(str).map(is_token_price).to_numpy(dtype=bool)
+        fields = [f if isinstance(f, str) else "" for f in df["field"]]
+        tokens = [is_token_price(f) for f in fields]
         for side in ("old", "new"):
             view[side] = [v * 1e6 if t and isinstance(v, (int, float)) else v for v, t in zip(df[side], tokens)]
-        view["field"] = df["field"].astype(str).map(price_label)
+        view["field"] = [price_label(f) if f else None for f in fields]
     return view
 
 
-def table_text(df: pd.DataFrame) -> str:
-    """The frame as an aligned text table (prices in USD per million tokens, 8 significant digits)."""
+def _cell(value: Any) -> str:
     import pandas as pd
 
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = _number(value) if isinstance(value, float) else str(value)
+    return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 3] + "..."
+
+
+def table_text(df: pd.DataFrame) -> str:
+    """The frame as an aligned text table (prices in USD per million tokens, 8 significant digits).
+
+    Rendered directly (pandas' ``to_string`` costs more than the rest of a cached ``orcatalog models``).
+    """
     view = _table_frame(df)
-    with pd.option_context("display.width", 200, "display.max_colwidth", 60, "display.max_rows", None):
-        return view.to_string(index=False, float_format=_number, na_rep="")
+    columns = [[str(name)] + [_cell(v) for v in view[name].tolist()] for name in view.columns]
+    widths = [max(map(len, col)) for col in columns]
+    rows = zip(*columns) if columns else iter([])
+    return "\n".join(" ".join(cell.rjust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
 
 
 def show_record(df: pd.DataFrame) -> str:

@@ -320,6 +320,7 @@ class Client:
 
     # -- the four operations ----------------------------------------------------------------
 
+    @_params.with_filter_parameters
     def fetch_models(
         self,
         *,
@@ -523,9 +524,27 @@ def default_client() -> Client:
         return _default[1]
 
 
-def fetch_models(*, client: Client | None = None, **kwargs: Any) -> pd.DataFrame:
-    """``GET /models`` as a DataFrame; see :meth:`Client.fetch_models` (filters, units, errors)."""
-    return (client or default_client()).fetch_models(**kwargs)
+def fetch_models(
+    *,
+    client: Client | None = None,
+    page_size: int | None = None,
+    retries: RetryConfig | None = None,
+    refresh: bool = False,
+    headers: Mapping[str, str] | None = None,
+    **filters: Any,
+) -> pd.DataFrame:
+    """``GET /models`` as a DataFrame; see :meth:`Client.fetch_models` (filters, units, errors).
+
+    Args:
+        client: the :class:`Client` to use (default: one shared client from the environment).
+        page_size, retries, refresh, headers, filters: as for :meth:`Client.fetch_models`.
+    """
+    return (client or default_client()).fetch_models(
+        page_size=page_size, retries=retries, refresh=refresh, headers=headers, **filters
+    )
+
+
+fetch_models = _params.with_filter_parameters(fetch_models)
 
 
 def fetch_model(model_id: str, *, client: Client | None = None, **kwargs: Any) -> pd.DataFrame:
