@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["progress", "wanted"]
+__all__ = ["progress", "bar", "wanted"]
 
 
 def _in_notebook() -> bool:
@@ -50,3 +50,28 @@ def progress(items: Iterable[Any], *, desc: str, total: int | None = None, unit:
     if not wanted(show):
         return items
     return _bar_class()(items, desc=desc, total=total, unit=unit, leave=True, file=sys.stderr, dynamic_ncols=True)
+
+
+class _NoBar:
+    """What :func:`bar` returns when no bar is drawn: the same calls, doing nothing."""
+
+    def update(self, n: int = 1) -> None:
+        """Ignore progress."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+def bar(*, desc: str, total: int | None = None, unit: str = "it", show: bool | None = None) -> Any:
+    """A bar to ``update(n)`` and ``close()`` by hand (for loops whose length is learnt on the way).
+
+    Args:
+        desc, unit, show: as for :func:`progress`.
+        total: the expected count, when known.
+
+    Returns:
+        A tqdm bar, or an object with the same two methods that draws nothing.
+    """
+    if not wanted(show):
+        return _NoBar()
+    return _bar_class()(desc=desc, total=total, unit=unit, leave=True, file=sys.stderr, dynamic_ncols=True)

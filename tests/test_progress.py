@@ -63,3 +63,20 @@ def test_import_shows_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(sys, "stderr", piped)
     oc.SnapshotStore(tmp_path / "b").import_files(dated_files[:2])
     assert piped.getvalue() == ""
+
+
+def test_paginated_fetch_shows_a_bar_per_model_on_a_terminal(monkeypatch: pytest.MonkeyPatch, server) -> None:  # noqa: ANN001
+    import requests
+
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    term = _Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    client = oc.Client(base_url=server.base_url, session=requests.Session())
+    df = client.fetch_models(page_size=100)
+    final = term.getvalue().split("\r")[-1]
+    assert f"{len(df)}/{len(df)}" in final and "GET /models" in final
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    client.fetch_models(page_size=100)
+    client.fetch_models()  # one body: no bar even on a terminal
+    assert piped.getvalue() == ""
