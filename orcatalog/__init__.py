@@ -44,7 +44,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .analysis.changes import diff, lifecycle, price_changes
-    from .export import to_csv, to_parquet
+    from .export import read_csv, read_parquet, to_csv, to_parquet
     from .fetch.client import Client, count_models, fetch_model, fetch_models, fetch_user_models
     from .fetch.http import RetryConfig
     from .store import SnapshotStore
@@ -65,10 +65,18 @@ _LAZY = {
     "lifecycle": ".analysis.changes",
     "to_csv": ".export",
     "to_parquet": ".export",
+    "read_csv": ".export",
+    "read_parquet": ".export",
 }
 
 
+#: Subpackages reachable as attributes (``oc.schema``, ``oc.testing``), imported on first access too.
+_SUBMODULES = frozenset({"analysis", "cli", "errors", "export", "fetch", "frames", "progress", "schema", "store", "testing"})
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'orcatalog' has no attribute {name!r}")
@@ -96,6 +104,8 @@ __all__ = [
     "lifecycle",
     "to_csv",
     "to_parquet",
+    "read_csv",
+    "read_parquet",
     "OrcatalogError",
     "InvalidParameterError",
     "TransportError",
