@@ -262,7 +262,10 @@ def user_models(ctx: click.Context, page_size: int | None, fmt: str | None, out:
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port (0: any free one).")
 @click.option("--key", "keys", multiple=True, metavar="KEY",
               help="An API key /models/user accepts (repeatable); try `user-models` offline with it.")  # fmt: skip
-def replay(path: str, port: int, keys: tuple[str, ...]) -> None:
+@click.option("--fill-required", is_flag=True,
+              help="Fill fields the OpenAPI spec requires and a body lacks (null, or links from canonical_slug), "
+              "for clients generated from the spec; default: models exactly as recorded.")  # fmt: skip
+def replay(path: str, port: int, keys: tuple[str, ...], fill_required: bool) -> None:
     """Serve recorded bodies (PATH, or the packaged sample) on loopback and print the base URL (Ctrl-C stops).
 
     \b
@@ -280,7 +283,7 @@ def replay(path: str, port: int, keys: tuple[str, ...]) -> None:
         click.echo(f"serving {len(server.names)} recorded bodies; newest: {server.names[-1]}", err=True)
         sys.stdout.flush()
 
-    serve_forever(path, port=port, ready=ready, keys={k: None for k in keys})
+    serve_forever(path, port=port, ready=ready, keys={k: None for k in keys}, fill_required=fill_required)
 
 
 def _store_option(func: Callable[..., Any]) -> Callable[..., Any]:
