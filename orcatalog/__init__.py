@@ -6,14 +6,16 @@
 
 Columns, dtypes and units: :mod:`orcatalog.schema`. Errors: :mod:`orcatalog.errors`.
 Offline tests and notebooks: :mod:`orcatalog.testing` (a replay server on loopback).
+
+``import orcatalog`` is light: each public name is imported on first use (PEP 562), so the command
+line and ``import orcatalog`` do not pay for pandas, pyarrow or requests until they are needed.
 """
 
+from __future__ import annotations
 
-from .fetch.http import RetryConfig
-from .fetch.client import Client, count_models, fetch_model, fetch_models, fetch_user_models
-from .export import to_csv, to_parquet
-from .analysis.changes import diff, lifecycle, price_changes
-from .store import SnapshotStore
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     APIError,
     BadRequestError,
@@ -23,6 +25,7 @@ from .errors import (
     InvalidParameterError,
     InvalidResponseError,
     BodyTooLargeError,
+    MixedScopeError,
     NotFoundError,
     NotInCacheError,
     OrcatalogError,
@@ -36,12 +39,58 @@ from .errors import (
     SnapshotNotFoundError,
     StoreError,
     StoreWriteError,
-    MixedScopeError,
     TransportError,
     UnauthorizedError,
 )
 
+if TYPE_CHECKING:
+    from .analysis.changes import diff, lifecycle, price_changes
+    from .export import read_csv, read_parquet, to_csv, to_parquet
+    from .fetch.client import Client, count_models, fetch_model, fetch_models, fetch_user_models
+    from .fetch.http import RetryConfig
+    from .store import SnapshotStore
+
 __version__ = "0.1.0"
+
+#: Public name -> the module that defines it, imported on first access.
+_LAZY = {
+    "Client": ".fetch.client",
+    "fetch_models": ".fetch.client",
+    "fetch_model": ".fetch.client",
+    "count_models": ".fetch.client",
+    "fetch_user_models": ".fetch.client",
+    "RetryConfig": ".fetch.http",
+    "SnapshotStore": ".store",
+    "diff": ".analysis.changes",
+    "price_changes": ".analysis.changes",
+    "lifecycle": ".analysis.changes",
+    "to_csv": ".export",
+    "to_parquet": ".export",
+    "read_csv": ".export",
+    "read_parquet": ".export",
+}
+
+
+#: Subpackages reachable as attributes (``oc.schema``, ``oc.testing``), imported on first access too.
+_SUBMODULES = frozenset({"analysis", "cli", "errors", "export", "fetch", "frames", "progress", "schema", "store", "testing"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'orcatalog' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    """The public names (all of them, imported yet or not) and the subpackages already imported."""
+    loaded = {k for k, v in globals().items() if getattr(v, "__name__", "").startswith(__name__ + ".")}
+    return sorted({*__all__, *loaded, "__doc__", "__name__", "__path__", "__version__"})
+
 
 __all__ = [
     "Client",
@@ -56,6 +105,8 @@ __all__ = [
     "lifecycle",
     "to_csv",
     "to_parquet",
+    "read_csv",
+    "read_parquet",
     "OrcatalogError",
     "InvalidParameterError",
     "TransportError",

@@ -1,11 +1,17 @@
-"""Write any orcatalog frame to CSV, JSON or parquet, safely.
+"""Write any orcatalog frame to CSV, JSON or parquet, safely, and read CSV and parquet back.
 
 - CSV: text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
-  ``@``, tab or carriage return) get a leading ``'``; numeric columns are left numeric (text is
+  ``@``, tab or carriage return) get a leading ``'`` (and so does text that already starts with
+  ``'``, so :func:`read_csv` can undo it exactly); numeric columns are left numeric (text is
   quoted, numbers are not). List columns are written as JSON arrays (``["text","image"]``):
   ``json.loads`` reads them back.
-- parquet: lists stay lists, dtypes are kept; provenance (``df.attrs``) is stored as JSON text.
+- parquet: lists stay lists, dtypes are kept (recorded in the file's metadata); provenance
+  (``df.attrs``) is stored as JSON text.
 - JSON: one object per row, timestamps in ISO 8601 UTC.
+
+:func:`read_parquet` and :func:`read_csv` give back the dtypes the frame had: the recorded ones
+for parquet, the declared contract (:func:`orcatalog.schema.dtype_of`) for CSV, which carries
+no types (a categorical column of a history frame comes back as its declared ``str``).
 """
 
 from __future__ import annotations
@@ -19,9 +25,12 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["to_csv", "to_parquet", "to_json"]
+__all__ = ["to_csv", "to_parquet", "to_json", "read_csv", "read_parquet"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPE = "'"
+#: Key of the parquet file metadata holding each column's pandas dtype as written.
+_DTYPES_KEY = b"orcatalog.dtypes"
 
 
 def is_list_column(series: pd.Series) -> bool:
@@ -40,8 +49,15 @@ def list_cell_text(value: Any, sep: str = ", ") -> str:
 
 
 def _neutralise(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    if isinstance(value, str) and value.startswith((*_FORMULA_START, _ESCAPE)):
+        return _ESCAPE + value
+    return value
+
+
+def _restore_text(value: Any) -> Any:
+    """Undo :func:`_neutralise`."""
+    if isinstance(value, str) and value.startswith(_ESCAPE):
+        return value[1:]
     return value
 
 
@@ -139,4 +155,120 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str] | IO[bytes], **kwa
         if str(col.get("numpy_type", "")).startswith(("list<", "large_list<")):
             col["numpy_type"] = "object"
     meta[b"pandas"] = json.dumps(pandas_meta).encode()
+    meta[_DTYPES_KEY] = json.dumps({str(k): str(v) for k, v in df.dtypes.items()}).encode()
     pq.write_table(table.replace_schema_metadata(meta), path, **kwargs)
+
+
+def _list_dtype() -> pd.ArrowDtype:
+    import pyarrow as pa
+
+    return pd.ArrowDtype(pa.list_(pa.string()))
+
+
+def _as_dtype(col: pd.Series, dtype: str) -> pd.Series:
+    """``col`` converted to a dtype named as in the contract or as ``str(series.dtype)`` prints it."""
+    if dtype == "category" and isinstance(col.dtype, pd.CategoricalDtype):
+        categories = col.cat.categories
+        if categories.dtype == object and all(isinstance(c, str) for c in categories):
+            return col.cat.set_categories(categories.astype("str"))  # parquet forgets the text dtype
+        return col
+    if str(col.dtype) == dtype:
+        return col
+    if dtype in ("list<string>", "list<item: string>[pyarrow]"):
+        if is_list_column(col):
+            return col.astype(_list_dtype())
+        values = [json.loads(v) if isinstance(v, str) else (list(v) if _is_list(v) else None) for v in col.tolist()]
+        return pd.Series(values, index=col.index, name=col.name, dtype=_list_dtype())
+    if dtype in ("json", "str"):
+        return col.astype("str")
+    if dtype.startswith("datetime64"):
+        unit_and_zone = dtype[len("datetime64[") : -1]
+        parsed = pd.to_datetime(col, utc=", " in unit_and_zone)
+        return parsed.astype(dtype)
+    if dtype in ("bool", "boolean") and not pd.api.types.is_bool_dtype(col.dtype):
+        flags = col.map({"True": True, "False": False, "true": True, "false": False, True: True, False: False})
+        return flags.astype(dtype)
+    return col.astype(dtype)
+
+
+def _with_dtypes(df: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
+    out = df.copy(deep=False)
+    for name, dtype in dtypes.items():
+        if name in out.columns:
+            out[name] = _as_dtype(out[name], dtype)
+    return out
+
+
+def read_parquet(path: str | os.PathLike[str] | IO[bytes]) -> pd.DataFrame:
+    """Read a file written by :func:`to_parquet` (or any parquet file) with the dtypes it was written with.
+
+    Lists come back as Arrow list columns, ``created`` as ``datetime64[s, UTC]`` (parquet itself
+    has no second resolution), categoricals, nullable ints and booleans as they were, and
+    ``df.attrs`` as stored. Files from other writers get the contract dtypes for known columns.
+
+    Args:
+        path: a file path or an open binary file.
+
+    Returns:
+        The frame.
+
+    Raises:
+        OSError: the file cannot be read; pyarrow's ``ArrowInvalid`` when it is not parquet.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    meta = table.schema.metadata or {}
+
+    def lists(arrow_type: pa.DataType) -> Any:
+        return pd.ArrowDtype(arrow_type) if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type) else None
+
+    df = table.to_pandas(types_mapper=lists)
+    if _DTYPES_KEY in meta:
+        dtypes = json.loads(meta[_DTYPES_KEY])
+    else:
+        from .schema import dtype_of
+
+        dtypes = {str(c): d for c in df.columns if (d := dtype_of(str(c))) is not None}
+    return _with_dtypes(df, dtypes)
+
+
+def read_csv(path: str | os.PathLike[str] | IO[str], **kwargs: Any) -> pd.DataFrame:
+    """Read a file written by :func:`to_csv` back into the contract dtypes.
+
+    Undoes the formula neutralisation, parses list columns from their JSON arrays, and gives every
+    column the dtype :func:`orcatalog.schema.dtype_of` declares (``created`` as
+    ``datetime64[s, UTC]``, nullable ``Int64``/``boolean``, JSON text as ``str``); undeclared
+    columns are inferred by pandas. CSV carries no types, so categoricals come back as ``str``.
+
+    Args:
+        path: a file path or an open text file.
+        kwargs: passed to ``pandas.read_csv``.
+
+    Returns:
+        The frame.
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    from .schema import dtype_of
+
+    kwargs.setdefault("keep_default_na", False)
+    kwargs.setdefault("na_values", [""])
+    raw = pd.read_csv(path, dtype=str, **kwargs)
+    text = raw.apply(lambda col: col.map(_restore_text, na_action="ignore"))
+    declared = {str(c): d for c in text.columns if (d := dtype_of(str(c))) is not None}
+    inferred = [c for c in text.columns if str(c) not in declared]
+    out = _with_dtypes(text, declared)
+    for name in inferred:
+        out[name] = _infer(out[name])
+    return out
+
+
+def _infer(col: pd.Series) -> pd.Series:
+    """An undeclared CSV column: numbers when every value parses as one, else text."""
+    try:
+        return pd.to_numeric(col)
+    except (ValueError, TypeError):
+        return col

@@ -34,8 +34,11 @@ __all__ = [
     "SCHEMA_VERSION",
     "KNOWN_PRICE_KEYS",
     "BASE_PRICE_KEYS",
+    "PER_ITEM_PRICE_KEYS",
     "KNOWN_MODALITIES",
     "settled_prices",
+    "dtype_of",
+    "STORE_COLUMNS",
 ]
 
 #: Bumped whenever a column is added, removed, renamed or changes dtype.
@@ -91,6 +94,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("extra", "json", "every field the contract does not know, as {path: value}, or null"),
 )
 
+#: Columns the snapshot store adds to the frames it loads (``load``, ``history``).
+STORE_COLUMNS: tuple[Column, ...] = (
+    Column("snapshot_id", "str", "the snapshot a row comes from"),
+    Column("fetched_at", "datetime64[us, UTC]", "when that snapshot was fetched (UTC)"),
+    Column("scope", "str", "what the snapshot covers: 'catalog', or a filtered, regional or per-key fetch"),
+)
+
 #: Price keys that always get a column, even when a body lacks them (older or newer schemas).
 KNOWN_PRICE_KEYS: tuple[str, ...] = (
     "prompt",
@@ -102,6 +112,9 @@ KNOWN_PRICE_KEYS: tuple[str, ...] = (
     "input_cache_read",
     "input_cache_write",
 )
+
+#: Price keys charged per request, per image or per web search; every other price key is per token.
+PER_ITEM_PRICE_KEYS: tuple[str, ...] = ("request", "image", "web_search")
 
 #: Price keys whose absence means "unknown"; every other price key is optional (absent means 0).
 BASE_PRICE_KEYS: tuple[str, ...] = ("prompt", "completion")
@@ -173,6 +186,20 @@ def settled_prices(frame: Any, columns: Any = None) -> Any:
             values[np.isnan(values) & ~dynamic] = 0.0
         out[name] = values
     return pd.DataFrame(out, index=frame.index)
+
+
+def dtype_of(column: str) -> str | None:
+    """The declared dtype name of a column (see the dtype names above), or None for an undeclared one.
+
+    Fixed columns and the store's columns by name, then families by prefix (``price_<key>``, ...).
+    """
+    for col in (*COLUMNS, *STORE_COLUMNS):
+        if col.name == column:
+            return col.dtype
+    for prefix, (dtype, _doc) in FAMILIES.items():
+        if column.startswith(prefix):
+            return dtype
+    return None
 
 
 def _table(rows: list[tuple[str, str, str]]) -> str:

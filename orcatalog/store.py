@@ -915,6 +915,6 @@ def _read_bodies(files: list[Path], when: pd.Timestamp | None, base_url: str | N
 
 
 def _progress(items: Iterable[Any], desc: str, show: bool | None) -> Iterable[Any]:
-    from tqdm.auto import tqdm
+    from .progress import progress
 
-    return tqdm(items, desc=desc, disable=(None if show is None else not show), leave=False)
+    return progress(items, desc=desc, show=show)

@@ -21,20 +21,52 @@ TEST_KEY_A = "sk-or-v1-" + "a1" * 32
 TEST_KEY_B = "sk-or-v1-" + "b2" * 32
 
 
-def _data_dir() -> Path:
+#: The compact bodies committed with the repository (scripts/derive_test_data.py makes them).
+COMPACT_DIR = REPO / "tests" / "data" / "openrouter"
+
+
+def shared_data_dir() -> Path:
+    """The full recorded bodies: ``../shared/data/openrouter`` beside the clone, or ORCATALOG_TEST_DATA."""
     return Path(os.environ.get("ORCATALOG_TEST_DATA", REPO.parent / "shared" / "data" / "openrouter"))
 
 
+def _has_bodies(path: Path) -> bool:
+    return path.is_dir() and any(path.glob("models-*.json.gz"))
+
+
+def _missing_shared_message() -> str:
+    return f"recorded bodies not found at {shared_data_dir()} (set ORCATALOG_TEST_DATA to their folder)"
+
+
+def data_sets() -> list[str]:
+    """The data sets the data tests run on: always the compact one; the shared one when present or required."""
+    wanted = _has_bodies(shared_data_dir()) or os.environ.get("ORCATALOG_REQUIRE_DATA") == "1"
+    return ["compact", "shared"] if wanted else ["compact"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that reads recorded bodies runs once per data set (``[compact]``, ``[shared]``)."""
+    if "recorded_dir" in metafunc.fixturenames:
+        metafunc.parametrize("recorded_dir", data_sets(), indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def recorded_dir() -> Path:
-    """The folder of recorded API bodies; skip (or fail under ORCATALOG_REQUIRE_DATA=1) when absent."""
-    path = _data_dir()
-    if not path.is_dir() or not any(path.glob("models-*.json.gz")):
-        message = f"recorded bodies not found at {path} (set ORCATALOG_TEST_DATA to their folder)"
+def shared_dir() -> Path:
+    """The full shared recordings, for facts only they have; skip (or fail under ORCATALOG_REQUIRE_DATA=1)."""
+    path = shared_data_dir()
+    if not _has_bodies(path):
         if os.environ.get("ORCATALOG_REQUIRE_DATA") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+            pytest.fail(_missing_shared_message())
+        pytest.skip(_missing_shared_message())
     return path
+
+
+@pytest.fixture(scope="session")
+def recorded_dir(request: pytest.FixtureRequest) -> Path:
+    """A folder of recorded API bodies: the compact committed set, or the full shared one."""
+    if request.param == "compact":
+        return COMPACT_DIR
+    return request.getfixturevalue("shared_dir")
 
 
 @pytest.fixture(scope="session")

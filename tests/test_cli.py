@@ -134,3 +134,183 @@ def test_store_commands(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -
 def test_snapshot_command(runner: CliRunner, latest_file: Path, tmp_path: Path) -> None:
     result = runner.invoke(main, ["--replay", str(latest_file), "snapshot", "--store", str(tmp_path / "s")])
     assert result.exit_code == 0 and ": 346 models at " in result.output
+
+
+# -- one-line errors, typos, formats, units (issue 8) ------------------------------------------
+
+
+def _one_error_line(result) -> str:  # noqa: ANN001 - click's Result
+    assert result.exit_code != 0, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in result.output, result.output
+    return lines[0]
+
+
+@pytest.fixture
+def damaged(tmp_path: Path) -> dict[str, Path]:
+    """A truncated .json.gz, a truncated .tar.xz and an HTML page saved as .json."""
+    compact = REPO / "tests" / "data" / "openrouter"
+    out = {
+        "gz": tmp_path / "models-2026-04-17.json.gz",
+        "xz": tmp_path / "hourly-cut.tar.xz",
+        "html": tmp_path / "models-2026-01-01.json",
+        "garbage": tmp_path / "models-2026-01-02.json",
+    }
+    out["gz"].write_bytes((compact / "models-2026-04-17.json.gz").read_bytes()[:3000])
+    out["xz"].write_bytes((compact / "hourly-2025-12-18_2026-01-07.tar.xz").read_bytes()[:20000])
+    out["html"].write_text("<html><body>Just a moment...</body></html>")
+    out["garbage"].write_bytes(b"\x00\x01 not json")
+    return out
+
+
+@pytest.mark.parametrize("kind", ["gz", "xz", "html", "garbage"])
+def test_damaged_files_are_one_line_naming_the_file(runner: CliRunner, damaged: dict[str, Path], tmp_path: Path,
+                                                    kind: str) -> None:  # fmt: skip
+    path = damaged[kind]
+    for args in (["import", "--store", str(tmp_path / "s"), str(path)], ["--replay", str(path), "count"]):
+        line = _one_error_line(runner.invoke(main, args))
+        assert path.name in line and "Aborted" not in line, line
+
+
+def test_s3_store_without_credentials_is_one_line(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    line = _one_error_line(runner.invoke(main, ["snapshots", "--store", "s3://no-such-bucket/store"]))
+    assert "s3://no-such-bucket/store" in line and "AWS_ACCESS_KEY_ID" in line
+
+
+def test_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`orcatalog ... | head -1`: the reader goes away; no BrokenPipeError, no traceback."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "c")}
+    proc = subprocess.Popen([sys.executable, "-m", "orcatalog", "--replay", "sample", "models", "--columns",
+                             "id,name,description,supported_parameters"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    proc.stdout.close()  # type: ignore[union-attr]  # closed before the first write: every write hits EPIPE
+    err = proc.stderr.read().decode()  # type: ignore[union-attr]
+    assert proc.wait(timeout=60) == 1
+    assert err == "", err
+
+
+@pytest.mark.parametrize("command", [["snapshots"], ["diff", "2026-01-01", "2026-01-02"], ["prices", "openai/gpt-4o"],
+                                     ["compact"]])  # fmt: skip
+def test_a_missing_store_folder_is_an_error_not_an_empty_answer(runner: CliRunner, tmp_path: Path,
+                                                                command: list[str]) -> None:  # fmt: skip
+    missing = tmp_path / "no-such-store"
+    line = _one_error_line(runner.invoke(main, [command[0], "--store", str(missing), *command[1:]]))
+    assert f"no snapshot store at {missing}" in line and "orcatalog import" in line
+    assert not missing.exists()
+
+
+def test_unknown_model_in_prices_says_did_you_mean(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -> None:
+    store = str(tmp_path / "store")
+    assert runner.invoke(main, ["import", "--store", store, str(recorded_dir / "models-2026-04-17.json.gz")]).exit_code == 0
+    line = _one_error_line(runner.invoke(main, ["prices", "--store", store, "openai/gpt-4oo"]))
+    assert "'openai/gpt-4oo'" in line and "did you mean 'openai/gpt-4o'" in line
+
+
+def test_unknown_modality_says_did_you_mean(runner: CliRunner) -> None:
+    for option in ("--input-modalities", "--output-modalities"):
+        result = runner.invoke(main, ["--replay", "sample", "models", option, "text,imagee"])
+        assert result.exit_code == 2
+        line = _one_error_line(result)
+        assert "unknown modality 'imagee'" in line and "did you mean 'image'" in line
+    assert runner.invoke(main, ["--replay", "sample", "count", "--output-modalities", "all"]).exit_code == 0
+
+
+def test_a_nameless_body_asks_for_the_cli_option(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -> None:
+    nameless = tmp_path / "catalog.json.gz"
+    nameless.write_bytes((recorded_dir / "models-2026-04-17.json.gz").read_bytes())
+    line = _one_error_line(runner.invoke(main, ["import", "--store", str(tmp_path / "s"), str(nameless)]))
+    assert "--fetched-at" in line and "fetched_at=" not in line
+    ok = runner.invoke(main, ["import", "--store", str(tmp_path / "s"), "--fetched-at", "2026-04-17", str(nameless)])
+    assert ok.exit_code == 0, ok.output
+
+
+def test_replay_warns_about_filters_it_cannot_answer(runner: CliRunner) -> None:
+    whole = runner.invoke(main, ["--replay", "sample", "count"]).output.strip()
+    args = ["--replay", "sample", "models", "--providers", "openai", "--zdr", "--region", "eu", "--category",
+            "programming", "--min-intelligence-index", "50", "--sort", "most-popular", "--format", "csv", "--columns", "id"]  # fmt: skip
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: --replay cannot answer")]
+    flags = " ".join(warnings)
+    for flag in ("--providers", "--zdr", "--region", "--category", "--min-intelligence-index", "--sort most-popular"):
+        assert flag in flags, flags
+    assert len(result.stdout.strip().splitlines()) == int(whole) + 1  # still the whole catalog: said, not hidden
+    assert runner.invoke(main, ["--replay", "sample", "models", "--q", "gpt", "--head", "1"]).output.count("warning") == 0
+    help_text = " ".join(runner.invoke(main, ["--help"]).output.split())
+    assert "--providers" in help_text and "ignored with a warning" in help_text
+
+
+def test_replay_command_declares_test_keys(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "c")}
+    proc = subprocess.Popen([sys.executable, "-m", "orcatalog", "replay", "sample", "--key", "sk-or-v1-offline"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        base_url = proc.stdout.readline().strip()  # type: ignore[union-attr]
+        common = {**env, "ORCATALOG_BASE_URL": base_url}
+        ok = subprocess.run([sys.executable, "-m", "orcatalog", "user-models", "--head", "3"], capture_output=True,
+                            text=True, timeout=60, env={**common, "OPENROUTER_API_KEY": "sk-or-v1-offline"})  # fmt: skip
+        assert ok.returncode == 0 and len(ok.stdout.strip().splitlines()) == 4, ok.stderr
+        bad = subprocess.run([sys.executable, "-m", "orcatalog", "user-models"], capture_output=True, text=True,
+                             timeout=60, env={**common, "OPENROUTER_API_KEY": "sk-or-v1-other"})  # fmt: skip
+        assert bad.returncode == 1 and bad.stderr.startswith("error: ") and "401" in bad.stderr
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_output_format_follows_the_file_extension(runner: CliRunner, tmp_path: Path) -> None:
+    base = ["--replay", "sample", "models", "--q", "gpt-4o"]
+    for suffix in (".csv", ".json", ".parquet", ".txt"):
+        out = tmp_path / f"out{suffix}"
+        assert runner.invoke(main, [*base, "-o", str(out)]).exit_code == 0
+        if suffix == ".csv":
+            assert pd.read_csv(out)["id"].str.startswith("openai/gpt-4o").any()
+        elif suffix == ".json":
+            assert any(r["id"] == "openai/gpt-4o" for r in json.loads(out.read_text()))
+        elif suffix == ".parquet":
+            assert "openai/gpt-4o" in set(pd.read_parquet(out)["id"])
+        else:
+            assert out.read_text().split()[0] == "id"
+    forced = tmp_path / "really-csv.json"
+    assert runner.invoke(main, [*base, "--format", "csv", "-o", str(forced)]).exit_code == 0
+    assert forced.read_text().startswith(("id,", "\"id\","))
+    line = _one_error_line(runner.invoke(main, [*base, "-o", str(tmp_path / "out.xlsx")]))
+    assert ".xlsx" in line and "--format" in line
+
+
+def test_tables_show_prices_per_million_tokens(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -> None:
+    record = runner.invoke(main, ["--replay", "sample", "model", "openai/gpt-4o"]).output
+    fields = dict(line.split(None, 1) for line in record.splitlines() if len(line.split(None, 1)) == 2)
+    assert float(fields["price_prompt_usd_per_mtok"]) == 2.5 and float(fields["price_completion_usd_per_mtok"]) == 10
+    assert "price_prompt " not in record  # never the per-token number under a unit-less label
+    table = runner.invoke(main, ["--replay", "sample", "models", "--q", "gpt-4o-mini", "--columns",
+                                 "id,price_prompt,prompt_usd_per_mtok"]).output.splitlines()  # fmt: skip
+    assert table[0].split() == ["id", "price_prompt_usd_per_mtok", "prompt_usd_per_mtok"]
+    row = dict(zip(table[0].split(), table[1].split()))
+    assert float(row["price_prompt_usd_per_mtok"]) == float(row["prompt_usd_per_mtok"]) == 0.15
+    store = str(tmp_path / "store")
+    names = ["models-2024-09-27.json.gz", "models-2025-02-08.json.gz"]
+    assert runner.invoke(main, ["import", "--store", store, *[str(recorded_dir / n) for n in names]]).exit_code == 0
+    changes = runner.invoke(main, ["diff", "--store", store, "2024-09-28", "2025-02-09", "--columns",
+                                   "id,field,old,new"]).output.splitlines()  # fmt: skip
+    gpt4o = [line.split() for line in changes if line.split()[:2] == ["openai/gpt-4o", "price_prompt_usd_per_mtok"]]
+    assert gpt4o and float(gpt4o[0][2]) == 5 and float(gpt4o[0][3]) == 2.5
+    series = runner.invoke(main, ["prices", "--store", store, "openai/gpt-4o"]).output.splitlines()
+    assert series[0].split()[1:] == ["prompt_usd_per_mtok", "completion_usd_per_mtok"]
+    assert [float(line.split()[-2]) for line in series[1:]] == [5.0, 2.5]
+
+
+def test_lean_requests_cache_import_skips_unused_backends_and_hides_nothing_after() -> None:
+    code = (
+        "import sys; from orcatalog.cli import _import_requests_cache_lean as lean; lean(); "
+        "assert 'requests_cache' in sys.modules and 'boto3' not in sys.modules and 'yaml' not in sys.modules; "
+        "import boto3, yaml, requests_cache; "
+        "from requests_cache.backends import SQLiteCache; from orcatalog.fetch.cache import cached_session"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)

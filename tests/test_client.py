@@ -80,7 +80,8 @@ def test_filters_are_sent_and_applied(client: oc.Client, server: ReplayServer) -
     assert (df["prompt_usd_per_mtok"] <= 5.0).all()
     assert set(df["author"]) <= {"google", "openai"}
     assert df["supported_parameters"].map(lambda p: "tools" in list(p)).all()
-    assert df["prompt_usd_per_mtok"].is_monotonic_increasing
+    # the API sorts by the average of prompt and completion price (the spec's words), not by prompt alone
+    assert ((df["prompt_usd_per_mtok"] + df["completion_usd_per_mtok"]) / 2).is_monotonic_increasing
 
 
 def test_every_documented_filter_is_accepted(client: oc.Client, server: ReplayServer) -> None:
@@ -115,10 +116,10 @@ def test_partial_pages_without_links_use_offset(latest_file: Path) -> None:
     body = json.loads(read_body(latest_file))
 
     class PagingServer(ReplayServer):
-        def _list(self, b, models, query, path, force=False):  # type: ignore[no-untyped-def]
+        def _list(self, b, models, query, path):  # type: ignore[no-untyped-def]
             offset = int(query.get("offset", 0))
             page = models[offset : offset + 150]
-            return 200, {"data": page, "total_count": len(models), "links": {"next": None}}
+            return 200, {"data": page, "total_count": len(models), "links": {"next": None}}, {}
 
     with PagingServer(body) as srv:
         c = oc.Client(base_url=srv.base_url, session=requests.Session(), retries=FAST_RETRY)
@@ -130,12 +131,12 @@ def test_overlapping_pages_do_not_duplicate(latest_file: Path) -> None:
     body = json.loads(read_body(latest_file))
 
     class ShiftingServer(ReplayServer):
-        def _list(self, b, models, query, path, force=False):  # type: ignore[no-untyped-def]
+        def _list(self, b, models, query, path):  # type: ignore[no-untyped-def]
             offset = int(query.get("offset", 0))
             start = max(offset - 5, 0)  # the catalog shifted: each page repeats 5 models
             page = models[start : offset + 200]
             nxt = f"/api/v1/models?offset={offset + 200}&limit=200" if offset + 200 < len(models) else None
-            return 200, {"data": page, "total_count": len(models), "links": {"next": nxt}}
+            return 200, {"data": page, "total_count": len(models), "links": {"next": nxt}}, {}
 
     with ShiftingServer(body) as srv:
         c = oc.Client(base_url=srv.base_url, session=requests.Session(), retries=FAST_RETRY)

@@ -226,9 +226,9 @@ def test_empty_catalog_is_an_empty_typed_frame() -> None:
     assert str(df["price_prompt"].dtype) == "float64"
 
 
-def test_gzip_helper_matches_provenance_size(recorded_dir: Path) -> None:
+def test_gzip_helper_matches_provenance_size(shared_dir: Path) -> None:
     # the fixture reads exactly the recorded bytes (PROVENANCE lists 640378 bytes for this file)
-    assert len(gzip.decompress((recorded_dir / "models-2025-12-18.json.gz").read_bytes())) == 640378
+    assert len(gzip.decompress((shared_dir / "models-2025-12-18.json.gz").read_bytes())) == 640378
 
 
 def test_fast_frame_construction_equals_the_public_constructor(recorded_dir: Path) -> None:

@@ -6,6 +6,8 @@ import inspect
 import subprocess
 import sys
 
+import pytest
+
 import orcatalog as oc
 from orcatalog import errors
 
@@ -14,7 +16,7 @@ from .conftest import REPO
 
 def test_all_is_the_public_surface() -> None:
     public = {name for name in dir(oc) if not name.startswith("_")}
-    modules = {"fetch", "frames", "analysis", "errors", "schema", "testing", "export", "cli", "store"}
+    modules = {"fetch", "frames", "analysis", "errors", "schema", "testing", "export", "cli", "store", "progress"}
     assert set(oc.__all__) - {"__version__"} <= public
     assert public - set(oc.__all__) <= modules, public - set(oc.__all__) - modules
     for name in ("fetch_models", "fetch_model", "count_models", "fetch_user_models", "Client", "RetryConfig"):
@@ -54,3 +56,37 @@ def test_import_does_not_pull_matplotlib_or_touch_disk(tmp_path) -> None:  # noq
     )
     env = {"PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "c"), "PATH": "/usr/bin:/bin"}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+@pytest.mark.filterwarnings("ignore:`Completer.complete` is pending deprecation:PendingDeprecationWarning")
+def test_fetch_models_shows_every_filter_to_help_and_tab_completion() -> None:
+    import pydoc
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from orcatalog.fetch.params import FILTERS
+
+    for func in (oc.fetch_models, oc.Client.fetch_models):
+        params = inspect.signature(func).parameters
+        assert set(FILTERS) <= set(params), set(FILTERS) - set(params)
+        assert all(params[name].kind is inspect.Parameter.KEYWORD_ONLY for name in FILTERS)
+        assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        rendered = pydoc.render_doc(func)
+        assert all(f"{name}:" in rendered for name in FILTERS)
+    shell = InteractiveShell.instance()
+    shell.user_ns["oc"] = oc
+    shell.Completer.use_jedi = False  # IPython's own signature-based keyword completion
+    line = "oc.fetch_models(input_mod"
+    assert "input_modalities=" in shell.complete(None, line, len(line))[1]
+
+
+def test_import_orcatalog_and_the_cli_stay_light() -> None:
+    """pandas, pyarrow and requests load on first use, not at import (the CLI's --help stays fast)."""
+    heavy = ("pandas", "pyarrow", "requests", "requests_cache", "numpy")
+    code = (
+        "import sys, orcatalog, orcatalog.cli; "
+        f"loaded = [m for m in {heavy!r} if m in sys.modules]; assert not loaded, loaded; "
+        "orcatalog.fetch_models; assert 'pandas' in sys.modules and 'requests' in sys.modules; "
+        "assert set(orcatalog.__all__) <= set(dir(orcatalog))"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})

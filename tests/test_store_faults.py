@@ -106,7 +106,7 @@ def test_read_only_target_is_a_typed_error(tmp_path: Path, dated_files: list[Pat
         for p in [base, *base.rglob("*")]:
             p.chmod(0o555 if p.is_dir() else 0o444)
         code = """
-            import os, sys, gzip, tarfile, tqdm.auto, orcatalog as oc
+            import os, sys, gzip, tarfile, orcatalog as oc, orcatalog.progress, tqdm.std, orcatalog.fetch.client
             store = oc.SnapshotStore(sys.argv[1])
             store.snapshots()  # every module the store uses is loaded before privileges drop
             if os.geteuid() == 0:

@@ -22,6 +22,7 @@ from . import params as _params
 from .cache import DEFAULT_EXPIRE_AFTER, auth_header_value, cached_session, key_fingerprint
 from ..frames.models import check_body, models_frame
 from .http import DEFAULT_MAX_BODY_BYTES, Check, Fetched, RetryConfig, get_json, redact_url
+from ..progress import bar
 from ..errors import InvalidParameterError, SchemaError
 
 __all__ = ["Client", "fetch_models", "fetch_model", "count_models", "fetch_user_models", "DEFAULT_BASE_URL"]
@@ -134,6 +135,8 @@ class Client:
             and raises :class:`BodyTooLargeError`; it is never cached.
         http_referer, title, categories: the app headers ``HTTP-Referer``, ``X-OpenRouter-Title``
             and ``X-OpenRouter-Categories`` (a list or comma-separated string).
+        progress: show a progress bar (on stderr) while following several pages: True/False, or
+            None (default) for only on a terminal or in a notebook.
 
     Raises:
         InvalidParameterError: a bad setting; nothing is created or sent.
@@ -155,7 +158,9 @@ class Client:
         http_referer: str | None = None,
         title: str | None = None,
         categories: str | Sequence[str] | None = None,
+        progress: bool | None = None,
     ) -> None:
+        self.progress = progress
         self.base_url = _check_base_url(base_url or os.environ.get("ORCATALOG_BASE_URL") or DEFAULT_BASE_URL)
         key = _check_key(api_key if api_key is not None else os.environ.get("OPENROUTER_API_KEY") or None)
         self._secret = _Secret(key) if key is not None else None
@@ -264,8 +269,9 @@ class Client:
             params.update(offset="0", limit=str(page))
         fetched = [self._get(path, params, headers=headers, retries=retries, refresh=refresh, check=_list_frame)]
         models: list[dict[str, Any]] = []
-        seen: set[str] = set()
+        seen: set[Any] = set()  # ids as sent; check_body vouches for their type
         total: int | None = None
+        pages: Any = None  # a progress bar, once there is more than one page
         while True:
             last = fetched[-1]
             data = check_body(last.body, url=last.url)
@@ -282,7 +288,13 @@ class Client:
             if next_params is None or len(fetched) >= _MAX_PAGES:
                 break
             params = next_params
+            if pages is None:
+                pages = bar(desc=f"GET {path}", total=total, unit="model", show=self.progress)
+                pages.update(len(models))
             fetched.append(self._get(path, params, headers=headers, retries=retries, refresh=refresh, check=_list_frame))
+            pages.update(len(check_body(fetched[-1].body, url=fetched[-1].url)))
+        if pages is not None:
+            pages.close()
         return models, fetched, total
 
     def _list(self, path: str, query: dict[str, str], page: int | None, **options: Any) -> pd.DataFrame:
@@ -339,6 +351,7 @@ class Client:
 
     # -- the four operations ----------------------------------------------------------------
 
+    @_params.with_filter_parameters
     def fetch_models(
         self,
         *,
@@ -552,9 +565,27 @@ def default_client() -> Client:
         return _default[1]
 
 
-def fetch_models(*, client: Client | None = None, **kwargs: Any) -> pd.DataFrame:
-    """``GET /models`` as a DataFrame; see :meth:`Client.fetch_models` (filters, units, errors)."""
-    return (client or default_client()).fetch_models(**kwargs)
+def fetch_models(
+    *,
+    client: Client | None = None,
+    page_size: int | None = None,
+    retries: RetryConfig | None = None,
+    refresh: bool = False,
+    headers: Mapping[str, str] | None = None,
+    **filters: Any,
+) -> pd.DataFrame:
+    """``GET /models`` as a DataFrame; see :meth:`Client.fetch_models` (filters, units, errors).
+
+    Args:
+        client: the :class:`Client` to use (default: one shared client from the environment).
+        page_size, retries, refresh, headers, filters: as for :meth:`Client.fetch_models`.
+    """
+    return (client or default_client()).fetch_models(
+        page_size=page_size, retries=retries, refresh=refresh, headers=headers, **filters
+    )
+
+
+fetch_models = _params.with_filter_parameters(fetch_models)
 
 
 def fetch_model(model_id: str, *, client: Client | None = None, **kwargs: Any) -> pd.DataFrame:

@@ -70,6 +70,40 @@ FILTERS: dict[str, str] = {
     "max_tool_success_rate": _FRACTION,
 }
 
+#: The Python type each kind of filter takes (what signatures show; ``list_query`` checks it).
+KIND_TYPES: dict[str, str] = {
+    _STRING: "str",
+    _LIST: "str | Sequence[str]",
+    _MODALITIES: "str | Sequence[str]",
+    _INT: "int",
+    _PRICE: "float",
+    _NUMBER: "float",
+    _FRACTION: "float",
+    "bool": "bool",
+    "true_only": "bool",
+}
+
+
+def with_filter_parameters(func: Any) -> Any:
+    """Give ``func`` (which takes ``**filters``) a signature naming every filter in :data:`FILTERS`.
+
+    Tab-completion and ``help()`` then show ``input_modalities=``, ``max_price=``, ... as keyword-only
+    parameters (default None) in place of ``**filters``; the list stays the one in ``FILTERS``.
+    """
+    import inspect
+
+    sig = inspect.signature(func)
+    kept = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    names = {p.name for p in kept}
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=f"{KIND_TYPES[kind]} | None")
+        for name, kind in FILTERS.items()
+        if name not in names
+    ]
+    func.__signature__ = sig.replace(parameters=[*kept, *added])
+    return func
+
+
 _RANGES = (
     ("min_price", "max_price"),
     ("min_output_price", "max_output_price"),

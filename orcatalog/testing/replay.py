@@ -10,15 +10,18 @@ Or from a shell: ``orcatalog replay PATH`` prints a base URL to put in ``ORCATAL
 
 What it serves, under ``/api/v1`` like the real API:
 
-- ``GET /models``: filters applied where the body has the data (``q``, ``input_modalities``,
-  ``output_modalities`` (default ``text``, as the real server), ``context``, ``min_price``/``max_price``
-  and ``min_output_price``/``max_output_price`` (USD per million tokens), ``model_authors``,
-  ``supported_parameters``, ``sort`` by price, context or newest), ``offset``/``limit`` pagination
-  with ``total_count`` and ``links.next``. Filters it cannot apply from a body (``category``,
-  ``providers``, ``zdr``, ...) are accepted and ignored. With no filter and no pagination the
-  recorded bytes are sent unchanged.
+- ``GET /models``: the spec's envelope (``data``, ``total_count``, ``links.next``) around the
+  recorded bytes of each model; filters applied where the body has the data (``q``,
+  ``input_modalities``, ``output_modalities`` (default ``text``, as the real server), ``context``,
+  ``min_price``/``max_price`` and ``min_output_price``/``max_output_price`` (USD per million
+  tokens), ``model_authors``, ``supported_parameters``, ``sort`` by average price, context or
+  newest), ``offset``/``limit`` pagination. Parameters it cannot apply from a body (``category``,
+  ``providers``, ``zdr``, other sorts, a filter on a field the body lacks) are not applied and
+  are named in the ``X-Replay-Ignored`` header; unknown ``sort``/``category``/``output_modalities``
+  values get 400 like the API. Logic: :mod:`.listing`.
 - ``GET /models/count``, ``GET /model/{author}/{slug}`` (exact ids incl. ``:variant``, ``aliases``
-  you declare; 404 otherwise), ``GET /models/user`` behind ``Authorization: Bearer <key>`` for the
+  you declare; 404 otherwise), ``GET /models/{author}/{slug}/endpoints`` (the ``links.details``
+  route, from recorded endpoints bodies; 404 otherwise), ``GET /models/user`` behind ``Authorization: Bearer <key>`` for the
   keys you declare (401 otherwise).
 - Faults for tests: :meth:`ReplayServer.add_fault` queues statuses, ``Retry-After``, delays,
   truncated, HTML or wrong-type bodies, slow drips and connection resets.
@@ -44,11 +47,46 @@ import orjson
 
 from ..fetch.cache import key_fingerprint
 from ..frames import bodies
-from ..frames.models import modalities
+from .listing import (
+    ANSWERED_FILTERS,
+    ANSWERED_SORTS,
+    envelope,
+    fill_required,
+    filter_models,
+    invalid,
+    lacking,
+    model_spans,
+    unanswerable,
+)
 
-__all__ = ["ReplayServer", "Fault", "load_bodies"]
+__all__ = [
+    "ReplayServer",
+    "Fault",
+    "load_bodies",
+    "filter_models",
+    "serve_forever",
+    "sample_path",
+    "unanswerable",
+    "ANSWERED_FILTERS",
+    "ANSWERED_SORTS",
+    "IGNORED_HEADER",
+]
 
 API_PREFIX = "/api/v1"
+#: The compact catalog shipped inside the package (made by scripts/derive_test_data.py from a
+#: recorded body: every model, id, price, limit and modality kept; descriptions replaced).
+SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
+SAMPLE = SAMPLE_DIR / "models-2026-04-17.json.gz"
+#: Response header naming the list parameters the replay server did not apply (comma-separated).
+IGNORED_HEADER = "X-Replay-Ignored"
+
+
+def sample_path() -> Path:
+    """The packaged sample catalog (346 models recorded on 2026-04-17), for offline use anywhere.
+
+    ``ReplayServer()`` with no source and ``orcatalog --replay sample`` serve it.
+    """
+    return SAMPLE
 
 
 @dataclass
@@ -85,6 +123,7 @@ class _Body:
     name: str
     raw: bytes
     parsed: dict[str, Any]
+    spans: tuple[bytes, list[bytes]] | None = None  # the recorded bytes of data and of each model
 
 
 def load_bodies(source: str | Path | Mapping[str, Any] | bytes | Sequence[Any]) -> list[tuple[str, bytes]]:
@@ -111,71 +150,6 @@ def load_bodies(source: str | Path | Mapping[str, Any] | bytes | Sequence[Any]) 
     return out
 
 
-def _modalities(model: Mapping[str, Any], side: str) -> list[str]:
-    """The model's input or output modalities (a model that states none is taken as text)."""
-    arch = model.get("architecture")
-    found = modalities(arch if isinstance(arch, dict) else {})
-    if found is None:
-        return ["text"]
-    return [m for m in (found[0] if side == "input" else found[1]) if isinstance(m, str)] or ["text"]
-
-
-def _price(model: Mapping[str, Any], key: str) -> float | None:
-    try:
-        value = float((model.get("pricing") or {}).get(key))
-    except (TypeError, ValueError):
-        return None
-    return None if value < 0 else value * 1e6
-
-
-def _split(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
-
-
-def filter_models(models: list[dict[str, Any]], query: Mapping[str, str]) -> list[dict[str, Any]]:
-    """Apply the list filters a recorded body can answer, as the replay server does."""
-    out = list(models)
-    outputs = query.get("output_modalities", "text")
-    if outputs != "all":
-        wanted = set(_split(outputs))
-        out = [m for m in out if wanted & set(_modalities(m, "output"))]
-    if "input_modalities" in query:
-        need = set(_split(query["input_modalities"]))
-        out = [m for m in out if need <= set(_modalities(m, "input"))]
-    if "q" in query:
-        q = query["q"].lower()
-        out = [m for m in out if q in str(m.get("id", "")).lower() or q in str(m.get("name", "")).lower()]
-    if "context" in query:
-        ctx = int(query["context"])
-        out = [m for m in out if isinstance(m.get("context_length"), int) and m["context_length"] >= ctx]
-    for param, key, op in (
-        ("min_price", "prompt", float.__ge__),
-        ("max_price", "prompt", float.__le__),
-        ("min_output_price", "completion", float.__ge__),
-        ("max_output_price", "completion", float.__le__),
-    ):
-        if param in query:
-            bound = float(query[param])
-            out = [m for m in out if (p := _price(m, key)) is not None and op(p, bound)]
-    if "model_authors" in query:
-        authors = set(_split(query["model_authors"]))
-        out = [m for m in out if str(m.get("id", "")).lstrip("~").split("/")[0] in authors]
-    if "supported_parameters" in query:
-        params = set(_split(query["supported_parameters"]))
-        out = [m for m in out if params <= set(m.get("supported_parameters") or [])]
-    sort = query.get("sort")
-    if sort in ("pricing-low-to-high", "pricing-high-to-low"):
-        priced = [m for m in out if _price(m, "prompt") is not None]
-        unpriced = [m for m in out if _price(m, "prompt") is None]
-        priced.sort(key=lambda m: _price(m, "prompt") or 0.0, reverse=sort == "pricing-high-to-low")
-        out = priced + unpriced
-    elif sort == "context-high-to-low":
-        out.sort(key=lambda m: m.get("context_length") or 0, reverse=True)
-    elif sort == "newest":
-        out.sort(key=lambda m: m.get("created") or 0, reverse=True)
-    return out
-
-
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
@@ -195,9 +169,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_fault(fault)
         if path is None:
             return self._json(404, {"error": {"code": 404, "message": "Not Found"}})
-        status, payload = replay._answer(path, query, auth)
+        status, payload, headers = replay._answer(path, query, auth)
         raw = payload if isinstance(payload, bytes) else orjson.dumps(payload)
-        self._send(status, raw, "application/json", fault)
+        self._send(status, raw, "application/json", fault, headers)
 
     def _json(self, status: int, payload: Any) -> None:
         self._send(status, orjson.dumps(payload), "application/json", None)
@@ -211,7 +185,8 @@ class _Handler(BaseHTTPRequestHandler):
         ctype = fault.content_type or ("text/html" if raw.lstrip().startswith(b"<") else "application/json")
         self._send(status, raw, ctype, fault)
 
-    def _send(self, status: int, raw: bytes, ctype: str, fault: Fault | None) -> None:
+    def _send(self, status: int, raw: bytes, ctype: str, fault: Fault | None,
+              headers: Mapping[str, str] | None = None) -> None:  # fmt: skip
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         if fault is not None and fault.truncate_at is not None:
@@ -221,7 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(raw)))
-        for k, v in (fault.headers if fault is not None else {}).items():
+        for k, v in {**(headers or {}), **(fault.headers if fault is not None else {})}.items():
             self.send_header(k, v)
         self.end_headers()
         if fault is not None and fault.reset_after is not None:
@@ -247,6 +222,30 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
+def _endpoint_bodies(source: Any) -> dict[str, bytes]:
+    """Recorded endpoints bodies by model id (the newest recording of each wins)."""
+    if source is None:
+        return {}
+    found: dict[str, bytes] = {}
+    for name, raw in sorted(load_bodies(source), key=lambda item: item[0]):
+        if not name.startswith("endpoints-"):
+            continue
+        data = _parse(name, raw).get("data")
+        if isinstance(data, dict) and isinstance(data.get("id"), str):
+            found[data["id"]] = raw
+    return found
+
+
+def _parse(name: str, raw: bytes) -> Any:
+    """A recorded body's JSON; payloads (tests' deliberately broken bodies) may be anything."""
+    if name.startswith("payload-"):
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return None
+    return bodies.parse(name, raw)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -258,27 +257,48 @@ class ReplayServer:
 
     Args:
         source: a body file (``.json``/``.json.gz``), a tar archive, a folder, a payload (dict or
-            bytes) or a list of these (see :func:`load_bodies`).
+            bytes) or a list of these (see :func:`load_bodies`); None (the default) or ``"sample"``:
+            the packaged sample catalog (:func:`sample_path`).
         keys: API keys accepted by ``/models/user``: key -> the ids that key may see (None: all).
         aliases: alias id -> concrete id, for ``GET /model/~author/...`` (the response carries
             ``alias_target`` like the real API).
         port: 0 picks a free port.
+        endpoints: recorded ``/models/{author}/{slug}/endpoints`` bodies (a file, folder or list, as
+            for ``source``) answering the ``links.details`` routes; the sample's by default when
+            serving the sample. Other models get the API's 404.
+        fill_required: fill the fields the OpenAPI spec requires of a model and a body lacks, so a
+            client generated from the spec accepts it: nullable ones as null, ``links`` derived
+            from ``canonical_slug`` as the API does; nothing invented (a field that is neither
+            stays absent). Off by default: models are served as recorded.
+
+    Every list reply (``/models``, ``/models/user``) is the spec's envelope ``{"data": [...],
+    "total_count": N, "links": {"next": ...}}`` with each model's recorded bytes inside, unchanged.
+    Parameters it cannot apply (see :func:`unanswerable`, and filters on a field the body lacks)
+    are left out and named in the ``X-Replay-Ignored`` response header; an unknown ``sort``,
+    ``category`` or ``output_modalities`` value gets the API's 400.
 
     Use as a context manager, or call :meth:`start` and :meth:`stop`.
     """
 
     def __init__(
         self,
-        source: Any,
+        source: Any = None,
         *,
         keys: Mapping[str, Iterable[str] | None] | None = None,
         aliases: Mapping[str, str] | None = None,
         port: int = 0,
+        endpoints: Any = None,
+        fill_required: bool = False,
     ) -> None:
+        if source is None or (isinstance(source, str) and source == "sample"):
+            source = SAMPLE
+            endpoints = SAMPLE_DIR / "endpoints" if endpoints is None else endpoints
+        self._endpoints = _endpoint_bodies(endpoints)
+        self._fill = bool(fill_required)
         bodies = load_bodies(source)
         if not bodies:
             raise ValueError(f"no recorded bodies found in {source!r}")
-        self._bodies = [_Body(name, raw, orjson.loads(raw)) for name, raw in bodies]
+        self._bodies = [_Body(name, raw, _parse(name, raw)) for name, raw in bodies]
         self._current = len(self._bodies) - 1
         self._keys = {k: (None if v is None else set(v)) for k, v in (keys or {}).items()}
         self._aliases = dict(aliases or {})
@@ -370,67 +390,98 @@ class ReplayServer:
 
     # -- answers ------------------------------------------------------------------------------
 
-    def _answer(self, path: str, query: dict[str, str], auth: str | None) -> tuple[int, Any]:
+    def _answer(self, path: str, query: dict[str, str], auth: str | None) -> tuple[int, Any, dict[str, str]]:
         body = self._bodies[self._current]
         models = body.parsed.get("data") if isinstance(body.parsed, dict) else None
         if not isinstance(models, list):
-            return 200, body.raw  # a deliberately broken payload: replay it as it is
+            return 200, body.raw, {}  # a deliberately broken payload: replay it as it is
         if path == "/models":
             return self._list(body, models, query, "/models")
         if path == "/models/count":
             count = len(filter_models(models, {"output_modalities": query.get("output_modalities", "text")}))
-            return 200, {"data": {"count": count}}
+            return 200, {"data": {"count": count}}, {}
         if path == "/models/user":
             key = auth.removeprefix("Bearer ").strip() if auth and auth.startswith("Bearer ") else None
             if key is None or key not in self._keys:
-                return 401, {"error": {"code": 401, "message": "No auth credentials found" if key is None else "User not found."}}
+                message = "No auth credentials found" if key is None else "User not found."
+                return 401, {"error": {"code": 401, "message": message}}, {}
             allowed = self._keys[key]
             visible = models if allowed is None else [m for m in models if m.get("id") in allowed]
-            return self._list(body, visible, query, "/models/user", force=True)
+            return self._list(body, visible, query, "/models/user")
         if path.startswith("/model/"):
-            return self._one(models, unquote(path[len("/model/") :]))
-        return 404, {"error": {"code": 404, "message": f"No route for {path}"}}
+            return (*self._one(models, unquote(path[len("/model/") :])), {})
+        if path.startswith("/models/") and path.endswith("/endpoints"):
+            return (*self._endpoints_of(models, unquote(path[len("/models/") : -len("/endpoints")])), {})
+        return 404, {"error": {"code": 404, "message": f"No route for {path}"}}, {}
 
     def _list(
-        self, body: _Body, models: list[dict[str, Any]], query: dict[str, str], path: str, force: bool = False
-    ) -> tuple[int, Any]:
-        page_keys = {"offset", "limit"}
-        filters = {k: v for k, v in query.items() if k not in page_keys}
-        if not force and not (set(query) & page_keys) and filters in ({"output_modalities": "all"},):
-            return 200, body.raw  # the recorded bytes, unchanged
+        self, body: _Body, models: list[dict[str, Any]], query: dict[str, str], path: str
+    ) -> tuple[int, Any, dict[str, str]]:
+        filters = {k: v for k, v in query.items() if k not in ("offset", "limit")}
+        problem = invalid(filters)
+        if problem is not None:
+            return 400, {"error": {"code": 400, "message": problem}}, {}
+        ignored = [*unanswerable(filters), *lacking(models, filters)]
         try:
             selected = filter_models(models, filters)
-            offset = int(query.get("offset", 0))
+            offset = int(query.get("offset") or 0)
             limit = int(query["limit"]) if "limit" in query else None
         except ValueError as exc:
-            return 400, {"error": {"code": 400, "message": f"Invalid request parameters: {exc}"}}
+            return 400, {"error": {"code": 400, "message": f"Invalid request parameters: {exc}"}}, {}
         if offset < 0 or (limit is not None and not 1 <= limit <= 1000):
-            return 400, {"error": {"code": 400, "message": "Invalid request parameters"}}
-        if limit is None and "offset" not in query:
-            return 200, {"data": selected, "total_count": len(selected), "links": {"next": None}}
+            return 400, {"error": {"code": 400, "message": "Invalid request parameters"}}, {}
         end = len(selected) if limit is None else offset + limit
         page = selected[offset:end]
         nxt = None
         if end < len(selected):
             nxt = f"{API_PREFIX}{path}?" + urlencode({**filters, "offset": end, "limit": limit or len(page)})
-        return 200, {"data": page, "total_count": len(selected), "links": {"next": nxt}}
+        headers = {IGNORED_HEADER: ",".join(dict.fromkeys(ignored))} if ignored else {}
+        return 200, envelope(self._data_bytes(body, models, page), len(selected), nxt), headers
+
+    def _data_bytes(self, body: _Body, models: list[dict[str, Any]], page: list[dict[str, Any]]) -> bytes:
+        """The ``data`` array of a reply: recorded bytes (the whole recorded array when nothing is left out)."""
+        if body.spans is None and body.parsed.get("data") is models:
+            body.spans = model_spans(body.raw)
+        spans = body.spans if body.parsed.get("data") is models else None
+        filled = [fill_required(m) if self._fill else None for m in page]
+        if spans is not None and len(spans[1]) == len(models):
+            if len(page) == len(models) and all(a is b for a, b in zip(page, models)) and not any(filled):
+                return spans[0]
+            position = {id(m): i for i, m in enumerate(models)}
+            parts = [orjson.dumps(f) if f is not None else spans[1][position[id(m)]] for m, f in zip(page, filled)]
+        else:
+            parts = [orjson.dumps(f if f is not None else m) for m, f in zip(page, filled)]
+        return b"[" + b",".join(parts) + b"]"
 
     def _one(self, models: list[dict[str, Any]], model_id: str) -> tuple[int, Any]:
         by_id = {m.get("id"): m for m in models}
         if model_id in by_id:
-            return 200, {"data": by_id[model_id]}
-        target = self._aliases.get(model_id)
-        if target in by_id:
-            model = dict(by_id[target])
-            model["id"] = model_id
-            model["alias_target"] = {"slug": target, "name": by_id[target].get("name")}
-            return 200, {"data": model}
-        return 404, {"error": {"code": 404, "message": f"Model {model_id} not found"}}
+            model = by_id[model_id]
+        elif self._aliases.get(model_id) in by_id:
+            target = self._aliases[model_id]
+            model = {**by_id[target], "id": model_id, "alias_target": {"slug": target, "name": by_id[target].get("name")}}
+        else:
+            return 404, {"error": {"code": 404, "message": f"Model {model_id} not found"}}
+        return 200, {"data": (fill_required(model) or model) if self._fill else model}
+
+    def _endpoints_of(self, models: list[dict[str, Any]], slug: str) -> tuple[int, Any]:
+        """``links.details``: the recorded endpoints body of the model, by id or canonical slug."""
+        ids = {slug} | {m.get("id") for m in models if m.get("canonical_slug") == slug}
+        for model_id in ids:
+            if model_id in self._endpoints:
+                return 200, self._endpoints[model_id]
+        return 404, {"error": {"code": 404, "message": "Resource not found"}}
 
 
-def serve_forever(source: Any, *, port: int = 0, ready: Any = None) -> None:
-    """Run a :class:`ReplayServer` in the foreground until interrupted (used by ``orcatalog replay``)."""
-    server = ReplayServer(source, port=port)
+def serve_forever(source: Any, *, port: int = 0, ready: Any = None,
+                  keys: Mapping[str, Iterable[str] | None] | None = None, fill_required: bool = False) -> None:  # fmt: skip
+    """Run a :class:`ReplayServer` in the foreground until interrupted (used by ``orcatalog replay``).
+
+    Args:
+        source, port, keys, fill_required: as for :class:`ReplayServer`.
+        ready: called with the server once it listens (prints the base URL).
+    """
+    server = ReplayServer(source, port=port, keys=keys, fill_required=fill_required)
     if ready is not None:
         ready(server)
     try:

@@ -1,0 +1,414 @@
+"""``orcatalog``: a thin command line over the library (parse, call, format).
+
+Every command prints a readable table by default (prices in USD per million tokens), or
+``--format csv|json|parquet`` (``-o FILE`` picks the format from its extension). Errors are one
+``error: ...`` line on stderr with exit status 1; bad usage exits 2; never a traceback.
+
+Start-up stays light: pandas, pyarrow and requests are imported inside the commands that use them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..fetch import params as _params
+from ..schema import KNOWN_MODALITIES
+from .errors import CLIError, did_you_mean, one_line
+from .output import output_options, show_record, write
+
+if TYPE_CHECKING:
+    from ..fetch.client import Client
+
+__all__ = ["main"]
+
+
+class _Group(click.Group):
+    """The command group: library errors become one line; a closed pipe (``| head``) ends quietly."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+            raise
+        except Exception as exc:
+            if os.environ.get("ORCATALOG_DEBUG") == "1":
+                raise
+            raise one_line(exc, ctx) from None
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:  # fmt: skip
+        """Run the command line; every error, usage errors too, is one ``error: ...`` line on stderr."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            click.echo(f"error: {' '.join(exc.format_message().split())}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        except OSError as exc:  # a closed pipe (`orcatalog snapshots | head -1`) is a normal end
+            if not isinstance(exc, BrokenPipeError) and exc.errno != errno.EPIPE:
+                raise
+            _quiet_stdout()
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot raise BrokenPipeError again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+REPLAY_HELP = (
+    "Answer from recorded bodies (a file, tar archive or folder; 'sample': the catalog shipped with"
+    " orcatalog) through a loopback replay server. Recorded bodies cannot answer some filters"
+    " (--providers, --zdr, --region, --category, the --min/max-*-index ones, sorts other than by price,"
+    " context or date): those are ignored with a warning on stderr."
+)
+
+
+@click.group(cls=_Group)
+@click.option("--replay", metavar="FILE|sample", help=REPLAY_HELP)
+@click.version_option(package_name="orcatalog")
+@click.pass_context
+def main(ctx: click.Context, replay: str | None) -> None:
+    """Browse the OpenRouter model catalog as tables (prices in USD per million tokens).
+
+    \b
+    Examples:
+      orcatalog models --sort pricing-low-to-high --head 20
+      orcatalog models --input-modalities image -o vision.csv
+      orcatalog --replay sample models --q claude
+    """
+    ctx.ensure_object(dict)
+    if replay is not None and replay != "sample" and not Path(replay).exists():
+        raise click.BadParameter(f"no such file or folder: {replay} (or use --replay sample)", param_hint="--replay")
+    ctx.obj["replay"] = replay
+
+
+#: Optional backends and serializers requests-cache imports whenever they are installed; the
+#: command line uses its SQLite backend and JSON serializer only.
+_UNUSED_BY_REQUESTS_CACHE = ("boto3", "pymongo", "redis", "yaml", "bson")
+
+
+def _import_requests_cache_lean() -> None:
+    """Import requests-cache without the optional backends it would load (boto3 alone costs ~0.3 s).
+
+    requests-cache turns a failed optional import into a placeholder class, so hiding those
+    modules for the duration of its import is safe; they stay importable afterwards. bench/cli.py
+    measures the gain (a cached ``orcatalog models``); only the command line does this.
+    """
+    if "requests_cache" in sys.modules:
+        return
+    hidden = [name for name in _UNUSED_BY_REQUESTS_CACHE if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` raise ImportError
+    try:
+        import requests_cache  # noqa: F401
+    finally:
+        for name in hidden:
+            sys.modules.pop(name, None)
+
+
+@contextlib.contextmanager
+def _client(ctx: click.Context, filters: dict[str, Any] | None = None) -> Iterator[Client]:
+    _import_requests_cache_lean()
+    from ..fetch.client import Client
+
+    replay = ctx.obj.get("replay")
+    if replay is None:
+        client = Client()
+        ctx.obj["client"] = client
+        yield client
+        return
+    import requests
+
+    from ..testing import ReplayServer
+    from ..testing.replay import unanswerable
+
+    for name in unanswerable(_params.list_query(filters or {})):
+        flag = "--sort " + str((filters or {}).get("sort")) if name == "sort" else "--" + name.replace("_", "-")
+        click.echo(f"warning: --replay cannot answer {flag} from recorded bodies; it is ignored", err=True)
+    with ReplayServer(replay) as server:
+        client = Client(base_url=server.base_url, session=requests.Session())
+        ctx.obj["client"] = client
+        yield client
+
+
+def _check_modalities(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Modalities must be known ones (a typo would silently match no model)."""
+    if value is None:
+        return None
+    known = (*KNOWN_MODALITIES, "all") if param.name == "output_modalities" else KNOWN_MODALITIES
+    for item in (v.strip() for v in value.split(",")):
+        if item not in known:
+            raise click.BadParameter(f"unknown modality {item!r}{did_you_mean(item, known)}; known: {', '.join(known)}")
+    return value
+
+
+def _filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for name, kind in reversed(list(_params.FILTERS.items())):
+        opt = "--" + name.replace("_", "-")
+        if kind == "modalities":
+            func = click.option(opt, name, callback=_check_modalities,
+                                help=f"Comma-separated list of: {', '.join(KNOWN_MODALITIES)}.")(func)  # fmt: skip
+        elif kind == "list":
+            func = click.option(opt, name, help="Comma-separated list.")(func)
+        elif kind == "int":
+            func = click.option(opt, name, type=int, help="Integer.")(func)
+        elif kind in ("price", "number", "fraction"):
+            unit = " (USD per million tokens)" if kind == "price" else ""
+            func = click.option(opt, name, type=float, help=f"Number{unit}.")(func)
+        elif kind == "bool":
+            func = click.option(f"{opt}/--not-{name}", name, default=None, help="true or false.")(func)
+        elif kind == "true_only":
+            func = click.option(opt, name, is_flag=True, default=None, help="Only zero-data-retention models.")(func)
+        elif name == "sort":
+            func = click.option(opt, name, type=click.Choice(_params.SORTS), help="Server-side sort.")(func)
+        else:
+            func = click.option(opt, name, help="Text.")(func)
+    return func
+
+
+@main.command()
+@_filter_options
+@click.option("--page-size", type=click.IntRange(1, 1000), help="Fetch in pages of N models.")
+@click.option("--refresh", is_flag=True, help="Bypass the cache.")
+@output_options
+@click.pass_context
+def models(ctx: click.Context, page_size: int | None, refresh: bool, fmt: str | None, out: str | None,
+           columns: str | None, head: int | None, **filters: Any) -> None:  # fmt: skip
+    """List models (GET /models); the whole catalog unless filtered.
+
+    \b
+    Example:
+      orcatalog models --input-modalities image --max-price 1 --sort pricing-low-to-high
+    """
+    filters = {k: v for k, v in filters.items() if v is not None}
+    with _client(ctx, filters) as client:
+        df = client.fetch_models(page_size=page_size, refresh=refresh, **filters)
+    write(df, fmt, out, columns, head)
+
+
+@main.command()
+@click.argument("model_id")
+@output_options
+@click.pass_context
+def model(ctx: click.Context, model_id: str, fmt: str | None, out: str | None, columns: str | None,
+          head: int | None) -> None:  # fmt: skip
+    """Show one model (GET /model/{author}/{slug}); variants like :free work.
+
+    \b
+    Example:
+      orcatalog model openai/gpt-4o --format json
+    """
+    with _client(ctx) as client:
+        df = client.fetch_model(model_id)
+    if fmt is None and out is None and not columns:
+        click.echo(show_record(df))
+        return
+    write(df, fmt, out, columns, head, default_columns=None)
+
+
+@main.command()
+@click.option("--output-modalities", callback=_check_modalities, help="Comma-separated list, or 'all' (default).")
+@click.pass_context
+def count(ctx: click.Context, output_modalities: str | None) -> None:
+    """Print how many models there are (GET /models/count).
+
+    \b
+    Example:
+      orcatalog count --output-modalities image
+    """
+    with _client(ctx) as client:
+        click.echo(client.count_models(output_modalities))
+
+
+@main.command("user-models")
+@click.option("--page-size", type=click.IntRange(1, 1000), help="Fetch in pages of N models.")
+@output_options
+@click.pass_context
+def user_models(ctx: click.Context, page_size: int | None, fmt: str | None, out: str | None,
+                columns: str | None, head: int | None) -> None:  # fmt: skip
+    """List the models your key may use (GET /models/user); reads OPENROUTER_API_KEY.
+
+    \b
+    Example:
+      OPENROUTER_API_KEY=sk-or-v1-... orcatalog user-models --head 10
+    """
+    with _client(ctx) as client:
+        df = client.fetch_user_models(page_size=page_size)
+    write(df, fmt, out, columns, head)
+
+
+@main.command()
+@click.argument("path", default="sample")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port (0: any free one).")
+@click.option("--key", "keys", multiple=True, metavar="KEY",
+              help="An API key /models/user accepts (repeatable); try `user-models` offline with it.")  # fmt: skip
+@click.option("--fill-required", is_flag=True,
+              help="Fill fields the OpenAPI spec requires and a body lacks (null, or links from canonical_slug), "
+              "for clients generated from the spec; default: models exactly as recorded.")  # fmt: skip
+def replay(path: str, port: int, keys: tuple[str, ...], fill_required: bool) -> None:
+    """Serve recorded bodies (PATH, or the packaged sample) on loopback and print the base URL (Ctrl-C stops).
+
+    \b
+    Example:
+      orcatalog replay sample --key sk-or-v1-test
+      ORCATALOG_BASE_URL=http://127.0.0.1:PORT/api/v1 OPENROUTER_API_KEY=sk-or-v1-test orcatalog user-models
+    """
+    from ..testing import serve_forever
+
+    if path != "sample" and not Path(path).exists():
+        raise click.BadParameter(f"no such file or folder: {path} (or use sample)", param_hint="PATH")
+
+    def ready(server: Any) -> None:
+        click.echo(server.base_url)
+        click.echo(f"serving {len(server.names)} recorded bodies; newest: {server.names[-1]}", err=True)
+        sys.stdout.flush()
+
+    serve_forever(path, port=port, ready=ready, keys={k: None for k in keys}, fill_required=fill_required)
+
+
+def _store_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--store",
+        "store_root",
+        help="Snapshot store folder or URL (default: $ORCATALOG_DATA_DIR or ./data).",
+    )(func)
+
+
+def _store(root: str | None, *, must_exist: bool = False) -> Any:
+    """The snapshot store; for read commands a local folder that does not exist is an error, not an empty answer."""
+    ctx = click.get_current_context()
+    ctx.obj = ctx.obj if isinstance(ctx.obj, dict) else {}
+    ctx.obj["store_root"] = root
+    where = root or os.environ.get("ORCATALOG_DATA_DIR") or "./data"
+    if must_exist and "://" not in where and not Path(where).is_dir():
+        raise CLIError(f"no snapshot store at {where}: record one with `orcatalog snapshot --store {where}` or "
+                       f"`orcatalog import --store {where} FILE`, or pass --store")  # fmt: skip
+    from ..store import SnapshotStore
+
+    return SnapshotStore(root)
+
+
+@main.command()
+@_store_option
+@click.pass_context
+def snapshot(ctx: click.Context, store_root: str | None) -> None:
+    """Fetch the whole catalog now and record it in the store.
+
+    \b
+    Example:
+      orcatalog snapshot --store data
+    """
+    store = _store(store_root)
+    with _client(ctx) as client:
+        df = store.snapshot(client)
+    click.echo(f"{df.attrs['snapshot_id']}: {len(df)} models at {df.attrs['fetched_at']}")
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--fetched-at", help="Fetch time of a single body whose file name has none (ISO 8601, UTC).")
+@_store_option
+def import_(paths: tuple[str, ...], fetched_at: str | None, store_root: str | None) -> None:
+    """Backfill the store from recorded /models bodies (.json, .json.gz, tar archives, folders).
+
+    \b
+    Example:
+      orcatalog import --store data ../shared/data/openrouter/hourly-2025-12-18_2026-01-07.tar.xz
+    """
+    from ..errors import InvalidParameterError
+
+    try:
+        ids = _store(store_root).import_files(list(paths), fetched_at=fetched_at)
+    except InvalidParameterError as exc:  # the library names its keyword; here it is an option
+        raise CLIError(str(exc).replace("fetched_at=", "--fetched-at")) from None
+    click.echo(f"{len(ids)} snapshots recorded ({ids[0]} .. {ids[-1]})" if ids else "no bodies found")
+
+
+@main.command()
+@_store_option
+@output_options
+def snapshots(store_root: str | None, fmt: str | None, out: str | None, columns: str | None, head: int | None) -> None:
+    """List the snapshots in the store (the manifest).
+
+    \b
+    Example:
+      orcatalog snapshots --store data --columns snapshot_id,fetched_at,n_models
+    """
+    df = _store(store_root, must_exist=True).snapshots()
+    write(df, fmt, out, columns, head, default_columns=["snapshot_id", "fetched_at", "scope", "n_models"])
+
+
+@main.command()
+@_store_option
+def compact(store_root: str | None) -> None:
+    """Merge the store's batches into one (run it after many single snapshots, e.g. daily).
+
+    \b
+    Example:
+      orcatalog compact --store data
+    """
+    merged = _store(store_root, must_exist=True).compact()
+    click.echo(f"merged {merged} batches" if merged else "nothing to compact")
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@_store_option
+@output_options
+def diff(old: str, new: str, store_root: str | None, fmt: str | None, out: str | None, columns: str | None,
+         head: int | None) -> None:  # fmt: skip
+    """What changed between two snapshots (ids, or times: the latest at or before each).
+
+    \b
+    Example:
+      orcatalog diff --store data 2025-12-20 2026-01-05
+    """
+    from ..analysis.changes import diff as diff_frames
+
+    store = _store(store_root, must_exist=True)
+    ids = set(store.snapshots()["snapshot_id"])
+    frames = [store.load(x) if x in ids else store.load(as_of=x) for x in (old, new)]
+    write(diff_frames(*frames), fmt, out, columns, head, default_columns=["id", "change", "field", "old", "new", "pct_change"])
+
+
+@main.command()
+@click.argument("model_id")
+@_store_option
+@output_options
+def prices(model_id: str, store_root: str | None, fmt: str | None, out: str | None, columns: str | None,
+           head: int | None) -> None:  # fmt: skip
+    """A model's price series from the store, one row per snapshot (USD per million tokens).
+
+    \b
+    Example:
+      orcatalog prices --store data deepseek/deepseek-v3.2
+    """
+    store = _store(store_root, must_exist=True)
+    h = store.history(ids=model_id, columns=["prompt_usd_per_mtok", "completion_usd_per_mtok"])
+    if h.empty:
+        latest = store.load()
+        known = [str(i) for i in latest["id"]]
+        raise CLIError(f"no model {model_id!r} in any snapshot of {store.root}{did_you_mean(model_id, known)}; "
+                       "`orcatalog snapshots` lists what the store holds")  # fmt: skip
+    write(h, fmt, out, columns, head, default_columns=["fetched_at", "prompt_usd_per_mtok", "completion_usd_per_mtok"])

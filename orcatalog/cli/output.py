@@ -1,0 +1,173 @@
+"""How the command line prints frames: a readable table (prices in USD per million tokens), or
+CSV/JSON/parquet, to stdout or ``-o FILE`` (the format taken from the extension)."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..schema import PER_ITEM_PRICE_KEYS
+from .errors import CLIError, did_you_mean
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["output_options", "write", "format_for", "price_label", "show_record"]
+
+FORMATS = ("table", "csv", "json", "parquet")
+SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".txt": "table"}
+_PRICE = "price_"
+_MAX_CELL = 60
+TABLE_COLUMNS = [
+    "id",
+    "context_length",
+    "prompt_usd_per_mtok",
+    "completion_usd_per_mtok",
+    "input_modalities",
+    "output_modalities",
+]
+
+
+def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--format``, ``-o``, ``--columns`` and ``--head``, shared by every command that prints a frame."""
+    func = click.option("--head", type=click.IntRange(min=0), help="Show only the first N rows.")(func)
+    func = click.option("--columns", help="Comma-separated columns to keep (default: a readable subset).")(func)
+    func = click.option("-o", "--output", "out", type=click.Path(dir_okay=False),
+                        help="Write to FILE; the format follows its extension (.csv, .json, .parquet, .txt).")(func)  # fmt: skip
+    func = click.option("--format", "fmt", type=click.Choice(FORMATS),
+                        help="Output format (default: from -o's extension, else table).")(func)  # fmt: skip
+    return func
+
+
+def format_for(fmt: str | None, out: str | None) -> str:
+    """The output format: ``--format`` if given, else from ``-o``'s extension, else ``table``."""
+    if fmt is not None:
+        return fmt
+    if out is None:
+        return "table"
+    suffix = Path(out).suffix.lower()
+    if suffix not in SUFFIX_FORMATS:
+        raise CLIError(f"cannot tell the format of {out!r} from {suffix or 'no extension'}: name it .csv, .json, "
+                       ".parquet or .txt, or pass --format")  # fmt: skip
+    return SUFFIX_FORMATS[suffix]
+
+
+def is_token_price(column: str) -> bool:
+    """True for ``price_<key>`` columns priced per token (not per request, image or search)."""
+    return column.startswith(_PRICE) and column[len(_PRICE) :] not in PER_ITEM_PRICE_KEYS
+
+
+def price_label(column: str) -> str:
+    """The table heading of a price column: its unit in the name."""
+    if is_token_price(column):
+        return f"{column}_usd_per_mtok"
+    return f"{column}_usd" if column.startswith(_PRICE) else column
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float):
+        return "" if math.isnan(value) else format(value, ".8g")
+    return str(value)
+
+
+def _table_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Prices per million tokens under labels that say so; lists and missing values as short text."""
+    import pandas as pd
+
+    from .. import export
+
+    view = pd.DataFrame(index=df.index)
+    for name in df.columns:
+        col = df[name]
+        if export.is_list_column(col):
+            view[name] = [export.list_cell_text(v) for v in col.tolist()]
+        elif is_token_price(str(name)):
+            view[price_label(str(name))] = col.astype("float64") * 1e6
+        else:
+            view[price_label(str(name))] = col
+    if {"field", "old", "new"} <= set(df.columns):  # a diff: per-token price changes per million tokens
+        fields = [f if isinstance(f, str) else "" for f in df["field"]]
+        tokens = [is_token_price(f) for f in fields]
+        for side in ("old", "new"):
+            view[side] = [v * 1e6 if t and isinstance(v, (int, float)) else v for v, t in zip(df[side], tokens)]
+        view["field"] = [price_label(f) if f else None for f in fields]
+    return view
+
+
+def _cell(value: Any) -> str:
+    import pandas as pd
+
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = _number(value) if isinstance(value, float) else str(value)
+    return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 3] + "..."
+
+
+def table_text(df: pd.DataFrame) -> str:
+    """The frame as an aligned text table (prices in USD per million tokens, 8 significant digits).
+
+    Rendered directly (pandas' ``to_string`` costs more than the rest of a cached ``orcatalog models``).
+    """
+    view = _table_frame(df)
+    columns = [[str(name)] + [_cell(v) for v in view[name].tolist()] for name in view.columns]
+    widths = [max(map(len, col)) for col in columns]
+    rows = zip(*columns) if columns else iter([])
+    return "\n".join(" ".join(cell.rjust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def show_record(df: pd.DataFrame) -> str:
+    """One model as ``field  value`` lines, prices per million tokens."""
+    row = _table_frame(df).iloc[0]
+    width = max(len(str(k)) for k in row.index)
+    return "\n".join(f"{k:<{width}}  {_number(v) if v is not None else ''}" for k, v in row.items())
+
+
+def pick(df: pd.DataFrame, columns: str | None, default: list[str] | None) -> pd.DataFrame:
+    """The columns asked for (``--columns a,b``), else ``default`` (None: all)."""
+    if columns:
+        wanted = [c.strip() for c in columns.split(",") if c.strip()]
+        missing = [c for c in wanted if c not in df.columns]
+        if missing:
+            hint = did_you_mean(missing[0], [str(c) for c in df.columns])
+            raise CLIError(f"unknown column(s): {', '.join(missing)}{hint}; the columns are described by "
+                           "`python -c 'import orcatalog.schema as s; help(s)'`")  # fmt: skip
+        return df[wanted]
+    if default is None:
+        return df
+    return df[[c for c in default if c in df.columns]]
+
+
+def write(df: pd.DataFrame, fmt: str | None, out: str | None, columns: str | None, head: int | None,
+          default_columns: list[str] | None = TABLE_COLUMNS) -> None:  # fmt: skip
+    """Print or write ``df`` as the command line does (see :func:`format_for`)."""
+    from .. import export
+
+    fmt = format_for(fmt, out)
+    df = pick(df, columns, default_columns if fmt == "table" else None) if columns or fmt == "table" else df
+    if head is not None:
+        df = df.head(head)
+    if fmt == "parquet":
+        if out is None:
+            raise CLIError("--format parquet needs -o FILE (parquet is binary)")
+        export.to_parquet(df, out)
+    elif fmt == "csv":
+        export.to_csv(df, out if out else sys.stdout)
+    elif fmt == "json":
+        text = export.to_json(df) or ""
+        if out:
+            Path(out).write_text(text, encoding="utf-8")
+        else:
+            click.echo(text)
+    else:
+        text = table_text(df)
+        if out:
+            Path(out).write_text(text + "\n", encoding="utf-8")
+        else:
+            click.echo(text)
+    if out:
+        click.echo(f"wrote {len(df)} rows to {out}", err=True)

@@ -1,0 +1,77 @@
+"""Progress bars for long work (paginated fetches, imports): on a terminal, left readable when done;
+nothing when output is piped; a plain text bar in notebooks without ipywidgets (no ``TqdmWarning``)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["progress", "bar", "wanted"]
+
+
+def _in_notebook() -> bool:
+    return "ipykernel" in sys.modules
+
+
+def wanted(show: bool | None) -> bool:
+    """Whether to draw a bar: ``show`` if given, else on a terminal (stderr) or in a notebook."""
+    if show is not None:
+        return show
+    isatty = getattr(sys.stderr, "isatty", None)
+    return bool(isatty and isatty()) or _in_notebook()
+
+
+def _bar_class() -> Any:
+    if _in_notebook() and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.notebook import tqdm as notebook_bar
+
+        return notebook_bar
+    from tqdm.std import tqdm as text_bar  # tqdm.auto would warn "IProgress not found" without ipywidgets
+
+    return text_bar
+
+
+def progress(items: Iterable[Any], *, desc: str, total: int | None = None, unit: str = "it",
+             show: bool | None = None) -> Iterable[Any]:  # fmt: skip
+    """``items``, with a progress bar on stderr when :func:`wanted` says so.
+
+    Args:
+        items: what to iterate over.
+        desc: the bar's label.
+        total: number of items when ``items`` has no ``len``.
+        unit: what one item is (``"file"``, ``"page"``).
+        show: True/False to force; None: only on a terminal or in a notebook.
+
+    Returns:
+        An iterable over the same items (``items`` itself when no bar is drawn).
+    """
+    if not wanted(show):
+        return items
+    return _bar_class()(items, desc=desc, total=total, unit=unit, leave=True, file=sys.stderr, dynamic_ncols=True)
+
+
+class _NoBar:
+    """What :func:`bar` returns when no bar is drawn: the same calls, doing nothing."""
+
+    def update(self, n: int = 1) -> None:
+        """Ignore progress."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+def bar(*, desc: str, total: int | None = None, unit: str = "it", show: bool | None = None) -> Any:
+    """A bar to ``update(n)`` and ``close()`` by hand (for loops whose length is learnt on the way).
+
+    Args:
+        desc, unit, show: as for :func:`progress`.
+        total: the expected count, when known.
+
+    Returns:
+        A tqdm bar, or an object with the same two methods that draws nothing.
+    """
+    if not wanted(show):
+        return _NoBar()
+    return _bar_class()(desc=desc, total=total, unit=unit, leave=True, file=sys.stderr, dynamic_ncols=True)
