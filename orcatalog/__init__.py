@@ -12,7 +12,11 @@ Offline tests and notebooks: :mod:`orcatalog.testing` (a replay server on loopba
 from .fetch.http import RetryConfig
 from .fetch.client import Client, count_models, fetch_model, fetch_models, fetch_user_models
 from .export import to_csv, to_parquet
+from .analysis.catalog import fold_variants, select
 from .analysis.changes import diff, lifecycle, price_changes
+from .analysis.cost import estimate_cost, price_at
+from .analysis.trends import catalog_size, frontier, market_trend, movers
+from .plot import plot_catalog_size, plot_cost, plot_market_trend, plot_price_history, plot_price_vs_context
 from .store import SnapshotStore
 from .errors import (
     APIError,
@@ -53,6 +57,19 @@ __all__ = [
     "diff",
     "price_changes",
     "lifecycle",
+    "estimate_cost",
+    "price_at",
+    "movers",
+    "market_trend",
+    "frontier",
+    "catalog_size",
+    "select",
+    "fold_variants",
+    "plot_price_history",
+    "plot_price_vs_context",
+    "plot_market_trend",
+    "plot_catalog_size",
+    "plot_cost",
     "to_csv",
     "to_parquet",
     "OrcatalogError",
