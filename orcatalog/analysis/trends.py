@@ -211,11 +211,11 @@ def frontier(
     gy = ys[ok] if maximize_y else -ys[ok]
     order = np.lexsort((-gy, gx))  # best x first; among equal x, best y first
     keep: list[int] = []
-    best_y = -np.inf
+    best_x, best_y = np.nan, -np.inf
     for i in order:
-        if gy[i] > best_y:
+        if gy[i] > best_y or (gy[i] == best_y and gx[i] == best_x):  # equal points are both efficient
             keep.append(ok[i])
-            best_y = gy[i]
+            best_x, best_y = gx[i], gy[i]
     return models.iloc[keep]
 
 
