@@ -430,7 +430,7 @@ def _groups(frame: pd.DataFrame) -> np.ndarray:
     """Integer snapshot codes (one per row) of a history frame."""
     column = frame["snapshot_id"] if "snapshot_id" in frame.columns else frame["fetched_at"]
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy().astype(np.int64)
+        return np.asarray(column.array.codes, dtype=np.int64)
     return pd.factorize(column, sort=False)[0].astype(np.int64)
 
 
