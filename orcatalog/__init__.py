@@ -15,7 +15,8 @@ from .export import to_csv, to_parquet
 from .analysis.catalog import fold_variants, select
 from .analysis.changes import diff, lifecycle, price_changes
 from .analysis.cost import estimate_cost, price_at
-from .analysis.trends import catalog_size, frontier, market_trend, movers
+from .analysis.trends import catalog_events, catalog_size, frontier, market_trend, movers
+from .report import build_report
 from .plot import plot_catalog_size, plot_cost, plot_market_trend, plot_price_history, plot_price_vs_context
 from .store import SnapshotStore
 from .errors import (
@@ -63,6 +64,8 @@ __all__ = [
     "market_trend",
     "frontier",
     "catalog_size",
+    "catalog_events",
+    "build_report",
     "select",
     "fold_variants",
     "plot_price_history",

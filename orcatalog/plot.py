@@ -38,10 +38,21 @@ def _check(name: str, frame: Any, *columns: str) -> pd.DataFrame:
     return frame
 
 
+def _plain_log_ticks(axis: Any) -> None:
+    """Label a log axis with plain numbers (0.2, 0.5, 1, 2, ...) instead of powers of ten only."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+    axis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+
+
 def _log_if_wide(ax: Axes, values: np.ndarray, axis: str = "y") -> None:
+    """Log scale (plainly labelled) when positive values span 20x or more."""
     positive = values[np.isfinite(values) & (values > 0)]
     if len(positive) and positive.max() / positive.min() > 20:
         (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+        _plain_log_ticks(ax.yaxis if axis == "y" else ax.xaxis)
 
 
 def plot_price_history(
@@ -143,6 +154,7 @@ def plot_price_vs_context(
                         arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5})  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
+    _plain_log_ticks(ax.xaxis)
     xl = "prompt price (USD per million tokens)" if x == "prompt_usd_per_mtok" else x
     yl = "context window (tokens)" if y == "context_length" else y
     ax.set(title="Price vs context", xlabel=xl, ylabel=yl)
@@ -174,7 +186,7 @@ def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
                         label=f"{side} interquartile range")  # fmt: skip
     _log_if_wide(ax, trend[["prompt_q1", "completion_q3"]].to_numpy(dtype=float).ravel())
     ax.set(title="Market price trend (paid models)", xlabel="period (UTC)", ylabel="USD per million tokens")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     ax.grid(True, alpha=0.3)
     return ax
 

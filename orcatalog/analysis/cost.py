@@ -254,7 +254,16 @@ def _costs(frame: pd.DataFrame, counts: Mapping[str, Any], clock: np.ndarray | N
     if unknown.any():
         notes.add(unknown, _UNKNOWN_NOTE)
     columns["total_usd"] = total
-    return {"columns": columns, "notes": notes}
+    return {"columns": {name: _tidy(values) for name, values in columns.items()}, "notes": notes}
+
+
+def _tidy(values: np.ndarray) -> np.ndarray:
+    """Round to 12 significant digits: tokens x per-token floats leave binary noise
+    (3.5999999999999996 for $3.60) that no price or count justifies."""
+    magnitude = np.abs(values)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = 10.0 ** (11 - np.floor(np.log10(np.where(magnitude > 0, magnitude, 1.0))))
+        return np.where(np.isfinite(values) & (magnitude > 0), np.round(values * scale) / scale, values)
 
 
 def _check_models(models: Any) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 
-__all__ = ["movers", "market_trend", "frontier", "catalog_size", "CONTEXT_BANDS"]
+__all__ = ["movers", "market_trend", "frontier", "catalog_size", "catalog_events", "CONTEXT_BANDS"]
 
 #: Context bands used by ``market_trend(by="context_band")``: (label, lower bound in tokens).
 CONTEXT_BANDS: tuple[tuple[str, int], ...] = (
@@ -219,6 +219,29 @@ def frontier(
     return models.iloc[keep]
 
 
+def _presence(history: pd.DataFrame) -> tuple[pd.DatetimeIndex, pd.Index, np.ndarray]:
+    """Every snapshot time of one scope, every id, and which id is in which snapshot (bool matrix)."""
+    history = _frame("history", history, "id", "fetched_at")
+    if "scope" in history.columns and history["scope"].nunique() > 1:
+        raise InvalidParameterError("the history holds several scopes: select one (history[history.scope == ...])")
+    times = pd.DatetimeIndex(pd.to_datetime(history["fetched_at"], utc=True))
+    all_times = times.unique()
+    for extra in (history.attrs.get("snapshot_times") or {}).values():
+        all_times = all_times.union(pd.DatetimeIndex(pd.to_datetime(extra, utc=True)))
+    all_times = all_times.sort_values()
+    ids, uniques = pd.factorize(history["id"].astype(str))
+    present = np.zeros((len(all_times), len(uniques)), dtype=bool)
+    present[all_times.get_indexer(times), ids] = True
+    return all_times, pd.Index(uniques), present
+
+
+def _flows(present: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(added, removed, returned) boolean matrices, snapshot by snapshot."""
+    before = np.vstack([np.zeros((1, present.shape[1]), dtype=bool), present[:-1]])
+    seen_before = np.maximum.accumulate(before, axis=0)
+    return present & ~seen_before, before & ~present, present & ~before & seen_before
+
+
 def catalog_size(history: pd.DataFrame) -> pd.DataFrame:
     """How the catalog grew, snapshot by snapshot: size, models added, removed and returned.
 
@@ -237,26 +260,36 @@ def catalog_size(history: pd.DataFrame) -> pd.DataFrame:
     Raises:
         InvalidParameterError: not a history frame, or several scopes in it.
     """
-    history = _frame("history", history, "id", "fetched_at")
-    if "scope" in history.columns and history["scope"].nunique() > 1:
-        raise InvalidParameterError("the history holds several scopes: select one (history[history.scope == ...])")
-    times = pd.DatetimeIndex(pd.to_datetime(history["fetched_at"], utc=True))
-    known = history.attrs.get("snapshot_times") or {}
-    all_times = times.unique()
-    for extra in known.values():
-        all_times = all_times.union(pd.DatetimeIndex(pd.to_datetime(extra, utc=True)))
-    all_times = all_times.sort_values()
-    position = all_times.get_indexer(times)
-    ids, uniques = pd.factorize(history["id"])
-    present = np.zeros((len(all_times), len(uniques)), dtype=bool)
-    present[position, ids] = True
-    before = np.vstack([np.zeros((1, len(uniques)), dtype=bool), present[:-1]])
-    seen_before = np.maximum.accumulate(before, axis=0)
-    out = pd.DataFrame({
-        "fetched_at": all_times,
+    times, _, present = _presence(history)
+    added, removed, returned = _flows(present)
+    return pd.DataFrame({
+        "fetched_at": times,
         "n_models": present.sum(axis=1),
-        "added": (present & ~seen_before).sum(axis=1),
-        "removed": (before & ~present).sum(axis=1),
-        "returned": (present & ~before & seen_before).sum(axis=1),
+        "added": added.sum(axis=1),
+        "removed": removed.sum(axis=1),
+        "returned": returned.sum(axis=1),
     })  # fmt: skip
-    return out
+
+
+def catalog_events(history: pd.DataFrame) -> pd.DataFrame:
+    """Which models were added, removed or returned, and when (the rows behind :func:`catalog_size`,
+    without the first snapshot, where everything would count as added).
+
+    Args:
+        history: ``SnapshotStore.history()`` (one scope).
+
+    Returns:
+        One row per event: ``fetched_at`` (UTC, the snapshot where it was seen), ``id`` and
+        ``event`` (``added`` / ``removed`` / ``returned``), in time order.
+
+    Raises:
+        InvalidParameterError: not a history frame, or several scopes in it.
+    """
+    times, ids, present = _presence(history)
+    frames = []
+    for event, matrix in zip(("added", "removed", "returned"), _flows(present)):
+        t, i = np.nonzero(matrix[1:])
+        frames.append(pd.DataFrame({"fetched_at": times[1:][t], "id": ids[i], "event": event}))
+    out = pd.concat(frames, ignore_index=True)
+    out["event"] = pd.Categorical(out["event"], categories=["added", "removed", "returned"])
+    return out.sort_values(["fetched_at", "event", "id"], kind="stable").reset_index(drop=True)
