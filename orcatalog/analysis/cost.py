@@ -258,12 +258,10 @@ def _costs(frame: pd.DataFrame, counts: Mapping[str, Any], clock: np.ndarray | N
 
 
 def _tidy(values: np.ndarray) -> np.ndarray:
-    """Round to 12 significant digits: tokens x per-token floats leave binary noise
-    (3.5999999999999996 for $3.60) that no price or count justifies."""
-    magnitude = np.abs(values)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = 10.0 ** (11 - np.floor(np.log10(np.where(magnitude > 0, magnitude, 1.0))))
-        return np.where(np.isfinite(values) & (magnitude > 0), np.round(values * scale) / scale, values)
+    """Round to 1e-12 USD: tokens x per-token floats leave binary noise (3.5999999999999996 for
+    $3.60) that no price or count justifies; the smallest real cost (one token at $0.01 per
+    million) is 1e-8 USD, so nothing of value is lost."""
+    return np.round(values, 12)
 
 
 def _check_models(models: Any) -> pd.DataFrame:
@@ -343,7 +341,8 @@ def estimate_cost(
         and ``snapshot_id`` for history), ``cost_<component>`` (USD) for prompt, cached, cache_write,
         audio_input, completion, reasoning, audio_output, requests, web_search, images,
         output_images, ``total_usd``, ``x_cheapest`` (total / the cheapest non-zero total of the same
-        snapshot; 0 for free models), ``rank`` (1 = cheapest) and ``note`` (why a total is missing).
+        snapshot; 0 for free models), ``rank`` (1 = cheapest; equal totals share a rank; 0 without a total) and ``note`` (why a total
+        is missing).
         A catalog comes back sorted cheapest first; a history keeps its own order (time, then id)
         with ``rank`` within each snapshot. No number is ever
         negative, and a missing total always has a note.
@@ -393,43 +392,58 @@ def _clock(at: Any, n: int) -> np.ndarray | None:
     return np.full(n, when.hour * 100 + when.minute + when.second / 60.0)
 
 
+def _ranks(total: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: its rank within its group (1 = cheapest; equal totals share a rank; 0 when the
+    total is missing) and its group's cheapest non-zero total.
+
+    Costs repeat a lot (one value per model version, not per snapshot), so the distinct totals
+    are hashed once and counted per group; no 70k-row sort is needed. Very long histories with
+    many distinct totals fall back to pandas' grouped rank.
+    """
+    codes, uniques = pd.factorize(total, use_na_sentinel=True)
+    ok = codes >= 0
+    unique_rank = np.empty(len(uniques), dtype=np.int64)
+    unique_rank[np.argsort(uniques, kind="stable")] = np.arange(len(uniques))
+    value_rank = np.where(ok, unique_rank[np.where(ok, codes, 0)], -1)
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    rank = np.zeros(len(total), dtype=np.int64)
+    if n_groups * len(uniques) <= 4_000_000:
+        counts = np.bincount(group[ok] * len(uniques) + value_rank[ok], minlength=n_groups * len(uniques))
+        counts = counts.reshape(n_groups, len(uniques))
+        cheaper = np.cumsum(counts, axis=1) - counts  # rows of the group with a strictly smaller total
+        rank[ok] = cheaper[group[ok], value_rank[ok]] + 1
+        values = np.sort(uniques)
+        paid = (counts > 0) & (values > 0)
+        first = np.where(paid.any(axis=1), paid.argmax(axis=1), -1)
+        cheapest = np.where(first >= 0, values[np.maximum(first, 0)] if len(values) else np.nan, np.nan)
+    else:
+        ranked = pd.Series(total).groupby(group).rank(method="min").to_numpy()
+        rank[ok] = ranked[ok].astype(np.int64)
+        cheapest = np.full(n_groups, np.nan)
+        np.fmin.at(cheapest, group, np.where(total > 0, total, np.nan))
+    return rank, cheapest[group] if len(group) else np.zeros(0)
+
+
 def _result(models: pd.DataFrame, result: dict[str, Any]) -> pd.DataFrame:
-    """The cost frame: a catalog sorted cheapest first; a history kept in its own (time) order
-    with ``rank`` and ``x_cheapest`` within each snapshot."""
+    """The cost frame: a catalog sorted cheapest first; a history kept in its own (time) order.
+    Either way ``rank`` and ``x_cheapest`` are within each snapshot."""
     is_history = "fetched_at" in models.columns  # load()/fetch_models() frames keep the time in attrs
     keys = [k for k in ["id", *(["fetched_at", "snapshot_id"] if is_history else [])] if k in models.columns]
     columns = result["columns"]
     total = columns["total_usd"]
-    missing = np.isnan(total)
-    if not is_history:
-        order = np.argsort(np.where(missing, np.inf, total), kind="stable")
-        paid = total[(total > 0) & ~missing]
-        cheapest = paid.min() if len(paid) else np.nan
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x = np.where(total == 0, 0.0, total / cheapest)
-        data: dict[str, Any] = {k: models[k].array.take(order) for k in keys}
-        data.update({name: values[order] for name, values in columns.items()})
-        rank = np.where(missing[order], 0, np.arange(1, len(order) + 1))
-        data.update(x_cheapest=x[order], rank=rank, note=result["notes"].categorical(order))
-    else:
-        group = _groups(models)
-        cheapest = np.full(int(group.max()) + 1 if len(group) else 0, np.nan)
-        np.fmin.at(cheapest, group, np.where(total > 0, total, np.nan))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x = np.where(total == 0, 0.0, total / cheapest[group])
-        # rank within each snapshot: sort by total, then stably by snapshot (a radix sort on small
-        # integer codes); np.lexsort does the same ~5x slower
-        by_total = np.argsort(np.where(missing, np.inf, total))
-        codes = group[by_total]
-        codes = codes.astype(np.uint16) if len(codes) and codes.max() < 65_536 else codes
-        order = by_total[np.argsort(codes, kind="stable")]
-        sorted_groups = group[order]
-        starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]) if len(order) else order
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)])) + 1
-        data = {k: models[k].array for k in keys}
+    group = _groups(models) if is_history else np.zeros(len(models), dtype=np.int64)
+    rank, cheapest = _ranks(total, group)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.where(total == 0, 0.0, total / cheapest)
+    if is_history:  # the history's rows and order stay
+        data: dict[str, Any] = {k: models[k].array for k in keys}
         data.update(columns)
-        data.update(x_cheapest=x, rank=np.where(missing, 0, rank), note=result["notes"].categorical())
+        data.update(x_cheapest=x, rank=rank, note=result["notes"].categorical())
+    else:
+        order = np.argsort(np.where(np.isnan(total), np.inf, total), kind="stable")
+        data = {k: models[k].array.take(order) for k in keys}
+        data.update({name: values[order] for name, values in columns.items()})
+        data.update(x_cheapest=x[order], rank=rank[order], note=result["notes"].categorical(order))
     out = pd.DataFrame(data, copy=False)
     out.attrs = {k: v for k, v in models.attrs.items() if isinstance(v, (str, int, float, bool)) or v is None}
     return out
