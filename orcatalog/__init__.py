@@ -44,7 +44,12 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .analysis.catalog import fold_variants, select
     from .analysis.changes import diff, lifecycle, price_changes
+    from .analysis.cost import estimate_cost, price_at
+    from .analysis.trends import catalog_events, catalog_size, frontier, market_trend, movers
+    from .plot import plot_catalog_size, plot_cost, plot_market_trend, plot_price_history, plot_price_vs_context
+    from .report import build_report
     from .export import read_csv, read_parquet, to_csv, to_parquet
     from .fetch.client import Client, count_models, fetch_model, fetch_models, fetch_user_models
     from .fetch.http import RetryConfig
@@ -64,6 +69,21 @@ _LAZY = {
     "diff": ".analysis.changes",
     "price_changes": ".analysis.changes",
     "lifecycle": ".analysis.changes",
+    "estimate_cost": ".analysis.cost",
+    "price_at": ".analysis.cost",
+    "movers": ".analysis.trends",
+    "market_trend": ".analysis.trends",
+    "frontier": ".analysis.trends",
+    "catalog_size": ".analysis.trends",
+    "catalog_events": ".analysis.trends",
+    "select": ".analysis.catalog",
+    "fold_variants": ".analysis.catalog",
+    "plot_price_history": ".plot",
+    "plot_price_vs_context": ".plot",
+    "plot_market_trend": ".plot",
+    "plot_catalog_size": ".plot",
+    "plot_cost": ".plot",
+    "build_report": ".report",
     "to_csv": ".export",
     "to_parquet": ".export",
     "read_csv": ".export",
@@ -72,7 +92,7 @@ _LAZY = {
 
 
 #: Subpackages reachable as attributes (``oc.schema``, ``oc.testing``), imported on first access too.
-_SUBMODULES = frozenset({"analysis", "cli", "errors", "export", "fetch", "frames", "progress", "schema", "store", "testing"})
+_SUBMODULES = frozenset({"analysis", "cli", "errors", "export", "fetch", "frames", "plot", "progress", "report", "schema", "store", "testing"})
 
 
 def __getattr__(name: str) -> Any:
@@ -103,6 +123,21 @@ __all__ = [
     "diff",
     "price_changes",
     "lifecycle",
+    "estimate_cost",
+    "price_at",
+    "movers",
+    "market_trend",
+    "frontier",
+    "catalog_size",
+    "catalog_events",
+    "build_report",
+    "select",
+    "fold_variants",
+    "plot_price_history",
+    "plot_price_vs_context",
+    "plot_market_trend",
+    "plot_catalog_size",
+    "plot_cost",
     "to_csv",
     "to_parquet",
     "read_csv",

@@ -37,6 +37,7 @@ __all__ = [
     "PER_ITEM_PRICE_KEYS",
     "KNOWN_MODALITIES",
     "settled_prices",
+    "settled_price_arrays",
     "dtype_of",
     "STORE_COLUMNS",
 ]
@@ -167,25 +168,43 @@ def settled_prices(frame: Any, columns: Any = None) -> Any:
     Raises:
         KeyError: a requested column is not in ``frame``.
     """
-    import numpy as np
     import pandas as pd
+
+    return pd.DataFrame(settled_price_arrays(frame, columns), index=frame.index)
+
+
+def settled_price_arrays(frame: Any, columns: Any = None) -> dict[str, Any]:
+    """:func:`settled_prices` as ``{column: float64 numpy array}`` (no DataFrame built; hot paths).
+
+    Raises:
+        KeyError: a requested column is not in ``frame``.
+    """
+    import numpy as np
 
     names = [c for c in frame.columns if str(c).startswith("price_")] if columns is None else list(columns)
     missing = [c for c in names if c not in frame.columns]
     if missing:
         raise KeyError(f"no price column(s) {missing} in the frame")
-    dynamic = (
-        frame["dynamic_pricing"].to_numpy(dtype=bool, na_value=False)
-        if "dynamic_pricing" in frame.columns
-        else np.zeros(len(frame), dtype=bool)
-    )
+    dynamic = bool_array(frame["dynamic_pricing"]) if "dynamic_pricing" in frame.columns else np.zeros(len(frame), bool)
     out = {}
     for name in names:
-        values = frame[name].to_numpy(dtype=float, na_value=np.nan, copy=True)
+        column = frame[name]
+        values = (
+            column.to_numpy(copy=True)
+            if column.dtype == np.float64
+            else column.to_numpy(dtype=float, na_value=np.nan, copy=True)
+        )
         if name[len("price_") :] not in BASE_PRICE_KEYS:
             values[np.isnan(values) & ~dynamic] = 0.0
         out[name] = values
-    return pd.DataFrame(out, index=frame.index)
+    return out
+
+
+def bool_array(column: Any) -> Any:
+    """A boolean column as a numpy bool array (null as False)."""
+    import numpy as np
+
+    return column.to_numpy() if column.dtype == np.bool_ else column.to_numpy(dtype=bool, na_value=False)
 
 
 def dtype_of(column: str) -> str | None:

@@ -1,0 +1,90 @@
+"""Benchmark the analysis toolkit against hand-written pandas measured in the same run (issue: analysis toolkit).
+
+Targets (ratios printed; exit status 1 on a miss):
+- ``estimate_cost`` on the 199-snapshot hourly history frame (about 70k rows): at most 3x building the same
+  id / time / total frame by hand with one vectorised ``prompt * price_prompt + completion * price_completion``;
+- ``price_at`` on 1,000,000 synthetic usage rows against that history: at most 2x a hand-written
+  ``pd.merge_asof`` of the same rows (sorted, joined by model, with the same total computed).
+
+Every timing is the best of several runs. Usage: ``python bench/analysis.py [--data DIR] [--rows N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from _report import report  # noqa: E402 - the bench folder is on sys.path when run as a script
+
+
+def best(func: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> int:
+    import orcatalog as oc
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "openrouter")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="synthetic usage rows for price_at")
+    args = parser.parse_args()
+
+    store = oc.SnapshotStore(tempfile.mkdtemp())
+    store.import_files(next(args.data.glob("hourly-*.tar.xz")), progress=False)
+    h = store.history()
+    print(f"history: {len(h)} rows, {h['snapshot_id'].nunique()} snapshots")
+
+    def by_hand_cost() -> pd.DataFrame:
+        return pd.DataFrame({"id": h["id"], "fetched_at": h["fetched_at"],
+                             "total": 1_000_000 * h["price_prompt"] + 200_000 * h["price_completion"]})  # fmt: skip
+
+    hand_cost = best(by_hand_cost, 25)
+    lib_cost = best(lambda: oc.estimate_cost(h, 1_000_000, 200_000), 25)
+    print(f"estimate_cost: {lib_cost * 1e3:.2f} ms; by hand {hand_cost * 1e3:.2f} ms")
+
+    rng = np.random.default_rng(0)
+    ids = list(pd.unique(h["id"].astype(str))) + ["nobody/unknown"]
+    t0, t1 = h["fetched_at"].min(), h["fetched_at"].max()
+    seconds = int((t1 - t0).total_seconds())
+    usage = pd.DataFrame({
+        "model": rng.choice(ids, args.rows),
+        "timestamp": t0 - pd.Timedelta("1D") + pd.to_timedelta(rng.integers(0, seconds + 2 * 86_400, args.rows), unit="s"),
+        "prompt_tokens": rng.integers(0, 50_000, args.rows),
+        "completion_tokens": rng.integers(0, 5_000, args.rows),
+    })  # fmt: skip
+
+    def by_hand_price_at() -> pd.DataFrame:
+        right = h[["id", "fetched_at", "price_prompt", "price_completion"]].assign(
+            id=h["id"].astype(str), fetched_at=h["fetched_at"].astype("datetime64[ns, UTC]")
+        ).sort_values("fetched_at")
+        left = usage.assign(timestamp=usage["timestamp"].astype("datetime64[ns, UTC]")).sort_values("timestamp")
+        out = pd.merge_asof(left, right, left_on="timestamp", right_on="fetched_at", left_by="model", right_by="id")
+        out["total"] = out["prompt_tokens"] * out["price_prompt"] + out["completion_tokens"] * out["price_completion"]
+        return out
+
+    hand_join = best(by_hand_price_at, 3)
+    lib_join = best(lambda: oc.price_at(usage, h), 3)
+    print(f"price_at ({args.rows:,} rows): {lib_join:.3f} s; by hand {hand_join:.3f} s")
+    return report([
+        ("estimate_cost / hand-built frame", lib_cost / hand_cost, 3.0),
+        ("price_at / hand-written merge_asof", lib_join / hand_join, 2.0),
+    ], unit="x")  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,593 @@
+"""What a workload costs: :func:`estimate_cost` (per model, or per model and snapshot) and
+:func:`price_at` (usage rows priced at the prices in effect when they happened).
+
+Pure functions on contract frames (``fetch_models``, ``SnapshotStore.load`` / ``history``): no
+HTTP, no files. Prices come from the ``price_<key>`` columns (USD per token, per request, per image,
+per search) read through :func:`orcatalog.schema.settled_prices` (the zero/absent rule), and from
+``pricing_overrides`` as the spec's ``PricingOverride`` defines it. Costs are in USD.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InvalidParameterError
+from ..schema import bool_array, settled_price_arrays
+
+__all__ = ["estimate_cost", "price_at", "COMPONENTS", "TOKEN_ARGUMENTS"]
+
+
+@dataclass(frozen=True)
+class _Component:
+    name: str  # cost_<name> column
+    argument: str  # the token/count argument that sizes it
+    key: str  # its own price key
+    part_of: str | None  # "prompt" / "completion" when it is a part of those tokens, priced at the
+    # base rate when its own key has no separate (non-zero) price
+
+
+#: Every priced dimension, in output order.
+COMPONENTS: tuple[_Component, ...] = (
+    _Component("prompt", "prompt_tokens", "prompt", None),
+    _Component("cached", "cached_tokens", "input_cache_read", "prompt"),
+    _Component("cache_write", "cache_write_tokens", "input_cache_write", "prompt"),
+    _Component("audio_input", "audio_tokens", "audio", "prompt"),
+    _Component("completion", "completion_tokens", "completion", None),
+    _Component("reasoning", "reasoning_tokens", "internal_reasoning", "completion"),
+    _Component("audio_output", "audio_output_tokens", "audio_output", "completion"),
+    _Component("requests", "requests", "request", None),
+    _Component("web_search", "web_searches", "web_search", None),
+    _Component("images", "images", "image", None),
+    _Component("output_images", "output_images", "image_output", None),
+)
+
+#: Argument names (also the usage-frame column names price_at reads).
+TOKEN_ARGUMENTS = tuple(c.argument for c in COMPONENTS)
+
+#: The API's ChatUsage names (nested, or flattened with dots) -> our argument names.
+_USAGE_NAMES = {
+    "prompt_tokens": "prompt_tokens",
+    "completion_tokens": "completion_tokens",
+    "prompt_tokens_details.cached_tokens": "cached_tokens",
+    "prompt_tokens_details.cache_write_tokens": "cache_write_tokens",
+    "prompt_tokens_details.audio_tokens": "audio_tokens",
+    "completion_tokens_details.reasoning_tokens": "reasoning_tokens",
+    "completion_tokens_details.audio_tokens": "audio_output_tokens",
+}
+
+_DYNAMIC_NOTE = "dynamic pricing: the price is decided per request (router or alias), so no cost"
+_UNKNOWN_NOTE = "no prompt/completion price in the catalog"
+_WINDOW_NOTE = "time-of-day price not evaluated: pass at="
+
+
+def _count(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InvalidParameterError(f"{name}={value!r} is invalid: give a number of tokens/items >= 0")
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise InvalidParameterError(f"{name}={value!r} is invalid: give a number of tokens/items >= 0")
+    return value
+
+
+def _flatten_usage(usage: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in usage.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(_flatten_usage(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+def _usage_counts(usage: Mapping[str, Any]) -> dict[str, float]:
+    """A ChatUsage mapping (nested or dotted names, or our argument names) -> our arguments."""
+    flat = _flatten_usage(usage)
+    out: dict[str, float] = {}
+    for name, value in flat.items():
+        target = _USAGE_NAMES.get(name, name if name in TOKEN_ARGUMENTS else None)
+        if target is not None and value is not None:
+            out[target] = _count(name, value)
+    if "prompt_tokens" not in out and "completion_tokens" not in out:
+        raise InvalidParameterError(
+            "the usage mapping has neither prompt_tokens nor completion_tokens (the API's usage object names)"
+        )
+    return out
+
+
+def _check_parts(counts: Mapping[str, Any]) -> None:
+    """Parts of prompt/completion tokens may not exceed them (row-wise for arrays)."""
+    for side in ("prompt", "completion"):
+        whole = np.asarray(counts.get(f"{side}_tokens", 0.0), dtype=float)
+        parts = sum(np.asarray(counts.get(c.argument, 0.0), dtype=float) for c in COMPONENTS if c.part_of == side)
+        if np.any(parts > whole):
+            names = ", ".join(c.argument for c in COMPONENTS if c.part_of == side)
+            raise InvalidParameterError(
+                f"{names} are parts of {side}_tokens (as in the API's usage object) and together exceed it"
+            )
+
+
+def _rate(value: Any) -> float:
+    try:
+        rate = float(value)
+    except (TypeError, ValueError):
+        return np.nan
+    return rate if rate >= 0 else np.nan  # "-1": dynamic
+
+
+def _in_window(clock: np.ndarray, start: Any, end: Any) -> np.ndarray:
+    """The spec's daily UTC window [utc_start, utc_end) in HHMM, wrapping past midnight when start > end."""
+    lo = float(start) if start is not None else 0.0
+    hi = float(end) if end is not None else 2400.0
+    if lo <= hi:
+        return (clock >= lo) & (clock < hi)
+    return (clock >= lo) | (clock < hi)
+
+
+def _apply_overrides(
+    frame: pd.DataFrame, rates: dict[str, np.ndarray], per_request_prompt: np.ndarray, clock: np.ndarray | None,
+    notes: _Notes,
+) -> None:  # fmt: skip
+    """Replace base rates where a pricing override applies (in place). Later entries win per key;
+    keys an entry does not name keep the base price."""
+    if "pricing_overrides" not in frame.columns:
+        return
+    cells = frame["pricing_overrides"]
+    if not cells.notna().any():
+        return
+    codes, uniques = pd.factorize(cells.to_numpy(dtype=object), use_na_sentinel=True)
+    for code, text in enumerate(uniques):
+        rows = np.flatnonzero(codes == code)
+        try:
+            entries = json.loads(text)
+        except (TypeError, ValueError):
+            entries = None
+        if not isinstance(entries, list):
+            notes.add(rows, "pricing_overrides unreadable; base prices used")
+            continue
+        for entry in entries:
+            if not isinstance(entry, dict):
+                continue
+            applies = np.ones(len(rows), dtype=bool)
+            if entry.get("min_prompt_tokens") is not None:
+                applies &= per_request_prompt[rows] > float(entry["min_prompt_tokens"])
+            if entry.get("utc_start") is not None or entry.get("utc_end") is not None:
+                if clock is None:
+                    notes.add(rows, _WINDOW_NOTE)
+                    continue
+                applies &= _in_window(clock[rows], entry.get("utc_start"), entry.get("utc_end"))
+            hit = rows[applies]
+            if not len(hit):
+                continue
+            for key, value in entry.items():
+                if key in ("min_prompt_tokens", "utc_start", "utc_end"):
+                    continue
+                if np.ndim(rates.get(key, 0.0)) == 0:
+                    rates[key] = np.full(len(frame), rates.get(key, 0.0), dtype=float)
+                rates[key][hit] = _rate(value)
+
+
+class _Notes:
+    """Per-row notes kept as codes into a short list of texts (most rows have none)."""
+
+    def __init__(self, n: int) -> None:
+        self.codes = np.full(n, -1, dtype=np.int32)
+        self.texts: list[str] = []
+
+    def add(self, rows: np.ndarray, text: str) -> None:
+        """Add ``text`` to the note of ``rows`` (an index array or a boolean mask)."""
+        rows = np.flatnonzero(rows) if rows.dtype == bool else rows
+        for code in np.unique(self.codes[rows]):
+            combined = text if code < 0 else self.texts[code] if text in self.texts[code] else f"{self.texts[code]}; {text}"
+            if combined not in self.texts:
+                self.texts.append(combined)
+            target = rows[self.codes[rows] == code]
+            self.codes[target] = self.texts.index(combined)
+
+    def categorical(self, order: np.ndarray | None = None) -> pd.Categorical:
+        codes = self.codes if order is None else self.codes[order]
+        return pd.Categorical.from_codes(codes, categories=pd.Index(self.texts, dtype=object))
+
+
+def _rates(frame: pd.DataFrame, keys: set[str]) -> dict[str, Any]:
+    """Base rates (USD per unit) of these price keys, the zero/absent rule applied; every key of
+    ``COMPONENTS`` gets an array, or a scalar when the frame has no such column (absent optional
+    keys cost 0, absent prompt/completion are NaN)."""
+    present = [f"price_{k}" for k in sorted(keys | {"discount"}) if f"price_{k}" in frame.columns]
+    settled = settled_price_arrays(frame, present)
+    rates: dict[str, Any] = {c.key: np.float64(0.0) for c in COMPONENTS}  # scalars broadcast: no arrays of zeros
+    rates["prompt"] = rates["completion"] = np.float64(np.nan)
+    for col, values in settled.items():
+        rates[col[len("price_") :]] = values
+    return rates
+
+
+def _costs(frame: pd.DataFrame, counts: Mapping[str, Any], clock: np.ndarray | None) -> dict[str, Any]:
+    """``cost_<component>`` arrays (for the components the workload uses), ``total_usd`` and notes
+    for every row of ``frame``; counts are scalars or per-row arrays (tokens are totals, spread
+    evenly over ``requests``)."""
+    n = len(frame)
+    used = {c for c in COMPONENTS if c.name in ("prompt", "completion") or np.any(counts.get(c.argument, 0.0))}
+    rates = _rates(frame, {c.key for c in used} | {c.part_of for c in used if c.part_of})
+    notes = _Notes(n)
+    requests = np.asarray(counts.get("requests", 1.0), dtype=float)
+    prompt_tokens = np.asarray(counts.get("prompt_tokens", 0.0), dtype=float)
+    per_request_prompt = np.broadcast_to(prompt_tokens / np.where(requests > 0, requests, 1.0), (n,))
+    _apply_overrides(frame, rates, per_request_prompt, clock, notes)
+    amounts = {c.name: np.asarray(counts.get(c.argument, 0.0), dtype=float) for c in COMPONENTS}
+    for comp in COMPONENTS:  # the base prompt/completion cost only the tokens no part claims
+        if comp.part_of is not None and comp.argument in counts:
+            amounts[comp.part_of] = amounts[comp.part_of] - amounts[comp.name]
+    columns: dict[str, np.ndarray] = {}
+    total = np.zeros(n)
+    for comp in COMPONENTS:
+        amount = amounts[comp.name]
+        if not np.any(amount) and comp.part_of is None and comp.name not in ("prompt", "completion"):
+            continue  # a dimension the workload does not use: no column of zeros
+        if comp.part_of is None:
+            rate = rates[comp.key]
+        else:
+            if not np.any(amount):
+                continue
+            own = rates[comp.key]
+            rate = np.where(np.isnan(own) | (own == 0), rates[comp.part_of], own)  # no separate rate: the base one
+        cost = np.broadcast_to(amount * rate, (n,))
+        if comp.name in ("prompt", "completion") and not np.any(amount):
+            cost = np.where(np.isnan(rate), np.nan, 0.0)  # unknown base price: unknown cost, even for 0 tokens
+        columns[f"cost_{comp.name}"] = cost
+        total = total + cost
+    if "discount" in rates:
+        total = total * (1.0 - np.nan_to_num(rates["discount"]))
+    dynamic = bool_array(frame["dynamic_pricing"]) if "dynamic_pricing" in frame.columns else np.zeros(n, dtype=bool)
+    unknown = np.isnan(total) & ~dynamic
+    if dynamic.any():
+        for name in columns:
+            columns[name] = np.where(dynamic, np.nan, columns[name])
+        total = np.where(dynamic, np.nan, total)
+        notes.add(dynamic, _DYNAMIC_NOTE)
+    if unknown.any():
+        notes.add(unknown, _UNKNOWN_NOTE)
+    columns["total_usd"] = total
+    return {"columns": {name: _tidy(values) for name, values in columns.items()}, "notes": notes}
+
+
+def _tidy(values: np.ndarray) -> np.ndarray:
+    """Round to 1e-12 USD: tokens x per-token floats leave binary noise (3.5999999999999996 for
+    $3.60) that no price or count justifies; the smallest real cost (one token at $0.01 per
+    million) is 1e-8 USD, so nothing of value is lost."""
+    return np.round(values, 12)
+
+
+def _check_models(models: Any) -> pd.DataFrame:
+    if not isinstance(models, pd.DataFrame):
+        raise InvalidParameterError(f"models must be a pandas DataFrame (fetch_models, load or history), got {type(models).__name__}")
+    missing = [c for c in ("id", "price_prompt", "price_completion") if c not in models.columns]
+    if missing:
+        raise InvalidParameterError(f"models lacks the column(s) {missing}; pass a frame from fetch_models or SnapshotStore")
+    return models
+
+
+def estimate_cost(
+    models: pd.DataFrame,
+    prompt_tokens: int | float | Mapping[str, Any] = 0,
+    completion_tokens: int | float = 0,
+    *,
+    cached_tokens: int | float = 0,
+    cache_write_tokens: int | float = 0,
+    reasoning_tokens: int | float = 0,
+    requests: int = 1,
+    web_searches: int | float = 0,
+    images: int | float = 0,
+    audio_tokens: int | float = 0,
+    audio_output_tokens: int | float = 0,
+    output_images: int | float = 0,
+    at: Any = None,
+) -> pd.DataFrame:
+    """What one workload costs on each model, in USD, component by component.
+
+    Token arguments mean what the API's usage object (``ChatUsage``) means: ``cached_tokens``,
+    ``cache_write_tokens`` and ``audio_tokens`` (audio input) are *parts of* ``prompt_tokens``;
+    ``reasoning_tokens`` and ``audio_output_tokens`` are parts of ``completion_tokens``. Each part
+    is priced at its own key (``input_cache_read``, ``input_cache_write``, ``audio``,
+    ``internal_reasoning``, ``audio_output``) when that key has a non-zero price, else at the base
+    prompt or completion price (zero and absent both mean "no separate rate"); the rest of the
+    prompt and completion tokens at ``prompt`` / ``completion``. ``requests``, ``web_searches``,
+    ``images`` and ``output_images`` are counted at ``request``, ``web_search``, ``image`` and
+    ``image_output``; an absent optional price costs zero (the zero/absent rule,
+    :func:`orcatalog.schema.settled_prices`), an absent prompt or completion price is unknown.
+    A ``discount`` price multiplies the total by ``1 - discount``.
+
+    Counts are totals for the workload, spread evenly over ``requests`` requests. Overrides
+    (``pricing_overrides``, the spec's ``PricingOverride``) apply per request: an entry applies when
+    all its conditions hold — the request's whole prompt (``prompt_tokens / requests``, parts
+    included) is strictly greater than ``min_prompt_tokens``, and ``at`` falls in the daily UTC window
+    ``[utc_start, utc_end)`` (HHMM, wrapping past midnight when start > end); later entries win per
+    key; keys an entry leaves out keep the base price. With ``at=None`` a time-window entry does not
+    apply and the ``note`` says so.
+
+    Worked example: a model at prompt $3/M, completion $15/M, ``input_cache_read`` $0.30/M and an
+    override ``{"min_prompt_tokens": 200000, "prompt": "0.000006"}``; ``prompt_tokens=100_000,
+    cached_tokens=40_000, completion_tokens=2_000`` costs 60,000 x $3/M = $0.18 (prompt) +
+    40,000 x $0.30/M = $0.012 (cached) + 2,000 x $15/M = $0.03 (completion) = $0.222; the override
+    does not apply (100,000 is not above 200,000).
+
+    Token counts differ between tokenizers: the same text is a different number of tokens on
+    different models (see the ``tokenizer`` column). This function prices the counts you give for
+    every model alike and does not pretend otherwise; compare models with counts from each one's own
+    tokenizer when it matters.
+
+    Args:
+        models: a contract frame (one row per model), or a history frame (one row per model and
+            snapshot: cost over time).
+        prompt_tokens: prompt tokens in total, or a usage mapping with the API's names
+            (``{"prompt_tokens": .., "completion_tokens": .., "prompt_tokens_details":
+            {"cached_tokens": ..}, ...}``; dotted names like ``prompt_tokens_details.cached_tokens``
+            too); then give no other token argument.
+        completion_tokens: completion (output) tokens in total.
+        cached_tokens, cache_write_tokens, audio_tokens: parts of prompt_tokens (tokens).
+        reasoning_tokens, audio_output_tokens: parts of completion_tokens (tokens).
+        requests: how many requests the workload is (>= 1); the request fee is per request.
+        web_searches, images, output_images: counts.
+        at: when the requests are made (UTC unless it says otherwise), for time-window overrides.
+
+    Returns:
+        One row per model (per model and snapshot for a history frame): ``id`` (plus ``fetched_at``
+        and ``snapshot_id`` for history), ``cost_<component>`` (USD) for prompt, cached, cache_write,
+        audio_input, completion, reasoning, audio_output, requests, web_search, images,
+        output_images, ``total_usd``, ``x_cheapest`` (total / the cheapest non-zero total of the same
+        snapshot; 0 for free models), ``rank`` (1 = cheapest; equal totals share a rank; 0 without a total) and ``note`` (why a total
+        is missing).
+        A catalog comes back sorted cheapest first; a history keeps its own order (time, then id)
+        with ``rank`` within each snapshot. No number is ever
+        negative, and a missing total always has a note.
+
+    Raises:
+        InvalidParameterError: not a contract frame; a count that is negative, not a number, or
+            parts exceeding their whole; requests < 1; an unreadable ``at``.
+    """
+    models = _check_models(models)
+    if isinstance(prompt_tokens, Mapping):
+        given = {
+            "completion_tokens": completion_tokens, "cached_tokens": cached_tokens,
+            "cache_write_tokens": cache_write_tokens, "reasoning_tokens": reasoning_tokens,
+            "audio_tokens": audio_tokens, "audio_output_tokens": audio_output_tokens,
+        }  # fmt: skip
+        if any(v for v in given.values()):
+            raise InvalidParameterError("give either a usage mapping or token arguments, not both")
+        counts = _usage_counts(prompt_tokens)
+    else:
+        counts = {
+            "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "cached_tokens": cached_tokens,
+            "cache_write_tokens": cache_write_tokens, "reasoning_tokens": reasoning_tokens,
+            "audio_tokens": audio_tokens, "audio_output_tokens": audio_output_tokens,
+        }  # fmt: skip
+        counts = {k: _count(k, v) for k, v in counts.items()}
+    for name, value in (("web_searches", web_searches), ("images", images), ("output_images", output_images)):
+        counts[name] = _count(name, value)
+    if isinstance(requests, bool) or not isinstance(requests, (int, np.integer)) or requests < 1:
+        raise InvalidParameterError(f"requests={requests!r} is invalid: give an int >= 1")
+    counts["requests"] = float(requests)
+    _check_parts(counts)
+    clock = _clock(at, len(models))
+    result = _costs(models, counts, clock)
+    return _result(models, result)
+
+
+def _clock(at: Any, n: int) -> np.ndarray | None:
+    if at is None:
+        return None
+    try:
+        when = pd.Timestamp(at)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError(f"at={at!r} is not a time: {exc}") from None
+    if when is pd.NaT:
+        raise InvalidParameterError("at must be a time, got NaT")
+    when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+    return np.full(n, when.hour * 100 + when.minute + when.second / 60.0)
+
+
+def _ranks(total: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: its rank within its group (1 = cheapest; equal totals share a rank; 0 when the
+    total is missing) and its group's cheapest non-zero total.
+
+    Costs repeat a lot (one value per model version, not per snapshot), so the distinct totals
+    are hashed once and counted per group; no 70k-row sort is needed. Very long histories with
+    many distinct totals fall back to pandas' grouped rank.
+    """
+    codes, uniques = pd.factorize(total, use_na_sentinel=True)
+    ok = codes >= 0
+    unique_rank = np.empty(len(uniques), dtype=np.int64)
+    unique_rank[np.argsort(uniques, kind="stable")] = np.arange(len(uniques))
+    value_rank = np.where(ok, unique_rank[np.where(ok, codes, 0)], -1)
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    rank = np.zeros(len(total), dtype=np.int64)
+    if n_groups * len(uniques) <= 4_000_000:
+        counts = np.bincount(group[ok] * len(uniques) + value_rank[ok], minlength=n_groups * len(uniques))
+        counts = counts.reshape(n_groups, len(uniques))
+        cheaper = np.cumsum(counts, axis=1) - counts  # rows of the group with a strictly smaller total
+        rank[ok] = cheaper[group[ok], value_rank[ok]] + 1
+        values = np.sort(uniques)
+        paid = (counts > 0) & (values > 0)
+        first = np.where(paid.any(axis=1), paid.argmax(axis=1), -1)
+        cheapest = np.where(first >= 0, values[np.maximum(first, 0)] if len(values) else np.nan, np.nan)
+    else:
+        ranked = pd.Series(total).groupby(group).rank(method="min").to_numpy()
+        rank[ok] = ranked[ok].astype(np.int64)
+        cheapest = np.full(n_groups, np.nan)
+        np.fmin.at(cheapest, group, np.where(total > 0, total, np.nan))
+    return rank, cheapest[group] if len(group) else np.zeros(0)
+
+
+def _result(models: pd.DataFrame, result: dict[str, Any]) -> pd.DataFrame:
+    """The cost frame: a catalog sorted cheapest first; a history kept in its own (time) order.
+    Either way ``rank`` and ``x_cheapest`` are within each snapshot."""
+    is_history = "fetched_at" in models.columns  # load()/fetch_models() frames keep the time in attrs
+    keys = [k for k in ["id", *(["fetched_at", "snapshot_id"] if is_history else [])] if k in models.columns]
+    columns = result["columns"]
+    total = columns["total_usd"]
+    group = _groups(models) if is_history else np.zeros(len(models), dtype=np.int64)
+    rank, cheapest = _ranks(total, group)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.where(total == 0, 0.0, total / cheapest)
+    if is_history:  # the history's rows and order stay
+        data: dict[str, Any] = {k: models[k].array for k in keys}
+        data.update(columns)
+        data.update(x_cheapest=x, rank=rank, note=result["notes"].categorical())
+    else:
+        order = np.argsort(np.where(np.isnan(total), np.inf, total), kind="stable")
+        data = {k: models[k].array.take(order) for k in keys}
+        data.update({name: values[order] for name, values in columns.items()})
+        data.update(x_cheapest=x[order], rank=rank[order], note=result["notes"].categorical(order))
+    out = pd.DataFrame(data, copy=False)
+    out.attrs = {k: v for k, v in models.attrs.items() if isinstance(v, (str, int, float, bool)) or v is None}
+    return out
+
+
+def _groups(frame: pd.DataFrame) -> np.ndarray:
+    """Integer snapshot codes (one per row) of a history frame."""
+    column = frame["snapshot_id"] if "snapshot_id" in frame.columns else frame["fetched_at"]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return np.asarray(column.array.codes, dtype=np.int64)
+    return pd.factorize(column, sort=False)[0].astype(np.int64)
+
+
+def price_at(
+    usage: pd.DataFrame,
+    history: pd.DataFrame,
+    *,
+    model: str = "model",
+    time: str = "timestamp",
+    scope: str | None = None,
+) -> pd.DataFrame:
+    """Price usage rows at the prices in effect when they happened, not today's.
+
+    Each usage row (a model id and a time) is joined to the latest observation of that model at
+    or before its time in ``history`` (one scope). ``price_source`` says how good the match is:
+    ``exact`` — the observation is at most one snapshot interval old (the median gap between the
+    history's snapshots), ``nearest`` — an older observation (``price_age`` tells how old; e.g. the
+    model was absent from the snapshots around that time), ``missing`` — the model is unknown, or
+    the row is before its first observation.
+
+    When the usage frame has token columns named like :func:`estimate_cost`'s arguments
+    (``prompt_tokens``, ``completion_tokens``, ``cached_tokens``, ``reasoning_tokens``,
+    ``requests``, ...), each row is priced by the same rules (overrides evaluated at the row's time)
+    and ``cost_<component>`` / ``total_usd`` are added (USD).
+
+    Args:
+        usage: one row per request or per aggregated usage line.
+        history: ``SnapshotStore.history()`` (columns ``id``, ``fetched_at``, prices).
+        model: the usage column holding model ids.
+        time: the usage column holding times (UTC unless they carry a zone).
+        scope: which scope of ``history`` to use when it holds several (default: its only one).
+
+    Returns:
+        ``usage`` (same row order, same index) plus ``price_fetched_at``, ``price_age``
+        (Timedelta), ``price_source``, ``snapshot_id``, the matched ``price_<key>`` columns
+        (USD per unit) and, with token columns, the costs and ``note``.
+
+    Raises:
+        InvalidParameterError: a missing column, several scopes without ``scope=``, unreadable times,
+            negative token counts.
+    """
+    if not isinstance(usage, pd.DataFrame):
+        raise InvalidParameterError(f"usage must be a pandas DataFrame, got {type(usage).__name__}")
+    for name, column in (("model", model), ("time", time)):
+        if column not in usage.columns:
+            raise InvalidParameterError(f"usage has no {name} column {column!r}; pass {name}=<column name>")
+    history = _check_models(history)
+    if "fetched_at" not in history.columns:
+        raise InvalidParameterError("history must come from SnapshotStore.history() (it has no fetched_at)")
+    history = _one_scope(history, scope)
+    try:
+        times = pd.to_datetime(usage[time], utc=True)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError(f"usage[{time!r}] holds values that are not times: {exc}") from None
+    token_columns = [c for c in TOKEN_ARGUMENTS if c in usage.columns]
+    counts = {c: usage[c].to_numpy(dtype=float, na_value=0.0) for c in token_columns}
+    for c, values in counts.items():
+        if (values < 0).any() or not np.isfinite(values).all():
+            raise InvalidParameterError(f"usage[{c!r}] holds negative or non-finite counts")
+    _check_parts(counts)
+
+    # join on integer codes and nanosecond integers: merge_asof is fastest on plain numbers
+    history_codes, ids = pd.factorize(history["id"])
+    right = pd.DataFrame({
+        "_code": history_codes,
+        "_t": history["fetched_at"].array.as_unit("ns").asi8 if hasattr(history["fetched_at"].array, "as_unit")
+        else pd.to_datetime(history["fetched_at"], utc=True).dt.as_unit("ns").array.asi8,
+        "_hrow": np.arange(len(history)),
+    }).sort_values("_t", kind="stable")  # fmt: skip
+    usage_times = pd.DatetimeIndex(times).as_unit("ns")
+    codes, uniques = pd.factorize(usage[model])  # hash the usage ids once, then look up the few distinct ones
+    code = np.where(codes >= 0, pd.Index(ids).get_indexer(uniques)[codes], -1)
+    keep = np.flatnonzero((code >= 0) & ~usage_times.isna())
+    keep = keep[np.argsort(usage_times.asi8[keep])]
+    left = pd.DataFrame({"_code": code[keep], "_t": usage_times.asi8[keep], "_row": keep})
+    merged = pd.merge_asof(left, right, on="_t", by="_code", direction="backward")
+    hrow = np.full(len(usage), -1, dtype=np.int64)
+    hrow[keep] = merged["_hrow"].fillna(-1).to_numpy(dtype=np.int64)
+    found = hrow >= 0
+    wanted = [c for c in history.columns if c.startswith("price_")]
+    wanted += [c for c in ("pricing_overrides", "snapshot_id", "fetched_at") if c in history.columns]
+    matched = pd.DataFrame({c: history[c].array.take(hrow, allow_fill=True) for c in wanted}, copy=False)
+    if "dynamic_pricing" in history.columns:
+        matched["dynamic_pricing"] = bool_array(history["dynamic_pricing"])[np.where(found, hrow, 0)] & found
+    observed = pd.DatetimeIndex(matched["fetched_at"]).as_unit("ns")
+    age = np.where(found, usage_times.asi8 - observed.asi8, np.iinfo(np.int64).min).view("timedelta64[ns]")
+    interval = _interval(history)
+    source = np.where(~found, 2, np.where(age <= interval.to_timedelta64(), 0, 1)).astype(np.int8)
+    added: dict[str, Any] = {
+        "price_fetched_at": observed,
+        "price_age": pd.TimedeltaIndex(age),
+        "price_source": pd.Categorical.from_codes(source, categories=["exact", "nearest", "missing"]),
+    }
+    added.update({c: matched[c].array for c in wanted if c.startswith("price_") or c == "snapshot_id"})
+    if token_columns:
+        has_windows = "pricing_overrides" in matched.columns and matched["pricing_overrides"].notna().any()
+        clock = (
+            (usage_times.hour * 100 + usage_times.minute + usage_times.second / 60.0).to_numpy(dtype=float)
+            if has_windows
+            else None
+        )
+        result = _costs(matched, counts, clock)
+        added.update(result["columns"])
+        notes = result["notes"]
+        notes.codes[~found] = -1
+        notes.add(~found, "no observation of this model at or before this time")
+        added["note"] = notes.categorical()
+    extra = pd.DataFrame(added, index=usage.index, copy=False)
+    out = pd.concat([usage.drop(columns=[c for c in extra.columns if c in usage.columns]), extra], axis=1)
+    out.attrs = {"interval": str(interval)}
+    return out
+
+
+def _one_scope(history: pd.DataFrame, scope: str | None) -> pd.DataFrame:
+    if "scope" not in history.columns:
+        return history
+    scopes = list(pd.unique(history["scope"].astype(str)))
+    if scope is not None:
+        if scope not in scopes:
+            raise InvalidParameterError(f"scope {scope!r} is not in the history; it has {scopes}")
+        return history[history["scope"].astype(str) == scope]
+    if len(scopes) > 1:
+        raise InvalidParameterError(f"the history holds several scopes {scopes}: pass scope= to price in one of them")
+    return history
+
+
+def _interval(history: pd.DataFrame) -> pd.Timedelta:
+    """The store's snapshot interval: the median gap between the history's snapshot times."""
+    times = history.attrs.get("snapshot_times")
+    if isinstance(times, Mapping) and times:
+        stamps = pd.DatetimeIndex(pd.to_datetime(next(iter(times.values())), utc=True))
+    else:
+        stamps = pd.DatetimeIndex(pd.unique(history["fetched_at"]))
+    stamps = stamps.sort_values()
+    if len(stamps) < 2:
+        return pd.Timedelta(0)
+    return pd.Timedelta(int(np.median(np.diff(stamps.as_unit("ns").asi8))), unit="ns").round("s")

@@ -1,0 +1,295 @@
+"""Market views over catalog frames and snapshot history: who moved, how the market moved, who is
+efficient, how the catalog grew. Pure DataFrame functions: nothing here fetches or touches files.
+
+Prices are read from the contract columns (``prompt_usd_per_mtok`` etc., USD per million tokens).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InvalidParameterError
+
+__all__ = ["movers", "market_trend", "frontier", "catalog_size", "catalog_events", "CONTEXT_BANDS"]
+
+#: Context bands used by ``market_trend(by="context_band")``: (label, lower bound in tokens).
+CONTEXT_BANDS: tuple[tuple[str, int], ...] = (
+    ("<32k", 0),
+    ("32k-128k", 32_000),
+    ("128k-1M", 128_000),
+    (">=1M", 1_000_000),
+)
+
+
+def _frame(name: str, value: Any, *columns: str) -> pd.DataFrame:
+    if not isinstance(value, pd.DataFrame):
+        raise InvalidParameterError(f"{name} must be a pandas DataFrame, got {type(value).__name__}")
+    missing = [c for c in columns if c not in value.columns]
+    if missing:
+        raise InvalidParameterError(
+            f"{name} lacks the column(s) {missing}; pass a frame from SnapshotStore.history() or fetch_models()"
+        )
+    return value
+
+
+def _time(name: str, value: Any) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError(f"{name}={value!r} is not a time: {exc}") from None
+    if ts is pd.NaT:
+        raise InvalidParameterError(f"{name} must be a time, got NaT")
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _latest_at(history: pd.DataFrame, when: pd.Timestamp, field: str) -> pd.Series:
+    """Each model's ``field`` at its latest observation at or before ``when`` (index: id)."""
+    before = history[history["fetched_at"] <= when]
+    if before.empty:
+        return pd.Series(dtype=float)
+    last = before.drop_duplicates("id", keep="last")  # history is sorted by time
+    return pd.Series(last[field].to_numpy(dtype=float, na_value=np.nan), index=last["id"].astype(str).to_numpy())
+
+
+def movers(history: pd.DataFrame, start: Any, end: Any, field: str = "prompt_usd_per_mtok", n: int = 10) -> pd.DataFrame:
+    """The biggest relative price changes between two times, both directions.
+
+    Each model's value is its latest observation at or before ``start`` and at or before ``end``
+    (a model absent at one of them is left out, as is one whose start value is 0 or missing: a
+    relative change from nothing is undefined).
+
+    Args:
+        history: ``SnapshotStore.history()`` (one scope).
+        start, end: the window (UTC unless they say otherwise); start < end.
+        field: the numeric column to compare (default prompt price, USD per million tokens).
+        n: how many movers per direction.
+
+    Returns:
+        Up to ``2 n`` rows: ``id``, ``direction`` (``up`` / ``down``), ``start_value``,
+        ``end_value`` (in the field's unit), ``change`` (end - start) and ``pct_change`` (percent),
+        the biggest rises first, then the biggest cuts.
+
+    Raises:
+        InvalidParameterError: not a history frame, unknown field, bad times, n < 1.
+    """
+    history = _frame("history", history, "id", "fetched_at")
+    if field not in history.columns or not pd.api.types.is_numeric_dtype(history[field].dtype):
+        raise InvalidParameterError(f"field {field!r} is not a numeric column of the history")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InvalidParameterError(f"n={n!r} is invalid: give an int >= 1")
+    t0, t1 = _time("start", start), _time("end", end)
+    if t0 >= t1:
+        raise InvalidParameterError(f"start ({t0}) must be before end ({t1})")
+    a, b = _latest_at(history, t0, field), _latest_at(history, t1, field)
+    both = pd.DataFrame({"start_value": a, "end_value": b}).dropna()
+    both = both[both["start_value"] > 0]
+    both["change"] = both["end_value"] - both["start_value"]
+    both["pct_change"] = both["change"] / both["start_value"] * 100.0
+    both = both[both["change"] != 0]
+    up = both[both["change"] > 0].sort_values("pct_change", ascending=False, kind="stable").head(n)
+    down = both[both["change"] < 0].sort_values("pct_change", ascending=True, kind="stable").head(n)
+    out = pd.concat([up.assign(direction="up"), down.assign(direction="down")])
+    out = out.rename_axis("id").reset_index()
+    out = out[["id", "direction", "start_value", "end_value", "change", "pct_change"]]
+    out.attrs = {"field": field, "start": t0.isoformat(), "end": t1.isoformat()}
+    return out
+
+
+def _band(context: pd.Series) -> pd.Categorical:
+    labels = [label for label, _ in CONTEXT_BANDS]
+    bounds = [low for _, low in CONTEXT_BANDS] + [np.inf]
+    values = context.to_numpy(dtype=float, na_value=np.nan)
+    return pd.Categorical(pd.cut(values, bounds, labels=labels, right=False), categories=labels)
+
+
+def market_trend(history: pd.DataFrame, by: str | None = None, freq: str = "D") -> pd.DataFrame:
+    """Median and quartiles of prompt and completion prices over time, with catalog size.
+
+    For each period of ``freq``, the last snapshot in it stands for the period. Price statistics
+    are over *paid* models with a known price (free and dynamically priced models are counted in
+    ``n_free`` / ``n_models`` but would otherwise pull every quartile to 0 or hide routers).
+
+    Args:
+        history: ``SnapshotStore.history()`` (one scope) or a frame with ``fetched_at`` and the
+            price columns.
+        by: None, ``"author"``, ``"input_modality"`` (a model counts once per input modality) or
+            ``"context_band"`` (see ``CONTEXT_BANDS``).
+        freq: a pandas frequency (``"h"``, ``"D"``, ``"W"``, ``"MS"``, ...).
+
+    Returns:
+        One row per period (and group): ``period`` (UTC start of the period), [``group``],
+        ``snapshot_time``, ``n_models``, ``n_free``, ``n_paid``, and for prompt and completion
+        (USD per million tokens): ``<side>_q1``, ``<side>_median``, ``<side>_q3``.
+
+    Raises:
+        InvalidParameterError: not a history frame, unknown ``by`` or ``freq``.
+    """
+    history = _frame("history", history, "id", "fetched_at", "prompt_usd_per_mtok", "completion_usd_per_mtok")
+    if by not in (None, "author", "input_modality", "context_band"):
+        raise InvalidParameterError(f"by={by!r} is invalid: give None, 'author', 'input_modality' or 'context_band'")
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError(f"freq={freq!r} is not a pandas frequency: {exc}") from None
+    times = pd.DatetimeIndex(pd.to_datetime(history["fetched_at"], utc=True))
+    periods = times.tz_convert(None).to_period(offset).to_timestamp().tz_localize("UTC")
+    frame = pd.DataFrame({
+        "period": periods, "snapshot_time": times, "id": history["id"].astype(str).to_numpy(),
+        "prompt": history["prompt_usd_per_mtok"].to_numpy(dtype=float, na_value=np.nan),
+        "completion": history["completion_usd_per_mtok"].to_numpy(dtype=float, na_value=np.nan),
+    })  # fmt: skip
+    last = frame.groupby("period")["snapshot_time"].transform("max")
+    frame = frame[frame["snapshot_time"] == last]
+    keys = ["period"]
+    if by == "author":
+        frame["group"] = history.loc[frame.index, "author"].astype(str).to_numpy() if "author" in history else \
+            frame["id"].str.lstrip("~").str.split("/").str[0]  # fmt: skip
+        keys.append("group")
+    elif by == "input_modality":
+        mods = history.loc[frame.index, "input_modalities"] if "input_modalities" in history else None
+        if mods is None:
+            raise InvalidParameterError("by='input_modality' needs the input_modalities column")
+        frame = frame.assign(group=[list(m) if m is not None and not (np.isscalar(m) and pd.isna(m)) else ["unknown"]
+                                    for m in mods.tolist()]).explode("group")  # fmt: skip
+        keys.append("group")
+    elif by == "context_band":
+        if "context_length" not in history:
+            raise InvalidParameterError("by='context_band' needs the context_length column")
+        frame["group"] = _band(history.loc[frame.index, "context_length"])
+        keys.append("group")
+    dynamic = history.loc[frame.index, "dynamic_pricing"].to_numpy(dtype=bool) if "dynamic_pricing" in history \
+        else np.zeros(len(frame), dtype=bool)  # fmt: skip
+    frame["free"] = (frame["prompt"] == 0) & (frame["completion"] == 0)
+    frame["paid"] = ~frame["free"] & ~dynamic & frame["prompt"].notna() & frame["completion"].notna()
+    grouped = frame.groupby(keys, observed=True, sort=True)
+    out = grouped.agg(snapshot_time=("snapshot_time", "max"), n_models=("id", "nunique"), n_free=("free", "sum"),
+                      n_paid=("paid", "sum"))  # fmt: skip
+    paid = frame[frame["paid"]].groupby(keys, observed=True, sort=True)
+    for side in ("prompt", "completion"):
+        q = paid[side].quantile([0.25, 0.5, 0.75]).unstack()
+        out[f"{side}_q1"], out[f"{side}_median"], out[f"{side}_q3"] = q[0.25], q[0.5], q[0.75]
+    out = out.reset_index()
+    out.attrs = {"freq": str(freq), "by": by or ""}
+    return out
+
+
+def frontier(
+    models: pd.DataFrame,
+    x: str = "prompt_usd_per_mtok",
+    y: str = "context_length",
+    *,
+    minimize_x: bool = True,
+    maximize_y: bool = True,
+) -> pd.DataFrame:
+    """The Pareto-efficient models for two columns: no other model is at least as good on both and
+    better on one (by default: cheaper prompt price, longer context).
+
+    Rows with a missing value in ``x`` or ``y`` are left out (e.g. dynamically priced routers).
+
+    Args:
+        models: a contract frame (one row per model).
+        x, y: numeric columns.
+        minimize_x, maximize_y: the direction of each (default: low x, high y are better).
+
+    Returns:
+        The efficient rows of ``models`` (all columns), sorted by ``x`` from best to worst.
+
+    Raises:
+        InvalidParameterError: not a frame, or ``x``/``y`` not numeric columns of it.
+    """
+    models = _frame("models", models, x, y)
+    for col in (x, y):
+        if not pd.api.types.is_numeric_dtype(models[col].dtype) or pd.api.types.is_bool_dtype(models[col].dtype):
+            raise InvalidParameterError(f"{col!r} is not a numeric column")
+    xs = models[x].to_numpy(dtype=float, na_value=np.nan)
+    ys = models[y].to_numpy(dtype=float, na_value=np.nan)
+    ok = np.flatnonzero(~np.isnan(xs) & ~np.isnan(ys))
+    gx = xs[ok] if minimize_x else -xs[ok]  # "good" = small gx, large gy
+    gy = ys[ok] if maximize_y else -ys[ok]
+    order = np.lexsort((-gy, gx))  # best x first; among equal x, best y first
+    keep: list[int] = []
+    best_x, best_y = np.nan, -np.inf
+    for i in order:
+        if gy[i] > best_y or (gy[i] == best_y and gx[i] == best_x):  # equal points are both efficient
+            keep.append(ok[i])
+            best_x, best_y = gx[i], gy[i]
+    return models.iloc[keep]
+
+
+def _presence(history: pd.DataFrame) -> tuple[pd.DatetimeIndex, pd.Index, np.ndarray]:
+    """Every snapshot time of one scope, every id, and which id is in which snapshot (bool matrix)."""
+    history = _frame("history", history, "id", "fetched_at")
+    if "scope" in history.columns and history["scope"].nunique() > 1:
+        raise InvalidParameterError("the history holds several scopes: select one (history[history.scope == ...])")
+    times = pd.DatetimeIndex(pd.to_datetime(history["fetched_at"], utc=True))
+    all_times = times.unique()
+    for extra in (history.attrs.get("snapshot_times") or {}).values():
+        all_times = all_times.union(pd.DatetimeIndex(pd.to_datetime(extra, utc=True)))
+    all_times = all_times.sort_values()
+    ids, uniques = pd.factorize(history["id"].astype(str))
+    present = np.zeros((len(all_times), len(uniques)), dtype=bool)
+    present[all_times.get_indexer(times), ids] = True
+    return all_times, pd.Index(uniques), present
+
+
+def _flows(present: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(added, removed, returned) boolean matrices, snapshot by snapshot."""
+    before = np.vstack([np.zeros((1, present.shape[1]), dtype=bool), present[:-1]])
+    seen_before = np.maximum.accumulate(before, axis=0)
+    return present & ~seen_before, before & ~present, present & ~before & seen_before
+
+
+def catalog_size(history: pd.DataFrame) -> pd.DataFrame:
+    """How the catalog grew, snapshot by snapshot: size, models added, removed and returned.
+
+    ``added``: in this snapshot and never seen before; ``returned``: in this snapshot, absent
+    from the previous one, seen earlier (models vanish for a while and come back);
+    ``removed``: in the previous snapshot, absent from this one (not necessarily retired).
+
+    Args:
+        history: ``SnapshotStore.history()`` (one scope); ``attrs["snapshot_times"]`` adds
+            snapshots in which no selected model appears.
+
+    Returns:
+        One row per snapshot: ``fetched_at``, ``n_models``, ``added``, ``removed``, ``returned``
+        (the first snapshot counts every model as added).
+
+    Raises:
+        InvalidParameterError: not a history frame, or several scopes in it.
+    """
+    times, _, present = _presence(history)
+    added, removed, returned = _flows(present)
+    return pd.DataFrame({
+        "fetched_at": times,
+        "n_models": present.sum(axis=1),
+        "added": added.sum(axis=1),
+        "removed": removed.sum(axis=1),
+        "returned": returned.sum(axis=1),
+    })  # fmt: skip
+
+
+def catalog_events(history: pd.DataFrame) -> pd.DataFrame:
+    """Which models were added, removed or returned, and when (the rows behind :func:`catalog_size`,
+    without the first snapshot, where everything would count as added).
+
+    Args:
+        history: ``SnapshotStore.history()`` (one scope).
+
+    Returns:
+        One row per event: ``fetched_at`` (UTC, the snapshot where it was seen), ``id`` and
+        ``event`` (``added`` / ``removed`` / ``returned``), in time order.
+
+    Raises:
+        InvalidParameterError: not a history frame, or several scopes in it.
+    """
+    times, ids, present = _presence(history)
+    frames = []
+    for event, matrix in zip(("added", "removed", "returned"), _flows(present)):
+        t, i = np.nonzero(matrix[1:])
+        frames.append(pd.DataFrame({"fetched_at": times[1:][t], "id": ids[i], "event": event}))
+    out = pd.concat(frames, ignore_index=True)
+    out["event"] = pd.Categorical(out["event"], categories=["added", "removed", "returned"])
+    return out.sort_values(["fetched_at", "event", "id"], kind="stable").reset_index(drop=True)

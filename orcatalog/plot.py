@@ -1,0 +1,268 @@
+"""Charts of catalog frames, history and analysis results (matplotlib, imported on first use).
+
+Every function takes frames and an optional ``ax=``, draws on it (or on a new figure), and returns
+the Axes. None fetches, reads files or calls ``show()``. Prices are in USD per million tokens.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InvalidParameterError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["plot_price_history", "plot_price_vs_context", "plot_market_trend", "plot_catalog_size", "plot_cost"]
+
+_MAX_LABELS = 12
+
+
+def _axes(ax: Any, figsize: tuple[float, float] = (10, 6)) -> Axes:
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _check(name: str, frame: Any, *columns: str) -> pd.DataFrame:
+    if not isinstance(frame, pd.DataFrame):
+        raise InvalidParameterError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InvalidParameterError(f"{name} lacks the column(s) {missing}")
+    return frame
+
+
+def _plain_log_ticks(axis: Any) -> None:
+    """Label a log axis with plain numbers (0.2, 0.5, 1, 2, ...) instead of powers of ten only."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+    axis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+
+
+def _log_if_wide(ax: Axes, values: np.ndarray, axis: str = "y") -> None:
+    """Log scale (plainly labelled) when positive values span 20x or more."""
+    positive = values[np.isfinite(values) & (values > 0)]
+    if len(positive) and positive.max() / positive.min() > 20:
+        (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+        _plain_log_ticks(ax.yaxis if axis == "y" else ax.xaxis)
+
+
+def plot_price_history(
+    history: pd.DataFrame,
+    ids: str | list[str] | None = None,
+    *,
+    field: str = "prompt_usd_per_mtok",
+    ax: Axes | None = None,
+) -> Axes:
+    """One step line per model: its price at each snapshot, with each change marked by a dot.
+
+    Args:
+        history: ``SnapshotStore.history()`` (one scope).
+        ids: the models to draw (default: the ones whose price changed, at most 12).
+        field: the price column (default prompt, USD per million tokens).
+        ax: where to draw.
+
+    Returns:
+        The Axes (one line per model, labelled by id; log scale when prices span 20x or more).
+
+    Raises:
+        InvalidParameterError: not a history frame, unknown field or ids.
+    """
+    history = _check("history", history, "id", "fetched_at", field)
+    frame = history[["id", "fetched_at", field]].assign(id=history["id"].astype(str))
+    if ids is None:
+        changed = frame.groupby("id")[field].nunique(dropna=True)
+        ids = list(changed[changed > 1].sort_values(ascending=False).index[:_MAX_LABELS])
+    elif isinstance(ids, str):
+        ids = [ids]
+    unknown = [i for i in ids if i not in set(frame["id"])]
+    if unknown:
+        raise InvalidParameterError(f"no model(s) {unknown} in the history")
+    ax = _axes(ax)
+    values = []
+    for mid in ids:
+        g = frame[frame["id"] == mid].sort_values("fetched_at")
+        y = g[field].to_numpy(dtype=float, na_value=np.nan)
+        (line,) = ax.step(g["fetched_at"], y, where="post", label=mid, linewidth=1.5)
+        change = np.r_[False, y[1:] != y[:-1]] & ~np.isnan(y)
+        ax.plot(g["fetched_at"][change], y[change], "o", color=line.get_color(), markersize=5)
+        values.append(y)
+    _log_if_wide(ax, np.concatenate(values) if values else np.array([]))
+    unit = "USD per million tokens" if field.endswith("_usd_per_mtok") else field
+    ax.set(title=f"Price history: {field}", xlabel="snapshot time (UTC)", ylabel=unit)
+    if ids:
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def plot_price_vs_context(
+    models: pd.DataFrame,
+    *,
+    x: str = "prompt_usd_per_mtok",
+    y: str = "context_length",
+    ax: Axes | None = None,
+    label_frontier: bool = True,
+) -> Axes:
+    """Price against context window, log-log, with the Pareto frontier drawn and labelled.
+
+    Free models (price 0) cannot sit on a log axis: they are drawn as green triangles on the
+    left edge, at half the lowest paid price, and counted in the legend.
+
+    Args:
+        models: a contract frame (one row per model).
+        x, y: the price and size columns (default prompt price in USD per million tokens, context
+            length in tokens).
+        ax: where to draw.
+        label_frontier: write the ids of the frontier models next to their points.
+
+    Returns:
+        The Axes (log-log; a scatter of paid models, one of free models, the frontier line).
+
+    Raises:
+        InvalidParameterError: missing columns.
+    """
+    from .analysis.trends import frontier
+
+    models = _check("models", models, "id", x, y)
+    xs = models[x].to_numpy(dtype=float, na_value=np.nan)
+    ys = models[y].to_numpy(dtype=float, na_value=np.nan)
+    ok = ~np.isnan(xs) & ~np.isnan(ys) & (ys > 0)
+    paid, free = ok & (xs > 0), ok & (xs == 0)
+    ax = _axes(ax)
+    ax.scatter(xs[paid], ys[paid], s=14, alpha=0.5, label=f"paid models ({paid.sum()})")
+    floor = np.nanmin(xs[paid]) / 2 if paid.any() else 1e-3
+    if free.any():
+        ax.scatter(np.full(free.sum(), floor), ys[free], marker="<", color="tab:green", s=24, alpha=0.6,
+                   label=f"free models ({free.sum()}), drawn at the left edge")  # fmt: skip
+    front = frontier(models[paid], x=x, y=y)
+    fx = front[x].to_numpy(dtype=float)
+    fy = front[y].to_numpy(dtype=float)
+    ax.step(fx, fy, where="post", color="tab:red", linewidth=1.5, label=f"frontier ({len(front)})")
+    ax.scatter(fx, fy, color="tab:red", s=22, zorder=3)
+    if label_frontier:
+        for i, (mid, px, py) in enumerate(zip(front["id"].astype(str), fx, fy)):
+            ax.annotate(mid, (px, py), textcoords="offset points", xytext=(6, 4 + 10 * (i % 3)), fontsize=7,
+                        arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5})  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    _plain_log_ticks(ax.xaxis)
+    xl = "prompt price (USD per million tokens)" if x == "prompt_usd_per_mtok" else x
+    yl = "context window (tokens)" if y == "context_length" else y
+    ax.set(title="Price vs context", xlabel=xl, ylabel=yl)
+    ax.legend(fontsize="small", loc="lower right")
+    ax.grid(True, which="both", alpha=0.2)
+    return ax
+
+
+def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Median prompt and completion prices over time, with the interquartile range shaded.
+
+    Args:
+        trend: :func:`orcatalog.market_trend` without ``by`` (one row per period).
+        ax: where to draw.
+
+    Returns:
+        The Axes (two median lines and two bands; log scale when prices span 20x or more).
+
+    Raises:
+        InvalidParameterError: not a market_trend frame, or a grouped one.
+    """
+    trend = _check("trend", trend, "period", "prompt_median", "completion_median")
+    if "group" in trend.columns:
+        raise InvalidParameterError("plot_market_trend draws one market: pass market_trend(history) without by=")
+    ax = _axes(ax)
+    for side, color in (("prompt", "tab:blue"), ("completion", "tab:orange")):
+        ax.plot(trend["period"], trend[f"{side}_median"], color=color, marker=".", label=f"{side} median")
+        ax.fill_between(trend["period"], trend[f"{side}_q1"], trend[f"{side}_q3"], color=color, alpha=0.2,
+                        label=f"{side} interquartile range")  # fmt: skip
+    _log_if_wide(ax, trend[["prompt_q1", "completion_q3"]].to_numpy(dtype=float).ravel())
+    ax.set(title="Market price trend (paid models)", xlabel="period (UTC)", ylabel="USD per million tokens")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Catalog size over time (line, left axis) and the models added, removed and returned at each
+    snapshot (bars, right axis).
+
+    Args:
+        history_or_sizes: ``SnapshotStore.history()`` or :func:`orcatalog.catalog_size`'s result.
+        ax: where to draw.
+
+    Returns:
+        The Axes of the size line (``ax.right`` holds the twin Axes of the bars).
+
+    Raises:
+        InvalidParameterError: neither kind of frame.
+    """
+    from .analysis.trends import catalog_size
+
+    frame = history_or_sizes
+    if isinstance(frame, pd.DataFrame) and "n_models" not in frame.columns:
+        frame = catalog_size(frame)
+    sizes = _check("sizes", frame, "fetched_at", "n_models", "added", "removed", "returned")
+    ax = _axes(ax)
+    ax.plot(sizes["fetched_at"], sizes["n_models"], color="black", linewidth=1.5, label="models listed")
+    right = ax.twinx()
+    t = pd.DatetimeIndex(sizes["fetched_at"]).as_unit("ns")
+    span = (t.max() - t.min()) if len(t) > 1 else pd.Timedelta("1D")
+    width = max(span / 150, pd.Timedelta("1h"))  # visible at any density of snapshots
+    series = sizes.iloc[1:] if len(sizes) > 1 else sizes  # the first snapshot "adds" everything
+    right.bar(series["fetched_at"], series["added"], width=width, color="tab:green", alpha=0.6, label="added")
+    right.bar(series["fetched_at"], series["returned"], width=width, bottom=series["added"], color="tab:blue",
+              alpha=0.6, label="returned")  # fmt: skip
+    right.bar(series["fetched_at"], -series["removed"], width=width, color="tab:red", alpha=0.6, label="removed")
+    right.axhline(0, color="grey", linewidth=0.5)
+    right.set_ylabel("models added / returned (+) and removed (-) per snapshot")
+    ax.set(title="Catalog size", xlabel="snapshot time (UTC)", ylabel="models listed")
+    lines, labels = ax.get_legend_handles_labels()
+    bars, bar_labels = right.get_legend_handles_labels()
+    ax.legend(lines + bars, labels + bar_labels, fontsize="small", loc="upper left")
+    ax.grid(True, alpha=0.3)
+    ax.right = right  # type: ignore[attr-defined]
+    return ax
+
+
+def plot_cost(cost: pd.DataFrame, n: int = 20, *, ax: Axes | None = None) -> Axes:
+    """Horizontal bars of the ``n`` cheapest models of an :func:`orcatalog.estimate_cost` result,
+    stacked by cost component.
+
+    Args:
+        cost: ``estimate_cost(...)`` for a catalog (one row per model).
+        n: how many models (the first ``n`` rows with a total; the result is sorted cheapest first).
+        ax: where to draw.
+
+    Returns:
+        The Axes (one bar per model, one colour per component, USD on the x axis).
+
+    Raises:
+        InvalidParameterError: not an estimate_cost frame, or n < 1.
+    """
+    cost = _check("cost", cost, "id", "total_usd")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InvalidParameterError(f"n={n!r} is invalid: give an int >= 1")
+    rows = cost[cost["total_usd"].notna()].head(n).iloc[::-1]
+    components = [c for c in cost.columns if c.startswith("cost_") and rows[c].fillna(0).any()]
+    ax = _axes(ax, figsize=(10, max(3.0, 0.3 * len(rows) + 1.5)))
+    left = np.zeros(len(rows))
+    labels = rows["id"].astype(str).to_numpy()
+    for comp in components:
+        values = rows[comp].fillna(0).to_numpy(dtype=float)
+        ax.barh(labels, values, left=left, label=comp[len("cost_") :])
+        left += values
+    ax.set(title=f"Cost of the workload, {len(rows)} cheapest models", xlabel="USD", ylabel="")
+    ax.tick_params(axis="y", labelsize=8)
+    if components:
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
+    ax.grid(True, axis="x", alpha=0.3)
+    return ax

@@ -1,0 +1,169 @@
+"""A self-contained report folder from a snapshot history: ``index.html`` (opens from disk, no
+server, no script), the PNG charts of :mod:`orcatalog.plot` and the CSV tables behind them.
+
+It draws only on the analysis functions: what it shows, a notebook can show too.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import InvalidParameterError
+
+__all__ = ["build_report"]
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; color: #222; padding: 0 1rem; }
+h1 { margin-bottom: 0.2rem; } .meta { color: #555; margin-top: 0; }
+img { max-width: 100%; border: 1px solid #ddd; margin: 0.5rem 0 1.5rem; }
+table { border-collapse: collapse; font-size: 0.85rem; margin-bottom: 0.5rem; }
+th, td { border-bottom: 1px solid #e4e4e4; padding: 0.2rem 0.6rem; text-align: left; }
+th { background: #f5f5f5; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.note { color: #666; font-size: 0.85rem; } nav a { margin-right: 1rem; }
+"""
+
+
+def _latest(history: pd.DataFrame) -> pd.DataFrame:
+    """The newest snapshot of a history as a catalog frame (one row per model)."""
+    last = history["fetched_at"].max()
+    latest = history[history["fetched_at"] == last].drop(columns=["fetched_at", "snapshot_id", "scope"], errors="ignore")
+    return latest.reset_index(drop=True)
+
+
+def _cheapest_by_modality(latest: pd.DataFrame, n: int = 5) -> pd.DataFrame:
+    from .analysis.catalog import select
+
+    rows = []
+    modalities = sorted({m for mods in latest["input_modalities"].dropna() for m in mods})
+    for modality in modalities:
+        paid = select(latest, input_modalities=modality, free=False)
+        paid = paid[paid["prompt_usd_per_mtok"].notna() & ~paid["dynamic_pricing"]]
+        best = paid.sort_values(["prompt_usd_per_mtok", "completion_usd_per_mtok", "id"]).head(n)
+        for rank, row in enumerate(best.itertuples(), start=1):
+            rows.append({"input_modality": modality, "rank": rank, "id": row.id,
+                         "prompt_usd_per_mtok": row.prompt_usd_per_mtok,
+                         "completion_usd_per_mtok": row.completion_usd_per_mtok, "context_length": row.context_length})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _table(frame: pd.DataFrame, csv_name: str, head: int = 15) -> str:
+    shown = frame.head(head).copy()
+    for name in shown.columns:
+        if pd.api.types.is_float_dtype(shown[name].dtype):
+            shown[name] = shown[name].map(lambda v: "" if pd.isna(v) else f"{v:.6g}")
+    body = shown.to_html(index=False, border=0, na_rep="", escape=True)
+    more = f" (first {head} of {len(frame)})" if len(frame) > head else ""
+    return f'{body}<p class="note">All rows{more}: <a href="{html.escape(csv_name)}">{html.escape(csv_name)}</a></p>'
+
+
+def build_report(
+    history: pd.DataFrame,
+    out: str | os.PathLike[str],
+    *,
+    prompt_tokens: int = 1_000_000,
+    completion_tokens: int = 200_000,
+    n_movers: int = 10,
+) -> Path:
+    """Write the report folder for a history: charts, tables and an ``index.html`` that links them.
+
+    Charts (PNG): price history of the biggest movers, price vs context with the frontier (latest
+    snapshot), the market trend, the catalog size. Tables (CSV, formula-safe): ``movers.csv``,
+    ``catalog_events.csv`` (added / removed / returned models), ``cheapest_by_input_modality.csv``,
+    ``free_models.csv``, ``workload_cost.csv`` (``prompt_tokens`` + ``completion_tokens`` on every
+    model of the latest snapshot). Prices are USD per million tokens, costs USD.
+
+    Args:
+        history: ``SnapshotStore.history()`` of one scope (at least one snapshot).
+        out: the folder to write (created; files of an earlier report there are replaced).
+        prompt_tokens, completion_tokens: the default workload priced in ``workload_cost.csv``.
+        n_movers: movers per direction.
+
+    Returns:
+        The path of ``index.html``.
+
+    Raises:
+        InvalidParameterError: not a history frame, an empty one, several scopes.
+        OSError: the folder cannot be written.
+    """
+    from matplotlib.figure import Figure  # no pyplot: no global figure state, any backend
+
+    from . import export, plot
+    from .analysis.catalog import select
+    from .analysis.cost import estimate_cost
+    from .analysis.trends import catalog_events, catalog_size, market_trend, movers
+
+    if not isinstance(history, pd.DataFrame) or not {"id", "fetched_at", "prompt_usd_per_mtok"} <= set(history.columns):
+        raise InvalidParameterError("history must be SnapshotStore.history() with the price columns")
+    if history.empty:
+        raise InvalidParameterError("the history is empty: import or take a snapshot first")
+    if "scope" in history.columns and history["scope"].nunique() > 1:
+        raise InvalidParameterError("the history holds several scopes: pass one (history[history.scope == ...])")
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    latest = _latest(history)
+    times = pd.DatetimeIndex(pd.to_datetime(history["fetched_at"], utc=True).unique()).sort_values()
+    first, last = times[0], times[-1]
+    sections: list[str] = []
+
+    def chart(name: str, title: str, draw: Any, note: str = "") -> None:
+        fig = Figure(figsize=(11, 6.5), layout="constrained")
+        draw(fig.subplots())
+        fig.savefig(folder / name, dpi=110)
+        extra = f'<p class="note">{html.escape(note)}</p>' if note else ""
+        sections.append(f'<h2 id="{name[:-4]}">{html.escape(title)}</h2>{extra}'
+                        f'<img src="{name}" alt="{html.escape(title)}">')  # fmt: skip
+
+    def table(name: str, title: str, frame: pd.DataFrame, note: str = "") -> None:
+        export.to_csv(frame, folder / name)
+        extra = f'<p class="note">{html.escape(note)}</p>' if note else ""
+        sections.append(f'<h2 id="{name[:-4]}">{html.escape(title)}</h2>{extra}{_table(frame, name)}')
+
+    if len(times) > 1:
+        moved = movers(history, first, last, n=n_movers)
+        ids = list(moved["id"].head(5)) + list(moved.loc[moved["direction"] == "down", "id"].head(5))
+        ids = list(dict.fromkeys(ids))
+        if ids:
+            chart("price_history.png", "Price history of the biggest movers",
+                  lambda ax: plot.plot_price_history(history, ids, ax=ax),
+                  f"Prompt price, USD per million tokens; dots mark changes. {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC.")  # fmt: skip
+    else:
+        moved = pd.DataFrame(columns=["id", "direction", "start_value", "end_value", "change", "pct_change"])
+    chart("price_vs_context.png", "Price vs context (latest snapshot)", lambda ax: plot.plot_price_vs_context(latest, ax=ax),
+          "Red: the Pareto frontier (no model is both cheaper and longer-context).")  # fmt: skip
+    span = last - first
+    freq = "h" if span <= pd.Timedelta("2D") else "D" if span <= pd.Timedelta("120D") else "W"
+    chart("market_trend.png", "Market trend", lambda ax: plot.plot_market_trend(market_trend(history, freq=freq), ax=ax),
+          f"Median and interquartile range of paid models' prices, one point per {dict(h='hour', D='day', W='week')[freq]}.")  # fmt: skip
+    chart("catalog_size.png", "Catalog size", lambda ax: plot.plot_catalog_size(catalog_size(history), ax=ax))
+    table("movers.csv", "Biggest price movers", moved,
+          "Prompt price, USD per million tokens, first to last snapshot." if len(times) > 1 else "Needs two snapshots.")  # fmt: skip
+    table("catalog_events.csv", "Models added, removed and returned", catalog_events(history).iloc[::-1],
+          "Newest first; removed means absent from a snapshot, not retired.")  # fmt: skip
+    table("cheapest_by_input_modality.csv", "Cheapest paid models per input modality", _cheapest_by_modality(latest))
+    free = select(latest, free=True)[["id", "context_length", "input_modalities", "output_modalities"]]
+    table("free_models.csv", "Free models", free.sort_values("id"))
+    cost = estimate_cost(latest, prompt_tokens, completion_tokens)
+    keep = [c for c in ("id", "total_usd", "x_cheapest", "cost_prompt", "cost_completion", "cost_requests", "note") if c in cost]
+    table("workload_cost.csv", f"Cost of {prompt_tokens:,} prompt + {completion_tokens:,} completion tokens",
+          cost[keep], "USD, cheapest first; routers with dynamic pricing have no number (see note).")  # fmt: skip
+
+    scope = str(history["scope"].iloc[0]) if "scope" in history.columns else "catalog"
+    nav = " ".join(f'<a href="#{s.split(chr(34))[1]}">{html.escape(s.split(">")[1].split("<")[0])}</a>'
+                   for s in sections)  # fmt: skip
+    page = (
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>orcatalog report {last:%Y-%m-%d}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>OpenRouter catalog report</h1><p class=\"meta\">Scope {html.escape(scope)}: {len(times)} snapshots from "
+        f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC; {len(latest)} models in the latest. "
+        f"Made by orcatalog on {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC.</p>"
+        f"<nav>{nav}</nav>{''.join(sections)}</body></html>"
+    )
+    index = folder / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return index

@@ -1,0 +1,328 @@
+"""estimate_cost and price_at on the real bodies, the hourly series and the endpoints bodies with
+long-context overrides, plus fixtures written from the spec's PricingOverride shape."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pandas as pd
+import pytest
+
+import orcatalog as oc
+from orcatalog.frames.models import models_frame
+
+from .conftest import read_body
+
+
+@pytest.fixture(scope="module")
+def latest_models(latest_file: Path) -> list[dict]:
+    return orjson.loads(read_body(latest_file))["data"]
+
+
+@pytest.fixture(scope="module")
+def latest(latest_models: list[dict]) -> pd.DataFrame:
+    return models_frame(latest_models)
+
+
+@pytest.fixture(scope="module")
+def hourly_history(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> pd.DataFrame:
+    store = oc.SnapshotStore(tmp_path_factory.mktemp("hourly"))
+    store.import_files(next(recorded_dir.glob("hourly-*.tar.xz")), progress=False)
+    return store.history()
+
+
+def D(value: object) -> Decimal:  # noqa: N802 - reads like the decimal literal it builds
+    return Decimal(str(value))
+
+
+def by_id(frame: pd.DataFrame, mid: str) -> pd.Series:
+    rows = frame[frame["id"].astype(str) == mid]
+    assert len(rows) == 1, mid
+    return rows.iloc[0]
+
+
+def test_prompt_and_completion_from_the_price_strings(latest: pd.DataFrame, latest_models: list[dict]) -> None:
+    cost = oc.estimate_cost(latest, 1_000_000, 200_000)
+    assert len(cost) == len(latest) and cost["id"].is_unique
+    for model in latest_models:
+        p = model["pricing"]
+        if any(str(v).startswith("-") for v in p.values() if isinstance(v, str)):
+            continue
+        expected = D(p["prompt"]) * 1_000_000 + D(p["completion"]) * 200_000 + D(p.get("request", "0"))
+        assert by_id(cost, model["id"])["total_usd"] == float(expected), model["id"]  # exact: no float noise
+    totals = cost["total_usd"].to_numpy()
+    known = totals[~np.isnan(totals)]
+    assert (np.diff(known) >= 0).all(), "ranked cheapest first"
+    assert (known >= 0).all()
+    assert cost["rank"].iloc[0] == 1
+    assert list(cost["rank"][: len(known)]) == [int((known < t).sum()) + 1 for t in known]
+    paid = cost[cost["total_usd"] > 0]
+    assert paid["x_cheapest"].iloc[0] == pytest.approx(1.0)
+    assert (paid["x_cheapest"] >= 1).all()
+    assert (cost.loc[cost["total_usd"] == 0, "x_cheapest"] == 0).all()
+
+
+def test_routers_get_a_note_never_a_number(latest: pd.DataFrame) -> None:
+    cost = oc.estimate_cost(latest, 10_000, 1_000, web_searches=2)
+    routers = cost[cost["id"].astype(str).isin(latest.loc[latest["dynamic_pricing"], "id"].astype(str))]
+    assert len(routers) >= 1
+    assert routers["total_usd"].isna().all()
+    assert routers["note"].astype(str).str.contains("dynamic pricing").all()
+    assert (routers["rank"] == 0).all()
+    assert cost["note"].notna().sum() == cost["total_usd"].isna().sum()  # no silent NaN
+    numbers = cost.filter(like="cost_").to_numpy(dtype=float)
+    assert not (numbers[~np.isnan(numbers)] < 0).any()
+
+
+def test_absent_optional_price_is_zero_absent_base_price_is_unknown(latest_models: list[dict]) -> None:
+    model = next(m for m in latest_models if m["id"] == "openai/gpt-4o")
+    without = copy.deepcopy(model)
+    without["pricing"].pop("web_search", None)
+    without["pricing"].pop("request", None)
+    no_prompt = copy.deepcopy(model)
+    no_prompt["id"] = "openai/gpt-4o-noprompt"
+    del no_prompt["pricing"]["prompt"]
+    cost = oc.estimate_cost(models_frame([without, no_prompt]), 1_000, 100, web_searches=3, requests=2)
+    a = by_id(cost, "openai/gpt-4o")
+    assert a["cost_web_search"] == 0 and a["cost_requests"] == 0
+    assert a["total_usd"] == pytest.approx(float(D(model["pricing"]["prompt"]) * 1000 + D(model["pricing"]["completion"]) * 100))
+    b = by_id(cost, "openai/gpt-4o-noprompt")
+    assert np.isnan(b["total_usd"]) and "no prompt/completion price" in b["note"]
+
+
+def test_parts_are_priced_at_their_own_key_or_the_base(latest: pd.DataFrame, latest_models: list[dict]) -> None:
+    cost = oc.estimate_cost(latest, 100_000, 20_000, cached_tokens=40_000, reasoning_tokens=5_000)
+    checked = 0
+    for model in latest_models:
+        p = model["pricing"]
+        if p.get("prompt") in (None, "-1") or p.get("completion") in (None, "-1"):
+            continue
+        cache = D(p.get("input_cache_read") or "0") or D(p["prompt"])
+        reason = D(p.get("internal_reasoning") or "0") or D(p["completion"])
+        expected = (D(p["prompt"]) * 60_000 + cache * 40_000 + D(p["completion"]) * 15_000 + reason * 5_000
+                    + D(p.get("request") or "0"))  # fmt: skip
+        row = by_id(cost, model["id"])
+        assert row["total_usd"] == pytest.approx(float(expected), rel=1e-12, abs=1e-15), model["id"]
+        checked += 1
+    assert checked > 300
+    cached = next(m["id"] for m in latest_models if D(m["pricing"].get("input_cache_read") or "0") > 0
+                  and D(m["pricing"]["input_cache_read"]) < D(m["pricing"]["prompt"]))  # fmt: skip
+    row = by_id(cost, cached)
+    assert row["cost_cached"] < 40_000 * row["cost_prompt"] / 60_000  # its cache reads are cheaper than prompt
+
+
+def test_usage_mapping_with_the_api_names(latest: pd.DataFrame) -> None:
+    usage = {"prompt_tokens": 5000, "completion_tokens": 700,
+             "prompt_tokens_details": {"cached_tokens": 1200, "audio_tokens": 0},
+             "completion_tokens_details": {"reasoning_tokens": 300}, "total_tokens": 5700, "cost": 0.1}  # fmt: skip
+    a = oc.estimate_cost(latest, usage)
+    b = oc.estimate_cost(latest, 5000, 700, cached_tokens=1200, reasoning_tokens=300)
+    pd.testing.assert_frame_equal(a, b)
+    dotted = {"prompt_tokens": 5000, "completion_tokens": 700, "prompt_tokens_details.cached_tokens": 1200,
+              "completion_tokens_details.reasoning_tokens": 300}  # fmt: skip
+    pd.testing.assert_frame_equal(oc.estimate_cost(latest, dotted), b)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"prompt_tokens": -1}, "prompt_tokens"),
+        ({"prompt_tokens": 100, "cached_tokens": 150}, "parts of prompt_tokens"),
+        ({"completion_tokens": 10, "reasoning_tokens": 11}, "parts of completion_tokens"),
+        ({"prompt_tokens": "many"}, "prompt_tokens"),
+        ({"requests": 0}, "requests"),
+        ({"prompt_tokens": 10, "at": "not a time"}, "at="),
+        ({"prompt_tokens": {"cached": 3}}, "neither prompt_tokens"),
+    ],
+)
+def test_bad_arguments_fail_clearly(latest: pd.DataFrame, kwargs: dict, message: str) -> None:
+    with pytest.raises(oc.InvalidParameterError, match=message):
+        oc.estimate_cost(latest, **kwargs)
+
+
+def test_bad_frames_fail_clearly() -> None:
+    with pytest.raises(oc.InvalidParameterError, match="DataFrame"):
+        oc.estimate_cost([1, 2], 10)  # type: ignore[arg-type]
+    with pytest.raises(oc.InvalidParameterError, match="price_prompt"):
+        oc.estimate_cost(pd.DataFrame({"id": ["a/b"]}), 10)
+
+
+# -- overrides: the recorded endpoints bodies (a min_prompt_tokens tier) -------------------------------------
+
+
+def endpoint_models(recorded_dir: Path, name: str) -> tuple[list[dict], pd.DataFrame]:
+    body = json.loads(gzip.decompress((recorded_dir / "endpoints" / name).read_bytes()))
+    models = [{"id": f"{body['data']['id']}@{e['tag']}", "name": e["name"], "pricing": e["pricing"],
+               "context_length": e["context_length"]} for e in body["data"]["endpoints"]]  # fmt: skip
+    return models, models_frame(models)
+
+
+@pytest.mark.parametrize("prompt_tokens", [150_000, 200_000, 200_001, 600_000])
+def test_long_context_tier_of_the_recorded_endpoints(recorded_dir: Path, prompt_tokens: int) -> None:
+    models, frame = endpoint_models(recorded_dir, "endpoints-anthropic--claude-sonnet-4.5-2026-08-30.json.gz")
+    assert frame["pricing_overrides"].notna().sum() == 6  # azure has no tier
+    cost = oc.estimate_cost(frame, prompt_tokens, 10_000, cached_tokens=50_000, cache_write_tokens=20_000)
+    for model in models:
+        p = dict(model["pricing"])
+        for entry in p.get("overrides", []):
+            if prompt_tokens > entry["min_prompt_tokens"]:  # strictly greater
+                p.update({k: v for k, v in entry.items() if k != "min_prompt_tokens"})
+        expected = (D(p["prompt"]) * (prompt_tokens - 70_000) + D(p["input_cache_read"]) * 50_000
+                    + D(p["input_cache_write"]) * 20_000 + D(p["completion"]) * 10_000)  # fmt: skip
+        assert by_id(cost, model["id"])["total_usd"] == pytest.approx(float(expected), rel=1e-12), model["id"]
+
+
+def test_tier_compares_each_requests_whole_prompt(recorded_dir: Path) -> None:
+    _, frame = endpoint_models(recorded_dir, "endpoints-anthropic--claude-sonnet-4.5-2026-08-30.json.gz")
+    one = oc.estimate_cost(frame, 300_000, 0, requests=1)
+    two = oc.estimate_cost(frame, 300_000, 0, requests=2)  # 150,000 per request: no tier
+    anthropic = "anthropic/claude-sonnet-4.5@anthropic"
+    assert by_id(one, anthropic)["total_usd"] == pytest.approx(300_000 * 6e-6)
+    assert by_id(two, anthropic)["total_usd"] == pytest.approx(300_000 * 3e-6)
+
+
+def spec_model(overrides: list[dict]) -> pd.DataFrame:
+    """A model written from the spec's PricingOverride shape (no recorded body has windows yet)."""
+    base = {"prompt": "0.000002", "completion": "0.000008", "input_cache_read": "0.0000005", "overrides": overrides}
+    return models_frame([{"id": "spec/windowed", "pricing": base}])
+
+
+@pytest.mark.parametrize(
+    "at, prompt_rate",
+    [
+        ("2026-01-01T21:59:59Z", 2e-6),
+        ("2026-01-01T22:00:00Z", 1e-6),  # inclusive start
+        ("2026-01-01T23:30:00Z", 1e-6),
+        ("2026-01-02T03:00:00Z", 1e-6),  # wrapped past midnight
+        ("2026-01-02T05:59:00Z", 1e-6),
+        ("2026-01-02T06:00:00Z", 2e-6),  # exclusive end
+        ("2026-01-02T08:00:00+09:00", 1e-6),  # 23:00 UTC: a time with a zone is converted to UTC
+    ],
+)
+def test_daily_utc_window_that_wraps(at: str, prompt_rate: float) -> None:
+    frame = spec_model([{"utc_start": 2200, "utc_end": 600, "prompt": "0.000001"}])
+    cost = oc.estimate_cost(frame, 1_000_000, 0, at=at)
+    utc = pd.Timestamp(at).tz_convert("UTC")
+    inside = utc.hour >= 22 or utc.hour < 6
+    assert (prompt_rate == 1e-6) is inside
+    assert cost["total_usd"].iloc[0] == pytest.approx(1e6 * prompt_rate)
+
+
+def test_window_without_at_is_named_not_guessed() -> None:
+    frame = spec_model([{"utc_start": 100, "utc_end": 500, "prompt": "0.000001"}])
+    cost = oc.estimate_cost(frame, 1_000_000, 0)
+    assert cost["total_usd"].iloc[0] == pytest.approx(2.0)
+    assert "pass at=" in cost["note"].iloc[0]
+
+
+def test_several_entries_later_wins_and_partial_keys_inherit() -> None:
+    frame = spec_model([
+        {"min_prompt_tokens": 100_000, "prompt": "0.000004", "completion": "0.000016"},
+        {"min_prompt_tokens": 100_000, "utc_start": 0, "utc_end": 1200, "prompt": "0.000003"},
+        {"min_prompt_tokens": 500_000, "input_cache_read": "0.000001"},
+    ])  # fmt: skip
+    night = oc.estimate_cost(frame, 200_000, 1_000, cached_tokens=100_000, at="2026-03-01T03:00Z").iloc[0]
+    assert night["cost_prompt"] == pytest.approx(100_000 * 3e-6)  # entry 2 wins for prompt
+    assert night["cost_completion"] == pytest.approx(1_000 * 16e-6)  # entry 1's completion stays
+    assert night["cost_cached"] == pytest.approx(100_000 * 0.5e-6)  # entry 3 does not apply: base key
+    day = oc.estimate_cost(frame, 200_000, 1_000, cached_tokens=100_000, at="2026-03-01T15:00Z").iloc[0]
+    assert day["cost_prompt"] == pytest.approx(100_000 * 4e-6)
+    big = oc.estimate_cost(frame, 600_000, 0, cached_tokens=100_000, at="2026-03-01T15:00Z").iloc[0]
+    assert big["cost_cached"] == pytest.approx(100_000 * 1e-6)
+    small = oc.estimate_cost(frame, 100_000, 0, at="2026-03-01T03:00Z").iloc[0]  # not strictly greater
+    assert small["cost_prompt"] == pytest.approx(100_000 * 2e-6)
+
+
+# -- history: cost over time, 2024 schemas -----------------------------------------------------------------
+
+
+def test_cost_over_time_follows_the_price_events(hourly_history: pd.DataFrame) -> None:
+    cost = oc.estimate_cost(hourly_history, 1_000_000, 100_000)
+    assert len(cost) == len(hourly_history)
+    assert list(cost["fetched_at"]) == list(hourly_history["fetched_at"])  # the history's own order
+    for _, group in cost.groupby("snapshot_id", observed=True):
+        known = group.dropna(subset=["total_usd"])
+        totals = known["total_usd"].to_numpy()
+        expected_rank = [int((totals < t).sum()) + 1 for t in totals]  # equal totals share the smaller rank
+        assert list(known["rank"]) == expected_rank
+        paid = totals[totals > 0]
+        assert known["x_cheapest"].to_numpy() == pytest.approx(np.where(totals == 0, 0, totals / paid.min()))
+        assert (group.loc[group["total_usd"].isna(), "rank"] == 0).all()
+    events = oc.price_changes(hourly_history, fields=["price_prompt"])
+    model = events["id"].value_counts().index[0]
+    series = cost[cost["id"].astype(str) == model].set_index("fetched_at")["total_usd"]
+    h = hourly_history[hourly_history["id"].astype(str) == model].set_index("fetched_at")
+    expected = h["price_prompt"] * 1_000_000 + h["price_completion"] * 100_000 + h["price_request"].fillna(0)
+    pd.testing.assert_series_equal(series, expected, check_names=False)
+    assert series.nunique() > 1
+
+
+def test_every_recorded_schema_prices(dated_files: list[Path]) -> None:
+    for path in dated_files:
+        frame = models_frame(orjson.loads(read_body(path))["data"])
+        cost = oc.estimate_cost(frame, 10_000, 1_000)
+        assert cost["total_usd"].notna().sum() > 0.9 * len(frame), path.name
+        assert cost.loc[cost["total_usd"].isna(), "note"].notna().all(), path.name
+
+
+# -- price_at ----------------------------------------------------------------------------------------------
+
+
+def test_price_at_uses_the_price_of_the_day(hourly_history: pd.DataFrame) -> None:
+    times = pd.DatetimeIndex(hourly_history.attrs["snapshot_times"]["catalog"])
+    events = oc.price_changes(hourly_history, fields=["price_prompt"])
+    event = events.iloc[0]
+    mid = str(event["id"])
+    t = pd.Timestamp(event["fetched_at"])
+    first = times[0]
+    usage = pd.DataFrame({
+        "model": [mid, mid, mid, "nobody/none", mid],
+        "timestamp": [t - pd.Timedelta("1min"), t + pd.Timedelta("1min"), first - pd.Timedelta("1h"), t,
+                      str(t.tz_convert(None) + pd.Timedelta("2min"))],
+        "prompt_tokens": [1_000_000] * 5,
+        "completion_tokens": [0] * 5,
+    })  # fmt: skip
+    out = oc.price_at(usage, hourly_history)
+    assert list(out.index) == list(usage.index) and list(out["model"]) == list(usage["model"])
+    assert out.loc[0, "price_prompt"] == pytest.approx(event["old"])
+    assert out.loc[1, "price_prompt"] == pytest.approx(event["new"])
+    assert out.loc[1, "total_usd"] == pytest.approx(event["new"] * 1_000_000)
+    assert out.loc[4, "price_prompt"] == pytest.approx(event["new"])  # a naive time is UTC
+    assert list(out["price_source"].astype(str)) == ["exact", "exact", "missing", "missing", "exact"]
+    assert np.isnan(out.loc[2, "total_usd"]) and np.isnan(out.loc[3, "total_usd"])
+    assert out.loc[3, "note"].startswith("no observation")
+    assert out.loc[1, "price_fetched_at"] == t
+
+
+def test_price_at_nearest_across_a_gap_with_its_age(hourly_history: pd.DataFrame) -> None:
+    life = oc.lifecycle(hourly_history)
+    gone = life[life["gaps"] > 0]
+    assert len(gone)
+    mid = str(gone["id"].iloc[0])
+    seen = pd.DatetimeIndex(hourly_history.loc[hourly_history["id"].astype(str) == mid, "fetched_at"])
+    gap_at = np.argmax(np.diff(seen.asi8))
+    inside = seen[gap_at] + (seen[gap_at + 1] - seen[gap_at]) / 2
+    out = oc.price_at(pd.DataFrame({"model": [mid], "timestamp": [inside], "prompt_tokens": [10]}), hourly_history)
+    assert out.loc[0, "price_source"] == "nearest"
+    assert out.loc[0, "price_fetched_at"] == seen[gap_at]
+    assert out.loc[0, "price_age"] == inside - seen[gap_at]
+
+
+def test_price_at_checks_its_input(hourly_history: pd.DataFrame) -> None:
+    with pytest.raises(oc.InvalidParameterError, match="model column"):
+        oc.price_at(pd.DataFrame({"m": ["a"], "timestamp": ["2026-01-01"]}), hourly_history)
+    with pytest.raises(oc.InvalidParameterError, match="not times"):
+        oc.price_at(pd.DataFrame({"model": ["a"], "timestamp": ["yesterday-ish"]}), hourly_history)
+    with pytest.raises(oc.InvalidParameterError, match="negative"):
+        oc.price_at(pd.DataFrame({"model": ["a"], "timestamp": ["2026-01-01"], "prompt_tokens": [-5]}), hourly_history)
+    one = hourly_history.copy()
+    one.attrs = {}
+    mixed = pd.concat([one, one.assign(scope="other")])
+    with pytest.raises(oc.InvalidParameterError, match="several scopes"):
+        oc.price_at(pd.DataFrame({"model": ["a"], "timestamp": ["2026-01-01"]}), mixed)

@@ -1,0 +1,105 @@
+"""The report folder on a store built from the real hourly series, opened in a real headless Chromium."""
+
+from __future__ import annotations
+
+import html.parser
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import orcatalog as oc
+from orcatalog.report import build_report
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--enable-logging=stderr", "--v=0", "--hide-scrollbars", "--window-size=1280,4000",
+]  # fmt: skip
+
+
+class _Refs(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str]] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(str(a["id"]))
+        for key in ("src", "href"):
+            if a.get(key):
+                self.refs.append((tag, str(a[key])))
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> Path:
+    store = oc.SnapshotStore(tmp_path_factory.mktemp("store"))
+    store.import_files(next(recorded_dir.glob("hourly-*.tar.xz")), progress=False)
+    return build_report(store.history(), tmp_path_factory.mktemp("report") / "2026-01-07")
+
+
+def test_every_image_and_link_resolves(report: Path) -> None:
+    parser = _Refs()
+    parser.feed(report.read_text(encoding="utf-8"))
+    images = [ref for tag, ref in parser.refs if tag == "img"]
+    links = [ref for tag, ref in parser.refs if tag == "a"]
+    assert len(images) == 4 and len(links) >= 5 + 4
+    for ref in images + links:
+        if ref.startswith("#"):
+            assert ref[1:] in parser.ids, ref
+        else:
+            assert "://" not in ref and not ref.startswith("/"), ref  # opens from disk, no server
+            assert (report.parent / ref).is_file(), ref
+    for png in report.parent.glob("*.png"):
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+
+
+def test_tables_are_the_analysis_results(report: Path) -> None:
+    folder = report.parent
+    movers = pd.read_csv(folder / "movers.csv")
+    assert set(movers["direction"]) == {"up", "down"} and len(movers) == 20
+    events = pd.read_csv(folder / "catalog_events.csv")
+    assert {"added", "removed", "returned"} <= set(events["event"])
+    cost = pd.read_csv(folder / "workload_cost.csv")
+    assert cost["total_usd"].dropna().is_monotonic_increasing
+    assert cost.loc[cost["total_usd"].isna(), "note"].str.contains("dynamic pricing").all()
+    free = pd.read_csv(folder / "free_models.csv")
+    assert len(free) > 10 and free["id"].str.len().gt(0).all()
+    cheapest = pd.read_csv(folder / "cheapest_by_input_modality.csv")
+    assert {"text", "image"} <= set(cheapest["input_modality"])
+
+
+def test_bad_input_fails_before_writing(tmp_path: Path) -> None:
+    with pytest.raises(oc.InvalidParameterError):
+        build_report(pd.DataFrame({"id": []}), tmp_path / "r")
+    assert not (tmp_path / "r").exists()
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_the_page_renders_in_headless_chromium(report: Path, tmp_path: Path) -> None:
+    browser = _chromium()
+    if browser is None:
+        message = "chromium not installed (apt-get install chromium); .ci/run installs it"
+        if os.environ.get("ORCATALOG_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    shot = tmp_path / "screenshot.png"
+    proc = subprocess.run(
+        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", report.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    console = [line for line in proc.stderr.splitlines() if ":CONSOLE" in line]
+    assert not console, console
+    assert "ERR_FILE_NOT_FOUND" not in proc.stderr
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 100_000
+    keep = os.environ.get("ORCATALOG_KEEP_SCREENSHOT")
+    if keep:
+        shutil.copy(shot, keep)

@@ -1,0 +1,155 @@
+"""movers, market_trend, frontier, catalog_size, select and fold_variants on the real bodies and the
+hourly series (vanished-and-returned models included)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pandas as pd
+import pytest
+
+import orcatalog as oc
+from orcatalog.frames.models import models_frame
+
+from .conftest import read_body
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
+    s = oc.SnapshotStore(tmp_path_factory.mktemp("hourly"))
+    s.import_files(next(recorded_dir.glob("hourly-*.tar.xz")), progress=False)
+    return s
+
+
+@pytest.fixture(scope="module")
+def history(store: oc.SnapshotStore) -> pd.DataFrame:
+    return store.history()
+
+
+@pytest.fixture(scope="module")
+def latest(latest_file: Path) -> pd.DataFrame:
+    return models_frame(orjson.loads(read_body(latest_file))["data"])
+
+
+def test_movers_match_the_snapshots_at_both_ends(store: oc.SnapshotStore, history: pd.DataFrame) -> None:
+    start, end = "2025-12-19T12:00Z", "2026-01-07T00:00Z"
+    m = oc.movers(history, start, end, n=5)
+    a = store.load(as_of=start).set_index("id")["prompt_usd_per_mtok"]
+    b = store.load(as_of=end).set_index("id")["prompt_usd_per_mtok"]
+    both = pd.DataFrame({"a": a, "b": b}).dropna()
+    both = both[(both["a"] > 0) & (both["a"] != both["b"])]
+    pct = (both["b"] - both["a"]) / both["a"] * 100
+    assert list(m.loc[m["direction"] == "up", "id"]) == list(pct[pct > 0].sort_values(ascending=False).index[:5])
+    assert list(m.loc[m["direction"] == "down", "id"]) == list(pct[pct < 0].sort_values().index[:5])
+    for row in m.itertuples():
+        assert row.start_value == a[row.id] and row.end_value == b[row.id]
+        assert row.pct_change == pytest.approx((row.end_value - row.start_value) / row.start_value * 100)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"start": "2026-01-05", "end": "2026-01-01"}, "before end"),
+    ({"start": "x", "end": "2026-01-01"}, "not a time"),
+    ({"start": "2026-01-01", "end": "2026-01-05", "field": "name"}, "numeric"),
+    ({"start": "2026-01-01", "end": "2026-01-05", "n": 0}, "n="),
+])  # fmt: skip
+def test_movers_bad_arguments(history: pd.DataFrame, kwargs: dict, message: str) -> None:
+    with pytest.raises(oc.InvalidParameterError, match=message):
+        oc.movers(history, **kwargs)
+
+
+def test_market_trend_stands_each_day_by_its_last_snapshot(store: oc.SnapshotStore, history: pd.DataFrame) -> None:
+    trend = oc.market_trend(history)
+    days = pd.DatetimeIndex(history["fetched_at"]).floor("D").unique()
+    assert len(trend) == len(days)
+    row = trend.iloc[3]
+    snap = store.load(as_of=row["snapshot_time"])
+    assert row["n_models"] == len(snap)
+    assert row["n_free"] == int(((snap["prompt_usd_per_mtok"] == 0) & (snap["completion_usd_per_mtok"] == 0)).sum())
+    paid = snap[(snap["prompt_usd_per_mtok"] > 0) | (snap["completion_usd_per_mtok"] > 0)]
+    paid = paid[~paid["dynamic_pricing"]]
+    assert row["prompt_median"] == pytest.approx(paid["prompt_usd_per_mtok"].median())
+    assert row["completion_q3"] == pytest.approx(paid["completion_usd_per_mtok"].quantile(0.75))
+    assert (trend["prompt_q1"] <= trend["prompt_median"]).all() and (trend["prompt_median"] <= trend["prompt_q3"]).all()
+
+
+@pytest.mark.parametrize("by", ["author", "input_modality", "context_band"])
+def test_market_trend_by_group(history: pd.DataFrame, by: str) -> None:
+    trend = oc.market_trend(history, by=by, freq="W")
+    assert "group" in trend.columns and trend["group"].nunique() > 1
+    last = trend[trend["period"] == trend["period"].max()]
+    if by == "input_modality":
+        assert {"text", "image"} <= set(last["group"])
+    if by != "input_modality":  # a model is in exactly one group
+        snap_ids = history[history["fetched_at"] == history["fetched_at"].max()]["id"].nunique()
+        assert last["n_models"].sum() == snap_ids
+
+
+def test_market_trend_bad_arguments(history: pd.DataFrame) -> None:
+    with pytest.raises(oc.InvalidParameterError, match="by="):
+        oc.market_trend(history, by="colour")
+    with pytest.raises(oc.InvalidParameterError, match="freq"):
+        oc.market_trend(history, freq="fortnightly-ish")
+
+
+def test_frontier_is_exactly_the_undominated_models(latest: pd.DataFrame) -> None:
+    front = oc.frontier(latest)
+    assert 1 <= len(front) < 30
+    ok = latest.dropna(subset=["prompt_usd_per_mtok", "context_length"])
+    x = ok["prompt_usd_per_mtok"].to_numpy(float)
+    y = ok["context_length"].to_numpy(float)
+    dominated = [bool(((x <= xi) & (y >= yi) & ((x < xi) | (y > yi))).any()) for xi, yi in zip(x, y)]
+    expected = set(ok["id"][~np.array(dominated)])
+    assert set(front["id"]) == expected
+    assert (np.diff(front["prompt_usd_per_mtok"].to_numpy()) >= 0).all()
+    reverse = oc.frontier(latest, x="completion_usd_per_mtok", y="context_length", minimize_x=False, maximize_y=False)
+    assert reverse["completion_usd_per_mtok"].iloc[0] == latest["completion_usd_per_mtok"].max()
+    with pytest.raises(oc.InvalidParameterError, match="numeric"):
+        oc.frontier(latest, x="name")
+
+
+def test_catalog_size_counts_added_removed_and_returned(store: oc.SnapshotStore, history: pd.DataFrame) -> None:
+    sizes = oc.catalog_size(history)
+    ids = store.snapshots()["snapshot_id"].tolist()
+    assert len(sizes) == len(ids)
+    seen: set[str] = set()
+    previous: set[str] = set()
+    for i, sid in enumerate(ids):
+        now = set(store.load(sid)["id"])
+        row = sizes.iloc[i]
+        assert row["n_models"] == len(now)
+        assert row["added"] == len(now - seen)
+        assert row["removed"] == len(previous - now)
+        assert row["returned"] == len((now - previous) & seen)
+        seen |= now
+        previous = now
+    assert sizes["returned"].sum() > 0  # models vanish and come back in the real series
+
+
+def test_select_like_the_api_filters(latest: pd.DataFrame) -> None:
+    free = oc.select(latest, free=True)
+    assert len(free) and free["is_free"].all()
+    vision_tools = oc.select(latest, input_modalities="image", supported_parameters=["tools"])
+    assert len(vision_tools)
+    for row in vision_tools.itertuples():
+        assert "image" in list(row.input_modalities) and "tools" in list(row.supported_parameters)
+    assert len(oc.select(latest, free=False)) + len(free) + latest["is_free"].isna().sum() == len(latest)
+    with pytest.raises(oc.InvalidParameterError):
+        oc.select(latest, free="yes")  # type: ignore[arg-type]
+    with pytest.raises(oc.InvalidParameterError):
+        oc.select(latest, input_modalities=3)  # type: ignore[arg-type]
+
+
+def test_fold_variants_onto_the_base_model(latest: pd.DataFrame) -> None:
+    folded = oc.fold_variants(latest)
+    free_variants = folded[folded["id"].str.endswith(":free")]
+    assert len(free_variants)
+    for row in free_variants.itertuples():
+        assert row.base_id == row.id[: -len(":free")]
+    with_base = free_variants[free_variants["base_id"].isin(latest["id"])]
+    assert (with_base["n_variants"] >= 2).all()
+    plain = folded[~folded["id"].str.contains(":") & ~folded["id"].str.startswith("~")]
+    assert (plain["base_id"] == plain["id"]).all()
+    aliases = folded[folded["id"].str.startswith("~") & folded["alias_target_slug"].notna()]
+    assert (aliases["base_id"] == aliases["alias_target_slug"].str.replace(r":[^/]*$", "", regex=True)).all()
