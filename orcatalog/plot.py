@@ -97,7 +97,8 @@ def plot_price_history(
         values.append(y)
     _log_if_wide(ax, np.concatenate(values) if values else np.array([]))
     unit = "USD per million tokens" if field.endswith("_usd_per_mtok") else field
-    ax.set(title=f"Price history: {field}", xlabel="snapshot time (UTC)", ylabel=unit)
+    names = {"prompt_usd_per_mtok": "Prompt price history", "completion_usd_per_mtok": "Completion price history"}
+    ax.set(title=names.get(field, f"Price history: {field}"), xlabel="snapshot time (UTC)", ylabel=unit)
     if ids:
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     ax.grid(True, alpha=0.3)
