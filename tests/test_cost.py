@@ -297,7 +297,7 @@ def test_price_at_uses_the_price_of_the_day(hourly_history: pd.DataFrame) -> Non
     assert list(out["price_source"].astype(str)) == ["exact", "exact", "missing", "missing", "exact"]
     assert np.isnan(out.loc[2, "total_usd"]) and np.isnan(out.loc[3, "total_usd"])
     assert out.loc[3, "note"].startswith("no observation")
-    assert out.loc[1, "price_fetched_at"] == t
+    assert out.loc[1, "observed_at"] == t
 
 
 def test_price_at_nearest_across_a_gap_with_its_age(hourly_history: pd.DataFrame) -> None:
@@ -310,8 +310,8 @@ def test_price_at_nearest_across_a_gap_with_its_age(hourly_history: pd.DataFrame
     inside = seen[gap_at] + (seen[gap_at + 1] - seen[gap_at]) / 2
     out = oc.price_at(pd.DataFrame({"model": [mid], "timestamp": [inside], "prompt_tokens": [10]}), hourly_history)
     assert out.loc[0, "price_source"] == "nearest"
-    assert out.loc[0, "price_fetched_at"] == seen[gap_at]
-    assert out.loc[0, "price_age"] == inside - seen[gap_at]
+    assert out.loc[0, "observed_at"] == seen[gap_at]
+    assert out.loc[0, "age"] == inside - seen[gap_at]
 
 
 def test_price_at_checks_its_input(hourly_history: pd.DataFrame) -> None:

@@ -470,7 +470,7 @@ def price_at(
     Each usage row (a model id and a time) is joined to the latest observation of that model at
     or before its time in ``history`` (one scope). ``price_source`` says how good the match is:
     ``exact`` — the observation is at most one snapshot interval old (the median gap between the
-    history's snapshots), ``nearest`` — an older observation (``price_age`` tells how old; e.g. the
+    history's snapshots), ``nearest`` — an older observation (``age`` tells how old; e.g. the
     model was absent from the snapshots around that time), ``missing`` — the model is unknown, or
     the row is before its first observation.
 
@@ -487,7 +487,7 @@ def price_at(
         scope: which scope of ``history`` to use when it holds several (default: its only one).
 
     Returns:
-        ``usage`` (same row order, same index) plus ``price_fetched_at``, ``price_age``
+        ``usage`` (same row order, same index) plus ``observed_at``, ``age``
         (Timedelta), ``price_source``, ``snapshot_id``, the matched ``price_<key>`` columns
         (USD per unit) and, with token columns, the costs and ``note``.
 
@@ -504,10 +504,7 @@ def price_at(
     if "fetched_at" not in history.columns:
         raise InvalidParameterError("history must come from SnapshotStore.history() (it has no fetched_at)")
     history = _one_scope(history, scope)
-    try:
-        times = pd.to_datetime(usage[time], utc=True)
-    except (TypeError, ValueError) as exc:
-        raise InvalidParameterError(f"usage[{time!r}] holds values that are not times: {exc}") from None
+    times = _times(usage[time], time)
     token_columns = [c for c in TOKEN_ARGUMENTS if c in usage.columns]
     counts = {c: usage[c].to_numpy(dtype=float, na_value=0.0) for c in token_columns}
     for c, values in counts.items():
@@ -543,8 +540,8 @@ def price_at(
     interval = _interval(history)
     source = np.where(~found, 2, np.where(age <= interval.to_timedelta64(), 0, 1)).astype(np.int8)
     added: dict[str, Any] = {
-        "price_fetched_at": observed,
-        "price_age": pd.TimedeltaIndex(age),
+        "observed_at": observed,
+        "age": pd.TimedeltaIndex(age),
         "price_source": pd.Categorical.from_codes(source, categories=["exact", "nearest", "missing"]),
     }
     added.update({c: matched[c].array for c in wanted if c.startswith("price_") or c == "snapshot_id"})
@@ -565,6 +562,16 @@ def price_at(
     out = pd.concat([usage.drop(columns=[c for c in extra.columns if c in usage.columns]), extra], axis=1)
     out.attrs = {"interval": str(interval)}
     return out
+
+
+def _times(column: pd.Series, name: str) -> pd.Series:
+    """Usage times as UTC: ISO 8601 text in any mix of forms, or datetimes (naive ones are UTC)."""
+    for fmt in ("ISO8601", "mixed"):
+        try:
+            return pd.to_datetime(column, utc=True, format=fmt)
+        except (TypeError, ValueError) as exc:
+            error = exc
+    raise InvalidParameterError(f"usage[{name!r}] holds values that are not times: {error}") from None
 
 
 def _one_scope(history: pd.DataFrame, scope: str | None) -> pd.DataFrame:

@@ -412,3 +412,6 @@ def prices(model_id: str, store_root: str | None, fmt: str | None, out: str | No
         raise CLIError(f"no model {model_id!r} in any snapshot of {store.root}{did_you_mean(model_id, known)}; "
                        "`orcatalog snapshots` lists what the store holds")  # fmt: skip
     write(h, fmt, out, columns, head, default_columns=["fetched_at", "prompt_usd_per_mtok", "completion_usd_per_mtok"])
+
+
+from . import analysis  # noqa: E402,F401 - registers the analysis commands (show, changes, cost, report, ...)

@@ -86,10 +86,10 @@ def _table_frame(df: pd.DataFrame) -> pd.DataFrame:
         col = df[name]
         if export.is_list_column(col):
             view[name] = [export.list_cell_text(v) for v in col.tolist()]
-        elif is_token_price(str(name)):
+        elif is_token_price(str(name)) and pd.api.types.is_numeric_dtype(col.dtype):
             view[price_label(str(name))] = col.astype("float64") * 1e6
         else:
-            view[price_label(str(name))] = col
+            view[price_label(str(name)) if pd.api.types.is_numeric_dtype(col.dtype) else name] = col
     if {"field", "old", "new"} <= set(df.columns):  # a diff: per-token price changes per million tokens
         fields = [f if isinstance(f, str) else "" for f in df["field"]]
         tokens = [is_token_price(f) for f in fields]

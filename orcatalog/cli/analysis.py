@@ -1,0 +1,333 @@
+"""Analysis commands: read the store (or the catalog), call one analysis function, print the frame.
+
+``show``, ``changes``, ``history``, ``movers``, ``cost``, ``price-at``, ``plot`` and ``report``. Same
+output options and one-line errors as every other command; pandas and matplotlib load inside them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import _client, _store, _store_option, main
+from .errors import CLIError, did_you_mean
+from .output import output_options, show_record, write
+
+PLOT_KINDS = ("price-history", "price-vs-context", "market-trend", "catalog-size", "cost")
+
+
+def _history(store: Any, *, since: str | None = None, ids: list[str] | None = None) -> Any:
+    h = store.history(ids=ids, start=since)
+    if h.empty:
+        raise CLIError(f"no snapshots in {store.root}" + (f" since {since}" if since else "")
+                       + ": `orcatalog snapshots` lists what it holds")  # fmt: skip
+    return h
+
+
+def _known_model(store: Any, model_id: str) -> None:
+    ids = [str(i) for i in store.history(columns=[])["id"].unique()]
+    if model_id not in ids:
+        raise CLIError(f"no model {model_id!r} in any snapshot of {store.root}{did_you_mean(model_id, ids)}")
+
+
+@main.command()
+@click.argument("model_id", required=False)
+@click.option("--as-of", help="The catalog as it was at this time (ISO 8601, UTC): the latest snapshot at or before it.")
+@_store_option
+@output_options
+def show(model_id: str | None, as_of: str | None, store_root: str | None, fmt: str | None, out: str | None,
+         columns: str | None, head: int | None) -> None:  # fmt: skip
+    """One model as the store last saw it (or at --as-of), or the whole catalog at --as-of.
+
+    \b
+    Examples:
+      orcatalog show --store data openai/gpt-4o
+      orcatalog show --store data --as-of 2026-01-01 --head 10
+    """
+    if model_id is None and as_of is None:
+        raise click.UsageError("give a MODEL_ID, --as-of DATE, or both")
+    store = _store(store_root, must_exist=True)
+    frame = store.load(as_of=as_of)
+    if model_id is None:
+        write(frame, fmt, out, columns, head)
+        return
+    row = frame[frame["id"] == model_id]
+    if row.empty:
+        known = [str(i) for i in frame["id"]]
+        when = f"at {as_of}" if as_of else "in the latest snapshot"
+        raise CLIError(f"no model {model_id!r} {when} of {store.root}{did_you_mean(model_id, known)}")
+    if fmt is None and out is None and not columns:
+        click.echo(show_record(row.reset_index(drop=True)))
+        return
+    write(row, fmt, out, columns, head, default_columns=None)
+
+
+@main.command()
+@click.option("--since", help="Only changes at or after this time (ISO 8601, UTC).")
+@click.option("--model", "model_id", help="Only this model.")
+@click.option("--field", "fields", multiple=True, help="Price column(s) to follow, e.g. price_prompt (repeatable).")
+@_store_option
+@output_options
+def changes(since: str | None, model_id: str | None, fields: tuple[str, ...], store_root: str | None,
+            fmt: str | None, out: str | None, columns: str | None, head: int | None) -> None:  # fmt: skip
+    """Every price change event in the store (a key going between 0 and absent is not one).
+
+    \b
+    Examples:
+      orcatalog changes --store data --since 2026-01-01
+      orcatalog changes --store data --model deepseek/deepseek-v3.2 --field price_prompt
+    """
+    from ..analysis.changes import price_changes
+
+    store = _store(store_root, must_exist=True)
+    if model_id is not None:
+        _known_model(store, model_id)
+    h = _history(store, ids=[model_id] if model_id else None)
+    unknown = [f for f in fields if f not in h.columns or not f.startswith("price_")]
+    if unknown:
+        known = [c for c in h.columns if c.startswith("price_")]
+        raise CLIError(f"unknown price field {unknown[0]!r}{did_you_mean(unknown[0], known)}; known: {', '.join(known)}")
+    events = price_changes(h, fields=list(fields) or None)
+    if since is not None:
+        import pandas as pd
+
+        events = events[events["fetched_at"] >= pd.Timestamp(since, tz="UTC")]
+    write(events, fmt, out, columns, head, default_columns=None)
+
+
+@main.command()
+@click.argument("model_id")
+@_store_option
+@output_options
+def history(model_id: str, store_root: str | None, fmt: str | None, out: str | None, columns: str | None,
+            head: int | None) -> None:  # fmt: skip
+    """A model's life in the store: first/last seen, gaps, and its prices at every change.
+
+    \b
+    Example:
+      orcatalog history --store data deepseek/deepseek-v3.2
+    """
+    from ..analysis.changes import lifecycle
+
+    store = _store(store_root, must_exist=True)
+    _known_model(store, model_id)
+    wanted = ["prompt_usd_per_mtok", "completion_usd_per_mtok", "context_length", "max_completion_tokens"]
+    h = store.history(ids=model_id, columns=wanted)
+    life = lifecycle(store.history(ids=model_id, columns=["price_prompt", "price_completion"]))
+    if not life.empty:
+        row = life.iloc[0]
+        click.echo(f"{model_id}: first seen {row['first_seen']}, last seen {row['last_seen']}, "
+                   f"{row['gaps']} gap(s), {'listed now' if row['listed_now'] else 'not in the latest snapshot'}",
+                   err=True)  # fmt: skip
+    values = h[wanted].fillna(-1)
+    changed = ~values.eq(values.shift()).all(axis=1).to_numpy()  # the first row and every change
+    changed[-1:] = True  # and the last observation
+    write(h[changed], fmt, out, columns, head, default_columns=["fetched_at", *wanted])
+
+
+@main.command()
+@click.option("--since", required=True, help="Start of the window (ISO 8601, UTC).")
+@click.option("--until", help="End of the window (default: the latest snapshot).")
+@click.option("--field", default="prompt_usd_per_mtok", show_default=True, help="The column to compare.")
+@click.option("-n", "n", type=click.IntRange(min=1), default=10, show_default=True, help="Movers per direction.")
+@_store_option
+@output_options
+def movers(since: str, until: str | None, field: str, n: int, store_root: str | None, fmt: str | None,
+           out: str | None, columns: str | None, head: int | None) -> None:  # fmt: skip
+    """The biggest relative price changes in a window, both directions.
+
+    \b
+    Example:
+      orcatalog movers --store data --since 2025-12-20 -n 5
+    """
+    from ..analysis.trends import movers as find_movers
+
+    store = _store(store_root, must_exist=True)
+    h = _history(store)
+    end = until or h["fetched_at"].max()
+    write(find_movers(h, since, end, field=field, n=n), fmt, out, columns, head, default_columns=None)
+
+
+def _token_options(func: Any) -> Any:
+    for name, help_text in reversed([
+        ("prompt-tokens", "Prompt (input) tokens in total."),
+        ("completion-tokens", "Completion (output) tokens in total."),
+        ("cached", "Cached prompt tokens (part of the prompt)."),
+        ("cache-write", "Cache-write prompt tokens (part of the prompt)."),
+        ("reasoning", "Reasoning tokens (part of the completion)."),
+        ("requests", "Requests the workload is spread over (default 1)."),
+        ("web-searches", "Web searches."),
+        ("images", "Input images."),
+    ]):  # fmt: skip
+        func = click.option(f"--{name}", type=click.IntRange(min=0), help=help_text)(func)
+    return func
+
+
+@main.command()
+@_token_options
+@click.option("--at", help="When the requests run (ISO 8601, UTC), for time-of-day prices.")
+@click.option("--models", "model_ids", help="Comma-separated model ids to keep (default: all).")
+@click.option("--as-of", help="Price with the store's catalog at this time instead of fetching it now.")
+@click.option("--include-free", is_flag=True, help="Also list models that cost nothing (left out by default).")
+@_store_option
+@output_options
+@click.pass_context
+def cost(ctx: click.Context, prompt_tokens: int | None, completion_tokens: int | None, cached: int | None,
+         cache_write: int | None, reasoning: int | None, requests: int | None, web_searches: int | None,
+         images: int | None, at: str | None, model_ids: str | None, as_of: str | None, include_free: bool,
+         store_root: str | None, fmt: str | None, out: str | None, columns: str | None,
+         head: int | None) -> None:  # fmt: skip
+    """What a workload costs on each model, in USD, cheapest paid model first (routers get a note,
+    not a number; free models only with --include-free).
+
+    \b
+    Examples:
+      orcatalog cost --prompt-tokens 1000000 --completion-tokens 200000 --head 10
+      orcatalog --replay sample cost --prompt-tokens 100000 --cached 60000 --completion-tokens 5000 --reasoning 2000 --models openai/gpt-4o,deepseek/deepseek-v3.2
+      orcatalog cost --store data --as-of 2026-01-01 --prompt-tokens 1000000 --completion-tokens 200000 --head 5
+    """
+    from ..analysis.cost import estimate_cost
+
+    if not prompt_tokens and not completion_tokens:
+        raise click.UsageError("give --prompt-tokens and/or --completion-tokens")
+    if as_of is not None or store_root is not None:
+        frame = _store(store_root, must_exist=True).load(as_of=as_of)
+    else:
+        with _client(ctx) as client:
+            frame = client.fetch_models()
+    if model_ids:
+        wanted = [m.strip() for m in model_ids.split(",") if m.strip()]
+        known = [str(i) for i in frame["id"]]
+        missing = [m for m in wanted if m not in known]
+        if missing:
+            raise CLIError(f"no model {missing[0]!r} in the catalog{did_you_mean(missing[0], known)}")
+        frame = frame[frame["id"].isin(wanted)]
+    result = estimate_cost(frame, prompt_tokens or 0, completion_tokens or 0, cached_tokens=cached or 0,
+                           cache_write_tokens=cache_write or 0, reasoning_tokens=reasoning or 0,
+                           requests=requests or 1, web_searches=web_searches or 0, images=images or 0, at=at)  # fmt: skip
+    if not include_free:
+        result = result[result["total_usd"].isna() | (result["total_usd"] > 0)]
+    shown = [c for c in result.columns if c in ("id", "total_usd", "x_cheapest", "note") or c.startswith("cost_")]
+    write(result, fmt, out, columns, head, default_columns=shown)
+
+
+@main.command("price-at")
+@click.argument("usage_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--model-column", default="model", show_default=True, help="The column of model ids.")
+@click.option("--time-column", default="timestamp", show_default=True, help="The column of times (UTC).")
+@_store_option
+@output_options
+def price_at(usage_file: str, model_column: str, time_column: str, store_root: str | None, fmt: str | None,
+             out: str | None, columns: str | None, head: int | None) -> None:  # fmt: skip
+    """Price a usage CSV at the prices in effect when each row happened (token columns as in `cost`:
+    prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, ...).
+
+    \b
+    Example:
+      orcatalog price-at --store data usage.csv --model-column model --time-column timestamp -o priced.csv
+    """
+    import pandas as pd
+
+    from ..analysis.cost import price_at as price_rows
+
+    try:
+        usage = pd.read_csv(usage_file)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CLIError(f"{usage_file}: not a readable CSV ({exc})") from None
+    for option, name in (("--model-column", model_column), ("--time-column", time_column)):
+        if name not in usage.columns:
+            raise CLIError(f"{usage_file} has no column {name!r}{did_you_mean(name, usage.columns)}; "
+                           f"name it with {option}")  # fmt: skip
+    store = _store(store_root, must_exist=True)
+    priced = price_rows(usage, _history(store), model=model_column, time=time_column)
+    keep = [model_column, time_column, "price_source", "age", "total_usd", "note"]
+    write(priced, fmt, out, columns, head, default_columns=[c for c in keep if c in priced.columns])
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(PLOT_KINDS))
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False), help="The PNG to write.")
+@click.option("--model", "model_ids", multiple=True, help="Models for price-history (default: the ones that moved).")
+@click.option("--prompt-tokens", type=click.IntRange(min=0), default=1_000_000, show_default=True, help="For cost.")
+@click.option("--completion-tokens", type=click.IntRange(min=0), default=200_000, show_default=True, help="For cost.")
+@_store_option
+@click.pass_context
+def plot(ctx: click.Context, kind: str, out: str, model_ids: tuple[str, ...], prompt_tokens: int,
+         completion_tokens: int, store_root: str | None) -> None:  # fmt: skip
+    """Draw one chart to a PNG: price-history, market-trend and catalog-size from the store;
+    price-vs-context and cost from the catalog (fetched, or the store's latest with --store).
+
+    \b
+    Examples:
+      orcatalog plot price-history --store data --model deepseek/deepseek-v3.2 -o prices.png
+      orcatalog plot price-vs-context --store data -o frontier.png
+    """
+    from matplotlib.figure import Figure
+
+    from .. import plot as charts
+    from ..analysis.cost import estimate_cost
+    from ..analysis.trends import market_trend
+
+    if not out.lower().endswith(".png"):
+        raise CLIError(f"{out}: plot writes PNG files; name it .png")
+    fig = Figure(figsize=(11, 6.5), layout="constrained")
+    ax = fig.subplots()
+    if kind in ("price-history", "market-trend", "catalog-size"):
+        store = _store(store_root, must_exist=True)
+        for m in model_ids:
+            _known_model(store, m)
+        h = _history(store)
+        if kind == "price-history":
+            charts.plot_price_history(h, list(model_ids) or None, ax=ax)
+        elif kind == "market-trend":
+            charts.plot_market_trend(market_trend(h), ax=ax)
+        else:
+            charts.plot_catalog_size(h, ax=ax)
+    else:
+        if store_root is not None:
+            frame = _store(store_root, must_exist=True).load()
+        else:
+            with _client(ctx) as client:
+                frame = client.fetch_models()
+        if kind == "price-vs-context":
+            charts.plot_price_vs_context(frame, ax=ax)
+        else:
+            result = estimate_cost(frame, prompt_tokens, completion_tokens)
+            fig.set_size_inches(11, 8)
+            charts.plot_cost(result[result["total_usd"] > 0], n=25, ax=ax)
+    fig.savefig(out, dpi=110)
+    click.echo(f"wrote {out}", err=True)
+
+
+@main.command()
+@click.option("-o", "--output", "out", type=click.Path(file_okay=False),
+              help="The folder to write (default: data/reports/<UTC date>/).")  # fmt: skip
+@_store_option
+@click.pass_context
+def report(ctx: click.Context, out: str | None, store_root: str | None) -> None:
+    """Build a self-contained report folder: index.html (opens from disk), PNG charts and CSV tables.
+
+    Works on whatever history the store holds; an empty store is filled with one snapshot first
+    (needs network, or --replay).
+
+    \b
+    Example:
+      orcatalog report --store data -o report
+    """
+    import pandas as pd
+
+    from ..report import build_report
+
+    store = _store(store_root)
+    if store.snapshots().empty:
+        try:
+            with _client(ctx) as client:
+                store.snapshot(client)
+        except Exception as exc:  # the store is empty and the catalog cannot be fetched
+            raise CLIError(f"the store {store.root} is empty and taking a first snapshot failed ({exc}); "
+                           "import recorded bodies with `orcatalog import`, or run with network or --replay sample") from None  # fmt: skip
+    folder = Path(out) if out else Path("data") / "reports" / f"{pd.Timestamp.now(tz='UTC'):%Y-%m-%d}"
+    index = build_report(store.history(), folder)
+    click.echo(f"wrote {index} ({len(list(folder.iterdir()))} files)")
