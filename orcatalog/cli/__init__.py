@@ -55,7 +55,7 @@ class _Group(click.Group):
             click.echo(f"error: {' '.join(exc.format_message().split())}{hint}", err=True)
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            exc.show()
+            click.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
             sys.exit(exc.exit_code)
         except click.Abort:
             click.echo("Aborted!", err=True)
