@@ -12,7 +12,10 @@ __all__ = ["progress", "bar", "wanted"]
 
 
 def _in_notebook() -> bool:
-    return "ipykernel" in sys.modules
+    """True inside a Jupyter kernel (IPython's ZMQ shell), not merely when ipykernel was imported."""
+    ipython = sys.modules.get("IPython")
+    shell = getattr(ipython, "get_ipython", lambda: None)() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def wanted(show: bool | None) -> bool:

@@ -21,7 +21,6 @@ class _Terminal(io.StringIO):
 
 def test_piped_output_gets_no_bar(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stderr", io.StringIO())
-    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
     items = [1, 2, 3]
     assert prog.progress(items, desc="reading") is items
     assert sys.stderr.getvalue() == ""
@@ -30,7 +29,6 @@ def test_piped_output_gets_no_bar(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_terminal_bar_stays_readable(monkeypatch: pytest.MonkeyPatch) -> None:
     term = _Terminal()
     monkeypatch.setattr(sys, "stderr", term)
-    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
     assert list(prog.progress(range(3), desc="reading", unit="file")) == [0, 1, 2]
     final = term.getvalue().split("\r")[-1]
     assert "reading" in final and "3/3" in final  # left on screen when done, not cleared
@@ -41,7 +39,12 @@ def test_notebook_without_ipywidgets_gets_a_plain_bar(monkeypatch: pytest.Monkey
 
     from tqdm.std import tqdm as text_bar
 
-    monkeypatch.setitem(sys.modules, "ipykernel", sys.modules[__name__])  # "running in a kernel"
+    import IPython
+
+    class ZMQInteractiveShell:  # what get_ipython() returns inside a Jupyter kernel
+        pass
+
+    monkeypatch.setattr(IPython, "get_ipython", ZMQInteractiveShell)
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ipywidgets" else real_find_spec(name, *a))
     monkeypatch.setattr(sys, "stderr", io.StringIO())
@@ -54,7 +57,6 @@ def test_notebook_without_ipywidgets_gets_a_plain_bar(monkeypatch: pytest.Monkey
 
 def test_import_shows_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                                   dated_files: list[Path]) -> None:  # fmt: skip
-    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
     term = _Terminal()
     monkeypatch.setattr(sys, "stderr", term)
     oc.SnapshotStore(tmp_path / "a").import_files(dated_files[:2])
@@ -68,7 +70,6 @@ def test_import_shows_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatc
 def test_paginated_fetch_shows_a_bar_per_model_on_a_terminal(monkeypatch: pytest.MonkeyPatch, server) -> None:  # noqa: ANN001
     import requests
 
-    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
     term = _Terminal()
     monkeypatch.setattr(sys, "stderr", term)
     client = oc.Client(base_url=server.base_url, session=requests.Session())

@@ -55,7 +55,7 @@ class _Group(click.Group):
             click.echo(f"error: {' '.join(exc.format_message().split())}{hint}", err=True)
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            exc.show()
+            click.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
             sys.exit(exc.exit_code)
         except click.Abort:
             click.echo("Aborted!", err=True)
@@ -104,7 +104,7 @@ def main(ctx: click.Context, replay: str | None) -> None:
 
 #: Optional backends and serializers requests-cache imports whenever they are installed; the
 #: command line uses its SQLite backend and JSON serializer only.
-_UNUSED_BY_REQUESTS_CACHE = ("boto3", "pymongo", "redis", "yaml", "bson")
+_UNUSED_BY_REQUESTS_CACHE = ("boto3", "pymongo", "redis", "yaml", "bson", "itsdangerous", "ujson", "tomlkit")
 
 
 def _import_requests_cache_lean() -> None:

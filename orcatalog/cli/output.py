@@ -69,12 +69,6 @@ def price_label(column: str) -> str:
     return f"{column}_usd" if column.startswith(_PRICE) else column
 
 
-def _number(value: Any) -> str:
-    if isinstance(value, float):
-        return "" if math.isnan(value) else format(value, ".8g")
-    return str(value)
-
-
 def _table_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Prices per million tokens under labels that say so; lists and missing values as short text."""
     import pandas as pd
@@ -104,7 +98,7 @@ def _cell(value: Any) -> str:
 
     if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return ""
-    text = _number(value) if isinstance(value, float) else str(value)
+    text = format(value, ".8g") if isinstance(value, float) else str(value)  # 8 significant digits
     return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 3] + "..."
 
 
@@ -124,7 +118,7 @@ def show_record(df: pd.DataFrame) -> str:
     """One model as ``field  value`` lines, prices per million tokens."""
     row = _table_frame(df).iloc[0]
     width = max(len(str(k)) for k in row.index)
-    return "\n".join(f"{k:<{width}}  {_number(v) if v is not None else ''}" for k, v in row.items())
+    return "\n".join(f"{k:<{width}}  {_cell(v)}".rstrip() for k, v in row.items())
 
 
 def pick(df: pd.DataFrame, columns: str | None, default: list[str] | None) -> pd.DataFrame:
@@ -148,7 +142,7 @@ def write(df: pd.DataFrame, fmt: str | None, out: str | None, columns: str | Non
     from .. import export
 
     fmt = format_for(fmt, out)
-    df = pick(df, columns, default_columns if fmt == "table" else None) if columns or fmt == "table" else df
+    df = pick(df, columns, default_columns if fmt == "table" else None)
     if head is not None:
         df = df.head(head)
     if fmt == "parquet":

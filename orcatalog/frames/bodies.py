@@ -107,7 +107,8 @@ def parse(name: str, raw: bytes | str) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise SchemaError(f"{name}: not valid JSON ({exc})", url=name) from None
+        raise SchemaError(f"{name}: not valid JSON ({exc}); is it a recorded /models body? Re-record or re-download it",
+                          url=name) from None  # fmt: skip
 
 
 def time_from_name(name: str) -> Any:

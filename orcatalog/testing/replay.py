@@ -21,8 +21,8 @@ What it serves, under ``/api/v1`` like the real API:
   values get 400 like the API. Logic: :mod:`.listing`.
 - ``GET /models/count``, ``GET /model/{author}/{slug}`` (exact ids incl. ``:variant``, ``aliases``
   you declare; 404 otherwise), ``GET /models/{author}/{slug}/endpoints`` (the ``links.details``
-  route, from recorded endpoints bodies; 404 otherwise), ``GET /models/user`` behind ``Authorization: Bearer <key>`` for the
-  keys you declare (401 otherwise).
+  route, from recorded endpoints bodies; 404 otherwise), ``GET /models/user`` behind
+  ``Authorization: Bearer <key>`` for the keys you declare (401 otherwise).
 - Faults for tests: :meth:`ReplayServer.add_fault` queues statuses, ``Retry-After``, delays,
   truncated, HTML or wrong-type bodies, slow drips and connection resets.
 
