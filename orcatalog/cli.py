@@ -350,12 +350,15 @@ def compact(store_root: str | None) -> None:
 @main.command()
 @click.argument("old")
 @click.argument("new")
+@click.option("--allow-mixed", is_flag=True, help="Compare snapshots of different scopes (e.g. a regional one with the catalog).")
 @_store_option
 @_output_options
 @_clean_errors
-def diff(old: str, new: str, store_root: str | None, fmt: str, out: str | None, columns: str | None,
-         head: int | None) -> None:  # fmt: skip
+def diff(old: str, new: str, allow_mixed: bool, store_root: str | None, fmt: str, out: str | None,
+         columns: str | None, head: int | None) -> None:  # fmt: skip
     """What changed between two snapshots (ids, or times: the latest at or before each).
+
+    Prices are shown in the ``unit`` column's unit (per-token prices in USD per million tokens).
 
     \b
     Example:
@@ -365,7 +368,7 @@ def diff(old: str, new: str, store_root: str | None, fmt: str, out: str | None, 
 
     store = _store(store_root)
     frames = [store.load(x) if x in set(store.snapshots()["snapshot_id"]) else store.load(as_of=x) for x in (old, new)]
-    _output(diff_frames(*frames), fmt, out, columns or "id,change,field,old,new,pct_change", head)
+    _output(diff_frames(*frames, allow_mixed=allow_mixed), fmt, out, columns or "id,change,field,old,new,pct_change,unit", head)
 
 
 @main.command()

@@ -36,6 +36,8 @@ __all__ = [
     "BASE_PRICE_KEYS",
     "KNOWN_MODALITIES",
     "settled_prices",
+    "PER_UNIT_PRICE_KEYS",
+    "price_display_unit",
 ]
 
 #: Bumped whenever a column is added, removed, renamed or changes dtype.
@@ -106,6 +108,9 @@ KNOWN_PRICE_KEYS: tuple[str, ...] = (
 #: Price keys whose absence means "unknown"; every other price key is optional (absent means 0).
 BASE_PRICE_KEYS: tuple[str, ...] = ("prompt", "completion")
 
+#: Price keys charged per request / image / search; every other price key is charged per token.
+PER_UNIT_PRICE_KEYS: tuple[str, ...] = ("request", "image", "web_search")
+
 #: Modalities that always get input_/output_ columns.
 KNOWN_MODALITIES: tuple[str, ...] = ("text", "image", "audio", "file", "video", "embeddings")
 
@@ -173,6 +178,26 @@ def settled_prices(frame: Any, columns: Any = None) -> Any:
             values[np.isnan(values) & ~dynamic] = 0.0
         out[name] = values
     return pd.DataFrame(out, index=frame.index)
+
+
+def price_display_unit(column: str) -> tuple[str, float]:
+    """The unit in which change reports (``diff``, ``price_changes``) show a ``price_<key>`` column.
+
+    Per-token prices are tiny numbers (``2.4e-07``) that displays round to ``0.0``; reports show
+    them in USD per million tokens, the unit of the OpenRouter website. Per-request, per-image
+    and per-search prices (:data:`PER_UNIT_PRICE_KEYS`) keep their own unit.
+
+    Args:
+        column: a price column name, e.g. ``price_prompt``.
+
+    Returns:
+        ``(unit label, factor)``: multiply the column's API value by ``factor`` to get the unit,
+        e.g. ``("USD/Mtok", 1e6)`` or ``("USD/request", 1.0)``.
+    """
+    key = column[len("price_") :] if column.startswith("price_") else column
+    if key in PER_UNIT_PRICE_KEYS:
+        return ("USD/search" if key == "web_search" else f"USD/{key}"), 1.0
+    return "USD/Mtok", 1e6
 
 
 def _table(rows: list[tuple[str, str, str]]) -> str:

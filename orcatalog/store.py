@@ -36,7 +36,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .frames import bodies
-from .frames.bodies import time_from_name
+from .frames.bodies import dated_name, time_from_name
 from .frames.models import check_body, models_frame
 from .errors import (
     InvalidParameterError,
@@ -47,13 +47,12 @@ from .errors import (
     StoreWriteError,
 )
 from .schema import SCHEMA_VERSION
+from .scope import CATALOG_SCOPE, scope_of
 
 __all__ = ["SnapshotStore", "CATALOG_SCOPE", "time_from_name"]
 
 logger = logging.getLogger(__name__)
 
-#: The scope of an unfiltered ``GET /models`` of the public API: the catalog itself.
-CATALOG_SCOPE = "catalog"
 _ORDER_ROW_GROUP = 64
 
 
@@ -67,6 +66,7 @@ class _Body:
     endpoint: str
     query: dict[str, str]
     key_fingerprint: str | None = None
+    time_precision: str = "second"
 
 
 def _utc(value: Any, name: str) -> pd.Timestamp:
@@ -77,22 +77,6 @@ def _utc(value: Any, name: str) -> pd.Timestamp:
     if ts is pd.NaT:
         raise InvalidParameterError(f"{name} must be a time, got NaT")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
-def _scope(base_url: str | None, endpoint: str, query: dict[str, str], key_fingerprint: str | None) -> str:
-    """A name for what a snapshot covers; the unfiltered public catalog is ``catalog``."""
-    from .fetch.client import DEFAULT_BASE_URL
-
-    meaningful = {k: v for k, v in query.items() if not (k == "output_modalities" and v == "all")}
-    if endpoint == "/models" and not meaningful and not key_fingerprint and base_url in (None, DEFAULT_BASE_URL):
-        return CATALOG_SCOPE
-    parts = [endpoint]
-    if base_url not in (None, DEFAULT_BASE_URL):
-        parts.append(f"base={base_url}")
-    parts += [f"{k}={meaningful[k]}" for k in sorted(meaningful)]
-    if key_fingerprint:
-        parts.append(f"key={key_fingerprint}")
-    return " ".join(parts)
 
 
 def _content_hash(order: list[str], top_level: str) -> str:
@@ -220,15 +204,15 @@ class SnapshotStore:
         from .fetch.client import default_client
 
         client = client or default_client()
-        endpoint = "/models/user" if user else "/models"
-        body, meta = client._fetch_list_body(endpoint, filters, api_key=api_key)
+        body, meta = client.fetch_body(user=user, api_key=api_key, **filters)
+        _check_whole(meta["url"], body)
         item = _Body(
             source="fetch",
             fetched_at=pd.Timestamp(meta["fetched_at"]).tz_convert("UTC"),
             body=body,
-            scope=_scope(client.base_url, endpoint, meta["params"], meta["key_fingerprint"]),
+            scope=meta["scope"],
             base_url=client.base_url,
-            endpoint=endpoint,
+            endpoint=meta["endpoint"],
             query=meta["params"],
             key_fingerprint=meta["key_fingerprint"],
         )
@@ -328,6 +312,7 @@ class SnapshotStore:
                     "query": json.dumps(item.query, sort_keys=True),
                     "key_fingerprint": item.key_fingerprint,
                     "n_models": len(order),
+                    "time_precision": item.time_precision,
                     "content_hash": chash,
                     "top_level": top_json,
                     "source": item.source,
@@ -350,12 +335,22 @@ class SnapshotStore:
         finally:
             self._release(claims)
         self._cache = None
+        self._warn_partial({r["snapshot_id"] for r in rows})
         if self.auto_compact is not None and len(self._batches()) > self.auto_compact:
             try:
                 self.compact()
             except SnapshotConflictError:
                 logger.info("another process is compacting %s; skipping", self.root)
         return ids
+
+    def _warn_partial(self, written: set[str]) -> None:
+        """Warn about the snapshots just written that :func:`partial` flags."""
+        m = self._tables()["manifest"]
+        flagged = m[m["snapshot_id"].isin(written) & m["partial"]]
+        for row in flagged.itertuples():
+            warnings.warn(f"orcatalog: snapshot {row.snapshot_id} ({row.scope}) has {row.n_models} models, far fewer "
+                          "than the previous one: recorded but flagged partial (see snapshots())",
+                          RuntimeWarning, stacklevel=4)  # fmt: skip
 
     def _claim(self, snapshot_ids: list[str]) -> list[str]:
         held: list[str] = []
@@ -573,6 +568,10 @@ class SnapshotStore:
         # a snapshot in two batches (an interrupted compact()) counts once: the newer batch wins
         manifest = manifest.sort_values(["fetched_at", "snapshot_id", "batch"], kind="stable")
         manifest = manifest.drop_duplicates("snapshot_id", keep="last").reset_index(drop=True)
+        manifest["scope"] = _scopes(manifest)
+        manifest["time_precision"] = manifest["time_precision"].fillna("second")  # stores before issue 6
+        manifest["shadowed"] = shadowed(manifest)
+        manifest["partial"] = partial(manifest)
         manifest = _drop_incomplete(manifest, span_frame, version_frame)
         # integer codes, computed once per open store, so history() filters and joins numbers, not strings
         batch_index = pd.Index(sorted(set(span_frame["batch"]) | set(manifest["batch"])))
@@ -594,6 +593,7 @@ class SnapshotStore:
             "scope_codes": pd.Categorical(manifest["scope"]),
             "snapshot_codes": pd.Categorical(manifest["snapshot_id"]),
             "times": manifest["fetched_at"].array,
+            "visible": ~manifest["shadowed"].to_numpy(dtype=bool),
             "order_files": {},
         }
         self._cache = (batches, out)
@@ -604,8 +604,11 @@ class SnapshotStore:
 
         Columns: ``snapshot_id``, ``fetched_at`` (UTC), ``scope`` (``catalog`` for the unfiltered
         public catalog), ``base_url``, ``endpoint``, ``query`` (JSON), ``key_fingerprint`` (for
-        ``/models/user``; never the key), ``n_models``, ``content_hash``, ``schema_version``,
-        ``orcatalog_version``, ``source``, ``batch``.
+        ``/models/user``; never the key), ``n_models``, ``time_precision`` (``second``, or ``day``
+        for a file named by its date only), ``shadowed`` (a day-precision snapshot left out of
+        as-of lookups and history because finer ones exist that day, see :func:`shadowed`),
+        ``partial`` (lost more than 20% of the previous snapshot's models, see :func:`partial`),
+        ``content_hash``, ``schema_version``, ``orcatalog_version``, ``source``, ``batch``.
         """
         m = self._tables()["manifest"]
         return m.drop(columns=["top_level", "seq"]).reset_index(drop=True)
@@ -626,6 +629,7 @@ class SnapshotStore:
         t = self._tables()
         categories = t["scope_codes"].categories
         mask = t["scope_codes"].codes == (categories.get_loc(scope) if scope in categories else -2)
+        mask &= t["visible"]
         if when is not None:
             mask &= t["times"] <= when
             if not mask.any():
@@ -667,7 +671,8 @@ class SnapshotStore:
                 without catalog snapshots, the newest unfiltered ``/models`` scope).
 
         Returns:
-            The frame as ``fetch_models`` gives it; ``attrs`` hold ``snapshot_id``, ``fetched_at``, ``scope``.
+            The frame as ``fetch_models`` gives it; ``attrs`` hold ``snapshot_id``, ``fetched_at``,
+            ``scope``, ``base_url``, ``endpoint``, ``params``, ``time_precision`` and ``partial``.
 
         Raises:
             SnapshotNotFoundError (a LookupError); InvalidParameterError.
@@ -678,7 +683,8 @@ class SnapshotStore:
         frame = models_frame(_parse_versions(raws, order), url=f"{self.root}#{row['snapshot_id']}")
         frame.attrs.update(
             {"snapshot_id": row["snapshot_id"], "fetched_at": row["fetched_at"], "scope": row["scope"],
-             "base_url": row["base_url"], "endpoint": row["endpoint"], "params": json.loads(row["query"])}  # fmt: skip
+             "base_url": row["base_url"], "endpoint": row["endpoint"], "params": json.loads(row["query"]),
+             "time_precision": row["time_precision"], "partial": bool(row["partial"])}  # fmt: skip
         )
         return frame
 
@@ -717,7 +723,9 @@ class SnapshotStore:
             Rows sorted by ``fetched_at`` then ``id``; contract columns keep their dtypes except
             text columns other than ``id``, which are categorical (each value repeats once per
             snapshot). ``attrs["snapshot_times"]`` maps each scope to
-            every snapshot time in range (a model absent from one has no row there).
+            every snapshot time in range as ISO text (a model absent from one has no row there);
+            ``attrs["partial_snapshots"]`` lists the ids of partial catalogs in range. Shadowed
+            day-precision snapshots (see :func:`shadowed`) are left out.
 
         Raises:
             InvalidParameterError: unknown column, bad times.
@@ -729,7 +737,7 @@ class SnapshotStore:
         end = _utc(end, "end") if end is not None else None
         t = self._tables()
         manifest = t["manifest"]
-        keep = np.ones(len(manifest), dtype=bool)
+        keep = t["visible"].copy()  # shadowed day-precision snapshots are left out (see shadowed())
         if scope == "default":
             scope = self._default_scope()
         if scope is not None:
@@ -773,11 +781,12 @@ class SnapshotStore:
         out.insert(0, "fetched_at", t["times"].take(pos))
         out.insert(0, "snapshot_id", pd.Categorical.from_codes(sids.codes[pos], sids.categories))
         codes = t["scope_codes"].codes
-        out.attrs["snapshot_times"] = {
-            str(sc): pd.DatetimeIndex(t["times"][keep & (codes == i)])
+        out.attrs["snapshot_times"] = {  # plain values: attrs must survive astype(str), concat, exports
+            str(sc): [ts.isoformat() for ts in t["times"][keep & (codes == i)]]
             for i, sc in enumerate(t["scope_codes"].categories)
             if (keep & (codes == i)).any()
         }
+        out.attrs["partial_snapshots"] = manifest.loc[keep & manifest["partial"].to_numpy(), "snapshot_id"].tolist()
         return out
 
     def store_bytes(self) -> int:
@@ -786,6 +795,75 @@ class SnapshotStore:
             return int(sum(self._fs.du(self._base, total=False).values()))
         except FileNotFoundError:
             return 0
+
+
+#: A whole-list snapshot with fewer than this share of the previous one's models is flagged ``partial``.
+PARTIAL_THRESHOLD = 0.2
+
+
+def shadowed(manifest: pd.DataFrame) -> np.ndarray:
+    """The time-precision rule: which snapshots are left out of as-of lookups and change detection.
+
+    A snapshot whose time is known only to the day (``time_precision == "day"``: imported from
+    ``models-2025-12-18.json.gz``) is recorded at that day's midnight, but was taken at an unknown
+    time that day. When its scope has finer snapshots on the same UTC day, ordering it against them
+    would invent events (its evening price would look like a morning price), so it is *shadowed*:
+    kept, listed by ``snapshots()`` and loadable by id, but not used by ``load(as_of=...)``, the
+    latest snapshot, ``history()`` and everything computed from it. On its own it stands for its day.
+
+    Args:
+        manifest: rows with ``scope``, ``fetched_at`` (UTC) and ``time_precision``.
+
+    Returns:
+        A boolean array, True for shadowed snapshots.
+    """
+    if manifest.empty:
+        return np.zeros(0, dtype=bool)
+    day = manifest["fetched_at"].dt.floor("D")
+    coarse = (manifest["time_precision"] == "day").to_numpy()
+    fine_days = set(zip(manifest["scope"][~coarse], day[~coarse]))
+    return coarse & np.array([(sc, d) in fine_days for sc, d in zip(manifest["scope"], day)], dtype=bool)
+
+
+def partial(manifest: pd.DataFrame, threshold: float = PARTIAL_THRESHOLD) -> np.ndarray:
+    """The partial-catalog rule: an unfiltered list snapshot holding fewer than ``1 - threshold`` of
+    the models of the previous (not partial, not shadowed) snapshot of its scope is flagged. It is
+    kept as it is; ``snapshots()`` shows the flag and ``diff`` / ``lifecycle`` warn about it.
+
+    Args:
+        manifest: rows in time order with ``scope``, ``query``, ``n_models`` and ``shadowed``.
+        threshold: the share of models (0..1) a snapshot may lose before it is flagged.
+
+    Returns:
+        A boolean array, True for partial snapshots.
+    """
+    out = np.zeros(len(manifest), dtype=bool)
+    previous: dict[str, int] = {}
+    unfiltered = manifest["query"].isin(["{}", '{"output_modalities": "all"}']).to_numpy()
+    rows = zip(manifest["scope"], manifest["n_models"], manifest["shadowed"], unfiltered)
+    for i, (sc, n, hidden, whole) in enumerate(rows):
+        if hidden or not whole:
+            continue
+        if sc in previous and n < (1 - threshold) * previous[sc]:
+            out[i] = True
+        else:
+            previous[sc] = int(n)
+    return out
+
+
+def _scopes(manifest: pd.DataFrame) -> list[str]:
+    """Each snapshot's scope by today's rule (:func:`orcatalog.scope.scope_of`), from its recorded
+    provenance, so stores written by older versions answer by the same rule."""
+    keys = ["base_url", "endpoint", "query", "key_fingerprint"]
+    rows = manifest[keys].astype(object).where(manifest[keys].notna(), None).itertuples(index=False, name=None)
+    memo: dict[tuple[Any, ...], str] = {}
+    out = []
+    for key in rows:
+        if key not in memo:
+            base_url, endpoint, query, fingerprint = key
+            memo[key] = scope_of(base_url, endpoint or "/models", json.loads(query or "{}"), fingerprint)
+        out.append(memo[key])
+    return out
 
 
 def _parse_versions(raws: dict[str, str], versions: Iterable[str]) -> list[dict[str, Any]]:
@@ -865,6 +943,7 @@ _MANIFEST_SCHEMA = pa.schema(
         ("query", pa.string()),
         ("key_fingerprint", pa.string()),
         ("n_models", pa.int64()),
+        ("time_precision", pa.string()),
         ("content_hash", pa.string()),
         ("top_level", pa.string()),
         ("source", pa.string()),
@@ -891,27 +970,42 @@ def _claim_text() -> str:
     return json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "time": time.time()})
 
 
-def _make_body(source: str, body: Any, when: pd.Timestamp, base_url: str | None) -> _Body:
+def _check_whole(source: str, body: dict[str, Any]) -> list[Any]:
+    """The body's ``data`` after the checks every recorded body passes: a models list, string
+    ids, no duplicates, and as many models as its ``total_count`` says (a page is not a catalog).
+
+    Raises:
+        SchemaError: naming ``source``.
+    """
     data = check_body(body, url=source)
     ids = [m.get("id") if isinstance(m, dict) else None for m in data]
     if any(not isinstance(i, str) for i in ids):
         raise SchemaError(f"{source}: a model has no string 'id'", url=source)
     if len(set(ids)) != len(ids):
         raise SchemaError(f"{source}: duplicate model ids", url=source)
-    return _Body(source=source, fetched_at=when, body=body, scope=_scope(base_url, "/models", {}, None),
-                 base_url=base_url, endpoint="/models", query={})  # fmt: skip
+    total = body.get("total_count")
+    if isinstance(total, int) and not isinstance(total, bool) and total != len(data):
+        raise SchemaError(f"{source}: total_count says {total} models but the body has {len(data)} "
+                          "(one page of a paginated list?); nothing was written", url=source)  # fmt: skip
+    return data
+
+
+def _make_body(source: str, body: Any, when: pd.Timestamp, base_url: str | None, precision: str = "second") -> _Body:
+    _check_whole(source, body)
+    return _Body(source=source, fetched_at=when, body=body, scope=scope_of(base_url),
+                 base_url=base_url, endpoint="/models", query={}, time_precision=precision)  # fmt: skip
 
 
 def _read_bodies(files: list[Path], when: pd.Timestamp | None, base_url: str | None,
                  progress: bool | None) -> Iterator[_Body]:  # fmt: skip
     for name, data in bodies.read_files(_progress(files, "reading", progress)):
-        stamp = when or time_from_name(name)
-        if stamp is None:
+        dated = (when, "second") if when is not None else dated_name(name)
+        if dated is None:
             raise InvalidParameterError(
                 f"{name}: no fetch time. Name the file with its UTC time (models-2026-01-03T231610Z.json) "
                 "or pass fetched_at="
             )
-        yield _make_body(name, bodies.parse(name, data), stamp, base_url)
+        yield _make_body(name, bodies.parse(name, data), dated[0], base_url, dated[1])
 
 
 def _progress(items: Iterable[Any], desc: str, show: bool | None) -> Iterable[Any]:

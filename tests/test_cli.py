@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+import orcatalog as oc
 from orcatalog.cli import main
 from orcatalog.testing import ReplayServer
 
@@ -134,3 +135,15 @@ def test_store_commands(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -
 def test_snapshot_command(runner: CliRunner, latest_file: Path, tmp_path: Path) -> None:
     result = runner.invoke(main, ["--replay", str(latest_file), "snapshot", "--store", str(tmp_path / "s")])
     assert result.exit_code == 0 and ": 346 models at " in result.output
+
+
+def test_diff_allow_mixed(runner: CliRunner, dated_files: list[Path], tmp_path: Path) -> None:
+    store = str(tmp_path / "store")
+    ids = [oc.SnapshotStore(store).import_files(dated_files[-2], progress=False)[0],
+           oc.SnapshotStore(store).import_files(dated_files[-1], base_url="https://eu.openrouter.ai/api/v1",
+                                                progress=False)[0]]  # fmt: skip
+    result = runner.invoke(main, ["diff", "--store", store, *ids])
+    assert result.exit_code == 1 and "allow_mixed" in result.output
+    result = runner.invoke(main, ["diff", "--store", store, *ids, "--allow-mixed", "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert result.exit_code == 0 and rows and "unit" in rows[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -260,3 +261,31 @@ def _snapshot_id_of(store: oc.SnapshotStore, path: Path, body: dict) -> str:
     """The id a writer would give this body: import it into a scratch local store."""
     with tempfile.TemporaryDirectory() as tmp:
         return oc.SnapshotStore(tmp).import_files(path, progress=False)[0]
+
+
+def test_csv_neutralises_formulas_in_history_categoricals(tmp_path: Path, latest_file: Path) -> None:
+    from .conftest import read_body
+
+    body = json.loads(read_body(latest_file))
+    for model, name in zip(body["data"], ("=1+1", "+1+1", "-1+1", "@SUM(A1)", "\tTab")):
+        model["name"] = model["description"] = name
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_bodies([("2026-06-01T00:00:00Z", body), ("2026-06-01T01:00:00Z", body)])
+    h = store.history()
+    assert isinstance(h["name"].dtype, pd.CategoricalDtype)  # the case the writer missed
+    path = tmp_path / "h.csv"
+    oc.to_csv(h, path)
+    with open(path, newline="") as fh:
+        cells = [cell for row in csv.reader(fh) for cell in row]
+    assert sum(c.startswith("'") for c in cells) == 2 * 2 * 5
+    assert not [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r")) or (c.startswith("-") and not _number(c))]
+    h.astype(str)  # attrs are plain values: this raised on DatetimeIndex attrs
+    assert all(isinstance(t, str) for times in h.attrs["snapshot_times"].values() for t in times)
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
