@@ -168,13 +168,17 @@ def test_truncated_file_from_an_old_crash_is_skipped(tmp_path: Path, dated_files
     store.import_files(dated_files[3:5], progress=False)
     m = store.snapshots()
     damaged_batch = m["batch"].iloc[-1]
-    path = root / "manifest" / f"{damaged_batch}.parquet"
+    (path,) = (root / "manifest").glob(f"{damaged_batch}.*parquet")
     path.write_bytes(path.read_bytes()[:100])
-    with pytest.warns(RuntimeWarning, match="skipping unreadable batch"):
+    with pytest.warns(RuntimeWarning, match=f"{path.name}.*moved to .*quarantine.*affects snapshot"):
         after = oc.SnapshotStore(root).snapshots()
     assert list(after["snapshot_id"]) == list(m["snapshot_id"].iloc[:3])
-    with pytest.warns(RuntimeWarning):
-        assert len(oc.SnapshotStore(root).load()) == len(json.loads(__import__("gzip").decompress(dated_files[2].read_bytes()))["data"])
+    assert (root / "quarantine" / "manifest" / path.name).exists()  # kept for inspection, never deleted
+    with pytest.raises(oc.StoreDamagedError, match=m["snapshot_id"].iloc[-1]), pytest.warns(RuntimeWarning, match="quarantine"):
+        oc.SnapshotStore(root).load()  # the latest snapshot is lost: an older one would be a wrong answer
+    with pytest.warns(RuntimeWarning, match="quarantine"):
+        assert len(oc.SnapshotStore(root).load(as_of=m["fetched_at"].iloc[2])) == len(
+            json.loads(__import__("gzip").decompress(dated_files[2].read_bytes()))["data"])
 
 
 def test_temp_files_of_a_dead_writer_are_ignored(tmp_path: Path, dated_files: list[Path]) -> None:
