@@ -15,6 +15,7 @@ The file layout and the commit protocol are documented in ``data/README.md``.
 from __future__ import annotations
 
 import os
+import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -28,14 +29,13 @@ from ..frames.bodies import time_from_name
 from ..scope import CATALOG_SCOPE
 from . import compact as _compact
 from . import queries
-from .index import Catalogue, Index, read_catalogue, read_index, with_new_rows
+from .index import RETRIES, Catalogue, Index, read_catalogue, read_index, with_new_rows
 from .ingest import Body, batch_tables, check_whole, make_body, prepare, read_bodies, utc
 from .layout import DamagedFile, Layout
 
 __all__ = ["SnapshotStore", "CATALOG_SCOPE", "time_from_name"]
 
 T = TypeVar("T")
-_RETRIES = 5
 
 
 class SnapshotStore:
@@ -72,6 +72,7 @@ class SnapshotStore:
         self._layout = Layout(self.root, self._storage_options)
         self._catalogue_cache: Catalogue | None = None
         self._index_cache: Index | None = None
+        self._data_tables: dict[tuple[str, str], Any] = {}  # (batch, kind) -> verified table; files never change
 
     def __repr__(self) -> str:
         return f"SnapshotStore(root={self.root!r})"
@@ -249,7 +250,7 @@ class SnapshotStore:
             StoreWriteError.
         """
         try:
-            return _compact.compact(self._layout, self._catalogue())
+            return _compact.compact(self._layout, self._index().catalogue)  # the index checks every file first
         finally:
             self._index_cache = None
 
@@ -260,25 +261,29 @@ class SnapshotStore:
         return self._catalogue_cache
 
     def _index(self) -> Index:
-        for _ in range(_RETRIES):
+        for attempt in range(RETRIES):
             catalogue = self._catalogue()
             if self._index_cache is not None and self._index_cache.catalogue.listing == catalogue.listing:
                 return self._index_cache
             try:
-                self._index_cache = read_index(self._layout, catalogue)
-                return self._index_cache
+                self._index_cache = read_index(self._layout, catalogue, self._data_tables)
             except FileNotFoundError:
-                continue  # a compaction merged a listed batch meanwhile: list again
+                time.sleep(0.01 * attempt)  # a compaction merged a listed batch meanwhile: list again
+                continue
+            listed = {b for b, _ in catalogue.listing}
+            self._data_tables = {k: v for k, v in self._data_tables.items() if k[0] in listed}
+            return self._index_cache
         raise StoreError(f"the store at {self.root} kept changing while it was read; try again")
 
     def _answer(self, question: Callable[[Index], T]) -> T:
         """Ask the index; a file merged away meanwhile (a compaction elsewhere) makes it re-read and ask again."""
-        for _ in range(_RETRIES):
+        for attempt in range(RETRIES):
             index = self._index()
             try:
                 return question(index)
             except FileNotFoundError:
                 self._index_cache = None
+                time.sleep(0.01 * attempt)
         raise StoreError(f"the store at {self.root} kept changing while it was read; try again")
 
     def snapshots(self) -> pd.DataFrame:

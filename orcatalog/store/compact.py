@@ -91,7 +91,11 @@ def compact(layout: Layout, catalogue: Catalogue, batches: list[str] | None = No
                 where = layout.quarantine(exc.path)
                 raise StoreDamagedError(f"will not compact: {exc.path}: {exc.reason}; moved to {where}") from None
             except FileNotFoundError as exc:
-                raise StoreError(f"compaction of {layout.root} stopped: {exc} was removed meanwhile; nothing changed") from None
+                if layout.fs.exists(layout.manifest_path(batch, digests[batch])):
+                    raise StoreDamagedError(f"will not compact a store that cannot be read whole: {exc.filename} "
+                                            "is missing although its batch is committed (see quarantine/)") from None
+                raise StoreError(f"compaction of {layout.root} stopped: {exc.filename} was removed meanwhile; "
+                                 "nothing changed") from None  # fmt: skip
             orders_by_id.update(zip(table.column("snapshot_id").to_pylist(), table.column("versions").to_pylist()))
             version_tables.append(versions)
         versions = pa.concat_tables(version_tables, promote_options="permissive")

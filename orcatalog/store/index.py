@@ -12,6 +12,7 @@ Two levels, so a write reads only what it needs:
 from __future__ import annotations
 
 import json
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +31,8 @@ __all__ = ["Catalogue", "Index", "read_catalogue", "read_index", "shadowed", "pa
 #: A whole-list snapshot with fewer than this share of the previous one's models is flagged ``partial``.
 PARTIAL_THRESHOLD = 0.2
 _VERSION_KEYS = pa.schema([("version", pa.string()), ("id", pa.string()), ("raw", pa.string())])
-_RETRIES = 5
+#: How often a reader lists again when a compaction removed a file it was about to read.
+RETRIES = 20
 
 
 @dataclass
@@ -129,22 +131,24 @@ def _warn(problems: list[Problem], root: str) -> None:
 def read_catalogue(layout: Layout, *, cached: Catalogue | None = None) -> Catalogue:
     """Every committed snapshot, verified; damaged manifests are quarantined, lost batches reported.
 
-    A file removed between listing and reading (a compaction in another process) makes it list again.
+    A file removed between listing and reading (a compaction in another process) makes it list
+    again; what was read already is kept (files never change), so the retries converge.
     """
-    for _ in range(_RETRIES):
+    known = dict(cached.tables) if cached is not None else {}
+    for attempt in range(RETRIES):
         listing = tuple(layout.manifests().items())
         if cached is not None and cached.listing == listing:
             return cached
         try:
-            return _read_catalogue(layout, listing, cached)
+            return _read_catalogue(layout, listing, known)
         except FileNotFoundError:
-            continue
-    return _read_catalogue(layout, tuple(layout.manifests().items()), cached)
+            time.sleep(0.01 * attempt)  # a compaction is deleting what it merged: list again
+    return _read_catalogue(layout, tuple(layout.manifests().items()), known)
 
 
-def _read_catalogue(layout: Layout, listing: tuple[tuple[str, str | None], ...], cached: Catalogue | None) -> Catalogue:
-    """Read the manifests of ``listing``; those read before (``cached``) are reused, not read again."""
-    known = cached.tables if cached is not None else {}
+def _read_catalogue(layout: Layout, listing: tuple[tuple[str, str | None], ...],
+                    known: dict[tuple[str, str | None], pa.Table]) -> Catalogue:  # fmt: skip
+    """Read the manifests of ``listing``; those in ``known`` are reused, the new ones added to it."""
     tables: dict[tuple[str, str | None], pa.Table] = {}
     problems = []
     for batch, digest in listing:
@@ -153,7 +157,7 @@ def _read_catalogue(layout: Layout, listing: tuple[tuple[str, str | None], ...],
             continue
         path = layout.manifest_path(batch, digest)
         try:
-            tables[(batch, digest)] = layout.read_table(path, digest)
+            tables[(batch, digest)] = known[(batch, digest)] = layout.read_table(path, digest)
         except DamagedFile as exc:
             where = layout.quarantine(path)
             problems.append(Problem(path, f"{exc.reason}; moved to {where}", _ids_in_orders(layout, batch)))
@@ -202,15 +206,24 @@ def _ids_in_orders(layout: Layout, batch: str) -> list[str]:
 
 
 def _lost_batches(layout: Layout, committed: set[str], known_ids: set[str]) -> list[Problem]:
-    """Batches with data files but no manifest and no claim: committed, then their manifest was deleted."""
-    problems = []
+    """Batches with data files but no manifest and no claim: committed, then their manifest was deleted.
+
+    The claim is checked before the manifests are listed again: a writer releases its claim only
+    after its manifest is written, so a batch committed meanwhile is in that second listing.
+    """
     orphans = sorted(layout.data_batches() - committed)
-    quarantined = {n.split(".", 1)[0] for n in layout.names("quarantine/manifest")} if orphans else set()
-    for batch in orphans:
-        if layout.claim_state(f"batch-{batch}") != "none":
-            continue  # a writer at work (live claim) or one that died before committing (stale): no loss
-        if batch not in layout.data_batches():
-            continue  # a compaction removed it meanwhile
+    if not orphans:
+        return []
+    unclaimed = [b for b in orphans if layout.claim_state(f"batch-{b}") == "none"]  # live or stale: no loss
+    if not unclaimed:
+        return []
+    committed_now = set(layout.manifests())
+    present = layout.data_batches()  # a compaction may have removed some meanwhile
+    quarantined = {n.split(".", 1)[0] for n in layout.names("quarantine/manifest")}
+    problems = []
+    for batch in unclaimed:
+        if batch in committed_now or batch not in present:
+            continue
         ids = [sid for sid in _ids_in_orders(layout, batch) if sid not in known_ids]
         if ids:
             reason = "damaged, in quarantine/manifest/" if batch in quarantined else "missing (deleted?)"
@@ -219,7 +232,7 @@ def _lost_batches(layout: Layout, committed: set[str], known_ids: set[str]) -> l
     return problems
 
 
-def read_index(layout: Layout, catalogue: Catalogue) -> Index:
+def read_index(layout: Layout, catalogue: Catalogue, known: dict[tuple[str, str], pa.Table] | None = None) -> Index:
     """The version index over a catalogue; damaged data files are quarantined and the snapshots
     that need them are reported (a warning now; StoreDamagedError when one is asked for).
 
@@ -232,8 +245,8 @@ def read_index(layout: Layout, catalogue: Catalogue) -> Index:
     for batch, _ in catalogue.listing:
         if (batch, catalogue.digests[batch]) not in catalogue.tables:
             continue  # its manifest is damaged (reported)
-        v = _read_data(layout, catalogue, batch, "versions", ["version", "id", "raw"], bad_batches)
-        s = _read_data(layout, catalogue, batch, "spans", ["version", "first_seq", "last_seq"], bad_batches)
+        v = _read_data(layout, catalogue, batch, "versions", ["version", "id", "raw"], bad_batches, known)
+        s = _read_data(layout, catalogue, batch, "spans", ["version", "first_seq", "last_seq"], bad_batches, known)
         if s is None and batch in bad_batches:
             bad_batches[batch].snapshot_ids = manifest.loc[manifest["batch"] == batch, "snapshot_id"].tolist()
         if v is not None:
@@ -292,15 +305,19 @@ def read_index(layout: Layout, catalogue: Catalogue) -> Index:
 
 
 def _read_data(layout: Layout, catalogue: Catalogue, batch: str, kind: str, columns: list[str],
-               bad: dict[str, Problem]) -> pa.Table | None:  # fmt: skip
-    """One verified data file; None (and an entry in ``bad``) when it is damaged or missing.
+               bad: dict[str, Problem], known: dict[tuple[str, str], pa.Table] | None) -> pa.Table | None:  # fmt: skip
+    """One verified data file (reused from ``known``, the tables read before; new ones are added);
+    None (and an entry in ``bad``) when it is damaged or missing.
 
     Raises:
         FileNotFoundError: the file and its manifest are gone (a compaction merged them: list again).
     """
     path = layout.path(kind, batch)
+    known = {} if known is None else known
     try:
-        return layout.read_table(path, catalogue.data_digest(batch, kind), columns)
+        if (batch, kind) not in known:
+            known[(batch, kind)] = layout.read_table(path, catalogue.data_digest(batch, kind), columns)
+        return known[(batch, kind)]
     except DamagedFile as exc:
         bad[batch] = Problem(path, f"{exc.reason}; moved to {layout.quarantine(path)}")
     except FileNotFoundError:
