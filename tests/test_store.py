@@ -241,11 +241,10 @@ def test_failed_snapshot_writes_nothing(new_store, server: ReplayServer) -> None
     assert store_files(store) == before
 
 
-def test_duckdb_reads_the_store_without_orcatalog(local_hourly_store: oc.SnapshotStore) -> None:
+def _duckdb_series(root: Path, model: str) -> pd.DataFrame:
+    """The documented query of data/README.md: one model's prices, no orcatalog involved."""
     import duckdb
 
-    hourly_store = local_hourly_store
-    root = Path(hourly_store.root)
     sql = f"""
         WITH membership AS (
             SELECT m.snapshot_id, m.fetched_at, s.version
@@ -253,17 +252,28 @@ def test_duckdb_reads_the_store_without_orcatalog(local_hourly_store: oc.Snapsho
             JOIN read_parquet('{root}/spans/*.parquet', filename = true) s
               ON s.filename LIKE '%/' || m.batch || '.parquet' AND m.seq BETWEEN s.first_seq AND s.last_seq
         )
-        SELECT membership.fetched_at, v.price_prompt, v.price_completion
-        FROM membership JOIN read_parquet('{root}/versions/*.parquet', union_by_name = true) v USING (version)
-        WHERE v.id = 'deepseek/deepseek-v3.2'
+        SELECT DISTINCT membership.fetched_at, v.price_prompt, v.price_completion
+        FROM membership
+        JOIN (SELECT DISTINCT ON (version) * FROM read_parquet('{root}/versions/*.parquet', union_by_name = true)) v
+          USING (version)
+        WHERE v.id = '{model}'
         ORDER BY membership.fetched_at
     """
-    via_duckdb = duckdb.sql(sql).df()
-    ours = hourly_store.history(ids="deepseek/deepseek-v3.2", columns=["price_prompt", "price_completion"])
-    assert len(via_duckdb) == len(ours) == 199
-    assert list(via_duckdb["price_prompt"]) == list(ours["price_prompt"])
-    assert list(via_duckdb["price_completion"]) == list(ours["price_completion"])
-    assert list(pd.to_datetime(via_duckdb["fetched_at"], utc=True)) == list(ours["fetched_at"])
+    return duckdb.sql(sql).df()
+
+
+def test_duckdb_reads_the_store_without_orcatalog(local_hourly_store: oc.SnapshotStore, tmp_path: Path,
+                                                  hourly_bodies: list) -> None:  # fmt: skip
+    appended = oc.SnapshotStore(tmp_path / "appended", auto_compact=None)
+    for name, raw in hourly_bodies[:40:3]:  # single appends: versions repeat across batches
+        appended.import_bodies([(time_from_name(name), raw)])
+    for store, n in ((local_hourly_store, 199), (appended, 14)):
+        via_duckdb = _duckdb_series(Path(store.root), "deepseek/deepseek-v3.2")
+        ours = store.history(ids="deepseek/deepseek-v3.2", columns=["price_prompt", "price_completion"])
+        assert len(via_duckdb) == len(ours) == n
+        assert list(via_duckdb["price_prompt"]) == list(ours["price_prompt"])
+        assert list(via_duckdb["price_completion"]) == list(ours["price_completion"])
+        assert list(pd.to_datetime(via_duckdb["fetched_at"], utc=True)) == list(ours["fetched_at"])
 
 
 def test_schema_evolution_keeps_every_column(tmp_path: Path, recorded_dir: Path) -> None:

@@ -4,8 +4,8 @@ The package, by the question each file answers:
 
 - :mod:`.layout` - where the files are, how a batch is committed, claims, integrity checks, quarantine;
 - :mod:`.ingest` - bodies in, batch tables out (checks, version hashes, spans);
-- :mod:`.index` - what the store holds (manifest, damage, losses; the version index) and the
-  timeline rules (:func:`~.index.shadowed`, :func:`~.index.partial`);
+- :mod:`.index` - what the store holds (manifest, damage, losses; the version index);
+- :mod:`.timeline` - the rules that read a snapshot against its timeline (scope, shadowed, partial);
 - :mod:`.queries` - which snapshot, its frame, its body, the long history;
 - :mod:`.compact` - merging batches, and the store's own tiered upkeep after each write.
 
@@ -29,9 +29,9 @@ from ..frames.bodies import time_from_name
 from ..scope import CATALOG_SCOPE
 from . import compact as _compact
 from . import queries
-from .index import RETRIES, Catalogue, Index, read_catalogue, read_index, with_new_rows
+from .index import RETRIES, Catalogue, Index, partial_among, read_catalogue, read_index
 from .ingest import Body, batch_tables, check_whole, make_body, prepare, read_bodies, utc
-from .layout import DamagedFile, Layout
+from .layout import Layout
 
 __all__ = ["SnapshotStore", "CATALOG_SCOPE", "time_from_name"]
 
@@ -188,17 +188,18 @@ class SnapshotStore:
             return []
         layout = self._layout
         catalogue = self._catalogue()
-        batch = prepare(items, self._known_versions(catalogue, {i.scope for i in items}),
-                        set(catalogue.manifest["snapshot_id"]), _version(), progress)  # fmt: skip
-        if not batch.rows:
+        batch = prepare(items, self._known_versions(catalogue, {i.scope for i in items}), _version(), progress)
+        done = catalogue.committed([r["snapshot_id"] for r in batch.rows])  # the same body at the same time: a no-op
+        rows = [r for r in batch.rows if r["snapshot_id"] not in done]
+        if not rows:
             return batch.ids
         name = _compact.new_batch_name()
-        claims = layout.claim([r["snapshot_id"] for r in batch.rows])
+        claims = layout.claim([r["snapshot_id"] for r in rows])
         try:
             claims += layout.claim([f"batch-{name}"], what="batch")
             catalogue = self._catalogue()  # again under the claims: another writer may have committed
-            committed = set(catalogue.manifest["snapshot_id"])
-            keep = [i for i, r in enumerate(batch.rows) if r["snapshot_id"] not in committed]
+            done = catalogue.committed([r["snapshot_id"] for r in batch.rows])
+            keep = [i for i, r in enumerate(batch.rows) if r["snapshot_id"] not in done]
             rows, orders = [batch.rows[i] for i in keep], [batch.orders[i] for i in keep]
             if rows:
                 data, manifest = batch_tables(name, rows, orders, batch.new_versions)
@@ -206,8 +207,10 @@ class SnapshotStore:
         finally:
             layout.release(claims)
         self._index_cache = None
-        if rows:
-            _warn_partial(with_new_rows(catalogue, rows), {r["snapshot_id"] for r in rows})
+        for row in partial_among(catalogue, rows) if rows else []:
+            warnings.warn(f"orcatalog: snapshot {row['snapshot_id']} ({row['scope']}) has {row['n_models']} models, "
+                          "far fewer than the previous one: recorded but flagged partial (see snapshots())",
+                          RuntimeWarning, stacklevel=3)  # fmt: skip
         if self.auto_compact is not None:
             _compact.upkeep(layout, self._catalogue(), self.auto_compact)
         return batch.ids
@@ -218,17 +221,23 @@ class SnapshotStore:
         A version seen only longer ago is written again (a few KB); reads and compaction drop
         the duplicate. An append so reads one orders row group instead of every batch.
         """
-        manifest = catalogue.manifest
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        latest: dict[str, tuple[Any, str, int]] = {}  # scope as recorded -> (time, batch, seq); no rules needed
+        wanted = pa.array(sorted(scopes), pa.string())
+        for table in catalogue.tables.values():
+            rows = table.filter(pc.is_in(table.column("scope"), value_set=wanted))
+            for scope in set(rows.column("scope").to_pylist()):
+                mine = rows.filter(pc.equal(rows.column("scope"), scope))
+                at = pc.index(mine.column("fetched_at"), pc.max(mine.column("fetched_at"))).as_py()
+                when = mine.column("fetched_at")[at].as_py()
+                if scope not in latest or when > latest[scope][0]:
+                    latest[scope] = (when, mine.column("batch")[at].as_py(), mine.column("seq")[at].as_py())
         known: set[str] = set()
-        files: dict[str, Any] = {}
-        for scope in scopes:
-            rows = manifest[(manifest["scope"] == scope) & ~manifest["shadowed"]]
-            if rows.empty or rows.iloc[-1]["snapshot_id"] in catalogue.unreadable():
-                continue
-            try:
-                known.update(queries.order(files, self._layout, rows.iloc[-1]))
-            except (FileNotFoundError, StoreError, DamagedFile):
-                continue  # merged away or damaged: store the versions again rather than fail the write
+        for _, batch, seq in latest.values():
+            # one row group, not the whole (verified) file: a damaged hash here only stores a version again
+            known.update(self._layout.order_unverified(batch, seq))
         return known
 
     def compact(self) -> int:
@@ -294,8 +303,8 @@ class SnapshotStore:
         (JSON), ``key_fingerprint`` (for ``/models/user``; never the key), ``n_models``,
         ``time_precision`` (``second``, or ``day`` for a file named by its date only), ``shadowed``
         (a day-precision snapshot left out of as-of lookups and history because finer ones exist
-        that day, see :func:`orcatalog.store.index.shadowed`), ``partial`` (lost more than 20% of
-        the previous snapshot's models, see :func:`orcatalog.store.index.partial`),
+        that day, see :func:`orcatalog.store.timeline.shadowed`), ``partial`` (lost more than 20% of
+        the previous snapshot's models, see :func:`orcatalog.store.timeline.partial`),
         ``content_hash``, ``schema_version``, ``orcatalog_version``, ``source``, ``batch``.
         A damaged or lost snapshot is not listed; a warning names it and its file.
         """
@@ -390,15 +399,6 @@ def _check_pick(snapshot_id: Any, as_of: Any) -> pd.Timestamp | None:
     if snapshot_id is not None and not isinstance(snapshot_id, str):
         raise InvalidParameterError(f"snapshot_id must be a string, got {type(snapshot_id).__name__}")
     return utc(as_of, "as_of") if as_of is not None else None
-
-
-def _warn_partial(manifest: pd.DataFrame, written: set[str]) -> None:
-    """Warn about the snapshots just written that :func:`~.index.partial` flags."""
-    flagged = manifest[manifest["snapshot_id"].isin(written) & manifest["partial"]]
-    for row in flagged.itertuples():
-        warnings.warn(f"orcatalog: snapshot {row.snapshot_id} ({row.scope}) has {row.n_models} models, far fewer "
-                      "than the previous one: recorded but flagged partial (see snapshots())",
-                      RuntimeWarning, stacklevel=4)  # fmt: skip
 
 
 def _version() -> str:

@@ -130,8 +130,7 @@ def upkeep(layout: Layout, catalogue: Catalogue, limit: int) -> None:
     Never fails the write that triggered it: a conflict (another process compacts), damage or an
     I/O error is logged and left for the next write.
     """
-    sizes = catalogue.manifest.groupby("batch").size().to_dict()
-    sizes.update({b: sizes.get(b, 0) for b in catalogue.digests})
+    sizes = catalogue.sizes()
     batches = list(sizes) if len(sizes) > limit else plan(sizes)
     if len(batches) <= 1:
         return

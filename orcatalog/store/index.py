@@ -2,16 +2,15 @@
 
 Two levels, so a write reads only what it needs:
 
-- :class:`Catalogue` - every committed snapshot (the manifests; small), with the rules that
-  depend on the whole timeline applied (scope, :func:`shadowed`, :func:`partial`), plus what is
-  known to be damaged or lost.
+- :class:`Catalogue` - every committed snapshot (the manifests; small), with the timeline rules
+  of :mod:`.timeline` applied, plus what is known to be damaged or lost.
 - :class:`Index` - the catalogue plus every model version and span, as integer arrays, for
   ``history()`` / ``load()`` / ``raw()``.
 """
 
 from __future__ import annotations
 
-import json
+import functools
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -22,14 +21,12 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import StoreDamagedError
-from ..scope import scope_of
 from .ingest import MANIFEST_SCHEMA
 from .layout import DATA_KINDS, DamagedFile, Layout
+from .timeline import PARTIAL_THRESHOLD, apply_rules
 
-__all__ = ["Catalogue", "Index", "read_catalogue", "read_index", "shadowed", "partial", "PARTIAL_THRESHOLD"]
+__all__ = ["Catalogue", "Index", "read_catalogue", "read_index", "partial_among"]
 
-#: A whole-list snapshot with fewer than this share of the previous one's models is flagged ``partial``.
-PARTIAL_THRESHOLD = 0.2
 _VERSION_KEYS = pa.schema([("version", pa.string()), ("id", pa.string()), ("raw", pa.string())])
 #: How often a reader lists again when a compaction removed a file it was about to read.
 RETRIES = 20
@@ -53,9 +50,32 @@ class Catalogue:
     """Every readable committed snapshot, one row each in time order, and what is damaged or lost."""
 
     listing: tuple[tuple[str, str | None], ...]  # (batch, manifest digest)
-    manifest: pd.DataFrame
     problems: list[Problem]
     tables: dict[tuple[str, str | None], pa.Table] = field(default_factory=dict)  # read manifests, reused
+    _manifest: pd.DataFrame | None = None
+
+    @property
+    def manifest(self) -> pd.DataFrame:
+        """One row per snapshot in time order, with the timeline rules applied (computed on first use)."""
+        if self._manifest is None:
+            self._manifest = apply_rules(_concat(list(self.tables[key] for key in self.listing if key in self.tables)))
+        return self._manifest
+
+    def committed(self, snapshot_ids: list[str]) -> set[str]:
+        """Those of ``snapshot_ids`` already committed (a vectorised look-up: cheap in a large store)."""
+        import pyarrow.compute as pc
+
+        wanted = pa.array(snapshot_ids, pa.string())
+        found: set[str] = set()
+        for key in self.listing:
+            if key in self.tables:
+                column = self.tables[key].column("snapshot_id")
+                found.update(column.filter(pc.is_in(column, value_set=wanted)).to_pylist())
+        return found
+
+    def sizes(self) -> dict[str, int]:
+        """batch -> number of snapshot rows in its manifest."""
+        return {batch: len(self.tables[(batch, d)]) if (batch, d) in self.tables else 0 for batch, d in self.listing}
 
     @property
     def digests(self) -> dict[str, str | None]:
@@ -82,8 +102,11 @@ class Catalogue:
     def check_gap(self, after: pd.Timestamp | None, until: pd.Timestamp, scope: str) -> None:
         """Refuse an as-of answer when a damaged or lost snapshot (of this scope, or of an unknown
         one: a lost manifest) lies in (after, until]."""
-        scopes = dict(zip(self.manifest["snapshot_id"], self.manifest["scope"]))
-        for sid, problem in self.unreadable().items():
+        unreadable = self.unreadable()
+        if not unreadable:
+            return
+        scopes = dict(zip(self.manifest["snapshot_id"].tolist(), self.manifest["scope"].tolist()))
+        for sid, problem in unreadable.items():
             if scopes.get(sid, scope) != scope:
                 continue
             when = _time_of_id(sid)
@@ -114,6 +137,11 @@ class Index:
     @property
     def manifest(self) -> pd.DataFrame:
         return self.catalogue.manifest
+
+    @functools.cached_property
+    def iso_times(self) -> np.ndarray:
+        """Each snapshot's time as ISO 8601 text (UTC), computed once."""
+        return np.datetime_as_string(self.times.to_numpy(dtype="datetime64[us]"), unit="us", timezone="UTC")
 
 
 def _time_of_id(snapshot_id: str) -> pd.Timestamp | None:
@@ -161,37 +189,68 @@ def _read_catalogue(layout: Layout, listing: tuple[tuple[str, str | None], ...],
         except DamagedFile as exc:
             where = layout.quarantine(path)
             problems.append(Problem(path, f"{exc.reason}; moved to {where}", _ids_in_orders(layout, batch)))
+    catalogue = Catalogue(listing, problems, tables)
+    problems += _lost_batches(layout, catalogue)
+    _warn(problems, layout.root)
+    return catalogue
+
+
+def _concat(tables: list[pa.Table]) -> pd.DataFrame:
+    """Manifest tables as one frame in time order; a snapshot in two batches (a compaction between
+    its commit and its cleanup) counts once: the newer batch wins."""
     manifest = (
-        pa.concat_tables(list(tables.values()), promote_options="permissive").to_pandas()
+        pa.concat_tables(tables, promote_options="permissive").to_pandas()
         if tables
         else MANIFEST_SCHEMA.empty_table().to_pandas()
     )
     for column in ("time_precision", *(f"{k}_sha256" for k in DATA_KINDS)):
         if column not in manifest:
             manifest[column] = None
-    # a snapshot in two batches (a compaction between commit and cleanup) counts once: the newer batch wins
     manifest = manifest.sort_values(["fetched_at", "snapshot_id", "batch"], kind="stable")
-    manifest = manifest.drop_duplicates("snapshot_id", keep="last").reset_index(drop=True)
-    problems += _lost_batches(layout, {b for b, _ in listing}, set(manifest["snapshot_id"]))
-    catalogue = Catalogue(listing, _with_rules(manifest), problems, tables)
-    _warn(problems, layout.root)
-    return catalogue
+    return manifest.drop_duplicates("snapshot_id", keep="last").reset_index(drop=True)
 
 
-def _with_rules(manifest: pd.DataFrame) -> pd.DataFrame:
-    manifest["scope"] = _scopes(manifest)
-    manifest["time_precision"] = manifest["time_precision"].fillna("second")  # stores before issue 6
-    manifest["shadowed"] = shadowed(manifest)
-    manifest["partial"] = partial(manifest)
-    return manifest
+def partial_among(catalogue: Catalogue, rows: list[dict[str, Any]], window: int = 256) -> list[dict[str, Any]]:
+    """Which of the rows just written :func:`partial` flags, without reading anything.
+
+    A row with at least ``1 - PARTIAL_THRESHOLD`` of the largest recorded snapshot of its scope
+    cannot be partial; otherwise the rules run over the ``window`` snapshots of its scope before
+    it, so the cost does not grow with the store.
+    """
+    import pyarrow.compute as pc
+
+    largest: dict[str, int] = {}
+    for table in catalogue.tables.values():
+        for scope in {r["scope"] for r in rows}:
+            n = pc.max(table.filter(pc.equal(table.column("scope"), scope)).column("n_models")).as_py()
+            largest[scope] = max(largest.get(scope, 0), n or 0)
+    if all(r["n_models"] >= (1 - PARTIAL_THRESHOLD) * largest.get(r["scope"], 0) for r in rows):
+        return []
+    manifest = _with_new_rows(catalogue, rows, window)
+    flagged = set(manifest.loc[manifest["partial"], "snapshot_id"])
+    return [r for r in rows if r["snapshot_id"] in flagged]
 
 
-def with_new_rows(catalogue: Catalogue, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """The manifest as it is after a write of ``rows``, rules applied (no I/O)."""
+def _with_new_rows(catalogue: Catalogue, rows: list[dict[str, Any]], window: int) -> pd.DataFrame:
+    """The newest snapshots of the scopes of ``rows`` as they are after writing them, rules applied."""
+    import pyarrow.compute as pc
+
     new = pd.DataFrame(rows).assign(batch="", seq=0)
     new["fetched_at"] = pd.to_datetime(new["fetched_at"], utc=True).astype("datetime64[us, UTC]")
-    both = pd.concat([catalogue.manifest.drop(columns=["shadowed", "partial"]), new], ignore_index=True)
-    return _with_rules(both.sort_values(["fetched_at", "snapshot_id"], kind="stable").reset_index(drop=True))
+    wanted = pa.array(sorted(set(new["scope"])), pa.string())
+    columns = ["snapshot_id", "fetched_at", "batch", "base_url", "endpoint", "query", "key_fingerprint", "n_models",
+               "time_precision", "scope"]  # fmt: skip
+    tables = [t.filter(pc.is_in(t.column("scope"), value_set=wanted)).select([c for c in columns if c in t.column_names])
+              for t in catalogue.tables.values()]  # fmt: skip
+    tables = [t for t in tables if len(t)]
+    if tables:
+        recent = pa.concat_tables(tables, promote_options="permissive").sort_by([("fetched_at", "descending")])
+        old = _concat([recent.slice(0, window)])
+    else:
+        old = _concat([])
+    both = pd.concat([old[[c for c in columns if c in old.columns]], new[[c for c in columns if c in new.columns]]],
+                     ignore_index=True)  # fmt: skip
+    return apply_rules(both.sort_values(["fetched_at", "snapshot_id"], kind="stable").reset_index(drop=True))
 
 
 def _ids_in_orders(layout: Layout, batch: str) -> list[str]:
@@ -200,18 +259,18 @@ def _ids_in_orders(layout: Layout, batch: str) -> list[str]:
 
     try:
         data = layout.fs.cat_file(layout.path("orders", batch))
-        return pq.read_table(pa.BufferReader(data), columns=["snapshot_id"]).column(0).to_pylist()
+        return pq.ParquetFile(pa.BufferReader(data)).read(columns=["snapshot_id"]).column(0).to_pylist()
     except Exception:  # noqa: BLE001 - best effort: the report must not fail on a second damaged file
         return []
 
 
-def _lost_batches(layout: Layout, committed: set[str], known_ids: set[str]) -> list[Problem]:
+def _lost_batches(layout: Layout, catalogue: Catalogue) -> list[Problem]:
     """Batches with data files but no manifest and no claim: committed, then their manifest was deleted.
 
     The claim is checked before the manifests are listed again: a writer releases its claim only
     after its manifest is written, so a batch committed meanwhile is in that second listing.
     """
-    orphans = sorted(layout.data_batches() - committed)
+    orphans = sorted(layout.data_batches() - set(catalogue.digests))
     if not orphans:
         return []
     unclaimed = [b for b in orphans if layout.claim_state(f"batch-{b}") == "none"]  # live or stale: no loss
@@ -224,7 +283,9 @@ def _lost_batches(layout: Layout, committed: set[str], known_ids: set[str]) -> l
     for batch in unclaimed:
         if batch in committed_now or batch not in present:
             continue
-        ids = [sid for sid in _ids_in_orders(layout, batch) if sid not in known_ids]
+        named = _ids_in_orders(layout, batch)
+        elsewhere = catalogue.committed(named)  # e.g. merged by a compaction that stopped mid-cleanup
+        ids = [sid for sid in named if sid not in elsewhere]
         if ids:
             reason = "damaged, in quarantine/manifest/" if batch in quarantined else "missing (deleted?)"
             problems.append(Problem(layout.manifest_path(batch, None).replace(".parquet", ".*.parquet"),
@@ -283,7 +344,7 @@ def read_index(layout: Layout, catalogue: Catalogue, known: dict[tuple[str, str]
     if len(problems) > len(catalogue.problems):
         _warn(problems[len(catalogue.problems):], layout.root)
     if problems != catalogue.problems:
-        catalogue = Catalogue(catalogue.listing, manifest, problems, catalogue.tables)
+        catalogue = Catalogue(catalogue.listing, problems, catalogue.tables, manifest)
     bad_ids = set(catalogue.unreadable())
     readable = ~manifest["snapshot_id"].isin(bad_ids).to_numpy()
     version_index = version_frame.index
@@ -327,68 +388,3 @@ def _read_data(layout: Layout, catalogue: Catalogue, batch: str, kind: str, colu
             raise
         bad[batch] = Problem(path, "missing although its batch is committed (see quarantine/)")
     return None
-
-
-def shadowed(manifest: pd.DataFrame) -> np.ndarray:
-    """The time-precision rule: which snapshots are left out of as-of lookups and change detection.
-
-    A snapshot whose time is known only to the day (``time_precision == "day"``: imported from
-    ``models-2025-12-18.json.gz``) is recorded at that day's midnight, but was taken at an unknown
-    time that day. When its scope has finer snapshots on the same UTC day, ordering it against them
-    would invent events (its evening price would look like a morning price), so it is *shadowed*:
-    kept, listed by ``snapshots()`` and loadable by id, but not used by ``load(as_of=...)``, the
-    latest snapshot, ``history()`` and everything computed from it. On its own it stands for its day.
-
-    Args:
-        manifest: rows with ``scope``, ``fetched_at`` (UTC) and ``time_precision``.
-
-    Returns:
-        A boolean array, True for shadowed snapshots.
-    """
-    if manifest.empty:
-        return np.zeros(0, dtype=bool)
-    day = manifest["fetched_at"].dt.floor("D")
-    coarse = (manifest["time_precision"] == "day").to_numpy()
-    fine_days = set(zip(manifest["scope"][~coarse], day[~coarse]))
-    return coarse & np.array([(sc, d) in fine_days for sc, d in zip(manifest["scope"], day)], dtype=bool)
-
-
-def partial(manifest: pd.DataFrame, threshold: float = PARTIAL_THRESHOLD) -> np.ndarray:
-    """The partial-catalog rule: an unfiltered list snapshot holding fewer than ``1 - threshold`` of
-    the models of the previous (not partial, not shadowed) snapshot of its scope is flagged. It is
-    kept as it is; ``snapshots()`` shows the flag and ``diff`` / ``lifecycle`` warn about it.
-
-    Args:
-        manifest: rows in time order with ``scope``, ``query``, ``n_models`` and ``shadowed``.
-        threshold: the share of models (0..1) a snapshot may lose before it is flagged.
-
-    Returns:
-        A boolean array, True for partial snapshots.
-    """
-    out = np.zeros(len(manifest), dtype=bool)
-    previous: dict[str, int] = {}
-    unfiltered = manifest["query"].isin(["{}", '{"output_modalities": "all"}']).to_numpy()
-    rows = zip(manifest["scope"], manifest["n_models"], manifest["shadowed"], unfiltered)
-    for i, (sc, n, hidden, whole) in enumerate(rows):
-        if hidden or not whole:
-            continue
-        if sc in previous and n < (1 - threshold) * previous[sc]:
-            out[i] = True
-        else:
-            previous[sc] = int(n)
-    return out
-
-
-def _scopes(manifest: pd.DataFrame) -> list[str]:
-    """Each snapshot's scope by today's rule (:func:`orcatalog.scope.scope_of`), from its recorded
-    provenance, so stores written by older versions answer by the same rule."""
-    keys = ["base_url", "endpoint", "query", "key_fingerprint"]
-    rows = manifest[keys].astype(object).where(manifest[keys].notna(), None).itertuples(index=False, name=None)
-    memo: dict[tuple[Any, ...], str] = {}
-    out = []
-    for key in rows:
-        if key not in memo:
-            base_url, endpoint, query, fingerprint = key
-            memo[key] = scope_of(base_url, endpoint or "/models", json.loads(query or "{}"), fingerprint)
-        out.append(memo[key])
-    return out

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import orjson
 import pandas as pd
 import pyarrow as pa
@@ -117,14 +116,14 @@ def content_hash(order: list[str], top_level: str) -> str:
 class Batch:
     """What one write adds: manifest rows, each snapshot's order, and versions not known before."""
 
-    ids: list[str]  # every item's snapshot id, in time order (also those already recorded)
+    ids: list[str]  # every item's snapshot id, in time order
     rows: list[dict[str, Any]]
     orders: list[list[str]]
     new_versions: dict[str, tuple[str, bytes]]
 
 
-def prepare(items: list[Body], known: set[str], committed: set[str], version: str, progress: bool | None) -> Batch:
-    """Hash the bodies into a batch, leaving out snapshots already ``committed`` and versions ``known``."""
+def prepare(items: list[Body], known: set[str], version: str, progress: bool | None) -> Batch:
+    """Hash the bodies into a batch (each snapshot once), leaving out versions ``known`` to be stored."""
     items = sorted(items, key=lambda b: b.fetched_at)
     out = Batch([], [], [], {})
     seen_ids: set[str] = set()
@@ -139,8 +138,8 @@ def prepare(items: list[Body], known: set[str], committed: set[str], version: st
         chash = content_hash(order, top_json)
         sid = f"{item.fetched_at:%Y%m%dT%H%M%SZ}-{chash[:12]}"
         out.ids.append(sid)
-        if sid in committed or sid in seen_ids:
-            continue  # the same body at the same time: already recorded
+        if sid in seen_ids:
+            continue  # the same body at the same time, twice in one call
         seen_ids.add(sid)
         out.rows.append(
             {"snapshot_id": sid, "fetched_at": item.fetched_at, "scope": item.scope, "base_url": item.base_url,
@@ -243,15 +242,19 @@ def batch_tables(batch: str, rows: list[dict[str, Any]], orders: list[list[str]]
              "versions": pa.array(orders, pa.list_(pa.string()))}  # fmt: skip
         ),
     }
-    manifest = pd.DataFrame(rows)
-    manifest.insert(2, "seq", np.arange(len(rows), dtype=np.int32))
-    manifest.insert(3, "batch", batch)
-    manifest["fetched_at"] = pd.to_datetime(manifest["fetched_at"], utc=True).astype("datetime64[us, UTC]")
-    for column in MANIFEST_SCHEMA.names:
-        if column not in manifest:
-            manifest[column] = None
-    table = pa.Table.from_pandas(manifest[MANIFEST_SCHEMA.names], preserve_index=False, schema=MANIFEST_SCHEMA)
-    return data, table.replace_schema_metadata(None)
+    records = [
+        {**{c: _plain(r.get(c)) for c in MANIFEST_SCHEMA.names}, "seq": seq, "batch": batch,
+         "fetched_at": pd.Timestamp(r["fetched_at"]).tz_convert("UTC").to_pydatetime()}  # fmt: skip
+        for seq, r in enumerate(rows)
+    ]
+    return data, pa.Table.from_pylist(records, schema=MANIFEST_SCHEMA)
+
+
+def _plain(value: Any) -> Any:
+    """A manifest cell as Arrow takes it: pandas' missing values (NaN, None, NA) become None."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 def show_progress(items: Iterable[Any], desc: str, show: bool | None) -> Iterable[Any]:

@@ -168,8 +168,8 @@ def history(index: Index, wanted_ids: list[str] | None, columns: Sequence[str] |
     out.insert(0, "fetched_at", index.times.take(pos))
     out.insert(0, "snapshot_id", pd.Categorical.from_codes(sids.codes[pos], sids.categories))
     codes = scopes.codes
-    out.attrs["snapshot_times"] = {  # plain values: attrs must survive astype(str), concat, exports
-        str(sc): [ts.isoformat() for ts in index.times[keep & (codes == i)]]
+    out.attrs["snapshot_times"] = {  # plain values (ISO text): attrs must survive astype(str), concat, exports
+        str(sc): index.iso_times[keep & (codes == i)].tolist()
         for i, sc in enumerate(scopes.categories)
         if (keep & (codes == i)).any()
     }
