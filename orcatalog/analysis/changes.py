@@ -66,6 +66,11 @@ def _pct(old: np.ndarray, new: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(pct), pct, np.nan)
 
 
+def _differs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise "a is not b", a null equal to a null."""
+    return ~((a == b) | (np.isnan(a) & np.isnan(b)))
+
+
 def _in_display_unit(field: str, values: np.ndarray) -> tuple[np.ndarray, str]:
     """Price values in the unit reports show (:func:`orcatalog.schema.price_display_unit`), without
     the float noise of the scaling (``0.23900000000000002`` -> ``0.239``)."""
@@ -116,7 +121,7 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> 
     for field in prices:
         av, unit = _in_display_unit(field, a_prices[field].to_numpy())
         bv, _ = _in_display_unit(field, b_prices[field].to_numpy())
-        changed = ~((av == bv) | (np.isnan(av) & np.isnan(bv)))
+        changed = _differs(av, bv)
         for mid, x, y, pct in zip(common[changed], av[changed], bv[changed], _pct(av, bv)[changed]):
             rows.append({"id": mid, "change": "changed", "field": field, "old": x, "new": y, "pct_change": pct,
                          "unit": unit})  # fmt: skip
@@ -126,7 +131,7 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> 
         if pd.api.types.is_numeric_dtype(a.dtype) and pd.api.types.is_numeric_dtype(b.dtype):
             av = a.to_numpy(dtype=float, na_value=np.nan)
             bv = b.to_numpy(dtype=float, na_value=np.nan)
-            changed = ~((av == bv) | (np.isnan(av) & np.isnan(bv)))
+            changed = _differs(av, bv)
             for mid, x, y, pct in zip(common[changed], a[changed], b[changed], _pct(av, bv)[changed]):
                 rows.append({"id": mid, "change": "changed", "field": field, "old": x, "new": y, "pct_change": pct})
             continue
@@ -196,7 +201,7 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
     for field in fields:
         v, unit = _in_display_unit(field, settled[field].to_numpy())
         prev = np.roll(v, 1)
-        changed = same_model & ~((v == prev) | (np.isnan(v) & np.isnan(prev)))
+        changed = same_model & _differs(prev, v)
         idx = np.flatnonzero(changed)
         frames.append(
             pd.DataFrame(
