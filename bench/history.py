@@ -9,7 +9,10 @@ Targets (ratios printed; exit status 1 on a miss):
 - one model's price series: at most 1/20 of the naive time;
 - ``store.load(as_of=...)``: at most 3x reading one naive per-snapshot file;
 - one synthetic year of hourly snapshots (8,760, the real series replayed back and forth in time):
-  store size at most 2 MB, and ``load(as_of)`` / one model's series at most 2x their time at 199.
+  store size at most 2 MB, and ``load(as_of)`` / one model's series at most 2x their time at 199;
+- a single append (one hourly body, a fresh ``SnapshotStore`` each time, as an hourly job writes;
+  the store's own upkeep included): the median of several appends after the 9th at most 25x
+  ``json.loads`` of the body, and the median after the 8,760th at most 2x that after the 9th.
 
 Store timings are taken on an open store (its manifest and version index read once, as a notebook
 holds it); the first, cold call is printed too. Every timing is the best of several runs.
@@ -61,6 +64,22 @@ def hourly_bodies(data: Path) -> list[tuple[pd.Timestamp, bytes]]:
             if member.isfile() and member.name.endswith(".json"):
                 out.append((time_from_name(member.name), tar.extractfile(member).read()))  # type: ignore[union-attr]
     return sorted(out)
+
+
+def median_append(root: Path, bodies: list[tuple[pd.Timestamp, bytes]], start: pd.Timestamp, n: int = 9) -> float:
+    """Median time of ``n`` single appends, each by a new store object (an hourly job's process)."""
+    import statistics
+
+    import orcatalog as oc
+
+    times = []
+    for i in range(n):
+        when = start + pd.Timedelta(hours=i + 1)
+        raw = bodies[i % len(bodies)][1]
+        begin = time.perf_counter()
+        oc.SnapshotStore(root).import_bodies([(when, raw)], progress=False)
+        times.append(time.perf_counter() - begin)
+    return statistics.median(times)
 
 
 def naive_write(bodies: list[tuple[pd.Timestamp, bytes]], folder: Path) -> list[Path]:
@@ -125,6 +144,18 @@ def main() -> int:
         checks.append(("one model's prices / naive", t_one / t_naive_one, 1 / 20))
         checks.append(("load(as_of) / one naive file", t_load / t_naive_file, 3.0))
 
+        import json
+
+        raw = bodies[-1][1]
+        t_json = best(lambda: json.loads(raw), 15)
+        small = tmp_path / "appends"
+        for when, body in bodies[:9]:  # nine single appends first: the 10th and later are measured
+            oc.SnapshotStore(small).import_bodies([(when, body)], progress=False)
+        t_append = median_append(small, bodies, bodies[8][0])
+        print(f"append: json.loads {t_json * 1e3:.1f} ms ({len(raw) / 1e3:.0f} KB body), single append after 9: "
+              f"{t_append * 1e3:.1f} ms (median of 9)")  # fmt: skip
+        checks.append(("single append / json.loads of its body", t_append / t_json, 25.0))
+
         if not args.quick:
             year = []
             step = pd.Timedelta(hours=1)
@@ -143,7 +174,10 @@ def main() -> int:
             t_big_load = best(lambda: big.load(as_of=year[len(year) // 2][0]))
             print(f"year: {len(year)} snapshots, {big_size / 1e6:.2f} MB, import {len(year) / t_big_import:.0f} "
                   f"snapshots/s, one model {t_big_one * 1e3:.2f} ms, load(as_of) {t_big_load * 1e3:.2f} ms")  # fmt: skip
+            t_big_append = median_append(big_root, bodies, year[-1][0])
+            print(f"year: single append after 8760: {t_big_append * 1e3:.1f} ms (median of 9)")
             checks.append(("store size, 8760 snapshots (MB)", big_size / 1e6, 2.0))
+            checks.append(("single append after 8760 / after 9", t_big_append / t_append, 2.0))
             checks.append(("load(as_of) at 8760 / at 199", t_big_load / t_load, 2.0))
             checks.append(("one model's series at 8760 / at 199", t_big_one / t_one, 2.0))
 

@@ -25,6 +25,7 @@ The hierarchy::
         ├── StoreWriteError             (also OSError) disk full, read-only target, ...; nothing earlier touched
         ├── SnapshotConflictError       another writer holds or wrote this snapshot id
         ├── SnapshotNotFoundError       (also LookupError) no such snapshot / none at or before as_of
+        ├── StoreDamagedError           a store file is damaged or gone (names the file and the snapshots)
         └── MixedScopeError             (also ValueError) comparing a filtered or regional fetch with the catalog
 
 Every message names the URL (with secrets removed), the HTTP status when there is one, and the
@@ -57,6 +58,7 @@ __all__ = [
     "StoreWriteError",
     "SnapshotConflictError",
     "SnapshotNotFoundError",
+    "StoreDamagedError",
     "MixedScopeError",
     "error_for_status",
 ]
@@ -120,6 +122,12 @@ class SnapshotConflictError(StoreError):
 
 class SnapshotNotFoundError(StoreError, LookupError):
     """No snapshot with that id, or none at or before the requested time."""
+
+
+class StoreDamagedError(StoreError):
+    """A store file is damaged (its content hash does not match, it cannot be parsed) or a committed
+    batch lost its manifest. The message names the file and the snapshots it affects; a damaged
+    file has been moved to the store's ``quarantine/`` folder, never deleted."""
 
 
 class MixedScopeError(StoreError, ValueError):

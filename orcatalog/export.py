@@ -67,6 +67,8 @@ def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:
         col = out[name]
         if is_list_column(col):
             out[name] = [json.dumps(list(v)) if _is_list(v) else None for v in col.tolist()]
+        elif isinstance(col.dtype, pd.CategoricalDtype):  # history() text columns: neutralise the categories
+            out[name] = col.cat.rename_categories([_neutralise(c) for c in col.cat.categories])
         elif pd.api.types.is_string_dtype(col.dtype) or col.dtype == object:
             out[name] = col.map(_neutralise, na_action="ignore")
     return out

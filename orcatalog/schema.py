@@ -34,12 +34,13 @@ __all__ = [
     "SCHEMA_VERSION",
     "KNOWN_PRICE_KEYS",
     "BASE_PRICE_KEYS",
-    "PER_ITEM_PRICE_KEYS",
     "KNOWN_MODALITIES",
     "settled_prices",
     "settled_price_arrays",
     "dtype_of",
     "STORE_COLUMNS",
+    "PER_UNIT_PRICE_KEYS",
+    "price_display_unit",
 ]
 
 #: Bumped whenever a column is added, removed, renamed or changes dtype.
@@ -114,11 +115,12 @@ KNOWN_PRICE_KEYS: tuple[str, ...] = (
     "input_cache_write",
 )
 
-#: Price keys charged per request, per image or per web search; every other price key is per token.
-PER_ITEM_PRICE_KEYS: tuple[str, ...] = ("request", "image", "web_search")
 
 #: Price keys whose absence means "unknown"; every other price key is optional (absent means 0).
 BASE_PRICE_KEYS: tuple[str, ...] = ("prompt", "completion")
+
+#: Price keys charged per request / image / search; every other price key is charged per token.
+PER_UNIT_PRICE_KEYS: tuple[str, ...] = ("request", "image", "image_output", "web_search")
 
 #: Modalities that always get input_/output_ columns.
 KNOWN_MODALITIES: tuple[str, ...] = ("text", "image", "audio", "file", "video", "embeddings")
@@ -219,6 +221,26 @@ def dtype_of(column: str) -> str | None:
         if column.startswith(prefix):
             return dtype
     return None
+
+
+def price_display_unit(column: str) -> tuple[str, float]:
+    """The unit in which change reports (``diff``, ``price_changes``) show a ``price_<key>`` column.
+
+    Per-token prices are tiny numbers (``2.4e-07``) that displays round to ``0.0``; reports show
+    them in USD per million tokens, the unit of the OpenRouter website. Per-request, per-image
+    and per-search prices (:data:`PER_UNIT_PRICE_KEYS`) keep their own unit.
+
+    Args:
+        column: a price column name, e.g. ``price_prompt``.
+
+    Returns:
+        ``(unit label, factor)``: multiply the column's API value by ``factor`` to get the unit,
+        e.g. ``("USD/Mtok", 1e6)`` or ``("USD/request", 1.0)``.
+    """
+    key = column[len("price_") :] if column.startswith("price_") else column
+    if key in PER_UNIT_PRICE_KEYS:
+        return ("USD/search" if key == "web_search" else f"USD/{key}"), 1.0
+    return "USD/Mtok", 1e6
 
 
 def _table(rows: list[tuple[str, str, str]]) -> str:

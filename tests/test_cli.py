@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+import orcatalog as oc
 from orcatalog.cli import main
 from orcatalog.testing import ReplayServer
 
@@ -314,3 +315,14 @@ def test_lean_requests_cache_import_skips_unused_backends_and_hides_nothing_afte
         "from requests_cache.backends import SQLiteCache; from orcatalog.fetch.cache import cached_session"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+
+def test_diff_allow_mixed(runner: CliRunner, dated_files: list[Path], tmp_path: Path) -> None:
+    store = str(tmp_path / "store")
+    ids = [oc.SnapshotStore(store).import_files(dated_files[-2], progress=False)[0],
+           oc.SnapshotStore(store).import_files(dated_files[-1], base_url="https://eu.openrouter.ai/api/v1",
+                                                progress=False)[0]]  # fmt: skip
+    result = runner.invoke(main, ["diff", "--store", store, *ids])
+    assert result.exit_code == 1 and "allow_mixed" in result.output
+    result = runner.invoke(main, ["diff", "--store", store, *ids, "--allow-mixed", "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert result.exit_code == 0 and rows and "unit" in rows[0]

@@ -16,7 +16,8 @@ from .conftest import REPO
 
 def test_all_is_the_public_surface() -> None:
     public = {name for name in dir(oc) if not name.startswith("_")}
-    modules = {"fetch", "frames", "analysis", "errors", "schema", "testing", "export", "cli", "store", "progress", "plot", "report"}
+    modules = {"fetch", "frames", "analysis", "errors", "schema", "scope", "testing", "export", "cli", "store", "progress",
+               "plot", "report"}
     assert set(oc.__all__) - {"__version__"} <= public
     assert public - set(oc.__all__) <= modules, public - set(oc.__all__) - modules
     for name in ("fetch_models", "fetch_model", "count_models", "fetch_user_models", "Client", "RetryConfig"):
@@ -90,3 +91,70 @@ def test_import_orcatalog_and_the_cli_stay_light() -> None:
         "assert set(orcatalog.__all__) <= set(dir(orcatalog))"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+
+
+#: Every public name of orcatalog before issue 6: none may disappear.
+PUBLIC_NAMES = ['APIError', 'BadRequestError', 'BodyFileError', 'CacheError', 'Client', 'ForbiddenError', 'InvalidParameterError', 'InvalidResponseError', 'MixedScopeError', 'NotFoundError', 'NotInCacheError', 'OrcatalogError', 'PaymentRequiredError', 'RateLimitError', 'RequestTimeoutError', 'ResponseError', 'RetryConfig', 'SchemaError', 'ServerError', 'SnapshotConflictError', 'SnapshotNotFoundError', 'SnapshotStore', 'StoreError', 'StoreWriteError', 'TransportError', 'UnauthorizedError', '__version__', 'count_models', 'diff', 'fetch_model', 'fetch_models', 'fetch_user_models', 'lifecycle', 'price_changes', 'to_csv', 'to_parquet']
+
+#: Today's public signatures, parameters split by "; " (``*:`` keyword-only, ``**`` var-keyword). Parameters may be added with a
+#: default, never removed, renamed, reordered or given another kind or default.
+SIGNATURES = {
+    "Client.__init__": "*:base_url=None; *:api_key=None; *:session=None; *:timeout=(10.0, 60.0); *:retries=None; *:offline=None; *:stale_if_error=False; *:cache_dir=None; *:expire_after=datetime.timedelta(seconds=300); *:http_referer=None; *:title=None; *:categories=None",
+    "Client.fetch_models": "*:page_size=None; *:retries=None; *:refresh=False; *:headers=None; **filters",
+    "Client.fetch_model": "model_id; *:retries=None; *:refresh=False; *:headers=None",
+    "Client.count_models": "output_modalities=None; *:retries=None; *:refresh=False; *:headers=None",
+    "Client.fetch_user_models": "api_key=None; *:page_size=None; *:retries=None; *:refresh=False; *:headers=None; **filters",
+    "RetryConfig.wait": "attempt",
+    "RetryConfig.__init__": "attempts=4; backoff=0.5; multiplier=1.5; max_wait=60.0; deadline=120.0; statuses=<factory>",
+    "fetch_models": "*:client=None; **kwargs",
+    "fetch_model": "model_id; *:client=None; **kwargs",
+    "count_models": "output_modalities=None; *:client=None; **kwargs",
+    "fetch_user_models": "api_key=None; *:client=None; **kwargs",
+    "SnapshotStore.__init__": "root=None; *:storage_options=None; *:auto_compact=64",
+    "SnapshotStore.snapshot": "client=None; *:user=False; *:api_key=None; **filters",
+    "SnapshotStore.import_files": "paths; *:fetched_at=None; *:base_url=None; *:progress=None",
+    "SnapshotStore.import_bodies": "bodies; *:base_url=None; *:progress=None",
+    "SnapshotStore.compact": "",
+    "SnapshotStore.snapshots": "",
+    "SnapshotStore.load": "snapshot_id=None; as_of=None; *:scope=None",
+    "SnapshotStore.raw": "snapshot_id",
+    "SnapshotStore.history": "ids=None; columns=None; start=None; end=None; *:scope='default'",
+    "SnapshotStore.store_bytes": "",
+    "diff": "old; new; *:allow_mixed=False",
+    "price_changes": "history; *:fields=None",
+    "lifecycle": "history",
+    "to_csv": "df; path; **kwargs",
+    "to_parquet": "df; path; **kwargs",
+}
+
+
+def _params(func: object) -> list[str]:
+    out = []
+    for p in inspect.signature(func).parameters.values():  # type: ignore[arg-type]
+        if p.name == "self":
+            continue
+        default = "" if p.default is inspect.Parameter.empty else "=" + (
+            "<factory>" if p.name == "statuses" else repr(p.default))
+        prefix = {"VAR_KEYWORD": "**", "VAR_POSITIONAL": "*", "KEYWORD_ONLY": "*:"}.get(p.kind.name, "")
+        out.append(prefix + p.name + default)
+    return out
+
+
+def test_public_names_and_signatures_still_work() -> None:
+    assert set(PUBLIC_NAMES) <= set(oc.__all__)
+    for qualified, pinned in SIGNATURES.items():
+        obj: object = oc
+        for part in qualified.split("."):
+            obj = getattr(obj, part)
+        now = _params(obj)
+        before = [p for p in pinned.split("; ") if p]
+        if any(p.startswith("**") for p in before) and not any(p.startswith("**") for p in now):
+            # issue 8 spelled **filters out as keyword-only parameters (for help() and tab completion):
+            # every list filter is still accepted by name
+            from orcatalog.fetch.params import FILTERS
+
+            assert set(FILTERS) <= {p.lstrip("*:").split("=")[0] for p in now}, qualified
+            before = [p for p in before if not p.startswith("**")]
+        assert [p for p in now if p in before] == before, (qualified, now)
+        added = [p for p in now if p not in before]
+        assert all("=" in p or p.startswith("*") for p in added), (qualified, added)

@@ -137,11 +137,11 @@ def test_gpt4o_price_cut_in_history(dated_store: oc.SnapshotStore) -> None:
     changes = oc.price_changes(h)
     cut = changes[(changes["fetched_at"] == pd.Timestamp("2025-02-08", tz="UTC")) & (changes["field"] == "price_prompt")]
     assert len(cut) == 1
-    assert cut["old"].iloc[0] == pytest.approx(0.000005) and cut["new"].iloc[0] == pytest.approx(0.0000025)
+    assert cut["old"].iloc[0] == 5.0 and cut["new"].iloc[0] == 2.5 and cut["unit"].iloc[0] == "USD/Mtok"
     assert cut["pct_change"].iloc[0] == pytest.approx(-50.0)
     d = oc.diff(dated_store.load(as_of="2024-09-28"), dated_store.load(as_of="2025-02-09"))
     row = d[(d["id"] == "openai/gpt-4o") & (d["field"] == "price_completion")]
-    assert row["old"].iloc[0] == pytest.approx(0.000015) and row["new"].iloc[0] == pytest.approx(0.00001)
+    assert row["old"].iloc[0] == 15.0 and row["new"].iloc[0] == 10.0
 
 
 def test_vanished_qwen_models_are_gaps_not_retirements(dated_store: oc.SnapshotStore) -> None:
@@ -190,7 +190,7 @@ def test_storage_grows_with_change_not_snapshots(hourly_store: oc.SnapshotStore)
     assert sum(len(b) for b in store_files(hourly_store).values()) == hourly_store.store_bytes()
     size = hourly_store.store_bytes()
     assert size < 500_000  # 199 bodies, 123 MB of JSON
-    versions = hourly_store._tables()["versions"]
+    versions = hourly_store._index().version_index
     assert len(versions) < 600  # distinct model objects across the whole series
 
 
@@ -241,11 +241,10 @@ def test_failed_snapshot_writes_nothing(new_store, server: ReplayServer) -> None
     assert store_files(store) == before
 
 
-def test_duckdb_reads_the_store_without_orcatalog(local_hourly_store: oc.SnapshotStore) -> None:
+def _duckdb_series(root: Path, model: str) -> pd.DataFrame:
+    """The documented query of data/README.md: one model's prices, no orcatalog involved."""
     import duckdb
 
-    hourly_store = local_hourly_store
-    root = Path(hourly_store.root)
     sql = f"""
         WITH membership AS (
             SELECT m.snapshot_id, m.fetched_at, s.version
@@ -253,17 +252,28 @@ def test_duckdb_reads_the_store_without_orcatalog(local_hourly_store: oc.Snapsho
             JOIN read_parquet('{root}/spans/*.parquet', filename = true) s
               ON s.filename LIKE '%/' || m.batch || '.parquet' AND m.seq BETWEEN s.first_seq AND s.last_seq
         )
-        SELECT membership.fetched_at, v.price_prompt, v.price_completion
-        FROM membership JOIN read_parquet('{root}/versions/*.parquet', union_by_name = true) v USING (version)
-        WHERE v.id = 'deepseek/deepseek-v3.2'
+        SELECT DISTINCT membership.fetched_at, v.price_prompt, v.price_completion
+        FROM membership
+        JOIN (SELECT DISTINCT ON (version) * FROM read_parquet('{root}/versions/*.parquet', union_by_name = true)) v
+          USING (version)
+        WHERE v.id = '{model}'
         ORDER BY membership.fetched_at
     """
-    via_duckdb = duckdb.sql(sql).df()
-    ours = hourly_store.history(ids="deepseek/deepseek-v3.2", columns=["price_prompt", "price_completion"])
-    assert len(via_duckdb) == len(ours) == 199
-    assert list(via_duckdb["price_prompt"]) == list(ours["price_prompt"])
-    assert list(via_duckdb["price_completion"]) == list(ours["price_completion"])
-    assert list(pd.to_datetime(via_duckdb["fetched_at"], utc=True)) == list(ours["fetched_at"])
+    return duckdb.sql(sql).df()
+
+
+def test_duckdb_reads_the_store_without_orcatalog(local_hourly_store: oc.SnapshotStore, tmp_path: Path,
+                                                  hourly_bodies: list) -> None:  # fmt: skip
+    appended = oc.SnapshotStore(tmp_path / "appended", auto_compact=None)
+    for name, raw in hourly_bodies[:40:3]:  # single appends: versions repeat across batches
+        appended.import_bodies([(time_from_name(name), raw)])
+    for store, n in ((local_hourly_store, 199), (appended, 14)):
+        via_duckdb = _duckdb_series(Path(store.root), "deepseek/deepseek-v3.2")
+        ours = store.history(ids="deepseek/deepseek-v3.2", columns=["price_prompt", "price_completion"])
+        assert len(via_duckdb) == len(ours) == n
+        assert list(via_duckdb["price_prompt"]) == list(ours["price_prompt"])
+        assert list(via_duckdb["price_completion"]) == list(ours["price_completion"])
+        assert list(pd.to_datetime(via_duckdb["fetched_at"], utc=True)) == list(ours["fetched_at"])
 
 
 def test_schema_evolution_keeps_every_column(tmp_path: Path, recorded_dir: Path) -> None:
@@ -361,8 +371,9 @@ def test_store_root_must_be_given_properly() -> None:
 
 
 def test_compact_merges_batches_and_changes_no_answer(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
-    store = new_store()
-    for path in dated_files:  # one batch per snapshot, as an hourly snapshot() job makes them
+    made = new_store()
+    store = oc.SnapshotStore(made.root, storage_options=made._storage_options, auto_compact=None)
+    for path in dated_files:  # one batch per snapshot, as an hourly snapshot() job without upkeep makes them
         store.import_files(path, progress=False)
     before_manifest = store.snapshots()
     before_history = store.history(scope=None)
@@ -396,3 +407,72 @@ def test_auto_compact_keeps_the_batch_count_bounded(tmp_path: Path, dated_files:
     assert len(store.snapshots()) == 7
     with pytest.raises(oc.InvalidParameterError):
         oc.SnapshotStore(tmp_path / "s", auto_compact=1)
+
+
+# -- honest timestamps and partial catalogs ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def whole_folder_store(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
+    store = oc.SnapshotStore(tmp_path_factory.mktemp("whole"))
+    store.import_files(recorded_dir, progress=False)
+    return store
+
+
+def test_day_precision_snapshots_invent_no_price_event(whole_folder_store: oc.SnapshotStore,
+                                                       local_hourly_store: oc.SnapshotStore) -> None:  # fmt: skip
+    m = whole_folder_store.snapshots().set_index("snapshot_id")
+    assert set(m["time_precision"]) == {"day", "second"}
+    hourly_times = local_hourly_store.snapshots()["fetched_at"]
+    first, last = hourly_times.min(), hourly_times.max()
+    day = m[(m["time_precision"] == "day") & m["fetched_at"].between(first.floor("D"), last)]
+    assert len(day) and day["shadowed"].all()  # 2025-12-18, 12-25, 01-01 have hourly bodies that day
+    assert not m.loc[m["time_precision"] == "second", "shadowed"].any()
+
+    def events(store: oc.SnapshotStore) -> set[tuple]:
+        c = oc.price_changes(store.history())
+        c = c[(c["fetched_at"] > first) & (c["fetched_at"] <= last)]
+        return set(zip(c["id"], c["fetched_at"], c["field"], c["old"], c["new"]))
+
+    whole, hourly = events(whole_folder_store), events(local_hourly_store)
+    assert whole and whole <= hourly
+    deepseek = [e for e in whole if e[0] == "deepseek/deepseek-v3.2" and e[2] == "price_prompt"]
+    assert not [e for e in deepseek if (e[3], e[4]) == (0.24, 0.26)]  # the phantom of issue 6
+    # as_of never answers with a shadowed snapshot; by id it stays loadable
+    mid_day = first.floor("D") + pd.Timedelta(hours=23, minutes=59)
+    assert whole_folder_store.load(as_of=mid_day).attrs["time_precision"] == "second"
+    sid = day.index[0]
+    assert whole_folder_store.load(sid).attrs["time_precision"] == "day"
+
+
+def test_a_page_is_not_a_catalog(new_store, tmp_path: Path, latest_file: Path) -> None:  # noqa: ANN001
+    body = json.loads(read_body(latest_file))
+    page = {**body, "data": body["data"][:100], "total_count": len(body["data"])}
+    path = tmp_path / "models-2026-04-18T000000Z.json"
+    path.write_text(json.dumps(page))
+    store = new_store()
+    with pytest.raises(oc.SchemaError, match="models-2026-04-18T000000Z.json.*total_count"):
+        store.import_files(path, progress=False)
+    assert store_files(store) == {}
+
+
+def test_a_shrunken_catalog_is_flagged_not_trusted(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
+    body = json.loads(read_body(dated_files[-1]))
+    one = {k: v for k, v in body.items() if k != "total_count"} | {"data": body["data"][:1]}
+    store = new_store()
+    store.import_files(dated_files[-2], progress=False)
+    with pytest.warns(RuntimeWarning, match="partial"):
+        (sid,) = store.import_bodies([("2026-04-18T00:00:00Z", one)])
+    (after,) = store.import_bodies([("2026-04-19T00:00:00Z", body)])
+    m = store.snapshots().set_index("snapshot_id")
+    assert m.loc[sid, "partial"] and not m.drop(index=sid)["partial"].any()
+    assert store.raw(sid) == one  # recorded as it came: nothing deleted or rewritten
+    with pytest.warns(RuntimeWarning, match="partial"):
+        d = oc.diff(store.load(as_of="2026-04-17T12:00:00Z"), store.load(sid))
+    assert d.attrs["partial"] == [sid] and (d["change"] == "removed").sum() > 300
+    h = store.history()
+    assert h.attrs["partial_snapshots"] == [sid]
+    with pytest.warns(RuntimeWarning, match="partial"):
+        life = oc.lifecycle(h)
+    assert life.attrs["partial_snapshots"] == [sid]
+    assert store.load(after).attrs["partial"] is False  # the next full catalog compares with the last full one

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -167,13 +168,17 @@ def test_truncated_file_from_an_old_crash_is_skipped(tmp_path: Path, dated_files
     store.import_files(dated_files[3:5], progress=False)
     m = store.snapshots()
     damaged_batch = m["batch"].iloc[-1]
-    path = root / "manifest" / f"{damaged_batch}.parquet"
+    (path,) = (root / "manifest").glob(f"{damaged_batch}.*parquet")
     path.write_bytes(path.read_bytes()[:100])
-    with pytest.warns(RuntimeWarning, match="skipping unreadable batch"):
+    with pytest.warns(RuntimeWarning, match=f"{path.name}.*moved to .*quarantine.*affects snapshot"):
         after = oc.SnapshotStore(root).snapshots()
     assert list(after["snapshot_id"]) == list(m["snapshot_id"].iloc[:3])
-    with pytest.warns(RuntimeWarning):
-        assert len(oc.SnapshotStore(root).load()) == len(json.loads(__import__("gzip").decompress(dated_files[2].read_bytes()))["data"])
+    assert (root / "quarantine" / "manifest" / path.name).exists()  # kept for inspection, never deleted
+    with pytest.raises(oc.StoreDamagedError, match=m["snapshot_id"].iloc[-1]), pytest.warns(RuntimeWarning, match="quarantine"):
+        oc.SnapshotStore(root).load()  # the latest snapshot is lost: an older one would be a wrong answer
+    with pytest.warns(RuntimeWarning, match="quarantine"):
+        assert len(oc.SnapshotStore(root).load(as_of=m["fetched_at"].iloc[2])) == len(
+            json.loads(__import__("gzip").decompress(dated_files[2].read_bytes()))["data"])
 
 
 def test_temp_files_of_a_dead_writer_are_ignored(tmp_path: Path, dated_files: list[Path]) -> None:
@@ -260,3 +265,31 @@ def _snapshot_id_of(store: oc.SnapshotStore, path: Path, body: dict) -> str:
     """The id a writer would give this body: import it into a scratch local store."""
     with tempfile.TemporaryDirectory() as tmp:
         return oc.SnapshotStore(tmp).import_files(path, progress=False)[0]
+
+
+def test_csv_neutralises_formulas_in_history_categoricals(tmp_path: Path, latest_file: Path) -> None:
+    from .conftest import read_body
+
+    body = json.loads(read_body(latest_file))
+    for model, name in zip(body["data"], ("=1+1", "+1+1", "-1+1", "@SUM(A1)", "\tTab")):
+        model["name"] = model["description"] = name
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_bodies([("2026-06-01T00:00:00Z", body), ("2026-06-01T01:00:00Z", body)])
+    h = store.history()
+    assert isinstance(h["name"].dtype, pd.CategoricalDtype)  # the case the writer missed
+    path = tmp_path / "h.csv"
+    oc.to_csv(h, path)
+    with open(path, newline="") as fh:
+        cells = [cell for row in csv.reader(fh) for cell in row]
+    assert sum(c.startswith("'") for c in cells) == 2 * 2 * 5
+    assert not [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r")) or (c.startswith("-") and not _number(c))]
+    h.astype(str)  # attrs are plain values: this raised on DatetimeIndex attrs
+    assert all(isinstance(t, str) for times in h.attrs["snapshot_times"].values() for t in times)
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -6,12 +6,15 @@ nothing here fetches or touches files.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError, MixedScopeError
+from ..schema import price_display_unit, settled_prices
+from ..scope import frame_scope
 
 __all__ = ["diff", "price_changes", "lifecycle", "DIFF_FIELDS"]
 
@@ -46,14 +49,6 @@ def _frame(name: str, value: Any, *columns: str) -> pd.DataFrame:
     return value
 
 
-def _scope_of(frame: pd.DataFrame) -> str | None:
-    scope = frame.attrs.get("scope")
-    if scope is None and "params" in frame.attrs:
-        params = {k: v for k, v in frame.attrs["params"].items() if not (k == "output_modalities" and v == "all")}
-        scope = "catalog" if not params and frame.attrs.get("endpoint", "/models") == "/models" else repr(params)
-    return scope
-
-
 def _same(a: Any, b: Any) -> bool:
     a_missing = a is None or (not isinstance(a, (list, tuple, np.ndarray)) and pd.isna(a))
     b_missing = b is None or (not isinstance(b, (list, tuple, np.ndarray)) and pd.isna(b))
@@ -64,14 +59,23 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _pct(old: Any, new: Any) -> float:
-    try:
-        o, n = float(old), float(new)
-    except (TypeError, ValueError):
-        return np.nan
-    if not np.isfinite(o) or not np.isfinite(n) or o == 0:
-        return np.nan
-    return (n - o) / o * 100.0
+def _pct(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """Percent change, NaN from or to 0/null."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = (new - old) / old * 100.0
+    return np.where(np.isfinite(pct), pct, np.nan)
+
+
+def _differs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise "a is not b", a null equal to a null."""
+    return ~((a == b) | (np.isnan(a) & np.isnan(b)))
+
+
+def _in_display_unit(field: str, values: np.ndarray) -> tuple[np.ndarray, str]:
+    """Price values in the unit reports show (:func:`orcatalog.schema.price_display_unit`), without
+    the float noise of the scaling (``0.23900000000000002`` -> ``0.239``)."""
+    unit, factor = price_display_unit(field)
+    return np.round(values * factor, 12), unit
 
 
 def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> pd.DataFrame:
@@ -84,8 +88,14 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> 
 
     Returns:
         Columns ``id``, ``change`` (``added`` / ``removed`` / ``changed``), ``field`` (null for
-        added/removed), ``old``, ``new`` and ``pct_change`` (percent, numeric fields). Removed means
-        "absent from ``new``", not retired: models vanish and come back (see :func:`lifecycle`).
+        added/removed), ``old``, ``new``, ``pct_change`` (percent, numeric fields; NaN from or to 0)
+        and ``unit`` (for ``price_*`` fields: ``USD/Mtok`` for per-token prices, which are shown
+        in USD per million tokens, else ``USD/request``, ``USD/image``, ``USD/search``; see
+        :func:`orcatalog.schema.price_display_unit`). Removed means "absent from ``new``", not
+        retired: models vanish and come back (see :func:`lifecycle`). A price key going between
+        ``"0"`` and absent is not a change (:func:`orcatalog.schema.settled_prices`).
+        ``attrs``: ``old``, ``new`` (snapshot ids), ``scope``, ``partial`` (ids of the two frames
+        flagged as partial catalogs; a warning is issued then).
 
     Raises:
         MixedScopeError: the frames' scopes differ and allow_mixed is False.
@@ -94,39 +104,51 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> 
     for label, frame in (("old", old), ("new", new)):
         if not _frame(label, frame, "id")["id"].is_unique:
             raise InvalidParameterError(f"{label} must be a catalog frame with unique 'id' values")
-    s_old, s_new = _scope_of(old), _scope_of(new)
+    s_old, s_new = frame_scope(old.attrs), frame_scope(new.attrs)
     if not allow_mixed and s_old is not None and s_new is not None and s_old != s_new:
         raise MixedScopeError(f"cannot diff scope {s_old!r} against {s_new!r}: pass allow_mixed=True to compare anyway")
     o = old.set_index("id")
     n = new.set_index("id")
     rows: list[dict[str, Any]] = []
     for mid in n.index.difference(o.index, sort=False):
-        rows.append({"id": mid, "change": "added", "field": None, "old": None, "new": None, "pct_change": np.nan})
+        rows.append({"id": mid, "change": "added"})
     for mid in o.index.difference(n.index, sort=False):
-        rows.append({"id": mid, "change": "removed", "field": None, "old": None, "new": None, "pct_change": np.nan})
+        rows.append({"id": mid, "change": "removed"})
     common = o.index.intersection(n.index, sort=False)
-    fields = [f for f in DIFF_FIELDS if f in o.columns and f in n.columns]
-    fields += sorted(c for c in o.columns if c.startswith("price_") and c in n.columns)
-    for field in fields:
+    prices = sorted(c for c in o.columns if c.startswith("price_") and c in n.columns)
+    a_prices = settled_prices(o.loc[common], prices)  # the zero/absent rule: "0" and absent are equal
+    b_prices = settled_prices(n.loc[common], prices)
+    for field in prices:
+        av, unit = _in_display_unit(field, a_prices[field].to_numpy())
+        bv, _ = _in_display_unit(field, b_prices[field].to_numpy())
+        changed = _differs(av, bv)
+        for mid, x, y, pct in zip(common[changed], av[changed], bv[changed], _pct(av, bv)[changed]):
+            rows.append({"id": mid, "change": "changed", "field": field, "old": x, "new": y, "pct_change": pct,
+                         "unit": unit})  # fmt: skip
+    for field in [f for f in DIFF_FIELDS if f in o.columns and f in n.columns]:
         a = o.loc[common, field]
         b = n.loc[common, field]
         if pd.api.types.is_numeric_dtype(a.dtype) and pd.api.types.is_numeric_dtype(b.dtype):
             av = a.to_numpy(dtype=float, na_value=np.nan)
             bv = b.to_numpy(dtype=float, na_value=np.nan)
-            changed = ~((av == bv) | (np.isnan(av) & np.isnan(bv)))
-            for mid, x, y in zip(common[changed], a[changed], b[changed]):
-                rows.append({"id": mid, "change": "changed", "field": field, "old": x, "new": y, "pct_change": _pct(x, y)})
-        else:
-            for mid, x, y in zip(common, a.tolist(), b.tolist()):
-                if not _same(x, y):
-                    rows.append({"id": mid, "change": "changed", "field": field, "old": _plain(x), "new": _plain(y),
-                                 "pct_change": np.nan})  # fmt: skip
-    out = pd.DataFrame(rows, columns=["id", "change", "field", "old", "new", "pct_change"])
+            changed = _differs(av, bv)
+            for mid, x, y, pct in zip(common[changed], a[changed], b[changed], _pct(av, bv)[changed]):
+                rows.append({"id": mid, "change": "changed", "field": field, "old": x, "new": y, "pct_change": pct})
+            continue
+        for mid, x, y in zip(common, a.tolist(), b.tolist()):
+            if not _same(x, y):
+                rows.append({"id": mid, "change": "changed", "field": field, "old": _plain(x), "new": _plain(y)})
+    out = pd.DataFrame(rows, columns=["id", "change", "field", "old", "new", "pct_change", "unit"])
     out["pct_change"] = out["pct_change"].astype(float)
     order = {"added": 0, "removed": 1, "changed": 2}
     out = out.sort_values(["change", "id", "field"], key=lambda s: s.map(order) if s.name == "change" else s,
                           kind="stable").reset_index(drop=True)  # fmt: skip
-    out.attrs = {"old": old.attrs.get("snapshot_id"), "new": new.attrs.get("snapshot_id"), "scope": s_new}
+    partial = [str(f.attrs["snapshot_id"]) for f in (old, new) if f.attrs.get("partial")]
+    out.attrs = {"old": old.attrs.get("snapshot_id"), "new": new.attrs.get("snapshot_id"), "scope": s_new,
+                 "partial": partial}  # fmt: skip
+    if partial:
+        warnings.warn(f"orcatalog: diff of a partial catalog ({', '.join(partial)}): its 'removed' models "
+                      "may only be missing from that body", RuntimeWarning, stacklevel=2)  # fmt: skip
     return out
 
 
@@ -152,7 +174,11 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
 
     Returns:
         Columns ``id``, ``fetched_at`` (when the new price was first seen), ``field``, ``old``,
-        ``new`` (USD in the API unit, see schema) and ``pct_change`` (percent; NaN from or to 0/null).
+        ``new`` (in ``unit``: per-token prices in USD per million tokens, ``USD/Mtok``; others per
+        request / image / search, see :func:`orcatalog.schema.price_display_unit`),
+        ``pct_change`` (percent; NaN from or to 0/null), ``unit`` and ``scope`` (when the history
+        has it). An optional price key going between ``"0"`` and absent is not a change
+        (:func:`orcatalog.schema.settled_prices`).
 
     Raises:
         InvalidParameterError: missing ``id``/``fetched_at`` columns or unknown fields.
@@ -168,12 +194,14 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
     for k in keys:
         col = h[k].to_numpy()
         same_model[1:] &= col[1:] == col[:-1]
-    same_model[0] = False
+    if len(h):
+        same_model[0] = False
+    settled = settled_prices(h, fields)  # the zero/absent rule: "0" and absent are equal
     frames = []
     for field in fields:
-        v = h[field].to_numpy(dtype=float, na_value=np.nan)
+        v, unit = _in_display_unit(field, settled[field].to_numpy())
         prev = np.roll(v, 1)
-        changed = same_model & ~((v == prev) | (np.isnan(v) & np.isnan(prev)))
+        changed = same_model & _differs(prev, v)
         idx = np.flatnonzero(changed)
         frames.append(
             pd.DataFrame(
@@ -183,16 +211,15 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
                     "field": field,
                     "old": prev[idx],
                     "new": v[idx],
+                    "pct_change": _pct(prev[idx], v[idx]),
+                    "unit": unit,
                     **({"scope": h["scope"].to_numpy()[idx]} if "scope" in h.columns else {}),
                 }
             )
         )
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["id", "fetched_at", "field", "old", "new"])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pct = (out["new"].astype(float) - out["old"].astype(float)) / out["old"].astype(float) * 100.0
-    out.insert(5, "pct_change", pct.where(np.isfinite(pct)))
-    if "fetched_at" in out and len(out):
-        out["fetched_at"] = pd.to_datetime(out["fetched_at"], utc=True)
+    columns = ["id", "fetched_at", "field", "old", "new", "pct_change", "unit", *(["scope"] if "scope" in h.columns else [])]
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    out["fetched_at"] = pd.to_datetime(out["fetched_at"], utc=True)
     return out.sort_values(["fetched_at", "id", "field"], kind="stable").reset_index(drop=True)
 
 
@@ -206,7 +233,8 @@ def lifecycle(history: pd.DataFrame) -> pd.DataFrame:
     Returns:
         Columns ``id``, ``first_seen``, ``last_seen`` (UTC), ``gaps`` (number of times the model
         disappeared and came back), ``listed_now`` (present in the latest snapshot), ``n_changes``
-        (price change events, see :func:`price_changes`), and ``scope``.
+        (price change events, see :func:`price_changes`), and ``scope``. ``attrs["partial_snapshots"]``
+        names partial catalogs in the history (a warning says so: their missing models count as gaps).
 
     Raises:
         InvalidParameterError: missing ``id``/``fetched_at`` columns.
@@ -219,7 +247,7 @@ def lifecycle(history: pd.DataFrame) -> pd.DataFrame:
     n_changes = changes.groupby(["scope", "id"])["fetched_at"].nunique() if len(changes) else pd.Series(dtype=int)
     rows = []
     for scope, group in h.groupby("scope", sort=False):
-        known = pd.DatetimeIndex(times_by_scope.get(scope, []))
+        known = pd.DatetimeIndex(pd.to_datetime(list(times_by_scope.get(scope, [])), utc=True))
         all_times = known.union(pd.DatetimeIndex(group["fetched_at"].unique())).sort_values()
         latest = all_times.max()
         position = pd.Series(np.arange(len(all_times)), index=all_times)
@@ -238,4 +266,9 @@ def lifecycle(history: pd.DataFrame) -> pd.DataFrame:
                 }
             )
     out = pd.DataFrame(rows, columns=["id", "first_seen", "last_seen", "gaps", "listed_now", "n_changes", "scope"])
-    return out if has_scope else out.drop(columns=["scope"])
+    out = out if has_scope else out.drop(columns=["scope"])
+    out.attrs["partial_snapshots"] = list(history.attrs.get("partial_snapshots") or [])
+    if out.attrs["partial_snapshots"]:
+        warnings.warn(f"orcatalog: the history holds partial catalogs ({', '.join(out.attrs['partial_snapshots'])}); "
+                      "their missing models count as gaps", RuntimeWarning, stacklevel=2)  # fmt: skip
+    return out

@@ -374,11 +374,14 @@ def compact(store_root: str | None) -> None:
 @main.command()
 @click.argument("old")
 @click.argument("new")
+@click.option("--allow-mixed", is_flag=True,
+              help="Compare snapshots of different scopes (e.g. a regional one with the catalog).")  # fmt: skip
 @_store_option
 @output_options
-def diff(old: str, new: str, store_root: str | None, fmt: str | None, out: str | None, columns: str | None,
-         head: int | None) -> None:  # fmt: skip
-    """What changed between two snapshots (ids, or times: the latest at or before each).
+def diff(old: str, new: str, allow_mixed: bool, store_root: str | None, fmt: str | None, out: str | None,
+         columns: str | None, head: int | None) -> None:  # fmt: skip
+    """What changed between two snapshots (ids, or times: the latest at or before each). Prices are
+    shown in the ``unit`` column's unit (per-token prices in USD per million tokens).
 
     \b
     Example:
@@ -389,7 +392,8 @@ def diff(old: str, new: str, store_root: str | None, fmt: str | None, out: str |
     store = _store(store_root, must_exist=True)
     ids = set(store.snapshots()["snapshot_id"])
     frames = [store.load(x) if x in ids else store.load(as_of=x) for x in (old, new)]
-    write(diff_frames(*frames), fmt, out, columns, head, default_columns=["id", "change", "field", "old", "new", "pct_change"])
+    write(diff_frames(*frames, allow_mixed=allow_mixed), fmt, out, columns, head,
+          default_columns=["id", "change", "field", "old", "new", "pct_change", "unit"])  # fmt: skip
 
 
 @main.command()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..schema import PER_ITEM_PRICE_KEYS
+from ..schema import PER_UNIT_PRICE_KEYS
 from .errors import CLIError, did_you_mean
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def format_for(fmt: str | None, out: str | None) -> str:
 
 def is_token_price(column: str) -> bool:
     """True for ``price_<key>`` columns priced per token (not per request, image or search)."""
-    return column.startswith(_PRICE) and column[len(_PRICE) :] not in PER_ITEM_PRICE_KEYS
+    return column.startswith(_PRICE) and column[len(_PRICE) :] not in PER_UNIT_PRICE_KEYS
 
 
 def price_label(column: str) -> str:
@@ -84,13 +84,7 @@ def _table_frame(df: pd.DataFrame) -> pd.DataFrame:
             view[price_label(str(name))] = col.astype("float64") * 1e6
         else:
             view[price_label(str(name)) if pd.api.types.is_numeric_dtype(col.dtype) else name] = col
-    if {"field", "old", "new"} <= set(df.columns):  # a diff: per-token price changes per million tokens
-        fields = [f if isinstance(f, str) else "" for f in df["field"]]
-        tokens = [is_token_price(f) for f in fields]
-        for side in ("old", "new"):
-            view[side] = [v * 1e6 if t and isinstance(v, (int, float)) else v for v, t in zip(df[side], tokens)]
-        view["field"] = [price_label(f) if f else None for f in fields]
-    return view
+    return view  # diff and price_changes report prices in their `unit` column's unit already
 
 
 def _cell(value: Any) -> str:

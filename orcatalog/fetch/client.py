@@ -19,6 +19,7 @@ import pandas as pd
 import requests
 
 from . import params as _params
+from ..scope import scope_of
 from .cache import DEFAULT_EXPIRE_AFTER, auth_header_value, cached_session, key_fingerprint
 from ..frames.models import check_body, models_frame
 from .http import DEFAULT_MAX_BODY_BYTES, Check, Fetched, RetryConfig, get_json, redact_url
@@ -304,14 +305,28 @@ class Client:
         _provenance(frame, fetched, path, query, total, self.base_url)
         return frame
 
-    def _fetch_list_body(
-        self, path: str, filters: dict[str, Any], *, api_key: str | None = None, refresh: bool = True
+    def fetch_body(
+        self, *, user: bool = False, api_key: str | None = None, refresh: bool = True, **filters: Any
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The raw list body (pages merged) and its provenance, for the snapshot store.
+        """The raw list body (pages merged into one ``data``) and its provenance, e.g. for
+        :meth:`orcatalog.SnapshotStore.snapshot`. Fetching never writes anything.
 
-        For ``/models/user`` the key (``api_key`` or the client's) is required; the provenance
-        carries its fingerprint, never the key.
+        Args:
+            user: ``GET /models/user`` (the key's own list) instead of ``/models``.
+            api_key: the key for ``user=True`` (default the client's).
+            refresh: bypass the cache (default True: a snapshot is a fresh observation).
+            filters: as :meth:`fetch_models`.
+
+        Returns:
+            ``(body, provenance)``; provenance holds ``fetched_at`` (UTC), ``endpoint``,
+            ``params`` (the query sent), ``url``, ``from_cache``, ``key_fingerprint`` (never the
+            key) and ``scope`` (:func:`orcatalog.scope.scope_of`).
+
+        Raises:
+            InvalidParameterError: a bad filter, or ``user=True`` without a key (before any request).
+            Any fetch error of :meth:`fetch_models`.
         """
+        path = "/models/user" if user else "/models"
         query = _params.list_query(filters)
         key = None
         if path == "/models/user":
@@ -325,9 +340,10 @@ class Client:
         first = fetched[0].body
         body = {k: v for k, v in first.items() if k not in ("data", "links")} if len(fetched) > 1 else dict(first)
         body["data"] = models
-        meta = {"fetched_at": min(f.fetched_at for f in fetched), "params": query, "url": fetched[0].url,
-                "from_cache": all(f.from_cache for f in fetched),
-                "key_fingerprint": key_fingerprint(key) if key else None}  # fmt: skip
+        fingerprint = key_fingerprint(key) if key else None
+        meta = {"fetched_at": min(f.fetched_at for f in fetched), "endpoint": path, "params": query,
+                "url": fetched[0].url, "from_cache": all(f.from_cache for f in fetched),
+                "key_fingerprint": fingerprint, "scope": scope_of(self.base_url, path, query, fingerprint)}  # fmt: skip
         return body, meta
 
     @staticmethod
@@ -383,7 +399,8 @@ class Client:
         Returns:
             One row per model, no duplicate ids; columns per :mod:`orcatalog.schema`. ``attrs``
             holds provenance: ``url``, ``params``, ``fetched_at`` (UTC; original time for cached
-            answers), ``from_cache``, ``stale``, ``server_date``, ``pages``, ``total_count``.
+            answers), ``from_cache``, ``stale``, ``server_date``, ``pages``, ``total_count``,
+            ``scope`` (what the list covers, see :mod:`orcatalog.scope`).
 
         Raises:
             InvalidParameterError: a bad filter (before any request).
@@ -482,6 +499,7 @@ class Client:
             "/models/user", query, page, headers=self._headers(headers, key), retries=retries, refresh=refresh
         )
         frame.attrs["key_fingerprint"] = key_fingerprint(key or session_auth.removeprefix("Bearer ").strip())  # type: ignore[union-attr]
+        frame.attrs["scope"] = scope_of(self.base_url, "/models/user", query, frame.attrs["key_fingerprint"])
         return frame
 
 
@@ -538,6 +556,7 @@ def _provenance(
             "server_date": pd.Timestamp(first.server_date) if first.server_date else None,
             "pages": len(fetched),
             "total_count": total,
+            "scope": scope_of(base_url, path, query, None),
         }
     )
 

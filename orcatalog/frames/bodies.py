@@ -22,7 +22,7 @@ import orjson
 
 from ..errors import BodyFileError, SchemaError
 
-__all__ = ["BODY_SUFFIXES", "ARCHIVE_SUFFIXES", "expand", "read_files", "parse", "time_from_name"]
+__all__ = ["BODY_SUFFIXES", "ARCHIVE_SUFFIXES", "expand", "read_files", "parse", "time_from_name", "dated_name"]
 
 BODY_SUFFIXES = (".json", ".json.gz")
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2")
@@ -115,7 +115,18 @@ def time_from_name(name: str) -> Any:
     """The UTC time written in a file name (``models-2026-01-03T231610Z.json``,
     ``models-2025-12-18.json.gz``) as a ``pandas.Timestamp``, or None when there is none.
 
-    In ``archive:member`` names the member's own time wins.
+    In ``archive:member`` names the member's own time wins. A bare date gives midnight; see
+    :func:`dated_name` for how precise the time is.
+    """
+    found = dated_name(name)
+    return None if found is None else found[0]
+
+
+def dated_name(name: str) -> tuple[Any, str] | None:
+    """``(UTC time, precision)`` written in a file name, or None when there is none.
+
+    The precision is ``"day"`` for a bare date (``models-2025-12-18.json.gz``: taken at an
+    unknown time that day; the time is its midnight) and ``"second"`` when the name has a time.
     """
     import pandas as pd
 
@@ -127,9 +138,10 @@ def time_from_name(name: str) -> Any:
         ts = pd.Timestamp(f"{y}-{mo}-{d}T{h or '00'}:{mi or '00'}:{s or '00'}")
     except ValueError:
         return None
+    precision = "second" if h is not None else "day"
     if tz and tz != "Z":
         sign = 1 if tz[0] == "+" else -1
         digits = tz[1:].replace(":", "")
         offset = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
-        return ts.tz_localize(offset).tz_convert("UTC")
-    return ts.tz_localize("UTC")
+        return ts.tz_localize(offset).tz_convert("UTC"), precision
+    return ts.tz_localize("UTC"), precision

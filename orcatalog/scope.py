@@ -1,0 +1,114 @@
+"""What a catalog snapshot covers (its *scope*): the one rule, used by the fetch layer, the store and diff.
+
+Two frames or snapshots are comparable only when their scopes are equal: a model "missing" from
+a filtered, regional or per-key list did not vanish from the catalog. The scope is computed from
+what was *asked*, never from what came back:
+
+- the endpoint (``/models`` or ``/models/user``);
+- the filters, except ``output_modalities=all`` (orcatalog's default, which means "no filter");
+- the region: the ``region`` filter or an in-region host (``eu.openrouter.ai``, ``us.openrouter.ai``)
+  are the same scope, ``region=eu`` / ``region=us``;
+- any other host (a proxy, a mirror, a replay server) is its own scope ``base=<scheme://host/path>``;
+  the port of a loopback host is left out, so two replay servers of the same recorded bodies on
+  different random ports compare;
+- for ``/models/user``, the key's fingerprint (never the key).
+
+The unfiltered public ``GET /models`` of ``https://openrouter.ai/api/v1`` is ``catalog``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["CATALOG_SCOPE", "scope_of", "frame_scope"]
+
+#: The scope of an unfiltered ``GET /models`` of the public API: the catalog itself.
+CATALOG_SCOPE = "catalog"
+
+_PUBLIC_HOST = "openrouter.ai"
+_REGION_HOSTS = {"eu.openrouter.ai": "eu", "us.openrouter.ai": "us"}
+_API_PATH = "/api/v1"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_part(base_url: str | None) -> tuple[str | None, str | None]:
+    """(region, base) from a base URL: the in-region hosts give a region, any other non-public host a base."""
+    if base_url is None:
+        return None, None
+    parts = urlsplit(str(base_url))
+    host = (parts.hostname or "").lower()
+    path = parts.path.rstrip("/")
+    if host == _PUBLIC_HOST and path == _API_PATH:
+        return None, None
+    if host in _REGION_HOSTS and path == _API_PATH:
+        return _REGION_HOSTS[host], None
+    netloc = host if parts.port is None or _is_loopback(host) else f"{host}:{parts.port}"
+    return None, f"{parts.scheme}://{netloc}{path}"  # no user info, query or fragment: never a secret
+
+
+def scope_of(
+    base_url: str | None,
+    endpoint: str = "/models",
+    params: Mapping[str, Any] | None = None,
+    key_fingerprint: str | None = None,
+) -> str:
+    """The scope of a list fetch, from what was asked (see the module docstring for the rule).
+
+    Args:
+        base_url: the API base URL (None means the public API).
+        endpoint: ``/models`` or ``/models/user``.
+        params: the query parameters sent (API strings), e.g. ``{"output_modalities": "all"}``.
+        key_fingerprint: for ``/models/user``, the key's fingerprint.
+
+    Returns:
+        ``"catalog"`` for the unfiltered public catalog, else a readable text such as
+        ``"/models region=eu"`` or ``"/models input_modalities=image"``.
+
+    Raises:
+        Nothing.
+    """
+    filters = {str(k): str(v) for k, v in (params or {}).items() if not (k == "output_modalities" and v == "all")}
+    region, base = _host_part(base_url)
+    if "region" in filters:
+        region = filters.pop("region")
+    if endpoint == "/models" and not filters and not key_fingerprint and region is None and base is None:
+        return CATALOG_SCOPE
+    parts = [endpoint]
+    if region is not None:
+        parts.append(f"region={region}")
+    if base is not None:
+        parts.append(f"base={base}")
+    parts += [f"{k}={filters[k]}" for k in sorted(filters)]
+    if key_fingerprint:
+        parts.append(f"key={key_fingerprint}")
+    return " ".join(parts)
+
+
+def frame_scope(attrs: Mapping[str, Any]) -> str | None:
+    """The scope of a frame from its ``attrs``: ``attrs["scope"]`` when present, else computed by
+    :func:`scope_of` from its provenance (``base_url``, ``endpoint``, ``params``,
+    ``key_fingerprint``); None when the frame carries no provenance at all.
+
+    Args:
+        attrs: a frame's ``attrs``.
+
+    Returns:
+        The scope text or None.
+    """
+    if attrs.get("scope") is not None:
+        return str(attrs["scope"])
+    if "params" not in attrs and "base_url" not in attrs:
+        return None
+    return scope_of(attrs.get("base_url"), attrs.get("endpoint") or "/models", attrs.get("params") or {},
+                    attrs.get("key_fingerprint"))  # fmt: skip

@@ -1,0 +1,407 @@
+"""SnapshotStore: every catalog snapshot kept losslessly, stored as what changes, queryable fast.
+
+The package, by the question each file answers:
+
+- :mod:`.layout` - where the files are, how a batch is committed, claims, integrity checks, quarantine;
+- :mod:`.ingest` - bodies in, batch tables out (checks, version hashes, spans);
+- :mod:`.index` - what the store holds (manifest, damage, losses; the version index);
+- :mod:`.timeline` - the rules that read a snapshot against its timeline (scope, shadowed, partial);
+- :mod:`.queries` - which snapshot, its frame, its body, the long history;
+- :mod:`.compact` - merging batches, and the store's own tiered upkeep after each write.
+
+The file layout and the commit protocol are documented in ``data/README.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+import orjson
+import pandas as pd
+
+from ..errors import InvalidParameterError, StoreError
+from ..frames import bodies
+from ..frames.bodies import time_from_name
+from ..scope import CATALOG_SCOPE
+from . import compact as _compact
+from . import queries
+from .index import RETRIES, Catalogue, Index, partial_among, read_catalogue, read_index
+from .ingest import Body, batch_tables, check_whole, make_body, prepare, read_bodies, utc
+from .layout import Layout
+
+__all__ = ["SnapshotStore", "CATALOG_SCOPE", "time_from_name"]
+
+T = TypeVar("T")
+
+
+class SnapshotStore:
+    """A reproducible record of the catalog over time.
+
+    Args:
+        root: a folder or fsspec URL (``s3://bucket/prefix``); default ``$ORCATALOG_DATA_DIR``
+            or ``./data``.
+        storage_options: passed to fsspec (e.g. ``{"client_kwargs": {"endpoint_url": ...}}``).
+        auto_compact: the store's own upkeep after each write: tiered merges of small batches
+            (see :mod:`orcatalog.store.compact`), and a full merge when there are more than this
+            many batches; None turns all automatic compaction off.
+
+    Raises:
+        InvalidParameterError: root is not a string or path.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str] | None = None,
+        *,
+        storage_options: dict[str, Any] | None = None,
+        auto_compact: int | None = 64,
+    ) -> None:
+        if auto_compact is not None and (isinstance(auto_compact, bool) or not isinstance(auto_compact, int) or auto_compact < 2):
+            raise InvalidParameterError(f"auto_compact must be an int >= 2 or None, got {auto_compact!r}")
+        self.auto_compact = auto_compact
+        if root is None:
+            root = os.environ.get("ORCATALOG_DATA_DIR") or "./data"
+        if not isinstance(root, (str, os.PathLike)) or not os.fspath(root).strip():
+            raise InvalidParameterError(f"root must be a folder or URL, got {root!r}")
+        self.root = os.fspath(root)
+        self._storage_options = dict(storage_options or {})
+        self._layout = Layout(self.root, self._storage_options)
+        self._catalogue_cache: Catalogue | None = None
+        self._index_cache: Index | None = None
+        self._data_tables: dict[tuple[str, str], Any] = {}  # (batch, kind) -> verified table; files never change
+
+    def __repr__(self) -> str:
+        return f"SnapshotStore(root={self.root!r})"
+
+    # for tests and tools that look at the files themselves
+    @property
+    def _fs(self) -> Any:
+        return self._layout.fs
+
+    @property
+    def _base(self) -> str:
+        return self._layout.base
+
+    def _claim_path(self, name: str) -> str:
+        return self._layout.claim_path(name)
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def snapshot(self, client: Any = None, *, user: bool = False, api_key: str | None = None, **filters: Any) -> pd.DataFrame:
+        """Fetch the catalog now (all output modalities, all pages) and record it.
+
+        Args:
+            client: an :class:`orcatalog.Client`; default the environment-configured one.
+            user: record ``GET /models/user`` (the key's own list) instead of ``/models``; the
+                snapshot is tagged with the key's fingerprint, never the key.
+            api_key: the key for ``user=True`` (default the client's).
+            filters: list filters as in ``fetch_models``. A filtered, regional or per-key
+                snapshot gets its own ``scope`` (:func:`orcatalog.scope.scope_of`) and is never
+                compared with the catalog by default.
+
+        Returns:
+            The snapshot as a contract frame (``attrs`` as :meth:`load`).
+
+        Raises:
+            Any fetch error or InvalidParameterError (nothing is written then); SchemaError (a
+            body whose ``total_count`` disagrees with its models); StoreWriteError,
+            SnapshotConflictError.
+        """
+        from ..fetch.client import default_client
+
+        client = client or default_client()
+        body, meta = client.fetch_body(user=user, api_key=api_key, **filters)
+        check_whole(meta["url"], body)
+        item = Body(source="fetch", fetched_at=pd.Timestamp(meta["fetched_at"]).tz_convert("UTC"), body=body,
+                    scope=meta["scope"], base_url=client.base_url, endpoint=meta["endpoint"], query=meta["params"],
+                    key_fingerprint=meta["key_fingerprint"])  # fmt: skip
+        ids = self._write([item])
+        return self.load(ids[0])
+
+    def import_files(
+        self,
+        paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        *,
+        fetched_at: Any = None,
+        base_url: str | None = None,
+        progress: bool | None = None,
+    ) -> list[str]:
+        """Backfill from raw ``/models`` bodies: ``.json``, ``.json.gz``, tar archives of them, or folders.
+
+        The fetch time comes from ``fetched_at`` (only for a single body), else from an ISO time
+        in the file name (``models-2026-01-03T231610Z.json``, or ``models-2025-12-18.json.gz``:
+        a bare date is recorded with ``time_precision="day"``), else the import fails: never
+        silently "now". Every body is checked before anything is written; importing the same
+        body at the same time again is a no-op.
+
+        Args:
+            paths: one path or several.
+            fetched_at: the fetch time (UTC unless it says otherwise) when there is one body.
+            base_url: the API the bodies came from (default: the public API, scope ``catalog``).
+            progress: show a progress bar (default: only on a terminal).
+
+        Returns:
+            The snapshot ids, in time order (including those that were already there).
+
+        Raises:
+            InvalidParameterError: no time for a body, or fetched_at given for several bodies.
+            SchemaError: a body is not a models list, or its ``total_count`` disagrees with its
+                models (named in the message).
+            FileNotFoundError; StoreWriteError; SnapshotConflictError.
+        """
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        if not isinstance(paths, Iterable):
+            raise InvalidParameterError(f"paths must be a path or a list of paths, got {paths!r}")
+        paths = list(paths)
+        if not all(isinstance(p, (str, os.PathLike)) for p in paths):
+            raise InvalidParameterError(f"paths must be a path or a list of paths, got {paths!r}")
+        files = list(bodies.expand(paths))
+        when = utc(fetched_at, "fetched_at") if fetched_at is not None else None
+        items = list(read_bodies(files, when, base_url, progress))
+        if when is not None and len(items) != 1:
+            raise InvalidParameterError(
+                f"fetched_at applies to a single body, but {len(items)} were given; name the files with their times instead"
+            )
+        return self._write(items, progress=progress)
+
+    def import_bodies(self, bodies: Iterable[tuple[Any, Any]], *, base_url: str | None = None,
+                      progress: bool | None = None) -> list[str]:  # fmt: skip
+        """Record bodies held in memory: ``(fetched_at, body)`` pairs, body as dict, str or bytes.
+
+        Returns:
+            The snapshot ids in time order. Raises as :meth:`import_files`.
+        """
+        items = []
+        for i, (when, body) in enumerate(bodies):
+            parsed = orjson.loads(body) if isinstance(body, (bytes, str)) else body
+            items.append(make_body(f"body #{i}", parsed, utc(when, "fetched_at"), base_url))
+        return self._write(items, progress=progress)
+
+    def _write(self, items: list[Body], progress: bool | None = None) -> list[str]:
+        """Record bodies as one batch: read only the manifests and one previous order, claim, commit."""
+        if not items:
+            return []
+        layout = self._layout
+        catalogue = self._catalogue()
+        batch = prepare(items, self._known_versions(catalogue, {i.scope for i in items}), _version(), progress)
+        done = catalogue.committed([r["snapshot_id"] for r in batch.rows])  # the same body at the same time: a no-op
+        rows = [r for r in batch.rows if r["snapshot_id"] not in done]
+        if not rows:
+            return batch.ids
+        name = _compact.new_batch_name()
+        claims = layout.claim([r["snapshot_id"] for r in rows])
+        try:
+            claims += layout.claim([f"batch-{name}"], what="batch")
+            catalogue = self._catalogue()  # again under the claims: another writer may have committed
+            done = catalogue.committed([r["snapshot_id"] for r in batch.rows])
+            keep = [i for i, r in enumerate(batch.rows) if r["snapshot_id"] not in done]
+            rows, orders = [batch.rows[i] for i in keep], [batch.orders[i] for i in keep]
+            if rows:
+                data, manifest = batch_tables(name, rows, orders, batch.new_versions)
+                layout.write_batch(name, data, manifest)
+        finally:
+            layout.release(claims)
+        self._index_cache = None
+        for row in partial_among(catalogue, rows) if rows else []:
+            warnings.warn(f"orcatalog: snapshot {row['snapshot_id']} ({row['scope']}) has {row['n_models']} models, "
+                          "far fewer than the previous one: recorded but flagged partial (see snapshots())",
+                          RuntimeWarning, stacklevel=3)  # fmt: skip
+        if self.auto_compact is not None:
+            _compact.upkeep(layout, self._catalogue(), self.auto_compact)
+        return batch.ids
+
+    def _known_versions(self, catalogue: Catalogue, scopes: set[str]) -> set[str]:
+        """Versions a new batch need not store again: those of the latest snapshot of each scope.
+
+        A version seen only longer ago is written again (a few KB); reads and compaction drop
+        the duplicate. An append so reads one orders row group instead of every batch.
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        latest: dict[str, tuple[Any, str, int]] = {}  # scope as recorded -> (time, batch, seq); no rules needed
+        wanted = pa.array(sorted(scopes), pa.string())
+        for table in catalogue.tables.values():
+            rows = table.filter(pc.is_in(table.column("scope"), value_set=wanted))
+            for scope in set(rows.column("scope").to_pylist()):
+                mine = rows.filter(pc.equal(rows.column("scope"), scope))
+                at = pc.index(mine.column("fetched_at"), pc.max(mine.column("fetched_at"))).as_py()
+                when = mine.column("fetched_at")[at].as_py()
+                if scope not in latest or when > latest[scope][0]:
+                    latest[scope] = (when, mine.column("batch")[at].as_py(), mine.column("seq")[at].as_py())
+        known: set[str] = set()
+        for _, batch, seq in latest.values():
+            # one row group, not the whole (verified) file: a damaged hash here only stores a version again
+            known.update(self._layout.order_unverified(batch, seq))
+        return known
+
+    def compact(self) -> int:
+        """Merge every batch into one: fewer, larger files, with spans over the whole history.
+
+        The store already merges small batches itself after each write (``auto_compact``); a full
+        compaction makes it as small as it gets. It lists the batches once, merges exactly those,
+        commits the merged batch and only then deletes what it merged: a batch another process
+        commits meanwhile is never touched, and readers see the same snapshots before, during and
+        after (duplicates from an interrupted compaction count once and are removed by the next).
+
+        Returns:
+            How many batches were merged (0 when there was nothing to do).
+
+        Raises:
+            SnapshotConflictError: another compaction is running.
+            StoreDamagedError: a file is damaged or a manifest was lost (nothing is merged or
+                deleted; the damaged file is in ``quarantine/``).
+            StoreWriteError.
+        """
+        try:
+            return _compact.compact(self._layout, self._index().catalogue)  # the index checks every file first
+        finally:
+            self._index_cache = None
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _catalogue(self) -> Catalogue:
+        self._catalogue_cache = read_catalogue(self._layout, cached=self._catalogue_cache)
+        return self._catalogue_cache
+
+    def _index(self) -> Index:
+        for attempt in range(RETRIES):
+            catalogue = self._catalogue()
+            if self._index_cache is not None and self._index_cache.catalogue.listing == catalogue.listing:
+                return self._index_cache
+            try:
+                self._index_cache = read_index(self._layout, catalogue, self._data_tables)
+            except FileNotFoundError:
+                time.sleep(0.01 * attempt)  # a compaction merged a listed batch meanwhile: list again
+                continue
+            listed = {b for b, _ in catalogue.listing}
+            self._data_tables = {k: v for k, v in self._data_tables.items() if k[0] in listed}
+            return self._index_cache
+        raise StoreError(f"the store at {self.root} kept changing while it was read; try again")
+
+    def _answer(self, question: Callable[[Index], T]) -> T:
+        """Ask the index; a file merged away meanwhile (a compaction elsewhere) makes it re-read and ask again."""
+        for attempt in range(RETRIES):
+            index = self._index()
+            try:
+                return question(index)
+            except FileNotFoundError:
+                self._index_cache = None
+                time.sleep(0.01 * attempt)
+        raise StoreError(f"the store at {self.root} kept changing while it was read; try again")
+
+    def snapshots(self) -> pd.DataFrame:
+        """The manifest: one row per snapshot, oldest first.
+
+        Columns: ``snapshot_id``, ``fetched_at`` (UTC), ``scope`` (``catalog`` for the unfiltered
+        public catalog, see :func:`orcatalog.scope.scope_of`), ``base_url``, ``endpoint``, ``query``
+        (JSON), ``key_fingerprint`` (for ``/models/user``; never the key), ``n_models``,
+        ``time_precision`` (``second``, or ``day`` for a file named by its date only), ``shadowed``
+        (a day-precision snapshot left out of as-of lookups and history because finer ones exist
+        that day, see :func:`orcatalog.store.timeline.shadowed`), ``partial`` (lost more than 20% of
+        the previous snapshot's models, see :func:`orcatalog.store.timeline.partial`),
+        ``content_hash``, ``schema_version``, ``orcatalog_version``, ``source``, ``batch``.
+        A damaged or lost snapshot is not listed; a warning names it and its file.
+        """
+        index = self._index()
+        m = index.manifest[~index.manifest["snapshot_id"].isin(set(index.catalogue.unreadable()))]
+        hidden = ["top_level", "seq", *[c for c in m.columns if c.endswith("_sha256")]]
+        return m.drop(columns=hidden).reset_index(drop=True)
+
+    def _pick(self, index: Index, snapshot_id: str | None, as_of: Any, scope: str | None) -> pd.Series:
+        return queries.pick(index, self.root, snapshot_id, as_of, scope)
+
+    def load(self, snapshot_id: str | None = None, as_of: Any = None, *, scope: str | None = None) -> pd.DataFrame:
+        """The contract frame of one snapshot: by id, else the latest at or before ``as_of``, else the latest.
+
+        Args:
+            snapshot_id: an id from :meth:`snapshots`.
+            as_of: a time (UTC unless it says otherwise): the latest snapshot at or before it
+                (shadowed day-precision snapshots are skipped).
+            scope: which kind of snapshot for ``as_of``/latest (default ``catalog``; in a store
+                without catalog snapshots, the newest unfiltered ``/models`` scope).
+
+        Returns:
+            The frame as ``fetch_models`` gives it; ``attrs`` hold ``snapshot_id``, ``fetched_at``,
+            ``scope``, ``base_url``, ``endpoint``, ``params``, ``time_precision`` and ``partial``.
+
+        Raises:
+            SnapshotNotFoundError (a LookupError); InvalidParameterError; StoreDamagedError (the
+            snapshot, or one of its scope between the answer and ``as_of``, is damaged or lost:
+            an older snapshot would be a wrong answer).
+        """
+        when = _check_pick(snapshot_id, as_of)
+        return self._answer(lambda ix: queries.load(ix, self._layout, self._pick(ix, snapshot_id, when, scope)))
+
+    def raw(self, snapshot_id: str) -> dict[str, Any]:
+        """The original body of a snapshot, JSON-equal to what was fetched or imported.
+
+        Raises:
+            SnapshotNotFoundError; StoreDamagedError.
+        """
+        _check_pick(snapshot_id, None)
+        return self._answer(lambda ix: queries.raw(ix, self._layout, self._pick(ix, snapshot_id, None, None)))
+
+    def history(
+        self,
+        ids: str | Sequence[str] | None = None,
+        columns: str | Sequence[str] | None = None,
+        start: Any = None,
+        end: Any = None,
+        *,
+        scope: str | None = "default",
+    ) -> pd.DataFrame:
+        """Long form: one row per (snapshot, model present in it).
+
+        Args:
+            ids: model ids to keep (default all).
+            columns: contract columns to include (default all); ``snapshot_id``, ``fetched_at``,
+                ``scope`` and ``id`` are always there.
+            start, end: keep snapshots fetched in [start, end] (UTC unless stated).
+            scope: which snapshots: default ``catalog`` (in a store without catalog snapshots,
+                the newest unfiltered ``/models`` scope); None for every scope.
+
+        Returns:
+            Rows sorted by ``fetched_at`` then ``id``; contract columns keep their dtypes except
+            text columns other than ``id``, which are categorical (each value repeats once per
+            snapshot). ``attrs["snapshot_times"]`` maps each scope to every snapshot time in
+            range as ISO text (a model absent from one has no row there);
+            ``attrs["partial_snapshots"]`` lists the ids of partial catalogs in range. Shadowed
+            day-precision snapshots and damaged ones (a warning names them) are left out.
+
+        Raises:
+            InvalidParameterError: unknown column, bad times.
+        """
+        if columns is not None:
+            queries.names("columns", columns)
+        wanted = queries.names("ids", ids) if ids is not None else None
+        start = utc(start, "start") if start is not None else None
+        end = utc(end, "end") if end is not None else None
+        return queries.history(self._index(), wanted, columns, start, end, scope)
+
+    def store_bytes(self) -> int:
+        """Total size of the store's files in bytes."""
+        try:
+            return int(sum(self._fs.du(self._base, total=False).values()))
+        except FileNotFoundError:
+            return 0
+
+
+def _check_pick(snapshot_id: Any, as_of: Any) -> pd.Timestamp | None:
+    """Check the arguments of load/raw before any I/O."""
+    if snapshot_id is not None and as_of is not None:
+        raise InvalidParameterError("give snapshot_id or as_of, not both")
+    if snapshot_id is not None and not isinstance(snapshot_id, str):
+        raise InvalidParameterError(f"snapshot_id must be a string, got {type(snapshot_id).__name__}")
+    return utc(as_of, "as_of") if as_of is not None else None
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__

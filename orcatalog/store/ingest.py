@@ -1,0 +1,264 @@
+"""Bodies in, batch tables out: checking bodies, hashing model versions, building the files of a batch.
+
+Pure work on memory: nothing here lists or writes files (:mod:`.layout` does that).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pandas as pd
+import pyarrow as pa
+
+from ..errors import InvalidParameterError, SchemaError
+from ..frames import bodies
+from ..frames.models import check_body, models_frame
+from ..schema import SCHEMA_VERSION
+from ..scope import scope_of
+
+__all__ = ["Body", "make_body", "check_whole", "read_bodies", "Batch", "prepare", "batch_tables", "MANIFEST_SCHEMA"]
+
+
+@dataclass
+class Body:
+    """One body to record, with where and when it came from."""
+
+    source: str
+    fetched_at: pd.Timestamp
+    body: dict[str, Any]
+    scope: str
+    base_url: str | None
+    endpoint: str
+    query: dict[str, str]
+    key_fingerprint: str | None = None
+    time_precision: str = "second"
+
+
+def utc(value: Any, name: str) -> pd.Timestamp:
+    """A time as a UTC ``Timestamp`` (naive means UTC).
+
+    Raises:
+        InvalidParameterError: not a time.
+    """
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"{name}={value!r} is not a time") from None
+    if ts is pd.NaT:
+        raise InvalidParameterError(f"{name} must be a time, got NaT")
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def check_whole(source: str, body: dict[str, Any]) -> list[Any]:
+    """The body's ``data`` after the checks every recorded body passes: a models list, string
+    ids, no duplicates, and as many models as its ``total_count`` says (a page is not a catalog).
+
+    Raises:
+        SchemaError: naming ``source``.
+    """
+    data = check_body(body, url=source)
+    ids = [m.get("id") if isinstance(m, dict) else None for m in data]
+    if any(not isinstance(i, str) for i in ids):
+        raise SchemaError(f"{source}: a model has no string 'id'", url=source)
+    if len(set(ids)) != len(ids):
+        raise SchemaError(f"{source}: duplicate model ids", url=source)
+    total = body.get("total_count")
+    if isinstance(total, int) and not isinstance(total, bool) and total != len(data):
+        raise SchemaError(f"{source}: total_count says {total} models but the body has {len(data)} "
+                          "(one page of a paginated list?); nothing was written", url=source)  # fmt: skip
+    return data
+
+
+def make_body(source: str, body: Any, when: pd.Timestamp, base_url: str | None, precision: str = "second") -> Body:
+    """A checked body of the unfiltered ``/models`` list of ``base_url`` (default the public API)."""
+    check_whole(source, body)
+    return Body(source=source, fetched_at=when, body=body, scope=scope_of(base_url),
+                base_url=base_url, endpoint="/models", query={}, time_precision=precision)  # fmt: skip
+
+
+def read_bodies(files: list[Path], when: pd.Timestamp | None, base_url: str | None, progress: bool | None) -> Iterator[Body]:
+    """Checked bodies from files and archives (through :func:`orcatalog.frames.bodies.read_files`),
+    dated by ``when`` or by their names (a bare date is a day-precision time).
+
+    Raises:
+        InvalidParameterError: a body has no time. SchemaError, BodyFileError, FileNotFoundError.
+    """
+    for name, data in bodies.read_files(show_progress(files, "reading", progress)):
+        dated = (when, "second") if when is not None else bodies.dated_name(name)
+        if dated is None:
+            raise InvalidParameterError(
+                f"{name}: no fetch time. Name the file with its UTC time (models-2026-01-03T231610Z.json) "
+                "or pass fetched_at="
+            )
+        yield make_body(name, bodies.parse(name, data), dated[0], base_url, dated[1])
+
+
+def version_of(model: dict[str, Any]) -> tuple[str, bytes]:
+    """A model object's version hash (SHA-256 prefix of its JSON) and that JSON."""
+    raw = orjson.dumps(model)
+    return hashlib.sha256(raw).hexdigest()[:32], raw
+
+
+def content_hash(order: list[str], top_level: str) -> str:
+    digest = hashlib.sha256(top_level.encode())
+    for v in order:
+        digest.update(v.encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class Batch:
+    """What one write adds: manifest rows, each snapshot's order, and versions not known before."""
+
+    ids: list[str]  # every item's snapshot id, in time order
+    rows: list[dict[str, Any]]
+    orders: list[list[str]]
+    new_versions: dict[str, tuple[str, bytes]]
+
+
+def prepare(items: list[Body], known: set[str], version: str, progress: bool | None) -> Batch:
+    """Hash the bodies into a batch (each snapshot once), leaving out versions ``known`` to be stored."""
+    items = sorted(items, key=lambda b: b.fetched_at)
+    out = Batch([], [], [], {})
+    seen_ids: set[str] = set()
+    for item in show_progress(items, "hashing", progress):
+        order = []
+        for m in item.body["data"]:
+            v, raw = version_of(m)
+            order.append(v)
+            if v not in known and v not in out.new_versions:
+                out.new_versions[v] = (m["id"], raw)
+        top_json = orjson.dumps({k: val for k, val in item.body.items() if k != "data"}).decode()
+        chash = content_hash(order, top_json)
+        sid = f"{item.fetched_at:%Y%m%dT%H%M%SZ}-{chash[:12]}"
+        out.ids.append(sid)
+        if sid in seen_ids:
+            continue  # the same body at the same time, twice in one call
+        seen_ids.add(sid)
+        out.rows.append(
+            {"snapshot_id": sid, "fetched_at": item.fetched_at, "scope": item.scope, "base_url": item.base_url,
+             "endpoint": item.endpoint, "query": json.dumps(item.query, sort_keys=True),
+             "key_fingerprint": item.key_fingerprint, "n_models": len(order), "time_precision": item.time_precision,
+             "content_hash": chash, "top_level": top_json, "source": item.source, "schema_version": SCHEMA_VERSION,
+             "orcatalog_version": version}  # fmt: skip
+        )
+        out.orders.append(order)
+    return out
+
+
+def spans(orders: list[list[str]]) -> tuple[list[str], list[int], list[int]]:
+    """Runs of consecutive snapshots (by position in ``orders``) that hold each version."""
+    open_runs: dict[str, int] = {}
+    versions: list[str] = []
+    firsts: list[int] = []
+    lasts: list[int] = []
+    previous: set[str] = set()
+    for seq, order in enumerate(orders):
+        current = set(order)
+        for v in previous - current:
+            versions.append(v)
+            firsts.append(open_runs.pop(v))
+            lasts.append(seq - 1)
+        for v in current - previous:
+            open_runs[v] = seq
+        previous = current
+    for v, first in open_runs.items():
+        versions.append(v)
+        firsts.append(first)
+        lasts.append(len(orders) - 1)
+    return versions, firsts, lasts
+
+
+def versions_table(fresh: dict[str, tuple[str, bytes]]) -> pa.Table:
+    """New model versions: hash, id, raw JSON, and the contract columns (for readers without orcatalog)."""
+    items = sorted(fresh.items(), key=lambda kv: (kv[1][0], kv[0]))
+    if not items:  # every model of the batch was already stored
+        return pa.table({"version": pa.array([], pa.string()), "id": pa.array([], pa.string()),
+                         "raw": pa.array([], pa.string())})  # fmt: skip
+    models = [orjson.loads(raw) for _, (_, raw) in items]
+    frame = models_frame(models, unique=False)
+    frame.insert(0, "raw", [raw.decode() for _, (_, raw) in items])
+    frame.insert(0, "version", [v for v, _ in items])
+    frame = frame.drop(columns=["description"])  # kept in raw; the largest text, repeated per version
+    # no pandas metadata: readers get plain Arrow types (pandas cannot rebuild list dtypes from it)
+    return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+
+
+MANIFEST_SCHEMA = pa.schema(
+    [
+        ("snapshot_id", pa.string()),
+        ("fetched_at", pa.timestamp("us", tz="UTC")),
+        ("seq", pa.int32()),
+        ("batch", pa.string()),
+        ("scope", pa.string()),
+        ("base_url", pa.string()),
+        ("endpoint", pa.string()),
+        ("query", pa.string()),
+        ("key_fingerprint", pa.string()),
+        ("n_models", pa.int64()),
+        ("time_precision", pa.string()),
+        ("content_hash", pa.string()),
+        ("top_level", pa.string()),
+        ("source", pa.string()),
+        ("schema_version", pa.int64()),
+        ("orcatalog_version", pa.string()),
+    ]
+)
+
+
+def batch_tables(batch: str, rows: list[dict[str, Any]], orders: list[list[str]],
+                 versions: dict[str, tuple[str, bytes]] | pa.Table) -> tuple[dict[str, pa.Table], pa.Table]:  # fmt: skip
+    """The data tables (versions, spans, orders) and the manifest table of a batch.
+
+    Args:
+        rows: manifest rows in time order; ``orders`` the matching model orders.
+        versions: new versions (hash -> (id, raw JSON)); only those the batch references are kept.
+            A ready table (a compaction's merged versions) is used as it is.
+    """
+    sids = [r["snapshot_id"] for r in rows]
+    span_versions, firsts, lasts = spans(orders)
+    if not isinstance(versions, pa.Table):
+        referenced = set(span_versions)
+        versions = versions_table({v: versions[v] for v in versions if v in referenced})
+    data = {
+        "versions": versions,
+        "spans": pa.table(
+            {
+                "version": pa.array(span_versions, pa.string()),
+                "first_seq": pa.array(firsts, pa.int32()),
+                "last_seq": pa.array(lasts, pa.int32()),
+                "first_snapshot_id": pa.array([sids[i] for i in firsts], pa.string()),
+                "last_snapshot_id": pa.array([sids[i] for i in lasts], pa.string()),
+            }
+        ),
+        "orders": pa.table(
+            {"snapshot_id": pa.array(sids, pa.string()), "seq": pa.array(range(len(sids)), pa.int32()),
+             "versions": pa.array(orders, pa.list_(pa.string()))}  # fmt: skip
+        ),
+    }
+    records = [
+        {**{c: _plain(r.get(c)) for c in MANIFEST_SCHEMA.names}, "seq": seq, "batch": batch,
+         "fetched_at": pd.Timestamp(r["fetched_at"]).tz_convert("UTC").to_pydatetime()}  # fmt: skip
+        for seq, r in enumerate(rows)
+    ]
+    return data, pa.Table.from_pylist(records, schema=MANIFEST_SCHEMA)
+
+
+def _plain(value: Any) -> Any:
+    """A manifest cell as Arrow takes it: pandas' missing values (NaN, None, NA) become None."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def show_progress(items: Iterable[Any], desc: str, show: bool | None) -> Iterable[Any]:
+    """``items`` with a progress bar (default: only on a terminal or in a notebook)."""
+    from ..progress import progress
+
+    return progress(items, desc=desc, show=show)

@@ -1,0 +1,207 @@
+"""Answers from an :class:`~.index.Index`: which snapshot, its frame, its body, the long history.
+
+Functions of the index (and the layout, for the lazily read orders files); no caching, no retries:
+the :class:`~orcatalog.store.SnapshotStore` facade does those.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from ..errors import InvalidParameterError, SnapshotNotFoundError, StoreDamagedError, StoreError
+from ..frames.models import models_frame
+from ..scope import CATALOG_SCOPE
+from .index import Index
+from .layout import ORDER_ROW_GROUP, DamagedFile, Layout
+
+__all__ = ["pick", "default_scope", "order", "load", "raw", "history", "names"]
+
+
+def default_scope(index: Index) -> str:
+    """``catalog`` when the store has such snapshots; else the newest unfiltered ``/models``
+    scope (the whole catalog of another base URL, such as a replay server); else the newest."""
+    manifest = index.manifest
+    if manifest.empty or CATALOG_SCOPE in index.scope_codes.categories:
+        return CATALOG_SCOPE
+    whole = manifest[(manifest["endpoint"] == "/models") & manifest["query"].isin(["{}", '{"output_modalities": "all"}'])]
+    return str((whole if len(whole) else manifest)["scope"].iloc[-1])
+
+
+def _scope_mask(index: Index, scope: str) -> np.ndarray:
+    categories = index.scope_codes.categories
+    return index.scope_codes.codes == (categories.get_loc(scope) if scope in categories else -2)
+
+
+def pick(index: Index, root: str, snapshot_id: str | None, when: pd.Timestamp | None, scope: str | None) -> pd.Series:
+    """The manifest row of a snapshot: by id, else the latest visible one at or before ``when``.
+
+    Raises:
+        SnapshotNotFoundError; StoreDamagedError (the snapshot, or one between the answer and
+        ``when``, is damaged or lost: an older snapshot would be a wrong answer).
+    """
+    manifest = index.manifest
+    if snapshot_id is not None:
+        index.catalogue.check(snapshot_id)
+        rows = manifest[manifest["snapshot_id"] == snapshot_id]
+        if rows.empty:
+            raise SnapshotNotFoundError(f"no snapshot {snapshot_id!r} in {root}")
+        return rows.iloc[0]
+    scope = scope or default_scope(index)
+    mask = _scope_mask(index, scope) & index.visible
+    if when is not None:
+        mask &= index.times <= when
+    found = np.flatnonzero(mask)
+    row = manifest.iloc[int(found[-1])] if len(found) else None
+    until = when if when is not None else pd.Timestamp.max.tz_localize("UTC")
+    index.catalogue.check_gap(None if row is None else row["fetched_at"], until, scope)
+    if row is None:
+        if when is not None:
+            raise SnapshotNotFoundError(f"no {scope!r} snapshot at or before {when} in {root}")
+        raise SnapshotNotFoundError(f"no {scope!r} snapshot in {root}; run snapshot() or import_files()")
+    return row
+
+
+def order(files: dict[str, Any], layout: Layout, row: pd.Series) -> list[str]:
+    """The snapshot's model order: one row group of its batch's orders file (verified when opened,
+    then kept in ``files``).
+
+    Raises:
+        FileNotFoundError: the orders file is gone (a compaction merged it: the caller re-reads).
+        StoreDamagedError: naming the file and the snapshot (the file is quarantined).
+    """
+    batch = row["batch"]
+    try:
+        if batch not in files:
+            digest = row.get("orders_sha256")
+            files[batch] = layout.orders_file(batch, digest if isinstance(digest, str) else None)
+        seq = int(row["seq"])
+        group = files[batch].read_row_group(seq // ORDER_ROW_GROUP, columns=["snapshot_id", "versions"])
+    except DamagedFile as exc:
+        where = layout.quarantine(exc.path)
+        raise StoreDamagedError(f"snapshot {row['snapshot_id']} cannot be read: {exc}; moved to {where}") from None
+    except (OSError, ValueError, KeyError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise StoreDamagedError(f"snapshot {row['snapshot_id']} cannot be read: {layout.path('orders', batch)}: "
+                                f"{type(exc).__name__}: {exc}") from None  # fmt: skip
+    at = seq % ORDER_ROW_GROUP
+    if at >= group.num_rows or group.column("snapshot_id")[at].as_py() != row["snapshot_id"]:
+        raise StoreError(f"snapshot {row['snapshot_id']} has no model order in {layout.path('orders', batch)}")
+    return group.column("versions")[at].as_py()
+
+
+def _parse_versions(index: Index, row: pd.Series, versions: Iterable[str]) -> list[dict[str, Any]]:
+    """The model objects of these versions, parsed in one JSON call rather than one per model."""
+    try:
+        texts = [index.raw[v] for v in versions]
+    except KeyError as exc:
+        raise StoreDamagedError(f"snapshot {row['snapshot_id']} cannot be read: model version {exc} is missing") from None
+    return orjson.loads("[" + ",".join(texts) + "]")
+
+
+def load(index: Index, layout: Layout, row: pd.Series) -> pd.DataFrame:
+    """The contract frame of one snapshot, with its provenance in ``attrs`` (plain values)."""
+    frame = models_frame(_parse_versions(index, row, order(index.order_files, layout, row)), url=f"{layout.root}#{row['snapshot_id']}")
+    frame.attrs.update(
+        {"snapshot_id": row["snapshot_id"], "fetched_at": row["fetched_at"], "scope": row["scope"],
+         "base_url": row["base_url"], "endpoint": row["endpoint"], "params": json.loads(row["query"]),
+         "time_precision": row["time_precision"], "partial": bool(row["partial"])}  # fmt: skip
+    )
+    return frame
+
+
+def raw(index: Index, layout: Layout, row: pd.Series) -> dict[str, Any]:
+    """The original body of a snapshot."""
+    body = json.loads(row["top_level"])
+    body["data"] = _parse_versions(index, row, order(index.order_files, layout, row))
+    return body
+
+
+def history(index: Index, wanted_ids: list[str] | None, columns: Sequence[str] | None, start: pd.Timestamp | None,
+            end: pd.Timestamp | None, scope: str | None) -> pd.DataFrame:  # fmt: skip
+    """Long form, one row per (visible snapshot, model present in it); see ``SnapshotStore.history``."""
+    manifest = index.manifest
+    keep = index.visible.copy()  # shadowed and unreadable snapshots are left out
+    if scope == "default":
+        scope = default_scope(index)
+    if scope is not None:
+        keep &= _scope_mask(index, scope)
+    if start is not None:
+        keep &= index.times >= start
+    if end is not None:
+        keep &= index.times <= end
+    span_version = index.span_version
+    chosen = span_version >= 0
+    if wanted_ids is not None:
+        codes = np.flatnonzero(pd.Index(index.version_ids).isin(wanted_ids))
+        chosen &= np.isin(span_version, codes)
+    first, last = index.span_first[chosen], index.span_last[chosen]
+    counts = last - first + 1
+    seq = np.repeat(first, counts) + _ranges(counts)
+    keys = np.repeat(index.span_batch[chosen] << 32, counts) | seq
+    version_code = np.repeat(span_version[chosen], counts)
+    pos = index.manifest_keys.get_indexer(keys)
+    present = pos >= 0
+    present[present] = keep[pos[present]]
+    pos, version_code = pos[present], version_code[present]
+    version_rep = index.version_index.to_numpy()[version_code]
+    needed = pd.unique(version_rep)
+    frame = models_frame(orjson.loads("[" + ",".join([index.raw[v] for v in needed]) + "]"), unique=False)
+    cols = _columns(frame, columns)
+    frame = frame[cols]
+    for c in cols:  # long form repeats each text value once per snapshot: categorical is the idiom
+        if c != "id" and pd.api.types.is_string_dtype(frame[c].dtype) and not isinstance(frame[c].dtype, pd.ArrowDtype):
+            frame[c] = frame[c].astype("category")
+    take = pd.Index(needed).get_indexer(version_rep)
+    id_rank = frame["id"].rank(method="dense").to_numpy(dtype=np.int64)[take]
+    ordering = np.lexsort((id_rank, pos))  # manifest rows are in time order: sort by time, then id
+    take, pos = take[ordering], pos[ordering]
+    out = frame.take(take).reset_index(drop=True)
+    scopes, sids = index.scope_codes, index.snapshot_codes
+    out.insert(0, "scope", pd.Categorical.from_codes(scopes.codes[pos], scopes.categories))
+    out.insert(0, "fetched_at", index.times.take(pos))
+    out.insert(0, "snapshot_id", pd.Categorical.from_codes(sids.codes[pos], sids.categories))
+    codes = scopes.codes
+    out.attrs["snapshot_times"] = {  # plain values (ISO text): attrs must survive astype(str), concat, exports
+        str(sc): index.iso_times[keep & (codes == i)].tolist()
+        for i, sc in enumerate(scopes.categories)
+        if (keep & (codes == i)).any()
+    }
+    out.attrs["partial_snapshots"] = manifest.loc[keep & manifest["partial"].to_numpy(), "snapshot_id"].tolist()
+    return out
+
+
+def _ranges(counts: np.ndarray) -> np.ndarray:
+    """[0..c0-1, 0..c1-1, ...] for counts c."""
+    if len(counts) == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(counts)
+    starts = np.repeat(ends - counts, counts)
+    return np.arange(ends[-1]) - starts
+
+
+def names(what: str, value: Any) -> list[str]:
+    """A string or a sequence of strings as a list; anything else is an InvalidParameterError."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Iterable) and not isinstance(value, (bytes, dict)):
+        items = list(value)
+        if all(isinstance(v, str) for v in items):
+            return items
+    raise InvalidParameterError(f"{what} must be a string or a list of strings, got {value!r}")
+
+
+def _columns(frame: pd.DataFrame, columns: str | Sequence[str] | None) -> list[str]:
+    if columns is None:
+        return list(frame.columns)
+    wanted = names("columns", columns)
+    unknown = [c for c in wanted if c not in frame.columns]
+    if unknown:
+        raise InvalidParameterError(f"unknown column(s) {unknown}; see orcatalog.schema")
+    return ["id", *[c for c in wanted if c != "id"]]

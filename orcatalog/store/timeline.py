@@ -1,0 +1,99 @@
+"""The rules that read a snapshot against the others of its timeline, each in one function.
+
+- :func:`scope_column` - each snapshot's scope by today's rule (:func:`orcatalog.scope.scope_of`);
+- :func:`shadowed` - day-precision snapshots on a day with finer ones are left out of answers;
+- :func:`partial` - a list that lost more than :data:`PARTIAL_THRESHOLD` of its models is flagged.
+
+They are applied when a store is read (:func:`apply_rules`), so they hold for stores written by
+older versions too.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..scope import scope_of
+
+__all__ = ["apply_rules", "scope_column", "shadowed", "partial", "PARTIAL_THRESHOLD"]
+
+#: A whole-list snapshot with fewer than this share of the previous one's models is flagged ``partial``.
+PARTIAL_THRESHOLD = 0.2
+
+
+def apply_rules(manifest: pd.DataFrame) -> pd.DataFrame:
+    """The manifest (in time order) with each snapshot's ``scope`` recomputed and ``time_precision``,
+    ``shadowed`` and ``partial`` set by the rules below; modified in place and returned."""
+    manifest["scope"] = scope_column(manifest)
+    manifest["time_precision"] = manifest["time_precision"].fillna("second")  # stores before issue 6
+    manifest["shadowed"] = shadowed(manifest)
+    manifest["partial"] = partial(manifest)
+    return manifest
+
+
+def shadowed(manifest: pd.DataFrame) -> np.ndarray:
+    """The time-precision rule: which snapshots are left out of as-of lookups and change detection.
+
+    A snapshot whose time is known only to the day (``time_precision == "day"``: imported from
+    ``models-2025-12-18.json.gz``) is recorded at that day's midnight, but was taken at an unknown
+    time that day. When its scope has finer snapshots on the same UTC day, ordering it against them
+    would invent events (its evening price would look like a morning price), so it is *shadowed*:
+    kept, listed by ``snapshots()`` and loadable by id, but not used by ``load(as_of=...)``, the
+    latest snapshot, ``history()`` and everything computed from it. On its own it stands for its day.
+
+    Args:
+        manifest: rows with ``scope``, ``fetched_at`` (UTC) and ``time_precision``.
+
+    Returns:
+        A boolean array, True for shadowed snapshots.
+    """
+    if manifest.empty:
+        return np.zeros(0, dtype=bool)
+    scope_code = pd.factorize(manifest["scope"])[0].astype(np.int64)
+    day = manifest["fetched_at"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    key = scope_code * 10_000_000 + day  # one number per (scope, UTC day)
+    coarse = (manifest["time_precision"] == "day").to_numpy(dtype=bool)
+    return coarse & np.isin(key, key[~coarse])
+
+
+def partial(manifest: pd.DataFrame, threshold: float = PARTIAL_THRESHOLD) -> np.ndarray:
+    """The partial-catalog rule: an unfiltered list snapshot holding fewer than ``1 - threshold`` of
+    the models of the previous (not partial, not shadowed) snapshot of its scope is flagged. It is
+    kept as it is; ``snapshots()`` shows the flag and ``diff`` / ``lifecycle`` warn about it.
+
+    Args:
+        manifest: rows in time order with ``scope``, ``query``, ``n_models`` and ``shadowed``.
+        threshold: the share of models (0..1) a snapshot may lose before it is flagged.
+
+    Returns:
+        A boolean array, True for partial snapshots.
+    """
+    out = np.zeros(len(manifest), dtype=bool)
+    previous: dict[str, int] = {}
+    unfiltered = manifest["query"].isin(["{}", '{"output_modalities": "all"}']).to_numpy().tolist()
+    rows = zip(manifest["scope"].tolist(), manifest["n_models"].tolist(), manifest["shadowed"].tolist(), unfiltered)
+    for i, (sc, n, hidden, whole) in enumerate(rows):
+        if hidden or not whole:
+            continue
+        if sc in previous and n < (1 - threshold) * previous[sc]:
+            out[i] = True
+        else:
+            previous[sc] = int(n)
+    return out
+
+
+def scope_column(manifest: pd.DataFrame) -> list[str]:
+    """Each snapshot's scope by today's rule (:func:`orcatalog.scope.scope_of`), from its recorded
+    provenance, so stores written by older versions answer by the same rule."""
+    columns = [manifest[k].to_numpy(dtype=object) for k in ("base_url", "endpoint", "query", "key_fingerprint")]
+    memo: dict[tuple[Any, ...], str] = {}
+    out = []
+    for key in zip(*columns):
+        if key not in memo:
+            base_url, endpoint, query, fingerprint = (v if isinstance(v, str) else None for v in key)
+            memo[key] = scope_of(base_url, endpoint or "/models", json.loads(query or "{}"), fingerprint)
+        out.append(memo[key])
+    return out

@@ -1,0 +1,66 @@
+"""One scope rule (orcatalog.scope) for fetched frames, stored snapshots and diff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+
+import orcatalog as oc
+from orcatalog.scope import CATALOG_SCOPE, frame_scope, scope_of
+from orcatalog.testing import ReplayServer
+
+from .conftest import FAST_RETRY, TEST_KEY_A
+
+EU = "https://eu.openrouter.ai/api/v1"
+
+
+def test_the_rule() -> None:
+    assert scope_of(None) == scope_of("https://openrouter.ai/api/v1/", "/models", {"output_modalities": "all"}) == CATALOG_SCOPE
+    # a region is the same scope whether asked by host or by filter
+    assert scope_of(EU) == scope_of(None, "/models", {"region": "eu"}) == "/models region=eu"
+    assert scope_of("https://us.openrouter.ai/api/v1") == "/models region=us"
+    # a replay server's random port is not part of the scope; a proxy's host and port are
+    assert scope_of("http://127.0.0.1:40001/api/v1") == scope_of("http://127.0.0.1:40002/api/v1")
+    assert scope_of("https://proxy.example:8443/api/v1") != scope_of("https://proxy.example:9443/api/v1")
+    assert "secret" not in scope_of("https://user:secret@proxy.example/api/v1")
+    assert scope_of(None, "/models", {"input_modalities": "image"}) == "/models input_modalities=image"
+    assert scope_of(None, "/models/user", {}, "abc123") == "/models/user key=abc123"
+
+
+def test_snapshot_and_fetch_of_one_server_compare(new_store, server: ReplayServer) -> None:  # noqa: ANN001
+    client = oc.Client(base_url=server.base_url, session=requests.Session(), retries=FAST_RETRY)
+    store = new_store()
+    snap = store.snapshot(client)
+    fetched = client.fetch_models()
+    assert fetched.attrs["scope"] == snap.attrs["scope"] == store.snapshots()["scope"].iloc[0]
+    d = oc.diff(snap, fetched)  # raised MixedScopeError before: two rules disagreed
+    assert d.empty
+    user = client.fetch_user_models(api_key=TEST_KEY_A)
+    assert user.attrs["scope"].startswith("/models/user") and user.attrs["key_fingerprint"] in user.attrs["scope"]
+    with pytest.raises(oc.MixedScopeError):
+        oc.diff(fetched, user)
+
+
+def test_replay_servers_on_other_ports_are_one_scope(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
+    store = new_store()
+    ids = []
+    for path in dated_files[-2:]:  # two recorded days, each served on its own random port
+        with ReplayServer(path) as srv:
+            client = oc.Client(base_url=srv.base_url, session=requests.Session(), retries=FAST_RETRY)
+            ids.append(store.snapshot(client).attrs["snapshot_id"])
+    assert store.snapshots()["scope"].nunique() == 1
+    assert len(oc.diff(store.load(ids[0]), store.load(ids[1]))) > 0  # raised MixedScopeError before
+    assert len(store.history().attrs["snapshot_times"][store.snapshots()["scope"].iloc[0]]) == 2
+
+
+def test_an_eu_import_is_not_the_global_catalog(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
+    store = new_store()
+    (glob,) = store.import_files(dated_files[-1], progress=False)
+    (eu,) = store.import_files(dated_files[-2], base_url=EU, progress=False)
+    scopes = store.snapshots().set_index("snapshot_id")["scope"]
+    assert scopes[glob] == CATALOG_SCOPE and scopes[eu] == "/models region=eu"
+    with pytest.raises(oc.MixedScopeError):
+        oc.diff(store.load(eu), store.load(glob))
+    assert frame_scope({"base_url": EU, "endpoint": "/models", "params": {"output_modalities": "all"}}) == scopes[eu]

@@ -1,0 +1,217 @@
+"""The commit protocol under damage, losses, stale claims and concurrent processes (issue 6, items 6-9)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import orcatalog as oc
+from orcatalog.store.layout import _process_start
+
+from .conftest import REPO, make_store, store_files
+
+
+def _small_store(root: Path, dated_files: list[Path], batches: int = 3) -> oc.SnapshotStore:
+    """Old, small catalogs, one batch each, so versions are shared across batches."""
+    store = oc.SnapshotStore(root, auto_compact=None)
+    for path in dated_files[:batches]:
+        store.import_files(path, progress=False)
+    return store
+
+
+def test_bit_flips_are_errors_naming_the_file_never_wrong_answers(tmp_path: Path, dated_files: list[Path]) -> None:
+    pristine = tmp_path / "pristine"
+    store = _small_store(pristine, dated_files)
+    truth = {sid: store.raw(sid) for sid in store.snapshots()["snapshot_id"]}
+    files = sorted(p for p in pristine.rglob("*.parquet"))
+    trials = 0
+    for path in files:
+        size = path.stat().st_size
+        for offset in (size // 7, size // 2, size - 9):  # data pages, middle, footer
+            root = tmp_path / f"t{trials}"
+            shutil.copytree(pristine, root)
+            target = root / path.relative_to(pristine)
+            data = bytearray(target.read_bytes())
+            data[offset] ^= 0x04
+            target.write_bytes(bytes(data))
+            trials += 1
+            messages = []
+            with warnings.catch_warnings(record=True) as warned:
+                warnings.simplefilter("always")
+                flipped = oc.SnapshotStore(root)
+                listed = set(flipped.snapshots()["snapshot_id"])
+                for sid in truth:
+                    try:
+                        assert flipped.raw(sid) == truth[sid], (target, offset)  # never a wrong answer
+                    except oc.StoreDamagedError as exc:
+                        messages.append(str(exc))
+                        assert sid in str(exc)
+            messages += [str(w.message) for w in warned]
+            batch = target.name.split(".")[0]
+            assert any(target.name in m or (target.parent.name == "manifest" and batch in m) for m in messages), target
+            assert listed < set(truth) or target.parent.name == "orders"  # orders are checked when read
+            assert any(q.name == target.name for q in (root / "quarantine").rglob("*")), target  # moved, not deleted
+    assert trials == 3 * len(files)
+
+
+def test_a_damaged_versions_file_is_reported_and_blocks_compaction(tmp_path: Path, dated_files: list[Path]) -> None:
+    root = tmp_path / "s"
+    store = _small_store(root, dated_files, batches=4)
+    before = store.snapshots()
+    first_batch = before["batch"].iloc[0]
+    versions = root / "versions" / f"{first_batch}.parquet"
+    versions.write_bytes(versions.read_bytes()[: versions.stat().st_size // 2])  # truncated
+    files_before = {p.name for p in root.rglob("*.parquet")}
+    reader = oc.SnapshotStore(root)
+    with pytest.warns(RuntimeWarning, match=f"{versions.name}.*quarantine.*affects snapshot"):
+        listed = reader.snapshots()
+    assert before["snapshot_id"].iloc[0] not in set(listed["snapshot_id"])
+    with pytest.raises(oc.StoreDamagedError, match=before["snapshot_id"].iloc[0]):
+        reader.load(before["snapshot_id"].iloc[0])
+    with pytest.raises(oc.StoreDamagedError, match="cannot be read whole"), pytest.warns(RuntimeWarning):
+        oc.SnapshotStore(root).compact()
+    ids = oc.SnapshotStore(root, auto_compact=2).import_files(dated_files[5], progress=False)  # upkeep skips
+    after = {p.name for p in root.rglob("*.parquet")}
+    assert files_before <= after  # nothing deleted: the damaged file sits in quarantine/
+    assert (root / "quarantine" / "versions" / versions.name).exists()
+    with pytest.warns(RuntimeWarning):
+        assert ids[0] in set(oc.SnapshotStore(root).snapshots()["snapshot_id"])
+
+
+def test_a_deleted_manifest_is_a_reported_loss(tmp_path: Path, dated_files: list[Path]) -> None:
+    root = tmp_path / "s"
+    store = _small_store(root, dated_files, batches=4)
+    m = store.snapshots()
+    lost = m.iloc[2]
+    (manifest,) = (root / "manifest").glob(f"{lost['batch']}.*parquet")
+    manifest.unlink()
+    reader = oc.SnapshotStore(root)
+    with pytest.warns(RuntimeWarning, match=f"{lost['snapshot_id']}"):
+        assert len(reader.snapshots()) == 3
+    with pytest.raises(oc.StoreDamagedError, match=lost["snapshot_id"]), pytest.warns(RuntimeWarning):
+        oc.SnapshotStore(root).load(as_of=lost["fetched_at"] + pd.Timedelta(days=1))  # never the older snapshot
+    with pytest.warns(RuntimeWarning):
+        assert oc.SnapshotStore(root).load(as_of=m["fetched_at"].iloc[1]).attrs["snapshot_id"] == m["snapshot_id"].iloc[1]
+    with pytest.raises(oc.StoreDamagedError), pytest.warns(RuntimeWarning):
+        oc.SnapshotStore(root).compact()
+
+
+def test_a_writer_at_work_is_not_a_loss(tmp_path: Path, dated_files: list[Path]) -> None:
+    root = tmp_path / "s"
+    store = _small_store(root, dated_files, batches=2)
+    batch = store.snapshots()["batch"].iloc[1]
+    (manifest,) = (root / "manifest").glob(f"{batch}.*parquet")
+    saved = manifest.read_bytes()
+    manifest.unlink()
+    claim = root / "claims" / f"batch-{batch}"
+    claim.write_text(json.dumps({"host": os.uname().nodename, "pid": os.getpid(), "start": _process_start(os.getpid()),
+                                 "time": time.time()}))  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(oc.SnapshotStore(root).snapshots()) == 1  # in flight: not there yet, and no alarm
+    manifest.write_bytes(saved)
+    claim.unlink()
+    assert len(oc.SnapshotStore(root).snapshots()) == 2
+
+
+def test_a_claim_of_a_reused_pid_is_stale(tmp_path: Path, dated_files: list[Path]) -> None:
+    root = tmp_path / "s"
+    store = oc.SnapshotStore(root)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        sid = oc.SnapshotStore(tmp_path / "scratch").import_files(dated_files[0], progress=False)[0]
+        claim = Path(store._claim_path(sid))
+        claim.parent.mkdir(parents=True)
+        owner = {"host": os.uname().nodename, "pid": other.pid, "time": time.time()}
+        claim.write_text(json.dumps({**owner, "start": _process_start(other.pid)}))  # that very process: live
+        with pytest.raises(oc.SnapshotConflictError):
+            store.import_files(dated_files[0], progress=False)
+        claim.write_text(json.dumps({**owner, "start": "1"}))  # a crashed writer's PID, now another process
+        assert store.import_files(dated_files[0], progress=False) == [sid]
+    finally:
+        other.kill()
+        other.wait(timeout=10)
+
+
+def test_a_failed_upkeep_never_fails_the_write(tmp_path: Path, dated_files: list[Path]) -> None:
+    root = tmp_path / "s"
+    store = oc.SnapshotStore(root, auto_compact=2)
+    store.import_files(dated_files[0], progress=False)
+    store.import_files(dated_files[1], progress=False)
+    held = store._layout.claim(["compact"], what="compaction")  # another process is compacting
+    try:
+        ids = store.import_files(dated_files[2], progress=False)
+    finally:
+        store._layout.release(held)
+    assert ids[0] in set(store.snapshots()["snapshot_id"]) and len(store.snapshots()) == 3
+
+
+WRITER = """
+    import json, sys, orcatalog as oc
+    store = oc.SnapshotStore(sys.argv[1], storage_options=json.loads(sys.argv[2]), auto_compact=4)
+    for path in sys.argv[3:]:
+        print(store.import_files(path, progress=False)[0], flush=True)
+"""
+
+READER = """
+    import json, sys, time, orcatalog as oc
+    root, options, until = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+    seen, high = set(), 0
+    import os
+    while not os.path.exists(until):
+        store = oc.SnapshotStore(root, storage_options=options, auto_compact=None)
+        ids = list(store.snapshots()["snapshot_id"])
+        assert len(ids) >= high, (len(ids), high)  # a committed snapshot never disappears
+        assert seen <= set(ids), seen - set(ids)
+        high, seen = len(ids), set(ids)
+        if ids:
+            store.load(ids[len(ids) // 2])  # orders files opened while compactions run
+            store.history(ids="openai/gpt-4o", columns="price_prompt")
+    print("reads ok", high, flush=True)
+"""
+
+
+def _spawn(code: str, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-W", "error::RuntimeWarning", "-c", textwrap.dedent(code), *args],
+                            env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", ["local", "s3"])
+def test_concurrent_writers_compactions_and_readers_lose_nothing(backend: str, request: pytest.FixtureRequest,
+                                                                 tmp_path: Path, hourly_bodies: list) -> None:  # fmt: skip
+    endpoint = request.getfixturevalue("s3_endpoint") if backend == "s3" else None
+    store = make_store(backend, tmp_path, endpoint)
+    folder = tmp_path / "bodies"
+    folder.mkdir()
+    paths = []
+    for name, raw in hourly_bodies[:: max(1, len(hourly_bodies) // 40)][:40]:
+        (folder / name).write_bytes(raw)
+        paths.append(str(folder / name))
+    options = json.dumps(store._storage_options)
+    done = tmp_path / "done"
+    reader = _spawn(READER, store.root, options, str(done))
+    writers = [_spawn(WRITER, store.root, options, *paths[i::4]) for i in range(4)]
+    returned = []
+    for w in writers:
+        out, err = w.communicate(timeout=300)
+        assert w.returncode == 0, err
+        returned += out.split()
+    done.touch()
+    out, err = reader.communicate(timeout=120)
+    assert reader.returncode == 0 and out.startswith("reads ok"), err
+    final = oc.SnapshotStore(store.root, storage_options=store._storage_options)
+    assert set(returned) == set(final.snapshots()["snapshot_id"]) and len(returned) == len(paths)
+    final.compact()
+    assert set(returned) == set(final.snapshots()["snapshot_id"])
+    assert not [p for p in store_files(final) if "/quarantine/" in p or "/claims/" in p]
