@@ -299,9 +299,9 @@ def test_tables_show_prices_per_million_tokens(runner: CliRunner, recorded_dir: 
     names = ["models-2024-09-27.json.gz", "models-2025-02-08.json.gz"]
     assert runner.invoke(main, ["import", "--store", store, *[str(recorded_dir / n) for n in names]]).exit_code == 0
     changes = runner.invoke(main, ["diff", "--store", store, "2024-09-28", "2025-02-09", "--columns",
-                                   "id,field,old,new"]).output.splitlines()  # fmt: skip
-    gpt4o = [line.split() for line in changes if line.split()[:2] == ["openai/gpt-4o", "price_prompt_usd_per_mtok"]]
-    assert gpt4o and float(gpt4o[0][2]) == 5 and float(gpt4o[0][3]) == 2.5
+                                   "id,field,old,new,unit"]).output.splitlines()  # fmt: skip
+    gpt4o = [line.split() for line in changes if line.split()[:2] == ["openai/gpt-4o", "price_prompt"]]
+    assert gpt4o and float(gpt4o[0][2]) == 5 and float(gpt4o[0][3]) == 2.5 and gpt4o[0][4] == "USD/Mtok"
     series = runner.invoke(main, ["prices", "--store", store, "openai/gpt-4o"]).output.splitlines()
     assert series[0].split()[1:] == ["prompt_usd_per_mtok", "completion_usd_per_mtok"]
     assert [float(line.split()[-2]) for line in series[1:]] == [5.0, 2.5]
