@@ -170,8 +170,8 @@ def _parse_retry_after(value: str | None, now: float | None = None) -> float | N
 
 
 #: Turns a decoded 200 body into what the caller wants, raising SchemaError when the body is not
-#: what the endpoint answers; it runs before the body can be cached. Called with (body, safe url).
-Check = Callable[[Any, str], Any]
+#: what the endpoint answers; it runs before the body can be cached. Called as ``check(body, url=safe_url)``.
+Check = Callable[..., Any]
 
 
 def _read_body(
@@ -202,11 +202,11 @@ def _read_body(
 
 
 def _checked(check: Check | None, body: Any, url: str) -> Any:
-    """``check(body, url)``, its SchemaError wrapped so that it passes through requests' hook."""
+    """``check(body, url=url)``, its SchemaError wrapped so that it passes through requests' hook."""
     if check is None:
         return None
     try:
-        return check(body, url)
+        return check(body, url=url)
     except SchemaError as exc:
         raise _BadBody(exc) from None
 
