@@ -366,3 +366,12 @@ def test_a_new_contract_column_is_one_line_in_the_contract(monkeypatch: pytest.M
     finally:
         monkeypatch.undo()
         importlib.reload(models_module)
+
+
+def test_frame_from_arrays_equals_the_public_constructor(recorded_dir: Path) -> None:
+    """The one private pandas call (kept for speed, see its docstring) builds the same frame."""
+    from orcatalog.frames.models import frame_from_arrays
+
+    df = frame_of(read_body(recorded_dir / "models-2025-12-18.json.gz"))
+    cols = {c: df[c].array for c in df.columns}
+    pd.testing.assert_frame_equal(frame_from_arrays(cols, len(df)), pd.DataFrame(cols, index=pd.RangeIndex(len(df))))

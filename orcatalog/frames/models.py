@@ -94,7 +94,7 @@ class _Rows:
     def values(self, path: tuple[str, ...]) -> list[Any]:
         """The value at a key path (one or two keys) for every model."""
         if len(path) == 1:
-            return self.top(path[0])
+            return self.ids if path[0] == "id" else self.top(path[0])
         key = path[1]
         return [o.get(key) for o in self.objects(path[0])]
 
@@ -265,6 +265,8 @@ def _to_list(values: list[Any], field: str, rows: _Rows) -> pd.api.extensions.Ex
     rows.refuse(i, field, f"is not a list of strings ({_dump(values[i], i, field, rows)[:40]})")
 
 
+_PARSED: dict[Any, float] = {None: np.nan}
+
 #: One converter per contract dtype: ``(values, field, rows) -> typed array``.
 CONVERTERS: dict[str, Callable[[list[Any], str, _Rows], Any]] = {
     "str": _to_str,
@@ -281,7 +283,23 @@ CONVERTERS: dict[str, Callable[[list[Any], str, _Rows], Any]] = {
 
 def _floats(values: list[Any]) -> tuple[np.ndarray, list[int]]:
     """Numbers or numeric strings as float64 (null is NaN), and the indexes of values that are not
-    (unreadable strings, booleans, lists, objects: NaN in the array)."""
+    (unreadable strings, booleans, lists, objects: NaN in the array).
+
+    Prices arrive as a few dozen distinct strings, so parsed strings are remembered (only strings
+    and null are keys: ``True`` can never match one, it takes the checked path)."""
+    try:
+        return np.array([_PARSED[v] for v in values], dtype=float), []
+    except (KeyError, TypeError):  # a string not seen before, a number, or something else
+        pass
+    if len(_PARSED) > 65536:
+        _PARSED.clear()
+        _PARSED[None] = np.nan
+    for v in values:
+        if type(v) is str and v not in _PARSED:
+            try:
+                _PARSED[v] = float(v)
+            except ValueError:
+                pass
     if set(map(type, values)) <= _NUMBER_TYPES:
         try:
             return np.array(values, dtype=float), []
@@ -375,11 +393,12 @@ def _usd_per_mtok(raw: list[Any], per_token: np.ndarray) -> np.ndarray:
     (``"0.000000239"`` -> 0.239, never 0.23900000000000002). Null and dynamic prices stay NaN."""
     try:
         out = np.array([_SCALED[v] for v in raw], dtype=float)
-    except KeyError:  # a price not seen before (the same few dozen recur in every body)
+    except (KeyError, TypeError):  # a price not seen before (the same few dozen recur in every body)
         if len(_SCALED) > 8192:
             _SCALED.clear()
-        _SCALED.update((v, _scaled(v)) for v in set(raw) if v not in _SCALED)
-        out = np.array([_SCALED[v] for v in raw], dtype=float)
+        scaled = {v: _scaled(v) for v in set(raw)}
+        _SCALED.update(scaled)
+        out = np.array([scaled[v] for v in raw], dtype=float)
     out[np.isnan(per_token)] = np.nan
     return out
 
@@ -527,7 +546,30 @@ def models_frame(models: list[dict[str, Any]], *, url: str | None = None, unique
             UserWarning,
             stacklevel=2,
         )
-    return pd.DataFrame(cols, index=pd.RangeIndex(n))
+    return frame_from_arrays(cols, n)
+
+
+def frame_from_arrays(cols: dict[str, Any], n: int) -> pd.DataFrame:
+    """A DataFrame from typed 1-D arrays of length ``n``, without pandas re-checking them.
+
+    The one use of a private pandas API (``DataFrame._from_arrays``): bench/fetch.py measured the
+    public ``pd.DataFrame(cols, index=...)`` at about 0.35 ms more per catalog (its validation and
+    block consolidation), a tenth of ``json.loads`` of the body, which the bytes -> frame target
+    (<= 2.0x ``json.loads``) cannot spare. Should pandas drop or change it, the public constructor
+    gives the same frame (tests/test_flatten.py checks they are equal).
+
+    Args:
+        cols: column name -> numpy array or pandas extension array, each of length ``n``.
+        n: the number of rows.
+
+    Returns:
+        The frame, with a RangeIndex.
+    """
+    try:
+        return pd.DataFrame._from_arrays(list(cols.values()), columns=list(cols), index=pd.RangeIndex(n),
+                                         verify_integrity=False)  # fmt: skip
+    except (AttributeError, TypeError):
+        return pd.DataFrame(cols, index=pd.RangeIndex(n))
 
 
 def _keep_unknown(rows: _Rows) -> None:
