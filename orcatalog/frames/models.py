@@ -243,14 +243,6 @@ def _one_date(value: str | None, i: int, field: str, rows: _Rows) -> np.datetime
         return None
 
 
-def _to_float(values: list[Any], field: str, rows: _Rows) -> np.ndarray:
-    """Numbers or numeric strings -> float64; null is NaN; anything else is refused."""
-    floats, unreadable = _floats(values)
-    if unreadable:
-        rows.refuse(unreadable[0], field, f"= {_json(values[unreadable[0]])[:40]} is not a number")
-    return floats
-
-
 def _to_list(values: list[Any], field: str, rows: _Rows) -> pd.api.extensions.ExtensionArray:
     """Lists of strings (or null) as an Arrow list column; anything else is refused."""
     if set(map(type, values)) <= {list, _NONE}:  # Arrow would take a string as a list of characters
@@ -274,7 +266,6 @@ CONVERTERS: dict[str, Callable[[list[Any], str, _Rows], Any]] = {
     "Int64": _to_count,
     "boolean": _to_boolean,
     "bool": _to_bool,
-    "float64": _to_float,
     "datetime64[s, UTC]": _to_timestamp,
     "datetime64[s]": _to_date,
     "list<string>": _to_list,
