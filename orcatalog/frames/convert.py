@@ -27,6 +27,8 @@ _STR = pd.StringDtype(na_value=np.nan)
 _UTC_SECONDS = pd.DatetimeTZDtype("s", "UTC")
 _NONE = type(None)
 _NUMBER_TYPES = frozenset({int, float, str, _NONE})  # what a numeric field may hold before parsing
+_NUMBERS = frozenset({int, float, _NONE})
+_TEXT = frozenset({str, _NONE})
 #: What a missing or null object reads as.
 _EMPTY: dict[str, Any] = {}
 
@@ -262,22 +264,30 @@ def parse_floats(values: list[Any]) -> tuple[np.ndarray, list[int]]:
     """Numbers or numeric strings as float64 (null is NaN), and the indexes of values that are not
     (unreadable strings, booleans, lists, objects: NaN in the array).
 
-    Prices arrive as a few dozen distinct strings, so parsed strings are remembered (only strings
-    and null are keys: ``True`` can never match one, it takes the checked path)."""
-    try:
-        return np.array([_PARSED[v] for v in values], dtype=float), []
-    except (KeyError, TypeError):  # a string not seen before, a number, or something else
-        pass
-    if len(_PARSED) > 65536:
-        _PARSED.clear()
-        _PARSED[None] = np.nan
-    for v in values:
-        if type(v) is str and v not in _PARSED:
+    Prices arrive as a few dozen distinct strings, so parsed strings are remembered."""
+    types = set(map(type, values))
+    if types <= _NUMBERS:
+        try:
+            return np.array(values, dtype=float), []
+        except OverflowError:  # an integer beyond float's range: unreadable, below
+            pass
+    elif types <= _TEXT:
+        try:
+            return np.array([_PARSED[v] for v in values], dtype=float), []
+        except KeyError:  # a string not seen before
+            if len(_PARSED) > 65536:
+                _PARSED.clear()
+                _PARSED[None] = np.nan
+            for v in set(values):
+                try:
+                    _PARSED[v] = float(v)  # type: ignore[arg-type]
+                except (TypeError, ValueError):
+                    pass
             try:
-                _PARSED[v] = float(v)
-            except ValueError:
+                return np.array([_PARSED[v] for v in values], dtype=float), []
+            except KeyError:  # an unreadable string (or another thread cleared the memo): below
                 pass
-    if set(map(type, values)) <= _NUMBER_TYPES:
+    elif types <= _NUMBER_TYPES:  # numbers and strings mixed
         try:
             return np.array(values, dtype=float), []
         except (ValueError, OverflowError):
