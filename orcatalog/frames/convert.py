@@ -27,8 +27,6 @@ _STR = pd.StringDtype(na_value=np.nan)
 _UTC_SECONDS = pd.DatetimeTZDtype("s", "UTC")
 _NONE = type(None)
 _NUMBER_TYPES = frozenset({int, float, str, _NONE})  # what a numeric field may hold before parsing
-_NUMBERS = frozenset({int, float, _NONE})
-_TEXT = frozenset({str, _NONE})
 #: What a missing or null object reads as.
 _EMPTY: dict[str, Any] = {}
 
@@ -245,8 +243,6 @@ def _to_list(values: list[Any], field: str, rows: Rows) -> pd.api.extensions.Ext
     rows.refuse(i, field, f"is not a list of strings ({_dump(values[i], i, field, rows)[:40]})")
 
 
-_PARSED: dict[Any, float] = {None: np.nan}
-
 #: One converter per contract dtype: ``(values, field, rows) -> typed array``.
 CONVERTERS: dict[str, Callable[[list[Any], str, Rows], Any]] = {
     "str": _to_str,
@@ -262,32 +258,8 @@ CONVERTERS: dict[str, Callable[[list[Any], str, Rows], Any]] = {
 
 def parse_floats(values: list[Any]) -> tuple[np.ndarray, list[int]]:
     """Numbers or numeric strings as float64 (null is NaN), and the indexes of values that are not
-    (unreadable strings, booleans, lists, objects: NaN in the array).
-
-    Prices arrive as a few dozen distinct strings, so parsed strings are remembered."""
-    types = set(map(type, values))
-    if types <= _NUMBERS:
-        try:
-            return np.array(values, dtype=float), []
-        except OverflowError:  # an integer beyond float's range: unreadable, below
-            pass
-    elif types <= _TEXT:
-        try:
-            return np.array([_PARSED[v] for v in values], dtype=float), []
-        except KeyError:  # a string not seen before
-            if len(_PARSED) > 65536:
-                _PARSED.clear()
-                _PARSED[None] = np.nan
-            for v in set(values):
-                try:
-                    _PARSED[v] = float(v)  # type: ignore[arg-type]
-                except (TypeError, ValueError):
-                    pass
-            try:
-                return np.array([_PARSED[v] for v in values], dtype=float), []
-            except KeyError:  # an unreadable string (or another thread cleared the memo): below
-                pass
-    elif types <= _NUMBER_TYPES:  # numbers and strings mixed
+    (unreadable strings, booleans, lists, objects: NaN in the array)."""
+    if set(map(type, values)) <= _NUMBER_TYPES:  # no booleans: numpy would read true as 1.0
         try:
             return np.array(values, dtype=float), []
         except (ValueError, OverflowError):

@@ -284,11 +284,20 @@ def frame_from_arrays(cols: dict[str, Any], n: int) -> pd.DataFrame:
     Returns:
         The frame, with a RangeIndex.
     """
+    names = tuple(cols)
+    columns = _COLUMN_INDEXES.get(names)
+    if columns is None:  # the same few column lists recur: building an Index of them costs ~60 us
+        if len(_COLUMN_INDEXES) > 64:
+            _COLUMN_INDEXES.clear()
+        columns = _COLUMN_INDEXES[names] = pd.Index(names)
     try:
-        return pd.DataFrame._from_arrays(list(cols.values()), columns=list(cols), index=pd.RangeIndex(n),
+        return pd.DataFrame._from_arrays(list(cols.values()), columns=columns.view(), index=pd.RangeIndex(n),
                                          verify_integrity=False)  # fmt: skip
     except (AttributeError, TypeError):
         return pd.DataFrame(cols, index=pd.RangeIndex(n))
+
+
+_COLUMN_INDEXES: dict[tuple[str, ...], pd.Index] = {}
 
 
 def _keep_unknown(rows: Rows) -> None:
