@@ -11,7 +11,8 @@ The hierarchy::
     ├── ResponseError                   an HTTP answer we cannot use
     │   ├── InvalidResponseError        body is not JSON (HTML from a CDN, truncated, wrong type)
     │   │   └── BodyTooLargeError       the decoded body passed the size cap (max_body_bytes)
-    │   ├── SchemaError                 JSON, but not the shape of a models body (data missing, dup ids)
+    │   ├── SchemaError                 JSON, but not the shape of a models body (data missing, dup ids,
+    │   │                               a value of the wrong JSON type: names the model and field)
     │   └── APIError                    the API said no: status, code and message from its error body
     │       ├── BadRequestError         400
     │       ├── UnauthorizedError       401
@@ -168,7 +169,9 @@ class BodyTooLargeError(InvalidResponseError):
 
 
 class SchemaError(ResponseError):
-    """The body is JSON but not shaped like the endpoint's answer (``data`` missing, duplicate ids)."""
+    """The body is JSON but not shaped like the endpoint's answer (``data`` missing, duplicate ids,
+    a value of the wrong JSON type; the rules are in :mod:`orcatalog.schema`). Such a body is never
+    cached or stored."""
 
 
 class APIError(ResponseError):

@@ -15,6 +15,35 @@ Column families (one column per key seen in the body):
 Lists are Arrow ``list<string>`` columns (``pd.ArrowDtype``): they round-trip through parquet.
 JSON columns hold compact JSON text (``json.loads`` gives the original value back).
 
+**Where a value comes from**: a column with a ``source`` takes the value at that key path of the
+model object and converts it by its dtype (adding such a column is one line below); the others
+are derived by :mod:`orcatalog.frames.models` (its ``DERIVED`` table names each one).
+
+**Values of the wrong JSON type** (never a silently wrong number). A body is *refused* with
+:class:`~orcatalog.errors.SchemaError` naming the model id and the field, and is then never cached
+and never stored, when a value has a JSON type its field never has:
+
+- ``str`` columns: any JSON value is kept (a non-string as its JSON text);
+- ``Int64`` counts (``context_length``, ``max_completion_tokens``, ...): an integer (or an integral
+  number / numeric string) from 0 to 2**53; ``true``, a list, an object, a fraction or ``1e30`` is refused;
+- ``boolean`` / ``bool``: ``true``, ``false`` or null only;
+- ``created``: Unix seconds from {min_time} to {max_time} (2000-01-01 to 2100-01-01 UTC); a string,
+  ``true`` or ``-1e18`` is refused;
+- dates (``datetime64[s]``): a ``YYYY-MM-DD`` string or null; a non-string is refused, a string that
+  is not a date goes to ``extra`` with a warning;
+- ``list<string>``: a list of strings or null; anything else (an object inside
+  ``output_modalities``, a number inside ``supported_parameters``) is refused;
+- ``json``: any JSON value that JSON writers can write back (orjson stops at 254 levels of
+  nesting); deeper nesting anywhere in a model is refused;
+- objects (``pricing``, ``architecture``, ``top_provider``, ``links``, ...): an object or null;
+- ``price_<key>``: a decimal string or a number; ``true``, a list or an object is refused, a string
+  that is not a number (``"n/a"``) goes to ``extra`` with a warning (the price is then null);
+- ``default_<key>`` and ``per_request_limit_<key>``: a number or numeric string (``"Infinity"`` is
+  inf); anything else goes to ``extra`` with a warning (these objects grow new keys of any type).
+
+**USD per million tokens** (``prompt_usd_per_mtok``, ``completion_usd_per_mtok``) is the exact
+decimal scaling of the price the API wrote (``"0.000000239"`` -> 0.239, never 0.23900000000000002).
+
 **Zero and absent prices** (the rule every comparison and cost uses, via :func:`settled_prices`):
 an optional price key (anything but ``prompt`` and ``completion``) that a body leaves out costs
 nothing, exactly like ``"0"`` (since January 2026 the API omits optional keys whose price is zero),
@@ -35,6 +64,10 @@ __all__ = [
     "KNOWN_PRICE_KEYS",
     "BASE_PRICE_KEYS",
     "KNOWN_MODALITIES",
+    "KNOWN_DEFAULT_KEYS",
+    "MIN_TIME",
+    "MAX_TIME",
+    "MAX_COUNT",
     "settled_prices",
     "settled_price_arrays",
     "dtype_of",
@@ -43,56 +76,66 @@ __all__ = [
     "price_display_unit",
 ]
 
+#: Plausible ``created`` times (Unix seconds): 2000-01-01 and 2100-01-01 UTC.
+MIN_TIME = 946_684_800
+MAX_TIME = 4_102_444_800
+#: The largest count (tokens) a column accepts: 2**53, the last integer a JSON number holds exactly.
+MAX_COUNT = 2**53
+
 #: Bumped whenever a column is added, removed, renamed or changes dtype.
 SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
 class Column:
-    """One declared column: its name, pandas dtype and a description with its unit."""
+    """One declared column: its name, pandas dtype, a description with its unit, and where its
+    value is in a model object (``source``, a key path; None when the column is derived)."""
 
     name: str
     dtype: str
     doc: str
+    source: tuple[str, ...] | None = None
 
 
 #: Dtype names used below: ``str`` (pandas string), ``Int64`` / ``boolean`` (nullable),
 #: ``float64``, ``bool``, ``datetime64[s, UTC]``, ``datetime64[s]`` (a date at midnight, no zone),
 #: ``list<string>`` (Arrow list) and ``json`` (a ``str`` column holding JSON text).
 COLUMNS: tuple[Column, ...] = (
-    Column("id", "str", "model id as the API gives it: author/slug[:variant], may start with ~"),
+    Column("id", "str", "model id as the API gives it: author/slug[:variant], may start with ~", ("id",)),
     Column("author", "str", "the part before the slash, without a leading ~"),
     Column("slug", "str", "the part after the slash, without the :variant suffix"),
     Column("variant", "str", "the suffix after ':' (free, thinking, nitro, ...) or null"),
     Column("is_alias", "bool", "true for ~author/...-latest aliases"),
-    Column("canonical_slug", "str", "permanent slug of the model (null in bodies before 2025-11)"),
-    Column("name", "str", "display name"),
-    Column("description", "str", "description text (the API cuts it to ~330 chars since 2026-04)"),
+    Column("canonical_slug", "str", "permanent slug of the model (null in bodies before 2025-11)", ("canonical_slug",)),
+    Column("name", "str", "display name", ("name",)),
+    Column("description", "str", "description text (the API cuts it to ~330 chars since 2026-04)", ("description",)),
     Column("hugging_face_id", "str", "Hugging Face repo id; the empty string becomes null"),
-    Column("created", "datetime64[s, UTC]", "when the model was added to OpenRouter (UTC)"),
-    Column("knowledge_cutoff", "datetime64[s]", "training data cutoff date, or null"),
-    Column("expiration_date", "datetime64[s]", "date after which the model may be removed, or null"),
-    Column("context_length", "Int64", "context window in tokens"),
-    Column("max_completion_tokens", "Int64", "top provider's max output tokens"),
-    Column("top_provider_context_length", "Int64", "top provider's context window in tokens"),
-    Column("is_moderated", "boolean", "top provider moderates requests"),
-    Column("modality", "str", "architecture.modality as given, e.g. text+image->text"),
-    Column("tokenizer", "str", "tokenizer family"),
-    Column("instruct_type", "str", "instruct template, or null"),
+    Column("created", "datetime64[s, UTC]", "when the model was added to OpenRouter (UTC)", ("created",)),
+    Column("knowledge_cutoff", "datetime64[s]", "training data cutoff date, or null", ("knowledge_cutoff",)),
+    Column("expiration_date", "datetime64[s]", "date after which the model may be removed, or null",
+           ("expiration_date",)),  # fmt: skip
+    Column("context_length", "Int64", "context window in tokens", ("context_length",)),
+    Column("max_completion_tokens", "Int64", "top provider's max output tokens", ("top_provider", "max_completion_tokens")),
+    Column("top_provider_context_length", "Int64", "top provider's context window in tokens",
+           ("top_provider", "context_length")),  # fmt: skip
+    Column("is_moderated", "boolean", "top provider moderates requests", ("top_provider", "is_moderated")),
+    Column("modality", "str", "architecture.modality as given, e.g. text+image->text", ("architecture", "modality")),
+    Column("tokenizer", "str", "tokenizer family", ("architecture", "tokenizer")),
+    Column("instruct_type", "str", "instruct template, or null", ("architecture", "instruct_type")),
     Column("input_modalities", "list<string>", "input modalities (parsed from modality in old bodies)"),
     Column("output_modalities", "list<string>", "output modalities (parsed from modality in old bodies)"),
-    Column("prompt_usd_per_mtok", "float64", "prompt price in USD per million tokens"),
-    Column("completion_usd_per_mtok", "float64", "completion price in USD per million tokens"),
+    Column("prompt_usd_per_mtok", "float64", "prompt price in USD per million tokens (exact decimal scaling)"),
+    Column("completion_usd_per_mtok", "float64", "completion price in USD per million tokens (exact decimal scaling)"),
     Column("is_free", "boolean", "prompt and completion are both 0 (null when dynamically priced)"),
     Column("dynamic_pricing", "bool", "some price was '-1' (router/alias: price decided per request)"),
-    Column("pricing_overrides", "json", "pricing.overrides (conditional prices), or null"),
-    Column("supported_parameters", "list<string>", "request parameters the model accepts"),
-    Column("supported_voices", "list<string>", "TTS voices, or null"),
-    Column("reasoning", "json", "the reasoning object, or null"),
-    Column("benchmarks", "json", "the benchmarks object, or null"),
-    Column("alias_target_slug", "str", "for ~...-latest aliases: the concrete model id"),
-    Column("alias_target_name", "str", "for ~...-latest aliases: the concrete model name"),
-    Column("links_details", "str", "links.details: API path of the endpoints listing"),
+    Column("pricing_overrides", "json", "pricing.overrides (conditional prices), or null", ("pricing", "overrides")),
+    Column("supported_parameters", "list<string>", "request parameters the model accepts", ("supported_parameters",)),
+    Column("supported_voices", "list<string>", "TTS voices, or null", ("supported_voices",)),
+    Column("reasoning", "json", "the reasoning object, or null", ("reasoning",)),
+    Column("benchmarks", "json", "the benchmarks object, or null", ("benchmarks",)),
+    Column("alias_target_slug", "str", "for ~...-latest aliases: the concrete model id", ("alias_target", "slug")),
+    Column("alias_target_name", "str", "for ~...-latest aliases: the concrete model name", ("alias_target", "name")),
+    Column("links_details", "str", "links.details: API path of the endpoints listing", ("links", "details")),
     Column("extra", "json", "every field the contract does not know, as {path: value}, or null"),
 )
 
@@ -248,6 +291,9 @@ def _table(rows: list[tuple[str, str, str]]) -> str:
 
 
 __doc__ = __doc__.format(  # noqa: A001 - the docstring renders the declared contract
-    fixed_table=_table([(c.name, c.dtype, c.doc) for c in COLUMNS]),
+    min_time=MIN_TIME,
+    max_time=MAX_TIME,
+    fixed_table=_table([(c.name, c.dtype, c.doc + (f" (from ``{'.'.join(c.source)}``)" if c.source else ""))
+                        for c in COLUMNS]),  # fmt: skip
     family_table=_table([(p + "<key>", d, doc) for p, (d, doc) in FAMILIES.items()]),
 )

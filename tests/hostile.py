@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from types import TracebackType
 
@@ -32,9 +31,9 @@ class HostileServer:
         self._threads: list[threading.Thread] = []
         self._accept = threading.Thread(target=self._serve, daemon=True)
 
-    def url(self, host: str = "127.0.0.1") -> str:
+    def url(self) -> str:
         """The API root on this server, e.g. ``http://127.0.0.1:PORT/api/v1``."""
-        return f"http://{host}:{self.port}/api/v1"
+        return f"http://127.0.0.1:{self.port}/api/v1"
 
     def __enter__(self) -> HostileServer:
         self._accept.start()
@@ -80,9 +79,9 @@ class HostileServer:
                 return
 
 
-def response(status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> bytes:
-    """A complete HTTP/1.1 response (connection closed after it)."""
-    lines = [f"HTTP/1.1 {status} X", f"Content-Length: {len(body)}", "Connection: close"]
+def response(status: int, body: bytes = b"", headers: dict[str, str] | None = None, length: int | None = None) -> bytes:
+    """An HTTP/1.1 response (connection closed after it); ``length`` announces a body sent separately."""
+    lines = [f"HTTP/1.1 {status} X", f"Content-Length: {len(body) if length is None else length}", "Connection: close"]
     lines += [f"{k}: {v}" for k, v in (headers or {"Content-Type": "application/json"}).items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
@@ -135,20 +134,10 @@ def gzip_bomb(decoded_mb: int) -> Handler:
     def handler(conn: socket.socket, path: str, headers_in: dict[str, str], stop: threading.Event) -> None:
         parts = list(chunks())
         head = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
-        conn.sendall(response(200, b"", head).replace(b"Content-Length: 0", f"Content-Length: {sum(map(len, parts))}".encode()))
+        conn.sendall(response(200, b"", head, length=sum(map(len, parts))))
         for part in parts:
             if stop.is_set():
                 return
             conn.sendall(part)
 
     return handler
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-    """Poll ``predicate`` until true or ``timeout`` seconds (for server-side effects only)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()

@@ -184,7 +184,8 @@ def test_schema_drift_keeps_rows_and_unknown_fields() -> None:
                "overrides": [{"min_prompt_tokens": 200000, "prompt": "0.000006"}]}),  # fmt: skip
         _model(id="acme/garbage-price", pricing={"prompt": "n/a", "completion": "0"}),
     ]
-    df = models_frame(models)
+    with pytest.warns(UserWarning, match=r"'acme/garbage-price' pricing.prompt=\"n/a\""):
+        df = models_frame(models)
     assert list(df["id"]) == [m["id"] for m in models]
     num = _row(df, "acme/number-price")
     assert num["price_prompt"] == pytest.approx(0.5e-6) and math.isnan(num["price_completion"])
@@ -231,9 +232,146 @@ def test_gzip_helper_matches_provenance_size(shared_dir: Path) -> None:
     assert len(gzip.decompress((shared_dir / "models-2025-12-18.json.gz").read_bytes())) == 640378
 
 
-def test_fast_frame_construction_equals_the_public_constructor(recorded_dir: Path) -> None:
-    from orcatalog.frames.models import _frame
+def _nested(depth: int) -> object:
+    value: object = "bottom"
+    for _ in range(depth):
+        value = {"x": value}
+    return value
+
+
+WRONG_TYPES = {
+    "price-true": (_model(pricing={"prompt": True, "completion": "0"}), "pricing.prompt"),
+    "price-false": (_model(pricing={"prompt": False, "completion": False}), "pricing.prompt"),
+    "price-list": (_model(pricing={"prompt": ["0.1"], "completion": "0"}), "pricing.prompt"),
+    "price-object": (_model(pricing={"prompt": "0", "completion": {"usd": 1}}), "pricing.completion"),
+    "pricing-not-object": (_model(pricing="free"), "pricing"),
+    "count-1e30": (_model(context_length=1e30), "context_length"),
+    "count-negative": (_model(context_length=-5), "context_length"),
+    "count-fraction": (_model(context_length=1.5), "context_length"),
+    "count-bool": (_model(context_length=True), "context_length"),
+    "count-text": (_model(context_length="lots"), "context_length"),
+    "count-huge-int": (_model(context_length=10**400), "context_length"),
+    "nested-count": (_model(top_provider={"max_completion_tokens": 1e30}), "top_provider.max_completion_tokens"),
+    "created-past": (_model(created=-1e18), "created"),
+    "created-future": (_model(created=1e18), "created"),
+    "created-text": (_model(created="2024-01-01"), "created"),
+    "created-bool": (_model(created=True), "created"),
+    "flag-text": (_model(top_provider={"is_moderated": "yes"}), "top_provider.is_moderated"),
+    "date-number": (_model(knowledge_cutoff=20250101), "knowledge_cutoff"),
+    "modality-object": (_model(architecture={"input_modalities": ["text"], "output_modalities": [{"x": 1}]}),
+                        "architecture.output_modalities"),
+    "modality-number": (_model(architecture={"input_modalities": ["text", 5], "output_modalities": ["text"]}),
+                        "architecture.input_modalities"),
+    "list-of-lists": (_model(supported_parameters=[["tools"]]), "supported_parameters"),
+    "list-is-text": (_model(supported_parameters="tools"), "supported_parameters"),
+    "list-with-null": (_model(supported_parameters=["tools", None]), "supported_parameters"),
+    "architecture-text": (_model(architecture="text->text"), "architecture"),
+    "deep-unknown-field": (_model(future=_nested(300)), "future"),
+    "deep-json-column": (_model(reasoning=_nested(300)), "reasoning"),
+    "deep-in-known-object": (_model(top_provider={"new": _nested(300)}), "top_provider.new"),
+}
+
+
+@pytest.mark.parametrize(("model", "field"), WRONG_TYPES.values(), ids=WRONG_TYPES.keys())
+def test_values_of_the_wrong_json_type_are_refused_naming_model_and_field(model: dict, field: str) -> None:
+    """Issue 7 items 8-9: never a silently wrong number or an untyped crash, always a SchemaError
+    naming the model and the field (the rules are in schema's contract docs)."""
+    models = [_model(id="acme/fine"), {**model, "id": "acme/broken"}]
+    with pytest.raises(SchemaError, match=f"'acme/broken'.*{field.replace('.', '[.]')}"):
+        models_frame(models, url="http://127.0.0.1/api/v1/models")
+
+
+KEPT_IN_EXTRA = {
+    "price-text": (_model(pricing={"prompt": "n/a", "completion": "0"}), "pricing.prompt", "price_prompt"),
+    "date-text": (_model(knowledge_cutoff="soon"), "knowledge_cutoff", "knowledge_cutoff"),
+    "default-text": (_model(default_parameters={"temperature": "hot"}), "default_parameters.temperature",
+                     "default_temperature"),
+    "default-new-bool": (_model(default_parameters={"stream": False}), "default_parameters.stream", None),
+    "limit-object": (_model(per_request_limits={"prompt_tokens": {"max": 5}}), "per_request_limits.prompt_tokens",
+                     "per_request_limit_prompt_tokens"),
+}
+
+
+@pytest.mark.parametrize(("model", "field", "column"), KEPT_IN_EXTRA.values(), ids=KEPT_IN_EXTRA.keys())
+def test_unreadable_values_of_the_right_type_go_to_extra_with_a_warning(model: dict, field: str, column: str | None) -> None:
+    with pytest.warns(UserWarning, match=f"'acme/widget' {field.replace('.', '[.]')}="):
+        df = models_frame([model])
+    assert field in json.loads(df["extra"].iloc[0])
+    if column is not None:
+        assert pd.isna(df[column].iloc[0])
+
+
+def test_prices_per_million_tokens_are_the_exact_decimal_scaling() -> None:
+    """Issue 6 item 4: 0.000000239 USD per token is 0.239 USD per million, not 0.23900000000000002."""
+    models = [
+        _model(id="a/string", pricing={"prompt": "0.000000239", "completion": "0.0000025"}),
+        _model(id="a/number", pricing={"prompt": 2.39e-7, "completion": 1e-7}),
+        _model(id="a/dynamic", pricing={"prompt": "-1", "completion": "-1"}),
+        _model(id="a/absent", pricing={}),
+    ]
+    df = models_frame(models).set_index("id")
+    assert 0.000000239 * 1e6 != 0.239  # the float noise this avoids
+    assert df.loc["a/string", "prompt_usd_per_mtok"] == 0.239
+    assert df.loc["a/string", "completion_usd_per_mtok"] == 2.5
+    assert df.loc["a/number", "prompt_usd_per_mtok"] == 0.239 and df.loc["a/number", "completion_usd_per_mtok"] == 0.1
+    assert df.loc[["a/dynamic", "a/absent"], "prompt_usd_per_mtok"].isna().all()
+    assert df.loc["a/string", "price_prompt"] == 0.000000239  # the per-token column keeps the API's unit
+
+
+def test_per_million_columns_are_exact_on_every_dated_body(dated_files: list[Path]) -> None:
+    from decimal import Decimal
+
+    for path in dated_files:
+        raw = read_body(path)
+        df = frame_of(raw).set_index("id")
+        for m in json.loads(raw)["data"]:
+            for key in ("prompt", "completion"):
+                value = m["pricing"].get(key)
+                got = df.loc[m["id"], f"{key}_usd_per_mtok"]
+                if value is None or str(value).startswith("-"):
+                    assert math.isnan(got), (path.name, m["id"])
+                else:
+                    assert got == float(Decimal(str(value)) * 1_000_000), (path.name, m["id"], value, got)
+
+
+def test_every_column_says_where_its_value_comes_from() -> None:
+    """A column either has a source (converted by its dtype) or one derivation; nothing else."""
+    from orcatalog.frames.models import CONVERTERS, DERIVED
+
+    derived = {c.name for c in COLUMNS if c.source is None}
+    assert derived == set(DERIVED)
+    for c in COLUMNS:
+        if c.source is not None:
+            assert c.dtype in CONVERTERS and 1 <= len(c.source) <= 2, c
+
+
+def test_a_new_contract_column_is_one_line_in_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Declaring a Column with a source is all it takes: it is filled, typed, checked, and no longer
+    lands in ``extra``."""
+    import importlib
+
+    import orcatalog.frames.models as models_module
+    from orcatalog import schema
+
+    new = schema.Column("top_provider_new_count", "Int64", "a new count in tokens", ("top_provider", "new_count"))
+    monkeypatch.setattr(schema, "COLUMNS", (*schema.COLUMNS[:-1], new, schema.COLUMNS[-1]))
+    fresh = importlib.reload(models_module)
+    try:
+        df = fresh.models_frame([_model(top_provider={"new_count": 7}), _model(id="acme/other")])
+        assert str(df["top_provider_new_count"].dtype) == "Int64"
+        assert df["top_provider_new_count"].iloc[0] == 7 and pd.isna(df["top_provider_new_count"].iloc[1])
+        assert df["extra"].isna().all()
+        with pytest.raises(SchemaError, match="top_provider.new_count"):
+            fresh.models_frame([_model(top_provider={"new_count": 1e30})])
+    finally:
+        monkeypatch.undo()
+        importlib.reload(models_module)
+
+
+def test_frame_from_arrays_equals_the_public_constructor(recorded_dir: Path) -> None:
+    """The one private pandas call (kept for speed, see its docstring) builds the same frame."""
+    from orcatalog.frames.models import frame_from_arrays
 
     df = frame_of(read_body(recorded_dir / "models-2025-12-18.json.gz"))
     cols = {c: df[c].array for c in df.columns}
-    pd.testing.assert_frame_equal(_frame(cols, len(df)), pd.DataFrame(cols))
+    pd.testing.assert_frame_equal(frame_from_arrays(cols, len(df)), pd.DataFrame(cols, index=pd.RangeIndex(len(df))))

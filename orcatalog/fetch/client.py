@@ -21,7 +21,7 @@ import requests
 from . import params as _params
 from ..scope import scope_of
 from .cache import DEFAULT_EXPIRE_AFTER, auth_header_value, cached_session, key_fingerprint
-from ..frames.models import check_body, models_frame
+from ..frames.models import check_body, list_frame, models_frame
 from .http import DEFAULT_MAX_BODY_BYTES, Check, Fetched, RetryConfig, get_json, redact_url
 from ..progress import bar
 from ..errors import InvalidParameterError, SchemaError
@@ -268,7 +268,7 @@ class Client:
         params = dict(query)
         if page is not None:
             params.update(offset="0", limit=str(page))
-        fetched = [self._get(path, params, headers=headers, retries=retries, refresh=refresh, check=_list_frame)]
+        fetched = [self._get(path, params, headers=headers, retries=retries, refresh=refresh, check=list_frame)]
         models: list[dict[str, Any]] = []
         seen: set[Any] = set()  # ids as sent; check_body vouches for their type
         total: int | None = None
@@ -292,7 +292,7 @@ class Client:
             if pages is None:
                 pages = bar(desc=f"GET {path}", total=total, unit="model", show=self.progress)
                 pages.update(len(models))
-            fetched.append(self._get(path, params, headers=headers, retries=retries, refresh=refresh, check=_list_frame))
+            fetched.append(self._get(path, params, headers=headers, retries=retries, refresh=refresh, check=list_frame))
             pages.update(len(check_body(fetched[-1].body, url=fetched[-1].url)))
         if pages is not None:
             pages.close()
@@ -503,12 +503,7 @@ class Client:
         return frame
 
 
-def _list_frame(body: Any, url: str) -> pd.DataFrame:
-    """A list body (one page) as the contract frame; SchemaError for anything else."""
-    return models_frame(check_body(body, url=url), url=url)
-
-
-def _model_frame(body: Any, url: str) -> pd.DataFrame:
+def _model_frame(body: Any, *, url: str) -> pd.DataFrame:
     """A ``/model/{id}`` body as a one-row contract frame; SchemaError for anything else."""
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, dict):
@@ -516,7 +511,7 @@ def _model_frame(body: Any, url: str) -> pd.DataFrame:
     return models_frame([data], url=url)
 
 
-def _count(body: Any, url: str) -> int:
+def _count(body: Any, *, url: str) -> int:
     """The count of a ``/models/count`` body; SchemaError unless it is a non-negative integer."""
     data = body.get("data") if isinstance(body, dict) else None
     count = data.get("count") if isinstance(data, dict) else None

@@ -9,19 +9,17 @@ deadline and the size cap and (2) reject a 200 that is not valid JSON, is an ``{
 object or fails the caller's check (the column contract) by raising, which keeps it out of the
 cache and leaves any earlier good entry in place.
 
-Why each request runs in a worker thread: socket timeouts bound each read, not their sum, so a
+Why each request runs on a worker thread: socket timeouts bound each read, not their sum, so a
 server dripping header bytes would hold a call for as long as it likes; the caller stops waiting
-at the overall deadline instead (see :func:`_within`).
+at the overall deadline instead (:mod:`.deadline`).
 """
 
 from __future__ import annotations
 
-import contextvars
 import email.utils
 import logging
 import math
 import re
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +33,7 @@ import requests
 import urllib3
 
 from .cache import auth_header_value, require_key_separation
+from .deadline import DeadlinePassed, run_within
 from ..errors import (
     APIError,
     BodyTooLargeError,
@@ -170,8 +169,8 @@ def _parse_retry_after(value: str | None, now: float | None = None) -> float | N
 
 
 #: Turns a decoded 200 body into what the caller wants, raising SchemaError when the body is not
-#: what the endpoint answers; it runs before the body can be cached. Called with (body, safe url).
-Check = Callable[[Any, str], Any]
+#: what the endpoint answers; it runs before the body can be cached. Called as ``check(body, url=safe_url)``.
+Check = Callable[..., Any]
 
 
 def _read_body(
@@ -202,11 +201,11 @@ def _read_body(
 
 
 def _checked(check: Check | None, body: Any, url: str) -> Any:
-    """``check(body, url)``, its SchemaError wrapped so that it passes through requests' hook."""
+    """``check(body, url=url)``, its SchemaError wrapped so that it passes through requests' hook."""
     if check is None:
         return None
     try:
-        return check(body, url)
+        return check(body, url=url)
     except SchemaError as exc:
         raise _BadBody(exc) from None
 
@@ -230,7 +229,7 @@ def _read_until(response: requests.Response, deadline_at: float, url: str, limit
         raise _BadBody(_too_large(url, response.status_code, f"announced {int(announced):,} bytes", limit))
     raw = response.raw
     content = bytearray()
-    late = time.monotonic() > deadline_at  # an abandoned request (see _within) reads nothing
+    late = time.monotonic() > deadline_at  # an abandoned request (see .deadline) reads nothing
     try:
         while not late:
             chunk = raw.read1(64 * 1024, decode_content=True)
@@ -260,41 +259,6 @@ def _too_large(url: str, status: int, what: str, limit: int) -> BodyTooLargeErro
         url=url,
         status=status,
     )
-
-
-class _DeadlinePassed(requests.exceptions.Timeout):
-    """The overall deadline passed before the request answered (in any phase)."""
-
-
-def _within(deadline_at: float, call: Callable[[], requests.Response]) -> requests.Response:
-    """``call()`` in a worker thread, waiting for it no longer than the overall deadline.
-
-    Socket timeouts bound each read, not the sum of them: a server dripping one header byte at a
-    time never trips them. So the caller stops waiting at the deadline and the request is
-    abandoned; it ends at its next socket timeout or when the server closes. Its response hook then
-    finds the deadline passed and reads nothing, so nothing late is cached.
-
-    Raises:
-        _DeadlinePassed: the deadline came first. Anything ``call`` raises is re-raised.
-    """
-    outcome: list[tuple[bool, Any]] = []
-    context = contextvars.copy_context()  # warnings and log capture behave as in the caller
-
-    def run() -> None:
-        try:
-            outcome.append((True, context.run(call)))
-        except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
-            outcome.append((False, exc))
-
-    worker = threading.Thread(target=run, name="orcatalog-request", daemon=True)
-    worker.start()
-    worker.join(max(deadline_at - time.monotonic(), 0.0))
-    if not outcome:
-        raise _DeadlinePassed("overall deadline passed while waiting for the response")
-    ok, value = outcome[0]
-    if ok:
-        return value  # type: ignore[no-any-return]
-    raise value
 
 
 def _decode(response: requests.Response, url: str) -> Any:
@@ -450,12 +414,12 @@ def get_json(
             **extra,
         )
         try:
-            response = _within(deadline_at, send)
+            response = run_within(deadline_at, send)
         except _BadBody as exc:  # a body that must not be cached: never retried
             exc.error.attempts = attempt  # type: ignore[attr-defined]
             last_error = exc.error
             break
-        except _DeadlinePassed:
+        except DeadlinePassed:
             last_error = RequestTimeoutError(f"GET {safe_url}: overall deadline of {retry.deadline:.1f} s passed "
                                              f"on attempt {attempt}", url=safe_url, attempts=attempt)  # fmt: skip
             break

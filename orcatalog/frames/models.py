@@ -1,60 +1,45 @@
 """Model objects (parsed JSON) -> the contract DataFrame. Pure functions: no HTTP, no files.
 
-The column contract lives in :mod:`orcatalog.schema`; this module only fills it. It is on the hot
-path (a cached ``fetch_models()`` is mostly this), so it builds plain Python lists in one pass and
-turns each into a typed array once.
+The column contract lives in :mod:`orcatalog.schema`. A column with a ``source`` is filled by the
+converter of its dtype (:data:`.convert.CONVERTERS`, which also applies the contract's rules for
+values of the wrong JSON type); the few derived columns have one function each here
+(:data:`DERIVED`); families (``price_``, ``default_``, ``per_request_limit_``,
+``input_``/``output_``) follow the body's keys. It is on the hot path (a cached ``fetch_models()``
+is mostly this), so it builds plain Python lists in one pass and turns each into a typed array once.
 """
 
 from __future__ import annotations
 
-import math
+import warnings
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
-import orjson
 import pandas as pd
-import pyarrow as pa
 
 from ..errors import SchemaError
-from ..schema import KNOWN_DEFAULT_KEYS, KNOWN_MODALITIES, KNOWN_PRICE_KEYS
+from ..schema import COLUMNS, KNOWN_DEFAULT_KEYS, KNOWN_MODALITIES, KNOWN_PRICE_KEYS
+from .convert import CONVERTERS, Rows, json_kind, parse_floats
 
-_KNOWN_TOP = frozenset(
-    {
-        "id", "canonical_slug", "hugging_face_id", "name", "created", "description",
-        "context_length", "architecture", "pricing", "top_provider", "per_request_limits",
-        "supported_parameters", "default_parameters", "supported_voices", "knowledge_cutoff",
-        "expiration_date", "links", "reasoning", "benchmarks", "alias_target",
-    }
-)  # fmt: skip
-_KNOWN_ARCH = frozenset({"modality", "input_modalities", "output_modalities", "tokenizer", "instruct_type"})
-_KNOWN_TOP_PROVIDER = frozenset({"context_length", "max_completion_tokens", "is_moderated"})
-_LIST_TYPE = pa.list_(pa.string())
-_STR = pd.StringDtype(na_value=np.nan)
-_UTC_SECONDS = pd.DatetimeTZDtype("s", "UTC")
+__all__ = ["models_frame", "list_frame", "check_body", "modalities", "CONVERTERS", "DERIVED"]
+
 _OLD_MODALITY = {"text": (["text"], ["text"]), "multimodal": (["text", "image"], ["text"])}
 
-
-def _num(value: Any) -> float | None:
-    """A JSON number or numeric string as float; None when missing or not numeric."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+#: Objects read by families or derived columns, beyond the ``source`` paths of the contract.
+_FAMILY_OBJECTS = {"pricing": "price_", "default_parameters": "default_", "per_request_limits": "per_request_limit_"}
+_DERIVED_INPUTS = {("id",), ("hugging_face_id",), ("architecture", "input_modalities"),
+                   ("architecture", "output_modalities"), *((k,) for k in _FAMILY_OBJECTS)}  # fmt: skip
+_SOURCES = {c.source for c in COLUMNS if c.source} | _DERIVED_INPUTS
+_KNOWN_TOP = frozenset(path[0] for path in _SOURCES)
+#: Nested objects whose unknown keys go to ``extra`` as ``object.key`` (families keep every key).
+_KNOWN_NESTED = {
+    top: frozenset(p[1] for p in _SOURCES if len(p) == 2 and p[0] == top)
+    for top in {p[0] for p in _SOURCES if len(p) == 2} - set(_FAMILY_OBJECTS)
+}
 
 
-def _int(value: Any) -> int | None:
-    if type(value) is int:
-        return value
-    f = _num(value)
-    if f is None or not math.isfinite(f):
-        return None
-    return int(f)
+# -- derived columns ----------------------------------------------------------------------------
 
 
 def _parse_modality(modality: Any) -> tuple[list[str], list[str]] | None:
@@ -83,84 +68,115 @@ def modalities(architecture: dict[str, Any]) -> tuple[list[Any] | None, list[Any
     return None if ins is None and outs is None else (ins, outs)
 
 
-def _str_list(value: Any) -> list[str] | None:
-    if type(value) is list:
-        return [v if type(v) is str else orjson.dumps(v).decode() for v in value]
-    return None
+class _Derived:
+    """The values several derived columns share, computed once per call."""
+
+    def __init__(self, rows: Rows) -> None:
+        ids = rows.ids
+        self.is_alias = [mid.startswith("~") for mid in ids]
+        halves = [(mid[1:] if alias else mid).partition("/") for mid, alias in zip(ids, self.is_alias)]
+        self.author = [h[0] if h[1] else None for h in halves]
+        tails = [(h[2] if h[1] else h[0]).partition(":") for h in halves]
+        self.slug = [t[0] for t in tails]
+        self.variant = [t[2] if t[1] else None for t in tails]
+        both = [modalities(a) or (None, None) for a in rows.objects("architecture")]
+        self.input_lists = [b[0] for b in both]
+        self.output_lists = [b[1] for b in both]
+        self.inputs = CONVERTERS["list<string>"](self.input_lists, "architecture.input_modalities", rows)
+        self.outputs = CONVERTERS["list<string>"](self.output_lists, "architecture.output_modalities", rows)
+        self.prices, self.raw_prices, self.dynamic = _prices(rows)
 
 
-def _json_array(values: list[Any]) -> pd.api.extensions.ExtensionArray:
-    """Any JSON values -> a str column of compact JSON text (null stays null)."""
-    if not any(v is not None for v in values):
-        return _str_array(values)
-    return _str_array([None if v is None else orjson.dumps(v).decode() for v in values])
+def _prices(rows: Rows) -> tuple[dict[str, np.ndarray], dict[str, list[Any]], np.ndarray]:
+    """``{key: USD per token}`` for every pricing key, the raw values, and the dynamic-pricing flag
+    ("-1", or any negative price, means the price is decided per request: null, never negative)."""
+    raw = _family(rows, "pricing", KNOWN_PRICE_KEYS, skip=("overrides",))
+    dynamic = np.zeros(rows.n, dtype=bool)
+    prices = {}
+    for key, values in raw.items():
+        col, unreadable = parse_floats(values)
+        for i in unreadable:
+            if type(values[i]) is not str:
+                rows.refuse(i, f"pricing.{key}", f"is a JSON {json_kind(values[i])}, not a price (a decimal string or number)")
+            rows.keep(i, f"pricing.{key}", values[i], unreadable=True)
+        negative = col < 0
+        if negative.any():
+            dynamic |= negative
+            col[negative] = np.nan
+        prices[key] = col
+    return prices, raw, dynamic
 
 
-def _date_array(values: list[Any]) -> np.ndarray:
-    """``YYYY-MM-DD`` strings (or null) -> datetime64[s]; anything unparseable becomes NaT."""
-    if not any(values):
-        return np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
-    clean = [v if isinstance(v, str) and v else None for v in values]
+def _usd_per_mtok(raw: list[Any], per_token: np.ndarray) -> np.ndarray:
+    """USD per token -> USD per million tokens: the exact decimal scaling of the value the API wrote
+    (``"0.000000239"`` -> 0.239, never 0.23900000000000002). Null and dynamic prices stay NaN."""
     try:
-        days = np.array(clean, dtype="datetime64[D]")
-    except ValueError:
-        days = np.array([_one_date(v) for v in clean], dtype="datetime64[D]")
-    return days.astype("datetime64[s]")
+        out = np.array([_SCALED[v] for v in raw], dtype=float)
+    except (KeyError, TypeError):  # a price not seen before (the same few dozen recur in every body)
+        if len(_SCALED) > 8192:
+            _SCALED.clear()
+        scaled = {v: _scaled(v) for v in set(raw)}
+        _SCALED.update(scaled)
+        out = np.array([scaled[v] for v in raw], dtype=float)
+    out[np.isnan(per_token)] = np.nan
+    return out
 
 
-def _one_date(value: str | None) -> np.datetime64 | None:
+_SCALED: dict[Any, float] = {}
+
+
+def _scaled(value: Any) -> float:
+    """A decimal string or number times 10**6, exactly (NaN for null or a non-number)."""
     if value is None:
-        return None
+        return np.nan
     try:
-        return np.datetime64(value[:10], "D")
-    except ValueError:
-        return None
+        return float(Decimal(value if type(value) is str else repr(value)).scaleb(6))
+    except InvalidOperation:
+        return np.nan
 
 
-def _float_array(values: list[Any]) -> np.ndarray:
-    """Numbers or numeric strings -> float64; null and non-numeric values become NaN."""
-    try:
-        return np.array(values, dtype=float)
-    except (TypeError, ValueError):
-        return np.array([_num(v) for v in values], dtype=float)
+def _hugging_face_id(rows: Rows, d: _Derived) -> Any:
+    return CONVERTERS["str"]([v or None for v in rows.top("hugging_face_id")], "hugging_face_id", rows)
 
 
-def _int_array(values: list[Any]) -> pd.api.extensions.ExtensionArray:
-    """Integers (or numeric strings) -> nullable Int64; null, non-numeric and infinite become NA."""
-    f = _float_array(values)
-    mask = ~np.isfinite(f)
-    return pd.arrays.IntegerArray(np.where(mask, 0, f).astype(np.int64), mask)
+def _is_free(rows: Rows, d: _Derived) -> Any:
+    prompt, completion = d.prices["prompt"], d.prices["completion"]
+    return pd.arrays.BooleanArray((prompt == 0) & (completion == 0), np.isnan(prompt) | np.isnan(completion))
 
 
-def _bool_array(values: list[bool | None]) -> pd.api.extensions.ExtensionArray:
-    mask = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
-    data = np.fromiter((bool(v) for v in values), dtype=bool, count=len(values))
-    return pd.arrays.BooleanArray(data, mask)
+#: One function per derived column (a column of the contract without a ``source``).
+DERIVED: dict[str, Callable[[Rows, _Derived], Any]] = {
+    "author": lambda rows, d: CONVERTERS["str"](d.author, "id", rows),
+    "slug": lambda rows, d: CONVERTERS["str"](d.slug, "id", rows),
+    "variant": lambda rows, d: CONVERTERS["str"](d.variant, "id", rows),
+    "is_alias": lambda rows, d: np.array(d.is_alias, dtype=bool),
+    "hugging_face_id": _hugging_face_id,
+    "input_modalities": lambda rows, d: d.inputs,
+    "output_modalities": lambda rows, d: d.outputs,
+    "prompt_usd_per_mtok": lambda rows, d: _usd_per_mtok(d.raw_prices["prompt"], d.prices["prompt"]),
+    "completion_usd_per_mtok": lambda rows, d: _usd_per_mtok(d.raw_prices["completion"], d.prices["completion"]),
+    "is_free": _is_free,
+    "dynamic_pricing": lambda rows, d: d.dynamic,
+    "extra": lambda rows, d: CONVERTERS["json"](rows.extras, "extra", rows),
+}
 
 
-def _list_array(values: list[Any]) -> pd.api.extensions.ExtensionArray:
-    """Lists of strings as an Arrow list column; other items become JSON text, non-lists null."""
-    try:
-        arr = pa.array(values, type=_LIST_TYPE)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        arr = pa.array([_str_list(v) for v in values], type=_LIST_TYPE)
-    return pd.arrays.ArrowExtensionArray(arr)
-
-
-def _str_array(values: list[Any]) -> pd.api.extensions.ExtensionArray:
-    """Strings stay; null stays null; any other JSON value becomes its JSON text (never lost)."""
-    try:
-        arr = pa.array(values, type=pa.large_string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        arr = pa.array(
-            [v if v is None or type(v) is str else orjson.dumps(v).decode() for v in values],
-            type=pa.large_string(),
-        )
-    return _STR.__from_arrow__(arr)
+# -- the frame ----------------------------------------------------------------------------------
 
 
 def check_body(body: Any, *, url: str | None = None) -> list[dict[str, Any]]:
-    """The ``data`` list of a list body, checked. Raises SchemaError if it is not a list of objects."""
+    """The ``data`` list of a list body, checked.
+
+    Args:
+        body: a parsed list body (``{"data": [...], ...}``).
+        url: where it came from, for the message.
+
+    Returns:
+        The ``data`` list.
+
+    Raises:
+        SchemaError: the body is not an object with a ``data`` list.
+    """
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, list):
         raise SchemaError(
@@ -168,6 +184,23 @@ def check_body(body: Any, *, url: str | None = None) -> list[dict[str, Any]]:
             url=url,
         )
     return data
+
+
+def list_frame(body: Any, *, url: str | None = None) -> pd.DataFrame:
+    """A list body (``{"data": [model, ...]}``) as the contract frame: the one check of a list body,
+    used before a body is cached (fetch) and should be before one is stored (store).
+
+    Args:
+        body: the parsed body.
+        url: where it came from, for messages.
+
+    Returns:
+        The contract frame (see :func:`models_frame`).
+
+    Raises:
+        SchemaError: not a list body, or a model breaks the contract (the message names it).
+    """
+    return models_frame(check_body(body, url=url), url=url)
 
 
 def _shape(body: Any) -> str:
@@ -185,205 +218,129 @@ def models_frame(models: list[dict[str, Any]], *, url: str | None = None, unique
         unique: require unique ids (a catalog); False for several versions of one model.
 
     Returns:
-        A DataFrame with the declared columns, typed.
+        A DataFrame with the declared columns, typed (prices in USD per token, per-million columns
+        in USD per million tokens, counts in tokens, times in UTC).
 
     Raises:
-        SchemaError: an item is not an object, lacks a string ``id``, or an id appears twice.
+        SchemaError: an item is not an object or lacks a string ``id``, an id appears twice, or a
+            value has the wrong JSON type (the contract's rules; the message names model and field).
+
+    Warns:
+        UserWarning: values of the right type that could not be read (a price ``"n/a"``, a date
+            ``"soon"``) were kept in ``extra``.
     """
     where = f" in {url}" if url else ""
-    n = len(models)
     ids = [m.get("id") if type(m) is dict else None for m in models]
     if not all(type(x) is str for x in ids):
         i = next(i for i, x in enumerate(ids) if type(x) is not str)
         raise SchemaError(f"model #{i} is not an object with a string 'id'{where}", url=url)
-    if unique and len(set(ids)) != n:
+    if unique and len(set(ids)) != len(ids):
         dup = pd.Series(ids)[pd.Series(ids).duplicated()].iloc[0]
         raise SchemaError(f"duplicate model id {dup!r}{where}", url=url)
+    rows = Rows(models, ids, url)  # type: ignore[arg-type]
+    _keep_unknown(rows)
+    derived = _Derived(rows)
+    cols: dict[str, Any] = {}
+    for column in COLUMNS[:-1]:  # ``extra`` goes last, after the families
+        if column.source is None:
+            cols[column.name] = DERIVED[column.name](rows, derived)
+        else:
+            cols[column.name] = CONVERTERS[column.dtype](rows.values(column.source), ".".join(column.source), rows)
+    n = rows.n
+    for prefix, lists, known in (("input_", derived.input_lists, [k for k in KNOWN_MODALITIES if k != "embeddings"]),
+                                 ("output_", derived.output_lists, [k for k in KNOWN_MODALITIES if k not in ("file", "video")])):  # fmt: skip
+        for k, flags in _flags(lists, known, n).items():
+            cols[prefix + k] = flags
+    for key, col in derived.prices.items():
+        cols["price_" + key] = col
+    for obj, known in (("default_parameters", KNOWN_DEFAULT_KEYS), ("per_request_limits", ())):
+        if obj in rows.present or known:
+            for key, values in _family(rows, obj, known).items():
+                cols[_FAMILY_OBJECTS[obj] + key] = _lenient_floats(values, f"{obj}.{key}", rows)
+    cols["extra"] = DERIVED["extra"](rows, derived)
+    if rows.unreadable:
+        warnings.warn(
+            f"orcatalog: {len(rows.unreadable)} value(s){where} could not be read and were kept in 'extra': "
+            + ", ".join(rows.unreadable[:5]) + (" ..." if len(rows.unreadable) > 5 else ""),
+            UserWarning,
+            stacklevel=2,
+        )
+    return frame_from_arrays(cols, n)
 
-    is_alias = [mid.startswith("~") for mid in ids]
-    halves = [(mid[1:] if alias else mid).partition("/") for mid, alias in zip(ids, is_alias)]
-    author = [h[0] if h[1] else None for h in halves]
-    tails = [(h[2] if h[1] else h[0]).partition(":") for h in halves]
-    slug = [t[0] for t in tails]
-    variant = [t[2] if t[1] else None for t in tails]
 
-    extras: list[dict[str, Any] | None] = [None] * n
-    present = set().union(*models)  # every top-level key in the body, in one C-level pass
+def frame_from_arrays(cols: dict[str, Any], n: int) -> pd.DataFrame:
+    """A DataFrame from typed 1-D arrays of length ``n``, without pandas re-checking them.
 
-    def column(field: str) -> list[Any]:
-        return [m.get(field) for m in models] if field in present else [None] * n
+    The one use of a private pandas API (``DataFrame._from_arrays``): bench/fetch.py measured the
+    public ``pd.DataFrame(cols, index=...)`` at about 0.35 ms more per catalog (its validation and
+    block consolidation), a tenth of ``json.loads`` of the body, which the bytes -> frame target
+    (<= 2.0x ``json.loads``) cannot spare. Should pandas drop or change it, the public constructor
+    gives the same frame (tests/test_flatten.py checks they are equal).
 
-    if not present <= _KNOWN_TOP:  # the per-model scan for unknown fields is rare
-        for i, m in enumerate(models):
-            unknown = m.keys() - _KNOWN_TOP
-            if unknown:
-                extras[i] = {k: m[k] for k in unknown}
+    Args:
+        cols: column name -> numpy array or pandas extension array, each of length ``n``.
+        n: the number of rows.
 
-    def note(i: int, key: str, value: Any) -> None:
-        if extras[i] is None:
-            extras[i] = {}
-        extras[i][key] = value  # type: ignore[index]
+    Returns:
+        The frame, with a RangeIndex.
+    """
+    names = tuple(cols)
+    columns = _COLUMN_INDEXES.get(names)
+    if columns is None:  # the same few column lists recur: building an Index of them costs ~60 us
+        if len(_COLUMN_INDEXES) > 64:
+            _COLUMN_INDEXES.clear()
+        columns = _COLUMN_INDEXES[names] = pd.Index(names)
+    try:
+        return pd.DataFrame._from_arrays(list(cols.values()), columns=columns.view(), index=pd.RangeIndex(n),
+                                         verify_integrity=False)  # fmt: skip
+    except (AttributeError, TypeError):
+        return pd.DataFrame(cols, index=pd.RangeIndex(n))
 
-    tps = _objects(models, "top_provider")
-    archs = _objects(models, "architecture")
-    for objs, known, prefix in ((tps, _KNOWN_TOP_PROVIDER, "top_provider."), (archs, _KNOWN_ARCH, "architecture.")):
+
+_COLUMN_INDEXES: dict[tuple[str, ...], pd.Index] = {}
+
+
+def _keep_unknown(rows: Rows) -> None:
+    """Top-level fields and fields of known objects that the contract does not know go to ``extra``."""
+    if not rows.present <= _KNOWN_TOP:  # the per-model scan for unknown fields is rare
+        for i, m in enumerate(rows.models):
+            for k in m.keys() - _KNOWN_TOP:
+                rows.keep(i, k, m[k])
+    for top, known in _KNOWN_NESTED.items():
+        objs = rows.objects(top)
         if set().union(*objs) <= known:
             continue
         for i, obj in enumerate(objs):
             for k in obj.keys() - known:
-                note(i, prefix + k, obj[k])
-
-    both = [modalities(a) or (None, None) for a in archs]
-    in_mods: list[Any] = [b[0] for b in both]
-    out_mods: list[Any] = [b[1] for b in both]
-    in_flags = _flags(in_mods, [k for k in KNOWN_MODALITIES if k != "embeddings"])
-    out_flags = _flags(out_mods, [k for k in KNOWN_MODALITIES if k not in ("file", "video")])
-
-    for i, m in enumerate(models):
-        pricing = m.get("pricing")
-        if pricing is not None and type(pricing) is not dict:
-            note(i, "pricing", pricing)
-    raw_prices = _numeric_family(models, "pricing", KNOWN_PRICE_KEYS)
-    overrides = raw_prices.pop("overrides", [None] * n)
-    dynamic = np.zeros(n, dtype=bool)
-    prices: dict[str, np.ndarray] = {}
-    for k, vals in raw_prices.items():
-        try:
-            col = np.array(vals, dtype=float)
-        except (TypeError, ValueError):  # some value is not a number: keep it raw rather than lose it
-            col = np.array([_num(v) for v in vals], dtype=float)
-            for i in np.flatnonzero(np.isnan(col)):
-                if vals[i] is not None:
-                    note(int(i), "pricing." + k, vals[i])
-        negative = col < 0  # "-1" means dynamic pricing, never a negative price
-        if negative.any():
-            dynamic |= negative
-            col[negative] = np.nan
-        prices[k] = col
-
-    defaults = _numeric_family(models, "default_parameters", KNOWN_DEFAULT_KEYS)
-    limits = _numeric_family(models, "per_request_limits", ()) if "per_request_limits" in present else {}
-
-    alias_targets = _objects(models, "alias_target") if "alias_target" in present else [_EMPTY] * n
-    links = _objects(models, "links") if "links" in present else [_EMPTY] * n
-    for i, lk in enumerate(links):
-        if len(lk) > 1 or (lk and "details" not in lk):
-            note(i, "links", lk)
-
-    prompt = prices["prompt"]
-    completion = prices["completion"]
-    hf = [m.get("hugging_face_id") for m in models]
-    created = [m.get("created") for m in models]
-    cols: dict[str, Any] = {
-        "id": _str_array(ids),
-        "author": _str_array(author),
-        "slug": _str_array(slug),
-        "variant": _str_array(variant),
-        "is_alias": np.array(is_alias, dtype=bool),
-        "canonical_slug": _str_array([m.get("canonical_slug") for m in models]),
-        "name": _str_array([m.get("name") for m in models]),
-        "description": _str_array([m.get("description") for m in models]),
-        "hugging_face_id": _str_array([h if h else None for h in hf]),
-        "created": _timestamp_array(created),
-        "knowledge_cutoff": _date_array(column("knowledge_cutoff")),
-        "expiration_date": _date_array(column("expiration_date")),
-        "context_length": _int_array([m.get("context_length") for m in models]),
-        "max_completion_tokens": _int_array([t.get("max_completion_tokens") for t in tps]),
-        "top_provider_context_length": _int_array([t.get("context_length") for t in tps]),
-        "is_moderated": _bool_array([t.get("is_moderated") for t in tps]),
-        "modality": _str_array([a.get("modality") for a in archs]),
-        "tokenizer": _str_array([a.get("tokenizer") for a in archs]),
-        "instruct_type": _str_array([a.get("instruct_type") for a in archs]),
-        "input_modalities": _list_array(in_mods),
-        "output_modalities": _list_array(out_mods),
-        "prompt_usd_per_mtok": prompt * 1e6,
-        "completion_usd_per_mtok": completion * 1e6,
-        "is_free": pd.arrays.BooleanArray(
-            (prompt == 0) & (completion == 0), np.isnan(prompt) | np.isnan(completion)
-        ),
-        "dynamic_pricing": dynamic,
-        "pricing_overrides": _json_array(overrides),
-        "supported_parameters": _list_array([m.get("supported_parameters") for m in models]),
-        "supported_voices": _list_array(column("supported_voices")),
-        "reasoning": _json_array(column("reasoning")),
-        "benchmarks": _json_array(column("benchmarks")),
-        "alias_target_slug": _str_array([a.get("slug") for a in alias_targets]),
-        "alias_target_name": _str_array([a.get("name") for a in alias_targets]),
-        "links_details": _str_array([lk.get("details") for lk in links]),
-    }
-    for k, flags in in_flags.items():
-        cols["input_" + k] = flags
-    for k, flags in out_flags.items():
-        cols["output_" + k] = flags
-    cols["price_prompt"] = prompt
-    cols["price_completion"] = completion
-    for k, col in prices.items():
-        if k not in ("prompt", "completion"):
-            cols["price_" + k] = col
-    for k, vals in defaults.items():
-        cols["default_" + k] = _float_array(vals)
-    for k, vals in limits.items():
-        cols["per_request_limit_" + k] = _float_array(vals)
-    cols["extra"] = _json_array(extras)
-    return _frame(cols, n)
+                rows.keep(i, f"{top}.{k}", obj[k])
 
 
-def _frame(cols: dict[str, Any], n: int) -> pd.DataFrame:
-    """A DataFrame from already-typed 1-D arrays of length ``n``.
-
-    ``DataFrame._from_arrays`` skips re-validating arrays this module has just built (a third of
-    the construction time); it has been pandas' own fast path for years. Should it ever change,
-    the public constructor gives the same frame.
-    """
-    try:
-        return pd.DataFrame._from_arrays(list(cols.values()), columns=list(cols), index=pd.RangeIndex(n),
-                                         verify_integrity=False)  # fmt: skip
-    except (AttributeError, TypeError):
-        return pd.DataFrame(cols, copy=False)
+def _lenient_floats(values: list[Any], field: str, rows: Rows) -> np.ndarray:
+    """A family that grows keys of any type (default_parameters, per_request_limits): numbers and
+    numeric strings (``"Infinity"`` is inf) as float64; anything else to ``extra`` with a warning."""
+    floats, unreadable = parse_floats(values)
+    for i in unreadable:
+        rows.keep(i, field, values[i], unreadable=True)
+    return floats
 
 
-_EMPTY: dict[str, Any] = {}
-
-
-def _objects(models: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
-    """``model[field]`` for every model, with anything that is not an object as an empty dict."""
-    return [v if type(v := m.get(field)) is dict else _EMPTY for m in models]
-
-
-def _flags(lists: list[Any], known: list[str]) -> dict[str, np.ndarray]:
-    """One boolean array per modality: the known ones always, then any other that appears."""
-    n = len(lists)
+def _flags(lists: list[Any], known: list[str], n: int) -> dict[str, np.ndarray]:
+    """One boolean array per modality: the known ones always, then any other that appears (the
+    lists were checked to hold only strings)."""
     flags = {k: np.zeros(n, dtype=bool) for k in known}
     for i, items in enumerate(lists):
-        if type(items) is not list:
-            continue
-        for x in items:
+        for x in items or ():
             col = flags.get(x)
             if col is None:
-                if type(x) is not str:
-                    continue
                 col = flags[x] = np.zeros(n, dtype=bool)
             col[i] = True
     extra = sorted(set(flags).difference(known))
     return {k: flags[k] for k in [*known, *extra]}
 
 
-def _numeric_family(
-    models: list[dict[str, Any]], field: str, known: tuple[str, ...]
-) -> dict[str, list[Any]]:
-    """``{key: [value or None per model]}`` for a flat object of numbers (pricing, default_parameters).
-
-    Values are left raw; :func:`_float_array` converts each column at once.
-    """
-    objs = _objects(models, field)
-    keys = list(known) + sorted(set().union(*objs).difference(known))
+def _family(rows: Rows, obj: str, known: tuple[str, ...], skip: tuple[str, ...] = ()) -> dict[str, list[Any]]:
+    """``{key: [value or None per model]}`` for a flat object of numbers: the known keys always, then
+    every other key the body has (sorted). Values are left raw for the caller to convert."""
+    objs = rows.objects(obj)
+    keys = list(known) + sorted(set().union(*objs).difference(known, skip))
     return {k: [o.get(k) for o in objs] for k in keys}
-
-
-def _timestamp_array(values: list[Any]) -> pd.api.extensions.ExtensionArray:
-    """Unix seconds -> tz-aware UTC timestamps (second resolution); anything else becomes NaT."""
-    try:
-        secs = np.array(values, dtype=float)
-    except (TypeError, ValueError):
-        secs = np.array([v if type(v) in (int, float) else None for v in values], dtype=float)
-    return pd.array(secs.astype("datetime64[s]"), dtype=_UTC_SECONDS)

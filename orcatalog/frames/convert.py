@@ -1,0 +1,279 @@
+"""JSON values -> typed arrays, one converter per dtype of the column contract, each applying that
+dtype's rule for values of the wrong JSON type (documented in :mod:`orcatalog.schema`): refuse with
+a :class:`~orcatalog.errors.SchemaError` naming the model and the field, or keep the value in
+``extra`` and warn. Used by :mod:`.models`; pure, no I/O.
+
+Each converter screens the types of a column with one ``set(map(type, values))`` and converts the
+whole column at once; per-value work happens only when something is off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import numpy as np
+import orjson
+import pandas as pd
+import pyarrow as pa
+
+from ..errors import SchemaError
+from ..schema import MAX_COUNT, MAX_TIME, MIN_TIME
+
+__all__ = ["Rows", "CONVERTERS", "parse_floats", "json_kind"]
+
+_LIST_TYPE = pa.list_(pa.string())
+_STR = pd.StringDtype(na_value=np.nan)
+_UTC_SECONDS = pd.DatetimeTZDtype("s", "UTC")
+_NONE = type(None)
+_NUMBER_TYPES = frozenset({int, float, str, _NONE})  # what a numeric field may hold before parsing
+#: What a missing or null object reads as.
+_EMPTY: dict[str, Any] = {}
+
+
+class Rows:
+    """One call's models and what is learned about them on the way: ids for messages, the objects
+    at each top-level key, fields kept in ``extra``, and values that could not be read."""
+
+    def __init__(self, models: list[dict[str, Any]], ids: list[str], url: str | None) -> None:
+        self.models = models
+        self.ids = ids
+        self.n = len(models)
+        self.url = url
+        self.present: set[str] = set().union(*models)  # every top-level key, in one C-level pass
+        self.extras: list[dict[str, Any] | None] = [None] * self.n
+        self.unreadable: list[str] = []
+        self._objects: dict[str, list[dict[str, Any]]] = {}
+
+    def refuse(self, i: int, field: str, why: str) -> NoReturn:
+        """Raise the SchemaError for a value of the wrong JSON type (see schema's contract docs)."""
+        where = f" in {self.url}" if self.url else ""
+        raise SchemaError(f"model {self.ids[i]!r}{where}: {field} {why}", url=self.url)
+
+    def keep(self, i: int, field: str, value: Any, *, unreadable: bool = False) -> None:
+        """Put ``value`` in row ``i``'s ``extra`` under ``field``; warn later when it was unreadable."""
+        if self.extras[i] is None:
+            self.extras[i] = {}
+        self.extras[i][field] = value  # type: ignore[index]
+        if unreadable:
+            self.unreadable.append(f"{self.ids[i]!r} {field}={_json(value)[:40]}")
+
+    def top(self, key: str) -> list[Any]:
+        """``model[key]`` for every model (all None when no model has the key)."""
+        return [m.get(key) for m in self.models] if key in self.present else [None] * self.n
+
+    def objects(self, key: str) -> list[dict[str, Any]]:
+        """``model[key]`` for every model as a dict (null as an empty one); anything else is refused."""
+        found = self._objects.get(key)
+        if found is None and key not in self.present:
+            found = self._objects[key] = [_EMPTY] * self.n
+        elif found is None:
+            values = self.top(key)
+            found = [v if type(v) is dict else _EMPTY for v in values]
+            if not set(map(type, values)) <= {dict, _NONE}:
+                i = next(i for i, v in enumerate(values) if type(v) not in (dict, _NONE))
+                self.refuse(i, key, f"is a JSON {json_kind(values[i])}, not an object")
+            self._objects[key] = found
+        return found
+
+    def values(self, path: tuple[str, ...]) -> list[Any]:
+        """The value at a key path (one or two keys) for every model."""
+        if len(path) == 1:
+            return self.ids if path[0] == "id" else self.top(path[0])
+        key = path[1]
+        return [o.get(key) for o in self.objects(path[0])]
+
+
+def json_kind(value: Any) -> str:
+    """The JSON type of a parsed value, for messages: boolean, object, array, string, null, number."""
+    return {bool: "boolean", dict: "object", list: "array", str: "string", _NONE: "null"}.get(type(value), "number")
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+# -- converters: one per contract dtype; each applies that dtype's wrong-type rule -------------------
+
+
+def _to_str(values: list[Any], field: str, rows: Rows) -> pd.api.extensions.ExtensionArray:
+    """Strings stay; null stays null; any other JSON value becomes its JSON text (never lost)."""
+    try:
+        arr = pa.array(values, type=pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = pa.array([v if v is None or type(v) is str else _dump(v, i, field, rows) for i, v in enumerate(values)],
+                       type=pa.large_string())  # fmt: skip
+    return _STR.__from_arrow__(arr)
+
+
+def _dump(value: Any, i: int, field: str, rows: Rows) -> str:
+    """``value`` as JSON text; refused, naming the innermost key found, when JSON cannot hold it."""
+    try:
+        return _json(value)
+    except orjson.JSONEncodeError as exc:
+        if type(value) is dict:  # name the key inside (``extra``'s keys are field paths already)
+            field = next((key if field == "extra" else f"{field}.{key}" for key, inner in value.items()
+                          if not _writable(inner)), field)  # fmt: skip
+        rows.refuse(i, field, f"cannot be kept as JSON ({exc}; nested too deeply?)")
+
+
+def _writable(value: Any) -> bool:
+    try:
+        _json(value)
+    except orjson.JSONEncodeError:
+        return False
+    return True
+
+
+def _to_json(values: list[Any], field: str, rows: Rows) -> pd.api.extensions.ExtensionArray:
+    """Any JSON values -> a str column of compact JSON text (null stays null)."""
+    if any(v is not None for v in values):
+        try:
+            values = [None if v is None else orjson.dumps(v).decode() for v in values]
+        except orjson.JSONEncodeError:
+            values = [None if v is None else _dump(v, i, field, rows) for i, v in enumerate(values)]
+    return _to_str(values, field, rows)
+
+
+def _to_count(values: list[Any], field: str, rows: Rows) -> pd.api.extensions.ExtensionArray:
+    """Counts (tokens) -> nullable Int64: integers from 0 to MAX_COUNT, or integral numbers/numeric strings."""
+    if not set(map(type, values)) <= {int, _NONE}:
+        values = [_count(v, i, field, rows) for i, v in enumerate(values)]
+    floats = _huge_safe(values, field, rows, "a count (0 to 2**53)")
+    mask = np.isnan(floats)
+    bad = ~mask & ((floats < 0) | (floats > MAX_COUNT))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        rows.refuse(i, field, f"= {values[i]!r} is out of range for a count (0 to 2**53)")
+    return pd.arrays.IntegerArray(np.where(mask, 0, floats).astype(np.int64), mask)
+
+
+def _huge_safe(values: list[Any], field: str, rows: Rows, what: str) -> np.ndarray:
+    """Numbers (and null) as float64; an integer beyond float's range is refused, not a crash."""
+    try:
+        return np.array(values, dtype=float)
+    except OverflowError:
+        i = next(i for i, v in enumerate(values) if type(v) is int and abs(v) > MAX_COUNT)
+        rows.refuse(i, field, f"= {values[i]} is out of range for {what}")
+
+
+def _count(value: Any, i: int, field: str, rows: Rows) -> int | None:
+    if value is None or type(value) is int:
+        return value
+    number = None
+    if type(value) is float:
+        number = value
+    elif type(value) is str:
+        try:
+            number = float(value)
+        except ValueError:
+            pass
+    if number is None or not np.isfinite(number) or number != int(number):
+        rows.refuse(i, field, f"= {_json(value)[:40]} is not an integer count")
+    return int(number)
+
+
+def _to_boolean(values: list[Any], field: str, rows: Rows) -> pd.api.extensions.ExtensionArray:
+    """true/false/null -> nullable boolean; anything else is refused."""
+    _only(values, {bool, _NONE}, field, rows, "true, false or null")
+    mask = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
+    data = np.fromiter((v is True for v in values), dtype=bool, count=len(values))
+    return pd.arrays.BooleanArray(data, mask)
+
+
+def _to_bool(values: list[Any], field: str, rows: Rows) -> np.ndarray:
+    """true/false (null is false) -> bool; anything else is refused."""
+    _only(values, {bool, _NONE}, field, rows, "true, false or null")
+    return np.fromiter((v is True for v in values), dtype=bool, count=len(values))
+
+
+def _only(values: list[Any], allowed: set[type], field: str, rows: Rows, what: str) -> None:
+    if not set(map(type, values)) <= allowed:
+        i = next(i for i, v in enumerate(values) if type(v) not in allowed)
+        rows.refuse(i, field, f"is a JSON {json_kind(values[i])}, expected {what}")
+
+
+def _to_timestamp(values: list[Any], field: str, rows: Rows) -> pd.api.extensions.ExtensionArray:
+    """Unix seconds -> tz-aware UTC timestamps (second resolution); null becomes NaT; a time
+    outside MIN_TIME..MAX_TIME or a non-number is refused."""
+    _only(values, {int, float, _NONE}, field, rows, "Unix seconds")
+    secs = _huge_safe(values, field, rows, "a time")
+    bad = ~np.isnan(secs) & ~((secs >= MIN_TIME) & (secs < MAX_TIME))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        rows.refuse(i, field, f"= {values[i]!r} is not a plausible time (Unix seconds, years 2000 to 2100)")
+    return pd.array(secs.astype("datetime64[s]"), dtype=_UTC_SECONDS)
+
+
+def _to_date(values: list[Any], field: str, rows: Rows) -> np.ndarray:
+    """``YYYY-MM-DD`` strings (or null) -> datetime64[s]; a non-string is refused, a string that is
+    not a date becomes NaT and goes to ``extra`` with a warning."""
+    if not any(values):
+        return np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
+    _only(values, {str, _NONE}, field, rows, "a date string")
+    clean = [v or None for v in values]
+    try:
+        days = np.array(clean, dtype="datetime64[D]")
+    except ValueError:
+        days = np.array([_one_date(v, i, field, rows) for i, v in enumerate(clean)], dtype="datetime64[D]")
+    return days.astype("datetime64[s]")
+
+
+def _one_date(value: str | None, i: int, field: str, rows: Rows) -> np.datetime64 | None:
+    if value is None:
+        return None
+    try:
+        return np.datetime64(value[:10], "D")
+    except ValueError:
+        rows.keep(i, field, value, unreadable=True)
+        return None
+
+
+def _to_list(values: list[Any], field: str, rows: Rows) -> pd.api.extensions.ExtensionArray:
+    """Lists of strings (or null) as an Arrow list column; anything else is refused."""
+    if set(map(type, values)) <= {list, _NONE}:  # Arrow would take a string as a list of characters
+        try:
+            arr = pa.array(values, type=_LIST_TYPE)
+            if arr.values.null_count == 0:  # no null inside a list
+                return pd.arrays.ArrowExtensionArray(arr)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+    i = next(i for i, v in enumerate(values)
+             if v is not None and (type(v) is not list or not all(type(x) is str for x in v)))  # fmt: skip
+    rows.refuse(i, field, f"is not a list of strings ({_dump(values[i], i, field, rows)[:40]})")
+
+
+#: One converter per contract dtype: ``(values, field, rows) -> typed array``.
+CONVERTERS: dict[str, Callable[[list[Any], str, Rows], Any]] = {
+    "str": _to_str,
+    "json": _to_json,
+    "Int64": _to_count,
+    "boolean": _to_boolean,
+    "bool": _to_bool,
+    "datetime64[s, UTC]": _to_timestamp,
+    "datetime64[s]": _to_date,
+    "list<string>": _to_list,
+}
+
+
+def parse_floats(values: list[Any]) -> tuple[np.ndarray, list[int]]:
+    """Numbers or numeric strings as float64 (null is NaN), and the indexes of values that are not
+    (unreadable strings, booleans, lists, objects: NaN in the array)."""
+    if set(map(type, values)) <= _NUMBER_TYPES:  # no booleans: numpy would read true as 1.0
+        try:
+            return np.array(values, dtype=float), []
+        except (ValueError, OverflowError):
+            pass
+    out = np.full(len(values), np.nan)
+    bad = []
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        if type(v) in _NUMBER_TYPES:
+            try:
+                out[i] = float(v)
+                continue
+            except (ValueError, OverflowError):
+                pass
+        bad.append(i)
+    return out, bad
