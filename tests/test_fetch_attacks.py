@@ -183,12 +183,7 @@ def test_a_malformed_body_is_never_snapshotted(poison: dict, tmp_path: Path) -> 
     assert [p for p in (tmp_path / "store").rglob("*") if p.is_file()] == []
 
 
-IMPORT_CASES = [
-    pytest.param(v, id=k, marks=[pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-        "store.py hashes each model with orjson.dumps before checking the body; the store rewrite "
-        "(issue 6) should call orcatalog.frames.models.list_frame(body) first"))] if k == "deep-nesting" else [])
-    for k, v in MALFORMED.items()
-]  # fmt: skip
+IMPORT_CASES = [pytest.param(v, id=k) for k, v in MALFORMED.items()]
 
 
 @pytest.mark.parametrize("poison", IMPORT_CASES)

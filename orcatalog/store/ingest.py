@@ -130,7 +130,11 @@ def prepare(items: list[Body], known: set[str], version: str, progress: bool | N
     for item in show_progress(items, "hashing", progress):
         order = []
         for m in item.body["data"]:
-            v, raw = version_of(m)
+            try:
+                v, raw = version_of(m)
+            except orjson.JSONEncodeError as exc:  # nested past orjson's limit: the contract names the field
+                models_frame([m], url=item.source, unique=False)
+                raise SchemaError(f"{item.source}: model {m.get('id')!r} cannot be stored ({exc})", url=item.source) from None
             order.append(v)
             if v not in known and v not in out.new_versions:
                 out.new_versions[v] = (m["id"], raw)
