@@ -290,10 +290,12 @@ def test_price_at_uses_the_price_of_the_day(hourly_history: pd.DataFrame) -> Non
     })  # fmt: skip
     out = oc.price_at(usage, hourly_history)
     assert list(out.index) == list(usage.index) and list(out["model"]) == list(usage["model"])
-    assert out.loc[0, "price_prompt"] == pytest.approx(event["old"])
-    assert out.loc[1, "price_prompt"] == pytest.approx(event["new"])
-    assert out.loc[1, "total_usd"] == pytest.approx(event["new"] * 1_000_000)
-    assert out.loc[4, "price_prompt"] == pytest.approx(event["new"])  # a naive time is UTC
+    assert event["unit"] == "USD/Mtok"  # change reports show per-token prices per million tokens
+    old, new = event["old"] / 1e6, event["new"] / 1e6
+    assert out.loc[0, "price_prompt"] == pytest.approx(old)
+    assert out.loc[1, "price_prompt"] == pytest.approx(new)
+    assert out.loc[1, "total_usd"] == pytest.approx(event["new"])  # one million prompt tokens
+    assert out.loc[4, "price_prompt"] == pytest.approx(new)  # a naive time is UTC
     assert list(out["price_source"].astype(str)) == ["exact", "exact", "missing", "missing", "exact"]
     assert np.isnan(out.loc[2, "total_usd"]) and np.isnan(out.loc[3, "total_usd"])
     assert out.loc[3, "note"].startswith("no observation")

@@ -259,7 +259,7 @@ def _ids_in_orders(layout: Layout, batch: str) -> list[str]:
 
     try:
         data = layout.fs.cat_file(layout.path("orders", batch))
-        return pq.ParquetFile(pa.BufferReader(data)).read(columns=["snapshot_id"]).column(0).to_pylist()
+        return pq.ParquetFile(pa.BufferReader(data)).read(columns=["snapshot_id"], use_threads=False).column(0).to_pylist()
     except Exception:  # noqa: BLE001 - best effort: the report must not fail on a second damaged file
         return []
 

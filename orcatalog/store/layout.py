@@ -160,7 +160,7 @@ class Layout:
 
         data = self.read_bytes(path, digest)
         try:  # ParquetFile.read, not read_table: the dataset machinery costs ~25 ms per file
-            return pq.ParquetFile(pa.BufferReader(data)).read(columns=columns)
+            return pq.ParquetFile(pa.BufferReader(data)).read(columns=columns, use_threads=False)
         except (pa.ArrowException, OSError, ValueError, KeyError) as exc:
             raise DamagedFile(path, f"not a readable parquet file ({type(exc).__name__}: {exc})") from None
 
@@ -182,7 +182,7 @@ class Layout:
 
         try:
             with self.fs.open(self.path("orders", batch), "rb") as fh:
-                group = pq.ParquetFile(fh).read_row_group(seq // ORDER_ROW_GROUP, columns=["versions"])
+                group = pq.ParquetFile(fh).read_row_group(seq // ORDER_ROW_GROUP, columns=["versions"], use_threads=False)
                 return list(group.column("versions")[seq % ORDER_ROW_GROUP].as_py() or [])
         except Exception:  # noqa: BLE001 - merged away, damaged, anything: the batch just stores more
             return []

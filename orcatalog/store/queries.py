@@ -81,7 +81,7 @@ def order(files: dict[str, Any], layout: Layout, row: pd.Series) -> list[str]:
             digest = row.get("orders_sha256")
             files[batch] = layout.orders_file(batch, digest if isinstance(digest, str) else None)
         seq = int(row["seq"])
-        group = files[batch].read_row_group(seq // ORDER_ROW_GROUP, columns=["snapshot_id", "versions"])
+        group = files[batch].read_row_group(seq // ORDER_ROW_GROUP, columns=["snapshot_id", "versions"], use_threads=False)
     except DamagedFile as exc:
         where = layout.quarantine(exc.path)
         raise StoreDamagedError(f"snapshot {row['snapshot_id']} cannot be read: {exc}; moved to {where}") from None
