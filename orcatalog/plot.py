@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .analysis.args import frame_arg
 from .errors import InvalidParameterError
 
 if TYPE_CHECKING:
@@ -27,15 +28,6 @@ def _axes(ax: Any, figsize: tuple[float, float] = (10, 6)) -> Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
-
-
-def _check(name: str, frame: Any, *columns: str) -> pd.DataFrame:
-    if not isinstance(frame, pd.DataFrame):
-        raise InvalidParameterError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InvalidParameterError(f"{name} lacks the column(s) {missing}")
-    return frame
 
 
 def _plain_log_ticks(axis: Any) -> None:
@@ -76,7 +68,7 @@ def plot_price_history(
     Raises:
         InvalidParameterError: not a history frame, unknown field or ids.
     """
-    history = _check("history", history, "id", "fetched_at", field)
+    history = frame_arg("history", history, "id", "fetched_at", field)
     frame = history[["id", "fetched_at", field]].assign(id=history["id"].astype(str))
     if ids is None:
         changed = frame.groupby("id")[field].nunique(dropna=True)
@@ -133,7 +125,7 @@ def plot_price_vs_context(
     """
     from .analysis.trends import frontier
 
-    models = _check("models", models, "id", x, y)
+    models = frame_arg("models", models, "id", x, y)
     xs = models[x].to_numpy(dtype=float, na_value=np.nan)
     ys = models[y].to_numpy(dtype=float, na_value=np.nan)
     ok = ~np.isnan(xs) & ~np.isnan(ys) & (ys > 0)
@@ -177,7 +169,7 @@ def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     Raises:
         InvalidParameterError: not a market_trend frame, or a grouped one.
     """
-    trend = _check("trend", trend, "period", "prompt_median", "completion_median")
+    trend = frame_arg("trend", trend, "period", "prompt_median", "completion_median")
     if "group" in trend.columns:
         raise InvalidParameterError("plot_market_trend draws one market: pass market_trend(history) without by=")
     ax = _axes(ax)
@@ -211,7 +203,7 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
     frame = history_or_sizes
     if isinstance(frame, pd.DataFrame) and "n_models" not in frame.columns:
         frame = catalog_size(frame)
-    sizes = _check("sizes", frame, "fetched_at", "n_models", "added", "removed", "returned")
+    sizes = frame_arg("sizes", frame, "fetched_at", "n_models", "added", "removed", "returned")
     ax = _axes(ax)
     ax.plot(sizes["fetched_at"], sizes["n_models"], color="black", linewidth=1.5, label="models listed")
     right = ax.twinx()
@@ -249,7 +241,7 @@ def plot_cost(cost: pd.DataFrame, n: int = 20, *, ax: Axes | None = None) -> Axe
     Raises:
         InvalidParameterError: not an estimate_cost frame, or n < 1.
     """
-    cost = _check("cost", cost, "id", "total_usd")
+    cost = frame_arg("cost", cost, "id", "total_usd")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise InvalidParameterError(f"n={n!r} is invalid: give an int >= 1")
     rows = cost[cost["total_usd"].notna()].head(n).iloc[::-1]

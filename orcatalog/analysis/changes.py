@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .args import frame_arg
 from ..errors import InvalidParameterError, MixedScopeError
 from ..schema import price_display_unit, settled_prices
 from ..scope import frame_scope
@@ -37,16 +38,6 @@ DIFF_FIELDS = (
     "expiration_date",
     "knowledge_cutoff",
 )
-
-
-def _frame(name: str, value: Any, *columns: str) -> pd.DataFrame:
-    """Check an argument is a DataFrame with these columns, before any work."""
-    if not isinstance(value, pd.DataFrame):
-        raise InvalidParameterError(f"{name} must be a pandas DataFrame, got {type(value).__name__}")
-    missing = [c for c in columns if c not in value.columns]
-    if missing:
-        raise InvalidParameterError(f"{name} lacks the column(s) {missing}; pass a frame from SnapshotStore or fetch_models")
-    return value
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -102,7 +93,7 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> 
         InvalidParameterError: a frame lacks the ``id`` column or repeats an id.
     """
     for label, frame in (("old", old), ("new", new)):
-        if not _frame(label, frame, "id")["id"].is_unique:
+        if not frame_arg(label, frame, "id")["id"].is_unique:
             raise InvalidParameterError(f"{label} must be a catalog frame with unique 'id' values")
     s_old, s_new = frame_scope(old.attrs), frame_scope(new.attrs)
     if not allow_mixed and s_old is not None and s_new is not None and s_old != s_new:
@@ -183,7 +174,7 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
     Raises:
         InvalidParameterError: missing ``id``/``fetched_at`` columns or unknown fields.
     """
-    _frame("history", history, "id", "fetched_at")
+    frame_arg("history", history, "id", "fetched_at")
     fields = fields or _price_columns(history)
     unknown = [f for f in fields if f not in history.columns]
     if unknown:
@@ -239,7 +230,7 @@ def lifecycle(history: pd.DataFrame) -> pd.DataFrame:
     Raises:
         InvalidParameterError: missing ``id``/``fetched_at`` columns.
     """
-    _frame("history", history, "id", "fetched_at")
+    frame_arg("history", history, "id", "fetched_at")
     has_scope = "scope" in history.columns
     h = history if has_scope else history.assign(scope="catalog")
     times_by_scope = history.attrs.get("snapshot_times") or {}

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
+from .args import frame_arg
 from ..schema import bool_array, settled_price_arrays
 
 __all__ = ["estimate_cost", "price_at", "COMPONENTS", "TOKEN_ARGUMENTS"]
@@ -265,12 +266,7 @@ def _tidy(values: np.ndarray) -> np.ndarray:
 
 
 def _check_models(models: Any) -> pd.DataFrame:
-    if not isinstance(models, pd.DataFrame):
-        raise InvalidParameterError(f"models must be a pandas DataFrame (fetch_models, load or history), got {type(models).__name__}")
-    missing = [c for c in ("id", "price_prompt", "price_completion") if c not in models.columns]
-    if missing:
-        raise InvalidParameterError(f"models lacks the column(s) {missing}; pass a frame from fetch_models or SnapshotStore")
-    return models
+    return frame_arg("models", models, "id", "price_prompt", "price_completion")
 
 
 def estimate_cost(

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
+from .args import frame_arg
 
 __all__ = ["movers", "market_trend", "frontier", "catalog_size", "catalog_events", "CONTEXT_BANDS"]
 
@@ -22,17 +23,6 @@ CONTEXT_BANDS: tuple[tuple[str, int], ...] = (
     ("128k-1M", 128_000),
     (">=1M", 1_000_000),
 )
-
-
-def _frame(name: str, value: Any, *columns: str) -> pd.DataFrame:
-    if not isinstance(value, pd.DataFrame):
-        raise InvalidParameterError(f"{name} must be a pandas DataFrame, got {type(value).__name__}")
-    missing = [c for c in columns if c not in value.columns]
-    if missing:
-        raise InvalidParameterError(
-            f"{name} lacks the column(s) {missing}; pass a frame from SnapshotStore.history() or fetch_models()"
-        )
-    return value
 
 
 def _time(name: str, value: Any) -> pd.Timestamp:
@@ -75,7 +65,7 @@ def movers(history: pd.DataFrame, start: Any, end: Any, field: str = "prompt_usd
     Raises:
         InvalidParameterError: not a history frame, unknown field, bad times, n < 1.
     """
-    history = _frame("history", history, "id", "fetched_at")
+    history = frame_arg("history", history, "id", "fetched_at")
     if field not in history.columns or not pd.api.types.is_numeric_dtype(history[field].dtype):
         raise InvalidParameterError(f"field {field!r} is not a numeric column of the history")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
@@ -127,7 +117,7 @@ def market_trend(history: pd.DataFrame, by: str | None = None, freq: str = "D") 
     Raises:
         InvalidParameterError: not a history frame, unknown ``by`` or ``freq``.
     """
-    history = _frame("history", history, "id", "fetched_at", "prompt_usd_per_mtok", "completion_usd_per_mtok")
+    history = frame_arg("history", history, "id", "fetched_at", "prompt_usd_per_mtok", "completion_usd_per_mtok")
     if by not in (None, "author", "input_modality", "context_band"):
         raise InvalidParameterError(f"by={by!r} is invalid: give None, 'author', 'input_modality' or 'context_band'")
     try:
@@ -200,7 +190,7 @@ def frontier(
     Raises:
         InvalidParameterError: not a frame, or ``x``/``y`` not numeric columns of it.
     """
-    models = _frame("models", models, x, y)
+    models = frame_arg("models", models, x, y)
     for col in (x, y):
         if not pd.api.types.is_numeric_dtype(models[col].dtype) or pd.api.types.is_bool_dtype(models[col].dtype):
             raise InvalidParameterError(f"{col!r} is not a numeric column")
@@ -221,7 +211,7 @@ def frontier(
 
 def _presence(history: pd.DataFrame) -> tuple[pd.DatetimeIndex, pd.Index, np.ndarray]:
     """Every snapshot time of one scope, every id, and which id is in which snapshot (bool matrix)."""
-    history = _frame("history", history, "id", "fetched_at")
+    history = frame_arg("history", history, "id", "fetched_at")
     if "scope" in history.columns and history["scope"].nunique() > 1:
         raise InvalidParameterError("the history holds several scopes: select one (history[history.scope == ...])")
     times = pd.DatetimeIndex(pd.to_datetime(history["fetched_at"], utc=True))

@@ -1,0 +1,29 @@
+"""Argument checks shared by the analysis and plot functions: the one rule for "is this a frame
+we can work on", applied before any work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InvalidParameterError
+
+__all__ = ["frame_arg"]
+
+
+def frame_arg(name: str, value: Any, *columns: str) -> pd.DataFrame:
+    """``value`` if it is a DataFrame holding ``columns``.
+
+    Raises:
+        InvalidParameterError: it is not a DataFrame, or lacks a column (named, with where such frames come from).
+    """
+    if not isinstance(value, pd.DataFrame):
+        raise InvalidParameterError(f"{name} must be a pandas DataFrame, got {type(value).__name__}")
+    missing = [c for c in columns if c not in value.columns]
+    if missing:
+        raise InvalidParameterError(
+            f"{name} lacks the column(s) {missing}; pass a frame from fetch_models, SnapshotStore.load or "
+            "SnapshotStore.history (or the analysis function that makes it)"
+        )
+    return value
