@@ -1,6 +1,19 @@
-"""Shared by the bench scripts: print each measured value against its target."""
+"""Shared by the bench scripts: time a call (best of several runs), print each value against its target."""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+
+def best(func: Callable[[], object], repeat: int = 7) -> float:
+    """The fastest of ``repeat`` runs of ``func``, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def report(checks: list[tuple[str, float, float]], *, ok: bool = True, unit: str = "") -> int:

@@ -26,7 +26,6 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -35,19 +34,11 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from _report import report  # noqa: E402 - the bench folder is on sys.path when run as a script
+from _report import best, report  # noqa: E402 - the bench folder is on sys.path when run as a script
 
 MODEL = "openai/gpt-4o"
 PRICE_COLUMNS = ["price_prompt", "price_completion"]
 
-
-def best(func: Callable[[], object], repeat: int = 7) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def folder_bytes(path: Path) -> int:
