@@ -242,6 +242,11 @@ def plot_cost(cost: pd.DataFrame, n: int = 20, *, ax: Axes | None = None) -> Axe
         InvalidParameterError: not an estimate_cost frame, or n < 1.
     """
     cost = frame_arg("cost", cost, "id", "total_usd")
+    if "fetched_at" in cost.columns:
+        raise InvalidParameterError("plot_cost draws one catalog: pass estimate_cost() of a catalog (fetch_models or "
+                                    "SnapshotStore.load), not of a history")  # fmt: skip
+    if cost["total_usd"].notna().sum() == 0:
+        raise InvalidParameterError("no model in the cost frame has a total to draw")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise InvalidParameterError(f"n={n!r} is invalid: give an int >= 1")
     rows = cost[cost["total_usd"].notna()].head(n).iloc[::-1]

@@ -35,6 +35,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "prompt_tokens": [200_000, 50_000, 10],
         "completion_tokens": [10_000, 4_000, 1],
     }).to_csv(root / "usage.csv", index=False)  # fmt: skip
+    pd.DataFrame({"model": ["openai/gpt-4o"], "timestamp": ["2026-01-01"]}).to_csv(root / "no-tokens.csv", index=False)
     return root
 
 
@@ -87,6 +88,8 @@ def test_price_at_report_and_plots(workdir: Path) -> None:
         (["price-at", "--store", "data", "usage.csv", "--model-column", "modle"], "did you mean 'model'"),
         (["movers", "--store", "nowhere", "--since", "2026-01-01"], "no snapshot store at nowhere"),
         (["cost", "--store", "data", "--prompt-tokens", "5", "--models", "openai/gpt-4oo"], "did you mean"),
+        (["changes", "--store", "data", "--since", "garbage"], "is not a time"),
+        (["price-at", "--store", "data", "no-tokens.csv"], "nothing to price"),
     ],
 )
 def test_typos_are_one_line_errors(workdir: Path, args: list[str], message: str) -> None:

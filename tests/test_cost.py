@@ -321,10 +321,35 @@ def test_price_at_checks_its_input(hourly_history: pd.DataFrame) -> None:
         oc.price_at(pd.DataFrame({"m": ["a"], "timestamp": ["2026-01-01"]}), hourly_history)
     with pytest.raises(oc.InvalidParameterError, match="not times"):
         oc.price_at(pd.DataFrame({"model": ["a"], "timestamp": ["yesterday-ish"]}), hourly_history)
-    with pytest.raises(oc.InvalidParameterError, match="negative"):
+    with pytest.raises(oc.InvalidParameterError, match="numbers >= 0"):
         oc.price_at(pd.DataFrame({"model": ["a"], "timestamp": ["2026-01-01"], "prompt_tokens": [-5]}), hourly_history)
     one = hourly_history.copy()
     one.attrs = {}
     mixed = pd.concat([one, one.assign(scope="other")])
     with pytest.raises(oc.InvalidParameterError, match="several scopes"):
         oc.price_at(pd.DataFrame({"model": ["a"], "timestamp": ["2026-01-01"]}), mixed)
+
+
+def test_only_routers_or_no_rows_are_notes_not_crashes(latest: pd.DataFrame) -> None:
+    routers = oc.estimate_cost(latest[latest["dynamic_pricing"]], 10, 10)
+    assert len(routers) >= 1 and routers["total_usd"].isna().all() and routers["note"].notna().all()
+    assert (routers["rank"] == 0).all()
+    assert oc.estimate_cost(latest.iloc[0:0], 100, 10).empty
+
+
+@pytest.mark.parametrize(
+    "column, values, message",
+    [
+        ("completion_tokns", [10], "did you mean 'completion_tokens'"),
+        ("prompt_tokens", [float("nan")], "row 0"),
+        ("prompt_tokens", ["abc"], "is abc"),
+        ("prompt_tokens", [-3], "numbers >= 0"),
+    ],
+)
+def test_price_at_refuses_tokens_it_cannot_count(hourly_history: pd.DataFrame, column: str, values: list,
+                                                 message: str) -> None:  # fmt: skip
+    usage = pd.DataFrame({"model": ["openai/gpt-4o"], "timestamp": ["2026-01-01"], column: values})
+    with pytest.raises(oc.InvalidParameterError, match=message):
+        oc.price_at(usage, hourly_history)
+    with pytest.raises(oc.InvalidParameterError, match="empty"):
+        oc.price_at(usage.drop(columns=[column]), hourly_history.iloc[0:0])

@@ -104,3 +104,8 @@ def test_cost_bars_stack_the_components(latest: pd.DataFrame, tmp_path: Path) ->
     save(ax, tmp_path / "cost.png")
     with pytest.raises(oc.InvalidParameterError, match="n="):
         oc.plot_cost(cost, n=0)
+
+
+def test_plot_cost_refuses_a_history(history: pd.DataFrame) -> None:
+    with pytest.raises(oc.InvalidParameterError, match="not of a history"):
+        oc.plot_cost(oc.estimate_cost(history, 10, 10))

@@ -153,3 +153,14 @@ def test_fold_variants_onto_the_base_model(latest: pd.DataFrame) -> None:
     assert (plain["base_id"] == plain["id"]).all()
     aliases = folded[folded["id"].str.startswith("~") & folded["alias_target_slug"].notna()]
     assert (aliases["base_id"] == aliases["alias_target_slug"].str.replace(r":[^/]*$", "", regex=True)).all()
+
+
+def test_typos_and_empty_windows_are_errors_not_empty_answers(latest: pd.DataFrame, history: pd.DataFrame) -> None:
+    with pytest.raises(oc.InvalidParameterError, match="did you mean 'image'"):
+        oc.select(latest, input_modalities="imgae")
+    with pytest.raises(oc.InvalidParameterError, match="did you mean 'tools'"):
+        oc.select(latest, supported_parameters="tool")
+    with pytest.raises(oc.InvalidParameterError, match="no snapshot at or before"):
+        oc.movers(history, "2020-01-01", "2026-01-01")
+    with pytest.raises(oc.InvalidParameterError, match="empty"):
+        oc.market_trend(history.iloc[0:0])

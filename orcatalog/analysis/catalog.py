@@ -7,6 +7,7 @@ they chain with ``.pipe`` and need no registration at import.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from typing import Any
 
@@ -74,7 +75,14 @@ def select(
             continue
         if name not in models.columns:
             raise InvalidParameterError(f"{name}= needs the {name} column of the contract")
-        keep &= _has_all(models[name], _names(name, value))
+        wanted = _names(name, value)
+        seen = {str(v) for items in models[name].dropna() for v in items}
+        unknown = [w for w in wanted if w not in seen]
+        if unknown and len(models):  # a typo would silently select nothing
+            close = difflib.get_close_matches(unknown[0], sorted(seen), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InvalidParameterError(f"{name}={unknown[0]!r} appears in no row of the frame{hint}")
+        keep &= _has_all(models[name], wanted)
     return models[keep]
 
 

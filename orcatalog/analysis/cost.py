@@ -9,6 +9,7 @@ per search) read through :func:`orcatalog.schema.settled_prices` (the zero/absen
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -400,7 +401,8 @@ def _ranks(total: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray
     ok = codes >= 0
     unique_rank = np.empty(len(uniques), dtype=np.int64)
     unique_rank[np.argsort(uniques, kind="stable")] = np.arange(len(uniques))
-    value_rank = np.where(ok, unique_rank[np.where(ok, codes, 0)], -1)
+    value_rank = np.full(len(total), -1, dtype=np.int64)
+    value_rank[ok] = unique_rank[codes[ok]]
     n_groups = int(group.max()) + 1 if len(group) else 0
     rank = np.zeros(len(total), dtype=np.int64)
     if n_groups * len(uniques) <= 4_000_000:
@@ -410,8 +412,11 @@ def _ranks(total: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray
         rank[ok] = cheaper[group[ok], value_rank[ok]] + 1
         values = np.sort(uniques)
         paid = (counts > 0) & (values > 0)
-        first = np.where(paid.any(axis=1), paid.argmax(axis=1), -1)
-        cheapest = np.where(first >= 0, values[np.maximum(first, 0)] if len(values) else np.nan, np.nan)
+        if len(values) and n_groups:
+            first = np.where(paid.any(axis=1), paid.argmax(axis=1), -1)
+            cheapest = np.where(first >= 0, values[np.maximum(first, 0)], np.nan)
+        else:  # no row has a total (only routers, or no rows): nothing is cheapest
+            cheapest = np.full(n_groups, np.nan)
     else:
         ranked = pd.Series(total).groupby(group).rank(method="min").to_numpy()
         rank[ok] = ranked[ok].astype(np.int64)
@@ -500,12 +505,24 @@ def price_at(
     if "fetched_at" not in history.columns:
         raise InvalidParameterError("history must come from SnapshotStore.history() (it has no fetched_at)")
     history = _one_scope(history, scope)
+    if history.empty:
+        raise InvalidParameterError("the history is empty: import or snapshot the catalog first")
     times = _times(usage[time], time)
     token_columns = [c for c in TOKEN_ARGUMENTS if c in usage.columns]
-    counts = {c: usage[c].to_numpy(dtype=float, na_value=0.0) for c in token_columns}
-    for c, values in counts.items():
-        if (values < 0).any() or not np.isfinite(values).all():
-            raise InvalidParameterError(f"usage[{c!r}] holds negative or non-finite counts")
+    for other in usage.columns:  # a misspelt token column would silently cost nothing
+        close = difflib.get_close_matches(str(other), TOKEN_ARGUMENTS, n=1, cutoff=0.8)
+        if close and other not in TOKEN_ARGUMENTS and close[0] not in usage.columns:
+            raise InvalidParameterError(f"usage column {other!r} is not a token column: did you mean {close[0]!r}? "
+                                        f"token columns: {', '.join(TOKEN_ARGUMENTS)}")  # fmt: skip
+    counts = {}
+    for c in token_columns:
+        values = pd.to_numeric(usage[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = ~np.isfinite(values) | (values < 0)
+        if bad.any():
+            row = usage.index[int(np.flatnonzero(bad)[0])]
+            raise InvalidParameterError(f"usage[{c!r}] at row {row!r} is {usage[c].iloc[int(np.flatnonzero(bad)[0])]}: "
+                                        "token counts must be numbers >= 0 (write 0 for none)")  # fmt: skip
+        counts[c] = values
     _check_parts(counts)
 
     # join on integer codes and nanosecond integers: merge_asof is fastest on plain numbers

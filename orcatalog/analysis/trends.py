@@ -73,6 +73,10 @@ def movers(history: pd.DataFrame, start: Any, end: Any, field: str = "prompt_usd
     t0, t1 = _time("start", start), _time("end", end)
     if t0 >= t1:
         raise InvalidParameterError(f"start ({t0}) must be before end ({t1})")
+    first = pd.to_datetime(history["fetched_at"], utc=True).min() if len(history) else None
+    if first is None or first > t0:
+        raise InvalidParameterError(f"the history has no snapshot at or before start={t0} (its first is {first}): "
+                                    "choose a later start")  # fmt: skip
     a, b = _latest_at(history, t0, field), _latest_at(history, t1, field)
     both = pd.DataFrame({"start_value": a, "end_value": b}).dropna()
     both = both[both["start_value"] > 0]
@@ -124,6 +128,8 @@ def market_trend(history: pd.DataFrame, by: str | None = None, freq: str = "D") 
         offset = pd.tseries.frequencies.to_offset(freq)
     except (TypeError, ValueError) as exc:
         raise InvalidParameterError(f"freq={freq!r} is not a pandas frequency: {exc}") from None
+    if history.empty:
+        raise InvalidParameterError("the history is empty: import or snapshot the catalog first")
     times = pd.DatetimeIndex(pd.to_datetime(history["fetched_at"], utc=True))
     periods = times.tz_convert(None).to_period(offset).to_timestamp().tz_localize("UTC")
     frame = pd.DataFrame({

@@ -89,11 +89,17 @@ def changes(since: str | None, model_id: str | None, fields: tuple[str, ...], st
     if unknown:
         known = [c for c in h.columns if c.startswith("price_")]
         raise CLIError(f"unknown price field {unknown[0]!r}{did_you_mean(unknown[0], known)}; known: {', '.join(known)}")
-    events = price_changes(h, fields=list(fields) or None)
     if since is not None:
         import pandas as pd
 
-        events = events[events["fetched_at"] >= pd.Timestamp(since, tz="UTC")]
+        try:
+            start = pd.Timestamp(since)
+        except ValueError:
+            raise CLIError(f"--since {since!r} is not a time: give ISO 8601, e.g. 2026-01-01 or 2026-01-01T12:00Z") from None
+        start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+    events = price_changes(h, fields=list(fields) or None)
+    if since is not None:
+        events = events[events["fetched_at"] >= start]
     write(events, fmt, out, columns, head, default_columns=None)
 
 
@@ -191,7 +197,7 @@ def cost(ctx: click.Context, prompt_tokens: int | None, completion_tokens: int |
     from ..analysis.cost import estimate_cost
 
     if not prompt_tokens and not completion_tokens:
-        raise click.UsageError("give --prompt-tokens and/or --completion-tokens")
+        raise click.UsageError("give a non-zero --prompt-tokens or --completion-tokens")
     if as_of is not None or store_root is not None:
         frame = _store(store_root, must_exist=True).load(as_of=as_of)
     else:
@@ -240,6 +246,8 @@ def price_at(usage_file: str, model_column: str, time_column: str, store_root: s
         if name not in usage.columns:
             raise CLIError(f"{usage_file} has no column {name!r}{did_you_mean(name, usage.columns)}; "
                            f"name it with {option}")  # fmt: skip
+    if not any(c in usage.columns for c in ("prompt_tokens", "completion_tokens")):
+        raise CLIError(f"{usage_file} has neither a prompt_tokens nor a completion_tokens column: nothing to price")
     store = _store(store_root, must_exist=True)
     priced = price_rows(usage, _history(store), model=model_column, time=time_column)
     keep = [model_column, time_column, "price_source", "age", "total_usd", "note"]
