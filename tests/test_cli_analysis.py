@@ -119,10 +119,12 @@ def _examples() -> list[tuple[str, str]]:
     return out
 
 
-@pytest.mark.parametrize("name, line", _examples(), ids=[f"{n}:{i}" for i, (n, _) in enumerate(_examples())])
+#: `replay` serves until interrupted: tests/test_cli.py runs it in a subprocess instead.
+RUNNABLE = [(name, line) for name, line in _examples() if name != "replay"]
+
+
+@pytest.mark.parametrize("name, line", RUNNABLE, ids=[f"{n}:{i}" for i, (n, _) in enumerate(RUNNABLE)])
 def test_every_help_example_runs(workdir: Path, api: ReplayServer, name: str, line: str) -> None:
-    if name == "replay":
-        pytest.skip("serves until interrupted: run in a subprocess by tests/test_cli.py")
     words = shlex.split(line.replace("http://127.0.0.1:PORT/api/v1", api.base_url))
     env = {"ORCATALOG_BASE_URL": api.base_url, "ORCATALOG_CACHE_DIR": str(workdir / ".cache")}
     while "=" in words[0]:
