@@ -372,8 +372,12 @@ def estimate_cost(
     counts["requests"] = float(requests)
     _check_parts(counts)
     clock = _clock(at, len(models))
-    result = _costs(models, counts, clock)
-    return _result(models, result)
+    # columns read off a view without attrs: pandas deep-copies a frame's attrs (a history's
+    # snapshot times) into every column it hands out, which would cost more than the arithmetic
+    view = pd.DataFrame(models, copy=False)
+    out = _result(view, _costs(view, counts, clock))
+    out.attrs = {k: v for k, v in models.attrs.items() if isinstance(v, (str, int, float, bool)) or v is None}
+    return out
 
 
 def _clock(at: Any, n: int) -> np.ndarray | None:
@@ -445,9 +449,7 @@ def _result(models: pd.DataFrame, result: dict[str, Any]) -> pd.DataFrame:
         data = {k: models[k].array.take(order) for k in keys}
         data.update({name: values[order] for name, values in columns.items()})
         data.update(x_cheapest=x[order], rank=rank[order], note=result["notes"].categorical(order))
-    out = pd.DataFrame(data, copy=False)
-    out.attrs = {k: v for k, v in models.attrs.items() if isinstance(v, (str, int, float, bool)) or v is None}
-    return out
+    return pd.DataFrame(data, copy=False)
 
 
 def _groups(frame: pd.DataFrame) -> np.ndarray:
