@@ -242,6 +242,32 @@ def test_several_entries_later_wins_and_partial_keys_inherit() -> None:
 # -- history: cost over time, 2024 schemas -----------------------------------------------------------------
 
 
+@pytest.mark.parametrize("snapshots", [40, 2_500], ids=["counted-per-snapshot", "many-distinct-totals"])
+def test_rank_within_each_snapshot_on_both_paths(snapshots: int) -> None:
+    """Ranks are counted per (snapshot, distinct total) when that table is small and come from a
+    grouped rank when it is not (long histories with many distinct prices): both give the same answer,
+    with ties, zero totals (free models) and missing prices (routers) in every snapshot."""
+    rng = np.random.default_rng(snapshots)
+    n = snapshots * 3
+    prompt = rng.choice([0.0, 1e-6, 2e-6, np.nan, *rng.uniform(1e-7, 1e-5, 8)], n)
+    frame = pd.DataFrame({
+        "id": [f"a/m{i % 3}" for i in range(n)],
+        "fetched_at": pd.to_datetime(np.repeat(np.arange(snapshots), 3), unit="h", utc=True),
+        "snapshot_id": pd.Categorical(np.repeat([f"s{i}" for i in range(snapshots)], 3)),
+        "price_prompt": prompt + rng.integers(0, 2, n) * rng.uniform(0, 1e-6, n) * (snapshots > 100),
+        "price_completion": np.where(np.isnan(prompt), np.nan, 1e-6),
+    })  # fmt: skip
+    cost = oc.estimate_cost(frame, 1_000, 0)
+    for _, group in cost.groupby("snapshot_id", observed=True):
+        totals = group["total_usd"].to_numpy()
+        known = ~np.isnan(totals)
+        assert list(group["rank"][known]) == [int((totals[known] < t).sum()) + 1 for t in totals[known]]
+        assert (group["rank"][~known] == 0).all()
+        paid = totals[known & (totals > 0)]
+        expected_x = np.where(totals == 0, 0, totals / (paid.min() if len(paid) else np.nan))
+        np.testing.assert_allclose(group["x_cheapest"].to_numpy(), expected_x)
+
+
 def test_cost_over_time_follows_the_price_events(hourly_history: pd.DataFrame) -> None:
     cost = oc.estimate_cost(hourly_history, 1_000_000, 100_000)
     assert len(cost) == len(hourly_history)

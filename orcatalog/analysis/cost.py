@@ -141,7 +141,7 @@ def _apply_overrides(
     if "pricing_overrides" not in frame.columns:
         return
     cells = frame["pricing_overrides"]
-    if not cells.notna().any():
+    if not _any_present(cells):
         return
     codes, uniques = pd.factorize(cells.to_numpy(dtype=object), use_na_sentinel=True)
     for code, text in enumerate(uniques):
@@ -173,6 +173,13 @@ def _apply_overrides(
                 if np.ndim(rates.get(key, 0.0)) == 0:
                     rates[key] = np.full(len(frame), rates.get(key, 0.0), dtype=float)
                 rates[key][hit] = _rate(value)
+
+
+def _any_present(column: pd.Series) -> bool:
+    """Whether a column holds any non-null cell (a categorical's codes are checked, not its values)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return bool((column.array.codes >= 0).any())
+    return bool(column.notna().any())
 
 
 class _Notes:
@@ -227,7 +234,6 @@ def _costs(frame: pd.DataFrame, counts: Mapping[str, Any], clock: np.ndarray | N
         if comp.part_of is not None and comp.argument in counts:
             amounts[comp.part_of] = amounts[comp.part_of] - amounts[comp.name]
     columns: dict[str, np.ndarray] = {}
-    total = np.zeros(n)
     for comp in COMPONENTS:
         amount = amounts[comp.name]
         if not np.any(amount) and comp.part_of is None and comp.name not in ("prompt", "completion"):
@@ -239,31 +245,38 @@ def _costs(frame: pd.DataFrame, counts: Mapping[str, Any], clock: np.ndarray | N
                 continue
             own = rates[comp.key]
             rate = np.where(np.isnan(own) | (own == 0), rates[comp.part_of], own)  # no separate rate: the base one
-        cost = np.broadcast_to(amount * rate, (n,))
         if comp.name in ("prompt", "completion") and not np.any(amount):
             cost = np.where(np.isnan(rate), np.nan, 0.0)  # unknown base price: unknown cost, even for 0 tokens
-        columns[f"cost_{comp.name}"] = cost
-        total = total + cost
+        else:
+            cost = np.multiply(amount, rate)
+        # a fresh array of n rows (owned and writable: edited in place below), never a view of a rate
+        columns[f"cost_{comp.name}"] = cost if np.shape(cost) == (n,) else np.array(np.broadcast_to(cost, (n,)))
+    total = np.zeros(n)
+    for cost in columns.values():
+        total += cost
     if "discount" in rates:
-        total = total * (1.0 - np.nan_to_num(rates["discount"]))
+        total *= 1.0 - np.nan_to_num(rates["discount"])
     dynamic = bool_array(frame["dynamic_pricing"]) if "dynamic_pricing" in frame.columns else np.zeros(n, dtype=bool)
-    unknown = np.isnan(total) & ~dynamic
     if dynamic.any():
-        for name in columns:
-            columns[name] = np.where(dynamic, np.nan, columns[name])
-        total = np.where(dynamic, np.nan, total)
+        for cost in columns.values():
+            cost[dynamic] = np.nan
+        total[dynamic] = np.nan
         notes.add(dynamic, _DYNAMIC_NOTE)
+    unknown = np.isnan(total)
     if unknown.any():
+        unknown &= ~dynamic
         notes.add(unknown, _UNKNOWN_NOTE)
     columns["total_usd"] = total
-    return {"columns": {name: _tidy(values) for name, values in columns.items()}, "notes": notes}
+    for values in columns.values():
+        _tidy(values)
+    return {"columns": columns, "notes": notes}
 
 
-def _tidy(values: np.ndarray) -> np.ndarray:
-    """Round to 1e-12 USD: tokens x per-token floats leave binary noise (3.5999999999999996 for
+def _tidy(values: np.ndarray) -> None:
+    """Round (in place) to 1e-12 USD: tokens x per-token floats leave binary noise (3.5999999999999996 for
     $3.60) that no price or count justifies; the smallest real cost (one token at $0.01 per
     million) is 1e-8 USD, so nothing of value is lost."""
-    return np.round(values, 12)
+    np.round(values, 12, out=values)
 
 
 def _check_models(models: Any) -> pd.DataFrame:
@@ -403,17 +416,21 @@ def _ranks(total: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray
     """
     codes, uniques = pd.factorize(total, use_na_sentinel=True)
     ok = codes >= 0
+    all_ok = bool(ok.all())
     unique_rank = np.empty(len(uniques), dtype=np.int64)
     unique_rank[np.argsort(uniques, kind="stable")] = np.arange(len(uniques))
-    value_rank = np.full(len(total), -1, dtype=np.int64)
-    value_rank[ok] = unique_rank[codes[ok]]
     n_groups = int(group.max()) + 1 if len(group) else 0
     rank = np.zeros(len(total), dtype=np.int64)
     if n_groups * len(uniques) <= 4_000_000:
-        counts = np.bincount(group[ok] * len(uniques) + value_rank[ok], minlength=n_groups * len(uniques))
+        # one cell per (group, distinct total): its count, then the rows of the group below it
+        cell = group * len(uniques) + unique_rank[codes] if all_ok else group[ok] * len(uniques) + unique_rank[codes[ok]]
+        counts = np.bincount(cell, minlength=n_groups * len(uniques))
+        below = np.cumsum(counts.reshape(n_groups, len(uniques)), axis=1).ravel() - counts
+        if all_ok:
+            rank = below[cell] + 1
+        else:
+            rank[ok] = below[cell] + 1
         counts = counts.reshape(n_groups, len(uniques))
-        cheaper = np.cumsum(counts, axis=1) - counts  # rows of the group with a strictly smaller total
-        rank[ok] = cheaper[group[ok], value_rank[ok]] + 1
         values = np.sort(uniques)
         paid = (counts > 0) & (values > 0)
         if len(values) and n_groups:
@@ -561,7 +578,7 @@ def price_at(
     }
     added.update({c: matched[c].array for c in wanted if c.startswith("price_") or c == "snapshot_id"})
     if token_columns:
-        has_windows = "pricing_overrides" in matched.columns and matched["pricing_overrides"].notna().any()
+        has_windows = "pricing_overrides" in matched.columns and _any_present(matched["pricing_overrides"])
         clock = (
             (usage_times.hour * 100 + usage_times.minute + usage_times.second / 60.0).to_numpy(dtype=float)
             if has_windows
