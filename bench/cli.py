@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 from _report import report  # noqa: E402 - the bench folder is on sys.path when run as a script
 
 #: What the ``orcatalog`` console script runs.
-CLI = "import sys; from orcatalog.cli import main; sys.argv[0] = 'orcatalog'; main()"
+CLI = "import sys; from orcatalog.cli import run; sys.argv[0] = 'orcatalog'; run()"
 
 
 def paired_runs(baseline: list[str], subject: list[str], env: dict[str, str], runs: int) -> tuple[float, float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import os
@@ -18,7 +19,7 @@ import orcatalog as oc
 from orcatalog.cli import main
 from orcatalog.testing import ReplayServer
 
-from .conftest import REPO
+from .conftest import REPO, read_body
 
 
 @pytest.fixture
@@ -326,3 +327,43 @@ def test_diff_allow_mixed(runner: CliRunner, dated_files: list[Path], tmp_path: 
     result = runner.invoke(main, ["diff", "--store", store, *ids, "--allow-mixed", "--format", "csv"])
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert result.exit_code == 0 and rows and "unit" in rows[0]
+
+
+def test_console_script_fast_exit_keeps_every_write(latest_file: Path, tmp_path: Path) -> None:
+    """`python -m orcatalog` skips the interpreter's final garbage collection (cli/startup.py): what
+    the commands wrote — an output file, the HTTP cache row, a store snapshot — is all there after."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache")}
+    with ReplayServer(latest_file) as server:
+        env["ORCATALOG_BASE_URL"] = server.base_url
+        out = tmp_path / "models.parquet"
+        first = subprocess.run([sys.executable, "-m", "orcatalog", "models", "-o", str(out)], env=env,
+                               capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert first.returncode == 0, first.stderr
+        served = len(server.requests)
+        assert served >= 1
+        expected = [m["id"] for m in json.loads(read_body(latest_file))["data"]]
+        assert sorted(oc.read_parquet(out)["id"].astype(str)) == sorted(expected)
+        hit = subprocess.run([sys.executable, "-m", "orcatalog", "models", "--head", "1"], env=env,
+                             capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert hit.returncode == 0 and len(server.requests) == served, "the first run's cache row was lost at exit"
+        store = tmp_path / "store"
+        snap = subprocess.run([sys.executable, "-m", "orcatalog", "snapshot", "--store", str(store)], env=env,
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert snap.returncode == 0, snap.stderr
+    assert sorted(oc.SnapshotStore(store).load()["id"].astype(str)) == sorted(expected)
+
+
+def test_collector_is_paused_for_imports_only_and_only_in_the_console_script(runner: CliRunner) -> None:
+    code = (
+        "import gc, sys; from orcatalog.cli import run; "
+        "sys.argv = ['orcatalog', '--replay', 'sample', 'count']\n"
+        "try:\n    run()\nexcept SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
+        "assert gc.isenabled() and gc.get_freeze_count() > 10_000, (gc.isenabled(), gc.get_freeze_count())"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(REPO)},
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().isdigit()
+    frozen = gc.get_freeze_count()
+    result = runner.invoke(main, ["--replay", "sample", "count"])
+    assert result.exit_code == 0 and gc.isenabled() and gc.get_freeze_count() == frozen  # in-process: untouched

@@ -21,17 +21,20 @@ import click
 
 from ..fetch import params as _params
 from ..schema import KNOWN_MODALITIES
+from . import startup
 from .errors import CLIError, did_you_mean, one_line
 from .output import output_options, show_record, write
 
 if TYPE_CHECKING:
     from ..fetch.client import Client
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 
 class _Group(click.Group):
     """The command group: library errors become one line; a closed pipe (``| head``) ends quietly."""
+
+    command_class = startup.Command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -66,6 +69,12 @@ class _Group(click.Group):
             _quiet_stdout()
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def run() -> None:
+    """The ``orcatalog`` console script and ``python -m orcatalog``: :func:`main`, started and
+    ended quickly (see :mod:`orcatalog.cli.startup`)."""
+    startup.run(main)
 
 
 def _quiet_stdout() -> None:
@@ -128,8 +137,9 @@ def _import_requests_cache_lean() -> None:
 
 @contextlib.contextmanager
 def _client(ctx: click.Context, filters: dict[str, Any] | None = None) -> Iterator[Client]:
-    _import_requests_cache_lean()
-    from ..fetch.client import Client
+    with startup.collector_paused():
+        _import_requests_cache_lean()
+        from ..fetch.client import Client
 
     replay = ctx.obj.get("replay")
     if replay is None:
