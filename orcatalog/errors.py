@@ -8,6 +8,8 @@ The hierarchy::
     │   └── RequestTimeoutError         (also TimeoutError) connect/read timeout or total deadline
     ├── NotInCacheError                 (also LookupError) offline mode and the cache has no entry
     ├── BodyFileError                   (also ValueError) a recorded body file or archive is damaged
+    ├── TableFileError                  (also ValueError) read_csv/read_parquet: not such a file, or a
+    │                                   column that cannot take its contract dtype (names file and column)
     ├── ResponseError                   an HTTP answer we cannot use
     │   ├── InvalidResponseError        body is not JSON (HTML from a CDN, truncated, wrong type)
     │   │   └── BodyTooLargeError       the decoded body passed the size cap (max_body_bytes)
@@ -42,6 +44,7 @@ __all__ = [
     "RequestTimeoutError",
     "NotInCacheError",
     "BodyFileError",
+    "TableFileError",
     "ResponseError",
     "InvalidResponseError",
     "BodyTooLargeError",
@@ -102,6 +105,13 @@ class NotInCacheError(OrcatalogError, LookupError):
 class BodyFileError(OrcatalogError, ValueError):
     """A recorded body file or archive cannot be read: truncated, or not what its name says.
     The message names the file."""
+
+
+class TableFileError(OrcatalogError, ValueError):
+    """A file given to :func:`orcatalog.read_csv` / :func:`orcatalog.read_parquet` is not a CSV or
+    parquet table orcatalog can read (damaged, another format, another text encoding), or one of
+    its columns cannot take the dtype the contract declares. The message names the file and the
+    column."""
 
 
 class CacheError(OrcatalogError):

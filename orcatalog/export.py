@@ -193,11 +193,23 @@ def _as_dtype(col: pd.Series, dtype: str) -> pd.Series:
     return col.astype(dtype)
 
 
-def _with_dtypes(df: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
+def _source(path: Any) -> str:
+    """How a message names a file argument (a path, or an open file's name)."""
+    return str(path) if isinstance(path, (str, os.PathLike)) else str(getattr(path, "name", "the file given"))
+
+
+def _with_dtypes(df: pd.DataFrame, dtypes: dict[str, str], path: Any) -> pd.DataFrame:
+    """``df`` with these columns converted; a column that cannot take its dtype is a TableFileError."""
+    from .errors import TableFileError
+
     out = df.copy(deep=False)
     for name, dtype in dtypes.items():
         if name in out.columns:
-            out[name] = _as_dtype(out[name], dtype)
+            try:
+                out[name] = _as_dtype(out[name], dtype)
+            except (ValueError, TypeError, OverflowError) as exc:
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise TableFileError(f"{_source(path)}: column {name!r} cannot be read as {dtype} ({reason})") from None
     return out
 
 
@@ -215,12 +227,18 @@ def read_parquet(path: str | os.PathLike[str] | IO[bytes]) -> pd.DataFrame:
         The frame.
 
     Raises:
-        OSError: the file cannot be read; pyarrow's ``ArrowInvalid`` when it is not parquet.
+        OSError: the file cannot be read (FileNotFoundError when it does not exist).
+        TableFileError: it is not a parquet file, or a known column cannot take its contract dtype.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
+    from .errors import TableFileError
+
+    try:
+        table = pq.read_table(path)
+    except pa.ArrowInvalid as exc:
+        raise TableFileError(f"{_source(path)} is not a parquet file orcatalog can read: {exc}") from None
     meta = table.schema.metadata or {}
 
     def lists(arrow_type: pa.DataType) -> Any:
@@ -233,7 +251,7 @@ def read_parquet(path: str | os.PathLike[str] | IO[bytes]) -> pd.DataFrame:
         from .schema import dtype_of
 
         dtypes = {str(c): d for c in df.columns if (d := dtype_of(str(c))) is not None}
-    return _with_dtypes(df, dtypes)
+    return _with_dtypes(df, dtypes, path)
 
 
 def read_csv(path: str | os.PathLike[str] | IO[str], **kwargs: Any) -> pd.DataFrame:
@@ -252,17 +270,24 @@ def read_csv(path: str | os.PathLike[str] | IO[str], **kwargs: Any) -> pd.DataFr
         The frame.
 
     Raises:
-        OSError: the file cannot be read.
+        OSError: the file cannot be read (FileNotFoundError when it does not exist).
+        TableFileError: it is not CSV text (or not UTF-8 / the ``encoding`` given), or a known
+            column cannot take its contract dtype.
     """
+    from .errors import TableFileError
     from .schema import dtype_of
 
     kwargs.setdefault("keep_default_na", False)
     kwargs.setdefault("na_values", [""])
-    raw = pd.read_csv(path, dtype=str, **kwargs)
+    try:
+        raw = pd.read_csv(path, dtype=str, **kwargs)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TableFileError(f"{_source(path)} is not a CSV table orcatalog can read ({reason})") from None
     text = raw.apply(lambda col: col.map(_restore_text, na_action="ignore"))
     declared = {str(c): d for c in text.columns if (d := dtype_of(str(c))) is not None}
     inferred = [c for c in text.columns if str(c) not in declared]
-    out = _with_dtypes(text, declared)
+    out = _with_dtypes(text, declared, path)
     for name in inferred:
         out[name] = _infer(out[name])
     return out

@@ -3,6 +3,7 @@ column with its contract dtype, for a real catalog and a real history frame."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -68,3 +69,32 @@ def test_csv_undoes_formula_neutralisation_exactly(tmp_path: Path) -> None:
     raw = (tmp_path / "f.csv").read_text()
     assert '"=1+1"' not in raw and "\"'=1+1\"" in raw  # still safe to open in a spreadsheet
     pd.testing.assert_frame_equal(oc.read_csv(tmp_path / "f.csv"), df)
+
+
+def test_files_that_are_not_tables_name_the_file_and_column(catalog: pd.DataFrame, tmp_path: Path) -> None:
+    good = tmp_path / "models.csv"
+    oc.to_csv(catalog, good)
+    with good.open(newline="", encoding="utf-8") as f:
+        header, row = list(csv.reader(f))[:2]
+    row[header.index("context_length")] = "lots"  # a hand-edited cell
+    edited = tmp_path / "edited.csv"
+    with edited.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([header, row])
+    with pytest.raises(oc.TableFileError, match=r"edited\.csv: column 'context_length' cannot be read as Int64"):
+        oc.read_csv(edited)
+    latin = tmp_path / "latin1.csv"
+    latin.write_bytes("id,name\na/b,Caf\u00e9\n".encode("latin-1"))
+    with pytest.raises(oc.TableFileError, match=r"latin1\.csv is not a CSV table .*utf-8"):
+        oc.read_csv(latin)
+    assert oc.read_csv(latin, encoding="latin-1")["name"].iloc[0] == "Caf\u00e9"  # the way out works
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(oc.TableFileError, match="empty.csv is not a CSV table"):
+        oc.read_csv(empty)
+    not_parquet = tmp_path / "models.parquet"
+    not_parquet.write_bytes(good.read_bytes())  # CSV text under a parquet name
+    with pytest.raises(oc.TableFileError, match=r"models\.parquet is not a parquet file"):
+        oc.read_parquet(not_parquet)
+    with pytest.raises(FileNotFoundError):
+        oc.read_csv(tmp_path / "missing.csv")
+    assert isinstance(oc.TableFileError("x"), ValueError)

@@ -95,7 +95,7 @@ def test_a_bad_body_writes_nothing(new_store, tmp_path: Path, dated_files: list[
     store = new_store()
     with pytest.raises(oc.SchemaError, match="models-2026-05-01T000000Z.json"):
         store.import_files([dated_files[0], bad], progress=False)
-    assert store.snapshots().empty and store_files(store) == {}
+    assert (not store.exists() or store.snapshots().empty) and store_files(store) == {}
 
 
 def test_raw_is_json_equal_to_every_dated_body(dated_store: oc.SnapshotStore, dated_files: list[Path]) -> None:
@@ -476,3 +476,17 @@ def test_a_shrunken_catalog_is_flagged_not_trusted(new_store, dated_files: list[
         life = oc.lifecycle(h)
     assert life.attrs["partial_snapshots"] == [sid]
     assert store.load(after).attrs["partial"] is False  # the next full catalog compares with the last full one
+
+
+def test_reading_a_missing_folder_is_an_error_not_an_empty_store(tmp_path: Path, latest_file: Path) -> None:
+    typo = oc.SnapshotStore(tmp_path / "dta")
+    assert not typo.exists()
+    for read in (typo.snapshots, typo.history, typo.load, lambda: typo.raw("x")):
+        with pytest.raises(oc.SnapshotNotFoundError, match=r"no snapshot store at .*dta: the folder does not exist"):
+            read()
+    assert not (tmp_path / "dta").exists(), "a read created the folder"
+    typo.import_files([latest_file], fetched_at="2026-04-17T00:00:00Z", progress=False)  # writing creates it
+    assert typo.exists() and len(typo.snapshots()) == 1 and len(typo.history()) == len(typo.load())
+    empty = oc.SnapshotStore(tmp_path / "empty")
+    (tmp_path / "empty").mkdir()
+    assert empty.exists() and empty.snapshots().empty and empty.history().empty  # an empty store is not a typo

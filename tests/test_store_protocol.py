@@ -170,6 +170,8 @@ READER = """
     import os
     while not os.path.exists(until):
         store = oc.SnapshotStore(root, storage_options=options, auto_compact=None)
+        if not store.exists():  # the writers have not created the folder yet
+            continue
         ids = list(store.snapshots()["snapshot_id"])
         assert len(ids) >= high, (len(ids), high)  # a committed snapshot never disappears
         assert seen <= set(ids), seen - set(ids)

@@ -309,13 +309,13 @@ def _store(root: str | None, *, must_exist: bool = False) -> Any:
     ctx = click.get_current_context()
     ctx.obj = ctx.obj if isinstance(ctx.obj, dict) else {}
     ctx.obj["store_root"] = root
-    where = root or os.environ.get("ORCATALOG_DATA_DIR") or "./data"
-    if must_exist and "://" not in where and not Path(where).is_dir():
-        raise CLIError(f"no snapshot store at {where}: record one with `orcatalog snapshot --store {where}` or "
-                       f"`orcatalog import --store {where} FILE`, or pass --store")  # fmt: skip
     from ..store import SnapshotStore
 
-    return SnapshotStore(root)
+    store = SnapshotStore(root)
+    if must_exist and not store.exists():
+        raise CLIError(f"no snapshot store at {store.root}: record one with `orcatalog snapshot --store {store.root}` "
+                       f"or `orcatalog import --store {store.root} FILE`, or pass --store")  # fmt: skip
+    return store
 
 
 @main.command()

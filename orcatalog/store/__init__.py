@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import orjson
 import pandas as pd
 
-from ..errors import InvalidParameterError, StoreError
+from ..errors import InvalidParameterError, SnapshotNotFoundError, StoreError
 from ..frames import bodies
 from ..frames.bodies import time_from_name
 from ..scope import CATALOG_SCOPE
@@ -88,6 +88,20 @@ class SnapshotStore:
 
     def _claim_path(self, name: str) -> str:
         return self._layout.claim_path(name)
+
+    def exists(self) -> bool:
+        """Whether there is a store to read: False for a local folder that does not exist (a
+        typo, or nothing recorded yet); object-store prefixes always exist (an empty prefix is an
+        empty store). Writing creates the folder."""
+        return not self._layout.local or os.path.isdir(self._base)
+
+    def _require(self) -> None:
+        """Reads on a missing local folder are errors, not empty answers (a mistyped path)."""
+        if not self.exists():
+            raise SnapshotNotFoundError(
+                f"no snapshot store at {self.root}: the folder does not exist; record one with "
+                "SnapshotStore.snapshot() or .import_files(), or check the path"
+            )
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -307,7 +321,11 @@ class SnapshotStore:
         the previous snapshot's models, see :func:`orcatalog.store.timeline.partial`),
         ``content_hash``, ``schema_version``, ``orcatalog_version``, ``source``, ``batch``.
         A damaged or lost snapshot is not listed; a warning names it and its file.
+
+        Raises:
+            SnapshotNotFoundError: the store is a local folder that does not exist.
         """
+        self._require()
         index = self._index()
         m = index.manifest[~index.manifest["snapshot_id"].isin(set(index.catalogue.unreadable()))]
         hidden = ["top_level", "seq", *[c for c in m.columns if c.endswith("_sha256")]]
@@ -331,11 +349,13 @@ class SnapshotStore:
             ``scope``, ``base_url``, ``endpoint``, ``params``, ``time_precision`` and ``partial``.
 
         Raises:
-            SnapshotNotFoundError (a LookupError); InvalidParameterError; StoreDamagedError (the
+            SnapshotNotFoundError (a LookupError; also for a local store folder that does not
+            exist); InvalidParameterError; StoreDamagedError (the
             snapshot, or one of its scope between the answer and ``as_of``, is damaged or lost:
             an older snapshot would be a wrong answer).
         """
         when = _check_pick(snapshot_id, as_of)
+        self._require()
         return self._answer(lambda ix: queries.load(ix, self._layout, self._pick(ix, snapshot_id, when, scope)))
 
     def raw(self, snapshot_id: str) -> dict[str, Any]:
@@ -345,6 +365,7 @@ class SnapshotStore:
             SnapshotNotFoundError; StoreDamagedError.
         """
         _check_pick(snapshot_id, None)
+        self._require()
         return self._answer(lambda ix: queries.raw(ix, self._layout, self._pick(ix, snapshot_id, None, None)))
 
     def history(
@@ -376,12 +397,14 @@ class SnapshotStore:
 
         Raises:
             InvalidParameterError: unknown column, bad times.
+            SnapshotNotFoundError: the store is a local folder that does not exist.
         """
         if columns is not None:
             queries.names("columns", columns)
         wanted = queries.names("ids", ids) if ids is not None else None
         start = utc(start, "start") if start is not None else None
         end = utc(end, "end") if end is not None else None
+        self._require()
         return queries.history(self._index(), wanted, columns, start, end, scope)
 
     def store_bytes(self) -> int:
