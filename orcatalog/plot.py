@@ -23,10 +23,23 @@ _MAX_LABELS = 12
 
 
 def _axes(ax: Any, figsize: tuple[float, float] = (10, 6)) -> Axes:
-    import matplotlib.pyplot as plt
+    """``ax``, or the Axes of a new figure when it is None.
 
+    Raises:
+        InvalidParameterError: ``ax`` is something else than a matplotlib Axes.
+    """
     if ax is None:
+        import matplotlib.pyplot as plt
+
         _, ax = plt.subplots(figsize=figsize, layout="constrained")
+        return ax
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise InvalidParameterError(
+            f"ax must be a matplotlib Axes (fig, ax = plt.subplots(); or an item of an array of them), got "
+            f"{type(ax).__name__}"
+        )
     return ax
 
 
@@ -66,7 +79,7 @@ def plot_price_history(
         The Axes (one line per model, labelled by id; log scale when prices span 20x or more).
 
     Raises:
-        InvalidParameterError: not a history frame, unknown field or ids.
+        InvalidParameterError: not a history frame, unknown field or ids; ``ax`` that is not an Axes.
     """
     history = frame_arg("history", history, "id", "fetched_at", field)
     frame = history[["id", "fetched_at", field]].assign(id=history["id"].astype(str))
@@ -121,7 +134,7 @@ def plot_price_vs_context(
         The Axes (log-log; a scatter of paid models, one of free models, the frontier line).
 
     Raises:
-        InvalidParameterError: missing columns.
+        InvalidParameterError: missing columns; ``ax`` that is not an Axes.
     """
     from .analysis.trends import frontier
 
@@ -167,7 +180,7 @@ def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         The Axes (two median lines and two bands; log scale when prices span 20x or more).
 
     Raises:
-        InvalidParameterError: not a market_trend frame, or a grouped one.
+        InvalidParameterError: not a market_trend frame, or a grouped one; ``ax`` that is not an Axes.
     """
     trend = frame_arg("trend", trend, "period", "prompt_median", "completion_median")
     if "group" in trend.columns:
@@ -196,7 +209,7 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
         The Axes of the size line (``ax.right`` holds the twin Axes of the bars).
 
     Raises:
-        InvalidParameterError: neither kind of frame.
+        InvalidParameterError: neither kind of frame; ``ax`` that is not an Axes.
     """
     from .analysis.trends import catalog_size
 
@@ -239,7 +252,7 @@ def plot_cost(cost: pd.DataFrame, n: int = 20, *, ax: Axes | None = None) -> Axe
         The Axes (one bar per model, one colour per component, USD on the x axis).
 
     Raises:
-        InvalidParameterError: not an estimate_cost frame, or n < 1.
+        InvalidParameterError: not an estimate_cost frame, or n < 1; ``ax`` that is not an Axes.
     """
     cost = frame_arg("cost", cost, "id", "total_usd")
     if "fetched_at" in cost.columns:

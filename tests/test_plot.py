@@ -109,3 +109,16 @@ def test_cost_bars_stack_the_components(latest: pd.DataFrame, tmp_path: Path) ->
 def test_plot_cost_refuses_a_history(history: pd.DataFrame) -> None:
     with pytest.raises(oc.InvalidParameterError, match="not of a history"):
         oc.plot_cost(oc.estimate_cost(history, 10, 10))
+
+
+def test_ax_must_be_an_axes(latest: pd.DataFrame) -> None:
+    fig, axes = plt.subplots(1, 2)
+    try:
+        with pytest.raises(oc.InvalidParameterError, match="ax must be a matplotlib Axes .* got ndarray"):
+            oc.plot_price_vs_context(latest, ax=axes)  # the array plt.subplots(1, 2) returns, not one Axes
+        with pytest.raises(oc.InvalidParameterError, match="got Figure"):
+            oc.plot_cost(oc.estimate_cost(latest, 1000, 100), ax=fig)
+        assert oc.plot_price_vs_context(latest, ax=axes[1]) is axes[1]
+        assert not axes[0].has_data()
+    finally:
+        plt.close(fig)
