@@ -132,7 +132,7 @@ def build_report(
                   lambda ax: plot.plot_price_history(history, ids, ax=ax),
                   f"Prompt price, USD per million tokens; dots mark changes. {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC.")  # fmt: skip
     else:
-        moved = pd.DataFrame(columns=["id", "direction", "start_value", "end_value", "change", "pct_change"])
+        moved = pd.DataFrame(columns=["id", "direction", "start_value", "end_value", "change", "pct_change", "unit"])
     chart("price_vs_context.png", "Price vs context (latest snapshot)", lambda ax: plot.plot_price_vs_context(latest, ax=ax),
           "Red: the Pareto frontier (no model is both cheaper and longer-context).")  # fmt: skip
     span = last - first

@@ -46,6 +46,13 @@ def test_movers_match_the_snapshots_at_both_ends(store: oc.SnapshotStore, histor
     for row in m.itertuples():
         assert row.start_value == a[row.id] and row.end_value == b[row.id]
         assert row.pct_change == pytest.approx((row.end_value - row.start_value) / row.start_value * 100)
+    assert set(m["unit"]) == {"USD/Mtok"}
+    raw = oc.movers(history, start, end, field="price_prompt", n=5)  # the API's USD/token, shown per Mtok
+    pd.testing.assert_frame_equal(raw.drop(columns="pct_change"), m.drop(columns="pct_change"))
+    np.testing.assert_allclose(raw["pct_change"], m["pct_change"])
+    if "price_request" in history.columns:
+        assert set(oc.movers(history, start, end, field="price_request")["unit"]) <= {"USD/request"}
+    assert set(oc.movers(history, start, end, field="context_length")["unit"]) <= {""}
 
 
 @pytest.mark.parametrize("kwargs, message", [

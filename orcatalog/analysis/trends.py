@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
+from ..schema import price_display_unit
 from .args import frame_arg
 
 __all__ = ["movers", "market_trend", "frontier", "catalog_size", "catalog_events", "CONTEXT_BANDS"]
@@ -59,8 +60,11 @@ def movers(history: pd.DataFrame, start: Any, end: Any, field: str = "prompt_usd
 
     Returns:
         Up to ``2 n`` rows: ``id``, ``direction`` (``up`` / ``down``), ``start_value``,
-        ``end_value`` (in the field's unit), ``change`` (end - start) and ``pct_change`` (percent),
-        the biggest rises first, then the biggest cuts.
+        ``end_value`` and ``change`` (end - start) in ``unit``, ``pct_change`` (percent) and
+        ``unit``: ``USD/Mtok`` for ``*_usd_per_mtok`` fields and per-token ``price_<key>`` fields
+        (shown per million tokens, as change reports do), ``USD/request`` etc. for the per-unit
+        prices (:func:`orcatalog.schema.price_display_unit`), empty for other columns. The biggest
+        rises first, then the biggest cuts.
 
     Raises:
         InvalidParameterError: not a history frame, unknown field, bad times, n < 1.
@@ -78,6 +82,10 @@ def movers(history: pd.DataFrame, start: Any, end: Any, field: str = "prompt_usd
         raise InvalidParameterError(f"the history has no snapshot at or before start={t0} (its first is {first}): "
                                     "choose a later start")  # fmt: skip
     a, b = _latest_at(history, t0, field), _latest_at(history, t1, field)
+    unit, factor = price_display_unit(field) if field.startswith("price_") else (
+        "USD/Mtok" if field.endswith("_usd_per_mtok") else "", 1.0)  # fmt: skip
+    if factor != 1.0:
+        a, b = (v.mul(factor).round(12) for v in (a, b))  # exact decimals, as change reports show them
     both = pd.DataFrame({"start_value": a, "end_value": b}).dropna()
     both = both[both["start_value"] > 0]
     both["change"] = both["end_value"] - both["start_value"]
@@ -87,7 +95,7 @@ def movers(history: pd.DataFrame, start: Any, end: Any, field: str = "prompt_usd
     down = both[both["change"] < 0].sort_values("pct_change", ascending=True, kind="stable").head(n)
     out = pd.concat([up.assign(direction="up"), down.assign(direction="down")])
     out = out.rename_axis("id").reset_index()
-    out = out[["id", "direction", "start_value", "end_value", "change", "pct_change"]]
+    out = out[["id", "direction", "start_value", "end_value", "change", "pct_change"]].assign(unit=unit)
     out.attrs = {"field": field, "start": t0.isoformat(), "end": t1.isoformat()}
     return out
 
