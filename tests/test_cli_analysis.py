@@ -66,6 +66,22 @@ def test_cost_prints_the_libraries_numbers(workdir: Path, api: ReplayServer) -> 
     assert printed["total_usd"].tolist() == pytest.approx(expected["total_usd"].tolist(), nan_ok=True)
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--prompt-tokens", "10", "--cached", "20"], "--cached is a part of --prompt-tokens"),
+    (["--prompt-tokens", "10", "--cached", "5", "--cache-write", "6"], "--cached + --cache-write are parts of --prompt-tokens"),
+    (["--prompt-tokens", "10", "--completion-tokens", "1", "--reasoning", "2"], "--reasoning is a part of --completion-tokens"),
+    (["--prompt-tokens", "10", "--requests", "0"], "--requests 0 is invalid"),
+    (["--prompt-tokens", "10", "--at", "teatime"], "--at 'teatime' is not a time"),
+])  # fmt: skip
+def test_cost_refuses_a_bad_workload_before_fetching(workdir: Path, api: ReplayServer, args: list[str],
+                                                     message: str) -> None:  # fmt: skip
+    served = len(api.requests)
+    result = run(["cost", *args], workdir, {"ORCATALOG_BASE_URL": api.base_url})
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert "_tokens" not in result.output  # the options' names, not the library's arguments
+    assert len(api.requests) == served, "a bad workload reached the API"
+
+
 def test_price_at_report_and_plots(workdir: Path) -> None:
     result = run(["price-at", "--store", "data", "usage.csv", "-o", "priced.csv"], workdir)
     assert result.exit_code == 0, result.output

@@ -133,8 +133,8 @@ def test_usage_mapping_with_the_api_names(latest: pd.DataFrame) -> None:
     "kwargs, message",
     [
         ({"prompt_tokens": -1}, "prompt_tokens"),
-        ({"prompt_tokens": 100, "cached_tokens": 150}, "parts of prompt_tokens"),
-        ({"completion_tokens": 10, "reasoning_tokens": 11}, "parts of completion_tokens"),
+        ({"prompt_tokens": 100, "cached_tokens": 150}, "cached_tokens is a part of prompt_tokens"),
+        ({"completion_tokens": 10, "reasoning_tokens": 11}, "reasoning_tokens is a part of completion_tokens"),
         ({"prompt_tokens": "many"}, "prompt_tokens"),
         ({"requests": 0}, "requests"),
         ({"prompt_tokens": 10, "at": "not a time"}, "at="),

@@ -22,7 +22,7 @@ from ..errors import InvalidParameterError
 from .args import frame_arg
 from ..schema import bool_array, settled_price_arrays
 
-__all__ = ["estimate_cost", "price_at", "COMPONENTS", "TOKEN_ARGUMENTS"]
+__all__ = ["estimate_cost", "price_at", "check_workload", "COMPONENTS", "TOKEN_ARGUMENTS"]
 
 
 @dataclass(frozen=True)
@@ -107,11 +107,11 @@ def _check_parts(counts: Mapping[str, Any]) -> None:
     """Parts of prompt/completion tokens may not exceed them (row-wise for arrays)."""
     for side in ("prompt", "completion"):
         whole = np.asarray(counts.get(f"{side}_tokens", 0.0), dtype=float)
-        parts = sum(np.asarray(counts.get(c.argument, 0.0), dtype=float) for c in COMPONENTS if c.part_of == side)
-        if np.any(parts > whole):
-            names = ", ".join(c.argument for c in COMPONENTS if c.part_of == side)
+        parts = [c.argument for c in COMPONENTS if c.part_of == side and np.any(counts.get(c.argument, 0.0))]
+        if parts and np.any(sum(np.asarray(counts[p], dtype=float) for p in parts) > whole):
+            what = f"{parts[0]} is a part" if len(parts) == 1 else f"{' + '.join(parts)} are parts"
             raise InvalidParameterError(
-                f"{names} are parts of {side}_tokens (as in the API's usage object) and together exceed it"
+                f"{what} of {side}_tokens (as in the API's usage object) and cannot exceed it"
             )
 
 
@@ -362,6 +362,44 @@ def estimate_cost(
             parts exceeding their whole; requests < 1; an unreadable ``at``.
     """
     models = _check_models(models)
+    counts = check_workload(
+        prompt_tokens, completion_tokens, cached_tokens=cached_tokens, cache_write_tokens=cache_write_tokens,
+        reasoning_tokens=reasoning_tokens, requests=requests, web_searches=web_searches, images=images,
+        audio_tokens=audio_tokens, audio_output_tokens=audio_output_tokens, output_images=output_images, at=at,
+    )  # fmt: skip
+    clock = _clock(at, len(models))
+    # columns read off a view without attrs: pandas deep-copies a frame's attrs (a history's
+    # snapshot times) into every column it hands out, which would cost more than the arithmetic
+    view = pd.DataFrame(models, copy=False)
+    out = _result(view, _costs(view, counts, clock))
+    out.attrs = {k: v for k, v in models.attrs.items() if isinstance(v, (str, int, float, bool)) or v is None}
+    return out
+
+
+def check_workload(
+    prompt_tokens: int | float | Mapping[str, Any] = 0,
+    completion_tokens: int | float = 0,
+    *,
+    cached_tokens: int | float = 0,
+    cache_write_tokens: int | float = 0,
+    reasoning_tokens: int | float = 0,
+    requests: int = 1,
+    web_searches: int | float = 0,
+    images: int | float = 0,
+    audio_tokens: int | float = 0,
+    audio_output_tokens: int | float = 0,
+    output_images: int | float = 0,
+    at: Any = None,
+) -> dict[str, float]:
+    """The counts of one workload, checked as :func:`estimate_cost` checks them, without a catalog
+    (the command line checks its options with it before fetching anything).
+
+    Returns:
+        ``{argument name: count}`` (floats; ``requests`` included).
+
+    Raises:
+        InvalidParameterError: as :func:`estimate_cost`.
+    """
     if isinstance(prompt_tokens, Mapping):
         given = {
             "completion_tokens": completion_tokens, "cached_tokens": cached_tokens,
@@ -384,13 +422,8 @@ def estimate_cost(
         raise InvalidParameterError(f"requests={requests!r} is invalid: give an int >= 1")
     counts["requests"] = float(requests)
     _check_parts(counts)
-    clock = _clock(at, len(models))
-    # columns read off a view without attrs: pandas deep-copies a frame's attrs (a history's
-    # snapshot times) into every column it hands out, which would cost more than the arithmetic
-    view = pd.DataFrame(models, copy=False)
-    out = _result(view, _costs(view, counts, clock))
-    out.attrs = {k: v for k, v in models.attrs.items() if isinstance(v, (str, int, float, bool)) or v is None}
-    return out
+    _clock(at, 0)
+    return counts
 
 
 def _clock(at: Any, n: int) -> np.ndarray | None:

@@ -156,6 +156,21 @@ def movers(since: str, until: str | None, field: str, n: int, store_root: str | 
     write(find_movers(h, since, end, field=field, n=n), fmt, out, columns, head, default_columns=None)
 
 
+#: estimate_cost's argument names -> the cost command's options, for messages.
+_FLAGS = {
+    "cache_write_tokens": "--cache-write", "cached_tokens": "--cached", "reasoning_tokens": "--reasoning",
+    "prompt_tokens": "--prompt-tokens", "completion_tokens": "--completion-tokens", "web_searches": "--web-searches",
+    "images": "--images", "requests": "--requests", "at": "--at",
+}  # fmt: skip
+
+
+def _flag_names(message: str) -> str:
+    """A library message about workload arguments, in the cost command's option names."""
+    import re
+
+    return re.sub(r"\b(" + "|".join(_FLAGS) + r")\b=?", lambda m: _FLAGS[m.group(1)] + (" " if m.group(0).endswith("=") else ""), message)
+
+
 def _token_options(func: Any) -> Any:
     for name, help_text in reversed([
         ("prompt-tokens", "Prompt (input) tokens in total."),
@@ -194,10 +209,19 @@ def cost(ctx: click.Context, prompt_tokens: int | None, completion_tokens: int |
       orcatalog --replay sample cost --prompt-tokens 100000 --cached 60000 --completion-tokens 5000 --reasoning 2000 --models openai/gpt-4o,deepseek/deepseek-v3.2
       orcatalog cost --store data --as-of 2026-01-01 --prompt-tokens 1000000 --completion-tokens 200000 --head 5
     """
-    from ..analysis.cost import estimate_cost
+    from ..analysis.cost import check_workload, estimate_cost
+    from ..errors import InvalidParameterError
 
     if not prompt_tokens and not completion_tokens:
         raise click.UsageError("give a non-zero --prompt-tokens or --completion-tokens")
+    workload = {
+        "cached_tokens": cached or 0, "cache_write_tokens": cache_write or 0, "reasoning_tokens": reasoning or 0,
+        "requests": 1 if requests is None else requests, "web_searches": web_searches or 0, "images": images or 0, "at": at,
+    }  # fmt: skip
+    try:  # before anything is fetched, in the options' own names
+        check_workload(prompt_tokens or 0, completion_tokens or 0, **workload)
+    except InvalidParameterError as exc:
+        raise click.UsageError(_flag_names(str(exc))) from None
     if as_of is not None or store_root is not None:
         frame = _store(store_root, must_exist=True).load(as_of=as_of)
     else:
@@ -210,9 +234,7 @@ def cost(ctx: click.Context, prompt_tokens: int | None, completion_tokens: int |
         if missing:
             raise CLIError(f"no model {missing[0]!r} in the catalog{did_you_mean(missing[0], known)}")
         frame = frame[frame["id"].isin(wanted)]
-    result = estimate_cost(frame, prompt_tokens or 0, completion_tokens or 0, cached_tokens=cached or 0,
-                           cache_write_tokens=cache_write or 0, reasoning_tokens=reasoning or 0,
-                           requests=requests or 1, web_searches=web_searches or 0, images=images or 0, at=at)  # fmt: skip
+    result = estimate_cost(frame, prompt_tokens or 0, completion_tokens or 0, **workload)
     if not include_free:
         result = result[result["total_usd"].isna() | (result["total_usd"] > 0)]
     shown = [c for c in result.columns if c in ("id", "total_usd", "x_cheapest", "note") or c.startswith("cost_")]
