@@ -214,7 +214,7 @@ def cost(ctx: click.Context, prompt_tokens: int | None, completion_tokens: int |
 
     if not prompt_tokens and not completion_tokens:
         raise click.UsageError("give a non-zero --prompt-tokens or --completion-tokens")
-    workload = {
+    workload: dict[str, Any] = {
         "cached_tokens": cached or 0, "cache_write_tokens": cache_write or 0, "reasoning_tokens": reasoning or 0,
         "requests": 1 if requests is None else requests, "web_searches": web_searches or 0, "images": images or 0, "at": at,
     }  # fmt: skip
