@@ -188,8 +188,10 @@ def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax = _axes(ax)
     for side, color in (("prompt", "tab:blue"), ("completion", "tab:orange")):
         ax.plot(trend["period"], trend[f"{side}_median"], color=color, marker=".", label=f"{side} median")
-        ax.fill_between(trend["period"], trend[f"{side}_q1"], trend[f"{side}_q3"], color=color, alpha=0.2,
+        ax.fill_between(trend["period"], trend[f"{side}_q1"], trend[f"{side}_q3"], color=color, alpha=0.12,
                         label=f"{side} interquartile range")  # fmt: skip
+        for edge in ("q1", "q3"):  # the band's own edges, so overlapping bands stay readable
+            ax.plot(trend["period"], trend[f"{side}_{edge}"], color=color, linewidth=0.8, linestyle="--", alpha=0.7)
     _log_if_wide(ax, trend[["prompt_q1", "completion_q3"]].to_numpy(dtype=float).ravel())
     ax.set(title="Market price trend (paid models)", xlabel="period (UTC)", ylabel="USD per million tokens")
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)

@@ -74,8 +74,12 @@ def test_price_vs_context_marks_free_models_and_the_frontier(latest: pd.DataFram
 def test_market_trend_and_catalog_size(history: pd.DataFrame, tmp_path: Path) -> None:
     trend = oc.market_trend(history)
     ax = oc.plot_market_trend(trend)
-    assert len(ax.get_lines()) == 2 and len(ax.collections) == 2
-    assert len(ax.get_lines()[0].get_xdata()) == len(trend)
+    medians = [line for line in ax.get_lines() if line.get_label().endswith("median")]
+    assert len(medians) == 2 and len(ax.collections) == 2
+    assert len(medians[0].get_xdata()) == len(trend)
+    edges = [line for line in ax.get_lines() if line.get_linestyle() == "--"]  # each band's q1 and q3 drawn
+    assert sorted(tuple(line.get_ydata()) for line in edges) == sorted(
+        tuple(trend[f"{side}_{q}"]) for side in ("prompt", "completion") for q in ("q1", "q3"))
     save(ax, tmp_path / "trend.png")
     with pytest.raises(oc.InvalidParameterError, match="without by"):
         oc.plot_market_trend(oc.market_trend(history, by="author"))
