@@ -7,6 +7,7 @@ import gc
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -367,3 +368,51 @@ def test_collector_is_paused_for_imports_only_and_only_in_the_console_script(run
     frozen = gc.get_freeze_count()
     result = runner.invoke(main, ["--replay", "sample", "count"])
     assert result.exit_code == 0 and gc.isenabled() and gc.get_freeze_count() == frozen  # in-process: untouched
+
+
+def test_bad_options_are_usage_errors_in_the_commands_own_words(runner: CliRunner, latest_file: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Values the library refuses come back naming the option (not the Python argument), exit status 2,
+    and nothing reaches the API first."""
+    monkeypatch.setenv("ORCATALOG_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    with ReplayServer(latest_file) as server:
+        monkeypatch.setenv("ORCATALOG_BASE_URL", server.base_url)
+        cases = [
+            (["models", "--max-price", "-1"], "--max-price -1.0 is invalid: --max-price takes a number >= 0"),
+            (["models", "-o", str(tmp_path / "no" / "such" / "x.csv")], "there is no folder"),
+            (["model", "garbage"], "MODEL_ID 'garbage' is invalid"),
+            (["user-models"], "needs your API key in OPENROUTER_API_KEY"),
+            (["models", "--replay", "sample"], "--replay goes before the command"),
+        ]
+        for args, message in cases:
+            result = runner.invoke(main, args)
+            assert result.exit_code == 2 and message in result.output, (args, result.output)
+            assert not re.search(r"\b(max_price|model_id|api_key|fetched_at|start)\b", result.output), result.output
+        assert server.requests == [], "a bad option reached the API"
+    store = tmp_path / "store"
+    assert runner.invoke(main, ["import", "--store", str(store), str(latest_file)]).exit_code == 0
+    result = runner.invoke(main, ["movers", "--store", str(store), "--since", "garbage"])
+    assert result.exit_code == 2 and "--since 'garbage' is not a time" in result.output, result.output
+    result = runner.invoke(main, ["import", "--store", str(store), "--fetched-at", "garbage", str(latest_file)])
+    assert result.exit_code == 2 and "--fetched-at 'garbage' is not a time" in result.output, result.output
+
+
+def test_import_names_the_file_that_breaks_the_contract(runner: CliRunner, latest_file: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "models-2026-03-01T000000Z.json"
+    bad.write_text('{"data": [{"id": "a/b", "name": "x", "pricing": {"prompt": true, "completion": "0"}}]}')
+    store = tmp_path / "store"
+    result = runner.invoke(main, ["import", "--store", str(store), str(latest_file), str(bad)])
+    assert result.exit_code == 1
+    assert "model 'a/b' in " in result.output and bad.name in result.output and "pricing.prompt" in result.output
+    assert not oc.SnapshotStore(store).exists() or oc.SnapshotStore(store).snapshots().empty  # nothing recorded
+
+
+def test_report_fills_a_new_store_and_writes_beside_the_user(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run([sys.executable, "-m", "orcatalog", "--replay", "sample", "report", "--store", "new"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    written = list((tmp_path / "reports").glob("*/index.html"))
+    assert len(written) == 1 and not (tmp_path / "data").exists()  # not inside ./data, the default store
+    assert len(oc.SnapshotStore(tmp_path / "new").snapshots()) == 1

@@ -70,7 +70,7 @@ def test_cost_prints_the_libraries_numbers(workdir: Path, api: ReplayServer) -> 
     (["--prompt-tokens", "10", "--cached", "20"], "--cached is a part of --prompt-tokens"),
     (["--prompt-tokens", "10", "--cached", "5", "--cache-write", "6"], "--cached + --cache-write are parts of --prompt-tokens"),
     (["--prompt-tokens", "10", "--completion-tokens", "1", "--reasoning", "2"], "--reasoning is a part of --completion-tokens"),
-    (["--prompt-tokens", "10", "--requests", "0"], "--requests 0 is invalid"),
+    (["--prompt-tokens", "10", "--requests", "0"], "0 is not in the range x>=1"),
     (["--prompt-tokens", "10", "--at", "teatime"], "--at 'teatime' is not a time"),
 ])  # fmt: skip
 def test_cost_refuses_a_bad_workload_before_fetching(workdir: Path, api: ReplayServer, args: list[str],

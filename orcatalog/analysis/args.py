@@ -21,6 +21,11 @@ def frame_arg(name: str, value: Any, *columns: str) -> pd.DataFrame:
     if not isinstance(value, pd.DataFrame):
         raise InvalidParameterError(f"{name} must be a pandas DataFrame, got {type(value).__name__}")
     missing = [c for c in columns if c not in value.columns]
+    if "fetched_at" in missing:  # one catalog where a time series is needed
+        raise InvalidParameterError(
+            f"{name} must come from SnapshotStore.history() (one row per snapshot and model, with fetched_at); "
+            "a single catalog from fetch_models or SnapshotStore.load has no time axis"
+        )
     if missing:
         raise InvalidParameterError(
             f"{name} lacks the column(s) {missing}; pass a frame from fetch_models, SnapshotStore.load or "

@@ -553,9 +553,7 @@ def price_at(
     for name, column in (("model", model), ("time", time)):
         if column not in usage.columns:
             raise InvalidParameterError(f"usage has no {name} column {column!r}; pass {name}=<column name>")
-    history = _check_models(history)
-    if "fetched_at" not in history.columns:
-        raise InvalidParameterError("history must come from SnapshotStore.history() (it has no fetched_at)")
+    history = frame_arg("history", history, "id", "fetched_at", "price_prompt", "price_completion")
     history = _one_scope(history, scope)
     if history.empty:
         raise InvalidParameterError("the history is empty: import or snapshot the catalog first")

@@ -22,7 +22,7 @@ import click
 from ..fetch import params as _params
 from ..schema import KNOWN_MODALITIES
 from . import startup
-from .errors import CLIError, did_you_mean, one_line
+from .errors import CLIError, CLIUsageError, did_you_mean, one_line
 from .output import output_options, show_record, write
 
 if TYPE_CHECKING:
@@ -54,8 +54,12 @@ class _Group(click.Group):
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:
-            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
-            click.echo(f"error: {' '.join(exc.format_message().split())}{hint}", err=True)
+            message = " ".join(exc.format_message().split())
+            if message.startswith("No such option") and "'--replay'" in message and exc.ctx is not None and exc.ctx.parent is not None:
+                hint = " (--replay goes before the command: orcatalog --replay FILE|sample COMMAND ...)"
+            else:
+                hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            click.echo(f"error: {message}{hint}", err=True)
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
             click.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
@@ -262,6 +266,9 @@ def user_models(ctx: click.Context, page_size: int | None, fmt: str | None, out:
     Example:
       OPENROUTER_API_KEY=sk-or-v1-... orcatalog user-models --head 10
     """
+    if not os.environ.get("OPENROUTER_API_KEY"):
+        raise CLIUsageError("user-models needs your API key in OPENROUTER_API_KEY (it is sent only to the API, "
+                            "never cached, stored or printed)")  # fmt: skip
     with _client(ctx) as client:
         df = client.fetch_user_models(page_size=page_size)
     write(df, fmt, out, columns, head)
@@ -345,12 +352,7 @@ def import_(paths: tuple[str, ...], fetched_at: str | None, store_root: str | No
     Example:
       orcatalog import --store data ../shared/data/openrouter/hourly-2025-12-18_2026-01-07.tar.xz
     """
-    from ..errors import InvalidParameterError
-
-    try:
-        ids = _store(store_root).import_files(list(paths), fetched_at=fetched_at)
-    except InvalidParameterError as exc:  # the library names its keyword; here it is an option
-        raise CLIError(str(exc).replace("fetched_at=", "--fetched-at")) from None
+    ids = _store(store_root).import_files(list(paths), fetched_at=fetched_at)  # fetched_at= is --fetched-at in errors
     click.echo(f"{len(ids)} snapshots recorded ({ids[0]} .. {ids[-1]})" if ids else "no bodies found")
 
 

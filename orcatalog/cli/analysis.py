@@ -12,8 +12,8 @@ from typing import Any
 import click
 
 from . import _client, _store, _store_option, main
-from .errors import CLIError, did_you_mean
-from .output import output_options, show_record, write
+from .errors import CLIError, CLIUsageError, did_you_mean, in_option_names
+from .output import check_output_file, output_options, show_record, write
 
 PLOT_KINDS = ("price-history", "price-vs-context", "market-trend", "catalog-size", "cost")
 
@@ -156,21 +156,6 @@ def movers(since: str, until: str | None, field: str, n: int, store_root: str | 
     write(find_movers(h, since, end, field=field, n=n), fmt, out, columns, head, default_columns=None)
 
 
-#: estimate_cost's argument names -> the cost command's options, for messages.
-_FLAGS = {
-    "cache_write_tokens": "--cache-write", "cached_tokens": "--cached", "reasoning_tokens": "--reasoning",
-    "prompt_tokens": "--prompt-tokens", "completion_tokens": "--completion-tokens", "web_searches": "--web-searches",
-    "images": "--images", "requests": "--requests", "at": "--at",
-}  # fmt: skip
-
-
-def _flag_names(message: str) -> str:
-    """A library message about workload arguments, in the cost command's option names."""
-    import re
-
-    return re.sub(r"\b(" + "|".join(_FLAGS) + r")\b=?", lambda m: _FLAGS[m.group(1)] + (" " if m.group(0).endswith("=") else ""), message)
-
-
 def _token_options(func: Any) -> Any:
     for name, help_text in reversed([
         ("prompt-tokens", "Prompt (input) tokens in total."),
@@ -182,7 +167,7 @@ def _token_options(func: Any) -> Any:
         ("web-searches", "Web searches."),
         ("images", "Input images."),
     ]):  # fmt: skip
-        func = click.option(f"--{name}", type=click.IntRange(min=0), help=help_text)(func)
+        func = click.option(f"--{name}", type=click.IntRange(min=1 if name == "requests" else 0), help=help_text)(func)
     return func
 
 
@@ -221,7 +206,7 @@ def cost(ctx: click.Context, prompt_tokens: int | None, completion_tokens: int |
     try:  # before anything is fetched, in the options' own names
         check_workload(prompt_tokens or 0, completion_tokens or 0, **workload)
     except InvalidParameterError as exc:
-        raise click.UsageError(_flag_names(str(exc))) from None
+        raise CLIUsageError(in_option_names(str(exc), click.get_current_context().command)) from None
     if as_of is not None or store_root is not None:
         frame = _store(store_root, must_exist=True).load(as_of=as_of)
     else:
@@ -278,7 +263,8 @@ def price_at(usage_file: str, model_column: str, time_column: str, store_root: s
 
 @main.command()
 @click.argument("kind", type=click.Choice(PLOT_KINDS))
-@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False), help="The PNG to write.")
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False), callback=check_output_file,
+              help="The PNG to write.")  # fmt: skip
 @click.option("--model", "model_ids", multiple=True, help="Models for price-history (default: the ones that moved).")
 @click.option("--prompt-tokens", type=click.IntRange(min=0), default=1_000_000, show_default=True, help="For cost.")
 @click.option("--completion-tokens", type=click.IntRange(min=0), default=200_000, show_default=True, help="For cost.")
@@ -333,7 +319,7 @@ def plot(ctx: click.Context, kind: str, out: str, model_ids: tuple[str, ...], pr
 
 @main.command()
 @click.option("-o", "--output", "out", type=click.Path(file_okay=False),
-              help="The folder to write (default: data/reports/<UTC date>/).")  # fmt: skip
+              help="The folder to write (default: reports/<UTC date>/ in the current folder).")  # fmt: skip
 @_store_option
 @click.pass_context
 def report(ctx: click.Context, out: str | None, store_root: str | None) -> None:
@@ -351,13 +337,13 @@ def report(ctx: click.Context, out: str | None, store_root: str | None) -> None:
     from ..report import build_report
 
     store = _store(store_root)
-    if store.snapshots().empty:
+    if not store.exists() or store.snapshots().empty:
         try:
             with _client(ctx) as client:
                 store.snapshot(client)
         except Exception as exc:  # the store is empty and the catalog cannot be fetched
             raise CLIError(f"the store {store.root} is empty and taking a first snapshot failed ({exc}); "
                            "import recorded bodies with `orcatalog import`, or run with network or --replay sample") from None  # fmt: skip
-    folder = Path(out) if out else Path("data") / "reports" / f"{pd.Timestamp.now(tz='UTC'):%Y-%m-%d}"
+    folder = Path(out) if out else Path("reports") / f"{pd.Timestamp.now(tz='UTC'):%Y-%m-%d}"
     index = build_report(store.history(), folder)
     click.echo(f"wrote {index} ({len(list(folder.iterdir()))} files)")

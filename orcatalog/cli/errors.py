@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterable
 from typing import IO, Any
 
 import click
 
-from ..errors import OrcatalogError, TransportError
+from ..errors import InvalidParameterError, OrcatalogError, TransportError
 
-__all__ = ["CLIError", "one_line", "did_you_mean"]
+__all__ = ["CLIError", "CLIUsageError", "one_line", "did_you_mean", "in_option_names"]
 
 
 class CLIError(click.ClickException):
@@ -26,6 +27,42 @@ class CLIError(click.ClickException):
 
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"error: {self.format_message()}", err=True, file=file)
+
+
+class CLIUsageError(CLIError):
+    """A bad option value the library refused: one ``error: ...`` line, exit status 2 (as click's usage errors)."""
+
+    exit_code = 2
+
+
+#: Library argument names that a command's option calls otherwise (``movers --since`` passes ``start=``).
+_ALIASES = {
+    "start": ("since",), "end": ("until",), "cached_tokens": ("cached",), "cache_write_tokens": ("cache_write",),
+    "reasoning_tokens": ("reasoning",),
+}  # fmt: skip
+
+
+def in_option_names(message: str, command: click.Command | None) -> str:
+    """A library message in the command's own words: ``name=`` (how the library names an argument)
+    becomes the option that carries it, e.g. ``fetched_at=`` -> ``--fetched-at``."""
+    if command is None:
+        return message
+    options = {}
+    for param in command.params:
+        if isinstance(param, click.Option) and param.name:
+            options[param.name] = max(param.opts, key=len)
+        elif isinstance(param, click.Argument) and param.name:
+            options[param.name] = param.human_readable_name
+    names = {name: options[alias] for name, aliases in _ALIASES.items() for alias in aliases if alias in options}
+    names.update(options)
+
+    def swap(match: re.Match[str]) -> str:
+        option = names.get(match.group(1))
+        return match.group(0) if option is None else option + (" " if match.group(2) else "")
+
+    # ``name=`` always means an argument; a bare name only when it is an identifier (has a ``_``)
+    swapped = re.sub(r"\b([a-z][a-z0-9_]*)(=)", swap, message)
+    return re.sub(r"(?<![-\w])([a-z][a-z0-9]*_[a-z0-9_]+)\b()", swap, swapped).replace("  ", " ")
 
 
 def did_you_mean(value: str, known: Iterable[str]) -> str:
@@ -48,12 +85,18 @@ def one_line(exc: Exception, ctx: click.Context) -> CLIError:
     if isinstance(exc, TransportError):
         client = obj.get("client")
         return CLIError(f"{exc}.{_offline_hint(client.base_url) if client is not None else ''}")
+    if isinstance(exc, InvalidParameterError):  # an option value the library refused
+        command = ctx.command.get_command(ctx, ctx.invoked_subcommand) if ctx.invoked_subcommand and isinstance(
+            ctx.command, click.Group) else None  # fmt: skip
+        return CLIUsageError(in_option_names(str(exc), command))
     if isinstance(exc, OrcatalogError):
         return CLIError(str(exc))
     if isinstance(exc, EOFError):  # a compressed stream ended early and no reader named the file
         return CLIError(f"a compressed file ended early ({exc}); re-download or re-record it")
     if isinstance(exc, OSError) and exc.filename is not None:
         return CLIError(f"{exc.strerror or exc}: {exc.filename}")
+    if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):  # disk full, device errors, ...
+        return CLIError(f"{exc.strerror or exc} ({type(exc).__name__})")
     if type(exc).__module__.split(".")[0] in ("botocore", "aiobotocore", "s3fs"):
         store = obj.get("store_root") or os.environ.get("ORCATALOG_DATA_DIR") or "the store"
         return CLIError(

@@ -37,11 +37,20 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--format``, ``-o``, ``--columns`` and ``--head``, shared by every command that prints a frame."""
     func = click.option("--head", type=click.IntRange(min=0), help="Show only the first N rows.")(func)
     func = click.option("--columns", help="Comma-separated columns to keep (default: a readable subset).")(func)
-    func = click.option("-o", "--output", "out", type=click.Path(dir_okay=False),
+    func = click.option("-o", "--output", "out", type=click.Path(dir_okay=False), callback=check_output_file,
                         help="Write to FILE; the format follows its extension (.csv, .json, .parquet, .txt).")(func)  # fmt: skip
     func = click.option("--format", "fmt", type=click.Choice(FORMATS),
                         help="Output format (default: from -o's extension, else table).")(func)  # fmt: skip
     return func
+
+
+def check_output_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An output file must go into a folder that exists: refused while parsing, before any fetch."""
+    if value is not None:
+        folder = Path(value).expanduser().parent
+        if not folder.is_dir():
+            raise click.BadParameter(f"there is no folder {folder} to write {value} into; create it first")
+    return value
 
 
 def format_for(fmt: str | None, out: str | None) -> str:

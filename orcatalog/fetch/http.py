@@ -496,14 +496,14 @@ def get_json(
     if last_error is None:  # the deadline passed before any attempt could answer
         raise RequestTimeoutError(f"GET {safe_url}: overall deadline of {retry.deadline:.1f} s passed",
                                   url=safe_url, attempts=attempt)  # fmt: skip
-    _mark_attempts(last_error, attempt, retry)
+    _mark_attempts(last_error, attempt, time.monotonic() - started)
     raise last_error
 
 
-def _mark_attempts(error: OrcatalogError, attempts: int, retry: RetryConfig) -> None:
+def _mark_attempts(error: OrcatalogError, attempts: int, elapsed: float) -> None:
     setattr(error, "attempts", attempts)  # noqa: B010 - every transport/response error has it
-    if attempts > 1 and "attempts)" not in str(error):
-        error.args = (f"{error.args[0]} (gave up after {attempts} attempts within {retry.deadline:.0f} s)",)
+    if attempts > 1 and "(gave up after" not in str(error):
+        error.args = (f"{error.args[0]} (gave up after {attempts} attempts in {elapsed:.1f} s)",)
 
 
 _CAUSES = (

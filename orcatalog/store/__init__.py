@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import orjson
 import pandas as pd
 
-from ..errors import InvalidParameterError, SnapshotNotFoundError, StoreError
+from ..errors import InvalidParameterError, SchemaError, SnapshotNotFoundError, StoreError
 from ..frames import bodies
 from ..frames.bodies import time_from_name
 from ..scope import CATALOG_SCOPE
@@ -179,7 +179,7 @@ class SnapshotStore:
         items = list(read_bodies(files, when, base_url, progress))
         if when is not None and len(items) != 1:
             raise InvalidParameterError(
-                f"fetched_at applies to a single body, but {len(items)} were given; name the files with their times instead"
+                f"fetched_at= applies to a single body, but {len(items)} were given; name the files with their times instead"
             )
         return self._write(items, progress=progress)
 
@@ -216,7 +216,10 @@ class SnapshotStore:
             keep = [i for i, r in enumerate(batch.rows) if r["snapshot_id"] not in done]
             rows, orders = [batch.rows[i] for i in keep], [batch.orders[i] for i in keep]
             if rows:
-                data, manifest = batch_tables(name, rows, orders, batch.new_versions)
+                try:
+                    data, manifest = batch_tables(name, rows, orders, batch.new_versions)
+                except SchemaError as exc:  # a model breaks the contract: say which file (or body) holds it
+                    raise _naming_the_source(exc, items) from None
                 layout.write_batch(name, data, manifest)
         finally:
             layout.release(claims)
@@ -413,6 +416,19 @@ class SnapshotStore:
             return int(sum(self._fs.du(self._base, total=False).values()))
         except FileNotFoundError:
             return 0
+
+
+def _naming_the_source(error: SchemaError, items: list[Body]) -> SchemaError:
+    """The contract error of a batch's new model versions, re-found in the body that holds the model
+    so that the message names its file (the batch's versions are checked together, without it)."""
+    from ..frames.models import models_frame
+
+    for item in items:
+        try:
+            models_frame(item.body["data"], url=item.source, unique=False)
+        except SchemaError as found:
+            return found
+    return error
 
 
 def _check_pick(snapshot_id: Any, as_of: Any) -> pd.Timestamp | None:
