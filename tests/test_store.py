@@ -490,3 +490,14 @@ def test_reading_a_missing_folder_is_an_error_not_an_empty_store(tmp_path: Path,
     empty = oc.SnapshotStore(tmp_path / "empty")
     (tmp_path / "empty").mkdir()
     assert empty.exists() and empty.snapshots().empty and empty.history().empty  # an empty store is not a typo
+
+
+def test_an_empty_catalog_body_is_refused(tmp_path: Path) -> None:
+    empty = tmp_path / "models-2026-02-01T000000Z.json"
+    empty.write_text('{"data": []}')
+    store = oc.SnapshotStore(tmp_path / "store")
+    with pytest.raises(oc.SchemaError, match=r"models-2026-02-01T000000Z\.json: the body lists no models"):
+        store.import_files([empty], progress=False)
+    with pytest.raises(oc.SchemaError, match="body #0: the body lists no models"):
+        store.import_bodies([("2026-02-01", {"data": []})])
+    assert not store.exists() or store.snapshots().empty

@@ -76,8 +76,15 @@ def check_whole(source: str, body: dict[str, Any]) -> list[Any]:
 
 
 def make_body(source: str, body: Any, when: pd.Timestamp, base_url: str | None, precision: str = "second") -> Body:
-    """A checked body of the unfiltered ``/models`` list of ``base_url`` (default the public API)."""
-    check_whole(source, body)
+    """A checked body of the unfiltered ``/models`` list of ``base_url`` (default the public API).
+
+    Raises:
+        SchemaError: as :func:`check_whole`, or the body lists no models (an unfiltered catalog is
+            never empty: a failed fetch saved as a file).
+    """
+    if not check_whole(source, body):
+        raise SchemaError(f"{source}: the body lists no models, and an unfiltered catalog is never empty "
+                          "(a failed fetch saved as a file?); nothing was written", url=source)  # fmt: skip
     return Body(source=source, fetched_at=when, body=body, scope=scope_of(base_url),
                 base_url=base_url, endpoint="/models", query={}, time_precision=precision)  # fmt: skip
 
