@@ -43,6 +43,27 @@ def _axes(ax: Any, figsize: tuple[float, float] = (10, 6)) -> Axes:
     return ax
 
 
+def _workload_text(workload: Any) -> str:
+    """``estimate_cost``'s ``attrs["workload"]`` in words, parts in brackets:
+    ``100,000 prompt (60,000 cached) + 5,000 completion tokens, 2 web searches``."""
+    from .analysis.cost import COMPONENTS
+
+    if not isinstance(workload, dict) or not workload:
+        return "the workload"
+    sides = []
+    for side in ("prompt", "completion"):
+        parts = [f"{workload[c.argument]:,} {c.name.replace('_', ' ')}" for c in COMPONENTS
+                 if c.part_of == side and workload.get(c.argument)]  # fmt: skip
+        if workload.get(f"{side}_tokens"):
+            sides.append(f"{workload[f'{side}_tokens']:,} {side}" + (f" ({', '.join(parts)})" if parts else ""))
+    counted = [f"{workload[c.argument]:,} {c.argument.replace('_', ' ')}" for c in COMPONENTS
+               if c.part_of is None and not c.argument.endswith("_tokens") and c.argument != "requests"
+               and workload.get(c.argument)]  # fmt: skip
+    if workload.get("requests", 1) != 1:
+        counted.append(f"over {workload['requests']:,} requests")
+    return ", ".join([" + ".join(sides) + " tokens"] * bool(sides) + counted) or "the workload"
+
+
 def _plain_log_ticks(axis: Any) -> None:
     """Label a log axis with plain numbers (0.2, 0.5, 1, 2, ...) instead of powers of ten only."""
     from matplotlib.ticker import FuncFormatter, LogLocator
@@ -273,7 +294,8 @@ def plot_cost(cost: pd.DataFrame, n: int = 20, *, ax: Axes | None = None) -> Axe
         values = rows[comp].fillna(0).to_numpy(dtype=float)
         ax.barh(labels, values, left=left, label=comp[len("cost_") :])
         left += values
-    ax.set(title=f"Cost of the workload, {len(rows)} cheapest models", xlabel="USD", ylabel="")
+    ax.set(title=f"Cost of {_workload_text(cost.attrs.get('workload'))}: the {len(rows)} cheapest models",
+           xlabel="USD", ylabel="")  # fmt: skip
     ax.tick_params(axis="y", labelsize=8)
     if components:
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)

@@ -120,7 +120,10 @@ def test_store_commands(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -
     store = str(tmp_path / "store")
     files = [str(p) for p in sorted(recorded_dir.glob("models-202[56]-*.json.gz"))]
     result = runner.invoke(main, ["import", "--store", store, *files])
-    assert result.exit_code == 0 and result.output.startswith(f"{len(files)} snapshots recorded")
+    assert result.exit_code == 0 and result.output.startswith(f"{len(files)} new snapshots recorded")
+    again = runner.invoke(main, ["import", "--store", store, *files[:2]])  # the same bodies again: nothing new
+    assert again.exit_code == 0 and again.output.startswith("0 new snapshots recorded")
+    assert again.output.strip().endswith("2 were already in the store")
     result = runner.invoke(main, ["snapshots", "--store", store, "--format", "csv"])
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert len(rows) == len(files) and rows[0]["scope"] == "catalog"

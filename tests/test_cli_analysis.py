@@ -82,6 +82,14 @@ def test_cost_refuses_a_bad_workload_before_fetching(workdir: Path, api: ReplayS
     assert len(api.requests) == served, "a bad workload reached the API"
 
 
+def test_plot_refuses_options_its_chart_does_not_use(workdir: Path) -> None:
+    result = run(["plot", "price-history", "--store", "data", "--prompt-tokens", "5", "-o", "x.png"], workdir)
+    assert result.exit_code == 2 and "--prompt-tokens is for cost charts, not price-history" in result.output
+    result = run(["plot", "catalog-size", "--store", "data", "--model", "openai/gpt-4o", "-o", "x.png"], workdir)
+    assert result.exit_code == 2 and "--model is for price-history charts" in result.output
+    assert not (workdir / "x.png").exists()
+
+
 def test_price_at_report_and_plots(workdir: Path) -> None:
     result = run(["price-at", "--store", "data", "usage.csv", "-o", "priced.csv"], workdir)
     assert result.exit_code == 0, result.output

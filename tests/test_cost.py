@@ -242,6 +242,13 @@ def test_several_entries_later_wins_and_partial_keys_inherit() -> None:
 # -- history: cost over time, 2024 schemas -----------------------------------------------------------------
 
 
+def test_the_workload_travels_in_attrs(latest: pd.DataFrame) -> None:
+    cost = oc.estimate_cost(latest, 100_000, 2_000, cached_tokens=40_000, requests=4)
+    assert cost.attrs["workload"] == {"prompt_tokens": 100_000, "completion_tokens": 2_000, "cached_tokens": 40_000,
+                                      "requests": 4}  # fmt: skip
+    assert cost[cost["total_usd"] > 0].attrs["workload"] == cost.attrs["workload"]  # pandas keeps it on filters
+
+
 @pytest.mark.parametrize("snapshots", [40, 2_500], ids=["counted-per-snapshot", "many-distinct-totals"])
 def test_rank_within_each_snapshot_on_both_paths(snapshots: int) -> None:
     """Ranks are counted per (snapshot, distinct total) when that table is small and come from a

@@ -105,6 +105,7 @@ def test_cost_bars_stack_the_components(latest: pd.DataFrame, tmp_path: Path) ->
         widths[y] = widths.get(y, 0) + patch.get_width()
     assert sorted(widths.values()) == pytest.approx(sorted(paid["total_usd"].head(15)))
     assert ax.get_xlabel() == "USD"
+    assert ax.get_title() == "Cost of 100,000 prompt (30,000 cached) + 20,000 completion tokens: the 15 cheapest models"
     save(ax, tmp_path / "cost.png")
     with pytest.raises(oc.InvalidParameterError, match="n="):
         oc.plot_cost(cost, n=0)

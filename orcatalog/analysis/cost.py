@@ -355,7 +355,8 @@ def estimate_cost(
         is missing).
         A catalog comes back sorted cheapest first; a history keeps its own order (time, then id)
         with ``rank`` within each snapshot. No number is ever
-        negative, and a missing total always has a note.
+        negative, and a missing total always has a note. ``attrs["workload"]`` holds the non-zero
+        counts priced (argument names, e.g. ``{"prompt_tokens": 1000000, "requests": 1}``).
 
     Raises:
         InvalidParameterError: not a contract frame; a count that is negative, not a number, or
@@ -373,6 +374,7 @@ def estimate_cost(
     view = pd.DataFrame(models, copy=False)
     out = _result(view, _costs(view, counts, clock))
     out.attrs = {k: v for k, v in models.attrs.items() if isinstance(v, (str, int, float, bool)) or v is None}
+    out.attrs["workload"] = {k: int(v) if float(v).is_integer() else v for k, v in counts.items() if v}
     return out
 
 

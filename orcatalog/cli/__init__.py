@@ -352,8 +352,15 @@ def import_(paths: tuple[str, ...], fetched_at: str | None, store_root: str | No
     Example:
       orcatalog import --store data ../shared/data/openrouter/hourly-2025-12-18_2026-01-07.tar.xz
     """
-    ids = _store(store_root).import_files(list(paths), fetched_at=fetched_at)  # fetched_at= is --fetched-at in errors
-    click.echo(f"{len(ids)} snapshots recorded ({ids[0]} .. {ids[-1]})" if ids else "no bodies found")
+    store = _store(store_root)
+    before = set(store.snapshots()["snapshot_id"]) if store.exists() else set()
+    ids = store.import_files(list(paths), fetched_at=fetched_at)  # fetched_at= is --fetched-at in errors
+    new = [i for i in ids if i not in before]
+    if not ids:
+        click.echo("no bodies found")
+    else:
+        kept = f"; {len(ids) - len(new)} were already in the store" if len(new) < len(ids) else ""
+        click.echo(f"{len(new)} new snapshots recorded ({ids[0]} .. {ids[-1]}){kept}")
 
 
 @main.command()

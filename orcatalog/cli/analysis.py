@@ -288,6 +288,10 @@ def plot(ctx: click.Context, kind: str, out: str, model_ids: tuple[str, ...], pr
 
     if not out.lower().endswith(".png"):
         raise CLIError(f"{out}: plot writes PNG files; name it .png")
+    for name, option, kinds in (("model_ids", "--model", ("price-history",)), ("prompt_tokens", "--prompt-tokens", ("cost",)),
+                                ("completion_tokens", "--completion-tokens", ("cost",))):  # fmt: skip
+        if kind not in kinds and ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
+            raise click.UsageError(f"{option} is for {' and '.join(kinds)} charts, not {kind}")
     fig = Figure(figsize=(11, 6.5), layout="constrained")
     ax = fig.subplots()
     if kind in ("price-history", "market-trend", "catalog-size"):
