@@ -163,3 +163,10 @@ def test_every_help_example_runs(workdir: Path, api: ReplayServer, name: str, li
 def test_every_command_has_an_example() -> None:
     named = {name for name, _ in _examples()}
     assert named == set(main.commands), set(main.commands) - named
+
+
+def test_unknown_columns_of_a_result_table_list_what_it_has(workdir: Path, api: ReplayServer) -> None:
+    env = {"ORCATALOG_BASE_URL": api.base_url}
+    result = run(["cost", "--prompt-tokens", "100", "--columns", "id,totl_usd"], workdir, env)
+    assert result.exit_code == 1
+    assert "did you mean 'total_usd'?" in result.output and "this table has id, cost_prompt" in result.output

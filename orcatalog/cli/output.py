@@ -130,9 +130,15 @@ def pick(df: pd.DataFrame, columns: str | None, default: list[str] | None) -> pd
         wanted = [c.strip() for c in columns.split(",") if c.strip()]
         missing = [c for c in wanted if c not in df.columns]
         if missing:
-            hint = did_you_mean(missing[0], [str(c) for c in df.columns])
-            raise CLIError(f"unknown column(s): {', '.join(missing)}{hint}; the columns are described by "
-                           "`python -c 'import orcatalog.schema as s; help(s)'`")  # fmt: skip
+            names = [str(c) for c in df.columns]
+            hint = did_you_mean(missing[0], names)
+            from ..schema import dtype_of
+
+            if all(dtype_of(c) is not None for c in names):  # a catalog frame: the contract describes it
+                where = "the columns are described by `python -c 'import orcatalog.schema as s; help(s)'`"
+            else:  # another table (costs, changes, ...): say what it has
+                where = "this table has " + ", ".join(names)
+            raise CLIError(f"unknown column(s): {', '.join(missing)}{hint}; {where}")
         return df[wanted]
     if default is None:
         return df
