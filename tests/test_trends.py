@@ -64,6 +64,8 @@ def test_movers_match_the_snapshots_at_both_ends(store: oc.SnapshotStore, histor
 def test_movers_bad_arguments(history: pd.DataFrame, kwargs: dict, message: str) -> None:
     with pytest.raises(oc.InvalidParameterError, match=message):
         oc.movers(history, **kwargs)
+    with pytest.raises(oc.InvalidParameterError, match="the history is empty"):
+        oc.movers(history.iloc[:0], "2026-01-01", "2026-01-05")
 
 
 def test_market_trend_stands_each_day_by_its_last_snapshot(store: oc.SnapshotStore, history: pd.DataFrame) -> None:

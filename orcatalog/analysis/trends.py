@@ -77,8 +77,10 @@ def movers(history: pd.DataFrame, start: Any, end: Any, field: str = "prompt_usd
     t0, t1 = _time("start", start), _time("end", end)
     if t0 >= t1:
         raise InvalidParameterError(f"start ({t0}) must be before end ({t1})")
-    first = pd.to_datetime(history["fetched_at"], utc=True).min() if len(history) else None
-    if first is None or first > t0:
+    if history.empty:
+        raise InvalidParameterError("the history is empty: import or snapshot the catalog first")
+    first = pd.to_datetime(history["fetched_at"], utc=True).min()
+    if first > t0:
         raise InvalidParameterError(f"the history has no snapshot at or before start={t0} (its first is {first}): "
                                     "choose a later start")  # fmt: skip
     a, b = _latest_at(history, t0, field), _latest_at(history, t1, field)
