@@ -175,12 +175,19 @@ def plot_price_vs_context(
     fy = front[y].to_numpy(dtype=float)
     ax.step(fx, fy, where="post", color="tab:red", linewidth=1.5, label=f"frontier ({len(front)})")
     ax.scatter(fx, fy, color="tab:red", s=22, zorder=3)
-    if label_frontier:
-        for i, (mid, px, py) in enumerate(zip(front["id"].astype(str), fx, fy)):
-            ax.annotate(mid, (px, py), textcoords="offset points", xytext=(6, 4 + 10 * (i % 3)), fontsize=7,
-                        arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5})  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
+    if label_frontier and len(fy):
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(bottom, max(top, float(np.nanmax(fy)) * 3))  # headroom above the top label (a factor: log axis)
+        left, right = np.log10(ax.get_xlim())
+        for i, (mid, px, py) in enumerate(zip(front["id"].astype(str), fx, fy)):
+            # the step line arrives from below and leaves rightwards: label up and to the left, or,
+            # near the left edge where there is no room, down and to the right, under the line
+            room = (np.log10(px) - left) / (right - left) > 0.25
+            ax.annotate(mid, (px, py), textcoords="offset points", fontsize=7, ha="right" if room else "left",
+                        xytext=(-6, 5 + 10 * (i % 3)) if room else (6, -14 - 10 * (i % 3)),
+                        arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5})  # fmt: skip
     _plain_log_ticks(ax.xaxis)
     xl = "prompt price (USD per million tokens)" if x == "prompt_usd_per_mtok" else x
     yl = "context window (tokens)" if y == "context_length" else y
