@@ -74,16 +74,16 @@ def test_model_count_and_user_models(runner: CliRunner, latest_file: Path, monke
 
 
 @pytest.mark.parametrize(
-    ("args", "needle"),
+    ("args", "needle", "status"),
     [
-        (["models", "--context", "-5"], "context"),
-        (["model", "no-slash"], "model_id"),
-        (["model", "openai/no-such-model"], "404"),
+        (["models", "--context", "-5"], "--context -5 is invalid", 2),  # a bad option value: a usage error
+        (["model", "no-slash"], "MODEL_ID 'no-slash' is invalid", 2),
+        (["model", "openai/no-such-model"], "404", 1),
     ],
 )
-def test_errors_are_one_line(runner: CliRunner, latest_file: Path, args: list[str], needle: str) -> None:
+def test_errors_are_one_line(runner: CliRunner, latest_file: Path, args: list[str], needle: str, status: int) -> None:
     result = runner.invoke(main, ["--replay", str(latest_file), *args])
-    assert result.exit_code == 1
+    assert result.exit_code == status
     assert result.output.count("\n") == 1 and result.output.startswith("error: ") and needle in result.output
     assert "Traceback" not in result.output
 
