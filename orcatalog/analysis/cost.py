@@ -201,7 +201,7 @@ class _Notes:
 
     def categorical(self, order: np.ndarray | None = None) -> pd.Categorical:
         codes = self.codes if order is None else self.codes[order]
-        return pd.Categorical.from_codes(codes, categories=pd.Index(self.texts, dtype=object))
+        return pd.Categorical.from_codes(codes, categories=pd.Index(self.texts, dtype=object), validate=False)
 
 
 def _rates(frame: pd.DataFrame, keys: set[str]) -> dict[str, Any]:
@@ -222,7 +222,7 @@ def _costs(frame: pd.DataFrame, counts: Mapping[str, Any], clock: np.ndarray | N
     for every row of ``frame``; counts are scalars or per-row arrays (tokens are totals, spread
     evenly over ``requests``)."""
     n = len(frame)
-    used = {c for c in COMPONENTS if c.name in ("prompt", "completion") or np.any(counts.get(c.argument, 0.0))}
+    used = {c for c in COMPONENTS if c.name in ("prompt", "completion") or _nonzero(counts.get(c.argument, 0.0))}
     rates = _rates(frame, {c.key for c in used} | {c.part_of for c in used if c.part_of})
     notes = _Notes(n)
     requests = np.asarray(counts.get("requests", 1.0), dtype=float)
@@ -236,23 +236,24 @@ def _costs(frame: pd.DataFrame, counts: Mapping[str, Any], clock: np.ndarray | N
     columns: dict[str, np.ndarray] = {}
     for comp in COMPONENTS:
         amount = amounts[comp.name]
-        if not np.any(amount) and comp.part_of is None and comp.name not in ("prompt", "completion"):
+        if comp.part_of is None and comp.name not in ("prompt", "completion") and not _nonzero(amount):
             continue  # a dimension the workload does not use: no column of zeros
         if comp.part_of is None:
             rate = rates[comp.key]
         else:
-            if not np.any(amount):
+            if not _nonzero(amount):
                 continue
             own = rates[comp.key]
             rate = np.where(np.isnan(own) | (own == 0), rates[comp.part_of], own)  # no separate rate: the base one
-        if comp.name in ("prompt", "completion") and not np.any(amount):
+        if comp.name in ("prompt", "completion") and not _nonzero(amount):
             cost = np.where(np.isnan(rate), np.nan, 0.0)  # unknown base price: unknown cost, even for 0 tokens
         else:
             cost = np.multiply(amount, rate)
         # a fresh array of n rows (owned and writable: edited in place below), never a view of a rate
         columns[f"cost_{comp.name}"] = cost if np.shape(cost) == (n,) else np.array(np.broadcast_to(cost, (n,)))
-    total = np.zeros(n)
-    for cost in columns.values():
+    costs = iter(columns.values())
+    total = next(costs).copy()  # prompt and completion are always there
+    for cost in costs:
         total += cost
     if "discount" in rates:
         total *= 1.0 - np.nan_to_num(rates["discount"])
@@ -272,11 +273,18 @@ def _costs(frame: pd.DataFrame, counts: Mapping[str, Any], clock: np.ndarray | N
     return {"columns": columns, "notes": notes}
 
 
+def _nonzero(amount: Any) -> bool:
+    """Whether a count (a number, or an array of per-row counts) is non-zero anywhere."""
+    return bool(amount) if isinstance(amount, (int, float)) else bool(np.asarray(amount).any())
+
+
 def _tidy(values: np.ndarray) -> None:
     """Round (in place) to 1e-12 USD: tokens x per-token floats leave binary noise (3.5999999999999996 for
     $3.60) that no price or count justifies; the smallest real cost (one token at $0.01 per
     million) is 1e-8 USD, so nothing of value is lost."""
-    np.round(values, 12, out=values)
+    np.multiply(values, 1e12, out=values)  # what np.round(values, 12) does, without its temporaries
+    np.rint(values, out=values)
+    np.divide(values, 1e12, out=values)
 
 
 def _check_models(models: Any) -> pd.DataFrame:
@@ -450,31 +458,36 @@ def _ranks(total: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray
     many distinct totals fall back to pandas' grouped rank.
     """
     codes, uniques = pd.factorize(total, use_na_sentinel=True)
+    n_values = len(uniques)
+    order = np.argsort(uniques, kind="stable")
+    n_groups = int(group.max()) + 1 if len(group) else 0
     ok = codes >= 0
     all_ok = bool(ok.all())
-    unique_rank = np.empty(len(uniques), dtype=np.int64)
-    unique_rank[np.argsort(uniques, kind="stable")] = np.arange(len(uniques))
-    n_groups = int(group.max()) + 1 if len(group) else 0
-    rank = np.zeros(len(total), dtype=np.int64)
-    if n_groups * len(uniques) <= 4_000_000:
+    if n_groups * n_values <= 4_000_000:
         # one cell per (group, distinct total): its count, then the rows of the group below it
-        cell = group * len(uniques) + unique_rank[codes] if all_ok else group[ok] * len(uniques) + unique_rank[codes[ok]]
-        counts = np.bincount(cell, minlength=n_groups * len(uniques))
-        below = np.cumsum(counts.reshape(n_groups, len(uniques)), axis=1).ravel() - counts
+        unique_rank = np.empty(n_values, dtype=np.int64)
+        unique_rank[order] = np.arange(n_values)
+        cell = group * n_values if all_ok else group[ok] * n_values
+        cell += unique_rank[codes] if all_ok else unique_rank[codes[ok]]
+        counts = np.bincount(cell, minlength=n_groups * n_values)
+        below = np.cumsum(counts.reshape(n_groups, n_values), axis=1).ravel()
+        below -= counts
         if all_ok:
-            rank = below[cell] + 1
+            rank = below[cell]
+            rank += 1
         else:
+            rank = np.zeros(len(total), dtype=np.int64)
             rank[ok] = below[cell] + 1
-        counts = counts.reshape(n_groups, len(uniques))
-        values = np.sort(uniques)
-        paid = (counts > 0) & (values > 0)
-        if len(values) and n_groups:
-            first = np.where(paid.any(axis=1), paid.argmax(axis=1), -1)
-            cheapest = np.where(first >= 0, values[np.maximum(first, 0)], np.nan)
-        else:  # no row has a total (only routers, or no rows): nothing is cheapest
+        values = uniques[order]
+        first_paid = int(np.searchsorted(values, 0.0, side="right"))  # values are sorted: the paid ones follow
+        paid = counts.reshape(n_groups, n_values)[:, first_paid:] > 0
+        if paid.size:
+            cheapest = np.where(paid.any(axis=1), values[first_paid:][paid.argmax(axis=1)], np.nan)
+        else:  # no row has a paid total (only routers or free models, or no rows): nothing is cheapest
             cheapest = np.full(n_groups, np.nan)
     else:
         ranked = pd.Series(total).groupby(group).rank(method="min").to_numpy()
+        rank = np.zeros(len(total), dtype=np.int64)
         rank[ok] = ranked[ok].astype(np.int64)
         cheapest = np.full(n_groups, np.nan)
         np.fmin.at(cheapest, group, np.where(total > 0, total, np.nan))
