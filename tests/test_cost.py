@@ -242,6 +242,19 @@ def test_several_entries_later_wins_and_partial_keys_inherit() -> None:
 # -- history: cost over time, 2024 schemas -----------------------------------------------------------------
 
 
+def test_check_workload_takes_exactly_estimate_costs_workload_arguments() -> None:
+    """The command line checks a workload with check_workload before fetching; its arguments must stay
+    estimate_cost's (the public signature is spelled out in both for help() and tab-completion)."""
+    import inspect
+
+    from orcatalog.analysis.cost import check_workload
+
+    cost = dict(inspect.signature(oc.estimate_cost).parameters)
+    cost.pop("models")
+    assert str(inspect.Signature(list(cost.values()))) == str(inspect.signature(check_workload).replace(
+        return_annotation=inspect.Signature.empty))  # fmt: skip
+
+
 def test_the_workload_travels_in_attrs(latest: pd.DataFrame) -> None:
     cost = oc.estimate_cost(latest, 100_000, 2_000, cached_tokens=40_000, requests=4)
     assert cost.attrs["workload"] == {"prompt_tokens": 100_000, "completion_tokens": 2_000, "cached_tokens": 40_000,
