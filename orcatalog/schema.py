@@ -64,6 +64,7 @@ __all__ = [
     "KNOWN_PRICE_KEYS",
     "BASE_PRICE_KEYS",
     "KNOWN_MODALITIES",
+    "OUTPUT_MODALITIES",
     "KNOWN_DEFAULT_KEYS",
     "MIN_TIME",
     "MAX_TIME",
@@ -165,8 +166,11 @@ BASE_PRICE_KEYS: tuple[str, ...] = ("prompt", "completion")
 #: Price keys charged per request / image / search; every other price key is charged per token.
 PER_UNIT_PRICE_KEYS: tuple[str, ...] = ("request", "image", "image_output", "web_search")
 
-#: Modalities that always get input_/output_ columns.
+#: Modalities that always get input_/output_ columns (and the values the input_modalities filter knows).
 KNOWN_MODALITIES: tuple[str, ...] = ("text", "image", "audio", "file", "video", "embeddings")
+
+#: Values the API's output_modalities filter accepts besides ``all`` (the spec's output modality enum).
+OUTPUT_MODALITIES: tuple[str, ...] = (*KNOWN_MODALITIES, "rerank", "speech", "transcription")
 
 #: Default-parameter keys that always get a default_ column.
 KNOWN_DEFAULT_KEYS: tuple[str, ...] = (

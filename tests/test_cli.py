@@ -419,3 +419,36 @@ def test_report_fills_a_new_store_and_writes_beside_the_user(tmp_path: Path) -> 
     written = list((tmp_path / "reports").glob("*/index.html"))
     assert len(written) == 1 and not (tmp_path / "data").exists()  # not inside ./data, the default store
     assert len(oc.SnapshotStore(tmp_path / "new").snapshots()) == 1
+
+
+def test_second_trial_findings(runner: CliRunner, latest_file: Path, dated_files: list[Path], tmp_path: Path) -> None:
+    """What a second new-user trial tripped on, each as the user met it."""
+    bare = subprocess.run([sys.executable, "-m", "orcatalog"], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
+    assert bare.stdout.startswith("Usage:") and bare.stdout.count("\n") > 10 and "error:" not in bare.stdout + bare.stderr
+    store = str(tmp_path / "store")
+    assert runner.invoke(main, ["import", "--store", store, *map(str, dated_files[-3:])]).exit_code == 0
+    old, new = [f.name[len("models-"):].split(".")[0] for f in dated_files[-3:-1]]
+    backwards = runner.invoke(main, ["diff", "--store", store, new, old])
+    assert backwards.exit_code == 2 and "is newer than NEW" in backwards.output and "older snapshot first" in backwards.output
+    bad = runner.invoke(main, ["diff", "--store", store, "teatime", new])
+    assert bad.exit_code == 2 and "OLD 'teatime' is neither a snapshot id" in bad.output and "as_of" not in bad.output
+    labels = runner.invoke(main, ["--replay", str(latest_file), "models", "--columns", "id,price_prompt_usd_per_mtok",
+                                  "--format", "csv", "--head", "1"])  # fmt: skip
+    assert labels.exit_code == 0 and labels.output.splitlines()[0].replace('"', '') == "id,price_prompt"
+    other = tmp_path / "my-json-files"
+    other.mkdir()
+    (other / "a.json").write_text("{}")
+    not_store = runner.invoke(main, ["snapshots", "--store", str(other)])
+    assert not_store.exit_code == 1 and "is a folder but not a snapshot store" in not_store.output
+    with pytest.raises(oc.SnapshotNotFoundError, match="is a folder but not a snapshot store"):
+        oc.SnapshotStore(other).history()
+    empty_name = runner.invoke(main, ["snapshots", "--store", ""])
+    assert empty_name.exit_code == 2 and "--store '' is invalid" in empty_name.output
+    zero = runner.invoke(main, ["--replay", str(latest_file), "plot", "cost", "--prompt-tokens", "0",
+                                "--completion-tokens", "0", "-o", str(tmp_path / "c.png")])  # fmt: skip
+    assert zero.exit_code == 2 and "give a non-zero --prompt-tokens" in zero.output
+    speech = runner.invoke(main, ["--replay", str(latest_file), "models", "--output-modalities", "speech"])
+    assert speech.exit_code == 0, speech.output  # a modality the API knows for output
+    with pytest.raises(oc.InvalidParameterError, match="must be an estimate_cost"):
+        oc.plot_cost(oc.SnapshotStore(store).load())

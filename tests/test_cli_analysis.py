@@ -103,22 +103,22 @@ def test_price_at_report_and_plots(workdir: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "args, message",
+    "args, message, status",  # 2: an option value that cannot be right (a usage error); 1: not in the data
     [
-        (["show", "--store", "data", "openai/gpt-4oo"], "did you mean"),
-        (["history", "--store", "data", "deepseek/deepseek-v3"], "no model"),
-        (["changes", "--store", "data", "--field", "price_promt"], "did you mean 'price_prompt'"),
-        (["plot", "market-trend", "--store", "data", "-o", "chart.jpg"], "PNG"),
-        (["price-at", "--store", "data", "usage.csv", "--model-column", "modle"], "did you mean 'model'"),
-        (["movers", "--store", "nowhere", "--since", "2026-01-01"], "no snapshot store at nowhere"),
-        (["cost", "--store", "data", "--prompt-tokens", "5", "--models", "openai/gpt-4oo"], "did you mean"),
-        (["changes", "--store", "data", "--since", "garbage"], "is not a time"),
-        (["price-at", "--store", "data", "no-tokens.csv"], "nothing to price"),
+        (["show", "--store", "data", "openai/gpt-4oo"], "did you mean", 1),
+        (["history", "--store", "data", "deepseek/deepseek-v3"], "no model", 1),
+        (["changes", "--store", "data", "--field", "price_promt"], "did you mean 'price_prompt'", 2),
+        (["plot", "market-trend", "--store", "data", "-o", "chart.jpg"], "PNG", 2),
+        (["price-at", "--store", "data", "usage.csv", "--model-column", "modle"], "did you mean 'model'", 1),
+        (["movers", "--store", "nowhere", "--since", "2026-01-01"], "no snapshot store at nowhere", 1),
+        (["cost", "--store", "data", "--prompt-tokens", "5", "--models", "openai/gpt-4oo"], "did you mean", 1),
+        (["changes", "--store", "data", "--since", "garbage"], "is not a time", 2),
+        (["price-at", "--store", "data", "no-tokens.csv"], "nothing to price", 1),
     ],
 )
-def test_typos_are_one_line_errors(workdir: Path, args: list[str], message: str) -> None:
+def test_typos_are_one_line_errors(workdir: Path, args: list[str], message: str, status: int) -> None:
     result = run(args, workdir)
-    assert result.exit_code == 1
+    assert result.exit_code == status
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
 
@@ -155,7 +155,7 @@ def test_every_help_example_runs(workdir: Path, api: ReplayServer, name: str, li
         key, _, value = words.pop(0).partition("=")
         env[key] = value
     assert words.pop(0) == "orcatalog"
-    words = [w.replace("../shared/data/openrouter/", str(COMPACT_DIR) + "/") for w in words]
+    words = [w.replace("tests/data/openrouter/", str(COMPACT_DIR) + "/") for w in words]  # paths from the clone's root
     result = run(words, workdir, env)
     assert result.exit_code == 0, f"{line}\n{result.output}"
 
@@ -168,5 +168,5 @@ def test_every_command_has_an_example() -> None:
 def test_unknown_columns_of_a_result_table_list_what_it_has(workdir: Path, api: ReplayServer) -> None:
     env = {"ORCATALOG_BASE_URL": api.base_url}
     result = run(["cost", "--prompt-tokens", "100", "--columns", "id,totl_usd"], workdir, env)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "did you mean 'total_usd'?" in result.output and "this table has id, cost_prompt" in result.output

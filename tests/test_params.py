@@ -30,6 +30,8 @@ BAD_FILTERS = [
     {"output_modalities": []},
     {"input_modalities": ["Text Image"]},
     {"input_modalities": 5},
+    {"input_modalities": "bogus"},
+    {"output_modalities": "text,imgae"},
     {"model_authors": ["ok", ""]},
     {"model_authors": "a,,b"},
     {"q": ""},
@@ -57,6 +59,14 @@ def test_suggestions_name_the_close_match() -> None:
         _params.list_query({"contxt": 10})
     with pytest.raises(oc.InvalidParameterError, match="did you mean 'newest'"):
         _params.list_query({"sort": "newst"})
+
+
+def test_modalities_are_the_known_ones() -> None:
+    with pytest.raises(oc.InvalidParameterError, match="unknown modality 'imgae' \\(did you mean 'image'\\?\\)"):
+        _params.list_query({"input_modalities": "text,imgae"})
+    with pytest.raises(oc.InvalidParameterError, match="unknown modality 'speech'"):
+        _params.list_query({"input_modalities": "speech"})  # an output modality only
+    assert _params.list_query({"output_modalities": ["speech", "rerank"]})["output_modalities"] == "speech,rerank"
 
 
 def test_python_values_become_api_strings() -> None:

@@ -21,6 +21,8 @@ def frame_arg(name: str, value: Any, *columns: str) -> pd.DataFrame:
     if not isinstance(value, pd.DataFrame):
         raise InvalidParameterError(f"{name} must be a pandas DataFrame, got {type(value).__name__}")
     missing = [c for c in columns if c not in value.columns]
+    if "total_usd" in missing:  # a catalog where a cost frame is needed
+        raise InvalidParameterError(f"{name} must be an estimate_cost(...) result (it has no total_usd)")
     if "fetched_at" in missing:  # one catalog where a time series is needed
         raise InvalidParameterError(
             f"{name} must come from SnapshotStore.history() (one row per snapshot and model, with fetched_at); "

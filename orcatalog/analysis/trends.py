@@ -76,7 +76,7 @@ def movers(history: pd.DataFrame, start: Any, end: Any, field: str = "prompt_usd
         raise InvalidParameterError(f"n={n!r} is invalid: give an int >= 1")
     t0, t1 = _time("start", start), _time("end", end)
     if t0 >= t1:
-        raise InvalidParameterError(f"start ({t0}) must be before end ({t1})")
+        raise InvalidParameterError(f"start={t0.isoformat()} must be before end={t1.isoformat()}")
     if history.empty:
         raise InvalidParameterError("the history is empty: import or snapshot the catalog first")
     first = pd.to_datetime(history["fetched_at"], utc=True).min()

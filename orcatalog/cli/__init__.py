@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..fetch import params as _params
-from ..schema import KNOWN_MODALITIES
+from ..errors import InvalidParameterError
+from ..schema import KNOWN_MODALITIES, OUTPUT_MODALITIES
 from . import startup
 from .errors import CLIError, CLIUsageError, did_you_mean, one_line
 from .output import output_options, show_record, write
@@ -53,6 +54,9 @@ class _Group(click.Group):
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _NO_ARGS as exc:  # plain `orcatalog`: the help, as it is
+            click.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
+            sys.exit(exc.exit_code)
         except click.UsageError as exc:
             message = " ".join(exc.format_message().split())
             if message.startswith("No such option") and "'--replay'" in message and exc.ctx is not None and exc.ctx.parent is not None:
@@ -73,6 +77,10 @@ class _Group(click.Group):
             _quiet_stdout()
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+#: click >= 8.2 raises this for a bare `orcatalog` (older ones print the help themselves).
+_NO_ARGS: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 def run() -> None:
@@ -166,13 +174,13 @@ def _client(ctx: click.Context, filters: dict[str, Any] | None = None) -> Iterat
 
 
 def _check_modalities(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Modalities must be known ones (a typo would silently match no model)."""
+    """Modalities must be known ones (the library's rule, checked while parsing)."""
     if value is None:
         return None
-    known = (*KNOWN_MODALITIES, "all") if param.name == "output_modalities" else KNOWN_MODALITIES
-    for item in (v.strip() for v in value.split(",")):
-        if item not in known:
-            raise click.BadParameter(f"unknown modality {item!r}{did_you_mean(item, known)}; known: {', '.join(known)}")
+    try:
+        _params.modalities(str(param.name), value)
+    except InvalidParameterError as exc:
+        raise click.BadParameter(str(exc).split(": ", 1)[-1]) from None
     return value
 
 
@@ -181,7 +189,8 @@ def _filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
         opt = "--" + name.replace("_", "-")
         if kind == "modalities":
             func = click.option(opt, name, callback=_check_modalities,
-                                help=f"Comma-separated list of: {', '.join(KNOWN_MODALITIES)}.")(func)  # fmt: skip
+                                help="Comma-separated list of: " + ", ".join(
+                                    (*OUTPUT_MODALITIES, "all") if name == "output_modalities" else KNOWN_MODALITIES) + ".")(func)  # fmt: skip
         elif kind == "list":
             func = click.option(opt, name, help="Comma-separated list.")(func)
         elif kind == "int":
@@ -319,6 +328,8 @@ def _store(root: str | None, *, must_exist: bool = False) -> Any:
     from ..store import SnapshotStore
 
     store = SnapshotStore(root)
+    if must_exist and not store.exists() and Path(store.root).is_dir():
+        raise CLIError(f"{store.root} is a folder but not a snapshot store (it has no manifest/ folder): check --store")
     if must_exist and not store.exists():
         raise CLIError(f"no snapshot store at {store.root}: record one with `orcatalog snapshot --store {store.root}` "
                        f"or `orcatalog import --store {store.root} FILE`, or pass --store")  # fmt: skip
@@ -350,7 +361,7 @@ def import_(paths: tuple[str, ...], fetched_at: str | None, store_root: str | No
 
     \b
     Example:
-      orcatalog import --store data ../shared/data/openrouter/hourly-2025-12-18_2026-01-07.tar.xz
+      orcatalog import --store data tests/data/openrouter/hourly-2025-12-18_2026-01-07.tar.xz
     """
     store = _store(store_root)
     before = set(store.snapshots()["snapshot_id"]) if store.exists() else set()
@@ -406,11 +417,23 @@ def diff(old: str, new: str, allow_mixed: bool, store_root: str | None, fmt: str
     Example:
       orcatalog diff --store data 2025-12-20 2026-01-05
     """
+    import pandas as pd
+
     from ..analysis.changes import diff as diff_frames
 
     store = _store(store_root, must_exist=True)
     ids = set(store.snapshots()["snapshot_id"])
-    frames = [store.load(x) if x in ids else store.load(as_of=x) for x in (old, new)]
+    frames = []
+    for name, x in (("OLD", old), ("NEW", new)):
+        try:
+            frames.append(store.load(x) if x in ids else store.load(as_of=x))
+        except InvalidParameterError:
+            raise CLIUsageError(f"{name} {x!r} is neither a snapshot id of the store nor a time (ISO 8601, e.g. "
+                                "2026-01-05 or 2026-01-05T12:00Z)") from None  # fmt: skip
+    times = [pd.Timestamp(f.attrs["fetched_at"]) for f in frames]
+    if times[0] > times[1]:
+        raise CLIUsageError(f"OLD ({old}: {times[0]:%Y-%m-%d %H:%M}) is newer than NEW ({new}: {times[1]:%Y-%m-%d %H:%M}); "
+                            "give the older snapshot first")  # fmt: skip
     write(diff_frames(*frames, allow_mixed=allow_mixed), fmt, out, columns, head,
           default_columns=["id", "change", "field", "old", "new", "pct_change", "unit"])  # fmt: skip
 

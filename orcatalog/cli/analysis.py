@@ -88,14 +88,14 @@ def changes(since: str | None, model_id: str | None, fields: tuple[str, ...], st
     unknown = [f for f in fields if f not in h.columns or not f.startswith("price_")]
     if unknown:
         known = [c for c in h.columns if c.startswith("price_")]
-        raise CLIError(f"unknown price field {unknown[0]!r}{did_you_mean(unknown[0], known)}; known: {', '.join(known)}")
+        raise CLIUsageError(f"unknown price field {unknown[0]!r}{did_you_mean(unknown[0], known)}; known: {', '.join(known)}")
     if since is not None:
         import pandas as pd
 
         try:
             start = pd.Timestamp(since)
         except ValueError:
-            raise CLIError(f"--since {since!r} is not a time: give ISO 8601, e.g. 2026-01-01 or 2026-01-01T12:00Z") from None
+            raise CLIUsageError(f"--since {since!r} is not a time: give ISO 8601, e.g. 2026-01-01 or 2026-01-01T12:00Z") from None
         start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
     events = price_changes(h, fields=list(fields) or None)
     if since is not None:
@@ -287,11 +287,13 @@ def plot(ctx: click.Context, kind: str, out: str, model_ids: tuple[str, ...], pr
     from ..analysis.trends import market_trend
 
     if not out.lower().endswith(".png"):
-        raise CLIError(f"{out}: plot writes PNG files; name it .png")
+        raise CLIUsageError(f"{out}: plot writes PNG files; name it .png")
     for name, option, kinds in (("model_ids", "--model", ("price-history",)), ("prompt_tokens", "--prompt-tokens", ("cost",)),
                                 ("completion_tokens", "--completion-tokens", ("cost",))):  # fmt: skip
         if kind not in kinds and ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
             raise click.UsageError(f"{option} is for {' and '.join(kinds)} charts, not {kind}")
+    if kind == "cost" and not prompt_tokens and not completion_tokens:
+        raise click.UsageError("give a non-zero --prompt-tokens or --completion-tokens")
     fig = Figure(figsize=(11, 6.5), layout="constrained")
     ax = fig.subplots()
     if kind in ("price-history", "market-trend", "catalog-size"):

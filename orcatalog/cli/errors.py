@@ -37,7 +37,7 @@ class CLIUsageError(CLIError):
 
 #: Library argument names that a command's option calls otherwise (``movers --since`` passes ``start=``).
 _ALIASES = {
-    "start": ("since",), "end": ("until",), "cached_tokens": ("cached",), "cache_write_tokens": ("cache_write",),
+    "start": ("since",), "end": ("until",), "root": ("store_root",), "cached_tokens": ("cached",), "cache_write_tokens": ("cache_write",),
     "reasoning_tokens": ("reasoning",),
 }  # fmt: skip
 
@@ -91,6 +91,8 @@ def one_line(exc: Exception, ctx: click.Context) -> CLIError:
         return CLIUsageError(in_option_names(str(exc), command))
     if isinstance(exc, OrcatalogError):
         return CLIError(str(exc))
+    if isinstance(exc, ImportError) and "s3fs" in str(exc):  # an s3:// store without the S3 extra
+        return CLIError(f"{exc}: pip install 'orcatalog[s3]' for s3:// stores")
     if isinstance(exc, EOFError):  # a compressed stream ended early and no reader named the file
         return CLIError(f"a compressed file ended early ({exc}); re-download or re-record it")
     if isinstance(exc, OSError) and exc.filename is not None:

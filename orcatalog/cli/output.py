@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..schema import PER_UNIT_PRICE_KEYS
-from .errors import CLIError, did_you_mean
+from .errors import CLIUsageError, did_you_mean
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,7 +61,7 @@ def format_for(fmt: str | None, out: str | None) -> str:
         return "table"
     suffix = Path(out).suffix.lower()
     if suffix not in SUFFIX_FORMATS:
-        raise CLIError(f"cannot tell the format of {out!r} from {suffix or 'no extension'}: name it .csv, .json, "
+        raise CLIUsageError(f"cannot tell the format of {out!r} from {suffix or 'no extension'}: name it .csv, .json, "
                        ".parquet or .txt, or pass --format")  # fmt: skip
     return SUFFIX_FORMATS[suffix]
 
@@ -127,7 +127,8 @@ def show_record(df: pd.DataFrame) -> str:
 def pick(df: pd.DataFrame, columns: str | None, default: list[str] | None) -> pd.DataFrame:
     """The columns asked for (``--columns a,b``), else ``default`` (None: all)."""
     if columns:
-        wanted = [c.strip() for c in columns.split(",") if c.strip()]
+        labels = {price_label(str(c)): str(c) for c in df.columns}  # table headings name price units
+        wanted = [labels.get(c, c) if c not in df.columns else c for c in (c.strip() for c in columns.split(",")) if c]
         missing = [c for c in wanted if c not in df.columns]
         if missing:
             names = [str(c) for c in df.columns]
@@ -138,7 +139,7 @@ def pick(df: pd.DataFrame, columns: str | None, default: list[str] | None) -> pd
                 where = "the columns are described by `python -c 'import orcatalog.schema as s; help(s)'`"
             else:  # another table (costs, changes, ...): say what it has
                 where = "this table has " + ", ".join(names)
-            raise CLIError(f"unknown column(s): {', '.join(missing)}{hint}; {where}")
+            raise CLIUsageError(f"unknown column(s): {', '.join(missing)}{hint}; {where}")
         return df[wanted]
     if default is None:
         return df
@@ -156,7 +157,7 @@ def write(df: pd.DataFrame, fmt: str | None, out: str | None, columns: str | Non
         df = df.head(head)
     if fmt == "parquet":
         if out is None:
-            raise CLIError("--format parquet needs -o FILE (parquet is binary)")
+            raise CLIUsageError("--format parquet needs -o FILE (parquet is binary)")
         export.to_parquet(df, out)
     elif fmt == "csv":
         export.to_csv(df, out if out else sys.stdout)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import InvalidParameterError
+from ..schema import KNOWN_MODALITIES, OUTPUT_MODALITIES
 
 #: Server-side sort orders (an unknown value is an error: the API would 400 or ignore it).
 SORTS = (
@@ -157,6 +158,27 @@ def _check_string(name: str, value: Any) -> str:
     return value
 
 
+def modalities(name: str, value: Any) -> list[str]:
+    """The modalities of an ``input_modalities`` / ``output_modalities`` filter, each a known one
+    (a typo would silently match no model): :data:`orcatalog.schema.KNOWN_MODALITIES` for input,
+    :data:`orcatalog.schema.OUTPUT_MODALITIES` or ``all`` for output.
+
+    Raises:
+        InvalidParameterError: not a name or list of names, an unknown one (with the closest known
+            one), or ``all`` with others.
+    """
+    items = _items(name, value, _MODALITY, "a modality name, a list of them, or 'all'")
+    known = (*OUTPUT_MODALITIES, "all") if name == "output_modalities" else KNOWN_MODALITIES
+    for item in items:
+        if item not in known:
+            close = difflib.get_close_matches(item, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InvalidParameterError(f"{name}={value!r}: unknown modality {item!r}{hint}; known: {', '.join(known)}")
+    if "all" in items and len(items) > 1:
+        raise _bad(name, value, "'all' alone, or a list of modalities without 'all'")
+    return items
+
+
 def list_query(filters: Mapping[str, Any], *, default_all: bool = True) -> dict[str, str]:
     """Validate list filters and return the query parameters to send.
 
@@ -182,10 +204,7 @@ def list_query(filters: Mapping[str, Any], *, default_all: bool = True) -> dict[
         elif kind == _LIST:
             query[name] = ",".join(_items(name, value, _TOKEN, "a string or a list of names"))
         elif kind == _MODALITIES:
-            items = _items(name, value, _MODALITY, "a modality name, a list of them, or 'all'")
-            if "all" in items and len(items) > 1:
-                raise _bad(name, value, "'all' alone, or a list of modalities without 'all'")
-            query[name] = ",".join(items)
+            query[name] = ",".join(modalities(name, value))
         elif kind == _INT:
             query[name] = _number(name, value, integer=True, low=1 if name == "context" else 0)
         elif kind in (_PRICE, _NUMBER):

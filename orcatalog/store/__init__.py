@@ -66,7 +66,7 @@ class SnapshotStore:
         if root is None:
             root = os.environ.get("ORCATALOG_DATA_DIR") or "./data"
         if not isinstance(root, (str, os.PathLike)) or not os.fspath(root).strip():
-            raise InvalidParameterError(f"root must be a folder or URL, got {root!r}")
+            raise InvalidParameterError(f"root={root!r} is invalid: give a folder or an fsspec URL (s3://bucket/prefix)")
         self.root = os.fspath(root)
         self._storage_options = dict(storage_options or {})
         self._layout = Layout(self.root, self._storage_options)
@@ -90,18 +90,30 @@ class SnapshotStore:
         return self._layout.claim_path(name)
 
     def exists(self) -> bool:
-        """Whether there is a store to read: False for a local folder that does not exist (a
-        typo, or nothing recorded yet); object-store prefixes always exist (an empty prefix is an
-        empty store). Writing creates the folder."""
-        return not self._layout.local or os.path.isdir(self._base)
+        """Whether there is a store to read. False for a local folder that does not exist (a typo,
+        or nothing recorded yet) and for one that holds other things but no store (its
+        ``manifest/`` folder); an empty folder (hidden files and READMEs aside) is an empty store.
+        Object-store prefixes always exist (an empty prefix is an empty store). Writing creates
+        what is missing."""
+        if not self._layout.local:
+            return True
+        try:
+            names = os.listdir(self._base)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        return "manifest" in names or all(n.startswith((".", "README")) for n in names)
 
     def _require(self) -> None:
-        """Reads on a missing local folder are errors, not empty answers (a mistyped path)."""
-        if not self.exists():
-            raise SnapshotNotFoundError(
-                f"no snapshot store at {self.root}: the folder does not exist; record one with "
-                "SnapshotStore.snapshot() or .import_files(), or check the path"
-            )
+        """Reads where there is no store are errors, not empty answers (a mistyped path)."""
+        if self.exists():
+            return
+        if os.path.isdir(self._base):
+            raise SnapshotNotFoundError(f"{self.root} is a folder but not a snapshot store (it has no manifest/ "
+                                        "folder): check the path")  # fmt: skip
+        raise SnapshotNotFoundError(
+            f"no snapshot store at {self.root}: the folder does not exist; record one with "
+            "SnapshotStore.snapshot() or .import_files(), or check the path"
+        )
 
     # -- writing -------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ import orjson
 
 from ..fetch.params import CATEGORIES, SORTS
 from ..frames.models import modalities
-from ..schema import KNOWN_MODALITIES
+from ..schema import OUTPUT_MODALITIES
 
 __all__ = [
     "ANSWERED_FILTERS",
@@ -42,8 +42,6 @@ ANSWERED_FILTERS = frozenset({
 })  # fmt: skip
 #: Sort orders a recorded body can answer (by price, context or date).
 ANSWERED_SORTS = ("pricing-low-to-high", "pricing-high-to-low", "context-high-to-low", "newest")
-#: Output modalities the API accepts in ``output_modalities`` (besides ``all``); others get 400.
-OUTPUT_MODALITIES = (*KNOWN_MODALITIES, "rerank", "speech", "transcription")
 #: Filters that read one model field: applied only when the body has that field at all.
 _FIELD_OF = {"supported_parameters": "supported_parameters", "sort=newest": "created"}
 _PAGING = frozenset({"offset", "limit"})
