@@ -187,25 +187,23 @@ def _check_modalities(ctx: click.Context, param: click.Parameter, value: str | N
 def _filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for name, kind in reversed(list(_params.FILTERS.items())):
         opt = "--" + name.replace("_", "-")
+        text = _params.FILTER_HELP[name]
         if kind == "modalities":
-            func = click.option(opt, name, callback=_check_modalities,
-                                help="Comma-separated list of: " + ", ".join(
-                                    (*OUTPUT_MODALITIES, "all") if name == "output_modalities" else KNOWN_MODALITIES) + ".")(func)  # fmt: skip
-        elif kind == "list":
-            func = click.option(opt, name, help="Comma-separated list.")(func)
+            known = (*OUTPUT_MODALITIES, "all") if name == "output_modalities" else KNOWN_MODALITIES
+            func = click.option(opt, name, callback=_check_modalities, help=f"{text} Known: {', '.join(known)}.")(func)
         elif kind == "int":
-            func = click.option(opt, name, type=int, help="Integer.")(func)
+            func = click.option(opt, name, type=int, help=text)(func)
         elif kind in ("price", "number", "fraction"):
-            unit = " (USD per million tokens)" if kind == "price" else ""
-            func = click.option(opt, name, type=float, help=f"Number{unit}.")(func)
+            func = click.option(opt, name, type=float, help=text)(func)
         elif kind == "bool":
-            func = click.option(f"{opt}/--not-{name}", name, default=None, help="true or false.")(func)
+            func = click.option(f"{opt}/--not-{name}", name, default=None, help=text)(func)
         elif kind == "true_only":
-            func = click.option(opt, name, is_flag=True, default=None, help="Only zero-data-retention models.")(func)
-        elif name == "sort":
-            func = click.option(opt, name, type=click.Choice(_params.SORTS), help="Server-side sort.")(func)
-        else:
-            func = click.option(opt, name, help="Text.")(func)
+            func = click.option(opt, name, is_flag=True, default=None, help=text)(func)
+        elif name in ("sort", "category"):
+            choices = _params.SORTS if name == "sort" else _params.CATEGORIES
+            func = click.option(opt, name, type=click.Choice(choices), help=text)(func)
+        else:  # text and comma-separated lists
+            func = click.option(opt, name, help=text)(func)
     return func
 
 

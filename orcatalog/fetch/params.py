@@ -71,6 +71,37 @@ FILTERS: dict[str, str] = {
     "max_tool_success_rate": _FRACTION,
 }
 
+#: What each filter keeps (the spec's descriptions, shortened; prices in USD per million tokens).
+FILTER_HELP: dict[str, str] = {
+    "category": "Models for a use case category.",
+    "supported_parameters": "Models supporting all these request parameters (comma-separated, e.g. tools).",
+    "output_modalities": "Models with these output modalities (comma-separated), or all.",
+    "input_modalities": "Models accepting these input modalities (comma-separated).",
+    "sort": "Server-side sort order.",
+    "q": "Free-text search in model names and slugs.",
+    "context": "Minimum context length (tokens).",
+    "min_price": "Minimum prompt price (USD per million tokens).",
+    "max_price": "Maximum prompt price (USD per million tokens).",
+    "min_output_price": "Minimum completion price (USD per million tokens).",
+    "max_output_price": "Maximum completion price (USD per million tokens).",
+    "arch": "Architecture or model family (e.g. GPT, Claude, Gemini, Llama).",
+    "model_authors": "Models by these authors (comma-separated author slugs).",
+    "providers": "Models hosted by these providers (comma-separated names).",
+    "distillable": "Only distillable models, or (with --not-) none of them.",
+    "zdr": "Only models with zero-data-retention endpoints.",
+    "region": "Models with endpoints in this data region (eu or us).",
+    "min_age_days": "Minimum age in days since the model's creation.",
+    "max_age_days": "Maximum age in days since the model's creation.",
+    "min_intelligence_index": "Minimum Artificial Analysis intelligence index.",
+    "max_intelligence_index": "Maximum Artificial Analysis intelligence index.",
+    "min_coding_index": "Minimum Artificial Analysis coding index.",
+    "max_coding_index": "Maximum Artificial Analysis coding index.",
+    "min_agentic_index": "Minimum Artificial Analysis agentic index.",
+    "max_agentic_index": "Maximum Artificial Analysis agentic index.",
+    "min_tool_success_rate": "Minimum tool-calling success rate, a fraction in [0, 1].",
+    "max_tool_success_rate": "Maximum tool-calling success rate, a fraction in [0, 1].",
+}
+
 #: The Python type each kind of filter takes (what signatures show; ``list_query`` checks it).
 KIND_TYPES: dict[str, str] = {
     _STRING: "str",
