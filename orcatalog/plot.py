@@ -114,10 +114,14 @@ def plot_price_history(
         raise InvalidParameterError(f"no model(s) {unknown} in the history")
     ax = _axes(ax)
     values = []
-    for mid in ids:
+    import matplotlib
+
+    palette = matplotlib.colormaps["tab20" if len(ids) > 10 else "tab10"]  # no colour twice (up to 20 lines)
+    colors = [palette(i) for i in range(palette.N)]
+    for k, mid in enumerate(ids):
         g = frame[frame["id"] == mid].sort_values("fetched_at")
         y = g[field].to_numpy(dtype=float, na_value=np.nan)
-        (line,) = ax.step(g["fetched_at"], y, where="post", label=mid, linewidth=1.5)
+        (line,) = ax.step(g["fetched_at"], y, where="post", label=mid, linewidth=1.5, color=colors[k % len(colors)])
         change = np.r_[False, y[1:] != y[:-1]] & ~np.isnan(y)
         ax.plot(g["fetched_at"][change], y[change], "o", color=line.get_color(), markersize=5)
         values.append(y)

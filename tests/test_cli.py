@@ -123,7 +123,7 @@ def test_store_commands(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -
     assert result.exit_code == 0 and result.output.startswith(f"{len(files)} new snapshots recorded")
     again = runner.invoke(main, ["import", "--store", store, *files[:2]])  # the same bodies again: nothing new
     assert again.exit_code == 0 and again.output.startswith("0 new snapshots recorded")
-    assert again.output.strip().endswith("2 were already in the store")
+    assert again.output.strip().endswith("all 2 were already in the store")
     result = runner.invoke(main, ["snapshots", "--store", store, "--format", "csv"])
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert len(rows) == len(files) and rows[0]["scope"] == "catalog"
@@ -382,7 +382,7 @@ def test_bad_options_are_usage_errors_in_the_commands_own_words(runner: CliRunne
     with ReplayServer(latest_file) as server:
         monkeypatch.setenv("ORCATALOG_BASE_URL", server.base_url)
         cases = [
-            (["models", "--max-price", "-1"], "--max-price -1.0 is invalid: --max-price takes a number >= 0"),
+            (["models", "--max-price", "-1"], "--max-price -1.0 is invalid: --max-price takes a finite number >= 0"),
             (["models", "-o", str(tmp_path / "no" / "such" / "x.csv")], "there is no folder"),
             (["model", "garbage"], "MODEL_ID 'garbage' is invalid"),
             (["user-models"], "needs your API key in OPENROUTER_API_KEY"),
@@ -452,3 +452,9 @@ def test_second_trial_findings(runner: CliRunner, latest_file: Path, dated_files
     assert speech.exit_code == 0, speech.output  # a modality the API knows for output
     with pytest.raises(oc.InvalidParameterError, match="must be an estimate_cost"):
         oc.plot_cost(oc.SnapshotStore(store).load())
+    early = runner.invoke(main, ["--store", store, "snapshots"])
+    assert early.exit_code == 2 and "--store belongs to the command: orcatalog snapshots --store" in early.output
+    comma = runner.invoke(main, ["--replay", str(latest_file), "cost", "--prompt-tokens", "5", "--models", ","])
+    assert comma.exit_code == 2 and "names no model" in comma.output
+    missing = runner.invoke(main, ["snapshots", "--store", str(tmp_path / "nope")])
+    assert missing.exit_code == 1 and "or pass --store" not in missing.output  # it was passed

@@ -127,3 +127,10 @@ def test_ax_must_be_an_axes(latest: pd.DataFrame) -> None:
         assert not axes[0].has_data()
     finally:
         plt.close(fig)
+
+
+def test_price_history_never_repeats_a_colour(history: pd.DataFrame) -> None:
+    ids = list(pd.unique(history["id"].astype(str)))[:12]
+    ax = oc.plot_price_history(history, ids)
+    steps = [line for line in ax.get_lines() if line.get_label() in ids]
+    assert len(steps) == 12 and len({line.get_color() for line in steps}) == 12

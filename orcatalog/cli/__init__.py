@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -59,9 +60,8 @@ class _Group(click.Group):
             sys.exit(exc.exit_code)
         except click.UsageError as exc:
             message = " ".join(exc.format_message().split())
-            if message.startswith("No such option") and "'--replay'" in message and exc.ctx is not None and exc.ctx.parent is not None:
-                hint = " (--replay goes before the command: orcatalog --replay FILE|sample COMMAND ...)"
-            else:
+            hint = _misplaced_option(exc, args)
+            if not hint:
                 hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
             click.echo(f"error: {message}{hint}", err=True)
             sys.exit(exc.exit_code)
@@ -77,6 +77,22 @@ class _Group(click.Group):
             _quiet_stdout()
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _misplaced_option(exc: click.UsageError, args: Any) -> str:
+    """A hint for an option given on the wrong side of the command name: ``--replay`` belongs to
+    ``orcatalog`` itself, ``--store`` (and every other) to the command."""
+    match = re.match(r"No such option:? '?(--[\w-]+)", exc.format_message())
+    if match is None or exc.ctx is None:
+        return ""
+    option, group = match.group(1), main
+    if exc.ctx.parent is not None and any(option in p.opts for p in group.params):
+        return f" ({option} goes before the command: orcatalog {option} ... {exc.ctx.info_name} ...)"
+    words = list(args if args is not None else sys.argv[1:])
+    command = next((group.commands[w] for w in words if w in group.commands), None)
+    if exc.ctx.parent is None and command is not None and any(option in p.opts for p in command.params):
+        return f" ({option} belongs to the command: orcatalog {command.name} {option} ...)"
+    return ""
 
 
 #: click >= 8.2 raises this for a bare `orcatalog` (older ones print the help themselves).
@@ -330,7 +346,7 @@ def _store(root: str | None, *, must_exist: bool = False) -> Any:
         raise CLIError(f"{store.root} is a folder but not a snapshot store (it has no manifest/ folder): check --store")
     if must_exist and not store.exists():
         raise CLIError(f"no snapshot store at {store.root}: record one with `orcatalog snapshot --store {store.root}` "
-                       f"or `orcatalog import --store {store.root} FILE`, or pass --store")  # fmt: skip
+                       f"or `orcatalog import --store {store.root} FILE`" + (", or pass --store" if root is None else ""))  # fmt: skip
     return store
 
 
@@ -367,9 +383,11 @@ def import_(paths: tuple[str, ...], fetched_at: str | None, store_root: str | No
     new = [i for i in ids if i not in before]
     if not ids:
         click.echo("no bodies found")
+    elif not new:
+        click.echo(f"0 new snapshots recorded: all {len(ids)} were already in the store")
     else:
         kept = f"; {len(ids) - len(new)} were already in the store" if len(new) < len(ids) else ""
-        click.echo(f"{len(new)} new snapshots recorded ({ids[0]} .. {ids[-1]}){kept}")
+        click.echo(f"{len(new)} new snapshots recorded ({new[0]} .. {new[-1]}){kept}")
 
 
 @main.command()

@@ -214,6 +214,8 @@ def cost(ctx: click.Context, prompt_tokens: int | None, completion_tokens: int |
             frame = client.fetch_models()
     if model_ids:
         wanted = [m.strip() for m in model_ids.split(",") if m.strip()]
+        if not wanted:
+            raise CLIUsageError(f"--models {model_ids!r} names no model: give comma-separated ids")
         known = [str(i) for i in frame["id"]]
         missing = [m for m in wanted if m not in known]
         if missing:

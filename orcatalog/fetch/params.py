@@ -168,7 +168,7 @@ def _items(name: str, value: Any, pattern: re.Pattern[str], wants: str) -> list[
 
 
 def _number(name: str, value: Any, *, integer: bool, low: float = 0.0, high: float | None = None) -> str:
-    wants = ("an int" if integer else "a number") + f" >= {low:g}" + (f" and <= {high:g}" if high is not None else "")
+    wants = ("an int" if integer else "a finite number") + f" >= {low:g}" + (f" and <= {high:g}" if high is not None else "")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
         raise _bad(name, value, wants)
     if not math.isfinite(value) or value < low or (high is not None and value > high):
