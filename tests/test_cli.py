@@ -458,3 +458,7 @@ def test_second_trial_findings(runner: CliRunner, latest_file: Path, dated_files
     assert comma.exit_code == 2 and "names no model" in comma.output
     missing = runner.invoke(main, ["snapshots", "--store", str(tmp_path / "nope")])
     assert missing.exit_code == 1 and "or pass --store" not in missing.output  # it was passed
+    unused = runner.invoke(main, ["--replay", "sample", "snapshots", "--store", store])
+    assert unused.exit_code == 0 and "warning: --replay was not used: snapshots read the store only" in unused.stderr
+    used = runner.invoke(main, ["--replay", "sample", "count"])
+    assert used.exit_code == 0 and "warning" not in used.stderr

@@ -137,6 +137,17 @@ def main(ctx: click.Context, replay: str | None) -> None:
     if replay is not None and replay != "sample" and not Path(replay).exists():
         raise click.BadParameter(f"no such file or folder: {replay} (or use --replay sample)", param_hint="--replay")
     ctx.obj["replay"] = replay
+    if replay is not None:
+        ctx.call_on_close(lambda: _unused_replay(ctx))
+
+
+def _unused_replay(ctx: click.Context) -> None:
+    """--replay given to a command that never asked the API (it read the store only): say so, after
+    it succeeded (a failing command's error stays the one line on stderr)."""
+    if sys.exc_info()[0] is not None:
+        return
+    if isinstance(ctx.obj, dict) and "client" not in ctx.obj and ctx.invoked_subcommand not in (None, "replay"):
+        click.echo(f"warning: --replay was not used: {ctx.invoked_subcommand} read the store only", err=True)
 
 
 #: Optional backends and serializers requests-cache imports whenever they are installed; the
