@@ -369,6 +369,10 @@ def test_price_at_checks_its_input(hourly_history: pd.DataFrame) -> None:
         oc.price_at(pd.DataFrame({"model": ["a"], "timestamp": ["yesterday-ish"]}), hourly_history)
     with pytest.raises(oc.InvalidParameterError, match="numbers >= 0"):
         oc.price_at(pd.DataFrame({"model": ["a"], "timestamp": ["2026-01-01"], "prompt_tokens": [-5]}), hourly_history)
+    parts = pd.DataFrame({"model": ["a"] * 3, "timestamp": ["2026-01-01"] * 3, "prompt_tokens": [10, 10, 10],
+                          "cached_tokens": [1, 20, 3]}, index=["x", "y", "z"])  # fmt: skip
+    with pytest.raises(oc.InvalidParameterError, match=r"cannot exceed it \(usage row 'y'\)"):
+        oc.price_at(parts, hourly_history)
     one = hourly_history.copy()
     one.attrs = {}
     mixed = pd.concat([one, one.assign(scope="other")])

@@ -103,15 +103,18 @@ def _usage_counts(usage: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
-def _check_parts(counts: Mapping[str, Any]) -> None:
-    """Parts of prompt/completion tokens may not exceed them (row-wise for arrays)."""
+def _check_parts(counts: Mapping[str, Any], rows: pd.Index | None = None) -> None:
+    """Parts of prompt/completion tokens may not exceed them (row-wise for arrays; ``rows`` names
+    the usage rows in the message)."""
     for side in ("prompt", "completion"):
         whole = np.asarray(counts.get(f"{side}_tokens", 0.0), dtype=float)
         parts = [c.argument for c in COMPONENTS if c.part_of == side and np.any(counts.get(c.argument, 0.0))]
-        if parts and np.any(sum(np.asarray(counts[p], dtype=float) for p in parts) > whole):
+        over = sum(np.asarray(counts[p], dtype=float) for p in parts) > whole if parts else np.False_
+        if np.any(over):
             what = f"{parts[0]} is a part" if len(parts) == 1 else f"{' + '.join(parts)} are parts"
+            where = f" (usage row {rows[int(np.flatnonzero(over)[0])]!r})" if rows is not None and np.ndim(over) else ""
             raise InvalidParameterError(
-                f"{what} of {side}_tokens (as in the API's usage object) and cannot exceed it"
+                f"{what} of {side}_tokens (as in the API's usage object) and cannot exceed it{where}"
             )
 
 
@@ -588,7 +591,7 @@ def price_at(
             raise InvalidParameterError(f"usage[{c!r}] at row {row!r} is {usage[c].iloc[int(np.flatnonzero(bad)[0])]}: "
                                         "token counts must be numbers >= 0 (write 0 for none)")  # fmt: skip
         counts[c] = values
-    _check_parts(counts)
+    _check_parts(counts, usage.index)
 
     # join on integer codes and nanosecond integers: merge_asof is fastest on plain numbers
     history_codes, ids = pd.factorize(history["id"])
