@@ -354,7 +354,7 @@ def _store(root: str | None, *, must_exist: bool = False) -> Any:
 
     store = SnapshotStore(root)
     if must_exist and not store.exists() and Path(store.root).is_dir():
-        raise CLIError(f"{store.root} is a folder but not a snapshot store (it has no manifest/ folder): check --store")
+        raise CLIError(f"{store.root} is a folder but not a snapshot store (no manifest/, versions/, ... in it): check --store")
     if must_exist and not store.exists():
         raise CLIError(f"no snapshot store at {store.root}: record one with `orcatalog snapshot --store {store.root}` "
                        f"or `orcatalog import --store {store.root} FILE`" + (", or pass --store" if root is None else ""))  # fmt: skip

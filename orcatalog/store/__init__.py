@@ -31,7 +31,7 @@ from . import compact as _compact
 from . import queries
 from .index import RETRIES, Catalogue, Index, partial_among, read_catalogue, read_index
 from .ingest import Body, batch_tables, check_whole, make_body, prepare, read_bodies, utc
-from .layout import Layout
+from .layout import FOLDERS, Layout
 
 __all__ = ["SnapshotStore", "CATALOG_SCOPE", "time_from_name"]
 
@@ -91,8 +91,8 @@ class SnapshotStore:
 
     def exists(self) -> bool:
         """Whether there is a store to read. False for a local folder that does not exist (a typo,
-        or nothing recorded yet) and for one that holds other things but no store (its
-        ``manifest/`` folder); an empty folder (hidden files and READMEs aside) is an empty store.
+        or nothing recorded yet) and for one that holds other things but none of a store's
+        folders (``manifest/``, ``versions/``, ...); an empty folder (hidden files and READMEs aside) is an empty store.
         Object-store prefixes always exist (an empty prefix is an empty store). Writing creates
         what is missing."""
         if not self._layout.local:
@@ -101,15 +101,15 @@ class SnapshotStore:
             names = os.listdir(self._base)
         except (FileNotFoundError, NotADirectoryError):
             return False
-        return "manifest" in names or all(n.startswith((".", "README")) for n in names)
+        return any(n in FOLDERS for n in names) or all(n.startswith((".", "README")) for n in names)
 
     def _require(self) -> None:
         """Reads where there is no store are errors, not empty answers (a mistyped path)."""
         if self.exists():
             return
         if os.path.isdir(self._base):
-            raise SnapshotNotFoundError(f"{self.root} is a folder but not a snapshot store (it has no manifest/ "
-                                        "folder): check the path")  # fmt: skip
+            raise SnapshotNotFoundError(f"{self.root} is a folder but not a snapshot store (none of its folders: "
+                                        f"{', '.join(FOLDERS)}): check the path")  # fmt: skip
         raise SnapshotNotFoundError(
             f"no snapshot store at {self.root}: the folder does not exist; record one with "
             "SnapshotStore.snapshot() or .import_files(), or check the path"

@@ -45,6 +45,9 @@ logger = logging.getLogger("orcatalog.store")
 
 #: Data files of a batch, written before its manifest.
 DATA_KINDS = ("versions", "spans", "orders")
+
+#: Every folder a store keeps under its root (what tells a store from another folder).
+FOLDERS = ("manifest", *DATA_KINDS, "claims", "quarantine")
 #: Seconds after which a claim from another host (or with no readable owner) is considered stale.
 CLAIM_MAX_AGE = 3600.0
 ORDER_ROW_GROUP = 64
