@@ -353,12 +353,12 @@ def _store(root: str | None, *, must_exist: bool = False) -> Any:
     from ..store import SnapshotStore
 
     store = SnapshotStore(root)
-    if must_exist and not store.exists() and Path(store.root).is_dir():
+    if not must_exist or store.exists():
+        return store
+    if Path(store.root).is_dir():
         raise CLIError(f"{store.root} is a folder but not a snapshot store (no manifest/, versions/, ... in it): check --store")
-    if must_exist and not store.exists():
-        raise CLIError(f"no snapshot store at {store.root}: record one with `orcatalog snapshot --store {store.root}` "
-                       f"or `orcatalog import --store {store.root} FILE`" + (", or pass --store" if root is None else ""))  # fmt: skip
-    return store
+    raise CLIError(f"no snapshot store at {store.root}: record one with `orcatalog snapshot --store {store.root}` "
+                   f"or `orcatalog import --store {store.root} FILE`" + (", or pass --store" if root is None else ""))  # fmt: skip
 
 
 @main.command()

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from . import _client, _store, _store_option, main
-from .errors import CLIError, CLIUsageError, did_you_mean, in_option_names
+from .errors import CLIError, CLIUsageError, did_you_mean
 from .output import check_output_file, output_options, show_record, write
 
 PLOT_KINDS = ("price-history", "price-vs-context", "market-trend", "catalog-size", "cost")
@@ -195,7 +195,6 @@ def cost(ctx: click.Context, prompt_tokens: int | None, completion_tokens: int |
       orcatalog cost --store data --as-of 2026-01-01 --prompt-tokens 1000000 --completion-tokens 200000 --head 5
     """
     from ..analysis.cost import check_workload, estimate_cost
-    from ..errors import InvalidParameterError
 
     if not prompt_tokens and not completion_tokens:
         raise click.UsageError("give a non-zero --prompt-tokens or --completion-tokens")
@@ -203,10 +202,7 @@ def cost(ctx: click.Context, prompt_tokens: int | None, completion_tokens: int |
         "cached_tokens": cached or 0, "cache_write_tokens": cache_write or 0, "reasoning_tokens": reasoning or 0,
         "requests": 1 if requests is None else requests, "web_searches": web_searches or 0, "images": images or 0, "at": at,
     }  # fmt: skip
-    try:  # before anything is fetched, in the options' own names
-        check_workload(prompt_tokens or 0, completion_tokens or 0, **workload)
-    except InvalidParameterError as exc:
-        raise CLIUsageError(in_option_names(str(exc), click.get_current_context().command)) from None
+    check_workload(prompt_tokens or 0, completion_tokens or 0, **workload)  # before any fetch; errors name the options
     if as_of is not None or store_root is not None:
         frame = _store(store_root, must_exist=True).load(as_of=as_of)
     else:
