@@ -29,9 +29,15 @@ th { background: #f5f5f5; } td.num { text-align: right; font-variant-numeric: ta
 
 
 def _latest(history: pd.DataFrame) -> pd.DataFrame:
-    """The newest snapshot of a history as a catalog frame (one row per model)."""
+    """The newest snapshot of a history as a catalog frame (one row per model). When several
+    snapshots share the newest time (a store may hold such), the one with the most models."""
     last = history["fetched_at"].max()
-    latest = history[history["fetched_at"] == last].drop(columns=["fetched_at", "snapshot_id", "scope"], errors="ignore")
+    latest = history[history["fetched_at"] == last]
+    if "snapshot_id" in latest.columns and latest["snapshot_id"].nunique() > 1:
+        sizes = latest["snapshot_id"].astype(str).value_counts()
+        biggest = sorted(sizes[sizes == sizes.max()].index)[-1]
+        latest = latest[latest["snapshot_id"].astype(str) == biggest]
+    latest = latest.drop(columns=["fetched_at", "snapshot_id", "scope"], errors="ignore")
     return latest.reset_index(drop=True)
 
 

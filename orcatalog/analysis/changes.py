@@ -239,7 +239,8 @@ def lifecycle(history: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for scope, group in h.groupby("scope", sort=False):
         known = pd.DatetimeIndex(pd.to_datetime(list(times_by_scope.get(scope, [])), utc=True))
-        all_times = known.union(pd.DatetimeIndex(group["fetched_at"].unique())).sort_values()
+        # snapshots at the same time (stores may hold such) are one point in time
+        all_times = known.union(pd.DatetimeIndex(group["fetched_at"].unique())).unique().sort_values()
         latest = all_times.max()
         position = pd.Series(np.arange(len(all_times)), index=all_times)
         for mid, g in group.groupby("id", sort=True):

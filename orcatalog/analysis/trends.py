@@ -234,7 +234,9 @@ def _presence(history: pd.DataFrame) -> tuple[pd.DatetimeIndex, pd.Index, np.nda
     all_times = times.unique()
     for extra in (history.attrs.get("snapshot_times") or {}).values():
         all_times = all_times.union(pd.DatetimeIndex(pd.to_datetime(extra, utc=True)))
-    all_times = all_times.sort_values()
+    # two snapshots at one time (a store that already has them) are one point in time: a model in
+    # either is present then
+    all_times = all_times.unique().sort_values()
     ids, uniques = pd.factorize(history["id"].astype(str))
     present = np.zeros((len(all_times), len(uniques)), dtype=bool)
     present[all_times.get_indexer(times), ids] = True
@@ -250,6 +252,8 @@ def _flows(present: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def catalog_size(history: pd.DataFrame) -> pd.DataFrame:
     """How the catalog grew, snapshot by snapshot: size, models added, removed and returned.
+
+    Snapshots taken at the same time count as one (a model in any of them is present then).
 
     ``added``: in this snapshot and never seen before; ``returned``: in this snapshot, absent
     from the previous one, seen earlier (models vanish for a while and come back);
