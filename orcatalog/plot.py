@@ -174,7 +174,7 @@ def plot_price_vs_context(
     if free.any():
         ax.scatter(np.full(free.sum(), floor), ys[free], marker="<", color="tab:green", s=24, alpha=0.6,
                    label=f"free models ({free.sum()}), drawn at the left edge")  # fmt: skip
-    front = frontier(models[paid], x=x, y=y)
+    front = frontier(models, x=x, y=y)  # the one candidate rule (paid, text output): the same set as oc.frontier
     fx = front[x].to_numpy(dtype=float)
     fy = front[y].to_numpy(dtype=float)
     ax.step(fx, fy, where="post", color="tab:red", linewidth=1.5, label=f"frontier ({len(front)})")

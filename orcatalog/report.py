@@ -42,13 +42,13 @@ def _latest(history: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cheapest_by_modality(latest: pd.DataFrame, n: int = 5) -> pd.DataFrame:
-    from .analysis.catalog import select
+    from .analysis.catalog import select, serves
 
     rows = []
     modalities = sorted({m for mods in latest["input_modalities"].dropna() for m in mods})
     for modality in modalities:
-        paid = select(latest, input_modalities=modality, free=False)
-        paid = paid[paid["prompt_usd_per_mtok"].notna() & ~paid["dynamic_pricing"]]
+        paid = select(latest, input_modalities=modality, free=False)  # the one free/paid rule
+        paid = paid[serves(paid, "text") & paid["prompt_usd_per_mtok"].notna().to_numpy()]  # priced per text token
         best = paid.sort_values(["prompt_usd_per_mtok", "completion_usd_per_mtok", "id"]).head(n)
         for rank, row in enumerate(best.itertuples(), start=1):
             rows.append({"input_modality": modality, "rank": rank, "id": row.id,
@@ -80,8 +80,9 @@ def build_report(
     Charts (PNG): price history of the biggest movers, price vs context with the frontier (latest
     snapshot), the market trend, the catalog size. Tables (CSV, formula-safe): ``movers.csv``,
     ``catalog_events.csv`` (added / removed / returned models), ``cheapest_by_input_modality.csv``,
-    ``free_models.csv``, ``workload_cost.csv`` (``prompt_tokens`` + ``completion_tokens`` on every
-    model of the latest snapshot). Prices are USD per million tokens, costs USD.
+    ``free_models.csv``, ``workload_cost.csv`` (``prompt_tokens`` + ``completion_tokens`` on the
+    paid models of the latest snapshot that produce text, :func:`orcatalog.analysis.catalog.cheapest_paid`;
+    the note says what was left out). Prices are USD per million tokens, costs USD.
 
     Args:
         history: ``SnapshotStore.history()`` of one scope (at least one snapshot).
@@ -99,7 +100,7 @@ def build_report(
     from matplotlib.figure import Figure  # no pyplot: no global figure state, any backend
 
     from . import export, plot
-    from .analysis.catalog import select
+    from .analysis.catalog import cheapest_paid, select
     from .analysis.cost import estimate_cost
     from .analysis.trends import catalog_events, catalog_size, market_trend, movers
 
@@ -153,10 +154,12 @@ def build_report(
     table("cheapest_by_input_modality.csv", "Cheapest paid models per input modality", _cheapest_by_modality(latest))
     free = select(latest, free=True)[["id", "context_length", "input_modalities", "output_modalities"]]
     table("free_models.csv", "Free models", free.sort_values("id"))
-    cost = estimate_cost(latest, prompt_tokens, completion_tokens)
-    keep = [c for c in ("id", "total_usd", "x_cheapest", "cost_prompt", "cost_completion", "cost_requests", "note") if c in cost]
+    cost = cheapest_paid(estimate_cost(latest, prompt_tokens, completion_tokens))  # the cost command's rule
+    keep = [c for c in ("id", "total_usd", "rank", "x_cheapest", "cost_prompt", "cost_completion", "note") if c in cost]
+    left = "; ".join(f"{count} {what}" for what, count in cost.attrs["left_out"].items())
     table("workload_cost.csv", f"Cost of {prompt_tokens:,} prompt + {completion_tokens:,} completion tokens",
-          cost[keep], "USD, cheapest first; routers with dynamic pricing have no number (see note).")  # fmt: skip
+          cost[keep], "USD, the cheapest paid models that produce text, cheapest first. Left out: "
+          + (left or "nothing") + ".")  # fmt: skip
 
     scope = str(history["scope"].iloc[0]) if "scope" in history.columns else "catalog"
     nav = " ".join(f'<a href="#{s.split(chr(34))[1]}">{html.escape(s.split(">")[1].split("<")[0])}</a>'

@@ -44,6 +44,35 @@ and never stored, when a value has a JSON type its field never has:
 **USD per million tokens** (``prompt_usd_per_mtok``, ``completion_usd_per_mtok``) is the exact
 decimal scaling of the price the API wrote (``"0.000000239"`` -> 0.239, never 0.23900000000000002).
 
+**Units of the price keys** (decided from the evidence below, not only from the spec's words; the one
+table is :data:`PRICE_UNITS`, and every unit label, ``_usd`` / ``_usd_per_mtok`` column name and cost
+reads it):
+
+- per token (USD per token in ``price_<key>``, shown as USD per million tokens): ``prompt``,
+  ``completion``, ``input_cache_read``, ``input_cache_write``, ``input_cache_write_1h``,
+  ``internal_reasoning``, ``audio``, ``audio_output``, ``input_audio_cache`` (the spec says so, and
+  the recorded values agree: openai/gpt-audio ``audio`` ``"0.000032"`` is OpenAI's $32 per million
+  audio input tokens);
+- ``image_output`` and ``image_token``: **per image token**, although the spec calls ``image_output``
+  "USD per output image". Every recorded value is a provider's per-million-token image rate:
+  google/gemini-2.5-flash-image ``"0.00003"`` is Google's $30 per million image-output tokens,
+  openai/gpt-5-image ``"0.00004"`` and gpt-5-image-mini ``"0.000008"`` are OpenAI's $40 and $8 per
+  million image-output tokens; as USD per image they would be $0.00003 for an image that costs about
+  $0.04. seedream lists ``image_output`` and ``image_token`` as the same value, which at about 3,580
+  tokens per image gives the $0.03 per image it costs elsewhere. Image-output tokens are a part of
+  ``completion_tokens`` (the API's ``completion_tokens_details.image_tokens``);
+- ``image``: **USD per input image** (the spec; the website's "$4.8/K input imgs" for
+  anthropic/claude-3.5-sonnet ``"0.0048"``). Every body up to 2026-01-15 holds such per-image values
+  (0.0001 to 0.07). But from late January 2026 (and for openai/gpt-5-image since 2025-11) every non-zero
+  ``image`` equals the model's own ``prompt`` price: it is then the per-token rate of image *input
+  tokens*, which the prompt tokens already count. The column keeps the API's value; a cost that would
+  read such a value as a per-image fee gets a note instead (:func:`image_is_token_rate`, the one
+  place that rule lives);
+- per request: ``request``; per search: ``web_search`` (``"0.014"`` is Google's $14 per 1,000
+  grounded searches, ``"0.01"`` OpenAI's $10 per 1,000);
+- ``discount``: a fraction (0 to 1), not a price;
+- a key not known here is taken as per token, the unit of every price key added since 2025.
+
 **Zero and absent prices** (the rule every comparison and cost uses, via :func:`settled_prices`):
 an optional price key (anything but ``prompt`` and ``completion``) that a body leaves out costs
 nothing, exactly like ``"0"`` (since January 2026 the API omits optional keys whose price is zero),
@@ -71,10 +100,13 @@ __all__ = [
     "MAX_COUNT",
     "settled_prices",
     "settled_price_arrays",
+    "lists_only_zero_prices",
     "dtype_of",
     "STORE_COLUMNS",
     "PER_UNIT_PRICE_KEYS",
+    "PRICE_UNITS",
     "price_display_unit",
+    "image_is_token_rate",
 ]
 
 #: Plausible ``created`` times (Unix seconds): 2000-01-01 and 2100-01-01 UTC.
@@ -127,7 +159,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("output_modalities", "list<string>", "output modalities (parsed from modality in old bodies)"),
     Column("prompt_usd_per_mtok", "float64", "prompt price in USD per million tokens (exact decimal scaling)"),
     Column("completion_usd_per_mtok", "float64", "completion price in USD per million tokens (exact decimal scaling)"),
-    Column("is_free", "boolean", "prompt and completion are both 0 (null when dynamically priced)"),
+    Column("is_free", "boolean", "every price the model lists is 0 (null when dynamically priced or prompt/completion "
+           "is missing)"),  # fmt: skip
     Column("dynamic_pricing", "bool", "some price was '-1' (router/alias: price decided per request)"),
     Column("pricing_overrides", "json", "pricing.overrides (conditional prices), or null", ("pricing", "overrides")),
     Column("supported_parameters", "list<string>", "request parameters the model accepts", ("supported_parameters",)),
@@ -163,8 +196,13 @@ KNOWN_PRICE_KEYS: tuple[str, ...] = (
 #: Price keys whose absence means "unknown"; every other price key is optional (absent means 0).
 BASE_PRICE_KEYS: tuple[str, ...] = ("prompt", "completion")
 
-#: Price keys charged per request / image / search; every other price key is charged per token.
-PER_UNIT_PRICE_KEYS: tuple[str, ...] = ("request", "image", "image_output", "web_search")
+#: The unit of each price key whose unit is not "per token" (see "Units of the price keys" above):
+#: ``price_<key>`` holds USD per this unit. Every other key is USD per token, except ``discount``.
+PRICE_UNITS: dict[str, str] = {"request": "request", "image": "image", "web_search": "search", "discount": "fraction"}
+
+#: Price keys charged per request / input image / search; every other price key is charged per
+#: token (``image_output`` and ``image_token`` included: per image token).
+PER_UNIT_PRICE_KEYS: tuple[str, ...] = tuple(k for k, unit in PRICE_UNITS.items() if unit != "fraction")
 
 #: Modalities that always get input_/output_ columns (and the values the input_modalities filter knows).
 KNOWN_MODALITIES: tuple[str, ...] = ("text", "image", "audio", "file", "video", "embeddings")
@@ -188,8 +226,9 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "output_": ("bool", "the model produces this output modality"),
     "price_": (
         "float64",
-        "pricing.<key> as float in the API's unit: USD per token for token prices, USD per "
-        "request / image / search for request, image, web_search; null when missing or '-1'",
+        "pricing.<key> as float in the API's unit (PRICE_UNITS): USD per token for token prices "
+        "(image_output and image_token: per image token), USD per request / input image / search for "
+        "request, image, web_search; null when missing or '-1'",
     ),
     "default_": ("float64", "default_parameters.<key>, null when unset"),
     "per_request_limit_": (
@@ -249,6 +288,27 @@ def settled_price_arrays(frame: Any, columns: Any = None) -> dict[str, Any]:
     return out
 
 
+def lists_only_zero_prices(prices: Any) -> Any:
+    """Whether every price a row lists is zero: the ``is_free`` rule, in one place.
+
+    Args:
+        prices: ``{key or price_<key>: float array}`` in the API's unit (absent as NaN); ``discount``
+            (a fraction, not a price) and ``overrides`` are ignored.
+
+    Returns:
+        A bool array: prompt and completion are 0 and no other key is above 0 (absent and ``"0"``
+        cost nothing). Unknown prompt/completion gives False here; the caller marks it null.
+    """
+    import numpy as np
+
+    arrays = {str(k).removeprefix("price_"): np.asarray(v, dtype=float) for k, v in prices.items()}
+    out = (arrays["prompt"] == 0) & (arrays["completion"] == 0)
+    for key, values in arrays.items():
+        if key not in (*BASE_PRICE_KEYS, "discount", "overrides"):
+            out &= ~(values > 0)
+    return out
+
+
 def bool_array(column: Any) -> Any:
     """A boolean column as a numpy bool array (null as False)."""
     import numpy as np
@@ -285,9 +345,30 @@ def price_display_unit(column: str) -> tuple[str, float]:
         e.g. ``("USD/Mtok", 1e6)`` or ``("USD/request", 1.0)``.
     """
     key = column[len("price_") :] if column.startswith("price_") else column
-    if key in PER_UNIT_PRICE_KEYS:
-        return ("USD/search" if key == "web_search" else f"USD/{key}"), 1.0
+    unit = PRICE_UNITS.get(key)
+    if unit == "fraction":
+        return "fraction", 1.0
+    if unit is not None:
+        return f"USD/{unit}", 1.0
     return "USD/Mtok", 1e6
+
+
+def image_is_token_rate(image: Any, prompt: Any) -> Any:
+    """Whether an ``image`` price is a per-token rate of image input tokens rather than a per-image
+    fee: true where it is non-zero and equal to the row's ``prompt`` price (see "Units of the price
+    keys" in the module docstring: the API's bodies since late January 2026 write it so).
+
+    Args:
+        image, prompt: ``price_image`` and ``price_prompt`` values (USD; scalars or numpy arrays).
+
+    Returns:
+        A bool (or a bool array of the same shape).
+    """
+    import numpy as np
+
+    image = np.asarray(image, dtype=float)
+    prompt = np.asarray(prompt, dtype=float)
+    return (image > 0) & (image == prompt)
 
 
 def _table(rows: list[tuple[str, str, str]]) -> str:

@@ -10,7 +10,10 @@ read. Output (deterministic: gzip and tar carry no time stamps), committed to th
 
 - ``tests/data/openrouter/``: the dated bodies, the hourly ``.tar.xz`` and the endpoints bodies,
   under the recorded names, so the same tests run on either set (bodies without prose, such as
-  the recorded counts, have nothing to compact and are left out);
+  the recorded counts, have nothing to compact and are left out); subfolders too, so
+  ``catalogs-2026-06-08/`` gives clones without ``../shared`` the newest schema (``image_output``,
+  ``audio_output``, overrides, image- and audio-output models) that the pricing-rule tests need
+  beside the spec-shaped fixture of ``tests/modalities.py``;
 - ``orcatalog/testing/sample/``: the newest catalog, the package's offline sample
   (``orcatalog --replay sample``, ``ReplayServer()``), and its endpoint bodies.
 """

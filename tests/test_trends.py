@@ -102,18 +102,27 @@ def test_market_trend_bad_arguments(history: pd.DataFrame) -> None:
         oc.market_trend(history, freq="fortnightly-ish")
 
 
-def test_frontier_is_exactly_the_undominated_models(latest: pd.DataFrame) -> None:
-    front = oc.frontier(latest)
-    assert 1 <= len(front) < 30
-    ok = latest.dropna(subset=["prompt_usd_per_mtok", "context_length"])
+def _undominated(ok: pd.DataFrame) -> set[str]:
     x = ok["prompt_usd_per_mtok"].to_numpy(float)
     y = ok["context_length"].to_numpy(float)
     dominated = [bool(((x <= xi) & (y >= yi) & ((x < xi) | (y > yi))).any()) for xi, yi in zip(x, y)]
-    expected = set(ok["id"][~np.array(dominated)])
-    assert set(front["id"]) == expected
+    return set(ok["id"][~np.array(dominated)])
+
+
+def test_frontier_is_exactly_the_undominated_models(latest: pd.DataFrame) -> None:
+    front = oc.frontier(latest)
+    assert 1 <= len(front) < 30
+    # candidates: paid (some listed price is not 0), not a router, text output: the cost rule
+    text = latest["output_modalities"].map(lambda m: m is not None and "text" in list(m)).to_numpy(bool)
+    paid = (latest["is_free"] == False).fillna(False).to_numpy(bool) & ~latest["dynamic_pricing"].to_numpy(bool)  # noqa: E712
+    ok = latest[text & paid].dropna(subset=["prompt_usd_per_mtok", "context_length"])
+    assert set(front["id"]) == _undominated(ok)
     assert (np.diff(front["prompt_usd_per_mtok"].to_numpy()) >= 0).all()
+    with_free = oc.frontier(latest, include_free=True)
+    assert set(with_free["id"]) == _undominated(latest[text & (paid | latest["is_free"].fillna(False).to_numpy(bool))]
+                                                .dropna(subset=["prompt_usd_per_mtok", "context_length"]))  # fmt: skip
     reverse = oc.frontier(latest, x="completion_usd_per_mtok", y="context_length", minimize_x=False, maximize_y=False)
-    assert reverse["completion_usd_per_mtok"].iloc[0] == latest["completion_usd_per_mtok"].max()
+    assert reverse["completion_usd_per_mtok"].iloc[0] == latest.loc[text & paid, "completion_usd_per_mtok"].max()
     with pytest.raises(oc.InvalidParameterError, match="numeric"):
         oc.frontier(latest, x="name")
 

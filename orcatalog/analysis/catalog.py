@@ -3,6 +3,18 @@ support tools; which rows are variants of one model. Pure: nothing here fetches 
 
 One style, everywhere: functions that take a frame and return a frame (no ``df.oc`` accessor), so
 they chain with ``.pipe`` and need no registration at import.
+
+**Which models a workload is priced on** — the one rule, here, used by :func:`select` (``free=``),
+:func:`orcatalog.estimate_cost`, :func:`orcatalog.frontier`, the ``cost`` command and the report's
+cost table:
+
+- a model *serves* a workload when it produces every output modality the workload wants
+  (:func:`serves`; by default text, for workloads with completion tokens);
+- a model is *free* when every price it lists is zero (the ``is_free`` column), *paid* when it lists
+  a non-zero price and is not dynamically priced (:func:`paid`);
+- the cheapest paid models that serve a workload are the priced rows of a cost frame with a total
+  above zero, ranked again among themselves; what was left out (free models, rows that could not be
+  priced, by note) is counted (:func:`cheapest_paid`).
 """
 
 from __future__ import annotations
@@ -15,8 +27,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
+from ..schema import OUTPUT_MODALITIES, bool_array
 
-__all__ = ["select", "fold_variants"]
+__all__ = ["select", "fold_variants", "serves", "paid", "output_modalities_arg", "cheapest_paid"]
 
 
 def _names(name: str, value: Any) -> list[str]:
@@ -29,10 +42,122 @@ def _names(name: str, value: Any) -> list[str]:
     raise InvalidParameterError(f"{name} must be a name, a comma-separated string or a list of names, got {value!r}")
 
 
-def _has_all(column: pd.Series, wanted: list[str]) -> np.ndarray:
+def _has_all(column: pd.Series, wanted: list[str], *, unknown: bool = False) -> np.ndarray:
+    """Rows whose list holds every wanted item; a null list gives ``unknown``. Arrow list columns
+    (the contract's) are read without a Python loop: a history has tens of thousands of rows."""
+    if isinstance(column.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        array = pa.chunked_array(column.array._pa_array).combine_chunks()  # noqa: SLF001 - the Arrow data
+        if isinstance(array.type, (pa.ListType, pa.LargeListType)):
+            n = len(array)
+            parents = pc.list_parent_indices(array).to_numpy(zero_copy_only=False)
+            values = pc.list_flatten(array)
+            out = np.ones(n, dtype=bool)
+            for item in wanted:
+                hit = np.zeros(n, dtype=bool)
+                hit[parents[pc.equal(values, item).to_numpy(zero_copy_only=False)]] = True
+                out &= hit
+            missing = array.is_null().to_numpy(zero_copy_only=False)
+            out[missing] = unknown
+            return out
     need = set(wanted)
-    return np.array([v is not None and not (np.isscalar(v) and pd.isna(v)) and need <= set(v) for v in column.tolist()],
-                    dtype=bool)  # fmt: skip
+    return np.array([unknown if v is None or v is pd.NA or (np.isscalar(v) and pd.isna(v)) else need <= set(v)
+                     for v in column.tolist()], dtype=bool)  # fmt: skip
+
+
+def output_modalities_arg(value: Any) -> tuple[str, ...]:
+    """The output modalities a workload wants, checked: a name, a comma-separated string or a list
+    of names from the API's output modality enum (:data:`orcatalog.schema.OUTPUT_MODALITIES`);
+    ``"any"`` (or an empty list) means no condition.
+
+    Raises:
+        InvalidParameterError: an unknown name (the accepted ones are listed).
+    """
+    names = [] if value in ("any", ()) else _names("output_modalities", value)
+    unknown = [n for n in names if n not in OUTPUT_MODALITIES]
+    if unknown:
+        raise InvalidParameterError(f"output modality {unknown[0]!r} is unknown: give one or more of "
+                                    f"{', '.join(OUTPUT_MODALITIES)}, or 'any'")  # fmt: skip
+    return tuple(dict.fromkeys(names))
+
+
+def serves(models: pd.DataFrame, output_modalities: Any = ("text",)) -> np.ndarray:
+    """Which rows produce every one of these output modalities. A row whose output modalities are
+    unknown (null: bodies that do not say, such as endpoint listings) is not excluded.
+
+    Args:
+        models: a contract (or history) frame with ``output_modalities``.
+        output_modalities: see :func:`output_modalities_arg` (default text).
+
+    Returns:
+        A numpy bool array, one value per row.
+
+    Raises:
+        InvalidParameterError: unknown modality names; the column is missing while a condition is given.
+    """
+    wanted = output_modalities_arg(output_modalities)
+    if not wanted:
+        return np.ones(len(models), dtype=bool)
+    if "output_modalities" not in models.columns:
+        raise InvalidParameterError("output modalities need the output_modalities column of the contract")
+    return _has_all(models["output_modalities"], list(wanted), unknown=True)
+
+
+def paid(models: pd.DataFrame) -> np.ndarray:
+    """Which rows are paid: ``is_free`` known and false (some listed price is not zero) and not
+    dynamically priced. Free means every price the model lists is zero (``is_free``).
+
+    Raises:
+        InvalidParameterError: the frame has no ``is_free`` column.
+    """
+    if "is_free" not in models.columns:
+        raise InvalidParameterError("free/paid needs the is_free column of the contract")
+    free = models["is_free"]
+    out = ~free.to_numpy(dtype=bool, na_value=True)
+    if "dynamic_pricing" in models.columns:
+        out &= ~bool_array(models["dynamic_pricing"])
+    return out
+
+
+def cheapest_paid(costs: pd.DataFrame, n: int | None = None) -> pd.DataFrame:
+    """The cheapest paid models that serve a workload, from an :func:`orcatalog.estimate_cost` frame
+    of one catalog: rows with a total above zero, cheapest first, ``rank`` counted among them.
+
+    Args:
+        costs: an ``estimate_cost`` result for one catalog (not a history).
+        n: keep the first ``n`` (default all).
+
+    Returns:
+        Those rows; ``attrs["left_out"]`` counts the rest: ``{"free": k, "<note>": m, ...}``
+        (free models cost 0; the others could not be priced for the workload, by their note), and
+        ``attrs["shown_of"]`` the number of paid rows before ``n``.
+
+    Raises:
+        InvalidParameterError: not a cost frame, or a history's cost frame.
+    """
+    if not isinstance(costs, pd.DataFrame) or "total_usd" not in costs.columns:
+        raise InvalidParameterError("costs must be an estimate_cost(...) result (it has no total_usd)")
+    if "snapshot_id" in costs.columns and costs["snapshot_id"].nunique() > 1:
+        raise InvalidParameterError("costs holds several snapshots: give the cost frame of one catalog")
+    if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0):
+        raise InvalidParameterError(f"n={n!r} is invalid: give an int >= 0")
+    total = costs["total_usd"].to_numpy(dtype=float, na_value=np.nan)
+    keep = total > 0
+    out = costs[keep].sort_values("total_usd", kind="stable")
+    out = out.assign(rank=out["total_usd"].rank(method="min").astype("int64"))
+    left: dict[str, int] = {}
+    if (total == 0).any():
+        left["free"] = int((total == 0).sum())
+    if "note" in costs.columns:
+        notes = costs.loc[np.isnan(total), "note"].astype(object).fillna("no total")
+        for note, count in notes.value_counts(sort=True).items():
+            left[str(note)] = int(count)
+    shown_of = len(out)
+    out = out if n is None else out.head(n)
+    out.attrs = {**costs.attrs, "left_out": left, "shown_of": shown_of}
+    return out
 
 
 def select(
@@ -48,7 +173,8 @@ def select(
 
     Args:
         models: a contract frame or a history frame.
-        free: True for free models (prompt and completion both 0), False for paid ones.
+        free: True for free models (every price they list is 0), False for paid ones (some
+            price is not 0; dynamically priced routers are neither): the rule of :func:`paid`.
         input_modalities: the model accepts all of these (``"image"``, ``["image", "file"]``).
         output_modalities: the model produces all of these.
         supported_parameters: the model accepts all of these request parameters (``"tools"``).
@@ -67,8 +193,7 @@ def select(
             raise InvalidParameterError(f"free must be True, False or None, got {free!r}")
         if "is_free" not in models.columns:
             raise InvalidParameterError("free= needs the is_free column of the contract")
-        flags = models["is_free"].to_numpy(dtype=bool, na_value=False)
-        keep &= flags if free else (~flags & models["is_free"].notna().to_numpy())
+        keep &= models["is_free"].to_numpy(dtype=bool, na_value=False) if free else paid(models)
     for name, value in (("input_modalities", input_modalities), ("output_modalities", output_modalities),
                         ("supported_parameters", supported_parameters)):  # fmt: skip
         if value is None:

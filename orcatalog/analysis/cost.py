@@ -2,9 +2,11 @@
 :func:`price_at` (usage rows priced at the prices in effect when they happened).
 
 Pure functions on contract frames (``fetch_models``, ``SnapshotStore.load`` / ``history``): no
-HTTP, no files. Prices come from the ``price_<key>`` columns (USD per token, per request, per image,
-per search) read through :func:`orcatalog.schema.settled_prices` (the zero/absent rule), and from
-``pricing_overrides`` as the spec's ``PricingOverride`` defines it. Costs are in USD.
+HTTP, no files. Prices come from the ``price_<key>`` columns (USD per token, per request, per input
+image, per search: :data:`orcatalog.schema.PRICE_UNITS`) read through
+:func:`orcatalog.schema.settled_prices` (the zero/absent rule), and from ``pricing_overrides`` as the
+spec's ``PricingOverride`` defines it. Costs are in USD. Which models a workload is priced on (output
+modalities, free and paid) is the rule of :mod:`orcatalog.analysis.catalog`.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
+from ..schema import bool_array, image_is_token_rate, lists_only_zero_prices, settled_price_arrays
 from .args import frame_arg
-from ..schema import bool_array, settled_price_arrays
+from .catalog import output_modalities_arg, serves
 
 __all__ = ["estimate_cost", "price_at", "check_workload", "COMPONENTS", "TOKEN_ARGUMENTS"]
 
@@ -43,10 +46,10 @@ COMPONENTS: tuple[_Component, ...] = (
     _Component("completion", "completion_tokens", "completion", None),
     _Component("reasoning", "reasoning_tokens", "internal_reasoning", "completion"),
     _Component("audio_output", "audio_output_tokens", "audio_output", "completion"),
+    _Component("image_output", "image_output_tokens", "image_output", "completion"),
     _Component("requests", "requests", "request", None),
     _Component("web_search", "web_searches", "web_search", None),
     _Component("images", "images", "image", None),
-    _Component("output_images", "output_images", "image_output", None),
 )
 
 #: Argument names (also the usage-frame column names price_at reads).
@@ -61,11 +64,15 @@ _USAGE_NAMES = {
     "prompt_tokens_details.audio_tokens": "audio_tokens",
     "completion_tokens_details.reasoning_tokens": "reasoning_tokens",
     "completion_tokens_details.audio_tokens": "audio_output_tokens",
+    "completion_tokens_details.image_tokens": "image_output_tokens",
 }
 
 _DYNAMIC_NOTE = "dynamic pricing: the price is decided per request (router or alias), so no cost"
 _UNKNOWN_NOTE = "no prompt/completion price in the catalog"
 _WINDOW_NOTE = "time-of-day price not evaluated: pass at="
+_IMAGE_TOKEN_NOTE = ("its image price equals its prompt price: a rate per image input token (count those tokens "
+                     "in prompt_tokens), not a per-image fee, so images= cannot be priced")
+_REQUEST_NOTE = "lists a per-request price, not counted: the workload names no requests= (pass requests=N)"
 
 
 def _count(name: str, value: Any) -> float:
@@ -220,10 +227,12 @@ def _rates(frame: pd.DataFrame, keys: set[str]) -> dict[str, Any]:
     return rates
 
 
-def _costs(frame: pd.DataFrame, counts: Mapping[str, Any], clock: np.ndarray | None) -> dict[str, Any]:
+def _costs(frame: pd.DataFrame, counts: Mapping[str, Any], clock: np.ndarray | None,
+           serving: tuple[np.ndarray, str] | None = None) -> dict[str, Any]:  # fmt: skip
     """``cost_<component>`` arrays (for the components the workload uses), ``total_usd`` and notes
     for every row of ``frame``; counts are scalars or per-row arrays (tokens are totals, spread
-    evenly over ``requests``)."""
+    evenly over ``requests``; the request fee counts only when ``requests`` is in ``counts``).
+    ``serving``: (which rows can serve the workload, the note of the others)."""
     n = len(frame)
     used = {c for c in COMPONENTS if c.name in ("prompt", "completion") or _nonzero(counts.get(c.argument, 0.0))}
     rates = _rates(frame, {c.key for c in used} | {c.part_of for c in used if c.part_of})
@@ -261,12 +270,13 @@ def _costs(frame: pd.DataFrame, counts: Mapping[str, Any], clock: np.ndarray | N
     if "discount" in rates:
         total *= 1.0 - np.nan_to_num(rates["discount"])
     dynamic = bool_array(frame["dynamic_pricing"]) if "dynamic_pricing" in frame.columns else np.zeros(n, dtype=bool)
+    _unusable(frame, counts, columns, total, notes, dynamic, serving)
     if dynamic.any():
         for cost in columns.values():
             cost[dynamic] = np.nan
         total[dynamic] = np.nan
         notes.add(dynamic, _DYNAMIC_NOTE)
-    unknown = np.isnan(total)
+    unknown = np.isnan(total) & (notes.codes < 0)
     if unknown.any():
         unknown &= ~dynamic
         notes.add(unknown, _UNKNOWN_NOTE)
@@ -274,6 +284,46 @@ def _costs(frame: pd.DataFrame, counts: Mapping[str, Any], clock: np.ndarray | N
     for values in columns.values():
         _tidy(values)
     return {"columns": columns, "notes": notes}
+
+
+def _unusable(frame: pd.DataFrame, counts: Mapping[str, Any], columns: dict[str, np.ndarray], total: np.ndarray,
+              notes: _Notes, dynamic: np.ndarray, serving: tuple[np.ndarray, str] | None) -> None:  # fmt: skip
+    """Rows the workload cannot be priced on get a note and no number (in place), never a zero:
+    models that do not produce the wanted output; ``image`` prices that are per-token rates when
+    ``images`` are counted; totals of 0 on a model that lists a price the workload does not name."""
+
+    def drop(rows: np.ndarray, note: str) -> None:
+        rows &= ~dynamic & ~np.isnan(total)
+        if rows.any():
+            for cost in columns.values():
+                cost[rows] = np.nan
+            total[rows] = np.nan
+            notes.add(rows, note)
+
+    if serving is not None:
+        drop(~serving[0], serving[1])
+    if "cost_images" in columns and {"price_image", "price_prompt"} <= set(frame.columns):
+        image, prompt = frame["price_image"], frame["price_prompt"]
+        token_rate = image_is_token_rate(image.to_numpy(dtype=float, na_value=np.nan),
+                                         prompt.to_numpy(dtype=float, na_value=np.nan))  # fmt: skip
+        drop(token_rate, _IMAGE_TOKEN_NOTE)
+    if "requests" not in counts and "price_request" in frame.columns:
+        fee = settled_price_arrays(frame, ["price_request"])["price_request"] > 0
+        fee &= ~dynamic & ~np.isnan(total)
+        if fee.any():
+            notes.add(fee, _REQUEST_NOTE)
+    zero = np.flatnonzero((total == 0) & ~dynamic)
+    if len(zero):
+        prices = settled_price_arrays(frame.iloc[zero])
+        listed = ~lists_only_zero_prices(prices)
+        if listed.any():
+            names = np.array([c[len("price_") :] for c in prices], dtype=object)
+            positive = np.column_stack([v > 0 for v in prices.values()])[listed]
+            groups, keys = pd.factorize(np.array([", ".join(names[row]) for row in positive], dtype=object))
+            for code, which in enumerate(keys):
+                mask = np.zeros(len(frame), dtype=bool)
+                mask[zero[listed][groups == code]] = True
+                drop(mask, f"priced only for parts the workload does not name ({which}): no cost")
 
 
 def _nonzero(amount: Any) -> bool:
@@ -302,27 +352,40 @@ def estimate_cost(
     cached_tokens: int | float = 0,
     cache_write_tokens: int | float = 0,
     reasoning_tokens: int | float = 0,
-    requests: int = 1,
+    requests: int | None = None,
     web_searches: int | float = 0,
     images: int | float = 0,
     audio_tokens: int | float = 0,
     audio_output_tokens: int | float = 0,
-    output_images: int | float = 0,
+    image_output_tokens: int | float = 0,
     at: Any = None,
+    output_modalities: Any = None,
 ) -> pd.DataFrame:
     """What one workload costs on each model, in USD, component by component.
 
     Token arguments mean what the API's usage object (``ChatUsage``) means: ``cached_tokens``,
     ``cache_write_tokens`` and ``audio_tokens`` (audio input) are *parts of* ``prompt_tokens``;
-    ``reasoning_tokens`` and ``audio_output_tokens`` are parts of ``completion_tokens``. Each part
-    is priced at its own key (``input_cache_read``, ``input_cache_write``, ``audio``,
-    ``internal_reasoning``, ``audio_output``) when that key has a non-zero price, else at the base
-    prompt or completion price (zero and absent both mean "no separate rate"); the rest of the
-    prompt and completion tokens at ``prompt`` / ``completion``. ``requests``, ``web_searches``,
-    ``images`` and ``output_images`` are counted at ``request``, ``web_search``, ``image`` and
-    ``image_output``; an absent optional price costs zero (the zero/absent rule,
-    :func:`orcatalog.schema.settled_prices`), an absent prompt or completion price is unknown.
-    A ``discount`` price multiplies the total by ``1 - discount``.
+    ``reasoning_tokens``, ``audio_output_tokens`` and ``image_output_tokens`` are parts of
+    ``completion_tokens``. Each part is priced at its own key (``input_cache_read``,
+    ``input_cache_write``, ``audio``, ``internal_reasoning``, ``audio_output``, ``image_output``: all
+    USD per token, see :data:`orcatalog.schema.PRICE_UNITS`) when that key has a non-zero price, else
+    at the base prompt or completion price (zero and absent both mean "no separate rate"); the rest of
+    the prompt and completion tokens at ``prompt`` / ``completion``. ``requests``, ``web_searches``
+    and ``images`` (input images) are counted at ``request`` (USD per request), ``web_search`` (per
+    search) and ``image`` (per input image), and only when the workload names them: without
+    ``requests=`` no request fee is counted, and a model that lists one says so in ``note``. An
+    absent optional price costs zero (the zero/absent rule, :func:`orcatalog.schema.settled_prices`),
+    an absent prompt or completion price is unknown. A ``discount`` multiplies the total by
+    ``1 - discount``.
+
+    **Which models are priced** (the rule of :mod:`orcatalog.analysis.catalog`): only those that
+    produce every modality in ``output_modalities`` (default: ``text`` when the workload has
+    completion tokens, no condition otherwise). A row that cannot be priced for the workload has no
+    total (NaN), rank 0 and a ``note`` saying why, never a zero: a model that does not produce the
+    wanted output; a model whose only non-zero prices are for parts the workload does not name (an
+    image model priced per image-output token, for a text workload); an ``image`` price that is a
+    per-token rate (:func:`orcatalog.schema.image_is_token_rate`) when ``images`` are counted. A
+    total of 0 therefore means a free model (every price it lists is zero).
 
     Counts are totals for the workload, spread evenly over ``requests`` requests. Overrides
     (``pricing_overrides``, the spec's ``PricingOverride``) apply per request: an entry applies when
@@ -352,16 +415,22 @@ def estimate_cost(
             too); then give no other token argument.
         completion_tokens: completion (output) tokens in total.
         cached_tokens, cache_write_tokens, audio_tokens: parts of prompt_tokens (tokens).
-        reasoning_tokens, audio_output_tokens: parts of completion_tokens (tokens).
-        requests: how many requests the workload is (>= 1); the request fee is per request.
-        web_searches, images, output_images: counts.
-        at: when the requests are made (UTC unless it says otherwise), for time-window overrides.
+        reasoning_tokens, audio_output_tokens, image_output_tokens: parts of completion_tokens
+            (tokens; image_output_tokens is the API's ``completion_tokens_details.image_tokens``).
+        requests: how many requests the workload is (>= 1), or None: tokens are then one request's
+            and no request fee is counted.
+        web_searches, images: counts (searches, input images).
+        at: when the requests are made, for time-window overrides: any time
+            :func:`orcatalog.times.parse_time` reads (UTC unless it says otherwise).
+        output_modalities: what the models must produce: a name, comma-separated names or a list
+            from the API's output modality enum (``text``, ``image``, ``embeddings``, ``audio``,
+            ``video``, ``rerank``, ``speech``, ``transcription``), or ``"any"``; default above.
 
     Returns:
         One row per model (per model and snapshot for a history frame): ``id`` (plus ``fetched_at``
         and ``snapshot_id`` for history), ``cost_<component>`` (USD) for prompt, cached, cache_write,
-        audio_input, completion, reasoning, audio_output, requests, web_search, images,
-        output_images, ``total_usd``, ``x_cheapest`` (total / the cheapest non-zero total of the same
+        audio_input, completion, reasoning, audio_output, image_output, requests, web_search, images,
+        ``total_usd``, ``x_cheapest`` (total / the cheapest non-zero total of the same
         snapshot; 0 for free models), ``rank`` (1 = cheapest; equal totals share a rank; 0 without a total) and ``note`` (why a total
         is missing).
         A catalog comes back sorted cheapest first; a history keeps its own order (time, then id)
@@ -371,21 +440,31 @@ def estimate_cost(
 
     Raises:
         InvalidParameterError: not a contract frame; a count that is negative, not a number, or
-            parts exceeding their whole; requests < 1; an unreadable ``at``.
+            parts exceeding their whole; requests < 1; an unreadable ``at``; an unknown output modality.
     """
     models = _check_models(models)
     counts = check_workload(
         prompt_tokens, completion_tokens, cached_tokens=cached_tokens, cache_write_tokens=cache_write_tokens,
         reasoning_tokens=reasoning_tokens, requests=requests, web_searches=web_searches, images=images,
-        audio_tokens=audio_tokens, audio_output_tokens=audio_output_tokens, output_images=output_images, at=at,
+        audio_tokens=audio_tokens, audio_output_tokens=audio_output_tokens, image_output_tokens=image_output_tokens,
+        at=at,
     )  # fmt: skip
+    if output_modalities is None:
+        wanted: tuple[str, ...] = ("text",) if counts.get("completion_tokens") else ()
+    else:
+        wanted = output_modalities_arg(output_modalities)
     clock = _clock(at, len(models))
     # columns read off a view without attrs: pandas deep-copies a frame's attrs (a history's
     # snapshot times) into every column it hands out, which would cost more than the arithmetic
     view = pd.DataFrame(models, copy=False)
-    out = _result(view, _costs(view, counts, clock))
+    serving = None
+    if wanted:
+        note = f"does not produce {' + '.join(wanted)} output (see output_modalities=): no cost"
+        serving = (serves(view, wanted), note)
+    out = _result(view, _costs(view, counts, clock, serving))
     out.attrs = {k: v for k, v in models.attrs.items() if isinstance(v, (str, int, float, bool)) or v is None}
     out.attrs["workload"] = {k: int(v) if float(v).is_integer() else v for k, v in counts.items() if v}
+    out.attrs["output_modalities"] = list(wanted)
     return out
 
 
@@ -396,19 +475,20 @@ def check_workload(
     cached_tokens: int | float = 0,
     cache_write_tokens: int | float = 0,
     reasoning_tokens: int | float = 0,
-    requests: int = 1,
+    requests: int | None = None,
     web_searches: int | float = 0,
     images: int | float = 0,
     audio_tokens: int | float = 0,
     audio_output_tokens: int | float = 0,
-    output_images: int | float = 0,
+    image_output_tokens: int | float = 0,
     at: Any = None,
+    output_modalities: Any = None,
 ) -> dict[str, float]:
     """The counts of one workload, checked as :func:`estimate_cost` checks them, without a catalog
     (the command line checks its options with it before fetching anything).
 
     Returns:
-        ``{argument name: count}`` (floats; ``requests`` included).
+        ``{argument name: count}`` (floats; ``requests`` only when given).
 
     Raises:
         InvalidParameterError: as :func:`estimate_cost`.
@@ -418,6 +498,7 @@ def check_workload(
             "completion_tokens": completion_tokens, "cached_tokens": cached_tokens,
             "cache_write_tokens": cache_write_tokens, "reasoning_tokens": reasoning_tokens,
             "audio_tokens": audio_tokens, "audio_output_tokens": audio_output_tokens,
+            "image_output_tokens": image_output_tokens,
         }  # fmt: skip
         if any(v for v in given.values()):
             raise InvalidParameterError("give either a usage mapping or token arguments, not both")
@@ -427,15 +508,19 @@ def check_workload(
             "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "cached_tokens": cached_tokens,
             "cache_write_tokens": cache_write_tokens, "reasoning_tokens": reasoning_tokens,
             "audio_tokens": audio_tokens, "audio_output_tokens": audio_output_tokens,
+            "image_output_tokens": image_output_tokens,
         }  # fmt: skip
         counts = {k: _count(k, v) for k, v in counts.items()}
-    for name, value in (("web_searches", web_searches), ("images", images), ("output_images", output_images)):
+    for name, value in (("web_searches", web_searches), ("images", images)):
         counts[name] = _count(name, value)
-    if isinstance(requests, bool) or not isinstance(requests, (int, np.integer)) or requests < 1:
-        raise InvalidParameterError(f"requests={requests!r} is invalid: give an int >= 1")
-    counts["requests"] = float(requests)
+    if requests is not None:
+        if isinstance(requests, bool) or not isinstance(requests, (int, np.integer)) or requests < 1:
+            raise InvalidParameterError(f"requests={requests!r} is invalid: give an int >= 1 (or None)")
+        counts["requests"] = float(requests)
     _check_parts(counts)
     _clock(at, 0)
+    if output_modalities is not None:
+        output_modalities_arg(output_modalities)
     return counts
 
 

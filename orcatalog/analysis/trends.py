@@ -189,27 +189,45 @@ def frontier(
     *,
     minimize_x: bool = True,
     maximize_y: bool = True,
+    output_modalities: Any = "text",
+    include_free: bool = False,
 ) -> pd.DataFrame:
     """The Pareto-efficient models for two columns: no other model is at least as good on both and
     better on one (by default: cheaper prompt price, longer context).
 
-    Rows with a missing value in ``x`` or ``y`` are left out (e.g. dynamically priced routers).
+    Only models that could serve the workload are candidates, by the rule of
+    :mod:`orcatalog.analysis.catalog` that costs use too: they produce ``output_modalities`` (default
+    text: an image or music model priced 0 per token is not "the cheapest for the longest context")
+    and are paid (free models only with ``include_free``; routers never). A frame without the
+    ``output_modalities`` / ``is_free`` columns is taken as it is. Rows with a missing value in ``x``
+    or ``y`` are left out.
 
     Args:
         models: a contract frame (one row per model).
         x, y: numeric columns.
         minimize_x, maximize_y: the direction of each (default: low x, high y are better).
+        output_modalities: what the candidates must produce (``"any"`` for no condition).
+        include_free: let free models (every listed price 0) compete too.
 
     Returns:
         The efficient rows of ``models`` (all columns), sorted by ``x`` from best to worst.
 
     Raises:
-        InvalidParameterError: not a frame, or ``x``/``y`` not numeric columns of it.
+        InvalidParameterError: not a frame, or ``x``/``y`` not numeric columns of it; an unknown
+            output modality.
     """
+    from .catalog import output_modalities_arg, paid, serves
+
     models = frame_arg("models", models, x, y)
     for col in (x, y):
         if not pd.api.types.is_numeric_dtype(models[col].dtype) or pd.api.types.is_bool_dtype(models[col].dtype):
             raise InvalidParameterError(f"{col!r} is not a numeric column")
+    wanted = output_modalities_arg(output_modalities)
+    if wanted and "output_modalities" in models.columns:
+        models = models[serves(models, wanted)]
+    if "is_free" in models.columns:
+        free = models["is_free"].to_numpy(dtype=bool, na_value=False)
+        models = models[paid(models) | (free & include_free)]
     xs = models[x].to_numpy(dtype=float, na_value=np.nan)
     ys = models[y].to_numpy(dtype=float, na_value=np.nan)
     ok = np.flatnonzero(~np.isnan(xs) & ~np.isnan(ys))

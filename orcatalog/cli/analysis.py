@@ -163,7 +163,8 @@ def _token_options(func: Any) -> Any:
         ("cached", "Cached prompt tokens (part of the prompt)."),
         ("cache-write", "Cache-write prompt tokens (part of the prompt)."),
         ("reasoning", "Reasoning tokens (part of the completion)."),
-        ("requests", "Requests the workload is spread over (default 1)."),
+        ("image-output", "Image output tokens (part of the completion; image models price them per token)."),
+        ("requests", "Requests the workload is spread over (default: one, and no request fee counted)."),
         ("web-searches", "Web searches."),
         ("images", "Input images."),
     ]):  # fmt: skip
@@ -177,16 +178,20 @@ def _token_options(func: Any) -> Any:
 @click.option("--models", "model_ids", help="Comma-separated model ids to keep (default: all).")
 @click.option("--as-of", help="Price with the store's catalog at this time instead of fetching it now.")
 @click.option("--include-free", is_flag=True, help="Also list models that cost nothing (left out by default).")
+@click.option("--output-modality", "output_modalities",
+              help="What the models must produce, comma-separated (text, image, embeddings, audio, video, rerank, "
+                   "speech, transcription, or any; default text when there are completion tokens).")  # fmt: skip
 @_store_option
 @output_options
 @click.pass_context
 def cost(ctx: click.Context, prompt_tokens: int | None, completion_tokens: int | None, cached: int | None,
-         cache_write: int | None, reasoning: int | None, requests: int | None, web_searches: int | None,
-         images: int | None, at: str | None, model_ids: str | None, as_of: str | None, include_free: bool,
-         store_root: str | None, fmt: str | None, out: str | None, columns: str | None,
-         head: int | None) -> None:  # fmt: skip
-    """What a workload costs on each model, in USD, cheapest paid model first (routers get a note,
-    not a number; free models only with --include-free).
+         cache_write: int | None, reasoning: int | None, image_output: int | None, requests: int | None,
+         web_searches: int | None, images: int | None, at: str | None, model_ids: str | None, as_of: str | None, include_free: bool,
+         output_modalities: str | None, store_root: str | None, fmt: str | None, out: str | None,
+         columns: str | None, head: int | None) -> None:  # fmt: skip
+    """What a workload costs on each model, in USD, cheapest paid model first, ranked among them
+    (models that produce the wanted output only; rows that cannot be priced get a note, not a
+    number; free models only with --include-free).
 
     \b
     Examples:
@@ -200,7 +205,9 @@ def cost(ctx: click.Context, prompt_tokens: int | None, completion_tokens: int |
         raise click.UsageError("give a non-zero --prompt-tokens or --completion-tokens")
     workload: dict[str, Any] = {
         "cached_tokens": cached or 0, "cache_write_tokens": cache_write or 0, "reasoning_tokens": reasoning or 0,
-        "requests": 1 if requests is None else requests, "web_searches": web_searches or 0, "images": images or 0, "at": at,
+        "image_output_tokens": image_output or 0,
+        "requests": requests, "web_searches": web_searches or 0, "images": images or 0, "at": at,
+        "output_modalities": output_modalities,
     }  # fmt: skip
     check_workload(prompt_tokens or 0, completion_tokens or 0, **workload)  # before any fetch; errors name the options
     if as_of is not None or store_root is not None:
@@ -219,9 +226,23 @@ def cost(ctx: click.Context, prompt_tokens: int | None, completion_tokens: int |
         frame = frame[frame["id"].isin(wanted)]
     result = estimate_cost(frame, prompt_tokens or 0, completion_tokens or 0, **workload)
     if not include_free:
-        result = result[result["total_usd"].isna() | (result["total_usd"] > 0)]
+        result = _paid_and_notes(result)
     shown = [c for c in result.columns if c in ("id", "total_usd", "x_cheapest", "note") or c.startswith("cost_")]
     write(result, fmt, out, columns, head, default_columns=shown)
+
+
+def _paid_and_notes(result: Any) -> Any:
+    """The cost command's view: the cheapest paid models (ranked among themselves, the library's one
+    rule), then the rows that could not be priced (with their note); free models are counted."""
+    import pandas as pd
+
+    from ..analysis.catalog import cheapest_paid
+
+    shown = cheapest_paid(result)
+    left = shown.attrs["left_out"]
+    if left.get("free"):
+        click.echo(f"{left['free']} free model(s) left out (--include-free lists them)", err=True)
+    return pd.concat([shown, result[result["total_usd"].isna()]])
 
 
 @main.command("price-at")

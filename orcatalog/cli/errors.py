@@ -38,7 +38,7 @@ class CLIUsageError(CLIError):
 #: Library argument names that a command's option calls otherwise (``movers --since`` passes ``start=``).
 _ALIASES = {
     "start": ("since",), "end": ("until",), "root": ("store_root",), "cached_tokens": ("cached",), "cache_write_tokens": ("cache_write",),
-    "reasoning_tokens": ("reasoning",),
+    "reasoning_tokens": ("reasoning",), "image_output_tokens": ("image_output",),
 }  # fmt: skip
 
 

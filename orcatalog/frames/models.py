@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError
-from ..schema import COLUMNS, KNOWN_DEFAULT_KEYS, KNOWN_MODALITIES, KNOWN_PRICE_KEYS
+from ..schema import COLUMNS, KNOWN_DEFAULT_KEYS, KNOWN_MODALITIES, KNOWN_PRICE_KEYS, lists_only_zero_prices
 from .convert import CONVERTERS, Rows, json_kind, parse_floats
 
 __all__ = ["models_frame", "list_frame", "check_body", "modalities", "CONVERTERS", "DERIVED"]
@@ -140,8 +140,12 @@ def _hugging_face_id(rows: Rows, d: _Derived) -> Any:
 
 
 def _is_free(rows: Rows, d: _Derived) -> Any:
+    """Free only when every price the model lists is zero (prompt, completion and every other key,
+    e.g. an image model priced 0 per token but ``image_output`` per image token is not free); null
+    when dynamically priced or prompt/completion is missing. ``discount`` is a fraction, not a price."""
     prompt, completion = d.prices["prompt"], d.prices["completion"]
-    return pd.arrays.BooleanArray((prompt == 0) & (completion == 0), np.isnan(prompt) | np.isnan(completion))
+    free = lists_only_zero_prices(d.prices)
+    return pd.arrays.BooleanArray(free, np.isnan(prompt) | np.isnan(completion) | d.dynamic)
 
 
 #: One function per derived column (a column of the contract without a ``source``).

@@ -1,0 +1,204 @@
+"""Which models a workload is priced on, and what free means: on the newest recorded catalog
+(2026-08-17: image_output, audio_output, overrides) and the spec-shaped fixture of image, video,
+embedding, rerank, speech and transcription models (tests/modalities.py)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pandas as pd
+import pytest
+
+import orcatalog as oc
+from orcatalog.analysis.catalog import cheapest_paid, paid, serves
+from orcatalog.cli.output import price_label
+from orcatalog.frames.models import models_frame
+from orcatalog.schema import KNOWN_PRICE_KEYS, price_display_unit
+
+from .conftest import read_body
+from .modalities import SEEDREAM_IMAGE_TOKEN, fixture_models
+
+NEWEST = Path("catalogs-2026-06-08") / "models-2026-08-17.json.gz"
+TEXT_WORKLOAD = {"prompt_tokens": 1_000_000, "completion_tokens": 200_000, "cached_tokens": 400_000}
+
+
+@pytest.fixture(scope="module")
+def newest_models(recorded_dir: Path) -> list[dict]:
+    return orjson.loads(read_body(recorded_dir / NEWEST))["data"]
+
+
+@pytest.fixture(scope="module")
+def mixed(newest_models: list[dict]) -> pd.DataFrame:
+    """The newest recorded catalog plus the fixture's non-text models (the all-modalities shape)."""
+    return models_frame(newest_models + fixture_models())
+
+
+def _outputs(frame: pd.DataFrame) -> list[set[str]]:
+    return [set(m) if m is not None else set() for m in frame["output_modalities"].tolist()]
+
+
+def _raw_free(model: dict) -> bool | None:
+    prices = {k: float(v) for k, v in model["pricing"].items() if k not in ("overrides", "discount")}
+    if "prompt" not in prices or "completion" not in prices or any(v < 0 for v in prices.values()):
+        return None
+    return all(v == 0 for v in prices.values())
+
+
+def test_is_free_only_when_every_listed_price_is_zero(dated_files: list[Path], newest_models: list[dict]) -> None:
+    bodies = [orjson.loads(read_body(f))["data"] for f in dated_files] + [newest_models, fixture_models()]
+    for models in bodies:
+        frame = models_frame(models)
+        expected = [_raw_free(m) for m in models]
+        got = [None if pd.isna(v) else bool(v) for v in frame["is_free"]]
+        assert got == expected
+    fixture = models_frame(fixture_models()).set_index("id")
+    assert not fixture.loc["bytedance-seed/seedream-5-0-lite", "is_free"]  # prices image_output
+    assert fixture.loc["deepgram/flux-tts:free", "is_free"]
+
+
+def test_a_text_workload_is_never_priced_at_zero_on_a_model_that_cannot_serve_it(mixed: pd.DataFrame) -> None:
+    cost = oc.estimate_cost(mixed, **TEXT_WORKLOAD)
+    rows = mixed.set_index("id").loc[cost["id"]]
+    outputs = _outputs(rows)
+    total = cost["total_usd"].to_numpy()
+    text = np.array(["text" in o for o in outputs])
+    assert np.isnan(total[~text]).all()  # image, video, embedding, rerank, speech: a note, no number
+    assert cost.loc[~text, "note"].astype(str).str.contains("does not produce text output").all()
+    free = rows["is_free"].fillna(False).to_numpy(bool)
+    assert (free[total == 0]).all() and (total[free & text] == 0).all()  # 0 means free, nothing else
+    assert cost.loc[np.isnan(total), "note"].notna().all()
+    assert (cost.loc[np.isnan(total), "rank"] == 0).all()
+    priced = cost[~np.isnan(total)]
+    assert priced["rank"].tolist() == priced["total_usd"].rank(method="min").astype(int).tolist()
+    assert cost.attrs["output_modalities"] == ["text"]
+
+
+def test_an_image_workload_prices_image_output_tokens(mixed: pd.DataFrame, newest_models: list[dict]) -> None:
+    cost = oc.estimate_cost(mixed, 100, 3580, image_output_tokens=3580, output_modalities="image").set_index("id")
+    seedream = cost.loc["bytedance-seed/seedream-5-0-lite"]
+    assert Decimal(str(seedream["total_usd"])) == (3580 * Decimal(SEEDREAM_IMAGE_TOKEN)).quantize(Decimal("1e-12"))
+    raw = {m["id"]: m["pricing"] for m in newest_models}["google/gemini-2.5-flash-image"]
+    expected = 100 * Decimal(raw["prompt"]) + 3580 * Decimal(raw["image_output"])
+    assert Decimal(str(cost.loc["google/gemini-2.5-flash-image", "total_usd"])) == expected  # ~$0.107: $30/M image tokens
+    image = np.array(["image" in o for o in _outputs(mixed.set_index("id").loc[cost.index])])
+    assert np.isnan(cost["total_usd"].to_numpy()[~image]).all()
+    # no image tokens named: seedream's only prices are for a part the workload leaves out
+    bare = oc.estimate_cost(mixed, 100, 0, output_modalities="image").set_index("id")
+    assert np.isnan(bare.loc["bytedance-seed/seedream-5-0-lite", "total_usd"])
+    assert "priced only for parts the workload does not name (image_output, image_token)" in \
+        bare.loc["bytedance-seed/seedream-5-0-lite", "note"]  # fmt: skip
+
+
+def test_per_unit_parts_count_only_when_the_workload_names_them(recorded_dir: Path, mixed: pd.DataFrame) -> None:
+    models = orjson.loads(read_body(recorded_dir / "models-2026-01-29.json.gz"))["data"]
+    fees = {m["id"]: Decimal(m["pricing"]["request"]) for m in models if float(m["pricing"].get("request", 0)) > 0}
+    assert fees  # perplexity/sonar and sonar-pro-search list a request fee
+    frame = models_frame(models)
+    unnamed = oc.estimate_cost(frame, 1000, 100).set_index("id")
+    assert "cost_requests" not in unnamed.columns
+    for mid in fees:
+        assert "per-request price" in unnamed.loc[mid, "note"] and unnamed.loc[mid, "total_usd"] > 0
+    named = oc.estimate_cost(frame, 1000, 100, requests=2).set_index("id")
+    for mid, fee in fees.items():
+        assert Decimal(str(named.loc[mid, "cost_requests"])) == 2 * fee
+        assert pd.isna(named.loc[mid, "note"])
+    video = oc.estimate_cost(mixed, 50, 0, output_modalities="video").set_index("id").loc["runway/gen-4.5"]
+    assert np.isnan(video["total_usd"]) and "request" in video["note"]
+    video = oc.estimate_cost(mixed, 50, 0, requests=1, output_modalities="video").set_index("id").loc["runway/gen-4.5"]
+    assert video["total_usd"] == 0.25
+
+
+def test_an_image_price_equal_to_the_prompt_price_is_not_a_per_image_fee(recorded_dir: Path) -> None:
+    new = orjson.loads(read_body(recorded_dir / "models-2026-04-17.json.gz"))["data"]
+    token_rate = {m["id"] for m in new if float(m["pricing"].get("image", 0)) > 0
+                  and Decimal(m["pricing"]["image"]) == Decimal(m["pricing"]["prompt"])}  # fmt: skip
+    assert token_rate  # every Gemini model since late January 2026
+    cost = oc.estimate_cost(models_frame(new), 1000, 100, images=3).set_index("id")
+    for mid in token_rate:
+        assert np.isnan(cost.loc[mid, "total_usd"]) and "per image input token" in cost.loc[mid, "note"]
+    old = orjson.loads(read_body(recorded_dir / "models-2025-05-07.json.gz"))["data"]
+    per_image = {m["id"]: Decimal(m["pricing"]["image"]) for m in old
+                 if float(m["pricing"].get("image", 0)) > 0 and m["pricing"]["image"] != m["pricing"]["prompt"]}  # fmt: skip
+    assert per_image  # 2025: USD per input image (claude 0.0048 = "$4.8/K input imgs")
+    cost = oc.estimate_cost(models_frame(old), 1000, 100, images=3).set_index("id")
+    for mid, fee in per_image.items():
+        assert Decimal(str(cost.loc[mid, "cost_images"])) == 3 * fee
+
+
+def test_select_frontier_and_cheapest_paid_share_one_rule(mixed: pd.DataFrame) -> None:
+    free_ids = set(mixed.loc[mixed["is_free"].fillna(False).to_numpy(bool), "id"])
+    assert set(oc.select(mixed, free=True)["id"]) == free_ids
+    assert "bytedance-seed/seedream-5-0-lite" not in free_ids
+    assert set(oc.select(mixed, free=False)["id"]) == set(mixed.loc[paid(mixed), "id"])
+    front = oc.frontier(mixed)
+    candidates = mixed[paid(mixed) & serves(mixed, "text")]
+    assert set(front["id"]) <= set(candidates["id"]) and len(front)
+    cost = oc.estimate_cost(mixed, **TEXT_WORKLOAD)
+    shown = cheapest_paid(cost, n=10)
+    assert len(shown) == 10 and (shown["total_usd"] > 0).all()
+    assert shown["rank"].tolist() == sorted(shown["rank"]) and shown["rank"].iloc[0] == 1
+    assert set(shown["id"]) <= set(candidates["id"])
+    left = shown.attrs["left_out"]
+    assert left["free"] == int((cost["total_usd"] == 0).sum())
+    assert sum(left.values()) + shown.attrs["shown_of"] == len(cost)
+
+
+def test_output_modalities_are_checked(mixed: pd.DataFrame) -> None:
+    with pytest.raises(oc.InvalidParameterError, match="text, image, audio, file, video, embeddings, rerank"):
+        oc.estimate_cost(mixed, 10, 10, output_modalities="pictures")
+    anything = oc.estimate_cost(mixed, 10, 0, output_modalities="any").set_index("id")
+    assert anything.loc["openai/text-embedding-3-small", "total_usd"] == pytest.approx(10 * 2e-8)
+
+
+@pytest.mark.parametrize("key", [*KNOWN_PRICE_KEYS, "image_output", "image_token", "audio", "audio_output",
+                                 "input_audio_cache", "input_cache_write_1h"])  # fmt: skip
+def test_units_of_the_price_keys_agree_everywhere(key: str) -> None:
+    unit, factor = price_display_unit(f"price_{key}")
+    label = price_label(f"price_{key}")
+    if key in ("request", "image", "web_search"):
+        assert factor == 1.0 and unit in ("USD/request", "USD/image", "USD/search") and label == f"price_{key}_usd"
+    else:
+        assert (unit, factor) == ("USD/Mtok", 1e6) and label == f"price_{key}_usd_per_mtok"
+
+
+def test_image_output_is_a_per_token_price_in_the_recording(recorded_dir: Path) -> None:
+    body = json.loads(gzip.decompress((recorded_dir / NEWEST).read_bytes()))
+    frame = models_frame(body["data"]).set_index("id")
+    per_mtok = frame["price_image_output"].dropna() * 1e6
+    # gemini-2.5-flash-image $30/M image tokens (Google), gpt-5-image $40/M, gpt-5-image-mini $8/M (OpenAI)
+    assert per_mtok.round(6).loc[["google/gemini-2.5-flash-image", "openai/gpt-5-image", "openai/gpt-5-image-mini"]].tolist() \
+        == [30.0, 40.0, 8.0]  # fmt: skip
+
+
+def test_cost_command_lists_the_cheapest_paid_models_that_serve(tmp_path: Path, newest_models: list[dict]) -> None:
+    from click.testing import CliRunner
+
+    from orcatalog.cli import main
+    from orcatalog.testing import ReplayServer
+
+    body = tmp_path / "models-2026-08-17.json"
+    body.write_bytes(orjson.dumps({"data": newest_models + fixture_models()}))
+    with ReplayServer(body) as server:
+        env = {"ORCATALOG_BASE_URL": server.base_url}
+        args = ["cost", "--prompt-tokens", "1000000", "--completion-tokens", "200000", "--cached", "400000", "--format", "csv"]
+        result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        printed = pd.read_csv(pd.io.common.StringIO(result.stdout))
+        expected = cheapest_paid(oc.estimate_cost(models_frame(newest_models + fixture_models()), **TEXT_WORKLOAD))
+        paid_rows = printed[printed["total_usd"].notna()]
+        assert list(paid_rows["id"]) == list(expected["id"])
+        assert (paid_rows["total_usd"] > 0).all()
+        assert "free model(s) left out" in result.stderr
+        assert printed.loc[printed["id"] == "bytedance-seed/seedream-5-0-lite", "note"].str.contains("text output").all()
+        image = CliRunner().invoke(main, ["cost", "--prompt-tokens", "100", "--completion-tokens", "3580", "--image-output",
+                                          "3580", "--output-modality", "image", "--format", "csv"], env=env)  # fmt: skip
+        assert image.exit_code == 0, image.output
+        shown = pd.read_csv(pd.io.common.StringIO(image.stdout)).dropna(subset=["total_usd"])
+        assert "bytedance-seed/seedream-5-0-lite" in set(shown["id"])
+        bad = CliRunner().invoke(main, ["cost", "--prompt-tokens", "1", "--output-modality", "pictures"], env=env)
+        assert bad.exit_code == 2 and "output modality 'pictures' is unknown" in bad.output
