@@ -2,6 +2,14 @@
 
 They take frames (from ``SnapshotStore.load`` / ``history`` or ``fetch_models``) and return frames;
 nothing here fetches or touches files.
+
+**What counts as a price change** — one rule, :func:`price_events`, used by :func:`diff` and
+:func:`price_changes` (and so by the ``diff`` and ``changes`` commands): ``"0"`` and an absent optional
+key are the same (:func:`orcatalog.schema.settled_prices`); a non-zero price whose key vanishes is
+``no longer listed`` (``new`` is null, no ``pct_change``), never a cut to 0, and one that appears is
+``newly listed``; a switch between a fixed price and dynamic pricing (``"-1"``) is ``to dynamic`` /
+``from dynamic`` for the keys the fixed side lists (prompt and completion always), and nothing is
+reported for a key absent from both bodies. Every other difference is ``changed``, with its percent.
 """
 
 from __future__ import annotations
@@ -14,10 +22,13 @@ import pandas as pd
 
 from .args import frame_arg
 from ..errors import InvalidParameterError, MixedScopeError
-from ..schema import price_display_unit, settled_prices
+from ..schema import BASE_PRICE_KEYS, price_display_unit
 from ..scope import frame_scope
 
-__all__ = ["diff", "price_changes", "lifecycle", "DIFF_FIELDS"]
+__all__ = ["diff", "price_changes", "lifecycle", "price_events", "DIFF_FIELDS", "PRICE_EVENT_KINDS"]
+
+#: The ``kind`` of a price event (see the module docstring).
+PRICE_EVENT_KINDS = ("changed", "no longer listed", "newly listed", "to dynamic", "from dynamic")
 
 #: Fields compared by :func:`diff` (plus every ``price_*`` column present in both frames).
 DIFF_FIELDS = (
@@ -69,6 +80,53 @@ def _in_display_unit(field: str, values: np.ndarray) -> tuple[np.ndarray, str]:
     return np.round(values * factor, 12), unit
 
 
+def _raw_and_dynamic(frame: pd.DataFrame, field: str) -> tuple[np.ndarray, np.ndarray]:
+    values = frame[field].to_numpy(dtype=float, na_value=np.nan)
+    if "dynamic_pricing" in frame.columns:
+        dynamic = frame["dynamic_pricing"].to_numpy(dtype=bool, na_value=False)
+    else:
+        dynamic = np.zeros(len(frame), dtype=bool)
+    return values, dynamic
+
+
+def price_events(field: str, old: np.ndarray, new: np.ndarray, old_dynamic: np.ndarray,
+                 new_dynamic: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """The one rule of what a difference in a ``price_<key>`` column is (see the module docstring).
+
+    Args:
+        field: the price column (``price_prompt``, ``price_image``, ...).
+        old, new: its values on both sides as the frames hold them (USD in the API's unit; null
+            where the key is absent, or dynamic ``"-1"``).
+        old_dynamic, new_dynamic: the rows' ``dynamic_pricing`` on both sides.
+
+    Returns:
+        ``(is_event, kind, old, new, pct_change)`` per row: kind indexes :data:`PRICE_EVENT_KINDS`;
+        old/new in the display unit (:func:`orcatalog.schema.price_display_unit`), null where the
+        key is not listed or the price is dynamic; pct_change only for ``changed``.
+    """
+    base = np.full(len(old), field[len("price_") :] in BASE_PRICE_KEYS)  # an array: ``~`` of a bool is an int
+    old_absent = np.isnan(old) & ~old_dynamic
+    new_absent = np.isnan(new) & ~new_dynamic
+    a = np.where(old_absent & ~base, 0.0, old)  # the zero/absent rule
+    b = np.where(new_absent & ~base, 0.0, new)
+    a, _ = _in_display_unit(field, a)
+    b, _ = _in_display_unit(field, b)
+    kind = np.zeros(len(a), dtype=np.int8)
+    fixed = ~old_dynamic & ~new_dynamic
+    event = fixed & _differs(a, b)
+    gone = event & ~base & new_absent & (a > 0)
+    came = event & ~base & old_absent & (b > 0)
+    kind[gone], kind[came] = 1, 2
+    to_dyn = ~old_dynamic & new_dynamic & (base | (a > 0))
+    from_dyn = old_dynamic & ~new_dynamic & (base | (b > 0))
+    kind[to_dyn], kind[from_dyn] = 3, 4
+    event |= to_dyn | from_dyn
+    shown_old = np.where(came | from_dyn | old_dynamic, np.nan, a)
+    shown_new = np.where(gone | to_dyn | new_dynamic, np.nan, b)
+    pct = np.where(kind == 0, _pct(a, b), np.nan)
+    return event, kind, shown_old, shown_new, pct
+
+
 def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> pd.DataFrame:
     """What changed between two catalog frames.
 
@@ -80,11 +138,13 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> 
     Returns:
         Columns ``id``, ``change`` (``added`` / ``removed`` / ``changed``), ``field`` (null for
         added/removed), ``old``, ``new``, ``pct_change`` (percent, numeric fields; NaN from or to 0)
-        and ``unit`` (for ``price_*`` fields: ``USD/Mtok`` for per-token prices, which are shown
+        ``unit`` (for ``price_*`` fields: ``USD/Mtok`` for per-token prices, which are shown
         in USD per million tokens, else ``USD/request``, ``USD/image``, ``USD/search``; see
-        :func:`orcatalog.schema.price_display_unit`). Removed means "absent from ``new``", not
-        retired: models vanish and come back (see :func:`lifecycle`). A price key going between
-        ``"0"`` and absent is not a change (:func:`orcatalog.schema.settled_prices`).
+        :func:`orcatalog.schema.price_display_unit`) and ``kind`` (for changed fields: one of
+        :data:`PRICE_EVENT_KINDS`, by the rule of :func:`price_events`: a price key that vanished is
+        ``no longer listed`` with a null ``new``, never a cut to 0). Removed means "absent from
+        ``new``", not retired: models vanish and come back (see :func:`lifecycle`). A price key
+        going between ``"0"`` and absent is not a change (:func:`orcatalog.schema.settled_prices`).
         ``attrs``: ``old``, ``new`` (snapshot ids), ``scope``, ``partial`` (ids of the two frames
         flagged as partial catalogs; a warning is issued then).
 
@@ -107,15 +167,14 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> 
         rows.append({"id": mid, "change": "removed"})
     common = o.index.intersection(n.index, sort=False)
     prices = sorted(c for c in o.columns if c.startswith("price_") and c in n.columns)
-    a_prices = settled_prices(o.loc[common], prices)  # the zero/absent rule: "0" and absent are equal
-    b_prices = settled_prices(n.loc[common], prices)
+    o_common, n_common = o.loc[common], n.loc[common]
     for field in prices:
-        av, unit = _in_display_unit(field, a_prices[field].to_numpy())
-        bv, _ = _in_display_unit(field, b_prices[field].to_numpy())
-        changed = _differs(av, bv)
-        for mid, x, y, pct in zip(common[changed], av[changed], bv[changed], _pct(av, bv)[changed]):
+        unit, _ = price_display_unit(field)
+        (av, ad), (bv, bd) = _raw_and_dynamic(o_common, field), _raw_and_dynamic(n_common, field)
+        event, kind, x_all, y_all, pct_all = price_events(field, av, bv, ad, bd)
+        for mid, k, x, y, pct in zip(common[event], kind[event], x_all[event], y_all[event], pct_all[event]):
             rows.append({"id": mid, "change": "changed", "field": field, "old": x, "new": y, "pct_change": pct,
-                         "unit": unit})  # fmt: skip
+                         "unit": unit, "kind": PRICE_EVENT_KINDS[k]})  # fmt: skip
     for field in [f for f in DIFF_FIELDS if f in o.columns and f in n.columns]:
         a = o.loc[common, field]
         b = n.loc[common, field]
@@ -124,12 +183,14 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> 
             bv = b.to_numpy(dtype=float, na_value=np.nan)
             changed = _differs(av, bv)
             for mid, x, y, pct in zip(common[changed], a[changed], b[changed], _pct(av, bv)[changed]):
-                rows.append({"id": mid, "change": "changed", "field": field, "old": x, "new": y, "pct_change": pct})
+                rows.append({"id": mid, "change": "changed", "field": field, "old": x, "new": y, "pct_change": pct,
+                             "kind": "changed"})  # fmt: skip
             continue
         for mid, x, y in zip(common, a.tolist(), b.tolist()):
             if not _same(x, y):
-                rows.append({"id": mid, "change": "changed", "field": field, "old": _plain(x), "new": _plain(y)})
-    out = pd.DataFrame(rows, columns=["id", "change", "field", "old", "new", "pct_change", "unit"])
+                rows.append({"id": mid, "change": "changed", "field": field, "old": _plain(x), "new": _plain(y),
+                             "kind": "changed"})  # fmt: skip
+    out = pd.DataFrame(rows, columns=["id", "change", "field", "old", "new", "pct_change", "unit", "kind"])
     out["pct_change"] = out["pct_change"].astype(float)
     order = {"added": 0, "removed": 1, "changed": 2}
     out = out.sort_values(["change", "id", "field"], key=lambda s: s.map(order) if s.name == "change" else s,
@@ -167,8 +228,10 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
         Columns ``id``, ``fetched_at`` (when the new price was first seen), ``field``, ``old``,
         ``new`` (in ``unit``: per-token prices in USD per million tokens, ``USD/Mtok``; others per
         request / image / search, see :func:`orcatalog.schema.price_display_unit`),
-        ``pct_change`` (percent; NaN from or to 0/null), ``unit`` and ``scope`` (when the history
-        has it). An optional price key going between ``"0"`` and absent is not a change
+        ``pct_change`` (percent; NaN from or to 0/null and for every kind but ``changed``),
+        ``unit``, ``kind`` (:data:`PRICE_EVENT_KINDS`, the rule of :func:`price_events`: a key
+        that vanished is ``no longer listed``, new null) and ``scope`` (when the history has it). An
+        optional price key going between ``"0"`` and absent is not a change
         (:func:`orcatalog.schema.settled_prices`).
 
     Raises:
@@ -187,28 +250,29 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
         same_model[1:] &= col[1:] == col[:-1]
     if len(h):
         same_model[0] = False
-    settled = settled_prices(h, fields)  # the zero/absent rule: "0" and absent are equal
     frames = []
     for field in fields:
-        v, unit = _in_display_unit(field, settled[field].to_numpy())
-        prev = np.roll(v, 1)
-        changed = same_model & _differs(prev, v)
-        idx = np.flatnonzero(changed)
+        unit, _ = price_display_unit(field)
+        v, dynamic = _raw_and_dynamic(h, field)
+        event, kind, old, new, pct = price_events(field, np.roll(v, 1), v, np.roll(dynamic, 1), dynamic)
+        idx = np.flatnonzero(same_model & event)
         frames.append(
             pd.DataFrame(
                 {
                     "id": h["id"].to_numpy()[idx],
                     "fetched_at": h["fetched_at"].to_numpy()[idx],
                     "field": field,
-                    "old": prev[idx],
-                    "new": v[idx],
-                    "pct_change": _pct(prev[idx], v[idx]),
+                    "old": old[idx],
+                    "new": new[idx],
+                    "pct_change": pct[idx],
                     "unit": unit,
+                    "kind": np.asarray(PRICE_EVENT_KINDS, dtype=object)[kind[idx]],
                     **({"scope": h["scope"].to_numpy()[idx]} if "scope" in h.columns else {}),
                 }
             )
         )
-    columns = ["id", "fetched_at", "field", "old", "new", "pct_change", "unit", *(["scope"] if "scope" in h.columns else [])]
+    columns = ["id", "fetched_at", "field", "old", "new", "pct_change", "unit", "kind",
+               *(["scope"] if "scope" in h.columns else [])]  # fmt: skip
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     out["fetched_at"] = pd.to_datetime(out["fetched_at"], utc=True)
     return out.sort_values(["fetched_at", "id", "field"], kind="stable").reset_index(drop=True)
