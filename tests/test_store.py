@@ -432,7 +432,8 @@ def test_day_precision_snapshots_invent_no_price_event(whole_folder_store: oc.Sn
     def events(store: oc.SnapshotStore) -> set[tuple]:
         c = oc.price_changes(store.history())
         c = c[(c["fetched_at"] > first) & (c["fetched_at"] <= last)]
-        return set(zip(c["id"], c["fetched_at"], c["field"], c["old"], c["new"]))
+        sides = c[["old", "new"]].astype(object).where(c[["old", "new"]].notna(), None)  # "no longer listed": null
+        return set(zip(c["id"], c["fetched_at"], c["field"], sides["old"], sides["new"]))
 
     whole, hourly = events(whole_folder_store), events(local_hourly_store)
     assert whole and whole <= hourly

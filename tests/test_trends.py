@@ -178,7 +178,7 @@ def test_typos_and_empty_windows_are_errors_not_empty_answers(latest: pd.DataFra
         oc.select(latest, input_modalities="imgae")
     with pytest.raises(oc.InvalidParameterError, match="did you mean 'tools'"):
         oc.select(latest, supported_parameters="tool")
-    with pytest.raises(oc.InvalidParameterError, match="no snapshot at or before"):
-        oc.movers(history, "2020-01-01", "2026-01-01")
+    with pytest.raises(oc.InvalidParameterError, match="no snapshot before end"):
+        oc.movers(history, "2020-01-01", "2021-01-01")  # a start before the first is the first (test_times)
     with pytest.raises(oc.InvalidParameterError, match="empty"):
         oc.market_trend(history.iloc[0:0])

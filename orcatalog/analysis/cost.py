@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..schema import bool_array, image_is_token_rate, lists_only_zero_prices, settled_price_arrays
+from ..times import parse_time
 from .args import frame_arg
 from .catalog import output_modalities_arg, serves
 
@@ -527,13 +528,7 @@ def check_workload(
 def _clock(at: Any, n: int) -> np.ndarray | None:
     if at is None:
         return None
-    try:
-        when = pd.Timestamp(at)
-    except (TypeError, ValueError) as exc:
-        raise InvalidParameterError(f"at={at!r} is not a time: {exc}") from None
-    if when is pd.NaT:
-        raise InvalidParameterError("at must be a time, got NaT")
-    when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+    when = parse_time(at, "at")  # the one time rule (orcatalog.times)
     return np.full(n, when.hour * 100 + when.minute + when.second / 60.0)
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..schema import price_display_unit
+from ..times import answer_notes, parse_time
 from .args import frame_arg
 
 __all__ = ["movers", "market_trend", "frontier", "catalog_size", "catalog_events", "CONTEXT_BANDS"]
@@ -24,16 +25,6 @@ CONTEXT_BANDS: tuple[tuple[str, int], ...] = (
     ("128k-1M", 128_000),
     (">=1M", 1_000_000),
 )
-
-
-def _time(name: str, value: Any) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidParameterError(f"{name}={value!r} is not a time: {exc}") from None
-    if ts is pd.NaT:
-        raise InvalidParameterError(f"{name} must be a time, got NaT")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def _latest_at(history: pd.DataFrame, when: pd.Timestamp, field: str) -> pd.Series:
@@ -50,11 +41,14 @@ def movers(history: pd.DataFrame, start: Any, end: Any, field: str = "prompt_usd
 
     Each model's value is its latest observation at or before ``start`` and at or before ``end``
     (a model absent at one of them is left out, as is one whose start value is 0 or missing: a
-    relative change from nothing is undefined).
+    relative change from nothing is undefined). Times follow :mod:`orcatalog.times`: a date-only
+    start means that day; a start before the first snapshot uses the first snapshot, and
+    ``attrs["notes"]`` says so (and how old the snapshots answering ``end`` is, or that it is in the
+    future).
 
     Args:
         history: ``SnapshotStore.history()`` (one scope).
-        start, end: the window (UTC unless they say otherwise); start < end.
+        start, end: the window (ISO 8601 text or datetimes, UTC unless they say otherwise); start < end.
         field: the numeric column to compare (default prompt price, USD per million tokens).
         n: how many movers per direction.
 
@@ -74,15 +68,18 @@ def movers(history: pd.DataFrame, start: Any, end: Any, field: str = "prompt_usd
         raise InvalidParameterError(f"field {field!r} is not a numeric column of the history")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise InvalidParameterError(f"n={n!r} is invalid: give an int >= 1")
-    t0, t1 = _time("start", start), _time("end", end)
+    t0, t1 = parse_time(start, "start"), parse_time(end, "end")
     if t0 >= t1:
         raise InvalidParameterError(f"start={t0.isoformat()} must be before end={t1.isoformat()}")
     if history.empty:
         raise InvalidParameterError("the history is empty: import or snapshot the catalog first")
-    first = pd.to_datetime(history["fetched_at"], utc=True).min()
-    if first > t0:
-        raise InvalidParameterError(f"the history has no snapshot at or before start={t0} (its first is {first}): "
-                                    "choose a later start")  # fmt: skip
+    stamps = pd.to_datetime(history["fetched_at"], utc=True)
+    first = stamps.min()
+    if first >= t1:
+        raise InvalidParameterError(f"the history has no snapshot before end={t1} (its first is {first})")
+    notes = answer_notes(t0, first, first=first, name="start") if first > t0 else []
+    t0 = max(t0, first)
+    notes += answer_notes(t1, stamps[stamps <= t1].max(), name="end")
     a, b = _latest_at(history, t0, field), _latest_at(history, t1, field)
     unit, factor = price_display_unit(field) if field.startswith("price_") else (
         "USD/Mtok" if field.endswith("_usd_per_mtok") else "", 1.0)  # fmt: skip
@@ -98,7 +95,7 @@ def movers(history: pd.DataFrame, start: Any, end: Any, field: str = "prompt_usd
     out = pd.concat([up.assign(direction="up"), down.assign(direction="down")])
     out = out.rename_axis("id").reset_index()
     out = out[["id", "direction", "start_value", "end_value", "change", "pct_change"]].assign(unit=unit)
-    out.attrs = {"field": field, "start": t0.isoformat(), "end": t1.isoformat()}
+    out.attrs = {"field": field, "start": t0.isoformat(), "end": t1.isoformat(), "notes": notes}
     return out
 
 

@@ -26,6 +26,23 @@ def _history(store: Any, *, since: str | None = None, ids: list[str] | None = No
     return h
 
 
+def _say(notes: list[str]) -> None:
+    """Notes on which snapshot answered (orcatalog.times.answer_notes), one line each on stderr."""
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+
+
+def _answered_by(frame: Any, as_of: str | None) -> None:
+    """Name the snapshot that answered a --as-of question, and how far it is from the time asked."""
+    from ..times import answer_notes
+
+    sid, when = frame.attrs.get("snapshot_id"), frame.attrs.get("fetched_at")
+    if as_of is None or when is None:
+        return
+    click.echo(f"snapshot {sid} (fetched {str(when)[:19]} UTC) answers --as-of {as_of}", err=True)
+    _say(answer_notes(as_of, when, name="--as-of"))
+
+
 def _known_model(store: Any, model_id: str) -> None:
     ids = [str(i) for i in store.history(columns=[])["id"].unique()]
     if model_id not in ids:
@@ -50,6 +67,7 @@ def show(model_id: str | None, as_of: str | None, store_root: str | None, fmt: s
         raise click.UsageError("give a MODEL_ID, --as-of DATE, or both")
     store = _store(store_root, must_exist=True)
     frame = store.load(as_of=as_of)
+    _answered_by(frame, as_of)
     if model_id is None:
         write(frame, fmt, out, columns, head)
         return
@@ -90,13 +108,9 @@ def changes(since: str | None, model_id: str | None, fields: tuple[str, ...], st
         known = [c for c in h.columns if c.startswith("price_")]
         raise CLIUsageError(f"unknown price field {unknown[0]!r}{did_you_mean(unknown[0], known)}; known: {', '.join(known)}")
     if since is not None:
-        import pandas as pd
+        from ..times import parse_time
 
-        try:
-            start = pd.Timestamp(since)
-        except ValueError:
-            raise CLIUsageError(f"--since {since!r} is not a time: give ISO 8601, e.g. 2026-01-01 or 2026-01-01T12:00Z") from None
-        start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+        start = parse_time(since, "since")  # the one time rule; its message names --since
     events = price_changes(h, fields=list(fields) or None)
     if since is not None:
         events = events[events["fetched_at"] >= start]
@@ -153,7 +167,9 @@ def movers(since: str, until: str | None, field: str, n: int, store_root: str | 
     store = _store(store_root, must_exist=True)
     h = _history(store)
     end = until or h["fetched_at"].max()
-    write(find_movers(h, since, end, field=field, n=n), fmt, out, columns, head, default_columns=None)
+    result = find_movers(h, since, end, field=field, n=n)
+    _say(result.attrs.get("notes", []))
+    write(result, fmt, out, columns, head, default_columns=None)
 
 
 def _token_options(func: Any) -> Any:
@@ -212,6 +228,7 @@ def cost(ctx: click.Context, prompt_tokens: int | None, completion_tokens: int |
     check_workload(prompt_tokens or 0, completion_tokens or 0, **workload)  # before any fetch; errors name the options
     if as_of is not None or store_root is not None:
         frame = _store(store_root, must_exist=True).load(as_of=as_of)
+        _answered_by(frame, as_of)
     else:
         with _client(ctx) as client:
             frame = client.fetch_models()

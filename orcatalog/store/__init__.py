@@ -27,6 +27,7 @@ from ..errors import InvalidParameterError, SchemaError, SnapshotNotFoundError, 
 from ..frames import bodies
 from ..frames.bodies import time_from_name
 from ..scope import CATALOG_SCOPE
+from ..times import parse_time
 from . import compact as _compact
 from . import queries
 from .index import RETRIES, Catalogue, Index, partial_among, read_catalogue, read_index
@@ -449,7 +450,7 @@ def _check_pick(snapshot_id: Any, as_of: Any) -> pd.Timestamp | None:
         raise InvalidParameterError("give snapshot_id or as_of, not both")
     if snapshot_id is not None and not isinstance(snapshot_id, str):
         raise InvalidParameterError(f"snapshot_id must be a string, got {type(snapshot_id).__name__}")
-    return utc(as_of, "as_of") if as_of is not None else None
+    return parse_time(as_of, "as_of") if as_of is not None else None  # the one time rule (orcatalog.times)
 
 
 def _version() -> str:

@@ -1,0 +1,132 @@
+"""Time arguments: the one rule that reads every time a user gives (``as_of=``, ``start`` / ``end``,
+``at=``, ``--since``, ``--until``, ``--as-of``, ``--at``) and the one wording of how far an answer's
+snapshot is from the time asked.
+
+**Accepted** (:func:`parse_time`): ISO 8601 text — a date ``2026-01-08``, a date and time
+``2026-01-08T12:00``, ``2026-01-08 12:00:30``, with fractions of a second, and a zone ``Z`` or
+``+02:00`` (without a zone it is UTC) — and ``datetime.datetime``, ``datetime.date``,
+``pandas.Timestamp`` and ``numpy.datetime64`` objects (naive ones are UTC).
+
+**Refused** with :class:`~orcatalog.errors.InvalidParameterError` naming the accepted forms: every
+other text, since forms like ``05/01/2026`` (May 1 or January 5?), ``01.05.2026`` or ``May 1`` are
+ambiguous or locale-bound; and numbers: an integer such as ``1768910400`` is not read as a time
+(pandas would take it as nanoseconds after 1970): convert Unix seconds yourself,
+``pd.Timestamp(1768910400, unit="s")``.
+
+**Date-only**: a date means that day. As a *start* (``movers`` start, ``--since``) it is the day's
+first moment, so a snapshot at 01:19 that day is inside the window; elsewhere it is midnight UTC too.
+
+**Answers from other times** (:func:`answer_notes`): a question asked before the first snapshot is
+answered from the first and says so; an answer from a snapshot older than the asked time says how old
+it is, and a time in the future says so.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InvalidParameterError
+
+__all__ = ["parse_time", "is_date_only", "answer_notes", "ACCEPTED"]
+
+#: How the accepted forms are named in error messages.
+ACCEPTED = ("an ISO 8601 date or time (2026-01-08, 2026-01-08T12:00, 2026-01-08T12:00:00Z, "
+            "2026-01-08T14:00+02:00), a datetime or a pandas Timestamp")  # fmt: skip
+
+_ISO = re.compile(
+    r"\d{4}-\d{2}-\d{2}"  # date
+    r"(?:[T ]\d{2}(?::\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?)?"  # time (hours, minutes, seconds, fraction)
+    r"(?:Z|[+-]\d{2}(?::?\d{2})?)?"  # zone
+)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def is_date_only(value: Any) -> bool:
+    """Whether a time argument names a whole day (``"2026-01-08"`` or a ``datetime.date``)."""
+    if isinstance(value, str):
+        return bool(_DATE.fullmatch(value.strip()))
+    return isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
+
+
+def parse_time(value: Any, name: str = "time") -> pd.Timestamp:
+    """A time argument as a UTC ``Timestamp``, by the module's one rule.
+
+    Args:
+        value: ISO 8601 text, a ``datetime`` / ``date`` / ``Timestamp`` / ``datetime64``.
+        name: the argument's name, for messages (``as_of``, ``start``, ...).
+
+    Returns:
+        The time in UTC (a naive input is taken as UTC; a date is midnight UTC of that day).
+
+    Raises:
+        InvalidParameterError: anything else (ambiguous text such as ``05/01/2026``, numbers,
+            NaT), naming the accepted forms.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if not _ISO.fullmatch(text):
+            raise InvalidParameterError(f"{name}={value!r} is not a time: give {ACCEPTED}")
+        try:
+            ts = pd.Timestamp(text.replace(",", "."))
+        except (TypeError, ValueError) as exc:
+            raise InvalidParameterError(f"{name}={value!r} is not a time ({exc}): give {ACCEPTED}") from None
+    elif isinstance(value, (_dt.datetime, _dt.date, pd.Timestamp, np.datetime64)):
+        try:
+            ts = pd.Timestamp(value)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise InvalidParameterError(f"{name}={value!r} is not a time ({exc})") from None
+    elif isinstance(value, (bool, int, float, np.integer, np.floating)):
+        raise InvalidParameterError(
+            f"{name}={value!r} is a number, not a time: give {ACCEPTED} (for Unix seconds, "
+            f"pd.Timestamp({value!r}, unit='s'))"
+        )
+    else:
+        raise InvalidParameterError(f"{name}={value!r} is not a time: give {ACCEPTED}")
+    if ts is pd.NaT:
+        raise InvalidParameterError(f"{name} must be a time, got NaT")
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _span(delta: pd.Timedelta) -> str:
+    seconds = abs(delta.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds / size
+            text = f"{count:.0f}" if count >= 10 or count.is_integer() else f"{count:.1f}"
+            return f"{text} {unit}{'' if text == '1' else 's'}"
+    return f"{seconds:.0f} seconds"
+
+
+def answer_notes(asked: Any, answered: Any, *, first: Any = None, name: str = "as_of",
+                 now: Any = None) -> list[str]:  # fmt: skip
+    """What an answer should say about the snapshot it came from, in the one wording.
+
+    Args:
+        asked: the time asked (anything :func:`parse_time` reads).
+        answered: when the snapshot that answers was fetched.
+        first: the first snapshot's time, when the question may start before it.
+        name: how the asked time is called in the notes (``as_of``, ``start``, ``--since``).
+        now: the current time (default the clock; tests inject it).
+
+    Returns:
+        Zero or more sentences: the asked time is before the first snapshot (the first is used); it
+        is in the future; the answering snapshot is older than asked (and by how much).
+    """
+    asked_at, answered_at = parse_time(asked, name), parse_time(answered, "answered")
+    now_at = pd.Timestamp.now(tz="UTC") if now is None else parse_time(now, "now")
+    notes = []
+    if first is not None and asked_at < parse_time(first, "first"):
+        notes.append(f"{name} {asked_at:%Y-%m-%d %H:%M} is before the first snapshot: the first, "
+                     f"{answered_at:%Y-%m-%d %H:%M} UTC, is used")  # fmt: skip
+        return notes
+    if asked_at > now_at:
+        notes.append(f"{name} {asked_at:%Y-%m-%d %H:%M} is in the future")
+    if answered_at < asked_at:
+        notes.append(f"the answer is the snapshot of {answered_at:%Y-%m-%d %H:%M} UTC, "
+                     f"{_span(asked_at - answered_at)} older than {name} {asked_at:%Y-%m-%d %H:%M}")  # fmt: skip
+    return notes

@@ -1,0 +1,114 @@
+"""One rule reads every time argument (orcatalog.times): ISO 8601 and datetime objects; ambiguous
+text and numbers refused naming the accepted forms; a date-only start is that day; answers from other
+times say so. On a store of the real hourly series."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import orcatalog as oc
+from orcatalog.cli import main
+from orcatalog.times import ACCEPTED, answer_notes, is_date_only, parse_time
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
+    s = oc.SnapshotStore(tmp_path_factory.mktemp("times") / "data")
+    s.import_files(next(recorded_dir.glob("hourly-*.tar.xz")), progress=False)
+    return s
+
+
+@pytest.fixture(scope="module")
+def history(store: oc.SnapshotStore) -> pd.DataFrame:
+    return store.history()
+
+
+def run(args: list[str], cwd: Path) -> object:
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, args, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2026-01-08", "2026-01-08T00:00:00+00:00"),
+    ("2026-01-08T12:00", "2026-01-08T12:00:00+00:00"),
+    ("2026-01-08 12:00:30.5Z", "2026-01-08T12:00:30.500000+00:00"),
+    ("2026-01-08T14:00+02:00", "2026-01-08T12:00:00+00:00"),
+    (dt.datetime(2026, 1, 8, 12), "2026-01-08T12:00:00+00:00"),
+    (dt.date(2026, 1, 8), "2026-01-08T00:00:00+00:00"),
+    (pd.Timestamp("2026-01-08T13:00", tz="Europe/Paris"), "2026-01-08T12:00:00+00:00"),
+    (np.datetime64("2026-01-08T12:00"), "2026-01-08T12:00:00+00:00"),
+])  # fmt: skip
+def test_iso_8601_and_datetime_objects_are_read_as_utc(value: object, expected: str) -> None:
+    assert parse_time(value).isoformat() == expected
+
+
+@pytest.mark.parametrize("value", ["05/01/2026", "01.05.2026", "May 1 2026", "yesterday", "2026-13-01",
+                                   "1768910400", 1768910400, 1.5e9, True, pd.NaT])  # fmt: skip
+def test_ambiguous_text_and_numbers_are_refused_naming_the_accepted_forms(value: object, history: pd.DataFrame,
+                                                                        store: oc.SnapshotStore) -> None:  # fmt: skip
+    for call in (lambda: parse_time(value, "as_of"), lambda: store.load(as_of=value),
+                 lambda: oc.movers(history, value, "2026-01-05"),
+                 lambda: oc.estimate_cost(history.iloc[:5], 10, 10, at=value)):  # fmt: skip
+        with pytest.raises(oc.InvalidParameterError) as error:
+            call()
+        assert "ISO 8601" in str(error.value) or "NaT" in str(error.value)
+    assert ACCEPTED.startswith("an ISO 8601 date")
+
+
+def test_a_date_only_start_means_that_day(store: oc.SnapshotStore, history: pd.DataFrame) -> None:
+    first = history["fetched_at"].min()
+    assert first.hour > 0  # the series starts in the afternoon of its first day: the case of the issue
+    day = f"{first:%Y-%m-%d}"
+    assert is_date_only(day)
+    m = oc.movers(history, day, "2026-01-07", n=5)
+    same = oc.movers(history, first, "2026-01-07", n=5)
+    pd.testing.assert_frame_equal(m, same)
+    assert any("before the first snapshot" in note for note in m.attrs["notes"])
+    result = run(["movers", "--store", "data", "--since", day, "-n", "3", "--format", "csv"], Path(store.root).parent)
+    assert result.exit_code == 0, result.output
+    assert "note: start" in result.stderr and "before the first snapshot" in result.stderr
+
+
+def test_a_start_before_the_first_snapshot_uses_the_first_and_says_so(history: pd.DataFrame) -> None:
+    early = oc.movers(history, "2020-01-01", "2026-01-07", n=5)
+    first = history["fetched_at"].min()
+    pd.testing.assert_frame_equal(early, oc.movers(history, first, "2026-01-07", n=5))
+    assert early.attrs["start"] == first.isoformat()
+    assert early.attrs["notes"][0].startswith("start 2020-01-01 00:00 is before the first snapshot")
+
+
+def test_answers_from_older_snapshots_say_how_old_and_future_times_say_so() -> None:
+    now = pd.Timestamp("2026-01-10T00:00Z")
+    assert answer_notes("2026-01-07T12:00Z", "2026-01-07T12:00Z", now=now) == []
+    assert answer_notes("2026-01-07T12:00Z", "2026-01-07T09:00Z", now=now) == [
+        "the answer is the snapshot of 2026-01-07 09:00 UTC, 3 hours older than as_of 2026-01-07 12:00"]
+    notes = answer_notes("2030-01-01", "2026-01-07T22:17Z", now=now)
+    assert notes[0] == "as_of 2030-01-01 00:00 is in the future" and "1454 days older" in notes[1]
+
+
+def test_show_names_the_snapshot_it_used_and_how_old(store: oc.SnapshotStore) -> None:
+    cwd = Path(store.root).parent
+    asked = "2025-12-25T12:00Z"
+    used = store.load(as_of=asked).attrs
+    result = run(["show", "--store", "data", "--as-of", asked, "openai/gpt-4o"], cwd)
+    assert result.exit_code == 0, result.output
+    assert f"snapshot {used['snapshot_id']}" in result.stderr
+    age = pd.Timestamp(asked) - pd.Timestamp(used["fetched_at"])
+    assert age > pd.Timedelta(0) and "older than --as-of 2025-12-25 12:00" in result.stderr
+    far = run(["show", "--store", "data", "--as-of", "2030-01-01", "--head", "1"], cwd)
+    assert far.exit_code == 0 and "days older than --as-of 2030-01-01" in far.stderr
+    bad = run(["show", "--store", "data", "--as-of", "05/01/2026"], cwd)
+    assert bad.exit_code == 2 and "--as-of" in bad.output and "ISO 8601" in bad.output
+    bad = run(["changes", "--store", "data", "--since", "05/01/2026"], cwd)
+    assert bad.exit_code == 2 and "--since" in bad.output and "ISO 8601" in bad.output
