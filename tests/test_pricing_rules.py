@@ -202,3 +202,12 @@ def test_cost_command_lists_the_cheapest_paid_models_that_serve(tmp_path: Path, 
         assert "bytedance-seed/seedream-5-0-lite" in set(shown["id"])
         bad = CliRunner().invoke(main, ["cost", "--prompt-tokens", "1", "--output-modality", "pictures"], env=env)
         assert bad.exit_code == 2 and "output modality 'pictures' is unknown" in bad.output
+
+
+def test_market_trend_takes_its_prices_from_paid_text_models(mixed: pd.DataFrame) -> None:
+    h = mixed.assign(fetched_at=pd.Timestamp("2026-08-17T22:55Z"))
+    trend = oc.market_trend(h).iloc[0]
+    priced = mixed[paid(mixed) & serves(mixed, "text")].dropna(subset=["prompt_usd_per_mtok", "completion_usd_per_mtok"])
+    assert trend["n_paid"] == len(priced) and trend["n_free"] == int(mixed["is_free"].fillna(False).sum())
+    assert trend["prompt_median"] == priced["prompt_usd_per_mtok"].median()
+    assert "bytedance-seed/seedream-5-0-lite" not in set(priced["id"])  # 0 per text token, not a free text price

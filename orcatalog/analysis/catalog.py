@@ -49,7 +49,8 @@ def _has_all(column: pd.Series, wanted: list[str], *, unknown: bool = False) -> 
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        array = pa.chunked_array(column.array._pa_array).combine_chunks()  # noqa: SLF001 - the Arrow data
+        data = column.array.__arrow_array__()  # the Arrow protocol: no copy
+        array = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
         if isinstance(array.type, (pa.ListType, pa.LargeListType)):
             n = len(array)
             parents = pc.list_parent_indices(array).to_numpy(zero_copy_only=False)

@@ -14,6 +14,7 @@ import pandas as pd
 from ..errors import InvalidParameterError
 from ..schema import price_display_unit
 from ..times import answer_notes, parse_time
+from .catalog import paid, serves
 from .args import frame_arg
 
 __all__ = ["movers", "market_trend", "frontier", "catalog_size", "catalog_events", "CONTEXT_BANDS"]
@@ -110,8 +111,10 @@ def market_trend(history: pd.DataFrame, by: str | None = None, freq: str = "D") 
     """Median and quartiles of prompt and completion prices over time, with catalog size.
 
     For each period of ``freq``, the last snapshot in it stands for the period. Price statistics
-    are over *paid* models with a known price (free and dynamically priced models are counted in
-    ``n_free`` / ``n_models`` but would otherwise pull every quartile to 0 or hide routers).
+    are over *paid* models that produce text with a known price (the rule of
+    :mod:`orcatalog.analysis.catalog`; free models, every listed price 0, and dynamically priced
+    ones are counted in ``n_free`` / ``n_models`` but would otherwise pull every quartile to 0 or
+    hide routers; an image model priced per image token is not a text price).
 
     Args:
         history: ``SnapshotStore.history()`` (one scope) or a frame with ``fetched_at`` and the
@@ -163,16 +166,24 @@ def market_trend(history: pd.DataFrame, by: str | None = None, freq: str = "D") 
             raise InvalidParameterError("by='context_band' needs the context_length column")
         frame["group"] = _band(history.loc[frame.index, "context_length"])
         keys.append("group")
-    dynamic = history.loc[frame.index, "dynamic_pricing"].to_numpy(dtype=bool) if "dynamic_pricing" in history \
-        else np.zeros(len(frame), dtype=bool)  # fmt: skip
-    frame["free"] = (frame["prompt"] == 0) & (frame["completion"] == 0)
-    frame["paid"] = ~frame["free"] & ~dynamic & frame["prompt"].notna() & frame["completion"].notna()
+    rows = history.loc[frame.index]
+    if "is_free" in history.columns:  # the one free/paid rule (orcatalog.analysis.catalog)
+        frame["free"] = rows["is_free"].to_numpy(dtype=bool, na_value=False)
+        paid_rows = paid(rows)
+    else:
+        dynamic = rows["dynamic_pricing"].to_numpy(dtype=bool) if "dynamic_pricing" in history \
+            else np.zeros(len(frame), dtype=bool)  # fmt: skip
+        frame["free"] = ((frame["prompt"] == 0) & (frame["completion"] == 0)).to_numpy()
+        paid_rows = ~frame["free"].to_numpy() & ~dynamic
+    if "output_modalities" in history.columns:  # prices per text token: models that produce text
+        paid_rows = paid_rows & serves(rows, "text")
+    frame["paid"] = paid_rows & frame["prompt"].notna().to_numpy() & frame["completion"].notna().to_numpy()
     grouped = frame.groupby(keys, observed=True, sort=True)
     out = grouped.agg(snapshot_time=("snapshot_time", "max"), n_models=("id", "nunique"), n_free=("free", "sum"),
                       n_paid=("paid", "sum"))  # fmt: skip
-    paid = frame[frame["paid"]].groupby(keys, observed=True, sort=True)
+    priced = frame[frame["paid"]].groupby(keys, observed=True, sort=True)
     for side in ("prompt", "completion"):
-        q = paid[side].quantile([0.25, 0.5, 0.75]).unstack()
+        q = priced[side].quantile([0.25, 0.5, 0.75]).unstack()
         out[f"{side}_q1"], out[f"{side}_median"], out[f"{side}_q3"] = q[0.25], q[0.5], q[0.75]
     out = out.reset_index()
     out.attrs = {"freq": str(freq), "by": by or ""}
@@ -213,7 +224,7 @@ def frontier(
         InvalidParameterError: not a frame, or ``x``/``y`` not numeric columns of it; an unknown
             output modality.
     """
-    from .catalog import output_modalities_arg, paid, serves
+    from .catalog import output_modalities_arg
 
     models = frame_arg("models", models, x, y)
     for col in (x, y):

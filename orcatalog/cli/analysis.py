@@ -352,9 +352,11 @@ def plot(ctx: click.Context, kind: str, out: str, model_ids: tuple[str, ...], pr
         if kind == "price-vs-context":
             charts.plot_price_vs_context(frame, ax=ax)
         else:
+            from ..analysis.catalog import cheapest_paid
+
             result = estimate_cost(frame, prompt_tokens, completion_tokens)
             fig.set_size_inches(11, 8)
-            charts.plot_cost(result[result["total_usd"] > 0], n=25, ax=ax)
+            charts.plot_cost(cheapest_paid(result), n=25, ax=ax)  # the cost command's rule
     fig.savefig(out, dpi=110)
     click.echo(f"wrote {out}", err=True)
 
