@@ -103,6 +103,10 @@ def serves(models: pd.DataFrame, output_modalities: Any = ("text",)) -> np.ndarr
         return np.ones(len(models), dtype=bool)
     if "output_modalities" not in models.columns:
         raise InvalidParameterError("output modalities need the output_modalities column of the contract")
+    flags = [f"output_{m}" for m in wanted]
+    if all(f in models.columns and models[f].dtype == np.bool_ for f in flags):  # the contract's flag columns: fast
+        out = np.logical_and.reduce([models[f].to_numpy() for f in flags])
+        return out | models["output_modalities"].isna().to_numpy()
     return _has_all(models["output_modalities"], list(wanted), unknown=True)
 
 

@@ -315,16 +315,29 @@ def _unusable(frame: pd.DataFrame, counts: Mapping[str, Any], columns: dict[str,
             notes.add(fee, _REQUEST_NOTE)
     zero = np.flatnonzero((total == 0) & ~dynamic)
     if len(zero):
-        prices = settled_price_arrays(frame.iloc[zero])
-        listed = ~lists_only_zero_prices(prices)
+        # free (every listed price 0) or not: the is_free column holds the rule's answer; frames
+        # without it (price_at's matched rows) apply the rule to the raw prices of those rows
+        prices: dict[str, np.ndarray] | None = None
+        if "is_free" in frame.columns:
+            listed = ~frame["is_free"].to_numpy(dtype=bool, na_value=False)[zero]
+        else:
+            prices = {c: _floats(frame[c])[zero] for c in frame.columns if str(c).startswith("price_")}
+            listed = ~lists_only_zero_prices(prices)
         if listed.any():
-            names = np.array([c[len("price_") :] for c in prices], dtype=object)
+            if prices is None:
+                prices = {c: _floats(frame[c])[zero] for c in frame.columns if str(c).startswith("price_")}
+            names = np.array([str(c)[len("price_") :] for c in prices], dtype=object)
             positive = np.column_stack([v > 0 for v in prices.values()])[listed]
             groups, keys = pd.factorize(np.array([", ".join(names[row]) for row in positive], dtype=object))
             for code, which in enumerate(keys):
                 mask = np.zeros(len(frame), dtype=bool)
                 mask[zero[listed][groups == code]] = True
                 drop(mask, f"priced only for parts the workload does not name ({which}): no cost")
+
+
+def _floats(column: pd.Series) -> np.ndarray:
+    """A numeric column as float64 values (no copy when it already is; null as NaN)."""
+    return column.to_numpy() if column.dtype == np.float64 else column.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _nonzero(amount: Any) -> bool:
