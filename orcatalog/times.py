@@ -32,7 +32,7 @@ import pandas as pd
 
 from .errors import InvalidParameterError
 
-__all__ = ["parse_time", "is_date_only", "answer_notes", "ACCEPTED"]
+__all__ = ["parse_time", "parse_time_column", "is_date_only", "answer_notes", "ACCEPTED"]
 
 #: How the accepted forms are named in error messages.
 ACCEPTED = ("an ISO 8601 date or time (2026-01-08, 2026-01-08T12:00, 2026-01-08T12:00:00Z, "
@@ -90,6 +90,42 @@ def parse_time(value: Any, name: str = "time") -> pd.Timestamp:
     if ts is pd.NaT:
         raise InvalidParameterError(f"{name} must be a time, got NaT")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def parse_time_column(column: pd.Series, name: str = "time") -> pd.Series:
+    """A column of times (a usage log's) by the same rule as :func:`parse_time`, vectorised.
+
+    Args:
+        column: datetimes (naive ones are UTC), or ISO 8601 text in any mix of its forms (nulls stay
+            null).
+        name: the column's name, for messages.
+
+    Returns:
+        A ``datetime64[ns, UTC]`` Series, same index.
+
+    Raises:
+        InvalidParameterError: a value that is not such a time (the first one is named), numbers.
+    """
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        return pd.to_datetime(column, utc=True)
+    if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
+        raise InvalidParameterError(f"usage[{name!r}] holds numbers, not times: give {ACCEPTED} (for Unix "
+                                    "seconds, pd.to_datetime(column, unit='s'))")  # fmt: skip
+    values = column.to_numpy(dtype=object)
+    texts = np.array([isinstance(v, str) for v in values], dtype=bool)
+    if texts.any():
+        matched = pd.Series(values[texts], dtype=object).astype(str).str.strip().str.fullmatch(_ISO.pattern)
+        if not matched.all():
+            first = values[texts][int(np.flatnonzero(~matched.to_numpy())[0])]
+            raise InvalidParameterError(f"usage[{name!r}] holds values that are not times, e.g. {first!r}: give {ACCEPTED}")
+    others = [v for v in values[~texts] if not (v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)))]
+    bad = next((v for v in others if not isinstance(v, (_dt.datetime, _dt.date, pd.Timestamp, np.datetime64))), None)
+    if bad is not None:
+        raise InvalidParameterError(f"usage[{name!r}] holds values that are not times, e.g. {bad!r}: give {ACCEPTED}")
+    try:
+        return pd.to_datetime(column, utc=True, format="ISO8601")
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError(f"usage[{name!r}] holds values that are not times ({exc}): give {ACCEPTED}") from None
 
 
 def _span(delta: pd.Timedelta) -> str:

@@ -112,3 +112,13 @@ def test_show_names_the_snapshot_it_used_and_how_old(store: oc.SnapshotStore) ->
     assert bad.exit_code == 2 and "--as-of" in bad.output and "ISO 8601" in bad.output
     bad = run(["changes", "--store", "data", "--since", "05/01/2026"], cwd)
     assert bad.exit_code == 2 and "--since" in bad.output and "ISO 8601" in bad.output
+
+
+def test_usage_times_follow_the_same_rule(history: pd.DataFrame) -> None:
+    good = pd.DataFrame({"model": ["openai/gpt-4o"] * 3, "prompt_tokens": [10, 10, 10], "completion_tokens": [1, 1, 1],
+                         "timestamp": ["2025-12-25", "2025-12-25T12:00Z", "2025-12-25 13:00:00+01:00"]})  # fmt: skip
+    priced = oc.price_at(good, history)
+    assert list(priced["observed_at"] <= pd.Timestamp("2025-12-25T12:00Z")) == [True, True, True]
+    for bad in (["05/01/2026"], [1766664000]):
+        with pytest.raises(oc.InvalidParameterError, match="ISO 8601"):
+            oc.price_at(good.head(1).assign(timestamp=bad), history)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..schema import bool_array, image_is_token_rate, lists_only_zero_prices, settled_price_arrays
-from ..times import parse_time
+from ..times import parse_time, parse_time_column
 from .args import frame_arg
 from .catalog import output_modalities_arg, serves
 
@@ -739,13 +739,8 @@ def price_at(
 
 
 def _times(column: pd.Series, name: str) -> pd.Series:
-    """Usage times as UTC: ISO 8601 text in any mix of forms, or datetimes (naive ones are UTC)."""
-    for fmt in ("ISO8601", "mixed"):
-        try:
-            return pd.to_datetime(column, utc=True, format=fmt)
-        except (TypeError, ValueError) as exc:
-            error = exc
-    raise InvalidParameterError(f"usage[{name!r}] holds values that are not times: {error}") from None
+    """Usage times as UTC by the one time rule (:func:`orcatalog.times.parse_time_column`)."""
+    return parse_time_column(column, name)
 
 
 def _one_scope(history: pd.DataFrame, scope: str | None) -> pd.DataFrame:
