@@ -156,11 +156,13 @@ def test_output_modalities_are_checked(mixed: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize("key", [*KNOWN_PRICE_KEYS, "image_output", "image_token", "audio", "audio_output",
-                                 "input_audio_cache", "input_cache_write_1h"])  # fmt: skip
+                                 "input_audio_cache", "input_cache_write_1h", "discount"])  # fmt: skip
 def test_units_of_the_price_keys_agree_everywhere(key: str) -> None:
     unit, factor = price_display_unit(f"price_{key}")
     label = price_label(f"price_{key}")
-    if key in ("request", "image", "web_search"):
+    if key == "discount":  # a fraction, never scaled
+        assert (unit, factor) == ("fraction", 1.0) and label == "price_discount"
+    elif key in ("request", "image", "web_search"):
         assert factor == 1.0 and unit in ("USD/request", "USD/image", "USD/search") and label == f"price_{key}_usd"
     else:
         assert (unit, factor) == ("USD/Mtok", 1e6) and label == f"price_{key}_usd_per_mtok"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..schema import PER_UNIT_PRICE_KEYS
+from ..schema import PER_UNIT_PRICE_KEYS, PRICE_UNITS
 from .errors import CLIUsageError, did_you_mean
 
 if TYPE_CHECKING:
@@ -67,15 +67,18 @@ def format_for(fmt: str | None, out: str | None) -> str:
 
 
 def is_token_price(column: str) -> bool:
-    """True for ``price_<key>`` columns priced per token (not per request, image or search)."""
-    return column.startswith(_PRICE) and column[len(_PRICE) :] not in PER_UNIT_PRICE_KEYS
+    """True for ``price_<key>`` columns priced per token (not per request, image or search, and not
+    ``discount``, a fraction): the units of :data:`orcatalog.schema.PRICE_UNITS`."""
+    return column.startswith(_PRICE) and column[len(_PRICE) :] not in PRICE_UNITS
 
 
 def price_label(column: str) -> str:
     """The table heading of a price column: its unit in the name."""
     if is_token_price(column):
         return f"{column}_usd_per_mtok"
-    return f"{column}_usd" if column.startswith(_PRICE) else column
+    if column.startswith(_PRICE) and column[len(_PRICE) :] in PER_UNIT_PRICE_KEYS:
+        return f"{column}_usd"
+    return column
 
 
 def _table_frame(df: pd.DataFrame) -> pd.DataFrame:
