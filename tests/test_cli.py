@@ -462,3 +462,34 @@ def test_second_trial_findings(runner: CliRunner, latest_file: Path, dated_files
     assert unused.exit_code == 0 and "warning: --replay was not used: snapshots read the store only" in unused.stderr
     used = runner.invoke(main, ["--replay", "sample", "count"])
     assert used.exit_code == 0 and "warning" not in used.stderr
+
+
+def test_model_typo_suggests_the_listed_id(runner: CliRunner, latest_file: Path) -> None:
+    for typed, meant in (("openai/gpt4o", "openai/gpt-4o"), ("mistralai/mistral-7b", "mistralai/mistral-7b-instruct")):
+        line = _one_error_line(runner.invoke(main, ["--replay", str(latest_file), "model", typed]))
+        assert f"no model {typed!r}" in line and "did you mean" in line, line
+        assert line.split("did you mean '")[1].split("'")[0].startswith(meant), line
+
+
+@pytest.mark.parametrize(("body", "says"), [
+    (b'{"hello": 1}', "not a models list body"),
+    (b"[1, 2]", "not a models list body"),
+])  # fmt: skip
+def test_a_json_file_that_is_not_a_catalog_is_refused_as_such_first(runner: CliRunner, tmp_path: Path, body: bytes,
+                                                                     says: str) -> None:  # fmt: skip
+    path = tmp_path / "catalog.json"  # no time in the name: the body is judged before the missing time
+    path.write_bytes(body)
+    line = _one_error_line(runner.invoke(main, ["import", "--store", str(tmp_path / "s"), str(path)]))
+    assert says in line and "catalog.json" in line and "--fetched-at" not in line, line
+    assert not (tmp_path / "s").exists()
+
+
+def test_an_endpoints_body_given_to_import_says_what_it_is(runner: CliRunner, recorded_dir: Path,
+                                                           tmp_path: Path) -> None:  # fmt: skip
+    endpoints = sorted((recorded_dir / "endpoints").glob("endpoints-*.json.gz"))[0]
+    undated = tmp_path / "providers.json"
+    undated.write_bytes(read_body(endpoints))
+    for args in ([str(endpoints)], [str(undated)], ["--fetched-at", "2026-08-31", str(undated)]):
+        line = _one_error_line(runner.invoke(main, ["import", "--store", str(tmp_path / "s"), *args]))
+        assert "/endpoints body" in line and "not a /models list" in line, line
+    assert not (tmp_path / "s").exists()

@@ -9,7 +9,6 @@ per search) read through :func:`orcatalog.schema.settled_prices` (the zero/absen
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
+from ..suggest import closest
 from .args import frame_arg
 from ..schema import bool_array, settled_price_arrays
 
@@ -578,9 +578,9 @@ def price_at(
     times = _times(usage[time], time)
     token_columns = [c for c in TOKEN_ARGUMENTS if c in usage.columns]
     for other in usage.columns:  # a misspelt token column would silently cost nothing
-        close = difflib.get_close_matches(str(other), TOKEN_ARGUMENTS, n=1, cutoff=0.8)
-        if close and other not in TOKEN_ARGUMENTS and close[0] not in usage.columns:
-            raise InvalidParameterError(f"usage column {other!r} is not a token column: did you mean {close[0]!r}? "
+        close = closest(str(other), TOKEN_ARGUMENTS, cutoff=0.8)
+        if close and other not in TOKEN_ARGUMENTS and close not in usage.columns:
+            raise InvalidParameterError(f"usage column {other!r} is not a token column: did you mean {close!r}? "
                                         f"token columns: {', '.join(TOKEN_ARGUMENTS)}")  # fmt: skip
     counts = {}
     for c in token_columns:
@@ -637,7 +637,9 @@ def price_at(
         added.update(result["columns"])
         notes = result["notes"]
         notes.codes[~found] = -1
-        notes.add(~found, "no observation of this model at or before this time")
+        unknown = code < 0  # an id that no snapshot of the history lists (a typo, or another catalog)
+        notes.add(~found & unknown, "unknown model: no snapshot of the history lists this id")
+        notes.add(~found & ~unknown, "no observation of this model at or before this time")
         added["note"] = notes.categorical()
     extra = pd.DataFrame(added, index=usage.index, copy=False)
     out = pd.concat([usage.drop(columns=[c for c in extra.columns if c in usage.columns]), extra], axis=1)

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..schema import PER_UNIT_PRICE_KEYS
-from .errors import CLIUsageError, did_you_mean
+from ..suggest import did_you_mean
+from .errors import CLIUsageError
 
 if TYPE_CHECKING:
     import pandas as pd
