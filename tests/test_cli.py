@@ -493,3 +493,91 @@ def test_an_endpoints_body_given_to_import_says_what_it_is(runner: CliRunner, re
         line = _one_error_line(runner.invoke(main, ["import", "--store", str(tmp_path / "s"), *args]))
         assert "/endpoints body" in line and "not a /models list" in line, line
     assert not (tmp_path / "s").exists()
+
+
+def _cli(args: list[str], tmp_path: Path, **kwargs) -> subprocess.CompletedProcess:  # noqa: ANN003
+    """The real console module in a subprocess (warnings and signals as a user meets them)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache"), **kwargs.pop("env", {})}
+    return subprocess.run([sys.executable, "-m", "orcatalog", *args], env=env, capture_output=True, text=True,
+                          timeout=120, **kwargs)  # fmt: skip
+
+
+def test_warnings_are_one_line_without_python_source(latest_file: Path, tmp_path: Path) -> None:
+    store = str(tmp_path / "s")
+    body = json.loads(read_body(latest_file))
+    few = tmp_path / "models-2026-04-18.json"  # a later body with far fewer models: flagged partial
+    few.write_text(json.dumps({**body, "data": body["data"][:20]}), encoding="utf-8")
+    assert _cli(["import", "--store", store, str(latest_file)], tmp_path).returncode == 0
+    runs = [_cli(["import", "--store", store, str(few)], tmp_path),
+            _cli(["diff", "--store", store, "2026-04-17", "2026-04-18", "--head", "1"], tmp_path)]
+    for proc in runs:
+        assert proc.returncode == 0, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        warned = [line for line in lines if "partial" in line]
+        assert len(warned) == 1 and warned[0].startswith(("warning: snapshot ", "warning: diff of a partial")), lines
+        assert not any(".py:" in line or "warnings.warn" in line or "RuntimeWarning" in line for line in lines), lines
+
+
+def test_sigint_during_import_says_nothing_was_recorded(latest_file: Path, tmp_path: Path) -> None:
+    """Ctrl-C while a body is being read: one `interrupted:` line, exit status 130, the store as it was,
+    and a next run without warnings. A FIFO holds the reader still: the test's open() of its writing
+    end returns once the command has opened it, so the signal lands mid-import without any sleep."""
+    import signal
+
+    store = tmp_path / "s"
+    assert _cli(["import", "--store", str(store), str(latest_file)], tmp_path).returncode == 0
+    before = sorted(p.relative_to(store) for p in store.rglob("*"))
+    fifo = tmp_path / "models-2026-04-18.json"
+    os.mkfifo(fifo)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.Popen([sys.executable, "-m", "orcatalog", "import", "--store", str(store), str(fifo)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    with open(fifo, "wb") as writer:  # returns when the import has opened the FIFO to read it
+        writer.write(read_body(latest_file)[:1000])
+        writer.flush()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip() == f"interrupted: nothing was recorded; {store} is as it was", err
+    assert "Aborted" not in err and "Traceback" not in err and out == ""
+    assert sorted(p.relative_to(store) for p in store.rglob("*")) == before  # no temporary file left
+    again = _cli(["snapshots", "--store", str(store)], tmp_path)
+    assert again.returncode == 0 and again.stderr == "", again.stderr
+
+
+def test_sigint_during_snapshot_says_nothing_was_recorded(tmp_path: Path) -> None:
+    """Ctrl-C while the API has not answered yet (a loopback server that takes the request and waits)."""
+    import signal
+    import threading
+
+    from .hostile import HostileServer
+
+    asked = threading.Event()
+
+    def stall(conn, path, headers, stop) -> None:  # noqa: ANN001
+        asked.set()
+        stop.wait(30)
+
+    store = tmp_path / "s"
+    with HostileServer(stall) as server:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache"),
+               "ORCATALOG_BASE_URL": server.url()}  # fmt: skip
+        proc = subprocess.Popen([sys.executable, "-m", "orcatalog", "snapshot", "--store", str(store)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        assert asked.wait(60), "the snapshot never asked the API"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip() == f"interrupted: nothing was recorded; {store} is as it was", err
+    assert not store.exists() or not [p for p in store.rglob("*") if p.is_file()]
+
+
+def test_an_interrupt_after_the_write_names_what_was_recorded(recorded_dir: Path, tmp_path: Path) -> None:
+    from orcatalog.cli import interrupted_message
+
+    store = oc.SnapshotStore(tmp_path / "s")
+    assert interrupted_message(store, set()) == f"nothing was recorded; {store.root} is as it was"
+    ids = store.import_files(sorted(recorded_dir.glob("models-2026-*.json.gz"))[:2], progress=False)
+    message = interrupted_message(store, set())
+    assert message == f"after the write: 2 new snapshots recorded in {store.root} ({ids[0]} .. {ids[1]})"
+    assert interrupted_message(store, {ids[0]}) == f"after the write: 1 new snapshot recorded in {store.root} ({ids[1]})"

@@ -490,7 +490,8 @@ def import_(paths: tuple[str, ...], fetched_at: str | None, store_root: str | No
         click.echo(f"0 new snapshots recorded: all {len(ids)} were already in the store")
     else:
         kept = f"; {len(ids) - len(new)} were already in the store" if len(new) < len(ids) else ""
-        click.echo(f"{len(new)} new snapshots recorded ({new[0]} .. {new[-1]}){kept}")
+        span = new[0] if len(new) == 1 else f"{new[0]} .. {new[-1]}"
+        click.echo(f"{len(new)} new snapshot{'s' * (len(new) > 1)} recorded ({span}){kept}")
 
 
 @main.command()
