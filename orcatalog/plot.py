@@ -122,12 +122,12 @@ def _zero_floor(ax: Axes, positive_min: float) -> float:
 
 
 def _place_labels(ax: Axes, points: list[tuple[float, float, str]], fontsize: float = 7,
-                  step_line: bool = False) -> list[Any]:
+                  step_line: bool = False, avoid: Any = ()) -> list[Any]:
     """Label data points with their names so that no two labels overlap and none sits on another
     labelled point (nor, with ``step_line``, on the post-step line through the points): each label
     tries spots around its point (up-left, up-right, down-right, down-left, then further out) and
-    takes the first free one (greedy, in display pixels, in the order given). Returns the
-    annotations.
+    takes the first free one (greedy, in display pixels, in the order given); ``avoid`` holds more
+    (x, y) data points to keep clear where possible. Returns the annotations.
 
     The Axes' final size must be known: call it after the scales and limits are set.
     """
@@ -140,7 +140,7 @@ def _place_labels(ax: Axes, points: list[tuple[float, float, str]], fontsize: fl
     anchors = [tuple(to_px((x, y))) for x, y, _ in points]
     taken: list[tuple[float, float, float, float]] = []
     dots = [(px - 4 * k, py - 4 * k, px + 4 * k, py + 4 * k) for px, py in anchors]
-    segments = []
+    segments = [(px - 4 * k, py - 4 * k, px + 4 * k, py + 4 * k) for px, py in (to_px(xy) for xy in avoid)]
     if step_line:  # where="post": across at each point's height, then up or down to the next point
         for (x0, y0), (x1, y1) in zip(anchors, anchors[1:]):
             segments.append((min(x0, x1), y0 - k, max(x0, x1), y0 + k))
@@ -328,7 +328,8 @@ def plot_price_vs_context(
     if label_frontier and len(fy):
         bottom, top = ax.get_ylim()
         ax.set_ylim(bottom, max(top, float(np.nanmax(fy)) * 3))  # headroom above the top label (a factor: log axis)
-        _place_labels(ax, list(zip(fx, fy, front["id"].astype(str))), step_line=True)
+        free_marks = {(float(floor), float(v)) for v in ys[free]}  # the free models' column at the left edge
+        _place_labels(ax, list(zip(fx, fy, front["id"].astype(str))), step_line=True, avoid=sorted(free_marks))
     return ax
 
 
