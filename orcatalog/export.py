@@ -91,8 +91,11 @@ def readable(df: pd.DataFrame, *, decimals: dict[str, int] | None = None) -> pd.
     out.attrs = dict(df.attrs)
     for name in df.columns:
         col = df[name]
-        if is_list_column(col) or (col.dtype == object and col.map(_is_list).any()):
+        if is_list_column(col):
             out[name] = pd.Series([list_cell_text(v) for v in col.tolist()], index=df.index, dtype=object)
+        elif col.dtype == object:  # mixed cells (diff's old/new): only the lists become text
+            out[name] = pd.Series([list_cell_text(v) if _is_list(v) else v for v in col.tolist()], index=df.index,
+                                  dtype=object)  # fmt: skip
         elif pd.api.types.is_float_dtype(col.dtype):
             values = col.to_numpy(dtype=float, na_value=np.nan)
             places = (decimals or {}).get(str(name), _column_decimals(str(name), values))

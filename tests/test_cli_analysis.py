@@ -236,3 +236,10 @@ def test_plot_field_and_comma_models(workdir: Path) -> None:
 def test_sort_help_says_what_pricing_sorts_by(workdir: Path) -> None:
     result = run(["models", "--help"], workdir)
     assert "mean of the prompt and completion prices" in " ".join(result.output.split())
+
+
+def test_tables_print_one_number_format_per_column(workdir: Path) -> None:
+    result = run(["changes", "--store", "data", "--columns", "id,pct_change", "--head", "30"], workdir)
+    assert result.exit_code == 0, result.output
+    cells = [line.split()[-1] for line in result.stdout.splitlines()[1:] if len(line.split()) == 2]
+    assert len(cells) > 5 and all(re.fullmatch(r"-?[\d,]+\.\d", c) for c in cells), cells

@@ -7,6 +7,7 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -120,3 +121,18 @@ def test_readable_shows_lists_as_text_and_one_format_per_column(tmp_path: Path) 
     assert latest["input_modalities"].iloc[0] is not None  # the frame given is not changed
     with pytest.raises(oc.InvalidParameterError):
         oc.readable([1, 2])  # type: ignore[arg-type]
+
+
+def test_readable_turns_only_the_list_cells_of_a_mixed_column(tmp_path: Path) -> None:
+    from .conftest import COMPACT_DIR
+
+    store = oc.SnapshotStore(tmp_path / "s")
+    ids = store.import_files([COMPACT_DIR / "models-2024-09-27.json.gz", COMPACT_DIR / "models-2025-02-08.json.gz"],
+                             progress=False)  # fmt: skip
+    d = oc.diff(store.load(ids[0]), store.load(ids[1]))
+    shown = oc.readable(d)
+    lists = d["new"].map(lambda v: isinstance(v, (list, tuple, np.ndarray)))
+    assert lists.any() and (~lists & d["new"].notna()).any()  # the column mixes lists and scalars
+    for raw, cell in zip(d.loc[lists, "new"], shown.loc[lists, "new"]):
+        assert cell == ", ".join(map(str, raw))
+    assert shown.loc[~lists, "new"].tolist() == d.loc[~lists, "new"].tolist()  # scalars as they were
