@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -581,3 +582,15 @@ def test_an_interrupt_after_the_write_names_what_was_recorded(recorded_dir: Path
     message = interrupted_message(store, set())
     assert message == f"after the write: 2 new snapshots recorded in {store.root} ({ids[0]} .. {ids[1]})"
     assert interrupted_message(store, {ids[0]}) == f"after the write: 1 new snapshot recorded in {store.root} ({ids[1]})"
+
+
+def test_every_repeatable_option_takes_a_comma_list() -> None:
+    from orcatalog.cli import _comma_list
+
+    repeatable = [(name, p.name) for name, command in main.commands.items() for p in command.params
+                  if isinstance(p, click.Option) and p.multiple]  # fmt: skip
+    assert repeatable  # --model, --field, --key, ...
+    for name, param in repeatable:
+        option = next(p for p in main.commands[name].params if p.name == param)
+        assert option.callback is _comma_list, (name, param)
+        assert "comma" in (option.help or ""), (name, param)

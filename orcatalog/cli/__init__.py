@@ -461,9 +461,10 @@ def snapshot(ctx: click.Context, store_root: str | None) -> None:
     """
     store = _store(store_root)
     before = _snapshot_ids(store)
-    with _client(ctx) as client, _interrupts(store, before):
-        df = store.snapshot(client)
-    click.echo(f"{df.attrs['snapshot_id']}: {len(df)} models at {df.attrs['fetched_at']}")
+    with _interrupts(store, before):  # also around the report line: Ctrl-C after the commit says so
+        with _client(ctx) as client:
+            df = store.snapshot(client)
+        click.echo(f"{df.attrs['snapshot_id']}: {len(df)} models at {df.attrs['fetched_at']}")
 
 
 @main.command("import")
@@ -481,17 +482,17 @@ def import_(paths: tuple[str, ...], fetched_at: str | None, store_root: str | No
     if fetched_at is None:
         _refuse_undated_non_catalogs(paths)
     before = _snapshot_ids(store)
-    with _interrupts(store, before):
+    with _interrupts(store, before):  # also around the report lines: Ctrl-C after the commit says so
         ids = store.import_files(list(paths), fetched_at=fetched_at)  # fetched_at= is --fetched-at in errors
-    new = [i for i in ids if i not in before]
-    if not ids:
-        click.echo("no bodies found")
-    elif not new:
-        click.echo(f"0 new snapshots recorded: all {len(ids)} were already in the store")
-    else:
-        kept = f"; {len(ids) - len(new)} were already in the store" if len(new) < len(ids) else ""
-        span = new[0] if len(new) == 1 else f"{new[0]} .. {new[-1]}"
-        click.echo(f"{len(new)} new snapshot{'s' * (len(new) > 1)} recorded ({span}){kept}")
+        new = [i for i in ids if i not in before]
+        if not ids:
+            click.echo("no bodies found")
+        elif not new:
+            click.echo(f"0 new snapshots recorded: all {len(ids)} were already in the store")
+        else:
+            kept = f"; {len(ids) - len(new)} were already in the store" if len(new) < len(ids) else ""
+            span = new[0] if len(new) == 1 else f"{new[0]} .. {new[-1]}"
+            click.echo(f"{len(new)} new snapshot{'s' * (len(new) > 1)} recorded ({span}){kept}")
 
 
 @main.command()
