@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from .analysis.trends import catalog_events, catalog_size, frontier, market_trend, movers
     from .plot import plot_catalog_size, plot_cost, plot_market_trend, plot_price_history, plot_price_vs_context
     from .report import build_report
-    from .export import read_csv, read_parquet, to_csv, to_parquet
+    from .export import read_csv, read_parquet, readable, to_csv, to_parquet
     from .fetch.client import Client, count_models, fetch_model, fetch_models, fetch_user_models
     from .fetch.http import RetryConfig
     from .store import SnapshotStore
@@ -90,11 +90,12 @@ _LAZY = {
     "to_parquet": ".export",
     "read_csv": ".export",
     "read_parquet": ".export",
+    "readable": ".export",
 }
 
 
 #: Subpackages reachable as attributes (``oc.schema``, ``oc.testing``), imported on first access too.
-_SUBMODULES = frozenset({"analysis", "cli", "errors", "export", "fetch", "frames", "plot", "progress", "report", "schema", "store", "testing"})
+_SUBMODULES = frozenset({"analysis", "cli", "errors", "export", "fetch", "frames", "plot", "progress", "report", "schema", "store", "suggest", "testing"})
 
 
 def __getattr__(name: str) -> Any:
@@ -144,6 +145,7 @@ __all__ = [
     "to_parquet",
     "read_csv",
     "read_parquet",
+    "readable",
     "OrcatalogError",
     "InvalidParameterError",
     "TransportError",

@@ -8,6 +8,8 @@
 - parquet: lists stay lists, dtypes are kept (recorded in the file's metadata); provenance
   (``df.attrs``) is stored as JSON text.
 - JSON: one object per row, timestamps in ISO 8601 UTC.
+- for reading (notebooks, the report's tables): :func:`readable` shows lists as ``text, image``
+  and gives each number column one format (the one rule for displayed numbers).
 
 :func:`read_parquet` and :func:`read_csv` give back the dtypes the frame had: the recorded ones
 for parquet, the declared contract (:func:`orcatalog.schema.dtype_of`) for CSV, which carries
@@ -25,7 +27,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["to_csv", "to_parquet", "to_json", "read_csv", "read_parquet"]
+__all__ = ["to_csv", "to_parquet", "to_json", "read_csv", "read_parquet", "readable"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ESCAPE = "'"
@@ -46,6 +48,60 @@ def _is_list(value: Any) -> bool:
 def list_cell_text(value: Any, sep: str = ", ") -> str:
     """A list cell as readable text ("" for a missing list)."""
     return sep.join(map(str, value)) if _is_list(value) else ""
+
+
+#: Columns shown with one decimal: percentages.
+_PERCENT_SUFFIXES = ("pct_change", "_pct", "percent")
+
+
+def _column_decimals(name: str, values: np.ndarray) -> int:
+    """Decimals for a whole float column: 1 for percentages; 0 when every value is whole; else
+    enough to show the smallest non-zero value to 3 significant digits (at most 10)."""
+    if str(name).endswith(_PERCENT_SUFFIXES):
+        return 1
+    finite = values[np.isfinite(values)]
+    if not len(finite) or np.all(finite == np.round(finite)):
+        return 0
+    smallest = float(np.min(np.abs(finite[finite != 0])))
+    return int(min(10, max(1, 2 - np.floor(np.log10(smallest)))))
+
+
+def readable(df: pd.DataFrame, *, decimals: dict[str, int] | None = None) -> pd.DataFrame:
+    """A copy of a frame for reading, as notebooks and the report show it: list cells as
+    ``text, image, video`` (not ``['text' 'image' 'video']``), each float column in one fixed format
+    (percent columns such as ``pct_change`` with one decimal; others with enough decimals to show
+    their smallest non-zero value to 3 significant digits), missing values as empty cells. Other
+    columns are kept as they are. Units are those of the columns (see the column names).
+
+    Args:
+        df: any orcatalog frame.
+        decimals: column -> decimals, to override the rule for some columns.
+
+    Returns:
+        A new frame, same index and column names; list and float columns hold text.
+
+    Raises:
+        InvalidParameterError: ``df`` is not a DataFrame.
+    """
+    from .errors import InvalidParameterError
+
+    if not isinstance(df, pd.DataFrame):
+        raise InvalidParameterError(f"readable() takes a DataFrame, got {type(df).__name__}")
+    out = df.copy()
+    out.attrs = dict(df.attrs)
+    for name in df.columns:
+        col = df[name]
+        if is_list_column(col):
+            out[name] = pd.Series([list_cell_text(v) for v in col.tolist()], index=df.index, dtype=object)
+        elif col.dtype == object:  # mixed cells (diff's old/new): only the lists become text
+            out[name] = pd.Series([list_cell_text(v) if _is_list(v) else v for v in col.tolist()], index=df.index,
+                                  dtype=object)  # fmt: skip
+        elif pd.api.types.is_float_dtype(col.dtype):
+            values = col.to_numpy(dtype=float, na_value=np.nan)
+            places = (decimals or {}).get(str(name), _column_decimals(str(name), values))
+            out[name] = pd.Series(["" if np.isnan(v) else f"{v:,.{places}f}" for v in values], index=df.index,
+                                  dtype=object)  # fmt: skip
+    return out
 
 
 def _neutralise(value: Any) -> Any:

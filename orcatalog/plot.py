@@ -2,6 +2,10 @@
 
 Every function takes frames and an optional ``ax=``, draws on it (or on a new figure), and returns
 the Axes. None fetches, reads files or calls ``show()``. Prices are in USD per million tokens.
+
+Drawing rules, each in one helper: titles wrap to the Axes' width (:func:`_title`); a log axis
+labels plain numbers (:func:`_plain_log_ticks`); a price of 0 on a log axis is drawn at a marked
+floor line, never dropped (:func:`_zero_floor`); point labels never overlap (:func:`_place_labels`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from .errors import InvalidParameterError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["plot_price_history", "plot_price_vs_context", "plot_market_trend", "plot_catalog_size", "plot_cost"]
 
@@ -81,6 +86,110 @@ def _log_if_wide(ax: Axes, values: np.ndarray, axis: str = "y") -> None:
         _plain_log_ticks(ax.yaxis if axis == "y" else ax.xaxis)
 
 
+def _root(ax: Axes) -> Figure:
+    """The top-level Figure the Axes is drawn on (through any subfigure)."""
+    fig: Any = ax.figure
+    return fig if not hasattr(fig, "figure") or fig.figure is fig else fig.figure
+
+
+def _title(ax: Axes, text: str) -> None:
+    """Set the title, wrapped to the Axes' width so a long one never runs off the figure."""
+    import textwrap
+
+    from matplotlib.font_manager import FontProperties
+
+    size = FontProperties(size=ax.title.get_fontsize()).get_size_in_points()
+    width_pt = ax.get_position().width * _root(ax).get_figwidth() * 72
+    chars = max(20, int(width_pt / (0.6 * size)))  # 0.6 em: a wide average glyph, so lines fit
+    ax.set_title("\n".join(textwrap.wrap(text, chars)) if len(text) > chars else text)
+
+
+def _time_axis(ax: Axes) -> None:
+    """Concise date ticks on the x axis (the year and month once, not on every label)."""
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _zero_floor(ax: Axes, positive_min: float) -> float:
+    """Where a price of 0 is drawn on a log y axis: a dotted line at half the lowest positive price,
+    labelled so it is not read as a price. Returns that height."""
+    floor = positive_min / 2
+    ax.axhline(floor, color="grey", linestyle=":", linewidth=1, label="price 0 (free), drawn on this line")
+    return floor
+
+
+def _place_labels(ax: Axes, points: list[tuple[float, float, str]], fontsize: float = 7,
+                  step_line: bool = False, avoid: Any = ()) -> list[Any]:
+    """Label data points with their names so that no two labels overlap and none sits on another
+    labelled point (nor, with ``step_line``, on the post-step line through the points): each label
+    tries spots around its point (up-left, up-right, down-right, down-left, then further out) and
+    takes the first free one (greedy, in display pixels, in the order given); ``avoid`` holds more
+    (x, y) data points to keep clear where possible. Returns the annotations.
+
+    The Axes' final size must be known: call it after the scales and limits are set.
+    """
+    fig = _root(ax)
+    fig.draw_without_rendering()  # settle the layout: pixel positions below are the final ones
+    renderer = fig._get_renderer()  # type: ignore[attr-defined]  # public only on some canvases
+    to_px = ax.transData.transform
+    box = ax.get_window_extent(renderer)
+    k = fig.dpi / 72.0  # pixels per point
+    anchors = [tuple(to_px((x, y))) for x, y, _ in points]
+    taken: list[tuple[float, float, float, float]] = []
+    dots = [(px - 4 * k, py - 4 * k, px + 4 * k, py + 4 * k) for px, py in anchors]
+    segments = [(px - 4 * k, py - 4 * k, px + 4 * k, py + 4 * k) for px, py in (to_px(xy) for xy in avoid)]
+    if step_line:  # where="post": across at each point's height, then up or down to the next point
+        for (x0, y0), (x1, y1) in zip(anchors, anchors[1:]):
+            segments.append((min(x0, x1), y0 - k, max(x0, x1), y0 + k))
+            segments.append((x1 - k, min(y0, y1), x1 + k, max(y0, y1)))
+    annotations = []
+    for i, ((x, y, text), (px, py)) in enumerate(zip(points, anchors)):
+        ann = ax.annotate(text, (x, y), textcoords="offset points", xytext=(0, 0), fontsize=fontsize, va="center",
+                          arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5})  # fmt: skip
+        extent = ann.get_window_extent(renderer)
+        w, h = extent.width + 2 * k, extent.height + 2 * k  # a little air around each label
+        others = dots[:i] + dots[i + 1 :] + segments
+        clean, fallback = None, None  # the first spot free of labels and points; of labels only
+        for reach in range(1, 40):
+            for dx, dy in ((-6, 1), (6, 1), (6, -1), (-6, -1)):
+                oy = dy * (8 if reach == 1 else 4 + 9 * reach)
+                left = px + dx * k - (w if dx < 0 else 0)
+                bottom = py + oy * k - h / 2
+                cand = (left, bottom, left + w, bottom + h)
+                inside = box.x0 <= cand[0] and cand[2] <= box.x1 and box.y0 <= cand[1] and cand[3] <= box.y1
+                if not inside or any(_overlap(cand, t) for t in taken):
+                    continue
+                if not any(_overlap(cand, d) for d in others):
+                    clean = (cand, dx, oy)
+                    break
+                fallback = fallback or (cand, dx, oy)
+            if clean is not None:
+                break
+        best = clean or fallback
+        if best is None:  # no room inside the Axes: stack it above the highest label so far
+            top = max([t[3] for t in taken] + [py])
+            best = ((px - w, top + k, px, top + k + h), -6, (top + k + h / 2 - py) / k)
+        cand, dx, oy = best
+        ann.xyann = (dx, oy)
+        ann.set_horizontalalignment("right" if dx < 0 else "left")
+        taken.append(cand)
+        annotations.append(ann)
+    return annotations
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Whether two (x0, y0, x1, y1) boxes intersect."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+#: Line styles and markers cycled with the colours, so series stay apart even where they coincide.
+_LINESTYLES = ("-", "--", "-.", ":")
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "p", "h", "*")
+
+
 def plot_price_history(
     history: pd.DataFrame,
     ids: str | list[str] | None = None,
@@ -88,7 +197,10 @@ def plot_price_history(
     field: str = "prompt_usd_per_mtok",
     ax: Axes | None = None,
 ) -> Axes:
-    """One step line per model: its price at each snapshot, with each change marked by a dot.
+    """One step line per model: its price at each snapshot, with its first price and each change
+    marked. Each model has its own colour, line style and marker, and lines drawn earlier are
+    wider, so a model whose prices coincide with another's stays visible. On a log axis a price of
+    0 is drawn on a dotted floor line (labelled in the legend), never left out.
 
     Args:
         history: ``SnapshotStore.history()`` (one scope).
@@ -113,25 +225,49 @@ def plot_price_history(
     if unknown:
         raise InvalidParameterError(f"no model(s) {unknown} in the history")
     ax = _axes(ax)
-    values = []
     import matplotlib
 
     palette = matplotlib.colormaps["tab20" if len(ids) > 10 else "tab10"]  # no colour twice (up to 20 lines)
     colors = [palette(i) for i in range(palette.N)]
-    for k, mid in enumerate(ids):
+    series = []
+    for mid in ids:
         g = frame[frame["id"] == mid].sort_values("fetched_at")
-        y = g[field].to_numpy(dtype=float, na_value=np.nan)
-        (line,) = ax.step(g["fetched_at"], y, where="post", label=mid, linewidth=1.5, color=colors[k % len(colors)])
-        change = np.r_[False, y[1:] != y[:-1]] & ~np.isnan(y)
-        ax.plot(g["fetched_at"][change], y[change], "o", color=line.get_color(), markersize=5)
-        values.append(y)
-    _log_if_wide(ax, np.concatenate(values) if values else np.array([]))
+        series.append((mid, g["fetched_at"], g[field].to_numpy(dtype=float, na_value=np.nan)))
+    values = np.concatenate([y for _, _, y in series]) if series else np.array([])
+    _log_if_wide(ax, values)
+    positive = values[np.isfinite(values) & (values > 0)]
+    zero_at = None
+    if ax.get_yscale() == "log" and (values == 0).any() and len(positive):
+        zero_at = _zero_floor(ax, float(positive.min()))
+    import matplotlib.dates as mdates
+    from matplotlib.transforms import ScaledTranslation
+
+    for k, (mid, t, y) in enumerate(series):
+        drawn = np.where(y == 0, zero_at, y) if zero_at is not None else y
+        # Series that coincide stay visible: earlier lines are wider and below, and each line is
+        # shifted by at most 1.6 points (a hair, not a price) up or down, in a cycle of five.
+        shifted = ax.transData + ScaledTranslation(0, ((k % 5) - 2) * 0.8 / 72, ax.figure.dpi_scale_trans)
+        style: dict[str, Any] = {"color": colors[k % len(colors)], "linestyle": _LINESTYLES[k % len(_LINESTYLES)], "transform": shifted}
+        (line,) = ax.step(t, drawn, where="post", label=mid, linewidth=1.2 + 1.6 * (len(series) - 1 - k) / max(len(series) - 1, 1),
+                          zorder=2 + k / 100, **style)  # fmt: skip
+        change = np.r_[True, y[1:] != y[:-1]] & ~np.isnan(y)  # the first price and every change
+        marker = _MARKERS[k % len(_MARKERS)]
+        ax.plot(t[change], drawn[change], marker, color=line.get_color(), markersize=5, zorder=3 + k / 100,
+                markerfacecolor="white" if k % 2 else line.get_color(), transform=shifted)  # fmt: skip
+        line.set_marker(marker)  # the legend shows each series' marker
+        line.set_markevery([])
+        finite = np.isfinite(drawn)  # a shifted transform hides the data from autoscaling: add it
+        if finite.any():
+            ax.update_datalim(np.column_stack([mdates.date2num(np.asarray(t)[finite]), drawn[finite]]))
+    ax.autoscale_view()
     unit = "USD per million tokens" if field.endswith("_usd_per_mtok") else field
     names = {"prompt_usd_per_mtok": "Prompt price history", "completion_usd_per_mtok": "Completion price history"}
-    ax.set(title=names.get(field, f"Price history: {field}"), xlabel="snapshot time (UTC)", ylabel=unit)
+    ax.set(xlabel="snapshot time (UTC)", ylabel=unit)
+    _title(ax, names.get(field, f"Price history: {field}"))
     if ids:
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     ax.grid(True, alpha=0.3)
+    _time_axis(ax)
     return ax
 
 
@@ -153,7 +289,8 @@ def plot_price_vs_context(
         x, y: the price and size columns (default prompt price in USD per million tokens, context
             length in tokens).
         ax: where to draw.
-        label_frontier: write the ids of the frontier models next to their points.
+        label_frontier: write the ids of the frontier models next to their points (placed so
+            that no two labels overlap; draw it on its final Axes, as labels are laid out in pixels).
 
     Returns:
         The Axes (log-log; a scatter of paid models, one of free models, the frontier line).
@@ -181,28 +318,28 @@ def plot_price_vs_context(
     ax.scatter(fx, fy, color="tab:red", s=22, zorder=3)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    if label_frontier and len(fy):
-        bottom, top = ax.get_ylim()
-        ax.set_ylim(bottom, max(top, float(np.nanmax(fy)) * 3))  # headroom above the top label (a factor: log axis)
-        left, right = np.log10(ax.get_xlim())
-        for i, (mid, px, py) in enumerate(zip(front["id"].astype(str), fx, fy)):
-            # the step line arrives from below and leaves rightwards: label up and to the left, or,
-            # near the left edge where there is no room, down and to the right, under the line
-            room = (np.log10(px) - left) / (right - left) > 0.25
-            ax.annotate(mid, (px, py), textcoords="offset points", fontsize=7, ha="right" if room else "left",
-                        xytext=(-6, 5 + 10 * (i % 3)) if room else (6, -14 - 10 * (i % 3)),
-                        arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5})  # fmt: skip
     _plain_log_ticks(ax.xaxis)
     xl = "prompt price (USD per million tokens)" if x == "prompt_usd_per_mtok" else x
     yl = "context window (tokens)" if y == "context_length" else y
-    ax.set(title="Price vs context", xlabel=xl, ylabel=yl)
+    ax.set(xlabel=xl, ylabel=yl)
+    _title(ax, "Price vs context")
     ax.legend(fontsize="small", loc="lower right")
     ax.grid(True, which="both", alpha=0.2)
+    if label_frontier and len(fy):
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(bottom, max(top, float(np.nanmax(fy)) * 3))  # headroom above the top label (a factor: log axis)
+        free_marks = {(float(floor), float(v)) for v in ys[free]}  # the free models' column at the left edge
+        _place_labels(ax, list(zip(fx, fy, front["id"].astype(str))), step_line=True, avoid=sorted(free_marks))
     return ax
 
 
 def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Median prompt and completion prices over time, with the interquartile range shaded.
+
+    Each band spans the middle half of paid models' prices in a period (25th to 75th percentile).
+    Completion prices are higher than prompt prices, but their spread is wide, so the two bands
+    usually overlap: where they do, the colours mix (a legend entry says so) and each band's own
+    dashed edges show where it ends.
 
     Args:
         trend: :func:`orcatalog.market_trend` without ``by`` (one row per period).
@@ -218,29 +355,43 @@ def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     if "group" in trend.columns:
         raise InvalidParameterError("plot_market_trend draws one market: pass market_trend(history) without by=")
     ax = _axes(ax)
-    for side, color in (("prompt", "tab:blue"), ("completion", "tab:orange")):
+    import matplotlib.colors as mcolors
+    from matplotlib.patches import Patch
+
+    colors = {"prompt": "tab:blue", "completion": "tab:orange"}
+    for side, color in colors.items():
         ax.plot(trend["period"], trend[f"{side}_median"], color=color, marker=".", label=f"{side} median")
-        ax.fill_between(trend["period"], trend[f"{side}_q1"], trend[f"{side}_q3"], color=color, alpha=0.12,
-                        label=f"{side} interquartile range")  # fmt: skip
+        ax.fill_between(trend["period"], trend[f"{side}_q1"], trend[f"{side}_q3"], color=color, alpha=0.15,
+                        label=f"{side}: middle half of models (25th-75th percentile)")  # fmt: skip
         for edge in ("q1", "q3"):  # the band's own edges, so overlapping bands stay readable
             ax.plot(trend["period"], trend[f"{side}_{edge}"], color=color, linewidth=0.8, linestyle="--", alpha=0.7)
     _log_if_wide(ax, trend[["prompt_q1", "completion_q3"]].to_numpy(dtype=float).ravel())
-    ax.set(title="Market price trend (paid models)", xlabel="period (UTC)", ylabel="USD per million tokens")
-    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
+    ax.set(xlabel="period (UTC)", ylabel="USD per million tokens")
+    _title(ax, "Market price trend (paid models)")
+    handles, labels = ax.get_legend_handles_labels()
+    both = np.array(mcolors.to_rgb(colors["prompt"])) * 0.5 + np.array(mcolors.to_rgb(colors["completion"])) * 0.5
+    handles.append(Patch(facecolor=(*both, 0.3), edgecolor="none"))
+    labels.append("where the two bands overlap")
+    ax.legend(handles, labels, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3,
+              frameon=False)  # below the Axes: the plot keeps its width
+    _time_axis(ax)
     ax.grid(True, alpha=0.3)
     return ax
 
 
 def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Catalog size over time (line, left axis) and the models added, removed and returned at each
-    snapshot (bars, right axis).
+    """Catalog size over time (step line from 0, left axis) and the models added, removed and
+    returned at each snapshot (bars, right axis). A count holds until the next snapshot; across a
+    long gap without snapshots (see :func:`_gaps`) the line breaks over a grey span. The legend
+    sits below the Axes.
 
     Args:
         history_or_sizes: ``SnapshotStore.history()`` or :func:`orcatalog.catalog_size`'s result.
         ax: where to draw.
 
     Returns:
-        The Axes of the size line (``ax.right`` holds the twin Axes of the bars).
+        The Axes of the size line (``ax.right`` holds the twin Axes of the bars; the line's
+        x/y data have a NaN inside each gap).
 
     Raises:
         InvalidParameterError: neither kind of frame; ``ax`` that is not an Axes.
@@ -252,9 +403,23 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
         frame = catalog_size(frame)
     sizes = frame_arg("sizes", frame, "fetched_at", "n_models", "added", "removed", "returned")
     ax = _axes(ax)
-    ax.plot(sizes["fetched_at"], sizes["n_models"], color="black", linewidth=1.5, label="models listed")
-    right = ax.twinx()
     t = pd.DatetimeIndex(sizes["fetched_at"]).as_unit("ns")
+    n = sizes["n_models"].to_numpy(dtype=float)
+    gaps = _gaps(t)
+    # a count holds until the next snapshot (steps, not slopes); across a long gap nothing is known
+    xs, ys = [], []
+    for i in range(len(t)):
+        xs.append(t[i])
+        ys.append(n[i])
+        if i + 1 < len(t):
+            xs.append(t[i + 1] if i not in gaps else t[i])
+            ys.append(n[i] if i not in gaps else np.nan)
+    ax.plot(xs, ys, color="black", linewidth=1.5, label="models listed")
+    for k, i in enumerate(sorted(gaps)):
+        ax.axvspan(t[i], t[i + 1], color="grey", alpha=0.12, linewidth=0,
+                   label="no snapshots (a long gap)" if k == 0 else None)  # fmt: skip
+    ax.set_ylim(0, max(float(np.nanmax(n)) * 1.08, 1) if len(n) else 1)  # from 0: a drop is seen at its true size
+    right = ax.twinx()
     span = (t.max() - t.min()) if len(t) > 1 else pd.Timedelta("1D")
     width = max(span / 150, pd.Timedelta("1h"))  # visible at any density of snapshots
     series = sizes.iloc[1:] if len(sizes) > 1 else sizes  # the first snapshot "adds" everything
@@ -263,14 +428,30 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
               alpha=0.6, label="returned")  # fmt: skip
     right.bar(series["fetched_at"], -series["removed"], width=width, color="tab:red", alpha=0.6, label="removed")
     right.axhline(0, color="grey", linewidth=0.5)
+    reach = float(max(series["added"].add(series["returned"]).max(), series["removed"].max(), 1))
+    right.set_ylim(-1.5 * reach, 1.5 * reach)  # 0 in the middle; the bars stay below the size line near the top
     right.set_ylabel("models added / returned (+) and removed (-) per snapshot")
-    ax.set(title="Catalog size", xlabel="snapshot time (UTC)", ylabel="models listed")
+    ax.set(xlabel="snapshot time (UTC)", ylabel="models listed")
+    _title(ax, "Catalog size")
     lines, labels = ax.get_legend_handles_labels()
     bars, bar_labels = right.get_legend_handles_labels()
-    ax.legend(lines + bars, labels + bar_labels, fontsize="small", loc="upper left")
+    # below the Axes, never over the line or the bars
+    ax.legend(lines + bars, labels + bar_labels, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1),
+              ncol=len(labels + bar_labels), frameon=False)  # fmt: skip
     ax.grid(True, alpha=0.3)
+    _time_axis(ax)
     ax.right = right  # type: ignore[attr-defined]
     return ax
+
+
+def _gaps(times: pd.DatetimeIndex) -> set[int]:
+    """Indices i after which the next snapshot came after a long gap: more than 8 times the median
+    interval and more than a day (an hourly series with a missed night is not one)."""
+    if len(times) < 3:
+        return set()
+    steps = np.diff(times.asi8)
+    limit = max(8 * float(np.median(steps)), pd.Timedelta("1D").value)
+    return {int(i) for i in np.flatnonzero(steps > limit)}
 
 
 def plot_cost(cost: pd.DataFrame, n: int = 20, *, ax: Axes | None = None) -> Axes:
@@ -305,8 +486,8 @@ def plot_cost(cost: pd.DataFrame, n: int = 20, *, ax: Axes | None = None) -> Axe
         values = rows[comp].fillna(0).to_numpy(dtype=float)
         ax.barh(labels, values, left=left, label=comp[len("cost_") :])
         left += values
-    ax.set(title=f"Cost of {_workload_text(cost.attrs.get('workload'))}: the {len(rows)} cheapest models",
-           xlabel="USD", ylabel="")  # fmt: skip
+    ax.set(xlabel="USD", ylabel="")
+    _title(ax, f"Cost of {_workload_text(cost.attrs.get('workload'))}: the {len(rows)} cheapest models")
     ax.tick_params(axis="y", labelsize=8)
     if components:
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)

@@ -1,13 +1,18 @@
 """A self-contained report folder from a snapshot history: ``index.html`` (opens from disk, no
 server, no script), the PNG charts of :mod:`orcatalog.plot` and the CSV tables behind them.
 
-It draws only on the analysis functions: what it shows, a notebook can show too.
+It draws only on the analysis functions: what it shows, a notebook can show too. Tables are shown
+through :func:`orcatalog.export.readable` (lists as ``text, image``, one number format per column).
+The folder is written beside its target under a temporary name and renamed at the end: a failure
+leaves no half-written report.
 """
 
 from __future__ import annotations
 
 import html
 import os
+import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +63,9 @@ def _cheapest_by_modality(latest: pd.DataFrame, n: int = 5) -> pd.DataFrame:
 
 
 def _table(frame: pd.DataFrame, csv_name: str, head: int = 15) -> str:
-    shown = frame.head(head).copy()
-    for name in shown.columns:
-        if pd.api.types.is_float_dtype(shown[name].dtype):
-            shown[name] = shown[name].map(lambda v: "" if pd.isna(v) else f"{v:.6g}")
+    from .export import readable
+
+    shown = readable(frame.head(head))
     body = shown.to_html(index=False, border=0, na_rep="", escape=True)
     more = f" (first {head} of {len(frame)})" if len(frame) > head else ""
     return f'{body}<p class="note">All rows{more}: <a href="{html.escape(csv_name)}">{html.escape(csv_name)}</a></p>'
@@ -86,7 +90,9 @@ def build_report(
 
     Args:
         history: ``SnapshotStore.history()`` of one scope (at least one snapshot).
-        out: the folder to write (created; files of an earlier report there are replaced).
+        out: the folder to write (created; files of an earlier report there are replaced, other
+            files kept). It is written beside ``out`` under a hidden temporary name first and
+            moved into place at the end, so a failure leaves no half-written report.
         prompt_tokens, completion_tokens: the default workload priced in ``workload_cost.csv``.
         n_movers: movers per direction.
 
@@ -97,6 +103,42 @@ def build_report(
         InvalidParameterError: not a history frame, an empty one, several scopes.
         OSError: the folder cannot be written.
     """
+    if not isinstance(history, pd.DataFrame) or not {"id", "fetched_at", "prompt_usd_per_mtok"} <= set(history.columns):
+        raise InvalidParameterError("history must be SnapshotStore.history() with the price columns")
+    if history.empty:
+        raise InvalidParameterError("the history is empty: import or take a snapshot first")
+    if "scope" in history.columns and history["scope"].nunique() > 1:
+        raise InvalidParameterError("the history holds several scopes: pass one (history[history.scope == ...])")
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    folder = target.parent / f".{target.name or 'report'}.writing-{uuid.uuid4().hex[:8]}"
+    folder.mkdir()
+    try:
+        _write_report(history, folder, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                      n_movers=n_movers)  # fmt: skip
+        _move_into(folder, target)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return target / "index.html"
+
+
+def _move_into(folder: Path, target: Path) -> None:
+    """Put the finished report at ``target``: one rename for a new folder; into an existing one,
+    each file replaced by a rename (other files there are left alone)."""
+    if not target.exists():
+        folder.rename(target)
+        return
+    if not target.is_dir():
+        raise NotADirectoryError(20, "the report folder is a file", str(target))
+    for path in sorted(folder.iterdir()):
+        os.replace(path, target / path.name)
+    folder.rmdir()
+
+
+def _write_report(history: pd.DataFrame, folder: Path, *, prompt_tokens: int, completion_tokens: int,
+                  n_movers: int) -> None:  # fmt: skip
+    """Every file of the report into ``folder`` (see :func:`build_report`)."""
     from matplotlib.figure import Figure  # no pyplot: no global figure state, any backend
 
     from . import export, plot
@@ -104,14 +146,6 @@ def build_report(
     from .analysis.cost import estimate_cost
     from .analysis.trends import catalog_events, catalog_size, market_trend, movers
 
-    if not isinstance(history, pd.DataFrame) or not {"id", "fetched_at", "prompt_usd_per_mtok"} <= set(history.columns):
-        raise InvalidParameterError("history must be SnapshotStore.history() with the price columns")
-    if history.empty:
-        raise InvalidParameterError("the history is empty: import or take a snapshot first")
-    if "scope" in history.columns and history["scope"].nunique() > 1:
-        raise InvalidParameterError("the history holds several scopes: pass one (history[history.scope == ...])")
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
     latest = _latest(history)
     times = pd.DatetimeIndex(pd.to_datetime(history["fetched_at"], utc=True).unique()).sort_values()
     first, last = times[0], times[-1]
@@ -125,9 +159,12 @@ def build_report(
         sections.append(f'<h2 id="{name[:-4]}">{html.escape(title)}</h2>{extra}'
                         f'<img src="{name}" alt="{html.escape(title)}">')  # fmt: skip
 
-    def table(name: str, title: str, frame: pd.DataFrame, note: str = "") -> None:
+    def table(name: str, title: str, frame: pd.DataFrame, note: str = "", left_out: str = "") -> None:
         export.to_csv(frame, folder / name)
         extra = f'<p class="note">{html.escape(note)}</p>' if note else ""
+        if left_out:  # what the table leaves out, and why, right under its title
+            extra += f'<p class="note left-out">Left out: {html.escape(left_out)}</p>'
+
         sections.append(f'<h2 id="{name[:-4]}">{html.escape(title)}</h2>{extra}{_table(frame, name)}')
 
     if len(times) > 1:
@@ -137,7 +174,7 @@ def build_report(
         if ids:
             chart("price_history.png", "Price history of the biggest movers",
                   lambda ax: plot.plot_price_history(history, ids, ax=ax),
-                  f"Prompt price, USD per million tokens; dots mark changes. {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC.")  # fmt: skip
+                  f"Prompt price, USD per million tokens; markers show each model's first price and every change; a price of 0 sits on the dotted floor line. {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC.")  # fmt: skip
     else:
         moved = pd.DataFrame(columns=["id", "direction", "start_value", "end_value", "change", "pct_change", "unit"])
     chart("price_vs_context.png", "Price vs context (latest snapshot)", lambda ax: plot.plot_price_vs_context(latest, ax=ax),
@@ -145,7 +182,7 @@ def build_report(
     span = last - first
     freq = "h" if span <= pd.Timedelta("2D") else "D" if span <= pd.Timedelta("120D") else "W"
     chart("market_trend.png", "Market trend", lambda ax: plot.plot_market_trend(market_trend(history, freq=freq), ax=ax),
-          f"Median and interquartile range of paid models' prices, one point per {dict(h='hour', D='day', W='week')[freq]}.")  # fmt: skip
+          f"Median of paid models' prices, one point per {dict(h='hour', D='day', W='week')[freq]}; each band is the middle half of models (25th to 75th percentile), and the prompt and completion bands overlap where their colours mix.")  # fmt: skip
     chart("catalog_size.png", "Catalog size", lambda ax: plot.plot_catalog_size(catalog_size(history), ax=ax))
     table("movers.csv", "Biggest price movers", moved,
           "Prompt price, USD per million tokens, first to last snapshot." if len(times) > 1 else "Needs two snapshots.")  # fmt: skip
@@ -156,10 +193,9 @@ def build_report(
     table("free_models.csv", "Free models", free.sort_values("id"))
     cost = cheapest_paid(estimate_cost(latest, prompt_tokens, completion_tokens))  # the cost command's rule
     keep = [c for c in ("id", "total_usd", "rank", "x_cheapest", "cost_prompt", "cost_completion", "note") if c in cost]
-    left = "; ".join(f"{count} {what}" for what, count in cost.attrs["left_out"].items())
     table("workload_cost.csv", f"Cost of {prompt_tokens:,} prompt + {completion_tokens:,} completion tokens",
-          cost[keep], "USD, the cheapest paid models that produce text, cheapest first. Left out: "
-          + (left or "nothing") + ".")  # fmt: skip
+          cost[keep], "USD, the cheapest paid models that produce text, cheapest first; routers with dynamic pricing "
+          "have no number (see note).", _left_out_text(cost.attrs.get("left_out")) or "nothing")  # fmt: skip
 
     scope = str(history["scope"].iloc[0]) if "scope" in history.columns else "catalog"
     nav = " ".join(f'<a href="#{s.split(chr(34))[1]}">{html.escape(s.split(">")[1].split("<")[0])}</a>'
@@ -173,6 +209,13 @@ def build_report(
         f"Made by orcatalog on {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC.</p>"
         f"<nav>{nav}</nav>{''.join(sections)}</body></html>"
     )
-    index = folder / "index.html"
-    index.write_text(page, encoding="utf-8")
-    return index
+    (folder / "index.html").write_text(page, encoding="utf-8")
+
+
+def _left_out_text(left_out: Any) -> str:
+    """What a result says it left out (``attrs["left_out"]``: text, or reason -> count), in words."""
+    if not left_out:
+        return ""
+    if isinstance(left_out, dict):
+        return "; ".join(f"{count} {reason}" for reason, count in left_out.items())
+    return str(left_out)

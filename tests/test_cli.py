@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -462,3 +463,134 @@ def test_second_trial_findings(runner: CliRunner, latest_file: Path, dated_files
     assert unused.exit_code == 0 and "warning: --replay was not used: snapshots read the store only" in unused.stderr
     used = runner.invoke(main, ["--replay", "sample", "count"])
     assert used.exit_code == 0 and "warning" not in used.stderr
+
+
+def test_model_typo_suggests_the_listed_id(runner: CliRunner, latest_file: Path) -> None:
+    for typed, meant in (("openai/gpt4o", "openai/gpt-4o"), ("mistralai/mistral-7b", "mistralai/mistral-7b-instruct")):
+        line = _one_error_line(runner.invoke(main, ["--replay", str(latest_file), "model", typed]))
+        assert f"no model {typed!r}" in line and "did you mean" in line, line
+        assert line.split("did you mean '")[1].split("'")[0].startswith(meant), line
+
+
+@pytest.mark.parametrize(("body", "says"), [
+    (b'{"hello": 1}', "not a models list body"),
+    (b"[1, 2]", "not a models list body"),
+])  # fmt: skip
+def test_a_json_file_that_is_not_a_catalog_is_refused_as_such_first(runner: CliRunner, tmp_path: Path, body: bytes,
+                                                                     says: str) -> None:  # fmt: skip
+    path = tmp_path / "catalog.json"  # no time in the name: the body is judged before the missing time
+    path.write_bytes(body)
+    line = _one_error_line(runner.invoke(main, ["import", "--store", str(tmp_path / "s"), str(path)]))
+    assert says in line and "catalog.json" in line and "--fetched-at" not in line, line
+    assert not (tmp_path / "s").exists()
+
+
+def test_an_endpoints_body_given_to_import_says_what_it_is(runner: CliRunner, recorded_dir: Path,
+                                                           tmp_path: Path) -> None:  # fmt: skip
+    endpoints = sorted((recorded_dir / "endpoints").glob("endpoints-*.json.gz"))[0]
+    undated = tmp_path / "providers.json"
+    undated.write_bytes(read_body(endpoints))
+    for args in ([str(endpoints)], [str(undated)], ["--fetched-at", "2026-08-31", str(undated)]):
+        line = _one_error_line(runner.invoke(main, ["import", "--store", str(tmp_path / "s"), *args]))
+        assert "/endpoints body" in line and "not a /models list" in line, line
+    assert not (tmp_path / "s").exists()
+
+
+def _cli(args: list[str], tmp_path: Path, **kwargs) -> subprocess.CompletedProcess:  # noqa: ANN003
+    """The real console module in a subprocess (warnings and signals as a user meets them)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache"), **kwargs.pop("env", {})}
+    return subprocess.run([sys.executable, "-m", "orcatalog", *args], env=env, capture_output=True, text=True,
+                          timeout=120, **kwargs)  # fmt: skip
+
+
+def test_warnings_are_one_line_without_python_source(latest_file: Path, tmp_path: Path) -> None:
+    store = str(tmp_path / "s")
+    body = json.loads(read_body(latest_file))
+    few = tmp_path / "models-2026-04-18.json"  # a later body with far fewer models: flagged partial
+    few.write_text(json.dumps({**body, "data": body["data"][:20]}), encoding="utf-8")
+    assert _cli(["import", "--store", store, str(latest_file)], tmp_path).returncode == 0
+    runs = [_cli(["import", "--store", store, str(few)], tmp_path),
+            _cli(["diff", "--store", store, "2026-04-17", "2026-04-18", "--head", "1"], tmp_path)]
+    for proc in runs:
+        assert proc.returncode == 0, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        warned = [line for line in lines if "partial" in line]
+        assert len(warned) == 1 and warned[0].startswith(("warning: snapshot ", "warning: diff of a partial")), lines
+        assert not any(".py:" in line or "warnings.warn" in line or "RuntimeWarning" in line for line in lines), lines
+
+
+def test_sigint_during_import_says_nothing_was_recorded(latest_file: Path, tmp_path: Path) -> None:
+    """Ctrl-C while a body is being read: one `interrupted:` line, exit status 130, the store as it was,
+    and a next run without warnings. A FIFO holds the reader still: the test's open() of its writing
+    end returns once the command has opened it, so the signal lands mid-import without any sleep."""
+    import signal
+
+    store = tmp_path / "s"
+    assert _cli(["import", "--store", str(store), str(latest_file)], tmp_path).returncode == 0
+    before = sorted(p.relative_to(store) for p in store.rglob("*"))
+    fifo = tmp_path / "models-2026-04-18.json"
+    os.mkfifo(fifo)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.Popen([sys.executable, "-m", "orcatalog", "import", "--store", str(store), str(fifo)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    with open(fifo, "wb") as writer:  # returns when the import has opened the FIFO to read it
+        writer.write(read_body(latest_file)[:1000])
+        writer.flush()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip() == f"interrupted: nothing was recorded; {store} is as it was", err
+    assert "Aborted" not in err and "Traceback" not in err and out == ""
+    assert sorted(p.relative_to(store) for p in store.rglob("*")) == before  # no temporary file left
+    again = _cli(["snapshots", "--store", str(store)], tmp_path)
+    assert again.returncode == 0 and again.stderr == "", again.stderr
+
+
+def test_sigint_during_snapshot_says_nothing_was_recorded(tmp_path: Path) -> None:
+    """Ctrl-C while the API has not answered yet (a loopback server that takes the request and waits)."""
+    import signal
+    import threading
+
+    from .hostile import HostileServer
+
+    asked = threading.Event()
+
+    def stall(conn, path, headers, stop) -> None:  # noqa: ANN001
+        asked.set()
+        stop.wait(30)
+
+    store = tmp_path / "s"
+    with HostileServer(stall) as server:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache"),
+               "ORCATALOG_BASE_URL": server.url()}  # fmt: skip
+        proc = subprocess.Popen([sys.executable, "-m", "orcatalog", "snapshot", "--store", str(store)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        assert asked.wait(60), "the snapshot never asked the API"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip() == f"interrupted: nothing was recorded; {store} is as it was", err
+    assert not store.exists() or not [p for p in store.rglob("*") if p.is_file()]
+
+
+def test_an_interrupt_after_the_write_names_what_was_recorded(recorded_dir: Path, tmp_path: Path) -> None:
+    from orcatalog.cli import interrupted_message
+
+    store = oc.SnapshotStore(tmp_path / "s")
+    assert interrupted_message(store, set()) == f"nothing was recorded; {store.root} is as it was"
+    ids = store.import_files(sorted(recorded_dir.glob("models-2026-*.json.gz"))[:2], progress=False)
+    message = interrupted_message(store, set())
+    assert message == f"after the write: 2 new snapshots recorded in {store.root} ({ids[0]} .. {ids[1]})"
+    assert interrupted_message(store, {ids[0]}) == f"after the write: 1 new snapshot recorded in {store.root} ({ids[1]})"
+
+
+def test_every_repeatable_option_takes_a_comma_list() -> None:
+    from orcatalog.cli import _comma_list
+
+    repeatable = [(name, p.name) for name, command in main.commands.items() for p in command.params
+                  if isinstance(p, click.Option) and p.multiple]  # fmt: skip
+    assert repeatable  # --model, --field, --key, ...
+    for name, param in repeatable:
+        option = next(p for p in main.commands[name].params if p.name == param)
+        assert option.callback is _comma_list, (name, param)
+        assert "comma" in (option.help or ""), (name, param)

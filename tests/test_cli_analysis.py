@@ -170,3 +170,76 @@ def test_unknown_columns_of_a_result_table_list_what_it_has(workdir: Path, api: 
     result = run(["cost", "--prompt-tokens", "100", "--columns", "id,totl_usd"], workdir, env)
     assert result.exit_code == 2
     assert "did you mean 'total_usd'?" in result.output and "this table has id, cost_prompt" in result.output
+
+
+def test_price_at_names_unknown_models(workdir: Path) -> None:
+    pd.DataFrame({"model": ["openai/gpt4o", "deepseek/deepseek-v3.2"], "timestamp": ["2026-01-01", "2026-01-01"],
+                  "prompt_tokens": [10, 10]}).to_csv(workdir / "typo.csv", index=False)  # fmt: skip
+    result = run(["price-at", "--store", "data", "typo.csv", "--format", "csv"], workdir)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip() == ("warning: 1 model id(s) of typo.csv are unknown (no snapshot of data lists them; "
+                                     "their rows have no price): 'openai/gpt4o' (did you mean 'openai/gpt-4o'?)")  # fmt: skip
+    priced = pd.read_csv(pd.io.common.StringIO(result.stdout))
+    assert priced.loc[0, "note"].startswith("unknown model") and priced.loc[0, "price_source"] == "missing"
+    assert priced.loc[1, "price_source"] == "exact" and priced.loc[1, "total_usd"] > 0
+
+
+def test_movers_names_its_field_and_lists_the_valid_ones(workdir: Path) -> None:
+    result = run(["movers", "--store", "data", "--since", "2025-12-19", "--field", "x"], workdir)
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert line.startswith("error: --field 'x' is not a numeric column") and "\n" not in line
+    assert "numeric columns: " in line and "price_completion" in line and "context_length" in line
+    typo = run(["movers", "--store", "data", "--since", "2025-12-19", "--field", "price_completon"], workdir)
+    assert "did you mean 'price_completion'?" in typo.stderr
+    result = run(["movers", "--store", "data", "--since", "2025-12-19", "--field", "price_completion", "-n", "2",
+                  "--format", "csv"], workdir)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("movers of price_completion (USD/Mtok): the snapshot at or before 2025-12-19")
+    moved = pd.read_csv(pd.io.common.StringIO(result.stdout))
+    h = oc.SnapshotStore(workdir / "data").history()
+    expected = oc.movers(h, "2025-12-19", h["fetched_at"].max(), field="price_completion", n=2)
+    assert list(moved["id"]) == list(expected["id"])
+
+
+def test_changes_until_and_comma_lists(workdir: Path) -> None:
+    ids, fields = ["z-ai/glm-4.7", "deepseek/deepseek-v3.2"], ["price_prompt", "price_completion"]
+    h = oc.SnapshotStore(workdir / "data").history(ids=ids)
+    events = oc.price_changes(h, fields=fields)
+    since, until = pd.Timestamp("2025-12-20", tz="UTC"), pd.Timestamp("2026-01-03", tz="UTC")
+    expected = events[(events["fetched_at"] >= since) & (events["fetched_at"] <= until)]
+    assert 0 < len(expected) < len(events)  # the window leaves some out
+    for model_args, field_args in ((["--model", ",".join(ids)], ["--field", ",".join(fields)]),
+                                   (["--model", ids[0], "--model", ids[1]], ["--field", fields[0], "--field", fields[1]])):  # fmt: skip
+        result = run(["changes", "--store", "data", *model_args, *field_args, "--since", "2025-12-20", "--until",
+                      "2026-01-03", "--format", "csv"], workdir)  # fmt: skip
+        assert result.exit_code == 0, result.output
+        printed = pd.read_csv(pd.io.common.StringIO(result.stdout))
+        assert len(printed) == len(expected) and set(printed["id"]) == set(expected["id"])
+    result = run(["changes", "--store", "data", "--since", "2026-01-03", "--until", "2025-12-20"], workdir)
+    assert result.exit_code == 2 and "--until 2025-12-20 is before --since 2026-01-03" in result.stderr
+    result = run(["changes", "--store", "data", "--model", ","], workdir)
+    assert result.exit_code == 2 and "names nothing" in result.stderr
+
+
+def test_plot_field_and_comma_models(workdir: Path) -> None:
+    result = run(["plot", "price-history", "--store", "data", "--model", "z-ai/glm-4.7,openai/gpt-4o", "--field",
+                  "completion_usd_per_mtok", "-o", "completion.png"], workdir)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (workdir / "completion.png").read_bytes()[:4] == b"\x89PNG"
+    result = run(["plot", "price-history", "--store", "data", "--field", "nonsense", "-o", "bad.png"], workdir)
+    assert result.exit_code == 2 and "nonsense" in result.stderr and not (workdir / "bad.png").exists()
+    result = run(["plot", "catalog-size", "--store", "data", "--field", "price_prompt", "-o", "bad.png"], workdir)
+    assert result.exit_code == 2 and "--field is for price-history and price-vs-context charts" in result.stderr
+
+
+def test_sort_help_says_what_pricing_sorts_by(workdir: Path) -> None:
+    result = run(["models", "--help"], workdir)
+    assert "mean of the prompt and completion prices" in " ".join(result.output.split())
+
+
+def test_tables_print_one_number_format_per_column(workdir: Path) -> None:
+    result = run(["changes", "--store", "data", "--columns", "id,pct_change", "--head", "30"], workdir)
+    assert result.exit_code == 0, result.output
+    cells = [line.split()[-1] for line in result.stdout.splitlines()[1:] if len(line.split()) == 2]
+    assert len(cells) > 5 and all(re.fullmatch(r"-?[\d,]+\.\d", c) for c in cells), cells

@@ -344,7 +344,8 @@ def test_price_at_uses_the_price_of_the_day(hourly_history: pd.DataFrame) -> Non
     assert out.loc[4, "price_prompt"] == pytest.approx(new)  # a naive time is UTC
     assert list(out["price_source"].astype(str)) == ["exact", "exact", "missing", "missing", "exact"]
     assert np.isnan(out.loc[2, "total_usd"]) and np.isnan(out.loc[3, "total_usd"])
-    assert out.loc[3, "note"].startswith("no observation")
+    assert out.loc[2, "note"].startswith("no observation")  # known, but not yet listed then
+    assert out.loc[3, "note"].startswith("unknown model")  # listed by no snapshot at all
     assert out.loc[1, "observed_at"] == t
 
 

@@ -7,6 +7,7 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -98,3 +99,40 @@ def test_files_that_are_not_tables_name_the_file_and_column(catalog: pd.DataFram
     with pytest.raises(FileNotFoundError):
         oc.read_csv(tmp_path / "missing.csv")
     assert isinstance(oc.TableFileError("x"), ValueError)
+
+
+def test_readable_shows_lists_as_text_and_one_format_per_column(tmp_path: Path) -> None:
+    from .conftest import COMPACT_DIR
+
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files(COMPACT_DIR / "hourly-2025-12-18_2026-01-07.tar.xz", progress=False)
+    h = store.history()
+    events = oc.price_changes(h)
+    shown = oc.readable(events)
+    assert shown["pct_change"].str.fullmatch(r"(-?[\d,]+\.\d)?").all()
+    for name in ("old", "new"):
+        decimals = {len(v.split(".")[1]) for v in shown[name] if v}
+        assert len(decimals) == 1, decimals
+    latest = store.load()
+    text = oc.readable(latest[["id", "input_modalities", "context_length"]])
+    for raw, cell in zip(latest["input_modalities"], text["input_modalities"]):
+        assert cell == ", ".join(raw)
+    assert text["context_length"].equals(latest["context_length"])  # whole-number columns untouched
+    assert latest["input_modalities"].iloc[0] is not None  # the frame given is not changed
+    with pytest.raises(oc.InvalidParameterError):
+        oc.readable([1, 2])  # type: ignore[arg-type]
+
+
+def test_readable_turns_only_the_list_cells_of_a_mixed_column(tmp_path: Path) -> None:
+    from .conftest import COMPACT_DIR
+
+    store = oc.SnapshotStore(tmp_path / "s")
+    ids = store.import_files([COMPACT_DIR / "models-2024-09-27.json.gz", COMPACT_DIR / "models-2025-02-08.json.gz"],
+                             progress=False)  # fmt: skip
+    d = oc.diff(store.load(ids[0]), store.load(ids[1]))
+    shown = oc.readable(d)
+    lists = d["new"].map(lambda v: isinstance(v, (list, tuple, np.ndarray)))
+    assert lists.any() and (~lists & d["new"].notna()).any()  # the column mixes lists and scalars
+    for raw, cell in zip(d.loc[lists, "new"], shown.loc[lists, "new"]):
+        assert cell == ", ".join(map(str, raw))
+    assert shown.loc[~lists, "new"].tolist() == d.loc[~lists, "new"].tolist()  # scalars as they were

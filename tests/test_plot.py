@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import orjson  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
@@ -47,9 +48,9 @@ def test_price_history(history: pd.DataFrame, tmp_path: Path) -> None:
     steps = [line for line in ax.get_lines() if line.get_label() in ("deepseek/deepseek-v3.2", "openai/gpt-4o")]
     assert len(steps) == 2
     assert "USD per million tokens" in ax.get_ylabel() and ax.get_title()
-    markers = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    markers = [line for line in ax.get_lines() if line.get_marker() == "o" and line.get_linestyle() == "None"]
     changes = oc.price_changes(history[history["id"] == "deepseek/deepseek-v3.2"], fields=["prompt_usd_per_mtok"])
-    assert len(markers[0].get_xdata()) == len(changes)
+    assert len(markers[0].get_xdata()) == len(changes) + 1  # the first price, then each change
     save(ax, tmp_path / "history.png")
     auto = oc.plot_price_history(history)  # default: the models that moved, at most 12
     assert 1 <= len(auto.get_legend().get_texts()) <= 12
@@ -85,7 +86,9 @@ def test_market_trend_and_catalog_size(history: pd.DataFrame, tmp_path: Path) ->
         oc.plot_market_trend(oc.market_trend(history, by="author"))
     ax = oc.plot_catalog_size(history)
     sizes = oc.catalog_size(history)
-    assert list(ax.get_lines()[0].get_ydata()) == list(sizes["n_models"])
+    drawn = np.asarray(ax.get_lines()[0].get_ydata(), dtype=float)
+    assert list(drawn[0::2]) == list(sizes["n_models"])  # each count at its snapshot ...
+    assert list(drawn[1::2]) == list(sizes["n_models"][:-1])  # ... held until the next one (no gap here)
     bars = ax.right.patches
     assert len(bars) == 3 * (len(sizes) - 1)
     assert ax.get_ylabel() == "models listed"
@@ -105,7 +108,8 @@ def test_cost_bars_stack_the_components(latest: pd.DataFrame, tmp_path: Path) ->
         widths[y] = widths.get(y, 0) + patch.get_width()
     assert sorted(widths.values()) == pytest.approx(sorted(paid["total_usd"].head(15)))
     assert ax.get_xlabel() == "USD"
-    assert ax.get_title() == "Cost of 100,000 prompt (30,000 cached) + 20,000 completion tokens: the 15 cheapest models"
+    assert ax.get_title().replace("\n", " ") == ("Cost of 100,000 prompt (30,000 cached) + 20,000 completion tokens: "
+                                                 "the 15 cheapest models")
     save(ax, tmp_path / "cost.png")
     with pytest.raises(oc.InvalidParameterError, match="n="):
         oc.plot_cost(cost, n=0)
@@ -134,3 +138,94 @@ def test_price_history_never_repeats_a_colour(history: pd.DataFrame) -> None:
     ax = oc.plot_price_history(history, ids)
     steps = [line for line in ax.get_lines() if line.get_label() in ids]
     assert len(steps) == 12 and len({line.get_color() for line in steps}) == 12
+
+
+def _boxes_of(ax: plt.Axes) -> list:
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    from matplotlib.text import Text
+
+    return [Text.get_window_extent(t, renderer) for t in ax.texts]  # the text itself, not its leader line
+
+
+@pytest.mark.parametrize("size", [(11, 6.5), (7, 4.5)])
+def test_frontier_labels_never_overlap(latest: pd.DataFrame, size: tuple[float, float], tmp_path: Path) -> None:
+    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    oc.plot_price_vs_context(latest, ax=ax)
+    boxes = _boxes_of(ax)
+    frontier = oc.frontier(latest[latest["prompt_usd_per_mtok"] > 0])
+    assert len(boxes) == len(frontier) >= 5
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)
+    inside = ax.get_window_extent()
+    assert all(inside.x0 <= b.x0 and b.x1 <= inside.x1 and inside.y0 <= b.y0 and b.y1 <= inside.y1 for b in boxes)
+    fig.savefig(tmp_path / "pvc.png", dpi=60)
+
+
+def test_price_history_series_stay_apart_and_zero_is_drawn(history: pd.DataFrame, tmp_path: Path) -> None:
+    ax = oc.plot_price_history(history)
+    ids = [t.get_text() for t in ax.get_legend().get_texts()]
+    steps = [line for line in ax.get_lines() if line.get_label() in ids]
+    looks = {(line.get_color(), line.get_linestyle(), line.get_marker()) for line in steps}
+    assert len(looks) == len(steps) and len({line.get_linestyle() for line in steps}) > 1
+    assert len({line.get_marker() for line in steps}) == len(steps)  # each series its own marker
+    # a model made free halfway (no recorded model was; the prices before are the real ones)
+    mid = "deepseek/deepseek-v3.2"
+    times = sorted(history["fetched_at"].unique())
+    later = (history["id"] == mid) & (history["fetched_at"] >= times[len(times) // 2])
+    free = history.copy()
+    free.loc[later, "prompt_usd_per_mtok"] = 0.0
+    ax = oc.plot_price_history(free, [mid, "openai/gpt-4o", "qwen/qwen2.5-vl-72b-instruct"])
+    assert ax.get_yscale() == "log"
+    floor = [line for line in ax.get_lines() if str(line.get_label()).startswith("price 0")]
+    assert len(floor) == 1
+    level = float(floor[0].get_ydata()[0])
+    positive = free.loc[free["prompt_usd_per_mtok"] > 0, "prompt_usd_per_mtok"]
+    assert 0 < level < positive[free["id"].isin([mid, "openai/gpt-4o", "qwen/qwen2.5-vl-72b-instruct"])].min()
+    step = next(line for line in ax.get_lines() if line.get_label() == mid)
+    y = np.asarray(step.get_ydata(), dtype=float)
+    assert np.isfinite(y).all() and (y == level).sum() == int(later.sum())  # every free snapshot drawn on the floor
+    lo, hi = ax.get_ylim()
+    assert lo < level < hi
+    ax.figure.savefig(tmp_path / "free.png", dpi=60)
+
+
+def test_catalog_size_steps_from_zero_breaks_at_gaps_and_keeps_the_legend_off(recorded_dir: Path,
+                                                                               tmp_path: Path) -> None:  # fmt: skip
+    store = oc.SnapshotStore(tmp_path / "s")  # months apart, then hourly, then weeks apart: real gaps
+    store.import_files([recorded_dir / "models-2025-11-12.json.gz", next(recorded_dir.glob("hourly-*.tar.xz")),
+                        recorded_dir / "models-2026-01-29.json.gz"], progress=False)  # fmt: skip
+    h = store.history()
+    sizes = oc.catalog_size(h)
+    fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
+    oc.plot_catalog_size(h, ax=ax)
+    assert ax.get_ylim()[0] == 0
+    y = np.asarray(ax.get_lines()[0].get_ydata(), dtype=float)
+    assert list(y[0::2]) == list(sizes["n_models"])
+    held = y[1::2]
+    assert np.isnan(held[0]) and np.isnan(held[-1])  # the two long gaps: no line across
+    assert (held[1:-1] == sizes["n_models"].to_numpy()[1:-2]).all()  # hourly steps held
+    assert len([p for p in ax.patches if p.get_label() == "no snapshots (a long gap)" or p.get_alpha() == 0.12]) == 2
+    fig.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    assert legend.y1 <= ax.get_window_extent().y0  # below the plot: never over the line
+    fig.savefig(tmp_path / "size.png", dpi=60)
+
+
+def test_market_trend_explains_its_bands(history: pd.DataFrame) -> None:
+    ax = oc.plot_market_trend(oc.market_trend(history))
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "where the two bands overlap" in labels and any("25th-75th percentile" in t for t in labels)
+    assert "overlap" in (oc.plot_market_trend.__doc__ or "")
+
+
+def test_long_titles_wrap_inside_the_figure(latest: pd.DataFrame) -> None:
+    cost = oc.estimate_cost(latest, 100_000, 5_000, cached_tokens=60_000, reasoning_tokens=2_000, web_searches=2)
+    fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+    oc.plot_cost(cost[cost["total_usd"] > 0], n=8, ax=ax)
+    title = ax.title.get_text()
+    assert "\n" in title and title.replace("\n", " ").startswith("Cost of 100,000 prompt (60,000 cached)")
+    fig.canvas.draw()
+    box, page = ax.title.get_window_extent(), fig.bbox
+    assert page.x0 <= box.x0 and box.x1 <= page.x1

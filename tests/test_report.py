@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import html.parser
+import re
 import os
 import shutil
 import subprocess
@@ -103,3 +105,48 @@ def test_the_page_renders_in_headless_chromium(report: Path, tmp_path: Path) -> 
     keep = os.environ.get("ORCATALOG_KEEP_SCREENSHOT")
     if keep:
         shutil.copy(shot, keep)
+
+
+def test_a_failed_report_leaves_no_folder_behind(recorded_dir: Path, tmp_path: Path) -> None:
+    store = oc.SnapshotStore(tmp_path / "store")
+    store.import_files(sorted(recorded_dir.glob("models-2026-*.json.gz")), progress=False)
+    broken = store.history().drop(columns=["input_modalities"])  # the charts draw, a later table cannot
+    with pytest.raises(KeyError):
+        build_report(broken, tmp_path / "out" / "r")
+    assert list((tmp_path / "out").iterdir()) == []  # neither the report nor its temporary folder
+
+
+def test_an_existing_folder_gets_the_new_files_and_keeps_others(recorded_dir: Path, tmp_path: Path) -> None:
+    store = oc.SnapshotStore(tmp_path / "store")
+    store.import_files(sorted(recorded_dir.glob("models-2026-*.json.gz")), progress=False)
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    (out / "index.html").write_text("old", encoding="utf-8")
+    index = build_report(store.history(), out)
+    assert index == out / "index.html" and index.read_text(encoding="utf-8").startswith("<!doctype html>")
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def _cells(page: str, table_csv: str) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of the HTML table shown before the link to ``table_csv``."""
+    chunk = page.split(f'<a href="{table_csv}">')[0].rsplit("<table", 1)[1]
+    header = [html.unescape(h) for h in re.findall(r"<th>(.*?)</th>", chunk)]
+    rows = [[html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", r)] for r in re.findall(r"<tr>(.*?)</tr>", chunk, re.S)]
+    return header, [r for r in rows if r]
+
+
+def test_tables_show_lists_as_text_and_one_number_format_per_column(report: Path) -> None:
+    page = report.read_text(encoding="utf-8")
+    assert "[&#x27;" not in page and "[&#39;" not in page and "['" not in page  # no numpy / Python list repr
+    header, rows = _cells(page, "free_models.csv")
+    modalities = [r[header.index("input_modalities")] for r in rows]
+    assert modalities and all(re.fullmatch(r"[a-z]+(, [a-z]+)*", m) for m in modalities), modalities
+    assert any(", " in m for m in modalities)
+    header, rows = _cells(page, "movers.csv")
+    pct = [r[header.index("pct_change")] for r in rows]
+    assert pct and all(re.fullmatch(r"-?[\d,]+\.\d", v) for v in pct), pct  # one decimal, every row
+    for name in ("start_value", "end_value"):
+        decimals = {len(r[header.index(name)].split(".")[1]) if "." in r[header.index(name)] else 0 for r in rows}
+        assert len(decimals) == 1, (name, decimals)

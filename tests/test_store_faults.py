@@ -104,6 +104,10 @@ def test_read_only_target_is_a_typed_error(tmp_path: Path, dated_files: list[Pat
         root = base / "s"
         oc.SnapshotStore(root).import_files(dated_files[:1], progress=False)
         before = files_of(root)
+        # the input is read by `nobody` below: a copy in the test's own folder, not the clone's file
+        # (a clone in a private 0700 home is unreadable to nobody)
+        body = base / dated_files[1].name
+        body.write_bytes(dated_files[1].read_bytes())
         for p in [base, *base.rglob("*")]:
             p.chmod(0o555 if p.is_dir() else 0o444)
         code = """
@@ -118,7 +122,7 @@ def test_read_only_target_is_a_typed_error(tmp_path: Path, dated_files: list[Pat
                 print("StoreWriteError", exc)
             print(len(oc.SnapshotStore(sys.argv[1]).snapshots()))
         """
-        proc = spawn(code, str(root), str(dated_files[1]))
+        proc = spawn(code, str(root), str(body))
         out, err = proc.communicate(timeout=120)
         assert out.startswith("StoreWriteError"), err
         assert out.strip().endswith("1")  # the store still reads

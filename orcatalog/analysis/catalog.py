@@ -19,7 +19,6 @@ cost table:
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,6 +27,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..schema import OUTPUT_MODALITIES, bool_array
+from ..suggest import did_you_mean
 
 __all__ = ["select", "fold_variants", "serves", "paid", "output_modalities_arg", "cheapest_paid"]
 
@@ -209,8 +209,7 @@ def select(
         seen = {str(v) for items in models[name].dropna() for v in items}
         unknown = [w for w in wanted if w not in seen]
         if unknown and len(models):  # a typo would silently select nothing
-            close = difflib.get_close_matches(unknown[0], sorted(seen), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(unknown[0], sorted(seen))
             raise InvalidParameterError(f"{name}={unknown[0]!r} appears in no row of the frame{hint}")
         keep &= _has_all(models[name], wanted)
     return models[keep]

@@ -11,7 +11,6 @@ modalities, free and paid) is the rule of :mod:`orcatalog.analysis.catalog`.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import pandas as pd
 from ..errors import InvalidParameterError
 from ..schema import bool_array, image_is_token_rate, lists_only_zero_prices, settled_price_arrays
 from ..times import parse_time, parse_time_column
+from ..suggest import closest
 from .args import frame_arg
 from .catalog import output_modalities_arg, serves
 
@@ -671,9 +671,9 @@ def price_at(
     times = _times(usage[time], time)
     token_columns = [c for c in TOKEN_ARGUMENTS if c in usage.columns]
     for other in usage.columns:  # a misspelt token column would silently cost nothing
-        close = difflib.get_close_matches(str(other), TOKEN_ARGUMENTS, n=1, cutoff=0.8)
-        if close and other not in TOKEN_ARGUMENTS and close[0] not in usage.columns:
-            raise InvalidParameterError(f"usage column {other!r} is not a token column: did you mean {close[0]!r}? "
+        close = closest(str(other), TOKEN_ARGUMENTS, cutoff=0.8)
+        if close and other not in TOKEN_ARGUMENTS and close not in usage.columns:
+            raise InvalidParameterError(f"usage column {other!r} is not a token column: did you mean {close!r}? "
                                         f"token columns: {', '.join(TOKEN_ARGUMENTS)}")  # fmt: skip
     counts = {}
     for c in token_columns:
@@ -730,7 +730,9 @@ def price_at(
         added.update(result["columns"])
         notes = result["notes"]
         notes.codes[~found] = -1
-        notes.add(~found, "no observation of this model at or before this time")
+        unknown = code < 0  # an id that no snapshot of the history lists (a typo, or another catalog)
+        notes.add(~found & unknown, "unknown model: no snapshot of the history lists this id")
+        notes.add(~found & ~unknown, "no observation of this model at or before this time")
         added["note"] = notes.categorical()
     extra = pd.DataFrame(added, index=usage.index, copy=False)
     out = pd.concat([usage.drop(columns=[c for c in extra.columns if c in usage.columns]), extra], axis=1)

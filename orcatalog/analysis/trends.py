@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
+from ..suggest import did_you_mean
 from ..schema import price_display_unit
 from ..times import answer_notes, parse_time
 from .catalog import paid, serves
@@ -35,6 +36,11 @@ def _latest_at(history: pd.DataFrame, when: pd.Timestamp, field: str) -> pd.Seri
         return pd.Series(dtype=float)
     last = before.drop_duplicates("id", keep="last")  # history is sorted by time
     return pd.Series(last[field].to_numpy(dtype=float, na_value=np.nan), index=last["id"].astype(str).to_numpy())
+
+
+def _is_number(column: pd.Series) -> bool:
+    """A column movers can compare: numbers, not flags."""
+    return pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype)
 
 
 def movers(history: pd.DataFrame, start: Any, end: Any, field: str = "prompt_usd_per_mtok", n: int = 10) -> pd.DataFrame:
@@ -65,8 +71,10 @@ def movers(history: pd.DataFrame, start: Any, end: Any, field: str = "prompt_usd
         InvalidParameterError: not a history frame, unknown field, bad times, n < 1.
     """
     history = frame_arg("history", history, "id", "fetched_at")
-    if field not in history.columns or not pd.api.types.is_numeric_dtype(history[field].dtype):
-        raise InvalidParameterError(f"field {field!r} is not a numeric column of the history")
+    if field not in history.columns or not _is_number(history[field]):
+        numeric = [str(c) for c in history.columns if _is_number(history[c])]
+        raise InvalidParameterError(f"field={field!r} is not a numeric column of the history"
+                                    f"{did_you_mean(str(field), numeric)}; numeric columns: {', '.join(numeric)}")  # fmt: skip
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise InvalidParameterError(f"n={n!r} is invalid: give an int >= 1")
     t0, t1 = parse_time(start, "start"), parse_time(end, "end")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import re
 import sys
@@ -24,7 +25,8 @@ from ..fetch import params as _params
 from ..errors import InvalidParameterError
 from ..schema import KNOWN_MODALITIES, OUTPUT_MODALITIES
 from . import startup
-from .errors import CLIError, CLIUsageError, did_you_mean, one_line
+from ..suggest import did_you_mean
+from .errors import CLIError, CLIInterrupted, CLIUsageError, one_line, warning_line
 from .output import output_options, show_record, write
 
 if TYPE_CHECKING:
@@ -40,7 +42,8 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with _one_line_warnings():
+                return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
             raise
         except Exception as exc:
@@ -66,7 +69,8 @@ class _Group(click.Group):
             click.echo(f"error: {message}{hint}", err=True)
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            click.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
+            prefix = exc.prefix if isinstance(exc, CLIError) else "error"
+            click.echo(f"{prefix}: {' '.join(exc.format_message().split())}", err=True)
             sys.exit(exc.exit_code)
         except click.Abort:
             click.echo("Aborted!", err=True)
@@ -77,6 +81,36 @@ class _Group(click.Group):
             _quiet_stdout()
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+class _WarningLines(logging.Handler):
+    """The library's logged warnings as ``warning: ...`` lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(warning_line(record.getMessage()), err=True)
+
+
+@contextlib.contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """While a command runs, every warning (``warnings.warn`` anywhere, the library's logged
+    warnings) is one ``warning: ...`` line on stderr: no file path, no source line."""
+    import warnings
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: Any = None, line: str | None = None) -> None:  # fmt: skip
+        click.echo(warning_line(message), err=True)
+
+    logger = logging.getLogger("orcatalog")
+    handler, propagate = _WarningLines(logging.WARNING), logger.propagate
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        logger.addHandler(handler)
+        logger.propagate = False
+        try:
+            yield
+        finally:
+            logger.removeHandler(handler)
+            logger.propagate = propagate
 
 
 def _misplaced_option(exc: click.UsageError, args: Any) -> str:
@@ -200,6 +234,14 @@ def _client(ctx: click.Context, filters: dict[str, Any] | None = None) -> Iterat
         yield client
 
 
+def _comma_list(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """A repeatable option also takes comma-separated values: ``--model a,b`` is ``--model a --model b``."""
+    items = tuple(dict.fromkeys(item.strip() for v in value for item in v.split(",") if item.strip()))
+    if value and not items:
+        raise click.BadParameter(f"{','.join(value)!r} names nothing: give comma-separated values")
+    return items
+
+
 def _check_modalities(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """Modalities must be known ones (the library's rule, checked while parsing)."""
     if value is None:
@@ -266,8 +308,14 @@ def model(ctx: click.Context, model_id: str, fmt: str | None, out: str | None, c
     Example:
       orcatalog model openai/gpt-4o --format json
     """
+    from ..errors import NotFoundError
+
     with _client(ctx) as client:
-        df = client.fetch_model(model_id)
+        try:
+            df = client.fetch_model(model_id)
+        except NotFoundError as exc:  # name the listed id it most likely meant (one more request)
+            known = client.fetch_models()["id"].astype(str)
+            raise CLIError(f"no model {model_id!r} in the catalog{did_you_mean(model_id, known)} ({exc})") from None
     if fmt is None and out is None and not columns:
         click.echo(show_record(df))
         return
@@ -311,8 +359,9 @@ def user_models(ctx: click.Context, page_size: int | None, fmt: str | None, out:
 @main.command()
 @click.argument("path", default="sample")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port (0: any free one).")
-@click.option("--key", "keys", multiple=True, metavar="KEY",
-              help="An API key /models/user accepts (repeatable); try `user-models` offline with it.")  # fmt: skip
+@click.option("--key", "keys", multiple=True, metavar="KEY", callback=_comma_list,
+              help="An API key /models/user accepts (repeatable, or comma-separated); try `user-models` offline "
+              "with it.")  # fmt: skip
 @click.option("--fill-required", is_flag=True,
               help="Fill fields the OpenAPI spec requires and a body lacks (null, or links from canonical_slug), "
               "for clients generated from the spec; default: models exactly as recorded.")  # fmt: skip
@@ -361,6 +410,45 @@ def _store(root: str | None, *, must_exist: bool = False) -> Any:
                    f"or `orcatalog import --store {store.root} FILE`" + (", or pass --store" if root is None else ""))  # fmt: skip
 
 
+def _snapshot_ids(store: Any) -> set[str]:
+    """The snapshot ids the store holds (none when it does not exist yet)."""
+    return set(store.snapshots()["snapshot_id"]) if store.exists() else set()
+
+
+@contextlib.contextmanager
+def _interrupts(store: Any, before: set[str]) -> Iterator[None]:
+    """Ctrl-C inside the block becomes one ``interrupted: ...`` line saying what the store recorded
+    (compared with ``before``), exit status 130; never click's bare ``Aborted!``."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise CLIInterrupted(interrupted_message(store, before)) from None
+
+
+def interrupted_message(store: Any, before: set[str]) -> str:
+    """What an interrupted write left in the store, in words: nothing, or the new snapshots."""
+    try:
+        new = sorted(_snapshot_ids(store) - before)
+    except Exception as exc:  # the store cannot be read right now: say so, not a traceback
+        return f"the store {store.root} could not be read to tell what was recorded ({exc}); run `orcatalog snapshots`"
+    if not new:
+        return f"nothing was recorded; {store.root} is as it was"
+    span = new[0] if len(new) == 1 else f"{new[0]} .. {new[-1]}"
+    return f"after the write: {len(new)} new snapshot{'s' * (len(new) > 1)} recorded in {store.root} ({span})"
+
+
+def _refuse_undated_non_catalogs(paths: tuple[str, ...]) -> None:
+    """A single body file whose name has no time would be refused for want of --fetched-at; if it
+    is not a models list at all, say that first (reading it is cheap: it is one body)."""
+    from ..frames import bodies
+    from ..frames.models import check_body
+
+    for path in map(Path, paths):
+        if path.is_file() and bodies.is_body_name(path.name) and bodies.dated_name(path.name) is None:
+            for name, data in bodies.read_files([path]):
+                check_body(bodies.parse(name, data), url=name)
+
+
 @main.command()
 @_store_option
 @click.pass_context
@@ -372,9 +460,11 @@ def snapshot(ctx: click.Context, store_root: str | None) -> None:
       orcatalog snapshot --store data
     """
     store = _store(store_root)
-    with _client(ctx) as client:
-        df = store.snapshot(client)
-    click.echo(f"{df.attrs['snapshot_id']}: {len(df)} models at {df.attrs['fetched_at']}")
+    before = _snapshot_ids(store)
+    with _interrupts(store, before):  # also around the report line: Ctrl-C after the commit says so
+        with _client(ctx) as client:
+            df = store.snapshot(client)
+        click.echo(f"{df.attrs['snapshot_id']}: {len(df)} models at {df.attrs['fetched_at']}")
 
 
 @main.command("import")
@@ -389,16 +479,20 @@ def import_(paths: tuple[str, ...], fetched_at: str | None, store_root: str | No
       orcatalog import --store data tests/data/openrouter/hourly-2025-12-18_2026-01-07.tar.xz
     """
     store = _store(store_root)
-    before = set(store.snapshots()["snapshot_id"]) if store.exists() else set()
-    ids = store.import_files(list(paths), fetched_at=fetched_at)  # fetched_at= is --fetched-at in errors
-    new = [i for i in ids if i not in before]
-    if not ids:
-        click.echo("no bodies found")
-    elif not new:
-        click.echo(f"0 new snapshots recorded: all {len(ids)} were already in the store")
-    else:
-        kept = f"; {len(ids) - len(new)} were already in the store" if len(new) < len(ids) else ""
-        click.echo(f"{len(new)} new snapshots recorded ({new[0]} .. {new[-1]}){kept}")
+    if fetched_at is None:
+        _refuse_undated_non_catalogs(paths)
+    before = _snapshot_ids(store)
+    with _interrupts(store, before):  # also around the report lines: Ctrl-C after the commit says so
+        ids = store.import_files(list(paths), fetched_at=fetched_at)  # fetched_at= is --fetched-at in errors
+        new = [i for i in ids if i not in before]
+        if not ids:
+            click.echo("no bodies found")
+        elif not new:
+            click.echo(f"0 new snapshots recorded: all {len(ids)} were already in the store")
+        else:
+            kept = f"; {len(ids) - len(new)} were already in the store" if len(new) < len(ids) else ""
+            span = new[0] if len(new) == 1 else f"{new[0]} .. {new[-1]}"
+            click.echo(f"{len(new)} new snapshot{'s' * (len(new) > 1)} recorded ({span}){kept}")
 
 
 @main.command()

@@ -11,8 +11,9 @@ from typing import Any
 
 import click
 
-from . import _client, _store, _store_option, main
-from .errors import CLIError, CLIUsageError, did_you_mean
+from . import _client, _comma_list, _store, _store_option, main
+from ..suggest import did_you_mean
+from .errors import CLIError, CLIUsageError, warning_line
 from .output import check_output_file, output_options, show_record, write
 
 PLOT_KINDS = ("price-history", "price-vs-context", "market-trend", "catalog-size", "cost")
@@ -84,36 +85,44 @@ def show(model_id: str | None, as_of: str | None, store_root: str | None, fmt: s
 
 @main.command()
 @click.option("--since", help="Only changes at or after this time (ISO 8601, UTC).")
-@click.option("--model", "model_id", help="Only this model.")
-@click.option("--field", "fields", multiple=True, help="Price column(s) to follow, e.g. price_prompt (repeatable).")
+@click.option("--until", help="Only changes at or before this time (ISO 8601, UTC).")
+@click.option("--model", "model_ids", multiple=True, callback=_comma_list,
+              help="Only these models (repeatable, or comma-separated).")  # fmt: skip
+@click.option("--field", "fields", multiple=True, callback=_comma_list,
+              help="Price column(s) to follow, e.g. price_prompt (repeatable, or comma-separated).")  # fmt: skip
 @_store_option
 @output_options
-def changes(since: str | None, model_id: str | None, fields: tuple[str, ...], store_root: str | None,
-            fmt: str | None, out: str | None, columns: str | None, head: int | None) -> None:  # fmt: skip
+def changes(since: str | None, until: str | None, model_ids: tuple[str, ...], fields: tuple[str, ...],
+            store_root: str | None, fmt: str | None, out: str | None, columns: str | None,
+            head: int | None) -> None:  # fmt: skip
     """Every price change event in the store (a key going between 0 and absent is not one).
 
     \b
     Examples:
-      orcatalog changes --store data --since 2026-01-01
-      orcatalog changes --store data --model deepseek/deepseek-v3.2 --field price_prompt
+      orcatalog changes --store data --since 2026-01-01 --until 2026-01-05
+      orcatalog changes --store data --model deepseek/deepseek-v3.2,z-ai/glm-4.7 --field price_prompt,price_completion
     """
     from ..analysis.changes import price_changes
 
+    from ..times import parse_time
+
+    start = None if since is None else parse_time(since, "since")  # the one time rule; messages name --since
+    end = None if until is None else parse_time(until, "until")
+    if start is not None and end is not None and end < start:
+        raise CLIUsageError(f"--until {until} is before --since {since}")
     store = _store(store_root, must_exist=True)
-    if model_id is not None:
+    for model_id in model_ids:
         _known_model(store, model_id)
-    h = _history(store, ids=[model_id] if model_id else None)
+    h = _history(store, ids=list(model_ids) or None)
     unknown = [f for f in fields if f not in h.columns or not f.startswith("price_")]
     if unknown:
         known = [c for c in h.columns if c.startswith("price_")]
         raise CLIUsageError(f"unknown price field {unknown[0]!r}{did_you_mean(unknown[0], known)}; known: {', '.join(known)}")
-    if since is not None:
-        from ..times import parse_time
-
-        start = parse_time(since, "since")  # the one time rule; its message names --since
     events = price_changes(h, fields=list(fields) or None)
-    if since is not None:
+    if start is not None:
         events = events[events["fetched_at"] >= start]
+    if end is not None:
+        events = events[events["fetched_at"] <= end]
     write(events, fmt, out, columns, head, default_columns=None)
 
 
@@ -150,7 +159,8 @@ def history(model_id: str, store_root: str | None, fmt: str | None, out: str | N
 @main.command()
 @click.option("--since", required=True, help="Start of the window (ISO 8601, UTC).")
 @click.option("--until", help="End of the window (default: the latest snapshot).")
-@click.option("--field", default="prompt_usd_per_mtok", show_default=True, help="The column to compare.")
+@click.option("--field", default="prompt_usd_per_mtok", show_default=True,
+              help="The numeric column to compare (a price column such as price_completion, or context_length).")  # fmt: skip
 @click.option("-n", "n", type=click.IntRange(min=1), default=10, show_default=True, help="Movers per direction.")
 @_store_option
 @output_options
@@ -167,9 +177,12 @@ def movers(since: str, until: str | None, field: str, n: int, store_root: str | 
     store = _store(store_root, must_exist=True)
     h = _history(store)
     end = until or h["fetched_at"].max()
-    result = find_movers(h, since, end, field=field, n=n)
-    _say(result.attrs.get("notes", []))
-    write(result, fmt, out, columns, head, default_columns=None)
+    moved = find_movers(h, since, end, field=field, n=n)
+    click.echo(f"movers of {field}{f' ({moved.unit.iloc[0]})' if len(moved) and moved.unit.iloc[0] else ''}: "
+               f"the snapshot at or before {since} against the one at or before {until or f'{end:%Y-%m-%d %H:%M} UTC (the latest)'}",
+               err=True)  # fmt: skip
+    _say(moved.attrs.get("notes", []))
+    write(moved, fmt, out, columns, head, default_columns=None)
 
 
 def _token_options(func: Any) -> Any:
@@ -292,7 +305,14 @@ def price_at(usage_file: str, model_column: str, time_column: str, store_root: s
     if not any(c in usage.columns for c in ("prompt_tokens", "completion_tokens")):
         raise CLIError(f"{usage_file} has neither a prompt_tokens nor a completion_tokens column: nothing to price")
     store = _store(store_root, must_exist=True)
-    priced = price_rows(usage, _history(store), model=model_column, time=time_column)
+    h = _history(store)
+    priced = price_rows(usage, h, model=model_column, time=time_column)
+    listed = set(h["id"].astype(str))
+    unknown = [m for m in dict.fromkeys(usage[model_column].dropna().astype(str)) if m not in listed]
+    if unknown:  # a typo prices nothing: say so, with the id it most likely meant
+        named = ", ".join(f"{m!r}{did_you_mean(m, listed)}" for m in unknown[:5]) + (", ..." if len(unknown) > 5 else "")
+        click.echo(warning_line(f"{len(unknown)} model id(s) of {usage_file} are unknown (no snapshot of {store.root} "
+                                f"lists them; their rows have no price): {named}"), err=True)  # fmt: skip
     keep = [model_column, time_column, "price_source", "age", "total_usd", "note"]
     write(priced, fmt, out, columns, head, default_columns=[c for c in keep if c in priced.columns])
 
@@ -301,12 +321,15 @@ def price_at(usage_file: str, model_column: str, time_column: str, store_root: s
 @click.argument("kind", type=click.Choice(PLOT_KINDS))
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False), callback=check_output_file,
               help="The PNG to write.")  # fmt: skip
-@click.option("--model", "model_ids", multiple=True, help="Models for price-history (default: the ones that moved).")
+@click.option("--model", "model_ids", multiple=True, callback=_comma_list,
+              help="Models for price-history, repeatable or comma-separated (default: the ones that moved).")  # fmt: skip
+@click.option("--field", help="The price column: for price-history (default prompt_usd_per_mtok) and "
+              "price-vs-context's x axis, e.g. completion_usd_per_mtok.")  # fmt: skip
 @click.option("--prompt-tokens", type=click.IntRange(min=0), default=1_000_000, show_default=True, help="For cost.")
 @click.option("--completion-tokens", type=click.IntRange(min=0), default=200_000, show_default=True, help="For cost.")
 @_store_option
 @click.pass_context
-def plot(ctx: click.Context, kind: str, out: str, model_ids: tuple[str, ...], prompt_tokens: int,
+def plot(ctx: click.Context, kind: str, out: str, model_ids: tuple[str, ...], field: str | None, prompt_tokens: int,
          completion_tokens: int, store_root: str | None) -> None:  # fmt: skip
     """Draw one chart to a PNG: price-history, market-trend and catalog-size from the store;
     price-vs-context and cost from the catalog (fetched, or the store's latest with --store).
@@ -315,6 +338,7 @@ def plot(ctx: click.Context, kind: str, out: str, model_ids: tuple[str, ...], pr
     Examples:
       orcatalog plot price-history --store data --model deepseek/deepseek-v3.2 -o prices.png
       orcatalog plot price-vs-context --store data -o frontier.png
+      orcatalog plot price-history --store data --model z-ai/glm-4.7,openai/gpt-4o --field completion_usd_per_mtok -o out.png
     """
     from matplotlib.figure import Figure
 
@@ -325,6 +349,7 @@ def plot(ctx: click.Context, kind: str, out: str, model_ids: tuple[str, ...], pr
     if not out.lower().endswith(".png"):
         raise CLIUsageError(f"{out}: plot writes PNG files; name it .png")
     for name, option, kinds in (("model_ids", "--model", ("price-history",)), ("prompt_tokens", "--prompt-tokens", ("cost",)),
+                                ("field", "--field", ("price-history", "price-vs-context")),
                                 ("completion_tokens", "--completion-tokens", ("cost",))):  # fmt: skip
         if kind not in kinds and ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
             raise click.UsageError(f"{option} is for {' and '.join(kinds)} charts, not {kind}")
@@ -338,7 +363,7 @@ def plot(ctx: click.Context, kind: str, out: str, model_ids: tuple[str, ...], pr
             _known_model(store, m)
         h = _history(store)
         if kind == "price-history":
-            charts.plot_price_history(h, list(model_ids) or None, ax=ax)
+            charts.plot_price_history(h, list(model_ids) or None, ax=ax, field=field or "prompt_usd_per_mtok")
         elif kind == "market-trend":
             charts.plot_market_trend(market_trend(h), ax=ax)
         else:
@@ -350,7 +375,7 @@ def plot(ctx: click.Context, kind: str, out: str, model_ids: tuple[str, ...], pr
             with _client(ctx) as client:
                 frame = client.fetch_models()
         if kind == "price-vs-context":
-            charts.plot_price_vs_context(frame, ax=ax)
+            charts.plot_price_vs_context(frame, ax=ax, x=field or "prompt_usd_per_mtok")
         else:
             from ..analysis.catalog import cheapest_paid
 

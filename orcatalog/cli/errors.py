@@ -6,17 +6,15 @@ through; the group maps those with :func:`one_line`. Nothing calls ``sys.exit``.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-from collections.abc import Iterable
 from typing import IO, Any
 
 import click
 
 from ..errors import InvalidParameterError, OrcatalogError, TransportError
 
-__all__ = ["CLIError", "CLIUsageError", "one_line", "did_you_mean", "in_option_names"]
+__all__ = ["CLIError", "CLIInterrupted", "CLIUsageError", "one_line", "in_option_names", "warning_line"]
 
 
 class CLIError(click.ClickException):
@@ -25,8 +23,19 @@ class CLIError(click.ClickException):
     def __init__(self, message: str) -> None:
         super().__init__(" ".join(str(message).split()))  # one line, whatever the source said
 
+    #: The word the printed line starts with.
+    prefix = "error"
+
     def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True, file=file)
+        click.echo(f"{self.prefix}: {self.format_message()}", err=True, file=file)
+
+
+class CLIInterrupted(CLIError):
+    """Ctrl-C (SIGINT) during a command that writes: one ``interrupted: ...`` line saying what was
+    recorded, exit status 130 (128 + SIGINT, as shells report it)."""
+
+    exit_code = 130
+    prefix = "interrupted"
 
 
 class CLIUsageError(CLIError):
@@ -65,12 +74,6 @@ def in_option_names(message: str, command: click.Command | None) -> str:
     return re.sub(r"(?<![-\w])([a-z][a-z0-9]*_[a-z0-9_]+)\b()", swap, swapped).replace("  ", " ")
 
 
-def did_you_mean(value: str, known: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest known value, or an empty string."""
-    close = difflib.get_close_matches(value, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _offline_hint(base_url: str) -> str:
     return (
         f" Cannot reach {base_url}. Without network: set ORCATALOG_OFFLINE=1 to answer from the"
@@ -106,3 +109,10 @@ def one_line(exc: Exception, ctx: click.Context) -> CLIError:
             " AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), and AWS_ENDPOINT_URL for S3-compatible servers."
         )
     return CLIError(f"{type(exc).__name__}: {exc} (unexpected: set ORCATALOG_DEBUG=1 for the traceback)")
+
+
+def warning_line(message: Warning | str) -> str:
+    """A library warning as the command line prints it: one ``warning: ...`` line, without the
+    Python source line and category that :mod:`warnings` shows by default."""
+    text = " ".join(str(message).split())
+    return "warning: " + (text[len("orcatalog: "):] if text.startswith("orcatalog: ") else text)

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..schema import PER_UNIT_PRICE_KEYS, PRICE_UNITS
-from .errors import CLIUsageError, did_you_mean
+from ..suggest import did_you_mean
+from .errors import CLIUsageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,7 +83,8 @@ def price_label(column: str) -> str:
 
 
 def _table_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Prices per million tokens under labels that say so; lists and missing values as short text."""
+    """Prices per million tokens under labels that say so; lists, numbers and missing values as
+    short text (:func:`orcatalog.export.readable`: one number format per column)."""
     import pandas as pd
 
     from .. import export
@@ -96,7 +98,9 @@ def _table_frame(df: pd.DataFrame) -> pd.DataFrame:
             view[price_label(str(name))] = col.astype("float64") * 1e6
         else:
             view[price_label(str(name)) if pd.api.types.is_numeric_dtype(col.dtype) else name] = col
-    return view  # diff and price_changes report prices in their `unit` column's unit already
+    # diff and price_changes report prices in their `unit` column's unit already; numbers are shown
+    # as the report and notebooks show them: one format per column (export.readable)
+    return export.readable(view)
 
 
 def _cell(value: Any) -> str:

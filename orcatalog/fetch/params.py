@@ -7,13 +7,13 @@ Python-friendly in, API strings out: lists become comma-separated values, bools 
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import InvalidParameterError
+from ..suggest import did_you_mean
 from ..schema import KNOWN_MODALITIES, OUTPUT_MODALITIES
 
 #: Server-side sort orders (an unknown value is an error: the API would 400 or ignore it).
@@ -77,7 +77,8 @@ FILTER_HELP: dict[str, str] = {
     "supported_parameters": "Models supporting all these request parameters (comma-separated, e.g. tools).",
     "output_modalities": "Models with these output modalities (comma-separated), or all.",
     "input_modalities": "Models accepting these input modalities (comma-separated).",
-    "sort": "Server-side sort order.",
+    "sort": "Server-side sort order; pricing-low-to-high and pricing-high-to-low order by the mean of the prompt "
+            "and completion prices per token (models without a price last).",
     "q": "Free-text search in model names and slugs.",
     "context": "Minimum context length (tokens).",
     "min_price": "Minimum prompt price (USD per million tokens).",
@@ -181,8 +182,7 @@ def _check_string(name: str, value: Any) -> str:
         raise _bad(name, value, "a non-empty string")
     value = value.strip()
     if name == "sort" and value not in SORTS:
-        close = difflib.get_close_matches(value, SORTS, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(value, SORTS)
         raise InvalidParameterError(f"sort={value!r} is not a known sort order{hint}; known: {', '.join(SORTS)}")
     if name == "region" and value not in REGIONS:
         raise _bad(name, value, "one of " + ", ".join(map(repr, REGIONS)))
@@ -202,8 +202,7 @@ def modalities(name: str, value: Any) -> list[str]:
     known = (*OUTPUT_MODALITIES, "all") if name == "output_modalities" else KNOWN_MODALITIES
     for item in items:
         if item not in known:
-            close = difflib.get_close_matches(item, known, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(item, known)
             raise InvalidParameterError(f"{name}={value!r}: unknown modality {item!r}{hint}; known: {', '.join(known)}")
     if "all" in items and len(items) > 1:
         raise _bad(name, value, "'all' alone, or a list of modalities without 'all'")
@@ -225,8 +224,7 @@ def list_query(filters: Mapping[str, Any], *, default_all: bool = True) -> dict[
     for name, value in filters.items():
         kind = FILTERS.get(name)
         if kind is None:
-            close = difflib.get_close_matches(name, FILTERS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(name, FILTERS)
             raise InvalidParameterError(f"unknown filter {name!r}{hint}; known filters: {', '.join(FILTERS)}")
         if value is None:
             continue

@@ -179,12 +179,17 @@ def check_body(body: Any, *, url: str | None = None) -> list[dict[str, Any]]:
         The ``data`` list.
 
     Raises:
-        SchemaError: the body is not an object with a ``data`` list.
+        SchemaError: the body is not an object with a ``data`` list (another known API body, such
+            as one model's endpoints, is named as such).
     """
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, list):
+        other = _other_body(body)
+        if other is not None:
+            raise SchemaError(f"{url or 'the body'} is {other}, not a /models list: a catalog is recorded from "
+                              "GET /models (`orcatalog snapshot`)", url=url)  # fmt: skip
         raise SchemaError(
-            f"expected a JSON object with a 'data' list, got {_shape(body)}" + (f" from {url}" if url else ""),
+            (f"{url}: " if url else "") + f"not a models list body (a JSON object with a 'data' list): got {_shape(body)}",
             url=url,
         )
     return data
@@ -205,6 +210,21 @@ def list_frame(body: Any, *, url: str | None = None) -> pd.DataFrame:
         SchemaError: not a list body, or a model breaks the contract (the message names it).
     """
     return models_frame(check_body(body, url=url), url=url)
+
+
+def _other_body(body: Any) -> str | None:
+    """What a body that is not a models list is, when it is another known API body (one model's
+    endpoints, one model, the count, an error), in words; else None."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if isinstance(data, dict) and isinstance(data.get("endpoints"), list):
+        return f"a /models/{{id}}/endpoints body (the providers of {data.get('id', 'one model')})"
+    if isinstance(data, dict) and "id" in data and "pricing" in data:
+        return f"a single model's body ({data['id']}, from GET /model/{{id}})"
+    if isinstance(data, dict) and set(data) == {"count"}:
+        return "a /models/count body"
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return f"an API error body ({body['error'].get('code', '?')}: {body['error'].get('message', '')})"
+    return None
 
 
 def _shape(body: Any) -> str:
