@@ -73,8 +73,10 @@ def spec_endpoints_body(model: dict[str, Any], *, providers: int | None = None, 
     rng = _rng(model_id)
     n = providers if providers is not None else rng.randint(2, len(PROVIDERS))
     chosen = rng.sample(PROVIDERS, max(1, min(n, len(PROVIDERS))))
-    pricing = model.get("pricing") if isinstance(model.get("pricing"), dict) else {}
-    context = model.get("context_length") if isinstance(model.get("context_length"), int) else 131072
+    given = model.get("pricing")
+    pricing: dict[str, Any] = given if isinstance(given, dict) else {}
+    given_context = model.get("context_length")
+    context: int = given_context if isinstance(given_context, int) and given_context > 0 else 131072
     endpoints = []
     for name, tag, quantization in chosen:
         factor = round(rng.uniform(0.6, 1.4), 2)
