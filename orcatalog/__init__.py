@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from .export import read_csv, read_parquet, to_csv, to_parquet
     from .fetch.client import Client, count_models, fetch_model, fetch_models, fetch_user_models
     from .fetch.http import RetryConfig
+    from .fetch.endpoints import fetch_endpoints, fetch_providers
     from .store import SnapshotStore
 
 __version__ = "0.1.0"
@@ -67,6 +68,8 @@ _LAZY = {
     "count_models": ".fetch.client",
     "fetch_user_models": ".fetch.client",
     "RetryConfig": ".fetch.http",
+    "fetch_endpoints": ".fetch.endpoints",
+    "fetch_providers": ".fetch.endpoints",
     "SnapshotStore": ".store",
     "diff": ".analysis.changes",
     "price_changes": ".analysis.changes",
@@ -121,6 +124,8 @@ __all__ = [
     "fetch_model",
     "count_models",
     "fetch_user_models",
+    "fetch_endpoints",
+    "fetch_providers",
     "SnapshotStore",
     "diff",
     "price_changes",
