@@ -157,6 +157,9 @@ def load_bodies(source: str | Path | Mapping[str, Any] | bytes | Sequence[Any]) 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    #: Headers and body go out in two writes; with Nagle's algorithm on, a keep-alive client then
+    #: waits for the delayed ACK (about 40 ms per request on Linux) before the body arrives.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         return
