@@ -11,7 +11,8 @@ can share a ``provider_name`` (two Amazon Bedrock regions) but never a tag. Bodi
 Then one ``price_<key>`` column per pricing key (the models contract's family and rules:
 :data:`orcatalog.schema.KNOWN_PRICE_KEYS` always, USD per token or per request / image / search;
 absent optional prices cost nothing via :func:`orcatalog.schema.settled_prices`; ``"-1"`` is null
-plus ``dynamic_pricing``), then ``extra``. ``pricing.discount`` is its own column, never a price.
+plus ``dynamic_pricing``), then ``extra``. ``pricing.discount`` is its own column, never a price. A many-model
+fetch adds ``error`` last (:data:`ERROR_COLUMN`).
 
 **Providers** (``GET /providers``): one row per provider. Fixed columns:
 
@@ -28,8 +29,8 @@ from typing import Any
 
 from .schema import Column
 
-__all__ = ["ENDPOINT_COLUMNS", "PROVIDER_COLUMNS", "STATUS_LABELS", "status_label", "effective_price",
-           "PERCENTILES"]  # fmt: skip
+__all__ = ["ENDPOINT_COLUMNS", "ERROR_COLUMN", "PROVIDER_COLUMNS", "STATUS_LABELS", "status_label",
+           "effective_price", "PERCENTILES"]  # fmt: skip
 
 #: The percentiles of ``latency_last_30m`` and ``throughput_last_30m``.
 PERCENTILES: tuple[str, ...] = ("p50", "p75", "p90", "p99")
@@ -80,6 +81,11 @@ ENDPOINT_COLUMNS: tuple[Column, ...] = (
     *(Column(f"tool_choice_{k}", "boolean", f"supports_tool_choice.{k}: tool_choice '{k}' accepted, or null",
              ("supports_tool_choice", k)) for k in ("none", "auto", "required", "function")),  # fmt: skip
 )
+
+#: The last column of a many-model fetch (``fetch_endpoints(models=...)``): null on endpoint rows;
+#: a model that could not be fetched is one row with its ``model_id``, this message, and nulls.
+ERROR_COLUMN = Column("error", "str", "why this model's endpoints could not be fetched ('NotFoundError: ...'), "
+                      "or null on an endpoint row")  # fmt: skip
 
 PROVIDER_COLUMNS: tuple[Column, ...] = (
     Column("slug", "str", "provider slug, the key (differs from the name: 'Google' -> google-vertex)", ("slug",)),

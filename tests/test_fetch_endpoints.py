@@ -194,3 +194,17 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_was_fetched_cached(eserver: ReplayS
     offline = _client(eserver, tmp_path / "cache", offline=True)
     for model_id in done:
         assert oc.fetch_endpoints(model_id, client=offline).attrs["from_cache"]
+
+
+def test_a_body_that_breaks_the_contract_is_that_models_error_and_is_not_cached(eserver: ReplayServer,
+                                                                                  tmp_path: Path) -> None:
+    ids = _catalog_ids(3)
+    eserver.add_fault(path=f"/models/{ids[1]}/endpoints", status=200, body={"data": {"endpoints": [{"x": 1}]}})
+    client = _client(eserver, tmp_path / "cache")
+    frame = oc.fetch_endpoints(models=ids, client=client)
+    bad = frame[frame["error"].notna()]
+    assert list(bad["model_id"]) == [ids[1]] and bad["error"].iloc[0].startswith("SchemaError")
+    assert set(frame.loc[frame["error"].isna(), "model_id"]) == {ids[0], ids[2]}
+    with pytest.raises(oc.NotInCacheError):  # the refused body never reached the cache
+        oc.fetch_endpoints(ids[1], client=_client(eserver, tmp_path / "cache", offline=True))
+    assert oc.fetch_endpoints(ids[0], client=_client(eserver, tmp_path / "cache", offline=True)).attrs["from_cache"]

@@ -31,6 +31,7 @@ from ..errors import APIError, InvalidParameterError, OrcatalogError, RateLimitE
 from ..frames.endpoints import endpoints_body_frame, endpoints_frame
 from ..frames.providers import providers_frame
 from ..progress import bar
+from ..schema_endpoints import ERROR_COLUMN
 from ..scope import scope_of
 from . import params as _params
 from .http import Fetched, RetryConfig, redact_url
@@ -266,7 +267,7 @@ def many_frame(fetched: dict[str, Fetched], failed: dict[str, OrcatalogError], o
         endpoints.extend({**defaults, **{k: v for k, v in e.items() if v is not None or k not in defaults}}
                          for e in data["endpoints"])  # fmt: skip
     frame = endpoints_frame(endpoints)
-    frame["error"] = pd.array([None] * len(frame), dtype=frame["model_id"].dtype)
+    frame[ERROR_COLUMN.name] = pd.array([None] * len(frame), dtype=frame["model_id"].dtype)
     if not failed:
         return frame
     errors = frame.iloc[:0].reindex(range(len(failed)))
