@@ -55,6 +55,9 @@ if TYPE_CHECKING:
     from .export import read_csv, read_parquet, readable, to_csv, to_parquet
     from .fetch.client import Client, count_models, fetch_model, fetch_models, fetch_user_models
     from .fetch.http import RetryConfig
+    from .fetch.endpoints import fetch_endpoints, fetch_providers
+    from .analysis.endpoints import best_endpoints
+    from .plot import plot_endpoints
     from .store import SnapshotStore
 
 __version__ = "0.1.0"
@@ -67,6 +70,10 @@ _LAZY = {
     "count_models": ".fetch.client",
     "fetch_user_models": ".fetch.client",
     "RetryConfig": ".fetch.http",
+    "fetch_endpoints": ".fetch.endpoints",
+    "fetch_providers": ".fetch.endpoints",
+    "best_endpoints": ".analysis.endpoints",
+    "plot_endpoints": ".plot",
     "SnapshotStore": ".store",
     "diff": ".analysis.changes",
     "price_changes": ".analysis.changes",
@@ -122,6 +129,10 @@ __all__ = [
     "fetch_model",
     "count_models",
     "fetch_user_models",
+    "fetch_endpoints",
+    "fetch_providers",
+    "best_endpoints",
+    "plot_endpoints",
     "SnapshotStore",
     "diff",
     "price_changes",

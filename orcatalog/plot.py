@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_price_history", "plot_price_vs_context", "plot_market_trend", "plot_catalog_size", "plot_cost"]
+__all__ = ["plot_price_history", "plot_price_vs_context", "plot_market_trend", "plot_catalog_size", "plot_cost",
+           "plot_endpoints"]
 
 _MAX_LABELS = 12
 
@@ -492,4 +493,83 @@ def plot_cost(cost: pd.DataFrame, n: int = 20, *, ax: Axes | None = None) -> Axe
     if components:
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     ax.grid(True, axis="x", alpha=0.3)
+    return ax
+
+
+def plot_endpoints(
+    endpoints: pd.DataFrame,
+    model_id: str | None = None,
+    *,
+    price: str = "completion",
+    throughput: str = "p50",
+    ax: Axes | None = None,
+) -> Axes:
+    """Price against throughput for the endpoints (providers) of one model, log-log, every point
+    labelled with its tag; the cheapest-and-fastest corner is bottom right.
+
+    Endpoints the plot cannot place (no throughput data: the API gives statistics only with a
+    key; a free or unknown price on a log axis) are named in a note below the points.
+
+    Args:
+        endpoints: a frame from :func:`orcatalog.fetch_endpoints`.
+        model_id: the model to draw (needed when the frame holds several).
+        price: ``"completion"`` or ``"prompt"``: the effective price after discount, USD per million tokens.
+        throughput: percentile of ``throughput_<p>`` (tokens per second): p50, p75, p90 or p99.
+        ax: where to draw.
+
+    Returns:
+        The Axes (one point per endpoint, one colour per provider).
+
+    Raises:
+        InvalidParameterError: not an endpoints frame, an unknown model, price or percentile, no
+            endpoint to draw; ``ax`` that is not an Axes.
+    """
+    endpoints = frame_arg("endpoints", endpoints, "model_id", "tag", "provider_name")
+    if price not in ("prompt", "completion"):
+        raise InvalidParameterError(f"price={price!r} is invalid: give 'prompt' or 'completion'")
+    if throughput not in ("p50", "p75", "p90", "p99"):
+        raise InvalidParameterError(f"throughput={throughput!r} is invalid: give p50, p75, p90 or p99")
+    models = endpoints["model_id"].dropna().unique()
+    if model_id is None:
+        if len(models) != 1:
+            raise InvalidParameterError(f"the frame holds {len(models)} models: pass model_id= (one of them)")
+        model_id = str(models[0])
+    rows = endpoints[(endpoints["model_id"] == model_id) & endpoints["tag"].notna()]
+    if rows.empty:
+        raise InvalidParameterError(f"no endpoint of {model_id!r} in the frame")
+    y_col, x_col = f"effective_{price}_usd_per_mtok", f"throughput_{throughput}"
+    xs = rows[x_col].to_numpy(dtype=float, na_value=np.nan)
+    ys = rows[y_col].to_numpy(dtype=float, na_value=np.nan)
+    ok = np.isfinite(xs) & np.isfinite(ys) & (xs > 0) & (ys > 0)
+    ax = _axes(ax)
+    providers = list(dict.fromkeys(rows["provider_name"].astype(str)))
+    colours = {p: f"C{i % 10}" for i, p in enumerate(providers)}
+    for provider in providers:
+        mask = ok & (rows["provider_name"].astype(str).to_numpy() == provider)
+        if mask.any():
+            ax.scatter(xs[mask], ys[mask], s=40, color=colours[provider], label=provider, zorder=3)
+    points: dict[tuple[float, float], list[str]] = {}  # endpoints at the same spot share one label
+    for tag, px, py, good in zip(rows["tag"].astype(str), xs, ys, ok):
+        if good:
+            points.setdefault((float(px), float(py)), []).append(tag)
+    for i, ((px, py), tags) in enumerate(sorted(points.items())):
+        ax.annotate("\n".join(tags), (px, py), textcoords="offset points", fontsize=8, va="bottom",
+                    xytext=(5, 4 if i % 2 == 0 else -6 - 11 * len(tags)))  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    if ok.any():  # room for the labels: a log axis needs a factor of headroom
+        ax.set_xlim(xs[ok].min() / 1.5, xs[ok].max() * 2.5)
+        ax.set_ylim(ys[ok].min() / 1.3, ys[ok].max() * 1.3)
+    _plain_log_ticks(ax.xaxis)
+    _plain_log_ticks(ax.yaxis)
+    missing = rows["tag"].astype(str).to_numpy()[~ok]
+    if len(missing):
+        ax.text(0.01, 0.01, "not drawn (no throughput data or no paid price): " + ", ".join(missing),
+                transform=ax.transAxes, fontsize=7, color="grey", va="bottom")  # fmt: skip
+    ax.set(title=f"{model_id}: {price} price vs throughput ({throughput}) per endpoint",
+           xlabel=f"throughput {throughput} (tokens per second, last 30 min)",
+           ylabel=f"{price} price after discount (USD per million tokens)")  # fmt: skip
+    if ok.any():
+        ax.legend(fontsize="small", title="provider", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
+    ax.grid(True, which="both", alpha=0.25)
     return ax

@@ -1,5 +1,8 @@
 """The column contract: every column of a models frame, its dtype and its unit, in one place.
 
+(The endpoints and providers contracts live beside it in :mod:`orcatalog.schema_endpoints`, built
+from this module's :class:`Column`, dtype names and price rules.)
+
 One row per model. Columns come in the order declared here; after the fixed columns come the
 *families*, whose members depend on the body (a pricing key that appears later gets its own
 ``price_<key>`` column instead of being dropped).

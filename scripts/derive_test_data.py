@@ -15,7 +15,12 @@ read. Output (deterministic: gzip and tar carry no time stamps), committed to th
   ``audio_output``, overrides, image- and audio-output models) that the pricing-rule tests need
   beside the spec-shaped fixture of ``tests/modalities.py``;
 - ``orcatalog/testing/sample/``: the newest catalog, the package's offline sample
-  (``orcatalog --replay sample``, ``ReplayServer()``), and its endpoint bodies.
+  (``orcatalog --replay sample``, ``ReplayServer()``), its endpoint bodies and the newest
+  providers body.
+
+Providers bodies have no prose; they are compacted by keeping a third of the providers (every
+third in the API's order) plus those whose oddities the tests rely on (:data:`PROVIDER_ODDITIES`),
+in the recorded order and layout.
 """
 
 from __future__ import annotations
@@ -37,6 +42,10 @@ SAMPLE_OUT = REPO / "orcatalog" / "testing" / "sample"
 SAMPLE_BODY = "models-2026-04-17.json.gz"
 PLACEHOLDER = "(description omitted in the compact test data)"
 PROSE_FIELDS = ("description",)
+#: Providers kept in every compact providers body: slug != name, all-null URLs, plain http://,
+#: a fake provider, the provider added in May 2026, the swapped ModelRun/Modular URLs.
+PROVIDER_ODDITIES = frozenset({"mancer", "google-vertex", "stealth", "poolside", "fake-provider", "crucible",
+                               "modelrun", "modular", "amazon-bedrock", "azure", "openai", "anthropic"})  # fmt: skip
 
 
 def _strip(value: Any) -> Any:
@@ -57,6 +66,16 @@ def compact_body(raw: bytes) -> bytes:
     if hashlib.sha256(out).digest() == hashlib.sha256(raw).digest():
         raise ValueError("no prose to replace: the derived body would be the recorded one")
     return out
+
+
+def compact_providers(raw: bytes) -> bytes:
+    """A providers body cut to every third provider plus :data:`PROVIDER_ODDITIES`, same layout."""
+    value = json.loads(raw)
+    value["data"] = [p for i, p in enumerate(value["data"]) if i % 3 == 0 or p.get("slug") in PROVIDER_ODDITIES]
+    indented = raw.lstrip().startswith(b"{\n")
+    text = json.dumps(value, ensure_ascii=indented, indent=2 if indented else None,
+                      separators=(",", ": ") if indented else (",", ":"))  # fmt: skip
+    return text.encode() + (b"\n" if raw.endswith(b"\n") else b"")
 
 
 def _gzip(data: bytes) -> bytes:
@@ -98,6 +117,12 @@ def derive(source: Path = SOURCE) -> int:
             body = _gzip(compact_body(gzip.decompress(src.read_bytes())))
             _write(TESTS_OUT / rel, body)
             if rel.name == SAMPLE_BODY or rel.parts[0] == "endpoints" and rel.name.startswith("endpoints-"):
+                _write(SAMPLE_OUT / rel, body)
+        elif src.name.startswith("providers-") and src.name.endswith(".json.gz"):
+            body = _gzip(compact_providers(gzip.decompress(src.read_bytes())))
+            _write(TESTS_OUT / rel, body)
+            newest = sorted(source.rglob("providers-*.json.gz"))[-1]
+            if src == newest:
                 _write(SAMPLE_OUT / rel, body)
         elif src.name.endswith(".tar.xz"):
             _derive_archive(src, TESTS_OUT / rel)

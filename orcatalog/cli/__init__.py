@@ -356,6 +356,69 @@ def user_models(ctx: click.Context, page_size: int | None, fmt: str | None, out:
     write(df, fmt, out, columns, head)
 
 
+#: Default table columns of ``orcatalog endpoints`` and ``orcatalog providers``.
+ENDPOINT_TABLE_COLUMNS = ["model_id", "tag", "quantization", "context_length", "prompt_usd_per_mtok",
+                          "completion_usd_per_mtok", "discount", "uptime_last_1d", "latency_p50", "throughput_p50",
+                          "status_label", "error"]  # fmt: skip
+PROVIDER_TABLE_COLUMNS = ["slug", "name", "headquarters", "datacenters", "status_page_url"]
+
+
+@main.command()
+@click.argument("model_ids", metavar="MODEL...", nargs=-1)
+@click.option("--zdr", is_flag=True, help="Every zero-data-retention endpoint of every model (GET /endpoints/zdr).")
+@click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True,
+              help="Requests in flight at once when several models are given.")  # fmt: skip
+@click.option("--refresh", is_flag=True, help="Bypass the cache.")
+@output_options
+@click.pass_context
+def endpoints(ctx: click.Context, model_ids: tuple[str, ...], zdr: bool, concurrency: int, refresh: bool,
+              fmt: str | None, out: str | None, columns: str | None, head: int | None) -> None:  # fmt: skip
+    """Which providers serve a model, at what price, latency and uptime (GET /models/{author}/{slug}/endpoints).
+
+    Prices in USD per million tokens, uptime in percent, latency in ms (time to first token),
+    throughput in tokens/s. Several models are fetched on a small pool; a model that fails is one
+    row with an error (and a warning), the others are kept.
+
+    \b
+    Example:
+      orcatalog endpoints anthropic/claude-sonnet-4.5 --columns tag,prompt_usd_per_mtok,latency_p50
+    """
+    from ..fetch.endpoints import fetch_endpoints
+
+    if bool(model_ids) == zdr:
+        raise CLIUsageError("give MODEL (one or more) or --zdr")
+    with _client(ctx) as client:
+        if zdr:
+            df = fetch_endpoints(zdr=True, client=client, refresh=refresh)
+        elif len(model_ids) == 1:
+            df = fetch_endpoints(model_ids[0], client=client, refresh=refresh)
+        else:
+            df = fetch_endpoints(models=list(model_ids), client=client, refresh=refresh, concurrency=concurrency)
+    failed = df[df["error"].notna()] if "error" in df.columns else df.iloc[:0]
+    for model_id, error in zip(failed["model_id"], failed["error"] if len(failed) else []):
+        click.echo(f"warning: {model_id}: {error}", err=True)
+    write(df, fmt, out, columns, head, default_columns=ENDPOINT_TABLE_COLUMNS)
+
+
+@main.command()
+@click.option("--refresh", is_flag=True, help="Bypass the cache.")
+@output_options
+@click.pass_context
+def providers(ctx: click.Context, refresh: bool, fmt: str | None, out: str | None, columns: str | None,
+              head: int | None) -> None:  # fmt: skip
+    """List the providers (GET /providers): slug, name, headquarters, datacenter countries, policy URLs.
+
+    \b
+    Example:
+      orcatalog providers --format csv --columns slug,name,datacenters
+    """
+    from ..fetch.endpoints import fetch_providers
+
+    with _client(ctx) as client:
+        df = fetch_providers(client=client, refresh=refresh)
+    write(df, fmt, out, columns, head, default_columns=PROVIDER_TABLE_COLUMNS)
+
+
 @main.command()
 @click.argument("path", default="sample")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port (0: any free one).")

@@ -45,10 +45,13 @@ class Rows:
         self.unreadable: list[str] = []
         self._objects: dict[str, list[dict[str, Any]]] = {}
 
+    #: What one row is, for messages ("model", "endpoint", "provider").
+    what = "model"
+
     def refuse(self, i: int, field: str, why: str) -> NoReturn:
         """Raise the SchemaError for a value of the wrong JSON type (see schema's contract docs)."""
         where = f" in {self.url}" if self.url else ""
-        raise SchemaError(f"model {self.ids[i]!r}{where}: {field} {why}", url=self.url)
+        raise SchemaError(f"{self.what} {self.ids[i]!r}{where}: {field} {why}", url=self.url)
 
     def keep(self, i: int, field: str, value: Any, *, unreadable: bool = False) -> None:
         """Put ``value`` in row ``i``'s ``extra`` under ``field``; warn later when it was unreadable."""
@@ -243,6 +246,16 @@ def _to_list(values: list[Any], field: str, rows: Rows) -> pd.api.extensions.Ext
     rows.refuse(i, field, f"is not a list of strings ({_dump(values[i], i, field, rows)[:40]})")
 
 
+def _to_float(values: list[Any], field: str, rows: Rows) -> np.ndarray:
+    """Measurements (percent, milliseconds, tokens per second) -> float64; null stays NaN; a
+    number or numeric string is read; a boolean, list, object or unreadable string is refused."""
+    floats, unreadable = parse_floats(values)
+    if unreadable:
+        i = unreadable[0]
+        rows.refuse(i, field, f"= {_json(values[i])[:40]} is not a number")
+    return floats
+
+
 #: One converter per contract dtype: ``(values, field, rows) -> typed array``.
 CONVERTERS: dict[str, Callable[[list[Any], str, Rows], Any]] = {
     "str": _to_str,
@@ -253,6 +266,7 @@ CONVERTERS: dict[str, Callable[[list[Any], str, Rows], Any]] = {
     "datetime64[s, UTC]": _to_timestamp,
     "datetime64[s]": _to_date,
     "list<string>": _to_list,
+    "float64": _to_float,
 }
 
 

@@ -87,10 +87,11 @@ class _Derived:
         self.prices, self.raw_prices, self.dynamic = _prices(rows)
 
 
-def _prices(rows: Rows) -> tuple[dict[str, np.ndarray], dict[str, list[Any]], np.ndarray]:
-    """``{key: USD per token}`` for every pricing key, the raw values, and the dynamic-pricing flag
-    ("-1", or any negative price, means the price is decided per request: null, never negative)."""
-    raw = _family(rows, "pricing", KNOWN_PRICE_KEYS, skip=("overrides",))
+def _prices(rows: Rows, skip: tuple[str, ...] = ("overrides",)) -> tuple[dict[str, np.ndarray], dict[str, list[Any]], np.ndarray]:
+    """``{key: USD per token}`` for every pricing key but ``skip``, the raw values, and the dynamic-pricing
+    flag ("-1", or any negative price, means the price is decided per request: null, never negative).
+    The one reading of a ``pricing`` object, for models and endpoints (:mod:`.endpoints`)."""
+    raw = _family(rows, "pricing", KNOWN_PRICE_KEYS, skip=skip)
     dynamic = np.zeros(rows.n, dtype=bool)
     prices = {}
     for key, values in raw.items():

@@ -21,8 +21,12 @@ What it serves, under ``/api/v1`` like the real API:
   values get 400 like the API. Logic: :mod:`.listing`.
 - ``GET /models/count``, ``GET /model/{author}/{slug}`` (exact ids incl. ``:variant``, ``aliases``
   you declare; 404 otherwise), ``GET /models/{author}/{slug}/endpoints`` (the ``links.details``
-  route, from recorded endpoints bodies; 404 otherwise), ``GET /models/user`` behind
-  ``Authorization: Bearer <key>`` for the keys you declare (401 otherwise).
+  route, from recorded endpoints bodies, or with ``spec_endpoints=True`` spec-shaped fixtures
+  (:mod:`.fixtures`) for the other catalog models; 404 otherwise), ``GET /endpoints/zdr`` (the
+  endpoints of the newest 2026-shape recording of each model plus the fixtures' ZDR-marked ones;
+  recordings do not say which endpoints retain no data, so all of theirs are listed),
+  ``GET /providers`` (the newest recorded providers body; 404 without one), ``GET /models/user``
+  behind ``Authorization: Bearer <key>`` for the keys you declare (401 otherwise).
 - Faults for tests: :meth:`ReplayServer.add_fault` queues statuses, ``Retry-After``, delays,
   truncated, HTML or wrong-type bodies, slow drips and connection resets.
 
@@ -153,6 +157,9 @@ def load_bodies(source: str | Path | Mapping[str, Any] | bytes | Sequence[Any]) 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    #: Headers and body go out in two writes; with Nagle's algorithm on, a keep-alive client then
+    #: waits for the delayed ACK (about 40 ms per request on Linux) before the body arrives.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         return
@@ -222,6 +229,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
+def _providers_body(source: Any) -> bytes | None:
+    """The newest recorded ``/providers`` body in ``source`` (by name), or None."""
+    if source is None:
+        return None
+    found = sorted((name, raw) for name, raw in load_bodies(source) if name.startswith("providers-"))
+    return found[-1][1] if found else None
+
+
 def _endpoint_bodies(source: Any) -> dict[str, bytes]:
     """Recorded endpoints bodies by model id (the newest recording of each wins)."""
     if source is None:
@@ -264,8 +279,12 @@ class ReplayServer:
             ``alias_target`` like the real API).
         port: 0 picks a free port.
         endpoints: recorded ``/models/{author}/{slug}/endpoints`` bodies (a file, folder or list, as
-            for ``source``) answering the ``links.details`` routes; the sample's by default when
-            serving the sample. Other models get the API's 404.
+            for ``source``) answering the ``links.details`` routes, and ``providers-*`` bodies
+            answering ``/providers``; the sample's by default when serving the sample. Other
+            models get the API's 404.
+        spec_endpoints: answer the endpoints route of every catalog model without a recording
+            with a spec-shaped fixture (:func:`.fixtures.spec_endpoints_body`: many providers,
+            deterministic, marked by the ``X-Replay-Fixture`` header). Off by default.
         fill_required: fill the fields the OpenAPI spec requires of a model and a body lacks, so a
             client generated from the spec accepts it: nullable ones as null, ``links`` derived
             from ``canonical_slug`` as the API does; nothing invented (a field that is neither
@@ -289,11 +308,15 @@ class ReplayServer:
         port: int = 0,
         endpoints: Any = None,
         fill_required: bool = False,
+        spec_endpoints: bool = False,
     ) -> None:
         if source is None or (isinstance(source, str) and source == "sample"):
             source = SAMPLE
             endpoints = SAMPLE_DIR / "endpoints" if endpoints is None else endpoints
         self._endpoints = _endpoint_bodies(endpoints)
+        self._providers = _providers_body(endpoints)
+        self._spec_endpoints = bool(spec_endpoints)
+        self._fixtures: dict[str, dict[str, Any]] = {}
         self._fill = bool(fill_required)
         bodies = load_bodies(source)
         if not bodies:
@@ -411,7 +434,13 @@ class ReplayServer:
         if path.startswith("/model/"):
             return (*self._one(models, unquote(path[len("/model/") :])), {})
         if path.startswith("/models/") and path.endswith("/endpoints"):
-            return (*self._endpoints_of(models, unquote(path[len("/models/") : -len("/endpoints")])), {})
+            return self._endpoints_of(models, unquote(path[len("/models/") : -len("/endpoints")]))
+        if path == "/endpoints/zdr":
+            return 200, {"data": self._zdr(models)}, {}
+        if path == "/providers":
+            if self._providers is None:
+                return 404, {"error": {"code": 404, "message": "No providers body recorded"}}, {}
+            return 200, self._providers, {}
         return 404, {"error": {"code": 404, "message": f"No route for {path}"}}, {}
 
     def _list(
@@ -464,13 +493,46 @@ class ReplayServer:
             return 404, {"error": {"code": 404, "message": f"Model {model_id} not found"}}
         return 200, {"data": (fill_required(model) or model) if self._fill else model}
 
-    def _endpoints_of(self, models: list[dict[str, Any]], slug: str) -> tuple[int, Any]:
-        """``links.details``: the recorded endpoints body of the model, by id or canonical slug."""
+    def _endpoints_of(self, models: list[dict[str, Any]], slug: str) -> tuple[int, Any, dict[str, str]]:
+        """``links.details``: the recorded endpoints body of the model, by id or canonical slug;
+        else a spec-shaped fixture when asked for and the model is in the catalog."""
         ids = {slug} | {m.get("id") for m in models if m.get("canonical_slug") == slug}
         for model_id in ids:
             if model_id in self._endpoints:
-                return 200, self._endpoints[model_id]
-        return 404, {"error": {"code": 404, "message": "Resource not found"}}
+                return 200, self._endpoints[model_id], {}
+        if self._spec_endpoints:
+            model = next((m for m in models if m.get("id") in ids), None)
+            if model is not None:
+                body = self._fixture(model)
+                return 200, {"data": {**body["data"], "endpoints": [_served(e) for e in body["data"]["endpoints"]]}}, \
+                    {"X-Replay-Fixture": "spec-shaped"}  # fmt: skip
+        return 404, {"error": {"code": 404, "message": "Resource not found"}}, {}
+
+    def _fixture(self, model: dict[str, Any]) -> dict[str, Any]:
+        from .fixtures import spec_endpoints_body
+
+        with self._lock:
+            body = self._fixtures.get(model["id"])
+            if body is None:
+                body = self._fixtures[model["id"]] = spec_endpoints_body(model)
+        return body
+
+    def _zdr(self, models: list[dict[str, Any]]) -> list[Any]:
+        """Every endpoint of each model's newest 2026-shape recording, plus ZDR-marked fixture endpoints."""
+        out: list[Any] = []
+        for raw in self._endpoints.values():
+            endpoints = orjson.loads(raw)["data"].get("endpoints") or []
+            out.extend(e for e in endpoints if isinstance(e, dict) and "model_id" in e)
+        if self._spec_endpoints:
+            for model in models:
+                if isinstance(model, dict) and isinstance(model.get("id"), str) and model["id"] not in self._endpoints:
+                    out.extend(_served(e) for e in self._fixture(model)["data"]["endpoints"] if e.get("_zdr"))
+        return out
+
+
+def _served(endpoint: dict[str, Any]) -> dict[str, Any]:
+    """A fixture endpoint as served: without its private ``_zdr`` mark."""
+    return {k: v for k, v in endpoint.items() if k != "_zdr"}
 
 
 def serve_forever(source: Any, *, port: int = 0, ready: Any = None,

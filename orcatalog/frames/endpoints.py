@@ -1,0 +1,187 @@
+"""Endpoints bodies (parsed JSON) -> the endpoints contract frame. Pure functions: no HTTP, no files.
+
+The contract is :data:`orcatalog.schema_endpoints.ENDPOINT_COLUMNS`. Columns with a ``source``
+go through the converters of :mod:`.convert` (the same wrong-type rules as models); prices go
+through :func:`.models._prices` and :func:`.models._usd_per_mtok`, the one reading of a
+``pricing`` object; the derived columns have one function each here (:data:`DERIVED`).
+
+Two body shapes are read: ``GET /models/{author}/{slug}/endpoints`` answers ``{"data": {"id",
+"name", ..., "endpoints": [...]}}``, ``GET /endpoints/zdr`` answers ``{"data": [endpoint, ...]}``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import pandas as pd
+
+from ..errors import SchemaError
+from ..schema import KNOWN_PRICE_KEYS
+from ..schema_endpoints import ENDPOINT_COLUMNS, effective_price, status_label
+from .convert import CONVERTERS, Rows
+from .models import _prices, _usd_per_mtok, frame_from_arrays
+
+__all__ = ["endpoints_frame", "endpoints_body_frame", "DERIVED"]
+
+_SKIP_PRICES = ("overrides", "discount")
+_DERIVED_TOP = {"model_id", "model_name", "tag", "pricing", "status"}
+_SOURCES = {c.source for c in ENDPOINT_COLUMNS if c.source}
+_KNOWN_TOP = frozenset({p[0] for p in _SOURCES} | _DERIVED_TOP)
+#: Objects whose unknown keys go to ``extra`` as ``object.key`` (``pricing`` keeps every key as a price).
+_KNOWN_NESTED = {top: frozenset(p[1] for p in _SOURCES if len(p) == 2 and p[0] == top)
+                 for top in {p[0] for p in _SOURCES if len(p) == 2} - {"pricing"}}  # fmt: skip
+
+
+class _EndpointRows(Rows):
+    what = "endpoint"
+
+
+class _Derived:
+    def __init__(self, rows: Rows, model_id: str | None, model_name: str | None) -> None:
+        self.prices, self.raw_prices, self.dynamic = _prices(rows, skip=_SKIP_PRICES)
+        self.model_id = [v if v is not None else model_id for v in rows.top("model_id")]
+        self.model_name = [v if v is not None else model_name for v in rows.top("model_name")]
+        self.prompt = _usd_per_mtok(self.raw_prices["prompt"], self.prices["prompt"])
+        self.completion = _usd_per_mtok(self.raw_prices["completion"], self.prices["completion"])
+
+
+def _tag(rows: Rows, d: _Derived) -> Any:
+    tags = [t if t is not None else p for t, p in zip(rows.top("tag"), rows.top("provider_name"))]
+    return CONVERTERS["str"](tags, "tag", rows)
+
+
+def _discount(rows: Rows) -> np.ndarray:
+    return CONVERTERS["float64"](rows.values(("pricing", "discount")), "pricing.discount", rows)  # type: ignore[no-any-return]
+
+
+def _status(rows: Rows, d: _Derived) -> Any:
+    """``status``: an integer (negative values are lower ranks) or null; anything else is refused."""
+    values = rows.top("status")
+    for i, v in enumerate(values):
+        if v is not None and (type(v) is not int or abs(v) > 2**31):
+            rows.refuse(i, "status", f"= {v!r} is not an integer status")
+    mask = np.array([v is None for v in values], dtype=bool)
+    return pd.arrays.IntegerArray(np.array([v or 0 for v in values], dtype=np.int64), mask)
+
+
+def _status_label(rows: Rows, d: _Derived) -> Any:
+    values = rows.top("status")
+    labels = [status_label(v) if type(v) is int else None for v in values]
+    return CONVERTERS["str"](labels, "status", rows)
+
+
+def _is_free(rows: Rows, d: _Derived) -> Any:
+    prompt, completion = d.prices["prompt"], d.prices["completion"]
+    return pd.arrays.BooleanArray((prompt == 0) & (completion == 0), np.isnan(prompt) | np.isnan(completion))
+
+
+#: One function per derived column of the endpoints contract.
+DERIVED: dict[str, Callable[[Rows, _Derived], Any]] = {
+    "model_id": lambda rows, d: CONVERTERS["str"](d.model_id, "model_id", rows),
+    "model_name": lambda rows, d: CONVERTERS["str"](d.model_name, "model_name", rows),
+    "tag": _tag,
+    "prompt_usd_per_mtok": lambda rows, d: d.prompt,
+    "completion_usd_per_mtok": lambda rows, d: d.completion,
+    "effective_prompt_usd_per_mtok": lambda rows, d: effective_price(d.prompt, _discount(rows)),
+    "effective_completion_usd_per_mtok": lambda rows, d: effective_price(d.completion, _discount(rows)),
+    "is_free": _is_free,
+    "dynamic_pricing": lambda rows, d: d.dynamic,
+    "status": _status,
+    "status_label": _status_label,
+}
+
+
+def endpoints_frame(
+    endpoints: list[Any], *, model_id: str | None = None, model_name: str | None = None, url: str | None = None
+) -> pd.DataFrame:
+    """Flatten endpoint objects into the endpoints contract frame (see :mod:`orcatalog.schema_endpoints`).
+
+    Args:
+        endpoints: endpoint objects as parsed from JSON (the 2025 shape without ``tag`` or
+            statistics, and the 2026 one).
+        model_id, model_name: the model they belong to, for endpoints that do not say (2025).
+        url: where they came from, for messages.
+
+    Returns:
+        One row per endpoint: prices in USD per token (``price_<key>``) and USD per million
+        tokens (``*_usd_per_mtok``), uptimes in percent, latencies in milliseconds, throughputs
+        in tokens per second; nulls stay null; unknown fields in ``extra``.
+
+    Raises:
+        SchemaError: an endpoint is not an object, lacks ``provider_name`` or ``pricing``, two
+            endpoints of one model share a tag, or a value has the wrong JSON type (the message
+            names the endpoint and the field).
+    """
+    where = f" in {url}" if url else ""
+    for i, e in enumerate(endpoints):
+        if type(e) is not dict or type(e.get("provider_name")) is not str:
+            raise SchemaError(f"endpoint #{i}{where} is not an object with a string 'provider_name'", url=url)
+        if type(e.get("pricing")) is not dict:
+            raise SchemaError(f"endpoint #{i} ({e['provider_name']}){where} has no 'pricing' object", url=url)
+    labels = [f"{e.get('model_id') or model_id} @ {e.get('tag') or e['provider_name']}" for e in endpoints]
+    if len(set(labels)) != len(labels):
+        dup = next(x for x in labels if labels.count(x) > 1)
+        raise SchemaError(f"endpoint {dup!r}{where} appears twice (tag is the key within a model)", url=url)
+    rows = _EndpointRows(endpoints, labels, url)
+    _keep_unknown(rows)
+    derived = _Derived(rows, model_id, model_name)
+    cols: dict[str, Any] = {}
+    for column in ENDPOINT_COLUMNS:
+        if column.source is None:
+            cols[column.name] = DERIVED[column.name](rows, derived)
+        else:
+            cols[column.name] = CONVERTERS[column.dtype](rows.values(column.source), ".".join(column.source), rows)
+    for key in (*KNOWN_PRICE_KEYS, *sorted(set(derived.prices) - set(KNOWN_PRICE_KEYS))):
+        cols["price_" + key] = derived.prices[key]
+    cols["extra"] = CONVERTERS["json"](rows.extras, "extra", rows)
+    if rows.unreadable:
+        warnings.warn(f"orcatalog: {len(rows.unreadable)} value(s){where} could not be read and were kept in "
+                      "'extra': " + ", ".join(rows.unreadable[:5]), UserWarning, stacklevel=2)  # fmt: skip
+    return frame_from_arrays(cols, rows.n)
+
+
+def endpoints_body_frame(body: Any, *, url: str | None = None) -> pd.DataFrame:
+    """A whole endpoints body as the contract frame: the check run before a body is cached.
+
+    Args:
+        body: ``{"data": {"id", "name", ..., "endpoints": [...]}}`` (one model) or ``{"data":
+            [endpoint, ...]}`` (``/endpoints/zdr``, every model).
+        url: where it came from, for messages.
+
+    Returns:
+        The contract frame (see :func:`endpoints_frame`); ``attrs["model"]`` holds the model's
+        other fields (``id``, ``name``, ``created``, ``architecture``...) for a one-model body.
+
+    Raises:
+        SchemaError: neither shape, or an endpoint breaks the contract.
+    """
+    data = body.get("data") if isinstance(body, dict) else None
+    if isinstance(data, list):
+        return endpoints_frame(data, url=url)
+    if not isinstance(data, dict) or not isinstance(data.get("endpoints"), list):
+        raise SchemaError("expected {'data': {..., 'endpoints': [...]}} or {'data': [...]}"
+                          + (f" from {url}" if url else ""), url=url)  # fmt: skip
+    model_id, name = data.get("id"), data.get("name")
+    frame = endpoints_frame(data["endpoints"], model_id=model_id if isinstance(model_id, str) else None,
+                            model_name=name if isinstance(name, str) else None, url=url)  # fmt: skip
+    frame.attrs["model"] = {k: v for k, v in data.items() if k != "endpoints"}
+    return frame
+
+
+def _keep_unknown(rows: Rows) -> None:
+    """Endpoint fields, and fields of known objects, that the contract does not know go to ``extra``."""
+    if not rows.present <= _KNOWN_TOP:
+        for i, e in enumerate(rows.models):
+            for k in e.keys() - _KNOWN_TOP:
+                rows.keep(i, k, e[k])
+    for top, known in _KNOWN_NESTED.items():
+        objs = rows.objects(top)
+        if set().union(*objs) <= known:
+            continue
+        for i, obj in enumerate(objs):
+            for k in obj.keys() - known:
+                rows.keep(i, f"{top}.{k}", obj[k])

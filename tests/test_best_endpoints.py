@@ -1,0 +1,137 @@
+"""best_endpoints and plot_endpoints on the recorded endpoints bodies (and a failed-model row)."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+from decimal import Decimal
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import orjson  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+import orcatalog as oc  # noqa: E402
+from orcatalog.fetch.endpoints import many_frame  # noqa: E402
+from orcatalog.frames.endpoints import endpoints_body_frame, endpoints_frame  # noqa: E402
+
+
+def _body(recorded_dir: Path, name: str) -> dict:
+    return orjson.loads(gzip.decompress(sorted((recorded_dir / "endpoints").glob(f"{name}*.json.gz"))[-1].read_bytes()))
+
+
+@pytest.fixture
+def claude(recorded_dir: Path) -> dict:
+    return _body(recorded_dir, "endpoints-anthropic--claude-sonnet-4.5")
+
+
+def _cost(e: dict, prompt: int, completion: int) -> float:
+    """The workload's cost by the spec's rules, from the raw endpoint (an override above its threshold)."""
+    prices = dict(e["pricing"])
+    for o in prices.get("overrides") or []:
+        if prompt > o.get("min_prompt_tokens", 0):
+            prices.update({k: v for k, v in o.items() if k != "min_prompt_tokens"})
+    total = Decimal(prices["prompt"]) * prompt + Decimal(prices["completion"]) * completion
+    return float(total * (1 - Decimal(str(e["pricing"].get("discount") or 0))))
+
+
+def test_cheapest_meeting_constraints_per_model_with_reasons(claude: dict) -> None:
+    endpoints = endpoints_body_frame(claude)
+    prompt, completion = 300_000, 2_000  # above the 200k long-context threshold
+    best = oc.best_endpoints(endpoints, prompt_tokens=prompt, completion_tokens=completion, max_latency_ms=2000,
+                             min_uptime=99.9)  # fmt: skip
+    raw = {e["tag"]: e for e in claude["data"]["endpoints"]}
+    assert set(best["tag"]) == set(raw) and best["chosen"].sum() == 1
+    for row in best.itertuples():
+        assert row.total_usd == pytest.approx(_cost(raw[row.tag], prompt, completion), rel=1e-12)
+    qualifying = [t for t, e in raw.items()
+                  if e["context_length"] >= prompt + completion
+                  and e.get("latency_last_30m") and e["latency_last_30m"]["p50"] <= 2000
+                  and (e.get("uptime_last_1d") or 0) >= 99.9]  # fmt: skip
+    cheapest = min(_cost(raw[t], prompt, completion) for t in qualifying)
+    chosen = best[best["chosen"]].iloc[0]
+    assert chosen["tag"] in qualifying and chosen["total_usd"] == pytest.approx(cheapest)
+    assert pd.isna(chosen["reason"]) and best.loc[~best["chosen"], "reason"].notna().all()
+    reasons = dict(zip(best["tag"], best["reason"]))
+    for tag, e in raw.items():
+        if e["context_length"] < prompt + completion:
+            assert reasons[tag].startswith("context")
+        elif e.get("latency_last_30m") is None:
+            assert "latency p50 unknown" in reasons[tag]
+        elif e["latency_last_30m"]["p50"] > 2000:
+            assert reasons[tag].startswith("latency p50")
+        elif (e.get("uptime_last_1d") or 0) < 99.9:
+            assert reasons[tag].startswith("uptime 1d")
+
+
+def test_discount_and_price_differences_decide(claude: dict) -> None:
+    body = copy.deepcopy(claude)
+    eps = body["data"]["endpoints"]
+    dear = next(e for e in eps if e["pricing"]["prompt"] != eps[0]["pricing"]["prompt"])
+    dear["pricing"]["discount"] = 0.5  # the 10%-dearer regional endpoint at half price wins
+    best = oc.best_endpoints(endpoints_body_frame(body), prompt_tokens=10_000, completion_tokens=1_000)
+    chosen = best[best["chosen"]].iloc[0]
+    assert chosen["tag"] == dear["tag"]
+    assert chosen["total_usd"] == pytest.approx(_cost(dear, 10_000, 1_000))
+    others = best[~best["chosen"]]
+    assert others["reason"].str.startswith("not the cheapest").all()
+
+
+def test_many_models_a_failed_one_and_dynamic_prices(recorded_dir: Path, claude: dict) -> None:
+    gpt = _body(recorded_dir, "endpoints-openai--gpt-4o")
+    router = copy.deepcopy(gpt["data"]["endpoints"][0])
+    router.update(model_id="openrouter/auto", tag="router")
+    router["pricing"].update(prompt="-1", completion="-1")
+    frame = endpoints_frame([*claude["data"]["endpoints"], *gpt["data"]["endpoints"], router])
+    failed = many_frame({}, {"nobody/nothing": oc.NotFoundError("GET x failed: HTTP 404", status=404)}, [])
+    frame["error"] = pd.array([None] * len(frame), dtype="str")
+    both = pd.concat([frame, failed], ignore_index=True)
+    best = oc.best_endpoints(both, prompt_tokens=1_000, completion_tokens=500)
+    assert set(best.loc[best["chosen"], "model_id"]) == {"anthropic/claude-sonnet-4.5", "openai/gpt-4o"}
+    by_model = best.groupby("model_id")["reason"].first()
+    assert by_model["nobody/nothing"].startswith("fetch failed: NotFoundError")
+    assert by_model["openrouter/auto"].startswith("no price")
+    # gpt-4o's two endpoints cost the same: the one with the normal status wins the tie
+    statuses = {e["tag"]: e["status"] for e in gpt["data"]["endpoints"]}
+    chosen = best[(best["model_id"] == "openai/gpt-4o") & best["chosen"]].iloc[0]
+    assert statuses[chosen["tag"]] == 0 and min(statuses.values()) < 0
+
+
+@pytest.mark.parametrize("kwargs", [{"min_uptime": 101}, {"max_latency_ms": -1}, {"latency": "p95"},
+                                    {"uptime": "1h"}, {"min_context": "big"}, {"prompt_tokens": -5}])  # fmt: skip
+def test_bad_constraints_are_invalid_parameters(claude: dict, kwargs: dict) -> None:
+    args = {"prompt_tokens": 1000, **kwargs}
+    with pytest.raises(oc.InvalidParameterError):
+        oc.best_endpoints(endpoints_body_frame(claude), **args)
+    with pytest.raises(oc.InvalidParameterError):
+        oc.best_endpoints(pd.DataFrame({"id": ["a/b"]}), prompt_tokens=1)
+
+
+def test_plot_price_vs_throughput_labels_every_drawn_endpoint(claude: dict, tmp_path: Path) -> None:
+    endpoints = endpoints_body_frame(claude)
+    fig, ax = plt.subplots()
+    assert oc.plot_endpoints(endpoints, ax=ax) is ax
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    drawn = endpoints["throughput_p50"].notna() & (endpoints["effective_completion_usd_per_mtok"] > 0)
+    points = np.concatenate([c.get_offsets() for c in ax.collections])
+    assert len(points) == drawn.sum()
+    assert set(points[:, 0]) == set(endpoints.loc[drawn, "throughput_p50"])
+    labels = "\n".join(t.get_text() for t in ax.texts)
+    for tag in endpoints["tag"]:
+        assert tag in labels  # drawn ones next to their point, the others in the note
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == set(endpoints.loc[drawn, "provider_name"])
+    fig.savefig(tmp_path / "endpoints.png", dpi=60)
+    assert (tmp_path / "endpoints.png").stat().st_size > 5_000
+    plt.close(fig)
+    both = pd.concat([endpoints, endpoints.assign(model_id="x/y")], ignore_index=True)
+    with pytest.raises(oc.InvalidParameterError, match="model_id"):
+        oc.plot_endpoints(both)
+    with pytest.raises(oc.InvalidParameterError):
+        oc.plot_endpoints(endpoints, price="image")
+    plt.close("all")

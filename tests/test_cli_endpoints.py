@@ -1,0 +1,59 @@
+"""`orcatalog endpoints` and `orcatalog providers` through the packaged sample's replay server."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+
+import orjson
+import pandas as pd
+from click.testing import CliRunner
+
+from orcatalog.cli import main
+from orcatalog.testing.replay import SAMPLE_DIR
+
+
+def _run(*args: str) -> object:
+    return CliRunner().invoke(main, ["--replay", "sample", *args])
+
+
+def test_endpoints_of_one_model_as_csv_match_the_recorded_prices() -> None:
+    result = _run("endpoints", "anthropic/claude-sonnet-4.5", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    df = pd.read_csv(io.StringIO(result.output))
+    recorded = orjson.loads(gzip.decompress(
+        sorted((SAMPLE_DIR / "endpoints").glob("endpoints-anthropic--claude-sonnet-4.5-*.json.gz"))[-1].read_bytes()))
+    by_tag = {e["tag"]: e for e in recorded["data"]["endpoints"]}
+    assert set(df["tag"]) == set(by_tag)
+    for tag, price in zip(df["tag"], df["price_prompt"]):
+        assert price == float(by_tag[tag]["pricing"]["prompt"])
+
+
+def test_several_models_keep_going_past_a_failure_with_a_warning() -> None:
+    result = _run("endpoints", "openai/gpt-4o", "nobody/nothing", "--format", "json", "--columns", "model_id,tag,error")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert {r["model_id"] for r in rows} == {"openai/gpt-4o", "nobody/nothing"}
+    assert [r["model_id"] for r in rows if r["error"]] == ["nobody/nothing"]
+    assert "warning: nobody/nothing: NotFoundError" in result.stderr
+
+
+def test_endpoints_needs_a_model_or_zdr_and_an_unknown_model_is_one_line() -> None:
+    assert _run("endpoints").exit_code == 2
+    result = _run("endpoints", "nobody/nothing")
+    assert result.exit_code == 1
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error: ")
+    zdr = _run("endpoints", "--zdr", "--format", "json", "--columns", "model_id,tag")
+    assert zdr.exit_code == 0 and len(json.loads(zdr.stdout)) > 0
+
+
+def test_providers_table_and_csv() -> None:
+    result = _run("providers", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    served = orjson.loads(gzip.decompress(sorted((SAMPLE_DIR / "endpoints").glob("providers-*.json.gz"))[-1].read_bytes()))
+    assert [r["slug"] for r in rows] == [p["slug"] for p in served["data"]]
+    assert all(isinstance(r["datacenters"], list) for r in rows)
+    table = _run("providers", "--head", "3")
+    assert table.exit_code == 0 and table.output.splitlines()[0].split()[:2] == ["slug", "name"]

@@ -1,0 +1,210 @@
+"""fetch_endpoints / fetch_providers against the replay server: one model, many models with faults,
+ZDR, providers, caching, bad arguments and Ctrl-C. Time is injected: nothing here really sleeps."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pandas as pd
+import pytest
+import requests
+
+import orcatalog as oc
+from orcatalog.fetch.endpoints import PoolGate, fetch_many, many_frame, retry_decision
+from orcatalog.frames.endpoints import endpoints_body_frame
+from orcatalog.frames.providers import providers_frame
+from orcatalog.testing import ReplayServer
+
+from .conftest import COMPACT_DIR
+
+RETRY = oc.RetryConfig(attempts=3, backoff=0.5, multiplier=2, max_wait=30, deadline=20)
+CATALOG = COMPACT_DIR / "models-2026-04-17.json.gz"
+ENDPOINTS = COMPACT_DIR / "endpoints"
+
+
+class FakeTime:
+    """A monotonic clock that only moves when someone sleeps (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+        self._lock = threading.Lock()
+
+    def clock(self) -> float:
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.now += seconds
+
+
+@pytest.fixture
+def eserver() -> Iterator[ReplayServer]:
+    with ReplayServer(CATALOG, endpoints=ENDPOINTS, spec_endpoints=True) as srv:
+        yield srv
+
+
+def _client(server: ReplayServer, cache_dir: Path | None = None, **kw: object) -> oc.Client:
+    session = None if cache_dir else requests.Session()
+    return oc.Client(base_url=server.base_url, session=session, cache_dir=cache_dir, retries=RETRY,
+                     timeout=(5, 10), **kw)  # type: ignore[arg-type]  # fmt: skip
+
+
+def _catalog_ids(n: int) -> list[str]:
+    return [m["id"] for m in orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"][:n]]
+
+
+def _recorded(name: str) -> dict:
+    return orjson.loads(gzip.decompress(sorted(ENDPOINTS.glob(f"{name}*.json.gz"))[-1].read_bytes()))
+
+
+def test_one_model_is_the_recorded_body_flattened_and_cached(eserver: ReplayServer, tmp_path: Path) -> None:
+    client = _client(eserver, tmp_path / "cache")
+    first = oc.fetch_endpoints("anthropic/claude-sonnet-4.5", client=client)
+    again = oc.fetch_endpoints("anthropic/claude-sonnet-4.5", client=client)
+    expected = endpoints_body_frame(_recorded("endpoints-anthropic--claude-sonnet-4.5"))
+    pd.testing.assert_frame_equal(first, expected)
+    pd.testing.assert_frame_equal(again, expected)
+    assert not first.attrs["from_cache"] and again.attrs["from_cache"] and len(eserver.requests) == 1
+    assert first.attrs["endpoint"] == "/models/anthropic/claude-sonnet-4.5/endpoints"
+
+
+def test_unknown_model_is_a_not_found_error(eserver: ReplayServer) -> None:
+    with pytest.raises(oc.NotFoundError):
+        oc.fetch_endpoints("nobody/nothing", client=_client(eserver))
+
+
+def test_zdr_and_providers(eserver: ReplayServer) -> None:
+    client = _client(eserver)
+    zdr = oc.fetch_endpoints(zdr=True, client=client)
+    providers = oc.fetch_providers(client=client)
+    raw = requests.get(eserver.base_url + "/providers", timeout=10).json()
+    pd.testing.assert_frame_equal(providers, providers_frame(raw))
+    assert zdr["model_id"].nunique() > 10 and zdr.attrs["endpoint"] == "/endpoints/zdr"
+    assert "error" not in zdr.columns
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"model_id": "a/b", "zdr": True}, {"model_id": "a/b", "models": ["c/d"]}, {"model_id": "../etc"},
+    {"models": ["a/b", "no slash"]}, {"models": "a/b"}, {"models": ["a/b"], "concurrency": 0},
+    {"models": ["a/b"], "concurrency": 1000}, {"zdr": "yes"}, {"models": pd.DataFrame({"x": [1]})},
+])  # fmt: skip
+def test_bad_arguments_fail_before_any_request(eserver: ReplayServer, kwargs: dict) -> None:
+    with pytest.raises(oc.InvalidParameterError):
+        oc.fetch_endpoints(client=_client(eserver), **kwargs)
+    assert eserver.requests == []
+
+
+def test_many_models_with_a_429_a_404_and_a_reset(eserver: ReplayServer) -> None:
+    ids = _catalog_ids(20)
+    missing = "nobody/nothing"
+    eserver.add_fault(path="/models/", status=429, headers={"Retry-After": "2"})
+    eserver.add_fault(path="/models/", status=200, reset_after=50)
+    fake = FakeTime()
+    fetched, failed = fetch_many(_client(eserver), [*ids, missing], concurrency=4, clock=fake.clock, sleep=fake.sleep)
+    frame = many_frame(fetched, failed, [*ids, missing])
+    assert set(fetched) == set(ids) and list(failed) == [missing]
+    assert isinstance(failed[missing], oc.NotFoundError)
+    good = frame[frame["error"].isna()]
+    assert set(good["model_id"]) == set(ids) and good["tag"].notna().all()
+    bad = frame[frame["error"].notna()]
+    assert list(bad["model_id"]) == [missing] and bad["error"].iloc[0].startswith("NotFoundError")
+    assert bad["dynamic_pricing"].dtype == bool and bad["price_prompt"].isna().all()
+    assert 2.0 in fake.sleeps  # Retry-After honoured, through the injected sleep
+    assert len(eserver.requests) == len(ids) + 1 + 2  # every model once, plus one retry per fault
+    for model_id in ids:  # every body as served, flattened alike
+        served = requests.get(eserver.base_url + f"/models/{model_id}/endpoints", timeout=10).json()
+        pd.testing.assert_frame_equal(
+            good[good["model_id"] == model_id].drop(columns="error").reset_index(drop=True),
+            endpoints_body_frame(served), check_like=False,
+        )
+
+
+def test_public_many_fetch_reports_errors_and_requests(eserver: ReplayServer) -> None:
+    ids = _catalog_ids(6)
+    frame = oc.fetch_endpoints(models=pd.DataFrame({"id": [*ids, ids[0], "nobody/nothing"]}), client=_client(eserver))
+    assert frame.attrs["requests"] == len(eserver.requests) == len(ids) + 1
+    assert frame["error"].notna().sum() == 1 and set(frame["model_id"]) == {*ids, "nobody/nothing"}
+
+
+def test_a_server_error_storm_ends_in_one_error_row_after_the_attempts(eserver: ReplayServer) -> None:
+    ids = _catalog_ids(5)
+    eserver.add_fault(path=f"/models/{ids[2]}/endpoints", status=503, times=10)
+    fake = FakeTime()
+    fetched, failed = fetch_many(_client(eserver), ids, concurrency=2, clock=fake.clock, sleep=fake.sleep)
+    assert list(failed) == [ids[2]] and isinstance(failed[ids[2]], oc.ServerError)
+    assert failed[ids[2]].attempts == RETRY.attempts
+    assert len(eserver.requests) == len(ids) - 1 + RETRY.attempts
+    assert fake.sleeps == [RETRY.wait(1), RETRY.wait(2)]
+
+
+def test_a_huge_retry_after_fails_that_model_at_once(eserver: ReplayServer) -> None:
+    ids = _catalog_ids(3)
+    eserver.add_fault(path=f"/models/{ids[0]}/endpoints", status=429, headers={"Retry-After": "3600"})
+    fake = FakeTime()
+    fetched, failed = fetch_many(_client(eserver), ids, clock=fake.clock, sleep=fake.sleep)
+    assert list(failed) == [ids[0]] and isinstance(failed[ids[0]], oc.RateLimitError)
+    assert fake.sleeps == [] and len(eserver.requests) == len(ids)
+
+
+def test_a_429_closes_the_gate_for_every_worker() -> None:
+    fake = FakeTime()
+    gate = PoolGate(fake.clock, fake.sleep, threading.Event())
+    assert gate.wait() and fake.sleeps == []
+    gate.pause(2.0)
+    gate.pause(0.5)  # a shorter pause never reopens the gate early
+    seen: list[bool] = []
+    others = [threading.Thread(target=lambda: seen.append(gate.wait())) for _ in range(3)]
+    for t in others:
+        t.start()
+    for t in others:
+        t.join()
+    assert seen == [True, True, True] and fake.now >= 1002.0
+    assert sum(fake.sleeps) == pytest.approx(2.0)  # the first waiter slept; the clock then let the rest pass
+
+
+def test_retry_decision_is_the_one_rule() -> None:
+    limit = oc.RateLimitError("x", status=429, retry_after=2.0)
+    assert retry_decision(limit, 1, RETRY).pause_pool and retry_decision(limit, 1, RETRY).seconds == 2.0
+    assert retry_decision(limit, RETRY.attempts, RETRY).action == "raise"
+    assert retry_decision(oc.NotFoundError("x", status=404), 1, RETRY).action == "raise"
+    reset = retry_decision(oc.TransportError("x"), 2, RETRY)
+    assert reset.action == "retry" and not reset.pause_pool and reset.seconds == RETRY.wait(2)
+    assert retry_decision(oc.SchemaError("x"), 1, RETRY).action == "raise"
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_what_was_fetched_cached(eserver: ReplayServer, tmp_path: Path) -> None:
+    ids = _catalog_ids(30)
+    done: list[str] = []
+
+    def interrupt_after_three(model_id: str) -> None:
+        done.append(model_id)
+        if len(done) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fetch_many(_client(eserver, tmp_path / "cache"), ids, concurrency=2, on_result=interrupt_after_three)
+    assert len(eserver.requests) <= 3 + 2  # the three done, at most the two in flight; the rest never sent
+    offline = _client(eserver, tmp_path / "cache", offline=True)
+    for model_id in done:
+        assert oc.fetch_endpoints(model_id, client=offline).attrs["from_cache"]
+
+
+def test_a_body_that_breaks_the_contract_is_that_models_error_and_is_not_cached(eserver: ReplayServer,
+                                                                                  tmp_path: Path) -> None:
+    ids = _catalog_ids(3)
+    eserver.add_fault(path=f"/models/{ids[1]}/endpoints", status=200, body={"data": {"endpoints": [{"x": 1}]}})
+    client = _client(eserver, tmp_path / "cache")
+    frame = oc.fetch_endpoints(models=ids, client=client)
+    bad = frame[frame["error"].notna()]
+    assert list(bad["model_id"]) == [ids[1]] and bad["error"].iloc[0].startswith("SchemaError")
+    assert set(frame.loc[frame["error"].isna(), "model_id"]) == {ids[0], ids[2]}
+    with pytest.raises(oc.NotInCacheError):  # the refused body never reached the cache
+        oc.fetch_endpoints(ids[1], client=_client(eserver, tmp_path / "cache", offline=True))
+    assert oc.fetch_endpoints(ids[0], client=_client(eserver, tmp_path / "cache", offline=True)).attrs["from_cache"]
