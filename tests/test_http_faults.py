@@ -256,16 +256,30 @@ def test_concurrent_faults_do_not_cross_requests(server: ReplayServer, client: o
     assert errors == [] and results == [346] * 4
 
 
-def test_set_content_is_what_requests_and_requests_cache_read() -> None:
-    """The one place that touches requests' private body attributes (there is no public setter);
-    that requests-cache stores what it set is shown by test_cache's serializer test."""
-    from orcatalog.fetch.http import _set_content
-
+def _response(url: str = "http://127.0.0.1/api/v1/models") -> requests.Response:
     response = requests.Response()
     response.status_code = 200
-    response.headers["Content-Type"] = "application/json"
-    response.request = requests.Request("GET", "http://127.0.0.1/api/v1/models").prepare()
-    response.url = response.request.url or ""
-    _set_content(response, b'{"data": []}')
-    assert response.content == b'{"data": []}' and response.json() == {"data": []}
-    assert list(response.iter_content(4)) == [b'{"da', b'ta":', b' []}']
+    response.headers["Content-Type"] = "application/json; charset=utf-8"
+    response.request = requests.Request("GET", url).prepare()
+    response.url = url
+    return response
+
+
+@pytest.mark.parametrize("body", [b'{"data": []}', '{"data": [{"id": "a/\u00e9"}]}'.encode(), b""])
+def test_set_content_is_pinned_against_the_public_way(body: bytes) -> None:
+    """set_content is the one place that touches requests' private body attributes (there is no
+    public setter). Pinned against the public way to give requests a body (a raw stream it reads
+    itself): the same content, text, JSON and chunks; that requests-cache stores what it set is
+    shown by test_cache's serializer test."""
+    import io
+
+    from orcatalog.fetch.http import set_content
+
+    ours, public = _response(), _response()
+    set_content(ours, body)
+    public.raw = io.BytesIO(body)
+    assert ours.content == public.content == body
+    assert ours.text == public.text
+    assert list(ours.iter_content(4)) == list(public.iter_content(4))
+    if body:
+        assert ours.json() == public.json()

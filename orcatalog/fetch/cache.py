@@ -33,10 +33,11 @@ import requests
 from cattrs.preconf.orjson import make_converter as make_orjson_converter
 from requests_cache import CachedSession, SQLiteCache
 from requests_cache.cache_keys import create_key
-from requests_cache.serializers import SerializerPipeline, Stage
+from requests_cache.serializers import SerializerPipeline
 from requests_cache.serializers.cattrs import CattrStage
 
 from ..errors import CacheError, InvalidParameterError
+from .redact import REDACTED, active_secrets, scrub, secret_forms
 
 logger = logging.getLogger(__name__)
 
@@ -69,24 +70,55 @@ def cache_key(request: requests.PreparedRequest, **kwargs: Any) -> str:
     return f"{base}-{key_fingerprint(auth)}" if auth else base
 
 
-def _redact_headers(headers: Any) -> Any:
-    if headers is None:
-        return headers
-    for name in [n for n in headers if n.lower() in SENSITIVE_HEADERS]:
-        headers[name] = "REDACTED"
-    return headers
+def _request_credentials(record: Any) -> list[str]:
+    """Every credential header value of a stored response's record: its request's, and those of
+    every hop of its redirect history (the first hop carries the key; a cross-host hop loses it)."""
+    found: list[str] = []
+    if isinstance(record, dict):
+        request = record.get("request")
+        headers = request.get("headers") if isinstance(request, dict) else None
+        if isinstance(headers, dict):
+            found += [str(v) for k, v in headers.items() if str(k).lower() in SENSITIVE_HEADERS and v]
+        for hop in record.get("history") or ():
+            found += _request_credentials(hop)
+    return found
 
 
-def _redact(response: Any) -> Any:
-    """Serializer stage: blank credential headers of any casing before anything is written, in the
-    response, its request, and every response of its redirect history (requests-cache stores the
-    history with each hop's request headers; the first hop carries the key)."""
-    _redact_headers(response.headers)
-    if getattr(response, "request", None) is not None:
-        _redact_headers(response.request.headers)
-    for hop in getattr(response, "history", None) or ():
-        _redact(hop)
-    return response
+def _blank_credential_headers(value: Any) -> Any:
+    """Every ``headers`` object of the record with credential headers (any casing) set to REDACTED."""
+    if isinstance(value, dict):
+        return {k: ({n: (REDACTED if str(n).lower() in SENSITIVE_HEADERS else v) for n, v in v.items()}
+                    if k == "headers" and isinstance(v, dict) else _blank_credential_headers(v))
+                for k, v in value.items()}  # fmt: skip
+    if isinstance(value, list):
+        return [_blank_credential_headers(v) for v in value]
+    return value
+
+
+class _Scrub:
+    """Serializer stage on the response record (a dict, after cattrs): before anything is written,
+    credential headers of any casing become ``REDACTED`` in the response, its request and every
+    hop of its redirect history, and the key they carried (and any key of a request running now,
+    and anything shaped like an OpenRouter key) is removed from every other string of the record:
+    URLs of every hop, ``Location`` headers, a header echoing ``Bearer <key>``, hop bodies.
+    requests-cache itself only redacts the exact header names it is given, in the final request.
+    The body (``_content``) is left as received: a keyed answer that echoes its key is refused
+    before it can be cached (:mod:`.http`)."""
+
+    def dumps(self, record: dict[str, Any]) -> dict[str, Any]:
+        secrets = [f for value in _request_credentials(record) for f in secret_forms(value)]
+        forms = sorted({*secrets, *active_secrets()}, key=len, reverse=True)
+        body = record.pop("_content", None)
+        clean = scrub(_blank_credential_headers(record), forms)
+        if body is not None:
+            clean["_content"] = body
+        return clean  # type: ignore[no-any-return]
+
+    def loads(self, record: dict[str, Any]) -> dict[str, Any]:
+        return record
+
+    def copy(self) -> _Scrub:
+        return self
 
 
 def require_key_separation(session: Any) -> None:
@@ -212,9 +244,9 @@ def _json_stage() -> CattrStage:
     return stage
 
 
-#: Credentials removed first, then response metadata as JSON and the body as raw bytes.
+#: Response metadata as a JSON-ready record, credentials removed from it, then JSON and the body as raw bytes.
 SERIALIZER = SerializerPipeline(
-    [Stage(dumps=_redact, loads=lambda r: r), _TolerantStage(_json_stage()), _FramedJSON()],
+    [_TolerantStage(_json_stage()), _Scrub(), _FramedJSON()],
     name="orcatalog-json",
     is_binary=True,
 )
