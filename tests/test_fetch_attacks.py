@@ -302,3 +302,105 @@ def test_a_body_over_a_set_cap_is_refused_and_not_cached(server: ReplayServer, c
 def test_max_body_bytes_is_checked_before_any_request(bad: object) -> None:
     with pytest.raises(oc.InvalidParameterError, match="max_body_bytes"):
         oc.Client(max_body_bytes=bad)  # type: ignore[arg-type]
+
+
+# -- issue 16: the key where a hostile server puts it ---------------------------------------------
+
+CANARY = "sk-or-v1-LEAKCANARY0123456789"
+
+
+def _keyed_front(kind: str, body: bytes, other_port: int | None = None) -> hostile.Handler:
+    """The three server scenarios of issue 16, answering ``/api/v1/models/user``:
+
+    - ``same-host``: a 302 whose Location carries the key in its path and query, on the same host;
+    - ``cross-host``: a 302 to another host (``localhost``, other port) with the key in its path,
+      which redirects back to the first host with the key in the query;
+    - ``echo``: a 200 with a header echoing ``Bearer <key>``;
+    - ``code-401``: a 401 whose error ``code`` (and message) hold ``Bearer <key>``.
+    """
+
+    def handler(conn, path: str, headers: dict[str, str], stop) -> None:  # noqa: ANN001
+        if kind == "echo":
+            conn.sendall(hostile.response(200, body, {"Content-Type": "application/json",
+                                                      "X-Echo": headers.get("Authorization", "")}))  # fmt: skip
+        elif kind == "code-401":
+            error = {"error": {"code": f"Bearer {CANARY}", "message": f"bad key {CANARY}",
+                               "metadata": {"key": CANARY}}}  # fmt: skip
+            conn.sendall(hostile.response(401, json.dumps(error).encode()))
+        elif path.startswith("/api/v1/models/user") and kind == "same-host":
+            conn.sendall(hostile.response(302, b"", {"Location": f"/final/{CANARY}?k={CANARY}"}))
+        elif path.startswith("/api/v1/models/user"):
+            conn.sendall(hostile.response(302, b"", {"Location": f"http://localhost:{other_port}/hop/{CANARY}"}))
+        else:  # the final hop
+            conn.sendall(hostile.response(200, body))
+
+    return handler
+
+
+def _back_home(front_port: list[int]) -> hostile.Handler:
+    def handler(conn, path: str, headers: dict[str, str], stop) -> None:  # noqa: ANN001
+        conn.sendall(hostile.response(302, b"", {"Location": f"http://127.0.0.1:{front_port[0]}/final?x={CANARY}"}))
+
+    return handler
+
+
+def _all_bytes(folder: Path) -> list[tuple[str, bytes]]:
+    return [(p.name, p.read_bytes()) for p in sorted(folder.glob("*")) if p.is_file()]
+
+
+@pytest.mark.parametrize("kind", ["same-host", "cross-host", "echo", "code-401"])
+def test_the_key_never_reaches_cache_logs_or_errors_whatever_the_server_does(
+    kind: str, latest_body: bytes, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16's three server scenarios with a canary key: the cache files (database, -wal and
+    -shm, scanned while the session is still open and again after), every DEBUG record of every
+    logger, the exception's str, repr and traceback, and the command line's stderr (also with
+    ORCATALOG_DEBUG=1) never hold the key."""
+    import traceback
+
+    from click.testing import CliRunner
+
+    from orcatalog.cli import main
+
+    caplog.set_level(logging.DEBUG)
+    cache_dir = tmp_path / "cache"
+    front_port: list[int] = []
+    with hostile.HostileServer(_back_home(front_port)) as other:
+        with hostile.HostileServer(_keyed_front(kind, latest_body, other.port)) as front:
+            front_port.append(front.port)
+            c = oc.Client(base_url=front.url(), api_key=CANARY, cache_dir=cache_dir, retries=FAST_RETRY)
+            texts: list[str] = []
+            if kind == "code-401":
+                with pytest.raises(oc.UnauthorizedError) as info:
+                    c.fetch_user_models()
+                exc = info.value
+                assert "REDACTED" in exc.code and exc.api_message == "bad key REDACTED"
+                texts += [str(exc), repr(exc), repr(vars(exc)), "".join(traceback.format_exception(exc))]
+            else:
+                df = c.fetch_user_models()
+                assert len(df) == 346 and c.fetch_user_models().attrs["from_cache"]
+                texts.append(repr(df.attrs))
+            open_files = _all_bytes(cache_dir)  # the session is open: the -wal and -shm files exist
+            c.session.close()
+            monkeypatch.setenv("OPENROUTER_API_KEY", CANARY)
+            monkeypatch.setenv("ORCATALOG_BASE_URL", front.url())
+            monkeypatch.setenv("ORCATALOG_CACHE_DIR", str(tmp_path / "cli-cache"))
+            for debug in ("0", "1"):
+                monkeypatch.setenv("ORCATALOG_DEBUG", debug)
+                result = CliRunner().invoke(main, ["user-models"])
+                texts += [result.output, getattr(result, "stderr", "")]
+                if result.exception is not None and not isinstance(result.exception, SystemExit):
+                    texts.append("".join(traceback.format_exception(result.exception)))
+            if kind == "code-401":
+                assert "UnauthorizedError" in texts[-1] or "HTTP 401" in " ".join(texts)
+        sent = [h.get("Authorization", "") for _, h in front.requests]
+    assert any(CANARY in s for s in sent)  # the key really went out, so the scan means something
+    assert {name for name, _ in open_files} >= {CACHE_FILE_NAME, CACHE_FILE_NAME + "-wal", CACHE_FILE_NAME + "-shm"}
+    for name, data in open_files + _all_bytes(cache_dir) + _all_bytes(tmp_path / "cli-cache"):
+        assert_no_secret(data, CANARY, where=name)
+    texts.append(caplog.text)
+    texts += [r.getMessage() for r in caplog.records]
+    for text in texts:
+        assert_no_secret(text, CANARY, where="log/error/stderr")
+    if kind in ("same-host", "cross-host"):  # the DEBUG lines did talk about the hops: the filter rewrote them
+        assert "REDACTED" in caplog.text
