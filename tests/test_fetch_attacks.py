@@ -8,6 +8,7 @@ import logging
 import sqlite3
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import requests
 import requests_cache
@@ -404,3 +405,66 @@ def test_the_key_never_reaches_cache_logs_or_errors_whatever_the_server_does(
         assert_no_secret(text, CANARY, where="log/error/stderr")
     if kind in ("same-host", "cross-host"):  # the DEBUG lines did talk about the hops: the filter rewrote them
         assert "REDACTED" in caplog.text
+
+
+# -- issue 16: values read strictly ----------------------------------------------------------------
+
+UNREADABLE_PRICES = ["1_000", "Infinity", "1e400", "-5", "-1e-9", "-Infinity", "NaN", -5, " 1", "+1", "0x10"]
+
+
+@pytest.mark.parametrize("raw", UNREADABLE_PRICES, ids=[repr(v) for v in UNREADABLE_PRICES])
+def test_a_price_that_is_not_a_price_is_kept_in_extra_with_a_warning(raw: object, tmp_path: Path) -> None:
+    """Issue 16's value table, fetched from a real server into the real cache: a price string
+    float() would take ("1_000", "Infinity", "NaN"), one beyond float's range ("1e400"), a
+    negative price other than -1: never a number, never the dynamic-pricing flag, never free;
+    the raw value is in ``extra`` under its field and a warning names model and field."""
+    body = {"data": [{"id": "x/odd", "pricing": {"prompt": raw, "completion": "0.000002"}},
+                     {"id": "x/plain", "pricing": {"prompt": "0.000001", "completion": "0.000002"}}]}  # fmt: skip
+    with ReplayServer(json.dumps(body).encode()) as srv:
+        c = oc.Client(base_url=srv.base_url, cache_dir=tmp_path / "cache", retries=FAST_RETRY)
+        with pytest.warns(UserWarning, match=r"'x/odd' pricing\.prompt="):
+            df = c.fetch_models().set_index("id")
+    odd = df.loc["x/odd"]
+    assert pd.isna(odd["price_prompt"]) and pd.isna(odd["prompt_usd_per_mtok"])
+    assert not odd["dynamic_pricing"] and pd.isna(odd["is_free"])
+    assert json.loads(odd["extra"]) == {"pricing.prompt": raw}
+    assert df.loc["x/plain", "prompt_usd_per_mtok"] == 1.0 and not df.loc["x/plain", "dynamic_pricing"]
+
+
+@pytest.mark.parametrize(("raw", "price", "dynamic", "free"), [("-1", None, True, None), (-1, None, True, None),
+                                                               ("-0", 0.0, False, True), ("0", 0.0, False, True)])  # fmt: skip
+def test_only_minus_one_means_dynamic_and_minus_zero_is_free(raw: object, price: float | None, dynamic: bool,
+                                                             free: bool | None) -> None:  # fmt: skip
+    body = {"data": [{"id": "x/m", "pricing": {"prompt": raw, "completion": raw}}]}
+    with ReplayServer(json.dumps(body).encode()) as srv:
+        row = oc.Client(base_url=srv.base_url, session=requests.Session(), retries=FAST_RETRY).fetch_models().iloc[0]
+    assert bool(row["dynamic_pricing"]) is dynamic
+    if price is None:
+        assert pd.isna(row["price_prompt"]) and pd.isna(row["is_free"])
+    else:
+        assert row["price_prompt"] == price and str(row["price_prompt"]) == "0.0"  # not -0.0
+        assert row["is_free"] == free and str(row["prompt_usd_per_mtok"]) == "0.0"
+    assert pd.isna(row["extra"])
+
+
+@pytest.mark.parametrize("raw", [2**53 + 1, 2**63, "1_000", "Infinity", "1e400", "-5", -1])
+def test_a_count_out_of_range_or_not_an_integer_is_refused_and_not_cached(raw: object, server: ReplayServer,
+                                                                          cache_dir: Path) -> None:  # fmt: skip
+    """context_length 2**53 + 1 used to be stored as 2**53, past the documented range (0..2**53)."""
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY)
+    good = c.fetch_models()
+    before = _entries(cache_dir)
+    body = json.dumps({"data": [{"id": "x/long", "context_length": raw}]}).encode()
+    server.add_fault(status=200, body=body, times=5)
+    with pytest.raises(oc.SchemaError, match=r"model 'x/long'.*context_length"):
+        c.fetch_models(refresh=True)
+    assert _entries(cache_dir) == before
+    server.clear_faults()
+    assert c.fetch_models().equals(good)
+
+
+def test_the_largest_count_is_read_exactly() -> None:
+    body = {"data": [{"id": "x/long", "context_length": 2**53, "top_provider": {"max_completion_tokens": "4096"}}]}
+    with ReplayServer(json.dumps(body).encode()) as srv:
+        row = oc.Client(base_url=srv.base_url, session=requests.Session(), retries=FAST_RETRY).fetch_models().iloc[0]
+    assert row["context_length"] == 2**53 and row["max_completion_tokens"] == 4096

@@ -88,21 +88,30 @@ class _Derived:
 
 
 def _prices(rows: Rows) -> tuple[dict[str, np.ndarray], dict[str, list[Any]], np.ndarray]:
-    """``{key: USD per token}`` for every pricing key, the raw values, and the dynamic-pricing flag
-    ("-1", or any negative price, means the price is decided per request: null, never negative)."""
+    """``{key: USD per token}`` for every pricing key, the raw values, and the dynamic-pricing flag.
+
+    The price rule (its one home): a price is a decimal string or a number, finite and >= 0
+    (``"-0"`` is 0); exactly -1 (``"-1"``) means the price is decided per request: null plus the
+    flag, never negative. A boolean, list or object is refused (SchemaError naming model and
+    field); any other string or number (``"n/a"``, ``"1_000"``, ``"Infinity"``, ``"NaN"``,
+    ``"1e400"``, ``"-5"``, ``"-1e-9"``) is kept in ``extra`` with a warning and the price is null.
+    """
     raw = _family(rows, "pricing", KNOWN_PRICE_KEYS, skip=("overrides",))
     dynamic = np.zeros(rows.n, dtype=bool)
     prices = {}
     for key, values in raw.items():
         col, unreadable = parse_floats(values)
         for i in unreadable:
-            if type(values[i]) is not str:
+            if type(values[i]) not in (str, int, float):
                 rows.refuse(i, f"pricing.{key}", f"is a JSON {json_kind(values[i])}, not a price (a decimal string or number)")
             rows.keep(i, f"pricing.{key}", values[i], unreadable=True)
-        negative = col < 0
-        if negative.any():
-            dynamic |= negative
-            col[negative] = np.nan
+        if (col < 0).any():
+            flagged = col == -1
+            for i in np.flatnonzero((col < 0) & ~flagged):  # only -1 means dynamic
+                rows.keep(int(i), f"pricing.{key}", values[i], unreadable=True)
+            dynamic |= flagged
+            col[col < 0] = np.nan
+        col += 0.0  # "-0" is 0, not -0.0
         prices[key] = col
     return prices, raw, dynamic
 
@@ -119,7 +128,7 @@ def _usd_per_mtok(raw: list[Any], per_token: np.ndarray) -> np.ndarray:
         _SCALED.update(scaled)
         out = np.array([scaled[v] for v in raw], dtype=float)
     out[np.isnan(per_token)] = np.nan
-    return out
+    return out + 0.0  # "-0" is 0
 
 
 _SCALED: dict[Any, float] = {}
@@ -317,8 +326,8 @@ def _keep_unknown(rows: Rows) -> None:
 
 def _lenient_floats(values: list[Any], field: str, rows: Rows) -> np.ndarray:
     """A family that grows keys of any type (default_parameters, per_request_limits): numbers and
-    numeric strings (``"Infinity"`` is inf) as float64; anything else to ``extra`` with a warning."""
-    floats, unreadable = parse_floats(values)
+    decimal strings (``"Infinity"`` is inf) as float64; anything else to ``extra`` with a warning."""
+    floats, unreadable = parse_floats(values, infinity=True)
     for i in unreadable:
         rows.keep(i, field, values[i], unreadable=True)
     return floats
