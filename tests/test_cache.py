@@ -262,3 +262,31 @@ def test_processes_share_a_cache(server: ReplayServer, cache_dir: Path) -> None:
     con = sqlite3.connect(cache_dir / CACHE_FILE_NAME)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     con.close()
+
+
+def test_an_empty_catalog_is_refused_and_never_replaces_a_good_entry(server: ReplayServer, cache_dir: Path) -> None:
+    """Issue 16: a 200 ``{"data": []}`` from an unfiltered /models was cached, and fetch_models()
+    and offline mode then answered 0 rows. It is a failed fetch (the store's rule, one function):
+    SchemaError, nothing cached, the good entry still answers online and offline."""
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY)
+    good = c.fetch_models()
+    before = entries(cache_dir)
+    server.add_fault(path="/models", status=200, body={"data": []}, times=10)
+    for call in (lambda: c.fetch_models(refresh=True), lambda: c.fetch_models(refresh=True, page_size=50),
+                 lambda: oc.SnapshotStore(cache_dir.parent / "store").snapshot(c)):  # fmt: skip
+        with pytest.raises(oc.SchemaError, match="lists no models, and an unfiltered catalog is never empty"):
+            call()
+    assert entries(cache_dir) == before
+    assert not (cache_dir.parent / "store").exists() or not any((cache_dir.parent / "store").rglob("*.parquet"))
+    offline = oc.Client(base_url=server.base_url, cache_dir=cache_dir, offline=True).fetch_models()
+    assert offline.equals(good) and len(offline) == 346
+
+
+def test_a_filtered_list_may_be_empty(server: ReplayServer, cache_dir: Path) -> None:
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY)
+    server.add_fault(path="/models", status=200, body={"data": []}, times=10)
+    df = c.fetch_models(q="no-such-model")
+    assert len(df) == 0 and list(df.columns) == list(c.fetch_models(input_modalities="audio").columns)
+    server.clear_faults()
+    again = c.fetch_models(q="no-such-model")
+    assert again.attrs["from_cache"] and len(again) == 0  # an empty filtered answer is a real answer

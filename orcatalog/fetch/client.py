@@ -22,9 +22,9 @@ import pandas as pd
 import requests
 
 from . import params as _params
-from ..scope import scope_of
+from ..scope import is_unfiltered, scope_of
 from .cache import DEFAULT_EXPIRE_AFTER, auth_header_value, cached_session, key_fingerprint
-from ..frames.models import check_body, list_frame, models_frame
+from ..frames.models import catalog_frame, check_body, list_frame, models_frame
 from .http import DEFAULT_MAX_BODY_BYTES, Check, Clock, Fetched, RetryConfig, Sleep, get_json
 from .redact import redact_url
 from ..progress import bar
@@ -307,11 +307,14 @@ class Client:
         retries: RetryConfig | None,
         refresh: bool,
     ) -> tuple[list[dict[str, Any]], list[Fetched], int | None]:
-        """Every model of a list endpoint, following pages; no duplicate ids."""
+        """Every model of a list endpoint, following pages; no duplicate ids. The first page of an
+        unfiltered ``/models`` that lists nothing is refused before it can be cached
+        (:func:`orcatalog.frames.models.refuse_empty_catalog`); a filtered list may be empty."""
         params = dict(query)
         if page is not None:
             params.update(offset="0", limit=str(page))
-        fetched = [self._get(path, params, headers=headers, retries=retries, refresh=refresh, check=list_frame)]
+        first = catalog_frame if is_unfiltered(path, query) else list_frame  # an empty catalog is a failed fetch
+        fetched = [self._get(path, params, headers=headers, retries=retries, refresh=refresh, check=first)]
         models: list[dict[str, Any]] = []
         seen: set[Any] = set()  # ids as sent; check_body vouches for their type
         total: int | None = None
@@ -445,7 +448,8 @@ class Client:
         Raises:
             InvalidParameterError: a bad filter (before any request).
             APIError and subclasses, TransportError, RequestTimeoutError, InvalidResponseError,
-            SchemaError, NotInCacheError: see :mod:`orcatalog.errors`.
+            SchemaError (also for an unfiltered catalog that lists no models: a failed fetch, never
+            cached), NotInCacheError: see :mod:`orcatalog.errors`.
         """
         query = _params.list_query(filters)
         page = _params.page_size(page_size)

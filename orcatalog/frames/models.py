@@ -22,7 +22,7 @@ from ..errors import SchemaError
 from ..schema import COLUMNS, KNOWN_DEFAULT_KEYS, KNOWN_MODALITIES, KNOWN_PRICE_KEYS
 from .convert import CONVERTERS, Rows, json_kind, parse_floats
 
-__all__ = ["models_frame", "list_frame", "check_body", "modalities", "CONVERTERS", "DERIVED"]
+__all__ = ["models_frame", "list_frame", "catalog_frame", "check_body", "refuse_empty_catalog", "modalities", "CONVERTERS", "DERIVED"]
 
 _OLD_MODALITY = {"text": (["text"], ["text"]), "multimodal": (["text", "image"], ["text"])}
 
@@ -210,6 +210,31 @@ def list_frame(body: Any, *, url: str | None = None) -> pd.DataFrame:
         SchemaError: not a list body, or a model breaks the contract (the message names it).
     """
     return models_frame(check_body(body, url=url), url=url)
+
+
+def refuse_empty_catalog(data: list[Any], *, source: str | None) -> None:
+    """The empty-catalog rule (its one home; the fetch layer and the store call it): an unfiltered
+    catalog always lists models, so a body of an unfiltered ``/models`` that lists none is a failed
+    fetch (or one saved as a file), never "every model was removed". A filtered list may be empty.
+
+    Args:
+        data: the body's ``data`` list.
+        source: where it came from (URL or file name), for the message.
+
+    Raises:
+        SchemaError: ``data`` is empty.
+    """
+    if not data:
+        raise SchemaError(f"{source or 'a body'}: the body lists no models, and an unfiltered catalog is never "
+                          "empty (a failed fetch?); it was neither cached nor stored", url=source)  # fmt: skip
+
+
+def catalog_frame(body: Any, *, url: str | None = None) -> pd.DataFrame:
+    """As :func:`list_frame`, for an unfiltered catalog: an empty one is refused
+    (:func:`refuse_empty_catalog`) before it can be cached."""
+    data = check_body(body, url=url)
+    refuse_empty_catalog(data, source=url)
+    return models_frame(data, url=url)
 
 
 def _shape(body: Any) -> str:
