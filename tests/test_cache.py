@@ -290,3 +290,100 @@ def test_a_filtered_list_may_be_empty(server: ReplayServer, cache_dir: Path) -> 
     server.clear_faults()
     again = c.fetch_models(q="no-such-model")
     assert again.attrs["from_cache"] and len(again) == 0  # an empty filtered answer is a real answer
+
+
+MANY_WORKER = """
+import sys, threading, warnings
+import orcatalog as oc
+
+base_url, cache_dir, me = sys.argv[1], sys.argv[2], int(sys.argv[3])
+warnings.simplefilter("error", RuntimeWarning)  # a cache moved aside (or a damaged row) fails the run
+queries = ["gpt", "claude", "gemini", "llama", "mistral", "qwen"]
+errors = []
+
+def work(t):
+    try:
+        for i in range(4):
+            q = queries[(me + t + i) % len(queries)]
+            c = oc.Client(base_url=base_url, cache_dir=cache_dir, retries=oc.RetryConfig(attempts=2, backoff=0))
+            c.fetch_models(q=q, refresh=(i % 2 == 0))
+            sys.stdout.write(q + "\\n")
+            assert oc.Client(base_url=base_url, cache_dir=cache_dir).count_models() == 346
+    except BaseException as exc:
+        errors.append(f"{type(exc).__name__}: {exc}")
+
+sys.stdin.readline()  # every process starts on the same signal
+threads = [threading.Thread(target=work, args=(t,)) for t in range(3)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+if errors:
+    sys.exit("\\n".join(errors))
+"""
+
+
+PROCESSES = 5
+
+
+def test_many_processes_and_threads_share_one_new_cache_folder(server: ReplayServer, cache_dir: Path) -> None:
+    """Issue 16: 5 processes x 3 threads start together on an empty cache folder, each fetch with a
+    new Client. No healthy cache is moved aside, no lock error reaches anyone, and every entry a
+    fetch wrote is then readable offline."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    procs = [subprocess.Popen([sys.executable, "-c", MANY_WORKER, server.base_url, str(cache_dir), str(n)], env=env,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for n in range(PROCESSES)]  # fmt: skip
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    fetched: set[str] = set()
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+        assert "locked" not in err and "disk I/O" not in err and "moved" not in err, err
+        fetched.update(out.split())
+    assert len(fetched) == 6  # every query of the workers
+    assert sorted(p.name for p in cache_dir.iterdir() if ".corrupt-" in p.name) == []
+    offline = oc.Client(base_url=server.base_url, cache_dir=cache_dir, offline=True)
+    for q in sorted(fetched):
+        assert offline.fetch_models(q=q).attrs["from_cache"]
+    assert offline.count_models() == 346
+    con = sqlite3.connect(cache_dir / CACHE_FILE_NAME)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+
+
+HOLDER = """
+import sys
+from orcatalog.fetch.cache import cached_session
+session = cached_session(sys.argv[1])
+print("holding", flush=True)
+sys.stdin.readline()
+session.close()
+"""
+
+
+def test_a_damaged_cache_is_never_moved_while_another_process_uses_it(server: ReplayServer, cache_dir: Path) -> None:
+    """Moving the files of a cache another process has open breaks it (its -wal/-shm vanish); a
+    file proven damaged is moved aside only when no other session holds the folder."""
+    oc.Client(base_url=server.base_url, cache_dir=cache_dir).session.close()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(cache_dir)], env=env, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert holder.stdout is not None and holder.stdin is not None
+    assert holder.stdout.readline().strip() == "holding"
+    junk = b"not a database, say a disk error wrote here " * 200
+    (cache_dir / CACHE_FILE_NAME).write_bytes(junk)
+    with pytest.raises(oc.CacheError, match="another orcatalog session or process is using it"):
+        oc.Client(base_url=server.base_url, cache_dir=cache_dir).fetch_models()
+    assert (cache_dir / CACHE_FILE_NAME).read_bytes() == junk
+    assert list(cache_dir.glob("*.corrupt-*")) == []
+    holder.stdin.write("done\n")
+    holder.stdin.flush()
+    assert holder.wait(timeout=60) == 0
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir)
+    with pytest.warns(RuntimeWarning, match="moved it"):
+        assert len(c.fetch_models()) == 346
+    assert [p.read_bytes() for p in cache_dir.glob(CACHE_FILE_NAME + ".corrupt-*")] == [junk]
