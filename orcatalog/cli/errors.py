@@ -7,6 +7,7 @@ through; the group maps those with :func:`one_line`. Nothing calls ``sys.exit``.
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 import re
 from collections.abc import Iterable
@@ -95,6 +96,9 @@ def one_line(exc: Exception, ctx: click.Context) -> CLIError:
         return CLIError(f"{exc}: pip install 'orcatalog[s3]' for s3:// stores")
     if isinstance(exc, EOFError):  # a compressed stream ended early and no reader named the file
         return CLIError(f"a compressed file ended early ({exc}); re-download or re-record it")
+    if isinstance(exc, OSError) and exc.errno == errno.EBADF and exc.filename is None:  # stdout closed (>&-)
+        done = obj.get("committed")
+        return CLIError(f"{exc.strerror or exc}" + (f" ({done})" if done else ""))
     if isinstance(exc, OSError) and exc.filename is not None:
         return CLIError(f"{exc.strerror or exc}: {exc.filename}")
     if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):  # disk full, device errors, ...
