@@ -9,7 +9,6 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import orjson
@@ -20,7 +19,7 @@ import orcatalog as oc
 from orcatalog.fetch.cache import CACHE_FILE_NAME, cached_session
 from orcatalog.testing import ReplayServer
 
-from .conftest import FAST_RETRY, REPO, TEST_KEY_A, TEST_KEY_B, read_body
+from .conftest import FAST_RETRY, REPO, TEST_KEY_A, TEST_KEY_B, FakeTime, read_body
 from .secret_scan import assert_no_secret
 
 
@@ -39,23 +38,22 @@ def entries(cache_dir: Path) -> dict[str, bytes]:
 
 def test_second_call_is_served_from_cache(cached_client: oc.Client, server: ReplayServer) -> None:
     first = cached_client.fetch_models()
-    time.sleep(0.3)
-    asked = pd.Timestamp.now(tz="UTC")
     second = cached_client.fetch_models()
     assert first.attrs["from_cache"] is False and second.attrs["from_cache"] is True
     assert len(server.requests) == 1
     # a cached answer carries the time it was originally fetched (when it was stored), not "now"
-    assert second.attrs["fetched_at"] < asked - pd_seconds(0.2)
-    assert abs(second.attrs["fetched_at"] - first.attrs["fetched_at"]) < pd_seconds(0.2)
+    (stored,) = cached_client.session.cache.filter()
+    assert second.attrs["fetched_at"] == pd.Timestamp(stored.created_at).tz_convert("UTC")
+    assert second.attrs["fetched_at"] <= pd.Timestamp.now(tz="UTC")
     assert second.equals(first)
     cached_client.fetch_models(refresh=True)
     assert len(server.requests) == 2
 
 
-def pd_seconds(n: float):  # noqa: ANN201 - tiny helper
-    import pandas as pd
-
-    return pd.Timedelta(seconds=n)
+def expire_every_entry(client: oc.Client) -> None:
+    """Make every stored entry expired now (requests-cache's public ``reset_expiration``), instead
+    of sleeping past a short ``expire_after``."""
+    client.session.cache.reset_expiration(0)
 
 
 def test_two_keys_never_share_user_models(cached_client: oc.Client, server: ReplayServer) -> None:
@@ -106,11 +104,11 @@ def test_key_never_reaches_cache_logs_errors_or_reprs(
 def test_error_and_bad_bodies_are_never_cached_and_good_entry_survives(
     server: ReplayServer, cache_dir: Path
 ) -> None:
-    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=oc.RetryConfig(attempts=1), expire_after=0.5)
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=oc.RetryConfig(attempts=1))
     good = c.fetch_models()
+    expire_every_entry(c)  # the next call goes to the server
     before = entries(cache_dir)
     assert len(before) == 1
-    time.sleep(0.6)  # the entry is now expired: the next call goes to the server
     for fault in (
         {"status": 200, "body": {"error": {"code": 500, "message": "boom"}}},
         {"status": 200, "truncate_at": 1000},
@@ -161,19 +159,20 @@ def test_half_written_cache_file_is_moved_aside(server: ReplayServer, cache_dir:
         assert len(c2.fetch_models()) == 346
 
 
-def test_expired_entry_and_server_down(server: ReplayServer, cache_dir: Path) -> None:
+def test_expired_entry_and_server_down(server: ReplayServer, cache_dir: Path, fake_time: FakeTime) -> None:
     retry = oc.RetryConfig(attempts=2, backoff=0.01)
-    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=retry, expire_after=0.5)
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=retry, **fake_time.options())
     first = c.fetch_models()
-    time.sleep(0.7)
+    expire_every_entry(c)
     server.add_fault(status=503, times=100)
     with pytest.raises(oc.ServerError):  # default: fail, never silently stale
         c.fetch_models()
-    stale_client = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=retry, expire_after=0.5,
-                             stale_if_error=True)  # fmt: skip
+    stale_client = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=retry, stale_if_error=True,
+                             **fake_time.options())  # fmt: skip
     stale = stale_client.fetch_models()
     assert stale.attrs["stale"] is True and stale.attrs["from_cache"] is True
-    assert abs(stale.attrs["fetched_at"] - first.attrs["fetched_at"]) < pd_seconds(1)
+    assert abs(stale.attrs["fetched_at"] - first.attrs["fetched_at"]) < pd.Timedelta(seconds=1)
+    assert fake_time.slept == [0.01, 0.01]  # one backoff per failing call, none really waited
     assert len(stale) == 346
     server.clear_faults()
 
