@@ -12,6 +12,7 @@ import pytest
 import requests
 
 import orcatalog as oc
+from orcatalog.fetch.deadline import DeadlinePassed
 from orcatalog.testing import ReplayServer
 
 from .conftest import FAST_RETRY, FakeTime
@@ -274,3 +275,75 @@ def test_set_content_is_pinned_against_the_public_way(body: bytes) -> None:
     assert list(ours.iter_content(4)) == list(public.iter_content(4))
     if body:
         assert ours.json() == public.json()
+
+
+# -- the decision step is pure: outcome + attempt state -> what to do ------------------------------
+
+
+def _status(status: int, body: bytes = b"", **headers: str) -> requests.Response:
+    from orcatalog.fetch.http import set_content
+
+    response = _response()
+    response.status_code = status
+    response.headers.update(headers)
+    set_content(response, body)
+    return response
+
+
+def _state(attempt: int = 1, now: float = 0.0, deadline_at: float = 100.0):  # noqa: ANN202
+    from orcatalog.fetch.http import AttemptState
+
+    return AttemptState(attempt=attempt, now=now, deadline_at=deadline_at, url="http://127.0.0.1/api/v1/models")
+
+
+RETRY4 = oc.RetryConfig(attempts=4, backoff=0.5, multiplier=2, max_wait=60, deadline=100)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "state", "action", "error", "wait"),
+    [
+        (lambda: _status(200, b"{}"), _state(), "RETURN", None, 0.0),
+        (lambda: _status(429, b"", **{"Retry-After": "2"}), _state(), "RETRY", oc.RateLimitError, 2.0),
+        (lambda: _status(429, b"", **{"Retry-After": "3600"}), _state(), "RAISE", oc.RateLimitError, 0.0),
+        (lambda: _status(503), _state(attempt=2), "RETRY", oc.ServerError, 1.0),  # 0.5 * 2 ** (2 - 1)
+        (lambda: _status(503), _state(attempt=4), "GIVE_UP", oc.ServerError, 0.0),  # no attempt left
+        (lambda: _status(503), _state(now=99.8), "GIVE_UP", oc.ServerError, 0.0),  # the wait passes the budget
+        (lambda: _status(404, b'{"error": {"code": 404, "message": "no"}}'), _state(), "RAISE", oc.NotFoundError, 0.0),
+        (lambda: requests.exceptions.ConnectionError("Connection refused"), _state(), "RETRY", oc.TransportError, 0.5),
+        (lambda: requests.exceptions.ReadTimeout("read timed out"), _state(), "RETRY", oc.RequestTimeoutError, 0.5),
+        (lambda: requests.exceptions.InvalidURL("bad"), _state(), "RAISE", oc.TransportError, 0.0),
+        (lambda: DeadlinePassed("late"), _state(), "GIVE_UP", oc.RequestTimeoutError, 0.0),
+    ],
+    ids=["200", "429-retry-after", "429-too-long", "503-backoff", "503-last", "503-budget", "404", "refused",
+         "read-timeout", "invalid-url", "deadline"],
+)  # fmt: skip
+def test_decide_is_a_pure_function_of_the_outcome_and_the_attempt_state(outcome, state, action: str, error,  # noqa: ANN001
+                                                                        wait: float) -> None:  # fmt: skip
+    from orcatalog.fetch.http import Action, decide
+
+    decision = decide(outcome(), state, RETRY4)
+    assert decision.action is Action[action] and decision.wait == wait
+    assert (decision.error is None) if error is None else type(decision.error) is error
+
+
+def test_decide_lets_an_unknown_exception_through() -> None:
+    from orcatalog.fetch.http import decide
+
+    with pytest.raises(KeyError):
+        decide(KeyError("a bug"), _state(), RETRY4)
+
+
+def test_the_command_line_maps_library_errors_through_the_fetch_table() -> None:
+    """cli/errors.py asks orcatalog.fetch.http.map_exception instead of checking modules itself."""
+    import sqlite3
+
+    import click
+
+    from orcatalog.cli.errors import one_line
+
+    ctx = click.Context(click.Command("x"), obj={})
+    key = "sk-or-v1-" + "c3" * 32
+    refused = one_line(requests.exceptions.ConnectionError(f"Connection refused for {key}"), ctx).format_message()
+    assert refused.startswith("an HTTP request failed: connection refused") and key not in refused
+    assert "HTTP cache stayed busy" in one_line(sqlite3.OperationalError("database is locked"), ctx).format_message()
+    assert one_line(ValueError("x"), ctx).format_message().startswith("ValueError: x (unexpected")

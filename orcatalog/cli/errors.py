@@ -80,9 +80,26 @@ def _offline_hint(base_url: str) -> str:
     )
 
 
+def _layer_error(exc: Exception) -> OrcatalogError | None:
+    """A third-party exception as the typed error of the layer that owns its library, or None.
+
+    Each layer maps its own libraries from one table; the command line only asks. The fetch
+    layer's (requests, urllib3, the HTTP cache's sqlite3) is :func:`orcatalog.fetch.http.map_exception`.
+    Hook for the store: when it maps fsspec/botocore errors to StoreError from its own table, ask it
+    here too and drop the botocore branch of :func:`one_line`.
+    """
+    if isinstance(exc, OrcatalogError):
+        return exc
+    from ..fetch.http import map_exception  # imports requests: on the error path only
+
+    mapped = map_exception(exc)
+    return mapped[0] if mapped is not None else None
+
+
 def one_line(exc: Exception, ctx: click.Context) -> CLIError:
     """The one-line error for an exception a command let through (library, OS, cloud SDK)."""
     obj = ctx.obj if isinstance(ctx.obj, dict) else {}
+    exc = _layer_error(exc) or exc
     if isinstance(exc, TransportError):
         client = obj.get("client")
         return CLIError(f"{exc}.{_offline_hint(client.base_url) if client is not None else ''}")
@@ -103,7 +120,7 @@ def one_line(exc: Exception, ctx: click.Context) -> CLIError:
         return CLIError(f"{exc.strerror or exc}: {exc.filename}")
     if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):  # disk full, device errors, ...
         return CLIError(f"{exc.strerror or exc} ({type(exc).__name__})")
-    if type(exc).__module__.split(".")[0] in ("botocore", "aiobotocore", "s3fs"):
+    if type(exc).__module__.split(".")[0] in ("botocore", "aiobotocore", "s3fs"):  # the store's, until it maps them
         store = obj.get("store_root") or os.environ.get("ORCATALOG_DATA_DIR") or "the store"
         return CLIError(
             f"{store}: {type(exc).__name__}: {exc}. For s3:// stores set AWS_ACCESS_KEY_ID and"

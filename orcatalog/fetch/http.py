@@ -162,20 +162,24 @@ _CAUSES = (
 )
 
 
-def _timeout(exc: BaseException, url: str) -> OrcatalogError:
-    return RequestTimeoutError(f"GET {url} timed out ({type(exc).__name__})", url=url)
+def _get(url: str | None) -> str:
+    return f"GET {url}" if url else "an HTTP request"
 
 
-def _deadline(exc: BaseException, url: str) -> OrcatalogError:
-    return RequestTimeoutError(f"GET {url}: overall deadline passed", url=url)
+def _timeout(exc: BaseException, url: str | None) -> OrcatalogError:
+    return RequestTimeoutError(f"{_get(url)} timed out ({type(exc).__name__})", url=url)
 
 
-def _broken(exc: BaseException, url: str) -> OrcatalogError:
-    return TransportError(f"GET {url} failed: {_short(exc)} ({type(exc).__name__})", url=url)
+def _deadline(exc: BaseException, url: str | None) -> OrcatalogError:
+    return RequestTimeoutError(f"{_get(url)}: overall deadline passed", url=url)
 
 
-def _other(exc: BaseException, url: str) -> OrcatalogError:
-    return TransportError(f"GET {url} failed: {type(exc).__name__}: {_short(exc)}", url=url)
+def _broken(exc: BaseException, url: str | None) -> OrcatalogError:
+    return TransportError(f"{_get(url)} failed: {_short(exc)} ({type(exc).__name__})", url=url)
+
+
+def _other(exc: BaseException, url: str | None) -> OrcatalogError:
+    return TransportError(f"{_get(url)} failed: {type(exc).__name__}: {_short(exc)}", url=url)
 
 
 def _is_busy(exc: BaseException) -> bool:
@@ -184,19 +188,19 @@ def _is_busy(exc: BaseException) -> bool:
     )
 
 
-def _cache_busy(exc: BaseException, url: str) -> OrcatalogError:
-    return CacheError(f"GET {url}: the HTTP cache stayed busy (another process or thread held it): {exc}")
+def _cache_busy(exc: BaseException, url: str | None) -> OrcatalogError:
+    return CacheError(f"{_get(url)}: the HTTP cache stayed busy (another process or thread held it): {exc}")
 
 
-def _cache_failed(exc: BaseException, url: str) -> OrcatalogError:
-    return CacheError(f"GET {url}: the HTTP cache could not be used ({type(exc).__name__}: {redact_text(str(exc))})")
+def _cache_failed(exc: BaseException, url: str | None) -> OrcatalogError:
+    return CacheError(f"{_get(url)}: the HTTP cache could not be used ({type(exc).__name__}: {redact_text(str(exc))})")
 
 
 #: Library exception -> (the typed error it becomes, whether the attempt is retried), first match
 #: wins. The one place requests, urllib3 and the cache's sqlite3 errors are mapped; a row's
 #: predicate (or None) narrows it. ``DeadlinePassed`` comes before the timeouts it subclasses.
 EXCEPTION_TABLE: tuple[tuple[tuple[type[BaseException], ...], Callable[[BaseException], bool] | None,
-                             Callable[[BaseException, str], OrcatalogError], bool], ...] = (
+                             Callable[[BaseException, str | None], OrcatalogError], bool], ...] = (
     ((DeadlinePassed,), None, _deadline, False),
     ((requests.exceptions.Timeout, urllib3.exceptions.TimeoutError), None, _timeout, True),
     ((requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
@@ -208,7 +212,7 @@ EXCEPTION_TABLE: tuple[tuple[tuple[type[BaseException], ...], Callable[[BaseExce
 )  # fmt: skip
 
 
-def map_exception(exc: BaseException, url: str = "the request") -> tuple[OrcatalogError, bool] | None:
+def map_exception(exc: BaseException, url: str | None = None) -> tuple[OrcatalogError, bool] | None:
     """The typed error for a requests, urllib3 or sqlite3 (HTTP cache) exception, and whether the
     attempt that raised it may be retried; None for any other exception.
 
