@@ -592,7 +592,8 @@ def get_json(
         safe_url = redact_url(url)
         started = clock()
         deadline_at = started + retry.deadline
-        attempt, decision, outcome, reader = 0, Decision(Action.GIVE_UP), None, None
+        attempt, decision, reader = 0, Decision(Action.GIVE_UP), None
+        outcome: requests.Response | BaseException | None = None
         while attempt < retry.attempts:
             remaining = deadline_at - clock()
             if remaining <= 0:
@@ -606,6 +607,7 @@ def get_json(
                 outcome = run_within(deadline_at, send, clock=clock)
             except Exception as exc:  # noqa: BLE001 - judged by decide()
                 outcome = exc
+            assert outcome is not None
             decision = decide(outcome, AttemptState(attempt, clock(), deadline_at, safe_url, offline, time.time()), retry)
             if decision.action is not Action.RETRY:
                 break

@@ -107,8 +107,8 @@ def _prices(rows: Rows) -> tuple[dict[str, np.ndarray], dict[str, list[Any]], np
             rows.keep(i, f"pricing.{key}", values[i], unreadable=True)
         if (col < 0).any():
             flagged = col == -1
-            for i in np.flatnonzero((col < 0) & ~flagged):  # only -1 means dynamic
-                rows.keep(int(i), f"pricing.{key}", values[i], unreadable=True)
+            for j in np.flatnonzero((col < 0) & ~flagged).tolist():  # only -1 means dynamic
+                rows.keep(j, f"pricing.{key}", values[j], unreadable=True)
             dynamic |= flagged
             col[col < 0] = np.nan
         col += 0.0  # "-0" is 0, not -0.0
@@ -287,9 +287,11 @@ def models_frame(models: list[dict[str, Any]], *, url: str | None = None, unique
             cols[prefix + k] = flags
     for key, col in derived.prices.items():
         cols["price_" + key] = col
-    for obj, known in (("default_parameters", KNOWN_DEFAULT_KEYS), ("per_request_limits", ())):
-        if obj in rows.present or known:
-            for key, values in _family(rows, obj, known).items():
+    families: tuple[tuple[str, tuple[str, ...]], ...] = (("default_parameters", tuple(KNOWN_DEFAULT_KEYS)),
+                                                          ("per_request_limits", ()))  # fmt: skip
+    for obj, family_keys in families:
+        if obj in rows.present or family_keys:
+            for key, values in _family(rows, obj, family_keys).items():
                 cols[_FAMILY_OBJECTS[obj] + key] = _lenient_floats(values, f"{obj}.{key}", rows)
     cols["extra"] = DERIVED["extra"](rows, derived)
     if rows.unreadable:
