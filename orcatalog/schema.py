@@ -28,7 +28,8 @@ and never stored, when a value has a JSON type its field never has:
 
 - ``str`` columns: any JSON value is kept (a non-string as its JSON text);
 - ``Int64`` counts (``context_length``, ``max_completion_tokens``, ...): an integer (or an integral
-  number / numeric string) from 0 to 2**53; ``true``, a list, an object, a fraction or ``1e30`` is refused;
+  number / decimal string) from 0 to 2**53, checked exactly (2**53 + 1 is refused, not rounded);
+  ``true``, a list, an object, a fraction, ``1e30``, ``"1_000"`` or ``"Infinity"`` is refused;
 - ``boolean`` / ``bool``: ``true``, ``false`` or null only;
 - ``created``: Unix seconds from {min_time} to {max_time} (2000-01-01 to 2100-01-01 UTC); a string,
   ``true`` or ``-1e18`` is refused;
@@ -39,9 +40,12 @@ and never stored, when a value has a JSON type its field never has:
 - ``json``: any JSON value that JSON writers can write back (orjson stops at 254 levels of
   nesting); deeper nesting anywhere in a model is refused;
 - objects (``pricing``, ``architecture``, ``top_provider``, ``links``, ...): an object or null;
-- ``price_<key>``: a decimal string or a number; ``true``, a list or an object is refused, a string
-  that is not a number (``"n/a"``) goes to ``extra`` with a warning (the price is then null);
-- ``default_<key>`` and ``per_request_limit_<key>``: a number or numeric string (``"Infinity"`` is
+- ``price_<key>``: a decimal string as JSON writes numbers (``"0.000000239"``, ``"1e-7"``) or a
+  number, finite and >= 0 (``"-0"`` is 0), or exactly -1 (dynamic pricing: null plus the
+  ``dynamic_pricing`` flag); ``true``, a list or an object is refused; any other string or number
+  (``"n/a"``, ``"1_000"``, ``"Infinity"``, ``"NaN"``, ``"1e400"``, ``"-5"``, ``"-1e-9"``) goes to
+  ``extra`` with a warning (the price is then null, never the flag);
+- ``default_<key>`` and ``per_request_limit_<key>``: a number or decimal string (``"Infinity"`` is
   inf); anything else goes to ``extra`` with a warning (these objects grow new keys of any type).
 
 **USD per million tokens** (``prompt_usd_per_mtok``, ``completion_usd_per_mtok``) is the exact

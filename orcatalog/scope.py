@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["CATALOG_SCOPE", "scope_of", "frame_scope"]
+__all__ = ["CATALOG_SCOPE", "scope_of", "frame_scope", "is_unfiltered"]
 
 #: The scope of an unfiltered ``GET /models`` of the public API: the catalog itself.
 CATALOG_SCOPE = "catalog"
@@ -57,6 +57,23 @@ def _host_part(base_url: str | None) -> tuple[str | None, str | None]:
     return None, f"{parts.scheme}://{netloc}{path}"  # no user info, query or fragment: never a secret
 
 
+def _filters(params: Mapping[str, Any] | None) -> dict[str, str]:
+    """The filters of a query: every parameter but ``output_modalities=all`` (orcatalog's default,
+    which means "no filter")."""
+    return {str(k): str(v) for k, v in (params or {}).items() if not (k == "output_modalities" and v == "all")}
+
+
+def is_unfiltered(endpoint: str, params: Mapping[str, Any] | None = None) -> bool:
+    """Whether a list fetch asks for the whole list: ``/models`` with no filter (``output_modalities=all``
+    is none) on whatever host. The one "unfiltered list" rule.
+
+    Args:
+        endpoint: ``/models`` or ``/models/user``.
+        params: the query parameters sent (API strings), paging (``offset``, ``limit``) left out.
+    """
+    return endpoint == "/models" and not _filters(params)
+
+
 def scope_of(
     base_url: str | None,
     endpoint: str = "/models",
@@ -78,7 +95,7 @@ def scope_of(
     Raises:
         Nothing.
     """
-    filters = {str(k): str(v) for k, v in (params or {}).items() if not (k == "output_modalities" and v == "all")}
+    filters = _filters(params)
     region, base = _host_part(base_url)
     if "region" in filters:
         region = filters.pop("region")

@@ -7,8 +7,10 @@ import ipaddress
 import os
 import socket
 import tarfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -106,10 +108,39 @@ def server(latest_file: Path) -> Iterator[ReplayServer]:
 FAST_RETRY = oc.RetryConfig(attempts=3, backoff=0.05, multiplier=1.5, max_wait=5, deadline=20)
 
 
+class FakeTime:
+    """An injected clock and sleep (``Client(clock=..., sleep=...)``): sleeping records the wait and
+    advances the clock at once, so a backoff or a ``Retry-After`` costs a test no real time."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+        self._lock = threading.Lock()
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.slept.append(seconds)
+            self.now += seconds
+
+    def options(self) -> dict[str, Any]:
+        """The ``clock=`` and ``sleep=`` arguments of a Client."""
+        return {"clock": self.clock, "sleep": self.sleep}
+
+
 @pytest.fixture
-def client(server: ReplayServer) -> oc.Client:
-    """A client on a plain requests.Session (no cache) against the replay server."""
-    return oc.Client(base_url=server.base_url, session=requests.Session(), retries=FAST_RETRY, timeout=(5, 10))
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture
+def client(server: ReplayServer, fake_time: FakeTime) -> oc.Client:
+    """A client on a plain requests.Session (no cache) against the replay server; waits between
+    attempts go to ``fake_time``."""
+    return oc.Client(base_url=server.base_url, session=requests.Session(), retries=FAST_RETRY, timeout=(5, 10),
+                     **fake_time.options())  # fmt: skip
 
 
 @pytest.fixture
@@ -118,9 +149,10 @@ def cache_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def cached_client(server: ReplayServer, cache_dir: Path) -> oc.Client:
+def cached_client(server: ReplayServer, cache_dir: Path, fake_time: FakeTime) -> oc.Client:
     """A client with the default requests-cache session in a private temp folder."""
-    return oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY, timeout=(5, 10))
+    return oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY, timeout=(5, 10),
+                     **fake_time.options())  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

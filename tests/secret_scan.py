@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
@@ -36,3 +37,24 @@ def assert_no_secret_in_files(roots: list[Path], *keys: str) -> int:
     for path in files:
         assert_no_secret(path.read_bytes(), *keys, where=str(path))
     return len(files)
+
+
+def assert_no_secret_in_cache(folder: Path, *keys: str, while_open: bool = False) -> int:
+    """Scan every file of an HTTP cache folder: the database and its SQLite ``-wal`` and ``-shm``
+    files (which hold recent writes until a checkpoint) and anything moved aside. With
+    ``while_open`` (a session still open on it), the ``-wal`` and ``-shm`` files must be there, so
+    the scan really covers them. Returns how many files were scanned."""
+    names = {p.name for p in folder.iterdir() if p.is_file()}
+    if while_open:
+        missing = {f"http_cache.sqlite{s}" for s in ("", "-wal", "-shm")} - names
+        assert not missing, f"the open cache lacks {sorted(missing)}: the scan would miss them"
+    return assert_no_secret_in_files([folder], *keys)
+
+
+def assert_no_secret_in_logs(records: list[logging.LogRecord], text: str, *keys: str) -> None:
+    """Scan captured logs (capture at DEBUG, every logger): the formatted text, and each record's
+    message, arguments and exception text."""
+    assert_no_secret(text, *keys, where="captured log text")
+    for record in records:
+        parts = [record.getMessage(), repr(record.args), record.exc_text or ""]
+        assert_no_secret("\n".join(parts), *keys, where=f"log record of {record.name}")

@@ -9,7 +9,6 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import orjson
@@ -20,7 +19,7 @@ import orcatalog as oc
 from orcatalog.fetch.cache import CACHE_FILE_NAME, cached_session
 from orcatalog.testing import ReplayServer
 
-from .conftest import FAST_RETRY, REPO, TEST_KEY_A, TEST_KEY_B, read_body
+from .conftest import FAST_RETRY, REPO, TEST_KEY_A, TEST_KEY_B, FakeTime, read_body
 from .secret_scan import assert_no_secret
 
 
@@ -39,23 +38,22 @@ def entries(cache_dir: Path) -> dict[str, bytes]:
 
 def test_second_call_is_served_from_cache(cached_client: oc.Client, server: ReplayServer) -> None:
     first = cached_client.fetch_models()
-    time.sleep(0.3)
-    asked = pd.Timestamp.now(tz="UTC")
     second = cached_client.fetch_models()
     assert first.attrs["from_cache"] is False and second.attrs["from_cache"] is True
     assert len(server.requests) == 1
     # a cached answer carries the time it was originally fetched (when it was stored), not "now"
-    assert second.attrs["fetched_at"] < asked - pd_seconds(0.2)
-    assert abs(second.attrs["fetched_at"] - first.attrs["fetched_at"]) < pd_seconds(0.2)
+    (stored,) = cached_client.session.cache.filter()
+    assert second.attrs["fetched_at"] == pd.Timestamp(stored.created_at).tz_convert("UTC")
+    assert second.attrs["fetched_at"] <= pd.Timestamp.now(tz="UTC")
     assert second.equals(first)
     cached_client.fetch_models(refresh=True)
     assert len(server.requests) == 2
 
 
-def pd_seconds(n: float):  # noqa: ANN201 - tiny helper
-    import pandas as pd
-
-    return pd.Timedelta(seconds=n)
+def expire_every_entry(client: oc.Client) -> None:
+    """Make every stored entry expired now (requests-cache's public ``reset_expiration``), instead
+    of sleeping past a short ``expire_after``."""
+    client.session.cache.reset_expiration(0)
 
 
 def test_two_keys_never_share_user_models(cached_client: oc.Client, server: ReplayServer) -> None:
@@ -106,11 +104,11 @@ def test_key_never_reaches_cache_logs_errors_or_reprs(
 def test_error_and_bad_bodies_are_never_cached_and_good_entry_survives(
     server: ReplayServer, cache_dir: Path
 ) -> None:
-    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=oc.RetryConfig(attempts=1), expire_after=0.5)
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=oc.RetryConfig(attempts=1))
     good = c.fetch_models()
+    expire_every_entry(c)  # the next call goes to the server
     before = entries(cache_dir)
     assert len(before) == 1
-    time.sleep(0.6)  # the entry is now expired: the next call goes to the server
     for fault in (
         {"status": 200, "body": {"error": {"code": 500, "message": "boom"}}},
         {"status": 200, "truncate_at": 1000},
@@ -161,19 +159,20 @@ def test_half_written_cache_file_is_moved_aside(server: ReplayServer, cache_dir:
         assert len(c2.fetch_models()) == 346
 
 
-def test_expired_entry_and_server_down(server: ReplayServer, cache_dir: Path) -> None:
+def test_expired_entry_and_server_down(server: ReplayServer, cache_dir: Path, fake_time: FakeTime) -> None:
     retry = oc.RetryConfig(attempts=2, backoff=0.01)
-    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=retry, expire_after=0.5)
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=retry, **fake_time.options())
     first = c.fetch_models()
-    time.sleep(0.7)
+    expire_every_entry(c)
     server.add_fault(status=503, times=100)
     with pytest.raises(oc.ServerError):  # default: fail, never silently stale
         c.fetch_models()
-    stale_client = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=retry, expire_after=0.5,
-                             stale_if_error=True)  # fmt: skip
+    stale_client = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=retry, stale_if_error=True,
+                             **fake_time.options())  # fmt: skip
     stale = stale_client.fetch_models()
     assert stale.attrs["stale"] is True and stale.attrs["from_cache"] is True
-    assert abs(stale.attrs["fetched_at"] - first.attrs["fetched_at"]) < pd_seconds(1)
+    assert abs(stale.attrs["fetched_at"] - first.attrs["fetched_at"]) < pd.Timedelta(seconds=1)
+    assert fake_time.slept == [0.01, 0.01]  # one backoff per failing call, none really waited
     assert len(stale) == 346
     server.clear_faults()
 
@@ -262,3 +261,128 @@ def test_processes_share_a_cache(server: ReplayServer, cache_dir: Path) -> None:
     con = sqlite3.connect(cache_dir / CACHE_FILE_NAME)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     con.close()
+
+
+def test_an_empty_catalog_is_refused_and_never_replaces_a_good_entry(server: ReplayServer, cache_dir: Path) -> None:
+    """Issue 16: a 200 ``{"data": []}`` from an unfiltered /models was cached, and fetch_models()
+    and offline mode then answered 0 rows. It is a failed fetch (the store's rule, one function):
+    SchemaError, nothing cached, the good entry still answers online and offline."""
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY)
+    good = c.fetch_models()
+    before = entries(cache_dir)
+    server.add_fault(path="/models", status=200, body={"data": []}, times=10)
+    for call in (lambda: c.fetch_models(refresh=True), lambda: c.fetch_models(refresh=True, page_size=50),
+                 lambda: oc.SnapshotStore(cache_dir.parent / "store").snapshot(c)):  # fmt: skip
+        with pytest.raises(oc.SchemaError, match="lists no models, and an unfiltered catalog is never empty"):
+            call()
+    assert entries(cache_dir) == before
+    assert not (cache_dir.parent / "store").exists() or not any((cache_dir.parent / "store").rglob("*.parquet"))
+    offline = oc.Client(base_url=server.base_url, cache_dir=cache_dir, offline=True).fetch_models()
+    assert offline.equals(good) and len(offline) == 346
+
+
+def test_a_filtered_list_may_be_empty(server: ReplayServer, cache_dir: Path) -> None:
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY)
+    server.add_fault(path="/models", status=200, body={"data": []}, times=10)
+    df = c.fetch_models(q="no-such-model")
+    assert len(df) == 0 and list(df.columns) == list(c.fetch_models(input_modalities="audio").columns)
+    server.clear_faults()
+    again = c.fetch_models(q="no-such-model")
+    assert again.attrs["from_cache"] and len(again) == 0  # an empty filtered answer is a real answer
+
+
+MANY_WORKER = """
+import sys, threading, warnings
+import orcatalog as oc
+
+base_url, cache_dir, me = sys.argv[1], sys.argv[2], int(sys.argv[3])
+warnings.simplefilter("error", RuntimeWarning)  # a cache moved aside (or a damaged row) fails the run
+queries = ["gpt", "claude", "gemini", "llama", "mistral", "qwen"]
+errors = []
+
+def work(t):
+    try:
+        for i in range(4):
+            q = queries[(me + t + i) % len(queries)]
+            c = oc.Client(base_url=base_url, cache_dir=cache_dir, retries=oc.RetryConfig(attempts=2, backoff=0))
+            c.fetch_models(q=q, refresh=(i % 2 == 0))
+            sys.stdout.write(q + "\\n")
+            assert oc.Client(base_url=base_url, cache_dir=cache_dir).count_models() == 346
+    except BaseException as exc:
+        errors.append(f"{type(exc).__name__}: {exc}")
+
+sys.stdin.readline()  # every process starts on the same signal
+threads = [threading.Thread(target=work, args=(t,)) for t in range(3)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+if errors:
+    sys.exit("\\n".join(errors))
+"""
+
+
+PROCESSES = 5
+
+
+def test_many_processes_and_threads_share_one_new_cache_folder(server: ReplayServer, cache_dir: Path) -> None:
+    """Issue 16: 5 processes x 3 threads start together on an empty cache folder, each fetch with a
+    new Client. No healthy cache is moved aside, no lock error reaches anyone, and every entry a
+    fetch wrote is then readable offline."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    procs = [subprocess.Popen([sys.executable, "-c", MANY_WORKER, server.base_url, str(cache_dir), str(n)], env=env,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for n in range(PROCESSES)]  # fmt: skip
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    fetched: set[str] = set()
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+        assert "locked" not in err and "disk I/O" not in err and "moved" not in err, err
+        fetched.update(out.split())
+    assert len(fetched) == 6  # every query of the workers
+    assert sorted(p.name for p in cache_dir.iterdir() if ".corrupt-" in p.name) == []
+    offline = oc.Client(base_url=server.base_url, cache_dir=cache_dir, offline=True)
+    for q in sorted(fetched):
+        assert offline.fetch_models(q=q).attrs["from_cache"]
+    assert offline.count_models() == 346
+    con = sqlite3.connect(cache_dir / CACHE_FILE_NAME)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+
+
+HOLDER = """
+import sys
+from orcatalog.fetch.cache import cached_session
+session = cached_session(sys.argv[1])
+print("holding", flush=True)
+sys.stdin.readline()
+session.close()
+"""
+
+
+def test_a_damaged_cache_is_never_moved_while_another_process_uses_it(server: ReplayServer, cache_dir: Path) -> None:
+    """Moving the files of a cache another process has open breaks it (its -wal/-shm vanish); a
+    file proven damaged is moved aside only when no other session holds the folder."""
+    oc.Client(base_url=server.base_url, cache_dir=cache_dir).session.close()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(cache_dir)], env=env, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert holder.stdout is not None and holder.stdin is not None
+    assert holder.stdout.readline().strip() == "holding"
+    junk = b"not a database, say a disk error wrote here " * 200
+    (cache_dir / CACHE_FILE_NAME).write_bytes(junk)
+    with pytest.raises(oc.CacheError, match="another orcatalog session or process is using it"):
+        oc.Client(base_url=server.base_url, cache_dir=cache_dir).fetch_models()
+    assert (cache_dir / CACHE_FILE_NAME).read_bytes() == junk
+    assert list(cache_dir.glob("*.corrupt-*")) == []
+    holder.stdin.write("done\n")
+    holder.stdin.flush()
+    assert holder.wait(timeout=60) == 0
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir)
+    with pytest.warns(RuntimeWarning, match="moved it"):
+        assert len(c.fetch_models()) == 346
+    assert [p.read_bytes() for p in cache_dir.glob(CACHE_FILE_NAME + ".corrupt-*")] == [junk]

@@ -8,6 +8,7 @@ import logging
 import sqlite3
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import requests
 import requests_cache
@@ -18,7 +19,7 @@ from orcatalog.testing import ReplayServer
 
 from . import hostile
 from .conftest import FAST_RETRY, TEST_KEY_A, TEST_KEY_B, read_body
-from .secret_scan import assert_no_secret, assert_no_secret_in_files
+from .secret_scan import assert_no_secret, assert_no_secret_in_cache, assert_no_secret_in_files, assert_no_secret_in_logs
 
 # -- the key never leaks -------------------------------------------------------------------------
 
@@ -302,3 +303,170 @@ def test_a_body_over_a_set_cap_is_refused_and_not_cached(server: ReplayServer, c
 def test_max_body_bytes_is_checked_before_any_request(bad: object) -> None:
     with pytest.raises(oc.InvalidParameterError, match="max_body_bytes"):
         oc.Client(max_body_bytes=bad)  # type: ignore[arg-type]
+
+
+# -- issue 16: the key where a hostile server puts it ---------------------------------------------
+
+CANARY = "sk-or-v1-LEAKCANARY0123456789"
+
+
+def _keyed_front(kind: str, body: bytes, other_port: int | None = None) -> hostile.Handler:
+    """The three server scenarios of issue 16, answering ``/api/v1/models/user``:
+
+    - ``same-host``: a 302 whose Location carries the key in its path and query, on the same host;
+    - ``cross-host``: a 302 to another host (``localhost``, other port) with the key in its path,
+      which redirects back to the first host with the key in the query;
+    - ``echo``: a 200 with a header echoing ``Bearer <key>``;
+    - ``code-401``: a 401 whose error ``code`` (and message) hold ``Bearer <key>``.
+    """
+
+    def handler(conn, path: str, headers: dict[str, str], stop) -> None:  # noqa: ANN001
+        if kind == "echo":
+            conn.sendall(hostile.response(200, body, {"Content-Type": "application/json",
+                                                      "X-Echo": headers.get("Authorization", "")}))  # fmt: skip
+        elif kind == "code-401":
+            error = {"error": {"code": f"Bearer {CANARY}", "message": f"bad key {CANARY}",
+                               "metadata": {"key": CANARY}}}  # fmt: skip
+            conn.sendall(hostile.response(401, json.dumps(error).encode()))
+        elif path.startswith("/api/v1/models/user") and kind == "same-host":
+            conn.sendall(hostile.response(302, b"", {"Location": f"/final/{CANARY}?k={CANARY}"}))
+        elif path.startswith("/api/v1/models/user"):
+            conn.sendall(hostile.response(302, b"", {"Location": f"http://localhost:{other_port}/hop/{CANARY}"}))
+        else:  # the final hop
+            conn.sendall(hostile.response(200, body))
+
+    return handler
+
+
+def _back_home(front_port: list[int]) -> hostile.Handler:
+    def handler(conn, path: str, headers: dict[str, str], stop) -> None:  # noqa: ANN001
+        conn.sendall(hostile.response(302, b"", {"Location": f"http://127.0.0.1:{front_port[0]}/final?x={CANARY}"}))
+
+    return handler
+
+
+def _all_bytes(folder: Path) -> list[tuple[str, bytes]]:
+    return [(p.name, p.read_bytes()) for p in sorted(folder.glob("*")) if p.is_file()]
+
+
+@pytest.mark.parametrize("kind", ["same-host", "cross-host", "echo", "code-401"])
+def test_the_key_never_reaches_cache_logs_or_errors_whatever_the_server_does(
+    kind: str, latest_body: bytes, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16's three server scenarios with a canary key: the cache files (database, -wal and
+    -shm, scanned while the session is still open and again after), every DEBUG record of every
+    logger, the exception's str, repr and traceback, and the command line's stderr (also with
+    ORCATALOG_DEBUG=1) never hold the key."""
+    import traceback
+
+    from click.testing import CliRunner
+
+    from orcatalog.cli import main
+
+    caplog.set_level(logging.DEBUG)
+    cache_dir = tmp_path / "cache"
+    front_port: list[int] = []
+    with hostile.HostileServer(_back_home(front_port)) as other:
+        with hostile.HostileServer(_keyed_front(kind, latest_body, other.port)) as front:
+            front_port.append(front.port)
+            c = oc.Client(base_url=front.url(), api_key=CANARY, cache_dir=cache_dir, retries=FAST_RETRY)
+            texts: list[str] = []
+            if kind == "code-401":
+                with pytest.raises(oc.UnauthorizedError) as info:
+                    c.fetch_user_models()
+                exc = info.value
+                assert "REDACTED" in exc.code and exc.api_message == "bad key REDACTED"
+                texts += [str(exc), repr(exc), repr(vars(exc)), "".join(traceback.format_exception(exc))]
+            else:
+                df = c.fetch_user_models()
+                assert len(df) == 346 and c.fetch_user_models().attrs["from_cache"]
+                texts.append(repr(df.attrs))
+            assert_no_secret_in_cache(cache_dir, CANARY, while_open=True)
+            open_files = _all_bytes(cache_dir)  # the session is open: the -wal and -shm files exist
+            c.session.close()
+            monkeypatch.setenv("OPENROUTER_API_KEY", CANARY)
+            monkeypatch.setenv("ORCATALOG_BASE_URL", front.url())
+            monkeypatch.setenv("ORCATALOG_CACHE_DIR", str(tmp_path / "cli-cache"))
+            for debug in ("0", "1"):
+                monkeypatch.setenv("ORCATALOG_DEBUG", debug)
+                result = CliRunner().invoke(main, ["user-models"])
+                texts += [result.output, getattr(result, "stderr", "")]
+                if result.exception is not None and not isinstance(result.exception, SystemExit):
+                    texts.append("".join(traceback.format_exception(result.exception)))
+            if kind == "code-401":
+                assert "UnauthorizedError" in texts[-1] or "HTTP 401" in " ".join(texts)
+        sent = [h.get("Authorization", "") for _, h in front.requests]
+    assert any(CANARY in s for s in sent)  # the key really went out, so the scan means something
+    assert {name for name, _ in open_files} >= {CACHE_FILE_NAME, CACHE_FILE_NAME + "-wal", CACHE_FILE_NAME + "-shm"}
+    for name, data in open_files:
+        assert_no_secret(data, CANARY, where=f"{name} (session open)")
+    assert assert_no_secret_in_cache(cache_dir, CANARY) >= 1
+    assert assert_no_secret_in_cache(tmp_path / "cli-cache", CANARY) >= 1
+    assert_no_secret_in_logs(caplog.records, caplog.text, CANARY)
+    for text in texts:
+        assert_no_secret(text, CANARY, where="log/error/stderr")
+    if kind in ("same-host", "cross-host"):  # the DEBUG lines did talk about the hops: the filter rewrote them
+        assert "REDACTED" in caplog.text
+
+
+# -- issue 16: values read strictly ----------------------------------------------------------------
+
+UNREADABLE_PRICES = ["1_000", "Infinity", "1e400", "-5", "-1e-9", "-Infinity", "NaN", -5, " 1", "+1", "0x10"]
+
+
+@pytest.mark.parametrize("raw", UNREADABLE_PRICES, ids=[repr(v) for v in UNREADABLE_PRICES])
+def test_a_price_that_is_not_a_price_is_kept_in_extra_with_a_warning(raw: object, tmp_path: Path) -> None:
+    """Issue 16's value table, fetched from a real server into the real cache: a price string
+    float() would take ("1_000", "Infinity", "NaN"), one beyond float's range ("1e400"), a
+    negative price other than -1: never a number, never the dynamic-pricing flag, never free;
+    the raw value is in ``extra`` under its field and a warning names model and field."""
+    body = {"data": [{"id": "x/odd", "pricing": {"prompt": raw, "completion": "0.000002"}},
+                     {"id": "x/plain", "pricing": {"prompt": "0.000001", "completion": "0.000002"}}]}  # fmt: skip
+    with ReplayServer(json.dumps(body).encode()) as srv:
+        c = oc.Client(base_url=srv.base_url, cache_dir=tmp_path / "cache", retries=FAST_RETRY)
+        with pytest.warns(UserWarning, match=r"'x/odd' pricing\.prompt="):
+            df = c.fetch_models().set_index("id")
+    odd = df.loc["x/odd"]
+    assert pd.isna(odd["price_prompt"]) and pd.isna(odd["prompt_usd_per_mtok"])
+    assert not odd["dynamic_pricing"] and pd.isna(odd["is_free"])
+    assert json.loads(odd["extra"]) == {"pricing.prompt": raw}
+    assert df.loc["x/plain", "prompt_usd_per_mtok"] == 1.0 and not df.loc["x/plain", "dynamic_pricing"]
+
+
+@pytest.mark.parametrize(("raw", "price", "dynamic", "free"), [("-1", None, True, None), (-1, None, True, None),
+                                                               ("-0", 0.0, False, True), ("0", 0.0, False, True)])  # fmt: skip
+def test_only_minus_one_means_dynamic_and_minus_zero_is_free(raw: object, price: float | None, dynamic: bool,
+                                                             free: bool | None) -> None:  # fmt: skip
+    body = {"data": [{"id": "x/m", "pricing": {"prompt": raw, "completion": raw}}]}
+    with ReplayServer(json.dumps(body).encode()) as srv:
+        row = oc.Client(base_url=srv.base_url, session=requests.Session(), retries=FAST_RETRY).fetch_models().iloc[0]
+    assert bool(row["dynamic_pricing"]) is dynamic
+    if price is None:
+        assert pd.isna(row["price_prompt"]) and pd.isna(row["is_free"])
+    else:
+        assert row["price_prompt"] == price and str(row["price_prompt"]) == "0.0"  # not -0.0
+        assert row["is_free"] == free and str(row["prompt_usd_per_mtok"]) == "0.0"
+    assert pd.isna(row["extra"])
+
+
+@pytest.mark.parametrize("raw", [2**53 + 1, 2**63, "1_000", "Infinity", "1e400", "-5", -1])
+def test_a_count_out_of_range_or_not_an_integer_is_refused_and_not_cached(raw: object, server: ReplayServer,
+                                                                          cache_dir: Path) -> None:  # fmt: skip
+    """context_length 2**53 + 1 used to be stored as 2**53, past the documented range (0..2**53)."""
+    c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY)
+    good = c.fetch_models()
+    before = _entries(cache_dir)
+    body = json.dumps({"data": [{"id": "x/long", "context_length": raw}]}).encode()
+    server.add_fault(status=200, body=body, times=5)
+    with pytest.raises(oc.SchemaError, match=r"model 'x/long'.*context_length"):
+        c.fetch_models(refresh=True)
+    assert _entries(cache_dir) == before
+    server.clear_faults()
+    assert c.fetch_models().equals(good)
+
+
+def test_the_largest_count_is_read_exactly() -> None:
+    body = {"data": [{"id": "x/long", "context_length": 2**53, "top_provider": {"max_completion_tokens": "4096"}}]}
+    with ReplayServer(json.dumps(body).encode()) as srv:
+        row = oc.Client(base_url=srv.base_url, session=requests.Session(), retries=FAST_RETRY).fetch_models().iloc[0]
+    assert row["context_length"] == 2**53 and row["max_completion_tokens"] == 4096

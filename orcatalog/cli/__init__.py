@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import logging
 import os
 import re
@@ -35,8 +36,21 @@ if TYPE_CHECKING:
 __all__ = ["main", "run"]
 
 
+class _ClosedAfterCommit(Exception):
+    """The reader closed stdout after the command had recorded its work (the message says what)."""
+
+
+def committed(what: str) -> None:
+    """Say that the running command has recorded its work (``what``, e.g. "3 snapshots were
+    recorded in data"): from here on a reader closing the pipe does not make it a failure."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and isinstance(ctx.obj, dict):
+        ctx.obj["committed"] = what
+
+
 class _Group(click.Group):
-    """The command group: library errors become one line; a closed pipe (``| head``) ends quietly."""
+    """The command group: library errors become one line; a closed pipe is handled by the
+    exit-status rule (see :meth:`main`)."""
 
     command_class = startup.Command
 
@@ -44,7 +58,12 @@ class _Group(click.Group):
         try:
             with _one_line_warnings():
                 return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+        except BrokenPipeError:
+            done = ctx.obj.get("committed") if isinstance(ctx.obj, dict) else None
+            if done:
+                raise _ClosedAfterCommit(done) from None
+            raise
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:
             if os.environ.get("ORCATALOG_DEBUG") == "1":
@@ -53,11 +72,23 @@ class _Group(click.Group):
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:  # fmt: skip
-        """Run the command line; every error, usage errors too, is one ``error: ...`` line on stderr."""
+        """Run the command line; every error, usage errors too, is one ``error: ...`` line on stderr.
+
+        The exit status says whether the work was done: 0 when it was and its output was written;
+        1 when it failed or its output could not be written (stdout closed, a full disk), 2 for a
+        bad option. A reader that closes the pipe early (``| head``) ends a command quietly with
+        1, except after the command recorded its work (``snapshot``, ``import``, ``compact``):
+        that is not a failure of the commit, so it exits 0 and says so on stderr.
+        """
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        _guard_closed_stdout()
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _ClosedAfterCommit as exc:
+            _quiet_stdout()
+            click.echo(f"note: {exc}; the reader closed the output pipe before the rest of the output", err=True)
+            sys.exit(0)
         except _NO_ARGS as exc:  # plain `orcatalog`: the help, as it is
             click.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
             sys.exit(exc.exit_code)
@@ -137,6 +168,32 @@ def run() -> None:
     """The ``orcatalog`` console script and ``python -m orcatalog``: :func:`main`, started and
     ended quickly (see :mod:`orcatalog.cli.startup`)."""
     startup.run(main)
+
+
+class _ClosedRaw(io.RawIOBase):
+    """What stdout writes to when the process started with it closed (``>&-``): every write fails."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        raise OSError(errno.EBADF, "standard output is closed, so the output cannot be written")
+
+
+def _guard_closed_stdout() -> None:
+    """When the process started with stdout closed, hold descriptor 1 on /dev/null (so no file
+    opened later, such as the cache database, lands on it) and make every write to stdout fail,
+    so output that cannot be written is an error instead of silently lost."""
+    try:
+        os.fstat(1)
+        if sys.stdout is not None:
+            return
+    except OSError:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        if fd != 1:
+            os.dup2(fd, 1)
+            os.close(fd)
+    sys.stdout = io.TextIOWrapper(_ClosedRaw(), encoding="utf-8", write_through=True)  # type: ignore[arg-type]
 
 
 def _quiet_stdout() -> None:
@@ -527,6 +584,7 @@ def snapshot(ctx: click.Context, store_root: str | None) -> None:
     with _interrupts(store, before):  # also around the report line: Ctrl-C after the commit says so
         with _client(ctx) as client:
             df = store.snapshot(client)
+        committed(f"snapshot {df.attrs['snapshot_id']} was recorded in {store.root}")
         click.echo(f"{df.attrs['snapshot_id']}: {len(df)} models at {df.attrs['fetched_at']}")
 
 
@@ -548,9 +606,11 @@ def import_(paths: tuple[str, ...], fetched_at: str | None, store_root: str | No
     with _interrupts(store, before):  # also around the report lines: Ctrl-C after the commit says so
         ids = store.import_files(list(paths), fetched_at=fetched_at)  # fetched_at= is --fetched-at in errors
         new = [i for i in ids if i not in before]
-        if not ids:
-            click.echo("no bodies found")
-        elif not new:
+        if not ids:  # nothing to do is not the work asked for: a mistyped folder must not look like success
+            raise CLIError(f"no /models bodies found in {', '.join(paths)}: nothing was imported (give .json or "
+                           ".json.gz bodies, tar archives of them, or folders holding them)")  # fmt: skip
+        committed(f"{len(new)} new snapshots were recorded in {store.root}")
+        if not new:
             click.echo(f"0 new snapshots recorded: all {len(ids)} were already in the store")
         else:
             kept = f"; {len(ids) - len(new)} were already in the store" if len(new) < len(ids) else ""
@@ -581,7 +641,9 @@ def compact(store_root: str | None) -> None:
     Example:
       orcatalog compact --store data
     """
-    merged = _store(store_root, must_exist=True).compact()
+    store = _store(store_root, must_exist=True)
+    merged = store.compact()
+    committed(f"{store.root} was compacted")
     click.echo(f"merged {merged} batches" if merged else "nothing to compact")
 
 

@@ -6,6 +6,7 @@ through; the group maps those with :func:`one_line`. Nothing calls ``sys.exit``.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from typing import IO, Any
@@ -82,9 +83,26 @@ def _offline_hint(base_url: str) -> str:
     )
 
 
+def _layer_error(exc: Exception) -> OrcatalogError | None:
+    """A third-party exception as the typed error of the layer that owns its library, or None.
+
+    Each layer maps its own libraries from one table; the command line only asks. The fetch
+    layer's (requests, urllib3, the HTTP cache's sqlite3) is :func:`orcatalog.fetch.http.map_exception`.
+    Hook for the store: when it maps fsspec/botocore errors to StoreError from its own table, ask it
+    here too and drop the botocore branch of :func:`one_line`.
+    """
+    if isinstance(exc, OrcatalogError):
+        return exc
+    from ..fetch.http import map_exception  # imports requests: on the error path only
+
+    mapped = map_exception(exc)
+    return mapped[0] if mapped is not None else None
+
+
 def one_line(exc: Exception, ctx: click.Context) -> CLIError:
     """The one-line error for an exception a command let through (library, OS, cloud SDK)."""
     obj = ctx.obj if isinstance(ctx.obj, dict) else {}
+    exc = _layer_error(exc) or exc
     if isinstance(exc, TransportError):
         client = obj.get("client")
         return CLIError(f"{exc}.{_offline_hint(client.base_url) if client is not None else ''}")
@@ -98,11 +116,14 @@ def one_line(exc: Exception, ctx: click.Context) -> CLIError:
         return CLIError(f"{exc}: pip install 'orcatalog[s3]' for s3:// stores")
     if isinstance(exc, EOFError):  # a compressed stream ended early and no reader named the file
         return CLIError(f"a compressed file ended early ({exc}); re-download or re-record it")
+    if isinstance(exc, OSError) and exc.errno == errno.EBADF and exc.filename is None:  # stdout closed (>&-)
+        done = obj.get("committed")
+        return CLIError(f"{exc.strerror or exc}" + (f" ({done})" if done else ""))
     if isinstance(exc, OSError) and exc.filename is not None:
         return CLIError(f"{exc.strerror or exc}: {exc.filename}")
     if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):  # disk full, device errors, ...
         return CLIError(f"{exc.strerror or exc} ({type(exc).__name__})")
-    if type(exc).__module__.split(".")[0] in ("botocore", "aiobotocore", "s3fs"):
+    if type(exc).__module__.split(".")[0] in ("botocore", "aiobotocore", "s3fs"):  # the store's, until it maps them
         store = obj.get("store_root") or os.environ.get("ORCATALOG_DATA_DIR") or "the store"
         return CLIError(
             f"{store}: {type(exc).__name__}: {exc}. For s3:// stores set AWS_ACCESS_KEY_ID and"

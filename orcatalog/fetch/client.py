@@ -10,6 +10,9 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -19,20 +22,44 @@ import pandas as pd
 import requests
 
 from . import params as _params
-from ..scope import scope_of
+from ..scope import is_unfiltered, scope_of
 from .cache import DEFAULT_EXPIRE_AFTER, auth_header_value, cached_session, key_fingerprint
-from ..frames.models import check_body, list_frame, models_frame
-from .http import DEFAULT_MAX_BODY_BYTES, Check, Fetched, RetryConfig, get_json, redact_url
+from ..frames.models import catalog_frame, check_body, list_frame, models_frame
+from .http import DEFAULT_MAX_BODY_BYTES, Check, Clock, Fetched, RetryConfig, Sleep, get_json
+from .redact import redact_url
 from ..progress import bar
 from ..errors import InvalidParameterError, SchemaError
 
-__all__ = ["Client", "fetch_models", "fetch_model", "count_models", "fetch_user_models", "DEFAULT_BASE_URL"]
+__all__ = ["Client", "ListBody", "fetch_models", "fetch_model", "count_models", "fetch_user_models", "DEFAULT_BASE_URL"]
 
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
-#: In-region hosts the API documents (pass one as ``base_url``).
-REGION_BASE_URLS = {"eu": "https://eu.openrouter.ai/api/v1", "us": "https://us.openrouter.ai/api/v1"}  # noqa: E501
 _MAX_PAGES = 1000
 _HEADER_VALUE = re.compile(r"^[\x20-\x7e]*$")
+
+
+@dataclass(frozen=True)
+class ListBody:
+    """A list body as fetched, with its provenance (:meth:`Client.fetch_body`).
+
+    Attributes:
+        body: the parsed body; pages merged into one ``data`` list.
+        fetched_at: when it was fetched (UTC; the earliest page).
+        endpoint: ``/models`` or ``/models/user``.
+        params: the query sent (API strings).
+        url: the first page's URL, secrets removed.
+        from_cache: whether every page came from the HTTP cache.
+        key_fingerprint: the key's fingerprint for ``/models/user`` (never the key), else None.
+        scope: what the list covers (:func:`orcatalog.scope.scope_of`).
+    """
+
+    body: dict[str, Any]
+    fetched_at: datetime
+    endpoint: str
+    params: dict[str, str]
+    url: str
+    from_cache: bool
+    key_fingerprint: str | None
+    scope: str
 
 
 class _Secret:
@@ -138,6 +165,9 @@ class Client:
             and ``X-OpenRouter-Categories`` (a list or comma-separated string).
         progress: show a progress bar (on stderr) while following several pages: True/False, or
             None (default) for only on a terminal or in a notebook.
+        clock, sleep: how the retry loop reads time (a monotonic clock, seconds) and waits
+            (seconds); default ``time.monotonic`` and ``time.sleep``. Tests pass a fake pair so
+            that a ``Retry-After`` or a backoff costs no real time.
 
     Raises:
         InvalidParameterError: a bad setting; nothing is created or sent.
@@ -160,8 +190,14 @@ class Client:
         title: str | None = None,
         categories: str | Sequence[str] | None = None,
         progress: bool | None = None,
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
     ) -> None:
         self.progress = progress
+        if (clock is not None and not callable(clock)) or (sleep is not None and not callable(sleep)):
+            raise InvalidParameterError("clock and sleep must be callables: clock() -> seconds, sleep(seconds)")
+        self._clock: Clock = clock or time.monotonic
+        self._sleep: Sleep = sleep or time.sleep
         self.base_url = _check_base_url(base_url or os.environ.get("ORCATALOG_BASE_URL") or DEFAULT_BASE_URL)
         key = _check_key(api_key if api_key is not None else os.environ.get("OPENROUTER_API_KEY") or None)
         self._secret = _Secret(key) if key is not None else None
@@ -214,6 +250,11 @@ class Client:
 
     # -- plumbing ---------------------------------------------------------------------------
 
+    def _key(self, api_key: str | None) -> str | None:
+        """The key a call uses: ``api_key`` (checked) or the client's; None when neither is set.
+        The one place a key is resolved."""
+        return _check_key(api_key) or (self._secret.value if self._secret else None)
+
     def _headers(self, headers: Mapping[str, str] | None, api_key: str | None = None) -> dict[str, str]:
         out = {"Accept": "application/json", **self.app_headers}
         for name, value in (headers or {}).items():
@@ -252,6 +293,8 @@ class Client:
             allow_stale=self.stale_if_error,
             check=check,
             max_body_bytes=self.max_body_bytes,
+            clock=self._clock,
+            sleep=self._sleep,
         )
 
     def _collect(
@@ -264,11 +307,14 @@ class Client:
         retries: RetryConfig | None,
         refresh: bool,
     ) -> tuple[list[dict[str, Any]], list[Fetched], int | None]:
-        """Every model of a list endpoint, following pages; no duplicate ids."""
+        """Every model of a list endpoint, following pages; no duplicate ids. The first page of an
+        unfiltered ``/models`` that lists nothing is refused before it can be cached
+        (:func:`orcatalog.frames.models.refuse_empty_catalog`); a filtered list may be empty."""
         params = dict(query)
         if page is not None:
             params.update(offset="0", limit=str(page))
-        fetched = [self._get(path, params, headers=headers, retries=retries, refresh=refresh, check=list_frame)]
+        first = catalog_frame if is_unfiltered(path, query) else list_frame  # an empty catalog is a failed fetch
+        fetched = [self._get(path, params, headers=headers, retries=retries, refresh=refresh, check=first)]
         models: list[dict[str, Any]] = []
         seen: set[Any] = set()  # ids as sent; check_body vouches for their type
         total: int | None = None
@@ -307,7 +353,7 @@ class Client:
 
     def fetch_body(
         self, *, user: bool = False, api_key: str | None = None, refresh: bool = True, **filters: Any
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    ) -> ListBody:
         """The raw list body (pages merged into one ``data``) and its provenance, e.g. for
         :meth:`orcatalog.SnapshotStore.snapshot`. Fetching never writes anything.
 
@@ -318,9 +364,7 @@ class Client:
             filters: as :meth:`fetch_models`.
 
         Returns:
-            ``(body, provenance)``; provenance holds ``fetched_at`` (UTC), ``endpoint``,
-            ``params`` (the query sent), ``url``, ``from_cache``, ``key_fingerprint`` (never the
-            key) and ``scope`` (:func:`orcatalog.scope.scope_of`).
+            A :class:`ListBody`: the body and its provenance.
 
         Raises:
             InvalidParameterError: a bad filter, or ``user=True`` without a key (before any request).
@@ -330,7 +374,7 @@ class Client:
         query = _params.list_query(filters)
         key = None
         if path == "/models/user":
-            key = _check_key(api_key) or (self._secret.value if self._secret else None)
+            key = self._key(api_key)
             if key is None:
                 raise InvalidParameterError("a /models/user snapshot needs an API key: pass api_key= or set OPENROUTER_API_KEY")
         headers = self._headers(None, key)
@@ -341,10 +385,9 @@ class Client:
         body = {k: v for k, v in first.items() if k not in ("data", "links")} if len(fetched) > 1 else dict(first)
         body["data"] = models
         fingerprint = key_fingerprint(key) if key else None
-        meta = {"fetched_at": min(f.fetched_at for f in fetched), "endpoint": path, "params": query,
-                "url": fetched[0].url, "from_cache": all(f.from_cache for f in fetched),
-                "key_fingerprint": fingerprint, "scope": scope_of(self.base_url, path, query, fingerprint)}  # fmt: skip
-        return body, meta
+        return ListBody(body=body, fetched_at=min(f.fetched_at for f in fetched), endpoint=path, params=query,
+                        url=fetched[0].url, from_cache=all(f.from_cache for f in fetched),
+                        key_fingerprint=fingerprint, scope=scope_of(self.base_url, path, query, fingerprint))  # fmt: skip
 
     @staticmethod
     def _next_page(
@@ -405,7 +448,8 @@ class Client:
         Raises:
             InvalidParameterError: a bad filter (before any request).
             APIError and subclasses, TransportError, RequestTimeoutError, InvalidResponseError,
-            SchemaError, NotInCacheError: see :mod:`orcatalog.errors`.
+            SchemaError (also for an unfiltered catalog that lists no models: a failed fetch, never
+            cached), NotInCacheError: see :mod:`orcatalog.errors`.
         """
         query = _params.list_query(filters)
         page = _params.page_size(page_size)
@@ -487,7 +531,7 @@ class Client:
             InvalidParameterError: no API key, or a bad filter (before any request).
             UnauthorizedError: the key was refused (401). Other errors as :meth:`fetch_models`.
         """
-        key = _check_key(api_key) or (self._secret.value if self._secret else None)
+        key = self._key(api_key)
         session_auth = auth_header_value(self._session.headers) if self._session is not None else None
         if key is None and session_auth is None:
             raise InvalidParameterError(

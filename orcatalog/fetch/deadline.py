@@ -72,12 +72,14 @@ def _submit(job: _Job) -> None:
     threading.Thread(target=_work, args=(job,), name="orcatalog-request", daemon=True).start()
 
 
-def run_within(deadline_at: float, call: Callable[[], T]) -> T:
-    """``call()`` on a worker thread, waiting for it until ``deadline_at`` (``time.monotonic()``).
+def run_within(deadline_at: float, call: Callable[[], T], *, clock: Callable[[], float] = time.monotonic) -> T:
+    """``call()`` on a worker thread, waiting for it until ``deadline_at`` on ``clock``.
 
     Args:
-        deadline_at: the monotonic time (seconds) after which the caller stops waiting.
+        deadline_at: the time on ``clock`` (seconds) after which the caller stops waiting.
         call: the request to make.
+        clock: a monotonic clock in seconds (default ``time.monotonic``); the wait itself is real
+            time, ``deadline_at - clock()`` seconds.
 
     Returns:
         What ``call`` returned.
@@ -88,7 +90,7 @@ def run_within(deadline_at: float, call: Callable[[], T]) -> T:
     """
     job = _Job(call)
     _submit(job)
-    if not job.done.wait(max(deadline_at - time.monotonic(), 0.0)):
+    if not job.done.wait(max(deadline_at - clock(), 0.0)):
         raise DeadlinePassed("overall deadline passed while waiting for the response")
     if job.ok:
         return job.value  # type: ignore[no-any-return]

@@ -3,15 +3,30 @@
 This is the only module that talks HTTP. It works with any ``requests.Session``; with a
 ``requests_cache.CachedSession`` it also honours offline mode, forced refresh and opt-in stale reads.
 
+How a call runs (the split requests-cache uses between ``CacheActions`` and ``send``):
+
+- :func:`decide` is pure: from one attempt's outcome (a response, or the exception it raised)
+  and the attempt state it computes a :class:`Decision`: return, retry after N seconds, give up
+  (a stale cached copy may still answer) or raise at once;
+- :func:`get_json` is the thin loop that sends, asks :func:`decide`, and sleeps. The clock and
+  the sleep are injected (``Client(clock=..., sleep=...)``), so tests never really wait;
+- :func:`map_exception` maps requests, urllib3 and the cache's sqlite3 exceptions to the typed
+  errors of :mod:`orcatalog.errors` from one table (:data:`EXCEPTION_TABLE`), as httpx's
+  ``map_exceptions`` does. The command line asks it too.
+
 Why the body is read in a response hook: requests-cache saves a response inside ``session.send``,
 before the caller sees it. A hook runs earlier, so it can (1) read the body under the overall
 deadline and the size cap and (2) reject a 200 that is not valid JSON, is an ``{"error": ...}``
-object or fails the caller's check (the column contract) by raising, which keeps it out of the
-cache and leaves any earlier good entry in place.
+object, echoes the request's key, or fails the caller's check (the column contract) by raising,
+which keeps it out of the cache and leaves any earlier good entry in place. The hook is a
+:class:`_BodyReader` that keeps what it read; nothing is stored on the ``requests.Response``.
 
 Why each request runs on a worker thread: socket timeouts bound each read, not their sum, so a
 server dripping header bytes would hold a call for as long as it likes; the caller stops waiting
 at the overall deadline instead (:mod:`.deadline`).
+
+Keys: a keyed call runs inside :func:`.redact.keyed`, so every message, URL and log record built
+while it runs is free of its key (:mod:`.redact` is the one home of that rule).
 """
 
 from __future__ import annotations
@@ -19,14 +34,14 @@ from __future__ import annotations
 import email.utils
 import logging
 import math
-import re
+import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from enum import Enum
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 import requests
@@ -34,9 +49,11 @@ import urllib3
 
 from .cache import auth_header_value, require_key_separation
 from .deadline import DeadlinePassed, run_within
+from .redact import active_secrets, keyed, redact_text, redact_url
 from ..errors import (
     APIError,
     BodyTooLargeError,
+    CacheError,
     InvalidParameterError,
     InvalidResponseError,
     NotInCacheError,
@@ -48,13 +65,17 @@ from ..errors import (
     error_for_status,
 )
 
+__all__ = ["RetryConfig", "Fetched", "Decision", "Action", "AttemptState", "decide", "get_json", "map_exception",
+           "EXCEPTION_TABLE", "set_content", "DEFAULT_MAX_BODY_BYTES"]  # fmt: skip
+
 logger = logging.getLogger(__name__)
 
 #: Default cap on a decoded body, in bytes: 64 MiB, about 50 times the largest real catalog (1.3 MB).
 DEFAULT_MAX_BODY_BYTES = 64 * 2**20
 
-_SECRET_PARAM = re.compile(r"(?i)(key|token|secret|password|auth)")
-_KEY_PATTERN = re.compile(r"sk-or-[A-Za-z0-9_-]+")
+#: A monotonic clock (seconds) and a sleep (seconds), as the retry loop sees time.
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
 
 
 @dataclass(frozen=True)
@@ -94,9 +115,6 @@ class RetryConfig:
         return min(self.backoff * self.multiplier ** (attempt - 1), self.max_wait)
 
 
-NO_RETRY = RetryConfig(attempts=1)
-
-
 @dataclass
 class Fetched:
     """One JSON document and where it came from."""
@@ -113,43 +131,121 @@ class Fetched:
 
 
 class _BadBody(Exception):
-    """Raised inside the response hook; converted to a typed error by :func:`get_json`."""
+    """Raised inside the response hook (it must pass through requests); never retried."""
 
     def __init__(self, error: OrcatalogError) -> None:
         super().__init__(str(error))
         self.error = error
 
 
-def redact_url(url: str) -> str:
-    """The URL without user info and with secret-looking query values replaced by ``REDACTED``."""
-    parts = urlsplit(url)
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
-    query = "&".join(
-        (f"{k}=REDACTED" if _SECRET_PARAM.search(k) and v else (f"{k}={v}" if sep else k))
-        for k, sep, v in (item.partition("=") for item in parts.query.split("&") if item)
+# -- the one table of library exceptions -------------------------------------------------------
+
+
+def _short(exc: BaseException) -> str:
+    """One readable cause instead of urllib3's nested reprs, with keys removed."""
+    text = str(exc)
+    for needle, cause in _CAUSES:
+        if needle in text:
+            return cause
+    return redact_text(text if len(text) < 200 else text[:200] + "...")
+
+
+_CAUSES = (
+    ("Failed to resolve", "DNS lookup failed"),
+    ("Name or service not known", "DNS lookup failed"),
+    ("nodename nor servname", "DNS lookup failed"),
+    ("Connection refused", "connection refused"),
+    ("Connection reset", "connection reset"),
+    ("IncompleteRead", "connection broken mid-body"),
+    ("Connection broken", "connection broken mid-body"),
+    ("timed out", "timed out"),
+)
+
+
+def _get(url: str | None) -> str:
+    return f"GET {url}" if url else "an HTTP request"
+
+
+def _timeout(exc: BaseException, url: str | None) -> OrcatalogError:
+    return RequestTimeoutError(f"{_get(url)} timed out ({type(exc).__name__})", url=url)
+
+
+def _deadline(exc: BaseException, url: str | None) -> OrcatalogError:
+    return RequestTimeoutError(f"{_get(url)}: overall deadline passed", url=url)
+
+
+def _broken(exc: BaseException, url: str | None) -> OrcatalogError:
+    return TransportError(f"{_get(url)} failed: {_short(exc)} ({type(exc).__name__})", url=url)
+
+
+def _other(exc: BaseException, url: str | None) -> OrcatalogError:
+    return TransportError(f"{_get(url)} failed: {type(exc).__name__}: {_short(exc)}", url=url)
+
+
+def _is_busy(exc: BaseException) -> bool:
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or (
+        "locked" in str(exc) or "busy" in str(exc)
     )
-    return _KEY_PATTERN.sub("REDACTED", urlunsplit((parts.scheme, netloc, parts.path, query, "")))
 
 
-def redact_text(text: str) -> str:
-    """Remove anything shaped like an OpenRouter key from a message."""
-    return _KEY_PATTERN.sub("REDACTED", text)
+def _cache_busy(exc: BaseException, url: str | None) -> OrcatalogError:
+    return CacheError(f"{_get(url)}: the HTTP cache stayed busy (another process or thread held it): {exc}")
+
+
+def _cache_failed(exc: BaseException, url: str | None) -> OrcatalogError:
+    return CacheError(f"{_get(url)}: the HTTP cache could not be used ({type(exc).__name__}: {redact_text(str(exc))})")
+
+
+#: Library exception -> (the typed error it becomes, whether the attempt is retried), first match
+#: wins. The one place requests, urllib3 and the cache's sqlite3 errors are mapped; a row's
+#: predicate (or None) narrows it. ``DeadlinePassed`` comes before the timeouts it subclasses.
+EXCEPTION_TABLE: tuple[tuple[tuple[type[BaseException], ...], Callable[[BaseException], bool] | None,
+                             Callable[[BaseException, str | None], OrcatalogError], bool], ...] = (
+    ((DeadlinePassed,), None, _deadline, False),
+    ((requests.exceptions.Timeout, urllib3.exceptions.TimeoutError), None, _timeout, True),
+    ((requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
+      requests.exceptions.ContentDecodingError, urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError,
+      urllib3.exceptions.SSLError, urllib3.exceptions.NewConnectionError), None, _broken, True),
+    ((requests.exceptions.RequestException, urllib3.exceptions.HTTPError), None, _other, False),
+    ((sqlite3.OperationalError,), _is_busy, _cache_busy, True),
+    ((sqlite3.Error,), None, _cache_failed, False),
+)  # fmt: skip
+
+
+def map_exception(exc: BaseException, url: str | None = None) -> tuple[OrcatalogError, bool] | None:
+    """The typed error for a requests, urllib3 or sqlite3 (HTTP cache) exception, and whether the
+    attempt that raised it may be retried; None for any other exception.
+
+    Args:
+        exc: the exception.
+        url: the request URL, already redacted, for the message.
+    """
+    if isinstance(exc, OrcatalogError):
+        return exc, False
+    for types, when, make, retried in EXCEPTION_TABLE:
+        if isinstance(exc, types) and (when is None or when(exc)):
+            return make(exc, url), retried
+    return None
+
+
+# -- reading and judging one response ------------------------------------------------------------
 
 
 def _error_message(body: Any) -> tuple[Any, str | None]:
+    """(code, message) of an error body, every text field with keys removed."""
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         err = body["error"]
-        msg = err.get("message")
-        return err.get("code"), redact_text(str(msg)) if msg is not None else None
+        code, msg = err.get("code"), err.get("message")
+        if code is not None and not (isinstance(code, int) and not isinstance(code, bool)):
+            code = redact_text(code if isinstance(code, str) else orjson.dumps(code, option=orjson.OPT_NON_STR_KEYS).decode())
+        return code, redact_text(str(msg)) if msg is not None else None
     if isinstance(body, dict) and isinstance(body.get("error"), str):
         return None, redact_text(body["error"])
     return None, None
 
 
 def _parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date."""
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date (``now``: Unix seconds)."""
     if not value:
         return None
     value = value.strip()
@@ -173,31 +269,44 @@ def _parse_retry_after(value: str | None, now: float | None = None) -> float | N
 Check = Callable[..., Any]
 
 
-def _read_body(
-    deadline_at: float,
-    url: str,
-    check: Check | None,
-    limit: int,
-    response: requests.Response,
-    *args: Any,
-    **kwargs: Any,
-) -> requests.Response:
-    """Response hook: read the body under the deadline and the size cap; refuse a bad 200 before
-    it can be cached."""
-    if getattr(response, "from_cache", False) or hasattr(response, "_orcatalog_body"):
+def set_content(response: requests.Response, content: bytes) -> None:
+    """Hand requests a body read elsewhere, so ``response.content`` (and requests-cache, which
+    saves it) sees it. requests has no public setter: this is the one place that touches its
+    private ``_content`` / ``_content_consumed`` (tests/test_http_faults.py pins it against a
+    body read the public way)."""
+    response._content = content  # type: ignore[attr-defined]  # noqa: SLF001
+    response._content_consumed = True  # type: ignore[attr-defined]  # noqa: SLF001
+
+
+class _BodyReader:
+    """The response hook of one attempt: reads the body under the deadline and the size cap and
+    refuses a bad 200 before it can be cached; keeps the decoded body and the check's result of
+    the response it judged (``response``), for the loop to take."""
+
+    def __init__(self, deadline_at: float, url: str, check: Check | None, limit: int, clock: Clock) -> None:
+        self.deadline_at, self.url, self.check, self.limit, self.clock = deadline_at, url, check, limit, clock
+        self.response: requests.Response | None = None
+        self.body: Any = None
+        self.checked: Any = None
+        self._read: list[requests.Response] = []  # requests-cache runs the hooks a second time
+
+    def __call__(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+        if getattr(response, "from_cache", False) or any(r is response for r in self._read):
+            return response
+        self._read.append(response)
+        content = _read_until(response, self.deadline_at, self.url, self.limit, self.clock)
+        set_content(response, content)
+        if response.status_code == 200:
+            if any(form.encode() in content for form in active_secrets()):
+                raise _BadBody(InvalidResponseError(
+                    f"GET {self.url} returned HTTP 200 with a body that contains the request's API key; "
+                    "refused and not cached", url=self.url, status=200))  # fmt: skip
+            body = _decode(response, self.url)
+            code, message = _error_message(body)
+            if message is not None or code is not None:
+                raise _BadBody(_api_error(response.status_code, self.url, code, message, None, attempts=1, in_body=True))
+            self.response, self.body, self.checked = response, body, _checked(self.check, body, self.url)
         return response
-    _set_content(response, _read_until(response, deadline_at, url, limit))
-    body: Any = None
-    if response.status_code == 200:
-        body = _decode(response, url)
-        code, message = _error_message(body)
-        if message is not None or code is not None:
-            raise _BadBody(
-                _api_error(response.status_code, url, code, message, None, attempts=1, in_body=True)
-            )
-        response._orcatalog_checked = _checked(check, body, url)  # type: ignore[attr-defined]
-    response._orcatalog_body = body  # type: ignore[attr-defined]
-    return response
 
 
 def _checked(check: Check | None, body: Any, url: str) -> Any:
@@ -210,26 +319,20 @@ def _checked(check: Check | None, body: Any, url: str) -> Any:
         raise _BadBody(exc) from None
 
 
-def _set_content(response: requests.Response, content: bytes) -> None:
-    """Hand requests the body read by :func:`_read_until`, so ``response.content`` (and
-    requests-cache, which saves it) sees it. requests has no public setter: this is the one place
-    that touches its private ``_content`` / ``_content_consumed``."""
-    response._content = content  # noqa: SLF001
-    response._content_consumed = True  # noqa: SLF001
-
-
-def _read_until(response: requests.Response, deadline_at: float, url: str, limit: int) -> bytes:
+def _read_until(response: requests.Response, deadline_at: float, url: str, limit: int, clock: Clock) -> bytes:
     """Read the whole decoded body, giving up when the overall deadline passes (a slow drip never
     trips the per-read timeout) or the decoded size passes ``limit`` bytes (a gzip bomb stops
     there, memory bounded by the limit). ``read1`` returns whatever has arrived, so both are
-    checked after every network read, not every 64 KiB."""
+    checked after every network read, not every 64 KiB. urllib3's exceptions pass through to
+    :data:`EXCEPTION_TABLE`; a bare socket error becomes urllib3's ``ProtocolError``, as urllib3
+    itself reports one."""
     announced = response.headers.get("Content-Length", "")
     if announced.isdigit() and int(announced) > limit:
         response.close()
         raise _BadBody(_too_large(url, response.status_code, f"announced {int(announced):,} bytes", limit))
     raw = response.raw
     content = bytearray()
-    late = time.monotonic() > deadline_at  # an abandoned request (see .deadline) reads nothing
+    late = clock() > deadline_at  # an abandoned request (see .deadline) reads nothing
     try:
         while not late:
             chunk = raw.read1(64 * 1024, decode_content=True)
@@ -239,16 +342,12 @@ def _read_until(response: requests.Response, deadline_at: float, url: str, limit
             if len(content) > limit:
                 response.close()
                 raise _BadBody(_too_large(url, response.status_code, f"more than {limit:,} bytes decoded", limit))
-            late = time.monotonic() > deadline_at
-    except urllib3.exceptions.ReadTimeoutError as exc:
-        raise requests.exceptions.ReadTimeout(str(exc)) from None
-    except urllib3.exceptions.DecodeError as exc:
-        raise requests.exceptions.ContentDecodingError(str(exc)) from None
-    except (urllib3.exceptions.ProtocolError, urllib3.exceptions.SSLError, OSError) as exc:
-        raise requests.exceptions.ChunkedEncodingError(str(exc)) from None
+            late = clock() > deadline_at
+    except (TimeoutError, ConnectionError) as exc:  # the socket's own, outside urllib3's wrapping
+        raise urllib3.exceptions.ProtocolError(f"Connection broken: {exc!r}") from None
     if late:
         response.close()
-        raise requests.exceptions.ReadTimeout(f"overall deadline passed while reading the body of {url}")
+        raise DeadlinePassed(f"overall deadline passed while reading the body of {url}")
     return bytes(content)
 
 
@@ -267,7 +366,7 @@ def _decode(response: requests.Response, url: str) -> Any:
     if ctype and "json" not in ctype.lower():
         raise _BadBody(
             InvalidResponseError(
-                f"GET {url} returned HTTP {response.status_code} with Content-Type {ctype!r}, "
+                f"GET {url} returned HTTP {response.status_code} with Content-Type {redact_text(ctype)!r}, "
                 f"not JSON ({len(content)} bytes{_snippet(content)})",
                 url=url,
                 status=response.status_code,
@@ -279,7 +378,7 @@ def _decode(response: requests.Response, url: str) -> Any:
         raise _BadBody(
             InvalidResponseError(
                 f"GET {url} returned HTTP {response.status_code} with a body that is not valid JSON "
-                f"({len(content)} bytes, {exc}; truncated?)",
+                f"({len(content)} bytes, {redact_text(str(exc))}; truncated?)",
                 url=url,
                 status=response.status_code,
             )
@@ -310,7 +409,8 @@ def _api_error(
         text += f": {message}"
     if attempts > 1:
         text += f" (after {attempts} attempts)"
-    return cls(text, url=url, status=status, code=code, api_message=message, retry_after=retry_after, attempts=attempts)
+    return cls(redact_text(text), url=url, status=status, code=code, api_message=message, retry_after=retry_after,
+               attempts=attempts)  # fmt: skip
 
 
 def _is_status(code: Any) -> bool:
@@ -324,7 +424,7 @@ def _status_error(response: requests.Response, url: str, retry_after: float | No
     except orjson.JSONDecodeError:
         return InvalidResponseError(
             f"GET {url} failed: HTTP {response.status_code}, and the body is not JSON "
-            f"(Content-Type {response.headers.get('Content-Type', '?')!r}{_snippet(content)})"
+            f"(Content-Type {redact_text(response.headers.get('Content-Type', '?'))!r}{_snippet(content)})"
             + (f" (after {attempts} attempts)" if attempts > 1 else ""),
             url=url,
             status=response.status_code,
@@ -354,6 +454,97 @@ def _is_cached_session(session: requests.Session) -> bool:
     return hasattr(session, "cache") and hasattr(session, "settings")
 
 
+# -- the decision: pure ---------------------------------------------------------------------------
+
+
+class Action(Enum):
+    """What the loop does after an attempt."""
+
+    RETURN = "return"  #: the response is the answer
+    RETRY = "retry"  #: wait ``Decision.wait`` seconds, then try again
+    GIVE_UP = "give up"  #: no attempt or time left: a stale cached copy may answer, else raise ``error``
+    RAISE = "raise"  #: raise ``error`` now (a definite answer: retrying or a stale copy would not help)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of :func:`decide`."""
+
+    action: Action
+    error: OrcatalogError | None = None
+    wait: float = 0.0  #: seconds, for ``RETRY``
+
+
+@dataclass(frozen=True)
+class AttemptState:
+    """Where a call stands when an attempt ends. Times in seconds on the call's monotonic clock.
+
+    Attributes:
+        attempt: the attempt that just ended (from 1).
+        now: the clock now.
+        deadline_at: when the call's overall budget ends.
+        url: the request URL with secrets removed, for messages.
+        offline: whether the call serves only from the cache.
+        wall: Unix seconds now (for ``Retry-After`` dates).
+    """
+
+    attempt: int
+    now: float
+    deadline_at: float
+    url: str
+    offline: bool = False
+    wall: float | None = None
+
+
+def decide(outcome: requests.Response | BaseException, state: AttemptState, retry: RetryConfig) -> Decision:
+    """What to do after one attempt, from its outcome and the attempt state alone (no I/O, no clock).
+
+    Args:
+        outcome: the response (its body already read by the hook), or the exception the attempt raised.
+        state: the attempt state.
+        retry: the retry budget.
+
+    Returns:
+        The :class:`Decision`. An exception :func:`map_exception` does not know is re-raised.
+    """
+    if isinstance(outcome, _BadBody):  # a body that must not be cached: never retried
+        return Decision(Action.GIVE_UP, outcome.error)
+    if isinstance(outcome, BaseException):
+        mapped = map_exception(outcome, state.url)
+        if mapped is None:
+            raise outcome
+        error, retried = mapped
+        if isinstance(outcome, DeadlinePassed):
+            return Decision(Action.GIVE_UP, error)
+        return _again(error, retry.wait(state.attempt), state, retry) if retried else Decision(Action.RAISE, error)
+    response = outcome
+    if state.offline and response.status_code == 504 and getattr(response, "reason", "") == "Not Cached":
+        return Decision(Action.RAISE, NotInCacheError(
+            f"offline mode: GET {state.url} is not in the cache. Run once online (or point "
+            "ORCATALOG_BASE_URL at a replay server) to fill it, or turn offline mode off.", url=state.url))  # fmt: skip
+    if response.status_code == 200:
+        return Decision(Action.RETURN)
+    retry_after = _parse_retry_after(response.headers.get("Retry-After"), state.wall)
+    error = _status_error(response, state.url, retry_after, state.attempt)
+    if response.status_code not in retry.statuses:
+        return Decision(Action.RAISE, error)
+    if retry_after is not None and retry_after > retry.max_wait:
+        error.args = (f"{error.args[0]}; the server asked to wait {retry_after:.0f} s, more than "
+                      f"max_wait={retry.max_wait:.0f} s, so orcatalog did not wait",)  # fmt: skip
+        return Decision(Action.RAISE, error)
+    return _again(error, retry_after if retry_after is not None else retry.wait(state.attempt), state, retry)
+
+
+def _again(error: OrcatalogError, wait: float, state: AttemptState, retry: RetryConfig) -> Decision:
+    """Retry after ``wait`` seconds when an attempt and the time for it are left, else give up."""
+    if state.attempt >= retry.attempts or state.now + wait > state.deadline_at:
+        return Decision(Action.GIVE_UP, error)
+    return Decision(Action.RETRY, error, wait)
+
+
+# -- the loop: thin -------------------------------------------------------------------------------
+
+
 def get_json(
     session: requests.Session,
     url: str,
@@ -367,26 +558,29 @@ def get_json(
     allow_stale: bool = False,
     check: Check | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-    sleep: Callable[[float], None] = time.sleep,
+    clock: Clock = time.monotonic,
+    sleep: Sleep = time.sleep,
 ) -> Fetched:
     """GET ``url`` and return its JSON body, retrying within ``retry``'s budget.
 
     ``check`` validates a 200 body before it can be cached (a body it refuses never replaces a
     good entry, and with ``allow_stale`` the good entry is returned instead); its result is
     ``Fetched.checked``. ``retry.deadline`` bounds the whole call, every phase of every attempt
-    (connect, headers, body, waits); ``max_body_bytes`` caps each decoded body.
+    (connect, headers, body, waits); ``max_body_bytes`` caps each decoded body. ``clock``
+    (monotonic seconds) and ``sleep`` (seconds) are how the loop reads and spends time.
 
     Raises:
         NotInCacheError: offline and not cached.
         TransportError / RequestTimeoutError: no usable answer within the budget.
         APIError subclasses: the API said no (status mapped by :func:`errors.error_for_status`).
         InvalidResponseError: the body is not JSON; BodyTooLargeError: over ``max_body_bytes``.
+        CacheError: the HTTP cache could not be used.
     """
-    safe_url = redact_url(url)
     cached = _is_cached_session(session)
     if offline and not cached:
         raise InvalidParameterError("offline mode needs a requests_cache.CachedSession as the session")
-    if cached and (auth_header_value(headers) or auth_header_value(session.headers)):
+    secret = auth_header_value(headers) or auth_header_value(session.headers)
+    if cached and secret:
         require_key_separation(session)
     extra: dict[str, Any] = {}
     if cached:
@@ -394,141 +588,97 @@ def get_json(
             extra["only_if_cached"] = True
         if refresh:
             extra["force_refresh"] = True
-    started = time.monotonic()
-    deadline_at = started + retry.deadline
-    last_error: OrcatalogError | None = None
-    attempt = 0
-    while attempt < retry.attempts:
-        attempt += 1
-        remaining = deadline_at - time.monotonic()
-        if remaining <= 0:
-            break
-        hook = partial(_read_body, deadline_at, safe_url, check, max_body_bytes)
-        send = partial(
-            session.get,
-            url,
-            params=params,
-            headers=dict(headers or {}),
-            timeout=(min(timeout[0], remaining), min(timeout[1], remaining)),
-            hooks={"response": [hook]},
-            **extra,
-        )
-        try:
-            response = run_within(deadline_at, send)
-        except _BadBody as exc:  # a body that must not be cached: never retried
-            exc.error.attempts = attempt  # type: ignore[attr-defined]
-            last_error = exc.error
-            break
-        except DeadlinePassed:
-            last_error = RequestTimeoutError(f"GET {safe_url}: overall deadline of {retry.deadline:.1f} s passed "
-                                             f"on attempt {attempt}", url=safe_url, attempts=attempt)  # fmt: skip
-            break
-        except requests.exceptions.Timeout as exc:
-            last_error = RequestTimeoutError(
-                f"GET {safe_url} timed out ({type(exc).__name__}) on attempt {attempt}", url=safe_url, attempts=attempt
-            )
-        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
-                requests.exceptions.ContentDecodingError) as exc:  # fmt: skip
-            last_error = TransportError(
-                f"GET {safe_url} failed: {redact_text(_short(exc))} ({type(exc).__name__})", url=safe_url, attempts=attempt
-            )
-        except requests.exceptions.RequestException as exc:
-            raise TransportError(f"GET {safe_url} failed: {type(exc).__name__}: {redact_text(_short(exc))}",
-                                 url=safe_url, attempts=attempt) from None  # fmt: skip
-        else:
-            from_cache = bool(getattr(response, "from_cache", False))
-            if offline and response.status_code == 504 and getattr(response, "reason", "") == "Not Cached":
-                raise NotInCacheError(
-                    f"offline mode: GET {safe_url} is not in the cache. Run once online (or point "
-                    "ORCATALOG_BASE_URL at a replay server) to fill it, or turn offline mode off.",
-                    url=safe_url,
-                )
-            if response.status_code == 200:
-                if from_cache or not hasattr(response, "_orcatalog_body"):
-                    try:
-                        body = _decode(response, safe_url)
-                        checked = _checked(check, body, safe_url)
-                    except _BadBody as exc:
-                        raise exc.error from None
-                else:
-                    body, checked = response._orcatalog_body, getattr(response, "_orcatalog_checked", None)
-                return Fetched(
-                    body=body,
-                    url=safe_url,
-                    status=200,
-                    from_cache=from_cache,
-                    fetched_at=(_utc(getattr(response, "created_at", None)) if from_cache else None)
-                    or datetime.now(timezone.utc),
-                    server_date=_server_date(response),
-                    stale=from_cache and bool(getattr(response, "is_expired", False)),
-                    attempts=attempt,
-                    checked=checked,
-                )
-            retry_after = _parse_retry_after(response.headers.get("Retry-After"))
-            error = _status_error(response, safe_url, retry_after, attempt)
-            if response.status_code not in retry.statuses:
-                raise error
-            if retry_after is not None and retry_after > retry.max_wait:
-                error.args = (f"{error.args[0]}; the server asked to wait {retry_after:.0f} s, more than "
-                              f"max_wait={retry.max_wait:.0f} s, so orcatalog did not wait",)  # fmt: skip
-                raise error
-            last_error = error
-            if attempt < retry.attempts:
-                wait = retry_after if retry_after is not None else retry.wait(attempt)
-                if time.monotonic() + wait > deadline_at:
-                    break
-                logger.info("GET %s: HTTP %s, retrying in %.2f s (attempt %d/%d)",
-                            safe_url, response.status_code, wait, attempt, retry.attempts)  # fmt: skip
-                sleep(wait)
-                continue
-            break
-        if attempt < retry.attempts:
-            wait = retry.wait(attempt)
-            if time.monotonic() + wait > deadline_at:
+    with keyed(secret):
+        safe_url = redact_url(url)
+        started = clock()
+        deadline_at = started + retry.deadline
+        attempt, decision, reader = 0, Decision(Action.GIVE_UP), None
+        outcome: requests.Response | BaseException | None = None
+        while attempt < retry.attempts:
+            remaining = deadline_at - clock()
+            if remaining <= 0:
                 break
-            logger.info("GET %s: %s, retrying in %.2f s", safe_url, last_error, wait)
-            sleep(wait)
-    if allow_stale and cached:
-        stale = _stale_entry(session, url, params, headers, check)
-        if stale is not None:
-            logger.warning("GET %s failed (%s); returning stale cached data", safe_url, last_error)
-            return stale
-    if last_error is None:  # the deadline passed before any attempt could answer
-        raise RequestTimeoutError(f"GET {safe_url}: overall deadline of {retry.deadline:.1f} s passed",
-                                  url=safe_url, attempts=attempt)  # fmt: skip
-    _mark_attempts(last_error, attempt, time.monotonic() - started)
-    raise last_error
+            attempt += 1
+            reader = _BodyReader(deadline_at, safe_url, check, max_body_bytes, clock)
+            send = partial(_send, session, url, secret, params=params, headers=dict(headers or {}),
+                           timeout=(min(timeout[0], remaining), min(timeout[1], remaining)),
+                           hooks={"response": [reader]}, **extra)  # fmt: skip
+            try:
+                outcome = run_within(deadline_at, send, clock=clock)
+            except Exception as exc:  # noqa: BLE001 - judged by decide()
+                outcome = exc
+            assert outcome is not None
+            decision = decide(outcome, AttemptState(attempt, clock(), deadline_at, safe_url, offline, time.time()), retry)
+            if decision.action is not Action.RETRY:
+                break
+            logger.info("GET %s: %s, retrying in %.2f s (attempt %d/%d)", safe_url, decision.error, decision.wait,
+                        attempt, retry.attempts)  # fmt: skip
+            sleep(decision.wait)
+        if decision.action is Action.RETURN:
+            assert isinstance(outcome, requests.Response) and reader is not None
+            return _answer(outcome, reader, safe_url, check, attempt)
+        error = decision.error
+        if decision.action is Action.RAISE and error is not None:
+            if hasattr(error, "attempts"):
+                setattr(error, "attempts", attempt)  # noqa: B010
+            raise error
+        if allow_stale and cached:
+            stale = _stale_entry(session, url, params, headers, check, safe_url)
+            if stale is not None:
+                logger.warning("GET %s failed (%s); returning stale cached data", safe_url, error)
+                return stale
+        if error is None:  # the deadline passed before any attempt could answer
+            raise RequestTimeoutError(f"GET {safe_url}: overall deadline of {retry.deadline:.1f} s passed",
+                                      url=safe_url, attempts=attempt)  # fmt: skip
+        _mark_attempts(error, attempt, clock() - started, retry)
+        raise error
 
 
-def _mark_attempts(error: OrcatalogError, attempts: int, elapsed: float) -> None:
+def _send(session: requests.Session, url: str, secret: str | None, **kwargs: Any) -> requests.Response:
+    """One GET, on the worker thread; the key stays active until it ends, even when the caller
+    stopped waiting (an abandoned request may still log)."""
+    with keyed(secret):
+        return session.get(url, **kwargs)
+
+
+def _answer(response: requests.Response, reader: _BodyReader, url: str, check: Check | None, attempt: int) -> Fetched:
+    """The :class:`Fetched` of a 200: the body the hook read, or a cached one decoded and checked now."""
+    from_cache = bool(getattr(response, "from_cache", False))
+    if reader.response is response:
+        body, checked = reader.body, reader.checked
+    else:
+        try:
+            body = _decode(response, url)
+            checked = _checked(check, body, url)
+        except _BadBody as exc:
+            raise exc.error from None
+    return Fetched(
+        body=body,
+        url=url,
+        status=200,
+        from_cache=from_cache,
+        fetched_at=(_utc(getattr(response, "created_at", None)) if from_cache else None) or datetime.now(timezone.utc),
+        server_date=_server_date(response),
+        stale=from_cache and bool(getattr(response, "is_expired", False)),
+        attempts=attempt,
+        checked=checked,
+    )
+
+
+def _mark_attempts(error: OrcatalogError, attempts: int, elapsed: float, retry: RetryConfig) -> None:
     setattr(error, "attempts", attempts)  # noqa: B010 - every transport/response error has it
-    if attempts > 1 and "(gave up after" not in str(error):
-        error.args = (f"{error.args[0]} (gave up after {attempts} attempts in {elapsed:.1f} s)",)
-
-
-_CAUSES = (
-    ("Failed to resolve", "DNS lookup failed"),
-    ("Name or service not known", "DNS lookup failed"),
-    ("nodename nor servname", "DNS lookup failed"),
-    ("Connection refused", "connection refused"),
-    ("Connection reset", "connection reset"),
-    ("IncompleteRead", "connection broken mid-body"),
-    ("Connection broken", "connection broken mid-body"),
-    ("timed out", "timed out"),
-)
-
-
-def _short(exc: BaseException) -> str:
-    """One readable cause instead of urllib3's nested reprs."""
-    text = str(exc)
-    for needle, cause in _CAUSES:
-        if needle in text:
-            return cause
-    return text if len(text) < 200 else text[:200] + "..."
+    text = error.args[0] if error.args else str(error)
+    if isinstance(error, RequestTimeoutError) and "overall deadline passed" in text and "deadline of" not in text:
+        text = text.replace("overall deadline passed", f"overall deadline of {retry.deadline:.1f} s passed")
+        text += f" on attempt {attempts}"
+    if attempts > 1 and "(gave up after" not in text:
+        text += f" (gave up after {attempts} attempts in {elapsed:.1f} s)"
+    error.args = (text,)
 
 
 def _stale_entry(
-    session: Any, url: str, params: Mapping[str, str] | None, headers: Mapping[str, str] | None, check: Check | None
+    session: Any, url: str, params: Mapping[str, str] | None, headers: Mapping[str, str] | None, check: Check | None,
+    safe_url: str,
 ) -> Fetched | None:
     prepared = session.prepare_request(requests.Request("GET", url, params=params, headers=dict(headers or {})))
     key = session.cache.create_key(prepared)
@@ -537,13 +687,13 @@ def _stale_entry(
         return None
     try:
         body = orjson.loads(cached.content)
-        checked = _checked(check, body, redact_url(url))
+        checked = _checked(check, body, safe_url)
     except (orjson.JSONDecodeError, _BadBody):
         return None
     return Fetched(
         body=body,
         checked=checked,
-        url=redact_url(url),
+        url=safe_url,
         status=200,
         from_cache=True,
         fetched_at=_utc(cached.created_at) or datetime.now(timezone.utc),

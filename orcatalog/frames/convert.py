@@ -9,6 +9,8 @@ whole column at once; per-value work happens only when something is off.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -20,7 +22,7 @@ import pyarrow as pa
 from ..errors import SchemaError
 from ..schema import MAX_COUNT, MAX_TIME, MIN_TIME
 
-__all__ = ["Rows", "CONVERTERS", "parse_floats", "json_kind"]
+__all__ = ["Rows", "CONVERTERS", "parse_floats", "is_decimal", "json_kind"]
 
 _LIST_TYPE = pa.list_(pa.string())
 _STR = pd.StringDtype(na_value=np.nan)
@@ -139,9 +141,13 @@ def _to_json(values: list[Any], field: str, rows: Rows) -> pd.api.extensions.Ext
 
 
 def _to_count(values: list[Any], field: str, rows: Rows) -> pd.api.extensions.ExtensionArray:
-    """Counts (tokens) -> nullable Int64: integers from 0 to MAX_COUNT, or integral numbers/numeric strings."""
+    """Counts (tokens) -> nullable Int64: integers from 0 to MAX_COUNT (checked exactly, before any
+    float rounds 2**53 + 1 down), or integral numbers / decimal strings."""
     if not set(map(type, values)) <= {int, _NONE}:
         values = [_count(v, i, field, rows) for i, v in enumerate(values)]
+    for i, v in enumerate(values):
+        if v is not None and not 0 <= v <= MAX_COUNT:
+            rows.refuse(i, field, f"= {v!r} is out of range for a count (0 to 2**53)")
     floats = _huge_safe(values, field, rows, "a count (0 to 2**53)")
     mask = np.isnan(floats)
     bad = ~mask & ((floats < 0) | (floats > MAX_COUNT))
@@ -166,10 +172,10 @@ def _count(value: Any, i: int, field: str, rows: Rows) -> int | None:
     number = None
     if type(value) is float:
         number = value
-    elif type(value) is str:
+    elif type(value) is str and is_decimal(value):
         try:
             number = float(value)
-        except ValueError:
+        except OverflowError:
             pass
     if number is None or not np.isfinite(number) or number != int(number):
         rows.refuse(i, field, f"= {_json(value)[:40]} is not an integer count")
@@ -270,24 +276,51 @@ CONVERTERS: dict[str, Callable[[list[Any], str, Rows], Any]] = {
 }
 
 
-def parse_floats(values: list[Any]) -> tuple[np.ndarray, list[int]]:
-    """Numbers or numeric strings as float64 (null is NaN), and the indexes of values that are not
-    (unreadable strings, booleans, lists, objects: NaN in the array)."""
-    if set(map(type, values)) <= _NUMBER_TYPES:  # no booleans: numpy would read true as 1.0
-        try:
-            return np.array(values, dtype=float), []
-        except (ValueError, OverflowError):
-            pass
+#: A decimal number as JSON writes one (optional sign, digits, fraction, exponent): what a price or
+#: count string must look like. ``float()`` alone would also take ``"1_000"``, ``" 1"``, ``"+1"``,
+#: ``"Infinity"`` and ``"NaN"``.
+_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_INFINITY = frozenset({"Infinity", "-Infinity"})
+
+
+def is_decimal(text: str, *, infinity: bool = False) -> bool:
+    """Whether ``text`` is a decimal number as JSON writes one (``"0.000000239"``, ``"-1"``,
+    ``"1e-7"``); with ``infinity``, ``"Infinity"`` and ``"-Infinity"`` too. The one grammar of
+    numeric strings."""
+    return _DECIMAL.fullmatch(text) is not None or (infinity and text in _INFINITY)
+
+
+def parse_floats(values: list[Any], *, infinity: bool = False) -> tuple[np.ndarray, list[int]]:
+    """Numbers or decimal strings (:func:`is_decimal`) as float64, null as NaN, and the indexes of
+    values that are not readable numbers: strings of another shape (``"1_000"``, ``"NaN"``,
+    ``"n/a"``), values beyond float's range (``"1e400"``, ``10**400``), non-finite numbers, booleans,
+    lists, objects (NaN in the array). With ``infinity``, ``"Infinity"`` reads as inf (the limit
+    families)."""
+    kinds = set(map(type, values))
+    if kinds <= _NUMBER_TYPES:  # no booleans: numpy would read true as 1.0
+        strings = {v for v in values if type(v) is str} if str in kinds else set()
+        if all(is_decimal(v, infinity=infinity) for v in strings):
+            try:
+                out = np.array(values, dtype=float)
+            except (ValueError, OverflowError):
+                out = None
+            if out is not None:
+                finite = np.isfinite(out)
+                if finite.all() or (int(np.isnan(out).sum()) == values.count(None) and
+                                    (infinity or not np.isinf(out).any())):  # fmt: skip
+                    return out, []
     out = np.full(len(values), np.nan)
     bad = []
     for i, v in enumerate(values):
         if v is None:
             continue
-        if type(v) in _NUMBER_TYPES:
+        if type(v) in _NUMBER_TYPES and (type(v) is not str or is_decimal(v, infinity=infinity)):
             try:
-                out[i] = float(v)
+                number = float(v)
+            except OverflowError:
+                number = math.nan
+            if math.isfinite(number) or (infinity and type(v) is str and v in _INFINITY):
+                out[i] = number
                 continue
-            except (ValueError, OverflowError):
-                pass
         bad.append(i)
     return out, bad

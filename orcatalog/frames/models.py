@@ -22,7 +22,7 @@ from ..errors import SchemaError
 from ..schema import COLUMNS, KNOWN_DEFAULT_KEYS, KNOWN_MODALITIES, KNOWN_PRICE_KEYS, lists_only_zero_prices
 from .convert import CONVERTERS, Rows, json_kind, parse_floats
 
-__all__ = ["models_frame", "list_frame", "check_body", "modalities", "CONVERTERS", "DERIVED"]
+__all__ = ["models_frame", "list_frame", "catalog_frame", "check_body", "refuse_empty_catalog", "modalities", "CONVERTERS", "DERIVED"]
 
 _OLD_MODALITY = {"text": (["text"], ["text"]), "multimodal": (["text", "image"], ["text"])}
 
@@ -88,22 +88,31 @@ class _Derived:
 
 
 def _prices(rows: Rows, skip: tuple[str, ...] = ("overrides",)) -> tuple[dict[str, np.ndarray], dict[str, list[Any]], np.ndarray]:
-    """``{key: USD per token}`` for every pricing key but ``skip``, the raw values, and the dynamic-pricing
-    flag ("-1", or any negative price, means the price is decided per request: null, never negative).
-    The one reading of a ``pricing`` object, for models and endpoints (:mod:`.endpoints`)."""
+    """``{key: USD per token}`` for every pricing key but ``skip``, the raw values, and the dynamic-pricing flag.
+
+    The price rule (its one home): a price is a decimal string or a number, finite and >= 0
+    (``"-0"`` is 0); exactly -1 (``"-1"``) means the price is decided per request: null plus the
+    flag, never negative. A boolean, list or object is refused (SchemaError naming model and
+    field); any other string or number (``"n/a"``, ``"1_000"``, ``"Infinity"``, ``"NaN"``,
+    ``"1e400"``, ``"-5"``, ``"-1e-9"``) is kept in ``extra`` with a warning and the price is null.
+    The one reading of a ``pricing`` object, for models and endpoints (:mod:`.endpoints`).
+    """
     raw = _family(rows, "pricing", KNOWN_PRICE_KEYS, skip=skip)
     dynamic = np.zeros(rows.n, dtype=bool)
     prices = {}
     for key, values in raw.items():
         col, unreadable = parse_floats(values)
         for i in unreadable:
-            if type(values[i]) is not str:
+            if type(values[i]) not in (str, int, float):
                 rows.refuse(i, f"pricing.{key}", f"is a JSON {json_kind(values[i])}, not a price (a decimal string or number)")
             rows.keep(i, f"pricing.{key}", values[i], unreadable=True)
-        negative = col < 0
-        if negative.any():
-            dynamic |= negative
-            col[negative] = np.nan
+        if (col < 0).any():
+            flagged = col == -1
+            for j in np.flatnonzero((col < 0) & ~flagged).tolist():  # only -1 means dynamic
+                rows.keep(j, f"pricing.{key}", values[j], unreadable=True)
+            dynamic |= flagged
+            col[col < 0] = np.nan
+        col += 0.0  # "-0" is 0, not -0.0
         prices[key] = col
     return prices, raw, dynamic
 
@@ -120,7 +129,7 @@ def _usd_per_mtok(raw: list[Any], per_token: np.ndarray) -> np.ndarray:
         _SCALED.update(scaled)
         out = np.array([scaled[v] for v in raw], dtype=float)
     out[np.isnan(per_token)] = np.nan
-    return out
+    return out + 0.0  # "-0" is 0
 
 
 _SCALED: dict[Any, float] = {}
@@ -228,6 +237,31 @@ def _other_body(body: Any) -> str | None:
     return None
 
 
+def refuse_empty_catalog(data: list[Any], *, source: str | None) -> None:
+    """The empty-catalog rule (its one home; the fetch layer and the store call it): an unfiltered
+    catalog always lists models, so a body of an unfiltered ``/models`` that lists none is a failed
+    fetch (or one saved as a file), never "every model was removed". A filtered list may be empty.
+
+    Args:
+        data: the body's ``data`` list.
+        source: where it came from (URL or file name), for the message.
+
+    Raises:
+        SchemaError: ``data`` is empty.
+    """
+    if not data:
+        raise SchemaError(f"{source or 'a body'}: the body lists no models, and an unfiltered catalog is never "
+                          "empty (a failed fetch?); it was neither cached nor stored", url=source)  # fmt: skip
+
+
+def catalog_frame(body: Any, *, url: str | None = None) -> pd.DataFrame:
+    """As :func:`list_frame`, for an unfiltered catalog: an empty one is refused
+    (:func:`refuse_empty_catalog`) before it can be cached."""
+    data = check_body(body, url=url)
+    refuse_empty_catalog(data, source=url)
+    return models_frame(data, url=url)
+
+
 def _shape(body: Any) -> str:
     if isinstance(body, dict):
         return "an object with keys " + ", ".join(sorted(map(str, body))[:8]) if body else "an empty object"
@@ -278,9 +312,11 @@ def models_frame(models: list[dict[str, Any]], *, url: str | None = None, unique
             cols[prefix + k] = flags
     for key, col in derived.prices.items():
         cols["price_" + key] = col
-    for obj, known in (("default_parameters", KNOWN_DEFAULT_KEYS), ("per_request_limits", ())):
-        if obj in rows.present or known:
-            for key, values in _family(rows, obj, known).items():
+    families: tuple[tuple[str, tuple[str, ...]], ...] = (("default_parameters", tuple(KNOWN_DEFAULT_KEYS)),
+                                                          ("per_request_limits", ()))  # fmt: skip
+    for obj, family_keys in families:
+        if obj in rows.present or family_keys:
+            for key, values in _family(rows, obj, family_keys).items():
                 cols[_FAMILY_OBJECTS[obj] + key] = _lenient_floats(values, f"{obj}.{key}", rows)
     cols["extra"] = DERIVED["extra"](rows, derived)
     if rows.unreadable:
@@ -342,8 +378,8 @@ def _keep_unknown(rows: Rows) -> None:
 
 def _lenient_floats(values: list[Any], field: str, rows: Rows) -> np.ndarray:
     """A family that grows keys of any type (default_parameters, per_request_limits): numbers and
-    numeric strings (``"Infinity"`` is inf) as float64; anything else to ``extra`` with a warning."""
-    floats, unreadable = parse_floats(values)
+    decimal strings (``"Infinity"`` is inf) as float64; anything else to ``extra`` with a warning."""
+    floats, unreadable = parse_floats(values, infinity=True)
     for i in unreadable:
         rows.keep(i, field, values[i], unreadable=True)
     return floats

@@ -141,11 +141,11 @@ class SnapshotStore:
         from ..fetch.client import default_client
 
         client = client or default_client()
-        body, meta = client.fetch_body(user=user, api_key=api_key, **filters)
-        check_whole(meta["url"], body)
-        item = Body(source="fetch", fetched_at=pd.Timestamp(meta["fetched_at"]).tz_convert("UTC"), body=body,
-                    scope=meta["scope"], base_url=client.base_url, endpoint=meta["endpoint"], query=meta["params"],
-                    key_fingerprint=meta["key_fingerprint"])  # fmt: skip
+        got = client.fetch_body(user=user, api_key=api_key, **filters)
+        check_whole(got.url, got.body)
+        item = Body(source="fetch", fetched_at=pd.Timestamp(got.fetched_at).tz_convert("UTC"), body=got.body,
+                    scope=got.scope, base_url=client.base_url, endpoint=got.endpoint, query=got.params,
+                    key_fingerprint=got.key_fingerprint)  # fmt: skip
         ids = self._write([item])
         return self.load(ids[0])
 

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from ..errors import InvalidParameterError, SchemaError
 from ..frames import bodies
-from ..frames.models import check_body, models_frame
+from ..frames.models import check_body, models_frame, refuse_empty_catalog
 from ..schema import SCHEMA_VERSION
 from ..scope import scope_of
 
@@ -82,9 +82,7 @@ def make_body(source: str, body: Any, when: pd.Timestamp, base_url: str | None, 
         SchemaError: as :func:`check_whole`, or the body lists no models (an unfiltered catalog is
             never empty: a failed fetch saved as a file).
     """
-    if not check_whole(source, body):
-        raise SchemaError(f"{source}: the body lists no models, and an unfiltered catalog is never empty "
-                          "(a failed fetch saved as a file?); nothing was written", url=source)  # fmt: skip
+    refuse_empty_catalog(check_whole(source, body), source=source)
     return Body(source=source, fetched_at=when, body=body, scope=scope_of(base_url),
                 base_url=base_url, endpoint="/models", query={}, time_precision=precision)  # fmt: skip
 

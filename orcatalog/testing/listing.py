@@ -184,7 +184,7 @@ def model_spans(raw: bytes) -> tuple[bytes, list[bytes]] | None:
             return None
         i = _ws(text, i + 1)
         while text[i] == '"':
-            key, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
+            key, i = decoder.raw_decode(text, i)  # a JSON string (text[i] is '"'): public, no scanstring
             i = _ws(text, i)
             if text[i] != ":":
                 return None
