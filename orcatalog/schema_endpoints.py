@@ -60,7 +60,7 @@ ENDPOINT_COLUMNS: tuple[Column, ...] = (
            ("pricing", "discount")),  # fmt: skip
     Column("effective_prompt_usd_per_mtok", "float64", "prompt price after the discount, USD per million tokens"),
     Column("effective_completion_usd_per_mtok", "float64", "completion price after the discount, USD per million tokens"),
-    Column("is_free", "boolean", "prompt and completion are both 0 (null when dynamically priced)"),
+    Column("is_free", "boolean", "every price the endpoint lists is 0 (null when dynamically priced or prompt/completion unknown)"),
     Column("dynamic_pricing", "bool", "some price was '-1' (decided per request)"),
     Column("pricing_overrides", "json", "pricing.overrides (long-context tiers, time windows), or null",
            ("pricing", "overrides")),  # fmt: skip

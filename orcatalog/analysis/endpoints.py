@@ -43,8 +43,11 @@ def endpoint_costs(endpoints: pd.DataFrame, prompt_tokens: Any = 0, completion_t
     from .cost import estimate_cost
 
     endpoints = frame_arg("endpoints", endpoints, "model_id", "tag", "price_prompt", "price_completion")
-    keep = [c for c in endpoints.columns if c.startswith("price_") or c in ("pricing_overrides", "dynamic_pricing")]
+    keep = [c for c in endpoints.columns if c.startswith("price_") or c in ("pricing_overrides", "dynamic_pricing", "is_free")]
     view = endpoints[keep].copy()
+    # an endpoint serves its model's outputs; a listing that does not name them is "unknown", which the
+    # serving rule (analysis.catalog.serves) does not exclude
+    view["output_modalities"] = endpoints["output_modalities"] if "output_modalities" in endpoints.columns else None
     view.insert(0, "id", [str(i) for i in range(len(endpoints))])
     if "discount" in endpoints.columns:
         view["price_discount"] = endpoints["discount"].to_numpy(dtype=float, na_value=np.nan)

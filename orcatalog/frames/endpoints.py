@@ -23,7 +23,7 @@ from ..errors import SchemaError
 from ..schema import KNOWN_PRICE_KEYS
 from ..schema_endpoints import ENDPOINT_COLUMNS, effective_price, status_label
 from .convert import CONVERTERS, Rows
-from .models import _prices, _usd_per_mtok, frame_from_arrays
+from .models import _is_free, _prices, _usd_per_mtok, frame_from_arrays
 
 __all__ = ["endpoints_frame", "endpoints_body_frame", "DERIVED"]
 
@@ -74,11 +74,6 @@ def _status_label(rows: Rows, d: _Derived) -> Any:
     return CONVERTERS["str"](labels, "status", rows)
 
 
-def _is_free(rows: Rows, d: _Derived) -> Any:
-    prompt, completion = d.prices["prompt"], d.prices["completion"]
-    return pd.arrays.BooleanArray((prompt == 0) & (completion == 0), np.isnan(prompt) | np.isnan(completion))
-
-
 #: One function per derived column of the endpoints contract.
 DERIVED: dict[str, Callable[[Rows, _Derived], Any]] = {
     "model_id": lambda rows, d: CONVERTERS["str"](d.model_id, "model_id", rows),
@@ -88,7 +83,7 @@ DERIVED: dict[str, Callable[[Rows, _Derived], Any]] = {
     "completion_usd_per_mtok": lambda rows, d: d.completion,
     "effective_prompt_usd_per_mtok": lambda rows, d: effective_price(d.prompt, _discount(rows)),
     "effective_completion_usd_per_mtok": lambda rows, d: effective_price(d.completion, _discount(rows)),
-    "is_free": _is_free,
+    "is_free": _is_free,  # the models contract's rule: every listed price 0, null when dynamic or unknown
     "dynamic_pricing": lambda rows, d: d.dynamic,
     "status": _status,
     "status_label": _status_label,
