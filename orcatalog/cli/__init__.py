@@ -388,9 +388,17 @@ def import_(paths: tuple[str, ...], fetched_at: str | None, store_root: str | No
     Example:
       orcatalog import --store data tests/data/openrouter/hourly-2025-12-18_2026-01-07.tar.xz
     """
+    from ..store import SnapshotStore
+
     store = _store(store_root)
     before = set(store.snapshots()["snapshot_id"]) if store.exists() else set()
-    ids = store.import_files(list(paths), fetched_at=fetched_at)  # fetched_at= is --fetched-at in errors
+    try:
+        ids = store.import_files(list(paths), fetched_at=fetched_at)  # fetched_at= is --fetched-at in errors
+    except KeyboardInterrupt:  # say what landed: a batch is committed whole or not at all
+        landed = set(SnapshotStore(store.root).snapshots()["snapshot_id"]) - before if store.exists() else set()
+        click.echo(f"interrupted: {len(landed)} new snapshots were recorded before the interrupt; "
+                   "run the import again to record the rest", err=True)  # fmt: skip
+        raise click.exceptions.Exit(130) from None
     new = [i for i in ids if i not in before]
     if not ids:
         click.echo("no bodies found")
@@ -426,6 +434,22 @@ def compact(store_root: str | None) -> None:
     """
     merged = _store(store_root, must_exist=True).compact()
     click.echo(f"merged {merged} batches" if merged else "nothing to compact")
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+def migrate(old: str, new: str) -> None:
+    """Copy a store in the parquet (batch) layout into a new Delta Lake store, checking every snapshot.
+
+    \b
+    Example:
+      orcatalog migrate data data-delta
+    """
+    from ..store.migrate import migrate as copy_store
+
+    ids = copy_store(old, new)
+    click.echo(f"{len(ids)} snapshots copied from {old} to {new} (Delta layout); each read back equal")
 
 
 @main.command()
