@@ -650,6 +650,22 @@ def compact(store_root: str | None) -> None:
 @main.command()
 @click.argument("old")
 @click.argument("new")
+def migrate(old: str, new: str) -> None:
+    """Copy a store in the parquet (batch) layout into a new Delta Lake store, checking every snapshot.
+
+    \b
+    Example:
+      orcatalog migrate data data-delta
+    """
+    from ..store.migrate import migrate as copy_store
+
+    ids = copy_store(old, new)
+    click.echo(f"{len(ids)} snapshots copied from {old} to {new} (Delta layout); each read back equal")
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
 @click.option("--allow-mixed", is_flag=True,
               help="Compare snapshots of different scopes (e.g. a regional one with the catalog).")  # fmt: skip
 @_store_option

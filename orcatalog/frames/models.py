@@ -149,7 +149,7 @@ def _hugging_face_id(rows: Rows, d: _Derived) -> Any:
     return CONVERTERS["str"]([v or None for v in rows.top("hugging_face_id")], "hugging_face_id", rows)
 
 
-def _is_free(rows: Rows, d: _Derived) -> Any:
+def _is_free(rows: Rows, d: Any) -> Any:  # d: any _Derived with prices and dynamic (models, endpoints)
     """Free only when every price the model lists is zero (prompt, completion and every other key,
     e.g. an image model priced 0 per token but ``image_output`` per image token is not free); null
     when dynamically priced or prompt/completion is missing. ``discount`` is a fraction, not a price."""

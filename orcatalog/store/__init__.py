@@ -7,9 +7,11 @@ The package, by the question each file answers:
 - :mod:`.index` - what the store holds (manifest, damage, losses; the version index);
 - :mod:`.timeline` - the rules that read a snapshot against its timeline (scope, shadowed, partial);
 - :mod:`.queries` - which snapshot, its frame, its body, the long history;
-- :mod:`.compact` - merging batches, and the store's own tiered upkeep after each write.
+- :mod:`.compact` - merging batches, and the store's own tiered upkeep after each write;
+- :mod:`.delta` - the same store on two Delta Lake tables (``layout="delta"``): commits by delta-rs;
+- :mod:`.migrate` - copying a parquet-layout store into the Delta layout, checked snapshot by snapshot.
 
-The file layout and the commit protocol are documented in ``data/README.md``.
+Both layouts and their commit guarantees are documented in ``data/README.md``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from . import compact as _compact
 from . import queries
 from .index import RETRIES, Catalogue, Index, partial_among, read_catalogue, read_index
 from .ingest import Body, batch_tables, check_whole, make_body, prepare, read_bodies, utc
+from .delta import TABLES as DELTA_TABLES
+from .delta import VACUUM_RETENTION_HOURS, DeltaStore, is_delta_store
 from .layout import FOLDERS, Layout
 
 __all__ = ["SnapshotStore", "CATALOG_SCOPE", "time_from_name"]
@@ -48,10 +52,14 @@ class SnapshotStore:
         storage_options: passed to fsspec (e.g. ``{"client_kwargs": {"endpoint_url": ...}}``).
         auto_compact: the store's own upkeep after each write: tiered merges of small batches
             (see :mod:`orcatalog.store.compact`), and a full merge when there are more than this
-            many batches; None turns all automatic compaction off.
+            many batches (Delta layout: ``optimize`` of a table with more than this many files);
+            None turns all automatic compaction off.
+        layout: ``"parquet"`` (the hand-made batch layout), ``"delta"`` (two Delta Lake tables,
+            :mod:`orcatalog.store.delta`), or ``"auto"``: the layout of the store found at
+            ``root``, and for a new store ``$ORCATALOG_STORE_LAYOUT`` (default ``parquet``).
 
     Raises:
-        InvalidParameterError: root is not a string or path.
+        InvalidParameterError: root is not a string or path; an unknown layout.
     """
 
     def __init__(
@@ -60,6 +68,7 @@ class SnapshotStore:
         *,
         storage_options: dict[str, Any] | None = None,
         auto_compact: int | None = 64,
+        layout: str = "auto",
     ) -> None:
         if auto_compact is not None and (isinstance(auto_compact, bool) or not isinstance(auto_compact, int) or auto_compact < 2):
             raise InvalidParameterError(f"auto_compact must be an int >= 2 or None, got {auto_compact!r}")
@@ -74,9 +83,16 @@ class SnapshotStore:
         self._catalogue_cache: Catalogue | None = None
         self._index_cache: Index | None = None
         self._data_tables: dict[tuple[str, str], Any] = {}  # (batch, kind) -> verified table; files never change
+        self.layout = _layout_of(layout, self._layout)
+        self._delta: DeltaStore | None = None
+        if self.layout == "delta":
+            from .delta import DeltaLayout
+
+            delta = DeltaLayout(self.root, self._layout.fs, self._base, self._layout.local, self._storage_options)
+            self._delta = DeltaStore(delta, auto_compact, _version())
 
     def __repr__(self) -> str:
-        return f"SnapshotStore(root={self.root!r})"
+        return f"SnapshotStore(root={self.root!r})" if self._delta is None else f"SnapshotStore(root={self.root!r}, layout='delta')"
 
     # for tests and tools that look at the files themselves
     @property
@@ -102,7 +118,7 @@ class SnapshotStore:
             names = os.listdir(self._base)
         except (FileNotFoundError, NotADirectoryError):
             return False
-        return any(n in FOLDERS for n in names) or all(n.startswith((".", "README")) for n in names)
+        return any(n in FOLDERS or n in DELTA_TABLES for n in names) or all(n.startswith((".", "README")) for n in names)
 
     def _require(self) -> None:
         """Reads where there is no store are errors, not empty answers (a mistyped path)."""
@@ -213,6 +229,10 @@ class SnapshotStore:
         """Record bodies as one batch: read only the manifests and one previous order, claim, commit."""
         if not items:
             return []
+        if self._delta is not None:
+            written = self._delta.write(items, progress, lambda exc: _naming_the_source(exc, items))
+            self._warn_partial(written)
+            return written
         layout = self._layout
         catalogue = self._catalogue()
         batch = prepare(items, self._known_versions(catalogue, {i.scope for i in items}), _version(), progress)
@@ -245,6 +265,15 @@ class SnapshotStore:
             _compact.upkeep(layout, self._catalogue(), self.auto_compact)
         return batch.ids
 
+    def _warn_partial(self, ids: list[str]) -> None:
+        """The partial-catalog warning for the snapshots just written (Delta layout)."""
+        assert self._delta is not None
+        m = self._delta.state().manifest
+        for row in m[m["snapshot_id"].isin(ids) & m["partial"]].itertuples():
+            warnings.warn(f"orcatalog: snapshot {row.snapshot_id} ({row.scope}) has {row.n_models} models, "
+                          "far fewer than the previous one: recorded but flagged partial (see snapshots())",
+                          RuntimeWarning, stacklevel=4)  # fmt: skip
+
     def _known_versions(self, catalogue: Catalogue, scopes: set[str]) -> set[str]:
         """Versions a new batch need not store again: those of the latest snapshot of each scope.
 
@@ -270,8 +299,13 @@ class SnapshotStore:
             known.update(self._layout.order_unverified(batch, seq))
         return known
 
-    def compact(self) -> int:
+    def compact(self, *, _retention_hours: float = VACUUM_RETENTION_HOURS) -> int:
         """Merge every batch into one: fewer, larger files, with spans over the whole history.
+
+        Delta layout: ``optimize`` of both tables, then ``vacuum`` of the files it replaced once
+        they are older than :data:`orcatalog.store.delta.VACUUM_RETENTION_HOURS` (readers that opened
+        the table before keep theirs), and of files no commit names after a day; returns how many
+        files were merged. It runs beside writers and readers (an ordinary Delta commit).
 
         The store already merges small batches itself after each write (``auto_compact``); a full
         compaction makes it as small as it gets. It lists the batches once, merges exactly those,
@@ -288,6 +322,8 @@ class SnapshotStore:
                 deleted; the damaged file is in ``quarantine/``).
             StoreWriteError.
         """
+        if self._delta is not None:
+            return self._delta.compact(_retention_hours)
         try:
             return _compact.compact(self._layout, self._index().catalogue)  # the index checks every file first
         finally:
@@ -342,6 +378,8 @@ class SnapshotStore:
             SnapshotNotFoundError: the store is a local folder that does not exist.
         """
         self._require()
+        if self._delta is not None:
+            return self._delta.snapshots(self._delta.state())
         index = self._index()
         m = index.manifest[~index.manifest["snapshot_id"].isin(set(index.catalogue.unreadable()))]
         hidden = ["top_level", "seq", *[c for c in m.columns if c.endswith("_sha256")]]
@@ -372,6 +410,8 @@ class SnapshotStore:
         """
         when = _check_pick(snapshot_id, as_of)
         self._require()
+        if (delta := self._delta) is not None:
+            return _delta_retry(lambda: delta.load(st := delta.state(), delta.pick(st, snapshot_id, when, scope)))
         return self._answer(lambda ix: queries.load(ix, self._layout, self._pick(ix, snapshot_id, when, scope)))
 
     def raw(self, snapshot_id: str) -> dict[str, Any]:
@@ -382,6 +422,8 @@ class SnapshotStore:
         """
         _check_pick(snapshot_id, None)
         self._require()
+        if (delta := self._delta) is not None:
+            return _delta_retry(lambda: delta.raw(st := delta.state(), delta.pick(st, snapshot_id, None, None)))
         return self._answer(lambda ix: queries.raw(ix, self._layout, self._pick(ix, snapshot_id, None, None)))
 
     def history(
@@ -421,14 +463,51 @@ class SnapshotStore:
         start = utc(start, "start") if start is not None else None
         end = utc(end, "end") if end is not None else None
         self._require()
+        if (delta := self._delta) is not None:
+            return _delta_retry(lambda: delta.history(delta.state(), wanted, columns, start, end, scope))
         return queries.history(self._index(), wanted, columns, start, end, scope)
 
     def store_bytes(self) -> int:
         """Total size of the store's files in bytes."""
         try:
+            self._fs.invalidate_cache()  # object-store listings are cached; delta-rs writes around fsspec
             return int(sum(self._fs.du(self._base, total=False).values()))
         except FileNotFoundError:
             return 0
+
+
+def _layout_of(layout: Any, files: Layout) -> str:
+    """Which layout a store uses: as asked, else the one found at its root, else the default for
+    new stores (``$ORCATALOG_STORE_LAYOUT``, ``parquet`` when unset).
+
+    Raises:
+        InvalidParameterError: an unknown layout name.
+    """
+    if layout not in ("auto", "parquet", "delta"):
+        raise InvalidParameterError(f"layout must be 'auto', 'parquet' or 'delta', got {layout!r}")
+    if layout != "auto":
+        return str(layout)
+    if is_delta_store(files.fs, files.base):
+        return "delta"
+    try:
+        if files.local and any(n in FOLDERS for n in os.listdir(files.base)):
+            return "parquet"
+    except OSError:
+        pass
+    default = os.environ.get("ORCATALOG_STORE_LAYOUT") or "parquet"
+    if default not in ("parquet", "delta"):
+        raise InvalidParameterError(f"ORCATALOG_STORE_LAYOUT must be 'parquet' or 'delta', got {default!r}")
+    return default
+
+
+def _delta_retry(question: Callable[[], T]) -> T:
+    """Ask again when a file was vacuumed between listing and reading (Delta layout)."""
+    for attempt in range(RETRIES):
+        try:
+            return question()
+        except FileNotFoundError:
+            time.sleep(0.01 * attempt)
+    raise StoreError("the store kept changing while it was read; try again")
 
 
 def _naming_the_source(error: SchemaError, items: list[Body]) -> SchemaError:

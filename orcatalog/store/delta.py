@@ -1,0 +1,723 @@
+"""The snapshot store on Delta Lake: two tables written with ``deltalake`` (delta-rs), on disk or S3.
+
+Layout under the root (a folder or ``s3://bucket/prefix``)::
+
+    versions/    Delta table, append-only: one row per distinct model object (content-addressed)
+    snapshots/   Delta table, append-only: one row per snapshot, with its ordered list of versions
+
+**The commit is delta-rs's**, not ours: a write appends the new model objects to ``versions``, then
+one row per snapshot to ``snapshots``. That second append is the commit: a Delta commit is one
+create-if-absent of the next ``_delta_log/<n>.json`` (``O_EXCL``-like on disk, a conditional
+``PUT`` with ``If-None-Match: *`` on S3, no DynamoDB), retried by delta-rs on a conflict with
+another append. Before it, nothing the write did is visible: versions nobody names are ignored by
+readers, and data files no commit names are never read. After it, the writer reads the snapshots
+back (every version present, the content hash recomputed) and only then reports success; a version
+it finds missing (a damaged file) is stored again and checked again.
+
+**Readers never modify the store.** Every data file is read on its own, so a damaged file makes
+only the snapshots that need it unreadable (a warning names the file); a model object is checked
+against its content address (SHA-256 of its JSON) when read, so a flipped bit is an error, never a
+wrong answer.
+
+**Upkeep.** ``compact()`` is Delta's ``optimize`` (small files merged; an ordinary commit, so it
+runs beside writers and readers) and ``vacuum`` of what optimize replaced, only once it is older
+than :data:`VACUUM_RETENTION_HOURS` (a reader that opened the table before keeps its files). Files
+that no commit names (a writer killed before its commit) are vacuumed after
+:data:`ORPHAN_RETENTION_HOURS`, far longer than any write takes. After each write the store runs
+optimize itself when a table has more than ``auto_compact`` files.
+
+The rules that read a snapshot against its timeline are the parquet store's
+(:mod:`orcatalog.store.timeline`); bodies are checked and hashed by :mod:`orcatalog.store.ingest`,
+so ids, hashes and errors are the same in both layouts. The layout is documented in
+``data/README.md``; the SQL view of the flat history is :data:`HISTORY_VIEW_SQL`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import (
+    SchemaError,
+    SnapshotConflictError,
+    SnapshotNotFoundError,
+    StoreDamagedError,
+    StoreError,
+    StoreWriteError,
+)
+from ..scope import CATALOG_SCOPE
+from .ingest import MANIFEST_SCHEMA, Body, content_hash, prepare, versions_table
+from .timeline import apply_rules
+
+__all__ = ["DeltaLayout", "TABLES", "HISTORY_VIEW_SQL", "VACUUM_RETENTION_HOURS", "ORPHAN_RETENTION_HOURS",
+           "SNAPSHOTS_SCHEMA", "is_delta_store"]  # fmt: skip
+
+logger = logging.getLogger("orcatalog.store")
+
+#: The two tables of a store (``endpoints`` and ``providers`` are reserved names, see data/README.md).
+TABLES = ("versions", "snapshots")
+#: Hours a file replaced by ``optimize`` is kept for readers that opened the table before.
+VACUUM_RETENTION_HOURS = 1.0
+#: Hours before a data file that no commit names (a killed writer's) is deleted.
+ORPHAN_RETENTION_HOURS = 24.0
+#: How often a write retries a commit that lost a race with another commit (delta-rs retries too).
+COMMIT_ATTEMPTS = 20
+#: Table properties set when a table is created.
+TABLE_CONFIG = {"delta.logRetentionDuration": "interval 7 days",
+                "delta.deletedFileRetentionDuration": "interval 1 hours"}  # fmt: skip
+
+#: The ``snapshots`` table: the manifest columns of the parquet layout, a write id, and the order.
+SNAPSHOTS_SCHEMA = pa.schema(
+    [f for f in MANIFEST_SCHEMA if f.name not in ("seq", "batch")]
+    + [pa.field("batch", pa.string()), pa.field("versions", pa.list_(pa.string()))]
+)
+
+#: The flat history as a SQL view (DuckDB / Spark SQL): one row per (snapshot, model object in it).
+#: Register ``snapshots`` and ``versions`` as the two Delta tables first (see data/README.md).
+HISTORY_VIEW_SQL = """\
+CREATE OR REPLACE VIEW history AS
+WITH members AS (
+  SELECT snapshot_id, fetched_at, scope, time_precision, UNNEST(versions) AS version
+  FROM (SELECT DISTINCT ON (snapshot_id) * FROM snapshots)
+)
+SELECT m.snapshot_id, m.fetched_at, m.scope, m.time_precision, v.*
+FROM members m
+JOIN (SELECT DISTINCT ON (version) * FROM versions) v USING (version)
+"""
+
+
+def is_delta_store(fs: Any, base: str) -> bool:
+    """Whether ``base`` holds a Delta-layout store (a ``snapshots`` table log)."""
+    try:
+        fs.invalidate_cache(f"{base}/snapshots")
+        return bool(fs.exists(f"{base}/snapshots/_delta_log"))
+    except OSError:
+        return False
+
+
+def delta_options(storage_options: dict[str, Any]) -> dict[str, str]:
+    """fsspec/s3fs storage options (``key``, ``secret``, ``client_kwargs.endpoint_url``...) as the
+    ``AWS_*`` options of delta-rs; upper-case keys are passed on as they are."""
+    out: dict[str, str] = {k: str(v) for k, v in storage_options.items() if isinstance(k, str) and k.isupper()}
+    client = storage_options.get("client_kwargs") or {}
+    pairs = {"key": "AWS_ACCESS_KEY_ID", "secret": "AWS_SECRET_ACCESS_KEY", "token": "AWS_SESSION_TOKEN",
+             "endpoint_url": "AWS_ENDPOINT_URL", "region_name": "AWS_REGION"}  # fmt: skip
+    for source in (storage_options, client):
+        for k, name in pairs.items():
+            if source.get(k):
+                out[name] = str(source[k])
+    for name in ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"):  # what boto3/s3fs read from the environment
+        if "AWS_ENDPOINT_URL" not in out and os.environ.get(name):
+            out["AWS_ENDPOINT_URL"] = os.environ[name]
+    if out.get("AWS_ENDPOINT_URL", "").startswith("http://"):
+        out.setdefault("AWS_ALLOW_HTTP", "true")
+    if "AWS_ENDPOINT_URL" in out:
+        out.setdefault("AWS_REGION", "us-east-1")
+    return out
+
+
+@dataclass
+class Problem:
+    """A file that cannot be read, and what that makes unreadable."""
+
+    path: str
+    reason: str
+    snapshot_ids: list[str] = field(default_factory=list)
+    window: tuple[pd.Timestamp, pd.Timestamp] | None = None  # a snapshots file: the times it held
+
+    def message(self) -> str:
+        what = f"{self.path}: {self.reason}"
+        if self.snapshot_ids:
+            return f"{what}; affects snapshot(s) {', '.join(self.snapshot_ids[:5])}" + (
+                f" and {len(self.snapshot_ids) - 5} more" if len(self.snapshot_ids) > 5 else "")
+        if self.window is not None:
+            return f"{what}; it held snapshots fetched {self.window[0]} .. {self.window[1]}"
+        return what
+
+
+@dataclass
+class State:
+    """What a reader sees at one pair of table versions."""
+
+    key: tuple[int, int]
+    manifest: pd.DataFrame  # time order, one row per snapshot id, timeline rules applied
+    orders: pa.ListArray  # each manifest row's model versions, in body order
+    raw: dict[str, str]  # version -> model JSON (verified against the version hash)
+    ids: dict[str, str]  # version -> model id
+    problems: list[Problem]
+    unreadable: dict[str, Problem]  # snapshot id -> why
+
+    @property
+    def times(self) -> pd.DatetimeIndex:
+        return pd.DatetimeIndex(self.manifest["fetched_at"])
+
+
+class DeltaLayout:
+    """The two Delta tables of one store: reading them file by file, appending, optimizing.
+
+    Args:
+        root: the store's root as given (folder or URL).
+        fs, base: its fsspec filesystem and path (for existence checks and sizes).
+        storage_options: fsspec options (translated for delta-rs by :func:`delta_options`).
+    """
+
+    def __init__(self, root: str, fs: Any, base: str, local: bool, storage_options: dict[str, Any]) -> None:
+        self.root, self.fs, self.base, self.local = root, fs, base, local
+        self.options = delta_options(storage_options)
+        prefix = root.rstrip("/") if not local else os.path.abspath(base)
+        self.uris = {t: f"{prefix}/{t}" for t in TABLES}
+        self._files: dict[str, pa.Table] = {}  # data file path -> its table (Delta data files never change)
+        self._state: State | None = None
+
+    # -- tables ----------------------------------------------------------------------------
+
+    def table(self, name: str) -> Any | None:
+        """The Delta table ``name`` at its latest version, or None when it does not exist yet."""
+        from deltalake import DeltaTable
+        from deltalake.exceptions import TableNotFoundError
+
+        try:
+            return DeltaTable(self.uris[name], storage_options=self.options or None)
+        except TableNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"cannot read the store at {self.root}: {exc}") from None
+
+    def _read_files(self, name: str, dt: Any, columns: list[str] | None,
+                    problems: list[Problem]) -> list[tuple[str, pa.Table]]:  # fmt: skip
+        """Every data file of a table version, each read on its own (cached): a damaged file is a
+        :class:`Problem`, never a failure of the others."""
+        if dt is None:
+            return []
+        dataset = dt.to_pyarrow_dataset()
+        stats = _file_stats(dt) if name == "snapshots" else {}
+        out = []
+        for fragment in dataset.get_fragments():
+            path = fragment.path
+            if path not in self._files:
+                try:
+                    self._files[path] = fragment.to_table(columns=columns, use_threads=False)
+                except FileNotFoundError:
+                    raise
+                except (pa.ArrowException, OSError, ValueError) as exc:
+                    problems.append(Problem(path, f"cannot be read ({type(exc).__name__}: {str(exc)[:200]})",
+                                            window=stats.get(path.rsplit("/", 1)[-1])))  # fmt: skip
+                    continue
+            out.append((path, self._files[path]))
+        return out
+
+    def state(self) -> State:
+        """The store as it is now (re-read only when a table has a new version)."""
+        for attempt in range(5):
+            snaps, vers = self.table("snapshots"), self.table("versions")
+            key = (-1 if snaps is None else snaps.version(), -1 if vers is None else vers.version())
+            if self._state is not None and self._state.key == key:
+                return self._state
+            try:
+                self._state = self._build(key, snaps, vers)
+                return self._state
+            except FileNotFoundError:  # vacuumed between listing and reading: list again
+                time.sleep(0.05 * (attempt + 1))
+        raise StoreError(f"the store at {self.root} kept changing while it was read; try again")
+
+    def _build(self, key: tuple[int, int], snaps: Any, vers: Any) -> State:
+        problems: list[Problem] = []
+        tables = [t for _, t in self._read_files("snapshots", snaps, None, problems)]
+        version_tables = self._read_files("versions", vers, ["version", "id", "raw"], problems)
+        manifest, orders = _manifest(tables)
+        raw: dict[str, str] = {}
+        ids: dict[str, str] = {}
+        suspects: list[tuple[str, pa.Table]] = []
+        for path, t in version_tables:
+            bad = 0
+            for v, i, r in zip(t.column("version").to_pylist(), t.column("id").to_pylist(), t.column("raw").to_pylist()):
+                if v in raw:
+                    continue
+                if not isinstance(r, str) or hashlib.sha256(r.encode()).hexdigest()[:32] != v:  # its content address
+                    bad += 1
+                    continue
+                raw[v] = r
+                ids[v] = i
+            if bad:
+                suspects.append((path, t))
+        for path, t in suspects:  # objects whose only copy fails its hash; a copy stored again is enough
+            lost = [v for v in t.column("version").to_pylist() if v not in raw]
+            if lost:
+                problems.append(Problem(path, f"{len(lost)} model object(s) do not match their content hash (bit rot?)"))
+        unreadable: dict[str, Problem] = {}
+        if len(orders):
+            flat = pc.list_flatten(orders)
+            parents = pc.list_parent_indices(orders).to_numpy()
+            uniques = pc.unique(flat).to_pylist()
+            missing = [v for v in uniques if v not in raw]
+            if missing:
+                hit = pc.is_in(flat, value_set=pa.array(missing, pa.string())).to_numpy(zero_copy_only=False)
+                bad_rows = np.unique(parents[hit])
+                sids = manifest["snapshot_id"].to_numpy()[bad_rows].tolist()
+                damaged = [p for p in problems if p.window is None]
+                where = damaged[0].path if damaged else self.uris["versions"]
+                reason = damaged[0].reason if damaged else "model versions are missing"
+                problem = Problem(where, reason, sids)
+                problems = [p for p in problems if p.window is not None] + [problem]
+                unreadable = dict.fromkeys(sids, problem)
+            for p in problems:
+                if p.window is None and not p.snapshot_ids:
+                    p.reason += " (no snapshot needs what it held)"
+        if problems:
+            warnings.warn("orcatalog: the store at " + self.root + " has unreadable files: "
+                          + "; ".join(p.message() for p in problems), RuntimeWarning, stacklevel=5)  # fmt: skip
+        return State(key, manifest, orders, raw, ids, problems, unreadable)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def check_conditional_put(self) -> None:
+        """On an object store, check once per process and bucket that a create-if-absent PUT
+        (``If-None-Match: *``) is refused when the object exists: Delta's commit relies on it, and
+        a server that ignores it would let two writers overwrite each other's commit silently.
+
+        Raises:
+            StoreWriteError: the server ignores ``If-None-Match`` (nothing is written to the store).
+        """
+        if self.local:
+            return
+        bucket = self.base.split("/", 1)[0]
+        key = (self.options.get("AWS_ENDPOINT_URL"), bucket)
+        if key in _CONDITIONAL_PUT_OK:
+            return
+        probe = f"{self.base}/.probe-{uuid.uuid4().hex}"  # inside the prefix: writable wherever the store is
+        try:
+            self.fs.pipe_file(probe, b"1", mode="create")
+            try:
+                self.fs.pipe_file(probe, b"2", mode="create")
+                honoured = False
+            except FileExistsError:
+                honoured = True
+            finally:
+                self.fs.rm_file(probe)
+        except (OSError, TypeError) as exc:
+            raise StoreWriteError(f"cannot check conditional writes at {self.root}: {exc}") from exc
+        if not honoured:
+            raise StoreWriteError(f"the object store of {self.root} ignores conditional writes (If-None-Match); "
+                                  "concurrent commits could overwrite each other, so nothing was written")  # fmt: skip
+        _CONDITIONAL_PUT_OK.add(key)
+
+    def append(self, name: str, data: pa.Table, merge_schema: bool = False) -> None:
+        """Append rows to a table as one Delta commit (created on first use), retrying lost races.
+
+        Raises:
+            SnapshotConflictError: the commit kept losing to other commits.
+            StoreWriteError: the storage refused the write (nothing became visible).
+        """
+        from deltalake import CommitProperties, write_deltalake
+        from deltalake.exceptions import CommitFailedError, DeltaError
+
+        self.check_conditional_put()
+        last: Exception | None = None
+        for attempt in range(COMMIT_ATTEMPTS):
+            try:
+                write_deltalake(self.uris[name], data, mode="append", schema_mode="merge" if merge_schema else None,
+                                configuration=TABLE_CONFIG, storage_options=self.options or None,
+                                commit_properties=CommitProperties(max_commit_retries=50))  # fmt: skip
+                return
+            except CommitFailedError as exc:
+                last = exc
+                time.sleep(min(1.0, 0.02 * 2**attempt) * (0.5 + np.random.random()))
+            except (OSError, DeltaError) as exc:
+                if "already exists" in str(exc).lower() and attempt < COMMIT_ATTEMPTS - 1:  # a first commit raced ours
+                    last = exc
+                    continue
+                raise StoreWriteError(f"writing to {self.uris[name]} failed: {exc}; nothing was committed") from exc
+        raise SnapshotConflictError(f"{self.uris[name]}: the commit lost to other writers {COMMIT_ATTEMPTS} times "
+                                    f"({last}); nothing was committed, try again")  # fmt: skip
+
+    def optimize(self, limit: int | None, retention_hours: float) -> int:
+        """Merge each table's small files (optimize) when it has more than ``limit`` files (None:
+        always), then vacuum what was replaced longer than ``retention_hours`` ago.
+
+        Returns:
+            How many files were merged away.
+        """
+        from deltalake.exceptions import CommitFailedError
+
+        merged = 0
+        for name in TABLES:
+            dt = self.table(name)
+            if dt is None:
+                continue
+            n_files = len(dt.file_uris())
+            if n_files <= 1 or (limit is not None and n_files <= limit):
+                if limit is None:  # a full compaction vacuums even a table with nothing to merge
+                    self.vacuum(name, retention_hours)
+                continue
+            try:
+                metrics = dt.optimize.compact()
+            except CommitFailedError as exc:
+                raise SnapshotConflictError(f"{self.uris[name]}: another compaction committed first ({exc})") from None
+            merged += int(metrics.get("numFilesRemoved", 0))
+            self.vacuum(name, retention_hours)
+        return merged
+
+    def repair(self) -> None:
+        """Delta's FSCK: drop from the log the data files that no longer exist (moved away or deleted
+        by hand after damage), so that what remains can be read and compacted. Vacuum never deletes a
+        file the current version names, so this never hides data a writer committed."""
+        if not self.local:  # it lists the whole prefix; moto's listing of it times out, so disk only for now
+            return
+        for name in TABLES:
+            dt = self.table(name)
+            if dt is not None:
+                metrics = dt.repair(dry_run=False)
+                if metrics.get("files_removed"):
+                    logger.warning("%s: removed missing files from the log: %s", self.uris[name], metrics["files_removed"])
+
+    def vacuum(self, name: str, retention_hours: float) -> None:
+        """Delete files replaced longer than ``retention_hours`` ago, and files no commit names
+        older than :data:`ORPHAN_RETENTION_HOURS`; then expired log entries."""
+        dt = self.table(name)
+        if dt is None:
+            return
+        try:
+            dt.vacuum(retention_hours=int(retention_hours) if retention_hours >= 1 else 0, dry_run=False,
+                      enforce_retention_duration=False, full=False)  # fmt: skip
+            if self.local:  # a full listing of the prefix: on object stores left to lifecycle rules
+                dt.vacuum(retention_hours=int(max(retention_hours, ORPHAN_RETENTION_HOURS)), dry_run=False,
+                          enforce_retention_duration=False, full=True)  # fmt: skip
+            dt.cleanup_metadata()
+        except OSError as exc:  # vacuum only frees space: the data is whole without it
+            logger.warning("vacuum of %s skipped: %s", self.uris[name], exc)
+
+
+_CONDITIONAL_PUT_OK: set[tuple[str | None, str]] = set()  # (endpoint, bucket) checked by this process
+
+
+def _file_stats(dt: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
+    """The fetch-time window each snapshots file held, from the Delta log's file statistics."""
+    try:
+        actions = pa.table(dt.get_add_actions(flatten=True))
+        paths = actions.column("path").to_pylist()
+        lows = actions.column("min.fetched_at").to_pylist()
+        highs = actions.column("max.fetched_at").to_pylist()
+    except (KeyError, pa.ArrowException, TypeError, ValueError):
+        return {}
+    out = {}
+    for p, lo, hi in zip(paths, lows, highs):
+        if lo is not None and hi is not None:
+            out[p.rsplit("/", 1)[-1]] = (pd.Timestamp(lo).tz_convert("UTC") if pd.Timestamp(lo).tzinfo else
+                                         pd.Timestamp(lo, tz="UTC"), pd.Timestamp(hi).tz_convert("UTC")
+                                         if pd.Timestamp(hi).tzinfo else pd.Timestamp(hi, tz="UTC"))  # fmt: skip
+    return out
+
+
+def _manifest(tables: list[pa.Table]) -> tuple[pd.DataFrame, pa.ListArray]:
+    """The snapshot rows of all files: one per id (a snapshot committed twice counts once), in
+    time order, with the timeline rules applied; and the orders aligned with them."""
+    columns = [f.name for f in SNAPSHOTS_SCHEMA if f.name != "versions"]
+    if not tables:
+        empty = SNAPSHOTS_SCHEMA.empty_table()
+        frame = empty.drop_columns(["versions"]).to_pandas()
+        frame["seq"] = pd.Series([], dtype=np.int32)
+        return apply_rules(frame), empty.column("versions").combine_chunks()
+    table = pa.concat_tables(tables, promote_options="permissive")
+    frame = table.select([c for c in columns if c in table.column_names]).to_pandas(ignore_metadata=True)
+    frame["fetched_at"] = frame["fetched_at"].astype("datetime64[us, UTC]")
+    frame["_row"] = np.arange(len(frame))
+    frame = frame.drop_duplicates("snapshot_id").sort_values(["fetched_at", "snapshot_id"], kind="stable")
+    rows = frame.pop("_row").to_numpy()
+    orders = table.column("versions").take(pa.array(rows)).combine_chunks()
+    frame = frame.reset_index(drop=True)
+    frame["seq"] = np.zeros(len(frame), dtype=np.int32)
+    return apply_rules(frame), orders
+
+
+def snapshot_rows(rows: list[dict[str, Any]], orders: list[list[str]], batch: str) -> pa.Table:
+    """The ``snapshots`` rows of one write."""
+    records = []
+    for r, order in zip(rows, orders):
+        rec = {c: _plain(r.get(c)) for c in SNAPSHOTS_SCHEMA.names if c not in ("versions", "batch")}
+        rec["fetched_at"] = pd.Timestamp(r["fetched_at"]).tz_convert("UTC").to_pydatetime()
+        rec["batch"], rec["versions"] = batch, order
+        records.append(rec)
+    return pa.Table.from_pylist(records, schema=SNAPSHOTS_SCHEMA)
+
+
+def versions_rows(fresh: dict[str, tuple[str, bytes]]) -> tuple[pa.Table, pa.Table]:
+    """New model versions: with their contract columns (for engines without orcatalog), and as the
+    three columns alone (written instead when a contract column's type cannot merge with the table's)."""
+    full = versions_table(fresh)
+    keep = [i for i, f in enumerate(full.schema) if not pa.types.is_null(f.type)]  # Delta has no null type
+    full = full.select(keep)
+    full = full.cast(pa.schema([pa.field(f.name, pa.string()) if pa.types.is_large_string(f.type) else f
+                                for f in full.schema]))  # fmt: skip
+    return full, full.select(["version", "id", "raw"])
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+class DeltaStore:
+    """The operations of :class:`orcatalog.SnapshotStore` on the Delta layout (the facade checks
+    arguments and calls these)."""
+
+    def __init__(self, layout: DeltaLayout, auto_compact: int | None, version: str) -> None:
+        self.layout = layout
+        self.auto_compact = auto_compact
+        self.version = version
+
+    def state(self) -> State:
+        return self.layout.state()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def write(self, items: list[Body], progress: bool | None, naming: Callable[[SchemaError], SchemaError],
+              provenance: dict[str, dict[str, Any]] | None = None) -> list[str]:  # fmt: skip
+        """Record bodies: new versions, then the snapshot rows (the commit), then read them back.
+
+        ``provenance`` overrides manifest fields per snapshot id (a migration keeps the versions
+        that wrote each snapshot).
+
+        Raises:
+            SchemaError (nothing written); StoreWriteError; SnapshotConflictError.
+        """
+        if not items:
+            return []
+        self.layout.check_conditional_put()  # before anything is read or written
+        state = self.state()
+        batch = prepare(items, set(state.raw), self.version, progress)
+        present = set(state.manifest["snapshot_id"]) - set(state.unreadable)
+        keep = [i for i, r in enumerate(batch.rows) if r["snapshot_id"] not in present]
+        if not keep:
+            return batch.ids  # the same bodies at the same times: a no-op
+        rows, orders = [batch.rows[i] for i in keep], [batch.orders[i] for i in keep]
+        rows = [{**r, **(provenance or {}).get(r["snapshot_id"], {})} for r in rows]
+        needed = {v for order in orders for v in order}
+        fresh = {v: batch.new_versions[v] for v in batch.new_versions if v in needed}
+        try:
+            full, bare = versions_rows(fresh)
+        except SchemaError as exc:
+            raise naming(exc) from None
+        write_id = f"{pd.Timestamp.now(tz='UTC'):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:12]}"
+        self._append_versions(full, bare)
+        self.layout.append("snapshots", snapshot_rows(rows, orders, write_id))  # the commit
+        self._read_back(rows, orders, batch.new_versions, items)
+        if self.auto_compact is not None:
+            try:
+                self.layout.optimize(self.auto_compact, VACUUM_RETENTION_HOURS)
+            except (StoreError, OSError) as exc:
+                logger.warning("automatic compaction of %s skipped: %s", self.layout.root, exc)
+            except Exception as exc:  # noqa: BLE001 - delta-rs errors: upkeep never fails a committed write
+                logger.warning("automatic compaction of %s skipped: %s", self.layout.root, exc)
+        return batch.ids
+
+    def _append_versions(self, full: pa.Table, bare: pa.Table) -> None:
+        if not len(full):
+            return
+        from deltalake.exceptions import SchemaMismatchError
+
+        try:
+            self.layout.append("versions", full, merge_schema=True)
+        except (SchemaMismatchError, StoreWriteError) as exc:
+            if isinstance(exc, StoreWriteError) and "schema" not in str(exc).lower():
+                raise
+            logger.info("contract columns not merged into %s (%s): writing version, id, raw only",
+                        self.layout.uris["versions"], exc)  # fmt: skip
+            self.layout.append("versions", bare, merge_schema=True)
+
+    def _read_back(self, rows: list[dict[str, Any]], orders: list[list[str]],
+                   known: dict[str, tuple[str, bytes]], items: list[Body]) -> None:  # fmt: skip
+        """A write succeeds only when its snapshots read back whole; versions another file was
+        believed to hold (a damaged one) are stored again, once."""
+        for attempt in range(2):
+            state = self.state()
+            ids = set(state.manifest["snapshot_id"])
+            absent = [r["snapshot_id"] for r in rows if r["snapshot_id"] not in ids]
+            if absent:
+                raise StoreWriteError(f"snapshot(s) {', '.join(absent)} were committed to {self.layout.root} "
+                                      "but do not read back; check the storage")  # fmt: skip
+            missing = sorted({v for order in orders for v in order if v not in state.raw})
+            if not missing:
+                for r, order in zip(rows, orders):
+                    if content_hash(order, r["top_level"]) != r["content_hash"]:
+                        raise StoreWriteError(f"snapshot {r['snapshot_id']} does not read back equal to its body")
+                return
+            if attempt == 0:
+                fresh: dict[str, tuple[str, bytes]] = {}
+                for item in items:
+                    for m in item.body["data"]:
+                        raw = orjson.dumps(m)
+                        v = hashlib.sha256(raw).hexdigest()[:32]
+                        if v in missing:
+                            fresh[v] = (m["id"], raw)
+                full, bare = versions_rows(fresh)
+                self._append_versions(full, bare)
+        raise StoreWriteError(f"model versions {missing[:3]} of the new snapshot(s) do not read back from "
+                              f"{self.layout.root}; check the storage")  # fmt: skip
+
+    def compact(self, retention_hours: float) -> int:
+        """Optimize both tables and vacuum; see :meth:`orcatalog.SnapshotStore.compact`."""
+        self.layout.repair()
+        state = self.state()
+        if state.problems:
+            raise StoreDamagedError("will not compact a store that cannot be read whole: "
+                                    + "; ".join(p.message() for p in state.problems))  # fmt: skip
+        try:
+            return self.layout.optimize(None, retention_hours)
+        except OSError as exc:
+            raise StoreWriteError(f"compacting {self.layout.root} failed: {exc}") from exc
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def default_scope(self, state: State) -> str:
+        m = state.manifest
+        if m.empty or (m["scope"] == CATALOG_SCOPE).any():
+            return CATALOG_SCOPE
+        whole = m[(m["endpoint"] == "/models") & m["query"].isin(["{}", '{"output_modalities": "all"}'])]
+        return str((whole if len(whole) else m)["scope"].iloc[-1])
+
+    def visible(self, state: State) -> np.ndarray:
+        m = state.manifest
+        return ~m["shadowed"].to_numpy(dtype=bool) & ~m["snapshot_id"].isin(set(state.unreadable)).to_numpy()
+
+    def pick(self, state: State, snapshot_id: str | None, when: pd.Timestamp | None, scope: str | None) -> int:
+        """The manifest position of a snapshot: by id, else the latest visible one at or before ``when``.
+
+        Raises:
+            SnapshotNotFoundError; StoreDamagedError (the snapshot is unreadable, or a damaged
+            snapshots file held times between the answer and ``when``).
+        """
+        m = state.manifest
+        root = self.layout.root
+        if snapshot_id is not None:
+            if snapshot_id in state.unreadable:
+                raise StoreDamagedError(f"snapshot {snapshot_id} cannot be read: {state.unreadable[snapshot_id].message()}")
+            found = np.flatnonzero(m["snapshot_id"].to_numpy() == snapshot_id)
+            if not len(found):
+                at = _time_of_id(snapshot_id)
+                for p in state.problems:
+                    if p.window is not None and at is not None and p.window[0] <= at <= p.window[1]:
+                        raise StoreDamagedError(f"snapshot {snapshot_id} may be in a damaged file: {p.message()}")
+                raise SnapshotNotFoundError(f"no snapshot {snapshot_id!r} in {root}")
+            return int(found[0])
+        scope = scope or self.default_scope(state)
+        mask = (m["scope"] == scope).to_numpy() & self.visible(state)
+        if when is not None:
+            mask &= (state.times <= when)
+        found = np.flatnonzero(mask)
+        pos = int(found[-1]) if len(found) else None
+        answer = m["fetched_at"].iloc[pos] if pos is not None else None
+        until = when if when is not None else pd.Timestamp.max.tz_localize("UTC")
+        between = m["scope"].eq(scope).to_numpy() & m["snapshot_id"].isin(set(state.unreadable)).to_numpy()
+        between &= (state.times <= until) & ((state.times > answer) if answer is not None else True)
+        if between.any():
+            sid = m["snapshot_id"].to_numpy()[between][-1]
+            raise StoreDamagedError(f"snapshot {sid} cannot be read ({state.unreadable[sid].message()}); "
+                                    "an older snapshot would be a wrong answer")  # fmt: skip
+        for p in state.problems:
+            if p.window is not None and p.window[0] <= until and (answer is None or p.window[1] > answer):
+                raise StoreDamagedError(f"a damaged snapshots file may hold the answer: {p.message()}")
+        if pos is None:
+            if when is not None:
+                raise SnapshotNotFoundError(f"no {scope!r} snapshot at or before {when} in {root}")
+            raise SnapshotNotFoundError(f"no {scope!r} snapshot in {root}; run snapshot() or import_files()")
+        return pos
+
+    def models(self, state: State, pos: int) -> list[dict[str, Any]]:
+        order = state.orders[pos].as_py() or []
+        sid = state.manifest["snapshot_id"].iloc[pos]
+        try:
+            texts = [state.raw[v] for v in order]
+        except KeyError as exc:
+            raise StoreDamagedError(f"snapshot {sid} cannot be read: model version {exc} is missing") from None
+        return orjson.loads("[" + ",".join(texts) + "]")
+
+    def load(self, state: State, pos: int) -> pd.DataFrame:
+        from ..frames.models import models_frame
+
+        row = state.manifest.iloc[pos]
+        frame = models_frame(self.models(state, pos), url=f"{self.layout.root}#{row['snapshot_id']}")
+        frame.attrs.update(
+            {"snapshot_id": row["snapshot_id"], "fetched_at": row["fetched_at"], "scope": row["scope"],
+             "base_url": row["base_url"], "endpoint": row["endpoint"], "params": json.loads(row["query"]),
+             "time_precision": row["time_precision"], "partial": bool(row["partial"])}  # fmt: skip
+        )
+        return frame
+
+    def raw(self, state: State, pos: int) -> dict[str, Any]:
+        body = json.loads(state.manifest["top_level"].iloc[pos])
+        body["data"] = self.models(state, pos)
+        return body
+
+    def history(self, state: State, wanted: list[str] | None, columns: Sequence[str] | None,
+                start: pd.Timestamp | None, end: pd.Timestamp | None, scope: str | None) -> pd.DataFrame:  # fmt: skip
+        """Long form, one row per (visible snapshot, model in it); see ``SnapshotStore.history``."""
+        from ..frames.models import models_frame
+        from .queries import _columns
+
+        m = state.manifest
+        keep = self.visible(state)
+        if scope == "default":
+            scope = self.default_scope(state)
+        if scope is not None:
+            keep &= (m["scope"] == scope).to_numpy()
+        if start is not None:
+            keep &= state.times >= start
+        if end is not None:
+            keep &= state.times <= end
+        rows = np.flatnonzero(keep)
+        chosen = state.orders.take(pa.array(rows, pa.int64())) if len(rows) else state.orders.slice(0, 0)
+        flat = pc.list_flatten(chosen)
+        pos = rows[pc.list_parent_indices(chosen).to_numpy()] if len(flat) else np.zeros(0, dtype=np.int64)
+        if wanted is not None:
+            versions = pa.array([v for v, i in state.ids.items() if i in set(wanted)], pa.string())
+            hit = pc.is_in(flat, value_set=versions)
+            flat, pos = flat.filter(hit), pos[hit.to_numpy(zero_copy_only=False)]
+        encoded = flat.dictionary_encode()
+        needed = encoded.dictionary.to_pylist()
+        take = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        frame = models_frame(orjson.loads("[" + ",".join(state.raw[v] for v in needed) + "]"), unique=False)
+        cols = _columns(frame, columns)
+        frame = frame[cols]
+        for c in cols:  # long form repeats each text value once per snapshot: categorical is the idiom
+            if c != "id" and pd.api.types.is_string_dtype(frame[c].dtype) and not isinstance(frame[c].dtype, pd.ArrowDtype):
+                frame[c] = frame[c].astype("category")
+        id_rank = frame["id"].rank(method="dense").to_numpy(dtype=np.int64)[take] if len(frame) else take
+        ordering = np.lexsort((id_rank, pos))
+        take, pos = take[ordering], pos[ordering]
+        out = frame.take(take).reset_index(drop=True)
+        scopes = pd.Categorical(m["scope"])
+        sids = pd.Categorical(m["snapshot_id"])
+        out.insert(0, "scope", pd.Categorical.from_codes(scopes.codes[pos], scopes.categories))
+        out.insert(0, "fetched_at", m["fetched_at"].array.take(pos))
+        out.insert(0, "snapshot_id", pd.Categorical.from_codes(sids.codes[pos], sids.categories))
+        iso = np.datetime_as_string(m["fetched_at"].to_numpy(dtype="datetime64[us]"), unit="us", timezone="UTC")
+        out.attrs["snapshot_times"] = {str(sc): iso[keep & (scopes.codes == i)].tolist()
+                                       for i, sc in enumerate(scopes.categories) if (keep & (scopes.codes == i)).any()}  # fmt: skip
+        out.attrs["partial_snapshots"] = m.loc[keep & m["partial"].to_numpy(), "snapshot_id"].tolist()
+        return out
+
+    def snapshots(self, state: State) -> pd.DataFrame:
+        m = state.manifest[~state.manifest["snapshot_id"].isin(set(state.unreadable))]
+        return m.drop(columns=["top_level", "seq"]).reset_index(drop=True)
+
+
+def _time_of_id(snapshot_id: str) -> pd.Timestamp | None:
+    try:
+        return pd.to_datetime(snapshot_id.split("-", 1)[0], format="%Y%m%dT%H%M%SZ", utc=True)
+    except (ValueError, TypeError):
+        return None

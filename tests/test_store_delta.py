@@ -1,0 +1,577 @@
+"""The Delta Lake layout of the snapshot store (issue 14): the same answers as the parquet layout on
+real bodies, on disk and on S3 (moto), and the scenarios that broke the hand-made protocol."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import orcatalog as oc
+from orcatalog.store.delta import HISTORY_VIEW_SQL
+from orcatalog.store.migrate import migrate
+
+from .conftest import REPO, S3_CREDENTIALS, new_bucket, read_body
+
+
+def delta_store(backend: str, tmp: Path, endpoint: str | None, **kwargs) -> oc.SnapshotStore:  # noqa: ANN003
+    if backend == "local":
+        return oc.SnapshotStore(tmp / "delta", layout="delta", **kwargs)
+    assert endpoint is not None
+    options = {**S3_CREDENTIALS, "client_kwargs": {"endpoint_url": endpoint, "region_name": "us-east-1"}}
+    return oc.SnapshotStore(f"s3://{new_bucket(endpoint)}/store", storage_options=options, layout="delta", **kwargs)
+
+
+def reopen(store: oc.SnapshotStore, **kwargs) -> oc.SnapshotStore:  # noqa: ANN003
+    return oc.SnapshotStore(store.root, storage_options=store._storage_options, **kwargs)
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def data_files(root: Path, table: str) -> list[Path]:
+    return sorted(p for p in (root / table).glob("*.parquet"))
+
+
+def spawn(code: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    full = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    return subprocess.Popen([sys.executable, "-W", "error::RuntimeWarning", "-c", textwrap.dedent(code), *args],
+                            env=full, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+
+
+@pytest.fixture(params=["local", "s3"])
+def make_delta(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201
+    endpoint = request.getfixturevalue("s3_endpoint") if request.param == "s3" else None
+    counter = iter(range(100))
+
+    def factory(**kwargs) -> oc.SnapshotStore:  # noqa: ANN003
+        return delta_store(request.param, tmp_path / f"d{next(counter)}", endpoint, **kwargs)
+
+    return factory
+
+
+# -- the same answers as the parquet layout --------------------------------------------------------
+
+
+def test_delta_answers_equal_the_parquet_layout(make_delta, tmp_path: Path, recorded_dir: Path,  # noqa: ANN001
+                                                hourly_bodies: list) -> None:  # fmt: skip
+    dated = sorted(recorded_dir.glob("models-*.json.gz"))
+    bodies = [(oc.store.time_from_name(n), raw) for n, raw in hourly_bodies[:30]]
+    parquet = oc.SnapshotStore(tmp_path / "parquet", layout="parquet")
+    delta = make_delta()
+    for store in (parquet, delta):
+        store.import_files(dated, progress=False)
+        store.import_bodies(bodies[:20])
+        for when, raw in bodies[20:]:  # single appends, as an hourly job makes them
+            store.import_bodies([(when, raw)])
+    delta = reopen(delta)
+    assert delta.layout == "delta" and "layout='delta'" in repr(delta)
+    pd.testing.assert_frame_equal(delta.snapshots().drop(columns="batch"), parquet.snapshots().drop(columns="batch"))
+    m = delta.snapshots()
+    assert str(m["fetched_at"].dtype) == "datetime64[us, UTC]" and m["snapshot_id"].is_unique
+    for sid in m["snapshot_id"]:
+        assert delta.raw(sid) == parquet.raw(sid)
+    for path, sid in zip(dated, m[m["time_precision"] == "day"]["snapshot_id"]):
+        assert delta.raw(sid) == json.loads(read_body(path))  # lossless: JSON-equal to the file
+    for as_of in ("2025-02-09", "2025-12-20T05:00Z", None):
+        pd.testing.assert_frame_equal(delta.load(as_of=as_of), parquet.load(as_of=as_of))
+        assert delta.load(as_of=as_of).attrs == parquet.load(as_of=as_of).attrs
+    for kwargs in ({}, {"scope": None}, {"ids": "openai/gpt-4o", "columns": ["price_prompt"]},
+                   {"start": "2025-12-19", "end": "2025-12-20", "ids": ["deepseek/deepseek-v3.2", "openai/gpt-4o"]}):  # fmt: skip
+        ours, theirs = delta.history(**kwargs), parquet.history(**kwargs)
+        pd.testing.assert_frame_equal(ours, theirs)
+        assert ours.attrs == theirs.attrs
+    with pytest.raises(oc.SnapshotNotFoundError):
+        delta.load(as_of="2020-01-01")
+    with pytest.raises(oc.SnapshotNotFoundError):
+        delta.load("20990101T000000Z-000000000000")
+
+
+def test_each_model_object_is_stored_once(make_delta, hourly_bodies: list) -> None:  # noqa: ANN001
+    from deltalake import DeltaTable
+
+    store = make_delta(auto_compact=None)
+    bodies = [(oc.store.time_from_name(n), raw) for n, raw in hourly_bodies[:12]]
+    for when, raw in bodies[:6]:
+        store.import_bodies([(when, raw)])
+    store.import_bodies(bodies)  # six again (a no-op each) and six new
+    assert store.import_bodies(bodies[:3]) == [sid for sid in store.snapshots()["snapshot_id"][:3]]
+    layout = store._delta.layout  # type: ignore[union-attr]
+    versions = DeltaTable(layout.uris["versions"], storage_options=layout.options or None).to_pyarrow_table(columns=["version"])
+    hashes = versions.column("version").to_pylist()
+    distinct = {m for _, raw in bodies for m in map(lambda x: json.dumps(x, sort_keys=True), json.loads(raw)["data"])}
+    assert len(hashes) == len(set(hashes)) == len(distinct)  # once each, however often it was seen
+    assert len(store.snapshots()) == 12
+
+
+def test_compact_is_optimize_and_vacuum_and_changes_no_answer(make_delta, dated_files: list[Path]) -> None:  # noqa: ANN001
+    store = make_delta(auto_compact=None)
+    for path in dated_files:
+        store.import_files(path, progress=False)
+    before = (store.snapshots(), store.history(scope=None), {s: store.raw(s) for s in store.snapshots()["snapshot_id"]})
+    size = store.store_bytes()
+    assert store.compact() > 0  # files merged; the replaced ones stay for readers (retention)
+    local = store._delta.layout.local  # type: ignore[union-attr]
+    assert store.store_bytes() > size or not local
+    again = reopen(store)
+    pd.testing.assert_frame_equal(again.snapshots(), before[0])
+    pd.testing.assert_frame_equal(again.history(scope=None), before[1])
+    assert {s: again.raw(s) for s in before[2]} == before[2]
+    assert again.compact(_retention_hours=0) == 0  # nothing left to merge; what was replaced is vacuumed now
+    assert again.store_bytes() < size or not local  # moto's listing for vacuum is not relied on
+    pd.testing.assert_frame_equal(reopen(store).history(scope=None), before[1])
+
+
+def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bodies: list) -> None:
+    """The README's DuckDB and polars queries, run as written: a model's price series and the catalog as of a date."""
+    import duckdb
+    import polars as pl
+    from deltalake import DeltaTable
+
+    store = oc.SnapshotStore(tmp_path / "data", layout="delta", auto_compact=None)
+    bodies = [(oc.store.time_from_name(n), raw) for n, raw in hourly_bodies[:40]]
+    store.import_bodies(bodies[:20])
+    for when, raw in bodies[20:]:
+        store.import_bodies([(when, raw)])
+    root = store.root
+    # DuckDB, offline: the tables as Arrow datasets, the history view as shipped
+    con = duckdb.connect()
+    con.register("snapshots", DeltaTable(f"{root}/snapshots").to_pyarrow_dataset())
+    con.register("versions", DeltaTable(f"{root}/versions").to_pyarrow_dataset())
+    con.execute(HISTORY_VIEW_SQL)
+    series = con.sql("SELECT fetched_at, price_prompt * 1e6 AS usd_per_mtok FROM history "
+                     "WHERE id = 'deepseek/deepseek-v3.2' AND scope = 'catalog' ORDER BY fetched_at").df()  # fmt: skip
+    ours = store.history(ids="deepseek/deepseek-v3.2", columns="price_prompt")
+    assert len(series) == len(ours) == 40
+    assert list(pd.to_datetime(series["fetched_at"], utc=True)) == list(ours["fetched_at"])
+    assert series["usd_per_mtok"].tolist() == pytest.approx((ours["price_prompt"] * 1e6).tolist())
+    as_of = con.sql("SELECT id FROM history WHERE snapshot_id = (SELECT max_by(snapshot_id, fetched_at) FROM snapshots "
+                    "WHERE scope = 'catalog' AND fetched_at <= TIMESTAMPTZ '2025-12-19 12:00:00+00') ORDER BY id").df()  # fmt: skip
+    assert as_of["id"].tolist() == sorted(store.load(as_of="2025-12-19T12:00Z")["id"])
+    # polars, natively
+    snaps = pl.read_delta(f"{root}/snapshots").unique("snapshot_id")
+    versions = pl.read_delta(f"{root}/versions").unique("version")
+    prices = (snaps.explode("versions").rename({"versions": "version"}).join(versions, on="version")
+              .filter(pl.col("id") == "deepseek/deepseek-v3.2").sort("fetched_at").select("fetched_at", "price_prompt"))  # fmt: skip
+    assert prices["price_prompt"].to_list() == ours["price_prompt"].tolist()
+    latest = snaps.filter(pl.col("fetched_at") <= pd.Timestamp("2025-12-19T12:00Z")).sort("fetched_at").tail(1)
+    ids = latest.explode("versions").rename({"versions": "version"}).join(versions, on="version")["id"].sort()
+    assert ids.to_list() == as_of["id"].tolist()
+
+
+# -- the scenarios of issue 14 ------------------------------------------------------------------
+
+
+def test_an_interrupted_write_leaves_nothing_visible_and_blocks_nothing(tmp_path: Path, dated_files: list[Path],
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    import deltalake
+
+    store = oc.SnapshotStore(tmp_path / "s", layout="delta", auto_compact=None)
+    store.import_files(dated_files[:3], progress=False)
+    before = store.snapshots()
+    real = deltalake.write_deltalake
+
+    def interrupted(uri, data, **kwargs):  # noqa: ANN001, ANN003, ANN202 - Ctrl-C just before the commit
+        if str(uri).endswith("/snapshots"):
+            raise KeyboardInterrupt
+        return real(uri, data, **kwargs)
+
+    monkeypatch.setattr(deltalake, "write_deltalake", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        oc.SnapshotStore(store.root).import_files(dated_files[3:6], progress=False)
+    monkeypatch.setattr(deltalake, "write_deltalake", real)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no alarm about a "lost" batch
+        after = oc.SnapshotStore(store.root)
+        pd.testing.assert_frame_equal(after.snapshots(), before)
+        pd.testing.assert_frame_equal(after.load(), store.load())
+        assert after.compact() > 0  # compaction is not blocked
+        ids = after.import_files(dated_files[3:6], progress=False)  # nor is the next writer
+        assert set(ids) <= set(after.snapshots()["snapshot_id"]) and len(after.snapshots()) == 6
+
+
+SLOW_WRITER = """
+    import json, sys, time, deltalake, orcatalog as oc
+    real = deltalake.write_deltalake
+    def announcing(uri, data, **kw):
+        if str(uri).endswith("/snapshots"):
+            print("committing", flush=True)
+            if sys.argv[3] == "pause":
+                time.sleep(60)
+        return real(uri, data, **kw)
+    deltalake.write_deltalake = announcing
+    options = json.loads(sys.argv[4])
+    ids = oc.SnapshotStore(sys.argv[1], storage_options=options, layout="delta").import_files(sys.argv[2].split(","), progress=False)
+    print("done", ",".join(ids), flush=True)
+"""
+
+
+def test_sigkill_before_the_commit_leaves_the_store_as_it_was(make_delta, dated_files: list[Path]) -> None:  # noqa: ANN001
+    store = make_delta()
+    store.import_files(dated_files[:4], progress=False)
+    before = store.snapshots()
+    proc = spawn(SLOW_WRITER, store.root, ",".join(map(str, dated_files[4:8])), "pause", json.dumps(store._storage_options))
+    for line in proc.stdout:  # type: ignore[union-attr]
+        if line.startswith("committing"):
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        after = reopen(store)
+        pd.testing.assert_frame_equal(after.snapshots(), before)
+        ids = after.import_files(dated_files[4:8], progress=False)
+        assert len(after.snapshots()) == 8 and set(ids) <= set(after.snapshots()["snapshot_id"])
+        after.compact()
+        assert len(reopen(store).snapshots()) == 8
+
+
+def test_two_writers_of_the_same_snapshot_both_succeed_and_it_counts_once(make_delta, dated_files: list[Path]) -> None:  # noqa: ANN001
+    store = make_delta()
+    options = json.dumps(store._storage_options)
+    procs = [spawn(SLOW_WRITER, store.root, ",".join(map(str, dated_files[3:7])), "go", options) for _ in range(3)]
+    outs = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        outs.append(out.split("done ")[1].strip())
+    assert len(set(outs)) == 1  # the same ids for the same bodies
+    m = reopen(store).snapshots()
+    assert list(m["snapshot_id"]) == outs[0].split(",")  # each once, whichever commit came first
+
+
+def test_a_damaged_versions_file_then_new_writes(tmp_path: Path, dated_files: list[Path]) -> None:
+    """The silent loss of issue 14: a writer must not trust versions it cannot read back."""
+    root = tmp_path / "s"
+    store = oc.SnapshotStore(root, layout="delta", auto_compact=None)
+    first = store.import_files(dated_files[-3], progress=False)[0]
+    (path,) = data_files(root, "versions")
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 0x10
+    path.write_bytes(bytes(data))
+    before = files_of(root)
+    with pytest.warns(RuntimeWarning, match=path.name):
+        reader = oc.SnapshotStore(root)
+        assert first not in set(reader.snapshots()["snapshot_id"])
+        with pytest.raises(oc.StoreDamagedError, match=first):
+            reader.load(first)
+    assert files_of(root) == before  # a reader never changes the store (no quarantine, no repair)
+    with pytest.warns(RuntimeWarning, match=path.name):
+        new = [oc.SnapshotStore(root).import_files(p, progress=False)[0] for p in dated_files[-2:]]
+        reader = oc.SnapshotStore(root)
+        for sid, p in zip(new, dated_files[-2:]):
+            assert reader.raw(sid) == json.loads(read_body(p))  # every new snapshot reads back whole
+        with pytest.raises(oc.StoreDamagedError):
+            reader.compact()  # not over a store it cannot read whole
+
+
+def test_one_damaged_file_beside_intact_ones(tmp_path: Path, dated_files: list[Path]) -> None:
+    root = tmp_path / "s"
+    store = oc.SnapshotStore(root, layout="delta", auto_compact=None)
+    for i in range(4):
+        store.import_files(dated_files[i * 2 : i * 2 + 2], progress=False)
+    m = store.snapshots()
+    damaged = next(p for p in data_files(root, "snapshots") if m["snapshot_id"].iloc[2] in _ids_in(p))  # the 2nd of 4
+    hit = _ids_in(damaged)
+    damaged.write_bytes(damaged.read_bytes()[:50])
+    with pytest.warns(RuntimeWarning, match=damaged.name):
+        reader = oc.SnapshotStore(root)
+        listed = set(reader.snapshots()["snapshot_id"])
+        assert listed == set(m["snapshot_id"]) - set(hit) and len(listed) == 6
+        for sid in listed:
+            reader.raw(sid)  # every intact snapshot still reads
+        hit_time = m.set_index("snapshot_id").loc[hit, "fetched_at"]
+        with pytest.raises(oc.StoreDamagedError, match=damaged.name):
+            reader.load(as_of=hit_time.max() + pd.Timedelta(hours=1))  # an older answer would be wrong
+        with pytest.raises(oc.StoreDamagedError):
+            reader.load(hit[0])
+        older = m[m["fetched_at"] < hit_time.min()]
+        if len(older):
+            assert reader.load(as_of=older["fetched_at"].iloc[-1]).attrs["snapshot_id"] == older["snapshot_id"].iloc[-1]
+
+
+def _ids_in(path: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path, columns=["snapshot_id"]).column(0).to_pylist()
+
+
+def test_stray_and_leftover_files_change_nothing(tmp_path: Path, dated_files: list[Path]) -> None:
+    root = tmp_path / "s"
+    store = oc.SnapshotStore(root, layout="delta")
+    store.import_files(dated_files[:2], progress=False)
+    before = store.snapshots()
+    for table in ("snapshots", "versions"):
+        (root / table / "copy (1).parquet").write_bytes(data_files(root, table)[0].read_bytes())
+        (root / table / "été.parquet").write_bytes(b"not even parquet")
+        (root / table / ".tmp-123-x.parquet").write_bytes(b"PAR1 half written")
+        (root / table / "_delta_log" / "notes.txt").write_text("a user's note")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reader = oc.SnapshotStore(root)
+        pd.testing.assert_frame_equal(reader.snapshots(), before)
+        ids = reader.import_files(dated_files[2], progress=False)
+        assert ids[0] in set(reader.snapshots()["snapshot_id"])
+        reader.compact()
+        for table in ("snapshots", "versions"):  # the leftovers deleted by hand: still nothing changes
+            for p in (root / table).glob("*"):
+                if p.is_file() and not p.name.startswith("part-"):
+                    p.unlink()
+        assert len(oc.SnapshotStore(root).snapshots()) == 3
+
+
+WRITER = """
+    import json, sys, orcatalog as oc
+    store = oc.SnapshotStore(sys.argv[1], storage_options=json.loads(sys.argv[2]), layout="delta", auto_compact=4)
+    for path in sys.argv[3:]:
+        print(store.import_files(path, progress=False)[0], flush=True)
+"""
+
+COMPACTOR = """
+    import json, os, sys, orcatalog as oc
+    root, options, until = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+    runs = 0
+    while not os.path.exists(until):
+        store = oc.SnapshotStore(root, storage_options=options, layout="delta")
+        if store.exists() and len(store.snapshots()):
+            try:
+                store.compact()
+                runs += 1
+            except oc.SnapshotConflictError:
+                pass
+    print("compactions", runs, flush=True)
+"""
+
+READER = """
+    import json, os, sys, orcatalog as oc
+    root, options, until = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+    seen, reads = set(), 0
+    while not os.path.exists(until):
+        store = oc.SnapshotStore(root, storage_options=options, layout="delta", auto_compact=None)
+        ids = list(store.snapshots()["snapshot_id"]) if store.exists() else []
+        assert seen <= set(ids), seen - set(ids)  # a committed snapshot never disappears
+        seen = set(ids)
+        if ids:
+            store.load(ids[len(ids) // 2])
+            store.history(ids="openai/gpt-4o", columns="price_prompt")
+            reads += 1
+    print("reads ok", reads, flush=True)
+"""
+
+
+@pytest.mark.parametrize("backend", ["local", "s3"])
+def test_concurrent_writers_a_compactor_and_a_reader_lose_nothing(backend: str, request: pytest.FixtureRequest,
+                                                                  tmp_path: Path, hourly_bodies: list) -> None:  # fmt: skip
+    endpoint = request.getfixturevalue("s3_endpoint") if backend == "s3" else None
+    store = delta_store(backend, tmp_path, endpoint)
+    folder = tmp_path / "bodies"
+    folder.mkdir()
+    chosen = hourly_bodies[:: max(1, len(hourly_bodies) // 24)][:24]
+    paths = []
+    for name, raw in chosen:
+        (folder / name).write_bytes(raw)
+        paths.append(str(folder / name))
+    options = json.dumps(store._storage_options)
+    done = tmp_path / "done"
+    reader = spawn(READER, store.root, options, str(done))
+    compactor = spawn(COMPACTOR, store.root, options, str(done))
+    writers = [spawn(WRITER, store.root, options, *paths[i::4]) for i in range(4)]
+    returned = []
+    for w in writers:
+        out, err = w.communicate(timeout=600)
+        assert w.returncode == 0, err
+        returned += out.split()
+    done.touch()
+    for proc, word in ((reader, "reads ok"), (compactor, "compactions")):
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0 and out.startswith(word), err
+    final = reopen(store)
+    assert set(returned) == set(final.snapshots()["snapshot_id"]) and len(returned) == len(paths)
+    truth = dict(chosen)
+    for sid, name in zip(returned, [Path(p).name for w in range(4) for p in paths[w::4]]):
+        assert final.raw(sid) == json.loads(truth[name])  # every reported snapshot loads equal to its body
+    final.compact(_retention_hours=0)
+    assert set(returned) == set(reopen(store).snapshots()["snapshot_id"])
+
+
+CLI_IMPORT = """
+    import sys, deltalake
+    real = deltalake.write_deltalake
+    def announcing(uri, data, **kw):
+        print("committing", str(uri).rsplit("/", 1)[-1], file=sys.stderr, flush=True)
+        return real(uri, data, **kw)
+    deltalake.write_deltalake = announcing
+    from orcatalog.cli import run
+    sys.argv = ["orcatalog", "import", "--store", sys.argv[1], sys.argv[2]]
+    run()
+"""
+
+
+@pytest.mark.parametrize("at", ["versions", "snapshots"])
+def test_sigint_during_cli_import(at: str, tmp_path: Path, recorded_dir: Path) -> None:
+    """Ctrl-C during `orcatalog import`, just before or during the commit: an import is one commit,
+    so the store holds all of it or none of it, the CLI says which, and nothing blocks the next run."""
+    archive = next(recorded_dir.glob("hourly-*.tar.xz"))
+    root = tmp_path / "s"
+    env = {"ORCATALOG_STORE_LAYOUT": "delta"}
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(CLI_IMPORT), str(root), str(archive)],
+                            env={**os.environ, "PYTHONPATH": str(REPO), **env}, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    for line in proc.stderr:  # type: ignore[union-attr]
+        if line.startswith(f"committing {at}"):
+            proc.send_signal(signal.SIGINT)
+            break
+    out, err = proc.communicate(timeout=120)
+    assert "Traceback" not in err, err
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        store = oc.SnapshotStore(root)
+        n = len(store.snapshots()) if store.exists() else 0
+        total = len(oc.SnapshotStore(tmp_path / "scratch", layout="delta").import_files(archive, progress=False))
+        assert n in (0, total)
+        if proc.returncode == 0:  # the commit was done when the signal came: it says so
+            assert f"{total} new snapshots recorded" in out and n == total
+        else:
+            said = "interrupted: nothing was recorded" if n == 0 else f"interrupted: after the write: {n} new snapshot"
+            assert proc.returncode == 130 and said in err, err  # the CLI's one interrupt message
+        again = subprocess.run([sys.executable, "-m", "orcatalog", "import", "--store", str(root), str(archive)],
+                               env={**os.environ, "PYTHONPATH": str(REPO)}, text=True, capture_output=True,
+                               timeout=300)  # fmt: skip
+        assert again.returncode == 0 and again.stderr == "", again.stderr
+        assert len(oc.SnapshotStore(root).snapshots()) == total
+
+
+def test_an_s3_server_that_ignores_conditional_writes_is_refused(tmp_path: Path) -> None:
+    """A tiny S3 endpoint on loopback that accepts every PUT, If-None-Match or not."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    objects: dict[str, bytes] = {}
+
+    class Lax(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # answers "Expect: 100-continue" as S3 does
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_PUT(self) -> None:  # noqa: N802
+            objects[self.path.split("?")[0]] = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("ETag", '"x"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_DELETE(self) -> None:  # noqa: N802
+            objects.pop(self.path.split("?")[0], None)
+            self.send_response(204)
+            self.end_headers()
+
+        def do_HEAD(self) -> None:  # noqa: N802
+            self.send_response(404 if self.path.split("?")[0] not in objects else 200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self) -> None:  # noqa: N802
+            if "list-type" not in self.path:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            body = b'<?xml version="1.0"?><ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Lax)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+        options = {**S3_CREDENTIALS, "client_kwargs": {"endpoint_url": endpoint, "region_name": "us-east-1"}}
+        store = oc.SnapshotStore("s3://lax-bucket/store", storage_options=options, layout="delta")
+        body = {"data": [{"id": "a/b", "name": "B", "pricing": {"prompt": "0", "completion": "0"}}]}
+        with pytest.raises(oc.StoreWriteError, match="If-None-Match"):
+            store.import_bodies([("2026-01-01T00:00:00Z", body)])
+        assert not [k for k in objects if "_delta_log" in k or k.endswith(".parquet")]  # nothing was written
+    finally:
+        server.shutdown()
+
+
+def test_layout_is_found_and_checked(tmp_path: Path, dated_files: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    oc.SnapshotStore(tmp_path / "d", layout="delta").import_files(dated_files[0], progress=False)
+    oc.SnapshotStore(tmp_path / "p", layout="parquet").import_files(dated_files[0], progress=False)
+    assert oc.SnapshotStore(tmp_path / "d").layout == "delta" and oc.SnapshotStore(tmp_path / "p").layout == "parquet"
+    assert oc.SnapshotStore(tmp_path / "new").layout == "parquet"
+    monkeypatch.setenv("ORCATALOG_STORE_LAYOUT", "delta")
+    assert oc.SnapshotStore(tmp_path / "new").layout == "delta"
+    assert oc.SnapshotStore(tmp_path / "p").layout == "parquet"  # an existing store keeps its layout
+    with pytest.raises(oc.InvalidParameterError, match="layout"):
+        oc.SnapshotStore(tmp_path / "x", layout="iceberg")
+    monkeypatch.setenv("ORCATALOG_STORE_LAYOUT", "csv")
+    with pytest.raises(oc.InvalidParameterError, match="ORCATALOG_STORE_LAYOUT"):
+        oc.SnapshotStore(tmp_path / "y")
+
+
+# -- migration from the parquet layout --------------------------------------------------------------
+
+
+def test_migrate_copies_a_parquet_store_losslessly(tmp_path: Path, recorded_dir: Path, hourly_bodies: list,
+                                                   server) -> None:  # noqa: ANN001  # fmt: skip
+    """A store written by the parquet-layout code (several batches, day precision, a partial
+    catalog, another scope), copied by `orcatalog migrate` and checked against the original."""
+    import requests
+
+    from .conftest import FAST_RETRY
+
+    old = oc.SnapshotStore(tmp_path / "old", layout="parquet", auto_compact=None)
+    old.import_files(sorted(recorded_dir.glob("models-*.json.gz")), progress=False)
+    bodies = [(oc.store.time_from_name(n), raw) for n, raw in hourly_bodies[:12]]
+    old.import_bodies(bodies[:6])
+    for when, raw in bodies[6:]:
+        old.import_bodies([(when, raw)])
+    shrunk = json.loads(bodies[-1][1])
+    shrunk = {k: v for k, v in shrunk.items() if k != "total_count"} | {"data": shrunk["data"][:5]}
+    with pytest.warns(RuntimeWarning, match="partial"):
+        old.import_bodies([(bodies[-1][0] + pd.Timedelta(hours=1), shrunk)])
+    old.snapshot(oc.Client(base_url=server.base_url, session=requests.Session(), retries=FAST_RETRY))
+    old_manifest = old.snapshots()
+    assert old_manifest["partial"].sum() == 1 and old_manifest["scope"].nunique() == 2
+    assert set(old_manifest["time_precision"]) == {"day", "second"}
+
+    proc = subprocess.run([sys.executable, "-m", "orcatalog", "migrate", old.root, str(tmp_path / "new")],
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, text=True, capture_output=True, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert f"{len(old_manifest)} snapshots copied" in proc.stdout
+    new = oc.SnapshotStore(tmp_path / "new")
+    assert new.layout == "delta"
+    pd.testing.assert_frame_equal(new.snapshots().drop(columns="batch"), old_manifest.drop(columns="batch"))
+    for sid in old_manifest["snapshot_id"]:
+        assert new.raw(sid) == old.raw(sid)
+    pd.testing.assert_frame_equal(new.history(scope=None), old.history(scope=None))
+    pd.testing.assert_frame_equal(new.load(), old.load())
+    # again: nothing new, everything checked; a Delta store is not migrated twice
+    assert migrate(old.root, new.root) == list(old_manifest["snapshot_id"])
+    with pytest.raises(oc.InvalidParameterError, match="already a Delta"):
+        migrate(new.root, tmp_path / "other")
+
+
+def test_migrate_refuses_a_damaged_store(tmp_path: Path, dated_files: list[Path]) -> None:
+    old = oc.SnapshotStore(tmp_path / "old", layout="parquet", auto_compact=None)
+    for p in dated_files[:3]:
+        old.import_files(p, progress=False)
+    victim = next((tmp_path / "old" / "versions").glob("*.parquet"))
+    victim.write_bytes(victim.read_bytes()[:100])
+    with pytest.raises(oc.StoreDamagedError, match="nothing was copied"):
+        migrate(old.root, tmp_path / "new")
+    assert not (tmp_path / "new" / "snapshots").exists()
