@@ -24,6 +24,7 @@ from ..schema import KNOWN_PRICE_KEYS
 from ..schema_endpoints import ENDPOINT_COLUMNS, effective_price, status_label
 from .convert import CONVERTERS, Rows
 from .models import _is_free, _prices, _usd_per_mtok, frame_from_arrays
+from .models import _keep_unknown as keep_unknown
 
 __all__ = ["endpoints_frame", "endpoints_body_frame", "DERIVED"]
 
@@ -168,15 +169,6 @@ def endpoints_body_frame(body: Any, *, url: str | None = None) -> pd.DataFrame:
 
 
 def _keep_unknown(rows: Rows) -> None:
-    """Endpoint fields, and fields of known objects, that the contract does not know go to ``extra``."""
-    if not rows.present <= _KNOWN_TOP:
-        for i, e in enumerate(rows.models):
-            for k in e.keys() - _KNOWN_TOP:
-                rows.keep(i, k, e[k])
-    for top, known in _KNOWN_NESTED.items():
-        objs = rows.objects(top)
-        if set().union(*objs) <= known:
-            continue
-        for i, obj in enumerate(objs):
-            for k in obj.keys() - known:
-                rows.keep(i, f"{top}.{k}", obj[k])
+    """Endpoint fields, and fields of known objects, that the contract does not know go to ``extra``
+    (the models' rule, with the endpoint's known fields)."""
+    keep_unknown(rows, _KNOWN_TOP, _KNOWN_NESTED)

@@ -361,13 +361,15 @@ def frame_from_arrays(cols: dict[str, Any], n: int) -> pd.DataFrame:
 _COLUMN_INDEXES: dict[tuple[str, ...], pd.Index] = {}
 
 
-def _keep_unknown(rows: Rows) -> None:
-    """Top-level fields and fields of known objects that the contract does not know go to ``extra``."""
-    if not rows.present <= _KNOWN_TOP:  # the per-model scan for unknown fields is rare
+def _keep_unknown(rows: Rows, known_top: Any = None, known_nested: Any = None) -> None:
+    """Top-level fields and fields of known objects that the contract does not know go to ``extra``
+    (the one rule for every contract: the models' known fields by default, an endpoint's when given)."""
+    known_top = _KNOWN_TOP if known_top is None else known_top
+    if not rows.present <= known_top:  # the per-model scan for unknown fields is rare
         for i, m in enumerate(rows.models):
-            for k in m.keys() - _KNOWN_TOP:
+            for k in m.keys() - known_top:
                 rows.keep(i, k, m[k])
-    for top, known in _KNOWN_NESTED.items():
+    for top, known in (_KNOWN_NESTED if known_nested is None else known_nested).items():
         objs = rows.objects(top)
         if set().union(*objs) <= known:
             continue
