@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from .fetch.client import Client, count_models, fetch_model, fetch_models, fetch_user_models
     from .fetch.http import RetryConfig
     from .fetch.endpoints import fetch_endpoints, fetch_providers
+    from .fetch.usage import fetch_activity, fetch_generation
     from .analysis.endpoints import best_endpoints
     from .plot import plot_endpoints
     from .store import SnapshotStore
@@ -71,6 +72,8 @@ _LAZY = {
     "fetch_user_models": ".fetch.client",
     "RetryConfig": ".fetch.http",
     "fetch_endpoints": ".fetch.endpoints",
+    "fetch_activity": ".fetch.usage",
+    "fetch_generation": ".fetch.usage",
     "fetch_providers": ".fetch.endpoints",
     "best_endpoints": ".analysis.endpoints",
     "plot_endpoints": ".plot",
@@ -102,7 +105,7 @@ _LAZY = {
 
 
 #: Subpackages reachable as attributes (``oc.schema``, ``oc.testing``), imported on first access too.
-_SUBMODULES = frozenset({"analysis", "cli", "errors", "export", "fetch", "frames", "plot", "progress", "report", "schema", "store", "suggest", "testing"})
+_SUBMODULES = frozenset({"analysis", "cli", "errors", "export", "fetch", "frames", "plot", "progress", "report", "schema", "schema_usage", "store", "suggest", "testing"})
 
 
 def __getattr__(name: str) -> Any:
@@ -130,6 +133,8 @@ __all__ = [
     "count_models",
     "fetch_user_models",
     "fetch_endpoints",
+    "fetch_activity",
+    "fetch_generation",
     "fetch_providers",
     "best_endpoints",
     "plot_endpoints",

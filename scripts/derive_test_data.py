@@ -18,6 +18,12 @@ read. Output (deterministic: gzip and tar carry no time stamps), committed to th
   (``orcatalog --replay sample``, ``ReplayServer()``), its endpoint bodies and the newest
   providers body.
 
+Activity bodies (``activity/``, a key's ``GET /activity``) have no prose either: every row, date,
+model, provider, token count and USD amount is kept, in the recorded order and key order; only the
+opaque ``endpoint_id`` UUIDs become short stable ids (``ep-`` and 8 hex digits of their SHA-256, checked
+one-to-one), so rows of one endpoint still share an id. Written to both outputs (the sample's is what
+``ReplayServer()`` serves at ``/activity``).
+
 Providers bodies have no prose; they are compacted by keeping a third of the providers (every
 third in the API's order) plus those whose oddities the tests rely on (:data:`PROVIDER_ODDITIES`),
 in the recorded order and layout.
@@ -78,6 +84,25 @@ def compact_providers(raw: bytes) -> bytes:
     return text.encode() + (b"\n" if raw.endswith(b"\n") else b"")
 
 
+def compact_activity(raw: bytes) -> bytes:
+    """An activity body with its endpoint UUIDs shortened (one-to-one), everything else as recorded."""
+    value = json.loads(raw)
+    short: dict[str, str] = {}
+    for row in value["data"]:
+        if isinstance(row.get("endpoint_id"), str):
+            row["endpoint_id"] = short.setdefault(
+                row["endpoint_id"], "ep-" + hashlib.sha256(row["endpoint_id"].encode()).hexdigest()[:8])
+    if len(set(short.values())) != len(short):
+        raise ValueError("two endpoint ids shortened to one: lengthen the short ids")
+    indented = raw.lstrip().startswith(b"{\n")
+    text = json.dumps(value, ensure_ascii=False, indent=2 if indented else None,
+                      separators=(",", ": ") if indented else (",", ":"))  # fmt: skip
+    out = text.encode() + (b"\n" if raw.endswith(b"\n") else b"")
+    if out == raw:
+        raise ValueError("nothing to compact: the derived body would be the recorded one")
+    return out
+
+
 def _gzip(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=9, mtime=0)
 
@@ -113,7 +138,11 @@ def derive(source: Path = SOURCE) -> int:
             shutil.rmtree(out)
     for src in sorted(source.rglob("*")):
         rel = src.relative_to(source)
-        if src.name.endswith(".json.gz") and not src.name.startswith(("models-count-", "providers-")):
+        if src.name.startswith("activity-") and src.name.endswith(".json.gz"):
+            body = _gzip(compact_activity(gzip.decompress(src.read_bytes())))
+            _write(TESTS_OUT / rel, body)
+            _write(SAMPLE_OUT / rel, body)
+        elif src.name.endswith(".json.gz") and not src.name.startswith(("models-count-", "providers-")):
             body = _gzip(compact_body(gzip.decompress(src.read_bytes())))
             _write(TESTS_OUT / rel, body)
             if rel.name == SAMPLE_BODY or rel.parts[0] == "endpoints" and rel.name.startswith("endpoints-"):

@@ -16,7 +16,7 @@ from .conftest import REPO
 
 def test_all_is_the_public_surface() -> None:
     public = {name for name in dir(oc) if not name.startswith("_")}
-    modules = {"fetch", "frames", "analysis", "errors", "schema", "schema_endpoints", "scope", "testing", "export", "cli",
+    modules = {"fetch", "frames", "analysis", "errors", "schema", "schema_endpoints", "schema_usage", "scope", "testing", "export", "cli",
                "store", "progress", "suggest", "plot", "report", "times"}
     assert set(oc.__all__) - {"__version__"} <= public
     assert public - set(oc.__all__) <= modules, public - set(oc.__all__) - modules

@@ -10,6 +10,9 @@ official SDK (generated from a newer spec) requires (``supports_tool_choice``, `
 Units follow the recorded 2026 bodies (the spec's own example gives latency as 0.25, which the
 recordings contradict): latency in milliseconds, throughput in tokens per second, uptime in
 percent, prices as decimal strings in USD per token.
+
+Also usage stand-ins: :func:`spec_activity_body` (the spec's example activity) and
+:func:`spec_generation_body` (a ``GenerationResponse`` for one request of an activity row).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["spec_endpoints_body", "PROVIDERS"]
+__all__ = ["spec_endpoints_body", "PROVIDERS", "spec_activity_body", "spec_generation_body", "generation_id"]
 
 #: (provider name, tag, quantization) of the fixture providers: names as in the recorded
 #: providers list; two regions of one provider share a name, as Amazon Bedrock does.
@@ -115,3 +118,52 @@ def spec_endpoints_body(model: dict[str, Any], *, providers: int | None = None, 
         endpoints.append(endpoint)
     head = {k: model.get(k) for k in ("id", "name", "created", "description", "architecture")}
     return {"data": {**head, "endpoints": endpoints}}
+
+
+def spec_activity_body() -> dict[str, Any]:
+    """An ``ActivityResponse`` as the spec's own example writes it (``date`` as ``YYYY-MM-DD``,
+    ``provider_name`` as a display name, no ``byok_requests``): the other shape a reader must take."""
+    return {"data": [{
+        "byok_usage_inference": 0.012, "completion_tokens": 125, "date": "2025-08-24",
+        "endpoint_id": "550e8400-e29b-41d4-a716-446655440000", "model": "openai/gpt-4.1",
+        "model_permaslug": "openai/gpt-4.1-2025-04-14", "prompt_tokens": 50, "provider_name": "OpenAI",
+        "reasoning_tokens": 25, "requests": 5, "usage": 0.015,
+    }]}  # fmt: skip
+
+
+def generation_id(row: dict[str, Any], index: int) -> str:
+    """The id under which the replay server answers ``GET /generation`` for activity row ``index``."""
+    digest = hashlib.sha256(f"{index}|{row.get('date')}|{row.get('model')}|{row.get('endpoint_id')}".encode())
+    return "gen-replay-" + digest.hexdigest()[:20]
+
+
+def spec_generation_body(row: dict[str, Any], index: int) -> dict[str, Any]:
+    """A ``GenerationResponse`` (the spec's shape, every required field) for one request of an
+    activity row: its model and provider, its per-request average tokens and cost. A fixture, not
+    data: latency and times are drawn from a generator seeded by the row."""
+    rng = _rng(generation_id(row, index))
+    requests = max(int(row.get("requests") or 1), 1)
+    prompt = int(row.get("prompt_tokens") or 0) // requests
+    completion = int(row.get("completion_tokens") or 0) // requests
+    reasoning = min(int(row.get("reasoning_tokens") or 0) // requests, completion)
+    usage = round(float(row.get("usage") or 0) / requests, 6)
+    byok = bool(row.get("byok_requests"))
+    upstream = round(float(row.get("byok_usage_inference") or 0) / requests, 6) if byok else None
+    latency = round(rng.uniform(300, 4000))
+    day = str(row.get("date") or "2026-01-01")[:10]
+    return {"data": {
+        "id": generation_id(row, index), "upstream_id": f"chatcmpl-{rng.getrandbits(64):016x}",
+        "total_cost": usage, "cache_discount": None, "upstream_inference_cost": upstream,
+        "created_at": f"{day}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}.{rng.randrange(10**6):06d}+00:00",
+        "model": row.get("model"), "app_id": None, "streamed": True, "cancelled": False,
+        "provider_name": row.get("provider_name"), "latency": latency, "moderation_latency": None,
+        "generation_time": latency - round(rng.uniform(50, 250)), "finish_reason": "stop", "service_tier": None,
+        "tokens_prompt": prompt, "tokens_completion": completion, "native_tokens_prompt": prompt,
+        "native_tokens_completion": completion, "native_tokens_completion_images": 0,
+        "native_tokens_reasoning": reasoning, "native_tokens_cached": 0, "num_media_prompt": 0,
+        "num_input_audio_prompt": 0, "num_media_completion": 0, "num_search_results": 0, "num_fetches": 0,
+        "web_search_engine": None, "origin": "", "usage": usage, "is_byok": byok, "native_finish_reason": "stop",
+        "external_user": None, "api_type": "completions" if completion else "embeddings", "preset_id": None,
+        "router": None, "provider_responses": None, "user_agent": None, "http_referer": None,
+        "data_region": "global", "workspace_id": None,
+    }}  # fmt: skip

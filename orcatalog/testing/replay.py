@@ -27,6 +27,11 @@ What it serves, under ``/api/v1`` like the real API:
   recordings do not say which endpoints retain no data, so all of theirs are listed),
   ``GET /providers`` (the newest recorded providers body; 404 without one), ``GET /models/user``
   behind ``Authorization: Bearer <key>`` for the keys you declare (401 otherwise).
+- ``GET /activity`` (``date=YYYY-MM-DD`` filter; ``api_key_hash`` named in ``X-Replay-Ignored``)
+  behind a management key you declare (401 without a known key, 403 for an inference key, as the
+  API), from a recorded activity body or the spec's example; ``GET /generation?id=`` for any
+  declared key, a spec-shaped generation (:func:`.fixtures.spec_generation_body`) for one request of
+  each activity row, under the ids :meth:`ReplayServer.generation_ids` lists.
 - Faults for tests: :meth:`ReplayServer.add_fault` queues statuses, ``Retry-After``, delays,
   truncated, HTML or wrong-type bodies, slow drips and connection resets.
 
@@ -36,6 +41,7 @@ switches to another one.
 
 from __future__ import annotations
 
+import re
 import socket
 import struct
 import threading
@@ -81,6 +87,8 @@ API_PREFIX = "/api/v1"
 #: recorded body: every model, id, price, limit and modality kept; descriptions replaced).
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
 SAMPLE = SAMPLE_DIR / "models-2026-04-17.json.gz"
+#: The compact activity body shipped inside the package (scripts/derive_test_data.py).
+SAMPLE_ACTIVITY = SAMPLE_DIR / "activity" / "activity-2026-08-30.json.gz"
 #: Response header naming the list parameters the replay server did not apply (comma-separated).
 IGNORED_HEADER = "X-Replay-Ignored"
 
@@ -251,6 +259,22 @@ def _endpoint_bodies(source: Any) -> dict[str, bytes]:
     return found
 
 
+def _activity_rows(source: Any) -> list[dict[str, Any]]:
+    """The rows of an activity body (file or payload); the spec's example when None."""
+    if source is None:
+        from .fixtures import spec_activity_body
+
+        return spec_activity_body()["data"]
+    found = load_bodies(source)
+    if len(found) != 1:
+        raise ValueError(f"give one activity body, got {len(found)} in {source!r}")
+    data = _parse(*found[0])
+    rows = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(rows, list):
+        raise ValueError(f"not an activity body (no data list): {source!r}")
+    return rows
+
+
 def _parse(name: str, raw: bytes) -> Any:
     """A recorded body's JSON; payloads (tests' deliberately broken bodies) may be anything."""
     if name.startswith("payload-"):
@@ -282,6 +306,9 @@ class ReplayServer:
             for ``source``) answering the ``links.details`` routes, and ``providers-*`` bodies
             answering ``/providers``; the sample's by default when serving the sample. Other
             models get the API's 404.
+        activity: a recorded ``/activity`` body (file or payload) for ``GET /activity``; default the
+            sample's when serving the sample, else the spec's example (:func:`.fixtures.spec_activity_body`).
+        management_keys: keys accepted by ``/activity`` (the ``keys`` get 403 there, as inference keys do).
         spec_endpoints: answer the endpoints route of every catalog model without a recording
             with a spec-shaped fixture (:func:`.fixtures.spec_endpoints_body`: many providers,
             deterministic, marked by the ``X-Replay-Fixture`` header). Off by default.
@@ -309,10 +336,15 @@ class ReplayServer:
         endpoints: Any = None,
         fill_required: bool = False,
         spec_endpoints: bool = False,
+        activity: Any = None,
+        management_keys: Iterable[str] = (),
     ) -> None:
         if source is None or (isinstance(source, str) and source == "sample"):
             source = SAMPLE
             endpoints = SAMPLE_DIR / "endpoints" if endpoints is None else endpoints
+            activity = SAMPLE_ACTIVITY if activity is None and SAMPLE_ACTIVITY.exists() else activity
+        self._activity = _activity_rows(activity)
+        self._management_keys = set(management_keys)
         self._endpoints = _endpoint_bodies(endpoints)
         self._providers = _providers_body(endpoints)
         self._spec_endpoints = bool(spec_endpoints)
@@ -413,7 +445,43 @@ class ReplayServer:
 
     # -- answers ------------------------------------------------------------------------------
 
+    def generation_ids(self) -> list[str]:
+        """The ids ``GET /generation`` answers: one per activity row, in the activity's order."""
+        from .fixtures import generation_id
+
+        return [generation_id(row, i) for i, row in enumerate(self._activity)]
+
+    def _usage(self, path: str, query: dict[str, str], auth: str | None) -> tuple[int, Any, dict[str, str]]:
+        """``/activity`` and ``/generation``: the API's keys, statuses and messages."""
+        key = auth.removeprefix("Bearer ").strip() if auth and auth.startswith("Bearer ") else None
+        if key is None:
+            return 401, {"error": {"code": 401, "message": "No auth credentials found"}}, {}
+        if path == "/activity":
+            if key not in self._management_keys:
+                if key in self._keys:
+                    return 403, {"error": {"code": 403, "message": "Only management keys can perform this operation"}}, {}
+                return 401, {"error": {"code": 401, "message": "User not found."}}, {}
+            day = query.get("date")
+            if day is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+                return 400, {"error": {"code": 400, "message": "Invalid request parameters"}}, {}
+            rows = [r for r in self._activity if day is None or str(r.get("date", ""))[:10] == day]
+            ignored = [k for k in query if k != "date"]
+            return 200, {"data": rows}, ({IGNORED_HEADER: ",".join(ignored)} if ignored else {})
+        if key not in self._management_keys and key not in self._keys:
+            return 401, {"error": {"code": 401, "message": "User not found."}}, {}
+        wanted = query.get("id")
+        if not wanted:
+            return 400, {"error": {"code": 400, "message": "Invalid request parameters"}}, {}
+        from .fixtures import spec_generation_body
+
+        for i, gid in enumerate(self.generation_ids()):
+            if gid == wanted:
+                return 200, spec_generation_body(self._activity[i], i), {"X-Replay-Fixture": "spec-shaped"}
+        return 404, {"error": {"code": 404, "message": f"Generation {wanted} not found"}}, {}
+
     def _answer(self, path: str, query: dict[str, str], auth: str | None) -> tuple[int, Any, dict[str, str]]:
+        if path in ("/activity", "/generation"):
+            return self._usage(path, query, auth)
         body = self._bodies[self._current]
         models = body.parsed.get("data") if isinstance(body.parsed, dict) else None
         if not isinstance(models, list):

@@ -1,0 +1,207 @@
+"""Your own usage as DataFrames: ``fetch_activity`` (``GET /activity``) and ``fetch_generation``
+(``GET /generation?id=``).
+
+Flow: check arguments (before any request) -> GET through :meth:`Client._get` with a bearer key,
+exactly as ``/models/user`` is fetched (same session and private cache, keyed entries that two keys
+never share and that never hold the key in the clear, redaction of every message and log line by
+:mod:`.redact`, status -> error by :func:`orcatalog.errors.error_for_status`) -> flatten
+(:mod:`orcatalog.frames.usage`, checked before a body can be cached).
+
+``/activity`` needs a *management* key (OpenRouter's provisioning keys); an inference key gets 401
+or 403, which become one-line errors saying so (:func:`_needs_management_key`, the one place).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any
+
+import pandas as pd
+
+from ..errors import APIError, ForbiddenError, InvalidParameterError, UnauthorizedError
+from ..frames.usage import activity_body_frame, generation_body_frame
+from ..scope import scope_of
+from .cache import auth_header_value, key_fingerprint
+from .http import Fetched, RetryConfig
+from .redact import redact_url
+
+__all__ = ["fetch_activity", "fetch_generation", "MANAGEMENT_KEY_HINT"]
+
+#: What a 401/403 from ``/activity`` tells the user.
+MANAGEMENT_KEY_HINT = ("GET /activity needs a management key (create one at "
+                       "https://openrouter.ai/settings/management-keys and pass it as api_key=)")  # fmt: skip
+_HASH = re.compile(r"[0-9a-fA-F]{64}")
+_GENERATION_ID = re.compile(r"[\x21-\x7e]{1,256}")
+
+
+def _client(client: Any) -> Any:
+    from .client import Client, default_client
+
+    if client is None:
+        return default_client()
+    if not isinstance(client, Client):
+        raise InvalidParameterError(f"client must be an orcatalog.Client, got {type(client).__name__}")
+    return client
+
+
+def day_arg(date: Any) -> str | None:
+    """The ``date`` filter of ``/activity`` as ``YYYY-MM-DD``: a ``YYYY-MM-DD`` string, a
+    ``datetime.date`` or a midnight ``Timestamp``/``datetime``; None for no filter.
+
+    Raises:
+        InvalidParameterError: anything else (a time of day, another format, an impossible date).
+    """
+    if date is None:
+        return None
+    if isinstance(date, str):
+        text = date.strip()
+        try:
+            day = _dt.date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise InvalidParameterError(f"date={date!r} is not a day: give 'YYYY-MM-DD' (a UTC day of the last 30)")
+        return day.isoformat()
+    if isinstance(date, (_dt.datetime, pd.Timestamp)):
+        ts = pd.Timestamp(date)
+        if ts is pd.NaT or ts != ts.normalize():
+            raise InvalidParameterError(f"date={date!r} is a time, not a day: give 'YYYY-MM-DD'")
+        return str(ts.date())
+    if isinstance(date, _dt.date):
+        return date.isoformat()
+    raise InvalidParameterError(f"date={date!r} is not a day: give 'YYYY-MM-DD' or a datetime.date")
+
+
+def _key(c: Any, api_key: str | None, what: str) -> str | None:
+    """The key of a usage call (argument or client); InvalidParameterError when there is none at all."""
+    key: str | None = c._key(api_key)
+    session_auth = auth_header_value(c._session.headers) if c._session is not None else None
+    if key is None and session_auth is None:
+        raise InvalidParameterError(f"{what} needs an API key: pass api_key= or set OPENROUTER_API_KEY")
+    return key
+
+
+def _needs_management_key(exc: APIError) -> APIError:
+    """A 401/403 from ``/activity`` as the same error class with a one-line message saying a
+    management key is needed (the API's own message kept)."""
+    said = f" (the API said: {exc.api_message})" if exc.api_message else ""
+    text = f"GET {exc.url}: HTTP {exc.status}: {MANAGEMENT_KEY_HINT}{said}".replace("\n", " ")
+    return type(exc)(text, url=exc.url, status=exc.status, code=exc.code, api_message=exc.api_message,
+                     retry_after=exc.retry_after, attempts=exc.attempts)  # fmt: skip
+
+
+def _provenance(frame: pd.DataFrame, fetched: Fetched, base_url: str, path: str, params: dict[str, str],
+                fingerprint: str | None) -> None:  # fmt: skip
+    frame.attrs.update({
+        "url": fetched.url,
+        "base_url": redact_url(base_url),
+        "endpoint": path,
+        "params": dict(params),
+        "fetched_at": pd.Timestamp(fetched.fetched_at),
+        "from_cache": fetched.from_cache,
+        "stale": fetched.stale,
+        "key_fingerprint": fingerprint,
+        "scope": scope_of(base_url, path, params, fingerprint),
+    })  # fmt: skip
+
+
+def fetch_activity(
+    date: Any = None,
+    *,
+    api_key_hash: str | None = None,
+    api_key: str | None = None,
+    client: Any = None,
+    refresh: bool = False,
+    retries: RetryConfig | None = None,
+) -> pd.DataFrame:
+    """``GET /activity``: the account's usage over the last 30 completed UTC days, one row per
+    date, model and endpoint.
+
+    Args:
+        date: only this UTC day (``"YYYY-MM-DD"``, a ``datetime.date`` or a midnight Timestamp).
+        api_key_hash: only the usage of this API key (its SHA-256 hex hash, as the keys API lists it).
+        api_key: a *management* key; default the client's (``$OPENROUTER_API_KEY``). Never cached,
+            logged or shown; cache entries are kept per key.
+        client: the :class:`~orcatalog.Client` (default: the shared one from the environment).
+        refresh: bypass the cache (the fresh answer replaces the entry).
+        retries: overrides the client's :class:`~orcatalog.RetryConfig`.
+
+    Returns:
+        The activity contract (:mod:`orcatalog.schema_usage`): ``date`` (UTC), ``model``,
+        ``model_permaslug``, ``provider_name`` (+ ``provider_slug``, ``quantization``),
+        ``endpoint_id``, ``requests``, token counts, ``usage_usd``, ``byok_usage_inference_usd``
+        (USD), ``byok_requests``, ``extra``. ``attrs`` holds provenance (``fetched_at`` UTC,
+        ``from_cache``, ``key_fingerprint``, never the key).
+
+    Raises:
+        InvalidParameterError: a bad ``date`` or ``api_key_hash``, or no key (before any request).
+        UnauthorizedError / ForbiddenError: 401 / 403, saying that a management key is needed.
+        Other fetch errors as :func:`orcatalog.fetch_models`; SchemaError for a body that is not
+        an activity list (never cached).
+    """
+    params: dict[str, str] = {}
+    day = day_arg(date)
+    if day is not None:
+        params["date"] = day
+    if api_key_hash is not None:
+        if not isinstance(api_key_hash, str) or not _HASH.fullmatch(api_key_hash):
+            raise InvalidParameterError("api_key_hash must be a SHA-256 hex string (64 hex digits), as the keys API "
+                                        "lists it; never the key itself")  # fmt: skip
+        params["api_key_hash"] = api_key_hash.lower()
+    c = _client(client)
+    key = _key(c, api_key, "fetch_activity (a management key)")
+    try:
+        fetched = c._get("/activity", params, headers=c._headers(None, key), retries=retries, refresh=refresh,
+                         check=activity_body_frame)  # fmt: skip
+    except (UnauthorizedError, ForbiddenError) as exc:
+        raise _needs_management_key(exc) from None
+    frame: pd.DataFrame = fetched.checked
+    _provenance(frame, fetched, c.base_url, "/activity", params, _fingerprint(c, key))
+    return frame
+
+
+def fetch_generation(
+    id: str,  # noqa: A002 - the API's parameter name
+    *,
+    api_key: str | None = None,
+    client: Any = None,
+    refresh: bool = False,
+    retries: RetryConfig | None = None,
+) -> pd.DataFrame:
+    """``GET /generation?id=``: one generation's stats as a one-row frame.
+
+    Args:
+        id: the generation id (``gen-...``, the ``id`` of a completion response).
+        api_key: the key that made it (default the client's); never cached in the clear.
+        client, refresh, retries: as :func:`fetch_activity`.
+
+    Returns:
+        The generation contract (:mod:`orcatalog.schema_usage`): tokens (normalised and native:
+        prompt, completion, reasoning, cached), ``total_cost_usd`` / ``usage_usd`` /
+        ``upstream_inference_cost_usd`` (USD), ``latency_ms``, ``generation_time_ms``,
+        ``provider_name``, ``created_at`` (UTC), ``extra``; provenance in ``attrs``.
+
+    Raises:
+        InvalidParameterError: an empty or non-printable id, or no key (before any request).
+        NotFoundError: no such generation (also a ``LookupError``). UnauthorizedError: the key was refused.
+        Other fetch errors as :func:`orcatalog.fetch_models`.
+    """
+    if not isinstance(id, str) or not _GENERATION_ID.fullmatch(id):
+        raise InvalidParameterError(f"id={id!r} is not a generation id: give the 'gen-...' id of a response "
+                                    "(printable, no spaces, at most 256 characters)")  # fmt: skip
+    c = _client(client)
+    key = _key(c, api_key, "fetch_generation")
+    params = {"id": id}
+    fetched = c._get("/generation", params, headers=c._headers(None, key), retries=retries, refresh=refresh,
+                     check=generation_body_frame)  # fmt: skip
+    frame: pd.DataFrame = fetched.checked
+    _provenance(frame, fetched, c.base_url, "/generation", params, _fingerprint(c, key))
+    return frame
+
+
+def _fingerprint(c: Any, key: str | None) -> str | None:
+    if key is not None:
+        return key_fingerprint(key)
+    auth = auth_header_value(c._session.headers) if c._session is not None else None
+    return key_fingerprint(auth.removeprefix("Bearer ").strip()) if auth else None
