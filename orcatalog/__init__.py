@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from .fetch.http import RetryConfig
     from .fetch.endpoints import fetch_endpoints, fetch_providers
     from .fetch.usage import fetch_activity, fetch_generation
+    from .export import read_usage
     from .analysis.endpoints import best_endpoints
     from .plot import plot_endpoints
     from .store import SnapshotStore
@@ -73,6 +74,7 @@ _LAZY = {
     "RetryConfig": ".fetch.http",
     "fetch_endpoints": ".fetch.endpoints",
     "fetch_activity": ".fetch.usage",
+    "read_usage": ".export",
     "fetch_generation": ".fetch.usage",
     "fetch_providers": ".fetch.endpoints",
     "best_endpoints": ".analysis.endpoints",
@@ -134,6 +136,7 @@ __all__ = [
     "fetch_user_models",
     "fetch_endpoints",
     "fetch_activity",
+    "read_usage",
     "fetch_generation",
     "fetch_providers",
     "best_endpoints",

@@ -1,4 +1,5 @@
-"""Write any orcatalog frame to CSV, JSON or parquet, safely, and read CSV and parquet back.
+"""Write any orcatalog frame to CSV, JSON or parquet, safely, and read CSV and parquet back
+(and usage tables: :func:`read_usage`).
 
 - CSV: text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
   ``@``, tab or carriage return) get a leading ``'`` (and so does text that already starts with
@@ -27,7 +28,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["to_csv", "to_parquet", "to_json", "read_csv", "read_parquet", "readable"]
+__all__ = ["to_csv", "to_parquet", "to_json", "read_csv", "read_parquet", "read_usage", "readable"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ESCAPE = "'"
@@ -355,3 +356,76 @@ def _infer(col: pd.Series) -> pd.Series:
         return pd.to_numeric(col)
     except (ValueError, TypeError):
         return col
+
+
+#: The API's activity names a usage table may use instead of the contract's.
+_USAGE_ALIASES = {"usage": "usage_usd", "byok_usage_inference": "byok_usage_inference_usd"}
+
+
+def read_usage(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a usage table: a saved ``GET /activity`` body (``.json`` / ``.json.gz``), or a CSV or
+    parquet table with one row per usage line.
+
+    A body becomes the activity contract (:mod:`orcatalog.schema_usage`). A table keeps its
+    columns; it needs ``model``, ``prompt_tokens`` and ``completion_tokens``
+    (:data:`orcatalog.schema_usage.USAGE_REQUIRED`); the API's names ``usage`` and
+    ``byok_usage_inference`` are read as ``usage_usd`` and ``byok_usage_inference_usd`` (USD);
+    ``date`` (or ``timestamp``) is read as UTC by the one time rule; token and request counts
+    (``reasoning_tokens``, ``cached_tokens``, ``requests``, ... as :func:`orcatalog.estimate_cost`
+    names them) must be numbers >= 0.
+
+    Args:
+        path: the file (``.json``, ``.json.gz``, ``.csv``, ``.parquet``).
+
+    Returns:
+        The usage frame; ``attrs["source"]`` names the file.
+
+    Raises:
+        OSError: the file cannot be read (FileNotFoundError when it does not exist).
+        TableFileError: not one of those formats, or not readable as one.
+        BodyFileError: a damaged ``.json.gz``.
+        SchemaError: a required column is missing (all missing ones are named), a count is not a
+            number >= 0, or a body is not an activity body.
+    """
+    from .analysis.cost import TOKEN_ARGUMENTS
+    from .errors import SchemaError, TableFileError
+    from .frames import bodies
+    from .frames.usage import activity_body_frame
+    from .schema_usage import USAGE_REQUIRED
+    from .times import parse_time_column
+
+    name = str(path)
+    lower = name.lower()
+    if lower.endswith((".json", ".json.gz")):
+        ((member, raw),) = list(bodies.read_files([Path(path)]))
+        df = activity_body_frame(bodies.parse(member, raw), url=name)
+    elif lower.endswith(".csv"):
+        df = read_csv(path)
+    elif lower.endswith(".parquet"):
+        df = read_parquet(path)
+    else:
+        raise TableFileError(f"{name}: give a saved /activity body (.json, .json.gz) or a usage table (.csv, .parquet)")
+    df = df.rename(columns={k: v for k, v in _USAGE_ALIASES.items() if k in df.columns and v not in df.columns})
+    missing = [c for c in USAGE_REQUIRED if c not in df.columns]
+    if missing:
+        raise SchemaError(f"{name}: a usage table needs the column(s) {', '.join(missing)} (it has "
+                          f"{', '.join(map(str, df.columns[:12]))}{', ...' if len(df.columns) > 12 else ''})",
+                          url=name)  # fmt: skip
+    counts = ("requests", "byok_requests", *TOKEN_ARGUMENTS)
+    for column in [c for c in df.columns if c in counts or c.endswith("_usd")]:
+        values = pd.to_numeric(df[column], errors="coerce")
+        bad = (values.isna() & df[column].notna()) | (values < 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise SchemaError(f"{name}: column {column!r} row {row} is {df[column].iloc[row]!r}: counts and USD amounts "
+                              "must be numbers >= 0", url=name)  # fmt: skip
+        if not pd.api.types.is_numeric_dtype(df[column].dtype):
+            df[column] = values
+    for column in ("date", "timestamp"):
+        if column in df.columns and not isinstance(df[column].dtype, pd.DatetimeTZDtype):
+            try:
+                df[column] = parse_time_column(df[column], column)
+            except ValueError as exc:
+                raise SchemaError(f"{name}: {exc}", url=name) from None
+    df.attrs["source"] = name
+    return df
