@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from .fetch.endpoints import fetch_endpoints, fetch_providers
     from .fetch.usage import fetch_activity, fetch_generation
     from .export import read_usage
+    from .analysis.reprice import reprice
     from .analysis.endpoints import best_endpoints
     from .plot import plot_endpoints
     from .store import SnapshotStore
@@ -75,6 +76,7 @@ _LAZY = {
     "fetch_endpoints": ".fetch.endpoints",
     "fetch_activity": ".fetch.usage",
     "read_usage": ".export",
+    "reprice": ".analysis.reprice",
     "fetch_generation": ".fetch.usage",
     "fetch_providers": ".fetch.endpoints",
     "best_endpoints": ".analysis.endpoints",
@@ -137,6 +139,7 @@ __all__ = [
     "fetch_endpoints",
     "fetch_activity",
     "read_usage",
+    "reprice",
     "fetch_generation",
     "fetch_providers",
     "best_endpoints",

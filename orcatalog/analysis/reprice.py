@@ -1,0 +1,398 @@
+"""Your usage, priced again: :func:`reprice` (each usage row at its own model's list price on its own
+date, against what was billed, and on every alternative that could have served it) and
+:meth:`Repricing.summary` (per alternative: the period's total, the saving against the bill, the
+share of rows it could serve, how often it was missing from the catalog).
+
+Pure functions on frames: no HTTP, no files. Every row is priced by :func:`orcatalog.analysis.price_at`
+(the one join of usage times to snapshots and the one cost rule, with cached and reasoning tokens as
+:func:`orcatalog.estimate_cost` prices them). Which alternative can serve a row is the serving rule
+of :func:`orcatalog.analysis.catalog.serves` (the same output modalities as the row's own model)
+plus :func:`fits_context` (the window holds the row's average prompt). What a row cost its owner
+is :func:`orcatalog.schema_usage.billed_usd`. Where the list price and the bill disagree, and why it
+may be, is :func:`bill_reasons` (the one home of that rule).
+
+A model the catalog does not list on a row's date is "not in this catalog" (a note and no number),
+never a guess or a zero. Daily activity rows carry no time of day, so time-of-day prices
+(``pricing_overrides`` with ``utc_start``/``utc_end``) are evaluated at the row's time, 00:00 UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InvalidParameterError
+from ..schema_usage import billed_usd
+from ..suggest import did_you_mean
+from ..times import parse_time
+from . import price_at
+from .catalog import paid, serves
+from .cost import TOKEN_ARGUMENTS
+
+__all__ = ["reprice", "Repricing", "fits_context", "bill_reasons", "ROUNDING_USD", "NOT_LISTED", "NOT_LISTED_ON_DATE"]
+
+#: Half the last decimal of the API's USD amounts (six decimals): a list price this close to the
+#: bill reproduces it "within rounding".
+ROUNDING_USD = 5e-7
+#: The note of a row whose model no snapshot of the prices lists.
+NOT_LISTED = "not in this catalog"
+#: The note of a row whose model the prices list, but not at or before the row's date.
+NOT_LISTED_ON_DATE = "not in this catalog on the row's date"
+_EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
+_TIME_COLUMNS = ("date", "timestamp")
+
+
+@dataclass(frozen=True)
+class Repricing:
+    """What :func:`reprice` found.
+
+    Attributes:
+        rows: one row per usage row (same index): the usage columns, then ``list_usd`` (its own
+            model at list price, USD), ``billed_usd`` (:func:`~orcatalog.schema_usage.billed_usd`),
+            ``difference_usd`` (``usage_usd - list_usd``), ``agrees`` (within
+            :data:`ROUNDING_USD`), ``reason`` (why they may disagree, :func:`bill_reasons`),
+            ``price_source`` / ``snapshot_id`` of the price used and ``note`` (why no price).
+        alternatives: one row per usage row and alternative that could be considered:
+            ``row`` (position in ``rows``), ``alternative`` (model id, or ``model@tag`` for an
+            endpoint), ``total_usd`` (USD, null when not priced), ``served`` (it could serve the
+            row and had a price), ``missing`` (not in the catalog on the row's date), ``note``.
+        at: ``"row"`` or the time every row was priced at.
+    """
+
+    rows: pd.DataFrame
+    alternatives: pd.DataFrame
+    at: Any = "row"
+    _n: int = field(default=0, repr=False)
+
+    @property
+    def billed_total_usd(self) -> float:
+        """The period's bill (USD): the sum of ``billed_usd`` (NaN when the usage has no ``usage_usd``)."""
+        values = self.rows["billed_usd"].to_numpy(dtype=float)
+        return float(values.sum()) if len(values) and not np.isnan(values).all() else float("nan")
+
+    @property
+    def list_total_usd(self) -> float:
+        """The period at list prices (USD), over the rows whose model had a price."""
+        return float(np.nansum(self.rows["list_usd"].to_numpy(dtype=float)))
+
+    def summary(self) -> pd.DataFrame:
+        """Per alternative: ``total_usd`` (the period's total on the rows it could serve, USD),
+        ``billed_usd`` (what those rows were billed, USD), ``saving_usd`` (``billed_usd -
+        total_usd``: positive means it would have been cheaper), ``served_share`` (share of all
+        rows it could serve and price, 0..1), ``missing_share`` (share of all rows on whose date
+        it was not in the catalog, 0..1), ``rows_served``.
+
+        Sorted by ``served_share`` (most rows first), then ``total_usd`` (cheapest first), so the
+        first rows are the cheapest alternatives for the whole workload. ``attrs`` holds
+        ``billed_total_usd`` and ``list_total_usd`` of the period.
+        """
+        alt = self.alternatives
+        n = len(self.rows)
+        billed = self.rows["billed_usd"].to_numpy(dtype=float)
+        if alt.empty:
+            out = pd.DataFrame({c: pd.Series(dtype=float) for c in ("total_usd", "billed_usd", "saving_usd",
+                                                                    "served_share", "missing_share")})  # fmt: skip
+            out.insert(0, "alternative", pd.Series(dtype=object))
+            out["rows_served"] = pd.Series(dtype=np.int64)
+        else:
+            served = alt["served"].to_numpy(dtype=bool)
+            rows = alt["row"].to_numpy()
+            frame = pd.DataFrame({
+                "alternative": alt["alternative"].to_numpy(dtype=object),
+                "total_usd": np.where(served, alt["total_usd"].to_numpy(dtype=float), 0.0),
+                "billed_usd": np.where(served, billed[rows], 0.0),
+                "served": served.astype(np.int64),
+                "missing": alt["missing"].to_numpy(dtype=bool).astype(np.int64),
+            })  # fmt: skip
+            grouped = frame.groupby("alternative", sort=False).sum()
+            out = pd.DataFrame({
+                "alternative": grouped.index.to_numpy(dtype=object),
+                "total_usd": grouped["total_usd"].to_numpy(),
+                "billed_usd": grouped["billed_usd"].to_numpy(),
+            })  # fmt: skip
+            out["saving_usd"] = out["billed_usd"] - out["total_usd"]
+            out["served_share"] = grouped["served"].to_numpy() / max(n, 1)
+            out["missing_share"] = grouped["missing"].to_numpy() / max(n, 1)
+            out["rows_served"] = grouped["served"].to_numpy()
+            out = out.sort_values(["served_share", "total_usd"], ascending=[False, True], kind="stable")
+            out = out.reset_index(drop=True)
+        out.attrs = {"billed_total_usd": self.billed_total_usd, "list_total_usd": self.list_total_usd, "rows": n}
+        return out
+
+
+def fits_context(context_length: Any, prompt_tokens: Any, requests: Any = 1) -> np.ndarray:
+    """Whether a context window (tokens) holds a row's average prompt (``prompt_tokens / requests``,
+    tokens). An unknown (null) window is not excluded, like an unknown output in the serving rule.
+
+    Args:
+        context_length, prompt_tokens, requests: per-row arrays (or scalars) of the same length.
+
+    Returns:
+        A numpy bool array.
+    """
+    window = np.asarray(pd.array(np.atleast_1d(context_length), dtype="Float64").to_numpy(dtype=float, na_value=np.nan))
+    prompt = np.asarray(prompt_tokens, dtype=float)
+    per = np.asarray(requests, dtype=float)
+    average = prompt / np.where(per > 0, per, 1.0)
+    return np.isnan(window) | (window >= average)  # type: ignore[no-any-return]
+
+
+def bill_reasons(usage_usd: np.ndarray, list_usd: np.ndarray, byok_requests: np.ndarray | None,
+                 note: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Where a row's bill and its list price disagree, and the likely reason (the one rule).
+
+    Args:
+        usage_usd: what OpenRouter billed per row (USD; NaN unknown).
+        list_usd: the row at its model's list price (USD; NaN when it has none).
+        byok_requests: per-row BYOK request counts, or None.
+        note: per-row notes of the list price (why there is none), as text ('' for none).
+
+    Returns:
+        ``(agrees, reason)``: a bool array (within :data:`ROUNDING_USD`; False when either side is
+        unknown) and a text array: ``""`` when they agree; ``"byok"`` (the provider billed on the
+        user's own key: OpenRouter's bill is a fee, not the inference); ``"billed below list"``
+        (cache reads the activity does not count, a discount, or a cheaper endpoint than the
+        model's list price); ``"billed above list"`` (a dearer endpoint, a price change, or a
+        time-of-day price); the list price's note when it has none; ``"no bill"``.
+    """
+    diff = usage_usd - list_usd
+    agrees = np.abs(diff) <= ROUNDING_USD + 1e-12
+    reason = np.where(diff < 0, "billed below list", "billed above list").astype(object)
+    reason[agrees] = ""
+    reason[np.isnan(usage_usd)] = "no bill"
+    unknown = np.isnan(list_usd)
+    reason[unknown] = np.where(note[unknown] != "", note[unknown], "no list price")
+    if byok_requests is not None:
+        byok = np.nan_to_num(np.asarray(byok_requests, dtype=float)) > 0
+        reason[byok] = "byok"
+        agrees = agrees & ~byok
+    return agrees & ~unknown & ~np.isnan(usage_usd), reason
+
+
+def _history(prices: Any) -> tuple[pd.DataFrame, bool]:
+    """``prices`` as a history frame (``(frame, is_history)``): a catalog gets one snapshot at the epoch
+    so that every row is priced at it."""
+    if not isinstance(prices, pd.DataFrame):
+        raise InvalidParameterError(f"prices must be a catalog or history DataFrame, got {type(prices).__name__}")
+    missing = [c for c in ("id", "price_prompt", "price_completion") if c not in prices.columns]
+    if missing:
+        raise InvalidParameterError(f"prices lacks {missing}: pass fetch_models(), SnapshotStore.load() or "
+                                    "SnapshotStore.history()")  # fmt: skip
+    if "fetched_at" in prices.columns:
+        return prices, True
+    catalog = prices.assign(fetched_at=_EPOCH, snapshot_id="catalog")
+    return catalog, False
+
+
+def _times(usage: pd.DataFrame, at: Any, is_history: bool) -> pd.Series:
+    if isinstance(at, str) and at == "row":
+        column = next((c for c in _TIME_COLUMNS if c in usage.columns), None)
+        if column is None:
+            if is_history:
+                raise InvalidParameterError("usage has no 'date' or 'timestamp' column: pass at=<a time> to price "
+                                            "every row at the catalog of that time")  # fmt: skip
+            return pd.Series(pd.DatetimeIndex([_EPOCH] * len(usage)), index=usage.index)
+        from ..times import parse_time_column
+
+        return parse_time_column(usage[column], column)
+    when = parse_time(at, "at")
+    return pd.Series(pd.DatetimeIndex([when] * len(usage)), index=usage.index)
+
+
+def _latest(history: pd.DataFrame) -> pd.DataFrame:
+    """Each model's latest row in the history (its output modalities and context window)."""
+    order = np.argsort(history["fetched_at"].to_numpy(), kind="stable")
+    return history.iloc[order].drop_duplicates("id", keep="last").set_index("id", drop=False)
+
+
+def _price(counts: dict[str, np.ndarray], models: np.ndarray, times: pd.Series, history: pd.DataFrame,
+           known: set[str]) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:  # fmt: skip
+    """Totals (USD), notes (text, '' for none) and price_at's frame for rows of these models at these times."""
+    frame = pd.DataFrame({"model": models, "timestamp": times.to_numpy(), **counts})
+    priced = price_at(frame, history, model="model", time="timestamp")
+    total = priced["total_usd"].to_numpy(dtype=float)
+    note = priced["note"].astype(object).where(priced["note"].notna(), "").to_numpy(dtype=object, copy=True)
+    missing = (priced["price_source"] == "missing").to_numpy()
+    listed = np.array([m in known for m in models], dtype=bool)
+    note[missing & ~listed] = NOT_LISTED
+    note[missing & listed] = NOT_LISTED_ON_DATE
+    return total, note, priced
+
+
+def _alternative_ids(alternatives: Any, latest: pd.DataFrame) -> list[str]:
+    if alternatives is None:
+        return latest.loc[paid(latest), "id"].astype(str).tolist() if "is_free" in latest.columns \
+            else latest["id"].astype(str).tolist()  # fmt: skip
+    if isinstance(alternatives, str):
+        alternatives = [a.strip() for a in alternatives.split(",") if a.strip()]
+    if not isinstance(alternatives, Iterable):
+        raise InvalidParameterError("alternatives must be model ids (a list or a comma-separated string), "
+                                    "an endpoints frame, or None")  # fmt: skip
+    ids = list(dict.fromkeys(str(a) for a in alternatives))
+    unknown = [a for a in ids if a not in latest.index]
+    if unknown:
+        raise InvalidParameterError(f"alternative {unknown[0]!r} is not in the prices' catalog"
+                                    f"{did_you_mean(unknown[0], latest.index)}")  # fmt: skip
+    return ids
+
+
+def _endpoint_history(endpoints: pd.DataFrame) -> pd.DataFrame:
+    """An endpoints frame as a one-snapshot price history keyed ``model@tag`` (the cost rule then
+    reads its prices, overrides and discount as for a model; see analysis.endpoints)."""
+    keep = [c for c in endpoints.columns if c.startswith("price_") or c in
+            ("pricing_overrides", "dynamic_pricing", "is_free", "context_length", "output_modalities")]  # fmt: skip
+    view = endpoints[keep].copy()
+    view.insert(0, "id", (endpoints["model_id"].astype(str) + "@" + endpoints["tag"].astype(str)).to_numpy())
+    if "discount" in endpoints.columns:
+        view["price_discount"] = endpoints["discount"].to_numpy(dtype=float, na_value=np.nan)
+    view["model_id"] = endpoints["model_id"].astype(str).to_numpy()
+    if "output_modalities" not in view.columns:  # an endpoint serves its model's outputs: unknown, not excluded
+        view["output_modalities"] = None
+    return view.assign(fetched_at=_EPOCH, snapshot_id="endpoints")
+
+
+def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = None, at: Any = "row") -> Repricing:
+    """Price usage rows again: at their own model's list price, against the bill, and on alternatives.
+
+    Args:
+        usage: one row per usage line (:func:`orcatalog.fetch_activity`, :func:`orcatalog.read_usage`):
+            ``model``, ``prompt_tokens``, ``completion_tokens``; optional ``date`` / ``timestamp``
+            (UTC), ``requests``, ``reasoning_tokens``, ``cached_tokens`` and the other token
+            columns :func:`orcatalog.estimate_cost` names, ``usage_usd``,
+            ``byok_usage_inference_usd``, ``byok_requests``.
+        prices: a history (``SnapshotStore.history()``: each row priced at its model's latest
+            snapshot at or before the row's time) or one catalog (``fetch_models()``,
+            ``SnapshotStore.load()``: every row priced at it).
+        alternatives: model ids (a list or comma-separated string) to price every row on; None
+            (default) for every paid model of the prices' latest catalog; or an endpoints frame
+            (:func:`orcatalog.fetch_endpoints`): each row is priced on every endpoint of its own
+            model (``model@tag``), at the endpoint's current prices and discount.
+        at: ``"row"`` (each row at its own time) or a time (ISO text, date, Timestamp): every row
+            priced at the catalog in effect then.
+
+    Returns:
+        A :class:`Repricing`: ``.rows`` (own model at list vs bill), ``.alternatives`` (long)
+        and ``.summary()`` (per alternative). USD throughout.
+
+    Raises:
+        InvalidParameterError: not frames, a missing column, an unknown alternative (with a
+            suggestion), a bad ``at``, unreadable times, negative counts (before any work).
+    """
+    if not isinstance(usage, pd.DataFrame):
+        raise InvalidParameterError(f"usage must be a pandas DataFrame, got {type(usage).__name__}")
+    missing = [c for c in ("model", "prompt_tokens", "completion_tokens") if c not in usage.columns]
+    if missing:
+        raise InvalidParameterError(f"usage lacks the column(s) {missing}: read it with read_usage or fetch_activity")
+    history, is_history = _history(prices)
+    times = _times(usage, at, is_history)
+    counts = {c: pd.to_numeric(usage[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+              for c in TOKEN_ARGUMENTS if c in usage.columns}  # fmt: skip
+    latest = _latest(history)
+    known = set(latest.index)
+    models = usage["model"].astype(str).to_numpy(dtype=object)
+    total, note, priced = _price(counts, models, times, history, known)
+
+    usage_usd = (pd.to_numeric(usage["usage_usd"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                 if "usage_usd" in usage.columns else np.full(len(usage), np.nan))  # fmt: skip
+    byok_usd = usage["byok_usage_inference_usd"] if "byok_usage_inference_usd" in usage.columns else None
+    byok_requests = (usage["byok_requests"].to_numpy(dtype=float, na_value=np.nan)
+                     if "byok_requests" in usage.columns else None)  # fmt: skip
+    agrees, reason = bill_reasons(usage_usd, total, byok_requests, note)
+    rows = usage.copy()
+    rows["list_usd"] = total
+    rows["billed_usd"] = billed_usd(usage_usd, None if byok_usd is None else byok_usd.to_numpy(dtype=float,
+                                                                                                na_value=np.nan))
+    rows["difference_usd"] = usage_usd - total
+    rows["agrees"] = agrees
+    rows["reason"] = pd.array(reason, dtype="string")
+    rows["price_source"] = priced["price_source"].to_numpy() if is_history else np.where(
+        np.isnan(total) & (note == NOT_LISTED), "missing", "catalog")  # fmt: skip
+    rows["snapshot_id"] = priced["snapshot_id"].to_numpy() if "snapshot_id" in priced.columns else None
+    rows["note"] = _notes(note)
+
+    alt = _alternatives(usage, alternatives, counts, models, times, history, latest)
+    return Repricing(rows=rows, alternatives=alt, at=at, _n=len(rows))
+
+
+def _notes(note: np.ndarray) -> Any:
+    """Note texts ('' for none) as a string column with nulls."""
+    out = note.astype(object, copy=True)
+    out[out == ""] = None
+    return pd.array(out, dtype="string")
+
+
+def _wanted_outputs(models: np.ndarray, latest: pd.DataFrame) -> dict[str, Any]:
+    """Each own model's output modalities (None when the catalog does not list it)."""
+    out: dict[str, Any] = {}
+    for model in pd.unique(models):
+        if model in latest.index and "output_modalities" in latest.columns:
+            value = latest.at[model, "output_modalities"]
+            out[model] = list(value) if value is not None and not (np.isscalar(value) and pd.isna(value)) else None
+        else:
+            out[model] = None
+    return out
+
+
+def _alternatives(usage: pd.DataFrame, alternatives: Any, counts: dict[str, np.ndarray], models: np.ndarray,
+                  times: pd.Series, history: pd.DataFrame, latest: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
+    n = len(usage)
+    endpoints = isinstance(alternatives, pd.DataFrame)
+    if endpoints:
+        for column in ("model_id", "tag", "price_prompt", "price_completion"):
+            if column not in alternatives.columns:
+                raise InvalidParameterError(f"alternatives= frame lacks {column!r}: give an endpoints frame "
+                                            "(fetch_endpoints) or model ids")  # fmt: skip
+        table = _endpoint_history(alternatives)
+        table_latest = table.set_index("id", drop=False)
+        pairs_row, pairs_alt = [], []
+        for model in pd.unique(models):
+            rows_of = np.flatnonzero(models == model)
+            for alt_id in table.loc[table["model_id"] == model, "id"]:
+                pairs_row.append(rows_of)
+                pairs_alt.append(np.full(len(rows_of), alt_id, dtype=object))
+        row = np.concatenate(pairs_row) if pairs_row else np.zeros(0, dtype=np.int64)
+        alt = np.concatenate(pairs_alt) if pairs_alt else np.zeros(0, dtype=object)
+        price_table, lookup = table.drop(columns=["model_id"]), table_latest
+    else:
+        ids = _alternative_ids(alternatives, latest)
+        row = np.tile(np.arange(n), len(ids))
+        alt = np.repeat(np.array(ids, dtype=object), n)
+        price_table, lookup = history, latest
+    if not len(row):
+        return pd.DataFrame({"row": np.zeros(0, dtype=np.int64), "alternative": np.zeros(0, dtype=object),
+                             "total_usd": np.zeros(0), "served": np.zeros(0, dtype=bool),
+                             "missing": np.zeros(0, dtype=bool), "note": pd.array([], dtype="string")})  # fmt: skip
+    # which alternative can serve which row: the serving rule on the own model's outputs, then the window
+    wanted = _wanted_outputs(models, latest)
+    alt_ids = pd.unique(alt)
+    alt_rows = lookup.loc[alt_ids]
+    can: dict[tuple[str, str], bool] = {}
+    for model, outputs in wanted.items():
+        if outputs is None:
+            continue
+        ok = serves(alt_rows, outputs) if outputs else np.ones(len(alt_rows), dtype=bool)
+        can.update({(model, a): bool(v) for a, v in zip(alt_ids, ok)})
+    own = models[row]
+    serving = np.array([can.get((m, a), False) for m, a in zip(own, alt)], dtype=bool)
+    unknown_output = np.array([wanted[m] is None for m in own], dtype=bool)
+    window = alt_rows["context_length"].reindex(alt).to_numpy() if "context_length" in alt_rows.columns \
+        else np.full(len(alt), np.nan)  # fmt: skip
+    requests = counts.get("requests", np.ones(n))[row]
+    fits = fits_context(window, counts["prompt_tokens"][row], requests)
+    sub_counts = {k: v[row] for k, v in counts.items()}
+    sub_times = pd.Series(times.to_numpy()[row])
+    total, note, _ = _price(sub_counts, alt, sub_times, price_table, set(lookup.index))
+    missing = np.isin(note, [NOT_LISTED, NOT_LISTED_ON_DATE])
+    note[unknown_output] = "the row's own model is not in this catalog: its output is unknown"
+    note[~unknown_output & ~serving] = "does not produce the row's output modalities"
+    note[~unknown_output & serving & ~fits] = "context window smaller than the row's average prompt"
+    served = serving & fits & ~np.isnan(total)
+    total = np.where(serving & fits, total, np.nan)
+    return pd.DataFrame({
+        "row": row.astype(np.int64), "alternative": alt, "total_usd": total, "served": served,
+        "missing": missing, "note": _notes(note),
+    })  # fmt: skip

@@ -1,0 +1,210 @@
+"""reprice on the recorded activity body and the recorded catalogs of its time: the bill reproduced
+where the data allows it, every other row flagged with its reason, alternatives chosen by the one
+serving rule and a context window, and a summary whose numbers add up."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import orcatalog as oc
+from orcatalog.analysis.catalog import paid
+from orcatalog.analysis.endpoints import endpoint_costs
+from orcatalog.analysis.reprice import NOT_LISTED, NOT_LISTED_ON_DATE, ROUNDING_USD, fits_context, reprice
+from orcatalog.frames.endpoints import endpoints_body_frame
+from orcatalog.frames.models import models_frame
+
+from .test_usage_fetch import activity_files
+
+
+def catalog_files(recorded_dir: Path) -> list[Path]:
+    return sorted(recorded_dir.rglob("models-2026-*.json.gz"), key=lambda p: p.name)
+
+
+def nearest_catalog(recorded_dir: Path, usage: pd.DataFrame) -> Path:
+    """The recorded catalog nearest the activity's days (the middle of its period)."""
+    middle = usage["date"].min() + (usage["date"].max() - usage["date"].min()) / 2
+    return min(catalog_files(recorded_dir),
+               key=lambda p: abs(pd.Timestamp(p.name[len("models-"):-len(".json.gz")], tz="UTC") - middle))  # fmt: skip
+
+
+def read_catalog(path: Path) -> pd.DataFrame:
+    return models_frame(json.loads(gzip.decompress(path.read_bytes()))["data"])
+
+
+@pytest.fixture
+def usage(recorded_dir: Path) -> pd.DataFrame:
+    (path,) = activity_files(recorded_dir)
+    return oc.read_usage(path)
+
+
+@pytest.fixture
+def catalog(recorded_dir: Path, usage: pd.DataFrame) -> pd.DataFrame:
+    return read_catalog(nearest_catalog(recorded_dir, usage))
+
+
+def test_bill_reproduced_within_rounding_where_the_data_allows(usage: pd.DataFrame, catalog: pd.DataFrame) -> None:
+    """Non-BYOK rows priced at the catalog nearest the activity (models-2026-08-17).
+
+    The activity body does not say how many prompt tokens were cache reads (billed at
+    ``input_cache_read``, a fifth to a fiftieth of the prompt price), and a row is billed at the price
+    of the endpoint that served it on that day, which may differ from the model's list price on
+    08-17. So a row's bill is reproduced by the list price with its cached tokens, a whole number
+    from 0 to ``prompt_tokens`` found from the bill itself: reprice with that ``cached_tokens`` must
+    give ``usage_usd`` within the body's rounding (six decimals) plus half a token's price. On the
+    recorded body that is 29 of the 67 listed non-BYOK rows. The others cannot be reproduced from a
+    list price, and are flagged:
+
+    - above the no-cache list price ("billed above list", 24 rows): deepseek-v4-flash on deepseek
+      from 07-30 to 08-10 (the 08-17 catalog lists it at a halved, promotional 0.0714/0.1428 USD/Mtok),
+      deepseek-v4-flash-0731 on deepseek after 08-16 (about twice its list price: the endpoint's
+      own price), z-ai/glm-5.2 on five fp4/fp8 endpoints on 07-31 and 08-01 (its launch days, before
+      the 08-17 price), gemma-4-31b-it on chutes, and lyria-3-pro-preview, whose catalog prices
+      are 0 while it bills per generated track;
+    - below the price with every prompt token cached ("billed below list", 14 rows): cheaper fp4/fp8
+      endpoints (relace, open-inference, deepinfra, baidu, coreweave, gmicloud), two large
+      deepseek-v4-flash-0731 and deepseek-v4-pro days on deepseek, a minimax-m3 row billed 0, and a
+      gpt-5.6-terra row.
+
+    Rows of models the catalog does not list (qwen3-embedding-8b, stealth/ox-alpha: 10 rows) are
+    "not in this catalog", without a number. BYOK rows (29) are billed by the provider, not at list.
+    """
+    plain = reprice(usage, catalog, alternatives=[]).rows
+    cached = reprice(usage.assign(cached_tokens=usage["prompt_tokens"]), catalog, alternatives=[]).rows
+    byok = usage["byok_requests"].to_numpy(dtype=float) > 0
+    assert (plain.loc[byok, "reason"] == "byok").all() and not plain.loc[byok, "agrees"].any()
+    listed = plain["list_usd"].notna().to_numpy()
+    assert (plain.loc[~listed, "note"] == NOT_LISTED).all() and (~listed).any()
+    hi, lo = plain["list_usd"].to_numpy(), cached["list_usd"].to_numpy()
+    bill = usage["usage_usd"].to_numpy()
+    rows = ~byok & listed
+    inside = rows & (bill <= hi + ROUNDING_USD) & (bill >= lo - ROUNDING_USD)
+    assert inside.sum() >= rows.sum() / 3  # most rows are explained by list prices plus caching
+    step = np.where(usage["prompt_tokens"].to_numpy(dtype=float) > 0,
+                    (hi - lo) / usage["prompt_tokens"].to_numpy(dtype=float).clip(1), 0.0)  # USD per cached token
+    count = np.where(step > 0, np.round((hi - bill) / np.where(step > 0, step, 1)), 0).clip(0, None)
+    count = np.minimum(count, usage["prompt_tokens"].to_numpy(dtype=float))
+    again = reprice(usage[inside].assign(cached_tokens=count[inside]), catalog, alternatives=[]).rows
+    error = np.abs(again["list_usd"].to_numpy() - bill[inside])
+    assert (error <= ROUNDING_USD + step[inside] / 2 + 1e-12).all(), again.loc[error > ROUNDING_USD, ["model", "usage_usd"]]
+    # every other row says which way it disagrees
+    above, below = rows & (bill > hi + ROUNDING_USD), rows & (bill < lo - ROUNDING_USD)
+    assert (plain.loc[above, "reason"] == "billed above list").all()
+    assert (plain.loc[below, "reason"] == "billed below list").all()
+    assert (plain["difference_usd"].to_numpy()[rows] == pytest.approx(bill[rows] - hi[rows]))
+
+
+def test_own_price_is_the_one_cost_rule(usage: pd.DataFrame, catalog: pd.DataFrame) -> None:
+    rows = reprice(usage, catalog, alternatives=[]).rows
+    for i in np.flatnonzero(rows["list_usd"].notna().to_numpy())[:8]:
+        r = usage.iloc[i]
+        cost = oc.estimate_cost(catalog[catalog["id"] == r["model"]], int(r["prompt_tokens"]),
+                                int(r["completion_tokens"]), reasoning_tokens=int(r["reasoning_tokens"]),
+                                requests=int(r["requests"]), output_modalities="any")  # fmt: skip
+        assert rows["list_usd"].iloc[i] == pytest.approx(cost["total_usd"].iloc[0], rel=1e-12)
+
+
+def test_history_prices_each_row_on_its_day(usage: pd.DataFrame, recorded_dir: Path, tmp_path: Path) -> None:
+    store = oc.SnapshotStore(tmp_path / "store")
+    store.import_files(catalog_files(recorded_dir))
+    history = store.history()
+    result = reprice(usage, history, alternatives=[])
+    rows = result.rows
+    first = history.groupby("id")["fetched_at"].min()
+    seen = usage["model"].map(first)
+    before = (seen.isna() | (usage["date"] < seen)).to_numpy()
+    assert rows.loc[before, "list_usd"].isna().all()
+    on_date = before & usage["model"].isin(first.index).to_numpy()
+    assert on_date.any() and (rows.loc[on_date, "note"] == NOT_LISTED_ON_DATE).all()
+    assert rows.loc[~before, "list_usd"].notna().all()
+    used = rows.loc[~before, "snapshot_id"]
+    latest_at = [history.loc[(history["id"] == m) & (history["fetched_at"] <= d), "snapshot_id"].iloc[-1]
+                 for m, d in zip(usage.loc[~before, "model"], usage.loc[~before, "date"])]  # fmt: skip
+    assert used.tolist() == latest_at
+    # a fixed time prices every row at the catalog of that time
+    at = reprice(usage, history, alternatives=[], at=history["fetched_at"].max())
+    assert at.rows["list_usd"].notna().sum() > rows["list_usd"].notna().sum()
+
+
+def test_alternatives_follow_the_serving_rule_and_the_window(usage: pd.DataFrame, catalog: pd.DataFrame) -> None:
+    text_only = catalog[catalog["output_modalities"].map(lambda m: list(m) == ["text"]) & paid(catalog)]
+    small = text_only.sort_values("context_length").iloc[0]["id"]
+    embed = catalog[catalog["output_modalities"].map(lambda m: "embeddings" in list(m))]
+    chosen = [small, *embed["id"].head(1)]
+    result = reprice(usage, catalog, alternatives=chosen)
+    alt = result.alternatives
+    assert set(alt["alternative"]) == set(chosen) and len(alt) == len(usage) * len(chosen)
+    on_small = alt[alt["alternative"] == small].set_index("row")
+    window = catalog.set_index("id").at[small, "context_length"]
+    average = usage["prompt_tokens"] / usage["requests"]
+    listed_text = usage["model"].isin(text_only["id"]).to_numpy()
+    too_big = listed_text & (average > window).to_numpy()
+    fits = listed_text & ~too_big
+    assert too_big.any() and fits.any()
+    assert on_small.loc[np.flatnonzero(too_big), "note"].str.contains("context window").all()
+    assert on_small.loc[np.flatnonzero(fits), "served"].all()
+    if len(embed):
+        on_embed = alt[alt["alternative"] == embed["id"].iloc[0]]
+        assert not on_embed.loc[on_embed["row"].isin(np.flatnonzero(listed_text)), "served"].any()
+    # the own model unknown to the catalog: its output is unknown, no alternative is claimed
+    unknown = np.flatnonzero(result.rows["note"].eq(NOT_LISTED).fillna(False).to_numpy())
+    assert not alt.loc[alt["row"].isin(unknown), "served"].any()
+    with pytest.raises(oc.InvalidParameterError, match="did you mean"):
+        reprice(usage, catalog, alternatives=[small[:-1]])
+    assert fits_context([None, 100], [500, 500], [1, 10]).tolist() == [True, True]
+
+
+def test_summary_adds_up(usage: pd.DataFrame, catalog: pd.DataFrame) -> None:
+    result = reprice(usage, catalog)
+    summary = result.summary()
+    alt = result.alternatives
+    assert len(summary) == alt["alternative"].nunique() > 10
+    billed = result.rows["billed_usd"].to_numpy()
+    for _, s in summary.head(5).iterrows():
+        mine = alt[(alt["alternative"] == s["alternative"]) & alt["served"]]
+        assert s["total_usd"] == pytest.approx(mine["total_usd"].sum())
+        assert s["billed_usd"] == pytest.approx(billed[mine["row"].to_numpy()].sum())
+        assert s["saving_usd"] == pytest.approx(s["billed_usd"] - s["total_usd"])
+        assert s["served_share"] == pytest.approx(len(mine) / len(usage))
+    shares = summary["served_share"].to_numpy()
+    assert (np.diff(shares) <= 0).all()
+    top = summary[summary["served_share"] == shares[0]]["total_usd"].to_numpy()
+    assert (np.diff(top) >= 0).all()
+    # BYOK rows are billed what the provider charged on the user's key, plus OpenRouter's fee
+    assert summary.attrs["billed_total_usd"] == pytest.approx((usage["usage_usd"] + usage["byok_usage_inference_usd"]).sum())
+    assert not (summary["total_usd"] == 0).any() or (summary.loc[summary["total_usd"] == 0, "rows_served"] == 0).all()
+
+
+def test_providers_of_the_same_model_as_alternatives(recorded_dir: Path) -> None:
+    path = sorted((recorded_dir / "endpoints").glob("endpoints-openai--gpt-4o-*.json.gz"))[-1]
+    endpoints = endpoints_body_frame(json.loads(gzip.decompress(path.read_bytes())), url=str(path))
+    catalog = read_catalog(catalog_files(recorded_dir)[-1])
+    usage = pd.DataFrame({"model": ["openai/gpt-4o", "openai/gpt-4o", "anthropic/claude-opus-4.7"],
+                          "date": ["2026-08-20", "2026-08-21", "2026-08-21"], "prompt_tokens": [120_000, 3_000, 10],
+                          "completion_tokens": [4_000, 500, 10], "requests": [40, 3, 1],
+                          "usage_usd": [0.5, 0.01, 0.001]})  # fmt: skip
+    result = reprice(usage, catalog, alternatives=endpoints)
+    alt = result.alternatives
+    assert set(alt["row"]) == {0, 1}  # only the rows of the endpoints' model
+    assert len(alt) == 2 * len(endpoints)
+    expected = endpoint_costs(endpoints, 3_000, 500, requests=3)["total_usd"].to_numpy()
+    got = alt[alt["row"] == 1]["total_usd"].to_numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert alt["alternative"].str.startswith("openai/gpt-4o@").all()
+
+
+def test_bad_arguments_are_refused(usage: pd.DataFrame, catalog: pd.DataFrame) -> None:
+    with pytest.raises(oc.InvalidParameterError, match="prompt_tokens"):
+        reprice(usage.drop(columns=["prompt_tokens"]), catalog)
+    with pytest.raises(oc.InvalidParameterError, match="at="):
+        reprice(usage, catalog, at="last week")
+    with pytest.raises(oc.InvalidParameterError, match="prices"):
+        reprice(usage, usage)
+    history = catalog.assign(fetched_at=pd.Timestamp("2026-08-17", tz="UTC"), snapshot_id="s")
+    with pytest.raises(oc.InvalidParameterError, match="date"):
+        reprice(usage.drop(columns=["date"]), history)
