@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from .export import read_usage
     from .analysis.reprice import reprice
     from .analysis.endpoints import best_endpoints
-    from .plot import plot_endpoints
+    from .plot import plot_endpoints, plot_reprice
     from .store import SnapshotStore
 
 __version__ = "0.1.0"
@@ -81,6 +81,7 @@ _LAZY = {
     "fetch_providers": ".fetch.endpoints",
     "best_endpoints": ".analysis.endpoints",
     "plot_endpoints": ".plot",
+    "plot_reprice": ".plot",
     "SnapshotStore": ".store",
     "diff": ".analysis.changes",
     "price_changes": ".analysis.changes",
@@ -144,6 +145,7 @@ __all__ = [
     "fetch_providers",
     "best_endpoints",
     "plot_endpoints",
+    "plot_reprice",
     "SnapshotStore",
     "diff",
     "price_changes",

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["plot_price_history", "plot_price_vs_context", "plot_market_trend", "plot_catalog_size", "plot_cost",
-           "plot_endpoints"]
+           "plot_endpoints", "plot_reprice"]
 
 _MAX_LABELS = 12
 
@@ -572,4 +572,54 @@ def plot_endpoints(
     if ok.any():
         ax.legend(fontsize="small", title="provider", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     ax.grid(True, which="both", alpha=0.25)
+    return ax
+
+
+def plot_reprice(summary: pd.DataFrame, n: int = 10, *, ax: Axes | None = None) -> Axes:
+    """The ``n`` cheapest alternatives of a repricing as horizontal bars (their totals, USD) with
+    the actual bill as a vertical line.
+
+    The bill drawn is what the rows those alternatives can serve were billed (the ``billed_usd``
+    of :meth:`orcatalog.analysis.reprice.Repricing.summary`): one line when the shown alternatives
+    serve the same rows, else a tick on each bar at its own bill and a line at the period's bill.
+    A label says the share of rows an alternative can serve when it is not all of them.
+
+    Args:
+        summary: ``oc.reprice(...).summary()`` (sorted: most rows served, then cheapest).
+        n: how many alternatives (the first ``n`` rows that served any row).
+        ax: where to draw.
+
+    Returns:
+        The Axes (USD on the x axis).
+
+    Raises:
+        InvalidParameterError: not a repricing summary, no alternative served a row, n < 1; ``ax``
+            that is not an Axes.
+    """
+    summary = frame_arg("summary", summary, "alternative", "total_usd", "billed_usd", "served_share")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InvalidParameterError(f"n={n!r} is invalid: give an int >= 1")
+    served = summary[summary["served_share"] > 0]
+    if served.empty:
+        raise InvalidParameterError("no alternative could serve any usage row: nothing to draw")
+    rows = served.head(n).iloc[::-1]
+    ax = _axes(ax, figsize=(10, max(3.0, 0.35 * len(rows) + 1.8)))
+    shares = rows["served_share"].to_numpy(dtype=float)
+    labels = [a if s >= 0.9995 else f"{a} ({s:.0%} of rows)" for a, s in zip(rows["alternative"].astype(str), shares)]
+    totals = rows["total_usd"].to_numpy(dtype=float)
+    billed = rows["billed_usd"].to_numpy(dtype=float)
+    ax.barh(labels, totals, color="tab:blue", label="priced on the alternative")
+    if np.allclose(billed, billed[0], rtol=1e-9, atol=1e-12):
+        ax.axvline(billed[0], color="tab:red", linewidth=2, label=f"actual bill of those rows: ${billed[0]:,.2f}")
+    else:
+        ax.plot(billed, labels, linestyle="none", marker="|", markersize=14, color="tab:red",
+                label="actual bill of the rows each can serve")  # fmt: skip
+        total = summary.attrs.get("billed_total_usd")
+        if isinstance(total, (int, float)) and np.isfinite(total):
+            ax.axvline(total, color="tab:red", linestyle="--", label=f"actual bill of the period: ${total:,.2f}")
+    ax.set(xlabel="USD over the period", ylabel="")
+    _title(ax, f"Your usage priced on the {len(rows)} cheapest alternatives")
+    ax.tick_params(axis="y", labelsize=8)
+    ax.legend(fontsize="small", loc="lower right")
+    ax.grid(True, axis="x", alpha=0.3)
     return ax

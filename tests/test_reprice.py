@@ -208,3 +208,35 @@ def test_bad_arguments_are_refused(usage: pd.DataFrame, catalog: pd.DataFrame) -
     history = catalog.assign(fetched_at=pd.Timestamp("2026-08-17", tz="UTC"), snapshot_id="s")
     with pytest.raises(oc.InvalidParameterError, match="date"):
         reprice(usage.drop(columns=["date"]), history)
+
+
+def test_plot_reprice_bars_and_the_bill(usage: pd.DataFrame, catalog: pd.DataFrame, tmp_path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    summary = reprice(usage, catalog).summary()
+    fig, ax = plt.subplots()
+    try:
+        assert oc.plot_reprice(summary, ax=ax) is ax
+        widths = [p.get_width() for p in ax.patches]
+        assert widths == pytest.approx(summary["total_usd"].head(10).to_numpy()[::-1])
+        (line,) = ax.get_lines()
+        assert line.get_xdata()[0] == pytest.approx(summary["billed_usd"].iloc[0])
+        fig.savefig(tmp_path / "reprice.png")
+        assert (tmp_path / "reprice.png").stat().st_size > 10_000
+        # alternatives serving different rows: a tick per bar at its own bill, and the period's bill
+        partial = summary[(summary["served_share"] > 0) & (summary["served_share"] < summary["served_share"].max())]
+        assert len(partial)  # e.g. small context windows
+        mixed = pd.concat([summary.head(1), partial.head(1)])
+        mixed.attrs = dict(summary.attrs)
+        ticks, period = oc.plot_reprice(mixed).get_lines()
+        assert sorted(ticks.get_xdata()) == pytest.approx(sorted(mixed["billed_usd"]))
+        assert period.get_xdata()[0] == pytest.approx(summary.attrs["billed_total_usd"])
+        with pytest.raises(oc.InvalidParameterError, match="n="):
+            oc.plot_reprice(summary, n=0)
+        with pytest.raises(oc.InvalidParameterError):
+            oc.plot_reprice(usage)
+    finally:
+        plt.close("all")
