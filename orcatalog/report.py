@@ -78,6 +78,7 @@ def build_report(
     prompt_tokens: int = 1_000_000,
     completion_tokens: int = 200_000,
     n_movers: int = 10,
+    usage: pd.DataFrame | None = None,
 ) -> Path:
     """Write the report folder for a history: charts, tables and an ``index.html`` that links them.
 
@@ -95,6 +96,9 @@ def build_report(
             moved into place at the end, so a failure leaves no half-written report.
         prompt_tokens, completion_tokens: the default workload priced in ``workload_cost.csv``.
         n_movers: movers per direction.
+        usage: a usage frame (:func:`orcatalog.read_usage`, :func:`orcatalog.fetch_activity`) to
+            reprice on the history (:func:`orcatalog.reprice`, each row on its own day): adds
+            ``reprice.png`` (the cheapest alternatives against the bill) and ``reprice.csv``.
 
     Returns:
         The path of ``index.html``.
@@ -115,7 +119,7 @@ def build_report(
     folder.mkdir()
     try:
         _write_report(history, folder, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-                      n_movers=n_movers)  # fmt: skip
+                      n_movers=n_movers, usage=usage)  # fmt: skip
         _move_into(folder, target)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -137,7 +141,7 @@ def _move_into(folder: Path, target: Path) -> None:
 
 
 def _write_report(history: pd.DataFrame, folder: Path, *, prompt_tokens: int, completion_tokens: int,
-                  n_movers: int) -> None:  # fmt: skip
+                  n_movers: int, usage: pd.DataFrame | None = None) -> None:  # fmt: skip
     """Every file of the report into ``folder`` (see :func:`build_report`)."""
     from matplotlib.figure import Figure  # no pyplot: no global figure state, any backend
 
@@ -197,6 +201,9 @@ def _write_report(history: pd.DataFrame, folder: Path, *, prompt_tokens: int, co
           cost[keep], "USD, the cheapest paid models that produce text, cheapest first; routers with dynamic pricing "
           "have no number (see note).", _left_out_text(cost.attrs.get("left_out")) or "nothing")  # fmt: skip
 
+    if usage is not None:
+        _reprice_section(usage, history, chart, table)
+
     scope = str(history["scope"].iloc[0]) if "scope" in history.columns else "catalog"
     nav = " ".join(f'<a href="#{s.split(chr(34))[1]}">{html.escape(s.split(">")[1].split("<")[0])}</a>'
                    for s in sections)  # fmt: skip
@@ -210,6 +217,29 @@ def _write_report(history: pd.DataFrame, folder: Path, *, prompt_tokens: int, co
         f"<nav>{nav}</nav>{''.join(sections)}</body></html>"
     )
     (folder / "index.html").write_text(page, encoding="utf-8")
+
+
+def _reprice_section(usage: pd.DataFrame, history: pd.DataFrame, chart: Any, table: Any) -> None:
+    """The usage section: the usage repriced on the history, a chart of the cheapest alternatives
+    against the bill (when any alternative could serve a row) and the summary table."""
+    from . import plot
+    from .analysis.reprice import reprice
+
+    result = reprice(usage, history)
+    summary = result.summary()
+    rows = result.rows
+    unlisted = int(rows["list_usd"].isna().sum())
+    byok = int((rows["reason"] == "byok").sum())
+    note = (f"{len(rows)} usage rows billed ${result.billed_total_usd:,.2f} (OpenRouter's bill plus what providers "
+            f"billed on your own keys); at their own models' list prices ${result.list_total_usd:,.2f} on the "
+            f"{len(rows) - unlisted} rows whose model the store lists on their day ({unlisted} not listed, {byok} BYOK). "
+            "Alternatives are priced at list, each row on its own day, with the cached tokens the usage names (the "
+            "activity names none).")  # fmt: skip
+    if (summary["served_share"] > 0).any():
+        chart("reprice.png", "Your usage on the cheapest alternatives", lambda ax: plot.plot_reprice(summary, ax=ax),
+              note)  # fmt: skip
+        note = "USD; the share of rows each could serve (same output, a context window that fits) and was listed."
+    table("reprice.csv", "Your usage priced on other models", summary.head(20), note)
 
 
 def _left_out_text(left_out: Any) -> str:

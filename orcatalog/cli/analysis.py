@@ -1,6 +1,6 @@
 """Analysis commands: read the store (or the catalog), call one analysis function, print the frame.
 
-``show``, ``changes``, ``history``, ``movers``, ``cost``, ``price-at``, ``plot`` and ``report``. Same
+``show``, ``changes``, ``history``, ``movers``, ``cost``, ``price-at``, ``reprice``, ``plot`` and ``report``. Same
 output options and one-line errors as every other command; pandas and matplotlib load inside them.
 """
 
@@ -318,6 +318,58 @@ def price_at(usage_file: str, model_column: str, time_column: str, store_root: s
 
 
 @main.command()
+@click.argument("usage_file", metavar="USAGE", type=click.Path(exists=True, dir_okay=False))
+@click.option("--models", "model_ids", help="Alternatives, comma-separated (default: every paid model of the store's "
+              "latest catalog).")  # fmt: skip
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Show the N cheapest alternatives (the ones serving the most rows first).")  # fmt: skip
+@click.option("--at", "at", help="Price every row at the store's catalog at this time (ISO 8601, UTC) instead of at "
+              "its own day.")  # fmt: skip
+@click.option("--rows", "per_row", is_flag=True,
+              help="Print each usage row at its own model's list price against its bill instead.")  # fmt: skip
+@_store_option
+@output_options
+def reprice(usage_file: str, model_ids: str | None, top: int, at: str | None, per_row: bool, store_root: str | None,
+            fmt: str | None, out: str | None, columns: str | None, head: int | None) -> None:  # fmt: skip
+    """Your usage priced again: each row at its own model's list price on its day, against the bill,
+    and the period's total on alternatives that could serve it (same output, a context window that
+    fits), USD, cheapest first. USAGE is a saved `GET /activity` body (.json, .json.gz) or a CSV /
+    parquet table with model, prompt_tokens and completion_tokens columns.
+
+    \b
+    Examples:
+      orcatalog reprice tests/data/openrouter/activity/activity-2026-08-30.json.gz --store data --top 10
+      orcatalog reprice usage.csv --store data --models openai/gpt-4o-mini,deepseek/deepseek-v3.2
+      orcatalog reprice usage.csv --store data --rows -o rows.csv
+    """
+    from .. import read_usage
+    from ..analysis.reprice import reprice as reprice_rows
+
+    usage = read_usage(usage_file)
+    store = _store(store_root, must_exist=True)
+    alternatives: Any = None
+    if model_ids is not None:
+        alternatives = [m.strip() for m in model_ids.split(",") if m.strip()]
+        if not alternatives:
+            raise CLIUsageError(f"--models {model_ids!r} names no model: give comma-separated ids")
+    result = reprice_rows(usage, _history(store), alternatives=[] if per_row else alternatives,
+                          at="row" if at is None else at)  # fmt: skip
+    rows = result.rows
+    byok = int((rows["reason"] == "byok").sum())
+    unlisted = int(rows["list_usd"].isna().sum())
+    click.echo(f"billed ${result.billed_total_usd:,.2f} over {len(rows)} usage rows; at list prices "
+               f"${result.list_total_usd:,.2f} on the {len(rows) - unlisted} rows whose model the store lists "
+               f"({byok} BYOK rows, {unlisted} not in the store's catalog on their day)", err=True)  # fmt: skip
+    if per_row:
+        keep = [c for c in ("date", "timestamp", "model", "provider_name", "usage_usd", "list_usd", "difference_usd",
+                            "reason") if c in rows.columns]  # fmt: skip
+        write(rows, fmt, out, columns, head, default_columns=keep)
+        return
+    summary = result.summary()
+    write(summary, fmt, out, columns, head if head is not None else top, default_columns=list(summary.columns))
+
+
+@main.command()
 @click.argument("kind", type=click.Choice(PLOT_KINDS))
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False), callback=check_output_file,
               help="The PNG to write.")  # fmt: skip
@@ -389,22 +441,28 @@ def plot(ctx: click.Context, kind: str, out: str, model_ids: tuple[str, ...], fi
 @main.command()
 @click.option("-o", "--output", "out", type=click.Path(file_okay=False),
               help="The folder to write (default: reports/<UTC date>/ in the current folder).")  # fmt: skip
+@click.option("--usage", "usage_file", metavar="USAGE", type=click.Path(exists=True, dir_okay=False),
+              help="Add a section repricing this usage (a saved /activity body, or a CSV / parquet usage table).")  # fmt: skip
 @_store_option
 @click.pass_context
-def report(ctx: click.Context, out: str | None, store_root: str | None) -> None:
+def report(ctx: click.Context, out: str | None, usage_file: str | None, store_root: str | None) -> None:
     """Build a self-contained report folder: index.html (opens from disk), PNG charts and CSV tables.
 
     Works on whatever history the store holds; an empty store is filled with one snapshot first
-    (needs network, or --replay).
+    (needs network, or --replay). With --usage, a section prices that usage on the cheapest
+    alternatives against its bill.
 
     \b
-    Example:
+    Examples:
       orcatalog report --store data -o report
+      orcatalog report --store data --usage usage.csv -o report
     """
     import pandas as pd
 
+    from .. import read_usage
     from ..report import build_report
 
+    usage = read_usage(usage_file) if usage_file is not None else None  # a bad file fails before any work
     store = _store(store_root)
     if not store.exists() or store.snapshots().empty:
         try:
@@ -414,5 +472,5 @@ def report(ctx: click.Context, out: str | None, store_root: str | None) -> None:
             raise CLIError(f"the store {store.root} is empty and taking a first snapshot failed ({exc}); "
                            "import recorded bodies with `orcatalog import`, or run with network or --replay sample") from None  # fmt: skip
     folder = Path(out) if out else Path("reports") / f"{pd.Timestamp.now(tz='UTC'):%Y-%m-%d}"
-    index = build_report(store.history(), folder)
+    index = build_report(store.history(), folder, usage=usage)
     click.echo(f"wrote {index} ({len(list(folder.iterdir()))} files)")
