@@ -4,7 +4,11 @@ Targets (ratios printed; exit status 1 on a miss):
 - ``estimate_cost`` on the 199-snapshot hourly history frame (about 70k rows): at most 3x building the same
   id / time / total frame by hand with one vectorised ``prompt * price_prompt + completion * price_completion``;
 - ``price_at`` on 1,000,000 synthetic usage rows against that history: at most 2x a hand-written
-  ``pd.merge_asof`` of the same rows (sorted, joined by model, with the same total computed).
+  ``pd.merge_asof`` of the same rows (sorted, joined by model, with the same total computed);
+- ``reprice`` of 100,000 daily usage rows (activity-shaped: date, model, tokens with reasoning, requests,
+  the bill) against that history, each row at its own day, compared with its bill: at most 3x a
+  hand-written ``merge_asof`` plus the vectorised cost (prompt, completion) and the difference to the bill.
+  With alternatives it prices rows x alternatives more rows; that time is printed, not targeted.
 
 Every timing is the best of several runs. Usage: ``python bench/analysis.py [--data DIR] [--rows N]``.
 """
@@ -32,6 +36,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "openrouter")
     parser.add_argument("--rows", type=int, default=1_000_000, help="synthetic usage rows for price_at")
+    parser.add_argument("--reprice-rows", type=int, default=100_000, help="synthetic daily usage rows for reprice")
     args = parser.parse_args()
 
     store = oc.SnapshotStore(tempfile.mkdtemp())
@@ -70,9 +75,40 @@ def main() -> int:
     hand_join = best(by_hand_price_at, 3)
     lib_join = best(lambda: oc.price_at(usage, h), 3)
     print(f"price_at ({args.rows:,} rows): {lib_join:.3f} s; by hand {hand_join:.3f} s")
+
+    n = args.reprice_rows
+    days = pd.date_range(t0.normalize(), t1.normalize(), freq="D", tz="UTC")
+    completion = rng.integers(0, 20_000, n)
+    daily = pd.DataFrame({
+        "date": rng.choice(days, n),
+        "model": rng.choice(ids, n),
+        "prompt_tokens": rng.integers(0, 5_000_000, n),
+        "completion_tokens": completion,
+        "reasoning_tokens": completion // 3,
+        "requests": rng.integers(1, 500, n),
+        "usage_usd": rng.random(n),
+    })  # fmt: skip
+
+    def by_hand_reprice() -> pd.DataFrame:
+        right = h[["id", "fetched_at", "price_prompt", "price_completion"]].assign(
+            id=h["id"].astype(str), fetched_at=h["fetched_at"].astype("datetime64[ns, UTC]")
+        ).sort_values("fetched_at")
+        left = daily.assign(date=daily["date"].astype("datetime64[ns, UTC]")).sort_values("date")
+        out = pd.merge_asof(left, right, left_on="date", right_on="fetched_at", left_by="model", right_by="id")
+        out["list_usd"] = out["prompt_tokens"] * out["price_prompt"] + out["completion_tokens"] * out["price_completion"]
+        out["difference_usd"] = out["usage_usd"] - out["list_usd"]
+        return out
+
+    hand_reprice = best(by_hand_reprice, 5)
+    lib_reprice = best(lambda: oc.reprice(daily, h, alternatives=[]), 5)
+    three = list(pd.unique(h["id"].astype(str)))[:3]
+    with_alternatives = best(lambda: oc.reprice(daily, h, alternatives=three).summary(), 1)
+    print(f"reprice ({n:,} daily rows): {lib_reprice:.3f} s; by hand {hand_reprice:.3f} s; "
+          f"with 3 alternatives and the summary {with_alternatives:.3f} s")
     return report([
         ("estimate_cost / hand-built frame", lib_cost / hand_cost, 3.0),
         ("price_at / hand-written merge_asof", lib_join / hand_join, 2.0),
+        ("reprice / hand-written merge_asof + cost", lib_reprice / hand_reprice, 3.0),
     ], unit="x")  # fmt: skip
 
 

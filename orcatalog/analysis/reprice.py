@@ -142,35 +142,57 @@ def fits_context(context_length: Any, prompt_tokens: Any, requests: Any = 1) -> 
 
 
 def bill_reasons(usage_usd: np.ndarray, list_usd: np.ndarray, byok_requests: np.ndarray | None,
-                 note: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+                 note: Any) -> tuple[np.ndarray, pd.Categorical]:  # fmt: skip
     """Where a row's bill and its list price disagree, and the likely reason (the one rule).
 
     Args:
         usage_usd: what OpenRouter billed per row (USD; NaN unknown).
         list_usd: the row at its model's list price (USD; NaN when it has none).
         byok_requests: per-row BYOK request counts, or None.
-        note: per-row notes of the list price (why there is none), as text ('' for none).
+        note: per-row notes of the list price (why there is none; null for none): a Categorical
+            or anything ``pd.Categorical`` takes.
 
     Returns:
         ``(agrees, reason)``: a bool array (within :data:`ROUNDING_USD`; False when either side is
-        unknown) and a text array: ``""`` when they agree; ``"byok"`` (the provider billed on the
+        unknown) and a Categorical: null when they agree; ``"byok"`` (the provider billed on the
         user's own key: OpenRouter's bill is a fee, not the inference); ``"billed below list"``
         (cache reads the activity does not count, a discount, or a cheaper endpoint than the
         model's list price); ``"billed above list"`` (a dearer endpoint, a price change, or a
-        time-of-day price); the list price's note when it has none; ``"no bill"``.
+        time-of-day price); the list price's note when it has none (``"no list price"`` without
+        one); ``"no bill"``.
     """
+    note = note if isinstance(note, pd.Categorical) else pd.Categorical(note)
     diff = usage_usd - list_usd
     agrees = np.abs(diff) <= ROUNDING_USD + 1e-12
-    reason = np.where(diff < 0, "billed below list", "billed above list").astype(object)
-    reason[agrees] = ""
-    reason[np.isnan(usage_usd)] = "no bill"
+    texts = ["billed below list", "billed above list", "no bill", "byok", "no list price", *map(str, note.categories)]
+    codes = np.where(diff < 0, 0, 1).astype(np.int32)
+    codes[agrees] = -1
+    codes[np.isnan(usage_usd)] = 2
     unknown = np.isnan(list_usd)
-    reason[unknown] = np.where(note[unknown] != "", note[unknown], "no list price")
+    own = np.asarray(note.codes)
+    codes[unknown] = np.where(own[unknown] >= 0, own[unknown] + 5, 4)
     if byok_requests is not None:
         byok = np.nan_to_num(np.asarray(byok_requests, dtype=float)) > 0
-        reason[byok] = "byok"
+        codes[byok] = 3
         agrees = agrees & ~byok
+    used = np.unique(codes[codes >= 0])
+    remap = np.full(len(texts), -1, dtype=np.int32)
+    remap[used] = np.arange(len(used), dtype=np.int32)
+    reason = pd.Categorical.from_codes(np.where(codes >= 0, remap[np.maximum(codes, 0)], -1),
+                                       categories=pd.Index([texts[i] for i in used], dtype=object))  # fmt: skip
     return agrees & ~unknown & ~np.isnan(usage_usd), reason
+
+
+def _set_note(note: pd.Categorical, mask: np.ndarray, text: str) -> pd.Categorical:
+    """``note`` with ``text`` on the rows of ``mask`` (codes only: no per-row strings)."""
+    if not mask.any():
+        return note
+    categories = list(note.categories)
+    if text not in categories:
+        categories.append(text)
+    codes = np.array(note.codes, dtype=np.int32, copy=True)
+    codes[mask] = categories.index(text)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
 
 
 def _history(prices: Any) -> tuple[pd.DataFrame, bool]:
@@ -205,21 +227,29 @@ def _times(usage: pd.DataFrame, at: Any, is_history: bool) -> pd.Series:
 
 def _latest(history: pd.DataFrame) -> pd.DataFrame:
     """Each model's latest row in the history (its output modalities and context window)."""
-    order = np.argsort(history["fetched_at"].to_numpy(), kind="stable")
-    return history.iloc[order].drop_duplicates("id", keep="last").set_index("id", drop=False)
+    stamps = pd.DatetimeIndex(history["fetched_at"]).asi8
+    ids = history["id"].astype(str).to_numpy(dtype=object)
+    order = np.argsort(stamps, kind="stable")
+    last = pd.Series(order).groupby(ids[order], sort=False).last().to_numpy()  # each id's latest row
+    keep = [c for c in ("id", "output_modalities", "context_length", "is_free", "dynamic_pricing") if c in history.columns]
+    latest = pd.DataFrame({c: history[c].array.take(last) for c in keep})
+    latest["id"] = ids[last]
+    return latest.set_index("id", drop=False)
 
 
-def _price(counts: dict[str, np.ndarray], models: np.ndarray, times: pd.Series, history: pd.DataFrame,
-           known: set[str]) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:  # fmt: skip
-    """Totals (USD), notes (text, '' for none) and price_at's frame for rows of these models at these times."""
-    frame = pd.DataFrame({"model": models, "timestamp": times.to_numpy(), **counts})
+def _price(counts: dict[str, np.ndarray], models: np.ndarray, times: Any, history: pd.DataFrame,
+           known: pd.Index) -> tuple[np.ndarray, pd.Categorical, pd.DataFrame]:  # fmt: skip
+    """Totals (USD), notes (a Categorical, null for none) and price_at's frame for rows of these
+    models at these times (a DatetimeArray or Series)."""
+    frame = pd.DataFrame({"model": models, "timestamp": pd.DatetimeIndex(times), **counts}, copy=False)
     priced = price_at(frame, history, model="model", time="timestamp")
     total = priced["total_usd"].to_numpy(dtype=float)
-    note = priced["note"].astype(object).where(priced["note"].notna(), "").to_numpy(dtype=object, copy=True)
-    missing = (priced["price_source"] == "missing").to_numpy()
-    listed = np.array([m in known for m in models], dtype=bool)
-    note[missing & ~listed] = NOT_LISTED
-    note[missing & listed] = NOT_LISTED_ON_DATE
+    note = priced["note"].array
+    missing = np.asarray(priced["price_source"].array.codes) == 2  # "missing"
+    if missing.any():
+        listed = known.get_indexer(pd.Index(models)) >= 0
+        note = _set_note(note, missing & ~listed, NOT_LISTED)
+        note = _set_note(note, missing & listed, NOT_LISTED_ON_DATE)
     return total, note, priced
 
 
@@ -292,9 +322,8 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
     counts = {c: pd.to_numeric(usage[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
               for c in TOKEN_ARGUMENTS if c in usage.columns}  # fmt: skip
     latest = _latest(history)
-    known = set(latest.index)
     models = usage["model"].astype(str).to_numpy(dtype=object)
-    total, note, priced = _price(counts, models, times, history, known)
+    total, note, priced = _price(counts, models, times, history, latest.index)
 
     usage_usd = (pd.to_numeric(usage["usage_usd"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
                  if "usage_usd" in usage.columns else np.full(len(usage), np.nan))  # fmt: skip
@@ -308,21 +337,14 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
                                                                                                 na_value=np.nan))
     rows["difference_usd"] = usage_usd - total
     rows["agrees"] = agrees
-    rows["reason"] = pd.array(reason, dtype="string")
-    rows["price_source"] = priced["price_source"].to_numpy() if is_history else np.where(
-        np.isnan(total) & (note == NOT_LISTED), "missing", "catalog")  # fmt: skip
-    rows["snapshot_id"] = priced["snapshot_id"].to_numpy() if "snapshot_id" in priced.columns else None
-    rows["note"] = _notes(note)
+    rows["reason"] = reason
+    rows["price_source"] = priced["price_source"].array if is_history else pd.Categorical(
+        np.where(np.isnan(total) & np.asarray(note == NOT_LISTED), "missing", "catalog"))  # fmt: skip
+    rows["snapshot_id"] = priced["snapshot_id"].array if "snapshot_id" in priced.columns else None
+    rows["note"] = note
 
     alt = _alternatives(usage, alternatives, counts, models, times, history, latest)
     return Repricing(rows=rows, alternatives=alt, at=at, _n=len(rows))
-
-
-def _notes(note: np.ndarray) -> Any:
-    """Note texts ('' for none) as a string column with nulls."""
-    out = note.astype(object, copy=True)
-    out[out == ""] = None
-    return pd.array(out, dtype="string")
 
 
 def _wanted_outputs(models: np.ndarray, latest: pd.DataFrame) -> dict[str, Any]:
@@ -365,34 +387,36 @@ def _alternatives(usage: pd.DataFrame, alternatives: Any, counts: dict[str, np.n
     if not len(row):
         return pd.DataFrame({"row": np.zeros(0, dtype=np.int64), "alternative": np.zeros(0, dtype=object),
                              "total_usd": np.zeros(0), "served": np.zeros(0, dtype=bool),
-                             "missing": np.zeros(0, dtype=bool), "note": pd.array([], dtype="string")})  # fmt: skip
+                             "missing": np.zeros(0, dtype=bool),
+                             "note": pd.Categorical([], categories=pd.Index([], dtype=object))})  # fmt: skip
     # which alternative can serve which row: the serving rule on the own model's outputs, then the window
     wanted = _wanted_outputs(models, latest)
-    alt_ids = pd.unique(alt)
+    own_codes, own_models = pd.factorize(models)
+    alt_codes, alt_ids = pd.factorize(alt)
     alt_rows = lookup.loc[alt_ids]
-    can: dict[tuple[str, str], bool] = {}
-    for model, outputs in wanted.items():
-        if outputs is None:
-            continue
-        ok = serves(alt_rows, outputs) if outputs else np.ones(len(alt_rows), dtype=bool)
-        can.update({(model, a): bool(v) for a, v in zip(alt_ids, ok)})
-    own = models[row]
-    serving = np.array([can.get((m, a), False) for m, a in zip(own, alt)], dtype=bool)
-    unknown_output = np.array([wanted[m] is None for m in own], dtype=bool)
-    window = alt_rows["context_length"].reindex(alt).to_numpy() if "context_length" in alt_rows.columns \
-        else np.full(len(alt), np.nan)  # fmt: skip
+    can = np.zeros((len(own_models), len(alt_ids)), dtype=bool)  # own model x alternative
+    known_output = np.zeros(len(own_models), dtype=bool)
+    for i, model in enumerate(own_models):
+        outputs = wanted[model]
+        if outputs is not None:
+            known_output[i] = True
+            can[i] = serves(alt_rows, outputs) if outputs else True
+    own = own_codes[row]
+    serving = can[own, alt_codes]
+    unknown_output = ~known_output[own]
+    window = (alt_rows["context_length"].to_numpy(dtype=float, na_value=np.nan) if "context_length" in alt_rows.columns
+              else np.full(len(alt_ids), np.nan))[alt_codes]  # fmt: skip
     requests = counts.get("requests", np.ones(n))[row]
     fits = fits_context(window, counts["prompt_tokens"][row], requests)
     sub_counts = {k: v[row] for k, v in counts.items()}
-    sub_times = pd.Series(times.to_numpy()[row])
-    total, note, _ = _price(sub_counts, alt, sub_times, price_table, set(lookup.index))
-    missing = np.isin(note, [NOT_LISTED, NOT_LISTED_ON_DATE])
-    note[unknown_output] = "the row's own model is not in this catalog: its output is unknown"
-    note[~unknown_output & ~serving] = "does not produce the row's output modalities"
-    note[~unknown_output & serving & ~fits] = "context window smaller than the row's average prompt"
+    total, note, _ = _price(sub_counts, alt, times.array.take(row), price_table, lookup.index)
+    missing = np.asarray(note.isin([NOT_LISTED, NOT_LISTED_ON_DATE]))
+    note = _set_note(note, unknown_output, "the row's own model is not in this catalog: its output is unknown")
+    note = _set_note(note, ~unknown_output & ~serving, "does not produce the row's output modalities")
+    note = _set_note(note, ~unknown_output & serving & ~fits, "context window smaller than the row's average prompt")
     served = serving & fits & ~np.isnan(total)
     total = np.where(serving & fits, total, np.nan)
     return pd.DataFrame({
         "row": row.astype(np.int64), "alternative": alt, "total_usd": total, "served": served,
-        "missing": missing, "note": _notes(note),
+        "missing": missing, "note": note,
     })  # fmt: skip
