@@ -240,3 +240,19 @@ def test_plot_reprice_bars_and_the_bill(usage: pd.DataFrame, catalog: pd.DataFra
             oc.plot_reprice(usage)
     finally:
         plt.close("all")
+
+
+def test_the_rows_own_endpoint_is_found_by_its_tag(recorded_dir: Path) -> None:
+    path = sorted((recorded_dir / "endpoints").glob("endpoints-openai--gpt-4o-*.json.gz"))[-1]
+    endpoints = endpoints_body_frame(json.loads(gzip.decompress(path.read_bytes())), url=str(path))
+    catalog = read_catalog(catalog_files(recorded_dir)[-1])
+    tags = endpoints["tag"].astype(str).tolist()
+    usage = pd.DataFrame({"model": ["openai/gpt-4o"] * 2, "provider_name": [tags[-1], "nobody/fp8"],
+                          "date": ["2026-08-20", "2026-08-21"], "prompt_tokens": [3_000, 3_000],
+                          "completion_tokens": [500, 500], "requests": [3, 3], "usage_usd": [0.01, 0.01]})  # fmt: skip
+    result = reprice(usage, catalog, alternatives=endpoints)
+    own = result.alternatives[result.alternatives["own_endpoint"]]
+    assert own["row"].tolist() == [0] and own["alternative"].iloc[0] == f"openai/gpt-4o@{tags[-1]}"
+    expected = endpoint_costs(endpoints, 3_000, 500, requests=3)["total_usd"].to_numpy()[-1]
+    assert result.rows["endpoint_usd"].iloc[0] == pytest.approx(expected, rel=1e-12)
+    assert np.isnan(result.rows["endpoint_usd"].iloc[1])  # a provider the frame does not list

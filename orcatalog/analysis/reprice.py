@@ -19,7 +19,7 @@ never a guess or a zero. Daily activity rows carry no time of day, so time-of-da
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -59,14 +59,16 @@ class Repricing:
         alternatives: one row per usage row and alternative that could be considered:
             ``row`` (position in ``rows``), ``alternative`` (model id, or ``model@tag`` for an
             endpoint), ``total_usd`` (USD, null when not priced), ``served`` (it could serve the
-            row and had a price), ``missing`` (not in the catalog on the row's date), ``note``.
+            row and had a price), ``missing`` (not in the catalog on the row's date), ``note``; with
+            an endpoints frame also ``own_endpoint`` (the endpoint that served the row: its tag is
+            the row's ``provider_name``), and ``rows`` gets ``endpoint_usd`` (the row at that
+            endpoint's price, USD, NaN when the frame does not list it).
         at: ``"row"`` or the time every row was priced at.
     """
 
     rows: pd.DataFrame
     alternatives: pd.DataFrame
     at: Any = "row"
-    _n: int = field(default=0, repr=False)
 
     @property
     def billed_total_usd(self) -> float:
@@ -344,7 +346,16 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
     rows["note"] = note
 
     alt = _alternatives(usage, alternatives, counts, models, times, history, latest)
-    return Repricing(rows=rows, alternatives=alt, at=at, _n=len(rows))
+    if isinstance(alternatives, pd.DataFrame) and "provider_name" in usage.columns:
+        # the activity's provider_name is the endpoint's tag ("minimax/fp8"): the row's own endpoint
+        own_ids = (usage["model"].astype(str) + "@" + usage["provider_name"].astype(str)).to_numpy(dtype=object)
+        pair_rows = alt["row"].to_numpy()
+        own = alt["alternative"].to_numpy(dtype=object) == own_ids[pair_rows]
+        alt["own_endpoint"] = own
+        endpoint_usd = np.full(len(rows), np.nan)
+        endpoint_usd[pair_rows[own]] = alt["total_usd"].to_numpy()[own]
+        rows["endpoint_usd"] = endpoint_usd
+    return Repricing(rows=rows, alternatives=alt, at=at)
 
 
 def _wanted_outputs(models: np.ndarray, latest: pd.DataFrame) -> dict[str, Any]:
