@@ -23,6 +23,7 @@ from ..errors import APIError, ForbiddenError, InvalidParameterError, Unauthoriz
 from ..frames.usage import activity_body_frame, generation_body_frame
 from ..scope import scope_of
 from .cache import auth_header_value, key_fingerprint
+from .endpoints import _client  # the one rule for the client= argument
 from .http import Fetched, RetryConfig
 from .redact import redact_url
 
@@ -33,16 +34,6 @@ MANAGEMENT_KEY_HINT = ("GET /activity needs a management key (create one at "
                        "https://openrouter.ai/settings/management-keys and pass it as api_key=)")  # fmt: skip
 _HASH = re.compile(r"[0-9a-fA-F]{64}")
 _GENERATION_ID = re.compile(r"[\x21-\x7e]{1,256}")
-
-
-def _client(client: Any) -> Any:
-    from .client import Client, default_client
-
-    if client is None:
-        return default_client()
-    if not isinstance(client, Client):
-        raise InvalidParameterError(f"client must be an orcatalog.Client, got {type(client).__name__}")
-    return client
 
 
 def day_arg(date: Any) -> str | None:
