@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from .analysis.endpoints import best_endpoints
     from .plot import plot_endpoints, plot_reprice
     from .store import SnapshotStore
+    from .watcher import watch
 
 __version__ = "0.1.0"
 
@@ -83,6 +84,7 @@ _LAZY = {
     "plot_endpoints": ".plot",
     "plot_reprice": ".plot",
     "SnapshotStore": ".store",
+    "watch": ".watcher",
     "diff": ".analysis.changes",
     "price_changes": ".analysis.changes",
     "lifecycle": ".analysis.changes",
@@ -110,7 +112,7 @@ _LAZY = {
 
 
 #: Subpackages reachable as attributes (``oc.schema``, ``oc.testing``), imported on first access too.
-_SUBMODULES = frozenset({"analysis", "cli", "errors", "export", "fetch", "frames", "plot", "progress", "report", "schema", "schema_usage", "store", "suggest", "testing"})
+_SUBMODULES = frozenset({"analysis", "cli", "errors", "export", "feed", "fetch", "frames", "plot", "progress", "report", "schema", "schema_usage", "store", "suggest", "testing", "watcher"})
 
 
 def __getattr__(name: str) -> Any:
@@ -147,6 +149,7 @@ __all__ = [
     "plot_endpoints",
     "plot_reprice",
     "SnapshotStore",
+    "watch",
     "diff",
     "price_changes",
     "lifecycle",

@@ -17,7 +17,7 @@ from .conftest import REPO
 def test_all_is_the_public_surface() -> None:
     public = {name for name in dir(oc) if not name.startswith("_")}
     modules = {"fetch", "frames", "analysis", "errors", "schema", "schema_endpoints", "schema_usage", "scope", "testing", "export", "cli",
-               "store", "progress", "suggest", "plot", "report", "times"}
+               "store", "progress", "suggest", "plot", "report", "times", "watcher", "feed"}
     assert set(oc.__all__) - {"__version__"} <= public
     assert public - set(oc.__all__) <= modules, public - set(oc.__all__) - modules
     for name in ("fetch_models", "fetch_model", "count_models", "fetch_user_models", "Client", "RetryConfig"):

@@ -723,3 +723,4 @@ def prices(model_id: str, store_root: str | None, fmt: str | None, out: str | No
 
 
 from . import analysis  # noqa: E402,F401 - registers the analysis commands (show, changes, cost, report, ...)
+from . import watch as _watch  # noqa: E402,F401 - registers `orcatalog watch`

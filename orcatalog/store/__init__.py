@@ -9,7 +9,8 @@ The package, by the question each file answers:
 - :mod:`.queries` - which snapshot, its frame, its body, the long history;
 - :mod:`.compact` - merging batches, and the store's own tiered upkeep after each write;
 - :mod:`.delta` - the same store on two Delta Lake tables (``layout="delta"``): commits by delta-rs;
-- :mod:`.migrate` - copying a parquet-layout store into the Delta layout, checked snapshot by snapshot.
+- :mod:`.migrate` - copying a parquet-layout store into the Delta layout, checked snapshot by snapshot;
+- :mod:`.lock` - one run at a time on a store (``orcatalog watch``): a file lock, or a claim on object stores.
 
 Both layouts and their commit guarantees are documented in ``data/README.md``.
 """
@@ -466,6 +467,23 @@ class SnapshotStore:
         if (delta := self._delta) is not None:
             return _delta_retry(lambda: delta.history(delta.state(), wanted, columns, start, end, scope))
         return queries.history(self._index(), wanted, columns, start, end, scope)
+
+    def run_lock(self, name: str = "watch", *, wait: float = 10.0, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> Any:  # fmt: skip
+        """A context manager holding the store's ``name`` lock: one such run at a time (:mod:`.lock`).
+
+        Args:
+            name: what the run is (``"watch"``).
+            wait: seconds a second run waits for the first to finish before giving up.
+            clock, sleep: the time source and the wait (tests inject them; nothing real sleeps).
+
+        Raises:
+            SnapshotConflictError: another run held it for the whole wait; StoreWriteError;
+            InvalidParameterError.
+        """
+        from .lock import run_lock
+
+        return run_lock(self._layout, name, wait=wait, clock=clock, sleep=sleep)
 
     def store_bytes(self) -> int:
         """Total size of the store's files in bytes."""

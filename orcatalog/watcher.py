@@ -1,0 +1,160 @@
+"""Watch the catalog: take one snapshot, say what changed since the previous one of the same scope.
+
+    >>> import orcatalog as oc
+    >>> changes = oc.watch(oc.SnapshotStore("data"))          # e.g. hourly, from cron or a notebook
+    >>> changes[changes["change"] == "changed"][["id", "field", "old", "new", "unit"]]
+
+The store is written (one snapshot) and the comparison is the library's one rule
+(:func:`orcatalog.analysis.changes.diff`, so :func:`~orcatalog.analysis.changes.price_events`);
+whether an added model is new or came back is :func:`~orcatalog.analysis.changes.lifecycle`'s
+reading of the store's history. Nothing here formats output: the command line (``orcatalog
+watch``) prints the frame as JSON lines or a table and keeps an Atom feed (:mod:`orcatalog.feed`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from .errors import InvalidParameterError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .fetch.client import Client
+    from .store import SnapshotStore
+
+__all__ = ["watch", "WATCH_COLUMNS", "WATCH_CHANGES", "previous_snapshot"]
+
+#: The ``change`` of a watch row: a model new to the scope, one absent from the previous snapshot
+#: but seen before it (``back``), one gone from the new snapshot, and a price that moved.
+WATCH_CHANGES = ("added", "back", "removed", "changed")
+
+#: Columns of :func:`watch`'s frame.
+WATCH_COLUMNS = ["snapshot_id", "fetched_at", "previous_id", "scope", "id", "change", "field", "old", "new",
+                 "pct_change", "unit", "kind"]  # fmt: skip
+
+
+def watch(
+    store: SnapshotStore | str | os.PathLike[str],
+    *,
+    client: Client | None = None,
+    models: Sequence[str] | None = None,
+    wait: float = 10.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> pd.DataFrame:
+    """Take one snapshot of the whole catalog into ``store`` and return what changed since the
+    previous snapshot of the same scope.
+
+    Only one watch runs on a store at a time (:meth:`orcatalog.SnapshotStore.run_lock`): a second
+    one waits up to ``wait`` seconds, then gives up without fetching or recording anything.
+
+    Args:
+        store: a :class:`~orcatalog.SnapshotStore`, or its root (folder or fsspec URL).
+        client: an :class:`~orcatalog.Client`; default the environment-configured one.
+        models: report only changes to these model ids (the snapshot is still the whole catalog,
+            so the comparison stays with the catalog's scope); a warning names ids seen in
+            neither snapshot.
+        wait: seconds to wait for a watch already running on the store.
+        clock, sleep: the time source and the wait for that (tests inject them).
+
+    Returns:
+        One row per change, columns :data:`WATCH_COLUMNS`: ``snapshot_id`` and ``fetched_at`` (UTC)
+        of the new snapshot, ``previous_id``, ``scope``, ``id`` (the model), ``change`` (one of
+        :data:`WATCH_CHANGES`), and for ``changed`` rows the price ``field`` (``price_prompt``, ...),
+        ``old`` and ``new`` in ``unit`` (per-token prices in USD per million tokens, ``USD/Mtok``;
+        others per request, image or search), ``pct_change`` (percent) and ``kind`` (as
+        :func:`orcatalog.diff`: ``changed``, ``no longer listed``, ...). Only price fields are
+        reported (``orcatalog diff`` shows every field). ``attrs``: ``snapshot_id``, ``fetched_at``,
+        ``scope``, ``n_models``, and ``previous_id`` (None on the first snapshot of the scope:
+        the frame is empty then, nothing to compare with; the snapshot's own id when the same
+        body was already recorded in the same second, which the store keeps once: no change).
+
+    Raises:
+        InvalidParameterError: bad ``models`` or ``wait`` (before any request).
+        SnapshotConflictError: another watch held the store for the whole wait (nothing fetched).
+        Any error of :meth:`orcatalog.SnapshotStore.snapshot` (nothing is recorded then).
+    """
+    from .store import SnapshotStore
+
+    wanted = _model_ids(models)
+    if not isinstance(store, SnapshotStore):
+        store = SnapshotStore(store)
+    with store.run_lock("watch", wait=wait, clock=clock, sleep=sleep):
+        before = set(store.snapshots()["snapshot_id"]) if store.exists() else set()
+        new = store.snapshot(client)
+        if new.attrs["snapshot_id"] in before:  # the same body in the same second: that snapshot, already reported
+            return _changes(store, new, new, wanted)
+        previous_id = previous_snapshot(store, new.attrs["snapshot_id"], new.attrs["scope"])
+        old = store.load(previous_id) if previous_id is not None else None
+    return _changes(store, old, new, wanted)
+
+
+def _model_ids(models: Sequence[str] | None) -> list[str] | None:
+    if models is None:
+        return None
+    if isinstance(models, str) or not all(isinstance(m, str) and m.strip() for m in models) or not models:
+        raise InvalidParameterError(f"models must be a list of model ids, got {models!r}")
+    return [m.strip() for m in models]
+
+
+def previous_snapshot(store: SnapshotStore, snapshot_id: str, scope: str) -> str | None:
+    """The id of the latest snapshot of ``scope`` fetched before ``snapshot_id`` (shadowed
+    day-precision ones left out, as in as-of lookups), or None when it is the scope's first.
+
+    Raises:
+        SnapshotNotFoundError: ``snapshot_id`` is not in the store.
+    """
+    from .errors import SnapshotNotFoundError
+
+    manifest = store.snapshots().sort_values("fetched_at", kind="stable").reset_index(drop=True)  # oldest first
+    where = manifest.index[manifest["snapshot_id"] == snapshot_id]
+    if not len(where):
+        raise SnapshotNotFoundError(f"no snapshot {snapshot_id!r} in {store.root}")
+    # before it in the manifest's order: two snapshots in the same second keep the order they were recorded in
+    earlier = manifest.iloc[: where[0]]
+    earlier = earlier[earlier["scope"] == scope]
+    if "shadowed" in earlier.columns:
+        earlier = earlier[~earlier["shadowed"].fillna(False).astype(bool)]
+    return None if earlier.empty else str(earlier["snapshot_id"].iloc[-1])
+
+
+def _changes(
+    store: SnapshotStore, old: pd.DataFrame | None, new: pd.DataFrame, wanted: list[str] | None
+) -> pd.DataFrame:
+    import pandas as pd
+
+    from .analysis.changes import diff, lifecycle
+
+    attrs = {"snapshot_id": new.attrs["snapshot_id"], "fetched_at": new.attrs["fetched_at"], "scope": new.attrs["scope"],
+             "n_models": len(new), "previous_id": None if old is None else old.attrs["snapshot_id"]}  # fmt: skip
+    if old is None:
+        out = pd.DataFrame(columns=WATCH_COLUMNS)
+    else:
+        d = diff(old, new)
+        d = d[(d["change"] != "changed") | d["field"].map(lambda f: isinstance(f, str) and f.startswith("price_"))]
+        if wanted is not None:
+            unseen = [m for m in wanted if m not in set(old["id"]) | set(new["id"])]
+            if unseen:
+                warnings.warn(f"orcatalog: --models names {', '.join(unseen)}, in neither snapshot "
+                              f"({attrs['previous_id']}, {attrs['snapshot_id']})", UserWarning, stacklevel=3)  # fmt: skip
+            d = d[d["id"].isin(wanted)]
+        added = d.loc[d["change"] == "added", "id"].tolist()
+        if added:  # seen in an earlier snapshot of the scope: it came back (lifecycle's reading of the history)
+            life = lifecycle(store.history(ids=added, columns=[], scope=attrs["scope"]))
+            back = set(life.loc[life["gaps"] > 0, "id"])
+            d.loc[d["id"].isin(back) & (d["change"] == "added"), "change"] = "back"
+        order = {c: i for i, c in enumerate(WATCH_CHANGES)}
+        d = d.sort_values(["change", "id", "field"], key=lambda s: s.map(order) if s.name == "change" else s,
+                          kind="stable")  # fmt: skip
+        out = d.assign(snapshot_id=attrs["snapshot_id"], fetched_at=pd.Timestamp(attrs["fetched_at"]),
+                       previous_id=attrs["previous_id"], scope=attrs["scope"])[WATCH_COLUMNS]  # fmt: skip
+    out = out.reset_index(drop=True)
+    out["fetched_at"] = pd.to_datetime(out["fetched_at"], utc=True)
+    out["pct_change"] = out["pct_change"].astype(float)
+    out.attrs = attrs
+    return out

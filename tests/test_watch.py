@@ -1,0 +1,305 @@
+"""`oc.watch` and `orcatalog watch` against the replay server: a recorded catalog, then a copy of it
+with a price changed and a model gone, then the model back; the Atom feed read with a real XML
+parser; exit statuses through the command line; two overlapping runs; bad input before any request."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import requests
+from click.testing import CliRunner, Result
+
+import orcatalog as oc
+from orcatalog.cli import main
+from orcatalog.feed import ATOM_NS, MAX_ENTRIES, entry_id, update_feed
+from orcatalog.testing import ReplayServer
+
+from .conftest import REPO, FakeTime
+
+A = f"{{{ATOM_NS}}}"
+MOVED = "openai/gpt-4o"  # its prompt price is cut by a fifth in the second body
+GONE = "deepseek/deepseek-v3.2"  # absent from the second body, back in the third
+
+
+@pytest.fixture(scope="module")
+def bodies() -> list[dict[str, Any]]:
+    """The recorded catalog of 2026-04-17; the same with MOVED's prompt price cut 20% and GONE
+    removed; and the same again with GONE back."""
+    first = json.loads(
+        gzip.decompress((REPO / "tests" / "data" / "openrouter" / "models-2026-04-17.json.gz").read_bytes())
+    )
+    ids = [m["id"] for m in first["data"]]
+    assert MOVED in ids and GONE in ids
+    second = copy.deepcopy(first)
+    for model in second["data"]:
+        if model["id"] == MOVED:
+            model["pricing"]["prompt"] = format(float(model["pricing"]["prompt"]) * 0.8, ".10g")
+    second["data"] = [m for m in second["data"] if m["id"] != GONE]
+    third = copy.deepcopy(second)
+    third["data"].append(next(m for m in first["data"] if m["id"] == GONE))
+    for body in (second, third):
+        if "total_count" in body:
+            body["total_count"] = len(body["data"])
+    return [first, second, third, *(_again(b, n) for n, b in enumerate([third, third, second, third], 1))]
+
+
+def _again(body: dict[str, Any], n: int) -> dict[str, Any]:
+    """The same catalog, observed again: only a description differs (not something watch reports),
+    so the store records a new snapshot even within the same second (ids are time + content)."""
+    again = copy.deepcopy(body)
+    again["data"][0]["description"] = f"{again['data'][0].get('description') or ''} (observed again, {n})"
+    return again
+
+
+#: Indexes into ``bodies``: the same catalogs observed again.
+THIRD_AGAIN, THIRD_AGAIN_2, SECOND_AGAIN, THIRD_AGAIN_3 = 3, 4, 5, 6
+
+
+@pytest.fixture
+def api(bodies: list[dict[str, Any]]) -> Iterator[ReplayServer]:
+    with ReplayServer(bodies) as server:
+        server.use(0)
+        yield server
+
+
+def _client(server: ReplayServer) -> oc.Client:
+    return oc.Client(base_url=server.base_url, session=requests.Session())
+
+
+def _prompt_usd_per_mtok(body: dict[str, Any], model_id: str) -> float:
+    return float(next(m for m in body["data"] if m["id"] == model_id)["pricing"]["prompt"]) * 1e6
+
+
+def test_two_runs_report_the_injected_price_change_and_the_lifecycle(tmp_path: Path, api: ReplayServer,
+                                                                     bodies: list[dict[str, Any]]) -> None:  # fmt: skip
+    store = oc.SnapshotStore(tmp_path / "data")
+    first = oc.watch(store, client=_client(api))
+    assert first.empty and first.attrs["previous_id"] is None and first.attrs["n_models"] == len(bodies[0]["data"])
+
+    api.use(1)
+    second = oc.watch(store, client=_client(api))
+    assert second.attrs["previous_id"] == first.attrs["snapshot_id"] != second.attrs["snapshot_id"]
+    assert set(second["change"]) == {"changed", "removed"}
+    moved = second[second["change"] == "changed"]
+    assert moved[["id", "field", "unit", "kind"]].values.tolist() == [[MOVED, "price_prompt", "USD/Mtok", "changed"]]
+    row = moved.iloc[0]
+    assert row["old"] == pytest.approx(_prompt_usd_per_mtok(bodies[0], MOVED))
+    assert row["new"] == pytest.approx(_prompt_usd_per_mtok(bodies[1], MOVED))
+    assert row["pct_change"] == pytest.approx(-20.0)
+    assert second.loc[second["change"] == "removed", "id"].tolist() == [GONE]
+    # the one rule: the price rows are oc.diff's of the two stored snapshots
+    d = oc.diff(store.load(first.attrs["snapshot_id"]), store.load(second.attrs["snapshot_id"]))
+    d = d[d["field"].map(lambda f: isinstance(f, str) and f.startswith("price_")) | (d["change"] != "changed")]
+    assert sorted(zip(d["id"], d["change"], d["field"].fillna(""))) == sorted(
+        zip(second["id"], second["change"], second["field"].fillna(""))
+    )
+
+    api.use(2)
+    third = oc.watch(store, client=_client(api))
+    assert third[["id", "change"]].values.tolist() == [[GONE, "back"]]
+    api.use(THIRD_AGAIN)
+    fourth = oc.watch(store, client=_client(api), models=[MOVED, GONE])
+    assert fourth.empty and fourth.attrs["previous_id"] == third.attrs["snapshot_id"]
+    assert len(store.snapshots()) == 4
+
+
+def test_models_narrow_the_report_not_the_snapshot(tmp_path: Path, api: ReplayServer) -> None:
+    store = oc.SnapshotStore(tmp_path / "data")
+    oc.watch(store, client=_client(api))
+    api.use(1)
+    with pytest.warns(UserWarning, match="nobody/nothing"):
+        changes = oc.watch(store, client=_client(api), models=[GONE, "nobody/nothing"])
+    assert changes[["id", "change"]].values.tolist() == [[GONE, "removed"]]
+    assert changes.attrs["n_models"] == len(store.load())  # the whole catalog was recorded
+    with pytest.raises(oc.InvalidParameterError):
+        oc.watch(store, client=_client(api), models="openai/gpt-4o")
+
+
+def test_an_overlapping_run_waits_then_gives_up_without_recording(tmp_path: Path, api: ReplayServer,
+                                                                  fake_time: FakeTime) -> None:  # fmt: skip
+    store = oc.SnapshotStore(tmp_path / "data")
+    served = len(api.requests)
+    with store.run_lock("watch"):
+        with pytest.raises(oc.SnapshotConflictError, match="another watch run"):
+            oc.watch(oc.SnapshotStore(tmp_path / "data"), client=_client(api), wait=10, clock=fake_time.clock,
+                     sleep=fake_time.sleep)  # fmt: skip
+    assert sum(fake_time.slept) == pytest.approx(10) and max(fake_time.slept) <= 1
+    assert len(api.requests) == served, "the second run reached the API"
+    assert not store.exists() or store.snapshots().empty
+    oc.watch(store, client=_client(api), clock=fake_time.clock, sleep=fake_time.sleep)  # released: the next run works
+    assert len(store.snapshots()) == 1
+
+
+def test_a_run_waits_for_one_that_finishes(tmp_path: Path, api: ReplayServer) -> None:
+    """The first run ends while the second waits: the second takes the lock and records once."""
+    store = oc.SnapshotStore(tmp_path / "data")
+    holder = store.run_lock("watch")
+    holder.__enter__()
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+        if now[0] >= 2:
+            holder.__exit__(None, None, None)
+
+    oc.watch(oc.SnapshotStore(tmp_path / "data"), client=_client(api), wait=10, clock=lambda: now[0], sleep=sleep)
+    assert now[0] == pytest.approx(2) and len(store.snapshots()) == 1
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def run(args: list[str], cwd: Path, server: ReplayServer | None = None) -> Result:
+    env = {"ORCATALOG_BASE_URL": server.base_url if server else "http://127.0.0.1:9/api/v1",
+           "ORCATALOG_CACHE_DIR": str(cwd / ".cache")}  # fmt: skip
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, ["watch", *args], env=env, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def _feed(path: Path) -> ET.Element:
+    root = ET.parse(path).getroot()
+    assert root.tag == f"{A}feed"
+    assert root.findtext(f"{A}id", "").startswith("urn:orcatalog:watch:")
+    assert root.findtext(f"{A}title") and root.find(f"{A}author/{A}name") is not None
+    pd.Timestamp(root.findtext(f"{A}updated"))  # RFC 3339
+    for entry in root.findall(f"{A}entry"):
+        for child in ("id", "title", "updated"):
+            assert entry.findtext(f"{A}{child}"), child
+    return root
+
+
+def _entries(root: ET.Element) -> list[tuple[str, str, str]]:
+    return [(e.findtext(f"{A}id", ""), e.findtext(f"{A}updated", ""), e.findtext(f"{A}title", ""))
+            for e in root.findall(f"{A}entry")]  # fmt: skip
+
+
+def test_exit_codes_json_lines_and_the_feed_over_runs(tmp_path: Path, api: ReplayServer) -> None:
+    args = ["--store", "data", "--feed", "changes.xml", "--exit-code"]
+    result = run(args, tmp_path, api)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "" and "first snapshot" in result.stderr and "nothing to compare" in result.stderr
+    assert _entries(_feed(tmp_path / "changes.xml")) == []
+
+    api.use(1)
+    result = run(args, tmp_path, api)
+    assert result.exit_code == 3, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    snapshots = oc.SnapshotStore(tmp_path / "data").snapshots()
+    second_id = snapshots["snapshot_id"].iloc[-1]
+    assert {(r["id"], r["change"], r["field"]) for r in lines} == {
+        (MOVED, "changed", "price_prompt"),
+        (GONE, "removed", None),
+    }
+    assert all(r["snapshot_id"] == second_id and r["previous_id"] == snapshots["snapshot_id"].iloc[0] for r in lines)
+    moved = next(r for r in lines if r["change"] == "changed")
+    assert moved["unit"] == "USD/Mtok" and moved["pct_change"] == pytest.approx(-20.0)
+    root = _feed(tmp_path / "changes.xml")
+    after_two = _entries(root)
+    assert {e[0] for e in after_two} == {
+        entry_id(second_id, MOVED, "price_prompt"),
+        entry_id(second_id, GONE, "removed"),
+    }
+
+    api.use(2)
+    result = run(args, tmp_path, api)
+    assert result.exit_code == 3 and json.loads(result.stdout)["change"] == "back"
+    after_three = _entries(_feed(tmp_path / "changes.xml"))
+    assert after_three[1:] == after_two, "entries of an earlier run must stay exactly as they were"
+    assert [e[1] for e in after_three] == sorted((e[1] for e in after_three), reverse=True)  # newest first
+    assert after_three[0][1] > after_two[0][1]
+
+    api.use(THIRD_AGAIN)
+    result = run(args, tmp_path, api)  # the same catalog again: nothing changed
+    assert result.exit_code == 0 and result.stdout == ""
+    assert _entries(_feed(tmp_path / "changes.xml")) == after_three
+    assert len(oc.SnapshotStore(tmp_path / "data").snapshots()) == 4
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")], "a temporary feed file was left behind"
+
+    api.use(THIRD_AGAIN_2)
+    table = run(["--store", "data", "--format", "table"], tmp_path, api)
+    assert table.exit_code == 0 and table.stdout == ""  # nothing changed, and without --exit-code: 0 anyway
+
+
+def test_the_feed_is_bounded_and_keeps_the_newest(tmp_path: Path, api: ReplayServer) -> None:
+    store = oc.SnapshotStore(tmp_path / "data")
+    oc.watch(store, client=_client(api))
+    frames = []
+    for which in (1, 2, SECOND_AGAIN, THIRD_AGAIN):
+        api.use(which)
+        frames.append(oc.watch(store, client=_client(api)))
+    feed = tmp_path / "changes.xml"
+    for frame in frames:
+        update_feed(feed, frame, max_entries=3)
+    ids = [e[0] for e in _entries(_feed(feed))]
+    newest = [entry_id(f.attrs["snapshot_id"], r["id"], r["field"] if isinstance(r["field"], str) else r["change"])
+              for f in reversed(frames) for r in f.to_dict("records")]  # fmt: skip
+    assert len(ids) == 3 and ids == newest[:3]
+    assert update_feed(feed, frames[-1], max_entries=3) == 0  # a run's changes are never added twice
+    assert MAX_ENTRIES == 200 and "200" in (REPO / "README.md").read_text(encoding="utf-8").split("## Watch", 1)[1]
+
+
+def test_the_command_refuses_an_overlapping_run(tmp_path: Path, api: ReplayServer) -> None:
+    """A real second process holds the store's lock: the command exits 1 at once, naming the cause."""
+    code = ("import sys, orcatalog as oc; lock = oc.SnapshotStore(sys.argv[1]).run_lock('watch'); "
+            "lock.__enter__(); print('held', flush=True); sys.stdin.read()")  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    holder = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "data")], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env=env)  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        served = len(api.requests)
+        result = run(["--store", "data", "--wait", "0", "--exit-code"], tmp_path, api)
+        assert result.exit_code == 1
+        assert (
+            result.stderr.startswith("error: another watch run is at work") and "nothing was recorded" in result.stderr
+        )
+        assert len(api.requests) == served
+    finally:
+        holder.communicate("")
+    result = run(["--store", "data", "--wait", "0"], tmp_path, api)  # the holder is gone: the lock is free
+    assert result.exit_code == 0, result.output
+
+
+def test_a_failed_fetch_exits_1_and_records_nothing(tmp_path: Path, api: ReplayServer) -> None:
+    assert run(["--store", "data", "--feed", "changes.xml"], tmp_path, api).exit_code == 0
+    feed = (tmp_path / "changes.xml").read_bytes()
+    api.add_fault(path="/models", status=404)
+    result = run(["--store", "data", "--feed", "changes.xml", "--exit-code"], tmp_path, api)
+    assert result.exit_code == 1 and result.stderr.startswith("error: ") and result.stdout == ""
+    assert len(oc.SnapshotStore(tmp_path / "data").snapshots()) == 1
+    assert (tmp_path / "changes.xml").read_bytes() == feed
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--feed", "missing/changes.xml"], "there is no folder missing"),
+    (["--feed", "not-a-feed.xml"], "not an Atom feed"),
+    (["--feed", "garbage.xml"], "not an XML file"),
+    (["--format", "xml"], "'xml' is not one of 'jsonl', 'table'"),
+    (["--models", ","], "names no model"),
+    (["--wait", "-1"], "-1"),
+])  # fmt: skip
+def test_bad_input_fails_before_any_request(tmp_path: Path, api: ReplayServer, args: list[str], message: str) -> None:
+    (tmp_path / "not-a-feed.xml").write_text("<rss version='2.0'><channel/></rss>", encoding="utf-8")
+    (tmp_path / "garbage.xml").write_text("this is not xml <", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    result = run(["--store", "data", *args], tmp_path, api)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ") and message in result.stderr and len(result.stderr.splitlines()) == 1
+    assert api.requests == [], "bad input reached the API"
+    assert not (tmp_path / "data").exists()
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
