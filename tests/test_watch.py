@@ -270,7 +270,8 @@ def test_the_command_refuses_an_overlapping_run(tmp_path: Path, api: ReplayServe
         )
         assert len(api.requests) == served
     finally:
-        holder.communicate("")
+        holder.kill()  # SIGKILL: a crashed holder must not leave the store locked
+        holder.communicate()
     result = run(["--store", "data", "--wait", "0"], tmp_path, api)  # the holder is gone: the lock is free
     assert result.exit_code == 0, result.output
 
@@ -303,3 +304,21 @@ def test_bad_input_fails_before_any_request(tmp_path: Path, api: ReplayServer, a
     assert api.requests == [], "bad input reached the API"
     assert not (tmp_path / "data").exists()
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+
+
+def test_the_run_lock_on_disk_and_s3(new_store: Any, fake_time: FakeTime) -> None:
+    """flock on disk, a conditional-create claim on S3: one holder at a time, free again after release."""
+    store = new_store()
+    other = oc.SnapshotStore(store.root, storage_options=store._storage_options)
+    with store.run_lock("watch", wait=0):
+        with pytest.raises(oc.SnapshotConflictError, match="another watch run"):
+            with other.run_lock("watch", wait=3, clock=fake_time.clock, sleep=fake_time.sleep):
+                pytest.fail("two holders of one lock")
+        with other.run_lock("report", wait=0):  # another name is another lock
+            pass
+    assert sum(fake_time.slept) == pytest.approx(3)
+    with other.run_lock("watch", wait=0):
+        pass
+    with pytest.raises(oc.InvalidParameterError):
+        with store.run_lock("watch", wait=-1):
+            pass
