@@ -322,3 +322,16 @@ def test_the_run_lock_on_disk_and_s3(new_store: Any, fake_time: FakeTime) -> Non
     with pytest.raises(oc.InvalidParameterError):
         with store.run_lock("watch", wait=-1):
             pass
+
+
+def test_the_table_is_for_people(tmp_path: Path, api: ReplayServer, bodies: list[dict[str, Any]]) -> None:
+    assert run(["--store", "data"], tmp_path, api).exit_code == 0
+    api.use(1)
+    result = run(["--store", "data", "--format", "table"], tmp_path, api)
+    assert result.exit_code == 0, result.output
+    header, *rows = result.stdout.splitlines()
+    assert header.split() == ["id", "change", "field", "old", "new", "pct_change", "unit", "kind"]
+    moved = next(r.split() for r in rows if r.split()[0] == MOVED)
+    assert moved[1:3] == ["changed", "price_prompt"] and moved[-2:] == ["USD/Mtok", "changed"]
+    assert float(moved[3]) == pytest.approx(_prompt_usd_per_mtok(bodies[0], MOVED))
+    assert [r.split()[:2] for r in rows if r.split()[0] == GONE] == [[GONE, "removed"]]
