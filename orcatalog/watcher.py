@@ -132,17 +132,28 @@ def _changes(
 
     attrs = {"snapshot_id": new.attrs["snapshot_id"], "fetched_at": new.attrs["fetched_at"], "scope": new.attrs["scope"],
              "n_models": len(new), "previous_id": None if old is None else old.attrs["snapshot_id"]}  # fmt: skip
+    seen = set(new["id"]) | (set(old["id"]) if old is not None else set())
+    unseen = [m for m in wanted or [] if m not in seen]
+    if unseen:
+        warnings.warn(
+            f"orcatalog: watch: no model {', '.join(unseen)} in "
+            + (
+                f"either snapshot ({attrs['previous_id']}, {attrs['snapshot_id']})"
+                if old is not None
+                else f"snapshot {attrs['snapshot_id']}"
+            )
+            + "; check the ids",
+            UserWarning,
+            stacklevel=3,
+        )
     if old is None:
         out = pd.DataFrame(columns=WATCH_COLUMNS)
     else:
         d = diff(old, new)
         d = d[(d["change"] != "changed") | d["field"].map(lambda f: isinstance(f, str) and f.startswith("price_"))]
         if wanted is not None:
-            unseen = [m for m in wanted if m not in set(old["id"]) | set(new["id"])]
-            if unseen:
-                warnings.warn(f"orcatalog: --models names {', '.join(unseen)}, in neither snapshot "
-                              f"({attrs['previous_id']}, {attrs['snapshot_id']})", UserWarning, stacklevel=3)  # fmt: skip
             d = d[d["id"].isin(wanted)]
+        d = d.copy()
         added = d.loc[d["change"] == "added", "id"].tolist()
         if added:  # seen in an earlier snapshot of the scope: it came back (lifecycle's reading of the history)
             life = lifecycle(store.history(ids=added, columns=[], scope=attrs["scope"]))
