@@ -180,6 +180,7 @@ def _feed(path: Path) -> ET.Element:
     for entry in root.findall(f"{A}entry"):
         for child in ("id", "title", "updated"):
             assert entry.findtext(f"{A}{child}"), child
+        assert pd.Timestamp(entry.findtext(f"{A}updated")).tzinfo is not None  # RFC 3339, in UTC
     return root
 
 
@@ -335,3 +336,22 @@ def test_the_table_is_for_people(tmp_path: Path, api: ReplayServer, bodies: list
     assert moved[1:3] == ["changed", "price_prompt"] and moved[-2:] == ["USD/Mtok", "changed"]
     assert float(moved[3]) == pytest.approx(_prompt_usd_per_mtok(bodies[0], MOVED))
     assert [r.split()[:2] for r in rows if r.split()[0] == GONE] == [[GONE, "removed"]]
+
+
+def test_a_feed_that_cannot_be_replaced_is_left_as_it_was(tmp_path: Path, api: ReplayServer,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    store = oc.SnapshotStore(tmp_path / "data")
+    oc.watch(store, client=_client(api))
+    api.use(1)
+    changes = oc.watch(store, client=_client(api))
+    feed = tmp_path / "changes.xml"
+    update_feed(feed, changes.iloc[:0].copy())  # an empty feed of this scope
+    before = feed.read_bytes()
+
+    def refuse(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("orcatalog.feed.os.replace", refuse)
+    with pytest.raises(OSError, match="No space"):
+        update_feed(feed, changes)
+    assert feed.read_bytes() == before and [p.name for p in tmp_path.iterdir() if p.is_file()] == ["changes.xml"]
