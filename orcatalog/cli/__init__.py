@@ -1,7 +1,8 @@
 """``orcatalog``: a thin command line over the library (parse, call, format).
 
 Every command prints a readable table by default (prices in USD per million tokens), or
-``--format csv|json|parquet`` (``-o FILE`` picks the format from its extension). Errors are one
+``--format csv|json|parquet`` (``-o FILE`` picks the format from its extension). ``watch`` prints
+JSON lines (one change each) or ``--format table``, and exits 3 on changes with ``--exit-code``. Errors are one
 ``error: ...`` line on stderr with exit status 1; bad usage exits 2; never a traceback.
 
 Start-up stays light: pandas, pyarrow and requests are imported inside the commands that use them.

@@ -12,7 +12,8 @@ from typing import Any
 
 import click
 
-from . import _client, _store, _store_option, committed, main
+from ..feed import MAX_ENTRIES
+from . import _client, _interrupts, _snapshot_ids, _store, _store_option, committed, main
 from .errors import CLIUsageError
 from .output import check_output_file, write
 
@@ -43,7 +44,7 @@ def _plain(value: Any) -> Any:
 @click.option("--models", "model_ids", metavar="IDS",
               help="Report only changes to these models (comma-separated ids); the snapshot is still the whole catalog.")  # fmt: skip
 @click.option("--feed", type=click.Path(dir_okay=False), callback=check_output_file,
-              help="Keep an Atom feed in this file: this run's changes added, newest first, at most 200 entries.")  # fmt: skip
+              help=f"Keep an Atom feed in this file: this run's changes added, newest first, at most {MAX_ENTRIES} entries.")  # fmt: skip
 @click.option(
     "--exit-code",
     is_flag=True,
@@ -84,7 +85,8 @@ def watch_command(ctx: click.Context, model_ids: str | None, feed: str | None, e
         except InvalidParameterError as exc:
             raise CLIUsageError(str(exc).replace(f"feed={feed!r}", f"--feed {feed}")) from None
     store = _store(store_root)
-    with _client(ctx) as client:
+    before = _snapshot_ids(store)
+    with _interrupts(store, before), _client(ctx) as client:  # Ctrl-C says what was recorded
         changes = watch(store, client=client, models=models, wait=wait)
     attrs = changes.attrs
     committed(f"snapshot {attrs['snapshot_id']} was recorded in {store.root}")
