@@ -5,7 +5,8 @@ a filtered, regional or per-key list did not vanish from the catalog. The scope 
 what was *asked*, never from what came back:
 
 - the endpoint (``/models`` or ``/models/user``);
-- the filters, except ``output_modalities=all`` (orcatalog's default, which means "no filter");
+- the filters, except ``output_modalities=all`` (orcatalog's default, which means "no filter") and
+  ``sort`` (an order, not a filter: a sorted catalog lists the same models);
 - the region: the ``region`` filter or an in-region host (``eu.openrouter.ai``, ``us.openrouter.ai``)
   are the same scope, ``region=eu`` / ``region=us``;
 - any other host (a proxy, a mirror, a replay server) is its own scope ``base=<scheme://host/path>``;
@@ -57,15 +58,20 @@ def _host_part(base_url: str | None) -> tuple[str | None, str | None]:
     return None, f"{parts.scheme}://{netloc}{path}"  # no user info, query or fragment: never a secret
 
 
+#: Query parameters that order a list without choosing its models: never a filter.
+_ORDERINGS = frozenset({"sort"})
+
+
 def _filters(params: Mapping[str, Any] | None) -> dict[str, str]:
     """The filters of a query: every parameter but ``output_modalities=all`` (orcatalog's default,
-    which means "no filter")."""
-    return {str(k): str(v) for k, v in (params or {}).items() if not (k == "output_modalities" and v == "all")}
+    which means "no filter") and the orderings (``sort``)."""
+    return {str(k): str(v) for k, v in (params or {}).items()
+            if str(k) not in _ORDERINGS and not (k == "output_modalities" and v == "all")}  # fmt: skip
 
 
 def is_unfiltered(endpoint: str, params: Mapping[str, Any] | None = None) -> bool:
     """Whether a list fetch asks for the whole list: ``/models`` with no filter (``output_modalities=all``
-    is none) on whatever host. The one "unfiltered list" rule.
+    is none, and ``sort`` only orders the list) on whatever host. The one "unfiltered list" rule.
 
     Args:
         endpoint: ``/models`` or ``/models/user``.

@@ -272,6 +272,7 @@ def test_an_empty_catalog_is_refused_and_never_replaces_a_good_entry(server: Rep
     before = entries(cache_dir)
     server.add_fault(path="/models", status=200, body={"data": []}, times=10)
     for call in (lambda: c.fetch_models(refresh=True), lambda: c.fetch_models(refresh=True, page_size=50),
+                 lambda: c.fetch_models(sort="pricing-low-to-high"),  # an order, not a filter (trial finding)
                  lambda: oc.SnapshotStore(cache_dir.parent / "store").snapshot(c)):  # fmt: skip
         with pytest.raises(oc.SchemaError, match="lists no models, and an unfiltered catalog is never empty"):
             call()

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 import orcatalog as oc
-from orcatalog.scope import CATALOG_SCOPE, frame_scope, scope_of
+from orcatalog.scope import CATALOG_SCOPE, frame_scope, is_unfiltered, scope_of
 from orcatalog.testing import ReplayServer
 
 from .conftest import FAST_RETRY, TEST_KEY_A
@@ -27,6 +27,10 @@ def test_the_rule() -> None:
     assert "secret" not in scope_of("https://user:secret@proxy.example/api/v1")
     assert scope_of(None, "/models", {"input_modalities": "image"}) == "/models input_modalities=image"
     assert scope_of(None, "/models/user", {}, "abc123") == "/models/user key=abc123"
+    # sort orders the list, it chooses no models: the sorted catalog is the catalog, and unfiltered
+    assert scope_of(None, "/models", {"sort": "pricing-low-to-high"}) == CATALOG_SCOPE
+    assert is_unfiltered("/models", {"sort": "newest", "output_modalities": "all"})
+    assert not is_unfiltered("/models", {"sort": "newest", "q": "gpt"})
 
 
 def test_snapshot_and_fetch_of_one_server_compare(new_store, server: ReplayServer) -> None:  # noqa: ANN001
