@@ -470,3 +470,31 @@ def test_the_largest_count_is_read_exactly() -> None:
     with ReplayServer(json.dumps(body).encode()) as srv:
         row = oc.Client(base_url=srv.base_url, session=requests.Session(), retries=FAST_RETRY).fetch_models().iloc[0]
     assert row["context_length"] == 2**53 and row["max_completion_tokens"] == 4096
+
+
+def test_a_200_body_that_holds_the_key_is_refused_and_never_cached(latest_body: bytes, tmp_path: Path) -> None:
+    """A server that writes the caller's key into a 200 body (here: "your key is <key>" in a model's
+    description) would put the key into the cache file. The body is refused with a typed error
+    that does not quote it, nothing is cached, and the good entry from before still answers."""
+    good = json.loads(latest_body)
+    poisoned = json.loads(latest_body)
+    poisoned["data"][0]["description"] = f"your key is {CANARY}"
+    bodies = [json.dumps(good).encode(), json.dumps(poisoned).encode()]
+
+    def handler(conn, path: str, headers: dict[str, str], stop) -> None:  # noqa: ANN001
+        conn.sendall(hostile.response(200, bodies[min(len(served), 1)], {"Content-Type": "application/json"}))
+        served.append(path)
+
+    served: list[str] = []
+    cache_dir = tmp_path / "cache"
+    with hostile.HostileServer(handler) as server:
+        c = oc.Client(base_url=server.url(), api_key=CANARY, cache_dir=cache_dir, retries=FAST_RETRY)
+        before = c.fetch_user_models()
+        with pytest.raises(oc.InvalidResponseError, match="contains the request's API key; refused and not cached") as info:
+            c.fetch_user_models(refresh=True)
+        assert_no_secret(str(info.value) + repr(info.value), CANARY, where="the error")
+        assert_no_secret_in_cache(cache_dir, CANARY, while_open=True)
+        again = c.fetch_user_models()
+        c.session.close()
+    assert len(served) == 2 and again.attrs["from_cache"] and again.equals(before)
+    assert assert_no_secret_in_cache(cache_dir, CANARY) >= 1
