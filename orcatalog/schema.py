@@ -43,7 +43,7 @@ and never stored, when a value has a JSON type its field never has:
 - ``price_<key>``: a decimal string as JSON writes numbers (``"0.000000239"``, ``"1e-7"``) or a
   number, finite and >= 0 (``"-0"`` is 0), or exactly -1 (dynamic pricing: null plus the
   ``dynamic_pricing`` flag); ``true``, a list or an object is refused; any other string or number
-  (``"n/a"``, ``"1_000"``, ``"Infinity"``, ``"NaN"``, ``"1e400"``, ``"-5"``, ``"-1e-9"``) goes to
+  (``"n/a"``, ``"1_000"``, ``"Infinity"``, ``"NaN"``, ``"1e400"``, ``"1e-400"``, ``"-5"``, ``"-1e-9"``, ``"-1.0"``) goes to
   ``extra`` with a warning (the price is then null, never the flag);
 - ``default_<key>`` and ``per_request_limit_<key>``: a number or decimal string (``"Infinity"`` is
   inf); anything else goes to ``extra`` with a warning (these objects grow new keys of any type).

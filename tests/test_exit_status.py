@@ -83,3 +83,36 @@ def test_output_to_a_file_with_stdout_closed_is_fine(tmp_path: Path) -> None:
     proc = run(["--replay", "sample", "models", "-o", str(out)], stdout=None, close_stdout=True)
     assert proc.returncode == 0, proc.stderr
     assert len(oc.read_csv(out)) == 346
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_output_to_a_full_device_after_a_commit_says_what_was_recorded(tmp_path: Path) -> None:
+    """``import ... >/dev/full`` (issue 16 trial): the write of the output fails with ENOSPC after
+    the snapshots were committed; the error says both, exit 1."""
+    with open("/dev/full", "w") as full:
+        proc = run(["import", "--store", str(tmp_path / "store"), *BODIES], stdout=full.fileno())
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 1 and len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: No space left on device") and "2 new snapshots were recorded" in lines[0]
+    assert len(oc.SnapshotStore(tmp_path / "store").snapshots()) == 2
+
+
+def test_debug_shows_tracebacks_of_unexpected_errors_only(tmp_path: Path) -> None:
+    """``ORCATALOG_DEBUG=1`` adds a traceback for an unexpected error; a bad option value keeps its
+    one line and exit status 2 (it used to print a traceback and exit 1)."""
+    env = {**os.environ, "ORCATALOG_DEBUG": "1"}
+    proc = subprocess.run([sys.executable, "-m", "orcatalog", "--replay", "sample", "models", "--max-price", "-1"],
+                          env={**env, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.strip().splitlines()[0].startswith("error: --max-price")
+    broken = tmp_path / "broken.py"  # an error no layer knows: a bug in a callback, simulated
+    broken.write_text("import sys, orcatalog.cli as cli\n"
+                      "def boom(*a, **k): raise RuntimeError('a bug')\n"
+                      "cli.write = boom\n"
+                      "sys.argv = ['orcatalog', '--replay', 'sample', 'models', '--head', '1']\n"
+                      "cli.run()\n")  # fmt: skip
+    for debug, traceback in (("0", False), ("1", True)):
+        proc = subprocess.run([sys.executable, str(broken)], env={**env, "ORCATALOG_DEBUG": debug,
+                              "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert proc.returncode == 1 and ("Traceback" in proc.stderr) is traceback, proc.stderr
+        assert "RuntimeError" in proc.stderr and "a bug" in proc.stderr

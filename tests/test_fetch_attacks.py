@@ -411,7 +411,8 @@ def test_the_key_never_reaches_cache_logs_or_errors_whatever_the_server_does(
 
 # -- issue 16: values read strictly ----------------------------------------------------------------
 
-UNREADABLE_PRICES = ["1_000", "Infinity", "1e400", "-5", "-1e-9", "-Infinity", "NaN", -5, " 1", "+1", "0x10"]
+UNREADABLE_PRICES = ["1_000", "Infinity", "1e400", "-5", "-1e-9", "-Infinity", "NaN", -5, " 1", "+1", "0x10",
+                     "1e-400", "-1.0", "-01", "-1e0"]  # the last four: issue 16's trial (read as 0 / as dynamic)
 
 
 @pytest.mark.parametrize("raw", UNREADABLE_PRICES, ids=[repr(v) for v in UNREADABLE_PRICES])

@@ -28,7 +28,7 @@ from ..errors import InvalidParameterError
 from ..schema import KNOWN_MODALITIES, OUTPUT_MODALITIES
 from . import startup
 from ..suggest import did_you_mean
-from .errors import CLIError, CLIInterrupted, CLIUsageError, one_line, warning_line
+from .errors import CLIError, CLIInterrupted, CLIUnexpected, CLIUsageError, one_line, warning_line
 from .output import output_options, show_record, write
 
 if TYPE_CHECKING:
@@ -67,9 +67,10 @@ class _Group(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:
-            if os.environ.get("ORCATALOG_DEBUG") == "1":
-                raise
-            raise one_line(exc, ctx) from None
+            line = one_line(exc, ctx)
+            if isinstance(line, CLIUnexpected) and os.environ.get("ORCATALOG_DEBUG") == "1":
+                raise  # the traceback of an unexpected error; a known one keeps its line and status
+            raise line from None
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:  # fmt: skip

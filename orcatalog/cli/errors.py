@@ -31,6 +31,11 @@ class CLIError(click.ClickException):
         click.echo(f"{self.prefix}: {self.format_message()}", err=True, file=file)
 
 
+class CLIUnexpected(CLIError):
+    """An error no layer of orcatalog knows (a bug, or an exception nobody mapped): one line that
+    says so; with ``ORCATALOG_DEBUG=1`` the command line shows its traceback instead."""
+
+
 class CLIInterrupted(CLIError):
     """Ctrl-C (SIGINT) during a command that writes: one ``interrupted: ...`` line saying what was
     recorded, exit status 130 (128 + SIGINT, as shells report it)."""
@@ -116,20 +121,19 @@ def one_line(exc: Exception, ctx: click.Context) -> CLIError:
         return CLIError(f"{exc}: pip install 'orcatalog[s3]' for s3:// stores")
     if isinstance(exc, EOFError):  # a compressed stream ended early and no reader named the file
         return CLIError(f"a compressed file ended early ({exc}); re-download or re-record it")
-    if isinstance(exc, OSError) and exc.errno == errno.EBADF and exc.filename is None:  # stdout closed (>&-)
-        done = obj.get("committed")
-        return CLIError(f"{exc.strerror or exc}" + (f" ({done})" if done else ""))
     if isinstance(exc, OSError) and exc.filename is not None:
         return CLIError(f"{exc.strerror or exc}: {exc.filename}")
-    if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):  # disk full, device errors, ...
-        return CLIError(f"{exc.strerror or exc} ({type(exc).__name__})")
+    if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):  # stdout closed (>&-), disk full, ...
+        done = obj.get("committed")  # what the store recorded before the output failed
+        text = f"{exc.strerror or exc}" if exc.errno == errno.EBADF else f"{exc.strerror or exc} ({type(exc).__name__})"
+        return CLIError(text + (f" ({done})" if done else ""))
     if type(exc).__module__.split(".")[0] in ("botocore", "aiobotocore", "s3fs"):  # the store's, until it maps them
         store = obj.get("store_root") or os.environ.get("ORCATALOG_DATA_DIR") or "the store"
         return CLIError(
             f"{store}: {type(exc).__name__}: {exc}. For s3:// stores set AWS_ACCESS_KEY_ID and"
             " AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), and AWS_ENDPOINT_URL for S3-compatible servers."
         )
-    return CLIError(f"{type(exc).__name__}: {exc} (unexpected: set ORCATALOG_DEBUG=1 for the traceback)")
+    return CLIUnexpected(f"{type(exc).__name__}: {exc} (unexpected: set ORCATALOG_DEBUG=1 for the traceback)")
 
 
 def warning_line(message: Warning | str) -> str:

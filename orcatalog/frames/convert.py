@@ -279,21 +279,26 @@ CONVERTERS: dict[str, Callable[[list[Any], str, Rows], Any]] = {
 #: A decimal number as JSON writes one (optional sign, digits, fraction, exponent): what a price or
 #: count string must look like. ``float()`` alone would also take ``"1_000"``, ``" 1"``, ``"+1"``,
 #: ``"Infinity"`` and ``"NaN"``.
-_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _INFINITY = frozenset({"Infinity", "-Infinity"})
 
 
 def is_decimal(text: str, *, infinity: bool = False) -> bool:
     """Whether ``text`` is a decimal number as JSON writes one (``"0.000000239"``, ``"-1"``,
-    ``"1e-7"``); with ``infinity``, ``"Infinity"`` and ``"-Infinity"`` too. The one grammar of
-    numeric strings."""
+    ``"1e-7"``; not ``"-01"``); with ``infinity``, ``"Infinity"`` and ``"-Infinity"`` too. The one
+    grammar of numeric strings."""
     return _DECIMAL.fullmatch(text) is not None or (infinity and text in _INFINITY)
+
+
+def _underflows(value: Any) -> bool:
+    """A decimal string that is not zero but reads as 0.0 (``"1e-400"``): beyond float's range."""
+    return type(value) is str and any(c in "123456789" for c in value.partition("e")[0].partition("E")[0])
 
 
 def parse_floats(values: list[Any], *, infinity: bool = False) -> tuple[np.ndarray, list[int]]:
     """Numbers or decimal strings (:func:`is_decimal`) as float64, null as NaN, and the indexes of
     values that are not readable numbers: strings of another shape (``"1_000"``, ``"NaN"``,
-    ``"n/a"``), values beyond float's range (``"1e400"``, ``10**400``), non-finite numbers, booleans,
+    ``"n/a"``), values beyond float's range (``"1e400"``, ``10**400``, ``"1e-400"``), non-finite numbers, booleans,
     lists, objects (NaN in the array). With ``infinity``, ``"Infinity"`` reads as inf (the limit
     families)."""
     kinds = set(map(type, values))
@@ -306,8 +311,9 @@ def parse_floats(values: list[Any], *, infinity: bool = False) -> tuple[np.ndarr
                 out = None
             if out is not None:
                 finite = np.isfinite(out)
-                if finite.all() or (int(np.isnan(out).sum()) == values.count(None) and
-                                    (infinity or not np.isinf(out).any())):  # fmt: skip
+                underflow = bool(strings) and any(_underflows(values[i]) for i in np.flatnonzero(out == 0).tolist())
+                if not underflow and (finite.all() or (int(np.isnan(out).sum()) == values.count(None) and
+                                                       (infinity or not np.isinf(out).any()))):  # fmt: skip
                     return out, []
     out = np.full(len(values), np.nan)
     bad = []
@@ -319,7 +325,8 @@ def parse_floats(values: list[Any], *, infinity: bool = False) -> tuple[np.ndarr
                 number = float(v)
             except OverflowError:
                 number = math.nan
-            if math.isfinite(number) or (infinity and type(v) is str and v in _INFINITY):
+            if (math.isfinite(number) and not (number == 0 and _underflows(v))) or (
+                    infinity and type(v) is str and v in _INFINITY):  # fmt: skip
                 out[i] = number
                 continue
         bad.append(i)

@@ -91,10 +91,10 @@ def _prices(rows: Rows, skip: tuple[str, ...] = ("overrides",)) -> tuple[dict[st
     """``{key: USD per token}`` for every pricing key but ``skip``, the raw values, and the dynamic-pricing flag.
 
     The price rule (its one home): a price is a decimal string or a number, finite and >= 0
-    (``"-0"`` is 0); exactly -1 (``"-1"``) means the price is decided per request: null plus the
+    (``"-0"`` is 0); exactly -1 (the string ``"-1"`` or the number) means the price is decided per request: null plus the
     flag, never negative. A boolean, list or object is refused (SchemaError naming model and
     field); any other string or number (``"n/a"``, ``"1_000"``, ``"Infinity"``, ``"NaN"``,
-    ``"1e400"``, ``"-5"``, ``"-1e-9"``) is kept in ``extra`` with a warning and the price is null.
+    ``"1e400"``, ``"1e-400"``, ``"-5"``, ``"-1e-9"``, ``"-1.0"``) is kept in ``extra`` with a warning and the price is null.
     The one reading of a ``pricing`` object, for models and endpoints (:mod:`.endpoints`).
     """
     raw = _family(rows, "pricing", KNOWN_PRICE_KEYS, skip=skip)
@@ -108,6 +108,8 @@ def _prices(rows: Rows, skip: tuple[str, ...] = ("overrides",)) -> tuple[dict[st
             rows.keep(i, f"pricing.{key}", values[i], unreadable=True)
         if (col < 0).any():
             flagged = col == -1
+            for j in np.flatnonzero(flagged).tolist():  # the string "-1" or the number -1; not "-1.0", "-1e0"
+                flagged[j] = type(values[j]) is not str or values[j] == "-1"
             for j in np.flatnonzero((col < 0) & ~flagged).tolist():  # only -1 means dynamic
                 rows.keep(j, f"pricing.{key}", values[j], unreadable=True)
             dynamic |= flagged
