@@ -53,8 +53,14 @@ COMPONENTS: tuple[_Component, ...] = (
     _Component("images", "images", "image", None),
 )
 
-#: Argument names (also the usage-frame column names price_at reads).
+#: Argument names (also the usage-frame column names price_at reads). estimate_cost and
+#: check_workload take exactly these (a test pins their signatures to this table) and read them by
+#: these names, so a component is added in COMPONENTS alone.
 TOKEN_ARGUMENTS = tuple(c.argument for c in COMPONENTS)
+#: The token counts (prompt and completion and their parts), and the item counts that are always
+#: counted (``requests`` is counted only when given).
+_TOKEN_COUNTS = tuple(c.argument for c in COMPONENTS if c.argument.endswith("_tokens"))
+_ITEM_COUNTS = tuple(c.argument for c in COMPONENTS if not c.argument.endswith("_tokens") and c.argument != "requests")
 
 #: The API's ChatUsage names (nested, or flattened with dots) -> our argument names.
 _USAGE_NAMES = {
@@ -456,13 +462,9 @@ def estimate_cost(
         InvalidParameterError: not a contract frame; a count that is negative, not a number, or
             parts exceeding their whole; requests < 1; an unreadable ``at``; an unknown output modality.
     """
+    given = locals()  # the arguments, read by the names of COMPONENTS (the one list of them)
     models = _check_models(models)
-    counts = check_workload(
-        prompt_tokens, completion_tokens, cached_tokens=cached_tokens, cache_write_tokens=cache_write_tokens,
-        reasoning_tokens=reasoning_tokens, requests=requests, web_searches=web_searches, images=images,
-        audio_tokens=audio_tokens, audio_output_tokens=audio_output_tokens, image_output_tokens=image_output_tokens,
-        at=at,
-    )  # fmt: skip
+    counts = check_workload(**{name: given[name] for name in TOKEN_ARGUMENTS}, at=at)
     if output_modalities is None:
         wanted: tuple[str, ...] = ("text",) if counts.get("completion_tokens") else ()
     else:
@@ -507,26 +509,16 @@ def check_workload(
     Raises:
         InvalidParameterError: as :func:`estimate_cost`.
     """
+    given = locals()  # the arguments, read by the names of COMPONENTS (the one list of them)
+    tokens = {name: given[name] for name in _TOKEN_COUNTS}
     if isinstance(prompt_tokens, Mapping):
-        given = {
-            "completion_tokens": completion_tokens, "cached_tokens": cached_tokens,
-            "cache_write_tokens": cache_write_tokens, "reasoning_tokens": reasoning_tokens,
-            "audio_tokens": audio_tokens, "audio_output_tokens": audio_output_tokens,
-            "image_output_tokens": image_output_tokens,
-        }  # fmt: skip
-        if any(v for v in given.values()):
+        if any(v for name, v in tokens.items() if name != "prompt_tokens"):
             raise InvalidParameterError("give either a usage mapping or token arguments, not both")
         counts = _usage_counts(prompt_tokens)
     else:
-        counts = {
-            "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "cached_tokens": cached_tokens,
-            "cache_write_tokens": cache_write_tokens, "reasoning_tokens": reasoning_tokens,
-            "audio_tokens": audio_tokens, "audio_output_tokens": audio_output_tokens,
-            "image_output_tokens": image_output_tokens,
-        }  # fmt: skip
-        counts = {k: _count(k, v) for k, v in counts.items()}
-    for name, value in (("web_searches", web_searches), ("images", images)):
-        counts[name] = _count(name, value)
+        counts = {k: _count(k, v) for k, v in tokens.items()}
+    for name in _ITEM_COUNTS:
+        counts[name] = _count(name, given[name])
     if requests is not None:
         if isinstance(requests, bool) or not isinstance(requests, (int, np.integer)) or requests < 1:
             raise InvalidParameterError(f"requests={requests!r} is invalid: give an int >= 1 (or None)")
