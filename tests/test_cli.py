@@ -212,6 +212,16 @@ def test_a_missing_store_folder_is_an_error_not_an_empty_answer(runner: CliRunne
     assert not missing.exists()
 
 
+def test_the_no_store_message_is_the_library_s(runner: CliRunner, tmp_path: Path) -> None:
+    """One "no store here" rule: the CLI says what SnapshotStore says, naming its own commands."""
+    missing = tmp_path / "gone"
+    with pytest.raises(oc.SnapshotNotFoundError) as info:
+        oc.SnapshotStore(missing).snapshots()
+    line = _one_error_line(runner.invoke(main, ["snapshots", "--store", str(missing)]))
+    library = str(info.value).split("; record one with")[0]
+    assert library in line and "`orcatalog import --store" in line and "SnapshotStore.snapshot()" in str(info.value)
+
+
 def test_unknown_model_in_prices_says_did_you_mean(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -> None:
     store = str(tmp_path / "store")
     assert runner.invoke(main, ["import", "--store", store, str(recorded_dir / "models-2026-04-17.json.gz")]).exit_code == 0

@@ -521,15 +521,16 @@ def _store(root: str | None, *, must_exist: bool = False) -> Any:
     ctx = click.get_current_context()
     ctx.obj = ctx.obj if isinstance(ctx.obj, dict) else {}
     ctx.obj["store_root"] = root
-    from ..store import SnapshotStore
+    from ..store import SnapshotStore, no_store_message
 
     store = SnapshotStore(root)
-    if not must_exist or store.exists():
+    if not must_exist:
         return store
-    if Path(store.root).is_dir():
-        raise CLIError(f"{store.root} is a folder but not a snapshot store (no manifest/, versions/, ... in it): check --store")
-    raise CLIError(f"no snapshot store at {store.root}: record one with `orcatalog snapshot --store {store.root}` "
-                   f"or `orcatalog import --store {store.root} FILE`" + (", or pass --store" if root is None else ""))  # fmt: skip
+    record = f"`orcatalog snapshot --store {store.root}` or `orcatalog import --store {store.root} FILE`"
+    why = no_store_message(store, record)
+    if why is None:
+        return store
+    raise CLIError(why + (" (or pass --store)" if root is None else ""))
 
 
 def _snapshot_ids(store: Any) -> set[str]:
