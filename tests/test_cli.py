@@ -604,3 +604,15 @@ def test_every_repeatable_option_takes_a_comma_list() -> None:
         option = next(p for p in main.commands[name].params if p.name == param)
         assert option.callback is _comma_list, (name, param)
         assert "comma" in (option.help or ""), (name, param)
+
+
+def test_replay_help_names_every_filter_the_replay_server_ignores() -> None:
+    """REPLAY_HELP is derived from ANSWERED_FILTERS: each filter a recorded body cannot answer is
+    named as its option, and no answered one is."""
+    from orcatalog.cli import REPLAY_HELP
+    from orcatalog.fetch.params import ANSWERED_FILTERS, FILTERS
+
+    assert ANSWERED_FILTERS <= set(FILTERS)
+    named = set(re.findall(r"--([a-z-]+)", REPLAY_HELP)) - {"sort"}
+    assert named == {n.replace("_", "-") for n in FILTERS if n not in ANSWERED_FILTERS}
+    assert {"arch", "distillable", "min-age-days", "max-tool-success-rate"} <= named

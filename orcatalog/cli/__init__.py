@@ -205,12 +205,19 @@ def _quiet_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
-REPLAY_HELP = (
-    "Answer from recorded bodies (a file, tar archive or folder; 'sample': the catalog shipped with"
-    " orcatalog) through a loopback replay server. Recorded bodies cannot answer some filters"
-    " (--providers, --zdr, --region, --category, the --min/max-*-index ones, sorts other than by price,"
-    " context or date): those are ignored with a warning on stderr."
-)
+def _replay_help() -> str:
+    """The ``--replay`` help, derived from the replay server's table (:data:`ANSWERED_FILTERS`):
+    every filter it does not answer is named, so the two cannot disagree."""
+    ignored = ", ".join("--" + name.replace("_", "-") for name in _params.FILTERS if name not in _params.ANSWERED_FILTERS)
+    sorts = ", ".join(_params.ANSWERED_SORTS)
+    return (
+        "Answer from recorded bodies (a file, tar archive or folder; 'sample': the catalog shipped with"
+        f" orcatalog) through a loopback replay server. Recorded bodies cannot answer {ignored}, or a --sort"
+        f" other than {sorts}: those are ignored with a warning on stderr."
+    )
+
+
+REPLAY_HELP = _replay_help()
 
 
 @click.group(cls=_Group)

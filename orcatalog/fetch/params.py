@@ -103,6 +103,17 @@ FILTER_HELP: dict[str, str] = {
     "max_tool_success_rate": "Maximum tool-calling success rate, a fraction in [0, 1].",
 }
 
+#: List filters a recorded ``/models`` body can answer (the replay server applies them; the others:
+#: providers, zdr, region, category, arch, distillable, ages, benchmark indexes and tool success rates,
+#: need data the API keeps elsewhere and are ignored with a warning). The one table: the replay
+#: server (:mod:`orcatalog.testing.listing`) and the CLI's ``--replay`` help read it.
+ANSWERED_FILTERS = frozenset({
+    "output_modalities", "input_modalities", "q", "context", "min_price", "max_price", "min_output_price",
+    "max_output_price", "model_authors", "supported_parameters", "sort",
+})  # fmt: skip
+#: Sort orders a recorded body can answer (by price, context or date).
+ANSWERED_SORTS = ("pricing-low-to-high", "pricing-high-to-low", "context-high-to-low", "newest")
+
 #: The Python type each kind of filter takes (what signatures show; ``list_query`` checks it).
 KIND_TYPES: dict[str, str] = {
     _STRING: "str",
