@@ -29,8 +29,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-import numpy as np
-
 __all__ = ["CATALOG_SCOPE", "scope_of", "frame_scope", "is_unfiltered", "unfiltered_rows"]
 
 #: The scope of an unfiltered ``GET /models`` of the public API: the catalog itself.
@@ -87,7 +85,7 @@ def is_unfiltered(endpoint: str, params: Mapping[str, Any] | None = None) -> boo
     return endpoint == "/models" and not _filters(params)
 
 
-def unfiltered_rows(queries: Iterable[Any], endpoints: Iterable[Any] | None = None) -> np.ndarray:
+def unfiltered_rows(queries: Iterable[Any], endpoints: Iterable[Any] | None = None) -> list[bool]:
     """:func:`is_unfiltered` for each row of a store's manifest, whose ``query`` column holds the
     parameters as JSON text (``"{}"``, ``'{"output_modalities": "all"}'``; a missing query is ``{}``).
 
@@ -97,7 +95,7 @@ def unfiltered_rows(queries: Iterable[Any], endpoints: Iterable[Any] | None = No
             endpoint, as the partial-catalog rule counts ``/models/user``).
 
     Returns:
-        A boolean array, one value per row.
+        One bool per row (a mask for the manifest).
     """
     memo: dict[tuple[Any, Any], bool] = {}
     out = []
@@ -108,7 +106,7 @@ def unfiltered_rows(queries: Iterable[Any], endpoints: Iterable[Any] | None = No
             params = json.loads(query) if isinstance(query, str) else {}
             memo[key] = is_unfiltered(str(endpoint), params)
         out.append(memo[key])
-    return np.array(out, dtype=bool)
+    return out
 
 
 def scope_of(

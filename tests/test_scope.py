@@ -75,8 +75,8 @@ def test_unfiltered_rows_is_is_unfiltered_on_stored_query_texts() -> None:
     ``output_modalities=all`` and a missing query do not matter; a filter or /models/user does."""
     queries = ["{}", '{"output_modalities": "all"}', '{"input_modalities": "image"}', None, "{}"]
     endpoints = ["/models", "/models", "/models", "/models", "/models/user"]
-    got = unfiltered_rows(queries, endpoints).tolist()
+    got = unfiltered_rows(queries, endpoints)
     assert got == [True, True, False, True, False]
     assert got[:3] == [is_unfiltered("/models", p) for p in ({}, {"output_modalities": "all"}, {"input_modalities": "image"})]
     # without endpoints only the filters count (the partial-catalog rule covers /models/user too)
-    assert unfiltered_rows(queries).tolist() == [True, True, False, True, True]
+    assert unfiltered_rows(queries) == [True, True, False, True, True]
