@@ -14,6 +14,7 @@ line and ``import orcatalog`` do not pay for pandas, pyarrow or requests until t
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
@@ -112,7 +113,9 @@ _LAZY = {
 
 
 #: Subpackages reachable as attributes (``oc.schema``, ``oc.testing``), imported on first access too.
-_SUBMODULES = frozenset({"analysis", "cli", "errors", "export", "feed", "fetch", "frames", "plot", "progress", "report", "schema", "schema_usage", "store", "suggest", "testing", "watcher"})
+#: Every submodule and subpackage, read from the package folder (so ``oc.scope``, ``oc.times``, ... work on
+#: a fresh import, and a new module needs no entry here); imported on first attribute access.
+_SUBMODULES = frozenset(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
 
 
 def __getattr__(name: str) -> Any:
