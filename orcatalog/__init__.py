@@ -49,7 +49,8 @@ from .errors import (
 if TYPE_CHECKING:
     from .analysis.catalog import fold_variants, select
     from .analysis.changes import diff, lifecycle, price_changes
-    from .analysis.cost import estimate_cost, price_at
+    from .analysis.cost import estimate_cost
+    from .analysis.price_at import price_at
     from .analysis.trends import catalog_events, catalog_size, frontier, market_trend, movers
     from .plot import plot_catalog_size, plot_cost, plot_market_trend, plot_price_history, plot_price_vs_context
     from .report import build_report
@@ -90,7 +91,7 @@ _LAZY = {
     "price_changes": ".analysis.changes",
     "lifecycle": ".analysis.changes",
     "estimate_cost": ".analysis.cost",
-    "price_at": ".analysis.cost",
+    "price_at": ".analysis.price_at",
     "movers": ".analysis.trends",
     "market_trend": ".analysis.trends",
     "frontier": ".analysis.trends",

@@ -292,7 +292,7 @@ def price_at(usage_file: str, model_column: str, time_column: str, store_root: s
     """
     import pandas as pd
 
-    from ..analysis.cost import price_at as price_rows
+    from ..analysis.price_at import price_at as price_rows
 
     try:
         usage = pd.read_csv(usage_file)
