@@ -117,7 +117,7 @@ def load(index: Index, layout: Layout, row: pd.Series) -> pd.DataFrame:
 
 
 def raw(index: Index, layout: Layout, row: pd.Series) -> dict[str, Any]:
-    """The original body of a snapshot."""
+    """The original body of a snapshot, JSON-equal to what was recorded (re-serialised, not the bytes)."""
     body = json.loads(row["top_level"])
     body["data"] = _parse_versions(index, row, order(index.order_files, layout, row))
     return body
