@@ -332,6 +332,31 @@ def test_lean_requests_cache_import_skips_unused_backends_and_hides_nothing_afte
     )
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
 
+
+def test_lean_requests_cache_import_equals_the_plain_import(tmp_path: Path) -> None:
+    """The one place that hides modules in sys.modules (the CLI's lean import of requests-cache)
+    is pinned against a plain ``import requests_cache``: the same public names (but the backend
+    submodules of the hidden packages), and the SQLite cache with the JSON serializer the CLI uses
+    stores and answers a response the same way."""
+    code = (
+        "import sys, json; {pre}import requests_cache; "
+        "from requests_cache import CachedSession, CachedResponse; "
+        "s = CachedSession(sys.argv[1], backend='sqlite', serializer='json'); "
+        "s.cache.responses['k'] = CachedResponse(status_code=200, url='http://x/', content=b'a body'); "
+        "back = s.cache.responses['k']; "
+        "skip = {{'dynamodb', 'mongodb', 'redis', 'gridfs'}}; "
+        "print(json.dumps([sorted(n for n in dir(requests_cache) if not n.startswith('_') and n not in skip), "
+        "back.status_code, "
+        "back.content.decode()]))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    lean = "from orcatalog.cli import _import_requests_cache_lean as lean; lean(); "
+    outs = [subprocess.run([sys.executable, "-c", code.format(pre=pre), str(tmp_path / f"c{i}")], check=True,
+                           env=env, capture_output=True, text=True, timeout=120).stdout  # fmt: skip
+            for i, pre in enumerate(("", lean))]
+    assert outs[0] == outs[1] and "CachedSession" in outs[0] and '200, "a body"' in outs[0]
+
+
 def test_diff_allow_mixed(runner: CliRunner, dated_files: list[Path], tmp_path: Path) -> None:
     store = str(tmp_path / "store")
     ids = [oc.SnapshotStore(store).import_files(dated_files[-2], progress=False)[0],

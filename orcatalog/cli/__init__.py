@@ -260,7 +260,9 @@ def _import_requests_cache_lean() -> None:
 
     requests-cache turns a failed optional import into a placeholder class, so hiding those
     modules for the duration of its import is safe; they stay importable afterwards. bench/cli.py
-    measures the gain (a cached ``orcatalog models``); only the command line does this.
+    measures the gain (a cached ``orcatalog models``); only the command line does this, and this is
+    the one place that edits ``sys.modules`` (tests/test_cli.py pins the result against a plain
+    ``import requests_cache``).
     """
     if "requests_cache" in sys.modules:
         return
