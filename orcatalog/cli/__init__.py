@@ -416,10 +416,10 @@ def user_models(ctx: click.Context, page_size: int | None, fmt: str | None, out:
     Example:
       OPENROUTER_API_KEY=sk-or-v1-... orcatalog user-models --head 10
     """
-    if not os.environ.get("OPENROUTER_API_KEY"):
-        raise CLIUsageError("user-models needs your API key in OPENROUTER_API_KEY (it is sent only to the API, "
-                            "never cached, stored or printed)")  # fmt: skip
     with _client(ctx) as client:
+        if not client.has_api_key:  # the client resolves the key (fetch/client.py), not a second reader here
+            raise CLIUsageError("user-models needs your API key in OPENROUTER_API_KEY (it is sent only to the API, "
+                                "never cached, stored or printed)")  # fmt: skip
         df = client.fetch_user_models(page_size=page_size)
     write(df, fmt, out, columns, head)
 

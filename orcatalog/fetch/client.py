@@ -3,6 +3,11 @@
 Flow: check parameters (:mod:`.params`) -> GET JSON (:mod:`.http`) -> flatten (:mod:`orcatalog.frames.models`).
 The session is injected (any ``requests.Session``); by default it is a ``requests_cache``
 ``CachedSession`` on a private SQLite file (:mod:`.cache`), created on first use.
+
+API-key resolution lives here, once: the client reads ``$OPENROUTER_API_KEY`` when it is built,
+:meth:`Client._key` picks a call's key, and :meth:`Client._key_for` resolves a *required* key (the
+argument, the client's, or an injected session's header) with its fingerprint for every call that
+needs one (``/models/user``, and ``/activity`` and ``/generation`` in :mod:`.usage`).
 """
 
 from __future__ import annotations

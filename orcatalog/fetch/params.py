@@ -3,6 +3,10 @@
 Python-friendly in, API strings out: lists become comma-separated values, bools become
 ``"true"``/``"false"``, numbers are checked for type and range. Anything wrong raises
 :class:`InvalidParameterError` (a ``ValueError``) naming the filter and what it accepts.
+
+Rules that live here, once: the filter table (:data:`FILTERS`), and the answered-filters table
+(:data:`ANSWERED_FILTERS`, :data:`ANSWERED_SORTS`: what a recorded body can answer), which the
+replay server applies and the CLI's ``--replay`` help is derived from.
 """
 
 from __future__ import annotations

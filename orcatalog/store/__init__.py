@@ -13,6 +13,9 @@ The package, by the question each file answers:
 - :mod:`.lock` - one run at a time on a store (``orcatalog watch``): a file lock, or a claim on object stores.
 
 Both layouts and their commit guarantees are documented in ``data/README.md``.
+
+The "no store here" rule (a read where there is no store is an error naming the path, never an
+empty answer) lives here, once: :func:`no_store_message`, used by the store's reads and the CLI.
 """
 
 from __future__ import annotations
