@@ -113,7 +113,6 @@ _LAZY = {
 }
 
 
-#: Subpackages reachable as attributes (``oc.schema``, ``oc.testing``), imported on first access too.
 #: Every submodule and subpackage, read from the package folder (so ``oc.scope``, ``oc.times``, ... work on
 #: a fresh import, and a new module needs no entry here); imported on first attribute access.
 _SUBMODULES = frozenset(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
