@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from . import _client, _comma_list, _store, _store_option, main
+from .app import _client, _comma_list, _store, _store_option, main
 from ..suggest import did_you_mean
 from .errors import CLIError, CLIUsageError, warning_line
 from .output import check_output_file, output_options, show_record, write
