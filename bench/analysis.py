@@ -10,7 +10,8 @@ Targets (ratios printed; exit status 1 on a miss):
   hand-written ``merge_asof`` plus the vectorised cost (prompt, completion) and the difference to the bill.
   With alternatives it prices rows x alternatives more rows; that time is printed, not targeted.
 
-Every timing is the best of several runs. Usage: ``python bench/analysis.py [--data DIR] [--rows N]``.
+Every timing is the best of several runs. Usage: ``python bench/analysis.py [--data DIR] [--rows N] [--quick]``
+(``--quick``: 2,000 rows, one run each, checks that it runs, not the ratios).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from _report import best, report  # noqa: E402 - the bench folder is on sys.path when run as a script
+import _report  # noqa: E402
+from _report import best, data_file, report  # noqa: E402 - the bench folder is on sys.path when run as a script
 
 
 
@@ -37,10 +39,13 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "openrouter")
     parser.add_argument("--rows", type=int, default=1_000_000, help="synthetic usage rows for price_at")
     parser.add_argument("--reprice-rows", type=int, default=100_000, help="synthetic daily usage rows for reprice")
-    args = parser.parse_args()
+    args = _report.parse(parser)
+    archive = data_file(args.data, "hourly-*.tar.xz")
+    if args.quick:
+        args.rows, args.reprice_rows = min(args.rows, 2_000), min(args.reprice_rows, 2_000)
 
     store = oc.SnapshotStore(tempfile.mkdtemp())
-    store.import_files(next(args.data.glob("hourly-*.tar.xz")), progress=False)
+    store.import_files(archive, progress=False)
     h = store.history()
     print(f"history: {len(h)} rows, {h['snapshot_id'].nunique()} snapshots")
 

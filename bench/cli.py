@@ -7,7 +7,8 @@ Prints each ratio and exits non-zero when one misses its target:
   most 1.3x ``python -c "import pandas, pyarrow"``.
 
 Each is the median wall time of fresh processes, baseline and subject interleaved so that noise on
-this shared machine hits both alike. Usage: ``python bench/cli.py [--runs N]``.
+this shared machine hits both alike. Usage: ``python bench/cli.py [--runs N] [--quick]`` (``--quick``: one run each,
+checks that it runs, not the ratios).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import _report  # noqa: E402
 from _report import report  # noqa: E402 - the bench folder is on sys.path when run as a script
 
 #: What the ``orcatalog`` console script runs.
@@ -48,7 +50,9 @@ def paired_runs(baseline: list[str], subject: list[str], env: dict[str, str], ru
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21)
-    args = parser.parse_args()
+    args = _report.parse(parser)
+    if args.quick:
+        args.runs = 1
 
     from orcatalog.testing import ReplayServer
 

@@ -12,7 +12,8 @@ Prints each ratio and exits non-zero when one misses its target:
 - a 429 with ``Retry-After: 1`` on the first request: the whole pool pauses (wall time grows by about
   the full second, not by a worker's share of it) and the request count is models + 1.
 
-Usage: ``python bench/endpoints.py``.
+Usage: ``python bench/endpoints.py [--quick]`` (``--quick``: 40 models, one round each; checks that
+it runs, not the ratios).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from _report import report  # noqa: E402 - the bench folder is on sys.path when run as a script
+import _report  # noqa: E402
+from _report import report, sized  # noqa: E402 - the bench folder is on sys.path when run as a script
 
 import orjson  # noqa: E402
 
@@ -97,12 +99,17 @@ def many(rate_limit: bool = False) -> tuple[float, int, int]:
 
 
 def main() -> int:
+    global MODELS
+    import argparse
+
+    _report.parse(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
+    MODELS = sized(MODELS, 40)
     big = zdr_sized_body()
-    base, sub = paired(big, number=3)
+    base, sub = paired(big, number=sized(3, 1), rounds=sized(7, 1))
     print(f"parse /endpoints/zdr-sized body ({len(big) / 1e6:.1f} MB): json.loads {base * 1e3:.1f} ms, "
           f"frame {sub * 1e3:.1f} ms")  # fmt: skip
     small = max((gzip.decompress(p.read_bytes()) for p in (SAMPLE_DIR / "endpoints").glob("endpoints-*.json.gz")), key=len)
-    sbase, ssub = paired(small, number=200)
+    sbase, ssub = paired(small, number=sized(200, 5), rounds=sized(7, 1))
     print(f"parse largest one-model body ({len(small) / 1e3:.1f} kB, for the record): json.loads {sbase * 1e6:.0f} us, "
           f"frame {ssub * 1e6:.0f} us, ratio {ssub / sbase:.1f}x")  # fmt: skip
     ideal = MODELS / DEFAULT_CONCURRENCY * LATENCY
@@ -113,7 +120,7 @@ def main() -> int:
     print(f"same with one 429 Retry-After: 1 s first: {wall429:.2f} s (+{wall429 - wall:.2f} s), {served429} requests")
     return report([
         ("parse: zdr-sized body -> frame / json.loads", sub / base, 2.0),
-        (f"many: wall / ((400 / {DEFAULT_CONCURRENCY}) x 50 ms)", wall / ideal, 1.3),
+        (f"many: wall / (({MODELS} / {DEFAULT_CONCURRENCY}) x 50 ms)", wall / ideal, 1.3),
         ("many: requests / models (no faults)", served / MODELS, 1.0),
         ("many + 429: requests / (models + 1 retry)", served429 / (MODELS + 1), 1.0),
         ("many + 429: the pause holds the pool: 1 s / extra wall (~1 when the pool pauses)",

@@ -9,7 +9,8 @@ Prints each ratio and exits non-zero when one misses its target:
 
 Every timing is the minimum over alternating rounds of baseline and subject (the least disturbed
 run of each), so noise on this shared machine hits both alike.
-Usage: ``python bench/fetch.py [--data DIR]`` (default ``../shared/data/openrouter``).
+Usage: ``python bench/fetch.py [--data DIR] [--quick]`` (default ``../shared/data/openrouter``; ``--quick``:
+one round each, checks that it runs, not the ratios).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from _report import report  # noqa: E402 - the bench folder is on sys.path when run as a script
+import _report  # noqa: E402
+from _report import data_file, report, sized  # noqa: E402 - the bench folder is on sys.path when run as a script
 
 
 def largest_body(data: Path) -> tuple[str, bytes]:
@@ -78,10 +80,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "openrouter")
     parser.add_argument("--import-runs", type=int, default=15)
-    args = parser.parse_args()
-    if not args.data.is_dir():
-        print(f"no recorded bodies at {args.data}", file=sys.stderr)
-        return 2
+    args = _report.parse(parser)
+    data_file(args.data, "models-*.json.gz")  # says what is missing
+    number, rounds = sized(30, 2), sized(20, 1)
+    if args.quick:
+        args.import_runs = 1
 
     import orjson
 
@@ -93,7 +96,7 @@ def main() -> int:
     print(f"largest body: {name} ({len(raw):,} bytes, {len(json.loads(raw)['data'])} models)")
     results: list[tuple[str, float, float]] = []
 
-    t_json, t_frame = paired(lambda: json.loads(raw), lambda: models_frame(check_body(orjson.loads(raw))), 30, 20)
+    t_json, t_frame = paired(lambda: json.loads(raw), lambda: models_frame(check_body(orjson.loads(raw))), number, rounds)
     results.append(("bytes -> contract DataFrame / json.loads", t_frame / t_json, 2.0))
     print(f"  json.loads            {t_json * 1e3:7.2f} ms")
     print(f"  bytes -> DataFrame    {t_frame * 1e3:7.2f} ms")
@@ -104,7 +107,7 @@ def main() -> int:
         hit = client.fetch_models()
         assert hit.attrs["from_cache"] and len(hit) == len(first), "second call was not a cache hit"
         requests_before = len(server.requests)
-        t_json2, t_hit = paired(lambda: json.loads(raw), client.fetch_models, 30, 20)
+        t_json2, t_hit = paired(lambda: json.loads(raw), client.fetch_models, number, rounds)
         assert len(server.requests) == requests_before, "cache hits reached the server"
         serializer = client.session.cache.responses.serializer.name
     results.append(("cached fetch_models() hit / json.loads", t_hit / t_json2, 3.0))

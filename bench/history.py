@@ -16,7 +16,8 @@ Targets (ratios printed; exit status 1 on a miss):
 
 Store timings are taken on an open store (its manifest and version index read once, as a notebook
 holds it); the first, cold call is printed too. Every timing is the best of several runs.
-Usage: ``python bench/history.py [--data DIR] [--quick]``.
+Usage: ``python bench/history.py [--data DIR] [--quick]`` (``--quick``: no scale run, one run per
+timing; checks that it runs, not the ratios).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from _report import best, report  # noqa: E402 - the bench folder is on sys.path when run as a script
+import _report  # noqa: E402
+from _report import best, data_file, report  # noqa: E402 - the bench folder is on sys.path when run as a script
 
 MODEL = "openai/gpt-4o"
 PRICE_COLUMNS = ["price_prompt", "price_completion"]
@@ -48,7 +50,7 @@ def folder_bytes(path: Path) -> int:
 def hourly_bodies(data: Path) -> list[tuple[pd.Timestamp, bytes]]:
     from orcatalog.store import time_from_name
 
-    archive = next(data.glob("hourly-*.tar.xz"))
+    archive = data_file(data, "hourly-*.tar.xz")
     out = []
     with tarfile.open(archive) as tar:
         for member in tar:
@@ -87,8 +89,7 @@ def naive_write(bodies: list[tuple[pd.Timestamp, bytes]], folder: Path) -> list[
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "openrouter")
-    parser.add_argument("--quick", action="store_true", help="skip the 8,760-snapshot scale run")
-    args = parser.parse_args()
+    args = _report.parse(parser)  # --quick also skips the 8,760-snapshot scale run
 
     import orcatalog as oc
 

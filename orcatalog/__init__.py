@@ -14,6 +14,7 @@ line and ``import orcatalog`` do not pay for pandas, pyarrow or requests until t
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
@@ -48,7 +49,8 @@ from .errors import (
 if TYPE_CHECKING:
     from .analysis.catalog import fold_variants, select
     from .analysis.changes import diff, lifecycle, price_changes
-    from .analysis.cost import estimate_cost, price_at
+    from .analysis.cost import estimate_cost
+    from .analysis.price_at import price_at
     from .analysis.trends import catalog_events, catalog_size, frontier, market_trend, movers
     from .plot import plot_catalog_size, plot_cost, plot_market_trend, plot_price_history, plot_price_vs_context
     from .report import build_report
@@ -89,7 +91,7 @@ _LAZY = {
     "price_changes": ".analysis.changes",
     "lifecycle": ".analysis.changes",
     "estimate_cost": ".analysis.cost",
-    "price_at": ".analysis.cost",
+    "price_at": ".analysis.price_at",
     "movers": ".analysis.trends",
     "market_trend": ".analysis.trends",
     "frontier": ".analysis.trends",
@@ -111,8 +113,9 @@ _LAZY = {
 }
 
 
-#: Subpackages reachable as attributes (``oc.schema``, ``oc.testing``), imported on first access too.
-_SUBMODULES = frozenset({"analysis", "cli", "errors", "export", "feed", "fetch", "frames", "plot", "progress", "report", "schema", "schema_usage", "store", "suggest", "testing", "watcher"})
+#: Every submodule and subpackage, read from the package folder (so ``oc.scope``, ``oc.times``, ... work on
+#: a fresh import, and a new module needs no entry here); imported on first attribute access.
+_SUBMODULES = frozenset(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
 
 
 def __getattr__(name: str) -> Any:

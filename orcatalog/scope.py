@@ -15,16 +15,21 @@ what was *asked*, never from what came back:
 - for ``/models/user``, the key's fingerprint (never the key).
 
 The unfiltered public ``GET /models`` of ``https://openrouter.ai/api/v1`` is ``catalog``.
+
+The "unfiltered list" rule (``/models`` with no filter, on any host) also lives here, once:
+:func:`is_unfiltered` for a fetch, :func:`unfiltered_rows` for a store's manifest (the store's
+default scope and its partial-catalog flag call it; no other module matches query texts).
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["CATALOG_SCOPE", "scope_of", "frame_scope", "is_unfiltered"]
+__all__ = ["CATALOG_SCOPE", "scope_of", "frame_scope", "is_unfiltered", "unfiltered_rows"]
 
 #: The scope of an unfiltered ``GET /models`` of the public API: the catalog itself.
 CATALOG_SCOPE = "catalog"
@@ -78,6 +83,30 @@ def is_unfiltered(endpoint: str, params: Mapping[str, Any] | None = None) -> boo
         params: the query parameters sent (API strings), paging (``offset``, ``limit``) left out.
     """
     return endpoint == "/models" and not _filters(params)
+
+
+def unfiltered_rows(queries: Iterable[Any], endpoints: Iterable[Any] | None = None) -> list[bool]:
+    """:func:`is_unfiltered` for each row of a store's manifest, whose ``query`` column holds the
+    parameters as JSON text (``"{}"``, ``'{"output_modalities": "all"}'``; a missing query is ``{}``).
+
+    Args:
+        queries: the ``query`` column.
+        endpoints: the ``endpoint`` column; None asks only whether a row has no filter (any list
+            endpoint, as the partial-catalog rule counts ``/models/user``).
+
+    Returns:
+        One bool per row (a mask for the manifest).
+    """
+    memo: dict[tuple[Any, Any], bool] = {}
+    out = []
+    rows = zip(queries, endpoints) if endpoints is not None else ((q, "/models") for q in queries)
+    for key in rows:
+        if key not in memo:
+            query, endpoint = key
+            params = json.loads(query) if isinstance(query, str) else {}
+            memo[key] = is_unfiltered(str(endpoint), params)
+        out.append(memo[key])
+    return out
 
 
 def scope_of(

@@ -212,6 +212,16 @@ def test_a_missing_store_folder_is_an_error_not_an_empty_answer(runner: CliRunne
     assert not missing.exists()
 
 
+def test_the_no_store_message_is_the_library_s(runner: CliRunner, tmp_path: Path) -> None:
+    """One "no store here" rule: the CLI says what SnapshotStore says, naming its own commands."""
+    missing = tmp_path / "gone"
+    with pytest.raises(oc.SnapshotNotFoundError) as info:
+        oc.SnapshotStore(missing).snapshots()
+    line = _one_error_line(runner.invoke(main, ["snapshots", "--store", str(missing)]))
+    library = str(info.value).split("; record one with")[0]
+    assert library in line and "`orcatalog import --store" in line and "SnapshotStore.snapshot()" in str(info.value)
+
+
 def test_unknown_model_in_prices_says_did_you_mean(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -> None:
     store = str(tmp_path / "store")
     assert runner.invoke(main, ["import", "--store", store, str(recorded_dir / "models-2026-04-17.json.gz")]).exit_code == 0
@@ -321,6 +331,31 @@ def test_lean_requests_cache_import_skips_unused_backends_and_hides_nothing_afte
         "from requests_cache.backends import SQLiteCache; from orcatalog.fetch.cache import cached_session"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+
+
+def test_lean_requests_cache_import_equals_the_plain_import(tmp_path: Path) -> None:
+    """The one place that hides modules in sys.modules (the CLI's lean import of requests-cache)
+    is pinned against a plain ``import requests_cache``: the same public names (but the backend
+    submodules of the hidden packages), and the SQLite cache with the JSON serializer the CLI uses
+    stores and answers a response the same way."""
+    code = (
+        "import sys, json; {pre}import requests_cache; "
+        "from requests_cache import CachedSession, CachedResponse; "
+        "s = CachedSession(sys.argv[1], backend='sqlite', serializer='json'); "
+        "s.cache.responses['k'] = CachedResponse(status_code=200, url='http://x/', content=b'a body'); "
+        "back = s.cache.responses['k']; "
+        "skip = {{'dynamodb', 'mongodb', 'redis', 'gridfs'}}; "
+        "print(json.dumps([sorted(n for n in dir(requests_cache) if not n.startswith('_') and n not in skip), "
+        "back.status_code, "
+        "back.content.decode()]))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    lean = "from orcatalog.cli import _import_requests_cache_lean as lean; lean(); "
+    outs = [subprocess.run([sys.executable, "-c", code.format(pre=pre), str(tmp_path / f"c{i}")], check=True,
+                           env=env, capture_output=True, text=True, timeout=120).stdout  # fmt: skip
+            for i, pre in enumerate(("", lean))]
+    assert outs[0] == outs[1] and "CachedSession" in outs[0] and '200, "a body"' in outs[0]
+
 
 def test_diff_allow_mixed(runner: CliRunner, dated_files: list[Path], tmp_path: Path) -> None:
     store = str(tmp_path / "store")
@@ -594,3 +629,15 @@ def test_every_repeatable_option_takes_a_comma_list() -> None:
         option = next(p for p in main.commands[name].params if p.name == param)
         assert option.callback is _comma_list, (name, param)
         assert "comma" in (option.help or ""), (name, param)
+
+
+def test_replay_help_names_every_filter_the_replay_server_ignores() -> None:
+    """REPLAY_HELP is derived from ANSWERED_FILTERS: each filter a recorded body cannot answer is
+    named as its option, and no answered one is."""
+    from orcatalog.cli import REPLAY_HELP
+    from orcatalog.fetch.params import ANSWERED_FILTERS, FILTERS
+
+    assert ANSWERED_FILTERS <= set(FILTERS)
+    named = set(re.findall(r"--([a-z-]+)", REPLAY_HELP)) - {"sort"}
+    assert named == {n.replace("_", "-") for n in FILTERS if n not in ANSWERED_FILTERS}
+    assert {"arch", "distillable", "min-age-days", "max-tool-success-rate"} <= named

@@ -186,6 +186,25 @@ def test_user_models_need_a_key_and_see_their_own_list(client: oc.Client, server
     assert info.value.status == 401
 
 
+def test_a_required_key_is_resolved_once_for_every_user_call(server: ReplayServer) -> None:
+    """The argument, the client's key and an injected session's Authorization header are one rule
+    for fetch_user_models and a /models/user body: same fingerprint, same scope, same message."""
+    bare = oc.Client(base_url=server.base_url, session=requests.Session(), retries=FAST_RETRY)
+    for call in (bare.fetch_user_models, lambda: bare.fetch_body(user=True)):
+        with pytest.raises(oc.InvalidParameterError, match="needs an API key: pass api_key= or set OPENROUTER_API_KEY"):
+            call()
+    assert server.requests == []
+    by_argument = bare.fetch_body(user=True, api_key=TEST_KEY_B)
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {TEST_KEY_B}"
+    by_session = oc.Client(base_url=server.base_url, session=session, retries=FAST_RETRY)
+    frame = by_session.fetch_user_models()
+    body = by_session.fetch_body(user=True)
+    assert len(frame) == 2 and len(body.body["data"]) == 2
+    assert frame.attrs["key_fingerprint"] == body.key_fingerprint == by_argument.key_fingerprint
+    assert frame.attrs["scope"] == body.scope == by_argument.scope
+
+
 def test_user_models_key_from_environment(server: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENROUTER_API_KEY", TEST_KEY_B)
     monkeypatch.setenv("ORCATALOG_BASE_URL", server.base_url)

@@ -404,3 +404,20 @@ def test_price_at_refuses_tokens_it_cannot_count(hourly_history: pd.DataFrame, c
         oc.price_at(usage, hourly_history)
     with pytest.raises(oc.InvalidParameterError, match="empty"):
         oc.price_at(usage.drop(columns=[column]), hourly_history.iloc[0:0])
+
+
+def test_the_workload_arguments_are_the_components_table() -> None:
+    """estimate_cost and check_workload read their counts by the names of COMPONENTS: their
+    signatures must list exactly those names (one table, no second list to keep in step)."""
+    import inspect
+
+    from orcatalog.analysis.cost import COMPONENTS, TOKEN_ARGUMENTS, check_workload, estimate_cost
+
+    assert TOKEN_ARGUMENTS == tuple(c.argument for c in COMPONENTS)
+    for fn in (estimate_cost, check_workload):
+        params = [p for p in inspect.signature(fn).parameters if p not in ("models", "at", "output_modalities")]
+        assert sorted(params) == sorted(TOKEN_ARGUMENTS), fn.__name__
+    counts = check_workload(1000, 500, cached_tokens=100, reasoning_tokens=50, images=2, web_searches=1, requests=3)
+    assert counts == {"prompt_tokens": 1000, "completion_tokens": 500, "cached_tokens": 100, "cache_write_tokens": 0,
+                      "audio_tokens": 0, "reasoning_tokens": 50, "audio_output_tokens": 0, "image_output_tokens": 0,
+                      "web_searches": 1, "images": 2, "requests": 3}

@@ -375,3 +375,19 @@ def test_frame_from_arrays_equals_the_public_constructor(recorded_dir: Path) -> 
     df = frame_of(read_body(recorded_dir / "models-2025-12-18.json.gz"))
     cols = {c: df[c].array for c in df.columns}
     pd.testing.assert_frame_equal(frame_from_arrays(cols, len(df)), pd.DataFrame(cols, index=pd.RangeIndex(len(df))))
+
+
+def test_string_array_equals_the_public_conversion() -> None:
+    """The one use of pandas' ``StringDtype.__from_arrow__`` hook gives what the public
+    ``pd.array(values, dtype=...)`` gives, nulls included, for plain and large strings."""
+    import pyarrow as pa
+
+    from orcatalog.frames.convert import string_array
+
+    values = ["openai/gpt-4o", None, "", "naïve ✓", "x" * 1000]
+    public = pd.array(values, dtype=pd.StringDtype(na_value=np.nan))
+    for kind in (pa.string(), pa.large_string()):
+        ours = string_array(pa.array(values, type=kind))
+        pd.testing.assert_extension_array_equal(ours, public)
+        chunked = string_array(pa.chunked_array([pa.array(values[:2], type=kind), pa.array(values[2:], type=kind)]))
+        pd.testing.assert_extension_array_equal(chunked, public)

@@ -158,3 +158,18 @@ def test_public_names_and_signatures_still_work() -> None:
         assert [p for p in now if p in before] == before, (qualified, now)
         added = [p for p in now if p not in before]
         assert all("=" in p or p.startswith("*") for p in added), (qualified, added)
+
+
+def test_every_submodule_is_an_attribute_on_a_fresh_import() -> None:
+    """``oc.scope``, ``oc.times``, ... work right after ``import orcatalog`` (no AttributeError):
+    every module file and subpackage of the folder, read from disk here, not from _SUBMODULES."""
+    package = REPO / "orcatalog"
+    names = sorted({p.stem for p in package.glob("*.py") if not p.stem.startswith("_")}
+                   | {p.name for p in package.iterdir() if (p / "__init__.py").exists()})  # fmt: skip
+    assert {"scope", "times", "store", "fetch"} <= set(names)
+    code = (
+        "import types, orcatalog as oc; "
+        f"bad = [n for n in {names!r} if not isinstance(getattr(oc, n, None), types.ModuleType)]; "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 import orcatalog as oc
-from orcatalog.scope import CATALOG_SCOPE, frame_scope, is_unfiltered, scope_of
+from orcatalog.scope import CATALOG_SCOPE, frame_scope, is_unfiltered, scope_of, unfiltered_rows
 from orcatalog.testing import ReplayServer
 
 from .conftest import FAST_RETRY, TEST_KEY_A
@@ -68,3 +68,15 @@ def test_an_eu_import_is_not_the_global_catalog(new_store, dated_files: list[Pat
     with pytest.raises(oc.MixedScopeError):
         oc.diff(store.load(eu), store.load(glob))
     assert frame_scope({"base_url": EU, "endpoint": "/models", "params": {"output_modalities": "all"}}) == scopes[eu]
+
+
+def test_unfiltered_rows_is_is_unfiltered_on_stored_query_texts() -> None:
+    """The store's manifest rows answer by the same rule as a fetch: key order, the default
+    ``output_modalities=all`` and a missing query do not matter; a filter or /models/user does."""
+    queries = ["{}", '{"output_modalities": "all"}', '{"input_modalities": "image"}', None, "{}"]
+    endpoints = ["/models", "/models", "/models", "/models", "/models/user"]
+    got = unfiltered_rows(queries, endpoints)
+    assert got == [True, True, False, True, False]
+    assert got[:3] == [is_unfiltered("/models", p) for p in ({}, {"output_modalities": "all"}, {"input_modalities": "image"})]
+    # without endpoints only the filters count (the partial-catalog rule covers /models/user too)
+    assert unfiltered_rows(queries) == [True, True, False, True, True]

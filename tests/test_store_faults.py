@@ -297,3 +297,25 @@ def _number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_a_failed_cleanup_is_reported_not_called_nothing_changed(tmp_path: Path, dated_files: list[Path]) -> None:
+    """When the commit fails and removing the batch's data files fails too, the error names the
+    files left behind instead of saying that nothing was changed."""
+    root = tmp_path / "s"
+    root.mkdir()
+    (root / "manifest").write_text("not a folder")  # the commit (the manifest write) fails
+    store = oc.SnapshotStore(root)
+    layout = store._layout
+
+    class CannotRemove(type(layout.fs)):  # type: ignore[misc]
+        def rm(self, path, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+            raise PermissionError(f"cannot remove {path}")
+
+    layout.fs = CannotRemove()
+    with pytest.raises(oc.StoreWriteError) as info:
+        store.import_files(dated_files[:1], progress=False)
+    message = str(info.value)
+    assert "nothing was changed" not in message and "could not be removed" in message
+    left = sorted(root.rglob("*.parquet"))
+    assert left and all(p.name in message for p in left)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from .args import frame_arg
 from ..errors import InvalidParameterError, MixedScopeError
+from ..frames.ids import first_duplicate
 from ..schema import BASE_PRICE_KEYS, price_display_unit
 from ..scope import frame_scope
 
@@ -153,8 +154,9 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> 
         InvalidParameterError: a frame lacks the ``id`` column or repeats an id.
     """
     for label, frame in (("old", old), ("new", new)):
-        if not frame_arg(label, frame, "id")["id"].is_unique:
-            raise InvalidParameterError(f"{label} must be a catalog frame with unique 'id' values")
+        dup = first_duplicate(frame_arg(label, frame, "id")["id"])
+        if dup is not None:
+            raise InvalidParameterError(f"{label} must be a catalog frame with unique 'id' values: {dup!r} repeats")
     s_old, s_new = frame_scope(old.attrs), frame_scope(new.attrs)
     if not allow_mixed and s_old is not None and s_new is not None and s_old != s_new:
         raise MixedScopeError(f"cannot diff scope {s_old!r} against {s_new!r}: pass allow_mixed=True to compare anyway")

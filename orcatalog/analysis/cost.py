@@ -1,5 +1,7 @@
-"""What a workload costs: :func:`estimate_cost` (per model, or per model and snapshot) and
-:func:`price_at` (usage rows priced at the prices in effect when they happened).
+"""What a workload costs: :func:`estimate_cost` (per model, or per model and snapshot), by the cost
+rules every priced row follows (:data:`COMPONENTS`, the one table of priced dimensions and their
+argument names; overrides; the zero/absent rule). Usage rows priced at the prices in effect when
+they happened are :mod:`.price_at`, which prices each row by these same rules.
 
 Pure functions on contract frames (``fetch_models``, ``SnapshotStore.load`` / ``history``): no
 HTTP, no files. Prices come from the ``price_<key>`` columns (USD per token, per request, per input
@@ -21,12 +23,11 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..schema import bool_array, image_is_token_rate, lists_only_zero_prices, settled_price_arrays
-from ..times import parse_time, parse_time_column
-from ..suggest import closest
+from ..times import parse_time
 from .args import frame_arg
 from .catalog import output_modalities_arg, serves
 
-__all__ = ["estimate_cost", "price_at", "check_workload", "COMPONENTS", "TOKEN_ARGUMENTS"]
+__all__ = ["estimate_cost", "check_workload", "COMPONENTS", "TOKEN_ARGUMENTS"]
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,14 @@ COMPONENTS: tuple[_Component, ...] = (
     _Component("images", "images", "image", None),
 )
 
-#: Argument names (also the usage-frame column names price_at reads).
+#: Argument names (also the usage-frame column names price_at reads). estimate_cost and
+#: check_workload take exactly these (a test pins their signatures to this table) and read them by
+#: these names, so a component is added in COMPONENTS alone.
 TOKEN_ARGUMENTS = tuple(c.argument for c in COMPONENTS)
+#: The token counts (prompt and completion and their parts), and the item counts that are always
+#: counted (``requests`` is counted only when given).
+_TOKEN_COUNTS = tuple(c.argument for c in COMPONENTS if c.argument.endswith("_tokens"))
+_ITEM_COUNTS = tuple(c.argument for c in COMPONENTS if not c.argument.endswith("_tokens") and c.argument != "requests")
 
 #: The API's ChatUsage names (nested, or flattened with dots) -> our argument names.
 _USAGE_NAMES = {
@@ -456,13 +463,9 @@ def estimate_cost(
         InvalidParameterError: not a contract frame; a count that is negative, not a number, or
             parts exceeding their whole; requests < 1; an unreadable ``at``; an unknown output modality.
     """
+    given = locals()  # the arguments, read by the names of COMPONENTS (the one list of them)
     models = _check_models(models)
-    counts = check_workload(
-        prompt_tokens, completion_tokens, cached_tokens=cached_tokens, cache_write_tokens=cache_write_tokens,
-        reasoning_tokens=reasoning_tokens, requests=requests, web_searches=web_searches, images=images,
-        audio_tokens=audio_tokens, audio_output_tokens=audio_output_tokens, image_output_tokens=image_output_tokens,
-        at=at,
-    )  # fmt: skip
+    counts = check_workload(**{name: given[name] for name in TOKEN_ARGUMENTS}, at=at)
     if output_modalities is None:
         wanted: tuple[str, ...] = ("text",) if counts.get("completion_tokens") else ()
     else:
@@ -507,26 +510,16 @@ def check_workload(
     Raises:
         InvalidParameterError: as :func:`estimate_cost`.
     """
+    given = locals()  # the arguments, read by the names of COMPONENTS (the one list of them)
+    tokens = {name: given[name] for name in _TOKEN_COUNTS}
     if isinstance(prompt_tokens, Mapping):
-        given = {
-            "completion_tokens": completion_tokens, "cached_tokens": cached_tokens,
-            "cache_write_tokens": cache_write_tokens, "reasoning_tokens": reasoning_tokens,
-            "audio_tokens": audio_tokens, "audio_output_tokens": audio_output_tokens,
-            "image_output_tokens": image_output_tokens,
-        }  # fmt: skip
-        if any(v for v in given.values()):
+        if any(v for name, v in tokens.items() if name != "prompt_tokens"):
             raise InvalidParameterError("give either a usage mapping or token arguments, not both")
         counts = _usage_counts(prompt_tokens)
     else:
-        counts = {
-            "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "cached_tokens": cached_tokens,
-            "cache_write_tokens": cache_write_tokens, "reasoning_tokens": reasoning_tokens,
-            "audio_tokens": audio_tokens, "audio_output_tokens": audio_output_tokens,
-            "image_output_tokens": image_output_tokens,
-        }  # fmt: skip
-        counts = {k: _count(k, v) for k, v in counts.items()}
-    for name, value in (("web_searches", web_searches), ("images", images)):
-        counts[name] = _count(name, value)
+        counts = {k: _count(k, v) for k, v in tokens.items()}
+    for name in _ITEM_COUNTS:
+        counts[name] = _count(name, given[name])
     if requests is not None:
         if isinstance(requests, bool) or not isinstance(requests, (int, np.integer)) or requests < 1:
             raise InvalidParameterError(f"requests={requests!r} is invalid: give an int >= 1 (or None)")
@@ -620,152 +613,3 @@ def _groups(frame: pd.DataFrame) -> np.ndarray:
         return np.asarray(column.array.codes, dtype=np.int64)
     return pd.factorize(column, sort=False)[0].astype(np.int64)
 
-
-def price_at(
-    usage: pd.DataFrame,
-    history: pd.DataFrame,
-    *,
-    model: str = "model",
-    time: str = "timestamp",
-    scope: str | None = None,
-) -> pd.DataFrame:
-    """Price usage rows at the prices in effect when they happened, not today's.
-
-    Each usage row (a model id and a time) is joined to the latest observation of that model at
-    or before its time in ``history`` (one scope). ``price_source`` says how good the match is:
-    ``exact`` — the observation is at most one snapshot interval old (the median gap between the
-    history's snapshots), ``nearest`` — an older observation (``age`` tells how old; e.g. the
-    model was absent from the snapshots around that time), ``missing`` — the model is unknown, or
-    the row is before its first observation.
-
-    When the usage frame has token columns named like :func:`estimate_cost`'s arguments
-    (``prompt_tokens``, ``completion_tokens``, ``cached_tokens``, ``reasoning_tokens``,
-    ``requests``, ...), each row is priced by the same rules (overrides evaluated at the row's time)
-    and ``cost_<component>`` / ``total_usd`` are added (USD).
-
-    Args:
-        usage: one row per request or per aggregated usage line.
-        history: ``SnapshotStore.history()`` (columns ``id``, ``fetched_at``, prices).
-        model: the usage column holding model ids.
-        time: the usage column holding times (UTC unless they carry a zone).
-        scope: which scope of ``history`` to use when it holds several (default: its only one).
-
-    Returns:
-        ``usage`` (same row order, same index) plus ``observed_at``, ``age``
-        (Timedelta), ``price_source``, ``snapshot_id``, the matched ``price_<key>`` columns
-        (USD per unit) and, with token columns, the costs and ``note``.
-
-    Raises:
-        InvalidParameterError: a missing column, several scopes without ``scope=``, unreadable times,
-            negative token counts.
-    """
-    if not isinstance(usage, pd.DataFrame):
-        raise InvalidParameterError(f"usage must be a pandas DataFrame, got {type(usage).__name__}")
-    for name, column in (("model", model), ("time", time)):
-        if column not in usage.columns:
-            raise InvalidParameterError(f"usage has no {name} column {column!r}; pass {name}=<column name>")
-    history = frame_arg("history", history, "id", "fetched_at", "price_prompt", "price_completion")
-    history = _one_scope(history, scope)
-    if history.empty:
-        raise InvalidParameterError("the history is empty: import or snapshot the catalog first")
-    times = _times(usage[time], time)
-    token_columns = [c for c in TOKEN_ARGUMENTS if c in usage.columns]
-    for other in usage.columns:  # a misspelt token column would silently cost nothing
-        close = closest(str(other), TOKEN_ARGUMENTS, cutoff=0.8)
-        if close and other not in TOKEN_ARGUMENTS and close not in usage.columns:
-            raise InvalidParameterError(f"usage column {other!r} is not a token column: did you mean {close!r}? "
-                                        f"token columns: {', '.join(TOKEN_ARGUMENTS)}")  # fmt: skip
-    counts = {}
-    for c in token_columns:
-        values = pd.to_numeric(usage[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        bad = ~np.isfinite(values) | (values < 0)
-        if bad.any():
-            row = usage.index[int(np.flatnonzero(bad)[0])]
-            raise InvalidParameterError(f"usage[{c!r}] at row {row!r} is {usage[c].iloc[int(np.flatnonzero(bad)[0])]}: "
-                                        "token counts must be numbers >= 0 (write 0 for none)")  # fmt: skip
-        counts[c] = values
-    _check_parts(counts, usage.index)
-
-    # join on integer codes and nanosecond integers: merge_asof is fastest on plain numbers
-    history_codes, ids = pd.factorize(history["id"])
-    right = pd.DataFrame({
-        "_code": history_codes,
-        "_t": history["fetched_at"].array.as_unit("ns").asi8 if hasattr(history["fetched_at"].array, "as_unit")
-        else pd.to_datetime(history["fetched_at"], utc=True).dt.as_unit("ns").array.asi8,
-        "_hrow": np.arange(len(history)),
-    }).sort_values("_t", kind="stable")  # fmt: skip
-    usage_times = pd.DatetimeIndex(times).as_unit("ns")
-    codes, uniques = pd.factorize(usage[model])  # hash the usage ids once, then look up the few distinct ones
-    code = np.where(codes >= 0, pd.Index(ids).get_indexer(uniques)[codes], -1)
-    keep = np.flatnonzero((code >= 0) & ~usage_times.isna())
-    keep = keep[np.argsort(usage_times.asi8[keep])]
-    left = pd.DataFrame({"_code": code[keep], "_t": usage_times.asi8[keep], "_row": keep})
-    merged = pd.merge_asof(left, right, on="_t", by="_code", direction="backward")
-    hrow = np.full(len(usage), -1, dtype=np.int64)
-    hrow[keep] = merged["_hrow"].fillna(-1).to_numpy(dtype=np.int64)
-    found = hrow >= 0
-    wanted = [c for c in history.columns if c.startswith("price_")]
-    wanted += [c for c in ("pricing_overrides", "snapshot_id", "fetched_at") if c in history.columns]
-    matched = pd.DataFrame({c: history[c].array.take(hrow, allow_fill=True) for c in wanted}, copy=False)
-    if "dynamic_pricing" in history.columns:
-        matched["dynamic_pricing"] = bool_array(history["dynamic_pricing"])[np.where(found, hrow, 0)] & found
-    observed = pd.DatetimeIndex(matched["fetched_at"]).as_unit("ns")
-    age = np.where(found, usage_times.asi8 - observed.asi8, np.iinfo(np.int64).min).view("timedelta64[ns]")
-    interval = _interval(history)
-    source = np.where(~found, 2, np.where(age <= interval.to_timedelta64(), 0, 1)).astype(np.int8)
-    added: dict[str, Any] = {
-        "observed_at": observed,
-        "age": pd.TimedeltaIndex(age),
-        "price_source": pd.Categorical.from_codes(source, categories=["exact", "nearest", "missing"]),
-    }
-    added.update({c: matched[c].array for c in wanted if c.startswith("price_") or c == "snapshot_id"})
-    if token_columns:
-        has_windows = "pricing_overrides" in matched.columns and _any_present(matched["pricing_overrides"])
-        clock = (
-            (usage_times.hour * 100 + usage_times.minute + usage_times.second / 60.0).to_numpy(dtype=float)
-            if has_windows
-            else None
-        )
-        result = _costs(matched, counts, clock)
-        added.update(result["columns"])
-        notes = result["notes"]
-        notes.codes[~found] = -1
-        unknown = code < 0  # an id that no snapshot of the history lists (a typo, or another catalog)
-        notes.add(~found & unknown, "unknown model: no snapshot of the history lists this id")
-        notes.add(~found & ~unknown, "no observation of this model at or before this time")
-        added["note"] = notes.categorical()
-    extra = pd.DataFrame(added, index=usage.index, copy=False)
-    out = pd.concat([usage.drop(columns=[c for c in extra.columns if c in usage.columns]), extra], axis=1)
-    out.attrs = {"interval": str(interval)}
-    return out
-
-
-def _times(column: pd.Series, name: str) -> pd.Series:
-    """Usage times as UTC by the one time rule (:func:`orcatalog.times.parse_time_column`)."""
-    return parse_time_column(column, name)
-
-
-def _one_scope(history: pd.DataFrame, scope: str | None) -> pd.DataFrame:
-    if "scope" not in history.columns:
-        return history
-    scopes = list(pd.unique(history["scope"].astype(str)))
-    if scope is not None:
-        if scope not in scopes:
-            raise InvalidParameterError(f"scope {scope!r} is not in the history; it has {scopes}")
-        return history[history["scope"].astype(str) == scope]
-    if len(scopes) > 1:
-        raise InvalidParameterError(f"the history holds several scopes {scopes}: pass scope= to price in one of them")
-    return history
-
-
-def _interval(history: pd.DataFrame) -> pd.Timedelta:
-    """The store's snapshot interval: the median gap between the history's snapshot times."""
-    times = history.attrs.get("snapshot_times")
-    if isinstance(times, Mapping) and times:
-        stamps = pd.DatetimeIndex(pd.to_datetime(next(iter(times.values())), utc=True))
-    else:
-        stamps = pd.DatetimeIndex(pd.unique(history["fetched_at"]))
-    stamps = stamps.sort_values()
-    if len(stamps) < 2:
-        return pd.Timedelta(0)
-    return pd.Timedelta(int(np.median(np.diff(stamps.as_unit("ns").asi8))), unit="ns").round("s")

@@ -10,329 +10,36 @@ Start-up stays light: pandas, pyarrow and requests are imported inside the comma
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import io
-import logging
-import os
-import re
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from ..fetch import params as _params
 from ..errors import InvalidParameterError
-from ..schema import KNOWN_MODALITIES, OUTPUT_MODALITIES
-from . import startup
 from ..suggest import did_you_mean
-from .errors import CLIError, CLIInterrupted, CLIUnexpected, CLIUsageError, one_line, warning_line
+from .errors import CLIError, CLIUsageError
 from .output import output_options, show_record, write
-
-if TYPE_CHECKING:
-    from ..fetch.client import Client
+from .app import (  # noqa: F401 - the shared pieces; main, run and the names tests use stay importable from here
+    REPLAY_HELP,
+    _client,
+    _comma_list,
+    _check_modalities,
+    _filter_options,
+    _import_requests_cache_lean,
+    _interrupts,
+    _snapshot_ids,
+    _store,
+    _store_option,
+    committed,
+    interrupted_message,
+    main,
+    run,
+)
+from . import analysis  # noqa: F401 - registers the analysis commands (show, changes, cost, report, ...)
+from . import watch as _watch  # noqa: F401 - registers `orcatalog watch`
 
 __all__ = ["main", "run"]
-
-
-class _ClosedAfterCommit(Exception):
-    """The reader closed stdout after the command had recorded its work (the message says what)."""
-
-
-def committed(what: str) -> None:
-    """Say that the running command has recorded its work (``what``, e.g. "3 snapshots were
-    recorded in data"): from here on a reader closing the pipe does not make it a failure."""
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None and isinstance(ctx.obj, dict):
-        ctx.obj["committed"] = what
-
-
-class _Group(click.Group):
-    """The command group: library errors become one line; a closed pipe is handled by the
-    exit-status rule (see :meth:`main`)."""
-
-    command_class = startup.Command
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            with _one_line_warnings():
-                return super().invoke(ctx)
-        except BrokenPipeError:
-            done = ctx.obj.get("committed") if isinstance(ctx.obj, dict) else None
-            if done:
-                raise _ClosedAfterCommit(done) from None
-            raise
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
-        except Exception as exc:
-            line = one_line(exc, ctx)
-            if isinstance(line, CLIUnexpected) and os.environ.get("ORCATALOG_DEBUG") == "1":
-                raise  # the traceback of an unexpected error; a known one keeps its line and status
-            raise line from None
-
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:  # fmt: skip
-        """Run the command line; every error, usage errors too, is one ``error: ...`` line on stderr.
-
-        The exit status says whether the work was done: 0 when it was and its output was written;
-        1 when it failed or its output could not be written (stdout closed, a full disk), 2 for a
-        bad option. A reader that closes the pipe early (``| head``) ends a command quietly with
-        1, except after the command recorded its work (``snapshot``, ``import``, ``compact``):
-        that is not a failure of the commit, so it exits 0 and says so on stderr.
-        """
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
-        _guard_closed_stdout()
-        try:
-            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except _ClosedAfterCommit as exc:
-            _quiet_stdout()
-            click.echo(f"note: {exc}; the reader closed the output pipe before the rest of the output", err=True)
-            sys.exit(0)
-        except _NO_ARGS as exc:  # plain `orcatalog`: the help, as it is
-            click.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
-            sys.exit(exc.exit_code)
-        except click.UsageError as exc:
-            message = " ".join(exc.format_message().split())
-            hint = _misplaced_option(exc, args)
-            if not hint:
-                hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
-            click.echo(f"error: {message}{hint}", err=True)
-            sys.exit(exc.exit_code)
-        except click.ClickException as exc:
-            prefix = exc.prefix if isinstance(exc, CLIError) else "error"
-            click.echo(f"{prefix}: {' '.join(exc.format_message().split())}", err=True)
-            sys.exit(exc.exit_code)
-        except click.Abort:
-            click.echo("Aborted!", err=True)
-            sys.exit(1)
-        except OSError as exc:  # a closed pipe (`orcatalog snapshots | head -1`) is a normal end
-            if not isinstance(exc, BrokenPipeError) and exc.errno != errno.EPIPE:
-                raise
-            _quiet_stdout()
-            sys.exit(1)
-        sys.exit(result if isinstance(result, int) else 0)
-
-
-class _WarningLines(logging.Handler):
-    """The library's logged warnings as ``warning: ...`` lines on stderr."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        click.echo(warning_line(record.getMessage()), err=True)
-
-
-@contextlib.contextmanager
-def _one_line_warnings() -> Iterator[None]:
-    """While a command runs, every warning (``warnings.warn`` anywhere, the library's logged
-    warnings) is one ``warning: ...`` line on stderr: no file path, no source line."""
-    import warnings
-
-    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-             file: Any = None, line: str | None = None) -> None:  # fmt: skip
-        click.echo(warning_line(message), err=True)
-
-    logger = logging.getLogger("orcatalog")
-    handler, propagate = _WarningLines(logging.WARNING), logger.propagate
-    with warnings.catch_warnings():
-        warnings.showwarning = show
-        logger.addHandler(handler)
-        logger.propagate = False
-        try:
-            yield
-        finally:
-            logger.removeHandler(handler)
-            logger.propagate = propagate
-
-
-def _misplaced_option(exc: click.UsageError, args: Any) -> str:
-    """A hint for an option given on the wrong side of the command name: ``--replay`` belongs to
-    ``orcatalog`` itself, ``--store`` (and every other) to the command."""
-    match = re.match(r"No such option:? '?(--[\w-]+)", exc.format_message())
-    if match is None or exc.ctx is None:
-        return ""
-    option, group = match.group(1), main
-    if exc.ctx.parent is not None and any(option in p.opts for p in group.params):
-        return f" ({option} goes before the command: orcatalog {option} ... {exc.ctx.info_name} ...)"
-    words = list(args if args is not None else sys.argv[1:])
-    command = next((group.commands[w] for w in words if w in group.commands), None)
-    if exc.ctx.parent is None and command is not None and any(option in p.opts for p in command.params):
-        return f" ({option} belongs to the command: orcatalog {command.name} {option} ...)"
-    return ""
-
-
-#: click >= 8.2 raises this for a bare `orcatalog` (older ones print the help themselves).
-_NO_ARGS: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
-
-
-def run() -> None:
-    """The ``orcatalog`` console script and ``python -m orcatalog``: :func:`main`, started and
-    ended quickly (see :mod:`orcatalog.cli.startup`)."""
-    startup.run(main)
-
-
-class _ClosedRaw(io.RawIOBase):
-    """What stdout writes to when the process started with it closed (``>&-``): every write fails."""
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        raise OSError(errno.EBADF, "standard output is closed, so the output cannot be written")
-
-
-def _guard_closed_stdout() -> None:
-    """When the process started with stdout closed, hold descriptor 1 on /dev/null (so no file
-    opened later, such as the cache database, lands on it) and make every write to stdout fail,
-    so output that cannot be written is an error instead of silently lost."""
-    try:
-        os.fstat(1)
-        if sys.stdout is not None:
-            return
-    except OSError:
-        fd = os.open(os.devnull, os.O_WRONLY)
-        if fd != 1:
-            os.dup2(fd, 1)
-            os.close(fd)
-    sys.stdout = io.TextIOWrapper(_ClosedRaw(), encoding="utf-8", write_through=True)  # type: ignore[arg-type]
-
-
-def _quiet_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush cannot raise BrokenPipeError again."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    with contextlib.suppress(OSError, ValueError):
-        os.dup2(devnull, sys.stdout.fileno())
-
-
-REPLAY_HELP = (
-    "Answer from recorded bodies (a file, tar archive or folder; 'sample': the catalog shipped with"
-    " orcatalog) through a loopback replay server. Recorded bodies cannot answer some filters"
-    " (--providers, --zdr, --region, --category, the --min/max-*-index ones, sorts other than by price,"
-    " context or date): those are ignored with a warning on stderr."
-)
-
-
-@click.group(cls=_Group)
-@click.option("--replay", metavar="FILE|sample", help=REPLAY_HELP)
-@click.version_option(package_name="orcatalog")
-@click.pass_context
-def main(ctx: click.Context, replay: str | None) -> None:
-    """Browse the OpenRouter model catalog as tables (prices in USD per million tokens).
-
-    \b
-    Examples:
-      orcatalog models --sort pricing-low-to-high --head 20
-      orcatalog models --input-modalities image -o vision.csv
-      orcatalog --replay sample models --q claude
-    """
-    ctx.ensure_object(dict)
-    if replay is not None and replay != "sample" and not Path(replay).exists():
-        raise click.BadParameter(f"no such file or folder: {replay} (or use --replay sample)", param_hint="--replay")
-    ctx.obj["replay"] = replay
-    if replay is not None:
-        ctx.call_on_close(lambda: _unused_replay(ctx))
-
-
-def _unused_replay(ctx: click.Context) -> None:
-    """--replay given to a command that never asked the API (it read the store only): say so, after
-    it succeeded (a failing command's error stays the one line on stderr)."""
-    if sys.exc_info()[0] is not None:
-        return
-    if isinstance(ctx.obj, dict) and "client" not in ctx.obj and ctx.invoked_subcommand not in (None, "replay"):
-        click.echo(f"warning: --replay was not used: {ctx.invoked_subcommand} read the store only", err=True)
-
-
-#: Optional backends and serializers requests-cache imports whenever they are installed; the
-#: command line uses its SQLite backend and JSON serializer only.
-_UNUSED_BY_REQUESTS_CACHE = ("boto3", "pymongo", "redis", "yaml", "bson", "itsdangerous", "ujson", "tomlkit")
-
-
-def _import_requests_cache_lean() -> None:
-    """Import requests-cache without the optional backends it would load (boto3 alone costs ~0.3 s).
-
-    requests-cache turns a failed optional import into a placeholder class, so hiding those
-    modules for the duration of its import is safe; they stay importable afterwards. bench/cli.py
-    measures the gain (a cached ``orcatalog models``); only the command line does this.
-    """
-    if "requests_cache" in sys.modules:
-        return
-    hidden = [name for name in _UNUSED_BY_REQUESTS_CACHE if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` raise ImportError
-    try:
-        import requests_cache  # noqa: F401
-    finally:
-        for name in hidden:
-            sys.modules.pop(name, None)
-
-
-@contextlib.contextmanager
-def _client(ctx: click.Context, filters: dict[str, Any] | None = None) -> Iterator[Client]:
-    with startup.collector_paused():
-        _import_requests_cache_lean()
-        from ..fetch.client import Client
-
-    replay = ctx.obj.get("replay")
-    if replay is None:
-        client = Client()
-        ctx.obj["client"] = client
-        yield client
-        return
-    import requests
-
-    from ..testing import ReplayServer
-    from ..testing.replay import unanswerable
-
-    for name in unanswerable(_params.list_query(filters or {})):
-        flag = "--sort " + str((filters or {}).get("sort")) if name == "sort" else "--" + name.replace("_", "-")
-        click.echo(f"warning: --replay cannot answer {flag} from recorded bodies; it is ignored", err=True)
-    with ReplayServer(replay) as server:
-        client = Client(base_url=server.base_url, session=requests.Session())
-        ctx.obj["client"] = client
-        yield client
-
-
-def _comma_list(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
-    """A repeatable option also takes comma-separated values: ``--model a,b`` is ``--model a --model b``."""
-    items = tuple(dict.fromkeys(item.strip() for v in value for item in v.split(",") if item.strip()))
-    if value and not items:
-        raise click.BadParameter(f"{','.join(value)!r} names nothing: give comma-separated values")
-    return items
-
-
-def _check_modalities(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Modalities must be known ones (the library's rule, checked while parsing)."""
-    if value is None:
-        return None
-    try:
-        _params.modalities(str(param.name), value)
-    except InvalidParameterError as exc:
-        raise click.BadParameter(str(exc).split(": ", 1)[-1]) from None
-    return value
-
-
-def _filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    for name, kind in reversed(list(_params.FILTERS.items())):
-        opt = "--" + name.replace("_", "-")
-        text = _params.FILTER_HELP[name]
-        if kind == "modalities":
-            known = (*OUTPUT_MODALITIES, "all") if name == "output_modalities" else KNOWN_MODALITIES
-            func = click.option(opt, name, callback=_check_modalities, help=f"{text} Known: {', '.join(known)}.")(func)
-        elif kind == "int":
-            func = click.option(opt, name, type=int, help=text)(func)
-        elif kind in ("price", "number", "fraction"):
-            func = click.option(opt, name, type=float, help=text)(func)
-        elif kind == "bool":
-            func = click.option(f"{opt}/--not-{name}", name, default=None, help=text)(func)
-        elif kind == "true_only":
-            func = click.option(opt, name, is_flag=True, default=None, help=text)(func)
-        elif name in ("sort", "category"):
-            choices = _params.SORTS if name == "sort" else _params.CATEGORIES
-            func = click.option(opt, name, type=click.Choice(choices), help=text)(func)
-        else:  # text and comma-separated lists
-            func = click.option(opt, name, help=text)(func)
-    return func
 
 
 @main.command()
@@ -407,10 +114,10 @@ def user_models(ctx: click.Context, page_size: int | None, fmt: str | None, out:
     Example:
       OPENROUTER_API_KEY=sk-or-v1-... orcatalog user-models --head 10
     """
-    if not os.environ.get("OPENROUTER_API_KEY"):
-        raise CLIUsageError("user-models needs your API key in OPENROUTER_API_KEY (it is sent only to the API, "
-                            "never cached, stored or printed)")  # fmt: skip
     with _client(ctx) as client:
+        if not client.has_api_key:  # the client resolves the key (fetch/client.py), not a second reader here
+            raise CLIUsageError("user-models needs your API key in OPENROUTER_API_KEY (it is sent only to the API, "
+                                "never cached, stored or printed)")  # fmt: skip
         df = client.fetch_user_models(page_size=page_size)
     write(df, fmt, out, columns, head)
 
@@ -506,57 +213,6 @@ def replay(path: str, port: int, keys: tuple[str, ...], fill_required: bool) -> 
         sys.stdout.flush()
 
     serve_forever(path, port=port, ready=ready, keys={k: None for k in keys}, fill_required=fill_required)
-
-
-def _store_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--store",
-        "store_root",
-        help="Snapshot store folder or URL (default: $ORCATALOG_DATA_DIR or ./data).",
-    )(func)
-
-
-def _store(root: str | None, *, must_exist: bool = False) -> Any:
-    """The snapshot store; for read commands a local folder that does not exist is an error, not an empty answer."""
-    ctx = click.get_current_context()
-    ctx.obj = ctx.obj if isinstance(ctx.obj, dict) else {}
-    ctx.obj["store_root"] = root
-    from ..store import SnapshotStore
-
-    store = SnapshotStore(root)
-    if not must_exist or store.exists():
-        return store
-    if Path(store.root).is_dir():
-        raise CLIError(f"{store.root} is a folder but not a snapshot store (no manifest/, versions/, ... in it): check --store")
-    raise CLIError(f"no snapshot store at {store.root}: record one with `orcatalog snapshot --store {store.root}` "
-                   f"or `orcatalog import --store {store.root} FILE`" + (", or pass --store" if root is None else ""))  # fmt: skip
-
-
-def _snapshot_ids(store: Any) -> set[str]:
-    """The snapshot ids the store holds (none when it does not exist yet)."""
-    return set(store.snapshots()["snapshot_id"]) if store.exists() else set()
-
-
-@contextlib.contextmanager
-def _interrupts(store: Any, before: set[str]) -> Iterator[None]:
-    """Ctrl-C inside the block becomes one ``interrupted: ...`` line saying what the store recorded
-    (compared with ``before``), exit status 130; never click's bare ``Aborted!``."""
-    try:
-        yield
-    except KeyboardInterrupt:
-        raise CLIInterrupted(interrupted_message(store, before)) from None
-
-
-def interrupted_message(store: Any, before: set[str]) -> str:
-    """What an interrupted write left in the store, in words: nothing, or the new snapshots."""
-    try:
-        new = sorted(_snapshot_ids(store) - before)
-    except Exception as exc:  # the store cannot be read right now: say so, not a traceback
-        return f"the store {store.root} could not be read to tell what was recorded ({exc}); run `orcatalog snapshots`"
-    if not new:
-        return f"nothing was recorded; {store.root} is as it was"
-    span = new[0] if len(new) == 1 else f"{new[0]} .. {new[-1]}"
-    return f"after the write: {len(new)} new snapshot{'s' * (len(new) > 1)} recorded in {store.root} ({span})"
 
 
 def _refuse_undated_non_catalogs(paths: tuple[str, ...]) -> None:
@@ -722,7 +378,3 @@ def prices(model_id: str, store_root: str | None, fmt: str | None, out: str | No
         raise CLIError(f"no model {model_id!r} in any snapshot of {store.root}{did_you_mean(model_id, known)}; "
                        "`orcatalog snapshots` lists what the store holds")  # fmt: skip
     write(h, fmt, out, columns, head, default_columns=["fetched_at", "prompt_usd_per_mtok", "completion_usd_per_mtok"])
-
-
-from . import analysis  # noqa: E402,F401 - registers the analysis commands (show, changes, cost, report, ...)
-from . import watch as _watch  # noqa: E402,F401 - registers `orcatalog watch`

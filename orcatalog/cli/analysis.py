@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from . import _client, _comma_list, _store, _store_option, main
+from .app import _client, _comma_list, _store, _store_option, main
 from ..suggest import did_you_mean
 from .errors import CLIError, CLIUsageError, warning_line
 from .output import check_output_file, output_options, show_record, write
@@ -292,7 +292,7 @@ def price_at(usage_file: str, model_column: str, time_column: str, store_root: s
     """
     import pandas as pd
 
-    from ..analysis.cost import price_at as price_rows
+    from ..analysis.price_at import price_at as price_rows
 
     try:
         usage = pd.read_csv(usage_file)

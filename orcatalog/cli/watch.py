@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from ..feed import MAX_ENTRIES
-from . import _client, _interrupts, _snapshot_ids, _store, _store_option, committed, main
+from .app import _client, _interrupts, _snapshot_ids, _store, _store_option, committed, main
 from .errors import CLIUsageError
 from .output import check_output_file, write
 

@@ -3,6 +3,11 @@
 Flow: check parameters (:mod:`.params`) -> GET JSON (:mod:`.http`) -> flatten (:mod:`orcatalog.frames.models`).
 The session is injected (any ``requests.Session``); by default it is a ``requests_cache``
 ``CachedSession`` on a private SQLite file (:mod:`.cache`), created on first use.
+
+API-key resolution lives here, once: the client reads ``$OPENROUTER_API_KEY`` when it is built,
+:meth:`Client._key` picks a call's key, and :meth:`Client._key_for` resolves a *required* key (the
+argument, the client's, or an injected session's header) with its fingerprint for every call that
+needs one (``/models/user``, and ``/activity`` and ``/generation`` in :mod:`.usage`).
 """
 
 from __future__ import annotations
@@ -251,9 +256,25 @@ class Client:
     # -- plumbing ---------------------------------------------------------------------------
 
     def _key(self, api_key: str | None) -> str | None:
-        """The key a call uses: ``api_key`` (checked) or the client's; None when neither is set.
-        The one place a key is resolved."""
+        """The key a call uses: ``api_key`` (checked) or the client's; None when neither is set."""
         return _check_key(api_key) or (self._secret.value if self._secret else None)
+
+    def _key_for(self, api_key: str | None, what: str) -> tuple[str | None, str]:
+        """The key of a call that needs one, and its fingerprint: ``api_key`` (checked), else the
+        client's, else the ``Authorization`` header of an injected session (then the key to send is
+        None: the session sends its own). The one place a required key is resolved
+        (``/models/user``, ``/activity``, ``/generation``).
+
+        Raises:
+            InvalidParameterError: no key anywhere, naming ``what`` (before any request).
+        """
+        key = self._key(api_key)
+        if key is not None:
+            return key, key_fingerprint(key)
+        session_auth = auth_header_value(self._session.headers) if self._session is not None else None
+        if session_auth is None:
+            raise InvalidParameterError(f"{what} needs an API key: pass api_key= or set OPENROUTER_API_KEY")
+        return None, key_fingerprint(session_auth.removeprefix("Bearer ").strip())
 
     def _headers(self, headers: Mapping[str, str] | None, api_key: str | None = None) -> dict[str, str]:
         out = {"Accept": "application/json", **self.app_headers}
@@ -372,11 +393,7 @@ class Client:
         """
         path = "/models/user" if user else "/models"
         query = _params.list_query(filters)
-        key = None
-        if path == "/models/user":
-            key = self._key(api_key)
-            if key is None:
-                raise InvalidParameterError("a /models/user snapshot needs an API key: pass api_key= or set OPENROUTER_API_KEY")
+        key, fingerprint = self._key_for(api_key, "a /models/user snapshot") if user else (None, None)
         headers = self._headers(None, key)
         models, fetched, total = self._collect(path, query, None, headers=headers, retries=None, refresh=refresh)
         if len(fetched) > 1:  # each page passed the contract; the merged list must too (ids across pages)
@@ -384,7 +401,6 @@ class Client:
         first = fetched[0].body
         body = {k: v for k, v in first.items() if k not in ("data", "links")} if len(fetched) > 1 else dict(first)
         body["data"] = models
-        fingerprint = key_fingerprint(key) if key else None
         return ListBody(body=body, fetched_at=min(f.fetched_at for f in fetched), endpoint=path, params=query,
                         url=fetched[0].url, from_cache=all(f.from_cache for f in fetched),
                         key_fingerprint=fingerprint, scope=scope_of(self.base_url, path, query, fingerprint))  # fmt: skip
@@ -531,19 +547,14 @@ class Client:
             InvalidParameterError: no API key, or a bad filter (before any request).
             UnauthorizedError: the key was refused (401). Other errors as :meth:`fetch_models`.
         """
-        key = self._key(api_key)
-        session_auth = auth_header_value(self._session.headers) if self._session is not None else None
-        if key is None and session_auth is None:
-            raise InvalidParameterError(
-                "fetch_user_models needs an API key: pass api_key= or set OPENROUTER_API_KEY"
-            )
+        key, fingerprint = self._key_for(api_key, "fetch_user_models")
         query = _params.list_query(filters)
         page = _params.page_size(page_size)
         frame = self._list(
             "/models/user", query, page, headers=self._headers(headers, key), retries=retries, refresh=refresh
         )
-        frame.attrs["key_fingerprint"] = key_fingerprint(key or session_auth.removeprefix("Bearer ").strip())  # type: ignore[union-attr]
-        frame.attrs["scope"] = scope_of(self.base_url, "/models/user", query, frame.attrs["key_fingerprint"])
+        frame.attrs["key_fingerprint"] = fingerprint
+        frame.attrs["scope"] = scope_of(self.base_url, "/models/user", query, fingerprint)
         return frame
 
 

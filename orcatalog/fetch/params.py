@@ -3,6 +3,10 @@
 Python-friendly in, API strings out: lists become comma-separated values, bools become
 ``"true"``/``"false"``, numbers are checked for type and range. Anything wrong raises
 :class:`InvalidParameterError` (a ``ValueError``) naming the filter and what it accepts.
+
+Rules that live here, once: the filter table (:data:`FILTERS`), and the answered-filters table
+(:data:`ANSWERED_FILTERS`, :data:`ANSWERED_SORTS`: what a recorded body can answer), which the
+replay server applies and the CLI's ``--replay`` help is derived from.
 """
 
 from __future__ import annotations
@@ -102,6 +106,17 @@ FILTER_HELP: dict[str, str] = {
     "min_tool_success_rate": "Minimum tool-calling success rate, a fraction in [0, 1].",
     "max_tool_success_rate": "Maximum tool-calling success rate, a fraction in [0, 1].",
 }
+
+#: List filters a recorded ``/models`` body can answer (the replay server applies them; the others:
+#: providers, zdr, region, category, arch, distillable, ages, benchmark indexes and tool success rates,
+#: need data the API keeps elsewhere and are ignored with a warning). The one table: the replay
+#: server (:mod:`orcatalog.testing.listing`) and the CLI's ``--replay`` help read it.
+ANSWERED_FILTERS = frozenset({
+    "output_modalities", "input_modalities", "q", "context", "min_price", "max_price", "min_output_price",
+    "max_output_price", "model_authors", "supported_parameters", "sort",
+})  # fmt: skip
+#: Sort orders a recorded body can answer (by price, context or date).
+ANSWERED_SORTS = ("pricing-low-to-high", "pricing-high-to-low", "context-high-to-low", "newest")
 
 #: The Python type each kind of filter takes (what signatures show; ``list_query`` checks it).
 KIND_TYPES: dict[str, str] = {

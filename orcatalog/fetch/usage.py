@@ -22,7 +22,6 @@ import pandas as pd
 from ..errors import APIError, ForbiddenError, InvalidParameterError, UnauthorizedError
 from ..frames.usage import activity_body_frame, generation_body_frame
 from ..scope import scope_of
-from .cache import auth_header_value, key_fingerprint
 from .endpoints import _client  # the one rule for the client= argument
 from .http import Fetched, RetryConfig
 from .redact import redact_url
@@ -62,15 +61,6 @@ def day_arg(date: Any) -> str | None:
     if isinstance(date, _dt.date):
         return date.isoformat()
     raise InvalidParameterError(f"date={date!r} is not a day: give 'YYYY-MM-DD' or a datetime.date")
-
-
-def _key(c: Any, api_key: str | None, what: str) -> str | None:
-    """The key of a usage call (argument or client); InvalidParameterError when there is none at all."""
-    key: str | None = c._key(api_key)
-    session_auth = auth_header_value(c._session.headers) if c._session is not None else None
-    if key is None and session_auth is None:
-        raise InvalidParameterError(f"{what} needs an API key: pass api_key= or set OPENROUTER_API_KEY")
-    return key
 
 
 def _needs_management_key(exc: APIError) -> APIError:
@@ -141,14 +131,14 @@ def fetch_activity(
                                         "lists it; never the key itself")  # fmt: skip
         params["api_key_hash"] = api_key_hash.lower()
     c = _client(client)
-    key = _key(c, api_key, "fetch_activity (a management key)")
+    key, fingerprint = c._key_for(api_key, "fetch_activity (a management key)")
     try:
         fetched = c._get("/activity", params, headers=c._headers(None, key), retries=retries, refresh=refresh,
                          check=activity_body_frame)  # fmt: skip
     except (UnauthorizedError, ForbiddenError) as exc:
         raise _needs_management_key(exc) from None
     frame: pd.DataFrame = fetched.checked
-    _provenance(frame, fetched, c.base_url, "/activity", params, _fingerprint(c, key))
+    _provenance(frame, fetched, c.base_url, "/activity", params, fingerprint)
     return frame
 
 
@@ -182,17 +172,11 @@ def fetch_generation(
         raise InvalidParameterError(f"id={id!r} is not a generation id: give the 'gen-...' id of a response "
                                     "(printable, no spaces, at most 256 characters)")  # fmt: skip
     c = _client(client)
-    key = _key(c, api_key, "fetch_generation")
+    key, fingerprint = c._key_for(api_key, "fetch_generation")
     params = {"id": id}
     fetched = c._get("/generation", params, headers=c._headers(None, key), retries=retries, refresh=refresh,
                      check=generation_body_frame)  # fmt: skip
     frame: pd.DataFrame = fetched.checked
-    _provenance(frame, fetched, c.base_url, "/generation", params, _fingerprint(c, key))
+    _provenance(frame, fetched, c.base_url, "/generation", params, fingerprint)
     return frame
 
-
-def _fingerprint(c: Any, key: str | None) -> str | None:
-    if key is not None:
-        return key_fingerprint(key)
-    auth = auth_header_value(c._session.headers) if c._session is not None else None
-    return key_fingerprint(auth.removeprefix("Bearer ").strip()) if auth else None

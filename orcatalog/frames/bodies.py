@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import lzma
+import os
 import re
 import tarfile
 import zlib
@@ -44,7 +45,7 @@ def is_archive_name(name: str) -> bool:
     return name.endswith(ARCHIVE_SUFFIXES)
 
 
-def expand(paths: Iterable[str | Path]) -> Iterator[Path]:
+def expand(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
     """Body files and archives: each path as given, a folder as its bodies and archives (sorted).
 
     Raises:

@@ -108,7 +108,21 @@ def _to_str(values: list[Any], field: str, rows: Rows) -> pd.api.extensions.Exte
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         arr = pa.array([v if v is None or type(v) is str else _dump(v, i, field, rows) for i, v in enumerate(values)],
                        type=pa.large_string())  # fmt: skip
-    return _STR.__from_arrow__(arr)
+    return string_array(arr)
+
+
+def string_array(arr: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
+    """An Arrow string array as the contract's string dtype (``StringDtype(na_value=nan)``), nulls NaN.
+
+    The one call of pandas' Arrow conversion hook ``StringDtype.__from_arrow__`` (the protocol
+    ``pd.api.extensions`` dtypes implement, not a documented function): it converts without a
+    Python object per value. The public way, ``pd.array(arr.to_pylist(), dtype=...)``, gives the
+    same array (tests/test_flatten.py pins them equal) and is the fallback should the hook go.
+    """
+    try:
+        return _STR.__from_arrow__(arr)
+    except AttributeError:
+        return pd.array(arr.to_pylist(), dtype=_STR)
 
 
 def _dump(value: Any, i: int, field: str, rows: Rows) -> str:

@@ -23,6 +23,7 @@ from ..errors import SchemaError
 from ..schema import KNOWN_PRICE_KEYS
 from ..schema_endpoints import ENDPOINT_COLUMNS, effective_price, status_label
 from .convert import CONVERTERS, Rows
+from .ids import first_duplicate
 from .models import _is_free, _prices, _usd_per_mtok, frame_from_arrays
 from .models import _keep_unknown as keep_unknown
 
@@ -119,8 +120,8 @@ def endpoints_frame(
         if type(e.get("pricing")) is not dict:
             raise SchemaError(f"endpoint #{i} ({e['provider_name']}){where} has no 'pricing' object", url=url)
     labels = [f"{e.get('model_id') or model_id} @ {e.get('tag') or e['provider_name']}" for e in endpoints]
-    if len(set(labels)) != len(labels):
-        dup = next(x for x in labels if labels.count(x) > 1)
+    dup = first_duplicate(labels)
+    if dup is not None:
         raise SchemaError(f"endpoint {dup!r}{where} appears twice (tag is the key within a model)", url=url)
     rows = _EndpointRows(endpoints, labels, url)
     _keep_unknown(rows)

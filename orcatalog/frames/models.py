@@ -21,6 +21,7 @@ import pandas as pd
 from ..errors import SchemaError
 from ..schema import COLUMNS, KNOWN_DEFAULT_KEYS, KNOWN_MODALITIES, KNOWN_PRICE_KEYS, lists_only_zero_prices
 from .convert import CONVERTERS, Rows, json_kind, parse_floats
+from .ids import catalog_ids
 
 __all__ = ["models_frame", "list_frame", "catalog_frame", "check_body", "refuse_empty_catalog", "modalities", "CONVERTERS", "DERIVED"]
 
@@ -291,14 +292,8 @@ def models_frame(models: list[dict[str, Any]], *, url: str | None = None, unique
             ``"soon"``) were kept in ``extra``.
     """
     where = f" in {url}" if url else ""
-    ids = [m.get("id") if type(m) is dict else None for m in models]
-    if not all(type(x) is str for x in ids):
-        i = next(i for i, x in enumerate(ids) if type(x) is not str)
-        raise SchemaError(f"model #{i} is not an object with a string 'id'{where}", url=url)
-    if unique and len(set(ids)) != len(ids):
-        dup = pd.Series(ids)[pd.Series(ids).duplicated()].iloc[0]
-        raise SchemaError(f"duplicate model id {dup!r}{where}", url=url)
-    rows = Rows(models, ids, url)  # type: ignore[arg-type]
+    ids = catalog_ids(models, url=url, unique=unique)
+    rows = Rows(models, ids, url)
     _keep_unknown(rows)
     derived = _Derived(rows)
     cols: dict[str, Any] = {}

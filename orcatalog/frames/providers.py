@@ -14,6 +14,7 @@ import pandas as pd
 from ..errors import SchemaError
 from ..schema_endpoints import PROVIDER_COLUMNS
 from .convert import CONVERTERS, Rows
+from .ids import first_duplicate
 from .models import frame_from_arrays
 
 __all__ = ["providers_frame"]
@@ -56,8 +57,8 @@ def providers_frame(body: Any, *, url: str | None = None) -> pd.DataFrame:
     if not all(type(s) is str for s in slugs):
         i = next(i for i, s in enumerate(slugs) if type(s) is not str)
         raise SchemaError(f"provider #{i}{where} is not an object with a string 'slug'", url=url)
-    if len(set(slugs)) != len(slugs):
-        dup = next(s for s in slugs if slugs.count(s) > 1)
+    dup = first_duplicate(slugs)
+    if dup is not None:
         raise SchemaError(f"duplicate provider slug {dup!r}{where}", url=url)
     rows = _ProviderRows(data, slugs, url)  # type: ignore[arg-type]
     for i, p in enumerate(data):

@@ -13,6 +13,9 @@ The package, by the question each file answers:
 - :mod:`.lock` - one run at a time on a store (``orcatalog watch``): a file lock, or a claim on object stores.
 
 Both layouts and their commit guarantees are documented in ``data/README.md``.
+
+The "no store here" rule (a read where there is no store is an error naming the path, never an
+empty answer) lives here, once: :func:`no_store_message`, used by the store's reads and the CLI.
 """
 
 from __future__ import annotations
@@ -39,7 +42,27 @@ from .delta import TABLES as DELTA_TABLES
 from .delta import VACUUM_RETENTION_HOURS, DeltaStore, is_delta_store
 from .layout import FOLDERS, Layout
 
-__all__ = ["SnapshotStore", "CATALOG_SCOPE", "time_from_name"]
+__all__ = ["SnapshotStore", "CATALOG_SCOPE", "time_from_name", "no_store_message"]
+
+
+def no_store_message(store: SnapshotStore, record: str) -> str | None:
+    """The "no store here" rule, in one place (the store's reads and the CLI's read commands):
+    why reading ``store`` fails, or None when there is a store to read.
+
+    Args:
+        store: the store (its folder may not exist).
+        record: how the caller records a store (``"SnapshotStore.snapshot() or .import_files()"``,
+            or the CLI's commands), named in the message.
+
+    Returns:
+        One line: a folder that is not a store, or no folder at all; None when the store exists.
+    """
+    if store.exists():
+        return None
+    if os.path.isdir(store._base):
+        return (f"{store.root} is a folder but not a snapshot store (none of its folders: {', '.join(FOLDERS)}): "
+                "check the path")  # fmt: skip
+    return f"no snapshot store at {store.root}: the folder does not exist; record one with {record}, or check the path"
 
 T = TypeVar("T")
 
@@ -123,15 +146,9 @@ class SnapshotStore:
 
     def _require(self) -> None:
         """Reads where there is no store are errors, not empty answers (a mistyped path)."""
-        if self.exists():
-            return
-        if os.path.isdir(self._base):
-            raise SnapshotNotFoundError(f"{self.root} is a folder but not a snapshot store (none of its folders: "
-                                        f"{', '.join(FOLDERS)}): check the path")  # fmt: skip
-        raise SnapshotNotFoundError(
-            f"no snapshot store at {self.root}: the folder does not exist; record one with "
-            "SnapshotStore.snapshot() or .import_files(), or check the path"
-        )
+        why = no_store_message(self, "SnapshotStore.snapshot() or .import_files()")
+        if why is not None:
+            raise SnapshotNotFoundError(why)
 
     # -- writing -------------------------------------------------------------------------------
 

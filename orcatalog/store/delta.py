@@ -59,7 +59,7 @@ from ..errors import (
     StoreError,
     StoreWriteError,
 )
-from ..scope import CATALOG_SCOPE
+from ..scope import CATALOG_SCOPE, unfiltered_rows
 from .ingest import MANIFEST_SCHEMA, Body, content_hash, prepare, versions_table
 from .timeline import apply_rules
 
@@ -587,7 +587,7 @@ class DeltaStore:
         m = state.manifest
         if m.empty or (m["scope"] == CATALOG_SCOPE).any():
             return CATALOG_SCOPE
-        whole = m[(m["endpoint"] == "/models") & m["query"].isin(["{}", '{"output_modalities": "all"}'])]
+        whole = m[unfiltered_rows(m["query"], m["endpoint"])]
         return str((whole if len(whole) else m)["scope"].iloc[-1])
 
     def visible(self, state: State) -> np.ndarray:

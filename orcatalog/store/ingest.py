@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from ..errors import InvalidParameterError, SchemaError
 from ..frames import bodies
+from ..frames.ids import catalog_ids
 from ..frames.models import check_body, models_frame, refuse_empty_catalog
 from ..schema import SCHEMA_VERSION
 from ..scope import scope_of
@@ -63,11 +64,7 @@ def check_whole(source: str, body: dict[str, Any]) -> list[Any]:
         SchemaError: naming ``source``.
     """
     data = check_body(body, url=source)
-    ids = [m.get("id") if isinstance(m, dict) else None for m in data]
-    if any(not isinstance(i, str) for i in ids):
-        raise SchemaError(f"{source}: a model has no string 'id'", url=source)
-    if len(set(ids)) != len(ids):
-        raise SchemaError(f"{source}: duplicate model ids", url=source)
+    catalog_ids(data, url=source)
     total = body.get("total_count")
     if isinstance(total, int) and not isinstance(total, bool) and total != len(data):
         raise SchemaError(f"{source}: total_count says {total} models but the body has {len(data)} "

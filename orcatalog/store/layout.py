@@ -19,8 +19,9 @@ deleted after its commit: a loss, reported with the snapshot ids the orders file
 
 **Claims** are files created exclusively (``O_EXCL`` locally, a conditional PUT on object stores).
 A claim holds the host, the PID and that process's start time: on the same host it is live while
-that very process runs (a PID reused by another process is not "alive"); from another host it is
-live for :data:`CLAIM_MAX_AGE` seconds.
+that very process runs; from another host it is live for :data:`CLAIM_MAX_AGE` seconds. The start
+time is read from ``/proc`` (Linux), so only there is a PID reused by another process not "alive";
+elsewhere a claim stays live while any process holds its PID.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def sha256(data: bytes) -> str:
 
 
 def _process_start(pid: int) -> str | None:
-    """The start time of a process (Linux ``/proc``), or None where that cannot be read."""
+    """The start time of a process (Linux ``/proc``), or None where that cannot be read (other
+    systems: a claim's PID is then trusted alone, see the module docstring)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             stat = fh.read().decode(errors="replace")
@@ -199,7 +201,8 @@ class Layout:
         claim (:meth:`claim_batch`).
 
         Raises:
-            StoreWriteError: nothing of the batch is left behind then.
+            StoreWriteError: no snapshot is recorded then; the message says whether uncommitted
+                data files were left behind (when removing them failed too).
         """
         import pyarrow.parquet as pq
 
@@ -213,12 +216,18 @@ class Layout:
             blob = _parquet_bytes(pq, manifest)
             self._put(self.manifest_path(batch, sha256(blob)[:16]), blob)  # the commit
         except OSError as exc:
+            left = []
             for path in written:
                 try:
                     self.fs.rm(path)
-                except (OSError, FileNotFoundError):
+                except FileNotFoundError:
                     pass
-            raise StoreWriteError(f"writing snapshots to {self.root} failed: {exc}; nothing was changed") from exc
+                except OSError:
+                    left.append(path)
+            outcome = ("nothing was changed" if not left else
+                       f"no snapshot was recorded, but {len(left)} uncommitted data file(s) could not be removed "
+                       f"({', '.join(left)}): remove them, or the store reports them as a lost batch")  # fmt: skip
+            raise StoreWriteError(f"writing snapshots to {self.root} failed: {exc}; {outcome}") from exc
 
     def _put(self, final: str, blob: bytes) -> str:
         """Write a whole file atomically: a temp file renamed locally, one PUT on object stores."""

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError, SnapshotNotFoundError, StoreDamagedError, StoreError
 from ..frames.models import models_frame
-from ..scope import CATALOG_SCOPE
+from ..scope import CATALOG_SCOPE, unfiltered_rows
 from .index import Index
 from .layout import ORDER_ROW_GROUP, DamagedFile, Layout
 
@@ -29,7 +29,7 @@ def default_scope(index: Index) -> str:
     manifest = index.manifest
     if manifest.empty or CATALOG_SCOPE in index.scope_codes.categories:
         return CATALOG_SCOPE
-    whole = manifest[(manifest["endpoint"] == "/models") & manifest["query"].isin(["{}", '{"output_modalities": "all"}'])]
+    whole = manifest[unfiltered_rows(manifest["query"], manifest["endpoint"])]
     return str((whole if len(whole) else manifest)["scope"].iloc[-1])
 
 
@@ -117,7 +117,7 @@ def load(index: Index, layout: Layout, row: pd.Series) -> pd.DataFrame:
 
 
 def raw(index: Index, layout: Layout, row: pd.Series) -> dict[str, Any]:
-    """The original body of a snapshot."""
+    """The original body of a snapshot, JSON-equal to what was recorded (re-serialised, not the bytes)."""
     body = json.loads(row["top_level"])
     body["data"] = _parse_versions(index, row, order(index.order_files, layout, row))
     return body

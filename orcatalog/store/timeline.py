@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..scope import scope_of
+from ..scope import scope_of, unfiltered_rows
 
 __all__ = ["apply_rules", "scope_column", "shadowed", "partial", "PARTIAL_THRESHOLD"]
 
@@ -73,7 +73,7 @@ def partial(manifest: pd.DataFrame, threshold: float = PARTIAL_THRESHOLD) -> np.
     """
     out = np.zeros(len(manifest), dtype=bool)
     previous: dict[str, int] = {}
-    unfiltered = manifest["query"].isin(["{}", '{"output_modalities": "all"}']).to_numpy().tolist()
+    unfiltered = unfiltered_rows(manifest["query"])
     rows = zip(manifest["scope"].tolist(), manifest["n_models"].tolist(), manifest["shadowed"].tolist(), unfiltered)
     for i, (sc, n, hidden, whole) in enumerate(rows):
         if hidden or not whole:

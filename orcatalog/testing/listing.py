@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from ..fetch.params import CATEGORIES, SORTS
+from ..fetch.params import ANSWERED_FILTERS, ANSWERED_SORTS, CATEGORIES, SORTS
 from ..frames.models import modalities
 from ..schema import OUTPUT_MODALITIES
 
@@ -34,14 +34,6 @@ __all__ = [
     "fill_required",
 ]
 
-#: List filters a recorded ``/models`` body can answer; the others (providers, zdr, region, category,
-#: benchmark indexes, ...) need data the API keeps elsewhere and are ignored (see :func:`unanswerable`).
-ANSWERED_FILTERS = frozenset({
-    "output_modalities", "input_modalities", "q", "context", "min_price", "max_price", "min_output_price",
-    "max_output_price", "model_authors", "supported_parameters", "sort",
-})  # fmt: skip
-#: Sort orders a recorded body can answer (by price, context or date).
-ANSWERED_SORTS = ("pricing-low-to-high", "pricing-high-to-low", "context-high-to-low", "newest")
 #: Filters that read one model field: applied only when the body has that field at all.
 _FIELD_OF = {"supported_parameters": "supported_parameters", "sort=newest": "created"}
 _PAGING = frozenset({"offset", "limit"})

@@ -1,0 +1,109 @@
+"""One home per rule (issue 17): each rule below is written once, in the module its docstring says,
+and this test fails when a second copy comes back where grep can see one.
+
+Each row: the rule, its home, words the home's module docstring uses to name it, a pattern that
+only a copy of the rule would contain, and the files allowed to contain it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+
+PACKAGE = REPO / "orcatalog"
+
+RULES = [
+    ("unique ids", "frames/ids.py", "unique-ids rule",
+     r"len\(set\(|\.is_unique\b|\.duplicated\(\)\.any|count\(\w+\) > 1", {"frames/ids.py"}),
+    ("unfiltered list", "scope.py", "unfiltered list",
+     r"""\{"output_modalities": "all"\}['"]|isin\(\["\{\}\"""", {"scope.py"}),
+    ("API-key resolution", "fetch/client.py", "API-key resolution",
+     r"""environ\.get\(["']OPENROUTER_API_KEY|needs an API key: pass""", {"fetch/client.py"}),
+    ("no store here", "store/__init__.py", "no store here",
+     r"no snapshot store at|is a folder but not a snapshot store", {"store/__init__.py"}),
+    ("answered filters", "fetch/params.py", "answered-filters table",
+     r"ANSWERED_FILTERS = |ANSWERED_SORTS = |--providers, --zdr", {"fetch/params.py"}),
+    ("token arguments", "analysis/cost.py", "COMPONENTS", r"TOKEN_ARGUMENTS = ", {"analysis/cost.py"}),
+    # private APIs of other libraries: each behind one function, pinned by a test against the public way
+    ("StringDtype.__from_arrow__", "frames/convert.py", "", r"__from_arrow__\(", {"frames/convert.py"}),
+    ("DataFrame._from_arrays", "frames/models.py", "", r"\._from_arrays\(", {"frames/models.py"}),
+    ("Response._content", "fetch/http.py", "", r"\._content(_consumed)? = ", {"fetch/http.py"}),
+    ("sys.modules hiding", "cli/app.py", "", r"sys\.modules\[[^\]]+\] = ", {"cli/app.py"}),
+    ("json.decoder.scanstring", "", "", r"scanstring\(", set()),
+]  # fmt: skip
+
+
+def _sources() -> dict[str, str]:
+    return {str(p.relative_to(PACKAGE)): p.read_text() for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+@pytest.mark.parametrize(("rule", "home", "words", "pattern", "allowed"), RULES, ids=[r[0] for r in RULES])
+def test_a_rule_has_one_copy(rule: str, home: str, words: str, pattern: str, allowed: set[str]) -> None:
+    copies = sorted(name for name, text in _sources().items() if re.search(pattern, text))
+    assert set(copies) <= allowed, f"{rule}: a second copy in {sorted(set(copies) - allowed)} (its home: {home})"
+    for name in copies:  # within its home, once
+        hits = [m.group(0) for m in re.finditer(pattern, _sources()[name])]
+        assert len(hits) == len(set(hits)), f"{rule}: written twice in {name}: {hits}"
+
+
+@pytest.mark.parametrize(("rule", "home", "words"), [r[:3] for r in RULES if r[2]], ids=[r[0] for r in RULES if r[2]])
+def test_a_rule_s_home_names_it_in_its_docstring(rule: str, home: str, words: str) -> None:
+    doc = ast.get_docstring(ast.parse((PACKAGE / home).read_text())) or ""
+    assert words.lower() in " ".join(doc.split()).lower(), f"{home}'s docstring does not name the {rule} rule"
+
+
+def test_token_argument_names_are_written_only_in_the_components_table() -> None:
+    """The parts of prompt/completion tokens are named in COMPONENTS (and in the table of the API's
+    usage names); estimate_cost, check_workload and price_at read them from there, never from a list
+    of their own."""
+    from orcatalog.analysis.cost import COMPONENTS
+
+    parts = {c.argument for c in COMPONENTS if c.part_of is not None}
+    for path in (PACKAGE / "analysis" / "cost.py", PACKAGE / "analysis" / "price_at.py"):
+        tree = ast.parse(path.read_text())
+        tables = {id(node) for stmt in tree.body if isinstance(stmt, (ast.Assign, ast.AnnAssign))
+                  and any(isinstance(t, ast.Name) and t.id in ("COMPONENTS", "_USAGE_NAMES")
+                          for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]))
+                  for node in ast.walk(stmt)}  # fmt: skip
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                      if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef)) and n.body
+                      and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}  # fmt: skip
+        loose = sorted({n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value in parts
+                        and id(n) not in tables and id(n) not in docstrings})  # fmt: skip
+        assert not loose, f"{path.name} names token arguments outside COMPONENTS: {loose}"
+
+
+def test_the_patterns_find_what_they_guard(tmp_path: Path) -> None:
+    """The grep rules are not vacuous: each pattern matches the copy it is meant to catch."""
+    samples = {
+        "unique ids": "if len(set(ids)) != len(ids):",
+        "unfiltered list": """manifest["query"].isin(["{}", '{"output_modalities": "all"}'])""",
+        "API-key resolution": 'key = os.environ.get("OPENROUTER_API_KEY")',
+        "no store here": 'raise CLIError(f"no snapshot store at {root}")',
+        "answered filters": "ANSWERED_FILTERS = frozenset()",
+        "token arguments": "TOKEN_ARGUMENTS = ()",
+        "sys.modules hiding": "sys.modules[name] = None",
+    }
+    patterns = {r[0]: r[3] for r in RULES}
+    for rule, text in samples.items():
+        assert re.search(patterns[rule], text), rule
+
+
+def test_the_cli_modules_import_the_shared_pieces_not_each_other() -> None:
+    """cli/app.py holds the group and what every command shares; the command modules import from it,
+    and none of them imports the package's __init__ (no circular import)."""
+    submodules = {p.stem for p in (PACKAGE / "cli").glob("*.py")}
+    for name in ("app.py", "analysis.py", "watch.py"):
+        tree = ast.parse((PACKAGE / "cli" / name).read_text())
+        from_package = [node.lineno for node in ast.walk(tree)
+                        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module is None
+                        and any(a.name not in submodules for a in node.names)]  # fmt: skip
+        assert not from_package, f"cli/{name} imports the cli package itself (lines {from_package})"
+    app = ast.parse((PACKAGE / "cli" / "app.py").read_text())
+    assert not [n for n in ast.walk(app) if isinstance(n, ast.ImportFrom) and n.level == 1
+                and n.module in ("analysis", "watch")]  # fmt: skip
