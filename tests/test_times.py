@@ -59,7 +59,10 @@ def test_ambiguous_text_and_numbers_are_refused_naming_the_accepted_forms(value:
                                                                         store: oc.SnapshotStore) -> None:  # fmt: skip
     for call in (lambda: parse_time(value, "as_of"), lambda: store.load(as_of=value),
                  lambda: oc.movers(history, value, "2026-01-05"),
-                 lambda: oc.estimate_cost(history.iloc[:5], 10, 10, at=value)):  # fmt: skip
+                 lambda: oc.estimate_cost(history.iloc[:5], 10, 10, at=value),
+                 lambda: store.history(start=value), lambda: store.history(end=value),
+                 lambda: store.import_bodies([(value, {"data": []})]),
+                 lambda: store.import_files([], fetched_at=value)):  # fmt: skip
         with pytest.raises(oc.InvalidParameterError) as error:
             call()
         assert "ISO 8601" in str(error.value) or "NaT" in str(error.value)

@@ -22,6 +22,7 @@ from ..frames import bodies
 from ..frames.models import check_body, models_frame, refuse_empty_catalog
 from ..schema import SCHEMA_VERSION
 from ..scope import is_unfiltered, scope_of
+from ..times import parse_time
 
 __all__ = ["Body", "make_body", "check_whole", "read_bodies", "Batch", "prepare", "batch_tables", "MANIFEST_SCHEMA",
            "answered_query", "refuse_same_time"]  # fmt: skip
@@ -43,18 +44,14 @@ class Body:
 
 
 def utc(value: Any, name: str) -> pd.Timestamp:
-    """A time as a UTC ``Timestamp`` (naive means UTC).
+    """A time argument of the store (``fetched_at``, ``start``, ``end``) as a UTC ``Timestamp``, by
+    the one time rule (:func:`orcatalog.times.parse_time`: ISO 8601 or datetime objects; naive
+    means UTC; ambiguous text such as ``05/01/2026`` and numbers are refused).
 
     Raises:
-        InvalidParameterError: not a time.
+        InvalidParameterError: not such a time, naming the accepted forms.
     """
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"{name}={value!r} is not a time") from None
-    if ts is pd.NaT:
-        raise InvalidParameterError(f"{name} must be a time, got NaT")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return parse_time(value, name)
 
 
 def check_whole(source: str, body: dict[str, Any]) -> list[Any]:
