@@ -250,7 +250,7 @@ class SnapshotStore:
         layout = self._layout
         catalogue = self._catalogue()
         batch = prepare(items, self._known_versions(catalogue, {i.scope for i in items}), _version(), progress)
-        refuse_same_time(batch.rows, catalogue.manifest)  # one body per scope and time, before any claim
+        refuse_same_time(batch.rows, _at_times(catalogue, batch.rows))  # one body per scope and time, before any claim
         done = catalogue.committed([r["snapshot_id"] for r in batch.rows])  # the same body at the same time: a no-op
         rows = [r for r in batch.rows if r["snapshot_id"] not in done]
         if not rows:
@@ -260,7 +260,7 @@ class SnapshotStore:
         try:
             claims += layout.claim([f"batch-{name}"], what="batch")
             catalogue = self._catalogue()  # again under the claims: another writer may have committed
-            refuse_same_time(batch.rows, catalogue.manifest)
+            refuse_same_time(batch.rows, _at_times(catalogue, batch.rows))
             done = catalogue.committed([r["snapshot_id"] for r in batch.rows])
             keep = [i for i, r in enumerate(batch.rows) if r["snapshot_id"] not in done]
             rows, orders = [batch.rows[i] for i in keep], [batch.orders[i] for i in keep]
@@ -569,6 +569,23 @@ def _naming_the_source(error: SchemaError, items: list[Body]) -> SchemaError:
         except SchemaError as found:
             return found
     return error
+
+
+def _at_times(catalogue: Catalogue, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The committed snapshots fetched at the times of ``rows`` (their id, time, scope and source),
+    read from the manifests already in memory, filtered in Arrow: the cost does not grow with the store."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = ["snapshot_id", "fetched_at", "scope", "source"]
+    times = [pd.Timestamp(r["fetched_at"]).to_pydatetime() for r in rows]
+    parts = []
+    for table in catalogue.tables.values():
+        wanted = pa.array(times, pa.timestamp("us", tz="UTC")).cast(table.schema.field("fetched_at").type)
+        hit = table.filter(pc.is_in(table.column("fetched_at"), value_set=wanted))
+        if hit.num_rows:
+            parts.append(hit.select(columns).to_pandas())
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def _check_pick(snapshot_id: Any, as_of: Any) -> pd.Timestamp | None:
