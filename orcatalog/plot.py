@@ -282,8 +282,10 @@ def plot_price_vs_context(
 ) -> Axes:
     """Price against context window, log-log, with the Pareto frontier drawn and labelled.
 
-    Free models (price 0) cannot sit on a log axis: they are drawn as green triangles on the
-    left edge, at half the lowest paid price, and counted in the legend.
+    Free models (price 0) cannot sit on a log axis: they are drawn as green triangles in their own
+    column at the left edge, a factor of 4 below the lowest paid price, behind a dotted separator,
+    and that column's only tick is labelled ``0 (free)`` (no price tick stands there), so a free
+    model is never read as a price; they are counted in the legend.
 
     Args:
         models: a contract frame (one row per model).
@@ -308,10 +310,11 @@ def plot_price_vs_context(
     paid, free = ok & (xs > 0), ok & (xs == 0)
     ax = _axes(ax)
     ax.scatter(xs[paid], ys[paid], s=14, alpha=0.5, label=f"paid models ({paid.sum()})")
-    floor = np.nanmin(xs[paid]) / 2 if paid.any() else 1e-3
+    lowest = float(np.nanmin(xs[paid])) if paid.any() else 1e-2
+    floor = lowest / 4  # the free column: apart from every price, in a column of its own
     if free.any():
         ax.scatter(np.full(free.sum(), floor), ys[free], marker="<", color="tab:green", s=24, alpha=0.6,
-                   label=f"free models ({free.sum()}), drawn at the left edge")  # fmt: skip
+                   label=f"free models ({free.sum()}), drawn at 0 (left column)")  # fmt: skip
     front = frontier(models, x=x, y=y)  # the one candidate rule (paid, text output): the same set as oc.frontier
     fx = front[x].to_numpy(dtype=float)
     fy = front[y].to_numpy(dtype=float)
@@ -320,6 +323,8 @@ def plot_price_vs_context(
     ax.set_xscale("log")
     ax.set_yscale("log")
     _plain_log_ticks(ax.xaxis)
+    if free.any():
+        _zero_column(ax, floor, lowest)
     xl = "prompt price (USD per million tokens)" if x == "prompt_usd_per_mtok" else x
     yl = "context window (tokens)" if y == "context_length" else y
     ax.set(xlabel=xl, ylabel=yl)
@@ -332,6 +337,23 @@ def plot_price_vs_context(
         free_marks = {(float(floor), float(v)) for v in ys[free]}  # the free models' column at the left edge
         _place_labels(ax, list(zip(fx, fy, front["id"].astype(str))), step_line=True, avoid=sorted(free_marks))
     return ax
+
+
+def _zero_column(ax: Axes, at: float, lowest: float) -> None:
+    """Mark the column at ``at`` on a log x axis as price 0: a dotted separator between it and the
+    lowest price, its one tick labelled ``0 (free)``, and no price tick to its left of the separator."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter
+
+    sep = float(np.sqrt(at * lowest))
+    right = ax.get_xlim()[1]
+    ax.set_xlim(at / 1.8, right)
+    ax.axvline(sep, color="grey", linestyle=":", linewidth=1)
+    major = [float(v) for v in ax.get_xticks() if sep * 1.15 < v <= right]  # clear of the "0 (free)" label
+    minor = [float(v) for v in ax.xaxis.get_minorticklocs() if sep * 1.15 < v <= right and v not in major]
+    ax.xaxis.set_major_locator(FixedLocator([at, *major]))
+    ax.xaxis.set_minor_locator(FixedLocator(minor))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: "0 (free)" if np.isclose(v, at) else f"{v:g}"))
+    ax.set_xlim(at / 1.8, right)
 
 
 def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
@@ -383,8 +405,9 @@ def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Catalog size over time (step line from 0, left axis) and the models added, removed and
     returned at each snapshot (bars, right axis). A count holds until the next snapshot; across a
-    long gap without snapshots (see :func:`_gaps`) the line breaks over a grey span. The legend
-    sits below the Axes.
+    long gap without snapshots (see :func:`_gaps`) the line breaks over a grey span, and a snapshot
+    with such a gap on both sides is a dot. The line is drawn over the bars; the legend sits below
+    the Axes.
 
     Args:
         history_or_sizes: ``SnapshotStore.history()`` or :func:`orcatalog.catalog_size`'s result.
@@ -416,6 +439,9 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
             xs.append(t[i + 1] if i not in gaps else t[i])
             ys.append(n[i] if i not in gaps else np.nan)
     ax.plot(xs, ys, color="black", linewidth=1.5, label="models listed")
+    # a snapshot with a long gap (or the series' end) on both sides has no line: a dot shows its count
+    alone = [i for i in range(len(t)) if (i == len(t) - 1 or i in gaps) and (i == 0 or i - 1 in gaps)]
+    ax.plot(t[alone], n[alone], color="black", linestyle="None", marker="o", markersize=3, label="_nolegend_")
     for k, i in enumerate(sorted(gaps)):
         ax.axvspan(t[i], t[i + 1], color="grey", alpha=0.12, linewidth=0,
                    label="no snapshots (a long gap)" if k == 0 else None)  # fmt: skip
@@ -432,9 +458,15 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
     reach = float(max(series["added"].add(series["returned"]).max(), series["removed"].max(), 1))
     right.set_ylim(-1.5 * reach, 1.5 * reach)  # 0 in the middle; the bars stay below the size line near the top
     right.set_ylabel("models added / returned (+) and removed (-) per snapshot")
+    ax.set_zorder(right.get_zorder() + 1)  # the size line and its dots over the bars, never under them
+    ax.patch.set_visible(False)
     ax.set(xlabel="snapshot time (UTC)", ylabel="models listed")
     _title(ax, "Catalog size")
+    from matplotlib.lines import Line2D
+
     lines, labels = ax.get_legend_handles_labels()
+    if alone:  # the legend's line shows the dots too
+        lines[0] = Line2D([], [], color="black", linewidth=1.5, marker="o", markersize=3)
     bars, bar_labels = right.get_legend_handles_labels()
     # below the Axes, never over the line or the bars
     ax.legend(lines + bars, labels + bar_labels, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1),
@@ -544,10 +576,18 @@ def plot_endpoints(
     ax = _axes(ax)
     providers = list(dict.fromkeys(rows["provider_name"].astype(str)))
     colours = {p: f"C{i % 10}" for i, p in enumerate(providers)}
+    # endpoints at the same spot are drawn as concentric dots (the first drawn largest), so none hides another
+    names = rows["provider_name"].astype(str).to_numpy()
+    order = sorted((int(j) for j in np.flatnonzero(ok)), key=lambda j: providers.index(names[j]))
+    spots = [(float(xs[i]), float(ys[i])) for i in order]
+    sizes = np.full(len(xs), 40.0)
+    for k, at in enumerate(order):
+        sizes[at] = 40.0 * 2.2 ** spots[k + 1 :].count(spots[k])  # larger by the dots drawn over it
     for provider in providers:
-        mask = ok & (rows["provider_name"].astype(str).to_numpy() == provider)
+        mask = ok & (names == provider)
         if mask.any():
-            ax.scatter(xs[mask], ys[mask], s=40, color=colours[provider], label=provider, zorder=3)
+            ax.scatter(xs[mask], ys[mask], s=sizes[mask], color=colours[provider], label=provider, zorder=3,
+                       edgecolors="white", linewidths=0.6)  # fmt: skip
     points: dict[tuple[float, float], list[str]] = {}  # endpoints at the same spot share one label
     for tag, px, py, good in zip(rows["tag"].astype(str), xs, ys, ok):
         if good:
@@ -562,15 +602,23 @@ def plot_endpoints(
         ax.set_ylim(ys[ok].min() / 1.3, ys[ok].max() * 1.3)
     _plain_log_ticks(ax.xaxis)
     _plain_log_ticks(ax.yaxis)
-    missing = rows["tag"].astype(str).to_numpy()[~ok]
-    if len(missing):
-        ax.text(0.01, 0.01, "not drawn (no throughput data or no paid price): " + ", ".join(missing),
-                transform=ax.transAxes, fontsize=7, color="grey", va="bottom")  # fmt: skip
-    ax.set(title=f"{model_id}: {price} price vs throughput ({throughput}) per endpoint",
-           xlabel=f"throughput {throughput} (tokens per second, last 30 min)",
-           ylabel=f"{price} price after discount (USD per million tokens)")  # fmt: skip
+    ax.set(xlabel=f"throughput {throughput} (tokens per second, last 30 min)",
+           ylabel=f"{price} price after discount\n(USD per million tokens)")  # fmt: skip
     if ok.any():
-        ax.legend(fontsize="small", title="provider", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
+        legend = ax.legend(fontsize="small", title="provider", loc="upper left", bbox_to_anchor=(1.01, 1),
+                           borderaxespad=0)  # fmt: skip
+        for handle in legend.legend_handles:  # one marker size in the legend, whatever the dots' sizes
+            handle.set_sizes([40.0])  # type: ignore[union-attr]
+        _root(ax).draw_without_rendering()  # the legend's room is taken before the title is wrapped
+    _title(ax, f"{model_id}: {price} price vs throughput ({throughput}) per endpoint")
+    missing = rows["tag"].astype(str).to_numpy()[~ok]
+    if len(missing):  # wrapped to the Axes' width (known now), inside the frame
+        import textwrap
+
+        chars = max(30, int(ax.get_position().width * _root(ax).get_figwidth() * 72 / (0.6 * 7)))
+        ax.text(0.01, 0.01, textwrap.fill("not drawn (no throughput data or no paid price): " + ", ".join(missing), chars,
+                                         break_on_hyphens=False, break_long_words=False),
+                transform=ax.transAxes, fontsize=7, color="grey", va="bottom")  # fmt: skip
     ax.grid(True, which="both", alpha=0.25)
     return ax
 

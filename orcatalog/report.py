@@ -214,9 +214,29 @@ def _write_report(history: pd.DataFrame, folder: Path, *, prompt_tokens: int, co
         f"<h1>OpenRouter catalog report</h1><p class=\"meta\">Scope {html.escape(scope)}: {len(times)} snapshots from "
         f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC; {len(latest)} models in the latest. "
         f"Made by orcatalog on {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC.</p>"
-        f"<nav>{nav}</nav>{''.join(sections)}</body></html>"
+        f"<nav>{nav}</nav>{_rules_html()}{''.join(sections)}</body></html>"
     )
     (folder / "index.html").write_text(page, encoding="utf-8")
+
+
+#: The rules every number of the report follows, one sentence each (the page says them under its title).
+RULES = (
+    ("Serving", "A workload is priced only on models that can serve it (those that produce text when it has "
+     "completion tokens); per-unit parts such as requests, searches and images count only when the workload names "
+     "them, and a model that cannot be priced gets a note, never a zero."),
+    ("Free", "A model is free (is_free) only when every price it lists is zero; free models are listed on their "
+     "own, and left out of the cost table and the frontier."),
+    ("No longer listed", "A price of \"0\" and an absent price are the same; a non-zero price whose key the API "
+     "stops listing is reported as no longer listed, never as a cut to zero, and a model missing from a snapshot "
+     "is absent then, not retired."),
+    ("Time", "Times are UTC (ISO 8601); a question asked before the first snapshot is answered by the first and "
+     "says so, and an answer from an older snapshot says how old it is."),
+)  # fmt: skip
+
+
+def _rules_html() -> str:
+    items = "".join(f"<li><b>{html.escape(name)}.</b> {html.escape(text)}</li>" for name, text in RULES)
+    return f'<h2 id="rules">The rules behind the numbers</h2><ul class="rules">{items}</ul>'
 
 
 def _reprice_section(usage: pd.DataFrame, history: pd.DataFrame, chart: Any, table: Any) -> None:

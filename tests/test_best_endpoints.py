@@ -126,6 +126,13 @@ def test_plot_price_vs_throughput_labels_every_drawn_endpoint(claude: dict, tmp_
     for tag in endpoints["tag"]:
         assert tag in labels  # drawn ones next to their point, the others in the note
     assert {t.get_text() for t in ax.get_legend().get_texts()} == set(endpoints.loc[drawn, "provider_name"])
+    dots = [(tuple(xy), float(size)) for c in ax.collections for xy, size in zip(c.get_offsets(), c.get_sizes())]
+    spots = [xy for xy, _ in dots]
+    shared = {xy for xy in spots if spots.count(xy) > 1}
+    assert shared  # the recording has two endpoints at one price and throughput
+    for xy in shared:  # none hidden under another: concentric, each a different size, the first drawn largest
+        sizes = [size for at, size in dots if at == xy]
+        assert len(set(sizes)) == len(sizes) and sizes == sorted(sizes, reverse=True)
     fig.savefig(tmp_path / "endpoints.png", dpi=60)
     assert (tmp_path / "endpoints.png").stat().st_size > 5_000
     plt.close(fig)

@@ -129,13 +129,19 @@ def test_store_commands(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert len(rows) == len(files) and rows[0]["scope"] == "catalog"
     result = runner.invoke(main, ["diff", "--store", store, "2026-01-01", "2026-01-16", "--format", "csv"])
-    changes = list(csv.DictReader(io.StringIO(result.output)))
+    changes = list(csv.DictReader(io.StringIO(result.stdout)))  # stderr names the two snapshots
     assert {"qwen/qwen3-max", "removed"} <= {v for r in changes for v in (r["id"], r["change"])}
     result = runner.invoke(main, ["prices", "--store", store, "openai/gpt-4o", "--format", "json"])
     series = json.loads(result.output)
     assert len(series) == len(files) and all(r["prompt_usd_per_mtok"] > 0 for r in series)
-    result = runner.invoke(main, ["diff", "--store", store, "2020-01-01", "2026-01-16"])
-    assert result.exit_code == 1 and result.output.startswith("error: no 'catalog' snapshot")
+    first = oc.SnapshotStore(store).snapshots().iloc[0]
+    result = runner.invoke(main, ["diff", "--store", store, "2020-01-01", "2026-01-16", "--format", "csv"])
+    assert result.exit_code == 0, result.output  # before the first snapshot: the first answers, and says so
+    said = result.stderr.splitlines()
+    assert said[0] == f"snapshot {first['snapshot_id']} (fetched {str(first['fetched_at'])[:19]} UTC) answers OLD 2020-01-01"
+    assert said[1].startswith("note: OLD 2020-01-01 00:00 is before the first snapshot: the first")
+    assert said[2].startswith("snapshot ") and said[2].endswith("answers NEW 2026-01-16") and len(said) == 4
+    assert said[3].startswith("note: the answer is the snapshot of 2026-01-15 00:00 UTC, 1 day older than NEW")
 
 
 def test_snapshot_command(runner: CliRunner, latest_file: Path, tmp_path: Path) -> None:
@@ -572,7 +578,10 @@ def test_sigint_during_import_says_nothing_was_recorded(latest_file: Path, tmp_p
         writer.write(read_body(latest_file)[:1000])
         writer.flush()
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+    # the writer is closed only now: the signal came mid-read. Closing it matters when a thread of a
+    # C library (pyarrow's pools) took the signal: then the main thread's read() is not interrupted,
+    # and Python raises KeyboardInterrupt when that read returns (as a real file's read always does)
+    out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert err.strip() == f"interrupted: nothing was recorded; {store} is as it was", err
     assert "Aborted" not in err and "Traceback" not in err and out == ""

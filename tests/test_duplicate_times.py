@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import orcatalog as oc
+import orcatalog.store as store_module
 
 from .conftest import read_body
 
@@ -20,9 +21,11 @@ def twin_history(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -
     bodies = {n: orjson.loads(read_body(recorded_dir / n)) for n in
               ("models-2026-01-15.json.gz", "models-2026-01-29.json.gz", "models-2026-04-17.json.gz")}  # fmt: skip
     store = oc.SnapshotStore(tmp_path_factory.mktemp("twins") / "store")
-    store.import_bodies([("2026-01-15T00:00Z", bodies["models-2026-01-15.json.gz"]),
-                         ("2026-04-17T00:00Z", bodies["models-2026-01-29.json.gz"]),
-                         ("2026-04-17T00:00Z", bodies["models-2026-04-17.json.gz"])], progress=False)  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch:  # such imports are refused now: write as an older orcatalog did
+        patch.setattr(store_module, "refuse_same_time", lambda rows, manifest: None)
+        store.import_bodies([("2026-01-15T00:00Z", bodies["models-2026-01-15.json.gz"]),
+                             ("2026-04-17T00:00Z", bodies["models-2026-01-29.json.gz"]),
+                             ("2026-04-17T00:00Z", bodies["models-2026-04-17.json.gz"])], progress=False)  # fmt: skip
     history = store.history()
     assert history.groupby("fetched_at")["snapshot_id"].nunique().max() == 2  # the case under test
     return history

@@ -70,6 +70,14 @@ def test_price_vs_context_marks_free_models_and_the_frontier(latest: pd.DataFram
     assert {t.get_text() for t in ax.texts} == set(frontier["id"])
     assert "USD per million tokens" in ax.get_xlabel()
     save(ax, tmp_path / "pvc.png")
+    # the free column is zero, labelled so, apart from every price and from every price tick
+    (at,) = set(free.get_offsets()[:, 0])
+    ticks = {float(v): t.get_text() for v, t in zip(ax.get_xticks(), ax.get_xticklabels())}
+    assert ticks[at] == "0 (free)" and sum(text == "0 (free)" for text in ticks.values()) == 1
+    lowest = float(paid.get_offsets()[:, 0].min())
+    (sep,) = [line.get_xdata()[0] for line in ax.get_lines() if line.get_linestyle() == ":"]
+    assert at < sep < lowest and all(v > sep for v in ticks if v != at)
+    assert all(v > sep for v in ax.xaxis.get_minorticklocs()) and ax.get_xlim()[0] < at
 
 
 def test_market_trend_and_catalog_size(history: pd.DataFrame, tmp_path: Path) -> None:
@@ -89,6 +97,7 @@ def test_market_trend_and_catalog_size(history: pd.DataFrame, tmp_path: Path) ->
     drawn = np.asarray(ax.get_lines()[0].get_ydata(), dtype=float)
     assert list(drawn[0::2]) == list(sizes["n_models"])  # each count at its snapshot ...
     assert list(drawn[1::2]) == list(sizes["n_models"][:-1])  # ... held until the next one (no gap here)
+    assert len(ax.get_lines()[1].get_xdata()) == 0  # no lone snapshot: no dots
     bars = ax.right.patches
     assert len(bars) == 3 * (len(sizes) - 1)
     assert ax.get_ylabel() == "models listed"
@@ -207,6 +216,9 @@ def test_catalog_size_steps_from_zero_breaks_at_gaps_and_keeps_the_legend_off(re
     assert np.isnan(held[0]) and np.isnan(held[-1])  # the two long gaps: no line across
     assert (held[1:-1] == sizes["n_models"].to_numpy()[1:-2]).all()  # hourly steps held
     assert len([p for p in ax.patches if p.get_label() == "no snapshots (a long gap)" or p.get_alpha() == 0.12]) == 2
+    dots = ax.get_lines()[1]  # a count with a long gap on both sides has no line: it is a dot
+    assert dots.get_linestyle() == "None" and list(dots.get_ydata()) == list(sizes["n_models"].iloc[[0, -1]])
+    assert ax.get_zorder() > ax.right.get_zorder()  # the line over the bars
     fig.canvas.draw()
     legend = ax.get_legend().get_window_extent()
     assert legend.y1 <= ax.get_window_extent().y0  # below the plot: never over the line

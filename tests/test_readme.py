@@ -139,3 +139,21 @@ def test_every_bash_block_runs(readme_world) -> None:  # noqa: ANN001
             assert proc.returncode == 0, f"{line}\n{proc.stderr}"
             ran += 1
     assert ran >= 12
+
+
+#: A phrase of each rule's sentence (serving, is_free, no longer listed, time), as the report says them.
+RULE_PHRASES = ("can serve it", "every price", "no longer listed", "before the first snapshot")
+
+
+@pytest.mark.parametrize("doc", ["README.md", *sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))])
+def test_the_readme_and_each_notebook_say_the_rules(doc: str) -> None:
+    import nbformat
+
+    if doc == "README.md":
+        text = README
+    else:
+        nb = nbformat.read(REPO / "notebooks" / doc, as_version=4)
+        text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    text = " ".join(text.split())
+    missing = [p for p in RULE_PHRASES if p not in text]
+    assert not missing, missing

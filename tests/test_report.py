@@ -150,3 +150,14 @@ def test_tables_show_lists_as_text_and_one_number_format_per_column(report: Path
     for name in ("start_value", "end_value"):
         decimals = {len(r[header.index(name)].split(".")[1]) if "." in r[header.index(name)] else 0 for r in rows}
         assert len(decimals) == 1, (name, decimals)
+
+
+def test_the_page_says_the_rules_one_sentence_each(report: Path) -> None:
+    from orcatalog.report import RULES
+
+    page = report.read_text(encoding="utf-8")
+    assert [name for name, _ in RULES] == ["Serving", "Free", "No longer listed", "Time"]
+    for name, text in RULES:
+        assert text.count(". ") == 0 and text.endswith(".")  # one sentence
+        assert f"<li><b>{name}.</b> {html.escape(text)}</li>" in page
+    assert page.index('id="rules"') < page.index("<img")  # before the numbers they explain

@@ -122,8 +122,16 @@ def test_load_matches_fetch_and_as_of(dated_store: oc.SnapshotStore, recorded_di
     assert dated_store.load().attrs["fetched_at"] == pd.Timestamp("2026-04-17", tz="UTC")
     same = dated_store.load(got.attrs["snapshot_id"])
     pd.testing.assert_frame_equal(same, got)
-    with pytest.raises(oc.SnapshotNotFoundError) as info:
-        dated_store.load(as_of="2020-01-01")
+    assert got.attrs["notes"] == ["the answer is the snapshot of 2026-01-01 00:00 UTC, 9 days older than as_of 2026-01-10 00:00"]
+    with pytest.warns(RuntimeWarning, match="as_of 2020-01-01 00:00 is before the first snapshot"):
+        early = dated_store.load(as_of="2020-01-01")  # the first snapshot answers, and says so
+    first = dated_store.snapshots().query("scope == 'catalog'").iloc[0]
+    assert early.attrs["snapshot_id"] == first["snapshot_id"]
+    assert early.attrs["notes"] == [f"as_of 2020-01-01 00:00 is before the first snapshot: the first, "
+                                    f"{first['fetched_at']:%Y-%m-%d %H:%M} UTC, is used"]  # fmt: skip
+    assert dated_store.load(first["snapshot_id"]).attrs.get("notes") is None  # by id: nothing to say
+    with pytest.raises(oc.SnapshotNotFoundError) as info:  # a scope the store does not hold
+        dated_store.load(as_of="2020-01-01", scope="/models region=eu")
     assert isinstance(info.value, LookupError)
     with pytest.raises(oc.SnapshotNotFoundError):
         dated_store.load("20990101T000000Z-000000000000")

@@ -90,8 +90,12 @@ def test_delta_answers_equal_the_parquet_layout(make_delta, tmp_path: Path, reco
         ours, theirs = delta.history(**kwargs), parquet.history(**kwargs)
         pd.testing.assert_frame_equal(ours, theirs)
         assert ours.attrs == theirs.attrs
+    with pytest.warns(RuntimeWarning, match="before the first snapshot"):
+        early = delta.load(as_of="2020-01-01")  # the first answers, and says so, in both layouts
+    with pytest.warns(RuntimeWarning, match="before the first snapshot"):
+        assert early.attrs == parquet.load(as_of="2020-01-01").attrs
     with pytest.raises(oc.SnapshotNotFoundError):
-        delta.load(as_of="2020-01-01")
+        delta.load(as_of="2020-01-01", scope="/models region=eu")
     with pytest.raises(oc.SnapshotNotFoundError):
         delta.load("20990101T000000Z-000000000000")
 

@@ -59,7 +59,10 @@ def test_ambiguous_text_and_numbers_are_refused_naming_the_accepted_forms(value:
                                                                         store: oc.SnapshotStore) -> None:  # fmt: skip
     for call in (lambda: parse_time(value, "as_of"), lambda: store.load(as_of=value),
                  lambda: oc.movers(history, value, "2026-01-05"),
-                 lambda: oc.estimate_cost(history.iloc[:5], 10, 10, at=value)):  # fmt: skip
+                 lambda: oc.estimate_cost(history.iloc[:5], 10, 10, at=value),
+                 lambda: store.history(start=value), lambda: store.history(end=value),
+                 lambda: store.import_bodies([(value, {"data": []})]),
+                 lambda: store.import_files([], fetched_at=value)):  # fmt: skip
         with pytest.raises(oc.InvalidParameterError) as error:
             call()
         assert "ISO 8601" in str(error.value) or "NaT" in str(error.value)
@@ -108,6 +111,12 @@ def test_show_names_the_snapshot_it_used_and_how_old(store: oc.SnapshotStore) ->
     assert age > pd.Timedelta(0) and "older than --as-of 2025-12-25 12:00" in result.stderr
     far = run(["show", "--store", "data", "--as-of", "2030-01-01", "--head", "1"], cwd)
     assert far.exit_code == 0 and "days older than --as-of 2030-01-01" in far.stderr
+    first = store.snapshots().iloc[0]
+    early = run(["show", "--store", "data", "--as-of", "2020-01-01", "openai/gpt-4o"], cwd)  # the first answers
+    assert early.exit_code == 0 and early.stderr.splitlines() == [
+        f"snapshot {first['snapshot_id']} (fetched {str(first['fetched_at'])[:19]} UTC) answers --as-of 2020-01-01",
+        f"note: --as-of 2020-01-01 00:00 is before the first snapshot: the first, {first['fetched_at']:%Y-%m-%d %H:%M} "
+        "UTC, is used"]  # said once: the library's warning is not repeated  # fmt: skip
     bad = run(["show", "--store", "data", "--as-of", "05/01/2026"], cwd)
     assert bad.exit_code == 2 and "--as-of" in bad.output and "ISO 8601" in bad.output
     bad = run(["changes", "--store", "data", "--since", "05/01/2026"], cwd)

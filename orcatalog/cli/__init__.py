@@ -249,20 +249,29 @@ def snapshot(ctx: click.Context, store_root: str | None) -> None:
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--fetched-at", help="Fetch time of a single body whose file name has none (ISO 8601, UTC).")
+@click.option("--base-url", help="The API the bodies came from (default the public API).")
+@_filter_options
 @_store_option
-def import_(paths: tuple[str, ...], fetched_at: str | None, store_root: str | None) -> None:
+def import_(paths: tuple[str, ...], fetched_at: str | None, base_url: str | None, store_root: str | None,
+            **filters: Any) -> None:  # fmt: skip
     """Backfill the store from recorded /models bodies (.json, .json.gz, tar archives, folders).
+
+    The filters and --base-url say what the bodies answered (as the models command asks it), which
+    sets their scope; none means the unfiltered public catalog.
 
     \b
     Example:
       orcatalog import --store data tests/data/openrouter/hourly-2025-12-18_2026-01-07.tar.xz
+      orcatalog import --store data --output-modalities all tests/data/openrouter/models-2026-04-17.json.gz
     """
+    query = {k: v for k, v in filters.items() if v is not None}
     store = _store(store_root)
     if fetched_at is None:
         _refuse_undated_non_catalogs(paths)
     before = _snapshot_ids(store)
     with _interrupts(store, before):  # also around the report lines: Ctrl-C after the commit says so
-        ids = store.import_files(list(paths), fetched_at=fetched_at)  # fetched_at= is --fetched-at in errors
+        ids = store.import_files(list(paths), fetched_at=fetched_at, base_url=base_url,
+                                 query=query)  # fetched_at= is --fetched-at in errors  # fmt: skip
         new = [i for i in ids if i not in before]
         if not ids:  # nothing to do is not the work asked for: a mistyped folder must not look like success
             raise CLIError(f"no /models bodies found in {', '.join(paths)}: nothing was imported (give .json or "
@@ -287,7 +296,7 @@ def snapshots(store_root: str | None, fmt: str | None, out: str | None, columns:
       orcatalog snapshots --store data --columns snapshot_id,fetched_at,n_models
     """
     df = _store(store_root, must_exist=True).snapshots()
-    write(df, fmt, out, columns, head, default_columns=["snapshot_id", "fetched_at", "scope", "n_models"])
+    write(df, fmt, out, columns, head, default_columns=["snapshot_id", "fetched_at", "scope", "n_models", "partial"])
 
 
 @main.command()
@@ -341,12 +350,14 @@ def diff(old: str, new: str, allow_mixed: bool, store_root: str | None, fmt: str
 
     from ..analysis.changes import diff as diff_frames
 
+    from .analysis import _load_as_of
+
     store = _store(store_root, must_exist=True)
     ids = set(store.snapshots()["snapshot_id"])
     frames = []
     for name, x in (("OLD", old), ("NEW", new)):
         try:
-            frames.append(store.load(x) if x in ids else store.load(as_of=x))
+            frames.append(store.load(x) if x in ids else _load_as_of(store, x, name))  # names the snapshot used
         except InvalidParameterError:
             raise CLIUsageError(f"{name} {x!r} is neither a snapshot id of the store nor a time (ISO 8601, e.g. "
                                 "2026-01-05 or 2026-01-05T12:00Z)") from None  # fmt: skip

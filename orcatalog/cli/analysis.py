@@ -33,15 +33,29 @@ def _say(notes: list[str]) -> None:
         click.echo(f"note: {note}", err=True)
 
 
-def _answered_by(frame: Any, as_of: str | None) -> None:
-    """Name the snapshot that answered a --as-of question, and how far it is from the time asked."""
-    from ..times import answer_notes
+def _answered_by(frame: Any, as_of: str | None, name: str = "--as-of") -> None:
+    """Name the snapshot that answered a time question, and how far it is from the time asked
+    (orcatalog.times.answer_notes: a time before the first snapshot is answered by the first)."""
+    from ..times import answer_notes, parse_time
 
     sid, when = frame.attrs.get("snapshot_id"), frame.attrs.get("fetched_at")
     if as_of is None or when is None:
         return
-    click.echo(f"snapshot {sid} (fetched {str(when)[:19]} UTC) answers --as-of {as_of}", err=True)
-    _say(answer_notes(as_of, when, name="--as-of"))
+    click.echo(f"snapshot {sid} (fetched {str(when)[:19]} UTC) answers {name} {as_of}", err=True)
+    later = parse_time(when, "fetched_at") > parse_time(as_of, name)  # only the first answers a time before it
+    _say(answer_notes(as_of, when, first=when if later else None, name=name))
+
+
+def _load_as_of(store: Any, as_of: str | None, name: str = "--as-of") -> Any:
+    """``store.load(as_of=)`` and the lines naming its snapshot (the library's before-the-first
+    warning is said once, as a note)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="orcatalog: as_of .* before the first snapshot", category=RuntimeWarning)
+        frame = store.load(as_of=as_of)
+    _answered_by(frame, as_of, name)
+    return frame
 
 
 def _known_model(store: Any, model_id: str) -> None:
@@ -67,8 +81,7 @@ def show(model_id: str | None, as_of: str | None, store_root: str | None, fmt: s
     if model_id is None and as_of is None:
         raise click.UsageError("give a MODEL_ID, --as-of DATE, or both")
     store = _store(store_root, must_exist=True)
-    frame = store.load(as_of=as_of)
-    _answered_by(frame, as_of)
+    frame = _load_as_of(store, as_of)
     if model_id is None:
         write(frame, fmt, out, columns, head)
         return
@@ -240,8 +253,7 @@ def cost(ctx: click.Context, prompt_tokens: int | None, completion_tokens: int |
     }  # fmt: skip
     check_workload(prompt_tokens or 0, completion_tokens or 0, **workload)  # before any fetch; errors name the options
     if as_of is not None or store_root is not None:
-        frame = _store(store_root, must_exist=True).load(as_of=as_of)
-        _answered_by(frame, as_of)
+        frame = _load_as_of(_store(store_root, must_exist=True), as_of)
     else:
         with _client(ctx) as client:
             frame = client.fetch_models()

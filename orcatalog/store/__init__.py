@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import orjson
@@ -33,11 +33,11 @@ from ..errors import InvalidParameterError, SchemaError, SnapshotNotFoundError, 
 from ..frames import bodies
 from ..frames.bodies import time_from_name
 from ..scope import CATALOG_SCOPE
-from ..times import parse_time
+from ..times import answer_notes, parse_time
 from . import compact as _compact
 from . import queries
 from .index import RETRIES, Catalogue, Index, partial_among, read_catalogue, read_index
-from .ingest import Body, batch_tables, check_whole, make_body, prepare, read_bodies, utc
+from .ingest import Body, answered_query, batch_tables, check_whole, make_body, prepare, read_bodies, refuse_same_time, utc
 from .delta import TABLES as DELTA_TABLES
 from .delta import VACUUM_RETENTION_HOURS, DeltaStore, is_delta_store
 from .layout import FOLDERS, Layout
@@ -189,6 +189,7 @@ class SnapshotStore:
         *,
         fetched_at: Any = None,
         base_url: str | None = None,
+        query: Mapping[str, Any] | None = None,
         progress: bool | None = None,
     ) -> list[str]:
         """Backfill from raw ``/models`` bodies: ``.json``, ``.json.gz``, tar archives of them, or folders.
@@ -197,22 +198,30 @@ class SnapshotStore:
         in the file name (``models-2026-01-03T231610Z.json``, or ``models-2025-12-18.json.gz``:
         a bare date is recorded with ``time_precision="day"``), else the import fails: never
         silently "now". Every body is checked before anything is written; importing the same
-        body at the same time again is a no-op.
+        body at the same time again is a no-op, and a different body of the same scope and time
+        is refused (:func:`orcatalog.store.ingest.refuse_same_time`).
 
         Args:
             paths: one path or several.
             fetched_at: the fetch time (UTC unless it says otherwise) when there is one body.
-            base_url: the API the bodies came from (default: the public API, scope ``catalog``).
+            base_url: the API the bodies came from (default: the public API).
+            query: the list filters the bodies answered, as ``fetch_models`` takes them (e.g.
+                ``{"output_modalities": "all"}``, ``{"input_modalities": "image"}``); none means the
+                unfiltered list. With ``base_url`` it sets the snapshots' scope by the one rule
+                (:func:`orcatalog.scope.scope_of`): no query and the public API is ``catalog``.
             progress: show a progress bar (default: only on a terminal).
 
         Returns:
             The snapshot ids, in time order (including those that were already there).
 
         Raises:
-            InvalidParameterError: no time for a body, or fetched_at given for several bodies.
+            InvalidParameterError: no time for a body, fetched_at given for several bodies, or a
+                bad ``query`` (before anything is read).
             SchemaError: a body is not a models list, or its ``total_count`` disagrees with its
                 models (named in the message).
-            FileNotFoundError; StoreWriteError; SnapshotConflictError.
+            SnapshotConflictError: two bodies of one scope and time differ (both named; nothing
+                is written), or another writer holds the snapshot.
+            FileNotFoundError; StoreWriteError.
         """
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
@@ -221,9 +230,10 @@ class SnapshotStore:
         paths = list(paths)
         if not all(isinstance(p, (str, os.PathLike)) for p in paths):
             raise InvalidParameterError(f"paths must be a path or a list of paths, got {paths!r}")
+        asked = answered_query(query)
         files = list(bodies.expand(paths))
         when = utc(fetched_at, "fetched_at") if fetched_at is not None else None
-        items = list(read_bodies(files, when, base_url, progress))
+        items = list(read_bodies(files, when, base_url, progress, asked))
         if when is not None and len(items) != 1:
             raise InvalidParameterError(
                 f"fetched_at= applies to a single body, but {len(items)} were given; name the files with their times instead"
@@ -231,16 +241,20 @@ class SnapshotStore:
         return self._write(items, progress=progress)
 
     def import_bodies(self, bodies: Iterable[tuple[Any, Any]], *, base_url: str | None = None,
-                      progress: bool | None = None) -> list[str]:  # fmt: skip
+                      query: Mapping[str, Any] | None = None, progress: bool | None = None) -> list[str]:  # fmt: skip
         """Record bodies held in memory: ``(fetched_at, body)`` pairs, body as dict, str or bytes.
+
+        ``base_url`` and ``query`` (the filters the bodies answered; none: the unfiltered list) set
+        the scope as in :meth:`import_files`.
 
         Returns:
             The snapshot ids in time order. Raises as :meth:`import_files`.
         """
+        asked = answered_query(query)
         items = []
         for i, (when, body) in enumerate(bodies):
             parsed = orjson.loads(body) if isinstance(body, (bytes, str)) else body
-            items.append(make_body(f"body #{i}", parsed, utc(when, "fetched_at"), base_url))
+            items.append(make_body(f"body #{i}", parsed, utc(when, "fetched_at"), base_url, query=asked))
         return self._write(items, progress=progress)
 
     def _write(self, items: list[Body], progress: bool | None = None) -> list[str]:
@@ -254,6 +268,7 @@ class SnapshotStore:
         layout = self._layout
         catalogue = self._catalogue()
         batch = prepare(items, self._known_versions(catalogue, {i.scope for i in items}), _version(), progress)
+        refuse_same_time(batch.rows, _at_times(catalogue, batch.rows))  # one body per scope and time, before any claim
         done = catalogue.committed([r["snapshot_id"] for r in batch.rows])  # the same body at the same time: a no-op
         rows = [r for r in batch.rows if r["snapshot_id"] not in done]
         if not rows:
@@ -263,6 +278,7 @@ class SnapshotStore:
         try:
             claims += layout.claim([f"batch-{name}"], what="batch")
             catalogue = self._catalogue()  # again under the claims: another writer may have committed
+            refuse_same_time(batch.rows, _at_times(catalogue, batch.rows))
             done = catalogue.committed([r["snapshot_id"] for r in batch.rows])
             keep = [i for i, r in enumerate(batch.rows) if r["snapshot_id"] not in done]
             rows, orders = [batch.rows[i] for i in keep], [batch.orders[i] for i in keep]
@@ -418,19 +434,51 @@ class SnapshotStore:
 
         Returns:
             The frame as ``fetch_models`` gives it; ``attrs`` hold ``snapshot_id``, ``fetched_at``,
-            ``scope``, ``base_url``, ``endpoint``, ``params``, ``time_precision`` and ``partial``.
+            ``scope``, ``base_url``, ``endpoint``, ``params``, ``time_precision`` and ``partial``,
+            and for ``as_of`` ``notes``: what the answer says about its snapshot by the one time
+            rule (:func:`orcatalog.times.answer_notes`): an ``as_of`` before the first snapshot
+            of the scope is answered by the first, and says so (also as a warning); an answer
+            from an older snapshot says how much older; a time in the future says so.
 
         Raises:
             SnapshotNotFoundError (a LookupError; also for a local store folder that does not
-            exist); InvalidParameterError; StoreDamagedError (the
+            exist, or a scope without snapshots); InvalidParameterError; StoreDamagedError (the
             snapshot, or one of its scope between the answer and ``as_of``, is damaged or lost:
             an older snapshot would be a wrong answer).
         """
         when = _check_pick(snapshot_id, as_of)
         self._require()
+        try:
+            frame = self._load(snapshot_id, when, scope)
+        except SnapshotNotFoundError:
+            if when is None:
+                raise
+            first = self._first(scope)  # before the first snapshot: the first answers, and says so
+            if first is None:
+                raise
+            frame = self._load(first, None, None)
+        if when is not None:
+            answered = pd.Timestamp(frame.attrs["fetched_at"])
+            notes = answer_notes(when, answered, first=answered if answered > when else None)
+            frame.attrs["notes"] = notes
+            if answered > when:
+                warnings.warn(f"orcatalog: {notes[0]}", RuntimeWarning, stacklevel=2)
+        return frame
+
+    def _load(self, snapshot_id: str | None, when: pd.Timestamp | None, scope: str | None) -> pd.DataFrame:
         if (delta := self._delta) is not None:
             return _delta_retry(lambda: delta.load(st := delta.state(), delta.pick(st, snapshot_id, when, scope)))
         return self._answer(lambda ix: queries.load(ix, self._layout, self._pick(ix, snapshot_id, when, scope)))
+
+    def _first(self, scope: str | None) -> str | None:
+        """The id of the first visible (not shadowed) snapshot of ``scope`` (default as :meth:`load`)."""
+        try:
+            scope = scope or str(self._load(None, None, None).attrs["scope"])  # the default scope, as load picks it
+        except SnapshotNotFoundError:
+            return None
+        m = self.snapshots()
+        rows = m[(m["scope"] == scope) & ~m["shadowed"].astype(bool)]
+        return str(rows["snapshot_id"].iloc[0]) if len(rows) else None
 
     def raw(self, snapshot_id: str) -> dict[str, Any]:
         """The original body of a snapshot, JSON-equal to what was fetched or imported.
@@ -556,6 +604,23 @@ def _naming_the_source(error: SchemaError, items: list[Body]) -> SchemaError:
         except SchemaError as found:
             return found
     return error
+
+
+def _at_times(catalogue: Catalogue, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The committed snapshots fetched at the times of ``rows`` (their id, time, scope and source),
+    read from the manifests already in memory, filtered in Arrow: the cost does not grow with the store."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = ["snapshot_id", "fetched_at", "scope", "source"]
+    times = [pd.Timestamp(r["fetched_at"]).to_pydatetime() for r in rows]
+    parts = []
+    for table in catalogue.tables.values():
+        wanted = pa.array(times, pa.timestamp("us", tz="UTC")).cast(table.schema.field("fetched_at").type)
+        hit = table.filter(pc.is_in(table.column("fetched_at"), value_set=wanted))
+        if hit.num_rows:
+            parts.append(hit.select(columns).to_pandas())
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def _check_pick(snapshot_id: Any, as_of: Any) -> pd.Timestamp | None:

@@ -60,7 +60,7 @@ from ..errors import (
     StoreWriteError,
 )
 from ..scope import CATALOG_SCOPE, unfiltered_rows
-from .ingest import MANIFEST_SCHEMA, Body, content_hash, prepare, versions_table
+from .ingest import MANIFEST_SCHEMA, Body, content_hash, prepare, refuse_same_time, versions_table
 from .timeline import apply_rules
 
 __all__ = ["DeltaLayout", "TABLES", "HISTORY_VIEW_SQL", "VACUUM_RETENTION_HOURS", "ORPHAN_RETENTION_HOURS",
@@ -490,16 +490,20 @@ class DeltaStore:
         """Record bodies: new versions, then the snapshot rows (the commit), then read them back.
 
         ``provenance`` overrides manifest fields per snapshot id (a migration keeps the versions
-        that wrote each snapshot).
+        that wrote each snapshot, and copies two bodies of one scope and time that an older store
+        holds; new writes are refused then, see :func:`.ingest.refuse_same_time`).
 
         Raises:
-            SchemaError (nothing written); StoreWriteError; SnapshotConflictError.
+            SchemaError (nothing written); StoreWriteError; SnapshotConflictError (also: two
+            bodies of one scope and time differ; nothing written).
         """
         if not items:
             return []
         self.layout.check_conditional_put()  # before anything is read or written
         state = self.state()
         batch = prepare(items, set(state.raw), self.version, progress)
+        if provenance is None:  # one body per scope and time (a migration copies what the old store holds)
+            refuse_same_time(batch.rows, state.manifest)
         present = set(state.manifest["snapshot_id"]) - set(state.unreadable)
         keep = [i for i, r in enumerate(batch.rows) if r["snapshot_id"] not in present]
         if not keep:

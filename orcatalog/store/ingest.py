@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,14 +16,17 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import InvalidParameterError, SchemaError
+from ..errors import InvalidParameterError, SchemaError, SnapshotConflictError
+from ..fetch.params import list_query
 from ..frames import bodies
 from ..frames.ids import catalog_ids
 from ..frames.models import check_body, models_frame, refuse_empty_catalog
 from ..schema import SCHEMA_VERSION
-from ..scope import scope_of
+from ..scope import is_unfiltered, scope_of
+from ..times import parse_time
 
-__all__ = ["Body", "make_body", "check_whole", "read_bodies", "Batch", "prepare", "batch_tables", "MANIFEST_SCHEMA"]
+__all__ = ["Body", "make_body", "check_whole", "read_bodies", "Batch", "prepare", "batch_tables", "MANIFEST_SCHEMA",
+           "answered_query", "refuse_same_time"]  # fmt: skip
 
 
 @dataclass
@@ -42,18 +45,14 @@ class Body:
 
 
 def utc(value: Any, name: str) -> pd.Timestamp:
-    """A time as a UTC ``Timestamp`` (naive means UTC).
+    """A time argument of the store (``fetched_at``, ``start``, ``end``) as a UTC ``Timestamp``, by
+    the one time rule (:func:`orcatalog.times.parse_time`: ISO 8601 or datetime objects; naive
+    means UTC; ambiguous text such as ``05/01/2026`` and numbers are refused).
 
     Raises:
-        InvalidParameterError: not a time.
+        InvalidParameterError: not such a time, naming the accepted forms.
     """
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"{name}={value!r} is not a time") from None
-    if ts is pd.NaT:
-        raise InvalidParameterError(f"{name} must be a time, got NaT")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return parse_time(value, name)
 
 
 def check_whole(source: str, body: dict[str, Any]) -> list[Any]:
@@ -72,21 +71,44 @@ def check_whole(source: str, body: dict[str, Any]) -> list[Any]:
     return data
 
 
-def make_body(source: str, body: Any, when: pd.Timestamp, base_url: str | None, precision: str = "second") -> Body:
-    """A checked body of the unfiltered ``/models`` list of ``base_url`` (default the public API).
+def answered_query(query: Mapping[str, Any] | None) -> dict[str, str]:
+    """The query a recorded body answered, as the API strings the scope rule reads.
+
+    Args:
+        query: list filters as ``fetch_models`` takes them (``{"output_modalities": "all"}``,
+            ``{"input_modalities": ["image"]}``, ...); None or empty: the unfiltered list.
+
+    Returns:
+        Filter name -> API string; ``{}`` for the unfiltered list (no default is added).
 
     Raises:
-        SchemaError: as :func:`check_whole`, or the body lists no models (an unfiltered catalog is
-            never empty: a failed fetch saved as a file).
+        InvalidParameterError: an unknown filter or a bad value (before anything is read).
     """
-    refuse_empty_catalog(check_whole(source, body), source=source)
-    return Body(source=source, fetched_at=when, body=body, scope=scope_of(base_url),
-                base_url=base_url, endpoint="/models", query={}, time_precision=precision)  # fmt: skip
+    return list_query(query or {}, default_all=False)
 
 
-def read_bodies(files: list[Path], when: pd.Timestamp | None, base_url: str | None, progress: bool | None) -> Iterator[Body]:
+def make_body(source: str, body: Any, when: pd.Timestamp, base_url: str | None, precision: str = "second",
+              query: Mapping[str, str] | None = None) -> Body:  # fmt: skip
+    """A checked body of the ``/models`` list of ``base_url`` (default the public API) that answered
+    ``query`` (API strings from :func:`answered_query`; none: the unfiltered list), in its scope
+    (:func:`orcatalog.scope.scope_of`).
+
+    Raises:
+        SchemaError: as :func:`check_whole`, or an unfiltered body lists no models (an unfiltered
+            catalog is never empty: a failed fetch saved as a file; a filtered list may be empty).
+    """
+    query = dict(query or {})
+    data = check_whole(source, body)
+    if is_unfiltered("/models", query):
+        refuse_empty_catalog(data, source=source)
+    return Body(source=source, fetched_at=when, body=body, scope=scope_of(base_url, "/models", query),
+                base_url=base_url, endpoint="/models", query=query, time_precision=precision)  # fmt: skip
+
+
+def read_bodies(files: list[Path], when: pd.Timestamp | None, base_url: str | None, progress: bool | None,
+                query: Mapping[str, str] | None = None) -> Iterator[Body]:  # fmt: skip
     """Checked bodies from files and archives (through :func:`orcatalog.frames.bodies.read_files`),
-    dated by ``when`` or by their names (a bare date is a day-precision time).
+    dated by ``when`` or by their names (a bare date is a day-precision time), answering ``query``.
 
     Raises:
         InvalidParameterError: a body has no time. SchemaError, BodyFileError, FileNotFoundError.
@@ -98,7 +120,40 @@ def read_bodies(files: list[Path], when: pd.Timestamp | None, base_url: str | No
                 f"{name}: no fetch time. Name the file with its UTC time (models-2026-01-03T231610Z.json) "
                 "or pass fetched_at="
             )
-        yield make_body(name, bodies.parse(name, data), dated[0], base_url, dated[1])
+        yield make_body(name, bodies.parse(name, data), dated[0], base_url, dated[1], query)
+
+
+def refuse_same_time(rows: list[dict[str, Any]], manifest: pd.DataFrame | None) -> None:
+    """The one-body-per-time rule: a scope holds one body per fetch time. A second body of the same
+    scope and time with other content (e.g. the server's default list and the ``output_modalities=all``
+    list of one day, both imported without their query) is refused before anything is written; the
+    same body again is a no-op (its snapshot id is the same).
+
+    Args:
+        rows: the manifest rows about to be written (``snapshot_id``, ``fetched_at``, ``scope``,
+            ``source``).
+        manifest: the store's manifest (same columns; None or empty for a new store).
+
+    Raises:
+        SnapshotConflictError: naming both bodies' sources and the way out (the query they answered).
+    """
+    seen: dict[tuple[str, pd.Timestamp], tuple[str, str]] = {}
+    if manifest is not None and len(manifest):
+        times = {pd.Timestamp(r["fetched_at"]) for r in rows}
+        old = manifest[pd.to_datetime(manifest["fetched_at"], utc=True).isin(times)]
+        for sid, when, scope, source in zip(old["snapshot_id"], old["fetched_at"], old["scope"], old["source"]):
+            seen[(str(scope), pd.Timestamp(when))] = (str(sid), str(source))
+    for r in rows:
+        key = (str(r["scope"]), pd.Timestamp(r["fetched_at"]))
+        other = seen.get(key)
+        if other is not None and other[0] != r["snapshot_id"]:
+            raise SnapshotConflictError(
+                f"{r['source']} and {other[1]} are two different bodies of scope {key[0]!r} at the same time "
+                f"{key[1]:%Y-%m-%d %H:%M:%S} UTC (snapshots {r['snapshot_id']} and {other[0]}); nothing was written. "
+                "If they answered different queries, import each with its own (e.g. --output-modalities all for one, "
+                "--output-modalities text for the server's default list)"
+            )
+        seen.setdefault(key, (str(r["snapshot_id"]), str(r["source"])))
 
 
 def version_of(model: dict[str, Any]) -> tuple[str, bytes]:

@@ -1,0 +1,136 @@
+"""Imports say what the bodies answered (issue 15): the query and base URL set the scope by the one
+scope rule, and a second, different body of one scope and time is refused, naming both files, with
+nothing written (both store layouts)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import orcatalog as oc
+from orcatalog.cli import main
+from orcatalog.scope import scope_of
+
+from .conftest import read_body
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(params=["parquet", "delta"])
+def layout(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def open_store(root: Path, layout: str) -> oc.SnapshotStore:
+    return oc.SnapshotStore(root, layout="delta") if layout == "delta" else oc.SnapshotStore(root)
+
+
+def test_the_query_and_base_url_set_the_scope(tmp_path: Path, recorded_dir: Path) -> None:
+    body = recorded_dir / "models-2026-04-17.json.gz"
+    cases = [({}, None), ({"output_modalities": "all"}, None), ({"input_modalities": ["image"]}, None),
+             ({"output_modalities": "text"}, None), ({}, "https://eu.openrouter.ai/api/v1"),
+             ({"supported_parameters": "tools"}, "http://127.0.0.1:9/api/v1")]  # fmt: skip
+    for i, (query, base_url) in enumerate(cases):
+        store = oc.SnapshotStore(tmp_path / f"s{i}")
+        (sid,) = store.import_files(body, query=query, base_url=base_url, progress=False)
+        row = store.snapshots().set_index("snapshot_id").loc[sid]
+        sent = {k: ",".join(v) if isinstance(v, list) else v for k, v in query.items()}
+        assert row["scope"] == scope_of(base_url, "/models", sent)
+        assert store.load(sid).attrs["params"] == sent
+    assert oc.SnapshotStore(tmp_path / "s0").snapshots()["scope"].tolist() == ["catalog"]  # no query: the catalog
+    assert oc.SnapshotStore(tmp_path / "s2").snapshots()["scope"].tolist() == ["/models input_modalities=image"]
+    mem = oc.SnapshotStore(tmp_path / "mem")
+    mem.import_bodies([("2026-04-17", read_body(body))], query={"output_modalities": "audio"}, progress=False)
+    assert mem.snapshots()["scope"].tolist() == ["/models output_modalities=audio"]
+
+
+def test_a_bad_query_is_refused_before_anything_is_read(tmp_path: Path) -> None:
+    store = oc.SnapshotStore(tmp_path / "s")
+    with pytest.raises(oc.InvalidParameterError, match="unknown filter 'output_modality'"):
+        store.import_files(tmp_path / "missing.json", query={"output_modality": "all"})
+    with pytest.raises(oc.InvalidParameterError, match="unknown modality"):
+        store.import_bodies([("2026-04-17", {"data": []})], query={"output_modalities": "imagez"})
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_filtered_body_may_be_empty_an_unfiltered_one_may_not(tmp_path: Path) -> None:
+    store = oc.SnapshotStore(tmp_path / "s")
+    (sid,) = store.import_bodies([("2026-04-17", {"data": []})], query={"input_modalities": "video"})
+    assert store.load(sid).empty
+    with pytest.raises(oc.SchemaError):
+        store.import_bodies([("2026-04-18", {"data": []})], query={"output_modalities": "all"})
+
+
+def test_a_second_body_of_one_scope_and_time_is_refused_naming_both(tmp_path: Path, recorded_dir: Path,
+                                                                    layout: str) -> None:  # fmt: skip
+    first, other = tmp_path / "a" / "models-2026-04-17.json.gz", tmp_path / "b" / "models-2026-04-17.json.gz"
+    for path, source in ((first, "models-2026-04-17.json.gz"), (other, "models-2026-01-29.json.gz")):
+        path.parent.mkdir()
+        shutil.copy(recorded_dir / source, path)
+    root = tmp_path / "store"
+    store = open_store(root, layout)
+    store.import_files(recorded_dir / "models-2026-01-15.json.gz", progress=False)
+    (sid,) = store.import_files(first, progress=False)
+    before = files_of(root)
+    with pytest.raises(oc.SnapshotConflictError) as err:
+        store.import_files(other, progress=False)
+    message = str(err.value)
+    assert str(other) in message and str(first) in message and sid in message and "nothing was written" in message
+    assert files_of(root) == before
+    with pytest.raises(oc.SnapshotConflictError, match="nothing was written"):  # two in one call: the same
+        open_store(tmp_path / "new", layout).import_files([first, other], progress=False)
+    assert open_store(tmp_path / "new", layout).snapshots().empty if (tmp_path / "new").exists() else True
+    assert store.import_files(first, progress=False) == [sid] and files_of(root) == before  # the same body: no-op
+    (text,) = store.import_files(other, query={"output_modalities": "text"}, progress=False)  # its own scope
+    m = store.snapshots().set_index("snapshot_id")
+    assert m.loc[text, "scope"] == "/models output_modalities=text" and m.loc[sid, "scope"] == "catalog"
+    assert len(m) == 3
+
+
+def test_the_import_command_takes_the_query_and_names_both_files(tmp_path: Path, recorded_dir: Path) -> None:
+    runner = CliRunner()
+    twin = tmp_path / "default" / "models-2026-04-17.json.gz"
+    twin.parent.mkdir()
+    shutil.copy(recorded_dir / "models-2026-01-29.json.gz", twin)
+    body = str(recorded_dir / "models-2026-04-17.json.gz")
+    store = str(tmp_path / "data")
+    done = runner.invoke(main, ["import", "--store", store, "--output-modalities", "all", body])
+    assert done.exit_code == 0, done.output
+    clash = runner.invoke(main, ["import", "--store", store, str(twin)])
+    assert clash.exit_code == 1 and len(clash.output.strip().splitlines()) == 1, clash.output
+    assert str(twin) in clash.output and body in clash.output and "--output-modalities" in clash.output
+    ok = runner.invoke(main, ["import", "--store", store, "--output-modalities", "text", str(twin)])
+    assert ok.exit_code == 0, ok.output
+    eu = runner.invoke(main, ["import", "--store", store, "--base-url", "https://eu.openrouter.ai/api/v1",
+                              str(recorded_dir / "models-2026-01-15.json.gz")])  # fmt: skip
+    assert eu.exit_code == 0, eu.output
+    scopes = oc.SnapshotStore(store).snapshots()["scope"].tolist()
+    assert sorted(scopes) == ["/models output_modalities=text", "/models region=eu", "catalog"]
+    bad = runner.invoke(main, ["import", "--store", store, "--output-modalities", "imagez", body])
+    assert bad.exit_code == 2 and "imagez" in bad.output
+
+
+def test_a_partial_snapshot_warns_on_import_and_shows_in_snapshots(tmp_path: Path, recorded_dir: Path) -> None:
+    import json
+
+    body = json.loads(read_body(recorded_dir / "models-2026-04-17.json.gz"))
+    shrunk = tmp_path / "models-2026-04-18.json"
+    shrunk.write_text(json.dumps({"data": body["data"][:10]}))
+    runner = CliRunner()
+    store = str(tmp_path / "data")
+    assert (
+        runner.invoke(main, ["import", "--store", store, str(recorded_dir / "models-2026-04-17.json.gz")]).exit_code
+        == 0
+    )
+    got = runner.invoke(main, ["import", "--store", store, str(shrunk)])
+    assert got.exit_code == 0, got.output
+    warned = [line for line in got.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warned) == 1 and "10 models" in warned[0] and "flagged partial" in warned[0]
+    table = runner.invoke(main, ["snapshots", "--store", store])
+    header, *rows = table.stdout.strip().splitlines()
+    assert header.split()[-1] == "partial" and rows[0].split()[-1] == "False" and rows[1].split()[-1] == "True"
