@@ -355,3 +355,23 @@ def test_a_feed_that_cannot_be_replaced_is_left_as_it_was(tmp_path: Path, api: R
     with pytest.raises(OSError, match="No space"):
         update_feed(feed, changes)
     assert feed.read_bytes() == before and [p.name for p in tmp_path.iterdir() if p.is_file()] == ["changes.xml"]
+
+
+def test_the_feed_keeps_its_permissions(tmp_path: Path, api: ReplayServer) -> None:
+    """A web server reads the feed: a 0644 feed stays 0644 after an update, a new one follows the
+    umask (not the 0600 of a temporary file)."""
+    store = oc.SnapshotStore(tmp_path / "data")
+    oc.watch(store, client=_client(api))
+    api.use(1)
+    changes = oc.watch(store, client=_client(api))
+    new, kept = tmp_path / "new.xml", tmp_path / "kept.xml"
+    old_umask = os.umask(0o022)
+    try:
+        update_feed(new, changes)
+        assert new.stat().st_mode & 0o777 == 0o644
+        update_feed(kept, changes.iloc[:0].copy())
+        kept.chmod(0o640)
+        update_feed(kept, changes)
+        assert kept.stat().st_mode & 0o777 == 0o640 and len(_entries(_feed(kept))) == len(changes)
+    finally:
+        os.umask(old_umask)
