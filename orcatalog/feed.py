@@ -121,6 +121,8 @@ def _entry(row: dict[str, Any]) -> ET.Element:
     summary = (f"snapshot {row['snapshot_id']} (fetched {_iso(row['fetched_at'])}) against {row['previous_id']}; "
                f"scope {row['scope']}")  # fmt: skip
     ET.SubElement(entry, f"{_A}summary").text = summary
+    # RFC 4287 4.1.1: an entry without a link rel="alternate" must have a content element
+    ET.SubElement(entry, f"{_A}content", type="text").text = f"{_title(row)}. {summary}"
     return entry
 
 

@@ -181,6 +181,12 @@ def _feed(path: Path) -> ET.Element:
         for child in ("id", "title", "updated"):
             assert entry.findtext(f"{A}{child}"), child
         assert pd.Timestamp(entry.findtext(f"{A}updated")).tzinfo is not None  # RFC 3339, in UTC
+        # RFC 4287 4.1.1: an entry has a content element or a link rel="alternate" (strict validators check it)
+        alternate = [link for link in entry.findall(f"{A}link") if link.get("rel", "alternate") == "alternate"]
+        content = entry.find(f"{A}content")
+        assert alternate or (content is not None and content.get("type", "text") in ("text", "html", "xhtml")
+                             and content.text), "an entry without content or link rel=alternate"  # fmt: skip
+        assert entry.findtext(f"{A}summary")
     return root
 
 
