@@ -381,3 +381,33 @@ def test_the_feed_keeps_its_permissions(tmp_path: Path, api: ReplayServer) -> No
         assert kept.stat().st_mode & 0o777 == 0o640 and len(_entries(_feed(kept))) == len(changes)
     finally:
         os.umask(old_umask)
+
+
+def test_a_partial_catalog_does_not_flood_the_report(tmp_path: Path, bodies: list[dict[str, Any]]) -> None:
+    """A body holding about half the catalog (the store flags it partial): no 'removed' rows and one
+    warning saying so; the next full body is compared with the last full one, so nothing comes 'back'."""
+    first = bodies[0]
+    partial = copy.deepcopy(first)
+    partial["data"] = [m for m in partial["data"] if m["id"] != GONE][: len(first["data"]) // 2]
+    with ReplayServer([first, partial, _again(first, 9), _again(partial, 10)]) as server:
+        server.use(0)
+        store = oc.SnapshotStore(tmp_path / "data")
+        full = oc.watch(store, client=_client(server))
+        server.use(1)
+        with pytest.warns(RuntimeWarning) as caught:
+            cut = oc.watch(store, client=_client(server))
+        messages = [str(w.message) for w in caught if "partial" in str(w.message)]
+        assert len(messages) == 1 and "removals are not reported" in messages[0], messages
+        assert cut.attrs["partial"] and cut.empty, cut[["id", "change"]]
+        assert bool(store.snapshots().set_index("snapshot_id").at[cut.attrs["snapshot_id"], "partial"])
+        server.use(2)
+        again = oc.watch(store, client=_client(server))
+        assert again.attrs["previous_id"] == full.attrs["snapshot_id"] and not again.attrs["partial"]
+        assert again.empty, again[["id", "change"]]
+        # through the command line: exit 0, nothing on stdout, one warning line
+        server.use(3)
+        result = run(["--store", "data", "--exit-code"], tmp_path, server)
+        assert result.exit_code == 0 and result.stdout == "", result.output
+        assert [line for line in result.stderr.splitlines() if "partial" in line] == [
+            line for line in result.stderr.splitlines() if line.startswith("warning:")
+        ] and "removals are not reported" in result.stderr
