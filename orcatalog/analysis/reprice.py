@@ -25,15 +25,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidParameterError
+from ..errors import InvalidParameterError, SnapshotNotFoundError
 from ..schema_usage import billed_usd
 from ..suggest import did_you_mean
-from ..times import parse_time
+from ..times import answer_notes, parse_time
 from . import price_at
 from .catalog import paid, serves
 from .cost import TOKEN_ARGUMENTS
 
-__all__ = ["reprice", "Repricing", "fits_context", "bill_reasons", "ROUNDING_USD", "NOT_LISTED", "NOT_LISTED_ON_DATE"]
+__all__ = ["reprice", "Repricing", "fits_context", "bill_reasons", "ROUNDING_USD", "NOT_LISTED", "NOT_LISTED_ON_DATE",
+           "NO_SNAPSHOT"]
 
 #: Half the last decimal of the API's USD amounts (six decimals): a list price this close to the
 #: bill reproduces it "within rounding".
@@ -42,6 +43,8 @@ ROUNDING_USD = 5e-7
 NOT_LISTED = "not in this catalog"
 #: The note of a row whose model the prices list, but not at or before the row's date.
 NOT_LISTED_ON_DATE = "not in this catalog on the row's date"
+#: The note of a row dated before the history's first snapshot: no catalog to ask, whatever the model.
+NO_SNAPSHOT = "no snapshot on or before the row's date"
 _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
 _TIME_COLUMNS = ("date", "timestamp")
 
@@ -64,11 +67,15 @@ class Repricing:
             the row's ``provider_name``), and ``rows`` gets ``endpoint_usd`` (the row at that
             endpoint's price, USD, NaN when the frame does not list it).
         at: ``"row"`` or the time every row was priced at.
+        notes: what the answer says about the snapshot that answered a fixed ``at``
+            (:func:`orcatalog.times.answer_notes`: ``at`` in the future, the snapshot older than
+            ``at`` and by how much); empty for ``at="row"``.
     """
 
     rows: pd.DataFrame
     alternatives: pd.DataFrame
     at: Any = "row"
+    notes: tuple[str, ...] = ()
 
     @property
     def billed_total_usd(self) -> float:
@@ -252,6 +259,8 @@ def _price(counts: dict[str, np.ndarray], models: np.ndarray, times: Any, histor
         listed = known.get_indexer(pd.Index(models)) >= 0
         note = _set_note(note, missing & ~listed, NOT_LISTED)
         note = _set_note(note, missing & listed, NOT_LISTED_ON_DATE)
+        early = pd.DatetimeIndex(times) < pd.Timestamp(history["fetched_at"].min())
+        note = _set_note(note, missing & np.asarray(early), NO_SNAPSHOT)
     return total, note, priced
 
 
@@ -313,6 +322,8 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
     Raises:
         InvalidParameterError: not frames, a missing column, an unknown alternative (with a
             suggestion), a bad ``at``, unreadable times, negative counts (before any work).
+        SnapshotNotFoundError: a fixed ``at`` before the history's first snapshot (no catalog
+            answers it). Rows dated before it (``at="row"``) get the note :data:`NO_SNAPSHOT`.
     """
     if not isinstance(usage, pd.DataFrame):
         raise InvalidParameterError(f"usage must be a pandas DataFrame, got {type(usage).__name__}")
@@ -321,6 +332,7 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
         raise InvalidParameterError(f"usage lacks the column(s) {missing}: read it with read_usage or fetch_activity")
     history, is_history = _history(prices)
     times = _times(usage, at, is_history)
+    notes = _at_notes(at, history) if is_history and not (isinstance(at, str) and at == "row") else ()
     counts = {c: pd.to_numeric(usage[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
               for c in TOKEN_ARGUMENTS if c in usage.columns}  # fmt: skip
     latest = _latest(history)
@@ -355,7 +367,21 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
         endpoint_usd = np.full(len(rows), np.nan)
         endpoint_usd[pair_rows[own]] = alt["total_usd"].to_numpy()[own]
         rows["endpoint_usd"] = endpoint_usd
-    return Repricing(rows=rows, alternatives=alt, at=at)
+    return Repricing(rows=rows, alternatives=alt, at=at, notes=notes)
+
+
+def _at_notes(at: Any, history: pd.DataFrame) -> tuple[str, ...]:
+    """The one time rule on a fixed ``at`` (:mod:`orcatalog.times`): refused before the history's
+    first snapshot, as ``SnapshotStore.load(as_of=...)`` refuses it; otherwise the notes on the
+    snapshot that answers (in the future, how old it is)."""
+    when = parse_time(at, "at")
+    stamps = pd.DatetimeIndex(history["fetched_at"])
+    if not len(stamps):
+        raise InvalidParameterError("prices is an empty history: no snapshot to price at")
+    if when < stamps.min():
+        raise SnapshotNotFoundError(f"no snapshot on or before at={when:%Y-%m-%d %H:%M} UTC: the prices' first "
+                                    f"snapshot is of {stamps.min():%Y-%m-%d %H:%M} UTC")  # fmt: skip
+    return tuple(answer_notes(when, stamps[stamps <= when].max(), name="at"))
 
 
 def _wanted_outputs(models: np.ndarray, latest: pd.DataFrame) -> dict[str, Any]:
@@ -421,7 +447,7 @@ def _alternatives(usage: pd.DataFrame, alternatives: Any, counts: dict[str, np.n
     fits = fits_context(window, counts["prompt_tokens"][row], requests)
     sub_counts = {k: v[row] for k, v in counts.items()}
     total, note, _ = _price(sub_counts, alt, times.array.take(row), price_table, lookup.index)
-    missing = np.asarray(note.isin([NOT_LISTED, NOT_LISTED_ON_DATE]))
+    missing = np.asarray(note.isin([NOT_LISTED, NOT_LISTED_ON_DATE, NO_SNAPSHOT]))
     note = _set_note(note, unknown_output, "the row's own model is not in this catalog: its output is unknown")
     note = _set_note(note, ~unknown_output & ~serving, "does not produce the row's output modalities")
     note = _set_note(note, ~unknown_output & serving & ~fits, "context window smaller than the row's average prompt")
