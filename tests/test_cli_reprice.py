@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 from pathlib import Path
 
 import click
@@ -72,6 +73,9 @@ def test_report_with_usage_adds_the_section(workdir: Path) -> None:
     assert result.exit_code == 0, result.output
     page = (workdir / "report" / "index.html").read_text(encoding="utf-8")
     assert 'id="reprice"' in page and (workdir / "report" / "reprice.csv").is_file()
+    ids = re.findall(r'\bid="([^"]*)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)  # the nav links each section
+    assert sorted(re.findall(r'href="#([^"]*)"', page)) == sorted(ids)
     assert (workdir / "report" / "reprice.png").stat().st_size > 10_000
     table = pd.read_csv(workdir / "report" / "reprice.csv")
     assert table["served_share"].max() > 0
