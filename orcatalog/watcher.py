@@ -58,7 +58,7 @@ def watch(
         client: an :class:`~orcatalog.Client`; default the environment-configured one.
         models: report only changes to these model ids (the snapshot is still the whole catalog,
             so the comparison stays with the catalog's scope); a warning names ids seen in
-            neither snapshot.
+            neither snapshot, each with the id it most likely meant (:mod:`orcatalog.suggest`).
         wait: seconds to wait for a watch already running on the store.
         clock, sleep: the time source and the wait for that (tests inject them).
 
@@ -154,8 +154,11 @@ def _changes(
     seen = set(new["id"]) | (set(old["id"]) if old is not None else set())
     unseen = [m for m in wanted or [] if m not in seen]
     if unseen:
+        from .suggest import did_you_mean
+
+        named = ", ".join(f"{m}{did_you_mean(m, seen)}" for m in unseen)
         warnings.warn(
-            f"orcatalog: watch: no model {', '.join(unseen)} in "
+            f"orcatalog: watch: no model {named} in "
             + (
                 f"either snapshot ({attrs['previous_id']}, {attrs['snapshot_id']})"
                 if old is not None
