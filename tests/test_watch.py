@@ -414,3 +414,11 @@ def test_a_partial_catalog_does_not_flood_the_report(tmp_path: Path, bodies: lis
         assert [line for line in result.stderr.splitlines() if "partial" in line] == [
             line for line in result.stderr.splitlines() if line.startswith("warning:")
         ] and "removals are not reported" in result.stderr
+
+
+def test_a_store_that_is_a_file_is_refused(tmp_path: Path, api: ReplayServer) -> None:
+    (tmp_path / "afile").write_text("not a store", encoding="utf-8")
+    result = run(["--store", "afile"], tmp_path, api)
+    assert result.exit_code == 2 and result.stderr == "error: afile is a file, not a folder: a snapshot store is a " \
+        "folder; check the path\n", result.output  # fmt: skip
+    assert api.requests == [] and (tmp_path / "afile").read_text(encoding="utf-8") == "not a store"
