@@ -32,7 +32,7 @@ from ..suggest import did_you_mean
 from ..times import answer_notes, parse_time
 from . import price_at
 from .catalog import paid, serves
-from .cost import TOKEN_ARGUMENTS
+from .cost import TOKEN_ARGUMENTS, _costs
 
 __all__ = ["reprice", "Repricing", "fits_context", "bill_reasons", "ROUNDING_USD", "NOT_LISTED", "NOT_LISTED_ON_DATE",
            "NO_SNAPSHOT", "CACHE_READS", "cache_reads_explain"]
@@ -291,6 +291,27 @@ def _price(counts: dict[str, np.ndarray], models: np.ndarray, times: Any, histor
     return total, note, priced
 
 
+def _all_cached_usd(priced: pd.DataFrame, counts: dict[str, np.ndarray], models: np.ndarray, times: Any,
+                    history: pd.DataFrame) -> np.ndarray:  # fmt: skip
+    """Each row at list price with every prompt token a cache read (USD): the one cost rule on the
+    prices price_at matched for the row (no second join); rows of models with pricing overrides
+    (which depend on the row's time and prompt) are priced through price_at again."""
+    cached = {**counts, "cached_tokens": counts["prompt_tokens"]}
+    rates = priced[[c for c in priced.columns if c.startswith("price_") and c != "price_source"]]
+    total = np.array(_costs(rates, cached, None)["columns"]["total_usd"], dtype=float)
+    if "pricing_overrides" in history.columns:
+        column = history["pricing_overrides"]
+        present = (np.asarray(column.array.codes) >= 0 if isinstance(column.dtype, pd.CategoricalDtype)
+                   else column.notna().to_numpy())  # fmt: skip
+        special = np.isin(models, pd.unique(history["id"].astype(str).to_numpy()[present]))
+        if special.any():
+            frame = pd.DataFrame({"model": models[special], "timestamp": pd.DatetimeIndex(times)[special],
+                                  **{k: v[special] for k, v in cached.items()}})  # fmt: skip
+            again = price_at(frame, history, model="model", time="timestamp")
+            total[special] = again["total_usd"].to_numpy(dtype=float)
+    return total
+
+
 def _alternative_ids(alternatives: Any, latest: pd.DataFrame) -> list[str]:
     if alternatives is None:
         return latest.loc[paid(latest), "id"].astype(str).tolist() if "is_free" in latest.columns \
@@ -374,8 +395,7 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
     all_cached = None
     if "prompt_tokens" in counts and "cached_tokens" not in counts:
         # the usage does not count cache reads (the activity body does not): the range they can explain
-        all_cached, _, _ = _price({**counts, "cached_tokens": counts["prompt_tokens"]}, models, times, history,
-                                  latest.index)  # fmt: skip
+        all_cached = _all_cached_usd(priced, counts, models, times, history)
     agrees, reason = bill_reasons(usage_usd, total, byok_requests, note, all_cached)
     rows = usage.copy()
     rows["list_usd"] = total
