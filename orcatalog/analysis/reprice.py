@@ -303,8 +303,9 @@ def _all_cached_usd(priced: pd.DataFrame, counts: dict[str, np.ndarray], models:
         column = history["pricing_overrides"]
         present = (np.asarray(column.array.codes) >= 0 if isinstance(column.dtype, pd.CategoricalDtype)
                    else column.notna().to_numpy())  # fmt: skip
-        special = np.isin(models, pd.unique(history["id"].astype(str).to_numpy()[present]))
-        if special.any():
+        overridden = pd.unique(history["id"].to_numpy(dtype=object)[present]) if present.any() else []
+        special = pd.Index(overridden).astype(str).get_indexer(models) >= 0 if len(overridden) else None
+        if special is not None and special.any():
             frame = pd.DataFrame({"model": models[special], "timestamp": pd.DatetimeIndex(times)[special],
                                   **{k: v[special] for k, v in cached.items()}})  # fmt: skip
             again = price_at(frame, history, model="model", time="timestamp")
