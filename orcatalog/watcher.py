@@ -72,7 +72,8 @@ def watch(
         reported (``orcatalog diff`` shows every field). ``attrs``: ``snapshot_id``, ``fetched_at``,
         ``scope``, ``n_models``, ``partial`` (the store flags the new snapshot a partial catalog:
         its missing models are not reported ``removed``, a warning says so, and later runs compare
-        with the last full snapshot, so they do not come ``back`` either), and ``previous_id``
+        with the last full snapshot, overlaid with what partial ones showed, so they do not come
+        ``back`` and nothing a partial run reported is reported again), and ``previous_id``
         (the latest earlier snapshot of the scope that is not partial; None on the first snapshot of the scope:
         the frame is empty then, nothing to compare with; the snapshot's own id when the same
         body was already recorded in the same second, which the store keeps once: no change).
@@ -96,7 +97,32 @@ def watch(
             return _changes(store, new, new, wanted)
         previous_id = previous_snapshot(store, new.attrs["snapshot_id"], new.attrs["scope"])
         old = store.load(previous_id) if previous_id is not None else None
+        if old is not None:
+            old = _seen_since(store, old, new.attrs["snapshot_id"])
     return _changes(store, old, new, wanted, partial=_is_partial(store, new.attrs["snapshot_id"]))
+
+
+def _seen_since(store: SnapshotStore, old: pd.DataFrame, snapshot_id: str) -> pd.DataFrame:
+    """``old`` (the last full snapshot) with the models of the partial snapshots of its scope
+    recorded after it and before ``snapshot_id`` as they were last seen: what a partial run
+    reported (a price change, an added model) is not reported again by the next run."""
+    import pandas as pd
+
+    manifest = store.snapshots().sort_values("fetched_at", kind="stable").reset_index(drop=True)
+    ids = manifest["snapshot_id"].tolist()
+    start, end = ids.index(old.attrs["snapshot_id"]), ids.index(snapshot_id)
+    between = manifest.iloc[start + 1 : end]
+    if "partial" not in between.columns:
+        return old
+    between = between[(between["scope"] == old.attrs["scope"]) & between["partial"].fillna(False).astype(bool)]
+    if "shadowed" in between.columns:
+        between = between[~between["shadowed"].fillna(False).astype(bool)]
+    seen = old
+    for partial_id in between["snapshot_id"]:
+        later = store.load(partial_id)
+        seen = pd.concat([seen[~seen["id"].isin(later["id"])], later], ignore_index=True)
+    seen.attrs = dict(old.attrs)
+    return seen
 
 
 def _is_partial(store: SnapshotStore, snapshot_id: str) -> bool:

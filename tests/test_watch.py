@@ -422,3 +422,24 @@ def test_a_store_that_is_a_file_is_refused(tmp_path: Path, api: ReplayServer) ->
     assert result.exit_code == 2 and result.stderr == "error: afile is a file, not a folder: a snapshot store is a " \
         "folder; check the path\n", result.output  # fmt: skip
     assert api.requests == [] and (tmp_path / "afile").read_text(encoding="utf-8") == "not a store"
+
+
+def test_what_a_partial_run_reported_is_not_reported_again(tmp_path: Path, bodies: list[dict[str, Any]]) -> None:
+    """A partial body already showed MOVED's price cut: the next full body, with the same cut, is
+    compared with the last full one as the partial run left it, so only GONE's removal is new."""
+    first, cut = bodies[0], bodies[1]  # cut: MOVED's prompt price cut 20%, GONE removed
+    partial = copy.deepcopy(cut)
+    partial["data"] = [m for m in partial["data"] if m["id"] == MOVED] + [
+        m for m in partial["data"] if m["id"] != MOVED][: len(first["data"]) // 2]  # fmt: skip
+    with ReplayServer([first, partial, _again(cut, 11)]) as server:
+        store = oc.SnapshotStore(tmp_path / "data")
+        server.use(0)
+        full = oc.watch(store, client=_client(server))
+        server.use(1)
+        with pytest.warns(RuntimeWarning, match="removals are not reported"):
+            during = oc.watch(store, client=_client(server))
+        assert during[["id", "change", "field"]].values.tolist() == [[MOVED, "changed", "price_prompt"]]
+        server.use(2)
+        after = oc.watch(store, client=_client(server))
+        assert after.attrs["previous_id"] == full.attrs["snapshot_id"]
+        assert after[["id", "change"]].values.tolist() == [[GONE, "removed"]], after[["id", "change", "field"]]
