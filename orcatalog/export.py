@@ -417,7 +417,9 @@ def read_usage(path: str | os.PathLike[str]) -> pd.DataFrame:
         bad = (values.isna() & df[column].notna()) | (values < 0)
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise SchemaError(f"{name}: column {column!r} row {row} is {df[column].iloc[row]!r}: counts and USD amounts "
+            value = df[column].iloc[row]
+            value = value.item() if isinstance(value, np.generic) else value  # -5, not np.int64(-5)
+            raise SchemaError(f"{name}: column {column!r} row {row} is {value!r}: counts and USD amounts "
                               "must be numbers >= 0", url=name)  # fmt: skip
         if not pd.api.types.is_numeric_dtype(df[column].dtype):
             df[column] = values

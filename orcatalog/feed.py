@@ -8,7 +8,9 @@
   same id, and entries of earlier runs are kept as they were, so a reader never sees one twice.
 - Newest first (by the snapshot's fetch time), at most :data:`MAX_ENTRIES` entries (the oldest go).
 - Written atomically: a temporary file in the same folder, then ``os.replace``; a reader sees the
-  old feed or the new one, never half of one.
+  old feed or the new one, never half of one. The file keeps an existing feed's permissions (a new
+  one gets ``0o666`` less the umask), so a web server that could read it still can; the folder
+  must be writable by the watch's user.
 
 Only the standard library (``xml.etree``); the feed is rendered from the watch frame alone.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -118,6 +121,8 @@ def _entry(row: dict[str, Any]) -> ET.Element:
     summary = (f"snapshot {row['snapshot_id']} (fetched {_iso(row['fetched_at'])}) against {row['previous_id']}; "
                f"scope {row['scope']}")  # fmt: skip
     ET.SubElement(entry, f"{_A}summary").text = summary
+    # RFC 4287 4.1.1: an entry without a link rel="alternate" must have a content element
+    ET.SubElement(entry, f"{_A}content", type="text").text = f"{_title(row)}. {summary}"
     return entry
 
 
@@ -165,9 +170,22 @@ def update_feed(path: str | os.PathLike[str], changes: pd.DataFrame, *, max_entr
     return len([e for e in added if e in entries])
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+def _file_mode(target: Path) -> int:
+    """The permission bits the feed file gets: an existing file's own (so a feed a web server reads
+    stays readable), else what ``open()`` would give a new file (``0o666`` less the umask)."""
     try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0o022)  # the only portable way to read the umask is to set it and put it back
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    mode = _file_mode(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)  # always 0600
+    try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

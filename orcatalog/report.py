@@ -154,13 +154,22 @@ def _write_report(history: pd.DataFrame, folder: Path, *, prompt_tokens: int, co
     times = pd.DatetimeIndex(pd.to_datetime(history["fetched_at"], utc=True).unique()).sort_values()
     first, last = times[0], times[-1]
     sections: list[str] = []
+    anchors: set[str] = set()
+
+    def anchor(name: str) -> str:
+        """The section's id: the file's stem, or stem and kind when a section already has it
+        (reprice.png and reprice.csv), so every id, and every link of the nav, is unique."""
+        stem, kind = name.rsplit(".", 1)
+        out = stem if stem not in anchors else f"{stem}-{'chart' if kind == 'png' else 'table'}"
+        anchors.add(out)
+        return out
 
     def chart(name: str, title: str, draw: Any, note: str = "") -> None:
         fig = Figure(figsize=(11, 6.5), layout="constrained")
         draw(fig.subplots())
         fig.savefig(folder / name, dpi=110)
         extra = f'<p class="note">{html.escape(note)}</p>' if note else ""
-        sections.append(f'<h2 id="{name[:-4]}">{html.escape(title)}</h2>{extra}'
+        sections.append(f'<h2 id="{anchor(name)}">{html.escape(title)}</h2>{extra}'
                         f'<img src="{name}" alt="{html.escape(title)}">')  # fmt: skip
 
     def table(name: str, title: str, frame: pd.DataFrame, note: str = "", left_out: str = "") -> None:
@@ -169,7 +178,7 @@ def _write_report(history: pd.DataFrame, folder: Path, *, prompt_tokens: int, co
         if left_out:  # what the table leaves out, and why, right under its title
             extra += f'<p class="note left-out">Left out: {html.escape(left_out)}</p>'
 
-        sections.append(f'<h2 id="{name[:-4]}">{html.escape(title)}</h2>{extra}{_table(frame, name)}')
+        sections.append(f'<h2 id="{anchor(name)}">{html.escape(title)}</h2>{extra}{_table(frame, name)}')
 
     if len(times) > 1:
         moved = movers(history, first, last, n=n_movers)

@@ -58,7 +58,7 @@ def watch(
         client: an :class:`~orcatalog.Client`; default the environment-configured one.
         models: report only changes to these model ids (the snapshot is still the whole catalog,
             so the comparison stays with the catalog's scope); a warning names ids seen in
-            neither snapshot.
+            neither snapshot, each with the id it most likely meant (:mod:`orcatalog.suggest`).
         wait: seconds to wait for a watch already running on the store.
         clock, sleep: the time source and the wait for that (tests inject them).
 
@@ -70,7 +70,11 @@ def watch(
         others per request, image or search), ``pct_change`` (percent) and ``kind`` (as
         :func:`orcatalog.diff`: ``changed``, ``no longer listed``, ...). Only price fields are
         reported (``orcatalog diff`` shows every field). ``attrs``: ``snapshot_id``, ``fetched_at``,
-        ``scope``, ``n_models``, and ``previous_id`` (None on the first snapshot of the scope:
+        ``scope``, ``n_models``, ``partial`` (the store flags the new snapshot a partial catalog:
+        its missing models are not reported ``removed``, a warning says so, and later runs compare
+        with the last full snapshot, overlaid with what partial ones showed, so they do not come
+        ``back`` and nothing a partial run reported is reported again), and ``previous_id``
+        (the latest earlier snapshot of the scope that is not partial; None on the first snapshot of the scope:
         the frame is empty then, nothing to compare with; the snapshot's own id when the same
         body was already recorded in the same second, which the store keeps once: no change).
 
@@ -86,12 +90,48 @@ def watch(
         store = SnapshotStore(store)
     with store.run_lock("watch", wait=wait, clock=clock, sleep=sleep):
         before = set(store.snapshots()["snapshot_id"]) if store.exists() else set()
-        new = store.snapshot(client)
+        with warnings.catch_warnings():  # the one partial-catalog warning is this function's (below)
+            warnings.filterwarnings("ignore", message=r"orcatalog: snapshot .* flagged partial", category=RuntimeWarning)
+            new = store.snapshot(client)
         if new.attrs["snapshot_id"] in before:  # the same body in the same second: that snapshot, already reported
             return _changes(store, new, new, wanted)
         previous_id = previous_snapshot(store, new.attrs["snapshot_id"], new.attrs["scope"])
         old = store.load(previous_id) if previous_id is not None else None
-    return _changes(store, old, new, wanted)
+        if old is not None:
+            old = _seen_since(store, old, new.attrs["snapshot_id"])
+    return _changes(store, old, new, wanted, partial=_is_partial(store, new.attrs["snapshot_id"]))
+
+
+def _seen_since(store: SnapshotStore, old: pd.DataFrame, snapshot_id: str) -> pd.DataFrame:
+    """``old`` (the last full snapshot) with the models of the partial snapshots of its scope
+    recorded after it and before ``snapshot_id`` as they were last seen: what a partial run
+    reported (a price change, an added model) is not reported again by the next run."""
+    import pandas as pd
+
+    manifest = store.snapshots().sort_values("fetched_at", kind="stable").reset_index(drop=True)
+    ids = manifest["snapshot_id"].tolist()
+    start, end = ids.index(old.attrs["snapshot_id"]), ids.index(snapshot_id)
+    between = manifest.iloc[start + 1 : end]
+    if "partial" not in between.columns:
+        return old
+    between = between[(between["scope"] == old.attrs["scope"]) & between["partial"].fillna(False).astype(bool)]
+    if "shadowed" in between.columns:
+        between = between[~between["shadowed"].fillna(False).astype(bool)]
+    seen = old
+    for partial_id in between["snapshot_id"]:
+        later = store.load(partial_id)
+        seen = pd.concat([seen[~seen["id"].isin(later["id"])], later], ignore_index=True)
+    seen.attrs = dict(old.attrs)
+    return seen
+
+
+def _is_partial(store: SnapshotStore, snapshot_id: str) -> bool:
+    """Whether the store flags this snapshot partial (:func:`orcatalog.store.timeline.partial`)."""
+    manifest = store.snapshots()
+    if "partial" not in manifest.columns:
+        return False
+    flag = manifest.loc[manifest["snapshot_id"] == snapshot_id, "partial"]
+    return bool(len(flag) and flag.iloc[0])
 
 
 def _model_ids(models: Sequence[str] | None) -> list[str] | None:
@@ -104,7 +144,8 @@ def _model_ids(models: Sequence[str] | None) -> list[str] | None:
 
 def previous_snapshot(store: SnapshotStore, snapshot_id: str, scope: str) -> str | None:
     """The id of the latest snapshot of ``scope`` fetched before ``snapshot_id`` (shadowed
-    day-precision ones left out, as in as-of lookups), or None when it is the scope's first.
+    day-precision ones left out, as in as-of lookups, and partial catalogs too: the store's
+    :func:`~orcatalog.store.timeline.partial` rule), or None when it is the scope's first.
 
     Raises:
         SnapshotNotFoundError: ``snapshot_id`` is not in the store.
@@ -120,23 +161,30 @@ def previous_snapshot(store: SnapshotStore, snapshot_id: str, scope: str) -> str
     earlier = earlier[earlier["scope"] == scope]
     if "shadowed" in earlier.columns:
         earlier = earlier[~earlier["shadowed"].fillna(False).astype(bool)]
+    if "partial" in earlier.columns:  # a partial body's missing models would come "back" in the next full one
+        earlier = earlier[~earlier["partial"].fillna(False).astype(bool)]
     return None if earlier.empty else str(earlier["snapshot_id"].iloc[-1])
 
 
 def _changes(
-    store: SnapshotStore, old: pd.DataFrame | None, new: pd.DataFrame, wanted: list[str] | None
+    store: SnapshotStore, old: pd.DataFrame | None, new: pd.DataFrame, wanted: list[str] | None,
+    partial: bool = False,
 ) -> pd.DataFrame:
     import pandas as pd
 
     from .analysis.changes import diff, lifecycle
 
     attrs = {"snapshot_id": new.attrs["snapshot_id"], "fetched_at": new.attrs["fetched_at"], "scope": new.attrs["scope"],
-             "n_models": len(new), "previous_id": None if old is None else old.attrs["snapshot_id"]}  # fmt: skip
+             "n_models": len(new), "previous_id": None if old is None else old.attrs["snapshot_id"],
+             "partial": partial}  # fmt: skip
     seen = set(new["id"]) | (set(old["id"]) if old is not None else set())
     unseen = [m for m in wanted or [] if m not in seen]
     if unseen:
+        from .suggest import did_you_mean
+
+        named = ", ".join(f"{m}{did_you_mean(m, seen)}" for m in unseen)
         warnings.warn(
-            f"orcatalog: watch: no model {', '.join(unseen)} in "
+            f"orcatalog: watch: no model {named} in "
             + (
                 f"either snapshot ({attrs['previous_id']}, {attrs['snapshot_id']})"
                 if old is not None
@@ -149,7 +197,16 @@ def _changes(
     if old is None:
         out = pd.DataFrame(columns=WATCH_COLUMNS)
     else:
-        d = diff(old, new)
+        with warnings.catch_warnings():  # a partial new catalog: one warning, below
+            warnings.filterwarnings("ignore", message="orcatalog: diff of a partial catalog", category=RuntimeWarning)
+            d = diff(old, new)
+        if partial:
+            removed = int((d["change"] == "removed").sum())
+            d = d[d["change"] != "removed"]
+            warnings.warn(f"orcatalog: watch: snapshot {attrs['snapshot_id']} is a partial catalog ({len(new)} "
+                          f"models, far fewer than {attrs['previous_id']}'s {len(old)}): removals are not reported "
+                          f"from it ({removed} model(s) missing), and the next snapshot is compared with "
+                          f"{attrs['previous_id']}", RuntimeWarning, stacklevel=3)  # fmt: skip
         d = d[(d["change"] != "changed") | d["field"].map(lambda f: isinstance(f, str) and f.startswith("price_"))]
         if wanted is not None:
             d = d[d["id"].isin(wanted)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 from pathlib import Path
 
 import click
@@ -72,7 +73,51 @@ def test_report_with_usage_adds_the_section(workdir: Path) -> None:
     assert result.exit_code == 0, result.output
     page = (workdir / "report" / "index.html").read_text(encoding="utf-8")
     assert 'id="reprice"' in page and (workdir / "report" / "reprice.csv").is_file()
+    ids = re.findall(r'\bid="([^"]*)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)  # the nav links each section
+    assert sorted(re.findall(r'href="#([^"]*)"', page)) == sorted(ids)
     assert (workdir / "report" / "reprice.png").stat().st_size > 10_000
     table = pd.read_csv(workdir / "report" / "reprice.csv")
     assert table["served_share"].max() > 0
     assert gzip.decompress((workdir / "activity.json.gz").read_bytes())  # the usage file is only read
+
+
+def test_reprice_at_follows_the_one_time_rule(workdir: Path) -> None:
+    """--at before the first snapshot is refused as `show --as-of` refuses it; --at in the future
+    says so and how old the answering snapshot is."""
+    history = oc.SnapshotStore(workdir / "data").history()
+    early = run(["reprice", "activity.json.gz", "--store", "data", "--at", "2020-01-01"], workdir)
+    assert early.exit_code != 0 and early.stdout == ""
+    assert "no snapshot on or before at=2020-01-01" in early.stderr and len(early.stderr.splitlines()) == 1
+    with pytest.raises(oc.SnapshotNotFoundError, match="first snapshot"):
+        oc.reprice(oc.read_usage(workdir / "activity.json.gz"), history, at="2020-01-01")
+    late = run(["reprice", "activity.json.gz", "--store", "data", "--at", "2030-01-01", "--top", "1"], workdir)
+    assert late.exit_code == 0, late.output
+    latest = pd.Timestamp(history["fetched_at"].max())
+    assert "note: at 2030-01-01 00:00 is in the future" in late.stderr
+    assert f"note: the answer is the snapshot of {latest:%Y-%m-%d %H:%M} UTC" in late.stderr
+
+
+def test_rows_before_the_first_snapshot_say_so(workdir: Path, recorded_dir: Path, tmp_path: Path) -> None:
+    """A store holding one catalog of 08-17: the activity's earlier rows have no snapshot to ask,
+    which is not the same as a model missing from a catalog."""
+    from orcatalog.analysis.reprice import NO_SNAPSHOT, NOT_LISTED
+
+    (one,) = [p for p in catalog_files(recorded_dir) if p.name == "models-2026-08-17.json.gz"]
+    store = oc.SnapshotStore(tmp_path / "data")
+    store.import_files([one], progress=False)
+    usage = oc.read_usage(workdir / "activity.json.gz")
+    rows = oc.reprice(usage, store.history(), alternatives=[]).rows
+    first = pd.Timestamp(store.history()["fetched_at"].min())
+    before = (usage["date"] < first).to_numpy()
+    assert before.any() and (~before).any()
+    byok = rows["reason"].eq("byok").to_numpy()
+    assert (rows.loc[before, "note"] == NO_SNAPSHOT).all() and (rows.loc[before & ~byok, "reason"] == NO_SNAPSHOT).all()
+    listed = set(store.history()["id"])
+    absent = ~before & ~usage["model"].isin(listed).to_numpy()
+    assert absent.any() and (rows.loc[absent, "note"] == NOT_LISTED).all()
+    (tmp_path / "activity.json.gz").write_bytes((workdir / "activity.json.gz").read_bytes())
+    result = run(["reprice", "activity.json.gz", "--store", "data", "--top", "1"], tmp_path)
+    assert result.exit_code == 0, result.output
+    assert f"{before.sum()} with no snapshot on or before their date" in result.stderr
+    assert f"{absent.sum()} not in the store's catalog on their day" in result.stderr

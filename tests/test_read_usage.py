@@ -62,8 +62,21 @@ def test_missing_columns_are_all_named(tmp_path: Path) -> None:
 def test_counts_must_be_numbers_at_least_zero(tmp_path: Path, bad: str) -> None:
     path = tmp_path / "usage.csv"
     path.write_text(f"model,prompt_tokens,completion_tokens,cached_tokens\na/b,10,5,{bad}\n", encoding="utf-8")
-    with pytest.raises(oc.SchemaError, match="cached_tokens.*row 0"):
+    with pytest.raises(oc.SchemaError, match="cached_tokens.*row 0") as info:
         oc.read_usage(path)
+    assert f"row 0 is {int(bad) if bad == '-5' else bad!r}:" in str(info.value) and "np." not in str(info.value)
+
+
+def test_a_models_catalog_is_not_an_activity_body(tmp_path: Path) -> None:
+    """The recorded models body given as usage: said to be a catalog, not an /activity body."""
+    from .conftest import REPO
+
+    path = tmp_path / "models.json.gz"
+    path.write_bytes((REPO / "tests" / "data" / "openrouter" / "models-2026-04-17.json.gz").read_bytes())
+    with pytest.raises(oc.SchemaError) as info:
+        oc.read_usage(path)
+    message = str(info.value)
+    assert "not an /activity body" in message and "models catalog" in message and "None" not in message
 
 
 def test_unknown_format_and_missing_file(tmp_path: Path) -> None:

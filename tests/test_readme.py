@@ -157,3 +157,21 @@ def test_the_readme_and_each_notebook_say_the_rules(doc: str) -> None:
     text = " ".join(text.split())
     missing = [p for p in RULE_PHRASES if p not in text]
     assert not missing, missing
+
+
+def test_cron_runs_orcatalog_by_absolute_path_and_the_tour_leaves_no_untracked_files() -> None:
+    """Cron's PATH is /usr/bin:/bin, so a cron line must name orcatalog by its absolute path (as the
+    systemd unit does); what the README's bash tour writes in the working folder is git-ignored;
+    the replay section names the usage server's arguments."""
+    cron = [line for line in README.splitlines() if re.match(r"^([\d*/,-]+\s+){5}.*\borcatalog\b", line)]
+    assert cron
+    for line in cron:
+        commands = [w for w in shlex.split(line.split(None, 5)[5]) if w.endswith("orcatalog")]
+        assert commands and all(w.startswith("/") for w in commands), line
+    ignored = (REPO / ".gitignore").read_text(encoding="utf-8").split()
+    tour = "\n".join(_blocks("bash"))
+    written = set(re.findall(r"--store ([\w.-]+)", tour)) | set(re.findall(r"--feed ([\w.-]+)", tour))
+    written -= {"data"}  # the repository's data/ folder ignores its own contents (data/.gitignore)
+    assert "*" in (REPO / "data" / ".gitignore").read_text(encoding="utf-8").split()
+    assert written and all(f"/{name}/" in ignored or f"/{name}" in ignored for name in written), written
+    assert "ReplayServer(activity=" in README and "management_keys=" in README

@@ -15,7 +15,7 @@ import pytest
 import orcatalog as oc
 from orcatalog.analysis.catalog import paid
 from orcatalog.analysis.endpoints import endpoint_costs
-from orcatalog.analysis.reprice import NOT_LISTED, NOT_LISTED_ON_DATE, ROUNDING_USD, fits_context, reprice
+from orcatalog.analysis.reprice import CACHE_READS, NOT_LISTED, NOT_LISTED_ON_DATE, ROUNDING_USD, fits_context, reprice
 from orcatalog.frames.endpoints import endpoints_body_frame
 from orcatalog.frames.models import models_frame
 
@@ -85,6 +85,11 @@ def test_bill_reproduced_within_rounding_where_the_data_allows(usage: pd.DataFra
     rows = ~byok & listed
     inside = rows & (bill <= hi + ROUNDING_USD) & (bill >= lo - ROUNDING_USD)
     assert inside.sum() >= rows.sum() / 3  # most rows are explained by list prices plus caching
+    # the library says so: exactly these rows agree, through cache reads unless at list price itself
+    assert plain["agrees"].to_numpy()[rows].tolist() == inside[rows].tolist()
+    at_list = np.abs(bill - hi) <= ROUNDING_USD + 1e-12
+    assert (plain.loc[inside & ~at_list, "reason"] == CACHE_READS).all()
+    assert plain.loc[inside & at_list, "reason"].isna().all() and not cached["agrees"].to_numpy()[~inside].any()
     step = np.where(usage["prompt_tokens"].to_numpy(dtype=float) > 0,
                     (hi - lo) / usage["prompt_tokens"].to_numpy(dtype=float).clip(1), 0.0)  # USD per cached token
     count = np.where(step > 0, np.round((hi - bill) / np.where(step > 0, step, 1)), 0).clip(0, None)

@@ -122,6 +122,9 @@ def test_models_narrow_the_report_not_the_snapshot(tmp_path: Path, api: ReplaySe
         changes = oc.watch(store, client=_client(api), models=[GONE, "nobody/nothing"])
     assert changes[["id", "change"]].values.tolist() == [[GONE, "removed"]]
     assert changes.attrs["n_models"] == len(store.load())  # the whole catalog was recorded
+    api.use(2)
+    with pytest.warns(UserWarning, match=f"no model {MOVED}x \\(did you mean '{MOVED}'\\?\\)"):
+        oc.watch(store, client=_client(api), models=[MOVED + "x"])
     with pytest.raises(oc.InvalidParameterError):
         oc.watch(store, client=_client(api), models="openai/gpt-4o")
 
@@ -181,6 +184,12 @@ def _feed(path: Path) -> ET.Element:
         for child in ("id", "title", "updated"):
             assert entry.findtext(f"{A}{child}"), child
         assert pd.Timestamp(entry.findtext(f"{A}updated")).tzinfo is not None  # RFC 3339, in UTC
+        # RFC 4287 4.1.1: an entry has a content element or a link rel="alternate" (strict validators check it)
+        alternate = [link for link in entry.findall(f"{A}link") if link.get("rel", "alternate") == "alternate"]
+        content = entry.find(f"{A}content")
+        assert alternate or (content is not None and content.get("type", "text") in ("text", "html", "xhtml")
+                             and content.text), "an entry without content or link rel=alternate"  # fmt: skip
+        assert entry.findtext(f"{A}summary")
     return root
 
 
@@ -355,3 +364,82 @@ def test_a_feed_that_cannot_be_replaced_is_left_as_it_was(tmp_path: Path, api: R
     with pytest.raises(OSError, match="No space"):
         update_feed(feed, changes)
     assert feed.read_bytes() == before and [p.name for p in tmp_path.iterdir() if p.is_file()] == ["changes.xml"]
+
+
+def test_the_feed_keeps_its_permissions(tmp_path: Path, api: ReplayServer) -> None:
+    """A web server reads the feed: a 0644 feed stays 0644 after an update, a new one follows the
+    umask (not the 0600 of a temporary file)."""
+    store = oc.SnapshotStore(tmp_path / "data")
+    oc.watch(store, client=_client(api))
+    api.use(1)
+    changes = oc.watch(store, client=_client(api))
+    new, kept = tmp_path / "new.xml", tmp_path / "kept.xml"
+    old_umask = os.umask(0o022)
+    try:
+        update_feed(new, changes)
+        assert new.stat().st_mode & 0o777 == 0o644
+        update_feed(kept, changes.iloc[:0].copy())
+        kept.chmod(0o640)
+        update_feed(kept, changes)
+        assert kept.stat().st_mode & 0o777 == 0o640 and len(_entries(_feed(kept))) == len(changes)
+    finally:
+        os.umask(old_umask)
+
+
+def test_a_partial_catalog_does_not_flood_the_report(tmp_path: Path, bodies: list[dict[str, Any]]) -> None:
+    """A body holding about half the catalog (the store flags it partial): no 'removed' rows and one
+    warning saying so; the next full body is compared with the last full one, so nothing comes 'back'."""
+    first = bodies[0]
+    partial = copy.deepcopy(first)
+    partial["data"] = [m for m in partial["data"] if m["id"] != GONE][: len(first["data"]) // 2]
+    with ReplayServer([first, partial, _again(first, 9), _again(partial, 10)]) as server:
+        server.use(0)
+        store = oc.SnapshotStore(tmp_path / "data")
+        full = oc.watch(store, client=_client(server))
+        server.use(1)
+        with pytest.warns(RuntimeWarning) as caught:
+            cut = oc.watch(store, client=_client(server))
+        messages = [str(w.message) for w in caught if "partial" in str(w.message)]
+        assert len(messages) == 1 and "removals are not reported" in messages[0], messages
+        assert cut.attrs["partial"] and cut.empty, cut[["id", "change"]]
+        assert bool(store.snapshots().set_index("snapshot_id").at[cut.attrs["snapshot_id"], "partial"])
+        server.use(2)
+        again = oc.watch(store, client=_client(server))
+        assert again.attrs["previous_id"] == full.attrs["snapshot_id"] and not again.attrs["partial"]
+        assert again.empty, again[["id", "change"]]
+        # through the command line: exit 0, nothing on stdout, one warning line
+        server.use(3)
+        result = run(["--store", "data", "--exit-code"], tmp_path, server)
+        assert result.exit_code == 0 and result.stdout == "", result.output
+        assert [line for line in result.stderr.splitlines() if "partial" in line] == [
+            line for line in result.stderr.splitlines() if line.startswith("warning:")
+        ] and "removals are not reported" in result.stderr
+
+
+def test_a_store_that_is_a_file_is_refused(tmp_path: Path, api: ReplayServer) -> None:
+    (tmp_path / "afile").write_text("not a store", encoding="utf-8")
+    result = run(["--store", "afile"], tmp_path, api)
+    assert result.exit_code == 2 and result.stderr == "error: afile is a file, not a folder: a snapshot store is a " \
+        "folder; check the path\n", result.output  # fmt: skip
+    assert api.requests == [] and (tmp_path / "afile").read_text(encoding="utf-8") == "not a store"
+
+
+def test_what_a_partial_run_reported_is_not_reported_again(tmp_path: Path, bodies: list[dict[str, Any]]) -> None:
+    """A partial body already showed MOVED's price cut: the next full body, with the same cut, is
+    compared with the last full one as the partial run left it, so only GONE's removal is new."""
+    first, cut = bodies[0], bodies[1]  # cut: MOVED's prompt price cut 20%, GONE removed
+    partial = copy.deepcopy(cut)
+    partial["data"] = [m for m in partial["data"] if m["id"] == MOVED] + [
+        m for m in partial["data"] if m["id"] != MOVED][: len(first["data"]) // 2]  # fmt: skip
+    with ReplayServer([first, partial, _again(cut, 11)]) as server:
+        store = oc.SnapshotStore(tmp_path / "data")
+        server.use(0)
+        full = oc.watch(store, client=_client(server))
+        server.use(1)
+        with pytest.warns(RuntimeWarning, match="removals are not reported"):
+            during = oc.watch(store, client=_client(server))
+        assert during[["id", "change", "field"]].values.tolist() == [[MOVED, "changed", "price_prompt"]]
+        server.use(2)
+        after = oc.watch(store, client=_client(server))
+        assert after.attrs["previous_id"] == full.attrs["snapshot_id"]
+        assert after[["id", "change"]].values.tolist() == [[GONE, "removed"]], after[["id", "change", "field"]]

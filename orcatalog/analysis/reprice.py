@@ -9,7 +9,8 @@ Pure functions on frames: no HTTP, no files. Every row is priced by :func:`orcat
 of :func:`orcatalog.analysis.catalog.serves` (the same output modalities as the row's own model)
 plus :func:`fits_context` (the window holds the row's average prompt). What a row cost its owner
 is :func:`orcatalog.schema_usage.billed_usd`. Where the list price and the bill disagree, and why it
-may be, is :func:`bill_reasons` (the one home of that rule).
+may be, is :func:`bill_reasons` (the one home of that rule), and whether unseen cache reads can
+explain a bill is :func:`cache_reads_explain`.
 
 A model the catalog does not list on a row's date is "not in this catalog" (a note and no number),
 never a guess or a zero. Daily activity rows carry no time of day, so time-of-day prices
@@ -25,15 +26,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidParameterError
+from ..errors import InvalidParameterError, SnapshotNotFoundError
 from ..schema_usage import billed_usd
 from ..suggest import did_you_mean
-from ..times import parse_time
+from ..times import answer_notes, parse_time
 from . import price_at
 from .catalog import paid, serves
-from .cost import TOKEN_ARGUMENTS
+from .cost import TOKEN_ARGUMENTS, _costs
 
-__all__ = ["reprice", "Repricing", "fits_context", "bill_reasons", "ROUNDING_USD", "NOT_LISTED", "NOT_LISTED_ON_DATE"]
+__all__ = ["reprice", "Repricing", "fits_context", "bill_reasons", "ROUNDING_USD", "NOT_LISTED", "NOT_LISTED_ON_DATE",
+           "NO_SNAPSHOT", "CACHE_READS", "cache_reads_explain"]
 
 #: Half the last decimal of the API's USD amounts (six decimals): a list price this close to the
 #: bill reproduces it "within rounding".
@@ -42,6 +44,12 @@ ROUNDING_USD = 5e-7
 NOT_LISTED = "not in this catalog"
 #: The note of a row whose model the prices list, but not at or before the row's date.
 NOT_LISTED_ON_DATE = "not in this catalog on the row's date"
+#: The reason of a row whose bill lies between its list price with every prompt token a cache read
+#: and its list price with none (within :data:`ROUNDING_USD`): some share of cache reads, which the
+#: activity does not count, reproduces it. Such a row ``agrees``.
+CACHE_READS = "cache reads explain it"
+#: The note of a row dated before the history's first snapshot: no catalog to ask, whatever the model.
+NO_SNAPSHOT = "no snapshot on or before the row's date"
 _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
 _TIME_COLUMNS = ("date", "timestamp")
 
@@ -54,7 +62,9 @@ class Repricing:
         rows: one row per usage row (same index): the usage columns, then ``list_usd`` (its own
             model at list price, USD), ``billed_usd`` (:func:`~orcatalog.schema_usage.billed_usd`),
             ``difference_usd`` (``usage_usd - list_usd``), ``agrees`` (within
-            :data:`ROUNDING_USD`), ``reason`` (why they may disagree, :func:`bill_reasons`),
+            :data:`ROUNDING_USD`, or, for usage that does not count cache reads, between the
+            list price with every prompt token cached and with none: ``reason`` is then
+            :data:`CACHE_READS`), ``reason`` (why they may disagree, :func:`bill_reasons`),
             ``price_source`` / ``snapshot_id`` of the price used and ``note`` (why no price).
         alternatives: one row per usage row and alternative that could be considered:
             ``row`` (position in ``rows``), ``alternative`` (model id, or ``model@tag`` for an
@@ -64,11 +74,15 @@ class Repricing:
             the row's ``provider_name``), and ``rows`` gets ``endpoint_usd`` (the row at that
             endpoint's price, USD, NaN when the frame does not list it).
         at: ``"row"`` or the time every row was priced at.
+        notes: what the answer says about the snapshot that answered a fixed ``at``
+            (:func:`orcatalog.times.answer_notes`: ``at`` in the future, the snapshot older than
+            ``at`` and by how much); empty for ``at="row"``.
     """
 
     rows: pd.DataFrame
     alternatives: pd.DataFrame
     at: Any = "row"
+    notes: tuple[str, ...] = ()
 
     @property
     def billed_total_usd(self) -> float:
@@ -143,8 +157,19 @@ def fits_context(context_length: Any, prompt_tokens: Any, requests: Any = 1) -> 
     return np.isnan(window) | (window >= average)  # type: ignore[no-any-return]
 
 
+def cache_reads_explain(usage_usd: np.ndarray, list_usd: np.ndarray, all_cached_usd: np.ndarray) -> np.ndarray:
+    """Whether a share of cache reads can explain each bill (the one rule): the bill lies between
+    the list price with every prompt token a cache read (``all_cached_usd``) and the list price
+    with none (``list_usd``), each side within :data:`ROUNDING_USD`. USD arrays of one length;
+    NaN anywhere gives False."""
+    bill = np.asarray(usage_usd, dtype=float)
+    high, low = np.asarray(list_usd, dtype=float), np.asarray(all_cached_usd, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return (bill <= high + ROUNDING_USD) & (bill >= low - ROUNDING_USD)  # type: ignore[no-any-return]
+
+
 def bill_reasons(usage_usd: np.ndarray, list_usd: np.ndarray, byok_requests: np.ndarray | None,
-                 note: Any) -> tuple[np.ndarray, pd.Categorical]:  # fmt: skip
+                 note: Any, all_cached_usd: np.ndarray | None = None) -> tuple[np.ndarray, pd.Categorical]:  # fmt: skip
     """Where a row's bill and its list price disagree, and the likely reason (the one rule).
 
     Args:
@@ -153,10 +178,14 @@ def bill_reasons(usage_usd: np.ndarray, list_usd: np.ndarray, byok_requests: np.
         byok_requests: per-row BYOK request counts, or None.
         note: per-row notes of the list price (why there is none; null for none): a Categorical
             or anything ``pd.Categorical`` takes.
+        all_cached_usd: the rows at list price with every prompt token a cache read (USD), when
+            the usage does not count cache reads; None when it does.
 
     Returns:
-        ``(agrees, reason)``: a bool array (within :data:`ROUNDING_USD`; False when either side is
-        unknown) and a Categorical: null when they agree; ``"byok"`` (the provider billed on the
+        ``(agrees, reason)``: a bool array (within :data:`ROUNDING_USD`, or within the range cache
+        reads explain, :func:`cache_reads_explain`; False when either side is unknown) and a
+        Categorical: null when they agree at list price; :data:`CACHE_READS` when they agree
+        through cache reads; ``"byok"`` (the provider billed on the
         user's own key: OpenRouter's bill is a fee, not the inference); ``"billed below list"``
         (cache reads the activity does not count, a discount, or a cheaper endpoint than the
         model's list price); ``"billed above list"`` (a dearer endpoint, a price change, or a
@@ -166,13 +195,18 @@ def bill_reasons(usage_usd: np.ndarray, list_usd: np.ndarray, byok_requests: np.
     note = note if isinstance(note, pd.Categorical) else pd.Categorical(note)
     diff = usage_usd - list_usd
     agrees = np.abs(diff) <= ROUNDING_USD + 1e-12
-    texts = ["billed below list", "billed above list", "no bill", "byok", "no list price", *map(str, note.categories)]
+    texts = ["billed below list", "billed above list", "no bill", "byok", "no list price", CACHE_READS,
+             *map(str, note.categories)]  # fmt: skip
     codes = np.where(diff < 0, 0, 1).astype(np.int32)
-    codes[agrees] = -1
+    if all_cached_usd is not None:
+        cached = ~agrees & cache_reads_explain(usage_usd, list_usd, all_cached_usd)
+        codes[cached] = 5
+        agrees = agrees | cached
+    codes[agrees & (codes != 5)] = -1
     codes[np.isnan(usage_usd)] = 2
     unknown = np.isnan(list_usd)
     own = np.asarray(note.codes)
-    codes[unknown] = np.where(own[unknown] >= 0, own[unknown] + 5, 4)
+    codes[unknown] = np.where(own[unknown] >= 0, own[unknown] + 6, 4)
     if byok_requests is not None:
         byok = np.nan_to_num(np.asarray(byok_requests, dtype=float)) > 0
         codes[byok] = 3
@@ -252,7 +286,31 @@ def _price(counts: dict[str, np.ndarray], models: np.ndarray, times: Any, histor
         listed = known.get_indexer(pd.Index(models)) >= 0
         note = _set_note(note, missing & ~listed, NOT_LISTED)
         note = _set_note(note, missing & listed, NOT_LISTED_ON_DATE)
+        early = pd.DatetimeIndex(times) < pd.Timestamp(history["fetched_at"].min())
+        note = _set_note(note, missing & np.asarray(early), NO_SNAPSHOT)
     return total, note, priced
+
+
+def _all_cached_usd(priced: pd.DataFrame, counts: dict[str, np.ndarray], models: np.ndarray, times: Any,
+                    history: pd.DataFrame) -> np.ndarray:  # fmt: skip
+    """Each row at list price with every prompt token a cache read (USD): the one cost rule on the
+    prices price_at matched for the row (no second join); rows of models with pricing overrides
+    (which depend on the row's time and prompt) are priced through price_at again."""
+    cached = {**counts, "cached_tokens": counts["prompt_tokens"]}
+    rates = priced[[c for c in priced.columns if c.startswith("price_") and c != "price_source"]]
+    total = np.array(_costs(rates, cached, None)["columns"]["total_usd"], dtype=float)
+    if "pricing_overrides" in history.columns:
+        column = history["pricing_overrides"]
+        present = (np.asarray(column.array.codes) >= 0 if isinstance(column.dtype, pd.CategoricalDtype)
+                   else column.notna().to_numpy())  # fmt: skip
+        overridden = pd.unique(history["id"].to_numpy(dtype=object)[present]) if present.any() else []
+        special = pd.Index(overridden).astype(str).get_indexer(models) >= 0 if len(overridden) else None
+        if special is not None and special.any():
+            frame = pd.DataFrame({"model": models[special], "timestamp": pd.DatetimeIndex(times)[special],
+                                  **{k: v[special] for k, v in cached.items()}})  # fmt: skip
+            again = price_at(frame, history, model="model", time="timestamp")
+            total[special] = again["total_usd"].to_numpy(dtype=float)
+    return total
 
 
 def _alternative_ids(alternatives: Any, latest: pd.DataFrame) -> list[str]:
@@ -313,6 +371,8 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
     Raises:
         InvalidParameterError: not frames, a missing column, an unknown alternative (with a
             suggestion), a bad ``at``, unreadable times, negative counts (before any work).
+        SnapshotNotFoundError: a fixed ``at`` before the history's first snapshot (no catalog
+            answers it). Rows dated before it (``at="row"``) get the note :data:`NO_SNAPSHOT`.
     """
     if not isinstance(usage, pd.DataFrame):
         raise InvalidParameterError(f"usage must be a pandas DataFrame, got {type(usage).__name__}")
@@ -321,6 +381,7 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
         raise InvalidParameterError(f"usage lacks the column(s) {missing}: read it with read_usage or fetch_activity")
     history, is_history = _history(prices)
     times = _times(usage, at, is_history)
+    notes = _at_notes(at, history) if is_history and not (isinstance(at, str) and at == "row") else ()
     counts = {c: pd.to_numeric(usage[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
               for c in TOKEN_ARGUMENTS if c in usage.columns}  # fmt: skip
     latest = _latest(history)
@@ -332,7 +393,11 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
     byok_usd = usage["byok_usage_inference_usd"] if "byok_usage_inference_usd" in usage.columns else None
     byok_requests = (usage["byok_requests"].to_numpy(dtype=float, na_value=np.nan)
                      if "byok_requests" in usage.columns else None)  # fmt: skip
-    agrees, reason = bill_reasons(usage_usd, total, byok_requests, note)
+    all_cached = None
+    if "prompt_tokens" in counts and "cached_tokens" not in counts:
+        # the usage does not count cache reads (the activity body does not): the range they can explain
+        all_cached = _all_cached_usd(priced, counts, models, times, history)
+    agrees, reason = bill_reasons(usage_usd, total, byok_requests, note, all_cached)
     rows = usage.copy()
     rows["list_usd"] = total
     rows["billed_usd"] = billed_usd(usage_usd, None if byok_usd is None else byok_usd.to_numpy(dtype=float,
@@ -355,7 +420,21 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
         endpoint_usd = np.full(len(rows), np.nan)
         endpoint_usd[pair_rows[own]] = alt["total_usd"].to_numpy()[own]
         rows["endpoint_usd"] = endpoint_usd
-    return Repricing(rows=rows, alternatives=alt, at=at)
+    return Repricing(rows=rows, alternatives=alt, at=at, notes=notes)
+
+
+def _at_notes(at: Any, history: pd.DataFrame) -> tuple[str, ...]:
+    """The one time rule on a fixed ``at`` (:mod:`orcatalog.times`): refused before the history's
+    first snapshot, as ``SnapshotStore.load(as_of=...)`` refuses it; otherwise the notes on the
+    snapshot that answers (in the future, how old it is)."""
+    when = parse_time(at, "at")
+    stamps = pd.DatetimeIndex(history["fetched_at"])
+    if not len(stamps):
+        raise InvalidParameterError("prices is an empty history: no snapshot to price at")
+    if when < stamps.min():
+        raise SnapshotNotFoundError(f"no snapshot on or before at={when:%Y-%m-%d %H:%M} UTC: the prices' first "
+                                    f"snapshot is of {stamps.min():%Y-%m-%d %H:%M} UTC")  # fmt: skip
+    return tuple(answer_notes(when, stamps[stamps <= when].max(), name="at"))
 
 
 def _wanted_outputs(models: np.ndarray, latest: pd.DataFrame) -> dict[str, Any]:
@@ -421,7 +500,7 @@ def _alternatives(usage: pd.DataFrame, alternatives: Any, counts: dict[str, np.n
     fits = fits_context(window, counts["prompt_tokens"][row], requests)
     sub_counts = {k: v[row] for k, v in counts.items()}
     total, note, _ = _price(sub_counts, alt, times.array.take(row), price_table, lookup.index)
-    missing = np.asarray(note.isin([NOT_LISTED, NOT_LISTED_ON_DATE]))
+    missing = np.asarray(note.isin([NOT_LISTED, NOT_LISTED_ON_DATE, NO_SNAPSHOT]))
     note = _set_note(note, unknown_output, "the row's own model is not in this catalog: its output is unknown")
     note = _set_note(note, ~unknown_output & ~serving, "does not produce the row's output modalities")
     note = _set_note(note, ~unknown_output & serving & ~fits, "context window smaller than the row's average prompt")

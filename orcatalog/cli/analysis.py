@@ -366,12 +366,19 @@ def reprice(usage_file: str, model_ids: str | None, top: int, at: str | None, pe
             raise CLIUsageError(f"--models {model_ids!r} names no model: give comma-separated ids")
     result = reprice_rows(usage, _history(store), alternatives=[] if per_row else alternatives,
                           at="row" if at is None else at)  # fmt: skip
+    from ..analysis.reprice import NO_SNAPSHOT
+
     rows = result.rows
     byok = int((rows["reason"] == "byok").sum())
     unlisted = int(rows["list_usd"].isna().sum())
+    early = int((rows["note"] == NO_SNAPSHOT).sum())
+    no_snapshot = NO_SNAPSHOT.replace("the row's", "their")
     click.echo(f"billed ${result.billed_total_usd:,.2f} over {len(rows)} usage rows; at list prices "
                f"${result.list_total_usd:,.2f} on the {len(rows) - unlisted} rows whose model the store lists "
-               f"({byok} BYOK rows, {unlisted} not in the store's catalog on their day)", err=True)  # fmt: skip
+               f"({byok} BYOK rows, {unlisted - early} not in the store's catalog on their day"
+               + (f", {early} with {no_snapshot}" if early else "") + ")",
+               err=True)  # fmt: skip
+    _say(list(result.notes))
     if per_row:
         keep = [c for c in ("date", "timestamp", "model", "provider_name", "usage_usd", "list_usd", "difference_usd",
                             "reason") if c in rows.columns]  # fmt: skip

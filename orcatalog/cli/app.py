@@ -352,9 +352,13 @@ def _store(root: str | None, *, must_exist: bool = False) -> Any:
     ctx = click.get_current_context()
     ctx.obj = ctx.obj if isinstance(ctx.obj, dict) else {}
     ctx.obj["store_root"] = root
-    from ..store import SnapshotStore, no_store_message
+    from ..store import SnapshotStore, no_store_message, not_a_folder_message
+    from .errors import CLIUsageError
 
     store = SnapshotStore(root)
+    file = not_a_folder_message(store)
+    if file is not None:  # a bad --store, before any request
+        raise CLIUsageError(file)
     if not must_exist:
         return store
     record = f"`orcatalog snapshot --store {store.root}` or `orcatalog import --store {store.root} FILE`"

@@ -119,6 +119,11 @@ def activity_body_frame(body: Any, *, url: str) -> pd.DataFrame:
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, list):
         raise SchemaError(f"GET {url}: expected {{'data': [activity rows]}}", url=url)
+    if data and all(isinstance(d, dict) and "date" not in d and "model" not in d for d in data):
+        what = ("a models catalog (GET /models: its rows have id and pricing)" if all("pricing" in d for d in data)
+                else f"rows with {', '.join(map(repr, list(data[0])[:6]))}")  # fmt: skip
+        raise SchemaError(f"{url}: not an /activity body: it holds {what}, while every activity row has a date "
+                          "and a model", url=url)  # fmt: skip
     return activity_frame(data, url=url)
 
 

@@ -42,7 +42,7 @@ from .delta import TABLES as DELTA_TABLES
 from .delta import VACUUM_RETENTION_HOURS, DeltaStore, is_delta_store
 from .layout import FOLDERS, Layout
 
-__all__ = ["SnapshotStore", "CATALOG_SCOPE", "time_from_name", "no_store_message"]
+__all__ = ["SnapshotStore", "CATALOG_SCOPE", "time_from_name", "no_store_message", "not_a_folder_message"]
 
 
 def no_store_message(store: SnapshotStore, record: str) -> str | None:
@@ -59,10 +59,21 @@ def no_store_message(store: SnapshotStore, record: str) -> str | None:
     """
     if store.exists():
         return None
+    file = not_a_folder_message(store)
+    if file is not None:
+        return file
     if os.path.isdir(store._base):
         return (f"{store.root} is a folder but not a snapshot store (none of its folders: {', '.join(FOLDERS)}): "
                 "check the path")  # fmt: skip
     return f"no snapshot store at {store.root}: the folder does not exist; record one with {record}, or check the path"
+
+def not_a_folder_message(store: SnapshotStore) -> str | None:
+    """Why a store cannot be written or read where it points: its local path is a file (or
+    anything but a folder); None otherwise (a folder, a path that does not exist yet, a URL)."""
+    if store._layout.local and os.path.lexists(store._base) and not os.path.isdir(store._base):
+        return f"{store.root} is a file, not a folder: a snapshot store is a folder; check the path"
+    return None
+
 
 T = TypeVar("T")
 
