@@ -20,8 +20,11 @@ QUICK = False
 def parse(parser: argparse.ArgumentParser) -> argparse.Namespace:
     """Add ``--quick`` to a bench's parser, parse the command line and remember the mode."""
     global QUICK
-    parser.add_argument("--quick", action="store_true",
-                        help="check that the bench runs (small sizes, one run each; ratios are not checked)")  # fmt: skip
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="check that the bench runs (small sizes, one run each; ratios are not checked)",
+    )
     args = parser.parse_args()
     QUICK = args.quick
     return args
@@ -38,8 +41,11 @@ def data_file(data: Path, pattern: str) -> Path:
     found = sorted(data.glob(pattern)) if data.is_dir() else []
     if not found:
         where = f"{data} has no {pattern}" if data.is_dir() else f"{data} does not exist"
-        print(f"bench: missing recorded data: {where}; the bench reads the recorded bodies of "
-              "../shared/data/openrouter (pass --data DIR to read another folder)", file=sys.stderr)  # fmt: skip
+        print(
+            f"bench: missing recorded data: {where}; the bench reads the recorded bodies of "
+            "../shared/data/openrouter (pass --data DIR to read another folder)",
+            file=sys.stderr,
+        )
         sys.exit(2)
     return found[0]
 

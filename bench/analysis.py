@@ -31,7 +31,6 @@ import _report  # noqa: E402
 from _report import best, data_file, report  # noqa: E402 - the bench folder is on sys.path when run as a script
 
 
-
 def main() -> int:
     import orcatalog as oc
 
@@ -50,8 +49,13 @@ def main() -> int:
     print(f"history: {len(h)} rows, {h['snapshot_id'].nunique()} snapshots")
 
     def by_hand_cost() -> pd.DataFrame:
-        return pd.DataFrame({"id": h["id"], "fetched_at": h["fetched_at"],
-                             "total": 1_000_000 * h["price_prompt"] + 200_000 * h["price_completion"]})  # fmt: skip
+        return pd.DataFrame(
+            {
+                "id": h["id"],
+                "fetched_at": h["fetched_at"],
+                "total": 1_000_000 * h["price_prompt"] + 200_000 * h["price_completion"],
+            }
+        )
 
     hand_cost = best(by_hand_cost, 25)
     lib_cost = best(lambda: oc.estimate_cost(h, 1_000_000, 200_000), 25)
@@ -61,17 +65,23 @@ def main() -> int:
     ids = list(pd.unique(h["id"].astype(str))) + ["nobody/unknown"]
     t0, t1 = h["fetched_at"].min(), h["fetched_at"].max()
     seconds = int((t1 - t0).total_seconds())
-    usage = pd.DataFrame({
-        "model": rng.choice(ids, args.rows),
-        "timestamp": t0 - pd.Timedelta("1D") + pd.to_timedelta(rng.integers(0, seconds + 2 * 86_400, args.rows), unit="s"),
-        "prompt_tokens": rng.integers(0, 50_000, args.rows),
-        "completion_tokens": rng.integers(0, 5_000, args.rows),
-    })  # fmt: skip
+    usage = pd.DataFrame(
+        {
+            "model": rng.choice(ids, args.rows),
+            "timestamp": t0
+            - pd.Timedelta("1D")
+            + pd.to_timedelta(rng.integers(0, seconds + 2 * 86_400, args.rows), unit="s"),
+            "prompt_tokens": rng.integers(0, 50_000, args.rows),
+            "completion_tokens": rng.integers(0, 5_000, args.rows),
+        }
+    )
 
     def by_hand_price_at() -> pd.DataFrame:
-        right = h[["id", "fetched_at", "price_prompt", "price_completion"]].assign(
-            id=h["id"].astype(str), fetched_at=h["fetched_at"].astype("datetime64[ns, UTC]")
-        ).sort_values("fetched_at")
+        right = (
+            h[["id", "fetched_at", "price_prompt", "price_completion"]]
+            .assign(id=h["id"].astype(str), fetched_at=h["fetched_at"].astype("datetime64[ns, UTC]"))
+            .sort_values("fetched_at")
+        )
         left = usage.assign(timestamp=usage["timestamp"].astype("datetime64[ns, UTC]")).sort_values("timestamp")
         out = pd.merge_asof(left, right, left_on="timestamp", right_on="fetched_at", left_by="model", right_by="id")
         out["total"] = out["prompt_tokens"] * out["price_prompt"] + out["completion_tokens"] * out["price_completion"]
@@ -84,23 +94,29 @@ def main() -> int:
     n = args.reprice_rows
     days = pd.date_range(t0.normalize(), t1.normalize(), freq="D", tz="UTC")
     completion = rng.integers(0, 20_000, n)
-    daily = pd.DataFrame({
-        "date": rng.choice(days, n),
-        "model": rng.choice(ids, n),
-        "prompt_tokens": rng.integers(0, 5_000_000, n),
-        "completion_tokens": completion,
-        "reasoning_tokens": completion // 3,
-        "requests": rng.integers(1, 500, n),
-        "usage_usd": rng.random(n),
-    })  # fmt: skip
+    daily = pd.DataFrame(
+        {
+            "date": rng.choice(days, n),
+            "model": rng.choice(ids, n),
+            "prompt_tokens": rng.integers(0, 5_000_000, n),
+            "completion_tokens": completion,
+            "reasoning_tokens": completion // 3,
+            "requests": rng.integers(1, 500, n),
+            "usage_usd": rng.random(n),
+        }
+    )
 
     def by_hand_reprice() -> pd.DataFrame:
-        right = h[["id", "fetched_at", "price_prompt", "price_completion"]].assign(
-            id=h["id"].astype(str), fetched_at=h["fetched_at"].astype("datetime64[ns, UTC]")
-        ).sort_values("fetched_at")
+        right = (
+            h[["id", "fetched_at", "price_prompt", "price_completion"]]
+            .assign(id=h["id"].astype(str), fetched_at=h["fetched_at"].astype("datetime64[ns, UTC]"))
+            .sort_values("fetched_at")
+        )
         left = daily.assign(date=daily["date"].astype("datetime64[ns, UTC]")).sort_values("date")
         out = pd.merge_asof(left, right, left_on="date", right_on="fetched_at", left_by="model", right_by="id")
-        out["list_usd"] = out["prompt_tokens"] * out["price_prompt"] + out["completion_tokens"] * out["price_completion"]
+        out["list_usd"] = (
+            out["prompt_tokens"] * out["price_prompt"] + out["completion_tokens"] * out["price_completion"]
+        )
         out["difference_usd"] = out["usage_usd"] - out["list_usd"]
         return out
 
@@ -108,13 +124,18 @@ def main() -> int:
     lib_reprice = best(lambda: oc.reprice(daily, h, alternatives=[]), 5)
     three = list(pd.unique(h["id"].astype(str)))[:3]
     with_alternatives = best(lambda: oc.reprice(daily, h, alternatives=three).summary(), 1)
-    print(f"reprice ({n:,} daily rows): {lib_reprice:.3f} s; by hand {hand_reprice:.3f} s; "
-          f"with 3 alternatives and the summary {with_alternatives:.3f} s")
-    return report([
-        ("estimate_cost / hand-built frame", lib_cost / hand_cost, 3.0),
-        ("price_at / hand-written merge_asof", lib_join / hand_join, 2.0),
-        ("reprice / hand-written merge_asof + cost", lib_reprice / hand_reprice, 3.0),
-    ], unit="x")  # fmt: skip
+    print(
+        f"reprice ({n:,} daily rows): {lib_reprice:.3f} s; by hand {hand_reprice:.3f} s; "
+        f"with 3 alternatives and the summary {with_alternatives:.3f} s"
+    )
+    return report(
+        [
+            ("estimate_cost / hand-built frame", lib_cost / hand_cost, 3.0),
+            ("price_at / hand-written merge_asof", lib_join / hand_join, 2.0),
+            ("reprice / hand-written merge_asof + cost", lib_reprice / hand_reprice, 3.0),
+        ],
+        unit="x",
+    )
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ CLI = "import sys; from orcatalog.cli import run; sys.argv[0] = 'orcatalog'; run
 
 def paired_runs(baseline: list[str], subject: list[str], env: dict[str, str], runs: int) -> tuple[float, float]:
     """Median wall time (seconds) of two commands, run alternately in fresh processes."""
+
     def run(argv: list[str]) -> float:
         start = time.perf_counter()
         subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL)

@@ -56,8 +56,11 @@ def paired(raw: bytes, number: int, rounds: int = 7) -> tuple[float, float]:
 
 def zdr_sized_body() -> bytes:
     catalog = orjson.loads(gzip.decompress(SAMPLE.read_bytes()))["data"]
-    endpoints = [{k: v for k, v in e.items() if k != "_zdr"}
-                 for m in catalog for e in spec_endpoints_body(m)["data"]["endpoints"]]  # fmt: skip
+    endpoints = [
+        {k: v for k, v in e.items() if k != "_zdr"}
+        for m in catalog
+        for e in spec_endpoints_body(m)["data"]["endpoints"]
+    ]
     return orjson.dumps({"data": endpoints})
 
 
@@ -80,11 +83,22 @@ def many(rate_limit: bool = False) -> tuple[float, int, int]:
 
     The replay server runs in its own process, as the API would: in ours it would compete for the
     GIL with the pool (each request hands over between threads several times)."""
-    catalog = {"data": [{"id": f"bench/model-{i:03d}", "name": f"Bench {i}", "context_length": 131072,
-                         "pricing": {"prompt": "0.0000005", "completion": "0.0000015"}} for i in range(MODELS)]}  # fmt: skip
+    catalog = {
+        "data": [
+            {
+                "id": f"bench/model-{i:03d}",
+                "name": f"Bench {i}",
+                "context_length": 131072,
+                "pricing": {"prompt": "0.0000005", "completion": "0.0000015"},
+            }
+            for i in range(MODELS)
+        ]
+    }
     args = [sys.executable, "-c", _SERVER, orjson.dumps(catalog).decode(), "1" if rate_limit else "0", str(LATENCY)]
-    with subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO) as proc, \
-            tempfile.TemporaryDirectory() as cache:  # fmt: skip
+    with (
+        subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO) as proc,
+        tempfile.TemporaryDirectory() as cache,
+    ):
         assert proc.stdout is not None and proc.stdin is not None
         base_url = proc.stdout.readline().strip()
         client = oc.Client(base_url=base_url, cache_dir=cache, progress=False)
@@ -106,26 +120,40 @@ def main() -> int:
     MODELS = sized(MODELS, 40)
     big = zdr_sized_body()
     base, sub = paired(big, number=sized(3, 1), rounds=sized(7, 1))
-    print(f"parse /endpoints/zdr-sized body ({len(big) / 1e6:.1f} MB): json.loads {base * 1e3:.1f} ms, "
-          f"frame {sub * 1e3:.1f} ms")  # fmt: skip
-    small = max((gzip.decompress(p.read_bytes()) for p in (SAMPLE_DIR / "endpoints").glob("endpoints-*.json.gz")), key=len)
+    print(
+        f"parse /endpoints/zdr-sized body ({len(big) / 1e6:.1f} MB): json.loads {base * 1e3:.1f} ms, "
+        f"frame {sub * 1e3:.1f} ms"
+    )
+    small = max(
+        (gzip.decompress(p.read_bytes()) for p in (SAMPLE_DIR / "endpoints").glob("endpoints-*.json.gz")), key=len
+    )
     sbase, ssub = paired(small, number=sized(200, 5), rounds=sized(7, 1))
-    print(f"parse largest one-model body ({len(small) / 1e3:.1f} kB, for the record): json.loads {sbase * 1e6:.0f} us, "
-          f"frame {ssub * 1e6:.0f} us, ratio {ssub / sbase:.1f}x")  # fmt: skip
+    print(
+        f"parse largest one-model body ({len(small) / 1e3:.1f} kB, for the record): json.loads {sbase * 1e6:.0f} us, "
+        f"frame {ssub * 1e6:.0f} us, ratio {ssub / sbase:.1f}x"
+    )
     ideal = MODELS / DEFAULT_CONCURRENCY * LATENCY
     wall, served, rows = many()
-    print(f"{MODELS} models, {LATENCY * 1e3:.0f} ms each, concurrency {DEFAULT_CONCURRENCY}: {wall:.2f} s "
-          f"(ideal {ideal:.2f} s), {served} requests, {rows} rows")  # fmt: skip
+    print(
+        f"{MODELS} models, {LATENCY * 1e3:.0f} ms each, concurrency {DEFAULT_CONCURRENCY}: {wall:.2f} s "
+        f"(ideal {ideal:.2f} s), {served} requests, {rows} rows"
+    )
     wall429, served429, _ = many(rate_limit=True)
     print(f"same with one 429 Retry-After: 1 s first: {wall429:.2f} s (+{wall429 - wall:.2f} s), {served429} requests")
-    return report([
-        ("parse: zdr-sized body -> frame / json.loads", sub / base, 2.0),
-        (f"many: wall / (({MODELS} / {DEFAULT_CONCURRENCY}) x 50 ms)", wall / ideal, 1.3),
-        ("many: requests / models (no faults)", served / MODELS, 1.0),
-        ("many + 429: requests / (models + 1 retry)", served429 / (MODELS + 1), 1.0),
-        ("many + 429: the pause holds the pool: 1 s / extra wall (~1 when the pool pauses)",
-         1.0 / max(wall429 - wall, 1e-9), 1.35),
-    ], unit="x")  # fmt: skip
+    return report(
+        [
+            ("parse: zdr-sized body -> frame / json.loads", sub / base, 2.0),
+            (f"many: wall / (({MODELS} / {DEFAULT_CONCURRENCY}) x 50 ms)", wall / ideal, 1.3),
+            ("many: requests / models (no faults)", served / MODELS, 1.0),
+            ("many + 429: requests / (models + 1 retry)", served429 / (MODELS + 1), 1.0),
+            (
+                "many + 429: the pause holds the pool: 1 s / extra wall (~1 when the pool pauses)",
+                1.0 / max(wall429 - wall, 1e-9),
+                1.35,
+            ),
+        ],
+        unit="x",
+    )
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ def paired(baseline, subject, number: int, rounds: int) -> tuple[float, float]: 
 
 def import_time(statement: str, runs: int) -> float:
     """Median wall time of ``python -c statement`` minus an empty interpreter, in seconds."""
+
     def run(code: str) -> float:
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(REPO)})
@@ -96,7 +97,9 @@ def main() -> int:
     print(f"largest body: {name} ({len(raw):,} bytes, {len(json.loads(raw)['data'])} models)")
     results: list[tuple[str, float, float]] = []
 
-    t_json, t_frame = paired(lambda: json.loads(raw), lambda: models_frame(check_body(orjson.loads(raw))), number, rounds)
+    t_json, t_frame = paired(
+        lambda: json.loads(raw), lambda: models_frame(check_body(orjson.loads(raw))), number, rounds
+    )
     results.append(("bytes -> contract DataFrame / json.loads", t_frame / t_json, 2.0))
     print(f"  json.loads            {t_json * 1e3:7.2f} ms")
     print(f"  bytes -> DataFrame    {t_frame * 1e3:7.2f} ms")
@@ -115,8 +118,11 @@ def main() -> int:
 
     leaks = subprocess.run(
         [sys.executable, "-c", "import sys, orcatalog; print('matplotlib' in sys.modules)"],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, check=True,
-    ).stdout.strip()  # fmt: skip
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        check=True,
+    ).stdout.strip()
     # pip byte-compiles an installed package; do the same for the working tree so both sides of
     # the import comparison load bytecode (this machine sets PYTHONDONTWRITEBYTECODE)
     compileall.compile_dir(str(REPO / "orcatalog"), quiet=1)

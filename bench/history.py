@@ -42,7 +42,6 @@ MODEL = "openai/gpt-4o"
 PRICE_COLUMNS = ["price_prompt", "price_completion"]
 
 
-
 def folder_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -111,8 +110,10 @@ def main() -> int:
 
         t_naive_one = best(naive_one, 3)
         t_naive_file = best(lambda: pd.read_parquet(paths[len(paths) // 2]))
-        print(f"naive: {folder_bytes(naive_dir) / 1e6:.1f} MB, load all {t_naive_all:.3f} s, "
-              f"one model {t_naive_one:.3f} s, one file {t_naive_file * 1e3:.1f} ms")  # fmt: skip
+        print(
+            f"naive: {folder_bytes(naive_dir) / 1e6:.1f} MB, load all {t_naive_all:.3f} s, "
+            f"one model {t_naive_one:.3f} s, one file {t_naive_file * 1e3:.1f} ms"
+        )
 
         root = tmp_path / "store"
         start = time.perf_counter()
@@ -130,8 +131,10 @@ def main() -> int:
         t_hist = best(store.history, 5)
         t_one = best(lambda: store.history(ids=[MODEL], columns=PRICE_COLUMNS))
         t_load = best(lambda: store.load(as_of=as_of))
-        print(f"store: history {t_hist * 1e3:.1f} ms ({len(full):,} rows; first call {t_cold * 1e3:.1f} ms), "
-              f"one model {t_one * 1e3:.2f} ms, load(as_of) {t_load * 1e3:.2f} ms")  # fmt: skip
+        print(
+            f"store: history {t_hist * 1e3:.1f} ms ({len(full):,} rows; first call {t_cold * 1e3:.1f} ms), "
+            f"one model {t_one * 1e3:.2f} ms, load(as_of) {t_load * 1e3:.2f} ms"
+        )
         checks.append(("full history / naive load-all", t_hist / t_naive_all, 1 / 10))
         checks.append(("one model's prices / naive", t_one / t_naive_one, 1 / 20))
         checks.append(("load(as_of) / one naive file", t_load / t_naive_file, 3.0))
@@ -144,8 +147,10 @@ def main() -> int:
         for when, body in bodies[:9]:  # nine single appends first: the 10th and later are measured
             oc.SnapshotStore(small).import_bodies([(when, body)], progress=False)
         t_append = median_append(small, bodies, bodies[8][0])
-        print(f"append: json.loads {t_json * 1e3:.1f} ms ({len(raw) / 1e3:.0f} KB body), single append after 9: "
-              f"{t_append * 1e3:.1f} ms (median of 9)")  # fmt: skip
+        print(
+            f"append: json.loads {t_json * 1e3:.1f} ms ({len(raw) / 1e3:.0f} KB body), single append after 9: "
+            f"{t_append * 1e3:.1f} ms (median of 9)"
+        )
         checks.append(("single append / json.loads of its body", t_append / t_json, 25.0))
 
         if not args.quick:
@@ -164,8 +169,10 @@ def main() -> int:
             big.history(ids=[MODEL], columns=PRICE_COLUMNS)
             t_big_one = best(lambda: big.history(ids=[MODEL], columns=PRICE_COLUMNS))
             t_big_load = best(lambda: big.load(as_of=year[len(year) // 2][0]))
-            print(f"year: {len(year)} snapshots, {big_size / 1e6:.2f} MB, import {len(year) / t_big_import:.0f} "
-                  f"snapshots/s, one model {t_big_one * 1e3:.2f} ms, load(as_of) {t_big_load * 1e3:.2f} ms")  # fmt: skip
+            print(
+                f"year: {len(year)} snapshots, {big_size / 1e6:.2f} MB, import {len(year) / t_big_import:.0f} "
+                f"snapshots/s, one model {t_big_one * 1e3:.2f} ms, load(as_of) {t_big_load * 1e3:.2f} ms"
+            )
             t_big_append = median_append(big_root, bodies, year[-1][0])
             print(f"year: single append after 8760: {t_big_append * 1e3:.1f} ms (median of 9)")
             checks.append(("store size, 8760 snapshots (MB)", big_size / 1e6, 2.0))

@@ -95,13 +95,15 @@ def readable(df: pd.DataFrame, *, decimals: dict[str, int] | None = None) -> pd.
         if is_list_column(col):
             out[name] = pd.Series([list_cell_text(v) for v in col.tolist()], index=df.index, dtype=object)
         elif col.dtype == object:  # mixed cells (diff's old/new): only the lists become text
-            out[name] = pd.Series([list_cell_text(v) if _is_list(v) else v for v in col.tolist()], index=df.index,
-                                  dtype=object)  # fmt: skip
+            out[name] = pd.Series(
+                [list_cell_text(v) if _is_list(v) else v for v in col.tolist()], index=df.index, dtype=object
+            )
         elif pd.api.types.is_float_dtype(col.dtype):
             values = col.to_numpy(dtype=float, na_value=np.nan)
             places = (decimals or {}).get(str(name), _column_decimals(str(name), values))
-            out[name] = pd.Series(["" if np.isnan(v) else f"{v:,.{places}f}" for v in values], index=df.index,
-                                  dtype=object)  # fmt: skip
+            out[name] = pd.Series(
+                ["" if np.isnan(v) else f"{v:,.{places}f}" for v in values], index=df.index, dtype=object
+            )
     return out
 
 
@@ -408,9 +410,11 @@ def read_usage(path: str | os.PathLike[str]) -> pd.DataFrame:
     df = df.rename(columns={k: v for k, v in _USAGE_ALIASES.items() if k in df.columns and v not in df.columns})
     missing = [c for c in USAGE_REQUIRED if c not in df.columns]
     if missing:
-        raise SchemaError(f"{name}: a usage table needs the column(s) {', '.join(missing)} (it has "
-                          f"{', '.join(map(str, df.columns[:12]))}{', ...' if len(df.columns) > 12 else ''})",
-                          url=name)  # fmt: skip
+        raise SchemaError(
+            f"{name}: a usage table needs the column(s) {', '.join(missing)} (it has "
+            f"{', '.join(map(str, df.columns[:12]))}{', ...' if len(df.columns) > 12 else ''})",
+            url=name,
+        )
     counts = ("requests", "byok_requests", *TOKEN_ARGUMENTS)
     for column in [c for c in df.columns if c in counts or c.endswith("_usd")]:
         values = pd.to_numeric(df[column], errors="coerce")
@@ -419,8 +423,10 @@ def read_usage(path: str | os.PathLike[str]) -> pd.DataFrame:
             row = int(np.flatnonzero(bad.to_numpy())[0])
             value = df[column].iloc[row]
             value = value.item() if isinstance(value, np.generic) else value  # -5, not np.int64(-5)
-            raise SchemaError(f"{name}: column {column!r} row {row} is {value!r}: counts and USD amounts "
-                              "must be numbers >= 0", url=name)  # fmt: skip
+            raise SchemaError(
+                f"{name}: column {column!r} row {row} is {value!r}: counts and USD amounts must be numbers >= 0",
+                url=name,
+            )
         if not pd.api.types.is_numeric_dtype(df[column].dtype):
             df[column] = values
     for column in ("date", "timestamp"):

@@ -72,11 +72,14 @@ def _existing(path: Path) -> list[ET.Element]:
     try:
         root = ET.parse(path).getroot()
     except (ET.ParseError, OSError) as exc:
-        raise InvalidParameterError(f"feed={str(path)!r} exists but is not an XML file ({exc}); move it away or name "
-                                    "another file") from None  # fmt: skip
+        raise InvalidParameterError(
+            f"feed={str(path)!r} exists but is not an XML file ({exc}); move it away or name another file"
+        ) from None
     if root.tag != f"{_A}feed":
-        raise InvalidParameterError(f"feed={str(path)!r} exists but is not an Atom feed (its root is {root.tag!r}); "
-                                    "move it away or name another file")  # fmt: skip
+        raise InvalidParameterError(
+            f"feed={str(path)!r} exists but is not an Atom feed (its root is {root.tag!r}); "
+            "move it away or name another file"
+        )
     return root.findall(f"{_A}entry")
 
 
@@ -118,16 +121,19 @@ def _entry(row: dict[str, Any]) -> ET.Element:
     ET.SubElement(entry, f"{_A}title").text = _title(row)
     ET.SubElement(entry, f"{_A}updated").text = _iso(row["fetched_at"])
     ET.SubElement(entry, f"{_A}category", term=str(row["change"]))
-    summary = (f"snapshot {row['snapshot_id']} (fetched {_iso(row['fetched_at'])}) against {row['previous_id']}; "
-               f"scope {row['scope']}")  # fmt: skip
+    summary = (
+        f"snapshot {row['snapshot_id']} (fetched {_iso(row['fetched_at'])}) against {row['previous_id']}; "
+        f"scope {row['scope']}"
+    )
     ET.SubElement(entry, f"{_A}summary").text = summary
     # RFC 4287 4.1.1: an entry without a link rel="alternate" must have a content element
     ET.SubElement(entry, f"{_A}content", type="text").text = f"{_title(row)}. {summary}"
     return entry
 
 
-def update_feed(path: str | os.PathLike[str], changes: pd.DataFrame, *, max_entries: int = MAX_ENTRIES,
-                title: str | None = None) -> int:  # fmt: skip
+def update_feed(
+    path: str | os.PathLike[str], changes: pd.DataFrame, *, max_entries: int = MAX_ENTRIES, title: str | None = None
+) -> int:
     """Add the changes of one watch run to the Atom feed at ``path`` (created if missing).
 
     Args:

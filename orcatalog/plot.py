@@ -22,8 +22,15 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_price_history", "plot_price_vs_context", "plot_market_trend", "plot_catalog_size", "plot_cost",
-           "plot_endpoints", "plot_reprice"]
+__all__ = [
+    "plot_price_history",
+    "plot_price_vs_context",
+    "plot_market_trend",
+    "plot_catalog_size",
+    "plot_cost",
+    "plot_endpoints",
+    "plot_reprice",
+]
 
 _MAX_LABELS = 12
 
@@ -58,13 +65,21 @@ def _workload_text(workload: Any) -> str:
         return "the workload"
     sides = []
     for side in ("prompt", "completion"):
-        parts = [f"{workload[c.argument]:,} {c.name.replace('_', ' ')}" for c in COMPONENTS
-                 if c.part_of == side and workload.get(c.argument)]  # fmt: skip
+        parts = [
+            f"{workload[c.argument]:,} {c.name.replace('_', ' ')}"
+            for c in COMPONENTS
+            if c.part_of == side and workload.get(c.argument)
+        ]
         if workload.get(f"{side}_tokens"):
             sides.append(f"{workload[f'{side}_tokens']:,} {side}" + (f" ({', '.join(parts)})" if parts else ""))
-    counted = [f"{workload[c.argument]:,} {c.argument.replace('_', ' ')}" for c in COMPONENTS
-               if c.part_of is None and not c.argument.endswith("_tokens") and c.argument != "requests"
-               and workload.get(c.argument)]  # fmt: skip
+    counted = [
+        f"{workload[c.argument]:,} {c.argument.replace('_', ' ')}"
+        for c in COMPONENTS
+        if c.part_of is None
+        and not c.argument.endswith("_tokens")
+        and c.argument != "requests"
+        and workload.get(c.argument)
+    ]
     if workload.get("requests", 1) != 1:
         counted.append(f"over {workload['requests']:,} requests")
     return ", ".join([" + ".join(sides) + " tokens"] * bool(sides) + counted) or "the workload"
@@ -122,8 +137,9 @@ def _zero_floor(ax: Axes, positive_min: float) -> float:
     return floor
 
 
-def _place_labels(ax: Axes, points: list[tuple[float, float, str]], fontsize: float = 7,
-                  step_line: bool = False, avoid: Any = ()) -> list[Any]:
+def _place_labels(
+    ax: Axes, points: list[tuple[float, float, str]], fontsize: float = 7, step_line: bool = False, avoid: Any = ()
+) -> list[Any]:
     """Label data points with their names so that no two labels overlap and none sits on another
     labelled point (nor, with ``step_line``, on the post-step line through the points): each label
     tries spots around its point (up-left, up-right, down-right, down-left, then further out) and
@@ -148,8 +164,15 @@ def _place_labels(ax: Axes, points: list[tuple[float, float, str]], fontsize: fl
             segments.append((x1 - k, min(y0, y1), x1 + k, max(y0, y1)))
     annotations = []
     for i, ((x, y, text), (px, py)) in enumerate(zip(points, anchors)):
-        ann = ax.annotate(text, (x, y), textcoords="offset points", xytext=(0, 0), fontsize=fontsize, va="center",
-                          arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5})  # fmt: skip
+        ann = ax.annotate(
+            text,
+            (x, y),
+            textcoords="offset points",
+            xytext=(0, 0),
+            fontsize=fontsize,
+            va="center",
+            arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5},
+        )
         extent = ann.get_window_extent(renderer)
         w, h = extent.width + 2 * k, extent.height + 2 * k  # a little air around each label
         others = dots[:i] + dots[i + 1 :] + segments
@@ -248,13 +271,32 @@ def plot_price_history(
         # Series that coincide stay visible: earlier lines are wider and below, and each line is
         # shifted by at most 1.6 points (a hair, not a price) up or down, in a cycle of five.
         shifted = ax.transData + ScaledTranslation(0, ((k % 5) - 2) * 0.8 / 72, ax.figure.dpi_scale_trans)
-        style: dict[str, Any] = {"color": colors[k % len(colors)], "linestyle": _LINESTYLES[k % len(_LINESTYLES)], "transform": shifted}
-        (line,) = ax.step(t, drawn, where="post", label=mid, linewidth=1.2 + 1.6 * (len(series) - 1 - k) / max(len(series) - 1, 1),
-                          zorder=2 + k / 100, **style)  # fmt: skip
+        style: dict[str, Any] = {
+            "color": colors[k % len(colors)],
+            "linestyle": _LINESTYLES[k % len(_LINESTYLES)],
+            "transform": shifted,
+        }
+        (line,) = ax.step(
+            t,
+            drawn,
+            where="post",
+            label=mid,
+            linewidth=1.2 + 1.6 * (len(series) - 1 - k) / max(len(series) - 1, 1),
+            zorder=2 + k / 100,
+            **style,
+        )
         change = np.r_[True, y[1:] != y[:-1]] & ~np.isnan(y)  # the first price and every change
         marker = _MARKERS[k % len(_MARKERS)]
-        ax.plot(t[change], drawn[change], marker, color=line.get_color(), markersize=5, zorder=3 + k / 100,
-                markerfacecolor="white" if k % 2 else line.get_color(), transform=shifted)  # fmt: skip
+        ax.plot(
+            t[change],
+            drawn[change],
+            marker,
+            color=line.get_color(),
+            markersize=5,
+            zorder=3 + k / 100,
+            markerfacecolor="white" if k % 2 else line.get_color(),
+            transform=shifted,
+        )
         line.set_marker(marker)  # the legend shows each series' marker
         line.set_markevery([])
         finite = np.isfinite(drawn)  # a shifted transform hides the data from autoscaling: add it
@@ -313,8 +355,15 @@ def plot_price_vs_context(
     lowest = float(np.nanmin(xs[paid])) if paid.any() else 1e-2
     floor = lowest / 4  # the free column: apart from every price, in a column of its own
     if free.any():
-        ax.scatter(np.full(free.sum(), floor), ys[free], marker="<", color="tab:green", s=24, alpha=0.6,
-                   label=f"free models ({free.sum()}), drawn at 0 (left column)")  # fmt: skip
+        ax.scatter(
+            np.full(free.sum(), floor),
+            ys[free],
+            marker="<",
+            color="tab:green",
+            s=24,
+            alpha=0.6,
+            label=f"free models ({free.sum()}), drawn at 0 (left column)",
+        )
     front = frontier(models, x=x, y=y)  # the one candidate rule (paid, text output): the same set as oc.frontier
     fx = front[x].to_numpy(dtype=float)
     fy = front[y].to_numpy(dtype=float)
@@ -384,8 +433,14 @@ def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     colors = {"prompt": "tab:blue", "completion": "tab:orange"}
     for side, color in colors.items():
         ax.plot(trend["period"], trend[f"{side}_median"], color=color, marker=".", label=f"{side} median")
-        ax.fill_between(trend["period"], trend[f"{side}_q1"], trend[f"{side}_q3"], color=color, alpha=0.15,
-                        label=f"{side}: middle half of models (25th-75th percentile)")  # fmt: skip
+        ax.fill_between(
+            trend["period"],
+            trend[f"{side}_q1"],
+            trend[f"{side}_q3"],
+            color=color,
+            alpha=0.15,
+            label=f"{side}: middle half of models (25th-75th percentile)",
+        )
         for edge in ("q1", "q3"):  # the band's own edges, so overlapping bands stay readable
             ax.plot(trend["period"], trend[f"{side}_{edge}"], color=color, linewidth=0.8, linestyle="--", alpha=0.7)
     _log_if_wide(ax, trend[["prompt_q1", "completion_q3"]].to_numpy(dtype=float).ravel())
@@ -395,8 +450,9 @@ def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     both = np.array(mcolors.to_rgb(colors["prompt"])) * 0.5 + np.array(mcolors.to_rgb(colors["completion"])) * 0.5
     handles.append(Patch(facecolor=(*both, 0.3), edgecolor="none"))
     labels.append("where the two bands overlap")
-    ax.legend(handles, labels, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3,
-              frameon=False)  # below the Axes: the plot keeps its width
+    ax.legend(
+        handles, labels, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, frameon=False
+    )  # below the Axes: the plot keeps its width
     _time_axis(ax)
     ax.grid(True, alpha=0.3)
     return ax
@@ -443,16 +499,24 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
     alone = [i for i in range(len(t)) if (i == len(t) - 1 or i in gaps) and (i == 0 or i - 1 in gaps)]
     ax.plot(t[alone], n[alone], color="black", linestyle="None", marker="o", markersize=3, label="_nolegend_")
     for k, i in enumerate(sorted(gaps)):
-        ax.axvspan(t[i], t[i + 1], color="grey", alpha=0.12, linewidth=0,
-                   label="no snapshots (a long gap)" if k == 0 else None)  # fmt: skip
+        ax.axvspan(
+            t[i], t[i + 1], color="grey", alpha=0.12, linewidth=0, label="no snapshots (a long gap)" if k == 0 else None
+        )
     ax.set_ylim(0, max(float(np.nanmax(n)) * 1.08, 1) if len(n) else 1)  # from 0: a drop is seen at its true size
     right = ax.twinx()
     span = (t.max() - t.min()) if len(t) > 1 else pd.Timedelta("1D")
     width = max(span / 150, pd.Timedelta("1h"))  # visible at any density of snapshots
     series = sizes.iloc[1:] if len(sizes) > 1 else sizes  # the first snapshot "adds" everything
     right.bar(series["fetched_at"], series["added"], width=width, color="tab:green", alpha=0.6, label="added")
-    right.bar(series["fetched_at"], series["returned"], width=width, bottom=series["added"], color="tab:blue",
-              alpha=0.6, label="returned")  # fmt: skip
+    right.bar(
+        series["fetched_at"],
+        series["returned"],
+        width=width,
+        bottom=series["added"],
+        color="tab:blue",
+        alpha=0.6,
+        label="returned",
+    )
     right.bar(series["fetched_at"], -series["removed"], width=width, color="tab:red", alpha=0.6, label="removed")
     right.axhline(0, color="grey", linewidth=0.5)
     reach = float(max(series["added"].add(series["returned"]).max(), series["removed"].max(), 1))
@@ -469,8 +533,15 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
         lines[0] = Line2D([], [], color="black", linewidth=1.5, marker="o", markersize=3)
     bars, bar_labels = right.get_legend_handles_labels()
     # below the Axes, never over the line or the bars
-    ax.legend(lines + bars, labels + bar_labels, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1),
-              ncol=len(labels + bar_labels), frameon=False)  # fmt: skip
+    ax.legend(
+        lines + bars,
+        labels + bar_labels,
+        fontsize="small",
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.1),
+        ncol=len(labels + bar_labels),
+        frameon=False,
+    )
     ax.grid(True, alpha=0.3)
     _time_axis(ax)
     ax.right = right  # type: ignore[attr-defined]
@@ -504,8 +575,10 @@ def plot_cost(cost: pd.DataFrame, n: int = 20, *, ax: Axes | None = None) -> Axe
     """
     cost = frame_arg("cost", cost, "id", "total_usd")
     if "fetched_at" in cost.columns:
-        raise InvalidParameterError("plot_cost draws one catalog: pass estimate_cost() of a catalog (fetch_models or "
-                                    "SnapshotStore.load), not of a history")  # fmt: skip
+        raise InvalidParameterError(
+            "plot_cost draws one catalog: pass estimate_cost() of a catalog (fetch_models or "
+            "SnapshotStore.load), not of a history"
+        )
     if cost["total_usd"].notna().sum() == 0:
         raise InvalidParameterError("no model in the cost frame has a total to draw")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
@@ -586,15 +659,29 @@ def plot_endpoints(
     for provider in providers:
         mask = ok & (names == provider)
         if mask.any():
-            ax.scatter(xs[mask], ys[mask], s=sizes[mask], color=colours[provider], label=provider, zorder=3,
-                       edgecolors="white", linewidths=0.6)  # fmt: skip
+            ax.scatter(
+                xs[mask],
+                ys[mask],
+                s=sizes[mask],
+                color=colours[provider],
+                label=provider,
+                zorder=3,
+                edgecolors="white",
+                linewidths=0.6,
+            )
     points: dict[tuple[float, float], list[str]] = {}  # endpoints at the same spot share one label
     for tag, px, py, good in zip(rows["tag"].astype(str), xs, ys, ok):
         if good:
             points.setdefault((float(px), float(py)), []).append(tag)
     for i, ((px, py), tags) in enumerate(sorted(points.items())):
-        ax.annotate("\n".join(tags), (px, py), textcoords="offset points", fontsize=8, va="bottom",
-                    xytext=(5, 4 if i % 2 == 0 else -6 - 11 * len(tags)))  # fmt: skip
+        ax.annotate(
+            "\n".join(tags),
+            (px, py),
+            textcoords="offset points",
+            fontsize=8,
+            va="bottom",
+            xytext=(5, 4 if i % 2 == 0 else -6 - 11 * len(tags)),
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     if ok.any():  # room for the labels: a log axis needs a factor of headroom
@@ -602,11 +689,14 @@ def plot_endpoints(
         ax.set_ylim(ys[ok].min() / 1.3, ys[ok].max() * 1.3)
     _plain_log_ticks(ax.xaxis)
     _plain_log_ticks(ax.yaxis)
-    ax.set(xlabel=f"throughput {throughput} (tokens per second, last 30 min)",
-           ylabel=f"{price} price after discount\n(USD per million tokens)")  # fmt: skip
+    ax.set(
+        xlabel=f"throughput {throughput} (tokens per second, last 30 min)",
+        ylabel=f"{price} price after discount\n(USD per million tokens)",
+    )
     if ok.any():
-        legend = ax.legend(fontsize="small", title="provider", loc="upper left", bbox_to_anchor=(1.01, 1),
-                           borderaxespad=0)  # fmt: skip
+        legend = ax.legend(
+            fontsize="small", title="provider", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0
+        )
         for handle in legend.legend_handles:  # one marker size in the legend, whatever the dots' sizes
             handle.set_sizes([40.0])  # type: ignore[union-attr]
         _root(ax).draw_without_rendering()  # the legend's room is taken before the title is wrapped
@@ -616,9 +706,20 @@ def plot_endpoints(
         import textwrap
 
         chars = max(30, int(ax.get_position().width * _root(ax).get_figwidth() * 72 / (0.6 * 7)))
-        ax.text(0.01, 0.01, textwrap.fill("not drawn (no throughput data or no paid price): " + ", ".join(missing), chars,
-                                         break_on_hyphens=False, break_long_words=False),
-                transform=ax.transAxes, fontsize=7, color="grey", va="bottom")  # fmt: skip
+        ax.text(
+            0.01,
+            0.01,
+            textwrap.fill(
+                "not drawn (no throughput data or no paid price): " + ", ".join(missing),
+                chars,
+                break_on_hyphens=False,
+                break_long_words=False,
+            ),
+            transform=ax.transAxes,
+            fontsize=7,
+            color="grey",
+            va="bottom",
+        )
     ax.grid(True, which="both", alpha=0.25)
     return ax
 
@@ -660,8 +761,15 @@ def plot_reprice(summary: pd.DataFrame, n: int = 10, *, ax: Axes | None = None) 
     if np.allclose(billed, billed[0], rtol=1e-9, atol=1e-12):
         ax.axvline(billed[0], color="tab:red", linewidth=2, label=f"actual bill of those rows: ${billed[0]:,.2f}")
     else:
-        ax.plot(billed, labels, linestyle="none", marker="|", markersize=14, color="tab:red",
-                label="actual bill of the rows each can serve")  # fmt: skip
+        ax.plot(
+            billed,
+            labels,
+            linestyle="none",
+            marker="|",
+            markersize=14,
+            color="tab:red",
+            label="actual bill of the rows each can serve",
+        )
         total = summary.attrs.get("billed_total_usd")
         if isinstance(total, (int, float)) and np.isfinite(total):
             ax.axvline(total, color="tab:red", linestyle="--", label=f"actual bill of the period: ${total:,.2f}")

@@ -36,8 +36,9 @@ def _bar_class() -> Any:
     return text_bar
 
 
-def progress(items: Iterable[Any], *, desc: str, total: int | None = None, unit: str = "it",
-             show: bool | None = None) -> Iterable[Any]:  # fmt: skip
+def progress(
+    items: Iterable[Any], *, desc: str, total: int | None = None, unit: str = "it", show: bool | None = None
+) -> Iterable[Any]:
     """``items``, with a progress bar on stderr when :func:`wanted` says so.
 
     Args:

@@ -56,9 +56,16 @@ def _cheapest_by_modality(latest: pd.DataFrame, n: int = 5) -> pd.DataFrame:
         paid = paid[serves(paid, "text") & paid["prompt_usd_per_mtok"].notna().to_numpy()]  # priced per text token
         best = paid.sort_values(["prompt_usd_per_mtok", "completion_usd_per_mtok", "id"]).head(n)
         for rank, row in enumerate(best.itertuples(), start=1):
-            rows.append({"input_modality": modality, "rank": rank, "id": row.id,
-                         "prompt_usd_per_mtok": row.prompt_usd_per_mtok,
-                         "completion_usd_per_mtok": row.completion_usd_per_mtok, "context_length": row.context_length})  # fmt: skip
+            rows.append(
+                {
+                    "input_modality": modality,
+                    "rank": rank,
+                    "id": row.id,
+                    "prompt_usd_per_mtok": row.prompt_usd_per_mtok,
+                    "completion_usd_per_mtok": row.completion_usd_per_mtok,
+                    "context_length": row.context_length,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -118,8 +125,14 @@ def build_report(
     folder = target.parent / f".{target.name or 'report'}.writing-{uuid.uuid4().hex[:8]}"
     folder.mkdir()
     try:
-        _write_report(history, folder, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-                      n_movers=n_movers, usage=usage)  # fmt: skip
+        _write_report(
+            history,
+            folder,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            n_movers=n_movers,
+            usage=usage,
+        )
         _move_into(folder, target)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -140,8 +153,15 @@ def _move_into(folder: Path, target: Path) -> None:
     folder.rmdir()
 
 
-def _write_report(history: pd.DataFrame, folder: Path, *, prompt_tokens: int, completion_tokens: int,
-                  n_movers: int, usage: pd.DataFrame | None = None) -> None:  # fmt: skip
+def _write_report(
+    history: pd.DataFrame,
+    folder: Path,
+    *,
+    prompt_tokens: int,
+    completion_tokens: int,
+    n_movers: int,
+    usage: pd.DataFrame | None = None,
+) -> None:
     """Every file of the report into ``folder`` (see :func:`build_report`)."""
     from matplotlib.figure import Figure  # no pyplot: no global figure state, any backend
 
@@ -169,8 +189,9 @@ def _write_report(history: pd.DataFrame, folder: Path, *, prompt_tokens: int, co
         draw(fig.subplots())
         fig.savefig(folder / name, dpi=110)
         extra = f'<p class="note">{html.escape(note)}</p>' if note else ""
-        sections.append(f'<h2 id="{anchor(name)}">{html.escape(title)}</h2>{extra}'
-                        f'<img src="{name}" alt="{html.escape(title)}">')  # fmt: skip
+        sections.append(
+            f'<h2 id="{anchor(name)}">{html.escape(title)}</h2>{extra}<img src="{name}" alt="{html.escape(title)}">'
+        )
 
     def table(name: str, title: str, frame: pd.DataFrame, note: str = "", left_out: str = "") -> None:
         export.to_csv(frame, folder / name)
@@ -185,42 +206,67 @@ def _write_report(history: pd.DataFrame, folder: Path, *, prompt_tokens: int, co
         ids = list(moved["id"].head(5)) + list(moved.loc[moved["direction"] == "down", "id"].head(5))
         ids = list(dict.fromkeys(ids))
         if ids:
-            chart("price_history.png", "Price history of the biggest movers",
-                  lambda ax: plot.plot_price_history(history, ids, ax=ax),
-                  f"Prompt price, USD per million tokens; markers show each model's first price and every change; a price of 0 sits on the dotted floor line. {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC.")  # fmt: skip
+            chart(
+                "price_history.png",
+                "Price history of the biggest movers",
+                lambda ax: plot.plot_price_history(history, ids, ax=ax),
+                f"Prompt price, USD per million tokens; markers show each model's first price and every change; a price of 0 sits on the dotted floor line. {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC.",
+            )
     else:
         moved = pd.DataFrame(columns=["id", "direction", "start_value", "end_value", "change", "pct_change", "unit"])
-    chart("price_vs_context.png", "Price vs context (latest snapshot)", lambda ax: plot.plot_price_vs_context(latest, ax=ax),
-          "Red: the Pareto frontier (no model is both cheaper and longer-context).")  # fmt: skip
+    chart(
+        "price_vs_context.png",
+        "Price vs context (latest snapshot)",
+        lambda ax: plot.plot_price_vs_context(latest, ax=ax),
+        "Red: the Pareto frontier (no model is both cheaper and longer-context).",
+    )
     span = last - first
     freq = "h" if span <= pd.Timedelta("2D") else "D" if span <= pd.Timedelta("120D") else "W"
-    chart("market_trend.png", "Market trend", lambda ax: plot.plot_market_trend(market_trend(history, freq=freq), ax=ax),
-          f"Median of paid models' prices, one point per {dict(h='hour', D='day', W='week')[freq]}; each band is the middle half of models (25th to 75th percentile), and the prompt and completion bands overlap where their colours mix.")  # fmt: skip
+    chart(
+        "market_trend.png",
+        "Market trend",
+        lambda ax: plot.plot_market_trend(market_trend(history, freq=freq), ax=ax),
+        f"Median of paid models' prices, one point per {dict(h='hour', D='day', W='week')[freq]}; each band is the middle half of models (25th to 75th percentile), and the prompt and completion bands overlap where their colours mix.",
+    )
     chart("catalog_size.png", "Catalog size", lambda ax: plot.plot_catalog_size(catalog_size(history), ax=ax))
-    table("movers.csv", "Biggest price movers", moved,
-          "Prompt price, USD per million tokens, first to last snapshot." if len(times) > 1 else "Needs two snapshots.")  # fmt: skip
-    table("catalog_events.csv", "Models added, removed and returned", catalog_events(history).iloc[::-1],
-          "Newest first; removed means absent from a snapshot, not retired.")  # fmt: skip
+    table(
+        "movers.csv",
+        "Biggest price movers",
+        moved,
+        "Prompt price, USD per million tokens, first to last snapshot." if len(times) > 1 else "Needs two snapshots.",
+    )
+    table(
+        "catalog_events.csv",
+        "Models added, removed and returned",
+        catalog_events(history).iloc[::-1],
+        "Newest first; removed means absent from a snapshot, not retired.",
+    )
     table("cheapest_by_input_modality.csv", "Cheapest paid models per input modality", _cheapest_by_modality(latest))
     free = select(latest, free=True)[["id", "context_length", "input_modalities", "output_modalities"]]
     table("free_models.csv", "Free models", free.sort_values("id"))
     cost = cheapest_paid(estimate_cost(latest, prompt_tokens, completion_tokens))  # the cost command's rule
     keep = [c for c in ("id", "total_usd", "rank", "x_cheapest", "cost_prompt", "cost_completion", "note") if c in cost]
-    table("workload_cost.csv", f"Cost of {prompt_tokens:,} prompt + {completion_tokens:,} completion tokens",
-          cost[keep], "USD, the cheapest paid models that produce text, cheapest first; routers with dynamic pricing "
-          "have no number (see note).", _left_out_text(cost.attrs.get("left_out")) or "nothing")  # fmt: skip
+    table(
+        "workload_cost.csv",
+        f"Cost of {prompt_tokens:,} prompt + {completion_tokens:,} completion tokens",
+        cost[keep],
+        "USD, the cheapest paid models that produce text, cheapest first; routers with dynamic pricing "
+        "have no number (see note).",
+        _left_out_text(cost.attrs.get("left_out")) or "nothing",
+    )
 
     if usage is not None:
         _reprice_section(usage, history, chart, table)
 
     scope = str(history["scope"].iloc[0]) if "scope" in history.columns else "catalog"
-    nav = " ".join(f'<a href="#{s.split(chr(34))[1]}">{html.escape(s.split(">")[1].split("<")[0])}</a>'
-                   for s in sections)  # fmt: skip
+    nav = " ".join(
+        f'<a href="#{s.split(chr(34))[1]}">{html.escape(s.split(">")[1].split("<")[0])}</a>' for s in sections
+    )
     page = (
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>orcatalog report {last:%Y-%m-%d}</title><style>{_STYLE}</style></head><body>"
-        f"<h1>OpenRouter catalog report</h1><p class=\"meta\">Scope {html.escape(scope)}: {len(times)} snapshots from "
+        f'<h1>OpenRouter catalog report</h1><p class="meta">Scope {html.escape(scope)}: {len(times)} snapshots from '
         f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC; {len(latest)} models in the latest. "
         f"Made by orcatalog on {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC.</p>"
         f"<nav>{nav}</nav>{_rules_html()}{''.join(sections)}</body></html>"
@@ -230,17 +276,29 @@ def _write_report(history: pd.DataFrame, folder: Path, *, prompt_tokens: int, co
 
 #: The rules every number of the report follows, one sentence each (the page says them under its title).
 RULES = (
-    ("Serving", "A workload is priced only on models that can serve it (those that produce text when it has "
-     "completion tokens); per-unit parts such as requests, searches and images count only when the workload names "
-     "them, and a model that cannot be priced gets a note, never a zero."),
-    ("Free", "A model is free (is_free) only when every price it lists is zero; free models are listed on their "
-     "own, and left out of the cost table and the frontier."),
-    ("No longer listed", "A price of \"0\" and an absent price are the same; a non-zero price whose key the API "
-     "stops listing is reported as no longer listed, never as a cut to zero, and a model missing from a snapshot "
-     "is absent then, not retired."),
-    ("Time", "Times are UTC (ISO 8601); a question asked before the first snapshot is answered by the first and "
-     "says so, and an answer from an older snapshot says how old it is."),
-)  # fmt: skip
+    (
+        "Serving",
+        "A workload is priced only on models that can serve it (those that produce text when it has "
+        "completion tokens); per-unit parts such as requests, searches and images count only when the workload names "
+        "them, and a model that cannot be priced gets a note, never a zero.",
+    ),
+    (
+        "Free",
+        "A model is free (is_free) only when every price it lists is zero; free models are listed on their "
+        "own, and left out of the cost table and the frontier.",
+    ),
+    (
+        "No longer listed",
+        'A price of "0" and an absent price are the same; a non-zero price whose key the API '
+        "stops listing is reported as no longer listed, never as a cut to zero, and a model missing from a snapshot "
+        "is absent then, not retired.",
+    ),
+    (
+        "Time",
+        "Times are UTC (ISO 8601); a question asked before the first snapshot is answered by the first and "
+        "says so, and an answer from an older snapshot says how old it is.",
+    ),
+)
 
 
 def _rules_html() -> str:
@@ -259,14 +317,17 @@ def _reprice_section(usage: pd.DataFrame, history: pd.DataFrame, chart: Any, tab
     rows = result.rows
     unlisted = int(rows["list_usd"].isna().sum())
     byok = int((rows["reason"] == "byok").sum())
-    note = (f"{len(rows)} usage rows billed ${result.billed_total_usd:,.2f} (OpenRouter's bill plus what providers "
-            f"billed on your own keys); at their own models' list prices ${result.list_total_usd:,.2f} on the "
-            f"{len(rows) - unlisted} rows whose model the store lists on their day ({unlisted} not listed, {byok} BYOK). "
-            "Alternatives are priced at list, each row on its own day, with the cached tokens the usage names (the "
-            "activity names none).")  # fmt: skip
+    note = (
+        f"{len(rows)} usage rows billed ${result.billed_total_usd:,.2f} (OpenRouter's bill plus what providers "
+        f"billed on your own keys); at their own models' list prices ${result.list_total_usd:,.2f} on the "
+        f"{len(rows) - unlisted} rows whose model the store lists on their day ({unlisted} not listed, {byok} BYOK). "
+        "Alternatives are priced at list, each row on its own day, with the cached tokens the usage names (the "
+        "activity names none)."
+    )
     if (summary["served_share"] > 0).any():
-        chart("reprice.png", "Your usage on the cheapest alternatives", lambda ax: plot.plot_reprice(summary, ax=ax),
-              note)  # fmt: skip
+        chart(
+            "reprice.png", "Your usage on the cheapest alternatives", lambda ax: plot.plot_reprice(summary, ax=ax), note
+        )
         note = "USD; the share of rows each could serve (same output, a context window that fits) and was listed."
     table("reprice.csv", "Your usage priced on other models", summary.head(20), note)
 

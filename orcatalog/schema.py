@@ -152,12 +152,19 @@ COLUMNS: tuple[Column, ...] = (
     Column("hugging_face_id", "str", "Hugging Face repo id; the empty string becomes null"),
     Column("created", "datetime64[s, UTC]", "when the model was added to OpenRouter (UTC)", ("created",)),
     Column("knowledge_cutoff", "datetime64[s]", "training data cutoff date, or null", ("knowledge_cutoff",)),
-    Column("expiration_date", "datetime64[s]", "date after which the model may be removed, or null",
-           ("expiration_date",)),  # fmt: skip
+    Column(
+        "expiration_date", "datetime64[s]", "date after which the model may be removed, or null", ("expiration_date",)
+    ),
     Column("context_length", "Int64", "context window in tokens", ("context_length",)),
-    Column("max_completion_tokens", "Int64", "top provider's max output tokens", ("top_provider", "max_completion_tokens")),
-    Column("top_provider_context_length", "Int64", "top provider's context window in tokens",
-           ("top_provider", "context_length")),  # fmt: skip
+    Column(
+        "max_completion_tokens", "Int64", "top provider's max output tokens", ("top_provider", "max_completion_tokens")
+    ),
+    Column(
+        "top_provider_context_length",
+        "Int64",
+        "top provider's context window in tokens",
+        ("top_provider", "context_length"),
+    ),
     Column("is_moderated", "boolean", "top provider moderates requests", ("top_provider", "is_moderated")),
     Column("modality", "str", "architecture.modality as given, e.g. text+image->text", ("architecture", "modality")),
     Column("tokenizer", "str", "tokenizer family", ("architecture", "tokenizer")),
@@ -166,8 +173,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("output_modalities", "list<string>", "output modalities (parsed from modality in old bodies)"),
     Column("prompt_usd_per_mtok", "float64", "prompt price in USD per million tokens (exact decimal scaling)"),
     Column("completion_usd_per_mtok", "float64", "completion price in USD per million tokens (exact decimal scaling)"),
-    Column("is_free", "boolean", "every price the model lists is 0 (null when dynamically priced or prompt/completion "
-           "is missing)"),  # fmt: skip
+    Column(
+        "is_free",
+        "boolean",
+        "every price the model lists is 0 (null when dynamically priced or prompt/completion is missing)",
+    ),
     Column("dynamic_pricing", "bool", "some price was '-1' (router/alias: price decided per request)"),
     Column("pricing_overrides", "json", "pricing.overrides (conditional prices), or null", ("pricing", "overrides")),
     Column("supported_parameters", "list<string>", "request parameters the model accepts", ("supported_parameters",)),
@@ -385,7 +395,8 @@ def _table(rows: list[tuple[str, str, str]]) -> str:
 __doc__ = __doc__.format(  # noqa: A001 - the docstring renders the declared contract
     min_time=MIN_TIME,
     max_time=MAX_TIME,
-    fixed_table=_table([(c.name, c.dtype, c.doc + (f" (from ``{'.'.join(c.source)}``)" if c.source else ""))
-                        for c in COLUMNS]),  # fmt: skip
+    fixed_table=_table(
+        [(c.name, c.dtype, c.doc + (f" (from ``{'.'.join(c.source)}``)" if c.source else "")) for c in COLUMNS]
+    ),
     family_table=_table([(p + "<key>", d, doc) for p, (d, doc) in FAMILIES.items()]),
 )

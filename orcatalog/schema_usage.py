@@ -40,23 +40,44 @@ __all__ = ["ACTIVITY_COLUMNS", "GENERATION_COLUMNS", "USAGE_REQUIRED", "billed_u
 ACTIVITY_COLUMNS: tuple[Column, ...] = (
     Column("date", "datetime64[s, UTC]", "the UTC day of the row, at 00:00 UTC", ("date",)),
     Column("model", "str", "public model id, e.g. deepseek/deepseek-v4-flash-0731", ("model",)),
-    Column("model_permaslug", "str", "dated permanent slug, e.g. deepseek/deepseek-v4-flash-20260731",
-           ("model_permaslug",)),  # fmt: skip
-    Column("provider_name", "str", "provider as the API writes it here: a lowercase slug, maybe with a "
-                                   "quantization suffix (minimax/fp8)", ("provider_name",)),  # fmt: skip
+    Column(
+        "model_permaslug", "str", "dated permanent slug, e.g. deepseek/deepseek-v4-flash-20260731", ("model_permaslug",)
+    ),
+    Column(
+        "provider_name",
+        "str",
+        "provider as the API writes it here: a lowercase slug, maybe with a quantization suffix (minimax/fp8)",
+        ("provider_name",),
+    ),
     Column("provider_slug", "str", "provider_name without the quantization suffix (minimax)"),
     Column("quantization", "str", "the suffix after '/' in provider_name (fp8), or null"),
     Column("endpoint_id", "str", "the endpoint's id (a UUID in the API)", ("endpoint_id",)),
     Column("requests", "Int64", "requests that day", ("requests",)),
-    Column("prompt_tokens", "Int64", "prompt tokens that day (cached ones included; the API does not say how many)",
-           ("prompt_tokens",)),  # fmt: skip
-    Column("completion_tokens", "Int64", "completion tokens that day (reasoning ones included)", ("completion_tokens",)),
-    Column("reasoning_tokens", "Int64", "reasoning tokens that day, a part of completion_tokens", ("reasoning_tokens",)),
+    Column(
+        "prompt_tokens",
+        "Int64",
+        "prompt tokens that day (cached ones included; the API does not say how many)",
+        ("prompt_tokens",),
+    ),
+    Column(
+        "completion_tokens", "Int64", "completion tokens that day (reasoning ones included)", ("completion_tokens",)
+    ),
+    Column(
+        "reasoning_tokens", "Int64", "reasoning tokens that day, a part of completion_tokens", ("reasoning_tokens",)
+    ),
     Column("usage_usd", "float64", "USD billed by OpenRouter (credits spent)", ("usage",)),
-    Column("byok_usage_inference_usd", "float64", "USD the provider billed on the user's own key (BYOK)",
-           ("byok_usage_inference",)),  # fmt: skip
-    Column("byok_requests", "Int64", "requests made with the user's own provider key (not in the spec; null when "
-                                     "absent)", ("byok_requests",)),  # fmt: skip
+    Column(
+        "byok_usage_inference_usd",
+        "float64",
+        "USD the provider billed on the user's own key (BYOK)",
+        ("byok_usage_inference",),
+    ),
+    Column(
+        "byok_requests",
+        "Int64",
+        "requests made with the user's own provider key (not in the spec; null when absent)",
+        ("byok_requests",),
+    ),
     Column("workspace_id", "str", "workspace of the row (only with group_by=workspace), or null", ("workspace_id",)),
 )
 
@@ -73,18 +94,38 @@ GENERATION_COLUMNS: tuple[Column, ...] = (
     Column("tokens_prompt", "Int64", "prompt tokens (OpenRouter's normalised count)", ("tokens_prompt",)),
     Column("tokens_completion", "Int64", "completion tokens (normalised count)", ("tokens_completion",)),
     Column("native_tokens_prompt", "Int64", "prompt tokens as the provider counted them", ("native_tokens_prompt",)),
-    Column("native_tokens_completion", "Int64", "completion tokens as the provider counted them",
-           ("native_tokens_completion",)),  # fmt: skip
-    Column("native_tokens_reasoning", "Int64", "reasoning tokens (provider's count), a part of completion",
-           ("native_tokens_reasoning",)),  # fmt: skip
-    Column("native_tokens_cached", "Int64", "cached prompt tokens (provider's count), a part of prompt",
-           ("native_tokens_cached",)),  # fmt: skip
-    Column("native_tokens_completion_images", "Int64", "image tokens of the completion (provider's count)",
-           ("native_tokens_completion_images",)),  # fmt: skip
+    Column(
+        "native_tokens_completion",
+        "Int64",
+        "completion tokens as the provider counted them",
+        ("native_tokens_completion",),
+    ),
+    Column(
+        "native_tokens_reasoning",
+        "Int64",
+        "reasoning tokens (provider's count), a part of completion",
+        ("native_tokens_reasoning",),
+    ),
+    Column(
+        "native_tokens_cached",
+        "Int64",
+        "cached prompt tokens (provider's count), a part of prompt",
+        ("native_tokens_cached",),
+    ),
+    Column(
+        "native_tokens_completion_images",
+        "Int64",
+        "image tokens of the completion (provider's count)",
+        ("native_tokens_completion_images",),
+    ),
     Column("total_cost_usd", "float64", "total cost in USD", ("total_cost",)),
     Column("usage_usd", "float64", "USD billed by OpenRouter", ("usage",)),
-    Column("upstream_inference_cost_usd", "float64", "USD the upstream provider charged, or null",
-           ("upstream_inference_cost",)),  # fmt: skip
+    Column(
+        "upstream_inference_cost_usd",
+        "float64",
+        "USD the upstream provider charged, or null",
+        ("upstream_inference_cost",),
+    ),
     Column("cache_discount", "float64", "discount from caching (USD), or null", ("cache_discount",)),
     Column("latency_ms", "float64", "total latency in milliseconds, or null", ("latency",)),
     Column("generation_time_ms", "float64", "generation time in milliseconds, or null", ("generation_time",)),
@@ -114,8 +155,10 @@ def billed_usd(usage_usd: Any, byok_usage_inference_usd: Any = None) -> np.ndarr
 
 
 def _table(columns: tuple[Column, ...]) -> str:
-    return "\n".join(f"- ``{c.name}`` ({c.dtype}): {c.doc}" + (f" (from ``{'.'.join(c.source)}``)" if c.source else "")
-                     for c in columns)  # fmt: skip
+    return "\n".join(
+        f"- ``{c.name}`` ({c.dtype}): {c.doc}" + (f" (from ``{'.'.join(c.source)}``)" if c.source else "")
+        for c in columns
+    )
 
 
 __doc__ = __doc__.format(  # noqa: A001 - the docstring renders the declared contracts

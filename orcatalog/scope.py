@@ -70,8 +70,11 @@ _ORDERINGS = frozenset({"sort"})
 def _filters(params: Mapping[str, Any] | None) -> dict[str, str]:
     """The filters of a query: every parameter but ``output_modalities=all`` (orcatalog's default,
     which means "no filter") and the orderings (``sort``)."""
-    return {str(k): str(v) for k, v in (params or {}).items()
-            if str(k) not in _ORDERINGS and not (k == "output_modalities" and v == "all")}  # fmt: skip
+    return {
+        str(k): str(v)
+        for k, v in (params or {}).items()
+        if str(k) not in _ORDERINGS and not (k == "output_modalities" and v == "all")
+    }
 
 
 def is_unfiltered(endpoint: str, params: Mapping[str, Any] | None = None) -> bool:
@@ -162,5 +165,9 @@ def frame_scope(attrs: Mapping[str, Any]) -> str | None:
         return str(attrs["scope"])
     if "params" not in attrs and "base_url" not in attrs:
         return None
-    return scope_of(attrs.get("base_url"), attrs.get("endpoint") or "/models", attrs.get("params") or {},
-                    attrs.get("key_fingerprint"))  # fmt: skip
+    return scope_of(
+        attrs.get("base_url"),
+        attrs.get("endpoint") or "/models",
+        attrs.get("params") or {},
+        attrs.get("key_fingerprint"),
+    )

@@ -35,8 +35,10 @@ from .errors import InvalidParameterError
 __all__ = ["parse_time", "parse_time_column", "is_date_only", "answer_notes", "ACCEPTED"]
 
 #: How the accepted forms are named in error messages.
-ACCEPTED = ("an ISO 8601 date or time (2026-01-08, 2026-01-08T12:00, 2026-01-08T12:00:00Z, "
-            "2026-01-08T14:00+02:00), a datetime or a pandas Timestamp")  # fmt: skip
+ACCEPTED = (
+    "an ISO 8601 date or time (2026-01-08, 2026-01-08T12:00, 2026-01-08T12:00:00Z, "
+    "2026-01-08T14:00+02:00), a datetime or a pandas Timestamp"
+)
 
 _ISO = re.compile(
     r"\d{4}-\d{2}-\d{2}"  # date
@@ -109,15 +111,19 @@ def parse_time_column(column: pd.Series, name: str = "time") -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
         return pd.to_datetime(column, utc=True)
     if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
-        raise InvalidParameterError(f"usage[{name!r}] holds numbers, not times: give {ACCEPTED} (for Unix "
-                                    "seconds, pd.to_datetime(column, unit='s'))")  # fmt: skip
+        raise InvalidParameterError(
+            f"usage[{name!r}] holds numbers, not times: give {ACCEPTED} (for Unix "
+            "seconds, pd.to_datetime(column, unit='s'))"
+        )
     values = column.to_numpy(dtype=object)
     texts = np.array([isinstance(v, str) for v in values], dtype=bool)
     if texts.any():
         matched = pd.Series(values[texts], dtype=object).astype(str).str.strip().str.fullmatch(_ISO.pattern)
         if not matched.all():
             first = values[texts][int(np.flatnonzero(~matched.to_numpy())[0])]
-            raise InvalidParameterError(f"usage[{name!r}] holds values that are not times, e.g. {first!r}: give {ACCEPTED}")
+            raise InvalidParameterError(
+                f"usage[{name!r}] holds values that are not times, e.g. {first!r}: give {ACCEPTED}"
+            )
     others = [v for v in values[~texts] if not (v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)))]
     bad = next((v for v in others if not isinstance(v, (_dt.datetime, _dt.date, pd.Timestamp, np.datetime64))), None)
     if bad is not None:
@@ -125,7 +131,9 @@ def parse_time_column(column: pd.Series, name: str = "time") -> pd.Series:
     try:
         return pd.to_datetime(column, utc=True, format="ISO8601")
     except (TypeError, ValueError) as exc:
-        raise InvalidParameterError(f"usage[{name!r}] holds values that are not times ({exc}): give {ACCEPTED}") from None
+        raise InvalidParameterError(
+            f"usage[{name!r}] holds values that are not times ({exc}): give {ACCEPTED}"
+        ) from None
 
 
 def _span(delta: pd.Timedelta) -> str:
@@ -138,8 +146,7 @@ def _span(delta: pd.Timedelta) -> str:
     return f"{seconds:.0f} seconds"
 
 
-def answer_notes(asked: Any, answered: Any, *, first: Any = None, name: str = "as_of",
-                 now: Any = None) -> list[str]:  # fmt: skip
+def answer_notes(asked: Any, answered: Any, *, first: Any = None, name: str = "as_of", now: Any = None) -> list[str]:
     """What an answer should say about the snapshot it came from, in the one wording.
 
     Args:
@@ -157,12 +164,16 @@ def answer_notes(asked: Any, answered: Any, *, first: Any = None, name: str = "a
     now_at = pd.Timestamp.now(tz="UTC") if now is None else parse_time(now, "now")
     notes = []
     if first is not None and asked_at < parse_time(first, "first"):
-        notes.append(f"{name} {asked_at:%Y-%m-%d %H:%M} is before the first snapshot: the first, "
-                     f"{answered_at:%Y-%m-%d %H:%M} UTC, is used")  # fmt: skip
+        notes.append(
+            f"{name} {asked_at:%Y-%m-%d %H:%M} is before the first snapshot: the first, "
+            f"{answered_at:%Y-%m-%d %H:%M} UTC, is used"
+        )
         return notes
     if asked_at > now_at:
         notes.append(f"{name} {asked_at:%Y-%m-%d %H:%M} is in the future")
     if answered_at < asked_at:
-        notes.append(f"the answer is the snapshot of {answered_at:%Y-%m-%d %H:%M} UTC, "
-                     f"{_span(asked_at - answered_at)} older than {name} {asked_at:%Y-%m-%d %H:%M}")  # fmt: skip
+        notes.append(
+            f"the answer is the snapshot of {answered_at:%Y-%m-%d %H:%M} UTC, "
+            f"{_span(asked_at - answered_at)} older than {name} {asked_at:%Y-%m-%d %H:%M}"
+        )
     return notes

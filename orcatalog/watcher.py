@@ -34,8 +34,20 @@ __all__ = ["watch", "WATCH_COLUMNS", "WATCH_CHANGES", "previous_snapshot"]
 WATCH_CHANGES = ("added", "back", "removed", "changed")
 
 #: Columns of :func:`watch`'s frame.
-WATCH_COLUMNS = ["snapshot_id", "fetched_at", "previous_id", "scope", "id", "change", "field", "old", "new",
-                 "pct_change", "unit", "kind"]  # fmt: skip
+WATCH_COLUMNS = [
+    "snapshot_id",
+    "fetched_at",
+    "previous_id",
+    "scope",
+    "id",
+    "change",
+    "field",
+    "old",
+    "new",
+    "pct_change",
+    "unit",
+    "kind",
+]
 
 
 def watch(
@@ -91,7 +103,9 @@ def watch(
     with store.run_lock("watch", wait=wait, clock=clock, sleep=sleep):
         before = set(store.snapshots()["snapshot_id"]) if store.exists() else set()
         with warnings.catch_warnings():  # the one partial-catalog warning is this function's (below)
-            warnings.filterwarnings("ignore", message=r"orcatalog: snapshot .* flagged partial", category=RuntimeWarning)
+            warnings.filterwarnings(
+                "ignore", message=r"orcatalog: snapshot .* flagged partial", category=RuntimeWarning
+            )
             new = store.snapshot(client)
         if new.attrs["snapshot_id"] in before:  # the same body in the same second: that snapshot, already reported
             return _changes(store, new, new, wanted)
@@ -167,16 +181,24 @@ def previous_snapshot(store: SnapshotStore, snapshot_id: str, scope: str) -> str
 
 
 def _changes(
-    store: SnapshotStore, old: pd.DataFrame | None, new: pd.DataFrame, wanted: list[str] | None,
+    store: SnapshotStore,
+    old: pd.DataFrame | None,
+    new: pd.DataFrame,
+    wanted: list[str] | None,
     partial: bool = False,
 ) -> pd.DataFrame:
     import pandas as pd
 
     from .analysis.changes import diff, lifecycle
 
-    attrs = {"snapshot_id": new.attrs["snapshot_id"], "fetched_at": new.attrs["fetched_at"], "scope": new.attrs["scope"],
-             "n_models": len(new), "previous_id": None if old is None else old.attrs["snapshot_id"],
-             "partial": partial}  # fmt: skip
+    attrs = {
+        "snapshot_id": new.attrs["snapshot_id"],
+        "fetched_at": new.attrs["fetched_at"],
+        "scope": new.attrs["scope"],
+        "n_models": len(new),
+        "previous_id": None if old is None else old.attrs["snapshot_id"],
+        "partial": partial,
+    }
     seen = set(new["id"]) | (set(old["id"]) if old is not None else set())
     unseen = [m for m in wanted or [] if m not in seen]
     if unseen:
@@ -203,10 +225,14 @@ def _changes(
         if partial:
             removed = int((d["change"] == "removed").sum())
             d = d[d["change"] != "removed"]
-            warnings.warn(f"orcatalog: watch: snapshot {attrs['snapshot_id']} is a partial catalog ({len(new)} "
-                          f"models, far fewer than {attrs['previous_id']}'s {len(old)}): removals are not reported "
-                          f"from it ({removed} model(s) missing), and the next snapshot is compared with "
-                          f"{attrs['previous_id']}", RuntimeWarning, stacklevel=3)  # fmt: skip
+            warnings.warn(
+                f"orcatalog: watch: snapshot {attrs['snapshot_id']} is a partial catalog ({len(new)} "
+                f"models, far fewer than {attrs['previous_id']}'s {len(old)}): removals are not reported "
+                f"from it ({removed} model(s) missing), and the next snapshot is compared with "
+                f"{attrs['previous_id']}",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         d = d[(d["change"] != "changed") | d["field"].map(lambda f: isinstance(f, str) and f.startswith("price_"))]
         if wanted is not None:
             d = d[d["id"].isin(wanted)]
@@ -217,10 +243,15 @@ def _changes(
             back = set(life.loc[life["gaps"] > 0, "id"])
             d.loc[d["id"].isin(back) & (d["change"] == "added"), "change"] = "back"
         order = {c: i for i, c in enumerate(WATCH_CHANGES)}
-        d = d.sort_values(["change", "id", "field"], key=lambda s: s.map(order) if s.name == "change" else s,
-                          kind="stable")  # fmt: skip
-        out = d.assign(snapshot_id=attrs["snapshot_id"], fetched_at=pd.Timestamp(attrs["fetched_at"]),
-                       previous_id=attrs["previous_id"], scope=attrs["scope"])[WATCH_COLUMNS]  # fmt: skip
+        d = d.sort_values(
+            ["change", "id", "field"], key=lambda s: s.map(order) if s.name == "change" else s, kind="stable"
+        )
+        out = d.assign(
+            snapshot_id=attrs["snapshot_id"],
+            fetched_at=pd.Timestamp(attrs["fetched_at"]),
+            previous_id=attrs["previous_id"],
+            scope=attrs["scope"],
+        )[WATCH_COLUMNS]
     out = out.reset_index(drop=True)
     out["fetched_at"] = pd.to_datetime(out["fetched_at"], utc=True)
     out["pct_change"] = out["pct_change"].astype(float)

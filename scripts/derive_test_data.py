@@ -50,8 +50,22 @@ PLACEHOLDER = "(description omitted in the compact test data)"
 PROSE_FIELDS = ("description",)
 #: Providers kept in every compact providers body: slug != name, all-null URLs, plain http://,
 #: a fake provider, the provider added in May 2026, the swapped ModelRun/Modular URLs.
-PROVIDER_ODDITIES = frozenset({"mancer", "google-vertex", "stealth", "poolside", "fake-provider", "crucible",
-                               "modelrun", "modular", "amazon-bedrock", "azure", "openai", "anthropic"})  # fmt: skip
+PROVIDER_ODDITIES = frozenset(
+    {
+        "mancer",
+        "google-vertex",
+        "stealth",
+        "poolside",
+        "fake-provider",
+        "crucible",
+        "modelrun",
+        "modular",
+        "amazon-bedrock",
+        "azure",
+        "openai",
+        "anthropic",
+    }
+)
 
 
 def _strip(value: Any) -> Any:
@@ -66,8 +80,12 @@ def compact_body(raw: bytes) -> bytes:
     """The body with its prose replaced, in the recorded layout (indent and final newline)."""
     value = json.loads(raw)
     indented = raw.lstrip().startswith(b"{\n")
-    text = json.dumps(_strip(value), ensure_ascii=False, indent=2 if indented else None,
-                      separators=(",", ": ") if indented else (",", ":"))  # fmt: skip
+    text = json.dumps(
+        _strip(value),
+        ensure_ascii=False,
+        indent=2 if indented else None,
+        separators=(",", ": ") if indented else (",", ":"),
+    )
     out = text.encode() + (b"\n" if raw.endswith(b"\n") else b"")
     if hashlib.sha256(out).digest() == hashlib.sha256(raw).digest():
         raise ValueError("no prose to replace: the derived body would be the recorded one")
@@ -79,8 +97,9 @@ def compact_providers(raw: bytes) -> bytes:
     value = json.loads(raw)
     value["data"] = [p for i, p in enumerate(value["data"]) if i % 3 == 0 or p.get("slug") in PROVIDER_ODDITIES]
     indented = raw.lstrip().startswith(b"{\n")
-    text = json.dumps(value, ensure_ascii=indented, indent=2 if indented else None,
-                      separators=(",", ": ") if indented else (",", ":"))  # fmt: skip
+    text = json.dumps(
+        value, ensure_ascii=indented, indent=2 if indented else None, separators=(",", ": ") if indented else (",", ":")
+    )
     return text.encode() + (b"\n" if raw.endswith(b"\n") else b"")
 
 
@@ -91,12 +110,14 @@ def compact_activity(raw: bytes) -> bytes:
     for row in value["data"]:
         if isinstance(row.get("endpoint_id"), str):
             row["endpoint_id"] = short.setdefault(
-                row["endpoint_id"], "ep-" + hashlib.sha256(row["endpoint_id"].encode()).hexdigest()[:8])
+                row["endpoint_id"], "ep-" + hashlib.sha256(row["endpoint_id"].encode()).hexdigest()[:8]
+            )
     if len(set(short.values())) != len(short):
         raise ValueError("two endpoint ids shortened to one: lengthen the short ids")
     indented = raw.lstrip().startswith(b"{\n")
-    text = json.dumps(value, ensure_ascii=False, indent=2 if indented else None,
-                      separators=(",", ": ") if indented else (",", ":"))  # fmt: skip
+    text = json.dumps(
+        value, ensure_ascii=False, indent=2 if indented else None, separators=(",", ": ") if indented else (",", ":")
+    )
     out = text.encode() + (b"\n" if raw.endswith(b"\n") else b"")
     if out == raw:
         raise ValueError("nothing to compact: the derived body would be the recorded one")

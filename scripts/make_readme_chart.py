@@ -17,7 +17,9 @@ REPO = Path(__file__).resolve().parent.parent
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = oc.SnapshotStore(Path(tmp) / "store")
-        store.import_files(REPO / "tests" / "data" / "openrouter" / "hourly-2025-12-18_2026-01-07.tar.xz", progress=False)
+        store.import_files(
+            REPO / "tests" / "data" / "openrouter" / "hourly-2025-12-18_2026-01-07.tar.xz", progress=False
+        )
         index = oc.build_report(store.history(), Path(tmp) / "report")
         shutil.copy(index.parent / "price_vs_context.png", REPO / "docs" / "price-vs-context.png")
     print("wrote", REPO / "docs" / "price-vs-context.png")

@@ -100,8 +100,11 @@ def latest_file(recorded_dir: Path) -> Path:
 
 @pytest.fixture
 def server(latest_file: Path) -> Iterator[ReplayServer]:
-    with ReplayServer(latest_file, keys={TEST_KEY_A: None, TEST_KEY_B: ["openai/gpt-4o", "anthropic/claude-opus-4.7"]},
-                      aliases={"~anthropic/claude-opus-latest": "anthropic/claude-opus-4.7"}) as srv:  # fmt: skip
+    with ReplayServer(
+        latest_file,
+        keys={TEST_KEY_A: None, TEST_KEY_B: ["openai/gpt-4o", "anthropic/claude-opus-4.7"]},
+        aliases={"~anthropic/claude-opus-latest": "anthropic/claude-opus-4.7"},
+    ) as srv:
         yield srv
 
 
@@ -139,8 +142,9 @@ def fake_time() -> FakeTime:
 def client(server: ReplayServer, fake_time: FakeTime) -> oc.Client:
     """A client on a plain requests.Session (no cache) against the replay server; waits between
     attempts go to ``fake_time``."""
-    return oc.Client(base_url=server.base_url, session=requests.Session(), retries=FAST_RETRY, timeout=(5, 10),
-                     **fake_time.options())  # fmt: skip
+    return oc.Client(
+        base_url=server.base_url, session=requests.Session(), retries=FAST_RETRY, timeout=(5, 10), **fake_time.options()
+    )
 
 
 @pytest.fixture
@@ -151,8 +155,9 @@ def cache_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def cached_client(server: ReplayServer, cache_dir: Path, fake_time: FakeTime) -> oc.Client:
     """A client with the default requests-cache session in a private temp folder."""
-    return oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY, timeout=(5, 10),
-                     **fake_time.options())  # fmt: skip
+    return oc.Client(
+        base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY, timeout=(5, 10), **fake_time.options()
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -201,8 +206,13 @@ def new_bucket(endpoint: str) -> str:
     import boto3
 
     bucket = "orcatalog-" + uuid.uuid4().hex[:12]
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=S3_CREDENTIALS["key"],
-                 aws_secret_access_key=S3_CREDENTIALS["secret"]).create_bucket(Bucket=bucket)  # fmt: skip
+    boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=S3_CREDENTIALS["key"],
+        aws_secret_access_key=S3_CREDENTIALS["secret"],
+    ).create_bucket(Bucket=bucket)
     return bucket
 
 

@@ -39,7 +39,9 @@ class HostileServer:
         self._accept.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop_event.set()
         try:
             self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()

@@ -17,8 +17,9 @@ from typing import Any
 SEEDREAM_IMAGE_TOKEN = "0.0000083832"
 
 
-def _model(mid: str, inputs: list[str], outputs: list[str], pricing: dict[str, str],
-           context: int = 32768) -> dict[str, Any]:  # fmt: skip
+def _model(
+    mid: str, inputs: list[str], outputs: list[str], pricing: dict[str, str], context: int = 32768
+) -> dict[str, Any]:
     return {
         "id": mid,
         "canonical_slug": mid,
@@ -27,8 +28,13 @@ def _model(mid: str, inputs: list[str], outputs: list[str], pricing: dict[str, s
         "created": 1767225600,
         "description": "(fixture written to the spec's Model shape)",
         "context_length": context,
-        "architecture": {"modality": f"{'+'.join(inputs)}->{'+'.join(outputs)}", "input_modalities": inputs,
-                         "output_modalities": outputs, "tokenizer": "Other", "instruct_type": None},  # fmt: skip
+        "architecture": {
+            "modality": f"{'+'.join(inputs)}->{'+'.join(outputs)}",
+            "input_modalities": inputs,
+            "output_modalities": outputs,
+            "tokenizer": "Other",
+            "instruct_type": None,
+        },
         "pricing": pricing,
         "top_provider": {"context_length": context, "max_completion_tokens": None, "is_moderated": False},
         "per_request_limits": None,
@@ -44,14 +50,32 @@ def _model(mid: str, inputs: list[str], outputs: list[str], pricing: dict[str, s
 def fixture_models() -> list[dict[str, Any]]:
     """One model of each kind, plus a paid and a free text model to compare with."""
     return [
-        _model("bytedance-seed/seedream-5-0-lite", ["text", "image"], ["image"],
-               {"prompt": "0", "completion": "0", "image_output": SEEDREAM_IMAGE_TOKEN, "image_token": SEEDREAM_IMAGE_TOKEN}),
+        _model(
+            "bytedance-seed/seedream-5-0-lite",
+            ["text", "image"],
+            ["image"],
+            {
+                "prompt": "0",
+                "completion": "0",
+                "image_output": SEEDREAM_IMAGE_TOKEN,
+                "image_token": SEEDREAM_IMAGE_TOKEN,
+            },
+        ),
         _model("runway/gen-4.5", ["text", "image"], ["video"], {"prompt": "0", "completion": "0", "request": "0.25"}),
-        _model("openai/text-embedding-3-small", ["text"], ["embeddings"], {"prompt": "0.00000002", "completion": "0"}, 8192),
+        _model(
+            "openai/text-embedding-3-small", ["text"], ["embeddings"], {"prompt": "0.00000002", "completion": "0"}, 8192
+        ),
         _model("voyageai/rerank-2.5", ["text"], ["rerank"], {"prompt": "0.00000005", "completion": "0"}),
         _model("deepgram/flux-tts:free", ["text"], ["speech"], {"prompt": "0", "completion": "0"}),
-        _model("openai/gpt-4o-mini-tts", ["text"], ["speech"], {"prompt": "0.0000006", "completion": "0", "audio_output": "0.000012"}),
-        _model("openai/whisper-1", ["audio"], ["transcription"], {"prompt": "0", "completion": "0", "audio": "0.0000025"}),
+        _model(
+            "openai/gpt-4o-mini-tts",
+            ["text"],
+            ["speech"],
+            {"prompt": "0.0000006", "completion": "0", "audio_output": "0.000012"},
+        ),
+        _model(
+            "openai/whisper-1", ["audio"], ["transcription"], {"prompt": "0", "completion": "0", "audio": "0.0000025"}
+        ),
         _model("example/chat-small", ["text"], ["text"], {"prompt": "0.00000002", "completion": "0.00000004"}, 131072),
         _model("example/chat-small:free", ["text"], ["text"], {"prompt": "0", "completion": "0"}, 65536),
-    ]  # fmt: skip
+    ]

@@ -14,7 +14,7 @@ def secret_forms(key: str) -> list[bytes]:
     """The key as text, URL-encoded, without its prefix, and base64-encoded at every byte alignment
     (inside ``Bearer KEY`` or Basic auth's ``user:KEY``), standard and URL-safe alphabets."""
     raw = key.encode()
-    forms = {raw, quote(key, safe="").encode(), quote_plus(key).encode(), raw[len(PREFIX):], PREFIX.encode()}
+    forms = {raw, quote(key, safe="").encode(), quote_plus(key).encode(), raw[len(PREFIX) :], PREFIX.encode()}
     for pad in range(3):
         for encode in (base64.b64encode, base64.urlsafe_b64encode):
             enc = encode(b"x" * pad + raw)

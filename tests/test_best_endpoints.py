@@ -44,16 +44,21 @@ def _cost(e: dict, prompt: int, completion: int) -> float:
 def test_cheapest_meeting_constraints_per_model_with_reasons(claude: dict) -> None:
     endpoints = endpoints_body_frame(claude)
     prompt, completion = 300_000, 2_000  # above the 200k long-context threshold
-    best = oc.best_endpoints(endpoints, prompt_tokens=prompt, completion_tokens=completion, max_latency_ms=2000,
-                             min_uptime=99.9)  # fmt: skip
+    best = oc.best_endpoints(
+        endpoints, prompt_tokens=prompt, completion_tokens=completion, max_latency_ms=2000, min_uptime=99.9
+    )
     raw = {e["tag"]: e for e in claude["data"]["endpoints"]}
     assert set(best["tag"]) == set(raw) and best["chosen"].sum() == 1
     for row in best.itertuples():
         assert row.total_usd == pytest.approx(_cost(raw[row.tag], prompt, completion), rel=1e-12)
-    qualifying = [t for t, e in raw.items()
-                  if e["context_length"] >= prompt + completion
-                  and e.get("latency_last_30m") and e["latency_last_30m"]["p50"] <= 2000
-                  and (e.get("uptime_last_1d") or 0) >= 99.9]  # fmt: skip
+    qualifying = [
+        t
+        for t, e in raw.items()
+        if e["context_length"] >= prompt + completion
+        and e.get("latency_last_30m")
+        and e["latency_last_30m"]["p50"] <= 2000
+        and (e.get("uptime_last_1d") or 0) >= 99.9
+    ]
     cheapest = min(_cost(raw[t], prompt, completion) for t in qualifying)
     chosen = best[best["chosen"]].iloc[0]
     assert chosen["tag"] in qualifying and chosen["total_usd"] == pytest.approx(cheapest)
@@ -103,8 +108,17 @@ def test_many_models_a_failed_one_and_dynamic_prices(recorded_dir: Path, claude:
     assert statuses[chosen["tag"]] == 0 and min(statuses.values()) < 0
 
 
-@pytest.mark.parametrize("kwargs", [{"min_uptime": 101}, {"max_latency_ms": -1}, {"latency": "p95"},
-                                    {"uptime": "1h"}, {"min_context": "big"}, {"prompt_tokens": -5}])  # fmt: skip
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"min_uptime": 101},
+        {"max_latency_ms": -1},
+        {"latency": "p95"},
+        {"uptime": "1h"},
+        {"min_context": "big"},
+        {"prompt_tokens": -5},
+    ],
+)
 def test_bad_constraints_are_invalid_parameters(claude: dict, kwargs: dict) -> None:
     args = {"prompt_tokens": 1000, **kwargs}
     with pytest.raises(oc.InvalidParameterError):

@@ -80,8 +80,9 @@ def test_key_never_reaches_cache_logs_errors_or_reprs(
         session.headers["AUTHORIZATION"] = f"Bearer {TEST_KEY_A}"
     elif how == "env":
         monkeypatch.setenv("OPENROUTER_API_KEY", TEST_KEY_A)
-    c = oc.Client(base_url=server.base_url, session=session, retries=FAST_RETRY,
-                  api_key=TEST_KEY_A if how == "api_key" else None)  # fmt: skip
+    c = oc.Client(
+        base_url=server.base_url, session=session, retries=FAST_RETRY, api_key=TEST_KEY_A if how == "api_key" else None
+    )
     texts: list[str] = [repr(c), str(c), repr(vars(c)), repr(getattr(c, "__dict__", {}))]
     df = c.fetch_user_models()
     c.fetch_models()
@@ -101,9 +102,7 @@ def test_key_never_reaches_cache_logs_errors_or_reprs(
         assert_no_secret(text, TEST_KEY_A, "sk-or-v1-" + "9" * 64)
 
 
-def test_error_and_bad_bodies_are_never_cached_and_good_entry_survives(
-    server: ReplayServer, cache_dir: Path
-) -> None:
+def test_error_and_bad_bodies_are_never_cached_and_good_entry_survives(server: ReplayServer, cache_dir: Path) -> None:
     c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=oc.RetryConfig(attempts=1))
     good = c.fetch_models()
     expire_every_entry(c)  # the next call goes to the server
@@ -167,8 +166,9 @@ def test_expired_entry_and_server_down(server: ReplayServer, cache_dir: Path, fa
     server.add_fault(status=503, times=100)
     with pytest.raises(oc.ServerError):  # default: fail, never silently stale
         c.fetch_models()
-    stale_client = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=retry, stale_if_error=True,
-                             **fake_time.options())  # fmt: skip
+    stale_client = oc.Client(
+        base_url=server.base_url, cache_dir=cache_dir, retries=retry, stale_if_error=True, **fake_time.options()
+    )
     stale = stale_client.fetch_models()
     assert stale.attrs["stale"] is True and stale.attrs["from_cache"] is True
     assert abs(stale.attrs["fetched_at"] - first.attrs["fetched_at"]) < pd.Timedelta(seconds=1)
@@ -250,8 +250,12 @@ print("ok")
 def test_processes_share_a_cache(server: ReplayServer, cache_dir: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     procs = [
-        subprocess.Popen([sys.executable, "-c", WORKER, server.base_url, str(cache_dir)], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, server.base_url, str(cache_dir)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         for _ in range(3)
     ]
     for p in procs:
@@ -271,9 +275,12 @@ def test_an_empty_catalog_is_refused_and_never_replaces_a_good_entry(server: Rep
     good = c.fetch_models()
     before = entries(cache_dir)
     server.add_fault(path="/models", status=200, body={"data": []}, times=10)
-    for call in (lambda: c.fetch_models(refresh=True), lambda: c.fetch_models(refresh=True, page_size=50),
-                 lambda: c.fetch_models(sort="pricing-low-to-high"),  # an order, not a filter (trial finding)
-                 lambda: oc.SnapshotStore(cache_dir.parent / "store").snapshot(c)):  # fmt: skip
+    for call in (
+        lambda: c.fetch_models(refresh=True),
+        lambda: c.fetch_models(refresh=True, page_size=50),
+        lambda: c.fetch_models(sort="pricing-low-to-high"),  # an order, not a filter (trial finding)
+        lambda: oc.SnapshotStore(cache_dir.parent / "store").snapshot(c),
+    ):
         with pytest.raises(oc.SchemaError, match="lists no models, and an unfiltered catalog is never empty"):
             call()
     assert entries(cache_dir) == before
@@ -331,9 +338,17 @@ def test_many_processes_and_threads_share_one_new_cache_folder(server: ReplaySer
     new Client. No healthy cache is moved aside, no lock error reaches anyone, and every entry a
     fetch wrote is then readable offline."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    procs = [subprocess.Popen([sys.executable, "-c", MANY_WORKER, server.base_url, str(cache_dir), str(n)], env=env,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for n in range(PROCESSES)]  # fmt: skip
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", MANY_WORKER, server.base_url, str(cache_dir), str(n)],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(PROCESSES)
+    ]
     for p in procs:
         assert p.stdin is not None
         p.stdin.write("go\n")
@@ -370,8 +385,13 @@ def test_a_damaged_cache_is_never_moved_while_another_process_uses_it(server: Re
     file proven damaged is moved aside only when no other session holds the folder."""
     oc.Client(base_url=server.base_url, cache_dir=cache_dir).session.close()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(cache_dir)], env=env, stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(cache_dir)],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout is not None and holder.stdin is not None
     assert holder.stdout.readline().strip() == "holding"
     junk = b"not a database, say a disk error wrote here " * 200

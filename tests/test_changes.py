@@ -47,8 +47,13 @@ def test_zero_and_absent_are_no_change_in_diff(recorded_dir: Path) -> None:
 
 def test_price_changes_and_lifecycle_ignore_zero_absent(recorded_dir: Path) -> None:
     frames = [_frame(recorded_dir / f"models-{d}.json.gz") for d in ("2025-12-25", "2026-01-29")]
-    h = pd.concat([f.assign(fetched_at=pd.Timestamp(d, tz="UTC"), scope="catalog")
-                   for f, d in zip(frames, ("2025-12-25", "2026-01-29"))], ignore_index=True)  # fmt: skip
+    h = pd.concat(
+        [
+            f.assign(fetched_at=pd.Timestamp(d, tz="UTC"), scope="catalog")
+            for f, d in zip(frames, ("2025-12-25", "2026-01-29"))
+        ],
+        ignore_index=True,
+    )
     changes = oc.price_changes(h)
     optional = changes[~changes["field"].isin(["price_prompt", "price_completion"])]
     assert not ((optional["old"] == 0) & optional["new"].isna()).any()
@@ -86,13 +91,24 @@ def _vanished(old_path: Path, new_path: Path) -> set[tuple[str, str]]:
 
     old = {m["id"]: m["pricing"] for m in json.loads(read_body(old_path))["data"]}
     new = {m["id"]: m["pricing"] for m in json.loads(read_body(new_path))["data"]}
-    return {(mid, f"price_{k}") for mid in old.keys() & new.keys() for k, v in old[mid].items()
-            if k not in ("prompt", "completion", "overrides") and float(v) > 0 and k not in new[mid]
-            and float(new[mid]["prompt"]) >= 0}  # fmt: skip
+    return {
+        (mid, f"price_{k}")
+        for mid in old.keys() & new.keys()
+        for k, v in old[mid].items()
+        if k not in ("prompt", "completion", "overrides")
+        and float(v) > 0
+        and k not in new[mid]
+        and float(new[mid]["prompt"]) >= 0
+    }
 
 
-@pytest.mark.parametrize("old_name, new_name", [("models-2026-01-01.json.gz", "models-2026-01-15.json.gz"),
-                                                ("models-2026-01-29.json.gz", "models-2026-04-17.json.gz")])  # fmt: skip
+@pytest.mark.parametrize(
+    "old_name, new_name",
+    [
+        ("models-2026-01-01.json.gz", "models-2026-01-15.json.gz"),
+        ("models-2026-01-29.json.gz", "models-2026-04-17.json.gz"),
+    ],
+)
 def test_a_vanished_price_key_is_no_longer_listed_not_a_cut(recorded_dir: Path, old_name: str, new_name: str) -> None:
     expected = _vanished(recorded_dir / old_name, recorded_dir / new_name)
     assert len(expected) >= 10  # image on 26 models in mid-January 2026, cache keys later
@@ -104,13 +120,21 @@ def test_a_vanished_price_key_is_no_longer_listed_not_a_cut(recorded_dir: Path, 
     prices = d[d["field"].fillna("").str.startswith("price_")]
     cuts = prices[prices["new"].astype(float) == 0]  # a cut to 0 only where the body says "0" (z-ai/glm-4.6v does)
     assert not set(zip(cuts["id"], cuts["field"])) & expected
-    h = pd.concat([old.assign(fetched_at=pd.Timestamp("2026-01-01", tz="UTC")),
-                   new.assign(fetched_at=pd.Timestamp("2026-02-01", tz="UTC"))], ignore_index=True)  # fmt: skip
+    h = pd.concat(
+        [
+            old.assign(fetched_at=pd.Timestamp("2026-01-01", tz="UTC")),
+            new.assign(fetched_at=pd.Timestamp("2026-02-01", tz="UTC")),
+        ],
+        ignore_index=True,
+    )
     events = oc.price_changes(h)
     pd.testing.assert_frame_equal(
-        events.loc[events["kind"] == "no longer listed", ["id", "field", "old", "new"]].sort_values(["id", "field"])
-        .reset_index(drop=True), gone[["id", "field", "old", "new"]].sort_values(["id", "field"]).reset_index(drop=True),
-        check_dtype=False)  # fmt: skip
+        events.loc[events["kind"] == "no longer listed", ["id", "field", "old", "new"]]
+        .sort_values(["id", "field"])
+        .reset_index(drop=True),
+        gone[["id", "field", "old", "new"]].sort_values(["id", "field"]).reset_index(drop=True),
+        check_dtype=False,
+    )
 
 
 def test_a_switch_to_dynamic_pricing_is_said_and_absent_keys_stay_silent(recorded_dir: Path) -> None:
@@ -119,14 +143,17 @@ def test_a_switch_to_dynamic_pricing_is_said_and_absent_keys_stay_silent(recorde
     old, new = _frame(recorded_dir / "models-2024-04-19.json.gz"), _frame(recorded_dir / "models-2024-06-13.json.gz")
     raw_old = {m["id"]: m["pricing"] for m in json.loads(read_body(recorded_dir / "models-2024-04-19.json.gz"))["data"]}
     raw_new = {m["id"]: m["pricing"] for m in json.loads(read_body(recorded_dir / "models-2024-06-13.json.gz"))["data"]}
-    switched = {mid for mid in raw_old.keys() & raw_new.keys()
-                if float(raw_old[mid]["prompt"]) >= 0 and float(raw_new[mid]["prompt"]) < 0}  # fmt: skip
+    switched = {
+        mid
+        for mid in raw_old.keys() & raw_new.keys()
+        if float(raw_old[mid]["prompt"]) >= 0 and float(raw_new[mid]["prompt"]) < 0
+    }
     assert switched  # zephyr-7b-beta, psyfighter-13b, ... went to "-1" in June 2024
     d = oc.diff(old, new)
     events = d[d["id"].isin(switched) & d["field"].fillna("").str.startswith("price_")]
     assert set(events["kind"]) == {"to dynamic"} and events["new"].isna().all() and events["pct_change"].isna().all()
     for row in events.itertuples():  # only keys the fixed side listed: prompt and completion always
-        key = row.field[len("price_"):]
+        key = row.field[len("price_") :]
         assert key in ("prompt", "completion") or float(raw_old[row.id].get(key, 0)) > 0
     # a 2026 model going to "-1": its body has no web_search, reasoning or cache keys, so no event for them
     body = json.loads(read_body(recorded_dir / "models-2026-04-17.json.gz"))["data"]

@@ -37,7 +37,9 @@ def test_every_command_has_help_with_an_example(runner: CliRunner) -> None:
 
 
 def test_models_table_through_replay(runner: CliRunner, latest_file: Path) -> None:
-    result = runner.invoke(main, ["--replay", str(latest_file), "models", "--sort", "pricing-low-to-high", "--head", "5"])
+    result = runner.invoke(
+        main, ["--replay", str(latest_file), "models", "--sort", "pricing-low-to-high", "--head", "5"]
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
     assert lines[0].split()[:2] == ["id", "context_length"] and len(lines) == 6
@@ -45,18 +47,47 @@ def test_models_table_through_replay(runner: CliRunner, latest_file: Path) -> No
 
 def test_models_filters_and_formats(runner: CliRunner, latest_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "vision.csv"
-    result = runner.invoke(main, ["--replay", str(latest_file), "models", "--input-modalities", "image",
-                                  "--max-price", "1", "--format", "csv", "-o", str(out)])  # fmt: skip
+    result = runner.invoke(
+        main,
+        [
+            "--replay",
+            str(latest_file),
+            "models",
+            "--input-modalities",
+            "image",
+            "--max-price",
+            "1",
+            "--format",
+            "csv",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     df = pd.read_csv(out)
     assert len(df) > 0 and (df["prompt_usd_per_mtok"] <= 1).all()
     assert all("image" in json.loads(v) for v in df["input_modalities"])
     pq = tmp_path / "all.parquet"
-    assert runner.invoke(main, ["--replay", str(latest_file), "models", "--format", "parquet", "-o", str(pq)]).exit_code == 0
+    assert (
+        runner.invoke(main, ["--replay", str(latest_file), "models", "--format", "parquet", "-o", str(pq)]).exit_code
+        == 0
+    )
     back = pd.read_parquet(pq)
     assert len(back) == 346 and list(back["input_modalities"].iloc[0]) == ["text", "image"]
-    result = runner.invoke(main, ["--replay", str(latest_file), "models", "--q", "gpt-4o", "--format", "json",
-                                  "--columns", "id,price_prompt,created"])  # fmt: skip
+    result = runner.invoke(
+        main,
+        [
+            "--replay",
+            str(latest_file),
+            "models",
+            "--q",
+            "gpt-4o",
+            "--format",
+            "json",
+            "--columns",
+            "id,price_prompt,created",
+        ],
+    )
     rows = json.loads(result.output)
     assert {r["id"] for r in rows} >= {"openai/gpt-4o"} and set(rows[0]) == {"id", "price_prompt", "created"}
 
@@ -91,10 +122,15 @@ def test_errors_are_one_line(runner: CliRunner, latest_file: Path, args: list[st
 
 def test_no_network_names_cause_and_way_out(tmp_path: Path) -> None:
     """Real subprocess, real console script path: the default base URL cannot be reached."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "c"),
-           "ORCATALOG_BASE_URL": "http://127.0.0.1:9/api/v1"}  # fmt: skip
-    proc = subprocess.run([sys.executable, "-m", "orcatalog", "models"], env=env, capture_output=True, text=True,
-                          timeout=60)  # fmt: skip
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "ORCATALOG_CACHE_DIR": str(tmp_path / "c"),
+        "ORCATALOG_BASE_URL": "http://127.0.0.1:9/api/v1",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "orcatalog", "models"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
@@ -104,13 +140,23 @@ def test_no_network_names_cause_and_way_out(tmp_path: Path) -> None:
 
 def test_replay_command_serves_a_real_port(latest_file: Path, tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "c")}
-    proc = subprocess.Popen([sys.executable, "-m", "orcatalog", "replay", str(latest_file)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orcatalog", "replay", str(latest_file)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         base_url = proc.stdout.readline().strip()  # type: ignore[union-attr]
         assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/api/v1")
-        out = subprocess.run([sys.executable, "-m", "orcatalog", "count"], env={**env, "ORCATALOG_BASE_URL": base_url},
-                             capture_output=True, text=True, timeout=60)  # fmt: skip
+        out = subprocess.run(
+            [sys.executable, "-m", "orcatalog", "count"],
+            env={**env, "ORCATALOG_BASE_URL": base_url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert out.returncode == 0 and out.stdout.strip() == "346"
     finally:
         proc.terminate()
@@ -138,7 +184,10 @@ def test_store_commands(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -
     result = runner.invoke(main, ["diff", "--store", store, "2020-01-01", "2026-01-16", "--format", "csv"])
     assert result.exit_code == 0, result.output  # before the first snapshot: the first answers, and says so
     said = result.stderr.splitlines()
-    assert said[0] == f"snapshot {first['snapshot_id']} (fetched {str(first['fetched_at'])[:19]} UTC) answers OLD 2020-01-01"
+    assert (
+        said[0]
+        == f"snapshot {first['snapshot_id']} (fetched {str(first['fetched_at'])[:19]} UTC) answers OLD 2020-01-01"
+    )
     assert said[1].startswith("note: OLD 2020-01-01 00:00 is before the first snapshot: the first")
     assert said[2].startswith("snapshot ") and said[2].endswith("answers NEW 2026-01-16") and len(said) == 4
     assert said[3].startswith("note: the answer is the snapshot of 2026-01-15 00:00 UTC, 1 day older than NEW")
@@ -177,8 +226,9 @@ def damaged(tmp_path: Path) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize("kind", ["gz", "xz", "html", "garbage"])
-def test_damaged_files_are_one_line_naming_the_file(runner: CliRunner, damaged: dict[str, Path], tmp_path: Path,
-                                                    kind: str) -> None:  # fmt: skip
+def test_damaged_files_are_one_line_naming_the_file(
+    runner: CliRunner, damaged: dict[str, Path], tmp_path: Path, kind: str
+) -> None:
     path = damaged[kind]
     for args in (["import", "--store", str(tmp_path / "s"), str(path)], ["--replay", str(path), "count"]):
         line = _one_error_line(runner.invoke(main, args))
@@ -199,19 +249,33 @@ def test_s3_store_without_credentials_is_one_line(runner: CliRunner, monkeypatch
 def test_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     """`orcatalog ... | head -1`: the reader goes away; no BrokenPipeError, no traceback."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "c")}
-    proc = subprocess.Popen([sys.executable, "-m", "orcatalog", "--replay", "sample", "models", "--columns",
-                             "id,name,description,supported_parameters"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)  # fmt: skip
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "orcatalog",
+            "--replay",
+            "sample",
+            "models",
+            "--columns",
+            "id,name,description,supported_parameters",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     proc.stdout.close()  # type: ignore[union-attr]  # closed before the first write: every write hits EPIPE
     err = proc.stderr.read().decode()  # type: ignore[union-attr]
     assert proc.wait(timeout=60) == 1
     assert err == "", err
 
 
-@pytest.mark.parametrize("command", [["snapshots"], ["diff", "2026-01-01", "2026-01-02"], ["prices", "openai/gpt-4o"],
-                                     ["compact"]])  # fmt: skip
-def test_a_missing_store_folder_is_an_error_not_an_empty_answer(runner: CliRunner, tmp_path: Path,
-                                                                command: list[str]) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    "command", [["snapshots"], ["diff", "2026-01-01", "2026-01-02"], ["prices", "openai/gpt-4o"], ["compact"]]
+)
+def test_a_missing_store_folder_is_an_error_not_an_empty_answer(
+    runner: CliRunner, tmp_path: Path, command: list[str]
+) -> None:
     missing = tmp_path / "no-such-store"
     line = _one_error_line(runner.invoke(main, [command[0], "--store", str(missing), *command[1:]]))
     assert f"no snapshot store at {missing}" in line and "orcatalog import" in line
@@ -230,7 +294,10 @@ def test_the_no_store_message_is_the_library_s(runner: CliRunner, tmp_path: Path
 
 def test_unknown_model_in_prices_says_did_you_mean(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -> None:
     store = str(tmp_path / "store")
-    assert runner.invoke(main, ["import", "--store", store, str(recorded_dir / "models-2026-04-17.json.gz")]).exit_code == 0
+    assert (
+        runner.invoke(main, ["import", "--store", store, str(recorded_dir / "models-2026-04-17.json.gz")]).exit_code
+        == 0
+    )
     line = _one_error_line(runner.invoke(main, ["prices", "--store", store, "openai/gpt-4oo"]))
     assert "'openai/gpt-4oo'" in line and "did you mean 'openai/gpt-4o'" in line
 
@@ -255,8 +322,26 @@ def test_a_nameless_body_asks_for_the_cli_option(runner: CliRunner, recorded_dir
 
 def test_replay_warns_about_filters_it_cannot_answer(runner: CliRunner) -> None:
     whole = runner.invoke(main, ["--replay", "sample", "count"]).output.strip()
-    args = ["--replay", "sample", "models", "--providers", "openai", "--zdr", "--region", "eu", "--category",
-            "programming", "--min-intelligence-index", "50", "--sort", "most-popular", "--format", "csv", "--columns", "id"]  # fmt: skip
+    args = [
+        "--replay",
+        "sample",
+        "models",
+        "--providers",
+        "openai",
+        "--zdr",
+        "--region",
+        "eu",
+        "--category",
+        "programming",
+        "--min-intelligence-index",
+        "50",
+        "--sort",
+        "most-popular",
+        "--format",
+        "csv",
+        "--columns",
+        "id",
+    ]
     result = runner.invoke(main, args)
     assert result.exit_code == 0
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: --replay cannot answer")]
@@ -264,23 +349,40 @@ def test_replay_warns_about_filters_it_cannot_answer(runner: CliRunner) -> None:
     for flag in ("--providers", "--zdr", "--region", "--category", "--min-intelligence-index", "--sort most-popular"):
         assert flag in flags, flags
     assert len(result.stdout.strip().splitlines()) == int(whole) + 1  # still the whole catalog: said, not hidden
-    assert runner.invoke(main, ["--replay", "sample", "models", "--q", "gpt", "--head", "1"]).output.count("warning") == 0
+    assert (
+        runner.invoke(main, ["--replay", "sample", "models", "--q", "gpt", "--head", "1"]).output.count("warning") == 0
+    )
     help_text = " ".join(runner.invoke(main, ["--help"]).output.split())
     assert "--providers" in help_text and "ignored with a warning" in help_text
 
 
 def test_replay_command_declares_test_keys(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "c")}
-    proc = subprocess.Popen([sys.executable, "-m", "orcatalog", "replay", "sample", "--key", "sk-or-v1-offline"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orcatalog", "replay", "sample", "--key", "sk-or-v1-offline"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         base_url = proc.stdout.readline().strip()  # type: ignore[union-attr]
         common = {**env, "ORCATALOG_BASE_URL": base_url}
-        ok = subprocess.run([sys.executable, "-m", "orcatalog", "user-models", "--head", "3"], capture_output=True,
-                            text=True, timeout=60, env={**common, "OPENROUTER_API_KEY": "sk-or-v1-offline"})  # fmt: skip
+        ok = subprocess.run(
+            [sys.executable, "-m", "orcatalog", "user-models", "--head", "3"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**common, "OPENROUTER_API_KEY": "sk-or-v1-offline"},
+        )
         assert ok.returncode == 0 and len(ok.stdout.strip().splitlines()) == 4, ok.stderr
-        bad = subprocess.run([sys.executable, "-m", "orcatalog", "user-models"], capture_output=True, text=True,
-                             timeout=60, env={**common, "OPENROUTER_API_KEY": "sk-or-v1-other"})  # fmt: skip
+        bad = subprocess.run(
+            [sys.executable, "-m", "orcatalog", "user-models"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**common, "OPENROUTER_API_KEY": "sk-or-v1-other"},
+        )
         assert bad.returncode == 1 and bad.stderr.startswith("error: ") and "401" in bad.stderr
     finally:
         proc.terminate()
@@ -302,7 +404,7 @@ def test_output_format_follows_the_file_extension(runner: CliRunner, tmp_path: P
             assert out.read_text().split()[0] == "id"
     forced = tmp_path / "really-csv.json"
     assert runner.invoke(main, [*base, "--format", "csv", "-o", str(forced)]).exit_code == 0
-    assert forced.read_text().startswith(("id,", "\"id\","))
+    assert forced.read_text().startswith(("id,", '"id",'))
     line = _one_error_line(runner.invoke(main, [*base, "-o", str(tmp_path / "out.xlsx")]))
     assert ".xlsx" in line and "--format" in line
 
@@ -312,16 +414,18 @@ def test_tables_show_prices_per_million_tokens(runner: CliRunner, recorded_dir: 
     fields = dict(line.split(None, 1) for line in record.splitlines() if len(line.split(None, 1)) == 2)
     assert float(fields["price_prompt_usd_per_mtok"]) == 2.5 and float(fields["price_completion_usd_per_mtok"]) == 10
     assert "price_prompt " not in record  # never the per-token number under a unit-less label
-    table = runner.invoke(main, ["--replay", "sample", "models", "--q", "gpt-4o-mini", "--columns",
-                                 "id,price_prompt,prompt_usd_per_mtok"]).output.splitlines()  # fmt: skip
+    table = runner.invoke(
+        main, ["--replay", "sample", "models", "--q", "gpt-4o-mini", "--columns", "id,price_prompt,prompt_usd_per_mtok"]
+    ).output.splitlines()
     assert table[0].split() == ["id", "price_prompt_usd_per_mtok", "prompt_usd_per_mtok"]
     row = dict(zip(table[0].split(), table[1].split()))
     assert float(row["price_prompt_usd_per_mtok"]) == float(row["prompt_usd_per_mtok"]) == 0.15
     store = str(tmp_path / "store")
     names = ["models-2024-09-27.json.gz", "models-2025-02-08.json.gz"]
     assert runner.invoke(main, ["import", "--store", store, *[str(recorded_dir / n) for n in names]]).exit_code == 0
-    changes = runner.invoke(main, ["diff", "--store", store, "2024-09-28", "2025-02-09", "--columns",
-                                   "id,field,old,new,unit"]).output.splitlines()  # fmt: skip
+    changes = runner.invoke(
+        main, ["diff", "--store", store, "2024-09-28", "2025-02-09", "--columns", "id,field,old,new,unit"]
+    ).output.splitlines()
     gpt4o = [line.split() for line in changes if line.split()[:2] == ["openai/gpt-4o", "price_prompt"]]
     assert gpt4o and float(gpt4o[0][2]) == 5 and float(gpt4o[0][3]) == 2.5 and gpt4o[0][4] == "USD/Mtok"
     series = runner.invoke(main, ["prices", "--store", store, "openai/gpt-4o"]).output.splitlines()
@@ -357,17 +461,28 @@ def test_lean_requests_cache_import_equals_the_plain_import(tmp_path: Path) -> N
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     lean = "from orcatalog.cli import _import_requests_cache_lean as lean; lean(); "
-    outs = [subprocess.run([sys.executable, "-c", code.format(pre=pre), str(tmp_path / f"c{i}")], check=True,
-                           env=env, capture_output=True, text=True, timeout=120).stdout  # fmt: skip
-            for i, pre in enumerate(("", lean))]
+    outs = [
+        subprocess.run(
+            [sys.executable, "-c", code.format(pre=pre), str(tmp_path / f"c{i}")],
+            check=True,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
+        for i, pre in enumerate(("", lean))
+    ]
     assert outs[0] == outs[1] and "CachedSession" in outs[0] and '200, "a body"' in outs[0]
 
 
 def test_diff_allow_mixed(runner: CliRunner, dated_files: list[Path], tmp_path: Path) -> None:
     store = str(tmp_path / "store")
-    ids = [oc.SnapshotStore(store).import_files(dated_files[-2], progress=False)[0],
-           oc.SnapshotStore(store).import_files(dated_files[-1], base_url="https://eu.openrouter.ai/api/v1",
-                                                progress=False)[0]]  # fmt: skip
+    ids = [
+        oc.SnapshotStore(store).import_files(dated_files[-2], progress=False)[0],
+        oc.SnapshotStore(store).import_files(
+            dated_files[-1], base_url="https://eu.openrouter.ai/api/v1", progress=False
+        )[0],
+    ]
     result = runner.invoke(main, ["diff", "--store", store, *ids])
     assert result.exit_code == 1 and "allow_mixed" in result.output
     result = runner.invoke(main, ["diff", "--store", store, *ids, "--allow-mixed", "--format", "csv"])
@@ -382,19 +497,34 @@ def test_console_script_fast_exit_keeps_every_write(latest_file: Path, tmp_path:
     with ReplayServer(latest_file) as server:
         env["ORCATALOG_BASE_URL"] = server.base_url
         out = tmp_path / "models.parquet"
-        first = subprocess.run([sys.executable, "-m", "orcatalog", "models", "-o", str(out)], env=env,
-                               capture_output=True, text=True, timeout=120)  # fmt: skip
+        first = subprocess.run(
+            [sys.executable, "-m", "orcatalog", "models", "-o", str(out)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert first.returncode == 0, first.stderr
         served = len(server.requests)
         assert served >= 1
         expected = [m["id"] for m in json.loads(read_body(latest_file))["data"]]
         assert sorted(oc.read_parquet(out)["id"].astype(str)) == sorted(expected)
-        hit = subprocess.run([sys.executable, "-m", "orcatalog", "models", "--head", "1"], env=env,
-                             capture_output=True, text=True, timeout=120)  # fmt: skip
+        hit = subprocess.run(
+            [sys.executable, "-m", "orcatalog", "models", "--head", "1"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert hit.returncode == 0 and len(server.requests) == served, "the first run's cache row was lost at exit"
         store = tmp_path / "store"
-        snap = subprocess.run([sys.executable, "-m", "orcatalog", "snapshot", "--store", str(store)], env=env,
-                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        snap = subprocess.run(
+            [sys.executable, "-m", "orcatalog", "snapshot", "--store", str(store)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert snap.returncode == 0, snap.stderr
     assert sorted(oc.SnapshotStore(store).load()["id"].astype(str)) == sorted(expected)
 
@@ -406,8 +536,13 @@ def test_collector_is_paused_for_imports_only_and_only_in_the_console_script(run
         "try:\n    run()\nexcept SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
         "assert gc.isenabled() and gc.get_freeze_count() > 10_000, (gc.isenabled(), gc.get_freeze_count())"
     )
-    proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(REPO)},
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().isdigit()
     frozen = gc.get_freeze_count()
@@ -415,8 +550,9 @@ def test_collector_is_paused_for_imports_only_and_only_in_the_console_script(run
     assert result.exit_code == 0 and gc.isenabled() and gc.get_freeze_count() == frozen  # in-process: untouched
 
 
-def test_bad_options_are_usage_errors_in_the_commands_own_words(runner: CliRunner, latest_file: Path, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_bad_options_are_usage_errors_in_the_commands_own_words(
+    runner: CliRunner, latest_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Values the library refuses come back naming the option (not the Python argument), exit status 2,
     and nothing reaches the API first."""
     monkeypatch.setenv("ORCATALOG_CACHE_DIR", str(tmp_path / "cache"))
@@ -455,8 +591,14 @@ def test_import_names_the_file_that_breaks_the_contract(runner: CliRunner, lates
 
 def test_report_fills_a_new_store_and_writes_beside_the_user(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache")}
-    proc = subprocess.run([sys.executable, "-m", "orcatalog", "--replay", "sample", "report", "--store", "new"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "orcatalog", "--replay", "sample", "report", "--store", "new"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     written = list((tmp_path / "reports").glob("*/index.html"))
     assert len(written) == 1 and not (tmp_path / "data").exists()  # not inside ./data, the default store
@@ -465,19 +607,42 @@ def test_report_fills_a_new_store_and_writes_beside_the_user(tmp_path: Path) -> 
 
 def test_second_trial_findings(runner: CliRunner, latest_file: Path, dated_files: list[Path], tmp_path: Path) -> None:
     """What a second new-user trial tripped on, each as the user met it."""
-    bare = subprocess.run([sys.executable, "-m", "orcatalog"], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
-    assert bare.stdout.startswith("Usage:") and bare.stdout.count("\n") > 10 and "error:" not in bare.stdout + bare.stderr
+    bare = subprocess.run(
+        [sys.executable, "-m", "orcatalog"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert (
+        bare.stdout.startswith("Usage:") and bare.stdout.count("\n") > 10 and "error:" not in bare.stdout + bare.stderr
+    )
     store = str(tmp_path / "store")
     assert runner.invoke(main, ["import", "--store", store, *map(str, dated_files[-3:])]).exit_code == 0
-    old, new = [f.name[len("models-"):].split(".")[0] for f in dated_files[-3:-1]]
+    old, new = [f.name[len("models-") :].split(".")[0] for f in dated_files[-3:-1]]
     backwards = runner.invoke(main, ["diff", "--store", store, new, old])
-    assert backwards.exit_code == 2 and "is newer than NEW" in backwards.output and "older snapshot first" in backwards.output
+    assert (
+        backwards.exit_code == 2
+        and "is newer than NEW" in backwards.output
+        and "older snapshot first" in backwards.output
+    )
     bad = runner.invoke(main, ["diff", "--store", store, "teatime", new])
     assert bad.exit_code == 2 and "OLD 'teatime' is neither a snapshot id" in bad.output and "as_of" not in bad.output
-    labels = runner.invoke(main, ["--replay", str(latest_file), "models", "--columns", "id,price_prompt_usd_per_mtok",
-                                  "--format", "csv", "--head", "1"])  # fmt: skip
-    assert labels.exit_code == 0 and labels.output.splitlines()[0].replace('"', '') == "id,price_prompt"
+    labels = runner.invoke(
+        main,
+        [
+            "--replay",
+            str(latest_file),
+            "models",
+            "--columns",
+            "id,price_prompt_usd_per_mtok",
+            "--format",
+            "csv",
+            "--head",
+            "1",
+        ],
+    )
+    assert labels.exit_code == 0 and labels.output.splitlines()[0].replace('"', "") == "id,price_prompt"
     other = tmp_path / "my-json-files"
     other.mkdir()
     (other / "a.json").write_text("{}")
@@ -487,8 +652,21 @@ def test_second_trial_findings(runner: CliRunner, latest_file: Path, dated_files
         oc.SnapshotStore(other).history()
     empty_name = runner.invoke(main, ["snapshots", "--store", ""])
     assert empty_name.exit_code == 2 and "--store '' is invalid" in empty_name.output
-    zero = runner.invoke(main, ["--replay", str(latest_file), "plot", "cost", "--prompt-tokens", "0",
-                                "--completion-tokens", "0", "-o", str(tmp_path / "c.png")])  # fmt: skip
+    zero = runner.invoke(
+        main,
+        [
+            "--replay",
+            str(latest_file),
+            "plot",
+            "cost",
+            "--prompt-tokens",
+            "0",
+            "--completion-tokens",
+            "0",
+            "-o",
+            str(tmp_path / "c.png"),
+        ],
+    )
     assert zero.exit_code == 2 and "give a non-zero --prompt-tokens" in zero.output
     speech = runner.invoke(main, ["--replay", str(latest_file), "models", "--output-modalities", "speech"])
     assert speech.exit_code == 0, speech.output  # a modality the API knows for output
@@ -513,12 +691,16 @@ def test_model_typo_suggests_the_listed_id(runner: CliRunner, latest_file: Path)
         assert line.split("did you mean '")[1].split("'")[0].startswith(meant), line
 
 
-@pytest.mark.parametrize(("body", "says"), [
-    (b'{"hello": 1}', "not a models list body"),
-    (b"[1, 2]", "not a models list body"),
-])  # fmt: skip
-def test_a_json_file_that_is_not_a_catalog_is_refused_as_such_first(runner: CliRunner, tmp_path: Path, body: bytes,
-                                                                     says: str) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b'{"hello": 1}', "not a models list body"),
+        (b"[1, 2]", "not a models list body"),
+    ],
+)
+def test_a_json_file_that_is_not_a_catalog_is_refused_as_such_first(
+    runner: CliRunner, tmp_path: Path, body: bytes, says: str
+) -> None:
     path = tmp_path / "catalog.json"  # no time in the name: the body is judged before the missing time
     path.write_bytes(body)
     line = _one_error_line(runner.invoke(main, ["import", "--store", str(tmp_path / "s"), str(path)]))
@@ -526,8 +708,9 @@ def test_a_json_file_that_is_not_a_catalog_is_refused_as_such_first(runner: CliR
     assert not (tmp_path / "s").exists()
 
 
-def test_an_endpoints_body_given_to_import_says_what_it_is(runner: CliRunner, recorded_dir: Path,
-                                                           tmp_path: Path) -> None:  # fmt: skip
+def test_an_endpoints_body_given_to_import_says_what_it_is(
+    runner: CliRunner, recorded_dir: Path, tmp_path: Path
+) -> None:
     endpoints = sorted((recorded_dir / "endpoints").glob("endpoints-*.json.gz"))[0]
     undated = tmp_path / "providers.json"
     undated.write_bytes(read_body(endpoints))
@@ -539,9 +722,15 @@ def test_an_endpoints_body_given_to_import_says_what_it_is(runner: CliRunner, re
 
 def _cli(args: list[str], tmp_path: Path, **kwargs) -> subprocess.CompletedProcess:  # noqa: ANN003
     """The real console module in a subprocess (warnings and signals as a user meets them)."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache"), **kwargs.pop("env", {})}
-    return subprocess.run([sys.executable, "-m", "orcatalog", *args], env=env, capture_output=True, text=True,
-                          timeout=120, **kwargs)  # fmt: skip
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "ORCATALOG_CACHE_DIR": str(tmp_path / "cache"),
+        **kwargs.pop("env", {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "orcatalog", *args], env=env, capture_output=True, text=True, timeout=120, **kwargs
+    )
 
 
 def test_warnings_are_one_line_without_python_source(latest_file: Path, tmp_path: Path) -> None:
@@ -550,8 +739,10 @@ def test_warnings_are_one_line_without_python_source(latest_file: Path, tmp_path
     few = tmp_path / "models-2026-04-18.json"  # a later body with far fewer models: flagged partial
     few.write_text(json.dumps({**body, "data": body["data"][:20]}), encoding="utf-8")
     assert _cli(["import", "--store", store, str(latest_file)], tmp_path).returncode == 0
-    runs = [_cli(["import", "--store", store, str(few)], tmp_path),
-            _cli(["diff", "--store", store, "2026-04-17", "2026-04-18", "--head", "1"], tmp_path)]
+    runs = [
+        _cli(["import", "--store", store, str(few)], tmp_path),
+        _cli(["diff", "--store", store, "2026-04-17", "2026-04-18", "--head", "1"], tmp_path),
+    ]
     for proc in runs:
         assert proc.returncode == 0, proc.stderr
         lines = proc.stderr.strip().splitlines()
@@ -572,8 +763,13 @@ def test_sigint_during_import_says_nothing_was_recorded(latest_file: Path, tmp_p
     fifo = tmp_path / "models-2026-04-18.json"
     os.mkfifo(fifo)
     env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache")}
-    proc = subprocess.Popen([sys.executable, "-m", "orcatalog", "import", "--store", str(store), str(fifo)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orcatalog", "import", "--store", str(store), str(fifo)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     with open(fifo, "wb") as writer:  # returns when the import has opened the FIFO to read it
         writer.write(read_body(latest_file)[:1000])
         writer.flush()
@@ -605,10 +801,19 @@ def test_sigint_during_snapshot_says_nothing_was_recorded(tmp_path: Path) -> Non
 
     store = tmp_path / "s"
     with HostileServer(stall) as server:
-        env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache"),
-               "ORCATALOG_BASE_URL": server.url()}  # fmt: skip
-        proc = subprocess.Popen([sys.executable, "-m", "orcatalog", "snapshot", "--store", str(store)], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(REPO),
+            "ORCATALOG_CACHE_DIR": str(tmp_path / "cache"),
+            "ORCATALOG_BASE_URL": server.url(),
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "orcatalog", "snapshot", "--store", str(store)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert asked.wait(60), "the snapshot never asked the API"
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
@@ -625,14 +830,20 @@ def test_an_interrupt_after_the_write_names_what_was_recorded(recorded_dir: Path
     ids = store.import_files(sorted(recorded_dir.glob("models-2026-*.json.gz"))[:2], progress=False)
     message = interrupted_message(store, set())
     assert message == f"after the write: 2 new snapshots recorded in {store.root} ({ids[0]} .. {ids[1]})"
-    assert interrupted_message(store, {ids[0]}) == f"after the write: 1 new snapshot recorded in {store.root} ({ids[1]})"
+    assert (
+        interrupted_message(store, {ids[0]}) == f"after the write: 1 new snapshot recorded in {store.root} ({ids[1]})"
+    )
 
 
 def test_every_repeatable_option_takes_a_comma_list() -> None:
     from orcatalog.cli import _comma_list
 
-    repeatable = [(name, p.name) for name, command in main.commands.items() for p in command.params
-                  if isinstance(p, click.Option) and p.multiple]  # fmt: skip
+    repeatable = [
+        (name, p.name)
+        for name, command in main.commands.items()
+        for p in command.params
+        if isinstance(p, click.Option) and p.multiple
+    ]
     assert repeatable  # --model, --field, --key, ...
     for name, param in repeatable:
         option = next(p for p in main.commands[name].params if p.name == param)

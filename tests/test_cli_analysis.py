@@ -29,12 +29,14 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("cwd")
     store = oc.SnapshotStore(root / "data")
     store.import_files(COMPACT_DIR / "hourly-2025-12-18_2026-01-07.tar.xz", progress=False)
-    pd.DataFrame({
-        "model": ["deepseek/deepseek-v3.2", "openai/gpt-4o", "nobody/unknown"],
-        "timestamp": ["2025-12-18T16:00Z", "2025-12-25T09:30Z", "2026-01-01"],
-        "prompt_tokens": [200_000, 50_000, 10],
-        "completion_tokens": [10_000, 4_000, 1],
-    }).to_csv(root / "usage.csv", index=False)  # fmt: skip
+    pd.DataFrame(
+        {
+            "model": ["deepseek/deepseek-v3.2", "openai/gpt-4o", "nobody/unknown"],
+            "timestamp": ["2025-12-18T16:00Z", "2025-12-25T09:30Z", "2026-01-01"],
+            "prompt_tokens": [200_000, 50_000, 10],
+            "completion_tokens": [10_000, 4_000, 1],
+        }
+    ).to_csv(root / "usage.csv", index=False)
     pd.DataFrame({"model": ["openai/gpt-4o"], "timestamp": ["2026-01-01"]}).to_csv(root / "no-tokens.csv", index=False)
     return root
 
@@ -57,7 +59,9 @@ def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> click.
 
 def test_cost_prints_the_libraries_numbers(workdir: Path, api: ReplayServer) -> None:
     env = {"ORCATALOG_BASE_URL": api.base_url}
-    result = run(["cost", "--prompt-tokens", "1000000", "--completion-tokens", "200000", "--format", "csv"], workdir, env)
+    result = run(
+        ["cost", "--prompt-tokens", "1000000", "--completion-tokens", "200000", "--format", "csv"], workdir, env
+    )
     assert result.exit_code == 0, result.output
     printed = pd.read_csv(pd.io.common.StringIO(result.stdout))
     expected = oc.estimate_cost(oc.Client(base_url=api.base_url).fetch_models(), 1_000_000, 200_000)
@@ -66,15 +70,25 @@ def test_cost_prints_the_libraries_numbers(workdir: Path, api: ReplayServer) -> 
     assert printed["total_usd"].tolist() == pytest.approx(expected["total_usd"].tolist(), nan_ok=True)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--prompt-tokens", "10", "--cached", "20"], "--cached is a part of --prompt-tokens"),
-    (["--prompt-tokens", "10", "--cached", "5", "--cache-write", "6"], "--cached + --cache-write are parts of --prompt-tokens"),
-    (["--prompt-tokens", "10", "--completion-tokens", "1", "--reasoning", "2"], "--reasoning is a part of --completion-tokens"),
-    (["--prompt-tokens", "10", "--requests", "0"], "0 is not in the range x>=1"),
-    (["--prompt-tokens", "10", "--at", "teatime"], "--at 'teatime' is not a time"),
-])  # fmt: skip
-def test_cost_refuses_a_bad_workload_before_fetching(workdir: Path, api: ReplayServer, args: list[str],
-                                                     message: str) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--prompt-tokens", "10", "--cached", "20"], "--cached is a part of --prompt-tokens"),
+        (
+            ["--prompt-tokens", "10", "--cached", "5", "--cache-write", "6"],
+            "--cached + --cache-write are parts of --prompt-tokens",
+        ),
+        (
+            ["--prompt-tokens", "10", "--completion-tokens", "1", "--reasoning", "2"],
+            "--reasoning is a part of --completion-tokens",
+        ),
+        (["--prompt-tokens", "10", "--requests", "0"], "0 is not in the range x>=1"),
+        (["--prompt-tokens", "10", "--at", "teatime"], "--at 'teatime' is not a time"),
+    ],
+)
+def test_cost_refuses_a_bad_workload_before_fetching(
+    workdir: Path, api: ReplayServer, args: list[str], message: str
+) -> None:
     served = len(api.requests)
     result = run(["cost", *args], workdir, {"ORCATALOG_BASE_URL": api.base_url})
     assert result.exit_code == 2 and message in result.output, result.output
@@ -173,12 +187,19 @@ def test_unknown_columns_of_a_result_table_list_what_it_has(workdir: Path, api: 
 
 
 def test_price_at_names_unknown_models(workdir: Path) -> None:
-    pd.DataFrame({"model": ["openai/gpt4o", "deepseek/deepseek-v3.2"], "timestamp": ["2026-01-01", "2026-01-01"],
-                  "prompt_tokens": [10, 10]}).to_csv(workdir / "typo.csv", index=False)  # fmt: skip
+    pd.DataFrame(
+        {
+            "model": ["openai/gpt4o", "deepseek/deepseek-v3.2"],
+            "timestamp": ["2026-01-01", "2026-01-01"],
+            "prompt_tokens": [10, 10],
+        }
+    ).to_csv(workdir / "typo.csv", index=False)
     result = run(["price-at", "--store", "data", "typo.csv", "--format", "csv"], workdir)
     assert result.exit_code == 0, result.output
-    assert result.stderr.strip() == ("warning: 1 model id(s) of typo.csv are unknown (no snapshot of data lists them; "
-                                     "their rows have no price): 'openai/gpt4o' (did you mean 'openai/gpt-4o'?)")  # fmt: skip
+    assert result.stderr.strip() == (
+        "warning: 1 model id(s) of typo.csv are unknown (no snapshot of data lists them; "
+        "their rows have no price): 'openai/gpt4o' (did you mean 'openai/gpt-4o'?)"
+    )
     priced = pd.read_csv(pd.io.common.StringIO(result.stdout))
     assert priced.loc[0, "note"].startswith("unknown model") and priced.loc[0, "price_source"] == "missing"
     assert priced.loc[1, "price_source"] == "exact" and priced.loc[1, "total_usd"] > 0
@@ -192,8 +213,22 @@ def test_movers_names_its_field_and_lists_the_valid_ones(workdir: Path) -> None:
     assert "numeric columns: " in line and "price_completion" in line and "context_length" in line
     typo = run(["movers", "--store", "data", "--since", "2025-12-19", "--field", "price_completon"], workdir)
     assert "did you mean 'price_completion'?" in typo.stderr
-    result = run(["movers", "--store", "data", "--since", "2025-12-19", "--field", "price_completion", "-n", "2",
-                  "--format", "csv"], workdir)  # fmt: skip
+    result = run(
+        [
+            "movers",
+            "--store",
+            "data",
+            "--since",
+            "2025-12-19",
+            "--field",
+            "price_completion",
+            "-n",
+            "2",
+            "--format",
+            "csv",
+        ],
+        workdir,
+    )
     assert result.exit_code == 0, result.output
     assert result.stderr.startswith("movers of price_completion (USD/Mtok): the snapshot at or before 2025-12-19")
     moved = pd.read_csv(pd.io.common.StringIO(result.stdout))
@@ -209,10 +244,26 @@ def test_changes_until_and_comma_lists(workdir: Path) -> None:
     since, until = pd.Timestamp("2025-12-20", tz="UTC"), pd.Timestamp("2026-01-03", tz="UTC")
     expected = events[(events["fetched_at"] >= since) & (events["fetched_at"] <= until)]
     assert 0 < len(expected) < len(events)  # the window leaves some out
-    for model_args, field_args in ((["--model", ",".join(ids)], ["--field", ",".join(fields)]),
-                                   (["--model", ids[0], "--model", ids[1]], ["--field", fields[0], "--field", fields[1]])):  # fmt: skip
-        result = run(["changes", "--store", "data", *model_args, *field_args, "--since", "2025-12-20", "--until",
-                      "2026-01-03", "--format", "csv"], workdir)  # fmt: skip
+    for model_args, field_args in (
+        (["--model", ",".join(ids)], ["--field", ",".join(fields)]),
+        (["--model", ids[0], "--model", ids[1]], ["--field", fields[0], "--field", fields[1]]),
+    ):
+        result = run(
+            [
+                "changes",
+                "--store",
+                "data",
+                *model_args,
+                *field_args,
+                "--since",
+                "2025-12-20",
+                "--until",
+                "2026-01-03",
+                "--format",
+                "csv",
+            ],
+            workdir,
+        )
         assert result.exit_code == 0, result.output
         printed = pd.read_csv(pd.io.common.StringIO(result.stdout))
         assert len(printed) == len(expected) and set(printed["id"]) == set(expected["id"])
@@ -223,8 +274,21 @@ def test_changes_until_and_comma_lists(workdir: Path) -> None:
 
 
 def test_plot_field_and_comma_models(workdir: Path) -> None:
-    result = run(["plot", "price-history", "--store", "data", "--model", "z-ai/glm-4.7,openai/gpt-4o", "--field",
-                  "completion_usd_per_mtok", "-o", "completion.png"], workdir)  # fmt: skip
+    result = run(
+        [
+            "plot",
+            "price-history",
+            "--store",
+            "data",
+            "--model",
+            "z-ai/glm-4.7,openai/gpt-4o",
+            "--field",
+            "completion_usd_per_mtok",
+            "-o",
+            "completion.png",
+        ],
+        workdir,
+    )
     assert result.exit_code == 0, result.output
     assert (workdir / "completion.png").read_bytes()[:4] == b"\x89PNG"
     result = run(["plot", "price-history", "--store", "data", "--field", "nonsense", "-o", "bad.png"], workdir)

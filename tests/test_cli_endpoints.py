@@ -22,8 +22,11 @@ def test_endpoints_of_one_model_as_csv_match_the_recorded_prices() -> None:
     result = _run("endpoints", "anthropic/claude-sonnet-4.5", "--format", "csv")
     assert result.exit_code == 0, result.output
     df = pd.read_csv(io.StringIO(result.output))
-    recorded = orjson.loads(gzip.decompress(
-        sorted((SAMPLE_DIR / "endpoints").glob("endpoints-anthropic--claude-sonnet-4.5-*.json.gz"))[-1].read_bytes()))
+    recorded = orjson.loads(
+        gzip.decompress(
+            sorted((SAMPLE_DIR / "endpoints").glob("endpoints-anthropic--claude-sonnet-4.5-*.json.gz"))[-1].read_bytes()
+        )
+    )
     by_tag = {e["tag"]: e for e in recorded["data"]["endpoints"]}
     assert set(df["tag"]) == set(by_tag)
     for tag, price in zip(df["tag"], df["price_prompt"]):
@@ -52,7 +55,9 @@ def test_providers_table_and_csv() -> None:
     result = _run("providers", "--format", "json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    served = orjson.loads(gzip.decompress(sorted((SAMPLE_DIR / "endpoints").glob("providers-*.json.gz"))[-1].read_bytes()))
+    served = orjson.loads(
+        gzip.decompress(sorted((SAMPLE_DIR / "endpoints").glob("providers-*.json.gz"))[-1].read_bytes())
+    )
     assert [r["slug"] for r in rows] == [p["slug"] for p in served["data"]]
     assert all(isinstance(r["datacenters"], list) for r in rows)
     table = _run("providers", "--head", "3")

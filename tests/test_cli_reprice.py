@@ -43,12 +43,17 @@ def test_reprice_prints_the_librarys_summary(workdir: Path) -> None:
     result = run(["reprice", "activity.json.gz", "--store", "data", "--top", "5", "--format", "csv"], workdir)
     assert result.exit_code == 0, result.output
     printed = pd.read_csv(io.StringIO(result.stdout))
-    expected = oc.reprice(oc.read_usage(workdir / "activity.json.gz"),
-                          oc.SnapshotStore(workdir / "data").history()).summary().head(5)  # fmt: skip
+    expected = (
+        oc.reprice(oc.read_usage(workdir / "activity.json.gz"), oc.SnapshotStore(workdir / "data").history())
+        .summary()
+        .head(5)
+    )
     assert printed["alternative"].tolist() == expected["alternative"].tolist()
     assert printed["total_usd"].to_numpy() == pytest.approx(expected["total_usd"].to_numpy())
     line = result.stderr.strip()
-    assert "\n" not in line and line.startswith(f"billed ${expected.attrs['billed_total_usd']:,.2f} over 106 usage rows")
+    assert "\n" not in line and line.startswith(
+        f"billed ${expected.attrs['billed_total_usd']:,.2f} over 106 usage rows"
+    )
 
 
 def test_reprice_models_rows_and_errors(workdir: Path) -> None:

@@ -29,7 +29,11 @@ def test_default_all_shows_models_the_server_default_hides(latest_file: Path) ->
         "id": "openai/text-embedding-3-small",
         "name": "OpenAI: Text Embedding 3 Small",
         "pricing": {"prompt": "0.00000002", "completion": "0"},
-        "architecture": {"modality": "text->embeddings", "input_modalities": ["text"], "output_modalities": ["embeddings"]},
+        "architecture": {
+            "modality": "text->embeddings",
+            "input_modalities": ["text"],
+            "output_modalities": ["embeddings"],
+        },
     }
     body["data"].append(embed)
     with ReplayServer(body) as srv:
@@ -86,13 +90,34 @@ def test_filters_are_sent_and_applied(client: oc.Client, server: ReplayServer) -
 
 def test_every_documented_filter_is_accepted(client: oc.Client, server: ReplayServer) -> None:
     filters = dict(
-        category="programming", supported_parameters=["tools", "temperature"], output_modalities=["text", "image"],
-        sort="newest", q="gpt", input_modalities=["text"], context=8000, min_price=0, max_price=100,
-        min_output_price=0.0, max_output_price=200.0, arch="GPT", model_authors=["openai"], providers=["OpenAI"],
-        distillable=True, zdr=True, region="eu", min_age_days=0, max_age_days=10_000, min_intelligence_index=0,
-        max_intelligence_index=100, min_coding_index=1.5, max_coding_index=99, min_agentic_index=0,
-        max_agentic_index=100, min_tool_success_rate=0.5, max_tool_success_rate=1,
-    )  # fmt: skip
+        category="programming",
+        supported_parameters=["tools", "temperature"],
+        output_modalities=["text", "image"],
+        sort="newest",
+        q="gpt",
+        input_modalities=["text"],
+        context=8000,
+        min_price=0,
+        max_price=100,
+        min_output_price=0.0,
+        max_output_price=200.0,
+        arch="GPT",
+        model_authors=["openai"],
+        providers=["OpenAI"],
+        distillable=True,
+        zdr=True,
+        region="eu",
+        min_age_days=0,
+        max_age_days=10_000,
+        min_intelligence_index=0,
+        max_intelligence_index=100,
+        min_coding_index=1.5,
+        max_coding_index=99,
+        min_agentic_index=0,
+        max_agentic_index=100,
+        min_tool_success_rate=0.5,
+        max_tool_success_rate=1,
+    )
     client.fetch_models(**filters)
     query = server.requests[-1]["query"]
     assert set(query) == set(filters)
@@ -166,7 +191,9 @@ def test_fetch_model_variants_aliases_and_404(client: oc.Client, server: ReplayS
     assert "openai/no-such-model" in str(info.value)
 
 
-@pytest.mark.parametrize("bad", ["gpt-4o", "openai/", "/gpt-4o", "a/b/c", "a/../b", "a/b c", "a/b?x=1", 42, None, "a/b:"])
+@pytest.mark.parametrize(
+    "bad", ["gpt-4o", "openai/", "/gpt-4o", "a/b/c", "a/../b", "a/b c", "a/b?x=1", 42, None, "a/b:"]
+)
 def test_fetch_model_rejects_bad_ids_before_any_request(client: oc.Client, server: ReplayServer, bad: object) -> None:
     with pytest.raises(oc.InvalidParameterError):
         client.fetch_model(bad)  # type: ignore[arg-type]
@@ -213,8 +240,13 @@ def test_user_models_key_from_environment(server: ReplayServer, monkeypatch: pyt
 
 
 def test_app_headers_per_client_and_per_call(server: ReplayServer) -> None:
-    c = oc.Client(base_url=server.base_url, session=requests.Session(), http_referer="https://example.org/nb",
-                  title="My Notebook", categories=["cli-agent", "cloud-agent"])  # fmt: skip
+    c = oc.Client(
+        base_url=server.base_url,
+        session=requests.Session(),
+        http_referer="https://example.org/nb",
+        title="My Notebook",
+        categories=["cli-agent", "cloud-agent"],
+    )
     c.fetch_models()
     sent = server.requests[-1]["headers"]
     assert sent["HTTP-Referer"] == "https://example.org/nb"
@@ -242,8 +274,9 @@ def test_every_function_takes_client(client: oc.Client, server: ReplayServer) ->
 
 
 def test_per_call_retries_override(server: ReplayServer) -> None:
-    c = oc.Client(base_url=server.base_url, session=requests.Session(),
-                  retries=oc.RetryConfig(attempts=3, backoff=0.01))  # fmt: skip
+    c = oc.Client(
+        base_url=server.base_url, session=requests.Session(), retries=oc.RetryConfig(attempts=3, backoff=0.01)
+    )
     server.add_fault(status=503, times=2)
     assert len(c.fetch_models()) == 346  # two failures, third attempt wins
     server.add_fault(status=503, times=2)

@@ -91,7 +91,9 @@ def test_absent_optional_price_is_zero_absent_base_price_is_unknown(latest_model
     cost = oc.estimate_cost(models_frame([without, no_prompt]), 1_000, 100, web_searches=3, requests=2)
     a = by_id(cost, "openai/gpt-4o")
     assert a["cost_web_search"] == 0 and a["cost_requests"] == 0
-    assert a["total_usd"] == pytest.approx(float(D(model["pricing"]["prompt"]) * 1000 + D(model["pricing"]["completion"]) * 100))
+    assert a["total_usd"] == pytest.approx(
+        float(D(model["pricing"]["prompt"]) * 1000 + D(model["pricing"]["completion"]) * 100)
+    )
     b = by_id(cost, "openai/gpt-4o-noprompt")
     assert np.isnan(b["total_usd"]) and "no prompt/completion price" in b["note"]
 
@@ -105,27 +107,45 @@ def test_parts_are_priced_at_their_own_key_or_the_base(latest: pd.DataFrame, lat
             continue
         cache = D(p.get("input_cache_read") or "0") or D(p["prompt"])
         reason = D(p.get("internal_reasoning") or "0") or D(p["completion"])
-        expected = (D(p["prompt"]) * 60_000 + cache * 40_000 + D(p["completion"]) * 15_000 + reason * 5_000
-                    + D(p.get("request") or "0"))  # fmt: skip
+        expected = (
+            D(p["prompt"]) * 60_000
+            + cache * 40_000
+            + D(p["completion"]) * 15_000
+            + reason * 5_000
+            + D(p.get("request") or "0")
+        )
         row = by_id(cost, model["id"])
         assert row["total_usd"] == pytest.approx(float(expected), rel=1e-12, abs=1e-15), model["id"]
         checked += 1
     assert checked > 300
-    cached = next(m["id"] for m in latest_models if D(m["pricing"].get("input_cache_read") or "0") > 0
-                  and D(m["pricing"]["input_cache_read"]) < D(m["pricing"]["prompt"]))  # fmt: skip
+    cached = next(
+        m["id"]
+        for m in latest_models
+        if D(m["pricing"].get("input_cache_read") or "0") > 0
+        and D(m["pricing"]["input_cache_read"]) < D(m["pricing"]["prompt"])
+    )
     row = by_id(cost, cached)
     assert row["cost_cached"] < 40_000 * row["cost_prompt"] / 60_000  # its cache reads are cheaper than prompt
 
 
 def test_usage_mapping_with_the_api_names(latest: pd.DataFrame) -> None:
-    usage = {"prompt_tokens": 5000, "completion_tokens": 700,
-             "prompt_tokens_details": {"cached_tokens": 1200, "audio_tokens": 0},
-             "completion_tokens_details": {"reasoning_tokens": 300}, "total_tokens": 5700, "cost": 0.1}  # fmt: skip
+    usage = {
+        "prompt_tokens": 5000,
+        "completion_tokens": 700,
+        "prompt_tokens_details": {"cached_tokens": 1200, "audio_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": 300},
+        "total_tokens": 5700,
+        "cost": 0.1,
+    }
     a = oc.estimate_cost(latest, usage)
     b = oc.estimate_cost(latest, 5000, 700, cached_tokens=1200, reasoning_tokens=300)
     pd.testing.assert_frame_equal(a, b)
-    dotted = {"prompt_tokens": 5000, "completion_tokens": 700, "prompt_tokens_details.cached_tokens": 1200,
-              "completion_tokens_details.reasoning_tokens": 300}  # fmt: skip
+    dotted = {
+        "prompt_tokens": 5000,
+        "completion_tokens": 700,
+        "prompt_tokens_details.cached_tokens": 1200,
+        "completion_tokens_details.reasoning_tokens": 300,
+    }
     pd.testing.assert_frame_equal(oc.estimate_cost(latest, dotted), b)
 
 
@@ -158,8 +178,15 @@ def test_bad_frames_fail_clearly() -> None:
 
 def endpoint_models(recorded_dir: Path, name: str) -> tuple[list[dict], pd.DataFrame]:
     body = json.loads(gzip.decompress((recorded_dir / "endpoints" / name).read_bytes()))
-    models = [{"id": f"{body['data']['id']}@{e['tag']}", "name": e["name"], "pricing": e["pricing"],
-               "context_length": e["context_length"]} for e in body["data"]["endpoints"]]  # fmt: skip
+    models = [
+        {
+            "id": f"{body['data']['id']}@{e['tag']}",
+            "name": e["name"],
+            "pricing": e["pricing"],
+            "context_length": e["context_length"],
+        }
+        for e in body["data"]["endpoints"]
+    ]
     return models, models_frame(models)
 
 
@@ -173,8 +200,12 @@ def test_long_context_tier_of_the_recorded_endpoints(recorded_dir: Path, prompt_
         for entry in p.get("overrides", []):
             if prompt_tokens > entry["min_prompt_tokens"]:  # strictly greater
                 p.update({k: v for k, v in entry.items() if k != "min_prompt_tokens"})
-        expected = (D(p["prompt"]) * (prompt_tokens - 70_000) + D(p["input_cache_read"]) * 50_000
-                    + D(p["input_cache_write"]) * 20_000 + D(p["completion"]) * 10_000)  # fmt: skip
+        expected = (
+            D(p["prompt"]) * (prompt_tokens - 70_000)
+            + D(p["input_cache_read"]) * 50_000
+            + D(p["input_cache_write"]) * 20_000
+            + D(p["completion"]) * 10_000
+        )
         assert by_id(cost, model["id"])["total_usd"] == pytest.approx(float(expected), rel=1e-12), model["id"]
 
 
@@ -222,11 +253,13 @@ def test_window_without_at_is_named_not_guessed() -> None:
 
 
 def test_several_entries_later_wins_and_partial_keys_inherit() -> None:
-    frame = spec_model([
-        {"min_prompt_tokens": 100_000, "prompt": "0.000004", "completion": "0.000016"},
-        {"min_prompt_tokens": 100_000, "utc_start": 0, "utc_end": 1200, "prompt": "0.000003"},
-        {"min_prompt_tokens": 500_000, "input_cache_read": "0.000001"},
-    ])  # fmt: skip
+    frame = spec_model(
+        [
+            {"min_prompt_tokens": 100_000, "prompt": "0.000004", "completion": "0.000016"},
+            {"min_prompt_tokens": 100_000, "utc_start": 0, "utc_end": 1200, "prompt": "0.000003"},
+            {"min_prompt_tokens": 500_000, "input_cache_read": "0.000001"},
+        ]
+    )
     night = oc.estimate_cost(frame, 200_000, 1_000, cached_tokens=100_000, at="2026-03-01T03:00Z").iloc[0]
     assert night["cost_prompt"] == pytest.approx(100_000 * 3e-6)  # entry 2 wins for prompt
     assert night["cost_completion"] == pytest.approx(1_000 * 16e-6)  # entry 1's completion stays
@@ -251,14 +284,19 @@ def test_check_workload_takes_exactly_estimate_costs_workload_arguments() -> Non
 
     cost = dict(inspect.signature(oc.estimate_cost).parameters)
     cost.pop("models")
-    assert str(inspect.Signature(list(cost.values()))) == str(inspect.signature(check_workload).replace(
-        return_annotation=inspect.Signature.empty))  # fmt: skip
+    assert str(inspect.Signature(list(cost.values()))) == str(
+        inspect.signature(check_workload).replace(return_annotation=inspect.Signature.empty)
+    )
 
 
 def test_the_workload_travels_in_attrs(latest: pd.DataFrame) -> None:
     cost = oc.estimate_cost(latest, 100_000, 2_000, cached_tokens=40_000, requests=4)
-    assert cost.attrs["workload"] == {"prompt_tokens": 100_000, "completion_tokens": 2_000, "cached_tokens": 40_000,
-                                      "requests": 4}  # fmt: skip
+    assert cost.attrs["workload"] == {
+        "prompt_tokens": 100_000,
+        "completion_tokens": 2_000,
+        "cached_tokens": 40_000,
+        "requests": 4,
+    }
     assert cost[cost["total_usd"] > 0].attrs["workload"] == cost.attrs["workload"]  # pandas keeps it on filters
 
 
@@ -270,13 +308,15 @@ def test_rank_within_each_snapshot_on_both_paths(snapshots: int) -> None:
     rng = np.random.default_rng(snapshots)
     n = snapshots * 3
     prompt = rng.choice([0.0, 1e-6, 2e-6, np.nan, *rng.uniform(1e-7, 1e-5, 8)], n)
-    frame = pd.DataFrame({
-        "id": [f"a/m{i % 3}" for i in range(n)],
-        "fetched_at": pd.to_datetime(np.repeat(np.arange(snapshots), 3), unit="h", utc=True),
-        "snapshot_id": pd.Categorical(np.repeat([f"s{i}" for i in range(snapshots)], 3)),
-        "price_prompt": prompt + rng.integers(0, 2, n) * rng.uniform(0, 1e-6, n) * (snapshots > 100),
-        "price_completion": np.where(np.isnan(prompt), np.nan, 1e-6),
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "id": [f"a/m{i % 3}" for i in range(n)],
+            "fetched_at": pd.to_datetime(np.repeat(np.arange(snapshots), 3), unit="h", utc=True),
+            "snapshot_id": pd.Categorical(np.repeat([f"s{i}" for i in range(snapshots)], 3)),
+            "price_prompt": prompt + rng.integers(0, 2, n) * rng.uniform(0, 1e-6, n) * (snapshots > 100),
+            "price_completion": np.where(np.isnan(prompt), np.nan, 1e-6),
+        }
+    )
     cost = oc.estimate_cost(frame, 1_000, 0)
     for _, group in cost.groupby("snapshot_id", observed=True):
         totals = group["total_usd"].to_numpy()
@@ -327,13 +367,20 @@ def test_price_at_uses_the_price_of_the_day(hourly_history: pd.DataFrame) -> Non
     mid = str(event["id"])
     t = pd.Timestamp(event["fetched_at"])
     first = times[0]
-    usage = pd.DataFrame({
-        "model": [mid, mid, mid, "nobody/none", mid],
-        "timestamp": [t - pd.Timedelta("1min"), t + pd.Timedelta("1min"), first - pd.Timedelta("1h"), t,
-                      str(t.tz_convert(None) + pd.Timedelta("2min"))],
-        "prompt_tokens": [1_000_000] * 5,
-        "completion_tokens": [0] * 5,
-    })  # fmt: skip
+    usage = pd.DataFrame(
+        {
+            "model": [mid, mid, mid, "nobody/none", mid],
+            "timestamp": [
+                t - pd.Timedelta("1min"),
+                t + pd.Timedelta("1min"),
+                first - pd.Timedelta("1h"),
+                t,
+                str(t.tz_convert(None) + pd.Timedelta("2min")),
+            ],
+            "prompt_tokens": [1_000_000] * 5,
+            "completion_tokens": [0] * 5,
+        }
+    )
     out = oc.price_at(usage, hourly_history)
     assert list(out.index) == list(usage.index) and list(out["model"]) == list(usage["model"])
     assert event["unit"] == "USD/Mtok"  # change reports show per-token prices per million tokens
@@ -370,8 +417,15 @@ def test_price_at_checks_its_input(hourly_history: pd.DataFrame) -> None:
         oc.price_at(pd.DataFrame({"model": ["a"], "timestamp": ["yesterday-ish"]}), hourly_history)
     with pytest.raises(oc.InvalidParameterError, match="numbers >= 0"):
         oc.price_at(pd.DataFrame({"model": ["a"], "timestamp": ["2026-01-01"], "prompt_tokens": [-5]}), hourly_history)
-    parts = pd.DataFrame({"model": ["a"] * 3, "timestamp": ["2026-01-01"] * 3, "prompt_tokens": [10, 10, 10],
-                          "cached_tokens": [1, 20, 3]}, index=["x", "y", "z"])  # fmt: skip
+    parts = pd.DataFrame(
+        {
+            "model": ["a"] * 3,
+            "timestamp": ["2026-01-01"] * 3,
+            "prompt_tokens": [10, 10, 10],
+            "cached_tokens": [1, 20, 3],
+        },
+        index=["x", "y", "z"],
+    )
     with pytest.raises(oc.InvalidParameterError, match=r"cannot exceed it \(usage row 'y'\)"):
         oc.price_at(parts, hourly_history)
     one = hourly_history.copy()
@@ -397,8 +451,9 @@ def test_only_routers_or_no_rows_are_notes_not_crashes(latest: pd.DataFrame) -> 
         ("prompt_tokens", [-3], "numbers >= 0"),
     ],
 )
-def test_price_at_refuses_tokens_it_cannot_count(hourly_history: pd.DataFrame, column: str, values: list,
-                                                 message: str) -> None:  # fmt: skip
+def test_price_at_refuses_tokens_it_cannot_count(
+    hourly_history: pd.DataFrame, column: str, values: list, message: str
+) -> None:
     usage = pd.DataFrame({"model": ["openai/gpt-4o"], "timestamp": ["2026-01-01"], column: values})
     with pytest.raises(oc.InvalidParameterError, match=message):
         oc.price_at(usage, hourly_history)
@@ -418,6 +473,16 @@ def test_the_workload_arguments_are_the_components_table() -> None:
         params = [p for p in inspect.signature(fn).parameters if p not in ("models", "at", "output_modalities")]
         assert sorted(params) == sorted(TOKEN_ARGUMENTS), fn.__name__
     counts = check_workload(1000, 500, cached_tokens=100, reasoning_tokens=50, images=2, web_searches=1, requests=3)
-    assert counts == {"prompt_tokens": 1000, "completion_tokens": 500, "cached_tokens": 100, "cache_write_tokens": 0,
-                      "audio_tokens": 0, "reasoning_tokens": 50, "audio_output_tokens": 0, "image_output_tokens": 0,
-                      "web_searches": 1, "images": 2, "requests": 3}
+    assert counts == {
+        "prompt_tokens": 1000,
+        "completion_tokens": 500,
+        "cached_tokens": 100,
+        "cache_write_tokens": 0,
+        "audio_tokens": 0,
+        "reasoning_tokens": 50,
+        "audio_output_tokens": 0,
+        "image_output_tokens": 0,
+        "web_searches": 1,
+        "images": 2,
+        "requests": 3,
+    }

@@ -18,14 +18,21 @@ from .conftest import read_body
 @pytest.fixture(scope="module")
 def twin_history(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> pd.DataFrame:
     """Two real bodies recorded at one time (two catalogs of the same day), after an earlier one."""
-    bodies = {n: orjson.loads(read_body(recorded_dir / n)) for n in
-              ("models-2026-01-15.json.gz", "models-2026-01-29.json.gz", "models-2026-04-17.json.gz")}  # fmt: skip
+    bodies = {
+        n: orjson.loads(read_body(recorded_dir / n))
+        for n in ("models-2026-01-15.json.gz", "models-2026-01-29.json.gz", "models-2026-04-17.json.gz")
+    }
     store = oc.SnapshotStore(tmp_path_factory.mktemp("twins") / "store")
     with pytest.MonkeyPatch.context() as patch:  # such imports are refused now: write as an older orcatalog did
         patch.setattr(store_module, "refuse_same_time", lambda rows, manifest: None)
-        store.import_bodies([("2026-01-15T00:00Z", bodies["models-2026-01-15.json.gz"]),
-                             ("2026-04-17T00:00Z", bodies["models-2026-01-29.json.gz"]),
-                             ("2026-04-17T00:00Z", bodies["models-2026-04-17.json.gz"])], progress=False)  # fmt: skip
+        store.import_bodies(
+            [
+                ("2026-01-15T00:00Z", bodies["models-2026-01-15.json.gz"]),
+                ("2026-04-17T00:00Z", bodies["models-2026-01-29.json.gz"]),
+                ("2026-04-17T00:00Z", bodies["models-2026-04-17.json.gz"]),
+            ],
+            progress=False,
+        )
     history = store.history()
     assert history.groupby("fetched_at")["snapshot_id"].nunique().max() == 2  # the case under test
     return history
@@ -50,4 +57,6 @@ def test_lifecycle_and_report_survive_twins(twin_history: pd.DataFrame, tmp_path
     latest = twin_history[twin_history["fetched_at"] == twin_history["fetched_at"].max()]
     biggest = latest["snapshot_id"].astype(str).value_counts().idxmax()
     assert cost["id"].is_unique
-    assert set(cost["id"].astype(str)) <= set(latest.loc[latest["snapshot_id"].astype(str) == biggest, "id"].astype(str))
+    assert set(cost["id"].astype(str)) <= set(
+        latest.loc[latest["snapshot_id"].astype(str) == biggest, "id"].astype(str)
+    )

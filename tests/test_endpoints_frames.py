@@ -64,8 +64,9 @@ def test_every_endpoints_body_parses_with_exact_prices(recorded_dir: Path) -> No
             assert row["tag"] == e.get("tag", e["provider_name"])
             assert row["status_label"] == STATUS_LABELS[e["status"]]
             overrides = e["pricing"].get("overrides")
-            assert (json.loads(row["pricing_overrides"]) if overrides is not None else row["pricing_overrides"]) \
-                == overrides or _null(row["pricing_overrides"])  # fmt: skip
+            assert (
+                json.loads(row["pricing_overrides"]) if overrides is not None else row["pricing_overrides"]
+            ) == overrides or _null(row["pricing_overrides"])
             for window in ("5m", "30m", "1d"):  # nulls stay null; numbers are the body's
                 value = e.get(f"uptime_last_{window}")
                 assert _null(row[f"uptime_last_{window}"]) if value is None else row[f"uptime_last_{window}"] == value
@@ -94,7 +95,9 @@ def test_one_provider_name_two_endpoints_tag_tells_them_apart(recorded_dir: Path
     df = endpoints_body_frame(body)
     assert df["provider_name"].duplicated().any() and df["tag"].is_unique
     bedrock = df[df["provider_name"] == "Amazon Bedrock"].set_index("tag")
-    raw = {e["tag"]: e["pricing"]["prompt"] for e in body["data"]["endpoints"] if e["provider_name"] == "Amazon Bedrock"}
+    raw = {
+        e["tag"]: e["pricing"]["prompt"] for e in body["data"]["endpoints"] if e["provider_name"] == "Amazon Bedrock"
+    }
     assert len(bedrock) == 2
     for tag, price in raw.items():
         assert bedrock.loc[tag, "price_prompt"] == float(price)
@@ -140,13 +143,16 @@ def test_discount_dynamic_and_null_prices(recorded_dir: Path) -> None:
     assert df.loc[1, "is_free"] is pd.NA
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("latency_last_30m", {"p50": "fast", "p75": 1, "p90": 1, "p99": 1}),
-    ("uptime_last_1d", True),
-    ("context_length", 1e30),
-    ("supported_parameters", "tools"),
-    ("latency_last_30m", [1, 2]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("latency_last_30m", {"p50": "fast", "p75": 1, "p90": 1, "p99": 1}),
+        ("uptime_last_1d", True),
+        ("context_length", 1e30),
+        ("supported_parameters", "tools"),
+        ("latency_last_30m", [1, 2]),
+    ],
+)
 def test_wrong_json_types_are_refused_naming_endpoint_and_field(recorded_dir: Path, field: str, value: object) -> None:
     e = _endpoint(recorded_dir)
     e[field] = value
@@ -154,8 +160,9 @@ def test_wrong_json_types_are_refused_naming_endpoint_and_field(recorded_dir: Pa
         endpoints_frame([e])
 
 
-@pytest.mark.parametrize("body", [{"data": {"id": "a/b"}}, {"data": 3}, [], {"data": [{"pricing": {}}]},
-                                  {"data": [{"provider_name": "X"}]}])  # fmt: skip
+@pytest.mark.parametrize(
+    "body", [{"data": {"id": "a/b"}}, {"data": 3}, [], {"data": [{"pricing": {}}]}, {"data": [{"provider_name": "X"}]}]
+)
 def test_bodies_of_the_wrong_shape_are_schema_errors(body: object) -> None:
     with pytest.raises(SchemaError):
         endpoints_body_frame(body)
@@ -168,8 +175,12 @@ def test_duplicate_tags_are_refused(recorded_dir: Path) -> None:
 
 
 def test_zdr_shape_is_a_list_of_endpoints_of_many_models(recorded_dir: Path) -> None:
-    endpoints = [e for _, b in _bodies(recorded_dir, "endpoints") if "model_id" in b["data"]["endpoints"][0]
-                 for e in b["data"]["endpoints"]]  # fmt: skip
+    endpoints = [
+        e
+        for _, b in _bodies(recorded_dir, "endpoints")
+        if "model_id" in b["data"]["endpoints"][0]
+        for e in b["data"]["endpoints"]
+    ]
     unique = {(e["model_id"], e["tag"]): e for e in endpoints}  # two dates of one model: keep one
     df = endpoints_body_frame({"data": list(unique.values())})
     assert len(df) == len(unique) and set(df["model_id"]) == {k[0] for k in unique}

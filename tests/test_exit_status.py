@@ -18,12 +18,21 @@ from .conftest import COMPACT_DIR, REPO
 BODIES = [str(COMPACT_DIR / "models-2024-04-19.json.gz"), str(COMPACT_DIR / "models-2024-06-13.json.gz")]
 
 
-def run(args: list[str], stdout: int | None = subprocess.PIPE, close_stdout: bool = False) -> subprocess.CompletedProcess:
+def run(
+    args: list[str], stdout: int | None = subprocess.PIPE, close_stdout: bool = False
+) -> subprocess.CompletedProcess:
     """``python -m orcatalog ARGS``; ``stdout`` is a descriptor (a pipe whose reader is gone), or
     ``close_stdout`` starts the process with descriptor 1 closed, as ``>&-`` does."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "orcatalog", *args], env=env, stdout=stdout, stderr=subprocess.PIPE,
-                          text=True, timeout=300, preexec_fn=(lambda: os.close(1)) if close_stdout else None)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "orcatalog", *args],
+        env=env,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+        preexec_fn=(lambda: os.close(1)) if close_stdout else None,
+    )
 
 
 def closed_pipe() -> int:
@@ -63,8 +72,11 @@ def test_import_of_a_folder_without_bodies_is_an_error(tmp_path: Path) -> None:
     assert proc.stdout == ""
 
 
-@pytest.mark.parametrize("args", [["--replay", "sample", "models", "--head", "3"], ["import", "--store", "{store}", *BODIES]],
-                         ids=["models", "import"])  # fmt: skip
+@pytest.mark.parametrize(
+    "args",
+    [["--replay", "sample", "models", "--head", "3"], ["import", "--store", "{store}", *BODIES]],
+    ids=["models", "import"],
+)
 def test_output_to_a_closed_stdout_is_an_error(args: list[str], tmp_path: Path) -> None:
     """``>&-``: the output cannot be written, so the command fails (it used to exit 0, output lost)."""
     args = [a.replace("{store}", str(tmp_path / "store")) for a in args]
@@ -101,18 +113,30 @@ def test_debug_shows_tracebacks_of_unexpected_errors_only(tmp_path: Path) -> Non
     """``ORCATALOG_DEBUG=1`` adds a traceback for an unexpected error; a bad option value keeps its
     one line and exit status 2 (it used to print a traceback and exit 1)."""
     env = {**os.environ, "ORCATALOG_DEBUG": "1"}
-    proc = subprocess.run([sys.executable, "-m", "orcatalog", "--replay", "sample", "models", "--max-price", "-1"],
-                          env={**env, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=300)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "orcatalog", "--replay", "sample", "models", "--max-price", "-1"],
+        env={**env, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stderr.strip().splitlines()[0].startswith("error: --max-price")
     broken = tmp_path / "broken.py"  # an error no layer knows: a bug in a callback, simulated
-    broken.write_text("import sys, orcatalog.cli as cli\n"
-                      "def boom(*a, **k): raise RuntimeError('a bug')\n"
-                      "cli.write = boom\n"
-                      "sys.argv = ['orcatalog', '--replay', 'sample', 'models', '--head', '1']\n"
-                      "cli.run()\n")  # fmt: skip
+    broken.write_text(
+        "import sys, orcatalog.cli as cli\n"
+        "def boom(*a, **k): raise RuntimeError('a bug')\n"
+        "cli.write = boom\n"
+        "sys.argv = ['orcatalog', '--replay', 'sample', 'models', '--head', '1']\n"
+        "cli.run()\n"
+    )
     for debug, traceback in (("0", False), ("1", True)):
-        proc = subprocess.run([sys.executable, str(broken)], env={**env, "ORCATALOG_DEBUG": debug,
-                              "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=300)  # fmt: skip
+        proc = subprocess.run(
+            [sys.executable, str(broken)],
+            env={**env, "ORCATALOG_DEBUG": debug, "PYTHONPATH": str(REPO)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert proc.returncode == 1 and ("Traceback" in proc.stderr) is traceback, proc.stderr
         assert "RuntimeError" in proc.stderr and "a bug" in proc.stderr

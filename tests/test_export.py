@@ -25,8 +25,9 @@ def catalog(recorded_dir: Path) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def history(recorded_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     store = oc.SnapshotStore(tmp_path_factory.mktemp("store"))
-    store.import_files([recorded_dir / "models-2024-04-19.json.gz", recorded_dir / "models-2026-01-01.json.gz"],
-                       progress=False)  # fmt: skip
+    store.import_files(
+        [recorded_dir / "models-2024-04-19.json.gz", recorded_dir / "models-2026-01-01.json.gz"], progress=False
+    )
     return store.history()
 
 
@@ -37,13 +38,16 @@ def test_plain_pandas_readers_lose_the_contract_dtypes(catalog: pd.DataFrame, tm
     oc.to_parquet(catalog, tmp_path / "x.parquet")
     oc.to_csv(catalog, tmp_path / "x.csv")
     plain_pq, plain_csv = pd.read_parquet(tmp_path / "x.parquet"), pd.read_csv(tmp_path / "x.csv")
-    assert str(plain_pq["created"].dtype) != "datetime64[s, UTC]" or not oc.export.is_list_column(plain_pq["input_modalities"])
+    assert str(plain_pq["created"].dtype) != "datetime64[s, UTC]" or not oc.export.is_list_column(
+        plain_pq["input_modalities"]
+    )
     assert str(plain_csv["is_free"].dtype) != "boolean" and str(plain_csv["created"].dtype) != "datetime64[s, UTC]"
 
 
 @pytest.mark.parametrize("which", ["catalog", "history"])
-def test_parquet_round_trips_every_column(which: str, request: pytest.FixtureRequest, tmp_path: Path,
-                                          recorded_dir: Path) -> None:  # recorded_dir: one run per data set
+def test_parquet_round_trips_every_column(
+    which: str, request: pytest.FixtureRequest, tmp_path: Path, recorded_dir: Path
+) -> None:  # recorded_dir: one run per data set
     df = request.getfixturevalue(which)
     oc.to_parquet(df, tmp_path / "x.parquet")
     back = oc.read_parquet(tmp_path / "x.parquet")
@@ -51,8 +55,9 @@ def test_parquet_round_trips_every_column(which: str, request: pytest.FixtureReq
 
 
 @pytest.mark.parametrize("which", ["catalog", "history"])
-def test_csv_round_trips_every_column(which: str, request: pytest.FixtureRequest, tmp_path: Path,
-                                      recorded_dir: Path) -> None:  # recorded_dir: one run per data set
+def test_csv_round_trips_every_column(
+    which: str, request: pytest.FixtureRequest, tmp_path: Path, recorded_dir: Path
+) -> None:  # recorded_dir: one run per data set
     df = request.getfixturevalue(which)
     oc.to_csv(df, tmp_path / "x.csv")
     back = oc.read_csv(tmp_path / "x.csv")
@@ -68,7 +73,7 @@ def test_csv_undoes_formula_neutralisation_exactly(tmp_path: Path) -> None:
     df = pd.DataFrame({"name": pd.Series(texts, dtype="str"), "context_length": pd.array(range(9), dtype="Int64")})
     oc.to_csv(df, tmp_path / "f.csv")
     raw = (tmp_path / "f.csv").read_text()
-    assert '"=1+1"' not in raw and "\"'=1+1\"" in raw  # still safe to open in a spreadsheet
+    assert '"=1+1"' not in raw and '"\'=1+1"' in raw  # still safe to open in a spreadsheet
     pd.testing.assert_frame_equal(oc.read_csv(tmp_path / "f.csv"), df)
 
 
@@ -127,8 +132,9 @@ def test_readable_turns_only_the_list_cells_of_a_mixed_column(tmp_path: Path) ->
     from .conftest import COMPACT_DIR
 
     store = oc.SnapshotStore(tmp_path / "s")
-    ids = store.import_files([COMPACT_DIR / "models-2024-09-27.json.gz", COMPACT_DIR / "models-2025-02-08.json.gz"],
-                             progress=False)  # fmt: skip
+    ids = store.import_files(
+        [COMPACT_DIR / "models-2024-09-27.json.gz", COMPACT_DIR / "models-2025-02-08.json.gz"], progress=False
+    )
     d = oc.diff(store.load(ids[0]), store.load(ids[1]))
     shown = oc.readable(d)
     lists = d["new"].map(lambda v: isinstance(v, (list, tuple, np.ndarray)))

@@ -19,7 +19,12 @@ from orcatalog.testing import ReplayServer
 
 from . import hostile
 from .conftest import FAST_RETRY, TEST_KEY_A, TEST_KEY_B, read_body
-from .secret_scan import assert_no_secret, assert_no_secret_in_cache, assert_no_secret_in_files, assert_no_secret_in_logs
+from .secret_scan import (
+    assert_no_secret,
+    assert_no_secret_in_cache,
+    assert_no_secret_in_files,
+    assert_no_secret_in_logs,
+)
 
 # -- the key never leaks -------------------------------------------------------------------------
 
@@ -40,10 +45,14 @@ def test_redirect_never_writes_the_key_anywhere(
     cache_dir = tmp_path / "cache"
     with hostile.HostileServer(hostile.serve(latest_body)) as other:
         front = hostile.HostileServer(hostile.serve(b""))
-        target = {"same-port": "/final", "other-port": f"http://127.0.0.1:{other.port}/final",
-                  "localhost": f"http://localhost:{front.port}/final"}[kind]  # fmt: skip
-        front.handler = hostile.redirect_then_serve(lambda p: target + p if p.startswith("/api/v1/") else None,
-                                                    latest_body)  # fmt: skip
+        target = {
+            "same-port": "/final",
+            "other-port": f"http://127.0.0.1:{other.port}/final",
+            "localhost": f"http://localhost:{front.port}/final",
+        }[kind]
+        front.handler = hostile.redirect_then_serve(
+            lambda p: target + p if p.startswith("/api/v1/") else None, latest_body
+        )
         with front, ReplayServer(latest_body, keys={}) as refusing:
             c = oc.Client(base_url=front.url(), api_key=TEST_KEY_A, cache_dir=cache_dir, retries=FAST_RETRY)
             df = c.fetch_user_models()
@@ -54,8 +63,14 @@ def test_redirect_never_writes_the_key_anywhere(
             oc.to_parquet(df, tmp_path / "export.parquet")
             with pytest.raises(oc.UnauthorizedError) as info:
                 oc.Client(base_url=refusing.base_url, session=requests.Session()).fetch_user_models(TEST_KEY_B)
-            texts = [repr(c), repr(df.attrs), repr(snap.attrs), repr(store.snapshots().to_dict()),
-                     str(info.value), repr(info.value.__dict__)]  # fmt: skip
+            texts = [
+                repr(c),
+                repr(df.attrs),
+                repr(snap.attrs),
+                repr(store.snapshots().to_dict()),
+                str(info.value),
+                repr(info.value.__dict__),
+            ]
             c.session.close()
         texts.append(caplog.text)
         sent = [h.get("Authorization", "") for _, h in front.requests]
@@ -95,7 +110,11 @@ def test_orcatalogs_cached_session_keeps_keys_apart_when_passed_in(server: Repla
 @pytest.mark.parametrize("userinfo", [f"user:{TEST_KEY_A}", TEST_KEY_A, f":{TEST_KEY_A}"])
 @pytest.mark.parametrize("via", ["argument", "environment"])
 def test_credentials_in_the_base_url_are_refused(
-    userinfo: str, via: str, server: ReplayServer, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+    userinfo: str,
+    via: str,
+    server: ReplayServer,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Row "credentials in the base URL": refused before any request, log line, cache or store write,
@@ -140,8 +159,9 @@ POISON = {
     "price-list": {"data": [{"id": "a/b", "pricing": {"prompt": ["0.1"], "completion": "0"}}]},
     "count-1e30": {"data": [{"id": "a/b", "context_length": 1e30}]},
     "created-1e18": {"data": [{"id": "a/b", "created": -1e18}]},
-    "dict-modality": {"data": [{"id": "a/b", "architecture": {"input_modalities": ["text"],
-                                                             "output_modalities": [{"x": 1}]}}]},
+    "dict-modality": {
+        "data": [{"id": "a/b", "architecture": {"input_modalities": ["text"], "output_modalities": [{"x": 1}]}}]
+    },
     "deep-nesting": {"data": [{"id": "a/b", "future": _deep(300)}]},
 }
 
@@ -251,8 +271,12 @@ def test_headers_dripped_byte_by_byte_hit_the_overall_deadline() -> None:
     so only the overall deadline can stop it. The drip ends after ~4 s with a dropped connection;
     without a deadline on the header phase that (and retries) is what the caller would see."""
     with hostile.HostileServer(hostile.drip_headers(0.05, nbytes=80)) as drip:
-        c = oc.Client(base_url=drip.url(), session=requests.Session(), timeout=(3, 5),
-                      retries=oc.RetryConfig(attempts=3, backoff=0.01, deadline=1.0))  # fmt: skip
+        c = oc.Client(
+            base_url=drip.url(),
+            session=requests.Session(),
+            timeout=(3, 5),
+            retries=oc.RetryConfig(attempts=3, backoff=0.01, deadline=1.0),
+        )
         with pytest.raises(oc.RequestTimeoutError, match="overall deadline of 1.0 s") as info:
             c.fetch_models()
         assert len(drip.requests) == 1 and info.value.attempts == 1
@@ -260,8 +284,12 @@ def test_headers_dripped_byte_by_byte_hit_the_overall_deadline() -> None:
 
 def test_the_deadline_holds_in_the_header_phase_of_a_cached_session(tmp_path: Path) -> None:
     with hostile.HostileServer(hostile.drip_headers(0.05, nbytes=80)) as drip:
-        c = oc.Client(base_url=drip.url(), cache_dir=tmp_path / "cache", timeout=(3, 5),
-                      retries=oc.RetryConfig(attempts=2, backoff=0.01, deadline=1.0))  # fmt: skip
+        c = oc.Client(
+            base_url=drip.url(),
+            cache_dir=tmp_path / "cache",
+            timeout=(3, 5),
+            retries=oc.RetryConfig(attempts=2, backoff=0.01, deadline=1.0),
+        )
         with pytest.raises(oc.RequestTimeoutError, match="overall deadline"):
             c.fetch_models()
         c.session.close()
@@ -322,11 +350,13 @@ def _keyed_front(kind: str, body: bytes, other_port: int | None = None) -> hosti
 
     def handler(conn, path: str, headers: dict[str, str], stop) -> None:  # noqa: ANN001
         if kind == "echo":
-            conn.sendall(hostile.response(200, body, {"Content-Type": "application/json",
-                                                      "X-Echo": headers.get("Authorization", "")}))  # fmt: skip
+            conn.sendall(
+                hostile.response(
+                    200, body, {"Content-Type": "application/json", "X-Echo": headers.get("Authorization", "")}
+                )
+            )
         elif kind == "code-401":
-            error = {"error": {"code": f"Bearer {CANARY}", "message": f"bad key {CANARY}",
-                               "metadata": {"key": CANARY}}}  # fmt: skip
+            error = {"error": {"code": f"Bearer {CANARY}", "message": f"bad key {CANARY}", "metadata": {"key": CANARY}}}
             conn.sendall(hostile.response(401, json.dumps(error).encode()))
         elif path.startswith("/api/v1/models/user") and kind == "same-host":
             conn.sendall(hostile.response(302, b"", {"Location": f"/final/{CANARY}?k={CANARY}"}))
@@ -411,8 +441,23 @@ def test_the_key_never_reaches_cache_logs_or_errors_whatever_the_server_does(
 
 # -- issue 16: values read strictly ----------------------------------------------------------------
 
-UNREADABLE_PRICES = ["1_000", "Infinity", "1e400", "-5", "-1e-9", "-Infinity", "NaN", -5, " 1", "+1", "0x10",
-                     "1e-400", "-1.0", "-01", "-1e0"]  # the last four: issue 16's trial (read as 0 / as dynamic)
+UNREADABLE_PRICES = [
+    "1_000",
+    "Infinity",
+    "1e400",
+    "-5",
+    "-1e-9",
+    "-Infinity",
+    "NaN",
+    -5,
+    " 1",
+    "+1",
+    "0x10",
+    "1e-400",
+    "-1.0",
+    "-01",
+    "-1e0",
+]  # the last four: issue 16's trial (read as 0 / as dynamic)
 
 
 @pytest.mark.parametrize("raw", UNREADABLE_PRICES, ids=[repr(v) for v in UNREADABLE_PRICES])
@@ -421,8 +466,12 @@ def test_a_price_that_is_not_a_price_is_kept_in_extra_with_a_warning(raw: object
     float() would take ("1_000", "Infinity", "NaN"), one beyond float's range ("1e400"), a
     negative price other than -1: never a number, never the dynamic-pricing flag, never free;
     the raw value is in ``extra`` under its field and a warning names model and field."""
-    body = {"data": [{"id": "x/odd", "pricing": {"prompt": raw, "completion": "0.000002"}},
-                     {"id": "x/plain", "pricing": {"prompt": "0.000001", "completion": "0.000002"}}]}  # fmt: skip
+    body = {
+        "data": [
+            {"id": "x/odd", "pricing": {"prompt": raw, "completion": "0.000002"}},
+            {"id": "x/plain", "pricing": {"prompt": "0.000001", "completion": "0.000002"}},
+        ]
+    }
     with ReplayServer(json.dumps(body).encode()) as srv:
         c = oc.Client(base_url=srv.base_url, cache_dir=tmp_path / "cache", retries=FAST_RETRY)
         with pytest.warns(UserWarning, match=r"'x/odd' pricing\.prompt="):
@@ -434,10 +483,13 @@ def test_a_price_that_is_not_a_price_is_kept_in_extra_with_a_warning(raw: object
     assert df.loc["x/plain", "prompt_usd_per_mtok"] == 1.0 and not df.loc["x/plain", "dynamic_pricing"]
 
 
-@pytest.mark.parametrize(("raw", "price", "dynamic", "free"), [("-1", None, True, None), (-1, None, True, None),
-                                                               ("-0", 0.0, False, True), ("0", 0.0, False, True)])  # fmt: skip
-def test_only_minus_one_means_dynamic_and_minus_zero_is_free(raw: object, price: float | None, dynamic: bool,
-                                                             free: bool | None) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("raw", "price", "dynamic", "free"),
+    [("-1", None, True, None), (-1, None, True, None), ("-0", 0.0, False, True), ("0", 0.0, False, True)],
+)
+def test_only_minus_one_means_dynamic_and_minus_zero_is_free(
+    raw: object, price: float | None, dynamic: bool, free: bool | None
+) -> None:
     body = {"data": [{"id": "x/m", "pricing": {"prompt": raw, "completion": raw}}]}
     with ReplayServer(json.dumps(body).encode()) as srv:
         row = oc.Client(base_url=srv.base_url, session=requests.Session(), retries=FAST_RETRY).fetch_models().iloc[0]
@@ -451,8 +503,9 @@ def test_only_minus_one_means_dynamic_and_minus_zero_is_free(raw: object, price:
 
 
 @pytest.mark.parametrize("raw", [2**53 + 1, 2**63, "1_000", "Infinity", "1e400", "-5", -1])
-def test_a_count_out_of_range_or_not_an_integer_is_refused_and_not_cached(raw: object, server: ReplayServer,
-                                                                          cache_dir: Path) -> None:  # fmt: skip
+def test_a_count_out_of_range_or_not_an_integer_is_refused_and_not_cached(
+    raw: object, server: ReplayServer, cache_dir: Path
+) -> None:
     """context_length 2**53 + 1 used to be stored as 2**53, past the documented range (0..2**53)."""
     c = oc.Client(base_url=server.base_url, cache_dir=cache_dir, retries=FAST_RETRY)
     good = c.fetch_models()
@@ -491,7 +544,9 @@ def test_a_200_body_that_holds_the_key_is_refused_and_never_cached(latest_body: 
     with hostile.HostileServer(handler) as server:
         c = oc.Client(base_url=server.url(), api_key=CANARY, cache_dir=cache_dir, retries=FAST_RETRY)
         before = c.fetch_user_models()
-        with pytest.raises(oc.InvalidResponseError, match="contains the request's API key; refused and not cached") as info:
+        with pytest.raises(
+            oc.InvalidResponseError, match="contains the request's API key; refused and not cached"
+        ) as info:
             c.fetch_user_models(refresh=True)
         assert_no_secret(str(info.value) + repr(info.value), CANARY, where="the error")
         assert_no_secret_in_cache(cache_dir, CANARY, while_open=True)

@@ -52,8 +52,9 @@ def eserver() -> Iterator[ReplayServer]:
 
 def _client(server: ReplayServer, cache_dir: Path | None = None, **kw: object) -> oc.Client:
     session = None if cache_dir else requests.Session()
-    return oc.Client(base_url=server.base_url, session=session, cache_dir=cache_dir, retries=RETRY,
-                     timeout=(5, 10), **kw)  # type: ignore[arg-type]  # fmt: skip
+    return oc.Client(
+        base_url=server.base_url, session=session, cache_dir=cache_dir, retries=RETRY, timeout=(5, 10), **kw
+    )  # type: ignore[arg-type]
 
 
 def _catalog_ids(n: int) -> list[str]:
@@ -90,11 +91,21 @@ def test_zdr_and_providers(eserver: ReplayServer) -> None:
     assert "error" not in zdr.columns
 
 
-@pytest.mark.parametrize("kwargs", [
-    {}, {"model_id": "a/b", "zdr": True}, {"model_id": "a/b", "models": ["c/d"]}, {"model_id": "../etc"},
-    {"models": ["a/b", "no slash"]}, {"models": "a/b"}, {"models": ["a/b"], "concurrency": 0},
-    {"models": ["a/b"], "concurrency": 1000}, {"zdr": "yes"}, {"models": pd.DataFrame({"x": [1]})},
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"model_id": "a/b", "zdr": True},
+        {"model_id": "a/b", "models": ["c/d"]},
+        {"model_id": "../etc"},
+        {"models": ["a/b", "no slash"]},
+        {"models": "a/b"},
+        {"models": ["a/b"], "concurrency": 0},
+        {"models": ["a/b"], "concurrency": 1000},
+        {"zdr": "yes"},
+        {"models": pd.DataFrame({"x": [1]})},
+    ],
+)
 def test_bad_arguments_fail_before_any_request(eserver: ReplayServer, kwargs: dict) -> None:
     with pytest.raises(oc.InvalidParameterError):
         oc.fetch_endpoints(client=_client(eserver), **kwargs)
@@ -122,7 +133,8 @@ def test_many_models_with_a_429_a_404_and_a_reset(eserver: ReplayServer) -> None
         served = requests.get(eserver.base_url + f"/models/{model_id}/endpoints", timeout=10).json()
         pd.testing.assert_frame_equal(
             good[good["model_id"] == model_id].drop(columns="error").reset_index(drop=True),
-            endpoints_body_frame(served), check_like=False,
+            endpoints_body_frame(served),
+            check_like=False,
         )
 
 
@@ -196,8 +208,9 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_was_fetched_cached(eserver: ReplayS
         assert oc.fetch_endpoints(model_id, client=offline).attrs["from_cache"]
 
 
-def test_a_body_that_breaks_the_contract_is_that_models_error_and_is_not_cached(eserver: ReplayServer,
-                                                                                  tmp_path: Path) -> None:
+def test_a_body_that_breaks_the_contract_is_that_models_error_and_is_not_cached(
+    eserver: ReplayServer, tmp_path: Path
+) -> None:
     ids = _catalog_ids(3)
     eserver.add_fault(path=f"/models/{ids[1]}/endpoints", status=200, body={"data": {"endpoints": [{"x": 1}]}})
     client = _client(eserver, tmp_path / "cache")

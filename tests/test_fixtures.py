@@ -21,8 +21,12 @@ def run(extra_env: dict[str, str], *tests: str) -> subprocess.CompletedProcess:
     env.update({"ORCATALOG_TEST_DATA": "/nonexistent/recordings", **extra_env})
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *tests],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_without_shared_recordings_the_compact_set_runs_and_one_test_says_so() -> None:
@@ -50,7 +54,10 @@ def test_compact_set_mirrors_the_shared_names_and_differs_in_bytes(shared_dir: P
     assert {p.relative_to(shared_dir) for p in shared_dir.glob("models-20*.json.gz")} <= compact
     assert {p.relative_to(shared_dir) for p in shared_dir.glob("*.tar.xz")} <= compact
     for rel in sorted(r for r in compact if r.name.endswith(".json.gz")):
-        mine, recorded = gzip.decompress((COMPACT_DIR / rel).read_bytes()), gzip.decompress((shared_dir / rel).read_bytes())
+        mine, recorded = (
+            gzip.decompress((COMPACT_DIR / rel).read_bytes()),
+            gzip.decompress((shared_dir / rel).read_bytes()),
+        )
         assert hashlib.sha256(mine).digest() != hashlib.sha256(recorded).digest(), rel
         assert len(mine) < len(recorded), rel
 

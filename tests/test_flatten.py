@@ -125,9 +125,13 @@ def test_old_schema_fills_modality_flags_and_limits(recorded_dir: Path) -> None:
     assert lim.dtype == "float64"
     infinite = {m["id"] for m in body["data"] if (m["per_request_limits"] or {}).get("prompt_tokens") == "Infinity"}
     assert infinite and set(df.loc[np.isinf(lim), "id"]) == infinite
-    numeric = [m for m in body["data"] if (m["per_request_limits"] or {}).get("prompt_tokens") not in (None, "Infinity")]
+    numeric = [
+        m for m in body["data"] if (m["per_request_limits"] or {}).get("prompt_tokens") not in (None, "Infinity")
+    ]
     sample = numeric[0]
-    assert _row(df, sample["id"])["per_request_limit_prompt_tokens"] == float(sample["per_request_limits"]["prompt_tokens"])
+    assert _row(df, sample["id"])["per_request_limit_prompt_tokens"] == float(
+        sample["per_request_limits"]["prompt_tokens"]
+    )
 
 
 def test_arrow_modality_strings_and_new_fields(recorded_dir: Path) -> None:
@@ -176,12 +180,21 @@ def test_schema_drift_keeps_rows_and_unknown_fields() -> None:
     models = [
         _model(),
         _model(id="acme/number-price", pricing={"prompt": 0.5e-6, "completion": None, "brand_new_key": "0.01"}),
-        _model(id="~acme/widget-latest", pricing={"prompt": "-1", "completion": "-1"},
-               alias_target={"slug": "acme/widget", "name": "Acme: Widget"}),  # fmt: skip
+        _model(
+            id="~acme/widget-latest",
+            pricing={"prompt": "-1", "completion": "-1"},
+            alias_target={"slug": "acme/widget", "name": "Acme: Widget"},
+        ),
         _model(id="acme/odd:thinking", future_field={"x": [1, 2]}, architecture={"modality": "text+video->speech"}),
         {"id": "acme/bare", "name": "bare", "pricing": {"prompt": "0", "completion": "0"}},
-        _model(id="acme/overrides", pricing={"prompt": "0.000003", "completion": "0.000015",
-               "overrides": [{"min_prompt_tokens": 200000, "prompt": "0.000006"}]}),  # fmt: skip
+        _model(
+            id="acme/overrides",
+            pricing={
+                "prompt": "0.000003",
+                "completion": "0.000015",
+                "overrides": [{"min_prompt_tokens": 200000, "prompt": "0.000006"}],
+            },
+        ),
         _model(id="acme/garbage-price", pricing={"prompt": "n/a", "completion": "0"}),
     ]
     with pytest.warns(UserWarning, match=r"'acme/garbage-price' pricing.prompt=\"n/a\""):
@@ -258,10 +271,14 @@ WRONG_TYPES = {
     "created-bool": (_model(created=True), "created"),
     "flag-text": (_model(top_provider={"is_moderated": "yes"}), "top_provider.is_moderated"),
     "date-number": (_model(knowledge_cutoff=20250101), "knowledge_cutoff"),
-    "modality-object": (_model(architecture={"input_modalities": ["text"], "output_modalities": [{"x": 1}]}),
-                        "architecture.output_modalities"),
-    "modality-number": (_model(architecture={"input_modalities": ["text", 5], "output_modalities": ["text"]}),
-                        "architecture.input_modalities"),
+    "modality-object": (
+        _model(architecture={"input_modalities": ["text"], "output_modalities": [{"x": 1}]}),
+        "architecture.output_modalities",
+    ),
+    "modality-number": (
+        _model(architecture={"input_modalities": ["text", 5], "output_modalities": ["text"]}),
+        "architecture.input_modalities",
+    ),
     "list-of-lists": (_model(supported_parameters=[["tools"]]), "supported_parameters"),
     "list-is-text": (_model(supported_parameters="tools"), "supported_parameters"),
     "list-with-null": (_model(supported_parameters=["tools", None]), "supported_parameters"),
@@ -284,16 +301,24 @@ def test_values_of_the_wrong_json_type_are_refused_naming_model_and_field(model:
 KEPT_IN_EXTRA = {
     "price-text": (_model(pricing={"prompt": "n/a", "completion": "0"}), "pricing.prompt", "price_prompt"),
     "date-text": (_model(knowledge_cutoff="soon"), "knowledge_cutoff", "knowledge_cutoff"),
-    "default-text": (_model(default_parameters={"temperature": "hot"}), "default_parameters.temperature",
-                     "default_temperature"),
+    "default-text": (
+        _model(default_parameters={"temperature": "hot"}),
+        "default_parameters.temperature",
+        "default_temperature",
+    ),
     "default-new-bool": (_model(default_parameters={"stream": False}), "default_parameters.stream", None),
-    "limit-object": (_model(per_request_limits={"prompt_tokens": {"max": 5}}), "per_request_limits.prompt_tokens",
-                     "per_request_limit_prompt_tokens"),
+    "limit-object": (
+        _model(per_request_limits={"prompt_tokens": {"max": 5}}),
+        "per_request_limits.prompt_tokens",
+        "per_request_limit_prompt_tokens",
+    ),
 }
 
 
 @pytest.mark.parametrize(("model", "field", "column"), KEPT_IN_EXTRA.values(), ids=KEPT_IN_EXTRA.keys())
-def test_unreadable_values_of_the_right_type_go_to_extra_with_a_warning(model: dict, field: str, column: str | None) -> None:
+def test_unreadable_values_of_the_right_type_go_to_extra_with_a_warning(
+    model: dict, field: str, column: str | None
+) -> None:
     with pytest.warns(UserWarning, match=f"'acme/widget' {field.replace('.', '[.]')}="):
         df = models_frame([model])
     assert field in json.loads(df["extra"].iloc[0])

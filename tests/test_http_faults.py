@@ -32,7 +32,9 @@ def _n(server: ReplayServer) -> int:
         (404, oc.NotFoundError),
     ],
 )
-def test_client_errors_are_typed_and_not_retried(client: oc.Client, server: ReplayServer, status: int, error: type) -> None:
+def test_client_errors_are_typed_and_not_retried(
+    client: oc.Client, server: ReplayServer, status: int, error: type
+) -> None:
     server.add_fault(status=status, body={"error": {"code": status, "message": f"nope {status}", "metadata": {}}})
     with pytest.raises(error) as info:
         client.fetch_models()
@@ -67,8 +69,12 @@ def test_429_retry_after_http_date_is_honoured(client: oc.Client, server: Replay
 
 
 def test_429_attempts_are_bounded(server: ReplayServer, fake_time: FakeTime) -> None:
-    c = oc.Client(base_url=server.base_url, session=requests.Session(),
-                  retries=oc.RetryConfig(attempts=3, backoff=0.01), **fake_time.options())  # fmt: skip
+    c = oc.Client(
+        base_url=server.base_url,
+        session=requests.Session(),
+        retries=oc.RetryConfig(attempts=3, backoff=0.01),
+        **fake_time.options(),
+    )
     server.add_fault(status=429, headers={"Retry-After": "0"}, times=10)
     with pytest.raises(oc.RateLimitError) as info:
         c.fetch_models()
@@ -136,16 +142,24 @@ def test_connection_refused_is_retried_then_typed(fake_time: FakeTime) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    c = oc.Client(base_url=f"http://127.0.0.1:{port}/api/v1", session=requests.Session(),
-                  retries=oc.RetryConfig(attempts=3, backoff=0.01), **fake_time.options())  # fmt: skip
+    c = oc.Client(
+        base_url=f"http://127.0.0.1:{port}/api/v1",
+        session=requests.Session(),
+        retries=oc.RetryConfig(attempts=3, backoff=0.01),
+        **fake_time.options(),
+    )
     with pytest.raises(oc.TransportError, match="connection refused") as info:
         c.fetch_models()
     assert info.value.attempts == 3 and "3 attempts" in str(info.value) and len(fake_time.slept) == 2
 
 
 def test_dns_failure_is_typed(fake_time: FakeTime) -> None:
-    c = oc.Client(base_url="http://no-such-host.invalid/api/v1", session=requests.Session(),
-                  retries=oc.RetryConfig(attempts=2, backoff=0.01), **fake_time.options())  # fmt: skip
+    c = oc.Client(
+        base_url="http://no-such-host.invalid/api/v1",
+        session=requests.Session(),
+        retries=oc.RetryConfig(attempts=2, backoff=0.01),
+        **fake_time.options(),
+    )
     with pytest.raises(oc.TransportError) as info:
         c.fetch_models()
     assert info.value.attempts == 2
@@ -174,16 +188,22 @@ def full_backlog() -> Iterator[int]:
 
 
 def test_connect_timeout_is_typed_and_retried(full_backlog: int, fake_time: FakeTime) -> None:
-    c = oc.Client(base_url=f"http://127.0.0.1:{full_backlog}/api/v1", session=requests.Session(),
-                  timeout=(0.3, 5), retries=oc.RetryConfig(attempts=2, backoff=0.01), **fake_time.options())  # fmt: skip
+    c = oc.Client(
+        base_url=f"http://127.0.0.1:{full_backlog}/api/v1",
+        session=requests.Session(),
+        timeout=(0.3, 5),
+        retries=oc.RetryConfig(attempts=2, backoff=0.01),
+        **fake_time.options(),
+    )
     with pytest.raises(oc.RequestTimeoutError) as info:
         c.fetch_models()
     assert isinstance(info.value, TimeoutError) and info.value.attempts == 2 and fake_time.slept == [0.01]
 
 
 def test_read_stall_times_out(server: ReplayServer) -> None:
-    c = oc.Client(base_url=server.base_url, session=requests.Session(), timeout=(2, 0.5),
-                  retries=oc.RetryConfig(attempts=1))  # fmt: skip
+    c = oc.Client(
+        base_url=server.base_url, session=requests.Session(), timeout=(2, 0.5), retries=oc.RetryConfig(attempts=1)
+    )
     server.add_fault(status=200, delay=3)
     with pytest.raises(oc.RequestTimeoutError, match="timed out"):  # the 3 s answer would have succeeded
         c.fetch_models()
@@ -191,8 +211,12 @@ def test_read_stall_times_out(server: ReplayServer) -> None:
 
 def test_slow_drip_hits_the_overall_deadline(server: ReplayServer) -> None:
     """Each byte arrives well within the read timeout; only the total deadline can stop this."""
-    c = oc.Client(base_url=server.base_url, session=requests.Session(), timeout=(2, 2),
-                  retries=oc.RetryConfig(attempts=3, backoff=0.01, deadline=0.5))  # fmt: skip
+    c = oc.Client(
+        base_url=server.base_url,
+        session=requests.Session(),
+        timeout=(2, 2),
+        retries=oc.RetryConfig(attempts=3, backoff=0.01, deadline=0.5),
+    )
     server.add_fault(status=200, drip=0.01, times=5)
     with pytest.raises(oc.RequestTimeoutError, match="overall deadline"):  # the drip would have ended in success
         c.fetch_models()
@@ -314,11 +338,27 @@ RETRY4 = oc.RetryConfig(attempts=4, backoff=0.5, multiplier=2, max_wait=60, dead
         (lambda: requests.exceptions.InvalidURL("bad"), _state(), "RAISE", oc.TransportError, 0.0),
         (lambda: DeadlinePassed("late"), _state(), "GIVE_UP", oc.RequestTimeoutError, 0.0),
     ],
-    ids=["200", "429-retry-after", "429-too-long", "503-backoff", "503-last", "503-budget", "404", "refused",
-         "read-timeout", "invalid-url", "deadline"],
-)  # fmt: skip
-def test_decide_is_a_pure_function_of_the_outcome_and_the_attempt_state(outcome, state, action: str, error,  # noqa: ANN001
-                                                                        wait: float) -> None:  # fmt: skip
+    ids=[
+        "200",
+        "429-retry-after",
+        "429-too-long",
+        "503-backoff",
+        "503-last",
+        "503-budget",
+        "404",
+        "refused",
+        "read-timeout",
+        "invalid-url",
+        "deadline",
+    ],
+)
+def test_decide_is_a_pure_function_of_the_outcome_and_the_attempt_state(
+    outcome,
+    state,
+    action: str,
+    error,  # noqa: ANN001
+    wait: float,
+) -> None:
     from orcatalog.fetch.http import Action, decide
 
     decision = decide(outcome(), state, RETRY4)

@@ -32,9 +32,14 @@ def open_store(root: Path, layout: str) -> oc.SnapshotStore:
 
 def test_the_query_and_base_url_set_the_scope(tmp_path: Path, recorded_dir: Path) -> None:
     body = recorded_dir / "models-2026-04-17.json.gz"
-    cases = [({}, None), ({"output_modalities": "all"}, None), ({"input_modalities": ["image"]}, None),
-             ({"output_modalities": "text"}, None), ({}, "https://eu.openrouter.ai/api/v1"),
-             ({"supported_parameters": "tools"}, "http://127.0.0.1:9/api/v1")]  # fmt: skip
+    cases = [
+        ({}, None),
+        ({"output_modalities": "all"}, None),
+        ({"input_modalities": ["image"]}, None),
+        ({"output_modalities": "text"}, None),
+        ({}, "https://eu.openrouter.ai/api/v1"),
+        ({"supported_parameters": "tools"}, "http://127.0.0.1:9/api/v1"),
+    ]
     for i, (query, base_url) in enumerate(cases):
         store = oc.SnapshotStore(tmp_path / f"s{i}")
         (sid,) = store.import_files(body, query=query, base_url=base_url, progress=False)
@@ -66,8 +71,9 @@ def test_a_filtered_body_may_be_empty_an_unfiltered_one_may_not(tmp_path: Path) 
         store.import_bodies([("2026-04-18", {"data": []})], query={"output_modalities": "all"})
 
 
-def test_a_second_body_of_one_scope_and_time_is_refused_naming_both(tmp_path: Path, recorded_dir: Path,
-                                                                    layout: str) -> None:  # fmt: skip
+def test_a_second_body_of_one_scope_and_time_is_refused_naming_both(
+    tmp_path: Path, recorded_dir: Path, layout: str
+) -> None:
     first, other = tmp_path / "a" / "models-2026-04-17.json.gz", tmp_path / "b" / "models-2026-04-17.json.gz"
     for path, source in ((first, "models-2026-04-17.json.gz"), (other, "models-2026-01-29.json.gz")):
         path.parent.mkdir()
@@ -106,8 +112,17 @@ def test_the_import_command_takes_the_query_and_names_both_files(tmp_path: Path,
     assert str(twin) in clash.output and body in clash.output and "--output-modalities" in clash.output
     ok = runner.invoke(main, ["import", "--store", store, "--output-modalities", "text", str(twin)])
     assert ok.exit_code == 0, ok.output
-    eu = runner.invoke(main, ["import", "--store", store, "--base-url", "https://eu.openrouter.ai/api/v1",
-                              str(recorded_dir / "models-2026-01-15.json.gz")])  # fmt: skip
+    eu = runner.invoke(
+        main,
+        [
+            "import",
+            "--store",
+            store,
+            "--base-url",
+            "https://eu.openrouter.ai/api/v1",
+            str(recorded_dir / "models-2026-01-15.json.gz"),
+        ],
+    )
     assert eu.exit_code == 0, eu.output
     scopes = oc.SnapshotStore(store).snapshots()["scope"].tolist()
     assert sorted(scopes) == ["/models output_modalities=text", "/models region=eu", "catalog"]

@@ -18,16 +18,41 @@ from .conftest import REPO
 PACKAGE = REPO / "orcatalog"
 
 RULES = [
-    ("unique ids", "frames/ids.py", "unique-ids rule",
-     r"len\(set\(|\.is_unique\b|\.duplicated\(\)\.any|count\(\w+\) > 1", {"frames/ids.py"}),
-    ("unfiltered list", "scope.py", "unfiltered list",
-     r"""\{"output_modalities": "all"\}['"]|isin\(\["\{\}\"""", {"scope.py"}),
-    ("API-key resolution", "fetch/client.py", "API-key resolution",
-     r"""environ\.get\(["']OPENROUTER_API_KEY|needs an API key: pass""", {"fetch/client.py"}),
-    ("no store here", "store/__init__.py", "no store here",
-     r"no snapshot store at|is a folder but not a snapshot store", {"store/__init__.py"}),
-    ("answered filters", "fetch/params.py", "answered-filters table",
-     r"ANSWERED_FILTERS = |ANSWERED_SORTS = |--providers, --zdr", {"fetch/params.py"}),
+    (
+        "unique ids",
+        "frames/ids.py",
+        "unique-ids rule",
+        r"len\(set\(|\.is_unique\b|\.duplicated\(\)\.any|count\(\w+\) > 1",
+        {"frames/ids.py"},
+    ),
+    (
+        "unfiltered list",
+        "scope.py",
+        "unfiltered list",
+        r"""\{"output_modalities": "all"\}['"]|isin\(\["\{\}\"""",
+        {"scope.py"},
+    ),
+    (
+        "API-key resolution",
+        "fetch/client.py",
+        "API-key resolution",
+        r"""environ\.get\(["']OPENROUTER_API_KEY|needs an API key: pass""",
+        {"fetch/client.py"},
+    ),
+    (
+        "no store here",
+        "store/__init__.py",
+        "no store here",
+        r"no snapshot store at|is a folder but not a snapshot store",
+        {"store/__init__.py"},
+    ),
+    (
+        "answered filters",
+        "fetch/params.py",
+        "answered-filters table",
+        r"ANSWERED_FILTERS = |ANSWERED_SORTS = |--providers, --zdr",
+        {"fetch/params.py"},
+    ),
     ("token arguments", "analysis/cost.py", "COMPONENTS", r"TOKEN_ARGUMENTS = ", {"analysis/cost.py"}),
     # private APIs of other libraries: each behind one function, pinned by a test against the public way
     ("StringDtype.__from_arrow__", "frames/convert.py", "", r"__from_arrow__\(", {"frames/convert.py"}),
@@ -35,7 +60,7 @@ RULES = [
     ("Response._content", "fetch/http.py", "", r"\._content(_consumed)? = ", {"fetch/http.py"}),
     ("sys.modules hiding", "cli/app.py", "", r"sys\.modules\[[^\]]+\] = ", {"cli/app.py"}),
     ("json.decoder.scanstring", "", "", r"scanstring\(", set()),
-]  # fmt: skip
+]
 
 
 def _sources() -> dict[str, str]:
@@ -66,15 +91,31 @@ def test_token_argument_names_are_written_only_in_the_components_table() -> None
     parts = {c.argument for c in COMPONENTS if c.part_of is not None}
     for path in (PACKAGE / "analysis" / "cost.py", PACKAGE / "analysis" / "price_at.py"):
         tree = ast.parse(path.read_text())
-        tables = {id(node) for stmt in tree.body if isinstance(stmt, (ast.Assign, ast.AnnAssign))
-                  and any(isinstance(t, ast.Name) and t.id in ("COMPONENTS", "_USAGE_NAMES")
-                          for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]))
-                  for node in ast.walk(stmt)}  # fmt: skip
-        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
-                      if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef)) and n.body
-                      and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}  # fmt: skip
-        loose = sorted({n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value in parts
-                        and id(n) not in tables and id(n) not in docstrings})  # fmt: skip
+        tables = {
+            id(node)
+            for stmt in tree.body
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign))
+            and any(
+                isinstance(t, ast.Name) and t.id in ("COMPONENTS", "_USAGE_NAMES")
+                for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
+            )
+            for node in ast.walk(stmt)
+        }
+        docstrings = {
+            id(n.body[0].value)
+            for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef))
+            and n.body
+            and isinstance(n.body[0], ast.Expr)
+            and isinstance(n.body[0].value, ast.Constant)
+        }
+        loose = sorted(
+            {
+                n.value
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Constant) and n.value in parts and id(n) not in tables and id(n) not in docstrings
+            }
+        )
         assert not loose, f"{path.name} names token arguments outside COMPONENTS: {loose}"
 
 
@@ -100,10 +141,16 @@ def test_the_cli_modules_import_the_shared_pieces_not_each_other() -> None:
     submodules = {p.stem for p in (PACKAGE / "cli").glob("*.py")}
     for name in ("app.py", "analysis.py", "watch.py"):
         tree = ast.parse((PACKAGE / "cli" / name).read_text())
-        from_package = [node.lineno for node in ast.walk(tree)
-                        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module is None
-                        and any(a.name not in submodules for a in node.names)]  # fmt: skip
+        from_package = [
+            node.lineno
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and node.level == 1
+            and node.module is None
+            and any(a.name not in submodules for a in node.names)
+        ]
         assert not from_package, f"cli/{name} imports the cli package itself (lines {from_package})"
     app = ast.parse((PACKAGE / "cli" / "app.py").read_text())
-    assert not [n for n in ast.walk(app) if isinstance(n, ast.ImportFrom) and n.level == 1
-                and n.module in ("analysis", "watch")]  # fmt: skip
+    assert not [
+        n for n in ast.walk(app) if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module in ("analysis", "watch")
+    ]

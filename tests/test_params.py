@@ -71,8 +71,15 @@ def test_modalities_are_the_known_ones() -> None:
 
 def test_python_values_become_api_strings() -> None:
     q = _params.list_query(
-        {"supported_parameters": ("tools", "temperature"), "max_price": 2, "min_price": 0.25, "zdr": True,
-         "distillable": False, "category": "marketing/seo", "output_modalities": "text,image"}  # fmt: skip
+        {
+            "supported_parameters": ("tools", "temperature"),
+            "max_price": 2,
+            "min_price": 0.25,
+            "zdr": True,
+            "distillable": False,
+            "category": "marketing/seo",
+            "output_modalities": "text,image",
+        }
     )
     assert q == {
         "supported_parameters": "tools,temperature",

@@ -88,7 +88,8 @@ def test_market_trend_and_catalog_size(history: pd.DataFrame, tmp_path: Path) ->
     assert len(medians[0].get_xdata()) == len(trend)
     edges = [line for line in ax.get_lines() if line.get_linestyle() == "--"]  # each band's q1 and q3 drawn
     assert sorted(tuple(line.get_ydata()) for line in edges) == sorted(
-        tuple(trend[f"{side}_{q}"]) for side in ("prompt", "completion") for q in ("q1", "q3"))
+        tuple(trend[f"{side}_{q}"]) for side in ("prompt", "completion") for q in ("q1", "q3")
+    )
     save(ax, tmp_path / "trend.png")
     with pytest.raises(oc.InvalidParameterError, match="without by"):
         oc.plot_market_trend(oc.market_trend(history, by="author"))
@@ -117,8 +118,9 @@ def test_cost_bars_stack_the_components(latest: pd.DataFrame, tmp_path: Path) ->
         widths[y] = widths.get(y, 0) + patch.get_width()
     assert sorted(widths.values()) == pytest.approx(sorted(paid["total_usd"].head(15)))
     assert ax.get_xlabel() == "USD"
-    assert ax.get_title().replace("\n", " ") == ("Cost of 100,000 prompt (30,000 cached) + 20,000 completion tokens: "
-                                                 "the 15 cheapest models")
+    assert ax.get_title().replace("\n", " ") == (
+        "Cost of 100,000 prompt (30,000 cached) + 20,000 completion tokens: the 15 cheapest models"
+    )
     save(ax, tmp_path / "cost.png")
     with pytest.raises(oc.InvalidParameterError, match="n="):
         oc.plot_cost(cost, n=0)
@@ -200,11 +202,18 @@ def test_price_history_series_stay_apart_and_zero_is_drawn(history: pd.DataFrame
     ax.figure.savefig(tmp_path / "free.png", dpi=60)
 
 
-def test_catalog_size_steps_from_zero_breaks_at_gaps_and_keeps_the_legend_off(recorded_dir: Path,
-                                                                               tmp_path: Path) -> None:  # fmt: skip
+def test_catalog_size_steps_from_zero_breaks_at_gaps_and_keeps_the_legend_off(
+    recorded_dir: Path, tmp_path: Path
+) -> None:
     store = oc.SnapshotStore(tmp_path / "s")  # months apart, then hourly, then weeks apart: real gaps
-    store.import_files([recorded_dir / "models-2025-11-12.json.gz", next(recorded_dir.glob("hourly-*.tar.xz")),
-                        recorded_dir / "models-2026-01-29.json.gz"], progress=False)  # fmt: skip
+    store.import_files(
+        [
+            recorded_dir / "models-2025-11-12.json.gz",
+            next(recorded_dir.glob("hourly-*.tar.xz")),
+            recorded_dir / "models-2026-01-29.json.gz",
+        ],
+        progress=False,
+    )
     h = store.history()
     sizes = oc.catalog_size(h)
     fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")

@@ -84,14 +84,18 @@ def test_an_image_workload_prices_image_output_tokens(mixed: pd.DataFrame, newes
     assert Decimal(str(seedream["total_usd"])) == (3580 * Decimal(SEEDREAM_IMAGE_TOKEN)).quantize(Decimal("1e-12"))
     raw = {m["id"]: m["pricing"] for m in newest_models}["google/gemini-2.5-flash-image"]
     expected = 100 * Decimal(raw["prompt"]) + 3580 * Decimal(raw["image_output"])
-    assert Decimal(str(cost.loc["google/gemini-2.5-flash-image", "total_usd"])) == expected  # ~$0.107: $30/M image tokens
+    assert (
+        Decimal(str(cost.loc["google/gemini-2.5-flash-image", "total_usd"])) == expected
+    )  # ~$0.107: $30/M image tokens
     image = np.array(["image" in o for o in _outputs(mixed.set_index("id").loc[cost.index])])
     assert np.isnan(cost["total_usd"].to_numpy()[~image]).all()
     # no image tokens named: seedream's only prices are for a part the workload leaves out
     bare = oc.estimate_cost(mixed, 100, 0, output_modalities="image").set_index("id")
     assert np.isnan(bare.loc["bytedance-seed/seedream-5-0-lite", "total_usd"])
-    assert "priced only for parts the workload does not name (image_output, image_token)" in \
-        bare.loc["bytedance-seed/seedream-5-0-lite", "note"]  # fmt: skip
+    assert (
+        "priced only for parts the workload does not name (image_output, image_token)"
+        in bare.loc["bytedance-seed/seedream-5-0-lite", "note"]
+    )
 
 
 def test_per_unit_parts_count_only_when_the_workload_names_them(recorded_dir: Path, mixed: pd.DataFrame) -> None:
@@ -115,15 +119,21 @@ def test_per_unit_parts_count_only_when_the_workload_names_them(recorded_dir: Pa
 
 def test_an_image_price_equal_to_the_prompt_price_is_not_a_per_image_fee(recorded_dir: Path) -> None:
     new = orjson.loads(read_body(recorded_dir / "models-2026-04-17.json.gz"))["data"]
-    token_rate = {m["id"] for m in new if float(m["pricing"].get("image", 0)) > 0
-                  and Decimal(m["pricing"]["image"]) == Decimal(m["pricing"]["prompt"])}  # fmt: skip
+    token_rate = {
+        m["id"]
+        for m in new
+        if float(m["pricing"].get("image", 0)) > 0 and Decimal(m["pricing"]["image"]) == Decimal(m["pricing"]["prompt"])
+    }
     assert token_rate  # every Gemini model since late January 2026
     cost = oc.estimate_cost(models_frame(new), 1000, 100, images=3).set_index("id")
     for mid in token_rate:
         assert np.isnan(cost.loc[mid, "total_usd"]) and "per image input token" in cost.loc[mid, "note"]
     old = orjson.loads(read_body(recorded_dir / "models-2025-05-07.json.gz"))["data"]
-    per_image = {m["id"]: Decimal(m["pricing"]["image"]) for m in old
-                 if float(m["pricing"].get("image", 0)) > 0 and m["pricing"]["image"] != m["pricing"]["prompt"]}  # fmt: skip
+    per_image = {
+        m["id"]: Decimal(m["pricing"]["image"])
+        for m in old
+        if float(m["pricing"].get("image", 0)) > 0 and m["pricing"]["image"] != m["pricing"]["prompt"]
+    }
     assert per_image  # 2025: USD per input image (claude 0.0048 = "$4.8/K input imgs")
     cost = oc.estimate_cost(models_frame(old), 1000, 100, images=3).set_index("id")
     for mid, fee in per_image.items():
@@ -155,8 +165,19 @@ def test_output_modalities_are_checked(mixed: pd.DataFrame) -> None:
     assert anything.loc["openai/text-embedding-3-small", "total_usd"] == pytest.approx(10 * 2e-8)
 
 
-@pytest.mark.parametrize("key", [*KNOWN_PRICE_KEYS, "image_output", "image_token", "audio", "audio_output",
-                                 "input_audio_cache", "input_cache_write_1h", "discount"])  # fmt: skip
+@pytest.mark.parametrize(
+    "key",
+    [
+        *KNOWN_PRICE_KEYS,
+        "image_output",
+        "image_token",
+        "audio",
+        "audio_output",
+        "input_audio_cache",
+        "input_cache_write_1h",
+        "discount",
+    ],
+)
 def test_units_of_the_price_keys_agree_everywhere(key: str) -> None:
     unit, factor = price_display_unit(f"price_{key}")
     label = price_label(f"price_{key}")
@@ -173,8 +194,9 @@ def test_image_output_is_a_per_token_price_in_the_recording(recorded_dir: Path) 
     frame = models_frame(body["data"]).set_index("id")
     per_mtok = frame["price_image_output"].dropna() * 1e6
     # gemini-2.5-flash-image $30/M image tokens (Google), gpt-5-image $40/M, gpt-5-image-mini $8/M (OpenAI)
-    assert per_mtok.round(6).loc[["google/gemini-2.5-flash-image", "openai/gpt-5-image", "openai/gpt-5-image-mini"]].tolist() \
-        == [30.0, 40.0, 8.0]  # fmt: skip
+    assert per_mtok.round(6).loc[
+        ["google/gemini-2.5-flash-image", "openai/gpt-5-image", "openai/gpt-5-image-mini"]
+    ].tolist() == [30.0, 40.0, 8.0]
 
 
 def test_cost_command_lists_the_cheapest_paid_models_that_serve(tmp_path: Path, newest_models: list[dict]) -> None:
@@ -187,7 +209,17 @@ def test_cost_command_lists_the_cheapest_paid_models_that_serve(tmp_path: Path, 
     body.write_bytes(orjson.dumps({"data": newest_models + fixture_models()}))
     with ReplayServer(body) as server:
         env = {"ORCATALOG_BASE_URL": server.base_url}
-        args = ["cost", "--prompt-tokens", "1000000", "--completion-tokens", "200000", "--cached", "400000", "--format", "csv"]
+        args = [
+            "cost",
+            "--prompt-tokens",
+            "1000000",
+            "--completion-tokens",
+            "200000",
+            "--cached",
+            "400000",
+            "--format",
+            "csv",
+        ]
         result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
         assert result.exit_code == 0, result.output
         printed = pd.read_csv(pd.io.common.StringIO(result.stdout))
@@ -196,9 +228,26 @@ def test_cost_command_lists_the_cheapest_paid_models_that_serve(tmp_path: Path, 
         assert list(paid_rows["id"]) == list(expected["id"])
         assert (paid_rows["total_usd"] > 0).all()
         assert "free model(s) left out" in result.stderr
-        assert printed.loc[printed["id"] == "bytedance-seed/seedream-5-0-lite", "note"].str.contains("text output").all()
-        image = CliRunner().invoke(main, ["cost", "--prompt-tokens", "100", "--completion-tokens", "3580", "--image-output",
-                                          "3580", "--output-modality", "image", "--format", "csv"], env=env)  # fmt: skip
+        assert (
+            printed.loc[printed["id"] == "bytedance-seed/seedream-5-0-lite", "note"].str.contains("text output").all()
+        )
+        image = CliRunner().invoke(
+            main,
+            [
+                "cost",
+                "--prompt-tokens",
+                "100",
+                "--completion-tokens",
+                "3580",
+                "--image-output",
+                "3580",
+                "--output-modality",
+                "image",
+                "--format",
+                "csv",
+            ],
+            env=env,
+        )
         assert image.exit_code == 0, image.output
         shown = pd.read_csv(pd.io.common.StringIO(image.stdout)).dropna(subset=["total_usd"])
         assert "bytedance-seed/seedream-5-0-lite" in set(shown["id"])
@@ -209,7 +258,9 @@ def test_cost_command_lists_the_cheapest_paid_models_that_serve(tmp_path: Path, 
 def test_market_trend_takes_its_prices_from_paid_text_models(mixed: pd.DataFrame) -> None:
     h = mixed.assign(fetched_at=pd.Timestamp("2026-08-17T22:55Z"))
     trend = oc.market_trend(h).iloc[0]
-    priced = mixed[paid(mixed) & serves(mixed, "text")].dropna(subset=["prompt_usd_per_mtok", "completion_usd_per_mtok"])
+    priced = mixed[paid(mixed) & serves(mixed, "text")].dropna(
+        subset=["prompt_usd_per_mtok", "completion_usd_per_mtok"]
+    )
     assert trend["n_paid"] == len(priced) and trend["n_free"] == int(mixed["is_free"].fillna(False).sum())
     assert trend["prompt_median"] == priced["prompt_usd_per_mtok"].median()
     assert "bytedance-seed/seedream-5-0-lite" not in set(priced["id"])  # 0 per text token, not a free text price

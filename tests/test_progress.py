@@ -46,7 +46,9 @@ def test_notebook_without_ipywidgets_gets_a_plain_bar(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(IPython, "get_ipython", ZMQInteractiveShell)
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ipywidgets" else real_find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "ipywidgets" else real_find_spec(name, *a)
+    )
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a TqdmWarning ("IProgress not found") would fail here
@@ -55,8 +57,9 @@ def test_notebook_without_ipywidgets_gets_a_plain_bar(monkeypatch: pytest.Monkey
         assert list(bar) == [0, 1]
 
 
-def test_import_shows_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                                  dated_files: list[Path]) -> None:  # fmt: skip
+def test_import_shows_progress_only_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, dated_files: list[Path]
+) -> None:
     term = _Terminal()
     monkeypatch.setattr(sys, "stderr", term)
     oc.SnapshotStore(tmp_path / "a").import_files(dated_files[:2])

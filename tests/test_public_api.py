@@ -16,8 +16,27 @@ from .conftest import REPO
 
 def test_all_is_the_public_surface() -> None:
     public = {name for name in dir(oc) if not name.startswith("_")}
-    modules = {"fetch", "frames", "analysis", "errors", "schema", "schema_endpoints", "schema_usage", "scope", "testing", "export", "cli",
-               "store", "progress", "suggest", "plot", "report", "times", "watcher", "feed"}
+    modules = {
+        "fetch",
+        "frames",
+        "analysis",
+        "errors",
+        "schema",
+        "schema_endpoints",
+        "schema_usage",
+        "scope",
+        "testing",
+        "export",
+        "cli",
+        "store",
+        "progress",
+        "suggest",
+        "plot",
+        "report",
+        "times",
+        "watcher",
+        "feed",
+    }
     assert set(oc.__all__) - {"__version__"} <= public
     assert public - set(oc.__all__) <= modules, public - set(oc.__all__) - modules
     for name in ("fetch_models", "fetch_model", "count_models", "fetch_user_models", "Client", "RetryConfig"):
@@ -94,7 +113,44 @@ def test_import_orcatalog_and_the_cli_stay_light() -> None:
 
 
 #: Every public name of orcatalog before issue 6: none may disappear.
-PUBLIC_NAMES = ['APIError', 'BadRequestError', 'BodyFileError', 'CacheError', 'Client', 'ForbiddenError', 'InvalidParameterError', 'InvalidResponseError', 'MixedScopeError', 'NotFoundError', 'NotInCacheError', 'OrcatalogError', 'PaymentRequiredError', 'RateLimitError', 'RequestTimeoutError', 'ResponseError', 'RetryConfig', 'SchemaError', 'ServerError', 'SnapshotConflictError', 'SnapshotNotFoundError', 'SnapshotStore', 'StoreError', 'StoreWriteError', 'TransportError', 'UnauthorizedError', '__version__', 'count_models', 'diff', 'fetch_model', 'fetch_models', 'fetch_user_models', 'lifecycle', 'price_changes', 'to_csv', 'to_parquet']
+PUBLIC_NAMES = [
+    "APIError",
+    "BadRequestError",
+    "BodyFileError",
+    "CacheError",
+    "Client",
+    "ForbiddenError",
+    "InvalidParameterError",
+    "InvalidResponseError",
+    "MixedScopeError",
+    "NotFoundError",
+    "NotInCacheError",
+    "OrcatalogError",
+    "PaymentRequiredError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "ResponseError",
+    "RetryConfig",
+    "SchemaError",
+    "ServerError",
+    "SnapshotConflictError",
+    "SnapshotNotFoundError",
+    "SnapshotStore",
+    "StoreError",
+    "StoreWriteError",
+    "TransportError",
+    "UnauthorizedError",
+    "__version__",
+    "count_models",
+    "diff",
+    "fetch_model",
+    "fetch_models",
+    "fetch_user_models",
+    "lifecycle",
+    "price_changes",
+    "to_csv",
+    "to_parquet",
+]
 
 #: Today's public signatures, parameters split by "; " (``*:`` keyword-only, ``**`` var-keyword). Parameters may be added with a
 #: default, never removed, renamed, reordered or given another kind or default.
@@ -133,8 +189,11 @@ def _params(func: object) -> list[str]:
     for p in inspect.signature(func).parameters.values():  # type: ignore[arg-type]
         if p.name == "self":
             continue
-        default = "" if p.default is inspect.Parameter.empty else "=" + (
-            "<factory>" if p.name == "statuses" else repr(p.default))
+        default = (
+            ""
+            if p.default is inspect.Parameter.empty
+            else "=" + ("<factory>" if p.name == "statuses" else repr(p.default))
+        )
         prefix = {"VAR_KEYWORD": "**", "VAR_POSITIONAL": "*", "KEYWORD_ONLY": "*:"}.get(p.kind.name, "")
         out.append(prefix + p.name + default)
     return out
@@ -164,8 +223,10 @@ def test_every_submodule_is_an_attribute_on_a_fresh_import() -> None:
     """``oc.scope``, ``oc.times``, ... work right after ``import orcatalog`` (no AttributeError):
     every module file and subpackage of the folder, read from disk here, not from _SUBMODULES."""
     package = REPO / "orcatalog"
-    names = sorted({p.stem for p in package.glob("*.py") if not p.stem.startswith("_")}
-                   | {p.name for p in package.iterdir() if (p / "__init__.py").exists()})  # fmt: skip
+    names = sorted(
+        {p.stem for p in package.glob("*.py") if not p.stem.startswith("_")}
+        | {p.name for p in package.iterdir() if (p / "__init__.py").exists()}
+    )
     assert {"scope", "times", "store", "fetch"} <= set(names)
     code = (
         "import types, orcatalog as oc; "

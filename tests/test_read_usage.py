@@ -37,8 +37,18 @@ def test_saved_body_gz_and_plain_json(activity_file: Path, tmp_path: Path) -> No
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_tables_round_trip_with_the_apis_names(activity_file: Path, tmp_path: Path, fmt: str) -> None:
     df = oc.read_usage(activity_file)
-    table = df[["date", "model", "prompt_tokens", "completion_tokens", "reasoning_tokens", "requests",
-                "usage_usd", "byok_usage_inference_usd"]].rename(columns={"usage_usd": "usage"})
+    table = df[
+        [
+            "date",
+            "model",
+            "prompt_tokens",
+            "completion_tokens",
+            "reasoning_tokens",
+            "requests",
+            "usage_usd",
+            "byok_usage_inference_usd",
+        ]
+    ].rename(columns={"usage_usd": "usage"})
     path = tmp_path / f"usage.{fmt}"
     if fmt == "csv":
         table.assign(date=table["date"].dt.strftime("%Y-%m-%d")).to_csv(path, index=False)

@@ -33,14 +33,20 @@ def _orcatalog_part(argv: list[str]) -> list[str]:
 def _run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache"), **env}
     full_env.pop("ORCATALOG_OFFLINE", None)
-    return subprocess.run([sys.executable, "-m", "orcatalog", *args], env=full_env, capture_output=True, text=True,
-                          timeout=120)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "orcatalog", *args], env=full_env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_readme_shows_the_live_main_command_and_its_offline_twin() -> None:
     live, offline, tests = _commands()
     assert live[:3] == ["pip", "install", "."] and _orcatalog_part(live) == [
-        "models", "--sort", "pricing-low-to-high", "--head", "25"]  # fmt: skip
+        "models",
+        "--sort",
+        "pricing-low-to-high",
+        "--head",
+        "25",
+    ]
     assert _orcatalog_part(offline) == ["--replay", "sample", *_orcatalog_part(live)]
     assert tests == ["pip", "install", ".[test]", "&&", "python", "-m", "pytest"]
 
@@ -97,15 +103,26 @@ def readme_world(tmp_path: Path, s3_endpoint: str):  # noqa: ANN201
 
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "data").symlink_to(REPO / "tests" / "data")
-    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1", aws_access_key_id=S3_CREDENTIALS["key"],
-                 aws_secret_access_key=S3_CREDENTIALS["secret"]).create_bucket(Bucket="my-bucket")  # fmt: skip
+    boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=S3_CREDENTIALS["key"],
+        aws_secret_access_key=S3_CREDENTIALS["secret"],
+    ).create_bucket(Bucket="my-bucket")
     with ReplayServer(keys={README_KEY: None}) as api:
         env = {
-            **os.environ, "PYTHONPATH": str(REPO), "MPLBACKEND": "Agg", "ORCATALOG_BASE_URL": api.base_url,
-            "OPENROUTER_API_KEY": README_KEY, "ORCATALOG_CACHE_DIR": str(tmp_path / "cache"),
-            "AWS_ACCESS_KEY_ID": S3_CREDENTIALS["key"], "AWS_SECRET_ACCESS_KEY": S3_CREDENTIALS["secret"],
-            "AWS_ENDPOINT_URL": s3_endpoint, "AWS_DEFAULT_REGION": "us-east-1",
-        }  # fmt: skip
+            **os.environ,
+            "PYTHONPATH": str(REPO),
+            "MPLBACKEND": "Agg",
+            "ORCATALOG_BASE_URL": api.base_url,
+            "OPENROUTER_API_KEY": README_KEY,
+            "ORCATALOG_CACHE_DIR": str(tmp_path / "cache"),
+            "AWS_ACCESS_KEY_ID": S3_CREDENTIALS["key"],
+            "AWS_SECRET_ACCESS_KEY": S3_CREDENTIALS["secret"],
+            "AWS_ENDPOINT_URL": s3_endpoint,
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
         env.pop("ORCATALOG_OFFLINE", None)
         env.pop("ORCATALOG_DATA_DIR", None)
         yield tmp_path, env, api
@@ -135,8 +152,14 @@ def test_every_bash_block_runs(readme_world) -> None:  # noqa: ANN001
             if "orcatalog" not in argv:
                 assert argv[:2] == ["pip", "install"], line
                 continue
-            proc = subprocess.run([sys.executable, "-m", "orcatalog", *_orcatalog_part(argv)], cwd=cwd, env=env,
-                                  capture_output=True, text=True, timeout=300)  # fmt: skip
+            proc = subprocess.run(
+                [sys.executable, "-m", "orcatalog", *_orcatalog_part(argv)],
+                cwd=cwd,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
             assert proc.returncode == 0, f"{line}\n{proc.stderr}"
             ran += 1
     assert ran >= 12

@@ -7,8 +7,12 @@ import re
 
 from .conftest import REPO
 
-ABBREVIATIONS = {"hf": "test_http_faults.py", "fa": "test_fetch_attacks.py", "ca": "test_cache.py",
-                 "ex": "test_exit_status.py"}  # fmt: skip
+ABBREVIATIONS = {
+    "hf": "test_http_faults.py",
+    "fa": "test_fetch_attacks.py",
+    "ca": "test_cache.py",
+    "ex": "test_exit_status.py",
+}
 
 
 def _tests(module: str) -> set[str]:

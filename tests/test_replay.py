@@ -25,8 +25,16 @@ def _data_array(raw: bytes) -> bytes:
     return raw[raw.index(b"[") : raw.rindex(b"]") + 1]
 
 
-@pytest.mark.parametrize("query", [{}, {"output_modalities": "all"}, {"q": "gpt"}, {"offset": "10", "limit": "50"},
-                                   {"sort": "pricing-low-to-high", "output_modalities": "all"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"output_modalities": "all"},
+        {"q": "gpt"},
+        {"offset": "10", "limit": "50"},
+        {"sort": "pricing-low-to-high", "output_modalities": "all"},
+    ],
+)
 def test_every_list_reply_is_the_spec_envelope_with_recorded_bytes(latest_file: Path, query: dict[str, str]) -> None:
     recorded = read_body(latest_file)
     with ReplayServer(latest_file) as server:
@@ -49,11 +57,15 @@ def test_pricing_sort_is_by_average_of_prompt_and_completion(latest_file: Path) 
     assert [p for p, _ in prices if p >= 0] != sorted(p for p, _ in prices if p >= 0)  # not by prompt alone
 
 
-@pytest.mark.parametrize(("name", "value"), [("sort", "cheapest"), ("category", "cooking"), ("output_modalities", "imagez")])
+@pytest.mark.parametrize(
+    ("name", "value"), [("sort", "cheapest"), ("category", "cooking"), ("output_modalities", "imagez")]
+)
 def test_unknown_values_get_the_api_400(latest_file: Path, name: str, value: str) -> None:
     with ReplayServer(latest_file) as server:
         reply = _get(server, "/models", **{name: value})
-    assert reply.status_code == 400 and reply.json()["error"]["code"] == 400 and value in reply.json()["error"]["message"]
+    assert (
+        reply.status_code == 400 and reply.json()["error"]["code"] == 400 and value in reply.json()["error"]["message"]
+    )
 
 
 def test_filters_it_cannot_answer_are_not_applied_and_named(recorded_dir: Path) -> None:

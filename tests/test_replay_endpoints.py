@@ -54,10 +54,15 @@ def test_zdr_lists_the_2026_recordings_endpoints_and_fixture_ones(recorded_dir: 
 def test_spec_fixtures_are_what_the_official_sdk_accepts_and_recordings_win(recorded_dir: Path) -> None:
     catalog = orjson.loads(gzip.decompress((recorded_dir / "models-2026-04-17.json.gz").read_bytes()))["data"]
     recorded_id = "openai/gpt-4o"
-    other = next(m for m in catalog if m["id"] not in (recorded_id, "anthropic/claude-sonnet-4.5")
-                 and not m["id"].startswith("google/gemini-2.5-pro-preview"))  # fmt: skip
-    with ReplayServer(recorded_dir / "models-2026-04-17.json.gz", endpoints=recorded_dir / "endpoints",
-                      spec_endpoints=True) as server:  # fmt: skip
+    other = next(
+        m
+        for m in catalog
+        if m["id"] not in (recorded_id, "anthropic/claude-sonnet-4.5")
+        and not m["id"].startswith("google/gemini-2.5-pro-preview")
+    )
+    with ReplayServer(
+        recorded_dir / "models-2026-04-17.json.gz", endpoints=recorded_dir / "endpoints", spec_endpoints=True
+    ) as server:
         fixture = _get(server, f"/models/{other['id']}/endpoints")
         again = _get(server, f"/models/{other['id']}/endpoints")
         real = _get(server, f"/models/{recorded_id}/endpoints")
@@ -72,8 +77,12 @@ def test_spec_fixtures_are_what_the_official_sdk_accepts_and_recordings_win(reco
 
 
 def test_fixture_prices_scale_the_catalog_price() -> None:
-    model = {"id": "acme/big", "name": "Acme Big", "pricing": {"prompt": "0.000001", "completion": "0.000002"},
-             "context_length": 1000}  # fmt: skip
+    model = {
+        "id": "acme/big",
+        "name": "Acme Big",
+        "pricing": {"prompt": "0.000001", "completion": "0.000002"},
+        "context_length": 1000,
+    }
     body = spec_endpoints_body(model, providers=12)
     prices = [float(e["pricing"]["prompt"]) / 0.000001 for e in body["data"]["endpoints"]]
     assert len(prices) == 12 and all(0.6 <= p <= 1.4 for p in prices) and len(set(prices)) > 3

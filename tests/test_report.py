@@ -17,10 +17,19 @@ import orcatalog as oc
 from orcatalog.report import build_report
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--enable-logging=stderr", "--v=0", "--hide-scrollbars", "--window-size=1280,4000",
-]  # fmt: skip
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+    "--hide-scrollbars",
+    "--window-size=1280,4000",
+]
 
 
 class _Refs(html.parser.HTMLParser):
@@ -96,8 +105,10 @@ def test_the_page_renders_in_headless_chromium(report: Path, tmp_path: Path) -> 
     shot = tmp_path / "screenshot.png"
     proc = subprocess.run(
         [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", report.as_uri()],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     console = [line for line in proc.stderr.splitlines() if ":CONSOLE" in line]
     assert not console, console
     assert "ERR_FILE_NOT_FOUND" not in proc.stderr
@@ -133,7 +144,9 @@ def _cells(page: str, table_csv: str) -> tuple[list[str], list[list[str]]]:
     """The header and rows of the HTML table shown before the link to ``table_csv``."""
     chunk = page.split(f'<a href="{table_csv}">')[0].rsplit("<table", 1)[1]
     header = [html.unescape(h) for h in re.findall(r"<th>(.*?)</th>", chunk)]
-    rows = [[html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", r)] for r in re.findall(r"<tr>(.*?)</tr>", chunk, re.S)]
+    rows = [
+        [html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", r)] for r in re.findall(r"<tr>(.*?)</tr>", chunk, re.S)
+    ]
     return header, [r for r in rows if r]
 
 

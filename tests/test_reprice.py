@@ -29,8 +29,10 @@ def catalog_files(recorded_dir: Path) -> list[Path]:
 def nearest_catalog(recorded_dir: Path, usage: pd.DataFrame) -> Path:
     """The recorded catalog nearest the activity's days (the middle of its period)."""
     middle = usage["date"].min() + (usage["date"].max() - usage["date"].min()) / 2
-    return min(catalog_files(recorded_dir),
-               key=lambda p: abs(pd.Timestamp(p.name[len("models-"):-len(".json.gz")], tz="UTC") - middle))  # fmt: skip
+    return min(
+        catalog_files(recorded_dir),
+        key=lambda p: abs(pd.Timestamp(p.name[len("models-") : -len(".json.gz")], tz="UTC") - middle),
+    )
 
 
 def read_catalog(path: Path) -> pd.DataFrame:
@@ -90,27 +92,37 @@ def test_bill_reproduced_within_rounding_where_the_data_allows(usage: pd.DataFra
     at_list = np.abs(bill - hi) <= ROUNDING_USD + 1e-12
     assert (plain.loc[inside & ~at_list, "reason"] == CACHE_READS).all()
     assert plain.loc[inside & at_list, "reason"].isna().all() and not cached["agrees"].to_numpy()[~inside].any()
-    step = np.where(usage["prompt_tokens"].to_numpy(dtype=float) > 0,
-                    (hi - lo) / usage["prompt_tokens"].to_numpy(dtype=float).clip(1), 0.0)  # USD per cached token
+    step = np.where(
+        usage["prompt_tokens"].to_numpy(dtype=float) > 0,
+        (hi - lo) / usage["prompt_tokens"].to_numpy(dtype=float).clip(1),
+        0.0,
+    )  # USD per cached token
     count = np.where(step > 0, np.round((hi - bill) / np.where(step > 0, step, 1)), 0).clip(0, None)
     count = np.minimum(count, usage["prompt_tokens"].to_numpy(dtype=float))
     again = reprice(usage[inside].assign(cached_tokens=count[inside]), catalog, alternatives=[]).rows
     error = np.abs(again["list_usd"].to_numpy() - bill[inside])
-    assert (error <= ROUNDING_USD + step[inside] / 2 + 1e-12).all(), again.loc[error > ROUNDING_USD, ["model", "usage_usd"]]
+    assert (error <= ROUNDING_USD + step[inside] / 2 + 1e-12).all(), again.loc[
+        error > ROUNDING_USD, ["model", "usage_usd"]
+    ]
     # every other row says which way it disagrees
     above, below = rows & (bill > hi + ROUNDING_USD), rows & (bill < lo - ROUNDING_USD)
     assert (plain.loc[above, "reason"] == "billed above list").all()
     assert (plain.loc[below, "reason"] == "billed below list").all()
-    assert (plain["difference_usd"].to_numpy()[rows] == pytest.approx(bill[rows] - hi[rows]))
+    assert plain["difference_usd"].to_numpy()[rows] == pytest.approx(bill[rows] - hi[rows])
 
 
 def test_own_price_is_the_one_cost_rule(usage: pd.DataFrame, catalog: pd.DataFrame) -> None:
     rows = reprice(usage, catalog, alternatives=[]).rows
     for i in np.flatnonzero(rows["list_usd"].notna().to_numpy())[:8]:
         r = usage.iloc[i]
-        cost = oc.estimate_cost(catalog[catalog["id"] == r["model"]], int(r["prompt_tokens"]),
-                                int(r["completion_tokens"]), reasoning_tokens=int(r["reasoning_tokens"]),
-                                requests=int(r["requests"]), output_modalities="any")  # fmt: skip
+        cost = oc.estimate_cost(
+            catalog[catalog["id"] == r["model"]],
+            int(r["prompt_tokens"]),
+            int(r["completion_tokens"]),
+            reasoning_tokens=int(r["reasoning_tokens"]),
+            requests=int(r["requests"]),
+            output_modalities="any",
+        )
         assert rows["list_usd"].iloc[i] == pytest.approx(cost["total_usd"].iloc[0], rel=1e-12)
 
 
@@ -128,8 +140,10 @@ def test_history_prices_each_row_on_its_day(usage: pd.DataFrame, recorded_dir: P
     assert on_date.any() and (rows.loc[on_date, "note"] == NOT_LISTED_ON_DATE).all()
     assert rows.loc[~before, "list_usd"].notna().all()
     used = rows.loc[~before, "snapshot_id"]
-    latest_at = [history.loc[(history["id"] == m) & (history["fetched_at"] <= d), "snapshot_id"].iloc[-1]
-                 for m, d in zip(usage.loc[~before, "model"], usage.loc[~before, "date"])]  # fmt: skip
+    latest_at = [
+        history.loc[(history["id"] == m) & (history["fetched_at"] <= d), "snapshot_id"].iloc[-1]
+        for m, d in zip(usage.loc[~before, "model"], usage.loc[~before, "date"])
+    ]
     assert used.tolist() == latest_at
     # a fixed time prices every row at the catalog of that time
     at = reprice(usage, history, alternatives=[], at=history["fetched_at"].max())
@@ -181,7 +195,9 @@ def test_summary_adds_up(usage: pd.DataFrame, catalog: pd.DataFrame) -> None:
     top = summary[summary["served_share"] == shares[0]]["total_usd"].to_numpy()
     assert (np.diff(top) >= 0).all()
     # BYOK rows are billed what the provider charged on the user's key, plus OpenRouter's fee
-    assert summary.attrs["billed_total_usd"] == pytest.approx((usage["usage_usd"] + usage["byok_usage_inference_usd"]).sum())
+    assert summary.attrs["billed_total_usd"] == pytest.approx(
+        (usage["usage_usd"] + usage["byok_usage_inference_usd"]).sum()
+    )
     assert not (summary["total_usd"] == 0).any() or (summary.loc[summary["total_usd"] == 0, "rows_served"] == 0).all()
 
 
@@ -189,10 +205,16 @@ def test_providers_of_the_same_model_as_alternatives(recorded_dir: Path) -> None
     path = sorted((recorded_dir / "endpoints").glob("endpoints-openai--gpt-4o-*.json.gz"))[-1]
     endpoints = endpoints_body_frame(json.loads(gzip.decompress(path.read_bytes())), url=str(path))
     catalog = read_catalog(catalog_files(recorded_dir)[-1])
-    usage = pd.DataFrame({"model": ["openai/gpt-4o", "openai/gpt-4o", "anthropic/claude-opus-4.7"],
-                          "date": ["2026-08-20", "2026-08-21", "2026-08-21"], "prompt_tokens": [120_000, 3_000, 10],
-                          "completion_tokens": [4_000, 500, 10], "requests": [40, 3, 1],
-                          "usage_usd": [0.5, 0.01, 0.001]})  # fmt: skip
+    usage = pd.DataFrame(
+        {
+            "model": ["openai/gpt-4o", "openai/gpt-4o", "anthropic/claude-opus-4.7"],
+            "date": ["2026-08-20", "2026-08-21", "2026-08-21"],
+            "prompt_tokens": [120_000, 3_000, 10],
+            "completion_tokens": [4_000, 500, 10],
+            "requests": [40, 3, 1],
+            "usage_usd": [0.5, 0.01, 0.001],
+        }
+    )
     result = reprice(usage, catalog, alternatives=endpoints)
     alt = result.alternatives
     assert set(alt["row"]) == {0, 1}  # only the rows of the endpoints' model
@@ -252,9 +274,17 @@ def test_the_rows_own_endpoint_is_found_by_its_tag(recorded_dir: Path) -> None:
     endpoints = endpoints_body_frame(json.loads(gzip.decompress(path.read_bytes())), url=str(path))
     catalog = read_catalog(catalog_files(recorded_dir)[-1])
     tags = endpoints["tag"].astype(str).tolist()
-    usage = pd.DataFrame({"model": ["openai/gpt-4o"] * 2, "provider_name": [tags[-1], "nobody/fp8"],
-                          "date": ["2026-08-20", "2026-08-21"], "prompt_tokens": [3_000, 3_000],
-                          "completion_tokens": [500, 500], "requests": [3, 3], "usage_usd": [0.01, 0.01]})  # fmt: skip
+    usage = pd.DataFrame(
+        {
+            "model": ["openai/gpt-4o"] * 2,
+            "provider_name": [tags[-1], "nobody/fp8"],
+            "date": ["2026-08-20", "2026-08-21"],
+            "prompt_tokens": [3_000, 3_000],
+            "completion_tokens": [500, 500],
+            "requests": [3, 3],
+            "usage_usd": [0.01, 0.01],
+        }
+    )
     result = reprice(usage, catalog, alternatives=endpoints)
     own = result.alternatives[result.alternatives["own_endpoint"]]
     assert own["row"].tolist() == [0] and own["alternative"].iloc[0] == f"openai/gpt-4o@{tags[-1]}"

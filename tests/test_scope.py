@@ -17,7 +17,11 @@ EU = "https://eu.openrouter.ai/api/v1"
 
 
 def test_the_rule() -> None:
-    assert scope_of(None) == scope_of("https://openrouter.ai/api/v1/", "/models", {"output_modalities": "all"}) == CATALOG_SCOPE
+    assert (
+        scope_of(None)
+        == scope_of("https://openrouter.ai/api/v1/", "/models", {"output_modalities": "all"})
+        == CATALOG_SCOPE
+    )
     # a region is the same scope whether asked by host or by filter
     assert scope_of(EU) == scope_of(None, "/models", {"region": "eu"}) == "/models region=eu"
     assert scope_of("https://us.openrouter.ai/api/v1") == "/models region=us"
@@ -77,6 +81,8 @@ def test_unfiltered_rows_is_is_unfiltered_on_stored_query_texts() -> None:
     endpoints = ["/models", "/models", "/models", "/models", "/models/user"]
     got = unfiltered_rows(queries, endpoints)
     assert got == [True, True, False, True, False]
-    assert got[:3] == [is_unfiltered("/models", p) for p in ({}, {"output_modalities": "all"}, {"input_modalities": "image"})]
+    assert got[:3] == [
+        is_unfiltered("/models", p) for p in ({}, {"output_modalities": "all"}, {"input_modalities": "image"})
+    ]
     # without endpoints only the filters count (the partial-catalog rule covers /models/user too)
     assert unfiltered_rows(queries) == [True, True, False, True, True]

@@ -28,12 +28,16 @@ def _imported(request: pytest.FixtureRequest, tmp: Path, paths: list[Path]) -> o
 
 
 @pytest.fixture(scope="module", params=["local", "s3"])
-def dated_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
+def dated_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path
+) -> oc.SnapshotStore:
     return _imported(request, tmp_path_factory.mktemp("dated"), sorted(recorded_dir.glob("models-*.json.gz")))
 
 
 @pytest.fixture(scope="module", params=["local", "s3"])
-def hourly_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
+def hourly_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path
+) -> oc.SnapshotStore:
     return _imported(request, tmp_path_factory.mktemp("hourly"), list(recorded_dir.glob("hourly-*.tar.xz")))
 
 
@@ -60,8 +64,19 @@ def test_manifest_of_the_dated_files(dated_store: oc.SnapshotStore, dated_files:
     assert list(m["fetched_at"]) == sorted(time_from_name(p.name) for p in dated_files)
     assert str(m["fetched_at"].dtype) == "datetime64[us, UTC]"
     assert set(m["scope"]) == {"catalog"}
-    for col in ("snapshot_id", "base_url", "endpoint", "query", "key_fingerprint", "n_models", "content_hash",
-                "schema_version", "orcatalog_version", "source", "batch"):  # fmt: skip
+    for col in (
+        "snapshot_id",
+        "base_url",
+        "endpoint",
+        "query",
+        "key_fingerprint",
+        "n_models",
+        "content_hash",
+        "schema_version",
+        "orcatalog_version",
+        "source",
+        "batch",
+    ):
         assert col in m.columns, col
     assert list(m["n_models"]) == [len(json.loads(read_body(p))["data"]) for p in sorted(dated_files)]
     assert m["snapshot_id"].is_unique
@@ -71,7 +86,9 @@ def test_reimport_is_a_no_op(new_store, dated_files: list[Path]) -> None:  # noq
     store = new_store()
     first = store.import_files(dated_files[:3], progress=False)
     before = store_files(store)
-    again = oc.SnapshotStore(store.root, storage_options=store._storage_options).import_files(dated_files[:3], progress=False)
+    again = oc.SnapshotStore(store.root, storage_options=store._storage_options).import_files(
+        dated_files[:3], progress=False
+    )
     assert again == first
     assert store_files(store) == before
 
@@ -122,13 +139,17 @@ def test_load_matches_fetch_and_as_of(dated_store: oc.SnapshotStore, recorded_di
     assert dated_store.load().attrs["fetched_at"] == pd.Timestamp("2026-04-17", tz="UTC")
     same = dated_store.load(got.attrs["snapshot_id"])
     pd.testing.assert_frame_equal(same, got)
-    assert got.attrs["notes"] == ["the answer is the snapshot of 2026-01-01 00:00 UTC, 9 days older than as_of 2026-01-10 00:00"]
+    assert got.attrs["notes"] == [
+        "the answer is the snapshot of 2026-01-01 00:00 UTC, 9 days older than as_of 2026-01-10 00:00"
+    ]
     with pytest.warns(RuntimeWarning, match="as_of 2020-01-01 00:00 is before the first snapshot"):
         early = dated_store.load(as_of="2020-01-01")  # the first snapshot answers, and says so
     first = dated_store.snapshots().query("scope == 'catalog'").iloc[0]
     assert early.attrs["snapshot_id"] == first["snapshot_id"]
-    assert early.attrs["notes"] == [f"as_of 2020-01-01 00:00 is before the first snapshot: the first, "
-                                    f"{first['fetched_at']:%Y-%m-%d %H:%M} UTC, is used"]  # fmt: skip
+    assert early.attrs["notes"] == [
+        f"as_of 2020-01-01 00:00 is before the first snapshot: the first, "
+        f"{first['fetched_at']:%Y-%m-%d %H:%M} UTC, is used"
+    ]
     assert dated_store.load(first["snapshot_id"]).attrs.get("notes") is None  # by id: nothing to say
     with pytest.raises(oc.SnapshotNotFoundError) as info:  # a scope the store does not hold
         dated_store.load(as_of="2020-01-01", scope="/models region=eu")
@@ -143,7 +164,9 @@ def test_gpt4o_price_cut_in_history(dated_store: oc.SnapshotStore) -> None:
     h = dated_store.history(ids=["openai/gpt-4o"], columns=["price_prompt", "price_completion"])
     assert list(h.columns) == ["snapshot_id", "fetched_at", "scope", "id", "price_prompt", "price_completion"]
     changes = oc.price_changes(h)
-    cut = changes[(changes["fetched_at"] == pd.Timestamp("2025-02-08", tz="UTC")) & (changes["field"] == "price_prompt")]
+    cut = changes[
+        (changes["fetched_at"] == pd.Timestamp("2025-02-08", tz="UTC")) & (changes["field"] == "price_prompt")
+    ]
     assert len(cut) == 1
     assert cut["old"].iloc[0] == 5.0 and cut["new"].iloc[0] == 2.5 and cut["unit"].iloc[0] == "USD/Mtok"
     assert cut["pct_change"].iloc[0] == pytest.approx(-50.0)
@@ -164,7 +187,9 @@ def test_vanished_qwen_models_are_gaps_not_retirements(dated_store: oc.SnapshotS
     h = dated_store.history()
     life = oc.lifecycle(h).set_index("id")
     for mid in QWEN:
-        assert life.loc[mid, "gaps"] >= 1 and bool(life.loc[mid, "listed_now"]) is (mid in set(dated_store.load()["id"]))
+        assert life.loc[mid, "gaps"] >= 1 and bool(life.loc[mid, "listed_now"]) is (
+            mid in set(dated_store.load()["id"])
+        )
     changes = oc.price_changes(h)
     dip_time = dip.attrs["fetched_at"]
     after_time = after.attrs["fetched_at"]
@@ -185,9 +210,12 @@ def test_history_long_form(hourly_store: oc.SnapshotStore) -> None:
     assert h["fetched_at"].is_monotonic_increasing
     assert not h.duplicated(["snapshot_id", "id"]).any()
     assert set(h.attrs["snapshot_times"]) == {"catalog"} and len(h.attrs["snapshot_times"]["catalog"]) == 199
-    window = hourly_store.history(start="2025-12-25", end="2025-12-26", ids="deepseek/deepseek-v3.2",
-                                  columns="price_prompt")  # fmt: skip
-    assert window["fetched_at"].between(pd.Timestamp("2025-12-25", tz="UTC"), pd.Timestamp("2025-12-26", tz="UTC")).all()
+    window = hourly_store.history(
+        start="2025-12-25", end="2025-12-26", ids="deepseek/deepseek-v3.2", columns="price_prompt"
+    )
+    assert (
+        window["fetched_at"].between(pd.Timestamp("2025-12-25", tz="UTC"), pd.Timestamp("2025-12-26", tz="UTC")).all()
+    )
     in_window = m["fetched_at"].between(pd.Timestamp("2025-12-25", tz="UTC"), pd.Timestamp("2025-12-26", tz="UTC"))
     assert set(window["id"]) == {"deepseek/deepseek-v3.2"} and len(window) == in_window.sum() == 7
     with pytest.raises(oc.InvalidParameterError):
@@ -205,11 +233,23 @@ def test_storage_grows_with_change_not_snapshots(hourly_store: oc.SnapshotStore)
 def test_overrides_and_unknown_fields_survive(new_store) -> None:  # noqa: ANN001
     body = {
         "data": [
-            {"id": "acme/a", "name": "A", "pricing": {"prompt": "0.000003", "completion": "0.000015",
-             "overrides": [{"min_prompt_tokens": 200000, "prompt": "0.000006"}], "new_key": "0.5"},
-             "future": {"nested": [1, 2, {"x": None}]}},  # fmt: skip
-            {"id": "~acme/a-latest", "name": "A latest", "pricing": {"prompt": "-1", "completion": "-1"},
-             "alias_target": {"slug": "acme/a", "name": "A"}},  # fmt: skip
+            {
+                "id": "acme/a",
+                "name": "A",
+                "pricing": {
+                    "prompt": "0.000003",
+                    "completion": "0.000015",
+                    "overrides": [{"min_prompt_tokens": 200000, "prompt": "0.000006"}],
+                    "new_key": "0.5",
+                },
+                "future": {"nested": [1, 2, {"x": None}]},
+            },
+            {
+                "id": "~acme/a-latest",
+                "name": "A latest",
+                "pricing": {"prompt": "-1", "completion": "-1"},
+                "alias_target": {"slug": "acme/a", "name": "A"},
+            },
         ],
         "total_count": 2,
         "links": {"next": None},
@@ -270,8 +310,9 @@ def _duckdb_series(root: Path, model: str) -> pd.DataFrame:
     return duckdb.sql(sql).df()
 
 
-def test_duckdb_reads_the_store_without_orcatalog(local_hourly_store: oc.SnapshotStore, tmp_path: Path,
-                                                  hourly_bodies: list) -> None:  # fmt: skip
+def test_duckdb_reads_the_store_without_orcatalog(
+    local_hourly_store: oc.SnapshotStore, tmp_path: Path, hourly_bodies: list
+) -> None:
     appended = oc.SnapshotStore(tmp_path / "appended", auto_compact=None)
     for name, raw in hourly_bodies[:40:3]:  # single appends: versions repeat across batches
         appended.import_bodies([(time_from_name(name), raw)])
@@ -297,7 +338,9 @@ def test_schema_evolution_keeps_every_column(tmp_path: Path, recorded_dir: Path)
     assert new["links_details"].notna().all() and old["links_details"].isna().all()
     import duckdb
 
-    cols = duckdb.sql(f"SELECT * FROM read_parquet('{tmp_path}/s/versions/*.parquet', union_by_name = true) LIMIT 1").columns
+    cols = duckdb.sql(
+        f"SELECT * FROM read_parquet('{tmp_path}/s/versions/*.parquet', union_by_name = true) LIMIT 1"
+    ).columns
     assert "per_request_limit_prompt_tokens" in cols and "price_audio" in cols and "knowledge_cutoff" in cols
 
 
@@ -393,7 +436,9 @@ def test_compact_merges_batches_and_changes_no_answer(new_store, dated_files: li
     after = oc.SnapshotStore(store.root, storage_options=store._storage_options)
     pd.testing.assert_frame_equal(after.snapshots().drop(columns="batch"), before_manifest.drop(columns="batch"))
     h = after.history(scope=None)
-    pd.testing.assert_frame_equal(h.drop(columns=["snapshot_id", "scope"]), before_history.drop(columns=["snapshot_id", "scope"]))
+    pd.testing.assert_frame_equal(
+        h.drop(columns=["snapshot_id", "scope"]), before_history.drop(columns=["snapshot_id", "scope"])
+    )
     assert list(h["snapshot_id"].astype(str)) == list(before_history["snapshot_id"].astype(str))
     for sid, body in before_raw.items():
         assert after.raw(sid) == body
@@ -427,8 +472,9 @@ def whole_folder_store(tmp_path_factory: pytest.TempPathFactory, recorded_dir: P
     return store
 
 
-def test_day_precision_snapshots_invent_no_price_event(whole_folder_store: oc.SnapshotStore,
-                                                       local_hourly_store: oc.SnapshotStore) -> None:  # fmt: skip
+def test_day_precision_snapshots_invent_no_price_event(
+    whole_folder_store: oc.SnapshotStore, local_hourly_store: oc.SnapshotStore
+) -> None:
     m = whole_folder_store.snapshots().set_index("snapshot_id")
     assert set(m["time_precision"]) == {"day", "second"}
     hourly_times = local_hourly_store.snapshots()["fetched_at"]

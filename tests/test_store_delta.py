@@ -44,8 +44,13 @@ def data_files(root: Path, table: str) -> list[Path]:
 
 def spawn(code: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     full = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    return subprocess.Popen([sys.executable, "-W", "error::RuntimeWarning", "-c", textwrap.dedent(code), *args],
-                            env=full, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-W", "error::RuntimeWarning", "-c", textwrap.dedent(code), *args],
+        env=full,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -62,8 +67,12 @@ def make_delta(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201
 # -- the same answers as the parquet layout --------------------------------------------------------
 
 
-def test_delta_answers_equal_the_parquet_layout(make_delta, tmp_path: Path, recorded_dir: Path,  # noqa: ANN001
-                                                hourly_bodies: list) -> None:  # fmt: skip
+def test_delta_answers_equal_the_parquet_layout(
+    make_delta,
+    tmp_path: Path,
+    recorded_dir: Path,  # noqa: ANN001
+    hourly_bodies: list,
+) -> None:
     dated = sorted(recorded_dir.glob("models-*.json.gz"))
     bodies = [(oc.store.time_from_name(n), raw) for n, raw in hourly_bodies[:30]]
     parquet = oc.SnapshotStore(tmp_path / "parquet", layout="parquet")
@@ -85,8 +94,12 @@ def test_delta_answers_equal_the_parquet_layout(make_delta, tmp_path: Path, reco
     for as_of in ("2025-02-09", "2025-12-20T05:00Z", None):
         pd.testing.assert_frame_equal(delta.load(as_of=as_of), parquet.load(as_of=as_of))
         assert delta.load(as_of=as_of).attrs == parquet.load(as_of=as_of).attrs
-    for kwargs in ({}, {"scope": None}, {"ids": "openai/gpt-4o", "columns": ["price_prompt"]},
-                   {"start": "2025-12-19", "end": "2025-12-20", "ids": ["deepseek/deepseek-v3.2", "openai/gpt-4o"]}):  # fmt: skip
+    for kwargs in (
+        {},
+        {"scope": None},
+        {"ids": "openai/gpt-4o", "columns": ["price_prompt"]},
+        {"start": "2025-12-19", "end": "2025-12-20", "ids": ["deepseek/deepseek-v3.2", "openai/gpt-4o"]},
+    ):
         ours, theirs = delta.history(**kwargs), parquet.history(**kwargs)
         pd.testing.assert_frame_equal(ours, theirs)
         assert ours.attrs == theirs.attrs
@@ -110,7 +123,9 @@ def test_each_model_object_is_stored_once(make_delta, hourly_bodies: list) -> No
     store.import_bodies(bodies)  # six again (a no-op each) and six new
     assert store.import_bodies(bodies[:3]) == [sid for sid in store.snapshots()["snapshot_id"][:3]]
     layout = store._delta.layout  # type: ignore[union-attr]
-    versions = DeltaTable(layout.uris["versions"], storage_options=layout.options or None).to_pyarrow_table(columns=["version"])
+    versions = DeltaTable(layout.uris["versions"], storage_options=layout.options or None).to_pyarrow_table(
+        columns=["version"]
+    )
     hashes = versions.column("version").to_pylist()
     distinct = {m for _, raw in bodies for m in map(lambda x: json.dumps(x, sort_keys=True), json.loads(raw)["data"])}
     assert len(hashes) == len(set(hashes)) == len(distinct)  # once each, however often it was seen
@@ -152,20 +167,30 @@ def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bod
     con.register("snapshots", DeltaTable(f"{root}/snapshots").to_pyarrow_dataset())
     con.register("versions", DeltaTable(f"{root}/versions").to_pyarrow_dataset())
     con.execute(HISTORY_VIEW_SQL)
-    series = con.sql("SELECT fetched_at, price_prompt * 1e6 AS usd_per_mtok FROM history "
-                     "WHERE id = 'deepseek/deepseek-v3.2' AND scope = 'catalog' ORDER BY fetched_at").df()  # fmt: skip
+    series = con.sql(
+        "SELECT fetched_at, price_prompt * 1e6 AS usd_per_mtok FROM history "
+        "WHERE id = 'deepseek/deepseek-v3.2' AND scope = 'catalog' ORDER BY fetched_at"
+    ).df()
     ours = store.history(ids="deepseek/deepseek-v3.2", columns="price_prompt")
     assert len(series) == len(ours) == 40
     assert list(pd.to_datetime(series["fetched_at"], utc=True)) == list(ours["fetched_at"])
     assert series["usd_per_mtok"].tolist() == pytest.approx((ours["price_prompt"] * 1e6).tolist())
-    as_of = con.sql("SELECT id FROM history WHERE snapshot_id = (SELECT max_by(snapshot_id, fetched_at) FROM snapshots "
-                    "WHERE scope = 'catalog' AND fetched_at <= TIMESTAMPTZ '2025-12-19 12:00:00+00') ORDER BY id").df()  # fmt: skip
+    as_of = con.sql(
+        "SELECT id FROM history WHERE snapshot_id = (SELECT max_by(snapshot_id, fetched_at) FROM snapshots "
+        "WHERE scope = 'catalog' AND fetched_at <= TIMESTAMPTZ '2025-12-19 12:00:00+00') ORDER BY id"
+    ).df()
     assert as_of["id"].tolist() == sorted(store.load(as_of="2025-12-19T12:00Z")["id"])
     # polars, natively
     snaps = pl.read_delta(f"{root}/snapshots").unique("snapshot_id")
     versions = pl.read_delta(f"{root}/versions").unique("version")
-    prices = (snaps.explode("versions").rename({"versions": "version"}).join(versions, on="version")
-              .filter(pl.col("id") == "deepseek/deepseek-v3.2").sort("fetched_at").select("fetched_at", "price_prompt"))  # fmt: skip
+    prices = (
+        snaps.explode("versions")
+        .rename({"versions": "version"})
+        .join(versions, on="version")
+        .filter(pl.col("id") == "deepseek/deepseek-v3.2")
+        .sort("fetched_at")
+        .select("fetched_at", "price_prompt")
+    )
     assert prices["price_prompt"].to_list() == ours["price_prompt"].tolist()
     latest = snaps.filter(pl.col("fetched_at") <= pd.Timestamp("2025-12-19T12:00Z")).sort("fetched_at").tail(1)
     ids = latest.explode("versions").rename({"versions": "version"}).join(versions, on="version")["id"].sort()
@@ -175,8 +200,9 @@ def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bod
 # -- the scenarios of issue 14 ------------------------------------------------------------------
 
 
-def test_an_interrupted_write_leaves_nothing_visible_and_blocks_nothing(tmp_path: Path, dated_files: list[Path],
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_an_interrupted_write_leaves_nothing_visible_and_blocks_nothing(
+    tmp_path: Path, dated_files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import deltalake
 
     store = oc.SnapshotStore(tmp_path / "s", layout="delta", auto_compact=None)
@@ -223,7 +249,9 @@ def test_sigkill_before_the_commit_leaves_the_store_as_it_was(make_delta, dated_
     store = make_delta()
     store.import_files(dated_files[:4], progress=False)
     before = store.snapshots()
-    proc = spawn(SLOW_WRITER, store.root, ",".join(map(str, dated_files[4:8])), "pause", json.dumps(store._storage_options))
+    proc = spawn(
+        SLOW_WRITER, store.root, ",".join(map(str, dated_files[4:8])), "pause", json.dumps(store._storage_options)
+    )
     for line in proc.stdout:  # type: ignore[union-attr]
         if line.startswith("committing"):
             break
@@ -374,8 +402,9 @@ READER = """
 
 
 @pytest.mark.parametrize("backend", ["local", "s3"])
-def test_concurrent_writers_a_compactor_and_a_reader_lose_nothing(backend: str, request: pytest.FixtureRequest,
-                                                                  tmp_path: Path, hourly_bodies: list) -> None:  # fmt: skip
+def test_concurrent_writers_a_compactor_and_a_reader_lose_nothing(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, hourly_bodies: list
+) -> None:
     endpoint = request.getfixturevalue("s3_endpoint") if backend == "s3" else None
     store = delta_store(backend, tmp_path, endpoint)
     folder = tmp_path / "bodies"
@@ -428,9 +457,13 @@ def test_sigint_during_cli_import(at: str, tmp_path: Path, recorded_dir: Path) -
     archive = next(recorded_dir.glob("hourly-*.tar.xz"))
     root = tmp_path / "s"
     env = {"ORCATALOG_STORE_LAYOUT": "delta"}
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(CLI_IMPORT), str(root), str(archive)],
-                            env={**os.environ, "PYTHONPATH": str(REPO), **env}, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(CLI_IMPORT), str(root), str(archive)],
+        env={**os.environ, "PYTHONPATH": str(REPO), **env},
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     for line in proc.stderr:  # type: ignore[union-attr]
         if line.startswith(f"committing {at}"):
             proc.send_signal(signal.SIGINT)
@@ -448,9 +481,13 @@ def test_sigint_during_cli_import(at: str, tmp_path: Path, recorded_dir: Path) -
         else:
             said = "interrupted: nothing was recorded" if n == 0 else f"interrupted: after the write: {n} new snapshot"
             assert proc.returncode == 130 and said in err, err  # the CLI's one interrupt message
-        again = subprocess.run([sys.executable, "-m", "orcatalog", "import", "--store", str(root), str(archive)],
-                               env={**os.environ, "PYTHONPATH": str(REPO)}, text=True, capture_output=True,
-                               timeout=300)  # fmt: skip
+        again = subprocess.run(
+            [sys.executable, "-m", "orcatalog", "import", "--store", str(root), str(archive)],
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            text=True,
+            capture_output=True,
+            timeout=300,
+        )
         assert again.returncode == 0 and again.stderr == "", again.stderr
         assert len(oc.SnapshotStore(root).snapshots()) == total
 
@@ -530,8 +567,9 @@ def test_layout_is_found_and_checked(tmp_path: Path, dated_files: list[Path], mo
 # -- migration from the parquet layout --------------------------------------------------------------
 
 
-def test_migrate_copies_a_parquet_store_losslessly(tmp_path: Path, recorded_dir: Path, hourly_bodies: list,
-                                                   server) -> None:  # noqa: ANN001  # fmt: skip
+def test_migrate_copies_a_parquet_store_losslessly(
+    tmp_path: Path, recorded_dir: Path, hourly_bodies: list, server
+) -> None:  # noqa: ANN001
     """A store written by the parquet-layout code (several batches, day precision, a partial
     catalog, another scope), copied by `orcatalog migrate` and checked against the original."""
     import requests
@@ -553,8 +591,13 @@ def test_migrate_copies_a_parquet_store_losslessly(tmp_path: Path, recorded_dir:
     assert old_manifest["partial"].sum() == 1 and old_manifest["scope"].nunique() == 2
     assert set(old_manifest["time_precision"]) == {"day", "second"}
 
-    proc = subprocess.run([sys.executable, "-m", "orcatalog", "migrate", old.root, str(tmp_path / "new")],
-                          env={**os.environ, "PYTHONPATH": str(REPO)}, text=True, capture_output=True, timeout=300)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "orcatalog", "migrate", old.root, str(tmp_path / "new")],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        text=True,
+        capture_output=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert f"{len(old_manifest)} snapshots copied" in proc.stdout
     new = oc.SnapshotStore(tmp_path / "new")

@@ -29,8 +29,14 @@ def files_of(root: Path) -> dict[str, bytes]:
 
 def spawn(code: str, *args: str, **kwargs) -> subprocess.Popen:  # noqa: ANN003
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kwargs,
+    )
 
 
 # A writer that announces each file it is about to write and, before the manifest (the commit),
@@ -57,7 +63,9 @@ def test_sigkill_mid_write_leaves_the_store_as_it_was(new_store, dated_files: li
     store.import_files(dated_files[:4], progress=False)
     before = store_files(store)
     manifest_before = store.snapshots()
-    proc = spawn(SLOW_WRITER, store.root, ",".join(map(str, dated_files[4:8])), "pause", json.dumps(store._storage_options))
+    proc = spawn(
+        SLOW_WRITER, store.root, ",".join(map(str, dated_files[4:8])), "pause", json.dumps(store._storage_options)
+    )
     for line in proc.stdout:  # type: ignore[union-attr]
         if line.startswith("writing manifest"):
             break
@@ -138,8 +146,10 @@ def test_read_only_target_is_a_typed_error(tmp_path: Path, dated_files: list[Pat
 def test_two_writers_different_snapshots_both_land(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
     store = new_store()
     options = json.dumps(store._storage_options)
-    procs = [spawn(SLOW_WRITER, store.root, ",".join(map(str, files)), "go", options)
-             for files in (dated_files[0:7], dated_files[7:14])]  # fmt: skip
+    procs = [
+        spawn(SLOW_WRITER, store.root, ",".join(map(str, files)), "go", options)
+        for files in (dated_files[0:7], dated_files[7:14])
+    ]
     for p in procs:
         out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
@@ -178,11 +188,15 @@ def test_truncated_file_from_an_old_crash_is_skipped(tmp_path: Path, dated_files
         after = oc.SnapshotStore(root).snapshots()
     assert list(after["snapshot_id"]) == list(m["snapshot_id"].iloc[:3])
     assert (root / "quarantine" / "manifest" / path.name).exists()  # kept for inspection, never deleted
-    with pytest.raises(oc.StoreDamagedError, match=m["snapshot_id"].iloc[-1]), pytest.warns(RuntimeWarning, match="quarantine"):
+    with (
+        pytest.raises(oc.StoreDamagedError, match=m["snapshot_id"].iloc[-1]),
+        pytest.warns(RuntimeWarning, match="quarantine"),
+    ):
         oc.SnapshotStore(root).load()  # the latest snapshot is lost: an older one would be a wrong answer
     with pytest.warns(RuntimeWarning, match="quarantine"):
         assert len(oc.SnapshotStore(root).load(as_of=m["fetched_at"].iloc[2])) == len(
-            json.loads(__import__("gzip").decompress(dated_files[2].read_bytes()))["data"])
+            json.loads(__import__("gzip").decompress(dated_files[2].read_bytes()))["data"]
+        )
 
 
 def test_temp_files_of_a_dead_writer_are_ignored(tmp_path: Path, dated_files: list[Path]) -> None:
@@ -201,7 +215,7 @@ def test_csv_neutralises_formulas_and_keeps_numbers(tmp_path: Path, latest_file:
     from .conftest import read_body
 
     body = json.loads(read_body(latest_file))
-    body["data"][0]["name"] = "=HYPERLINK(\"http://evil\",\"x\")"
+    body["data"][0]["name"] = '=HYPERLINK("http://evil","x")'
     body["data"][1]["name"] = "+1+1"
     body["data"][2]["name"] = "-2"
     body["data"][3]["name"] = "@SUM(A1)"
@@ -214,7 +228,7 @@ def test_csv_neutralises_formulas_and_keeps_numbers(tmp_path: Path, latest_file:
     oc.to_csv(df, path)
     back = pd.read_csv(path)
     names = list(back["name"].iloc[:6])
-    assert names[0] == "'=HYPERLINK(\"http://evil\",\"x\")" and names[1] == "'+1+1" and names[2] == "'-2"
+    assert names[0] == '\'=HYPERLINK("http://evil","x")' and names[1] == "'+1+1" and names[2] == "'-2"
     assert names[3] == "'@SUM(A1)" and names[4].startswith("'") and names[5].startswith("'")
     assert back["price_prompt"].dtype == "float64" and back["context_length"].dtype == "int64"
     assert back["price_prompt"].iloc[10] == pytest.approx(df["price_prompt"].iloc[10])

@@ -101,7 +101,9 @@ def test_a_deleted_manifest_is_a_reported_loss(tmp_path: Path, dated_files: list
     with pytest.raises(oc.StoreDamagedError, match=lost["snapshot_id"]), pytest.warns(RuntimeWarning):
         oc.SnapshotStore(root).load(as_of=lost["fetched_at"] + pd.Timedelta(days=1))  # never the older snapshot
     with pytest.warns(RuntimeWarning):
-        assert oc.SnapshotStore(root).load(as_of=m["fetched_at"].iloc[1]).attrs["snapshot_id"] == m["snapshot_id"].iloc[1]
+        assert (
+            oc.SnapshotStore(root).load(as_of=m["fetched_at"].iloc[1]).attrs["snapshot_id"] == m["snapshot_id"].iloc[1]
+        )
     with pytest.raises(oc.StoreDamagedError), pytest.warns(RuntimeWarning):
         oc.SnapshotStore(root).compact()
 
@@ -114,8 +116,11 @@ def test_a_writer_at_work_is_not_a_loss(tmp_path: Path, dated_files: list[Path])
     saved = manifest.read_bytes()
     manifest.unlink()
     claim = root / "claims" / f"batch-{batch}"
-    claim.write_text(json.dumps({"host": os.uname().nodename, "pid": os.getpid(), "start": _process_start(os.getpid()),
-                                 "time": time.time()}))  # fmt: skip
+    claim.write_text(
+        json.dumps(
+            {"host": os.uname().nodename, "pid": os.getpid(), "start": _process_start(os.getpid()), "time": time.time()}
+        )
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(oc.SnapshotStore(root).snapshots()) == 1  # in flight: not there yet, and no alarm
@@ -185,13 +190,19 @@ READER = """
 
 def _spawn(code: str, *args: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-W", "error::RuntimeWarning", "-c", textwrap.dedent(code), *args],
-                            env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-W", "error::RuntimeWarning", "-c", textwrap.dedent(code), *args],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 @pytest.mark.parametrize("backend", ["local", "s3"])
-def test_concurrent_writers_compactions_and_readers_lose_nothing(backend: str, request: pytest.FixtureRequest,
-                                                                 tmp_path: Path, hourly_bodies: list) -> None:  # fmt: skip
+def test_concurrent_writers_compactions_and_readers_lose_nothing(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, hourly_bodies: list
+) -> None:
     endpoint = request.getfixturevalue("s3_endpoint") if backend == "s3" else None
     store = make_store(backend, tmp_path, endpoint)
     folder = tmp_path / "bodies"

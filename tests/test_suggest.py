@@ -38,6 +38,9 @@ def test_the_library_suggests_through_the_one_rule(ids: list[str]) -> None:
 
 
 def test_no_second_copy_of_the_rule() -> None:
-    users = [p.relative_to(REPO).as_posix() for p in (REPO / "orcatalog").rglob("*.py")
-             if "difflib" in p.read_text(encoding="utf-8")]  # fmt: skip
+    users = [
+        p.relative_to(REPO).as_posix()
+        for p in (REPO / "orcatalog").rglob("*.py")
+        if "difflib" in p.read_text(encoding="utf-8")
+    ]
     assert users == ["orcatalog/suggest.py"]

@@ -39,30 +39,51 @@ def run(args: list[str], cwd: Path) -> object:
         os.chdir(old)
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("2026-01-08", "2026-01-08T00:00:00+00:00"),
-    ("2026-01-08T12:00", "2026-01-08T12:00:00+00:00"),
-    ("2026-01-08 12:00:30.5Z", "2026-01-08T12:00:30.500000+00:00"),
-    ("2026-01-08T14:00+02:00", "2026-01-08T12:00:00+00:00"),
-    (dt.datetime(2026, 1, 8, 12), "2026-01-08T12:00:00+00:00"),
-    (dt.date(2026, 1, 8), "2026-01-08T00:00:00+00:00"),
-    (pd.Timestamp("2026-01-08T13:00", tz="Europe/Paris"), "2026-01-08T12:00:00+00:00"),
-    (np.datetime64("2026-01-08T12:00"), "2026-01-08T12:00:00+00:00"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2026-01-08", "2026-01-08T00:00:00+00:00"),
+        ("2026-01-08T12:00", "2026-01-08T12:00:00+00:00"),
+        ("2026-01-08 12:00:30.5Z", "2026-01-08T12:00:30.500000+00:00"),
+        ("2026-01-08T14:00+02:00", "2026-01-08T12:00:00+00:00"),
+        (dt.datetime(2026, 1, 8, 12), "2026-01-08T12:00:00+00:00"),
+        (dt.date(2026, 1, 8), "2026-01-08T00:00:00+00:00"),
+        (pd.Timestamp("2026-01-08T13:00", tz="Europe/Paris"), "2026-01-08T12:00:00+00:00"),
+        (np.datetime64("2026-01-08T12:00"), "2026-01-08T12:00:00+00:00"),
+    ],
+)
 def test_iso_8601_and_datetime_objects_are_read_as_utc(value: object, expected: str) -> None:
     assert parse_time(value).isoformat() == expected
 
 
-@pytest.mark.parametrize("value", ["05/01/2026", "01.05.2026", "May 1 2026", "yesterday", "2026-13-01",
-                                   "1768910400", 1768910400, 1.5e9, True, pd.NaT])  # fmt: skip
-def test_ambiguous_text_and_numbers_are_refused_naming_the_accepted_forms(value: object, history: pd.DataFrame,
-                                                                        store: oc.SnapshotStore) -> None:  # fmt: skip
-    for call in (lambda: parse_time(value, "as_of"), lambda: store.load(as_of=value),
-                 lambda: oc.movers(history, value, "2026-01-05"),
-                 lambda: oc.estimate_cost(history.iloc[:5], 10, 10, at=value),
-                 lambda: store.history(start=value), lambda: store.history(end=value),
-                 lambda: store.import_bodies([(value, {"data": []})]),
-                 lambda: store.import_files([], fetched_at=value)):  # fmt: skip
+@pytest.mark.parametrize(
+    "value",
+    [
+        "05/01/2026",
+        "01.05.2026",
+        "May 1 2026",
+        "yesterday",
+        "2026-13-01",
+        "1768910400",
+        1768910400,
+        1.5e9,
+        True,
+        pd.NaT,
+    ],
+)
+def test_ambiguous_text_and_numbers_are_refused_naming_the_accepted_forms(
+    value: object, history: pd.DataFrame, store: oc.SnapshotStore
+) -> None:
+    for call in (
+        lambda: parse_time(value, "as_of"),
+        lambda: store.load(as_of=value),
+        lambda: oc.movers(history, value, "2026-01-05"),
+        lambda: oc.estimate_cost(history.iloc[:5], 10, 10, at=value),
+        lambda: store.history(start=value),
+        lambda: store.history(end=value),
+        lambda: store.import_bodies([(value, {"data": []})]),
+        lambda: store.import_files([], fetched_at=value),
+    ):
         with pytest.raises(oc.InvalidParameterError) as error:
             call()
         assert "ISO 8601" in str(error.value) or "NaT" in str(error.value)
@@ -95,7 +116,8 @@ def test_answers_from_older_snapshots_say_how_old_and_future_times_say_so() -> N
     now = pd.Timestamp("2026-01-10T00:00Z")
     assert answer_notes("2026-01-07T12:00Z", "2026-01-07T12:00Z", now=now) == []
     assert answer_notes("2026-01-07T12:00Z", "2026-01-07T09:00Z", now=now) == [
-        "the answer is the snapshot of 2026-01-07 09:00 UTC, 3 hours older than as_of 2026-01-07 12:00"]
+        "the answer is the snapshot of 2026-01-07 09:00 UTC, 3 hours older than as_of 2026-01-07 12:00"
+    ]
     notes = answer_notes("2030-01-01", "2026-01-07T22:17Z", now=now)
     assert notes[0] == "as_of 2030-01-01 00:00 is in the future" and "1454 days older" in notes[1]
 
@@ -116,7 +138,8 @@ def test_show_names_the_snapshot_it_used_and_how_old(store: oc.SnapshotStore) ->
     assert early.exit_code == 0 and early.stderr.splitlines() == [
         f"snapshot {first['snapshot_id']} (fetched {str(first['fetched_at'])[:19]} UTC) answers --as-of 2020-01-01",
         f"note: --as-of 2020-01-01 00:00 is before the first snapshot: the first, {first['fetched_at']:%Y-%m-%d %H:%M} "
-        "UTC, is used"]  # said once: the library's warning is not repeated  # fmt: skip
+        "UTC, is used",
+    ]  # said once: the library's warning is not repeated
     bad = run(["show", "--store", "data", "--as-of", "05/01/2026"], cwd)
     assert bad.exit_code == 2 and "--as-of" in bad.output and "ISO 8601" in bad.output
     bad = run(["changes", "--store", "data", "--since", "05/01/2026"], cwd)
@@ -124,8 +147,14 @@ def test_show_names_the_snapshot_it_used_and_how_old(store: oc.SnapshotStore) ->
 
 
 def test_usage_times_follow_the_same_rule(history: pd.DataFrame) -> None:
-    good = pd.DataFrame({"model": ["openai/gpt-4o"] * 3, "prompt_tokens": [10, 10, 10], "completion_tokens": [1, 1, 1],
-                         "timestamp": ["2025-12-25", "2025-12-25T12:00Z", "2025-12-25 13:00:00+01:00"]})  # fmt: skip
+    good = pd.DataFrame(
+        {
+            "model": ["openai/gpt-4o"] * 3,
+            "prompt_tokens": [10, 10, 10],
+            "completion_tokens": [1, 1, 1],
+            "timestamp": ["2025-12-25", "2025-12-25T12:00Z", "2025-12-25 13:00:00+01:00"],
+        }
+    )
     priced = oc.price_at(good, history)
     assert list(priced["observed_at"] <= pd.Timestamp("2025-12-25T12:00Z")) == [True, True, True]
     for bad in (["05/01/2026"], [1766664000]):

@@ -55,12 +55,15 @@ def test_movers_match_the_snapshots_at_both_ends(store: oc.SnapshotStore, histor
     assert set(oc.movers(history, start, end, field="context_length")["unit"]) <= {""}
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"start": "2026-01-05", "end": "2026-01-01"}, "before end"),
-    ({"start": "x", "end": "2026-01-01"}, "not a time"),
-    ({"start": "2026-01-01", "end": "2026-01-05", "field": "name"}, "numeric"),
-    ({"start": "2026-01-01", "end": "2026-01-05", "n": 0}, "n="),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"start": "2026-01-05", "end": "2026-01-01"}, "before end"),
+        ({"start": "x", "end": "2026-01-01"}, "not a time"),
+        ({"start": "2026-01-01", "end": "2026-01-05", "field": "name"}, "numeric"),
+        ({"start": "2026-01-01", "end": "2026-01-05", "n": 0}, "n="),
+    ],
+)
 def test_movers_bad_arguments(history: pd.DataFrame, kwargs: dict, message: str) -> None:
     with pytest.raises(oc.InvalidParameterError, match=message):
         oc.movers(history, **kwargs)
@@ -119,8 +122,11 @@ def test_frontier_is_exactly_the_undominated_models(latest: pd.DataFrame) -> Non
     assert set(front["id"]) == _undominated(ok)
     assert (np.diff(front["prompt_usd_per_mtok"].to_numpy()) >= 0).all()
     with_free = oc.frontier(latest, include_free=True)
-    assert set(with_free["id"]) == _undominated(latest[text & (paid | latest["is_free"].fillna(False).to_numpy(bool))]
-                                                .dropna(subset=["prompt_usd_per_mtok", "context_length"]))  # fmt: skip
+    assert set(with_free["id"]) == _undominated(
+        latest[text & (paid | latest["is_free"].fillna(False).to_numpy(bool))].dropna(
+            subset=["prompt_usd_per_mtok", "context_length"]
+        )
+    )
     reverse = oc.frontier(latest, x="completion_usd_per_mtok", y="context_length", minimize_x=False, maximize_y=False)
     assert reverse["completion_usd_per_mtok"].iloc[0] == latest.loc[text & paid, "completion_usd_per_mtok"].max()
     with pytest.raises(oc.InvalidParameterError, match="numeric"):

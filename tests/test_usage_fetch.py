@@ -59,15 +59,21 @@ def test_activity_contract_on_the_recorded_body(usage_server: ReplayServer, acti
     assert (df["date"] == df["date"].dt.normalize()).all()
     assert [str(d.date()) for d in df["date"]] == [r["date"][:10] for r in raw]
     # every number as sent; usage -> usage_usd
-    for column, key in (("prompt_tokens", "prompt_tokens"), ("requests", "requests"), ("usage_usd", "usage"),
-                        ("byok_usage_inference_usd", "byok_usage_inference"), ("byok_requests", "byok_requests")):
+    for column, key in (
+        ("prompt_tokens", "prompt_tokens"),
+        ("requests", "requests"),
+        ("usage_usd", "usage"),
+        ("byok_usage_inference_usd", "byok_usage_inference"),
+        ("byok_requests", "byok_requests"),
+    ):
         assert df[column].tolist() == [r[key] for r in raw], column
     # the slug's quantization suffix is split off, never lost
     assert df["provider_name"].tolist() == [r["provider_name"] for r in raw]
     suffixed = df["provider_name"].str.contains("/")
     assert suffixed.any() and (~suffixed).any()
-    assert (df.loc[suffixed, "provider_slug"] + "/" + df.loc[suffixed, "quantization"]).tolist() == \
-        df.loc[suffixed, "provider_name"].tolist()  # fmt: skip
+    assert (df.loc[suffixed, "provider_slug"] + "/" + df.loc[suffixed, "quantization"]).tolist() == df.loc[
+        suffixed, "provider_name"
+    ].tolist()
     assert df.loc[~suffixed, "quantization"].isna().all()
     assert df["extra"].isna().all()  # the recorded fields are all in the contract
     assert df.attrs["endpoint"] == "/activity" and df.attrs["key_fingerprint"]
@@ -91,8 +97,9 @@ def test_activity_date_filter_and_spec_shaped_body(usage_server: ReplayServer, a
     assert pd.isna(df["byok_requests"].iloc[0]) and df["usage_usd"].iloc[0] == item["usage"]
 
 
-@pytest.mark.parametrize("bad", ["2026-8-1", "2026-02-30", "yesterday", "2026-08-01T12:00:00", 20260801,
-                                 pd.Timestamp("2026-08-01 12:00")])
+@pytest.mark.parametrize(
+    "bad", ["2026-8-1", "2026-02-30", "yesterday", "2026-08-01T12:00:00", 20260801, pd.Timestamp("2026-08-01 12:00")]
+)
 def test_bad_date_is_refused_before_any_request(usage_server: ReplayServer, bad: object) -> None:
     with pytest.raises(oc.InvalidParameterError, match="date="):
         oc.fetch_activity(bad, api_key=MANAGEMENT_KEY, client=plain_client(usage_server))
@@ -159,8 +166,10 @@ def test_spec_example_generation_reads() -> None:
     assert json.loads(g["extra"].iloc[0])["router"] == data["router"]
 
 
-@pytest.mark.parametrize("field, value", [("prompt_tokens", "many"), ("usage", True), ("date", "30/07/2026"),
-                                          ("requests", [1]), ("model", None)])
+@pytest.mark.parametrize(
+    "field, value",
+    [("prompt_tokens", "many"), ("usage", True), ("date", "30/07/2026"), ("requests", [1]), ("model", None)],
+)
 def test_wrong_types_are_refused_naming_row_and_field(field: str, value: object) -> None:
     item = dict(spec_activity_body()["data"][0])
     item[field] = value

@@ -81,8 +81,9 @@ def _prompt_usd_per_mtok(body: dict[str, Any], model_id: str) -> float:
     return float(next(m for m in body["data"] if m["id"] == model_id)["pricing"]["prompt"]) * 1e6
 
 
-def test_two_runs_report_the_injected_price_change_and_the_lifecycle(tmp_path: Path, api: ReplayServer,
-                                                                     bodies: list[dict[str, Any]]) -> None:  # fmt: skip
+def test_two_runs_report_the_injected_price_change_and_the_lifecycle(
+    tmp_path: Path, api: ReplayServer, bodies: list[dict[str, Any]]
+) -> None:
     store = oc.SnapshotStore(tmp_path / "data")
     first = oc.watch(store, client=_client(api))
     assert first.empty and first.attrs["previous_id"] is None and first.attrs["n_models"] == len(bodies[0]["data"])
@@ -129,14 +130,20 @@ def test_models_narrow_the_report_not_the_snapshot(tmp_path: Path, api: ReplaySe
         oc.watch(store, client=_client(api), models="openai/gpt-4o")
 
 
-def test_an_overlapping_run_waits_then_gives_up_without_recording(tmp_path: Path, api: ReplayServer,
-                                                                  fake_time: FakeTime) -> None:  # fmt: skip
+def test_an_overlapping_run_waits_then_gives_up_without_recording(
+    tmp_path: Path, api: ReplayServer, fake_time: FakeTime
+) -> None:
     store = oc.SnapshotStore(tmp_path / "data")
     served = len(api.requests)
     with store.run_lock("watch"):
         with pytest.raises(oc.SnapshotConflictError, match="another watch run"):
-            oc.watch(oc.SnapshotStore(tmp_path / "data"), client=_client(api), wait=10, clock=fake_time.clock,
-                     sleep=fake_time.sleep)  # fmt: skip
+            oc.watch(
+                oc.SnapshotStore(tmp_path / "data"),
+                client=_client(api),
+                wait=10,
+                clock=fake_time.clock,
+                sleep=fake_time.sleep,
+            )
     assert sum(fake_time.slept) == pytest.approx(10) and max(fake_time.slept) <= 1
     assert len(api.requests) == served, "the second run reached the API"
     assert not store.exists() or store.snapshots().empty
@@ -164,8 +171,10 @@ def test_a_run_waits_for_one_that_finishes(tmp_path: Path, api: ReplayServer) ->
 
 
 def run(args: list[str], cwd: Path, server: ReplayServer | None = None) -> Result:
-    env = {"ORCATALOG_BASE_URL": server.base_url if server else "http://127.0.0.1:9/api/v1",
-           "ORCATALOG_CACHE_DIR": str(cwd / ".cache")}  # fmt: skip
+    env = {
+        "ORCATALOG_BASE_URL": server.base_url if server else "http://127.0.0.1:9/api/v1",
+        "ORCATALOG_CACHE_DIR": str(cwd / ".cache"),
+    }
     old = Path.cwd()
     os.chdir(cwd)
     try:
@@ -187,15 +196,18 @@ def _feed(path: Path) -> ET.Element:
         # RFC 4287 4.1.1: an entry has a content element or a link rel="alternate" (strict validators check it)
         alternate = [link for link in entry.findall(f"{A}link") if link.get("rel", "alternate") == "alternate"]
         content = entry.find(f"{A}content")
-        assert alternate or (content is not None and content.get("type", "text") in ("text", "html", "xhtml")
-                             and content.text), "an entry without content or link rel=alternate"  # fmt: skip
+        assert alternate or (
+            content is not None and content.get("type", "text") in ("text", "html", "xhtml") and content.text
+        ), "an entry without content or link rel=alternate"
         assert entry.findtext(f"{A}summary")
     return root
 
 
 def _entries(root: ET.Element) -> list[tuple[str, str, str]]:
-    return [(e.findtext(f"{A}id", ""), e.findtext(f"{A}updated", ""), e.findtext(f"{A}title", ""))
-            for e in root.findall(f"{A}entry")]  # fmt: skip
+    return [
+        (e.findtext(f"{A}id", ""), e.findtext(f"{A}updated", ""), e.findtext(f"{A}title", ""))
+        for e in root.findall(f"{A}entry")
+    ]
 
 
 def test_exit_codes_json_lines_and_the_feed_over_runs(tmp_path: Path, api: ReplayServer) -> None:
@@ -256,8 +268,11 @@ def test_the_feed_is_bounded_and_keeps_the_newest(tmp_path: Path, api: ReplaySer
     for frame in frames:
         update_feed(feed, frame, max_entries=3)
     ids = [e[0] for e in _entries(_feed(feed))]
-    newest = [entry_id(f.attrs["snapshot_id"], r["id"], r["field"] if isinstance(r["field"], str) else r["change"])
-              for f in reversed(frames) for r in f.to_dict("records")]  # fmt: skip
+    newest = [
+        entry_id(f.attrs["snapshot_id"], r["id"], r["field"] if isinstance(r["field"], str) else r["change"])
+        for f in reversed(frames)
+        for r in f.to_dict("records")
+    ]
     assert len(ids) == 3 and ids == newest[:3]
     assert update_feed(feed, frames[-1], max_entries=3) == 0  # a run's changes are never added twice
     assert MAX_ENTRIES == 200 and "200" in (REPO / "README.md").read_text(encoding="utf-8").split("## Watch", 1)[1]
@@ -265,11 +280,18 @@ def test_the_feed_is_bounded_and_keeps_the_newest(tmp_path: Path, api: ReplaySer
 
 def test_the_command_refuses_an_overlapping_run(tmp_path: Path, api: ReplayServer) -> None:
     """A real second process holds the store's lock: the command exits 1 at once, naming the cause."""
-    code = ("import sys, orcatalog as oc; lock = oc.SnapshotStore(sys.argv[1]).run_lock('watch'); "
-            "lock.__enter__(); print('held', flush=True); sys.stdin.read()")  # fmt: skip
+    code = (
+        "import sys, orcatalog as oc; lock = oc.SnapshotStore(sys.argv[1]).run_lock('watch'); "
+        "lock.__enter__(); print('held', flush=True); sys.stdin.read()"
+    )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    holder = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "data")], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True, env=env)  # fmt: skip
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path / "data")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         served = len(api.requests)
@@ -296,14 +318,17 @@ def test_a_failed_fetch_exits_1_and_records_nothing(tmp_path: Path, api: ReplayS
     assert (tmp_path / "changes.xml").read_bytes() == feed
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--feed", "missing/changes.xml"], "there is no folder missing"),
-    (["--feed", "not-a-feed.xml"], "not an Atom feed"),
-    (["--feed", "garbage.xml"], "not an XML file"),
-    (["--format", "xml"], "'xml' is not one of 'jsonl', 'table'"),
-    (["--models", ","], "names no model"),
-    (["--wait", "-1"], "-1"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--feed", "missing/changes.xml"], "there is no folder missing"),
+        (["--feed", "not-a-feed.xml"], "not an Atom feed"),
+        (["--feed", "garbage.xml"], "not an XML file"),
+        (["--format", "xml"], "'xml' is not one of 'jsonl', 'table'"),
+        (["--models", ","], "names no model"),
+        (["--wait", "-1"], "-1"),
+    ],
+)
 def test_bad_input_fails_before_any_request(tmp_path: Path, api: ReplayServer, args: list[str], message: str) -> None:
     (tmp_path / "not-a-feed.xml").write_text("<rss version='2.0'><channel/></rss>", encoding="utf-8")
     (tmp_path / "garbage.xml").write_text("this is not xml <", encoding="utf-8")
@@ -347,8 +372,9 @@ def test_the_table_is_for_people(tmp_path: Path, api: ReplayServer, bodies: list
     assert [r.split()[:2] for r in rows if r.split()[0] == GONE] == [[GONE, "removed"]]
 
 
-def test_a_feed_that_cannot_be_replaced_is_left_as_it_was(tmp_path: Path, api: ReplayServer,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_a_feed_that_cannot_be_replaced_is_left_as_it_was(
+    tmp_path: Path, api: ReplayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = oc.SnapshotStore(tmp_path / "data")
     oc.watch(store, client=_client(api))
     api.use(1)
@@ -419,8 +445,10 @@ def test_a_partial_catalog_does_not_flood_the_report(tmp_path: Path, bodies: lis
 def test_a_store_that_is_a_file_is_refused(tmp_path: Path, api: ReplayServer) -> None:
     (tmp_path / "afile").write_text("not a store", encoding="utf-8")
     result = run(["--store", "afile"], tmp_path, api)
-    assert result.exit_code == 2 and result.stderr == "error: afile is a file, not a folder: a snapshot store is a " \
-        "folder; check the path\n", result.output  # fmt: skip
+    assert (
+        result.exit_code == 2
+        and result.stderr == "error: afile is a file, not a folder: a snapshot store is a folder; check the path\n"
+    ), result.output
     assert api.requests == [] and (tmp_path / "afile").read_text(encoding="utf-8") == "not a store"
 
 
@@ -430,7 +458,8 @@ def test_what_a_partial_run_reported_is_not_reported_again(tmp_path: Path, bodie
     first, cut = bodies[0], bodies[1]  # cut: MOVED's prompt price cut 20%, GONE removed
     partial = copy.deepcopy(cut)
     partial["data"] = [m for m in partial["data"] if m["id"] == MOVED] + [
-        m for m in partial["data"] if m["id"] != MOVED][: len(first["data"]) // 2]  # fmt: skip
+        m for m in partial["data"] if m["id"] != MOVED
+    ][: len(first["data"]) // 2]
     with ReplayServer([first, partial, _again(cut, 11)]) as server:
         store = oc.SnapshotStore(tmp_path / "data")
         server.use(0)

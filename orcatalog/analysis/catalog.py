@@ -64,8 +64,13 @@ def _has_all(column: pd.Series, wanted: list[str], *, unknown: bool = False) -> 
             out[missing] = unknown
             return out
     need = set(wanted)
-    return np.array([unknown if v is None or v is pd.NA or (np.isscalar(v) and pd.isna(v)) else need <= set(v)
-                     for v in column.tolist()], dtype=bool)  # fmt: skip
+    return np.array(
+        [
+            unknown if v is None or v is pd.NA or (np.isscalar(v) and pd.isna(v)) else need <= set(v)
+            for v in column.tolist()
+        ],
+        dtype=bool,
+    )
 
 
 def output_modalities_arg(value: Any) -> tuple[str, ...]:
@@ -79,8 +84,9 @@ def output_modalities_arg(value: Any) -> tuple[str, ...]:
     names = [] if value in ("any", ()) else _names("output_modalities", value)
     unknown = [n for n in names if n not in OUTPUT_MODALITIES]
     if unknown:
-        raise InvalidParameterError(f"output modality {unknown[0]!r} is unknown: give one or more of "
-                                    f"{', '.join(OUTPUT_MODALITIES)}, or 'any'")  # fmt: skip
+        raise InvalidParameterError(
+            f"output modality {unknown[0]!r} is unknown: give one or more of {', '.join(OUTPUT_MODALITIES)}, or 'any'"
+        )
     return tuple(dict.fromkeys(names))
 
 
@@ -199,8 +205,11 @@ def select(
         if "is_free" not in models.columns:
             raise InvalidParameterError("free= needs the is_free column of the contract")
         keep &= models["is_free"].to_numpy(dtype=bool, na_value=False) if free else paid(models)
-    for name, value in (("input_modalities", input_modalities), ("output_modalities", output_modalities),
-                        ("supported_parameters", supported_parameters)):  # fmt: skip
+    for name, value in (
+        ("input_modalities", input_modalities),
+        ("output_modalities", output_modalities),
+        ("supported_parameters", supported_parameters),
+    ):
         if value is None:
             continue
         if name not in models.columns:
@@ -241,7 +250,8 @@ def fold_variants(models: pd.DataFrame) -> pd.DataFrame:
         alias = ids.str.startswith("~") & target.notna()
         base = base.where(~alias, target.astype(str).str.replace(r":[^/]*$", "", regex=True))
     out = models.copy()
-    out["base_id"] = base.astype(models["id"].dtype) if not isinstance(models["id"].dtype, pd.CategoricalDtype) \
-        else base  # fmt: skip
+    out["base_id"] = (
+        base.astype(models["id"].dtype) if not isinstance(models["id"].dtype, pd.CategoricalDtype) else base
+    )
     out["n_variants"] = out.groupby("base_id", observed=True)["id"].transform("size").astype("int64")
     return out

@@ -90,8 +90,9 @@ def _raw_and_dynamic(frame: pd.DataFrame, field: str) -> tuple[np.ndarray, np.nd
     return values, dynamic
 
 
-def price_events(field: str, old: np.ndarray, new: np.ndarray, old_dynamic: np.ndarray,
-                 new_dynamic: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def price_events(
+    field: str, old: np.ndarray, new: np.ndarray, old_dynamic: np.ndarray, new_dynamic: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The one rule of what a difference in a ``price_<key>`` column is (see the module docstring).
 
     Args:
@@ -175,8 +176,18 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> 
         (av, ad), (bv, bd) = _raw_and_dynamic(o_common, field), _raw_and_dynamic(n_common, field)
         event, kind, x_all, y_all, pct_all = price_events(field, av, bv, ad, bd)
         for mid, k, x, y, pct in zip(common[event], kind[event], x_all[event], y_all[event], pct_all[event]):
-            rows.append({"id": mid, "change": "changed", "field": field, "old": x, "new": y, "pct_change": pct,
-                         "unit": unit, "kind": PRICE_EVENT_KINDS[k]})  # fmt: skip
+            rows.append(
+                {
+                    "id": mid,
+                    "change": "changed",
+                    "field": field,
+                    "old": x,
+                    "new": y,
+                    "pct_change": pct,
+                    "unit": unit,
+                    "kind": PRICE_EVENT_KINDS[k],
+                }
+            )
     for field in [f for f in DIFF_FIELDS if f in o.columns and f in n.columns]:
         a = o.loc[common, field]
         b = n.loc[common, field]
@@ -185,24 +196,50 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> 
             bv = b.to_numpy(dtype=float, na_value=np.nan)
             changed = _differs(av, bv)
             for mid, x, y, pct in zip(common[changed], a[changed], b[changed], _pct(av, bv)[changed]):
-                rows.append({"id": mid, "change": "changed", "field": field, "old": x, "new": y, "pct_change": pct,
-                             "kind": "changed"})  # fmt: skip
+                rows.append(
+                    {
+                        "id": mid,
+                        "change": "changed",
+                        "field": field,
+                        "old": x,
+                        "new": y,
+                        "pct_change": pct,
+                        "kind": "changed",
+                    }
+                )
             continue
         for mid, x, y in zip(common, a.tolist(), b.tolist()):
             if not _same(x, y):
-                rows.append({"id": mid, "change": "changed", "field": field, "old": _plain(x), "new": _plain(y),
-                             "kind": "changed"})  # fmt: skip
+                rows.append(
+                    {
+                        "id": mid,
+                        "change": "changed",
+                        "field": field,
+                        "old": _plain(x),
+                        "new": _plain(y),
+                        "kind": "changed",
+                    }
+                )
     out = pd.DataFrame(rows, columns=["id", "change", "field", "old", "new", "pct_change", "unit", "kind"])
     out["pct_change"] = out["pct_change"].astype(float)
     order = {"added": 0, "removed": 1, "changed": 2}
-    out = out.sort_values(["change", "id", "field"], key=lambda s: s.map(order) if s.name == "change" else s,
-                          kind="stable").reset_index(drop=True)  # fmt: skip
+    out = out.sort_values(
+        ["change", "id", "field"], key=lambda s: s.map(order) if s.name == "change" else s, kind="stable"
+    ).reset_index(drop=True)
     partial = [str(f.attrs["snapshot_id"]) for f in (old, new) if f.attrs.get("partial")]
-    out.attrs = {"old": old.attrs.get("snapshot_id"), "new": new.attrs.get("snapshot_id"), "scope": s_new,
-                 "partial": partial}  # fmt: skip
+    out.attrs = {
+        "old": old.attrs.get("snapshot_id"),
+        "new": new.attrs.get("snapshot_id"),
+        "scope": s_new,
+        "partial": partial,
+    }
     if partial:
-        warnings.warn(f"orcatalog: diff of a partial catalog ({', '.join(partial)}): its 'removed' models "
-                      "may only be missing from that body", RuntimeWarning, stacklevel=2)  # fmt: skip
+        warnings.warn(
+            f"orcatalog: diff of a partial catalog ({', '.join(partial)}): its 'removed' models "
+            "may only be missing from that body",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return out
 
 
@@ -273,8 +310,17 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
                 }
             )
         )
-    columns = ["id", "fetched_at", "field", "old", "new", "pct_change", "unit", "kind",
-               *(["scope"] if "scope" in h.columns else [])]  # fmt: skip
+    columns = [
+        "id",
+        "fetched_at",
+        "field",
+        "old",
+        "new",
+        "pct_change",
+        "unit",
+        "kind",
+        *(["scope"] if "scope" in h.columns else []),
+    ]
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     out["fetched_at"] = pd.to_datetime(out["fetched_at"], utc=True)
     return out.sort_values(["fetched_at", "id", "field"], kind="stable").reset_index(drop=True)
@@ -327,6 +373,10 @@ def lifecycle(history: pd.DataFrame) -> pd.DataFrame:
     out = out if has_scope else out.drop(columns=["scope"])
     out.attrs["partial_snapshots"] = list(history.attrs.get("partial_snapshots") or [])
     if out.attrs["partial_snapshots"]:
-        warnings.warn(f"orcatalog: the history holds partial catalogs ({', '.join(out.attrs['partial_snapshots'])}); "
-                      "their missing models count as gaps", RuntimeWarning, stacklevel=2)  # fmt: skip
+        warnings.warn(
+            f"orcatalog: the history holds partial catalogs ({', '.join(out.attrs['partial_snapshots'])}); "
+            "their missing models count as gaps",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return out

@@ -78,8 +78,10 @@ _USAGE_NAMES = {
 _DYNAMIC_NOTE = "dynamic pricing: the price is decided per request (router or alias), so no cost"
 _UNKNOWN_NOTE = "no prompt/completion price in the catalog"
 _WINDOW_NOTE = "time-of-day price not evaluated: pass at="
-_IMAGE_TOKEN_NOTE = ("its image price equals its prompt price: a rate per image input token (count those tokens "
-                     "in prompt_tokens), not a per-image fee, so images= cannot be priced")
+_IMAGE_TOKEN_NOTE = (
+    "its image price equals its prompt price: a rate per image input token (count those tokens "
+    "in prompt_tokens), not a per-image fee, so images= cannot be priced"
+)
 _REQUEST_NOTE = "lists a per-request price, not counted: the workload names no requests= (pass requests=N)"
 
 
@@ -151,9 +153,12 @@ def _in_window(clock: np.ndarray, start: Any, end: Any) -> np.ndarray:
 
 
 def _apply_overrides(
-    frame: pd.DataFrame, rates: dict[str, np.ndarray], per_request_prompt: np.ndarray, clock: np.ndarray | None,
+    frame: pd.DataFrame,
+    rates: dict[str, np.ndarray],
+    per_request_prompt: np.ndarray,
+    clock: np.ndarray | None,
     notes: _Notes,
-) -> None:  # fmt: skip
+) -> None:
     """Replace base rates where a pricing override applies (in place). Later entries win per key;
     keys an entry does not name keep the base price."""
     if "pricing_overrides" not in frame.columns:
@@ -211,7 +216,9 @@ class _Notes:
         """Add ``text`` to the note of ``rows`` (an index array or a boolean mask)."""
         rows = np.flatnonzero(rows) if rows.dtype == bool else rows
         for code in np.unique(self.codes[rows]):
-            combined = text if code < 0 else self.texts[code] if text in self.texts[code] else f"{self.texts[code]}; {text}"
+            combined = (
+                text if code < 0 else self.texts[code] if text in self.texts[code] else f"{self.texts[code]}; {text}"
+            )
             if combined not in self.texts:
                 self.texts.append(combined)
             target = rows[self.codes[rows] == code]
@@ -235,8 +242,12 @@ def _rates(frame: pd.DataFrame, keys: set[str]) -> dict[str, Any]:
     return rates
 
 
-def _costs(frame: pd.DataFrame, counts: Mapping[str, Any], clock: np.ndarray | None,
-           serving: tuple[np.ndarray, str] | None = None) -> dict[str, Any]:  # fmt: skip
+def _costs(
+    frame: pd.DataFrame,
+    counts: Mapping[str, Any],
+    clock: np.ndarray | None,
+    serving: tuple[np.ndarray, str] | None = None,
+) -> dict[str, Any]:
     """``cost_<component>`` arrays (for the components the workload uses), ``total_usd`` and notes
     for every row of ``frame``; counts are scalars or per-row arrays (tokens are totals, spread
     evenly over ``requests``; the request fee counts only when ``requests`` is in ``counts``).
@@ -294,8 +305,15 @@ def _costs(frame: pd.DataFrame, counts: Mapping[str, Any], clock: np.ndarray | N
     return {"columns": columns, "notes": notes}
 
 
-def _unusable(frame: pd.DataFrame, counts: Mapping[str, Any], columns: dict[str, np.ndarray], total: np.ndarray,
-              notes: _Notes, dynamic: np.ndarray, serving: tuple[np.ndarray, str] | None) -> None:  # fmt: skip
+def _unusable(
+    frame: pd.DataFrame,
+    counts: Mapping[str, Any],
+    columns: dict[str, np.ndarray],
+    total: np.ndarray,
+    notes: _Notes,
+    dynamic: np.ndarray,
+    serving: tuple[np.ndarray, str] | None,
+) -> None:
     """Rows the workload cannot be priced on get a note and no number (in place), never a zero:
     models that do not produce the wanted output; ``image`` prices that are per-token rates when
     ``images`` are counted; totals of 0 on a model that lists a price the workload does not name."""
@@ -312,8 +330,9 @@ def _unusable(frame: pd.DataFrame, counts: Mapping[str, Any], columns: dict[str,
         drop(~serving[0], serving[1])
     if "cost_images" in columns and {"price_image", "price_prompt"} <= set(frame.columns):
         image, prompt = frame["price_image"], frame["price_prompt"]
-        token_rate = image_is_token_rate(image.to_numpy(dtype=float, na_value=np.nan),
-                                         prompt.to_numpy(dtype=float, na_value=np.nan))  # fmt: skip
+        token_rate = image_is_token_rate(
+            image.to_numpy(dtype=float, na_value=np.nan), prompt.to_numpy(dtype=float, na_value=np.nan)
+        )
         drop(token_rate, _IMAGE_TOKEN_NOTE)
     if "requests" not in counts and "price_request" in frame.columns:
         fee = settled_price_arrays(frame, ["price_request"])["price_request"] > 0
@@ -612,4 +631,3 @@ def _groups(frame: pd.DataFrame) -> np.ndarray:
     if isinstance(column.dtype, pd.CategoricalDtype):
         return np.asarray(column.array.codes, dtype=np.int64)
     return pd.factorize(column, sort=False)[0].astype(np.int64)
-

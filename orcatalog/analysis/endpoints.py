@@ -25,8 +25,9 @@ _UPTIME = ("5m", "30m", "1d")
 _PERCENTILES = ("p50", "p75", "p90", "p99")
 
 
-def endpoint_costs(endpoints: pd.DataFrame, prompt_tokens: Any = 0, completion_tokens: Any = 0,
-                   **workload: Any) -> pd.DataFrame:  # fmt: skip
+def endpoint_costs(
+    endpoints: pd.DataFrame, prompt_tokens: Any = 0, completion_tokens: Any = 0, **workload: Any
+) -> pd.DataFrame:
     """:func:`orcatalog.estimate_cost` of one workload on every endpoint, in the endpoints' order.
 
     Args:
@@ -43,7 +44,11 @@ def endpoint_costs(endpoints: pd.DataFrame, prompt_tokens: Any = 0, completion_t
     from .cost import estimate_cost
 
     endpoints = frame_arg("endpoints", endpoints, "model_id", "tag", "price_prompt", "price_completion")
-    keep = [c for c in endpoints.columns if c.startswith("price_") or c in ("pricing_overrides", "dynamic_pricing", "is_free")]
+    keep = [
+        c
+        for c in endpoints.columns
+        if c.startswith("price_") or c in ("pricing_overrides", "dynamic_pricing", "is_free")
+    ]
     view = endpoints[keep].copy()
     # an endpoint serves its model's outputs; a listing that does not name them is "unknown", which the
     # serving rule (analysis.catalog.serves) does not exclude
@@ -120,11 +125,20 @@ def best_endpoints(
         raise InvalidParameterError(f"latency={latency!r} is invalid: give one of {', '.join(_PERCENTILES)}")
     if uptime not in _UPTIME:
         raise InvalidParameterError(f"uptime={uptime!r} is invalid: give one of {', '.join(_UPTIME)}")
-    for name, value, high in (("min_context", min_context, None), ("max_latency_ms", max_latency_ms, None),
-                              ("min_uptime", min_uptime, 100.0)):  # fmt: skip
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0
-                                  or (high is not None and value > high)):  # fmt: skip
-            raise InvalidParameterError(f"{name}={value!r} is invalid: give a number >= 0" + (" and <= 100" if high else ""))
+    for name, value, high in (
+        ("min_context", min_context, None),
+        ("max_latency_ms", max_latency_ms, None),
+        ("min_uptime", min_uptime, 100.0),
+    ):
+        if value is not None and (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not value >= 0
+            or (high is not None and value > high)
+        ):
+            raise InvalidParameterError(
+                f"{name}={value!r} is invalid: give a number >= 0" + (" and <= 100" if high else "")
+            )
     costs = endpoint_costs(endpoints, prompt_tokens, completion_tokens, requests=requests)
     n = len(endpoints)
 
@@ -163,25 +177,35 @@ def best_endpoints(
         elif min_uptime is not None and up[i] < min_uptime:
             reason = f"uptime {uptime} {up[i]:.2f}% < {min_uptime:g}%"
         reasons.append(reason)
-    result = pd.DataFrame({
-        "model_id": endpoints["model_id"].to_numpy(),
-        "tag": endpoints["tag"].to_numpy(),
-        "provider_name": endpoints["provider_name"].to_numpy() if "provider_name" in endpoints.columns else None,
-        "total_usd": total,
-        "context_length": endpoints["context_length"].array if "context_length" in endpoints.columns else None,
-        "latency_ms": lat,
-        "uptime_pct": up,
-        "throughput_p50": column("throughput_p50"),
-        "chosen": False,
-        "reason": pd.array(reasons, dtype="object"),
-        "note": notes.to_numpy(),
-    })  # fmt: skip
+    result = pd.DataFrame(
+        {
+            "model_id": endpoints["model_id"].to_numpy(),
+            "tag": endpoints["tag"].to_numpy(),
+            "provider_name": endpoints["provider_name"].to_numpy() if "provider_name" in endpoints.columns else None,
+            "total_usd": total,
+            "context_length": endpoints["context_length"].array if "context_length" in endpoints.columns else None,
+            "latency_ms": lat,
+            "uptime_pct": up,
+            "throughput_p50": column("throughput_p50"),
+            "chosen": False,
+            "reason": pd.array(reasons, dtype="object"),
+            "note": notes.to_numpy(),
+        }
+    )
     qualifies = result["reason"].isna().to_numpy()
     degraded = column("status")
     degraded = np.where(np.isnan(degraded), 1, degraded != 0)  # a normal status (0) wins a tie
-    order = np.lexsort((result["tag"].fillna("").astype(object).to_numpy(), -np.nan_to_num(up, nan=-1.0),
-                        np.nan_to_num(lat, nan=np.inf), degraded, np.where(qualifies, total, np.inf), ~qualifies,
-                        result["model_id"].fillna("").astype(object).to_numpy()))  # fmt: skip
+    order = np.lexsort(
+        (
+            result["tag"].fillna("").astype(object).to_numpy(),
+            -np.nan_to_num(up, nan=-1.0),
+            np.nan_to_num(lat, nan=np.inf),
+            degraded,
+            np.where(qualifies, total, np.inf),
+            ~qualifies,
+            result["model_id"].fillna("").astype(object).to_numpy(),
+        )
+    )
     result = result.iloc[order].reset_index(drop=True)
     first = ~result["model_id"].duplicated() & result["reason"].isna()
     result.loc[first, "chosen"] = True
@@ -190,13 +214,18 @@ def best_endpoints(
         winner = best.loc[result.at[int(j), "model_id"]]
         extra = result.at[int(j), "total_usd"] - winner["total_usd"]
         if extra == 0:
-            result.at[int(j), "reason"] = (f"same cost as {winner['tag']}, which wins the tie (normal status, "
-                                      "then lower latency, then higher uptime)")  # fmt: skip
+            result.at[int(j), "reason"] = (
+                f"same cost as {winner['tag']}, which wins the tie (normal status, "
+                "then lower latency, then higher uptime)"
+            )
             continue
         ratio = result.at[int(j), "total_usd"] / winner["total_usd"] if winner["total_usd"] else np.inf
         result.at[int(j), "reason"] = f"not the cheapest: +{_money(extra)} (x{ratio:.2f}) over {winner['tag']}"
     result["reason"] = result["reason"].astype("str").where(result["reason"].notna(), None)
     result.attrs["workload"] = costs.attrs.get("workload", {})
-    result.attrs["constraints"] = {k: v for k, v in (("min_context", min_context), ("max_latency_ms", max_latency_ms),
-                                                     ("min_uptime", min_uptime)) if v is not None}  # fmt: skip
+    result.attrs["constraints"] = {
+        k: v
+        for k, v in (("min_context", min_context), ("max_latency_ms", max_latency_ms), ("min_uptime", min_uptime))
+        if v is not None
+    }
     return result

@@ -75,27 +75,34 @@ def price_at(
     for other in usage.columns:  # a misspelt token column would silently cost nothing
         close = closest(str(other), TOKEN_ARGUMENTS, cutoff=0.8)
         if close and other not in TOKEN_ARGUMENTS and close not in usage.columns:
-            raise InvalidParameterError(f"usage column {other!r} is not a token column: did you mean {close!r}? "
-                                        f"token columns: {', '.join(TOKEN_ARGUMENTS)}")  # fmt: skip
+            raise InvalidParameterError(
+                f"usage column {other!r} is not a token column: did you mean {close!r}? "
+                f"token columns: {', '.join(TOKEN_ARGUMENTS)}"
+            )
     counts = {}
     for c in token_columns:
         values = pd.to_numeric(usage[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         bad = ~np.isfinite(values) | (values < 0)
         if bad.any():
             row = usage.index[int(np.flatnonzero(bad)[0])]
-            raise InvalidParameterError(f"usage[{c!r}] at row {row!r} is {usage[c].iloc[int(np.flatnonzero(bad)[0])]}: "
-                                        "token counts must be numbers >= 0 (write 0 for none)")  # fmt: skip
+            raise InvalidParameterError(
+                f"usage[{c!r}] at row {row!r} is {usage[c].iloc[int(np.flatnonzero(bad)[0])]}: "
+                "token counts must be numbers >= 0 (write 0 for none)"
+            )
         counts[c] = values
     _check_parts(counts, usage.index)
 
     # join on integer codes and nanosecond integers: merge_asof is fastest on plain numbers
     history_codes, ids = pd.factorize(history["id"])
-    right = pd.DataFrame({
-        "_code": history_codes,
-        "_t": history["fetched_at"].array.as_unit("ns").asi8 if hasattr(history["fetched_at"].array, "as_unit")
-        else pd.to_datetime(history["fetched_at"], utc=True).dt.as_unit("ns").array.asi8,
-        "_hrow": np.arange(len(history)),
-    }).sort_values("_t", kind="stable")  # fmt: skip
+    right = pd.DataFrame(
+        {
+            "_code": history_codes,
+            "_t": history["fetched_at"].array.as_unit("ns").asi8
+            if hasattr(history["fetched_at"].array, "as_unit")
+            else pd.to_datetime(history["fetched_at"], utc=True).dt.as_unit("ns").array.asi8,
+            "_hrow": np.arange(len(history)),
+        }
+    ).sort_values("_t", kind="stable")
     usage_times = pd.DatetimeIndex(times).as_unit("ns")
     codes, uniques = pd.factorize(usage[model])  # hash the usage ids once, then look up the few distinct ones
     code = np.where(codes >= 0, pd.Index(ids).get_indexer(uniques)[codes], -1)

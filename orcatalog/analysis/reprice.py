@@ -34,8 +34,18 @@ from . import price_at
 from .catalog import paid, serves
 from .cost import TOKEN_ARGUMENTS, _costs
 
-__all__ = ["reprice", "Repricing", "fits_context", "bill_reasons", "ROUNDING_USD", "NOT_LISTED", "NOT_LISTED_ON_DATE",
-           "NO_SNAPSHOT", "CACHE_READS", "cache_reads_explain"]
+__all__ = [
+    "reprice",
+    "Repricing",
+    "fits_context",
+    "bill_reasons",
+    "ROUNDING_USD",
+    "NOT_LISTED",
+    "NOT_LISTED_ON_DATE",
+    "NO_SNAPSHOT",
+    "CACHE_READS",
+    "cache_reads_explain",
+]
 
 #: Half the last decimal of the API's USD amounts (six decimals): a list price this close to the
 #: bill reproduces it "within rounding".
@@ -110,26 +120,34 @@ class Repricing:
         n = len(self.rows)
         billed = self.rows["billed_usd"].to_numpy(dtype=float)
         if alt.empty:
-            out = pd.DataFrame({c: pd.Series(dtype=float) for c in ("total_usd", "billed_usd", "saving_usd",
-                                                                    "served_share", "missing_share")})  # fmt: skip
+            out = pd.DataFrame(
+                {
+                    c: pd.Series(dtype=float)
+                    for c in ("total_usd", "billed_usd", "saving_usd", "served_share", "missing_share")
+                }
+            )
             out.insert(0, "alternative", pd.Series(dtype=object))
             out["rows_served"] = pd.Series(dtype=np.int64)
         else:
             served = alt["served"].to_numpy(dtype=bool)
             rows = alt["row"].to_numpy()
-            frame = pd.DataFrame({
-                "alternative": alt["alternative"].to_numpy(dtype=object),
-                "total_usd": np.where(served, alt["total_usd"].to_numpy(dtype=float), 0.0),
-                "billed_usd": np.where(served, billed[rows], 0.0),
-                "served": served.astype(np.int64),
-                "missing": alt["missing"].to_numpy(dtype=bool).astype(np.int64),
-            })  # fmt: skip
+            frame = pd.DataFrame(
+                {
+                    "alternative": alt["alternative"].to_numpy(dtype=object),
+                    "total_usd": np.where(served, alt["total_usd"].to_numpy(dtype=float), 0.0),
+                    "billed_usd": np.where(served, billed[rows], 0.0),
+                    "served": served.astype(np.int64),
+                    "missing": alt["missing"].to_numpy(dtype=bool).astype(np.int64),
+                }
+            )
             grouped = frame.groupby("alternative", sort=False).sum()
-            out = pd.DataFrame({
-                "alternative": grouped.index.to_numpy(dtype=object),
-                "total_usd": grouped["total_usd"].to_numpy(),
-                "billed_usd": grouped["billed_usd"].to_numpy(),
-            })  # fmt: skip
+            out = pd.DataFrame(
+                {
+                    "alternative": grouped.index.to_numpy(dtype=object),
+                    "total_usd": grouped["total_usd"].to_numpy(),
+                    "billed_usd": grouped["billed_usd"].to_numpy(),
+                }
+            )
             out["saving_usd"] = out["billed_usd"] - out["total_usd"]
             out["served_share"] = grouped["served"].to_numpy() / max(n, 1)
             out["missing_share"] = grouped["missing"].to_numpy() / max(n, 1)
@@ -168,8 +186,13 @@ def cache_reads_explain(usage_usd: np.ndarray, list_usd: np.ndarray, all_cached_
         return (bill <= high + ROUNDING_USD) & (bill >= low - ROUNDING_USD)  # type: ignore[no-any-return]
 
 
-def bill_reasons(usage_usd: np.ndarray, list_usd: np.ndarray, byok_requests: np.ndarray | None,
-                 note: Any, all_cached_usd: np.ndarray | None = None) -> tuple[np.ndarray, pd.Categorical]:  # fmt: skip
+def bill_reasons(
+    usage_usd: np.ndarray,
+    list_usd: np.ndarray,
+    byok_requests: np.ndarray | None,
+    note: Any,
+    all_cached_usd: np.ndarray | None = None,
+) -> tuple[np.ndarray, pd.Categorical]:
     """Where a row's bill and its list price disagree, and the likely reason (the one rule).
 
     Args:
@@ -195,8 +218,15 @@ def bill_reasons(usage_usd: np.ndarray, list_usd: np.ndarray, byok_requests: np.
     note = note if isinstance(note, pd.Categorical) else pd.Categorical(note)
     diff = usage_usd - list_usd
     agrees = np.abs(diff) <= ROUNDING_USD + 1e-12
-    texts = ["billed below list", "billed above list", "no bill", "byok", "no list price", CACHE_READS,
-             *map(str, note.categories)]  # fmt: skip
+    texts = [
+        "billed below list",
+        "billed above list",
+        "no bill",
+        "byok",
+        "no list price",
+        CACHE_READS,
+        *map(str, note.categories),
+    ]
     codes = np.where(diff < 0, 0, 1).astype(np.int32)
     if all_cached_usd is not None:
         cached = ~agrees & cache_reads_explain(usage_usd, list_usd, all_cached_usd)
@@ -214,8 +244,10 @@ def bill_reasons(usage_usd: np.ndarray, list_usd: np.ndarray, byok_requests: np.
     used = np.unique(codes[codes >= 0])
     remap = np.full(len(texts), -1, dtype=np.int32)
     remap[used] = np.arange(len(used), dtype=np.int32)
-    reason = pd.Categorical.from_codes(np.where(codes >= 0, remap[np.maximum(codes, 0)], -1),
-                                       categories=pd.Index([texts[i] for i in used], dtype=object))  # fmt: skip
+    reason = pd.Categorical.from_codes(
+        np.where(codes >= 0, remap[np.maximum(codes, 0)], -1),
+        categories=pd.Index([texts[i] for i in used], dtype=object),
+    )
     return agrees & ~unknown & ~np.isnan(usage_usd), reason
 
 
@@ -238,8 +270,9 @@ def _history(prices: Any) -> tuple[pd.DataFrame, bool]:
         raise InvalidParameterError(f"prices must be a catalog or history DataFrame, got {type(prices).__name__}")
     missing = [c for c in ("id", "price_prompt", "price_completion") if c not in prices.columns]
     if missing:
-        raise InvalidParameterError(f"prices lacks {missing}: pass fetch_models(), SnapshotStore.load() or "
-                                    "SnapshotStore.history()")  # fmt: skip
+        raise InvalidParameterError(
+            f"prices lacks {missing}: pass fetch_models(), SnapshotStore.load() or SnapshotStore.history()"
+        )
     if "fetched_at" in prices.columns:
         return prices, True
     catalog = prices.assign(fetched_at=_EPOCH, snapshot_id="catalog")
@@ -251,8 +284,10 @@ def _times(usage: pd.DataFrame, at: Any, is_history: bool) -> pd.Series:
         column = next((c for c in _TIME_COLUMNS if c in usage.columns), None)
         if column is None:
             if is_history:
-                raise InvalidParameterError("usage has no 'date' or 'timestamp' column: pass at=<a time> to price "
-                                            "every row at the catalog of that time")  # fmt: skip
+                raise InvalidParameterError(
+                    "usage has no 'date' or 'timestamp' column: pass at=<a time> to price "
+                    "every row at the catalog of that time"
+                )
             return pd.Series(pd.DatetimeIndex([_EPOCH] * len(usage)), index=usage.index)
         from ..times import parse_time_column
 
@@ -267,14 +302,17 @@ def _latest(history: pd.DataFrame) -> pd.DataFrame:
     ids = history["id"].astype(str).to_numpy(dtype=object)
     order = np.argsort(stamps, kind="stable")
     last = pd.Series(order).groupby(ids[order], sort=False).last().to_numpy()  # each id's latest row
-    keep = [c for c in ("id", "output_modalities", "context_length", "is_free", "dynamic_pricing") if c in history.columns]
+    keep = [
+        c for c in ("id", "output_modalities", "context_length", "is_free", "dynamic_pricing") if c in history.columns
+    ]
     latest = pd.DataFrame({c: history[c].array.take(last) for c in keep})
     latest["id"] = ids[last]
     return latest.set_index("id", drop=False)
 
 
-def _price(counts: dict[str, np.ndarray], models: np.ndarray, times: Any, history: pd.DataFrame,
-           known: pd.Index) -> tuple[np.ndarray, pd.Categorical, pd.DataFrame]:  # fmt: skip
+def _price(
+    counts: dict[str, np.ndarray], models: np.ndarray, times: Any, history: pd.DataFrame, known: pd.Index
+) -> tuple[np.ndarray, pd.Categorical, pd.DataFrame]:
     """Totals (USD), notes (a Categorical, null for none) and price_at's frame for rows of these
     models at these times (a DatetimeArray or Series)."""
     frame = pd.DataFrame({"model": models, "timestamp": pd.DatetimeIndex(times), **counts}, copy=False)
@@ -291,8 +329,9 @@ def _price(counts: dict[str, np.ndarray], models: np.ndarray, times: Any, histor
     return total, note, priced
 
 
-def _all_cached_usd(priced: pd.DataFrame, counts: dict[str, np.ndarray], models: np.ndarray, times: Any,
-                    history: pd.DataFrame) -> np.ndarray:  # fmt: skip
+def _all_cached_usd(
+    priced: pd.DataFrame, counts: dict[str, np.ndarray], models: np.ndarray, times: Any, history: pd.DataFrame
+) -> np.ndarray:
     """Each row at list price with every prompt token a cache read (USD): the one cost rule on the
     prices price_at matched for the row (no second join); rows of models with pricing overrides
     (which depend on the row's time and prompt) are priced through price_at again."""
@@ -301,13 +340,21 @@ def _all_cached_usd(priced: pd.DataFrame, counts: dict[str, np.ndarray], models:
     total = np.array(_costs(rates, cached, None)["columns"]["total_usd"], dtype=float)
     if "pricing_overrides" in history.columns:
         column = history["pricing_overrides"]
-        present = (np.asarray(column.array.codes) >= 0 if isinstance(column.dtype, pd.CategoricalDtype)
-                   else column.notna().to_numpy())  # fmt: skip
+        present = (
+            np.asarray(column.array.codes) >= 0
+            if isinstance(column.dtype, pd.CategoricalDtype)
+            else column.notna().to_numpy()
+        )
         overridden = pd.unique(history["id"].to_numpy(dtype=object)[present]) if present.any() else []
         special = pd.Index(overridden).astype(str).get_indexer(models) >= 0 if len(overridden) else None
         if special is not None and special.any():
-            frame = pd.DataFrame({"model": models[special], "timestamp": pd.DatetimeIndex(times)[special],
-                                  **{k: v[special] for k, v in cached.items()}})  # fmt: skip
+            frame = pd.DataFrame(
+                {
+                    "model": models[special],
+                    "timestamp": pd.DatetimeIndex(times)[special],
+                    **{k: v[special] for k, v in cached.items()},
+                }
+            )
             again = price_at(frame, history, model="model", time="timestamp")
             total[special] = again["total_usd"].to_numpy(dtype=float)
     return total
@@ -315,26 +362,35 @@ def _all_cached_usd(priced: pd.DataFrame, counts: dict[str, np.ndarray], models:
 
 def _alternative_ids(alternatives: Any, latest: pd.DataFrame) -> list[str]:
     if alternatives is None:
-        return latest.loc[paid(latest), "id"].astype(str).tolist() if "is_free" in latest.columns \
-            else latest["id"].astype(str).tolist()  # fmt: skip
+        return (
+            latest.loc[paid(latest), "id"].astype(str).tolist()
+            if "is_free" in latest.columns
+            else latest["id"].astype(str).tolist()
+        )
     if isinstance(alternatives, str):
         alternatives = [a.strip() for a in alternatives.split(",") if a.strip()]
     if not isinstance(alternatives, Iterable):
-        raise InvalidParameterError("alternatives must be model ids (a list or a comma-separated string), "
-                                    "an endpoints frame, or None")  # fmt: skip
+        raise InvalidParameterError(
+            "alternatives must be model ids (a list or a comma-separated string), an endpoints frame, or None"
+        )
     ids = list(dict.fromkeys(str(a) for a in alternatives))
     unknown = [a for a in ids if a not in latest.index]
     if unknown:
-        raise InvalidParameterError(f"alternative {unknown[0]!r} is not in the prices' catalog"
-                                    f"{did_you_mean(unknown[0], latest.index)}")  # fmt: skip
+        raise InvalidParameterError(
+            f"alternative {unknown[0]!r} is not in the prices' catalog{did_you_mean(unknown[0], latest.index)}"
+        )
     return ids
 
 
 def _endpoint_history(endpoints: pd.DataFrame) -> pd.DataFrame:
     """An endpoints frame as a one-snapshot price history keyed ``model@tag`` (the cost rule then
     reads its prices, overrides and discount as for a model; see analysis.endpoints)."""
-    keep = [c for c in endpoints.columns if c.startswith("price_") or c in
-            ("pricing_overrides", "dynamic_pricing", "is_free", "context_length", "output_modalities")]  # fmt: skip
+    keep = [
+        c
+        for c in endpoints.columns
+        if c.startswith("price_")
+        or c in ("pricing_overrides", "dynamic_pricing", "is_free", "context_length", "output_modalities")
+    ]
     view = endpoints[keep].copy()
     view.insert(0, "id", (endpoints["model_id"].astype(str) + "@" + endpoints["tag"].astype(str)).to_numpy())
     if "discount" in endpoints.columns:
@@ -382,17 +438,24 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
     history, is_history = _history(prices)
     times = _times(usage, at, is_history)
     notes = _at_notes(at, history) if is_history and not (isinstance(at, str) and at == "row") else ()
-    counts = {c: pd.to_numeric(usage[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-              for c in TOKEN_ARGUMENTS if c in usage.columns}  # fmt: skip
+    counts = {
+        c: pd.to_numeric(usage[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        for c in TOKEN_ARGUMENTS
+        if c in usage.columns
+    }
     latest = _latest(history)
     models = usage["model"].astype(str).to_numpy(dtype=object)
     total, note, priced = _price(counts, models, times, history, latest.index)
 
-    usage_usd = (pd.to_numeric(usage["usage_usd"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-                 if "usage_usd" in usage.columns else np.full(len(usage), np.nan))  # fmt: skip
+    usage_usd = (
+        pd.to_numeric(usage["usage_usd"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if "usage_usd" in usage.columns
+        else np.full(len(usage), np.nan)
+    )
     byok_usd = usage["byok_usage_inference_usd"] if "byok_usage_inference_usd" in usage.columns else None
-    byok_requests = (usage["byok_requests"].to_numpy(dtype=float, na_value=np.nan)
-                     if "byok_requests" in usage.columns else None)  # fmt: skip
+    byok_requests = (
+        usage["byok_requests"].to_numpy(dtype=float, na_value=np.nan) if "byok_requests" in usage.columns else None
+    )
     all_cached = None
     if "prompt_tokens" in counts and "cached_tokens" not in counts:
         # the usage does not count cache reads (the activity body does not): the range they can explain
@@ -400,13 +463,17 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
     agrees, reason = bill_reasons(usage_usd, total, byok_requests, note, all_cached)
     rows = usage.copy()
     rows["list_usd"] = total
-    rows["billed_usd"] = billed_usd(usage_usd, None if byok_usd is None else byok_usd.to_numpy(dtype=float,
-                                                                                                na_value=np.nan))
+    rows["billed_usd"] = billed_usd(
+        usage_usd, None if byok_usd is None else byok_usd.to_numpy(dtype=float, na_value=np.nan)
+    )
     rows["difference_usd"] = usage_usd - total
     rows["agrees"] = agrees
     rows["reason"] = reason
-    rows["price_source"] = priced["price_source"].array if is_history else pd.Categorical(
-        np.where(np.isnan(total) & np.asarray(note == NOT_LISTED), "missing", "catalog"))  # fmt: skip
+    rows["price_source"] = (
+        priced["price_source"].array
+        if is_history
+        else pd.Categorical(np.where(np.isnan(total) & np.asarray(note == NOT_LISTED), "missing", "catalog"))
+    )
     rows["snapshot_id"] = priced["snapshot_id"].array if "snapshot_id" in priced.columns else None
     rows["note"] = note
 
@@ -432,8 +499,10 @@ def _at_notes(at: Any, history: pd.DataFrame) -> tuple[str, ...]:
     if not len(stamps):
         raise InvalidParameterError("prices is an empty history: no snapshot to price at")
     if when < stamps.min():
-        raise SnapshotNotFoundError(f"no snapshot on or before at={when:%Y-%m-%d %H:%M} UTC: the prices' first "
-                                    f"snapshot is of {stamps.min():%Y-%m-%d %H:%M} UTC")  # fmt: skip
+        raise SnapshotNotFoundError(
+            f"no snapshot on or before at={when:%Y-%m-%d %H:%M} UTC: the prices' first "
+            f"snapshot is of {stamps.min():%Y-%m-%d %H:%M} UTC"
+        )
     return tuple(answer_notes(when, stamps[stamps <= when].max(), name="at"))
 
 
@@ -449,15 +518,23 @@ def _wanted_outputs(models: np.ndarray, latest: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
-def _alternatives(usage: pd.DataFrame, alternatives: Any, counts: dict[str, np.ndarray], models: np.ndarray,
-                  times: pd.Series, history: pd.DataFrame, latest: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
+def _alternatives(
+    usage: pd.DataFrame,
+    alternatives: Any,
+    counts: dict[str, np.ndarray],
+    models: np.ndarray,
+    times: pd.Series,
+    history: pd.DataFrame,
+    latest: pd.DataFrame,
+) -> pd.DataFrame:
     n = len(usage)
     endpoints = isinstance(alternatives, pd.DataFrame)
     if endpoints:
         for column in ("model_id", "tag", "price_prompt", "price_completion"):
             if column not in alternatives.columns:
-                raise InvalidParameterError(f"alternatives= frame lacks {column!r}: give an endpoints frame "
-                                            "(fetch_endpoints) or model ids")  # fmt: skip
+                raise InvalidParameterError(
+                    f"alternatives= frame lacks {column!r}: give an endpoints frame (fetch_endpoints) or model ids"
+                )
         table = _endpoint_history(alternatives)
         table_latest = table.set_index("id", drop=False)
         pairs_row, pairs_alt = [], []
@@ -475,10 +552,16 @@ def _alternatives(usage: pd.DataFrame, alternatives: Any, counts: dict[str, np.n
         alt = np.repeat(np.array(ids, dtype=object), n)
         price_table, lookup = history, latest
     if not len(row):
-        return pd.DataFrame({"row": np.zeros(0, dtype=np.int64), "alternative": np.zeros(0, dtype=object),
-                             "total_usd": np.zeros(0), "served": np.zeros(0, dtype=bool),
-                             "missing": np.zeros(0, dtype=bool),
-                             "note": pd.Categorical([], categories=pd.Index([], dtype=object))})  # fmt: skip
+        return pd.DataFrame(
+            {
+                "row": np.zeros(0, dtype=np.int64),
+                "alternative": np.zeros(0, dtype=object),
+                "total_usd": np.zeros(0),
+                "served": np.zeros(0, dtype=bool),
+                "missing": np.zeros(0, dtype=bool),
+                "note": pd.Categorical([], categories=pd.Index([], dtype=object)),
+            }
+        )
     # which alternative can serve which row: the serving rule on the own model's outputs, then the window
     wanted = _wanted_outputs(models, latest)
     own_codes, own_models = pd.factorize(models)
@@ -494,8 +577,11 @@ def _alternatives(usage: pd.DataFrame, alternatives: Any, counts: dict[str, np.n
     own = own_codes[row]
     serving = can[own, alt_codes]
     unknown_output = ~known_output[own]
-    window = (alt_rows["context_length"].to_numpy(dtype=float, na_value=np.nan) if "context_length" in alt_rows.columns
-              else np.full(len(alt_ids), np.nan))[alt_codes]  # fmt: skip
+    window = (
+        alt_rows["context_length"].to_numpy(dtype=float, na_value=np.nan)
+        if "context_length" in alt_rows.columns
+        else np.full(len(alt_ids), np.nan)
+    )[alt_codes]
     requests = counts.get("requests", np.ones(n))[row]
     fits = fits_context(window, counts["prompt_tokens"][row], requests)
     sub_counts = {k: v[row] for k, v in counts.items()}
@@ -506,7 +592,13 @@ def _alternatives(usage: pd.DataFrame, alternatives: Any, counts: dict[str, np.n
     note = _set_note(note, ~unknown_output & serving & ~fits, "context window smaller than the row's average prompt")
     served = serving & fits & ~np.isnan(total)
     total = np.where(serving & fits, total, np.nan)
-    return pd.DataFrame({
-        "row": row.astype(np.int64), "alternative": alt, "total_usd": total, "served": served,
-        "missing": missing, "note": note,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "row": row.astype(np.int64),
+            "alternative": alt,
+            "total_usd": total,
+            "served": served,
+            "missing": missing,
+            "note": note,
+        }
+    )

@@ -43,7 +43,9 @@ def _is_number(column: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype)
 
 
-def movers(history: pd.DataFrame, start: Any, end: Any, field: str = "prompt_usd_per_mtok", n: int = 10) -> pd.DataFrame:
+def movers(
+    history: pd.DataFrame, start: Any, end: Any, field: str = "prompt_usd_per_mtok", n: int = 10
+) -> pd.DataFrame:
     """The biggest relative price changes between two times, both directions.
 
     Each model's value is its latest observation at or before ``start`` and at or before ``end``
@@ -73,8 +75,10 @@ def movers(history: pd.DataFrame, start: Any, end: Any, field: str = "prompt_usd
     history = frame_arg("history", history, "id", "fetched_at")
     if field not in history.columns or not _is_number(history[field]):
         numeric = [str(c) for c in history.columns if _is_number(history[c])]
-        raise InvalidParameterError(f"field={field!r} is not a numeric column of the history"
-                                    f"{did_you_mean(str(field), numeric)}; numeric columns: {', '.join(numeric)}")  # fmt: skip
+        raise InvalidParameterError(
+            f"field={field!r} is not a numeric column of the history"
+            f"{did_you_mean(str(field), numeric)}; numeric columns: {', '.join(numeric)}"
+        )
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise InvalidParameterError(f"n={n!r} is invalid: give an int >= 1")
     t0, t1 = parse_time(start, "start"), parse_time(end, "end")
@@ -90,8 +94,11 @@ def movers(history: pd.DataFrame, start: Any, end: Any, field: str = "prompt_usd
     t0 = max(t0, first)
     notes += answer_notes(t1, stamps[stamps <= t1].max(), name="end")
     a, b = _latest_at(history, t0, field), _latest_at(history, t1, field)
-    unit, factor = price_display_unit(field) if field.startswith("price_") else (
-        "USD/Mtok" if field.endswith("_usd_per_mtok") else "", 1.0)  # fmt: skip
+    unit, factor = (
+        price_display_unit(field)
+        if field.startswith("price_")
+        else ("USD/Mtok" if field.endswith("_usd_per_mtok") else "", 1.0)
+    )
     if factor != 1.0:
         a, b = (v.mul(factor).round(12) for v in (a, b))  # exact decimals, as change reports show them
     both = pd.DataFrame({"start_value": a, "end_value": b}).dropna()
@@ -150,24 +157,34 @@ def market_trend(history: pd.DataFrame, by: str | None = None, freq: str = "D") 
         raise InvalidParameterError("the history is empty: import or snapshot the catalog first")
     times = pd.DatetimeIndex(pd.to_datetime(history["fetched_at"], utc=True))
     periods = times.tz_convert(None).to_period(offset).to_timestamp().tz_localize("UTC")
-    frame = pd.DataFrame({
-        "period": periods, "snapshot_time": times, "id": history["id"].astype(str).to_numpy(),
-        "prompt": history["prompt_usd_per_mtok"].to_numpy(dtype=float, na_value=np.nan),
-        "completion": history["completion_usd_per_mtok"].to_numpy(dtype=float, na_value=np.nan),
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "period": periods,
+            "snapshot_time": times,
+            "id": history["id"].astype(str).to_numpy(),
+            "prompt": history["prompt_usd_per_mtok"].to_numpy(dtype=float, na_value=np.nan),
+            "completion": history["completion_usd_per_mtok"].to_numpy(dtype=float, na_value=np.nan),
+        }
+    )
     last = frame.groupby("period")["snapshot_time"].transform("max")
     frame = frame[frame["snapshot_time"] == last]
     keys = ["period"]
     if by == "author":
-        frame["group"] = history.loc[frame.index, "author"].astype(str).to_numpy() if "author" in history else \
-            frame["id"].str.lstrip("~").str.split("/").str[0]  # fmt: skip
+        frame["group"] = (
+            history.loc[frame.index, "author"].astype(str).to_numpy()
+            if "author" in history
+            else frame["id"].str.lstrip("~").str.split("/").str[0]
+        )
         keys.append("group")
     elif by == "input_modality":
         mods = history.loc[frame.index, "input_modalities"] if "input_modalities" in history else None
         if mods is None:
             raise InvalidParameterError("by='input_modality' needs the input_modalities column")
-        frame = frame.assign(group=[list(m) if m is not None and not (np.isscalar(m) and pd.isna(m)) else ["unknown"]
-                                    for m in mods.tolist()]).explode("group")  # fmt: skip
+        frame = frame.assign(
+            group=[
+                list(m) if m is not None and not (np.isscalar(m) and pd.isna(m)) else ["unknown"] for m in mods.tolist()
+            ]
+        ).explode("group")
         keys.append("group")
     elif by == "context_band":
         if "context_length" not in history:
@@ -179,16 +196,23 @@ def market_trend(history: pd.DataFrame, by: str | None = None, freq: str = "D") 
         frame["free"] = rows["is_free"].to_numpy(dtype=bool, na_value=False)
         paid_rows = paid(rows)
     else:
-        dynamic = rows["dynamic_pricing"].to_numpy(dtype=bool) if "dynamic_pricing" in history \
-            else np.zeros(len(frame), dtype=bool)  # fmt: skip
+        dynamic = (
+            rows["dynamic_pricing"].to_numpy(dtype=bool)
+            if "dynamic_pricing" in history
+            else np.zeros(len(frame), dtype=bool)
+        )
         frame["free"] = ((frame["prompt"] == 0) & (frame["completion"] == 0)).to_numpy()
         paid_rows = ~frame["free"].to_numpy() & ~dynamic
     if "output_modalities" in history.columns:  # prices per text token: models that produce text
         paid_rows = paid_rows & serves(rows, "text")
     frame["paid"] = paid_rows & frame["prompt"].notna().to_numpy() & frame["completion"].notna().to_numpy()
     grouped = frame.groupby(keys, observed=True, sort=True)
-    out = grouped.agg(snapshot_time=("snapshot_time", "max"), n_models=("id", "nunique"), n_free=("free", "sum"),
-                      n_paid=("paid", "sum"))  # fmt: skip
+    out = grouped.agg(
+        snapshot_time=("snapshot_time", "max"),
+        n_models=("id", "nunique"),
+        n_free=("free", "sum"),
+        n_paid=("paid", "sum"),
+    )
     priced = frame[frame["paid"]].groupby(keys, observed=True, sort=True)
     for side in ("prompt", "completion"):
         q = priced[side].quantile([0.25, 0.5, 0.75]).unstack()
@@ -306,13 +330,15 @@ def catalog_size(history: pd.DataFrame) -> pd.DataFrame:
     """
     times, _, present = _presence(history)
     added, removed, returned = _flows(present)
-    return pd.DataFrame({
-        "fetched_at": times,
-        "n_models": present.sum(axis=1),
-        "added": added.sum(axis=1),
-        "removed": removed.sum(axis=1),
-        "returned": returned.sum(axis=1),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "fetched_at": times,
+            "n_models": present.sum(axis=1),
+            "added": added.sum(axis=1),
+            "removed": removed.sum(axis=1),
+            "returned": returned.sum(axis=1),
+        }
+    )
 
 
 def catalog_events(history: pd.DataFrame) -> pd.DataFrame:

@@ -48,8 +48,16 @@ __all__ = ["main", "run"]
 @click.option("--refresh", is_flag=True, help="Bypass the cache.")
 @output_options
 @click.pass_context
-def models(ctx: click.Context, page_size: int | None, refresh: bool, fmt: str | None, out: str | None,
-           columns: str | None, head: int | None, **filters: Any) -> None:  # fmt: skip
+def models(
+    ctx: click.Context,
+    page_size: int | None,
+    refresh: bool,
+    fmt: str | None,
+    out: str | None,
+    columns: str | None,
+    head: int | None,
+    **filters: Any,
+) -> None:
     """List models (GET /models); the whole catalog unless filtered.
 
     \b
@@ -66,8 +74,9 @@ def models(ctx: click.Context, page_size: int | None, refresh: bool, fmt: str | 
 @click.argument("model_id")
 @output_options
 @click.pass_context
-def model(ctx: click.Context, model_id: str, fmt: str | None, out: str | None, columns: str | None,
-          head: int | None) -> None:  # fmt: skip
+def model(
+    ctx: click.Context, model_id: str, fmt: str | None, out: str | None, columns: str | None, head: int | None
+) -> None:
     """Show one model (GET /model/{author}/{slug}); variants like :free work.
 
     \b
@@ -106,8 +115,9 @@ def count(ctx: click.Context, output_modalities: str | None) -> None:
 @click.option("--page-size", type=click.IntRange(1, 1000), help="Fetch in pages of N models.")
 @output_options
 @click.pass_context
-def user_models(ctx: click.Context, page_size: int | None, fmt: str | None, out: str | None,
-                columns: str | None, head: int | None) -> None:  # fmt: skip
+def user_models(
+    ctx: click.Context, page_size: int | None, fmt: str | None, out: str | None, columns: str | None, head: int | None
+) -> None:
     """List the models your key may use (GET /models/user); reads OPENROUTER_API_KEY.
 
     \b
@@ -116,29 +126,56 @@ def user_models(ctx: click.Context, page_size: int | None, fmt: str | None, out:
     """
     with _client(ctx) as client:
         if not client.has_api_key:  # the client resolves the key (fetch/client.py), not a second reader here
-            raise CLIUsageError("user-models needs your API key in OPENROUTER_API_KEY (it is sent only to the API, "
-                                "never cached, stored or printed)")  # fmt: skip
+            raise CLIUsageError(
+                "user-models needs your API key in OPENROUTER_API_KEY (it is sent only to the API, "
+                "never cached, stored or printed)"
+            )
         df = client.fetch_user_models(page_size=page_size)
     write(df, fmt, out, columns, head)
 
 
 #: Default table columns of ``orcatalog endpoints`` and ``orcatalog providers``.
-ENDPOINT_TABLE_COLUMNS = ["model_id", "tag", "quantization", "context_length", "prompt_usd_per_mtok",
-                          "completion_usd_per_mtok", "discount", "uptime_last_1d", "latency_p50", "throughput_p50",
-                          "status_label", "error"]  # fmt: skip
+ENDPOINT_TABLE_COLUMNS = [
+    "model_id",
+    "tag",
+    "quantization",
+    "context_length",
+    "prompt_usd_per_mtok",
+    "completion_usd_per_mtok",
+    "discount",
+    "uptime_last_1d",
+    "latency_p50",
+    "throughput_p50",
+    "status_label",
+    "error",
+]
 PROVIDER_TABLE_COLUMNS = ["slug", "name", "headquarters", "datacenters", "status_page_url"]
 
 
 @main.command()
 @click.argument("model_ids", metavar="MODEL...", nargs=-1)
 @click.option("--zdr", is_flag=True, help="Every zero-data-retention endpoint of every model (GET /endpoints/zdr).")
-@click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True,
-              help="Requests in flight at once when several models are given.")  # fmt: skip
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 32),
+    default=4,
+    show_default=True,
+    help="Requests in flight at once when several models are given.",
+)
 @click.option("--refresh", is_flag=True, help="Bypass the cache.")
 @output_options
 @click.pass_context
-def endpoints(ctx: click.Context, model_ids: tuple[str, ...], zdr: bool, concurrency: int, refresh: bool,
-              fmt: str | None, out: str | None, columns: str | None, head: int | None) -> None:  # fmt: skip
+def endpoints(
+    ctx: click.Context,
+    model_ids: tuple[str, ...],
+    zdr: bool,
+    concurrency: int,
+    refresh: bool,
+    fmt: str | None,
+    out: str | None,
+    columns: str | None,
+    head: int | None,
+) -> None:
     """Which providers serve a model, at what price, latency and uptime (GET /models/{author}/{slug}/endpoints).
 
     Prices in USD per million tokens, uptime in percent, latency in ms (time to first token),
@@ -170,8 +207,9 @@ def endpoints(ctx: click.Context, model_ids: tuple[str, ...], zdr: bool, concurr
 @click.option("--refresh", is_flag=True, help="Bypass the cache.")
 @output_options
 @click.pass_context
-def providers(ctx: click.Context, refresh: bool, fmt: str | None, out: str | None, columns: str | None,
-              head: int | None) -> None:  # fmt: skip
+def providers(
+    ctx: click.Context, refresh: bool, fmt: str | None, out: str | None, columns: str | None, head: int | None
+) -> None:
     """List the providers (GET /providers): slug, name, headquarters, datacenter countries, policy URLs.
 
     \b
@@ -188,12 +226,20 @@ def providers(ctx: click.Context, refresh: bool, fmt: str | None, out: str | Non
 @main.command()
 @click.argument("path", default="sample")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port (0: any free one).")
-@click.option("--key", "keys", multiple=True, metavar="KEY", callback=_comma_list,
-              help="An API key /models/user accepts (repeatable, or comma-separated); try `user-models` offline "
-              "with it.")  # fmt: skip
-@click.option("--fill-required", is_flag=True,
-              help="Fill fields the OpenAPI spec requires and a body lacks (null, or links from canonical_slug), "
-              "for clients generated from the spec; default: models exactly as recorded.")  # fmt: skip
+@click.option(
+    "--key",
+    "keys",
+    multiple=True,
+    metavar="KEY",
+    callback=_comma_list,
+    help="An API key /models/user accepts (repeatable, or comma-separated); try `user-models` offline with it.",
+)
+@click.option(
+    "--fill-required",
+    is_flag=True,
+    help="Fill fields the OpenAPI spec requires and a body lacks (null, or links from canonical_slug), "
+    "for clients generated from the spec; default: models exactly as recorded.",
+)
 def replay(path: str, port: int, keys: tuple[str, ...], fill_required: bool) -> None:
     """Serve recorded bodies (PATH, or the packaged sample) on loopback and print the base URL (Ctrl-C stops).
 
@@ -252,8 +298,9 @@ def snapshot(ctx: click.Context, store_root: str | None) -> None:
 @click.option("--base-url", help="The API the bodies came from (default the public API).")
 @_filter_options
 @_store_option
-def import_(paths: tuple[str, ...], fetched_at: str | None, base_url: str | None, store_root: str | None,
-            **filters: Any) -> None:  # fmt: skip
+def import_(
+    paths: tuple[str, ...], fetched_at: str | None, base_url: str | None, store_root: str | None, **filters: Any
+) -> None:
     """Backfill the store from recorded /models bodies (.json, .json.gz, tar archives, folders).
 
     The filters and --base-url say what the bodies answered (as the models command asks it), which
@@ -270,12 +317,15 @@ def import_(paths: tuple[str, ...], fetched_at: str | None, base_url: str | None
         _refuse_undated_non_catalogs(paths)
     before = _snapshot_ids(store)
     with _interrupts(store, before):  # also around the report lines: Ctrl-C after the commit says so
-        ids = store.import_files(list(paths), fetched_at=fetched_at, base_url=base_url,
-                                 query=query)  # fetched_at= is --fetched-at in errors  # fmt: skip
+        ids = store.import_files(
+            list(paths), fetched_at=fetched_at, base_url=base_url, query=query
+        )  # fetched_at= is --fetched-at in errors
         new = [i for i in ids if i not in before]
         if not ids:  # nothing to do is not the work asked for: a mistyped folder must not look like success
-            raise CLIError(f"no /models bodies found in {', '.join(paths)}: nothing was imported (give .json or "
-                           ".json.gz bodies, tar archives of them, or folders holding them)")  # fmt: skip
+            raise CLIError(
+                f"no /models bodies found in {', '.join(paths)}: nothing was imported (give .json or "
+                ".json.gz bodies, tar archives of them, or folders holding them)"
+            )
         committed(f"{len(new)} new snapshots were recorded in {store.root}")
         if not new:
             click.echo(f"0 new snapshots recorded: all {len(ids)} were already in the store")
@@ -333,12 +383,21 @@ def migrate(old: str, new: str) -> None:
 @main.command()
 @click.argument("old")
 @click.argument("new")
-@click.option("--allow-mixed", is_flag=True,
-              help="Compare snapshots of different scopes (e.g. a regional one with the catalog).")  # fmt: skip
+@click.option(
+    "--allow-mixed", is_flag=True, help="Compare snapshots of different scopes (e.g. a regional one with the catalog)."
+)
 @_store_option
 @output_options
-def diff(old: str, new: str, allow_mixed: bool, store_root: str | None, fmt: str | None, out: str | None,
-         columns: str | None, head: int | None) -> None:  # fmt: skip
+def diff(
+    old: str,
+    new: str,
+    allow_mixed: bool,
+    store_root: str | None,
+    fmt: str | None,
+    out: str | None,
+    columns: str | None,
+    head: int | None,
+) -> None:
     """What changed between two snapshots (ids, or times: the latest at or before each). Prices are
     shown in the ``unit`` column's unit (per-token prices in USD per million tokens).
 
@@ -359,22 +418,33 @@ def diff(old: str, new: str, allow_mixed: bool, store_root: str | None, fmt: str
         try:
             frames.append(store.load(x) if x in ids else _load_as_of(store, x, name))  # names the snapshot used
         except InvalidParameterError:
-            raise CLIUsageError(f"{name} {x!r} is neither a snapshot id of the store nor a time (ISO 8601, e.g. "
-                                "2026-01-05 or 2026-01-05T12:00Z)") from None  # fmt: skip
+            raise CLIUsageError(
+                f"{name} {x!r} is neither a snapshot id of the store nor a time (ISO 8601, e.g. "
+                "2026-01-05 or 2026-01-05T12:00Z)"
+            ) from None
     times = [pd.Timestamp(f.attrs["fetched_at"]) for f in frames]
     if times[0] > times[1]:
-        raise CLIUsageError(f"OLD ({old}: {times[0]:%Y-%m-%d %H:%M}) is newer than NEW ({new}: {times[1]:%Y-%m-%d %H:%M}); "
-                            "give the older snapshot first")  # fmt: skip
-    write(diff_frames(*frames, allow_mixed=allow_mixed), fmt, out, columns, head,
-          default_columns=["id", "change", "field", "old", "new", "pct_change", "unit"])  # fmt: skip
+        raise CLIUsageError(
+            f"OLD ({old}: {times[0]:%Y-%m-%d %H:%M}) is newer than NEW ({new}: {times[1]:%Y-%m-%d %H:%M}); "
+            "give the older snapshot first"
+        )
+    write(
+        diff_frames(*frames, allow_mixed=allow_mixed),
+        fmt,
+        out,
+        columns,
+        head,
+        default_columns=["id", "change", "field", "old", "new", "pct_change", "unit"],
+    )
 
 
 @main.command()
 @click.argument("model_id")
 @_store_option
 @output_options
-def prices(model_id: str, store_root: str | None, fmt: str | None, out: str | None, columns: str | None,
-           head: int | None) -> None:  # fmt: skip
+def prices(
+    model_id: str, store_root: str | None, fmt: str | None, out: str | None, columns: str | None, head: int | None
+) -> None:
     """A model's price series from the store, one row per snapshot (USD per million tokens).
 
     \b
@@ -386,6 +456,8 @@ def prices(model_id: str, store_root: str | None, fmt: str | None, out: str | No
     if h.empty:
         latest = store.load()
         known = [str(i) for i in latest["id"]]
-        raise CLIError(f"no model {model_id!r} in any snapshot of {store.root}{did_you_mean(model_id, known)}; "
-                       "`orcatalog snapshots` lists what the store holds")  # fmt: skip
+        raise CLIError(
+            f"no model {model_id!r} in any snapshot of {store.root}{did_you_mean(model_id, known)}; "
+            "`orcatalog snapshots` lists what the store holds"
+        )
     write(h, fmt, out, columns, head, default_columns=["fetched_at", "prompt_usd_per_mtok", "completion_usd_per_mtok"])

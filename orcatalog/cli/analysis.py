@@ -22,8 +22,11 @@ PLOT_KINDS = ("price-history", "price-vs-context", "market-trend", "catalog-size
 def _history(store: Any, *, since: str | None = None, ids: list[str] | None = None) -> Any:
     h = store.history(ids=ids, start=since)
     if h.empty:
-        raise CLIError(f"no snapshots in {store.root}" + (f" since {since}" if since else "")
-                       + ": `orcatalog snapshots` lists what it holds")  # fmt: skip
+        raise CLIError(
+            f"no snapshots in {store.root}"
+            + (f" since {since}" if since else "")
+            + ": `orcatalog snapshots` lists what it holds"
+        )
     return h
 
 
@@ -52,7 +55,9 @@ def _load_as_of(store: Any, as_of: str | None, name: str = "--as-of") -> Any:
     import warnings
 
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="orcatalog: as_of .* before the first snapshot", category=RuntimeWarning)
+        warnings.filterwarnings(
+            "ignore", message="orcatalog: as_of .* before the first snapshot", category=RuntimeWarning
+        )
         frame = store.load(as_of=as_of)
     _answered_by(frame, as_of, name)
     return frame
@@ -66,11 +71,20 @@ def _known_model(store: Any, model_id: str) -> None:
 
 @main.command()
 @click.argument("model_id", required=False)
-@click.option("--as-of", help="The catalog as it was at this time (ISO 8601, UTC): the latest snapshot at or before it.")
+@click.option(
+    "--as-of", help="The catalog as it was at this time (ISO 8601, UTC): the latest snapshot at or before it."
+)
 @_store_option
 @output_options
-def show(model_id: str | None, as_of: str | None, store_root: str | None, fmt: str | None, out: str | None,
-         columns: str | None, head: int | None) -> None:  # fmt: skip
+def show(
+    model_id: str | None,
+    as_of: str | None,
+    store_root: str | None,
+    fmt: str | None,
+    out: str | None,
+    columns: str | None,
+    head: int | None,
+) -> None:
     """One model as the store last saw it (or at --as-of), or the whole catalog at --as-of.
 
     \b
@@ -99,15 +113,33 @@ def show(model_id: str | None, as_of: str | None, store_root: str | None, fmt: s
 @main.command()
 @click.option("--since", help="Only changes at or after this time (ISO 8601, UTC).")
 @click.option("--until", help="Only changes at or before this time (ISO 8601, UTC).")
-@click.option("--model", "model_ids", multiple=True, callback=_comma_list,
-              help="Only these models (repeatable, or comma-separated).")  # fmt: skip
-@click.option("--field", "fields", multiple=True, callback=_comma_list,
-              help="Price column(s) to follow, e.g. price_prompt (repeatable, or comma-separated).")  # fmt: skip
+@click.option(
+    "--model",
+    "model_ids",
+    multiple=True,
+    callback=_comma_list,
+    help="Only these models (repeatable, or comma-separated).",
+)
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    callback=_comma_list,
+    help="Price column(s) to follow, e.g. price_prompt (repeatable, or comma-separated).",
+)
 @_store_option
 @output_options
-def changes(since: str | None, until: str | None, model_ids: tuple[str, ...], fields: tuple[str, ...],
-            store_root: str | None, fmt: str | None, out: str | None, columns: str | None,
-            head: int | None) -> None:  # fmt: skip
+def changes(
+    since: str | None,
+    until: str | None,
+    model_ids: tuple[str, ...],
+    fields: tuple[str, ...],
+    store_root: str | None,
+    fmt: str | None,
+    out: str | None,
+    columns: str | None,
+    head: int | None,
+) -> None:
     """Every price change event in the store (a key going between 0 and absent is not one).
 
     \b
@@ -130,7 +162,9 @@ def changes(since: str | None, until: str | None, model_ids: tuple[str, ...], fi
     unknown = [f for f in fields if f not in h.columns or not f.startswith("price_")]
     if unknown:
         known = [c for c in h.columns if c.startswith("price_")]
-        raise CLIUsageError(f"unknown price field {unknown[0]!r}{did_you_mean(unknown[0], known)}; known: {', '.join(known)}")
+        raise CLIUsageError(
+            f"unknown price field {unknown[0]!r}{did_you_mean(unknown[0], known)}; known: {', '.join(known)}"
+        )
     events = price_changes(h, fields=list(fields) or None)
     if start is not None:
         events = events[events["fetched_at"] >= start]
@@ -143,8 +177,9 @@ def changes(since: str | None, until: str | None, model_ids: tuple[str, ...], fi
 @click.argument("model_id")
 @_store_option
 @output_options
-def history(model_id: str, store_root: str | None, fmt: str | None, out: str | None, columns: str | None,
-            head: int | None) -> None:  # fmt: skip
+def history(
+    model_id: str, store_root: str | None, fmt: str | None, out: str | None, columns: str | None, head: int | None
+) -> None:
     """A model's life in the store: first/last seen, gaps, and its prices at every change.
 
     \b
@@ -160,9 +195,11 @@ def history(model_id: str, store_root: str | None, fmt: str | None, out: str | N
     life = lifecycle(store.history(ids=model_id, columns=["price_prompt", "price_completion"]))
     if not life.empty:
         row = life.iloc[0]
-        click.echo(f"{model_id}: first seen {row['first_seen']}, last seen {row['last_seen']}, "
-                   f"{row['gaps']} gap(s), {'listed now' if row['listed_now'] else 'not in the latest snapshot'}",
-                   err=True)  # fmt: skip
+        click.echo(
+            f"{model_id}: first seen {row['first_seen']}, last seen {row['last_seen']}, "
+            f"{row['gaps']} gap(s), {'listed now' if row['listed_now'] else 'not in the latest snapshot'}",
+            err=True,
+        )
     values = h[wanted].fillna(-1)
     changed = ~values.eq(values.shift()).all(axis=1).to_numpy()  # the first row and every change
     changed[-1:] = True  # and the last observation
@@ -172,13 +209,26 @@ def history(model_id: str, store_root: str | None, fmt: str | None, out: str | N
 @main.command()
 @click.option("--since", required=True, help="Start of the window (ISO 8601, UTC).")
 @click.option("--until", help="End of the window (default: the latest snapshot).")
-@click.option("--field", default="prompt_usd_per_mtok", show_default=True,
-              help="The numeric column to compare (a price column such as price_completion, or context_length).")  # fmt: skip
+@click.option(
+    "--field",
+    default="prompt_usd_per_mtok",
+    show_default=True,
+    help="The numeric column to compare (a price column such as price_completion, or context_length).",
+)
 @click.option("-n", "n", type=click.IntRange(min=1), default=10, show_default=True, help="Movers per direction.")
 @_store_option
 @output_options
-def movers(since: str, until: str | None, field: str, n: int, store_root: str | None, fmt: str | None,
-           out: str | None, columns: str | None, head: int | None) -> None:  # fmt: skip
+def movers(
+    since: str,
+    until: str | None,
+    field: str,
+    n: int,
+    store_root: str | None,
+    fmt: str | None,
+    out: str | None,
+    columns: str | None,
+    head: int | None,
+) -> None:
     """The biggest relative price changes in a window, both directions.
 
     \b
@@ -191,25 +241,29 @@ def movers(since: str, until: str | None, field: str, n: int, store_root: str | 
     h = _history(store)
     end = until or h["fetched_at"].max()
     moved = find_movers(h, since, end, field=field, n=n)
-    click.echo(f"movers of {field}{f' ({moved.unit.iloc[0]})' if len(moved) and moved.unit.iloc[0] else ''}: "
-               f"the snapshot at or before {since} against the one at or before {until or f'{end:%Y-%m-%d %H:%M} UTC (the latest)'}",
-               err=True)  # fmt: skip
+    click.echo(
+        f"movers of {field}{f' ({moved.unit.iloc[0]})' if len(moved) and moved.unit.iloc[0] else ''}: "
+        f"the snapshot at or before {since} against the one at or before {until or f'{end:%Y-%m-%d %H:%M} UTC (the latest)'}",
+        err=True,
+    )
     _say(moved.attrs.get("notes", []))
     write(moved, fmt, out, columns, head, default_columns=None)
 
 
 def _token_options(func: Any) -> Any:
-    for name, help_text in reversed([
-        ("prompt-tokens", "Prompt (input) tokens in total."),
-        ("completion-tokens", "Completion (output) tokens in total."),
-        ("cached", "Cached prompt tokens (part of the prompt)."),
-        ("cache-write", "Cache-write prompt tokens (part of the prompt)."),
-        ("reasoning", "Reasoning tokens (part of the completion)."),
-        ("image-output", "Image output tokens (part of the completion; image models price them per token)."),
-        ("requests", "Requests the workload is spread over (default: one, and no request fee counted)."),
-        ("web-searches", "Web searches."),
-        ("images", "Input images."),
-    ]):  # fmt: skip
+    for name, help_text in reversed(
+        [
+            ("prompt-tokens", "Prompt (input) tokens in total."),
+            ("completion-tokens", "Completion (output) tokens in total."),
+            ("cached", "Cached prompt tokens (part of the prompt)."),
+            ("cache-write", "Cache-write prompt tokens (part of the prompt)."),
+            ("reasoning", "Reasoning tokens (part of the completion)."),
+            ("image-output", "Image output tokens (part of the completion; image models price them per token)."),
+            ("requests", "Requests the workload is spread over (default: one, and no request fee counted)."),
+            ("web-searches", "Web searches."),
+            ("images", "Input images."),
+        ]
+    ):
         func = click.option(f"--{name}", type=click.IntRange(min=1 if name == "requests" else 0), help=help_text)(func)
     return func
 
@@ -220,17 +274,37 @@ def _token_options(func: Any) -> Any:
 @click.option("--models", "model_ids", help="Comma-separated model ids to keep (default: all).")
 @click.option("--as-of", help="Price with the store's catalog at this time instead of fetching it now.")
 @click.option("--include-free", is_flag=True, help="Also list models that cost nothing (left out by default).")
-@click.option("--output-modality", "output_modalities",
-              help="What the models must produce, comma-separated (text, image, embeddings, audio, video, rerank, "
-                   "speech, transcription, or any; default text when there are completion tokens).")  # fmt: skip
+@click.option(
+    "--output-modality",
+    "output_modalities",
+    help="What the models must produce, comma-separated (text, image, embeddings, audio, video, rerank, "
+    "speech, transcription, or any; default text when there are completion tokens).",
+)
 @_store_option
 @output_options
 @click.pass_context
-def cost(ctx: click.Context, prompt_tokens: int | None, completion_tokens: int | None, cached: int | None,
-         cache_write: int | None, reasoning: int | None, image_output: int | None, requests: int | None,
-         web_searches: int | None, images: int | None, at: str | None, model_ids: str | None, as_of: str | None, include_free: bool,
-         output_modalities: str | None, store_root: str | None, fmt: str | None, out: str | None,
-         columns: str | None, head: int | None) -> None:  # fmt: skip
+def cost(
+    ctx: click.Context,
+    prompt_tokens: int | None,
+    completion_tokens: int | None,
+    cached: int | None,
+    cache_write: int | None,
+    reasoning: int | None,
+    image_output: int | None,
+    requests: int | None,
+    web_searches: int | None,
+    images: int | None,
+    at: str | None,
+    model_ids: str | None,
+    as_of: str | None,
+    include_free: bool,
+    output_modalities: str | None,
+    store_root: str | None,
+    fmt: str | None,
+    out: str | None,
+    columns: str | None,
+    head: int | None,
+) -> None:
     """What a workload costs on each model, in USD, cheapest paid model first, ranked among them
     (models that produce the wanted output only; rows that cannot be priced get a note, not a
     number; free models only with --include-free).
@@ -246,11 +320,16 @@ def cost(ctx: click.Context, prompt_tokens: int | None, completion_tokens: int |
     if not prompt_tokens and not completion_tokens:
         raise click.UsageError("give a non-zero --prompt-tokens or --completion-tokens")
     workload: dict[str, Any] = {
-        "cached_tokens": cached or 0, "cache_write_tokens": cache_write or 0, "reasoning_tokens": reasoning or 0,
+        "cached_tokens": cached or 0,
+        "cache_write_tokens": cache_write or 0,
+        "reasoning_tokens": reasoning or 0,
         "image_output_tokens": image_output or 0,
-        "requests": requests, "web_searches": web_searches or 0, "images": images or 0, "at": at,
+        "requests": requests,
+        "web_searches": web_searches or 0,
+        "images": images or 0,
+        "at": at,
         "output_modalities": output_modalities,
-    }  # fmt: skip
+    }
     check_workload(prompt_tokens or 0, completion_tokens or 0, **workload)  # before any fetch; errors name the options
     if as_of is not None or store_root is not None:
         frame = _load_as_of(_store(store_root, must_exist=True), as_of)
@@ -293,8 +372,16 @@ def _paid_and_notes(result: Any) -> Any:
 @click.option("--time-column", default="timestamp", show_default=True, help="The column of times (UTC).")
 @_store_option
 @output_options
-def price_at(usage_file: str, model_column: str, time_column: str, store_root: str | None, fmt: str | None,
-             out: str | None, columns: str | None, head: int | None) -> None:  # fmt: skip
+def price_at(
+    usage_file: str,
+    model_column: str,
+    time_column: str,
+    store_root: str | None,
+    fmt: str | None,
+    out: str | None,
+    columns: str | None,
+    head: int | None,
+) -> None:
     """Price a usage CSV at the prices in effect when each row happened (token columns as in `cost`:
     prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, ...).
 
@@ -312,8 +399,9 @@ def price_at(usage_file: str, model_column: str, time_column: str, store_root: s
         raise CLIError(f"{usage_file}: not a readable CSV ({exc})") from None
     for option, name in (("--model-column", model_column), ("--time-column", time_column)):
         if name not in usage.columns:
-            raise CLIError(f"{usage_file} has no column {name!r}{did_you_mean(name, usage.columns)}; "
-                           f"name it with {option}")  # fmt: skip
+            raise CLIError(
+                f"{usage_file} has no column {name!r}{did_you_mean(name, usage.columns)}; name it with {option}"
+            )
     if not any(c in usage.columns for c in ("prompt_tokens", "completion_tokens")):
         raise CLIError(f"{usage_file} has neither a prompt_tokens nor a completion_tokens column: nothing to price")
     store = _store(store_root, must_exist=True)
@@ -322,27 +410,57 @@ def price_at(usage_file: str, model_column: str, time_column: str, store_root: s
     listed = set(h["id"].astype(str))
     unknown = [m for m in dict.fromkeys(usage[model_column].dropna().astype(str)) if m not in listed]
     if unknown:  # a typo prices nothing: say so, with the id it most likely meant
-        named = ", ".join(f"{m!r}{did_you_mean(m, listed)}" for m in unknown[:5]) + (", ..." if len(unknown) > 5 else "")
-        click.echo(warning_line(f"{len(unknown)} model id(s) of {usage_file} are unknown (no snapshot of {store.root} "
-                                f"lists them; their rows have no price): {named}"), err=True)  # fmt: skip
+        named = ", ".join(f"{m!r}{did_you_mean(m, listed)}" for m in unknown[:5]) + (
+            ", ..." if len(unknown) > 5 else ""
+        )
+        click.echo(
+            warning_line(
+                f"{len(unknown)} model id(s) of {usage_file} are unknown (no snapshot of {store.root} "
+                f"lists them; their rows have no price): {named}"
+            ),
+            err=True,
+        )
     keep = [model_column, time_column, "price_source", "age", "total_usd", "note"]
     write(priced, fmt, out, columns, head, default_columns=[c for c in keep if c in priced.columns])
 
 
 @main.command()
 @click.argument("usage_file", metavar="USAGE", type=click.Path(exists=True, dir_okay=False))
-@click.option("--models", "model_ids", help="Alternatives, comma-separated (default: every paid model of the store's "
-              "latest catalog).")  # fmt: skip
-@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Show the N cheapest alternatives (the ones serving the most rows first).")  # fmt: skip
-@click.option("--at", "at", help="Price every row at the store's catalog at this time (ISO 8601, UTC) instead of at "
-              "its own day.")  # fmt: skip
-@click.option("--rows", "per_row", is_flag=True,
-              help="Print each usage row at its own model's list price against its bill instead.")  # fmt: skip
+@click.option(
+    "--models",
+    "model_ids",
+    help="Alternatives, comma-separated (default: every paid model of the store's latest catalog).",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Show the N cheapest alternatives (the ones serving the most rows first).",
+)
+@click.option(
+    "--at", "at", help="Price every row at the store's catalog at this time (ISO 8601, UTC) instead of at its own day."
+)
+@click.option(
+    "--rows",
+    "per_row",
+    is_flag=True,
+    help="Print each usage row at its own model's list price against its bill instead.",
+)
 @_store_option
 @output_options
-def reprice(usage_file: str, model_ids: str | None, top: int, at: str | None, per_row: bool, store_root: str | None,
-            fmt: str | None, out: str | None, columns: str | None, head: int | None) -> None:  # fmt: skip
+def reprice(
+    usage_file: str,
+    model_ids: str | None,
+    top: int,
+    at: str | None,
+    per_row: bool,
+    store_root: str | None,
+    fmt: str | None,
+    out: str | None,
+    columns: str | None,
+    head: int | None,
+) -> None:
     """Your usage priced again: each row at its own model's list price on its day, against the bill,
     and the period's total on alternatives that could serve it (same output, a context window that
     fits), USD, cheapest first. USAGE is a saved `GET /activity` body (.json, .json.gz) or a CSV /
@@ -364,8 +482,9 @@ def reprice(usage_file: str, model_ids: str | None, top: int, at: str | None, pe
         alternatives = [m.strip() for m in model_ids.split(",") if m.strip()]
         if not alternatives:
             raise CLIUsageError(f"--models {model_ids!r} names no model: give comma-separated ids")
-    result = reprice_rows(usage, _history(store), alternatives=[] if per_row else alternatives,
-                          at="row" if at is None else at)  # fmt: skip
+    result = reprice_rows(
+        usage, _history(store), alternatives=[] if per_row else alternatives, at="row" if at is None else at
+    )
     from ..analysis.reprice import NO_SNAPSHOT
 
     rows = result.rows
@@ -373,15 +492,30 @@ def reprice(usage_file: str, model_ids: str | None, top: int, at: str | None, pe
     unlisted = int(rows["list_usd"].isna().sum())
     early = int((rows["note"] == NO_SNAPSHOT).sum())
     no_snapshot = NO_SNAPSHOT.replace("the row's", "their")
-    click.echo(f"billed ${result.billed_total_usd:,.2f} over {len(rows)} usage rows; at list prices "
-               f"${result.list_total_usd:,.2f} on the {len(rows) - unlisted} rows whose model the store lists "
-               f"({byok} BYOK rows, {unlisted - early} not in the store's catalog on their day"
-               + (f", {early} with {no_snapshot}" if early else "") + ")",
-               err=True)  # fmt: skip
+    click.echo(
+        f"billed ${result.billed_total_usd:,.2f} over {len(rows)} usage rows; at list prices "
+        f"${result.list_total_usd:,.2f} on the {len(rows) - unlisted} rows whose model the store lists "
+        f"({byok} BYOK rows, {unlisted - early} not in the store's catalog on their day"
+        + (f", {early} with {no_snapshot}" if early else "")
+        + ")",
+        err=True,
+    )
     _say(list(result.notes))
     if per_row:
-        keep = [c for c in ("date", "timestamp", "model", "provider_name", "usage_usd", "list_usd", "difference_usd",
-                            "reason") if c in rows.columns]  # fmt: skip
+        keep = [
+            c
+            for c in (
+                "date",
+                "timestamp",
+                "model",
+                "provider_name",
+                "usage_usd",
+                "list_usd",
+                "difference_usd",
+                "reason",
+            )
+            if c in rows.columns
+        ]
         write(rows, fmt, out, columns, head, default_columns=keep)
         return
     summary = result.summary()
@@ -390,18 +524,41 @@ def reprice(usage_file: str, model_ids: str | None, top: int, at: str | None, pe
 
 @main.command()
 @click.argument("kind", type=click.Choice(PLOT_KINDS))
-@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False), callback=check_output_file,
-              help="The PNG to write.")  # fmt: skip
-@click.option("--model", "model_ids", multiple=True, callback=_comma_list,
-              help="Models for price-history, repeatable or comma-separated (default: the ones that moved).")  # fmt: skip
-@click.option("--field", help="The price column: for price-history (default prompt_usd_per_mtok) and "
-              "price-vs-context's x axis, e.g. completion_usd_per_mtok.")  # fmt: skip
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    callback=check_output_file,
+    help="The PNG to write.",
+)
+@click.option(
+    "--model",
+    "model_ids",
+    multiple=True,
+    callback=_comma_list,
+    help="Models for price-history, repeatable or comma-separated (default: the ones that moved).",
+)
+@click.option(
+    "--field",
+    help="The price column: for price-history (default prompt_usd_per_mtok) and "
+    "price-vs-context's x axis, e.g. completion_usd_per_mtok.",
+)
 @click.option("--prompt-tokens", type=click.IntRange(min=0), default=1_000_000, show_default=True, help="For cost.")
 @click.option("--completion-tokens", type=click.IntRange(min=0), default=200_000, show_default=True, help="For cost.")
 @_store_option
 @click.pass_context
-def plot(ctx: click.Context, kind: str, out: str, model_ids: tuple[str, ...], field: str | None, prompt_tokens: int,
-         completion_tokens: int, store_root: str | None) -> None:  # fmt: skip
+def plot(
+    ctx: click.Context,
+    kind: str,
+    out: str,
+    model_ids: tuple[str, ...],
+    field: str | None,
+    prompt_tokens: int,
+    completion_tokens: int,
+    store_root: str | None,
+) -> None:
     """Draw one chart to a PNG: price-history, market-trend and catalog-size from the store;
     price-vs-context and cost from the catalog (fetched, or the store's latest with --store).
 
@@ -419,9 +576,12 @@ def plot(ctx: click.Context, kind: str, out: str, model_ids: tuple[str, ...], fi
 
     if not out.lower().endswith(".png"):
         raise CLIUsageError(f"{out}: plot writes PNG files; name it .png")
-    for name, option, kinds in (("model_ids", "--model", ("price-history",)), ("prompt_tokens", "--prompt-tokens", ("cost",)),
-                                ("field", "--field", ("price-history", "price-vs-context")),
-                                ("completion_tokens", "--completion-tokens", ("cost",))):  # fmt: skip
+    for name, option, kinds in (
+        ("model_ids", "--model", ("price-history",)),
+        ("prompt_tokens", "--prompt-tokens", ("cost",)),
+        ("field", "--field", ("price-history", "price-vs-context")),
+        ("completion_tokens", "--completion-tokens", ("cost",)),
+    ):
         if kind not in kinds and ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
             raise click.UsageError(f"{option} is for {' and '.join(kinds)} charts, not {kind}")
     if kind == "cost" and not prompt_tokens and not completion_tokens:
@@ -458,10 +618,20 @@ def plot(ctx: click.Context, kind: str, out: str, model_ids: tuple[str, ...], fi
 
 
 @main.command()
-@click.option("-o", "--output", "out", type=click.Path(file_okay=False),
-              help="The folder to write (default: reports/<UTC date>/ in the current folder).")  # fmt: skip
-@click.option("--usage", "usage_file", metavar="USAGE", type=click.Path(exists=True, dir_okay=False),
-              help="Add a section repricing this usage (a saved /activity body, or a CSV / parquet usage table).")  # fmt: skip
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(file_okay=False),
+    help="The folder to write (default: reports/<UTC date>/ in the current folder).",
+)
+@click.option(
+    "--usage",
+    "usage_file",
+    metavar="USAGE",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Add a section repricing this usage (a saved /activity body, or a CSV / parquet usage table).",
+)
 @_store_option
 @click.pass_context
 def report(ctx: click.Context, out: str | None, usage_file: str | None, store_root: str | None) -> None:
@@ -488,8 +658,10 @@ def report(ctx: click.Context, out: str | None, usage_file: str | None, store_ro
             with _client(ctx) as client:
                 store.snapshot(client)
         except Exception as exc:  # the store is empty and the catalog cannot be fetched
-            raise CLIError(f"the store {store.root} is empty and taking a first snapshot failed ({exc}); "
-                           "import recorded bodies with `orcatalog import`, or run with network or --replay sample") from None  # fmt: skip
+            raise CLIError(
+                f"the store {store.root} is empty and taking a first snapshot failed ({exc}); "
+                "import recorded bodies with `orcatalog import`, or run with network or --replay sample"
+            ) from None
     folder = Path(out) if out else Path("reports") / f"{pd.Timestamp.now(tz='UTC'):%Y-%m-%d}"
     index = build_report(store.history(), folder, usage=usage)
     click.echo(f"wrote {index} ({len(list(folder.iterdir()))} files)")

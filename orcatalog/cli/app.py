@@ -67,8 +67,14 @@ class _Group(click.Group):
                 raise  # the traceback of an unexpected error; a known one keeps its line and status
             raise line from None
 
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:  # fmt: skip
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         """Run the command line; every error, usage errors too, is one ``error: ...`` line on stderr.
 
         The exit status says whether the work was done: 0 when it was and its output was written;
@@ -124,8 +130,14 @@ def _one_line_warnings() -> Iterator[None]:
     warnings) is one ``warning: ...`` line on stderr: no file path, no source line."""
     import warnings
 
-    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-             file: Any = None, line: str | None = None) -> None:  # fmt: skip
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
         click.echo(warning_line(message), err=True)
 
     logger = logging.getLogger("orcatalog")
@@ -203,7 +215,9 @@ def _quiet_stdout() -> None:
 def _replay_help() -> str:
     """The ``--replay`` help, derived from the replay server's table (:data:`ANSWERED_FILTERS`):
     every filter it does not answer is named, so the two cannot disagree."""
-    ignored = ", ".join("--" + name.replace("_", "-") for name in _params.FILTERS if name not in _params.ANSWERED_FILTERS)
+    ignored = ", ".join(
+        "--" + name.replace("_", "-") for name in _params.FILTERS if name not in _params.ANSWERED_FILTERS
+    )
     sorts = ", ".join(_params.ANSWERED_SORTS)
     return (
         "Answer from recorded bodies (a file, tar archive or folder; 'sample': the catalog shipped with"

@@ -52,9 +52,14 @@ class CLIUsageError(CLIError):
 
 #: Library argument names that a command's option calls otherwise (``movers --since`` passes ``start=``).
 _ALIASES = {
-    "start": ("since",), "end": ("until",), "root": ("store_root",), "cached_tokens": ("cached",), "cache_write_tokens": ("cache_write",),
-    "reasoning_tokens": ("reasoning",), "image_output_tokens": ("image_output",),
-}  # fmt: skip
+    "start": ("since",),
+    "end": ("until",),
+    "root": ("store_root",),
+    "cached_tokens": ("cached",),
+    "cache_write_tokens": ("cache_write",),
+    "reasoning_tokens": ("reasoning",),
+    "image_output_tokens": ("image_output",),
+}
 
 
 def in_option_names(message: str, command: click.Command | None) -> str:
@@ -112,8 +117,11 @@ def one_line(exc: Exception, ctx: click.Context) -> CLIError:
         client = obj.get("client")
         return CLIError(f"{exc}.{_offline_hint(client.base_url) if client is not None else ''}")
     if isinstance(exc, InvalidParameterError):  # an option value the library refused
-        command = ctx.command.get_command(ctx, ctx.invoked_subcommand) if ctx.invoked_subcommand and isinstance(
-            ctx.command, click.Group) else None  # fmt: skip
+        command = (
+            ctx.command.get_command(ctx, ctx.invoked_subcommand)
+            if ctx.invoked_subcommand and isinstance(ctx.command, click.Group)
+            else None
+        )
         return CLIUsageError(in_option_names(str(exc), command))
     if isinstance(exc, OrcatalogError):
         return CLIError(str(exc))
@@ -140,4 +148,4 @@ def warning_line(message: Warning | str) -> str:
     """A library warning as the command line prints it: one ``warning: ...`` line, without the
     Python source line and category that :mod:`warnings` shows by default."""
     text = " ".join(str(message).split())
-    return "warning: " + (text[len("orcatalog: "):] if text.startswith("orcatalog: ") else text)
+    return "warning: " + (text[len("orcatalog: ") :] if text.startswith("orcatalog: ") else text)

@@ -38,10 +38,17 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--format``, ``-o``, ``--columns`` and ``--head``, shared by every command that prints a frame."""
     func = click.option("--head", type=click.IntRange(min=0), help="Show only the first N rows.")(func)
     func = click.option("--columns", help="Comma-separated columns to keep (default: a readable subset).")(func)
-    func = click.option("-o", "--output", "out", type=click.Path(dir_okay=False), callback=check_output_file,
-                        help="Write to FILE; the format follows its extension (.csv, .json, .parquet, .txt).")(func)  # fmt: skip
-    func = click.option("--format", "fmt", type=click.Choice(FORMATS),
-                        help="Output format (default: from -o's extension, else table).")(func)  # fmt: skip
+    func = click.option(
+        "-o",
+        "--output",
+        "out",
+        type=click.Path(dir_okay=False),
+        callback=check_output_file,
+        help="Write to FILE; the format follows its extension (.csv, .json, .parquet, .txt).",
+    )(func)
+    func = click.option(
+        "--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from -o's extension, else table)."
+    )(func)
     return func
 
 
@@ -62,8 +69,10 @@ def format_for(fmt: str | None, out: str | None) -> str:
         return "table"
     suffix = Path(out).suffix.lower()
     if suffix not in SUFFIX_FORMATS:
-        raise CLIUsageError(f"cannot tell the format of {out!r} from {suffix or 'no extension'}: name it .csv, .json, "
-                       ".parquet or .txt, or pass --format")  # fmt: skip
+        raise CLIUsageError(
+            f"cannot tell the format of {out!r} from {suffix or 'no extension'}: name it .csv, .json, "
+            ".parquet or .txt, or pass --format"
+        )
     return SUFFIX_FORMATS[suffix]
 
 
@@ -153,8 +162,14 @@ def pick(df: pd.DataFrame, columns: str | None, default: list[str] | None) -> pd
     return df[[c for c in default if c in df.columns]]
 
 
-def write(df: pd.DataFrame, fmt: str | None, out: str | None, columns: str | None, head: int | None,
-          default_columns: list[str] | None = TABLE_COLUMNS) -> None:  # fmt: skip
+def write(
+    df: pd.DataFrame,
+    fmt: str | None,
+    out: str | None,
+    columns: str | None,
+    head: int | None,
+    default_columns: list[str] | None = TABLE_COLUMNS,
+) -> None:
     """Print or write ``df`` as the command line does (see :func:`format_for`)."""
     from .. import export
 

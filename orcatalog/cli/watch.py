@@ -41,23 +41,49 @@ def _plain(value: Any) -> Any:
 
 
 @main.command("watch")
-@click.option("--models", "model_ids", metavar="IDS",
-              help="Report only changes to these models (comma-separated ids); the snapshot is still the whole catalog.")  # fmt: skip
-@click.option("--feed", type=click.Path(dir_okay=False), callback=check_output_file,
-              help=f"Keep an Atom feed in this file: this run's changes added, newest first, at most {MAX_ENTRIES} entries.")  # fmt: skip
+@click.option(
+    "--models",
+    "model_ids",
+    metavar="IDS",
+    help="Report only changes to these models (comma-separated ids); the snapshot is still the whole catalog.",
+)
+@click.option(
+    "--feed",
+    type=click.Path(dir_okay=False),
+    callback=check_output_file,
+    help=f"Keep an Atom feed in this file: this run's changes added, newest first, at most {MAX_ENTRIES} entries.",
+)
 @click.option(
     "--exit-code",
     is_flag=True,
     help=f"Exit {CHANGED_EXIT} when something changed, 0 when nothing did (errors: 1 or 2).",
 )
-@click.option("--format", "fmt", type=click.Choice(WATCH_FORMATS), default="jsonl", show_default=True,
-              help="jsonl: one JSON object per change on stdout; table: for people.")  # fmt: skip
-@click.option("--wait", type=click.FloatRange(min=0), default=10.0, show_default=True,
-              help="Seconds to wait for another watch running on the same store before giving up.")  # fmt: skip
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(WATCH_FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: one JSON object per change on stdout; table: for people.",
+)
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for another watch running on the same store before giving up.",
+)
 @_store_option
 @click.pass_context
-def watch_command(ctx: click.Context, model_ids: str | None, feed: str | None, exit_code: bool, fmt: str, wait: float,
-                  store_root: str | None) -> int:  # fmt: skip
+def watch_command(
+    ctx: click.Context,
+    model_ids: str | None,
+    feed: str | None,
+    exit_code: bool,
+    fmt: str,
+    wait: float,
+    store_root: str | None,
+) -> int:
     """Take one snapshot and print what changed since the previous snapshot of the same scope:
     prices (USD per million tokens for per-token prices), models added, removed and back.
 
@@ -91,18 +117,30 @@ def watch_command(ctx: click.Context, model_ids: str | None, feed: str | None, e
     attrs = changes.attrs
     committed(f"snapshot {attrs['snapshot_id']} was recorded in {store.root}")
     if attrs["previous_id"] is None:
-        click.echo(f"note: {attrs['snapshot_id']} is the first snapshot of scope {attrs['scope']} in {store.root}: "
-                   "nothing to compare with yet", err=True)  # fmt: skip
+        click.echo(
+            f"note: {attrs['snapshot_id']} is the first snapshot of scope {attrs['scope']} in {store.root}: "
+            "nothing to compare with yet",
+            err=True,
+        )
     else:
-        click.echo(f"{len(changes)} change(s) from {attrs['previous_id']} to {attrs['snapshot_id']} "
-                   f"({attrs['n_models']} models, scope {attrs['scope']})", err=True)  # fmt: skip
+        click.echo(
+            f"{len(changes)} change(s) from {attrs['previous_id']} to {attrs['snapshot_id']} "
+            f"({attrs['n_models']} models, scope {attrs['scope']})",
+            err=True,
+        )
     if feed is not None:
         added = update_feed(feed, changes)
         click.echo(f"{feed}: {added} new entr{'y' if added == 1 else 'ies'}", err=True)
     if fmt == "table":
         if len(changes):
-            write(changes, "table", None, None, None,
-                  default_columns=["id", "change", "field", "old", "new", "pct_change", "unit", "kind"])  # fmt: skip
+            write(
+                changes,
+                "table",
+                None,
+                None,
+                None,
+                default_columns=["id", "change", "field", "old", "new", "pct_change", "unit", "kind"],
+            )
     else:
         for row in changes.to_dict("records"):
             click.echo(json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False, allow_nan=False))

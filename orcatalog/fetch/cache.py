@@ -100,9 +100,14 @@ def _request_credentials(record: Any) -> list[str]:
 def _blank_credential_headers(value: Any) -> Any:
     """Every ``headers`` object of the record with credential headers (any casing) set to REDACTED."""
     if isinstance(value, dict):
-        return {k: ({n: (REDACTED if str(n).lower() in SENSITIVE_HEADERS else v) for n, v in v.items()}
-                    if k == "headers" and isinstance(v, dict) else _blank_credential_headers(v))
-                for k, v in value.items()}  # fmt: skip
+        return {
+            k: (
+                {n: (REDACTED if str(n).lower() in SENSITIVE_HEADERS else v) for n, v in v.items()}
+                if k == "headers" and isinstance(v, dict)
+                else _blank_credential_headers(v)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_blank_credential_headers(v) for v in value]
     return value
@@ -151,7 +156,10 @@ def require_key_separation(session: Any) -> None:
     responses = getattr(getattr(session, "cache", None), "responses", None)
     if settings is None or responses is None:
         return  # not a requests-cache session: nothing is stored
-    if getattr(settings, "key_fn", None) is cache_key and getattr(getattr(responses, "serializer", None), "name", None) == SERIALIZER.name:
+    if (
+        getattr(settings, "key_fn", None) is cache_key
+        and getattr(getattr(responses, "serializer", None), "name", None) == SERIALIZER.name
+    ):
         return
     raise InvalidParameterError(
         "this requests_cache.CachedSession does not put the API key in its cache key, so two keys "
@@ -243,8 +251,7 @@ class _TolerantStage:
 
 def _damaged_row(reason: BaseException) -> None:
     warnings.warn(
-        f"orcatalog: ignored a damaged HTTP cache entry ({type(reason).__name__}); the next fresh "
-        "answer replaces it",
+        f"orcatalog: ignored a damaged HTTP cache entry ({type(reason).__name__}); the next fresh answer replaces it",
         RuntimeWarning,
         stacklevel=2,
     )

@@ -109,7 +109,12 @@ def _check_timeout(timeout: Any) -> tuple[float, float]:
 def _check_key(api_key: Any) -> str | None:
     if api_key is None:
         return None
-    if not isinstance(api_key, str) or not api_key.strip() or not _HEADER_VALUE.match(api_key) or " " in api_key.strip():
+    if (
+        not isinstance(api_key, str)
+        or not api_key.strip()
+        or not _HEADER_VALUE.match(api_key)
+        or " " in api_key.strip()
+    ):
         # never echo the value: it may be a real key with a stray newline
         raise InvalidParameterError("api_key must be a non-empty string of printable characters without spaces")
     return api_key.strip()
@@ -401,9 +406,16 @@ class Client:
         first = fetched[0].body
         body = {k: v for k, v in first.items() if k not in ("data", "links")} if len(fetched) > 1 else dict(first)
         body["data"] = models
-        return ListBody(body=body, fetched_at=min(f.fetched_at for f in fetched), endpoint=path, params=query,
-                        url=fetched[0].url, from_cache=all(f.from_cache for f in fetched),
-                        key_fingerprint=fingerprint, scope=scope_of(self.base_url, path, query, fingerprint))  # fmt: skip
+        return ListBody(
+            body=body,
+            fetched_at=min(f.fetched_at for f in fetched),
+            endpoint=path,
+            params=query,
+            url=fetched[0].url,
+            from_cache=all(f.from_cache for f in fetched),
+            key_fingerprint=fingerprint,
+            scope=scope_of(self.base_url, path, query, fingerprint),
+        )
 
     @staticmethod
     def _next_page(
@@ -492,8 +504,9 @@ class Client:
         """
         author, slug = _params.model_path(model_id)
         path = f"/model/{quote(author, safe='~')}/{quote(slug, safe=':')}"
-        fetched = self._get(path, None, headers=self._headers(headers), retries=retries, refresh=refresh,
-                            check=_model_frame)  # fmt: skip
+        fetched = self._get(
+            path, None, headers=self._headers(headers), retries=retries, refresh=refresh, check=_model_frame
+        )
         frame = fetched.checked
         _provenance(frame, [fetched], path, {}, None, self.base_url)
         return frame
@@ -519,8 +532,9 @@ class Client:
             InvalidParameterError: a bad modality value; SchemaError: no integer count in the body.
         """
         query = _params.count_query(output_modalities)
-        fetched = self._get("/models/count", query, headers=self._headers(headers), retries=retries, refresh=refresh,
-                            check=_count)  # fmt: skip
+        fetched = self._get(
+            "/models/count", query, headers=self._headers(headers), retries=retries, refresh=refresh, check=_count
+        )
         return int(fetched.checked)
 
     def fetch_user_models(
@@ -662,7 +676,9 @@ def fetch_model(model_id: str, *, client: Client | None = None, **kwargs: Any) -
     return (client or default_client()).fetch_model(model_id, **kwargs)
 
 
-def count_models(output_modalities: str | Sequence[str] | None = None, *, client: Client | None = None, **kwargs: Any) -> int:
+def count_models(
+    output_modalities: str | Sequence[str] | None = None, *, client: Client | None = None, **kwargs: Any
+) -> int:
     """``GET /models/count``; see :meth:`Client.count_models`."""
     return (client or default_client()).count_models(output_modalities, **kwargs)
 

@@ -36,8 +36,16 @@ from ..scope import scope_of
 from . import params as _params
 from .http import Fetched, RetryConfig, redact_url
 
-__all__ = ["fetch_endpoints", "fetch_providers", "fetch_many", "many_frame", "retry_decision", "PoolGate", "DEFAULT_CONCURRENCY",
-           "MAX_CONCURRENCY"]  # fmt: skip
+__all__ = [
+    "fetch_endpoints",
+    "fetch_providers",
+    "fetch_many",
+    "many_frame",
+    "retry_decision",
+    "PoolGate",
+    "DEFAULT_CONCURRENCY",
+    "MAX_CONCURRENCY",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -151,8 +159,9 @@ class _Cancelled(Exception):
     pass
 
 
-def _fetch_one(client: Any, model_id: str, *, gate: PoolGate, retry: RetryConfig, refresh: bool,
-               sleep: Callable[[float], Any]) -> Fetched:  # fmt: skip
+def _fetch_one(
+    client: Any, model_id: str, *, gate: PoolGate, retry: RetryConfig, refresh: bool, sleep: Callable[[float], Any]
+) -> Fetched:
     """One model's endpoints body, one attempt at a time, retried by :func:`retry_decision`."""
     single = replace(retry, attempts=1)
     path = endpoints_path(model_id)
@@ -162,15 +171,21 @@ def _fetch_one(client: Any, model_id: str, *, gate: PoolGate, retry: RetryConfig
             raise _Cancelled
         attempt += 1
         try:
-            fetched: Fetched = client._get(path, None, headers=client._headers(None), retries=single,
-                                           refresh=refresh, check=endpoints_body_frame)  # fmt: skip
+            fetched: Fetched = client._get(
+                path, None, headers=client._headers(None), retries=single, refresh=refresh, check=endpoints_body_frame
+            )
         except OrcatalogError as exc:
             decision = retry_decision(exc, attempt, retry)
             if decision.action == "raise":
                 setattr(exc, "attempts", attempt)  # noqa: B010 - every fetch error has it
                 raise
-            logger.info("GET %s: %s; retrying in %.2f s%s", path, exc, decision.seconds,
-                        " (pool paused)" if decision.pause_pool else "")  # fmt: skip
+            logger.info(
+                "GET %s: %s; retrying in %.2f s%s",
+                path,
+                exc,
+                decision.seconds,
+                " (pool paused)" if decision.pause_pool else "",
+            )
             if decision.pause_pool:
                 gate.pause(decision.seconds)
             elif not gate.stop.is_set():
@@ -218,14 +233,16 @@ def fetch_many(
     gate = PoolGate(clock, sleep or stop.wait, stop)
     fetched: dict[str, Fetched] = {}
     failed: dict[str, OrcatalogError] = {}
-    progress_bar = bar(desc="GET endpoints", total=len(model_ids), unit="model",
-                       show=client.progress if progress is None else progress)  # fmt: skip
+    progress_bar = bar(
+        desc="GET endpoints", total=len(model_ids), unit="model", show=client.progress if progress is None else progress
+    )
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="orcatalog-endpoints")
     futures: dict[Future[Fetched], str] = {}
     try:
         for model_id in model_ids:
-            future = pool.submit(_fetch_one, client, model_id, gate=gate, retry=retry, refresh=refresh,
-                                 sleep=gate.sleep)  # fmt: skip
+            future = pool.submit(
+                _fetch_one, client, model_id, gate=gate, retry=retry, refresh=refresh, sleep=gate.sleep
+            )
             futures[future] = model_id
         pending = set(futures)
         while pending:
@@ -264,8 +281,10 @@ def many_frame(fetched: dict[str, Fetched], failed: dict[str, OrcatalogError], o
             continue
         data = fetched[model_id].body["data"]
         defaults = {"model_id": data.get("id") or model_id, "model_name": data.get("name")}
-        endpoints.extend({**defaults, **{k: v for k, v in e.items() if v is not None or k not in defaults}}
-                         for e in data["endpoints"])  # fmt: skip
+        endpoints.extend(
+            {**defaults, **{k: v for k, v in e.items() if v is not None or k not in defaults}}
+            for e in data["endpoints"]
+        )
     frame = endpoints_frame(endpoints)
     frame[ERROR_COLUMN.name] = pd.array([None] * len(frame), dtype=frame["model_id"].dtype)
     if not failed:
@@ -281,15 +300,17 @@ def many_frame(fetched: dict[str, Fetched], failed: dict[str, OrcatalogError], o
 
 
 def _provenance(frame: pd.DataFrame, fetched: list[Fetched], base_url: str, path: str) -> None:
-    frame.attrs.update({
-        "base_url": redact_url(base_url),
-        "endpoint": path,
-        "fetched_at": pd.Timestamp(min(f.fetched_at for f in fetched)) if fetched else None,
-        "from_cache": bool(fetched) and all(f.from_cache for f in fetched),
-        "stale": any(f.stale for f in fetched),
-        "requests": sum(f.attempts for f in fetched),
-        "scope": scope_of(base_url, path, {}, None),
-    })  # fmt: skip
+    frame.attrs.update(
+        {
+            "base_url": redact_url(base_url),
+            "endpoint": path,
+            "fetched_at": pd.Timestamp(min(f.fetched_at for f in fetched)) if fetched else None,
+            "from_cache": bool(fetched) and all(f.from_cache for f in fetched),
+            "stale": any(f.stale for f in fetched),
+            "requests": sum(f.attempts for f in fetched),
+            "scope": scope_of(base_url, path, {}, None),
+        }
+    )
 
 
 def fetch_endpoints(
@@ -343,8 +364,9 @@ def fetch_endpoints(
     c = _client(client)
     if models is not None:
         ids = _model_ids(models)
-        fetched, failed = fetch_many(c, ids, concurrency=concurrency, refresh=refresh, retries=retries,
-                                     progress=progress)  # fmt: skip
+        fetched, failed = fetch_many(
+            c, ids, concurrency=concurrency, refresh=refresh, retries=retries, progress=progress
+        )
         frame = many_frame(fetched, failed, ids)
         _provenance(frame, list(fetched.values()), c.base_url, "/models/{author}/{slug}/endpoints")
         frame.attrs["requests"] += sum(getattr(e, "attempts", 1) for e in failed.values())

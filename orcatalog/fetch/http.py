@@ -65,8 +65,19 @@ from ..errors import (
     error_for_status,
 )
 
-__all__ = ["RetryConfig", "Fetched", "Decision", "Action", "AttemptState", "decide", "get_json", "map_exception",
-           "EXCEPTION_TABLE", "set_content", "DEFAULT_MAX_BODY_BYTES"]  # fmt: skip
+__all__ = [
+    "RetryConfig",
+    "Fetched",
+    "Decision",
+    "Action",
+    "AttemptState",
+    "decide",
+    "get_json",
+    "map_exception",
+    "EXCEPTION_TABLE",
+    "set_content",
+    "DEFAULT_MAX_BODY_BYTES",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -199,17 +210,35 @@ def _cache_failed(exc: BaseException, url: str | None) -> OrcatalogError:
 #: Library exception -> (the typed error it becomes, whether the attempt is retried), first match
 #: wins. The one place requests, urllib3 and the cache's sqlite3 errors are mapped; a row's
 #: predicate (or None) narrows it. ``DeadlinePassed`` comes before the timeouts it subclasses.
-EXCEPTION_TABLE: tuple[tuple[tuple[type[BaseException], ...], Callable[[BaseException], bool] | None,
-                             Callable[[BaseException, str | None], OrcatalogError], bool], ...] = (
+EXCEPTION_TABLE: tuple[
+    tuple[
+        tuple[type[BaseException], ...],
+        Callable[[BaseException], bool] | None,
+        Callable[[BaseException, str | None], OrcatalogError],
+        bool,
+    ],
+    ...,
+] = (
     ((DeadlinePassed,), None, _deadline, False),
     ((requests.exceptions.Timeout, urllib3.exceptions.TimeoutError), None, _timeout, True),
-    ((requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
-      requests.exceptions.ContentDecodingError, urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError,
-      urllib3.exceptions.SSLError, urllib3.exceptions.NewConnectionError), None, _broken, True),
+    (
+        (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+            urllib3.exceptions.ProtocolError,
+            urllib3.exceptions.DecodeError,
+            urllib3.exceptions.SSLError,
+            urllib3.exceptions.NewConnectionError,
+        ),
+        None,
+        _broken,
+        True,
+    ),
     ((requests.exceptions.RequestException, urllib3.exceptions.HTTPError), None, _other, False),
     ((sqlite3.OperationalError,), _is_busy, _cache_busy, True),
     ((sqlite3.Error,), None, _cache_failed, False),
-)  # fmt: skip
+)
 
 
 def map_exception(exc: BaseException, url: str | None = None) -> tuple[OrcatalogError, bool] | None:
@@ -237,7 +266,9 @@ def _error_message(body: Any) -> tuple[Any, str | None]:
         err = body["error"]
         code, msg = err.get("code"), err.get("message")
         if code is not None and not (isinstance(code, int) and not isinstance(code, bool)):
-            code = redact_text(code if isinstance(code, str) else orjson.dumps(code, option=orjson.OPT_NON_STR_KEYS).decode())
+            code = redact_text(
+                code if isinstance(code, str) else orjson.dumps(code, option=orjson.OPT_NON_STR_KEYS).decode()
+            )
         return code, redact_text(str(msg)) if msg is not None else None
     if isinstance(body, dict) and isinstance(body.get("error"), str):
         return None, redact_text(body["error"])
@@ -298,13 +329,20 @@ class _BodyReader:
         set_content(response, content)
         if response.status_code == 200:
             if any(form.encode() in content for form in active_secrets()):
-                raise _BadBody(InvalidResponseError(
-                    f"GET {self.url} returned HTTP 200 with a body that contains the request's API key; "
-                    "refused and not cached", url=self.url, status=200))  # fmt: skip
+                raise _BadBody(
+                    InvalidResponseError(
+                        f"GET {self.url} returned HTTP 200 with a body that contains the request's API key; "
+                        "refused and not cached",
+                        url=self.url,
+                        status=200,
+                    )
+                )
             body = _decode(response, self.url)
             code, message = _error_message(body)
             if message is not None or code is not None:
-                raise _BadBody(_api_error(response.status_code, self.url, code, message, None, attempts=1, in_body=True))
+                raise _BadBody(
+                    _api_error(response.status_code, self.url, code, message, None, attempts=1, in_body=True)
+                )
             self.response, self.body, self.checked = response, body, _checked(self.check, body, self.url)
         return response
 
@@ -409,8 +447,15 @@ def _api_error(
         text += f": {message}"
     if attempts > 1:
         text += f" (after {attempts} attempts)"
-    return cls(redact_text(text), url=url, status=status, code=code, api_message=message, retry_after=retry_after,
-               attempts=attempts)  # fmt: skip
+    return cls(
+        redact_text(text),
+        url=url,
+        status=status,
+        code=code,
+        api_message=message,
+        retry_after=retry_after,
+        attempts=attempts,
+    )
 
 
 def _is_status(code: Any) -> bool:
@@ -519,9 +564,14 @@ def decide(outcome: requests.Response | BaseException, state: AttemptState, retr
         return _again(error, retry.wait(state.attempt), state, retry) if retried else Decision(Action.RAISE, error)
     response = outcome
     if state.offline and response.status_code == 504 and getattr(response, "reason", "") == "Not Cached":
-        return Decision(Action.RAISE, NotInCacheError(
-            f"offline mode: GET {state.url} is not in the cache. Run once online (or point "
-            "ORCATALOG_BASE_URL at a replay server) to fill it, or turn offline mode off.", url=state.url))  # fmt: skip
+        return Decision(
+            Action.RAISE,
+            NotInCacheError(
+                f"offline mode: GET {state.url} is not in the cache. Run once online (or point "
+                "ORCATALOG_BASE_URL at a replay server) to fill it, or turn offline mode off.",
+                url=state.url,
+            ),
+        )
     if response.status_code == 200:
         return Decision(Action.RETURN)
     retry_after = _parse_retry_after(response.headers.get("Retry-After"), state.wall)
@@ -529,8 +579,10 @@ def decide(outcome: requests.Response | BaseException, state: AttemptState, retr
     if response.status_code not in retry.statuses:
         return Decision(Action.RAISE, error)
     if retry_after is not None and retry_after > retry.max_wait:
-        error.args = (f"{error.args[0]}; the server asked to wait {retry_after:.0f} s, more than "
-                      f"max_wait={retry.max_wait:.0f} s, so orcatalog did not wait",)  # fmt: skip
+        error.args = (
+            f"{error.args[0]}; the server asked to wait {retry_after:.0f} s, more than "
+            f"max_wait={retry.max_wait:.0f} s, so orcatalog did not wait",
+        )
         return Decision(Action.RAISE, error)
     return _again(error, retry_after if retry_after is not None else retry.wait(state.attempt), state, retry)
 
@@ -600,19 +652,35 @@ def get_json(
                 break
             attempt += 1
             reader = _BodyReader(deadline_at, safe_url, check, max_body_bytes, clock)
-            send = partial(_send, session, url, secret, params=params, headers=dict(headers or {}),
-                           timeout=(min(timeout[0], remaining), min(timeout[1], remaining)),
-                           hooks={"response": [reader]}, **extra)  # fmt: skip
+            send = partial(
+                _send,
+                session,
+                url,
+                secret,
+                params=params,
+                headers=dict(headers or {}),
+                timeout=(min(timeout[0], remaining), min(timeout[1], remaining)),
+                hooks={"response": [reader]},
+                **extra,
+            )
             try:
                 outcome = run_within(deadline_at, send, clock=clock)
             except Exception as exc:  # noqa: BLE001 - judged by decide()
                 outcome = exc
             assert outcome is not None
-            decision = decide(outcome, AttemptState(attempt, clock(), deadline_at, safe_url, offline, time.time()), retry)
+            decision = decide(
+                outcome, AttemptState(attempt, clock(), deadline_at, safe_url, offline, time.time()), retry
+            )
             if decision.action is not Action.RETRY:
                 break
-            logger.info("GET %s: %s, retrying in %.2f s (attempt %d/%d)", safe_url, decision.error, decision.wait,
-                        attempt, retry.attempts)  # fmt: skip
+            logger.info(
+                "GET %s: %s, retrying in %.2f s (attempt %d/%d)",
+                safe_url,
+                decision.error,
+                decision.wait,
+                attempt,
+                retry.attempts,
+            )
             sleep(decision.wait)
         if decision.action is Action.RETURN:
             assert isinstance(outcome, requests.Response) and reader is not None
@@ -628,8 +696,9 @@ def get_json(
                 logger.warning("GET %s failed (%s); returning stale cached data", safe_url, error)
                 return stale
         if error is None:  # the deadline passed before any attempt could answer
-            raise RequestTimeoutError(f"GET {safe_url}: overall deadline of {retry.deadline:.1f} s passed",
-                                      url=safe_url, attempts=attempt)  # fmt: skip
+            raise RequestTimeoutError(
+                f"GET {safe_url}: overall deadline of {retry.deadline:.1f} s passed", url=safe_url, attempts=attempt
+            )
         _mark_attempts(error, attempt, clock() - started, retry)
         raise error
 
@@ -677,7 +746,11 @@ def _mark_attempts(error: OrcatalogError, attempts: int, elapsed: float, retry: 
 
 
 def _stale_entry(
-    session: Any, url: str, params: Mapping[str, str] | None, headers: Mapping[str, str] | None, check: Check | None,
+    session: Any,
+    url: str,
+    params: Mapping[str, str] | None,
+    headers: Mapping[str, str] | None,
+    check: Check | None,
     safe_url: str,
 ) -> Fetched | None:
     prepared = session.prepare_request(requests.Request("GET", url, params=params, headers=dict(headers or {})))

@@ -22,15 +22,34 @@ from ..schema import KNOWN_MODALITIES, OUTPUT_MODALITIES
 
 #: Server-side sort orders (an unknown value is an error: the API would 400 or ignore it).
 SORTS = (
-    "pricing-low-to-high", "pricing-high-to-low", "context-high-to-low", "throughput-high-to-low",
-    "latency-low-to-high", "most-popular", "top-weekly", "newest", "intelligence-high-to-low",
-    "coding-high-to-low", "agentic-high-to-low", "design-arena-elo-high-to-low",
-)  # fmt: skip
+    "pricing-low-to-high",
+    "pricing-high-to-low",
+    "context-high-to-low",
+    "throughput-high-to-low",
+    "latency-low-to-high",
+    "most-popular",
+    "top-weekly",
+    "newest",
+    "intelligence-high-to-low",
+    "coding-high-to-low",
+    "agentic-high-to-low",
+    "design-arena-elo-high-to-low",
+)
 #: Categories documented today; other strings are passed through (the list grows), with no error.
 CATEGORIES = (
-    "programming", "roleplay", "marketing", "marketing/seo", "technology", "science", "translation",
-    "legal", "finance", "health", "trivia", "academia",
-)  # fmt: skip
+    "programming",
+    "roleplay",
+    "marketing",
+    "marketing/seo",
+    "technology",
+    "science",
+    "translation",
+    "legal",
+    "finance",
+    "health",
+    "trivia",
+    "academia",
+)
 REGIONS = ("eu", "us")
 
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/ +-]*$")
@@ -82,7 +101,7 @@ FILTER_HELP: dict[str, str] = {
     "output_modalities": "Models with these output modalities (comma-separated), or all.",
     "input_modalities": "Models accepting these input modalities (comma-separated).",
     "sort": "Server-side sort order; pricing-low-to-high and pricing-high-to-low order by the mean of the prompt "
-            "and completion prices per token (models without a price last).",
+    "and completion prices per token (models without a price last).",
     "q": "Free-text search in model names and slugs.",
     "context": "Minimum context length (tokens).",
     "min_price": "Minimum prompt price (USD per million tokens).",
@@ -111,10 +130,21 @@ FILTER_HELP: dict[str, str] = {
 #: providers, zdr, region, category, arch, distillable, ages, benchmark indexes and tool success rates,
 #: need data the API keeps elsewhere and are ignored with a warning). The one table: the replay
 #: server (:mod:`orcatalog.testing.listing`) and the CLI's ``--replay`` help read it.
-ANSWERED_FILTERS = frozenset({
-    "output_modalities", "input_modalities", "q", "context", "min_price", "max_price", "min_output_price",
-    "max_output_price", "model_authors", "supported_parameters", "sort",
-})  # fmt: skip
+ANSWERED_FILTERS = frozenset(
+    {
+        "output_modalities",
+        "input_modalities",
+        "q",
+        "context",
+        "min_price",
+        "max_price",
+        "min_output_price",
+        "max_output_price",
+        "model_authors",
+        "supported_parameters",
+        "sort",
+    }
+)
 #: Sort orders a recorded body can answer (by price, context or date).
 ANSWERED_SORTS = ("pricing-low-to-high", "pricing-high-to-low", "context-high-to-low", "newest")
 
@@ -184,7 +214,11 @@ def _items(name: str, value: Any, pattern: re.Pattern[str], wants: str) -> list[
 
 
 def _number(name: str, value: Any, *, integer: bool, low: float = 0.0, high: float | None = None) -> str:
-    wants = ("an int" if integer else "a finite number") + f" >= {low:g}" + (f" and <= {high:g}" if high is not None else "")
+    wants = (
+        ("an int" if integer else "a finite number")
+        + f" >= {low:g}"
+        + (f" and <= {high:g}" if high is not None else "")
+    )
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
         raise _bad(name, value, wants)
     if not math.isfinite(value) or value < low or (high is not None and value > high):

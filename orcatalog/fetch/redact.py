@@ -126,8 +126,11 @@ _filtered: list[logging.Logger] = []
 
 
 def _library_loggers() -> list[logging.Logger]:
-    names = [n for n in list(logging.Logger.manager.loggerDict)
-             if any(n == p or n.startswith(p + ".") for p in LIBRARY_LOGGERS)]  # fmt: skip
+    names = [
+        n
+        for n in list(logging.Logger.manager.loggerDict)
+        if any(n == p or n.startswith(p + ".") for p in LIBRARY_LOGGERS)
+    ]
     return [logging.getLogger(n) for n in sorted({*names, *LIBRARY_LOGGERS})]
 
 

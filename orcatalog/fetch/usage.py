@@ -29,8 +29,10 @@ from .redact import redact_url
 __all__ = ["fetch_activity", "fetch_generation", "MANAGEMENT_KEY_HINT"]
 
 #: What a 401/403 from ``/activity`` tells the user.
-MANAGEMENT_KEY_HINT = ("GET /activity needs a management key (create one at "
-                       "https://openrouter.ai/settings/management-keys and pass it as api_key=)")  # fmt: skip
+MANAGEMENT_KEY_HINT = (
+    "GET /activity needs a management key (create one at "
+    "https://openrouter.ai/settings/management-keys and pass it as api_key=)"
+)
 _HASH = re.compile(r"[0-9a-fA-F]{64}")
 _GENERATION_ID = re.compile(r"[\x21-\x7e]{1,256}")
 
@@ -68,23 +70,33 @@ def _needs_management_key(exc: APIError) -> APIError:
     management key is needed (the API's own message kept)."""
     said = f" (the API said: {exc.api_message})" if exc.api_message else ""
     text = f"GET {exc.url}: HTTP {exc.status}: {MANAGEMENT_KEY_HINT}{said}".replace("\n", " ")
-    return type(exc)(text, url=exc.url, status=exc.status, code=exc.code, api_message=exc.api_message,
-                     retry_after=exc.retry_after, attempts=exc.attempts)  # fmt: skip
+    return type(exc)(
+        text,
+        url=exc.url,
+        status=exc.status,
+        code=exc.code,
+        api_message=exc.api_message,
+        retry_after=exc.retry_after,
+        attempts=exc.attempts,
+    )
 
 
-def _provenance(frame: pd.DataFrame, fetched: Fetched, base_url: str, path: str, params: dict[str, str],
-                fingerprint: str | None) -> None:  # fmt: skip
-    frame.attrs.update({
-        "url": fetched.url,
-        "base_url": redact_url(base_url),
-        "endpoint": path,
-        "params": dict(params),
-        "fetched_at": pd.Timestamp(fetched.fetched_at),
-        "from_cache": fetched.from_cache,
-        "stale": fetched.stale,
-        "key_fingerprint": fingerprint,
-        "scope": scope_of(base_url, path, params, fingerprint),
-    })  # fmt: skip
+def _provenance(
+    frame: pd.DataFrame, fetched: Fetched, base_url: str, path: str, params: dict[str, str], fingerprint: str | None
+) -> None:
+    frame.attrs.update(
+        {
+            "url": fetched.url,
+            "base_url": redact_url(base_url),
+            "endpoint": path,
+            "params": dict(params),
+            "fetched_at": pd.Timestamp(fetched.fetched_at),
+            "from_cache": fetched.from_cache,
+            "stale": fetched.stale,
+            "key_fingerprint": fingerprint,
+            "scope": scope_of(base_url, path, params, fingerprint),
+        }
+    )
 
 
 def fetch_activity(
@@ -127,14 +139,22 @@ def fetch_activity(
         params["date"] = day
     if api_key_hash is not None:
         if not isinstance(api_key_hash, str) or not _HASH.fullmatch(api_key_hash):
-            raise InvalidParameterError("api_key_hash must be a SHA-256 hex string (64 hex digits), as the keys API "
-                                        "lists it; never the key itself")  # fmt: skip
+            raise InvalidParameterError(
+                "api_key_hash must be a SHA-256 hex string (64 hex digits), as the keys API "
+                "lists it; never the key itself"
+            )
         params["api_key_hash"] = api_key_hash.lower()
     c = _client(client)
     key, fingerprint = c._key_for(api_key, "fetch_activity (a management key)")
     try:
-        fetched = c._get("/activity", params, headers=c._headers(None, key), retries=retries, refresh=refresh,
-                         check=activity_body_frame)  # fmt: skip
+        fetched = c._get(
+            "/activity",
+            params,
+            headers=c._headers(None, key),
+            retries=retries,
+            refresh=refresh,
+            check=activity_body_frame,
+        )
     except (UnauthorizedError, ForbiddenError) as exc:
         raise _needs_management_key(exc) from None
     frame: pd.DataFrame = fetched.checked
@@ -169,14 +189,21 @@ def fetch_generation(
         Other fetch errors as :func:`orcatalog.fetch_models`.
     """
     if not isinstance(id, str) or not _GENERATION_ID.fullmatch(id):
-        raise InvalidParameterError(f"id={id!r} is not a generation id: give the 'gen-...' id of a response "
-                                    "(printable, no spaces, at most 256 characters)")  # fmt: skip
+        raise InvalidParameterError(
+            f"id={id!r} is not a generation id: give the 'gen-...' id of a response "
+            "(printable, no spaces, at most 256 characters)"
+        )
     c = _client(client)
     key, fingerprint = c._key_for(api_key, "fetch_generation")
     params = {"id": id}
-    fetched = c._get("/generation", params, headers=c._headers(None, key), retries=retries, refresh=refresh,
-                     check=generation_body_frame)  # fmt: skip
+    fetched = c._get(
+        "/generation",
+        params,
+        headers=c._headers(None, key),
+        retries=retries,
+        refresh=refresh,
+        check=generation_body_frame,
+    )
     frame: pd.DataFrame = fetched.checked
     _provenance(frame, fetched, c.base_url, "/generation", params, fingerprint)
     return frame
-

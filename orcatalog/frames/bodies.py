@@ -108,8 +108,9 @@ def parse(name: str, raw: bytes | str) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise SchemaError(f"{name}: not valid JSON ({exc}); is it a recorded /models body? Re-record or re-download it",
-                          url=name) from None  # fmt: skip
+        raise SchemaError(
+            f"{name}: not valid JSON ({exc}); is it a recorded /models body? Re-record or re-download it", url=name
+        ) from None
 
 
 def time_from_name(name: str) -> Any:

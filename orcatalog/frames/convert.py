@@ -106,8 +106,10 @@ def _to_str(values: list[Any], field: str, rows: Rows) -> pd.api.extensions.Exte
     try:
         arr = pa.array(values, type=pa.large_string())
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        arr = pa.array([v if v is None or type(v) is str else _dump(v, i, field, rows) for i, v in enumerate(values)],
-                       type=pa.large_string())  # fmt: skip
+        arr = pa.array(
+            [v if v is None or type(v) is str else _dump(v, i, field, rows) for i, v in enumerate(values)],
+            type=pa.large_string(),
+        )
     return string_array(arr)
 
 
@@ -131,8 +133,10 @@ def _dump(value: Any, i: int, field: str, rows: Rows) -> str:
         return _json(value)
     except orjson.JSONEncodeError as exc:
         if type(value) is dict:  # name the key inside (``extra``'s keys are field paths already)
-            field = next((key if field == "extra" else f"{field}.{key}" for key, inner in value.items()
-                          if not _writable(inner)), field)  # fmt: skip
+            field = next(
+                (key if field == "extra" else f"{field}.{key}" for key, inner in value.items() if not _writable(inner)),
+                field,
+            )
         rows.refuse(i, field, f"cannot be kept as JSON ({exc}; nested too deeply?)")
 
 
@@ -261,8 +265,9 @@ def _to_list(values: list[Any], field: str, rows: Rows) -> pd.api.extensions.Ext
                 return pd.arrays.ArrowExtensionArray(arr)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             pass
-    i = next(i for i, v in enumerate(values)
-             if v is not None and (type(v) is not list or not all(type(x) is str for x in v)))  # fmt: skip
+    i = next(
+        i for i, v in enumerate(values) if v is not None and (type(v) is not list or not all(type(x) is str for x in v))
+    )
     rows.refuse(i, field, f"is not a list of strings ({_dump(values[i], i, field, rows)[:40]})")
 
 
@@ -326,8 +331,10 @@ def parse_floats(values: list[Any], *, infinity: bool = False) -> tuple[np.ndarr
             if out is not None:
                 finite = np.isfinite(out)
                 underflow = bool(strings) and any(_underflows(values[i]) for i in np.flatnonzero(out == 0).tolist())
-                if not underflow and (finite.all() or (int(np.isnan(out).sum()) == values.count(None) and
-                                                       (infinity or not np.isinf(out).any()))):  # fmt: skip
+                if not underflow and (
+                    finite.all()
+                    or (int(np.isnan(out).sum()) == values.count(None) and (infinity or not np.isinf(out).any()))
+                ):
                     return out, []
     out = np.full(len(values), np.nan)
     bad = []
@@ -340,7 +347,8 @@ def parse_floats(values: list[Any], *, infinity: bool = False) -> tuple[np.ndarr
             except OverflowError:
                 number = math.nan
             if (math.isfinite(number) and not (number == 0 and _underflows(v))) or (
-                    infinity and type(v) is str and v in _INFINITY):  # fmt: skip
+                infinity and type(v) is str and v in _INFINITY
+            ):
                 out[i] = number
                 continue
         bad.append(i)

@@ -34,8 +34,10 @@ _DERIVED_TOP = {"model_id", "model_name", "tag", "pricing", "status"}
 _SOURCES = {c.source for c in ENDPOINT_COLUMNS if c.source}
 _KNOWN_TOP = frozenset({p[0] for p in _SOURCES} | _DERIVED_TOP)
 #: Objects whose unknown keys go to ``extra`` as ``object.key`` (``pricing`` keeps every key as a price).
-_KNOWN_NESTED = {top: frozenset(p[1] for p in _SOURCES if len(p) == 2 and p[0] == top)
-                 for top in {p[0] for p in _SOURCES if len(p) == 2} - {"pricing"}}  # fmt: skip
+_KNOWN_NESTED = {
+    top: frozenset(p[1] for p in _SOURCES if len(p) == 2 and p[0] == top)
+    for top in {p[0] for p in _SOURCES if len(p) == 2} - {"pricing"}
+}
 
 
 class _EndpointRows(Rows):
@@ -136,8 +138,12 @@ def endpoints_frame(
         cols["price_" + key] = derived.prices[key]
     cols["extra"] = CONVERTERS["json"](rows.extras, "extra", rows)
     if rows.unreadable:
-        warnings.warn(f"orcatalog: {len(rows.unreadable)} value(s){where} could not be read and were kept in "
-                      "'extra': " + ", ".join(rows.unreadable[:5]), UserWarning, stacklevel=2)  # fmt: skip
+        warnings.warn(
+            f"orcatalog: {len(rows.unreadable)} value(s){where} could not be read and were kept in "
+            "'extra': " + ", ".join(rows.unreadable[:5]),
+            UserWarning,
+            stacklevel=2,
+        )
     return frame_from_arrays(cols, rows.n)
 
 
@@ -160,11 +166,16 @@ def endpoints_body_frame(body: Any, *, url: str | None = None) -> pd.DataFrame:
     if isinstance(data, list):
         return endpoints_frame(data, url=url)
     if not isinstance(data, dict) or not isinstance(data.get("endpoints"), list):
-        raise SchemaError("expected {'data': {..., 'endpoints': [...]}} or {'data': [...]}"
-                          + (f" from {url}" if url else ""), url=url)  # fmt: skip
+        raise SchemaError(
+            "expected {'data': {..., 'endpoints': [...]}} or {'data': [...]}" + (f" from {url}" if url else ""), url=url
+        )
     model_id, name = data.get("id"), data.get("name")
-    frame = endpoints_frame(data["endpoints"], model_id=model_id if isinstance(model_id, str) else None,
-                            model_name=name if isinstance(name, str) else None, url=url)  # fmt: skip
+    frame = endpoints_frame(
+        data["endpoints"],
+        model_id=model_id if isinstance(model_id, str) else None,
+        model_name=name if isinstance(name, str) else None,
+        url=url,
+    )
     frame.attrs["model"] = {k: v for k, v in data.items() if k != "endpoints"}
     return frame
 

@@ -23,14 +23,28 @@ from ..schema import COLUMNS, KNOWN_DEFAULT_KEYS, KNOWN_MODALITIES, KNOWN_PRICE_
 from .convert import CONVERTERS, Rows, json_kind, parse_floats
 from .ids import catalog_ids
 
-__all__ = ["models_frame", "list_frame", "catalog_frame", "check_body", "refuse_empty_catalog", "modalities", "CONVERTERS", "DERIVED"]
+__all__ = [
+    "models_frame",
+    "list_frame",
+    "catalog_frame",
+    "check_body",
+    "refuse_empty_catalog",
+    "modalities",
+    "CONVERTERS",
+    "DERIVED",
+]
 
 _OLD_MODALITY = {"text": (["text"], ["text"]), "multimodal": (["text", "image"], ["text"])}
 
 #: Objects read by families or derived columns, beyond the ``source`` paths of the contract.
 _FAMILY_OBJECTS = {"pricing": "price_", "default_parameters": "default_", "per_request_limits": "per_request_limit_"}
-_DERIVED_INPUTS = {("id",), ("hugging_face_id",), ("architecture", "input_modalities"),
-                   ("architecture", "output_modalities"), *((k,) for k in _FAMILY_OBJECTS)}  # fmt: skip
+_DERIVED_INPUTS = {
+    ("id",),
+    ("hugging_face_id",),
+    ("architecture", "input_modalities"),
+    ("architecture", "output_modalities"),
+    *((k,) for k in _FAMILY_OBJECTS),
+}
 _SOURCES = {c.source for c in COLUMNS if c.source} | _DERIVED_INPUTS
 _KNOWN_TOP = frozenset(path[0] for path in _SOURCES)
 #: Nested objects whose unknown keys go to ``extra`` as ``object.key`` (families keep every key).
@@ -88,7 +102,9 @@ class _Derived:
         self.prices, self.raw_prices, self.dynamic = _prices(rows)
 
 
-def _prices(rows: Rows, skip: tuple[str, ...] = ("overrides",)) -> tuple[dict[str, np.ndarray], dict[str, list[Any]], np.ndarray]:
+def _prices(
+    rows: Rows, skip: tuple[str, ...] = ("overrides",)
+) -> tuple[dict[str, np.ndarray], dict[str, list[Any]], np.ndarray]:
     """``{key: USD per token}`` for every pricing key but ``skip``, the raw values, and the dynamic-pricing flag.
 
     The price rule (its one home): a price is a decimal string or a number, finite and >= 0
@@ -105,7 +121,9 @@ def _prices(rows: Rows, skip: tuple[str, ...] = ("overrides",)) -> tuple[dict[st
         col, unreadable = parse_floats(values)
         for i in unreadable:
             if type(values[i]) not in (str, int, float):
-                rows.refuse(i, f"pricing.{key}", f"is a JSON {json_kind(values[i])}, not a price (a decimal string or number)")
+                rows.refuse(
+                    i, f"pricing.{key}", f"is a JSON {json_kind(values[i])}, not a price (a decimal string or number)"
+                )
             rows.keep(i, f"pricing.{key}", values[i], unreadable=True)
         if (col < 0).any():
             flagged = col == -1
@@ -199,10 +217,14 @@ def check_body(body: Any, *, url: str | None = None) -> list[dict[str, Any]]:
     if not isinstance(data, list):
         other = _other_body(body)
         if other is not None:
-            raise SchemaError(f"{url or 'the body'} is {other}, not a /models list: a catalog is recorded from "
-                              "GET /models (`orcatalog snapshot`)", url=url)  # fmt: skip
+            raise SchemaError(
+                f"{url or 'the body'} is {other}, not a /models list: a catalog is recorded from "
+                "GET /models (`orcatalog snapshot`)",
+                url=url,
+            )
         raise SchemaError(
-            (f"{url}: " if url else "") + f"not a models list body (a JSON object with a 'data' list): got {_shape(body)}",
+            (f"{url}: " if url else "")
+            + f"not a models list body (a JSON object with a 'data' list): got {_shape(body)}",
             url=url,
         )
     return data
@@ -253,8 +275,11 @@ def refuse_empty_catalog(data: list[Any], *, source: str | None) -> None:
         SchemaError: ``data`` is empty.
     """
     if not data:
-        raise SchemaError(f"{source or 'a body'}: the body lists no models, and an unfiltered catalog is never "
-                          "empty (a failed fetch?); it was neither cached nor stored", url=source)  # fmt: skip
+        raise SchemaError(
+            f"{source or 'a body'}: the body lists no models, and an unfiltered catalog is never "
+            "empty (a failed fetch?); it was neither cached nor stored",
+            url=source,
+        )
 
 
 def catalog_frame(body: Any, *, url: str | None = None) -> pd.DataFrame:
@@ -303,14 +328,18 @@ def models_frame(models: list[dict[str, Any]], *, url: str | None = None, unique
         else:
             cols[column.name] = CONVERTERS[column.dtype](rows.values(column.source), ".".join(column.source), rows)
     n = rows.n
-    for prefix, lists, known in (("input_", derived.input_lists, [k for k in KNOWN_MODALITIES if k != "embeddings"]),
-                                 ("output_", derived.output_lists, [k for k in KNOWN_MODALITIES if k not in ("file", "video")])):  # fmt: skip
+    for prefix, lists, known in (
+        ("input_", derived.input_lists, [k for k in KNOWN_MODALITIES if k != "embeddings"]),
+        ("output_", derived.output_lists, [k for k in KNOWN_MODALITIES if k not in ("file", "video")]),
+    ):
         for k, flags in _flags(lists, known, n).items():
             cols[prefix + k] = flags
     for key, col in derived.prices.items():
         cols["price_" + key] = col
-    families: tuple[tuple[str, tuple[str, ...]], ...] = (("default_parameters", tuple(KNOWN_DEFAULT_KEYS)),
-                                                          ("per_request_limits", ()))  # fmt: skip
+    families: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("default_parameters", tuple(KNOWN_DEFAULT_KEYS)),
+        ("per_request_limits", ()),
+    )
     for obj, family_keys in families:
         if obj in rows.present or family_keys:
             for key, values in _family(rows, obj, family_keys).items():
@@ -319,7 +348,8 @@ def models_frame(models: list[dict[str, Any]], *, url: str | None = None, unique
     if rows.unreadable:
         warnings.warn(
             f"orcatalog: {len(rows.unreadable)} value(s){where} could not be read and were kept in 'extra': "
-            + ", ".join(rows.unreadable[:5]) + (" ..." if len(rows.unreadable) > 5 else ""),
+            + ", ".join(rows.unreadable[:5])
+            + (" ..." if len(rows.unreadable) > 5 else ""),
             UserWarning,
             stacklevel=2,
         )
@@ -349,8 +379,9 @@ def frame_from_arrays(cols: dict[str, Any], n: int) -> pd.DataFrame:
             _COLUMN_INDEXES.clear()
         columns = _COLUMN_INDEXES[names] = pd.Index(names)
     try:
-        return pd.DataFrame._from_arrays(list(cols.values()), columns=columns.view(), index=pd.RangeIndex(n),
-                                         verify_integrity=False)  # fmt: skip
+        return pd.DataFrame._from_arrays(
+            list(cols.values()), columns=columns.view(), index=pd.RangeIndex(n), verify_integrity=False
+        )
     except (AttributeError, TypeError):
         return pd.DataFrame(cols, index=pd.RangeIndex(n))
 

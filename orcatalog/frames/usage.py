@@ -120,10 +120,14 @@ def activity_body_frame(body: Any, *, url: str) -> pd.DataFrame:
     if not isinstance(data, list):
         raise SchemaError(f"GET {url}: expected {{'data': [activity rows]}}", url=url)
     if data and all(isinstance(d, dict) and "date" not in d and "model" not in d for d in data):
-        what = ("a models catalog (GET /models: its rows have id and pricing)" if all("pricing" in d for d in data)
-                else f"rows with {', '.join(map(repr, list(data[0])[:6]))}")  # fmt: skip
-        raise SchemaError(f"{url}: not an /activity body: it holds {what}, while every activity row has a date "
-                          "and a model", url=url)  # fmt: skip
+        what = (
+            "a models catalog (GET /models: its rows have id and pricing)"
+            if all("pricing" in d for d in data)
+            else f"rows with {', '.join(map(repr, list(data[0])[:6]))}"
+        )
+        raise SchemaError(
+            f"{url}: not an /activity body: it holds {what}, while every activity row has a date and a model", url=url
+        )
     return activity_frame(data, url=url)
 
 
@@ -138,8 +142,10 @@ def generation_frame(item: dict[str, Any], *, url: str | None = None) -> pd.Data
     rows = _GenerationRows(items, [str(item.get("id"))], url)
     if item.get("id") is None:
         rows.refuse(0, "id", "is missing")
-    derived = {"created_at": _times(rows.top("created_at"), "created_at", rows, required=False),
-               "_sources": ("created_at",)}  # fmt: skip
+    derived = {
+        "created_at": _times(rows.top("created_at"), "created_at", rows, required=False),
+        "_sources": ("created_at",),
+    }
     return _build(rows, GENERATION_COLUMNS, derived)
 
 

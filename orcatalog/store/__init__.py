@@ -37,7 +37,17 @@ from ..times import answer_notes, parse_time
 from . import compact as _compact
 from . import queries
 from .index import RETRIES, Catalogue, Index, partial_among, read_catalogue, read_index
-from .ingest import Body, answered_query, batch_tables, check_whole, make_body, prepare, read_bodies, refuse_same_time, utc
+from .ingest import (
+    Body,
+    answered_query,
+    batch_tables,
+    check_whole,
+    make_body,
+    prepare,
+    read_bodies,
+    refuse_same_time,
+    utc,
+)
 from .delta import TABLES as DELTA_TABLES
 from .delta import VACUUM_RETENTION_HOURS, DeltaStore, is_delta_store
 from .layout import FOLDERS, Layout
@@ -63,9 +73,12 @@ def no_store_message(store: SnapshotStore, record: str) -> str | None:
     if file is not None:
         return file
     if os.path.isdir(store._base):
-        return (f"{store.root} is a folder but not a snapshot store (none of its folders: {', '.join(FOLDERS)}): "
-                "check the path")  # fmt: skip
+        return (
+            f"{store.root} is a folder but not a snapshot store (none of its folders: {', '.join(FOLDERS)}): "
+            "check the path"
+        )
     return f"no snapshot store at {store.root}: the folder does not exist; record one with {record}, or check the path"
+
 
 def not_a_folder_message(store: SnapshotStore) -> str | None:
     """Why a store cannot be written or read where it points: its local path is a file (or
@@ -105,13 +118,17 @@ class SnapshotStore:
         auto_compact: int | None = 64,
         layout: str = "auto",
     ) -> None:
-        if auto_compact is not None and (isinstance(auto_compact, bool) or not isinstance(auto_compact, int) or auto_compact < 2):
+        if auto_compact is not None and (
+            isinstance(auto_compact, bool) or not isinstance(auto_compact, int) or auto_compact < 2
+        ):
             raise InvalidParameterError(f"auto_compact must be an int >= 2 or None, got {auto_compact!r}")
         self.auto_compact = auto_compact
         if root is None:
             root = os.environ.get("ORCATALOG_DATA_DIR") or "./data"
         if not isinstance(root, (str, os.PathLike)) or not os.fspath(root).strip():
-            raise InvalidParameterError(f"root={root!r} is invalid: give a folder or an fsspec URL (s3://bucket/prefix)")
+            raise InvalidParameterError(
+                f"root={root!r} is invalid: give a folder or an fsspec URL (s3://bucket/prefix)"
+            )
         self.root = os.fspath(root)
         self._storage_options = dict(storage_options or {})
         self._layout = Layout(self.root, self._storage_options)
@@ -127,7 +144,11 @@ class SnapshotStore:
             self._delta = DeltaStore(delta, auto_compact, _version())
 
     def __repr__(self) -> str:
-        return f"SnapshotStore(root={self.root!r})" if self._delta is None else f"SnapshotStore(root={self.root!r}, layout='delta')"
+        return (
+            f"SnapshotStore(root={self.root!r})"
+            if self._delta is None
+            else f"SnapshotStore(root={self.root!r}, layout='delta')"
+        )
 
     # for tests and tools that look at the files themselves
     @property
@@ -153,7 +174,9 @@ class SnapshotStore:
             names = os.listdir(self._base)
         except (FileNotFoundError, NotADirectoryError):
             return False
-        return any(n in FOLDERS or n in DELTA_TABLES for n in names) or all(n.startswith((".", "README")) for n in names)
+        return any(n in FOLDERS or n in DELTA_TABLES for n in names) or all(
+            n.startswith((".", "README")) for n in names
+        )
 
     def _require(self) -> None:
         """Reads where there is no store are errors, not empty answers (a mistyped path)."""
@@ -163,7 +186,9 @@ class SnapshotStore:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def snapshot(self, client: Any = None, *, user: bool = False, api_key: str | None = None, **filters: Any) -> pd.DataFrame:
+    def snapshot(
+        self, client: Any = None, *, user: bool = False, api_key: str | None = None, **filters: Any
+    ) -> pd.DataFrame:
         """Fetch the catalog now (all output modalities, all pages) and record it.
 
         Args:
@@ -188,9 +213,16 @@ class SnapshotStore:
         client = client or default_client()
         got = client.fetch_body(user=user, api_key=api_key, **filters)
         check_whole(got.url, got.body)
-        item = Body(source="fetch", fetched_at=pd.Timestamp(got.fetched_at).tz_convert("UTC"), body=got.body,
-                    scope=got.scope, base_url=client.base_url, endpoint=got.endpoint, query=got.params,
-                    key_fingerprint=got.key_fingerprint)  # fmt: skip
+        item = Body(
+            source="fetch",
+            fetched_at=pd.Timestamp(got.fetched_at).tz_convert("UTC"),
+            body=got.body,
+            scope=got.scope,
+            base_url=client.base_url,
+            endpoint=got.endpoint,
+            query=got.params,
+            key_fingerprint=got.key_fingerprint,
+        )
         ids = self._write([item])
         return self.load(ids[0])
 
@@ -251,8 +283,14 @@ class SnapshotStore:
             )
         return self._write(items, progress=progress)
 
-    def import_bodies(self, bodies: Iterable[tuple[Any, Any]], *, base_url: str | None = None,
-                      query: Mapping[str, Any] | None = None, progress: bool | None = None) -> list[str]:  # fmt: skip
+    def import_bodies(
+        self,
+        bodies: Iterable[tuple[Any, Any]],
+        *,
+        base_url: str | None = None,
+        query: Mapping[str, Any] | None = None,
+        progress: bool | None = None,
+    ) -> list[str]:
         """Record bodies held in memory: ``(fetched_at, body)`` pairs, body as dict, str or bytes.
 
         ``base_url`` and ``query`` (the filters the bodies answered; none: the unfiltered list) set
@@ -303,9 +341,12 @@ class SnapshotStore:
             layout.release(claims)
         self._index_cache = None
         for row in partial_among(catalogue, rows) if rows else []:
-            warnings.warn(f"orcatalog: snapshot {row['snapshot_id']} ({row['scope']}) has {row['n_models']} models, "
-                          "far fewer than the previous one: recorded but flagged partial (see snapshots())",
-                          RuntimeWarning, stacklevel=3)  # fmt: skip
+            warnings.warn(
+                f"orcatalog: snapshot {row['snapshot_id']} ({row['scope']}) has {row['n_models']} models, "
+                "far fewer than the previous one: recorded but flagged partial (see snapshots())",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         if self.auto_compact is not None:
             _compact.upkeep(layout, self._catalogue(), self.auto_compact)
         return batch.ids
@@ -315,9 +356,12 @@ class SnapshotStore:
         assert self._delta is not None
         m = self._delta.state().manifest
         for row in m[m["snapshot_id"].isin(ids) & m["partial"]].itertuples():
-            warnings.warn(f"orcatalog: snapshot {row.snapshot_id} ({row.scope}) has {row.n_models} models, "
-                          "far fewer than the previous one: recorded but flagged partial (see snapshots())",
-                          RuntimeWarning, stacklevel=4)  # fmt: skip
+            warnings.warn(
+                f"orcatalog: snapshot {row.snapshot_id} ({row.scope}) has {row.n_models} models, "
+                "far fewer than the previous one: recorded but flagged partial (see snapshots())",
+                RuntimeWarning,
+                stacklevel=4,
+            )
 
     def _known_versions(self, catalogue: Catalogue, scopes: set[str]) -> set[str]:
         """Versions a new batch need not store again: those of the latest snapshot of each scope.
@@ -544,8 +588,14 @@ class SnapshotStore:
             return _delta_retry(lambda: delta.history(delta.state(), wanted, columns, start, end, scope))
         return queries.history(self._index(), wanted, columns, start, end, scope)
 
-    def run_lock(self, name: str = "watch", *, wait: float = 10.0, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> Any:  # fmt: skip
+    def run_lock(
+        self,
+        name: str = "watch",
+        *,
+        wait: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> Any:
         """A context manager holding the store's ``name`` lock: one such run at a time (:mod:`.lock`).
 
         Args:

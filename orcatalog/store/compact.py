@@ -84,18 +84,22 @@ def compact(layout: Layout, catalogue: Catalogue, batches: list[str] | None = No
         version_tables = []
         for batch in chosen:
             try:
-                table = layout.read_table(layout.path("orders", batch), catalogue.data_digest(batch, "orders"),
-                                          ["snapshot_id", "versions"])  # fmt: skip
+                table = layout.read_table(
+                    layout.path("orders", batch), catalogue.data_digest(batch, "orders"), ["snapshot_id", "versions"]
+                )
                 versions = layout.read_table(layout.path("versions", batch), catalogue.data_digest(batch, "versions"))
             except DamagedFile as exc:
                 where = layout.quarantine(exc.path)
                 raise StoreDamagedError(f"will not compact: {exc.path}: {exc.reason}; moved to {where}") from None
             except FileNotFoundError as exc:
                 if layout.fs.exists(layout.manifest_path(batch, digests[batch])):
-                    raise StoreDamagedError(f"will not compact a store that cannot be read whole: {exc.filename} "
-                                            "is missing although its batch is committed (see quarantine/)") from None
-                raise StoreError(f"compaction of {layout.root} stopped: {exc.filename} was removed meanwhile; "
-                                 "nothing changed") from None  # fmt: skip
+                    raise StoreDamagedError(
+                        f"will not compact a store that cannot be read whole: {exc.filename} "
+                        "is missing although its batch is committed (see quarantine/)"
+                    ) from None
+                raise StoreError(
+                    f"compaction of {layout.root} stopped: {exc.filename} was removed meanwhile; nothing changed"
+                ) from None
             orders_by_id.update(zip(table.column("snapshot_id").to_pylist(), table.column("versions").to_pylist()))
             version_tables.append(versions)
         versions = pa.concat_tables(version_tables, promote_options="permissive")
@@ -120,8 +124,9 @@ def compact(layout: Layout, catalogue: Catalogue, batches: list[str] | None = No
 
 def _refuse_damage(catalogue: Catalogue) -> None:
     if catalogue.problems:
-        raise StoreDamagedError("will not compact a store that cannot be read whole: "
-                                + "; ".join(p.message() for p in catalogue.problems))  # fmt: skip
+        raise StoreDamagedError(
+            "will not compact a store that cannot be read whole: " + "; ".join(p.message() for p in catalogue.problems)
+        )
 
 
 def upkeep(layout: Layout, catalogue: Catalogue, limit: int) -> None:

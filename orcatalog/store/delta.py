@@ -63,8 +63,15 @@ from ..scope import CATALOG_SCOPE, unfiltered_rows
 from .ingest import MANIFEST_SCHEMA, Body, content_hash, prepare, refuse_same_time, versions_table
 from .timeline import apply_rules
 
-__all__ = ["DeltaLayout", "TABLES", "HISTORY_VIEW_SQL", "VACUUM_RETENTION_HOURS", "ORPHAN_RETENTION_HOURS",
-           "SNAPSHOTS_SCHEMA", "is_delta_store"]  # fmt: skip
+__all__ = [
+    "DeltaLayout",
+    "TABLES",
+    "HISTORY_VIEW_SQL",
+    "VACUUM_RETENTION_HOURS",
+    "ORPHAN_RETENTION_HOURS",
+    "SNAPSHOTS_SCHEMA",
+    "is_delta_store",
+]
 
 logger = logging.getLogger("orcatalog.store")
 
@@ -77,8 +84,10 @@ ORPHAN_RETENTION_HOURS = 24.0
 #: How often a write retries a commit that lost a race with another commit (delta-rs retries too).
 COMMIT_ATTEMPTS = 20
 #: Table properties set when a table is created.
-TABLE_CONFIG = {"delta.logRetentionDuration": "interval 7 days",
-                "delta.deletedFileRetentionDuration": "interval 1 hours"}  # fmt: skip
+TABLE_CONFIG = {
+    "delta.logRetentionDuration": "interval 7 days",
+    "delta.deletedFileRetentionDuration": "interval 1 hours",
+}
 
 #: The ``snapshots`` table: the manifest columns of the parquet layout, a write id, and the order.
 SNAPSHOTS_SCHEMA = pa.schema(
@@ -114,8 +123,13 @@ def delta_options(storage_options: dict[str, Any]) -> dict[str, str]:
     ``AWS_*`` options of delta-rs; upper-case keys are passed on as they are."""
     out: dict[str, str] = {k: str(v) for k, v in storage_options.items() if isinstance(k, str) and k.isupper()}
     client = storage_options.get("client_kwargs") or {}
-    pairs = {"key": "AWS_ACCESS_KEY_ID", "secret": "AWS_SECRET_ACCESS_KEY", "token": "AWS_SESSION_TOKEN",
-             "endpoint_url": "AWS_ENDPOINT_URL", "region_name": "AWS_REGION"}  # fmt: skip
+    pairs = {
+        "key": "AWS_ACCESS_KEY_ID",
+        "secret": "AWS_SECRET_ACCESS_KEY",
+        "token": "AWS_SESSION_TOKEN",
+        "endpoint_url": "AWS_ENDPOINT_URL",
+        "region_name": "AWS_REGION",
+    }
     for source in (storage_options, client):
         for k, name in pairs.items():
             if source.get(k):
@@ -143,7 +157,8 @@ class Problem:
         what = f"{self.path}: {self.reason}"
         if self.snapshot_ids:
             return f"{what}; affects snapshot(s) {', '.join(self.snapshot_ids[:5])}" + (
-                f" and {len(self.snapshot_ids) - 5} more" if len(self.snapshot_ids) > 5 else "")
+                f" and {len(self.snapshot_ids) - 5} more" if len(self.snapshot_ids) > 5 else ""
+            )
         if self.window is not None:
             return f"{what}; it held snapshots fetched {self.window[0]} .. {self.window[1]}"
         return what
@@ -197,8 +212,9 @@ class DeltaLayout:
         except OSError as exc:
             raise StoreError(f"cannot read the store at {self.root}: {exc}") from None
 
-    def _read_files(self, name: str, dt: Any, columns: list[str] | None,
-                    problems: list[Problem]) -> list[tuple[str, pa.Table]]:  # fmt: skip
+    def _read_files(
+        self, name: str, dt: Any, columns: list[str] | None, problems: list[Problem]
+    ) -> list[tuple[str, pa.Table]]:
         """Every data file of a table version, each read on its own (cached): a damaged file is a
         :class:`Problem`, never a failure of the others."""
         if dt is None:
@@ -214,8 +230,13 @@ class DeltaLayout:
                 except FileNotFoundError:
                     raise
                 except (pa.ArrowException, OSError, ValueError) as exc:
-                    problems.append(Problem(path, f"cannot be read ({type(exc).__name__}: {str(exc)[:200]})",
-                                            window=stats.get(path.rsplit("/", 1)[-1])))  # fmt: skip
+                    problems.append(
+                        Problem(
+                            path,
+                            f"cannot be read ({type(exc).__name__}: {str(exc)[:200]})",
+                            window=stats.get(path.rsplit("/", 1)[-1]),
+                        )
+                    )
                     continue
             out.append((path, self._files[path]))
         return out
@@ -244,7 +265,9 @@ class DeltaLayout:
         suspects: list[tuple[str, pa.Table]] = []
         for path, t in version_tables:
             bad = 0
-            for v, i, r in zip(t.column("version").to_pylist(), t.column("id").to_pylist(), t.column("raw").to_pylist()):
+            for v, i, r in zip(
+                t.column("version").to_pylist(), t.column("id").to_pylist(), t.column("raw").to_pylist()
+            ):
                 if v in raw:
                     continue
                 if not isinstance(r, str) or hashlib.sha256(r.encode()).hexdigest()[:32] != v:  # its content address
@@ -257,7 +280,9 @@ class DeltaLayout:
         for path, t in suspects:  # objects whose only copy fails its hash; a copy stored again is enough
             lost = [v for v in t.column("version").to_pylist() if v not in raw]
             if lost:
-                problems.append(Problem(path, f"{len(lost)} model object(s) do not match their content hash (bit rot?)"))
+                problems.append(
+                    Problem(path, f"{len(lost)} model object(s) do not match their content hash (bit rot?)")
+                )
         unreadable: dict[str, Problem] = {}
         if len(orders):
             flat = pc.list_flatten(orders)
@@ -278,8 +303,14 @@ class DeltaLayout:
                 if p.window is None and not p.snapshot_ids:
                     p.reason += " (no snapshot needs what it held)"
         if problems:
-            warnings.warn("orcatalog: the store at " + self.root + " has unreadable files: "
-                          + "; ".join(p.message() for p in problems), RuntimeWarning, stacklevel=5)  # fmt: skip
+            warnings.warn(
+                "orcatalog: the store at "
+                + self.root
+                + " has unreadable files: "
+                + "; ".join(p.message() for p in problems),
+                RuntimeWarning,
+                stacklevel=5,
+            )
         return State(key, manifest, orders, raw, ids, problems, unreadable)
 
     # -- writing ---------------------------------------------------------------------------
@@ -311,8 +342,10 @@ class DeltaLayout:
         except (OSError, TypeError) as exc:
             raise StoreWriteError(f"cannot check conditional writes at {self.root}: {exc}") from exc
         if not honoured:
-            raise StoreWriteError(f"the object store of {self.root} ignores conditional writes (If-None-Match); "
-                                  "concurrent commits could overwrite each other, so nothing was written")  # fmt: skip
+            raise StoreWriteError(
+                f"the object store of {self.root} ignores conditional writes (If-None-Match); "
+                "concurrent commits could overwrite each other, so nothing was written"
+            )
         _CONDITIONAL_PUT_OK.add(key)
 
     def append(self, name: str, data: pa.Table, merge_schema: bool = False) -> None:
@@ -329,9 +362,15 @@ class DeltaLayout:
         last: Exception | None = None
         for attempt in range(COMMIT_ATTEMPTS):
             try:
-                write_deltalake(self.uris[name], data, mode="append", schema_mode="merge" if merge_schema else None,
-                                configuration=TABLE_CONFIG, storage_options=self.options or None,
-                                commit_properties=CommitProperties(max_commit_retries=50))  # fmt: skip
+                write_deltalake(
+                    self.uris[name],
+                    data,
+                    mode="append",
+                    schema_mode="merge" if merge_schema else None,
+                    configuration=TABLE_CONFIG,
+                    storage_options=self.options or None,
+                    commit_properties=CommitProperties(max_commit_retries=50),
+                )
                 return
             except CommitFailedError as exc:
                 last = exc
@@ -341,8 +380,10 @@ class DeltaLayout:
                     last = exc
                     continue
                 raise StoreWriteError(f"writing to {self.uris[name]} failed: {exc}; nothing was committed") from exc
-        raise SnapshotConflictError(f"{self.uris[name]}: the commit lost to other writers {COMMIT_ATTEMPTS} times "
-                                    f"({last}); nothing was committed, try again")  # fmt: skip
+        raise SnapshotConflictError(
+            f"{self.uris[name]}: the commit lost to other writers {COMMIT_ATTEMPTS} times "
+            f"({last}); nothing was committed, try again"
+        )
 
     def optimize(self, limit: int | None, retention_hours: float) -> int:
         """Merge each table's small files (optimize) when it has more than ``limit`` files (None:
@@ -382,7 +423,9 @@ class DeltaLayout:
             if dt is not None:
                 metrics = dt.repair(dry_run=False)
                 if metrics.get("files_removed"):
-                    logger.warning("%s: removed missing files from the log: %s", self.uris[name], metrics["files_removed"])
+                    logger.warning(
+                        "%s: removed missing files from the log: %s", self.uris[name], metrics["files_removed"]
+                    )
 
     def vacuum(self, name: str, retention_hours: float) -> None:
         """Delete files replaced longer than ``retention_hours`` ago, and files no commit names
@@ -391,11 +434,19 @@ class DeltaLayout:
         if dt is None:
             return
         try:
-            dt.vacuum(retention_hours=int(retention_hours) if retention_hours >= 1 else 0, dry_run=False,
-                      enforce_retention_duration=False, full=False)  # fmt: skip
+            dt.vacuum(
+                retention_hours=int(retention_hours) if retention_hours >= 1 else 0,
+                dry_run=False,
+                enforce_retention_duration=False,
+                full=False,
+            )
             if self.local:  # a full listing of the prefix: on object stores left to lifecycle rules
-                dt.vacuum(retention_hours=int(max(retention_hours, ORPHAN_RETENTION_HOURS)), dry_run=False,
-                          enforce_retention_duration=False, full=True)  # fmt: skip
+                dt.vacuum(
+                    retention_hours=int(max(retention_hours, ORPHAN_RETENTION_HOURS)),
+                    dry_run=False,
+                    enforce_retention_duration=False,
+                    full=True,
+                )
             dt.cleanup_metadata()
         except OSError as exc:  # vacuum only frees space: the data is whole without it
             logger.warning("vacuum of %s skipped: %s", self.uris[name], exc)
@@ -416,9 +467,10 @@ def _file_stats(dt: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
     out = {}
     for p, lo, hi in zip(paths, lows, highs):
         if lo is not None and hi is not None:
-            out[p.rsplit("/", 1)[-1]] = (pd.Timestamp(lo).tz_convert("UTC") if pd.Timestamp(lo).tzinfo else
-                                         pd.Timestamp(lo, tz="UTC"), pd.Timestamp(hi).tz_convert("UTC")
-                                         if pd.Timestamp(hi).tzinfo else pd.Timestamp(hi, tz="UTC"))  # fmt: skip
+            out[p.rsplit("/", 1)[-1]] = (
+                pd.Timestamp(lo).tz_convert("UTC") if pd.Timestamp(lo).tzinfo else pd.Timestamp(lo, tz="UTC"),
+                pd.Timestamp(hi).tz_convert("UTC") if pd.Timestamp(hi).tzinfo else pd.Timestamp(hi, tz="UTC"),
+            )
     return out
 
 
@@ -460,8 +512,9 @@ def versions_rows(fresh: dict[str, tuple[str, bytes]]) -> tuple[pa.Table, pa.Tab
     full = versions_table(fresh)
     keep = [i for i, f in enumerate(full.schema) if not pa.types.is_null(f.type)]  # Delta has no null type
     full = full.select(keep)
-    full = full.cast(pa.schema([pa.field(f.name, pa.string()) if pa.types.is_large_string(f.type) else f
-                                for f in full.schema]))  # fmt: skip
+    full = full.cast(
+        pa.schema([pa.field(f.name, pa.string()) if pa.types.is_large_string(f.type) else f for f in full.schema])
+    )
     return full, full.select(["version", "id", "raw"])
 
 
@@ -485,8 +538,13 @@ class DeltaStore:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def write(self, items: list[Body], progress: bool | None, naming: Callable[[SchemaError], SchemaError],
-              provenance: dict[str, dict[str, Any]] | None = None) -> list[str]:  # fmt: skip
+    def write(
+        self,
+        items: list[Body],
+        progress: bool | None,
+        naming: Callable[[SchemaError], SchemaError],
+        provenance: dict[str, dict[str, Any]] | None = None,
+    ) -> list[str]:
         """Record bodies: new versions, then the snapshot rows (the commit), then read them back.
 
         ``provenance`` overrides manifest fields per snapshot id (a migration keeps the versions
@@ -539,12 +597,20 @@ class DeltaStore:
         except (SchemaMismatchError, StoreWriteError) as exc:
             if isinstance(exc, StoreWriteError) and "schema" not in str(exc).lower():
                 raise
-            logger.info("contract columns not merged into %s (%s): writing version, id, raw only",
-                        self.layout.uris["versions"], exc)  # fmt: skip
+            logger.info(
+                "contract columns not merged into %s (%s): writing version, id, raw only",
+                self.layout.uris["versions"],
+                exc,
+            )
             self.layout.append("versions", bare, merge_schema=True)
 
-    def _read_back(self, rows: list[dict[str, Any]], orders: list[list[str]],
-                   known: dict[str, tuple[str, bytes]], items: list[Body]) -> None:  # fmt: skip
+    def _read_back(
+        self,
+        rows: list[dict[str, Any]],
+        orders: list[list[str]],
+        known: dict[str, tuple[str, bytes]],
+        items: list[Body],
+    ) -> None:
         """A write succeeds only when its snapshots read back whole; versions another file was
         believed to hold (a damaged one) are stored again, once."""
         for attempt in range(2):
@@ -552,8 +618,10 @@ class DeltaStore:
             ids = set(state.manifest["snapshot_id"])
             absent = [r["snapshot_id"] for r in rows if r["snapshot_id"] not in ids]
             if absent:
-                raise StoreWriteError(f"snapshot(s) {', '.join(absent)} were committed to {self.layout.root} "
-                                      "but do not read back; check the storage")  # fmt: skip
+                raise StoreWriteError(
+                    f"snapshot(s) {', '.join(absent)} were committed to {self.layout.root} "
+                    "but do not read back; check the storage"
+                )
             missing = sorted({v for order in orders for v in order if v not in state.raw})
             if not missing:
                 for r, order in zip(rows, orders):
@@ -570,16 +638,19 @@ class DeltaStore:
                             fresh[v] = (m["id"], raw)
                 full, bare = versions_rows(fresh)
                 self._append_versions(full, bare)
-        raise StoreWriteError(f"model versions {missing[:3]} of the new snapshot(s) do not read back from "
-                              f"{self.layout.root}; check the storage")  # fmt: skip
+        raise StoreWriteError(
+            f"model versions {missing[:3]} of the new snapshot(s) do not read back from "
+            f"{self.layout.root}; check the storage"
+        )
 
     def compact(self, retention_hours: float) -> int:
         """Optimize both tables and vacuum; see :meth:`orcatalog.SnapshotStore.compact`."""
         self.layout.repair()
         state = self.state()
         if state.problems:
-            raise StoreDamagedError("will not compact a store that cannot be read whole: "
-                                    + "; ".join(p.message() for p in state.problems))  # fmt: skip
+            raise StoreDamagedError(
+                "will not compact a store that cannot be read whole: " + "; ".join(p.message() for p in state.problems)
+            )
         try:
             return self.layout.optimize(None, retention_hours)
         except OSError as exc:
@@ -609,7 +680,9 @@ class DeltaStore:
         root = self.layout.root
         if snapshot_id is not None:
             if snapshot_id in state.unreadable:
-                raise StoreDamagedError(f"snapshot {snapshot_id} cannot be read: {state.unreadable[snapshot_id].message()}")
+                raise StoreDamagedError(
+                    f"snapshot {snapshot_id} cannot be read: {state.unreadable[snapshot_id].message()}"
+                )
             found = np.flatnonzero(m["snapshot_id"].to_numpy() == snapshot_id)
             if not len(found):
                 at = _time_of_id(snapshot_id)
@@ -621,7 +694,7 @@ class DeltaStore:
         scope = scope or self.default_scope(state)
         mask = (m["scope"] == scope).to_numpy() & self.visible(state)
         if when is not None:
-            mask &= (state.times <= when)
+            mask &= state.times <= when
         found = np.flatnonzero(mask)
         pos = int(found[-1]) if len(found) else None
         answer = m["fetched_at"].iloc[pos] if pos is not None else None
@@ -630,8 +703,10 @@ class DeltaStore:
         between &= (state.times <= until) & ((state.times > answer) if answer is not None else True)
         if between.any():
             sid = m["snapshot_id"].to_numpy()[between][-1]
-            raise StoreDamagedError(f"snapshot {sid} cannot be read ({state.unreadable[sid].message()}); "
-                                    "an older snapshot would be a wrong answer")  # fmt: skip
+            raise StoreDamagedError(
+                f"snapshot {sid} cannot be read ({state.unreadable[sid].message()}); "
+                "an older snapshot would be a wrong answer"
+            )
         for p in state.problems:
             if p.window is not None and p.window[0] <= until and (answer is None or p.window[1] > answer):
                 raise StoreDamagedError(f"a damaged snapshots file may hold the answer: {p.message()}")
@@ -656,9 +731,16 @@ class DeltaStore:
         row = state.manifest.iloc[pos]
         frame = models_frame(self.models(state, pos), url=f"{self.layout.root}#{row['snapshot_id']}")
         frame.attrs.update(
-            {"snapshot_id": row["snapshot_id"], "fetched_at": row["fetched_at"], "scope": row["scope"],
-             "base_url": row["base_url"], "endpoint": row["endpoint"], "params": json.loads(row["query"]),
-             "time_precision": row["time_precision"], "partial": bool(row["partial"])}  # fmt: skip
+            {
+                "snapshot_id": row["snapshot_id"],
+                "fetched_at": row["fetched_at"],
+                "scope": row["scope"],
+                "base_url": row["base_url"],
+                "endpoint": row["endpoint"],
+                "params": json.loads(row["query"]),
+                "time_precision": row["time_precision"],
+                "partial": bool(row["partial"]),
+            }
         )
         return frame
 
@@ -667,8 +749,15 @@ class DeltaStore:
         body["data"] = self.models(state, pos)
         return body
 
-    def history(self, state: State, wanted: list[str] | None, columns: Sequence[str] | None,
-                start: pd.Timestamp | None, end: pd.Timestamp | None, scope: str | None) -> pd.DataFrame:  # fmt: skip
+    def history(
+        self,
+        state: State,
+        wanted: list[str] | None,
+        columns: Sequence[str] | None,
+        start: pd.Timestamp | None,
+        end: pd.Timestamp | None,
+        scope: str | None,
+    ) -> pd.DataFrame:
         """Long form, one row per (visible snapshot, model in it); see ``SnapshotStore.history``."""
         from ..frames.models import models_frame
         from .queries import _columns
@@ -698,7 +787,11 @@ class DeltaStore:
         cols = _columns(frame, columns)
         frame = frame[cols]
         for c in cols:  # long form repeats each text value once per snapshot: categorical is the idiom
-            if c != "id" and pd.api.types.is_string_dtype(frame[c].dtype) and not isinstance(frame[c].dtype, pd.ArrowDtype):
+            if (
+                c != "id"
+                and pd.api.types.is_string_dtype(frame[c].dtype)
+                and not isinstance(frame[c].dtype, pd.ArrowDtype)
+            ):
                 frame[c] = frame[c].astype("category")
         id_rank = frame["id"].rank(method="dense").to_numpy(dtype=np.int64)[take] if len(frame) else take
         ordering = np.lexsort((id_rank, pos))
@@ -710,8 +803,11 @@ class DeltaStore:
         out.insert(0, "fetched_at", m["fetched_at"].array.take(pos))
         out.insert(0, "snapshot_id", pd.Categorical.from_codes(sids.codes[pos], sids.categories))
         iso = np.datetime_as_string(m["fetched_at"].to_numpy(dtype="datetime64[us]"), unit="us", timezone="UTC")
-        out.attrs["snapshot_times"] = {str(sc): iso[keep & (scopes.codes == i)].tolist()
-                                       for i, sc in enumerate(scopes.categories) if (keep & (scopes.codes == i)).any()}  # fmt: skip
+        out.attrs["snapshot_times"] = {
+            str(sc): iso[keep & (scopes.codes == i)].tolist()
+            for i, sc in enumerate(scopes.categories)
+            if (keep & (scopes.codes == i)).any()
+        }
         out.attrs["partial_snapshots"] = m.loc[keep & m["partial"].to_numpy(), "snapshot_id"].tolist()
         return out
 

@@ -111,8 +111,10 @@ class Catalogue:
                 continue
             when = _time_of_id(sid)
             if when is not None and when <= until and (after is None or when > after):
-                raise StoreDamagedError(f"cannot answer as of {until}: snapshot {sid} at {when} is damaged or lost, "
-                                        f"and an older snapshot would be a wrong answer: {problem.message()}")  # fmt: skip
+                raise StoreDamagedError(
+                    f"cannot answer as of {until}: snapshot {sid} at {when} is damaged or lost, "
+                    f"and an older snapshot would be a wrong answer: {problem.message()}"
+                )
 
 
 @dataclass
@@ -174,8 +176,9 @@ def read_catalogue(layout: Layout, *, cached: Catalogue | None = None) -> Catalo
     return _read_catalogue(layout, tuple(layout.manifests().items()), known)
 
 
-def _read_catalogue(layout: Layout, listing: tuple[tuple[str, str | None], ...],
-                    known: dict[tuple[str, str | None], pa.Table]) -> Catalogue:  # fmt: skip
+def _read_catalogue(
+    layout: Layout, listing: tuple[tuple[str, str | None], ...], known: dict[tuple[str, str | None], pa.Table]
+) -> Catalogue:
     """Read the manifests of ``listing``; those in ``known`` are reused, the new ones added to it."""
     tables: dict[tuple[str, str | None], pa.Table] = {}
     problems = []
@@ -238,18 +241,32 @@ def _with_new_rows(catalogue: Catalogue, rows: list[dict[str, Any]], window: int
     new = pd.DataFrame(rows).assign(batch="", seq=0)
     new["fetched_at"] = pd.to_datetime(new["fetched_at"], utc=True).astype("datetime64[us, UTC]")
     wanted = pa.array(sorted(set(new["scope"])), pa.string())
-    columns = ["snapshot_id", "fetched_at", "batch", "base_url", "endpoint", "query", "key_fingerprint", "n_models",
-               "time_precision", "scope"]  # fmt: skip
-    tables = [t.filter(pc.is_in(t.column("scope"), value_set=wanted)).select([c for c in columns if c in t.column_names])
-              for t in catalogue.tables.values()]  # fmt: skip
+    columns = [
+        "snapshot_id",
+        "fetched_at",
+        "batch",
+        "base_url",
+        "endpoint",
+        "query",
+        "key_fingerprint",
+        "n_models",
+        "time_precision",
+        "scope",
+    ]
+    tables = [
+        t.filter(pc.is_in(t.column("scope"), value_set=wanted)).select([c for c in columns if c in t.column_names])
+        for t in catalogue.tables.values()
+    ]
     tables = [t for t in tables if len(t)]
     if tables:
         recent = pa.concat_tables(tables, promote_options="permissive").sort_by([("fetched_at", "descending")])
         old = _concat([recent.slice(0, window)])
     else:
         old = _concat([])
-    both = pd.concat([old[[c for c in columns if c in old.columns]], new[[c for c in columns if c in new.columns]]],
-                     ignore_index=True)  # fmt: skip
+    both = pd.concat(
+        [old[[c for c in columns if c in old.columns]], new[[c for c in columns if c in new.columns]]],
+        ignore_index=True,
+    )
     return apply_rules(both.sort_values(["fetched_at", "snapshot_id"], kind="stable").reset_index(drop=True))
 
 
@@ -259,7 +276,9 @@ def _ids_in_orders(layout: Layout, batch: str) -> list[str]:
 
     try:
         data = layout.fs.cat_file(layout.path("orders", batch))
-        return pq.ParquetFile(pa.BufferReader(data)).read(columns=["snapshot_id"], use_threads=False).column(0).to_pylist()
+        return (
+            pq.ParquetFile(pa.BufferReader(data)).read(columns=["snapshot_id"], use_threads=False).column(0).to_pylist()
+        )
     except Exception:  # noqa: BLE001 - best effort: the report must not fail on a second damaged file
         return []
 
@@ -288,8 +307,13 @@ def _lost_batches(layout: Layout, catalogue: Catalogue) -> list[Problem]:
         ids = [sid for sid in named if sid not in elsewhere]
         if ids:
             reason = "damaged, in quarantine/manifest/" if batch in quarantined else "missing (deleted?)"
-            problems.append(Problem(layout.manifest_path(batch, None).replace(".parquet", ".*.parquet"),
-                                    f"the manifest of this committed batch is {reason}", ids))  # fmt: skip
+            problems.append(
+                Problem(
+                    layout.manifest_path(batch, None).replace(".parquet", ".*.parquet"),
+                    f"the manifest of this committed batch is {reason}",
+                    ids,
+                )
+            )
     return problems
 
 
@@ -319,12 +343,19 @@ def read_index(layout: Layout, catalogue: Catalogue, known: dict[tuple[str, str]
     span_frame = (
         pa.concat_tables(spans).to_pandas(ignore_metadata=True)
         if spans
-        else pd.DataFrame({"version": pd.Series([], dtype=str), "first_seq": pd.Series([], dtype=np.int32),
-                           "last_seq": pd.Series([], dtype=np.int32), "batch": pd.Series([], dtype=str)})  # fmt: skip
+        else pd.DataFrame(
+            {
+                "version": pd.Series([], dtype=str),
+                "first_seq": pd.Series([], dtype=np.int32),
+                "last_seq": pd.Series([], dtype=np.int32),
+                "batch": pd.Series([], dtype=str),
+            }
+        )
     )
     batch_index = pd.Index(sorted(set(span_frame["batch"]) | set(manifest["batch"])))
-    manifest_keys = pd.Index(batch_index.get_indexer(manifest["batch"]).astype(np.int64) << 32
-                             | manifest["seq"].to_numpy(np.int64))  # fmt: skip
+    manifest_keys = pd.Index(
+        batch_index.get_indexer(manifest["batch"]).astype(np.int64) << 32 | manifest["seq"].to_numpy(np.int64)
+    )
     span_batch = batch_index.get_indexer(span_frame["batch"]).astype(np.int64)
     span_first = span_frame["first_seq"].to_numpy(np.int64)
     span_last = span_frame["last_seq"].to_numpy(np.int64)
@@ -337,12 +368,14 @@ def read_index(layout: Layout, catalogue: Catalogue, known: dict[tuple[str, str]
         unreadable |= set(manifest["snapshot_id"].to_numpy()[pos[pos >= 0]])
     for batch, problem in bad_batches.items():
         if not problem.snapshot_ids:
-            problem.snapshot_ids = sorted(unreadable) or manifest.loc[manifest["batch"] == batch, "snapshot_id"].tolist()
+            problem.snapshot_ids = (
+                sorted(unreadable) or manifest.loc[manifest["batch"] == batch, "snapshot_id"].tolist()
+            )
         problems.append(problem)
     if unreadable and not bad_batches:
         problems.append(Problem(layout.root, "model versions are missing", sorted(unreadable)))
     if len(problems) > len(catalogue.problems):
-        _warn(problems[len(catalogue.problems):], layout.root)
+        _warn(problems[len(catalogue.problems) :], layout.root)
     if problems != catalogue.problems:
         catalogue = Catalogue(catalogue.listing, problems, catalogue.tables, manifest)
     bad_ids = set(catalogue.unreadable())
@@ -365,8 +398,15 @@ def read_index(layout: Layout, catalogue: Catalogue, known: dict[tuple[str, str]
     )
 
 
-def _read_data(layout: Layout, catalogue: Catalogue, batch: str, kind: str, columns: list[str],
-               bad: dict[str, Problem], known: dict[tuple[str, str], pa.Table] | None) -> pa.Table | None:  # fmt: skip
+def _read_data(
+    layout: Layout,
+    catalogue: Catalogue,
+    batch: str,
+    kind: str,
+    columns: list[str],
+    bad: dict[str, Problem],
+    known: dict[tuple[str, str], pa.Table] | None,
+) -> pa.Table | None:
     """One verified data file (reused from ``known``, the tables read before; new ones are added);
     None (and an entry in ``bad``) when it is damaged or missing.
 

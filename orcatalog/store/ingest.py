@@ -25,8 +25,18 @@ from ..schema import SCHEMA_VERSION
 from ..scope import is_unfiltered, scope_of
 from ..times import parse_time
 
-__all__ = ["Body", "make_body", "check_whole", "read_bodies", "Batch", "prepare", "batch_tables", "MANIFEST_SCHEMA",
-           "answered_query", "refuse_same_time"]  # fmt: skip
+__all__ = [
+    "Body",
+    "make_body",
+    "check_whole",
+    "read_bodies",
+    "Batch",
+    "prepare",
+    "batch_tables",
+    "MANIFEST_SCHEMA",
+    "answered_query",
+    "refuse_same_time",
+]
 
 
 @dataclass
@@ -66,8 +76,11 @@ def check_whole(source: str, body: dict[str, Any]) -> list[Any]:
     catalog_ids(data, url=source)
     total = body.get("total_count")
     if isinstance(total, int) and not isinstance(total, bool) and total != len(data):
-        raise SchemaError(f"{source}: total_count says {total} models but the body has {len(data)} "
-                          "(one page of a paginated list?); nothing was written", url=source)  # fmt: skip
+        raise SchemaError(
+            f"{source}: total_count says {total} models but the body has {len(data)} "
+            "(one page of a paginated list?); nothing was written",
+            url=source,
+        )
     return data
 
 
@@ -87,8 +100,14 @@ def answered_query(query: Mapping[str, Any] | None) -> dict[str, str]:
     return list_query(query or {}, default_all=False)
 
 
-def make_body(source: str, body: Any, when: pd.Timestamp, base_url: str | None, precision: str = "second",
-              query: Mapping[str, str] | None = None) -> Body:  # fmt: skip
+def make_body(
+    source: str,
+    body: Any,
+    when: pd.Timestamp,
+    base_url: str | None,
+    precision: str = "second",
+    query: Mapping[str, str] | None = None,
+) -> Body:
     """A checked body of the ``/models`` list of ``base_url`` (default the public API) that answered
     ``query`` (API strings from :func:`answered_query`; none: the unfiltered list), in its scope
     (:func:`orcatalog.scope.scope_of`).
@@ -101,12 +120,25 @@ def make_body(source: str, body: Any, when: pd.Timestamp, base_url: str | None, 
     data = check_whole(source, body)
     if is_unfiltered("/models", query):
         refuse_empty_catalog(data, source=source)
-    return Body(source=source, fetched_at=when, body=body, scope=scope_of(base_url, "/models", query),
-                base_url=base_url, endpoint="/models", query=query, time_precision=precision)  # fmt: skip
+    return Body(
+        source=source,
+        fetched_at=when,
+        body=body,
+        scope=scope_of(base_url, "/models", query),
+        base_url=base_url,
+        endpoint="/models",
+        query=query,
+        time_precision=precision,
+    )
 
 
-def read_bodies(files: list[Path], when: pd.Timestamp | None, base_url: str | None, progress: bool | None,
-                query: Mapping[str, str] | None = None) -> Iterator[Body]:  # fmt: skip
+def read_bodies(
+    files: list[Path],
+    when: pd.Timestamp | None,
+    base_url: str | None,
+    progress: bool | None,
+    query: Mapping[str, str] | None = None,
+) -> Iterator[Body]:
     """Checked bodies from files and archives (through :func:`orcatalog.frames.bodies.read_files`),
     dated by ``when`` or by their names (a bare date is a day-precision time), answering ``query``.
 
@@ -191,7 +223,9 @@ def prepare(items: list[Body], known: set[str], version: str, progress: bool | N
                 v, raw = version_of(m)
             except orjson.JSONEncodeError as exc:  # nested past orjson's limit: the contract names the field
                 models_frame([m], url=item.source, unique=False)
-                raise SchemaError(f"{item.source}: model {m.get('id')!r} cannot be stored ({exc})", url=item.source) from None
+                raise SchemaError(
+                    f"{item.source}: model {m.get('id')!r} cannot be stored ({exc})", url=item.source
+                ) from None
             order.append(v)
             if v not in known and v not in out.new_versions:
                 out.new_versions[v] = (m["id"], raw)
@@ -203,11 +237,22 @@ def prepare(items: list[Body], known: set[str], version: str, progress: bool | N
             continue  # the same body at the same time, twice in one call
         seen_ids.add(sid)
         out.rows.append(
-            {"snapshot_id": sid, "fetched_at": item.fetched_at, "scope": item.scope, "base_url": item.base_url,
-             "endpoint": item.endpoint, "query": json.dumps(item.query, sort_keys=True),
-             "key_fingerprint": item.key_fingerprint, "n_models": len(order), "time_precision": item.time_precision,
-             "content_hash": chash, "top_level": top_json, "source": item.source, "schema_version": SCHEMA_VERSION,
-             "orcatalog_version": version}  # fmt: skip
+            {
+                "snapshot_id": sid,
+                "fetched_at": item.fetched_at,
+                "scope": item.scope,
+                "base_url": item.base_url,
+                "endpoint": item.endpoint,
+                "query": json.dumps(item.query, sort_keys=True),
+                "key_fingerprint": item.key_fingerprint,
+                "n_models": len(order),
+                "time_precision": item.time_precision,
+                "content_hash": chash,
+                "top_level": top_json,
+                "source": item.source,
+                "schema_version": SCHEMA_VERSION,
+                "orcatalog_version": version,
+            }
         )
         out.orders.append(order)
     return out
@@ -240,8 +285,9 @@ def versions_table(fresh: dict[str, tuple[str, bytes]]) -> pa.Table:
     """New model versions: hash, id, raw JSON, and the contract columns (for readers without orcatalog)."""
     items = sorted(fresh.items(), key=lambda kv: (kv[1][0], kv[0]))
     if not items:  # every model of the batch was already stored
-        return pa.table({"version": pa.array([], pa.string()), "id": pa.array([], pa.string()),
-                         "raw": pa.array([], pa.string())})  # fmt: skip
+        return pa.table(
+            {"version": pa.array([], pa.string()), "id": pa.array([], pa.string()), "raw": pa.array([], pa.string())}
+        )
     models = [orjson.loads(raw) for _, (_, raw) in items]
     frame = models_frame(models, unique=False)
     frame.insert(0, "raw", [raw.decode() for _, (_, raw) in items])
@@ -273,8 +319,9 @@ MANIFEST_SCHEMA = pa.schema(
 )
 
 
-def batch_tables(batch: str, rows: list[dict[str, Any]], orders: list[list[str]],
-                 versions: dict[str, tuple[str, bytes]] | pa.Table) -> tuple[dict[str, pa.Table], pa.Table]:  # fmt: skip
+def batch_tables(
+    batch: str, rows: list[dict[str, Any]], orders: list[list[str]], versions: dict[str, tuple[str, bytes]] | pa.Table
+) -> tuple[dict[str, pa.Table], pa.Table]:
     """The data tables (versions, spans, orders) and the manifest table of a batch.
 
     Args:
@@ -299,13 +346,20 @@ def batch_tables(batch: str, rows: list[dict[str, Any]], orders: list[list[str]]
             }
         ),
         "orders": pa.table(
-            {"snapshot_id": pa.array(sids, pa.string()), "seq": pa.array(range(len(sids)), pa.int32()),
-             "versions": pa.array(orders, pa.list_(pa.string()))}  # fmt: skip
+            {
+                "snapshot_id": pa.array(sids, pa.string()),
+                "seq": pa.array(range(len(sids)), pa.int32()),
+                "versions": pa.array(orders, pa.list_(pa.string())),
+            }
         ),
     }
     records = [
-        {**{c: _plain(r.get(c)) for c in MANIFEST_SCHEMA.names}, "seq": seq, "batch": batch,
-         "fetched_at": pd.Timestamp(r["fetched_at"]).tz_convert("UTC").to_pydatetime()}  # fmt: skip
+        {
+            **{c: _plain(r.get(c)) for c in MANIFEST_SCHEMA.names},
+            "seq": seq,
+            "batch": batch,
+            "fetched_at": pd.Timestamp(r["fetched_at"]).tz_convert("UTC").to_pydatetime(),
+        }
         for seq, r in enumerate(rows)
     ]
     return data, pa.Table.from_pylist(records, schema=MANIFEST_SCHEMA)

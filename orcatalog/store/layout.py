@@ -187,7 +187,9 @@ class Layout:
 
         try:
             with self.fs.open(self.path("orders", batch), "rb") as fh:
-                group = pq.ParquetFile(fh).read_row_group(seq // ORDER_ROW_GROUP, columns=["versions"], use_threads=False)
+                group = pq.ParquetFile(fh).read_row_group(
+                    seq // ORDER_ROW_GROUP, columns=["versions"], use_threads=False
+                )
                 return list(group.column("versions")[seq % ORDER_ROW_GROUP].as_py() or [])
         except Exception:  # noqa: BLE001 - merged away, damaged, anything: the batch just stores more
             return []
@@ -209,9 +211,15 @@ class Layout:
         written: list[str] = []
         try:
             for kind in DATA_KINDS:
-                blob = _parquet_bytes(pq, data[kind], row_group_size=ORDER_ROW_GROUP if kind == "orders" else None,
-                                      use_dictionary=kind != "orders")  # fmt: skip
-                manifest = manifest.append_column(f"{kind}_sha256", pa.array([sha256(blob)] * len(manifest), pa.string()))
+                blob = _parquet_bytes(
+                    pq,
+                    data[kind],
+                    row_group_size=ORDER_ROW_GROUP if kind == "orders" else None,
+                    use_dictionary=kind != "orders",
+                )
+                manifest = manifest.append_column(
+                    f"{kind}_sha256", pa.array([sha256(blob)] * len(manifest), pa.string())
+                )
                 written.append(self._put(self.path(kind, batch), blob))
             blob = _parquet_bytes(pq, manifest)
             self._put(self.manifest_path(batch, sha256(blob)[:16]), blob)  # the commit
@@ -224,9 +232,12 @@ class Layout:
                     pass
                 except OSError:
                     left.append(path)
-            outcome = ("nothing was changed" if not left else
-                       f"no snapshot was recorded, but {len(left)} uncommitted data file(s) could not be removed "
-                       f"({', '.join(left)}): remove them, or the store reports them as a lost batch")  # fmt: skip
+            outcome = (
+                "nothing was changed"
+                if not left
+                else f"no snapshot was recorded, but {len(left)} uncommitted data file(s) could not be removed "
+                f"({', '.join(left)}): remove them, or the store reports them as a lost batch"
+            )
             raise StoreWriteError(f"writing snapshots to {self.root} failed: {exc}; {outcome}") from exc
 
     def _put(self, final: str, blob: bytes) -> str:
@@ -366,8 +377,9 @@ class Layout:
 
 
 def _claim_text() -> str:
-    return json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "start": _process_start(os.getpid()),
-                       "time": time.time()})  # fmt: skip
+    return json.dumps(
+        {"host": socket.gethostname(), "pid": os.getpid(), "start": _process_start(os.getpid()), "time": time.time()}
+    )
 
 
 def _parquet_bytes(pq: Any, table: pa.Table, **options: Any) -> bytes:

@@ -46,8 +46,14 @@ def lock_path(layout: Layout, name: str) -> str:
 
 
 @contextlib.contextmanager
-def run_lock(layout: Layout, name: str, *, wait: float, clock: Callable[[], float] = time.monotonic,
-             sleep: Callable[[float], None] = time.sleep) -> Iterator[None]:  # fmt: skip
+def run_lock(
+    layout: Layout,
+    name: str,
+    *,
+    wait: float,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[None]:
     """Hold the store's ``name`` lock for the block.
 
     Args:

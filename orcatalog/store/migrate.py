@@ -19,8 +19,14 @@ __all__ = ["migrate"]
 CHUNK = 500
 
 
-def migrate(old: str | os.PathLike[str], new: str | os.PathLike[str], *, storage_options: dict[str, Any] | None = None,
-            new_storage_options: dict[str, Any] | None = None, progress: bool | None = None) -> list[str]:  # fmt: skip
+def migrate(
+    old: str | os.PathLike[str],
+    new: str | os.PathLike[str],
+    *,
+    storage_options: dict[str, Any] | None = None,
+    new_storage_options: dict[str, Any] | None = None,
+    progress: bool | None = None,
+) -> list[str]:
     """Copy every snapshot of a parquet-layout store into a Delta-layout store.
 
     Each snapshot keeps its id, time, scope, provenance (source, versions) and body; after each
@@ -49,8 +55,12 @@ def migrate(old: str | os.PathLike[str], new: str | os.PathLike[str], *, storage
     source = SnapshotStore(old, storage_options=storage_options, layout="auto", auto_compact=None)
     if source.layout != "parquet":
         raise InvalidParameterError(f"{source.root} is already a Delta-layout store: nothing to migrate")
-    target = SnapshotStore(new, storage_options=new_storage_options if new_storage_options is not None else storage_options,
-                           layout="auto", auto_compact=None)  # fmt: skip
+    target = SnapshotStore(
+        new,
+        storage_options=new_storage_options if new_storage_options is not None else storage_options,
+        layout="auto",
+        auto_compact=None,
+    )
     if target.exists() and target.layout != "delta" and len(target.snapshots()):
         raise InvalidParameterError(f"{target.root} is a parquet-layout store: give a new folder for the Delta layout")
     target = SnapshotStore(target.root, storage_options=target._storage_options, layout="delta", auto_compact=None)
@@ -59,19 +69,32 @@ def migrate(old: str | os.PathLike[str], new: str | os.PathLike[str], *, storage
         manifest = source.snapshots()
     damage = [str(w.message) for w in warned if issubclass(w.category, RuntimeWarning)]
     if damage:
-        raise StoreDamagedError(f"will not migrate {source.root}: it cannot be read whole ({damage[0]}); nothing was copied")
+        raise StoreDamagedError(
+            f"will not migrate {source.root}: it cannot be read whole ({damage[0]}); nothing was copied"
+        )
     rows = manifest.to_dict("records")
     done: list[str] = []
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         bodies = {r["snapshot_id"]: source.raw(r["snapshot_id"]) for r in chunk}
-        items = [Body(source=str(r["source"]), fetched_at=r["fetched_at"], body=bodies[r["snapshot_id"]],
-                      scope=str(r["scope"]), base_url=_text(r["base_url"]), endpoint=str(r["endpoint"]),
-                      query=json.loads(r["query"]), key_fingerprint=_text(r["key_fingerprint"]),
-                      time_precision=str(r["time_precision"]))  # fmt: skip
-                 for r in chunk]  # fmt: skip
-        provenance = {r["snapshot_id"]: {"schema_version": r["schema_version"], "orcatalog_version": r["orcatalog_version"]}
-                      for r in chunk}  # fmt: skip
+        items = [
+            Body(
+                source=str(r["source"]),
+                fetched_at=r["fetched_at"],
+                body=bodies[r["snapshot_id"]],
+                scope=str(r["scope"]),
+                base_url=_text(r["base_url"]),
+                endpoint=str(r["endpoint"]),
+                query=json.loads(r["query"]),
+                key_fingerprint=_text(r["key_fingerprint"]),
+                time_precision=str(r["time_precision"]),
+            )
+            for r in chunk
+        ]
+        provenance = {
+            r["snapshot_id"]: {"schema_version": r["schema_version"], "orcatalog_version": r["orcatalog_version"]}
+            for r in chunk
+        }
         assert target._delta is not None
         ids = target._delta.write(items, progress, lambda exc: exc, provenance=provenance)
         if ids != [r["snapshot_id"] for r in chunk]:
@@ -95,7 +118,9 @@ def _check(source: Any, target: Any, expected: Any, bodies: dict[str, Any]) -> N
                 continue
             a, b = row[c], mine[c]
             if not (a == b or (_missing(a) and _missing(b))):
-                raise StoreDamagedError(f"migrated snapshot {sid}: {c} is {b!r} in {target.root}, {a!r} in {source.root}")
+                raise StoreDamagedError(
+                    f"migrated snapshot {sid}: {c} is {b!r} in {target.root}, {a!r} in {source.root}"
+                )
         if target.raw(sid) != bodies[sid]:
             raise StoreDamagedError(f"migrated snapshot {sid} does not read back equal to its body in {source.root}")
 

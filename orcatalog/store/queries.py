@@ -81,15 +81,18 @@ def order(files: dict[str, Any], layout: Layout, row: pd.Series) -> list[str]:
             digest = row.get("orders_sha256")
             files[batch] = layout.orders_file(batch, digest if isinstance(digest, str) else None)
         seq = int(row["seq"])
-        group = files[batch].read_row_group(seq // ORDER_ROW_GROUP, columns=["snapshot_id", "versions"], use_threads=False)
+        group = files[batch].read_row_group(
+            seq // ORDER_ROW_GROUP, columns=["snapshot_id", "versions"], use_threads=False
+        )
     except DamagedFile as exc:
         where = layout.quarantine(exc.path)
         raise StoreDamagedError(f"snapshot {row['snapshot_id']} cannot be read: {exc}; moved to {where}") from None
     except (OSError, ValueError, KeyError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
-        raise StoreDamagedError(f"snapshot {row['snapshot_id']} cannot be read: {layout.path('orders', batch)}: "
-                                f"{type(exc).__name__}: {exc}") from None  # fmt: skip
+        raise StoreDamagedError(
+            f"snapshot {row['snapshot_id']} cannot be read: {layout.path('orders', batch)}: {type(exc).__name__}: {exc}"
+        ) from None
     at = seq % ORDER_ROW_GROUP
     if at >= group.num_rows or group.column("snapshot_id")[at].as_py() != row["snapshot_id"]:
         raise StoreError(f"snapshot {row['snapshot_id']} has no model order in {layout.path('orders', batch)}")
@@ -101,17 +104,28 @@ def _parse_versions(index: Index, row: pd.Series, versions: Iterable[str]) -> li
     try:
         texts = [index.raw[v] for v in versions]
     except KeyError as exc:
-        raise StoreDamagedError(f"snapshot {row['snapshot_id']} cannot be read: model version {exc} is missing") from None
+        raise StoreDamagedError(
+            f"snapshot {row['snapshot_id']} cannot be read: model version {exc} is missing"
+        ) from None
     return orjson.loads("[" + ",".join(texts) + "]")
 
 
 def load(index: Index, layout: Layout, row: pd.Series) -> pd.DataFrame:
     """The contract frame of one snapshot, with its provenance in ``attrs`` (plain values)."""
-    frame = models_frame(_parse_versions(index, row, order(index.order_files, layout, row)), url=f"{layout.root}#{row['snapshot_id']}")
+    frame = models_frame(
+        _parse_versions(index, row, order(index.order_files, layout, row)), url=f"{layout.root}#{row['snapshot_id']}"
+    )
     frame.attrs.update(
-        {"snapshot_id": row["snapshot_id"], "fetched_at": row["fetched_at"], "scope": row["scope"],
-         "base_url": row["base_url"], "endpoint": row["endpoint"], "params": json.loads(row["query"]),
-         "time_precision": row["time_precision"], "partial": bool(row["partial"])}  # fmt: skip
+        {
+            "snapshot_id": row["snapshot_id"],
+            "fetched_at": row["fetched_at"],
+            "scope": row["scope"],
+            "base_url": row["base_url"],
+            "endpoint": row["endpoint"],
+            "params": json.loads(row["query"]),
+            "time_precision": row["time_precision"],
+            "partial": bool(row["partial"]),
+        }
     )
     return frame
 
@@ -123,8 +137,14 @@ def raw(index: Index, layout: Layout, row: pd.Series) -> dict[str, Any]:
     return body
 
 
-def history(index: Index, wanted_ids: list[str] | None, columns: Sequence[str] | None, start: pd.Timestamp | None,
-            end: pd.Timestamp | None, scope: str | None) -> pd.DataFrame:  # fmt: skip
+def history(
+    index: Index,
+    wanted_ids: list[str] | None,
+    columns: Sequence[str] | None,
+    start: pd.Timestamp | None,
+    end: pd.Timestamp | None,
+    scope: str | None,
+) -> pd.DataFrame:
     """Long form, one row per (visible snapshot, model present in it); see ``SnapshotStore.history``."""
     manifest = index.manifest
     keep = index.visible.copy()  # shadowed and unreadable snapshots are left out

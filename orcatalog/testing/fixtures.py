@@ -58,7 +58,9 @@ def _stats(rng: random.Random, median: float) -> dict[str, float]:
     return {"p50": p50, "p75": round(p50 * 1.2, 1), "p90": round(p50 * 1.5, 1), "p99": round(p50 * 2.4, 1)}
 
 
-def spec_endpoints_body(model: dict[str, Any], *, providers: int | None = None, zdr_share: float = 0.5) -> dict[str, Any]:
+def spec_endpoints_body(
+    model: dict[str, Any], *, providers: int | None = None, zdr_share: float = 0.5
+) -> dict[str, Any]:
     """A spec-shaped ``GET /models/{author}/{slug}/endpoints`` body for one catalog model.
 
     Args:
@@ -123,12 +125,23 @@ def spec_endpoints_body(model: dict[str, Any], *, providers: int | None = None, 
 def spec_activity_body() -> dict[str, Any]:
     """An ``ActivityResponse`` as the spec's own example writes it (``date`` as ``YYYY-MM-DD``,
     ``provider_name`` as a display name, no ``byok_requests``): the other shape a reader must take."""
-    return {"data": [{
-        "byok_usage_inference": 0.012, "completion_tokens": 125, "date": "2025-08-24",
-        "endpoint_id": "550e8400-e29b-41d4-a716-446655440000", "model": "openai/gpt-4.1",
-        "model_permaslug": "openai/gpt-4.1-2025-04-14", "prompt_tokens": 50, "provider_name": "OpenAI",
-        "reasoning_tokens": 25, "requests": 5, "usage": 0.015,
-    }]}  # fmt: skip
+    return {
+        "data": [
+            {
+                "byok_usage_inference": 0.012,
+                "completion_tokens": 125,
+                "date": "2025-08-24",
+                "endpoint_id": "550e8400-e29b-41d4-a716-446655440000",
+                "model": "openai/gpt-4.1",
+                "model_permaslug": "openai/gpt-4.1-2025-04-14",
+                "prompt_tokens": 50,
+                "provider_name": "OpenAI",
+                "reasoning_tokens": 25,
+                "requests": 5,
+                "usage": 0.015,
+            }
+        ]
+    }
 
 
 def generation_id(row: dict[str, Any], index: int) -> str:
@@ -151,19 +164,49 @@ def spec_generation_body(row: dict[str, Any], index: int) -> dict[str, Any]:
     upstream = round(float(row.get("byok_usage_inference") or 0) / requests, 6) if byok else None
     latency = round(rng.uniform(300, 4000))
     day = str(row.get("date") or "2026-01-01")[:10]
-    return {"data": {
-        "id": generation_id(row, index), "upstream_id": f"chatcmpl-{rng.getrandbits(64):016x}",
-        "total_cost": usage, "cache_discount": None, "upstream_inference_cost": upstream,
-        "created_at": f"{day}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}.{rng.randrange(10**6):06d}+00:00",
-        "model": row.get("model"), "app_id": None, "streamed": True, "cancelled": False,
-        "provider_name": row.get("provider_name"), "latency": latency, "moderation_latency": None,
-        "generation_time": latency - round(rng.uniform(50, 250)), "finish_reason": "stop", "service_tier": None,
-        "tokens_prompt": prompt, "tokens_completion": completion, "native_tokens_prompt": prompt,
-        "native_tokens_completion": completion, "native_tokens_completion_images": 0,
-        "native_tokens_reasoning": reasoning, "native_tokens_cached": 0, "num_media_prompt": 0,
-        "num_input_audio_prompt": 0, "num_media_completion": 0, "num_search_results": 0, "num_fetches": 0,
-        "web_search_engine": None, "origin": "", "usage": usage, "is_byok": byok, "native_finish_reason": "stop",
-        "external_user": None, "api_type": "completions" if completion else "embeddings", "preset_id": None,
-        "router": None, "provider_responses": None, "user_agent": None, "http_referer": None,
-        "data_region": "global", "workspace_id": None,
-    }}  # fmt: skip
+    return {
+        "data": {
+            "id": generation_id(row, index),
+            "upstream_id": f"chatcmpl-{rng.getrandbits(64):016x}",
+            "total_cost": usage,
+            "cache_discount": None,
+            "upstream_inference_cost": upstream,
+            "created_at": f"{day}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}.{rng.randrange(10**6):06d}+00:00",
+            "model": row.get("model"),
+            "app_id": None,
+            "streamed": True,
+            "cancelled": False,
+            "provider_name": row.get("provider_name"),
+            "latency": latency,
+            "moderation_latency": None,
+            "generation_time": latency - round(rng.uniform(50, 250)),
+            "finish_reason": "stop",
+            "service_tier": None,
+            "tokens_prompt": prompt,
+            "tokens_completion": completion,
+            "native_tokens_prompt": prompt,
+            "native_tokens_completion": completion,
+            "native_tokens_completion_images": 0,
+            "native_tokens_reasoning": reasoning,
+            "native_tokens_cached": 0,
+            "num_media_prompt": 0,
+            "num_input_audio_prompt": 0,
+            "num_media_completion": 0,
+            "num_search_results": 0,
+            "num_fetches": 0,
+            "web_search_engine": None,
+            "origin": "",
+            "usage": usage,
+            "is_byok": byok,
+            "native_finish_reason": "stop",
+            "external_user": None,
+            "api_type": "completions" if completion else "embeddings",
+            "preset_id": None,
+            "router": None,
+            "provider_responses": None,
+            "user_agent": None,
+            "http_referer": None,
+            "data_region": "global",
+            "workspace_id": None,
+        }
+    }

@@ -202,9 +202,15 @@ def model_spans(raw: bytes) -> tuple[bytes, list[bytes]] | None:
 
 def envelope(data: bytes, total_count: int, next_link: str | None) -> bytes:
     """The spec's list reply around ``data`` (a JSON array's bytes, embedded as they are)."""
-    return b'{"data":' + data + b',"total_count":' + str(total_count).encode() + b',"links":' + orjson.dumps(
-        {"next": next_link}
-    ) + b"}"
+    return (
+        b'{"data":'
+        + data
+        + b',"total_count":'
+        + str(total_count).encode()
+        + b',"links":'
+        + orjson.dumps({"next": next_link})
+        + b"}"
+    )
 
 
 def fill_required(model: dict[str, Any]) -> dict[str, Any] | None:

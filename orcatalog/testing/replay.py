@@ -200,8 +200,9 @@ class _Handler(BaseHTTPRequestHandler):
         ctype = fault.content_type or ("text/html" if raw.lstrip().startswith(b"<") else "application/json")
         self._send(status, raw, ctype, fault)
 
-    def _send(self, status: int, raw: bytes, ctype: str, fault: Fault | None,
-              headers: Mapping[str, str] | None = None) -> None:  # fmt: skip
+    def _send(
+        self, status: int, raw: bytes, ctype: str, fault: Fault | None, headers: Mapping[str, str] | None = None
+    ) -> None:
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         if fault is not None and fault.truncate_at is not None:
@@ -459,7 +460,11 @@ class ReplayServer:
         if path == "/activity":
             if key not in self._management_keys:
                 if key in self._keys:
-                    return 403, {"error": {"code": 403, "message": "Only management keys can perform this operation"}}, {}
+                    return (
+                        403,
+                        {"error": {"code": 403, "message": "Only management keys can perform this operation"}},
+                        {},
+                    )
                 return 401, {"error": {"code": 401, "message": "User not found."}}, {}
             day = query.get("date")
             if day is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
@@ -556,7 +561,11 @@ class ReplayServer:
             model = by_id[model_id]
         elif self._aliases.get(model_id) in by_id:
             target = self._aliases[model_id]
-            model = {**by_id[target], "id": model_id, "alias_target": {"slug": target, "name": by_id[target].get("name")}}
+            model = {
+                **by_id[target],
+                "id": model_id,
+                "alias_target": {"slug": target, "name": by_id[target].get("name")},
+            }
         else:
             return 404, {"error": {"code": 404, "message": f"Model {model_id} not found"}}
         return 200, {"data": (fill_required(model) or model) if self._fill else model}
@@ -572,8 +581,11 @@ class ReplayServer:
             model = next((m for m in models if m.get("id") in ids), None)
             if model is not None:
                 body = self._fixture(model)
-                return 200, {"data": {**body["data"], "endpoints": [_served(e) for e in body["data"]["endpoints"]]}}, \
-                    {"X-Replay-Fixture": "spec-shaped"}  # fmt: skip
+                return (
+                    200,
+                    {"data": {**body["data"], "endpoints": [_served(e) for e in body["data"]["endpoints"]]}},
+                    {"X-Replay-Fixture": "spec-shaped"},
+                )
         return 404, {"error": {"code": 404, "message": "Resource not found"}}, {}
 
     def _fixture(self, model: dict[str, Any]) -> dict[str, Any]:
@@ -603,8 +615,14 @@ def _served(endpoint: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in endpoint.items() if k != "_zdr"}
 
 
-def serve_forever(source: Any, *, port: int = 0, ready: Any = None,
-                  keys: Mapping[str, Iterable[str] | None] | None = None, fill_required: bool = False) -> None:  # fmt: skip
+def serve_forever(
+    source: Any,
+    *,
+    port: int = 0,
+    ready: Any = None,
+    keys: Mapping[str, Iterable[str] | None] | None = None,
+    fill_required: bool = False,
+) -> None:
     """Run a :class:`ReplayServer` in the foreground until interrupted (used by ``orcatalog replay``).
 
     Args:
@@ -620,4 +638,3 @@ def serve_forever(source: Any, *, port: int = 0, ready: Any = None,
         pass
     finally:
         server._server.server_close()
-
