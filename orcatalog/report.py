@@ -259,6 +259,7 @@ def _write_report(
         _reprice_section(usage, history, chart, table)
 
     scope = str(history["scope"].iloc[0]) if "scope" in history.columns else "catalog"
+    sections = [_rules_html(), *sections]  # under the title, and in the nav like every section
     nav = " ".join(
         f'<a href="#{s.split(chr(34))[1]}">{html.escape(s.split(">")[1].split("<")[0])}</a>' for s in sections
     )
@@ -269,7 +270,7 @@ def _write_report(
         f'<h1>OpenRouter catalog report</h1><p class="meta">Scope {html.escape(scope)}: {len(times)} snapshots from '
         f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC; {len(latest)} models in the latest. "
         f"Made by orcatalog on {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC.</p>"
-        f"<nav>{nav}</nav>{_rules_html()}{''.join(sections)}</body></html>"
+        f"<nav>{nav}</nav>{''.join(sections)}</body></html>"
     )
     (folder / "index.html").write_text(page, encoding="utf-8")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import socket
 import threading
@@ -253,14 +254,16 @@ def test_bad_shapes_are_schema_errors(payload: dict, fake_time: FakeTime) -> Non
 
 
 def test_concurrent_faults_do_not_cross_requests(server: ReplayServer, client: oc.Client) -> None:
-    """Threads share one client; the injected 503s are absorbed by retries everywhere."""
+    """Threads share one client; the injected 503s are absorbed by retries everywhere (each thread has
+    one attempt more than there are faults, so no interleaving can hand one thread all of them)."""
     server.add_fault(status=503, times=3)
     results: list[int] = []
     errors: list[BaseException] = []
+    retries = dataclasses.replace(FAST_RETRY, attempts=4)
 
     def work() -> None:
         try:
-            results.append(len(client.fetch_models()))
+            results.append(len(client.fetch_models(retries=retries)))
         except BaseException as exc:  # noqa: BLE001 - collected for the assertion
             errors.append(exc)
 
