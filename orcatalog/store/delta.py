@@ -61,6 +61,7 @@ from ..errors import (
 )
 from ..scope import CATALOG_SCOPE, unfiltered_rows
 from .ingest import MANIFEST_SCHEMA, Body, content_hash, prepare, refuse_same_time, versions_table
+from .queries import parse_versions, snapshot_frame
 from .timeline import apply_rules
 
 __all__ = [
@@ -717,32 +718,11 @@ class DeltaStore:
         return pos
 
     def models(self, state: State, pos: int) -> list[dict[str, Any]]:
-        order = state.orders[pos].as_py() or []
         sid = state.manifest["snapshot_id"].iloc[pos]
-        try:
-            texts = [state.raw[v] for v in order]
-        except KeyError as exc:
-            raise StoreDamagedError(f"snapshot {sid} cannot be read: model version {exc} is missing") from None
-        return orjson.loads("[" + ",".join(texts) + "]")
+        return parse_versions(state.raw, sid, state.orders[pos].as_py() or [])
 
     def load(self, state: State, pos: int) -> pd.DataFrame:
-        from ..frames.models import models_frame
-
-        row = state.manifest.iloc[pos]
-        frame = models_frame(self.models(state, pos), url=f"{self.layout.root}#{row['snapshot_id']}")
-        frame.attrs.update(
-            {
-                "snapshot_id": row["snapshot_id"],
-                "fetched_at": row["fetched_at"],
-                "scope": row["scope"],
-                "base_url": row["base_url"],
-                "endpoint": row["endpoint"],
-                "params": json.loads(row["query"]),
-                "time_precision": row["time_precision"],
-                "partial": bool(row["partial"]),
-            }
-        )
-        return frame
+        return snapshot_frame(self.models(state, pos), state.manifest.iloc[pos], str(self.layout.root))
 
     def raw(self, state: State, pos: int) -> dict[str, Any]:
         body = json.loads(state.manifest["top_level"].iloc[pos])

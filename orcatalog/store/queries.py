@@ -99,22 +99,20 @@ def order(files: dict[str, Any], layout: Layout, row: pd.Series) -> list[str]:
     return group.column("versions")[at].as_py()
 
 
-def _parse_versions(index: Index, row: pd.Series, versions: Iterable[str]) -> list[dict[str, Any]]:
-    """The model objects of these versions, parsed in one JSON call rather than one per model."""
+def parse_versions(raw: Any, snapshot_id: str, versions: Iterable[str]) -> list[dict[str, Any]]:
+    """The model objects of a snapshot's versions (``raw``: version -> JSON text), parsed in one JSON
+    call rather than one per model; a missing version is :class:`StoreDamagedError`. Both layouts."""
     try:
-        texts = [index.raw[v] for v in versions]
+        texts = [raw[v] for v in versions]
     except KeyError as exc:
-        raise StoreDamagedError(
-            f"snapshot {row['snapshot_id']} cannot be read: model version {exc} is missing"
-        ) from None
+        raise StoreDamagedError(f"snapshot {snapshot_id} cannot be read: model version {exc} is missing") from None
     return orjson.loads("[" + ",".join(texts) + "]")
 
 
-def load(index: Index, layout: Layout, row: pd.Series) -> pd.DataFrame:
-    """The contract frame of one snapshot, with its provenance in ``attrs`` (plain values)."""
-    frame = models_frame(
-        _parse_versions(index, row, order(index.order_files, layout, row)), url=f"{layout.root}#{row['snapshot_id']}"
-    )
+def snapshot_frame(models: list[dict[str, Any]], row: pd.Series, root: str) -> pd.DataFrame:
+    """The contract frame of one snapshot from its model objects and manifest row, with its
+    provenance in ``attrs`` (plain values). The one reading of a manifest row into attrs, both layouts."""
+    frame = models_frame(models, url=f"{root}#{row['snapshot_id']}")
     frame.attrs.update(
         {
             "snapshot_id": row["snapshot_id"],
@@ -130,10 +128,16 @@ def load(index: Index, layout: Layout, row: pd.Series) -> pd.DataFrame:
     return frame
 
 
+def load(index: Index, layout: Layout, row: pd.Series) -> pd.DataFrame:
+    """The contract frame of one snapshot, with its provenance in ``attrs`` (plain values)."""
+    versions = order(index.order_files, layout, row)
+    return snapshot_frame(parse_versions(index.raw, row["snapshot_id"], versions), row, str(layout.root))
+
+
 def raw(index: Index, layout: Layout, row: pd.Series) -> dict[str, Any]:
     """The original body of a snapshot, JSON-equal to what was recorded (re-serialised, not the bytes)."""
     body = json.loads(row["top_level"])
-    body["data"] = _parse_versions(index, row, order(index.order_files, layout, row))
+    body["data"] = parse_versions(index.raw, row["snapshot_id"], order(index.order_files, layout, row))
     return body
 
 
