@@ -167,3 +167,23 @@ def test_a_switch_to_dynamic_pricing_is_said_and_absent_keys_stay_silent(recorde
     back = oc.diff(models_frame([routed]), models_frame([model]))
     back = back[back["field"].fillna("").str.startswith("price_")]
     assert set(back["kind"]) == {"from dynamic"} and back["old"].isna().all() and len(back) == 2
+
+
+def test_a_flag_that_flips_has_no_percent_change(recorded_dir: Path) -> None:
+    """is_moderated True -> False was reported as -100% (issue 15 trial): a flag has no percent change,
+    while a number keeps one."""
+    import json
+
+    body = json.loads(read_body(recorded_dir / "models-2025-12-25.json.gz"))
+    first = body["data"][0]
+    first["top_provider"] = {**(first.get("top_provider") or {}), "is_moderated": True}
+    old = models_frame(check_body(body))
+    first["top_provider"]["is_moderated"] = False  # True -> False read as 1 -> 0, "-100%"
+    first["context_length"] = int(old["context_length"].iloc[0]) * 2
+    new = models_frame(check_body(body))
+    for frame, name in ((old, "old"), (new, "new")):
+        frame.attrs.update(scope="catalog", snapshot_id=name)
+    d = oc.diff(old, new).set_index("field")
+    assert d.loc["is_moderated", "old"] is True and d.loc["is_moderated", "new"] is False
+    assert pd.isna(d.loc["is_moderated", "pct_change"])
+    assert d.loc["context_length", "pct_change"] == 100.0

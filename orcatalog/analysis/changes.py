@@ -191,7 +191,8 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> 
     for field in [f for f in DIFF_FIELDS if f in o.columns and f in n.columns]:
         a = o.loc[common, field]
         b = n.loc[common, field]
-        if pd.api.types.is_numeric_dtype(a.dtype) and pd.api.types.is_numeric_dtype(b.dtype):
+        numbers = [pd.api.types.is_numeric_dtype(x.dtype) and not pd.api.types.is_bool_dtype(x.dtype) for x in (a, b)]
+        if all(numbers):  # a flag that flips (is_moderated) has no percent change
             av = a.to_numpy(dtype=float, na_value=np.nan)
             bv = b.to_numpy(dtype=float, na_value=np.nan)
             changed = _differs(av, bv)
