@@ -324,10 +324,12 @@ def plot_price_vs_context(
 ) -> Axes:
     """Price against context window, log-log, with the Pareto frontier drawn and labelled.
 
-    Free models (price 0) cannot sit on a log axis: they are drawn as green triangles in their own
+    Free models (``is_free``: every price they list is 0) cannot sit on a log axis: they are drawn as green triangles in their own
     column at the left edge, a factor of 4 below the lowest paid price, behind a dotted separator,
     and that column's only tick is labelled ``0 (free)`` (no price tick stands there), so a free
-    model is never read as a price; they are counted in the legend.
+    model is never read as a price; they are counted in the legend. A model priced 0 on ``x`` that lists
+    other prices (an image model priced per image token) has no place on this axis: it is not drawn,
+    and the legend counts it.
 
     Args:
         models: a contract frame (one row per model).
@@ -349,7 +351,10 @@ def plot_price_vs_context(
     xs = models[x].to_numpy(dtype=float, na_value=np.nan)
     ys = models[y].to_numpy(dtype=float, na_value=np.nan)
     ok = ~np.isnan(xs) & ~np.isnan(ys) & (ys > 0)
-    paid, free = ok & (xs > 0), ok & (xs == 0)
+    # free is the one is_free rule (every listed price zero); a price of 0 here with other prices listed
+    # (an image model priced per image token) is no price on this axis: not drawn, counted in the legend
+    listed_free = models["is_free"].fillna(False).to_numpy(dtype=bool) if "is_free" in models.columns else True
+    paid, free, elsewhere = ok & (xs > 0), ok & (xs == 0) & listed_free, ok & (xs == 0) & ~listed_free
     ax = _axes(ax)
     ax.scatter(xs[paid], ys[paid], s=14, alpha=0.5, label=f"paid models ({paid.sum()})")
     lowest = float(np.nanmin(xs[paid])) if paid.any() else 1e-2
@@ -364,6 +369,8 @@ def plot_price_vs_context(
             alpha=0.6,
             label=f"free models ({free.sum()}), drawn at 0 (left column)",
         )
+    if elsewhere.any():
+        ax.plot([], [], " ", label=f"{elsewhere.sum()} priced 0 here but not free (other prices): not drawn")
     front = frontier(models, x=x, y=y)  # the one candidate rule (paid, text output): the same set as oc.frontier
     fx = front[x].to_numpy(dtype=float)
     fy = front[y].to_numpy(dtype=float)

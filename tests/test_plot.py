@@ -63,7 +63,11 @@ def test_price_vs_context_marks_free_models_and_the_frontier(latest: pd.DataFram
     assert oc.plot_price_vs_context(latest, ax=ax) is ax
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     paid, free, front = ax.collections[:3]
-    n_free = int(((latest["prompt_usd_per_mtok"] == 0) & latest["context_length"].notna()).sum())
+    n_free = int(
+        (
+            (latest["prompt_usd_per_mtok"] == 0) & latest["is_free"].fillna(False) & latest["context_length"].notna()
+        ).sum()
+    )
     assert len(free.get_offsets()) == n_free
     assert len(paid.get_offsets()) + n_free >= 300
     frontier = oc.frontier(latest[latest["prompt_usd_per_mtok"] > 0])

@@ -264,3 +264,24 @@ def test_market_trend_takes_its_prices_from_paid_text_models(mixed: pd.DataFrame
     assert trend["n_paid"] == len(priced) and trend["n_free"] == int(mixed["is_free"].fillna(False).sum())
     assert trend["prompt_median"] == priced["prompt_usd_per_mtok"].median()
     assert "bytedance-seed/seedream-5-0-lite" not in set(priced["id"])  # 0 per text token, not a free text price
+
+
+def test_price_vs_context_draws_free_by_the_is_free_rule(mixed: pd.DataFrame) -> None:
+    """The chart had its own free rule (prompt price 0): seedream and the video model were drawn as
+    free (issue 15 trial). Free is is_free; a model priced 0 per prompt token that lists other prices
+    is not drawn, and the legend counts it."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    oc.plot_price_vs_context(mixed, ax=ax)
+    free = ax.collections[1]
+    drawn = mixed["context_length"].notna() & (mixed["prompt_usd_per_mtok"] == 0)
+    n_free = int((drawn & mixed["is_free"].fillna(False)).sum())
+    n_other = int((drawn & ~mixed["is_free"].fillna(False)).sum())
+    assert n_other >= 1 and "bytedance-seed/seedream-5-0-lite" in set(
+        mixed.loc[drawn & ~mixed["is_free"].fillna(False), "id"]
+    )
+    assert len(free.get_offsets()) == n_free
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert f"{n_other} priced 0 here but not free (other prices): not drawn" in labels
+    plt.close(fig)
