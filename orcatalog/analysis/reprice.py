@@ -299,14 +299,16 @@ def _times(usage: pd.DataFrame, at: Any, is_history: bool) -> pd.Series:
 def _latest(history: pd.DataFrame) -> pd.DataFrame:
     """Each model's latest row in the history (its output modalities and context window)."""
     stamps = pd.DatetimeIndex(history["fetched_at"]).asi8
-    ids = history["id"].astype(str).to_numpy(dtype=object)
     order = np.argsort(stamps, kind="stable")
-    last = pd.Series(order).groupby(ids[order], sort=False).last().to_numpy()  # each id's latest row
+    codes, uniques = pd.factorize(history["id"].astype(str).take(order), sort=False)  # ids in time order
+    at = np.zeros(len(uniques), dtype=np.int64)
+    np.maximum.at(at, codes, np.arange(len(order)))  # each id's last place in time order
+    last = order[at]  # each id's latest row
     keep = [
         c for c in ("id", "output_modalities", "context_length", "is_free", "dynamic_pricing") if c in history.columns
     ]
     latest = pd.DataFrame({c: history[c].array.take(last) for c in keep})
-    latest["id"] = ids[last]
+    latest["id"] = np.asarray(uniques, dtype=object)
     return latest.set_index("id", drop=False)
 
 
@@ -321,7 +323,8 @@ def _price(
     note = priced["note"].array
     missing = np.asarray(priced["price_source"].array.codes) == 2  # "missing"
     if missing.any():
-        listed = known.get_indexer(pd.Index(models)) >= 0
+        codes, uniques = pd.factorize(models)  # a few hundred models in many rows: look each up once
+        listed = (known.get_indexer(uniques) >= 0)[codes]
         note = _set_note(note, missing & ~listed, NOT_LISTED)
         note = _set_note(note, missing & listed, NOT_LISTED_ON_DATE)
         early = pd.DatetimeIndex(times) < pd.Timestamp(history["fetched_at"].min())
