@@ -322,13 +322,16 @@ def _price(
     total = priced["total_usd"].to_numpy(dtype=float)
     note = priced["note"].array
     missing = np.asarray(priced["price_source"].array.codes) == 2  # "missing"
-    if missing.any():
-        codes, uniques = pd.factorize(models)  # a few hundred models in many rows: look each up once
+    if missing.any():  # why a row has no price: looked at on those rows only
+        where = np.flatnonzero(missing)
+        codes, uniques = pd.factorize(models[where])  # each distinct model looked up once
         listed = (known.get_indexer(uniques) >= 0)[codes]
-        note = _set_note(note, missing & ~listed, NOT_LISTED)
-        note = _set_note(note, missing & listed, NOT_LISTED_ON_DATE)
-        early = pd.DatetimeIndex(times) < pd.Timestamp(history["fetched_at"].min())
-        note = _set_note(note, missing & np.asarray(early), NO_SNAPSHOT)
+        early = np.asarray(pd.DatetimeIndex(times)[where] < pd.Timestamp(history["fetched_at"].min()))
+        reasons = np.where(early, NO_SNAPSHOT, np.where(listed, NOT_LISTED_ON_DATE, NOT_LISTED))
+        for text in (NOT_LISTED, NOT_LISTED_ON_DATE, NO_SNAPSHOT):
+            mask = np.zeros(len(models), dtype=bool)
+            mask[where[reasons == text]] = True
+            note = _set_note(note, mask, text)
     return total, note, priced
 
 
@@ -462,7 +465,17 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
     all_cached = None
     if "prompt_tokens" in counts and "cached_tokens" not in counts:
         # the usage does not count cache reads (the activity body does not): the range they can explain
-        all_cached = _all_cached_usd(priced, counts, models, times, history)
+        # only a bill below the list price can be explained by cache reads: price those rows alone
+        below = np.flatnonzero(usage_usd < total - ROUNDING_USD)
+        all_cached = np.full(len(total), np.nan)
+        if len(below):
+            all_cached[below] = _all_cached_usd(
+                priced.iloc[below],
+                {k: v[below] for k, v in counts.items()},
+                models[below],
+                pd.DatetimeIndex(times)[below],
+                history,
+            )
     agrees, reason = bill_reasons(usage_usd, total, byok_requests, note, all_cached)
     rows = usage.copy()
     rows["list_usd"] = total
