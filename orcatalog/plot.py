@@ -238,7 +238,8 @@ def plot_price_history(
     Raises:
         InvalidParameterError: not a history frame, unknown field or ids; ``ax`` that is not an Axes.
     """
-    history = frame_arg("history", history, "id", "fetched_at", field)
+    history = frame_arg("history", history, "id", "fetched_at")
+    _price_field(history, field)
     frame = history[["id", "fetched_at", field]].assign(id=history["id"].astype(str))
     if ids is None:
         changed = frame.groupby("id")[field].nunique(dropna=True)
@@ -347,7 +348,8 @@ def plot_price_vs_context(
     """
     from .analysis.trends import frontier
 
-    models = frame_arg("models", models, "id", x, y)
+    models = frame_arg("models", models, "id", y)
+    _price_field(models, x)
     xs = models[x].to_numpy(dtype=float, na_value=np.nan)
     ys = models[y].to_numpy(dtype=float, na_value=np.nan)
     ok = ~np.isnan(xs) & ~np.isnan(ys) & (ys > 0)
@@ -393,6 +395,19 @@ def plot_price_vs_context(
         free_marks = {(float(floor), float(v)) for v in ys[free]}  # the free models' column at the left edge
         _place_labels(ax, list(zip(fx, fy, front["id"].astype(str))), step_line=True, avoid=sorted(free_marks))
     return ax
+
+
+def _price_field(frame: pd.DataFrame, field: str) -> None:
+    """Refuse a ``field`` the frame lacks, naming the price columns it has (and the likely one)."""
+    if isinstance(field, str) and field in frame.columns:
+        return
+    from .suggest import did_you_mean
+
+    prices = [c for c in frame.columns if str(c).endswith(("_usd_per_mtok", "_usd")) or str(c).startswith("price_")]
+    raise InvalidParameterError(
+        f"field {field!r} is not a column of this frame{did_you_mean(str(field), prices)}; "
+        f"price fields: {', '.join(map(str, prices)) or 'none'}"
+    )
 
 
 def _zero_column(ax: Axes, at: float, lowest: float) -> None:

@@ -254,3 +254,14 @@ def test_long_titles_wrap_inside_the_figure(latest: pd.DataFrame) -> None:
     fig.canvas.draw()
     box, page = ax.title.get_window_extent(), fig.bbox
     assert page.x0 <= box.x0 and box.x1 <= page.x1
+
+
+def test_an_unknown_field_names_the_price_fields(history: pd.DataFrame, latest: pd.DataFrame) -> None:
+    """``plot price-history --field x`` gave a library-style "lacks the column(s)" message (issue 15
+    trial): the error lists the price fields and suggests the likely one, for both price charts."""
+    with pytest.raises(
+        oc.InvalidParameterError, match=r"field 'x' is not a column.*price fields: .*prompt_usd_per_mtok"
+    ):
+        oc.plot_price_history(history, field="x")
+    with pytest.raises(oc.InvalidParameterError, match=r"did you mean 'completion_usd_per_mtok'\?"):
+        oc.plot_price_vs_context(latest, x="completion_usd_per_mtk")
