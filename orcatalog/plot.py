@@ -259,6 +259,8 @@ def plot_price_history(
         g = frame[frame["id"] == mid].sort_values("fetched_at")
         series.append((mid, g["fetched_at"], g[field].to_numpy(dtype=float, na_value=np.nan)))
     values = np.concatenate([y for _, _, y in series]) if series else np.array([])
+    if series and not np.isfinite(values).any():  # nothing to draw: an empty chart dated 1970 says nothing
+        raise InvalidParameterError(f"no values of {field} for {', '.join(ids)} in the history")
     _log_if_wide(ax, values)
     positive = values[np.isfinite(values) & (values > 0)]
     zero_at = None

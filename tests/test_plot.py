@@ -265,3 +265,12 @@ def test_an_unknown_field_names_the_price_fields(history: pd.DataFrame, latest: 
         oc.plot_price_history(history, field="x")
     with pytest.raises(oc.InvalidParameterError, match=r"did you mean 'completion_usd_per_mtok'\?"):
         oc.plot_price_vs_context(latest, x="completion_usd_per_mtk")
+
+
+def test_models_without_values_are_an_error_not_an_empty_chart(history: pd.DataFrame) -> None:
+    """A price field the chosen models never list drew an empty chart dated 1970 (issue 15 trial P4)."""
+    listed = history.groupby(history["id"].astype(str))["price_image"].apply(lambda s: s.notna().any())
+    never = list(listed[~listed].index[:2])
+    assert len(never) == 2
+    with pytest.raises(oc.InvalidParameterError, match=r"no values of price_image for"):
+        oc.plot_price_history(history, never, field="price_image")
