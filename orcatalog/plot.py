@@ -306,7 +306,7 @@ def plot_price_history(
         if finite.any():
             ax.update_datalim(np.column_stack([mdates.date2num(np.asarray(t)[finite]), drawn[finite]]))
     ax.autoscale_view()
-    unit = "USD per million tokens" if field.endswith("_usd_per_mtok") else field
+    unit = _price_label(field)
     names = {"prompt_usd_per_mtok": "Prompt price history", "completion_usd_per_mtok": "Completion price history"}
     ax.set(xlabel="snapshot time (UTC)", ylabel=unit)
     _title(ax, names.get(field, f"Price history: {field}"))
@@ -385,7 +385,7 @@ def plot_price_vs_context(
     _plain_log_ticks(ax.xaxis)
     if free.any():
         _zero_column(ax, floor, lowest)
-    xl = "prompt price (USD per million tokens)" if x == "prompt_usd_per_mtok" else x
+    xl = "prompt price (USD per million tokens)" if x == "prompt_usd_per_mtok" else _price_label(x)
     yl = "context window (tokens)" if y == "context_length" else y
     ax.set(xlabel=xl, ylabel=yl)
     _title(ax, "Price vs context")
@@ -397,6 +397,21 @@ def plot_price_vs_context(
         free_marks = {(float(floor), float(v)) for v in ys[free]}  # the free models' column at the left edge
         _place_labels(ax, list(zip(fx, fy, front["id"].astype(str))), step_line=True, avoid=sorted(free_marks))
     return ax
+
+
+def _price_label(field: str) -> str:
+    """An axis label that says a price column's unit: ``*_usd_per_mtok`` per million tokens, a raw
+    ``price_<key>`` in the API's unit (:data:`orcatalog.schema.PRICE_UNITS`: per token unless listed)."""
+    from .schema import PRICE_UNITS
+
+    if field.endswith("_usd_per_mtok"):
+        return "USD per million tokens"
+    if field.startswith("price_"):
+        unit = PRICE_UNITS.get(field[len("price_") :], "token")
+        return f"{field} ({unit})" if unit == "fraction" else f"{field} (USD per {unit})"
+    if field.endswith("_usd"):
+        return f"{field} (USD)"
+    return field
 
 
 def _price_field(frame: pd.DataFrame, field: str) -> None:

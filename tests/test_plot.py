@@ -274,3 +274,12 @@ def test_models_without_values_are_an_error_not_an_empty_chart(history: pd.DataF
     assert len(never) == 2
     with pytest.raises(oc.InvalidParameterError, match=r"no values of price_image for"):
         oc.plot_price_history(history, never, field="price_image")
+
+
+def test_raw_price_fields_are_labelled_with_their_unit(history: pd.DataFrame) -> None:
+    """A raw price_<key> was labelled with its bare name (issue 15 trial P5): the axis says the API's unit."""
+    listed = history.groupby(history["id"].astype(str))["price_prompt"].apply(lambda s: s.nunique() > 1)
+    ax = oc.plot_price_history(history, list(listed[listed].index[:1]), field="price_prompt")
+    assert ax.get_ylabel() == "price_prompt (USD per token)"
+    ax = oc.plot_price_history(history, list(listed[listed].index[:1]), field="price_request")
+    assert ax.get_ylabel() == "price_request (USD per request)"
