@@ -70,6 +70,25 @@ def test_cost_prints_the_libraries_numbers(workdir: Path, api: ReplayServer) -> 
     assert printed["total_usd"].tolist() == pytest.approx(expected["total_usd"].tolist(), nan_ok=True)
 
 
+def test_every_priced_dimension_is_a_cost_option_with_the_librarys_numbers(workdir: Path, api: ReplayServer) -> None:
+    """The cost command's options come from the cost rules' one table: each component's option
+    reaches estimate_cost as that component's argument (audio parts included), same numbers."""
+    from orcatalog.analysis.cost import COMPONENTS
+
+    counts = {c.argument: 1_000 * (i + 1) for i, c in enumerate(COMPONENTS)}
+    counts.update(prompt_tokens=500_000, completion_tokens=300_000, requests=7)
+    args = [x for c in COMPONENTS for x in (f"--{c.option}", str(counts[c.argument]))]
+    result = run(["cost", *args, "--include-free", "--format", "csv"], workdir, {"ORCATALOG_BASE_URL": api.base_url})
+    assert result.exit_code == 0, result.output
+    printed = pd.read_csv(pd.io.common.StringIO(result.stdout)).set_index("id")
+    expected = oc.estimate_cost(oc.Client(base_url=api.base_url).fetch_models(), **counts).set_index("id")
+    assert sorted(printed.index) == sorted(expected.index)
+    for c in COMPONENTS:
+        got, want = printed[f"cost_{c.name}"], expected.loc[printed.index, f"cost_{c.name}"]
+        assert got.tolist() == pytest.approx(want.tolist(), nan_ok=True), c.name
+    assert printed["cost_audio_output"].gt(0).any()  # a recorded model prices audio output: the option counts
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

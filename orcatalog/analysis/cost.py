@@ -37,21 +37,69 @@ class _Component:
     key: str  # its own price key
     part_of: str | None  # "prompt" / "completion" when it is a part of those tokens, priced at the
     # base rate when its own key has no separate (non-zero) price
+    option: str  # how the command line names the count (``orcatalog cost --<option>``)
+    help: str  # what the count is, in one sentence (the command line's help)
 
 
 #: Every priced dimension, in output order.
 COMPONENTS: tuple[_Component, ...] = (
-    _Component("prompt", "prompt_tokens", "prompt", None),
-    _Component("cached", "cached_tokens", "input_cache_read", "prompt"),
-    _Component("cache_write", "cache_write_tokens", "input_cache_write", "prompt"),
-    _Component("audio_input", "audio_tokens", "audio", "prompt"),
-    _Component("completion", "completion_tokens", "completion", None),
-    _Component("reasoning", "reasoning_tokens", "internal_reasoning", "completion"),
-    _Component("audio_output", "audio_output_tokens", "audio_output", "completion"),
-    _Component("image_output", "image_output_tokens", "image_output", "completion"),
-    _Component("requests", "requests", "request", None),
-    _Component("web_search", "web_searches", "web_search", None),
-    _Component("images", "images", "image", None),
+    _Component("prompt", "prompt_tokens", "prompt", None, "prompt-tokens", "Prompt (input) tokens in total."),
+    _Component(
+        "cached", "cached_tokens", "input_cache_read", "prompt", "cached", "Cached prompt tokens (part of the prompt)."
+    ),
+    _Component(
+        "cache_write",
+        "cache_write_tokens",
+        "input_cache_write",
+        "prompt",
+        "cache-write",
+        "Cache-write prompt tokens (part of the prompt).",
+    ),
+    _Component(
+        "audio_input", "audio_tokens", "audio", "prompt", "audio-input", "Audio input tokens (part of the prompt)."
+    ),
+    _Component(
+        "completion",
+        "completion_tokens",
+        "completion",
+        None,
+        "completion-tokens",
+        "Completion (output) tokens in total.",
+    ),
+    _Component(
+        "reasoning",
+        "reasoning_tokens",
+        "internal_reasoning",
+        "completion",
+        "reasoning",
+        "Reasoning tokens (part of the completion).",
+    ),
+    _Component(
+        "audio_output",
+        "audio_output_tokens",
+        "audio_output",
+        "completion",
+        "audio-output",
+        "Audio output tokens (part of the completion).",
+    ),
+    _Component(
+        "image_output",
+        "image_output_tokens",
+        "image_output",
+        "completion",
+        "image-output",
+        "Image output tokens (part of the completion; image models price them per token).",
+    ),
+    _Component(
+        "requests",
+        "requests",
+        "request",
+        None,
+        "requests",
+        "Requests the workload is spread over (default: one, and no request fee counted).",
+    ),
+    _Component("web_search", "web_searches", "web_search", None, "web-searches", "Web searches."),
+    _Component("images", "images", "image", None, "images", "Input images."),
 )
 
 #: Argument names (also the usage-frame column names price_at reads). estimate_cost and

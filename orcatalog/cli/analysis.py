@@ -251,20 +251,14 @@ def movers(
 
 
 def _token_options(func: Any) -> Any:
-    for name, help_text in reversed(
-        [
-            ("prompt-tokens", "Prompt (input) tokens in total."),
-            ("completion-tokens", "Completion (output) tokens in total."),
-            ("cached", "Cached prompt tokens (part of the prompt)."),
-            ("cache-write", "Cache-write prompt tokens (part of the prompt)."),
-            ("reasoning", "Reasoning tokens (part of the completion)."),
-            ("image-output", "Image output tokens (part of the completion; image models price them per token)."),
-            ("requests", "Requests the workload is spread over (default: one, and no request fee counted)."),
-            ("web-searches", "Web searches."),
-            ("images", "Input images."),
-        ]
-    ):
-        func = click.option(f"--{name}", type=click.IntRange(min=1 if name == "requests" else 0), help=help_text)(func)
+    """The workload's count options, one per priced dimension of the cost rules' one table
+    (:data:`orcatalog.analysis.cost.COMPONENTS`): ``--<option>`` carries the library argument of the
+    same component, so a component added there is an option here, and errors name the option."""
+    from ..analysis.cost import COMPONENTS
+
+    for c in reversed(COMPONENTS):
+        kind = click.IntRange(min=1 if c.argument == "requests" else 0)
+        func = click.option(f"--{c.option}", c.argument, type=kind, help=c.help)(func)
     return func
 
 
@@ -285,15 +279,6 @@ def _token_options(func: Any) -> Any:
 @click.pass_context
 def cost(
     ctx: click.Context,
-    prompt_tokens: int | None,
-    completion_tokens: int | None,
-    cached: int | None,
-    cache_write: int | None,
-    reasoning: int | None,
-    image_output: int | None,
-    requests: int | None,
-    web_searches: int | None,
-    images: int | None,
     at: str | None,
     model_ids: str | None,
     as_of: str | None,
@@ -304,6 +289,7 @@ def cost(
     out: str | None,
     columns: str | None,
     head: int | None,
+    **counts: int | None,
 ) -> None:
     """What a workload costs on each model, in USD, cheapest paid model first, ranked among them
     (models that produce the wanted output only; rows that cannot be priced get a note, not a
@@ -317,20 +303,12 @@ def cost(
     """
     from ..analysis.cost import check_workload, estimate_cost
 
+    prompt_tokens, completion_tokens = counts.pop("prompt_tokens") or 0, counts.pop("completion_tokens") or 0
     if not prompt_tokens and not completion_tokens:
         raise click.UsageError("give a non-zero --prompt-tokens or --completion-tokens")
-    workload: dict[str, Any] = {
-        "cached_tokens": cached or 0,
-        "cache_write_tokens": cache_write or 0,
-        "reasoning_tokens": reasoning or 0,
-        "image_output_tokens": image_output or 0,
-        "requests": requests,
-        "web_searches": web_searches or 0,
-        "images": images or 0,
-        "at": at,
-        "output_modalities": output_modalities,
-    }
-    check_workload(prompt_tokens or 0, completion_tokens or 0, **workload)  # before any fetch; errors name the options
+    workload: dict[str, Any] = {name: (n if name == "requests" else n or 0) for name, n in counts.items()}
+    workload.update(at=at, output_modalities=output_modalities)
+    check_workload(prompt_tokens, completion_tokens, **workload)  # before any fetch; errors name the options
     if as_of is not None or store_root is not None:
         frame = _load_as_of(_store(store_root, must_exist=True), as_of)
     else:
@@ -345,7 +323,7 @@ def cost(
         if missing:
             raise CLIError(f"no model {missing[0]!r} in the catalog{did_you_mean(missing[0], known)}")
         frame = frame[frame["id"].isin(wanted)]
-    result = estimate_cost(frame, prompt_tokens or 0, completion_tokens or 0, **workload)
+    result = estimate_cost(frame, prompt_tokens, completion_tokens, **workload)
     if not include_free:
         result = _paid_and_notes(result)
     shown = [c for c in result.columns if c in ("id", "total_usd", "x_cheapest", "note") or c.startswith("cost_")]

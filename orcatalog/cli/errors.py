@@ -55,10 +55,6 @@ _ALIASES = {
     "start": ("since",),
     "end": ("until",),
     "root": ("store_root",),
-    "cached_tokens": ("cached",),
-    "cache_write_tokens": ("cache_write",),
-    "reasoning_tokens": ("reasoning",),
-    "image_output_tokens": ("image_output",),
 }
 
 
