@@ -605,8 +605,8 @@ def test_report_fills_a_new_store_and_writes_beside_the_user(tmp_path: Path) -> 
     assert len(oc.SnapshotStore(tmp_path / "new").snapshots()) == 1
 
 
-def test_second_trial_findings(runner: CliRunner, latest_file: Path, dated_files: list[Path], tmp_path: Path) -> None:
-    """What a second new-user trial tripped on, each as the user met it."""
+def test_bare_module_prints_the_usage(tmp_path: Path) -> None:
+    """``python -m orcatalog`` with no command prints the usage, not an error."""
     bare = subprocess.run(
         [sys.executable, "-m", "orcatalog"],
         capture_output=True,
@@ -617,32 +617,39 @@ def test_second_trial_findings(runner: CliRunner, latest_file: Path, dated_files
     assert (
         bare.stdout.startswith("Usage:") and bare.stdout.count("\n") > 10 and "error:" not in bare.stdout + bare.stderr
     )
+
+
+@pytest.fixture
+def three_snapshots(runner: CliRunner, dated_files: list[Path], tmp_path: Path) -> tuple[str, str, str]:
+    """A store of the last three dated bodies: (store, the older and the newer of its first two times)."""
     store = str(tmp_path / "store")
     assert runner.invoke(main, ["import", "--store", store, *map(str, dated_files[-3:])]).exit_code == 0
     old, new = [f.name[len("models-") :].split(".")[0] for f in dated_files[-3:-1]]
+    return store, old, new
+
+
+def test_diff_refuses_snapshots_given_newest_first(runner: CliRunner, three_snapshots: tuple[str, str, str]) -> None:
+    store, old, new = three_snapshots
     backwards = runner.invoke(main, ["diff", "--store", store, new, old])
-    assert (
-        backwards.exit_code == 2
-        and "is newer than NEW" in backwards.output
-        and "older snapshot first" in backwards.output
-    )
+    assert backwards.exit_code == 2
+    assert "is newer than NEW" in backwards.output and "older snapshot first" in backwards.output
+
+
+def test_diff_names_an_argument_that_is_neither_id_nor_time(
+    runner: CliRunner, three_snapshots: tuple[str, str, str]
+) -> None:
+    store, _, new = three_snapshots
     bad = runner.invoke(main, ["diff", "--store", store, "teatime", new])
     assert bad.exit_code == 2 and "OLD 'teatime' is neither a snapshot id" in bad.output and "as_of" not in bad.output
-    labels = runner.invoke(
-        main,
-        [
-            "--replay",
-            str(latest_file),
-            "models",
-            "--columns",
-            "id,price_prompt_usd_per_mtok",
-            "--format",
-            "csv",
-            "--head",
-            "1",
-        ],
-    )
+
+
+def test_a_price_column_is_labelled_as_the_csv_names_it(runner: CliRunner, latest_file: Path) -> None:
+    args = ["--replay", str(latest_file), "models", "--columns", "id,price_prompt_usd_per_mtok"]
+    labels = runner.invoke(main, [*args, "--format", "csv", "--head", "1"])
     assert labels.exit_code == 0 and labels.output.splitlines()[0].replace('"', "") == "id,price_prompt"
+
+
+def test_a_folder_that_is_not_a_store_is_named_as_such(runner: CliRunner, tmp_path: Path) -> None:
     other = tmp_path / "my-json-files"
     other.mkdir()
     (other / "a.json").write_text("{}")
@@ -650,35 +657,51 @@ def test_second_trial_findings(runner: CliRunner, latest_file: Path, dated_files
     assert not_store.exit_code == 1 and "is a folder but not a snapshot store" in not_store.output
     with pytest.raises(oc.SnapshotNotFoundError, match="is a folder but not a snapshot store"):
         oc.SnapshotStore(other).history()
+
+
+def test_an_empty_store_name_is_a_usage_error(runner: CliRunner) -> None:
     empty_name = runner.invoke(main, ["snapshots", "--store", ""])
     assert empty_name.exit_code == 2 and "--store '' is invalid" in empty_name.output
-    zero = runner.invoke(
-        main,
-        [
-            "--replay",
-            str(latest_file),
-            "plot",
-            "cost",
-            "--prompt-tokens",
-            "0",
-            "--completion-tokens",
-            "0",
-            "-o",
-            str(tmp_path / "c.png"),
-        ],
-    )
-    assert zero.exit_code == 2 and "give a non-zero --prompt-tokens" in zero.output
-    speech = runner.invoke(main, ["--replay", str(latest_file), "models", "--output-modalities", "speech"])
-    assert speech.exit_code == 0, speech.output  # a modality the API knows for output
-    with pytest.raises(oc.InvalidParameterError, match="must be an estimate_cost"):
-        oc.plot_cost(oc.SnapshotStore(store).load())
-    early = runner.invoke(main, ["--store", store, "snapshots"])
-    assert early.exit_code == 2 and "--store belongs to the command: orcatalog snapshots --store" in early.output
-    comma = runner.invoke(main, ["--replay", str(latest_file), "cost", "--prompt-tokens", "5", "--models", ","])
-    assert comma.exit_code == 2 and "names no model" in comma.output
+
+
+def test_a_missing_store_that_was_passed_is_not_told_to_pass_one(runner: CliRunner, tmp_path: Path) -> None:
     missing = runner.invoke(main, ["snapshots", "--store", str(tmp_path / "nope")])
     assert missing.exit_code == 1 and "or pass --store" not in missing.output  # it was passed
-    unused = runner.invoke(main, ["--replay", "sample", "snapshots", "--store", store])
+
+
+def test_a_cost_chart_of_no_tokens_is_a_usage_error(runner: CliRunner, latest_file: Path, tmp_path: Path) -> None:
+    args = ["plot", "cost", "--prompt-tokens", "0", "--completion-tokens", "0", "-o", str(tmp_path / "c.png")]
+    zero = runner.invoke(main, ["--replay", str(latest_file), *args])
+    assert zero.exit_code == 2 and "give a non-zero --prompt-tokens" in zero.output
+    assert not (tmp_path / "c.png").exists()
+
+
+def test_speech_is_an_output_modality_filter(runner: CliRunner, latest_file: Path) -> None:
+    speech = runner.invoke(main, ["--replay", str(latest_file), "models", "--output-modalities", "speech"])
+    assert speech.exit_code == 0, speech.output  # a modality the API knows for output
+
+
+def test_the_cost_chart_refuses_a_frame_that_is_not_a_cost_table(three_snapshots: tuple[str, str, str]) -> None:
+    with pytest.raises(oc.InvalidParameterError, match="must be an estimate_cost"):
+        oc.plot_cost(oc.SnapshotStore(three_snapshots[0]).load())
+
+
+def test_a_command_option_before_the_command_is_explained(
+    runner: CliRunner, three_snapshots: tuple[str, str, str]
+) -> None:
+    early = runner.invoke(main, ["--store", three_snapshots[0], "snapshots"])
+    assert early.exit_code == 2 and "--store belongs to the command: orcatalog snapshots --store" in early.output
+
+
+def test_a_models_list_of_only_commas_names_no_model(runner: CliRunner, latest_file: Path) -> None:
+    comma = runner.invoke(main, ["--replay", str(latest_file), "cost", "--prompt-tokens", "5", "--models", ","])
+    assert comma.exit_code == 2 and "names no model" in comma.output
+
+
+def test_replay_warns_only_when_the_command_does_not_use_it(
+    runner: CliRunner, three_snapshots: tuple[str, str, str]
+) -> None:
+    unused = runner.invoke(main, ["--replay", "sample", "snapshots", "--store", three_snapshots[0]])
     assert unused.exit_code == 0 and "warning: --replay was not used: snapshots read the store only" in unused.stderr
     used = runner.invoke(main, ["--replay", "sample", "count"])
     assert used.exit_code == 0 and "warning" not in used.stderr
