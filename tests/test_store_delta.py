@@ -428,6 +428,8 @@ def test_concurrent_writers_a_compactor_and_a_reader_lose_nothing(
     for proc, word in ((reader, "reads ok"), (compactor, "compactions")):
         out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0 and out.startswith(word), err
+        if proc is reader:
+            assert int(out.split()[2]) > 0, out  # it read while the writers and the compactor ran
     final = reopen(store)
     assert set(returned) == set(final.snapshots()["snapshot_id"]) and len(returned) == len(paths)
     truth = dict(chosen)

@@ -171,7 +171,7 @@ WRITER = """
 READER = """
     import json, sys, time, orcatalog as oc
     root, options, until = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
-    seen, high = set(), 0
+    seen, high, reads = set(), 0, 0
     import os
     while not os.path.exists(until):
         store = oc.SnapshotStore(root, storage_options=options, auto_compact=None)
@@ -184,7 +184,8 @@ READER = """
         if ids:
             store.load(ids[len(ids) // 2])  # orders files opened while compactions run
             store.history(ids="openai/gpt-4o", columns="price_prompt")
-    print("reads ok", high, flush=True)
+            reads += 1
+    print("reads ok", high, reads, flush=True)
 """
 
 
@@ -223,6 +224,8 @@ def test_concurrent_writers_compactions_and_readers_lose_nothing(
     done.touch()
     out, err = reader.communicate(timeout=120)
     assert reader.returncode == 0 and out.startswith("reads ok"), err
+    high, reads = map(int, out.split()[2:4])
+    assert reads > 0 and high > 0, out  # the reader read while the writers and compactions ran
     final = oc.SnapshotStore(store.root, storage_options=store._storage_options)
     assert set(returned) == set(final.snapshots()["snapshot_id"]) and len(returned) == len(paths)
     final.compact()
