@@ -326,3 +326,12 @@ def test_tables_print_one_number_format_per_column(workdir: Path) -> None:
     assert result.exit_code == 0, result.output
     cells = [line.split()[-1] for line in result.stdout.splitlines()[1:] if len(line.split()) == 2]
     assert len(cells) > 5 and all(re.fullmatch(r"-?[\d,]+\.\d", c) for c in cells), cells
+
+
+def test_report_on_an_empty_store_that_cannot_fetch_says_how_to_fill_it(tmp_path: Path) -> None:
+    """Only a failed fetch becomes the "empty store" advice (a bug would be a traceback, not advice)."""
+    env = {"ORCATALOG_OFFLINE": "1", "ORCATALOG_CACHE_DIR": str(tmp_path / "cache")}
+    result = run(["report", "--store", "empty", "-o", "out"], tmp_path, env)
+    assert result.exit_code == 1, result.output
+    assert "is empty and taking a first snapshot failed" in result.output and "orcatalog import" in result.output
+    assert not (tmp_path / "out").exists()

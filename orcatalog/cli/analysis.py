@@ -632,10 +632,12 @@ def report(ctx: click.Context, out: str | None, usage_file: str | None, store_ro
     usage = read_usage(usage_file) if usage_file is not None else None  # a bad file fails before any work
     store = _store(store_root)
     if not store.exists() or store.snapshots().empty:
+        from ..errors import CacheError, NotInCacheError, ResponseError, TransportError
+
         try:
             with _client(ctx) as client:
                 store.snapshot(client)
-        except Exception as exc:  # the store is empty and the catalog cannot be fetched
+        except (TransportError, NotInCacheError, ResponseError, CacheError) as exc:  # the catalog cannot be fetched
             raise CLIError(
                 f"the store {store.root} is empty and taking a first snapshot failed ({exc}); "
                 "import recorded bodies with `orcatalog import`, or run with network or --replay sample"
