@@ -53,7 +53,7 @@ RULES = [
         r"ANSWERED_FILTERS = |ANSWERED_SORTS = |--providers, --zdr",
         {"fetch/params.py"},
     ),
-    ("token arguments", "analysis/cost.py", "COMPONENTS", r"TOKEN_ARGUMENTS = ", {"analysis/cost.py"}),
+    ("token arguments", "workload.py", "one table", r"TOKEN_ARGUMENTS = ", {"workload.py"}),
     # private APIs of other libraries: each behind one function, pinned by a test against the public way
     ("StringDtype.__from_arrow__", "frames/convert.py", "", r"__from_arrow__\(", {"frames/convert.py"}),
     ("DataFrame._from_arrays", "frames/models.py", "", r"\._from_arrays\(", {"frames/models.py"}),

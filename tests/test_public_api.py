@@ -36,6 +36,7 @@ def test_all_is_the_public_surface() -> None:
         "times",
         "watcher",
         "feed",
+        "workload",
     }
     assert set(oc.__all__) - {"__version__"} <= public
     assert public - set(oc.__all__) <= modules, public - set(oc.__all__) - modules

@@ -1,6 +1,6 @@
 """What a workload costs: :func:`estimate_cost` (per model, or per model and snapshot), by the cost
-rules every priced row follows (:data:`COMPONENTS`, the one table of priced dimensions and their
-argument names; overrides; the zero/absent rule). Usage rows priced at the prices in effect when
+rules every priced row follows (:data:`orcatalog.workload.COMPONENTS`, the one table of priced
+dimensions and their argument names; overrides; the zero/absent rule). Usage rows priced at the prices in effect when
 they happened are :mod:`.price_at`, which prices each row by these same rules.
 
 Pure functions on contract frames (``fetch_models``, ``SnapshotStore.load`` / ``history``): no
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,88 +23,13 @@ import pandas as pd
 from ..errors import InvalidParameterError
 from ..schema import bool_array, image_is_token_rate, lists_only_zero_prices, settled_price_arrays
 from ..times import parse_time
+from ..workload import COMPONENTS, TOKEN_ARGUMENTS
 from .args import frame_arg
 from .catalog import output_modalities_arg, serves
 
 __all__ = ["estimate_cost", "check_workload", "COMPONENTS", "TOKEN_ARGUMENTS"]
 
 
-@dataclass(frozen=True)
-class _Component:
-    name: str  # cost_<name> column
-    argument: str  # the token/count argument that sizes it
-    key: str  # its own price key
-    part_of: str | None  # "prompt" / "completion" when it is a part of those tokens, priced at the
-    # base rate when its own key has no separate (non-zero) price
-    option: str  # how the command line names the count (``orcatalog cost --<option>``)
-    help: str  # what the count is, in one sentence (the command line's help)
-
-
-#: Every priced dimension, in output order.
-COMPONENTS: tuple[_Component, ...] = (
-    _Component("prompt", "prompt_tokens", "prompt", None, "prompt-tokens", "Prompt (input) tokens in total."),
-    _Component(
-        "cached", "cached_tokens", "input_cache_read", "prompt", "cached", "Cached prompt tokens (part of the prompt)."
-    ),
-    _Component(
-        "cache_write",
-        "cache_write_tokens",
-        "input_cache_write",
-        "prompt",
-        "cache-write",
-        "Cache-write prompt tokens (part of the prompt).",
-    ),
-    _Component(
-        "audio_input", "audio_tokens", "audio", "prompt", "audio-input", "Audio input tokens (part of the prompt)."
-    ),
-    _Component(
-        "completion",
-        "completion_tokens",
-        "completion",
-        None,
-        "completion-tokens",
-        "Completion (output) tokens in total.",
-    ),
-    _Component(
-        "reasoning",
-        "reasoning_tokens",
-        "internal_reasoning",
-        "completion",
-        "reasoning",
-        "Reasoning tokens (part of the completion).",
-    ),
-    _Component(
-        "audio_output",
-        "audio_output_tokens",
-        "audio_output",
-        "completion",
-        "audio-output",
-        "Audio output tokens (part of the completion).",
-    ),
-    _Component(
-        "image_output",
-        "image_output_tokens",
-        "image_output",
-        "completion",
-        "image-output",
-        "Image output tokens (part of the completion; image models price them per token).",
-    ),
-    _Component(
-        "requests",
-        "requests",
-        "request",
-        None,
-        "requests",
-        "Requests the workload is spread over (default: one, and no request fee counted).",
-    ),
-    _Component("web_search", "web_searches", "web_search", None, "web-searches", "Web searches."),
-    _Component("images", "images", "image", None, "images", "Input images."),
-)
-
-#: Argument names (also the usage-frame column names price_at reads). estimate_cost and
-#: check_workload take exactly these (a test pins their signatures to this table) and read them by
-#: these names, so a component is added in COMPONENTS alone.
-TOKEN_ARGUMENTS = tuple(c.argument for c in COMPONENTS)
 #: The token counts (prompt and completion and their parts), and the item counts that are always
 #: counted (``requests`` is counted only when given).
 _TOKEN_COUNTS = tuple(c.argument for c in COMPONENTS if c.argument.endswith("_tokens"))

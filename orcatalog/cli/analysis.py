@@ -252,9 +252,9 @@ def movers(
 
 def _token_options(func: Any) -> Any:
     """The workload's count options, one per priced dimension of the cost rules' one table
-    (:data:`orcatalog.analysis.cost.COMPONENTS`): ``--<option>`` carries the library argument of the
+    (:data:`orcatalog.workload.COMPONENTS`): ``--<option>`` carries the library argument of the
     same component, so a component added there is an option here, and errors name the option."""
-    from ..analysis.cost import COMPONENTS
+    from ..workload import COMPONENTS  # light: no pandas at import
 
     for c in reversed(COMPONENTS):
         kind = click.IntRange(min=1 if c.argument == "requests" else 0)
