@@ -499,7 +499,8 @@ def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
 def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Catalog size over time (step line from 0, left axis) and the models added, removed and
-    returned at each snapshot (bars, right axis). A count holds until the next snapshot; across a
+    returned (bars, right axis; each bar sums the snapshots of one period, an hour, 2, 3, 6 or 12
+    hours, a day, 2 days, a week, ... whichever is the first at least 1/150 of the span, named on the axis, so that snapshots an hour apart never hide each other's bars). A count holds until the next snapshot; across a
     long gap without snapshots (see :func:`_gaps`) the line breaks over a grey span, and a snapshot
     with such a gap on both sides is a dot. The line is drawn over the bars; the legend sits below
     the Axes.
@@ -543,24 +544,17 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
         )
     ax.set_ylim(0, max(float(np.nanmax(n)) * 1.08, 1) if len(n) else 1)  # from 0: a drop is seen at its true size
     right = ax.twinx()
-    span = (t.max() - t.min()) if len(t) > 1 else pd.Timedelta("1D")
-    width = max(span / 150, pd.Timedelta("1h"))  # visible at any density of snapshots
-    series = sizes.iloc[1:] if len(sizes) > 1 else sizes  # the first snapshot "adds" everything
-    right.bar(series["fetched_at"], series["added"], width=width, color="tab:green", alpha=0.6, label="added")
+    bars = _events_per_bar(sizes, t)
+    width = bars.attrs["width"]
+    right.bar(bars["at"], bars["added"], width=width, color="tab:green", alpha=0.6, label="added")
     right.bar(
-        series["fetched_at"],
-        series["returned"],
-        width=width,
-        bottom=series["added"],
-        color="tab:blue",
-        alpha=0.6,
-        label="returned",
+        bars["at"], bars["returned"], width=width, bottom=bars["added"], color="tab:blue", alpha=0.6, label="returned"
     )
-    right.bar(series["fetched_at"], -series["removed"], width=width, color="tab:red", alpha=0.6, label="removed")
+    right.bar(bars["at"], -bars["removed"], width=width, color="tab:red", alpha=0.6, label="removed")
     right.axhline(0, color="grey", linewidth=0.5)
-    reach = float(max(series["added"].add(series["returned"]).max(), series["removed"].max(), 1))
+    reach = float(max(bars["added"].add(bars["returned"]).max(), bars["removed"].max(), 1)) if len(bars) else 1.0
     right.set_ylim(-1.5 * reach, 1.5 * reach)  # 0 in the middle; the bars stay below the size line near the top
-    right.set_ylabel("models added / returned (+) and removed (-) per snapshot")
+    right.set_ylabel(f"models added / returned (+) and removed (-) per {_duration_words(width)}")
     ax.set_zorder(right.get_zorder() + 1)  # the size line and its dots over the bars, never under them
     ax.patch.set_visible(False)
     ax.set(xlabel="snapshot time (UTC)", ylabel="models listed")
@@ -587,13 +581,47 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
     return ax
 
 
+def _events_per_bar(sizes: pd.DataFrame, t: pd.DatetimeIndex) -> pd.DataFrame:
+    """The catalog-size chart's bars: models added, returned and removed, summed over periods of
+    one bar's width (the first of :data:`_BAR_PERIODS` at least 1/150 of the time span) so that bars of snapshots an hour
+    apart add up instead of covering each other. Columns ``at`` (the period's middle), ``added``,
+    ``returned``, ``removed``; ``attrs["width"]`` is the period. The first snapshot's "added"
+    (everything) is left out."""
+    span = (t.max() - t.min()) if len(t) > 1 else pd.Timedelta("1D")
+    width = next((w for w in _BAR_PERIODS if w >= span / 150), _BAR_PERIODS[-1])
+    events = sizes.iloc[1:] if len(sizes) > 1 else sizes
+    when = t[1:] if len(sizes) > 1 else t
+    period = ((when - t.min()) // width).to_numpy()
+    summed = events[["added", "returned", "removed"]].set_axis(range(len(events))).groupby(period, sort=True).sum()
+    out = summed.reset_index(drop=True)
+    out.insert(0, "at", t.min() + width * summed.index.to_numpy() + width / 2)
+    out.attrs["width"] = width
+    return out
+
+
+#: The periods a catalog-size bar may sum over: the shortest one that is at least 1/150 of the span.
+_BAR_PERIODS = tuple(pd.Timedelta(p) for p in ("1h", "2h", "3h", "6h", "12h", "1D", "2D", "7D", "14D", "30D", "91D"))
+
+
+def _duration_words(width: pd.Timedelta) -> str:
+    """A bar's period in words: ``hour``, ``6 hours``, ``day``, ``2 days``, ``week``."""
+    hours = int(width / pd.Timedelta("1h"))
+    if hours < 24:
+        return "hour" if hours == 1 else f"{hours} hours"
+    days = hours // 24
+    if days % 7 == 0:
+        return "week" if days == 7 else f"{days // 7} weeks"
+    return "day" if days == 1 else f"{days} days"
+
+
 def _gaps(times: pd.DatetimeIndex) -> set[int]:
     """Indices i after which the next snapshot came after a long gap: more than 8 times the median
-    interval and more than a day (an hourly series with a missed night is not one)."""
-    if len(times) < 3:
+    interval and more than a day (an hourly series with a missed night is not one). With two
+    snapshots there is no interval to judge by: more than a day between them is a gap."""
+    if len(times) < 2:
         return set()
     steps = np.diff(times.asi8)
-    limit = max(8 * float(np.median(steps)), pd.Timedelta("1D").value)
+    limit = max(8 * float(np.median(steps)) if len(times) > 2 else 0.0, pd.Timedelta("1D").value)
     return {int(i) for i in np.flatnonzero(steps > limit)}
 
 

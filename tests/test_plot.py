@@ -103,8 +103,8 @@ def test_market_trend_and_catalog_size(history: pd.DataFrame, tmp_path: Path) ->
     assert list(drawn[0::2]) == list(sizes["n_models"])  # each count at its snapshot ...
     assert list(drawn[1::2]) == list(sizes["n_models"][:-1])  # ... held until the next one (no gap here)
     assert len(ax.get_lines()[1].get_xdata()) == 0  # no lone snapshot: no dots
-    bars = ax.right.patches
-    assert len(bars) == 3 * (len(sizes) - 1)
+    bars = ax.right.patches  # added, returned, removed per period of the axis (hourly snapshots share one)
+    assert len(bars) % 3 == 0 and 0 < len(bars) // 3 < len(sizes) - 1
     assert ax.get_ylabel() == "models listed"
     save(ax, tmp_path / "size.png")
 
@@ -236,6 +236,44 @@ def test_catalog_size_steps_from_zero_breaks_at_gaps_and_keeps_the_legend_off(
     legend = ax.get_legend().get_window_extent()
     assert legend.y1 <= ax.get_window_extent().y0  # below the plot: never over the line
     fig.savefig(tmp_path / "size.png", dpi=60)
+
+
+def test_catalog_size_bars_add_up_and_never_cover_each_other(recorded_dir: Path, tmp_path: Path) -> None:
+    """Snapshots an hour apart on a months-long axis: their bars are summed per period, never drawn
+    over each other, and every added, returned and removed model is in exactly one bar."""
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files(
+        [recorded_dir / "models-2025-11-12.json.gz", next(recorded_dir.glob("hourly-*.tar.xz"))], progress=False
+    )
+    sizes = oc.catalog_size(store.history())
+    fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
+    oc.plot_catalog_size(sizes, ax=ax)
+    rects = [p for p in ax.right.patches if p.get_label() != "no snapshots (a long gap)"]
+    green = sorted(
+        (r for r in rects if r.get_facecolor()[:3] == plt.matplotlib.colors.to_rgb("tab:green")),
+        key=lambda r: r.get_x(),
+    )
+    assert len(green) < len(sizes) - 1  # an hour apart: several snapshots share a bar
+    for a, b in zip(green, green[1:]):
+        assert a.get_x() + a.get_width() <= b.get_x() + 1e-9  # side by side, never over each other
+    heights = {
+        c: sum(r.get_height() for r in rects if r.get_facecolor()[:3] == plt.matplotlib.colors.to_rgb(c))
+        for c in ("tab:green", "tab:blue", "tab:red")
+    }
+    assert heights["tab:green"] == sizes["added"].iloc[1:].sum()
+    assert heights["tab:blue"] == sizes["returned"].iloc[1:].sum()
+    assert -heights["tab:red"] == sizes["removed"].iloc[1:].sum()
+    assert "per " in ax.right.get_ylabel() and "snapshot" not in ax.right.get_ylabel()
+    fig.savefig(tmp_path / "bars.png", dpi=60)
+
+
+def test_two_snapshots_months_apart_are_two_dots_not_a_held_line(dated_files: list[Path], tmp_path: Path) -> None:
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files([dated_files[0], dated_files[-1]], progress=False)
+    ax = oc.plot_catalog_size(store.history())
+    y = np.asarray(ax.get_lines()[0].get_ydata(), dtype=float)
+    assert np.isnan(y[1])  # nothing is known between them
+    assert len(ax.get_lines()[1].get_ydata()) == 2
 
 
 def test_market_trend_explains_its_bands(history: pd.DataFrame) -> None:
