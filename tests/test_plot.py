@@ -276,6 +276,29 @@ def test_two_snapshots_months_apart_are_two_dots_not_a_held_line(dated_files: li
     assert len(ax.get_lines()[1].get_ydata()) == 2
 
 
+def test_market_trend_breaks_its_lines_and_bands_at_long_gaps(recorded_dir: Path, tmp_path: Path) -> None:
+    """Daily periods with weeks between some snapshots: no median line or band bridges those weeks."""
+    store = oc.SnapshotStore(tmp_path / "s")  # weeks apart, then hourly, then weeks apart
+    store.import_files(
+        [
+            recorded_dir / "models-2025-11-12.json.gz",
+            next(recorded_dir.glob("hourly-*.tar.xz")),
+            recorded_dir / "models-2026-01-29.json.gz",
+        ],
+        progress=False,
+    )
+    trend = oc.market_trend(store.history())
+    steps = pd.DatetimeIndex(trend["period"]).to_series().diff().dropna()
+    long = int((steps > max(8 * steps.median(), pd.Timedelta("1D"))).sum())
+    assert long == 2
+    ax = oc.plot_market_trend(trend)
+    for line in ax.get_lines():
+        y = np.asarray(line.get_ydata(), dtype=float)
+        assert int(np.isnan(y).sum()) == long and np.isfinite(y).sum() == len(trend)
+    for band in ax.collections:  # each band is cut into one polygon per stretch without a gap
+        assert len(band.get_paths()) == long + 1
+
+
 def test_market_trend_explains_its_bands(history: pd.DataFrame) -> None:
     ax = oc.plot_market_trend(oc.market_trend(history))
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
