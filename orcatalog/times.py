@@ -146,6 +146,32 @@ def _span(delta: pd.Timedelta) -> str:
     return f"{seconds:.0f} seconds"
 
 
+class AsOfWarning(RuntimeWarning):
+    """An as-of answer a user must see (:func:`answer_warning`): the command line says it as its own
+    note lines and ignores this warning."""
+
+
+#: An answer from a snapshot older than the asked time by more than this is stale: it is said as a
+#: warning too, not only in ``attrs["notes"]`` (hourly or daily snapshots are never that far apart).
+STALE_AFTER = pd.Timedelta("7D")
+
+
+def answer_warning(asked: Any, answered: Any, *, name: str = "as_of", now: Any = None) -> str | None:
+    """The notes of an answer that a user must see, as one warning line, or None: the asked time is
+    before the first snapshot or in the future, or the answer is stale (:data:`STALE_AFTER`).
+
+    Args:
+        asked, answered, name, now: as :func:`answer_notes` (the answer before the first snapshot
+            is the case ``answered > asked``).
+    """
+    asked_at, answered_at = parse_time(asked, name), parse_time(answered, "answered")
+    now_at = pd.Timestamp.now(tz="UTC") if now is None else parse_time(now, "now")
+    if answered_at > asked_at or asked_at > now_at or asked_at - answered_at > STALE_AFTER:
+        first = answered_at if answered_at > asked_at else None
+        return "; ".join(answer_notes(asked_at, answered_at, first=first, name=name, now=now_at))
+    return None
+
+
 def answer_notes(asked: Any, answered: Any, *, first: Any = None, name: str = "as_of", now: Any = None) -> list[str]:
     """What an answer should say about the snapshot it came from, in the one wording.
 

@@ -122,6 +122,42 @@ def test_answers_from_older_snapshots_say_how_old_and_future_times_say_so() -> N
     assert notes[0] == "as_of 2030-01-01 00:00 is in the future" and "1454 days older" in notes[1]
 
 
+def test_load_warns_about_future_stale_and_early_answers_only(store: oc.SnapshotStore) -> None:
+    """A notebook user sees what matters without reading attrs: a future as_of, an answer more than
+    a week older than asked, or an as_of before the first snapshot is a warning; an ordinary answer
+    (an hour older) is not."""
+    import warnings
+
+    from orcatalog.times import STALE_AFTER, AsOfWarning
+
+    last = store.snapshots()["fetched_at"].max()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ordinary = store.load(as_of=last + pd.Timedelta("1h"))
+    assert ordinary.attrs["notes"] and "1 hour older" in ordinary.attrs["notes"][0]
+    with pytest.warns(AsOfWarning, match="in the future"):
+        store.load(as_of="2099-01-01")
+    with pytest.warns(AsOfWarning, match="8 days older than as_of"):
+        store.load(as_of=last + STALE_AFTER + pd.Timedelta("1D"))
+    with pytest.warns(AsOfWarning, match="before the first snapshot"):
+        store.load(as_of="2020-01-01")
+
+
+@pytest.mark.parametrize("layout", ["parquet", "delta"])
+def test_load_warns_when_its_snapshot_is_partial(tmp_path: Path, latest_file: Path, layout: str) -> None:
+    import gzip
+    import json
+
+    body = json.loads(gzip.decompress(latest_file.read_bytes()))
+    cut = {**body, "data": body["data"][: len(body["data"]) // 2]}
+    store = oc.SnapshotStore(tmp_path / "s", layout=layout)
+    with pytest.warns(RuntimeWarning, match="flagged partial"):  # the import says it too, in one import
+        store.import_bodies([("2026-04-17T00:00Z", body), ("2026-04-17T01:00Z", cut)])
+    with pytest.warns(RuntimeWarning, match="is flagged partial: it lists far fewer models"):
+        latest = store.load()
+    assert latest.attrs["partial"] and len(latest) == len(cut["data"])
+
+
 def test_show_names_the_snapshot_it_used_and_how_old(store: oc.SnapshotStore) -> None:
     cwd = Path(store.root).parent
     asked = "2025-12-25T12:00Z"

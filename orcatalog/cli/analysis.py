@@ -50,14 +50,14 @@ def _answered_by(frame: Any, as_of: str | None, name: str = "--as-of") -> None:
 
 
 def _load_as_of(store: Any, as_of: str | None, name: str = "--as-of") -> Any:
-    """``store.load(as_of=)`` and the lines naming its snapshot (the library's before-the-first
-    warning is said once, as a note)."""
+    """``store.load(as_of=)`` and the lines naming its snapshot (the library's as-of warning is
+    said once, as the notes)."""
     import warnings
 
+    from ..times import AsOfWarning
+
     with warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore", message="orcatalog: as_of .* before the first snapshot", category=RuntimeWarning
-        )
+        warnings.filterwarnings("ignore", category=AsOfWarning)
         frame = store.load(as_of=as_of)
     _answered_by(frame, as_of, name)
     return frame

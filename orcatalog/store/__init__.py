@@ -33,7 +33,7 @@ from ..errors import InvalidParameterError, SchemaError, SnapshotNotFoundError, 
 from ..frames import bodies
 from ..frames.bodies import time_from_name
 from ..scope import CATALOG_SCOPE
-from ..times import answer_notes, parse_time
+from ..times import AsOfWarning, answer_notes, answer_warning, parse_time
 from . import compact as _compact
 from . import queries
 from .index import RETRIES, Catalogue, Index, partial_among, read_catalogue, read_index
@@ -492,8 +492,10 @@ class SnapshotStore:
             ``scope``, ``base_url``, ``endpoint``, ``params``, ``time_precision`` and ``partial``,
             and for ``as_of`` ``notes``: what the answer says about its snapshot by the one time
             rule (:func:`orcatalog.times.answer_notes`): an ``as_of`` before the first snapshot
-            of the scope is answered by the first, and says so (also as a warning); an answer
-            from an older snapshot says how much older; a time in the future says so.
+            of the scope is answered by the first, and says so; an answer from an older snapshot
+            says how much older; a time in the future says so. The first two, and an answer more
+            than a week older than ``as_of``, are also a ``RuntimeWarning``
+            (:func:`orcatalog.times.answer_warning`), as is a snapshot flagged ``partial``.
 
         Raises:
             SnapshotNotFoundError (a LookupError; also for a local store folder that does not
@@ -514,10 +516,17 @@ class SnapshotStore:
             frame = self._load(first, None, None)
         if when is not None:
             answered = pd.Timestamp(frame.attrs["fetched_at"])
-            notes = answer_notes(when, answered, first=answered if answered > when else None)
-            frame.attrs["notes"] = notes
-            if answered > when:
-                warnings.warn(f"orcatalog: {notes[0]}", RuntimeWarning, stacklevel=2)
+            frame.attrs["notes"] = answer_notes(when, answered, first=answered if answered > when else None)
+            said = answer_warning(when, answered)  # before the first, in the future, or stale
+            if said:
+                warnings.warn(f"orcatalog: {said}", AsOfWarning, stacklevel=2)
+        if frame.attrs.get("partial"):
+            warnings.warn(
+                f"orcatalog: snapshot {frame.attrs['snapshot_id']} is flagged partial: it lists far fewer "
+                "models than the snapshot before it (a missing model may not have left the catalog)",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         return frame
 
     def _load(self, snapshot_id: str | None, when: pd.Timestamp | None, scope: str | None) -> pd.DataFrame:

@@ -223,6 +223,8 @@ def partial_among(catalogue: Catalogue, rows: list[dict[str, Any]], window: int 
     import pyarrow.compute as pc
 
     largest: dict[str, int] = {}
+    for r in rows:  # the rows themselves count: a full body and a cut one in one import
+        largest[r["scope"]] = max(largest.get(r["scope"], 0), int(r["n_models"]))
     for table in catalogue.tables.values():
         for scope in {r["scope"] for r in rows}:
             n = pc.max(table.filter(pc.equal(table.column("scope"), scope)).column("n_models")).as_py()
