@@ -346,13 +346,23 @@ def _price(
 
 
 def _all_cached_usd(
-    priced: pd.DataFrame, counts: dict[str, np.ndarray], models: pd.Categorical, times: Any, history: pd.DataFrame
+    priced: pd.DataFrame,
+    where: np.ndarray,
+    counts: dict[str, np.ndarray],
+    models: pd.Categorical,
+    times: Any,
+    history: pd.DataFrame,
 ) -> np.ndarray:
-    """Each row at list price with every prompt token a cache read (USD): the one cost rule on the
-    prices price_at matched for the row (no second join); rows of models with pricing overrides
-    (which depend on the row's time and prompt) are priced through price_at again."""
-    cached = {**counts, "cached_tokens": counts["prompt_tokens"]}
+    """The rows ``where`` (positions) at list price with every prompt token a cache read (USD): the
+    one cost rule on the prices price_at matched for the rows (no second join; only their price
+    columns are copied, and nothing when ``where`` is every row); rows of models with pricing
+    overrides (which depend on the row's time and prompt) are priced through price_at again."""
     rates = priced[[c for c in priced.columns if c.startswith("price_") and c != "price_source"]]
+    if len(where) < len(priced):
+        rates = rates.iloc[where]
+        counts = {k: v[where] for k, v in counts.items()}
+        models, times = models[where], pd.DatetimeIndex(times)[where]
+    cached = {**counts, "cached_tokens": counts["prompt_tokens"]}
     total = np.array(_costs(rates, cached, None)["columns"]["total_usd"], dtype=float)
     if "pricing_overrides" in history.columns:
         column = history["pricing_overrides"]
@@ -479,13 +489,7 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
         below = np.flatnonzero(usage_usd < total - ROUNDING_USD)
         all_cached = np.full(len(total), np.nan)
         if len(below):
-            all_cached[below] = _all_cached_usd(
-                priced.iloc[below],
-                {k: v[below] for k, v in counts.items()},
-                models[below],
-                pd.DatetimeIndex(times)[below],
-                history,
-            )
+            all_cached[below] = _all_cached_usd(priced, below, counts, models, times, history)
     agrees, reason = bill_reasons(usage_usd, total, byok_requests, note, all_cached)
     rows = usage.copy()
     rows["list_usd"] = total
