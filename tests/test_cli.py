@@ -743,6 +743,27 @@ def test_an_endpoints_body_given_to_import_says_what_it_is(
     assert not (tmp_path / "s").exists()
 
 
+@pytest.mark.parametrize(
+    ("pattern", "what"),
+    [("endpoints/providers-*.json.gz", "/providers body"), ("activity/activity-*.json.gz", "/activity body")],
+)
+def test_a_providers_or_activity_body_given_to_import_says_what_it_is(
+    runner: CliRunner, recorded_dir: Path, tmp_path: Path, pattern: str, what: str
+) -> None:
+    """Their rows have no id: the file is named as what it is, not as a catalog whose model #0 is broken."""
+    path = sorted(recorded_dir.glob(pattern))[-1]
+    items = json.loads(read_body(path))["data"]
+    line = _one_error_line(runner.invoke(main, ["import", "--store", str(tmp_path / "s"), str(path)]))
+    assert what in line and f"({len(items)} " in line and "not a /models list" in line, line
+    assert "model #0" not in line and path.name in line, line
+    assert not (tmp_path / "s").exists()
+    # a models list with one broken item is still named by the id rule
+    broken = tmp_path / "models-2026-08-30.json"
+    broken.write_text(json.dumps({"data": [{k: v for k, v in items[0].items() if k not in ("slug", "date")}]}))
+    line = _one_error_line(runner.invoke(main, ["import", "--store", str(tmp_path / "s"), str(broken)]))
+    assert "model #0 is not an object with a string 'id'" in line, line
+
+
 def _cli(args: list[str], tmp_path: Path, **kwargs) -> subprocess.CompletedProcess:  # noqa: ANN003
     """The real console module in a subprocess (warnings and signals as a user meets them)."""
     env = {
