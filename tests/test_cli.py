@@ -715,6 +715,35 @@ def test_model_typo_suggests_the_listed_id(runner: CliRunner, latest_file: Path)
 
 
 @pytest.mark.parametrize(
+    "args",
+    [
+        ["movers", "--since", "1768910400"],
+        ["show", "--as-of", "05/01/2026"],
+        ["changes", "--since", "2026-01-08T12:00", "--until", "tomorrow"],
+        ["reprice", "usage.csv"],
+    ],
+)
+def test_time_errors_name_the_forms_one_can_type(
+    runner: CliRunner, latest_file: Path, tmp_path: Path, args: list[str]
+) -> None:
+    """A command line holds text: its time errors name ISO 8601 text, never a datetime,
+    pd.Timestamp(...) or pd.to_datetime(...); Unix seconds in a usage file are said to be refused."""
+    store = tmp_path / "s"
+    oc.SnapshotStore(store).import_files([latest_file], progress=False)
+    (tmp_path / "usage.csv").write_text("date,model,prompt_tokens,completion_tokens\n1768910400,openai/gpt-4o,10,1\n")
+    old = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        line = _one_error_line(runner.invoke(main, [*args, "--store", str(store)]))
+    finally:
+        os.chdir(old)
+    assert "ISO 8601" in line and "2026-01-08T12:00:00Z" in line, line
+    assert not any(word in line for word in ("datetime", "Timestamp", "pd.", "pandas")), line
+    if args[0] == "reprice":
+        assert "Unix seconds are not read as times" in line, line
+
+
+@pytest.mark.parametrize(
     ("body", "says"),
     [
         (b'{"hello": 1}', "not a models list body"),
@@ -793,6 +822,15 @@ def test_warnings_are_one_line_without_python_source(latest_file: Path, tmp_path
         warned = [line for line in lines if "partial" in line]
         assert len(warned) == 1 and warned[0].startswith(("warning: snapshot ", "warning: diff of a partial")), lines
         assert not any(".py:" in line or "warnings.warn" in line or "RuntimeWarning" in line for line in lines), lines
+    # the import's warning points to the command that lists the flag, not to the library's call
+    (imported,) = [line for line in runs[0].stderr.splitlines() if "partial" in line]
+    assert "(see `orcatalog snapshots`)" in imported and "snapshots()" not in imported, imported
+    listed = _cli(["snapshots", "--store", store], tmp_path)
+    assert listed.returncode == 0 and "partial" in listed.stdout.splitlines()[0], listed.stdout
+    library = oc.SnapshotStore(tmp_path / "lib")
+    library.import_files([latest_file], progress=False)
+    with pytest.warns(RuntimeWarning, match=r"see snapshots\(\)"):  # the library's readers call snapshots()
+        library.import_files([few], progress=False)
 
 
 def test_sigint_during_import_says_nothing_was_recorded(latest_file: Path, tmp_path: Path) -> None:
