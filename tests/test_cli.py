@@ -904,6 +904,55 @@ def test_sigint_during_snapshot_says_nothing_was_recorded(tmp_path: Path) -> Non
     assert not store.exists() or not [p for p in store.rglob("*") if p.is_file()]
 
 
+def test_sigint_during_report_prints_the_one_interrupted_line(
+    recorded_dir: Path, latest_file: Path, tmp_path: Path
+) -> None:
+    """Ctrl-C while `report` reads its usage file (a FIFO holds the reader still, as in the import
+    test): the same `interrupted:` line as import and snapshot, exit status 130, no `Aborted!`, and no
+    report folder, finished or temporary."""
+    import signal
+
+    (activity,) = sorted(recorded_dir.glob("activity/activity-*.json.gz"))
+    store = tmp_path / "s"
+    assert _cli(["import", "--store", str(store), str(latest_file)], tmp_path).returncode == 0
+    fifo = tmp_path / "activity.json"
+    os.mkfifo(fifo)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orcatalog", "report", "--store", str(store), "--usage", str(fifo), "-o", "out"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with open(fifo, "wb") as writer:  # returns when the report has opened the FIFO to read it
+        writer.write(read_body(activity)[:1000])
+        writer.flush()
+        proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip() == f"interrupted: nothing was recorded; {store} is as it was", err
+    assert "Aborted" not in err and "Traceback" not in err and out == ""
+    assert not [p.name for p in tmp_path.iterdir() if p.name not in ("activity.json", "cache", "s")]
+
+
+def test_ctrl_c_in_any_other_command_is_one_interrupted_line(
+    runner: CliRunner, latest_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Commands that write nothing say `interrupted:` too (exit status 130), never click's `Aborted!`."""
+    store = tmp_path / "s"
+    oc.SnapshotStore(store).import_files([latest_file], progress=False)
+
+    def pressed(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(oc.SnapshotStore, "history", pressed)
+    result = runner.invoke(main, ["movers", "--store", str(store), "--since", "2026-01-01"])
+    assert result.exit_code == 130, result.output
+    assert result.output.strip() == "interrupted: stopped before the command finished", result.output
+
+
 def test_an_interrupt_after_the_write_names_what_was_recorded(recorded_dir: Path, tmp_path: Path) -> None:
     from orcatalog.cli import interrupted_message
 
