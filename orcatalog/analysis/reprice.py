@@ -317,7 +317,7 @@ def _model_ids(column: pd.Series) -> pd.Categorical:
     few distinct ids, never on a row-by-row string array (nulls stay null)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
         categories = column.array.categories
-        if categories.dtype == object or str(categories.dtype) == "str":
+        if str(categories.dtype) == "str" or all(isinstance(c, str) for c in categories):
             return column.array
     return pd.Categorical(column.astype(str))
 
