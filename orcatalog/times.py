@@ -32,13 +32,24 @@ import pandas as pd
 
 from .errors import InvalidParameterError
 
-__all__ = ["parse_time", "parse_time_column", "is_date_only", "answer_notes", "ACCEPTED"]
+__all__ = [
+    "parse_time",
+    "parse_time_column",
+    "is_date_only",
+    "answer_notes",
+    "in_text_forms",
+    "ACCEPTED",
+    "ACCEPTED_TEXT",
+]
 
-#: How the accepted forms are named in error messages.
-ACCEPTED = (
-    "an ISO 8601 date or time (2026-01-08, 2026-01-08T12:00, 2026-01-08T12:00:00Z, "
-    "2026-01-08T14:00+02:00), a datetime or a pandas Timestamp"
-)
+#: The accepted forms that are text: all a command line or a usage file can hold.
+ACCEPTED_TEXT = "an ISO 8601 date or time (2026-01-08, 2026-01-08T12:00, 2026-01-08T12:00:00Z, 2026-01-08T14:00+02:00)"
+#: How the accepted forms are named in error messages (the library's: text and Python objects).
+ACCEPTED = ACCEPTED_TEXT + ", a datetime or a pandas Timestamp"
+#: The hints for Unix seconds: in Python (a number argument, a column of numbers), and as text.
+_UNIX_SECONDS = "(for Unix seconds, pd.Timestamp({value!r}, unit='s'))"
+_UNIX_COLUMN = "(for Unix seconds, pd.to_datetime(column, unit='s'))"
+_UNIX_TEXT = "(Unix seconds are not read as times: write the time itself{example})"
 
 _ISO = re.compile(
     r"\d{4}-\d{2}-\d{2}"  # date
@@ -84,14 +95,38 @@ def parse_time(value: Any, name: str = "time") -> pd.Timestamp:
             raise InvalidParameterError(f"{name}={value!r} is not a time ({exc})") from None
     elif isinstance(value, (bool, int, float, np.integer, np.floating)):
         raise InvalidParameterError(
-            f"{name}={value!r} is a number, not a time: give {ACCEPTED} (for Unix seconds, "
-            f"pd.Timestamp({value!r}, unit='s'))"
+            f"{name}={value!r} is a number, not a time: give {ACCEPTED} {_UNIX_SECONDS.format(value=value)}"
         )
     else:
         raise InvalidParameterError(f"{name}={value!r} is not a time: give {ACCEPTED}")
     if ts is pd.NaT:
         raise InvalidParameterError(f"{name} must be a time, got NaT")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def in_text_forms(message: str) -> str:
+    """A message of this module's for someone who can only type text (the command line): the
+    accepted forms without the Python objects (:data:`ACCEPTED_TEXT`), and the Unix-seconds hints
+    without Python calls (a number given is shown as the time it would be in seconds).
+
+    Args:
+        message: any message; parts this module did not write are left as they are.
+
+    Returns:
+        The message in text forms.
+    """
+
+    def seconds(match: re.Match[str]) -> str:
+        try:
+            when = pd.Timestamp(float(match.group(1)), unit="s", tz="UTC")
+        except (TypeError, ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
+            return _UNIX_TEXT.format(example=", e.g. 2026-01-08T12:00Z")
+        return _UNIX_TEXT.format(example=f": {match.group(1)} seconds is {when:%Y-%m-%dT%H:%M:%SZ}")
+
+    text = message.replace(ACCEPTED, ACCEPTED_TEXT)
+    text = text.replace(_UNIX_COLUMN, _UNIX_TEXT.format(example=", e.g. 2026-01-08T12:00Z"))
+    pattern = re.escape(_UNIX_SECONDS).replace(re.escape("{value!r}"), "'?([-+0-9.e]+)'?")
+    return re.sub(pattern, seconds, text)
 
 
 def parse_time_column(column: pd.Series, name: str = "time") -> pd.Series:
@@ -111,10 +146,7 @@ def parse_time_column(column: pd.Series, name: str = "time") -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
         return pd.to_datetime(column, utc=True)
     if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
-        raise InvalidParameterError(
-            f"usage[{name!r}] holds numbers, not times: give {ACCEPTED} (for Unix "
-            "seconds, pd.to_datetime(column, unit='s'))"
-        )
+        raise InvalidParameterError(f"usage[{name!r}] holds numbers, not times: give {ACCEPTED} {_UNIX_COLUMN}")
     values = column.to_numpy(dtype=object)
     texts = np.array([isinstance(v, str) for v in values], dtype=bool)
     if texts.any():

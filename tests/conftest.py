@@ -93,6 +93,14 @@ def hourly_bodies(recorded_dir: Path) -> list[tuple[str, bytes]]:
     return sorted(out)
 
 
+@pytest.fixture(scope="module")
+def hourly_history(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> Any:
+    """The hourly archive imported into a store: ``SnapshotStore.history()`` (199 snapshots)."""
+    store = oc.SnapshotStore(tmp_path_factory.mktemp("hourly"))
+    store.import_files(next(recorded_dir.glob("hourly-*.tar.xz")), progress=False)
+    return store.history()
+
+
 @pytest.fixture(scope="session")
 def latest_file(recorded_dir: Path) -> Path:
     return recorded_dir / "models-2026-04-17.json.gz"

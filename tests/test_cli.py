@@ -715,6 +715,35 @@ def test_model_typo_suggests_the_listed_id(runner: CliRunner, latest_file: Path)
 
 
 @pytest.mark.parametrize(
+    "args",
+    [
+        ["movers", "--since", "1768910400"],
+        ["show", "--as-of", "05/01/2026"],
+        ["changes", "--since", "2026-01-08T12:00", "--until", "tomorrow"],
+        ["reprice", "usage.csv"],
+    ],
+)
+def test_time_errors_name_the_forms_one_can_type(
+    runner: CliRunner, latest_file: Path, tmp_path: Path, args: list[str]
+) -> None:
+    """A command line holds text: its time errors name ISO 8601 text, never a datetime,
+    pd.Timestamp(...) or pd.to_datetime(...); Unix seconds in a usage file are said to be refused."""
+    store = tmp_path / "s"
+    oc.SnapshotStore(store).import_files([latest_file], progress=False)
+    (tmp_path / "usage.csv").write_text("date,model,prompt_tokens,completion_tokens\n1768910400,openai/gpt-4o,10,1\n")
+    old = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        line = _one_error_line(runner.invoke(main, [*args, "--store", str(store)]))
+    finally:
+        os.chdir(old)
+    assert "ISO 8601" in line and "2026-01-08T12:00:00Z" in line, line
+    assert not any(word in line for word in ("datetime", "Timestamp", "pd.", "pandas")), line
+    if args[0] == "reprice":
+        assert "Unix seconds are not read as times" in line, line
+
+
+@pytest.mark.parametrize(
     ("body", "says"),
     [
         (b'{"hello": 1}', "not a models list body"),
@@ -741,6 +770,27 @@ def test_an_endpoints_body_given_to_import_says_what_it_is(
         line = _one_error_line(runner.invoke(main, ["import", "--store", str(tmp_path / "s"), *args]))
         assert "/endpoints body" in line and "not a /models list" in line, line
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize(
+    ("pattern", "what"),
+    [("endpoints/providers-*.json.gz", "/providers body"), ("activity/activity-*.json.gz", "/activity body")],
+)
+def test_a_providers_or_activity_body_given_to_import_says_what_it_is(
+    runner: CliRunner, recorded_dir: Path, tmp_path: Path, pattern: str, what: str
+) -> None:
+    """Their rows have no id: the file is named as what it is, not as a catalog whose model #0 is broken."""
+    path = sorted(recorded_dir.glob(pattern))[-1]
+    items = json.loads(read_body(path))["data"]
+    line = _one_error_line(runner.invoke(main, ["import", "--store", str(tmp_path / "s"), str(path)]))
+    assert what in line and f"({len(items)} " in line and "not a /models list" in line, line
+    assert "model #0" not in line and path.name in line, line
+    assert not (tmp_path / "s").exists()
+    # a models list with one broken item is still named by the id rule
+    broken = tmp_path / "models-2026-08-30.json"
+    broken.write_text(json.dumps({"data": [{k: v for k, v in items[0].items() if k not in ("slug", "date")}]}))
+    line = _one_error_line(runner.invoke(main, ["import", "--store", str(tmp_path / "s"), str(broken)]))
+    assert "model #0 is not an object with a string 'id'" in line, line
 
 
 def _cli(args: list[str], tmp_path: Path, **kwargs) -> subprocess.CompletedProcess:  # noqa: ANN003
@@ -772,6 +822,15 @@ def test_warnings_are_one_line_without_python_source(latest_file: Path, tmp_path
         warned = [line for line in lines if "partial" in line]
         assert len(warned) == 1 and warned[0].startswith(("warning: snapshot ", "warning: diff of a partial")), lines
         assert not any(".py:" in line or "warnings.warn" in line or "RuntimeWarning" in line for line in lines), lines
+    # the import's warning points to the command that lists the flag, not to the library's call
+    (imported,) = [line for line in runs[0].stderr.splitlines() if "partial" in line]
+    assert "(see `orcatalog snapshots`)" in imported and "snapshots()" not in imported, imported
+    listed = _cli(["snapshots", "--store", store], tmp_path)
+    assert listed.returncode == 0 and "partial" in listed.stdout.splitlines()[0], listed.stdout
+    library = oc.SnapshotStore(tmp_path / "lib")
+    library.import_files([latest_file], progress=False)
+    with pytest.warns(RuntimeWarning, match=r"see snapshots\(\)"):  # the library's readers call snapshots()
+        library.import_files([few], progress=False)
 
 
 def test_sigint_during_import_says_nothing_was_recorded(latest_file: Path, tmp_path: Path) -> None:
@@ -843,6 +902,55 @@ def test_sigint_during_snapshot_says_nothing_was_recorded(tmp_path: Path) -> Non
     assert proc.returncode == 130, err
     assert err.strip() == f"interrupted: nothing was recorded; {store} is as it was", err
     assert not store.exists() or not [p for p in store.rglob("*") if p.is_file()]
+
+
+def test_sigint_during_report_prints_the_one_interrupted_line(
+    recorded_dir: Path, latest_file: Path, tmp_path: Path
+) -> None:
+    """Ctrl-C while `report` reads its usage file (a FIFO holds the reader still, as in the import
+    test): the same `interrupted:` line as import and snapshot, exit status 130, no `Aborted!`, and no
+    report folder, finished or temporary."""
+    import signal
+
+    (activity,) = sorted(recorded_dir.glob("activity/activity-*.json.gz"))
+    store = tmp_path / "s"
+    assert _cli(["import", "--store", str(store), str(latest_file)], tmp_path).returncode == 0
+    fifo = tmp_path / "activity.json"
+    os.mkfifo(fifo)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orcatalog", "report", "--store", str(store), "--usage", str(fifo), "-o", "out"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with open(fifo, "wb") as writer:  # returns when the report has opened the FIFO to read it
+        writer.write(read_body(activity)[:1000])
+        writer.flush()
+        proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip() == f"interrupted: nothing was recorded; {store} is as it was", err
+    assert "Aborted" not in err and "Traceback" not in err and out == ""
+    assert not [p.name for p in tmp_path.iterdir() if p.name not in ("activity.json", "cache", "s")]
+
+
+def test_ctrl_c_in_any_other_command_is_one_interrupted_line(
+    runner: CliRunner, latest_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Commands that write nothing say `interrupted:` too (exit status 130), never click's `Aborted!`."""
+    store = tmp_path / "s"
+    oc.SnapshotStore(store).import_files([latest_file], progress=False)
+
+    def pressed(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(oc.SnapshotStore, "history", pressed)
+    result = runner.invoke(main, ["movers", "--store", str(store), "--since", "2026-01-01"])
+    assert result.exit_code == 130, result.output
+    assert result.output.strip() == "interrupted: stopped before the command finished", result.output
 
 
 def test_an_interrupt_after_the_write_names_what_was_recorded(recorded_dir: Path, tmp_path: Path) -> None:

@@ -30,13 +30,6 @@ def latest(latest_models: list[dict]) -> pd.DataFrame:
     return models_frame(latest_models)
 
 
-@pytest.fixture(scope="module")
-def hourly_history(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> pd.DataFrame:
-    store = oc.SnapshotStore(tmp_path_factory.mktemp("hourly"))
-    store.import_files(next(recorded_dir.glob("hourly-*.tar.xz")), progress=False)
-    return store.history()
-
-
 def D(value: object) -> Decimal:  # noqa: N802 - reads like the decimal literal it builds
     return Decimal(str(value))
 

@@ -15,7 +15,15 @@ import pytest
 import orcatalog as oc
 from orcatalog.analysis.catalog import paid
 from orcatalog.analysis.endpoints import endpoint_costs
-from orcatalog.analysis.reprice import CACHE_READS, NOT_LISTED, NOT_LISTED_ON_DATE, ROUNDING_USD, fits_context, reprice
+from orcatalog.analysis.reprice import (
+    CACHE_READS,
+    NO_SNAPSHOT,
+    NOT_LISTED,
+    NOT_LISTED_ON_DATE,
+    ROUNDING_USD,
+    fits_context,
+    reprice,
+)
 from orcatalog.frames.endpoints import endpoints_body_frame
 from orcatalog.frames.models import models_frame
 
@@ -291,3 +299,77 @@ def test_the_rows_own_endpoint_is_found_by_its_tag(recorded_dir: Path) -> None:
     expected = endpoint_costs(endpoints, 3_000, 500, requests=3)["total_usd"].to_numpy()[-1]
     assert result.rows["endpoint_usd"].iloc[0] == pytest.approx(expected, rel=1e-12)
     assert np.isnan(result.rows["endpoint_usd"].iloc[1])  # a provider the frame does not list
+
+
+def test_history_rows_priced_as_a_hand_join_and_the_cost_rule(hourly_history: pd.DataFrame) -> None:
+    """Activity-shaped rows on the hourly history (the bench's shape): each priced row is its
+    model's latest snapshot at or before its day (a hand-written merge_asof), at prompt, completion
+    less reasoning, reasoning (its own rate, else completion's) and the request fee; every row
+    without a price says why. The bill is set per row at list, between list and all-cached, below
+    all-cached and above list, and each gets its reason. Model ids as text or as a categorical, and
+    any subset of the rows, give the same rows."""
+    h = hourly_history
+    rng = np.random.default_rng(19)
+    n = 3_000
+    ids = [*pd.unique(h["id"].astype(str)), "nobody/unknown"]
+    days = pd.date_range(h["fetched_at"].min().normalize(), h["fetched_at"].max().normalize(), freq="D", tz="UTC")
+    completion = rng.integers(0, 20_000, n)
+    usage = pd.DataFrame(
+        {
+            "date": rng.choice(days, n),
+            "model": rng.choice(ids, n),
+            "prompt_tokens": rng.integers(0, 5_000_000, n),
+            "completion_tokens": completion,
+            "reasoning_tokens": completion // 3,
+            "requests": rng.integers(1, 500, n),
+        }
+    )
+    right = h[["id", "fetched_at", *(c for c in h.columns if c.startswith("price_"))]].assign(
+        id=h["id"].astype(str), fetched_at=h["fetched_at"].astype("datetime64[ns, UTC]")
+    )
+    left = usage.assign(date=usage["date"].astype("datetime64[ns, UTC]"), row=np.arange(n)).sort_values("date")
+    hand = pd.merge_asof(
+        left, right.sort_values("fetched_at"), left_on="date", right_on="fetched_at", left_by="model", right_by="id"
+    )
+    hand = hand.sort_values("row").reset_index(drop=True)
+    reasoning_rate = hand["price_internal_reasoning"].where(
+        hand["price_internal_reasoning"] > 0, hand["price_completion"]
+    )
+    cache_rate = hand["price_input_cache_read"].where(hand["price_input_cache_read"] > 0, hand["price_prompt"])
+    rest = (
+        (hand["completion_tokens"] - hand["reasoning_tokens"]) * hand["price_completion"]
+        + hand["reasoning_tokens"] * reasoning_rate
+        + hand["requests"] * hand["price_request"].fillna(0.0)
+    ).to_numpy()
+    listed = hand["prompt_tokens"].to_numpy() * hand["price_prompt"].to_numpy() + rest
+    all_cached = hand["prompt_tokens"].to_numpy() * cache_rate.to_numpy() + rest
+    zone = rng.integers(0, 4, n)  # at list, between, below all-cached, above list
+    usage["usage_usd"] = np.select(
+        [zone == 0, zone == 1, zone == 2],
+        [listed, (listed + all_cached) / 2, all_cached / 2 - 1e-3],
+        listed * 1.5 + 1e-3,
+    )
+
+    rows = reprice(usage, h, alternatives=[]).rows
+    got = rows["list_usd"].to_numpy()
+    priced = rows["note"].isna().to_numpy()
+    assert priced.mean() > 0.8 and np.isnan(got[~priced]).all()
+    np.testing.assert_allclose(got[priced], listed[priced], rtol=1e-9, atol=1e-12)
+    unknown = (usage["model"] == "nobody/unknown").to_numpy()
+    early = (usage["date"] < h["fetched_at"].min()).to_numpy()  # the first day, before its first snapshot
+    assert early.any() and (rows.loc[early, "note"] == NO_SNAPSHOT).all()
+    assert unknown.any() and (rows.loc[unknown & ~early, "note"] == NOT_LISTED).all()
+    assert (rows.loc[~priced & ~unknown, "note"] != NOT_LISTED).all()
+    # each row's reason follows its bill against the hand-computed list and all-cached prices
+    cached_apart = priced & (listed - all_cached > 1e-3)  # a cache price that tells the zones apart
+    expected = {0: None, 1: CACHE_READS, 2: "billed below list", 3: "billed above list"}
+    for z, reason in expected.items():
+        mine = rows["reason"][cached_apart & (zone == z)]
+        assert len(mine) > 20
+        assert (mine.isna() if reason is None else mine == reason).all(), (z, mine.value_counts())
+    assert rows["agrees"].to_numpy()[cached_apart].tolist() == (zone[cached_apart] <= 1).tolist()
+
+    as_categorical = reprice(usage.assign(model=usage["model"].astype("category")), h, alternatives=[]).rows
+    pd.testing.assert_frame_equal(as_categorical.drop(columns="model"), rows.drop(columns="model"))
+    part = usage.iloc[::7]
+    pd.testing.assert_frame_equal(reprice(part, h, alternatives=[]).rows, rows.iloc[::7], check_categorical=False)

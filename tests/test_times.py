@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 import orcatalog as oc
 from orcatalog.cli import main
-from orcatalog.times import ACCEPTED, answer_notes, is_date_only, parse_time
+from orcatalog.times import ACCEPTED, ACCEPTED_TEXT, answer_notes, in_text_forms, is_date_only, parse_time
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +88,22 @@ def test_ambiguous_text_and_numbers_are_refused_naming_the_accepted_forms(
             call()
         assert "ISO 8601" in str(error.value) or "NaT" in str(error.value)
     assert ACCEPTED.startswith("an ISO 8601 date")
+
+
+def test_time_messages_in_text_forms_keep_the_rule_and_drop_python() -> None:
+    """in_text_forms (what the command line shows) keeps the accepted text forms and turns the
+    Unix-seconds hints into the time the number would be, computed by pandas here."""
+    for value, name in ((1768910400, "as_of"), ("05/01/2026", "start")):
+        with pytest.raises(oc.InvalidParameterError) as error:
+            parse_time(value, name)
+        library = str(error.value)
+        assert ACCEPTED in library
+        text = in_text_forms(library)
+        assert ACCEPTED_TEXT in text and ACCEPTED not in text and "Timestamp" not in text and "pd." not in text
+        assert text.startswith(f"{name}={value!r} ")
+    seconds = in_text_forms(str(pytest.raises(oc.InvalidParameterError, parse_time, 1768910400).value))
+    assert f"1768910400 seconds is {pd.Timestamp(1768910400, unit='s'):%Y-%m-%dT%H:%M:%SZ}" in seconds
+    assert in_text_forms("nothing of this module's") == "nothing of this module's"
 
 
 def test_a_date_only_start_means_that_day(store: oc.SnapshotStore, history: pd.DataFrame) -> None:

@@ -157,7 +157,8 @@ def _times(column: pd.Series, name: str) -> pd.Series:
 def _one_scope(history: pd.DataFrame, scope: str | None) -> pd.DataFrame:
     if "scope" not in history.columns:
         return history
-    scopes = list(pd.unique(history["scope"].astype(str)))
+    # the distinct values first, then their text: a categorical column is never spelt out row by row
+    scopes = list(pd.unique(pd.Series(pd.unique(history["scope"])).astype(str)))
     if scope is not None:
         if scope not in scopes:
             raise InvalidParameterError(f"scope {scope!r} is not in the history; it has {scopes}")

@@ -312,11 +312,21 @@ def _latest(history: pd.DataFrame) -> pd.DataFrame:
     return latest.set_index("id", drop=False)
 
 
+def _model_ids(column: pd.Series) -> pd.Categorical:
+    """A column of model ids as text, factorized once: every later step works on its codes and its
+    few distinct ids, never on a row-by-row string array (nulls stay null)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = column.array.categories
+        if str(categories.dtype) == "str" or all(isinstance(c, str) for c in categories):
+            return column.array
+    return pd.Categorical(column.astype(str))
+
+
 def _price(
-    counts: dict[str, np.ndarray], models: np.ndarray, times: Any, history: pd.DataFrame, known: pd.Index
+    counts: dict[str, np.ndarray], models: pd.Categorical, times: Any, history: pd.DataFrame, known: pd.Index
 ) -> tuple[np.ndarray, pd.Categorical, pd.DataFrame]:
     """Totals (USD), notes (a Categorical, null for none) and price_at's frame for rows of these
-    models at these times (a DatetimeArray or Series)."""
+    models (ids as a Categorical: :func:`_model_ids`) at these times (a DatetimeArray or Series)."""
     frame = pd.DataFrame({"model": models, "timestamp": pd.DatetimeIndex(times), **counts}, copy=False)
     priced = price_at(frame, history, model="model", time="timestamp")
     total = priced["total_usd"].to_numpy(dtype=float)
@@ -336,13 +346,23 @@ def _price(
 
 
 def _all_cached_usd(
-    priced: pd.DataFrame, counts: dict[str, np.ndarray], models: np.ndarray, times: Any, history: pd.DataFrame
+    priced: pd.DataFrame,
+    where: np.ndarray,
+    counts: dict[str, np.ndarray],
+    models: pd.Categorical,
+    times: Any,
+    history: pd.DataFrame,
 ) -> np.ndarray:
-    """Each row at list price with every prompt token a cache read (USD): the one cost rule on the
-    prices price_at matched for the row (no second join); rows of models with pricing overrides
-    (which depend on the row's time and prompt) are priced through price_at again."""
-    cached = {**counts, "cached_tokens": counts["prompt_tokens"]}
+    """The rows ``where`` (positions) at list price with every prompt token a cache read (USD): the
+    one cost rule on the prices price_at matched for the rows (no second join; only their price
+    columns are copied, and nothing when ``where`` is every row); rows of models with pricing
+    overrides (which depend on the row's time and prompt) are priced through price_at again."""
     rates = priced[[c for c in priced.columns if c.startswith("price_") and c != "price_source"]]
+    if len(where) < len(priced):
+        rates = rates.iloc[where]
+        counts = {k: v[where] for k, v in counts.items()}
+        models, times = models[where], pd.DatetimeIndex(times)[where]
+    cached = {**counts, "cached_tokens": counts["prompt_tokens"]}
     total = np.array(_costs(rates, cached, None)["columns"]["total_usd"], dtype=float)
     if "pricing_overrides" in history.columns:
         column = history["pricing_overrides"]
@@ -450,7 +470,7 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
         if c in usage.columns
     }
     latest = _latest(history)
-    models = usage["model"].astype(str).to_numpy(dtype=object)
+    models = _model_ids(usage["model"])
     total, note, priced = _price(counts, models, times, history, latest.index)
 
     usage_usd = (
@@ -469,13 +489,7 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
         below = np.flatnonzero(usage_usd < total - ROUNDING_USD)
         all_cached = np.full(len(total), np.nan)
         if len(below):
-            all_cached[below] = _all_cached_usd(
-                priced.iloc[below],
-                {k: v[below] for k, v in counts.items()},
-                models[below],
-                pd.DatetimeIndex(times)[below],
-                history,
-            )
+            all_cached[below] = _all_cached_usd(priced, below, counts, models, times, history)
     agrees, reason = bill_reasons(usage_usd, total, byok_requests, note, all_cached)
     rows = usage.copy()
     rows["list_usd"] = total
@@ -522,7 +536,7 @@ def _at_notes(at: Any, history: pd.DataFrame) -> tuple[str, ...]:
     return tuple(answer_notes(when, stamps[stamps <= when].max(), name="at"))
 
 
-def _wanted_outputs(models: np.ndarray, latest: pd.DataFrame) -> dict[str, Any]:
+def _wanted_outputs(models: pd.Categorical, latest: pd.DataFrame) -> dict[str, Any]:
     """Each own model's output modalities (None when the catalog does not list it)."""
     out: dict[str, Any] = {}
     for model in pd.unique(models):
@@ -538,7 +552,7 @@ def _alternatives(
     usage: pd.DataFrame,
     alternatives: Any,
     counts: dict[str, np.ndarray],
-    models: np.ndarray,
+    models: pd.Categorical,
     times: pd.Series,
     history: pd.DataFrame,
     latest: pd.DataFrame,
@@ -554,8 +568,9 @@ def _alternatives(
         table = _endpoint_history(alternatives)
         table_latest = table.set_index("id", drop=False)
         pairs_row, pairs_alt = [], []
-        for model in pd.unique(models):
-            rows_of = np.flatnonzero(models == model)
+        model_codes, model_ids = pd.factorize(models)
+        for i, model in enumerate(model_ids):
+            rows_of = np.flatnonzero(model_codes == i)
             for alt_id in table.loc[table["model_id"] == model, "id"]:
                 pairs_row.append(rows_of)
                 pairs_alt.append(np.full(len(rows_of), alt_id, dtype=object))
@@ -601,7 +616,8 @@ def _alternatives(
     requests = counts.get("requests", np.ones(n))[row]
     fits = fits_context(window, counts["prompt_tokens"][row], requests)
     sub_counts = {k: v[row] for k, v in counts.items()}
-    total, note, _ = _price(sub_counts, alt, times.array.take(row), price_table, lookup.index)
+    alt_models = pd.Categorical.from_codes(alt_codes, categories=pd.Index(alt_ids, dtype=object))
+    total, note, _ = _price(sub_counts, alt_models, times.array.take(row), price_table, lookup.index)
     missing = np.asarray(note.isin([NOT_LISTED, NOT_LISTED_ON_DATE, NO_SNAPSHOT]))
     note = _set_note(note, unknown_output, "the row's own model is not in this catalog: its output is unknown")
     note = _set_note(note, ~unknown_output & ~serving, "does not produce the row's output modalities")

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .app import _client, _comma_list, _store, _store_option, main
+from .app import _client, _comma_list, _interrupts, _snapshot_ids, _store, _store_option, main
 from ..suggest import did_you_mean
 from .errors import CLIError, CLIUsageError, warning_line
 from .output import check_output_file, output_options, show_record, write
@@ -629,19 +629,23 @@ def report(ctx: click.Context, out: str | None, usage_file: str | None, store_ro
     from .. import read_usage
     from ..report import build_report
 
-    usage = read_usage(usage_file) if usage_file is not None else None  # a bad file fails before any work
     store = _store(store_root)
-    if not store.exists() or store.snapshots().empty:
-        from ..errors import CacheError, NotInCacheError, ResponseError, TransportError
+    before = _snapshot_ids(store)
+    # Ctrl-C: the one interrupted line (whether a first snapshot was recorded); the report folder is
+    # written whole or not at all (build_report)
+    with _interrupts(store, before):
+        usage = read_usage(usage_file) if usage_file is not None else None  # a bad file fails before any work
+        if not store.exists() or store.snapshots().empty:
+            from ..errors import CacheError, NotInCacheError, ResponseError, TransportError
 
-        try:
-            with _client(ctx) as client:
-                store.snapshot(client)
-        except (TransportError, NotInCacheError, ResponseError, CacheError) as exc:  # the catalog cannot be fetched
-            raise CLIError(
-                f"the store {store.root} is empty and taking a first snapshot failed ({exc}); "
-                "import recorded bodies with `orcatalog import`, or run with network or --replay sample"
-            ) from None
-    folder = Path(out) if out else Path("reports") / f"{pd.Timestamp.now(tz='UTC'):%Y-%m-%d}"
-    index = build_report(store.history(), folder, usage=usage)
-    click.echo(f"wrote {index} ({len(list(folder.iterdir()))} files)")
+            try:
+                with _client(ctx) as client:
+                    store.snapshot(client)
+            except (TransportError, NotInCacheError, ResponseError, CacheError) as exc:  # the catalog cannot be fetched
+                raise CLIError(
+                    f"the store {store.root} is empty and taking a first snapshot failed ({exc}); "
+                    "import recorded bodies with `orcatalog import`, or run with network or --replay sample"
+                ) from None
+        folder = Path(out) if out else Path("reports") / f"{pd.Timestamp.now(tz='UTC'):%Y-%m-%d}"
+        index = build_report(store.history(), folder, usage=usage)
+        click.echo(f"wrote {index} ({len(list(folder.iterdir()))} files)")

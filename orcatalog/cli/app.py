@@ -106,8 +106,11 @@ class _Group(click.Group):
             prefix = exc.prefix if isinstance(exc, CLIError) else "error"
             click.echo(f"{prefix}: {' '.join(exc.format_message().split())}", err=True)
             sys.exit(exc.exit_code)
-        except click.Abort:
-            click.echo("Aborted!", err=True)
+        except click.Abort as exc:
+            if isinstance(exc.__cause__, KeyboardInterrupt):  # Ctrl-C where no command said more
+                CLIInterrupted("stopped before the command finished").show()
+                sys.exit(CLIInterrupted.exit_code)
+            click.echo("Aborted!", err=True)  # an answer refused at a prompt
             sys.exit(1)
         except OSError as exc:  # a closed pipe (`orcatalog snapshots | head -1`) is a normal end
             if not isinstance(exc, BrokenPipeError) and exc.errno != errno.EPIPE:

@@ -15,7 +15,15 @@ import click
 
 from ..errors import InvalidParameterError, OrcatalogError, TransportError
 
-__all__ = ["CLIError", "CLIInterrupted", "CLIUsageError", "one_line", "in_option_names", "warning_line"]
+__all__ = [
+    "CLIError",
+    "CLIInterrupted",
+    "CLIUsageError",
+    "one_line",
+    "in_command_words",
+    "in_option_names",
+    "warning_line",
+]
 
 
 class CLIError(click.ClickException):
@@ -81,6 +89,22 @@ def in_option_names(message: str, command: click.Command | None) -> str:
     return re.sub(r"(?<![-\w])([a-z][a-z0-9]*_[a-z0-9_]+)\b()", swap, swapped).replace("  ", " ")
 
 
+#: Library calls that library messages point to, and the command that shows the same.
+_COMMANDS = {"see snapshots()": "see `orcatalog snapshots`"}
+
+
+def in_command_words(message: str) -> str:
+    """A library message (error or warning) as the command line says it (the one place): the
+    library calls it points to become the commands that do the same (``snapshots()`` ->
+    ``orcatalog snapshots``), and times are asked for in the forms one can type
+    (:func:`orcatalog.times.in_text_forms`: no ``datetime`` or ``pd.Timestamp(...)``)."""
+    from ..times import in_text_forms
+
+    for call, command in _COMMANDS.items():
+        message = message.replace(call, command)
+    return in_text_forms(message)
+
+
 def _offline_hint(base_url: str) -> str:
     return (
         f" Cannot reach {base_url}. Without network: set ORCATALOG_OFFLINE=1 to answer from the"
@@ -118,9 +142,9 @@ def one_line(exc: Exception, ctx: click.Context) -> CLIError:
             if ctx.invoked_subcommand and isinstance(ctx.command, click.Group)
             else None
         )
-        return CLIUsageError(in_option_names(str(exc), command))
+        return CLIUsageError(in_option_names(in_command_words(str(exc)), command))
     if isinstance(exc, OrcatalogError):
-        return CLIError(str(exc))
+        return CLIError(in_command_words(str(exc)))
     if isinstance(exc, ImportError) and "s3fs" in str(exc):  # an s3:// store without the S3 extra
         return CLIError(f"{exc}: pip install 'orcatalog[s3]' for s3:// stores")
     if isinstance(exc, EOFError):  # a compressed stream ended early and no reader named the file
@@ -143,5 +167,5 @@ def one_line(exc: Exception, ctx: click.Context) -> CLIError:
 def warning_line(message: Warning | str) -> str:
     """A library warning as the command line prints it: one ``warning: ...`` line, without the
     Python source line and category that :mod:`warnings` shows by default."""
-    text = " ".join(str(message).split())
+    text = in_command_words(" ".join(str(message).split()))
     return "warning: " + (text[len("orcatalog: ") :] if text.startswith("orcatalog: ") else text)

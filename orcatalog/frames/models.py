@@ -214,7 +214,7 @@ def check_body(body: Any, *, url: str | None = None) -> list[dict[str, Any]]:
             as one model's endpoints, is named as such).
     """
     data = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(data, list):
+    if not isinstance(data, list) or (data and isinstance(data[0], dict) and "id" not in data[0]):
         other = _other_body(body)
         if other is not None:
             raise SchemaError(
@@ -222,6 +222,7 @@ def check_body(body: Any, *, url: str | None = None) -> list[dict[str, Any]]:
                 "GET /models (`orcatalog snapshot`)",
                 url=url,
             )
+    if not isinstance(data, list):  # a list of unknown items is left to the id rule, which names the item
         raise SchemaError(
             (f"{url}: " if url else "")
             + f"not a models list body (a JSON object with a 'data' list): got {_shape(body)}",
@@ -249,8 +250,15 @@ def list_frame(body: Any, *, url: str | None = None) -> pd.DataFrame:
 
 def _other_body(body: Any) -> str | None:
     """What a body that is not a models list is, when it is another known API body (one model's
-    endpoints, one model, the count, an error), in words; else None."""
+    endpoints, one model, the count, an error, the providers list, a key's activity), in words;
+    else None. A list is named by the keys every item has (providers: ``slug`` and ``name``;
+    activity rows: ``date`` and ``model``) when no item has an ``id``."""
     data = body.get("data") if isinstance(body, dict) else None
+    items = data if isinstance(data, list) and data and all(isinstance(d, dict) and "id" not in d for d in data) else []
+    if items and all("slug" in d and "name" in d for d in items):
+        return f"a /providers body ({len(items)} providers, keyed by slug)"
+    if items and all("date" in d and "model" in d for d in items):
+        return f"an /activity body ({len(items)} rows of a key's usage by date and model, which reprice reads)"
     if isinstance(data, dict) and isinstance(data.get("endpoints"), list):
         return f"a /models/{{id}}/endpoints body (the providers of {data.get('id', 'one model')})"
     if isinstance(data, dict) and "id" in data and "pricing" in data:
