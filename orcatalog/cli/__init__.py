@@ -11,6 +11,7 @@ Start-up stays light: pandas, pyarrow and requests are imported inside the comma
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -409,6 +410,7 @@ def diff(
 
     from ..analysis.changes import diff as diff_frames
 
+    from ..store.timeline import PartialSnapshotWarning
     from .analysis import _load_as_of
 
     store = _store(store_root, must_exist=True)
@@ -416,7 +418,9 @@ def diff(
     frames = []
     for name, x in (("OLD", old), ("NEW", new)):
         try:
-            frames.append(store.load(x) if x in ids else _load_as_of(store, x, name))  # names the snapshot used
+            with warnings.catch_warnings():  # diff says what a partial snapshot means for its answer
+                warnings.simplefilter("ignore", PartialSnapshotWarning)
+                frames.append(store.load(x) if x in ids else _load_as_of(store, x, name))  # names the snapshot used
         except InvalidParameterError:
             raise CLIUsageError(
                 f"{name} {x!r} is neither a snapshot id of the store nor a time (ISO 8601, e.g. "

@@ -51,6 +51,7 @@ from .ingest import (
 from .delta import TABLES as DELTA_TABLES
 from .delta import VACUUM_RETENTION_HOURS, DeltaStore, is_delta_store
 from .layout import FOLDERS, Layout
+from .timeline import PartialSnapshotWarning
 
 __all__ = ["SnapshotStore", "CATALOG_SCOPE", "time_from_name", "no_store_message", "not_a_folder_message"]
 
@@ -341,12 +342,7 @@ class SnapshotStore:
             layout.release(claims)
         self._index_cache = None
         for row in partial_among(catalogue, rows) if rows else []:
-            warnings.warn(
-                f"orcatalog: snapshot {row['snapshot_id']} ({row['scope']}) has {row['n_models']} models, "
-                "far fewer than the previous one: recorded but flagged partial (see snapshots())",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+            _warn_partial_write(row["snapshot_id"], row["scope"], row["n_models"], stacklevel=4)
         if self.auto_compact is not None:
             _compact.upkeep(layout, self._catalogue(), self.auto_compact)
         return batch.ids
@@ -356,12 +352,7 @@ class SnapshotStore:
         assert self._delta is not None
         m = self._delta.state().manifest
         for row in m[m["snapshot_id"].isin(ids) & m["partial"]].itertuples():
-            warnings.warn(
-                f"orcatalog: snapshot {row.snapshot_id} ({row.scope}) has {row.n_models} models, "
-                "far fewer than the previous one: recorded but flagged partial (see snapshots())",
-                RuntimeWarning,
-                stacklevel=4,
-            )
+            _warn_partial_write(str(row.snapshot_id), str(row.scope), int(row.n_models), stacklevel=5)
 
     def _known_versions(self, catalogue: Catalogue, scopes: set[str]) -> set[str]:
         """Versions a new batch need not store again: those of the latest snapshot of each scope.
@@ -524,7 +515,7 @@ class SnapshotStore:
             warnings.warn(
                 f"orcatalog: snapshot {frame.attrs['snapshot_id']} is flagged partial: it lists far fewer "
                 "models than the snapshot before it (a missing model may not have left the catalog)",
-                RuntimeWarning,
+                PartialSnapshotWarning,
                 stacklevel=2,
             )
         return frame
@@ -627,6 +618,17 @@ class SnapshotStore:
             return int(sum(self._fs.du(self._base, total=False).values()))
         except FileNotFoundError:
             return 0
+
+
+def _warn_partial_write(snapshot_id: str, scope: str, n_models: int, *, stacklevel: int) -> None:
+    """The partial-catalog warning of a write, in one wording for both layouts (``stacklevel``
+    points at the caller of ``import_files``/``snapshot``)."""
+    warnings.warn(
+        f"orcatalog: snapshot {snapshot_id} ({scope}) has {n_models} models, "
+        "far fewer than the previous one: recorded but flagged partial (see snapshots())",
+        RuntimeWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def _layout_of(layout: Any, files: Layout) -> str:

@@ -24,6 +24,11 @@ __all__ = ["apply_rules", "scope_column", "shadowed", "partial", "PARTIAL_THRESH
 PARTIAL_THRESHOLD = 0.2
 
 
+class PartialSnapshotWarning(RuntimeWarning):
+    """A snapshot flagged partial was loaded (``SnapshotStore.load``); a command that says what it
+    means for its own answer (``diff``) ignores this one."""
+
+
 def apply_rules(manifest: pd.DataFrame) -> pd.DataFrame:
     """The manifest (in time order) with each snapshot's ``scope`` recomputed and ``time_precision``,
     ``shadowed`` and ``partial`` set by the rules below; modified in place and returned."""
