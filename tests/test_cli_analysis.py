@@ -335,3 +335,17 @@ def test_report_on_an_empty_store_that_cannot_fetch_says_how_to_fill_it(tmp_path
     assert result.exit_code == 1, result.output
     assert "is empty and taking a first snapshot failed" in result.output and "orcatalog import" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_report_names_the_snapshots_of_other_scopes_it_leaves_out(tmp_path: Path, dated_files: list[Path]) -> None:
+    store = oc.SnapshotStore(tmp_path / "data")
+    store.import_files(dated_files[-2:], progress=False)
+    store.import_files(dated_files[0], query={"input_modalities": "image"}, progress=False)  # a filtered list
+    result = run(["report", "--store", "data", "-o", "out"], tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "note: the report covers scope 'catalog' only; 1 snapshot(s) of other scopes are left out" in result.stderr
+    assert "input_modalities=image" in result.stderr
+    single = oc.SnapshotStore(tmp_path / "one" / "data")
+    single.import_files(dated_files[-1], progress=False)
+    quiet = run(["report", "--store", "data", "-o", "out"], tmp_path / "one")
+    assert quiet.exit_code == 0 and "other scopes" not in quiet.stderr

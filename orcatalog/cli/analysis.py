@@ -63,6 +63,22 @@ def _load_as_of(store: Any, as_of: str | None, name: str = "--as-of") -> Any:
     return frame
 
 
+def _other_scopes(store: Any, history: Any) -> list[str]:
+    """A note naming the snapshots of scopes a one-scope answer (the report) left out, or none."""
+    shown = set(history["scope"].astype(str).unique()) if "scope" in history.columns else set()
+    m = store.snapshots()
+    others = m[~m["scope"].astype(str).isin(shown)]
+    if others.empty:
+        return []
+    counts = others["scope"].astype(str).value_counts()
+    listed = ", ".join(f"{scope!r} ({n})" for scope, n in counts.head(3).items())
+    more = f" and {len(counts) - 3} more" if len(counts) > 3 else ""
+    return [
+        f"the report covers scope {', '.join(sorted(shown))!r} only; {len(others)} snapshot(s) of other "
+        f"scopes are left out: {listed}{more} (a filtered or regional list is never mixed with the catalog)"
+    ]
+
+
 def _known_model(store: Any, model_id: str) -> None:
     ids = [str(i) for i in store.history(columns=[])["id"].unique()]
     if model_id not in ids:
@@ -647,5 +663,7 @@ def report(ctx: click.Context, out: str | None, usage_file: str | None, store_ro
                     "import recorded bodies with `orcatalog import`, or run with network or --replay sample"
                 ) from None
         folder = Path(out) if out else Path("reports") / f"{pd.Timestamp.now(tz='UTC'):%Y-%m-%d}"
-        index = build_report(store.history(), folder, usage=usage)
+        history = store.history()
+        index = build_report(history, folder, usage=usage)
         click.echo(f"wrote {index} ({len(list(folder.iterdir()))} files)")
+        _say(_other_scopes(store, history))
