@@ -345,7 +345,13 @@ def snapshots(store_root: str | None, fmt: str | None, out: str | None, columns:
     Example:
       orcatalog snapshots --store data --columns snapshot_id,fetched_at,n_models
     """
-    df = _store(store_root, must_exist=True).snapshots()
+    from ..store import migration_note
+
+    store = _store(store_root, must_exist=True)
+    df = store.snapshots()
+    note = migration_note(store)
+    if note is not None:  # here, where a user looks at the store; not on every command
+        click.echo(f"note: {note}", err=True)
     write(df, fmt, out, columns, head, default_columns=["snapshot_id", "fetched_at", "scope", "n_models", "partial"])
 
 
@@ -368,7 +374,10 @@ def compact(store_root: str | None) -> None:
 @click.argument("old")
 @click.argument("new")
 def migrate(old: str, new: str) -> None:
-    """Copy a store in the parquet (batch) layout into a new Delta Lake store, checking every snapshot.
+    """Copy a store in the earlier parquet (batch) layout into a new Delta Lake store, checking every snapshot.
+
+    Delta is the layout of new stores; a parquet-layout store keeps working as it is. OLD is left
+    untouched; NEW must be a new folder (or URL) or a Delta store, and an interrupted run can be re-run.
 
     \b
     Example:

@@ -52,7 +52,14 @@ from .delta import TABLES as DELTA_TABLES
 from .delta import VACUUM_RETENTION_HOURS, DeltaStore, is_delta_store
 from .layout import FOLDERS, Layout
 
-__all__ = ["SnapshotStore", "CATALOG_SCOPE", "time_from_name", "no_store_message", "not_a_folder_message"]
+__all__ = [
+    "SnapshotStore",
+    "CATALOG_SCOPE",
+    "time_from_name",
+    "no_store_message",
+    "not_a_folder_message",
+    "migration_note",
+]
 
 
 def no_store_message(store: SnapshotStore, record: str) -> str | None:
@@ -88,6 +95,22 @@ def not_a_folder_message(store: SnapshotStore) -> str | None:
     return None
 
 
+def migration_note(store: SnapshotStore) -> str | None:
+    """The one place that tells a user of a store in the earlier parquet layout how to move it to
+    the Delta layout (the CLI shows it where a user looks at a store: ``orcatalog snapshots``).
+
+    Returns:
+        One line for a store in the parquet layout, unless ``$ORCATALOG_STORE_LAYOUT=parquet`` says
+        the parquet layout is chosen on purpose; None otherwise (a Delta store, or no store).
+    """
+    if store.layout != "parquet" or os.environ.get("ORCATALOG_STORE_LAYOUT") == "parquet":
+        return None
+    return (
+        f"{store.root} is in the earlier parquet layout (still read and written); "
+        f"`orcatalog migrate {store.root} NEW` copies it into a Delta Lake store, the default for new stores"
+    )
+
+
 T = TypeVar("T")
 
 
@@ -102,9 +125,11 @@ class SnapshotStore:
             (see :mod:`orcatalog.store.compact`), and a full merge when there are more than this
             many batches (Delta layout: ``optimize`` of a table with more than this many files);
             None turns all automatic compaction off.
-        layout: ``"parquet"`` (the hand-made batch layout), ``"delta"`` (two Delta Lake tables,
-            :mod:`orcatalog.store.delta`), or ``"auto"``: the layout of the store found at
-            ``root``, and for a new store ``$ORCATALOG_STORE_LAYOUT`` (default ``parquet``).
+        layout: ``"delta"`` (two Delta Lake tables, :mod:`orcatalog.store.delta`; the default for
+            new stores), ``"parquet"`` (the earlier hand-made batch layout, still read and written;
+            ``orcatalog migrate`` copies it into the Delta layout), or ``"auto"``: the layout of the
+            store found at ``root`` (on disk or an object store), and for a new store
+            ``$ORCATALOG_STORE_LAYOUT`` (default ``delta``).
 
     Raises:
         InvalidParameterError: root is not a string or path; an unknown layout.
@@ -630,11 +655,12 @@ class SnapshotStore:
 
 
 def _layout_of(layout: Any, files: Layout) -> str:
-    """Which layout a store uses: as asked, else the one found at its root, else the default for
-    new stores (``$ORCATALOG_STORE_LAYOUT``, ``parquet`` when unset).
+    """Which layout a store uses: as asked, else the one found at its root (on disk or an object
+    store: one listing of the root), else the default for new stores: ``$ORCATALOG_STORE_LAYOUT``,
+    ``delta`` when unset.
 
     Raises:
-        InvalidParameterError: an unknown layout name.
+        InvalidParameterError: an unknown layout name (asked, or in ``$ORCATALOG_STORE_LAYOUT``).
     """
     if layout not in ("auto", "parquet", "delta"):
         raise InvalidParameterError(f"layout must be 'auto', 'parquet' or 'delta', got {layout!r}")
@@ -642,15 +668,32 @@ def _layout_of(layout: Any, files: Layout) -> str:
         return str(layout)
     if is_delta_store(files.fs, files.base):
         return "delta"
-    try:
-        if files.local and any(n in FOLDERS for n in os.listdir(files.base)):
-            return "parquet"
-    except OSError:
-        pass
-    default = os.environ.get("ORCATALOG_STORE_LAYOUT") or "parquet"
+    if _is_parquet_store(files):
+        return "parquet"
+    return _default_layout()
+
+
+def _default_layout() -> str:
+    """The layout of a new store: ``$ORCATALOG_STORE_LAYOUT`` (``delta`` or ``parquet``), ``delta`` when unset.
+
+    Raises:
+        InvalidParameterError: any other value.
+    """
+    default = os.environ.get("ORCATALOG_STORE_LAYOUT") or "delta"
     if default not in ("parquet", "delta"):
         raise InvalidParameterError(f"ORCATALOG_STORE_LAYOUT must be 'parquet' or 'delta', got {default!r}")
     return default
+
+
+def _is_parquet_store(files: Layout) -> bool:
+    """Whether the root holds a store in the earlier (parquet batch) layout: one of its folders
+    (``manifest/``, ``versions/`` ... without a Delta log) on disk or under an object-store prefix."""
+    try:
+        files.fs.invalidate_cache(files.base)  # object-store listings are cached; another process may have written
+        names = files.fs.ls(files.base, detail=False)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    return any(str(n).rstrip("/").rsplit("/", 1)[-1] in FOLDERS for n in names)
 
 
 def _delta_retry(question: Callable[[], T]) -> T:
