@@ -377,11 +377,12 @@ def migrate(old: str, new: str) -> None:
     """Copy a store in the earlier parquet (batch) layout into a new Delta Lake store, checking every snapshot.
 
     Delta is the layout of new stores; a parquet-layout store keeps working as it is. OLD is left
-    untouched; NEW must be a new folder (or URL) or a Delta store, and an interrupted run can be re-run.
+    untouched; NEW must be a new folder (or URL) or a Delta store, and an interrupted run can be
+    re-run. Then point --store (or ORCATALOG_DATA_DIR) at NEW.
 
     \b
     Example:
-      orcatalog migrate data data-delta
+      orcatalog migrate old-store new-store
     """
     from ..store.migrate import migrate as copy_store
 
