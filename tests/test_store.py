@@ -356,7 +356,9 @@ def test_hostile_ids_stay_inside_the_root(new_store) -> None:  # noqa: ANN001
     everything = list(store_files(store))
     assert everything and all(p.startswith(store._base + "/") for p in everything)
     kinds = {p[len(store._base) + 1 :].split("/")[0] for p in everything}
-    assert kinds <= ({"versions", "snapshots"} if store.layout == "delta" else {"manifest", "versions", "spans", "orders"})
+    assert kinds <= (
+        {"versions", "snapshots"} if store.layout == "delta" else {"manifest", "versions", "spans", "orders"}
+    )
     assert all(".." not in p and "passwd" not in p for p in everything)
 
 
