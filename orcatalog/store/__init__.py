@@ -81,7 +81,8 @@ def no_store_message(store: SnapshotStore, record: str) -> str | None:
         return file
     if os.path.isdir(store._base):
         return (
-            f"{store.root} is a folder but not a snapshot store (none of its folders: {', '.join(FOLDERS)}): "
+            f"{store.root} is a folder but not a snapshot store (none of its folders: "
+            f"{', '.join(dict.fromkeys((*DELTA_TABLES, *FOLDERS)))}): "
             "check the path"
         )
     return f"no snapshot store at {store.root}: the folder does not exist; record one with {record}, or check the path"
@@ -190,7 +191,8 @@ class SnapshotStore:
     def exists(self) -> bool:
         """Whether there is a store to read. False for a local folder that does not exist (a typo,
         or nothing recorded yet) and for one that holds other things but none of a store's
-        folders (``manifest/``, ``versions/``, ...); an empty folder (hidden files and READMEs aside) is an empty store.
+        folders (the Delta tables ``snapshots/``, ``versions/``, or the earlier layout's ``manifest/``,
+        ...); an empty folder (hidden files and READMEs aside) is an empty store.
         Object-store prefixes always exist (an empty prefix is an empty store). Writing creates
         what is missing."""
         if not self._layout.local:
