@@ -358,7 +358,8 @@ def snapshots(store_root: str | None, fmt: str | None, out: str | None, columns:
 @main.command()
 @_store_option
 def compact(store_root: str | None) -> None:
-    """Merge the store's batches into one (run it after many single snapshots, e.g. daily).
+    """Merge the store's small files (Delta: optimize, then vacuum what is past retention; the earlier
+    parquet layout: its batches into one). The store already does this itself after writes.
 
     \b
     Example:
@@ -367,7 +368,8 @@ def compact(store_root: str | None) -> None:
     store = _store(store_root, must_exist=True)
     merged = store.compact()
     committed(f"{store.root} was compacted")
-    click.echo(f"merged {merged} batches" if merged else "nothing to compact")
+    unit = "files" if store.layout == "delta" else "batches"
+    click.echo(f"merged {merged} {unit}" if merged else "nothing to compact")
 
 
 @main.command()

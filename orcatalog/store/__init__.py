@@ -2,17 +2,19 @@
 
 The package, by the question each file answers:
 
-- :mod:`.layout` - where the files are, how a batch is committed, claims, integrity checks, quarantine;
+- :mod:`.delta` - the store on two Delta Lake tables, the layout of new stores: commits by delta-rs;
+- :mod:`.layout` - the earlier parquet layout (read and written as it is): where its files are, how a
+  batch is committed, claims, integrity checks, quarantine;
 - :mod:`.ingest` - bodies in, batch tables out (checks, version hashes, spans);
 - :mod:`.index` - what the store holds (manifest, damage, losses; the version index);
 - :mod:`.timeline` - the rules that read a snapshot against its timeline (scope, shadowed, partial);
 - :mod:`.queries` - which snapshot, its frame, its body, the long history;
-- :mod:`.compact` - merging batches, and the store's own tiered upkeep after each write;
-- :mod:`.delta` - the same store on two Delta Lake tables (``layout="delta"``): commits by delta-rs;
+- :mod:`.compact` - the parquet layout's batch merges, and its tiered upkeep after each write;
 - :mod:`.migrate` - copying a parquet-layout store into the Delta layout, checked snapshot by snapshot;
 - :mod:`.lock` - one run at a time on a store (``orcatalog watch``): a file lock, or a claim on object stores.
 
-Both layouts and their commit guarantees are documented in ``data/README.md``.
+Which layout a store uses is decided once, by :func:`_layout_of` (the one found at the root, else
+Delta); both layouts and whose commit guarantees they are, in ``data/README.md``.
 
 The "no store here" rule (a read where there is no store is an error naming the path, never an
 empty answer) lives here, once: :func:`no_store_message`, used by the store's reads and the CLI.
