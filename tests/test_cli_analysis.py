@@ -25,10 +25,13 @@ EXAMPLE_KEY = "sk-or-v1-..."  # the placeholder key the help examples show
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder like a user's: ``data`` holds a store of the compact hourly series, plus a usage CSV."""
+    """A folder like a user's: ``data`` holds a store of the compact hourly series (the default Delta
+    layout), ``old-store`` one made before Delta became the default (parquet layout), plus a usage CSV."""
     root = tmp_path_factory.mktemp("cwd")
     store = oc.SnapshotStore(root / "data")
     store.import_files(COMPACT_DIR / "hourly-2025-12-18_2026-01-07.tar.xz", progress=False)
+    old = oc.SnapshotStore(root / "old-store", layout="parquet")
+    old.import_files(sorted(COMPACT_DIR.glob("models-2024-*.json.gz")), progress=False)
     pd.DataFrame(
         {
             "model": ["deepseek/deepseek-v3.2", "openai/gpt-4o", "nobody/unknown"],
@@ -349,3 +352,19 @@ def test_report_names_the_snapshots_of_other_scopes_it_leaves_out(tmp_path: Path
     single.import_files(dated_files[-1], progress=False)
     quiet = run(["report", "--store", "data", "-o", "out"], tmp_path / "one")
     assert quiet.exit_code == 0 and "other scopes" not in quiet.stderr
+
+
+def test_an_old_layout_store_is_read_and_the_way_to_migrate_is_said_once(workdir: Path) -> None:
+    """A store made before Delta became the default answers every command; `snapshots`, where a
+    user looks at the store, names `orcatalog migrate`; other commands do not nag."""
+    listed = run(["snapshots", "--store", "old-store", "--format", "csv"], workdir)
+    assert listed.exit_code == 0, listed.output
+    assert len(pd.read_csv(pd.io.common.StringIO(listed.stdout))) == 4
+    assert listed.stderr.strip() == (
+        "note: old-store is in the earlier parquet layout (still read and written); "
+        "`orcatalog migrate old-store NEW` copies it into a Delta Lake store, the default for new stores"
+    )
+    shown = run(["changes", "--store", "old-store"], workdir)
+    assert shown.exit_code == 0, shown.output
+    assert "migrate" not in shown.stderr
+    assert "migrate" not in run(["snapshots", "--store", "data"], workdir).stderr  # a Delta store

@@ -11,18 +11,24 @@ import pytest
 
 import orcatalog as oc
 import orcatalog.store as store_module
+from orcatalog.store.migrate import migrate
 
 from .conftest import read_body
 
 
-@pytest.fixture(scope="module")
-def twin_history(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> pd.DataFrame:
-    """Two real bodies recorded at one time (two catalogs of the same day), after an earlier one."""
+@pytest.fixture(scope="module", params=["parquet", "migrated"])
+def twin_history(
+    tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path, request: pytest.FixtureRequest
+) -> pd.DataFrame:
+    """Two real bodies recorded at one time (two catalogs of the same day), after an earlier one: in
+    a store of the earlier parquet layout as an older orcatalog wrote it, or that store migrated to
+    the Delta layout (the way a Delta store comes to hold twins)."""
     bodies = {
         n: orjson.loads(read_body(recorded_dir / n))
         for n in ("models-2026-01-15.json.gz", "models-2026-01-29.json.gz", "models-2026-04-17.json.gz")
     }
-    store = oc.SnapshotStore(tmp_path_factory.mktemp("twins") / "store")
+    root = tmp_path_factory.mktemp("twins")
+    store = oc.SnapshotStore(root / "store", layout="parquet")
     with pytest.MonkeyPatch.context() as patch:  # such imports are refused now: write as an older orcatalog did
         patch.setattr(store_module, "refuse_same_time", lambda rows, manifest: None)
         store.import_bodies(
@@ -33,6 +39,10 @@ def twin_history(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -
             ],
             progress=False,
         )
+    if request.param == "migrated":
+        migrate(store.root, root / "delta")
+        store = oc.SnapshotStore(root / "delta")
+        assert store.layout == "delta"
     history = store.history()
     assert history.groupby("fetched_at")["snapshot_id"].nunique().max() == 2  # the case under test
     return history

@@ -27,7 +27,7 @@ def layout(request: pytest.FixtureRequest) -> str:
 
 
 def open_store(root: Path, layout: str) -> oc.SnapshotStore:
-    return oc.SnapshotStore(root, layout="delta") if layout == "delta" else oc.SnapshotStore(root)
+    return oc.SnapshotStore(root, layout=layout)
 
 
 def test_the_query_and_base_url_set_the_scope(tmp_path: Path, recorded_dir: Path) -> None:

@@ -122,6 +122,7 @@ def readme_world(tmp_path: Path, s3_endpoint: str):  # noqa: ANN201
             "AWS_SECRET_ACCESS_KEY": S3_CREDENTIALS["secret"],
             "AWS_ENDPOINT_URL": s3_endpoint,
             "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ALLOW_HTTP": "true",  # delta-rs, for the loopback S3 server (a real bucket is https)
         }
         env.pop("ORCATALOG_OFFLINE", None)
         env.pop("ORCATALOG_DATA_DIR", None)

@@ -310,13 +310,14 @@ def _duckdb_series(root: Path, model: str) -> pd.DataFrame:
     return duckdb.sql(sql).df()
 
 
-def test_duckdb_reads_the_store_without_orcatalog(
-    local_hourly_store: oc.SnapshotStore, tmp_path: Path, hourly_bodies: list
-) -> None:
-    appended = oc.SnapshotStore(tmp_path / "appended", auto_compact=None)
+def test_duckdb_reads_the_parquet_layout_without_orcatalog(tmp_path: Path, hourly_bodies: list) -> None:
+    """The earlier layout's query (data/README.md); the Delta layout's is tested in test_store_delta.py."""
+    whole = oc.SnapshotStore(tmp_path / "whole", layout="parquet")
+    whole.import_bodies([(time_from_name(name), raw) for name, raw in hourly_bodies])
+    appended = oc.SnapshotStore(tmp_path / "appended", auto_compact=None, layout="parquet")
     for name, raw in hourly_bodies[:40:3]:  # single appends: versions repeat across batches
         appended.import_bodies([(time_from_name(name), raw)])
-    for store, n in ((local_hourly_store, 199), (appended, 14)):
+    for store, n in ((whole, 199), (appended, 14)):
         via_duckdb = _duckdb_series(Path(store.root), "deepseek/deepseek-v3.2")
         ours = store.history(ids="deepseek/deepseek-v3.2", columns=["price_prompt", "price_completion"])
         assert len(via_duckdb) == len(ours) == n
@@ -325,8 +326,9 @@ def test_duckdb_reads_the_store_without_orcatalog(
         assert list(pd.to_datetime(via_duckdb["fetched_at"], utc=True)) == list(ours["fetched_at"])
 
 
-def test_schema_evolution_keeps_every_column(tmp_path: Path, recorded_dir: Path) -> None:
-    store = oc.SnapshotStore(tmp_path / "s")  # local: DuckDB reads the files below
+@pytest.mark.parametrize("layout", ["delta", "parquet"])
+def test_schema_evolution_keeps_every_column(tmp_path: Path, recorded_dir: Path, layout: str) -> None:
+    store = oc.SnapshotStore(tmp_path / "s", layout=layout)  # local: DuckDB reads the files below
     store.import_files(recorded_dir / "models-2024-04-19.json.gz", progress=False)  # per_request_limits, old modality
     store.import_files(recorded_dir / "models-2026-04-17.json.gz", progress=False)  # knowledge_cutoff, links, audio
     h = store.history()
@@ -354,7 +356,9 @@ def test_hostile_ids_stay_inside_the_root(new_store) -> None:  # noqa: ANN001
     everything = list(store_files(store))
     assert everything and all(p.startswith(store._base + "/") for p in everything)
     kinds = {p[len(store._base) + 1 :].split("/")[0] for p in everything}
-    assert kinds <= {"manifest", "versions", "spans", "orders"}
+    assert kinds <= (
+        {"versions", "snapshots"} if store.layout == "delta" else {"manifest", "versions", "spans", "orders"}
+    )
     assert all(".." not in p and "passwd" not in p for p in everything)
 
 
@@ -422,8 +426,9 @@ def test_store_root_must_be_given_properly() -> None:
 
 
 def test_compact_merges_batches_and_changes_no_answer(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
+    """The parquet layout's batches (the Delta layout's optimize: test_store_delta.py)."""
     made = new_store()
-    store = oc.SnapshotStore(made.root, storage_options=made._storage_options, auto_compact=None)
+    store = oc.SnapshotStore(made.root, storage_options=made._storage_options, auto_compact=None, layout="parquet")
     for path in dated_files:  # one batch per snapshot, as an hourly snapshot() job without upkeep makes them
         store.import_files(path, progress=False)
     before_manifest = store.snapshots()
@@ -452,11 +457,17 @@ def test_compact_merges_batches_and_changes_no_answer(new_store, dated_files: li
     assert again.compact() == 15 and len(store_files(again)) == 4
 
 
-def test_auto_compact_keeps_the_batch_count_bounded(tmp_path: Path, dated_files: list[Path]) -> None:
-    store = oc.SnapshotStore(tmp_path / "s", auto_compact=3)
+@pytest.mark.parametrize("layout", ["delta", "parquet"])
+def test_auto_compact_keeps_the_batch_count_bounded(tmp_path: Path, dated_files: list[Path], layout: str) -> None:
+    from deltalake import DeltaTable
+
+    store = oc.SnapshotStore(tmp_path / "s", auto_compact=3, layout=layout)
     for path in dated_files[:7]:
         store.import_files(path, progress=False)
-        assert len(list((tmp_path / "s" / "manifest").glob("*.parquet"))) <= 3
+        if layout == "parquet":  # batches (manifests)
+            assert len(list((tmp_path / "s" / "manifest").glob("*.parquet"))) <= 3
+        else:  # the files each table's current version reads
+            assert all(len(DeltaTable(str(tmp_path / "s" / t)).file_uris()) <= 3 for t in ("versions", "snapshots"))
     assert len(store.snapshots()) == 7
     with pytest.raises(oc.InvalidParameterError):
         oc.SnapshotStore(tmp_path / "s", auto_compact=1)

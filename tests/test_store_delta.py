@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 import orcatalog as oc
+from orcatalog.cli import main as cli_main
 from orcatalog.store.delta import HISTORY_VIEW_SQL
 from orcatalog.store.migrate import migrate
 
@@ -555,15 +557,30 @@ def test_layout_is_found_and_checked(tmp_path: Path, dated_files: list[Path], mo
     oc.SnapshotStore(tmp_path / "d", layout="delta").import_files(dated_files[0], progress=False)
     oc.SnapshotStore(tmp_path / "p", layout="parquet").import_files(dated_files[0], progress=False)
     assert oc.SnapshotStore(tmp_path / "d").layout == "delta" and oc.SnapshotStore(tmp_path / "p").layout == "parquet"
-    assert oc.SnapshotStore(tmp_path / "new").layout == "parquet"
+    assert oc.SnapshotStore(tmp_path / "new").layout == "delta"  # the default for new stores (issue 14)
+    monkeypatch.setenv("ORCATALOG_STORE_LAYOUT", "parquet")
+    assert oc.SnapshotStore(tmp_path / "new").layout == "parquet"  # the earlier layout, still on request
+    assert oc.SnapshotStore(tmp_path / "d").layout == "delta"  # an existing store keeps its layout
     monkeypatch.setenv("ORCATALOG_STORE_LAYOUT", "delta")
-    assert oc.SnapshotStore(tmp_path / "new").layout == "delta"
-    assert oc.SnapshotStore(tmp_path / "p").layout == "parquet"  # an existing store keeps its layout
+    assert oc.SnapshotStore(tmp_path / "p").layout == "parquet"
     with pytest.raises(oc.InvalidParameterError, match="layout"):
         oc.SnapshotStore(tmp_path / "x", layout="iceberg")
     monkeypatch.setenv("ORCATALOG_STORE_LAYOUT", "csv")
     with pytest.raises(oc.InvalidParameterError, match="ORCATALOG_STORE_LAYOUT"):
         oc.SnapshotStore(tmp_path / "y")
+
+
+def test_an_existing_parquet_store_on_s3_keeps_its_layout(s3_endpoint: str, dated_files: list[Path]) -> None:
+    """The layout is found at the root on an object store too (no folders there, only prefixes)."""
+    options = {**S3_CREDENTIALS, "client_kwargs": {"endpoint_url": s3_endpoint, "region_name": "us-east-1"}}
+    bucket = new_bucket(s3_endpoint)
+    old = oc.SnapshotStore(f"s3://{bucket}/old", storage_options=options, layout="parquet", auto_compact=None)
+    ids = old.import_files(dated_files[:2], progress=False)
+    found = oc.SnapshotStore(f"s3://{bucket}/old", storage_options=options)
+    assert found.layout == "parquet" and list(found.snapshots()["snapshot_id"]) == ids
+    assert found.import_files(dated_files[2], progress=False)  # written as it is, in its own layout
+    assert not found._fs.exists(f"{found._base}/snapshots")
+    assert oc.SnapshotStore(f"s3://{bucket}/fresh", storage_options=options).layout == "delta"
 
 
 # -- migration from the parquet layout --------------------------------------------------------------
@@ -593,6 +610,8 @@ def test_migrate_copies_a_parquet_store_losslessly(
     assert old_manifest["partial"].sum() == 1 and old_manifest["scope"].nunique() == 2
     assert set(old_manifest["time_precision"]) == {"day", "second"}
 
+    listed = CliRunner().invoke(cli_main, ["snapshots", "--store", old.root])
+    assert listed.exit_code == 0 and f"orcatalog migrate {old.root} NEW" in listed.stderr  # the way out, named
     proc = subprocess.run(
         [sys.executable, "-m", "orcatalog", "migrate", old.root, str(tmp_path / "new")],
         env={**os.environ, "PYTHONPATH": str(REPO)},
@@ -604,6 +623,8 @@ def test_migrate_copies_a_parquet_store_losslessly(
     assert f"{len(old_manifest)} snapshots copied" in proc.stdout
     new = oc.SnapshotStore(tmp_path / "new")
     assert new.layout == "delta"
+    listed = CliRunner().invoke(cli_main, ["snapshots", "--store", new.root])
+    assert listed.exit_code == 0 and "migrate" not in listed.stderr  # a Delta store: nothing to say
     pd.testing.assert_frame_equal(new.snapshots().drop(columns="batch"), old_manifest.drop(columns="batch"))
     for sid in old_manifest["snapshot_id"]:
         assert new.raw(sid) == old.raw(sid)
@@ -624,3 +645,5 @@ def test_migrate_refuses_a_damaged_store(tmp_path: Path, dated_files: list[Path]
     with pytest.raises(oc.StoreDamagedError, match="nothing was copied"):
         migrate(old.root, tmp_path / "new")
     assert not (tmp_path / "new" / "snapshots").exists()
+    with pytest.raises(oc.SnapshotNotFoundError, match="no parquet-layout store"):  # a typo, not "already Delta"
+        migrate(tmp_path / "typo", tmp_path / "new")

@@ -1,4 +1,4 @@
-"""The "Snapshot store" and "Exports" tables of reliability.md: real processes, real files."""
+"""The "Snapshot store" (its earlier parquet layout) and "Exports" tables of reliability.md: real processes, real files."""
 
 from __future__ import annotations
 
@@ -21,6 +21,14 @@ import pytest
 import orcatalog as oc
 
 from .conftest import REPO, store_files
+
+
+@pytest.fixture(autouse=True)
+def _parquet_layout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the earlier parquet layout's own files and commit protocol (the Delta
+    layout's are in test_store_delta.py): every store they create is in that layout, here and in the
+    processes they spawn (which inherit the environment)."""
+    monkeypatch.setenv("ORCATALOG_STORE_LAYOUT", "parquet")
 
 
 def files_of(root: Path) -> dict[str, bytes]:

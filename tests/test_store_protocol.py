@@ -1,4 +1,4 @@
-"""The commit protocol under damage, losses, stale claims and concurrent processes (issue 6, items 6-9)."""
+"""The parquet layout's commit protocol under damage, losses, stale claims and concurrent processes (issue 6, items 6-9)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,14 @@ import orcatalog as oc
 from orcatalog.store.layout import _process_start
 
 from .conftest import REPO, make_store, store_files
+
+
+@pytest.fixture(autouse=True)
+def _parquet_layout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the earlier parquet layout's own files and commit protocol (the Delta
+    layout's are in test_store_delta.py): every store they create is in that layout, here and in the
+    processes they spawn (which inherit the environment)."""
+    monkeypatch.setenv("ORCATALOG_STORE_LAYOUT", "parquet")
 
 
 def _small_store(root: Path, dated_files: list[Path], batches: int = 3) -> oc.SnapshotStore:

@@ -346,14 +346,21 @@ def snapshots(store_root: str | None, fmt: str | None, out: str | None, columns:
     Example:
       orcatalog snapshots --store data --columns snapshot_id,fetched_at,n_models
     """
-    df = _store(store_root, must_exist=True).snapshots()
+    from ..store import migration_note
+
+    store = _store(store_root, must_exist=True)
+    df = store.snapshots()
+    note = migration_note(store)
+    if note is not None:  # here, where a user looks at the store; not on every command
+        click.echo(f"note: {note}", err=True)
     write(df, fmt, out, columns, head, default_columns=["snapshot_id", "fetched_at", "scope", "n_models", "partial"])
 
 
 @main.command()
 @_store_option
 def compact(store_root: str | None) -> None:
-    """Merge the store's batches into one (run it after many single snapshots, e.g. daily).
+    """Merge the store's small files (Delta: optimize, then vacuum what is past retention; the earlier
+    parquet layout: its batches into one). The store already does this itself after writes.
 
     \b
     Example:
@@ -362,18 +369,23 @@ def compact(store_root: str | None) -> None:
     store = _store(store_root, must_exist=True)
     merged = store.compact()
     committed(f"{store.root} was compacted")
-    click.echo(f"merged {merged} batches" if merged else "nothing to compact")
+    unit = "files" if store.layout == "delta" else "batches"
+    click.echo(f"merged {merged} {unit}" if merged else "nothing to compact")
 
 
 @main.command()
 @click.argument("old")
 @click.argument("new")
 def migrate(old: str, new: str) -> None:
-    """Copy a store in the parquet (batch) layout into a new Delta Lake store, checking every snapshot.
+    """Copy a store in the earlier parquet (batch) layout into a new Delta Lake store, checking every snapshot.
+
+    Delta is the layout of new stores; a parquet-layout store keeps working as it is. OLD is left
+    untouched; NEW must be a new folder (or URL) or a Delta store, and an interrupted run can be
+    re-run. Then point --store (or ORCATALOG_DATA_DIR) at NEW.
 
     \b
     Example:
-      orcatalog migrate data data-delta
+      orcatalog migrate old-store new-store
     """
     from ..store.migrate import migrate as copy_store
 

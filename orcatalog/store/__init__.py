@@ -2,17 +2,19 @@
 
 The package, by the question each file answers:
 
-- :mod:`.layout` - where the files are, how a batch is committed, claims, integrity checks, quarantine;
+- :mod:`.delta` - the store on two Delta Lake tables, the layout of new stores: commits by delta-rs;
+- :mod:`.layout` - the earlier parquet layout (read and written as it is): where its files are, how a
+  batch is committed, claims, integrity checks, quarantine;
 - :mod:`.ingest` - bodies in, batch tables out (checks, version hashes, spans);
 - :mod:`.index` - what the store holds (manifest, damage, losses; the version index);
 - :mod:`.timeline` - the rules that read a snapshot against its timeline (scope, shadowed, partial);
 - :mod:`.queries` - which snapshot, its frame, its body, the long history;
-- :mod:`.compact` - merging batches, and the store's own tiered upkeep after each write;
-- :mod:`.delta` - the same store on two Delta Lake tables (``layout="delta"``): commits by delta-rs;
+- :mod:`.compact` - the parquet layout's batch merges, and its tiered upkeep after each write;
 - :mod:`.migrate` - copying a parquet-layout store into the Delta layout, checked snapshot by snapshot;
 - :mod:`.lock` - one run at a time on a store (``orcatalog watch``): a file lock, or a claim on object stores.
 
-Both layouts and their commit guarantees are documented in ``data/README.md``.
+Which layout a store uses is decided once, by :func:`_layout_of` (the one found at the root, else
+Delta); both layouts and whose commit guarantees they are, in ``data/README.md``.
 
 The "no store here" rule (a read where there is no store is an error naming the path, never an
 empty answer) lives here, once: :func:`no_store_message`, used by the store's reads and the CLI.
@@ -53,7 +55,14 @@ from .delta import VACUUM_RETENTION_HOURS, DeltaStore, is_delta_store
 from .layout import FOLDERS, Layout
 from .timeline import PartialSnapshotWarning
 
-__all__ = ["SnapshotStore", "CATALOG_SCOPE", "time_from_name", "no_store_message", "not_a_folder_message"]
+__all__ = [
+    "SnapshotStore",
+    "CATALOG_SCOPE",
+    "time_from_name",
+    "no_store_message",
+    "not_a_folder_message",
+    "migration_note",
+]
 
 
 def no_store_message(store: SnapshotStore, record: str) -> str | None:
@@ -75,7 +84,8 @@ def no_store_message(store: SnapshotStore, record: str) -> str | None:
         return file
     if os.path.isdir(store._base):
         return (
-            f"{store.root} is a folder but not a snapshot store (none of its folders: {', '.join(FOLDERS)}): "
+            f"{store.root} is a folder but not a snapshot store (none of its folders: "
+            f"{', '.join(dict.fromkeys((*DELTA_TABLES, *FOLDERS)))}): "
             "check the path"
         )
     return f"no snapshot store at {store.root}: the folder does not exist; record one with {record}, or check the path"
@@ -87,6 +97,22 @@ def not_a_folder_message(store: SnapshotStore) -> str | None:
     if store._layout.local and os.path.lexists(store._base) and not os.path.isdir(store._base):
         return f"{store.root} is a file, not a folder: a snapshot store is a folder; check the path"
     return None
+
+
+def migration_note(store: SnapshotStore) -> str | None:
+    """The one place that tells a user of a store in the earlier parquet layout how to move it to
+    the Delta layout (the CLI shows it where a user looks at a store: ``orcatalog snapshots``).
+
+    Returns:
+        One line for a store in the parquet layout, unless ``$ORCATALOG_STORE_LAYOUT=parquet`` says
+        the parquet layout is chosen on purpose; None otherwise (a Delta store, or no store).
+    """
+    if store.layout != "parquet" or os.environ.get("ORCATALOG_STORE_LAYOUT") == "parquet":
+        return None
+    return (
+        f"{store.root} is in the earlier parquet layout (still read and written); "
+        f"`orcatalog migrate {store.root} NEW` copies it into a Delta Lake store, the default for new stores"
+    )
 
 
 T = TypeVar("T")
@@ -103,9 +129,11 @@ class SnapshotStore:
             (see :mod:`orcatalog.store.compact`), and a full merge when there are more than this
             many batches (Delta layout: ``optimize`` of a table with more than this many files);
             None turns all automatic compaction off.
-        layout: ``"parquet"`` (the hand-made batch layout), ``"delta"`` (two Delta Lake tables,
-            :mod:`orcatalog.store.delta`), or ``"auto"``: the layout of the store found at
-            ``root``, and for a new store ``$ORCATALOG_STORE_LAYOUT`` (default ``parquet``).
+        layout: ``"delta"`` (two Delta Lake tables, :mod:`orcatalog.store.delta`; the default for
+            new stores), ``"parquet"`` (the earlier hand-made batch layout, still read and written;
+            ``orcatalog migrate`` copies it into the Delta layout), or ``"auto"``: the layout of the
+            store found at ``root`` (on disk or an object store), and for a new store
+            ``$ORCATALOG_STORE_LAYOUT`` (default ``delta``).
 
     Raises:
         InvalidParameterError: root is not a string or path; an unknown layout.
@@ -166,7 +194,8 @@ class SnapshotStore:
     def exists(self) -> bool:
         """Whether there is a store to read. False for a local folder that does not exist (a typo,
         or nothing recorded yet) and for one that holds other things but none of a store's
-        folders (``manifest/``, ``versions/``, ...); an empty folder (hidden files and READMEs aside) is an empty store.
+        folders (the Delta tables ``snapshots/``, ``versions/``, or the earlier layout's ``manifest/``,
+        ...); an empty folder (hidden files and READMEs aside) is an empty store.
         Object-store prefixes always exist (an empty prefix is an empty store). Writing creates
         what is missing."""
         if not self._layout.local:
@@ -632,11 +661,12 @@ def _warn_partial_write(snapshot_id: str, scope: str, n_models: int, *, stacklev
 
 
 def _layout_of(layout: Any, files: Layout) -> str:
-    """Which layout a store uses: as asked, else the one found at its root, else the default for
-    new stores (``$ORCATALOG_STORE_LAYOUT``, ``parquet`` when unset).
+    """Which layout a store uses: as asked, else the one found at its root (on disk or an object
+    store: one listing of the root), else the default for new stores: ``$ORCATALOG_STORE_LAYOUT``,
+    ``delta`` when unset.
 
     Raises:
-        InvalidParameterError: an unknown layout name.
+        InvalidParameterError: an unknown layout name (asked, or in ``$ORCATALOG_STORE_LAYOUT``).
     """
     if layout not in ("auto", "parquet", "delta"):
         raise InvalidParameterError(f"layout must be 'auto', 'parquet' or 'delta', got {layout!r}")
@@ -644,15 +674,32 @@ def _layout_of(layout: Any, files: Layout) -> str:
         return str(layout)
     if is_delta_store(files.fs, files.base):
         return "delta"
-    try:
-        if files.local and any(n in FOLDERS for n in os.listdir(files.base)):
-            return "parquet"
-    except OSError:
-        pass
-    default = os.environ.get("ORCATALOG_STORE_LAYOUT") or "parquet"
+    if _is_parquet_store(files):
+        return "parquet"
+    return _default_layout()
+
+
+def _default_layout() -> str:
+    """The layout of a new store: ``$ORCATALOG_STORE_LAYOUT`` (``delta`` or ``parquet``), ``delta`` when unset.
+
+    Raises:
+        InvalidParameterError: any other value.
+    """
+    default = os.environ.get("ORCATALOG_STORE_LAYOUT") or "delta"
     if default not in ("parquet", "delta"):
         raise InvalidParameterError(f"ORCATALOG_STORE_LAYOUT must be 'parquet' or 'delta', got {default!r}")
     return default
+
+
+def _is_parquet_store(files: Layout) -> bool:
+    """Whether the root holds a store in the earlier (parquet batch) layout: one of its folders
+    (``manifest/``, ``versions/`` ... without a Delta log) on disk or under an object-store prefix."""
+    try:
+        files.fs.invalidate_cache(files.base)  # object-store listings are cached; another process may have written
+        names = files.fs.ls(files.base, detail=False)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    return any(str(n).rstrip("/").rsplit("/", 1)[-1] in FOLDERS for n in names)
 
 
 def _delta_retry(question: Callable[[], T]) -> T:

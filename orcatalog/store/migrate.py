@@ -10,7 +10,8 @@ import os
 import warnings
 from typing import Any
 
-from ..errors import InvalidParameterError, StoreDamagedError, StoreError
+from ..errors import InvalidParameterError, SnapshotNotFoundError, StoreDamagedError, StoreError
+from .delta import is_delta_store
 from .ingest import Body
 
 __all__ = ["migrate"]
@@ -45,7 +46,7 @@ def migrate(
 
     Raises:
         InvalidParameterError: ``old`` is not a parquet-layout store, or ``new`` is one.
-        SnapshotNotFoundError: ``old`` does not exist.
+        SnapshotNotFoundError: ``old`` holds no store (neither layout).
         StoreDamagedError: the old store cannot be read whole (nothing is copied), or a copy does
             not read back equal (the message names the snapshot).
         StoreWriteError, SnapshotConflictError.
@@ -54,6 +55,8 @@ def migrate(
 
     source = SnapshotStore(old, storage_options=storage_options, layout="auto", auto_compact=None)
     if source.layout != "parquet":
+        if not is_delta_store(source._fs, source._base):  # nothing there: new stores default to Delta
+            raise SnapshotNotFoundError(f"no parquet-layout store at {source.root}: nothing to migrate; check the path")
         raise InvalidParameterError(f"{source.root} is already a Delta-layout store: nothing to migrate")
     target = SnapshotStore(
         new,
