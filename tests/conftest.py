@@ -47,9 +47,27 @@ def data_sets() -> list[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every test that reads recorded bodies runs once per data set (``[compact]``, ``[shared]``)."""
+    """Every test that reads recorded bodies runs once per data set (``[compact]``, ``[shared]``),
+    except a protocol test (``@pytest.mark.compact_only``: processes, signals, concurrency), whose
+    bodies are only material to write: it runs on the compact set."""
     if "recorded_dir" in metafunc.fixturenames:
-        metafunc.parametrize("recorded_dir", data_sets(), indirect=True, scope="session")
+        sets = ["compact"] if metafunc.definition.get_closest_marker("compact_only") else data_sets()
+        metafunc.parametrize("recorded_dir", sets, indirect=True, scope="session")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The object-store runs (a ``backend`` or store parameter ``"s3"``) of a data test read the compact set only: the S3 path
+    is about transport and commits, which the local runs of the full set already cover for the data
+    (deselected, and counted as such in pytest's summary)."""
+    dropped = [
+        item
+        for item in items
+        if (params := getattr(getattr(item, "callspec", None), "params", {})).get("recorded_dir") == "shared"
+        and any(isinstance(value, str) and value == "s3" for value in params.values())
+    ]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
 
 
 @pytest.fixture(scope="session")
@@ -93,12 +111,26 @@ def hourly_bodies(recorded_dir: Path) -> list[tuple[str, bytes]]:
     return sorted(out)
 
 
-@pytest.fixture(scope="module")
-def hourly_history(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> Any:
-    """The hourly archive imported into a store: ``SnapshotStore.history()`` (199 snapshots)."""
-    store = oc.SnapshotStore(tmp_path_factory.mktemp("hourly"))
+@pytest.fixture(scope="session")
+def series_store(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
+    """The hourly archive imported once per session and data set, into a store folder named ``data``
+    (the command line's usual name: CLI tests run in its parent with ``--store data``). Read it
+    only; a test that writes makes its own store."""
+    store = oc.SnapshotStore(tmp_path_factory.mktemp("series") / "data")
     store.import_files(next(recorded_dir.glob("hourly-*.tar.xz")), progress=False)
-    return store.history()
+    return store
+
+
+@pytest.fixture(scope="session")
+def series_history(series_store: oc.SnapshotStore) -> Any:
+    """``series_store.history()`` (199 snapshots), read once per session and data set."""
+    return series_store.history()
+
+
+@pytest.fixture
+def hourly_history(series_history: Any) -> Any:
+    """A copy of :func:`series_history` for one test (a test may change its frame)."""
+    return series_history.copy()
 
 
 @pytest.fixture(scope="session")
@@ -106,10 +138,16 @@ def latest_file(recorded_dir: Path) -> Path:
     return recorded_dir / "models-2026-04-17.json.gz"
 
 
+#: The body the replay server of the HTTP tests serves: the compact latest catalog. How a request is
+#: sent, retried, cached and refused does not depend on the data set, so those tests run once, not
+#: once per data set (the data tests read ``recorded_dir`` themselves).
+SERVED_FILE = COMPACT_DIR / "models-2026-04-17.json.gz"
+
+
 @pytest.fixture
-def server(latest_file: Path) -> Iterator[ReplayServer]:
+def server() -> Iterator[ReplayServer]:
     with ReplayServer(
-        latest_file,
+        SERVED_FILE,
         keys={TEST_KEY_A: None, TEST_KEY_B: ["openai/gpt-4o", "anthropic/claude-opus-4.7"]},
         aliases={"~anthropic/claude-opus-latest": "anthropic/claude-opus-4.7"},
     ) as srv:

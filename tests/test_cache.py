@@ -19,7 +19,7 @@ import orcatalog as oc
 from orcatalog.fetch.cache import CACHE_FILE_NAME, cached_session
 from orcatalog.testing import ReplayServer
 
-from .conftest import FAST_RETRY, REPO, TEST_KEY_A, TEST_KEY_B, FakeTime, read_body
+from .conftest import FAST_RETRY, REPO, SERVED_FILE, TEST_KEY_A, TEST_KEY_B, FakeTime, read_body
 from .secret_scan import assert_no_secret
 
 
@@ -191,7 +191,7 @@ def test_offline_mode(server: ReplayServer, cache_dir: Path, monkeypatch: pytest
     assert df.attrs["from_cache"] is True and len(server.requests) == 1
 
 
-def test_serializer_is_json_not_pickle(cached_client: oc.Client, cache_dir: Path, latest_file: Path) -> None:
+def test_serializer_is_json_not_pickle(cached_client: oc.Client, cache_dir: Path) -> None:
     cached_client.fetch_models()
     assert cached_client.session.cache.responses.serializer.name == "orcatalog-json"
     stored = entries(cache_dir)
@@ -201,7 +201,7 @@ def test_serializer_is_json_not_pickle(cached_client: oc.Client, cache_dir: Path
         head, newline, body = value.partition(b"\n")
         record = orjson.loads(head)  # response metadata: plain JSON
         assert newline and record["status_code"] == 200 and "_content" not in record
-        recorded = read_body(latest_file)
+        recorded = read_body(SERVED_FILE)
         data_start = recorded.index(b"[")  # the recorded data array, exactly as served inside the envelope
         assert body.startswith(b'{"data":' + recorded[data_start : recorded.rindex(b"]") + 1] + b',"total_count":')
         assert orjson.loads(body)["data"] == orjson.loads(recorded)["data"]

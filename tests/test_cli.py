@@ -138,6 +138,7 @@ def test_no_network_names_cause_and_way_out(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.compact_only
 def test_replay_command_serves_a_real_port(latest_file: Path, tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "c")}
     proc = subprocess.Popen(
@@ -490,6 +491,7 @@ def test_diff_allow_mixed(runner: CliRunner, dated_files: list[Path], tmp_path: 
     assert result.exit_code == 0 and rows and "unit" in rows[0]
 
 
+@pytest.mark.compact_only
 def test_console_script_fast_exit_keeps_every_write(latest_file: Path, tmp_path: Path) -> None:
     """`python -m orcatalog` skips the interpreter's final garbage collection (cli/startup.py): what
     the commands wrote — an output file, the HTTP cache row, a store snapshot — is all there after."""
@@ -833,6 +835,7 @@ def test_warnings_are_one_line_without_python_source(latest_file: Path, tmp_path
         library.import_files([few], progress=False)
 
 
+@pytest.mark.compact_only
 def test_sigint_during_import_says_nothing_was_recorded(latest_file: Path, tmp_path: Path) -> None:
     """Ctrl-C while a body is being read: one `interrupted:` line, exit status 130, the store as it was,
     and a next run without warnings. A FIFO holds the reader still: the test's open() of its writing

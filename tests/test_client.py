@@ -12,11 +12,11 @@ import requests
 import orcatalog as oc
 from orcatalog.testing import ReplayServer
 
-from .conftest import FAST_RETRY, TEST_KEY_A, TEST_KEY_B, read_body
+from .conftest import FAST_RETRY, SERVED_FILE, TEST_KEY_A, TEST_KEY_B, read_body
 
 
-def test_fetch_models_defaults_to_whole_catalog(client: oc.Client, server: ReplayServer, latest_file: Path) -> None:
-    body = json.loads(read_body(latest_file))
+def test_fetch_models_defaults_to_whole_catalog(client: oc.Client, server: ReplayServer) -> None:
+    body = json.loads(read_body(SERVED_FILE))
     df = client.fetch_models()
     assert len(df) == len(body["data"]) == 346
     assert server.requests[-1]["query"] == {"output_modalities": "all"}

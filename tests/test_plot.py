@@ -20,11 +20,9 @@ from orcatalog.frames.models import models_frame  # noqa: E402
 from .conftest import read_body  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> pd.DataFrame:
-    s = oc.SnapshotStore(tmp_path_factory.mktemp("hourly"))
-    s.import_files(next(recorded_dir.glob("hourly-*.tar.xz")), progress=False)
-    return s.history()
+@pytest.fixture
+def history(hourly_history: pd.DataFrame) -> pd.DataFrame:
+    return hourly_history
 
 
 @pytest.fixture(scope="module")

@@ -48,10 +48,8 @@ class _Refs(html.parser.HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> Path:
-    store = oc.SnapshotStore(tmp_path_factory.mktemp("store"))
-    store.import_files(next(recorded_dir.glob("hourly-*.tar.xz")), progress=False)
-    return build_report(store.history(), tmp_path_factory.mktemp("report") / "2026-01-07")
+def report(tmp_path_factory: pytest.TempPathFactory, series_history: pd.DataFrame) -> Path:
+    return build_report(series_history.copy(), tmp_path_factory.mktemp("report") / "2026-01-07")
 
 
 def test_every_image_and_link_resolves(report: Path) -> None:
@@ -118,6 +116,7 @@ def test_the_page_renders_in_headless_chromium(report: Path, tmp_path: Path) -> 
         shutil.copy(shot, keep)
 
 
+@pytest.mark.compact_only
 def test_a_failed_report_leaves_no_folder_behind(recorded_dir: Path, tmp_path: Path) -> None:
     store = oc.SnapshotStore(tmp_path / "store")
     store.import_files(sorted(recorded_dir.glob("models-2026-*.json.gz")), progress=False)

@@ -41,11 +41,9 @@ def hourly_store(
     return _imported(request, tmp_path_factory.mktemp("hourly"), list(recorded_dir.glob("hourly-*.tar.xz")))
 
 
-@pytest.fixture(scope="module")
-def local_hourly_store(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
-    store = oc.SnapshotStore(tmp_path_factory.mktemp("hourly-local"))
-    store.import_files(next(recorded_dir.glob("hourly-*.tar.xz")), progress=False)
-    return store
+@pytest.fixture
+def local_hourly_store(series_store: oc.SnapshotStore) -> oc.SnapshotStore:
+    return series_store
 
 
 def test_time_from_name() -> None:

@@ -247,6 +247,7 @@ SLOW_WRITER = """
 """
 
 
+@pytest.mark.compact_only
 def test_sigkill_before_the_commit_leaves_the_store_as_it_was(make_delta, dated_files: list[Path]) -> None:  # noqa: ANN001
     store = make_delta()
     store.import_files(dated_files[:4], progress=False)
@@ -270,6 +271,7 @@ def test_sigkill_before_the_commit_leaves_the_store_as_it_was(make_delta, dated_
         assert len(reopen(store).snapshots()) == 8
 
 
+@pytest.mark.compact_only
 def test_two_writers_of_the_same_snapshot_both_succeed_and_it_counts_once(make_delta, dated_files: list[Path]) -> None:  # noqa: ANN001
     store = make_delta()
     options = json.dumps(store._storage_options)
@@ -403,6 +405,7 @@ READER = """
 """
 
 
+@pytest.mark.compact_only
 @pytest.mark.parametrize("backend", ["local", "s3"])
 def test_concurrent_writers_a_compactor_and_a_reader_lose_nothing(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path, hourly_bodies: list
@@ -454,6 +457,7 @@ CLI_IMPORT = """
 """
 
 
+@pytest.mark.compact_only
 @pytest.mark.parametrize("at", ["versions", "snapshots"])
 def test_sigint_during_cli_import(at: str, tmp_path: Path, recorded_dir: Path) -> None:
     """Ctrl-C during `orcatalog import`, just before or during the commit: an import is one commit,

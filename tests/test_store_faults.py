@@ -66,6 +66,7 @@ SLOW_WRITER = """
 """
 
 
+@pytest.mark.compact_only
 def test_sigkill_mid_write_leaves_the_store_as_it_was(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
     store = new_store()
     store.import_files(dated_files[:4], progress=False)
@@ -151,6 +152,7 @@ def test_read_only_target_is_a_typed_error(tmp_path: Path, dated_files: list[Pat
         shutil.rmtree(base)
 
 
+@pytest.mark.compact_only
 def test_two_writers_different_snapshots_both_land(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
     store = new_store()
     options = json.dumps(store._storage_options)
@@ -164,6 +166,7 @@ def test_two_writers_different_snapshots_both_land(new_store, dated_files: list[
     assert len(oc.SnapshotStore(store.root, storage_options=store._storage_options).snapshots()) == 14
 
 
+@pytest.mark.compact_only
 def test_two_writers_same_snapshot_one_wins(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
     store = new_store()
     slow = spawn(SLOW_WRITER, store.root, str(dated_files[5]), "pause", json.dumps(store._storage_options))

@@ -208,6 +208,7 @@ def _spawn(code: str, *args: str) -> subprocess.Popen:
     )
 
 
+@pytest.mark.compact_only
 @pytest.mark.parametrize("backend", ["local", "s3"])
 def test_concurrent_writers_compactions_and_readers_lose_nothing(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path, hourly_bodies: list

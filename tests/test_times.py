@@ -18,16 +18,14 @@ from orcatalog.cli import main
 from orcatalog.times import ACCEPTED, ACCEPTED_TEXT, answer_notes, in_text_forms, is_date_only, parse_time
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
-    s = oc.SnapshotStore(tmp_path_factory.mktemp("times") / "data")
-    s.import_files(next(recorded_dir.glob("hourly-*.tar.xz")), progress=False)
-    return s
+@pytest.fixture
+def store(series_store: oc.SnapshotStore) -> oc.SnapshotStore:
+    return series_store
 
 
-@pytest.fixture(scope="module")
-def history(store: oc.SnapshotStore) -> pd.DataFrame:
-    return store.history()
+@pytest.fixture
+def history(hourly_history: pd.DataFrame) -> pd.DataFrame:
+    return hourly_history
 
 
 def run(args: list[str], cwd: Path) -> object:

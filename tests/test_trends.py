@@ -16,16 +16,14 @@ from orcatalog.frames.models import models_frame
 from .conftest import read_body
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
-    s = oc.SnapshotStore(tmp_path_factory.mktemp("hourly"))
-    s.import_files(next(recorded_dir.glob("hourly-*.tar.xz")), progress=False)
-    return s
+@pytest.fixture
+def store(series_store: oc.SnapshotStore) -> oc.SnapshotStore:
+    return series_store
 
 
-@pytest.fixture(scope="module")
-def history(store: oc.SnapshotStore) -> pd.DataFrame:
-    return store.history()
+@pytest.fixture
+def history(hourly_history: pd.DataFrame) -> pd.DataFrame:
+    return hourly_history
 
 
 @pytest.fixture(scope="module")
