@@ -622,3 +622,20 @@ def test_migrate_refuses_a_damaged_store(tmp_path: Path, dated_files: list[Path]
     with pytest.raises(oc.StoreDamagedError, match="nothing was copied"):
         migrate(old.root, tmp_path / "new")
     assert not (tmp_path / "new" / "snapshots").exists()
+
+
+def test_an_open_store_sees_what_other_writers_commit(make_delta, dated_files: list[Path]) -> None:  # noqa: ANN001
+    """A store object keeps its table handles and the files it read; it must still see every
+    commit made by another process (appends, a compaction) and append after them."""
+    mine = make_delta(auto_compact=None)
+    first = mine.import_files(dated_files[0], progress=False)
+    other = reopen(mine)
+    others = other.import_files(dated_files[1:3], progress=False)
+    assert list(mine.snapshots()["snapshot_id"]) == first + others
+    other.compact()  # an optimize commit: the files mine read are replaced (kept for an hour)
+    pd.testing.assert_frame_equal(mine.history(), other.history())
+    last = mine.import_files(dated_files[3], progress=False)  # written through the handle mine kept
+    fresh = reopen(mine)
+    assert list(fresh.snapshots()["snapshot_id"]) == first + others + last
+    assert fresh.raw(last[0]) == json.loads(read_body(dated_files[3]))
+    pd.testing.assert_frame_equal(mine.history(), fresh.history())

@@ -354,7 +354,7 @@ class SnapshotStore:
     def _warn_partial(self, ids: list[str]) -> None:
         """The partial-catalog warning for the snapshots just written (Delta layout)."""
         assert self._delta is not None
-        m = self._delta.state().manifest
+        m = self._delta.state(refresh=False).manifest  # as the write read it back
         for row in m[m["snapshot_id"].isin(ids) & m["partial"]].itertuples():
             warnings.warn(
                 f"orcatalog: snapshot {row.snapshot_id} ({row.scope}) has {row.n_models} models, "

@@ -166,6 +166,31 @@ class Problem:
 
 
 @dataclass
+class Verified:
+    """One ``versions`` file's model objects that match their content address, and those that do not."""
+
+    raw: dict[str, str]  # version -> model JSON
+    ids: dict[str, str]  # version -> model id
+    failed: list[str]  # versions whose JSON here fails its hash
+
+
+def _verify(t: pa.Table) -> Verified:
+    """Check each model object of one ``versions`` file against its content address (SHA-256)."""
+    raw: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    failed = []
+    for v, i, r in zip(t.column("version").to_pylist(), t.column("id").to_pylist(), t.column("raw").to_pylist()):
+        if v in raw:
+            continue
+        if not isinstance(r, str) or hashlib.sha256(r.encode()).hexdigest()[:32] != v:
+            failed.append(v)
+            continue
+        raw[v] = r
+        ids[v] = i
+    return Verified(raw, ids, failed)
+
+
+@dataclass
 class State:
     """What a reader sees at one pair of table versions."""
 
@@ -196,56 +221,89 @@ class DeltaLayout:
         self.options = delta_options(storage_options)
         prefix = root.rstrip("/") if not local else os.path.abspath(base)
         self.uris = {t: f"{prefix}/{t}" for t in TABLES}
-        self._files: dict[str, pa.Table] = {}  # data file path -> its table (Delta data files never change)
+        self._files: dict[str, pa.Table] = {}  # data file URI -> its table (Delta data files never change)
+        self._verified: dict[str, Verified] = {}  # versions file URI -> its objects checked against their hashes
+        self._handles: dict[str, Any] = {}  # table name -> its DeltaTable, brought up to date before each use
         self._state: State | None = None
 
     # -- tables ----------------------------------------------------------------------------
 
-    def table(self, name: str) -> Any | None:
-        """The Delta table ``name`` at its latest version, or None when it does not exist yet."""
-        from deltalake import DeltaTable
-        from deltalake.exceptions import TableNotFoundError
+    def table(self, name: str, refresh: bool = True) -> Any | None:
+        """The Delta table ``name`` at its latest version, or None when it does not exist yet.
 
+        The handle is kept by this object and brought up to date from the log (only the commits
+        after the one it has are read), so asking again costs one listing of ``_delta_log``;
+        ``refresh=False`` takes it as it is (a handle this object just wrote through is current
+        up to its own commit).
+        """
+        from deltalake import DeltaTable
+        from deltalake.exceptions import DeltaError, TableNotFoundError
+
+        dt = self._handles.get(name)
+        if dt is not None and not refresh:
+            return dt
+        if dt is not None:
+            try:
+                dt.update_incremental()
+                return dt
+            except (OSError, DeltaError):  # e.g. the log it would read next expired: open it anew
+                del self._handles[name]
         try:
-            return DeltaTable(self.uris[name], storage_options=self.options or None)
+            dt = DeltaTable(self.uris[name], storage_options=self.options or None)
         except TableNotFoundError:
             return None
         except OSError as exc:
             raise StoreError(f"cannot read the store at {self.root}: {exc}") from None
+        self._handles[name] = dt
+        return dt
+
+    def _read_file(self, uri: str, columns: list[str] | None) -> pa.Table:
+        """One data file of a table, read on its own: from disk directly, from an object store
+        through the store's fsspec filesystem (the URI without its scheme)."""
+        import pyarrow.parquet as pq
+
+        if self.local:
+            return pq.read_table(uri, columns=columns, use_threads=False)
+        path = uri.split("://", 1)[-1]
+        with self.fs.open(path, "rb") as f:
+            return pq.read_table(f, columns=columns, use_threads=False)
 
     def _read_files(
         self, name: str, dt: Any, columns: list[str] | None, problems: list[Problem]
     ) -> list[tuple[str, pa.Table]]:
-        """Every data file of a table version, each read on its own (cached): a damaged file is a
-        :class:`Problem`, never a failure of the others."""
+        """Every data file of a table version, each read on its own and once per store object (a
+        Delta data file never changes): a damaged file is a :class:`Problem`, never a failure of
+        the others."""
         if dt is None:
             return []
-        dataset = dt.to_pyarrow_dataset()
-        stats = _file_stats(dt) if name == "snapshots" else {}
         out = []
-        for fragment in dataset.get_fragments():
-            path = fragment.path
-            if path not in self._files:
+        stats: dict[str, tuple[pd.Timestamp, pd.Timestamp]] | None = None
+        for uri in dt.file_uris():
+            if uri not in self._files:
                 try:
-                    self._files[path] = fragment.to_table(columns=columns, use_threads=False)
+                    self._files[uri] = self._read_file(uri, columns)
                 except FileNotFoundError:
                     raise
                 except (pa.ArrowException, OSError, ValueError) as exc:
+                    if stats is None:
+                        stats = _file_stats(dt) if name == "snapshots" else {}
                     problems.append(
                         Problem(
-                            path,
+                            uri,
                             f"cannot be read ({type(exc).__name__}: {str(exc)[:200]})",
-                            window=stats.get(path.rsplit("/", 1)[-1]),
+                            window=stats.get(uri.rsplit("/", 1)[-1]),
                         )
                     )
                     continue
-            out.append((path, self._files[path]))
+            out.append((uri, self._files[uri]))
         return out
 
-    def state(self) -> State:
-        """The store as it is now (re-read only when a table has a new version)."""
+    def state(self, refresh: bool = True) -> State:
+        """The store as it is now (re-read only when a table has a new version; only the data
+        files not read before are read). ``refresh=False``: as of the table versions this object
+        last saw or wrote, without asking the log (a writer reading back its own commit)."""
         for attempt in range(5):
-            snaps, vers = self.table("snapshots"), self.table("versions")
+            snaps, vers = self.table("snapshots", refresh), self.table("versions", refresh)
             key = (-1 if snaps is None else snaps.version(), -1 if vers is None else vers.version())
             if self._state is not None and self._state.key == key:
                 return self._state
@@ -263,23 +321,15 @@ class DeltaLayout:
         manifest, orders = _manifest(tables)
         raw: dict[str, str] = {}
         ids: dict[str, str] = {}
-        suspects: list[tuple[str, pa.Table]] = []
+        checked = []
         for path, t in version_tables:
-            bad = 0
-            for v, i, r in zip(
-                t.column("version").to_pylist(), t.column("id").to_pylist(), t.column("raw").to_pylist()
-            ):
-                if v in raw:
-                    continue
-                if not isinstance(r, str) or hashlib.sha256(r.encode()).hexdigest()[:32] != v:  # its content address
-                    bad += 1
-                    continue
-                raw[v] = r
-                ids[v] = i
-            if bad:
-                suspects.append((path, t))
-        for path, t in suspects:  # objects whose only copy fails its hash; a copy stored again is enough
-            lost = [v for v in t.column("version").to_pylist() if v not in raw]
+            if path not in self._verified:
+                self._verified[path] = _verify(t)
+            checked.append((path, self._verified[path]))
+            raw.update(self._verified[path].raw)
+            ids.update(self._verified[path].ids)
+        for path, v in checked:  # objects whose only copy fails its hash; a copy stored again is enough
+            lost = [x for x in v.failed if x not in raw]
             if lost:
                 problems.append(
                     Problem(path, f"{len(lost)} model object(s) do not match their content hash (bit rot?)")
@@ -363,8 +413,9 @@ class DeltaLayout:
         last: Exception | None = None
         for attempt in range(COMMIT_ATTEMPTS):
             try:
+                dt = self.table(name, refresh=attempt > 0) if name in self._handles else None
                 write_deltalake(
-                    self.uris[name],
+                    self.uris[name] if dt is None else dt,  # the kept handle: no reopening; delta-rs updates it
                     data,
                     mode="append",
                     schema_mode="merge" if merge_schema else None,
@@ -397,7 +448,7 @@ class DeltaLayout:
 
         merged = 0
         for name in TABLES:
-            dt = self.table(name)
+            dt = self.table(name, refresh=limit is None)  # after a write: the handle it wrote through
             if dt is None:
                 continue
             n_files = len(dt.file_uris())
@@ -534,8 +585,8 @@ class DeltaStore:
         self.auto_compact = auto_compact
         self.version = version
 
-    def state(self) -> State:
-        return self.layout.state()
+    def state(self, refresh: bool = True) -> State:
+        return self.layout.state(refresh)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -615,7 +666,7 @@ class DeltaStore:
         """A write succeeds only when its snapshots read back whole; versions another file was
         believed to hold (a damaged one) are stored again, once."""
         for attempt in range(2):
-            state = self.state()
+            state = self.layout.state(refresh=False)  # the handles include this write's commits
             ids = set(state.manifest["snapshot_id"])
             absent = [r["snapshot_id"] for r in rows if r["snapshot_id"] not in ids]
             if absent:
