@@ -211,7 +211,7 @@ def test_an_interrupted_write_leaves_nothing_visible_and_blocks_nothing(
     real = deltalake.write_deltalake
 
     def interrupted(uri, data, **kwargs):  # noqa: ANN001, ANN003, ANN202 - Ctrl-C just before the commit
-        if str(uri).endswith("/snapshots"):
+        if str(getattr(uri, "table_uri", uri)).rstrip("/").endswith("/snapshots"):  # a URI or a kept DeltaTable
             raise KeyboardInterrupt
         return real(uri, data, **kwargs)
 
@@ -233,7 +233,7 @@ SLOW_WRITER = """
     import json, sys, time, deltalake, orcatalog as oc
     real = deltalake.write_deltalake
     def announcing(uri, data, **kw):
-        if str(uri).endswith("/snapshots"):
+        if str(getattr(uri, "table_uri", uri)).rstrip("/").endswith("/snapshots"):  # a URI or a kept DeltaTable
             print("committing", flush=True)
             if sys.argv[3] == "pause":
                 time.sleep(60)
@@ -441,7 +441,7 @@ CLI_IMPORT = """
     import sys, deltalake
     real = deltalake.write_deltalake
     def announcing(uri, data, **kw):
-        print("committing", str(uri).rsplit("/", 1)[-1], file=sys.stderr, flush=True)
+        print("committing", str(getattr(uri, "table_uri", uri)).rstrip("/").rsplit("/", 1)[-1], file=sys.stderr, flush=True)
         return real(uri, data, **kw)
     deltalake.write_deltalake = announcing
     from orcatalog.cli import run

@@ -190,21 +190,121 @@ def _verify(t: pa.Table) -> Verified:
     return Verified(raw, ids, failed)
 
 
-@dataclass
 class State:
-    """What a reader sees at one pair of table versions."""
+    """What a reader sees at one pair of table versions.
 
-    key: tuple[int, int]
-    manifest: pd.DataFrame  # time order, one row per snapshot id, timeline rules applied
-    orders: pa.ListArray  # each manifest row's model versions, in body order
-    raw: dict[str, str]  # version -> model JSON (verified against the version hash)
-    ids: dict[str, str]  # version -> model id
-    problems: list[Problem]
-    unreadable: dict[str, Problem]  # snapshot id -> why
+    The manifest and the verified model objects are read when the state is built. The snapshots'
+    version lists (``orders``, the bulk of the ``snapshots`` table) and what they make unreadable
+    are read on first use: a writer that adds a new snapshot needs neither, a reader needs both.
+    When a ``versions`` file is damaged they are worked out at once (the warning names the
+    snapshots it affects).
+    """
+
+    def __init__(
+        self,
+        key: tuple[int, int],
+        manifest: pd.DataFrame,
+        raw: dict[str, str],
+        ids: dict[str, str],
+        found: list[Problem],
+        read_orders: Callable[[], tuple[pa.ListArray, list[Problem]]],
+        where: str,
+        root: str,
+    ) -> None:
+        self.key = key
+        self.manifest = manifest  # time order, one row per snapshot id, timeline rules applied
+        self.raw = raw  # version -> model JSON (verified against the version hash)
+        self.ids = ids  # version -> model id
+        self._found = found  # what building the state found (warned then)
+        self._read_orders = read_orders
+        self._where, self._root = where, root
+        self._orders: pa.ListArray | None = None
+        self._problems: list[Problem] = found
+        self._unreadable: dict[str, Problem] | None = None
+        self._codes: tuple[pa.Array, np.ndarray, np.ndarray] | None = None
 
     @property
     def times(self) -> pd.DatetimeIndex:
         return pd.DatetimeIndex(self.manifest["fetched_at"])
+
+    @property
+    def orders(self) -> pa.ListArray:
+        """Each manifest row's model versions, in body order."""
+        if self._orders is None:
+            self.check()
+        assert self._orders is not None
+        return self._orders
+
+    @property
+    def unreadable(self) -> dict[str, Problem]:
+        """Snapshot id -> why it cannot be read."""
+        if self._unreadable is None:
+            self.check()
+        assert self._unreadable is not None
+        return self._unreadable
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every file that cannot be read, and what it makes unreadable."""
+        if self._unreadable is None:
+            self.check()
+        return self._problems
+
+    def codes(self) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+        """The orders flattened once: the distinct versions, each entry's index into them, and
+        each entry's manifest row (so a query selects entries with numpy, never strings)."""
+        if self._codes is None:
+            flat = pc.list_flatten(self.orders)
+            if not len(flat):
+                empty = np.zeros(0, dtype=np.int64)
+                self._codes = (pa.array([], pa.string()), empty, empty)
+            else:
+                encoded = flat.dictionary_encode()
+                self._codes = (
+                    encoded.dictionary,
+                    encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+                    pc.list_parent_indices(self.orders).to_numpy().astype(np.int64),
+                )
+        return self._codes
+
+    def check(self, warn: bool = True) -> None:
+        """Read the orders and work out which snapshots name a model object no file holds intact."""
+        orders, extra = self._read_orders()
+        problems = self._found + extra
+        unreadable: dict[str, Problem] = {}
+        for p in extra:
+            unreadable.update(dict.fromkeys(p.snapshot_ids, p))
+        manifest = self.manifest
+        if len(orders):
+            flat = pc.list_flatten(orders)
+            parents = pc.list_parent_indices(orders).to_numpy()
+            uniques = pc.unique(flat).to_pylist()
+            missing = [v for v in uniques if v not in self.raw]
+            if missing:
+                hit = pc.is_in(flat, value_set=pa.array(missing, pa.string())).to_numpy(zero_copy_only=False)
+                bad_rows = np.unique(parents[hit])
+                sids = [s for s in manifest["snapshot_id"].to_numpy()[bad_rows].tolist() if s not in unreadable]
+                damaged = [p for p in problems if p.window is None and not p.snapshot_ids]
+                where = damaged[0].path if damaged else self._where
+                reason = damaged[0].reason if damaged else "model versions are missing"
+                problem = Problem(where, reason, sids)
+                problems = [p for p in problems if p.window is not None or p.snapshot_ids] + [problem]
+                unreadable.update(dict.fromkeys(sids, problem))
+            for p in problems:
+                if p.window is None and not p.snapshot_ids and not p.reason.endswith(")"):
+                    p.reason += " (no snapshot needs what it held)"
+        new = [p for p in problems if p not in self._found]
+        self._orders, self._unreadable, self._problems = orders, unreadable, problems
+        if warn and new:
+            _warn(self._root, new)
+
+
+def _warn(root: str, problems: list[Problem]) -> None:
+    warnings.warn(
+        "orcatalog: the store at " + root + " has unreadable files: " + "; ".join(p.message() for p in problems),
+        RuntimeWarning,
+        stacklevel=6,
+    )
 
 
 class DeltaLayout:
@@ -222,6 +322,7 @@ class DeltaLayout:
         prefix = root.rstrip("/") if not local else os.path.abspath(base)
         self.uris = {t: f"{prefix}/{t}" for t in TABLES}
         self._files: dict[str, pa.Table] = {}  # data file URI -> its table (Delta data files never change)
+        self._orders: dict[str, pa.ChunkedArray | pa.Array] = {}  # snapshots file URI -> its versions column
         self._verified: dict[str, Verified] = {}  # versions file URI -> its objects checked against their hashes
         self._handles: dict[str, Any] = {}  # table name -> its DeltaTable, brought up to date before each use
         self._state: State | None = None
@@ -316,9 +417,9 @@ class DeltaLayout:
 
     def _build(self, key: tuple[int, int], snaps: Any, vers: Any) -> State:
         problems: list[Problem] = []
-        tables = [t for _, t in self._read_files("snapshots", snaps, None, problems)]
+        snapshot_files = self._read_files("snapshots", snaps, MANIFEST_COLUMNS, problems)
         version_tables = self._read_files("versions", vers, ["version", "id", "raw"], problems)
-        manifest, orders = _manifest(tables)
+        manifest, rows = _manifest([t for _, t in snapshot_files])
         raw: dict[str, str] = {}
         ids: dict[str, str] = {}
         checked = []
@@ -334,35 +435,48 @@ class DeltaLayout:
                 problems.append(
                     Problem(path, f"{len(lost)} model object(s) do not match their content hash (bit rot?)")
                 )
-        unreadable: dict[str, Problem] = {}
-        if len(orders):
-            flat = pc.list_flatten(orders)
-            parents = pc.list_parent_indices(orders).to_numpy()
-            uniques = pc.unique(flat).to_pylist()
-            missing = [v for v in uniques if v not in raw]
-            if missing:
-                hit = pc.is_in(flat, value_set=pa.array(missing, pa.string())).to_numpy(zero_copy_only=False)
-                bad_rows = np.unique(parents[hit])
-                sids = manifest["snapshot_id"].to_numpy()[bad_rows].tolist()
-                damaged = [p for p in problems if p.window is None]
-                where = damaged[0].path if damaged else self.uris["versions"]
-                reason = damaged[0].reason if damaged else "model versions are missing"
-                problem = Problem(where, reason, sids)
-                problems = [p for p in problems if p.window is not None] + [problem]
-                unreadable = dict.fromkeys(sids, problem)
-            for p in problems:
-                if p.window is None and not p.snapshot_ids:
-                    p.reason += " (no snapshot needs what it held)"
+        state = State(
+            key,
+            manifest,
+            raw,
+            ids,
+            problems,
+            lambda: self._orders_of(snapshot_files, rows, manifest),
+            self.uris["versions"],
+            self.root,
+        )
+        if any(p.window is None for p in problems):  # a versions file is damaged: say now what it affects
+            state.check(warn=False)
+            problems = state.problems
         if problems:
-            warnings.warn(
-                "orcatalog: the store at "
-                + self.root
-                + " has unreadable files: "
-                + "; ".join(p.message() for p in problems),
-                RuntimeWarning,
-                stacklevel=5,
-            )
-        return State(key, manifest, orders, raw, ids, problems, unreadable)
+            _warn(self.root, problems)
+        return state
+
+    def _orders_of(
+        self, files: list[tuple[str, pa.Table]], rows: np.ndarray, manifest: pd.DataFrame
+    ) -> tuple[pa.ListArray, list[Problem]]:
+        """The ``versions`` column of the snapshots files (read once each), aligned with the
+        manifest; a file whose column cannot be read makes its snapshots unreadable."""
+        parts, problems = [], []
+        for path, t in files:
+            if path not in self._orders:
+                try:
+                    column = self._read_file(path, ["versions"]).column("versions")
+                    self._orders[path] = column.cast(SNAPSHOTS_SCHEMA.field("versions").type)
+                except FileNotFoundError:
+                    raise
+                except (pa.ArrowException, OSError, ValueError) as exc:
+                    sids = [s for s in t.column("snapshot_id").to_pylist() if s in set(manifest["snapshot_id"])]
+                    reason = f"cannot be read ({type(exc).__name__}: {str(exc)[:200]})"
+                    problems.append(Problem(path, reason, sids))
+                    parts.append(pa.nulls(len(t), SNAPSHOTS_SCHEMA.field("versions").type))
+                    continue
+            parts.append(self._orders[path])
+        if not parts:
+            return SNAPSHOTS_SCHEMA.empty_table().column("versions").combine_chunks(), problems
+        chunks = [c for part in parts for c in getattr(part, "chunks", [part])]
+        chunked = pa.chunked_array(chunks, type=SNAPSHOTS_SCHEMA.field("versions").type)
+        return chunked.take(pa.array(rows, pa.int64())).combine_chunks(), problems
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -526,25 +640,26 @@ def _file_stats(dt: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
     return out
 
 
-def _manifest(tables: list[pa.Table]) -> tuple[pd.DataFrame, pa.ListArray]:
+#: The ``snapshots`` columns read to build the manifest (the ``versions`` lists are read on demand).
+MANIFEST_COLUMNS = [f.name for f in SNAPSHOTS_SCHEMA if f.name != "versions"]
+
+
+def _manifest(tables: list[pa.Table]) -> tuple[pd.DataFrame, np.ndarray]:
     """The snapshot rows of all files: one per id (a snapshot committed twice counts once), in
-    time order, with the timeline rules applied; and the orders aligned with them."""
-    columns = [f.name for f in SNAPSHOTS_SCHEMA if f.name != "versions"]
+    time order, with the timeline rules applied; and each row's position in the files' rows."""
     if not tables:
-        empty = SNAPSHOTS_SCHEMA.empty_table()
-        frame = empty.drop_columns(["versions"]).to_pandas()
+        frame = SNAPSHOTS_SCHEMA.empty_table().drop_columns(["versions"]).to_pandas()
         frame["seq"] = pd.Series([], dtype=np.int32)
-        return apply_rules(frame), empty.column("versions").combine_chunks()
+        return apply_rules(frame), np.zeros(0, dtype=np.int64)
     table = pa.concat_tables(tables, promote_options="permissive")
-    frame = table.select([c for c in columns if c in table.column_names]).to_pandas(ignore_metadata=True)
+    frame = table.select([c for c in MANIFEST_COLUMNS if c in table.column_names]).to_pandas(ignore_metadata=True)
     frame["fetched_at"] = frame["fetched_at"].astype("datetime64[us, UTC]")
     frame["_row"] = np.arange(len(frame))
     frame = frame.drop_duplicates("snapshot_id").sort_values(["fetched_at", "snapshot_id"], kind="stable")
     rows = frame.pop("_row").to_numpy()
-    orders = table.column("versions").take(pa.array(rows)).combine_chunks()
     frame = frame.reset_index(drop=True)
     frame["seq"] = np.zeros(len(frame), dtype=np.int32)
-    return apply_rules(frame), orders
+    return apply_rules(frame), rows
 
 
 def snapshot_rows(rows: list[dict[str, Any]], orders: list[list[str]], batch: str) -> pa.Table:
@@ -614,7 +729,9 @@ class DeltaStore:
         batch = prepare(items, set(state.raw), self.version, progress)
         if provenance is None:  # one body per scope and time (a migration copies what the old store holds)
             refuse_same_time(batch.rows, state.manifest)
-        present = set(state.manifest["snapshot_id"]) - set(state.unreadable)
+        present = set(state.manifest["snapshot_id"]).intersection(batch.ids)
+        if present:  # a snapshot already held counts only when it can be read (else it is written again)
+            present -= set(state.unreadable)
         keep = [i for i, r in enumerate(batch.rows) if r["snapshot_id"] not in present]
         if not keep:
             return batch.ids  # the same bodies at the same times: a no-op
@@ -803,17 +920,20 @@ class DeltaStore:
             keep &= state.times >= start
         if end is not None:
             keep &= state.times <= end
-        rows = np.flatnonzero(keep)
-        chosen = state.orders.take(pa.array(rows, pa.int64())) if len(rows) else state.orders.slice(0, 0)
-        flat = pc.list_flatten(chosen)
-        pos = rows[pc.list_parent_indices(chosen).to_numpy()] if len(flat) else np.zeros(0, dtype=np.int64)
+        dictionary, codes, parents = state.codes()  # flattened once per state: selecting is numpy
+        hit = keep[parents]
         if wanted is not None:
-            versions = pa.array([v for v, i in state.ids.items() if i in set(wanted)], pa.string())
-            hit = pc.is_in(flat, value_set=versions)
-            flat, pos = flat.filter(hit), pos[hit.to_numpy(zero_copy_only=False)]
-        encoded = flat.dictionary_encode()
-        needed = encoded.dictionary.to_pylist()
-        take = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+            want = set(wanted)
+            versions = pa.array([v for v, i in state.ids.items() if i in want], pa.string())
+            hit &= pc.is_in(dictionary, value_set=versions).to_numpy(zero_copy_only=False)[codes]
+        chosen, pos = codes[hit], parents[hit]
+        present = np.zeros(len(dictionary), dtype=bool)
+        present[chosen] = True
+        used = np.flatnonzero(present)
+        renumber = np.zeros(len(dictionary), dtype=np.int64)
+        renumber[used] = np.arange(len(used))
+        take = renumber[chosen]
+        needed = dictionary.take(pa.array(used, pa.int64())).to_pylist()
         frame = models_frame(orjson.loads("[" + ",".join(state.raw[v] for v in needed) + "]"), unique=False)
         cols = _columns(frame, columns)
         frame = frame[cols]
