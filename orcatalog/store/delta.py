@@ -323,6 +323,7 @@ class DeltaLayout:
         self.uris = {t: f"{prefix}/{t}" for t in TABLES}
         self._files: dict[str, pa.Table] = {}  # data file URI -> its table (Delta data files never change)
         self._orders: dict[str, pa.ChunkedArray | pa.Array] = {}  # snapshots file URI -> its versions column
+        self._frames: dict[str, pd.DataFrame] = {}  # snapshots file URI -> its manifest columns
         self._verified: dict[str, Verified] = {}  # versions file URI -> its objects checked against their hashes
         self._handles: dict[str, Any] = {}  # table name -> its DeltaTable, brought up to date before each use
         self._state: State | None = None
@@ -419,7 +420,7 @@ class DeltaLayout:
         problems: list[Problem] = []
         snapshot_files = self._read_files("snapshots", snaps, MANIFEST_COLUMNS, problems)
         version_tables = self._read_files("versions", vers, ["version", "id", "raw"], problems)
-        manifest, rows = _manifest([t for _, t in snapshot_files])
+        manifest, rows = _manifest([self._frame(path, t) for path, t in snapshot_files])
         raw: dict[str, str] = {}
         ids: dict[str, str] = {}
         checked = []
@@ -451,6 +452,13 @@ class DeltaLayout:
         if problems:
             _warn(self.root, problems)
         return state
+
+    def _frame(self, path: str, table: pa.Table) -> pd.DataFrame:
+        """A snapshots file's manifest columns as a frame, converted once per store object."""
+        if path not in self._frames:
+            frame = table.select([c for c in MANIFEST_COLUMNS if c in table.column_names])
+            self._frames[path] = frame.to_pandas(ignore_metadata=True)
+        return self._frames[path]
 
     def _orders_of(
         self, files: list[tuple[str, pa.Table]], rows: np.ndarray, manifest: pd.DataFrame
@@ -644,15 +652,15 @@ def _file_stats(dt: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
 MANIFEST_COLUMNS = [f.name for f in SNAPSHOTS_SCHEMA if f.name != "versions"]
 
 
-def _manifest(tables: list[pa.Table]) -> tuple[pd.DataFrame, np.ndarray]:
-    """The snapshot rows of all files: one per id (a snapshot committed twice counts once), in
-    time order, with the timeline rules applied; and each row's position in the files' rows."""
-    if not tables:
+def _manifest(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The snapshot rows of all files (each file's manifest columns): one per id (a snapshot
+    committed twice counts once), in time order, with the timeline rules applied; and each row's
+    position in the files' rows."""
+    if not frames:
         frame = SNAPSHOTS_SCHEMA.empty_table().drop_columns(["versions"]).to_pandas()
         frame["seq"] = pd.Series([], dtype=np.int32)
         return apply_rules(frame), np.zeros(0, dtype=np.int64)
-    table = pa.concat_tables(tables, promote_options="permissive")
-    frame = table.select([c for c in MANIFEST_COLUMNS if c in table.column_names]).to_pandas(ignore_metadata=True)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
     frame["fetched_at"] = frame["fetched_at"].astype("datetime64[us, UTC]")
     frame["_row"] = np.arange(len(frame))
     frame = frame.drop_duplicates("snapshot_id").sort_values(["fetched_at", "snapshot_id"], kind="stable")
@@ -729,7 +737,8 @@ class DeltaStore:
         batch = prepare(items, set(state.raw), self.version, progress)
         if provenance is None:  # one body per scope and time (a migration copies what the old store holds)
             refuse_same_time(batch.rows, state.manifest)
-        present = set(state.manifest["snapshot_id"]).intersection(batch.ids)
+        held = state.manifest["snapshot_id"]
+        present = set(held[held.isin(batch.ids)])
         if present:  # a snapshot already held counts only when it can be read (else it is written again)
             present -= set(state.unreadable)
         keep = [i for i, r in enumerate(batch.rows) if r["snapshot_id"] not in present]
@@ -784,7 +793,8 @@ class DeltaStore:
         believed to hold (a damaged one) are stored again, once."""
         for attempt in range(2):
             state = self.layout.state(refresh=False)  # the handles include this write's commits
-            ids = set(state.manifest["snapshot_id"])
+            held = state.manifest["snapshot_id"]
+            ids = set(held[held.isin([r["snapshot_id"] for r in rows])])
             absent = [r["snapshot_id"] for r in rows if r["snapshot_id"] not in ids]
             if absent:
                 raise StoreWriteError(
