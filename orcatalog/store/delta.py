@@ -222,6 +222,8 @@ class State:
         self._problems: list[Problem] = found
         self._unreadable: dict[str, Problem] | None = None
         self._codes: tuple[pa.Array, np.ndarray, np.ndarray] | None = None
+        self._postings: tuple[np.ndarray, np.ndarray] | None = None
+        self._columns: tuple[pd.Categorical, pd.Categorical, np.ndarray] | None = None
 
     @property
     def times(self) -> pd.DatetimeIndex:
@@ -266,6 +268,28 @@ class State:
                     pc.list_parent_indices(self.orders).to_numpy().astype(np.int64),
                 )
         return self._codes
+
+    def columns(self) -> tuple[pd.Categorical, pd.Categorical, np.ndarray]:
+        """The manifest's scope and snapshot id as categoricals and its times as ISO text, made
+        once per state (every history() answer takes from them)."""
+        if self._columns is None:
+            m = self.manifest
+            iso = np.datetime_as_string(m["fetched_at"].to_numpy(dtype="datetime64[us]"), unit="us", timezone="UTC")
+            self._columns = (pd.Categorical(m["scope"]), pd.Categorical(m["snapshot_id"]), iso)
+        return self._columns
+
+    def entries_of(self, versions: np.ndarray) -> np.ndarray:
+        """The positions (in flat order) of the order entries naming any of ``versions`` (indices
+        into :meth:`codes`' dictionary): an inverted index sorted once per state, so one model's
+        rows cost what that model holds, not what the store holds."""
+        _, codes, _ = self.codes()
+        if self._postings is None:
+            by_code = np.argsort(codes, kind="stable")
+            starts = np.searchsorted(codes[by_code], np.arange(len(self.codes()[0]) + 1))
+            self._postings = (by_code, starts)
+        by_code, starts = self._postings
+        parts = [by_code[starts[c] : starts[c + 1]] for c in versions.tolist()]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
     def check(self, warn: bool = True) -> None:
         """Read the orders and work out which snapshots name a model object no file holds intact."""
@@ -931,12 +955,16 @@ class DeltaStore:
         if end is not None:
             keep &= state.times <= end
         dictionary, codes, parents = state.codes()  # flattened once per state: selecting is numpy
-        hit = keep[parents]
-        if wanted is not None:
+        if wanted is None:
+            hit = keep[parents]
+            chosen, pos = codes[hit], parents[hit]
+        else:  # the entries of these models only, through the inverted index
             want = set(wanted)
             versions = pa.array([v for v, i in state.ids.items() if i in want], pa.string())
-            hit &= pc.is_in(dictionary, value_set=versions).to_numpy(zero_copy_only=False)[codes]
-        chosen, pos = codes[hit], parents[hit]
+            named = np.flatnonzero(pc.is_in(dictionary, value_set=versions).to_numpy(zero_copy_only=False))
+            entries = state.entries_of(named)
+            entries = entries[keep[parents[entries]]]
+            chosen, pos = codes[entries], parents[entries]
         present = np.zeros(len(dictionary), dtype=bool)
         present[chosen] = True
         used = np.flatnonzero(present)
@@ -958,12 +986,10 @@ class DeltaStore:
         ordering = np.lexsort((id_rank, pos))
         take, pos = take[ordering], pos[ordering]
         out = frame.take(take).reset_index(drop=True)
-        scopes = pd.Categorical(m["scope"])
-        sids = pd.Categorical(m["snapshot_id"])
+        scopes, sids, iso = state.columns()
         out.insert(0, "scope", pd.Categorical.from_codes(scopes.codes[pos], scopes.categories))
         out.insert(0, "fetched_at", m["fetched_at"].array.take(pos))
         out.insert(0, "snapshot_id", pd.Categorical.from_codes(sids.codes[pos], sids.categories))
-        iso = np.datetime_as_string(m["fetched_at"].to_numpy(dtype="datetime64[us]"), unit="us", timezone="UTC")
         out.attrs["snapshot_times"] = {
             str(sc): iso[keep & (scopes.codes == i)].tolist()
             for i, sc in enumerate(scopes.categories)
