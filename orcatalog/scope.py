@@ -102,7 +102,8 @@ def unfiltered_rows(queries: Iterable[Any], endpoints: Iterable[Any] | None = No
     """
     memo: dict[tuple[Any, Any], bool] = {}
     out = []
-    rows = zip(queries, endpoints) if endpoints is not None else ((q, "/models") for q in queries)
+    queries = _objects(queries)  # a pandas column of Arrow strings iterates slowly element by element
+    rows = zip(queries, _objects(endpoints)) if endpoints is not None else ((q, "/models") for q in queries)
     for key in rows:
         if key not in memo:
             query, endpoint = key
@@ -110,6 +111,12 @@ def unfiltered_rows(queries: Iterable[Any], endpoints: Iterable[Any] | None = No
             memo[key] = is_unfiltered(str(endpoint), params)
         out.append(memo[key])
     return out
+
+
+def _objects(values: Iterable[Any]) -> Iterable[Any]:
+    """A pandas column as a numpy object array (fast to iterate); anything else as it is."""
+    to_numpy = getattr(values, "to_numpy", None)
+    return to_numpy(dtype=object) if to_numpy is not None else values
 
 
 def scope_of(

@@ -213,7 +213,7 @@ def test_an_interrupted_write_leaves_nothing_visible_and_blocks_nothing(
     real = deltalake.write_deltalake
 
     def interrupted(uri, data, **kwargs):  # noqa: ANN001, ANN003, ANN202 - Ctrl-C just before the commit
-        if str(uri).endswith("/snapshots"):
+        if str(getattr(uri, "table_uri", uri)).rstrip("/").endswith("/snapshots"):  # a URI or a kept DeltaTable
             raise KeyboardInterrupt
         return real(uri, data, **kwargs)
 
@@ -235,7 +235,7 @@ SLOW_WRITER = """
     import json, sys, time, deltalake, orcatalog as oc
     real = deltalake.write_deltalake
     def announcing(uri, data, **kw):
-        if str(uri).endswith("/snapshots"):
+        if str(getattr(uri, "table_uri", uri)).rstrip("/").endswith("/snapshots"):  # a URI or a kept DeltaTable
             print("committing", flush=True)
             if sys.argv[3] == "pause":
                 time.sleep(60)
@@ -448,7 +448,7 @@ CLI_IMPORT = """
     import sys, deltalake
     real = deltalake.write_deltalake
     def announcing(uri, data, **kw):
-        print("committing", str(uri).rsplit("/", 1)[-1], file=sys.stderr, flush=True)
+        print("committing", str(getattr(uri, "table_uri", uri)).rstrip("/").rsplit("/", 1)[-1], file=sys.stderr, flush=True)
         return real(uri, data, **kw)
     deltalake.write_deltalake = announcing
     from orcatalog.cli import run
@@ -651,3 +651,20 @@ def test_migrate_refuses_a_damaged_store(tmp_path: Path, dated_files: list[Path]
     assert not (tmp_path / "new" / "snapshots").exists()
     with pytest.raises(oc.SnapshotNotFoundError, match="no parquet-layout store"):  # a typo, not "already Delta"
         migrate(tmp_path / "typo", tmp_path / "new")
+
+
+def test_an_open_store_sees_what_other_writers_commit(make_delta, dated_files: list[Path]) -> None:  # noqa: ANN001
+    """A store object keeps its table handles and the files it read; it must still see every
+    commit made by another process (appends, a compaction) and append after them."""
+    mine = make_delta(auto_compact=None)
+    first = mine.import_files(dated_files[0], progress=False)
+    other = reopen(mine)
+    others = other.import_files(dated_files[1:3], progress=False)
+    assert list(mine.snapshots()["snapshot_id"]) == first + others
+    other.compact()  # an optimize commit: the files mine read are replaced (kept for an hour)
+    pd.testing.assert_frame_equal(mine.history(), other.history())
+    last = mine.import_files(dated_files[3], progress=False)  # written through the handle mine kept
+    fresh = reopen(mine)
+    assert list(fresh.snapshots()["snapshot_id"]) == first + others + last
+    assert fresh.raw(last[0]) == json.loads(read_body(dated_files[3]))
+    pd.testing.assert_frame_equal(mine.history(), fresh.history())

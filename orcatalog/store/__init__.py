@@ -379,7 +379,7 @@ class SnapshotStore:
     def _warn_partial(self, ids: list[str]) -> None:
         """The partial-catalog warning for the snapshots just written (Delta layout)."""
         assert self._delta is not None
-        m = self._delta.state().manifest
+        m = self._delta.state(refresh=False).manifest  # as the write read it back
         for row in m[m["snapshot_id"].isin(ids) & m["partial"]].itertuples():
             _warn_partial_write(str(row.snapshot_id), str(row.scope), int(row.n_models), stacklevel=5)
 

@@ -166,20 +166,169 @@ class Problem:
 
 
 @dataclass
-class State:
-    """What a reader sees at one pair of table versions."""
+class Verified:
+    """One ``versions`` file's model objects that match their content address, and those that do not."""
 
-    key: tuple[int, int]
-    manifest: pd.DataFrame  # time order, one row per snapshot id, timeline rules applied
-    orders: pa.ListArray  # each manifest row's model versions, in body order
-    raw: dict[str, str]  # version -> model JSON (verified against the version hash)
+    raw: dict[str, str]  # version -> model JSON
     ids: dict[str, str]  # version -> model id
-    problems: list[Problem]
-    unreadable: dict[str, Problem]  # snapshot id -> why
+    failed: list[str]  # versions whose JSON here fails its hash
+
+
+def _verify(t: pa.Table) -> Verified:
+    """Check each model object of one ``versions`` file against its content address (SHA-256)."""
+    raw: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    failed = []
+    for v, i, r in zip(t.column("version").to_pylist(), t.column("id").to_pylist(), t.column("raw").to_pylist()):
+        if v in raw:
+            continue
+        if not isinstance(r, str) or hashlib.sha256(r.encode()).hexdigest()[:32] != v:
+            failed.append(v)
+            continue
+        raw[v] = r
+        ids[v] = i
+    return Verified(raw, ids, failed)
+
+
+class State:
+    """What a reader sees at one pair of table versions.
+
+    The manifest and the verified model objects are read when the state is built. The snapshots'
+    version lists (``orders``, the bulk of the ``snapshots`` table) and what they make unreadable
+    are read on first use: a writer that adds a new snapshot needs neither, a reader needs both.
+    When a ``versions`` file is damaged they are worked out at once (the warning names the
+    snapshots it affects).
+    """
+
+    def __init__(
+        self,
+        key: tuple[int, int],
+        manifest: pd.DataFrame,
+        raw: dict[str, str],
+        ids: dict[str, str],
+        found: list[Problem],
+        read_orders: Callable[[], tuple[pa.ListArray, list[Problem]]],
+        where: str,
+        root: str,
+    ) -> None:
+        self.key = key
+        self.manifest = manifest  # time order, one row per snapshot id, timeline rules applied
+        self.raw = raw  # version -> model JSON (verified against the version hash)
+        self.ids = ids  # version -> model id
+        self._found = found  # what building the state found (warned then)
+        self._read_orders = read_orders
+        self._where, self._root = where, root
+        self._orders: pa.ListArray | None = None
+        self._problems: list[Problem] = found
+        self._unreadable: dict[str, Problem] | None = None
+        self._codes: tuple[pa.Array, np.ndarray, np.ndarray] | None = None
+        self._postings: tuple[np.ndarray, np.ndarray] | None = None
+        self._columns: tuple[pd.Categorical, pd.Categorical, np.ndarray] | None = None
 
     @property
     def times(self) -> pd.DatetimeIndex:
         return pd.DatetimeIndex(self.manifest["fetched_at"])
+
+    @property
+    def orders(self) -> pa.ListArray:
+        """Each manifest row's model versions, in body order."""
+        if self._orders is None:
+            self.check()
+        assert self._orders is not None
+        return self._orders
+
+    @property
+    def unreadable(self) -> dict[str, Problem]:
+        """Snapshot id -> why it cannot be read."""
+        if self._unreadable is None:
+            self.check()
+        assert self._unreadable is not None
+        return self._unreadable
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every file that cannot be read, and what it makes unreadable."""
+        if self._unreadable is None:
+            self.check()
+        return self._problems
+
+    def codes(self) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+        """The orders flattened once: the distinct versions, each entry's index into them, and
+        each entry's manifest row (so a query selects entries with numpy, never strings)."""
+        if self._codes is None:
+            flat = pc.list_flatten(self.orders)
+            if not len(flat):
+                empty = np.zeros(0, dtype=np.int64)
+                self._codes = (pa.array([], pa.string()), empty, empty)
+            else:
+                encoded = flat.dictionary_encode()
+                self._codes = (
+                    encoded.dictionary,
+                    encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+                    pc.list_parent_indices(self.orders).to_numpy().astype(np.int64),
+                )
+        return self._codes
+
+    def columns(self) -> tuple[pd.Categorical, pd.Categorical, np.ndarray]:
+        """The manifest's scope and snapshot id as categoricals and its times as ISO text, made
+        once per state (every history() answer takes from them)."""
+        if self._columns is None:
+            m = self.manifest
+            iso = np.datetime_as_string(m["fetched_at"].to_numpy(dtype="datetime64[us]"), unit="us", timezone="UTC")
+            self._columns = (pd.Categorical(m["scope"]), pd.Categorical(m["snapshot_id"]), iso)
+        return self._columns
+
+    def entries_of(self, versions: np.ndarray) -> np.ndarray:
+        """The positions (in flat order) of the order entries naming any of ``versions`` (indices
+        into :meth:`codes`' dictionary): an inverted index sorted once per state, so one model's
+        rows cost what that model holds, not what the store holds."""
+        _, codes, _ = self.codes()
+        if self._postings is None:
+            by_code = np.argsort(codes, kind="stable")
+            starts = np.searchsorted(codes[by_code], np.arange(len(self.codes()[0]) + 1))
+            self._postings = (by_code, starts)
+        by_code, starts = self._postings
+        parts = [by_code[starts[c] : starts[c + 1]] for c in versions.tolist()]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+    def check(self, warn: bool = True) -> None:
+        """Read the orders and work out which snapshots name a model object no file holds intact."""
+        orders, extra = self._read_orders()
+        problems = self._found + extra
+        unreadable: dict[str, Problem] = {}
+        for p in extra:
+            unreadable.update(dict.fromkeys(p.snapshot_ids, p))
+        manifest = self.manifest
+        if len(orders):
+            flat = pc.list_flatten(orders)
+            parents = pc.list_parent_indices(orders).to_numpy()
+            uniques = pc.unique(flat).to_pylist()
+            missing = [v for v in uniques if v not in self.raw]
+            if missing:
+                hit = pc.is_in(flat, value_set=pa.array(missing, pa.string())).to_numpy(zero_copy_only=False)
+                bad_rows = np.unique(parents[hit])
+                sids = [s for s in manifest["snapshot_id"].to_numpy()[bad_rows].tolist() if s not in unreadable]
+                damaged = [p for p in problems if p.window is None and not p.snapshot_ids]
+                where = damaged[0].path if damaged else self._where
+                reason = damaged[0].reason if damaged else "model versions are missing"
+                problem = Problem(where, reason, sids)
+                problems = [p for p in problems if p.window is not None or p.snapshot_ids] + [problem]
+                unreadable.update(dict.fromkeys(sids, problem))
+            for p in problems:
+                if p.window is None and not p.snapshot_ids and not p.reason.endswith(")"):
+                    p.reason += " (no snapshot needs what it held)"
+        new = [p for p in problems if p not in self._found]
+        self._orders, self._unreadable, self._problems = orders, unreadable, problems
+        if warn and new:
+            _warn(self._root, new)
+
+
+def _warn(root: str, problems: list[Problem]) -> None:
+    warnings.warn(
+        "orcatalog: the store at " + root + " has unreadable files: " + "; ".join(p.message() for p in problems),
+        RuntimeWarning,
+        stacklevel=6,
+    )
 
 
 class DeltaLayout:
@@ -196,56 +345,91 @@ class DeltaLayout:
         self.options = delta_options(storage_options)
         prefix = root.rstrip("/") if not local else os.path.abspath(base)
         self.uris = {t: f"{prefix}/{t}" for t in TABLES}
-        self._files: dict[str, pa.Table] = {}  # data file path -> its table (Delta data files never change)
+        self._files: dict[str, pa.Table] = {}  # data file URI -> its table (Delta data files never change)
+        self._orders: dict[str, pa.ChunkedArray | pa.Array] = {}  # snapshots file URI -> its versions column
+        self._frames: dict[str, pd.DataFrame] = {}  # snapshots file URI -> its manifest columns
+        self._verified: dict[str, Verified] = {}  # versions file URI -> its objects checked against their hashes
+        self._handles: dict[str, Any] = {}  # table name -> its DeltaTable, brought up to date before each use
         self._state: State | None = None
 
     # -- tables ----------------------------------------------------------------------------
 
-    def table(self, name: str) -> Any | None:
-        """The Delta table ``name`` at its latest version, or None when it does not exist yet."""
-        from deltalake import DeltaTable
-        from deltalake.exceptions import TableNotFoundError
+    def table(self, name: str, refresh: bool = True) -> Any | None:
+        """The Delta table ``name`` at its latest version, or None when it does not exist yet.
 
+        The handle is kept by this object and brought up to date from the log (only the commits
+        after the one it has are read), so asking again costs one listing of ``_delta_log``;
+        ``refresh=False`` takes it as it is (a handle this object just wrote through is current
+        up to its own commit).
+        """
+        from deltalake import DeltaTable
+        from deltalake.exceptions import DeltaError, TableNotFoundError
+
+        dt = self._handles.get(name)
+        if dt is not None and not refresh:
+            return dt
+        if dt is not None:
+            try:
+                dt.update_incremental()
+                return dt
+            except (OSError, DeltaError):  # e.g. the log it would read next expired: open it anew
+                del self._handles[name]
         try:
-            return DeltaTable(self.uris[name], storage_options=self.options or None)
+            dt = DeltaTable(self.uris[name], storage_options=self.options or None)
         except TableNotFoundError:
             return None
         except OSError as exc:
             raise StoreError(f"cannot read the store at {self.root}: {exc}") from None
+        self._handles[name] = dt
+        return dt
+
+    def _read_file(self, uri: str, columns: list[str] | None) -> pa.Table:
+        """One data file of a table, read on its own: from disk directly, from an object store
+        through the store's fsspec filesystem (the URI without its scheme)."""
+        import pyarrow.parquet as pq
+
+        if self.local:
+            return pq.read_table(uri, columns=columns, use_threads=False)
+        path = uri.split("://", 1)[-1]
+        with self.fs.open(path, "rb") as f:
+            return pq.read_table(f, columns=columns, use_threads=False)
 
     def _read_files(
         self, name: str, dt: Any, columns: list[str] | None, problems: list[Problem]
     ) -> list[tuple[str, pa.Table]]:
-        """Every data file of a table version, each read on its own (cached): a damaged file is a
-        :class:`Problem`, never a failure of the others."""
+        """Every data file of a table version, each read on its own and once per store object (a
+        Delta data file never changes): a damaged file is a :class:`Problem`, never a failure of
+        the others."""
         if dt is None:
             return []
-        dataset = dt.to_pyarrow_dataset()
-        stats = _file_stats(dt) if name == "snapshots" else {}
         out = []
-        for fragment in dataset.get_fragments():
-            path = fragment.path
-            if path not in self._files:
+        stats: dict[str, tuple[pd.Timestamp, pd.Timestamp]] | None = None
+        for uri in dt.file_uris():
+            if uri not in self._files:
                 try:
-                    self._files[path] = fragment.to_table(columns=columns, use_threads=False)
+                    self._files[uri] = self._read_file(uri, columns)
                 except FileNotFoundError:
                     raise
                 except (pa.ArrowException, OSError, ValueError) as exc:
+                    if stats is None:
+                        stats = _file_stats(dt) if name == "snapshots" else {}
                     problems.append(
                         Problem(
-                            path,
+                            uri,
                             f"cannot be read ({type(exc).__name__}: {str(exc)[:200]})",
-                            window=stats.get(path.rsplit("/", 1)[-1]),
+                            window=stats.get(uri.rsplit("/", 1)[-1]),
                         )
                     )
                     continue
-            out.append((path, self._files[path]))
+            out.append((uri, self._files[uri]))
         return out
 
-    def state(self) -> State:
-        """The store as it is now (re-read only when a table has a new version)."""
+    def state(self, refresh: bool = True) -> State:
+        """The store as it is now (re-read only when a table has a new version; only the data
+        files not read before are read). ``refresh=False``: as of the table versions this object
+        last saw or wrote, without asking the log (a writer reading back its own commit)."""
         for attempt in range(5):
-            snaps, vers = self.table("snapshots"), self.table("versions")
+            snaps, vers = self.table("snapshots", refresh), self.table("versions", refresh)
             key = (-1 if snaps is None else snaps.version(), -1 if vers is None else vers.version())
             if self._state is not None and self._state.key == key:
                 return self._state
@@ -258,61 +442,73 @@ class DeltaLayout:
 
     def _build(self, key: tuple[int, int], snaps: Any, vers: Any) -> State:
         problems: list[Problem] = []
-        tables = [t for _, t in self._read_files("snapshots", snaps, None, problems)]
+        snapshot_files = self._read_files("snapshots", snaps, MANIFEST_COLUMNS, problems)
         version_tables = self._read_files("versions", vers, ["version", "id", "raw"], problems)
-        manifest, orders = _manifest(tables)
+        manifest, rows = _manifest([self._frame(path, t) for path, t in snapshot_files])
         raw: dict[str, str] = {}
         ids: dict[str, str] = {}
-        suspects: list[tuple[str, pa.Table]] = []
+        checked = []
         for path, t in version_tables:
-            bad = 0
-            for v, i, r in zip(
-                t.column("version").to_pylist(), t.column("id").to_pylist(), t.column("raw").to_pylist()
-            ):
-                if v in raw:
-                    continue
-                if not isinstance(r, str) or hashlib.sha256(r.encode()).hexdigest()[:32] != v:  # its content address
-                    bad += 1
-                    continue
-                raw[v] = r
-                ids[v] = i
-            if bad:
-                suspects.append((path, t))
-        for path, t in suspects:  # objects whose only copy fails its hash; a copy stored again is enough
-            lost = [v for v in t.column("version").to_pylist() if v not in raw]
+            if path not in self._verified:
+                self._verified[path] = _verify(t)
+            checked.append((path, self._verified[path]))
+            raw.update(self._verified[path].raw)
+            ids.update(self._verified[path].ids)
+        for path, v in checked:  # objects whose only copy fails its hash; a copy stored again is enough
+            lost = [x for x in v.failed if x not in raw]
             if lost:
                 problems.append(
                     Problem(path, f"{len(lost)} model object(s) do not match their content hash (bit rot?)")
                 )
-        unreadable: dict[str, Problem] = {}
-        if len(orders):
-            flat = pc.list_flatten(orders)
-            parents = pc.list_parent_indices(orders).to_numpy()
-            uniques = pc.unique(flat).to_pylist()
-            missing = [v for v in uniques if v not in raw]
-            if missing:
-                hit = pc.is_in(flat, value_set=pa.array(missing, pa.string())).to_numpy(zero_copy_only=False)
-                bad_rows = np.unique(parents[hit])
-                sids = manifest["snapshot_id"].to_numpy()[bad_rows].tolist()
-                damaged = [p for p in problems if p.window is None]
-                where = damaged[0].path if damaged else self.uris["versions"]
-                reason = damaged[0].reason if damaged else "model versions are missing"
-                problem = Problem(where, reason, sids)
-                problems = [p for p in problems if p.window is not None] + [problem]
-                unreadable = dict.fromkeys(sids, problem)
-            for p in problems:
-                if p.window is None and not p.snapshot_ids:
-                    p.reason += " (no snapshot needs what it held)"
+        state = State(
+            key,
+            manifest,
+            raw,
+            ids,
+            problems,
+            lambda: self._orders_of(snapshot_files, rows, manifest),
+            self.uris["versions"],
+            self.root,
+        )
+        if any(p.window is None for p in problems):  # a versions file is damaged: say now what it affects
+            state.check(warn=False)
+            problems = state.problems
         if problems:
-            warnings.warn(
-                "orcatalog: the store at "
-                + self.root
-                + " has unreadable files: "
-                + "; ".join(p.message() for p in problems),
-                RuntimeWarning,
-                stacklevel=5,
-            )
-        return State(key, manifest, orders, raw, ids, problems, unreadable)
+            _warn(self.root, problems)
+        return state
+
+    def _frame(self, path: str, table: pa.Table) -> pd.DataFrame:
+        """A snapshots file's manifest columns as a frame, converted once per store object."""
+        if path not in self._frames:
+            frame = table.select([c for c in MANIFEST_COLUMNS if c in table.column_names])
+            self._frames[path] = frame.to_pandas(ignore_metadata=True)
+        return self._frames[path]
+
+    def _orders_of(
+        self, files: list[tuple[str, pa.Table]], rows: np.ndarray, manifest: pd.DataFrame
+    ) -> tuple[pa.ListArray, list[Problem]]:
+        """The ``versions`` column of the snapshots files (read once each), aligned with the
+        manifest; a file whose column cannot be read makes its snapshots unreadable."""
+        parts, problems = [], []
+        for path, t in files:
+            if path not in self._orders:
+                try:
+                    column = self._read_file(path, ["versions"]).column("versions")
+                    self._orders[path] = column.cast(SNAPSHOTS_SCHEMA.field("versions").type)
+                except FileNotFoundError:
+                    raise
+                except (pa.ArrowException, OSError, ValueError) as exc:
+                    sids = [s for s in t.column("snapshot_id").to_pylist() if s in set(manifest["snapshot_id"])]
+                    reason = f"cannot be read ({type(exc).__name__}: {str(exc)[:200]})"
+                    problems.append(Problem(path, reason, sids))
+                    parts.append(pa.nulls(len(t), SNAPSHOTS_SCHEMA.field("versions").type))
+                    continue
+            parts.append(self._orders[path])
+        if not parts:
+            return SNAPSHOTS_SCHEMA.empty_table().column("versions").combine_chunks(), problems
+        chunks = [c for part in parts for c in getattr(part, "chunks", [part])]
+        chunked = pa.chunked_array(chunks, type=SNAPSHOTS_SCHEMA.field("versions").type)
+        return chunked.take(pa.array(rows, pa.int64())).combine_chunks(), problems
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -363,8 +559,9 @@ class DeltaLayout:
         last: Exception | None = None
         for attempt in range(COMMIT_ATTEMPTS):
             try:
+                dt = self.table(name, refresh=attempt > 0) if name in self._handles else None
                 write_deltalake(
-                    self.uris[name],
+                    self.uris[name] if dt is None else dt,  # the kept handle: no reopening; delta-rs updates it
                     data,
                     mode="append",
                     schema_mode="merge" if merge_schema else None,
@@ -397,7 +594,7 @@ class DeltaLayout:
 
         merged = 0
         for name in TABLES:
-            dt = self.table(name)
+            dt = self.table(name, refresh=limit is None)  # after a write: the handle it wrote through
             if dt is None:
                 continue
             n_files = len(dt.file_uris())
@@ -475,25 +672,26 @@ def _file_stats(dt: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
     return out
 
 
-def _manifest(tables: list[pa.Table]) -> tuple[pd.DataFrame, pa.ListArray]:
-    """The snapshot rows of all files: one per id (a snapshot committed twice counts once), in
-    time order, with the timeline rules applied; and the orders aligned with them."""
-    columns = [f.name for f in SNAPSHOTS_SCHEMA if f.name != "versions"]
-    if not tables:
-        empty = SNAPSHOTS_SCHEMA.empty_table()
-        frame = empty.drop_columns(["versions"]).to_pandas()
+#: The ``snapshots`` columns read to build the manifest (the ``versions`` lists are read on demand).
+MANIFEST_COLUMNS = [f.name for f in SNAPSHOTS_SCHEMA if f.name != "versions"]
+
+
+def _manifest(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The snapshot rows of all files (each file's manifest columns): one per id (a snapshot
+    committed twice counts once), in time order, with the timeline rules applied; and each row's
+    position in the files' rows."""
+    if not frames:
+        frame = SNAPSHOTS_SCHEMA.empty_table().drop_columns(["versions"]).to_pandas()
         frame["seq"] = pd.Series([], dtype=np.int32)
-        return apply_rules(frame), empty.column("versions").combine_chunks()
-    table = pa.concat_tables(tables, promote_options="permissive")
-    frame = table.select([c for c in columns if c in table.column_names]).to_pandas(ignore_metadata=True)
+        return apply_rules(frame), np.zeros(0, dtype=np.int64)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
     frame["fetched_at"] = frame["fetched_at"].astype("datetime64[us, UTC]")
     frame["_row"] = np.arange(len(frame))
     frame = frame.drop_duplicates("snapshot_id").sort_values(["fetched_at", "snapshot_id"], kind="stable")
     rows = frame.pop("_row").to_numpy()
-    orders = table.column("versions").take(pa.array(rows)).combine_chunks()
     frame = frame.reset_index(drop=True)
     frame["seq"] = np.zeros(len(frame), dtype=np.int32)
-    return apply_rules(frame), orders
+    return apply_rules(frame), rows
 
 
 def snapshot_rows(rows: list[dict[str, Any]], orders: list[list[str]], batch: str) -> pa.Table:
@@ -534,8 +732,8 @@ class DeltaStore:
         self.auto_compact = auto_compact
         self.version = version
 
-    def state(self) -> State:
-        return self.layout.state()
+    def state(self, refresh: bool = True) -> State:
+        return self.layout.state(refresh)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -563,7 +761,10 @@ class DeltaStore:
         batch = prepare(items, set(state.raw), self.version, progress)
         if provenance is None:  # one body per scope and time (a migration copies what the old store holds)
             refuse_same_time(batch.rows, state.manifest)
-        present = set(state.manifest["snapshot_id"]) - set(state.unreadable)
+        held = state.manifest["snapshot_id"]
+        present = set(held[held.isin(batch.ids)])
+        if present:  # a snapshot already held counts only when it can be read (else it is written again)
+            present -= set(state.unreadable)
         keep = [i for i, r in enumerate(batch.rows) if r["snapshot_id"] not in present]
         if not keep:
             return batch.ids  # the same bodies at the same times: a no-op
@@ -615,8 +816,9 @@ class DeltaStore:
         """A write succeeds only when its snapshots read back whole; versions another file was
         believed to hold (a damaged one) are stored again, once."""
         for attempt in range(2):
-            state = self.state()
-            ids = set(state.manifest["snapshot_id"])
+            state = self.layout.state(refresh=False)  # the handles include this write's commits
+            held = state.manifest["snapshot_id"]
+            ids = set(held[held.isin([r["snapshot_id"] for r in rows])])
             absent = [r["snapshot_id"] for r in rows if r["snapshot_id"] not in ids]
             if absent:
                 raise StoreWriteError(
@@ -752,17 +954,24 @@ class DeltaStore:
             keep &= state.times >= start
         if end is not None:
             keep &= state.times <= end
-        rows = np.flatnonzero(keep)
-        chosen = state.orders.take(pa.array(rows, pa.int64())) if len(rows) else state.orders.slice(0, 0)
-        flat = pc.list_flatten(chosen)
-        pos = rows[pc.list_parent_indices(chosen).to_numpy()] if len(flat) else np.zeros(0, dtype=np.int64)
-        if wanted is not None:
-            versions = pa.array([v for v, i in state.ids.items() if i in set(wanted)], pa.string())
-            hit = pc.is_in(flat, value_set=versions)
-            flat, pos = flat.filter(hit), pos[hit.to_numpy(zero_copy_only=False)]
-        encoded = flat.dictionary_encode()
-        needed = encoded.dictionary.to_pylist()
-        take = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        dictionary, codes, parents = state.codes()  # flattened once per state: selecting is numpy
+        if wanted is None:
+            hit = keep[parents]
+            chosen, pos = codes[hit], parents[hit]
+        else:  # the entries of these models only, through the inverted index
+            want = set(wanted)
+            versions = pa.array([v for v, i in state.ids.items() if i in want], pa.string())
+            named = np.flatnonzero(pc.is_in(dictionary, value_set=versions).to_numpy(zero_copy_only=False))
+            entries = state.entries_of(named)
+            entries = entries[keep[parents[entries]]]
+            chosen, pos = codes[entries], parents[entries]
+        present = np.zeros(len(dictionary), dtype=bool)
+        present[chosen] = True
+        used = np.flatnonzero(present)
+        renumber = np.zeros(len(dictionary), dtype=np.int64)
+        renumber[used] = np.arange(len(used))
+        take = renumber[chosen]
+        needed = dictionary.take(pa.array(used, pa.int64())).to_pylist()
         frame = models_frame(orjson.loads("[" + ",".join(state.raw[v] for v in needed) + "]"), unique=False)
         cols = _columns(frame, columns)
         frame = frame[cols]
@@ -777,12 +986,10 @@ class DeltaStore:
         ordering = np.lexsort((id_rank, pos))
         take, pos = take[ordering], pos[ordering]
         out = frame.take(take).reset_index(drop=True)
-        scopes = pd.Categorical(m["scope"])
-        sids = pd.Categorical(m["snapshot_id"])
+        scopes, sids, iso = state.columns()
         out.insert(0, "scope", pd.Categorical.from_codes(scopes.codes[pos], scopes.categories))
         out.insert(0, "fetched_at", m["fetched_at"].array.take(pos))
         out.insert(0, "snapshot_id", pd.Categorical.from_codes(sids.codes[pos], sids.categories))
-        iso = np.datetime_as_string(m["fetched_at"].to_numpy(dtype="datetime64[us]"), unit="us", timezone="UTC")
         out.attrs["snapshot_times"] = {
             str(sc): iso[keep & (scopes.codes == i)].tolist()
             for i, sc in enumerate(scopes.categories)

@@ -79,7 +79,12 @@ def partial(manifest: pd.DataFrame, threshold: float = PARTIAL_THRESHOLD) -> np.
     out = np.zeros(len(manifest), dtype=bool)
     previous: dict[str, int] = {}
     unfiltered = unfiltered_rows(manifest["query"])
-    rows = zip(manifest["scope"].tolist(), manifest["n_models"].tolist(), manifest["shadowed"].tolist(), unfiltered)
+    rows = zip(
+        manifest["scope"].to_numpy(dtype=object).tolist(),
+        manifest["n_models"].to_numpy().tolist(),
+        manifest["shadowed"].to_numpy(dtype=bool).tolist(),
+        unfiltered,
+    )
     for i, (sc, n, hidden, whole) in enumerate(rows):
         if hidden or not whole:
             continue
