@@ -338,8 +338,9 @@ class Layout:
                 with os.fdopen(fd, "w") as fh:
                     fh.write(text)
                 return True
-            with self.fs.open(path, "xb") as fh:  # conditional put where the backend supports it
-                fh.write(text.encode())
+            # a conditional put (If-None-Match) on S3: s3fs honours mode="create" since 2024.12, but
+            # open(path, "xb") only from 2025.7 (before, a small "xb" write overwrote silently)
+            self.fs.pipe_file(path, text.encode(), mode="create")
             return True
         except FileExistsError:
             return False
