@@ -489,9 +489,9 @@ class EndpointStore:
             for c in ROW_COLUMNS:
                 s = frame[c] if c in frame.columns else pd.Series([None] * len(frame))
                 cols[c] = s.astype(object).where(s.notna(), None).tolist()
-            values = np.array([v for j in members for v in per_body[j][2]], dtype=float).reshape(-1, len(STATS))
-            for k, c in enumerate(STAT_COLUMNS):
-                cols[c] = values[:, k]
+            matrix = np.array([v for j in members for v in per_body[j][2]], dtype=float).reshape(-1, len(STATS))
+            for ci, c in enumerate(STAT_COLUMNS):
+                cols[c] = matrix[:, ci]
             parts.append(pa.table(cols, schema=ROWS_SCHEMA))
         table = pa.concat_tables(parts) if parts else ROWS_SCHEMA.empty_table()
         return _Prepared(snap_rows, objects, providers, table, stats)
@@ -792,7 +792,7 @@ class EndpointHistory:
 
         store = self._endpoints()
         c = _client(client)
-        one = c._get("/providers", None, headers=c._headers(None), refresh=refresh, check=providers_frame)
+        one = c._get("/providers", None, headers=c._headers(None), retries=None, refresh=refresh, check=providers_frame)
         written = store.write(
             [EndpointBody(one.url, pd.Timestamp(one.fetched_at).tz_convert("UTC"), one.body, "providers", c.base_url)]
         )
