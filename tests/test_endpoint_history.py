@@ -55,7 +55,9 @@ def test_recorded_bodies_read_back_byte_equal_and_import_twice_is_a_no_op(
     assert store.import_endpoints(folder) == ids
     again = oc.SnapshotStore(store.root)  # reopened: the layout is found from the tables
     assert again.layout == "delta" and again.import_endpoints(folder) == ids
-    assert again.endpoint_history()["snapshot_id"].nunique() == sum(1 for n in bodies if n.startswith("endpoints-"))
+    listed = again.endpoint_snapshots()
+    assert sorted(listed["snapshot_id"]) == sorted(ids)
+    assert (listed["kind"] == "endpoints").sum() == sum(1 for n in bodies if n.startswith("endpoints-"))
 
 
 def test_history_matches_each_body_frame(recorded_dir: Path, store: oc.SnapshotStore) -> None:
@@ -118,23 +120,15 @@ def test_a_price_cut_shows_in_the_history_at_its_time(store: oc.SnapshotStore) -
         if isinstance(e.get("latency_last_30m"), dict):
             e["latency_last_30m"]["p50"] = 1000 + 10 * hour
         pairs.append((start + pd.Timedelta(hours=hour), b))
-    for when, b in pairs:
-        store._endpoints().write([_item(when, b)])
+    sids = [store.import_endpoint_bodies([pair])[0] for pair in pairs]  # one write per hour
     h = store.endpoint_history(models[0]["id"], tag)
     assert len(h) == 6
     price = h["price_prompt"].to_numpy()
     cut = h["fetched_at"][price < price[0]].min()
     assert cut == start + pd.Timedelta(hours=3)
     assert price[3] == pytest.approx(price[0] / 2)
-    for when, b in pairs:  # every hour still reads back exactly
-        sid = h.loc[h["fetched_at"] == when, "snapshot_id"].item()
+    for sid, (_, b) in zip(sids, pairs):  # every hour still reads back exactly
         assert orjson.dumps(store.raw(sid)) == orjson.dumps(b)
-
-
-def _item(when: pd.Timestamp, body: object) -> object:
-    from orcatalog.store.endpoints import EndpointBody
-
-    return EndpointBody("test", when, body)
 
 
 def test_another_body_at_the_same_time_is_refused_and_nothing_written(
@@ -144,7 +138,7 @@ def test_another_body_at_the_same_time_is_refused_and_nothing_written(
     store.import_endpoints(files[0], fetched_at="2026-08-25T12:00:00Z")
     with pytest.raises(SnapshotConflictError):
         store.import_endpoints(files[1], fetched_at="2026-08-25T12:00:00Z")
-    assert len(store.endpoint_history()["snapshot_id"].unique()) == 1
+    assert len(store.endpoint_snapshots()) == 1 and store.endpoint_history()["fetched_at"].nunique() == 1
 
 
 def test_damaged_template_is_an_error_never_a_wrong_body(recorded_dir: Path, store: oc.SnapshotStore) -> None:
@@ -156,6 +150,31 @@ def test_damaged_template_is_an_error_never_a_wrong_body(recorded_dir: Path, sto
     reopened = oc.SnapshotStore(store.root)
     with pytest.raises(StoreDamagedError):
         reopened.raw(sid)
+
+
+def test_rows_of_a_write_that_never_committed_are_not_read(recorded_dir: Path, store: oc.SnapshotStore) -> None:
+    """A writer killed between the snapshot row and its endpoint rows (the commit): nothing is
+    visible, and the same import later records it whole."""
+    from orcatalog.store.endpoints import ENDPOINT_TABLES
+
+    file = sorted((recorded_dir / "endpoints").glob("endpoints-openai*"))[0]
+    inner = store._endpoints()
+    real_append = inner.layout.append
+
+    def dying(name: str, *args: object, **kwargs: object) -> None:
+        if name == "endpoints":
+            raise KeyboardInterrupt  # killed before the commit
+        real_append(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    inner.layout.append = dying  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        store.import_endpoints(file)
+    inner.layout.append = real_append  # type: ignore[method-assign]
+    assert "endpoint_snapshots" in ENDPOINT_TABLES and store.endpoint_snapshots().empty
+    assert store.endpoint_history().empty
+    sid = store.import_endpoints(file)[0]
+    assert store.raw(sid) == orjson.loads(gzip.decompress(file.read_bytes()))
+    assert len(store.endpoint_snapshots()) == 1
 
 
 def test_a_parquet_store_is_told_to_migrate(tmp_path: Path, recorded_dir: Path) -> None:
@@ -210,7 +229,7 @@ def test_cli_records_and_prints_the_history(tmp_path: Path) -> None:
     )
     assert out.exit_code == 0, out.output
     rows = json.loads(out.stdout)
-    sid = oc.SnapshotStore(root).endpoint_history()["snapshot_id"].iloc[0]
+    sid = oc.SnapshotStore(root).endpoint_snapshots()["snapshot_id"].iloc[0]
     served = oc.SnapshotStore(root).raw(sid)["data"]["endpoints"]  # type: ignore[index]
     want = next(e for e in served if e["tag"] == "anthropic")
     assert [r["tag"] for r in rows] == ["anthropic"]

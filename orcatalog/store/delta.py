@@ -349,8 +349,9 @@ class DeltaLayout:
             )
         _CONDITIONAL_PUT_OK.add(key)
 
-    def append(self, name: str, data: pa.Table, merge_schema: bool = False) -> None:
+    def append(self, name: str, data: pa.Table, merge_schema: bool = False, writer_properties: Any = None) -> None:
         """Append rows to a table as one Delta commit (created on first use), retrying lost races.
+        ``writer_properties`` (a ``deltalake.WriterProperties``) sets row groups and encodings.
 
         Raises:
             SnapshotConflictError: the commit kept losing to other commits.
@@ -371,6 +372,7 @@ class DeltaLayout:
                     configuration=TABLE_CONFIG,
                     storage_options=self.options or None,
                     commit_properties=CommitProperties(max_commit_retries=50),
+                    writer_properties=writer_properties,
                 )
                 return
             except CommitFailedError as exc:

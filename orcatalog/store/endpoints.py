@@ -94,7 +94,7 @@ ROW_COLUMNS: tuple[str, ...] = (
 _UTC = pa.timestamp("us", tz="UTC")
 ROWS_SCHEMA = pa.schema(
     [
-        pa.field("snapshot_id", pa.string()),
+        pa.field("scope", pa.string()),  # with fetched_at, names the snapshot (one body per scope and time)
         pa.field("fetched_at", _UTC),
         pa.field("month", pa.string()),
         pa.field("model_id", pa.string()),
@@ -240,12 +240,21 @@ def read_endpoint_files(
             when, precision = dated
         when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
         body = bodies.parse(name, data)
-        data_ = body.get("data") if isinstance(body, dict) else None
-        kind = "providers" if isinstance(data_, list) and (not data_ or "slug" in data_[0]) else "endpoints"
-        out.append(EndpointBody(name, when, body, kind, base_url, precision))
+        out.append(EndpointBody(name, when, body, _kind(body), base_url, precision))
     if fetched_at is not None and len(out) != 1:
         raise InvalidParameterError(f"fetched_at= applies to a single body, but {len(out)} were given")
     return out
+
+
+def _kind(body: Any) -> str:
+    """``providers`` for a ``/providers`` body (a list of objects with a ``slug``), else ``endpoints``."""
+    data = body.get("data") if isinstance(body, dict) else None
+    first = data[0] if isinstance(data, list) and data else None
+    return (
+        "providers"
+        if isinstance(data, list) and (first is None or (isinstance(first, dict) and "slug" in first))
+        else "endpoints"
+    )
 
 
 @dataclass
@@ -328,9 +337,9 @@ class EndpointStore:
             return []
         self.layout.check_conditional_put()
         prepared = self._prepare(items)
-        manifest = self.manifest()
-        refuse_same_time(prepared.rows, manifest)
-        present = set(manifest["snapshot_id"])
+        near = self._snapshots_at({pd.Timestamp(r["fetched_at"]) for r in prepared.rows})
+        refuse_same_time(prepared.rows, near)
+        present = set(near["snapshot_id"])
         ids = [r["snapshot_id"] for r in prepared.rows]
         fresh = [r for r in prepared.rows if r["snapshot_id"] not in present]
         fresh = list({r["snapshot_id"]: r for r in fresh}.values())
@@ -365,14 +374,14 @@ class EndpointStore:
                     schema=PROVIDERS_SCHEMA,
                 ),
             )
+        snaps = pa.Table.from_pylist(fresh, schema=SNAPSHOTS_SCHEMA)
+        self.layout.append("endpoint_snapshots", snaps, writer_properties=_row_writer(False))  # providers: the commit
         rows = prepared.endpoint_rows
         if len(rows):
-            rows = rows.filter(pc.is_in(rows.column("snapshot_id"), value_set=pa.array(sorted(wanted))))
+            rows = rows.filter(pc.is_in(rows.column("_sid"), value_set=pa.array(sorted(wanted)))).drop_columns(["_sid"])
             rows = rows.sort_by([("model_id", "ascending"), ("tag", "ascending"), ("fetched_at", "ascending")])
             self._create("endpoints", ROWS_SCHEMA, ["month"])
-            self.layout.append("endpoints", rows)
-        snaps = pa.Table.from_pylist(fresh, schema=SNAPSHOTS_SCHEMA)
-        self.layout.append("endpoint_snapshots", snaps)  # the commit
+            self.layout.append("endpoints", rows, writer_properties=_row_writer())  # endpoints: the commit
         self._read_back(fresh, prepared)
         self._upkeep()
         return ids
@@ -407,7 +416,7 @@ class EndpointStore:
         stats: dict[str, list[list[float]]] = {}
         for i, item in enumerate(items):
             raw = orjson.dumps(item.body)
-            digest = hashlib.sha256(raw).hexdigest()
+            digest = hashlib.sha256(raw).hexdigest()[:32]
             when = pd.Timestamp(item.fetched_at).tz_convert("UTC")
             sid = f"{when:%Y%m%dT%H%M%SZ}-{digest[:12]}"
             if item.kind == "providers":
@@ -477,7 +486,7 @@ class EndpointStore:
             owner = np.repeat(np.array(members, dtype=np.int64), n)
             position = np.concatenate([np.arange(k) for k in n]) if n else np.zeros(0, dtype=np.int64)
             cols: dict[str, Any] = {
-                "snapshot_id": [snap_rows[j]["snapshot_id"] for j in owner],
+                "scope": [snap_rows[j]["scope"] for j in owner],
                 "fetched_at": [snap_rows[j]["fetched_at"] for j in owner],
                 "month": [f"{snap_rows[j]['fetched_at']:%Y-%m}" for j in owner],
                 "model_id": frame["model_id"].astype(object).where(frame["model_id"].notna(), None).tolist(),
@@ -492,14 +501,17 @@ class EndpointStore:
             matrix = np.array([v for j in members for v in per_body[j][2]], dtype=float).reshape(-1, len(STATS))
             for ci, c in enumerate(STAT_COLUMNS):
                 cols[c] = matrix[:, ci]
-            parts.append(pa.table(cols, schema=ROWS_SCHEMA))
-        table = pa.concat_tables(parts) if parts else ROWS_SCHEMA.empty_table()
+            table = pa.table(cols, schema=ROWS_SCHEMA)
+            sids = pa.array([snap_rows[j]["snapshot_id"] for j in owner], pa.string())
+            parts.append(table.append_column("_sid", sids))
+        empty = ROWS_SCHEMA.append(pa.field("_sid", pa.string())).empty_table()
+        table = pa.concat_tables(parts) if parts else empty
         return _Prepared(snap_rows, objects, providers, table, stats)
 
     def _read_back(self, fresh: list[dict[str, Any]], prepared: _Prepared) -> None:
         """A write succeeds only when its snapshots read back whole (rows, templates, bodies)."""
         sids = [r["snapshot_id"] for r in fresh]
-        have = set(self.manifest()["snapshot_id"])
+        have = set(self._snapshots_at({pd.Timestamp(r["fetched_at"]) for r in fresh})["snapshot_id"])
         absent = [s for s in sids if s not in have]
         if absent:
             raise StoreWriteError(f"snapshot(s) {', '.join(absent[:3])} were committed but do not read back")
@@ -515,17 +527,44 @@ class EndpointStore:
                 raise StoreWriteError(
                     f"snapshot {r['snapshot_id']}: stored objects do not read back; check the storage"
                 )
-        months = sorted({f"{r['fetched_at']:%Y-%m}" for r in fresh if r["kind"] == "endpoints"})
-        if months:
-            got = self._read(
-                "endpoints",
-                ["snapshot_id"],
-                ds.field("month").isin(months) & ds.field("snapshot_id").isin(sids),
-            )
-            counts = pd.Series(got.column("snapshot_id").to_pylist() if got is not None else []).value_counts()
-            for r in fresh:
-                if r["kind"] == "endpoints" and int(counts.get(r["snapshot_id"], 0)) < r["n_items"]:
-                    raise StoreWriteError(f"snapshot {r['snapshot_id']}: its endpoint rows do not read back")
+        for r, ok in zip(fresh, self._committed(fresh)):
+            if not ok:
+                raise StoreWriteError(f"snapshot {r['snapshot_id']}: its endpoint rows do not read back")
+
+    def _committed(self, rows: list[dict[str, Any]]) -> list[bool]:
+        """Which snapshot rows are committed: a providers snapshot (or an endpoints one without
+        endpoints) by its row, an endpoints snapshot by its endpoint rows (the append after it)."""
+        wanted = [r for r in rows if r["kind"] == "endpoints" and r["n_items"]]
+        found: dict[tuple[str, pd.Timestamp], int] = {}
+        if wanted:
+            months = sorted({f"{r['fetched_at']:%Y-%m}" for r in wanted})
+            scopes = sorted({r["scope"] for r in wanted})
+            filt = ds.field("month").isin(months) & ds.field("scope").isin(scopes)
+            got = self._read("endpoints", ["scope", "fetched_at"], filt)
+            if got is not None and len(got):
+                counts = got.group_by(["scope", "fetched_at"]).aggregate([([], "count_all")]).to_pylist()
+                found = {(c["scope"], pd.Timestamp(c["fetched_at"])): c["count_all"] for c in counts}
+        return [
+            r["kind"] != "endpoints"
+            or not r["n_items"]
+            or found.get((r["scope"], pd.Timestamp(r["fetched_at"])), 0) >= r["n_items"]
+            for r in rows
+        ]
+
+    def _snapshots_at(self, times: set[pd.Timestamp]) -> pd.DataFrame:
+        """The committed snapshot rows fetched at these times (id, time, scope, source, kind, n_items)."""
+        columns = ["snapshot_id", "fetched_at", "scope", "source", "kind", "n_items"]
+        wanted = pa.array([t.to_pydatetime() for t in times], _UTC)
+        got = self._read("endpoint_snapshots", columns, ds.field("fetched_at").isin(wanted))
+        table = got if got is not None else SNAPSHOTS_SCHEMA.empty_table().select(columns)
+        frame = table.to_pandas().drop_duplicates("snapshot_id")
+        recs = frame.to_dict("records")
+        return frame[self._committed(recs)] if recs else frame
+
+    def snapshots(self) -> pd.DataFrame:
+        """Every committed endpoints and providers snapshot, oldest first (see the mixin's docstring)."""
+        m = self.manifest()
+        return m[self._committed(m.to_dict("records"))].reset_index(drop=True) if len(m) else m
 
     def _upkeep(self) -> None:
         if self.auto_compact is None:
@@ -536,10 +575,32 @@ class EndpointStore:
             try:
                 dt = self.layout.table(name)
                 if dt is not None and len(dt.file_uris()) > self.auto_compact:
-                    dt.optimize.compact()
+                    self._optimize(name, dt)
                     self.layout.vacuum(name, VACUUM_RETENTION_HOURS)
             except Exception as exc:  # noqa: BLE001 - upkeep never fails a committed write
                 logger.warning("automatic compaction of %s skipped: %s", self.layout.uris[name], exc)
+
+    def _optimize(self, name: str, dt: Any) -> int:
+        """Merge a table's small files; ``endpoints`` months with several files are rewritten
+        clustered by (model_id, tag) in small row groups, so that one endpoint's series reads a
+        few row groups per month (Parquet statistics skip the others). Returns files removed."""
+        if name == "endpoint_snapshots":  # clustered by scope: history reads one model's snapshots
+            metrics = dt.optimize.z_order(["scope", "fetched_at"], writer_properties=_row_writer(False))
+            return int(metrics.get("numFilesRemoved", 0))
+        if name != "endpoints":
+            return int(dt.optimize.compact().get("numFilesRemoved", 0))
+        months: dict[str, int] = {}
+        per_file = pa.table(dt.get_add_actions(flatten=True)).column("partition.month").to_pylist()
+        for m in per_file:
+            months[m] = months.get(m, 0) + 1
+        removed = 0
+        for month, n in sorted(months.items()):
+            if n > 1:
+                metrics = dt.optimize.z_order(
+                    ["model_id", "tag"], partition_filters=[("month", "=", month)], writer_properties=_row_writer()
+                )
+                removed += int(metrics.get("numFilesRemoved", 0))
+        return removed
 
     def compact(self, retention_hours: float) -> int:
         """Optimize and vacuum the four tables; returns how many files were merged away."""
@@ -549,7 +610,7 @@ class EndpointStore:
             if dt is None:
                 continue
             if len(dt.file_uris()) > 1:
-                merged += int(dt.optimize.compact().get("numFilesRemoved", 0))
+                merged += self._optimize(name, dt)
             self.layout.vacuum(name, retention_hours)
         return merged
 
@@ -582,10 +643,11 @@ class EndpointStore:
             body["data"] = [orjson.loads(provs[k]) for k in row["items"]]
         else:
             filt = ds.field("month") == f"{row['fetched_at']:%Y-%m}"
-            got = self._read(
-                "endpoints", ["snapshot_id", "position", *STAT_COLUMNS], filt & (ds.field("snapshot_id") == snapshot_id)
-            )
-            assert got is not None or not row["items"]
+            when = pa.scalar(row["fetched_at"], _UTC)
+            filt = filt & (ds.field("scope") == row["scope"]) & (ds.field("fetched_at") == when)
+            got = self._read("endpoints", ["position", *STAT_COLUMNS], filt)
+            if row["items"] and (got is None or not len(got)):  # the write never committed its rows
+                raise SnapshotNotFoundError(f"no endpoints snapshot {snapshot_id!r} in {self.layout.root}")
             by_pos: dict[int, dict[str, float]] = {}
             if got is not None:
                 for rec in got.to_pylist():
@@ -599,7 +661,7 @@ class EndpointStore:
                 body["data"]["endpoints"] = endpoints
             else:
                 body["data"] = endpoints
-        if hashlib.sha256(orjson.dumps(body)).hexdigest() != row["content_hash"]:
+        if hashlib.sha256(orjson.dumps(body)).hexdigest()[:32] != row["content_hash"]:
             raise StoreDamagedError(f"snapshot {snapshot_id} does not read back equal to its body (damaged store)")
         return body  # type: ignore[no-any-return]
 
@@ -630,25 +692,20 @@ class EndpointStore:
                 pc.is_in(pc.utf8_lower(table.column("tag")), value_set=low),
             )
             table = table.filter(hit)
-        committed = self._read("endpoint_snapshots", ["snapshot_id"])
-        if committed is not None:
-            table = table.filter(pc.is_in(table.column("snapshot_id"), value_set=committed.column("snapshot_id")))
-        else:
-            table = table.slice(0, 0)
+        table = table.drop_columns(["scope"])  # every row is committed: its append was the commit
         if start is not None:
             table = table.filter(pc.greater_equal(table.column("fetched_at"), pa.scalar(start.to_pydatetime(), _UTC)))
         if end is not None:
             table = table.filter(pc.less_equal(table.column("fetched_at"), pa.scalar(end.to_pydatetime(), _UTC)))
         table = table.sort_by([("model_id", "ascending"), ("tag", "ascending"), ("fetched_at", "ascending")])
         frame = table.to_pandas()
-        frame = frame.drop_duplicates(["snapshot_id", "model_id", "tag"]).reset_index(drop=True)
+        frame = frame.drop_duplicates(["fetched_at", "model_id", "tag"]).reset_index(drop=True)  # zdr and model bodies
         frame["fetched_at"] = frame["fetched_at"].astype("datetime64[us, UTC]")
         frame["status"] = frame["status"].astype("Int64")
         frame["context_length"] = frame["context_length"].astype("Int64")
         for c in ("model_id", "provider_name", "tag", "quantization"):
             frame[c] = frame[c].astype("category")
-        frame = frame.rename(columns={"snapshot_id": "snapshot_id"})
-        order = ["fetched_at", "model_id", "provider_name", "tag", "snapshot_id"]
+        order = ["fetched_at", "model_id", "provider_name", "tag"]
         return frame[order + [c for c in frame.columns if c not in order]]
 
     def providers_history(self) -> pd.DataFrame:
@@ -673,6 +730,24 @@ class EndpointStore:
             empty.insert(0, "fetched_at", pd.Series([], dtype="datetime64[us, UTC]"))
             return empty
         return pd.concat(parts, ignore_index=True)
+
+
+#: Rows per Parquet row group of ``endpoints``: small enough that one endpoint's series skips most.
+ROW_GROUP_ROWS = 4096
+
+
+def _row_writer(stats: bool = True) -> Any:
+    """How ``endpoints`` and ``endpoint_snapshots`` files are written: zstd, small row groups,
+    and the statistics columns byte-stream-split (noisy floats compress better that way)."""
+    from deltalake import ColumnProperties, WriterProperties
+
+    floats = ColumnProperties(dictionary_enabled=False, encoding="BYTE_STREAM_SPLIT")
+    return WriterProperties(
+        compression="ZSTD",
+        compression_level=9,
+        max_row_group_size=ROW_GROUP_ROWS,
+        column_properties={c: floats for c in STAT_COLUMNS} if stats else None,
+    )
 
 
 def _endpoints_path(model_id: str) -> str:
@@ -823,6 +898,21 @@ class EndpointHistory:
         store = self._endpoints()
         return store.write(read_endpoint_files(paths, fetched_at, base_url))
 
+    def import_endpoint_bodies(self, bodies: Iterable[tuple[Any, Any]], *, base_url: str | None = None) -> list[str]:
+        """Record endpoints or providers bodies held in memory: ``(fetched_at, body)`` pairs, body as
+        dict, str or bytes (the kind is told by its shape), as one write.
+
+        Returns:
+            The snapshot ids in the order given. Raises as :meth:`import_endpoints`.
+        """
+        from .ingest import utc
+
+        items = []
+        for i, (when, body) in enumerate(bodies):
+            parsed = orjson.loads(body) if isinstance(body, (bytes, str)) else body
+            items.append(EndpointBody(f"body #{i}", utc(when, "fetched_at"), parsed, _kind(parsed), base_url))
+        return self._endpoints().write(items)
+
     def endpoint_history(
         self,
         model: str | Iterable[str] | None = None,
@@ -841,7 +931,7 @@ class EndpointHistory:
 
         Returns:
             Sorted by ``model_id``, ``tag``, ``fetched_at``: ``fetched_at`` (UTC), ``model_id``,
-            ``provider_name``, ``tag``, ``snapshot_id``, ``quantization``, ``context_length``
+            ``provider_name``, ``tag``, ``quantization``, ``context_length``
             (tokens), ``status``, ``discount``, prices in USD per million tokens
             (``*_usd_per_mtok``, effective after the discount) and ``price_<key>`` (USD per token,
             request, image or search), ``uptime_last_5m/30m/1d`` (percent), ``latency_p50..p99``
@@ -860,6 +950,19 @@ class EndpointHistory:
         end = utc(end, "end") if end is not None else None
         self._require()  # type: ignore[attr-defined]
         return self._endpoints().history(models, providers, start, end)
+
+    def endpoint_snapshots(self) -> pd.DataFrame:
+        """The recorded endpoints and providers snapshots, oldest first: ``snapshot_id`` (for
+        :meth:`raw`), ``fetched_at`` (UTC), ``kind`` (``endpoints`` or ``providers``), ``scope``,
+        ``model_id`` (null for ``/endpoints/zdr`` and providers), ``base_url``, ``endpoint``,
+        ``source``, ``time_precision``, ``n_items`` (endpoints or providers in the body),
+        ``content_hash`` (SHA-256 prefix of the body's JSON), ``orcatalog_version``.
+
+        Raises:
+            SnapshotNotFoundError (no store there); StoreError (parquet layout).
+        """
+        self._require()  # type: ignore[attr-defined]
+        return self._endpoints().snapshots()
 
     def providers_history(self) -> pd.DataFrame:
         """Every recorded ``/providers`` snapshot: one row per (snapshot, provider), the providers
