@@ -166,7 +166,7 @@ def main() -> int:
             return out
 
         def store_series() -> list[float]:
-            h = oc.SnapshotStore(store.root).endpoint_history(model_id, tag)
+            h = oc.SnapshotStore(store.root).endpoint_history(model_id, tag, columns=["latency_p50"])
             return h["latency_p50"].tolist()  # type: ignore[no-any-return]
 
         assert naive_series() == store_series(), "the store's series differs from the bodies'"

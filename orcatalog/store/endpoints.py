@@ -671,6 +671,7 @@ class EndpointStore:
         provider: list[str] | None,
         start: pd.Timestamp | None,
         end: pd.Timestamp | None,
+        columns: list[str] | None = None,
     ) -> pd.DataFrame:
         """Long form, one row per (committed snapshot, endpoint); see ``SnapshotStore.endpoint_history``."""
         filt = None
@@ -682,9 +683,15 @@ class EndpointStore:
         if end is not None:
             f = ds.field("month") <= f"{end:%Y-%m}"
             filt = f if filt is None else filt & f
-        columns = [f.name for f in ROWS_SCHEMA if f.name not in ("month", "template", "position")]
-        got = self._read("endpoints", columns, filt)
-        table = got if got is not None else ROWS_SCHEMA.empty_table().select(columns)
+        key = ["fetched_at", "model_id", "provider_name", "tag", "scope"]
+        every = [f.name for f in ROWS_SCHEMA if f.name not in ("month", "template", "position", *key)]
+        if columns is not None:
+            unknown = [c for c in columns if c not in every and c not in key]
+            if unknown:
+                raise InvalidParameterError(f"unknown column(s) {unknown}; endpoint_history has {every}")
+        wanted = key + [c for c in (every if columns is None else columns) if c not in key]
+        got = self._read("endpoints", wanted, filt)
+        table = got if got is not None else ROWS_SCHEMA.empty_table().select(wanted)
         if provider is not None:
             low = pa.array([p.lower() for p in provider])
             hit = pc.or_(
@@ -701,10 +708,12 @@ class EndpointStore:
         frame = table.to_pandas()
         frame = frame.drop_duplicates(["fetched_at", "model_id", "tag"]).reset_index(drop=True)  # zdr and model bodies
         frame["fetched_at"] = frame["fetched_at"].astype("datetime64[us, UTC]")
-        frame["status"] = frame["status"].astype("Int64")
-        frame["context_length"] = frame["context_length"].astype("Int64")
+        for c in ("status", "context_length"):
+            if c in frame.columns:
+                frame[c] = frame[c].astype("Int64")
         for c in ("model_id", "provider_name", "tag", "quantization"):
-            frame[c] = frame[c].astype("category")
+            if c in frame.columns:
+                frame[c] = frame[c].astype("category")
         order = ["fetched_at", "model_id", "provider_name", "tag"]
         return frame[order + [c for c in frame.columns if c not in order]]
 
@@ -920,6 +929,7 @@ class EndpointHistory:
         *,
         start: Any = None,
         end: Any = None,
+        columns: str | Iterable[str] | None = None,
     ) -> pd.DataFrame:
         """Endpoint prices and statistics over time: one row per (endpoint snapshot, endpoint).
 
@@ -928,6 +938,8 @@ class EndpointHistory:
             provider: provider name(s) or tag(s) to keep, case-insensitive (``"Amazon Bedrock"``
                 or ``"amazon-bedrock/eu-west-1"``).
             start, end: keep snapshots fetched in [start, end] (UTC unless stated).
+            columns: the columns to read (default all); ``fetched_at``, ``model_id``,
+                ``provider_name`` and ``tag`` are always there. Fewer columns read faster.
 
         Returns:
             Sorted by ``model_id``, ``tag``, ``fetched_at``: ``fetched_at`` (UTC), ``model_id``,
@@ -946,10 +958,11 @@ class EndpointHistory:
 
         models = names("model", model) if model is not None else None
         providers = names("provider", provider) if provider is not None else None
+        wanted = names("columns", columns) if columns is not None else None
         start = utc(start, "start") if start is not None else None
         end = utc(end, "end") if end is not None else None
         self._require()  # type: ignore[attr-defined]
-        return self._endpoints().history(models, providers, start, end)
+        return self._endpoints().history(models, providers, start, end, wanted)
 
     def endpoint_snapshots(self) -> pd.DataFrame:
         """The recorded endpoints and providers snapshots, oldest first: ``snapshot_id`` (for
