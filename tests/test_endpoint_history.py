@@ -236,3 +236,21 @@ def test_cli_records_and_prints_the_history(tmp_path: Path) -> None:
     assert rows[0]["prompt_usd_per_mtok"] == pytest.approx(float(want["pricing"]["prompt"]) * 1e6)
     missing = runner.invoke(main, ["endpoint-history", "nobody/nothing", "--store", root])
     assert missing.exit_code == 1 and len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_the_documented_duckdb_query_reads_the_series(recorded_dir: Path, store: oc.SnapshotStore) -> None:
+    """data/README.md's query: one endpoint's median latency, no orcatalog involved."""
+    import duckdb
+    from deltalake import DeltaTable
+
+    store.import_endpoints(recorded_dir / "endpoints")
+    con = duckdb.connect()
+    con.register("endpoints", DeltaTable(str(Path(store.root) / "endpoints")).to_pyarrow_dataset())
+    got = con.sql(
+        "SELECT DISTINCT fetched_at, latency_p50 FROM endpoints "
+        "WHERE model_id = 'anthropic/claude-sonnet-4.5' AND tag = 'anthropic' ORDER BY 1"
+    ).fetchall()
+    h = store.endpoint_history("anthropic/claude-sonnet-4.5", "anthropic", columns=["latency_p50"])
+    assert [v for _, v in got] == h["latency_p50"].tolist() and len(got) == 2
+    with pytest.raises(oc.InvalidParameterError):
+        store.endpoint_history(columns=["no_such_column"])

@@ -76,7 +76,7 @@ __all__ = [
 
 logger = logging.getLogger("orcatalog.store")
 
-#: The two tables of a store (``endpoints`` and ``providers`` are reserved names, see data/README.md).
+#: The two tables of the model catalog (the endpoint history tables are :mod:`.endpoints`).
 TABLES = ("versions", "snapshots")
 #: Hours a file replaced by ``optimize`` is kept for readers that opened the table before.
 VACUUM_RETENTION_HOURS = 1.0
