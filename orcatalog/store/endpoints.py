@@ -3,12 +3,13 @@
 Layout under the store's root (beside ``versions/`` and ``snapshots/``)::
 
     endpoints/           append-only, partitioned by ``month`` of fetched_at: one row per
-                         (snapshot, endpoint): model_id, provider_name, tag, prices, status,
-                         uptime / latency / throughput, and the key of its template
+                         (snapshot, endpoint): scope and fetched_at (which snapshot), model_id,
+                         provider_name, tag, prices, status, uptime / latency / throughput,
+                         and the key of its template
     endpoint_objects/    content-addressed (like ``versions``): endpoint templates and the
                          bodies' other fields (``kind`` says which)
     providers/           content-addressed: one row per distinct provider object
-    endpoint_snapshots/  append-only, the commit: one row per endpoints or providers snapshot
+    endpoint_snapshots/  append-only: one row per endpoints or providers snapshot
 
 **Templates.** Endpoint prices change rarely, their statistics every hour. An endpoint object is
 split into its *template* (the object with each statistic leaf - ``uptime_last_5m/30m/1d``,
@@ -19,8 +20,11 @@ an hour whose prices did not move stores one row of numbers per endpoint and no 
 JSON-equal to the one received and its content hash is checked on the way out.
 
 **Commits** are :class:`~orcatalog.store.delta.DeltaLayout`'s: a write appends the new objects,
-then the rows, then one ``endpoint_snapshots`` row per body; that last append is the commit, and
-rows or objects no committed snapshot names are never read. Snapshot ids are
+then one ``endpoint_snapshots`` row per body (the commit of a providers snapshot), then the
+endpoint rows (the commit of an endpoints snapshot: a snapshot row without its ``n_items`` rows
+is a write that never finished, not listed and written again by the next import of the body).
+So ``endpoint_history`` reads one table, and objects no committed snapshot names are never read.
+Then the writer reads its snapshots back (:meth:`EndpointStore._read_back`). Snapshot ids are
 ``<fetched_at>-<first 12 hex of the body's SHA-256>``: the same body at the same time again is a
 no-op, and another body of the same scope and time is refused (:func:`.ingest.refuse_same_time`).
 Scopes are the fetch's own (:func:`orcatalog.scope.scope_of` of its path): one per model
@@ -262,8 +266,7 @@ class _Prepared:
     rows: list[dict[str, Any]]  # snapshot rows
     objects: dict[str, tuple[str, bytes]]  # key -> (kind, json)
     providers: dict[str, tuple[str, bytes]]  # key -> (slug, json)
-    endpoint_rows: pa.Table
-    stats: dict[str, list[list[float]]]  # snapshot id -> statistic values per endpoint (read-back check)
+    endpoint_rows: pa.Table  # with ``_sid``, the snapshot id of each row (dropped before writing)
 
 
 class EndpointStore:
@@ -413,7 +416,6 @@ class EndpointStore:
         # endpoints_frame call per group: the contract's checks and prices, no per-body pandas)
         groups: list[tuple[set[str], list[int]]] = []
         per_body: list[tuple[list[dict[str, Any]], list[str], list[list[float]]]] = []
-        stats: dict[str, list[list[float]]] = {}
         for i, item in enumerate(items):
             raw = orjson.dumps(item.body)
             digest = hashlib.sha256(raw).hexdigest()[:32]
@@ -457,7 +459,6 @@ class EndpointStore:
                 else:
                     groups.append((set(mids), [i]))
                 per_body.append((flat, keys, values))
-                stats[sid] = values
             tk = _key(top)
             objects[tk] = ("body", top)
             snap_rows.append(
@@ -506,7 +507,7 @@ class EndpointStore:
             parts.append(table.append_column("_sid", sids))
         empty = ROWS_SCHEMA.append(pa.field("_sid", pa.string())).empty_table()
         table = pa.concat_tables(parts) if parts else empty
-        return _Prepared(snap_rows, objects, providers, table, stats)
+        return _Prepared(snap_rows, objects, providers, table)
 
     def _read_back(self, fresh: list[dict[str, Any]], prepared: _Prepared) -> None:
         """A write succeeds only when its snapshots read back whole (rows, templates, bodies)."""
