@@ -173,7 +173,8 @@ def main() -> int:
         t_naive = best(naive_series, 3)
         t_store = best(store_series, 3)
         fresh = oc.SnapshotStore(store.root)
-        ids = fresh.endpoint_history(model_id, tag).set_index("fetched_at")["snapshot_id"]
+        listed = fresh.endpoint_snapshots()
+        ids = listed[listed["model_id"] == model_id].set_index("fetched_at")["snapshot_id"]
         lossless = all(orjson.dumps(fresh.raw(ids[when])) == raw for when, raw in samples.items())
         print(
             f"{days} days x 24 h x {MODELS} models = {n_bodies} bodies, {PROVIDERS * MODELS} endpoints; "
