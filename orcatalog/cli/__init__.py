@@ -164,6 +164,11 @@ PROVIDER_TABLE_COLUMNS = ["slug", "name", "headquarters", "datacenters", "status
     help="Requests in flight at once when several models are given.",
 )
 @click.option("--refresh", is_flag=True, help="Bypass the cache.")
+@click.option(
+    "--store",
+    "store_root",
+    help="Also record the bodies in this snapshot store (Delta layout; see `orcatalog endpoint-history`).",
+)
 @output_options
 @click.pass_context
 def endpoints(
@@ -172,6 +177,7 @@ def endpoints(
     zdr: bool,
     concurrency: int,
     refresh: bool,
+    store_root: str | None,
     fmt: str | None,
     out: str | None,
     columns: str | None,
@@ -183,16 +189,33 @@ def endpoints(
     throughput in tokens/s. Several models are fetched on a small pool; a model that fails is one
     row with an error (and a warning), the others are kept.
 
+    With --store, the bodies are recorded too (one snapshot per model; the history is
+    `orcatalog endpoint-history`).
+
     \b
     Example:
       orcatalog endpoints anthropic/claude-sonnet-4.5 --columns tag,prompt_usd_per_mtok,latency_p50
+      orcatalog endpoints anthropic/claude-sonnet-4.5 --store data
     """
     from ..fetch.endpoints import fetch_endpoints
 
     if bool(model_ids) == zdr:
         raise CLIUsageError("give MODEL (one or more) or --zdr")
+    if zdr and store_root is not None:
+        raise CLIUsageError("--store records MODEL bodies; it does not take --zdr")
     with _client(ctx) as client:
-        if zdr:
+        if store_root is not None:
+            store = _store(store_root)
+            if len(model_ids) == 1:  # one model: its fetch error is the command's error, as without --store
+                df = store.snapshot_endpoints(model_ids[0], client=client, refresh=refresh)
+            else:
+                df = store.snapshot_endpoints(
+                    models=list(model_ids), client=client, refresh=refresh, concurrency=concurrency
+                )
+            recorded = df.attrs["snapshot_ids"]
+            committed(f"{len(recorded)} endpoints snapshot(s) were recorded in {store.root}")
+            click.echo(f"recorded {len(recorded)} endpoints snapshot(s) in {store.root}", err=True)
+        elif zdr:
             df = fetch_endpoints(zdr=True, client=client, refresh=refresh)
         elif len(model_ids) == 1:
             df = fetch_endpoints(model_ids[0], client=client, refresh=refresh)
@@ -477,3 +500,56 @@ def prices(
             "`orcatalog snapshots` lists what the store holds"
         )
     write(h, fmt, out, columns, head, default_columns=["fetched_at", "prompt_usd_per_mtok", "completion_usd_per_mtok"])
+
+
+@main.command("endpoint-history")
+@click.argument("model_id", metavar="MODEL")
+@click.option("--provider", help="Keep one provider (name or tag, case-insensitive), e.g. amazon-bedrock/eu-west-1.")
+@click.option("--since", help="Keep snapshots fetched at or after this time (ISO 8601, UTC).")
+@click.option("--until", help="Keep snapshots fetched at or before this time (ISO 8601, UTC).")
+@_store_option
+@output_options
+def endpoint_history(
+    model_id: str,
+    provider: str | None,
+    since: str | None,
+    until: str | None,
+    store_root: str | None,
+    fmt: str | None,
+    out: str | None,
+    columns: str | None,
+    head: int | None,
+) -> None:
+    """A model's endpoints over time from the store: price (USD per million tokens), uptime
+    (percent), latency (ms, time to first token) and throughput (tokens/s), one row per
+    (snapshot, endpoint), ordered by endpoint then time.
+
+    \b
+    Example:
+      orcatalog endpoint-history anthropic/claude-sonnet-4.5 --store data --provider anthropic
+    """
+    store = _store(store_root, must_exist=True)
+    h = store.endpoint_history(model_id, provider, start=since, end=until)
+    if h.empty:
+        known = [str(m) for m in store.endpoint_history()["model_id"].unique()]
+        what = f"no endpoints of {model_id!r}" + (f" from provider {provider!r}" if provider else "")
+        raise CLIError(
+            f"{what} in {store.root}{did_you_mean(model_id, known)}; "
+            "record them with `orcatalog endpoints MODEL --store DIR`"
+        )
+    write(
+        h,
+        fmt,
+        out,
+        columns,
+        head,
+        default_columns=[
+            "fetched_at",
+            "tag",
+            "prompt_usd_per_mtok",
+            "completion_usd_per_mtok",
+            "uptime_last_1d",
+            "latency_p50",
+            "throughput_p50",
+        ],
+    )

@@ -10,6 +10,7 @@ The package, by the question each file answers:
 - :mod:`.timeline` - the rules that read a snapshot against its timeline (scope, shadowed, partial);
 - :mod:`.queries` - which snapshot, its frame, its body, the long history;
 - :mod:`.compact` - the parquet layout's batch merges, and its tiered upkeep after each write;
+- :mod:`.endpoints` - endpoint and provider history on the Delta layout (issue 18);
 - :mod:`.migrate` - copying a parquet-layout store into the Delta layout, checked snapshot by snapshot;
 - :mod:`.lock` - one run at a time on a store (``orcatalog watch``): a file lock, or a claim on object stores.
 
@@ -52,6 +53,7 @@ from .ingest import (
 )
 from .delta import TABLES as DELTA_TABLES
 from .delta import VACUUM_RETENTION_HOURS, DeltaStore, is_delta_store
+from .endpoints import ENDPOINT_TABLES, EndpointHistory, is_endpoint_store
 from .layout import FOLDERS, Layout
 from .timeline import PartialSnapshotWarning
 
@@ -118,8 +120,9 @@ def migration_note(store: SnapshotStore) -> str | None:
 T = TypeVar("T")
 
 
-class SnapshotStore:
-    """A reproducible record of the catalog over time.
+class SnapshotStore(EndpointHistory):
+    """A reproducible record of the catalog over time (and, on the Delta layout, of endpoints and
+    providers: :class:`~orcatalog.store.endpoints.EndpointHistory`).
 
     Args:
         root: a folder or fsspec URL (``s3://bucket/prefix``); default ``$ORCATALOG_DATA_DIR``
@@ -164,6 +167,7 @@ class SnapshotStore:
         self._catalogue_cache: Catalogue | None = None
         self._index_cache: Index | None = None
         self._data_tables: dict[tuple[str, str], Any] = {}  # (batch, kind) -> verified table; files never change
+        self._layout_asked = layout
         self.layout = _layout_of(layout, self._layout)
         self._delta: DeltaStore | None = None
         if self.layout == "delta":
@@ -204,7 +208,7 @@ class SnapshotStore:
             names = os.listdir(self._base)
         except (FileNotFoundError, NotADirectoryError):
             return False
-        return any(n in FOLDERS or n in DELTA_TABLES for n in names) or all(
+        return any(n in FOLDERS or n in DELTA_TABLES or n in ENDPOINT_TABLES for n in names) or all(
             n.startswith((".", "README")) for n in names
         )
 
@@ -432,7 +436,7 @@ class SnapshotStore:
             StoreWriteError.
         """
         if self._delta is not None:
-            return self._delta.compact(_retention_hours)
+            return self._delta.compact(_retention_hours) + self._endpoints().compact(_retention_hours)
         try:
             return _compact.compact(self._layout, self._index().catalogue)  # the index checks every file first
         finally:
@@ -565,7 +569,8 @@ class SnapshotStore:
         return str(rows["snapshot_id"].iloc[0]) if len(rows) else None
 
     def raw(self, snapshot_id: str) -> dict[str, Any]:
-        """The original body of a snapshot, JSON-equal to what was fetched or imported.
+        """The original body of a snapshot (models, endpoints or providers), JSON-equal to what was
+        fetched or imported.
 
         Raises:
             SnapshotNotFoundError; StoreDamagedError.
@@ -573,7 +578,10 @@ class SnapshotStore:
         _check_pick(snapshot_id, None)
         self._require()
         if (delta := self._delta) is not None:
-            return _delta_retry(lambda: delta.raw(st := delta.state(), delta.pick(st, snapshot_id, None, None)))
+            try:
+                return _delta_retry(lambda: delta.raw(st := delta.state(), delta.pick(st, snapshot_id, None, None)))
+            except SnapshotNotFoundError:
+                return _delta_retry(lambda: self._endpoints().raw(snapshot_id))
         return self._answer(lambda ix: queries.raw(ix, self._layout, self._pick(ix, snapshot_id, None, None)))
 
     def history(
@@ -672,7 +680,7 @@ def _layout_of(layout: Any, files: Layout) -> str:
         raise InvalidParameterError(f"layout must be 'auto', 'parquet' or 'delta', got {layout!r}")
     if layout != "auto":
         return str(layout)
-    if is_delta_store(files.fs, files.base):
+    if is_delta_store(files.fs, files.base) or is_endpoint_store(files.fs, files.base):
         return "delta"
     if _is_parquet_store(files):
         return "parquet"

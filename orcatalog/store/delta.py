@@ -76,7 +76,7 @@ __all__ = [
 
 logger = logging.getLogger("orcatalog.store")
 
-#: The two tables of a store (``endpoints`` and ``providers`` are reserved names, see data/README.md).
+#: The two tables of the model catalog (the endpoint history tables are :mod:`.endpoints`).
 TABLES = ("versions", "snapshots")
 #: Hours a file replaced by ``optimize`` is kept for readers that opened the table before.
 VACUUM_RETENTION_HOURS = 1.0
@@ -545,8 +545,9 @@ class DeltaLayout:
             )
         _CONDITIONAL_PUT_OK.add(key)
 
-    def append(self, name: str, data: pa.Table, merge_schema: bool = False) -> None:
+    def append(self, name: str, data: pa.Table, merge_schema: bool = False, writer_properties: Any = None) -> None:
         """Append rows to a table as one Delta commit (created on first use), retrying lost races.
+        ``writer_properties`` (a ``deltalake.WriterProperties``) sets row groups and encodings.
 
         Raises:
             SnapshotConflictError: the commit kept losing to other commits.
@@ -568,6 +569,7 @@ class DeltaLayout:
                     configuration=TABLE_CONFIG,
                     storage_options=self.options or None,
                     commit_properties=CommitProperties(max_commit_retries=50),
+                    writer_properties=writer_properties,
                 )
                 return
             except CommitFailedError as exc:

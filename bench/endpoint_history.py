@@ -1,0 +1,199 @@
+"""Benchmark endpoint history in the store against baselines of the same run (issue 18, "Numbers").
+
+A synthetic year of hourly endpoint snapshots: 50 models of the packaged sample catalog, four
+spec-shaped endpoints each (200 endpoints, :func:`orcatalog.testing.fixtures.spec_endpoints_body`),
+prices mostly steady (each endpoint has a 1 % chance a day of a price cut), statistics changing
+every hour and shaped like the recorded ones (uptimes with long float tails, latency medians in
+whole or half milliseconds, upper percentiles with one or two decimals). Each day's 24 x 50 bodies
+are one ``import_endpoint_bodies`` write. Prints and checks:
+
+- size: the store (after ``compact()``) at most 1.5x the same bodies as one ``tar.xz``;
+- series: one endpoint's latency series over the whole run, read from a fresh store object with
+  ``endpoint_history(model, tag)``, at most 0.05x a naive pass (read and ``json.loads`` the
+  model's one file per snapshot, pick the endpoint);
+- lossless: a sample of snapshots' ``raw()`` byte-equal (orjson) to the bodies written.
+
+Usage: ``python bench/endpoint_history.py [--quick] [--days N]`` (default 365 days; ``--quick``:
+3 days, ratios printed but not checked - the fixed cost of opening a table dominates there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import random
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import _report  # noqa: E402
+from _report import best, report, sized  # noqa: E402 - the bench folder is on sys.path when run as a script
+
+import orjson  # noqa: E402
+import pandas as pd  # noqa: E402
+
+import orcatalog as oc  # noqa: E402
+from orcatalog.testing.fixtures import spec_endpoints_body  # noqa: E402
+from orcatalog.testing.replay import SAMPLE  # noqa: E402
+
+MODELS = 50
+PROVIDERS = 4
+START = pd.Timestamp("2026-01-01T00:00:00Z")
+
+
+class World:
+    """The synthetic models and their endpoints, moved one hour at a time."""
+
+    def __init__(self, seed: int = 18) -> None:
+        self.rng = random.Random(seed)
+        catalog = orjson.loads(gzip.decompress(SAMPLE.read_bytes()))["data"]
+        self.bodies = []
+        for model in catalog[:MODELS]:
+            body = spec_endpoints_body(model, providers=PROVIDERS)
+            for e in body["data"]["endpoints"]:
+                e.pop("_zdr", None)
+                e["_lat"] = self.rng.uniform(300, 3000)
+                e["_tps"] = self.rng.uniform(15, 300)
+                e["_has5m"] = self.rng.random() > 0.3
+            self.bodies.append(body)
+
+    def day(self) -> None:
+        """Prices mostly steady: a 1 % chance a day that an endpoint's prices are cut."""
+        for body in self.bodies:
+            for e in body["data"]["endpoints"]:
+                if self.rng.random() < 0.01:
+                    cut = self.rng.choice([0.7, 0.8, 0.9])
+                    for key in ("prompt", "completion"):
+                        e["pricing"][key] = repr(round(float(e["pricing"][key]) * cut, 12))
+
+    def hour(self) -> list[dict[str, Any]]:
+        """Every model's body for one hour, statistics drawn afresh."""
+        r = self.rng
+        out = []
+        for body in self.bodies:
+            endpoints = []
+            for e in body["data"]["endpoints"]:
+                p50 = round(e["_lat"] * r.lognormvariate(0, 0.15) * 2) / 2
+                t50 = round(e["_tps"] * r.lognormvariate(0, 0.1), 1)
+                stats = {
+                    "uptime_last_30m": 100 if r.random() < 0.6 else round(100 - r.expovariate(2), 12),
+                    "uptime_last_5m": (100 if r.random() < 0.8 else round(100 - r.expovariate(1), 12))
+                    if e["_has5m"]
+                    else None,
+                    "uptime_last_1d": round(100 - r.expovariate(5), 12),
+                    "latency_last_30m": {
+                        "p50": int(p50) if p50 == int(p50) else p50,
+                        "p75": round(p50 * r.uniform(1.1, 1.4), 2),
+                        "p90": round(p50 * r.uniform(1.5, 2.5), 1),
+                        "p99": round(p50 * r.uniform(2.5, 6), 2),
+                    },
+                    "throughput_last_30m": {
+                        "p50": t50,
+                        "p75": round(t50 * r.uniform(1.1, 1.3), 2),
+                        "p90": round(t50 * r.uniform(1.3, 1.6), 1),
+                        "p99": round(t50 * r.uniform(1.6, 2.2), 2),
+                    },
+                }
+                endpoints.append({k: stats.get(k, v) for k, v in e.items() if not k.startswith("_")})
+            out.append({"data": {**body["data"], "endpoints": endpoints}})
+        return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=None, help="days of hourly snapshots (default 365; quick: 3)")
+    parser.add_argument("--keep", default=None, help="build the store under this folder (kept for a look)")
+    args = _report.parse(parser)
+    days = args.days or sized(365, 3)
+    world = World()
+    model_id = world.bodies[0]["data"]["id"]
+    tag = world.bodies[0]["data"]["endpoints"][0]["tag"]
+    with tempfile.TemporaryDirectory(dir=args.keep) as tmp:
+        root = Path(tmp)
+        store = oc.SnapshotStore(root / "store", layout="delta")
+        naive = root / "naive"
+        naive.mkdir()
+        samples: dict[pd.Timestamp, bytes] = {}
+        start = time.perf_counter()
+        with tarfile.open(root / "bodies.tar.xz", "w:xz") as tar:
+            for d in range(days):
+                world.day()
+                pairs = []
+                for h in range(24):
+                    when = START + pd.Timedelta(days=d, hours=h)
+                    for i, body in enumerate(world.hour()):
+                        raw = orjson.dumps(body)
+                        mid = body["data"]["id"].replace("/", "--")
+                        name = f"endpoints-{mid}-{when:%Y-%m-%dT%H%M%SZ}.json"
+                        info = tarfile.TarInfo(name)
+                        info.size = len(raw)
+                        tar.addfile(info, io.BytesIO(raw))
+                        if i == 0:
+                            (naive / name).write_bytes(raw)
+                            if h == 12 and d % max(1, days // 6) == 0:
+                                samples[when] = raw
+                        pairs.append((when, raw))
+                store.import_endpoint_bodies(pairs)
+                if d % 30 == 29:
+                    print(f"  day {d + 1}: {time.perf_counter() - start:.0f} s", flush=True)
+        built = time.perf_counter() - start
+        before = store.store_bytes()
+        store.compact(_retention_hours=0)  # the replaced files go at once: the size of what the tables hold
+        size = store.store_bytes()
+        for table in sorted(p for p in Path(store.root).iterdir() if p.is_dir()):
+            data = sum(f.stat().st_size for f in table.rglob("*.parquet"))
+            log = sum(f.stat().st_size for f in (table / "_delta_log").rglob("*") if f.is_file())
+            print(f"  {table.name}: data {data / 1e6:.2f} MB, log {log / 1e6:.2f} MB")
+        xz = (root / "bodies.tar.xz").stat().st_size
+        n_bodies = days * 24 * MODELS
+
+        files = sorted(naive.iterdir())
+
+        def naive_series() -> list[float]:
+            out = []
+            for f in files:
+                body = json.loads(f.read_bytes())
+                e = next(e for e in body["data"]["endpoints"] if e["tag"] == tag)
+                out.append(e["latency_last_30m"]["p50"])
+            return out
+
+        def store_series() -> list[float]:
+            h = oc.SnapshotStore(store.root).endpoint_history(model_id, tag, columns=["latency_p50"])
+            return h["latency_p50"].tolist()  # type: ignore[no-any-return]
+
+        assert naive_series() == store_series(), "the store's series differs from the bodies'"
+        t_naive = best(naive_series, 3)
+        t_store = best(store_series, 3)
+        fresh = oc.SnapshotStore(store.root)
+        listed = fresh.endpoint_snapshots()
+        ids = listed[listed["model_id"] == model_id].set_index("fetched_at")["snapshot_id"]
+        lossless = all(orjson.dumps(fresh.raw(ids[when])) == raw for when, raw in samples.items())
+        print(
+            f"{days} days x 24 h x {MODELS} models = {n_bodies} bodies, {PROVIDERS * MODELS} endpoints; "
+            f"built in {built:.0f} s"
+        )
+        print(
+            f"store {size / 1e6:.1f} MB after compact ({before / 1e6:.1f} MB before); tar.xz {xz / 1e6:.1f} MB; "
+            f"series of {len(files)} points: store {t_store * 1e3:.1f} ms, naive {t_naive * 1e3:.1f} ms; "
+            f"raw() byte-equal on {len(samples)} samples: {lossless}"
+        )
+        return report(
+            [
+                ("size: store / tar.xz", size / xz, 1.5),
+                ("series: endpoint_history / naive pass over one file per snapshot", t_store / t_naive, 0.05),
+                ("lossless: raw() byte-equal (0 = yes)", 0.0 if lossless else 1.0, 0.0),
+            ],
+            unit="x",
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

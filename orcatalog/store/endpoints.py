@@ -1,0 +1,1002 @@
+"""Endpoint and provider history in the Delta-layout store (issue 18): four more Delta tables.
+
+Layout under the store's root (beside ``versions/`` and ``snapshots/``)::
+
+    endpoints/           append-only, partitioned by ``month`` of fetched_at: one row per
+                         (snapshot, endpoint): scope and fetched_at (which snapshot), model_id,
+                         provider_name, tag, prices, status, uptime / latency / throughput,
+                         and the key of its template
+    endpoint_objects/    content-addressed (like ``versions``): endpoint templates and the
+                         bodies' other fields (``kind`` says which)
+    providers/           content-addressed: one row per distinct provider object
+    endpoint_snapshots/  append-only: one row per endpoints or providers snapshot
+
+**Templates.** Endpoint prices change rarely, their statistics every hour. An endpoint object is
+split into its *template* (the object with each statistic leaf - ``uptime_last_5m/30m/1d``,
+``latency_last_30m.pXX``, ``throughput_last_30m.pXX`` - set to null and the leaf's JSON type
+noted) and the statistics, which are the row's float columns. Templates are content-addressed, so
+an hour whose prices did not move stores one row of numbers per endpoint and no JSON at all.
+``raw()`` puts the numbers back into the template (an integer stays an integer), so the body is
+JSON-equal to the one received and its content hash is checked on the way out.
+
+**Commits** are :class:`~orcatalog.store.delta.DeltaLayout`'s: a write appends the new objects,
+then one ``endpoint_snapshots`` row per body (the commit of a providers snapshot), then the
+endpoint rows (the commit of an endpoints snapshot: a snapshot row without its ``n_items`` rows
+is a write that never finished, not listed and written again by the next import of the body).
+So ``endpoint_history`` reads one table, and objects no committed snapshot names are never read.
+Then the writer reads its snapshots back (:meth:`EndpointStore._read_back`). Snapshot ids are
+``<fetched_at>-<first 12 hex of the body's SHA-256>``: the same body at the same time again is a
+no-op, and another body of the same scope and time is refused (:func:`.ingest.refuse_same_time`).
+Scopes are the fetch's own (:func:`orcatalog.scope.scope_of` of its path): one per model
+(``/models/openai/gpt-4o/endpoints``), ``/endpoints/zdr``, ``/providers``; never ``catalog``.
+
+Only the Delta layout holds them; a parquet-layout store is told to ``orcatalog migrate``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from ..errors import InvalidParameterError, SchemaError, SnapshotNotFoundError, StoreDamagedError, StoreWriteError
+from ..frames import bodies
+from ..frames.endpoints import endpoints_frame
+from ..frames.providers import providers_frame
+from ..schema import KNOWN_PRICE_KEYS
+from ..schema_endpoints import ENDPOINT_COLUMNS
+from ..scope import scope_of
+from .delta import TABLE_CONFIG, DeltaLayout
+from .ingest import refuse_same_time, utc
+
+__all__ = [
+    "ENDPOINT_TABLES",
+    "STAT_COLUMNS",
+    "EndpointBody",
+    "EndpointStore",
+    "is_endpoint_store",
+    "read_endpoint_files",
+]
+
+logger = logging.getLogger("orcatalog.store")
+
+#: The tables of endpoint and provider history (see the module docstring).
+ENDPOINT_TABLES = ("endpoints", "endpoint_objects", "providers", "endpoint_snapshots")
+
+#: Statistic leaves of an endpoint object (JSON path) and their columns: numbers that change hourly.
+STATS: tuple[tuple[tuple[str, ...], str], ...] = tuple(
+    (c.source, c.name)
+    for c in ENDPOINT_COLUMNS
+    if c.source is not None
+    and c.source[0]
+    in ("uptime_last_5m", "uptime_last_30m", "uptime_last_1d", "latency_last_30m", "throughput_last_30m")
+)
+STAT_COLUMNS: tuple[str, ...] = tuple(name for _, name in STATS)
+#: Contract columns kept on every row beside the statistics (for history without parsing JSON).
+ROW_COLUMNS: tuple[str, ...] = (
+    "quantization",
+    "context_length",
+    "status",
+    "discount",
+    "prompt_usd_per_mtok",
+    "completion_usd_per_mtok",
+    "effective_prompt_usd_per_mtok",
+    "effective_completion_usd_per_mtok",
+    *(f"price_{k}" for k in KNOWN_PRICE_KEYS),
+)
+
+_UTC = pa.timestamp("us", tz="UTC")
+ROWS_SCHEMA = pa.schema(
+    [
+        pa.field("scope", pa.string()),  # with fetched_at, names the snapshot (one body per scope and time)
+        pa.field("fetched_at", _UTC),
+        pa.field("month", pa.string()),
+        pa.field("model_id", pa.string()),
+        pa.field("provider_name", pa.string()),
+        pa.field("tag", pa.string()),
+        pa.field("position", pa.int32()),
+        pa.field("template", pa.string()),
+        pa.field("quantization", pa.string()),
+        pa.field("context_length", pa.int64()),
+        pa.field("status", pa.int64()),
+        *(pa.field(c, pa.float64()) for c in ROW_COLUMNS[3:]),
+        *(pa.field(c, pa.float64()) for c in STAT_COLUMNS),
+    ]
+)
+OBJECTS_SCHEMA = pa.schema([("key", pa.string()), ("kind", pa.string()), ("raw", pa.string())])
+PROVIDERS_SCHEMA = pa.schema([("key", pa.string()), ("slug", pa.string()), ("raw", pa.string())])
+SNAPSHOTS_SCHEMA = pa.schema(
+    [
+        pa.field("snapshot_id", pa.string()),
+        pa.field("fetched_at", _UTC),
+        pa.field("kind", pa.string()),  # endpoints | providers
+        pa.field("scope", pa.string()),
+        pa.field("model_id", pa.string()),
+        pa.field("base_url", pa.string()),
+        pa.field("endpoint", pa.string()),
+        pa.field("source", pa.string()),
+        pa.field("time_precision", pa.string()),
+        pa.field("top", pa.string()),  # key of the body's other fields in endpoint_objects
+        pa.field("items", pa.list_(pa.string())),  # template or provider keys, in body order
+        pa.field("n_items", pa.int64()),
+        pa.field("content_hash", pa.string()),
+        pa.field("orcatalog_version", pa.string()),
+    ]
+)
+
+
+def is_endpoint_store(fs: Any, base: str) -> bool:
+    """Whether ``base`` holds endpoint history tables (a Delta-layout store)."""
+    try:
+        return bool(fs.exists(f"{base}/endpoint_snapshots/_delta_log"))
+    except OSError:
+        return False
+
+
+@dataclass
+class EndpointBody:
+    """One endpoints or providers body to record, and where it came from."""
+
+    source: str
+    fetched_at: pd.Timestamp
+    body: Any
+    kind: str = "endpoints"  # or "providers"
+    base_url: str | None = None
+    time_precision: str = "second"
+
+
+def _key(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()[:32]
+
+
+def _split(endpoint: dict[str, Any]) -> tuple[bytes, list[float]]:
+    """An endpoint object -> (its template JSON, its statistic values; NaN where not a number)."""
+    template = dict(endpoint)
+    holes: list[str] = []
+    values: list[float] = []
+    for path, _ in STATS:
+        parent: Any = template
+        if len(path) == 2:
+            inner = template.get(path[0])
+            if type(inner) is not dict:
+                values.append(np.nan)
+                continue
+            parent = template[path[0]] = dict(inner)
+        v = parent.get(path[-1])
+        if type(v) in (int, float):
+            holes.append(("i" if type(v) is int else "f") + ".".join(path))
+            values.append(float(v))
+            parent[path[-1]] = None
+        else:
+            values.append(np.nan)
+    return orjson.dumps({"t": template, "h": holes}), values
+
+
+def _join(template: dict[str, Any], values: dict[str, float]) -> dict[str, Any]:
+    """The endpoint object back from its template and its row's statistics."""
+    obj = template["t"]
+    for hole in template["h"]:
+        path = hole[1:].split(".")
+        column = _STAT_BY_PATH[tuple(path)]
+        v = values[column]
+        target = obj if len(path) == 1 else obj[path[0]]
+        target[path[-1]] = int(v) if hole[0] == "i" else float(v)
+    return obj  # type: ignore[no-any-return]
+
+
+_STAT_BY_PATH = dict(STATS)
+
+
+def _endpoints_of(body: Any, source: str) -> tuple[list[Any], dict[str, Any], str | None]:
+    """The endpoint list of a body, the body without it (key kept, value null) and its model id.
+
+    Raises:
+        SchemaError: neither endpoints body shape.
+    """
+    data = body.get("data") if isinstance(body, dict) else None
+    if isinstance(data, list):  # GET /endpoints/zdr
+        return data, {**body, "data": None}, None
+    if isinstance(data, dict) and isinstance(data.get("endpoints"), list):
+        model = data.get("id")
+        return (
+            data["endpoints"],
+            {**body, "data": {**data, "endpoints": None}},
+            model if isinstance(model, str) else None,
+        )
+    raise SchemaError(f"{source}: expected {{'data': {{..., 'endpoints': [...]}}}} or {{'data': [...]}}", url=source)
+
+
+def read_endpoint_files(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    fetched_at: Any = None,
+    base_url: str | None = None,
+) -> list[EndpointBody]:
+    """Recorded ``endpoints-*`` and ``providers-*`` bodies (files, folders, archives), dated by
+    ``fetched_at`` or by their names; the kind is told by the body's shape.
+
+    Raises:
+        InvalidParameterError: a body without a time; SchemaError; BodyFileError; FileNotFoundError.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    files = [p for p in bodies.expand(list(paths)) if not p.name.startswith("models-count")]
+    out = []
+    for name, data in bodies.read_files(files):
+        if fetched_at is not None:
+            when, precision = utc(fetched_at, "fetched_at"), "second"
+        else:
+            dated = bodies.dated_name(name)
+            if dated is None:
+                raise InvalidParameterError(
+                    f"{name}: no fetch time; name the file with its UTC time "
+                    "(endpoints-openai--gpt-4o-2026-08-31T120000Z.json) or pass fetched_at="
+                )
+            when, precision = dated
+        when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+        body = bodies.parse(name, data)
+        out.append(EndpointBody(name, when, body, _kind(body), base_url, precision))
+    if fetched_at is not None and len(out) != 1:
+        raise InvalidParameterError(f"fetched_at= applies to a single body, but {len(out)} were given")
+    return out
+
+
+def _kind(body: Any) -> str:
+    """``providers`` for a ``/providers`` body (a list of objects with a ``slug``), else ``endpoints``."""
+    data = body.get("data") if isinstance(body, dict) else None
+    first = data[0] if isinstance(data, list) and data else None
+    return (
+        "providers"
+        if isinstance(data, list) and (first is None or (isinstance(first, dict) and "slug" in first))
+        else "endpoints"
+    )
+
+
+@dataclass
+class _Prepared:
+    rows: list[dict[str, Any]]  # snapshot rows
+    objects: dict[str, tuple[str, bytes]]  # key -> (kind, json)
+    providers: dict[str, tuple[str, bytes]]  # key -> (slug, json)
+    endpoint_rows: pa.Table  # with ``_sid``, the snapshot id of each row (dropped before writing)
+
+
+class EndpointStore:
+    """Endpoint and provider snapshots on a store's Delta layout (the facade checks arguments).
+
+    Args:
+        layout: the store's :class:`~orcatalog.store.delta.DeltaLayout`; the four tables are
+            registered on it, so its commits, retries and vacuum serve them too.
+        auto_compact: optimize a table with more than this many files after a write (None: never).
+        version: the orcatalog version written into each snapshot row.
+    """
+
+    def __init__(self, layout: DeltaLayout, auto_compact: int | None, version: str) -> None:
+        self.layout = layout
+        self.auto_compact = auto_compact
+        self.version = version
+        prefix = layout.root.rstrip("/") if not layout.local else os.path.abspath(layout.base)
+        for name in ENDPOINT_TABLES:
+            layout.uris.setdefault(name, f"{prefix}/{name}")
+        self._cache: dict[tuple[str, int], Any] = {}
+
+    # -- reading the small tables ----------------------------------------------------------
+
+    def _read(self, name: str, columns: list[str] | None = None, filt: Any = None) -> pa.Table | None:
+        dt = self.layout.table(name)
+        if dt is None:
+            return None
+        key = (f"{name}:{columns}:{filt}", dt.version())
+        if filt is None and key in self._cache:
+            return self._cache[key]  # type: ignore[no-any-return]
+        try:
+            table = dt.to_pyarrow_dataset().to_table(columns=columns, filter=filt)
+        except (pa.ArrowException, OSError) as exc:
+            raise StoreDamagedError(f"{self.layout.uris[name]} cannot be read: {exc}") from exc
+        if filt is None:
+            self._cache = {k: v for k, v in self._cache.items() if not k[0].startswith(name + ":")}
+            self._cache[key] = table
+        return table
+
+    def manifest(self) -> pd.DataFrame:
+        """Committed snapshots, one row each (time order), without their item lists."""
+        t = self._read("endpoint_snapshots")
+        if t is None:
+            return pd.DataFrame({f.name: pd.Series([], dtype=object) for f in SNAPSHOTS_SCHEMA if f.name != "items"})
+        frame = t.drop_columns(["items"]).to_pandas()
+        frame["fetched_at"] = frame["fetched_at"].astype("datetime64[us, UTC]")
+        return frame.drop_duplicates("snapshot_id").sort_values(["fetched_at", "snapshot_id"]).reset_index(drop=True)
+
+    def _objects(self, name: str, keys: Iterable[str] | None = None) -> dict[str, str]:
+        t = self._read(name, ["key", "raw"])
+        if t is None:
+            return {}
+        out: dict[str, str] = {}
+        for k, r in zip(t.column("key").to_pylist(), t.column("raw").to_pylist()):
+            if isinstance(r, str) and _key(r.encode()) == k:  # its content address
+                out[k] = r
+        return out
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def write(self, items: list[EndpointBody]) -> list[str]:
+        """Record bodies: new objects, then rows, then the snapshot rows (the commit), then read back.
+
+        Returns:
+            Snapshot ids in the order of ``items`` (those already there too).
+
+        Raises:
+            SchemaError (nothing written); SnapshotConflictError; StoreWriteError.
+        """
+        if not items:
+            return []
+        self.layout.check_conditional_put()
+        prepared = self._prepare(items)
+        near = self._snapshots_at({pd.Timestamp(r["fetched_at"]) for r in prepared.rows})
+        refuse_same_time(prepared.rows, near)
+        present = set(near["snapshot_id"])
+        ids = [r["snapshot_id"] for r in prepared.rows]
+        fresh = [r for r in prepared.rows if r["snapshot_id"] not in present]
+        fresh = list({r["snapshot_id"]: r for r in fresh}.values())
+        if not fresh:
+            return ids
+        wanted = {r["snapshot_id"] for r in fresh}
+        known = set(self._objects("endpoint_objects"))
+        objects = {k: v for k, v in prepared.objects.items() if k not in known}
+        if objects:
+            self.layout.append(
+                "endpoint_objects",
+                pa.table(
+                    {
+                        "key": list(objects),
+                        "kind": [v[0] for v in objects.values()],
+                        "raw": [v[1].decode() for v in objects.values()],
+                    },
+                    schema=OBJECTS_SCHEMA,
+                ),
+            )
+        known_p = set(self._objects("providers"))
+        provs = {k: v for k, v in prepared.providers.items() if k not in known_p}
+        if provs:
+            self.layout.append(
+                "providers",
+                pa.table(
+                    {
+                        "key": list(provs),
+                        "slug": [v[0] for v in provs.values()],
+                        "raw": [v[1].decode() for v in provs.values()],
+                    },
+                    schema=PROVIDERS_SCHEMA,
+                ),
+            )
+        snaps = pa.Table.from_pylist(fresh, schema=SNAPSHOTS_SCHEMA)
+        self.layout.append("endpoint_snapshots", snaps, writer_properties=_row_writer(False))  # providers: the commit
+        rows = prepared.endpoint_rows
+        if len(rows):
+            rows = rows.filter(pc.is_in(rows.column("_sid"), value_set=pa.array(sorted(wanted)))).drop_columns(["_sid"])
+            rows = rows.sort_by([("model_id", "ascending"), ("tag", "ascending"), ("fetched_at", "ascending")])
+            self._create("endpoints", ROWS_SCHEMA, ["month"])
+            self.layout.append("endpoints", rows, writer_properties=_row_writer())  # endpoints: the commit
+        self._read_back(fresh, prepared)
+        self._upkeep()
+        return ids
+
+    def _create(self, name: str, schema: pa.Schema, partition_by: list[str]) -> None:
+        """Create a partitioned table before its first append (an existing one is left alone)."""
+        if self.layout.table(name) is not None:
+            return
+        from deltalake import DeltaTable
+
+        try:
+            DeltaTable.create(
+                self.layout.uris[name],
+                schema=schema,
+                partition_by=partition_by,
+                mode="ignore",
+                configuration=TABLE_CONFIG,
+                storage_options=self.layout.options or None,
+            )
+        except Exception as exc:  # noqa: BLE001 - delta-rs errors; a racing creator is fine
+            if self.layout.table(name) is None:
+                raise StoreWriteError(f"creating {self.layout.uris[name]} failed: {exc}") from exc
+
+    def _prepare(self, items: list[EndpointBody]) -> _Prepared:
+        snap_rows: list[dict[str, Any]] = []
+        objects: dict[str, tuple[str, bytes]] = {}
+        providers: dict[str, tuple[str, bytes]] = {}
+        # endpoint rows, gathered per body and flattened in groups without a repeated model (one
+        # endpoints_frame call per group: the contract's checks and prices, no per-body pandas)
+        groups: list[tuple[set[str], list[int]]] = []
+        per_body: list[tuple[list[dict[str, Any]], list[str], list[list[float]]]] = []
+        for i, item in enumerate(items):
+            raw = orjson.dumps(item.body)
+            digest = hashlib.sha256(raw).hexdigest()[:32]
+            when = pd.Timestamp(item.fetched_at).tz_convert("UTC")
+            sid = f"{when:%Y%m%dT%H%M%SZ}-{digest[:12]}"
+            if item.kind == "providers":
+                providers_frame(item.body, url=item.source)  # the contract's checks
+                keys = []
+                for p in item.body["data"]:
+                    pj = orjson.dumps(p)
+                    k = _key(pj)
+                    providers[k] = (p["slug"], pj)
+                    keys.append(k)
+                top = orjson.dumps({**item.body, "data": None})
+                path, model = "/providers", None
+                per_body.append(([], [], []))
+            else:
+                endpoints, rest, model = _endpoints_of(item.body, item.source)
+                if any(type(e) is not dict for e in endpoints):
+                    raise SchemaError(f"{item.source}: an endpoint is not an object", url=item.source)
+                keys, values = [], []
+                for e in endpoints:
+                    tj, v = _split(e)
+                    k = _key(tj)
+                    objects[k] = ("endpoint", tj)
+                    keys.append(k)
+                    values.append(v)
+                top = orjson.dumps(rest)
+                path = _endpoints_path(model) if model else "/endpoints/zdr"
+                defaults = {"model_id": model, "model_name": (item.body["data"] or {}).get("name") if model else None}
+                flat = [
+                    {**defaults, **{k: v for k, v in e.items() if v is not None or k not in defaults}}
+                    for e in endpoints
+                ]
+                mids = {str(e.get("model_id")) for e in flat}
+                for taken, members in groups:
+                    if not taken & mids:
+                        taken |= mids
+                        members.append(i)
+                        break
+                else:
+                    groups.append((set(mids), [i]))
+                per_body.append((flat, keys, values))
+            tk = _key(top)
+            objects[tk] = ("body", top)
+            snap_rows.append(
+                {
+                    "snapshot_id": sid,
+                    "fetched_at": when.to_pydatetime(),
+                    "kind": item.kind,
+                    "scope": scope_of(item.base_url, path, {}, None),
+                    "model_id": model,
+                    "base_url": item.base_url,
+                    "endpoint": path,
+                    "source": item.source,
+                    "time_precision": item.time_precision,
+                    "top": tk,
+                    "items": keys,
+                    "n_items": len(keys),
+                    "content_hash": digest,
+                    "orcatalog_version": self.version,
+                }
+            )
+        parts = []
+        for _, members in groups:
+            flat = [e for i in members for e in per_body[i][0]]
+            frame = endpoints_frame(flat, url=items[members[0]].source if len(members) == 1 else None)
+            n = [len(per_body[i][0]) for i in members]
+            owner = np.repeat(np.array(members, dtype=np.int64), n)
+            position = np.concatenate([np.arange(k) for k in n]) if n else np.zeros(0, dtype=np.int64)
+            cols: dict[str, Any] = {
+                "scope": [snap_rows[j]["scope"] for j in owner],
+                "fetched_at": [snap_rows[j]["fetched_at"] for j in owner],
+                "month": [f"{snap_rows[j]['fetched_at']:%Y-%m}" for j in owner],
+                "model_id": frame["model_id"].astype(object).where(frame["model_id"].notna(), None).tolist(),
+                "provider_name": frame["provider_name"].astype(object).tolist(),
+                "tag": frame["tag"].astype(object).tolist(),
+                "position": position.astype(np.int32),
+                "template": [k for j in members for k in per_body[j][1]],
+            }
+            for c in ROW_COLUMNS:
+                s = frame[c] if c in frame.columns else pd.Series([None] * len(frame))
+                cols[c] = s.astype(object).where(s.notna(), None).tolist()
+            matrix = np.array([v for j in members for v in per_body[j][2]], dtype=float).reshape(-1, len(STATS))
+            for ci, c in enumerate(STAT_COLUMNS):
+                cols[c] = matrix[:, ci]
+            table = pa.table(cols, schema=ROWS_SCHEMA)
+            sids = pa.array([snap_rows[j]["snapshot_id"] for j in owner], pa.string())
+            parts.append(table.append_column("_sid", sids))
+        empty = ROWS_SCHEMA.append(pa.field("_sid", pa.string())).empty_table()
+        table = pa.concat_tables(parts) if parts else empty
+        return _Prepared(snap_rows, objects, providers, table)
+
+    def _read_back(self, fresh: list[dict[str, Any]], prepared: _Prepared) -> None:
+        """A write succeeds only when its snapshots read back whole (rows, templates, bodies)."""
+        sids = [r["snapshot_id"] for r in fresh]
+        have = set(self._snapshots_at({pd.Timestamp(r["fetched_at"]) for r in fresh})["snapshot_id"])
+        absent = [s for s in sids if s not in have]
+        if absent:
+            raise StoreWriteError(f"snapshot(s) {', '.join(absent[:3])} were committed but do not read back")
+        objects = self._objects("endpoint_objects")
+        provs = self._objects("providers")
+        for r in fresh:
+            missing = [
+                k
+                for k in [r["top"], *r["items"]]
+                if k not in (provs if r["kind"] == "providers" else objects) and k != r["top"]
+            ]
+            if r["top"] not in objects or missing:
+                raise StoreWriteError(
+                    f"snapshot {r['snapshot_id']}: stored objects do not read back; check the storage"
+                )
+        for r, ok in zip(fresh, self._committed(fresh)):
+            if not ok:
+                raise StoreWriteError(f"snapshot {r['snapshot_id']}: its endpoint rows do not read back")
+
+    def _committed(self, rows: list[dict[str, Any]]) -> list[bool]:
+        """Which snapshot rows are committed: a providers snapshot (or an endpoints one without
+        endpoints) by its row, an endpoints snapshot by its endpoint rows (the append after it)."""
+        wanted = [r for r in rows if r["kind"] == "endpoints" and r["n_items"]]
+        found: dict[tuple[str, pd.Timestamp], int] = {}
+        if wanted:
+            months = sorted({f"{r['fetched_at']:%Y-%m}" for r in wanted})
+            scopes = sorted({r["scope"] for r in wanted})
+            filt = ds.field("month").isin(months) & ds.field("scope").isin(scopes)
+            got = self._read("endpoints", ["scope", "fetched_at"], filt)
+            if got is not None and len(got):
+                counts = got.group_by(["scope", "fetched_at"]).aggregate([([], "count_all")]).to_pylist()
+                found = {(c["scope"], pd.Timestamp(c["fetched_at"])): c["count_all"] for c in counts}
+        return [
+            r["kind"] != "endpoints"
+            or not r["n_items"]
+            or found.get((r["scope"], pd.Timestamp(r["fetched_at"])), 0) >= r["n_items"]
+            for r in rows
+        ]
+
+    def _snapshots_at(self, times: set[pd.Timestamp]) -> pd.DataFrame:
+        """The committed snapshot rows fetched at these times (id, time, scope, source, kind, n_items)."""
+        columns = ["snapshot_id", "fetched_at", "scope", "source", "kind", "n_items"]
+        wanted = pa.array([t.to_pydatetime() for t in times], _UTC)
+        got = self._read("endpoint_snapshots", columns, ds.field("fetched_at").isin(wanted))
+        table = got if got is not None else SNAPSHOTS_SCHEMA.empty_table().select(columns)
+        frame = table.to_pandas().drop_duplicates("snapshot_id")
+        recs = frame.to_dict("records")
+        return frame[self._committed(recs)] if recs else frame
+
+    def snapshots(self) -> pd.DataFrame:
+        """Every committed endpoints and providers snapshot, oldest first (see the mixin's docstring)."""
+        m = self.manifest()
+        return m[self._committed(m.to_dict("records"))].reset_index(drop=True) if len(m) else m
+
+    def _upkeep(self) -> None:
+        if self.auto_compact is None:
+            return
+        from .delta import VACUUM_RETENTION_HOURS
+
+        for name in ENDPOINT_TABLES:
+            try:
+                dt = self.layout.table(name)
+                if dt is not None and len(dt.file_uris()) > self.auto_compact:
+                    self._optimize(name, dt)
+                    self.layout.vacuum(name, VACUUM_RETENTION_HOURS)
+            except Exception as exc:  # noqa: BLE001 - upkeep never fails a committed write
+                logger.warning("automatic compaction of %s skipped: %s", self.layout.uris[name], exc)
+
+    def _optimize(self, name: str, dt: Any) -> int:
+        """Merge a table's small files; ``endpoints`` months with several files are rewritten
+        clustered by (model_id, tag) in small row groups, so that one endpoint's series reads a
+        few row groups per month (Parquet statistics skip the others). Returns files removed."""
+        if name == "endpoint_snapshots":  # clustered by scope: history reads one model's snapshots
+            metrics = dt.optimize.z_order(["scope", "fetched_at"], writer_properties=_row_writer(False))
+            return int(metrics.get("numFilesRemoved", 0))
+        if name != "endpoints":
+            return int(dt.optimize.compact().get("numFilesRemoved", 0))
+        months: dict[str, int] = {}
+        per_file = pa.table(dt.get_add_actions(flatten=True)).column("partition.month").to_pylist()
+        for m in per_file:
+            months[m] = months.get(m, 0) + 1
+        removed = 0
+        for month, n in sorted(months.items()):
+            if n > 1:
+                metrics = dt.optimize.z_order(
+                    ["model_id", "tag"], partition_filters=[("month", "=", month)], writer_properties=_row_writer()
+                )
+                removed += int(metrics.get("numFilesRemoved", 0))
+        return removed
+
+    def compact(self, retention_hours: float) -> int:
+        """Optimize and vacuum the four tables; returns how many files were merged away."""
+        merged = 0
+        for name in ENDPOINT_TABLES:
+            dt = self.layout.table(name)
+            if dt is None:
+                continue
+            if len(dt.file_uris()) > 1:
+                merged += self._optimize(name, dt)
+            self.layout.vacuum(name, retention_hours)
+        return merged
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _snapshot_row(self, snapshot_id: str) -> dict[str, Any]:
+        t = self._read("endpoint_snapshots")
+        if t is not None:
+            hit = t.filter(pc.equal(t.column("snapshot_id"), snapshot_id))
+            if len(hit):
+                return hit.slice(0, 1).to_pylist()[0]  # type: ignore[no-any-return]
+        raise SnapshotNotFoundError(f"no endpoints or providers snapshot {snapshot_id!r} in {self.layout.root}")
+
+    def raw(self, snapshot_id: str) -> dict[str, Any]:
+        """The body of a snapshot, JSON-equal to the one received (its SHA-256 checked).
+
+        Raises:
+            SnapshotNotFoundError; StoreDamagedError (an object or row is missing or damaged).
+        """
+        row = self._snapshot_row(snapshot_id)
+        objects = self._objects("endpoint_objects")
+        if row["top"] not in objects:
+            raise StoreDamagedError(f"snapshot {snapshot_id}: its body object {row['top']} is missing or damaged")
+        body = orjson.loads(objects[row["top"]])
+        if row["kind"] == "providers":
+            provs = self._objects("providers")
+            lost = [k for k in row["items"] if k not in provs]
+            if lost:
+                raise StoreDamagedError(f"snapshot {snapshot_id}: provider objects {lost[:3]} are missing or damaged")
+            body["data"] = [orjson.loads(provs[k]) for k in row["items"]]
+        else:
+            filt = ds.field("month") == f"{row['fetched_at']:%Y-%m}"
+            when = pa.scalar(row["fetched_at"], _UTC)
+            filt = filt & (ds.field("scope") == row["scope"]) & (ds.field("fetched_at") == when)
+            got = self._read("endpoints", ["position", *STAT_COLUMNS], filt)
+            if row["items"] and (got is None or not len(got)):  # the write never committed its rows
+                raise SnapshotNotFoundError(f"no endpoints snapshot {snapshot_id!r} in {self.layout.root}")
+            by_pos: dict[int, dict[str, float]] = {}
+            if got is not None:
+                for rec in got.to_pylist():
+                    by_pos.setdefault(rec["position"], rec)
+            endpoints = []
+            for pos, k in enumerate(row["items"]):
+                if k not in objects or pos not in by_pos:
+                    raise StoreDamagedError(f"snapshot {snapshot_id}: endpoint #{pos} is missing or damaged")
+                endpoints.append(_join(orjson.loads(objects[k]), by_pos[pos]))
+            if isinstance(body.get("data"), dict):
+                body["data"]["endpoints"] = endpoints
+            else:
+                body["data"] = endpoints
+        if hashlib.sha256(orjson.dumps(body)).hexdigest()[:32] != row["content_hash"]:
+            raise StoreDamagedError(f"snapshot {snapshot_id} does not read back equal to its body (damaged store)")
+        return body  # type: ignore[no-any-return]
+
+    def history(
+        self,
+        model: list[str] | None,
+        provider: list[str] | None,
+        start: pd.Timestamp | None,
+        end: pd.Timestamp | None,
+        columns: list[str] | None = None,
+    ) -> pd.DataFrame:
+        """Long form, one row per (committed snapshot, endpoint); see ``SnapshotStore.endpoint_history``."""
+        filt = None
+        if model is not None:
+            filt = ds.field("model_id").isin(model)
+        if start is not None:
+            f = ds.field("month") >= f"{start:%Y-%m}"
+            filt = f if filt is None else filt & f
+        if end is not None:
+            f = ds.field("month") <= f"{end:%Y-%m}"
+            filt = f if filt is None else filt & f
+        key = ["fetched_at", "model_id", "provider_name", "tag", "scope"]
+        every = [f.name for f in ROWS_SCHEMA if f.name not in ("month", "template", "position", *key)]
+        if columns is not None:
+            unknown = [c for c in columns if c not in every and c not in key]
+            if unknown:
+                raise InvalidParameterError(f"unknown column(s) {unknown}; endpoint_history has {every}")
+        wanted = key + [c for c in (every if columns is None else columns) if c not in key]
+        got = self._read("endpoints", wanted, filt)
+        table = got if got is not None else ROWS_SCHEMA.empty_table().select(wanted)
+        if provider is not None:
+            low = pa.array([p.lower() for p in provider])
+            hit = pc.or_(
+                pc.is_in(pc.utf8_lower(table.column("provider_name")), value_set=low),
+                pc.is_in(pc.utf8_lower(table.column("tag")), value_set=low),
+            )
+            table = table.filter(hit)
+        table = table.drop_columns(["scope"])  # every row is committed: its append was the commit
+        if start is not None:
+            table = table.filter(pc.greater_equal(table.column("fetched_at"), pa.scalar(start.to_pydatetime(), _UTC)))
+        if end is not None:
+            table = table.filter(pc.less_equal(table.column("fetched_at"), pa.scalar(end.to_pydatetime(), _UTC)))
+        table = table.sort_by([("model_id", "ascending"), ("tag", "ascending"), ("fetched_at", "ascending")])
+        frame = table.to_pandas()
+        frame = frame.drop_duplicates(["fetched_at", "model_id", "tag"]).reset_index(drop=True)  # zdr and model bodies
+        frame["fetched_at"] = frame["fetched_at"].astype("datetime64[us, UTC]")
+        for c in ("status", "context_length"):
+            if c in frame.columns:
+                frame[c] = frame[c].astype("Int64")
+        for c in ("model_id", "provider_name", "tag", "quantization"):
+            if c in frame.columns:
+                frame[c] = frame[c].astype("category")
+        order = ["fetched_at", "model_id", "provider_name", "tag"]
+        return frame[order + [c for c in frame.columns if c not in order]]
+
+    def providers_history(self) -> pd.DataFrame:
+        """One row per (providers snapshot, provider): the providers contract plus ``fetched_at``."""
+        m = self.manifest()
+        m = m[m["kind"] == "providers"]
+        t = self._read("endpoint_snapshots")
+        provs = self._objects("providers")
+        parts = []
+        for sid, when in zip(m["snapshot_id"], m["fetched_at"]):
+            row = t.filter(pc.equal(t.column("snapshot_id"), sid)).slice(0, 1).to_pylist()[0]  # type: ignore[union-attr]
+            lost = [k for k in row["items"] if k not in provs]
+            if lost:
+                raise StoreDamagedError(f"snapshot {sid}: provider objects {lost[:3]} are missing or damaged")
+            frame = providers_frame({"data": [orjson.loads(provs[k]) for k in row["items"]]})
+            frame.insert(0, "snapshot_id", sid)
+            frame.insert(0, "fetched_at", when)
+            parts.append(frame)
+        if not parts:
+            empty = providers_frame({"data": []})
+            empty.insert(0, "snapshot_id", pd.Series([], dtype=object))
+            empty.insert(0, "fetched_at", pd.Series([], dtype="datetime64[us, UTC]"))
+            return empty
+        return pd.concat(parts, ignore_index=True)
+
+
+#: Rows per Parquet row group of ``endpoints``: small enough that one endpoint's series skips most.
+ROW_GROUP_ROWS = 4096
+
+
+def _row_writer(stats: bool = True) -> Any:
+    """How ``endpoints`` and ``endpoint_snapshots`` files are written: zstd, small row groups,
+    and the statistics columns byte-stream-split (noisy floats compress better that way)."""
+    from deltalake import ColumnProperties, WriterProperties
+
+    floats = ColumnProperties(dictionary_enabled=False, encoding="BYTE_STREAM_SPLIT")
+    return WriterProperties(
+        compression="ZSTD",
+        compression_level=9,
+        max_row_group_size=ROW_GROUP_ROWS,
+        column_properties={c: floats for c in STAT_COLUMNS} if stats else None,
+    )
+
+
+def _endpoints_path(model_id: str) -> str:
+    from ..fetch.endpoints import endpoints_path
+
+    return endpoints_path(model_id)
+
+
+class EndpointHistory:
+    """The endpoint and provider methods of :class:`orcatalog.SnapshotStore` (a mixin: the store
+    keeps one class, this module keeps the rules)."""
+
+    root: str
+    layout: str
+    auto_compact: int | None
+    _delta: Any
+    _layout_asked: str
+
+    def _endpoints(self) -> EndpointStore:
+        """The endpoint tables of this store (Delta layout only).
+
+        Raises:
+            StoreError: a parquet-layout store (names ``orcatalog migrate``).
+        """
+        from ..errors import StoreError
+
+        if self._delta is None and self._layout_asked == "auto" and _empty_parquet(self):
+            self._use_delta()
+        if self._delta is None:
+            raise StoreError(
+                f"the store at {self.root} uses the parquet layout, and endpoint and provider history "
+                f"needs the Delta layout: copy it with `orcatalog migrate {self.root} NEW` and record into NEW"
+            )
+        cached = getattr(self, "_endpoint_store", None)
+        if cached is None:
+            from .. import __version__
+
+            cached = EndpointStore(self._delta.layout, self.auto_compact, __version__)
+            self._endpoint_store = cached
+        return cached
+
+    def _use_delta(self) -> None:
+        from .delta import DeltaLayout, DeltaStore
+
+        files = self._layout  # type: ignore[attr-defined]
+        delta = DeltaLayout(self.root, files.fs, files.base, files.local, self._storage_options)  # type: ignore[attr-defined]
+        from .. import __version__
+
+        self._delta = DeltaStore(delta, self.auto_compact, __version__)
+        self.layout = "delta"
+
+    def snapshot_endpoints(
+        self,
+        model_id: str | None = None,
+        *,
+        models: Any = None,
+        client: Any = None,
+        concurrency: int | None = None,
+        refresh: bool = False,
+        progress: bool | None = None,
+    ) -> pd.DataFrame:
+        """Fetch the endpoints of one model (or of ``models``, on a bounded pool) and record them:
+        one snapshot per model body, in the model's own scope (``/models/{author}/{slug}/endpoints``).
+
+        Args:
+            model_id: ``author/slug``.
+            models: a models frame (its ``id`` column) or a list of ids (instead of ``model_id``).
+            client: an :class:`orcatalog.Client` (default the environment-configured one).
+            concurrency: requests in flight for ``models`` (default
+                :data:`orcatalog.fetch.endpoints.DEFAULT_CONCURRENCY`).
+            refresh: bypass the HTTP cache.
+            progress: progress bar for ``models``.
+
+        Returns:
+            The endpoints frame as ``fetch_endpoints(models=...)`` gives it (an ``error`` row per
+            model that could not be fetched: nothing is recorded for it);
+            ``attrs["snapshot_ids"]`` holds the recorded snapshot ids.
+
+        Raises:
+            InvalidParameterError (before any request); with ``model_id``, the fetch error
+            (NotFoundError...), nothing written; SchemaError; StoreError (parquet layout: run
+            ``orcatalog migrate``); StoreWriteError; SnapshotConflictError.
+        """
+        from ..fetch.endpoints import DEFAULT_CONCURRENCY, _client, _model_ids, fetch_many, many_frame
+
+        if (model_id is None) == (models is None):
+            raise InvalidParameterError("give exactly one of model_id or models=")
+        store = self._endpoints()
+        c = _client(client)
+        ids = _model_ids([model_id] if model_id is not None else models)
+        fetched, failed = fetch_many(
+            c, ids, concurrency=concurrency or DEFAULT_CONCURRENCY, refresh=refresh, progress=progress
+        )
+        if model_id is not None and failed:
+            raise next(iter(failed.values()))
+        items = [
+            EndpointBody(f.url, pd.Timestamp(f.fetched_at).tz_convert("UTC"), f.body, "endpoints", c.base_url)
+            for f in (fetched[i] for i in ids if i in fetched)
+        ]
+        written = store.write(items)
+        frame = many_frame(fetched, failed, ids)
+        if model_id is not None:
+            frame = frame.drop(columns=["error"])
+        frame.attrs["snapshot_ids"] = written
+        return frame
+
+    def snapshot_providers(self, client: Any = None, *, refresh: bool = False) -> pd.DataFrame:
+        """Fetch ``GET /providers`` and record it (scope ``/providers``).
+
+        Returns:
+            The providers frame as ``fetch_providers`` gives it; ``attrs["snapshot_id"]``.
+
+        Raises:
+            Fetch errors as ``fetch_providers``; StoreError (parquet layout); StoreWriteError.
+        """
+        from ..fetch.endpoints import _client
+
+        store = self._endpoints()
+        c = _client(client)
+        one = c._get("/providers", None, headers=c._headers(None), retries=None, refresh=refresh, check=providers_frame)
+        written = store.write(
+            [EndpointBody(one.url, pd.Timestamp(one.fetched_at).tz_convert("UTC"), one.body, "providers", c.base_url)]
+        )
+        frame: pd.DataFrame = one.checked
+        frame.attrs["snapshot_id"] = written[0]
+        return frame
+
+    def import_endpoints(
+        self,
+        paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        *,
+        fetched_at: Any = None,
+        base_url: str | None = None,
+    ) -> list[str]:
+        """Backfill recorded ``/models/{author}/{slug}/endpoints``, ``/endpoints/zdr`` and
+        ``/providers`` bodies (``.json``, ``.json.gz``, tar archives, folders; ``models-count``
+        files are skipped), dated by ``fetched_at`` (one body) or by the time in their names.
+        Importing the same body at the same time again is a no-op.
+
+        Returns:
+            The snapshot ids, in the order read.
+
+        Raises:
+            InvalidParameterError: a body without a time; SchemaError (nothing written);
+            SnapshotConflictError: two different bodies of one scope and time; StoreError
+            (parquet layout); FileNotFoundError; StoreWriteError.
+        """
+        store = self._endpoints()
+        return store.write(read_endpoint_files(paths, fetched_at, base_url))
+
+    def import_endpoint_bodies(self, bodies: Iterable[tuple[Any, Any]], *, base_url: str | None = None) -> list[str]:
+        """Record endpoints or providers bodies held in memory: ``(fetched_at, body)`` pairs, body as
+        dict, str or bytes (the kind is told by its shape), as one write.
+
+        Returns:
+            The snapshot ids in the order given. Raises as :meth:`import_endpoints`.
+        """
+        from .ingest import utc
+
+        items = []
+        for i, (when, body) in enumerate(bodies):
+            parsed = orjson.loads(body) if isinstance(body, (bytes, str)) else body
+            items.append(EndpointBody(f"body #{i}", utc(when, "fetched_at"), parsed, _kind(parsed), base_url))
+        return self._endpoints().write(items)
+
+    def endpoint_history(
+        self,
+        model: str | Iterable[str] | None = None,
+        provider: str | Iterable[str] | None = None,
+        *,
+        start: Any = None,
+        end: Any = None,
+        columns: str | Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """Endpoint prices and statistics over time: one row per (endpoint snapshot, endpoint).
+
+        Args:
+            model: model id(s) to keep (default all).
+            provider: provider name(s) or tag(s) to keep, case-insensitive (``"Amazon Bedrock"``
+                or ``"amazon-bedrock/eu-west-1"``).
+            start, end: keep snapshots fetched in [start, end] (UTC unless stated).
+            columns: the columns to read (default all); ``fetched_at``, ``model_id``,
+                ``provider_name`` and ``tag`` are always there. Fewer columns read faster.
+
+        Returns:
+            Sorted by ``model_id``, ``tag``, ``fetched_at``: ``fetched_at`` (UTC), ``model_id``,
+            ``provider_name``, ``tag``, ``quantization``, ``context_length``
+            (tokens), ``status``, ``discount``, prices in USD per million tokens
+            (``*_usd_per_mtok``, effective after the discount) and ``price_<key>`` (USD per token,
+            request, image or search), ``uptime_last_5m/30m/1d`` (percent), ``latency_p50..p99``
+            (milliseconds, time to first token), ``throughput_p50..p99`` (tokens per second).
+            Empty when nothing matches.
+
+        Raises:
+            InvalidParameterError: bad times or names; SnapshotNotFoundError (no store there);
+            StoreError (parquet layout).
+        """
+        from .queries import names
+
+        models = names("model", model) if model is not None else None
+        providers = names("provider", provider) if provider is not None else None
+        wanted = names("columns", columns) if columns is not None else None
+        start = utc(start, "start") if start is not None else None
+        end = utc(end, "end") if end is not None else None
+        self._require()  # type: ignore[attr-defined]
+        return self._endpoints().history(models, providers, start, end, wanted)
+
+    def endpoint_snapshots(self) -> pd.DataFrame:
+        """The recorded endpoints and providers snapshots, oldest first: ``snapshot_id`` (for
+        :meth:`raw`), ``fetched_at`` (UTC), ``kind`` (``endpoints`` or ``providers``), ``scope``,
+        ``model_id`` (null for ``/endpoints/zdr`` and providers), ``base_url``, ``endpoint``,
+        ``source``, ``time_precision``, ``n_items`` (endpoints or providers in the body),
+        ``content_hash`` (SHA-256 prefix of the body's JSON), ``orcatalog_version``.
+
+        Raises:
+            SnapshotNotFoundError (no store there); StoreError (parquet layout).
+        """
+        self._require()  # type: ignore[attr-defined]
+        return self._endpoints().snapshots()
+
+    def providers_history(self) -> pd.DataFrame:
+        """Every recorded ``/providers`` snapshot: one row per (snapshot, provider), the providers
+        contract with ``fetched_at`` (UTC) and ``snapshot_id`` first.
+
+        Raises:
+            SnapshotNotFoundError (no store there); StoreError (parquet layout).
+        """
+        self._require()  # type: ignore[attr-defined]
+        return self._endpoints().providers_history()
+
+
+def _empty_parquet(store: Any) -> bool:
+    """A local store folder with no data yet (a new store may still take the Delta layout)."""
+    from .layout import FOLDERS
+
+    files = store._layout
+    if not files.local:
+        return False
+    try:
+        return not any(n in FOLDERS for n in os.listdir(files.base))
+    except FileNotFoundError:
+        return True

@@ -1,0 +1,256 @@
+"""Endpoint and provider history in the Delta-layout store (issue 18): recorded bodies imported and
+read back JSON-equal, write-once, history answers, spec-shaped fixtures and fetches through the
+replay server, the CLI, and the parquet layout's refusal."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+from pathlib import Path
+
+import orjson
+import pandas as pd
+import pytest
+import requests
+from click.testing import CliRunner
+
+import orcatalog as oc
+from orcatalog.cli import main
+from orcatalog.errors import SnapshotConflictError, StoreDamagedError, StoreError
+from orcatalog.frames.endpoints import endpoints_body_frame
+from orcatalog.frames.providers import providers_frame
+from orcatalog.testing import ReplayServer
+from orcatalog.testing.fixtures import spec_endpoints_body
+
+from .conftest import COMPACT_DIR
+
+CATALOG = COMPACT_DIR / "models-2026-04-17.json.gz"
+
+
+def _bodies(folder: Path) -> dict[str, object]:
+    return {
+        p.name: orjson.loads(gzip.decompress(p.read_bytes()))
+        for p in sorted(folder.glob("*.json.gz"))
+        if not p.name.startswith("models-count")
+    }
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> oc.SnapshotStore:
+    return oc.SnapshotStore(tmp_path / "store", layout="delta")
+
+
+def test_recorded_bodies_read_back_byte_equal_and_import_twice_is_a_no_op(
+    recorded_dir: Path, store: oc.SnapshotStore
+) -> None:
+    folder = recorded_dir / "endpoints"
+    bodies = _bodies(folder)
+    ids = store.import_endpoints(folder)
+    assert len(ids) == len(bodies) == len(set(ids))
+    for sid, (name, body) in zip(ids, bodies.items()):
+        back = store.raw(sid)
+        assert back == body, name
+        assert orjson.dumps(back) == orjson.dumps(body), name  # ints stay ints, key order kept
+    assert store.import_endpoints(folder) == ids
+    again = oc.SnapshotStore(store.root)  # reopened: the layout is found from the tables
+    assert again.layout == "delta" and again.import_endpoints(folder) == ids
+    listed = again.endpoint_snapshots()
+    assert sorted(listed["snapshot_id"]) == sorted(ids)
+    assert (listed["kind"] == "endpoints").sum() == sum(1 for n in bodies if n.startswith("endpoints-"))
+
+
+def test_history_matches_each_body_frame(recorded_dir: Path, store: oc.SnapshotStore) -> None:
+    folder = recorded_dir / "endpoints"
+    store.import_endpoints(folder)
+    h = store.endpoint_history()
+    compared = 0
+    for name, body in _bodies(folder).items():
+        if not name.startswith("endpoints-"):
+            continue
+        frame = endpoints_body_frame(body)
+        when = pd.Timestamp(name.rsplit("-", 3)[-3] + "-" + "-".join(name.rsplit("-", 3)[-2:])[:5], tz="UTC")
+        rows = h[h["fetched_at"] == when].set_index(["model_id", "tag"])
+        for e in frame.itertuples():
+            got = rows.loc[(e.model_id, e.tag)]
+            assert got["provider_name"] == e.provider_name
+            for column in ("prompt_usd_per_mtok", "completion_usd_per_mtok", "latency_p50", "throughput_p99"):
+                want, have = getattr(e, column), got[column]
+                assert (pd.isna(want) and pd.isna(have)) or want == have, (name, e.tag, column)
+            compared += 1
+    assert compared == sum(
+        len(endpoints_body_frame(b)) for n, b in _bodies(folder).items() if n.startswith("endpoints-")
+    )
+    # the 2025 shape: no tag before 2025-05-22, so the provider name stands in; no statistics
+    old = store.endpoint_history("google/gemini-2.5-pro-preview", start="2025-05-12", end="2025-05-13")
+    assert set(old["tag"]) == set(old["provider_name"]) and old["latency_p50"].isna().all()
+
+
+def test_provider_filter_and_the_regional_tag(recorded_dir: Path, store: oc.SnapshotStore) -> None:
+    store.import_endpoints(recorded_dir / "endpoints")
+    bedrock = store.endpoint_history("anthropic/claude-sonnet-4.5", "Amazon Bedrock")
+    assert set(bedrock["tag"]) == {"amazon-bedrock", "amazon-bedrock/eu-west-1"}
+    eu = store.endpoint_history("anthropic/claude-sonnet-4.5", "AMAZON-BEDROCK/EU-WEST-1")
+    assert set(eu["tag"]) == {"amazon-bedrock/eu-west-1"} and eu["fetched_at"].is_monotonic_increasing
+    assert store.endpoint_history("nobody/nothing").empty
+
+
+def test_providers_history_counts_each_body(recorded_dir: Path, store: oc.SnapshotStore) -> None:
+    folder = recorded_dir / "endpoints"
+    store.import_endpoints(folder)
+    p = store.providers_history()
+    want = {n: len(b["data"]) for n, b in _bodies(folder).items() if n.startswith("providers-")}  # type: ignore[index]
+    assert sorted(p.groupby("fetched_at").size().tolist()) == sorted(want.values())
+    latest = _bodies(folder)[max(want)]
+    assert p[p["fetched_at"] == p["fetched_at"].max()]["slug"].tolist() == providers_frame(latest)["slug"].tolist()
+
+
+def test_a_price_cut_shows_in_the_history_at_its_time(store: oc.SnapshotStore) -> None:
+    """ "When did provider X cut its price for model Y": spec-shaped bodies, one price halved at hour 3."""
+    models = orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"]
+    body = spec_endpoints_body(models[0], providers=4)
+    tag = body["data"]["endpoints"][1]["tag"]
+    start = pd.Timestamp("2026-09-01T00:00:00Z")
+    pairs = []
+    for hour in range(6):
+        b = copy.deepcopy(body)
+        e = b["data"]["endpoints"][1]
+        if hour >= 3:
+            e["pricing"]["prompt"] = str(float(e["pricing"]["prompt"]) / 2)
+        if isinstance(e.get("latency_last_30m"), dict):
+            e["latency_last_30m"]["p50"] = 1000 + 10 * hour
+        pairs.append((start + pd.Timedelta(hours=hour), b))
+    sids = [store.import_endpoint_bodies([pair])[0] for pair in pairs]  # one write per hour
+    h = store.endpoint_history(models[0]["id"], tag)
+    assert len(h) == 6
+    price = h["price_prompt"].to_numpy()
+    cut = h["fetched_at"][price < price[0]].min()
+    assert cut == start + pd.Timedelta(hours=3)
+    assert price[3] == pytest.approx(price[0] / 2)
+    for sid, (_, b) in zip(sids, pairs):  # every hour still reads back exactly
+        assert orjson.dumps(store.raw(sid)) == orjson.dumps(b)
+
+
+def test_another_body_at_the_same_time_is_refused_and_nothing_written(
+    recorded_dir: Path, store: oc.SnapshotStore
+) -> None:
+    files = sorted((recorded_dir / "endpoints").glob("endpoints-anthropic*"))
+    store.import_endpoints(files[0], fetched_at="2026-08-25T12:00:00Z")
+    with pytest.raises(SnapshotConflictError):
+        store.import_endpoints(files[1], fetched_at="2026-08-25T12:00:00Z")
+    assert len(store.endpoint_snapshots()) == 1 and store.endpoint_history()["fetched_at"].nunique() == 1
+
+
+def test_damaged_template_is_an_error_never_a_wrong_body(recorded_dir: Path, store: oc.SnapshotStore) -> None:
+    from deltalake import DeltaTable
+
+    sid = store.import_endpoints(sorted((recorded_dir / "endpoints").glob("endpoints-openai*"))[0])[0]
+    dt = DeltaTable(str(Path(store.root) / "endpoint_objects"))
+    dt.update({"raw": "replace(raw, 'Azure', 'Azurf')"})  # a flipped letter in every object naming Azure
+    reopened = oc.SnapshotStore(store.root)
+    with pytest.raises(StoreDamagedError):
+        reopened.raw(sid)
+
+
+def test_rows_of_a_write_that_never_committed_are_not_read(recorded_dir: Path, store: oc.SnapshotStore) -> None:
+    """A writer killed between the snapshot row and its endpoint rows (the commit): nothing is
+    visible, and the same import later records it whole."""
+    from orcatalog.store.endpoints import ENDPOINT_TABLES
+
+    file = sorted((recorded_dir / "endpoints").glob("endpoints-openai*"))[0]
+    inner = store._endpoints()
+    real_append = inner.layout.append
+
+    def dying(name: str, *args: object, **kwargs: object) -> None:
+        if name == "endpoints":
+            raise KeyboardInterrupt  # killed before the commit
+        real_append(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    inner.layout.append = dying  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        store.import_endpoints(file)
+    inner.layout.append = real_append  # type: ignore[method-assign]
+    assert "endpoint_snapshots" in ENDPOINT_TABLES and store.endpoint_snapshots().empty
+    assert store.endpoint_history().empty
+    sid = store.import_endpoints(file)[0]
+    assert store.raw(sid) == orjson.loads(gzip.decompress(file.read_bytes()))
+    assert len(store.endpoint_snapshots()) == 1
+
+
+def test_a_parquet_store_is_told_to_migrate(tmp_path: Path, recorded_dir: Path) -> None:
+    parquet = oc.SnapshotStore(tmp_path / "p", layout="parquet")
+    parquet.import_files(sorted(recorded_dir.glob("models-*.json.gz"))[:1])
+    with pytest.raises(StoreError, match="orcatalog migrate"):
+        oc.SnapshotStore(tmp_path / "p").import_endpoints(recorded_dir / "endpoints")
+    fresh = oc.SnapshotStore(tmp_path / "new")  # a new store takes the Delta layout for endpoints
+    fresh.import_endpoints(sorted((recorded_dir / "endpoints").glob("endpoints-openai*")))
+    assert fresh.layout == "delta" and oc.SnapshotStore(tmp_path / "new").layout == "delta"
+
+
+def test_snapshot_endpoints_and_providers_through_the_replay_server(tmp_path: Path) -> None:
+    with ReplayServer(CATALOG, endpoints=COMPACT_DIR / "endpoints", spec_endpoints=True) as srv:
+        client = oc.Client(base_url=srv.base_url, session=requests.Session(), timeout=(5, 10))
+        models = orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"]
+        ids = ["anthropic/claude-sonnet-4.5", models[5]["id"], "nobody/nothing"]
+        s = oc.SnapshotStore(tmp_path / "s", layout="delta")
+        df = s.snapshot_endpoints(models=ids, client=client, concurrency=2)
+        assert len(df.attrs["snapshot_ids"]) == 2
+        assert df.loc[df["error"].notna(), "model_id"].tolist() == ["nobody/nothing"]
+        for sid, model_id in zip(df.attrs["snapshot_ids"], ids):
+            author, slug = model_id.split("/")
+            served = requests.get(f"{srv.base_url}/models/{author}/{slug}/endpoints", timeout=10).json()
+            assert s.raw(sid) == served
+        h = s.endpoint_history(ids[:2])
+        assert len(h) == len(df[df["error"].isna()])
+        with pytest.raises(oc.NotFoundError):
+            s.snapshot_endpoints("nobody/nothing", client=client)
+        p = s.snapshot_providers(client)
+        served = requests.get(f"{srv.base_url}/providers", timeout=10).json()
+        assert s.raw(p.attrs["snapshot_id"]) == served
+
+
+def test_cli_records_and_prints_the_history(tmp_path: Path) -> None:
+    root = str(tmp_path / "cli")
+    runner = CliRunner()
+    rec = runner.invoke(main, ["--replay", "sample", "endpoints", "anthropic/claude-sonnet-4.5", "--store", root])
+    assert rec.exit_code == 0, rec.output
+    out = runner.invoke(
+        main,
+        [
+            "endpoint-history",
+            "anthropic/claude-sonnet-4.5",
+            "--store",
+            root,
+            "--provider",
+            "anthropic",
+            "--format",
+            "json",
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.stdout)
+    sid = oc.SnapshotStore(root).endpoint_snapshots()["snapshot_id"].iloc[0]
+    served = oc.SnapshotStore(root).raw(sid)["data"]["endpoints"]  # type: ignore[index]
+    want = next(e for e in served if e["tag"] == "anthropic")
+    assert [r["tag"] for r in rows] == ["anthropic"]
+    assert rows[0]["prompt_usd_per_mtok"] == pytest.approx(float(want["pricing"]["prompt"]) * 1e6)
+    missing = runner.invoke(main, ["endpoint-history", "nobody/nothing", "--store", root])
+    assert missing.exit_code == 1 and len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_the_documented_duckdb_query_reads_the_series(recorded_dir: Path, store: oc.SnapshotStore) -> None:
+    """data/README.md's query: one endpoint's median latency, no orcatalog involved."""
+    import duckdb
+    from deltalake import DeltaTable
+
+    store.import_endpoints(recorded_dir / "endpoints")
+    con = duckdb.connect()
+    con.register("endpoints", DeltaTable(str(Path(store.root) / "endpoints")).to_pyarrow_dataset())
+    got = con.sql(
+        "SELECT DISTINCT fetched_at, latency_p50 FROM endpoints "
+        "WHERE model_id = 'anthropic/claude-sonnet-4.5' AND tag = 'anthropic' ORDER BY 1"
+    ).fetchall()
+    h = store.endpoint_history("anthropic/claude-sonnet-4.5", "anthropic", columns=["latency_p50"])
+    assert [v for _, v in got] == h["latency_p50"].tolist() and len(got) == 2
+    with pytest.raises(oc.InvalidParameterError):
+        store.endpoint_history(columns=["no_such_column"])
