@@ -26,10 +26,11 @@ EXAMPLE_KEY = "sk-or-v1-..."  # the placeholder key the help examples show
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder like a user's: ``data`` holds a store of the compact hourly series (the default Delta
-    layout), ``old-store`` one made before Delta became the default (parquet layout), plus a usage CSV."""
+    layout) and the recorded endpoints bodies, ``old-store`` one made before Delta became the default (parquet layout), plus a usage CSV."""
     root = tmp_path_factory.mktemp("cwd")
     store = oc.SnapshotStore(root / "data")
     store.import_files(COMPACT_DIR / "hourly-2025-12-18_2026-01-07.tar.xz", progress=False)
+    store.import_endpoints(sorted((COMPACT_DIR / "endpoints").glob("endpoints-*.json.gz")))  # endpoint-history
     old = oc.SnapshotStore(root / "old-store", layout="parquet")
     old.import_files(sorted(COMPACT_DIR.glob("models-2024-*.json.gz")), progress=False)
     pd.DataFrame(
