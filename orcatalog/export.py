@@ -364,6 +364,11 @@ def _infer(col: pd.Series) -> pd.Series:
 _USAGE_ALIASES = {"usage": "usage_usd", "byok_usage_inference": "byok_usage_inference_usd"}
 
 
+def _line_of(lower_name: str, row: int) -> str:
+    """Where a usage row is in its file, for a CSV (its header is line 1): `` (line N)``; else nothing."""
+    return f" (line {row + 2})" if lower_name.endswith(".csv") else ""
+
+
 def read_usage(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a usage table: a saved ``GET /activity`` body (``.json`` / ``.json.gz``), or a CSV or
     parquet table with one row per usage line.
@@ -386,8 +391,8 @@ def read_usage(path: str | os.PathLike[str]) -> pd.DataFrame:
         OSError: the file cannot be read (FileNotFoundError when it does not exist).
         TableFileError: not one of those formats, or not readable as one.
         BodyFileError: a damaged ``.json.gz``.
-        SchemaError: a required column is missing (all missing ones are named), a count is not a
-            number >= 0, or a body is not an activity body.
+        SchemaError: a required column is missing (all missing ones are named), a row has no
+            model, a count is not a number >= 0, or a body is not an activity body.
     """
     from .analysis.cost import TOKEN_ARGUMENTS
     from .errors import SchemaError, TableFileError
@@ -415,6 +420,13 @@ def read_usage(path: str | os.PathLike[str]) -> pd.DataFrame:
             f"{', '.join(map(str, df.columns[:12]))}{', ...' if len(df.columns) > 12 else ''})",
             url=name,
         )
+    empty = df["model"].isna() | (df["model"].astype(str).str.strip() == "")
+    if empty.any():
+        row = int(np.flatnonzero(empty.to_numpy())[0])
+        raise SchemaError(
+            f"{name}: column 'model' row {row}{_line_of(lower, row)} is empty: every usage row names its model",
+            url=name,
+        )
     counts = ("requests", "byok_requests", *TOKEN_ARGUMENTS)
     for column in [c for c in df.columns if c in counts or c.endswith("_usd")]:
         values = pd.to_numeric(df[column], errors="coerce")
@@ -424,7 +436,8 @@ def read_usage(path: str | os.PathLike[str]) -> pd.DataFrame:
             value = df[column].iloc[row]
             value = value.item() if isinstance(value, np.generic) else value  # -5, not np.int64(-5)
             raise SchemaError(
-                f"{name}: column {column!r} row {row} is {value!r}: counts and USD amounts must be numbers >= 0",
+                f"{name}: column {column!r} row {row}{_line_of(lower, row)} is {value!r}: counts and USD amounts "
+                "must be numbers >= 0",
                 url=name,
             )
         if not pd.api.types.is_numeric_dtype(df[column].dtype):

@@ -74,7 +74,17 @@ def test_counts_must_be_numbers_at_least_zero(tmp_path: Path, bad: str) -> None:
     path.write_text(f"model,prompt_tokens,completion_tokens,cached_tokens\na/b,10,5,{bad}\n", encoding="utf-8")
     with pytest.raises(oc.SchemaError, match="cached_tokens.*row 0") as info:
         oc.read_usage(path)
-    assert f"row 0 is {int(bad) if bad == '-5' else bad!r}:" in str(info.value) and "np." not in str(info.value)
+    assert f"row 0 (line 2) is {int(bad) if bad == '-5' else bad!r}:" in str(info.value) and "np." not in str(
+        info.value
+    )
+
+
+@pytest.mark.parametrize("cell", ["", "   "])
+def test_a_row_without_a_model_is_refused_naming_its_line(tmp_path: Path, cell: str) -> None:
+    path = tmp_path / "usage.csv"
+    path.write_text(f"model,prompt_tokens,completion_tokens\nopenai/gpt-4o,1,1\n{cell},1000,100\n", encoding="utf-8")
+    with pytest.raises(oc.SchemaError, match=r"column 'model' row 1 \(line 3\) is empty: every usage row names"):
+        oc.read_usage(path)
 
 
 def test_a_models_catalog_is_not_an_activity_body(tmp_path: Path) -> None:

@@ -186,6 +186,32 @@ def test_alternatives_follow_the_serving_rule_and_the_window(usage: pd.DataFrame
     assert fits_context([None, 100], [500, 500], [1, 10]).tolist() == [True, True]
 
 
+def test_usage_without_requests_checks_no_window_and_says_so(usage: pd.DataFrame, catalog: pd.DataFrame) -> None:
+    """Without a requests column a row's average prompt is unknown: a big row is not "too big" for
+    every window (it may be many requests), and the notes say the windows were not checked."""
+    text_only = catalog[catalog["output_modalities"].map(lambda m: list(m) == ["text"]) & paid(catalog)]
+    small = text_only.sort_values("context_length").iloc[0]["id"]
+    bare = usage.drop(columns=["requests"])
+    big = np.flatnonzero((bare["prompt_tokens"] > catalog.set_index("id").at[small, "context_length"]).to_numpy())
+    assert len(big)
+    with_requests = reprice(usage, catalog, alternatives=[small])
+    without = reprice(bare, catalog, alternatives=[small])
+    assert not any("requests column" in n for n in with_requests.notes)
+    assert any("no requests column" in n and "not checked" in n for n in without.notes)
+    notes = without.alternatives.set_index("row").loc[big, "note"].astype(str)
+    assert not notes.str.contains("context window").any()
+
+
+def test_a_null_model_id_is_unpriced_not_a_crash(catalog: pd.DataFrame) -> None:
+    rows = pd.DataFrame(
+        {"model": [None, "openai/gpt-4o"], "prompt_tokens": [1000, 1000], "completion_tokens": [100, 100]}
+    )
+    for usage in (rows, rows.iloc[:1]):  # beside a known id, and alone
+        result = reprice(usage, catalog, at="2026-08-17")
+        assert np.isnan(result.rows["list_usd"].iloc[0]) and result.rows["note"].iloc[0] == NOT_LISTED
+    assert result.rows is not None and reprice(rows, catalog, at="2026-08-17").rows["list_usd"].iloc[1] > 0
+
+
 def test_summary_adds_up(usage: pd.DataFrame, catalog: pd.DataFrame) -> None:
     result = reprice(usage, catalog)
     summary = result.summary()

@@ -105,7 +105,8 @@ def price_at(
     ).sort_values("_t", kind="stable")
     usage_times = pd.DatetimeIndex(times).as_unit("ns")
     codes, uniques = pd.factorize(usage[model])  # hash the usage ids once, then look up the few distinct ones
-    code = np.where(codes >= 0, pd.Index(ids).get_indexer(uniques)[codes], -1)
+    lookup = pd.Index(ids).get_indexer(uniques)  # codes of -1 (a null id) must not index it from the end
+    code = np.where(codes >= 0, lookup[np.maximum(codes, 0)], -1) if len(lookup) else np.full(len(codes), -1)
     keep = np.flatnonzero((code >= 0) & ~usage_times.isna())
     keep = keep[np.argsort(usage_times.asi8[keep])]
     left = pd.DataFrame({"_code": code[keep], "_t": usage_times.asi8[keep], "_row": keep})

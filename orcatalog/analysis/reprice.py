@@ -86,7 +86,8 @@ class Repricing:
         at: ``"row"`` or the time every row was priced at.
         notes: what the answer says about the snapshot that answered a fixed ``at``
             (:func:`orcatalog.times.answer_notes`: ``at`` in the future, the snapshot older than
-            ``at`` and by how much); empty for ``at="row"``.
+            ``at`` and by how much; none for ``at="row"``), and that context windows were not
+            checked when the usage has no ``requests`` column.
     """
 
     rows: pd.DataFrame
@@ -160,7 +161,9 @@ class Repricing:
 
 def fits_context(context_length: Any, prompt_tokens: Any, requests: Any = 1) -> np.ndarray:
     """Whether a context window (tokens) holds a row's average prompt (``prompt_tokens / requests``,
-    tokens). An unknown (null) window is not excluded, like an unknown output in the serving rule.
+    tokens). An unknown (null) window, or an unknown (null) number of requests (usage without a
+    ``requests`` column: the average prompt is not known), excludes nothing, like an unknown
+    output in the serving rule.
 
     Args:
         context_length, prompt_tokens, requests: per-row arrays (or scalars) of the same length.
@@ -171,8 +174,8 @@ def fits_context(context_length: Any, prompt_tokens: Any, requests: Any = 1) -> 
     window = np.asarray(pd.array(np.atleast_1d(context_length), dtype="Float64").to_numpy(dtype=float, na_value=np.nan))
     prompt = np.asarray(prompt_tokens, dtype=float)
     per = np.asarray(requests, dtype=float)
-    average = prompt / np.where(per > 0, per, 1.0)
-    return np.isnan(window) | (window >= average)  # type: ignore[no-any-return]
+    average = prompt / np.where(np.isnan(per) | (per > 0), per, 1.0)  # NaN requests: NaN average
+    return np.isnan(window) | np.isnan(average) | (window >= average)  # type: ignore[no-any-return]
 
 
 def cache_reads_explain(usage_usd: np.ndarray, list_usd: np.ndarray, all_cached_usd: np.ndarray) -> np.ndarray:
@@ -335,7 +338,8 @@ def _price(
     if missing.any():  # why a row has no price: looked at on those rows only
         where = np.flatnonzero(missing)
         codes, uniques = pd.factorize(models[where])  # each distinct model looked up once
-        listed = (known.get_indexer(uniques) >= 0)[codes]
+        found = known.get_indexer(uniques) >= 0  # a null id (code -1) is not listed, never found[-1]
+        listed = found[np.maximum(codes, 0)] & (codes >= 0) if len(found) else np.zeros(len(codes), dtype=bool)
         early = np.asarray(pd.DatetimeIndex(times)[where] < pd.Timestamp(history["fetched_at"].min()))
         reasons = np.where(early, NO_SNAPSHOT, np.where(listed, NOT_LISTED_ON_DATE, NOT_LISTED))
         for text in (NOT_LISTED, NOT_LISTED_ON_DATE, NO_SNAPSHOT):
@@ -464,6 +468,11 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
     history, is_history = _history(prices)
     times = _times(usage, at, is_history)
     notes = _at_notes(at, history) if is_history and not (isinstance(at, str) and at == "row") else ()
+    if "requests" not in usage.columns:
+        notes += (
+            "the usage has no requests column: the rows' average prompt is unknown, so alternatives' "
+            "context windows were not checked",
+        )
     counts = {
         c: pd.to_numeric(usage[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         for c in TOKEN_ARGUMENTS
@@ -598,14 +607,15 @@ def _alternatives(
     own_codes, own_models = pd.factorize(models)
     alt_codes, alt_ids = pd.factorize(alt)
     alt_rows = lookup.loc[alt_ids]
-    can = np.zeros((len(own_models), len(alt_ids)), dtype=bool)  # own model x alternative
-    known_output = np.zeros(len(own_models), dtype=bool)
+    # own model x alternative; the last row stands for a null own id (code -1): its output is unknown
+    can = np.zeros((len(own_models) + 1, len(alt_ids)), dtype=bool)
+    known_output = np.zeros(len(own_models) + 1, dtype=bool)
     for i, model in enumerate(own_models):
         outputs = wanted[model]
         if outputs is not None:
             known_output[i] = True
             can[i] = serves(alt_rows, outputs) if outputs else True
-    own = own_codes[row]
+    own = np.where(own_codes < 0, len(own_models), own_codes)[row]
     serving = can[own, alt_codes]
     unknown_output = ~known_output[own]
     window = (
@@ -613,7 +623,7 @@ def _alternatives(
         if "context_length" in alt_rows.columns
         else np.full(len(alt_ids), np.nan)
     )[alt_codes]
-    requests = counts.get("requests", np.ones(n))[row]
+    requests = counts.get("requests", np.full(n, np.nan))[row]  # no requests: the average prompt is unknown
     fits = fits_context(window, counts["prompt_tokens"][row], requests)
     sub_counts = {k: v[row] for k, v in counts.items()}
     alt_models = pd.Categorical.from_codes(alt_codes, categories=pd.Index(alt_ids, dtype=object))
