@@ -837,7 +837,9 @@ def plot_reprice(summary: pd.DataFrame, n: int = 10, *, ax: Axes | None = None) 
     totals = rows["total_usd"].to_numpy(dtype=float)
     billed = rows["billed_usd"].to_numpy(dtype=float)
     ax.barh(labels, totals, color="tab:blue", label="priced on the alternative")
-    if np.allclose(billed, billed[0], rtol=1e-9, atol=1e-12):
+    if np.isnan(billed).all():  # usage without a bill: nothing to draw it against
+        ax.plot([], [], linestyle="none", label="no bill in the usage (no usage_usd)")
+    elif np.allclose(billed, billed[0], rtol=1e-9, atol=1e-12):
         ax.axvline(billed[0], color="tab:red", linewidth=2, label=f"actual bill of those rows: ${billed[0]:,.2f}")
     else:
         ax.plot(

@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import InvalidParameterError
@@ -318,9 +319,14 @@ def _reprice_section(usage: pd.DataFrame, history: pd.DataFrame, chart: Any, tab
     rows = result.rows
     unlisted = int(rows["list_usd"].isna().sum())
     byok = int((rows["reason"] == "byok").sum())
+    billed = result.billed_total_usd
+    bill = (
+        "with no bill (the usage has no usage_usd column)"
+        if np.isnan(billed)
+        else f"billed ${billed:,.2f} (OpenRouter's bill plus what providers billed on your own keys)"
+    )
     note = (
-        f"{len(rows)} usage rows billed ${result.billed_total_usd:,.2f} (OpenRouter's bill plus what providers "
-        f"billed on your own keys); at their own models' list prices ${result.list_total_usd:,.2f} on the "
+        f"{len(rows)} usage rows {bill}; at their own models' list prices ${result.list_total_usd:,.2f} on the "
         f"{len(rows) - unlisted} rows whose model the store lists on their day ({unlisted} not listed, {byok} BYOK). "
         "Alternatives are priced at list, each row on its own day, with the cached tokens the usage names (the "
         "activity names none)."

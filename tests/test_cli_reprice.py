@@ -16,6 +16,7 @@ from click.testing import CliRunner
 import orcatalog as oc
 from orcatalog.cli import main
 
+from .conftest import COMPACT_DIR
 from .test_reprice import catalog_files
 from .test_usage_fetch import activity_files
 
@@ -126,3 +127,27 @@ def test_rows_before_the_first_snapshot_say_so(workdir: Path, recorded_dir: Path
     assert result.exit_code == 0, result.output
     assert f"{before.sum()} with no snapshot on or before their date" in result.stderr
     assert f"{absent.sum()} not in the store's catalog on their day" in result.stderr
+
+
+def test_usage_without_a_bill_says_so_and_saves_nothing(tmp_path: Path) -> None:
+    """A usage CSV with no usage_usd: the bill is unknown (NaN), never $0 with a negative saving."""
+    catalog = next(COMPACT_DIR.glob("catalogs-2026-06-08/models-2026-08-17.json.gz"))
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files(catalog, progress=False)
+    usage = tmp_path / "u.csv"
+    usage.write_text("model,prompt_tokens,completion_tokens,requests\nopenai/gpt-4o,100000,1000,10\n", encoding="utf-8")
+    args = ["reprice", str(usage), "--store", str(tmp_path / "s"), "--at", "2026-08-18", "--format", "csv"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert (
+        "no bill in the usage (no usage_usd column) over 1 usage rows" in result.stderr and "$nan" not in result.output
+    )
+    summary = oc.reprice(oc.read_usage(usage), store.history(), at="2026-08-18").summary()
+    served = summary[summary["rows_served"] > 0]
+    assert len(served) and served["billed_usd"].isna().all() and served["saving_usd"].isna().all()
+    ax = oc.plot_reprice(summary)
+    assert "no bill" in " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    empty = tmp_path / "e.csv"
+    empty.write_text("model,prompt_tokens,completion_tokens\n", encoding="utf-8")
+    none = CliRunner().invoke(main, ["reprice", str(empty), "--store", str(tmp_path / "s")])
+    assert none.exit_code == 1 and "holds no usage rows" in none.output

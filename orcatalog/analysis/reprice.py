@@ -136,7 +136,8 @@ class Repricing:
                 {
                     "alternative": alt["alternative"].to_numpy(dtype=object),
                     "total_usd": np.where(served, alt["total_usd"].to_numpy(dtype=float), 0.0),
-                    "billed_usd": np.where(served, billed[rows], 0.0),
+                    "billed_usd": np.where(served, np.nan_to_num(billed[rows]), 0.0),
+                    "unbilled": (served & np.isnan(billed[rows])).astype(np.int64),
                     "served": served.astype(np.int64),
                     "missing": alt["missing"].to_numpy(dtype=bool).astype(np.int64),
                 }
@@ -146,7 +147,10 @@ class Repricing:
                 {
                     "alternative": grouped.index.to_numpy(dtype=object),
                     "total_usd": grouped["total_usd"].to_numpy(),
-                    "billed_usd": grouped["billed_usd"].to_numpy(),
+                    # a served row whose bill is unknown makes the bill of its rows unknown, never 0
+                    "billed_usd": np.where(
+                        grouped["unbilled"].to_numpy() > 0, np.nan, grouped["billed_usd"].to_numpy()
+                    ),
                 }
             )
             out["saving_usd"] = out["billed_usd"] - out["total_usd"]

@@ -469,7 +469,11 @@ def reprice(
     from .. import read_usage
     from ..analysis.reprice import reprice as reprice_rows
 
+    import numpy as np
+
     usage = read_usage(usage_file)
+    if usage.empty:
+        raise CLIError(f"{usage_file} holds no usage rows: nothing to reprice")
     store = _store(store_root, must_exist=True)
     alternatives: Any = None
     if model_ids is not None:
@@ -486,8 +490,10 @@ def reprice(
     unlisted = int(rows["list_usd"].isna().sum())
     early = int((rows["note"] == NO_SNAPSHOT).sum())
     no_snapshot = NO_SNAPSHOT.replace("the row's", "their")
+    billed = result.billed_total_usd
+    bill = "no bill in the usage (no usage_usd column)" if np.isnan(billed) else f"billed ${billed:,.2f}"
     click.echo(
-        f"billed ${result.billed_total_usd:,.2f} over {len(rows)} usage rows; at list prices "
+        f"{bill} over {len(rows)} usage rows; at list prices "
         f"${result.list_total_usd:,.2f} on the {len(rows) - unlisted} rows whose model the store lists "
         f"({byok} BYOK rows, {unlisted - early} not in the store's catalog on their day"
         + (f", {early} with {no_snapshot}" if early else "")
@@ -651,6 +657,8 @@ def report(ctx: click.Context, out: str | None, usage_file: str | None, store_ro
     # written whole or not at all (build_report)
     with _interrupts(store, before):
         usage = read_usage(usage_file) if usage_file is not None else None  # a bad file fails before any work
+        if usage is not None and usage.empty:
+            raise CLIError(f"{usage_file} holds no usage rows: nothing to reprice in the report")
         if not store.exists() or store.snapshots().empty:
             from ..errors import CacheError, NotInCacheError, ResponseError, TransportError
 
