@@ -17,7 +17,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidParameterError
 
@@ -58,9 +58,17 @@ def watch(
     wait: float = 10.0,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    report: Callable[[pd.DataFrame], object] | None = None,
 ) -> pd.DataFrame:
     """Take one snapshot of the whole catalog into ``store`` and return what changed since the
-    previous snapshot of the same scope.
+    snapshot of the same scope the last completed watch reported (the previous snapshot on the
+    first watch of a store).
+
+    A watch is complete, and its snapshot counts as reported, once ``report`` has returned (once
+    the frame is returned when there is no ``report``); the store keeps that snapshot's id beside
+    the run lock (:meth:`orcatalog.SnapshotStore.run_state`). A watch interrupted after its
+    snapshot was recorded (Ctrl-C, a killed cron job, ``report`` raising) leaves it unreported:
+    the next watch compares with the last reported one, so its changes are reported then.
 
     Only one watch runs on a store at a time (:meth:`orcatalog.SnapshotStore.run_lock`): a second
     one waits up to ``wait`` seconds, then gives up without fetching or recording anything.
@@ -73,6 +81,9 @@ def watch(
             neither snapshot, each with the id it most likely meant (:mod:`orcatalog.suggest`).
         wait: seconds to wait for a watch already running on the store.
         clock, sleep: the time source and the wait for that (tests inject them).
+        report: called with the frame, the run lock still held, to print it, keep a feed, ...;
+            if it raises, the changes stay unreported (the next watch reports them) and its
+            error is raised.
 
     Returns:
         One row per change, columns :data:`WATCH_COLUMNS`: ``snapshot_id`` and ``fetched_at`` (UTC)
@@ -86,7 +97,9 @@ def watch(
         its missing models are not reported ``removed``, a warning says so, and later runs compare
         with the last full snapshot, overlaid with what partial ones showed, so they do not come
         ``back`` and nothing a partial run reported is reported again), and ``previous_id``
-        (the latest earlier snapshot of the scope that is not partial; None on the first snapshot of the scope:
+        (the snapshot compared with: the last reported one, or the latest earlier snapshot of the
+        scope when none was, in either case the latest full one at or before it, as partial
+        snapshots are not compared with; None on the first snapshot of the scope:
         the frame is empty then, nothing to compare with; the snapshot's own id when the same
         body was already recorded in the same second, which the store keeps once: no change).
 
@@ -107,24 +120,57 @@ def watch(
                 "ignore", message=r"orcatalog: snapshot .* flagged partial", category=RuntimeWarning
             )
             new = store.snapshot(client)
-        if new.attrs["snapshot_id"] in before:  # the same body in the same second: that snapshot, already reported
-            return _changes(store, new, new, wanted)
-        previous_id = previous_snapshot(store, new.attrs["snapshot_id"], new.attrs["scope"])
-        old = store.load(previous_id) if previous_id is not None else None
-        if old is not None:
-            old = _seen_since(store, old, new.attrs["snapshot_id"])
-    return _changes(store, old, new, wanted, partial=_is_partial(store, new.attrs["snapshot_id"]))
+        snapshot_id, scope = new.attrs["snapshot_id"], new.attrs["scope"]
+        state = store.run_state("watch")
+        reported = _reported(store, state, scope, before)
+        if snapshot_id in before and reported in (None, snapshot_id):
+            # the same body in the same second: that snapshot, already reported
+            out = _changes(store, new, new, wanted)
+        else:
+            # compare with what the last completed run reported (a run interrupted before its
+            # report finished left its changes unreported), else with the previous snapshot
+            end = reported if reported is not None else snapshot_id
+            previous_id = previous_snapshot(store, end, scope) if _hidden(store, end) or end == snapshot_id else end
+            old = store.load(previous_id) if previous_id is not None else None
+            if old is not None:
+                old = _seen_since(store, old, end, through=end != snapshot_id)
+            out = _changes(store, old, new, wanted, partial=_is_partial(store, snapshot_id))
+        if report is not None:
+            report(out)
+        state["reported"] = {**(state.get("reported") or {}), scope: snapshot_id}
+        store.save_run_state(state, "watch")
+    return out
 
 
-def _seen_since(store: SnapshotStore, old: pd.DataFrame, snapshot_id: str) -> pd.DataFrame:
+def _reported(store: SnapshotStore, state: dict[str, Any], scope: str, before: set[str]) -> str | None:
+    """The snapshot of ``scope`` the last completed watch reported, if still in the store."""
+    reported = (state.get("reported") or {}).get(scope)
+    if not isinstance(reported, str) or reported not in before:
+        return None
+    manifest = store.snapshots()
+    row = manifest[manifest["snapshot_id"] == reported]
+    return reported if len(row) and row["scope"].iloc[0] == scope else None
+
+
+def _hidden(store: SnapshotStore, snapshot_id: str) -> bool:
+    """Whether a snapshot is one comparisons skip: partial or shadowed (as :func:`previous_snapshot`)."""
+    manifest = store.snapshots()
+    row = manifest[manifest["snapshot_id"] == snapshot_id]
+    return any(
+        col in row.columns and bool(row[col].fillna(False).astype(bool).any()) for col in ("partial", "shadowed")
+    )
+
+
+def _seen_since(store: SnapshotStore, old: pd.DataFrame, snapshot_id: str, *, through: bool = False) -> pd.DataFrame:
     """``old`` (the last full snapshot) with the models of the partial snapshots of its scope
-    recorded after it and before ``snapshot_id`` as they were last seen: what a partial run
-    reported (a price change, an added model) is not reported again by the next run."""
+    recorded after it and before ``snapshot_id`` (``through``: up to and including it) as they
+    were last seen: what a partial run reported (a price change, an added model) is not reported
+    again by the next run."""
     import pandas as pd
 
     manifest = store.snapshots().sort_values("fetched_at", kind="stable").reset_index(drop=True)
     ids = manifest["snapshot_id"].tolist()
-    start, end = ids.index(old.attrs["snapshot_id"]), ids.index(snapshot_id)
+    start, end = ids.index(old.attrs["snapshot_id"]), ids.index(snapshot_id) + int(through)
     between = manifest.iloc[start + 1 : end]
     if "partial" not in between.columns:
         return old

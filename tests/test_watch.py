@@ -359,6 +359,84 @@ def test_the_run_lock_on_disk_and_s3(new_store: Any, fake_time: FakeTime) -> Non
             pass
 
 
+def _interrupt(*args: Any) -> None:
+    raise KeyboardInterrupt  # as Ctrl-C or a killed cron job after the snapshot, before the report
+
+
+def test_an_interrupted_report_is_made_by_the_next_run(new_store: Any, api: ReplayServer) -> None:
+    """On disk and on S3: the snapshot of a run stopped before its report finished counts as not
+    reported; the next run compares with the last reported one, then each change is reported once."""
+    store = new_store()
+    first = oc.watch(store, client=_client(api))
+    api.use(1)
+    with pytest.raises(KeyboardInterrupt):
+        oc.watch(store, client=_client(api), report=_interrupt)
+    lost = store.snapshots()["snapshot_id"].iloc[-1]
+    assert lost != first.attrs["snapshot_id"] and store.run_state()["reported"] == {
+        first.attrs["scope"]: first.attrs["snapshot_id"]
+    }
+
+    api.use(SECOND_AGAIN)  # the same catalog as the interrupted run's
+    seen: list[pd.DataFrame] = []
+    again = oc.watch(store, client=_client(api), report=seen.append)
+    assert again.attrs["previous_id"] == first.attrs["snapshot_id"] and seen[0] is again
+    assert sorted(zip(again["id"], again["change"])) == sorted([(MOVED, "changed"), (GONE, "removed")])
+    assert store.run_state()["reported"][first.attrs["scope"]] == again.attrs["snapshot_id"]
+
+    api.use(2)
+    third = oc.watch(store, client=_client(api))
+    assert third.attrs["previous_id"] == again.attrs["snapshot_id"]
+    assert third[["id", "change"]].values.tolist() == [[GONE, "back"]]
+    api.use(THIRD_AGAIN)
+    assert oc.watch(store, client=_client(api)).empty
+    assert len(store.snapshots()) == 5
+
+
+def test_the_net_change_since_the_last_report(tmp_path: Path, api: ReplayServer) -> None:
+    """Interrupted after a model left, the next run sees it back: the two runs report only what
+    differs from the last reported catalog (the price), not a removal and a return."""
+    store = oc.SnapshotStore(tmp_path / "data")
+    first = oc.watch(store, client=_client(api))
+    api.use(1)
+    with pytest.raises(KeyboardInterrupt):
+        oc.watch(store, client=_client(api), report=_interrupt)
+    api.use(2)
+    net = oc.watch(store, client=_client(api))
+    assert net.attrs["previous_id"] == first.attrs["snapshot_id"]
+    assert net[["id", "change", "field"]].values.tolist() == [[MOVED, "changed", "price_prompt"]]
+
+
+def test_the_command_interrupted_before_its_feed_leaves_the_changes_to_the_next_run(
+    tmp_path: Path, api: ReplayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ["--store", "data", "--feed", "changes.xml", "--exit-code"]
+    assert run(args, tmp_path, api).exit_code == 0
+    api.use(1)
+    with monkeypatch.context() as patch:
+        patch.setattr("orcatalog.feed.update_feed", _interrupt)
+        result = run(args, tmp_path, api)
+    assert result.exit_code == 130 and result.stdout == ""
+    assert "interrupted: after the write: 1 new snapshot recorded" in result.stderr
+    assert "the next watch reports them" in result.stderr
+    assert _entries(_feed(tmp_path / "changes.xml")) == []
+
+    api.use(SECOND_AGAIN)
+    result = run(args, tmp_path, api)
+    assert result.exit_code == 3, result.output
+    snapshots = oc.SnapshotStore(tmp_path / "data").snapshots()["snapshot_id"].tolist()
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {(r["id"], r["change"]) for r in lines} == {(MOVED, "changed"), (GONE, "removed")}
+    assert {(r["previous_id"], r["snapshot_id"]) for r in lines} == {(snapshots[0], snapshots[2])}
+    assert {e[0] for e in _entries(_feed(tmp_path / "changes.xml"))} == {
+        entry_id(snapshots[2], MOVED, "price_prompt"),
+        entry_id(snapshots[2], GONE, "removed"),
+    }
+
+    result = run(args, tmp_path, api)  # reported: the same catalog again is no change
+    assert result.exit_code == 0 and result.stdout == ""
+    assert len(_entries(_feed(tmp_path / "changes.xml"))) == 2
+
+
 def test_the_table_is_for_people(tmp_path: Path, api: ReplayServer, bodies: list[dict[str, Any]]) -> None:
     assert run(["--store", "data"], tmp_path, api).exit_code == 0
     api.use(1)
@@ -472,3 +550,32 @@ def test_what_a_partial_run_reported_is_not_reported_again(tmp_path: Path, bodie
         after = oc.watch(store, client=_client(server))
         assert after.attrs["previous_id"] == full.attrs["snapshot_id"]
         assert after[["id", "change"]].values.tolist() == [[GONE, "removed"]], after[["id", "change", "field"]]
+
+
+def test_what_an_interrupted_partial_run_showed_is_reported_by_the_next(
+    tmp_path: Path, bodies: list[dict[str, Any]]
+) -> None:
+    """The partial run above, stopped before its report: its price cut was never reported, so the
+    next full body reports it with GONE's removal; then a partial run that did report is overlaid as before."""
+    first, cut = bodies[0], bodies[1]
+    partial = copy.deepcopy(cut)
+    partial["data"] = [m for m in partial["data"] if m["id"] == MOVED] + [
+        m for m in partial["data"] if m["id"] != MOVED
+    ][: len(first["data"]) // 2]
+    with ReplayServer([first, partial, _again(cut, 12), _again(partial, 13), _again(cut, 14)]) as server:
+        store = oc.SnapshotStore(tmp_path / "data")
+        server.use(0)
+        full = oc.watch(store, client=_client(server))
+        server.use(1)
+        with pytest.warns(RuntimeWarning, match="removals are not reported"), pytest.raises(KeyboardInterrupt):
+            oc.watch(store, client=_client(server), report=_interrupt)
+        server.use(2)
+        after = oc.watch(store, client=_client(server))
+        assert after.attrs["previous_id"] == full.attrs["snapshot_id"]
+        assert sorted(zip(after["id"], after["change"])) == sorted([(MOVED, "changed"), (GONE, "removed")])
+        server.use(3)  # a partial run of the same cut catalog, reported: nothing new
+        with pytest.warns(RuntimeWarning, match="removals are not reported"):
+            assert oc.watch(store, client=_client(server)).empty
+        server.use(4)
+        last = oc.watch(store, client=_client(server))
+        assert last.empty and last.attrs["previous_id"] == after.attrs["snapshot_id"], last[["id", "change"]]

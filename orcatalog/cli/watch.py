@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..feed import MAX_ENTRIES
-from .app import _client, _interrupts, _snapshot_ids, _store, _store_option, committed, main
-from .errors import CLIUsageError
+from .app import _client, _snapshot_ids, _store, _store_option, committed, interrupted_message, main
+from .errors import CLIInterrupted, CLIUsageError
 from .output import check_output_file, write
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: ``--exit-code``'s status when something changed (as ``diff`` exits 1; 1 and 2 are errors here).
 CHANGED_EXIT = 3
@@ -89,7 +92,8 @@ def watch_command(
 
     Run it from cron or a systemd timer (see the README's "Watch" section). A second watch on the
     same store waits up to --wait seconds, then exits 1 without recording anything. The first run
-    on a store has nothing to compare with: it says so and exits 0.
+    on a store has nothing to compare with: it says so and exits 0. A run stopped before it has
+    printed its changes and written the feed leaves them to the next run, which reports them.
 
     \b
     Examples:
@@ -97,7 +101,7 @@ def watch_command(
       orcatalog watch --store watch-data --models openai/gpt-4o,deepseek/deepseek-v3.2 --format table
     """
     from ..errors import InvalidParameterError
-    from ..feed import check_feed, update_feed
+    from ..feed import check_feed
     from ..watcher import watch
 
     models = None
@@ -112,13 +116,32 @@ def watch_command(
             raise CLIUsageError(str(exc).replace(f"feed={feed!r}", f"--feed {feed}")) from None
     store = _store(store_root)
     before = _snapshot_ids(store)
-    with _interrupts(store, before), _client(ctx) as client:  # Ctrl-C says what was recorded
-        changes = watch(store, client=client, models=models, wait=wait)
+    done: list[bool] = []
+
+    def report(changes: pd.DataFrame) -> None:  # the snapshot counts as reported once this returns
+        _report(store.root, changes, feed, fmt)
+        done.append(True)
+
+    try:
+        with _client(ctx) as client:
+            changes = watch(store, client=client, models=models, wait=wait, report=report)
+    except KeyboardInterrupt:  # Ctrl-C says what was recorded, and that the next watch reports it
+        message = interrupted_message(store, before)
+        if not done and message.startswith("after the write"):
+            message += "; its changes were not all reported: the next watch reports them"
+        raise CLIInterrupted(message) from None
+    return CHANGED_EXIT if exit_code and len(changes) else 0
+
+
+def _report(root: str, changes: pd.DataFrame, feed: str | None, fmt: str) -> None:
+    """Say what changed (stderr), keep the feed, print the changes (stdout)."""
+    from ..feed import update_feed
+
     attrs = changes.attrs
-    committed(f"snapshot {attrs['snapshot_id']} was recorded in {store.root}")
+    committed(f"snapshot {attrs['snapshot_id']} was recorded in {root}")
     if attrs["previous_id"] is None:
         click.echo(
-            f"note: {attrs['snapshot_id']} is the first snapshot of scope {attrs['scope']} in {store.root}: "
+            f"note: {attrs['snapshot_id']} is the first snapshot of scope {attrs['scope']} in {root}: "
             "nothing to compare with yet",
             err=True,
         )
@@ -144,4 +167,3 @@ def watch_command(
     else:
         for row in changes.to_dict("records"):
             click.echo(json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False, allow_nan=False))
-    return CHANGED_EXIT if exit_code and len(changes) else 0

@@ -648,6 +648,28 @@ class SnapshotStore(EndpointHistory):
 
         return run_lock(self._layout, name, wait=wait, clock=clock, sleep=sleep)
 
+    def run_state(self, name: str = "watch") -> dict[str, Any]:
+        """The small JSON state the ``name`` run keeps beside its lock (:func:`.lock.read_state`);
+        ``{}`` when there is none. Read it while holding :meth:`run_lock`.
+
+        Raises:
+            StoreError: the store cannot be read; InvalidParameterError: a bad name.
+        """
+        from .lock import read_state
+
+        return read_state(self._layout, name)
+
+    def save_run_state(self, state: dict[str, Any], name: str = "watch") -> None:
+        """Replace the ``name`` run's state (JSON-able), whole (:func:`.lock.write_state`); write it
+        while holding :meth:`run_lock`.
+
+        Raises:
+            StoreWriteError: it cannot be written; InvalidParameterError: a bad name.
+        """
+        from .lock import write_state
+
+        write_state(self._layout, name, state)
+
     def store_bytes(self) -> int:
         """Total size of the store's files in bytes."""
         try:

@@ -11,6 +11,10 @@ snapshot and report the same changes twice.
   ``claims/run-<name>`` made by a conditional create (:meth:`.layout.Layout.claim`), stale when its
   process is gone (same host) or after :data:`.layout.CLAIM_MAX_AGE` seconds (another host).
 
+A run may keep a small JSON state beside its lock (:func:`read_state`, :func:`write_state`):
+``<root>/.orcatalog-<name>.json``, written whole (atomically on disk, one PUT on object stores),
+read and written only while the lock is held. ``watch`` keeps there the snapshot it last reported.
+
 A second run waits up to ``wait`` seconds, polling every :data:`POLL` seconds on the injected
 ``clock``/``sleep``, then raises :class:`~orcatalog.errors.SnapshotConflictError`.
 """
@@ -18,16 +22,17 @@ A second run waits up to ``wait`` seconds, polling every :data:`POLL` seconds on
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import time
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from ..errors import InvalidParameterError, SnapshotConflictError, StoreWriteError
+from ..errors import InvalidParameterError, SnapshotConflictError, StoreError, StoreWriteError
 from .layout import Layout
 
-__all__ = ["run_lock", "POLL", "lock_path"]
+__all__ = ["run_lock", "POLL", "lock_path", "state_path", "read_state", "write_state"]
 
 #: Seconds between two attempts to take a held lock.
 POLL = 0.5
@@ -43,6 +48,50 @@ def lock_path(layout: Layout, name: str) -> str:
     """The lock file of a local store: ``<root>/.orcatalog-<name>.lock`` (hidden: a store folder
     holding only it still counts as an empty store)."""
     return f"{layout.base}/.orcatalog-{name}.lock"
+
+
+def state_path(layout: Layout, name: str) -> str:
+    """The state file of the ``name`` run, local or on an object store: ``<root>/.orcatalog-<name>.json``
+    (hidden, as the lock file)."""
+    if not _NAME.fullmatch(name):
+        raise InvalidParameterError(f"run name {name!r} must be lower-case letters, digits and '-'")
+    return f"{layout.base}/.orcatalog-{name}.json"
+
+
+def read_state(layout: Layout, name: str) -> dict[str, Any]:
+    """The ``name`` run's state as last written by :func:`write_state`; ``{}`` when there is none
+    (or when it is not a JSON object: a damaged state is read as no state, and the next write replaces it).
+
+    Raises:
+        StoreError: the store cannot be read.
+    """
+    path = state_path(layout, name)
+    try:
+        layout.fs.invalidate_cache(layout.base)
+        blob = layout.fs.cat_file(path)
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc}") from exc
+    try:
+        state = json.loads(blob)
+    except ValueError:
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def write_state(layout: Layout, name: str, state: dict[str, Any]) -> None:
+    """Replace the ``name`` run's state with ``state`` (JSON-able), whole: a reader sees the old
+    state or the new one.
+
+    Raises:
+        StoreWriteError: it cannot be written.
+    """
+    path = state_path(layout, name)
+    try:
+        layout._put(path, json.dumps(state, sort_keys=True).encode())
+    except OSError as exc:
+        raise StoreWriteError(f"cannot write {path}: {exc}") from exc
 
 
 @contextlib.contextmanager
