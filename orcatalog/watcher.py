@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidParameterError
+from .store.timeline import PartialSnapshotWarning
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -179,7 +180,9 @@ def _seen_since(store: SnapshotStore, old: pd.DataFrame, snapshot_id: str, *, th
         between = between[~between["shadowed"].fillna(False).astype(bool)]
     seen = old
     for partial_id in between["snapshot_id"]:
-        later = store.load(partial_id)
+        with warnings.catch_warnings():  # the watch knows they are partial: that is why it reads them
+            warnings.simplefilter("ignore", PartialSnapshotWarning)
+            later = store.load(partial_id)
         seen = pd.concat([seen[~seen["id"].isin(later["id"])], later], ignore_index=True)
     seen.attrs = dict(old.attrs)
     return seen
