@@ -89,6 +89,19 @@ def test_reimport_is_a_no_op(new_store, dated_files: list[Path]) -> None:  # noq
     )
     assert again == first
     assert store_files(store) == before
+    assert first.added == first and again.added == []  # each write says what it committed
+    both = store.import_files(dated_files[2:5], progress=False)
+    assert both == [*first[2:], *both[1:]] and both.added == both[1:]  # one already held, two new
+
+
+@pytest.mark.parametrize("layout", ["delta", "parquet"])
+def test_a_write_says_which_snapshots_it_added(tmp_path: Path, dated_files: list[Path], layout: str) -> None:
+    store = oc.SnapshotStore(tmp_path / "s", layout=layout)
+    first = store.import_files(dated_files[:2], progress=False)
+    assert first.added == list(store.snapshots()["snapshot_id"])
+    more = store.import_files(dated_files[1:3], progress=False)
+    assert more.added == [i for i in store.snapshots()["snapshot_id"] if i not in first]
+    assert store.import_bodies([]).added == []
 
 
 def test_import_needs_a_time(new_store, tmp_path: Path, latest_file: Path) -> None:  # noqa: ANN001

@@ -344,7 +344,7 @@ def import_(
         ids = store.import_files(
             list(paths), fetched_at=fetched_at, base_url=base_url, query=query
         )  # fetched_at= is --fetched-at in errors
-        new = [i for i in ids if i not in before]
+        new = ids.added  # what this import committed (the rest the store already held)
         if not ids:  # nothing to do is not the work asked for: a mistyped folder must not look like success
             raise CLIError(
                 f"no /models bodies found in {', '.join(paths)}: nothing was imported (give .json or "

@@ -42,6 +42,7 @@ from . import queries
 from .index import RETRIES, Catalogue, Index, partial_among, read_catalogue, read_index
 from .ingest import (
     Body,
+    Recorded,
     answered_query,
     batch_tables,
     check_whole,
@@ -268,7 +269,7 @@ class SnapshotStore(EndpointHistory):
         base_url: str | None = None,
         query: Mapping[str, Any] | None = None,
         progress: bool | None = None,
-    ) -> list[str]:
+    ) -> Recorded:
         """Backfill from raw ``/models`` bodies: ``.json``, ``.json.gz``, tar archives of them, or folders.
 
         The fetch time comes from ``fetched_at`` (only for a single body), else from an ISO time
@@ -289,7 +290,8 @@ class SnapshotStore(EndpointHistory):
             progress: show a progress bar (default: only on a terminal).
 
         Returns:
-            The snapshot ids, in time order (including those that were already there).
+            The snapshot ids, in time order (including those that were already there): a list
+            whose ``added`` attribute lists the ones this call recorded.
 
         Raises:
             InvalidParameterError: no time for a body, fetched_at given for several bodies, or a
@@ -324,14 +326,14 @@ class SnapshotStore(EndpointHistory):
         base_url: str | None = None,
         query: Mapping[str, Any] | None = None,
         progress: bool | None = None,
-    ) -> list[str]:
+    ) -> Recorded:
         """Record bodies held in memory: ``(fetched_at, body)`` pairs, body as dict, str or bytes.
 
         ``base_url`` and ``query`` (the filters the bodies answered; none: the unfiltered list) set
         the scope as in :meth:`import_files`.
 
         Returns:
-            The snapshot ids in time order. Raises as :meth:`import_files`.
+            The snapshot ids in time order, with ``added`` (:meth:`import_files`). Raises as :meth:`import_files`.
         """
         asked = answered_query(query)
         items = []
@@ -340,10 +342,10 @@ class SnapshotStore(EndpointHistory):
             items.append(make_body(f"body #{i}", parsed, utc(when, "fetched_at"), base_url, query=asked))
         return self._write(items, progress=progress)
 
-    def _write(self, items: list[Body], progress: bool | None = None) -> list[str]:
+    def _write(self, items: list[Body], progress: bool | None = None) -> Recorded:
         """Record bodies as one batch: read only the manifests and one previous order, claim, commit."""
         if not items:
-            return []
+            return Recorded()
         if self._delta is not None:
             written = self._delta.write(items, progress, lambda exc: _naming_the_source(exc, items))
             self._warn_partial(written)
@@ -355,7 +357,7 @@ class SnapshotStore(EndpointHistory):
         done = catalogue.committed([r["snapshot_id"] for r in batch.rows])  # the same body at the same time: a no-op
         rows = [r for r in batch.rows if r["snapshot_id"] not in done]
         if not rows:
-            return batch.ids
+            return Recorded(batch.ids)
         name = _compact.new_batch_name()
         claims = layout.claim([r["snapshot_id"] for r in rows])
         try:
@@ -378,7 +380,7 @@ class SnapshotStore(EndpointHistory):
             _warn_partial_write(row["snapshot_id"], row["scope"], row["n_models"], stacklevel=4)
         if self.auto_compact is not None:
             _compact.upkeep(layout, self._catalogue(), self.auto_compact)
-        return batch.ids
+        return Recorded(batch.ids, [r["snapshot_id"] for r in rows])
 
     def _warn_partial(self, ids: list[str]) -> None:
         """The partial-catalog warning for the snapshots just written (Delta layout)."""

@@ -60,7 +60,7 @@ from ..errors import (
     StoreWriteError,
 )
 from ..scope import CATALOG_SCOPE, unfiltered_rows
-from .ingest import MANIFEST_SCHEMA, Body, content_hash, prepare, refuse_same_time, versions_table
+from .ingest import MANIFEST_SCHEMA, Body, Recorded, content_hash, prepare, refuse_same_time, versions_table
 from .queries import parse_versions, snapshot_frame
 from .timeline import apply_rules
 
@@ -391,8 +391,13 @@ class DeltaLayout:
         if self.local:
             return pq.read_table(uri, columns=columns, use_threads=False)
         path = uri.split("://", 1)[-1]
-        with self.fs.open(path, "rb") as f:
-            return pq.read_table(f, columns=columns, use_threads=False)
+        try:
+            with self.fs.open(path, "rb") as f:
+                return pq.read_table(f, columns=columns, use_threads=False)
+        except FileNotFoundError:  # s3fs answers from its listing cache: a file written since is "missing"
+            self.fs.invalidate_cache(path)
+            with self.fs.open(path, "rb") as f:
+                return pq.read_table(f, columns=columns, use_threads=False)
 
     def _read_files(
         self, name: str, dt: Any, columns: list[str] | None, problems: list[Problem]
@@ -745,7 +750,7 @@ class DeltaStore:
         progress: bool | None,
         naming: Callable[[SchemaError], SchemaError],
         provenance: dict[str, dict[str, Any]] | None = None,
-    ) -> list[str]:
+    ) -> Recorded:
         """Record bodies: new versions, then the snapshot rows (the commit), then read them back.
 
         ``provenance`` overrides manifest fields per snapshot id (a migration keeps the versions
@@ -757,7 +762,7 @@ class DeltaStore:
             bodies of one scope and time differ; nothing written).
         """
         if not items:
-            return []
+            return Recorded()
         self.layout.check_conditional_put()  # before anything is read or written
         state = self.state()
         batch = prepare(items, set(state.raw), self.version, progress)
@@ -769,7 +774,7 @@ class DeltaStore:
             present -= set(state.unreadable)
         keep = [i for i, r in enumerate(batch.rows) if r["snapshot_id"] not in present]
         if not keep:
-            return batch.ids  # the same bodies at the same times: a no-op
+            return Recorded(batch.ids)  # the same bodies at the same times: a no-op
         rows, orders = [batch.rows[i] for i in keep], [batch.orders[i] for i in keep]
         rows = [{**r, **(provenance or {}).get(r["snapshot_id"], {})} for r in rows]
         needed = {v for order in orders for v in order}
@@ -789,7 +794,7 @@ class DeltaStore:
                 logger.warning("automatic compaction of %s skipped: %s", self.layout.root, exc)
             except Exception as exc:  # noqa: BLE001 - delta-rs errors: upkeep never fails a committed write
                 logger.warning("automatic compaction of %s skipped: %s", self.layout.root, exc)
-        return batch.ids
+        return Recorded(batch.ids, [r["snapshot_id"] for r in rows])
 
     def _append_versions(self, full: pa.Table, bare: pa.Table) -> None:
         if not len(full):

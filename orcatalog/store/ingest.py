@@ -36,7 +36,17 @@ __all__ = [
     "MANIFEST_SCHEMA",
     "answered_query",
     "refuse_same_time",
+    "Recorded",
 ]
+
+
+class Recorded(list[str]):
+    """What a write recorded: the snapshot ids it names, in time order (those the store already
+    held included: the list itself), and ``added``, the ids this write committed (time order)."""
+
+    def __init__(self, ids: Iterable[str] = (), added: Iterable[str] = ()) -> None:
+        super().__init__(ids)
+        self.added: list[str] = list(added)
 
 
 @dataclass
