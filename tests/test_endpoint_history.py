@@ -254,3 +254,61 @@ def test_the_documented_duckdb_query_reads_the_series(recorded_dir: Path, store:
     assert [v for _, v in got] == h["latency_p50"].tolist() and len(got) == 2
     with pytest.raises(oc.InvalidParameterError):
         store.endpoint_history(columns=["no_such_column"])
+
+
+def test_an_empty_zdr_body_is_an_endpoints_snapshot_of_its_own_scope(tmp_path: Path, store: oc.SnapshotStore) -> None:
+    """Issue 18: ``{"data": []}`` from ``/endpoints/zdr`` was recorded as a *providers* snapshot (the
+    kind was guessed from the body, and an empty list looks like either). The file's name declares it."""
+    zdr = tmp_path / "endpoints-zdr-2026-09-01T120000Z.json"
+    zdr.write_bytes(b'{"data":[]}')
+    providers = tmp_path / "providers-2026-09-01T130000Z.json"
+    providers.write_bytes(b'{"data":[]}')
+    sid, pid = store.import_endpoints([zdr, providers])
+    listed = store.endpoint_snapshots().set_index("snapshot_id")
+    got = listed.loc[sid, ["kind", "endpoint", "scope", "n_items"]].tolist()
+    assert got == ["endpoints", "/endpoints/zdr", "/endpoints/zdr", 0]
+    assert listed.loc[pid, ["kind", "endpoint", "scope"]].tolist() == ["providers", "/providers", "/providers"]
+    assert store.raw(sid) == {"data": []} and store.raw(pid) == {"data": []}
+    assert len(store.providers_history()) == 0 and store.endpoint_history().empty
+    assert store.import_endpoints([zdr, providers]) == [sid, pid]  # again: a no-op
+
+
+def test_an_empty_body_of_no_declared_kind_is_refused_naming_how_to_declare_it(
+    tmp_path: Path, store: oc.SnapshotStore
+) -> None:
+    undeclared = tmp_path / "answer.json"
+    undeclared.write_bytes(b'{"data":[]}')
+    with pytest.raises(oc.InvalidParameterError, match=r"answer\.json.*endpoints-zdr-.*endpoint="):
+        store.import_endpoints(undeclared, fetched_at="2026-09-01T12:00Z")
+    with pytest.raises(oc.InvalidParameterError, match=r"body #0.*endpoint="):
+        store.import_endpoint_bodies([("2026-09-01T12:00Z", {"data": []})])
+    assert not Path(store.root).exists()  # nothing written, not even the folder
+    sid = store.import_endpoint_bodies([("2026-09-01T12:00Z", b'{"data":[]}')], endpoint="/endpoints/zdr")[0]
+    assert store.endpoint_snapshots()["scope"].tolist() == ["/endpoints/zdr"] and store.raw(sid) == {"data": []}
+    pid = store.import_endpoints(undeclared, fetched_at="2026-09-01T13:00Z", endpoint="/providers")[0]
+    assert store.endpoint_snapshots().set_index("snapshot_id").loc[pid, "kind"] == "providers"
+    with pytest.raises(oc.InvalidParameterError, match="endpoint"):
+        store.import_endpoint_bodies([("2026-09-01T14:00Z", {"data": []})], endpoint="/models")
+
+
+def test_a_body_that_contradicts_its_declared_endpoint_is_refused(
+    tmp_path: Path, recorded_dir: Path, store: oc.SnapshotStore
+) -> None:
+    model_body = _bodies(recorded_dir / "endpoints")["endpoints-openai--gpt-4o-2026-08-31.json.gz"]
+    zdr_list = {"data": model_body["data"]["endpoints"]}  # type: ignore[index]
+    cases = {
+        "providers-2026-09-01T120000Z.json": zdr_list,  # endpoints named as providers
+        "endpoints-zdr-2026-09-01T120000Z.json": model_body,  # one model's body named as zdr
+        "endpoints-openai--gpt-4o-2026-09-01T120000Z.json": zdr_list,  # a list named as one model's
+    }
+    for name, body in cases.items():
+        path = tmp_path / name
+        path.write_bytes(orjson.dumps(body))
+        with pytest.raises(oc.SchemaError, match=name):
+            store.import_endpoints(path)
+    assert not Path(store.root).exists()  # nothing written
+    zdr = tmp_path / "endpoints-zdr-2026-09-02T120000Z.json"
+    zdr.write_bytes(orjson.dumps(zdr_list))
+    sid = store.import_endpoints(zdr)[0]  # a zdr list named as one is recorded, its rows in the history
+    assert store.raw(sid) == zdr_list
+    assert len(store.endpoint_history("openai/gpt-4o")) == len(zdr_list["data"])
