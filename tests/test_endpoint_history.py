@@ -312,3 +312,57 @@ def test_a_body_that_contradicts_its_declared_endpoint_is_refused(
     sid = store.import_endpoints(zdr)[0]  # a zdr list named as one is recorded, its rows in the history
     assert store.raw(sid) == zdr_list
     assert len(store.endpoint_history("openai/gpt-4o")) == len(zdr_list["data"])
+
+
+def test_snapshot_endpoints_zdr_is_one_snapshot_of_its_own_scope(tmp_path: Path) -> None:
+    """``snapshot_endpoints(zdr=True)``: ``GET /endpoints/zdr`` recorded whole, read back equal, its
+    rows in each model's history; an empty answer is still an endpoints snapshot (issue 18)."""
+    store = oc.SnapshotStore(tmp_path / "s")
+    with ReplayServer(CATALOG, endpoints=COMPACT_DIR / "endpoints", spec_endpoints=True) as srv:
+        client = oc.Client(base_url=srv.base_url, session=requests.Session(), timeout=(5, 10))
+        with pytest.raises(oc.InvalidParameterError):
+            store.snapshot_endpoints("openai/gpt-4o", zdr=True, client=client)
+        with pytest.raises(oc.InvalidParameterError):
+            store.snapshot_endpoints(zdr="yes", client=client)  # type: ignore[arg-type]
+        assert srv.requests == [] and not Path(store.root).exists()  # refused before any request
+        df = store.snapshot_endpoints(zdr=True, client=client)
+        served = requests.get(f"{srv.base_url}/endpoints/zdr", timeout=10).json()
+    (sid,) = df.attrs["snapshot_ids"]
+    assert store.raw(sid) == served and len(df) == len(served["data"]) > 10
+    assert df.attrs["endpoint"] == "/endpoints/zdr" and df.attrs["scope"].startswith("/endpoints/zdr")
+    row = store.endpoint_snapshots().set_index("snapshot_id").loc[sid]
+    assert (row["kind"], row["endpoint"], row["n_items"]) == ("endpoints", "/endpoints/zdr", len(served["data"]))
+    assert row["scope"].startswith("/endpoints/zdr") and pd.isna(row["model_id"])
+    model = "anthropic/claude-sonnet-4.5"
+    h = store.endpoint_history(model)
+    want = sorted(e["tag"] for e in served["data"] if e.get("model_id") == model)
+    assert want and sorted(h["tag"]) == want and set(h["fetched_at"]) == {row["fetched_at"]}
+    with ReplayServer(CATALOG) as bare:  # no endpoints recorded, no fixtures: {"data": []}
+        client = oc.Client(base_url=bare.base_url, session=requests.Session(), timeout=(5, 10))
+        empty = store.snapshot_endpoints(zdr=True, client=client)
+    listed = store.endpoint_snapshots().set_index("snapshot_id")
+    (eid,) = empty.attrs["snapshot_ids"]
+    assert empty.empty and store.raw(eid) == {"data": []}
+    assert listed.loc[eid, ["kind", "endpoint", "n_items"]].tolist() == ["endpoints", "/endpoints/zdr", 0]
+    assert store.providers_history().empty
+
+
+def test_cli_endpoints_zdr_store_records_and_endpoint_history_reads_it(tmp_path: Path) -> None:
+    root = str(tmp_path / "cli")
+    runner = CliRunner()
+    rec = runner.invoke(main, ["--replay", "sample", "endpoints", "--zdr", "--store", root, "--format", "json"])
+    assert rec.exit_code == 0, rec.output
+    assert f"recorded 1 endpoints snapshot(s) in {root}" in rec.stderr
+    printed = json.loads(rec.stdout)
+    store = oc.SnapshotStore(root)
+    listed = store.endpoint_snapshots()
+    assert listed["endpoint"].tolist() == ["/endpoints/zdr"] and listed["n_items"].tolist() == [len(printed)]
+    body = store.raw(listed["snapshot_id"].iloc[0])
+    model = "anthropic/claude-sonnet-4.5"
+    out = runner.invoke(main, ["endpoint-history", model, "--store", root, "--format", "json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.stdout)
+    served = {e["tag"]: e for e in body["data"] if e["model_id"] == model}  # type: ignore[index]
+    assert sorted(r["tag"] for r in rows) == sorted(served) and len(served) > 1
+    for r in rows:
+        assert r["prompt_usd_per_mtok"] == pytest.approx(float(served[r["tag"]]["pricing"]["prompt"]) * 1e6)
