@@ -366,3 +366,20 @@ def test_cli_endpoints_zdr_store_records_and_endpoint_history_reads_it(tmp_path:
     assert sorted(r["tag"] for r in rows) == sorted(served) and len(served) > 1
     for r in rows:
         assert r["prompt_usd_per_mtok"] == pytest.approx(float(served[r["tag"]]["pricing"]["prompt"]) * 1e6)
+
+
+def test_one_body_at_one_time_in_two_scopes_is_refused_not_silently_dropped(
+    tmp_path: Path, store: oc.SnapshotStore
+) -> None:
+    """A snapshot id is the time and the body's hash: an empty zdr answer and an empty providers
+    answer of the same second would share it, and the second write recorded nothing, silently."""
+    when = "2026-09-01T12:00:00Z"
+    sid = store.import_endpoint_bodies([(when, {"data": []})], endpoint="/endpoints/zdr")[0]
+    with pytest.raises(SnapshotConflictError, match=r"body #0.*'/endpoints/zdr'.*'/providers'"):
+        store.import_endpoint_bodies([(when, {"data": []})], endpoint="/providers")
+    for name in ("endpoints-zdr-2026-09-02T120000Z.json", "providers-2026-09-02T120000Z.json"):
+        (tmp_path / name).write_bytes(b'{"data":[]}')
+    with pytest.raises(SnapshotConflictError, match="providers-2026-09-02T120000Z"):  # in one write too
+        store.import_endpoints(tmp_path)
+    listed = store.endpoint_snapshots()
+    assert listed["snapshot_id"].tolist() == [sid] and listed["kind"].tolist() == ["endpoints"]

@@ -51,7 +51,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from ..errors import InvalidParameterError, SchemaError, SnapshotNotFoundError, StoreDamagedError, StoreWriteError
+from ..errors import (
+    InvalidParameterError,
+    SchemaError,
+    SnapshotConflictError,
+    SnapshotNotFoundError,
+    StoreDamagedError,
+    StoreWriteError,
+)
 from ..frames import bodies
 from ..frames.endpoints import endpoints_frame
 from ..frames.providers import providers_frame
@@ -421,6 +428,7 @@ class EndpointStore:
         prepared = self._prepare(items)
         near = self._snapshots_at({pd.Timestamp(r["fetched_at"]) for r in prepared.rows})
         refuse_same_time(prepared.rows, near)
+        _refuse_one_id_in_two_scopes(prepared.rows, near)
         present = set(near["snapshot_id"])
         ids = [r["snapshot_id"] for r in prepared.rows]
         fresh = [r for r in prepared.rows if r["snapshot_id"] not in present]
@@ -823,6 +831,25 @@ class EndpointStore:
 
 #: Rows per Parquet row group of ``endpoints``: small enough that one endpoint's series skips most.
 ROW_GROUP_ROWS = 4096
+
+
+def _refuse_one_id_in_two_scopes(rows: list[dict[str, Any]], near: pd.DataFrame) -> None:
+    """A snapshot id names a time and a body, not a scope: the same body at the same time in two
+    scopes (``{"data": []}`` from ``/endpoints/zdr`` and from ``/providers``) would be one id, and
+    the second write would silently record nothing. Refused instead, before anything is written.
+
+    Raises:
+        SnapshotConflictError: naming the body, both scopes and the id.
+    """
+    scopes = {str(sid): str(scope) for sid, scope in zip(near["snapshot_id"], near["scope"])}
+    for r in rows:
+        other = scopes.setdefault(r["snapshot_id"], r["scope"])
+        if other != r["scope"]:
+            raise SnapshotConflictError(
+                f"{r['source']}: the same body at the same time {r['fetched_at']:%Y-%m-%d %H:%M:%S} UTC is "
+                f"snapshot {r['snapshot_id']} of scope {other!r}; it cannot also be one of scope {r['scope']!r} "
+                "(a snapshot id names the time and the body, not the scope); nothing was written"
+            )
 
 
 def _row_writer(stats: bool = True) -> Any:
