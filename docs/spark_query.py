@@ -1,7 +1,7 @@
 """Read an orcatalog store with Spark and check its answers against DuckDB, polars and orcatalog.
 
 Optional: not run by the tests or CI, and pyspark is not a dependency of orcatalog. It needs Java 17
-and a side venv (``python -m venv /tmp/spark-venv && /tmp/spark-venv/bin/pip install pyspark -e .``):
+and a side venv (``python -m venv /tmp/spark-venv && /tmp/spark-venv/bin/pip install pyspark duckdb polars -e .``):
 
     /tmp/spark-venv/bin/python docs/spark_query.py STORE
 
