@@ -254,3 +254,132 @@ def test_the_documented_duckdb_query_reads_the_series(recorded_dir: Path, store:
     assert [v for _, v in got] == h["latency_p50"].tolist() and len(got) == 2
     with pytest.raises(oc.InvalidParameterError):
         store.endpoint_history(columns=["no_such_column"])
+
+
+def test_an_empty_zdr_body_is_an_endpoints_snapshot_of_its_own_scope(tmp_path: Path, store: oc.SnapshotStore) -> None:
+    """Issue 18: ``{"data": []}`` from ``/endpoints/zdr`` was recorded as a *providers* snapshot (the
+    kind was guessed from the body, and an empty list looks like either). The file's name declares it."""
+    zdr = tmp_path / "endpoints-zdr-2026-09-01T120000Z.json"
+    zdr.write_bytes(b'{"data":[]}')
+    providers = tmp_path / "providers-2026-09-01T130000Z.json"
+    providers.write_bytes(b'{"data":[]}')
+    sid, pid = store.import_endpoints([zdr, providers])
+    listed = store.endpoint_snapshots().set_index("snapshot_id")
+    got = listed.loc[sid, ["kind", "endpoint", "scope", "n_items"]].tolist()
+    assert got == ["endpoints", "/endpoints/zdr", "/endpoints/zdr", 0]
+    assert listed.loc[pid, ["kind", "endpoint", "scope"]].tolist() == ["providers", "/providers", "/providers"]
+    assert store.raw(sid) == {"data": []} and store.raw(pid) == {"data": []}
+    assert len(store.providers_history()) == 0 and store.endpoint_history().empty
+    assert store.import_endpoints([zdr, providers]) == [sid, pid]  # again: a no-op
+
+
+def test_an_empty_body_of_no_declared_kind_is_refused_naming_how_to_declare_it(
+    tmp_path: Path, store: oc.SnapshotStore
+) -> None:
+    undeclared = tmp_path / "answer.json"
+    undeclared.write_bytes(b'{"data":[]}')
+    with pytest.raises(oc.InvalidParameterError, match=r"answer\.json.*endpoints-zdr-.*endpoint="):
+        store.import_endpoints(undeclared, fetched_at="2026-09-01T12:00Z")
+    with pytest.raises(oc.InvalidParameterError, match=r"body #0.*endpoint="):
+        store.import_endpoint_bodies([("2026-09-01T12:00Z", {"data": []})])
+    assert not Path(store.root).exists()  # nothing written, not even the folder
+    sid = store.import_endpoint_bodies([("2026-09-01T12:00Z", b'{"data":[]}')], endpoint="/endpoints/zdr")[0]
+    assert store.endpoint_snapshots()["scope"].tolist() == ["/endpoints/zdr"] and store.raw(sid) == {"data": []}
+    pid = store.import_endpoints(undeclared, fetched_at="2026-09-01T13:00Z", endpoint="/providers")[0]
+    assert store.endpoint_snapshots().set_index("snapshot_id").loc[pid, "kind"] == "providers"
+    with pytest.raises(oc.InvalidParameterError, match="endpoint"):
+        store.import_endpoint_bodies([("2026-09-01T14:00Z", {"data": []})], endpoint="/models")
+
+
+def test_a_body_that_contradicts_its_declared_endpoint_is_refused(
+    tmp_path: Path, recorded_dir: Path, store: oc.SnapshotStore
+) -> None:
+    model_body = _bodies(recorded_dir / "endpoints")["endpoints-openai--gpt-4o-2026-08-31.json.gz"]
+    zdr_list = {"data": model_body["data"]["endpoints"]}  # type: ignore[index]
+    cases = {
+        "providers-2026-09-01T120000Z.json": zdr_list,  # endpoints named as providers
+        "endpoints-zdr-2026-09-01T120000Z.json": model_body,  # one model's body named as zdr
+        "endpoints-openai--gpt-4o-2026-09-01T120000Z.json": zdr_list,  # a list named as one model's
+    }
+    for name, body in cases.items():
+        path = tmp_path / name
+        path.write_bytes(orjson.dumps(body))
+        with pytest.raises(oc.SchemaError, match=name):
+            store.import_endpoints(path)
+    assert not Path(store.root).exists()  # nothing written
+    zdr = tmp_path / "endpoints-zdr-2026-09-02T120000Z.json"
+    zdr.write_bytes(orjson.dumps(zdr_list))
+    sid = store.import_endpoints(zdr)[0]  # a zdr list named as one is recorded, its rows in the history
+    assert store.raw(sid) == zdr_list
+    assert len(store.endpoint_history("openai/gpt-4o")) == len(zdr_list["data"])
+
+
+def test_snapshot_endpoints_zdr_is_one_snapshot_of_its_own_scope(tmp_path: Path) -> None:
+    """``snapshot_endpoints(zdr=True)``: ``GET /endpoints/zdr`` recorded whole, read back equal, its
+    rows in each model's history; an empty answer is still an endpoints snapshot (issue 18)."""
+    store = oc.SnapshotStore(tmp_path / "s")
+    with ReplayServer(CATALOG, endpoints=COMPACT_DIR / "endpoints", spec_endpoints=True) as srv:
+        client = oc.Client(base_url=srv.base_url, session=requests.Session(), timeout=(5, 10))
+        with pytest.raises(oc.InvalidParameterError):
+            store.snapshot_endpoints("openai/gpt-4o", zdr=True, client=client)
+        with pytest.raises(oc.InvalidParameterError):
+            store.snapshot_endpoints(zdr="yes", client=client)  # type: ignore[arg-type]
+        assert srv.requests == [] and not Path(store.root).exists()  # refused before any request
+        df = store.snapshot_endpoints(zdr=True, client=client)
+        served = requests.get(f"{srv.base_url}/endpoints/zdr", timeout=10).json()
+    (sid,) = df.attrs["snapshot_ids"]
+    assert store.raw(sid) == served and len(df) == len(served["data"]) > 10
+    assert df.attrs["endpoint"] == "/endpoints/zdr" and df.attrs["scope"].startswith("/endpoints/zdr")
+    row = store.endpoint_snapshots().set_index("snapshot_id").loc[sid]
+    assert (row["kind"], row["endpoint"], row["n_items"]) == ("endpoints", "/endpoints/zdr", len(served["data"]))
+    assert row["scope"].startswith("/endpoints/zdr") and pd.isna(row["model_id"])
+    model = "anthropic/claude-sonnet-4.5"
+    h = store.endpoint_history(model)
+    want = sorted(e["tag"] for e in served["data"] if e.get("model_id") == model)
+    assert want and sorted(h["tag"]) == want and set(h["fetched_at"]) == {row["fetched_at"]}
+    with ReplayServer(CATALOG) as bare:  # no endpoints recorded, no fixtures: {"data": []}
+        client = oc.Client(base_url=bare.base_url, session=requests.Session(), timeout=(5, 10))
+        empty = store.snapshot_endpoints(zdr=True, client=client)
+    listed = store.endpoint_snapshots().set_index("snapshot_id")
+    (eid,) = empty.attrs["snapshot_ids"]
+    assert empty.empty and store.raw(eid) == {"data": []}
+    assert listed.loc[eid, ["kind", "endpoint", "n_items"]].tolist() == ["endpoints", "/endpoints/zdr", 0]
+    assert store.providers_history().empty
+
+
+def test_cli_endpoints_zdr_store_records_and_endpoint_history_reads_it(tmp_path: Path) -> None:
+    root = str(tmp_path / "cli")
+    runner = CliRunner()
+    rec = runner.invoke(main, ["--replay", "sample", "endpoints", "--zdr", "--store", root, "--format", "json"])
+    assert rec.exit_code == 0, rec.output
+    assert f"recorded 1 endpoints snapshot(s) in {root}" in rec.stderr
+    printed = json.loads(rec.stdout)
+    store = oc.SnapshotStore(root)
+    listed = store.endpoint_snapshots()
+    assert listed["endpoint"].tolist() == ["/endpoints/zdr"] and listed["n_items"].tolist() == [len(printed)]
+    body = store.raw(listed["snapshot_id"].iloc[0])
+    model = "anthropic/claude-sonnet-4.5"
+    out = runner.invoke(main, ["endpoint-history", model, "--store", root, "--format", "json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.stdout)
+    served = {e["tag"]: e for e in body["data"] if e["model_id"] == model}  # type: ignore[index]
+    assert sorted(r["tag"] for r in rows) == sorted(served) and len(served) > 1
+    for r in rows:
+        assert r["prompt_usd_per_mtok"] == pytest.approx(float(served[r["tag"]]["pricing"]["prompt"]) * 1e6)
+
+
+def test_one_body_at_one_time_in_two_scopes_is_refused_not_silently_dropped(
+    tmp_path: Path, store: oc.SnapshotStore
+) -> None:
+    """A snapshot id is the time and the body's hash: an empty zdr answer and an empty providers
+    answer of the same second would share it, and the second write recorded nothing, silently."""
+    when = "2026-09-01T12:00:00Z"
+    sid = store.import_endpoint_bodies([(when, {"data": []})], endpoint="/endpoints/zdr")[0]
+    with pytest.raises(SnapshotConflictError, match=r"body #0.*'/endpoints/zdr'.*'/providers'"):
+        store.import_endpoint_bodies([(when, {"data": []})], endpoint="/providers")
+    for name in ("endpoints-zdr-2026-09-02T120000Z.json", "providers-2026-09-02T120000Z.json"):
+        (tmp_path / name).write_bytes(b'{"data":[]}')
+    with pytest.raises(SnapshotConflictError, match="providers-2026-09-02T120000Z"):  # in one write too
+        store.import_endpoints(tmp_path)
+    listed = store.endpoint_snapshots()
+    assert listed["snapshot_id"].tolist() == [sid] and listed["kind"].tolist() == ["endpoints"]

@@ -167,7 +167,8 @@ PROVIDER_TABLE_COLUMNS = ["slug", "name", "headquarters", "datacenters", "status
 @click.option(
     "--store",
     "store_root",
-    help="Also record the bodies in this snapshot store (Delta layout; see `orcatalog endpoint-history`).",
+    help="Also record the bodies in this snapshot store (Delta layout; see `orcatalog endpoint-history`): "
+    "one snapshot per MODEL, or the --zdr list as one snapshot of its own scope.",
 )
 @output_options
 @click.pass_context
@@ -189,24 +190,25 @@ def endpoints(
     throughput in tokens/s. Several models are fetched on a small pool; a model that fails is one
     row with an error (and a warning), the others are kept.
 
-    With --store, the bodies are recorded too (one snapshot per model; the history is
-    `orcatalog endpoint-history`).
+    With --store, the bodies are recorded too (one snapshot per model, or with --zdr one
+    snapshot of scope /endpoints/zdr; the history is `orcatalog endpoint-history`).
 
     \b
     Example:
       orcatalog endpoints anthropic/claude-sonnet-4.5 --columns tag,prompt_usd_per_mtok,latency_p50
       orcatalog endpoints anthropic/claude-sonnet-4.5 --store data
+      orcatalog endpoints --zdr --store data
     """
     from ..fetch.endpoints import fetch_endpoints
 
     if bool(model_ids) == zdr:
         raise CLIUsageError("give MODEL (one or more) or --zdr")
-    if zdr and store_root is not None:
-        raise CLIUsageError("--store records MODEL bodies; it does not take --zdr")
     with _client(ctx) as client:
         if store_root is not None:
             store = _store(store_root)
-            if len(model_ids) == 1:  # one model: its fetch error is the command's error, as without --store
+            if zdr:
+                df = store.snapshot_endpoints(zdr=True, client=client, refresh=refresh)
+            elif len(model_ids) == 1:  # one model: its fetch error is the command's error, as without --store
                 df = store.snapshot_endpoints(model_ids[0], client=client, refresh=refresh)
             else:
                 df = store.snapshot_endpoints(

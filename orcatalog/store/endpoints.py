@@ -38,8 +38,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -49,7 +51,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from ..errors import InvalidParameterError, SchemaError, SnapshotNotFoundError, StoreDamagedError, StoreWriteError
+from ..errors import (
+    InvalidParameterError,
+    SchemaError,
+    SnapshotConflictError,
+    SnapshotNotFoundError,
+    StoreDamagedError,
+    StoreWriteError,
+)
 from ..frames import bodies
 from ..frames.endpoints import endpoints_frame
 from ..frames.providers import providers_frame
@@ -64,6 +73,7 @@ __all__ = [
     "STAT_COLUMNS",
     "EndpointBody",
     "EndpointStore",
+    "declared_endpoint",
     "is_endpoint_store",
     "read_endpoint_files",
 ]
@@ -94,6 +104,13 @@ ROW_COLUMNS: tuple[str, ...] = (
     "effective_completion_usd_per_mtok",
     *(f"price_{k}" for k in KNOWN_PRICE_KEYS),
 )
+
+#: The endpoints a body can come from: its kind follows from which (:func:`_kind`), never from an
+#: empty list (``{"data": []}`` is a valid answer of both ``/endpoints/zdr`` and ``/providers``).
+ZDR_PATH = "/endpoints/zdr"
+PROVIDERS_PATH = "/providers"
+MODEL_PATH = "/models/{author}/{slug}/endpoints"  # a model's endpoints, the model named by the body
+_MODEL_PATH = re.compile(r"/models/[^/]+/[^/]+/endpoints")
 
 _UTC = pa.timestamp("us", tz="UTC")
 ROWS_SCHEMA = pa.schema(
@@ -145,7 +162,8 @@ def is_endpoint_store(fs: Any, base: str) -> bool:
 
 @dataclass
 class EndpointBody:
-    """One endpoints or providers body to record, and where it came from."""
+    """One endpoints or providers body to record, and where it came from: ``endpoint`` is the path
+    it was fetched from or declared to come from (None: undeclared, ``kind`` told by the shape)."""
 
     source: str
     fetched_at: pd.Timestamp
@@ -153,6 +171,7 @@ class EndpointBody:
     kind: str = "endpoints"  # or "providers"
     base_url: str | None = None
     time_precision: str = "second"
+    endpoint: str | None = None
 
 
 def _key(raw: bytes) -> str:
@@ -197,13 +216,16 @@ def _join(template: dict[str, Any], values: dict[str, float]) -> dict[str, Any]:
 _STAT_BY_PATH = dict(STATS)
 
 
-def _endpoints_of(body: Any, source: str) -> tuple[list[Any], dict[str, Any], str | None]:
+def _endpoints_of(body: Any, source: str, endpoint: str | None = None) -> tuple[list[Any], dict[str, Any], str | None]:
     """The endpoint list of a body, the body without it (key kept, value null) and its model id.
 
     Raises:
-        SchemaError: neither endpoints body shape.
+        SchemaError: neither endpoints body shape, or not the shape of the declared ``endpoint``.
     """
     data = body.get("data") if isinstance(body, dict) else None
+    if endpoint is not None and isinstance(data, list) != (endpoint == ZDR_PATH):
+        want = "{'data': [endpoint, ...]}" if endpoint == ZDR_PATH else "{'data': {..., 'endpoints': [...]}}"
+        raise SchemaError(f"{source}: declared as {endpoint}, but the body is not {want}", url=source)
     if isinstance(data, list):  # GET /endpoints/zdr
         return data, {**body, "data": None}, None
     if isinstance(data, dict) and isinstance(data.get("endpoints"), list):
@@ -216,17 +238,50 @@ def _endpoints_of(body: Any, source: str) -> tuple[list[Any], dict[str, Any], st
     raise SchemaError(f"{source}: expected {{'data': {{..., 'endpoints': [...]}}}} or {{'data': [...]}}", url=source)
 
 
+def declared_endpoint(name: str) -> str | None:
+    """The endpoint a recorded body file's name declares (an archive member by its own name):
+    ``providers-<time>`` -> ``/providers``, ``endpoints-zdr-<time>`` -> ``/endpoints/zdr``,
+    ``endpoints-<author>--<slug>-<time>`` -> a model's endpoints (:data:`MODEL_PATH`); None for
+    any other name."""
+    base = Path(name).name
+    for suffix in bodies.ARCHIVE_SUFFIXES:
+        base = base.partition(suffix + ":")[2] or base
+    if base.startswith("providers-"):
+        return PROVIDERS_PATH
+    if base.startswith("endpoints-zdr-") and not base.startswith("endpoints-zdr--"):
+        return ZDR_PATH
+    if base.startswith("endpoints-") and "--" in base:
+        return MODEL_PATH
+    return None
+
+
+def _check_endpoint(endpoint: str | None) -> None:
+    """Raises InvalidParameterError for an ``endpoint=`` that no endpoints or providers body comes from."""
+    if endpoint is not None and (
+        not isinstance(endpoint, str)
+        or (endpoint not in (ZDR_PATH, PROVIDERS_PATH) and not _MODEL_PATH.fullmatch(endpoint))
+    ):
+        raise InvalidParameterError(
+            f"endpoint must be '{ZDR_PATH}', '{PROVIDERS_PATH}' or a model's '{MODEL_PATH}', got {endpoint!r}"
+        )
+
+
 def read_endpoint_files(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     fetched_at: Any = None,
     base_url: str | None = None,
+    endpoint: str | None = None,
 ) -> list[EndpointBody]:
     """Recorded ``endpoints-*`` and ``providers-*`` bodies (files, folders, archives), dated by
-    ``fetched_at`` or by their names; the kind is told by the body's shape.
+    ``fetched_at`` or by their names; the endpoint each came from is ``endpoint`` or the one its
+    name declares (:func:`declared_endpoint`), and its kind follows from that (:func:`_kind`).
 
     Raises:
-        InvalidParameterError: a body without a time; SchemaError; BodyFileError; FileNotFoundError.
+        InvalidParameterError: a body without a time, a bad ``endpoint``, a name that declares
+            another endpoint than ``endpoint``, an empty body of no declared endpoint;
+        SchemaError (also a body that is not what its name declares); BodyFileError; FileNotFoundError.
     """
+    _check_endpoint(endpoint)
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     files = [p for p in bodies.expand(list(paths)) if not p.name.startswith("models-count")]
@@ -244,21 +299,52 @@ def read_endpoint_files(
             when, precision = dated
         when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
         body = bodies.parse(name, data)
-        out.append(EndpointBody(name, when, body, _kind(body), base_url, precision))
+        named = declared_endpoint(name)
+        if endpoint is not None and named is not None and _family(named) != _family(endpoint):
+            raise InvalidParameterError(f"{name}: its name declares {named}, but endpoint={endpoint!r} was given")
+        declared = endpoint or named
+        how = f"name the file endpoints-zdr-<UTC time>.json or providers-<UTC time>.json, or {_PASS}"
+        kind = _kind(body, name, declared, how)
+        out.append(EndpointBody(name, when, body, kind, base_url, precision, declared))
     if fetched_at is not None and len(out) != 1:
         raise InvalidParameterError(f"fetched_at= applies to a single body, but {len(out)} were given")
     return out
 
 
-def _kind(body: Any) -> str:
-    """``providers`` for a ``/providers`` body (a list of objects with a ``slug``), else ``endpoints``."""
+_PASS = f"pass endpoint='{ZDR_PATH}' or endpoint='{PROVIDERS_PATH}'"
+
+
+def _family(endpoint: str) -> str:
+    return endpoint if endpoint in (ZDR_PATH, PROVIDERS_PATH) else MODEL_PATH
+
+
+def _kind(body: Any, source: str, endpoint: str | None, how: str = _PASS) -> str:
+    """A body's kind, ``providers`` or ``endpoints``: from the endpoint it came from when that is
+    known (fetched, or declared by a file's name or ``endpoint=``), else from its shape (a list of
+    objects with a ``slug`` is ``/providers``). An empty list has no shape to tell by.
+
+    Raises:
+        InvalidParameterError: an empty list of no declared endpoint (``how`` says how to declare it).
+        SchemaError: a non-empty list whose shape is the other kind's.
+    """
     data = body.get("data") if isinstance(body, dict) else None
-    first = data[0] if isinstance(data, list) and data else None
-    return (
-        "providers"
-        if isinstance(data, list) and (first is None or (isinstance(first, dict) and "slug" in first))
-        else "endpoints"
-    )
+    shape = None  # an empty list: /endpoints/zdr and /providers alike
+    if isinstance(data, list) and data:
+        shape = "providers" if isinstance(data[0], dict) and "slug" in data[0] else "endpoints"
+    elif not isinstance(data, list):
+        shape = "endpoints"  # one model's body (its shape checked when it is split)
+    if endpoint is None:
+        if shape is None:
+            raise InvalidParameterError(
+                f"{source}: an empty list ({{'data': []}}) may come from {ZDR_PATH} or {PROVIDERS_PATH}; "
+                f"declare which: {how}"
+            )
+        return shape
+    kind = "providers" if endpoint == PROVIDERS_PATH else "endpoints"
+    if shape is not None and shape != kind:
+        what = "a providers list" if shape == "providers" else "endpoints"
+        raise SchemaError(f"{source}: declared as {endpoint}, but the body holds {what}", url=source)
+    return kind
 
 
 @dataclass
@@ -342,6 +428,7 @@ class EndpointStore:
         prepared = self._prepare(items)
         near = self._snapshots_at({pd.Timestamp(r["fetched_at"]) for r in prepared.rows})
         refuse_same_time(prepared.rows, near)
+        _refuse_one_id_in_two_scopes(prepared.rows, near)
         present = set(near["snapshot_id"])
         ids = [r["snapshot_id"] for r in prepared.rows]
         fresh = [r for r in prepared.rows if r["snapshot_id"] not in present]
@@ -430,10 +517,10 @@ class EndpointStore:
                     providers[k] = (p["slug"], pj)
                     keys.append(k)
                 top = orjson.dumps({**item.body, "data": None})
-                path, model = "/providers", None
+                path, model = PROVIDERS_PATH, None
                 per_body.append(([], [], []))
             else:
-                endpoints, rest, model = _endpoints_of(item.body, item.source)
+                endpoints, rest, model = _endpoints_of(item.body, item.source, item.endpoint)
                 if any(type(e) is not dict for e in endpoints):
                     raise SchemaError(f"{item.source}: an endpoint is not an object", url=item.source)
                 keys, values = [], []
@@ -444,7 +531,7 @@ class EndpointStore:
                     keys.append(k)
                     values.append(v)
                 top = orjson.dumps(rest)
-                path = _endpoints_path(model) if model else "/endpoints/zdr"
+                path = _endpoints_path(model) if model else ZDR_PATH
                 defaults = {"model_id": model, "model_name": (item.body["data"] or {}).get("name") if model else None}
                 flat = [
                     {**defaults, **{k: v for k, v in e.items() if v is not None or k not in defaults}}
@@ -746,6 +833,25 @@ class EndpointStore:
 ROW_GROUP_ROWS = 4096
 
 
+def _refuse_one_id_in_two_scopes(rows: list[dict[str, Any]], near: pd.DataFrame) -> None:
+    """A snapshot id names a time and a body, not a scope: the same body at the same time in two
+    scopes (``{"data": []}`` from ``/endpoints/zdr`` and from ``/providers``) would be one id, and
+    the second write would silently record nothing. Refused instead, before anything is written.
+
+    Raises:
+        SnapshotConflictError: naming the body, both scopes and the id.
+    """
+    scopes = {str(sid): str(scope) for sid, scope in zip(near["snapshot_id"], near["scope"])}
+    for r in rows:
+        other = scopes.setdefault(r["snapshot_id"], r["scope"])
+        if other != r["scope"]:
+            raise SnapshotConflictError(
+                f"{r['source']}: the same body at the same time {r['fetched_at']:%Y-%m-%d %H:%M:%S} UTC is "
+                f"snapshot {r['snapshot_id']} of scope {other!r}; it cannot also be one of scope {r['scope']!r} "
+                "(a snapshot id names the time and the body, not the scope); nothing was written"
+            )
+
+
 def _row_writer(stats: bool = True) -> Any:
     """How ``endpoints`` and ``endpoint_snapshots`` files are written: zstd, small row groups,
     and the statistics columns byte-stream-split (noisy floats compress better that way)."""
@@ -814,17 +920,21 @@ class EndpointHistory:
         model_id: str | None = None,
         *,
         models: Any = None,
+        zdr: bool = False,
         client: Any = None,
         concurrency: int | None = None,
         refresh: bool = False,
         progress: bool | None = None,
     ) -> pd.DataFrame:
         """Fetch the endpoints of one model (or of ``models``, on a bounded pool) and record them:
-        one snapshot per model body, in the model's own scope (``/models/{author}/{slug}/endpoints``).
+        one snapshot per model body, in the model's own scope (``/models/{author}/{slug}/endpoints``);
+        or, with ``zdr=True``, ``GET /endpoints/zdr`` as one snapshot in its own scope
+        (``/endpoints/zdr``, an endpoints snapshot even when the list is empty).
 
         Args:
             model_id: ``author/slug``.
             models: a models frame (its ``id`` column) or a list of ids (instead of ``model_id``).
+            zdr: record every zero-data-retention endpoint instead (one request).
             client: an :class:`orcatalog.Client` (default the environment-configured one).
             concurrency: requests in flight for ``models`` (default
                 :data:`orcatalog.fetch.endpoints.DEFAULT_CONCURRENCY`).
@@ -833,20 +943,36 @@ class EndpointHistory:
 
         Returns:
             The endpoints frame as ``fetch_endpoints(models=...)`` gives it (an ``error`` row per
-            model that could not be fetched: nothing is recorded for it);
+            model that could not be fetched: nothing is recorded for it), or as
+            ``fetch_endpoints(model_id)`` / ``fetch_endpoints(zdr=True)`` give it;
             ``attrs["snapshot_ids"]`` holds the recorded snapshot ids.
 
         Raises:
-            InvalidParameterError (before any request); with ``model_id``, the fetch error
-            (NotFoundError...), nothing written; SchemaError; StoreError (parquet layout: run
+            InvalidParameterError (before any request); with ``model_id`` or ``zdr``, the fetch
+            error (NotFoundError...), nothing written; SchemaError; StoreError (parquet layout: run
             ``orcatalog migrate``); StoreWriteError; SnapshotConflictError.
         """
-        from ..fetch.endpoints import DEFAULT_CONCURRENCY, _client, _model_ids, fetch_many, many_frame
+        from ..fetch.endpoints import DEFAULT_CONCURRENCY, _client, _model_ids, _provenance, fetch_many, many_frame
+        from ..frames.endpoints import endpoints_body_frame
 
-        if (model_id is None) == (models is None):
-            raise InvalidParameterError("give exactly one of model_id or models=")
+        if zdr not in (True, False):
+            raise InvalidParameterError(f"zdr must be True or False, got {zdr!r}")
+        if [model_id is not None, models is not None, zdr].count(True) != 1:
+            raise InvalidParameterError("give exactly one of model_id, models= or zdr=True")
         store = self._endpoints()
         c = _client(client)
+        if zdr:
+            one = c._get(
+                ZDR_PATH, None, headers=c._headers(None), retries=None, refresh=refresh, check=endpoints_body_frame
+            )
+            when = pd.Timestamp(one.fetched_at).tz_convert("UTC")
+            kind = _kind(one.body, one.url, ZDR_PATH)
+            written = store.write([EndpointBody(one.url, when, one.body, kind, c.base_url, endpoint=ZDR_PATH)])
+            frame: pd.DataFrame = one.checked
+            _provenance(frame, [one], c.base_url, ZDR_PATH)
+            frame.attrs["url"] = one.url
+            frame.attrs["snapshot_ids"] = written
+            return frame
         ids = _model_ids([model_id] if model_id is not None else models)
         fetched, failed = fetch_many(
             c, ids, concurrency=concurrency or DEFAULT_CONCURRENCY, refresh=refresh, progress=progress
@@ -878,9 +1004,8 @@ class EndpointHistory:
         store = self._endpoints()
         c = _client(client)
         one = c._get("/providers", None, headers=c._headers(None), retries=None, refresh=refresh, check=providers_frame)
-        written = store.write(
-            [EndpointBody(one.url, pd.Timestamp(one.fetched_at).tz_convert("UTC"), one.body, "providers", c.base_url)]
-        )
+        when = pd.Timestamp(one.fetched_at).tz_convert("UTC")
+        written = store.write([EndpointBody(one.url, when, one.body, "providers", c.base_url, endpoint=PROVIDERS_PATH)])
         frame: pd.DataFrame = one.checked
         frame.attrs["snapshot_id"] = written[0]
         return frame
@@ -891,36 +1016,49 @@ class EndpointHistory:
         *,
         fetched_at: Any = None,
         base_url: str | None = None,
+        endpoint: str | None = None,
     ) -> list[str]:
         """Backfill recorded ``/models/{author}/{slug}/endpoints``, ``/endpoints/zdr`` and
         ``/providers`` bodies (``.json``, ``.json.gz``, tar archives, folders; ``models-count``
         files are skipped), dated by ``fetched_at`` (one body) or by the time in their names.
         Importing the same body at the same time again is a no-op.
 
+        Which endpoint a body came from is declared by its name (``endpoints-<author>--<slug>-<time>``,
+        ``endpoints-zdr-<time>``, ``providers-<time>``) or by ``endpoint`` (``"/endpoints/zdr"``,
+        ``"/providers"`` or a model's ``"/models/{author}/{slug}/endpoints"``), and checked against
+        the body; an undeclared body is told by its shape, except an empty list (``{"data": []}``
+        answers both ``/endpoints/zdr`` and ``/providers``), which is refused.
+
         Returns:
             The snapshot ids, in the order read.
 
         Raises:
-            InvalidParameterError: a body without a time; SchemaError (nothing written);
-            SnapshotConflictError: two different bodies of one scope and time; StoreError
-            (parquet layout); FileNotFoundError; StoreWriteError.
+            InvalidParameterError: a body without a time, a bad ``endpoint``, an empty body of no
+            declared endpoint (nothing written); SchemaError (also a body that is not what was
+            declared; nothing written); SnapshotConflictError: two different bodies of one scope
+            and time; StoreError (parquet layout); FileNotFoundError; StoreWriteError.
         """
-        store = self._endpoints()
-        return store.write(read_endpoint_files(paths, fetched_at, base_url))
+        items = read_endpoint_files(paths, fetched_at, base_url, endpoint)
+        return self._endpoints().write(items)
 
-    def import_endpoint_bodies(self, bodies: Iterable[tuple[Any, Any]], *, base_url: str | None = None) -> list[str]:
+    def import_endpoint_bodies(
+        self, bodies: Iterable[tuple[Any, Any]], *, base_url: str | None = None, endpoint: str | None = None
+    ) -> list[str]:
         """Record endpoints or providers bodies held in memory: ``(fetched_at, body)`` pairs, body as
-        dict, str or bytes (the kind is told by its shape), as one write.
+        dict, str or bytes, as one write; ``endpoint`` declares where every one came from (as in
+        :meth:`import_endpoints`; undeclared, the kind is told by the shape and an empty list is refused).
 
         Returns:
             The snapshot ids in the order given. Raises as :meth:`import_endpoints`.
         """
         from .ingest import utc
 
+        _check_endpoint(endpoint)
         items = []
         for i, (when, body) in enumerate(bodies):
             parsed = orjson.loads(body) if isinstance(body, (bytes, str)) else body
-            items.append(EndpointBody(f"body #{i}", utc(when, "fetched_at"), parsed, _kind(parsed), base_url))
+            kind = _kind(parsed, f"body #{i}", endpoint)
+            items.append(EndpointBody(f"body #{i}", utc(when, "fetched_at"), parsed, kind, base_url, endpoint=endpoint))
         return self._endpoints().write(items)
 
     def endpoint_history(
