@@ -56,6 +56,47 @@ def test_time_from_name() -> None:
     assert time_from_name("catalog.json") is None
 
 
+def test_a_name_with_a_date_and_a_time_gives_its_time() -> None:
+    """The finer time wins (issue 14: the last date won and made the snapshot day precision), and an
+    archive's own dates never compete with its member's."""
+    from orcatalog.frames.bodies import dated_name
+
+    assert dated_name("models-2026-01-08T011901Z-from-2025-01-01.json") == (
+        pd.Timestamp("2026-01-08T01:19:01Z"),
+        "second",
+    )
+    assert dated_name("hourly-2025-12-18_2026-01-07.tar.xz:models-2025-12-20.json") == (
+        pd.Timestamp("2025-12-20T00:00:00Z"),
+        "day",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("models-2026-01-02T18:24:05+24:00.json", "not a real time"),
+        ("models-2026-01-02T182405-2400.json", "not a real time"),
+        ("models-2026-13-02.json", "not a real time"),
+        ("models-2025-12-18_2026-01-07.json", "2 different times"),
+        ("models-2026-01-02T010000Z-2026-01-02T020000Z.json", "2 different times"),
+    ],
+)
+def test_a_name_whose_time_cannot_be_told_is_refused_before_anything_is_written(
+    tmp_path: Path, recorded_dir: Path, name: str, words: str
+) -> None:
+    body = tmp_path / name
+    body.write_bytes(read_body(next(iter(sorted(recorded_dir.glob("models-*.json*"))))))
+    with pytest.raises(oc.BodyFileError, match=words) as caught:
+        time_from_name(name)
+    assert name in str(caught.value) and "--fetched-at" in str(caught.value)
+    store = oc.SnapshotStore(tmp_path / "store")
+    with pytest.raises(oc.BodyFileError, match=words):
+        store.import_files([body])
+    assert not (tmp_path / "store").exists() or store.snapshots().empty
+    # the way out the message names works
+    assert store.import_files([body], fetched_at="2026-01-02T18:24:05Z").added
+
+
 def test_manifest_of_the_dated_files(dated_store: oc.SnapshotStore, dated_files: list[Path]) -> None:
     m = dated_store.snapshots()
     assert len(m) == 14

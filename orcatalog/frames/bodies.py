@@ -129,21 +129,51 @@ def dated_name(name: str) -> tuple[Any, str] | None:
 
     The precision is ``"day"`` for a bare date (``models-2025-12-18.json.gz``: taken at an
     unknown time that day; the time is its midnight) and ``"second"`` when the name has a time.
+    In ``archive:member`` names only the member's part is read. A name with a date and a time
+    (``models-2026-01-08T011901Z-from-2025-01-01.json``) gives its time: the finer one wins.
+
+    Raises:
+        BodyFileError: the name's time is not a real one (``2026-13-01``, a UTC offset of
+            ``+24:00``), or it holds two different times of the same precision, so which one the
+            body was fetched at cannot be told; the message names the file and ``--fetched-at``.
     """
     import pandas as pd
 
-    matches = list(_TIME_IN_NAME.finditer(Path(name).name))
-    if not matches:
-        return None
-    y, mo, d, h, mi, s, tz = matches[-1].groups()
-    try:
-        ts = pd.Timestamp(f"{y}-{mo}-{d}T{h or '00'}:{mi or '00'}:{s or '00'}")
-    except ValueError:
-        return None
-    precision = "second" if h is not None else "day"
-    if tz and tz != "Z":
-        sign = 1 if tz[0] == "+" else -1
-        digits = tz[1:].replace(":", "")
-        offset = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
-        return ts.tz_localize(offset).tz_convert("UTC"), precision
-    return ts.tz_localize("UTC"), precision
+    found: dict[str, set[Any]] = {"second": set(), "day": set()}
+    for match in _TIME_IN_NAME.finditer(Path(_own_part(name)).name):
+        y, mo, d, h, mi, s, tz = match.groups()
+        precision = "second" if h is not None else "day"
+        try:
+            ts = pd.Timestamp(f"{y}-{mo}-{d}T{h or '00'}:{mi or '00'}:{s or '00'}")
+            if tz and tz != "Z":
+                sign = 1 if tz[0] == "+" else -1
+                digits = tz[1:].replace(":", "")
+                offset = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
+                found[precision].add(ts.tz_localize(offset).tz_convert("UTC"))
+            else:
+                found[precision].add(ts.tz_localize("UTC"))
+        except ValueError as exc:
+            raise BodyFileError(
+                f"{name}: the time in the name, {match.group(0)!r}, is not a real time ({exc}); "
+                "rename the file or give the fetch time (--fetched-at / fetched_at=)"
+            ) from None
+    for precision in ("second", "day"):
+        times = found[precision]
+        if len(times) > 1:
+            shown = ", ".join(t.isoformat() for t in sorted(times))
+            raise BodyFileError(
+                f"{name}: the name holds {len(times)} different times ({shown}), so when the body was "
+                "fetched cannot be told; rename the file or give the fetch time (--fetched-at / fetched_at=)"
+            )
+        if times:
+            return times.pop(), precision
+    return None
+
+
+def _own_part(name: str) -> str:
+    """The member's part of an ``archive:member`` name (the archive's own dates are not the body's)."""
+    for suffix in ARCHIVE_SUFFIXES:
+        at = name.find(suffix + ":")
+        if at >= 0:
+            return name[at + len(suffix) + 1 :]
+    return name
