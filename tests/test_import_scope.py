@@ -47,8 +47,13 @@ def test_the_query_and_base_url_set_the_scope(tmp_path: Path, recorded_dir: Path
         sent = {k: ",".join(v) if isinstance(v, list) else v for k, v in query.items()}
         assert row["scope"] == scope_of(base_url, "/models", sent)
         assert store.load(sid).attrs["params"] == sent
-    assert oc.SnapshotStore(tmp_path / "s0").snapshots()["scope"].tolist() == ["catalog"]  # no query: the catalog
-    assert oc.SnapshotStore(tmp_path / "s2").snapshots()["scope"].tolist() == ["/models input_modalities=image"]
+    # no query: the server's default (text-output) list, the same scope as output_modalities=text
+    assert oc.SnapshotStore(tmp_path / "s0").snapshots()["scope"].tolist() == ["/models output_modalities=text"]
+    assert oc.SnapshotStore(tmp_path / "s3").snapshots()["scope"].tolist() == ["/models output_modalities=text"]
+    assert oc.SnapshotStore(tmp_path / "s1").snapshots()["scope"].tolist() == ["catalog"]  # all: the whole catalog
+    assert oc.SnapshotStore(tmp_path / "s2").snapshots()["scope"].tolist() == [
+        "/models input_modalities=image output_modalities=text"
+    ]
     mem = oc.SnapshotStore(tmp_path / "mem")
     mem.import_bodies([("2026-04-17", read_body(body))], query={"output_modalities": "audio"}, progress=False)
     assert mem.snapshots()["scope"].tolist() == ["/models output_modalities=audio"]
@@ -92,9 +97,11 @@ def test_a_second_body_of_one_scope_and_time_is_refused_naming_both(
         open_store(tmp_path / "new", layout).import_files([first, other], progress=False)
     assert open_store(tmp_path / "new", layout).snapshots().empty if (tmp_path / "new").exists() else True
     assert store.import_files(first, progress=False) == [sid] and files_of(root) == before  # the same body: no-op
-    (text,) = store.import_files(other, query={"output_modalities": "text"}, progress=False)  # its own scope
+    with pytest.raises(oc.SnapshotConflictError):  # output_modalities=text is what a bare list answered
+        store.import_files(other, query={"output_modalities": "text"}, progress=False)
+    (whole,) = store.import_files(other, query={"output_modalities": "all"}, progress=False)  # its own scope
     m = store.snapshots().set_index("snapshot_id")
-    assert m.loc[text, "scope"] == "/models output_modalities=text" and m.loc[sid, "scope"] == "catalog"
+    assert m.loc[whole, "scope"] == "catalog" and m.loc[sid, "scope"] == "/models output_modalities=text"
     assert len(m) == 3
 
 
@@ -107,11 +114,17 @@ def test_the_import_command_takes_the_query_and_names_both_files(tmp_path: Path,
     store = str(tmp_path / "data")
     done = runner.invoke(main, ["import", "--store", store, "--output-modalities", "all", body])
     assert done.exit_code == 0, done.output
-    clash = runner.invoke(main, ["import", "--store", store, str(twin)])
+    # a bare body of the same day is the server's default list: its own scope, no clash with the catalog
+    default = runner.invoke(main, ["import", "--store", store, str(twin)])
+    assert default.exit_code == 0 and "1 new snapshot recorded" in default.output, default.output
+    other = tmp_path / "other" / "models-2026-04-17.json.gz"  # a second, different default list of that time
+    other.parent.mkdir()
+    shutil.copy(recorded_dir / "models-2026-01-15.json.gz", other)
+    clash = runner.invoke(main, ["import", "--store", store, str(other)])
     assert clash.exit_code == 1 and len(clash.output.strip().splitlines()) == 1, clash.output
-    assert str(twin) in clash.output and body in clash.output and "--output-modalities" in clash.output
-    ok = runner.invoke(main, ["import", "--store", store, "--output-modalities", "text", str(twin)])
-    assert ok.exit_code == 0, ok.output
+    assert str(twin) in clash.output and str(other) in clash.output and "--output-modalities" in clash.output
+    same = runner.invoke(main, ["import", "--store", store, "--output-modalities", "text", str(other)])
+    assert same.exit_code == 1 and str(twin) in same.output  # text is the default list's scope too
     eu = runner.invoke(
         main,
         [
@@ -125,7 +138,7 @@ def test_the_import_command_takes_the_query_and_names_both_files(tmp_path: Path,
     )
     assert eu.exit_code == 0, eu.output
     scopes = oc.SnapshotStore(store).snapshots()["scope"].tolist()
-    assert sorted(scopes) == ["/models output_modalities=text", "/models region=eu", "catalog"]
+    assert sorted(scopes) == ["/models output_modalities=text", "/models region=eu output_modalities=text", "catalog"]
     bad = runner.invoke(main, ["import", "--store", store, "--output-modalities", "imagez", body])
     assert bad.exit_code == 2 and "imagez" in bad.output
 

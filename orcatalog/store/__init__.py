@@ -49,6 +49,7 @@ from .ingest import (
     make_body,
     prepare,
     read_bodies,
+    refuse_not_default,
     refuse_same_time,
     utc,
 )
@@ -56,7 +57,7 @@ from .delta import TABLES as DELTA_TABLES
 from .delta import VACUUM_RETENTION_HOURS, DeltaStore, is_delta_store
 from .endpoints import ENDPOINT_TABLES, EndpointHistory, is_endpoint_store
 from .layout import FOLDERS, Layout
-from .timeline import PartialSnapshotWarning
+from .timeline import PartialSnapshotWarning, scope_column
 
 __all__ = [
     "SnapshotStore",
@@ -317,6 +318,7 @@ class SnapshotStore(EndpointHistory):
             raise InvalidParameterError(
                 f"fetched_at= applies to a single body, but {len(items)} were given; name the files with their times instead"
             )
+        refuse_not_default(items)
         return self._write(items, progress=progress)
 
     def import_bodies(
@@ -340,6 +342,7 @@ class SnapshotStore(EndpointHistory):
         for i, (when, body) in enumerate(bodies):
             parsed = orjson.loads(body) if isinstance(body, (bytes, str)) else body
             items.append(make_body(f"body #{i}", parsed, utc(when, "fetched_at"), base_url, query=asked))
+        refuse_not_default(items)
         return self._write(items, progress=progress)
 
     def _write(self, items: list[Body], progress: bool | None = None) -> Recorded:
@@ -758,19 +761,25 @@ def _naming_the_source(error: SchemaError, items: list[Body]) -> SchemaError:
 
 
 def _at_times(catalogue: Catalogue, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """The committed snapshots fetched at the times of ``rows`` (their id, time, scope and source),
-    read from the manifests already in memory, filtered in Arrow: the cost does not grow with the store."""
+    """The committed snapshots fetched at the times of ``rows`` (their id, time, scope by today's rule
+    and source), read from the manifests already in memory, filtered in Arrow: the cost does not grow
+    with the store. The scope is recomputed from the provenance (an older store recorded bare imports
+    as ``catalog``): the one-body-per-scope-and-time rule compares scopes as readers see them."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     columns = ["snapshot_id", "fetched_at", "scope", "source"]
+    provenance = ["base_url", "endpoint", "query", "key_fingerprint"]
     times = [pd.Timestamp(r["fetched_at"]).to_pydatetime() for r in rows]
     parts = []
     for table in catalogue.tables.values():
         wanted = pa.array(times, pa.timestamp("us", tz="UTC")).cast(table.schema.field("fetched_at").type)
         hit = table.filter(pc.is_in(table.column("fetched_at"), value_set=wanted))
         if hit.num_rows:
-            parts.append(hit.select(columns).to_pandas())
+            part = hit.select([c for c in columns + provenance if c in hit.column_names]).to_pandas()
+            part = part.reindex(columns=columns + provenance)
+            part["scope"] = scope_column(part)
+            parts.append(part[columns])
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 

@@ -59,7 +59,7 @@ from ..errors import (
     StoreError,
     StoreWriteError,
 )
-from ..scope import CATALOG_SCOPE, unfiltered_rows
+from ..scope import default_scope
 from .ingest import MANIFEST_SCHEMA, Body, Recorded, content_hash, prepare, refuse_same_time, versions_table
 from .queries import parse_versions, snapshot_frame
 from .timeline import apply_rules
@@ -869,11 +869,8 @@ class DeltaStore:
     # -- reading ---------------------------------------------------------------------------
 
     def default_scope(self, state: State) -> str:
-        m = state.manifest
-        if m.empty or (m["scope"] == CATALOG_SCOPE).any():
-            return CATALOG_SCOPE
-        whole = m[unfiltered_rows(m["query"], m["endpoint"])]
-        return str((whole if len(whole) else m)["scope"].iloc[-1])
+        """The scope answers take when none is named: :func:`orcatalog.scope.default_scope`."""
+        return default_scope(state.manifest)
 
     def visible(self, state: State) -> np.ndarray:
         m = state.manifest

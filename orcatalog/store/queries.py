@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError, SnapshotNotFoundError, StoreDamagedError, StoreError
 from ..frames.models import models_frame
-from ..scope import CATALOG_SCOPE, unfiltered_rows
+from .. import scope as scope_rule
 from .index import Index
 from .layout import ORDER_ROW_GROUP, DamagedFile, Layout
 
@@ -24,13 +24,8 @@ __all__ = ["pick", "default_scope", "order", "load", "raw", "history", "names"]
 
 
 def default_scope(index: Index) -> str:
-    """``catalog`` when the store has such snapshots; else the newest unfiltered ``/models``
-    scope (the whole catalog of another base URL, such as a replay server); else the newest."""
-    manifest = index.manifest
-    if manifest.empty or CATALOG_SCOPE in index.scope_codes.categories:
-        return CATALOG_SCOPE
-    whole = manifest[unfiltered_rows(manifest["query"], manifest["endpoint"])]
-    return str((whole if len(whole) else manifest)["scope"].iloc[-1])
+    """The scope answers take when none is named: :func:`orcatalog.scope.default_scope` of the store."""
+    return scope_rule.default_scope(index.manifest)
 
 
 def _scope_mask(index: Index, scope: str) -> np.ndarray:
