@@ -57,7 +57,7 @@ from .delta import TABLES as DELTA_TABLES
 from .delta import VACUUM_RETENTION_HOURS, DeltaStore, is_delta_store
 from .endpoints import ENDPOINT_TABLES, EndpointHistory, is_endpoint_store
 from .layout import FOLDERS, Layout
-from .timeline import PartialSnapshotWarning, scope_column
+from .timeline import PartialSnapshotWarning, TwinSnapshotWarning, scope_column
 
 __all__ = [
     "SnapshotStore",
@@ -503,8 +503,10 @@ class SnapshotStore(EndpointHistory):
         hidden = ["top_level", "seq", *[c for c in m.columns if c.endswith("_sha256")]]
         return m.drop(columns=hidden).reset_index(drop=True)
 
-    def _pick(self, index: Index, snapshot_id: str | None, as_of: Any, scope: str | None) -> pd.Series:
-        return queries.pick(index, self.root, snapshot_id, as_of, scope)
+    def _pick(
+        self, index: Index, snapshot_id: str | None, as_of: Any, scope: str | None, notes: list[str] | None = None
+    ) -> pd.Series:
+        return queries.pick(index, self.root, snapshot_id, as_of, scope, notes)
 
     def load(self, snapshot_id: str | None = None, as_of: Any = None, *, scope: str | None = None) -> pd.DataFrame:
         """The contract frame of one snapshot: by id, else the latest at or before ``as_of``, else the latest.
@@ -534,15 +536,18 @@ class SnapshotStore(EndpointHistory):
         """
         when = _check_pick(snapshot_id, as_of)
         self._require()
+        twins: list[str] = []  # an older store may hold two snapshots of one scope and time: say which answers
         try:
-            frame = self._load(snapshot_id, when, scope)
+            frame = self._load(snapshot_id, when, scope, twins)
         except SnapshotNotFoundError:
             if when is None:
                 raise
             first = self._first(scope)  # before the first snapshot: the first answers, and says so
             if first is None:
                 raise
-            frame = self._load(first, None, None)
+            frame = self._load(None, first, scope, twins)
+        for note in twins:
+            warnings.warn(note, TwinSnapshotWarning, stacklevel=2)
         if when is not None:
             answered = pd.Timestamp(frame.attrs["fetched_at"])
             frame.attrs["notes"] = answer_notes(when, answered, first=answered if answered > when else None)
@@ -558,20 +563,37 @@ class SnapshotStore(EndpointHistory):
             )
         return frame
 
-    def _load(self, snapshot_id: str | None, when: pd.Timestamp | None, scope: str | None) -> pd.DataFrame:
+    def _load(
+        self, snapshot_id: str | None, when: pd.Timestamp | None, scope: str | None, twins: list[str] | None = None
+    ) -> pd.DataFrame:
+        """One snapshot's frame (see :meth:`load`); the note of a choice among twins goes to ``twins``."""
         if (delta := self._delta) is not None:
-            return _delta_retry(lambda: delta.load(st := delta.state(), delta.pick(st, snapshot_id, when, scope)))
-        return self._answer(lambda ix: queries.load(ix, self._layout, self._pick(ix, snapshot_id, when, scope)))
 
-    def _first(self, scope: str | None) -> str | None:
-        """The id of the first visible (not shadowed) snapshot of ``scope`` (default as :meth:`load`)."""
+            def answer() -> pd.DataFrame:
+                del twins_seen[:]  # a retry asks again
+                state = delta.state()
+                return delta.load(state, delta.pick(state, snapshot_id, when, scope, twins_seen))
+
+            twins_seen: list[str] = []
+            frame = _delta_retry(answer)
+        else:
+            twins_seen = []
+            frame = self._answer(
+                lambda ix: queries.load(ix, self._layout, self._pick(ix, snapshot_id, when, scope, twins_seen))
+            )
+        if twins is not None:
+            twins.extend(dict.fromkeys(twins_seen))  # once, even when a retry asked twice
+        return frame
+
+    def _first(self, scope: str | None) -> pd.Timestamp | None:
+        """The time of the first visible (not shadowed) snapshot of ``scope`` (default as :meth:`load`)."""
         try:
             scope = scope or str(self._load(None, None, None).attrs["scope"])  # the default scope, as load picks it
         except SnapshotNotFoundError:
             return None
         m = self.snapshots()
         rows = m[(m["scope"] == scope) & ~m["shadowed"].astype(bool)]
-        return str(rows["snapshot_id"].iloc[0]) if len(rows) else None
+        return pd.Timestamp(rows["fetched_at"].iloc[0]) if len(rows) else None
 
     def raw(self, snapshot_id: str) -> dict[str, Any]:
         """The original body of a snapshot (models, endpoints or providers), JSON-equal to what was
