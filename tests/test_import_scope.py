@@ -15,6 +15,7 @@ from orcatalog.cli import main
 from orcatalog.scope import scope_of
 
 from .conftest import read_body
+from .modalities import fixture_models
 
 
 def files_of(root: Path) -> dict[str, bytes]:
@@ -162,3 +163,78 @@ def test_a_partial_snapshot_warns_on_import_and_shows_in_snapshots(tmp_path: Pat
     table = runner.invoke(main, ["snapshots", "--store", store])
     header, *rows = table.stdout.strip().splitlines()
     assert header.split()[-1] == "partial" and rows[0].split()[-1] == "False" and rows[1].split()[-1] == "True"
+
+
+def all_modalities_body(recorded_dir: Path) -> dict[str, object]:
+    """A stand-in for an ``output_modalities=all`` body: no such body was recorded (every file in the
+    data set is the server's default, text-output list; see its PROVENANCE.md), so this is the real
+    2026-08-17 default body plus the spec-shaped non-text models of tests/modalities.py (image,
+    video, embeddings, rerank, speech, transcription). A fixture, not a recording."""
+    import json
+
+    body = json.loads(read_body(recorded_dir / "catalogs-2026-06-08" / "models-2026-08-17.json.gz"))
+    extra = [m for m in fixture_models() if "text" not in m["architecture"]["output_modalities"]]
+    body["data"] = body["data"] + extra
+    body["total_count"] = len(body["data"])
+    return body
+
+
+def test_a_body_with_models_without_text_output_is_not_the_default_list(
+    tmp_path: Path, recorded_dir: Path, layout: str
+) -> None:
+    import json
+
+    whole = tmp_path / "in" / "models-2026-08-17T225551Z.json"
+    whole.parent.mkdir()
+    whole.write_text(json.dumps(all_modalities_body(recorded_dir)))
+    default = recorded_dir / "catalogs-2026-06-08" / "models-2026-06-19.json.gz"  # real, text output only
+    old = recorded_dir / "models-2024-04-19.json.gz"  # no output_modalities at all: no evidence, accepted
+    root = tmp_path / "store"
+    store = open_store(root, layout)
+    with pytest.raises(oc.InvalidParameterError) as err:
+        store.import_files([default, whole, old], progress=False)
+    message = str(err.value)
+    assert str(whole) in message and str(default) not in message and "nothing was written" in message
+    assert "import it with output_modalities=all" in message and "runway/gen-4.5 outputs video" not in message
+    assert "7 in" in message and "bytedance-seed/seedream-5-0-lite outputs image" in message
+    assert not root.exists() or open_store(root, layout).snapshots().empty
+    with pytest.raises(oc.InvalidParameterError, match="body #0"):  # bodies in memory: the same rule
+        store.import_bodies([("2026-08-17T22:55:51Z", all_modalities_body(recorded_dir))], progress=False)
+    ids = store.import_files([default, old], progress=False)  # the default lists alone are fine
+    (catalog,) = store.import_files(whole, query={"output_modalities": "all"}, progress=False)  # said: the catalog
+    scopes = store.snapshots().set_index("snapshot_id")["scope"]
+    assert scopes[catalog] == "catalog" and set(scopes[list(ids)]) == {"/models output_modalities=text"}
+    text = store.import_files(default, query={"output_modalities": "text"}, progress=False)  # the same snapshot
+    assert list(text) == [ids[1]] and text.added == []
+    runner = CliRunner()
+    cli = runner.invoke(main, ["import", "--store", str(tmp_path / "cli"), str(whole)])
+    assert cli.exit_code != 0 and len(cli.output.strip().splitlines()) == 1, cli.output
+    assert str(whole) in cli.output and "--output-modalities all" in cli.output
+    assert not (tmp_path / "cli").exists() or oc.SnapshotStore(tmp_path / "cli").snapshots().empty
+
+
+def test_the_catalog_and_the_default_list_of_one_day_are_two_scopes(tmp_path: Path, recorded_dir: Path) -> None:
+    """The issue: a default catalog file and an all-modalities file of one date both became scope
+    catalog, and a diff reported the non-text models as added. Now they are two scopes: the store
+    answers in the catalog's, diff refuses to mix them, and a forced diff shows why."""
+    import json
+
+    whole = tmp_path / "all" / "models-2026-08-17.json"
+    whole.parent.mkdir()
+    whole.write_text(json.dumps(all_modalities_body(recorded_dir)))
+    default = recorded_dir / "catalogs-2026-06-08" / "models-2026-08-17.json.gz"
+    store = oc.SnapshotStore(tmp_path / "store")
+    (text,) = store.import_files(default, progress=False)
+    assert store.load().attrs["scope"] == "/models output_modalities=text"  # the only list: the default answers
+    (full,) = store.import_files(whole, query={"output_modalities": "all"}, progress=False)  # same day, no clash
+    assert store.load().attrs["snapshot_id"] == full  # the catalog is the store's default scope
+    assert set(store.history().attrs["snapshot_times"]) == {"catalog"}
+    assert len(store.history(scope="/models output_modalities=text")["snapshot_id"].unique()) == 1
+    with pytest.raises(oc.MixedScopeError, match="'/models output_modalities=text' against 'catalog'"):
+        oc.diff(store.load(text), store.load(full))
+    forced = oc.diff(store.load(text), store.load(full), allow_mixed=True)
+    non_text = [m["id"] for m in fixture_models() if "text" not in m["architecture"]["output_modalities"]]
+    assert set(forced["change"]) == {"added"} and sorted(forced["id"]) == sorted(non_text)  # nothing else
+    runner = CliRunner()
+    cli = runner.invoke(main, ["diff", "--store", str(tmp_path / "store"), text, full])
+    assert cli.exit_code == 1 and "allow_mixed" in cli.output, cli.output

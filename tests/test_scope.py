@@ -126,3 +126,24 @@ def test_unfiltered_rows_is_is_unfiltered_on_stored_query_texts() -> None:
     ]
     # without endpoints only the filters count (the partial-catalog rule covers /models/user too)
     assert unfiltered_rows(queries) == [True, True, False, True, True, True, False]
+
+
+@pytest.mark.parametrize("layout", ["parquet", "delta"])
+def test_the_default_scope_prefers_the_catalog_then_the_servers_default_list(
+    tmp_path: Path, dated_files: list[Path], layout: str
+) -> None:
+    """One rule (orcatalog.scope.default_scope) for both layouts: catalog, else the server's default
+    list, else the newest whole list of another host or region, else the newest snapshot."""
+    store = oc.SnapshotStore(tmp_path / "s", layout=layout)
+    by_name = {p.name: p for p in dated_files}
+    store.import_files(by_name["models-2025-12-18.json.gz"], query={"input_modalities": "image"}, progress=False)
+    assert store.load().attrs["scope"] == "/models input_modalities=image output_modalities=text"  # the newest
+    store.import_files(by_name["models-2025-12-25.json.gz"], base_url=EU, progress=False)
+    store.import_files(by_name["models-2026-01-01.json.gz"], query={"q": "gpt"}, progress=False)
+    assert store.load().attrs["scope"] == "/models region=eu output_modalities=text"  # the newest whole list
+    store.import_files(by_name["models-2025-11-12.json.gz"], progress=False)  # older, but the server's default
+    assert store.load().attrs["scope"] == SERVER_DEFAULT_SCOPE
+    assert set(store.history().attrs["snapshot_times"]) == {SERVER_DEFAULT_SCOPE}
+    store.import_files(by_name["models-2025-05-22.json.gz"], query={"output_modalities": "all"}, progress=False)
+    assert store.load().attrs["scope"] == CATALOG_SCOPE  # the oldest of all, but the whole catalog
+    assert set(store.history().attrs["snapshot_times"]) == {CATALOG_SCOPE}

@@ -191,7 +191,7 @@ def refuse_not_default(items: list[Body]) -> None:
 
     Raises:
         InvalidParameterError: naming the files (or bodies), one such model, and the way out
-            (``--output-modalities all`` / ``query={"output_modalities": "all"}``); nothing was written.
+            (``query={"output_modalities": "all"}``, ``--output-modalities all``); nothing was written.
     """
     found = []
     for item in items:
@@ -207,9 +207,8 @@ def refuse_not_default(items: list[Body]) -> None:
     raise InvalidParameterError(
         f"{sources}: {'holds' if len(found) == 1 else 'hold'} models without text output ({len(odd)} in {source}, "
         f"e.g. {example}), so {'it is' if len(found) == 1 else 'they are'} not the server's default (text-output) "
-        "list that an import without output_modalities records; nothing was written. Import "
-        "the whole catalog with --output-modalities all (query={'output_modalities': 'all'}), "
-        "or name the modalities it answered"
+        "list that an import without output_modalities records; nothing was written. "
+        "If it is the whole catalog, import it with output_modalities=all (or the modalities it answered)"
     )
 
 
