@@ -238,3 +238,26 @@ def test_the_catalog_and_the_default_list_of_one_day_are_two_scopes(tmp_path: Pa
     runner = CliRunner()
     cli = runner.invoke(main, ["diff", "--store", str(tmp_path / "store"), text, full])
     assert cli.exit_code == 1 and "allow_mixed" in cli.output, cli.output
+
+
+def test_a_store_written_by_the_old_rule_answers_and_refuses_by_the_new_one(
+    tmp_path: Path, recorded_dir: Path, layout: str
+) -> None:
+    """A store written when bare imports were recorded as scope catalog: readers recompute the scope
+    from the query, and a second, different default list at the same time is still refused."""
+    import orcatalog.store.ingest as ingest
+
+    root = tmp_path / "old"
+    with pytest.MonkeyPatch.context() as patch:  # write as an older orcatalog did: the recorded scope is catalog
+        patch.setattr(ingest, "scope_of", lambda *args, **kwargs: "catalog")
+        (sid,) = open_store(root, layout).import_files(recorded_dir / "models-2026-04-17.json.gz", progress=False)
+    store = open_store(root, layout)
+    assert store.snapshots()["scope"].tolist() == ["/models output_modalities=text"]
+    assert store.load().attrs["snapshot_id"] == sid
+    other = tmp_path / "b" / "models-2026-04-17.json.gz"
+    other.parent.mkdir()
+    shutil.copy(recorded_dir / "models-2026-01-29.json.gz", other)
+    before = files_of(root)
+    with pytest.raises(oc.SnapshotConflictError, match="nothing was written"):
+        store.import_files(other, progress=False)
+    assert files_of(root) == before

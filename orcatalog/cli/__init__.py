@@ -328,7 +328,9 @@ def import_(
     """Backfill the store from recorded /models bodies (.json, .json.gz, tar archives, folders).
 
     The filters and --base-url say what the bodies answered (as the models command asks it), which
-    sets their scope; none means the unfiltered public catalog.
+    sets their scope. No --output-modalities means the server's default, text-output list (what a
+    bare GET /models answers); a body holding a model without text output is refused then, and
+    --output-modalities all records the whole catalog.
 
     \b
     Example:

@@ -286,8 +286,10 @@ class SnapshotStore(EndpointHistory):
             base_url: the API the bodies came from (default: the public API).
             query: the list filters the bodies answered, as ``fetch_models`` takes them (e.g.
                 ``{"output_modalities": "all"}``, ``{"input_modalities": "image"}``); none means the
-                unfiltered list. With ``base_url`` it sets the snapshots' scope by the one rule
-                (:func:`orcatalog.scope.scope_of`): no query and the public API is ``catalog``.
+                server's default list (text-output models only, as a bare ``GET /models`` answers).
+                With ``base_url`` it sets the snapshots' scope by the one rule
+                (:func:`orcatalog.scope.scope_of`): ``{"output_modalities": "all"}`` and the public
+                API is ``catalog``, no query is ``/models output_modalities=text``.
             progress: show a progress bar (default: only on a terminal).
 
         Returns:
@@ -296,7 +298,10 @@ class SnapshotStore(EndpointHistory):
 
         Raises:
             InvalidParameterError: no time for a body, fetched_at given for several bodies, or a
-                bad ``query`` (before anything is read).
+                bad ``query`` (before anything is read); with no ``output_modalities`` in ``query``,
+                a body holding a model without text output, which the server's default list cannot
+                hold (:func:`orcatalog.store.ingest.refuse_not_default`; the files are named,
+                nothing is written).
             SchemaError: a body is not a models list, or its ``total_count`` disagrees with its
                 models (named in the message).
             SnapshotConflictError: two bodies of one scope and time differ (both named; nothing
@@ -331,8 +336,8 @@ class SnapshotStore(EndpointHistory):
     ) -> Recorded:
         """Record bodies held in memory: ``(fetched_at, body)`` pairs, body as dict, str or bytes.
 
-        ``base_url`` and ``query`` (the filters the bodies answered; none: the unfiltered list) set
-        the scope as in :meth:`import_files`.
+        ``base_url`` and ``query`` (the filters the bodies answered; none: the server's default list)
+        set the scope as in :meth:`import_files`, and the same evidence rule applies.
 
         Returns:
             The snapshot ids in time order, with ``added`` (:meth:`import_files`). Raises as :meth:`import_files`.
@@ -482,8 +487,9 @@ class SnapshotStore(EndpointHistory):
     def snapshots(self) -> pd.DataFrame:
         """The manifest: one row per snapshot, oldest first.
 
-        Columns: ``snapshot_id``, ``fetched_at`` (UTC), ``scope`` (``catalog`` for the unfiltered
-        public catalog, see :func:`orcatalog.scope.scope_of`), ``base_url``, ``endpoint``, ``query``
+        Columns: ``snapshot_id``, ``fetched_at`` (UTC), ``scope`` (``catalog`` for the whole public
+        catalog, ``/models output_modalities=text`` for the server's default list, see
+        :func:`orcatalog.scope.scope_of`), ``base_url``, ``endpoint``, ``query``
         (JSON), ``key_fingerprint`` (for ``/models/user``; never the key), ``n_models``,
         ``time_precision`` (``second``, or ``day`` for a file named by its date only), ``shadowed``
         (a day-precision snapshot left out of as-of lookups and history because finer ones exist
@@ -514,9 +520,12 @@ class SnapshotStore(EndpointHistory):
         Args:
             snapshot_id: an id from :meth:`snapshots`.
             as_of: a time (UTC unless it says otherwise): the latest snapshot at or before it
-                (shadowed day-precision snapshots are skipped).
-            scope: which kind of snapshot for ``as_of``/latest (default ``catalog``; in a store
-                without catalog snapshots, the newest unfiltered ``/models`` scope).
+                (shadowed day-precision snapshots are skipped; among two different snapshots of
+                the scope at that time, which an older store may hold, the one with the most models,
+                and a ``TwinSnapshotWarning`` says which and why: :func:`orcatalog.store.timeline.latest_of`).
+            scope: which kind of snapshot for ``as_of``/latest (default by
+                :func:`orcatalog.scope.default_scope`: ``catalog``, else the server's default list,
+                else the newest whole list of another host or region).
 
         Returns:
             The frame as ``fetch_models`` gives it; ``attrs`` hold ``snapshot_id``, ``fetched_at``,
@@ -627,8 +636,9 @@ class SnapshotStore(EndpointHistory):
             columns: contract columns to include (default all); ``snapshot_id``, ``fetched_at``,
                 ``scope`` and ``id`` are always there.
             start, end: keep snapshots fetched in [start, end] (UTC unless stated).
-            scope: which snapshots: default ``catalog`` (in a store without catalog snapshots,
-                the newest unfiltered ``/models`` scope); None for every scope.
+            scope: which snapshots: default ``"default"``, the scope of
+                :func:`orcatalog.scope.default_scope` (``catalog``, else the server's default list,
+                else the newest whole list of another host or region); None for every scope.
 
         Returns:
             Rows sorted by ``fetched_at`` then ``id``; contract columns keep their dtypes except
@@ -636,7 +646,9 @@ class SnapshotStore(EndpointHistory):
             snapshot). ``attrs["snapshot_times"]`` maps each scope to every snapshot time in
             range as ISO text (a model absent from one has no row there);
             ``attrs["partial_snapshots"]`` lists the ids of partial catalogs in range. Shadowed
-            day-precision snapshots and damaged ones (a warning names them) are left out.
+            day-precision snapshots and damaged ones (a warning names them) are left out. Two
+            different snapshots of one scope at one time (an older store may hold such twins) are
+            both kept, and a ``TwinSnapshotWarning`` says so once.
 
         Raises:
             InvalidParameterError: unknown column, bad times.
