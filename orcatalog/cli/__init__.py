@@ -335,7 +335,7 @@ def import_(
     \b
     Example:
       orcatalog import --store data tests/data/openrouter/hourly-2025-12-18_2026-01-07.tar.xz
-      orcatalog import --store data --output-modalities all tests/data/openrouter/models-2026-04-17.json.gz
+      orcatalog import --store data --output-modalities text tests/data/openrouter/models-2026-04-17.json.gz
     """
     query = {k: v for k, v in filters.items() if v is not None}
     store = _store(store_root)
