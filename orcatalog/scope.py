@@ -23,11 +23,11 @@ what was *asked*, never from what came back:
 The whole public catalog, ``GET /models?output_modalities=all`` of ``https://openrouter.ai/api/v1``
 (what orcatalog's own fetches and snapshots ask), is ``catalog``.
 
-The "whole list" rule (``/models`` with no filter but the output modalities of the whole catalog
-or of the server's default list, on any host) also lives here, once: :func:`is_unfiltered` for a
-fetch, :func:`unfiltered_rows` for a store's manifest, and :func:`default_scope`, the scope a
-store answers in when none is named (the store's default scope and its partial-catalog flag call
-them; no other module matches query texts).
+The "unfiltered list" rule (a whole list: ``/models`` with no filter but the output modalities of
+the whole catalog or of the server's default list, on any host) also lives here, once: :func:`is_unfiltered` for a
+fetch, :func:`unfiltered_rows` for a store's manifest, and the default scope rule,
+:func:`default_scope`, the scope a store answers in when none is named (both store layouts and the
+partial-catalog flag call them; no other module matches query texts).
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def is_unfiltered(endpoint: str, params: Mapping[str, Any] | None = None) -> boo
     """Whether a list fetch asks for a whole list: ``/models`` with no filter but the output
     modalities of the whole catalog (``output_modalities=all``) or of the server's default list (no
     ``output_modalities``, or ``text``), on whatever host; ``sort`` only orders the list. Such a list
-    is never empty, and one that lost many models is flagged partial. The one "whole list" rule.
+    is never empty, and one that lost many models is flagged partial. The one "unfiltered list" rule.
 
     Args:
         endpoint: ``/models`` or ``/models/user``.
