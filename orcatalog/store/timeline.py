@@ -142,9 +142,13 @@ def latest_of(manifest: pd.DataFrame, found: np.ndarray) -> tuple[int, str | Non
     Returns:
         The answer's position, and the note for a ``TwinSnapshotWarning`` (None without twins).
     """
-    times = manifest["fetched_at"].to_numpy(dtype="datetime64[us]")  # UTC
+    times = manifest["fetched_at"]
     last = int(found[-1])
-    same = found[times[found] == times[last]] if len(found) > 1 else found
+    at = times.iloc[last]
+    first = len(found) - 1
+    while first > 0 and times.iloc[int(found[first - 1])] == at:  # candidates are in time order: twins end it
+        first -= 1
+    same = found[first:]
     if len(same) < 2:
         return last, None
     n_models = manifest["n_models"].to_numpy()[same].tolist()
@@ -153,7 +157,7 @@ def latest_of(manifest: pd.DataFrame, found: np.ndarray) -> tuple[int, str | Non
     others = [f"{ids[i]} ({n_models[i]} models)" for i in range(len(same)) if i != best]
     note = (
         f"orcatalog: {len(same)} different snapshots of scope {manifest['scope'].iloc[last]!r} share the time "
-        f"{pd.Timestamp(times[last]):%Y-%m-%d %H:%M:%S} UTC; the answer is {ids[best]} ({n_models[best]} models), "
+        f"{pd.Timestamp(at):%Y-%m-%d %H:%M:%S} UTC; the answer is {ids[best]} ({n_models[best]} models), "
         f"the one with the most models, not {', '.join(others)}. Such twins are refused on import now; "
         "if they answered different queries, import each into a new store with its own query"
     )
