@@ -24,10 +24,10 @@ The whole public catalog, ``GET /models?output_modalities=all`` of ``https://ope
 (what orcatalog's own fetches and snapshots ask), is ``catalog``.
 
 The "unfiltered list" rule (a whole list: ``/models`` with no filter but the output modalities of
-the whole catalog or of the server's default list, on any host) also lives here, once: :func:`is_unfiltered` for a
-fetch, :func:`unfiltered_rows` for a store's manifest, and the default scope rule,
-:func:`default_scope`, the scope a store answers in when none is named (both store layouts and the
-partial-catalog flag call them; no other module matches query texts).
+the whole catalog or of the server's default list, on any host) also lives here, once:
+:func:`is_unfiltered` for a fetch, :func:`unfiltered_rows` for a store's manifest; and so does the
+default scope rule, :func:`default_scope`, the scope a store answers in when none is named (both
+store layouts and the partial-catalog flag call them; no other module matches query texts).
 """
 
 from __future__ import annotations
