@@ -206,6 +206,12 @@ def test_a_body_with_models_without_text_output_is_not_the_default_list(
     assert scopes[catalog] == "catalog" and set(scopes[list(ids)]) == {"/models output_modalities=text"}
     text = store.import_files(default, query={"output_modalities": "text"}, progress=False)  # the same snapshot
     assert list(text) == [ids[1]] and text.added == []
+    before = files_of(root)
+    with pytest.raises(oc.SnapshotConflictError) as clash:  # one snapshot, one scope: not also the catalog
+        store.import_files(default, query={"output_modalities": "all"}, progress=False)
+    said = str(clash.value)
+    assert ids[1] in said and "'/models output_modalities=text'" in said and "'catalog'" in said
+    assert "nothing was written" in said and files_of(root) == before
     runner = CliRunner()
     cli = runner.invoke(main, ["import", "--store", str(tmp_path / "cli"), str(whole)])
     assert cli.exit_code != 0 and len(cli.output.strip().splitlines()) == 1, cli.output

@@ -216,7 +216,9 @@ def refuse_same_time(rows: list[dict[str, Any]], manifest: pd.DataFrame | None) 
     """The one-body-per-time rule: a scope holds one body per fetch time. A second body of the same
     scope and time with other content (e.g. two lists of one day that answered different filters,
     both imported without their query) is refused before anything is written; the same body again is
-    a no-op (its snapshot id is the same).
+    a no-op (its snapshot id is the same), unless it comes as another scope: a snapshot is recorded
+    once, with one scope, so the same body at the same time declared with another query is refused
+    too, naming the snapshot and its scope.
 
     Args:
         rows: the manifest rows about to be written (``snapshot_id``, ``fetched_at``, ``scope``,
@@ -227,12 +229,21 @@ def refuse_same_time(rows: list[dict[str, Any]], manifest: pd.DataFrame | None) 
         SnapshotConflictError: naming both bodies' sources and the way out (the query they answered).
     """
     seen: dict[tuple[str, pd.Timestamp], tuple[str, str]] = {}
+    held: dict[str, tuple[str, str]] = {}  # snapshot id -> (scope, source)
     if manifest is not None and len(manifest):
         times = {pd.Timestamp(r["fetched_at"]) for r in rows}
         old = manifest[pd.to_datetime(manifest["fetched_at"], utc=True).isin(times)]
         for sid, when, scope, source in zip(old["snapshot_id"], old["fetched_at"], old["scope"], old["source"]):
             seen[(str(scope), pd.Timestamp(when))] = (str(sid), str(source))
+            held[str(sid)] = (str(scope), str(source))
     for r in rows:
+        was = held.get(str(r["snapshot_id"]))
+        if was is not None and was[0] != str(r["scope"]):
+            raise SnapshotConflictError(
+                f"{r['source']} is the body {was[1]} recorded as snapshot {r['snapshot_id']} of scope {was[0]!r}; "
+                f"the store holds a snapshot once, so it cannot also be scope {r['scope']!r}; nothing was written. "
+                "To record it with another query, import it into a new store"
+            )
         key = (str(r["scope"]), pd.Timestamp(r["fetched_at"]))
         other = seen.get(key)
         if other is not None and other[0] != r["snapshot_id"]:
