@@ -47,13 +47,15 @@ SELECT m.snapshot_id, m.fetched_at, m.scope, m.time_precision, v.* EXCEPT (_n)
 FROM members m JOIN vers v USING (version)
 """
 MODEL, AS_OF = "openai/gpt-4o", "2026-01-01 12:00:00"
+#: The recorded bodies are bare GET /models answers: the server's default list (orcatalog.scope.SERVER_DEFAULT_SCOPE).
+SCOPE = "/models output_modalities=text"
 #: The same text runs in Spark SQL and DuckDB (both sessions in UTC).
 QUERIES = {
     "price series": f"SELECT fetched_at, price_prompt * 1e6 AS usd_per_mtok FROM history "
-    f"WHERE id = '{MODEL}' AND scope = 'catalog' ORDER BY fetched_at",
+    f"WHERE id = '{MODEL}' AND scope = '{SCOPE}' ORDER BY fetched_at",
     "as-of": "SELECT id, price_prompt * 1e6 AS usd_per_mtok FROM history WHERE snapshot_id = ("
     "SELECT max_by(snapshot_id, fetched_at) FROM snapshots "
-    f"WHERE scope = 'catalog' AND fetched_at <= TIMESTAMP '{AS_OF}') ORDER BY id",
+    f"WHERE scope = '{SCOPE}' AND fetched_at <= TIMESTAMP '{AS_OF}') ORDER BY id",
     "endpoint latency": "SELECT DISTINCT fetched_at, latency_p50 FROM endpoints "
     "WHERE model_id = 'anthropic/claude-sonnet-4.5' AND tag = 'anthropic' ORDER BY 1",
 }

@@ -194,7 +194,12 @@ COLUMNS: tuple[Column, ...] = (
 STORE_COLUMNS: tuple[Column, ...] = (
     Column("snapshot_id", "str", "the snapshot a row comes from"),
     Column("fetched_at", "datetime64[us, UTC]", "when that snapshot was fetched (UTC)"),
-    Column("scope", "str", "what the snapshot covers: 'catalog', or a filtered, regional or per-key fetch"),
+    Column(
+        "scope",
+        "str",
+        "what the snapshot covers: 'catalog', '/models output_modalities=text' (the server's default list), "
+        "or a filtered, regional or per-key fetch",
+    ),
 )
 
 #: Price keys that always get a column, even when a body lacks them (older or newer schemas).

@@ -7,6 +7,12 @@ what was *asked*, never from what came back:
 - the endpoint (``/models`` or ``/models/user``);
 - the filters, except ``output_modalities=all`` (orcatalog's default, which means "no filter") and
   ``sort`` (an order, not a filter: a sorted catalog lists the same models);
+- the server's default: a ``/models`` (or ``/models/count``) query without ``output_modalities``
+  is answered with the text-output models only (the spec: it "defaults to text"; image, video,
+  speech, embedding and rerank models are left out), so it *is* ``output_modalities=text``: a bare
+  ``GET /models`` body, such as every file collected by other tools, is the scope
+  ``/models output_modalities=text`` (:data:`SERVER_DEFAULT_SCOPE`), never ``catalog``
+  (``/models/user`` documents no such filter: nothing is added there);
 - the region: the ``region`` filter or an in-region host (``eu.openrouter.ai``, ``us.openrouter.ai``)
   are the same scope, ``region=eu`` / ``region=us``;
 - any other host (a proxy, a mirror, a replay server) is its own scope ``base=<scheme://host/path>``;
@@ -14,11 +20,14 @@ what was *asked*, never from what came back:
   different random ports compare;
 - for ``/models/user``, the key's fingerprint (never the key).
 
-The unfiltered public ``GET /models`` of ``https://openrouter.ai/api/v1`` is ``catalog``.
+The whole public catalog, ``GET /models?output_modalities=all`` of ``https://openrouter.ai/api/v1``
+(what orcatalog's own fetches and snapshots ask), is ``catalog``.
 
-The "unfiltered list" rule (``/models`` with no filter, on any host) also lives here, once:
-:func:`is_unfiltered` for a fetch, :func:`unfiltered_rows` for a store's manifest (the store's
-default scope and its partial-catalog flag call it; no other module matches query texts).
+The "unfiltered list" rule (a whole list: ``/models`` with no filter but the output modalities of
+the whole catalog or of the server's default list, on any host) also lives here, once:
+:func:`is_unfiltered` for a fetch, :func:`unfiltered_rows` for a store's manifest; and so does the
+default scope rule, :func:`default_scope`, the scope a store answers in when none is named (both
+store layouts and the partial-catalog flag call them; no other module matches query texts).
 """
 
 from __future__ import annotations
@@ -29,10 +38,29 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["CATALOG_SCOPE", "scope_of", "frame_scope", "is_unfiltered", "unfiltered_rows"]
+__all__ = [
+    "CATALOG_SCOPE",
+    "SERVER_DEFAULT_SCOPE",
+    "scope_of",
+    "frame_scope",
+    "is_unfiltered",
+    "unfiltered_rows",
+    "default_scope",
+    "asks_server_default",
+]
 
-#: The scope of an unfiltered ``GET /models`` of the public API: the catalog itself.
+#: The scope of ``GET /models?output_modalities=all`` of the public API: the whole catalog.
 CATALOG_SCOPE = "catalog"
+
+#: The scope of a bare ``GET /models`` of the public API (the server's default, text-output list),
+#: the same as ``output_modalities=text``.
+SERVER_DEFAULT_SCOPE = "/models output_modalities=text"
+
+#: Endpoints whose ``output_modalities`` filter defaults to ``text`` on the server (the spec).
+_TEXT_BY_DEFAULT = frozenset({"/models", "/models/count"})
+
+#: The filters of the server's default list.
+_SERVER_DEFAULT = {"output_modalities": "text"}
 
 _PUBLIC_HOST = "openrouter.ai"
 _REGION_HOSTS = {"eu.openrouter.ai": "eu", "us.openrouter.ai": "us"}
@@ -67,30 +95,45 @@ def _host_part(base_url: str | None) -> tuple[str | None, str | None]:
 _ORDERINGS = frozenset({"sort"})
 
 
-def _filters(params: Mapping[str, Any] | None) -> dict[str, str]:
-    """The filters of a query: every parameter but ``output_modalities=all`` (orcatalog's default,
-    which means "no filter") and the orderings (``sort``)."""
-    return {
-        str(k): str(v)
-        for k, v in (params or {}).items()
-        if str(k) not in _ORDERINGS and not (k == "output_modalities" and v == "all")
-    }
+def _filters(endpoint: str, params: Mapping[str, Any] | None) -> dict[str, str]:
+    """The filters of a query as the server applies them: the server's default ``output_modalities=text``
+    where the endpoint has one and the query names none, every parameter but ``output_modalities=all``
+    (orcatalog's default, which means "no filter") and the orderings (``sort``)."""
+    given = {str(k): str(v) for k, v in (params or {}).items()}
+    if endpoint in _TEXT_BY_DEFAULT:
+        given.setdefault("output_modalities", "text")
+    return {k: v for k, v in given.items() if k not in _ORDERINGS and not (k == "output_modalities" and v == "all")}
+
+
+def asks_server_default(endpoint: str, params: Mapping[str, Any] | None = None) -> bool:
+    """Whether a query leaves the output modalities to the server, which then lists only models with
+    text output (``/models`` or ``/models/count`` without ``output_modalities``). A body that answered
+    such a query holds no model whose output modalities lack ``text``.
+
+    Args:
+        endpoint: the path asked, e.g. ``/models``.
+        params: the query parameters sent (API strings).
+    """
+    return endpoint in _TEXT_BY_DEFAULT and "output_modalities" not in (params or {})
 
 
 def is_unfiltered(endpoint: str, params: Mapping[str, Any] | None = None) -> bool:
-    """Whether a list fetch asks for the whole list: ``/models`` with no filter (``output_modalities=all``
-    is none, and ``sort`` only orders the list) on whatever host. The one "unfiltered list" rule.
+    """Whether a list fetch asks for a whole list: ``/models`` with no filter but the output
+    modalities of the whole catalog (``output_modalities=all``) or of the server's default list (no
+    ``output_modalities``, or ``text``), on whatever host; ``sort`` only orders the list. Such a list
+    is never empty, and one that lost many models is flagged partial. The one "unfiltered list" rule.
 
     Args:
         endpoint: ``/models`` or ``/models/user``.
         params: the query parameters sent (API strings), paging (``offset``, ``limit``) left out.
     """
-    return endpoint == "/models" and not _filters(params)
+    return endpoint == "/models" and _filters(endpoint, params) in ({}, _SERVER_DEFAULT)
 
 
 def unfiltered_rows(queries: Iterable[Any], endpoints: Iterable[Any] | None = None) -> list[bool]:
     """:func:`is_unfiltered` for each row of a store's manifest, whose ``query`` column holds the
-    parameters as JSON text (``"{}"``, ``'{"output_modalities": "all"}'``; a missing query is ``{}``).
+    parameters as JSON text (``"{}"``, ``'{"output_modalities": "all"}'``; a missing query is ``{}``,
+    the server's default list).
 
     Args:
         queries: the ``query`` column.
@@ -134,13 +177,15 @@ def scope_of(
         key_fingerprint: for ``/models/user``, the key's fingerprint.
 
     Returns:
-        ``"catalog"`` for the unfiltered public catalog, else a readable text such as
-        ``"/models region=eu"`` or ``"/models input_modalities=image"``.
+        ``"catalog"`` for the whole public catalog (``output_modalities=all``),
+        ``"/models output_modalities=text"`` for the server's default list (no ``output_modalities``),
+        else a readable text such as ``"/models region=eu output_modalities=text"`` or
+        ``"/models input_modalities=image"`` (filters in name order).
 
     Raises:
         Nothing.
     """
-    filters = _filters(params)
+    filters = _filters(endpoint, params)
     region, base = _host_part(base_url)
     if "region" in filters:
         region = filters.pop("region")
@@ -178,3 +223,27 @@ def frame_scope(attrs: Mapping[str, Any]) -> str | None:
         attrs.get("params") or {},
         attrs.get("key_fingerprint"),
     )
+
+
+def default_scope(manifest: Any) -> str:
+    """The scope a store answers in when none is named (``load``, ``history``, ``diff`` of the CLI, ``watch``,
+    ``report``): ``catalog`` when the store holds such snapshots (or none at all); else the server's
+    default list of the public API (:data:`SERVER_DEFAULT_SCOPE`, the scope of recorded bare
+    ``GET /models`` bodies); else the newest whole list (:func:`is_unfiltered`) of another host or
+    region, such as a replay server; else the scope of the newest snapshot.
+
+    Args:
+        manifest: the store's snapshots in time order, with the columns ``scope`` (by today's rule),
+            ``query`` (JSON text) and ``endpoint``.
+
+    Returns:
+        A scope text.
+    """
+    if len(manifest) == 0:
+        return CATALOG_SCOPE
+    scopes = manifest["scope"]
+    for wanted in (CATALOG_SCOPE, SERVER_DEFAULT_SCOPE):
+        if (scopes == wanted).any():
+            return wanted
+    whole = manifest[unfiltered_rows(manifest["query"], manifest["endpoint"])]
+    return str((whole if len(whole) else manifest)["scope"].iloc[-1])

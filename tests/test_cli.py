@@ -174,7 +174,7 @@ def test_store_commands(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -
     assert again.output.strip().endswith("all 2 were already in the store")
     result = runner.invoke(main, ["snapshots", "--store", store, "--format", "csv"])
     rows = list(csv.DictReader(io.StringIO(result.output)))
-    assert len(rows) == len(files) and rows[0]["scope"] == "catalog"
+    assert len(rows) == len(files) and rows[0]["scope"] == "/models output_modalities=text"
     result = runner.invoke(main, ["diff", "--store", store, "2026-01-01", "2026-01-16", "--format", "csv"])
     changes = list(csv.DictReader(io.StringIO(result.stdout)))  # stderr names the two snapshots
     assert {"qwen/qwen3-max", "removed"} <= {v for r in changes for v in (r["id"], r["change"])}

@@ -347,7 +347,10 @@ def test_report_names_the_snapshots_of_other_scopes_it_leaves_out(tmp_path: Path
     store.import_files(dated_files[0], query={"input_modalities": "image"}, progress=False)  # a filtered list
     result = run(["report", "--store", "data", "-o", "out"], tmp_path)
     assert result.exit_code == 0, result.output
-    assert "note: the report covers scope 'catalog' only; 1 snapshot(s) of other scopes are left out" in result.stderr
+    assert (
+        "note: the report covers scope '/models output_modalities=text' only; 1 snapshot(s) of other scopes are left out"
+        in result.stderr
+    )
     assert "input_modalities=image" in result.stderr
     single = oc.SnapshotStore(tmp_path / "one" / "data")
     single.import_files(dated_files[-1], progress=False)

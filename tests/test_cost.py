@@ -354,7 +354,7 @@ def test_every_recorded_schema_prices(dated_files: list[Path]) -> None:
 
 
 def test_price_at_uses_the_price_of_the_day(hourly_history: pd.DataFrame) -> None:
-    times = pd.DatetimeIndex(hourly_history.attrs["snapshot_times"]["catalog"])
+    times = pd.DatetimeIndex(hourly_history.attrs["snapshot_times"]["/models output_modalities=text"])
     events = oc.price_changes(hourly_history, fields=["price_prompt"])
     event = events.iloc[0]
     mid = str(event["id"])

@@ -1,8 +1,10 @@
 """Readers tolerate two snapshots at the same fetched_at (stores imported before such imports were
-refused hold them): catalog_size, catalog_events, lifecycle and the report."""
+refused hold them): catalog_size, catalog_events, lifecycle and the report; load(as_of=) and the
+latest snapshot choose among such twins by one rule and say which and why, history() says it keeps both."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import orjson
@@ -12,14 +14,15 @@ import pytest
 import orcatalog as oc
 import orcatalog.store as store_module
 from orcatalog.store.migrate import migrate
+from orcatalog.store.timeline import TwinSnapshotWarning
 
 from .conftest import read_body
 
 
 @pytest.fixture(scope="module", params=["parquet", "migrated"])
-def twin_history(
+def twin_store(
     tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path, request: pytest.FixtureRequest
-) -> pd.DataFrame:
+) -> oc.SnapshotStore:
     """Two real bodies recorded at one time (two catalogs of the same day), after an earlier one: in
     a store of the earlier parquet layout as an older orcatalog wrote it, or that store migrated to
     the Delta layout (the way a Delta store comes to hold twins)."""
@@ -43,9 +46,38 @@ def twin_history(
         migrate(store.root, root / "delta")
         store = oc.SnapshotStore(root / "delta")
         assert store.layout == "delta"
-    history = store.history()
+    return store
+
+
+@pytest.fixture(scope="module")
+def twin_history(twin_store: oc.SnapshotStore) -> pd.DataFrame:
+    with pytest.warns(TwinSnapshotWarning) as said:  # the history keeps both twins, and says so once
+        history = twin_store.history()
+    assert len(said) == 1
+    assert "at 1 time(s)" in str(said[0].message) and "all are kept" in str(said[0].message)
     assert history.groupby("fetched_at")["snapshot_id"].nunique().max() == 2  # the case under test
     return history
+
+
+def test_as_of_among_twins_says_which_and_why(twin_store: oc.SnapshotStore) -> None:
+    m = twin_store.snapshots()
+    twins = m[m["fetched_at"] == pd.Timestamp("2026-04-17", tz="UTC")]
+    assert len(twins) == 2 and twins["n_models"].nunique() == 2
+    fuller = twins.loc[twins["n_models"].idxmax()]
+    other = twins.loc[twins["n_models"].idxmin()]
+    for ask in ({"as_of": "2026-04-17T00:00Z"}, {"as_of": "2026-05-01"}, {}):  # as of that time, later, latest
+        with pytest.warns(TwinSnapshotWarning) as said:
+            frame = twin_store.load(**ask)
+        twin_notes = [w for w in said if issubclass(w.category, TwinSnapshotWarning)]
+        assert len(twin_notes) == 1, ask  # once per answer
+        message = str(twin_notes[0].message)
+        assert frame.attrs["snapshot_id"] == fuller["snapshot_id"] and len(frame) == fuller["n_models"]
+        assert fuller["snapshot_id"] in message and other["snapshot_id"] in message
+        assert "the one with the most models" in message and "2026-04-17 00:00:00 UTC" in message
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TwinSnapshotWarning)  # no choice, nothing to say
+        assert twin_store.load(as_of="2026-02-01").attrs["fetched_at"] == pd.Timestamp("2026-01-15", tz="UTC")
+        assert twin_store.load(other["snapshot_id"]).attrs["snapshot_id"] == other["snapshot_id"]  # by id
 
 
 def test_catalog_size_counts_one_point_per_time(twin_history: pd.DataFrame) -> None:

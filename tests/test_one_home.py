@@ -33,6 +33,13 @@ RULES = [
         {"scope.py"},
     ),
     (
+        "default scope",
+        "scope.py",
+        "default scope rule",
+        r"""CATALOG_SCOPE in |== CATALOG_SCOPE\)""",
+        {"scope.py"},
+    ),
+    (
         "API-key resolution",
         "fetch/client.py",
         "API-key resolution",
@@ -124,6 +131,7 @@ def test_the_patterns_find_what_they_guard(tmp_path: Path) -> None:
     samples = {
         "unique ids": "if len(set(ids)) != len(ids):",
         "unfiltered list": """manifest["query"].isin(["{}", '{"output_modalities": "all"}'])""",
+        "default scope": 'if m.empty or (m["scope"] == CATALOG_SCOPE).any():',
         "API-key resolution": 'key = os.environ.get("OPENROUTER_API_KEY")',
         "no store here": 'raise CLIError(f"no snapshot store at {root}")',
         "answered filters": "ANSWERED_FILTERS = frozenset()",

@@ -102,7 +102,7 @@ def test_manifest_of_the_dated_files(dated_store: oc.SnapshotStore, dated_files:
     assert len(m) == 14
     assert list(m["fetched_at"]) == sorted(time_from_name(p.name) for p in dated_files)
     assert str(m["fetched_at"].dtype) == "datetime64[us, UTC]"
-    assert set(m["scope"]) == {"catalog"}
+    assert set(m["scope"]) == {"/models output_modalities=text"}  # bare bodies: the server's default list
     for col in (
         "snapshot_id",
         "base_url",
@@ -196,7 +196,7 @@ def test_load_matches_fetch_and_as_of(dated_store: oc.SnapshotStore, recorded_di
     ]
     with pytest.warns(RuntimeWarning, match="as_of 2020-01-01 00:00 is before the first snapshot"):
         early = dated_store.load(as_of="2020-01-01")  # the first snapshot answers, and says so
-    first = dated_store.snapshots().query("scope == 'catalog'").iloc[0]
+    first = dated_store.snapshots().iloc[0]
     assert early.attrs["snapshot_id"] == first["snapshot_id"]
     assert early.attrs["notes"] == [
         f"as_of 2020-01-01 00:00 is before the first snapshot: the first, "
@@ -261,7 +261,8 @@ def test_history_long_form(hourly_store: oc.SnapshotStore) -> None:
     assert len(h) == m["n_models"].sum()
     assert h["fetched_at"].is_monotonic_increasing
     assert not h.duplicated(["snapshot_id", "id"]).any()
-    assert set(h.attrs["snapshot_times"]) == {"catalog"} and len(h.attrs["snapshot_times"]["catalog"]) == 199
+    times = h.attrs["snapshot_times"]
+    assert set(times) == {"/models output_modalities=text"} and len(times["/models output_modalities=text"]) == 199
     window = hourly_store.history(
         start="2025-12-25", end="2025-12-26", ids="deepseek/deepseek-v3.2", columns="price_prompt"
     )

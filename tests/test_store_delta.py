@@ -171,7 +171,7 @@ def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bod
     con.execute(HISTORY_VIEW_SQL)
     series = con.sql(
         "SELECT fetched_at, price_prompt * 1e6 AS usd_per_mtok FROM history "
-        "WHERE id = 'deepseek/deepseek-v3.2' AND scope = 'catalog' ORDER BY fetched_at"
+        "WHERE id = 'deepseek/deepseek-v3.2' AND scope = '/models output_modalities=text' ORDER BY fetched_at"
     ).df()
     ours = store.history(ids="deepseek/deepseek-v3.2", columns="price_prompt")
     assert len(series) == len(ours) == 40
@@ -179,7 +179,8 @@ def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bod
     assert series["usd_per_mtok"].tolist() == pytest.approx((ours["price_prompt"] * 1e6).tolist())
     as_of = con.sql(
         "SELECT id FROM history WHERE snapshot_id = (SELECT max_by(snapshot_id, fetched_at) FROM snapshots "
-        "WHERE scope = 'catalog' AND fetched_at <= TIMESTAMPTZ '2025-12-19 12:00:00+00') ORDER BY id"
+        "WHERE scope = '/models output_modalities=text' AND fetched_at <= TIMESTAMPTZ '2025-12-19 12:00:00+00') "
+        "ORDER BY id"
     ).df()
     assert as_of["id"].tolist() == sorted(store.load(as_of="2025-12-19T12:00Z")["id"])
     # polars, natively

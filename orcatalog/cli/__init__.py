@@ -330,12 +330,14 @@ def import_(
     """Backfill the store from recorded /models bodies (.json, .json.gz, tar archives, folders).
 
     The filters and --base-url say what the bodies answered (as the models command asks it), which
-    sets their scope; none means the unfiltered public catalog.
+    sets their scope. No --output-modalities means the server's default, text-output list (what a
+    bare GET /models answers); a body holding a model without text output is refused then, and
+    --output-modalities all records the whole catalog.
 
     \b
     Example:
       orcatalog import --store data tests/data/openrouter/hourly-2025-12-18_2026-01-07.tar.xz
-      orcatalog import --store data --output-modalities all tests/data/openrouter/models-2026-04-17.json.gz
+      orcatalog import --store data --output-modalities text tests/data/openrouter/models-2026-04-17.json.gz
     """
     query = {k: v for k, v in filters.items() if v is not None}
     store = _store(store_root)

@@ -75,7 +75,7 @@ def _other_scopes(store: Any, history: Any) -> list[str]:
     more = f" and {len(counts) - 3} more" if len(counts) > 3 else ""
     return [
         f"the report covers scope {', '.join(sorted(shown))!r} only; {len(others)} snapshot(s) of other "
-        f"scopes are left out: {listed}{more} (a filtered or regional list is never mixed with the catalog)"
+        f"scopes are left out: {listed}{more} (snapshots of different scopes are never mixed)"
     ]
 
 

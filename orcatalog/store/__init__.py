@@ -49,6 +49,7 @@ from .ingest import (
     make_body,
     prepare,
     read_bodies,
+    refuse_not_default,
     refuse_same_time,
     utc,
 )
@@ -56,7 +57,7 @@ from .delta import TABLES as DELTA_TABLES
 from .delta import VACUUM_RETENTION_HOURS, DeltaStore, is_delta_store
 from .endpoints import ENDPOINT_TABLES, EndpointHistory, is_endpoint_store
 from .layout import FOLDERS, Layout
-from .timeline import PartialSnapshotWarning
+from .timeline import PartialSnapshotWarning, TwinSnapshotWarning, scope_column
 
 __all__ = [
     "SnapshotStore",
@@ -285,8 +286,10 @@ class SnapshotStore(EndpointHistory):
             base_url: the API the bodies came from (default: the public API).
             query: the list filters the bodies answered, as ``fetch_models`` takes them (e.g.
                 ``{"output_modalities": "all"}``, ``{"input_modalities": "image"}``); none means the
-                unfiltered list. With ``base_url`` it sets the snapshots' scope by the one rule
-                (:func:`orcatalog.scope.scope_of`): no query and the public API is ``catalog``.
+                server's default list (text-output models only, as a bare ``GET /models`` answers).
+                With ``base_url`` it sets the snapshots' scope by the one rule
+                (:func:`orcatalog.scope.scope_of`): ``{"output_modalities": "all"}`` and the public
+                API is ``catalog``, no query is ``/models output_modalities=text``.
             progress: show a progress bar (default: only on a terminal).
 
         Returns:
@@ -295,7 +298,10 @@ class SnapshotStore(EndpointHistory):
 
         Raises:
             InvalidParameterError: no time for a body, fetched_at given for several bodies, or a
-                bad ``query`` (before anything is read).
+                bad ``query`` (before anything is read); with no ``output_modalities`` in ``query``,
+                a body holding a model without text output, which the server's default list cannot
+                hold (:func:`orcatalog.store.ingest.refuse_not_default`; the files are named,
+                nothing is written).
             SchemaError: a body is not a models list, or its ``total_count`` disagrees with its
                 models (named in the message).
             SnapshotConflictError: two bodies of one scope and time differ (both named; nothing
@@ -317,6 +323,7 @@ class SnapshotStore(EndpointHistory):
             raise InvalidParameterError(
                 f"fetched_at= applies to a single body, but {len(items)} were given; name the files with their times instead"
             )
+        refuse_not_default(items)
         return self._write(items, progress=progress)
 
     def import_bodies(
@@ -329,8 +336,8 @@ class SnapshotStore(EndpointHistory):
     ) -> Recorded:
         """Record bodies held in memory: ``(fetched_at, body)`` pairs, body as dict, str or bytes.
 
-        ``base_url`` and ``query`` (the filters the bodies answered; none: the unfiltered list) set
-        the scope as in :meth:`import_files`.
+        ``base_url`` and ``query`` (the filters the bodies answered; none: the server's default list)
+        set the scope as in :meth:`import_files`, and the same evidence rule applies.
 
         Returns:
             The snapshot ids in time order, with ``added`` (:meth:`import_files`). Raises as :meth:`import_files`.
@@ -340,6 +347,7 @@ class SnapshotStore(EndpointHistory):
         for i, (when, body) in enumerate(bodies):
             parsed = orjson.loads(body) if isinstance(body, (bytes, str)) else body
             items.append(make_body(f"body #{i}", parsed, utc(when, "fetched_at"), base_url, query=asked))
+        refuse_not_default(items)
         return self._write(items, progress=progress)
 
     def _write(self, items: list[Body], progress: bool | None = None) -> Recorded:
@@ -479,8 +487,9 @@ class SnapshotStore(EndpointHistory):
     def snapshots(self) -> pd.DataFrame:
         """The manifest: one row per snapshot, oldest first.
 
-        Columns: ``snapshot_id``, ``fetched_at`` (UTC), ``scope`` (``catalog`` for the unfiltered
-        public catalog, see :func:`orcatalog.scope.scope_of`), ``base_url``, ``endpoint``, ``query``
+        Columns: ``snapshot_id``, ``fetched_at`` (UTC), ``scope`` (``catalog`` for the whole public
+        catalog, ``/models output_modalities=text`` for the server's default list, see
+        :func:`orcatalog.scope.scope_of`), ``base_url``, ``endpoint``, ``query``
         (JSON), ``key_fingerprint`` (for ``/models/user``; never the key), ``n_models``,
         ``time_precision`` (``second``, or ``day`` for a file named by its date only), ``shadowed``
         (a day-precision snapshot left out of as-of lookups and history because finer ones exist
@@ -500,8 +509,10 @@ class SnapshotStore(EndpointHistory):
         hidden = ["top_level", "seq", *[c for c in m.columns if c.endswith("_sha256")]]
         return m.drop(columns=hidden).reset_index(drop=True)
 
-    def _pick(self, index: Index, snapshot_id: str | None, as_of: Any, scope: str | None) -> pd.Series:
-        return queries.pick(index, self.root, snapshot_id, as_of, scope)
+    def _pick(
+        self, index: Index, snapshot_id: str | None, as_of: Any, scope: str | None, notes: list[str] | None = None
+    ) -> pd.Series:
+        return queries.pick(index, self.root, snapshot_id, as_of, scope, notes)
 
     def load(self, snapshot_id: str | None = None, as_of: Any = None, *, scope: str | None = None) -> pd.DataFrame:
         """The contract frame of one snapshot: by id, else the latest at or before ``as_of``, else the latest.
@@ -509,9 +520,12 @@ class SnapshotStore(EndpointHistory):
         Args:
             snapshot_id: an id from :meth:`snapshots`.
             as_of: a time (UTC unless it says otherwise): the latest snapshot at or before it
-                (shadowed day-precision snapshots are skipped).
-            scope: which kind of snapshot for ``as_of``/latest (default ``catalog``; in a store
-                without catalog snapshots, the newest unfiltered ``/models`` scope).
+                (shadowed day-precision snapshots are skipped; among two different snapshots of
+                the scope at that time, which an older store may hold, the one with the most models,
+                and a ``TwinSnapshotWarning`` says which and why: :func:`orcatalog.store.timeline.latest_of`).
+            scope: which kind of snapshot for ``as_of``/latest (default by
+                :func:`orcatalog.scope.default_scope`: ``catalog``, else the server's default list,
+                else the newest whole list of another host or region).
 
         Returns:
             The frame as ``fetch_models`` gives it; ``attrs`` hold ``snapshot_id``, ``fetched_at``,
@@ -531,15 +545,18 @@ class SnapshotStore(EndpointHistory):
         """
         when = _check_pick(snapshot_id, as_of)
         self._require()
+        twins: list[str] = []  # an older store may hold two snapshots of one scope and time: say which answers
         try:
-            frame = self._load(snapshot_id, when, scope)
+            frame = self._load(snapshot_id, when, scope, twins)
         except SnapshotNotFoundError:
             if when is None:
                 raise
             first = self._first(scope)  # before the first snapshot: the first answers, and says so
             if first is None:
                 raise
-            frame = self._load(first, None, None)
+            frame = self._load(None, first, scope, twins)
+        for note in twins:
+            warnings.warn(note, TwinSnapshotWarning, stacklevel=2)
         if when is not None:
             answered = pd.Timestamp(frame.attrs["fetched_at"])
             frame.attrs["notes"] = answer_notes(when, answered, first=answered if answered > when else None)
@@ -555,20 +572,37 @@ class SnapshotStore(EndpointHistory):
             )
         return frame
 
-    def _load(self, snapshot_id: str | None, when: pd.Timestamp | None, scope: str | None) -> pd.DataFrame:
+    def _load(
+        self, snapshot_id: str | None, when: pd.Timestamp | None, scope: str | None, twins: list[str] | None = None
+    ) -> pd.DataFrame:
+        """One snapshot's frame (see :meth:`load`); the note of a choice among twins goes to ``twins``."""
         if (delta := self._delta) is not None:
-            return _delta_retry(lambda: delta.load(st := delta.state(), delta.pick(st, snapshot_id, when, scope)))
-        return self._answer(lambda ix: queries.load(ix, self._layout, self._pick(ix, snapshot_id, when, scope)))
 
-    def _first(self, scope: str | None) -> str | None:
-        """The id of the first visible (not shadowed) snapshot of ``scope`` (default as :meth:`load`)."""
+            def answer() -> pd.DataFrame:
+                del twins_seen[:]  # a retry asks again
+                state = delta.state()
+                return delta.load(state, delta.pick(state, snapshot_id, when, scope, twins_seen))
+
+            twins_seen: list[str] = []
+            frame = _delta_retry(answer)
+        else:
+            twins_seen = []
+            frame = self._answer(
+                lambda ix: queries.load(ix, self._layout, self._pick(ix, snapshot_id, when, scope, twins_seen))
+            )
+        if twins is not None:
+            twins.extend(dict.fromkeys(twins_seen))  # once, even when a retry asked twice
+        return frame
+
+    def _first(self, scope: str | None) -> pd.Timestamp | None:
+        """The time of the first visible (not shadowed) snapshot of ``scope`` (default as :meth:`load`)."""
         try:
             scope = scope or str(self._load(None, None, None).attrs["scope"])  # the default scope, as load picks it
         except SnapshotNotFoundError:
             return None
         m = self.snapshots()
         rows = m[(m["scope"] == scope) & ~m["shadowed"].astype(bool)]
-        return str(rows["snapshot_id"].iloc[0]) if len(rows) else None
+        return pd.Timestamp(rows["fetched_at"].iloc[0]) if len(rows) else None
 
     def raw(self, snapshot_id: str) -> dict[str, Any]:
         """The original body of a snapshot (models, endpoints or providers), JSON-equal to what was
@@ -602,8 +636,9 @@ class SnapshotStore(EndpointHistory):
             columns: contract columns to include (default all); ``snapshot_id``, ``fetched_at``,
                 ``scope`` and ``id`` are always there.
             start, end: keep snapshots fetched in [start, end] (UTC unless stated).
-            scope: which snapshots: default ``catalog`` (in a store without catalog snapshots,
-                the newest unfiltered ``/models`` scope); None for every scope.
+            scope: which snapshots: default ``"default"``, the scope of
+                :func:`orcatalog.scope.default_scope` (``catalog``, else the server's default list,
+                else the newest whole list of another host or region); None for every scope.
 
         Returns:
             Rows sorted by ``fetched_at`` then ``id``; contract columns keep their dtypes except
@@ -611,7 +646,9 @@ class SnapshotStore(EndpointHistory):
             snapshot). ``attrs["snapshot_times"]`` maps each scope to every snapshot time in
             range as ISO text (a model absent from one has no row there);
             ``attrs["partial_snapshots"]`` lists the ids of partial catalogs in range. Shadowed
-            day-precision snapshots and damaged ones (a warning names them) are left out.
+            day-precision snapshots and damaged ones (a warning names them) are left out. Two
+            different snapshots of one scope at one time (an older store may hold such twins) are
+            both kept, and a ``TwinSnapshotWarning`` says so once.
 
         Raises:
             InvalidParameterError: unknown column, bad times.
@@ -758,19 +795,25 @@ def _naming_the_source(error: SchemaError, items: list[Body]) -> SchemaError:
 
 
 def _at_times(catalogue: Catalogue, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """The committed snapshots fetched at the times of ``rows`` (their id, time, scope and source),
-    read from the manifests already in memory, filtered in Arrow: the cost does not grow with the store."""
+    """The committed snapshots fetched at the times of ``rows`` (their id, time, scope by today's rule
+    and source), read from the manifests already in memory, filtered in Arrow: the cost does not grow
+    with the store. The scope is recomputed from the provenance (an older store recorded bare imports
+    as ``catalog``): the one-body-per-scope-and-time rule compares scopes as readers see them."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     columns = ["snapshot_id", "fetched_at", "scope", "source"]
+    provenance = ["base_url", "endpoint", "query", "key_fingerprint"]
     times = [pd.Timestamp(r["fetched_at"]).to_pydatetime() for r in rows]
     parts = []
     for table in catalogue.tables.values():
         wanted = pa.array(times, pa.timestamp("us", tz="UTC")).cast(table.schema.field("fetched_at").type)
         hit = table.filter(pc.is_in(table.column("fetched_at"), value_set=wanted))
         if hit.num_rows:
-            parts.append(hit.select(columns).to_pandas())
+            part = hit.select([c for c in columns + provenance if c in hit.column_names]).to_pandas()
+            part = part.reindex(columns=columns + provenance)
+            part["scope"] = scope_column(part)
+            parts.append(part[columns])
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 

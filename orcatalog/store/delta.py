@@ -59,10 +59,10 @@ from ..errors import (
     StoreError,
     StoreWriteError,
 )
-from ..scope import CATALOG_SCOPE, unfiltered_rows
+from ..scope import default_scope
 from .ingest import MANIFEST_SCHEMA, Body, Recorded, content_hash, prepare, refuse_same_time, versions_table
 from .queries import parse_versions, snapshot_frame
-from .timeline import apply_rules
+from .timeline import TwinSnapshotWarning, apply_rules, latest_of, twins_note
 
 __all__ = [
     "DeltaLayout",
@@ -869,18 +869,23 @@ class DeltaStore:
     # -- reading ---------------------------------------------------------------------------
 
     def default_scope(self, state: State) -> str:
-        m = state.manifest
-        if m.empty or (m["scope"] == CATALOG_SCOPE).any():
-            return CATALOG_SCOPE
-        whole = m[unfiltered_rows(m["query"], m["endpoint"])]
-        return str((whole if len(whole) else m)["scope"].iloc[-1])
+        """The scope answers take when none is named: :func:`orcatalog.scope.default_scope`."""
+        return default_scope(state.manifest)
 
     def visible(self, state: State) -> np.ndarray:
         m = state.manifest
         return ~m["shadowed"].to_numpy(dtype=bool) & ~m["snapshot_id"].isin(set(state.unreadable)).to_numpy()
 
-    def pick(self, state: State, snapshot_id: str | None, when: pd.Timestamp | None, scope: str | None) -> int:
-        """The manifest position of a snapshot: by id, else the latest visible one at or before ``when``.
+    def pick(
+        self,
+        state: State,
+        snapshot_id: str | None,
+        when: pd.Timestamp | None,
+        scope: str | None,
+        notes: list[str] | None = None,
+    ) -> int:
+        """The manifest position of a snapshot: by id, else the latest visible one at or before ``when``
+        (among twins by :func:`~.timeline.latest_of`, whose note is appended to ``notes``).
 
         Raises:
             SnapshotNotFoundError; StoreDamagedError (the snapshot is unreadable, or a damaged
@@ -906,7 +911,9 @@ class DeltaStore:
         if when is not None:
             mask &= state.times <= when
         found = np.flatnonzero(mask)
-        pos = int(found[-1]) if len(found) else None
+        pos, note = latest_of(m, found) if len(found) else (None, None)
+        if note is not None and notes is not None:
+            notes.append(note)
         answer = m["fetched_at"].iloc[pos] if pos is not None else None
         until = when if when is not None else pd.Timestamp.max.tz_localize("UTC")
         between = m["scope"].eq(scope).to_numpy() & m["snapshot_id"].isin(set(state.unreadable)).to_numpy()
@@ -1003,6 +1010,9 @@ class DeltaStore:
             if (keep & (scopes.codes == i)).any()
         }
         out.attrs["partial_snapshots"] = m.loc[keep & m["partial"].to_numpy(), "snapshot_id"].tolist()
+        note = twins_note(m, keep)
+        if note is not None:
+            warnings.warn(note, TwinSnapshotWarning, stacklevel=5)  # the caller of SnapshotStore.history
         return out
 
     def snapshots(self, state: State) -> pd.DataFrame:

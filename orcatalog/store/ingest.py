@@ -20,9 +20,9 @@ from ..errors import InvalidParameterError, SchemaError, SnapshotConflictError
 from ..fetch.params import list_query
 from ..frames import bodies
 from ..frames.ids import catalog_ids
-from ..frames.models import check_body, models_frame, refuse_empty_catalog
+from ..frames.models import check_body, modalities, models_frame, refuse_empty_catalog
 from ..schema import SCHEMA_VERSION
-from ..scope import is_unfiltered, scope_of
+from ..scope import asks_server_default, is_unfiltered, scope_of
 from ..times import parse_time
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "MANIFEST_SCHEMA",
     "answered_query",
     "refuse_same_time",
+    "refuse_not_default",
     "Recorded",
 ]
 
@@ -165,11 +166,59 @@ def read_bodies(
         yield make_body(name, bodies.parse(name, data), dated[0], base_url, dated[1], query)
 
 
+def _without_text_output(data: list[Any]) -> list[tuple[str, list[Any]]]:
+    """(id, output modalities) of the models of a body whose output modalities are known and lack ``text``."""
+    out = []
+    for model in data:
+        architecture = model.get("architecture") if isinstance(model, dict) else None
+        both = modalities(architecture) if isinstance(architecture, dict) else None
+        outputs = both[1] if both else None
+        if isinstance(outputs, list) and "text" not in outputs:
+            out.append((str(model.get("id")), outputs))
+    return out
+
+
+def refuse_not_default(items: list[Body]) -> None:
+    """The evidence rule of an import that declares no output modalities: such a body is recorded as
+    the server's default list, which lists only models with text output
+    (:func:`orcatalog.scope.asks_server_default`), so a body holding a model whose
+    ``architecture.output_modalities`` lacks ``text`` (an image, video, speech, embedding or rerank
+    model) cannot be it: most likely it answered ``output_modalities=all``. Checked before anything
+    is written; bodies without output modalities (before 2025) give no evidence and pass.
+
+    Args:
+        items: the checked bodies about to be recorded.
+
+    Raises:
+        InvalidParameterError: naming the files (or bodies), one such model, and the way out
+            (``query={"output_modalities": "all"}``, ``--output-modalities all``); nothing was written.
+    """
+    found = []
+    for item in items:
+        if asks_server_default(item.endpoint, item.query):
+            odd = _without_text_output(item.body["data"])
+            if odd:
+                found.append((item.source, odd))
+    if not found:
+        return
+    sources = ", ".join(source for source, _ in found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+    source, odd = found[0]
+    example = f"{odd[0][0]} outputs {'+'.join(map(str, odd[0][1])) or 'nothing'}"
+    raise InvalidParameterError(
+        f"{sources}: {'holds' if len(found) == 1 else 'hold'} models without text output ({len(odd)} in {source}, "
+        f"e.g. {example}), so {'it is' if len(found) == 1 else 'they are'} not the server's default (text-output) "
+        "list that an import without output_modalities records; nothing was written. "
+        "If it is the whole catalog, import it with output_modalities=all (or the modalities it answered)"
+    )
+
+
 def refuse_same_time(rows: list[dict[str, Any]], manifest: pd.DataFrame | None) -> None:
     """The one-body-per-time rule: a scope holds one body per fetch time. A second body of the same
-    scope and time with other content (e.g. the server's default list and the ``output_modalities=all``
-    list of one day, both imported without their query) is refused before anything is written; the
-    same body again is a no-op (its snapshot id is the same).
+    scope and time with other content (e.g. two lists of one day that answered different filters,
+    both imported without their query) is refused before anything is written; the same body again is
+    a no-op (its snapshot id is the same), unless it comes as another scope: a snapshot is recorded
+    once, with one scope, so the same body at the same time declared with another query is refused
+    too, naming the snapshot and its scope.
 
     Args:
         rows: the manifest rows about to be written (``snapshot_id``, ``fetched_at``, ``scope``,
@@ -180,20 +229,29 @@ def refuse_same_time(rows: list[dict[str, Any]], manifest: pd.DataFrame | None) 
         SnapshotConflictError: naming both bodies' sources and the way out (the query they answered).
     """
     seen: dict[tuple[str, pd.Timestamp], tuple[str, str]] = {}
+    held: dict[str, tuple[str, str]] = {}  # snapshot id -> (scope, source)
     if manifest is not None and len(manifest):
         times = {pd.Timestamp(r["fetched_at"]) for r in rows}
         old = manifest[pd.to_datetime(manifest["fetched_at"], utc=True).isin(times)]
         for sid, when, scope, source in zip(old["snapshot_id"], old["fetched_at"], old["scope"], old["source"]):
             seen[(str(scope), pd.Timestamp(when))] = (str(sid), str(source))
+            held[str(sid)] = (str(scope), str(source))
     for r in rows:
+        was = held.get(str(r["snapshot_id"]))
+        if was is not None and was[0] != str(r["scope"]):
+            raise SnapshotConflictError(
+                f"{r['source']} is the body {was[1]} recorded as snapshot {r['snapshot_id']} of scope {was[0]!r}; "
+                f"the store holds a snapshot once, so it cannot also be scope {r['scope']!r}; nothing was written. "
+                "To record it with another query, import it into a new store"
+            )
         key = (str(r["scope"]), pd.Timestamp(r["fetched_at"]))
         other = seen.get(key)
         if other is not None and other[0] != r["snapshot_id"]:
             raise SnapshotConflictError(
                 f"{r['source']} and {other[1]} are two different bodies of scope {key[0]!r} at the same time "
                 f"{key[1]:%Y-%m-%d %H:%M:%S} UTC (snapshots {r['snapshot_id']} and {other[0]}); nothing was written. "
-                "If they answered different queries, import each with its own (e.g. --output-modalities all for one, "
-                "--output-modalities text for the server's default list)"
+                "If they answered different queries, import each with its own (e.g. --output-modalities all for the "
+                "whole catalog; no option means the server's default, text-output list)"
             )
         seen.setdefault(key, (str(r["snapshot_id"]), str(r["source"])))
 

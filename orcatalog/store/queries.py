@@ -7,6 +7,7 @@ the :class:`~orcatalog.store.SnapshotStore` facade does those.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,21 +17,17 @@ import pandas as pd
 
 from ..errors import InvalidParameterError, SnapshotNotFoundError, StoreDamagedError, StoreError
 from ..frames.models import models_frame
-from ..scope import CATALOG_SCOPE, unfiltered_rows
+from .. import scope as scope_rule
 from .index import Index
 from .layout import ORDER_ROW_GROUP, DamagedFile, Layout
+from .timeline import TwinSnapshotWarning, latest_of, twins_note
 
 __all__ = ["pick", "default_scope", "order", "load", "raw", "history", "names"]
 
 
 def default_scope(index: Index) -> str:
-    """``catalog`` when the store has such snapshots; else the newest unfiltered ``/models``
-    scope (the whole catalog of another base URL, such as a replay server); else the newest."""
-    manifest = index.manifest
-    if manifest.empty or CATALOG_SCOPE in index.scope_codes.categories:
-        return CATALOG_SCOPE
-    whole = manifest[unfiltered_rows(manifest["query"], manifest["endpoint"])]
-    return str((whole if len(whole) else manifest)["scope"].iloc[-1])
+    """The scope answers take when none is named: :func:`orcatalog.scope.default_scope` of the store."""
+    return scope_rule.default_scope(index.manifest)
 
 
 def _scope_mask(index: Index, scope: str) -> np.ndarray:
@@ -38,8 +35,16 @@ def _scope_mask(index: Index, scope: str) -> np.ndarray:
     return index.scope_codes.codes == (categories.get_loc(scope) if scope in categories else -2)
 
 
-def pick(index: Index, root: str, snapshot_id: str | None, when: pd.Timestamp | None, scope: str | None) -> pd.Series:
-    """The manifest row of a snapshot: by id, else the latest visible one at or before ``when``.
+def pick(
+    index: Index,
+    root: str,
+    snapshot_id: str | None,
+    when: pd.Timestamp | None,
+    scope: str | None,
+    notes: list[str] | None = None,
+) -> pd.Series:
+    """The manifest row of a snapshot: by id, else the latest visible one at or before ``when``
+    (among twins by :func:`~.timeline.latest_of`, whose note is appended to ``notes``).
 
     Raises:
         SnapshotNotFoundError; StoreDamagedError (the snapshot, or one between the answer and
@@ -57,7 +62,12 @@ def pick(index: Index, root: str, snapshot_id: str | None, when: pd.Timestamp | 
     if when is not None:
         mask &= index.times <= when
     found = np.flatnonzero(mask)
-    row = manifest.iloc[int(found[-1])] if len(found) else None
+    row = None
+    if len(found):
+        pos, note = latest_of(manifest, found)
+        row = manifest.iloc[pos]
+        if note is not None and notes is not None:
+            notes.append(note)
     until = when if when is not None else pd.Timestamp.max.tz_localize("UTC")
     index.catalogue.check_gap(None if row is None else row["fetched_at"], until, scope)
     if row is None:
@@ -198,6 +208,9 @@ def history(
         if (keep & (codes == i)).any()
     }
     out.attrs["partial_snapshots"] = manifest.loc[keep & manifest["partial"].to_numpy(), "snapshot_id"].tolist()
+    note = twins_note(manifest, keep)
+    if note is not None:
+        warnings.warn(note, TwinSnapshotWarning, stacklevel=3)  # the caller of SnapshotStore.history
     return out
 
 

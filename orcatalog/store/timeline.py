@@ -2,7 +2,10 @@
 
 - :func:`scope_column` - each snapshot's scope by today's rule (:func:`orcatalog.scope.scope_of`);
 - :func:`shadowed` - day-precision snapshots on a day with finer ones are left out of answers;
-- :func:`partial` - a list that lost more than :data:`PARTIAL_THRESHOLD` of its models is flagged.
+- :func:`partial` - a list that lost more than :data:`PARTIAL_THRESHOLD` of its models is flagged;
+- :func:`latest_of` - which snapshot answers an as-of question, also among *twins* (two different
+  snapshots of one scope at one time, which stores written before such imports were refused hold),
+  and :func:`twins_note` for a history that holds them: never a silent choice.
 
 They are applied when a store is read (:func:`apply_rules`), so they hold for stores written by
 older versions too.
@@ -18,7 +21,17 @@ import pandas as pd
 
 from ..scope import scope_of, unfiltered_rows
 
-__all__ = ["apply_rules", "scope_column", "shadowed", "partial", "PARTIAL_THRESHOLD"]
+__all__ = [
+    "apply_rules",
+    "scope_column",
+    "shadowed",
+    "partial",
+    "latest_of",
+    "twins_note",
+    "TwinSnapshotWarning",
+    "PartialSnapshotWarning",
+    "PARTIAL_THRESHOLD",
+]
 
 #: A whole-list snapshot with fewer than this share of the previous one's models is flagged ``partial``.
 PARTIAL_THRESHOLD = 0.2
@@ -27,6 +40,11 @@ PARTIAL_THRESHOLD = 0.2
 class PartialSnapshotWarning(RuntimeWarning):
     """A snapshot flagged partial was loaded (``SnapshotStore.load``); a command that says what it
     means for its own answer (``diff``) ignores this one."""
+
+
+class TwinSnapshotWarning(RuntimeWarning):
+    """An answer met two different snapshots of one scope at one time (twins; :func:`latest_of`):
+    it says which one it used and why (``load``), or that it kept both (``history``)."""
 
 
 def apply_rules(manifest: pd.DataFrame) -> pd.DataFrame:
@@ -107,3 +125,65 @@ def scope_column(manifest: pd.DataFrame) -> list[str]:
             memo[key] = scope_of(base_url, endpoint or "/models", json.loads(query or "{}"), fingerprint)
         out.append(memo[key])
     return out
+
+
+def latest_of(manifest: pd.DataFrame, found: np.ndarray) -> tuple[int, str | None]:
+    """The as-of rule: which of the candidate snapshots answers. The latest time answers; when the
+    store holds several different snapshots of the scope at that time (twins: an older orcatalog
+    recorded, say, a default list and an all-modalities list of one day as one scope), the one with
+    the most models answers (the other is the smaller list: partial, or another filter recorded
+    without its query), then the greatest snapshot id, and a note says which and why.
+
+    Args:
+        manifest: the store's snapshots in time order (``snapshot_id``, ``fetched_at``, ``n_models``).
+        found: positions in ``manifest`` of the candidates (visible snapshots of one scope at or
+            before the asked time), in time order; not empty.
+
+    Returns:
+        The answer's position, and the note for a ``TwinSnapshotWarning`` (None without twins).
+    """
+    times = manifest["fetched_at"]
+    last = int(found[-1])
+    at = times.iloc[last]
+    first = len(found) - 1
+    while first > 0 and times.iloc[int(found[first - 1])] == at:  # candidates are in time order: twins end it
+        first -= 1
+    same = found[first:]
+    if len(same) < 2:
+        return last, None
+    n_models = manifest["n_models"].to_numpy()[same].tolist()
+    ids = manifest["snapshot_id"].to_numpy(dtype=object)[same].tolist()
+    best = max(range(len(same)), key=lambda i: (n_models[i], ids[i]))
+    others = [f"{ids[i]} ({n_models[i]} models)" for i in range(len(same)) if i != best]
+    note = (
+        f"orcatalog: {len(same)} different snapshots of scope {manifest['scope'].iloc[last]!r} share the time "
+        f"{pd.Timestamp(at):%Y-%m-%d %H:%M:%S} UTC; the answer is {ids[best]} ({n_models[best]} models), "
+        f"the one with the most models, not {', '.join(others)}. Such twins are refused on import now; "
+        "if they answered different queries, import each into a new store with its own query"
+    )
+    return int(same[best]), note
+
+
+def twins_note(manifest: pd.DataFrame, keep: np.ndarray) -> str | None:
+    """What a history answer says when the snapshots it keeps hold twins (several different
+    snapshots of one scope at one time, see :func:`latest_of`): it keeps them all, and readers of
+    the long form count a time once (a model in either twin is present then).
+
+    Args:
+        manifest: the store's snapshots (``scope``, ``fetched_at``, ``snapshot_id``).
+        keep: which rows the answer holds.
+
+    Returns:
+        The note for a ``TwinSnapshotWarning``, or None.
+    """
+    kept = manifest.loc[keep, ["scope", "fetched_at", "snapshot_id"]]
+    twins = kept[kept.duplicated(["scope", "fetched_at"], keep=False)]
+    if twins.empty:
+        return None
+    times = twins.drop_duplicates(["scope", "fetched_at"])
+    first = twins[(twins["scope"] == times["scope"].iloc[0]) & (twins["fetched_at"] == times["fetched_at"].iloc[0])]
+    return (
+        f"orcatalog: the history holds different snapshots of one scope at the same time at {len(times)} time(s), "
+        f"e.g. {', '.join(map(str, first['snapshot_id']))} at {pd.Timestamp(times['fetched_at'].iloc[0]):%Y-%m-%d %H:%M:%S} "
+        f"UTC ({times['scope'].iloc[0]!r}); all are kept, and a model in any of them counts as listed then"
+    )
