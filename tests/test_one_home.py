@@ -54,6 +54,7 @@ RULES = [
         {"fetch/params.py"},
     ),
     ("token arguments", "workload.py", "one table", r"TOKEN_ARGUMENTS = ", {"workload.py"}),
+    ("did you mean", "suggest.py", '"did you mean"', r"did you mean \{", {"suggest.py"}),
     # private APIs of other libraries: each behind one function, pinned by a test against the public way
     ("StringDtype.__from_arrow__", "frames/convert.py", "", r"__from_arrow__\(", {"frames/convert.py"}),
     ("DataFrame._from_arrays", "frames/models.py", "", r"\._from_arrays\(", {"frames/models.py"}),
@@ -128,6 +129,7 @@ def test_the_patterns_find_what_they_guard(tmp_path: Path) -> None:
         "no store here": 'raise CLIError(f"no snapshot store at {root}")',
         "answered filters": "ANSWERED_FILTERS = frozenset()",
         "token arguments": "TOKEN_ARGUMENTS = ()",
+        "did you mean": 'f"column {name!r}: did you mean {close!r}?"',
         "sys.modules hiding": "sys.modules[name] = None",
     }
     patterns = {r[0]: r[3] for r in RULES}
