@@ -156,3 +156,18 @@ def test_the_cli_modules_import_the_shared_pieces_not_each_other() -> None:
     assert not [
         n for n in ast.walk(app) if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module in ("analysis", "watch")
     ]
+
+
+def test_the_module_map_names_every_module() -> None:
+    """The README's module map (development section) has a line for every module of the package,
+    so a new module cannot arrive without saying what it holds. A subpackage's ``__init__.py`` is
+    named by its folder's row (``**fetch/**``); every other file by its path (``fetch/client.py``)."""
+    readme = (REPO / "README.md").read_text()
+    after = readme.split("### Module map", 1)[1].split("\n#", 1)[0]
+    section = "\n".join(line for line in after.splitlines() if line.startswith("|"))  # the table
+    named = set(re.findall(r"`([\w/]+\.py)`", section)) | {
+        f"{folder}/__init__.py" for folder in re.findall(r"\*\*(\w+)/\*\*", section)
+    }
+    modules = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")}
+    assert modules - named == set(), f"modules without a line in the README's module map: {sorted(modules - named)}"
+    assert named - modules == set(), f"the module map names files that do not exist: {sorted(named - modules)}"
