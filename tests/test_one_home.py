@@ -54,6 +54,7 @@ RULES = [
         {"fetch/params.py"},
     ),
     ("token arguments", "workload.py", "one table", r"TOKEN_ARGUMENTS = ", {"workload.py"}),
+    ("no model in the store", "cli/app.py", "no model X in the store", r"in any snapshot of \{", {"cli/app.py"}),
     ("did you mean", "suggest.py", '"did you mean"', r"did you mean \{", {"suggest.py"}),
     # private APIs of other libraries: each behind one function, pinned by a test against the public way
     ("StringDtype.__from_arrow__", "frames/convert.py", "", r"__from_arrow__\(", {"frames/convert.py"}),
@@ -129,6 +130,7 @@ def test_the_patterns_find_what_they_guard(tmp_path: Path) -> None:
         "no store here": 'raise CLIError(f"no snapshot store at {root}")',
         "answered filters": "ANSWERED_FILTERS = frozenset()",
         "token arguments": "TOKEN_ARGUMENTS = ()",
+        "no model in the store": 'raise CLIError(f"no model {m!r} in any snapshot of {store.root}")',
         "did you mean": 'f"column {name!r}: did you mean {close!r}?"',
         "sys.modules hiding": "sys.modules[name] = None",
     }
