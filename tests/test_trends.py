@@ -96,6 +96,19 @@ def test_market_trend_by_group(history: pd.DataFrame, by: str) -> None:
         assert last["n_models"].sum() == snap_ids
 
 
+@pytest.mark.parametrize("by", [None, "author", "input_modality", "context_band"])
+def test_market_trend_of_a_filtered_history_keeps_its_own_index(history: pd.DataFrame, by: str | None) -> None:
+    """A history cut by the user (one week, reversed, relabelled) keeps its index labels; the trend of
+    those rows is the trend of the same rows renumbered (it used to read rows by label and fail with
+    a KeyError, or pick other models' columns)."""
+    week = history[history["fetched_at"] >= history["fetched_at"].max() - pd.Timedelta("7D")]
+    assert week.index[0] != 0
+    for rows in (week, week.iloc[::-1], week.set_axis(week.index * 10 + 3)):
+        pd.testing.assert_frame_equal(
+            oc.market_trend(rows, by=by, freq="D"), oc.market_trend(rows.reset_index(drop=True), by=by, freq="D")
+        )
+
+
 def test_market_trend_bad_arguments(history: pd.DataFrame) -> None:
     with pytest.raises(oc.InvalidParameterError, match="by="):
         oc.market_trend(history, by="colour")

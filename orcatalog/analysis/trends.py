@@ -160,7 +160,7 @@ def market_trend(history: pd.DataFrame, by: str | None = None, freq: str = "D") 
     if by is not None:
         frame = _with_group(frame, history, by)
         keys.append("group")
-    frame = _flag_free_and_paid(frame, history.loc[frame.index])
+    frame = _flag_free_and_paid(frame, history.iloc[frame.index])
     out = _period_stats(frame, keys)
     out.attrs = {"freq": str(freq), "by": by or ""}
     return out
@@ -168,7 +168,8 @@ def market_trend(history: pd.DataFrame, by: str | None = None, freq: str = "D") 
 
 def _last_snapshot_per_period(history: pd.DataFrame, offset: Any) -> pd.DataFrame:
     """The rows of the last snapshot of each period (``period``, ``snapshot_time``, ``id``, the
-    prompt and completion prices in USD per million tokens), indexed as in ``history``."""
+    prompt and completion prices in USD per million tokens), indexed by their positions in
+    ``history`` (whatever its own index: a filtered history keeps its labels)."""
     times = pd.DatetimeIndex(pd.to_datetime(history["fetched_at"], utc=True))
     periods = times.tz_convert(None).to_period(offset).to_timestamp().tz_localize("UTC")
     frame = pd.DataFrame(
@@ -189,13 +190,13 @@ def _with_group(frame: pd.DataFrame, history: pd.DataFrame, by: str) -> pd.DataF
     input modality: one row each)."""
     if by == "author":
         frame["group"] = (
-            history.loc[frame.index, "author"].astype(str).to_numpy()
+            history["author"].iloc[frame.index].astype(str).to_numpy()
             if "author" in history
             else frame["id"].str.lstrip("~").str.split("/").str[0]
         )
         return frame
     if by == "input_modality":
-        mods = history.loc[frame.index, "input_modalities"] if "input_modalities" in history else None
+        mods = history["input_modalities"].iloc[frame.index] if "input_modalities" in history else None
         if mods is None:
             raise InvalidParameterError("by='input_modality' needs the input_modalities column")
         return frame.assign(
@@ -205,7 +206,7 @@ def _with_group(frame: pd.DataFrame, history: pd.DataFrame, by: str) -> pd.DataF
         ).explode("group")
     if "context_length" not in history:
         raise InvalidParameterError("by='context_band' needs the context_length column")
-    frame["group"] = _band(history.loc[frame.index, "context_length"])
+    frame["group"] = _band(history["context_length"].iloc[frame.index])
     return frame
 
 
