@@ -55,6 +55,7 @@ RULES = [
     ),
     ("token arguments", "workload.py", "one table", r"TOKEN_ARGUMENTS = ", {"workload.py"}),
     ("no model in the store", "cli/app.py", "no model X in the store", r"in any snapshot of \{", {"cli/app.py"}),
+    ("retry rule", "fetch/http.py", "retry", r"in retry\.statuses|\.retry_after is not None", {"fetch/http.py"}),
     ("did you mean", "suggest.py", '"did you mean"', r"did you mean \{", {"suggest.py"}),
     # private APIs of other libraries: each behind one function, pinned by a test against the public way
     ("StringDtype.__from_arrow__", "frames/convert.py", "", r"__from_arrow__\(", {"frames/convert.py"}),
@@ -134,6 +135,7 @@ def test_the_patterns_find_what_they_guard(tmp_path: Path) -> None:
         "token arguments": "TOKEN_ARGUMENTS = ()",
         "no model in the store": 'raise CLIError(f"no model {m!r} in any snapshot of {store.root}")',
         "exception module checks": 'if type(exc).__module__.split(".")[0] == "botocore":',
+        "retry rule": "if isinstance(error, APIError) and error.status in retry.statuses:",
         "did you mean": 'f"column {name!r}: did you mean {close!r}?"',
         "sys.modules hiding": "sys.modules[name] = None",
     }

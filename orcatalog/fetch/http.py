@@ -612,6 +612,7 @@ def get_json(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     clock: Clock = time.monotonic,
     sleep: Sleep = time.sleep,
+    pause: Callable[[Decision], None] | None = None,
 ) -> Fetched:
     """GET ``url`` and return its JSON body, retrying within ``retry``'s budget.
 
@@ -619,7 +620,9 @@ def get_json(
     good entry, and with ``allow_stale`` the good entry is returned instead); its result is
     ``Fetched.checked``. ``retry.deadline`` bounds the whole call, every phase of every attempt
     (connect, headers, body, waits); ``max_body_bytes`` caps each decoded body. ``clock``
-    (monotonic seconds) and ``sleep`` (seconds) are how the loop reads and spends time.
+    (monotonic seconds) and ``sleep`` (seconds) are how the loop reads and spends time; ``pause``,
+    when given, waits out a ``RETRY`` decision instead of ``sleep(decision.wait)`` (a pool of
+    requests pauses every worker on a 429 this way, :mod:`orcatalog.fetch.endpoints`).
 
     Raises:
         NotInCacheError: offline and not cached.
@@ -670,7 +673,10 @@ def get_json(
                 attempt,
                 retry.attempts,
             )
-            sleep(decision.wait)
+            if pause is not None:
+                pause(decision)
+            else:
+                sleep(decision.wait)
         if decision.action is Action.RETURN:
             assert isinstance(outcome, requests.Response) and reader is not None
             return _answer(outcome, reader, safe_url, check, attempt)
