@@ -109,6 +109,22 @@ def test_market_trend_of_a_filtered_history_keeps_its_own_index(history: pd.Data
         )
 
 
+def test_market_trend_without_is_free_applies_the_is_free_rule(history: pd.DataFrame) -> None:
+    """A history without is_free (columns= left it out) is split into free and paid by the contract's
+    is_free rule on the prices it holds, so the trend is the same: a model with zero text prices but an
+    image price is paid either way (it used to count as free when is_free was missing)."""
+    free = history["is_free"].to_numpy(dtype=bool, na_value=False)
+    one = history.loc[free, "id"].iloc[0]
+    rows = history["id"] == one
+    priced = history.assign(
+        price_image=history["price_image"].mask(rows, 0.001), is_free=history["is_free"].mask(rows, False)
+    )
+    with_flag = oc.market_trend(priced, freq="D")
+    before = oc.market_trend(history, freq="D")["n_free"]
+    assert (with_flag["n_free"] <= before).all() and (with_flag["n_free"] < before).any()
+    pd.testing.assert_frame_equal(oc.market_trend(priced.drop(columns=["is_free"]), freq="D"), with_flag)
+
+
 def test_market_trend_bad_arguments(history: pd.DataFrame) -> None:
     with pytest.raises(oc.InvalidParameterError, match="by="):
         oc.market_trend(history, by="colour")

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..suggest import did_you_mean
-from ..schema import price_display_unit
+from ..schema import lists_only_zero_prices, price_display_unit
 from ..times import answer_notes, parse_time
 from .catalog import paid, serves
 from .args import frame_arg
@@ -222,7 +222,15 @@ def _flag_free_and_paid(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame
             if "dynamic_pricing" in rows
             else np.zeros(len(frame), dtype=bool)
         )
-        frame["free"] = ((frame["prompt"] == 0) & (frame["completion"] == 0)).to_numpy()
+        others = {  # the other prices a row lists (USD per unit: only whether they are above 0 counts)
+            c: rows[c].to_numpy(dtype=float, na_value=np.nan)
+            for c in rows.columns
+            if c.startswith("price_")
+            and c not in ("price_prompt", "price_completion")
+            and pd.api.types.is_numeric_dtype(rows[c].dtype)
+        }
+        prices = {"prompt": frame["prompt"].to_numpy(), "completion": frame["completion"].to_numpy(), **others}
+        frame["free"] = lists_only_zero_prices(prices)  # the is_free rule (orcatalog.schema), on what the rows hold
         paid_rows = ~frame["free"].to_numpy() & ~dynamic
     if "output_modalities" in rows.columns:  # prices per text token: models that produce text
         paid_rows = paid_rows & serves(rows, "text")
