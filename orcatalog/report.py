@@ -163,51 +163,90 @@ def _write_report(
     n_movers: int,
     usage: pd.DataFrame | None = None,
 ) -> None:
-    """Every file of the report into ``folder`` (see :func:`build_report`)."""
-    from matplotlib.figure import Figure  # no pyplot: no global figure state, any backend
-
-    from . import export, plot
-    from .analysis.catalog import cheapest_paid, select
-    from .analysis.cost import estimate_cost
-    from .analysis.trends import catalog_events, catalog_size, market_trend, movers
-
+    """Every file of the report into ``folder`` (see :func:`build_report`): the charts, the tables,
+    the repricing when there is usage, then the page that links them."""
     latest = _latest(history)
     times = pd.DatetimeIndex(pd.to_datetime(history["fetched_at"], utc=True).unique()).sort_values()
-    first, last = times[0], times[-1]
-    sections: list[str] = []
-    anchors: set[str] = set()
+    page = _Page(folder)
+    moved = _charts(page, history, latest, times, n_movers)
+    _tables(page, history, latest, moved, times, prompt_tokens, completion_tokens)
+    if usage is not None:
+        _reprice_section(usage, history, page.chart, page.table)
+    page.write(history, latest, times)
 
-    def anchor(name: str) -> str:
+
+class _Page:
+    """The report being written: its folder, and its sections in order, each with a unique anchor."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.sections: list[str] = []
+        self._anchors: set[str] = set()
+
+    def _anchor(self, name: str) -> str:
         """The section's id: the file's stem, or stem and kind when a section already has it
         (reprice.png and reprice.csv), so every id, and every link of the nav, is unique."""
         stem, kind = name.rsplit(".", 1)
-        out = stem if stem not in anchors else f"{stem}-{'chart' if kind == 'png' else 'table'}"
-        anchors.add(out)
+        out = stem if stem not in self._anchors else f"{stem}-{'chart' if kind == 'png' else 'table'}"
+        self._anchors.add(out)
         return out
 
-    def chart(name: str, title: str, draw: Any, note: str = "") -> None:
+    def chart(self, name: str, title: str, draw: Any, note: str = "") -> None:
+        """Draw a chart (``draw(ax)``) to the PNG ``name`` and add its section."""
+        from matplotlib.figure import Figure  # no pyplot: no global figure state, any backend
+
         fig = Figure(figsize=(11, 6.5), layout="constrained")
         draw(fig.subplots())
-        fig.savefig(folder / name, dpi=110)
+        fig.savefig(self.folder / name, dpi=110)
         extra = f'<p class="note">{html.escape(note)}</p>' if note else ""
-        sections.append(
-            f'<h2 id="{anchor(name)}">{html.escape(title)}</h2>{extra}<img src="{name}" alt="{html.escape(title)}">'
+        self.sections.append(
+            f'<h2 id="{self._anchor(name)}">{html.escape(title)}</h2>{extra}<img src="{name}" alt="{html.escape(title)}">'
         )
 
-    def table(name: str, title: str, frame: pd.DataFrame, note: str = "", left_out: str = "") -> None:
-        export.to_csv(frame, folder / name)
+    def table(self, name: str, title: str, frame: pd.DataFrame, note: str = "", left_out: str = "") -> None:
+        """Write ``frame`` to the CSV ``name`` and add its section (the first rows as HTML)."""
+        from . import export
+
+        export.to_csv(frame, self.folder / name)
         extra = f'<p class="note">{html.escape(note)}</p>' if note else ""
         if left_out:  # what the table leaves out, and why, right under its title
             extra += f'<p class="note left-out">Left out: {html.escape(left_out)}</p>'
+        self.sections.append(f'<h2 id="{self._anchor(name)}">{html.escape(title)}</h2>{extra}{_table(frame, name)}')
 
-        sections.append(f'<h2 id="{anchor(name)}">{html.escape(title)}</h2>{extra}{_table(frame, name)}')
+    def write(self, history: pd.DataFrame, latest: pd.DataFrame, times: pd.DatetimeIndex) -> None:
+        """``index.html``: the title, what the history covers, the rules, a nav and every section."""
+        first, last = times[0], times[-1]
+        scope = str(history["scope"].iloc[0]) if "scope" in history.columns else "catalog"
+        sections = [_rules_html(), *self.sections]  # under the title, and in the nav like every section
+        nav = " ".join(
+            f'<a href="#{s.split(chr(34))[1]}">{html.escape(s.split(">")[1].split("<")[0])}</a>' for s in sections
+        )
+        page = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>orcatalog report {last:%Y-%m-%d}</title><style>{_STYLE}</style></head><body>"
+            f'<h1>OpenRouter catalog report</h1><p class="meta">Scope {html.escape(scope)}: {len(times)} snapshots from '
+            f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC; {len(latest)} models in the latest. "
+            f"Made by orcatalog on {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC.</p>"
+            f"<nav>{nav}</nav>{''.join(sections)}</body></html>"
+        )
+        (self.folder / "index.html").write_text(page, encoding="utf-8")
 
+
+def _charts(
+    page: _Page, history: pd.DataFrame, latest: pd.DataFrame, times: pd.DatetimeIndex, n_movers: int
+) -> pd.DataFrame:
+    """The report's charts; returns the movers (their table comes with the other tables)."""
+    from . import plot
+    from .analysis.trends import catalog_size, market_trend, movers
+
+    first, last = times[0], times[-1]
     if len(times) > 1:
         moved = movers(history, first, last, n=n_movers)
         ids = list(moved["id"].head(5)) + list(moved.loc[moved["direction"] == "down", "id"].head(5))
         ids = list(dict.fromkeys(ids))
         if ids:
-            chart(
+            page.chart(
                 "price_history.png",
                 "Price history of the biggest movers",
                 lambda ax: plot.plot_price_history(history, ids, ax=ax),
@@ -215,7 +254,7 @@ def _write_report(
             )
     else:
         moved = pd.DataFrame(columns=["id", "direction", "start_value", "end_value", "change", "pct_change", "unit"])
-    chart(
+    page.chart(
         "price_vs_context.png",
         "Price vs context (latest snapshot)",
         lambda ax: plot.plot_price_vs_context(latest, ax=ax),
@@ -223,31 +262,50 @@ def _write_report(
     )
     span = last - first
     freq = "h" if span <= pd.Timedelta("2D") else "D" if span <= pd.Timedelta("120D") else "W"
-    chart(
+    page.chart(
         "market_trend.png",
         "Market trend",
         lambda ax: plot.plot_market_trend(market_trend(history, freq=freq), ax=ax),
         f"Median of paid models' prices, one point per {dict(h='hour', D='day', W='week')[freq]}; each band is the middle half of models (25th to 75th percentile), and the prompt and completion bands overlap where their colours mix.",
     )
-    chart("catalog_size.png", "Catalog size", lambda ax: plot.plot_catalog_size(catalog_size(history), ax=ax))
-    table(
+    page.chart("catalog_size.png", "Catalog size", lambda ax: plot.plot_catalog_size(catalog_size(history), ax=ax))
+    return moved
+
+
+def _tables(
+    page: _Page,
+    history: pd.DataFrame,
+    latest: pd.DataFrame,
+    moved: pd.DataFrame,
+    times: pd.DatetimeIndex,
+    prompt_tokens: int,
+    completion_tokens: int,
+) -> None:
+    """The report's tables: movers, catalog events, cheapest per input modality, free models, the workload's cost."""
+    from .analysis.catalog import cheapest_paid, select
+    from .analysis.cost import estimate_cost
+    from .analysis.trends import catalog_events
+
+    page.table(
         "movers.csv",
         "Biggest price movers",
         moved,
         "Prompt price, USD per million tokens, first to last snapshot." if len(times) > 1 else "Needs two snapshots.",
     )
-    table(
+    page.table(
         "catalog_events.csv",
         "Models added, removed and returned",
         catalog_events(history).iloc[::-1],
         "Newest first; removed means absent from a snapshot, not retired.",
     )
-    table("cheapest_by_input_modality.csv", "Cheapest paid models per input modality", _cheapest_by_modality(latest))
+    page.table(
+        "cheapest_by_input_modality.csv", "Cheapest paid models per input modality", _cheapest_by_modality(latest)
+    )
     free = select(latest, free=True)[["id", "context_length", "input_modalities", "output_modalities"]]
-    table("free_models.csv", "Free models", free.sort_values("id"))
+    page.table("free_models.csv", "Free models", free.sort_values("id"))
     cost = cheapest_paid(estimate_cost(latest, prompt_tokens, completion_tokens))  # the cost command's rule
     keep = [c for c in ("id", "total_usd", "rank", "x_cheapest", "cost_prompt", "cost_completion", "note") if c in cost]
-    table(
+    page.table(
         "workload_cost.csv",
         f"Cost of {prompt_tokens:,} prompt + {completion_tokens:,} completion tokens",
         cost[keep],
@@ -255,25 +313,6 @@ def _write_report(
         "have no number (see note).",
         _left_out_text(cost.attrs.get("left_out")) or "nothing",
     )
-
-    if usage is not None:
-        _reprice_section(usage, history, chart, table)
-
-    scope = str(history["scope"].iloc[0]) if "scope" in history.columns else "catalog"
-    sections = [_rules_html(), *sections]  # under the title, and in the nav like every section
-    nav = " ".join(
-        f'<a href="#{s.split(chr(34))[1]}">{html.escape(s.split(">")[1].split("<")[0])}</a>' for s in sections
-    )
-    page = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>orcatalog report {last:%Y-%m-%d}</title><style>{_STYLE}</style></head><body>"
-        f'<h1>OpenRouter catalog report</h1><p class="meta">Scope {html.escape(scope)}: {len(times)} snapshots from '
-        f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC; {len(latest)} models in the latest. "
-        f"Made by orcatalog on {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC.</p>"
-        f"<nav>{nav}</nav>{''.join(sections)}</body></html>"
-    )
-    (folder / "index.html").write_text(page, encoding="utf-8")
 
 
 #: The rules every number of the report follows, one sentence each (the page says them under its title).

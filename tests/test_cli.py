@@ -247,6 +247,29 @@ def test_s3_store_without_credentials_is_one_line(runner: CliRunner, monkeypatch
     assert "s3://no-such-bucket/store" in line and "AWS_ACCESS_KEY_ID" in line
 
 
+def test_object_store_errors_are_mapped_by_the_store_s_table() -> None:
+    """The store's libraries (botocore through s3fs, a missing s3fs) become StoreError from one table,
+    orcatalog.store.faults, which the command line asks; any other exception is not the store's."""
+    import click
+    from botocore.exceptions import ClientError, NoCredentialsError
+
+    from orcatalog.cli.errors import one_line
+    from orcatalog.store.faults import map_exception
+
+    denied = ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "ListObjectsV2")
+    for exc in (NoCredentialsError(), denied):
+        error = map_exception(exc, "s3://bucket/store")
+        assert isinstance(error, oc.StoreError) and error.__cause__ is exc
+        assert str(error).startswith(f"s3://bucket/store: {type(exc).__name__}: ") and "AWS_ACCESS_KEY_ID" in str(error)
+    missing = map_exception(ImportError("Install s3fs to access S3"), "s3://bucket/store")
+    assert isinstance(missing, oc.StoreError) and "pip install 'orcatalog[s3]'" in str(missing)
+    assert map_exception(KeyError("a bug")) is None and map_exception(ImportError("no module yaml")) is None
+    ctx = click.Context(click.Command("x"), obj={"store_root": "s3://bucket/store"})
+    assert one_line(NoCredentialsError(), ctx).format_message() == str(
+        map_exception(NoCredentialsError(), "s3://bucket/store")
+    )
+
+
 def test_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     """`orcatalog ... | head -1`: the reader goes away; no BrokenPipeError, no traceback."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "c")}

@@ -372,3 +372,41 @@ def test_an_old_layout_store_is_read_and_the_way_to_migrate_is_said_once(workdir
     assert shown.exit_code == 0, shown.output
     assert "migrate" not in shown.stderr
     assert "migrate" not in run(["snapshots", "--store", "data"], workdir).stderr  # a Delta store
+
+
+def test_a_named_model_is_found_in_what_the_command_read_and_a_typo_among_every_snapshot(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One rule for a model the command line names (cli.app.require_models): `history` and `prices`
+    read the store's history once and find the model in it; a typo is one line that suggests from
+    the ids of every snapshot, the same line in every command (anthropic/claude-3-opus left the
+    catalog during the series: `prices` used to suggest from the latest snapshot only)."""
+    reads: list[object] = []
+    real = oc.SnapshotStore.history
+
+    def counted(self: oc.SnapshotStore, *args: object, **kwargs: object) -> pd.DataFrame:
+        reads.append(kwargs.get("ids"))
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(oc.SnapshotStore, "history", counted)
+    gone = "anthropic/claude-3-opus"
+    for command in ("history", "prices"):
+        reads.clear()
+        result = run([command, "--store", "data", gone, "--format", "csv"], workdir)
+        assert result.exit_code == 0 and gone in result.stdout, result.output
+        assert reads == [gone], f"{command} read the history {len(reads)} times: {reads}"
+    typo = gone[:-1]
+    lines = set()
+    for args in (
+        ["history", typo],
+        ["prices", typo],
+        ["changes", "--model", typo],
+        ["plot", "price-history", "--model", typo, "-o", "typo.png"],
+    ):
+        result = run([*args, "--store", "data"], workdir)
+        assert result.exit_code == 1, result.output
+        lines.add(result.stderr.strip())
+    assert len(lines) == 1, lines
+    line = lines.pop()
+    assert line.startswith(f"error: no model {typo!r} in any snapshot of ") and f"(did you mean {gone!r}?)" in line
+    assert not (workdir / "typo.png").exists()

@@ -438,7 +438,7 @@ def test_only_routers_or_no_rows_are_notes_not_crashes(latest: pd.DataFrame) -> 
 @pytest.mark.parametrize(
     "column, values, message",
     [
-        ("completion_tokns", [10], "did you mean 'completion_tokens'"),
+        ("completion_tokns", [10], r"not a token column \(did you mean 'completion_tokens'\?\); token columns: "),
         ("prompt_tokens", [float("nan")], "row 0"),
         ("prompt_tokens", ["abc"], "is abc"),
         ("prompt_tokens", [-3], "numbers >= 0"),

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 import orcatalog as oc
-from orcatalog.fetch.endpoints import PoolGate, fetch_many, many_frame, retry_decision
+from orcatalog.fetch.endpoints import PoolGate, fetch_many, many_frame
 from orcatalog.frames.endpoints import endpoints_body_frame
 from orcatalog.frames.providers import providers_frame
 from orcatalog.testing import ReplayServer
@@ -181,14 +181,25 @@ def test_a_429_closes_the_gate_for_every_worker() -> None:
     assert sum(fake.sleeps) == pytest.approx(2.0)  # the first waiter slept; the clock then let the rest pass
 
 
-def test_retry_decision_is_the_one_rule() -> None:
-    limit = oc.RateLimitError("x", status=429, retry_after=2.0)
-    assert retry_decision(limit, 1, RETRY).pause_pool and retry_decision(limit, 1, RETRY).seconds == 2.0
-    assert retry_decision(limit, RETRY.attempts, RETRY).action == "raise"
-    assert retry_decision(oc.NotFoundError("x", status=404), 1, RETRY).action == "raise"
-    reset = retry_decision(oc.TransportError("x"), 2, RETRY)
-    assert reset.action == "retry" and not reset.pause_pool and reset.seconds == RETRY.wait(2)
-    assert retry_decision(oc.SchemaError("x"), 1, RETRY).action == "raise"
+def test_the_pool_retries_by_the_one_rule_of_a_single_request(eserver: ReplayServer) -> None:
+    """A model of a many-model fetch is retried as fetch_endpoints(model) would be (fetch/http.py's
+    decide): a redirect loop (requests' TooManyRedirects) is not worth retrying there, so the pool
+    tries it once too, where its own rule used to retry every TransportError."""
+    ids = _catalog_ids(3)
+    path = f"/models/{ids[1]}/endpoints"
+    url = eserver.base_url + path
+    eserver.add_fault(path=path, status=302, headers={"Location": url}, body=b"", times=1000)
+    fake = FakeTime()
+    fetched, failed = fetch_many(_client(eserver), ids, concurrency=2, clock=fake.clock, sleep=fake.sleep)
+    assert set(fetched) == {ids[0], ids[2]} and list(failed) == [ids[1]]
+    assert isinstance(failed[ids[1]], oc.TransportError) and "TooManyRedirects" in str(failed[ids[1]])
+    looped = [r for r in eserver.requests if r["path"].endswith(path)]
+    eserver.clear_faults()
+    with pytest.raises(oc.TransportError, match="TooManyRedirects"):
+        eserver.add_fault(path=path, status=302, headers={"Location": url}, body=b"", times=1000)
+        oc.fetch_endpoints(ids[1], client=_client(eserver))
+    alone = [r for r in eserver.requests if r["path"].endswith(path)][len(looped) :]
+    assert len(looped) == len(alone) == requests.Session().max_redirects + 1 and fake.sleeps == []
 
 
 def test_ctrl_c_stops_cleanly_and_keeps_what_was_fetched_cached(eserver: ReplayServer, tmp_path: Path) -> None:

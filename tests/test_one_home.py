@@ -61,12 +61,26 @@ RULES = [
         {"fetch/params.py"},
     ),
     ("token arguments", "workload.py", "one table", r"TOKEN_ARGUMENTS = ", {"workload.py"}),
+    ("no model in the store", "cli/app.py", "no model X in the store", r"in any snapshot of \{", {"cli/app.py"}),
+    # store/delta.py and store/endpoints.py still write the id's time format themselves (they were edited by
+    # other helpers when this home was made; /work/helpers/H5-review.md): their copies go, no new ones come
+    (
+        "snapshot id",
+        "store/ingest.py",
+        "snapshot id rule",
+        r"%Y%m%dT%H%M%SZ",
+        {"store/ingest.py", "store/delta.py", "store/endpoints.py"},
+    ),
+    ("retry rule", "fetch/http.py", "retry", r"in retry\.statuses|\.retry_after is not None", {"fetch/http.py"}),
+    ("did you mean", "suggest.py", '"did you mean"', r"did you mean \{", {"suggest.py"}),
     # private APIs of other libraries: each behind one function, pinned by a test against the public way
     ("StringDtype.__from_arrow__", "frames/convert.py", "", r"__from_arrow__\(", {"frames/convert.py"}),
     ("DataFrame._from_arrays", "frames/models.py", "", r"\._from_arrays\(", {"frames/models.py"}),
     ("Response._content", "fetch/http.py", "", r"\._content(_consumed)? = ", {"fetch/http.py"}),
     ("sys.modules hiding", "cli/app.py", "", r"sys\.modules\[[^\]]+\] = ", {"cli/app.py"}),
     ("json.decoder.scanstring", "", "", r"scanstring\(", set()),
+    # a layer's exceptions are mapped by its own table (fetch/http.py, store/faults.py), never by module name
+    ("exception module checks", "", "", r"\.__module__", set()),
 ]
 
 
@@ -136,6 +150,10 @@ def test_the_patterns_find_what_they_guard(tmp_path: Path) -> None:
         "no store here": 'raise CLIError(f"no snapshot store at {root}")',
         "answered filters": "ANSWERED_FILTERS = frozenset()",
         "token arguments": "TOKEN_ARGUMENTS = ()",
+        "no model in the store": 'raise CLIError(f"no model {m!r} in any snapshot of {store.root}")',
+        "exception module checks": 'if type(exc).__module__.split(".")[0] == "botocore":',
+        "retry rule": "if isinstance(error, APIError) and error.status in retry.statuses:",
+        "did you mean": 'f"column {name!r}: did you mean {close!r}?"',
         "sys.modules hiding": "sys.modules[name] = None",
     }
     patterns = {r[0]: r[3] for r in RULES}
@@ -162,3 +180,18 @@ def test_the_cli_modules_import_the_shared_pieces_not_each_other() -> None:
     assert not [
         n for n in ast.walk(app) if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module in ("analysis", "watch")
     ]
+
+
+def test_the_module_map_names_every_module() -> None:
+    """The README's module map (development section) has a line for every module of the package,
+    so a new module cannot arrive without saying what it holds. A subpackage's ``__init__.py`` is
+    named by its folder's row (``**fetch/**``); every other file by its path (``fetch/client.py``)."""
+    readme = (REPO / "README.md").read_text()
+    after = readme.split("### Module map", 1)[1].split("\n#", 1)[0]
+    section = "\n".join(line for line in after.splitlines() if line.startswith("|"))  # the table
+    named = set(re.findall(r"`([\w/]+\.py)`", section)) | {
+        f"{folder}/__init__.py" for folder in re.findall(r"\*\*(\w+)/\*\*", section)
+    }
+    modules = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")}
+    assert modules - named == set(), f"modules without a line in the README's module map: {sorted(modules - named)}"
+    assert named - modules == set(), f"the module map names files that do not exist: {sorted(named - modules)}"

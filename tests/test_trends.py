@@ -96,6 +96,35 @@ def test_market_trend_by_group(history: pd.DataFrame, by: str) -> None:
         assert last["n_models"].sum() == snap_ids
 
 
+@pytest.mark.parametrize("by", [None, "author", "input_modality", "context_band"])
+def test_market_trend_of_a_filtered_history_keeps_its_own_index(history: pd.DataFrame, by: str | None) -> None:
+    """A history cut by the user (one week, reversed, relabelled) keeps its index labels; the trend of
+    those rows is the trend of the same rows renumbered (it used to read rows by label and fail with
+    a KeyError, or pick other models' columns)."""
+    week = history[history["fetched_at"] >= history["fetched_at"].max() - pd.Timedelta("7D")]
+    assert week.index[0] != 0
+    for rows in (week, week.iloc[::-1], week.set_axis(week.index * 10 + 3)):
+        pd.testing.assert_frame_equal(
+            oc.market_trend(rows, by=by, freq="D"), oc.market_trend(rows.reset_index(drop=True), by=by, freq="D")
+        )
+
+
+def test_market_trend_without_is_free_applies_the_is_free_rule(history: pd.DataFrame) -> None:
+    """A history without is_free (columns= left it out) is split into free and paid by the contract's
+    is_free rule on the prices it holds, so the trend is the same: a model with zero text prices but an
+    image price is paid either way (it used to count as free when is_free was missing)."""
+    free = history["is_free"].to_numpy(dtype=bool, na_value=False)
+    one = history.loc[free, "id"].iloc[0]
+    rows = history["id"] == one
+    priced = history.assign(
+        price_image=history["price_image"].mask(rows, 0.001), is_free=history["is_free"].mask(rows, False)
+    )
+    with_flag = oc.market_trend(priced, freq="D")
+    before = oc.market_trend(history, freq="D")["n_free"]
+    assert (with_flag["n_free"] <= before).all() and (with_flag["n_free"] < before).any()
+    pd.testing.assert_frame_equal(oc.market_trend(priced.drop(columns=["is_free"]), freq="D"), with_flag)
+
+
 def test_market_trend_bad_arguments(history: pd.DataFrame) -> None:
     with pytest.raises(oc.InvalidParameterError, match="by="):
         oc.market_trend(history, by="colour")

@@ -154,73 +154,14 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> 
         MixedScopeError: the frames' scopes differ and allow_mixed is False.
         InvalidParameterError: a frame lacks the ``id`` column or repeats an id.
     """
-    for label, frame in (("old", old), ("new", new)):
-        dup = first_duplicate(frame_arg(label, frame, "id")["id"])
-        if dup is not None:
-            raise InvalidParameterError(f"{label} must be a catalog frame with unique 'id' values: {dup!r} repeats")
-    s_old, s_new = frame_scope(old.attrs), frame_scope(new.attrs)
-    if not allow_mixed and s_old is not None and s_new is not None and s_old != s_new:
-        raise MixedScopeError(f"cannot diff scope {s_old!r} against {s_new!r}: pass allow_mixed=True to compare anyway")
+    s_new = _check_diff_frames(old, new, allow_mixed)
     o = old.set_index("id")
     n = new.set_index("id")
-    rows: list[dict[str, Any]] = []
-    for mid in n.index.difference(o.index, sort=False):
-        rows.append({"id": mid, "change": "added"})
-    for mid in o.index.difference(n.index, sort=False):
-        rows.append({"id": mid, "change": "removed"})
     common = o.index.intersection(n.index, sort=False)
-    prices = sorted(c for c in o.columns if c.startswith("price_") and c in n.columns)
-    o_common, n_common = o.loc[common], n.loc[common]
-    for field in prices:
-        unit, _ = price_display_unit(field)
-        (av, ad), (bv, bd) = _raw_and_dynamic(o_common, field), _raw_and_dynamic(n_common, field)
-        event, kind, x_all, y_all, pct_all = price_events(field, av, bv, ad, bd)
-        for mid, k, x, y, pct in zip(common[event], kind[event], x_all[event], y_all[event], pct_all[event]):
-            rows.append(
-                {
-                    "id": mid,
-                    "change": "changed",
-                    "field": field,
-                    "old": x,
-                    "new": y,
-                    "pct_change": pct,
-                    "unit": unit,
-                    "kind": PRICE_EVENT_KINDS[k],
-                }
-            )
-    for field in [f for f in DIFF_FIELDS if f in o.columns and f in n.columns]:
-        a = o.loc[common, field]
-        b = n.loc[common, field]
-        numbers = [pd.api.types.is_numeric_dtype(x.dtype) and not pd.api.types.is_bool_dtype(x.dtype) for x in (a, b)]
-        if all(numbers):  # a flag that flips (is_moderated) has no percent change
-            av = a.to_numpy(dtype=float, na_value=np.nan)
-            bv = b.to_numpy(dtype=float, na_value=np.nan)
-            changed = _differs(av, bv)
-            for mid, x, y, pct in zip(common[changed], a[changed], b[changed], _pct(av, bv)[changed]):
-                rows.append(
-                    {
-                        "id": mid,
-                        "change": "changed",
-                        "field": field,
-                        "old": x,
-                        "new": y,
-                        "pct_change": pct,
-                        "kind": "changed",
-                    }
-                )
-            continue
-        for mid, x, y in zip(common, a.tolist(), b.tolist()):
-            if not _same(x, y):
-                rows.append(
-                    {
-                        "id": mid,
-                        "change": "changed",
-                        "field": field,
-                        "old": _plain(x),
-                        "new": _plain(y),
-                        "kind": "changed",
-                    }
-                )
+    rows: list[dict[str, Any]] = [{"id": mid, "change": "added"} for mid in n.index.difference(o.index, sort=False)]
+    rows += [{"id": mid, "change": "removed"} for mid in o.index.difference(n.index, sort=False)]
+    o, n = o.loc[common], n.loc[common]
+    rows += _price_rows(o, n) + _field_rows(o, n)
     out = pd.DataFrame(rows, columns=["id", "change", "field", "old", "new", "pct_change", "unit", "kind"])
     out["pct_change"] = out["pct_change"].astype(float)
     order = {"added": 0, "removed": 1, "changed": 2}
@@ -242,6 +183,56 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> 
             stacklevel=2,
         )
     return out
+
+
+def _check_diff_frames(old: pd.DataFrame, new: pd.DataFrame, allow_mixed: bool) -> str | None:
+    """:func:`diff`'s argument checks (unique ids, one scope); returns the new frame's scope."""
+    for label, frame in (("old", old), ("new", new)):
+        dup = first_duplicate(frame_arg(label, frame, "id")["id"])
+        if dup is not None:
+            raise InvalidParameterError(f"{label} must be a catalog frame with unique 'id' values: {dup!r} repeats")
+    s_old, s_new = frame_scope(old.attrs), frame_scope(new.attrs)
+    if not allow_mixed and s_old is not None and s_new is not None and s_old != s_new:
+        raise MixedScopeError(f"cannot diff scope {s_old!r} against {s_new!r}: pass allow_mixed=True to compare anyway")
+    return s_new
+
+
+def _changed(mid: Any, field: str, old: Any, new: Any, **more: Any) -> dict[str, Any]:
+    """One ``changed`` row of :func:`diff`."""
+    return {"id": mid, "change": "changed", "field": field, "old": old, "new": new, **more}
+
+
+def _price_rows(o: pd.DataFrame, n: pd.DataFrame) -> list[dict[str, Any]]:
+    """:func:`diff`'s price rows for the models of both frames (indexed by id, same rows), by the
+    rule of :func:`price_events`."""
+    rows = []
+    for field in sorted(c for c in o.columns if c.startswith("price_") and c in n.columns):
+        unit, _ = price_display_unit(field)
+        (av, ad), (bv, bd) = _raw_and_dynamic(o, field), _raw_and_dynamic(n, field)
+        event, kind, x_all, y_all, pct_all = price_events(field, av, bv, ad, bd)
+        for mid, k, x, y, pct in zip(o.index[event], kind[event], x_all[event], y_all[event], pct_all[event]):
+            rows.append(_changed(mid, field, x, y, pct_change=pct, unit=unit, kind=PRICE_EVENT_KINDS[k]))
+    return rows
+
+
+def _field_rows(o: pd.DataFrame, n: pd.DataFrame) -> list[dict[str, Any]]:
+    """:func:`diff`'s rows for the other :data:`DIFF_FIELDS` (numbers get a percent change; a flag
+    that flips has none)."""
+    rows = []
+    for field in [f for f in DIFF_FIELDS if f in o.columns and f in n.columns]:
+        a, b = o[field], n[field]
+        numbers = [pd.api.types.is_numeric_dtype(x.dtype) and not pd.api.types.is_bool_dtype(x.dtype) for x in (a, b)]
+        if all(numbers):
+            av = a.to_numpy(dtype=float, na_value=np.nan)
+            bv = b.to_numpy(dtype=float, na_value=np.nan)
+            changed = _differs(av, bv)
+            for mid, x, y, pct in zip(o.index[changed], a[changed], b[changed], _pct(av, bv)[changed]):
+                rows.append(_changed(mid, field, x, y, pct_change=pct, kind="changed"))
+            continue
+        for mid, x, y in zip(o.index, a.tolist(), b.tolist()):
+            if not _same(x, y):
+                rows.append(_changed(mid, field, _plain(x), _plain(y), kind="changed"))
+    return rows
 
 
 def _plain(value: Any) -> Any:

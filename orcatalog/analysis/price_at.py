@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..schema import bool_array
-from ..suggest import closest
+from ..suggest import closest, did_you_mean
 from ..times import parse_time_column
 from .args import frame_arg
 from .cost import TOKEN_ARGUMENTS, _any_present, _check_parts, _costs
@@ -76,7 +76,7 @@ def price_at(
         close = closest(str(other), TOKEN_ARGUMENTS, cutoff=0.8)
         if close and other not in TOKEN_ARGUMENTS and close not in usage.columns:
             raise InvalidParameterError(
-                f"usage column {other!r} is not a token column: did you mean {close!r}? "
+                f"usage column {other!r} is not a token column{did_you_mean(str(other), TOKEN_ARGUMENTS, cutoff=0.8)}; "
                 f"token columns: {', '.join(TOKEN_ARGUMENTS)}"
             )
     counts = {}

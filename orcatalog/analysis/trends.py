@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..suggest import did_you_mean
-from ..schema import price_display_unit
+from ..schema import lists_only_zero_prices, price_display_unit
 from ..times import answer_notes, parse_time
 from .catalog import paid, serves
 from .args import frame_arg
@@ -155,6 +155,21 @@ def market_trend(history: pd.DataFrame, by: str | None = None, freq: str = "D") 
         raise InvalidParameterError(f"freq={freq!r} is not a pandas frequency: {exc}") from None
     if history.empty:
         raise InvalidParameterError("the history is empty: import or snapshot the catalog first")
+    frame = _last_snapshot_per_period(history, offset)
+    keys = ["period"]
+    if by is not None:
+        frame = _with_group(frame, history, by)
+        keys.append("group")
+    frame = _flag_free_and_paid(frame, history.iloc[frame.index])
+    out = _period_stats(frame, keys)
+    out.attrs = {"freq": str(freq), "by": by or ""}
+    return out
+
+
+def _last_snapshot_per_period(history: pd.DataFrame, offset: Any) -> pd.DataFrame:
+    """The rows of the last snapshot of each period (``period``, ``snapshot_time``, ``id``, the
+    prompt and completion prices in USD per million tokens), indexed by their positions in
+    ``history`` (whatever its own index: a filtered history keeps its labels)."""
     times = pd.DatetimeIndex(pd.to_datetime(history["fetched_at"], utc=True))
     periods = times.tz_convert(None).to_period(offset).to_timestamp().tz_localize("UTC")
     frame = pd.DataFrame(
@@ -167,45 +182,64 @@ def market_trend(history: pd.DataFrame, by: str | None = None, freq: str = "D") 
         }
     )
     last = frame.groupby("period")["snapshot_time"].transform("max")
-    frame = frame[frame["snapshot_time"] == last]
-    keys = ["period"]
+    return frame[frame["snapshot_time"] == last]
+
+
+def _with_group(frame: pd.DataFrame, history: pd.DataFrame, by: str) -> pd.DataFrame:
+    """``frame`` with the ``group`` column of :func:`market_trend`'s ``by`` (a model counts once per
+    input modality: one row each)."""
     if by == "author":
         frame["group"] = (
-            history.loc[frame.index, "author"].astype(str).to_numpy()
+            history["author"].iloc[frame.index].astype(str).to_numpy()
             if "author" in history
             else frame["id"].str.lstrip("~").str.split("/").str[0]
         )
-        keys.append("group")
-    elif by == "input_modality":
-        mods = history.loc[frame.index, "input_modalities"] if "input_modalities" in history else None
+        return frame
+    if by == "input_modality":
+        mods = history["input_modalities"].iloc[frame.index] if "input_modalities" in history else None
         if mods is None:
             raise InvalidParameterError("by='input_modality' needs the input_modalities column")
-        frame = frame.assign(
+        return frame.assign(
             group=[
                 list(m) if m is not None and not (np.isscalar(m) and pd.isna(m)) else ["unknown"] for m in mods.tolist()
             ]
         ).explode("group")
-        keys.append("group")
-    elif by == "context_band":
-        if "context_length" not in history:
-            raise InvalidParameterError("by='context_band' needs the context_length column")
-        frame["group"] = _band(history.loc[frame.index, "context_length"])
-        keys.append("group")
-    rows = history.loc[frame.index]
-    if "is_free" in history.columns:  # the one free/paid rule (orcatalog.analysis.catalog)
+    if "context_length" not in history:
+        raise InvalidParameterError("by='context_band' needs the context_length column")
+    frame["group"] = _band(history["context_length"].iloc[frame.index])
+    return frame
+
+
+def _flag_free_and_paid(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``free`` and ``paid`` (a paid model that produces text, with both prices
+    known); ``rows`` are the history rows of ``frame``'s rows."""
+    if "is_free" in rows.columns:  # the one free/paid rule (orcatalog.analysis.catalog)
         frame["free"] = rows["is_free"].to_numpy(dtype=bool, na_value=False)
         paid_rows = paid(rows)
     else:
         dynamic = (
             rows["dynamic_pricing"].to_numpy(dtype=bool)
-            if "dynamic_pricing" in history
+            if "dynamic_pricing" in rows
             else np.zeros(len(frame), dtype=bool)
         )
-        frame["free"] = ((frame["prompt"] == 0) & (frame["completion"] == 0)).to_numpy()
+        others = {  # the other prices a row lists (USD per unit: only whether they are above 0 counts)
+            c: rows[c].to_numpy(dtype=float, na_value=np.nan)
+            for c in rows.columns
+            if c.startswith("price_")
+            and c not in ("price_prompt", "price_completion")
+            and pd.api.types.is_numeric_dtype(rows[c].dtype)
+        }
+        prices = {"prompt": frame["prompt"].to_numpy(), "completion": frame["completion"].to_numpy(), **others}
+        frame["free"] = lists_only_zero_prices(prices)  # the is_free rule (orcatalog.schema), on what the rows hold
         paid_rows = ~frame["free"].to_numpy() & ~dynamic
-    if "output_modalities" in history.columns:  # prices per text token: models that produce text
+    if "output_modalities" in rows.columns:  # prices per text token: models that produce text
         paid_rows = paid_rows & serves(rows, "text")
     frame["paid"] = paid_rows & frame["prompt"].notna().to_numpy() & frame["completion"].notna().to_numpy()
+    return frame
+
+
+def _period_stats(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per period (and group): the catalog's size and the paid models' price quartiles."""
     grouped = frame.groupby(keys, observed=True, sort=True)
     out = grouped.agg(
         snapshot_time=("snapshot_time", "max"),
@@ -217,9 +251,7 @@ def market_trend(history: pd.DataFrame, by: str | None = None, freq: str = "D") 
     for side in ("prompt", "completion"):
         q = priced[side].quantile([0.25, 0.5, 0.75]).unstack()
         out[f"{side}_q1"], out[f"{side}_median"], out[f"{side}_q3"] = q[0.25], q[0.5], q[0.75]
-    out = out.reset_index()
-    out.attrs = {"freq": str(freq), "by": by or ""}
-    return out
+    return out.reset_index()
 
 
 def frontier(

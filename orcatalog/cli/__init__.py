@@ -35,6 +35,7 @@ from .app import (  # noqa: F401 - the shared pieces; main, run and the names te
     committed,
     interrupted_message,
     main,
+    require_models,
     run,
 )
 from . import analysis  # noqa: F401 - registers the analysis commands (show, changes, cost, report, ...)
@@ -496,13 +497,7 @@ def prices(
     """
     store = _store(store_root, must_exist=True)
     h = store.history(ids=model_id, columns=["prompt_usd_per_mtok", "completion_usd_per_mtok"])
-    if h.empty:
-        latest = store.load()
-        known = [str(i) for i in latest["id"]]
-        raise CLIError(
-            f"no model {model_id!r} in any snapshot of {store.root}{did_you_mean(model_id, known)}; "
-            "`orcatalog snapshots` lists what the store holds"
-        )
+    require_models(store, [model_id], h)
     write(h, fmt, out, columns, head, default_columns=["fetched_at", "prompt_usd_per_mtok", "completion_usd_per_mtok"])
 
 

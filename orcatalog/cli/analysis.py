@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .app import _client, _comma_list, _interrupts, _snapshot_ids, _store, _store_option, main
+from .app import _client, _comma_list, _interrupts, _snapshot_ids, _store, _store_option, main, require_models
 from ..suggest import did_you_mean
 from .errors import CLIError, CLIUsageError, warning_line
 from .output import check_output_file, output_options, show_record, write
@@ -19,8 +19,11 @@ from .output import check_output_file, output_options, show_record, write
 PLOT_KINDS = ("price-history", "price-vs-context", "market-trend", "catalog-size", "cost")
 
 
-def _history(store: Any, *, since: str | None = None, ids: list[str] | None = None) -> Any:
+def _history(store: Any, *, since: str | None = None, ids: list[str] | None = None, named: Any = ()) -> Any:
+    """The store's history (of ``ids``, from ``since``), read once; each model the command line
+    ``named`` must be in it (:func:`require_models`), and an empty history is an error."""
     h = store.history(ids=ids, start=since)
+    require_models(store, named, h)
     if h.empty:
         raise CLIError(
             f"no snapshots in {store.root}"
@@ -77,12 +80,6 @@ def _other_scopes(store: Any, history: Any) -> list[str]:
         f"the report covers scope {', '.join(sorted(shown))!r} only; {len(others)} snapshot(s) of other "
         f"scopes are left out: {listed}{more} (snapshots of different scopes are never mixed)"
     ]
-
-
-def _known_model(store: Any, model_id: str) -> None:
-    ids = [str(i) for i in store.history(columns=[])["id"].unique()]
-    if model_id not in ids:
-        raise CLIError(f"no model {model_id!r} in any snapshot of {store.root}{did_you_mean(model_id, ids)}")
 
 
 @main.command()
@@ -172,9 +169,7 @@ def changes(
     if start is not None and end is not None and end < start:
         raise CLIUsageError(f"--until {until} is before --since {since}")
     store = _store(store_root, must_exist=True)
-    for model_id in model_ids:
-        _known_model(store, model_id)
-    h = _history(store, ids=list(model_ids) or None)
+    h = _history(store, ids=list(model_ids) or None, named=model_ids)
     unknown = [f for f in fields if f not in h.columns or not f.startswith("price_")]
     if unknown:
         known = [c for c in h.columns if c.startswith("price_")]
@@ -205,10 +200,12 @@ def history(
     from ..analysis.changes import lifecycle
 
     store = _store(store_root, must_exist=True)
-    _known_model(store, model_id)
     wanted = ["prompt_usd_per_mtok", "completion_usd_per_mtok", "context_length", "max_completion_tokens"]
-    h = store.history(ids=model_id, columns=wanted)
-    life = lifecycle(store.history(ids=model_id, columns=["price_prompt", "price_completion"]))
+    prices = ["price_prompt", "price_completion"]  # what lifecycle counts as price changes
+    h = store.history(ids=model_id, columns=[*wanted, *prices])  # the one read
+    require_models(store, [model_id], h)
+    life = lifecycle(h)
+    h = h.drop(columns=prices)
     if not life.empty:
         row = life.iloc[0]
         click.echo(
@@ -590,9 +587,7 @@ def plot(
     ax = fig.subplots()
     if kind in ("price-history", "market-trend", "catalog-size"):
         store = _store(store_root, must_exist=True)
-        for m in model_ids:
-            _known_model(store, m)
-        h = _history(store)
+        h = _history(store, named=model_ids)
         if kind == "price-history":
             charts.plot_price_history(h, list(model_ids) or None, ax=ax, field=field or "prompt_usd_per_mtok")
         elif kind == "market-trend":

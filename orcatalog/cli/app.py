@@ -1,7 +1,7 @@
 """The command group and what every command shares: the ``main`` group (one-line errors, the
 exit-status rule, ``--replay``), ``run`` (the console script), the client of a command (``_client``),
-the filter options, the store option and store of a command (``_store``), and Ctrl-C during a write
-(``_interrupts``). Commands live in :mod:`orcatalog.cli`, :mod:`orcatalog.cli.analysis` and
+the filter options, the store option and store of a command (``_store``), the "no model X in the
+store" rule (``require_models``), and Ctrl-C during a write (``_interrupts``). Commands live in :mod:`orcatalog.cli`, :mod:`orcatalog.cli.analysis` and
 :mod:`orcatalog.cli.watch`; they import from here, so none imports another.
 """
 
@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -383,6 +383,27 @@ def _store(root: str | None, *, must_exist: bool = False) -> Any:
     if why is None:
         return store
     raise CLIError(why + (" (or pass --store)" if root is None else ""))
+
+
+def require_models(store: Any, named: Iterable[str], history: Any) -> None:
+    """The "no model X in the store" rule, in one place (``prices``, ``history``, ``changes --model``,
+    ``plot --model``): every model the command line named has rows in ``history``, the rows the command
+    read anyway (from every snapshot: no time window). The first that has none is one ``error:`` line
+    suggesting the closest id the store holds; only then are those ids read.
+
+    Raises:
+        CLIError: a named model is in no snapshot of the store.
+    """
+    from ..suggest import did_you_mean
+
+    seen = set(history["id"].astype(str).unique())
+    for model_id in named:
+        if model_id not in seen:
+            known = store.history(columns=[])["id"].unique()
+            raise CLIError(
+                f"no model {model_id!r} in any snapshot of {store.root}{did_you_mean(model_id, known)}; "
+                "`orcatalog snapshots` lists what the store holds"
+            )
 
 
 def _snapshot_ids(store: Any) -> set[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import sys
 from typing import IO, Any
 
 import click
@@ -113,26 +114,32 @@ def _offline_hint(base_url: str) -> str:
     )
 
 
-def _layer_error(exc: Exception) -> OrcatalogError | None:
+def _layer_error(exc: Exception, store: str) -> OrcatalogError | None:
     """A third-party exception as the typed error of the layer that owns its library, or None.
 
-    Each layer maps its own libraries from one table; the command line only asks. The fetch
-    layer's (requests, urllib3, the HTTP cache's sqlite3) is :func:`orcatalog.fetch.http.map_exception`.
-    Hook for the store: when it maps fsspec/botocore errors to StoreError from its own table, ask it
-    here too and drop the botocore branch of :func:`one_line`.
+    Each layer maps its own libraries from one table; the command line only asks: the fetch
+    layer's (requests, urllib3, the HTTP cache's sqlite3) is :func:`orcatalog.fetch.http.map_exception`,
+    the store's (botocore through s3fs, a missing s3fs) :func:`orcatalog.store.faults.map_exception`
+    (``store``: the store as the command names it).
     """
     if isinstance(exc, OrcatalogError):
         return exc
     from ..fetch.http import map_exception  # imports requests: on the error path only
 
     mapped = map_exception(exc)
-    return mapped[0] if mapped is not None else None
+    if mapped is not None:
+        return mapped[0]
+    if "orcatalog.store" not in sys.modules:  # no store was opened: none of its libraries raised this
+        return None
+    from ..store.faults import map_exception as store_exception
+
+    return store_exception(exc, store)
 
 
 def one_line(exc: Exception, ctx: click.Context) -> CLIError:
     """The one-line error for an exception a command let through (library, OS, cloud SDK)."""
     obj = ctx.obj if isinstance(ctx.obj, dict) else {}
-    exc = _layer_error(exc) or exc
+    exc = _layer_error(exc, obj.get("store_root") or os.environ.get("ORCATALOG_DATA_DIR") or "the store") or exc
     if isinstance(exc, TransportError):
         client = obj.get("client")
         return CLIError(f"{exc}.{_offline_hint(client.base_url) if client is not None else ''}")
@@ -145,8 +152,6 @@ def one_line(exc: Exception, ctx: click.Context) -> CLIError:
         return CLIUsageError(in_option_names(in_command_words(str(exc)), command))
     if isinstance(exc, OrcatalogError):
         return CLIError(in_command_words(str(exc)))
-    if isinstance(exc, ImportError) and "s3fs" in str(exc):  # an s3:// store without the S3 extra
-        return CLIError(f"{exc}: pip install 'orcatalog[s3]' for s3:// stores")
     if isinstance(exc, EOFError):  # a compressed stream ended early and no reader named the file
         return CLIError(f"a compressed file ended early ({exc}); re-download or re-record it")
     if isinstance(exc, OSError) and exc.filename is not None:
@@ -155,12 +160,6 @@ def one_line(exc: Exception, ctx: click.Context) -> CLIError:
         done = obj.get("committed")  # what the store recorded before the output failed
         text = f"{exc.strerror or exc}" if exc.errno == errno.EBADF else f"{exc.strerror or exc} ({type(exc).__name__})"
         return CLIError(text + (f" ({done})" if done else ""))
-    if type(exc).__module__.split(".")[0] in ("botocore", "aiobotocore", "s3fs"):  # the store's, until it maps them
-        store = obj.get("store_root") or os.environ.get("ORCATALOG_DATA_DIR") or "the store"
-        return CLIError(
-            f"{store}: {type(exc).__name__}: {exc}. For s3:// stores set AWS_ACCESS_KEY_ID and"
-            " AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), and AWS_ENDPOINT_URL for S3-compatible servers."
-        )
     return CLIUnexpected(f"{type(exc).__name__}: {exc} (unexpected: set ORCATALOG_DEBUG=1 for the traceback)")
 
 

@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -30,7 +30,7 @@ from . import params as _params
 from ..scope import is_unfiltered, scope_of
 from .cache import DEFAULT_EXPIRE_AFTER, auth_header_value, cached_session, key_fingerprint
 from ..frames.models import catalog_frame, check_body, list_frame, models_frame
-from .http import DEFAULT_MAX_BODY_BYTES, Check, Clock, Fetched, RetryConfig, Sleep, get_json
+from .http import DEFAULT_MAX_BODY_BYTES, Check, Clock, Decision, Fetched, RetryConfig, Sleep, get_json
 from .redact import redact_url
 from ..progress import bar
 from ..errors import InvalidParameterError, SchemaError
@@ -302,8 +302,10 @@ class Client:
         retries: RetryConfig | None,
         refresh: bool,
         check: Check,
+        pause: Callable[[Decision], None] | None = None,
     ) -> Fetched:
-        """GET ``path`` (or an absolute URL); ``check`` refuses a body before it can be cached."""
+        """GET ``path`` (or an absolute URL); ``check`` refuses a body before it can be cached;
+        ``pause`` waits out a retry (see :func:`~orcatalog.fetch.http.get_json`)."""
         if retries is not None and not isinstance(retries, RetryConfig):
             raise InvalidParameterError("retries must be an orcatalog.RetryConfig")
         url = path if path.startswith(("http://", "https://")) else self.base_url + path
@@ -321,6 +323,7 @@ class Client:
             max_body_bytes=self.max_body_bytes,
             clock=self._clock,
             sleep=self._sleep,
+            pause=pause,
         )
 
     def _collect(

@@ -5,11 +5,11 @@ Flow: check arguments -> GET through :meth:`Client._get` (the models' HTTP path:
 private cache, same timeouts, status -> error mapping and pre-cache checks) -> flatten
 (:mod:`orcatalog.frames.endpoints`, :mod:`orcatalog.frames.providers`).
 
-Many models (:func:`fetch_many`) run on a small thread pool. Each request is one attempt of
-:func:`~orcatalog.fetch.http.get_json`; the pool decides what happens after a failure
-(:func:`retry_decision`, a pure function) so that a 429's ``Retry-After`` pauses every worker
-(:class:`PoolGate`), not only the one that got it, and the request count stays at most models plus
-retries. A model that still fails is one row with an ``error`` message; the others are kept.
+Many models (:func:`fetch_many`) run on a small thread pool. Each model is one
+:func:`~orcatalog.fetch.http.get_json` call, retried by the one retry rule (its ``decide``: the same
+statuses, waits, budget and overall deadline as any other request); the pool only carries out the
+waits, so that a 429's ``Retry-After`` pauses every worker (:class:`PoolGate`), not only the one
+that got it, and the request count stays at most models plus retries. A model that still fails is one row with an ``error`` message; the others are kept.
 Ctrl-C cancels what has not started, lets the requests in flight finish (their answers are cached)
 and re-raises.
 """
@@ -21,27 +21,25 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
 
-from ..errors import APIError, InvalidParameterError, OrcatalogError, RateLimitError, TransportError
+from ..errors import InvalidParameterError, OrcatalogError, RateLimitError
 from ..frames.endpoints import endpoints_body_frame, endpoints_frame
 from ..frames.providers import providers_frame
 from ..progress import bar
 from ..schema_endpoints import ERROR_COLUMN
 from ..scope import scope_of
 from . import params as _params
-from .http import Fetched, RetryConfig, redact_url
+from .http import Decision, Fetched, RetryConfig, redact_url
 
 __all__ = [
     "fetch_endpoints",
     "fetch_providers",
     "fetch_many",
     "many_frame",
-    "retry_decision",
     "PoolGate",
     "DEFAULT_CONCURRENCY",
     "MAX_CONCURRENCY",
@@ -85,42 +83,7 @@ def _model_ids(models: Any) -> list[str]:
     return ids
 
 
-# -- the pool's decisions ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What to do after one failed attempt: ``raise`` it, or wait ``seconds`` and try again, either
-    the whole pool (``pause_pool``: a 429) or only this worker (a reset, a 5xx)."""
-
-    action: str  # "retry" or "raise"
-    seconds: float = 0.0
-    pause_pool: bool = False
-
-
-def retry_decision(error: OrcatalogError, attempt: int, retry: RetryConfig) -> Decision:
-    """The one rule for retrying a request of a many-model fetch (pure: no clock, no I/O).
-
-    Args:
-        error: what the attempt raised.
-        attempt: the attempt that failed (counts from 1).
-        retry: the budget: attempts, backoff, max wait, retried statuses.
-
-    Returns:
-        ``raise`` when the attempts are spent, the error is not transient (400-404, a bad body),
-        or a ``Retry-After`` exceeds ``retry.max_wait``; else ``retry`` after the server's
-        ``Retry-After`` (pausing the pool for a 429) or the backoff.
-    """
-    if attempt >= retry.attempts:
-        return Decision("raise")
-    if isinstance(error, APIError) and error.status in retry.statuses:
-        wait_s = error.retry_after if error.retry_after is not None else retry.wait(attempt)
-        if wait_s > retry.max_wait:
-            return Decision("raise")
-        return Decision("retry", wait_s, pause_pool=isinstance(error, RateLimitError))
-    if isinstance(error, TransportError):
-        return Decision("retry", retry.wait(attempt))
-    return Decision("raise")
+# -- the pool ------------------------------------------------------------------------------------
 
 
 class PoolGate:
@@ -162,37 +125,29 @@ class _Cancelled(Exception):
 def _fetch_one(
     client: Any, model_id: str, *, gate: PoolGate, retry: RetryConfig, refresh: bool, sleep: Callable[[float], Any]
 ) -> Fetched:
-    """One model's endpoints body, one attempt at a time, retried by :func:`retry_decision`."""
-    single = replace(retry, attempts=1)
-    path = endpoints_path(model_id)
-    attempt = 0
-    while True:
+    """One model's endpoints body, retried by the one retry rule (:func:`orcatalog.fetch.http.decide`,
+    in :func:`~orcatalog.fetch.http.get_json`); the pool only waits: a 429's wait closes the gate
+    for every worker, another wait is this worker's, and a cancelled fetch stops at the gate."""
+
+    def pause(decision: Decision) -> None:
+        if isinstance(decision.error, RateLimitError):
+            gate.pause(decision.wait)
+        elif not gate.stop.is_set():
+            sleep(decision.wait)
         if not gate.wait():
             raise _Cancelled
-        attempt += 1
-        try:
-            fetched: Fetched = client._get(
-                path, None, headers=client._headers(None), retries=single, refresh=refresh, check=endpoints_body_frame
-            )
-        except OrcatalogError as exc:
-            decision = retry_decision(exc, attempt, retry)
-            if decision.action == "raise":
-                setattr(exc, "attempts", attempt)  # noqa: B010 - every fetch error has it
-                raise
-            logger.info(
-                "GET %s: %s; retrying in %.2f s%s",
-                path,
-                exc,
-                decision.seconds,
-                " (pool paused)" if decision.pause_pool else "",
-            )
-            if decision.pause_pool:
-                gate.pause(decision.seconds)
-            elif not gate.stop.is_set():
-                sleep(decision.seconds)
-        else:
-            fetched.attempts = attempt
-            return fetched
+
+    if not gate.wait():
+        raise _Cancelled
+    return client._get(
+        endpoints_path(model_id),
+        None,
+        headers=client._headers(None),
+        retries=retry,
+        refresh=refresh,
+        check=endpoints_body_frame,
+        pause=pause,
+    )
 
 
 def fetch_many(

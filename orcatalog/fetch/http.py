@@ -612,6 +612,7 @@ def get_json(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     clock: Clock = time.monotonic,
     sleep: Sleep = time.sleep,
+    pause: Callable[[Decision], None] | None = None,
 ) -> Fetched:
     """GET ``url`` and return its JSON body, retrying within ``retry``'s budget.
 
@@ -619,7 +620,9 @@ def get_json(
     good entry, and with ``allow_stale`` the good entry is returned instead); its result is
     ``Fetched.checked``. ``retry.deadline`` bounds the whole call, every phase of every attempt
     (connect, headers, body, waits); ``max_body_bytes`` caps each decoded body. ``clock``
-    (monotonic seconds) and ``sleep`` (seconds) are how the loop reads and spends time.
+    (monotonic seconds) and ``sleep`` (seconds) are how the loop reads and spends time; ``pause``,
+    when given, waits out a ``RETRY`` decision instead of ``sleep(decision.wait)`` (a pool of
+    requests pauses every worker on a 429 this way, :mod:`orcatalog.fetch.endpoints`).
 
     Raises:
         NotInCacheError: offline and not cached.
@@ -628,18 +631,7 @@ def get_json(
         InvalidResponseError: the body is not JSON; BodyTooLargeError: over ``max_body_bytes``.
         CacheError: the HTTP cache could not be used.
     """
-    cached = _is_cached_session(session)
-    if offline and not cached:
-        raise InvalidParameterError("offline mode needs a requests_cache.CachedSession as the session")
-    secret = auth_header_value(headers) or auth_header_value(session.headers)
-    if cached and secret:
-        require_key_separation(session)
-    extra: dict[str, Any] = {}
-    if cached:
-        if offline:
-            extra["only_if_cached"] = True
-        if refresh:
-            extra["force_refresh"] = True
+    cached, secret, extra = _session_options(session, headers, offline=offline, refresh=refresh)
     with keyed(secret):
         safe_url = redact_url(url)
         started = clock()
@@ -681,26 +673,63 @@ def get_json(
                 attempt,
                 retry.attempts,
             )
-            sleep(decision.wait)
+            if pause is not None:
+                pause(decision)
+            else:
+                sleep(decision.wait)
         if decision.action is Action.RETURN:
             assert isinstance(outcome, requests.Response) and reader is not None
             return _answer(outcome, reader, safe_url, check, attempt)
-        error = decision.error
-        if decision.action is Action.RAISE and error is not None:
-            if hasattr(error, "attempts"):
-                setattr(error, "attempts", attempt)  # noqa: B010
-            raise error
-        if allow_stale and cached:
-            stale = _stale_entry(session, url, params, headers, check, safe_url)
-            if stale is not None:
-                logger.warning("GET %s failed (%s); returning stale cached data", safe_url, error)
-                return stale
-        if error is None:  # the deadline passed before any attempt could answer
-            raise RequestTimeoutError(
-                f"GET {safe_url}: overall deadline of {retry.deadline:.1f} s passed", url=safe_url, attempts=attempt
-            )
-        _mark_attempts(error, attempt, clock() - started, retry)
-        raise error
+        stale = (
+            _stale_entry(session, url, params, headers, check, safe_url)
+            if decision.action is not Action.RAISE and allow_stale and cached  # gave up, or out of time to retry
+            else None
+        )
+        if stale is not None:
+            logger.warning("GET %s failed (%s); returning stale cached data", safe_url, decision.error)
+            return stale
+        raise _final_error(decision, attempt, clock() - started, retry, safe_url)
+
+
+def _session_options(
+    session: requests.Session, headers: Mapping[str, str] | None, *, offline: bool, refresh: bool
+) -> tuple[bool, str | None, dict[str, Any]]:
+    """Whether ``session`` caches, the key the call sends (kept out of every text while it runs),
+    and the cache options of each GET (offline, forced refresh).
+
+    Raises:
+        InvalidParameterError: offline mode without a cache; a keyed call on a cache that does not
+            keep keys apart.
+    """
+    cached = _is_cached_session(session)
+    if offline and not cached:
+        raise InvalidParameterError("offline mode needs a requests_cache.CachedSession as the session")
+    secret = auth_header_value(headers) or auth_header_value(session.headers)
+    if cached and secret:
+        require_key_separation(session)
+    extra: dict[str, Any] = {}
+    if cached:
+        if offline:
+            extra["only_if_cached"] = True
+        if refresh:
+            extra["force_refresh"] = True
+    return cached, secret, extra
+
+
+def _final_error(decision: Decision, attempt: int, elapsed: float, retry: RetryConfig, url: str) -> OrcatalogError:
+    """The error a call that did not answer raises: the decision's, with the attempts (and, when it
+    gave up, how long it tried); a deadline that passed before any attempt answered is a timeout."""
+    error = decision.error
+    if decision.action is Action.RAISE and error is not None:
+        if hasattr(error, "attempts"):
+            setattr(error, "attempts", attempt)  # noqa: B010
+        return error
+    if error is None:  # the deadline passed before any attempt could answer
+        return RequestTimeoutError(
+            f"GET {url}: overall deadline of {retry.deadline:.1f} s passed", url=url, attempts=attempt
+        )
+    _mark_attempts(error, attempt, elapsed, retry)
+    return error
 
 
 def _send(session: requests.Session, url: str, secret: str | None, **kwargs: Any) -> requests.Response:

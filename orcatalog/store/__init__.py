@@ -12,7 +12,8 @@ The package, by the question each file answers:
 - :mod:`.compact` - the parquet layout's batch merges, and its tiered upkeep after each write;
 - :mod:`.endpoints` - endpoint and provider history on the Delta layout (issue 18);
 - :mod:`.migrate` - copying a parquet-layout store into the Delta layout, checked snapshot by snapshot;
-- :mod:`.lock` - one run at a time on a store (``orcatalog watch``): a file lock, or a claim on object stores.
+- :mod:`.lock` - one run at a time on a store (``orcatalog watch``): a file lock, or a claim on object stores;
+- :mod:`.faults` - the object-store libraries' exceptions (botocore, a missing s3fs) as ``StoreError``, one table.
 
 Which layout a store uses is decided once, by :func:`_layout_of` (the one found at the root, else
 Delta); both layouts and whose commit guarantees they are, in ``data/README.md``.

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import StoreDamagedError
-from .ingest import MANIFEST_SCHEMA
+from .ingest import MANIFEST_SCHEMA, time_of_snapshot_id
 from .layout import DATA_KINDS, DamagedFile, Layout
 from .timeline import PARTIAL_THRESHOLD, apply_rules
 
@@ -109,7 +109,7 @@ class Catalogue:
         for sid, problem in unreadable.items():
             if scopes.get(sid, scope) != scope:
                 continue
-            when = _time_of_id(sid)
+            when = time_of_snapshot_id(sid)
             if when is not None and when <= until and (after is None or when > after):
                 raise StoreDamagedError(
                     f"cannot answer as of {until}: snapshot {sid} at {when} is damaged or lost, "
@@ -144,13 +144,6 @@ class Index:
     def iso_times(self) -> np.ndarray:
         """Each snapshot's time as ISO 8601 text (UTC), computed once."""
         return np.datetime_as_string(self.times.to_numpy(dtype="datetime64[us]"), unit="us", timezone="UTC")
-
-
-def _time_of_id(snapshot_id: str) -> pd.Timestamp | None:
-    try:
-        return pd.to_datetime(snapshot_id.split("-", 1)[0], format="%Y%m%dT%H%M%SZ", utc=True)
-    except (ValueError, TypeError):
-        return None
 
 
 def _warn(problems: list[Problem], root: str) -> None:

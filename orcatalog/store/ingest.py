@@ -1,6 +1,9 @@
 """Bodies in, batch tables out: checking bodies, hashing model versions, building the files of a batch.
 
 Pure work on memory: nothing here lists or writes files (:mod:`.layout` does that).
+
+The snapshot id rule lives here: :func:`snapshot_id` makes an id (its UTC time to the second, then
+12 hex digits of its content hash) and :func:`time_of_snapshot_id` reads the time back.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from ..scope import asks_server_default, is_unfiltered, scope_of
 from ..times import parse_time
 
 __all__ = [
+    "snapshot_id",
+    "time_of_snapshot_id",
     "Body",
     "make_body",
     "check_whole",
@@ -39,6 +44,27 @@ __all__ = [
     "refuse_not_default",
     "Recorded",
 ]
+
+#: How a snapshot id begins: the snapshot's time, UTC, to the second.
+_ID_TIME = "%Y%m%dT%H%M%SZ"
+
+
+def snapshot_id(fetched_at: pd.Timestamp, content: str) -> str:
+    """The snapshot id rule, in one place: ``<UTC time to the second>-<12 hex digits of the content hash>``.
+
+    Args:
+        fetched_at: the snapshot's time (UTC).
+        content: the hex content hash of the snapshot (its model versions in order and the body's other keys).
+    """
+    return f"{fetched_at:{_ID_TIME}}-{content[:12]}"
+
+
+def time_of_snapshot_id(sid: str) -> pd.Timestamp | None:
+    """The UTC time a snapshot id begins with (see :func:`snapshot_id`), or None when it does not."""
+    try:
+        return pd.to_datetime(sid.split("-", 1)[0], format=_ID_TIME, utc=True)
+    except (ValueError, TypeError):
+        return None
 
 
 class Recorded(list[str]):
@@ -299,7 +325,7 @@ def prepare(items: list[Body], known: set[str], version: str, progress: bool | N
                 out.new_versions[v] = (m["id"], raw)
         top_json = orjson.dumps({k: val for k, val in item.body.items() if k != "data"}).decode()
         chash = content_hash(order, top_json)
-        sid = f"{item.fetched_at:%Y%m%dT%H%M%SZ}-{chash[:12]}"
+        sid = snapshot_id(item.fetched_at, chash)
         out.ids.append(sid)
         if sid in seen_ids:
             continue  # the same body at the same time, twice in one call

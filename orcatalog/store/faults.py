@@ -1,0 +1,65 @@
+"""The store's exception table: what the object-store libraries raise (botocore, through s3fs and
+aiobotocore; a missing s3fs) as the store's typed error, :class:`~orcatalog.errors.StoreError`, from
+one table (:data:`EXCEPTION_TABLE`), as :func:`orcatalog.fetch.http.map_exception` does for requests,
+urllib3 and the HTTP cache. The command line asks :func:`map_exception`; nothing checks an
+exception's module name.
+
+fsspec's own failures are ``OSError`` subclasses (``FileNotFoundError``, ``PermissionError``) and stay
+what they are: every caller already knows those.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from ..errors import StoreError
+
+__all__ = ["EXCEPTION_TABLE", "map_exception"]
+
+_S3_SETUP = (
+    "For s3:// stores set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), "
+    "and AWS_ENDPOINT_URL for S3-compatible servers."
+)
+
+
+def _botocore(exc: BaseException) -> bool:
+    """A botocore error (credentials, endpoint, a refused request). botocore is looked up only when
+    it is already imported: an exception of its classes cannot exist otherwise."""
+    found = sys.modules.get("botocore.exceptions")
+    return found is not None and isinstance(exc, (found.BotoCoreError, found.ClientError))
+
+
+def _no_s3fs(exc: BaseException) -> bool:
+    return isinstance(exc, ImportError) and "s3fs" in str(exc)
+
+
+def _cloud(exc: BaseException, where: str) -> StoreError:
+    return StoreError(f"{where}: {type(exc).__name__}: {exc}. {_S3_SETUP}")
+
+
+def _extra(exc: BaseException, where: str) -> StoreError:
+    return StoreError(f"{where}: {exc}: pip install 'orcatalog[s3]' for s3:// stores")
+
+
+#: (is it this library's exception?, the StoreError it becomes); first match wins.
+EXCEPTION_TABLE: tuple[tuple[Callable[[BaseException], bool], Callable[[BaseException, str], StoreError]], ...] = (
+    (_botocore, _cloud),
+    (_no_s3fs, _extra),
+)
+
+
+def map_exception(exc: BaseException, where: str = "the store") -> StoreError | None:
+    """The :class:`~orcatalog.errors.StoreError` for an object-store library's exception, or None
+    for any other exception.
+
+    Args:
+        exc: the exception.
+        where: the store's root (URL or folder) as the user gave it, for the message.
+    """
+    for matches, make in EXCEPTION_TABLE:
+        if matches(exc):
+            error = make(exc, where)
+            error.__cause__ = exc
+            return error
+    return None
