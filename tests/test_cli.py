@@ -508,7 +508,7 @@ def test_diff_allow_mixed(runner: CliRunner, dated_files: list[Path], tmp_path: 
         )[0],
     ]
     result = runner.invoke(main, ["diff", "--store", store, *ids])
-    assert result.exit_code == 1 and "allow_mixed" in result.output
+    assert result.exit_code == 1 and "pass --allow-mixed" in result.output, result.output
     result = runner.invoke(main, ["diff", "--store", store, *ids, "--allow-mixed", "--format", "csv"])
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert result.exit_code == 0 and rows and "unit" in rows[0]

@@ -243,7 +243,7 @@ def test_the_catalog_and_the_default_list_of_one_day_are_two_scopes(tmp_path: Pa
     assert set(forced["change"]) == {"added"} and sorted(forced["id"]) == sorted(non_text)  # nothing else
     runner = CliRunner()
     cli = runner.invoke(main, ["diff", "--store", str(tmp_path / "store"), text, full])
-    assert cli.exit_code == 1 and "allow_mixed" in cli.output, cli.output
+    assert cli.exit_code == 1 and "pass --allow-mixed" in cli.output, cli.output
 
 
 def test_a_store_written_by_the_old_rule_answers_and_refuses_by_the_new_one(

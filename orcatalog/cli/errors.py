@@ -91,7 +91,7 @@ def in_option_names(message: str, command: click.Command | None) -> str:
 
 
 #: Library calls that library messages point to, and the command that shows the same.
-_COMMANDS = {"see snapshots()": "see `orcatalog snapshots`"}
+_COMMANDS = {"see snapshots()": "see `orcatalog snapshots`", "pass allow_mixed=True": "pass --allow-mixed"}
 
 
 def in_command_words(message: str) -> str:
