@@ -46,8 +46,6 @@ class Rows:
         self.extras: list[dict[str, Any] | None] = [None] * self.n
         self.unreadable: list[str] = []
         self._objects: dict[str, list[dict[str, Any]]] = {}
-        self._columns: dict[str, list[Any]] | None = None
-        self._inner: dict[str, dict[str, list[Any]]] = {}
 
     #: What one row is, for messages ("model", "endpoint", "provider").
     what = "model"
@@ -67,11 +65,7 @@ class Rows:
 
     def top(self, key: str) -> list[Any]:
         """``model[key]`` for every model (all None when no model has the key)."""
-        if key not in self.present:
-            return [None] * self.n
-        if self._columns is None:
-            self._columns = _transpose(self.models, self.present)
-        return list(self._columns[key])
+        return [m.get(key) for m in self.models] if key in self.present else [None] * self.n
 
     def objects(self, key: str) -> list[dict[str, Any]]:
         """``model[key]`` for every model as a dict (null as an empty one); anything else is refused."""
@@ -91,24 +85,8 @@ class Rows:
         """The value at a key path (one or two keys) for every model."""
         if len(path) == 1:
             return self.ids if path[0] == "id" else self.top(path[0])
-        inner = self._inner.get(path[0])
-        if inner is None:
-            objs = self.objects(path[0])
-            inner = self._inner[path[0]] = _transpose(objs, set().union(*objs))
-        found = inner.get(path[1])
-        return [None] * self.n if found is None else list(found)
-
-
-def _transpose(objects: list[dict[str, Any]], keys: set[str]) -> dict[str, list[Any]]:
-    """``{key: [object.get(key) for each object]}`` for every key, in one pass over the objects: each
-    object is visited once, not once per column (on a body of thousands of objects, passes that
-    each touch every object again cost more than the lookups)."""
-    names = list(keys)
-    if not names:
-        return {}
-    if not objects:
-        return {k: [] for k in names}
-    return dict(zip(names, map(list, zip(*[tuple(map(o.get, names)) for o in objects]))))
+        key = path[1]
+        return [o.get(key) for o in self.objects(path[0])]
 
 
 def json_kind(value: Any) -> str:

@@ -453,5 +453,7 @@ def _family(rows: Rows, obj: str, known: tuple[str, ...], skip: tuple[str, ...] 
     """``{key: [value or None per model]}`` for a flat object of numbers: the known keys always, then
     every other key the body has (sorted). Values are left raw for the caller to convert."""
     objs = rows.objects(obj)
-    keys = list(known) + sorted(set().union(*objs).difference(known, skip))
-    return {k: rows.values((obj, k)) for k in keys}
+    present = set().union(*objs)
+    keys = list(known) + sorted(present.difference(known, skip))
+    absent = [None] * rows.n
+    return {k: [o.get(k) for o in objs] if k in present else absent.copy() for k in keys}
