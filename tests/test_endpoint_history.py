@@ -131,6 +131,52 @@ def test_a_price_cut_shows_in_the_history_at_its_time(store: oc.SnapshotStore) -
         assert orjson.dumps(store.raw(sid)) == orjson.dumps(b)
 
 
+def test_compact_sorts_each_month_into_model_ranges_and_changes_no_answer(store: oc.SnapshotStore) -> None:
+    """compact() rewrites each month sorted by model, in files of consecutive model ranges (what lets
+    one endpoint's series skip the other files and row groups); every answer stays as it was."""
+    import pyarrow.parquet as pq
+    from deltalake import DeltaTable
+
+    models = orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"][:12]
+    start = pd.Timestamp("2026-08-30T22:00:00Z")  # two days in August, two in September
+    written: dict[str, bytes] = {}
+    for day in range(4):
+        pairs = []
+        for hour in range(0, 24, 6):
+            when = start + pd.Timedelta(days=day, hours=hour)
+            for i, m in enumerate(models):
+                body = spec_endpoints_body(m, providers=3)
+                for e in body["data"]["endpoints"]:
+                    e.pop("_zdr", None)
+                    if isinstance(e.get("latency_last_30m"), dict):
+                        e["latency_last_30m"]["p50"] = 100 * day + hour + i
+                pairs.append((when, body))
+        for sid, (_, body) in zip(store.import_endpoint_bodies(pairs), pairs):  # one write per day
+            written[sid] = orjson.dumps(body)
+    one = models[3]["id"]
+    before_all, before_one = store.endpoint_history(), store.endpoint_history(one, start="2026-08-31")
+    assert store.compact(_retention_hours=0) > 0
+    reopened = oc.SnapshotStore(store.root)
+    pd.testing.assert_frame_equal(reopened.endpoint_history(), before_all)
+    pd.testing.assert_frame_equal(reopened.endpoint_history(one, start="2026-08-31"), before_one)
+    assert set(before_one["model_id"]) == {one} and before_one["fetched_at"].min() >= pd.Timestamp(
+        "2026-08-31", tz="UTC"
+    )
+    for sid, raw in written.items():
+        assert orjson.dumps(reopened.raw(sid)) == raw
+    for month in ("2026-08", "2026-09"):
+        files = sorted((Path(store.root) / "endpoints" / f"month={month}").glob("*.parquet"))
+        live = [f for f in files if f.name in {Path(u).name for u in DeltaTable(str(f.parent.parent)).file_uris()}]
+        assert live
+        ranges = []
+        for f in live:
+            ids = pq.read_table(f, columns=["model_id"]).column("model_id").to_pylist()
+            assert ids == sorted(ids)
+            ranges.append((ids[0], ids[-1]))
+        ranges.sort()
+        assert all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:])), ranges  # consecutive model ranges
+
+
 def test_another_body_at_the_same_time_is_refused_and_nothing_written(
     recorded_dir: Path, store: oc.SnapshotStore
 ) -> None:

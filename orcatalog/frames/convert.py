@@ -159,14 +159,22 @@ def _to_json(values: list[Any], field: str, rows: Rows) -> pd.api.extensions.Ext
 
 
 def _to_count(values: list[Any], field: str, rows: Rows) -> pd.api.extensions.ExtensionArray:
-    """Counts (tokens) -> nullable Int64: integers from 0 to MAX_COUNT (checked exactly, before any
-    float rounds 2**53 + 1 down), or integral numbers / decimal strings."""
+    """Counts (tokens) -> nullable Int64: integers from 0 to MAX_COUNT (checked exactly: a column
+    whose floats are all below 2**53, where floats are exact, at once; any other one value by value,
+    before a float rounds 2**53 + 1 down), or integral numbers / decimal strings."""
     if not set(map(type, values)) <= {int, _NONE}:
         values = [_count(v, i, field, rows) for i, v in enumerate(values)]
-    for i, v in enumerate(values):
-        if v is not None and not 0 <= v <= MAX_COUNT:
-            rows.refuse(i, field, f"= {v!r} is out of range for a count (0 to 2**53)")
-    floats = _huge_safe(values, field, rows, "a count (0 to 2**53)")
+    try:
+        floats = np.array(values, dtype=float)
+        seen = floats[~np.isnan(floats)]
+        exact = not len(seen) or (seen.min() >= 0 and seen.max() < MAX_COUNT)  # below 2**53 a float is exact
+    except OverflowError:
+        exact = False
+    if not exact:
+        for i, v in enumerate(values):
+            if v is not None and not 0 <= v <= MAX_COUNT:
+                rows.refuse(i, field, f"= {v!r} is out of range for a count (0 to 2**53)")
+        floats = _huge_safe(values, field, rows, "a count (0 to 2**53)")
     mask = np.isnan(floats)
     bad = ~mask & ((floats < 0) | (floats > MAX_COUNT))
     if bad.any():
@@ -203,8 +211,9 @@ def _count(value: Any, i: int, field: str, rows: Rows) -> int | None:
 def _to_boolean(values: list[Any], field: str, rows: Rows) -> pd.api.extensions.ExtensionArray:
     """true/false/null -> nullable boolean; anything else is refused."""
     _only(values, {bool, _NONE}, field, rows, "true, false or null")
-    mask = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
-    data = np.fromiter((v is True for v in values), dtype=bool, count=len(values))
+    arr = pa.array(values, type=pa.bool_())  # only true, false and null here
+    mask = arr.is_null().to_numpy(zero_copy_only=False)
+    data = arr.fill_null(False).to_numpy(zero_copy_only=False)
     return pd.arrays.BooleanArray(data, mask)
 
 
@@ -309,6 +318,23 @@ def is_decimal(text: str, *, infinity: bool = False) -> bool:
     return _DECIMAL.fullmatch(text) is not None or (infinity and text in _INFINITY)
 
 
+#: Decimal numbers, one per line: :data:`_DECIMAL`'s grammar checked on many strings in one call.
+_DECIMAL_LINES = re.compile(f"(?:{_DECIMAL.pattern}\n)*")
+_ONLY_NULL = frozenset({_NONE})
+
+
+def _all_decimal(strings: set[str], infinity: bool) -> bool:
+    """Whether every string is :func:`is_decimal`: one regex pass over them joined by newlines (a
+    price column of a zdr body holds about 1,500 distinct strings), per string only when one fails
+    that pass (no decimal holds a newline, so the joined text splits back exactly)."""
+    if not strings:
+        return True
+    text = "\n".join(strings) + "\n"
+    if text.count("\n") == len(strings) and _DECIMAL_LINES.fullmatch(text) is not None:
+        return True
+    return all(is_decimal(v, infinity=infinity) for v in strings)
+
+
 def _underflows(value: Any) -> bool:
     """A decimal string that is not zero but reads as 0.0 (``"1e-400"``): beyond float's range."""
     return type(value) is str and any(c in "123456789" for c in value.partition("e")[0].partition("E")[0])
@@ -321,9 +347,11 @@ def parse_floats(values: list[Any], *, infinity: bool = False) -> tuple[np.ndarr
     lists, objects (NaN in the array). With ``infinity``, ``"Infinity"`` reads as inf (the limit
     families)."""
     kinds = set(map(type, values))
+    if kinds == _ONLY_NULL:  # a key no object has (most price keys of an endpoints body)
+        return np.full(len(values), np.nan), []
     if kinds <= _NUMBER_TYPES:  # no booleans: numpy would read true as 1.0
         strings = {v for v in values if type(v) is str} if str in kinds else set()
-        if all(is_decimal(v, infinity=infinity) for v in strings):
+        if _all_decimal(strings, infinity):
             try:
                 out = np.array(values, dtype=float)
             except (ValueError, OverflowError):

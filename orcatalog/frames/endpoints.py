@@ -51,6 +51,7 @@ class _Derived:
         self.model_name = [v if v is not None else model_name for v in rows.top("model_name")]
         self.prompt = _usd_per_mtok(self.raw_prices["prompt"], self.prices["prompt"])
         self.completion = _usd_per_mtok(self.raw_prices["completion"], self.prices["completion"])
+        self.discount = _discount(rows)  # both effective prices take it off
 
 
 def _tag(rows: Rows, d: _Derived) -> Any:
@@ -65,16 +66,21 @@ def _discount(rows: Rows) -> np.ndarray:
 def _status(rows: Rows, d: _Derived) -> Any:
     """``status``: an integer (negative values are lower ranks) or null; anything else is refused."""
     values = rows.top("status")
-    for i, v in enumerate(values):
-        if v is not None and (type(v) is not int or abs(v) > 2**31):
-            rows.refuse(i, "status", f"= {v!r} is not an integer status")
+    if not set(map(type, values)) <= {int, type(None)} or any(abs(v) > 2**31 for v in set(values) - {None}):
+        for i, v in enumerate(values):
+            if v is not None and (type(v) is not int or abs(v) > 2**31):
+                rows.refuse(i, "status", f"= {v!r} is not an integer status")
     mask = np.array([v is None for v in values], dtype=bool)
     return pd.arrays.IntegerArray(np.array([v or 0 for v in values], dtype=np.int64), mask)
 
 
 def _status_label(rows: Rows, d: _Derived) -> Any:
     values = rows.top("status")
-    labels = [status_label(v) if type(v) is int else None for v in values]
+    if set(map(type, values)) <= {int, type(None)}:  # a handful of values, each labelled once
+        label = {v: status_label(v) for v in set(values)}
+        labels = [label[v] for v in values]
+    else:
+        labels = [status_label(v) if type(v) is int else None for v in values]
     return CONVERTERS["str"](labels, "status", rows)
 
 
@@ -85,8 +91,8 @@ DERIVED: dict[str, Callable[[Rows, _Derived], Any]] = {
     "tag": _tag,
     "prompt_usd_per_mtok": lambda rows, d: d.prompt,
     "completion_usd_per_mtok": lambda rows, d: d.completion,
-    "effective_prompt_usd_per_mtok": lambda rows, d: effective_price(d.prompt, _discount(rows)),
-    "effective_completion_usd_per_mtok": lambda rows, d: effective_price(d.completion, _discount(rows)),
+    "effective_prompt_usd_per_mtok": lambda rows, d: effective_price(d.prompt, d.discount),
+    "effective_completion_usd_per_mtok": lambda rows, d: effective_price(d.completion, d.discount),
     "is_free": _is_free,  # the models contract's rule: every listed price 0, null when dynamic or unknown
     "dynamic_pricing": lambda rows, d: d.dynamic,
     "status": _status,

@@ -401,10 +401,22 @@ def _keep_unknown(rows: Rows, known_top: Any = None, known_nested: Any = None) -
     """Top-level fields and fields of known objects that the contract does not know go to ``extra``
     (the one rule for every contract: the models' known fields by default, an endpoint's when given)."""
     known_top = _KNOWN_TOP if known_top is None else known_top
-    if not rows.present <= known_top:  # the per-model scan for unknown fields is rare
+    if not rows.present <= known_top:  # the per-model scan for unknown fields
+        # Objects of one body share a few key layouts (zdr: 2,400 endpoints, one or two layouts):
+        # the unknown keys are worked out once per layout, in the order the set difference gives.
+        unknown_of: dict[tuple[str, ...], list[str]] = {}
+        extras = rows.extras
         for i, m in enumerate(rows.models):
-            for k in m.keys() - known_top:
-                rows.keep(i, k, m[k])
+            layout = tuple(m)
+            unknown = unknown_of.get(layout)
+            if unknown is None:
+                unknown = unknown_of[layout] = list(m.keys() - known_top)
+            if unknown:
+                kept = extras[i]
+                if kept is None:
+                    extras[i] = {k: m[k] for k in unknown}
+                else:
+                    kept.update((k, m[k]) for k in unknown)
     for top, known in (_KNOWN_NESTED if known_nested is None else known_nested).items():
         objs = rows.objects(top)
         if set().union(*objs) <= known:
@@ -441,5 +453,7 @@ def _family(rows: Rows, obj: str, known: tuple[str, ...], skip: tuple[str, ...] 
     """``{key: [value or None per model]}`` for a flat object of numbers: the known keys always, then
     every other key the body has (sorted). Values are left raw for the caller to convert."""
     objs = rows.objects(obj)
-    keys = list(known) + sorted(set().union(*objs).difference(known, skip))
-    return {k: [o.get(k) for o in objs] for k in keys}
+    present = set().union(*objs)
+    keys = list(known) + sorted(present.difference(known, skip))
+    absent = [None] * rows.n
+    return {k: [o.get(k) for o in objs] if k in present else absent.copy() for k in keys}

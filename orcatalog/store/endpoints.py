@@ -662,36 +662,42 @@ class EndpointStore:
         for name in ENDPOINT_TABLES:
             try:
                 dt = self.layout.table(name)
-                if dt is not None and len(dt.file_uris()) > self.auto_compact:
+                if dt is None:
+                    continue
+                if name == "endpoints":  # sorted months stay split: count only the files of unsorted ones
+                    due = sum(_unsorted_months(dt).values()) > self.auto_compact
+                else:
+                    due = len(dt.file_uris()) > self.auto_compact
+                if due:
                     self._optimize(name, dt)
                     self.layout.vacuum(name, VACUUM_RETENTION_HOURS)
+                    self._checkpoint(name)
             except Exception as exc:  # noqa: BLE001 - upkeep never fails a committed write
                 logger.warning("automatic compaction of %s skipped: %s", self.layout.uris[name], exc)
 
+    def _checkpoint(self, name: str) -> None:
+        """Write a checkpoint of a table's log: a reader opening it reads one file, not every commit."""
+        dt = self.layout.table(name)
+        if dt is not None:
+            dt.create_checkpoint()
+
     def _optimize(self, name: str, dt: Any) -> int:
-        """Merge a table's small files; ``endpoints`` months with several files are rewritten
-        clustered by (model_id, tag) in small row groups, so that one endpoint's series reads a
-        few row groups per month (Parquet statistics skip the others). Returns files removed."""
+        """Merge a table's small files. ``endpoints`` months whose files overlap in model ids are
+        rewritten sorted by (model_id, tag, fetched_at) (:func:`_sort_month`). Returns files removed."""
         if name == "endpoint_snapshots":  # clustered by scope: history reads one model's snapshots
             metrics = dt.optimize.z_order(["scope", "fetched_at"], writer_properties=_row_writer(False))
             return int(metrics.get("numFilesRemoved", 0))
         if name != "endpoints":
             return int(dt.optimize.compact().get("numFilesRemoved", 0))
-        months: dict[str, int] = {}
-        per_file = pa.table(dt.get_add_actions(flatten=True)).column("partition.month").to_pylist()
-        for m in per_file:
-            months[m] = months.get(m, 0) + 1
         removed = 0
-        for month, n in sorted(months.items()):
-            if n > 1:
-                metrics = dt.optimize.z_order(
-                    ["model_id", "tag"], partition_filters=[("month", "=", month)], writer_properties=_row_writer()
-                )
-                removed += int(metrics.get("numFilesRemoved", 0))
+        for month, n in sorted(_unsorted_months(dt).items()):
+            _sort_month(dt, month)
+            removed += n
         return removed
 
     def compact(self, retention_hours: float) -> int:
-        """Optimize and vacuum the four tables; returns how many files were merged away."""
+        """Optimize and vacuum the four tables, then checkpoint their logs (a new reader opens one
+        file instead of replaying every commit); returns how many files were merged away."""
         merged = 0
         for name in ENDPOINT_TABLES:
             dt = self.layout.table(name)
@@ -700,6 +706,7 @@ class EndpointStore:
             if len(dt.file_uris()) > 1:
                 merged += self._optimize(name, dt)
             self.layout.vacuum(name, retention_hours)
+            self._checkpoint(name)
         return merged
 
     # -- reading ---------------------------------------------------------------------------
@@ -753,6 +760,36 @@ class EndpointStore:
             raise StoreDamagedError(f"snapshot {snapshot_id} does not read back equal to its body (damaged store)")
         return body  # type: ignore[no-any-return]
 
+    def _read_models(
+        self, columns: list[str], models: list[str], months: list[tuple[str, str, str]]
+    ) -> pa.Table | None:
+        """``endpoints`` rows of ``models`` in the months allowed by ``months`` (tuple filters),
+        reading only what can hold them: the files whose per-file statistics in the Delta log allow
+        one of the models (a sorted month keeps each model in about one file, :func:`_sort_month`),
+        then the row groups whose Parquet statistics do (rows are sorted by model in every file).
+
+        Raises:
+            StoreDamagedError: a data file cannot be read.
+        """
+        from deltalake.exceptions import DeltaError
+
+        dt = self.layout.table("endpoints")
+        if dt is None:
+            return None
+        predicate: list[tuple[str, str, Any]] = [("model_id", "in", list(models)), *months]
+        try:
+            rows = ds.field("model_id").isin(models)
+            if self.layout.local:  # the files straight from disk, without a fragment per file of the table
+                parts = set(dt.metadata().partition_columns)
+                schema = pa.schema([f for f in pa.schema(dt.schema().to_arrow()) if f.name not in parts])
+                data = ds.dataset(dt.file_uris(file_pruning_predicate=predicate), schema=schema, format="parquet")
+                # a row group or two per file: threads cost more than they share (3x on a loaded machine)
+                return data.to_table(columns=columns, filter=rows, use_threads=False)
+            data = dt.to_pyarrow_dataset(file_pruning_predicate=predicate)
+            return data.to_table(columns=columns, filter=rows)  # an object store: threads overlap the requests
+        except (pa.ArrowException, OSError, DeltaError) as exc:
+            raise StoreDamagedError(f"{self.layout.uris['endpoints']} cannot be read: {exc}") from exc
+
     def history(
         self,
         model: list[str] | None,
@@ -762,23 +799,26 @@ class EndpointStore:
         columns: list[str] | None = None,
     ) -> pd.DataFrame:
         """Long form, one row per (committed snapshot, endpoint); see ``SnapshotStore.endpoint_history``."""
-        filt = None
-        if model is not None:
-            filt = ds.field("model_id").isin(model)
+        months = []  # partition values select files exactly
         if start is not None:
-            f = ds.field("month") >= f"{start:%Y-%m}"
-            filt = f if filt is None else filt & f
+            months.append(("month", ">=", f"{start:%Y-%m}"))
         if end is not None:
-            f = ds.field("month") <= f"{end:%Y-%m}"
-            filt = f if filt is None else filt & f
-        key = ["fetched_at", "model_id", "provider_name", "tag", "scope"]
-        every = [f.name for f in ROWS_SCHEMA if f.name not in ("month", "template", "position", *key)]
+            months.append(("month", "<=", f"{end:%Y-%m}"))
+        key = ["fetched_at", "model_id", "provider_name", "tag"]
+        every = [f.name for f in ROWS_SCHEMA if f.name not in ("scope", "month", "template", "position", *key)]
         if columns is not None:
             unknown = [c for c in columns if c not in every and c not in key]
             if unknown:
                 raise InvalidParameterError(f"unknown column(s) {unknown}; endpoint_history has {every}")
         wanted = key + [c for c in (every if columns is None else columns) if c not in key]
-        got = self._read("endpoints", wanted, filt)
+        if model is not None:
+            got = self._read_models(wanted, model, months)
+        else:
+            filt = None
+            for column, op, value in months:
+                f = ds.field(column) >= value if op == ">=" else ds.field(column) <= value
+                filt = f if filt is None else filt & f
+            got = self._read("endpoints", wanted, filt)
         table = got if got is not None else ROWS_SCHEMA.empty_table().select(wanted)
         if provider is not None:
             low = pa.array([p.lower() for p in provider])
@@ -787,7 +827,7 @@ class EndpointStore:
                 pc.is_in(pc.utf8_lower(table.column("tag")), value_set=low),
             )
             table = table.filter(hit)
-        table = table.drop_columns(["scope"])  # every row is committed: its append was the commit
+        # every row is committed: its append was the commit
         if start is not None:
             table = table.filter(pc.greater_equal(table.column("fetched_at"), pa.scalar(start.to_pydatetime(), _UTC)))
         if end is not None:
@@ -831,6 +871,76 @@ class EndpointStore:
 
 #: Rows per Parquet row group of ``endpoints``: small enough that one endpoint's series skips most.
 ROW_GROUP_ROWS = 4096
+#: Bytes per file of a sorted ``endpoints`` month: each file holds a range of models, so one
+#: model's series opens about one file a month (the log's per-file statistics skip the others).
+SORTED_FILE_BYTES = 1 << 20
+
+
+def _unsorted_months(dt: Any) -> dict[str, int]:
+    """``endpoints`` months to sort, and their file counts: months of several files whose model-id
+    ranges (the log's per-file statistics) overlap, or of more files than their size needs (many
+    small appends). A sorted month's files hold consecutive ranges (one model may span two)."""
+    actions = pa.table(dt.get_add_actions(flatten=True))
+    names = actions.column_names
+    n = actions.num_rows
+    lows = actions.column("min.model_id").to_pylist() if "min.model_id" in names else [None] * n
+    highs = actions.column("max.model_id").to_pylist() if "max.model_id" in names else [None] * n
+    files: dict[str, list[tuple[Any, Any, int]]] = {}
+    for month, low, high, size in zip(
+        actions.column("partition.month").to_pylist(), lows, highs, actions.column("size_bytes").to_pylist()
+    ):
+        files.setdefault(month, []).append((low, high, size))
+    out = {}
+    for month, spans in files.items():
+        if len(spans) < 2:
+            continue
+        spans.sort(key=lambda r: (r[0] is None, r[0] or "", r[1] or ""))
+        overlap = any(a[1] is None or b[0] is None or a[1] > b[0] for a, b in zip(spans, spans[1:]))
+        if overlap or len(spans) > sum(r[2] for r in spans) // SORTED_FILE_BYTES + 2:
+            out[month] = len(spans)
+    return out
+
+
+def _sort_month(dt: Any, month: str, attempts: int = 5) -> None:
+    """Rewrite one ``endpoints`` month sorted by (model_id, tag, fetched_at), in files of about
+    :data:`SORTED_FILE_BYTES` (so each holds a model range) and row groups of
+    :data:`ROW_GROUP_ROWS`: one transaction replacing the month's files (``overwrite`` with a
+    ``month =`` predicate). A write that added rows to the month meanwhile makes delta-rs refuse
+    the commit (nothing changes); the month is then read again, up to ``attempts`` times.
+
+    Raises:
+        SnapshotConflictError: writers kept adding to the month; StoreWriteError: the storage
+        refused the rewrite. Either way the month is as it was.
+    """
+    from deltalake import write_deltalake
+    from deltalake.exceptions import CommitFailedError, DeltaError
+
+    from ..errors import SnapshotConflictError
+
+    if not _MONTH.fullmatch(month):
+        raise StoreWriteError(f"endpoints: unexpected month partition {month!r}")
+    for _ in range(attempts):
+        rows = dt.to_pyarrow_dataset().to_table(filter=ds.field("month") == month)
+        rows = rows.select(ROWS_SCHEMA.names).cast(ROWS_SCHEMA)
+        rows = rows.sort_by([("model_id", "ascending"), ("tag", "ascending"), ("fetched_at", "ascending")])
+        try:
+            write_deltalake(
+                dt,
+                rows.combine_chunks(),  # one batch: delta-rs writes several batches in parallel, out of order
+                mode="overwrite",
+                predicate=f"month = '{month}'",
+                target_file_size=SORTED_FILE_BYTES,
+                writer_properties=_row_writer(),
+            )
+            return
+        except CommitFailedError:
+            dt.update_incremental()
+        except (OSError, DeltaError) as exc:
+            raise StoreWriteError(f"sorting month {month} of endpoints failed: {exc}; nothing was changed") from exc
+    raise SnapshotConflictError(f"endpoints month {month}: writers kept adding rows while it was sorted; try again")
+
+
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 
 def _refuse_one_id_in_two_scopes(rows: list[dict[str, Any]], near: pd.DataFrame) -> None:
