@@ -66,7 +66,7 @@ from ..schema import KNOWN_PRICE_KEYS
 from ..schema_endpoints import ENDPOINT_COLUMNS
 from ..scope import scope_of
 from .delta import TABLE_CONFIG, DeltaLayout
-from .ingest import refuse_same_time, utc
+from .ingest import refuse_same_time, snapshot_id, utc
 
 __all__ = [
     "ENDPOINT_TABLES",
@@ -507,7 +507,7 @@ class EndpointStore:
             raw = orjson.dumps(item.body)
             digest = hashlib.sha256(raw).hexdigest()[:32]
             when = pd.Timestamp(item.fetched_at).tz_convert("UTC")
-            sid = f"{when:%Y%m%dT%H%M%SZ}-{digest[:12]}"
+            sid = snapshot_id(when, digest)
             if item.kind == "providers":
                 providers_frame(item.body, url=item.source)  # the contract's checks
                 keys = []
