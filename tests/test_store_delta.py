@@ -668,3 +668,34 @@ def test_an_open_store_sees_what_other_writers_commit(make_delta, dated_files: l
     assert list(fresh.snapshots()["snapshot_id"]) == first + others + last
     assert fresh.raw(last[0]) == json.loads(read_body(dated_files[3]))
     pd.testing.assert_frame_equal(mine.history(), fresh.history())
+
+
+def test_a_kept_store_object_answers_as_a_new_one_after_each_append(tmp_path: Path, dated_files: list[Path]) -> None:
+    """A writer reads back only its new rows and applies the timeline rules to them alone; what it
+    then answers equals what a store object reading everything answers: a day-precision body, one
+    shadowed by a finer body of its day, a shrunken (partial) body, the next full one, a body older
+    than the rest, and another writer's commits in between."""
+    body = json.loads(read_body(dated_files[-1]))
+    one = {k: v for k, v in body.items() if k != "total_count"} | {"data": body["data"][:1]}
+    kept = oc.SnapshotStore(tmp_path / "s", layout="delta", auto_compact=None)
+    other = oc.SnapshotStore(tmp_path / "s", layout="delta", auto_compact=None)
+
+    def same() -> None:
+        fresh = oc.SnapshotStore(tmp_path / "s")
+        pd.testing.assert_frame_equal(kept.snapshots(), fresh.snapshots())
+        pd.testing.assert_frame_equal(kept.history(scope=None), fresh.history(scope=None))
+
+    kept.import_files(dated_files[-3], progress=False)  # a day-precision body (named by its date)
+    same()
+    day = kept.snapshots()["fetched_at"].iloc[-1]
+    kept.import_bodies([(day + pd.Timedelta(hours=9), body)])  # a finer body that day: the first is shadowed
+    assert kept.snapshots()["shadowed"].tolist() == [True, False]
+    same()
+    with pytest.warns(RuntimeWarning, match="partial"):
+        kept.import_bodies([(day + pd.Timedelta(days=2), one)])
+    other.import_bodies([(day + pd.Timedelta(days=3), body)])  # another writer's commit: read as new rows
+    kept.import_bodies([(day + pd.Timedelta(days=4), body)])
+    assert kept.snapshots()["partial"].tolist() == [False, False, True, False, False]
+    same()
+    kept.import_files(dated_files[0], progress=False)  # older than every row: everything is read again
+    same()
