@@ -24,12 +24,9 @@ one run per timing; checks that it runs, not the ratios).
 
 ``--hourly-commits N`` measures something else instead: ``N`` hourly bodies appended one commit each
 (a new store object each time, as an hourly job writes), the append time at every tenth of the run,
-then the store's size with and without ``_delta_log``, before and after ``compact()``. The synthetic
-year above is one commit; a real year is 8,760. Two views after the run, both printed: ``compact()``
-as it runs minutes after the last write (replaced files younger than the one-hour retention stay),
-and the store as it is once the run's time has passed: the log's files dated back to an hour per
-commit (delta-rs expires log entries by their file times, ``delta.logRetentionDuration`` = 7 days)
-and ``compact()`` vacuuming every replaced file. No target is checked in this mode.
+and the store's size with and without ``_delta_log`` then, after the last append and after
+``compact()``. The synthetic year above is one commit; a real year is 8,760. The run stands in
+for the hours between appends (see :func:`hourly_commits`). No target is checked in this mode.
 """
 
 from __future__ import annotations
@@ -211,22 +208,38 @@ def sizes(label: str, root: Path) -> None:
 
 
 def hourly_commits(layout: str, bodies: list[tuple[pd.Timestamp, bytes]], n: int, tmp: Path) -> None:
-    """Append ``n`` hourly bodies one commit each, then compact; print times and sizes (no target)."""
+    """Append ``n`` hourly bodies one commit each, then compact; print times and sizes (no target).
+
+    A year in minutes: the store's upkeep expires by time (files replaced by ``optimize`` are
+    vacuumed after :data:`~orcatalog.store.delta.VACUUM_RETENTION_HOURS`, log entries after
+    ``delta.logRetentionDuration``), so the run stands in for the hours between appends: the
+    vacuum retention is 0 (an hour has always passed at the next hourly append) and each commit's
+    log files are dated back to its simulated hour (delta-rs expires log entries by file time).
+    """
     import os
     import statistics
 
     import orcatalog as oc
+    import orcatalog.store.delta as delta_module
 
+    delta_module.VACUUM_RETENTION_HOURS = 0.0  # type: ignore[misc]  # the hour between appends has passed
     root = tmp / layout / "hourly-commits"
     cycle = list(range(len(bodies))) + list(range(len(bodies) - 2, 0, -1))  # back and forth: real changes only
     step = pd.Timedelta(hours=1)
     times: list[float] = []
     begin = time.perf_counter()
+    dated: set[Path] = set()
     for i in range(n):
         when = bodies[0][0] + i * step
         start = time.perf_counter()
         oc.SnapshotStore(root, layout=layout).import_bodies([(when, bodies[cycle[i % len(cycle)]][1])], progress=False)
         times.append(time.perf_counter() - start)
+        hour = time.time() - (n - 1 - i) * 3600  # this commit's simulated time: the last one is now
+        for p in root.glob("*/_delta_log/*"):
+            if p not in dated and p.name[:1].isdigit():
+                os.utime(p, (hour, hour))
+                dated.add(p)
+        dated = {p for p in dated if p.exists()}
         if (i + 1) % max(1, n // 10) == 0 or i + 1 == n:
             recent = times[-min(len(times), 20) :]
             print(
@@ -234,20 +247,11 @@ def hourly_commits(layout: str, bodies: list[tuple[pd.Timestamp, bytes]], n: int
                 f"(median of the last {len(recent)}), {time.perf_counter() - begin:6.0f} s so far",
                 flush=True,
             )
+            sizes(f"after {i + 1} commits", root)
     print(f"[{layout}] {n} hourly commits, one new store object each: sizes")
     sizes("after the last append", root)
-    store = oc.SnapshotStore(root, layout=layout)
-    store.compact()
-    sizes("after compact() (retention not yet passed)", root)
-    now = time.time()
-    for log in root.rglob("_delta_log"):  # as the hours passed: commit k written n-1-k hours before the last
-        for p in log.iterdir():
-            stem = p.name.split(".", 1)[0]
-            if p.is_file() and stem.isdigit():
-                when = now - (n - 1 - min(int(stem), n - 1)) * 3600
-                os.utime(p, (when, when))
-    oc.SnapshotStore(root, layout=layout).compact(_retention_hours=0)
-    sizes("after compact(), the run's hours passed", root)
+    oc.SnapshotStore(root, layout=layout).compact(_retention_hours=0)  # an hour after the last append
+    sizes("after compact()", root)
 
 
 def main() -> int:
