@@ -699,3 +699,35 @@ def test_a_kept_store_object_answers_as_a_new_one_after_each_append(tmp_path: Pa
     same()
     kept.import_files(dated_files[0], progress=False)  # older than every row: everything is read again
     same()
+
+
+def test_compact_deletes_a_killed_writers_files_only_past_the_orphan_retention(
+    make_delta, dated_files: list[Path]
+) -> None:  # noqa: ANN001
+    """Data files no commit names (a writer killed between writing them and its commit) are deleted
+    by compact() on disk and on S3, but only once older than the orphan retention: a file written
+    just now may be a live writer's, about to be committed."""
+    import uuid
+
+    store = make_delta(auto_compact=None)
+    for path in dated_files[:2]:
+        store.import_files(path, progress=False)
+    fs, base = store._fs, store._base
+    orphans = []
+    for table in ("snapshots", "versions"):  # what a killed writer leaves: a whole data file, never committed
+        fs.invalidate_cache()
+        source = sorted(p for p in fs.ls(f"{base}/{table}", detail=False) if p.endswith(".parquet"))[0]
+        orphans.append(f"{base}/{table}/part-00000-{uuid.uuid4()}-c000.snappy.parquet")
+        fs.pipe_file(orphans[-1], fs.cat_file(source))
+    before = (store.snapshots(), store.history(scope=None))
+
+    def left() -> list[str]:
+        fs.invalidate_cache()
+        return [p for p in orphans if fs.exists(p)]
+
+    assert store.compact() > 0 and left() == orphans  # written just now: kept
+    reopen(store).compact(_retention_hours=0, _orphan_hours=0)  # past the retentions: deleted
+    assert left() == []
+    again = reopen(store)
+    pd.testing.assert_frame_equal(again.snapshots(), before[0])
+    pd.testing.assert_frame_equal(again.history(scope=None), before[1])

@@ -22,8 +22,8 @@ wrong answer.
 **Upkeep.** ``compact()`` is Delta's ``optimize`` (small files merged; an ordinary commit, so it
 runs beside writers and readers) and ``vacuum`` of what optimize replaced, only once it is older
 than :data:`VACUUM_RETENTION_HOURS` (a reader that opened the table before keeps its files). Files
-that no commit names (a writer killed before its commit) are vacuumed after
-:data:`ORPHAN_RETENTION_HOURS`, far longer than any write takes. After each write the store runs
+that no commit names (a writer killed before its commit) are vacuumed, on disk and on S3, once
+last modified more than :data:`ORPHAN_RETENTION_HOURS` ago, far longer than any write takes. After each write the store runs
 optimize itself when a table has more than ``auto_compact`` files.
 
 The rules that read a snapshot against its timeline are the parquet store's
@@ -663,7 +663,7 @@ class DeltaLayout:
             f"({last}); nothing was committed, try again"
         )
 
-    def optimize(self, limit: int | None, retention_hours: float) -> int:
+    def optimize(self, limit: int | None, retention_hours: float, orphan_hours: float = ORPHAN_RETENTION_HOURS) -> int:
         """Merge each table's small files (optimize) when it has more than ``limit`` files (None:
         always), then vacuum what was replaced longer than ``retention_hours`` ago.
 
@@ -680,14 +680,14 @@ class DeltaLayout:
             n_files = len(dt.file_uris())
             if n_files <= 1 or (limit is not None and n_files <= limit):
                 if limit is None:  # a full compaction vacuums even a table with nothing to merge
-                    self.vacuum(name, retention_hours)
+                    self.vacuum(name, retention_hours, orphan_hours)
                 continue
             try:
                 metrics = dt.optimize.compact()
             except CommitFailedError as exc:
                 raise SnapshotConflictError(f"{self.uris[name]}: another compaction committed first ({exc})") from None
             merged += int(metrics.get("numFilesRemoved", 0))
-            self.vacuum(name, retention_hours)
+            self.vacuum(name, retention_hours, orphan_hours)
         return merged
 
     def repair(self) -> None:
@@ -705,9 +705,12 @@ class DeltaLayout:
                         "%s: removed missing files from the log: %s", self.uris[name], metrics["files_removed"]
                     )
 
-    def vacuum(self, name: str, retention_hours: float) -> None:
-        """Delete files replaced longer than ``retention_hours`` ago, and files no commit names
-        older than :data:`ORPHAN_RETENTION_HOURS`; then expired log entries."""
+    def vacuum(self, name: str, retention_hours: float, orphan_hours: float = ORPHAN_RETENTION_HOURS) -> None:
+        """Delete files replaced longer than ``retention_hours`` ago, and data files no commit names
+        (a writer killed before its commit) last modified more than ``orphan_hours`` ago (by the
+        file's time on disk or the object's ``LastModified``: a live writer commits its files
+        seconds after writing them, far inside :data:`ORPHAN_RETENTION_HOURS`); then expired log
+        entries. On disk and on object stores alike (delta-rs's full vacuum lists the table's prefix)."""
         dt = self.table(name)
         if dt is None:
             return
@@ -718,13 +721,12 @@ class DeltaLayout:
                 enforce_retention_duration=False,
                 full=False,
             )
-            if self.local:  # a full listing of the prefix: on object stores left to lifecycle rules
-                dt.vacuum(
-                    retention_hours=int(max(retention_hours, ORPHAN_RETENTION_HOURS)),
-                    dry_run=False,
-                    enforce_retention_duration=False,
-                    full=True,
-                )
+            dt.vacuum(  # files no commit names: delta-rs keeps those younger than the retention
+                retention_hours=int(max(retention_hours, orphan_hours)),
+                dry_run=False,
+                enforce_retention_duration=False,
+                full=True,
+            )
             dt.cleanup_metadata()
         except OSError as exc:  # vacuum only frees space: the data is whole without it
             logger.warning("vacuum of %s skipped: %s", self.uris[name], exc)
@@ -945,7 +947,7 @@ class DeltaStore:
             f"{self.layout.root}; check the storage"
         )
 
-    def compact(self, retention_hours: float) -> int:
+    def compact(self, retention_hours: float, orphan_hours: float = ORPHAN_RETENTION_HOURS) -> int:
         """Optimize both tables and vacuum; see :meth:`orcatalog.SnapshotStore.compact`."""
         self.layout.repair()
         state = self.state()
@@ -954,7 +956,7 @@ class DeltaStore:
                 "will not compact a store that cannot be read whole: " + "; ".join(p.message() for p in state.problems)
             )
         try:
-            return self.layout.optimize(None, retention_hours)
+            return self.layout.optimize(None, retention_hours, orphan_hours)
         except OSError as exc:
             raise StoreWriteError(f"compacting {self.layout.root} failed: {exc}") from exc
 

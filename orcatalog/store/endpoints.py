@@ -56,7 +56,7 @@ from ..frames.providers import providers_frame
 from ..schema import KNOWN_PRICE_KEYS
 from ..schema_endpoints import ENDPOINT_COLUMNS
 from ..scope import scope_of
-from .delta import TABLE_CONFIG, DeltaLayout
+from .delta import ORPHAN_RETENTION_HOURS, TABLE_CONFIG, DeltaLayout
 from .ingest import refuse_same_time, utc
 
 __all__ = [
@@ -603,7 +603,7 @@ class EndpointStore:
                 removed += int(metrics.get("numFilesRemoved", 0))
         return removed
 
-    def compact(self, retention_hours: float) -> int:
+    def compact(self, retention_hours: float, orphan_hours: float = ORPHAN_RETENTION_HOURS) -> int:
         """Optimize and vacuum the four tables; returns how many files were merged away."""
         merged = 0
         for name in ENDPOINT_TABLES:
@@ -612,7 +612,7 @@ class EndpointStore:
                 continue
             if len(dt.file_uris()) > 1:
                 merged += self._optimize(name, dt)
-            self.layout.vacuum(name, retention_hours)
+            self.layout.vacuum(name, retention_hours, orphan_hours)
         return merged
 
     # -- reading ---------------------------------------------------------------------------
