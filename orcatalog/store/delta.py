@@ -507,7 +507,8 @@ class DeltaLayout:
         if problems:
             return None
         new, positions = _manifest([t for _, t in added], rules=False)
-        if new["snapshot_id"].isin(old.manifest["snapshot_id"]).any():
+        held = pa.Array.from_pandas(old.manifest["snapshot_id"])  # Arrow: pandas' isin makes Python strings
+        if pc.any(pc.is_in(pa.Array.from_pandas(new["snapshot_id"]), value_set=held)).as_py():
             return None
         manifest = extend_rules(old.manifest, new)
         if manifest is None:

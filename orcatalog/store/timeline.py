@@ -64,23 +64,31 @@ def extend_rules(manifest: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame | No
     if (new["fetched_at"].iloc[0], new["snapshot_id"].iloc[0]) <= last:
         return None
     days = new["fetched_at"].to_numpy(dtype="datetime64[D]")
-    older = manifest[
-        manifest["scope"].isin(set(new["scope"])).to_numpy()
-        & np.isin(manifest["fetched_at"].to_numpy(dtype="datetime64[D]"), days)
+    first_day = pd.Timestamp(days[0]).tz_localize("UTC")
+    tail = manifest.iloc[int(manifest["fetched_at"].searchsorted(first_day)) :]  # the new rows' days only
+    older = tail[
+        tail["scope"].isin(set(new["scope"])).to_numpy()
+        & np.isin(tail["fetched_at"].to_numpy(dtype="datetime64[D]"), days)
     ]
     window = pd.concat([older, new], ignore_index=True) if len(older) else new
     flags = shadowed(window)
     if (flags[: len(older)] != older["shadowed"].to_numpy(dtype=bool)).any():
         return None  # a new row shadows an older one: what follows it is read again
     new["shadowed"] = flags[len(older) :]
-    # each scope's last snapshot that the next one is compared with (not shadowed, not partial, unfiltered)
-    m = manifest
-    compared = m[
-        m["scope"].isin(set(new["scope"])).to_numpy()
-        & ~m["shadowed"].to_numpy(dtype=bool)
-        & ~m["partial"].to_numpy(dtype=bool)
-    ]
-    anchors = compared[unfiltered_rows(compared["query"])].drop_duplicates("scope", keep="last")
+    # each scope's last snapshot that the next one is compared with (not shadowed, not partial,
+    # unfiltered): looked for among the last rows first, then further back
+    scopes, k = set(new["scope"]), 64
+    while True:
+        m = manifest.iloc[-k:]
+        compared = m[
+            m["scope"].isin(scopes).to_numpy()
+            & ~m["shadowed"].to_numpy(dtype=bool)
+            & ~m["partial"].to_numpy(dtype=bool)
+        ]
+        anchors = compared[unfiltered_rows(compared["query"])].drop_duplicates("scope", keep="last")
+        if set(anchors["scope"]) >= scopes or k >= len(manifest):
+            break
+        k *= 8
     window = pd.concat([anchors, new], ignore_index=True) if len(anchors) else new
     new["partial"] = partial(window)[len(anchors) :]
     return pd.concat([manifest, new], ignore_index=True)
