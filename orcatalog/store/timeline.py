@@ -85,7 +85,9 @@ def extend_rules(manifest: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame | No
             & ~m["shadowed"].to_numpy(dtype=bool)
             & ~m["partial"].to_numpy(dtype=bool)
         ]
-        anchors = compared[unfiltered_rows(compared["query"])].drop_duplicates("scope", keep="last")
+        anchors = compared[np.asarray(unfiltered_rows(compared["query"]), dtype=bool)].drop_duplicates(
+            "scope", keep="last"
+        )
         if set(anchors["scope"]) >= scopes or k >= len(manifest):
             break
         k *= 8
