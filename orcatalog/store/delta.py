@@ -10,9 +10,10 @@ one row per snapshot to ``snapshots``. That second append is the commit: a Delta
 create-if-absent of the next ``_delta_log/<n>.json`` (``O_EXCL``-like on disk, a conditional
 ``PUT`` with ``If-None-Match: *`` on S3, no DynamoDB), retried by delta-rs on a conflict with
 another append. Before it, nothing the write did is visible: versions nobody names are ignored by
-readers, and data files no commit names are never read. After it, the writer reads the snapshots
-back (every version present, the content hash recomputed) and only then reports success; a version
-it finds missing (a damaged file) is stored again and checked again.
+readers, and data files no commit names are never read. After it, the writer reads its new rows
+back (found in the table, their version lists read from the new file, every version they name
+present and intact, the content hash recomputed) and only then reports success; a version it
+finds missing (a damaged file) is stored again and checked again.
 
 **Readers never modify the store.** Every data file is read on its own, so a damaged file makes
 only the snapshots that need it unreadable (a warning names the file); a model object is checked
