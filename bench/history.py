@@ -21,6 +21,12 @@ Every target is measured for each layout (``--layout parquet|delta|both``, defau
 side by side) against one naive baseline and one ``json.loads`` timing.
 Usage: ``python bench/history.py [--data DIR] [--layout L] [--quick]`` (``--quick``: no scale run,
 one run per timing; checks that it runs, not the ratios).
+
+``--hourly-commits N`` measures something else instead: ``N`` hourly bodies appended one commit each
+(a new store object each time, as an hourly job writes), the append time at every tenth of the run,
+and the store's size with and without ``_delta_log`` then, after the last append and after
+``compact()``. The synthetic year above is one commit; a real year is 8,760. The run stands in
+for the hours between appends (see :func:`hourly_commits`). No target is checked in this mode.
 """
 
 from __future__ import annotations
@@ -185,6 +191,69 @@ def measure(
     return out
 
 
+def log_bytes(root: Path) -> tuple[int, int]:
+    """Bytes and files under every ``_delta_log`` folder of a store."""
+    files = [p for log in root.rglob("_delta_log") for p in log.rglob("*") if p.is_file()]
+    return sum(p.stat().st_size for p in files), len(files)
+
+
+def sizes(label: str, root: Path) -> None:
+    total = folder_bytes(root)
+    log, n_log = log_bytes(root)
+    data = [p for p in root.rglob("*.parquet") if "_delta_log" not in p.parts]
+    print(
+        f"  {label:<44} {total / 1e6:8.2f} MB; without _delta_log {(total - log) / 1e6:6.2f} MB "
+        f"({len(data)} data files); _delta_log {log / 1e6:6.2f} MB ({n_log} files)"
+    )
+
+
+def hourly_commits(layout: str, bodies: list[tuple[pd.Timestamp, bytes]], n: int, tmp: Path) -> None:
+    """Append ``n`` hourly bodies one commit each, then compact; print times and sizes (no target).
+
+    A year in minutes: the store's upkeep expires by time (files replaced by ``optimize`` are
+    vacuumed after :data:`~orcatalog.store.delta.VACUUM_RETENTION_HOURS`, log entries after
+    ``delta.logRetentionDuration``), so the run stands in for the hours between appends: the
+    vacuum retention is 0 (an hour has always passed at the next hourly append) and each commit's
+    log files are dated back to its simulated hour (delta-rs expires log entries by file time).
+    """
+    import os
+    import statistics
+
+    import orcatalog as oc
+    import orcatalog.store.delta as delta_module
+
+    delta_module.VACUUM_RETENTION_HOURS = 0.0  # type: ignore[misc]  # the hour between appends has passed
+    root = tmp / layout / "hourly-commits"
+    cycle = list(range(len(bodies))) + list(range(len(bodies) - 2, 0, -1))  # back and forth: real changes only
+    step = pd.Timedelta(hours=1)
+    times: list[float] = []
+    begin = time.perf_counter()
+    dated: set[Path] = set()
+    for i in range(n):
+        when = bodies[0][0] + i * step
+        start = time.perf_counter()
+        oc.SnapshotStore(root, layout=layout).import_bodies([(when, bodies[cycle[i % len(cycle)]][1])], progress=False)
+        times.append(time.perf_counter() - start)
+        hour = time.time() - (n - 1 - i) * 3600  # this commit's simulated time: the last one is now
+        for p in root.glob("*/_delta_log/*"):
+            if p not in dated and p.name[:1].isdigit():
+                os.utime(p, (hour, hour))
+                dated.add(p)
+        dated = {p for p in dated if p.exists()}
+        if (i + 1) % max(1, n // 10) == 0 or i + 1 == n:
+            recent = times[-min(len(times), 20) :]
+            print(
+                f"[{layout}] {i + 1:>5} commits: append {statistics.median(recent) * 1e3:6.1f} ms "
+                f"(median of the last {len(recent)}), {time.perf_counter() - begin:6.0f} s so far",
+                flush=True,
+            )
+            sizes(f"after {i + 1} commits", root)
+    print(f"[{layout}] {n} hourly commits, one new store object each: sizes")
+    sizes("after the last append", root)
+    oc.SnapshotStore(root, layout=layout).compact(_retention_hours=0)  # an hour after the last append
+    sizes("after compact()", root)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "openrouter")
@@ -194,8 +263,22 @@ def main() -> int:
         default="both",
         help="the store layout(s) to measure (default: both, printed side by side)",
     )
+    parser.add_argument(
+        "--hourly-commits",
+        type=int,
+        metavar="N",
+        help="instead: append N hourly bodies one commit each, then compact; print times and sizes",
+    )
     args = _report.parse(parser)  # --quick also skips the 8,760-snapshot scale run
     layouts = ["parquet", "delta"] if args.layout == "both" else [args.layout]
+    if args.hourly_commits is not None:
+        if args.hourly_commits < 1:
+            parser.error("--hourly-commits must be at least 1")
+        bodies = hourly_bodies(args.data)
+        with tempfile.TemporaryDirectory() as tmp:
+            for layout in layouts:
+                hourly_commits(layout, bodies, args.hourly_commits, Path(tmp))
+        return 0
 
     import json
 

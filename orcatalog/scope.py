@@ -143,23 +143,51 @@ def unfiltered_rows(queries: Iterable[Any], endpoints: Iterable[Any] | None = No
     Returns:
         One bool per row (a mask for the manifest).
     """
-    memo: dict[tuple[Any, Any], bool] = {}
-    out = []
-    queries = _objects(queries)  # a pandas column of Arrow strings iterates slowly element by element
-    rows = zip(queries, _objects(endpoints)) if endpoints is not None else ((q, "/models") for q in queries)
-    for key in rows:
-        if key not in memo:
-            query, endpoint = key
-            params = json.loads(query) if isinstance(query, str) else {}
-            memo[key] = is_unfiltered(str(endpoint), params)
-        out.append(memo[key])
-    return out
+    import numpy as np  # not at import: the CLI's start stays fast
+
+    columns: list[Any] = [_sequence(queries)] + ([_sequence(endpoints)] if endpoints is not None else [])
+    codes, firsts = distinct_rows(columns)
+    answers = []
+    for first in firsts.tolist():  # the rule once per distinct (query, endpoint): a handful among thousands of rows
+        query = _at(columns[0], first)
+        params = json.loads(query) if isinstance(query, str) else {}
+        answers.append(is_unfiltered(str(_at(columns[1], first)) if endpoints is not None else "/models", params))
+    return np.asarray(answers, dtype=bool)[codes].tolist()
 
 
-def _objects(values: Iterable[Any]) -> Iterable[Any]:
-    """A pandas column as a numpy object array (fast to iterate); anything else as it is."""
-    to_numpy = getattr(values, "to_numpy", None)
-    return to_numpy(dtype=object) if to_numpy is not None else values
+def distinct_rows(columns: list[Any]) -> tuple[Any, Any]:
+    """Rows of equal columns numbered: each row's number (numpy ints) and, per number, the position
+    of its first row, so a per-row rule runs once per distinct row (missing values count as equal).
+
+    Args:
+        columns: pandas columns, numpy arrays or lists, of one length.
+    """
+    import numpy as np
+    import pandas as pd
+
+    n = len(columns[0])
+    combined = np.zeros(n, dtype=np.int64)
+    for column in columns:  # mixed radix over each column's codes: one int per distinct row
+        codes, uniques = pd.factorize(_sequence(column), use_na_sentinel=False)
+        combined = combined * max(1, len(uniques)) + codes
+    codes, _ = pd.factorize(combined)
+    firsts = np.full(codes.max() + 1 if n else 0, n, dtype=np.int64)
+    np.minimum.at(firsts, codes, np.arange(n))
+    return codes, firsts
+
+
+def _sequence(values: Iterable[Any]) -> Any:
+    """A pandas column or numpy array as it is (factorized without a copy); anything else as a
+    numpy object array."""
+    import numpy as np
+
+    if hasattr(values, "iloc") or isinstance(values, np.ndarray):
+        return values
+    return np.asarray(list(values), dtype=object)
+
+
+def _at(values: Any, i: int) -> Any:
+    return values.iloc[i] if hasattr(values, "iloc") else values[i]
 
 
 def scope_of(

@@ -62,14 +62,12 @@ RULES = [
     ),
     ("token arguments", "workload.py", "one table", r"TOKEN_ARGUMENTS = ", {"workload.py"}),
     ("no model in the store", "cli/app.py", "no model X in the store", r"in any snapshot of \{", {"cli/app.py"}),
-    # store/delta.py still parses the id's time itself (it was being changed when this home was made):
-    # that copy goes, no new ones come
     (
         "snapshot id",
         "store/ingest.py",
         "snapshot id rule",
         r"%Y%m%dT%H%M%SZ",
-        {"store/ingest.py", "store/delta.py"},
+        {"store/ingest.py"},
     ),
     ("retry rule", "fetch/http.py", "retry", r"in retry\.statuses|\.retry_after is not None", {"fetch/http.py"}),
     ("did you mean", "suggest.py", '"did you mean"', r"did you mean \{", {"suggest.py"}),

@@ -669,3 +669,66 @@ def test_an_open_store_sees_what_other_writers_commit(make_delta, dated_files: l
     assert list(fresh.snapshots()["snapshot_id"]) == first + others + last
     assert fresh.raw(last[0]) == json.loads(read_body(dated_files[3]))
     pd.testing.assert_frame_equal(mine.history(), fresh.history())
+
+
+def test_a_kept_store_object_answers_as_a_new_one_after_each_append(tmp_path: Path, dated_files: list[Path]) -> None:
+    """A writer reads back only its new rows and applies the timeline rules to them alone; what it
+    then answers equals what a store object reading everything answers: a day-precision body, one
+    shadowed by a finer body of its day, a shrunken (partial) body, the next full one, a body older
+    than the rest, and another writer's commits in between."""
+    body = json.loads(read_body(dated_files[-1]))
+    one = {k: v for k, v in body.items() if k != "total_count"} | {"data": body["data"][:1]}
+    kept = oc.SnapshotStore(tmp_path / "s", layout="delta", auto_compact=None)
+    other = oc.SnapshotStore(tmp_path / "s", layout="delta", auto_compact=None)
+
+    def same() -> None:
+        fresh = oc.SnapshotStore(tmp_path / "s")
+        pd.testing.assert_frame_equal(kept.snapshots(), fresh.snapshots())
+        pd.testing.assert_frame_equal(kept.history(scope=None), fresh.history(scope=None))
+
+    kept.import_files(dated_files[-3], progress=False)  # a day-precision body (named by its date)
+    same()
+    day = kept.snapshots()["fetched_at"].iloc[-1]
+    kept.import_bodies([(day + pd.Timedelta(hours=9), body)])  # a finer body that day: the first is shadowed
+    assert kept.snapshots()["shadowed"].tolist() == [True, False]
+    same()
+    with pytest.warns(RuntimeWarning, match="partial"):
+        kept.import_bodies([(day + pd.Timedelta(days=2), one)])
+    other.import_bodies([(day + pd.Timedelta(days=3), body)])  # another writer's commit: read as new rows
+    kept.import_bodies([(day + pd.Timedelta(days=4), body)])
+    assert kept.snapshots()["partial"].tolist() == [False, False, True, False, False]
+    same()
+    kept.import_files(dated_files[0], progress=False)  # older than every row: everything is read again
+    same()
+
+
+def test_compact_deletes_a_killed_writers_files_only_past_the_orphan_retention(
+    make_delta, dated_files: list[Path]
+) -> None:  # noqa: ANN001
+    """Data files no commit names (a writer killed between writing them and its commit) are deleted
+    by compact() on disk and on S3, but only once older than the orphan retention: a file written
+    just now may be a live writer's, about to be committed."""
+    import uuid
+
+    store = make_delta(auto_compact=None)
+    for path in dated_files[:2]:
+        store.import_files(path, progress=False)
+    fs, base = store._fs, store._base
+    orphans = []
+    for table in ("snapshots", "versions"):  # what a killed writer leaves: a whole data file, never committed
+        fs.invalidate_cache()
+        source = sorted(p for p in fs.ls(f"{base}/{table}", detail=False) if p.endswith(".parquet"))[0]
+        orphans.append(f"{base}/{table}/part-00000-{uuid.uuid4()}-c000.snappy.parquet")
+        fs.pipe_file(orphans[-1], fs.cat_file(source))
+    before = (store.snapshots(), store.history(scope=None))
+
+    def left() -> list[str]:
+        fs.invalidate_cache()
+        return [p for p in orphans if fs.exists(p)]
+
+    assert store.compact() > 0 and left() == orphans  # written just now: kept
+    reopen(store).compact(_retention_hours=0, _orphan_hours=0)  # past the retentions: deleted
+    assert left() == []
+    again = reopen(store)
+    pd.testing.assert_frame_equal(again.snapshots(), before[0])
+    pd.testing.assert_frame_equal(again.history(scope=None), before[1])

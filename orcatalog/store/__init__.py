@@ -55,7 +55,7 @@ from .ingest import (
     utc,
 )
 from .delta import TABLES as DELTA_TABLES
-from .delta import VACUUM_RETENTION_HOURS, DeltaStore, is_delta_store
+from .delta import ORPHAN_RETENTION_HOURS, VACUUM_RETENTION_HOURS, DeltaStore, is_delta_store
 from .endpoints import ENDPOINT_TABLES, EndpointHistory, is_endpoint_store
 from .layout import FOLDERS, Layout
 from .timeline import PartialSnapshotWarning, TwinSnapshotWarning, scope_column
@@ -423,12 +423,15 @@ class SnapshotStore(EndpointHistory):
             known.update(self._layout.order_unverified(batch, seq))
         return known
 
-    def compact(self, *, _retention_hours: float = VACUUM_RETENTION_HOURS) -> int:
+    def compact(
+        self, *, _retention_hours: float = VACUUM_RETENTION_HOURS, _orphan_hours: float = ORPHAN_RETENTION_HOURS
+    ) -> int:
         """Merge every batch into one: fewer, larger files, with spans over the whole history.
 
         Delta layout: ``optimize`` of both tables, then ``vacuum`` of the files it replaced once
         they are older than :data:`orcatalog.store.delta.VACUUM_RETENTION_HOURS` (readers that opened
-        the table before keep theirs), and of files no commit names after a day; returns how many
+        the table before keep theirs), and of data files no commit names (a writer killed before its
+        commit) once last modified more than a day ago, on disk and S3; returns how many
         files were merged. It runs beside writers and readers (an ordinary Delta commit).
 
         The store already merges small batches itself after each write (``auto_compact``); a full
@@ -447,7 +450,9 @@ class SnapshotStore(EndpointHistory):
             StoreWriteError.
         """
         if self._delta is not None:
-            return self._delta.compact(_retention_hours) + self._endpoints().compact(_retention_hours)
+            return self._delta.compact(_retention_hours, _orphan_hours) + self._endpoints().compact(
+                _retention_hours, _orphan_hours
+            )
         try:
             return _compact.compact(self._layout, self._index().catalogue)  # the index checks every file first
         finally:

@@ -10,9 +10,10 @@ one row per snapshot to ``snapshots``. That second append is the commit: a Delta
 create-if-absent of the next ``_delta_log/<n>.json`` (``O_EXCL``-like on disk, a conditional
 ``PUT`` with ``If-None-Match: *`` on S3, no DynamoDB), retried by delta-rs on a conflict with
 another append. Before it, nothing the write did is visible: versions nobody names are ignored by
-readers, and data files no commit names are never read. After it, the writer reads the snapshots
-back (every version present, the content hash recomputed) and only then reports success; a version
-it finds missing (a damaged file) is stored again and checked again.
+readers, and data files no commit names are never read. After it, the writer reads its new rows
+back (found in the table, their version lists read from the new file, every version they name
+present and intact, the content hash recomputed) and only then reports success; a version it
+finds missing (a damaged file) is stored again and checked again.
 
 **Readers never modify the store.** Every data file is read on its own, so a damaged file makes
 only the snapshots that need it unreadable (a warning names the file); a model object is checked
@@ -22,8 +23,8 @@ wrong answer.
 **Upkeep.** ``compact()`` is Delta's ``optimize`` (small files merged; an ordinary commit, so it
 runs beside writers and readers) and ``vacuum`` of what optimize replaced, only once it is older
 than :data:`VACUUM_RETENTION_HOURS` (a reader that opened the table before keeps its files). Files
-that no commit names (a writer killed before its commit) are vacuumed after
-:data:`ORPHAN_RETENTION_HOURS`, far longer than any write takes. After each write the store runs
+that no commit names (a writer killed before its commit) are vacuumed, on disk and on S3, once
+last modified more than :data:`ORPHAN_RETENTION_HOURS` ago, far longer than any write takes. After each write the store runs
 optimize itself when a table has more than ``auto_compact`` files.
 
 The rules that read a snapshot against its timeline are the parquet store's
@@ -60,9 +61,18 @@ from ..errors import (
     StoreWriteError,
 )
 from ..scope import default_scope
-from .ingest import MANIFEST_SCHEMA, Body, Recorded, content_hash, prepare, refuse_same_time, versions_table
+from .ingest import (
+    MANIFEST_SCHEMA,
+    Body,
+    Recorded,
+    content_hash,
+    prepare,
+    refuse_same_time,
+    time_of_snapshot_id,
+    versions_table,
+)
 from .queries import parse_versions, snapshot_frame
-from .timeline import TwinSnapshotWarning, apply_rules, latest_of, twins_note
+from .timeline import TwinSnapshotWarning, apply_rules, extend_rules, latest_of, twins_note
 
 __all__ = [
     "DeltaLayout",
@@ -210,6 +220,7 @@ class State:
         read_orders: Callable[[], tuple[pa.ListArray, list[Problem]]],
         where: str,
         root: str,
+        files: tuple[list[tuple[str, pa.Table]], np.ndarray, list[str]] | None = None,
     ) -> None:
         self.key = key
         self.manifest = manifest  # time order, one row per snapshot id, timeline rules applied
@@ -224,6 +235,9 @@ class State:
         self._codes: tuple[pa.Array, np.ndarray, np.ndarray] | None = None
         self._postings: tuple[np.ndarray, np.ndarray] | None = None
         self._columns: tuple[pd.Categorical, pd.Categorical, np.ndarray] | None = None
+        # the snapshots files read (in the order ``rows`` counts them), each manifest row's position
+        # in them, and the versions files read: what a state built from this one starts from
+        self.snapshot_files, self.rows, self.version_files = files or ([], np.zeros(0, dtype=np.int64), [])
 
     @property
     def times(self) -> pd.DatetimeIndex:
@@ -347,7 +361,6 @@ class DeltaLayout:
         self.uris = {t: f"{prefix}/{t}" for t in TABLES}
         self._files: dict[str, pa.Table] = {}  # data file URI -> its table (Delta data files never change)
         self._orders: dict[str, pa.ChunkedArray | pa.Array] = {}  # snapshots file URI -> its versions column
-        self._frames: dict[str, pd.DataFrame] = {}  # snapshots file URI -> its manifest columns
         self._verified: dict[str, Verified] = {}  # versions file URI -> its objects checked against their hashes
         self._handles: dict[str, Any] = {}  # table name -> its DeltaTable, brought up to date before each use
         self._state: State | None = None
@@ -388,8 +401,8 @@ class DeltaLayout:
         through the store's fsspec filesystem (the URI without its scheme)."""
         import pyarrow.parquet as pq
 
-        if self.local:
-            return pq.read_table(uri, columns=columns, use_threads=False)
+        if self.local:  # one file: ParquetFile, not read_table's dataset machinery
+            return pq.ParquetFile(uri).read(columns=columns, use_threads=False)
         path = uri.split("://", 1)[-1]
         try:
             with self.fs.open(path, "rb") as f:
@@ -400,16 +413,14 @@ class DeltaLayout:
                 return pq.read_table(f, columns=columns, use_threads=False)
 
     def _read_files(
-        self, name: str, dt: Any, columns: list[str] | None, problems: list[Problem]
+        self, name: str, dt: Any, uris: list[str], columns: list[str] | None, problems: list[Problem]
     ) -> list[tuple[str, pa.Table]]:
-        """Every data file of a table version, each read on its own and once per store object (a
-        Delta data file never changes): a damaged file is a :class:`Problem`, never a failure of
-        the others."""
-        if dt is None:
-            return []
+        """Data files of a table version (``uris``, from ``dt.file_uris()``), each read on its own
+        and once per store object (a Delta data file never changes): a damaged file is a
+        :class:`Problem`, never a failure of the others."""
         out = []
         stats: dict[str, tuple[pd.Timestamp, pd.Timestamp]] | None = None
-        for uri in dt.file_uris():
+        for uri in uris:
             if uri not in self._files:
                 try:
                     self._files[uri] = self._read_file(uri, columns)
@@ -431,34 +442,35 @@ class DeltaLayout:
 
     def state(self, refresh: bool = True) -> State:
         """The store as it is now (re-read only when a table has a new version; only the data
-        files not read before are read). ``refresh=False``: as of the table versions this object
-        last saw or wrote, without asking the log (a writer reading back its own commit)."""
+        files not read before are read, and when no file was removed only the new rows get the
+        timeline rules: see :meth:`_extend`). ``refresh=False``: as of the table versions this
+        object last saw or wrote, without asking the log (a writer reading back its own commit)."""
         for attempt in range(5):
             snaps, vers = self.table("snapshots", refresh), self.table("versions", refresh)
             key = (-1 if snaps is None else snaps.version(), -1 if vers is None else vers.version())
             if self._state is not None and self._state.key == key:
                 return self._state
             try:
-                self._state = self._build(key, snaps, vers)
+                uris = (snaps.file_uris() if snaps is not None else [], vers.file_uris() if vers is not None else [])
+                built = self._extend(self._state, key, snaps, vers, *uris) if self._state is not None else None
+                self._state = built if built is not None else self._build(key, snaps, vers, *uris)
                 return self._state
             except FileNotFoundError:  # vacuumed between listing and reading: list again
                 time.sleep(0.05 * (attempt + 1))
         raise StoreError(f"the store at {self.root} kept changing while it was read; try again")
 
-    def _build(self, key: tuple[int, int], snaps: Any, vers: Any) -> State:
+    def _build(self, key: tuple[int, int], snaps: Any, vers: Any, snap_uris: list[str], vers_uris: list[str]) -> State:
         problems: list[Problem] = []
-        snapshot_files = self._read_files("snapshots", snaps, MANIFEST_COLUMNS, problems)
-        version_tables = self._read_files("versions", vers, ["version", "id", "raw"], problems)
-        manifest, rows = _manifest([self._frame(path, t) for path, t in snapshot_files])
+        snapshot_files = self._read_files("snapshots", snaps, snap_uris, MANIFEST_COLUMNS, problems)
+        version_tables = self._read_files("versions", vers, vers_uris, ["version", "id", "raw"], problems)
+        manifest, rows = _manifest([t for _, t in snapshot_files])
         raw: dict[str, str] = {}
         ids: dict[str, str] = {}
         checked = []
         for path, t in version_tables:
-            if path not in self._verified:
-                self._verified[path] = _verify(t)
-            checked.append((path, self._verified[path]))
-            raw.update(self._verified[path].raw)
-            ids.update(self._verified[path].ids)
+            checked.append((path, self._verified_file(path, t)))
+            raw.update(checked[-1][1].raw)
+            ids.update(checked[-1][1].ids)
         for path, v in checked:  # objects whose only copy fails its hash; a copy stored again is enough
             lost = [x for x in v.failed if x not in raw]
             if lost:
@@ -474,6 +486,7 @@ class DeltaLayout:
             lambda: self._orders_of(snapshot_files, rows, manifest),
             self.uris["versions"],
             self.root,
+            (snapshot_files, rows, [path for path, _ in version_tables]),
         )
         if any(p.window is None for p in problems):  # a versions file is damaged: say now what it affects
             state.check(warn=False)
@@ -482,12 +495,84 @@ class DeltaLayout:
             _warn(self.root, problems)
         return state
 
-    def _frame(self, path: str, table: pa.Table) -> pd.DataFrame:
-        """A snapshots file's manifest columns as a frame, converted once per store object."""
-        if path not in self._frames:
-            frame = table.select([c for c in MANIFEST_COLUMNS if c in table.column_names])
-            self._frames[path] = frame.to_pandas(ignore_metadata=True)
-        return self._frames[path]
+    def _extend(
+        self, old: State, key: tuple[int, int], snaps: Any, vers: Any, snap_uris: list[str], vers_uris: list[str]
+    ) -> State | None:
+        """The state after commits that only added files (appends; this object's own write
+        included), built from ``old`` by reading the new files alone and applying the timeline
+        rules to the new rows alone (:func:`.timeline.extend_rules`). None when that would not be
+        the same as reading everything: a file was removed (optimize), a file is damaged, a new
+        row is not after every held one, or repeats a held snapshot; :meth:`_build` then reads it all."""
+        held_snaps = {path for path, _ in old.snapshot_files}
+        held_vers = set(old.version_files)
+        if old._found or not held_snaps <= set(snap_uris) or not held_vers <= set(vers_uris):
+            return None
+        problems: list[Problem] = []
+        added = self._read_files(
+            "snapshots", snaps, [u for u in snap_uris if u not in held_snaps], MANIFEST_COLUMNS, problems
+        )
+        added_vers = self._read_files(
+            "versions", vers, [u for u in vers_uris if u not in held_vers], ["version", "id", "raw"], problems
+        )
+        if problems:
+            return None
+        new, positions = _manifest([t for _, t in added], rules=False)
+        held = pa.Array.from_pandas(old.manifest["snapshot_id"])  # Arrow: pandas' isin makes Python strings
+        if pc.any(pc.is_in(pa.Array.from_pandas(new["snapshot_id"]), value_set=held)).as_py():
+            return None
+        manifest = extend_rules(old.manifest, new)
+        if manifest is None:
+            return None
+        raw, ids = dict(old.raw), dict(old.ids)
+        for path, t in added_vers:
+            v = self._verified_file(path, t)
+            raw.update(v.raw)
+            ids.update(v.ids)
+        if any(x not in raw for path, t in added_vers for x in self._verified_file(path, t).failed):
+            return None
+        snapshot_files = old.snapshot_files + added
+        offset = sum(len(t) for _, t in old.snapshot_files)
+        rows = np.concatenate([old.rows, positions + offset])
+        return State(
+            key,
+            manifest,
+            raw,
+            ids,
+            [],
+            lambda: self._orders_of(snapshot_files, rows, manifest),
+            self.uris["versions"],
+            self.root,
+            (snapshot_files, rows, old.version_files + [path for path, _ in added_vers]),
+        )
+
+    def _verified_file(self, path: str, table: pa.Table) -> Verified:
+        """A versions file's objects checked against their hashes, once per store object."""
+        if path not in self._verified:
+            self._verified[path] = _verify(table)
+        return self._verified[path]
+
+    def orders_at(self, state: State, positions: list[int]) -> list[list[str] | None]:
+        """The version lists of some manifest rows, read from the files that hold them (only
+        those files: a writer reading back its own rows), None for a row whose list is null.
+
+        Raises:
+            pyarrow / OS errors of the file (the caller says the write does not read back).
+        """
+        ends = np.cumsum([len(t) for _, t in state.snapshot_files])
+        out: list[list[str] | None] = []
+        for pos in positions:
+            row = int(state.rows[pos])
+            i = int(np.searchsorted(ends, row, side="right"))
+            start = int(ends[i - 1]) if i else 0
+            out.append(self._file_orders(state.snapshot_files[i][0])[row - start].as_py())
+        return out
+
+    def _file_orders(self, path: str) -> pa.Array | pa.ChunkedArray:
+        """A snapshots file's ``versions`` column, read once per store object."""
+        if path not in self._orders:
+            column = self._read_file(path, ["versions"]).column("versions")
+            self._orders[path] = column.cast(SNAPSHOTS_SCHEMA.field("versions").type)
+        return self._orders[path]
 
     def _orders_of(
         self, files: list[tuple[str, pa.Table]], rows: np.ndarray, manifest: pd.DataFrame
@@ -498,8 +583,7 @@ class DeltaLayout:
         for path, t in files:
             if path not in self._orders:
                 try:
-                    column = self._read_file(path, ["versions"]).column("versions")
-                    self._orders[path] = column.cast(SNAPSHOTS_SCHEMA.field("versions").type)
+                    self._file_orders(path)
                 except FileNotFoundError:
                     raise
                 except (pa.ArrowException, OSError, ValueError) as exc:
@@ -590,7 +674,7 @@ class DeltaLayout:
             f"({last}); nothing was committed, try again"
         )
 
-    def optimize(self, limit: int | None, retention_hours: float) -> int:
+    def optimize(self, limit: int | None, retention_hours: float, orphan_hours: float = ORPHAN_RETENTION_HOURS) -> int:
         """Merge each table's small files (optimize) when it has more than ``limit`` files (None:
         always), then vacuum what was replaced longer than ``retention_hours`` ago.
 
@@ -607,14 +691,14 @@ class DeltaLayout:
             n_files = len(dt.file_uris())
             if n_files <= 1 or (limit is not None and n_files <= limit):
                 if limit is None:  # a full compaction vacuums even a table with nothing to merge
-                    self.vacuum(name, retention_hours)
+                    self.vacuum(name, retention_hours, orphan_hours)
                 continue
             try:
                 metrics = dt.optimize.compact()
             except CommitFailedError as exc:
                 raise SnapshotConflictError(f"{self.uris[name]}: another compaction committed first ({exc})") from None
             merged += int(metrics.get("numFilesRemoved", 0))
-            self.vacuum(name, retention_hours)
+            self.vacuum(name, retention_hours, orphan_hours)
         return merged
 
     def repair(self) -> None:
@@ -632,9 +716,12 @@ class DeltaLayout:
                         "%s: removed missing files from the log: %s", self.uris[name], metrics["files_removed"]
                     )
 
-    def vacuum(self, name: str, retention_hours: float) -> None:
-        """Delete files replaced longer than ``retention_hours`` ago, and files no commit names
-        older than :data:`ORPHAN_RETENTION_HOURS`; then expired log entries."""
+    def vacuum(self, name: str, retention_hours: float, orphan_hours: float = ORPHAN_RETENTION_HOURS) -> None:
+        """Delete files replaced longer than ``retention_hours`` ago, and data files no commit names
+        (a writer killed before its commit) last modified more than ``orphan_hours`` ago (by the
+        file's time on disk or the object's ``LastModified``: a live writer commits its files
+        seconds after writing them, far inside :data:`ORPHAN_RETENTION_HOURS`); then expired log
+        entries. On disk and on object stores alike (delta-rs's full vacuum lists the table's prefix)."""
         dt = self.table(name)
         if dt is None:
             return
@@ -645,13 +732,12 @@ class DeltaLayout:
                 enforce_retention_duration=False,
                 full=False,
             )
-            if self.local:  # a full listing of the prefix: on object stores left to lifecycle rules
-                dt.vacuum(
-                    retention_hours=int(max(retention_hours, ORPHAN_RETENTION_HOURS)),
-                    dry_run=False,
-                    enforce_retention_duration=False,
-                    full=True,
-                )
+            dt.vacuum(  # files no commit names: delta-rs keeps those younger than the retention
+                retention_hours=int(max(retention_hours, orphan_hours)),
+                dry_run=False,
+                enforce_retention_duration=False,
+                full=True,
+            )
             dt.cleanup_metadata()
         except OSError as exc:  # vacuum only frees space: the data is whole without it
             logger.warning("vacuum of %s skipped: %s", self.uris[name], exc)
@@ -683,22 +769,28 @@ def _file_stats(dt: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
 MANIFEST_COLUMNS = [f.name for f in SNAPSHOTS_SCHEMA if f.name != "versions"]
 
 
-def _manifest(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, np.ndarray]:
-    """The snapshot rows of all files (each file's manifest columns): one per id (a snapshot
-    committed twice counts once), in time order, with the timeline rules applied; and each row's
-    position in the files' rows."""
-    if not frames:
+def _manifest(tables: list[pa.Table], rules: bool = True) -> tuple[pd.DataFrame, np.ndarray]:
+    """The snapshot rows of some files (each file's manifest columns): one per id (a snapshot
+    committed twice counts once), in time order, with the timeline rules applied (``rules``);
+    and each row's position in the files' rows (in the order given)."""
+    if not tables:
         frame = SNAPSHOTS_SCHEMA.empty_table().drop_columns(["versions"]).to_pandas()
         frame["seq"] = pd.Series([], dtype=np.int32)
-        return apply_rules(frame), np.zeros(0, dtype=np.int64)
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
-    frame["fetched_at"] = frame["fetched_at"].astype("datetime64[us, UTC]")
-    frame["_row"] = np.arange(len(frame))
-    frame = frame.drop_duplicates("snapshot_id").sort_values(["fetched_at", "snapshot_id"], kind="stable")
-    rows = frame.pop("_row").to_numpy()
-    frame = frame.reset_index(drop=True)
+        return (apply_rules(frame) if rules else frame), np.zeros(0, dtype=np.int64)
+    types = {f.name: f.type for f in SNAPSHOTS_SCHEMA}
+    same = [t.select([c for c in MANIFEST_COLUMNS if c in t.column_names]) for t in tables]
+    same = [t.cast(pa.schema([pa.field(f.name, types[f.name]) for f in t.schema])) for t in same]
+    table = pa.concat_tables(same, promote_options="default") if len(same) > 1 else same[0]
+    keep = np.arange(len(table))
+    ids = table.column("snapshot_id")
+    if pc.count_distinct(ids).as_py() < len(ids):  # first of each id, in file order
+        keep = np.flatnonzero(~pd.Series(ids.to_numpy()).duplicated().to_numpy())
+        table = table.take(pa.array(keep, pa.int64()))
+    order = pc.sort_indices(table, [("fetched_at", "ascending"), ("snapshot_id", "ascending")]).to_numpy()
+    rows = keep[order]
+    frame = table.take(pa.array(order, pa.int64())).to_pandas(ignore_metadata=True)
     frame["seq"] = np.zeros(len(frame), dtype=np.int32)
-    return apply_rules(frame), rows
+    return (apply_rules(frame) if rules else frame), rows
 
 
 def snapshot_rows(rows: list[dict[str, Any]], orders: list[list[str]], batch: str) -> pa.Table:
@@ -820,23 +912,36 @@ class DeltaStore:
         known: dict[str, tuple[str, bytes]],
         items: list[Body],
     ) -> None:
-        """A write succeeds only when its snapshots read back whole; versions another file was
-        believed to hold (a damaged one) are stored again, once."""
+        """A write succeeds only when its snapshots read back whole: its rows found in the table,
+        their version lists read from the files that hold them (those files only) equal to what
+        was written, and every version they name held intact (checked against its hash; versions
+        another file was believed to hold, a damaged one, are stored again, once)."""
+        sids = [r["snapshot_id"] for r in rows]
         for attempt in range(2):
             state = self.layout.state(refresh=False)  # the handles include this write's commits
             held = state.manifest["snapshot_id"]
-            ids = set(held[held.isin([r["snapshot_id"] for r in rows])])
-            absent = [r["snapshot_id"] for r in rows if r["snapshot_id"] not in ids]
+            at = np.flatnonzero(held.isin(sids).to_numpy())
+            found = dict(zip(held.to_numpy()[at].tolist(), at.tolist()))
+            absent = [sid for sid in sids if sid not in found]
             if absent:
                 raise StoreWriteError(
                     f"snapshot(s) {', '.join(absent)} were committed to {self.layout.root} "
                     "but do not read back; check the storage"
                 )
-            missing = sorted({v for order in orders for v in order if v not in state.raw})
+            try:
+                read = self.layout.orders_at(state, [found[sid] for sid in sids])
+            except (pa.ArrowException, OSError, ValueError, IndexError) as exc:
+                raise StoreWriteError(
+                    f"snapshot(s) {', '.join(sids)} were committed to {self.layout.root} but their version "
+                    f"lists do not read back ({type(exc).__name__}: {str(exc)[:200]}); check the storage"
+                ) from None
+            missing = sorted({v for order in read for v in order or [] if v not in state.raw})
             if not missing:
-                for r, order in zip(rows, orders):
-                    if content_hash(order, r["top_level"]) != r["content_hash"]:
-                        raise StoreWriteError(f"snapshot {r['snapshot_id']} does not read back equal to its body")
+                tops, hashes = state.manifest["top_level"], state.manifest["content_hash"]
+                for sid, order, got in zip(sids, orders, read):
+                    pos = found[sid]
+                    if got != order or content_hash(got, tops.iloc[pos]) != hashes.iloc[pos]:
+                        raise StoreWriteError(f"snapshot {sid} does not read back equal to its body")
                 return
             if attempt == 0:
                 fresh: dict[str, tuple[str, bytes]] = {}
@@ -853,7 +958,7 @@ class DeltaStore:
             f"{self.layout.root}; check the storage"
         )
 
-    def compact(self, retention_hours: float) -> int:
+    def compact(self, retention_hours: float, orphan_hours: float = ORPHAN_RETENTION_HOURS) -> int:
         """Optimize both tables and vacuum; see :meth:`orcatalog.SnapshotStore.compact`."""
         self.layout.repair()
         state = self.state()
@@ -862,7 +967,7 @@ class DeltaStore:
                 "will not compact a store that cannot be read whole: " + "; ".join(p.message() for p in state.problems)
             )
         try:
-            return self.layout.optimize(None, retention_hours)
+            return self.layout.optimize(None, retention_hours, orphan_hours)
         except OSError as exc:
             raise StoreWriteError(f"compacting {self.layout.root} failed: {exc}") from exc
 
@@ -900,7 +1005,7 @@ class DeltaStore:
                 )
             found = np.flatnonzero(m["snapshot_id"].to_numpy() == snapshot_id)
             if not len(found):
-                at = _time_of_id(snapshot_id)
+                at = time_of_snapshot_id(snapshot_id)
                 for p in state.problems:
                     if p.window is not None and at is not None and p.window[0] <= at <= p.window[1]:
                         raise StoreDamagedError(f"snapshot {snapshot_id} may be in a damaged file: {p.message()}")
@@ -1018,10 +1123,3 @@ class DeltaStore:
     def snapshots(self, state: State) -> pd.DataFrame:
         m = state.manifest[~state.manifest["snapshot_id"].isin(set(state.unreadable))]
         return m.drop(columns=["top_level", "seq"]).reset_index(drop=True)
-
-
-def _time_of_id(snapshot_id: str) -> pd.Timestamp | None:
-    try:
-        return pd.to_datetime(snapshot_id.split("-", 1)[0], format="%Y%m%dT%H%M%SZ", utc=True)
-    except (ValueError, TypeError):
-        return None

@@ -65,7 +65,7 @@ from ..frames.providers import providers_frame
 from ..schema import KNOWN_PRICE_KEYS
 from ..schema_endpoints import ENDPOINT_COLUMNS
 from ..scope import scope_of
-from .delta import TABLE_CONFIG, DeltaLayout
+from .delta import ORPHAN_RETENTION_HOURS, TABLE_CONFIG, DeltaLayout
 from .ingest import refuse_same_time, snapshot_id, utc
 
 __all__ = [
@@ -695,7 +695,7 @@ class EndpointStore:
             removed += n
         return removed
 
-    def compact(self, retention_hours: float) -> int:
+    def compact(self, retention_hours: float, orphan_hours: float = ORPHAN_RETENTION_HOURS) -> int:
         """Optimize and vacuum the four tables, then checkpoint their logs (a new reader opens one
         file instead of replaying every commit); returns how many files were merged away."""
         merged = 0
@@ -705,7 +705,7 @@ class EndpointStore:
                 continue
             if len(dt.file_uris()) > 1:
                 merged += self._optimize(name, dt)
-            self.layout.vacuum(name, retention_hours)
+            self.layout.vacuum(name, retention_hours, orphan_hours)
             self._checkpoint(name)
         return merged
 

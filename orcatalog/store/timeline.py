@@ -8,21 +8,22 @@
   and :func:`twins_note` for a history that holds them: never a silent choice.
 
 They are applied when a store is read (:func:`apply_rules`), so they hold for stores written by
-older versions too.
+older versions too; :func:`extend_rules` applies them to rows added after a manifest's last one
+(an append) by running the same functions on the rows the new ones are read against.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..scope import scope_of, unfiltered_rows
+from ..scope import distinct_rows, scope_of, unfiltered_rows
 
 __all__ = [
     "apply_rules",
+    "extend_rules",
     "scope_column",
     "shadowed",
     "partial",
@@ -55,6 +56,63 @@ def apply_rules(manifest: pd.DataFrame) -> pd.DataFrame:
     manifest["shadowed"] = shadowed(manifest)
     manifest["partial"] = partial(manifest)
     return manifest
+
+
+def extend_rules(manifest: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame | None:
+    """The manifest with ``new`` rows added at its end, the rules applied to them, without reading
+    the rest again: each rule runs on the few rows a new row is read against (:func:`shadowed` on
+    the rows of its scope and day, :func:`partial` from the last snapshot its scope is compared with).
+
+    Args:
+        manifest: in time order, rules applied (by :func:`apply_rules` or this function).
+        new: rows to add, in time order (``seq`` set), rules not applied; not modified.
+
+    Returns:
+        The combined frame (a new one, index 0..n-1), equal to :func:`apply_rules` on all rows; None
+        when that needs the older rows read again: a new row is not after the manifest's last row
+        (by ``fetched_at``, then ``snapshot_id``), or it shadows an older row.
+    """
+    if new.empty:
+        return manifest
+    if manifest.empty:
+        return apply_rules(new.copy())
+    new = new.copy()
+    new["scope"] = scope_column(new)
+    new["time_precision"] = new["time_precision"].fillna("second")
+    last = (manifest["fetched_at"].iloc[-1], manifest["snapshot_id"].iloc[-1])
+    if (new["fetched_at"].iloc[0], new["snapshot_id"].iloc[0]) <= last:
+        return None
+    days = new["fetched_at"].to_numpy(dtype="datetime64[D]")
+    first_day = pd.Timestamp(days[0]).tz_localize("UTC")
+    tail = manifest.iloc[int(manifest["fetched_at"].searchsorted(first_day)) :]  # the new rows' days only
+    older = tail[
+        tail["scope"].isin(set(new["scope"])).to_numpy()
+        & np.isin(tail["fetched_at"].to_numpy(dtype="datetime64[D]"), days)
+    ]
+    window = pd.concat([older, new], ignore_index=True) if len(older) else new
+    flags = shadowed(window)
+    if (flags[: len(older)] != older["shadowed"].to_numpy(dtype=bool)).any():
+        return None  # a new row shadows an older one: what follows it is read again
+    new["shadowed"] = flags[len(older) :]
+    # each scope's last snapshot that the next one is compared with (not shadowed, not partial,
+    # unfiltered): looked for among the last rows first, then further back
+    scopes, k = set(new["scope"]), 64
+    while True:
+        m = manifest.iloc[-k:]
+        compared = m[
+            m["scope"].isin(scopes).to_numpy()
+            & ~m["shadowed"].to_numpy(dtype=bool)
+            & ~m["partial"].to_numpy(dtype=bool)
+        ]
+        anchors = compared[np.asarray(unfiltered_rows(compared["query"]), dtype=bool)].drop_duplicates(
+            "scope", keep="last"
+        )
+        if set(anchors["scope"]) >= scopes or k >= len(manifest):
+            break
+        k *= 8
+    window = pd.concat([anchors, new], ignore_index=True) if len(anchors) else new
+    new["partial"] = partial(window)[len(anchors) :]
+    return pd.concat([manifest, new], ignore_index=True)
 
 
 def shadowed(manifest: pd.DataFrame) -> np.ndarray:
@@ -116,15 +174,15 @@ def partial(manifest: pd.DataFrame, threshold: float = PARTIAL_THRESHOLD) -> np.
 def scope_column(manifest: pd.DataFrame) -> list[str]:
     """Each snapshot's scope by today's rule (:func:`orcatalog.scope.scope_of`), from its recorded
     provenance, so stores written by older versions answer by the same rule."""
-    columns = [manifest[k].to_numpy(dtype=object) for k in ("base_url", "endpoint", "query", "key_fingerprint")]
-    memo: dict[tuple[Any, ...], str] = {}
-    out = []
-    for key in zip(*columns):
-        if key not in memo:
-            base_url, endpoint, query, fingerprint = (v if isinstance(v, str) else None for v in key)
-            memo[key] = scope_of(base_url, endpoint or "/models", json.loads(query or "{}"), fingerprint)
-        out.append(memo[key])
-    return out
+    columns = [manifest[k] for k in ("base_url", "endpoint", "query", "key_fingerprint")]
+    codes, firsts = distinct_rows(columns)
+    scopes = []
+    for first in firsts.tolist():  # once per distinct provenance: a handful among thousands of rows
+        base_url, endpoint, query, fingerprint = (
+            v if isinstance(v, str) else None for v in (c.iloc[first] for c in columns)
+        )
+        scopes.append(scope_of(base_url, endpoint or "/models", json.loads(query or "{}"), fingerprint))
+    return np.asarray(scopes, dtype=object)[codes].tolist() if len(codes) else []
 
 
 def latest_of(manifest: pd.DataFrame, found: np.ndarray) -> tuple[int, str | None]:
