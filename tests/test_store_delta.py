@@ -232,6 +232,36 @@ def test_an_interrupted_write_leaves_nothing_visible_and_blocks_nothing(
         assert set(ids) <= set(after.snapshots()["snapshot_id"]) and len(after.snapshots()) == 6
 
 
+def test_an_interrupted_first_write_leaves_a_delta_store(
+    tmp_path: Path, dated_files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C during the first write into a new store, after its versions table was created and before
+    the snapshots commit: the folder is still a Delta store (it was taken for the earlier parquet
+    layout, which then wrote its own files beside the Delta table), and the next write is Delta."""
+    import deltalake
+
+    root = tmp_path / "new"
+    real = deltalake.write_deltalake
+
+    def interrupted(uri, data, **kwargs):  # noqa: ANN001, ANN003, ANN202 - Ctrl-C just before the commit
+        if str(getattr(uri, "table_uri", uri)).rstrip("/").endswith("/snapshots"):
+            raise KeyboardInterrupt
+        return real(uri, data, **kwargs)
+
+    monkeypatch.setattr(deltalake, "write_deltalake", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        oc.SnapshotStore(root).import_files(dated_files[:2], progress=False)
+    monkeypatch.setattr(deltalake, "write_deltalake", real)
+    assert (root / "versions" / "_delta_log").is_dir() and not (root / "snapshots").exists()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "migrate this parquet store" note either
+        again = oc.SnapshotStore(root)
+        assert again.snapshots().empty
+        ids = again.import_files(dated_files[:2], progress=False)
+    assert len(ids.added) == 2 and not (root / "manifest").exists()
+    assert (root / "snapshots" / "_delta_log").is_dir()
+
+
 SLOW_WRITER = """
     import json, sys, time, deltalake, orcatalog as oc
     real = deltalake.write_deltalake

@@ -121,12 +121,17 @@ JOIN (SELECT DISTINCT ON (version) * FROM versions) v USING (version)
 
 
 def is_delta_store(fs: Any, base: str) -> bool:
-    """Whether ``base`` holds a Delta-layout store (a ``snapshots`` table log)."""
-    try:
-        fs.invalidate_cache(f"{base}/snapshots")
-        return bool(fs.exists(f"{base}/snapshots/_delta_log"))
-    except OSError:
-        return False
+    """Whether ``base`` holds a Delta-layout store: a ``snapshots`` or a ``versions`` table log (a
+    first write interrupted before its snapshots commit leaves only the versions table; the earlier
+    parquet layout's ``versions/`` folder has no log)."""
+    for table in ("snapshots", "versions"):
+        try:
+            fs.invalidate_cache(f"{base}/{table}")
+            if fs.exists(f"{base}/{table}/_delta_log"):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def delta_options(storage_options: dict[str, Any]) -> dict[str, str]:
