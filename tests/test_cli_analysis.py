@@ -366,8 +366,8 @@ def test_an_old_layout_store_is_read_and_the_way_to_migrate_is_said_once(workdir
     assert listed.exit_code == 0, listed.output
     assert len(pd.read_csv(pd.io.common.StringIO(listed.stdout))) == 4
     assert listed.stderr.strip() == (
-        "note: old-store is in the earlier parquet layout (still read and written); "
-        "`orcatalog migrate old-store NEW` copies it into a Delta Lake store, the default for new stores"
+        "note: old-store is in the earlier parquet layout (read, no longer written); "
+        "`orcatalog migrate old-store NEW` copies it into a Delta Lake store, the layout of every new store"
     )
     shown = run(["changes", "--store", "old-store"], workdir)
     assert shown.exit_code == 0, shown.output
