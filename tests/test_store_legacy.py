@@ -21,7 +21,7 @@ from orcatalog.store import lock as lock_module
 from orcatalog.store.layout import CLAIM_MAX_AGE
 from orcatalog.testing.legacy import legacy_store
 
-from .conftest import store_files
+from .conftest import make_store, store_files
 
 
 def files_of(root: Path) -> dict[str, bytes]:
@@ -224,3 +224,36 @@ def test_two_watch_runs_never_both_take_a_stale_run_lock(new_store: Any, monkeyp
     assert _claims(a) == []
     with a.run_lock("watch", wait=0):
         assert _claims(a) == ["run-watch.0"]
+
+
+def test_an_s3_409_on_a_claim_is_a_lost_race_not_a_write_error(
+    s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S3 answers a concurrent If-None-Match create of one key with 409 ConditionalRequestConflict,
+    which s3fs passes on as OSError(EIO): the claim is the other contender's, not a failed write."""
+    from botocore.exceptions import ClientError
+    from s3fs.errors import translate_boto_error
+
+    made = make_store("s3", tmp_path, s3_endpoint)
+    a, b = (legacy_store(made.root, storage_options=made._storage_options) for _ in range(2))
+    conflict = ClientError(
+        {"Error": {"Code": "ConditionalRequestConflict", "Message": "A conflicting operation is in progress"}},
+        "PutObject",
+    )
+    real = a._fs.pipe_file  # (one filesystem object serves both: fsspec caches it)
+    held: list[list[str]] = []
+    fired: list[bool] = []
+
+    def racing(path: str, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("mode") == "create" and not fired:
+            fired.append(True)
+            held.append(b._layout.claim(["compact"]))  # the other contender's PUT lands first ...
+            raise translate_boto_error(conflict)  # ... and ours is answered 409
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(a._fs, "pipe_file", racing)
+    err = translate_boto_error(conflict)
+    assert isinstance(err, OSError) and not isinstance(err, FileExistsError)  # what s3fs gives us
+    with pytest.raises(oc.SnapshotConflictError, match="being written by another"):
+        a._layout.claim(["compact"])
+    assert held and _claims(a) == ["compact.0"]
