@@ -44,6 +44,7 @@ from typing import Any
 import pyarrow as pa
 
 from ..errors import SnapshotConflictError, StoreError, StoreReadError, StoreWriteError
+from .faults import lost_create_race
 
 __all__ = ["Layout", "DamagedFile", "DATA_KINDS", "CLAIM_MAX_AGE"]
 
@@ -404,7 +405,7 @@ class Layout:
         except FileExistsError:
             return False
         except OSError as exc:
-            if _s3_code(exc) == "ConditionalRequestConflict":  # 409: a concurrent create of the same key won
+            if lost_create_race(exc):  # S3 409: a concurrent create of the same key won
                 return False
             raise StoreWriteError(f"cannot write to the store at {self.root}: {exc}") from exc
 
@@ -452,12 +453,6 @@ def _held_by_another(what: str, name: str, info: dict[str, Any] | None) -> Snaps
     return SnapshotConflictError(
         f"{what} {name} is being written by another writer ({holder}); try again when it has finished"
     )
-
-
-def _s3_code(exc: BaseException) -> str | None:
-    """The S3 error code behind an error s3fs translated (``exc.__cause__``), if any."""
-    response = getattr(exc.__cause__, "response", None)
-    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
 
 
 def _claim_text() -> str:
