@@ -257,3 +257,14 @@ def test_an_s3_409_on_a_claim_is_a_lost_race_not_a_write_error(
     with pytest.raises(oc.SnapshotConflictError, match="being written by another"):
         a._layout.claim(["compact"])
     assert held and _claims(a) == ["compact.0"]
+
+
+def test_a_lost_manifest_refuses_the_latest_answer_in_words(old_root: Path) -> None:
+    """The refusal of load() with no time says 'the latest snapshot', not pandas' largest time."""
+    m = oc.SnapshotStore(old_root).snapshots()
+    (manifest,) = (old_root / "manifest").glob(f"{m['batch'].iloc[-1]}.*parquet")
+    manifest.unlink()
+    with pytest.warns(RuntimeWarning, match=m["snapshot_id"].iloc[-1]):
+        with pytest.raises(oc.StoreDamagedError, match="cannot answer with the latest snapshot") as info:
+            oc.SnapshotStore(old_root).load()
+    assert "2262" not in str(info.value)

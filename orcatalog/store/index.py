@@ -25,9 +25,11 @@ from .ingest import MANIFEST_SCHEMA, time_of_snapshot_id
 from .layout import DATA_KINDS, DamagedFile, Layout
 from .timeline import PARTIAL_THRESHOLD, apply_rules
 
-__all__ = ["Catalogue", "Index", "read_catalogue", "read_index", "partial_among"]
+__all__ = ["Catalogue", "Index", "read_catalogue", "read_index", "partial_among", "LATEST"]
 
 _VERSION_KEYS = pa.schema([("version", pa.string()), ("id", pa.string()), ("raw", pa.string())])
+#: The ``until`` of a question without a time (the latest snapshot), as :func:`.queries.pick` passes it.
+LATEST = pd.Timestamp.max.tz_localize("UTC")
 #: How often a reader lists again when a compaction removed a file it was about to read.
 RETRIES = 20
 
@@ -111,8 +113,9 @@ class Catalogue:
                 continue
             when = time_of_snapshot_id(sid)
             if when is not None and when <= until and (after is None or when > after):
+                asked = "with the latest snapshot" if until == LATEST else f"as of {until}"
                 raise StoreDamagedError(
-                    f"cannot answer as of {until}: snapshot {sid} at {when} is damaged or lost, "
+                    f"cannot answer {asked}: snapshot {sid} at {when} is damaged or lost, "
                     f"and an older snapshot would be a wrong answer: {problem.message()}"
                 )
 

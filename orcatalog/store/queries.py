@@ -18,7 +18,7 @@ import pandas as pd
 from ..errors import InvalidParameterError, SnapshotNotFoundError, StoreDamagedError, StoreError
 from ..frames.models import models_frame
 from .. import scope as scope_rule
-from .index import Index
+from .index import LATEST, Index
 from .layout import ORDER_ROW_GROUP, DamagedFile, Layout, unparsable
 from .timeline import TwinSnapshotWarning, latest_of, twins_note
 
@@ -68,7 +68,7 @@ def pick(
         row = manifest.iloc[pos]
         if note is not None and notes is not None:
             notes.append(note)
-    until = when if when is not None else pd.Timestamp.max.tz_localize("UTC")
+    until = when if when is not None else LATEST
     index.catalogue.check_gap(None if row is None else row["fetched_at"], until, scope)
     if row is None:
         if when is not None:
