@@ -9,24 +9,29 @@ Files under the root (a folder or an fsspec URL)::
     claims/<name>.<generation>                 who is writing a snapshot id / a batch / compacting
     quarantine/<kind>/<file>                   damaged files moved here by earlier versions (no longer)
 
-**The commit.** A writer claims the batch (``claims/batch-<batch>``), writes the three data files,
-then the manifest, and only then releases the claim. A manifest is named by the SHA-256 of its
-own bytes and records the SHA-256 of each data file, so every read verifies every file it uses
-(a flipped bit is an error naming the file, never a wrong answer). Readers never change the
-store: only a hash mismatch is damage, and it is reported, the file left where it is; intact
-bytes that the reading library cannot parse raise :class:`~orcatalog.errors.StoreReadError`. Data files of a batch with no
-manifest are a writer still at work (its claim is live), a writer that died before committing
-(its claim is stale: the files are debris), or, with no claim at all, a batch whose manifest was
-deleted after its commit: a loss, reported with the snapshot ids the orders file names.
+**The commit** (how stores in this layout were written; users no longer write them, see
+:func:`orcatalog.store.legacy_write_error`: the writer is kept for tests and the bench only). A
+writer claims the batch (``claims/batch-<batch>``), writes the three data files, then the manifest,
+and only then releases the claim. A manifest is named by the SHA-256 of its own bytes and records
+the SHA-256 of each data file, so every read verifies every file it uses (a flipped bit is an error
+naming the file, never a wrong answer). Readers never change the store: only a hash mismatch is
+damage, and it is reported, the file left where it is; intact bytes that the reading library
+cannot parse raise :class:`~orcatalog.errors.StoreReadError` (:func:`unparsable`). Data files of a
+batch with no manifest are a writer still at work (its claim is live), a writer that died before
+committing (its claim is stale: the files are debris), or, with no claim at all, a batch whose
+manifest was deleted after its commit: a loss, reported with the snapshot ids the orders file names.
 
-**Claims** are files created exclusively (``O_EXCL`` locally, a conditional PUT on object stores),
-in generations: the claim of ``<name>`` is its highest ``claims/<name>.<n>``. A stale claim
-(below) is taken over by creating generation ``n + 1`` exclusively, never by deleting it first,
-so of two contenders for one stale claim exactly one wins; the winner then checks that no higher
-generation exists, and removes the older ones (:meth:`Layout.claim`). A claim holds the host, the PID and that process's start time: on the same host it is live while
-that very process runs; from another host it is live for :data:`CLAIM_MAX_AGE` seconds. The start
-time is read from ``/proc`` (Linux), so only there is a PID reused by another process not "alive";
-elsewhere a claim stays live while any process holds its PID.
+**Claims** (also the run lock of ``orcatalog watch`` on object stores, :mod:`.lock`) are files
+created exclusively (``O_EXCL`` locally, a conditional PUT on object stores), in generations: the
+claim of ``<name>`` is its highest ``claims/<name>.<n>``. A stale claim (below) is taken over by
+creating generation ``n + 1`` exclusively, never by deleting it first, so of two contenders for
+one stale claim at most one wins (rarely neither: both then report a conflict); the winner checks
+that no higher generation and no live lower one exists, and removes the older ones
+(:meth:`Layout.claim`). A claim holds the host, the PID and that process's start time: on the same
+host it is live while that very process runs; from another host it is live for
+:data:`CLAIM_MAX_AGE` seconds. The start time is read from ``/proc`` (Linux), so only there is a
+PID reused by another process not "alive"; elsewhere a claim stays live while any process holds
+its PID.
 """
 
 from __future__ import annotations
