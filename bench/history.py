@@ -18,7 +18,9 @@ Targets (ratios printed; exit status 1 on a miss):
 Store timings are taken on an open store (its manifest and version index read once, as a notebook
 holds it); the first, cold call is printed too. Every timing is the best of several runs.
 Every target is measured for each layout (``--layout parquet|delta|both``, default both, printed
-side by side) against one naive baseline and one ``json.loads`` timing.
+side by side) against one naive baseline and one ``json.loads`` timing. Users no longer write the
+parquet layout; its stores here are written by the earlier code's writer, kept private for this
+comparison and the tests (:func:`orcatalog.testing.legacy.store_in_layout`).
 Usage: ``python bench/history.py [--data DIR] [--layout L] [--quick]`` (``--quick``: no scale run,
 one run per timing; checks that it runs, not the ratios).
 
@@ -73,14 +75,14 @@ def median_append(
     """Median time of ``n`` single appends, each by a new store object (an hourly job's process)."""
     import statistics
 
-    import orcatalog as oc
+    from orcatalog.testing.legacy import store_in_layout
 
     times = []
     for i in range(n):
         when = start + pd.Timedelta(hours=i + 1)
         raw = bodies[i % len(bodies)][1]
         begin = time.perf_counter()
-        oc.SnapshotStore(root, layout=layout).import_bodies([(when, raw)], progress=False)
+        store_in_layout(root, layout).import_bodies([(when, raw)], progress=False)
         times.append(time.perf_counter() - begin)
     return statistics.median(times)
 
@@ -126,19 +128,19 @@ def measure(
     layout: str, bodies: list[tuple[pd.Timestamp, bytes]], naive: Naive, t_json: float, tmp: Path, quick: bool
 ) -> dict[str, tuple[float, float]]:
     """Every target of the store for one layout: label -> (value, target)."""
-    import orcatalog as oc
+    from orcatalog.testing.legacy import store_in_layout
 
     out: dict[str, tuple[float, float]] = {}
     root = tmp / layout / "store"
     start = time.perf_counter()
-    oc.SnapshotStore(root, layout=layout).import_bodies(bodies, progress=False)
+    store_in_layout(root, layout).import_bodies(bodies, progress=False)
     t_import = time.perf_counter() - start
     size = folder_bytes(root)
     print(f"[{layout}] store: {size / 1e3:.0f} KB after import ({len(bodies) / t_import:.0f} snapshots/s)")
     out["store size, 199 snapshots (KB)"] = (size / 1e3, 500)
 
     as_of = bodies[len(bodies) // 2][0]
-    store = oc.SnapshotStore(root, layout=layout)
+    store = store_in_layout(root, layout)
     start = time.perf_counter()
     full = store.history()
     t_cold = time.perf_counter() - start
@@ -155,7 +157,7 @@ def measure(
 
     small = root.parent / "appends"
     for when, body in bodies[:9]:  # nine single appends first: the 10th and later are measured
-        oc.SnapshotStore(small, layout=layout).import_bodies([(when, body)], progress=False)
+        store_in_layout(small, layout).import_bodies([(when, body)], progress=False)
     t_append = median_append(small, bodies, bodies[8][0], layout)
     print(f"[{layout}] single append after 9: {t_append * 1e3:.1f} ms (median of 9)")
     out["single append / json.loads of its body"] = (t_append / t_json, 25.0)
@@ -169,9 +171,9 @@ def measure(
             year.append((start_time + i * step, bodies[cycle[i % len(cycle)]][1]))
         big_root = root.parent / "year"
         start = time.perf_counter()
-        oc.SnapshotStore(big_root, layout=layout).import_bodies(year, progress=False)
+        store_in_layout(big_root, layout).import_bodies(year, progress=False)
         t_big_import = time.perf_counter() - start
-        big = oc.SnapshotStore(big_root, layout=layout)
+        big = store_in_layout(big_root, layout)
         big.compact()
         big_size = folder_bytes(big_root)
         big.history(ids=[MODEL], columns=PRICE_COLUMNS)

@@ -29,6 +29,10 @@ The hierarchy::
         ├── SnapshotConflictError       another writer holds or wrote this snapshot id
         ├── SnapshotNotFoundError       (also LookupError) no such snapshot / none at or before as_of
         ├── StoreDamagedError           a store file is damaged or gone (names the file and the snapshots)
+        ├── StoreReadError              a store file whose SHA-256 matched cannot be parsed here (names the
+        │                               file and the library): not damage, nothing is moved
+        ├── LegacyLayoutError           a write to a store in the earlier parquet layout, which is read but
+        │                               no longer written (names `orcatalog migrate OLD NEW`)
         └── MixedScopeError             (also ValueError) comparing a filtered or regional fetch with the catalog
 
 Every message names the URL (with secrets removed), the HTTP status when there is one, and the
@@ -63,6 +67,8 @@ __all__ = [
     "SnapshotConflictError",
     "SnapshotNotFoundError",
     "StoreDamagedError",
+    "StoreReadError",
+    "LegacyLayoutError",
     "MixedScopeError",
     "error_for_status",
 ]
@@ -136,9 +142,23 @@ class SnapshotNotFoundError(StoreError, LookupError):
 
 
 class StoreDamagedError(StoreError):
-    """A store file is damaged (its content hash does not match, it cannot be parsed) or a committed
-    batch lost its manifest. The message names the file and the snapshots it affects; a damaged
-    file has been moved to the store's ``quarantine/`` folder, never deleted."""
+    """A store file is damaged (its content does not match its recorded SHA-256, or, with no hash
+    to check, it cannot be parsed) or a committed batch lost its manifest. The message names the
+    file and the snapshots it affects. Reading never changes the store: the file stays where it is."""
+
+
+class StoreReadError(StoreError):
+    """A store file whose bytes are intact (they match their recorded SHA-256) cannot be parsed by
+    the library reading it here (an older or newer pyarrow, a missing codec). This is not damage:
+    nothing is moved or changed, and a reader with a working library reads the store whole. The
+    message names the file, the library and its version."""
+
+
+class LegacyLayoutError(StoreError):
+    """A write (``snapshot``, ``import_files``, ``import_bodies``, ``compact``) to a store in the
+    earlier parquet layout, which orcatalog reads but no longer writes. Raised before anything is
+    fetched or written; the message names ``orcatalog migrate OLD NEW`` (the library call:
+    :func:`orcatalog.store.migrate.migrate`), which copies the store into the Delta layout."""
 
 
 class MixedScopeError(StoreError, ValueError):

@@ -107,13 +107,15 @@ def watch(
     Raises:
         InvalidParameterError: bad ``models`` or ``wait`` (before any request).
         SnapshotConflictError: another watch held the store for the whole wait (nothing fetched).
-        Any error of :meth:`orcatalog.SnapshotStore.snapshot` (nothing is recorded then).
+        Any error of :meth:`orcatalog.SnapshotStore.snapshot` (nothing is recorded then), such as
+        LegacyLayoutError for a store in the earlier parquet layout (raised before the lock is taken).
     """
     from .store import SnapshotStore
 
     wanted = _model_ids(models)
     if not isinstance(store, SnapshotStore):
         store = SnapshotStore(store)
+    store._writable()  # a store in the earlier parquet layout: refused before the lock is even taken
     with store.run_lock("watch", wait=wait, clock=clock, sleep=sleep):
         before = set(store.snapshots()["snapshot_id"]) if store.exists() else set()
         with warnings.catch_warnings():  # the one partial-catalog warning is this function's (below)

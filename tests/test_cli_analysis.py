@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 import orcatalog as oc
+from orcatalog.testing.legacy import legacy_store
 from orcatalog.cli import main
 from orcatalog.testing import ReplayServer
 
@@ -31,7 +32,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = oc.SnapshotStore(root / "data")
     store.import_files(COMPACT_DIR / "hourly-2025-12-18_2026-01-07.tar.xz", progress=False)
     store.import_endpoints(sorted((COMPACT_DIR / "endpoints").glob("endpoints-*.json.gz")))  # endpoint-history
-    old = oc.SnapshotStore(root / "old-store", layout="parquet")
+    old = legacy_store(root / "old-store")
     old.import_files(sorted(COMPACT_DIR.glob("models-2024-*.json.gz")), progress=False)
     pd.DataFrame(
         {
@@ -365,8 +366,8 @@ def test_an_old_layout_store_is_read_and_the_way_to_migrate_is_said_once(workdir
     assert listed.exit_code == 0, listed.output
     assert len(pd.read_csv(pd.io.common.StringIO(listed.stdout))) == 4
     assert listed.stderr.strip() == (
-        "note: old-store is in the earlier parquet layout (still read and written); "
-        "`orcatalog migrate old-store NEW` copies it into a Delta Lake store, the default for new stores"
+        "note: old-store is in the earlier parquet layout (read, no longer written); "
+        "`orcatalog migrate old-store NEW` copies it into a Delta Lake store, the layout of every new store"
     )
     shown = run(["changes", "--store", "old-store"], workdir)
     assert shown.exit_code == 0, shown.output

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import orcatalog as oc
+from orcatalog.testing.legacy import legacy_store
 import orcatalog.store as store_module
 from orcatalog.store.migrate import migrate
 from orcatalog.store.timeline import TwinSnapshotWarning
@@ -31,7 +32,7 @@ def twin_store(
         for n in ("models-2026-01-15.json.gz", "models-2026-01-29.json.gz", "models-2026-04-17.json.gz")
     }
     root = tmp_path_factory.mktemp("twins")
-    store = oc.SnapshotStore(root / "store", layout="parquet")
+    store = legacy_store(root / "store")
     with pytest.MonkeyPatch.context() as patch:  # such imports are refused now: write as an older orcatalog did
         patch.setattr(store_module, "refuse_same_time", lambda rows, manifest: None)
         store.import_bodies(

@@ -16,6 +16,7 @@ import requests
 from click.testing import CliRunner
 
 import orcatalog as oc
+from orcatalog.testing.legacy import legacy_store
 from orcatalog.cli import main
 from orcatalog.errors import SnapshotConflictError, StoreDamagedError, StoreError
 from orcatalog.frames.endpoints import endpoints_body_frame
@@ -224,7 +225,7 @@ def test_rows_of_a_write_that_never_committed_are_not_read(recorded_dir: Path, s
 
 
 def test_a_parquet_store_is_told_to_migrate(tmp_path: Path, recorded_dir: Path) -> None:
-    parquet = oc.SnapshotStore(tmp_path / "p", layout="parquet")
+    parquet = legacy_store(tmp_path / "p")
     parquet.import_files(sorted(recorded_dir.glob("models-*.json.gz"))[:1])
     with pytest.raises(StoreError, match="orcatalog migrate"):
         oc.SnapshotStore(tmp_path / "p").import_endpoints(recorded_dir / "endpoints")

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import orcatalog as oc
+from orcatalog.testing.legacy import store_in_layout
 from orcatalog.cli import main
 from orcatalog.scope import scope_of
 
@@ -28,7 +29,7 @@ def layout(request: pytest.FixtureRequest) -> str:
 
 
 def open_store(root: Path, layout: str) -> oc.SnapshotStore:
-    return oc.SnapshotStore(root, layout=layout)
+    return store_in_layout(root, layout)
 
 
 def test_the_query_and_base_url_set_the_scope(tmp_path: Path, recorded_dir: Path) -> None:

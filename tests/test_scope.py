@@ -18,6 +18,7 @@ from orcatalog.scope import (
     unfiltered_rows,
 )
 from orcatalog.testing import ReplayServer
+from orcatalog.testing.legacy import store_in_layout
 
 from .conftest import FAST_RETRY, TEST_KEY_A
 
@@ -134,7 +135,7 @@ def test_the_default_scope_prefers_the_catalog_then_the_servers_default_list(
 ) -> None:
     """One rule (orcatalog.scope.default_scope) for both layouts: catalog, else the server's default
     list, else the newest whole list of another host or region, else the newest snapshot."""
-    store = oc.SnapshotStore(tmp_path / "s", layout=layout)
+    store = store_in_layout(tmp_path / "s", layout)
     by_name = {p.name: p for p in dated_files}
     store.import_files(by_name["models-2025-12-18.json.gz"], query={"input_modalities": "image"}, progress=False)
     assert store.load().attrs["scope"] == "/models input_modalities=image output_modalities=text"  # the newest

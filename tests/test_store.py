@@ -11,6 +11,7 @@ import pytest
 import requests
 
 import orcatalog as oc
+from orcatalog.testing.legacy import legacy_store, store_in_layout
 from orcatalog.frames.models import check_body, models_frame
 from orcatalog.store import time_from_name
 from orcatalog.testing import ReplayServer
@@ -137,7 +138,7 @@ def test_reimport_is_a_no_op(new_store, dated_files: list[Path]) -> None:  # noq
 
 @pytest.mark.parametrize("layout", ["delta", "parquet"])
 def test_a_write_says_which_snapshots_it_added(tmp_path: Path, dated_files: list[Path], layout: str) -> None:
-    store = oc.SnapshotStore(tmp_path / "s", layout=layout)
+    store = store_in_layout(tmp_path / "s", layout)
     first = store.import_files(dated_files[:2], progress=False)
     assert first.added == list(store.snapshots()["snapshot_id"])
     more = store.import_files(dated_files[1:3], progress=False)
@@ -364,9 +365,9 @@ def _duckdb_series(root: Path, model: str) -> pd.DataFrame:
 
 def test_duckdb_reads_the_parquet_layout_without_orcatalog(tmp_path: Path, hourly_bodies: list) -> None:
     """The earlier layout's query (data/README.md); the Delta layout's is tested in test_store_delta.py."""
-    whole = oc.SnapshotStore(tmp_path / "whole", layout="parquet")
+    whole = legacy_store(tmp_path / "whole")
     whole.import_bodies([(time_from_name(name), raw) for name, raw in hourly_bodies])
-    appended = oc.SnapshotStore(tmp_path / "appended", auto_compact=None, layout="parquet")
+    appended = legacy_store(tmp_path / "appended", auto_compact=None)
     for name, raw in hourly_bodies[:40:3]:  # single appends: versions repeat across batches
         appended.import_bodies([(time_from_name(name), raw)])
     for store, n in ((whole, 199), (appended, 14)):
@@ -380,7 +381,7 @@ def test_duckdb_reads_the_parquet_layout_without_orcatalog(tmp_path: Path, hourl
 
 @pytest.mark.parametrize("layout", ["delta", "parquet"])
 def test_schema_evolution_keeps_every_column(tmp_path: Path, recorded_dir: Path, layout: str) -> None:
-    store = oc.SnapshotStore(tmp_path / "s", layout=layout)  # local: DuckDB reads the files below
+    store = store_in_layout(tmp_path / "s", layout)  # local: DuckDB reads the files below
     store.import_files(recorded_dir / "models-2024-04-19.json.gz", progress=False)  # per_request_limits, old modality
     store.import_files(recorded_dir / "models-2026-04-17.json.gz", progress=False)  # knowledge_cutoff, links, audio
     h = store.history()
@@ -480,7 +481,7 @@ def test_store_root_must_be_given_properly() -> None:
 def test_compact_merges_batches_and_changes_no_answer(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
     """The parquet layout's batches (the Delta layout's optimize: test_store_delta.py)."""
     made = new_store()
-    store = oc.SnapshotStore(made.root, storage_options=made._storage_options, auto_compact=None, layout="parquet")
+    store = legacy_store(made.root, storage_options=made._storage_options, auto_compact=None)
     for path in dated_files:  # one batch per snapshot, as an hourly snapshot() job without upkeep makes them
         store.import_files(path, progress=False)
     before_manifest = store.snapshots()
@@ -499,21 +500,21 @@ def test_compact_merges_batches_and_changes_no_answer(new_store, dated_files: li
     assert list(h["snapshot_id"].astype(str)) == list(before_history["snapshot_id"].astype(str))
     for sid, body in before_raw.items():
         assert after.raw(sid) == body
-    assert after.compact() == 0  # one batch: nothing to do
+    assert store.compact() == 0  # one batch: nothing to do (compaction: the private writer's)
     # an interrupted compaction leaves old batches beside the merged one: still one answer each
     for name, data in files_before.items():
         store._fs.pipe_file(name, data)
     again = oc.SnapshotStore(store.root, storage_options=store._storage_options)
     pd.testing.assert_frame_equal(again.snapshots().drop(columns="batch"), before_manifest.drop(columns="batch"))
     assert len(again.history(scope=None)) == len(before_history)
-    assert again.compact() == 15 and len(store_files(again)) == 4
+    assert store.compact() == 15 and len(store_files(again)) == 4
 
 
 @pytest.mark.parametrize("layout", ["delta", "parquet"])
 def test_auto_compact_keeps_the_batch_count_bounded(tmp_path: Path, dated_files: list[Path], layout: str) -> None:
     from deltalake import DeltaTable
 
-    store = oc.SnapshotStore(tmp_path / "s", auto_compact=3, layout=layout)
+    store = store_in_layout(tmp_path / "s", layout, auto_compact=3)
     for path in dated_files[:7]:
         store.import_files(path, progress=False)
         if layout == "parquet":  # batches (manifests)

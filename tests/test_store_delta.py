@@ -17,11 +17,13 @@ import pytest
 from click.testing import CliRunner
 
 import orcatalog as oc
+from orcatalog.errors import LegacyLayoutError
+from orcatalog.testing.legacy import legacy_store
 from orcatalog.cli import main as cli_main
 from orcatalog.store.delta import HISTORY_VIEW_SQL
 from orcatalog.store.migrate import migrate
 
-from .conftest import REPO, S3_CREDENTIALS, new_bucket, read_body
+from .conftest import REPO, S3_CREDENTIALS, new_bucket, read_body, store_files
 
 
 def delta_store(backend: str, tmp: Path, endpoint: str | None, **kwargs) -> oc.SnapshotStore:  # noqa: ANN003
@@ -77,7 +79,7 @@ def test_delta_answers_equal_the_parquet_layout(
 ) -> None:
     dated = sorted(recorded_dir.glob("models-*.json.gz"))
     bodies = [(oc.store.time_from_name(n), raw) for n, raw in hourly_bodies[:30]]
-    parquet = oc.SnapshotStore(tmp_path / "parquet", layout="parquet")
+    parquet = legacy_store(tmp_path / "parquet")
     delta = make_delta()
     for store in (parquet, delta):
         store.import_files(dated, progress=False)
@@ -590,31 +592,28 @@ def test_an_s3_server_that_ignores_conditional_writes_is_refused(tmp_path: Path)
 
 def test_layout_is_found_and_checked(tmp_path: Path, dated_files: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
     oc.SnapshotStore(tmp_path / "d", layout="delta").import_files(dated_files[0], progress=False)
-    oc.SnapshotStore(tmp_path / "p", layout="parquet").import_files(dated_files[0], progress=False)
+    legacy_store(tmp_path / "p").import_files(dated_files[0], progress=False)  # as the earlier code wrote it
     assert oc.SnapshotStore(tmp_path / "d").layout == "delta" and oc.SnapshotStore(tmp_path / "p").layout == "parquet"
-    assert oc.SnapshotStore(tmp_path / "new").layout == "delta"  # the default for new stores (issue 14)
-    monkeypatch.setenv("ORCATALOG_STORE_LAYOUT", "parquet")
-    assert oc.SnapshotStore(tmp_path / "new").layout == "parquet"  # the earlier layout, still on request
-    assert oc.SnapshotStore(tmp_path / "d").layout == "delta"  # an existing store keeps its layout
-    monkeypatch.setenv("ORCATALOG_STORE_LAYOUT", "delta")
-    assert oc.SnapshotStore(tmp_path / "p").layout == "parquet"
+    assert oc.SnapshotStore(tmp_path / "new").layout == "delta"  # the layout of every new store (issue 14)
+    monkeypatch.setenv("ORCATALOG_STORE_LAYOUT", "parquet")  # no longer read: users make no parquet stores
+    assert oc.SnapshotStore(tmp_path / "new").layout == "delta"
+    assert oc.SnapshotStore(tmp_path / "p").layout == "parquet"  # an existing store is read in its layout
     with pytest.raises(oc.InvalidParameterError, match="layout"):
         oc.SnapshotStore(tmp_path / "x", layout="iceberg")
-    monkeypatch.setenv("ORCATALOG_STORE_LAYOUT", "csv")
-    with pytest.raises(oc.InvalidParameterError, match="ORCATALOG_STORE_LAYOUT"):
-        oc.SnapshotStore(tmp_path / "y")
 
 
 def test_an_existing_parquet_store_on_s3_keeps_its_layout(s3_endpoint: str, dated_files: list[Path]) -> None:
     """The layout is found at the root on an object store too (no folders there, only prefixes)."""
     options = {**S3_CREDENTIALS, "client_kwargs": {"endpoint_url": s3_endpoint, "region_name": "us-east-1"}}
     bucket = new_bucket(s3_endpoint)
-    old = oc.SnapshotStore(f"s3://{bucket}/old", storage_options=options, layout="parquet", auto_compact=None)
+    old = legacy_store(f"s3://{bucket}/old", storage_options=options, auto_compact=None)
     ids = old.import_files(dated_files[:2], progress=False)
     found = oc.SnapshotStore(f"s3://{bucket}/old", storage_options=options)
     assert found.layout == "parquet" and list(found.snapshots()["snapshot_id"]) == ids
-    assert found.import_files(dated_files[2], progress=False)  # written as it is, in its own layout
-    assert not found._fs.exists(f"{found._base}/snapshots")
+    before = store_files(found)
+    with pytest.raises(LegacyLayoutError, match=f"orcatalog migrate s3://{bucket}/old NEW"):
+        found.import_files(dated_files[2], progress=False)  # read, no longer written
+    assert store_files(found) == before and not found._fs.exists(f"{found._base}/snapshots")
     assert oc.SnapshotStore(f"s3://{bucket}/fresh", storage_options=options).layout == "delta"
 
 
@@ -630,7 +629,7 @@ def test_migrate_copies_a_parquet_store_losslessly(
 
     from .conftest import FAST_RETRY
 
-    old = oc.SnapshotStore(tmp_path / "old", layout="parquet", auto_compact=None)
+    old = legacy_store(tmp_path / "old", auto_compact=None)
     old.import_files(sorted(recorded_dir.glob("models-*.json.gz")), progress=False)
     bodies = [(oc.store.time_from_name(n), raw) for n, raw in hourly_bodies[:12]]
     old.import_bodies(bodies[:6])
@@ -672,7 +671,7 @@ def test_migrate_copies_a_parquet_store_losslessly(
 
 
 def test_migrate_refuses_a_damaged_store(tmp_path: Path, dated_files: list[Path]) -> None:
-    old = oc.SnapshotStore(tmp_path / "old", layout="parquet", auto_compact=None)
+    old = legacy_store(tmp_path / "old", auto_compact=None)
     for p in dated_files[:3]:
         old.import_files(p, progress=False)
     victim = next((tmp_path / "old" / "versions").glob("*.parquet"))

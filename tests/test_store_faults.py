@@ -20,15 +20,25 @@ import pytest
 
 import orcatalog as oc
 
-from .conftest import REPO, store_files
+from orcatalog.testing.legacy import legacy_store
+
+from .conftest import REPO, make_store, store_files
 
 
-@pytest.fixture(autouse=True)
-def _parquet_layout(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests are about the earlier parquet layout's own files and commit protocol (the Delta
-    layout's are in test_store_delta.py): every store they create is in that layout, here and in the
-    processes they spawn (which inherit the environment)."""
-    monkeypatch.setenv("ORCATALOG_STORE_LAYOUT", "parquet")
+@pytest.fixture
+def new_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest):  # noqa: ANN201
+    """These tests are about the earlier parquet layout's own files and its writer's commit
+    protocol (the Delta layout's are in test_store_delta.py). Users no longer write that layout;
+    every store here is written by the private writer kept for such tests
+    (:func:`orcatalog.testing.legacy.legacy_store`), here and in the processes they spawn."""
+    endpoint = request.getfixturevalue("s3_endpoint") if backend == "s3" else None
+    counter = iter(range(100))
+
+    def factory() -> oc.SnapshotStore:
+        made = make_store(backend, tmp_path / f"s{next(counter)}", endpoint)
+        return legacy_store(made.root, storage_options=made._storage_options)
+
+    return factory
 
 
 def files_of(root: Path) -> dict[str, bytes]:
@@ -51,6 +61,7 @@ def spawn(code: str, *args: str, **kwargs) -> subprocess.Popen:  # noqa: ANN003
 # stops to be killed. Only pyarrow's write is wrapped; the store's own code runs unchanged.
 SLOW_WRITER = """
     import json, sys, time, pyarrow.parquet as pq, orcatalog as oc
+    from orcatalog.testing.legacy import legacy_store
     real = pq.write_table
     def announcing(table, where, **kw):
         names = set(table.column_names)
@@ -61,7 +72,7 @@ SLOW_WRITER = """
         return real(table, where, **kw)
     pq.write_table = announcing  # the store looks it up on pyarrow.parquet at each write
     options = json.loads(sys.argv[4]) if len(sys.argv) > 4 else None
-    ids = oc.SnapshotStore(sys.argv[1], storage_options=options).import_files(sys.argv[2].split(","), progress=False)
+    ids = legacy_store(sys.argv[1], storage_options=options).import_files(sys.argv[2].split(","), progress=False)
     print("done", ",".join(ids), flush=True)
 """
 
@@ -81,7 +92,7 @@ def test_sigkill_mid_write_leaves_the_store_as_it_was(new_store, dated_files: li
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     assert proc.returncode == -signal.SIGKILL
-    after = oc.SnapshotStore(store.root, storage_options=store._storage_options)
+    after = legacy_store(store.root, storage_options=store._storage_options)
     pd.testing.assert_frame_equal(after.snapshots(), manifest_before)  # the new batch is absent, not half there
     now = store_files(after)
     for name, data in before.items():
@@ -95,14 +106,15 @@ def test_sigkill_mid_write_leaves_the_store_as_it_was(new_store, dated_files: li
 def test_disk_full_is_a_typed_error_and_nothing_is_touched(tmp_path: Path, dated_files: list[Path]) -> None:
     """RLIMIT_FSIZE makes the kernel refuse writes past a size (EFBIG), as a full disk would (ENOSPC)."""
     root = tmp_path / "s"
-    oc.SnapshotStore(root).import_files(dated_files[:2], progress=False)
+    legacy_store(root).import_files(dated_files[:2], progress=False)
     before = files_of(root)
     code = """
         import resource, signal, sys, orcatalog as oc
+        from orcatalog.testing.legacy import legacy_store
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
         try:
-            oc.SnapshotStore(sys.argv[1]).import_files(sys.argv[2].split(","), progress=False)
+            legacy_store(sys.argv[1]).import_files(sys.argv[2].split(","), progress=False)
         except oc.StoreWriteError as exc:
             print("StoreWriteError", isinstance(exc, OSError), exc)
     """
@@ -111,14 +123,14 @@ def test_disk_full_is_a_typed_error_and_nothing_is_touched(tmp_path: Path, dated
     assert out.startswith("StoreWriteError True"), err
     assert "nothing was changed" in out
     assert files_of(root) == before  # no temp file left, nothing earlier touched
-    assert len(oc.SnapshotStore(root).snapshots()) == 2
+    assert len(legacy_store(root).snapshots()) == 2
 
 
 def test_read_only_target_is_a_typed_error(tmp_path: Path, dated_files: list[Path]) -> None:
     base = Path(tempfile.mkdtemp(prefix="orcatalog-ro-"))
     try:
         root = base / "s"
-        oc.SnapshotStore(root).import_files(dated_files[:1], progress=False)
+        legacy_store(root).import_files(dated_files[:1], progress=False)
         before = files_of(root)
         # the input is read by `nobody` below: a copy in the test's own folder, not the clone's file
         # (a clone in a private 0700 home is unreadable to nobody)
@@ -128,7 +140,8 @@ def test_read_only_target_is_a_typed_error(tmp_path: Path, dated_files: list[Pat
             p.chmod(0o555 if p.is_dir() else 0o444)
         code = """
             import os, sys, gzip, tarfile, orcatalog as oc, orcatalog.progress, tqdm.std, orcatalog.fetch.client
-            store = oc.SnapshotStore(sys.argv[1])
+            from orcatalog.testing.legacy import legacy_store
+            store = legacy_store(sys.argv[1])
             store.snapshots()  # every module the store uses is loaded before privileges drop
             if os.geteuid() == 0:
                 os.setgid(65534); os.setuid(65534)  # root ignores permissions: write as nobody
@@ -136,7 +149,7 @@ def test_read_only_target_is_a_typed_error(tmp_path: Path, dated_files: list[Pat
                 store.import_files(sys.argv[2].split(","), progress=False)
             except oc.StoreWriteError as exc:
                 print("StoreWriteError", exc)
-            print(len(oc.SnapshotStore(sys.argv[1]).snapshots()))
+            print(len(legacy_store(sys.argv[1]).snapshots()))
         """
         proc = spawn(code, str(root), str(body))
         out, err = proc.communicate(timeout=120)
@@ -162,7 +175,7 @@ def test_two_writers_different_snapshots_both_land(new_store, dated_files: list[
     for p in procs:
         out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
-    assert len(oc.SnapshotStore(store.root, storage_options=store._storage_options).snapshots()) == 14
+    assert len(legacy_store(store.root, storage_options=store._storage_options).snapshots()) == 14
 
 
 @pytest.mark.compact_only
@@ -187,35 +200,36 @@ def test_two_writers_same_snapshot_one_wins(new_store, dated_files: list[Path]) 
 
 def test_truncated_file_from_an_old_crash_is_skipped(tmp_path: Path, dated_files: list[Path]) -> None:
     root = tmp_path / "s"
-    store = oc.SnapshotStore(root)
+    store = legacy_store(root)
     store.import_files(dated_files[:3], progress=False)
     store.import_files(dated_files[3:5], progress=False)
     m = store.snapshots()
     damaged_batch = m["batch"].iloc[-1]
     (path,) = (root / "manifest").glob(f"{damaged_batch}.*parquet")
     path.write_bytes(path.read_bytes()[:100])
-    with pytest.warns(RuntimeWarning, match=f"{path.name}.*moved to .*quarantine.*affects snapshot"):
+    before = files_of(root)
+    with pytest.warns(RuntimeWarning, match=f"{path.name}.*SHA-256.*affects snapshot"):
         after = oc.SnapshotStore(root).snapshots()
     assert list(after["snapshot_id"]) == list(m["snapshot_id"].iloc[:3])
-    assert (root / "quarantine" / "manifest" / path.name).exists()  # kept for inspection, never deleted
     with (
         pytest.raises(oc.StoreDamagedError, match=m["snapshot_id"].iloc[-1]),
-        pytest.warns(RuntimeWarning, match="quarantine"),
+        pytest.warns(RuntimeWarning, match=path.name),
     ):
         oc.SnapshotStore(root).load()  # the latest snapshot is lost: an older one would be a wrong answer
-    with pytest.warns(RuntimeWarning, match="quarantine"):
-        assert len(oc.SnapshotStore(root).load(as_of=m["fetched_at"].iloc[2])) == len(
+    assert files_of(root) == before  # readers report the damage and leave the file where it is
+    with pytest.warns(RuntimeWarning, match=path.name):
+        assert len(legacy_store(root).load(as_of=m["fetched_at"].iloc[2])) == len(
             json.loads(__import__("gzip").decompress(dated_files[2].read_bytes()))["data"]
         )
 
 
 def test_temp_files_of_a_dead_writer_are_ignored(tmp_path: Path, dated_files: list[Path]) -> None:
     root = tmp_path / "s"
-    store = oc.SnapshotStore(root)
+    store = legacy_store(root)
     store.import_files(dated_files[:2], progress=False)
     (root / "manifest" / ".tmp-20990101-x-manifest.parquet").write_bytes(b"PAR1 half written")
     (root / "versions" / "orphan-batch.parquet").write_bytes(b"not even parquet")
-    assert len(oc.SnapshotStore(root).snapshots()) == 2
+    assert len(legacy_store(root).snapshots()) == 2
 
 
 # -- exports -----------------------------------------------------------------------------------
@@ -271,9 +285,8 @@ def test_list_columns_round_trip(tmp_path: Path, latest_file: Path) -> None:
 
 def test_object_store_never_overwrites_silently(s3_endpoint: str, tmp_path: Path, dated_files: list[Path]) -> None:
     """On S3 the claim is a conditional put (If-None-Match): a held claim means a conflict."""
-    from .conftest import make_store, store_files
-
-    store = make_store("s3", tmp_path, s3_endpoint)
+    made = make_store("s3", tmp_path, s3_endpoint)
+    store = legacy_store(made.root, storage_options=made._storage_options)
     first = store.import_files(dated_files[0], progress=False)[0]
     before = store_files(store)
     # another machine is writing the next snapshot right now
@@ -292,7 +305,7 @@ def test_object_store_never_overwrites_silently(s3_endpoint: str, tmp_path: Path
 def _snapshot_id_of(store: oc.SnapshotStore, path: Path, body: dict) -> str:
     """The id a writer would give this body: import it into a scratch local store."""
     with tempfile.TemporaryDirectory() as tmp:
-        return oc.SnapshotStore(tmp).import_files(path, progress=False)[0]
+        return legacy_store(tmp).import_files(path, progress=False)[0]
 
 
 def test_csv_neutralises_formulas_in_history_categoricals(tmp_path: Path, latest_file: Path) -> None:
@@ -329,7 +342,7 @@ def test_a_failed_cleanup_is_reported_not_called_nothing_changed(tmp_path: Path,
     root = tmp_path / "s"
     root.mkdir()
     (root / "manifest").write_text("not a folder")  # the commit (the manifest write) fails
-    store = oc.SnapshotStore(root)
+    store = legacy_store(root)
     layout = store._layout
 
     class CannotRemove(type(layout.fs)):  # type: ignore[misc]

@@ -17,21 +17,20 @@ import pytest
 
 import orcatalog as oc
 from orcatalog.store.layout import _process_start
+from orcatalog.testing.legacy import legacy_store
 
 from .conftest import REPO, make_store, store_files
 
 
-@pytest.fixture(autouse=True)
-def _parquet_layout(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests are about the earlier parquet layout's own files and commit protocol (the Delta
-    layout's are in test_store_delta.py): every store they create is in that layout, here and in the
-    processes they spawn (which inherit the environment)."""
-    monkeypatch.setenv("ORCATALOG_STORE_LAYOUT", "parquet")
+# These tests are about the earlier parquet layout's own files and its writer's commit protocol
+# (the Delta layout's are in test_store_delta.py). Users no longer write that layout: every store
+# here is written by the private writer kept for such tests (orcatalog.testing.legacy), here and in
+# the processes they spawn; readers are ordinary SnapshotStore objects where the test is about reading.
 
 
 def _small_store(root: Path, dated_files: list[Path], batches: int = 3) -> oc.SnapshotStore:
     """Old, small catalogs, one batch each, so versions are shared across batches."""
-    store = oc.SnapshotStore(root, auto_compact=None)
+    store = legacy_store(root, auto_compact=None)
     for path in dated_files[:batches]:
         store.import_files(path, progress=False)
     return store
@@ -52,6 +51,7 @@ def test_bit_flips_are_errors_naming_the_file_never_wrong_answers(tmp_path: Path
             data = bytearray(target.read_bytes())
             data[offset] ^= 0x04
             target.write_bytes(bytes(data))
+            before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
             trials += 1
             messages = []
             with warnings.catch_warnings(record=True) as warned:
@@ -68,7 +68,7 @@ def test_bit_flips_are_errors_naming_the_file_never_wrong_answers(tmp_path: Path
             batch = target.name.split(".")[0]
             assert any(target.name in m or (target.parent.name == "manifest" and batch in m) for m in messages), target
             assert listed < set(truth) or target.parent.name == "orders"  # orders are checked when read
-            assert any(q.name == target.name for q in (root / "quarantine").rglob("*")), target  # moved, not deleted
+            assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before, target  # nothing moved
     assert trials == 3 * len(files)
 
 
@@ -81,19 +81,20 @@ def test_a_damaged_versions_file_is_reported_and_blocks_compaction(tmp_path: Pat
     versions.write_bytes(versions.read_bytes()[: versions.stat().st_size // 2])  # truncated
     files_before = {p.name for p in root.rglob("*.parquet")}
     reader = oc.SnapshotStore(root)
-    with pytest.warns(RuntimeWarning, match=f"{versions.name}.*quarantine.*affects snapshot"):
+    damaged = versions.read_bytes()
+    with pytest.warns(RuntimeWarning, match=f"{versions.name}.*SHA-256.*affects snapshot"):
         listed = reader.snapshots()
     assert before["snapshot_id"].iloc[0] not in set(listed["snapshot_id"])
     with pytest.raises(oc.StoreDamagedError, match=before["snapshot_id"].iloc[0]):
         reader.load(before["snapshot_id"].iloc[0])
     with pytest.raises(oc.StoreDamagedError, match="cannot be read whole"), pytest.warns(RuntimeWarning):
-        oc.SnapshotStore(root).compact()
-    ids = oc.SnapshotStore(root, auto_compact=2).import_files(dated_files[5], progress=False)  # upkeep skips
+        legacy_store(root).compact()
+    ids = legacy_store(root, auto_compact=2).import_files(dated_files[5], progress=False)  # upkeep skips
     after = {p.name for p in root.rglob("*.parquet")}
-    assert files_before <= after  # nothing deleted: the damaged file sits in quarantine/
-    assert (root / "quarantine" / "versions" / versions.name).exists()
+    assert files_before <= after  # nothing deleted
+    assert versions.read_bytes() == damaged and not (root / "quarantine").exists()  # reported, left where it is
     with pytest.warns(RuntimeWarning):
-        assert ids[0] in set(oc.SnapshotStore(root).snapshots()["snapshot_id"])
+        assert ids[0] in set(legacy_store(root).snapshots()["snapshot_id"])
 
 
 def test_a_deleted_manifest_is_a_reported_loss(tmp_path: Path, dated_files: list[Path]) -> None:
@@ -107,13 +108,11 @@ def test_a_deleted_manifest_is_a_reported_loss(tmp_path: Path, dated_files: list
     with pytest.warns(RuntimeWarning, match=f"{lost['snapshot_id']}"):
         assert len(reader.snapshots()) == 3
     with pytest.raises(oc.StoreDamagedError, match=lost["snapshot_id"]), pytest.warns(RuntimeWarning):
-        oc.SnapshotStore(root).load(as_of=lost["fetched_at"] + pd.Timedelta(days=1))  # never the older snapshot
+        legacy_store(root).load(as_of=lost["fetched_at"] + pd.Timedelta(days=1))  # never the older snapshot
     with pytest.warns(RuntimeWarning):
-        assert (
-            oc.SnapshotStore(root).load(as_of=m["fetched_at"].iloc[1]).attrs["snapshot_id"] == m["snapshot_id"].iloc[1]
-        )
+        assert legacy_store(root).load(as_of=m["fetched_at"].iloc[1]).attrs["snapshot_id"] == m["snapshot_id"].iloc[1]
     with pytest.raises(oc.StoreDamagedError), pytest.warns(RuntimeWarning):
-        oc.SnapshotStore(root).compact()
+        legacy_store(root).compact()
 
 
 def test_a_writer_at_work_is_not_a_loss(tmp_path: Path, dated_files: list[Path]) -> None:
@@ -139,10 +138,10 @@ def test_a_writer_at_work_is_not_a_loss(tmp_path: Path, dated_files: list[Path])
 
 def test_a_claim_of_a_reused_pid_is_stale(tmp_path: Path, dated_files: list[Path]) -> None:
     root = tmp_path / "s"
-    store = oc.SnapshotStore(root)
+    store = legacy_store(root)
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        sid = oc.SnapshotStore(tmp_path / "scratch").import_files(dated_files[0], progress=False)[0]
+        sid = legacy_store(tmp_path / "scratch").import_files(dated_files[0], progress=False)[0]
         claim = Path(store._claim_path(sid))
         claim.parent.mkdir(parents=True)
         owner = {"host": os.uname().nodename, "pid": other.pid, "time": time.time()}
@@ -158,7 +157,7 @@ def test_a_claim_of_a_reused_pid_is_stale(tmp_path: Path, dated_files: list[Path
 
 def test_a_failed_upkeep_never_fails_the_write(tmp_path: Path, dated_files: list[Path]) -> None:
     root = tmp_path / "s"
-    store = oc.SnapshotStore(root, auto_compact=2)
+    store = legacy_store(root, auto_compact=2)
     store.import_files(dated_files[0], progress=False)
     store.import_files(dated_files[1], progress=False)
     held = store._layout.claim(["compact"], what="compaction")  # another process is compacting
@@ -171,18 +170,20 @@ def test_a_failed_upkeep_never_fails_the_write(tmp_path: Path, dated_files: list
 
 WRITER = """
     import json, sys, orcatalog as oc
-    store = oc.SnapshotStore(sys.argv[1], storage_options=json.loads(sys.argv[2]), auto_compact=4)
+    from orcatalog.testing.legacy import legacy_store
+    store = legacy_store(sys.argv[1], storage_options=json.loads(sys.argv[2]), auto_compact=4)
     for path in sys.argv[3:]:
         print(store.import_files(path, progress=False)[0], flush=True)
 """
 
 READER = """
     import json, sys, time, orcatalog as oc
+    from orcatalog.testing.legacy import legacy_store
     root, options, until = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
     seen, high, reads = set(), 0, 0
     import os
     while not os.path.exists(until):
-        store = oc.SnapshotStore(root, storage_options=options, auto_compact=None)
+        store = legacy_store(root, storage_options=options, auto_compact=None)
         if not store.exists():  # the writers have not created the folder yet
             continue
         ids = list(store.snapshots()["snapshot_id"])
@@ -214,7 +215,8 @@ def test_concurrent_writers_compactions_and_readers_lose_nothing(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path, hourly_bodies: list
 ) -> None:
     endpoint = request.getfixturevalue("s3_endpoint") if backend == "s3" else None
-    store = make_store(backend, tmp_path, endpoint)
+    made = make_store(backend, tmp_path, endpoint)
+    store = legacy_store(made.root, storage_options=made._storage_options)
     folder = tmp_path / "bodies"
     folder.mkdir()
     paths = []
@@ -235,7 +237,7 @@ def test_concurrent_writers_compactions_and_readers_lose_nothing(
     assert reader.returncode == 0 and out.startswith("reads ok"), err
     high, reads = map(int, out.split()[2:4])
     assert reads > 0 and high > 0, out  # the reader read while the writers and compactions ran
-    final = oc.SnapshotStore(store.root, storage_options=store._storage_options)
+    final = legacy_store(store.root, storage_options=store._storage_options)
     assert set(returned) == set(final.snapshots()["snapshot_id"]) and len(returned) == len(paths)
     final.compact()
     assert set(returned) == set(final.snapshots()["snapshot_id"])

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 import orcatalog as oc
+from orcatalog.testing.legacy import store_in_layout
 from orcatalog.cli import main
 from orcatalog.times import ACCEPTED, ACCEPTED_TEXT, answer_notes, in_text_forms, is_date_only, parse_time
 
@@ -164,7 +165,7 @@ def test_load_warns_when_its_snapshot_is_partial(tmp_path: Path, latest_file: Pa
 
     body = json.loads(gzip.decompress(latest_file.read_bytes()))
     cut = {**body, "data": body["data"][: len(body["data"]) // 2]}
-    store = oc.SnapshotStore(tmp_path / "s", layout=layout)
+    store = store_in_layout(tmp_path / "s", layout)
     with pytest.warns(RuntimeWarning, match="flagged partial"):  # the import says it too, in one import
         store.import_bodies([("2026-04-17T00:00Z", body), ("2026-04-17T01:00Z", cut)])
     with pytest.warns(RuntimeWarning, match="is flagged partial: it lists far fewer models"):

@@ -387,8 +387,8 @@ def snapshots(store_root: str | None, fmt: str | None, out: str | None, columns:
 @main.command()
 @_store_option
 def compact(store_root: str | None) -> None:
-    """Merge the store's small files (Delta: optimize, then vacuum what is past retention; the earlier
-    parquet layout: its batches into one). The store already does this itself after writes.
+    """Merge the store's small files (optimize, then vacuum what is past retention). The store already
+    does this itself after writes. A store in the earlier parquet layout is not written: migrate it.
 
     \b
     Example:
@@ -397,8 +397,7 @@ def compact(store_root: str | None) -> None:
     store = _store(store_root, must_exist=True)
     merged = store.compact()
     committed(f"{store.root} was compacted")
-    unit = "files" if store.layout == "delta" else "batches"
-    click.echo(f"merged {merged} {unit}" if merged else "nothing to compact")
+    click.echo(f"merged {merged} files" if merged else "nothing to compact")
 
 
 @main.command()
@@ -407,7 +406,7 @@ def compact(store_root: str | None) -> None:
 def migrate(old: str, new: str) -> None:
     """Copy a store in the earlier parquet (batch) layout into a new Delta Lake store, checking every snapshot.
 
-    Delta is the layout of new stores; a parquet-layout store keeps working as it is. OLD is left
+    Delta is the layout of new stores; a parquet-layout store is read but no longer written. OLD is left
     untouched; NEW must be a new folder (or URL) or a Delta store, and an interrupted run can be
     re-run. Then point --store (or ORCATALOG_DATA_DIR) at NEW.
 

@@ -91,7 +91,11 @@ def in_option_names(message: str, command: click.Command | None) -> str:
 
 
 #: Library calls that library messages point to, and the command that shows the same.
-_COMMANDS = {"see snapshots()": "see `orcatalog snapshots`", "pass allow_mixed=True": "pass --allow-mixed"}
+_COMMANDS = {
+    "see snapshots()": "see `orcatalog snapshots`",
+    "pass allow_mixed=True": "pass --allow-mixed",
+    " (orcatalog.store.migrate.migrate(OLD, NEW))": "",  # LegacyLayoutError: the command is named already
+}
 
 
 def in_command_words(message: str) -> str:

@@ -3,8 +3,8 @@
 The package, by the question each file answers:
 
 - :mod:`.delta` - the store on two Delta Lake tables, the layout of new stores: commits by delta-rs;
-- :mod:`.layout` - the earlier parquet layout (read and written as it is): where its files are, how a
-  batch is committed, claims, integrity checks, quarantine;
+- :mod:`.layout` - the earlier parquet layout (read, no longer written by users: see
+  :func:`legacy_write_error`): where its files are, how a batch was committed, claims, integrity checks;
 - :mod:`.ingest` - bodies in, batch tables out (checks, version hashes, spans);
 - :mod:`.index` - what the store holds (manifest, damage, losses; the version index);
 - :mod:`.timeline` - the rules that read a snapshot against its timeline (scope, shadowed, partial);
@@ -16,7 +16,11 @@ The package, by the question each file answers:
 - :mod:`.faults` - the object-store libraries' exceptions (botocore, a missing s3fs) as ``StoreError``, one table.
 
 Which layout a store uses is decided once, by :func:`_layout_of` (the one found at the root, else
-Delta); both layouts and whose commit guarantees they are, in ``data/README.md``.
+Delta); both layouts and whose commit guarantees they are, in ``data/README.md``. A store in the
+parquet layout is read as it is, but every write to it raises
+:class:`~orcatalog.errors.LegacyLayoutError` naming ``orcatalog migrate`` (:func:`legacy_write_error`,
+the one place); only :func:`orcatalog.testing.legacy.legacy_store` still writes one, for the tests
+and the bench that need a store "as the earlier code wrote it".
 
 The "no store here" rule (a read where there is no store is an error naming the path, never an
 empty answer) lives here, once: :func:`no_store_message`, used by the store's reads and the CLI.
@@ -33,7 +37,7 @@ from typing import Any, TypeVar
 import orjson
 import pandas as pd
 
-from ..errors import InvalidParameterError, SchemaError, SnapshotNotFoundError, StoreError
+from ..errors import InvalidParameterError, LegacyLayoutError, SchemaError, SnapshotNotFoundError, StoreError
 from ..frames import bodies
 from ..frames.bodies import time_from_name
 from ..scope import CATALOG_SCOPE
@@ -67,6 +71,7 @@ __all__ = [
     "no_store_message",
     "not_a_folder_message",
     "migration_note",
+    "legacy_write_error",
 ]
 
 
@@ -109,14 +114,36 @@ def migration_note(store: SnapshotStore) -> str | None:
     the Delta layout (the CLI shows it where a user looks at a store: ``orcatalog snapshots``).
 
     Returns:
-        One line for a store in the parquet layout, unless ``$ORCATALOG_STORE_LAYOUT=parquet`` says
-        the parquet layout is chosen on purpose; None otherwise (a Delta store, or no store).
+        One line for a store in the parquet layout; None otherwise (a Delta store, or no store).
     """
-    if store.layout != "parquet" or os.environ.get("ORCATALOG_STORE_LAYOUT") == "parquet":
+    if store.layout != "parquet":
         return None
     return (
-        f"{store.root} is in the earlier parquet layout (still read and written); "
-        f"`orcatalog migrate {store.root} NEW` copies it into a Delta Lake store, the default for new stores"
+        f"{store.root} is in the earlier parquet layout (read, no longer written); "
+        f"`orcatalog migrate {store.root} NEW` copies it into a Delta Lake store, the layout of every new store"
+    )
+
+
+def legacy_write_error(store: SnapshotStore) -> LegacyLayoutError:
+    """The one rule for writes to the earlier parquet layout: they are refused, naming the way out.
+
+    The parquet layout's hand-made commit protocol has bugs that only a write can trigger (issue
+    14: an interrupted write blocked the whole store). Its stores are still read, and
+    ``orcatalog migrate OLD NEW`` (:func:`orcatalog.store.migrate.migrate`) copies them into the
+    Delta layout, where they are written again.
+
+    Returns:
+        The error to raise (one line), before anything is fetched or written.
+    """
+    if _is_parquet_store(store._layout):
+        return LegacyLayoutError(
+            f"the store at {store.root} is in the earlier parquet layout, which orcatalog reads but no longer "
+            f"writes: copy it into a Delta Lake store with `orcatalog migrate {store.root} NEW` "
+            "(orcatalog.store.migrate.migrate(OLD, NEW)) and write to NEW; nothing was fetched or written"
+        )
+    return LegacyLayoutError(
+        f"layout='parquet' no longer makes new stores (the earlier layout is read, not written): leave layout "
+        f"out and {store.root} becomes a Delta Lake store; nothing was fetched or written"
     )
 
 
@@ -135,11 +162,11 @@ class SnapshotStore(EndpointHistory):
             (see :mod:`orcatalog.store.compact`), and a full merge when there are more than this
             many batches (Delta layout: ``optimize`` of a table with more than this many files);
             None turns all automatic compaction off.
-        layout: ``"delta"`` (two Delta Lake tables, :mod:`orcatalog.store.delta`; the default for
-            new stores), ``"parquet"`` (the earlier hand-made batch layout, still read and written;
-            ``orcatalog migrate`` copies it into the Delta layout), or ``"auto"``: the layout of the
-            store found at ``root`` (on disk or an object store), and for a new store
-            ``$ORCATALOG_STORE_LAYOUT`` (default ``delta``).
+        layout: ``"delta"`` (two Delta Lake tables, :mod:`orcatalog.store.delta`; the layout of
+            every new store), ``"parquet"`` (the earlier hand-made batch layout: read, but every
+            write raises :class:`~orcatalog.errors.LegacyLayoutError`; ``orcatalog migrate`` copies
+            it into the Delta layout), or ``"auto"``: the layout of the store found at ``root`` (on
+            disk or an object store), Delta for a new store.
 
     Raises:
         InvalidParameterError: root is not a string or path; an unknown layout.
@@ -172,6 +199,7 @@ class SnapshotStore(EndpointHistory):
         self._data_tables: dict[tuple[str, str], Any] = {}  # (batch, kind) -> verified table; files never change
         self._layout_asked = layout
         self.layout = _layout_of(layout, self._layout)
+        self._legacy_writes = False  # only orcatalog.testing.legacy.legacy_store sets it (see there)
         self._delta: DeltaStore | None = None
         if self.layout == "delta":
             from .delta import DeltaLayout
@@ -243,10 +271,12 @@ class SnapshotStore(EndpointHistory):
         Raises:
             Any fetch error or InvalidParameterError (nothing is written then); SchemaError (a
             body whose ``total_count`` disagrees with its models); StoreWriteError,
-            SnapshotConflictError.
+            SnapshotConflictError; LegacyLayoutError (a store in the earlier parquet layout: nothing
+            is fetched).
         """
         from ..fetch.client import default_client
 
+        self._writable()
         client = client or default_client()
         got = client.fetch_body(user=user, api_key=api_key, **filters)
         check_whole(got.url, got.body)
@@ -303,12 +333,14 @@ class SnapshotStore(EndpointHistory):
                 a body holding a model without text output, which the server's default list cannot
                 hold (:func:`orcatalog.store.ingest.refuse_not_default`; the files are named,
                 nothing is written).
+            LegacyLayoutError: the store is in the earlier parquet layout (before anything is read).
             SchemaError: a body is not a models list, or its ``total_count`` disagrees with its
                 models (named in the message).
             SnapshotConflictError: two bodies of one scope and time differ (both named; nothing
                 is written), or another writer holds the snapshot.
             FileNotFoundError; StoreWriteError.
         """
+        self._writable()
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
         if not isinstance(paths, Iterable):
@@ -343,6 +375,7 @@ class SnapshotStore(EndpointHistory):
         Returns:
             The snapshot ids in time order, with ``added`` (:meth:`import_files`). Raises as :meth:`import_files`.
         """
+        self._writable()
         asked = answered_query(query)
         items = []
         for i, (when, body) in enumerate(bodies):
@@ -350,6 +383,15 @@ class SnapshotStore(EndpointHistory):
             items.append(make_body(f"body #{i}", parsed, utc(when, "fetched_at"), base_url, query=asked))
         refuse_not_default(items)
         return self._write(items, progress=progress)
+
+    def _writable(self) -> None:
+        """Refuse a write to the earlier parquet layout (:func:`legacy_write_error`), before any I/O.
+
+        Raises:
+            LegacyLayoutError: unless this object came from :func:`orcatalog.testing.legacy.legacy_store`.
+        """
+        if self._delta is None and not self._legacy_writes:
+            raise legacy_write_error(self)
 
     def _write(self, items: list[Body], progress: bool | None = None) -> Recorded:
         """Record bodies as one batch: read only the manifests and one previous order, claim, commit."""
@@ -426,33 +468,28 @@ class SnapshotStore(EndpointHistory):
     def compact(
         self, *, _retention_hours: float = VACUUM_RETENTION_HOURS, _orphan_hours: float = ORPHAN_RETENTION_HOURS
     ) -> int:
-        """Merge every batch into one: fewer, larger files, with spans over the whole history.
+        """Merge the store's small files: ``optimize`` of its tables, then ``vacuum``.
 
-        Delta layout: ``optimize`` of both tables, then ``vacuum`` of the files it replaced once
-        they are older than :data:`orcatalog.store.delta.VACUUM_RETENTION_HOURS` (readers that opened
-        the table before keep theirs), and of data files no commit names (a writer killed before its
-        commit) once last modified more than a day ago, on disk and S3; returns how many
-        files were merged. It runs beside writers and readers (an ordinary Delta commit).
-
-        The store already merges small batches itself after each write (``auto_compact``); a full
-        compaction makes it as small as it gets. It lists the batches once, merges exactly those,
-        commits the merged batch and only then deletes what it merged: a batch another process
-        commits meanwhile is never touched, and readers see the same snapshots before, during and
-        after (duplicates from an interrupted compaction count once and are removed by the next).
+        ``vacuum`` removes the files it replaced once they are older than
+        :data:`orcatalog.store.delta.VACUUM_RETENTION_HOURS` (readers that opened the table before
+        keep theirs), and data files no commit names (a writer killed before its commit) once last
+        modified more than a day ago, on disk and S3. It runs beside writers and readers (an
+        ordinary Delta commit). The store already merges small files itself after each write
+        (``auto_compact``); a full compaction makes it as small as it gets. A store in the earlier
+        parquet layout is not compacted (it is no longer written): migrate it.
 
         Returns:
-            How many batches were merged (0 when there was nothing to do).
+            How many files were merged (0 when there was nothing to do).
 
         Raises:
-            SnapshotConflictError: another compaction is running.
-            StoreDamagedError: a file is damaged or a manifest was lost (nothing is merged or
-                deleted; the damaged file is in ``quarantine/``).
+            LegacyLayoutError: the store is in the earlier parquet layout (read, no longer written).
             StoreWriteError.
         """
         if self._delta is not None:
             return self._delta.compact(_retention_hours, _orphan_hours) + self._endpoints().compact(
                 _retention_hours, _orphan_hours
             )
+        self._writable()
         try:
             return _compact.compact(self._layout, self._index().catalogue)  # the index checks every file first
         finally:
@@ -737,11 +774,10 @@ def _warn_partial_write(snapshot_id: str, scope: str, n_models: int, *, stacklev
 
 def _layout_of(layout: Any, files: Layout) -> str:
     """Which layout a store uses: as asked, else the one found at its root (on disk or an object
-    store: one listing of the root), else the default for new stores: ``$ORCATALOG_STORE_LAYOUT``,
-    ``delta`` when unset.
+    store: one listing of the root), else ``delta``, the layout of every new store.
 
     Raises:
-        InvalidParameterError: an unknown layout name (asked, or in ``$ORCATALOG_STORE_LAYOUT``).
+        InvalidParameterError: an unknown layout name.
     """
     if layout not in ("auto", "parquet", "delta"):
         raise InvalidParameterError(f"layout must be 'auto', 'parquet' or 'delta', got {layout!r}")
@@ -751,19 +787,7 @@ def _layout_of(layout: Any, files: Layout) -> str:
         return "delta"
     if _is_parquet_store(files):
         return "parquet"
-    return _default_layout()
-
-
-def _default_layout() -> str:
-    """The layout of a new store: ``$ORCATALOG_STORE_LAYOUT`` (``delta`` or ``parquet``), ``delta`` when unset.
-
-    Raises:
-        InvalidParameterError: any other value.
-    """
-    default = os.environ.get("ORCATALOG_STORE_LAYOUT") or "delta"
-    if default not in ("parquet", "delta"):
-        raise InvalidParameterError(f"ORCATALOG_STORE_LAYOUT must be 'parquet' or 'delta', got {default!r}")
-    return default
+    return "delta"
 
 
 def _is_parquet_store(files: Layout) -> bool:

@@ -89,13 +89,12 @@ def compact(layout: Layout, catalogue: Catalogue, batches: list[str] | None = No
                 )
                 versions = layout.read_table(layout.path("versions", batch), catalogue.data_digest(batch, "versions"))
             except DamagedFile as exc:
-                where = layout.quarantine(exc.path)
-                raise StoreDamagedError(f"will not compact: {exc.path}: {exc.reason}; moved to {where}") from None
+                raise StoreDamagedError(f"will not compact: {exc.path}: {exc.reason}") from None
             except FileNotFoundError as exc:
                 if layout.fs.exists(layout.manifest_path(batch, digests[batch])):
                     raise StoreDamagedError(
                         f"will not compact a store that cannot be read whole: {exc.filename} "
-                        "is missing although its batch is committed (see quarantine/)"
+                        "is missing although its batch is committed (moved or deleted?)"
                     ) from None
                 raise StoreError(
                     f"compaction of {layout.root} stopped: {exc.filename} was removed meanwhile; nothing changed"

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from ..errors import StoreError
 
-__all__ = ["EXCEPTION_TABLE", "map_exception"]
+__all__ = ["EXCEPTION_TABLE", "map_exception", "lost_create_race"]
 
 _S3_SETUP = (
     "For s3:// stores set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), "
@@ -63,3 +63,12 @@ def map_exception(exc: BaseException, where: str = "the store") -> StoreError | 
             error.__cause__ = exc
             return error
     return None
+
+
+def lost_create_race(exc: BaseException) -> bool:
+    """Whether a failed create-if-absent (a PUT with ``If-None-Match: *``) lost to another create of
+    the same key at the same moment: S3's ``409 ConditionalRequestConflict``, which s3fs passes on
+    as ``OSError(EIO)`` with the botocore error as its cause (a plain ``412`` is already a
+    ``FileExistsError``). The key is then the other writer's, as after a ``FileExistsError``."""
+    response = getattr(exc.__cause__, "response", None)
+    return isinstance(response, dict) and response.get("Error", {}).get("Code") == "ConditionalRequestConflict"

@@ -25,9 +25,11 @@ from .ingest import MANIFEST_SCHEMA, time_of_snapshot_id
 from .layout import DATA_KINDS, DamagedFile, Layout
 from .timeline import PARTIAL_THRESHOLD, apply_rules
 
-__all__ = ["Catalogue", "Index", "read_catalogue", "read_index", "partial_among"]
+__all__ = ["Catalogue", "Index", "read_catalogue", "read_index", "partial_among", "LATEST"]
 
 _VERSION_KEYS = pa.schema([("version", pa.string()), ("id", pa.string()), ("raw", pa.string())])
+#: The ``until`` of a question without a time (the latest snapshot), as :func:`.queries.pick` passes it.
+LATEST = pd.Timestamp.max.tz_localize("UTC")
 #: How often a reader lists again when a compaction removed a file it was about to read.
 RETRIES = 20
 
@@ -111,8 +113,9 @@ class Catalogue:
                 continue
             when = time_of_snapshot_id(sid)
             if when is not None and when <= until and (after is None or when > after):
+                asked = "with the latest snapshot" if until == LATEST else f"as of {until}"
                 raise StoreDamagedError(
-                    f"cannot answer as of {until}: snapshot {sid} at {when} is damaged or lost, "
+                    f"cannot answer {asked}: snapshot {sid} at {when} is damaged or lost, "
                     f"and an older snapshot would be a wrong answer: {problem.message()}"
                 )
 
@@ -152,7 +155,8 @@ def _warn(problems: list[Problem], root: str) -> None:
 
 
 def read_catalogue(layout: Layout, *, cached: Catalogue | None = None) -> Catalogue:
-    """Every committed snapshot, verified; damaged manifests are quarantined, lost batches reported.
+    """Every committed snapshot, verified; damaged manifests and lost batches are reported (never
+    moved: a reader does not change the store).
 
     A file removed between listing and reading (a compaction in another process) makes it list
     again; what was read already is kept (files never change), so the retries converge.
@@ -183,8 +187,7 @@ def _read_catalogue(
         try:
             tables[(batch, digest)] = known[(batch, digest)] = layout.read_table(path, digest)
         except DamagedFile as exc:
-            where = layout.quarantine(path)
-            problems.append(Problem(path, f"{exc.reason}; moved to {where}", _ids_in_orders(layout, batch)))
+            problems.append(Problem(path, exc.reason, _ids_in_orders(layout, batch)))
     catalogue = Catalogue(listing, problems, tables)
     problems += _lost_batches(layout, catalogue)
     _warn(problems, layout.root)
@@ -313,11 +316,12 @@ def _lost_batches(layout: Layout, catalogue: Catalogue) -> list[Problem]:
 
 
 def read_index(layout: Layout, catalogue: Catalogue, known: dict[tuple[str, str], pa.Table] | None = None) -> Index:
-    """The version index over a catalogue; damaged data files are quarantined and the snapshots
-    that need them are reported (a warning now; StoreDamagedError when one is asked for).
+    """The version index over a catalogue; damaged data files are reported with the snapshots that
+    need them (a warning now; StoreDamagedError when one is asked for), and left where they are.
 
     Raises:
         FileNotFoundError: a listed file is gone (the caller lists again).
+        StoreReadError: a file's intact bytes cannot be parsed here (not damage).
     """
     manifest = catalogue.manifest
     versions, spans, problems = [], [], list(catalogue.problems)
@@ -415,11 +419,11 @@ def _read_data(
             known[(batch, kind)] = layout.read_table(path, catalogue.data_digest(batch, kind), columns)
         return known[(batch, kind)]
     except DamagedFile as exc:
-        bad[batch] = Problem(path, f"{exc.reason}; moved to {layout.quarantine(path)}")
+        bad[batch] = Problem(path, exc.reason)
     except FileNotFoundError:
         manifest = layout.manifest_path(batch, catalogue.digests.get(batch))
         layout.fs.invalidate_cache(manifest.rsplit("/", 1)[0])
         if not layout.fs.exists(manifest):
             raise
-        bad[batch] = Problem(path, "missing although its batch is committed (see quarantine/)")
+        bad[batch] = Problem(path, "missing although its batch is committed (moved or deleted?)")
     return None

@@ -6,22 +6,32 @@ Files under the root (a folder or an fsspec URL)::
     versions/<batch>.parquet                   model versions first written by the batch
     spans/<batch>.parquet                      which snapshots of the batch hold each version
     orders/<batch>.parquet                     each snapshot's model order
-    claims/<name>                              who is writing a snapshot id / a batch / compacting
-    quarantine/<kind>/<file>                   damaged files, moved here (never deleted)
+    claims/<name>.<generation>                 who is writing a snapshot id / a batch / compacting
+    quarantine/<kind>/<file>                   damaged files moved here by earlier versions (no longer)
 
-**The commit.** A writer claims the batch (``claims/batch-<batch>``), writes the three data files,
-then the manifest, and only then releases the claim. A manifest is named by the SHA-256 of its
-own bytes and records the SHA-256 of each data file, so every read verifies every file it uses
-(a flipped bit is an error naming the file, never a wrong answer). Data files of a batch with no
-manifest are a writer still at work (its claim is live), a writer that died before committing
-(its claim is stale: the files are debris), or, with no claim at all, a batch whose manifest was
-deleted after its commit: a loss, reported with the snapshot ids the orders file names.
+**The commit** (how stores in this layout were written; users no longer write them, see
+:func:`orcatalog.store.legacy_write_error`: the writer is kept for tests and the bench only). A
+writer claims the batch (``claims/batch-<batch>``), writes the three data files, then the manifest,
+and only then releases the claim. A manifest is named by the SHA-256 of its own bytes and records
+the SHA-256 of each data file, so every read verifies every file it uses (a flipped bit is an error
+naming the file, never a wrong answer). Readers never change the store: only a hash mismatch is
+damage, and it is reported, the file left where it is; intact bytes that the reading library
+cannot parse raise :class:`~orcatalog.errors.StoreReadError` (:func:`unparsable`). Data files of a
+batch with no manifest are a writer still at work (its claim is live), a writer that died before
+committing (its claim is stale: the files are debris), or, with no claim at all, a batch whose
+manifest was deleted after its commit: a loss, reported with the snapshot ids the orders file names.
 
-**Claims** are files created exclusively (``O_EXCL`` locally, a conditional PUT on object stores).
-A claim holds the host, the PID and that process's start time: on the same host it is live while
-that very process runs; from another host it is live for :data:`CLAIM_MAX_AGE` seconds. The start
-time is read from ``/proc`` (Linux), so only there is a PID reused by another process not "alive";
-elsewhere a claim stays live while any process holds its PID.
+**Claims** (also the run lock of ``orcatalog watch`` on object stores, :mod:`.lock`) are files
+created exclusively (``O_EXCL`` locally, a conditional PUT on object stores), in generations: the
+claim of ``<name>`` is its highest ``claims/<name>.<n>``. A stale claim (below) is taken over by
+creating generation ``n + 1`` exclusively, never by deleting it first, so of two contenders for
+one stale claim at most one wins (rarely neither: both then report a conflict); the winner checks
+that no higher generation and no live lower one exists, and removes the older ones
+(:meth:`Layout.claim`). A claim holds the host, the PID and that process's start time: on the same
+host it is live while that very process runs; from another host it is live for
+:data:`CLAIM_MAX_AGE` seconds. The start time is read from ``/proc`` (Linux), so only there is a
+PID reused by another process not "alive"; elsewhere a claim stays live while any process holds
+its PID.
 """
 
 from __future__ import annotations
@@ -33,12 +43,13 @@ import os
 import re
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pyarrow as pa
 
-from ..errors import SnapshotConflictError, StoreError, StoreWriteError
+from ..errors import SnapshotConflictError, StoreError, StoreReadError, StoreWriteError
+from .faults import lost_create_race
 
 __all__ = ["Layout", "DamagedFile", "DATA_KINDS", "CLAIM_MAX_AGE"]
 
@@ -56,7 +67,8 @@ _NAME = re.compile(r"[0-9A-Za-z_-]+")
 
 
 class DamagedFile(Exception):
-    """Internal: a file failed its content check or could not be parsed (``path``, ``reason``)."""
+    """Internal: a file failed its content check, or, having no recorded hash, could not be parsed
+    (``path``, ``reason``). Intact bytes that cannot be parsed are no damage: :func:`unparsable`."""
 
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(f"{path}: {reason}")
@@ -96,6 +108,9 @@ class Layout:
         self.base = base.rstrip("/")
         protocols = self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
         self.local = "file" in protocols
+        #: Called between the steps of a claim (``"observed"``, ``"created"``, and the name): tests
+        #: inject a contender there to run a fixed interleaving; a no-op otherwise.
+        self._step: Callable[[str, str], None] = lambda step, name: None
 
     # -- names ------------------------------------------------------------------------------
 
@@ -111,10 +126,11 @@ class Layout:
             raise StoreError(f"invalid batch name {batch!r}")
         return f"{self.base}/manifest/{batch}{'.' + digest if digest else ''}.parquet"
 
-    def claim_path(self, name: str) -> str:
+    def claim_path(self, name: str, generation: int = 0) -> str:
+        """The claim file of ``name`` at ``generation`` (see the module docstring)."""
         if not _NAME.fullmatch(name):
             raise StoreError(f"invalid snapshot id {name!r}")
-        return f"{self.base}/claims/{name}"
+        return f"{self.base}/claims/{name}.{generation}"
 
     def names(self, folder: str) -> list[str]:
         path = f"{self.base}/{folder}"
@@ -159,7 +175,8 @@ class Layout:
         """A verified parquet file as a table.
 
         Raises:
-            FileNotFoundError; DamagedFile (hash mismatch or not parquet).
+            FileNotFoundError; DamagedFile (hash mismatch, or no hash and not parquet);
+            StoreReadError (the bytes match their hash but pyarrow cannot parse them).
         """
         import pyarrow.parquet as pq
 
@@ -167,10 +184,14 @@ class Layout:
         try:  # ParquetFile.read, not read_table: the dataset machinery costs ~25 ms per file
             return pq.ParquetFile(pa.BufferReader(data)).read(columns=columns, use_threads=False)
         except (pa.ArrowException, OSError, ValueError, KeyError) as exc:
-            raise DamagedFile(path, f"not a readable parquet file ({type(exc).__name__}: {exc})") from None
+            raise unparsable(path, digest, exc) from None
 
     def orders_file(self, batch: str, digest: str | None) -> Any:
-        """A verified orders file, opened for row-group reads (``pyarrow.parquet.ParquetFile``)."""
+        """A verified orders file, opened for row-group reads (``pyarrow.parquet.ParquetFile``).
+
+        Raises:
+            as :meth:`read_table`.
+        """
         import pyarrow.parquet as pq
 
         path = self.path("orders", batch)
@@ -178,7 +199,7 @@ class Layout:
         try:
             return pq.ParquetFile(pa.BufferReader(data))
         except (pa.ArrowException, OSError, ValueError) as exc:
-            raise DamagedFile(path, f"not a readable parquet file ({type(exc).__name__}: {exc})") from None
+            raise unparsable(path, digest, exc) from None
 
     def order_unverified(self, batch: str, seq: int) -> list[str]:
         """One snapshot's model order read from its row group alone (no content check; [] when it
@@ -270,65 +291,109 @@ class Layout:
             except FileNotFoundError:
                 pass
 
-    def quarantine(self, path: str) -> str:
-        """Move a damaged file to ``quarantine/`` (never delete it). Returns where it went."""
-        kind, name = path.rsplit("/", 2)[-2:]
-        target = f"{self.base}/quarantine/{kind}/{name}"
-        try:
-            self.fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
-            self.fs.mv(path, target)
-        except FileNotFoundError:
-            return target  # another reader moved it already
-        except OSError as exc:
-            logger.warning("could not quarantine %s: %s", path, exc)
-            return path
-        return target
-
     # -- claims -----------------------------------------------------------------------------
 
     def claim(self, names: Iterable[str], what: str = "snapshot") -> list[str]:
-        """Take exclusive claims; a stale one (see the module docstring) is taken over.
+        """Take exclusive claims, each in generations (module docstring); a stale claim is taken
+        over by creating the next generation exclusively, so two contenders never both win.
+
+        One claim is held when, after its exclusive create, a listing shows it still there, no
+        higher generation, and only stale lower ones (a contender that listed before a takeover
+        may create a lower generation late; it then sees the higher one and backs off). The
+        winner removes the lower generations.
+
+        Returns:
+            The claim files held (give them to :meth:`release`).
 
         Raises:
-            SnapshotConflictError: a live claim is held by someone else. StoreWriteError.
+            SnapshotConflictError: a live claim is held by someone else (nothing is held then).
+            StoreWriteError.
         """
         held: list[str] = []
         try:
             for name in names:
-                path = self.claim_path(name)
-                if not self._create_exclusive(path, _claim_text()):
-                    if self._stale(path):
-                        self.fs.rm(path)
-                        if self._create_exclusive(path, _claim_text()):
-                            held.append(path)
-                            continue
-                    raise SnapshotConflictError(
-                        f"{what} {name} is being written by another writer ({self._read_claim(path)}); "
-                        "try again when it has finished"
-                    )
-                held.append(path)
+                held.append(self._claim_one(name, what))
         except BaseException:
             self.release(held)
             raise
         return held
 
+    def _claim_one(self, name: str, what: str) -> str:
+        self.claim_path(name, 0)  # checks the name
+        for _ in range(CLAIM_ATTEMPTS):
+            seen = self._generations(name)
+            generation = 0
+            if seen:
+                top, top_path = seen[-1]
+                info = self._claim_info(top_path)
+                if info is None:
+                    continue  # released meanwhile: list again
+                if not _stale(info):
+                    raise _held_by_another(what, name, info)
+                generation = top + 1
+            path = self.claim_path(name, generation)
+            self._step("observed", name)  # the generation to create is chosen
+            if not self._create_exclusive(path, _claim_text()):
+                continue  # another contender created it first: list again (it is live then)
+            self._step("created", name)
+            now = self._generations(name)
+            live_below = [
+                info
+                for g, p in now
+                if g < generation and (info := self._claim_info(p)) is not None and not _stale(info)
+            ]
+            above = [p for g, p in now if g > generation]
+            if above or live_below or (generation, path) not in now:
+                self._remove(path)  # a contender won this round
+                other = self._claim_info(above[-1]) if above else (live_below[-1] if live_below else None)
+                raise _held_by_another(what, name, other)
+            for g, p in now:
+                if g < generation:
+                    self._remove(p)  # stale generations (checked just above)
+            return path
+        raise SnapshotConflictError(
+            f"{what} {name}: its claim kept changing hands (other writers at work); try again when they have finished"
+        )
+
     def release(self, claims: list[str]) -> None:
         for path in claims:
-            try:
-                self.fs.rm(path)
-            except (OSError, FileNotFoundError):
+            if not self._remove(path):
                 logger.warning("could not remove claim %s", path)
 
     def claim_state(self, name: str) -> str:
-        """``"none"``, ``"live"`` or ``"stale"`` for the claim of this name."""
-        path = self.claim_path(name)
+        """``"none"``, ``"live"`` or ``"stale"`` for the claim of this name (its highest generation)."""
         try:
-            self.fs.invalidate_cache(path.rsplit("/", 1)[0])
-            if not self.fs.exists(path):
-                return "none"
+            seen = self._generations(name)
         except OSError:
             return "none"
-        return "stale" if self._stale(path) else "live"
+        for _, path in reversed(seen):
+            info = self._claim_info(path)
+            if info is not None:
+                return "stale" if _stale(info) else "live"
+        return "none"
+
+    def _generations(self, name: str) -> list[tuple[int, str]]:
+        """The claim files of ``name``, lowest generation first: ``<name>.<n>``, and ``<name>``
+        (generation -1) as versions before generations wrote it."""
+        found = []
+        for entry in self.names("claims"):
+            if entry == name:
+                found.append((-1, f"{self.base}/claims/{entry}"))
+            else:
+                stem, dot, number = entry.rpartition(".")
+                if dot and stem == name and number.isdigit():
+                    found.append((int(number), f"{self.base}/claims/{entry}"))
+        return sorted(found)
+
+    def _remove(self, path: str) -> bool:
+        """Delete a file; True when it is gone (also when it was gone already)."""
+        try:
+            self.fs.rm(path)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return False
+        return True
 
     def _create_exclusive(self, path: str, text: str) -> bool:
         try:
@@ -345,42 +410,74 @@ class Layout:
         except FileExistsError:
             return False
         except OSError as exc:
+            if lost_create_race(exc):  # S3 409: a concurrent create of the same key won
+                return False
             raise StoreWriteError(f"cannot write to the store at {self.root}: {exc}") from exc
 
-    def _read_claim(self, path: str) -> str:
+    def _claim_info(self, path: str) -> dict[str, Any] | None:
+        """What a claim file says (``{}`` when it is empty or not JSON: such a claim is stale);
+        None when the file is gone."""
         try:
-            return self.fs.cat_file(path).decode(errors="replace")
-        except (OSError, FileNotFoundError):
-            return "unknown writer"
-
-    def _stale(self, path: str) -> bool:
+            blob = self.fs.cat_file(path)
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return {}
         try:
-            info = json.loads(self._read_claim(path))
+            info = json.loads(blob)
         except ValueError:
-            info = {}
-        if not isinstance(info, dict):
-            info = {}
-        pid = info.get("pid")
-        if info.get("host") == socket.gethostname() and isinstance(pid, int):
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return True
-            except PermissionError:
-                pass  # alive, owned by another user
-            start = info.get("start")
-            return start is not None and _process_start(pid) not in (None, start)  # a reused PID
+            return {}
+        return info if isinstance(info, dict) else {}
+
+
+#: How often :meth:`Layout.claim` lists again when a claim changes hands while it looks.
+CLAIM_ATTEMPTS = 8
+
+
+def _stale(info: dict[str, Any]) -> bool:
+    """Whether a claim (what its file says) is stale: see the module docstring."""
+    pid = info.get("pid")
+    if info.get("host") == socket.gethostname() and isinstance(pid, int):
         try:
-            age = time.time() - float(info.get("time", 0))
-        except (TypeError, ValueError):
-            age = float("inf")
-        return age > CLAIM_MAX_AGE
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            pass  # alive, owned by another user
+        start = info.get("start")
+        return start is not None and _process_start(pid) not in (None, start)  # a reused PID
+    try:
+        age = time.time() - float(info.get("time", 0))
+    except (TypeError, ValueError):
+        age = float("inf")
+    return age > CLAIM_MAX_AGE
+
+
+def _held_by_another(what: str, name: str, info: dict[str, Any] | None) -> SnapshotConflictError:
+    holder = json.dumps(info) if info else "unknown writer"
+    return SnapshotConflictError(
+        f"{what} {name} is being written by another writer ({holder}); try again when it has finished"
+    )
 
 
 def _claim_text() -> str:
     return json.dumps(
         {"host": socket.gethostname(), "pid": os.getpid(), "start": _process_start(os.getpid()), "time": time.time()}
     )
+
+
+def unparsable(path: str, digest: str | None, exc: Exception) -> Exception:
+    """What a parse error of a store file means, in one place: with a recorded hash that matched
+    (``digest``), not damage but this library failing on intact bytes (StoreReadError, naming the
+    file and the library; nothing is moved); with no hash to check, the file may be damaged
+    (DamagedFile, reported by the reader, never moved)."""
+    if digest:
+        return StoreReadError(
+            f"{path}: its bytes match their recorded SHA-256, but pyarrow {pa.__version__} cannot parse them "
+            f"({type(exc).__name__}: {exc}); this is not damage and nothing was changed: read the store "
+            "with another pyarrow version"
+        )
+    return DamagedFile(path, f"not a readable parquet file ({type(exc).__name__}: {exc})")
 
 
 def _parquet_bytes(pq: Any, table: pa.Table, **options: Any) -> bytes:

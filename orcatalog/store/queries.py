@@ -18,8 +18,8 @@ import pandas as pd
 from ..errors import InvalidParameterError, SnapshotNotFoundError, StoreDamagedError, StoreError
 from ..frames.models import models_frame
 from .. import scope as scope_rule
-from .index import Index
-from .layout import ORDER_ROW_GROUP, DamagedFile, Layout
+from .index import LATEST, Index
+from .layout import ORDER_ROW_GROUP, DamagedFile, Layout, unparsable
 from .timeline import TwinSnapshotWarning, latest_of, twins_note
 
 __all__ = ["pick", "default_scope", "order", "load", "raw", "history", "names"]
@@ -68,7 +68,7 @@ def pick(
         row = manifest.iloc[pos]
         if note is not None and notes is not None:
             notes.append(note)
-    until = when if when is not None else pd.Timestamp.max.tz_localize("UTC")
+    until = when if when is not None else LATEST
     index.catalogue.check_gap(None if row is None else row["fetched_at"], until, scope)
     if row is None:
         if when is not None:
@@ -83,7 +83,8 @@ def order(files: dict[str, Any], layout: Layout, row: pd.Series) -> list[str]:
 
     Raises:
         FileNotFoundError: the orders file is gone (a compaction merged it: the caller re-reads).
-        StoreDamagedError: naming the file and the snapshot (the file is quarantined).
+        StoreDamagedError: naming the file and the snapshot (the file is left where it is).
+        StoreReadError: the file's intact bytes cannot be parsed here.
     """
     batch = row["batch"]
     try:
@@ -95,14 +96,15 @@ def order(files: dict[str, Any], layout: Layout, row: pd.Series) -> list[str]:
             seq // ORDER_ROW_GROUP, columns=["snapshot_id", "versions"], use_threads=False
         )
     except DamagedFile as exc:
-        where = layout.quarantine(exc.path)
-        raise StoreDamagedError(f"snapshot {row['snapshot_id']} cannot be read: {exc}; moved to {where}") from None
-    except (OSError, ValueError, KeyError) as exc:
+        raise StoreDamagedError(f"snapshot {row['snapshot_id']} cannot be read: {exc}") from None
+    except (OSError, ValueError, KeyError, NotImplementedError) as exc:  # pyarrow's errors are these too
         if isinstance(exc, FileNotFoundError):
             raise
-        raise StoreDamagedError(
-            f"snapshot {row['snapshot_id']} cannot be read: {layout.path('orders', batch)}: {type(exc).__name__}: {exc}"
-        ) from None
+        digest = row.get("orders_sha256")
+        found = unparsable(layout.path("orders", batch), digest if isinstance(digest, str) else None, exc)
+        if isinstance(found, DamagedFile):
+            raise StoreDamagedError(f"snapshot {row['snapshot_id']} cannot be read: {found}") from None
+        raise found from None
     at = seq % ORDER_ROW_GROUP
     if at >= group.num_rows or group.column("snapshot_id")[at].as_py() != row["snapshot_id"]:
         raise StoreError(f"snapshot {row['snapshot_id']} has no model order in {layout.path('orders', batch)}")
