@@ -268,3 +268,32 @@ def test_a_store_written_by_the_old_rule_answers_and_refuses_by_the_new_one(
     with pytest.raises(oc.SnapshotConflictError, match="nothing was written"):
         store.import_files(other, progress=False)
     assert files_of(root) == before
+
+
+def test_a_base_url_carrying_a_key_is_refused_and_never_stored(tmp_path: Path, recorded_dir: Path) -> None:
+    """A key in ``user:password@`` of --base-url / base_url= (a new-user trial found it stored in the
+    snapshots table, the Delta log and ``attrs``): refused by the client's rule before anything is
+    read, on every import path, and never echoed."""
+    from .secret_scan import assert_no_secret
+
+    key = "sk-or-v1-" + "5ec7e7" * 8
+    url = f"https://me:{key}@openrouter.ai/api/v1"
+    body = recorded_dir / "models-2026-04-17.json.gz"
+    store = oc.SnapshotStore(tmp_path / "s")
+    calls = [
+        lambda: store.import_files([body], base_url=url),
+        lambda: store.import_bodies([("2026-04-17T00:00:00Z", read_body(body))], base_url=url),
+        lambda: store.import_endpoints([recorded_dir / "endpoints"], base_url=url),
+        lambda: store.import_endpoint_bodies(
+            [("2026-04-17T00:00:00Z", {"data": []})], base_url=url, endpoint="/providers"
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(oc.InvalidParameterError, match="credentials") as caught:
+            call()
+        assert_no_secret(str(caught.value), key)
+    assert not (tmp_path / "s").exists()
+    result = CliRunner().invoke(main, ["import", "--store", str(tmp_path / "c"), "--base-url", url, str(body)])
+    assert result.exit_code == 2, result.output
+    assert_no_secret(result.output, key)
+    assert not (tmp_path / "c").exists()

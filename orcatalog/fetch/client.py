@@ -120,7 +120,14 @@ def _check_key(api_key: Any) -> str | None:
     return api_key.strip()
 
 
-def _check_base_url(base_url: Any) -> str:
+def check_base_url(base_url: Any) -> str:
+    """The base-URL rule, in one place (a client's, and the provenance of recorded bodies given to
+    a store): an http(s) URL with a host and no query or fragment, never with ``user:password@``
+    (a key there would reach logs, the cache and the store). Returns it without a trailing slash.
+
+    Raises:
+        InvalidParameterError: naming the URL with its secrets removed.
+    """
     if not isinstance(base_url, str):
         raise InvalidParameterError(f"base_url must be a string URL, got {type(base_url).__name__}")
     parts = urlsplit(base_url)
@@ -208,7 +215,7 @@ class Client:
             raise InvalidParameterError("clock and sleep must be callables: clock() -> seconds, sleep(seconds)")
         self._clock: Clock = clock or time.monotonic
         self._sleep: Sleep = sleep or time.sleep
-        self.base_url = _check_base_url(base_url or os.environ.get("ORCATALOG_BASE_URL") or DEFAULT_BASE_URL)
+        self.base_url = check_base_url(base_url or os.environ.get("ORCATALOG_BASE_URL") or DEFAULT_BASE_URL)
         key = _check_key(api_key if api_key is not None else os.environ.get("OPENROUTER_API_KEY") or None)
         self._secret = _Secret(key) if key is not None else None
         if session is not None and not isinstance(session, requests.Session):

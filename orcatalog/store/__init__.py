@@ -46,6 +46,7 @@ from . import compact as _compact
 from . import queries
 from .index import RETRIES, Catalogue, Index, partial_among, read_catalogue, read_index
 from .ingest import (
+    answered_base_url,
     Body,
     Recorded,
     answered_query,
@@ -328,8 +329,8 @@ class SnapshotStore(EndpointHistory):
             whose ``added`` attribute lists the ones this call recorded.
 
         Raises:
-            InvalidParameterError: no time for a body, fetched_at given for several bodies, or a
-                bad ``query`` (before anything is read); with no ``output_modalities`` in ``query``,
+            InvalidParameterError: no time for a body, fetched_at given for several bodies, a
+                bad ``query`` or ``base_url`` (one with ``user:password@`` included; before anything is read); with no ``output_modalities`` in ``query``,
                 a body holding a model without text output, which the server's default list cannot
                 hold (:func:`orcatalog.store.ingest.refuse_not_default`; the files are named,
                 nothing is written).
@@ -348,7 +349,7 @@ class SnapshotStore(EndpointHistory):
         paths = list(paths)
         if not all(isinstance(p, (str, os.PathLike)) for p in paths):
             raise InvalidParameterError(f"paths must be a path or a list of paths, got {paths!r}")
-        asked = answered_query(query)
+        asked, base_url = answered_query(query), answered_base_url(base_url)
         files = list(bodies.expand(paths))
         when = utc(fetched_at, "fetched_at") if fetched_at is not None else None
         items = list(read_bodies(files, when, base_url, progress, asked))
@@ -376,7 +377,7 @@ class SnapshotStore(EndpointHistory):
             The snapshot ids in time order, with ``added`` (:meth:`import_files`). Raises as :meth:`import_files`.
         """
         self._writable()
-        asked = answered_query(query)
+        asked, base_url = answered_query(query), answered_base_url(base_url)
         items = []
         for i, (when, body) in enumerate(bodies):
             parsed = orjson.loads(body) if isinstance(body, (bytes, str)) else body

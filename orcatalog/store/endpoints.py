@@ -66,7 +66,7 @@ from ..schema import KNOWN_PRICE_KEYS
 from ..schema_endpoints import ENDPOINT_COLUMNS
 from ..scope import scope_of
 from .delta import ORPHAN_RETENTION_HOURS, TABLE_CONFIG, DeltaLayout
-from .ingest import refuse_same_time, snapshot_id, utc
+from .ingest import answered_base_url, refuse_same_time, snapshot_id, utc
 
 __all__ = [
     "ENDPOINT_TABLES",
@@ -1148,7 +1148,7 @@ class EndpointHistory:
             declared; nothing written); SnapshotConflictError: two different bodies of one scope
             and time; StoreError (parquet layout); FileNotFoundError; StoreWriteError.
         """
-        items = read_endpoint_files(paths, fetched_at, base_url, endpoint)
+        items = read_endpoint_files(paths, fetched_at, answered_base_url(base_url), endpoint)
         return self._endpoints().write(items)
 
     def import_endpoint_bodies(
@@ -1161,9 +1161,8 @@ class EndpointHistory:
         Returns:
             The snapshot ids in the order given. Raises as :meth:`import_endpoints`.
         """
-        from .ingest import utc
-
         _check_endpoint(endpoint)
+        base_url = answered_base_url(base_url)
         items = []
         for i, (when, body) in enumerate(bodies):
             parsed = orjson.loads(body) if isinstance(body, (bytes, str)) else body

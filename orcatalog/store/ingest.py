@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import InvalidParameterError, SchemaError, SnapshotConflictError
+from ..fetch.client import check_base_url
 from ..fetch.params import list_query
 from ..frames import bodies
 from ..frames.ids import catalog_ids
@@ -119,6 +120,17 @@ def check_whole(source: str, body: dict[str, Any]) -> list[Any]:
             url=source,
         )
     return data
+
+
+def answered_base_url(base_url: Any) -> str | None:
+    """The API recorded bodies came from, checked by the client's rule
+    (:func:`orcatalog.fetch.client.check_base_url`) before anything is read: a URL carrying
+    ``user:password@`` is refused, never stored; None is the public API.
+
+    Raises:
+        InvalidParameterError: a bad URL (named with its secrets removed).
+    """
+    return None if base_url is None else check_base_url(base_url)
 
 
 def answered_query(query: Mapping[str, Any] | None) -> dict[str, str]:
