@@ -19,6 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (
     APIError,
+    AsOfWarning,
+    CacheDamageWarning,
+    OrcatalogWarning,
+    PartialSnapshotWarning,
+    StoreDamageWarning,
+    TwinSnapshotWarning,
     BadRequestError,
     BodyFileError,
     TableFileError,
@@ -206,5 +212,11 @@ __all__ = [
     "SnapshotConflictError",
     "SnapshotNotFoundError",
     "MixedScopeError",
+    "OrcatalogWarning",
+    "AsOfWarning",
+    "PartialSnapshotWarning",
+    "TwinSnapshotWarning",
+    "StoreDamageWarning",
+    "CacheDamageWarning",
     "__version__",
 ]

@@ -35,6 +35,15 @@ The hierarchy::
         │                               no longer written (names `orcatalog migrate OLD NEW`)
         └── MixedScopeError             (also ValueError) comparing a filtered or regional fetch with the catalog
 
+The warnings (answers given with something the user must know; each says it in one line)::
+
+    OrcatalogWarning                    (a RuntimeWarning) base of orcatalog's warnings
+    ├── AsOfWarning                     an as-of answer from a future time, a stale snapshot, or the first one
+    ├── PartialSnapshotWarning          a snapshot flagged partial was recorded, loaded, diffed or watched
+    ├── TwinSnapshotWarning             two different snapshots of one scope at one time: which one answered
+    ├── StoreDamageWarning              store files that cannot be read are left out of the answer
+    └── CacheDamageWarning              a damaged HTTP cache entry or file was ignored or moved aside
+
 Every message names the URL (with secrets removed), the HTTP status when there is one, and the
 API's own error message. No message, repr or attribute ever carries an API key.
 """
@@ -42,6 +51,12 @@ API's own error message. No message, repr or attribute ever carries an API key.
 from __future__ import annotations
 
 __all__ = [
+    "OrcatalogWarning",
+    "AsOfWarning",
+    "PartialSnapshotWarning",
+    "TwinSnapshotWarning",
+    "StoreDamageWarning",
+    "CacheDamageWarning",
     "OrcatalogError",
     "InvalidParameterError",
     "TransportError",
@@ -276,3 +291,34 @@ def error_for_status(status: int) -> type[APIError]:
     if status >= 500:
         return ServerError
     return APIError
+
+
+class OrcatalogWarning(RuntimeWarning):
+    """Base of every warning orcatalog gives (filter them all with this class)."""
+
+
+class AsOfWarning(OrcatalogWarning):
+    """An as-of answer a user must see (:func:`orcatalog.times.answer_warning`): a time in the
+    future, an answer from a snapshot more than a week older, or a time before the first snapshot.
+    The command line says it as its own note lines and ignores this warning."""
+
+
+class PartialSnapshotWarning(OrcatalogWarning):
+    """A snapshot flagged partial (far fewer models than the previous one of its scope) was
+    recorded, loaded, diffed or watched; a command that says what it means for its own answer
+    (``diff``) ignores the loading one."""
+
+
+class TwinSnapshotWarning(OrcatalogWarning):
+    """An answer met two different snapshots of one scope at one time (twins, which older stores
+    hold): it says which one it used and why (``load``), or that it kept both (``history``)."""
+
+
+class StoreDamageWarning(OrcatalogWarning):
+    """Store files that cannot be read were left out of an answer (named in the message); answers
+    that would need them raise :class:`StoreDamagedError` instead."""
+
+
+class CacheDamageWarning(OrcatalogWarning):
+    """A damaged HTTP cache entry was ignored (the next fresh answer replaces it), or an unreadable
+    cache file was moved aside and an empty cache started."""

@@ -178,11 +178,6 @@ def _span(delta: pd.Timedelta) -> str:
     return f"{seconds:.0f} seconds"
 
 
-class AsOfWarning(RuntimeWarning):
-    """An as-of answer a user must see (:func:`answer_warning`): the command line says it as its own
-    note lines and ignores this warning."""
-
-
 #: An answer from a snapshot older than the asked time by more than this is stale: it is said as a
 #: warning too, not only in ``attrs["notes"]`` (hourly or daily snapshots are never that far apart).
 STALE_AFTER = pd.Timedelta("7D")

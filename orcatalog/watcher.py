@@ -19,8 +19,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .errors import InvalidParameterError
-from .store.timeline import PartialSnapshotWarning
+from .errors import InvalidParameterError, PartialSnapshotWarning
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -281,7 +280,7 @@ def _changes(
                 f"models, far fewer than {attrs['previous_id']}'s {len(old)}): removals are not reported "
                 f"from it ({removed} model(s) missing), and the next snapshot is compared with "
                 f"{attrs['previous_id']}",
-                RuntimeWarning,
+                PartialSnapshotWarning,
                 stacklevel=3,
             )
         d = d[(d["change"] != "changed") | d["field"].map(lambda f: isinstance(f, str) and f.startswith("price_"))]

@@ -15,7 +15,7 @@ import orcatalog as oc
 from orcatalog.testing.legacy import legacy_store
 import orcatalog.store as store_module
 from orcatalog.store.migrate import migrate
-from orcatalog.store.timeline import TwinSnapshotWarning
+from orcatalog.errors import TwinSnapshotWarning
 
 from .conftest import read_body
 

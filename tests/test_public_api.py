@@ -58,7 +58,10 @@ def test_error_tree_is_drawn_and_complete() -> None:
     doc = errors.__doc__ or ""
     for name in errors.__all__:
         obj = getattr(errors, name)
-        if isinstance(obj, type) and issubclass(obj, Exception):
+        if isinstance(obj, type) and issubclass(obj, Warning):
+            assert name in doc, name
+            assert issubclass(obj, oc.OrcatalogWarning) and getattr(oc, name) is obj
+        elif isinstance(obj, type) and issubclass(obj, Exception):
             assert name in doc, name
             assert issubclass(obj, oc.OrcatalogError)
     assert issubclass(oc.NotFoundError, LookupError)

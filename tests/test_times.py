@@ -143,7 +143,8 @@ def test_load_warns_about_future_stale_and_early_answers_only(store: oc.Snapshot
     (an hour older) is not."""
     import warnings
 
-    from orcatalog.times import STALE_AFTER, AsOfWarning
+    from orcatalog.errors import AsOfWarning
+    from orcatalog.times import STALE_AFTER
 
     last = store.snapshots()["fetched_at"].max()
     with warnings.catch_warnings():

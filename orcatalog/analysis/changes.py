@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .args import frame_arg
-from ..errors import InvalidParameterError, MixedScopeError
+from ..errors import InvalidParameterError, MixedScopeError, PartialSnapshotWarning
 from ..frames.ids import first_duplicate
 from ..schema import BASE_PRICE_KEYS, price_display_unit
 from ..scope import frame_scope
@@ -179,7 +179,7 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> 
         warnings.warn(
             f"orcatalog: diff of a partial catalog ({', '.join(partial)}): its 'removed' models "
             "may only be missing from that body",
-            RuntimeWarning,
+            PartialSnapshotWarning,
             stacklevel=2,
         )
     return out
@@ -368,7 +368,7 @@ def lifecycle(history: pd.DataFrame) -> pd.DataFrame:
         warnings.warn(
             f"orcatalog: the history holds partial catalogs ({', '.join(out.attrs['partial_snapshots'])}); "
             "their missing models count as gaps",
-            RuntimeWarning,
+            PartialSnapshotWarning,
             stacklevel=2,
         )
     return out

@@ -449,7 +449,7 @@ def diff(
 
     from ..analysis.changes import diff as diff_frames
 
-    from ..store.timeline import PartialSnapshotWarning
+    from ..errors import PartialSnapshotWarning
     from .analysis import _load_as_of
 
     store = _store(store_root, must_exist=True)

@@ -57,7 +57,7 @@ def _load_as_of(store: Any, as_of: str | None, name: str = "--as-of") -> Any:
     said once, as the notes)."""
     import warnings
 
-    from ..times import AsOfWarning
+    from ..errors import AsOfWarning
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=AsOfWarning)

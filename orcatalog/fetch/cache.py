@@ -49,7 +49,7 @@ from requests_cache.cache_keys import create_key
 from requests_cache.serializers import SerializerPipeline
 from requests_cache.serializers.cattrs import CattrStage
 
-from ..errors import CacheError, InvalidParameterError
+from ..errors import CacheDamageWarning, CacheError, InvalidParameterError
 from .redact import REDACTED, active_secrets, scrub, secret_forms
 
 logger = logging.getLogger(__name__)
@@ -252,7 +252,7 @@ class _TolerantStage:
 def _damaged_row(reason: BaseException) -> None:
     warnings.warn(
         f"orcatalog: ignored a damaged HTTP cache entry ({type(reason).__name__}); the next fresh answer replaces it",
-        RuntimeWarning,
+        CacheDamageWarning,
         stacklevel=2,
     )
 
@@ -352,7 +352,7 @@ def _move_aside(path: Path, reason: Exception) -> Path:
     warnings.warn(
         f"orcatalog: the HTTP cache file {path} was unreadable ({reason}); moved it to {aside} "
         "and started an empty cache",
-        RuntimeWarning,
+        CacheDamageWarning,
         stacklevel=4,
     )
     logger.warning("moved unreadable cache file %s aside to %s: %s", path, aside, reason)

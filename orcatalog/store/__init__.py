@@ -37,11 +37,20 @@ from typing import Any, TypeVar
 import orjson
 import pandas as pd
 
-from ..errors import InvalidParameterError, LegacyLayoutError, SchemaError, SnapshotNotFoundError, StoreError
+from ..errors import (
+    AsOfWarning,
+    InvalidParameterError,
+    LegacyLayoutError,
+    PartialSnapshotWarning,
+    SchemaError,
+    SnapshotNotFoundError,
+    StoreError,
+    TwinSnapshotWarning,
+)
 from ..frames import bodies
 from ..frames.bodies import time_from_name
 from ..scope import CATALOG_SCOPE
-from ..times import AsOfWarning, answer_notes, answer_warning, parse_time
+from ..times import answer_notes, answer_warning, parse_time
 from . import compact as _compact
 from . import queries
 from .index import RETRIES, Catalogue, Index, partial_among, read_catalogue, read_index
@@ -63,7 +72,7 @@ from .delta import TABLES as DELTA_TABLES
 from .delta import ORPHAN_RETENTION_HOURS, VACUUM_RETENTION_HOURS, DeltaStore, is_delta_store
 from .endpoints import ENDPOINT_TABLES, EndpointHistory, is_endpoint_store
 from .layout import FOLDERS, Layout
-from .timeline import PartialSnapshotWarning, TwinSnapshotWarning, scope_column
+from .timeline import scope_column
 
 __all__ = [
     "SnapshotStore",
@@ -768,7 +777,7 @@ def _warn_partial_write(snapshot_id: str, scope: str, n_models: int, *, stacklev
     warnings.warn(
         f"orcatalog: snapshot {snapshot_id} ({scope}) has {n_models} models, "
         "far fewer than the previous one: recorded but flagged partial (see snapshots())",
-        RuntimeWarning,
+        PartialSnapshotWarning,
         stacklevel=stacklevel,
     )
 

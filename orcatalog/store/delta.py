@@ -53,6 +53,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import (
+    StoreDamageWarning,
+    TwinSnapshotWarning,
     SchemaError,
     SnapshotConflictError,
     SnapshotNotFoundError,
@@ -72,7 +74,7 @@ from .ingest import (
     versions_table,
 )
 from .queries import parse_versions, snapshot_frame
-from .timeline import TwinSnapshotWarning, apply_rules, extend_rules, latest_of, twins_note
+from .timeline import apply_rules, extend_rules, latest_of, twins_note
 
 __all__ = [
     "DeltaLayout",
@@ -345,7 +347,7 @@ class State:
 def _warn(root: str, problems: list[Problem]) -> None:
     warnings.warn(
         "orcatalog: the store at " + root + " has unreadable files: " + "; ".join(p.message() for p in problems),
-        RuntimeWarning,
+        StoreDamageWarning,
         stacklevel=6,
     )
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import StoreDamagedError
+from ..errors import StoreDamagedError, StoreDamageWarning
 from .ingest import MANIFEST_SCHEMA, time_of_snapshot_id
 from .layout import DATA_KINDS, DamagedFile, Layout
 from .timeline import PARTIAL_THRESHOLD, apply_rules
@@ -151,7 +151,7 @@ class Index:
 
 def _warn(problems: list[Problem], root: str) -> None:
     for p in problems:
-        warnings.warn(f"orcatalog: store {root}: {p.message()}", RuntimeWarning, stacklevel=4)
+        warnings.warn(f"orcatalog: store {root}: {p.message()}", StoreDamageWarning, stacklevel=4)
 
 
 def read_catalogue(layout: Layout, *, cached: Catalogue | None = None) -> Catalogue:

@@ -10,7 +10,7 @@ import os
 import warnings
 from typing import Any
 
-from ..errors import InvalidParameterError, SnapshotNotFoundError, StoreDamagedError, StoreError
+from ..errors import InvalidParameterError, SnapshotNotFoundError, StoreDamagedError, StoreDamageWarning, StoreError
 from .delta import is_delta_store
 from .ingest import Body
 
@@ -70,7 +70,7 @@ def migrate(
     with warnings.catch_warnings(record=True) as warned:
         warnings.simplefilter("always")
         manifest = source.snapshots()
-    damage = [str(w.message) for w in warned if issubclass(w.category, RuntimeWarning)]
+    damage = [str(w.message) for w in warned if issubclass(w.category, StoreDamageWarning)]
     if damage:
         raise StoreDamagedError(
             f"will not migrate {source.root}: it cannot be read whole ({damage[0]}); nothing was copied"

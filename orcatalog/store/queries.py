@@ -15,12 +15,12 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from ..errors import InvalidParameterError, SnapshotNotFoundError, StoreDamagedError, StoreError
+from ..errors import InvalidParameterError, SnapshotNotFoundError, StoreDamagedError, StoreError, TwinSnapshotWarning
 from ..frames.models import models_frame
 from .. import scope as scope_rule
 from .index import LATEST, Index
 from .layout import ORDER_ROW_GROUP, DamagedFile, Layout, unparsable
-from .timeline import TwinSnapshotWarning, latest_of, twins_note
+from .timeline import latest_of, twins_note
 
 __all__ = ["pick", "default_scope", "order", "load", "raw", "history", "names"]
 

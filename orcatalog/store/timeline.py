@@ -29,23 +29,11 @@ __all__ = [
     "partial",
     "latest_of",
     "twins_note",
-    "TwinSnapshotWarning",
-    "PartialSnapshotWarning",
     "PARTIAL_THRESHOLD",
 ]
 
 #: A whole-list snapshot with fewer than this share of the previous one's models is flagged ``partial``.
 PARTIAL_THRESHOLD = 0.2
-
-
-class PartialSnapshotWarning(RuntimeWarning):
-    """A snapshot flagged partial was loaded (``SnapshotStore.load``); a command that says what it
-    means for its own answer (``diff``) ignores this one."""
-
-
-class TwinSnapshotWarning(RuntimeWarning):
-    """An answer met two different snapshots of one scope at one time (twins; :func:`latest_of`):
-    it says which one it used and why (``load``), or that it kept both (``history``)."""
 
 
 def apply_rules(manifest: pd.DataFrame) -> pd.DataFrame:
