@@ -197,7 +197,16 @@ def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bod
         .select("fetched_at", "price_prompt")
     )
     assert prices["price_prompt"].to_list() == ours["price_prompt"].tolist()
-    latest = snaps.filter(pl.col("fetched_at") <= pd.Timestamp("2025-12-19T12:00Z")).sort("fetched_at").tail(1)
+    from datetime import datetime, timezone
+
+    latest = (
+        snaps.filter(
+            (pl.col("scope") == "/models output_modalities=text")
+            & (pl.col("fetched_at") <= datetime(2025, 12, 19, 12, tzinfo=timezone.utc))
+        )
+        .sort("fetched_at")
+        .tail(1)
+    )
     ids = latest.explode("versions").rename({"versions": "version"}).join(versions, on="version")["id"].sort()
     assert ids.to_list() == as_of["id"].tolist()
 
