@@ -247,6 +247,24 @@ def test_s3_store_without_credentials_is_one_line(runner: CliRunner, monkeypatch
     assert "s3://no-such-bucket/store" in line and "AWS_ACCESS_KEY_ID" in line
 
 
+def test_a_library_caller_meets_the_same_typed_store_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not only the command line: SnapshotStore itself raises StoreError for botocore's errors (it
+    reads through store.faults.MappedFileSystem), never botocore's own classes."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    with pytest.raises(oc.StoreError) as caught:
+        oc.SnapshotStore("s3://no-such-bucket/store").snapshots()
+    assert not isinstance(caught.value, (BotoCoreError, ClientError))
+    assert "s3://no-such-bucket/store" in str(caught.value) and "AWS_ACCESS_KEY_ID" in str(caught.value)
+    assert isinstance(caught.value.__cause__, (BotoCoreError, ClientError))
+
+
 def test_object_store_errors_are_mapped_by_the_store_s_table() -> None:
     """The store's libraries (botocore through s3fs, a missing s3fs) become StoreError from one table,
     orcatalog.store.faults, which the command line asks; any other exception is not the store's."""

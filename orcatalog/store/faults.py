@@ -4,18 +4,23 @@ one table (:data:`EXCEPTION_TABLE`), as :func:`orcatalog.fetch.http.map_exceptio
 urllib3 and the HTTP cache. The command line asks :func:`map_exception`; nothing checks an
 exception's module name.
 
+The store itself reads and writes through :class:`MappedFileSystem`, so a library caller meets the
+same typed errors as the command line.
+
 fsspec's own failures are ``OSError`` subclasses (``FileNotFoundError``, ``PermissionError``) and stay
 what they are: every caller already knows those.
 """
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from ..errors import StoreError
 
-__all__ = ["EXCEPTION_TABLE", "map_exception", "lost_create_race"]
+__all__ = ["EXCEPTION_TABLE", "map_exception", "lost_create_race", "MappedFileSystem"]
 
 _S3_SETUP = (
     "For s3:// stores set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), "
@@ -72,3 +77,35 @@ def lost_create_race(exc: BaseException) -> bool:
     ``FileExistsError``). The key is then the other writer's, as after a ``FileExistsError``."""
     response = getattr(exc.__cause__, "response", None)
     return isinstance(response, dict) and response.get("Error", {}).get("Code") == "ConditionalRequestConflict"
+
+
+class MappedFileSystem:
+    """An fsspec filesystem whose methods raise the store's typed errors (:func:`map_exception`)
+    in place of an object-store library's (botocore's missing credentials, an unreachable
+    endpoint); everything else, ``OSError`` included, passes unchanged. The store holds its
+    filesystem only through this wrapper.
+
+    Args:
+        fs: the fsspec filesystem.
+        where: the store's root as the user gave it, for messages.
+    """
+
+    def __init__(self, fs: Any, where: str) -> None:
+        self._fs, self._where = fs, where
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._fs, name)
+        if not callable(attr):
+            return attr
+
+        @functools.wraps(attr)
+        def mapped(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return attr(*args, **kwargs)
+            except Exception as exc:
+                error = map_exception(exc, self._where)
+                if error is None:
+                    raise
+                raise error from exc
+
+        return mapped

@@ -103,8 +103,17 @@ class Layout:
     def __init__(self, root: str, storage_options: dict[str, Any]) -> None:
         import fsspec
 
+        from .faults import MappedFileSystem, map_exception
+
         self.root = root
-        self.fs, base = fsspec.core.url_to_fs(root, **storage_options)
+        try:
+            fs, base = fsspec.core.url_to_fs(root, **storage_options)
+        except Exception as exc:  # a missing s3fs, botocore's set-up errors
+            error = map_exception(exc, root)
+            if error is None:
+                raise
+            raise error from exc
+        self.fs = MappedFileSystem(fs, root)
         self.base = base.rstrip("/")
         protocols = self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
         self.local = "file" in protocols
