@@ -7,6 +7,7 @@ import gc
 import io
 import json
 import os
+import shutil
 import re
 import subprocess
 import sys
@@ -1024,3 +1025,20 @@ def test_replay_help_names_every_filter_the_replay_server_ignores() -> None:
     named = set(re.findall(r"--([a-z-]+)", REPLAY_HELP)) - {"sort"}
     assert named == {n.replace("_", "-") for n in FILTERS if n not in ANSWERED_FILTERS}
     assert {"arch", "distillable", "min-age-days", "max-tool-success-rate"} <= named
+
+
+def test_import_says_what_a_folder_held_besides_bodies_and_refuses_a_named_non_body(
+    runner: CliRunner, tmp_path: Path, recorded_dir: Path
+) -> None:
+    """A folder's notes and subfolders are named as not read (a new-user trial imported a recordings
+    folder and never learnt that its subfolder was skipped); a file named on purpose that is not a
+    body is refused as such, not asked for a fetch time."""
+    folder = tmp_path / "bodies"
+    (folder / "more").mkdir(parents=True)
+    shutil.copy(recorded_dir / "models-2025-12-18.json.gz", folder)
+    (folder / "NOTES.md").write_text("# where these came from\n")
+    result = runner.invoke(main, ["import", "--store", str(tmp_path / "s"), str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "not read" in result.output and "NOTES.md" in result.output and "more/" in result.output
+    line = _one_error_line(runner.invoke(main, ["import", "--store", str(tmp_path / "t"), str(folder / "NOTES.md")]))
+    assert "NOTES.md" in line and "not valid JSON" in line and "--fetched-at" not in line

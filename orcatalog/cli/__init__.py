@@ -295,9 +295,22 @@ def _refuse_undated_non_catalogs(paths: tuple[str, ...]) -> None:
     from ..frames.models import check_body
 
     for path in map(Path, paths):
-        if path.is_file() and bodies.is_body_name(path.name) and bodies.dated_name(path.name) is None:
-            for name, data in bodies.read_files([path]):
+        if path.is_file() and not bodies.is_archive_name(path.name) and bodies.dated_name(path.name) is None:
+            for name, data in bodies.read_files([path]):  # any file named on purpose (README.md, a .txt)
                 check_body(bodies.parse(name, data), url=name)
+
+
+def _skipped_in_folders(paths: tuple[str, ...]) -> list[str]:
+    """What the folders given to ``import`` hold besides bodies and archives (not read: subfolders,
+    notes, other files), so that the command can say so instead of skipping them in silence."""
+    from ..frames import bodies
+
+    out = []
+    for folder in (Path(p) for p in paths if Path(p).is_dir()):
+        for entry in sorted(folder.iterdir()):
+            if not (entry.is_file() and (bodies.is_body_name(entry.name) or bodies.is_archive_name(entry.name))):
+                out.append(entry.name + ("/" if entry.is_dir() else ""))
+    return out
 
 
 @main.command()
@@ -356,6 +369,13 @@ def import_(
                 ".json.gz bodies, tar archives of them, or folders holding them)"
             )
         committed(f"{len(new)} new snapshots were recorded in {store.root}")
+        skipped = _skipped_in_folders(paths)
+        if skipped:
+            shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+            click.echo(
+                f"note: not read (not a .json/.json.gz body or tar archive; folders are not searched): {shown}",
+                err=True,
+            )
         if not new:
             click.echo(f"0 new snapshots recorded: all {len(ids)} were already in the store")
         else:
