@@ -15,7 +15,8 @@ def closest(value: str, known: Iterable[object], *, cutoff: float = 0.6) -> str 
     """The known value ``value`` most likely meant, or None.
 
     A known value that starts with what was typed wins (the shortest such, then the first in
-    alphabetical order: ``mistralai/mistral-7b`` -> ``mistralai/mistral-7b-instruct``); otherwise the
+    alphabetical order: ``mistralai/mistral-7b`` -> ``mistralai/mistral-7b-instruct``), then a model
+    id whose part after the author starts with it (``gpt-4o`` -> ``openai/gpt-4o``); otherwise the
     closest by :func:`difflib.get_close_matches` with ``cutoff`` (0 to 1: how alike they must be),
     compared without case when no exact-case match is close enough.
 
@@ -34,6 +35,10 @@ def closest(value: str, known: Iterable[object], *, cutoff: float = 0.6) -> str 
     starting = sorted((n for n in names if n.startswith(value)), key=lambda n: (len(n), n))
     if starting:
         return starting[0]
+    if "/" not in value:  # a model id typed without its author: ``gpt-4o`` -> ``openai/gpt-4o``
+        slugs = sorted((n for n in names if n.partition("/")[2].startswith(value)), key=lambda n: (len(n), n))
+        if slugs:
+            return slugs[0]
     close = difflib.get_close_matches(value, names, n=1, cutoff=cutoff)
     if close:
         return close[0]

@@ -32,6 +32,14 @@ def test_an_id_that_starts_with_what_was_typed_wins(ids: list[str]) -> None:
     assert did_you_mean("zzz", ["price_prompt"]) == ""
 
 
+def test_an_id_typed_without_its_author_finds_it(ids: list[str]) -> None:
+    """``gpt-4o`` -> ``openai/gpt-4o`` (a new-user trial typed `orcatalog model gpt-4o` and got no hint)."""
+    assert "openai/gpt-4o" in ids
+    assert closest("gpt-4o", ids) == "openai/gpt-4o"  # the shortest id whose slug starts with it
+    assert closest("deepseek-v3.2", ids) == "deepseek/deepseek-v3.2"
+    assert closest("gpt-4o", ["openai/gpt-4o-mini", "gpt-4o-x"]) == "gpt-4o-x"  # a whole-id prefix still wins first
+
+
 def test_the_library_suggests_through_the_one_rule(ids: list[str]) -> None:
     with pytest.raises(oc.InvalidParameterError, match="did you mean 'pricing-low-to-high'"):
         oc.fetch_models(sort="pricing-low", base_url="http://127.0.0.1:9/api/v1")  # refused before any request
