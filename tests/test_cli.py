@@ -965,7 +965,10 @@ def test_sigint_during_report_prints_the_one_interrupted_line(
         proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert err.strip() == f"interrupted: nothing was recorded; {store} is as it was", err
+    assert err.strip() == (
+        "interrupted: the report was not written (its folder appears whole or not at all); "
+        f"nothing was recorded; {store} is as it was"
+    ), err
     assert "Aborted" not in err and "Traceback" not in err and out == ""
     assert not [p.name for p in tmp_path.iterdir() if p.name not in ("activity.json", "cache", "s")]
 

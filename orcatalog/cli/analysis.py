@@ -650,7 +650,7 @@ def report(ctx: click.Context, out: str | None, usage_file: str | None, store_ro
     before = _snapshot_ids(store)
     # Ctrl-C: the one interrupted line (whether a first snapshot was recorded); the report folder is
     # written whole or not at all (build_report)
-    with _interrupts(store, before):
+    with _interrupts(store, before, unfinished="the report was not written (its folder appears whole or not at all); "):
         usage = read_usage(usage_file) if usage_file is not None else None  # a bad file fails before any work
         if usage is not None and usage.empty:
             raise CLIError(f"{usage_file} holds no usage rows: nothing to reprice in the report")

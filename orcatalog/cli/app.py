@@ -412,13 +412,14 @@ def _snapshot_ids(store: Any) -> set[str]:
 
 
 @contextlib.contextmanager
-def _interrupts(store: Any, before: set[str]) -> Iterator[None]:
+def _interrupts(store: Any, before: set[str], unfinished: str = "") -> Iterator[None]:
     """Ctrl-C inside the block becomes one ``interrupted: ...`` line saying what the store recorded
-    (compared with ``before``), exit status 130; never click's bare ``Aborted!``."""
+    (compared with ``before``), after ``unfinished`` (what the command itself left undone, e.g.
+    ``"the report was not written; "``), exit status 130; never click's bare ``Aborted!``."""
     try:
         yield
     except KeyboardInterrupt:
-        raise CLIInterrupted(interrupted_message(store, before)) from None
+        raise CLIInterrupted(unfinished + interrupted_message(store, before)) from None
 
 
 def interrupted_message(store: Any, before: set[str]) -> str:
