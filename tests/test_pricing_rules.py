@@ -140,6 +140,42 @@ def test_an_image_price_equal_to_the_prompt_price_is_not_a_per_image_fee(recorde
         assert Decimal(str(cost.loc[mid, "cost_images"])) == 3 * fee
 
 
+def test_an_image_price_that_switches_unit_is_a_unit_change_not_a_cut(recorded_dir: Path) -> None:
+    """2026-01-15 lists Gemini's ``image`` as a fee per input image; 2026-01-29 as its per-token
+    prompt rate. diff and price_changes say ``unit changed`` (no percent), not a 99% cut (a new-user
+    trial of issue 15 read gemini-2.0-flash-001's 2.58e-05 -> 1e-07 as -99.6% USD/image)."""
+
+    def frame(name: str) -> pd.DataFrame:
+        return models_frame(orjson.loads(read_body(recorded_dir / name))["data"])
+
+    old, new = frame("models-2026-01-15.json.gz"), frame("models-2026-01-29.json.gz")
+    o, n = old.set_index("id"), new.set_index("id")
+    both = o.index.intersection(n.index)
+    switched = {
+        mid
+        for mid in both
+        if o.loc[mid, "price_image"] > 0
+        and n.loc[mid, "price_image"] > 0
+        and (o.loc[mid, "price_image"] == o.loc[mid, "price_prompt"])
+        != (n.loc[mid, "price_image"] == n.loc[mid, "price_prompt"])
+    }
+    assert "google/gemini-2.0-flash-001" in switched
+    d = oc.diff(old, new)
+    rows = d[(d["field"] == "price_image") & d["id"].isin(switched)]
+    assert set(rows["id"]) == switched and set(rows["kind"]) == {"unit changed"}
+    assert rows["pct_change"].isna().all()
+    stayed = d[(d["field"] == "price_image") & ~d["id"].isin(switched)]
+    assert "unit changed" not in set(stayed["kind"])  # other image-price events keep their own kind
+    history = pd.concat(
+        [
+            old.assign(fetched_at=pd.Timestamp("2026-01-15", tz="UTC")),
+            new.assign(fetched_at=pd.Timestamp("2026-01-29", tz="UTC")),
+        ]
+    )
+    changes = oc.price_changes(history, fields=["price_image"])
+    assert set(changes.loc[changes["id"].isin(switched), "kind"]) == {"unit changed"}
+
+
 def test_select_frontier_and_cheapest_paid_share_one_rule(mixed: pd.DataFrame) -> None:
     free_ids = set(mixed.loc[mixed["is_free"].fillna(False).to_numpy(bool), "id"])
     assert set(oc.select(mixed, free=True)["id"]) == free_ids

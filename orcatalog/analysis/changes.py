@@ -9,7 +9,10 @@ key are the same (:func:`orcatalog.schema.settled_prices`); a non-zero price who
 ``no longer listed`` (``new`` is null, no ``pct_change``), never a cut to 0, and one that appears is
 ``newly listed``; a switch between a fixed price and dynamic pricing (``"-1"``) is ``to dynamic`` /
 ``from dynamic`` for the keys the fixed side lists (prompt and completion always), and nothing is
-reported for a key absent from both bodies. Every other difference is ``changed``, with its percent.
+reported for a key absent from both bodies. An ``image`` price that switches between a fee per input
+image and a per-token rate of image tokens (:func:`orcatalog.schema.image_is_token_rate`: from late
+January 2026 the API lists the latter) is ``unit changed``, with no percent: its number did not move
+as a price. Every other difference is ``changed``, with its percent.
 """
 
 from __future__ import annotations
@@ -23,13 +26,13 @@ import pandas as pd
 from .args import frame_arg
 from ..errors import InvalidParameterError, MixedScopeError, PartialSnapshotWarning
 from ..frames.ids import first_duplicate
-from ..schema import BASE_PRICE_KEYS, price_display_unit
+from ..schema import BASE_PRICE_KEYS, image_is_token_rate, price_display_unit
 from ..scope import frame_scope
 
 __all__ = ["diff", "price_changes", "lifecycle", "price_events", "DIFF_FIELDS", "PRICE_EVENT_KINDS"]
 
 #: The ``kind`` of a price event (see the module docstring).
-PRICE_EVENT_KINDS = ("changed", "no longer listed", "newly listed", "to dynamic", "from dynamic")
+PRICE_EVENT_KINDS = ("changed", "no longer listed", "newly listed", "to dynamic", "from dynamic", "unit changed")
 
 #: Fields compared by :func:`diff` (plus every ``price_*`` column present in both frames).
 DIFF_FIELDS = (
@@ -91,7 +94,13 @@ def _raw_and_dynamic(frame: pd.DataFrame, field: str) -> tuple[np.ndarray, np.nd
 
 
 def price_events(
-    field: str, old: np.ndarray, new: np.ndarray, old_dynamic: np.ndarray, new_dynamic: np.ndarray
+    field: str,
+    old: np.ndarray,
+    new: np.ndarray,
+    old_dynamic: np.ndarray,
+    new_dynamic: np.ndarray,
+    old_token_rate: np.ndarray | None = None,
+    new_token_rate: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The one rule of what a difference in a ``price_<key>`` column is (see the module docstring).
 
@@ -100,6 +109,8 @@ def price_events(
         old, new: its values on both sides as the frames hold them (USD in the API's unit; null
             where the key is absent, or dynamic ``"-1"``).
         old_dynamic, new_dynamic: the rows' ``dynamic_pricing`` on both sides.
+        old_token_rate, new_token_rate: for ``price_image``, whether each side's value is a
+            per-token rate rather than a per-image fee (:func:`_token_rate`); None elsewhere.
 
     Returns:
         ``(is_event, kind, old, new, pct_change)`` per row: kind indexes :data:`PRICE_EVENT_KINDS`;
@@ -123,6 +134,8 @@ def price_events(
     from_dyn = old_dynamic & ~new_dynamic & (base | (b > 0))
     kind[to_dyn], kind[from_dyn] = 3, 4
     event |= to_dyn | from_dyn
+    if old_token_rate is not None and new_token_rate is not None:
+        kind[event & (kind == 0) & (a > 0) & (b > 0) & (old_token_rate != new_token_rate)] = 5
     shown_old = np.where(came | from_dyn | old_dynamic, np.nan, a)
     shown_new = np.where(gone | to_dyn | new_dynamic, np.nan, b)
     pct = np.where(kind == 0, _pct(a, b), np.nan)
@@ -197,6 +210,16 @@ def _check_diff_frames(old: pd.DataFrame, new: pd.DataFrame, allow_mixed: bool) 
     return s_new
 
 
+def _token_rate(frame: pd.DataFrame, field: str) -> np.ndarray | None:
+    """For ``price_image``: whether each row's value is a per-token rate (the one rule,
+    :func:`orcatalog.schema.image_is_token_rate`); None for other fields or without ``price_prompt``."""
+    if field != "price_image" or "price_prompt" not in frame.columns:
+        return None
+    image = frame["price_image"].to_numpy(dtype=float, na_value=np.nan)
+    prompt = frame["price_prompt"].to_numpy(dtype=float, na_value=np.nan)
+    return np.asarray(image_is_token_rate(image, prompt), dtype=bool)
+
+
 def _changed(mid: Any, field: str, old: Any, new: Any, **more: Any) -> dict[str, Any]:
     """One ``changed`` row of :func:`diff`."""
     return {"id": mid, "change": "changed", "field": field, "old": old, "new": new, **more}
@@ -209,7 +232,9 @@ def _price_rows(o: pd.DataFrame, n: pd.DataFrame) -> list[dict[str, Any]]:
     for field in sorted(c for c in o.columns if c.startswith("price_") and c in n.columns):
         unit, _ = price_display_unit(field)
         (av, ad), (bv, bd) = _raw_and_dynamic(o, field), _raw_and_dynamic(n, field)
-        event, kind, x_all, y_all, pct_all = price_events(field, av, bv, ad, bd)
+        event, kind, x_all, y_all, pct_all = price_events(
+            field, av, bv, ad, bd, _token_rate(o, field), _token_rate(n, field)
+        )
         for mid, k, x, y, pct in zip(o.index[event], kind[event], x_all[event], y_all[event], pct_all[event]):
             rows.append(_changed(mid, field, x, y, pct_change=pct, unit=unit, kind=PRICE_EVENT_KINDS[k]))
     return rows
@@ -285,7 +310,10 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
     for field in fields:
         unit, _ = price_display_unit(field)
         v, dynamic = _raw_and_dynamic(h, field)
-        event, kind, old, new, pct = price_events(field, np.roll(v, 1), v, np.roll(dynamic, 1), dynamic)
+        token = _token_rate(h, field)
+        event, kind, old, new, pct = price_events(
+            field, np.roll(v, 1), v, np.roll(dynamic, 1), dynamic, None if token is None else np.roll(token, 1), token
+        )
         idx = np.flatnonzero(same_model & event)
         frames.append(
             pd.DataFrame(
