@@ -411,3 +411,16 @@ def test_a_named_model_is_found_in_what_the_command_read_and_a_typo_among_every_
     line = lines.pop()
     assert line.startswith(f"error: no model {typo!r} in any snapshot of ") and f"(did you mean {gone!r}?)" in line
     assert not (workdir / "typo.png").exists()
+
+
+def test_show_and_cost_name_the_latest_snapshot_they_used(workdir: Path) -> None:
+    """Without --as-of the answer is the latest snapshot, and the command says which (issue 15:
+    `show` names the snapshot it used, `cost --store` the one it priced)."""
+    latest = oc.SnapshotStore(workdir / "data").load().attrs
+    said = f"snapshot {latest['snapshot_id']} (fetched {str(latest['fetched_at'])[:19]} UTC) answers: the latest"
+    shown = run(["show", "--store", "data", "openai/gpt-4o"], workdir)
+    assert shown.exit_code == 0, shown.output
+    assert shown.stderr.splitlines() == [said] and "openai/gpt-4o" in shown.stdout
+    priced = run(["cost", "--store", "data", "--prompt-tokens", "1000", "--head", "2"], workdir)
+    assert priced.exit_code == 0, priced.output
+    assert said in priced.stderr.splitlines()
