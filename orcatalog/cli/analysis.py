@@ -262,7 +262,7 @@ def movers(
     store = _store(store_root, must_exist=True)
     h = _history(store)
     end = until or h["fetched_at"].max()
-    moved = find_movers(h, since, end, field=field, n=n)
+    moved = find_movers(h, since, until, field=field, n=n)  # no --until: the library's default, the latest
     click.echo(
         f"movers of {field}{f' ({moved.unit.iloc[0]})' if len(moved) and moved.unit.iloc[0] else ''}: "
         f"the snapshot at or before {since} against the one at or before {until or f'{end:%Y-%m-%d %H:%M} UTC (the latest)'}",
