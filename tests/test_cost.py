@@ -479,3 +479,38 @@ def test_the_workload_arguments_are_the_components_table() -> None:
         "images": 2,
         "requests": 3,
     }
+
+
+def test_one_output_modality_vocabulary_everywhere(latest: pd.DataFrame) -> None:
+    """'all' means every output wherever an output modality is asked for (the API's word, which
+    import and fetch send); 'any' is its documented alias; an empty value is refused, never read as
+    'no condition' (issue 15 trial: select raised on 'all' and returned everything for '')."""
+    from orcatalog.fetch.params import list_query
+
+    everything = oc.select(latest, output_modalities="all")
+    pd.testing.assert_frame_equal(everything, latest)
+    pd.testing.assert_frame_equal(oc.select(latest, output_modalities="any"), latest)
+    assert 0 < len(oc.select(latest, output_modalities="image")) < len(latest)
+    every = oc.estimate_cost(latest, 10, 10, output_modalities="all")
+    pd.testing.assert_frame_equal(every, oc.estimate_cost(latest, 10, 10, output_modalities="any"))
+    assert not every["note"].astype(str).str.contains("does not produce").any()
+    assert list(oc.frontier(latest, output_modalities="all")["id"]) == list(
+        oc.frontier(latest, output_modalities="any")["id"]
+    )
+    assert list_query({"output_modalities": "any"}) == list_query({"output_modalities": "all"})
+    for call in (
+        lambda v: oc.select(latest, output_modalities=v),
+        lambda v: oc.estimate_cost(latest, 10, 10, output_modalities=v),
+        lambda v: oc.frontier(latest, output_modalities=v),
+        lambda v: list_query({"output_modalities": v}),
+    ):
+        for empty in ("", " ", ","):
+            with pytest.raises(oc.InvalidParameterError, match="output_modalities="):
+                call(empty)
+        with pytest.raises(oc.InvalidParameterError, match="unknown modality 'imag' \\(did you mean 'image'\\?\\)"):
+            call("imag")  # one rule, one message
+        with pytest.raises(oc.InvalidParameterError, match="'all' alone"):
+            call("all,text")
+    for name in ("input_modalities", "supported_parameters"):
+        with pytest.raises(oc.InvalidParameterError, match=f"{name}="):
+            oc.select(latest, **{name: ""})

@@ -252,7 +252,7 @@ def test_cost_command_lists_the_cheapest_paid_models_that_serve(tmp_path: Path, 
         shown = pd.read_csv(pd.io.common.StringIO(image.stdout)).dropna(subset=["total_usd"])
         assert "bytedance-seed/seedream-5-0-lite" in set(shown["id"])
         bad = CliRunner().invoke(main, ["cost", "--prompt-tokens", "1", "--output-modality", "pictures"], env=env)
-        assert bad.exit_code == 2 and "output modality 'pictures' is unknown" in bad.output
+        assert bad.exit_code == 2 and "--output-modality 'pictures': unknown modality 'pictures'" in bad.output
 
 
 def test_market_trend_takes_its_prices_from_paid_text_models(mixed: pd.DataFrame) -> None:

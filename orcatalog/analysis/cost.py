@@ -436,7 +436,9 @@ def estimate_cost(
             :func:`orcatalog.times.parse_time` reads (UTC unless it says otherwise).
         output_modalities: what the models must produce: a name, comma-separated names or a list
             from the API's output modality enum (``text``, ``image``, ``embeddings``, ``audio``,
-            ``video``, ``rerank``, ``speech``, ``transcription``), or ``"any"``; default above.
+            ``video``, ``rerank``, ``speech``, ``transcription``), or ``"all"`` (alias ``"any"``) for no
+            condition; an empty value is refused (:func:`orcatalog.fetch.params.modalities`, the one
+            vocabulary); default above.
 
     Returns:
         One row per model (per model and snapshot for a history frame): ``id`` (plus ``fetched_at``

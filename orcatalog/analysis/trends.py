@@ -291,7 +291,7 @@ def frontier(
         models: a contract frame (one row per model).
         x, y: numeric columns.
         minimize_x, maximize_y: the direction of each (default: low x, high y are better).
-        output_modalities: what the candidates must produce (``"any"`` for no condition).
+        output_modalities: what the candidates must produce (``"all"``, alias ``"any"``, for no condition).
         include_free: let free models (every listed price 0) compete too.
 
     Returns:

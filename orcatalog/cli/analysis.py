@@ -294,7 +294,7 @@ def _token_options(func: Any) -> Any:
     "--output-modality",
     "output_modalities",
     help="What the models must produce, comma-separated (text, image, embeddings, audio, video, rerank, "
-    "speech, transcription, or any; default text when there are completion tokens).",
+    "speech, transcription, or all for any output (alias any); default text when there are completion tokens).",
 )
 @_store_option
 @output_options
