@@ -131,7 +131,8 @@ def _time_axis(ax: Axes) -> None:
 
 def _zero_floor(ax: Axes, positive_min: float) -> float:
     """Where a price of 0 is drawn on a log y axis: a dotted line at half the lowest positive price,
-    labelled so it is not read as a price. Returns that height."""
+    labelled in the legend (and its tick ``0 (free)``, :func:`_zero_tick`) so it is not read as a
+    price. Returns that height."""
     floor = positive_min / 2
     ax.axhline(floor, color="grey", linestyle=":", linewidth=1, label="price 0 (free), drawn on this line")
     return floor
@@ -224,7 +225,8 @@ def plot_price_history(
     """One step line per model: its price at each snapshot, with its first price and each change
     marked. Each model has its own colour, line style and marker, and lines drawn earlier are
     wider, so a model whose prices coincide with another's stays visible. On a log axis a price of
-    0 is drawn on a dotted floor line (labelled in the legend), never left out.
+    0 is drawn on a dotted floor line (labelled in the legend; its axis tick reads ``0 (free)``),
+    never left out.
 
     Args:
         history: ``SnapshotStore.history()`` (one scope).
@@ -306,6 +308,8 @@ def plot_price_history(
         if finite.any():
             ax.update_datalim(np.column_stack([mdates.date2num(np.asarray(t)[finite]), drawn[finite]]))
     ax.autoscale_view()
+    if zero_at is not None:  # the floor line's tick reads 0, not a price
+        _zero_tick(ax, zero_at, float(positive.min()), "y", separator=False)
     unit = _price_label(field)
     names = {"prompt_usd_per_mtok": "Prompt price history", "completion_usd_per_mtok": "Completion price history"}
     ax.set(xlabel="snapshot time (UTC)", ylabel=unit)
@@ -384,7 +388,7 @@ def plot_price_vs_context(
     ax.set_yscale("log")
     _plain_log_ticks(ax.xaxis)
     if free.any():
-        _zero_column(ax, floor, lowest)
+        _zero_tick(ax, floor, lowest)
     xl = "prompt price (USD per million tokens)" if x == "prompt_usd_per_mtok" else _price_label(x)
     yl = "context window (tokens)" if y == "context_length" else y
     ax.set(xlabel=xl, ylabel=yl)
@@ -427,21 +431,26 @@ def _price_field(frame: pd.DataFrame, field: str) -> None:
     )
 
 
-def _zero_column(ax: Axes, at: float, lowest: float) -> None:
-    """Mark the column at ``at`` on a log x axis as price 0: a dotted separator between it and the
-    lowest price, its one tick labelled ``0 (free)``, and no price tick to its left of the separator."""
+def _zero_tick(ax: Axes, at: float, lowest: float, axis: str = "x", *, separator: bool = True) -> None:
+    """Mark the place ``at`` on a log axis (``"x"`` or ``"y"``) as price 0: its one tick labelled
+    ``0 (free)``, no price tick between it and the lowest price (so nothing there reads as a price),
+    and, with ``separator``, a dotted line between it and the lowest price. Call it once the data
+    are drawn: it fixes the axis' ticks and limits."""
     from matplotlib.ticker import FixedLocator, FuncFormatter
 
+    on = ax.xaxis if axis == "x" else ax.yaxis
+    get_lim, set_lim = (ax.get_xlim, ax.set_xlim) if axis == "x" else (ax.get_ylim, ax.set_ylim)
     sep = float(np.sqrt(at * lowest))
-    right = ax.get_xlim()[1]
-    ax.set_xlim(at / 1.8, right)
-    ax.axvline(sep, color="grey", linestyle=":", linewidth=1)
-    major = [float(v) for v in ax.get_xticks() if sep * 1.15 < v <= right]  # clear of the "0 (free)" label
-    minor = [float(v) for v in ax.xaxis.get_minorticklocs() if sep * 1.15 < v <= right and v not in major]
-    ax.xaxis.set_major_locator(FixedLocator([at, *major]))
-    ax.xaxis.set_minor_locator(FixedLocator(minor))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: "0 (free)" if np.isclose(v, at) else f"{v:g}"))
-    ax.set_xlim(at / 1.8, right)
+    right = get_lim()[1]
+    set_lim(at / 1.8, right)
+    if separator:
+        (ax.axvline if axis == "x" else ax.axhline)(sep, color="grey", linestyle=":", linewidth=1)
+    major = [float(v) for v in on.get_majorticklocs() if sep * 1.15 < v <= right]  # clear of the "0 (free)" label
+    minor = [float(v) for v in on.get_minorticklocs() if sep * 1.15 < v <= right and v not in major]
+    on.set_major_locator(FixedLocator([at, *major]))
+    on.set_minor_locator(FixedLocator(minor))
+    on.set_major_formatter(FuncFormatter(lambda v, _: "0 (free)" if np.isclose(v, at) else f"{v:g}"))
+    set_lim(at / 1.8, right)
 
 
 def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:

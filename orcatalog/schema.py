@@ -331,6 +331,30 @@ def lists_only_zero_prices(prices: Any) -> Any:
     return out
 
 
+def priced_only_otherwise(frame: Any) -> Any:
+    """Rows that list no per-token price but do list another: prompt and completion are 0 while the
+    row is not free by the ``is_free`` rule (:func:`lists_only_zero_prices`; the column when the
+    frame has it, else computed from the settled prices). Such a model is priced per image token,
+    request, audio second, ...; its per-token 0 is not a price to show beside free models' (tables
+    show it blank, with a footnote).
+
+    Args:
+        frame: a contract (or history) frame with ``price_prompt`` and ``price_completion``.
+
+    Returns:
+        A numpy bool array, one value per row (False for dynamically priced or unknown rows).
+    """
+    import numpy as np
+
+    prompt = frame["price_prompt"].to_numpy(dtype=float, na_value=np.nan)
+    completion = frame["price_completion"].to_numpy(dtype=float, na_value=np.nan)
+    if "is_free" in frame.columns:
+        free = frame["is_free"].to_numpy(dtype=bool, na_value=True)  # unknown (dynamic): not "priced otherwise"
+    else:
+        free = lists_only_zero_prices(settled_price_arrays(frame))
+    return (prompt == 0) & (completion == 0) & ~free
+
+
 def bool_array(column: Any) -> Any:
     """A boolean column as a numpy bool array (null as False)."""
     import numpy as np

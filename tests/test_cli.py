@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import gc
+import gzip
 import io
 import json
 import os
@@ -1045,3 +1047,26 @@ def test_import_says_what_a_folder_held_besides_bodies_and_refuses_a_named_non_b
     assert "not read" in result.output and "NOTES.md" in result.output and "more/" in result.output
     line = _one_error_line(runner.invoke(main, ["import", "--store", str(tmp_path / "t"), str(folder / "NOTES.md")]))
     assert "NOTES.md" in line and "not valid JSON" in line and "--fetched-at" not in line
+
+
+def test_diff_table_says_what_kind_of_change_a_blank_new_value_is(
+    runner: CliRunner, latest_file: Path, tmp_path: Path
+) -> None:
+    """A key no longer listed and a switch to dynamic pricing ("-1") both leave `new` blank: the
+    default table shows the `kind` column that tells them apart (issue 15 trial)."""
+    body = json.loads(gzip.decompress(latest_file.read_bytes()))
+    later = copy.deepcopy(body)
+    gone = next(m for m in later["data"] if float(m["pricing"].get("input_cache_read") or 0) > 0)
+    dyn = next(m for m in later["data"] if m is not gone and float(m["pricing"]["prompt"]) > 0)
+    del gone["pricing"]["input_cache_read"]
+    dyn["pricing"]["prompt"] = "-1"
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_bodies([("2026-04-17T00:00Z", body), ("2026-04-18T00:00Z", later)])
+    result = runner.invoke(main, ["diff", "--store", str(tmp_path / "s"), "2026-04-17", "2026-04-18"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[-1] == "kind"
+    (vanished,) = [x for x in lines if x.split()[:2] == [gone["id"], "changed"] and "input_cache_read" in x]
+    assert vanished.rstrip().endswith("no longer listed")
+    (switched,) = [x for x in lines if x.split()[:3] == [dyn["id"], "changed", "price_prompt"]]
+    assert switched.rstrip().endswith("to dynamic")

@@ -411,3 +411,48 @@ def test_a_named_model_is_found_in_what_the_command_read_and_a_typo_among_every_
     line = lines.pop()
     assert line.startswith(f"error: no model {typo!r} in any snapshot of ") and f"(did you mean {gone!r}?)" in line
     assert not (workdir / "typo.png").exists()
+
+
+def test_show_and_cost_name_the_latest_snapshot_they_used(workdir: Path) -> None:
+    """Without --as-of the answer is the latest snapshot, and the command says which (issue 15:
+    `show` names the snapshot it used, `cost --store` the one it priced)."""
+    latest = oc.SnapshotStore(workdir / "data").load().attrs
+    said = f"snapshot {latest['snapshot_id']} (fetched {str(latest['fetched_at'])[:19]} UTC) answers: the latest"
+    shown = run(["show", "--store", "data", "openai/gpt-4o"], workdir)
+    assert shown.exit_code == 0, shown.output
+    assert shown.stderr.splitlines() == [said] and "openai/gpt-4o" in shown.stdout
+    priced = run(["cost", "--store", "data", "--prompt-tokens", "1000", "--head", "2"], workdir)
+    assert priced.exit_code == 0, priced.output
+    assert said in priced.stderr.splitlines()
+
+
+def test_movers_says_how_old_the_start_is_and_when_both_ends_are_one_snapshot(workdir: Path) -> None:
+    """Both ends of a movers window say which snapshot answers them and how old it is; a window
+    inside one gap between snapshots says it is empty for that reason (issue 15 trial)."""
+    h = oc.SnapshotStore(workdir / "data").history()
+    times = sorted(h["fetched_at"].unique())
+    gap = max(range(len(times) - 1), key=lambda i: times[i + 1] - times[i])  # the widest gap of the series
+    at, step = pd.Timestamp(times[gap]), (pd.Timestamp(times[gap + 1]) - pd.Timestamp(times[gap])) / 3
+    since, until = f"{at + step:%Y-%m-%dT%H:%M:%SZ}", f"{at + 2 * step:%Y-%m-%dT%H:%M:%SZ}"
+    moved = oc.movers(h, since, until)
+    assert moved.empty
+    notes = moved.attrs["notes"]
+    assert any(
+        n.startswith(f"the answer is the snapshot of {at:%Y-%m-%d %H:%M} UTC") and "older than start" in n
+        for n in notes
+    )
+    assert any(n.startswith("start and end both fall on the snapshot of") for n in notes)
+    result = run(["movers", "--store", "data", "--since", since, "--until", until], workdir)
+    assert result.exit_code == 0, result.output
+    said = result.stderr.splitlines()
+    assert [n for n in said if n.startswith("note: ")] == [f"note: {n}" for n in notes]
+    # a window that ends on a later snapshot says nothing of the kind
+    wide = oc.movers(h, since, f"{pd.Timestamp(times[-1]):%Y-%m-%dT%H:%M:%SZ}")
+    assert not any("both fall" in n for n in wide.attrs["notes"])
+
+
+def test_movers_since_after_the_latest_snapshot_names_only_what_was_given(workdir: Path) -> None:
+    result = run(["movers", "--store", "data", "--since", "2030-01-01"], workdir)
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert "--since 2030-01-01" in line and "--until" not in line and "latest snapshot" in line, line

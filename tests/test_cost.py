@@ -67,7 +67,7 @@ def test_routers_get_a_note_never_a_number(latest: pd.DataFrame) -> None:
     assert len(routers) >= 1
     assert routers["total_usd"].isna().all()
     assert routers["note"].astype(str).str.contains("dynamic pricing").all()
-    assert (routers["rank"] == 0).all()
+    assert routers["rank"].isna().all()  # no total, no rank: NA, never 0
     assert cost["note"].notna().sum() == cost["total_usd"].isna().sum()  # no silent NaN
     numbers = cost.filter(like="cost_").to_numpy(dtype=float)
     assert not (numbers[~np.isnan(numbers)] < 0).any()
@@ -315,7 +315,7 @@ def test_rank_within_each_snapshot_on_both_paths(snapshots: int) -> None:
         totals = group["total_usd"].to_numpy()
         known = ~np.isnan(totals)
         assert list(group["rank"][known]) == [int((totals[known] < t).sum()) + 1 for t in totals[known]]
-        assert (group["rank"][~known] == 0).all()
+        assert group["rank"][~known].isna().all()
         paid = totals[known & (totals > 0)]
         expected_x = np.where(totals == 0, 0, totals / (paid.min() if len(paid) else np.nan))
         np.testing.assert_allclose(group["x_cheapest"].to_numpy(), expected_x)
@@ -332,7 +332,7 @@ def test_cost_over_time_follows_the_price_events(hourly_history: pd.DataFrame) -
         assert list(known["rank"]) == expected_rank
         paid = totals[totals > 0]
         assert known["x_cheapest"].to_numpy() == pytest.approx(np.where(totals == 0, 0, totals / paid.min()))
-        assert (group.loc[group["total_usd"].isna(), "rank"] == 0).all()
+        assert group.loc[group["total_usd"].isna(), "rank"].isna().all()
     events = oc.price_changes(hourly_history, fields=["price_prompt"])
     model = events["id"].value_counts().index[0]
     series = cost[cost["id"].astype(str) == model].set_index("fetched_at")["total_usd"]
@@ -431,7 +431,7 @@ def test_price_at_checks_its_input(hourly_history: pd.DataFrame) -> None:
 def test_only_routers_or_no_rows_are_notes_not_crashes(latest: pd.DataFrame) -> None:
     routers = oc.estimate_cost(latest[latest["dynamic_pricing"]], 10, 10)
     assert len(routers) >= 1 and routers["total_usd"].isna().all() and routers["note"].notna().all()
-    assert (routers["rank"] == 0).all()
+    assert routers["rank"].isna().all()
     assert oc.estimate_cost(latest.iloc[0:0], 100, 10).empty
 
 
@@ -479,3 +479,38 @@ def test_the_workload_arguments_are_the_components_table() -> None:
         "images": 2,
         "requests": 3,
     }
+
+
+def test_one_output_modality_vocabulary_everywhere(latest: pd.DataFrame) -> None:
+    """'all' means every output wherever an output modality is asked for (the API's word, which
+    import and fetch send); 'any' is its documented alias; an empty value is refused, never read as
+    'no condition' (issue 15 trial: select raised on 'all' and returned everything for '')."""
+    from orcatalog.fetch.params import list_query
+
+    everything = oc.select(latest, output_modalities="all")
+    pd.testing.assert_frame_equal(everything, latest)
+    pd.testing.assert_frame_equal(oc.select(latest, output_modalities="any"), latest)
+    assert 0 < len(oc.select(latest, output_modalities="image")) < len(latest)
+    every = oc.estimate_cost(latest, 10, 10, output_modalities="all")
+    pd.testing.assert_frame_equal(every, oc.estimate_cost(latest, 10, 10, output_modalities="any"))
+    assert not every["note"].astype(str).str.contains("does not produce").any()
+    assert list(oc.frontier(latest, output_modalities="all")["id"]) == list(
+        oc.frontier(latest, output_modalities="any")["id"]
+    )
+    assert list_query({"output_modalities": "any"}) == list_query({"output_modalities": "all"})
+    for call in (
+        lambda v: oc.select(latest, output_modalities=v),
+        lambda v: oc.estimate_cost(latest, 10, 10, output_modalities=v),
+        lambda v: oc.frontier(latest, output_modalities=v),
+        lambda v: list_query({"output_modalities": v}),
+    ):
+        for empty in ("", " ", ","):
+            with pytest.raises(oc.InvalidParameterError, match="output_modalities="):
+                call(empty)
+        with pytest.raises(oc.InvalidParameterError, match="unknown modality 'imag' \\(did you mean 'image'\\?\\)"):
+            call("imag")  # one rule, one message
+        with pytest.raises(oc.InvalidParameterError, match="'all' alone"):
+            call("all,text")
+    for name in ("input_modalities", "supported_parameters"):
+        with pytest.raises(oc.InvalidParameterError, match=f"{name}="):
+            oc.select(latest, **{name: ""})

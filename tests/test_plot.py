@@ -202,6 +202,19 @@ def test_price_history_series_stay_apart_and_zero_is_drawn(history: pd.DataFrame
     lo, hi = ax.get_ylim()
     assert lo < level < hi
     ax.figure.savefig(tmp_path / "free.png", dpi=60)
+    # the floor's tick reads 0, and no price tick sits at or below it (rendered, then read back)
+    major = {float(v): t.get_text() for v, t in zip(ax.get_yticks(), ax.get_yticklabels()) if lo <= v <= hi}
+    minor = {
+        float(v): t.get_text()
+        for v, t in zip(ax.yaxis.get_minorticklocs(), ax.yaxis.get_minorticklabels())
+        if lo <= v <= hi
+    }
+    assert major[level] == "0 (free)" and [t for t in {**major, **minor}.values() if t.startswith("0 (")] == [
+        "0 (free)"
+    ]
+    lowest = float(positive[free["id"].isin([mid, "openai/gpt-4o", "qwen/qwen2.5-vl-72b-instruct"])].min())
+    assert all(v > level * 1.15 and text != f"{level:g}" for v, text in {**major, **minor}.items() if v != level)
+    assert all(v >= lowest * 0.8 for v in {**major, **minor} if v != level)
 
 
 def test_catalog_size_steps_from_zero_breaks_at_gaps_and_keeps_the_legend_off(

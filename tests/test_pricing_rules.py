@@ -9,6 +9,8 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import re
+
 import numpy as np
 import orjson
 import pandas as pd
@@ -72,7 +74,7 @@ def test_a_text_workload_is_never_priced_at_zero_on_a_model_that_cannot_serve_it
     free = rows["is_free"].fillna(False).to_numpy(bool)
     assert (free[total == 0]).all() and (total[free & text] == 0).all()  # 0 means free, nothing else
     assert cost.loc[np.isnan(total), "note"].notna().all()
-    assert (cost.loc[np.isnan(total), "rank"] == 0).all()
+    assert cost.loc[np.isnan(total), "rank"].isna().all() and cost["rank"].dtype == "Int64"  # NA, not 0
     priced = cost[~np.isnan(total)]
     assert priced["rank"].tolist() == priced["total_usd"].rank(method="min").astype(int).tolist()
     assert cost.attrs["output_modalities"] == ["text"]
@@ -288,7 +290,7 @@ def test_cost_command_lists_the_cheapest_paid_models_that_serve(tmp_path: Path, 
         shown = pd.read_csv(pd.io.common.StringIO(image.stdout)).dropna(subset=["total_usd"])
         assert "bytedance-seed/seedream-5-0-lite" in set(shown["id"])
         bad = CliRunner().invoke(main, ["cost", "--prompt-tokens", "1", "--output-modality", "pictures"], env=env)
-        assert bad.exit_code == 2 and "output modality 'pictures' is unknown" in bad.output
+        assert bad.exit_code == 2 and "--output-modality 'pictures': unknown modality 'pictures'" in bad.output
 
 
 def test_market_trend_takes_its_prices_from_paid_text_models(mixed: pd.DataFrame) -> None:
@@ -321,3 +323,50 @@ def test_price_vs_context_draws_free_by_the_is_free_rule(mixed: pd.DataFrame) ->
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert f"{n_other} priced 0 here but not free (other prices): not drawn" in labels
     plt.close(fig)
+
+
+def test_models_table_leaves_blank_the_per_token_cells_of_models_priced_otherwise(
+    tmp_path: Path, newest_models: list[dict]
+) -> None:
+    """README's main command on an all-modalities catalog: a model that lists no per-token price but
+    other prices (seedream per image token, runway per request, whisper per audio second) shows blank
+    per-token cells and a footnote, never 0.0000 / 0.0000 beside free models (issue 15 trial)."""
+    from click.testing import CliRunner
+
+    from orcatalog.cli import main
+    from orcatalog.testing import ReplayServer
+
+    models = newest_models + fixture_models()
+    frame = models_frame(models)
+    zero = (frame["prompt_usd_per_mtok"] == 0) & (frame["completion_usd_per_mtok"] == 0)
+    elsewhere = set(frame.loc[zero & ~frame["is_free"].fillna(True).astype(bool), "id"])
+    assert {"bytedance-seed/seedream-5-0-lite", "runway/gen-4.5", "openai/whisper-1"} <= elsewhere
+    body = tmp_path / "models-2026-08-17.json"
+    body.write_bytes(orjson.dumps({"data": models}))
+    with ReplayServer(body) as server:
+        result = CliRunner().invoke(
+            main, ["models", "--output-modalities", "all"], env={"ORCATALOG_BASE_URL": server.base_url}
+        )
+        csv = CliRunner().invoke(
+            main,
+            ["models", "--output-modalities", "all", "--format", "csv"],
+            env={"ORCATALOG_BASE_URL": server.base_url},
+        )
+    assert result.exit_code == 0, result.output
+    header, *lines = result.stdout.splitlines()
+    ends = [m.end() for m in re.finditer(r"\S+", header)]
+    names = header.split()
+    cells = {}
+    for line in lines:
+        row = [line[a:b].strip() for a, b in zip([0, *[e + 1 for e in ends[:-1]]], ends)]
+        cells[row[0]] = dict(zip(names, row))
+    assert len(cells) == len(models)
+    for mid, row in cells.items():
+        per_token = (row["prompt_usd_per_mtok"], row["completion_usd_per_mtok"])
+        if mid in elsewhere:
+            assert per_token == ("", ""), mid
+        elif mid in ("deepgram/flux-tts:free", "example/chat-small:free"):
+            assert [float(v) for v in per_token] == [0, 0]  # free models keep their zeros
+    assert f"{len(elsewhere)} model(s) list no per-token price but other prices" in result.stderr
+    printed = pd.read_csv(pd.io.common.StringIO(csv.stdout)).set_index("id")  # the data keep the API's zeros
+    assert (printed.loc[sorted(elsewhere), "prompt_usd_per_mtok"] == 0).all()

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from ..schema import OUTPUT_MODALITIES, bool_array
+from ..schema import bool_array
 from ..suggest import did_you_mean
 
 __all__ = ["select", "fold_variants", "serves", "paid", "output_modalities_arg", "cheapest_paid"]
@@ -34,12 +34,16 @@ __all__ = ["select", "fold_variants", "serves", "paid", "output_modalities_arg",
 
 def _names(name: str, value: Any) -> list[str]:
     if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    if isinstance(value, Iterable) and not isinstance(value, (bytes, dict)):
+        items = [v.strip() for v in value.split(",") if v.strip()]
+        if items:
+            return items
+    elif isinstance(value, Iterable) and not isinstance(value, (bytes, dict)):
         items = list(value)
         if items and all(isinstance(v, str) for v in items):
             return items
-    raise InvalidParameterError(f"{name} must be a name, a comma-separated string or a list of names, got {value!r}")
+    raise InvalidParameterError(
+        f"{name}={value!r} is invalid: give a name, a comma-separated string or a list of names (at least one)"
+    )
 
 
 def _has_all(column: pd.Series, wanted: list[str], *, unknown: bool = False) -> np.ndarray:
@@ -74,20 +78,19 @@ def _has_all(column: pd.Series, wanted: list[str], *, unknown: bool = False) -> 
 
 
 def output_modalities_arg(value: Any) -> tuple[str, ...]:
-    """The output modalities a workload wants, checked: a name, a comma-separated string or a list
-    of names from the API's output modality enum (:data:`orcatalog.schema.OUTPUT_MODALITIES`);
-    ``"any"`` (or an empty list) means no condition.
+    """The output modalities a workload wants, checked by the one vocabulary rule
+    (:func:`orcatalog.fetch.params.modalities`): a name, a comma-separated string or a list of
+    names from the API's output modality enum (:data:`orcatalog.schema.OUTPUT_MODALITIES`), or
+    ``"all"`` (alias ``"any"``) for no condition, which comes back as ``()``.
 
     Raises:
-        InvalidParameterError: an unknown name (the accepted ones are listed).
+        InvalidParameterError: an unknown name (the accepted ones are listed); an empty value;
+            ``all`` with other names.
     """
-    names = [] if value in ("any", ()) else _names("output_modalities", value)
-    unknown = [n for n in names if n not in OUTPUT_MODALITIES]
-    if unknown:
-        raise InvalidParameterError(
-            f"output modality {unknown[0]!r} is unknown: give one or more of {', '.join(OUTPUT_MODALITIES)}, or 'any'"
-        )
-    return tuple(dict.fromkeys(names))
+    from ..fetch.params import modalities
+
+    names = modalities("output_modalities", value)
+    return () if names == ["all"] else tuple(dict.fromkeys(names))
 
 
 def serves(models: pd.DataFrame, output_modalities: Any = ("text",)) -> np.ndarray:
@@ -187,7 +190,8 @@ def select(
         free: True for free models (every price they list is 0), False for paid ones (some
             price is not 0; dynamically priced routers are neither): the rule of :func:`paid`.
         input_modalities: the model accepts all of these (``"image"``, ``["image", "file"]``).
-        output_modalities: the model produces all of these.
+        output_modalities: the model produces all of these (``"all"``, alias ``"any"``: no
+            condition; the names of :func:`output_modalities_arg`, a typo refused).
         supported_parameters: the model accepts all of these request parameters (``"tools"``).
 
     Returns:
@@ -214,6 +218,11 @@ def select(
             continue
         if name not in models.columns:
             raise InvalidParameterError(f"{name}= needs the {name} column of the contract")
+        if name == "output_modalities":  # the one vocabulary: known names, or all (no condition)
+            wanted = list(output_modalities_arg(value))
+            if wanted:
+                keep &= _has_all(models[name], wanted)
+            continue
         wanted = _names(name, value)
         seen = {str(v) for items in models[name].dropna() for v in items}
         unknown = [w for w in wanted if w not in seen]

@@ -393,7 +393,7 @@ def estimate_cost(
     **Which models are priced** (the rule of :mod:`orcatalog.analysis.catalog`): only those that
     produce every modality in ``output_modalities`` (default: ``text`` when the workload has
     completion tokens, no condition otherwise). A row that cannot be priced for the workload has no
-    total (NaN), rank 0 and a ``note`` saying why, never a zero: a model that does not produce the
+    total (NaN), no rank (NA) and a ``note`` saying why, never a zero: a model that does not produce the
     wanted output; a model whose only non-zero prices are for parts the workload does not name (an
     image model priced per image-output token, for a text workload); an ``image`` price that is a
     per-token rate (:func:`orcatalog.schema.image_is_token_rate`) when ``images`` are counted. A
@@ -436,14 +436,16 @@ def estimate_cost(
             :func:`orcatalog.times.parse_time` reads (UTC unless it says otherwise).
         output_modalities: what the models must produce: a name, comma-separated names or a list
             from the API's output modality enum (``text``, ``image``, ``embeddings``, ``audio``,
-            ``video``, ``rerank``, ``speech``, ``transcription``), or ``"any"``; default above.
+            ``video``, ``rerank``, ``speech``, ``transcription``), or ``"all"`` (alias ``"any"``) for no
+            condition; an empty value is refused (:func:`orcatalog.fetch.params.modalities`, the one
+            vocabulary); default above.
 
     Returns:
         One row per model (per model and snapshot for a history frame): ``id`` (plus ``fetched_at``
         and ``snapshot_id`` for history), ``cost_<component>`` (USD) for prompt, cached, cache_write,
         audio_input, completion, reasoning, audio_output, image_output, requests, web_search, images,
         ``total_usd``, ``x_cheapest`` (total / the cheapest non-zero total of the same
-        snapshot; 0 for free models), ``rank`` (1 = cheapest; equal totals share a rank; 0 without a total) and ``note`` (why a total
+        snapshot; 0 for free models), ``rank`` (nullable Int64: 1 = cheapest; equal totals share a rank; NA without a total) and ``note`` (why a total
         is missing).
         A catalog comes back sorted cheapest first; a history keeps its own order (time, then id)
         with ``rank`` within each snapshot. No number is ever
@@ -531,7 +533,7 @@ def _clock(at: Any, n: int) -> np.ndarray | None:
 
 def _ranks(total: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row: its rank within its group (1 = cheapest; equal totals share a rank; 0 when the
-    total is missing) and its group's cheapest non-zero total.
+    total is missing, made NA by :func:`_result`) and its group's cheapest non-zero total.
 
     Costs repeat a lot (one value per model version, not per snapshot), so the distinct totals
     are hashed once and counted per group; no 70k-row sort is needed. Very long histories with
@@ -583,6 +585,7 @@ def _result(models: pd.DataFrame, result: dict[str, Any]) -> pd.DataFrame:
     total = columns["total_usd"]
     group = _groups(models) if is_history else np.zeros(len(models), dtype=np.int64)
     rank, cheapest = _ranks(total, group)
+    rank = pd.arrays.IntegerArray(rank, np.isnan(total))  # no total, no rank: NA, never 0
     with np.errstate(divide="ignore", invalid="ignore"):
         x = np.where(total == 0, 0.0, total / cheapest)
     if is_history:  # the history's rows and order stay

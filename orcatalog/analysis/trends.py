@@ -44,7 +44,7 @@ def _is_number(column: pd.Series) -> bool:
 
 
 def movers(
-    history: pd.DataFrame, start: Any, end: Any, field: str = "prompt_usd_per_mtok", n: int = 10
+    history: pd.DataFrame, start: Any, end: Any = None, field: str = "prompt_usd_per_mtok", n: int = 10
 ) -> pd.DataFrame:
     """The biggest relative price changes between two times, both directions.
 
@@ -52,12 +52,13 @@ def movers(
     (a model absent at one of them is left out, as is one whose start value is 0 or missing: a
     relative change from nothing is undefined). Times follow :mod:`orcatalog.times`: a date-only
     start means that day; a start before the first snapshot uses the first snapshot, and
-    ``attrs["notes"]`` says so (and how old the snapshots answering ``end`` is, or that it is in the
-    future).
+    ``attrs["notes"]`` says so, and how old the snapshot answering each end is (or that a time is in
+    the future); a window whose two ends fall on the same snapshot is empty, and a note says why.
 
     Args:
         history: ``SnapshotStore.history()`` (one scope).
         start, end: the window (ISO 8601 text or datetimes, UTC unless they say otherwise); start < end.
+            ``end=None`` (the default) is the history's latest snapshot.
         field: the numeric column to compare (default prompt price, USD per million tokens).
         n: how many movers per direction.
 
@@ -81,18 +82,30 @@ def movers(
         )
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise InvalidParameterError(f"n={n!r} is invalid: give an int >= 1")
-    t0, t1 = parse_time(start, "start"), parse_time(end, "end")
-    if t0 >= t1:
+    t0 = parse_time(start, "start")
+    t1 = None if end is None else parse_time(end, "end")
+    if t1 is not None and t0 >= t1:
         raise InvalidParameterError(f"start={t0.isoformat()} must be before end={t1.isoformat()}")
     if history.empty:
         raise InvalidParameterError("the history is empty: import or snapshot the catalog first")
     stamps = pd.to_datetime(history["fetched_at"], utc=True)
     first = stamps.min()
+    if t1 is None:  # the latest snapshot: an error about it names only the start given
+        t1 = stamps.max()
+        if t0 >= t1:
+            raise InvalidParameterError(
+                f"start={t0:%Y-%m-%d %H:%M} is not before the latest snapshot ({t1:%Y-%m-%d %H:%M} UTC), "
+                "where the window ends by default: give an earlier start"
+            )
     if first >= t1:
         raise InvalidParameterError(f"the history has no snapshot before end={t1} (its first is {first})")
-    notes = answer_notes(t0, first, first=first, name="start") if first > t0 else []
+    s0 = first if first > t0 else stamps[stamps <= t0].max()
+    s1 = stamps[stamps <= t1].max()
+    notes = answer_notes(t0, s0, first=first, name="start")
     t0 = max(t0, first)
-    notes += answer_notes(t1, stamps[stamps <= t1].max(), name="end")
+    notes += answer_notes(t1, s1, name="end")
+    if s0 == s1:
+        notes.append(f"start and end both fall on the snapshot of {s1:%Y-%m-%d %H:%M} UTC: the window holds no change")
     a, b = _latest_at(history, t0, field), _latest_at(history, t1, field)
     unit, factor = (
         price_display_unit(field)
@@ -278,7 +291,7 @@ def frontier(
         models: a contract frame (one row per model).
         x, y: numeric columns.
         minimize_x, maximize_y: the direction of each (default: low x, high y are better).
-        output_modalities: what the candidates must produce (``"any"`` for no condition).
+        output_modalities: what the candidates must produce (``"all"``, alias ``"any"``, for no condition).
         include_free: let free models (every listed price 0) compete too.
 
     Returns:

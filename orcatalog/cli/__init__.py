@@ -459,7 +459,8 @@ def diff(
     head: int | None,
 ) -> None:
     """What changed between two snapshots (ids, or times: the latest at or before each). Prices are
-    shown in the ``unit`` column's unit (per-token prices in USD per million tokens).
+    shown in the ``unit`` column's unit (per-token prices in USD per million tokens); ``kind`` says
+    what a changed price is (changed, no longer listed, newly listed, to or from dynamic).
 
     \b
     Example:
@@ -497,7 +498,7 @@ def diff(
         out,
         columns,
         head,
-        default_columns=["id", "change", "field", "old", "new", "pct_change", "unit"],
+        default_columns=["id", "change", "field", "old", "new", "pct_change", "unit", "kind"],
     )
 
 

@@ -40,21 +40,26 @@ def _say(notes: list[str]) -> None:
 
 
 def _answered_by(frame: Any, as_of: str | None, name: str = "--as-of") -> None:
-    """Name the snapshot that answered a time question, and how far it is from the time asked
-    (orcatalog.times.answer_notes: a time before the first snapshot is answered by the first)."""
+    """Name the snapshot that answered (always: the latest one when no time was asked), and how far
+    it is from the time asked (orcatalog.times.answer_notes: a time before the first snapshot is
+    answered by the first)."""
     from ..times import answer_notes, parse_time
 
     sid, when = frame.attrs.get("snapshot_id"), frame.attrs.get("fetched_at")
-    if as_of is None or when is None:
+    if when is None:
+        return
+    if as_of is None:
+        click.echo(f"snapshot {sid} (fetched {str(when)[:19]} UTC) answers: the latest", err=True)
         return
     click.echo(f"snapshot {sid} (fetched {str(when)[:19]} UTC) answers {name} {as_of}", err=True)
     later = parse_time(when, "fetched_at") > parse_time(as_of, name)  # only the first answers a time before it
     _say(answer_notes(as_of, when, first=when if later else None, name=name))
 
 
-def _load_as_of(store: Any, as_of: str | None, name: str = "--as-of") -> Any:
+def _load_as_of(store: Any, as_of: str | None, name: str = "--as-of", *, say: bool = True) -> Any:
     """``store.load(as_of=)`` and the lines naming its snapshot (the library's as-of warning is
-    said once, as the notes)."""
+    said once, as the notes); ``say=False`` leaves them to the caller (:func:`_answered_by` once
+    the answer is found, so an error stays one line)."""
     import warnings
 
     from ..errors import AsOfWarning
@@ -62,7 +67,8 @@ def _load_as_of(store: Any, as_of: str | None, name: str = "--as-of") -> Any:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=AsOfWarning)
         frame = store.load(as_of=as_of)
-    _answered_by(frame, as_of, name)
+    if say:
+        _answered_by(frame, as_of, name)
     return frame
 
 
@@ -98,7 +104,8 @@ def show(
     columns: str | None,
     head: int | None,
 ) -> None:
-    """One model as the store last saw it (or at --as-of), or the whole catalog at --as-of.
+    """One model as the store last saw it (or at --as-of), or the whole catalog at --as-of; stderr
+    names the snapshot that answered.
 
     \b
     Examples:
@@ -108,8 +115,9 @@ def show(
     if model_id is None and as_of is None:
         raise click.UsageError("give a MODEL_ID, --as-of DATE, or both")
     store = _store(store_root, must_exist=True)
-    frame = _load_as_of(store, as_of)
+    frame = _load_as_of(store, as_of, say=False)
     if model_id is None:
+        _answered_by(frame, as_of)
         write(frame, fmt, out, columns, head)
         return
     row = frame[frame["id"] == model_id]
@@ -117,6 +125,7 @@ def show(
         known = [str(i) for i in frame["id"]]
         when = f"at {as_of}" if as_of else "in the latest snapshot"
         raise CLIError(f"no model {model_id!r} {when} of {store.root}{did_you_mean(model_id, known)}")
+    _answered_by(frame, as_of)
     if fmt is None and out is None and not columns:
         click.echo(show_record(row.reset_index(drop=True)))
         return
@@ -253,7 +262,7 @@ def movers(
     store = _store(store_root, must_exist=True)
     h = _history(store)
     end = until or h["fetched_at"].max()
-    moved = find_movers(h, since, end, field=field, n=n)
+    moved = find_movers(h, since, until, field=field, n=n)  # no --until: the library's default, the latest
     click.echo(
         f"movers of {field}{f' ({moved.unit.iloc[0]})' if len(moved) and moved.unit.iloc[0] else ''}: "
         f"the snapshot at or before {since} against the one at or before {until or f'{end:%Y-%m-%d %H:%M} UTC (the latest)'}",
@@ -285,7 +294,7 @@ def _token_options(func: Any) -> Any:
     "--output-modality",
     "output_modalities",
     help="What the models must produce, comma-separated (text, image, embeddings, audio, video, rerank, "
-    "speech, transcription, or any; default text when there are completion tokens).",
+    "speech, transcription, or all for any output (alias any); default text when there are completion tokens).",
 )
 @_store_option
 @output_options
@@ -323,7 +332,7 @@ def cost(
     workload.update(at=at, output_modalities=output_modalities)
     check_workload(prompt_tokens, completion_tokens, **workload)  # before any fetch; errors name the options
     if as_of is not None or store_root is not None:
-        frame = _load_as_of(_store(store_root, must_exist=True), as_of)
+        frame = _load_as_of(_store(store_root, must_exist=True), as_of, say=False)
     else:
         with _client(ctx) as client:
             frame = client.fetch_models()
@@ -336,6 +345,8 @@ def cost(
         if missing:
             raise CLIError(f"no model {missing[0]!r} in the catalog{did_you_mean(missing[0], known)}")
         frame = frame[frame["id"].isin(wanted)]
+    if as_of is not None or store_root is not None:
+        _answered_by(frame, as_of)  # the snapshot priced, once the models named are found in it
     result = estimate_cost(frame, prompt_tokens, completion_tokens, **workload)
     if not include_free:
         result = _paid_and_notes(result)

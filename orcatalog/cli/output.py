@@ -162,6 +162,31 @@ def pick(df: pd.DataFrame, columns: str | None, default: list[str] | None) -> pd
     return df[[c for c in default if c in df.columns]]
 
 
+#: The per-token price columns a table leaves blank for a model priced otherwise.
+_TOKEN_PRICE_COLUMNS = ("price_prompt", "price_completion", "prompt_usd_per_mtok", "completion_usd_per_mtok")
+
+
+def _blank_token_prices_priced_otherwise(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """A table's view of a catalog: the per-token cells of models that list no per-token price but
+    other prices (:func:`orcatalog.schema.priced_only_otherwise`) blank, never 0 (a price the model
+    is not used at is a note, never a zero); and how many such models."""
+    import numpy as np
+
+    from ..schema import priced_only_otherwise
+
+    if "price_prompt" not in df.columns or "price_completion" not in df.columns:
+        return df, 0
+    rows = priced_only_otherwise(df)
+    if not rows.any():
+        return df, 0
+    df = df.copy()
+    for name in _TOKEN_PRICE_COLUMNS:
+        if name in df.columns:
+            df[name] = df[name].astype("float64").mask(rows, np.nan)
+    n = int(df.loc[rows, "id"].nunique()) if "id" in df.columns else int(rows.sum())
+    return df, n
+
+
 def write(
     df: pd.DataFrame,
     fmt: str | None,
@@ -174,6 +199,9 @@ def write(
     from .. import export
 
     fmt = format_for(fmt, out)
+    blanked = 0
+    if fmt == "table":
+        df, blanked = _blank_token_prices_priced_otherwise(df)
     df = pick(df, columns, default_columns if fmt == "table" else None)
     if head is not None:
         df = df.head(head)
@@ -195,5 +223,11 @@ def write(
             Path(out).write_text(text + "\n", encoding="utf-8")
         else:
             click.echo(text)
+    if blanked:
+        click.echo(
+            f"note: {blanked} model(s) list no per-token price but other prices (per image token, request, "
+            "audio, ...): their per-token cells are blank, not 0; they are not free (--format csv keeps the API's values)",
+            err=True,
+        )
     if out:
         click.echo(f"wrote {len(df)} rows to {out}", err=True)

@@ -238,17 +238,33 @@ def _check_string(name: str, value: Any) -> str:
     return value
 
 
+#: Other words for ``all`` (every output modality): ``any``, which ``cost`` documented first.
+ALL_OUTPUTS_ALIASES = ("any",)
+
+
 def modalities(name: str, value: Any) -> list[str]:
-    """The modalities of an ``input_modalities`` / ``output_modalities`` filter, each a known one
-    (a typo would silently match no model): :data:`orcatalog.schema.KNOWN_MODALITIES` for input,
-    :data:`orcatalog.schema.OUTPUT_MODALITIES` or ``all`` for output.
+    """The modalities of an ``input_modalities`` / ``output_modalities`` value, each a known one (a
+    typo would silently match no model): :data:`orcatalog.schema.KNOWN_MODALITIES` for input,
+    :data:`orcatalog.schema.OUTPUT_MODALITIES` or ``all`` (every output; ``any`` is read as
+    ``all``) for output. The one rule of the output-modality vocabulary: list filters, ``import``,
+    and the workloads of :func:`orcatalog.estimate_cost`, :func:`orcatalog.select` and
+    :func:`orcatalog.frontier` (through :func:`orcatalog.analysis.catalog.output_modalities_arg`).
+
+    Args:
+        name: the argument's name, for messages (``input_modalities`` or ``output_modalities``).
+        value: a name, a comma-separated string, or a list of names.
+
+    Returns:
+        The names, in order; ``["all"]`` for every output.
 
     Raises:
-        InvalidParameterError: not a name or list of names, an unknown one (with the closest known
-            one), or ``all`` with others.
+        InvalidParameterError: not a name or list of names (an empty string or list included), an
+            unknown one (with the closest known one), or ``all`` with others.
     """
     items = _items(name, value, _MODALITY, "a modality name, a list of them, or 'all'")
     known = (*OUTPUT_MODALITIES, "all") if name == "output_modalities" else KNOWN_MODALITIES
+    if name == "output_modalities":
+        items = ["all" if item in ALL_OUTPUTS_ALIASES else item for item in items]
     for item in items:
         if item not in known:
             hint = did_you_mean(item, known)
