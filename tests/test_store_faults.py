@@ -345,7 +345,9 @@ def test_a_failed_cleanup_is_reported_not_called_nothing_changed(tmp_path: Path,
     store = legacy_store(root)
     layout = store._layout
 
-    class CannotRemove(type(layout.fs)):  # type: ignore[misc]
+    from fsspec.implementations.local import LocalFileSystem
+
+    class CannotRemove(LocalFileSystem):  # the store's own disk, with removal failing
         def rm(self, path, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
             raise PermissionError(f"cannot remove {path}")
 

@@ -211,7 +211,8 @@ def _without_text_output(data: list[Any]) -> list[tuple[str, list[Any]]]:
         architecture = model.get("architecture") if isinstance(model, dict) else None
         both = modalities(architecture) if isinstance(architecture, dict) else None
         outputs = both[1] if both else None
-        if isinstance(outputs, list) and "text" not in outputs:
+        # only well-formed lists are evidence; a malformed one is the contract check's to refuse
+        if isinstance(outputs, list) and all(isinstance(o, str) for o in outputs) and "text" not in outputs:
             out.append((str(model.get("id")), outputs))
     return out
 
