@@ -237,3 +237,14 @@ def test_a_body_that_breaks_the_contract_is_that_models_error_and_is_not_cached(
     with pytest.raises(oc.NotInCacheError):  # the refused body never reached the cache
         oc.fetch_endpoints(ids[1], client=_client(eserver, tmp_path / "cache", offline=True))
     assert oc.fetch_endpoints(ids[0], client=_client(eserver, tmp_path / "cache", offline=True)).attrs["from_cache"]
+
+
+def test_the_pool_waits_on_the_client_s_injected_clock(eserver: ReplayServer) -> None:
+    """fetch_endpoints(models=...) through the public API: a 429's Retry-After is waited on the
+    Client's own clock and sleep (issue 17: the clock and the sleep reach every loop), never really."""
+    ids = _catalog_ids(4)
+    eserver.add_fault(path="/models/", status=429, headers={"Retry-After": "3"})
+    fake = FakeTime()
+    frame = oc.fetch_endpoints(models=ids, client=_client(eserver, clock=fake.clock, sleep=fake.sleep))
+    assert frame["error"].isna().all() and set(frame["model_id"]) == set(ids)
+    assert 3.0 in fake.sleeps and fake.now >= 1003.0

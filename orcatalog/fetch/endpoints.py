@@ -158,7 +158,7 @@ def fetch_many(
     refresh: bool = False,
     retries: RetryConfig | None = None,
     progress: bool | None = None,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] | None = None,
     sleep: Callable[[float], Any] | None = None,
     on_result: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, Fetched], dict[str, OrcatalogError]]:
@@ -170,7 +170,9 @@ def fetch_many(
         model_ids: checked ids (see :func:`endpoints_path`).
         concurrency: requests in flight at once (1..MAX_CONCURRENCY).
         refresh, retries, progress: as for :func:`fetch_endpoints`.
-        clock: monotonic seconds; sleep: waits (default: an interruptible wait).
+        clock: monotonic seconds (default: the client's, ``Client(clock=...)``); sleep: waits
+            (default: the client's when one was injected, ``Client(sleep=...)``, else an
+            interruptible wait), so the pool's waits and its requests' deadlines run on one clock.
         on_result: called on the calling thread with each model id as it finishes.
 
     Returns:
@@ -185,6 +187,9 @@ def fetch_many(
         raise InvalidParameterError("retries must be an orcatalog.RetryConfig")
     retry = retries or client.retries
     stop = threading.Event()
+    clock = clock or client._clock
+    if sleep is None and client._sleep is not time.sleep:  # an injected sleep (tests, a caller's own pacing)
+        sleep = client._sleep
     gate = PoolGate(clock, sleep or stop.wait, stop)
     fetched: dict[str, Fetched] = {}
     failed: dict[str, OrcatalogError] = {}
