@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InvalidParameterError
+from .analysis.args import one_scope
 
 __all__ = ["build_report"]
 
@@ -119,8 +120,7 @@ def build_report(
         raise InvalidParameterError("history must be SnapshotStore.history() with the price columns")
     if history.empty:
         raise InvalidParameterError("the history is empty: import or take a snapshot first")
-    if "scope" in history.columns and history["scope"].nunique() > 1:
-        raise InvalidParameterError("the history holds several scopes: pass one (history[history.scope == ...])")
+    one_scope(history)
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     folder = target.parent / f".{target.name or 'report'}.writing-{uuid.uuid4().hex[:8]}"

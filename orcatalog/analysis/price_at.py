@@ -17,7 +17,7 @@ from ..errors import InvalidParameterError
 from ..schema import bool_array
 from ..suggest import closest, did_you_mean
 from ..times import parse_time_column
-from .args import frame_arg
+from .args import frame_arg, one_scope
 from .cost import TOKEN_ARGUMENTS, _any_present, _check_parts, _costs
 
 __all__ = ["price_at"]
@@ -67,7 +67,7 @@ def price_at(
         if column not in usage.columns:
             raise InvalidParameterError(f"usage has no {name} column {column!r}; pass {name}=<column name>")
     history = frame_arg("history", history, "id", "fetched_at", "price_prompt", "price_completion")
-    history = _one_scope(history, scope)
+    history = one_scope(history, scope)
     if history.empty:
         raise InvalidParameterError("the history is empty: import or snapshot the catalog first")
     times = _times(usage[time], time)
@@ -153,20 +153,6 @@ def price_at(
 def _times(column: pd.Series, name: str) -> pd.Series:
     """Usage times as UTC by the one time rule (:func:`orcatalog.times.parse_time_column`)."""
     return parse_time_column(column, name)
-
-
-def _one_scope(history: pd.DataFrame, scope: str | None) -> pd.DataFrame:
-    if "scope" not in history.columns:
-        return history
-    # the distinct values first, then their text: a categorical column is never spelt out row by row
-    scopes = list(pd.unique(pd.Series(pd.unique(history["scope"])).astype(str)))
-    if scope is not None:
-        if scope not in scopes:
-            raise InvalidParameterError(f"scope {scope!r} is not in the history; it has {scopes}")
-        return history[history["scope"].astype(str) == scope]
-    if len(scopes) > 1:
-        raise InvalidParameterError(f"the history holds several scopes {scopes}: pass scope= to price in one of them")
-    return history
 
 
 def _interval(history: pd.DataFrame) -> pd.Timedelta:

@@ -16,7 +16,7 @@ from ..suggest import did_you_mean
 from ..schema import lists_only_zero_prices, price_display_unit
 from ..times import answer_notes, parse_time
 from .catalog import paid, serves
-from .args import frame_arg
+from .args import frame_arg, one_scope
 
 __all__ = ["movers", "market_trend", "frontier", "catalog_size", "catalog_events", "CONTEXT_BANDS"]
 
@@ -331,8 +331,7 @@ def frontier(
 def _presence(history: pd.DataFrame) -> tuple[pd.DatetimeIndex, pd.Index, np.ndarray]:
     """Every snapshot time of one scope, every id, and which id is in which snapshot (bool matrix)."""
     history = frame_arg("history", history, "id", "fetched_at")
-    if "scope" in history.columns and history["scope"].nunique() > 1:
-        raise InvalidParameterError("the history holds several scopes: select one (history[history.scope == ...])")
+    one_scope(history)
     times = pd.DatetimeIndex(pd.to_datetime(history["fetched_at"], utc=True))
     all_times = times.unique()
     for extra in (history.attrs.get("snapshot_times") or {}).values():
