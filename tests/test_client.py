@@ -136,6 +136,7 @@ def test_pagination_is_followed(client: oc.Client, server: ReplayServer) -> None
     assert offsets == ["0", "100", "200", "300"]
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_partial_pages_without_links_use_offset(latest_file: Path) -> None:
     """A server that pages on its own (total_count larger than the page, no links.next) is followed."""
     body = json.loads(read_body(latest_file))
@@ -152,6 +153,7 @@ def test_partial_pages_without_links_use_offset(latest_file: Path) -> None:
         assert len(df) == 346 and df["id"].is_unique and df.attrs["pages"] == 3
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_overlapping_pages_do_not_duplicate(latest_file: Path) -> None:
     body = json.loads(read_body(latest_file))
 

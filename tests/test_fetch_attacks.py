@@ -34,6 +34,7 @@ def latest_body(latest_file: Path) -> bytes:
     return read_body(latest_file)
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 @pytest.mark.parametrize("kind", ["same-port", "other-port", "localhost"])
 def test_redirect_never_writes_the_key_anywhere(
     kind: str, latest_body: bytes, tmp_path: Path, caplog: pytest.LogCaptureFixture
@@ -379,6 +380,7 @@ def _all_bytes(folder: Path) -> list[tuple[str, bytes]]:
     return [(p.name, p.read_bytes()) for p in sorted(folder.glob("*")) if p.is_file()]
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 @pytest.mark.parametrize("kind", ["same-host", "cross-host", "echo", "code-401"])
 def test_the_key_never_reaches_cache_logs_or_errors_whatever_the_server_does(
     kind: str, latest_body: bytes, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
@@ -526,6 +528,7 @@ def test_the_largest_count_is_read_exactly() -> None:
     assert row["context_length"] == 2**53 and row["max_completion_tokens"] == 4096
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_a_200_body_that_holds_the_key_is_refused_and_never_cached(latest_body: bytes, tmp_path: Path) -> None:
     """A server that writes the caller's key into a 200 body (here: "your key is <key>" in a model's
     description) would put the key into the cache file. The body is refused with a typed error

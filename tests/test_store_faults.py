@@ -103,6 +103,7 @@ def test_sigkill_mid_write_leaves_the_store_as_it_was(new_store, dated_files: li
     assert len(after.snapshots()) == 8 and set(ids) <= set(after.snapshots()["snapshot_id"])
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_disk_full_is_a_typed_error_and_nothing_is_touched(tmp_path: Path, dated_files: list[Path]) -> None:
     """RLIMIT_FSIZE makes the kernel refuse writes past a size (EFBIG), as a full disk would (ENOSPC)."""
     root = tmp_path / "s"
@@ -126,6 +127,7 @@ def test_disk_full_is_a_typed_error_and_nothing_is_touched(tmp_path: Path, dated
     assert len(legacy_store(root).snapshots()) == 2
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_read_only_target_is_a_typed_error(tmp_path: Path, dated_files: list[Path]) -> None:
     base = Path(tempfile.mkdtemp(prefix="orcatalog-ro-"))
     try:
@@ -198,6 +200,7 @@ def test_two_writers_same_snapshot_one_wins(new_store, dated_files: list[Path]) 
     assert store_files(store) == before
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_truncated_file_from_an_old_crash_is_skipped(tmp_path: Path, dated_files: list[Path]) -> None:
     root = tmp_path / "s"
     store = legacy_store(root)
@@ -223,6 +226,7 @@ def test_truncated_file_from_an_old_crash_is_skipped(tmp_path: Path, dated_files
         )
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_temp_files_of_a_dead_writer_are_ignored(tmp_path: Path, dated_files: list[Path]) -> None:
     root = tmp_path / "s"
     store = legacy_store(root)
@@ -283,6 +287,7 @@ def test_list_columns_round_trip(tmp_path: Path, latest_file: Path) -> None:
     assert np.isfinite(df["prompt_usd_per_mtok"].fillna(0)).all()
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_object_store_never_overwrites_silently(s3_endpoint: str, tmp_path: Path, dated_files: list[Path]) -> None:
     """On S3 the claim is a conditional put (If-None-Match): a held claim means a conflict."""
     made = make_store("s3", tmp_path, s3_endpoint)
@@ -336,6 +341,7 @@ def _number(text: str) -> bool:
     return True
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_a_failed_cleanup_is_reported_not_called_nothing_changed(tmp_path: Path, dated_files: list[Path]) -> None:
     """When the commit fails and removing the batch's data files fails too, the error names the
     files left behind instead of saying that nothing was changed."""

@@ -36,6 +36,7 @@ def _small_store(root: Path, dated_files: list[Path], batches: int = 3) -> oc.Sn
     return store
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_bit_flips_are_errors_naming_the_file_never_wrong_answers(tmp_path: Path, dated_files: list[Path]) -> None:
     pristine = tmp_path / "pristine"
     store = _small_store(pristine, dated_files)
@@ -72,6 +73,7 @@ def test_bit_flips_are_errors_naming_the_file_never_wrong_answers(tmp_path: Path
     assert trials == 3 * len(files)
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_a_damaged_versions_file_is_reported_and_blocks_compaction(tmp_path: Path, dated_files: list[Path]) -> None:
     root = tmp_path / "s"
     store = _small_store(root, dated_files, batches=4)
@@ -97,6 +99,7 @@ def test_a_damaged_versions_file_is_reported_and_blocks_compaction(tmp_path: Pat
         assert ids[0] in set(legacy_store(root).snapshots()["snapshot_id"])
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_a_deleted_manifest_is_a_reported_loss(tmp_path: Path, dated_files: list[Path]) -> None:
     root = tmp_path / "s"
     store = _small_store(root, dated_files, batches=4)
@@ -115,6 +118,7 @@ def test_a_deleted_manifest_is_a_reported_loss(tmp_path: Path, dated_files: list
         legacy_store(root).compact()
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_a_writer_at_work_is_not_a_loss(tmp_path: Path, dated_files: list[Path]) -> None:
     root = tmp_path / "s"
     store = _small_store(root, dated_files, batches=2)
@@ -136,6 +140,7 @@ def test_a_writer_at_work_is_not_a_loss(tmp_path: Path, dated_files: list[Path])
     assert len(oc.SnapshotStore(root).snapshots()) == 2
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_a_claim_of_a_reused_pid_is_stale(tmp_path: Path, dated_files: list[Path]) -> None:
     root = tmp_path / "s"
     store = legacy_store(root)
@@ -155,6 +160,7 @@ def test_a_claim_of_a_reused_pid_is_stale(tmp_path: Path, dated_files: list[Path
         other.wait(timeout=10)
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_a_failed_upkeep_never_fails_the_write(tmp_path: Path, dated_files: list[Path]) -> None:
     root = tmp_path / "s"
     store = legacy_store(root, auto_compact=2)

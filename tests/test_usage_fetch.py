@@ -100,6 +100,7 @@ def test_activity_date_filter_and_spec_shaped_body(usage_server: ReplayServer, a
 @pytest.mark.parametrize(
     "bad", ["2026-8-1", "2026-02-30", "yesterday", "2026-08-01T12:00:00", 20260801, pd.Timestamp("2026-08-01 12:00")]
 )
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_bad_date_is_refused_before_any_request(usage_server: ReplayServer, bad: object) -> None:
     with pytest.raises(oc.InvalidParameterError, match="date="):
         oc.fetch_activity(bad, api_key=MANAGEMENT_KEY, client=plain_client(usage_server))
@@ -108,6 +109,7 @@ def test_bad_date_is_refused_before_any_request(usage_server: ReplayServer, bad:
     assert usage_server.requests == []
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_no_key_is_refused_before_any_request(usage_server: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
     with pytest.raises(oc.InvalidParameterError, match="management key"):
@@ -119,6 +121,7 @@ def test_no_key_is_refused_before_any_request(usage_server: ReplayServer, monkey
     assert usage_server.requests == []
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_inference_or_unknown_key_says_a_management_key_is_needed(usage_server: ReplayServer) -> None:
     client = plain_client(usage_server)
     with pytest.raises(oc.ForbiddenError) as forbidden:
@@ -183,6 +186,7 @@ def test_unknown_fields_are_kept_in_extra() -> None:
     assert json.loads(df["extra"].iloc[0]) == {"cache_read_tokens": 12}
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_management_key_never_reaches_cache_logs_or_reprs(
     usage_server: ReplayServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
