@@ -13,7 +13,6 @@ or 403, which become one-line errors saying so (:func:`_needs_management_key`, t
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from typing import Any
 
@@ -22,6 +21,7 @@ import pandas as pd
 from ..errors import APIError, ForbiddenError, InvalidParameterError, UnauthorizedError
 from ..frames.usage import activity_body_frame, generation_body_frame
 from ..scope import scope_of
+from ..times import parse_time
 from .endpoints import _client  # the one rule for the client= argument
 from .http import Fetched, RetryConfig
 from .redact import redact_url
@@ -34,35 +34,24 @@ MANAGEMENT_KEY_HINT = (
     "https://openrouter.ai/settings/management-keys and pass it as api_key=)"
 )
 _HASH = re.compile(r"[0-9a-fA-F]{64}")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _GENERATION_ID = re.compile(r"[\x21-\x7e]{1,256}")
 
 
 def day_arg(date: Any) -> str | None:
-    """The ``date`` filter of ``/activity`` as ``YYYY-MM-DD``: a ``YYYY-MM-DD`` string, a
-    ``datetime.date`` or a midnight ``Timestamp``/``datetime``; None for no filter.
+    """The ``date`` filter of ``/activity`` as ``YYYY-MM-DD``: a day by the one time rule
+    (:func:`orcatalog.times.parse_time`: ``YYYY-MM-DD`` text, a ``datetime.date``, or a midnight
+    ``Timestamp``/``datetime``); None for no filter.
 
     Raises:
         InvalidParameterError: anything else (a time of day, another format, an impossible date).
     """
     if date is None:
         return None
-    if isinstance(date, str):
-        text = date.strip()
-        try:
-            day = _dt.date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
-        except ValueError:
-            day = None
-        if day is None:
-            raise InvalidParameterError(f"date={date!r} is not a day: give 'YYYY-MM-DD' (a UTC day of the last 30)")
-        return day.isoformat()
-    if isinstance(date, (_dt.datetime, pd.Timestamp)):
-        ts = pd.Timestamp(date)
-        if ts is pd.NaT or ts != ts.normalize():
-            raise InvalidParameterError(f"date={date!r} is a time, not a day: give 'YYYY-MM-DD'")
-        return str(ts.date())
-    if isinstance(date, _dt.date):
-        return date.isoformat()
-    raise InvalidParameterError(f"date={date!r} is not a day: give 'YYYY-MM-DD' or a datetime.date")
+    day = parse_time(date, "date")
+    if day != day.normalize() or (isinstance(date, str) and not _DAY.fullmatch(date.strip())):
+        raise InvalidParameterError(f"date={date!r} is not a day: give 'YYYY-MM-DD' (a UTC day of the last 30)")
+    return str(day.date())
 
 
 def _needs_management_key(exc: APIError) -> APIError:
