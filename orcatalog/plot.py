@@ -151,9 +151,8 @@ def _place_labels(
     """
     fig = _root(ax)
     fig.draw_without_rendering()  # settle the layout: pixel positions below are the final ones
-    renderer = fig._get_renderer()  # type: ignore[attr-defined]  # public only on some canvases
     to_px = ax.transData.transform
-    box = ax.get_window_extent(renderer)
+    box = ax.get_window_extent()  # the figure's own renderer (public: no private matplotlib call)
     k = fig.dpi / 72.0  # pixels per point
     anchors = [tuple(to_px((x, y))) for x, y, _ in points]
     taken: list[tuple[float, float, float, float]] = []
@@ -174,7 +173,7 @@ def _place_labels(
             va="center",
             arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5},
         )
-        extent = ann.get_window_extent(renderer)
+        extent = ann.get_window_extent()
         w, h = extent.width + 2 * k, extent.height + 2 * k  # a little air around each label
         others = dots[:i] + dots[i + 1 :] + segments
         clean, fallback = None, None  # the first spot free of labels and points; of labels only
