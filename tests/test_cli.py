@@ -239,26 +239,25 @@ def test_damaged_files_are_one_line_naming_the_file(
         assert path.name in line and "Aborted" not in line, line
 
 
-def test_s3_store_without_credentials_is_one_line(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def no_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No AWS credentials anywhere botocore looks, and an S3 endpoint nobody listens on."""
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+
+
+def test_s3_store_without_credentials_is_one_line(runner: CliRunner, no_aws_credentials: None) -> None:
     line = _one_error_line(runner.invoke(main, ["snapshots", "--store", "s3://no-such-bucket/store"]))
     assert "s3://no-such-bucket/store" in line and "AWS_ACCESS_KEY_ID" in line
 
 
-def test_a_library_caller_meets_the_same_typed_store_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_library_caller_meets_the_same_typed_store_error(no_aws_credentials: None) -> None:
     """Not only the command line: SnapshotStore itself raises StoreError for botocore's errors (it
     reads through store.faults.MappedFileSystem), never botocore's own classes."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     from botocore.exceptions import BotoCoreError, ClientError
 
     with pytest.raises(oc.StoreError) as caught:
