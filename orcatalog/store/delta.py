@@ -63,6 +63,7 @@ from ..errors import (
     StoreWriteError,
 )
 from ..scope import default_scope
+from .faults import first_line
 from .ingest import (
     MANIFEST_SCHEMA,
     Body,
@@ -400,8 +401,40 @@ class DeltaLayout:
             return None
         except OSError as exc:
             raise StoreError(f"cannot read the store at {self.root}: {exc}") from None
+        except DeltaError as exc:  # a damaged or stray commit file: every read and write needs the log
+            raise self._log_damage(name, exc) from None
         self._handles[name] = dt
         return dt
+
+    def _log_damage(self, name: str, exc: Exception) -> StoreError:
+        """The error for a table whose Delta log cannot be read: a :class:`StoreDamagedError` naming
+        the commit file at fault (one that is not JSON lines, or one after a gap in the numbering),
+        else the table's log folder; in one line (delta-rs's own message without its backtrace)."""
+        log = f"{self.base}/{name}/_delta_log"
+        where = f"{self.uris[name]}/_delta_log"
+        try:
+            self.fs.invalidate_cache(log)
+            names = sorted(p.rsplit("/", 1)[-1] for p in self.fs.ls(log, detail=False))
+        except OSError:
+            names = []
+        commits = sorted((int(n[:20]), n) for n in names if len(n) == 25 and n.endswith(".json") and n[:20].isdigit())
+        culprit = None
+        for i, (number, file) in enumerate(commits):
+            if i and number != commits[i - 1][0] + 1:
+                culprit = (file, f"follows commit {commits[i - 1][0]} with a gap (a stray file?)")
+                break
+            try:
+                for line in self.fs.cat_file(f"{log}/{file}").splitlines():
+                    if line.strip():
+                        json.loads(line)
+            except (OSError, ValueError) as bad:
+                culprit = (file, f"is not a whole commit ({type(bad).__name__}: {first_line(bad)[:120]})")
+                break
+        what = f"{where}/{culprit[0]} {culprit[1]}" if culprit else f"the log {where} cannot be read"
+        return StoreDamagedError(
+            f"the {name} table of the store at {self.root} is damaged: {what} ({first_line(exc)[:200]}); "
+            "restore that file from a backup (see data/README.md, Damage)"
+        )
 
     def _read_file(self, uri: str, columns: list[str] | None) -> pa.Table:
         """One data file of a table, read on its own: from disk directly, from an object store
