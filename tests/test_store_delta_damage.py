@@ -4,14 +4,19 @@ name the file, and never hide or drop the snapshots whose files are intact."""
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 
+import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 import orcatalog as oc
+from orcatalog.times import AsOfWarning
 
-from .test_store_delta import delta_store
+from .conftest import read_body
+from .test_store_delta import delta_store, reopen
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -60,3 +65,122 @@ def test_a_stray_commit_file_after_a_gap_is_named(tmp_path: Path, dated_files: l
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(oc.SnapshotStore(tmp_path / "s").snapshots()) == 2
+
+
+def _listing(store: oc.SnapshotStore) -> dict[str, int]:
+    fs = store._layout.fs
+    fs.invalidate_cache()
+    return {p: fs.info(p)["size"] for p in fs.find(store._base)}
+
+
+def _import_each(store: oc.SnapshotStore, files: list[Path], table: str) -> list[tuple[str, str]]:
+    """Import one file per write; each write's snapshot id and the data file it added to ``table``."""
+    fs = store._layout.fs
+    out = []
+    for f in files:
+        fs.invalidate_cache()
+        before = set(fs.glob(f"{store._base}/{table}/*.parquet"))
+        sid = store.import_files(f, progress=False)[0]
+        fs.invalidate_cache()
+        (added,) = set(fs.glob(f"{store._base}/{table}/*.parquet")) - before
+        out.append((sid, added))
+    return out
+
+
+def test_a_missing_versions_file_is_damage_naming_it_and_the_snapshots_it_holds(
+    backend: tuple[str, str | None], tmp_path: Path, dated_files: list[Path]
+) -> None:
+    """R14 gap 2: a committed file moved away made every call fail with "kept changing while it
+    was read", and compact() silently dropped it from the log."""
+    store = delta_store(backend[0], tmp_path, backend[1], auto_compact=None)
+    written = _import_each(store, dated_files[:4], "versions")
+    sid, victim = written[1]
+    fs = store._layout.fs
+    fs.makedirs(f"{store._base}-aside", exist_ok=True)
+    fs.mv(victim, f"{store._base}-aside/{victim.rsplit('/', 1)[-1]}")  # data/README's old advice: move it away
+    name = victim.rsplit("/", 1)[-1]
+    with pytest.warns(RuntimeWarning, match=name):
+        reader = reopen(store)
+        listed = set(reader.snapshots()["snapshot_id"])
+    assert sid not in listed and listed < {s for s, _ in written}
+    for other, path in zip([s for s, _ in written], dated_files[:4]):
+        if other in listed:
+            assert reader.raw(other) == json.loads(read_body(path))  # intact snapshots read whole
+    with pytest.raises(oc.StoreDamagedError, match=f"{name}: is missing.*affects snapshot.*{sid}"):
+        reader.load(sid)
+    before = _listing(store)
+    with pytest.warns(RuntimeWarning), pytest.raises(oc.StoreDamagedError, match=f"nothing was changed.*{name}"):
+        reopen(store).compact()
+    assert _listing(store) == before  # refused before anything was changed: no FSCK, nothing dropped
+    with pytest.warns(RuntimeWarning, match=name):  # the recovery data/README gives: import the bodies again
+        reopen(store).import_files(dated_files[:4], progress=False)
+        reader = reopen(store)
+        for other, path in zip([s for s, _ in written], dated_files[:4]):
+            assert reader.raw(other) == json.loads(read_body(path))
+    if backend[0] == "local":  # the missing file is needed by no snapshot now: compact drops it from the log
+        with pytest.warns(RuntimeWarning, match=name):
+            reopen(store).compact()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert set(reopen(store).snapshots()["snapshot_id"]) == {s for s, _ in written}
+
+
+def test_a_missing_snapshots_file_hides_only_its_rows_and_blocks_no_other_answer(
+    backend: tuple[str, str | None], tmp_path: Path, dated_files: list[Path]
+) -> None:
+    store = delta_store(backend[0], tmp_path, backend[1], auto_compact=None)
+    written = _import_each(store, dated_files[:4], "snapshots")
+    sid, victim = written[2]
+    fs = store._layout.fs
+    fs.makedirs(f"{store._base}-aside", exist_ok=True)
+    fs.mv(victim, f"{store._base}-aside/{victim.rsplit('/', 1)[-1]}")  # data/README's old advice: move it away
+    name = victim.rsplit("/", 1)[-1]
+    with pytest.warns(RuntimeWarning, match=name):
+        reader = reopen(store)
+        assert list(reader.snapshots()["snapshot_id"]) == [s for s, _ in written if s != sid]
+    when = pd.Timestamp(sid[:16])  # the id starts with its UTC time
+    with pytest.raises(oc.StoreDamagedError, match=f"{name}: is missing"):
+        reader.load(as_of=when + pd.Timedelta(days=1))  # an older answer would be wrong
+    with pytest.warns(AsOfWarning):  # the older snapshot is the right answer there, with its age
+        assert reader.load(as_of=when - pd.Timedelta(seconds=1)).attrs["snapshot_id"] == written[1][0]
+    assert reader.load(written[3][0]).attrs["snapshot_id"] == written[3][0]
+    before = _listing(store)
+    with pytest.warns(RuntimeWarning), pytest.raises(oc.StoreDamagedError, match=f"nothing was changed.*{name}"):
+        reopen(store).compact()
+    assert _listing(store) == before  # never drops the file's snapshots from the log
+
+
+def test_a_flipped_byte_in_a_compacted_versions_file_stays_in_its_row_group(
+    tmp_path: Path, dated_files: list[Path]
+) -> None:
+    """R14 gap 3: compact() merged the versions into one file read whole, so one flipped byte made
+    0 of 8 snapshots readable. Now its files have row groups of VERSIONS_ROW_GROUP_ROWS, read one
+    by one: only the snapshots naming an object of the damaged group become unreadable."""
+    root = tmp_path / "s"
+    store = oc.SnapshotStore(root, layout="delta", auto_compact=None)
+    body_of = {}
+    for i in range(0, 8, 2):
+        sids = store.import_files(dated_files[i : i + 2], progress=False)
+        body_of.update(zip(sids, dated_files[i : i + 2]))
+    store.compact(_retention_hours=0)
+    (victim,) = sorted((root / "versions").glob("*.parquet"))
+    pf = pq.ParquetFile(victim)
+    assert pf.metadata.num_row_groups > 1
+    group = pf.metadata.num_row_groups // 2
+    in_group = set(pf.read_row_group(group, columns=["version"]).column("version").to_pylist())
+    state = oc.SnapshotStore(root)._delta.state()
+    orders = dict(zip(state.manifest["snapshot_id"], state.orders.to_pylist()))
+    hit = {sid for sid, order in orders.items() if in_group & set(order)}
+    chunk = pf.metadata.row_group(group).column(pf.schema_arrow.names.index("raw"))
+    data = bytearray(victim.read_bytes())
+    data[(chunk.dictionary_page_offset or chunk.data_page_offset) + chunk.total_compressed_size // 2] ^= 0x01
+    victim.write_bytes(bytes(data))
+    with pytest.warns(RuntimeWarning, match=victim.name):
+        reader = oc.SnapshotStore(root)
+        listed = set(reader.snapshots()["snapshot_id"])
+    assert set(orders) - hit <= listed < set(orders)  # damage stays in its group: the others read whole
+    for sid in listed:
+        assert reader.raw(sid) == json.loads(read_body(body_of[sid]))
+    for sid in set(orders) - listed:
+        with pytest.raises(oc.StoreDamagedError, match=victim.name):
+            reader.load(sid)

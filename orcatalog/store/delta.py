@@ -97,6 +97,10 @@ VACUUM_RETENTION_HOURS = 1.0
 ORPHAN_RETENTION_HOURS = 24.0
 #: How often a write retries a commit that lost a race with another commit (delta-rs retries too).
 COMMIT_ATTEMPTS = 20
+#: Rows per row group in the ``versions`` files that ``compact()`` (optimize) writes. A row group is
+#: the unit a damaged byte destroys: each group is read on its own, so damage in one makes only the
+#: snapshots that name an object in that group unreadable (a merged file is otherwise one group).
+VERSIONS_ROW_GROUP_ROWS = 512
 #: Table properties set when a table is created.
 TABLE_CONFIG = {
     "delta.logRetentionDuration": "interval 7 days",
@@ -197,10 +201,16 @@ def _verify(t: pa.Table) -> Verified:
     raw: dict[str, str] = {}
     ids: dict[str, str] = {}
     failed = []
-    for v, i, r in zip(t.column("version").to_pylist(), t.column("id").to_pylist(), t.column("raw").to_pylist()):
-        if v in raw:
+    columns = [t.column(c).cast(pa.binary()).to_pylist() for c in ("version", "id", "raw")]  # no UTF-8 check
+    for vb, ib, rb in zip(*columns):
+        try:  # a flipped byte can make a value invalid UTF-8: that is damage, not a crash
+            v, i, r = (None if b is None else b.decode() for b in (vb, ib, rb))
+        except UnicodeDecodeError:
+            failed.append(vb.decode(errors="replace") if vb is not None else "")
             continue
-        if not isinstance(r, str) or hashlib.sha256(r.encode()).hexdigest()[:32] != v:
+        if v is None or v in raw:
+            continue
+        if r is None or hashlib.sha256(rb).hexdigest()[:32] != v:
             failed.append(v)
             continue
         raw[v] = r
@@ -345,6 +355,21 @@ class State:
             _warn(self._root, new)
 
 
+#: How a :class:`Problem` starts its reason for a committed data file that is not there.
+MISSING = "is missing"
+
+
+def _forgettable(problem: Problem) -> bool:
+    """A missing ``versions`` file that no snapshot needs (every object it held is held again):
+    dropping it from the log loses nothing."""
+    return (
+        problem.reason.startswith(MISSING)
+        and problem.window is None
+        and not problem.snapshot_ids
+        and ("/versions/" in problem.path)
+    )
+
+
 def _warn(root: str, problems: list[Problem]) -> None:
     warnings.warn(
         "orcatalog: the store at " + root + " has unreadable files: " + "; ".join(p.message() for p in problems),
@@ -368,6 +393,7 @@ class DeltaLayout:
         prefix = root.rstrip("/") if not local else os.path.abspath(base)
         self.uris = {t: f"{prefix}/{t}" for t in TABLES}
         self._files: dict[str, pa.Table] = {}  # data file URI -> its table (Delta data files never change)
+        self._partial: dict[str, str] = {}  # versions file URI -> why some of its row groups are not in _files
         self._orders: dict[str, pa.ChunkedArray | pa.Array] = {}  # snapshots file URI -> its versions column
         self._verified: dict[str, Verified] = {}  # versions file URI -> its objects checked against their hashes
         self._handles: dict[str, Any] = {}  # table name -> its DeltaTable, brought up to date before each use
@@ -452,6 +478,35 @@ class DeltaLayout:
             with self.fs.open(path, "rb") as f:
                 return pq.read_table(f, columns=columns, use_threads=False)
 
+    def _read_groups(self, uri: str, columns: list[str] | None) -> tuple[pa.Table, str | None]:
+        """A ``versions`` file read row group by row group: the groups that read, and which did not
+        (None when all did). Raises as :meth:`_read_file` when the footer or every group fails."""
+        import pyarrow.parquet as pq
+
+        if self.local:
+            source: Any = uri
+        else:
+            path = uri.split("://", 1)[-1]
+            self.fs.invalidate_cache(path)
+            source = pa.BufferReader(self.fs.cat_file(path))
+        pf = pq.ParquetFile(source)
+        parts, bad = [], []
+        error: Exception | None = None
+        for i in range(pf.metadata.num_row_groups):
+            try:
+                parts.append(pf.read_row_group(i, columns=columns, use_threads=False))
+            except (pa.ArrowException, OSError, ValueError) as exc:
+                bad.append(i)
+                error = exc
+        if error is not None and not parts:
+            raise error
+        table = pa.concat_tables(parts) if parts else pf.schema_arrow.empty_table().select(columns or [])
+        if not bad:
+            return table, None
+        n = pf.metadata.num_row_groups
+        groups = ", ".join(str(i + 1) for i in bad)
+        return table, f"row group(s) {groups} of {n} cannot be read ({type(error).__name__}: {str(error)[:200]})"
+
     def _read_files(
         self, name: str, dt: Any, uris: list[str], columns: list[str] | None, problems: list[Problem]
     ) -> list[tuple[str, pa.Table]]:
@@ -463,22 +518,46 @@ class DeltaLayout:
         for uri in uris:
             if uri not in self._files:
                 try:
-                    self._files[uri] = self._read_file(uri, columns)
+                    if name == "versions":  # by row group: a damaged group loses only its objects
+                        self._files[uri], partial = self._read_groups(uri, columns)
+                        if partial is not None:
+                            self._partial[uri] = partial
+                    else:
+                        self._files[uri] = self._read_file(uri, columns)
                 except FileNotFoundError:
-                    raise
+                    if not self._still_named(name, uri):
+                        raise  # vacuumed after a compaction since the listing: the caller lists again
+                    reason = f"{MISSING} (moved away or deleted; the log still names it as committed)"
                 except (pa.ArrowException, OSError, ValueError) as exc:
-                    if stats is None:
-                        stats = _file_stats(dt) if name == "snapshots" else {}
-                    problems.append(
-                        Problem(
-                            uri,
-                            f"cannot be read ({type(exc).__name__}: {str(exc)[:200]})",
-                            window=stats.get(uri.rsplit("/", 1)[-1]),
-                        )
-                    )
+                    reason = f"cannot be read ({type(exc).__name__}: {str(exc)[:200]})"
+                else:
+                    reason = None
+                if reason is None:
+                    if uri in self._partial:
+                        problems.append(Problem(uri, self._partial[uri]))
+                    out.append((uri, self._files[uri]))
                     continue
+                if stats is None:
+                    stats = _file_stats(dt) if name == "snapshots" else {}
+                problems.append(Problem(uri, reason, window=stats.get(uri.rsplit("/", 1)[-1])))
+                continue
+            if uri in self._partial:
+                problems.append(Problem(uri, self._partial[uri]))
             out.append((uri, self._files[uri]))
         return out
+
+    def _still_named(self, name: str, uri: str) -> bool:
+        """Whether the table's latest version, read anew from the log, still names a data file that
+        is not there: then it is damage (a committed file moved away or deleted), not a file that a
+        compaction replaced and vacuum removed after this reader listed the table."""
+        from deltalake import DeltaTable
+        from deltalake.exceptions import DeltaError
+
+        try:
+            latest = DeltaTable(self.uris[name], storage_options=self.options or None)
+        except (OSError, DeltaError):
+            return False
+        return uri in set(latest.file_uris())
 
     def state(self, refresh: bool = True) -> State:
         """The store as it is now (re-read only when a table has a new version; only the data
@@ -734,7 +813,7 @@ class DeltaLayout:
                     self.vacuum(name, retention_hours, orphan_hours)
                 continue
             try:
-                metrics = dt.optimize.compact()
+                metrics = dt.optimize.compact(writer_properties=_optimize_writer(name))
             except CommitFailedError as exc:
                 raise SnapshotConflictError(f"{self.uris[name]}: another compaction committed first ({exc})") from None
             merged += int(metrics.get("numFilesRemoved", 0))
@@ -742,9 +821,9 @@ class DeltaLayout:
         return merged
 
     def repair(self) -> None:
-        """Delta's FSCK: drop from the log the data files that no longer exist (moved away or deleted
-        by hand after damage), so that what remains can be read and compacted. Vacuum never deletes a
-        file the current version names, so this never hides data a writer committed."""
+        """Delta's FSCK: drop from the log the data files that no longer exist. It drops whatever a
+        missing file held, so only :meth:`DeltaStore.compact` calls it, and only when no snapshot
+        needs a missing file (see :func:`_forgettable`)."""
         if not self.local:  # it lists the whole prefix; moto's listing of it times out, so disk only for now
             return
         for name in TABLES:
@@ -781,6 +860,18 @@ class DeltaLayout:
             dt.cleanup_metadata()
         except OSError as exc:  # vacuum only frees space: the data is whole without it
             logger.warning("vacuum of %s skipped: %s", self.uris[name], exc)
+
+
+def _optimize_writer(name: str) -> Any:
+    """How ``optimize`` writes a table's merged files: zstd level 9, and for ``versions`` row groups
+    of :data:`VERSIONS_ROW_GROUP_ROWS` (the unit one damaged byte destroys). Measured on 8 recorded
+    snapshots (1,802 objects): 358 KB in 4 groups, against 315 KB in one group at delta-rs's
+    default level; a byte flipped in one group's ``raw`` column left 5-7 of 8 snapshots readable
+    (one group: 0 of 8)."""
+    from deltalake import WriterProperties
+
+    rows = VERSIONS_ROW_GROUP_ROWS if name == "versions" else None
+    return WriterProperties(compression="ZSTD", compression_level=9, max_row_group_size=rows)
 
 
 _CONDITIONAL_PUT_OK: set[tuple[str | None, str]] = set()  # (endpoint, bucket) checked by this process
@@ -999,13 +1090,30 @@ class DeltaStore:
         )
 
     def compact(self, retention_hours: float, orphan_hours: float = ORPHAN_RETENTION_HOURS) -> int:
-        """Optimize both tables and vacuum; see :meth:`orcatalog.SnapshotStore.compact`."""
-        self.layout.repair()
+        """Optimize both tables and vacuum; see :meth:`orcatalog.SnapshotStore.compact`.
+
+        A store with damage is refused before anything is changed, except one whose only damage is
+        missing ``versions`` files that no snapshot needs any more (their objects were stored again
+        by a later write): those are dropped from the log first (Delta's FSCK, on disk).
+
+        Raises:
+            StoreDamagedError: a file cannot be read or is missing, and a snapshot needs it.
+            StoreWriteError.
+        """
         state = self.state()
         if state.problems:
-            raise StoreDamagedError(
-                "will not compact a store that cannot be read whole: " + "; ".join(p.message() for p in state.problems)
-            )
+            if not self.layout.local or not all(_forgettable(p) for p in state.problems):
+                raise StoreDamagedError(
+                    "will not compact a store that cannot be read whole (nothing was changed): "
+                    + "; ".join(p.message() for p in state.problems)
+                )
+            self.layout.repair()
+            state = self.state()
+            if state.problems:
+                raise StoreDamagedError(
+                    "will not compact a store that cannot be read whole: "
+                    + "; ".join(p.message() for p in state.problems)
+                )
         try:
             return self.layout.optimize(None, retention_hours, orphan_hours)
         except OSError as exc:
