@@ -214,7 +214,7 @@ def _verify(t: pa.Table) -> Verified:
             failed.append(v)
             continue
         raw[v] = r
-        ids[v] = i
+        ids[v] = i or ""
     return Verified(raw, ids, failed)
 
 
@@ -516,6 +516,7 @@ class DeltaLayout:
         out = []
         stats: dict[str, tuple[pd.Timestamp, pd.Timestamp]] | None = None
         for uri in uris:
+            reason: str | None = None
             if uri not in self._files:
                 try:
                     if name == "versions":  # by row group: a damaged group loses only its objects
@@ -530,18 +531,12 @@ class DeltaLayout:
                     reason = f"{MISSING} (moved away or deleted; the log still names it as committed)"
                 except (pa.ArrowException, OSError, ValueError) as exc:
                     reason = f"cannot be read ({type(exc).__name__}: {str(exc)[:200]})"
-                else:
-                    reason = None
-                if reason is None:
-                    if uri in self._partial:
-                        problems.append(Problem(uri, self._partial[uri]))
-                    out.append((uri, self._files[uri]))
-                    continue
+            if reason is not None:
                 if stats is None:
                     stats = _file_stats(dt) if name == "snapshots" else {}
                 problems.append(Problem(uri, reason, window=stats.get(uri.rsplit("/", 1)[-1])))
                 continue
-            if uri in self._partial:
+            if uri in self._partial:  # some row groups read: the others are damage
                 problems.append(Problem(uri, self._partial[uri]))
             out.append((uri, self._files[uri]))
         return out
