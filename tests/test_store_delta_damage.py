@@ -9,10 +9,13 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
 import orcatalog as oc
+from orcatalog.store.ingest import content_hash
 from orcatalog.times import AsOfWarning
 
 from .conftest import read_body
@@ -184,3 +187,38 @@ def test_a_flipped_byte_in_a_compacted_versions_file_stays_in_its_row_group(
     for sid in set(orders) - listed:
         with pytest.raises(oc.StoreDamagedError, match=victim.name):
             reader.load(sid)
+
+
+@pytest.mark.parametrize("column", ["fetched_at", "top_level"])
+def test_a_write_whose_row_reads_back_wrong_is_refused(
+    column: str, tmp_path: Path, dated_files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R14 gap 7: the read-back recomputed the content hash from the row it had just read and
+    compared it with that same row, so a stored row unlike the one meant passed. The injected
+    fault is at the library boundary: pyarrow returns the new snapshot's row with one value
+    changed (its time; or its top-level JSON with a content hash that agrees with it)."""
+    root = tmp_path / "s"
+    store = oc.SnapshotStore(root, layout="delta", auto_compact=None)
+    first = store.import_files(dated_files[0], progress=False)[0]
+    real = pq.ParquetFile.read
+
+    def wrong(self: pq.ParquetFile, *args: object, **kwargs: object) -> pa.Table:
+        table = real(self, *args, **kwargs)
+        if "snapshot_id" not in table.column_names or column not in table.column_names:
+            return table
+        new = pc.not_equal(table.column("snapshot_id"), first)
+        if column == "fetched_at":
+            later = pc.add(table.column("fetched_at"), pa.scalar(pd.Timedelta(hours=1)))
+            return table.set_column(table.schema.get_field_index(column), column, pc.if_else(new, later, table[column]))
+        top = pc.if_else(new, pa.scalar('{"changed":1}'), table["top_level"])
+        table = table.set_column(table.schema.get_field_index("top_level"), "top_level", top)
+        agreeing = [content_hash([], t) for t in top.to_pylist()]  # a hash that agrees with the changed row
+        return table.set_column(
+            table.schema.get_field_index("content_hash"),
+            "content_hash",
+            pc.if_else(new, pa.array(agreeing), table["content_hash"]),
+        )
+
+    monkeypatch.setattr(pq.ParquetFile, "read", wrong)
+    with pytest.raises(oc.StoreWriteError, match=f"does not read back equal to its body.*{column}"):
+        oc.SnapshotStore(root).import_files(dated_files[1], progress=False)

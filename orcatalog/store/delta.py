@@ -948,6 +948,28 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
+#: The columns of a snapshot's row that a write reads back and compares with what it meant to write
+#: (the others record provenance, which a second writer of the same snapshot may differ in).
+READ_BACK_COLUMNS = ("fetched_at", "scope", "top_level", "content_hash")
+
+
+def _read_back_differs(
+    stored: pd.Series, order: list[str] | None, meant: dict[str, Any], wanted: list[str]
+) -> list[str]:
+    """What differs between a snapshot's row as read back from storage (its manifest columns and
+    its version list) and the row and list the write meant: the names of the differing parts (the
+    version list, :data:`READ_BACK_COLUMNS`, the content hash recomputed from what was read)."""
+    wrong = [] if order == wanted else ["the version list"]
+    for c in READ_BACK_COLUMNS:
+        got, want = stored[c], meant[c]
+        same = pd.Timestamp(got) == pd.Timestamp(want) if c == "fetched_at" else _plain(got) == _plain(want)
+        if not same:
+            wrong.append(c)
+    if content_hash(order or [], str(stored["top_level"])) != meant["content_hash"]:
+        wrong.append("the content hash of what was read")
+    return wrong
+
+
 class DeltaStore:
     """The operations of :class:`orcatalog.SnapshotStore` on the Delta layout (the facade checks
     arguments and calls these)."""
@@ -1063,11 +1085,13 @@ class DeltaStore:
                 ) from None
             missing = sorted({v for order in read for v in order or [] if v not in state.raw})
             if not missing:
-                tops, hashes = state.manifest["top_level"], state.manifest["content_hash"]
-                for sid, order, got in zip(sids, orders, read):
-                    pos = found[sid]
-                    if got != order or content_hash(got, tops.iloc[pos]) != hashes.iloc[pos]:
-                        raise StoreWriteError(f"snapshot {sid} does not read back equal to its body")
+                for row, order, got in zip(rows, orders, read):
+                    wrong = _read_back_differs(state.manifest.iloc[found[row["snapshot_id"]]], got, row, order)
+                    if wrong:
+                        raise StoreWriteError(
+                            f"snapshot {row['snapshot_id']} was committed to {self.layout.root} but does not "
+                            f"read back equal to its body ({', '.join(wrong)} differ); check the storage"
+                        )
                 return
             if attempt == 0:
                 fresh: dict[str, tuple[str, bytes]] = {}
