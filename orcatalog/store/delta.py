@@ -11,14 +11,17 @@ create-if-absent of the next ``_delta_log/<n>.json`` (``O_EXCL``-like on disk, a
 ``PUT`` with ``If-None-Match: *`` on S3, no DynamoDB), retried by delta-rs on a conflict with
 another append. Before it, nothing the write did is visible: versions nobody names are ignored by
 readers, and data files no commit names are never read. After it, the writer reads its new rows
-back (found in the table, their version lists read from the new file, every version they name
-present and intact, the content hash recomputed) and only then reports success; a version it
-finds missing (a damaged file) is stored again and checked again.
+back (found in the table, each row and version list as read from the new file equal to what it
+meant to write, every version they name present and intact, the content hash recomputed from what
+was read) and only then reports success; a version it finds missing (a damaged file) is stored
+again and checked again.
 
-**Readers never modify the store.** Every data file is read on its own, so a damaged file makes
-only the snapshots that need it unreadable (a warning names the file); a model object is checked
-against its content address (SHA-256 of its JSON) when read, so a flipped bit is an error, never a
-wrong answer.
+**Readers never modify the store.** Every data file is read on its own (a ``versions`` file row
+group by row group), so a damaged or missing file makes only the snapshots that need it unreadable
+(a warning names the file); a model object is checked against its content address (SHA-256 of its
+JSON) when read, so a flipped bit is an error, never a wrong answer. A damaged or stray commit file
+in ``_delta_log`` is a :class:`~orcatalog.errors.StoreDamagedError` naming it. What to do about
+each kind of damage is in ``data/README.md`` (Damage and recovery).
 
 **Upkeep.** ``compact()`` is Delta's ``optimize`` (small files merged; an ordinary commit, so it
 runs beside writers and readers) and ``vacuum`` of what optimize replaced, only once it is older
@@ -459,7 +462,7 @@ class DeltaLayout:
         what = f"{where}/{culprit[0]} {culprit[1]}" if culprit else f"the log {where} cannot be read"
         return StoreDamagedError(
             f"the {name} table of the store at {self.root} is damaged: {what} ({first_line(exc)[:200]}); "
-            "restore that file from a backup (see data/README.md, Damage)"
+            "restore that file from a backup (see data/README.md, Damage and recovery)"
         )
 
     def _read_file(self, uri: str, columns: list[str] | None) -> pa.Table:
