@@ -222,3 +222,16 @@ def test_a_write_whose_row_reads_back_wrong_is_refused(
     monkeypatch.setattr(pq.ParquetFile, "read", wrong)
     with pytest.raises(oc.StoreWriteError, match=f"does not read back equal to its body.*{column}"):
         oc.SnapshotStore(root).import_files(dated_files[1], progress=False)
+
+
+def test_any_other_delta_error_is_one_line_through_the_store_s_exception_table() -> None:
+    """A deltalake error the store does not diagnose itself reaches the command line as a one-line
+    StoreError (delta-rs appends a multi-line Rust backtrace to its message)."""
+    from deltalake.exceptions import DeltaError
+
+    from orcatalog.store.faults import map_exception
+
+    exc = DeltaError("Kernel error: Json error: odd\n   0: <unknown>\n   1: <unknown>\n")
+    error = map_exception(exc, "/tmp/store")
+    assert isinstance(error, oc.StoreError) and error.__cause__ is exc
+    assert str(error) == "/tmp/store: the Delta tables cannot be read or written (Kernel error: Json error: odd)"
