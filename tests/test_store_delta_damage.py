@@ -16,7 +16,7 @@ import pytest
 
 import orcatalog as oc
 from orcatalog.store.ingest import content_hash
-from orcatalog.times import AsOfWarning
+from orcatalog.errors import AsOfWarning
 
 from .conftest import read_body
 from .test_store_delta import delta_store, reopen
