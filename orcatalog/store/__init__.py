@@ -491,8 +491,13 @@ class SnapshotStore(EndpointHistory):
         Returns:
             How many files were merged (0 when there was nothing to do).
 
+        A store with a damaged or missing file is refused before anything is changed (on disk, a
+        missing ``versions`` file that no snapshot needs any more is dropped from the log first);
+        ``data/README.md`` (Damage and recovery) says what to do.
+
         Raises:
             LegacyLayoutError: the store is in the earlier parquet layout (read, no longer written).
+            StoreDamagedError: a file is damaged or missing (nothing was changed).
             StoreWriteError.
         """
         if self._delta is not None:

@@ -1,7 +1,8 @@
 """The store's exception table: what the object-store libraries raise (botocore, through s3fs and
-aiobotocore; a missing s3fs) as the store's typed error, :class:`~orcatalog.errors.StoreError`, from
-one table (:data:`EXCEPTION_TABLE`), as :func:`orcatalog.fetch.http.map_exception` does for requests,
-urllib3 and the HTTP cache. The command line asks :func:`map_exception`; nothing checks an
+aiobotocore; a missing s3fs; deltalake's ``DeltaError``, in one line without its Rust backtrace) as
+the store's typed error, :class:`~orcatalog.errors.StoreError`, from one table
+(:data:`EXCEPTION_TABLE`), as :func:`orcatalog.fetch.http.map_exception` does for requests, urllib3
+and the HTTP cache. The command line asks :func:`map_exception`; nothing checks an
 exception's module name.
 
 The store itself reads and writes through :class:`MappedFileSystem`, so a library caller meets the
@@ -20,7 +21,7 @@ from typing import Any
 
 from ..errors import StoreError
 
-__all__ = ["EXCEPTION_TABLE", "map_exception", "lost_create_race", "MappedFileSystem"]
+__all__ = ["EXCEPTION_TABLE", "map_exception", "lost_create_race", "MappedFileSystem", "first_line"]
 
 _S3_SETUP = (
     "For s3:// stores set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), "
@@ -39,6 +40,21 @@ def _no_s3fs(exc: BaseException) -> bool:
     return isinstance(exc, ImportError) and "s3fs" in str(exc)
 
 
+def _deltalake(exc: BaseException) -> bool:
+    """A deltalake (delta-rs) error: its message ends in a multi-line Rust backtrace."""
+    found = sys.modules.get("deltalake.exceptions")
+    return found is not None and isinstance(exc, found.DeltaError)
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception's message up to its first line break (delta-rs appends a Rust backtrace)."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0].strip()
+
+
+def _delta(exc: BaseException, where: str) -> StoreError:
+    return StoreError(f"{where}: the Delta tables cannot be read or written ({first_line(exc)})")
+
+
 def _cloud(exc: BaseException, where: str) -> StoreError:
     return StoreError(f"{where}: {type(exc).__name__}: {exc}. {_S3_SETUP}")
 
@@ -51,6 +67,7 @@ def _extra(exc: BaseException, where: str) -> StoreError:
 EXCEPTION_TABLE: tuple[tuple[Callable[[BaseException], bool], Callable[[BaseException, str], StoreError]], ...] = (
     (_botocore, _cloud),
     (_no_s3fs, _extra),
+    (_deltalake, _delta),
 )
 
 

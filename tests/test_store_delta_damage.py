@@ -1,0 +1,237 @@
+"""Damage in a Delta store (issue 14, review R14 gaps 2, 3, 5 and 7): a damaged or stray log file, a
+missing data file, a flipped byte in a compacted file and a wrong read-back are typed errors that
+name the file, and never hide or drop the snapshots whose files are intact."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+import orcatalog as oc
+from orcatalog.store.ingest import content_hash
+from orcatalog.errors import AsOfWarning
+
+from .conftest import read_body
+from .test_store_delta import delta_store, reopen
+
+
+@pytest.fixture(params=["local", "s3"])
+def backend(request: pytest.FixtureRequest) -> tuple[str, str | None]:
+    return request.param, (request.getfixturevalue("s3_endpoint") if request.param == "s3" else None)
+
+
+def _calls(files: list[Path]) -> dict:
+    return {
+        "snapshots": lambda st: st.snapshots(),
+        "load": lambda st: st.load(),
+        "import": lambda st: st.import_files(files[4], progress=False),
+        "compact": lambda st: st.compact(),
+    }
+
+
+@pytest.mark.parametrize("table", ["snapshots", "versions"])
+def test_a_truncated_commit_file_is_a_one_line_damage_error_naming_it(
+    backend: tuple[str, str | None], table: str, tmp_path: Path, dated_files: list[Path]
+) -> None:
+    store = delta_store(backend[0], tmp_path, backend[1], auto_compact=None)
+    for f in dated_files[:3]:
+        store.import_files(f, progress=False)
+    fs, base = store._layout.fs, store._base
+    log = f"{base}/{table}/_delta_log/00000000000000000001.json"
+    data = fs.cat_file(log)
+    fs.pipe_file(log, data[: len(data) // 2])
+    for what, call in _calls(dated_files).items():
+        with pytest.raises(oc.StoreDamagedError) as info:
+            call(oc.SnapshotStore(store.root, storage_options=store._storage_options))
+        message = str(info.value)
+        assert "\n" not in message, what
+        assert f"{table}/_delta_log/00000000000000000001.json is not a whole commit" in message, what
+
+
+def test_a_stray_commit_file_after_a_gap_is_named(tmp_path: Path, dated_files: list[Path]) -> None:
+    store = oc.SnapshotStore(tmp_path / "s", layout="delta", auto_compact=None)
+    for f in dated_files[:2]:
+        store.import_files(f, progress=False)
+    stray = tmp_path / "s" / "snapshots" / "_delta_log" / "00000000000000000005.json"
+    stray.write_text('{"commitInfo":{}}\n')
+    for call in _calls(dated_files).values():
+        with pytest.raises(oc.StoreDamagedError, match=r"00000000000000000005\.json follows commit 1 with a gap"):
+            call(oc.SnapshotStore(tmp_path / "s"))
+    stray.unlink()  # the advice: the stray file removed, the store answers as before
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(oc.SnapshotStore(tmp_path / "s").snapshots()) == 2
+
+
+def _listing(store: oc.SnapshotStore) -> dict[str, int]:
+    fs = store._layout.fs
+    fs.invalidate_cache()
+    return {p: fs.info(p)["size"] for p in fs.find(store._base)}
+
+
+def _import_each(store: oc.SnapshotStore, files: list[Path], table: str) -> list[tuple[str, str]]:
+    """Import one file per write; each write's snapshot id and the data file it added to ``table``."""
+    fs = store._layout.fs
+    out = []
+    for f in files:
+        fs.invalidate_cache()
+        before = set(fs.glob(f"{store._base}/{table}/*.parquet"))
+        sid = store.import_files(f, progress=False)[0]
+        fs.invalidate_cache()
+        (added,) = set(fs.glob(f"{store._base}/{table}/*.parquet")) - before
+        out.append((sid, added))
+    return out
+
+
+def test_a_missing_versions_file_is_damage_naming_it_and_the_snapshots_it_holds(
+    backend: tuple[str, str | None], tmp_path: Path, dated_files: list[Path]
+) -> None:
+    """R14 gap 2: a committed file moved away made every call fail with "kept changing while it
+    was read", and compact() silently dropped it from the log."""
+    store = delta_store(backend[0], tmp_path, backend[1], auto_compact=None)
+    written = _import_each(store, dated_files[:4], "versions")
+    sid, victim = written[1]
+    fs = store._layout.fs
+    fs.makedirs(f"{store._base}-aside", exist_ok=True)
+    fs.mv(victim, f"{store._base}-aside/{victim.rsplit('/', 1)[-1]}")  # data/README's old advice: move it away
+    name = victim.rsplit("/", 1)[-1]
+    with pytest.warns(RuntimeWarning, match=name):
+        reader = reopen(store)
+        listed = set(reader.snapshots()["snapshot_id"])
+    assert sid not in listed and listed < {s for s, _ in written}
+    for other, path in zip([s for s, _ in written], dated_files[:4]):
+        if other in listed:
+            assert reader.raw(other) == json.loads(read_body(path))  # intact snapshots read whole
+    with pytest.raises(oc.StoreDamagedError, match=f"{name}: is missing.*affects snapshot.*{sid}"):
+        reader.load(sid)
+    before = _listing(store)
+    with pytest.warns(RuntimeWarning), pytest.raises(oc.StoreDamagedError, match=f"nothing was changed.*{name}"):
+        reopen(store).compact()
+    assert _listing(store) == before  # refused before anything was changed: no FSCK, nothing dropped
+    with pytest.warns(RuntimeWarning, match=name):  # the recovery data/README gives: import the bodies again
+        reopen(store).import_files(dated_files[:4], progress=False)
+        reader = reopen(store)
+        for other, path in zip([s for s, _ in written], dated_files[:4]):
+            assert reader.raw(other) == json.loads(read_body(path))
+    if backend[0] == "local":  # the missing file is needed by no snapshot now: compact drops it from the log
+        with pytest.warns(RuntimeWarning, match=name):
+            reopen(store).compact()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert set(reopen(store).snapshots()["snapshot_id"]) == {s for s, _ in written}
+
+
+def test_a_missing_snapshots_file_hides_only_its_rows_and_blocks_no_other_answer(
+    backend: tuple[str, str | None], tmp_path: Path, dated_files: list[Path]
+) -> None:
+    store = delta_store(backend[0], tmp_path, backend[1], auto_compact=None)
+    written = _import_each(store, dated_files[:4], "snapshots")
+    sid, victim = written[2]
+    fs = store._layout.fs
+    fs.makedirs(f"{store._base}-aside", exist_ok=True)
+    fs.mv(victim, f"{store._base}-aside/{victim.rsplit('/', 1)[-1]}")  # data/README's old advice: move it away
+    name = victim.rsplit("/", 1)[-1]
+    with pytest.warns(RuntimeWarning, match=name):
+        reader = reopen(store)
+        assert list(reader.snapshots()["snapshot_id"]) == [s for s, _ in written if s != sid]
+    when = pd.Timestamp(sid[:16])  # the id starts with its UTC time
+    with pytest.raises(oc.StoreDamagedError, match=f"{name}: is missing"):
+        reader.load(as_of=when + pd.Timedelta(days=1))  # an older answer would be wrong
+    with pytest.warns(AsOfWarning):  # the older snapshot is the right answer there, with its age
+        assert reader.load(as_of=when - pd.Timedelta(seconds=1)).attrs["snapshot_id"] == written[1][0]
+    assert reader.load(written[3][0]).attrs["snapshot_id"] == written[3][0]
+    before = _listing(store)
+    with pytest.warns(RuntimeWarning), pytest.raises(oc.StoreDamagedError, match=f"nothing was changed.*{name}"):
+        reopen(store).compact()
+    assert _listing(store) == before  # never drops the file's snapshots from the log
+
+
+def test_a_flipped_byte_in_a_compacted_versions_file_stays_in_its_row_group(
+    tmp_path: Path, dated_files: list[Path]
+) -> None:
+    """R14 gap 3: compact() merged the versions into one file read whole, so one flipped byte made
+    0 of 8 snapshots readable. Now its files have row groups of VERSIONS_ROW_GROUP_ROWS, read one
+    by one: only the snapshots naming an object of the damaged group become unreadable."""
+    root = tmp_path / "s"
+    store = oc.SnapshotStore(root, layout="delta", auto_compact=None)
+    body_of = {}
+    for i in range(0, 8, 2):
+        sids = store.import_files(dated_files[i : i + 2], progress=False)
+        body_of.update(zip(sids, dated_files[i : i + 2]))
+    store.compact(_retention_hours=0)
+    (victim,) = sorted((root / "versions").glob("*.parquet"))
+    pf = pq.ParquetFile(victim)
+    assert pf.metadata.num_row_groups > 1
+    group = pf.metadata.num_row_groups // 2
+    in_group = set(pf.read_row_group(group, columns=["version"]).column("version").to_pylist())
+    state = oc.SnapshotStore(root)._delta.state()
+    orders = dict(zip(state.manifest["snapshot_id"], state.orders.to_pylist()))
+    hit = {sid for sid, order in orders.items() if in_group & set(order)}
+    chunk = pf.metadata.row_group(group).column(pf.schema_arrow.names.index("raw"))
+    data = bytearray(victim.read_bytes())
+    data[(chunk.dictionary_page_offset or chunk.data_page_offset) + chunk.total_compressed_size // 2] ^= 0x01
+    victim.write_bytes(bytes(data))
+    with pytest.warns(RuntimeWarning, match=victim.name):
+        reader = oc.SnapshotStore(root)
+        listed = set(reader.snapshots()["snapshot_id"])
+    assert set(orders) - hit <= listed < set(orders)  # damage stays in its group: the others read whole
+    for sid in listed:
+        assert reader.raw(sid) == json.loads(read_body(body_of[sid]))
+    for sid in set(orders) - listed:
+        with pytest.raises(oc.StoreDamagedError, match=victim.name):
+            reader.load(sid)
+
+
+@pytest.mark.parametrize("column", ["fetched_at", "top_level"])
+def test_a_write_whose_row_reads_back_wrong_is_refused(
+    column: str, tmp_path: Path, dated_files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R14 gap 7: the read-back recomputed the content hash from the row it had just read and
+    compared it with that same row, so a stored row unlike the one meant passed. The injected
+    fault is at the library boundary: pyarrow returns the new snapshot's row with one value
+    changed (its time; or its top-level JSON with a content hash that agrees with it)."""
+    root = tmp_path / "s"
+    store = oc.SnapshotStore(root, layout="delta", auto_compact=None)
+    first = store.import_files(dated_files[0], progress=False)[0]
+    real = pq.ParquetFile.read
+
+    def wrong(self: pq.ParquetFile, *args: object, **kwargs: object) -> pa.Table:
+        table = real(self, *args, **kwargs)
+        if "snapshot_id" not in table.column_names or column not in table.column_names:
+            return table
+        new = pc.not_equal(table.column("snapshot_id"), first)
+        if column == "fetched_at":
+            later = pc.add(table.column("fetched_at"), pa.scalar(pd.Timedelta(hours=1)))
+            return table.set_column(table.schema.get_field_index(column), column, pc.if_else(new, later, table[column]))
+        top = pc.if_else(new, pa.scalar('{"changed":1}'), table["top_level"])
+        table = table.set_column(table.schema.get_field_index("top_level"), "top_level", top)
+        agreeing = [content_hash([], t) for t in top.to_pylist()]  # a hash that agrees with the changed row
+        return table.set_column(
+            table.schema.get_field_index("content_hash"),
+            "content_hash",
+            pc.if_else(new, pa.array(agreeing), table["content_hash"]),
+        )
+
+    monkeypatch.setattr(pq.ParquetFile, "read", wrong)
+    with pytest.raises(oc.StoreWriteError, match=f"does not read back equal to its body.*{column}"):
+        oc.SnapshotStore(root).import_files(dated_files[1], progress=False)
+
+
+def test_any_other_delta_error_is_one_line_through_the_store_s_exception_table() -> None:
+    """A deltalake error the store does not diagnose itself reaches the command line as a one-line
+    StoreError (delta-rs appends a multi-line Rust backtrace to its message)."""
+    from deltalake.exceptions import DeltaError
+
+    from orcatalog.store.faults import map_exception
+
+    exc = DeltaError("Kernel error: Json error: odd\n   0: <unknown>\n   1: <unknown>\n")
+    error = map_exception(exc, "/tmp/store")
+    assert isinstance(error, oc.StoreError) and error.__cause__ is exc
+    assert str(error) == "/tmp/store: the Delta tables cannot be read or written (Kernel error: Json error: odd)"
