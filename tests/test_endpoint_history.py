@@ -220,6 +220,25 @@ def test_one_models_history_reads_row_groups_by_their_statistics_and_misses_no_r
     assert reopened.endpoint_history("no/such-model").empty
 
 
+def test_an_endpoint_in_a_zdr_body_and_its_models_body_at_one_time_is_one_row(store: oc.SnapshotStore) -> None:
+    """/endpoints/zdr and a model's /endpoints both list an endpoint: recorded at one time, the
+    history has one row for it (the first by model, tag and time), at another time one more."""
+    model = orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"][0]
+    body = spec_endpoints_body(model, providers=3)
+    for e in body["data"]["endpoints"]:
+        e.pop("_zdr", None)
+    zdr = {"data": copy.deepcopy(body["data"]["endpoints"][:2])}
+    when = pd.Timestamp("2026-05-01T12:00:00Z")
+    store.import_endpoint_bodies([(when, body)])
+    store.import_endpoint_bodies([(when, zdr)], endpoint="/endpoints/zdr")
+    store.import_endpoint_bodies([(when + pd.Timedelta(hours=1), zdr)], endpoint="/endpoints/zdr")
+    for reader in (store, oc.SnapshotStore(store.root)):
+        for got in (reader.endpoint_history(), reader.endpoint_history(model["id"])):
+            assert len(got) == 3 + 2
+            assert not got.duplicated(["fetched_at", "model_id", "tag"]).any()
+            assert list(got["fetched_at"].value_counts().sort_index()) == [3, 2]
+
+
 def test_another_body_at_the_same_time_is_refused_and_nothing_written(
     recorded_dir: Path, store: oc.SnapshotStore
 ) -> None:

@@ -834,8 +834,7 @@ class EndpointStore:
         if end is not None:
             table = table.filter(pc.less_equal(table.column("fetched_at"), pa.scalar(end.to_pydatetime(), _UTC)))
         table = table.sort_by([("model_id", "ascending"), ("tag", "ascending"), ("fetched_at", "ascending")])
-        frame = table.to_pandas()
-        frame = frame.drop_duplicates(["fetched_at", "model_id", "tag"]).reset_index(drop=True)  # zdr and model bodies
+        frame = _first_of_each(table, ["model_id", "tag", "fetched_at"]).to_pandas()  # zdr and model bodies
         frame["fetched_at"] = frame["fetched_at"].astype("datetime64[us, UTC]")
         for c in ("status", "context_length"):
             if c in frame.columns:
@@ -875,6 +874,21 @@ ROW_GROUP_ROWS = 4096
 #: Bytes per file of a sorted ``endpoints`` month: each file holds a range of models, so one
 #: model's series opens about one file a month (the log's per-file statistics skip the others).
 SORTED_FILE_BYTES = 1 << 20
+
+
+def _first_of_each(table: pa.Table, key: list[str]) -> pa.Table:
+    """The first row of each run of rows equal in ``key`` (null equal to null): on a table sorted by
+    ``key``, its rows without duplicates (one endpoint seen at one time in a zdr and a model body)."""
+    if table.num_rows < 2:
+        return table
+    same = None
+    for name in key:
+        column = table.column(name)
+        a, b = column.slice(1), column.slice(0, table.num_rows - 1)
+        equal = pc.fill_null(pc.equal(a, b), pc.and_(pc.is_null(a), pc.is_null(b)))
+        same = equal if same is None else pc.and_(same, equal)
+    keep = pa.chunked_array([pa.array([True]), *pc.invert(same).chunks])
+    return table.filter(keep)
 
 
 def _read_row_groups(path: str, schema: pa.Schema, models: list[str]) -> pa.Table:
