@@ -13,17 +13,22 @@ are one ``import_endpoint_bodies`` write. Prints and checks:
   model's one file per snapshot, pick the endpoint);
 - lossless: a sample of snapshots' ``raw()`` byte-equal (orjson) to the bodies written.
 
-Usage: ``python bench/endpoint_history.py [--quick] [--days N]`` (default 365 days; ``--quick``:
-3 days, ratios printed but not checked - the fixed cost of opening a table dominates there).
+Usage: ``python bench/endpoint_history.py [--quick] [--days N] [--reuse DIR]`` (default 365 days;
+``--quick``: 3 days, ratios printed but not checked - the fixed cost of opening a table dominates
+there; ``--reuse DIR``: build the store, the naive files and the ``tar.xz`` in DIR and keep them, or
+read them from there when a run with the same ``--days`` built them: the year takes many minutes to
+build, the reads seconds).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import io
 import json
 import random
+import shutil
 import sys
 import tarfile
 import tempfile
@@ -107,54 +112,86 @@ class World:
         return out
 
 
+def build(world: World, days: int, store: oc.SnapshotStore, root: Path, naive: Path, samples: Path) -> dict[str, float]:
+    """Write the synthetic year: the store (one write a day, then ``compact()``), the first model's
+    naive files, the ``tar.xz`` of every body and a few samples; returns times and sizes."""
+    start = time.perf_counter()
+    with tarfile.open(root / "bodies.tar.xz", "w:xz") as tar:
+        for d in range(days):
+            world.day()
+            pairs = []
+            for h in range(24):
+                when = START + pd.Timedelta(days=d, hours=h)
+                for i, body in enumerate(world.hour()):
+                    raw = orjson.dumps(body)
+                    mid = body["data"]["id"].replace("/", "--")
+                    name = f"endpoints-{mid}-{when:%Y-%m-%dT%H%M%SZ}.json"
+                    info = tarfile.TarInfo(name)
+                    info.size = len(raw)
+                    tar.addfile(info, io.BytesIO(raw))
+                    if i == 0:
+                        (naive / name).write_bytes(raw)
+                        if h == 12 and d % max(1, days // 6) == 0:
+                            (samples / f"{when:%Y-%m-%dT%H%M%SZ}.json").write_bytes(raw)
+                    pairs.append((when, raw))
+            store.import_endpoint_bodies(pairs)
+            if d % 30 == 29:
+                print(f"  day {d + 1}: {time.perf_counter() - start:.0f} s", flush=True)
+    built = time.perf_counter() - start
+    before = store.store_bytes()
+    start = time.perf_counter()
+    store.compact(_retention_hours=0)  # the replaced files go at once: the size of what the tables hold
+    return {
+        "days": days,
+        "built": built,
+        "compact": time.perf_counter() - start,
+        "before": before,
+        "size": store.store_bytes(),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=None, help="days of hourly snapshots (default 365; quick: 3)")
     parser.add_argument("--keep", default=None, help="build the store under this folder (kept for a look)")
+    parser.add_argument("--reuse", default=None, help="build into this folder once, and read it in later runs")
     args = _report.parse(parser)
     days = args.days or sized(365, 3)
     world = World()
     model_id = world.bodies[0]["data"]["id"]
     tag = world.bodies[0]["data"]["endpoints"][0]["tag"]
-    with tempfile.TemporaryDirectory(dir=args.keep) as tmp:
-        root = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        if args.reuse:
+            root = Path(args.reuse)
+            root.mkdir(parents=True, exist_ok=True)
+        else:
+            root = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=args.keep)))
+        built_mark = root / "built.json"
+        done = json.loads(built_mark.read_text()) if built_mark.exists() else None
+        if done is not None and done["days"] != days:
+            parser.error(f"{root} holds a build of {done['days']} days, not {days}")
         store = oc.SnapshotStore(root / "store", layout="delta")
         naive = root / "naive"
-        naive.mkdir()
-        samples: dict[pd.Timestamp, bytes] = {}
-        start = time.perf_counter()
-        with tarfile.open(root / "bodies.tar.xz", "w:xz") as tar:
-            for d in range(days):
-                world.day()
-                pairs = []
-                for h in range(24):
-                    when = START + pd.Timedelta(days=d, hours=h)
-                    for i, body in enumerate(world.hour()):
-                        raw = orjson.dumps(body)
-                        mid = body["data"]["id"].replace("/", "--")
-                        name = f"endpoints-{mid}-{when:%Y-%m-%dT%H%M%SZ}.json"
-                        info = tarfile.TarInfo(name)
-                        info.size = len(raw)
-                        tar.addfile(info, io.BytesIO(raw))
-                        if i == 0:
-                            (naive / name).write_bytes(raw)
-                            if h == 12 and d % max(1, days // 6) == 0:
-                                samples[when] = raw
-                        pairs.append((when, raw))
-                store.import_endpoint_bodies(pairs)
-                if d % 30 == 29:
-                    print(f"  day {d + 1}: {time.perf_counter() - start:.0f} s", flush=True)
-        built = time.perf_counter() - start
-        before = store.store_bytes()
-        store.compact(_retention_hours=0)  # the replaced files go at once: the size of what the tables hold
-        size = store.store_bytes()
+        samples_dir = root / "samples"
+        if done is None:
+            shutil.rmtree(root / "store", ignore_errors=True)
+            shutil.rmtree(naive, ignore_errors=True)
+            shutil.rmtree(samples_dir, ignore_errors=True)
+            naive.mkdir()
+            samples_dir.mkdir()
+            done = build(world, days, store, root, naive, samples_dir)
+            built_mark.write_text(json.dumps(done))
+        built, before, size = done["built"], done["before"], done["size"]
+        samples = {
+            pd.to_datetime(f.stem, format="%Y-%m-%dT%H%M%SZ", utc=True): f.read_bytes()
+            for f in sorted(samples_dir.iterdir())
+        }
         for table in sorted(p for p in Path(store.root).iterdir() if p.is_dir()):
             data = sum(f.stat().st_size for f in table.rglob("*.parquet"))
             log = sum(f.stat().st_size for f in (table / "_delta_log").rglob("*") if f.is_file())
             print(f"  {table.name}: data {data / 1e6:.2f} MB, log {log / 1e6:.2f} MB")
         xz = (root / "bodies.tar.xz").stat().st_size
         n_bodies = days * 24 * MODELS
-
         files = sorted(naive.iterdir())
 
         def naive_series() -> list[float]:
@@ -172,18 +209,23 @@ def main() -> int:
         assert naive_series() == store_series(), "the store's series differs from the bodies'"
         t_naive = best(naive_series, 3)
         t_store = best(store_series, 3)
+        cpu = _report.paired(store_series, naive_series, rounds=sized(5, 1))
         fresh = oc.SnapshotStore(store.root)
         listed = fresh.endpoint_snapshots()
         ids = listed[listed["model_id"] == model_id].set_index("fetched_at")["snapshot_id"]
         lossless = all(orjson.dumps(fresh.raw(ids[when])) == raw for when, raw in samples.items())
         print(
             f"{days} days x 24 h x {MODELS} models = {n_bodies} bodies, {PROVIDERS * MODELS} endpoints; "
-            f"built in {built:.0f} s"
+            f"built in {built:.0f} s, compact() {done['compact']:.0f} s"
         )
         print(
             f"store {size / 1e6:.1f} MB after compact ({before / 1e6:.1f} MB before); tar.xz {xz / 1e6:.1f} MB; "
             f"series of {len(files)} points: store {t_store * 1e3:.1f} ms, naive {t_naive * 1e3:.1f} ms; "
             f"raw() byte-equal on {len(samples)} samples: {lossless}"
+        )
+        print(
+            f"series on CPU time (medians of {sized(5, 1)} interleaved rounds): store {cpu.lib * 1e3:.1f} ms, "
+            f"naive {cpu.hand * 1e3:.1f} ms, ratio {cpu.ratio:.3f}x (wall {cpu.wall_ratio:.3f}x)"
         )
         return report(
             [

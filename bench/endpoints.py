@@ -9,7 +9,12 @@ Prints each ratio and exits non-zero when one misses its target:
   (7 endpoints, 8.7 kB) is printed too, for the record: there a frame's fixed cost (about 0.4 ms
   for ~50 typed columns) dominates. Measured 2026-12-06 under load average 10-12 on 2 cores:
   2.13x (json.loads 14.2 ms, frame 31.4 ms of CPU); the code before that day's changes gave
-  2.4x-2.8x in alternating runs of the same method, so the target holds only on a quieter machine;
+  2.4x-2.8x in alternating runs of the same method, so the target holds only on a quieter machine.
+  Later that day (load 3.5-5.7, alternating runs of this bench from main and from the branch that
+  reads a key's values with ``map(itemgetter)``): main 2.02x and 1.95x, the branch 1.98x and
+  2.07x; the frame of an already parsed body took 10.6-12.1 ms of CPU against main's 11.0-13.1 ms
+  (four alternating processes each): a gain smaller than the noise of the ratio, which sits at
+  the target;
 - many models: 400 models against the replay server with 50 ms injected latency per request, at the
   default concurrency, through the default cached session: wall time at most 1.3x (400 /
   concurrency) x 50 ms, and never more requests than models plus retries;

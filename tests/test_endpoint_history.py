@@ -178,6 +178,67 @@ def test_compact_sorts_each_month_into_model_ranges_and_changes_no_answer(store:
         assert all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:])), ranges  # consecutive model ranges
 
 
+def test_one_models_history_reads_row_groups_by_their_statistics_and_misses_no_row(
+    store: oc.SnapshotStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After compact(), endpoint_history(model) reads only the row groups whose model_id statistics
+    can hold the model: with row groups of 16 rows, models span row-group boundaries and every
+    file holds several groups; each model's answer (and two models' together) is the whole history's
+    rows of that model, none missed, none extra."""
+    import pyarrow.parquet as pq
+
+    from orcatalog.store import endpoints as store_endpoints
+
+    monkeypatch.setattr(store_endpoints, "ROW_GROUP_ROWS", 16)
+    models = orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"][:9]
+    start = pd.Timestamp("2026-03-01T00:00:00Z")
+    for day in range(3):
+        pairs = []
+        for hour in (0, 8, 16):
+            when = start + pd.Timedelta(days=day, hours=hour)
+            for m in models:
+                body = spec_endpoints_body(m, providers=3)
+                for e in body["data"]["endpoints"]:
+                    e.pop("_zdr", None)
+                pairs.append((when, body))
+        store.import_endpoint_bodies(pairs)
+    store.compact(_retention_hours=0)
+    files = sorted((Path(store.root) / "endpoints").glob("month=*/*.parquet"))
+    assert files and all(pq.ParquetFile(f).metadata.num_row_groups > 1 for f in files)
+    reopened = oc.SnapshotStore(store.root)
+    every = reopened.endpoint_history()
+    ids = sorted(every["model_id"].astype(str).unique())
+    assert len(ids) == len(models)
+    for wanted in [[i] for i in ids] + [[ids[0], ids[-1]], [ids[2], ids[5]]]:
+        got = reopened.endpoint_history(wanted)
+        expect = every[every["model_id"].astype(str).isin(wanted)].reset_index(drop=True)
+        assert len(got) == len(expect) > 0
+        pd.testing.assert_frame_equal(
+            got.astype({c: str for c in ("model_id", "provider_name", "tag", "quantization")}),
+            expect.astype({c: str for c in ("model_id", "provider_name", "tag", "quantization")}),
+        )
+    assert reopened.endpoint_history("no/such-model").empty
+
+
+def test_an_endpoint_in_a_zdr_body_and_its_models_body_at_one_time_is_one_row(store: oc.SnapshotStore) -> None:
+    """/endpoints/zdr and a model's /endpoints both list an endpoint: recorded at one time, the
+    history has one row for it (the first by model, tag and time), at another time one more."""
+    model = orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"][0]
+    body = spec_endpoints_body(model, providers=3)
+    for e in body["data"]["endpoints"]:
+        e.pop("_zdr", None)
+    zdr = {"data": copy.deepcopy(body["data"]["endpoints"][:2])}
+    when = pd.Timestamp("2026-05-01T12:00:00Z")
+    store.import_endpoint_bodies([(when, body)])
+    store.import_endpoint_bodies([(when, zdr)], endpoint="/endpoints/zdr")
+    store.import_endpoint_bodies([(when + pd.Timedelta(hours=1), zdr)], endpoint="/endpoints/zdr")
+    for reader in (store, oc.SnapshotStore(store.root)):
+        for got in (reader.endpoint_history(), reader.endpoint_history(model["id"])):
+            assert len(got) == 3 + 2
+            assert not got.duplicated(["fetched_at", "model_id", "tag"]).any()
+            assert list(got["fetched_at"].value_counts().sort_index()) == [3, 2]
+
+
 def test_another_body_at_the_same_time_is_refused_and_nothing_written(
     recorded_dir: Path, store: oc.SnapshotStore
 ) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from operator import itemgetter
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -22,7 +23,7 @@ import pyarrow as pa
 from ..errors import SchemaError
 from ..schema import MAX_COUNT, MAX_TIME, MIN_TIME
 
-__all__ = ["Rows", "CONVERTERS", "parse_floats", "is_decimal", "json_kind"]
+__all__ = ["Rows", "CONVERTERS", "parse_floats", "is_decimal", "json_kind", "key_values"]
 
 _LIST_TYPE = pa.list_(pa.string())
 _STR = pd.StringDtype(na_value=np.nan)
@@ -65,7 +66,9 @@ class Rows:
 
     def top(self, key: str) -> list[Any]:
         """``model[key]`` for every model (all None when no model has the key)."""
-        return [m.get(key) for m in self.models] if key in self.present else [None] * self.n
+        if key not in self.present:
+            return [None] * self.n
+        return key_values(self.models, key)
 
     def objects(self, key: str) -> list[dict[str, Any]]:
         """``model[key]`` for every model as a dict (null as an empty one); anything else is refused."""
@@ -74,10 +77,11 @@ class Rows:
             found = self._objects[key] = [_EMPTY] * self.n
         elif found is None:
             values = self.top(key)
-            found = [v if type(v) is dict else _EMPTY for v in values]
-            if not set(map(type, values)) <= {dict, _NONE}:
+            kinds = set(map(type, values))
+            if not kinds <= {dict, _NONE}:
                 i = next(i for i, v in enumerate(values) if type(v) not in (dict, _NONE))
                 self.refuse(i, key, f"is a JSON {json_kind(values[i])}, not an object")
+            found = values if _NONE not in kinds else [v if type(v) is dict else _EMPTY for v in values]
             self._objects[key] = found
         return found
 
@@ -85,8 +89,16 @@ class Rows:
         """The value at a key path (one or two keys) for every model."""
         if len(path) == 1:
             return self.ids if path[0] == "id" else self.top(path[0])
-        key = path[1]
-        return [o.get(key) for o in self.objects(path[0])]
+        return key_values(self.objects(path[0]), path[1])
+
+
+def key_values(objects: list[dict[str, Any]], key: str) -> list[Any]:
+    """``obj.get(key)`` of every object: in one C-level pass when every object has the key (the
+    usual case: the objects of one body share their layout), else object by object."""
+    try:
+        return list(map(itemgetter(key), objects))
+    except (KeyError, TypeError):  # a missing key (or not an object: the same error as before, below)
+        return [o.get(key) for o in objects]
 
 
 def json_kind(value: Any) -> str:

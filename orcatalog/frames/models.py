@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import SchemaError
 from ..schema import COLUMNS, KNOWN_DEFAULT_KEYS, KNOWN_MODALITIES, KNOWN_PRICE_KEYS, lists_only_zero_prices
-from .convert import CONVERTERS, Rows, json_kind, parse_floats
+from .convert import CONVERTERS, Rows, json_kind, key_values, parse_floats
 from .ids import catalog_ids
 
 __all__ = [
@@ -456,4 +456,4 @@ def _family(rows: Rows, obj: str, known: tuple[str, ...], skip: tuple[str, ...] 
     present = set().union(*objs)
     keys = list(known) + sorted(present.difference(known, skip))
     absent = [None] * rows.n
-    return {k: [o.get(k) for o in objs] if k in present else absent.copy() for k in keys}
+    return {k: key_values(objs, k) if k in present else absent.copy() for k in keys}
