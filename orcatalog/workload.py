@@ -24,13 +24,28 @@ class Component:
     # base rate when its own key has no separate (non-zero) price
     option: str  # how the command line names the count (``orcatalog cost --<option>``)
     help: str  # what the count is, in one sentence (the command line's help)
+    usage: str | None = None  # its name in the API's ChatUsage object (dotted), when it has one
 
 
 #: Every priced dimension, in output order.
 COMPONENTS: tuple[Component, ...] = (
-    Component("prompt", "prompt_tokens", "prompt", None, "prompt-tokens", "Prompt (input) tokens in total."),
     Component(
-        "cached", "cached_tokens", "input_cache_read", "prompt", "cached", "Cached prompt tokens (part of the prompt)."
+        "prompt",
+        "prompt_tokens",
+        "prompt",
+        None,
+        "prompt-tokens",
+        "Prompt (input) tokens in total.",
+        "prompt_tokens",
+    ),
+    Component(
+        "cached",
+        "cached_tokens",
+        "input_cache_read",
+        "prompt",
+        "cached",
+        "Cached prompt tokens (part of the prompt).",
+        "prompt_tokens_details.cached_tokens",
     ),
     Component(
         "cache_write",
@@ -39,9 +54,16 @@ COMPONENTS: tuple[Component, ...] = (
         "prompt",
         "cache-write",
         "Cache-write prompt tokens (part of the prompt).",
+        "prompt_tokens_details.cache_write_tokens",
     ),
     Component(
-        "audio_input", "audio_tokens", "audio", "prompt", "audio-input", "Audio input tokens (part of the prompt)."
+        "audio_input",
+        "audio_tokens",
+        "audio",
+        "prompt",
+        "audio-input",
+        "Audio input tokens (part of the prompt).",
+        "prompt_tokens_details.audio_tokens",
     ),
     Component(
         "completion",
@@ -50,6 +72,7 @@ COMPONENTS: tuple[Component, ...] = (
         None,
         "completion-tokens",
         "Completion (output) tokens in total.",
+        "completion_tokens",
     ),
     Component(
         "reasoning",
@@ -58,6 +81,7 @@ COMPONENTS: tuple[Component, ...] = (
         "completion",
         "reasoning",
         "Reasoning tokens (part of the completion).",
+        "completion_tokens_details.reasoning_tokens",
     ),
     Component(
         "audio_output",
@@ -66,6 +90,7 @@ COMPONENTS: tuple[Component, ...] = (
         "completion",
         "audio-output",
         "Audio output tokens (part of the completion).",
+        "completion_tokens_details.audio_tokens",
     ),
     Component(
         "image_output",
@@ -74,6 +99,7 @@ COMPONENTS: tuple[Component, ...] = (
         "completion",
         "image-output",
         "Image output tokens (part of the completion; image models price them per token).",
+        "completion_tokens_details.image_tokens",
     ),
     Component(
         "requests",

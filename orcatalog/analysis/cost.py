@@ -35,17 +35,8 @@ __all__ = ["estimate_cost", "check_workload", "COMPONENTS", "TOKEN_ARGUMENTS"]
 _TOKEN_COUNTS = tuple(c.argument for c in COMPONENTS if c.argument.endswith("_tokens"))
 _ITEM_COUNTS = tuple(c.argument for c in COMPONENTS if not c.argument.endswith("_tokens") and c.argument != "requests")
 
-#: The API's ChatUsage names (nested, or flattened with dots) -> our argument names.
-_USAGE_NAMES = {
-    "prompt_tokens": "prompt_tokens",
-    "completion_tokens": "completion_tokens",
-    "prompt_tokens_details.cached_tokens": "cached_tokens",
-    "prompt_tokens_details.cache_write_tokens": "cache_write_tokens",
-    "prompt_tokens_details.audio_tokens": "audio_tokens",
-    "completion_tokens_details.reasoning_tokens": "reasoning_tokens",
-    "completion_tokens_details.audio_tokens": "audio_output_tokens",
-    "completion_tokens_details.image_tokens": "image_output_tokens",
-}
+#: The API's ChatUsage names (nested, or flattened with dots) -> our argument names (from COMPONENTS).
+_USAGE_NAMES = {c.usage: c.argument for c in COMPONENTS if c.usage}
 
 _DYNAMIC_NOTE = "dynamic pricing: the price is decided per request (router or alias), so no cost"
 _UNKNOWN_NOTE = "no prompt/completion price in the catalog"
