@@ -90,6 +90,16 @@ def _import_each(store: oc.SnapshotStore, files: list[Path], table: str) -> list
     return out
 
 
+def _move_away(store: oc.SnapshotStore, victim: str) -> str:
+    """Move a committed data file out of the store (data/README's old advice for a damaged file);
+    returns its file name."""
+    fs = store._layout.fs
+    fs.makedirs(f"{store._base}-aside", exist_ok=True)
+    name = victim.rsplit("/", 1)[-1]
+    fs.mv(victim, f"{store._base}-aside/{name}")
+    return name
+
+
 def test_a_missing_versions_file_is_damage_naming_it_and_the_snapshots_it_holds(
     backend: tuple[str, str | None], tmp_path: Path, dated_files: list[Path]
 ) -> None:
@@ -98,10 +108,7 @@ def test_a_missing_versions_file_is_damage_naming_it_and_the_snapshots_it_holds(
     store = delta_store(backend[0], tmp_path, backend[1], auto_compact=None)
     written = _import_each(store, dated_files[:4], "versions")
     sid, victim = written[1]
-    fs = store._layout.fs
-    fs.makedirs(f"{store._base}-aside", exist_ok=True)
-    fs.mv(victim, f"{store._base}-aside/{victim.rsplit('/', 1)[-1]}")  # data/README's old advice: move it away
-    name = victim.rsplit("/", 1)[-1]
+    name = _move_away(store, victim)
     with pytest.warns(RuntimeWarning, match=name):
         reader = reopen(store)
         listed = set(reader.snapshots()["snapshot_id"])
@@ -134,10 +141,7 @@ def test_a_missing_snapshots_file_hides_only_its_rows_and_blocks_no_other_answer
     store = delta_store(backend[0], tmp_path, backend[1], auto_compact=None)
     written = _import_each(store, dated_files[:4], "snapshots")
     sid, victim = written[2]
-    fs = store._layout.fs
-    fs.makedirs(f"{store._base}-aside", exist_ok=True)
-    fs.mv(victim, f"{store._base}-aside/{victim.rsplit('/', 1)[-1]}")  # data/README's old advice: move it away
-    name = victim.rsplit("/", 1)[-1]
+    name = _move_away(store, victim)
     with pytest.warns(RuntimeWarning, match=name):
         reader = reopen(store)
         assert list(reader.snapshots()["snapshot_id"]) == [s for s, _ in written if s != sid]
