@@ -27,6 +27,7 @@ import pandas as pd
 import requests
 
 from . import params as _params
+from .params import DEFAULT_BASE_URL, check_base_url
 from ..scope import is_unfiltered, scope_of
 from .cache import DEFAULT_EXPIRE_AFTER, auth_header_value, cached_session, key_fingerprint
 from ..frames.models import catalog_frame, check_body, list_frame, models_frame
@@ -37,7 +38,6 @@ from ..errors import InvalidParameterError, SchemaError
 
 __all__ = ["Client", "ListBody", "fetch_models", "fetch_model", "count_models", "fetch_user_models", "DEFAULT_BASE_URL"]
 
-DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 _MAX_PAGES = 1000
 _HEADER_VALUE = re.compile(r"^[\x20-\x7e]*$")
 
@@ -118,29 +118,6 @@ def _check_key(api_key: Any) -> str | None:
         # never echo the value: it may be a real key with a stray newline
         raise InvalidParameterError("api_key must be a non-empty string of printable characters without spaces")
     return api_key.strip()
-
-
-def check_base_url(base_url: Any) -> str:
-    """The base-URL rule, in one place (a client's, and the provenance of recorded bodies given to
-    a store): an http(s) URL with a host and no query or fragment, never with ``user:password@``
-    (a key there would reach logs, the cache and the store). Returns it without a trailing slash.
-
-    Raises:
-        InvalidParameterError: naming the URL with its secrets removed.
-    """
-    if not isinstance(base_url, str):
-        raise InvalidParameterError(f"base_url must be a string URL, got {type(base_url).__name__}")
-    parts = urlsplit(base_url)
-    if "@" in parts.netloc:  # user info: a key there would reach logs, the cache and the store
-        raise InvalidParameterError(
-            f"base_url={redact_url(base_url)!r} carries credentials (user:password@); remove them "
-            "and pass the key as api_key= (or set OPENROUTER_API_KEY)"
-        )
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise InvalidParameterError(
-            f"base_url={redact_url(base_url)!r} is invalid: give an http(s) URL such as {DEFAULT_BASE_URL!r}"
-        )
-    return base_url.rstrip("/")
 
 
 def _check_header(name: str, value: Any) -> str | None:

@@ -16,9 +16,12 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from urllib.parse import urlsplit
+
 from ..errors import InvalidParameterError
 from ..suggest import did_you_mean
 from ..schema import KNOWN_MODALITIES, OUTPUT_MODALITIES
+from .redact import redact_url
 
 #: Server-side sort orders (an unknown value is an error: the API would 400 or ignore it).
 SORTS = (
@@ -360,3 +363,30 @@ def model_path(model_id: Any) -> tuple[str, str]:
     ):
         raise _bad("model_id", model_id, wants)
     return author, slug
+
+
+#: The public API.
+DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
+
+
+def check_base_url(base_url: Any) -> str:
+    """The base-URL rule, in one place (a client's, and the provenance of recorded bodies given to
+    a store): an http(s) URL with a host and no query or fragment, never with ``user:password@``
+    (a key there would reach logs, the cache and the store). Returns it without a trailing slash.
+
+    Raises:
+        InvalidParameterError: naming the URL with its secrets removed.
+    """
+    if not isinstance(base_url, str):
+        raise InvalidParameterError(f"base_url must be a string URL, got {type(base_url).__name__}")
+    parts = urlsplit(base_url)
+    if "@" in parts.netloc:  # user info: a key there would reach logs, the cache and the store
+        raise InvalidParameterError(
+            f"base_url={redact_url(base_url)!r} carries credentials (user:password@); remove them "
+            "and pass the key as api_key= (or set OPENROUTER_API_KEY)"
+        )
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise InvalidParameterError(
+            f"base_url={redact_url(base_url)!r} is invalid: give an http(s) URL such as {DEFAULT_BASE_URL!r}"
+        )
+    return base_url.rstrip("/")

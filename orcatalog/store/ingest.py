@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import InvalidParameterError, SchemaError, SnapshotConflictError
-from ..fetch.client import check_base_url
+from ..fetch.params import check_base_url
 from ..fetch.params import list_query
 from ..frames import bodies
 from ..frames.ids import catalog_ids
@@ -124,7 +124,7 @@ def check_whole(source: str, body: dict[str, Any]) -> list[Any]:
 
 def answered_base_url(base_url: Any) -> str | None:
     """The API recorded bodies came from, checked by the client's rule
-    (:func:`orcatalog.fetch.client.check_base_url`) before anything is read: a URL carrying
+    (:func:`orcatalog.fetch.params.check_base_url`) before anything is read: a URL carrying
     ``user:password@`` is refused, never stored; None is the public API.
 
     Raises:
