@@ -4,6 +4,7 @@ real bodies, on disk and on S3 (moto), and the scenarios that broke the hand-mad
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -20,7 +21,7 @@ import orcatalog as oc
 from orcatalog.errors import LegacyLayoutError
 from orcatalog.testing.legacy import legacy_store
 from orcatalog.cli import main as cli_main
-from orcatalog.store.delta import HISTORY_VIEW_SQL
+from orcatalog.store.delta import HISTORY_VIEW_SQL, TABLES
 from orcatalog.store.migrate import migrate
 
 from .conftest import REPO, S3_CREDENTIALS, new_bucket, read_body, store_files
@@ -152,6 +153,31 @@ def test_compact_is_optimize_and_vacuum_and_changes_no_answer(make_delta, dated_
     assert again.compact(_retention_hours=0) == 0  # nothing left to merge; what was replaced is vacuumed now
     assert again.store_bytes() < size or not local  # moto's listing for vacuum is not relied on
     pd.testing.assert_frame_equal(reopen(store).history(scope=None), before[1])
+
+
+def test_one_compaction_at_a_time(make_delta, dated_files: list[Path], caplog: pytest.LogCaptureFixture) -> None:  # noqa: ANN001
+    """delta-rs lets two optimize commits that remove the same files both succeed, and each keeps
+    its own rewrite: every merged row is then held twice. A compaction waits for no other: while
+    one holds the store's compaction lock, compact() refuses and a write's automatic compaction
+    is skipped, and nothing is merged twice."""
+    store = make_delta(auto_compact=None)
+    for path in dated_files[:4]:
+        store.import_files(path, progress=False)
+    rival = reopen(store)
+    with rival._delta.layout.compacting():  # type: ignore[union-attr]  # another process's compaction, held
+        files = {t: len(rival._delta.layout.table(t).file_uris()) for t in TABLES}  # type: ignore[union-attr]
+        with pytest.raises(oc.SnapshotConflictError, match="another compact run"):
+            reopen(store).compact()
+        writer = reopen(store, auto_compact=2)
+        with caplog.at_level(logging.INFO, logger="orcatalog.store"):
+            writer.import_files(dated_files[4], progress=False)
+        assert "another compaction is at work" in caplog.text
+        now = {t: len(reopen(store)._delta.layout.table(t).file_uris()) for t in TABLES}  # type: ignore[union-attr]
+        assert now == {t: n + 1 for t, n in files.items()}  # appended, not merged
+    assert reopen(store).compact() > 0  # the lock is free again
+    for table, key in (("snapshots", "snapshot_id"), ("versions", "version")):
+        rows = reopen(store)._delta.layout.table(table).to_pyarrow_table(columns=[key])  # type: ignore[union-attr]
+        assert len(rows) == len(set(rows.column(0).to_pylist())), table  # no row held twice
 
 
 def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bodies: list) -> None:
@@ -479,6 +505,8 @@ def test_concurrent_writers_a_compactor_and_a_reader_lose_nothing(
             assert int(out.split()[2]) > 0, out  # it read while the writers and the compactor ran
     final = reopen(store)
     assert set(returned) == set(final.snapshots()["snapshot_id"]) and len(returned) == len(paths)
+    manifest = final._delta.layout.table("snapshots").to_pyarrow_table(columns=["snapshot_id"])  # type: ignore[union-attr]
+    assert len(manifest) == len(paths)  # one row per snapshot: no two compactions merged the same files
     truth = dict(chosen)
     for sid, name in zip(returned, [Path(p).name for w in range(4) for p in paths[w::4]]):
         assert final.raw(sid) == json.loads(truth[name])  # every reported snapshot loads equal to its body

@@ -214,7 +214,7 @@ class SnapshotStore(EndpointHistory):
         if self.layout == "delta":
             from .delta import DeltaLayout
 
-            delta = DeltaLayout(self.root, self._layout.fs, self._base, self._layout.local, self._storage_options)
+            delta = DeltaLayout(self.root, self._layout, self._storage_options)
             self._delta = DeltaStore(delta, auto_compact, _version())
 
     def __repr__(self) -> str:
@@ -498,12 +498,14 @@ class SnapshotStore(EndpointHistory):
         Raises:
             LegacyLayoutError: the store is in the earlier parquet layout (read, no longer written).
             StoreDamagedError: a file is damaged or missing (nothing was changed).
+            SnapshotConflictError: another compaction is at work on the store (nothing was changed).
             StoreWriteError.
         """
         if self._delta is not None:
-            return self._delta.compact(_retention_hours, _orphan_hours) + self._endpoints().compact(
-                _retention_hours, _orphan_hours
-            )
+            with self._delta.layout.compacting():  # one compaction at a time (see there)
+                return self._delta.compact(_retention_hours, _orphan_hours) + self._endpoints().compact(
+                    _retention_hours, _orphan_hours
+                )
         self._writable()
         try:
             return _compact.compact(self._layout, self._index().catalogue)  # the index checks every file first

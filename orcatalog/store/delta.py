@@ -38,6 +38,7 @@ so ids, hashes and errors are the same in both layouts. The layout is documented
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -47,7 +48,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
@@ -79,6 +80,9 @@ from .ingest import (
 )
 from .queries import parse_versions, snapshot_frame
 from .timeline import apply_rules, extend_rules, latest_of, scope_column, twins_note
+
+if TYPE_CHECKING:
+    from .layout import Layout
 
 __all__ = [
     "DeltaLayout",
@@ -382,14 +386,16 @@ class DeltaLayout:
 
     Args:
         root: the store's root as given (folder or URL).
-        fs, base: its fsspec filesystem and path (for existence checks and sizes).
+        files: the store's files (its fsspec filesystem and path, for existence checks and sizes,
+            and the locks of :mod:`.lock`).
         storage_options: fsspec options (translated for delta-rs by :func:`delta_options`).
     """
 
-    def __init__(self, root: str, fs: Any, base: str, local: bool, storage_options: dict[str, Any]) -> None:
-        self.root, self.fs, self.base, self.local = root, fs, base, local
+    def __init__(self, root: str, files: Layout, storage_options: dict[str, Any]) -> None:
+        self.root, self.files = root, files
+        self.fs, self.base, self.local = files.fs, files.base, files.local
         self.options = delta_options(storage_options)
-        prefix = root.rstrip("/") if not local else os.path.abspath(base)
+        prefix = root.rstrip("/") if not self.local else os.path.abspath(self.base)
         self.uris = {t: f"{prefix}/{t}" for t in TABLES}
         self._files: dict[str, pa.Table] = {}  # data file URI -> its table (Delta data files never change)
         self._partial: dict[str, str] = {}  # versions file URI -> why some of its row groups are not in _files
@@ -787,6 +793,28 @@ class DeltaLayout:
             f"({last}); nothing was committed, try again"
         )
 
+    def compacting(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the store's one compaction lock for the block (:func:`.lock.run_lock` named
+        ``compact``, not waited for). Two compactions must never run at once: delta-rs lets two
+        ``optimize`` commits that remove the same files both succeed (a remove without data change
+        passes its conflict check), so both rewrites stay in the table and every row they merged is
+        then held twice; compactions racing in a loop doubled a 444-row table to 792,902 rows.
+
+        Raises:
+            SnapshotConflictError: another compaction holds it (nothing was changed).
+            StoreWriteError: the lock cannot be created.
+        """
+        from .lock import run_lock
+
+        return run_lock(self.files, "compact", wait=0)
+
+    def due(self, limit: int) -> bool:
+        """Whether a table has more than ``limit`` files, by the handles as this object last saw or
+        wrote them (no new log read): the automatic compaction takes the lock only then."""
+        return any(
+            dt is not None and len(dt.file_uris()) > limit for dt in (self.table(n, refresh=False) for n in TABLES)
+        )
+
     def optimize(self, limit: int | None, retention_hours: float, orphan_hours: float = ORPHAN_RETENTION_HOURS) -> int:
         """Merge each table's small files (optimize) when it has more than ``limit`` files (None:
         always), then vacuum what was replaced longer than ``retention_hours`` ago.
@@ -798,7 +826,8 @@ class DeltaLayout:
 
         merged = 0
         for name in TABLES:
-            dt = self.table(name, refresh=limit is None)  # after a write: the handle it wrote through
+            dt = self.table(name)  # read anew under the lock: an optimize of an older version would
+            # pass delta-rs's conflict check against a compaction committed since, and keep both rewrites
             if dt is None:
                 continue
             n_files = len(dt.file_uris())
@@ -1016,9 +1045,12 @@ class DeltaStore:
         self._append_versions(full, bare)
         self.layout.append("snapshots", snapshot_rows(rows, orders, write_id))  # the commit
         self._read_back(rows, orders, batch.new_versions, items)
-        if self.auto_compact is not None:
+        if self.auto_compact is not None and self.layout.due(self.auto_compact):
             try:
-                self.layout.optimize(self.auto_compact, VACUUM_RETENTION_HOURS)
+                with self.layout.compacting():
+                    self.layout.optimize(self.auto_compact, VACUUM_RETENTION_HOURS)
+            except SnapshotConflictError:
+                logger.info("automatic compaction of %s skipped: another compaction is at work", self.layout.root)
             except (StoreError, OSError) as exc:
                 logger.warning("automatic compaction of %s skipped: %s", self.layout.root, exc)
             except Exception as exc:  # noqa: BLE001 - delta-rs errors: upkeep never fails a committed write
@@ -1107,6 +1139,8 @@ class DeltaStore:
         Raises:
             StoreDamagedError: a file cannot be read or is missing, and a snapshot needs it.
             StoreWriteError.
+
+        The caller holds :meth:`DeltaLayout.compacting` (one compaction at a time).
         """
         state = self.state()
         if state.problems:

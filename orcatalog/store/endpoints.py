@@ -655,25 +655,38 @@ class EndpointStore:
         return m[self._committed(m.to_dict("records"))].reset_index(drop=True) if len(m) else m
 
     def _upkeep(self) -> None:
-        if self.auto_compact is None:
+        if self.auto_compact is None or not any(self._due(name, self.auto_compact) for name in ENDPOINT_TABLES):
             return
+        try:
+            with self.layout.compacting():
+                self._auto_compact()
+        except SnapshotConflictError:
+            logger.info("automatic compaction of %s skipped: another compaction is at work", self.layout.root)
+        except StoreWriteError as exc:
+            logger.warning("automatic compaction of %s skipped: %s", self.layout.root, exc)
+
+    def _auto_compact(self) -> None:
         from .delta import VACUUM_RETENTION_HOURS
 
         for name in ENDPOINT_TABLES:
             try:
-                dt = self.layout.table(name)
-                if dt is None:
-                    continue
-                if name == "endpoints":  # sorted months stay split: count only the files of unsorted ones
-                    due = sum(_unsorted_months(dt).values()) > self.auto_compact
-                else:
-                    due = len(dt.file_uris()) > self.auto_compact
-                if due:
+                dt = self.layout.table(name)  # read anew under the lock (see DeltaLayout.compacting)
+                if dt is not None and self._due(name, self.auto_compact, dt):
                     self._optimize(name, dt)
                     self.layout.vacuum(name, VACUUM_RETENTION_HOURS)
                     self._checkpoint(name)
             except Exception as exc:  # noqa: BLE001 - upkeep never fails a committed write
                 logger.warning("automatic compaction of %s skipped: %s", self.layout.uris[name], exc)
+
+    def _due(self, name: str, limit: int | None, dt: Any = None) -> bool:
+        """Whether table ``name`` has more than ``limit`` files to merge (``endpoints``: sorted
+        months stay split, so only the files of unsorted ones count). Without ``dt``: by the
+        handle as this object last saw or wrote it (no new log read)."""
+        dt = dt if dt is not None else self.layout.table(name, refresh=False)
+        if dt is None or limit is None:
+            return False
+        n = sum(_unsorted_months(dt).values()) if name == "endpoints" else len(dt.file_uris())
+        return n > limit
 
     def _checkpoint(self, name: str) -> None:
         """Write a checkpoint of a table's log: a reader opening it reads one file, not every commit."""
@@ -697,7 +710,8 @@ class EndpointStore:
 
     def compact(self, retention_hours: float, orphan_hours: float = ORPHAN_RETENTION_HOURS) -> int:
         """Optimize and vacuum the four tables, then checkpoint their logs (a new reader opens one
-        file instead of replaying every commit); returns how many files were merged away."""
+        file instead of replaying every commit); returns how many files were merged away. The
+        caller holds :meth:`.delta.DeltaLayout.compacting` (one compaction at a time)."""
         merged = 0
         for name in ENDPOINT_TABLES:
             dt = self.layout.table(name)
@@ -1072,7 +1086,7 @@ class EndpointHistory:
         from .delta import DeltaLayout, DeltaStore
 
         files = self._layout  # type: ignore[attr-defined]
-        delta = DeltaLayout(self.root, files.fs, files.base, files.local, self._storage_options)  # type: ignore[attr-defined]
+        delta = DeltaLayout(self.root, files, self._storage_options)  # type: ignore[attr-defined]
         from .. import __version__
 
         self._delta = DeltaStore(delta, self.auto_compact, __version__)
