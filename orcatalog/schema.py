@@ -107,6 +107,7 @@ __all__ = [
     "MAX_COUNT",
     "settled_prices",
     "settled_price_arrays",
+    "price_columns",
     "lists_only_zero_prices",
     "dtype_of",
     "STORE_COLUMNS",
@@ -283,6 +284,19 @@ def settled_prices(frame: Any, columns: Any = None) -> Any:
     return pd.DataFrame(settled_price_arrays(frame, columns), index=frame.index)
 
 
+def price_columns(frame: Any) -> list[str]:
+    """The frame's price columns: the ``price_`` family (:data:`FAMILIES`; numbers in the API's
+    unit). A ``price_*`` column that does not hold numbers is not a price: ``price_source`` of
+    :func:`orcatalog.price_at` says where a price came from (exact, nearest, missing)."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    return [
+        c
+        for c in frame.columns
+        if str(c).startswith("price_") and is_numeric_dtype(frame[c].dtype) and not is_bool_dtype(frame[c].dtype)
+    ]
+
+
 def settled_price_arrays(frame: Any, columns: Any = None) -> dict[str, Any]:
     """:func:`settled_prices` as ``{column: float64 numpy array}`` (no DataFrame built; hot paths).
 
@@ -291,7 +305,7 @@ def settled_price_arrays(frame: Any, columns: Any = None) -> dict[str, Any]:
     """
     import numpy as np
 
-    names = [c for c in frame.columns if str(c).startswith("price_")] if columns is None else list(columns)
+    names = price_columns(frame) if columns is None else list(columns)
     missing = [c for c in names if c not in frame.columns]
     if missing:
         raise KeyError(f"no price column(s) {missing} in the frame")

@@ -133,6 +133,10 @@ def test_price_at_report_and_plots(workdir: Path) -> None:
     assert result.exit_code == 0, result.output
     priced = pd.read_csv(workdir / "priced.csv")
     assert list(priced["price_source"]) == ["exact", "nearest", "missing"]
+    table = run(["price-at", "--store", "data", "usage.csv"], workdir)  # the default: a table on stdout
+    assert table.exit_code == 0, table.output
+    for source, total in zip(priced["price_source"], priced["total_usd"]):
+        assert source in table.output and (pd.isna(total) or f"{total:.4g}"[:4] in table.output)
     result = run(["report", "--store", "data", "-o", "report"], workdir)
     assert result.exit_code == 0, result.output
     assert {"index.html", "movers.csv", "catalog_size.png"} <= {p.name for p in (workdir / "report").iterdir()}

@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError, SnapshotNotFoundError
 from ..schema_usage import billed_usd
+from ..schema import price_columns
 from ..suggest import did_you_mean
 from ..times import answer_notes, parse_time
 from . import price_at
@@ -365,7 +366,7 @@ def _all_cached_usd(
     one cost rule on the prices price_at matched for the rows (no second join; only their price
     columns are copied, and nothing when ``where`` is every row); rows of models with pricing
     overrides (which depend on the row's time and prompt) are priced through price_at again."""
-    rates = priced[[c for c in priced.columns if c.startswith("price_") and c != "price_source"]]
+    rates = priced[price_columns(priced)]
     if len(where) < len(priced):
         rates = rates.iloc[where]
         counts = {k: v[where] for k, v in counts.items()}
