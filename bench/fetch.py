@@ -52,7 +52,7 @@ def largest_body(data: Path) -> tuple[str, bytes]:
     return best
 
 
-def paired(baseline, subject, number: int, rounds: int) -> tuple[float, float]:  # noqa: ANN001
+def paired(baseline, subject, number: int, rounds: int) -> tuple[float, float]:
     """Best per-call time of baseline and subject, measured in alternating rounds so that machine
     noise (a busy neighbour, frequency changes) hits both alike."""
     base, sub = [], []

@@ -435,7 +435,7 @@ def _table(rows: list[tuple[str, str, str]]) -> str:
     return "\n".join(f"- ``{n}`` ({d}): {doc}" for n, d, doc in rows)
 
 
-__doc__ = __doc__.format(  # noqa: A001 - the docstring renders the declared contract
+__doc__ = __doc__.format(  # the docstring renders the declared contract
     min_time=MIN_TIME,
     max_time=MAX_TIME,
     fixed_table=_table(

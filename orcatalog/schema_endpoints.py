@@ -200,6 +200,6 @@ def _table(columns: tuple[Column, ...]) -> str:
     )
 
 
-__doc__ = __doc__.format(  # noqa: A001 - the docstring renders the declared contracts
+__doc__ = __doc__.format(  # the docstring renders the declared contracts
     endpoint_table=_table(ENDPOINT_COLUMNS), provider_table=_table(PROVIDER_COLUMNS)
 )

@@ -161,6 +161,6 @@ def _table(columns: tuple[Column, ...]) -> str:
     )
 
 
-__doc__ = __doc__.format(  # noqa: A001 - the docstring renders the declared contracts
+__doc__ = __doc__.format(  # the docstring renders the declared contracts
     activity_table=_table(ACTIVITY_COLUMNS), generation_table=_table(GENERATION_COLUMNS)
 )

@@ -288,7 +288,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def new_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest):  # noqa: ANN201
+def new_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest):
     """Factory of empty stores on the parametrized backend."""
     endpoint = request.getfixturevalue("s3_endpoint") if backend == "s3" else None
     counter = iter(range(100))

@@ -11,15 +11,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import orjson  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import orjson
+import pandas as pd
+import pytest
 
-import orcatalog as oc  # noqa: E402
-from orcatalog.fetch.endpoints import many_frame  # noqa: E402
-from orcatalog.frames.endpoints import endpoints_body_frame, endpoints_frame  # noqa: E402
+import orcatalog as oc
+from orcatalog.fetch.endpoints import many_frame
+from orcatalog.frames.endpoints import endpoints_body_frame, endpoints_frame
 
 
 def _body(recorded_dir: Path, name: str) -> dict:

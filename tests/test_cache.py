@@ -223,7 +223,7 @@ def test_threads_share_a_cache(server: ReplayServer, cache_dir: Path) -> None:
             for _ in range(3):
                 sizes.append(len(c.fetch_models(q=["gpt", "claude", "gemini", "llama"][i % 4])))
                 c.count_models()
-        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+        except BaseException as exc:  # collected for the assertion
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]

@@ -205,7 +205,7 @@ def test_snapshot_command(runner: CliRunner, latest_file: Path, tmp_path: Path) 
 # -- one-line errors, typos, formats, units (issue 8) ------------------------------------------
 
 
-def _one_error_line(result) -> str:  # noqa: ANN001 - click's Result
+def _one_error_line(result) -> str:  # click's Result
     assert result.exit_code != 0, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in result.output, result.output
@@ -826,7 +826,7 @@ def test_a_providers_or_activity_body_given_to_import_says_what_it_is(
     assert "model #0 is not an object with a string 'id'" in line, line
 
 
-def _cli(args: list[str], tmp_path: Path, **kwargs) -> subprocess.CompletedProcess:  # noqa: ANN003
+def _cli(args: list[str], tmp_path: Path, **kwargs) -> subprocess.CompletedProcess:
     """The real console module in a subprocess (warnings and signals as a user meets them)."""
     env = {
         **os.environ,
@@ -911,7 +911,7 @@ def test_sigint_during_snapshot_says_nothing_was_recorded(tmp_path: Path) -> Non
 
     asked = threading.Event()
 
-    def stall(conn, path, headers, stop) -> None:  # noqa: ANN001
+    def stall(conn, path, headers, stop) -> None:
         asked.set()
         stop.wait(30)
 

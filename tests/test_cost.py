@@ -30,7 +30,7 @@ def latest(latest_models: list[dict]) -> pd.DataFrame:
     return models_frame(latest_models)
 
 
-def D(value: object) -> Decimal:  # noqa: N802 - reads like the decimal literal it builds
+def D(value: object) -> Decimal:  # reads like the decimal literal it builds
     return Decimal(str(value))
 
 

@@ -235,7 +235,7 @@ def _other_app(path: Path) -> None:
 
 
 @pytest.mark.parametrize("make", [_foreign_schema, _other_app], ids=["foreign-responses-table", "other-app"])
-def test_a_sqlite_file_of_a_foreign_schema_is_moved_aside(make, server: ReplayServer, cache_dir: Path) -> None:  # noqa: ANN001
+def test_a_sqlite_file_of_a_foreign_schema_is_moved_aside(make, server: ReplayServer, cache_dir: Path) -> None:
     """Row "a cache file that is SQLite with a foreign schema": warning, moved aside intact, work goes on."""
     cache_dir.mkdir(parents=True)
     make(cache_dir / CACHE_FILE_NAME)
@@ -349,7 +349,7 @@ def _keyed_front(kind: str, body: bytes, other_port: int | None = None) -> hosti
     - ``code-401``: a 401 whose error ``code`` (and message) hold ``Bearer <key>``.
     """
 
-    def handler(conn, path: str, headers: dict[str, str], stop) -> None:  # noqa: ANN001
+    def handler(conn, path: str, headers: dict[str, str], stop) -> None:
         if kind == "echo":
             conn.sendall(
                 hostile.response(
@@ -370,7 +370,7 @@ def _keyed_front(kind: str, body: bytes, other_port: int | None = None) -> hosti
 
 
 def _back_home(front_port: list[int]) -> hostile.Handler:
-    def handler(conn, path: str, headers: dict[str, str], stop) -> None:  # noqa: ANN001
+    def handler(conn, path: str, headers: dict[str, str], stop) -> None:
         conn.sendall(hostile.response(302, b"", {"Location": f"http://127.0.0.1:{front_port[0]}/final?x={CANARY}"}))
 
     return handler
@@ -538,7 +538,7 @@ def test_a_200_body_that_holds_the_key_is_refused_and_never_cached(latest_body: 
     poisoned["data"][0]["description"] = f"your key is {CANARY}"
     bodies = [json.dumps(good).encode(), json.dumps(poisoned).encode()]
 
-    def handler(conn, path: str, headers: dict[str, str], stop) -> None:  # noqa: ANN001
+    def handler(conn, path: str, headers: dict[str, str], stop) -> None:
         conn.sendall(hostile.response(200, bodies[min(len(served), 1)], {"Content-Type": "application/json"}))
         served.append(path)
 

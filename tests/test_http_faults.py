@@ -264,7 +264,7 @@ def test_concurrent_faults_do_not_cross_requests(server: ReplayServer, client: o
     def work() -> None:
         try:
             results.append(len(client.fetch_models(retries=retries)))
-        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+        except BaseException as exc:  # collected for the assertion
             errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(4)]
@@ -317,7 +317,7 @@ def _status(status: int, body: bytes = b"", **headers: str) -> requests.Response
     return response
 
 
-def _state(attempt: int = 1, now: float = 0.0, deadline_at: float = 100.0):  # noqa: ANN202
+def _state(attempt: int = 1, now: float = 0.0, deadline_at: float = 100.0):
     from orcatalog.fetch.http import AttemptState
 
     return AttemptState(attempt=attempt, now=now, deadline_at=deadline_at, url="http://127.0.0.1/api/v1/models")
@@ -359,7 +359,7 @@ def test_decide_is_a_pure_function_of_the_outcome_and_the_attempt_state(
     outcome,
     state,
     action: str,
-    error,  # noqa: ANN001
+    error,
     wait: float,
 ) -> None:
     from orcatalog.fetch.http import Action, decide

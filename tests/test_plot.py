@@ -8,16 +8,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import orjson  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import orjson
+import pandas as pd
+import pytest
 
-import orcatalog as oc  # noqa: E402
-from orcatalog.frames.models import models_frame  # noqa: E402
+import orcatalog as oc
+from orcatalog.frames.models import models_frame
 
-from .conftest import read_body  # noqa: E402
+from .conftest import read_body
 
 
 @pytest.fixture

@@ -70,7 +70,7 @@ def test_import_shows_progress_only_on_a_terminal(
     assert piped.getvalue() == ""
 
 
-def test_paginated_fetch_shows_a_bar_per_model_on_a_terminal(monkeypatch: pytest.MonkeyPatch, server) -> None:  # noqa: ANN001
+def test_paginated_fetch_shows_a_bar_per_model_on_a_terminal(monkeypatch: pytest.MonkeyPatch, server) -> None:
     import requests
 
     term = _Terminal()

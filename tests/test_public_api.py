@@ -72,7 +72,7 @@ def test_error_tree_is_drawn_and_complete() -> None:
     assert errors.error_for_status(418) is oc.APIError
 
 
-def test_import_does_not_pull_matplotlib_or_touch_disk(tmp_path) -> None:  # noqa: ANN001
+def test_import_does_not_pull_matplotlib_or_touch_disk(tmp_path) -> None:
     code = (
         "import sys, os; import orcatalog; "
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported'; "

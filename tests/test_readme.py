@@ -94,7 +94,7 @@ def test_every_block_has_a_language_and_the_chart_exists() -> None:
 
 
 @pytest.fixture
-def readme_world(tmp_path: Path, s3_endpoint: str):  # noqa: ANN201
+def readme_world(tmp_path: Path, s3_endpoint: str):
     """A folder like a clone's (``tests/data`` reachable), a replay server standing in for the API
     host, and an S3-compatible server with ``my-bucket``, as the README's blocks expect."""
     import boto3
@@ -129,7 +129,7 @@ def readme_world(tmp_path: Path, s3_endpoint: str):  # noqa: ANN201
         yield tmp_path, env, api
 
 
-def test_every_python_block_runs_in_order(readme_world) -> None:  # noqa: ANN001
+def test_every_python_block_runs_in_order(readme_world) -> None:
     """All python blocks, in README order, in one interpreter (later blocks use earlier names)."""
     cwd, env, api = readme_world
     code = "\n\n".join(_blocks("python"))
@@ -142,7 +142,7 @@ def test_every_python_block_runs_in_order(readme_world) -> None:  # noqa: ANN001
     assert (cwd / "report" / "index.html").is_file()
 
 
-def test_every_bash_block_runs(readme_world) -> None:  # noqa: ANN001
+def test_every_bash_block_runs(readme_world) -> None:
     """Each `orcatalog ...` line of every bash block, in order (pip and pytest lines are the two commands,
     run by the tests above and by CI)."""
     cwd, env, _api = readme_world

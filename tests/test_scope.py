@@ -69,7 +69,7 @@ def test_the_rule() -> None:
     assert not is_unfiltered("/models", {"output_modalities": "text", "q": "gpt"})
 
 
-def test_snapshot_and_fetch_of_one_server_compare(new_store, server: ReplayServer) -> None:  # noqa: ANN001
+def test_snapshot_and_fetch_of_one_server_compare(new_store, server: ReplayServer) -> None:
     client = oc.Client(base_url=server.base_url, session=requests.Session(), retries=FAST_RETRY)
     store = new_store()
     snap = store.snapshot(client)
@@ -83,7 +83,7 @@ def test_snapshot_and_fetch_of_one_server_compare(new_store, server: ReplayServe
         oc.diff(fetched, user)
 
 
-def test_replay_servers_on_other_ports_are_one_scope(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
+def test_replay_servers_on_other_ports_are_one_scope(new_store, dated_files: list[Path]) -> None:
     store = new_store()
     ids = []
     for path in dated_files[-2:]:  # two recorded days, each served on its own random port
@@ -95,7 +95,7 @@ def test_replay_servers_on_other_ports_are_one_scope(new_store, dated_files: lis
     assert len(store.history().attrs["snapshot_times"][store.snapshots()["scope"].iloc[0]]) == 2
 
 
-def test_an_eu_import_is_not_the_global_catalog(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
+def test_an_eu_import_is_not_the_global_catalog(new_store, dated_files: list[Path]) -> None:
     store = new_store()
     (glob,) = store.import_files(dated_files[-1], progress=False)
     (eu,) = store.import_files(dated_files[-2], base_url=EU, progress=False)

@@ -122,7 +122,7 @@ def test_manifest_of_the_dated_files(dated_store: oc.SnapshotStore, dated_files:
     assert m["snapshot_id"].is_unique
 
 
-def test_reimport_is_a_no_op(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
+def test_reimport_is_a_no_op(new_store, dated_files: list[Path]) -> None:
     store = new_store()
     first = store.import_files(dated_files[:3], progress=False)
     before = store_files(store)
@@ -146,7 +146,7 @@ def test_a_write_says_which_snapshots_it_added(tmp_path: Path, dated_files: list
     assert store.import_bodies([]).added == []
 
 
-def test_import_needs_a_time(new_store, tmp_path: Path, latest_file: Path) -> None:  # noqa: ANN001
+def test_import_needs_a_time(new_store, tmp_path: Path, latest_file: Path) -> None:
     nameless = tmp_path / "catalog.json.gz"
     shutil.copy(latest_file, nameless)
     store = new_store()
@@ -159,7 +159,7 @@ def test_import_needs_a_time(new_store, tmp_path: Path, latest_file: Path) -> No
         store.import_files([nameless, latest_file], fetched_at="2026-04-17", progress=False)
 
 
-def test_a_bad_body_writes_nothing(new_store, tmp_path: Path, dated_files: list[Path]) -> None:  # noqa: ANN001
+def test_a_bad_body_writes_nothing(new_store, tmp_path: Path, dated_files: list[Path]) -> None:
     bad = tmp_path / "models-2026-05-01T000000Z.json"
     bad.write_text('{"data": [{"id": "a/b"}, {"id": "a/b"}]}')
     store = new_store()
@@ -283,7 +283,7 @@ def test_storage_grows_with_change_not_snapshots(hourly_store: oc.SnapshotStore)
     # tests/test_store_delta.py::test_each_model_object_is_stored_once counts them in the table)
 
 
-def test_overrides_and_unknown_fields_survive(new_store) -> None:  # noqa: ANN001
+def test_overrides_and_unknown_fields_survive(new_store) -> None:
     body = {
         "data": [
             {
@@ -316,7 +316,7 @@ def test_overrides_and_unknown_fields_survive(new_store) -> None:  # noqa: ANN00
     assert df.loc[0, "price_new_key"] == 0.5 and df.loc[1, "dynamic_pricing"]
 
 
-def test_snapshot_from_a_client_and_scopes(new_store, server: ReplayServer) -> None:  # noqa: ANN001
+def test_snapshot_from_a_client_and_scopes(new_store, server: ReplayServer) -> None:
     client = oc.Client(base_url=server.base_url, session=requests.Session(), retries=FAST_RETRY)
     store = new_store()
     snap = store.snapshot(client)
@@ -331,7 +331,7 @@ def test_snapshot_from_a_client_and_scopes(new_store, server: ReplayServer) -> N
     assert len(oc.diff(snap, filtered, allow_mixed=True)) > 0
 
 
-def test_failed_snapshot_writes_nothing(new_store, server: ReplayServer) -> None:  # noqa: ANN001
+def test_failed_snapshot_writes_nothing(new_store, server: ReplayServer) -> None:
     client = oc.Client(base_url=server.base_url, session=requests.Session(), retries=oc.RetryConfig(attempts=1))
     store = new_store()
     store.snapshot(client)
@@ -399,7 +399,7 @@ def test_schema_evolution_keeps_every_column(tmp_path: Path, recorded_dir: Path,
     assert "per_request_limit_prompt_tokens" in cols and "price_audio" in cols and "knowledge_cutoff" in cols
 
 
-def test_hostile_ids_stay_inside_the_root(new_store) -> None:  # noqa: ANN001
+def test_hostile_ids_stay_inside_the_root(new_store) -> None:
     hostile = ["../../etc/passwd", "/absolute/path", "a://b", "~evil/../../x", "a:b/c:d", "..", "a/..\\..\\b"]
     body = {"data": [{"id": i, "name": i, "pricing": {"prompt": "0", "completion": "0"}} for i in hostile]}
     store = new_store()
@@ -415,7 +415,7 @@ def test_hostile_ids_stay_inside_the_root(new_store) -> None:  # noqa: ANN001
     assert all(".." not in p and "passwd" not in p for p in everything)
 
 
-def test_filtered_and_user_snapshots_have_their_own_scope(new_store, server: ReplayServer) -> None:  # noqa: ANN001
+def test_filtered_and_user_snapshots_have_their_own_scope(new_store, server: ReplayServer) -> None:
     from .conftest import TEST_KEY_B
 
     client = oc.Client(base_url=server.base_url, session=requests.Session(), retries=FAST_RETRY)
@@ -454,7 +454,7 @@ def test_filtered_and_user_snapshots_have_their_own_scope(new_store, server: Rep
         lambda s: s.import_bodies([("not a time", {"data": []})]),
     ],
 )
-def test_store_rejects_bad_arguments_before_any_io(tmp_path: Path, call) -> None:  # noqa: ANN001
+def test_store_rejects_bad_arguments_before_any_io(tmp_path: Path, call) -> None:
     store = oc.SnapshotStore(tmp_path / "never-created")
     with pytest.raises(oc.InvalidParameterError):
         call(store)
@@ -478,7 +478,7 @@ def test_store_root_must_be_given_properly() -> None:
             oc.SnapshotStore(bad)  # type: ignore[arg-type]
 
 
-def test_compact_merges_batches_and_changes_no_answer(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
+def test_compact_merges_batches_and_changes_no_answer(new_store, dated_files: list[Path]) -> None:
     """The parquet layout's batches (the Delta layout's optimize: test_store_delta.py)."""
     made = new_store()
     store = legacy_store(made.root, storage_options=made._storage_options, auto_compact=None)
@@ -564,7 +564,7 @@ def test_day_precision_snapshots_invent_no_price_event(
     assert whole_folder_store.load(sid).attrs["time_precision"] == "day"
 
 
-def test_a_page_is_not_a_catalog(new_store, tmp_path: Path, latest_file: Path) -> None:  # noqa: ANN001
+def test_a_page_is_not_a_catalog(new_store, tmp_path: Path, latest_file: Path) -> None:
     body = json.loads(read_body(latest_file))
     page = {**body, "data": body["data"][:100], "total_count": len(body["data"])}
     path = tmp_path / "models-2026-04-18T000000Z.json"
@@ -575,7 +575,7 @@ def test_a_page_is_not_a_catalog(new_store, tmp_path: Path, latest_file: Path) -
     assert store_files(store) == {}
 
 
-def test_a_shrunken_catalog_is_flagged_not_trusted(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
+def test_a_shrunken_catalog_is_flagged_not_trusted(new_store, dated_files: list[Path]) -> None:
     body = json.loads(read_body(dated_files[-1]))
     one = {k: v for k, v in body.items() if k != "total_count"} | {"data": body["data"][:1]}
     store = new_store()

@@ -27,7 +27,7 @@ from orcatalog.store.migrate import migrate
 from .conftest import REPO, S3_CREDENTIALS, new_bucket, read_body, store_files
 
 
-def delta_store(backend: str, tmp: Path, endpoint: str | None, **kwargs) -> oc.SnapshotStore:  # noqa: ANN003
+def delta_store(backend: str, tmp: Path, endpoint: str | None, **kwargs) -> oc.SnapshotStore:
     if backend == "local":
         return oc.SnapshotStore(tmp / "delta", layout="delta", **kwargs)
     assert endpoint is not None
@@ -35,7 +35,7 @@ def delta_store(backend: str, tmp: Path, endpoint: str | None, **kwargs) -> oc.S
     return oc.SnapshotStore(f"s3://{new_bucket(endpoint)}/store", storage_options=options, layout="delta", **kwargs)
 
 
-def reopen(store: oc.SnapshotStore, **kwargs) -> oc.SnapshotStore:  # noqa: ANN003
+def reopen(store: oc.SnapshotStore, **kwargs) -> oc.SnapshotStore:
     return oc.SnapshotStore(store.root, storage_options=store._storage_options, **kwargs)
 
 
@@ -59,11 +59,11 @@ def spawn(code: str, *args: str, env: dict[str, str] | None = None) -> subproces
 
 
 @pytest.fixture(params=["local", "s3"])
-def make_delta(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201
+def make_delta(request: pytest.FixtureRequest, tmp_path: Path):
     endpoint = request.getfixturevalue("s3_endpoint") if request.param == "s3" else None
     counter = iter(range(100))
 
-    def factory(**kwargs) -> oc.SnapshotStore:  # noqa: ANN003
+    def factory(**kwargs) -> oc.SnapshotStore:
         return delta_store(request.param, tmp_path / f"d{next(counter)}", endpoint, **kwargs)
 
     return factory
@@ -75,7 +75,7 @@ def make_delta(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201
 def test_delta_answers_equal_the_parquet_layout(
     make_delta,
     tmp_path: Path,
-    recorded_dir: Path,  # noqa: ANN001
+    recorded_dir: Path,
     hourly_bodies: list,
 ) -> None:
     dated = sorted(recorded_dir.glob("models-*.json.gz"))
@@ -118,7 +118,7 @@ def test_delta_answers_equal_the_parquet_layout(
         delta.load("20990101T000000Z-000000000000")
 
 
-def test_each_model_object_is_stored_once(make_delta, hourly_bodies: list) -> None:  # noqa: ANN001
+def test_each_model_object_is_stored_once(make_delta, hourly_bodies: list) -> None:
     from deltalake import DeltaTable
 
     store = make_delta(auto_compact=None)
@@ -137,7 +137,7 @@ def test_each_model_object_is_stored_once(make_delta, hourly_bodies: list) -> No
     assert len(store.snapshots()) == 12
 
 
-def test_compact_is_optimize_and_vacuum_and_changes_no_answer(make_delta, dated_files: list[Path]) -> None:  # noqa: ANN001
+def test_compact_is_optimize_and_vacuum_and_changes_no_answer(make_delta, dated_files: list[Path]) -> None:
     store = make_delta(auto_compact=None)
     for path in dated_files:
         store.import_files(path, progress=False)
@@ -155,7 +155,7 @@ def test_compact_is_optimize_and_vacuum_and_changes_no_answer(make_delta, dated_
     pd.testing.assert_frame_equal(reopen(store).history(scope=None), before[1])
 
 
-def test_one_compaction_at_a_time(make_delta, dated_files: list[Path], caplog: pytest.LogCaptureFixture) -> None:  # noqa: ANN001
+def test_one_compaction_at_a_time(make_delta, dated_files: list[Path], caplog: pytest.LogCaptureFixture) -> None:
     """delta-rs lets two optimize commits that remove the same files both succeed, and each keeps
     its own rewrite: every merged row is then held twice. A compaction waits for no other: while
     one holds the store's compaction lock, compact() refuses and a write's automatic compaction
@@ -250,7 +250,7 @@ def test_an_interrupted_write_leaves_nothing_visible_and_blocks_nothing(
     before = store.snapshots()
     real = deltalake.write_deltalake
 
-    def interrupted(uri, data, **kwargs):  # noqa: ANN001, ANN003, ANN202 - Ctrl-C just before the commit
+    def interrupted(uri, data, **kwargs):  # Ctrl-C just before the commit
         if str(getattr(uri, "table_uri", uri)).rstrip("/").endswith("/snapshots"):  # a URI or a kept DeltaTable
             raise KeyboardInterrupt
         return real(uri, data, **kwargs)
@@ -280,7 +280,7 @@ def test_an_interrupted_first_write_leaves_a_delta_store(
     root = tmp_path / "new"
     real = deltalake.write_deltalake
 
-    def interrupted(uri, data, **kwargs):  # noqa: ANN001, ANN003, ANN202 - Ctrl-C just before the commit
+    def interrupted(uri, data, **kwargs):  # Ctrl-C just before the commit
         if str(getattr(uri, "table_uri", uri)).rstrip("/").endswith("/snapshots"):
             raise KeyboardInterrupt
         return real(uri, data, **kwargs)
@@ -316,7 +316,7 @@ SLOW_WRITER = """
 
 
 @pytest.mark.compact_only
-def test_sigkill_before_the_commit_leaves_the_store_as_it_was(make_delta, dated_files: list[Path]) -> None:  # noqa: ANN001
+def test_sigkill_before_the_commit_leaves_the_store_as_it_was(make_delta, dated_files: list[Path]) -> None:
     store = make_delta()
     store.import_files(dated_files[:4], progress=False)
     before = store.snapshots()
@@ -340,7 +340,7 @@ def test_sigkill_before_the_commit_leaves_the_store_as_it_was(make_delta, dated_
 
 
 @pytest.mark.compact_only
-def test_two_writers_of_the_same_snapshot_both_succeed_and_it_counts_once(make_delta, dated_files: list[Path]) -> None:  # noqa: ANN001
+def test_two_writers_of_the_same_snapshot_both_succeed_and_it_counts_once(make_delta, dated_files: list[Path]) -> None:
     store = make_delta()
     options = json.dumps(store._storage_options)
     procs = [spawn(SLOW_WRITER, store.root, ",".join(map(str, dated_files[3:7])), "go", options) for _ in range(3)]
@@ -583,24 +583,24 @@ def test_an_s3_server_that_ignores_conditional_writes_is_refused(tmp_path: Path)
         def log_message(self, *args: object) -> None:
             pass
 
-        def do_PUT(self) -> None:  # noqa: N802
+        def do_PUT(self) -> None:
             objects[self.path.split("?")[0]] = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             self.send_response(200)
             self.send_header("ETag", '"x"')
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def do_DELETE(self) -> None:  # noqa: N802
+        def do_DELETE(self) -> None:
             objects.pop(self.path.split("?")[0], None)
             self.send_response(204)
             self.end_headers()
 
-        def do_HEAD(self) -> None:  # noqa: N802
+        def do_HEAD(self) -> None:
             self.send_response(404 if self.path.split("?")[0] not in objects else 200)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if "list-type" not in self.path:
                 self.send_response(404)
                 self.send_header("Content-Length", "0")
@@ -659,7 +659,7 @@ def test_an_existing_parquet_store_on_s3_keeps_its_layout(s3_endpoint: str, date
 
 def test_migrate_copies_a_parquet_store_losslessly(
     tmp_path: Path, recorded_dir: Path, hourly_bodies: list, server
-) -> None:  # noqa: ANN001
+) -> None:
     """A store written by the parquet-layout code (several batches, day precision, a partial
     catalog, another scope), copied by `orcatalog migrate` and checked against the original."""
     import requests
@@ -720,7 +720,7 @@ def test_migrate_refuses_a_damaged_store(tmp_path: Path, dated_files: list[Path]
         migrate(tmp_path / "typo", tmp_path / "new")
 
 
-def test_an_open_store_sees_what_other_writers_commit(make_delta, dated_files: list[Path]) -> None:  # noqa: ANN001
+def test_an_open_store_sees_what_other_writers_commit(make_delta, dated_files: list[Path]) -> None:
     """A store object keeps its table handles and the files it read; it must still see every
     commit made by another process (appends, a compaction) and append after them."""
     mine = make_delta(auto_compact=None)
@@ -770,7 +770,7 @@ def test_a_kept_store_object_answers_as_a_new_one_after_each_append(tmp_path: Pa
 
 def test_compact_deletes_a_killed_writers_files_only_past_the_orphan_retention(
     make_delta, dated_files: list[Path]
-) -> None:  # noqa: ANN001
+) -> None:
     """Data files no commit names (a writer killed between writing them and its commit) are deleted
     by compact() on disk and on S3, but only once older than the orphan retention: a file written
     just now may be a live writer's, about to be committed."""

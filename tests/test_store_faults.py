@@ -26,7 +26,7 @@ from .conftest import REPO, make_store, store_files
 
 
 @pytest.fixture
-def new_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest):  # noqa: ANN201
+def new_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest):
     """These tests are about the earlier parquet layout's own files and its writer's commit
     protocol (the Delta layout's are in test_store_delta.py). Users no longer write that layout;
     every store here is written by the private writer kept for such tests
@@ -45,7 +45,7 @@ def files_of(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def spawn(code: str, *args: str, **kwargs) -> subprocess.Popen:  # noqa: ANN003
+def spawn(code: str, *args: str, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(code), *args],
@@ -78,7 +78,7 @@ SLOW_WRITER = """
 
 
 @pytest.mark.compact_only
-def test_sigkill_mid_write_leaves_the_store_as_it_was(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
+def test_sigkill_mid_write_leaves_the_store_as_it_was(new_store, dated_files: list[Path]) -> None:
     store = new_store()
     store.import_files(dated_files[:4], progress=False)
     before = store_files(store)
@@ -167,7 +167,7 @@ def test_read_only_target_is_a_typed_error(tmp_path: Path, dated_files: list[Pat
 
 
 @pytest.mark.compact_only
-def test_two_writers_different_snapshots_both_land(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
+def test_two_writers_different_snapshots_both_land(new_store, dated_files: list[Path]) -> None:
     store = new_store()
     options = json.dumps(store._storage_options)
     procs = [
@@ -181,7 +181,7 @@ def test_two_writers_different_snapshots_both_land(new_store, dated_files: list[
 
 
 @pytest.mark.compact_only
-def test_two_writers_same_snapshot_one_wins(new_store, dated_files: list[Path]) -> None:  # noqa: ANN001
+def test_two_writers_same_snapshot_one_wins(new_store, dated_files: list[Path]) -> None:
     store = new_store()
     slow = spawn(SLOW_WRITER, store.root, str(dated_files[5]), "pause", json.dumps(store._storage_options))
     for line in slow.stdout:  # type: ignore[union-attr]
@@ -354,7 +354,7 @@ def test_a_failed_cleanup_is_reported_not_called_nothing_changed(tmp_path: Path,
     from fsspec.implementations.local import LocalFileSystem
 
     class CannotRemove(LocalFileSystem):  # the store's own disk, with removal failing
-        def rm(self, path, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+        def rm(self, path, *args, **kwargs):
             raise PermissionError(f"cannot remove {path}")
 
     layout.fs = CannotRemove()

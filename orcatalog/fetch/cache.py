@@ -240,7 +240,7 @@ class _TolerantStage:
             response = self.inner.loads(value)
             if response.status_code != 200 or not isinstance(response.url, str):  # only 200s are stored
                 raise TypeError(f"a stored response with status {response.status_code!r}")
-        except Exception as exc:  # noqa: BLE001 - any damage in a row means the same: ignore the row
+        except Exception as exc:  # any damage in a row means the same: ignore the row
             _damaged_row(exc)
             raise ValueError(f"damaged cache entry ({type(exc).__name__})") from None
         return response

@@ -42,7 +42,7 @@ class _Job:
     def run(self) -> None:
         try:
             self.value, self.ok = self.context.run(self.call), True
-        except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+        except BaseException as exc:  # handed to the waiting caller
             self.value = exc
         self.done.set()
 

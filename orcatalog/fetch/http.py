@@ -305,8 +305,8 @@ def set_content(response: requests.Response, content: bytes) -> None:
     saves it) sees it. requests has no public setter: this is the one place that touches its
     private ``_content`` / ``_content_consumed`` (tests/test_http_faults.py pins it against a
     body read the public way)."""
-    response._content = content  # type: ignore[attr-defined]  # noqa: SLF001
-    response._content_consumed = True  # type: ignore[attr-defined]  # noqa: SLF001
+    response._content = content  # type: ignore[attr-defined]
+    response._content_consumed = True  # type: ignore[attr-defined]
 
 
 class _BodyReader:
@@ -657,7 +657,7 @@ def get_json(
             )
             try:
                 outcome = run_within(deadline_at, send, clock=clock)
-            except Exception as exc:  # noqa: BLE001 - judged by decide()
+            except Exception as exc:  # judged by decide()
                 outcome = exc
             assert outcome is not None
             decision = decide(

@@ -111,7 +111,7 @@ class _RedactingFilter(logging.Filter):
         forms = _forms
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a record that cannot format: drop its arguments
+        except Exception:  # a record that cannot format: drop its arguments
             message = str(record.msg)
         clean = _replace(message, forms)
         if clean != message or record.args:

@@ -152,7 +152,7 @@ def fetch_activity(
 
 
 def fetch_generation(
-    id: str,  # noqa: A002 - the API's parameter name
+    id: str,  # the API's parameter name
     *,
     api_key: str | None = None,
     client: Any = None,

@@ -1053,7 +1053,7 @@ class DeltaStore:
                 logger.info("automatic compaction of %s skipped: another compaction is at work", self.layout.root)
             except (StoreError, OSError) as exc:
                 logger.warning("automatic compaction of %s skipped: %s", self.layout.root, exc)
-            except Exception as exc:  # noqa: BLE001 - delta-rs errors: upkeep never fails a committed write
+            except Exception as exc:  # delta-rs errors: upkeep never fails a committed write
                 logger.warning("automatic compaction of %s skipped: %s", self.layout.root, exc)
         return Recorded(batch.ids, [r["snapshot_id"] for r in rows])
 

@@ -491,7 +491,7 @@ class EndpointStore:
                 configuration=TABLE_CONFIG,
                 storage_options=self.layout.options or None,
             )
-        except Exception as exc:  # noqa: BLE001 - delta-rs errors; a racing creator is fine
+        except Exception as exc:  # delta-rs errors; a racing creator is fine
             if self.layout.table(name) is None:
                 raise StoreWriteError(f"creating {self.layout.uris[name]} failed: {exc}") from exc
 
@@ -675,7 +675,7 @@ class EndpointStore:
                     self._optimize(name, dt)
                     self.layout.vacuum(name, VACUUM_RETENTION_HOURS)
                     self._checkpoint(name)
-            except Exception as exc:  # noqa: BLE001 - upkeep never fails a committed write
+            except Exception as exc:  # upkeep never fails a committed write
                 logger.warning("automatic compaction of %s skipped: %s", self.layout.uris[name], exc)
 
     def _due(self, name: str, limit: int | None, dt: Any = None) -> bool:

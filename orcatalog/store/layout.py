@@ -221,7 +221,7 @@ class Layout:
                     seq // ORDER_ROW_GROUP, columns=["versions"], use_threads=False
                 )
                 return list(group.column("versions")[seq % ORDER_ROW_GROUP].as_py() or [])
-        except Exception:  # noqa: BLE001 - merged away, damaged, anything: the batch just stores more
+        except Exception:  # merged away, damaged, anything: the batch just stores more
             return []
 
     # -- writing ----------------------------------------------------------------------------

@@ -146,7 +146,7 @@ def _flock(layout: Layout, name: str) -> tuple[Callable[[], Any], Callable[[Any]
     def take() -> IO[bytes] | None:
         try:
             os.makedirs(layout.base, exist_ok=True)
-            fh = open(path, "ab")  # noqa: SIM115 - held open for the whole block
+            fh = open(path, "ab")  # held open for the whole block
         except OSError as exc:
             raise StoreWriteError(f"cannot create the lock file {path}: {exc.strerror or exc}") from exc
         try:
