@@ -460,7 +460,8 @@ def diff(
 ) -> None:
     """What changed between two snapshots (ids, or times: the latest at or before each). Prices are
     shown in the ``unit`` column's unit (per-token prices in USD per million tokens); ``kind`` says
-    what a changed price is (changed, no longer listed, newly listed, to or from dynamic).
+    what a changed price is (changed, no longer listed, newly listed, to or from dynamic, listed on
+    leaving dynamic, unit changed).
 
     \b
     Example:
