@@ -334,7 +334,11 @@ def snapshot(ctx: click.Context, store_root: str | None) -> None:
 
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--fetched-at", help="Fetch time of a single body whose file name has none (ISO 8601, UTC).")
+@click.option(
+    "--fetched-at",
+    help="Fetch time of a single body (ISO 8601, UTC): needed when its file name has none; over a time "
+    "in the name it wins, with a warning naming both when they differ.",
+)
 @click.option("--base-url", help="The API the bodies came from (default the public API).")
 @_filter_options
 @_store_option
