@@ -25,6 +25,8 @@ class Component:
     option: str  # how the command line names the count (``orcatalog cost --<option>``)
     help: str  # what the count is, in one sentence (the command line's help)
     usage: str | None = None  # its name in the API's ChatUsage object (dotted), when it has one
+    outputs: tuple[str, ...] = ()  # the output modalities whose tokens it prices (a workload that asks
+    # for one of them must count this part when a model lists a separate price for it)
 
 
 #: Every priced dimension, in output order.
@@ -91,6 +93,7 @@ COMPONENTS: tuple[Component, ...] = (
         "audio-output",
         "Audio output tokens (part of the completion).",
         "completion_tokens_details.audio_tokens",
+        outputs=("audio", "speech"),
     ),
     Component(
         "image_output",
@@ -100,6 +103,7 @@ COMPONENTS: tuple[Component, ...] = (
         "image-output",
         "Image output tokens (part of the completion; image models price them per token).",
         "completion_tokens_details.image_tokens",
+        outputs=("image",),
     ),
     Component(
         "requests",

@@ -169,6 +169,44 @@ def test_a_switch_to_dynamic_pricing_is_said_and_absent_keys_stay_silent(recorde
     assert set(back["kind"]) == {"from dynamic"} and back["old"].isna().all() and len(back) == 2
 
 
+def test_a_key_priced_after_dynamic_pricing_says_it_is_newly_listed(recorded_dir: Path) -> None:
+    """A model leaving "-1" whose fixed body lists cache keys: the dynamic body (as every 2026 router
+    body, e.g. openrouter/auto) listed only prompt and completion, so the cache keys were not
+    dynamic prices; they are ``listed on leaving dynamic``, while prompt and completion are ``from
+    dynamic``."""
+    import json
+
+    body = json.loads(read_body(recorded_dir / "catalogs-2026-06-08" / "models-2026-08-17.json.gz"))["data"]
+    routers = [m for m in body if any(v == "-1" for k, v in m["pricing"].items() if k != "overrides")]
+    assert routers and all(set(m["pricing"]) == {"prompt", "completion"} for m in routers)
+    model = next(
+        m for m in body if float(m["pricing"].get("input_cache_read", 0)) > 0 and "overrides" not in m["pricing"]
+    )
+    routed = json.loads(json.dumps(model))
+    routed["pricing"] = dict(routers[0]["pricing"])
+    listed = {f"price_{k}" for k, v in model["pricing"].items() if k not in ("prompt", "completion") and float(v) > 0}
+    assert "price_input_cache_read" in listed
+    for h in (
+        oc.diff(models_frame([routed]), models_frame([model])),
+        oc.price_changes(
+            pd.concat(
+                [
+                    models_frame([routed]).assign(fetched_at=pd.Timestamp("2026-08-17", tz="UTC")),
+                    models_frame([model]).assign(fetched_at=pd.Timestamp("2026-08-18", tz="UTC")),
+                ],
+                ignore_index=True,
+            )
+        ),
+    ):
+        prices = h[h["field"].fillna("").str.startswith("price_")].set_index("field")
+        assert set(prices.index) == listed | {"price_prompt", "price_completion"}
+        assert set(prices.loc[sorted(listed), "kind"]) == {"listed on leaving dynamic"}
+        assert set(prices.loc[["price_prompt", "price_completion"], "kind"]) == {"from dynamic"}
+        assert prices["old"].isna().all() and prices["pct_change"].isna().all()
+    there = oc.diff(models_frame([model]), models_frame([routed]))  # the other way: unchanged rule
+    assert set(there.loc[there["field"].fillna("").str.startswith("price_"), "kind"]) == {"to dynamic"}
+
+
 def test_a_flag_that_flips_has_no_percent_change(recorded_dir: Path) -> None:
     """is_moderated True -> False was reported as -100% (issue 15 trial): a flag has no percent change,
     while a number keeps one."""

@@ -364,6 +364,32 @@ def test_a_nameless_body_asks_for_the_cli_option(runner: CliRunner, recorded_dir
     assert ok.exit_code == 0, ok.output
 
 
+def test_a_fetch_time_that_disagrees_with_the_name_is_used_and_said(
+    runner: CliRunner, recorded_dir: Path, tmp_path: Path
+) -> None:
+    """--fetched-at wins over the date in a body's name (PROVENANCE: the name is the commit date,
+    only a bound on the fetch), but it used to win in silence (issue 15)."""
+    body = recorded_dir / "catalogs-2026-06-08" / "models-2026-06-19.json.gz"
+    store = tmp_path / "s"
+    agree = runner.invoke(
+        main, ["import", "--store", str(store), "--fetched-at", "2026-06-18T21:23:19-04:00", str(body)]
+    )
+    assert agree.exit_code == 0, agree.output
+    assert "warning" not in agree.stderr  # 01:23 UTC on the named day: it refines the name, no warning
+    other = tmp_path / "t"
+    result = runner.invoke(main, ["import", "--store", str(other), "--fetched-at", "2026-06-17T08:00Z", str(body)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(lines) == 1, result.stderr
+    assert "models-2026-06-19.json.gz" in lines[0] and "2026-06-17T08:00:00+00:00" in lines[0]
+    assert "2026-06-19" in lines[0].split("its name says")[1]
+    assert "fetched_at=" not in lines[0]
+    recorded = oc.SnapshotStore(other).snapshots()
+    assert list(recorded["fetched_at"]) == [pd.Timestamp("2026-06-17T08:00Z")]
+    with pytest.warns(oc.OrcatalogWarning, match="not at the day its name says, 2026-06-19"):
+        oc.SnapshotStore(tmp_path / "u").import_files([body], fetched_at="2026-06-20T00:00:00Z", progress=False)
+
+
 def test_replay_warns_about_filters_it_cannot_answer(runner: CliRunner) -> None:
     whole = runner.invoke(main, ["--replay", "sample", "count"]).output.strip()
     args = [

@@ -100,6 +100,53 @@ def test_an_image_workload_prices_image_output_tokens(mixed: pd.DataFrame, newes
     )
 
 
+def test_an_image_workload_without_image_tokens_gets_a_note_not_a_text_price(newest_models: list[dict]) -> None:
+    """Issue 15: completion tokens asked for as image output were priced at the text completion
+    rate on the recorded image models (gemini-3-pro-image's 5,000 tokens at $12/M instead of
+    $120/M), with no note asking for the image tokens."""
+    frame = models_frame(newest_models)
+    separate = {
+        m["id"]
+        for m in newest_models
+        if float(m["pricing"].get("image_output", 0)) > 0
+        and Decimal(m["pricing"]["image_output"]) != Decimal(m["pricing"]["completion"])
+    }
+    assert len(separate) >= 5  # the 2026-08-17 recording lists image_output on its image models
+    bare = oc.estimate_cost(frame, 1000, 5000, output_modalities="image").set_index("id")
+    for mid in separate:
+        assert np.isnan(bare.loc[mid, "total_usd"]) and pd.isna(bare.loc[mid, "rank"])
+        assert "image_output_tokens= (--image-output)" in bare.loc[mid, "note"]
+    assert not set(bare.index[bare["total_usd"].notna()]) & separate
+    named = oc.estimate_cost(frame, 1000, 5000, image_output_tokens=5000, output_modalities="image").set_index("id")
+    raw = {m["id"]: m["pricing"] for m in newest_models}
+    for mid in separate:
+        expected = 1000 * Decimal(raw[mid]["prompt"]) + 5000 * Decimal(raw[mid]["image_output"])
+        assert Decimal(str(named.loc[mid, "total_usd"])) == expected.quantize(Decimal("1e-12"))
+        assert pd.isna(named.loc[mid, "note"])
+    text = oc.estimate_cost(frame, 1000, 5000).set_index("id")  # a text workload: their text price stands
+    assert text.loc[sorted(separate), "total_usd"].notna().all()
+
+
+def test_any_output_never_prices_completion_tokens_at_zero_on_a_paid_model(mixed: pd.DataFrame) -> None:
+    """Issue 15: with output_modalities="any" an embedding model ranked among the cheapest for a
+    chat workload: its completion price "0" priced 200k completion tokens at $0."""
+    every = oc.estimate_cost(mixed, **TEXT_WORKLOAD, output_modalities="any").set_index("id")
+    rows = mixed.set_index("id").loc[every.index]
+    no_output_price = (rows["price_completion"] == 0) & ~rows["is_free"].fillna(True).astype(bool)
+    assert {"openai/text-embedding-3-small", "voyageai/rerank-2.5"} <= set(rows.index[no_output_price])
+    assert every.loc[no_output_price, "total_usd"].isna().all()
+    assert every.loc[no_output_price, "note"].str.contains("not priced per completion token").all()
+    total = every["total_usd"]
+    free = rows["is_free"].fillna(False).astype(bool)
+    assert free[total == 0].all()  # 0 still means free, and free models stay at 0
+    text = oc.estimate_cost(mixed, **TEXT_WORKLOAD).set_index("id")
+    both = text.index[text["total_usd"].notna()]
+    pd.testing.assert_series_equal(every.loc[both, "total_usd"], text.loc[both, "total_usd"])
+    # what a model that sells no completion tokens can be priced for: its prompt tokens alone
+    embed = oc.estimate_cost(mixed, 1000, 0, output_modalities="embeddings").set_index("id")
+    assert embed.loc["openai/text-embedding-3-small", "total_usd"] == 1000 * 0.00000002
+
+
 def test_per_unit_parts_count_only_when_the_workload_names_them(recorded_dir: Path, mixed: pd.DataFrame) -> None:
     models = orjson.loads(read_body(recorded_dir / "models-2026-01-29.json.gz"))["data"]
     fees = {m["id"]: Decimal(m["pricing"]["request"]) for m in models if float(m["pricing"].get("request", 0)) > 0}
@@ -289,6 +336,15 @@ def test_cost_command_lists_the_cheapest_paid_models_that_serve(tmp_path: Path, 
         assert image.exit_code == 0, image.output
         shown = pd.read_csv(pd.io.common.StringIO(image.stdout)).dropna(subset=["total_usd"])
         assert "bytedance-seed/seedream-5-0-lite" in set(shown["id"])
+        unnamed = CliRunner().invoke(
+            main,
+            ["cost", "--prompt-tokens", "100", "--completion-tokens", "3580", "--output-modality", "image"]
+            + ["--format", "csv"],
+            env=env,
+        )
+        assert unnamed.exit_code == 0, unnamed.output
+        notes = pd.read_csv(pd.io.common.StringIO(unnamed.stdout)).set_index("id")["note"]
+        assert "--image-output" in notes["google/gemini-2.5-flash-image"]  # a note, not a text price
         bad = CliRunner().invoke(main, ["cost", "--prompt-tokens", "1", "--output-modality", "pictures"], env=env)
         assert bad.exit_code == 2 and "--output-modality 'pictures': unknown modality 'pictures'" in bad.output
 

@@ -9,7 +9,11 @@ key are the same (:func:`orcatalog.schema.settled_prices`); a non-zero price who
 ``no longer listed`` (``new`` is null, no ``pct_change``), never a cut to 0, and one that appears is
 ``newly listed``; a switch between a fixed price and dynamic pricing (``"-1"``) is ``to dynamic`` /
 ``from dynamic`` for the keys the fixed side lists (prompt and completion always), and nothing is
-reported for a key absent from both bodies. An ``image`` price that switches between a fee per input
+reported for a key absent from both bodies. When a model leaves dynamic pricing, an optional key that
+now has a price is ``listed on leaving dynamic``, not ``from dynamic``: dynamic bodies list
+``"-1"`` for prompt and completion only (every recorded one since 2025), so the key was most
+likely not listed at all, and the frame cannot tell (``"-1"`` and absent are both null on a
+dynamic row); the label says only what is known. An ``image`` price that switches between a fee per input
 image and a per-token rate of image tokens (:func:`orcatalog.schema.image_is_token_rate`: from late
 January 2026 the API lists the latter) is ``unit changed``, with no percent: its number did not move
 as a price. Every other difference is ``changed``, with its percent.
@@ -32,7 +36,15 @@ from ..scope import frame_scope
 __all__ = ["diff", "price_changes", "lifecycle", "price_events", "DIFF_FIELDS", "PRICE_EVENT_KINDS"]
 
 #: The ``kind`` of a price event (see the module docstring).
-PRICE_EVENT_KINDS = ("changed", "no longer listed", "newly listed", "to dynamic", "from dynamic", "unit changed")
+PRICE_EVENT_KINDS = (
+    "changed",
+    "no longer listed",
+    "newly listed",
+    "to dynamic",
+    "from dynamic",
+    "unit changed",
+    "listed on leaving dynamic",
+)
 
 #: Fields compared by :func:`diff` (plus every ``price_*`` column present in both frames).
 DIFF_FIELDS = (
@@ -133,6 +145,7 @@ def price_events(
     to_dyn = ~old_dynamic & new_dynamic & (base | (a > 0))
     from_dyn = old_dynamic & ~new_dynamic & (base | (b > 0))
     kind[to_dyn], kind[from_dyn] = 3, 4
+    kind[from_dyn & ~base] = 6  # "-1" or not listed before (both null): listed now, as the model left dynamic
     event |= to_dyn | from_dyn
     if old_token_rate is not None and new_token_rate is not None:
         kind[event & (kind == 0) & (a > 0) & (b > 0) & (old_token_rate != new_token_rate)] = 5

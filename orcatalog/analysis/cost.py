@@ -46,6 +46,17 @@ _IMAGE_TOKEN_NOTE = (
     "in prompt_tokens), not a per-image fee, so images= cannot be priced"
 )
 _REQUEST_NOTE = "lists a per-request price, not counted: the workload names no requests= (pass requests=N)"
+_NO_OUTPUT_PRICE_NOTE = (
+    "completion price 0 on a model that is not free: its output is not priced per completion token (an "
+    "embedding, rerank, speech or image model, say), so the workload's completion tokens cannot be priced: no cost"
+)
+
+
+def _unnamed_output_note(comp: Any, modality: str) -> str:
+    return (
+        f"prices {modality} output at its own {comp.key} rate (USD per token), and the workload asks for "
+        f"{modality} output but names no {comp.argument}= (--{comp.option}): no cost"
+    )
 
 
 def _count(name: str, value: Any) -> float:
@@ -210,11 +221,13 @@ def _costs(
     counts: Mapping[str, Any],
     clock: np.ndarray | None,
     serving: tuple[np.ndarray, str] | None = None,
+    wanted: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """``cost_<component>`` arrays (for the components the workload uses), ``total_usd`` and notes
     for every row of ``frame``; counts are scalars or per-row arrays (tokens are totals, spread
     evenly over ``requests``; the request fee counts only when ``requests`` is in ``counts``).
-    ``serving``: (which rows can serve the workload, the note of the others)."""
+    ``serving``: (which rows can serve the workload, the note of the others); ``wanted``: the
+    output modalities the workload asks for (parts priced per output modality must be named)."""
     n = len(frame)
     used = {c for c in COMPONENTS if c.name in ("prompt", "completion") or _nonzero(counts.get(c.argument, 0.0))}
     rates = _rates(frame, {c.key for c in used} | {c.part_of for c in used if c.part_of})
@@ -228,6 +241,7 @@ def _costs(
         if comp.part_of is not None and comp.argument in counts:
             amounts[comp.part_of] = amounts[comp.part_of] - amounts[comp.name]
     columns: dict[str, np.ndarray] = {}
+    zero_output = np.zeros(n, dtype=bool)  # completion-side tokens priced at a rate of 0
     for comp in COMPONENTS:
         amount = amounts[comp.name]
         if comp.part_of is None and comp.name not in ("prompt", "completion") and not _nonzero(amount):
@@ -243,6 +257,8 @@ def _costs(
             cost = np.where(np.isnan(rate), np.nan, 0.0)  # unknown base price: unknown cost, even for 0 tokens
         else:
             cost = np.multiply(amount, rate)
+        if "completion" in (comp.name, comp.part_of):
+            zero_output |= (amount > 0) & (rate == 0)
         # a fresh array of n rows (owned and writable: edited in place below), never a view of a rate
         columns[f"cost_{comp.name}"] = cost if np.shape(cost) == (n,) else np.array(np.broadcast_to(cost, (n,)))
     costs = iter(columns.values())
@@ -252,7 +268,10 @@ def _costs(
     if "discount" in rates:
         total *= 1.0 - np.nan_to_num(rates["discount"])
     dynamic = bool_array(frame["dynamic_pricing"]) if "dynamic_pricing" in frame.columns else np.zeros(n, dtype=bool)
-    _unusable(frame, counts, columns, total, notes, dynamic, serving)
+    if serving is not None:  # the first reason a row has no cost: it does not produce the output asked for
+        _drop(columns, total, notes, dynamic, ~serving[0], serving[1])
+    _unnamed_parts(frame, counts, columns, total, notes, dynamic, wanted, zero_output)
+    _unusable(frame, counts, columns, total, notes, dynamic)
     if dynamic.any():
         for cost in columns.values():
             cost[dynamic] = np.nan
@@ -268,6 +287,65 @@ def _costs(
     return {"columns": columns, "notes": notes}
 
 
+def _drop(
+    columns: dict[str, np.ndarray], total: np.ndarray, notes: _Notes, dynamic: np.ndarray, rows: np.ndarray, note: str
+) -> None:
+    """Rows (a mask) that cannot be priced lose their numbers and get ``note`` (in place); dynamic
+    rows and rows already without a total keep theirs."""
+    rows = rows & ~dynamic & ~np.isnan(total)
+    if rows.any():
+        for cost in columns.values():
+            cost[rows] = np.nan
+        total[rows] = np.nan
+        notes.add(rows, note)
+
+
+def _not_free(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Whether each of ``rows`` (positions) lists a non-zero price: the ``is_free`` column when the
+    frame has it (unknown counts as free here: such rows have no total anyway), else the rule on
+    its raw prices (:func:`orcatalog.schema.lists_only_zero_prices`)."""
+    if "is_free" in frame.columns:
+        return ~frame["is_free"].to_numpy(dtype=bool, na_value=True)[rows]
+    prices = {c: _floats(frame[c])[rows] for c in frame.columns if str(c).startswith("price_")}
+    return ~lists_only_zero_prices(prices)
+
+
+def _unnamed_parts(
+    frame: pd.DataFrame,
+    counts: Mapping[str, Any],
+    columns: dict[str, np.ndarray],
+    total: np.ndarray,
+    notes: _Notes,
+    dynamic: np.ndarray,
+    wanted: tuple[str, ...],
+    zero_output: np.ndarray,
+) -> None:
+    """Rows whose output the workload's counts cannot price get a note and no number (in place):
+
+    - the workload asks for an output modality (``image``; ``audio`` / ``speech``) that the model
+      prices at its own per-token rate (``image_output``, ``audio_output``, non-zero and not its
+      completion rate) but does not count that part: its completion tokens would be priced as text;
+    - completion tokens priced at a rate of 0 on a model that is not free (an embedding or rerank
+      model's completion price "0" means it sells no completion tokens, not that they are free).
+    """
+    for comp in COMPONENTS:
+        asked = [m for m in comp.outputs if m in wanted]
+        if not asked or _nonzero(counts.get(comp.argument, 0.0)) or not _nonzero(counts.get("completion_tokens", 0.0)):
+            continue
+        key, base = f"price_{comp.key}", "price_completion"
+        if key not in frame.columns:
+            continue
+        settled = settled_price_arrays(frame, [key, base])
+        own = settled[key]
+        separate = (own > 0) & (own != settled[base])
+        _drop(columns, total, notes, dynamic, separate, _unnamed_output_note(comp, asked[0]))
+    rows = np.flatnonzero(zero_output & ~np.isnan(total))
+    if len(rows):
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[rows[_not_free(frame, rows)]] = True
+        _drop(columns, total, notes, dynamic, mask, _NO_OUTPUT_PRICE_NOTE)
+
+
 def _unusable(
     frame: pd.DataFrame,
     counts: Mapping[str, Any],
@@ -275,22 +353,15 @@ def _unusable(
     total: np.ndarray,
     notes: _Notes,
     dynamic: np.ndarray,
-    serving: tuple[np.ndarray, str] | None,
 ) -> None:
     """Rows the workload cannot be priced on get a note and no number (in place), never a zero:
-    models that do not produce the wanted output; ``image`` prices that are per-token rates when
-    ``images`` are counted; totals of 0 on a model that lists a price the workload does not name."""
+    ``image`` prices that are per-token rates when ``images`` are counted; totals of 0 on a model
+    that lists a price the workload does not name. (Models that do not produce the wanted output,
+    and outputs the counts cannot price, are dropped before: :func:`_unnamed_parts`.)"""
 
     def drop(rows: np.ndarray, note: str) -> None:
-        rows &= ~dynamic & ~np.isnan(total)
-        if rows.any():
-            for cost in columns.values():
-                cost[rows] = np.nan
-            total[rows] = np.nan
-            notes.add(rows, note)
+        _drop(columns, total, notes, dynamic, rows, note)
 
-    if serving is not None:
-        drop(~serving[0], serving[1])
     if "cost_images" in columns and {"price_image", "price_prompt"} <= set(frame.columns):
         image, prompt = frame["price_image"], frame["price_prompt"]
         token_rate = image_is_token_rate(
@@ -386,7 +457,12 @@ def estimate_cost(
     completion tokens, no condition otherwise). A row that cannot be priced for the workload has no
     total (NaN), no rank (NA) and a ``note`` saying why, never a zero: a model that does not produce the
     wanted output; a model whose only non-zero prices are for parts the workload does not name (an
-    image model priced per image-output token, for a text workload); an ``image`` price that is a
+    image model priced per image-output token, for a text workload); a workload that asks for
+    ``image`` (or ``audio`` / ``speech``) output but names no ``image_output_tokens``
+    (``audio_output_tokens``), on a model that prices that output at its own non-zero rate (its
+    completion tokens would be priced as text); completion tokens priced at a rate of 0 on a model
+    that is not free (an embedding or rerank model's completion price "0" means it sells no
+    completion tokens, as under ``output_modalities="any"``); an ``image`` price that is a
     per-token rate (:func:`orcatalog.schema.image_is_token_rate`) when ``images`` are counted. A
     total of 0 therefore means a free model (every price it lists is zero).
 
@@ -462,7 +538,7 @@ def estimate_cost(
     if wanted:
         note = f"does not produce {' + '.join(wanted)} output (see output_modalities=): no cost"
         serving = (serves(view, wanted), note)
-    out = _result(view, _costs(view, counts, clock, serving))
+    out = _result(view, _costs(view, counts, clock, serving, wanted))
     out.attrs = {k: v for k, v in models.attrs.items() if isinstance(v, (str, int, float, bool)) or v is None}
     out.attrs["workload"] = {k: int(v) if float(v).is_integer() else v for k, v in counts.items() if v}
     out.attrs["output_modalities"] = list(wanted)

@@ -334,7 +334,11 @@ def snapshot(ctx: click.Context, store_root: str | None) -> None:
 
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--fetched-at", help="Fetch time of a single body whose file name has none (ISO 8601, UTC).")
+@click.option(
+    "--fetched-at",
+    help="Fetch time of a single body (ISO 8601, UTC): needed when its file name has none; over a time "
+    "in the name it wins, with a warning naming both when they differ.",
+)
 @click.option("--base-url", help="The API the bodies came from (default the public API).")
 @_filter_options
 @_store_option
@@ -460,7 +464,8 @@ def diff(
 ) -> None:
     """What changed between two snapshots (ids, or times: the latest at or before each). Prices are
     shown in the ``unit`` column's unit (per-token prices in USD per million tokens); ``kind`` says
-    what a changed price is (changed, no longer listed, newly listed, to or from dynamic).
+    what a changed price is (changed, no longer listed, newly listed, to or from dynamic, listed on
+    leaving dynamic, unit changed).
 
     \b
     Example:

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import warnings
+
 import orjson
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import InvalidParameterError, SchemaError, SnapshotConflictError
+from ..errors import BodyFileError, InvalidParameterError, OrcatalogWarning, SchemaError, SnapshotConflictError
 from ..fetch.params import check_base_url
 from ..fetch.params import list_query
 from ..frames import bodies
@@ -195,6 +197,8 @@ def read_bodies(
         InvalidParameterError: a body has no time. SchemaError, BodyFileError, FileNotFoundError.
     """
     for name, data in bodies.read_files(show_progress(files, "reading", progress)):
+        if when is not None:
+            warn_if_name_disagrees(name, when)
         dated = (when, "second") if when is not None else bodies.dated_name(name)
         if dated is None:
             raise InvalidParameterError(
@@ -202,6 +206,30 @@ def read_bodies(
                 "or pass fetched_at="
             )
         yield make_body(name, bodies.parse(name, data), dated[0], base_url, dated[1], query)
+
+
+def warn_if_name_disagrees(name: str, when: pd.Timestamp) -> None:
+    """The fetch time given wins over the time in a body file's name (a name often holds a commit
+    or download date, only a bound on the fetch), but not in silence: an
+    :class:`~orcatalog.errors.OrcatalogWarning` names both when they differ (a given time within the
+    named day, or equal to the named second, agrees). A name whose time cannot be told is the
+    reason to give one: no warning."""
+    try:
+        named = bodies.dated_name(name)
+    except BodyFileError:
+        return
+    if named is None:
+        return
+    at, precision = named
+    if at == when or (precision == "day" and at.normalize() == when.tz_convert("UTC").normalize()):
+        return
+    shown = f"{at:%Y-%m-%d}" if precision == "day" else at.isoformat()
+    warnings.warn(
+        f"orcatalog: {name}: recorded at the fetch time given, {when.isoformat()}, not at the {precision} "
+        f"its name says, {shown}",
+        OrcatalogWarning,
+        stacklevel=4,
+    )
 
 
 def _without_text_output(data: list[Any]) -> list[tuple[str, list[Any]]]:
