@@ -288,12 +288,15 @@ def price_columns(frame: Any) -> list[str]:
     """The frame's price columns: the ``price_`` family (:data:`FAMILIES`; numbers in the API's
     unit). A ``price_*`` column that does not hold numbers is not a price: ``price_source`` of
     :func:`orcatalog.price_at` says where a price came from (exact, nearest, missing)."""
-    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+    import pandas as pd
 
+    types = pd.api.types
     return [
         c
         for c in frame.columns
-        if str(c).startswith("price_") and is_numeric_dtype(frame[c].dtype) and not is_bool_dtype(frame[c].dtype)
+        if str(c).startswith("price_")
+        and types.is_numeric_dtype(frame[c].dtype)
+        and not types.is_bool_dtype(frame[c].dtype)
     ]
 
 
