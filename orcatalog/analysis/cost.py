@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from ..schema import bool_array, image_is_token_rate, lists_only_zero_prices, settled_price_arrays
+from ..schema import bool_array, image_is_token_rate, lists_only_zero_prices, price_columns, settled_price_arrays
 from ..times import parse_time
 from ..workload import COMPONENTS, TOKEN_ARGUMENTS
 from .args import frame_arg
@@ -306,7 +306,7 @@ def _not_free(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     its raw prices (:func:`orcatalog.schema.lists_only_zero_prices`)."""
     if "is_free" in frame.columns:
         return ~frame["is_free"].to_numpy(dtype=bool, na_value=True)[rows]
-    prices = {c: _floats(frame[c])[rows] for c in frame.columns if str(c).startswith("price_")}
+    prices = _raw_prices(frame, rows)
     return ~lists_only_zero_prices(prices)
 
 
@@ -381,11 +381,11 @@ def _unusable(
         if "is_free" in frame.columns:
             listed = ~frame["is_free"].to_numpy(dtype=bool, na_value=False)[zero]
         else:
-            prices = {c: _floats(frame[c])[zero] for c in frame.columns if str(c).startswith("price_")}
+            prices = _raw_prices(frame, zero)
             listed = ~lists_only_zero_prices(prices)
         if listed.any():
             if prices is None:
-                prices = {c: _floats(frame[c])[zero] for c in frame.columns if str(c).startswith("price_")}
+                prices = _raw_prices(frame, zero)
             names = np.array([str(c)[len("price_") :] for c in prices], dtype=object)
             positive = np.column_stack([v > 0 for v in prices.values()])[listed]
             groups, keys = pd.factorize(np.array([", ".join(names[row]) for row in positive], dtype=object))
@@ -393,6 +393,11 @@ def _unusable(
                 mask = np.zeros(len(frame), dtype=bool)
                 mask[zero[listed][groups == code]] = True
                 drop(mask, f"priced only for parts the workload does not name ({which}): no cost")
+
+
+def _raw_prices(frame: pd.DataFrame, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """The price columns (:func:`orcatalog.schema.price_columns`) of some rows, as float64 values."""
+    return {c: _floats(frame[c])[rows] for c in price_columns(frame)}
 
 
 def _floats(column: pd.Series) -> np.ndarray:
