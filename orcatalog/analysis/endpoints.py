@@ -6,11 +6,13 @@ What a workload costs on an endpoint is not computed here: each endpoint is hand
 :func:`orcatalog.estimate_cost` as if it were a model (its ``price_<key>`` columns, its
 ``pricing_overrides`` and its ``discount`` as the ``price_discount`` that function applies), so
 the zero/absent rule, the override tiers and the discount have one home, in
-:mod:`orcatalog.analysis.cost`. The rule for which endpoint is chosen lives in :func:`best_endpoints`.
+:mod:`orcatalog.analysis.cost`. The rules for which endpoint is chosen live here: why one is dropped
+in :func:`_drop_reason`, which of the rest wins in :func:`_rank`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -121,6 +123,49 @@ def best_endpoints(
             a number, an unknown percentile or window).
     """
     endpoints = frame_arg("endpoints", endpoints, "model_id", "tag", "price_prompt", "price_completion")
+    _check_constraints(min_context, max_latency_ms, min_uptime, latency=latency, uptime=uptime)
+    costs = endpoint_costs(endpoints, prompt_tokens, completion_tokens, requests=requests)  # checks the workload
+    limits = _Limits(
+        min_context=min_context,
+        max_latency_ms=max_latency_ms,
+        min_uptime=min_uptime,
+        latency=latency,
+        uptime=uptime,
+        per_request=(float(prompt_tokens) + float(completion_tokens)) / requests,
+        out_per_request=float(completion_tokens) / requests,
+    )
+    result = _rank(_table(endpoints, costs, limits), _column(endpoints, "status"))
+    _explain_the_others(result)
+    result["reason"] = result["reason"].astype("str").where(result["reason"].notna(), None)
+    result.attrs["workload"] = costs.attrs.get("workload", {})
+    result.attrs["constraints"] = {
+        k: v
+        for k, v in (("min_context", min_context), ("max_latency_ms", max_latency_ms), ("min_uptime", min_uptime))
+        if v is not None
+    }
+    return result
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """The constraints of :func:`best_endpoints`, checked, with the workload's size per request (tokens)."""
+
+    min_context: int | None
+    max_latency_ms: float | None
+    min_uptime: float | None
+    latency: str
+    uptime: str
+    per_request: float
+    out_per_request: float
+
+
+def _check_constraints(min_context: Any, max_latency_ms: Any, min_uptime: Any, *, latency: str, uptime: str) -> None:
+    """Refuse an unknown latency percentile or uptime window, and a constraint that is not a number
+    >= 0 (an uptime above 100 %).
+
+    Raises:
+        InvalidParameterError: naming the argument and what is accepted.
+    """
     if latency not in _PERCENTILES:
         raise InvalidParameterError(f"latency={latency!r} is invalid: give one of {', '.join(_PERCENTILES)}")
     if uptime not in _UPTIME:
@@ -139,45 +184,29 @@ def best_endpoints(
             raise InvalidParameterError(
                 f"{name}={value!r} is invalid: give a number >= 0" + (" and <= 100" if high else "")
             )
-    costs = endpoint_costs(endpoints, prompt_tokens, completion_tokens, requests=requests)
+
+
+def _column(endpoints: pd.DataFrame, name: str) -> np.ndarray:
+    """A column as floats (NaN for missing values), all NaN when the frame lacks it."""
+    if name not in endpoints.columns:
+        return np.full(len(endpoints), np.nan)
+    return endpoints[name].to_numpy(dtype=float, na_value=np.nan)
+
+
+def _table(endpoints: pd.DataFrame, costs: pd.DataFrame, limits: _Limits) -> pd.DataFrame:
+    """:func:`best_endpoints`'s rows in the endpoints' order, each with the reason it is dropped
+    (:func:`_drop_reason`; null when it qualifies) and nothing chosen yet."""
     n = len(endpoints)
-
-    def column(name: str) -> np.ndarray:
-        if name not in endpoints.columns:
-            return np.full(n, np.nan)
-        return endpoints[name].to_numpy(dtype=float, na_value=np.nan)
-
     total = costs["total_usd"].to_numpy(dtype=float, na_value=np.nan)
-    context, max_out = column("context_length"), column("max_completion_tokens")
-    lat, up = column(f"latency_{latency}"), column(f"uptime_last_{uptime}")
-    per_request = (float(prompt_tokens) + float(completion_tokens)) / requests
-    out_per_request = float(completion_tokens) / requests
+    context, max_out = _column(endpoints, "context_length"), _column(endpoints, "max_completion_tokens")
+    lat, up = _column(endpoints, f"latency_{limits.latency}"), _column(endpoints, f"uptime_last_{limits.uptime}")
     errors = endpoints["error"] if "error" in endpoints.columns else pd.Series([None] * n, index=endpoints.index)
     notes = costs["note"].astype(object).where(costs["note"].notna() & errors_absent(endpoints), None)
-    reasons: list[str | None] = []
-    for i in range(n):
-        error = errors.iloc[i]
-        reason = None
-        if isinstance(error, str):
-            reason = f"fetch failed: {error}"
-        elif np.isnan(total[i]):
-            reason = f"no price: {notes.iloc[i] or 'dynamic or missing price'}"
-        elif min_context is not None and not context[i] >= min_context:
-            reason = f"context {context[i]:,.0f} < min_context {min_context:,}"
-        elif not np.isnan(context[i]) and context[i] < per_request:
-            reason = f"context {context[i]:,.0f} < one request ({per_request:,.0f} tokens)"
-        elif not np.isnan(max_out[i]) and max_out[i] < out_per_request:
-            reason = f"max_completion_tokens {max_out[i]:,.0f} < {out_per_request:,.0f} per request"
-        elif max_latency_ms is not None and np.isnan(lat[i]):
-            reason = f"latency {latency} unknown (the API gives statistics only with an API key)"
-        elif max_latency_ms is not None and lat[i] > max_latency_ms:
-            reason = f"latency {latency} {lat[i]:,.0f} ms > {max_latency_ms:,.0f} ms"
-        elif min_uptime is not None and np.isnan(up[i]):
-            reason = f"uptime {uptime} unknown"
-        elif min_uptime is not None and up[i] < min_uptime:
-            reason = f"uptime {uptime} {up[i]:.2f}% < {min_uptime:g}%"
-        reasons.append(reason)
-    result = pd.DataFrame(
+    reasons = [
+        _drop_reason(errors.iloc[i], notes.iloc[i], total[i], context[i], max_out[i], lat[i], up[i], limits)
+        for i in range(n)
+    ]
+    return pd.DataFrame(
         {
             "model_id": endpoints["model_id"].to_numpy(),
             "tag": endpoints["tag"].to_numpy(),
@@ -186,31 +215,68 @@ def best_endpoints(
             "context_length": endpoints["context_length"].array if "context_length" in endpoints.columns else None,
             "latency_ms": lat,
             "uptime_pct": up,
-            "throughput_p50": column("throughput_p50"),
+            "throughput_p50": _column(endpoints, "throughput_p50"),
             "chosen": False,
             "reason": pd.array(reasons, dtype="object"),
             "note": notes.to_numpy(),
         }
     )
+
+
+def _drop_reason(
+    error: Any, note: Any, total: float, context: float, max_out: float, lat: float, up: float, limits: _Limits
+) -> str | None:
+    """Why one endpoint cannot serve the workload: the first rule of :func:`best_endpoints` that
+    holds, in words, or None when it qualifies."""
+    if isinstance(error, str):
+        return f"fetch failed: {error}"
+    if np.isnan(total):
+        return f"no price: {note or 'dynamic or missing price'}"
+    if limits.min_context is not None and not context >= limits.min_context:
+        return f"context {context:,.0f} < min_context {limits.min_context:,}"
+    if not np.isnan(context) and context < limits.per_request:
+        return f"context {context:,.0f} < one request ({limits.per_request:,.0f} tokens)"
+    if not np.isnan(max_out) and max_out < limits.out_per_request:
+        return f"max_completion_tokens {max_out:,.0f} < {limits.out_per_request:,.0f} per request"
+    if limits.max_latency_ms is not None and np.isnan(lat):
+        return f"latency {limits.latency} unknown (the API gives statistics only with an API key)"
+    if limits.max_latency_ms is not None and lat > limits.max_latency_ms:
+        return f"latency {limits.latency} {lat:,.0f} ms > {limits.max_latency_ms:,.0f} ms"
+    if limits.min_uptime is not None and np.isnan(up):
+        return f"uptime {limits.uptime} unknown"
+    if limits.min_uptime is not None and up < limits.min_uptime:
+        return f"uptime {limits.uptime} {up:.2f}% < {limits.min_uptime:g}%"
+    return None
+
+
+def _rank(result: pd.DataFrame, status: np.ndarray) -> pd.DataFrame:
+    """The rows grouped by model, qualifying ones first, cheapest first (ties: a normal ``status``,
+    then lower latency, then higher uptime, then tag), with the first qualifying row of each model
+    marked ``chosen``."""
     qualifies = result["reason"].isna().to_numpy()
-    degraded = column("status")
-    degraded = np.where(np.isnan(degraded), 1, degraded != 0)  # a normal status (0) wins a tie
+    degraded = np.where(np.isnan(status), 1, status != 0)  # a normal status (0) wins a tie
     order = np.lexsort(
         (
             result["tag"].fillna("").astype(object).to_numpy(),
-            -np.nan_to_num(up, nan=-1.0),
-            np.nan_to_num(lat, nan=np.inf),
+            -np.nan_to_num(result["uptime_pct"].to_numpy(), nan=-1.0),
+            np.nan_to_num(result["latency_ms"].to_numpy(), nan=np.inf),
             degraded,
-            np.where(qualifies, total, np.inf),
+            np.where(qualifies, result["total_usd"].to_numpy(), np.inf),
             ~qualifies,
             result["model_id"].fillna("").astype(object).to_numpy(),
         )
     )
     result = result.iloc[order].reset_index(drop=True)
-    first = ~result["model_id"].duplicated() & result["reason"].isna()
-    result.loc[first, "chosen"] = True
+    result.loc[~result["model_id"].duplicated() & result["reason"].isna(), "chosen"] = True
+    return result
+
+
+def _explain_the_others(result: pd.DataFrame) -> None:
+    """Give each qualifying row that was not chosen its reason: how much more it costs than its
+    model's chosen endpoint, or that it lost the tie."""
+    first = result["chosen"].to_numpy(dtype=bool)
     best = result[first].set_index("model_id")
-    for j in np.flatnonzero(result["reason"].isna() & ~first):
+    for j in np.flatnonzero(result["reason"].isna().to_numpy() & ~first):
         winner = best.loc[result.at[int(j), "model_id"]]
         extra = result.at[int(j), "total_usd"] - winner["total_usd"]
         if extra == 0:
@@ -221,11 +287,3 @@ def best_endpoints(
             continue
         ratio = result.at[int(j), "total_usd"] / winner["total_usd"] if winner["total_usd"] else np.inf
         result.at[int(j), "reason"] = f"not the cheapest: +{_money(extra)} (x{ratio:.2f}) over {winner['tag']}"
-    result["reason"] = result["reason"].astype("str").where(result["reason"].notna(), None)
-    result.attrs["workload"] = costs.attrs.get("workload", {})
-    result.attrs["constraints"] = {
-        k: v
-        for k, v in (("min_context", min_context), ("max_latency_ms", max_latency_ms), ("min_uptime", min_uptime))
-        if v is not None
-    }
-    return result

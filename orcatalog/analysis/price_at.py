@@ -70,8 +70,37 @@ def price_at(
     history = one_scope(history, scope)
     if history.empty:
         raise InvalidParameterError("the history is empty: import or snapshot the catalog first")
-    times = _times(usage[time], time)
-    token_columns = [c for c in TOKEN_ARGUMENTS if c in usage.columns]
+    usage_times = pd.DatetimeIndex(_times(usage[time], time)).as_unit("ns")
+    counts = _token_counts(usage)
+    code, hrow = _join(usage[model], usage_times, history)
+    found = hrow >= 0
+    matched = _matched_rows(history, hrow, found)
+    observed = pd.DatetimeIndex(matched["fetched_at"]).as_unit("ns")
+    age = np.where(found, usage_times.asi8 - observed.asi8, np.iinfo(np.int64).min).view("timedelta64[ns]")
+    interval = _interval(history)
+    source = np.where(~found, 2, np.where(age <= interval.to_timedelta64(), 0, 1)).astype(np.int8)
+    added: dict[str, Any] = {
+        "observed_at": observed,
+        "age": pd.TimedeltaIndex(age),
+        "price_source": pd.Categorical.from_codes(source, categories=["exact", "nearest", "missing"]),
+    }
+    added.update({c: matched[c].array for c in matched.columns if c.startswith("price_") or c == "snapshot_id"})
+    if counts:
+        added.update(_priced(matched, counts, usage_times, found=found, known=code >= 0))
+    extra = pd.DataFrame(added, index=usage.index, copy=False)
+    out = pd.concat([usage.drop(columns=[c for c in extra.columns if c in usage.columns]), extra], axis=1)
+    out.attrs = {"interval": str(interval)}
+    return out
+
+
+def _token_counts(usage: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The usage's token columns (named like :func:`orcatalog.estimate_cost`'s arguments) as float
+    arrays, checked: empty when it has none.
+
+    Raises:
+        InvalidParameterError: a column named almost like a token argument (a misspelling would
+            silently cost nothing), a count that is not a number >= 0, parts above their whole.
+    """
     for other in usage.columns:  # a misspelt token column would silently cost nothing
         close = closest(str(other), TOKEN_ARGUMENTS, cutoff=0.8)
         if close and other not in TOKEN_ARGUMENTS and close not in usage.columns:
@@ -80,7 +109,7 @@ def price_at(
                 f"token columns: {', '.join(TOKEN_ARGUMENTS)}"
             )
     counts = {}
-    for c in token_columns:
+    for c in (c for c in TOKEN_ARGUMENTS if c in usage.columns):
         values = pd.to_numeric(usage[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         bad = ~np.isfinite(values) | (values < 0)
         if bad.any():
@@ -91,9 +120,14 @@ def price_at(
             )
         counts[c] = values
     _check_parts(counts, usage.index)
+    return counts
 
+
+def _join(ids: pd.Series, usage_times: pd.DatetimeIndex, history: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each usage row's model as a code into the history's ids (-1: unknown or null) and the
+    history row of its latest observation at or before its time (-1: none)."""
     # join on integer codes and nanosecond integers: merge_asof is fastest on plain numbers
-    history_codes, ids = pd.factorize(history["id"])
+    history_codes, known_ids = pd.factorize(history["id"])
     right = pd.DataFrame(
         {
             "_code": history_codes,
@@ -103,51 +137,55 @@ def price_at(
             "_hrow": np.arange(len(history)),
         }
     ).sort_values("_t", kind="stable")
-    usage_times = pd.DatetimeIndex(times).as_unit("ns")
-    codes, uniques = pd.factorize(usage[model])  # hash the usage ids once, then look up the few distinct ones
-    lookup = pd.Index(ids).get_indexer(uniques)  # codes of -1 (a null id) must not index it from the end
+    codes, uniques = pd.factorize(ids)  # hash the usage ids once, then look up the few distinct ones
+    lookup = pd.Index(known_ids).get_indexer(uniques)  # codes of -1 (a null id) must not index it from the end
     code = np.where(codes >= 0, lookup[np.maximum(codes, 0)], -1) if len(lookup) else np.full(len(codes), -1)
     keep = np.flatnonzero((code >= 0) & ~usage_times.isna())
     keep = keep[np.argsort(usage_times.asi8[keep])]
     left = pd.DataFrame({"_code": code[keep], "_t": usage_times.asi8[keep], "_row": keep})
     merged = pd.merge_asof(left, right, on="_t", by="_code", direction="backward")
-    hrow = np.full(len(usage), -1, dtype=np.int64)
+    hrow = np.full(len(ids), -1, dtype=np.int64)
     hrow[keep] = merged["_hrow"].fillna(-1).to_numpy(dtype=np.int64)
-    found = hrow >= 0
+    return code, hrow
+
+
+def _matched_rows(history: pd.DataFrame, hrow: np.ndarray, found: np.ndarray) -> pd.DataFrame:
+    """The history rows ``hrow`` points at (missing values where it is -1): prices, overrides,
+    ``snapshot_id``, ``fetched_at`` and ``dynamic_pricing`` (False where nothing matched)."""
     wanted = [c for c in history.columns if c.startswith("price_")]
     wanted += [c for c in ("pricing_overrides", "snapshot_id", "fetched_at") if c in history.columns]
     matched = pd.DataFrame({c: history[c].array.take(hrow, allow_fill=True) for c in wanted}, copy=False)
     if "dynamic_pricing" in history.columns:
         matched["dynamic_pricing"] = bool_array(history["dynamic_pricing"])[np.where(found, hrow, 0)] & found
-    observed = pd.DatetimeIndex(matched["fetched_at"]).as_unit("ns")
-    age = np.where(found, usage_times.asi8 - observed.asi8, np.iinfo(np.int64).min).view("timedelta64[ns]")
-    interval = _interval(history)
-    source = np.where(~found, 2, np.where(age <= interval.to_timedelta64(), 0, 1)).astype(np.int8)
-    added: dict[str, Any] = {
-        "observed_at": observed,
-        "age": pd.TimedeltaIndex(age),
-        "price_source": pd.Categorical.from_codes(source, categories=["exact", "nearest", "missing"]),
-    }
-    added.update({c: matched[c].array for c in wanted if c.startswith("price_") or c == "snapshot_id"})
-    if token_columns:
-        has_windows = "pricing_overrides" in matched.columns and _any_present(matched["pricing_overrides"])
-        clock = (
-            (usage_times.hour * 100 + usage_times.minute + usage_times.second / 60.0).to_numpy(dtype=float)
-            if has_windows
-            else None
-        )
-        result = _costs(matched, counts, clock)
-        added.update(result["columns"])
-        notes = result["notes"]
-        notes.codes[~found] = -1
-        unknown = code < 0  # an id that no snapshot of the history lists (a typo, or another catalog)
-        notes.add(~found & unknown, "unknown model: no snapshot of the history lists this id")
-        notes.add(~found & ~unknown, "no observation of this model at or before this time")
-        added["note"] = notes.categorical()
-    extra = pd.DataFrame(added, index=usage.index, copy=False)
-    out = pd.concat([usage.drop(columns=[c for c in extra.columns if c in usage.columns]), extra], axis=1)
-    out.attrs = {"interval": str(interval)}
-    return out
+    return matched
+
+
+def _priced(
+    matched: pd.DataFrame,
+    counts: dict[str, np.ndarray],
+    usage_times: pd.DatetimeIndex,
+    *,
+    found: np.ndarray,
+    known: np.ndarray,
+) -> dict[str, Any]:
+    """The ``cost_<component>``, ``total_usd`` (USD) and ``note`` columns of the usage rows priced at
+    their matched prices, overrides evaluated at each row's time of day; a row without a match
+    says why (``known``: its id is in the history)."""
+    has_windows = "pricing_overrides" in matched.columns and _any_present(matched["pricing_overrides"])
+    clock = (
+        (usage_times.hour * 100 + usage_times.minute + usage_times.second / 60.0).to_numpy(dtype=float)
+        if has_windows
+        else None
+    )
+    result = _costs(matched, counts, clock)
+    columns: dict[str, Any] = dict(result["columns"])
+    notes = result["notes"]
+    notes.codes[~found] = -1
+    unknown = ~known  # an id that no snapshot of the history lists (a typo, or another catalog)
+    notes.add(~found & unknown, "unknown model: no snapshot of the history lists this id")
+    notes.add(~found & ~unknown, "no observation of this model at or before this time")
+    columns["note"] = notes.categorical()
+    return columns
 
 
 def _times(column: pd.Series, name: str) -> pd.Series:

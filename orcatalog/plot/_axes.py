@@ -1,0 +1,143 @@
+"""The drawing rules every chart shares, each in one helper: a given or new Axes (:func:`_axes`);
+titles wrapped to the Axes' width (:func:`_title`); plainly labelled log axes (:func:`_plain_log_ticks`,
+:func:`_log_if_wide`); concise date ticks (:func:`_time_axis`); a price of 0 on a log axis drawn at a
+marked floor, never dropped (:func:`_zero_floor`, :func:`_zero_tick`); a price column's unit on its
+axis (:func:`_price_label`) and the check that a price column exists (:func:`_price_field`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InvalidParameterError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+
+def _axes(ax: Any, figsize: tuple[float, float] = (10, 6)) -> Axes:
+    """``ax``, or the Axes of a new figure when it is None.
+
+    Raises:
+        InvalidParameterError: ``ax`` is something else than a matplotlib Axes.
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+        return ax
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise InvalidParameterError(
+            f"ax must be a matplotlib Axes (fig, ax = plt.subplots(); or an item of an array of them), got "
+            f"{type(ax).__name__}"
+        )
+    return ax
+
+
+def _plain_log_ticks(axis: Any) -> None:
+    """Label a log axis with plain numbers (0.2, 0.5, 1, 2, ...) instead of powers of ten only."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+    axis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+
+
+def _log_if_wide(ax: Axes, values: np.ndarray, axis: str = "y") -> None:
+    """Log scale (plainly labelled) when positive values span 20x or more."""
+    positive = values[np.isfinite(values) & (values > 0)]
+    if len(positive) and positive.max() / positive.min() > 20:
+        (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+        _plain_log_ticks(ax.yaxis if axis == "y" else ax.xaxis)
+
+
+def _root(ax: Axes) -> Figure:
+    """The top-level Figure the Axes is drawn on (through any subfigure)."""
+    fig: Any = ax.figure
+    return fig if not hasattr(fig, "figure") or fig.figure is fig else fig.figure
+
+
+def _title(ax: Axes, text: str) -> None:
+    """Set the title, wrapped to the Axes' width so a long one never runs off the figure."""
+    import textwrap
+
+    from matplotlib.font_manager import FontProperties
+
+    size = FontProperties(size=ax.title.get_fontsize()).get_size_in_points()
+    width_pt = ax.get_position().width * _root(ax).get_figwidth() * 72
+    chars = max(20, int(width_pt / (0.6 * size)))  # 0.6 em: a wide average glyph, so lines fit
+    ax.set_title("\n".join(textwrap.wrap(text, chars)) if len(text) > chars else text)
+
+
+def _time_axis(ax: Axes) -> None:
+    """Concise date ticks on the x axis (the year and month once, not on every label)."""
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _zero_floor(ax: Axes, positive_min: float) -> float:
+    """Where a price of 0 is drawn on a log y axis: a dotted line at half the lowest positive price,
+    labelled in the legend (and its tick ``0 (free)``, :func:`_zero_tick`) so it is not read as a
+    price. Returns that height."""
+    floor = positive_min / 2
+    ax.axhline(floor, color="grey", linestyle=":", linewidth=1, label="price 0 (free), drawn on this line")
+    return floor
+
+
+def _zero_tick(ax: Axes, at: float, lowest: float, axis: str = "x", *, separator: bool = True) -> None:
+    """Mark the place ``at`` on a log axis (``"x"`` or ``"y"``) as price 0: its one tick labelled
+    ``0 (free)``, no price tick between it and the lowest price (so nothing there reads as a price),
+    and, with ``separator``, a dotted line between it and the lowest price. Call it once the data
+    are drawn: it fixes the axis' ticks and limits."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter
+
+    on = ax.xaxis if axis == "x" else ax.yaxis
+    get_lim, set_lim = (ax.get_xlim, ax.set_xlim) if axis == "x" else (ax.get_ylim, ax.set_ylim)
+    sep = float(np.sqrt(at * lowest))
+    right = get_lim()[1]
+    set_lim(at / 1.8, right)
+    if separator:
+        (ax.axvline if axis == "x" else ax.axhline)(sep, color="grey", linestyle=":", linewidth=1)
+    major = [float(v) for v in on.get_majorticklocs() if sep * 1.15 < v <= right]  # clear of the "0 (free)" label
+    minor = [float(v) for v in on.get_minorticklocs() if sep * 1.15 < v <= right and v not in major]
+    on.set_major_locator(FixedLocator([at, *major]))
+    on.set_minor_locator(FixedLocator(minor))
+    on.set_major_formatter(FuncFormatter(lambda v, _: "0 (free)" if np.isclose(v, at) else f"{v:g}"))
+    set_lim(at / 1.8, right)
+
+
+def _price_label(field: str) -> str:
+    """An axis label that says a price column's unit: ``*_usd_per_mtok`` per million tokens, a raw
+    ``price_<key>`` in the API's unit (:data:`orcatalog.schema.PRICE_UNITS`: per token unless listed)."""
+    from ..schema import PRICE_UNITS
+
+    if field.endswith("_usd_per_mtok"):
+        return "USD per million tokens"
+    if field.startswith("price_"):
+        unit = PRICE_UNITS.get(field[len("price_") :], "token")
+        return f"{field} ({unit})" if unit == "fraction" else f"{field} (USD per {unit})"
+    if field.endswith("_usd"):
+        return f"{field} (USD)"
+    return field
+
+
+def _price_field(frame: pd.DataFrame, field: str) -> None:
+    """Refuse a ``field`` the frame lacks, naming the price columns it has (and the likely one)."""
+    if isinstance(field, str) and field in frame.columns:
+        return
+    from ..suggest import did_you_mean
+
+    prices = [c for c in frame.columns if str(c).endswith(("_usd_per_mtok", "_usd")) or str(c).startswith("price_")]
+    raise InvalidParameterError(
+        f"field {field!r} is not a column of this frame{did_you_mean(str(field), prices)}; "
+        f"price fields: {', '.join(map(str, prices)) or 'none'}"
+    )

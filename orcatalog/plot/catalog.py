@@ -1,0 +1,132 @@
+"""The catalog's size over time, with the models added, returned and removed (:func:`plot_catalog_size`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.args import frame_arg
+from ._axes import _axes, _time_axis, _title
+from ._gaps import _gaps
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+
+def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Catalog size over time (step line from 0, left axis) and the models added, removed and
+    returned (bars, right axis; each bar sums the snapshots of one period, an hour, 2, 3, 6 or 12
+    hours, a day, 2 days, a week, ... whichever is the first at least 1/150 of the span, named on the axis, so that snapshots an hour apart never hide each other's bars). A count holds until the next snapshot; across a
+    long gap without snapshots (see :func:`_gaps`) the line breaks over a grey span, and a snapshot
+    with such a gap on both sides is a dot. The line is drawn over the bars; the legend sits below
+    the Axes.
+
+    Args:
+        history_or_sizes: ``SnapshotStore.history()`` or :func:`orcatalog.catalog_size`'s result.
+        ax: where to draw.
+
+    Returns:
+        The Axes of the size line (``ax.right`` holds the twin Axes of the bars; the line's
+        x/y data have a NaN inside each gap).
+
+    Raises:
+        InvalidParameterError: neither kind of frame; ``ax`` that is not an Axes.
+    """
+    from ..analysis.trends import catalog_size
+
+    frame = history_or_sizes
+    if isinstance(frame, pd.DataFrame) and "n_models" not in frame.columns:
+        frame = catalog_size(frame)
+    sizes = frame_arg("sizes", frame, "fetched_at", "n_models", "added", "removed", "returned")
+    ax = _axes(ax)
+    t = pd.DatetimeIndex(sizes["fetched_at"]).as_unit("ns")
+    n = sizes["n_models"].to_numpy(dtype=float)
+    gaps = _gaps(t)
+    # a count holds until the next snapshot (steps, not slopes); across a long gap nothing is known
+    xs, ys = [], []
+    for i in range(len(t)):
+        xs.append(t[i])
+        ys.append(n[i])
+        if i + 1 < len(t):
+            xs.append(t[i + 1] if i not in gaps else t[i])
+            ys.append(n[i] if i not in gaps else np.nan)
+    ax.plot(xs, ys, color="black", linewidth=1.5, label="models listed")
+    # a snapshot with a long gap (or the series' end) on both sides has no line: a dot shows its count
+    alone = [i for i in range(len(t)) if (i == len(t) - 1 or i in gaps) and (i == 0 or i - 1 in gaps)]
+    ax.plot(t[alone], n[alone], color="black", linestyle="None", marker="o", markersize=3, label="_nolegend_")
+    for k, i in enumerate(sorted(gaps)):
+        ax.axvspan(
+            t[i], t[i + 1], color="grey", alpha=0.12, linewidth=0, label="no snapshots (a long gap)" if k == 0 else None
+        )
+    ax.set_ylim(0, max(float(np.nanmax(n)) * 1.08, 1) if len(n) else 1)  # from 0: a drop is seen at its true size
+    right = ax.twinx()
+    bars = _events_per_bar(sizes, t)
+    width = bars.attrs["width"]
+    right.bar(bars["at"], bars["added"], width=width, color="tab:green", alpha=0.6, label="added")
+    right.bar(
+        bars["at"], bars["returned"], width=width, bottom=bars["added"], color="tab:blue", alpha=0.6, label="returned"
+    )
+    right.bar(bars["at"], -bars["removed"], width=width, color="tab:red", alpha=0.6, label="removed")
+    right.axhline(0, color="grey", linewidth=0.5)
+    reach = float(max(bars["added"].add(bars["returned"]).max(), bars["removed"].max(), 1)) if len(bars) else 1.0
+    right.set_ylim(-1.5 * reach, 1.5 * reach)  # 0 in the middle; the bars stay below the size line near the top
+    right.set_ylabel(f"models added / returned (+) and removed (-) per {_duration_words(width)}")
+    ax.set_zorder(right.get_zorder() + 1)  # the size line and its dots over the bars, never under them
+    ax.patch.set_visible(False)
+    ax.set(xlabel="snapshot time (UTC)", ylabel="models listed")
+    _title(ax, "Catalog size")
+    from matplotlib.lines import Line2D
+
+    lines, labels = ax.get_legend_handles_labels()
+    if alone:  # the legend's line shows the dots too
+        lines[0] = Line2D([], [], color="black", linewidth=1.5, marker="o", markersize=3)
+    bars, bar_labels = right.get_legend_handles_labels()
+    # below the Axes, never over the line or the bars
+    ax.legend(
+        lines + bars,
+        labels + bar_labels,
+        fontsize="small",
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.1),
+        ncol=len(labels + bar_labels),
+        frameon=False,
+    )
+    ax.grid(True, alpha=0.3)
+    _time_axis(ax)
+    ax.right = right  # type: ignore[attr-defined]
+    return ax
+
+
+def _events_per_bar(sizes: pd.DataFrame, t: pd.DatetimeIndex) -> pd.DataFrame:
+    """The catalog-size chart's bars: models added, returned and removed, summed over periods of
+    one bar's width (the first of :data:`_BAR_PERIODS` at least 1/150 of the time span) so that bars of snapshots an hour
+    apart add up instead of covering each other. Columns ``at`` (the period's middle), ``added``,
+    ``returned``, ``removed``; ``attrs["width"]`` is the period. The first snapshot's "added"
+    (everything) is left out."""
+    span = (t.max() - t.min()) if len(t) > 1 else pd.Timedelta("1D")
+    width = next((w for w in _BAR_PERIODS if w >= span / 150), _BAR_PERIODS[-1])
+    events = sizes.iloc[1:] if len(sizes) > 1 else sizes
+    when = t[1:] if len(sizes) > 1 else t
+    period = ((when - t.min()) // width).to_numpy()
+    summed = events[["added", "returned", "removed"]].set_axis(range(len(events))).groupby(period, sort=True).sum()
+    out = summed.reset_index(drop=True)
+    out.insert(0, "at", t.min() + width * summed.index.to_numpy() + width / 2)
+    out.attrs["width"] = width
+    return out
+
+
+#: The periods a catalog-size bar may sum over: the shortest one that is at least 1/150 of the span.
+_BAR_PERIODS = tuple(pd.Timedelta(p) for p in ("1h", "2h", "3h", "6h", "12h", "1D", "2D", "7D", "14D", "30D", "91D"))
+
+
+def _duration_words(width: pd.Timedelta) -> str:
+    """A bar's period in words: ``hour``, ``6 hours``, ``day``, ``2 days``, ``week``."""
+    hours = int(width / pd.Timedelta("1h"))
+    if hours < 24:
+        return "hour" if hours == 1 else f"{hours} hours"
+    days = hours // 24
+    if days % 7 == 0:
+        return "week" if days == 7 else f"{days // 7} weeks"
+    return "day" if days == 1 else f"{days} days"

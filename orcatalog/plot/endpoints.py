@@ -1,0 +1,138 @@
+"""The endpoints (providers) of one model: price against throughput (:func:`plot_endpoints`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.args import frame_arg
+from ..errors import InvalidParameterError
+from ._axes import _axes, _plain_log_ticks, _root, _title
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+
+def plot_endpoints(
+    endpoints: pd.DataFrame,
+    model_id: str | None = None,
+    *,
+    price: str = "completion",
+    throughput: str = "p50",
+    ax: Axes | None = None,
+) -> Axes:
+    """Price against throughput for the endpoints (providers) of one model, log-log, every point
+    labelled with its tag; the cheapest-and-fastest corner is bottom right.
+
+    Endpoints the plot cannot place (no throughput data: the API gives statistics only with a
+    key; a free or unknown price on a log axis) are named in a note below the points.
+
+    Args:
+        endpoints: a frame from :func:`orcatalog.fetch_endpoints`.
+        model_id: the model to draw (needed when the frame holds several).
+        price: ``"completion"`` or ``"prompt"``: the effective price after discount, USD per million tokens.
+        throughput: percentile of ``throughput_<p>`` (tokens per second): p50, p75, p90 or p99.
+        ax: where to draw.
+
+    Returns:
+        The Axes (one point per endpoint, one colour per provider).
+
+    Raises:
+        InvalidParameterError: not an endpoints frame, an unknown model, price or percentile, no
+            endpoint to draw; ``ax`` that is not an Axes.
+    """
+    endpoints = frame_arg("endpoints", endpoints, "model_id", "tag", "provider_name")
+    if price not in ("prompt", "completion"):
+        raise InvalidParameterError(f"price={price!r} is invalid: give 'prompt' or 'completion'")
+    if throughput not in ("p50", "p75", "p90", "p99"):
+        raise InvalidParameterError(f"throughput={throughput!r} is invalid: give p50, p75, p90 or p99")
+    models = endpoints["model_id"].dropna().unique()
+    if model_id is None:
+        if len(models) != 1:
+            raise InvalidParameterError(f"the frame holds {len(models)} models: pass model_id= (one of them)")
+        model_id = str(models[0])
+    rows = endpoints[(endpoints["model_id"] == model_id) & endpoints["tag"].notna()]
+    if rows.empty:
+        raise InvalidParameterError(f"no endpoint of {model_id!r} in the frame")
+    y_col, x_col = f"effective_{price}_usd_per_mtok", f"throughput_{throughput}"
+    xs = rows[x_col].to_numpy(dtype=float, na_value=np.nan)
+    ys = rows[y_col].to_numpy(dtype=float, na_value=np.nan)
+    ok = np.isfinite(xs) & np.isfinite(ys) & (xs > 0) & (ys > 0)
+    ax = _axes(ax)
+    providers = list(dict.fromkeys(rows["provider_name"].astype(str)))
+    colours = {p: f"C{i % 10}" for i, p in enumerate(providers)}
+    # endpoints at the same spot are drawn as concentric dots (the first drawn largest), so none hides another
+    names = rows["provider_name"].astype(str).to_numpy()
+    order = sorted((int(j) for j in np.flatnonzero(ok)), key=lambda j: providers.index(names[j]))
+    spots = [(float(xs[i]), float(ys[i])) for i in order]
+    sizes = np.full(len(xs), 40.0)
+    for k, at in enumerate(order):
+        sizes[at] = 40.0 * 2.2 ** spots[k + 1 :].count(spots[k])  # larger by the dots drawn over it
+    for provider in providers:
+        mask = ok & (names == provider)
+        if mask.any():
+            ax.scatter(
+                xs[mask],
+                ys[mask],
+                s=sizes[mask],
+                color=colours[provider],
+                label=provider,
+                zorder=3,
+                edgecolors="white",
+                linewidths=0.6,
+            )
+    points: dict[tuple[float, float], list[str]] = {}  # endpoints at the same spot share one label
+    for tag, px, py, good in zip(rows["tag"].astype(str), xs, ys, ok):
+        if good:
+            points.setdefault((float(px), float(py)), []).append(tag)
+    for i, ((px, py), tags) in enumerate(sorted(points.items())):
+        ax.annotate(
+            "\n".join(tags),
+            (px, py),
+            textcoords="offset points",
+            fontsize=8,
+            va="bottom",
+            xytext=(5, 4 if i % 2 == 0 else -6 - 11 * len(tags)),
+        )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    if ok.any():  # room for the labels: a log axis needs a factor of headroom
+        ax.set_xlim(xs[ok].min() / 1.5, xs[ok].max() * 2.5)
+        ax.set_ylim(ys[ok].min() / 1.3, ys[ok].max() * 1.3)
+    _plain_log_ticks(ax.xaxis)
+    _plain_log_ticks(ax.yaxis)
+    ax.set(
+        xlabel=f"throughput {throughput} (tokens per second, last 30 min)",
+        ylabel=f"{price} price after discount\n(USD per million tokens)",
+    )
+    if ok.any():
+        legend = ax.legend(
+            fontsize="small", title="provider", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0
+        )
+        for handle in legend.legend_handles:  # one marker size in the legend, whatever the dots' sizes
+            handle.set_sizes([40.0])  # type: ignore[union-attr]
+        _root(ax).draw_without_rendering()  # the legend's room is taken before the title is wrapped
+    _title(ax, f"{model_id}: {price} price vs throughput ({throughput}) per endpoint")
+    missing = rows["tag"].astype(str).to_numpy()[~ok]
+    if len(missing):  # wrapped to the Axes' width (known now), inside the frame
+        import textwrap
+
+        chars = max(30, int(ax.get_position().width * _root(ax).get_figwidth() * 72 / (0.6 * 7)))
+        ax.text(
+            0.01,
+            0.01,
+            textwrap.fill(
+                "not drawn (no throughput data or no paid price): " + ", ".join(missing),
+                chars,
+                break_on_hyphens=False,
+                break_long_words=False,
+            ),
+            transform=ax.transAxes,
+            fontsize=7,
+            color="grey",
+            va="bottom",
+        )
+    ax.grid(True, which="both", alpha=0.25)
+    return ax

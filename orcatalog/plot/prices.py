@@ -1,0 +1,281 @@
+"""Charts of prices: one model's prices over time (:func:`plot_price_history`), price against
+context window with the Pareto frontier (:func:`plot_price_vs_context`) and the market's median
+prices over time (:func:`plot_market_trend`). Prices in USD per million tokens."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.args import frame_arg
+from ..errors import InvalidParameterError
+from ._axes import (
+    _axes,
+    _log_if_wide,
+    _plain_log_ticks,
+    _price_field,
+    _price_label,
+    _time_axis,
+    _title,
+    _zero_floor,
+    _zero_tick,
+)
+from ._gaps import _broken_at_gaps
+from ._labels import _place_labels
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+
+_MAX_LABELS = 12
+
+
+#: Line styles and markers cycled with the colours, so series stay apart even where they coincide.
+_LINESTYLES = ("-", "--", "-.", ":")
+
+
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "p", "h", "*")
+
+
+def plot_price_history(
+    history: pd.DataFrame,
+    ids: str | list[str] | None = None,
+    *,
+    field: str = "prompt_usd_per_mtok",
+    ax: Axes | None = None,
+) -> Axes:
+    """One step line per model: its price at each snapshot, with its first price and each change
+    marked. Each model has its own colour, line style and marker, and lines drawn earlier are
+    wider, so a model whose prices coincide with another's stays visible. On a log axis a price of
+    0 is drawn on a dotted floor line (labelled in the legend; its axis tick reads ``0 (free)``),
+    never left out.
+
+    Args:
+        history: ``SnapshotStore.history()`` (one scope).
+        ids: the models to draw (default: the ones whose price changed, at most 12).
+        field: the price column (default prompt, USD per million tokens).
+        ax: where to draw.
+
+    Returns:
+        The Axes (one line per model, labelled by id; log scale when prices span 20x or more).
+
+    Raises:
+        InvalidParameterError: not a history frame, unknown field or ids; ``ax`` that is not an Axes.
+    """
+    history = frame_arg("history", history, "id", "fetched_at")
+    _price_field(history, field)
+    frame = history[["id", "fetched_at", field]].assign(id=history["id"].astype(str))
+    if ids is None:
+        changed = frame.groupby("id")[field].nunique(dropna=True)
+        ids = list(changed[changed > 1].sort_values(ascending=False).index[:_MAX_LABELS])
+    elif isinstance(ids, str):
+        ids = [ids]
+    unknown = [i for i in ids if i not in set(frame["id"])]
+    if unknown:
+        raise InvalidParameterError(f"no model(s) {unknown} in the history")
+    ax = _axes(ax)
+    import matplotlib
+
+    palette = matplotlib.colormaps["tab20" if len(ids) > 10 else "tab10"]  # no colour twice (up to 20 lines)
+    colors = [palette(i) for i in range(palette.N)]
+    series = []
+    for mid in ids:
+        g = frame[frame["id"] == mid].sort_values("fetched_at")
+        series.append((mid, g["fetched_at"], g[field].to_numpy(dtype=float, na_value=np.nan)))
+    values = np.concatenate([y for _, _, y in series]) if series else np.array([])
+    if series and not np.isfinite(values).any():  # nothing to draw: an empty chart dated 1970 says nothing
+        raise InvalidParameterError(f"no values of {field} for {', '.join(ids)} in the history")
+    _log_if_wide(ax, values)
+    positive = values[np.isfinite(values) & (values > 0)]
+    zero_at = None
+    if ax.get_yscale() == "log" and (values == 0).any() and len(positive):
+        zero_at = _zero_floor(ax, float(positive.min()))
+    import matplotlib.dates as mdates
+    from matplotlib.transforms import ScaledTranslation
+
+    for k, (mid, t, y) in enumerate(series):
+        drawn = np.where(y == 0, zero_at, y) if zero_at is not None else y
+        # Series that coincide stay visible: earlier lines are wider and below, and each line is
+        # shifted by at most 1.6 points (a hair, not a price) up or down, in a cycle of five.
+        shifted = ax.transData + ScaledTranslation(0, ((k % 5) - 2) * 0.8 / 72, ax.figure.dpi_scale_trans)
+        style: dict[str, Any] = {
+            "color": colors[k % len(colors)],
+            "linestyle": _LINESTYLES[k % len(_LINESTYLES)],
+            "transform": shifted,
+        }
+        (line,) = ax.step(
+            t,
+            drawn,
+            where="post",
+            label=mid,
+            linewidth=1.2 + 1.6 * (len(series) - 1 - k) / max(len(series) - 1, 1),
+            zorder=2 + k / 100,
+            **style,
+        )
+        change = np.r_[True, y[1:] != y[:-1]] & ~np.isnan(y)  # the first price and every change
+        marker = _MARKERS[k % len(_MARKERS)]
+        ax.plot(
+            t[change],
+            drawn[change],
+            marker,
+            color=line.get_color(),
+            markersize=5,
+            zorder=3 + k / 100,
+            markerfacecolor="white" if k % 2 else line.get_color(),
+            transform=shifted,
+        )
+        line.set_marker(marker)  # the legend shows each series' marker
+        line.set_markevery([])
+        finite = np.isfinite(drawn)  # a shifted transform hides the data from autoscaling: add it
+        if finite.any():
+            ax.update_datalim(np.column_stack([mdates.date2num(np.asarray(t)[finite]), drawn[finite]]))
+    ax.autoscale_view()
+    if zero_at is not None:  # the floor line's tick reads 0, not a price
+        _zero_tick(ax, zero_at, float(positive.min()), "y", separator=False)
+    unit = _price_label(field)
+    names = {"prompt_usd_per_mtok": "Prompt price history", "completion_usd_per_mtok": "Completion price history"}
+    ax.set(xlabel="snapshot time (UTC)", ylabel=unit)
+    _title(ax, names.get(field, f"Price history: {field}"))
+    if ids:
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
+    ax.grid(True, alpha=0.3)
+    _time_axis(ax)
+    return ax
+
+
+def plot_price_vs_context(
+    models: pd.DataFrame,
+    *,
+    x: str = "prompt_usd_per_mtok",
+    y: str = "context_length",
+    ax: Axes | None = None,
+    label_frontier: bool = True,
+) -> Axes:
+    """Price against context window, log-log, with the Pareto frontier drawn and labelled.
+
+    Free models (``is_free``: every price they list is 0) cannot sit on a log axis: they are drawn as green triangles in their own
+    column at the left edge, a factor of 4 below the lowest paid price, behind a dotted separator,
+    and that column's only tick is labelled ``0 (free)`` (no price tick stands there), so a free
+    model is never read as a price; they are counted in the legend. A model priced 0 on ``x`` that lists
+    other prices (an image model priced per image token) has no place on this axis: it is not drawn,
+    and the legend counts it.
+
+    Args:
+        models: a contract frame (one row per model).
+        x, y: the price and size columns (default prompt price in USD per million tokens, context
+            length in tokens).
+        ax: where to draw.
+        label_frontier: write the ids of the frontier models next to their points (placed so
+            that no two labels overlap; draw it on its final Axes, as labels are laid out in pixels).
+
+    Returns:
+        The Axes (log-log; a scatter of paid models, one of free models, the frontier line).
+
+    Raises:
+        InvalidParameterError: missing columns; ``ax`` that is not an Axes.
+    """
+    from ..analysis.trends import frontier
+
+    models = frame_arg("models", models, "id", y)
+    _price_field(models, x)
+    xs = models[x].to_numpy(dtype=float, na_value=np.nan)
+    ys = models[y].to_numpy(dtype=float, na_value=np.nan)
+    ok = ~np.isnan(xs) & ~np.isnan(ys) & (ys > 0)
+    # free is the one is_free rule (every listed price zero); a price of 0 here with other prices listed
+    # (an image model priced per image token) is no price on this axis: not drawn, counted in the legend
+    listed_free = models["is_free"].fillna(False).to_numpy(dtype=bool) if "is_free" in models.columns else True
+    paid, free, elsewhere = ok & (xs > 0), ok & (xs == 0) & listed_free, ok & (xs == 0) & ~listed_free
+    ax = _axes(ax)
+    ax.scatter(xs[paid], ys[paid], s=14, alpha=0.5, label=f"paid models ({paid.sum()})")
+    lowest = float(np.nanmin(xs[paid])) if paid.any() else 1e-2
+    floor = lowest / 4  # the free column: apart from every price, in a column of its own
+    if free.any():
+        ax.scatter(
+            np.full(free.sum(), floor),
+            ys[free],
+            marker="<",
+            color="tab:green",
+            s=24,
+            alpha=0.6,
+            label=f"free models ({free.sum()}), drawn at 0 (left column)",
+        )
+    if elsewhere.any():
+        ax.plot([], [], " ", label=f"{elsewhere.sum()} priced 0 here but not free (other prices): not drawn")
+    front = frontier(models, x=x, y=y)  # the one candidate rule (paid, text output): the same set as oc.frontier
+    fx = front[x].to_numpy(dtype=float)
+    fy = front[y].to_numpy(dtype=float)
+    ax.step(fx, fy, where="post", color="tab:red", linewidth=1.5, label=f"frontier ({len(front)})")
+    ax.scatter(fx, fy, color="tab:red", s=22, zorder=3)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    _plain_log_ticks(ax.xaxis)
+    if free.any():
+        _zero_tick(ax, floor, lowest)
+    xl = "prompt price (USD per million tokens)" if x == "prompt_usd_per_mtok" else _price_label(x)
+    yl = "context window (tokens)" if y == "context_length" else y
+    ax.set(xlabel=xl, ylabel=yl)
+    _title(ax, "Price vs context")
+    ax.legend(fontsize="small", loc="lower right")
+    ax.grid(True, which="both", alpha=0.2)
+    if label_frontier and len(fy):
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(bottom, max(top, float(np.nanmax(fy)) * 3))  # headroom above the top label (a factor: log axis)
+        free_marks = {(float(floor), float(v)) for v in ys[free]}  # the free models' column at the left edge
+        _place_labels(ax, list(zip(fx, fy, front["id"].astype(str))), step_line=True, avoid=sorted(free_marks))
+    return ax
+
+
+def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Median prompt and completion prices over time, with the interquartile range shaded.
+
+    Each band spans the middle half of paid models' prices in a period (25th to 75th percentile).
+    Completion prices are higher than prompt prices, but their spread is wide, so the two bands
+    usually overlap: where they do, the colours mix (a legend entry says so) and each band's own
+    dashed edges show where it ends.
+
+    Args:
+        trend: :func:`orcatalog.market_trend` without ``by`` (one row per period).
+        ax: where to draw.
+
+    Returns:
+        The Axes (two median lines and two bands; log scale when prices span 20x or more).
+
+    Raises:
+        InvalidParameterError: not a market_trend frame, or a grouped one; ``ax`` that is not an Axes.
+    """
+    trend = frame_arg("trend", trend, "period", "prompt_median", "completion_median")
+    if "group" in trend.columns:
+        raise InvalidParameterError("plot_market_trend draws one market: pass market_trend(history) without by=")
+    ax = _axes(ax)
+    import matplotlib.colors as mcolors
+    from matplotlib.patches import Patch
+
+    colors = {"prompt": "tab:blue", "completion": "tab:orange"}
+    trend = _broken_at_gaps(trend, "period")  # no line or band across a long gap without snapshots
+    for side, color in colors.items():
+        ax.plot(trend["period"], trend[f"{side}_median"], color=color, marker=".", label=f"{side} median")
+        ax.fill_between(
+            trend["period"],
+            trend[f"{side}_q1"],
+            trend[f"{side}_q3"],
+            color=color,
+            alpha=0.15,
+            label=f"{side}: middle half of models (25th-75th percentile)",
+        )
+        for edge in ("q1", "q3"):  # the band's own edges, so overlapping bands stay readable
+            ax.plot(trend["period"], trend[f"{side}_{edge}"], color=color, linewidth=0.8, linestyle="--", alpha=0.7)
+    _log_if_wide(ax, trend[["prompt_q1", "completion_q3"]].to_numpy(dtype=float).ravel())
+    ax.set(xlabel="period (UTC)", ylabel="USD per million tokens")
+    _title(ax, "Market price trend (paid models)")
+    handles, labels = ax.get_legend_handles_labels()
+    both = np.array(mcolors.to_rgb(colors["prompt"])) * 0.5 + np.array(mcolors.to_rgb(colors["completion"])) * 0.5
+    handles.append(Patch(facecolor=(*both, 0.3), edgecolor="none"))
+    labels.append("where the two bands overlap")
+    ax.legend(
+        handles, labels, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, frameon=False
+    )  # below the Axes: the plot keeps its width
+    _time_axis(ax)
+    ax.grid(True, alpha=0.3)
+    return ax
