@@ -161,6 +161,9 @@ class FakeTime:
     """An injected clock and sleep (``Client(clock=..., sleep=...)``): sleeping records the wait and
     advances the clock at once, so a backoff or a ``Retry-After`` costs a test no real time."""
 
+    #: The time of day when ``now`` is 1000.0 (Unix seconds; 2026-06-01 00:00:00 UTC).
+    WALL_AT_START = 1_780_272_000.0
+
     def __init__(self) -> None:
         self.now = 1000.0
         self.slept: list[float] = []
@@ -169,14 +172,18 @@ class FakeTime:
     def clock(self) -> float:
         return self.now
 
+    def wall(self) -> float:
+        """The time of day, Unix seconds, moving with the clock."""
+        return self.WALL_AT_START + (self.now - 1000.0)
+
     def sleep(self, seconds: float) -> None:
         with self._lock:
             self.slept.append(seconds)
             self.now += seconds
 
     def options(self) -> dict[str, Any]:
-        """The ``clock=`` and ``sleep=`` arguments of a Client."""
-        return {"clock": self.clock, "sleep": self.sleep}
+        """The ``clock=``, ``sleep=`` and ``wall_clock=`` arguments of a Client."""
+        return {"clock": self.clock, "sleep": self.sleep, "wall_clock": self.wall}
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import dataclasses
 import email.utils
 import socket
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -63,10 +62,19 @@ def test_429_retry_after_seconds_is_honoured(client: oc.Client, server: ReplaySe
 
 
 def test_429_retry_after_http_date_is_honoured(client: oc.Client, server: ReplayServer, fake_time: FakeTime) -> None:
-    when = email.utils.formatdate(time.time() + 3, usegmt=True)  # whole seconds: 2 to 3 s from now
+    when = email.utils.formatdate(fake_time.wall() + 3, usegmt=True)  # 3 s after the injected time of day
     server.add_fault(status=429, headers={"Retry-After": when})
     assert len(client.fetch_models()) == 346 and _n(server) == 2
-    assert len(fake_time.slept) == 1 and 1.0 < fake_time.slept[0] <= 3.0
+    assert fake_time.slept == [3.0]  # read against the injected wall clock, not the machine's
+
+
+def test_a_retry_after_date_in_the_past_retries_at_once(
+    client: oc.Client, server: ReplayServer, fake_time: FakeTime
+) -> None:
+    when = email.utils.formatdate(fake_time.wall() - 30, usegmt=True)
+    server.add_fault(status=429, headers={"Retry-After": when})
+    assert len(client.fetch_models()) == 346 and _n(server) == 2
+    assert fake_time.slept == [0.0]
 
 
 def test_429_attempts_are_bounded(server: ReplayServer, fake_time: FakeTime) -> None:

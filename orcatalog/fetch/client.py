@@ -162,6 +162,8 @@ class Client:
         clock, sleep: how the retry loop reads time (a monotonic clock, seconds) and waits
             (seconds); default ``time.monotonic`` and ``time.sleep``. Tests pass a fake pair so
             that a ``Retry-After`` or a backoff costs no real time.
+        wall_clock: the time of day in Unix seconds, read only to turn a ``Retry-After`` HTTP date
+            into a wait; default ``time.time``.
 
     Raises:
         InvalidParameterError: a bad setting; nothing is created or sent.
@@ -186,12 +188,16 @@ class Client:
         progress: bool | None = None,
         clock: Clock | None = None,
         sleep: Sleep | None = None,
+        wall_clock: Clock | None = None,
     ) -> None:
         self.progress = progress
-        if (clock is not None and not callable(clock)) or (sleep is not None and not callable(sleep)):
-            raise InvalidParameterError("clock and sleep must be callables: clock() -> seconds, sleep(seconds)")
+        if any(f is not None and not callable(f) for f in (clock, sleep, wall_clock)):
+            raise InvalidParameterError(
+                "clock, sleep and wall_clock must be callables: clock() -> seconds, sleep(seconds), wall_clock() -> Unix seconds"
+            )
         self._clock: Clock = clock or time.monotonic
         self._sleep: Sleep = sleep or time.sleep
+        self._wall_clock: Clock = wall_clock or time.time
         self.base_url = check_base_url(base_url or os.environ.get("ORCATALOG_BASE_URL") or DEFAULT_BASE_URL)
         key = _check_key(api_key if api_key is not None else os.environ.get("OPENROUTER_API_KEY") or None)
         self._secret = _Secret(key) if key is not None else None
@@ -307,6 +313,7 @@ class Client:
             max_body_bytes=self.max_body_bytes,
             clock=self._clock,
             sleep=self._sleep,
+            wall_clock=self._wall_clock,
             pause=pause,
         )
 

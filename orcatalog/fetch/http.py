@@ -275,7 +275,7 @@ def _error_message(body: Any) -> tuple[Any, str | None]:
     return None, None
 
 
-def _parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+def _parse_retry_after(value: str | None, now: float) -> float | None:
     """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date (``now``: Unix seconds)."""
     if not value:
         return None
@@ -291,7 +291,6 @@ def _parse_retry_after(value: str | None, now: float | None = None) -> float | N
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    now = time.time() if now is None else now
     return max(when.timestamp() - now, 0.0)
 
 
@@ -530,7 +529,8 @@ class AttemptState:
         deadline_at: when the call's overall budget ends.
         url: the request URL with secrets removed, for messages.
         offline: whether the call serves only from the cache.
-        wall: Unix seconds now (for ``Retry-After`` dates).
+        wall: Unix seconds now (for ``Retry-After`` dates); :func:`get_json` passes its
+            ``wall_clock()``, a state built by hand reads the time of day once.
     """
 
     attempt: int
@@ -538,7 +538,7 @@ class AttemptState:
     deadline_at: float
     url: str
     offline: bool = False
-    wall: float | None = None
+    wall: float = field(default_factory=time.time)
 
 
 def decide(outcome: requests.Response | BaseException, state: AttemptState, retry: RetryConfig) -> Decision:
@@ -612,6 +612,7 @@ def get_json(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     clock: Clock = time.monotonic,
     sleep: Sleep = time.sleep,
+    wall_clock: Clock = time.time,
     pause: Callable[[Decision], None] | None = None,
 ) -> Fetched:
     """GET ``url`` and return its JSON body, retrying within ``retry``'s budget.
@@ -620,7 +621,8 @@ def get_json(
     good entry, and with ``allow_stale`` the good entry is returned instead); its result is
     ``Fetched.checked``. ``retry.deadline`` bounds the whole call, every phase of every attempt
     (connect, headers, body, waits); ``max_body_bytes`` caps each decoded body. ``clock``
-    (monotonic seconds) and ``sleep`` (seconds) are how the loop reads and spends time; ``pause``,
+    (monotonic seconds) and ``sleep`` (seconds) are how the loop reads and spends time, and
+    ``wall_clock`` (Unix seconds) turns a ``Retry-After`` HTTP date into a wait; ``pause``,
     when given, waits out a ``RETRY`` decision instead of ``sleep(decision.wait)`` (a pool of
     requests pauses every worker on a 429 this way, :mod:`orcatalog.fetch.endpoints`).
 
@@ -661,7 +663,7 @@ def get_json(
                 outcome = exc
             assert outcome is not None
             decision = decide(
-                outcome, AttemptState(attempt, clock(), deadline_at, safe_url, offline, time.time()), retry
+                outcome, AttemptState(attempt, clock(), deadline_at, safe_url, offline, wall_clock()), retry
             )
             if decision.action is not Action.RETRY:
                 break
