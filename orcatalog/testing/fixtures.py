@@ -49,7 +49,7 @@ def _rng(model_id: str) -> random.Random:
 
 
 def _price(base: str | None, factor: float, fallback: str) -> str:
-    value = Decimal(base) if base not in (None, "", "-1") else Decimal(fallback)
+    value = Decimal(base) if base is not None and base not in ("", "-1") else Decimal(fallback)
     return str((value * Decimal(str(factor))).normalize()) if value > 0 else "0"
 
 
