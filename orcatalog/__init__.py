@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from .report import build_report
     from .export import read_csv, read_parquet, readable, to_csv, to_parquet
     from .fetch.client import Client, count_models, fetch_model, fetch_models, fetch_user_models
-    from .fetch.http import RetryConfig
+    from .fetch.retry import RetryConfig
     from .fetch.endpoints import fetch_endpoints, fetch_providers
     from .fetch.usage import fetch_activity, fetch_generation
     from .export import read_usage
@@ -83,7 +83,7 @@ _LAZY = {
     "fetch_model": ".fetch.client",
     "count_models": ".fetch.client",
     "fetch_user_models": ".fetch.client",
-    "RetryConfig": ".fetch.http",
+    "RetryConfig": ".fetch.retry",
     "fetch_endpoints": ".fetch.endpoints",
     "fetch_activity": ".fetch.usage",
     "read_usage": ".export",

@@ -300,7 +300,7 @@ def test_set_content_is_pinned_against_the_public_way(body: bytes) -> None:
     shown by test_cache's serializer test."""
     import io
 
-    from orcatalog.fetch.http import set_content
+    from orcatalog.fetch.body import set_content
 
     ours, public = _response(), _response()
     set_content(ours, body)
@@ -316,7 +316,7 @@ def test_set_content_is_pinned_against_the_public_way(body: bytes) -> None:
 
 
 def _status(status: int, body: bytes = b"", **headers: str) -> requests.Response:
-    from orcatalog.fetch.http import set_content
+    from orcatalog.fetch.body import set_content
 
     response = _response()
     response.status_code = status
@@ -326,7 +326,7 @@ def _status(status: int, body: bytes = b"", **headers: str) -> requests.Response
 
 
 def _state(attempt: int = 1, now: float = 0.0, deadline_at: float = 100.0):
-    from orcatalog.fetch.http import AttemptState
+    from orcatalog.fetch.retry import AttemptState
 
     return AttemptState(attempt=attempt, now=now, deadline_at=deadline_at, url="http://127.0.0.1/api/v1/models")
 
@@ -370,7 +370,7 @@ def test_decide_is_a_pure_function_of_the_outcome_and_the_attempt_state(
     error,
     wait: float,
 ) -> None:
-    from orcatalog.fetch.http import Action, decide
+    from orcatalog.fetch.retry import Action, decide
 
     decision = decide(outcome(), state, RETRY4)
     assert decision.action is Action[action] and decision.wait == wait
@@ -378,7 +378,7 @@ def test_decide_is_a_pure_function_of_the_outcome_and_the_attempt_state(
 
 
 def test_decide_lets_an_unknown_exception_through() -> None:
-    from orcatalog.fetch.http import decide
+    from orcatalog.fetch.retry import decide
 
     with pytest.raises(KeyError):
         decide(KeyError("a bug"), _state(), RETRY4)

@@ -70,15 +70,15 @@ RULES = [
         r"%Y%m%dT%H%M%SZ",
         {"store/ingest.py"},
     ),
-    ("retry rule", "fetch/http.py", "retry", r"in retry\.statuses|\.retry_after is not None", {"fetch/http.py"}),
+    ("retry rule", "fetch/retry.py", "retry", r"in retry\.statuses|\.retry_after is not None", {"fetch/retry.py"}),
     ("did you mean", "suggest.py", '"did you mean"', r"did you mean \{", {"suggest.py"}),
     # private APIs of other libraries: each behind one function, pinned by a test against the public way
     ("StringDtype.__from_arrow__", "frames/convert.py", "", r"__from_arrow__\(", {"frames/convert.py"}),
     ("DataFrame._from_arrays", "frames/models.py", "", r"\._from_arrays\(", {"frames/models.py"}),
-    ("Response._content", "fetch/http.py", "", r"\._content(_consumed)? = ", {"fetch/http.py"}),
+    ("Response._content", "fetch/body.py", "", r"\._content(_consumed)? = ", {"fetch/body.py"}),
     ("sys.modules hiding", "cli/app.py", "", r"sys\.modules\[[^\]]+\] = ", {"cli/app.py"}),
     ("json.decoder.scanstring", "", "", r"scanstring\(", set()),
-    # a layer's exceptions are mapped by its own table (fetch/http.py, store/faults.py), never by module name
+    # a layer's exceptions are mapped by its own table (fetch/faults.py, store/faults.py), never by module name
     ("exception module checks", "", "", r"\.__module__", set()),
 ]
 

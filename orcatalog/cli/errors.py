@@ -122,13 +122,13 @@ def _layer_error(exc: Exception, store: str) -> OrcatalogError | None:
     """A third-party exception as the typed error of the layer that owns its library, or None.
 
     Each layer maps its own libraries from one table; the command line only asks: the fetch
-    layer's (requests, urllib3, the HTTP cache's sqlite3) is :func:`orcatalog.fetch.http.map_exception`,
+    layer's (requests, urllib3, the HTTP cache's sqlite3) is :func:`orcatalog.fetch.faults.map_exception`,
     the store's (botocore through s3fs, a missing s3fs) :func:`orcatalog.store.faults.map_exception`
     (``store``: the store as the command names it).
     """
     if isinstance(exc, OrcatalogError):
         return exc
-    from ..fetch.http import map_exception  # imports requests: on the error path only
+    from ..fetch.faults import map_exception  # imports requests: on the error path only
 
     mapped = map_exception(exc)
     if mapped is not None:

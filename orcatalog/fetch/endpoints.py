@@ -125,7 +125,7 @@ class _Cancelled(Exception):
 def _fetch_one(
     client: Any, model_id: str, *, gate: PoolGate, retry: RetryConfig, refresh: bool, sleep: Callable[[float], Any]
 ) -> Fetched:
-    """One model's endpoints body, retried by the one retry rule (:func:`orcatalog.fetch.http.decide`,
+    """One model's endpoints body, retried by the one retry rule (:func:`orcatalog.fetch.retry.decide`,
     in :func:`~orcatalog.fetch.http.get_json`); the pool only waits: a 429's wait closes the gate
     for every worker, another wait is this worker's, and a cancelled fetch stops at the gate."""
 

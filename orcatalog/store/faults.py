@@ -1,7 +1,7 @@
 """The store's exception table: what the object-store libraries raise (botocore, through s3fs and
 aiobotocore; a missing s3fs; deltalake's ``DeltaError``, in one line without its Rust backtrace) as
 the store's typed error, :class:`~orcatalog.errors.StoreError`, from one table
-(:data:`EXCEPTION_TABLE`), as :func:`orcatalog.fetch.http.map_exception` does for requests, urllib3
+(:data:`EXCEPTION_TABLE`), as :func:`orcatalog.fetch.faults.map_exception` does for requests, urllib3
 and the HTTP cache. The command line asks :func:`map_exception`; nothing checks an
 exception's module name.
 
