@@ -9,8 +9,7 @@ Pure functions on frames: no HTTP, no files. Every row is priced by :func:`orcat
 of :func:`orcatalog.analysis.catalog.serves` (the same output modalities as the row's own model)
 plus :func:`fits_context` (the window holds the row's average prompt). What a row cost its owner
 is :func:`orcatalog.schema_usage.billed_usd`. Where the list price and the bill disagree, and why it
-may be, is :func:`bill_reasons` (the one home of that rule), and whether unseen cache reads can
-explain a bill is :func:`cache_reads_explain`.
+may be, is :mod:`.bills` (:func:`bill_reasons` and :func:`cache_reads_explain`, re-exported here).
 
 A model the catalog does not list on a row's date is "not in this catalog" (a note and no number),
 never a guess or a zero. Daily activity rows carry no time of day, so time-of-day prices
@@ -33,6 +32,7 @@ from ..suggest import did_you_mean
 from ..times import answer_notes, parse_time
 from . import price_at
 from .catalog import paid, serves
+from .bills import CACHE_READS, ROUNDING_USD, bill_reasons, cache_reads_explain
 from .cost import TOKEN_ARGUMENTS, _costs
 
 __all__ = [
@@ -48,17 +48,10 @@ __all__ = [
     "cache_reads_explain",
 ]
 
-#: Half the last decimal of the API's USD amounts (six decimals): a list price this close to the
-#: bill reproduces it "within rounding".
-ROUNDING_USD = 5e-7
 #: The note of a row whose model no snapshot of the prices lists.
 NOT_LISTED = "not in this catalog"
 #: The note of a row whose model the prices list, but not at or before the row's date.
 NOT_LISTED_ON_DATE = "not in this catalog on the row's date"
-#: The reason of a row whose bill lies between its list price with every prompt token a cache read
-#: and its list price with none (within :data:`ROUNDING_USD`): some share of cache reads, which the
-#: activity does not count, reproduces it. Such a row ``agrees``.
-CACHE_READS = "cache reads explain it"
 #: The note of a row dated before the history's first snapshot: no catalog to ask, whatever the model.
 NO_SNAPSHOT = "no snapshot on or before the row's date"
 _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
@@ -181,82 +174,6 @@ def fits_context(context_length: Any, prompt_tokens: Any, requests: Any = 1) -> 
     per = np.asarray(requests, dtype=float)
     average = prompt / np.where(np.isnan(per) | (per > 0), per, 1.0)  # NaN requests: NaN average
     return np.isnan(window) | np.isnan(average) | (window >= average)  # type: ignore[no-any-return]
-
-
-def cache_reads_explain(usage_usd: np.ndarray, list_usd: np.ndarray, all_cached_usd: np.ndarray) -> np.ndarray:
-    """Whether a share of cache reads can explain each bill (the one rule): the bill lies between
-    the list price with every prompt token a cache read (``all_cached_usd``) and the list price
-    with none (``list_usd``), each side within :data:`ROUNDING_USD`. USD arrays of one length;
-    NaN anywhere gives False."""
-    bill = np.asarray(usage_usd, dtype=float)
-    high, low = np.asarray(list_usd, dtype=float), np.asarray(all_cached_usd, dtype=float)
-    with np.errstate(invalid="ignore"):
-        return (bill <= high + ROUNDING_USD) & (bill >= low - ROUNDING_USD)  # type: ignore[no-any-return]
-
-
-def bill_reasons(
-    usage_usd: np.ndarray,
-    list_usd: np.ndarray,
-    byok_requests: np.ndarray | None,
-    note: Any,
-    all_cached_usd: np.ndarray | None = None,
-) -> tuple[np.ndarray, pd.Categorical]:
-    """Where a row's bill and its list price disagree, and the likely reason (the one rule).
-
-    Args:
-        usage_usd: what OpenRouter billed per row (USD; NaN unknown).
-        list_usd: the row at its model's list price (USD; NaN when it has none).
-        byok_requests: per-row BYOK request counts, or None.
-        note: per-row notes of the list price (why there is none; null for none): a Categorical
-            or anything ``pd.Categorical`` takes.
-        all_cached_usd: the rows at list price with every prompt token a cache read (USD), when
-            the usage does not count cache reads; None when it does.
-
-    Returns:
-        ``(agrees, reason)``: a bool array (within :data:`ROUNDING_USD`, or within the range cache
-        reads explain, :func:`cache_reads_explain`; False when either side is unknown) and a
-        Categorical: null when they agree at list price; :data:`CACHE_READS` when they agree
-        through cache reads; ``"byok"`` (the provider billed on the
-        user's own key: OpenRouter's bill is a fee, not the inference); ``"billed below list"``
-        (cache reads the activity does not count, a discount, or a cheaper endpoint than the
-        model's list price); ``"billed above list"`` (a dearer endpoint, a price change, or a
-        time-of-day price); the list price's note when it has none (``"no list price"`` without
-        one); ``"no bill"``.
-    """
-    note = note if isinstance(note, pd.Categorical) else pd.Categorical(note)
-    diff = usage_usd - list_usd
-    agrees = np.abs(diff) <= ROUNDING_USD + 1e-12
-    texts = [
-        "billed below list",
-        "billed above list",
-        "no bill",
-        "byok",
-        "no list price",
-        CACHE_READS,
-        *map(str, note.categories),
-    ]
-    codes = np.where(diff < 0, 0, 1).astype(np.int32)
-    if all_cached_usd is not None:
-        cached = ~agrees & cache_reads_explain(usage_usd, list_usd, all_cached_usd)
-        codes[cached] = 5
-        agrees = agrees | cached
-    codes[agrees & (codes != 5)] = -1
-    codes[np.isnan(usage_usd)] = 2
-    unknown = np.isnan(list_usd)
-    own = np.asarray(note.codes)
-    codes[unknown] = np.where(own[unknown] >= 0, own[unknown] + 6, 4)
-    if byok_requests is not None:
-        byok = np.nan_to_num(np.asarray(byok_requests, dtype=float)) > 0
-        codes[byok] = 3
-        agrees = agrees & ~byok
-    used = np.unique(codes[codes >= 0])
-    remap = np.full(len(texts), -1, dtype=np.int32)
-    remap[used] = np.arange(len(used), dtype=np.int32)
-    reason = pd.Categorical.from_codes(
-        np.where(codes >= 0, remap[np.maximum(codes, 0)], -1),
-        categories=pd.Index([texts[i] for i in used], dtype=object),
-    )
-    return agrees & ~unknown & ~np.isnan(usage_usd), reason
 
 
 def _set_note(note: pd.Categorical, mask: np.ndarray, text: str) -> pd.Categorical:
