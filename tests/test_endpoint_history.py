@@ -546,3 +546,74 @@ def test_s3_answers_equal_the_local_stores_on_the_same_bodies(
         assert len(on_s3.endpoint_history(ids[3])) > 0 and on_s3.endpoint_history("no/such-model").empty
         for sid, raw in list(written.items())[::20]:
             assert orjson.dumps(on_s3.raw(sid)) == raw
+
+
+def _model_bodies(models: list[dict[str, object]], when: pd.Timestamp) -> list[tuple[pd.Timestamp, object]]:
+    """One spec-shaped endpoints body per model at ``when`` (three providers each)."""
+    pairs = []
+    for m in models:
+        body = spec_endpoints_body(m, providers=3)
+        for e in body["data"]["endpoints"]:
+            e.pop("_zdr", None)
+        pairs.append((when, body))
+    return pairs
+
+
+def test_one_models_history_on_s3_gets_only_the_files_whose_model_range_can_hold_it(
+    tmp_path: Path, s3_endpoint: str
+) -> None:
+    """Issue 18: file pruning by model on S3 was never exercised, since every write covered every
+    model. Here four writes in one month each record three other models (consecutive in id order),
+    so the four data files' model_id min/max statistics in the Delta log are disjoint ranges. A
+    fresh store object reading one model's history (or two models') sends GETs, as moto's recorder
+    sees them, for exactly the data files whose range can hold a wanted model, never the others,
+    and its answer is those models' rows of the whole history."""
+    from deltalake import DeltaTable
+
+    from .conftest import S3_CREDENTIALS, make_store, reopen, s3_requests
+
+    store = make_store("s3", tmp_path, s3_endpoint, layout="delta")
+    catalog = orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"]
+    models = sorted(catalog[:12], key=lambda m: str(m["id"]))
+    ids = [str(m["id"]) for m in models]
+    start = pd.Timestamp("2026-06-01T00:00:00Z")
+    for g in range(4):  # one write per group of three models, three hours each
+        group = models[3 * g : 3 * g + 3]
+        pairs = [p for h in (0, 8, 16) for p in _model_bodies(group, start + pd.Timedelta(days=g, hours=h))]
+        store.import_endpoint_bodies(pairs)
+    dt = DeltaTable(
+        f"{store.root}/endpoints",
+        storage_options={
+            "AWS_ACCESS_KEY_ID": S3_CREDENTIALS["key"],
+            "AWS_SECRET_ACCESS_KEY": S3_CREDENTIALS["secret"],
+            "AWS_ENDPOINT_URL": s3_endpoint,
+            "AWS_REGION": "us-east-1",
+            "AWS_ALLOW_HTTP": "true",
+        },
+    )
+    import pyarrow as pa
+
+    actions = pa.table(dt.get_add_actions(flatten=True))
+    ranges = dict(
+        zip(
+            actions.column("path").to_pylist(),
+            zip(actions.column("min.model_id").to_pylist(), actions.column("max.model_id").to_pylist()),
+        )
+    )
+    assert len(ranges) == 4 and set(actions.column("partition.month").to_pylist()) == {"2026-06"}
+    spans = sorted(ranges.values())
+    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:])), spans  # disjoint: what pruning needs
+    every = reopen(store).endpoint_history()
+    assert sorted(every["model_id"].astype(str).unique()) == ids
+    text = {c: str for c in ("model_id", "provider_name", "tag", "quantization")}
+    for wanted in ([ids[4]], [ids[0], ids[11]], [ids[5], ids[6]], [ids[3]]):
+        reader = reopen(store)
+        with s3_requests(s3_endpoint) as seen:
+            got = reader.endpoint_history(wanted)
+        read = {p.split("/endpoints/", 1)[1] for m, p in seen if m == "GET" and p.endswith(".parquet")}
+        read = {p for p in read if not p.startswith("_delta_log/")}
+        holding = {path for path, (low, high) in ranges.items() if any(low <= w <= high for w in wanted)}
+        assert read == holding and len(read) < len(ranges), (wanted, read)
+        expect = every[every["model_id"].astype(str).isin(wanted)].reset_index(drop=True)
+        assert len(got) == len(expect) == 3 * 3 * len(wanted)  # three hours of three endpoints each
+        pd.testing.assert_frame_equal(got.astype(text), expect.astype(text))
