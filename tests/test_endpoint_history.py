@@ -570,19 +570,24 @@ def _model_bodies(models: list[dict[str, object]], when: pd.Timestamp) -> list[t
 
 
 def test_one_models_history_on_s3_gets_only_the_files_whose_model_range_can_hold_it(
-    tmp_path: Path, s3_endpoint: str
+    tmp_path: Path, s3_endpoint: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Issue 18: file pruning by model on S3 was never exercised, since every write covered every
     model. Here four writes in one month each record three other models (consecutive in id order),
     so the four data files' model_id min/max statistics in the Delta log are disjoint ranges. A
     fresh store object reading one model's history (or two models') sends GETs, as moto's recorder
     sees them, for exactly the data files whose range can hold a wanted model, never the others,
-    and its answer is those models' rows of the whole history."""
+    and its answer is those models' rows of the whole history. The store's DEBUG line counts the
+    same files on S3 and on a local store of the same writes, whose answer is the same."""
+    import logging
+
+    import pyarrow as pa
     from deltalake import DeltaTable
 
     from .conftest import S3_CREDENTIALS, s3_requests
 
     store = make_store("s3", tmp_path, s3_endpoint, layout="delta")
+    local = make_store("local", tmp_path, None, layout="delta")
     catalog = orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"]
     models = sorted(catalog[:12], key=lambda m: str(m["id"]))
     ids = [str(m["id"]) for m in models]
@@ -591,6 +596,7 @@ def test_one_models_history_on_s3_gets_only_the_files_whose_model_range_can_hold
         group = models[3 * g : 3 * g + 3]
         pairs = [p for h in (0, 8, 16) for p in _model_bodies(group, start + pd.Timedelta(days=g, hours=h))]
         store.import_endpoint_bodies(pairs)
+        local.import_endpoint_bodies(pairs)
     dt = DeltaTable(
         f"{store.root}/endpoints",
         storage_options={
@@ -601,8 +607,6 @@ def test_one_models_history_on_s3_gets_only_the_files_whose_model_range_can_hold
             "AWS_ALLOW_HTTP": "true",
         },
     )
-    import pyarrow as pa
-
     actions = pa.table(dt.get_add_actions(flatten=True))
     ranges = dict(
         zip(
@@ -618,12 +622,17 @@ def test_one_models_history_on_s3_gets_only_the_files_whose_model_range_can_hold
     text = {c: str for c in ("model_id", "provider_name", "tag", "quantization")}
     for wanted in ([ids[4]], [ids[0], ids[11]], [ids[5], ids[6]], [ids[3]]):
         reader = reopen(store)
-        with s3_requests(s3_endpoint) as seen:
+        caplog.clear()
+        with s3_requests(s3_endpoint) as seen, caplog.at_level(logging.DEBUG, logger="orcatalog.store"):
             got = reader.endpoint_history(wanted)
+            on_disk = reopen(local).endpoint_history(wanted)
         read = {p.split("/endpoints/", 1)[1] for m, p in seen if m == "GET" and p.endswith(".parquet")}
         read = {p for p in read if not p.startswith("_delta_log/")}
         holding = {path for path, (low, high) in ranges.items() if any(low <= w <= high for w in wanted)}
         assert read == holding and len(read) < len(ranges), (wanted, read)
+        said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("endpoints: reading")]
+        assert said == [f"endpoints: reading {len(holding)} of 4 files for {len(wanted)} model(s)"] * 2
+        pd.testing.assert_frame_equal(got, on_disk)
         expect = every[every["model_id"].astype(str).isin(wanted)].reset_index(drop=True)
         assert len(got) == len(expect) == 3 * 3 * len(wanted)  # three hours of three endpoints each
         pd.testing.assert_frame_equal(got.astype(text), expect.astype(text))
