@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import ipaddress
 import os
@@ -236,10 +237,13 @@ def _no_real_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    """An S3-compatible server (moto) on loopback for the object-store path of the snapshot store."""
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An S3-compatible server (moto) on loopback for the object-store path of the snapshot store.
+    Its request recorder (:func:`s3_requests`) writes to a session temp file, never into the
+    working folder (moto reads the location once, when it is first imported)."""
     import logging
 
+    os.environ.setdefault("MOTO_RECORDER_FILEPATH", str(tmp_path_factory.mktemp("moto") / "recording.jsonl"))
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -251,6 +255,32 @@ def s3_endpoint() -> Iterator[str]:
 
 
 S3_CREDENTIALS = {"key": "orcatalog-test", "secret": "orcatalog-test-secret"}
+
+
+@contextlib.contextmanager
+def s3_requests(endpoint: str) -> Iterator[list[tuple[str, str]]]:
+    """The requests the loopback S3 server answered inside the block, as (method, unquoted path
+    without the query) in arrival order, filled in when the block ends. Read from moto's own
+    recorder (its ``/moto-api/recorder/`` endpoints), so it is what reached the storage, whoever
+    sent it (delta-rs, pyarrow, s3fs). Tests of one worker run one at a time: nothing else is
+    recorded."""
+    import json
+    from urllib.parse import unquote, urlsplit
+
+    api = f"{endpoint}/moto-api/recorder"
+    requests.post(f"{api}/reset-recording", timeout=10).raise_for_status()
+    requests.post(f"{api}/start-recording", timeout=10).raise_for_status()
+    seen: list[tuple[str, str]] = []
+    try:
+        yield seen
+    finally:
+        requests.post(f"{api}/stop-recording", timeout=10).raise_for_status()
+        text = requests.get(f"{api}/download-recording", timeout=10).text
+        requests.post(f"{api}/reset-recording", timeout=10).raise_for_status()
+        for line in text.splitlines():
+            if line.strip():
+                entry = json.loads(line)
+                seen.append((entry["method"], unquote(urlsplit(entry["url"]).path)))
 
 
 def new_bucket(endpoint: str) -> str:
@@ -269,13 +299,18 @@ def new_bucket(endpoint: str) -> str:
     return bucket
 
 
-def make_store(backend: str, tmp: Path, endpoint: str | None) -> oc.SnapshotStore:
-    """A new, empty store on local disk or on the loopback S3 server."""
+def make_store(backend: str, tmp: Path, endpoint: str | None, layout: str = "auto") -> oc.SnapshotStore:
+    """A new, empty store on local disk or on the loopback S3 server (``layout`` as SnapshotStore's)."""
     if backend == "local":
-        return oc.SnapshotStore(tmp / "store")
+        return oc.SnapshotStore(tmp / "store", layout=layout)
     assert endpoint is not None
     options = {**S3_CREDENTIALS, "client_kwargs": {"endpoint_url": endpoint, "region_name": "us-east-1"}}
-    return oc.SnapshotStore(f"s3://{new_bucket(endpoint)}/store", storage_options=options)
+    return oc.SnapshotStore(f"s3://{new_bucket(endpoint)}/store", storage_options=options, layout=layout)
+
+
+def reopen(store: oc.SnapshotStore) -> oc.SnapshotStore:
+    """A fresh store object on the same root and storage options (nothing cached from the writer)."""
+    return oc.SnapshotStore(store.root, storage_options=store._storage_options or None)
 
 
 def store_files(store: oc.SnapshotStore) -> dict[str, bytes]:

@@ -24,7 +24,7 @@ from orcatalog.frames.providers import providers_frame
 from orcatalog.testing import ReplayServer
 from orcatalog.testing.fixtures import spec_endpoints_body
 
-from .conftest import COMPACT_DIR
+from .conftest import COMPACT_DIR, make_store, reopen
 
 CATALOG = COMPACT_DIR / "models-2026-04-17.json.gz"
 
@@ -42,29 +42,38 @@ def store(tmp_path: Path) -> oc.SnapshotStore:
     return oc.SnapshotStore(tmp_path / "store", layout="delta")
 
 
+@pytest.fixture
+def any_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> oc.SnapshotStore:
+    """A new Delta-layout store on local disk or on the loopback S3 server (``backend``): the tests of
+    what the history reads answer run on both (the S3 runs of a data test read the compact set
+    only, see conftest). Tests that only check what is refused or written keep the local ``store``."""
+    endpoint = request.getfixturevalue("s3_endpoint") if backend == "s3" else None
+    return make_store(backend, tmp_path, endpoint, layout="delta")
+
+
 def test_recorded_bodies_read_back_byte_equal_and_import_twice_is_a_no_op(
-    recorded_dir: Path, store: oc.SnapshotStore
+    recorded_dir: Path, any_store: oc.SnapshotStore
 ) -> None:
     folder = recorded_dir / "endpoints"
     bodies = _bodies(folder)
-    ids = store.import_endpoints(folder)
+    ids = any_store.import_endpoints(folder)
     assert len(ids) == len(bodies) == len(set(ids))
     for sid, (name, body) in zip(ids, bodies.items()):
-        back = store.raw(sid)
+        back = any_store.raw(sid)
         assert back == body, name
         assert orjson.dumps(back) == orjson.dumps(body), name  # ints stay ints, key order kept
-    assert store.import_endpoints(folder) == ids
-    again = oc.SnapshotStore(store.root)  # reopened: the layout is found from the tables
+    assert any_store.import_endpoints(folder) == ids
+    again = reopen(any_store)  # reopened: the layout is found from the tables
     assert again.layout == "delta" and again.import_endpoints(folder) == ids
     listed = again.endpoint_snapshots()
     assert sorted(listed["snapshot_id"]) == sorted(ids)
     assert (listed["kind"] == "endpoints").sum() == sum(1 for n in bodies if n.startswith("endpoints-"))
 
 
-def test_history_matches_each_body_frame(recorded_dir: Path, store: oc.SnapshotStore) -> None:
+def test_history_matches_each_body_frame(recorded_dir: Path, any_store: oc.SnapshotStore) -> None:
     folder = recorded_dir / "endpoints"
-    store.import_endpoints(folder)
-    h = store.endpoint_history()
+    any_store.import_endpoints(folder)
+    h = any_store.endpoint_history()
     compared = 0
     for name, body in _bodies(folder).items():
         if not name.startswith("endpoints-"):
@@ -83,30 +92,30 @@ def test_history_matches_each_body_frame(recorded_dir: Path, store: oc.SnapshotS
         len(endpoints_body_frame(b)) for n, b in _bodies(folder).items() if n.startswith("endpoints-")
     )
     # the 2025 shape: no tag before 2025-05-22, so the provider name stands in; no statistics
-    old = store.endpoint_history("google/gemini-2.5-pro-preview", start="2025-05-12", end="2025-05-13")
+    old = any_store.endpoint_history("google/gemini-2.5-pro-preview", start="2025-05-12", end="2025-05-13")
     assert set(old["tag"]) == set(old["provider_name"]) and old["latency_p50"].isna().all()
 
 
-def test_provider_filter_and_the_regional_tag(recorded_dir: Path, store: oc.SnapshotStore) -> None:
-    store.import_endpoints(recorded_dir / "endpoints")
-    bedrock = store.endpoint_history("anthropic/claude-sonnet-4.5", "Amazon Bedrock")
+def test_provider_filter_and_the_regional_tag(recorded_dir: Path, any_store: oc.SnapshotStore) -> None:
+    any_store.import_endpoints(recorded_dir / "endpoints")
+    bedrock = any_store.endpoint_history("anthropic/claude-sonnet-4.5", "Amazon Bedrock")
     assert set(bedrock["tag"]) == {"amazon-bedrock", "amazon-bedrock/eu-west-1"}
-    eu = store.endpoint_history("anthropic/claude-sonnet-4.5", "AMAZON-BEDROCK/EU-WEST-1")
+    eu = any_store.endpoint_history("anthropic/claude-sonnet-4.5", "AMAZON-BEDROCK/EU-WEST-1")
     assert set(eu["tag"]) == {"amazon-bedrock/eu-west-1"} and eu["fetched_at"].is_monotonic_increasing
-    assert store.endpoint_history("nobody/nothing").empty
+    assert any_store.endpoint_history("nobody/nothing").empty
 
 
-def test_providers_history_counts_each_body(recorded_dir: Path, store: oc.SnapshotStore) -> None:
+def test_providers_history_counts_each_body(recorded_dir: Path, any_store: oc.SnapshotStore) -> None:
     folder = recorded_dir / "endpoints"
-    store.import_endpoints(folder)
-    p = store.providers_history()
+    any_store.import_endpoints(folder)
+    p = any_store.providers_history()
     want = {n: len(b["data"]) for n, b in _bodies(folder).items() if n.startswith("providers-")}  # type: ignore[index]
     assert sorted(p.groupby("fetched_at").size().tolist()) == sorted(want.values())
     latest = _bodies(folder)[max(want)]
     assert p[p["fetched_at"] == p["fetched_at"].max()]["slug"].tolist() == providers_frame(latest)["slug"].tolist()
 
 
-def test_a_price_cut_shows_in_the_history_at_its_time(store: oc.SnapshotStore) -> None:
+def test_a_price_cut_shows_in_the_history_at_its_time(any_store: oc.SnapshotStore) -> None:
     """ "When did provider X cut its price for model Y": spec-shaped bodies, one price halved at hour 3."""
     models = orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"]
     body = spec_endpoints_body(models[0], providers=4)
@@ -121,15 +130,15 @@ def test_a_price_cut_shows_in_the_history_at_its_time(store: oc.SnapshotStore) -
         if isinstance(e.get("latency_last_30m"), dict):
             e["latency_last_30m"]["p50"] = 1000 + 10 * hour
         pairs.append((start + pd.Timedelta(hours=hour), b))
-    sids = [store.import_endpoint_bodies([pair])[0] for pair in pairs]  # one write per hour
-    h = store.endpoint_history(models[0]["id"], tag)
+    sids = [any_store.import_endpoint_bodies([pair])[0] for pair in pairs]  # one write per hour
+    h = any_store.endpoint_history(models[0]["id"], tag)
     assert len(h) == 6
     price = h["price_prompt"].to_numpy()
     cut = h["fetched_at"][price < price[0]].min()
     assert cut == start + pd.Timedelta(hours=3)
     assert price[3] == pytest.approx(price[0] / 2)
     for sid, (_, b) in zip(sids, pairs):  # every hour still reads back exactly
-        assert orjson.dumps(store.raw(sid)) == orjson.dumps(b)
+        assert orjson.dumps(any_store.raw(sid)) == orjson.dumps(b)
 
 
 def test_compact_sorts_each_month_into_model_ranges_and_changes_no_answer(store: oc.SnapshotStore) -> None:
@@ -179,7 +188,7 @@ def test_compact_sorts_each_month_into_model_ranges_and_changes_no_answer(store:
 
 
 def test_one_models_history_reads_row_groups_by_their_statistics_and_misses_no_row(
-    store: oc.SnapshotStore, monkeypatch: pytest.MonkeyPatch
+    any_store: oc.SnapshotStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """After compact(), endpoint_history(model) reads only the row groups whose model_id statistics
     can hold the model: with row groups of 16 rows, models span row-group boundaries and every
@@ -201,11 +210,12 @@ def test_one_models_history_reads_row_groups_by_their_statistics_and_misses_no_r
                 for e in body["data"]["endpoints"]:
                     e.pop("_zdr", None)
                 pairs.append((when, body))
-        store.import_endpoint_bodies(pairs)
-    store.compact(_retention_hours=0)
-    files = sorted((Path(store.root) / "endpoints").glob("month=*/*.parquet"))
-    assert files and all(pq.ParquetFile(f).metadata.num_row_groups > 1 for f in files)
-    reopened = oc.SnapshotStore(store.root)
+        any_store.import_endpoint_bodies(pairs)
+    any_store.compact(_retention_hours=0)
+    fs = any_store._fs  # the store's own filesystem: local disk or S3
+    files = sorted(fs.glob(f"{any_store._base}/endpoints/month=*/*.parquet"))
+    assert files and all(pq.ParquetFile(fs.open(f)).metadata.num_row_groups > 1 for f in files)
+    reopened = reopen(any_store)
     every = reopened.endpoint_history()
     ids = sorted(every["model_id"].astype(str).unique())
     assert len(ids) == len(models)
@@ -220,7 +230,7 @@ def test_one_models_history_reads_row_groups_by_their_statistics_and_misses_no_r
     assert reopened.endpoint_history("no/such-model").empty
 
 
-def test_an_endpoint_in_a_zdr_body_and_its_models_body_at_one_time_is_one_row(store: oc.SnapshotStore) -> None:
+def test_an_endpoint_in_a_zdr_body_and_its_models_body_at_one_time_is_one_row(any_store: oc.SnapshotStore) -> None:
     """/endpoints/zdr and a model's /endpoints both list an endpoint: recorded at one time, the
     history has one row for it (the first by model, tag and time), at another time one more."""
     model = orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"][0]
@@ -229,10 +239,10 @@ def test_an_endpoint_in_a_zdr_body_and_its_models_body_at_one_time_is_one_row(st
         e.pop("_zdr", None)
     zdr = {"data": copy.deepcopy(body["data"]["endpoints"][:2])}
     when = pd.Timestamp("2026-05-01T12:00:00Z")
-    store.import_endpoint_bodies([(when, body)])
-    store.import_endpoint_bodies([(when, zdr)], endpoint="/endpoints/zdr")
-    store.import_endpoint_bodies([(when + pd.Timedelta(hours=1), zdr)], endpoint="/endpoints/zdr")
-    for reader in (store, oc.SnapshotStore(store.root)):
+    any_store.import_endpoint_bodies([(when, body)])
+    any_store.import_endpoint_bodies([(when, zdr)], endpoint="/endpoints/zdr")
+    any_store.import_endpoint_bodies([(when + pd.Timedelta(hours=1), zdr)], endpoint="/endpoints/zdr")
+    for reader in (any_store, reopen(any_store)):
         for got in (reader.endpoint_history(), reader.endpoint_history(model["id"])):
             assert len(got) == 3 + 2
             assert not got.duplicated(["fetched_at", "model_id", "tag"]).any()
@@ -260,13 +270,13 @@ def test_damaged_template_is_an_error_never_a_wrong_body(recorded_dir: Path, sto
         reopened.raw(sid)
 
 
-def test_rows_of_a_write_that_never_committed_are_not_read(recorded_dir: Path, store: oc.SnapshotStore) -> None:
+def test_rows_of_a_write_that_never_committed_are_not_read(recorded_dir: Path, any_store: oc.SnapshotStore) -> None:
     """A writer killed between the snapshot row and its endpoint rows (the commit): nothing is
     visible, and the same import later records it whole."""
     from orcatalog.store.endpoints import ENDPOINT_TABLES
 
     file = sorted((recorded_dir / "endpoints").glob("endpoints-openai*"))[0]
-    inner = store._endpoints()
+    inner = any_store._endpoints()
     real_append = inner.layout.append
 
     def dying(name: str, *args: object, **kwargs: object) -> None:
@@ -276,13 +286,13 @@ def test_rows_of_a_write_that_never_committed_are_not_read(recorded_dir: Path, s
 
     inner.layout.append = dying  # type: ignore[method-assign]
     with pytest.raises(KeyboardInterrupt):
-        store.import_endpoints(file)
+        any_store.import_endpoints(file)
     inner.layout.append = real_append  # type: ignore[method-assign]
-    assert "endpoint_snapshots" in ENDPOINT_TABLES and store.endpoint_snapshots().empty
-    assert store.endpoint_history().empty
-    sid = store.import_endpoints(file)[0]
-    assert store.raw(sid) == orjson.loads(gzip.decompress(file.read_bytes()))
-    assert len(store.endpoint_snapshots()) == 1
+    assert "endpoint_snapshots" in ENDPOINT_TABLES and any_store.endpoint_snapshots().empty
+    assert any_store.endpoint_history().empty
+    sid = any_store.import_endpoints(file)[0]
+    assert any_store.raw(sid) == orjson.loads(gzip.decompress(file.read_bytes()))
+    assert len(any_store.endpoint_snapshots()) == 1
 
 
 def test_a_parquet_store_is_told_to_migrate(tmp_path: Path, recorded_dir: Path) -> None:
@@ -546,3 +556,83 @@ def test_s3_answers_equal_the_local_stores_on_the_same_bodies(
         assert len(on_s3.endpoint_history(ids[3])) > 0 and on_s3.endpoint_history("no/such-model").empty
         for sid, raw in list(written.items())[::20]:
             assert orjson.dumps(on_s3.raw(sid)) == raw
+
+
+def _model_bodies(models: list[dict[str, object]], when: pd.Timestamp) -> list[tuple[pd.Timestamp, object]]:
+    """One spec-shaped endpoints body per model at ``when`` (three providers each)."""
+    pairs = []
+    for m in models:
+        body = spec_endpoints_body(m, providers=3)
+        for e in body["data"]["endpoints"]:
+            e.pop("_zdr", None)
+        pairs.append((when, body))
+    return pairs
+
+
+def test_one_models_history_on_s3_gets_only_the_files_whose_model_range_can_hold_it(
+    tmp_path: Path, s3_endpoint: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 18: file pruning by model on S3 was never exercised, since every write covered every
+    model. Here four writes in one month each record three other models (consecutive in id order),
+    so the four data files' model_id min/max statistics in the Delta log are disjoint ranges. A
+    fresh store object reading one model's history (or two models') sends GETs, as moto's recorder
+    sees them, for exactly the data files whose range can hold a wanted model, never the others,
+    and its answer is those models' rows of the whole history. The store's DEBUG line counts the
+    same files on S3 and on a local store of the same writes, whose answer is the same."""
+    import logging
+
+    import pyarrow as pa
+    from deltalake import DeltaTable
+
+    from .conftest import S3_CREDENTIALS, s3_requests
+
+    store = make_store("s3", tmp_path, s3_endpoint, layout="delta")
+    local = make_store("local", tmp_path, None, layout="delta")
+    catalog = orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"]
+    models = sorted(catalog[:12], key=lambda m: str(m["id"]))
+    ids = [str(m["id"]) for m in models]
+    start = pd.Timestamp("2026-06-01T00:00:00Z")
+    for g in range(4):  # one write per group of three models, three hours each
+        group = models[3 * g : 3 * g + 3]
+        pairs = [p for h in (0, 8, 16) for p in _model_bodies(group, start + pd.Timedelta(days=g, hours=h))]
+        store.import_endpoint_bodies(pairs)
+        local.import_endpoint_bodies(pairs)
+    dt = DeltaTable(
+        f"{store.root}/endpoints",
+        storage_options={
+            "AWS_ACCESS_KEY_ID": S3_CREDENTIALS["key"],
+            "AWS_SECRET_ACCESS_KEY": S3_CREDENTIALS["secret"],
+            "AWS_ENDPOINT_URL": s3_endpoint,
+            "AWS_REGION": "us-east-1",
+            "AWS_ALLOW_HTTP": "true",
+        },
+    )
+    actions = pa.table(dt.get_add_actions(flatten=True))
+    ranges = dict(
+        zip(
+            actions.column("path").to_pylist(),
+            zip(actions.column("min.model_id").to_pylist(), actions.column("max.model_id").to_pylist()),
+        )
+    )
+    assert len(ranges) == 4 and set(actions.column("partition.month").to_pylist()) == {"2026-06"}
+    spans = sorted(ranges.values())
+    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:])), spans  # disjoint: what pruning needs
+    every = reopen(store).endpoint_history()
+    assert sorted(every["model_id"].astype(str).unique()) == ids
+    text = {c: str for c in ("model_id", "provider_name", "tag", "quantization")}
+    for wanted in ([ids[4]], [ids[0], ids[11]], [ids[5], ids[6]], [ids[3]]):
+        reader = reopen(store)
+        caplog.clear()
+        with s3_requests(s3_endpoint) as seen, caplog.at_level(logging.DEBUG, logger="orcatalog.store"):
+            got = reader.endpoint_history(wanted)
+            on_disk = reopen(local).endpoint_history(wanted)
+        read = {p.split("/endpoints/", 1)[1] for m, p in seen if m == "GET" and p.endswith(".parquet")}
+        read = {p for p in read if not p.startswith("_delta_log/")}
+        holding = {path for path, (low, high) in ranges.items() if any(low <= w <= high for w in wanted)}
+        assert read == holding and len(read) < len(ranges), (wanted, read)
+        said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("endpoints: reading")]
+        assert said == [f"endpoints: reading {len(holding)} of 4 files for {len(wanted)} model(s)"] * 2
+        pd.testing.assert_frame_equal(got, on_disk)
+        expect = every[every["model_id"].astype(str).isin(wanted)].reset_index(drop=True)
+        assert len(got) == len(expect) == 3 * 3 * len(wanted)  # three hours of three endpoints each
+        pd.testing.assert_frame_equal(got.astype(text), expect.astype(text))
