@@ -278,6 +278,31 @@ def test_catalog_size_bars_add_up_and_never_cover_each_other(recorded_dir: Path,
     fig.savefig(tmp_path / "bars.png", dpi=60)
 
 
+def test_daily_snapshots_get_daily_bars_that_end_at_their_snapshots(
+    hourly_bodies: list[tuple[str, bytes]], tmp_path: Path
+) -> None:
+    """The hourly series' bodies taken once a day for 40 days: one bar per day (labelled so), each
+    ending at its snapshot, none drawn after the last snapshot, every change counted once."""
+    store = oc.SnapshotStore(tmp_path / "s")
+    day0 = pd.Timestamp("2026-03-01T06:00Z")
+    store.import_bodies(
+        [(day0 + pd.Timedelta(days=i), body) for i, (_, body) in enumerate(hourly_bodies[::4][:40])], progress=False
+    )
+    sizes = oc.catalog_size(store.history())
+    assert len(sizes) == 40 and sizes[["added", "removed"]].iloc[1:].to_numpy().sum() > 0
+    fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
+    oc.plot_catalog_size(sizes, ax=ax)
+    assert ax.right.get_ylabel().endswith("per day")
+    last = plt.matplotlib.dates.date2num(sizes["fetched_at"].max().tz_localize(None))
+    rects = [p for p in ax.right.patches if p.get_height() != 0]
+    assert rects and all(r.get_x() + r.get_width() <= last + 1e-9 for r in rects)  # nothing after the last snapshot
+    assert all(r.get_width() == pytest.approx(1.0) for r in rects)  # one day, in matplotlib's day units
+    changed = sizes.iloc[1:][(sizes[["added", "returned", "removed"]].iloc[1:] != 0).any(axis=1)]
+    ends = {round(r.get_x() + r.get_width(), 6) for r in rects}
+    assert ends == {round(plt.matplotlib.dates.date2num(t.tz_localize(None)), 6) for t in changed["fetched_at"]}
+    fig.savefig(tmp_path / "daily.png", dpi=60)
+
+
 def test_two_snapshots_months_apart_are_two_dots_not_a_held_line(dated_files: list[Path], tmp_path: Path) -> None:
     store = oc.SnapshotStore(tmp_path / "s")
     store.import_files([dated_files[0], dated_files[-1]], progress=False)

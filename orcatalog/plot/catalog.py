@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Catalog size over time (step line from 0, left axis) and the models added, removed and
     returned (bars, right axis; each bar sums the snapshots of one period, an hour, 2, 3, 6 or 12
-    hours, a day, 2 days, a week, ... whichever is the first at least 1/150 of the span, named on the axis, so that snapshots an hour apart never hide each other's bars). A count holds until the next snapshot; across a
+    hours, a day, 2 days, a week, ... whichever is the first at least 1/150 of the span and at least
+    the usual time between snapshots, named on the axis, so that snapshots an hour apart never hide
+    each other's bars; a bar ends at its snapshots, none after the last). A count holds until the next snapshot; across a
     long gap without snapshots (see :func:`_gaps`) the line breaks over a grey span, and a snapshot
     with such a gap on both sides is a dot. The line is drawn over the bars; the legend sits below
     the Axes.
@@ -101,18 +103,24 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
 
 def _events_per_bar(sizes: pd.DataFrame, t: pd.DatetimeIndex) -> pd.DataFrame:
     """The catalog-size chart's bars: models added, returned and removed, summed over periods of
-    one bar's width (the first of :data:`_BAR_PERIODS` at least 1/150 of the time span) so that bars of snapshots an hour
-    apart add up instead of covering each other. Columns ``at`` (the period's middle), ``added``,
-    ``returned``, ``removed``; ``attrs["width"]`` is the period. The first snapshot's "added"
-    (everything) is left out."""
+    one bar's width so that bars of snapshots an hour apart add up instead of covering each other.
+    The width is the first of :data:`_BAR_PERIODS` at least 1/150 of the time span and at least the
+    usual (median) time between snapshots: daily snapshots get daily bars, never "per 6 hours" bars
+    with empty periods between them. Periods are counted back from the last snapshot, and a
+    snapshot's changes happened since the one before it, so each bar ends at (or before) its
+    snapshots and none is drawn after the last one. Columns ``at`` (the period's middle),
+    ``added``, ``returned``, ``removed``; ``attrs["width"]`` is the period. The first snapshot's
+    "added" (everything) is left out."""
     span = (t.max() - t.min()) if len(t) > 1 else pd.Timedelta("1D")
-    width = next((w for w in _BAR_PERIODS if w >= span / 150), _BAR_PERIODS[-1])
+    usual = pd.Series(t).diff().median() if len(t) > 1 else pd.Timedelta(0)
+    width = next((w for w in _BAR_PERIODS if w >= span / 150 and w >= usual), _BAR_PERIODS[-1])
     events = sizes.iloc[1:] if len(sizes) > 1 else sizes
     when = t[1:] if len(sizes) > 1 else t
-    period = ((when - t.min()) // width).to_numpy()
-    summed = events[["added", "returned", "removed"]].set_axis(range(len(events))).groupby(period, sort=True).sum()
+    back = ((t.max() - when) // width).to_numpy()  # 0: the period that ends at the last snapshot
+    summed = events[["added", "returned", "removed"]].set_axis(range(len(events))).groupby(back, sort=True).sum()
+    summed = summed.iloc[::-1]
     out = summed.reset_index(drop=True)
-    out.insert(0, "at", t.min() + width * summed.index.to_numpy() + width / 2)
+    out.insert(0, "at", t.max() - width * summed.index.to_numpy() - width / 2)
     out.attrs["width"] = width
     return out
 
