@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..suggest import did_you_mean
-from ..schema import lists_only_zero_prices, price_display_unit
+from ..schema import lists_only_zero_prices, price_display_unit, unknown_unit_note
 from ..times import answer_notes, parse_time
 from .catalog import paid, serves
 from .args import frame_arg, one_scope
@@ -67,8 +67,9 @@ def movers(
         ``end_value`` and ``change`` (end - start) in ``unit``, ``pct_change`` (percent) and
         ``unit``: ``USD/Mtok`` for ``*_usd_per_mtok`` fields and per-token ``price_<key>`` fields
         (shown per million tokens, as change reports do), ``USD/request`` etc. for the per-unit
-        prices (:func:`orcatalog.schema.price_display_unit`), empty for other columns. The biggest
-        rises first, then the biggest cuts.
+        prices (:func:`orcatalog.schema.price_display_unit`), ``unknown`` for a price key of
+        undeclared unit (as the API wrote it; ``attrs["notes"]`` says so), empty for other
+        columns. The biggest rises first, then the biggest cuts.
 
     Raises:
         InvalidParameterError: not a history frame, unknown field, bad times, n < 1.
@@ -124,6 +125,9 @@ def movers(
     out = pd.concat([up.assign(direction="up"), down.assign(direction="down")])
     out = out.rename_axis("id").reset_index()
     out = out[["id", "direction", "start_value", "end_value", "change", "pct_change"]].assign(unit=unit)
+    unknown = unknown_unit_note([field])
+    if unknown is not None:
+        notes.append(unknown)
     out.attrs = {"field": field, "start": t0.isoformat(), "end": t1.isoformat(), "notes": notes}
     return out
 
