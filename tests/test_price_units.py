@@ -160,6 +160,19 @@ def test_a_price_key_of_undeclared_unit_is_never_scaled_per_million_tokens() -> 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         oc.diff(old, old)  # nothing to report: nothing to warn about
+    import matplotlib.pyplot as plt
+
+    history = pd.concat(
+        [
+            old.assign(fetched_at=pd.Timestamp("2026-08-17", tz="UTC")),
+            new.assign(fetched_at=pd.Timestamp("2026-08-18", tz="UTC")),
+        ]
+    )
+    fig, ax = plt.subplots()
+    oc.plot_price_history(history, "example/video-per-second", field="price_video_second", ax=ax)
+    assert ax.get_ylabel() == "price_video_second (unit unknown: as the API wrote it)"
+    assert np.nanmax(np.asarray(ax.get_lines()[0].get_ydata(), dtype=float)) == 0.05  # not scaled
+    plt.close(fig)
 
 
 def test_tables_show_an_undeclared_key_as_the_api_wrote_it_with_one_note(store: Path) -> None:
