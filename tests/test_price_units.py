@@ -224,3 +224,26 @@ def test_a_table_leaves_blank_an_image_price_that_is_a_token_rate(tmp_path: Path
     assert result.exit_code == 0, result.output
     assert _record(result.stdout)["price_image_usd"] == ""  # not a fee per image
     assert "price_image of 1 model(s) equals their prompt price" in result.stderr
+
+
+def test_movers_never_compare_an_image_fee_with_a_token_rate(recorded_dir: Path) -> None:
+    """gemini-2.0-flash-001's ``image`` went from a fee per input image (2026-01-15) to its prompt rate
+    per image token (2026-01-29): the numbers are in different units, not a 99% cut."""
+    old, new = (
+        _recorded(recorded_dir, "models-2026-01-15.json.gz"),
+        _recorded(recorded_dir, "models-2026-01-29.json.gz"),
+    )
+    history = pd.concat(
+        [
+            old.assign(fetched_at=pd.Timestamp("2026-01-15", tz="UTC")),
+            new.assign(fetched_at=pd.Timestamp("2026-01-29", tz="UTC")),
+        ],
+        ignore_index=True,
+    )
+    rate = not_in_column_unit(history, "price_image")
+    switched = set(history.loc[rate, "id"]) & set(old.loc[old["price_image"] > 0, "id"])
+    assert "google/gemini-2.0-flash-001" in switched
+    moved = oc.movers(history, "2026-01-15", "2026-01-29", field="price_image", n=50)
+    assert not switched & set(moved["id"])
+    assert set(moved["unit"]) <= {"USD/image"}
+    assert any("left out where their price_image is not a price in its unit" in note for note in moved.attrs["notes"])

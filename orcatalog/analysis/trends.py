@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..suggest import did_you_mean
-from ..schema import lists_only_zero_prices, price_display_unit, unknown_unit_note
+from ..schema import lists_only_zero_prices, not_in_column_unit, price_display_unit, unknown_unit_note
 from ..times import answer_notes, parse_time
 from .catalog import paid, serves
 from .args import frame_arg, one_scope
@@ -49,8 +49,9 @@ def movers(
     """The biggest relative price changes between two times, both directions.
 
     Each model's value is its latest observation at or before ``start`` and at or before ``end``
-    (a model absent at one of them is left out, as is one whose start value is 0 or missing: a
-    relative change from nothing is undefined). Times follow :mod:`orcatalog.times`: a date-only
+    (a model absent at one of them is left out, and so is one whose value at either end is not a
+    price in the field's unit, :func:`orcatalog.schema.not_in_column_unit`, or whose start value is
+    0 or missing: a relative change from nothing is undefined). Times follow :mod:`orcatalog.times`: a date-only
     start means that day; a start before the first snapshot uses the first snapshot, and
     ``attrs["notes"]`` says so, and how old the snapshot answering each end is (or that a time is in
     the future); a window whose two ends fall on the same snapshot is empty, and a note says why.
@@ -108,6 +109,17 @@ def movers(
     if s0 == s1:
         notes.append(f"start and end both fall on the snapshot of {s1:%Y-%m-%d %H:%M} UTC: the window holds no change")
     a, b = _latest_at(history, t0, field), _latest_at(history, t1, field)
+    off = not_in_column_unit(history, field)  # a per-token 0 of a model priced otherwise, an image token rate
+    if off.any():
+        kept = history.assign(**{field: history[field].astype("float64").mask(off)})
+        a_in, b_in = _latest_at(kept, t0, field), _latest_at(kept, t1, field)
+        left = set(a.index[a.notna() & a_in.isna()]) | set(b.index[b.notna() & b_in.isna()])
+        if left:
+            notes.append(
+                f"{len(left)} model(s) left out where their {field} is not a price in its unit "
+                "(priced per image token, request, ... or an image price that is a per-token rate)"
+            )
+        a, b = a_in, b_in
     unit, factor = (
         price_display_unit(field)
         if field.startswith("price_")
