@@ -115,10 +115,12 @@ def movers(
         a_in, b_in = _latest_at(kept, t0, field), _latest_at(kept, t1, field)
         left = set(a.index[a.notna() & a_in.isna()]) | set(b.index[b.notna() & b_in.isna()])
         if left:
-            notes.append(
-                f"{len(left)} model(s) left out where their {field} is not a price in its unit "
-                "(priced per image token, request, ... or an image price that is a per-token rate)"
+            why = (
+                "a per-token rate of image input tokens, not a fee per image"
+                if field == "price_image"
+                else "a per-token 0 of a model priced per image token, request, ..."
             )
+            notes.append(f"{len(left)} model(s) left out where their {field} is not a price in its unit ({why})")
         a, b = a_in, b_in
     unit, factor = (
         price_display_unit(field)
