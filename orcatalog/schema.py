@@ -72,13 +72,20 @@ reads it):
   anthropic/claude-3.5-sonnet ``"0.0048"``). Every body up to 2026-01-15 holds such per-image values
   (0.0001 to 0.07). But from late January 2026 (and for openai/gpt-5-image since 2025-11) every non-zero
   ``image`` equals the model's own ``prompt`` price: it is then the per-token rate of image *input
-  tokens*, which the prompt tokens already count. The column keeps the API's value; a cost that would
-  read such a value as a per-image fee gets a note instead (:func:`image_is_token_rate`, the one
-  place that rule lives);
+  tokens*, which the prompt tokens already count. So ``image``'s unit is decided per row, by
+  :func:`image_is_token_rate` (the one place that rule lives): USD per input image, or USD per
+  image input token where it equals ``prompt``. The column keeps the API's value; a table's
+  ``price_image_usd`` (USD per input image) leaves a per-token rate blank, with a footnote
+  (:func:`not_in_column_unit`); change reports show it in ``USD/Mtok`` on such rows, and a switch
+  between the two is ``unit changed``; a cost that would read it as a per-image fee gets a note;
 - per request: ``request``; per search: ``web_search`` (``"0.014"`` is Google's $14 per 1,000
   grounded searches, ``"0.01"`` OpenAI's $10 per 1,000);
 - ``discount``: a fraction (0 to 1), not a price;
-- a key not known here is taken as per token, the unit of every price key added since 2025.
+- a key not declared here (``video_second``, say, or any key the API adds later) has the unit
+  ``"unknown"`` (:data:`UNKNOWN_UNIT`): its ``price_<key>`` keeps the API's number, no display scales
+  it to USD per million tokens, and every answer that shows it names it once
+  (:func:`unknown_unit_note`). Guessing "per token" would show a price per second or per image a
+  million times too high.
 
 **Zero and absent prices** (the rule every comparison and cost uses, via :func:`settled_prices`):
 an optional price key (anything but ``prompt`` and ``completion``) that a body leaves out costs
@@ -113,8 +120,18 @@ __all__ = [
     "STORE_COLUMNS",
     "PER_UNIT_PRICE_KEYS",
     "PRICE_UNITS",
+    "TOKEN_PRICE_KEYS",
+    "UNKNOWN_UNIT",
+    "price_unit",
     "price_display_unit",
+    "price_display_units",
+    "unknown_price_columns",
+    "unknown_unit_note",
     "image_is_token_rate",
+    "priced_only_otherwise",
+    "how_priced",
+    "not_in_column_unit",
+    "PER_TOKEN_COLUMNS",
 ]
 
 #: Plausible ``created`` times (Unix seconds): 2000-01-01 and 2100-01-01 UTC.
@@ -219,13 +236,41 @@ KNOWN_PRICE_KEYS: tuple[str, ...] = (
 #: Price keys whose absence means "unknown"; every other price key is optional (absent means 0).
 BASE_PRICE_KEYS: tuple[str, ...] = ("prompt", "completion")
 
-#: The unit of each price key whose unit is not "per token" (see "Units of the price keys" above):
-#: ``price_<key>`` holds USD per this unit. Every other key is USD per token, except ``discount``.
-PRICE_UNITS: dict[str, str] = {"request": "request", "image": "image", "web_search": "search", "discount": "fraction"}
+#: Price keys charged per token (``price_<key>`` in USD per token; shown in USD per million tokens):
+#: the spec's and the recordings' word for each (see "Units of the price keys" above).
+TOKEN_PRICE_KEYS: tuple[str, ...] = (
+    "prompt",
+    "completion",
+    "input_cache_read",
+    "input_cache_write",
+    "input_cache_write_1h",
+    "internal_reasoning",
+    "audio",
+    "audio_output",
+    "input_audio_cache",
+    "image_output",
+    "image_token",
+)
 
-#: Price keys charged per request / input image / search; every other price key is charged per
-#: token (``image_output`` and ``image_token`` included: per image token).
-PER_UNIT_PRICE_KEYS: tuple[str, ...] = tuple(k for k, unit in PRICE_UNITS.items() if unit != "fraction")
+#: The unit of every declared price key (see "Units of the price keys" above): ``price_<key>``
+#: holds USD per this unit (``discount``: a fraction). A key not listed here has the unit
+#: :data:`UNKNOWN_UNIT` (:func:`price_unit`).
+PRICE_UNITS: dict[str, str] = {
+    **dict.fromkeys(TOKEN_PRICE_KEYS, "token"),
+    "request": "request",
+    "image": "image",
+    "web_search": "search",
+    "discount": "fraction",
+}
+
+#: The unit of a price key this module does not declare: its value is kept as the API wrote it,
+#: never scaled to USD per million tokens, and answers that show it say so once
+#: (:func:`unknown_unit_note`).
+UNKNOWN_UNIT = "unknown"
+
+#: Price keys charged per request / input image / search (``image``: when it is not a per-token
+#: rate, :func:`image_is_token_rate`).
+PER_UNIT_PRICE_KEYS: tuple[str, ...] = tuple(k for k, unit in PRICE_UNITS.items() if unit not in ("token", "fraction"))
 
 #: Modalities that always get input_/output_ columns (and the values the input_modalities filter knows).
 KNOWN_MODALITIES: tuple[str, ...] = ("text", "image", "audio", "file", "video", "embeddings")
@@ -251,7 +296,8 @@ FAMILIES: dict[str, tuple[str, str]] = {
         "float64",
         "pricing.<key> as float in the API's unit (PRICE_UNITS): USD per token for token prices "
         "(image_output and image_token: per image token), USD per request / input image / search for "
-        "request, image, web_search; null when missing or '-1'",
+        "request, image, web_search (image: per image token where it equals prompt, image_is_token_rate); "
+        "a key of unknown unit as the API wrote it; null when missing or '-1'",
     ),
     "default_": ("float64", "default_parameters.<key>, null when unset"),
     "per_request_limit_": (
@@ -393,27 +439,181 @@ def dtype_of(column: str) -> str | None:
     return None
 
 
+def price_unit(column: str) -> str:
+    """The unit of a price key or ``price_<key>`` column: ``"token"``, ``"request"``, ``"image"``,
+    ``"search"``, ``"fraction"`` (:data:`PRICE_UNITS`), or :data:`UNKNOWN_UNIT` for a key not
+    declared there (never guessed). The one lookup every unit label reads.
+
+    Args:
+        column: a price key (``image_output``) or column (``price_image_output``).
+
+    Returns:
+        The unit word.
+    """
+    key = column[len("price_") :] if column.startswith("price_") else column
+    return PRICE_UNITS.get(key, UNKNOWN_UNIT)
+
+
 def price_display_unit(column: str) -> tuple[str, float]:
-    """The unit in which change reports (``diff``, ``price_changes``) show a ``price_<key>`` column.
+    """The unit in which change reports (``diff``, ``price_changes``, ``movers``) show a
+    ``price_<key>`` column.
 
     Per-token prices are tiny numbers (``2.4e-07``) that displays round to ``0.0``; reports show
     them in USD per million tokens, the unit of the OpenRouter website. Per-request, per-image
-    and per-search prices (:data:`PER_UNIT_PRICE_KEYS`) keep their own unit.
+    and per-search prices (:data:`PER_UNIT_PRICE_KEYS`) keep their own unit, and a key of unknown
+    unit (:func:`price_unit`) keeps the API's number under the label ``unknown``.
 
     Args:
         column: a price column name, e.g. ``price_prompt``.
 
     Returns:
         ``(unit label, factor)``: multiply the column's API value by ``factor`` to get the unit,
-        e.g. ``("USD/Mtok", 1e6)`` or ``("USD/request", 1.0)``.
+        e.g. ``("USD/Mtok", 1e6)``, ``("USD/request", 1.0)`` or ``("unknown", 1.0)``.
     """
-    key = column[len("price_") :] if column.startswith("price_") else column
-    unit = PRICE_UNITS.get(key)
-    if unit == "fraction":
-        return "fraction", 1.0
-    if unit is not None:
-        return f"USD/{unit}", 1.0
-    return "USD/Mtok", 1e6
+    unit = price_unit(column)
+    if unit in ("fraction", UNKNOWN_UNIT):
+        return unit, 1.0
+    if unit == "token":
+        return "USD/Mtok", 1e6
+    return f"USD/{unit}", 1.0
+
+
+def price_display_units(column: str, token_rate: Any = None) -> tuple[Any, Any]:
+    """:func:`price_display_unit` per row: ``(unit labels, factors)`` as numpy arrays, where a row
+    whose ``price_image`` is a per-token rate (``token_rate`` true, :func:`image_is_token_rate`) is
+    shown in ``USD/Mtok`` (factor 1e6) instead of ``USD/image``.
+
+    Args:
+        column: the price column.
+        token_rate: for ``price_image``, a bool array (one per row) from :func:`image_is_token_rate`;
+            None for other columns (then every row has the column's unit).
+
+    Returns:
+        An object array of unit labels and a float array of factors, one per row (length of
+        ``token_rate``, or 1 when it is None, to broadcast).
+    """
+    import numpy as np
+
+    unit, factor = price_display_unit(column)
+    if token_rate is None or price_unit(column) != "image":
+        return np.array([unit], dtype=object), np.array([factor])
+    rate = np.asarray(token_rate, dtype=bool)
+    return np.where(rate, "USD/Mtok", unit).astype(object), np.where(rate, 1e6, factor)
+
+
+def unknown_price_columns(columns: Any) -> list[str]:
+    """The ``price_<key>`` names among ``columns`` whose key has no declared unit (:func:`price_unit`).
+
+    Args:
+        columns: column names (a frame's ``columns``, or a list).
+
+    Returns:
+        Those names, each once, in their order.
+    """
+    names = dict.fromkeys(str(c) for c in columns)
+    return [c for c in names if c.startswith("price_") and price_unit(c) == UNKNOWN_UNIT]
+
+
+def unknown_unit_note(columns: Any) -> str | None:
+    """The one line an answer says, once, when it shows price keys of unknown unit, else None.
+
+    Args:
+        columns: the answer's column names, or the price fields it reports.
+
+    Returns:
+        ``"price key(s) video_second have no declared unit: ..."`` or None.
+    """
+    unknown = [c[len("price_") :] for c in unknown_price_columns(columns)]
+    if not unknown:
+        return None
+    return (
+        f"price key(s) {', '.join(unknown)} have no declared unit (orcatalog.schema.PRICE_UNITS): "
+        "shown as the API wrote them, unit 'unknown', not scaled per million tokens"
+    )
+
+
+#: The per-token price columns of a models frame: what they hold is not a model's price when it
+#: is priced otherwise (:func:`priced_only_otherwise`).
+PER_TOKEN_COLUMNS: tuple[str, ...] = (
+    "price_prompt",
+    "price_completion",
+    "prompt_usd_per_mtok",
+    "completion_usd_per_mtok",
+)
+
+
+def not_in_column_unit(frame: Any, column: str) -> Any:
+    """Rows whose value in ``column`` is not a price in the unit the column says: the one rule
+    every table, ``show``, ``prices`` and price chart blanks by (and footnotes, :func:`how_priced`).
+
+    - a per-token column (:data:`PER_TOKEN_COLUMNS`) of a model priced otherwise
+      (:func:`priced_only_otherwise`: its per-token 0 is not its price);
+    - ``price_image`` where it is a per-token rate of image input tokens, not a fee per input image
+      (:func:`image_is_token_rate`).
+
+    Args:
+        frame: a contract (or history) frame; a frame without the columns a rule needs
+            (``price_prompt``, ``price_completion``) has no such rows.
+        column: one of its columns.
+
+    Returns:
+        A numpy bool array, one value per row.
+    """
+    import numpy as np
+
+    none = np.zeros(len(frame), dtype=bool)
+    if not {"price_prompt", "price_completion"} <= set(frame.columns):
+        return none
+    if column in PER_TOKEN_COLUMNS:
+        return np.asarray(priced_only_otherwise(frame), dtype=bool)
+    if column == "price_image":
+        image = frame["price_image"].to_numpy(dtype=float, na_value=np.nan)
+        prompt = frame["price_prompt"].to_numpy(dtype=float, na_value=np.nan)
+        return np.asarray(image_is_token_rate(image, prompt), dtype=bool)
+    return none
+
+
+_UNIT_WORDS = {
+    "token": "USD per token",
+    "request": "USD per request",
+    "image": "USD per input image",
+    "search": "USD per search",
+}
+
+
+def how_priced(frame: Any, column: str = "price_prompt") -> list[str | None]:
+    """What each row's price is where its value in ``column`` is not a price in the column's unit
+    (:func:`not_in_column_unit`), in words for a footnote or legend: for a per-token column, the
+    model's non-zero price keys by unit, e.g. ``"image_output, image_token (USD per token)"``,
+    ``"request (USD per request)"``, ``"video_second (unit unknown)"``; for ``price_image``,
+    ``"image (USD per image input token)"``. None for other rows.
+
+    Args:
+        frame: a contract (or history) frame.
+        column: the column shown (default the per-token prompt price).
+
+    Returns:
+        One string or None per row.
+    """
+    import numpy as np
+
+    rows = not_in_column_unit(frame, column)
+    out: list[str | None] = [None] * len(frame)
+    if not rows.any():
+        return out
+    if column == "price_image":
+        return ["image (USD per image input token)" if r else None for r in rows.tolist()]
+    skip = (*BASE_PRICE_KEYS, "discount")
+    prices = {c[len("price_") :]: v for c, v in settled_price_arrays(frame).items() if c[len("price_") :] not in skip}
+    for i in np.flatnonzero(rows).tolist():
+        by_unit: dict[str, list[str]] = {}
+        for key, values in prices.items():
+            if values[i] > 0:
+                by_unit.setdefault(price_unit(key), []).append(key)
+        out[i] = "; ".join(
+            f"{', '.join(keys)} ({_UNIT_WORDS.get(unit) or f'unit {unit}'})" for unit, keys in by_unit.items()
+        )
+    return out
 
 
 def image_is_token_rate(image: Any, prompt: Any) -> Any:

@@ -30,7 +30,8 @@ import pandas as pd
 from .args import frame_arg
 from ..errors import InvalidParameterError, MixedScopeError, PartialSnapshotWarning
 from ..frames.ids import first_duplicate
-from ..schema import BASE_PRICE_KEYS, image_is_token_rate, price_display_unit
+from ..errors import OrcatalogWarning
+from ..schema import BASE_PRICE_KEYS, image_is_token_rate, price_display_units, unknown_unit_note
 from ..scope import frame_scope
 
 __all__ = ["diff", "price_changes", "lifecycle", "price_events", "DIFF_FIELDS", "PRICE_EVENT_KINDS"]
@@ -89,11 +90,33 @@ def _differs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return ~((a == b) | (np.isnan(a) & np.isnan(b)))
 
 
-def _in_display_unit(field: str, values: np.ndarray) -> tuple[np.ndarray, str]:
-    """Price values in the unit reports show (:func:`orcatalog.schema.price_display_unit`), without
-    the float noise of the scaling (``0.23900000000000002`` -> ``0.239``)."""
-    unit, factor = price_display_unit(field)
-    return np.round(values * factor, 12), unit
+def _in_display_unit(field: str, values: np.ndarray, token_rate: np.ndarray | None = None) -> np.ndarray:
+    """Price values in the unit reports show, row by row (:func:`orcatalog.schema.price_display_units`),
+    without the float noise of the scaling (``0.23900000000000002`` -> ``0.239``)."""
+    _units, factors = price_display_units(field, token_rate)
+    return np.round(values * factors, 12)
+
+
+def _event_units(
+    field: str, kind: np.ndarray, old_token_rate: np.ndarray | None, new_token_rate: np.ndarray | None
+) -> np.ndarray:
+    """The ``unit`` of each price event: the unit its ``new`` is shown in (``old``'s when the key is no
+    longer listed); a ``unit changed`` event says both, ``USD/image -> USD/Mtok``."""
+    old_units, _ = price_display_units(field, old_token_rate)
+    new_units, _ = price_display_units(field, new_token_rate)
+    old_units, new_units = np.broadcast_to(old_units, kind.shape), np.broadcast_to(new_units, kind.shape)
+    units = np.where(kind == 1, old_units, new_units).astype(object)
+    switched = kind == 5
+    units[switched] = [f"{a} -> {b}" for a, b in zip(old_units[switched], new_units[switched])]
+    return units
+
+
+def _warn_unknown_units(fields: list[str]) -> None:
+    """Say once per answer that some of the price fields it reports have no declared unit (shown
+    as the API wrote them)."""
+    note = unknown_unit_note(fields)
+    if note is not None:
+        warnings.warn(f"orcatalog: {note}", OrcatalogWarning, stacklevel=3)
 
 
 def _raw_and_dynamic(frame: pd.DataFrame, field: str) -> tuple[np.ndarray, np.ndarray]:
@@ -126,19 +149,21 @@ def price_events(
 
     Returns:
         ``(is_event, kind, old, new, pct_change)`` per row: kind indexes :data:`PRICE_EVENT_KINDS`;
-        old/new in the display unit (:func:`orcatalog.schema.price_display_unit`), null where the
-        key is not listed or the price is dynamic; pct_change only for ``changed``.
+        old/new in each side's display unit (:func:`orcatalog.schema.price_display_units`: a
+        per-token ``image`` rate in USD/Mtok), null where the key is not listed or the price is
+        dynamic; pct_change only for ``changed``. Whether a row is an event is decided on the API's
+        numbers, before any scaling.
     """
     base = np.full(len(old), field[len("price_") :] in BASE_PRICE_KEYS)  # an array: ``~`` of a bool is an int
     old_absent = np.isnan(old) & ~old_dynamic
     new_absent = np.isnan(new) & ~new_dynamic
     a = np.where(old_absent & ~base, 0.0, old)  # the zero/absent rule
     b = np.where(new_absent & ~base, 0.0, new)
-    a, _ = _in_display_unit(field, a)
-    b, _ = _in_display_unit(field, b)
     kind = np.zeros(len(a), dtype=np.int8)
     fixed = ~old_dynamic & ~new_dynamic
-    event = fixed & _differs(a, b)
+    event = fixed & _differs(a, b)  # the API's numbers: a fee of 0.1 per image is not a 0.1 USD/Mtok rate
+    a = _in_display_unit(field, a, old_token_rate)
+    b = _in_display_unit(field, b, new_token_rate)
     gone = event & ~base & new_absent & (a > 0)
     came = event & ~base & old_absent & (b > 0)
     kind[gone], kind[came] = 1, 2
@@ -167,8 +192,10 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> 
         Columns ``id``, ``change`` (``added`` / ``removed`` / ``changed``), ``field`` (null for
         added/removed), ``old``, ``new``, ``pct_change`` (percent, numeric fields; NaN from or to 0)
         ``unit`` (for ``price_*`` fields: ``USD/Mtok`` for per-token prices, which are shown
-        in USD per million tokens, else ``USD/request``, ``USD/image``, ``USD/search``; see
-        :func:`orcatalog.schema.price_display_unit`) and ``kind`` (for changed fields: one of
+        in USD per million tokens, else ``USD/request``, ``USD/image``, ``USD/search``; a per-token
+        ``image`` rate in ``USD/Mtok``, a ``unit changed`` event ``USD/image -> USD/Mtok``; a key of
+        undeclared unit ``unknown``, as the API wrote it, with one warning; see
+        :func:`orcatalog.schema.price_display_units`) and ``kind`` (for changed fields: one of
         :data:`PRICE_EVENT_KINDS`, by the rule of :func:`price_events`: a price key that vanished is
         ``no longer listed`` with a null ``new``, never a cut to 0). Removed means "absent from
         ``new``", not retired: models vanish and come back (see :func:`lifecycle`). A price key
@@ -242,14 +269,17 @@ def _price_rows(o: pd.DataFrame, n: pd.DataFrame) -> list[dict[str, Any]]:
     """:func:`diff`'s price rows for the models of both frames (indexed by id, same rows), by the
     rule of :func:`price_events`."""
     rows = []
-    for field in sorted(c for c in o.columns if c.startswith("price_") and c in n.columns):
-        unit, _ = price_display_unit(field)
+    fields = sorted(c for c in o.columns if c.startswith("price_") and c in n.columns)
+    for field in fields:
         (av, ad), (bv, bd) = _raw_and_dynamic(o, field), _raw_and_dynamic(n, field)
-        event, kind, x_all, y_all, pct_all = price_events(
-            field, av, bv, ad, bd, _token_rate(o, field), _token_rate(n, field)
-        )
-        for mid, k, x, y, pct in zip(o.index[event], kind[event], x_all[event], y_all[event], pct_all[event]):
+        old_rate, new_rate = _token_rate(o, field), _token_rate(n, field)
+        event, kind, x_all, y_all, pct_all = price_events(field, av, bv, ad, bd, old_rate, new_rate)
+        units = _event_units(field, kind, old_rate, new_rate)
+        for mid, k, x, y, pct, unit in zip(
+            o.index[event], kind[event], x_all[event], y_all[event], pct_all[event], units[event]
+        ):
             rows.append(_changed(mid, field, x, y, pct_change=pct, unit=unit, kind=PRICE_EVENT_KINDS[k]))
+    _warn_unknown_units([r["field"] for r in rows])
     return rows
 
 
@@ -296,7 +326,8 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
     Returns:
         Columns ``id``, ``fetched_at`` (when the new price was first seen), ``field``, ``old``,
         ``new`` (in ``unit``: per-token prices in USD per million tokens, ``USD/Mtok``; others per
-        request / image / search, see :func:`orcatalog.schema.price_display_unit`),
+        request / image / search, ``unknown`` for an undeclared key (one warning), see
+        :func:`orcatalog.schema.price_display_units`),
         ``pct_change`` (percent; NaN from or to 0/null and for every kind but ``changed``),
         ``unit``, ``kind`` (:data:`PRICE_EVENT_KINDS`, the rule of :func:`price_events`: a key
         that vanished is ``no longer listed``, new null) and ``scope`` (when the history has it). An
@@ -321,12 +352,13 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
         same_model[0] = False
     frames = []
     for field in fields:
-        unit, _ = price_display_unit(field)
         v, dynamic = _raw_and_dynamic(h, field)
         token = _token_rate(h, field)
+        old_token = None if token is None else np.roll(token, 1)
         event, kind, old, new, pct = price_events(
-            field, np.roll(v, 1), v, np.roll(dynamic, 1), dynamic, None if token is None else np.roll(token, 1), token
+            field, np.roll(v, 1), v, np.roll(dynamic, 1), dynamic, old_token, token
         )
+        unit = _event_units(field, kind, old_token, token)
         idx = np.flatnonzero(same_model & event)
         frames.append(
             pd.DataFrame(
@@ -337,7 +369,7 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
                     "old": old[idx],
                     "new": new[idx],
                     "pct_change": pct[idx],
-                    "unit": unit,
+                    "unit": unit[idx],
                     "kind": np.asarray(PRICE_EVENT_KINDS, dtype=object)[kind[idx]],
                     **({"scope": h["scope"].to_numpy()[idx]} if "scope" in h.columns else {}),
                 }
@@ -354,6 +386,7 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
         "kind",
         *(["scope"] if "scope" in h.columns else []),
     ]
+    _warn_unknown_units([f for f, part in zip(fields, frames) if len(part)])
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     out["fetched_at"] = pd.to_datetime(out["fetched_at"], utc=True)
     return out.sort_values(["fetched_at", "id", "field"], kind="stable").reset_index(drop=True)

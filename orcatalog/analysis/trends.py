@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..suggest import did_you_mean
-from ..schema import lists_only_zero_prices, price_display_unit
+from ..schema import lists_only_zero_prices, not_in_column_unit, price_display_unit, unknown_unit_note
 from ..times import answer_notes, parse_time
 from .catalog import paid, serves
 from .args import frame_arg, one_scope
@@ -49,8 +49,9 @@ def movers(
     """The biggest relative price changes between two times, both directions.
 
     Each model's value is its latest observation at or before ``start`` and at or before ``end``
-    (a model absent at one of them is left out, as is one whose start value is 0 or missing: a
-    relative change from nothing is undefined). Times follow :mod:`orcatalog.times`: a date-only
+    (a model absent at one of them is left out, and so is one whose value at either end is not a
+    price in the field's unit, :func:`orcatalog.schema.not_in_column_unit`, or whose start value is
+    0 or missing: a relative change from nothing is undefined). Times follow :mod:`orcatalog.times`: a date-only
     start means that day; a start before the first snapshot uses the first snapshot, and
     ``attrs["notes"]`` says so, and how old the snapshot answering each end is (or that a time is in
     the future); a window whose two ends fall on the same snapshot is empty, and a note says why.
@@ -67,8 +68,9 @@ def movers(
         ``end_value`` and ``change`` (end - start) in ``unit``, ``pct_change`` (percent) and
         ``unit``: ``USD/Mtok`` for ``*_usd_per_mtok`` fields and per-token ``price_<key>`` fields
         (shown per million tokens, as change reports do), ``USD/request`` etc. for the per-unit
-        prices (:func:`orcatalog.schema.price_display_unit`), empty for other columns. The biggest
-        rises first, then the biggest cuts.
+        prices (:func:`orcatalog.schema.price_display_unit`), ``unknown`` for a price key of
+        undeclared unit (as the API wrote it; ``attrs["notes"]`` says so), empty for other
+        columns. The biggest rises first, then the biggest cuts.
 
     Raises:
         InvalidParameterError: not a history frame, unknown field, bad times, n < 1.
@@ -107,6 +109,19 @@ def movers(
     if s0 == s1:
         notes.append(f"start and end both fall on the snapshot of {s1:%Y-%m-%d %H:%M} UTC: the window holds no change")
     a, b = _latest_at(history, t0, field), _latest_at(history, t1, field)
+    off = not_in_column_unit(history, field)  # a per-token 0 of a model priced otherwise, an image token rate
+    if off.any():
+        kept = history.assign(**{field: history[field].astype("float64").mask(off)})
+        a_in, b_in = _latest_at(kept, t0, field), _latest_at(kept, t1, field)
+        left = set(a.index[a.notna() & a_in.isna()]) | set(b.index[b.notna() & b_in.isna()])
+        if left:
+            why = (
+                "a per-token rate of image input tokens, not a fee per image"
+                if field == "price_image"
+                else "a per-token 0 of a model priced per image token, request, ..."
+            )
+            notes.append(f"{len(left)} model(s) left out where their {field} is not a price in its unit ({why})")
+        a, b = a_in, b_in
     unit, factor = (
         price_display_unit(field)
         if field.startswith("price_")
@@ -124,6 +139,9 @@ def movers(
     out = pd.concat([up.assign(direction="up"), down.assign(direction="down")])
     out = out.rename_axis("id").reset_index()
     out = out[["id", "direction", "start_value", "end_value", "change", "pct_change"]].assign(unit=unit)
+    unknown = unknown_unit_note([field])
+    if unknown is not None:
+        notes.append(unknown)
     out.attrs = {"field": field, "start": t0.isoformat(), "end": t1.isoformat(), "notes": notes}
     return out
 

@@ -20,7 +20,7 @@ import click
 from ..errors import InvalidParameterError
 from ..suggest import did_you_mean
 from .errors import CLIError, CLIUsageError
-from .output import output_options, show_record, write
+from .output import echo_record, output_options, write
 from .app import (  # noqa: F401 - the shared pieces; main, run and the names tests use stay importable from here
     REPLAY_HELP,
     _client,
@@ -94,7 +94,7 @@ def model(
             known = client.fetch_models()["id"].astype(str)
             raise CLIError(f"no model {model_id!r} in the catalog{did_you_mean(model_id, known)} ({exc})") from None
     if fmt is None and out is None and not columns:
-        click.echo(show_record(df))
+        echo_record(df)
         return
     write(df, fmt, out, columns, head, default_columns=None)
 
@@ -514,14 +514,16 @@ def diff(
 def prices(
     model_id: str, store_root: str | None, fmt: str | None, out: str | None, columns: str | None, head: int | None
 ) -> None:
-    """A model's price series from the store, one row per snapshot (USD per million tokens).
+    """A model's price series from the store, one row per snapshot (USD per million tokens). A
+    snapshot where the model lists no per-token price but other prices (per image token, request,
+    ...) shows blank per-token cells, with a note naming how it is priced, never 0.
 
     \b
     Example:
       orcatalog prices --store data deepseek/deepseek-v3.2
     """
     store = _store(store_root, must_exist=True)
-    h = store.history(ids=model_id, columns=["prompt_usd_per_mtok", "completion_usd_per_mtok"])
+    h = store.history(ids=model_id)  # every price column: the rule of what a per-token 0 means reads them
     require_models(store, [model_id], h)
     write(h, fmt, out, columns, head, default_columns=["fetched_at", "prompt_usd_per_mtok", "completion_usd_per_mtok"])
 

@@ -14,7 +14,7 @@ import click
 from .app import _client, _comma_list, _interrupts, _snapshot_ids, _store, _store_option, main, require_models
 from ..suggest import did_you_mean
 from .errors import CLIError, CLIUsageError, warning_line
-from .output import check_output_file, output_options, show_record, write
+from .output import check_output_file, echo_record, output_options, write
 
 PLOT_KINDS = ("price-history", "price-vs-context", "market-trend", "catalog-size", "cost")
 
@@ -127,7 +127,7 @@ def show(
         raise CLIError(f"no model {model_id!r} {when} of {store.root}{did_you_mean(model_id, known)}")
     _answered_by(frame, as_of)
     if fmt is None and out is None and not columns:
-        click.echo(show_record(row.reset_index(drop=True)))
+        echo_record(row.reset_index(drop=True))
         return
     write(row, fmt, out, columns, head, default_columns=None)
 

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..schema import PER_UNIT_PRICE_KEYS, PRICE_UNITS
+from ..schema import PER_UNIT_PRICE_KEYS, price_unit
 from ..suggest import did_you_mean
 from .errors import CLIUsageError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["output_options", "write", "format_for", "price_label", "show_record"]
+__all__ = ["output_options", "write", "format_for", "price_label", "show_record", "echo_record"]
 
 FORMATS = ("table", "csv", "json", "parquet")
 SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".txt": "table"}
@@ -77,13 +77,14 @@ def format_for(fmt: str | None, out: str | None) -> str:
 
 
 def is_token_price(column: str) -> bool:
-    """True for ``price_<key>`` columns priced per token (not per request, image or search, and not
-    ``discount``, a fraction): the units of :data:`orcatalog.schema.PRICE_UNITS`."""
-    return column.startswith(_PRICE) and column[len(_PRICE) :] not in PRICE_UNITS
+    """True for ``price_<key>`` columns priced per token (not per request, image or search, not
+    ``discount``, a fraction, and not a key of unknown unit): :func:`orcatalog.schema.price_unit`."""
+    return column.startswith(_PRICE) and price_unit(column) == "token"
 
 
 def price_label(column: str) -> str:
-    """The table heading of a price column: its unit in the name."""
+    """The table heading of a price column: its unit in the name (``_usd_per_mtok``, or ``_usd`` per
+    request / input image / search); a key of unknown unit keeps its bare name, as the API wrote it."""
     if is_token_price(column):
         return f"{column}_usd_per_mtok"
     if column.startswith(_PRICE) and column[len(_PRICE) :] in PER_UNIT_PRICE_KEYS:
@@ -134,10 +135,19 @@ def table_text(df: pd.DataFrame) -> str:
 
 
 def show_record(df: pd.DataFrame) -> str:
-    """One model as ``field  value`` lines, prices per million tokens."""
-    row = _table_frame(df).iloc[0]
+    """One model as ``field  value`` lines, prices per million tokens; a price that is not what its
+    column says is blank (:func:`blank_prices_not_in_unit`; :func:`echo_record` also prints why)."""
+    row = _table_frame(blank_prices_not_in_unit(df)[0]).iloc[0]
     width = max(len(str(k)) for k in row.index)
     return "\n".join(f"{k:<{width}}  {_cell(v)}".rstrip() for k, v in row.items())
+
+
+def echo_record(df: pd.DataFrame) -> None:
+    """Print one model as :func:`show_record` does, and on stderr the footnotes of its blank cells
+    and of price keys of unknown unit."""
+    click.echo(show_record(df))
+    for note in [*blank_prices_not_in_unit(df)[1], *_unknown_notes(df)]:
+        click.echo(f"note: {note}", err=True)
 
 
 def pick(df: pd.DataFrame, columns: str | None, default: list[str] | None) -> pd.DataFrame:
@@ -162,29 +172,70 @@ def pick(df: pd.DataFrame, columns: str | None, default: list[str] | None) -> pd
     return df[[c for c in default if c in df.columns]]
 
 
-#: The per-token price columns a table leaves blank for a model priced otherwise.
-_TOKEN_PRICE_COLUMNS = ("price_prompt", "price_completion", "prompt_usd_per_mtok", "completion_usd_per_mtok")
+def blank_prices_not_in_unit(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
+    """A table's view of a catalog or history: cells whose value is not a price in the unit their
+    column says (:func:`orcatalog.schema.not_in_column_unit`) blank, never 0 or a per-image fee;
+    and the footnotes that say why, naming how such models are priced
+    (:func:`orcatalog.schema.how_priced`).
 
-
-def _blank_token_prices_priced_otherwise(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """A table's view of a catalog: the per-token cells of models that list no per-token price but
-    other prices (:func:`orcatalog.schema.priced_only_otherwise`) blank, never 0 (a price the model
-    is not used at is a note, never a zero); and how many such models."""
+    Returns:
+        The frame (a copy when a cell was blanked) and the footnote lines (without ``note: ``), each
+        with the columns it is about (a table that does not show them does not say it).
+    """
     import numpy as np
 
-    from ..schema import priced_only_otherwise
+    from ..schema import PER_TOKEN_COLUMNS, how_priced, not_in_column_unit
 
-    if "price_prompt" not in df.columns or "price_completion" not in df.columns:
-        return df, 0
-    rows = priced_only_otherwise(df)
-    if not rows.any():
-        return df, 0
+    notes: dict[str, tuple[str, ...]] = {}
+    token_rows = not_in_column_unit(df, "price_prompt")
+    image_rows = not_in_column_unit(df, "price_image") if "price_image" in df.columns else token_rows & False
+    if not token_rows.any() and not image_rows.any():
+        return df, notes
+    how = how_priced(df) if token_rows.any() else []  # read before any cell is blanked
     df = df.copy()
-    for name in _TOKEN_PRICE_COLUMNS:
-        if name in df.columns:
-            df[name] = df[name].astype("float64").mask(rows, np.nan)
-    n = int(df.loc[rows, "id"].nunique()) if "id" in df.columns else int(rows.sum())
-    return df, n
+    if token_rows.any():
+        for name in PER_TOKEN_COLUMNS:
+            if name in df.columns:
+                df[name] = df[name].astype("float64").mask(token_rows, np.nan)
+        notes[_priced_otherwise_note(df, token_rows, how)] = PER_TOKEN_COLUMNS
+    if image_rows.any():
+        df["price_image"] = df["price_image"].astype("float64").mask(image_rows, np.nan)
+        n = int(df.loc[image_rows, "id"].nunique()) if "id" in df.columns else int(image_rows.sum())
+        note = (
+            f"price_image of {n} model(s) equals their prompt price: a per-token rate of image input tokens "
+            "(counted in the prompt tokens), not a fee per input image; blank under price_image_usd "
+            "(--format csv keeps the API's values)"
+        )
+        notes[note] = ("price_image",)
+    return df, notes
+
+
+def _priced_otherwise_note(df: pd.DataFrame, rows: Any, how: list[str | None]) -> str:
+    """The footnote of blank per-token cells: how many models, and how they are priced (a few ids
+    per way)."""
+    ids = df["id"].astype(str).tolist() if "id" in df.columns else [str(i) for i in df.index]
+    ways: dict[str, list[str]] = {}
+    for i in [int(i) for i in rows.nonzero()[0]]:
+        named = ways.setdefault(how[i] or "other prices", [])
+        if ids[i] not in named:
+            named.append(ids[i])
+    n = len({mid for named in ways.values() for mid in named})
+    listed = "; ".join(
+        f"{way}: {', '.join(named[:3])}{f' and {len(named) - 3} more' if len(named) > 3 else ''}"
+        for way, named in sorted(ways.items(), key=lambda kv: -len(kv[1]))
+    )
+    return (
+        f"{n} model(s) list no per-token price but other prices, so their per-token cells are blank, not 0 "
+        f"(they are not free; --format csv keeps the API's values). Priced by {listed}"
+    )
+
+
+def _unknown_notes(df: pd.DataFrame) -> list[str]:
+    """The footnote of price columns of unknown unit that hold a value in the rows shown, or none."""
+    from ..schema import unknown_unit_note
+
+    note = unknown_unit_note([c for c in df.columns if str(c).startswith("price_") and df[c].notna().any()])
+    return [] if note is None else [note]
 
 
 def write(
@@ -199,10 +250,12 @@ def write(
     from .. import export
 
     fmt = format_for(fmt, out)
-    blanked = 0
+    notes: list[str] = []
     if fmt == "table":
-        df, blanked = _blank_token_prices_priced_otherwise(df)
+        df, about = blank_prices_not_in_unit(df)
     df = pick(df, columns, default_columns if fmt == "table" else None)
+    if fmt == "table":
+        notes = [note for note, names in about.items() if set(names) & set(df.columns)] + _unknown_notes(df)
     if head is not None:
         df = df.head(head)
     if fmt == "parquet":
@@ -223,11 +276,7 @@ def write(
             Path(out).write_text(text + "\n", encoding="utf-8")
         else:
             click.echo(text)
-    if blanked:
-        click.echo(
-            f"note: {blanked} model(s) list no per-token price but other prices (per image token, request, "
-            "audio, ...): their per-token cells are blank, not 0; they are not free (--format csv keeps the API's values)",
-            err=True,
-        )
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
     if out:
         click.echo(f"wrote {len(df)} rows to {out}", err=True)

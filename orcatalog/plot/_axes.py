@@ -117,13 +117,18 @@ def _zero_tick(ax: Axes, at: float, lowest: float, axis: str = "x", *, separator
 
 def _price_label(field: str) -> str:
     """An axis label that says a price column's unit: ``*_usd_per_mtok`` per million tokens, a raw
-    ``price_<key>`` in the API's unit (:data:`orcatalog.schema.PRICE_UNITS`: per token unless listed)."""
-    from ..schema import PRICE_UNITS
+    ``price_<key>`` in the API's unit (:func:`orcatalog.schema.price_unit`; a key of undeclared
+    unit says ``unit unknown``, never a guess)."""
+    from ..schema import UNKNOWN_UNIT, price_unit
 
     if field.endswith("_usd_per_mtok"):
         return "USD per million tokens"
     if field.startswith("price_"):
-        unit = PRICE_UNITS.get(field[len("price_") :], "token")
+        unit = price_unit(field)
+        if unit == UNKNOWN_UNIT:
+            return f"{field} (unit unknown: as the API wrote it)"
+        if unit == "image":  # a per-token rate where it equals the prompt price: not drawn as a fee
+            return f"{field} (USD per input image)"
         return f"{field} ({unit})" if unit == "fraction" else f"{field} (USD per {unit})"
     if field.endswith("_usd"):
         return f"{field} (USD)"

@@ -50,7 +50,10 @@ def plot_price_history(
     marked. Each model has its own colour, line style and marker, and lines drawn earlier are
     wider, so a model whose prices coincide with another's stays visible. On a log axis a price of
     0 is drawn on a dotted floor line (labelled in the legend; its axis tick reads ``0 (free)``),
-    never left out.
+    never left out. A value that is not a price in the field's unit
+    (:func:`orcatalog.schema.not_in_column_unit`: the per-token 0 of a model priced per image
+    token, request, ...; a ``price_image`` that is a per-token rate) is not drawn, and the model's
+    legend entry says how it is priced.
 
     Args:
         history: ``SnapshotStore.history()`` (one scope).
@@ -67,6 +70,7 @@ def plot_price_history(
     history = frame_arg("history", history, "id", "fetched_at")
     _price_field(history, field)
     frame = history[["id", "fetched_at", field]].assign(id=history["id"].astype(str))
+    frame, how = _prices_in_unit(history, frame, field)
     if ids is None:
         changed = frame.groupby("id")[field].nunique(dropna=True)
         ids = list(changed[changed > 1].sort_values(ascending=False).index[:_MAX_LABELS])
@@ -86,7 +90,9 @@ def plot_price_history(
         series.append((mid, g["fetched_at"], g[field].to_numpy(dtype=float, na_value=np.nan)))
     values = np.concatenate([y for _, _, y in series]) if series else np.array([])
     if series and not np.isfinite(values).any():  # nothing to draw: an empty chart dated 1970 says nothing
-        raise InvalidParameterError(f"no values of {field} for {', '.join(ids)} in the history")
+        priced = [f"{mid} is priced by {how[mid]}" for mid in ids if mid in how]
+        why = f" ({'; '.join(priced)}: not per token)" if priced else ""
+        raise InvalidParameterError(f"no values of {field} for {', '.join(ids)} in the history{why}")
     _log_if_wide(ax, values)
     positive = values[np.isfinite(values) & (values > 0)]
     zero_at = None
@@ -109,7 +115,7 @@ def plot_price_history(
             t,
             drawn,
             where="post",
-            label=mid,
+            label=mid if mid not in how else _priced_otherwise_label(mid, how[mid], drawn=not np.isnan(y).all()),
             linewidth=1.2 + 1.6 * (len(series) - 1 - k) / max(len(series) - 1, 1),
             zorder=2 + k / 100,
             **style,
@@ -143,6 +149,30 @@ def plot_price_history(
     ax.grid(True, alpha=0.3)
     _time_axis(ax)
     return ax
+
+
+def _priced_otherwise_label(mid: str, how: str, *, drawn: bool) -> str:
+    """A legend entry of a model whose values are left out where they are not its price: its id,
+    then how it is priced, wrapped so the legend does not squeeze the axes."""
+    import textwrap
+
+    said = f"{'gaps where' if drawn else 'not drawn:'} priced by {how}"
+    return mid + "\n" + "\n".join("  " + line for line in textwrap.wrap(said, 44))
+
+
+def _prices_in_unit(history: pd.DataFrame, frame: pd.DataFrame, field: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``frame`` with the values of ``field`` that are not a price in its unit left out (NaN, a gap
+    in the line: :func:`orcatalog.schema.not_in_column_unit`, e.g. the per-token 0 of a model priced
+    per image token), and for each model concerned how it is priced (:func:`orcatalog.schema.how_priced`)."""
+    from ..schema import how_priced, not_in_column_unit
+
+    rows = not_in_column_unit(history, field)
+    if not rows.any():
+        return frame, {}
+    ways = how_priced(history, field)
+    ids = frame["id"].tolist()
+    how = {ids[i]: str(ways[i]) for i in np.flatnonzero(rows).tolist() if ways[i]}
+    return frame.assign(**{field: frame[field].astype("float64").mask(rows)}), how
 
 
 def plot_price_vs_context(
