@@ -776,6 +776,29 @@ def test_model_typo_suggests_the_listed_id(runner: CliRunner, latest_file: Path)
 @pytest.mark.parametrize(
     "args",
     [
+        ["show", "--as-of", "1768910400", "openai/gpt-4o"],
+        ["changes", "--since", "1768910400"],
+        ["diff", "1768910400", "2026-04-17"],
+    ],
+)
+def test_a_number_as_a_time_is_refused_on_purpose_with_the_accepted_forms(
+    runner: CliRunner, latest_file: Path, tmp_path: Path, args: list[str]
+) -> None:
+    """`--as-of 1768910400` (issue 15 trial): the refusal says numbers are refused on purpose, not
+    that the text is somehow malformed, names the forms one can type and what the number would be as
+    Unix seconds (computed by pandas here)."""
+    store = tmp_path / "s"
+    oc.SnapshotStore(store).import_files([latest_file], progress=False)
+    line = _one_error_line(runner.invoke(main, [*args, "--store", str(store)]))
+    assert "is a number, not a time: numbers are refused on purpose" in line, line
+    assert "ISO 8601" in line and "2026-01-08T12:00:00Z" in line, line
+    assert f"1768910400 seconds is {pd.Timestamp(1768910400, unit='s'):%Y-%m-%dT%H:%M:%SZ}" in line, line
+    assert not any(word in line for word in ("datetime", "Timestamp", "pd.", "pandas")), line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
         ["movers", "--since", "1768910400"],
         ["show", "--as-of", "05/01/2026"],
         ["changes", "--since", "2026-01-08T12:00", "--until", "tomorrow"],

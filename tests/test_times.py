@@ -89,6 +89,19 @@ def test_ambiguous_text_and_numbers_are_refused_naming_the_accepted_forms(
     assert ACCEPTED.startswith("an ISO 8601 date")
 
 
+@pytest.mark.parametrize("value", [1768910400, "1768910400", " 1768910400 ", "1.7689104e9", 20260108, "20260108"])
+def test_a_number_is_refused_on_purpose_whether_a_number_or_text(value: object) -> None:
+    """A number given as text (what a command line holds) gets the same refusal as a number: on
+    purpose, with a Unix-seconds hint that runs as written (a number, not a quoted string)."""
+    with pytest.raises(oc.InvalidParameterError) as error:
+        parse_time(value, "as_of")
+    message = str(error.value)
+    assert "is a number, not a time: numbers are refused on purpose" in message and ACCEPTED in message
+    hint = message.split("(for Unix seconds, ")[1][:-1]  # without the closing parenthesis of the note
+    number = float(str(value).strip())
+    assert eval(hint, {"pd": pd}) == pd.Timestamp(number, unit="s")  # the hint, run as written
+
+
 def test_time_messages_in_text_forms_keep_the_rule_and_drop_python() -> None:
     """in_text_forms (what the command line shows) keeps the accepted text forms and turns the
     Unix-seconds hints into the time the number would be, computed by pandas here."""
