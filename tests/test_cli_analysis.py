@@ -460,3 +460,28 @@ def test_movers_since_after_the_latest_snapshot_names_only_what_was_given(workdi
     assert result.exit_code == 2
     line = result.stderr.strip()
     assert "--since 2030-01-01" in line and "--until" not in line and "latest snapshot" in line, line
+
+
+def test_an_empty_diff_or_changes_table_says_why(workdir: Path) -> None:
+    """`diff X X` and `changes --since` after the last snapshot printed a bare header (issue 15
+    trial): each now says in one note line why nothing is listed, naming the snapshot or time."""
+    snaps = oc.SnapshotStore(workdir / "data").snapshots()
+    some, last = snaps["snapshot_id"].iloc[3], snaps["fetched_at"].max()
+    same = run(["diff", "--store", "data", some, some], workdir)
+    assert same.exit_code == 0, same.output
+    assert same.stdout.strip().splitlines() == ["id change field old new pct_change unit kind"]
+    assert f"note: OLD and NEW are the same snapshot, {some}: there is nothing to compare" in same.stderr
+    after = (last + pd.Timedelta("1h")).strftime("%Y-%m-%dT%H:%M")
+    late = run(["changes", "--store", "data", "--since", after], workdir)
+    assert late.exit_code == 0 and len(late.stdout.strip().splitlines()) == 1, late.output
+    assert f"note: --since {after} is after the last snapshot ({last:%Y-%m-%d %H:%M} UTC)" in late.stderr
+    every = oc.price_changes(oc.SnapshotStore(workdir / "data").history())
+    assert len(every)  # the store does hold changes: the window is why none are listed
+    quiet = every["fetched_at"].drop_duplicates().sort_values().reset_index(drop=True)
+    gap = int(quiet.diff().idxmax())  # the longest stretch without a change
+    since, until = (quiet[gap - 1] + pd.Timedelta("1min")), (quiet[gap] - pd.Timedelta("1min"))
+    window = [since.strftime("%Y-%m-%dT%H:%M"), until.strftime("%Y-%m-%dT%H:%M")]
+    none = run(["changes", "--store", "data", "--since", window[0], "--until", window[1]], workdir)
+    assert none.exit_code == 0 and len(none.stdout.strip().splitlines()) == 1, none.output
+    expected = f"note: no price changed between {window[0]} and {window[1]}; the store holds {len(every)} change(s)"
+    assert expected in none.stderr, none.stderr

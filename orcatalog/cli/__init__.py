@@ -494,14 +494,22 @@ def diff(
             f"OLD ({old}: {times[0]:%Y-%m-%d %H:%M}) is newer than NEW ({new}: {times[1]:%Y-%m-%d %H:%M}); "
             "give the older snapshot first"
         )
+    changed = diff_frames(*frames, allow_mixed=allow_mixed)
     write(
-        diff_frames(*frames, allow_mixed=allow_mixed),
+        changed,
         fmt,
         out,
         columns,
         head,
         default_columns=["id", "change", "field", "old", "new", "pct_change", "unit", "kind"],
     )
+    if changed.empty:
+        sids = [f.attrs.get("snapshot_id") for f in frames]
+        if sids[0] == sids[1]:
+            why = f"OLD and NEW are the same snapshot, {sids[0]}: there is nothing to compare"
+        else:
+            why = f"no model and no compared field differs between {sids[0]} and {sids[1]}"
+        click.echo(f"note: {why}", err=True)
 
 
 def _not_a_snapshot(name: str, value: str, exc: InvalidParameterError) -> str:

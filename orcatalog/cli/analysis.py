@@ -185,12 +185,46 @@ def changes(
         raise CLIUsageError(
             f"unknown price field {unknown[0]!r}{did_you_mean(unknown[0], known)}; known: {', '.join(known)}"
         )
-    events = price_changes(h, fields=list(fields) or None)
+    every = price_changes(h, fields=list(fields) or None)
+    events = every
     if start is not None:
         events = events[events["fetched_at"] >= start]
     if end is not None:
         events = events[events["fetched_at"] <= end]
     write(events, fmt, out, columns, head, default_columns=None)
+    if events.empty:
+        _say([_why_no_changes(h, len(every), since, until)])
+
+
+def _why_no_changes(h: Any, n_all: int, since: str | None, until: str | None) -> str:
+    """Why ``changes`` printed no row, in one line: the window is after the last snapshot (or before
+    the second: a change needs two), or nothing changed in it (how many changes the store holds).
+
+    Args:
+        h: the history read (every snapshot of the models asked for).
+        n_all: the changes in the whole history (no time window).
+        since, until: the window as typed (None: open).
+    """
+    from ..times import parse_time
+
+    times = h["fetched_at"].drop_duplicates().sort_values()
+    last, first = times.iloc[-1], times.iloc[0]
+    if since is not None and parse_time(since, "--since") > last:
+        return (
+            f"--since {since} is after the last snapshot ({last:%Y-%m-%d %H:%M} UTC): no change can be in the "
+            "window; `orcatalog snapshots` lists what the store holds"
+        )
+    if len(times) < 2:
+        return f"the store holds one snapshot ({first:%Y-%m-%d %H:%M} UTC): a change needs two"
+    if until is not None and parse_time(until, "--until") < times.iloc[1]:
+        return (
+            f"--until {until} is before the second snapshot ({times.iloc[1]:%Y-%m-%d %H:%M} UTC): a change "
+            "needs two snapshots, the first change can be seen then"
+        )
+    window = f" between {since} and {until}" if since and until else f" since {since}" if since else f" until {until}"
+    if not n_all or (since is None and until is None):
+        return f"no price changed in the {len(times)} snapshots of the store"
+    return f"no price changed{window}; the store holds {n_all} change(s) at other times"
 
 
 @main.command()
