@@ -485,3 +485,22 @@ def test_an_empty_diff_or_changes_table_says_why(workdir: Path) -> None:
     assert none.exit_code == 0 and len(none.stdout.strip().splitlines()) == 1, none.output
     expected = f"note: no price changed between {window[0]} and {window[1]}; the store holds {len(every)} change(s)"
     assert expected in none.stderr, none.stderr
+
+
+def test_changes_prints_old_and_new_in_one_format(workdir: Path) -> None:
+    """`changes` printed old with more decimals than new (issue 15 trial: 9 against 5), each column
+    formatted on its own: the two are one quantity at two times and share one format."""
+    models = ["mistralai/devstral-2512", "z-ai/glm-4.5-air"]
+    events = oc.price_changes(oc.SnapshotStore(workdir / "data").history(ids=models))
+    alone = [oc.readable(events[[c]])[c].str.split(".").str[1].str.len().max() for c in ("old", "new")]
+    assert alone[0] != alone[1]  # formatted each on its own, the two columns would differ here
+    result = run(["changes", "--store", "data", "--model", ",".join(models), "--format", "table"], workdir)
+    assert result.exit_code == 0, result.output
+    header, *rows = result.stdout.rstrip().splitlines()
+    ends = [header.index(f" {c} ") + len(c) + 1 for c in ("field", "old", "new")]  # cells are right-aligned
+    cells = [[row[ends[0] : ends[1]].strip(), row[ends[1] : ends[2]].strip()] for row in rows]
+    assert len(cells) == len(events) and all(all(pair) for pair in cells)  # all changed: both printed
+    places = {len(cell.split(".")[1]) for pair in cells for cell in pair}
+    assert places == {max(alone)}, cells
+    printed = [float(x) for pair in cells for x in pair]
+    assert printed == pytest.approx(events[["old", "new"]].to_numpy().ravel().tolist())
