@@ -504,3 +504,22 @@ def test_changes_prints_old_and_new_in_one_format(workdir: Path) -> None:
     assert places == {max(alone)}, cells
     printed = [float(x) for pair in cells for x in pair]
     assert printed == pytest.approx(events[["old", "new"]].to_numpy().ravel().tolist())
+
+
+def test_show_says_a_model_is_no_longer_listed_with_when_it_was_last_seen(workdir: Path) -> None:
+    """`show` of a model the store saw but the latest snapshot does not list offered a look-alike as if
+    the id never existed (issue 15 trial); it now says when the model was last seen."""
+    store = oc.SnapshotStore(workdir / "data")
+    life = oc.lifecycle(store.history(columns=["price_prompt", "price_completion"]))
+    gone = life[~life["listed_now"]].sort_values("id")
+    assert len(gone)  # the hourly series has models that left the catalog
+    model, last = gone["id"].iloc[0], gone["last_seen"].iloc[0]
+    result = run(["show", "--store", "data", model], workdir)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == (
+        f"error: no model {model!r} in the latest snapshot of data "
+        f"(last seen {last:%Y-%m-%d %H:%M} UTC, no longer listed)"
+    )
+    listed = life[life["listed_now"]]["id"].iloc[0]  # a typo of a listed id still gets the look-alike
+    typo = run(["show", "--store", "data", listed + "x"], workdir)
+    assert f"(did you mean {listed!r}?)" in typo.stderr, typo.stderr

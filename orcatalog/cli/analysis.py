@@ -33,6 +33,14 @@ def _history(store: Any, *, since: str | None = None, ids: list[str] | None = No
     return h
 
 
+def _no_longer_listed(store: Any, frame: Any) -> dict[str, Any]:
+    """The ids the store's snapshots listed up to ``frame``'s snapshot that ``frame`` does not list,
+    each with when it was last seen (UTC): for :func:`orcatalog.suggest.did_you_mean`'s ``unlisted``."""
+    h = store.history(columns=[], end=frame.attrs.get("fetched_at"))
+    last = h.assign(id=h["id"].astype(str)).groupby("id")["fetched_at"].max()
+    return last[~last.index.isin(frame["id"].astype(str))].to_dict()
+
+
 def _say(notes: list[str]) -> None:
     """Notes on which snapshot answered (orcatalog.times.answer_notes), one line each on stderr."""
     for note in notes:
@@ -124,7 +132,8 @@ def show(
     if row.empty:
         known = [str(i) for i in frame["id"]]
         when = f"at {as_of}" if as_of else "in the latest snapshot"
-        raise CLIError(f"no model {model_id!r} {when} of {store.root}{did_you_mean(model_id, known)}")
+        hint = did_you_mean(model_id, known, unlisted=_no_longer_listed(store, frame))
+        raise CLIError(f"no model {model_id!r} {when} of {store.root}{hint}")
     _answered_by(frame, as_of)
     if fmt is None and out is None and not columns:
         click.echo(show_record(row.reset_index(drop=True)))
@@ -377,7 +386,9 @@ def cost(
         known = [str(i) for i in frame["id"]]
         missing = [m for m in wanted if m not in known]
         if missing:
-            raise CLIError(f"no model {missing[0]!r} in the catalog{did_you_mean(missing[0], known)}")
+            from_store = as_of is not None or store_root is not None  # the store knows what it listed before
+            gone = _no_longer_listed(_store(store_root, must_exist=True), frame) if from_store else None
+            raise CLIError(f"no model {missing[0]!r} in the catalog{did_you_mean(missing[0], known, unlisted=gone)}")
         frame = frame[frame["id"].isin(wanted)]
     if as_of is not None or store_root is not None:
         _answered_by(frame, as_of)  # the snapshot priced, once the models named are found in it
