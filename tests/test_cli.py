@@ -699,7 +699,11 @@ def test_diff_names_an_argument_that_is_neither_id_nor_time(
 ) -> None:
     store, _, new = three_snapshots
     bad = runner.invoke(main, ["diff", "--store", store, "teatime", new])
-    assert bad.exit_code == 2 and "OLD 'teatime' is neither a snapshot id" in bad.output and "as_of" not in bad.output
+    assert (
+        bad.exit_code == 2
+        and "OLD 'teatime' is not a snapshot id of the store, and" in bad.output
+        and "as_of" not in bad.output
+    )
 
 
 def test_a_price_column_is_labelled_as_the_csv_names_it(runner: CliRunner, latest_file: Path) -> None:
