@@ -523,3 +523,27 @@ def test_show_says_a_model_is_no_longer_listed_with_when_it_was_last_seen(workdi
     listed = life[life["listed_now"]]["id"].iloc[0]  # a typo of a listed id still gets the look-alike
     typo = run(["show", "--store", "data", listed + "x"], workdir)
     assert f"(did you mean {listed!r}?)" in typo.stderr, typo.stderr
+
+
+def test_cost_counts_the_models_left_out_in_one_line_instead_of_a_row_each(workdir: Path) -> None:
+    """`--output-modality text,image` (AND: models producing both) left hundreds of note rows in the
+    cost table (issue 15 trial); the table keeps the priced rows and says in one line how many were
+    left out and why, while CSV keeps every row (the library's answer)."""
+    args = ["cost", "--store", "data", "--prompt-tokens", "1000", "--completion-tokens", "1000"]
+    args += ["--output-modality", "text,image"]
+    store = oc.SnapshotStore(workdir / "data")
+    expected = oc.estimate_cost(store.load(), 1000, 1000, output_modalities="text,image")
+    note = "does not produce text + image output (see output_modalities=): no cost"
+    n_left = int((expected["note"] == note).sum())
+    assert n_left > 100 and expected["total_usd"].gt(0).any()  # the flood, and models that are priced
+    table = run([*args, "--format", "table"], workdir)
+    assert table.exit_code == 0, table.output
+    assert f"Left out: {n_left} models (does not produce text + image output (see --output-modality))" in table.stderr
+    rows = table.stdout.strip().splitlines()[1:]
+    assert len(rows) == len(expected) - n_left - int(expected["total_usd"].eq(0).sum())  # free ones counted apart
+    assert not any("does not produce" in row for row in rows)
+    csv = run([*args, "--format", "csv"], workdir)
+    assert "Left out" not in csv.stderr
+    assert (pd.read_csv(pd.io.common.StringIO(csv.stdout))["note"] == note).sum() == n_left
+    helped = run(["cost", "--help"], workdir)
+    assert "Several values mean AND: a model must produce every one" in " ".join(helped.stdout.split())

@@ -14,7 +14,7 @@ import click
 from .app import _client, _comma_list, _interrupts, _snapshot_ids, _store, _store_option, main, require_models
 from ..suggest import did_you_mean
 from .errors import CLIError, CLIUsageError, warning_line
-from .output import check_output_file, output_options, show_record, write
+from .output import check_output_file, format_for, output_options, show_record, write
 
 PLOT_KINDS = ("price-history", "price-vs-context", "market-trend", "catalog-size", "cost")
 
@@ -337,7 +337,8 @@ def _token_options(func: Any) -> Any:
     "--output-modality",
     "output_modalities",
     help="What the models must produce, comma-separated (text, image, embeddings, audio, video, rerank, "
-    "speech, transcription, or all for any output (alias any); default text when there are completion tokens).",
+    "speech, transcription, or all for any output (alias any); default text when there are completion tokens). "
+    "Several values mean AND: a model must produce every one (text,image: models that output both).",
 )
 @_store_option
 @output_options
@@ -395,6 +396,8 @@ def cost(
     result = estimate_cost(frame, prompt_tokens, completion_tokens, **workload)
     if not include_free:
         result = _paid_and_notes(result)
+    if format_for(fmt, out) == "table":
+        result = _left_out_summary(result)
     shown = [c for c in result.columns if c in ("id", "total_usd", "x_cheapest", "note") or c.startswith("cost_")]
     write(result, fmt, out, columns, head, default_columns=shown)
 
@@ -411,6 +414,31 @@ def _paid_and_notes(result: Any) -> Any:
     if left.get("free"):
         click.echo(f"{left['free']} free model(s) left out (--include-free lists them)", err=True)
     return pd.concat([shown, result[result["total_usd"].isna()]])
+
+
+#: A note that more rows than this share is said once, as ``Left out: N models (note)``, in the table.
+LEFT_OUT_ROWS = 10
+
+
+def _left_out_summary(result: Any) -> Any:
+    """The cost table without a flood of unpriced rows: the rows whose note (why they have no cost)
+    more than :data:`LEFT_OUT_ROWS` models share are left out of the table and counted in one
+    ``Left out: N models (note)`` line on stderr (a rarer note keeps its rows; CSV, JSON and parquet
+    keep every row)."""
+    if "note" not in result.columns:
+        return result
+    unpriced = result["total_usd"].isna() & result["note"].notna()
+    counts = result.loc[unpriced, "note"].value_counts()
+    many = counts[counts > LEFT_OUT_ROWS]
+    if many.empty:
+        return result
+    said = {
+        str(note).replace(": no cost", "").replace("output_modalities=", "--output-modality"): int(n)
+        for note, n in many.items()
+    }
+    reasons = next(iter(said)) if len(said) == 1 else "; ".join(f"{n}: {note}" for note, n in said.items())
+    click.echo(f"Left out: {int(many.sum())} models ({reasons})", err=True)
+    return result[~(unpriced & result["note"].isin(many.index))]
 
 
 @main.command("price-at")
