@@ -55,6 +55,23 @@ def list_cell_text(value: Any, sep: str = ", ") -> str:
 _PERCENT_SUFFIXES = ("pct_change", "_pct", "percent")
 
 
+#: Columns that hold one quantity at two times (a change's ``old`` and ``new``): shown in one format,
+#: so that 0.068154 -> 0.08 is not printed as 0.068154 next to 0.08000 (or 9 decimals next to 5).
+_SAME_FORMAT = (("old", "new"),)
+
+
+def _shared_decimals(df: pd.DataFrame) -> dict[str, int]:
+    """Decimals for the float columns of :data:`_SAME_FORMAT` present in ``df``: one number for both
+    (:func:`_column_decimals` over their values together)."""
+    shared: dict[str, int] = {}
+    for group in _SAME_FORMAT:
+        names = [n for n in group if n in df.columns and pd.api.types.is_float_dtype(df[n].dtype)]
+        if len(names) > 1:
+            values = np.concatenate([df[n].to_numpy(dtype=float, na_value=np.nan) for n in names])
+            shared.update(dict.fromkeys(names, _column_decimals(names[0], values)))
+    return shared
+
+
 def _column_decimals(name: str, values: np.ndarray) -> int:
     """Decimals for a whole float column: 1 for percentages; 0 when every value is whole; else
     enough to show the smallest non-zero value to 3 significant digits (at most 10)."""
@@ -71,7 +88,8 @@ def readable(df: pd.DataFrame, *, decimals: dict[str, int] | None = None) -> pd.
     """A copy of a frame for reading, as notebooks and the report show it: list cells as
     ``text, image, video`` (not ``['text' 'image' 'video']``), each float column in one fixed format
     (percent columns such as ``pct_change`` with one decimal; others with enough decimals to show
-    their smallest non-zero value to 3 significant digits), missing values as empty cells. Other
+    their smallest non-zero value to 3 significant digits; a change's ``old`` and ``new`` share one
+    format), missing values as empty cells. Other
     columns are kept as they are. Units are those of the columns (see the column names).
 
     Args:
@@ -90,6 +108,7 @@ def readable(df: pd.DataFrame, *, decimals: dict[str, int] | None = None) -> pd.
         raise InvalidParameterError(f"readable() takes a DataFrame, got {type(df).__name__}")
     out = df.copy()
     out.attrs = dict(df.attrs)
+    decimals = {**_shared_decimals(df), **(decimals or {})}
     for name in df.columns:
         col = df[name]
         if is_list_column(col):
@@ -100,7 +119,7 @@ def readable(df: pd.DataFrame, *, decimals: dict[str, int] | None = None) -> pd.
             )
         elif pd.api.types.is_float_dtype(col.dtype):
             values = col.to_numpy(dtype=float, na_value=np.nan)
-            places = (decimals or {}).get(str(name), _column_decimals(str(name), values))
+            places = decimals.get(str(name), _column_decimals(str(name), values))
             out[name] = pd.Series(
                 ["" if np.isnan(v) else f"{v:,.{places}f}" for v in values], index=df.index, dtype=object
             )

@@ -1,12 +1,15 @@
 """The one rule for "did you mean": :func:`closest` picks the known value a typo most likely meant,
 :func:`did_you_mean` words it. Every suggestion orcatalog makes (filters, sorts, modalities, columns,
-model ids, token columns) comes from here.
+model ids, token columns) comes from here. An id the catalog listed once and lists no more is not a
+typo: given the ids no longer listed and when each was last seen, :func:`did_you_mean` says so
+(``last seen 2026-01-01 00:00 UTC, no longer listed``) instead of offering a look-alike.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 __all__ = ["closest", "did_you_mean"]
 
@@ -47,7 +50,32 @@ def closest(value: str, known: Iterable[object], *, cutoff: float = 0.6) -> str 
     return lower[close[0]] if close else None
 
 
-def did_you_mean(value: str, known: Iterable[object], *, cutoff: float = 0.6) -> str:
-    """`` (did you mean 'x'?)`` for :func:`closest`'s answer, or an empty string."""
-    match = closest(value, known, cutoff=cutoff)
-    return f" (did you mean {match!r}?)" if match is not None else ""
+def did_you_mean(
+    value: str, known: Iterable[object], *, cutoff: float = 0.6, unlisted: Mapping[str, Any] | None = None
+) -> str:
+    """`` (did you mean 'x'?)`` for :func:`closest`'s answer, or an empty string.
+
+    Args:
+        value, known, cutoff: as :func:`closest`.
+        unlisted: ids no longer listed (listed once, absent from the answer asked about) -> when each
+            was last seen (a time, UTC, or text). ``value`` among them gets `` (last seen <time>, no
+            longer listed)``, not a look-alike; a typo whose closest id is one of them names it so.
+
+    Returns:
+        The suggestion with a leading space and parentheses, or an empty string.
+    """
+    gone = {str(k): v for k, v in (unlisted or {}).items()}
+    if value in gone:
+        return f" (last seen {_when(gone[value])}, no longer listed)"
+    listed = list(known)
+    match = closest(value, [*listed, *gone], cutoff=cutoff)
+    if match is None:
+        return ""
+    if match in gone and match not in {str(k) for k in listed}:
+        return f" (did you mean {match!r}? last seen {_when(gone[match])}, no longer listed)"
+    return f" (did you mean {match!r}?)"
+
+
+def _when(value: Any) -> str:
+    """A last-seen time as the suggestions show it: minutes, UTC (text is kept as it is)."""
+    return value.strftime("%Y-%m-%d %H:%M UTC") if hasattr(value, "strftime") else str(value)

@@ -9,9 +9,10 @@ snapshot is from the time asked.
 
 **Refused** with :class:`~orcatalog.errors.InvalidParameterError` naming the accepted forms: every
 other text, since forms like ``05/01/2026`` (May 1 or January 5?), ``01.05.2026`` or ``May 1`` are
-ambiguous or locale-bound; and numbers: an integer such as ``1768910400`` is not read as a time
-(pandas would take it as nanoseconds after 1970): convert Unix seconds yourself,
-``pd.Timestamp(1768910400, unit="s")``.
+ambiguous or locale-bound; and numbers, on purpose, whether given as numbers or as text
+(``--as-of 1768910400``): an integer such as ``1768910400`` could be Unix seconds or milliseconds,
+``20260108`` a compact date, and pandas would take it as nanoseconds after 1970; convert Unix
+seconds yourself, ``pd.Timestamp(1768910400, unit="s")``.
 
 **Date-only**: a date means that day. As a *start* (``movers`` start, ``--since``) it is the day's
 first moment, so a snapshot at 01:19 that day is inside the window; elsewhere it is midnight UTC too.
@@ -50,6 +51,13 @@ ACCEPTED = ACCEPTED_TEXT + ", a datetime or a pandas Timestamp"
 _UNIX_SECONDS = "(for Unix seconds, pd.Timestamp({value!r}, unit='s'))"
 _UNIX_COLUMN = "(for Unix seconds, pd.to_datetime(column, unit='s'))"
 _UNIX_TEXT = "(Unix seconds are not read as times: write the time itself{example})"
+#: Why a number, or text that is one (``--as-of 1768910400``), is refused: on purpose, not by accident.
+_NUMBER = (
+    "{name}={value!r} is a number, not a time: numbers are refused on purpose (Unix seconds, milliseconds "
+    "and compact dates such as 20260108 cannot be told apart); give {accepted} {hint}"
+)
+#: Text that is a number (digits, a sign, a fraction or an exponent).
+_NUMBER_TEXT = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 _ISO = re.compile(
     r"\d{4}-\d{2}-\d{2}"  # date
@@ -82,6 +90,9 @@ def parse_time(value: Any, name: str = "time") -> pd.Timestamp:
     """
     if isinstance(value, str):
         text = value.strip()
+        if _NUMBER_TEXT.fullmatch(text):
+            hint = _UNIX_SECONDS.format(value=int(text) if text.lstrip("+-").isdigit() else float(text))
+            raise InvalidParameterError(_NUMBER.format(name=name, value=value, accepted=ACCEPTED, hint=hint))
         if not _ISO.fullmatch(text):
             raise InvalidParameterError(f"{name}={value!r} is not a time: give {ACCEPTED}")
         try:
@@ -94,9 +105,8 @@ def parse_time(value: Any, name: str = "time") -> pd.Timestamp:
         except (TypeError, ValueError, OverflowError) as exc:
             raise InvalidParameterError(f"{name}={value!r} is not a time ({exc})") from None
     elif isinstance(value, (bool, int, float, np.integer, np.floating)):
-        raise InvalidParameterError(
-            f"{name}={value!r} is a number, not a time: give {ACCEPTED} {_UNIX_SECONDS.format(value=value)}"
-        )
+        hint = _UNIX_SECONDS.format(value=value)
+        raise InvalidParameterError(_NUMBER.format(name=name, value=value, accepted=ACCEPTED, hint=hint))
     else:
         raise InvalidParameterError(f"{name}={value!r} is not a time: give {ACCEPTED}")
     if ts is pd.NaT:

@@ -152,9 +152,25 @@ def test_a_switch_to_dynamic_pricing_is_said_and_absent_keys_stay_silent(recorde
     d = oc.diff(old, new)
     events = d[d["id"].isin(switched) & d["field"].fillna("").str.startswith("price_")]
     assert set(events["kind"]) == {"to dynamic"} and events["new"].isna().all() and events["pct_change"].isna().all()
-    for row in events.itertuples():  # only keys the fixed side listed: prompt and completion always
-        key = row.field[len("price_") :]
-        assert key in ("prompt", "completion") or float(raw_old[row.id].get(key, 0)) > 0
+    # the switch is said once per model, on price_prompt, with the fixed prompt price as old
+    assert sorted(events["id"]) == sorted(switched) and set(events["field"]) == {"price_prompt"}
+    shown = events.set_index("id")["old"]
+    assert shown[sorted(switched)].tolist() == pytest.approx(
+        [float(raw_old[m]["prompt"]) * 1e6 for m in sorted(switched)]
+    )
+    for field in ("price_completion", "price_prompt"):  # following one base key alone, it carries the switch
+        alone = oc.price_changes(
+            pd.concat(
+                [
+                    old.assign(fetched_at=pd.Timestamp("2024-04-19", tz="UTC")),
+                    new.assign(fetched_at=pd.Timestamp("2024-06-13", tz="UTC")),
+                ],
+                ignore_index=True,
+            ),
+            fields=[field],
+        )
+        assert set(alone.loc[alone["id"].isin(switched), "field"]) == {field}
+        assert (alone.loc[alone["id"].isin(switched), "kind"] == "to dynamic").sum() == len(switched)
     # a 2026 model going to "-1": its body has no web_search, reasoning or cache keys, so no event for them
     body = json.loads(read_body(recorded_dir / "models-2026-04-17.json.gz"))["data"]
     model = next(m for m in body if set(m["pricing"]) == {"prompt", "completion"})
@@ -162,11 +178,12 @@ def test_a_switch_to_dynamic_pricing_is_said_and_absent_keys_stay_silent(recorde
     routed["pricing"] = {"prompt": "-1", "completion": "-1"}
     d = oc.diff(models_frame([model]), models_frame([routed]))
     prices = d[d["field"].fillna("").str.startswith("price_")]
-    assert sorted(prices["field"]) == ["price_completion", "price_prompt"]
-    assert set(prices["kind"]) == {"to dynamic"}
+    assert list(prices["field"]) == ["price_prompt"] and list(prices["kind"]) == ["to dynamic"]
     back = oc.diff(models_frame([routed]), models_frame([model]))
     back = back[back["field"].fillna("").str.startswith("price_")]
-    assert set(back["kind"]) == {"from dynamic"} and back["old"].isna().all() and len(back) == 2
+    assert (
+        list(back["kind"]) == ["from dynamic"] and back["old"].isna().all() and list(back["field"]) == ["price_prompt"]
+    )
 
 
 def test_a_key_priced_after_dynamic_pricing_says_it_is_newly_listed(recorded_dir: Path) -> None:
@@ -199,12 +216,16 @@ def test_a_key_priced_after_dynamic_pricing_says_it_is_newly_listed(recorded_dir
         ),
     ):
         prices = h[h["field"].fillna("").str.startswith("price_")].set_index("field")
-        assert set(prices.index) == listed | {"price_prompt", "price_completion"}
+        assert set(prices.index) == listed | {"price_prompt"}  # the switch once, on price_prompt
         assert set(prices.loc[sorted(listed), "kind"]) == {"listed on leaving dynamic"}
-        assert set(prices.loc[["price_prompt", "price_completion"], "kind"]) == {"from dynamic"}
+        assert prices.loc["price_prompt", "kind"] == "from dynamic"
         assert prices["old"].isna().all() and prices["pct_change"].isna().all()
-    there = oc.diff(models_frame([model]), models_frame([routed]))  # the other way: unchanged rule
-    assert set(there.loc[there["field"].fillna("").str.startswith("price_"), "kind"]) == {"to dynamic"}
+    # the other way (issue 15 trial): the optional keys the fixed side priced were labelled
+    # `to dynamic` too; the switch is said once, and the optional keys report nothing
+    there = oc.diff(models_frame([model]), models_frame([routed]))
+    there = there[there["field"].fillna("").str.startswith("price_")]
+    assert list(there["field"]) == ["price_prompt"] and list(there["kind"]) == ["to dynamic"]
+    assert there["old"].iloc[0] == pytest.approx(float(model["pricing"]["prompt"]) * 1e6)
 
 
 def test_a_flag_that_flips_has_no_percent_change(recorded_dir: Path) -> None:

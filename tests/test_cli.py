@@ -699,7 +699,11 @@ def test_diff_names_an_argument_that_is_neither_id_nor_time(
 ) -> None:
     store, _, new = three_snapshots
     bad = runner.invoke(main, ["diff", "--store", store, "teatime", new])
-    assert bad.exit_code == 2 and "OLD 'teatime' is neither a snapshot id" in bad.output and "as_of" not in bad.output
+    assert (
+        bad.exit_code == 2
+        and "OLD 'teatime' is not a snapshot id of the store, and" in bad.output
+        and "as_of" not in bad.output
+    )
 
 
 def test_a_price_column_is_labelled_as_the_csv_names_it(runner: CliRunner, latest_file: Path) -> None:
@@ -771,6 +775,29 @@ def test_model_typo_suggests_the_listed_id(runner: CliRunner, latest_file: Path)
         line = _one_error_line(runner.invoke(main, ["--replay", str(latest_file), "model", typed]))
         assert f"no model {typed!r}" in line and "did you mean" in line, line
         assert line.split("did you mean '")[1].split("'")[0].startswith(meant), line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", "--as-of", "1768910400", "openai/gpt-4o"],
+        ["changes", "--since", "1768910400"],
+        ["diff", "1768910400", "2026-04-17"],
+    ],
+)
+def test_a_number_as_a_time_is_refused_on_purpose_with_the_accepted_forms(
+    runner: CliRunner, latest_file: Path, tmp_path: Path, args: list[str]
+) -> None:
+    """`--as-of 1768910400` (issue 15 trial): the refusal says numbers are refused on purpose, not
+    that the text is somehow malformed, names the forms one can type and what the number would be as
+    Unix seconds (computed by pandas here)."""
+    store = tmp_path / "s"
+    oc.SnapshotStore(store).import_files([latest_file], progress=False)
+    line = _one_error_line(runner.invoke(main, [*args, "--store", str(store)]))
+    assert "is a number, not a time: numbers are refused on purpose" in line, line
+    assert "ISO 8601" in line and "2026-01-08T12:00:00Z" in line, line
+    assert f"1768910400 seconds is {pd.Timestamp(1768910400, unit='s'):%Y-%m-%dT%H:%M:%SZ}" in line, line
+    assert not any(word in line for word in ("datetime", "Timestamp", "pd.", "pandas")), line
 
 
 @pytest.mark.parametrize(

@@ -460,3 +460,92 @@ def test_movers_since_after_the_latest_snapshot_names_only_what_was_given(workdi
     assert result.exit_code == 2
     line = result.stderr.strip()
     assert "--since 2030-01-01" in line and "--until" not in line and "latest snapshot" in line, line
+
+
+def test_an_empty_diff_or_changes_table_says_why(workdir: Path) -> None:
+    """`diff X X` and `changes --since` after the last snapshot printed a bare header (issue 15
+    trial): each now says in one note line why nothing is listed, naming the snapshot or time."""
+    store = oc.SnapshotStore(workdir / "data")
+    some = store.snapshots()["snapshot_id"].iloc[3]
+    last = store.history(columns=[])["fetched_at"].max()  # the last snapshot of the catalog changes reads
+    same = run(["diff", "--store", "data", some, some], workdir)
+    assert same.exit_code == 0, same.output
+    assert same.stdout.strip().splitlines() == ["id change field old new pct_change unit kind"]
+    assert f"note: OLD and NEW are the same snapshot, {some}: there is nothing to compare" in same.stderr
+    after = (last + pd.Timedelta("1h")).strftime("%Y-%m-%dT%H:%M")
+    late = run(["changes", "--store", "data", "--since", after], workdir)
+    assert late.exit_code == 0 and len(late.stdout.strip().splitlines()) == 1, late.output
+    assert f"note: --since {after} is after the last snapshot ({last:%Y-%m-%d %H:%M} UTC)" in late.stderr
+    every = oc.price_changes(oc.SnapshotStore(workdir / "data").history())
+    assert len(every)  # the store does hold changes: the window is why none are listed
+    quiet = every["fetched_at"].drop_duplicates().sort_values().reset_index(drop=True)
+    gap = int(quiet.diff().idxmax())  # the longest stretch without a change
+    since, until = (quiet[gap - 1] + pd.Timedelta("1min")), (quiet[gap] - pd.Timedelta("1min"))
+    window = [since.strftime("%Y-%m-%dT%H:%M"), until.strftime("%Y-%m-%dT%H:%M")]
+    none = run(["changes", "--store", "data", "--since", window[0], "--until", window[1]], workdir)
+    assert none.exit_code == 0 and len(none.stdout.strip().splitlines()) == 1, none.output
+    expected = f"note: no price changed between {window[0]} and {window[1]}; the store holds {len(every)} change(s)"
+    assert expected in none.stderr, none.stderr
+
+
+def test_changes_prints_old_and_new_in_one_format(workdir: Path) -> None:
+    """`changes` printed old with more decimals than new (issue 15 trial: 9 against 5), each column
+    formatted on its own: the two are one quantity at two times and share one format."""
+    models = ["mistralai/devstral-2512", "z-ai/glm-4.5-air"]
+    until = "2026-01-08"  # the hourly series (other tests add later snapshots to the store)
+    events = oc.price_changes(oc.SnapshotStore(workdir / "data").history(ids=models, end=until))
+    alone = [oc.readable(events[[c]])[c].str.split(".").str[1].str.len().max() for c in ("old", "new")]
+    assert alone[0] != alone[1]  # formatted each on its own, the two columns would differ here
+    result = run(["changes", "--store", "data", "--model", ",".join(models), "--until", until], workdir)
+    assert result.exit_code == 0, result.output
+    header, *rows = result.stdout.rstrip().splitlines()
+    ends = [header.index(f" {c} ") + len(c) + 1 for c in ("field", "old", "new")]  # cells are right-aligned
+    cells = [[row[ends[0] : ends[1]].strip(), row[ends[1] : ends[2]].strip()] for row in rows]
+    assert len(cells) == len(events) and all(all(pair) for pair in cells)  # all changed: both printed
+    places = {len(cell.split(".")[1]) for pair in cells for cell in pair}
+    assert places == {max(alone)}, cells
+    printed = [float(x) for pair in cells for x in pair]
+    assert printed == pytest.approx(events[["old", "new"]].to_numpy().ravel().tolist())
+
+
+def test_show_says_a_model_is_no_longer_listed_with_when_it_was_last_seen(workdir: Path) -> None:
+    """`show` of a model the store saw but the latest snapshot does not list offered a look-alike as if
+    the id never existed (issue 15 trial); it now says when the model was last seen."""
+    store = oc.SnapshotStore(workdir / "data")
+    life = oc.lifecycle(store.history(columns=["price_prompt", "price_completion"]))
+    gone = life[~life["listed_now"]].sort_values("id")
+    assert len(gone)  # the hourly series has models that left the catalog
+    model, last = gone["id"].iloc[0], gone["last_seen"].iloc[0]
+    result = run(["show", "--store", "data", model], workdir)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == (
+        f"error: no model {model!r} in the latest snapshot of data "
+        f"(last seen {last:%Y-%m-%d %H:%M} UTC, no longer listed)"
+    )
+    listed = life[life["listed_now"]]["id"].iloc[0]  # a typo of a listed id still gets the look-alike
+    typo = run(["show", "--store", "data", listed + "x"], workdir)
+    assert f"(did you mean {listed!r}?)" in typo.stderr, typo.stderr
+
+
+def test_cost_counts_the_models_left_out_in_one_line_instead_of_a_row_each(workdir: Path) -> None:
+    """`--output-modality text,image` (AND: models producing both) left hundreds of note rows in the
+    cost table (issue 15 trial); the table keeps the priced rows and says in one line how many were
+    left out and why, while CSV keeps every row (the library's answer)."""
+    args = ["cost", "--store", "data", "--prompt-tokens", "1000", "--completion-tokens", "1000"]
+    args += ["--output-modality", "text,image"]
+    store = oc.SnapshotStore(workdir / "data")
+    expected = oc.estimate_cost(store.load(), 1000, 1000, output_modalities="text,image")
+    note = "does not produce text + image output (see output_modalities=): no cost"
+    n_left = int((expected["note"] == note).sum())
+    assert n_left > 100 and expected["total_usd"].gt(0).any()  # the flood, and models that are priced
+    table = run([*args, "--format", "table"], workdir)
+    assert table.exit_code == 0, table.output
+    assert f"Left out: {n_left} models (does not produce text + image output (see --output-modality))" in table.stderr
+    rows = table.stdout.strip().splitlines()[1:]
+    assert len(rows) == len(expected) - n_left - int(expected["total_usd"].eq(0).sum())  # free ones counted apart
+    assert not any("does not produce" in row for row in rows)
+    csv = run([*args, "--format", "csv"], workdir)
+    assert "Left out" not in csv.stderr
+    assert (pd.read_csv(pd.io.common.StringIO(csv.stdout))["note"] == note).sum() == n_left
+    helped = run(["cost", "--help"], workdir)
+    assert "Several values mean AND: a model must produce every one" in " ".join(helped.stdout.split())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pandas as pd
 import pytest
 
 import orcatalog as oc
@@ -52,3 +53,20 @@ def test_no_second_copy_of_the_rule() -> None:
         if "difflib" in p.read_text(encoding="utf-8")
     ]
     assert users == ["orcatalog/suggest.py"]
+
+
+def test_an_id_no_longer_listed_is_said_to_be_gone_not_a_typo(recorded_dir: Path, ids: list[str]) -> None:
+    """An id a November 2025 catalog listed and the latest does not (anthropic/claude-3-opus was
+    retired) got a look-alike as if it never existed (issue 15 trial); with the ids no longer listed
+    and when each was last seen it is said to be gone, and a typo of it names it so."""
+    old = set(models_frame(orjson.loads(read_body(recorded_dir / "models-2025-11-12.json.gz"))["data"])["id"])
+    gone = sorted(old - set(ids))
+    assert "anthropic/claude-3-opus" in gone
+    last = {i: pd.Timestamp("2025-11-12", tz="UTC") for i in gone}
+    assert did_you_mean("anthropic/claude-3-opus", ids) != ""  # without the history: a look-alike
+    said = did_you_mean("anthropic/claude-3-opus", ids, unlisted=last)
+    assert said == " (last seen 2025-11-12 00:00 UTC, no longer listed)"
+    typo = did_you_mean("anthropic/claude-3-opuss", ids, unlisted=last)
+    assert typo == " (did you mean 'anthropic/claude-3-opus'? last seen 2025-11-12 00:00 UTC, no longer listed)"
+    listed = did_you_mean("openai/gpt4o", ids, unlisted=last)
+    assert listed == " (did you mean 'openai/gpt-4o'?)"  # a listed look-alike is offered as before

@@ -89,6 +89,19 @@ def test_ambiguous_text_and_numbers_are_refused_naming_the_accepted_forms(
     assert ACCEPTED.startswith("an ISO 8601 date")
 
 
+@pytest.mark.parametrize("value", [1768910400, "1768910400", " 1768910400 ", "1.7689104e9", 20260108, "20260108"])
+def test_a_number_is_refused_on_purpose_whether_a_number_or_text(value: object) -> None:
+    """A number given as text (what a command line holds) gets the same refusal as a number: on
+    purpose, with a Unix-seconds hint that runs as written (a number, not a quoted string)."""
+    with pytest.raises(oc.InvalidParameterError) as error:
+        parse_time(value, "as_of")
+    message = str(error.value)
+    assert "is a number, not a time: numbers are refused on purpose" in message and ACCEPTED in message
+    hint = message.split("(for Unix seconds, ")[1][:-1]  # without the closing parenthesis of the note
+    number = float(str(value).strip())
+    assert eval(hint, {"pd": pd}) == pd.Timestamp(number, unit="s")  # the hint, run as written
+
+
 def test_time_messages_in_text_forms_keep_the_rule_and_drop_python() -> None:
     """in_text_forms (what the command line shows) keeps the accepted text forms and turns the
     Unix-seconds hints into the time the number would be, computed by pandas here."""
@@ -212,3 +225,37 @@ def test_usage_times_follow_the_same_rule(history: pd.DataFrame) -> None:
     for bad in (["05/01/2026"], [1766664000]):
         with pytest.raises(oc.InvalidParameterError, match="ISO 8601"):
             oc.price_at(good.head(1).assign(timestamp=bad), history)
+
+
+@pytest.mark.parametrize(
+    ("name", "when", "precision"),
+    [
+        ("models-2026-04-17T12Z.json.gz", "2026-04-17T12:00Z", "hour"),
+        ("models-2026-04-17T12.json.gz", "2026-04-17T12:00Z", "hour"),
+        ("models-2026-04-17T1230Z.json.gz", "2026-04-17T12:30Z", "minute"),
+        ("models-2026-04-17T14:30+02:00.json.gz", "2026-04-17T12:30Z", "minute"),
+        ("models-2026-04-17T123005Z.json.gz", "2026-04-17T12:30:05Z", "second"),
+        ("models-2026-04-17_01.json.gz", "2026-04-17T00:00Z", "day"),  # after "_" a counter as likely as an hour
+    ],
+)
+def test_a_file_name_with_an_hour_only_is_read_to_the_hour(
+    name: str, when: str, precision: str, latest_file: Path, tmp_path: Path
+) -> None:
+    """`models-...T12Z.json` was read as day precision in silence (issue 15 trial): a time after T
+    is read with as many parts as it has, by the one time rule, and the store records how precise
+    it is; an hour-precision snapshot is finer than the day-precision one of the same day, which it
+    shadows (the day rule of the store's timeline)."""
+    from orcatalog.frames.bodies import dated_name
+
+    assert dated_name(name) == (pd.Timestamp(when), precision)
+    named = tmp_path / name
+    named.write_bytes(latest_file.read_bytes())
+    dated = tmp_path / "models-2026-04-17.json.gz"
+    dated.write_bytes(latest_file.read_bytes())
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files([named, dated], progress=False)
+    m = store.snapshots().set_index("time_precision")
+    assert m.loc[precision, "fetched_at"] == pd.Timestamp(when)
+    if precision != "day":
+        assert m.loc["day", "shadowed"] and not m.loc[precision, "shadowed"]
+        assert store.load(as_of="2026-04-17T23:00Z").attrs["fetched_at"] == pd.Timestamp(when)

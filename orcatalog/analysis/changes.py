@@ -7,9 +7,12 @@ nothing here fetches or touches files.
 :func:`price_changes` (and so by the ``diff`` and ``changes`` commands): ``"0"`` and an absent optional
 key are the same (:func:`orcatalog.schema.settled_prices`); a non-zero price whose key vanishes is
 ``no longer listed`` (``new`` is null, no ``pct_change``), never a cut to 0, and one that appears is
-``newly listed``; a switch between a fixed price and dynamic pricing (``"-1"``) is ``to dynamic`` /
-``from dynamic`` for the keys the fixed side lists (prompt and completion always), and nothing is
-reported for a key absent from both bodies. When a model leaves dynamic pricing, an optional key that
+``newly listed``; a switch between a fixed price and dynamic pricing (``"-1"``) is said once per
+model (a switch is the model's, not a key's): ``to dynamic`` / ``from dynamic`` on its first compared
+base key (``price_prompt``, else ``price_completion``: :func:`switch_field`), with that key's fixed
+price as ``old`` or ``new``; the other keys report nothing for it, neither the other base key nor an
+optional key the fixed side priced (a dynamic body lists no optional key, and one no body lists is
+never an event). When a model leaves dynamic pricing, an optional key that
 now has a price is ``listed on leaving dynamic``, not ``from dynamic``: dynamic bodies list
 ``"-1"`` for prompt and completion only (every recorded one since 2025), so the key was most
 likely not listed at all, and the frame cannot tell (``"-1"`` and absent are both null on a
@@ -128,6 +131,12 @@ def _raw_and_dynamic(frame: pd.DataFrame, field: str) -> tuple[np.ndarray, np.nd
     return values, dynamic
 
 
+def switch_field(fields: list[str]) -> str | None:
+    """The price column that carries a model's switch to or from dynamic pricing among the columns
+    compared: ``price_prompt``, else ``price_completion`` (None when neither is compared)."""
+    return next((f"price_{k}" for k in BASE_PRICE_KEYS if f"price_{k}" in fields), None)
+
+
 def price_events(
     field: str,
     old: np.ndarray,
@@ -136,6 +145,8 @@ def price_events(
     new_dynamic: np.ndarray,
     old_token_rate: np.ndarray | None = None,
     new_token_rate: np.ndarray | None = None,
+    *,
+    says_switch: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The one rule of what a difference in a ``price_<key>`` column is (see the module docstring).
 
@@ -146,6 +157,9 @@ def price_events(
         old_dynamic, new_dynamic: the rows' ``dynamic_pricing`` on both sides.
         old_token_rate, new_token_rate: for ``price_image``, whether each side's value is a
             per-token rate rather than a per-image fee (:func:`_token_rate`); None elsewhere.
+        says_switch: whether ``field`` carries a switch to or from dynamic pricing (once per
+            model: :func:`switch_field` of the columns compared); default: ``field`` is
+            ``price_prompt``.
 
     Returns:
         ``(is_event, kind, old, new, pct_change)`` per row: kind indexes :data:`PRICE_EVENT_KINDS`;
@@ -167,14 +181,15 @@ def price_events(
     gone = event & ~base & new_absent & (a > 0)
     came = event & ~base & old_absent & (b > 0)
     kind[gone], kind[came] = 1, 2
-    to_dyn = ~old_dynamic & new_dynamic & (base | (a > 0))
-    from_dyn = old_dynamic & ~new_dynamic & (base | (b > 0))
-    kind[to_dyn], kind[from_dyn] = 3, 4
-    kind[from_dyn & ~base] = 6  # "-1" or not listed before (both null): listed now, as the model left dynamic
-    event |= to_dyn | from_dyn
+    switch = np.full(len(a), field == "price_prompt" if says_switch is None else says_switch)
+    to_dyn = ~old_dynamic & new_dynamic & switch  # said once per model; the other keys are silent
+    from_dyn = old_dynamic & ~new_dynamic & switch
+    listed = old_dynamic & ~new_dynamic & ~base & (b > 0)  # not listed before (or "-1"): listed now
+    kind[to_dyn], kind[from_dyn], kind[listed] = 3, 4, 6
+    event |= to_dyn | from_dyn | listed
     if old_token_rate is not None and new_token_rate is not None:
         kind[event & (kind == 0) & (a > 0) & (b > 0) & (old_token_rate != new_token_rate)] = 5
-    shown_old = np.where(came | from_dyn | old_dynamic, np.nan, a)
+    shown_old = np.where(came | from_dyn | listed | old_dynamic, np.nan, a)
     shown_new = np.where(gone | to_dyn | new_dynamic, np.nan, b)
     pct = np.where(kind == 0, _pct(a, b), np.nan)
     return event, kind, shown_old, shown_new, pct
@@ -270,10 +285,13 @@ def _price_rows(o: pd.DataFrame, n: pd.DataFrame) -> list[dict[str, Any]]:
     rule of :func:`price_events`."""
     rows = []
     fields = sorted(c for c in o.columns if c.startswith("price_") and c in n.columns)
+    switch = switch_field(fields)
     for field in fields:
         (av, ad), (bv, bd) = _raw_and_dynamic(o, field), _raw_and_dynamic(n, field)
         old_rate, new_rate = _token_rate(o, field), _token_rate(n, field)
-        event, kind, x_all, y_all, pct_all = price_events(field, av, bv, ad, bd, old_rate, new_rate)
+        event, kind, x_all, y_all, pct_all = price_events(
+            field, av, bv, ad, bd, old_rate, new_rate, says_switch=field == switch
+        )
         units = _event_units(field, kind, old_rate, new_rate)
         for mid, k, x, y, pct, unit in zip(
             o.index[event], kind[event], x_all[event], y_all[event], pct_all[event], units[event]
@@ -351,12 +369,13 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
     if len(h):
         same_model[0] = False
     frames = []
+    switch = switch_field(fields)
     for field in fields:
         v, dynamic = _raw_and_dynamic(h, field)
         token = _token_rate(h, field)
         old_token = None if token is None else np.roll(token, 1)
         event, kind, old, new, pct = price_events(
-            field, np.roll(v, 1), v, np.roll(dynamic, 1), dynamic, old_token, token
+            field, np.roll(v, 1), v, np.roll(dynamic, 1), dynamic, old_token, token, says_switch=field == switch
         )
         unit = _event_units(field, kind, old_token, token)
         idx = np.flatnonzero(same_model & event)

@@ -486,25 +486,42 @@ def diff(
             with warnings.catch_warnings():  # diff says what a partial snapshot means for its answer
                 warnings.simplefilter("ignore", PartialSnapshotWarning)
                 frames.append(store.load(x) if x in ids else _load_as_of(store, x, name))  # names the snapshot used
-        except InvalidParameterError:
-            raise CLIUsageError(
-                f"{name} {x!r} is neither a snapshot id of the store nor a time (ISO 8601, e.g. "
-                "2026-01-05 or 2026-01-05T12:00Z)"
-            ) from None
+        except InvalidParameterError as exc:
+            raise CLIUsageError(_not_a_snapshot(name, x, exc)) from None
     times = [pd.Timestamp(f.attrs["fetched_at"]) for f in frames]
     if times[0] > times[1]:
         raise CLIUsageError(
             f"OLD ({old}: {times[0]:%Y-%m-%d %H:%M}) is newer than NEW ({new}: {times[1]:%Y-%m-%d %H:%M}); "
             "give the older snapshot first"
         )
+    changed = diff_frames(*frames, allow_mixed=allow_mixed)
     write(
-        diff_frames(*frames, allow_mixed=allow_mixed),
+        changed,
         fmt,
         out,
         columns,
         head,
         default_columns=["id", "change", "field", "old", "new", "pct_change", "unit", "kind"],
     )
+    if changed.empty:
+        sids = [f.attrs.get("snapshot_id") for f in frames]
+        if sids[0] == sids[1]:
+            why = f"OLD and NEW are the same snapshot, {sids[0]}: there is nothing to compare"
+        else:
+            why = f"no model and no compared field differs between {sids[0]} and {sids[1]}"
+        click.echo(f"note: {why}", err=True)
+
+
+def _not_a_snapshot(name: str, value: str, exc: InvalidParameterError) -> str:
+    """Why ``diff``'s OLD or NEW was refused: not a snapshot id, and why it is not a time either
+    (the one time rule's reason, e.g. that numbers are refused on purpose), in the forms one can type."""
+    from ..times import in_text_forms, parse_time
+
+    try:
+        parse_time(value, name)
+    except InvalidParameterError as why:
+        return f"{name} {value!r} is not a snapshot id of the store, and {in_text_forms(str(why))}"
+    return f"{name} {value!r}: {in_text_forms(str(exc))}"
 
 
 @main.command()

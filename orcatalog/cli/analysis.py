@@ -14,7 +14,7 @@ import click
 from .app import _client, _comma_list, _interrupts, _snapshot_ids, _store, _store_option, main, require_models
 from ..suggest import did_you_mean
 from .errors import CLIError, CLIUsageError, warning_line
-from .output import check_output_file, echo_record, output_options, write
+from .output import check_output_file, echo_record, format_for, output_options, write
 
 PLOT_KINDS = ("price-history", "price-vs-context", "market-trend", "catalog-size", "cost")
 
@@ -31,6 +31,14 @@ def _history(store: Any, *, since: str | None = None, ids: list[str] | None = No
             + ": `orcatalog snapshots` lists what it holds"
         )
     return h
+
+
+def _no_longer_listed(store: Any, frame: Any) -> dict[str, Any]:
+    """The ids the store's snapshots listed up to ``frame``'s snapshot that ``frame`` does not list,
+    each with when it was last seen (UTC): for :func:`orcatalog.suggest.did_you_mean`'s ``unlisted``."""
+    h = store.history(columns=[], end=frame.attrs.get("fetched_at"))
+    last = h.assign(id=h["id"].astype(str)).groupby("id")["fetched_at"].max()
+    return last[~last.index.isin(frame["id"].astype(str))].to_dict()
 
 
 def _say(notes: list[str]) -> None:
@@ -124,7 +132,8 @@ def show(
     if row.empty:
         known = [str(i) for i in frame["id"]]
         when = f"at {as_of}" if as_of else "in the latest snapshot"
-        raise CLIError(f"no model {model_id!r} {when} of {store.root}{did_you_mean(model_id, known)}")
+        hint = did_you_mean(model_id, known, unlisted=_no_longer_listed(store, frame))
+        raise CLIError(f"no model {model_id!r} {when} of {store.root}{hint}")
     _answered_by(frame, as_of)
     if fmt is None and out is None and not columns:
         echo_record(row.reset_index(drop=True))
@@ -185,12 +194,46 @@ def changes(
         raise CLIUsageError(
             f"unknown price field {unknown[0]!r}{did_you_mean(unknown[0], known)}; known: {', '.join(known)}"
         )
-    events = price_changes(h, fields=list(fields) or None)
+    every = price_changes(h, fields=list(fields) or None)
+    events = every
     if start is not None:
         events = events[events["fetched_at"] >= start]
     if end is not None:
         events = events[events["fetched_at"] <= end]
     write(events, fmt, out, columns, head, default_columns=None)
+    if events.empty:
+        _say([_why_no_changes(h, len(every), since, until)])
+
+
+def _why_no_changes(h: Any, n_all: int, since: str | None, until: str | None) -> str:
+    """Why ``changes`` printed no row, in one line: the window is after the last snapshot (or before
+    the second: a change needs two), or nothing changed in it (how many changes the store holds).
+
+    Args:
+        h: the history read (every snapshot of the models asked for).
+        n_all: the changes in the whole history (no time window).
+        since, until: the window as typed (None: open).
+    """
+    from ..times import parse_time
+
+    times = h["fetched_at"].drop_duplicates().sort_values()
+    last, first = times.iloc[-1], times.iloc[0]
+    if since is not None and parse_time(since, "--since") > last:
+        return (
+            f"--since {since} is after the last snapshot ({last:%Y-%m-%d %H:%M} UTC): no change can be in the "
+            "window; `orcatalog snapshots` lists what the store holds"
+        )
+    if len(times) < 2:
+        return f"the store holds one snapshot ({first:%Y-%m-%d %H:%M} UTC): a change needs two"
+    if until is not None and parse_time(until, "--until") < times.iloc[1]:
+        return (
+            f"--until {until} is before the second snapshot ({times.iloc[1]:%Y-%m-%d %H:%M} UTC): a change "
+            "needs two snapshots, the first change can be seen then"
+        )
+    window = f" between {since} and {until}" if since and until else f" since {since}" if since else f" until {until}"
+    if not n_all or (since is None and until is None):
+        return f"no price changed in the {len(times)} snapshots of the store"
+    return f"no price changed{window}; the store holds {n_all} change(s) at other times"
 
 
 @main.command()
@@ -294,7 +337,8 @@ def _token_options(func: Any) -> Any:
     "--output-modality",
     "output_modalities",
     help="What the models must produce, comma-separated (text, image, embeddings, audio, video, rerank, "
-    "speech, transcription, or all for any output (alias any); default text when there are completion tokens).",
+    "speech, transcription, or all for any output (alias any); default text when there are completion tokens). "
+    "Several values mean AND: a model must produce every one (text,image: models that output both).",
 )
 @_store_option
 @output_options
@@ -343,13 +387,17 @@ def cost(
         known = [str(i) for i in frame["id"]]
         missing = [m for m in wanted if m not in known]
         if missing:
-            raise CLIError(f"no model {missing[0]!r} in the catalog{did_you_mean(missing[0], known)}")
+            from_store = as_of is not None or store_root is not None  # the store knows what it listed before
+            gone = _no_longer_listed(_store(store_root, must_exist=True), frame) if from_store else None
+            raise CLIError(f"no model {missing[0]!r} in the catalog{did_you_mean(missing[0], known, unlisted=gone)}")
         frame = frame[frame["id"].isin(wanted)]
     if as_of is not None or store_root is not None:
         _answered_by(frame, as_of)  # the snapshot priced, once the models named are found in it
     result = estimate_cost(frame, prompt_tokens, completion_tokens, **workload)
     if not include_free:
         result = _paid_and_notes(result)
+    if format_for(fmt, out) == "table":
+        result = _left_out_summary(result)
     shown = [c for c in result.columns if c in ("id", "total_usd", "x_cheapest", "note") or c.startswith("cost_")]
     write(result, fmt, out, columns, head, default_columns=shown)
 
@@ -366,6 +414,31 @@ def _paid_and_notes(result: Any) -> Any:
     if left.get("free"):
         click.echo(f"{left['free']} free model(s) left out (--include-free lists them)", err=True)
     return pd.concat([shown, result[result["total_usd"].isna()]])
+
+
+#: A note that more rows than this share is said once, as ``Left out: N models (note)``, in the table.
+LEFT_OUT_ROWS = 10
+
+
+def _left_out_summary(result: Any) -> Any:
+    """The cost table without a flood of unpriced rows: the rows whose note (why they have no cost)
+    more than :data:`LEFT_OUT_ROWS` models share are left out of the table and counted in one
+    ``Left out: N models (note)`` line on stderr (a rarer note keeps its rows; CSV, JSON and parquet
+    keep every row)."""
+    if "note" not in result.columns:
+        return result
+    unpriced = result["total_usd"].isna() & result["note"].notna()
+    counts = result.loc[unpriced, "note"].value_counts()
+    many = counts[counts > LEFT_OUT_ROWS]
+    if many.empty:
+        return result
+    said = {
+        str(note).replace(": no cost", "").replace("output_modalities=", "--output-modality"): int(n)
+        for note, n in many.items()
+    }
+    reasons = next(iter(said)) if len(said) == 1 else "; ".join(f"{n}: {note}" for note, n in said.items())
+    click.echo(f"Left out: {int(many.sum())} models ({reasons})", err=True)
+    return result[~(unpriced & result["note"].isin(many.index))]
 
 
 @main.command("price-at")

@@ -15,7 +15,6 @@ import re
 import tarfile
 import zlib
 from collections.abc import Iterable, Iterator
-from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +28,13 @@ BODY_SUFFIXES = (".json", ".json.gz")
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2")
 
 _TIME_IN_NAME = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})(?:[T_ ](\d{2}):?(\d{2}):?(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?(?=[^0-9]|$)"
+    r"(\d{4})-(\d{2})-(\d{2})"  # the date
+    r"(?:T(\d{2})(?::?(\d{2})(?::?(\d{2})(?:\.\d+)?)?)?"  # after T: hours[, minutes[, seconds]]
+    r"|[_ ](\d{2}):?(\d{2}):?(\d{2})(?:\.\d+)?)?"  # after _ or a space: a full time only
+    r"(Z|[+-]\d{2}:?\d{2})?(?=[^0-9]|$)"
 )
+#: How precise a time in a name is, finest first (the finer one wins when a name holds several).
+PRECISIONS = ("second", "minute", "hour", "day")
 #: What a damaged compressed file or archive raises while it is read.
 _DAMAGE = (EOFError, gzip.BadGzipFile, lzma.LZMAError, zlib.error, tarfile.TarError)
 
@@ -127,9 +131,13 @@ def time_from_name(name: str) -> Any:
 def dated_name(name: str) -> tuple[Any, str] | None:
     """``(UTC time, precision)`` written in a file name, or None when there is none.
 
-    The precision is ``"day"`` for a bare date (``models-2025-12-18.json.gz``: taken at an
-    unknown time that day; the time is its midnight) and ``"second"`` when the name has a time.
-    In ``archive:member`` names only the member's part is read. A name with a date and a time
+    The precision (:data:`PRECISIONS`) is ``"day"`` for a bare date (``models-2025-12-18.json.gz``:
+    taken at an unknown time that day; the time is its midnight), ``"hour"`` or ``"minute"`` for a
+    time after ``T`` without seconds (``models-2026-01-08T12Z.json``: the start of that hour), and
+    ``"second"`` for a full time (``T231610Z``, ``_231610``, ``T23:16:10+02:00``). After ``_`` or a
+    space only a full time is read (``models-2026-01-08_01.json`` may as well be a counter). The
+    time is read by the one time rule (:func:`orcatalog.times.parse_time`). In ``archive:member``
+    names only the member's part is read. A name with a date and a time
     (``models-2026-01-08T011901Z-from-2025-01-01.json``) gives its time: the finer one wins.
 
     Raises:
@@ -137,27 +145,24 @@ def dated_name(name: str) -> tuple[Any, str] | None:
             ``+24:00``), or it holds two different times of the same precision, so which one the
             body was fetched at cannot be told; the message names the file and ``--fetched-at``.
     """
-    import pandas as pd
+    from ..errors import InvalidParameterError
+    from ..times import parse_time
 
-    found: dict[str, set[Any]] = {"second": set(), "day": set()}
+    found: dict[str, set[Any]] = {p: set() for p in PRECISIONS}
     for match in _TIME_IN_NAME.finditer(Path(_own_part(name)).name):
-        y, mo, d, h, mi, s, tz = match.groups()
-        precision = "second" if h is not None else "day"
+        y, mo, d, th, tm, ts, h, mi, s, tz = match.groups()
+        h, mi, s = (th, tm, ts) if th is not None else (h, mi, s)
+        precision = "second" if s is not None else "minute" if mi is not None else "hour" if h else "day"
+        text = f"{y}-{mo}-{d}T{h or '00'}:{mi or '00'}:{s or '00'}{tz or ''}"
         try:
-            ts = pd.Timestamp(f"{y}-{mo}-{d}T{h or '00'}:{mi or '00'}:{s or '00'}")
-            if tz and tz != "Z":
-                sign = 1 if tz[0] == "+" else -1
-                digits = tz[1:].replace(":", "")
-                offset = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
-                found[precision].add(ts.tz_localize(offset).tz_convert("UTC"))
-            else:
-                found[precision].add(ts.tz_localize("UTC"))
-        except ValueError as exc:
+            found[precision].add(parse_time(text, "the time in the name"))
+        except InvalidParameterError as exc:
+            why = str(exc).split(" (", 1)[1].split("): give", 1)[0] if " (" in str(exc) else str(exc)
             raise BodyFileError(
-                f"{name}: the time in the name, {match.group(0)!r}, is not a real time ({exc}); "
+                f"{name}: the time in the name, {match.group(0)!r}, is not a real time ({why}); "
                 "rename the file or give the fetch time (--fetched-at / fetched_at=)"
             ) from None
-    for precision in ("second", "day"):
+    for precision in PRECISIONS:
         times = found[precision]
         if len(times) > 1:
             shown = ", ".join(t.isoformat() for t in sorted(times))
