@@ -81,14 +81,18 @@ def test_absent_optional_price_is_zero_absent_base_price_is_unknown(latest_model
     no_prompt = copy.deepcopy(model)
     no_prompt["id"] = "openai/gpt-4o-noprompt"
     del no_prompt["pricing"]["prompt"]
-    cost = oc.estimate_cost(models_frame([without, no_prompt]), 1_000, 100, web_searches=3, requests=2)
+    cost = oc.estimate_cost(models_frame([without, no_prompt]), 1_000, 100, requests=2)
     a = by_id(cost, "openai/gpt-4o")
-    assert a["cost_web_search"] == 0 and a["cost_requests"] == 0
+    assert a["cost_requests"] == 0  # no request price listed: no fee per request
     assert a["total_usd"] == pytest.approx(
         float(D(model["pricing"]["prompt"]) * 1000 + D(model["pricing"]["completion"]) * 100)
     )
     b = by_id(cost, "openai/gpt-4o-noprompt")
     assert np.isnan(b["total_usd"]) and "no prompt/completion price" in b["note"]
+    # no web_search price listed: the search engine's fee is not in the catalog, so unpriced, not free
+    searched = by_id(oc.estimate_cost(models_frame([without]), 1_000, 100, web_searches=3), "openai/gpt-4o")
+    assert np.isnan(searched["total_usd"]) and pd.isna(searched["rank"])
+    assert "lists no web_search price" in searched["note"]
 
 
 def test_parts_are_priced_at_their_own_key_or_the_base(latest: pd.DataFrame, latest_models: list[dict]) -> None:
