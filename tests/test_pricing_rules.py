@@ -473,3 +473,37 @@ def test_a_part_is_priced_only_on_models_that_can_serve_it(
         p = raw["openai/gpt-audio"]["pricing"]
         expected = 1_000_000 * Decimal(p["prompt"]) + 100_000 * (Decimal(p["completion"]) + Decimal(p["audio_output"]))
         assert Decimal(str(cost.loc["openai/gpt-audio", "total_usd"])) == expected
+
+
+def test_frontier_and_its_chart_are_one_set_of_models_that_serve(mixed: pd.DataFrame) -> None:
+    """Issue 15: frontier(df) put music and image models priced 0 per token on the frontier and the
+    chart drew a different set. Both now take the cost rule's candidates (a text-token workload)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    for output_modalities in ("text", "all"):
+        front = oc.frontier(mixed, output_modalities=output_modalities)
+        rows = mixed.set_index("id").loc[front["id"]]
+        if output_modalities == "text":
+            assert all("text" in o for o in _outputs(rows))
+        per_token = rows[["price_prompt", "price_completion"]].sum(axis=1) > 0
+        per_unit = rows.filter(like="price_").drop(columns=["price_prompt", "price_completion"]).fillna(0).gt(0)
+        assert not (~per_token & per_unit.any(axis=1)).any()  # no model priced 0 per token but per unit
+        assert len(front) >= 3 and not rows["is_free"].any()
+    # on the output_modalities=all frame: seedream (per image token), runway (per request) and whisper
+    # (per audio token) were on it at price 0
+    assert not {"bytedance-seed/seedream-5-0-lite", "runway/gen-4.5", "openai/whisper-1"} & set(
+        oc.frontier(mixed, output_modalities="all")["id"]
+    )
+    fig, ax = plt.subplots(figsize=(12, 8))
+    try:
+        oc.plot_price_vs_context(mixed, ax=ax)
+        line = next(li for li in ax.get_lines() if li.get_label().startswith("frontier"))
+        front = oc.frontier(mixed)
+        assert {t.get_text() for t in ax.texts} == set(front["id"].astype(str))
+        np.testing.assert_array_equal(line.get_xdata(), front["prompt_usd_per_mtok"].to_numpy(dtype=float))
+        np.testing.assert_array_equal(line.get_ydata(), front["context_length"].to_numpy(dtype=float))
+    finally:
+        plt.close(fig)

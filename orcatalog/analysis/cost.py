@@ -27,7 +27,7 @@ from ..workload import COMPONENTS, TOKEN_ARGUMENTS
 from .args import frame_arg
 from .catalog import accepts, output_modalities_arg, serves
 
-__all__ = ["estimate_cost", "check_workload", "COMPONENTS", "TOKEN_ARGUMENTS"]
+__all__ = ["estimate_cost", "check_workload", "per_token_totals", "COMPONENTS", "TOKEN_ARGUMENTS"]
 
 
 #: The token counts (prompt and completion and their parts), and the item counts that are always
@@ -321,7 +321,8 @@ def _cannot_serve(
     zero_output: np.ndarray,
 ) -> None:
     """Can this model serve this workload, and can the catalog price it there? The one rule (used by
-    :func:`estimate_cost`, the ``cost`` command, the report, :func:`orcatalog.price_at`). A row that cannot gets a note and
+    :func:`estimate_cost`, :func:`per_token_totals` and so :func:`orcatalog.frontier` and its chart,
+    the ``cost`` command, the report, :func:`orcatalog.price_at`). A row that cannot gets a note and
     no number (in place), never a zero; the first check that fails names the note.
 
     ``wanted`` is the output modalities the workload asks for; ``None`` means the rows' own model
@@ -597,6 +598,31 @@ def estimate_cost(
     out.attrs["workload"] = {k: int(v) if float(v).is_integer() else v for k, v in counts.items() if v}
     out.attrs["output_modalities"] = list(wanted)
     return out
+
+
+def per_token_totals(models: pd.DataFrame, *, output_modalities: Any = "text") -> np.ndarray:
+    """What a per-token workload of one million prompt tokens (plus one million completion tokens
+    when ``output_modalities`` names a condition) costs on each row, in USD, in the frame's own
+    order: NaN where the workload cannot be priced, by the one rule of :func:`estimate_cost`
+    (``_cannot_serve``). :func:`orcatalog.frontier` (and so the price-vs-context chart) picks its
+    candidates with it: a total above 0 is a paid model that serves the workload, 0 a free one.
+
+    Args:
+        models: a contract frame with ``price_prompt`` and ``price_completion``.
+        output_modalities: as :func:`estimate_cost` (default text; ``"all"``: a prompt-only
+            workload, no output condition).
+
+    Returns:
+        A float64 array, one value per row.
+
+    Raises:
+        InvalidParameterError: not a contract frame; an unknown output modality.
+    """
+    models = _check_models(models)
+    wanted = output_modalities_arg(output_modalities)
+    counts = {"prompt_tokens": 1e6, "completion_tokens": 1e6 if wanted else 0.0}
+    view = pd.DataFrame(models, copy=False)
+    return np.asarray(_costs(view, counts, None, wanted)["columns"]["total_usd"], dtype=float)
 
 
 def check_workload(
