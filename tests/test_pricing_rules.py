@@ -507,3 +507,27 @@ def test_frontier_and_its_chart_are_one_set_of_models_that_serve(mixed: pd.DataF
         np.testing.assert_array_equal(line.get_ydata(), front["context_length"].to_numpy(dtype=float))
     finally:
         plt.close(fig)
+
+
+def test_the_cost_command_ranks_priced_rows_only(tmp_path: Path, newest_models: list[dict]) -> None:
+    from click.testing import CliRunner
+
+    from orcatalog.cli import main
+    from orcatalog.testing import ReplayServer
+
+    body = tmp_path / "models-2026-08-17.json"
+    body.write_bytes(orjson.dumps({"data": newest_models + fixture_models()}))
+    with ReplayServer(body) as server:
+        env = {"ORCATALOG_BASE_URL": server.base_url}
+        args = ["cost", "--prompt-tokens", "1000000", "--completion-tokens", "200000", "--audio-input", "1000"]
+        table = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+        assert table.exit_code == 0, table.output
+        assert table.stdout.splitlines()[0].split()[:2] == ["rank", "id"]
+        csv = CliRunner().invoke(main, [*args, "--format", "csv"], env=env, catch_exceptions=False)
+    printed = pd.read_csv(pd.io.common.StringIO(csv.stdout))
+    priced = printed[printed["total_usd"].notna()]
+    assert len(priced) >= 3
+    assert priced["rank"].tolist() == priced["total_usd"].rank(method="min").astype(int).tolist()
+    unpriced = printed[printed["total_usd"].isna()]
+    assert unpriced["rank"].isna().all() and unpriced["note"].notna().all()
+    assert unpriced["note"].str.contains("does not accept audio input").any()
