@@ -518,3 +518,28 @@ def test_one_output_modality_vocabulary_everywhere(latest: pd.DataFrame) -> None
     for name in ("input_modalities", "supported_parameters"):
         with pytest.raises(oc.InvalidParameterError, match=f"{name}="):
             oc.select(latest, **{name: ""})
+
+
+def test_price_at_prices_web_searches_only_where_the_catalog_lists_a_search_price(
+    hourly_history: pd.DataFrame,
+) -> None:
+    """The serving rule's search check is per usage row: a row with searches on a model that lists no
+    web_search price has a note and no total; the same model's row without searches keeps its total."""
+    last = hourly_history[hourly_history["fetched_at"] == hourly_history["fetched_at"].max()]
+    search = last["price_web_search"].fillna(0).to_numpy(float)
+    listed = last[(search > 0) & last["price_prompt"].gt(0).to_numpy()].iloc[0]
+    unlisted = last[(search == 0) & last["price_prompt"].gt(0).to_numpy()].iloc[0]
+    when = pd.Timestamp(listed["fetched_at"])
+    usage = pd.DataFrame(
+        {
+            "model": [listed["id"], unlisted["id"], unlisted["id"]],
+            "timestamp": [when] * 3,
+            "prompt_tokens": [1_000] * 3,
+            "web_searches": [2, 2, 0],
+        }
+    )
+    out = oc.price_at(usage, hourly_history)
+    assert Decimal(str(out.loc[0, "cost_web_search"])) == 2 * D(listed["price_web_search"])
+    assert out.loc[0, "total_usd"] > 0 and pd.isna(out.loc[0, "note"])
+    assert np.isnan(out.loc[1, "total_usd"]) and "lists no web_search price" in out.loc[1, "note"]
+    assert Decimal(str(out.loc[2, "total_usd"])) == 1_000 * D(unlisted["price_prompt"])

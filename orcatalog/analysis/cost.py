@@ -365,6 +365,9 @@ def _cannot_serve(
     def drop(rows: np.ndarray, note: str) -> None:
         _drop(columns, total, notes, dynamic, rows, note)
 
+    def counted(argument: str) -> np.ndarray:  # the rows whose count of this part is not 0 (counts may be per row)
+        return np.broadcast_to(np.asarray(counts.get(argument, 0.0), dtype=float) > 0, (len(frame),))
+
     used = [c for c in COMPONENTS if _nonzero(counts.get(c.argument, 0.0))]
     if wanted is not None:
         if wanted:  # 1
@@ -376,13 +379,13 @@ def _cannot_serve(
             if comp.inputs and "input_modalities" in frame.columns:
                 ok = np.logical_or.reduce([accepts(frame, m) for m in comp.inputs])
                 drop(
-                    ~ok,
+                    counted(comp.argument) & ~ok,
                     f"does not accept {' or '.join(comp.inputs)} input ({comp.argument}=, --{comp.option}): no cost",
                 )
             if comp.outputs and "output_modalities" in frame.columns:
                 ok = np.logical_or.reduce([serves(frame, m) for m in comp.outputs])
                 drop(
-                    ~ok,
+                    counted(comp.argument) & ~ok,
                     f"does not produce {' or '.join(comp.outputs)} output ({comp.argument}=, --{comp.option}): no cost",
                 )
     completion = _nonzero(counts.get("completion_tokens", 0.0))
@@ -404,11 +407,12 @@ def _cannot_serve(
             if "price_web_search" in frame.columns
             else np.zeros(len(frame), dtype=bool)
         )
-        drop(~listed, _SEARCH_NOTE)
+        drop(counted("web_searches") & ~listed, _SEARCH_NOTE)
     if "cost_images" in columns and {"price_image", "price_prompt"} <= set(frame.columns):  # 5: images
         image, prompt = frame["price_image"], frame["price_prompt"]
         drop(
-            image_is_token_rate(
+            counted("images")
+            & image_is_token_rate(
                 image.to_numpy(dtype=float, na_value=np.nan), prompt.to_numpy(dtype=float, na_value=np.nan)
             ),
             _IMAGE_TOKEN_NOTE,
