@@ -26,7 +26,10 @@ class Component:
     help: str  # what the count is, in one sentence (the command line's help)
     usage: str | None = None  # its name in the API's ChatUsage object (dotted), when it has one
     outputs: tuple[str, ...] = ()  # the output modalities whose tokens it prices (a workload that asks
-    # for one of them must count this part when a model lists a separate price for it)
+    # for one of them must count this part when a model lists a separate price for it; a workload that
+    # counts this part is served only by a model that produces one of them)
+    inputs: tuple[str, ...] = ()  # the input modality a workload that counts this part sends (it is
+    # served only by a model that accepts one of them)
 
 
 #: Every priced dimension, in output order.
@@ -66,6 +69,7 @@ COMPONENTS: tuple[Component, ...] = (
         "audio-input",
         "Audio input tokens (part of the prompt).",
         "prompt_tokens_details.audio_tokens",
+        inputs=("audio",),
     ),
     Component(
         "completion",
@@ -114,7 +118,7 @@ COMPONENTS: tuple[Component, ...] = (
         "Requests the workload is spread over (default: one, and no request fee counted).",
     ),
     Component("web_search", "web_searches", "web_search", None, "web-searches", "Web searches."),
-    Component("images", "images", "image", None, "images", "Input images."),
+    Component("images", "images", "image", None, "images", "Input images.", inputs=("image",)),
 )
 
 #: Argument names (also the usage-frame column names price_at reads). estimate_cost and

@@ -91,7 +91,16 @@ def test_every_priced_dimension_is_a_cost_option_with_the_librarys_numbers(workd
     for c in COMPONENTS:
         got, want = printed[f"cost_{c.name}"], expected.loc[printed.index, f"cost_{c.name}"]
         assert got.tolist() == pytest.approx(want.tolist(), nan_ok=True), c.name
-    assert printed["cost_audio_output"].gt(0).any()  # a recorded model prices audio output: the option counts
+    # no recorded model takes audio and images, makes audio and images and lists a search price: every
+    # row says why it has no total (the serving rule), none is priced at 0
+    assert printed["total_usd"].isna().all() and printed["note"].notna().all()
+    audio = run(
+        ["cost", "--prompt-tokens", "1000", "--completion-tokens", "1000", "--audio-output", "500", "--format", "csv"],
+        workdir,
+        {"ORCATALOG_BASE_URL": api.base_url},
+    )
+    priced = pd.read_csv(pd.io.common.StringIO(audio.stdout)).dropna(subset=["total_usd"])
+    assert priced["cost_audio_output"].gt(0).any()  # a recorded model prices audio output: the option counts
 
 
 @pytest.mark.parametrize(

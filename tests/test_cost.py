@@ -81,14 +81,18 @@ def test_absent_optional_price_is_zero_absent_base_price_is_unknown(latest_model
     no_prompt = copy.deepcopy(model)
     no_prompt["id"] = "openai/gpt-4o-noprompt"
     del no_prompt["pricing"]["prompt"]
-    cost = oc.estimate_cost(models_frame([without, no_prompt]), 1_000, 100, web_searches=3, requests=2)
+    cost = oc.estimate_cost(models_frame([without, no_prompt]), 1_000, 100, requests=2)
     a = by_id(cost, "openai/gpt-4o")
-    assert a["cost_web_search"] == 0 and a["cost_requests"] == 0
+    assert a["cost_requests"] == 0  # no request price listed: no fee per request
     assert a["total_usd"] == pytest.approx(
         float(D(model["pricing"]["prompt"]) * 1000 + D(model["pricing"]["completion"]) * 100)
     )
     b = by_id(cost, "openai/gpt-4o-noprompt")
     assert np.isnan(b["total_usd"]) and "no prompt/completion price" in b["note"]
+    # no web_search price listed: the search engine's fee is not in the catalog, so unpriced, not free
+    searched = by_id(oc.estimate_cost(models_frame([without]), 1_000, 100, web_searches=3), "openai/gpt-4o")
+    assert np.isnan(searched["total_usd"]) and pd.isna(searched["rank"])
+    assert "lists no web_search price" in searched["note"]
 
 
 def test_parts_are_priced_at_their_own_key_or_the_base(latest: pd.DataFrame, latest_models: list[dict]) -> None:
@@ -514,3 +518,28 @@ def test_one_output_modality_vocabulary_everywhere(latest: pd.DataFrame) -> None
     for name in ("input_modalities", "supported_parameters"):
         with pytest.raises(oc.InvalidParameterError, match=f"{name}="):
             oc.select(latest, **{name: ""})
+
+
+def test_price_at_prices_web_searches_only_where_the_catalog_lists_a_search_price(
+    hourly_history: pd.DataFrame,
+) -> None:
+    """The serving rule's search check is per usage row: a row with searches on a model that lists no
+    web_search price has a note and no total; the same model's row without searches keeps its total."""
+    last = hourly_history[hourly_history["fetched_at"] == hourly_history["fetched_at"].max()]
+    search = last["price_web_search"].fillna(0).to_numpy(float)
+    listed = last[(search > 0) & last["price_prompt"].gt(0).to_numpy()].iloc[0]
+    unlisted = last[(search == 0) & last["price_prompt"].gt(0).to_numpy()].iloc[0]
+    when = pd.Timestamp(listed["fetched_at"])
+    usage = pd.DataFrame(
+        {
+            "model": [listed["id"], unlisted["id"], unlisted["id"]],
+            "timestamp": [when] * 3,
+            "prompt_tokens": [1_000] * 3,
+            "web_searches": [2, 2, 0],
+        }
+    )
+    out = oc.price_at(usage, hourly_history)
+    assert Decimal(str(out.loc[0, "cost_web_search"])) == 2 * D(listed["price_web_search"])
+    assert out.loc[0, "total_usd"] > 0 and pd.isna(out.loc[0, "note"])
+    assert np.isnan(out.loc[1, "total_usd"]) and "lists no web_search price" in out.loc[1, "note"]
+    assert Decimal(str(out.loc[2, "total_usd"])) == 1_000 * D(unlisted["price_prompt"])

@@ -185,8 +185,13 @@ def test_an_image_price_equal_to_the_prompt_price_is_not_a_per_image_fee(recorde
     }
     assert per_image  # 2025: USD per input image (claude 0.0048 = "$4.8/K input imgs")
     cost = oc.estimate_cost(models_frame(old), 1000, 100, images=3).set_index("id")
+    takes_images = {m["id"] for m in old if "image" in m["architecture"]["input_modalities"]}
     for mid, fee in per_image.items():
-        assert Decimal(str(cost.loc[mid, "cost_images"])) == 3 * fee
+        if mid in takes_images:
+            assert Decimal(str(cost.loc[mid, "cost_images"])) == 3 * fee
+        else:  # gpt-4o-search-preview lists an image price but accepts text only: it cannot take the images
+            assert np.isnan(cost.loc[mid, "total_usd"]) and "does not accept image input" in cost.loc[mid, "note"]
+    assert per_image.keys() & takes_images and per_image.keys() - takes_images
 
 
 def test_an_image_price_that_switches_unit_is_a_unit_change_not_a_cut(recorded_dir: Path) -> None:
@@ -426,3 +431,103 @@ def test_models_table_leaves_blank_the_per_token_cells_of_models_priced_otherwis
     assert f"{len(elsewhere)} model(s) list no per-token price but other prices" in result.stderr
     printed = pd.read_csv(pd.io.common.StringIO(csv.stdout)).set_index("id")  # the data keep the API's zeros
     assert (printed.loc[sorted(elsewhere), "prompt_usd_per_mtok"] == 0).all()
+
+
+@pytest.mark.parametrize(
+    ("part", "can", "note"),
+    [
+        ({"audio_output_tokens": 100_000}, lambda m: "audio" in m["architecture"]["output_modalities"], "audio"),
+        ({"audio_tokens": 100_000}, lambda m: "audio" in m["architecture"]["input_modalities"], "audio input"),
+        (  # Gemini's image price equals its prompt price: a per-token rate, no fee per image
+            {"images": 10},
+            lambda m: (
+                "image" in m["architecture"]["input_modalities"]
+                and not 0 < float(m["pricing"].get("image", 0)) == float(m["pricing"]["prompt"])
+            ),
+            "image input",
+        ),
+        ({"web_searches": 5}, lambda m: float(m["pricing"].get("web_search", 0)) > 0, "no web_search price"),
+    ],
+    ids=["audio_output", "audio_input", "images", "web_searches"],
+)
+def test_a_part_is_priced_only_on_models_that_can_serve_it(
+    newest_models: list[dict], part: dict, can: object, note: str
+) -> None:
+    """Issue 15 trial: audio output/input, images and web searches on text-only models (or models
+    without a search price) were priced 0 (or as text) and ranked 1. Now such a row has a note and
+    no total; the rows that keep a total are exactly the ones whose body says they can serve it."""
+    cost = oc.estimate_cost(models_frame(newest_models), 1_000_000, 200_000, **part).set_index("id")
+    raw = {m["id"]: m for m in newest_models}
+    dynamic = {i for i, m in raw.items() if m["pricing"]["prompt"] == "-1"}
+    serving = {i for i, m in raw.items() if can(m) and i not in dynamic}  # type: ignore[operator]
+    priced = set(cost.index[cost["total_usd"].notna()])
+    assert priced == serving and 0 < len(priced) < len(raw)
+    others = cost.drop(index=list(serving | dynamic))
+    assert others["note"].astype(str).str.contains(note).all() and others["rank"].isna().all()
+    assert cost.loc[cost["rank"] == 1].index.isin(list(serving)).all()
+    if "web_searches" in part:  # counted at the listed price, exactly
+        for mid in priced:
+            expected = 5 * Decimal(raw[mid]["pricing"]["web_search"])
+            assert Decimal(str(cost.loc[mid, "cost_web_search"])) == expected.quantize(Decimal("1e-12"))
+    if "audio_output_tokens" in part:  # gpt-audio: 100k audio tokens at its own rate, the rest as text
+        p = raw["openai/gpt-audio"]["pricing"]
+        expected = 1_000_000 * Decimal(p["prompt"]) + 100_000 * (Decimal(p["completion"]) + Decimal(p["audio_output"]))
+        assert Decimal(str(cost.loc["openai/gpt-audio", "total_usd"])) == expected
+
+
+def test_frontier_and_its_chart_are_one_set_of_models_that_serve(mixed: pd.DataFrame) -> None:
+    """Issue 15: frontier(df) put music and image models priced 0 per token on the frontier and the
+    chart drew a different set. Both now take the cost rule's candidates (a text-token workload)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    for output_modalities in ("text", "all"):
+        front = oc.frontier(mixed, output_modalities=output_modalities)
+        rows = mixed.set_index("id").loc[front["id"]]
+        if output_modalities == "text":
+            assert all("text" in o for o in _outputs(rows))
+        per_token = rows[["price_prompt", "price_completion"]].sum(axis=1) > 0
+        per_unit = rows.filter(like="price_").drop(columns=["price_prompt", "price_completion"]).fillna(0).gt(0)
+        assert not (~per_token & per_unit.any(axis=1)).any()  # no model priced 0 per token but per unit
+        assert len(front) >= 3 and not rows["is_free"].any()
+    # on the output_modalities=all frame: seedream (per image token), runway (per request) and whisper
+    # (per audio token) were on it at price 0
+    assert not {"bytedance-seed/seedream-5-0-lite", "runway/gen-4.5", "openai/whisper-1"} & set(
+        oc.frontier(mixed, output_modalities="all")["id"]
+    )
+    fig, ax = plt.subplots(figsize=(12, 8))
+    try:
+        oc.plot_price_vs_context(mixed, ax=ax)
+        line = next(li for li in ax.get_lines() if li.get_label().startswith("frontier"))
+        front = oc.frontier(mixed)
+        assert {t.get_text() for t in ax.texts} == set(front["id"].astype(str))
+        np.testing.assert_array_equal(line.get_xdata(), front["prompt_usd_per_mtok"].to_numpy(dtype=float))
+        np.testing.assert_array_equal(line.get_ydata(), front["context_length"].to_numpy(dtype=float))
+    finally:
+        plt.close(fig)
+
+
+def test_the_cost_command_ranks_priced_rows_only(tmp_path: Path, newest_models: list[dict]) -> None:
+    from click.testing import CliRunner
+
+    from orcatalog.cli import main
+    from orcatalog.testing import ReplayServer
+
+    body = tmp_path / "models-2026-08-17.json"
+    body.write_bytes(orjson.dumps({"data": newest_models + fixture_models()}))
+    with ReplayServer(body) as server:
+        env = {"ORCATALOG_BASE_URL": server.base_url}
+        args = ["cost", "--prompt-tokens", "1000000", "--completion-tokens", "200000", "--audio-input", "1000"]
+        table = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+        assert table.exit_code == 0, table.output
+        assert table.stdout.splitlines()[0].split()[:2] == ["rank", "id"]
+        csv = CliRunner().invoke(main, [*args, "--format", "csv"], env=env, catch_exceptions=False)
+    printed = pd.read_csv(pd.io.common.StringIO(csv.stdout))
+    priced = printed[printed["total_usd"].notna()]
+    assert len(priced) >= 3
+    assert priced["rank"].tolist() == priced["total_usd"].rank(method="min").astype(int).tolist()
+    unpriced = printed[printed["total_usd"].isna()]
+    assert unpriced["rank"].isna().all() and unpriced["note"].notna().all()
+    assert unpriced["note"].str.contains("does not accept audio input").any()

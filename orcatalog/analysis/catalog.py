@@ -9,7 +9,10 @@ they chain with ``.pipe`` and need no registration at import.
 cost table:
 
 - a model *serves* a workload when it produces every output modality the workload wants
-  (:func:`serves`; by default text, for workloads with completion tokens);
+  (:func:`serves`; by default text, for workloads with completion tokens) and accepts and produces
+  what the parts it counts need (:func:`accepts`: audio input tokens need audio input, images need
+  image input; audio / image output tokens need that output): the whole rule, with what the catalog
+  can price on such a model, is ``_cannot_serve`` in :mod:`orcatalog.analysis.cost`;
 - a model is *free* when every price it lists is zero (the ``is_free`` column), *paid* when it lists
   a non-zero price and is not dynamically priced (:func:`paid`);
 - the cheapest paid models that serve a workload are the priced rows of a cost frame with a total
@@ -29,7 +32,7 @@ from ..errors import InvalidParameterError
 from ..schema import bool_array
 from ..suggest import did_you_mean
 
-__all__ = ["select", "fold_variants", "serves", "paid", "output_modalities_arg", "cheapest_paid"]
+__all__ = ["select", "fold_variants", "serves", "accepts", "paid", "output_modalities_arg", "cheapest_paid"]
 
 
 def _names(name: str, value: Any) -> list[str]:
@@ -117,6 +120,31 @@ def serves(models: pd.DataFrame, output_modalities: Any = ("text",)) -> np.ndarr
         out = np.logical_and.reduce([models[f].to_numpy() for f in flags])
         return out | models["output_modalities"].isna().to_numpy()
     return _has_all(models["output_modalities"], list(wanted), unknown=True)
+
+
+def accepts(models: pd.DataFrame, input_modalities: Any) -> np.ndarray:
+    """Which rows accept every one of these input modalities (``"image"``, ``["audio"]``). A row whose
+    input modalities are unknown (null) is not excluded, as in :func:`serves`.
+
+    Args:
+        models: a contract (or history) frame with ``input_modalities``.
+        input_modalities: a name, a comma-separated string or a list of names (``text``, ``image``,
+            ``audio``, ``file``, ``video``).
+
+    Returns:
+        A numpy bool array, one value per row.
+
+    Raises:
+        InvalidParameterError: no names; the column is missing.
+    """
+    wanted = _names("input_modalities", input_modalities)
+    if "input_modalities" not in models.columns:
+        raise InvalidParameterError("input modalities need the input_modalities column of the contract")
+    flags = [f"input_{m}" for m in wanted]
+    if all(f in models.columns and models[f].dtype == np.bool_ for f in flags):  # the contract's flag columns: fast
+        out = np.logical_and.reduce([models[f].to_numpy() for f in flags])
+        return out | models["input_modalities"].isna().to_numpy()
+    return _has_all(models["input_modalities"], wanted, unknown=True)
 
 
 def paid(models: pd.DataFrame) -> np.ndarray:

@@ -25,9 +25,9 @@ from ..schema import bool_array, image_is_token_rate, lists_only_zero_prices, pr
 from ..times import parse_time
 from ..workload import COMPONENTS, TOKEN_ARGUMENTS
 from .args import frame_arg
-from .catalog import output_modalities_arg, serves
+from .catalog import accepts, output_modalities_arg, serves
 
-__all__ = ["estimate_cost", "check_workload", "COMPONENTS", "TOKEN_ARGUMENTS"]
+__all__ = ["estimate_cost", "check_workload", "per_token_totals", "COMPONENTS", "TOKEN_ARGUMENTS"]
 
 
 #: The token counts (prompt and completion and their parts), and the item counts that are always
@@ -46,6 +46,10 @@ _IMAGE_TOKEN_NOTE = (
     "in prompt_tokens), not a per-image fee, so images= cannot be priced"
 )
 _REQUEST_NOTE = "lists a per-request price, not counted: the workload names no requests= (pass requests=N)"
+_SEARCH_NOTE = (
+    "lists no web_search price: its searches run on an OpenRouter search engine whose fee the catalog "
+    "does not list, so web_searches= cannot be priced: no cost"
+)
 _NO_OUTPUT_PRICE_NOTE = (
     "completion price 0 on a model that is not free: its output is not priced per completion token (an "
     "embedding, rerank, speech or image model, say), so the workload's completion tokens cannot be priced: no cost"
@@ -220,14 +224,13 @@ def _costs(
     frame: pd.DataFrame,
     counts: Mapping[str, Any],
     clock: np.ndarray | None,
-    serving: tuple[np.ndarray, str] | None = None,
-    wanted: tuple[str, ...] = (),
+    wanted: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """``cost_<component>`` arrays (for the components the workload uses), ``total_usd`` and notes
     for every row of ``frame``; counts are scalars or per-row arrays (tokens are totals, spread
     evenly over ``requests``; the request fee counts only when ``requests`` is in ``counts``).
-    ``serving``: (which rows can serve the workload, the note of the others); ``wanted``: the
-    output modalities the workload asks for (parts priced per output modality must be named)."""
+    ``wanted``: the output modalities the workload asks for, or None when the rows' own model served
+    it (usage that happened); which rows can be priced is :func:`_cannot_serve`."""
     n = len(frame)
     used = {c for c in COMPONENTS if c.name in ("prompt", "completion") or _nonzero(counts.get(c.argument, 0.0))}
     rates = _rates(frame, {c.key for c in used} | {c.part_of for c in used if c.part_of})
@@ -268,10 +271,7 @@ def _costs(
     if "discount" in rates:
         total *= 1.0 - np.nan_to_num(rates["discount"])
     dynamic = bool_array(frame["dynamic_pricing"]) if "dynamic_pricing" in frame.columns else np.zeros(n, dtype=bool)
-    if serving is not None:  # the first reason a row has no cost: it does not produce the output asked for
-        _drop(columns, total, notes, dynamic, ~serving[0], serving[1])
-    _unnamed_parts(frame, counts, columns, total, notes, dynamic, wanted, zero_output)
-    _unusable(frame, counts, columns, total, notes, dynamic)
+    _cannot_serve(frame, counts, columns, total, notes, dynamic, wanted, zero_output)
     if dynamic.any():
         for cost in columns.values():
             cost[dynamic] = np.nan
@@ -310,89 +310,148 @@ def _not_free(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     return ~lists_only_zero_prices(prices)
 
 
-def _unnamed_parts(
+def _cannot_serve(
     frame: pd.DataFrame,
     counts: Mapping[str, Any],
     columns: dict[str, np.ndarray],
     total: np.ndarray,
     notes: _Notes,
     dynamic: np.ndarray,
-    wanted: tuple[str, ...],
+    wanted: tuple[str, ...] | None,
     zero_output: np.ndarray,
 ) -> None:
-    """Rows whose output the workload's counts cannot price get a note and no number (in place):
+    """Can this model serve this workload, and can the catalog price it there? The one rule (used by
+    :func:`estimate_cost`, :func:`per_token_totals` and so :func:`orcatalog.frontier` and its chart,
+    the ``cost`` command, the report, :func:`orcatalog.price_at`). A row that cannot gets a note and
+    no number (in place), never a zero; the first check that fails names the note.
 
-    - the workload asks for an output modality (``image``; ``audio`` / ``speech``) that the model
-      prices at its own per-token rate (``image_output``, ``audio_output``, non-zero and not its
-      completion rate) but does not count that part: its completion tokens would be priced as text;
-    - completion tokens priced at a rate of 0 on a model that is not free (an embedding or rerank
-      model's completion price "0" means it sells no completion tokens, not that they are free).
+    ``wanted`` is the output modalities the workload asks for; ``None`` means the rows' own model
+    served it already (usage that happened: :func:`orcatalog.price_at`, reprice), so checks 1 and 2
+    are skipped. Unknown (null) modalities never exclude a row.
+
+    1. It produces every modality in ``wanted`` ("does not produce text output").
+    2. It accepts and produces what each part the workload counts needs (``inputs`` / ``outputs``
+       of :data:`COMPONENTS`): ``audio_tokens`` need audio input, ``images`` image input,
+       ``audio_output_tokens`` audio (or speech) output, ``image_output_tokens`` image output
+       ("does not accept audio input", "does not produce audio output"). Without this a text-only
+       model priced audio output tokens as text and input images at 0, and ranked first.
+    3. An output modality the workload asks for (image; audio / speech) that the model prices at
+       its own non-zero per-token rate must be counted (``image_output_tokens``, ...): its
+       completion tokens would otherwise be priced as text.
+    4. Completion tokens priced at a rate of 0 on a model that is not free: an embedding or rerank
+       model's completion price "0" means it sells no completion tokens, not that they are free.
+    5. Per-unit parts, by what an absent (or "0") price means for each (the spec's
+       ``PublicPricing`` requires only prompt and completion; the zero/absent rule makes "0" and
+       absent one value, :func:`orcatalog.schema.settled_prices`):
+
+       - ``web_searches``: a search is run by an OpenRouter server tool on any model (the spec's
+         ``openrouter:web_search``, engines Exa, Firecrawl, Parallel, Perplexity, or the provider's
+         native search), and the catalog lists a ``web_search`` price only on models with a native
+         search fee (2026-08-17: 157 of 414, Anthropic, OpenAI, Google, Perplexity, xAI, Meta,
+         Sakana; before 2026 every other model listed "0"). Absent therefore means "not in the
+         catalog", not free: no cost, a note.
+       - ``images``: an ``image`` price that is a per-token rate
+         (:func:`orcatalog.schema.image_is_token_rate`) cannot price a count of images. Absent means
+         no per-image fee on a model that accepts images (2026-08-17: 385 of 414 list none): the
+         image is billed as prompt tokens, which the caller counts in ``prompt_tokens``.
+       - ``requests``: ``request`` is the model's own fee per request and nothing else charges per
+         request, so absent means no fee (cost 0). A listed fee is counted only when the workload
+         names ``requests=``; otherwise the row keeps its total and the note says so.
+    6. A total of 0 on a model that lists a non-zero price the workload does not name (an image
+       model priced only per image token, a video model priced per request): 0 means free, nothing
+       else.
     """
-    for comp in COMPONENTS:
-        asked = [m for m in comp.outputs if m in wanted]
-        if not asked or _nonzero(counts.get(comp.argument, 0.0)) or not _nonzero(counts.get("completion_tokens", 0.0)):
-            continue
-        key, base = f"price_{comp.key}", "price_completion"
-        if key not in frame.columns:
-            continue
-        settled = settled_price_arrays(frame, [key, base])
-        own = settled[key]
-        separate = (own > 0) & (own != settled[base])
-        _drop(columns, total, notes, dynamic, separate, _unnamed_output_note(comp, asked[0]))
-    rows = np.flatnonzero(zero_output & ~np.isnan(total))
-    if len(rows):
-        mask = np.zeros(len(frame), dtype=bool)
-        mask[rows[_not_free(frame, rows)]] = True
-        _drop(columns, total, notes, dynamic, mask, _NO_OUTPUT_PRICE_NOTE)
-
-
-def _unusable(
-    frame: pd.DataFrame,
-    counts: Mapping[str, Any],
-    columns: dict[str, np.ndarray],
-    total: np.ndarray,
-    notes: _Notes,
-    dynamic: np.ndarray,
-) -> None:
-    """Rows the workload cannot be priced on get a note and no number (in place), never a zero:
-    ``image`` prices that are per-token rates when ``images`` are counted; totals of 0 on a model
-    that lists a price the workload does not name. (Models that do not produce the wanted output,
-    and outputs the counts cannot price, are dropped before: :func:`_unnamed_parts`.)"""
 
     def drop(rows: np.ndarray, note: str) -> None:
         _drop(columns, total, notes, dynamic, rows, note)
 
-    if "cost_images" in columns and {"price_image", "price_prompt"} <= set(frame.columns):
-        image, prompt = frame["price_image"], frame["price_prompt"]
-        token_rate = image_is_token_rate(
-            image.to_numpy(dtype=float, na_value=np.nan), prompt.to_numpy(dtype=float, na_value=np.nan)
+    def counted(argument: str) -> np.ndarray:  # the rows whose count of this part is not 0 (counts may be per row)
+        return np.broadcast_to(np.asarray(counts.get(argument, 0.0), dtype=float) > 0, (len(frame),))
+
+    used = [c for c in COMPONENTS if _nonzero(counts.get(c.argument, 0.0))]
+    if wanted is not None:
+        if wanted:  # 1
+            drop(
+                ~serves(frame, wanted),
+                f"does not produce {' + '.join(wanted)} output (see output_modalities=): no cost",
+            )
+        for comp in used:  # 2
+            if comp.inputs and "input_modalities" in frame.columns:
+                ok = np.logical_or.reduce([accepts(frame, m) for m in comp.inputs])
+                drop(
+                    counted(comp.argument) & ~ok,
+                    f"does not accept {' or '.join(comp.inputs)} input ({comp.argument}=, --{comp.option}): no cost",
+                )
+            if comp.outputs and "output_modalities" in frame.columns:
+                ok = np.logical_or.reduce([serves(frame, m) for m in comp.outputs])
+                drop(
+                    counted(comp.argument) & ~ok,
+                    f"does not produce {' or '.join(comp.outputs)} output ({comp.argument}=, --{comp.option}): no cost",
+                )
+    completion = _nonzero(counts.get("completion_tokens", 0.0))
+    for comp in COMPONENTS:  # 3
+        asked = [m for m in comp.outputs if m in (wanted or ())]
+        if not asked or comp in used or not completion or f"price_{comp.key}" not in frame.columns:
+            continue
+        settled = settled_price_arrays(frame, [f"price_{comp.key}", "price_completion"])
+        own = settled[f"price_{comp.key}"]
+        drop((own > 0) & (own != settled["price_completion"]), _unnamed_output_note(comp, asked[0]))
+    rows = np.flatnonzero(zero_output & ~np.isnan(total))  # 4
+    if len(rows):
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[rows[_not_free(frame, rows)]] = True
+        drop(mask, _NO_OUTPUT_PRICE_NOTE)
+    if "cost_web_search" in columns:  # 5: searches
+        listed = (
+            settled_price_arrays(frame, ["price_web_search"])["price_web_search"] > 0
+            if "price_web_search" in frame.columns
+            else np.zeros(len(frame), dtype=bool)
         )
-        drop(token_rate, _IMAGE_TOKEN_NOTE)
-    if "requests" not in counts and "price_request" in frame.columns:
+        drop(counted("web_searches") & ~listed, _SEARCH_NOTE)
+    if "cost_images" in columns and {"price_image", "price_prompt"} <= set(frame.columns):  # 5: images
+        image, prompt = frame["price_image"], frame["price_prompt"]
+        drop(
+            counted("images")
+            & image_is_token_rate(
+                image.to_numpy(dtype=float, na_value=np.nan), prompt.to_numpy(dtype=float, na_value=np.nan)
+            ),
+            _IMAGE_TOKEN_NOTE,
+        )
+    if "requests" not in counts and "price_request" in frame.columns:  # 5: requests (a note, not a drop)
         fee = settled_price_arrays(frame, ["price_request"])["price_request"] > 0
         fee &= ~dynamic & ~np.isnan(total)
         if fee.any():
             notes.add(fee, _REQUEST_NOTE)
+    for mask, which in _zero_but_listed(frame, total, dynamic):  # 6
+        drop(mask, f"priced only for parts the workload does not name ({which}): no cost")
+
+
+def _zero_but_listed(frame: pd.DataFrame, total: np.ndarray, dynamic: np.ndarray) -> list[tuple[np.ndarray, str]]:
+    """Rows with a total of 0 that list a non-zero price, grouped by the keys they list: (mask, "key, key")."""
     zero = np.flatnonzero((total == 0) & ~dynamic)
-    if len(zero):
-        # free (every listed price 0) or not: the is_free column holds the rule's answer; frames
-        # without it (price_at's matched rows) apply the rule to the raw prices of those rows
-        prices: dict[str, np.ndarray] | None = None
-        if "is_free" in frame.columns:
-            listed = ~frame["is_free"].to_numpy(dtype=bool, na_value=False)[zero]
-        else:
-            prices = _raw_prices(frame, zero)
-            listed = ~lists_only_zero_prices(prices)
-        if listed.any():
-            if prices is None:
-                prices = _raw_prices(frame, zero)
-            names = np.array([str(c)[len("price_") :] for c in prices], dtype=object)
-            positive = np.column_stack([v > 0 for v in prices.values()])[listed]
-            groups, keys = pd.factorize(np.array([", ".join(names[row]) for row in positive], dtype=object))
-            for code, which in enumerate(keys):
-                mask = np.zeros(len(frame), dtype=bool)
-                mask[zero[listed][groups == code]] = True
-                drop(mask, f"priced only for parts the workload does not name ({which}): no cost")
+    if not len(zero):
+        return []
+    # free (every listed price 0) or not: the is_free column holds the rule's answer; frames
+    # without it (price_at's matched rows) apply the rule to the raw prices of those rows
+    prices: dict[str, np.ndarray] | None = None
+    if "is_free" in frame.columns:
+        listed = ~frame["is_free"].to_numpy(dtype=bool, na_value=False)[zero]
+    else:
+        prices = _raw_prices(frame, zero)
+        listed = ~lists_only_zero_prices(prices)
+    if not listed.any():
+        return []
+    if prices is None:
+        prices = _raw_prices(frame, zero)
+    names = np.array([str(c)[len("price_") :] for c in prices], dtype=object)
+    positive = np.column_stack([v > 0 for v in prices.values()])[listed]
+    groups, keys = pd.factorize(np.array([", ".join(names[row]) for row in positive], dtype=object))
+    out = []
+    for code, which in enumerate(keys):
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[zero[listed][groups == code]] = True
+        out.append((mask, str(which)))
+    return out
 
 
 def _raw_prices(frame: pd.DataFrame, rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -457,19 +516,21 @@ def estimate_cost(
     an absent prompt or completion price is unknown. A ``discount`` multiplies the total by
     ``1 - discount``.
 
-    **Which models are priced** (the rule of :mod:`orcatalog.analysis.catalog`): only those that
-    produce every modality in ``output_modalities`` (default: ``text`` when the workload has
-    completion tokens, no condition otherwise). A row that cannot be priced for the workload has no
-    total (NaN), no rank (NA) and a ``note`` saying why, never a zero: a model that does not produce the
-    wanted output; a model whose only non-zero prices are for parts the workload does not name (an
-    image model priced per image-output token, for a text workload); a workload that asks for
-    ``image`` (or ``audio`` / ``speech``) output but names no ``image_output_tokens``
-    (``audio_output_tokens``), on a model that prices that output at its own non-zero rate (its
-    completion tokens would be priced as text); completion tokens priced at a rate of 0 on a model
-    that is not free (an embedding or rerank model's completion price "0" means it sells no
-    completion tokens, as under ``output_modalities="any"``); an ``image`` price that is a
-    per-token rate (:func:`orcatalog.schema.image_is_token_rate`) when ``images`` are counted. A
-    total of 0 therefore means a free model (every price it lists is zero).
+    **Which models are priced** (the one rule, ``_cannot_serve`` in this module, listed in its
+    docstring; the ``cost`` command, the report and :func:`orcatalog.frontier` use it too): a model
+    must produce every modality in ``output_modalities`` (default: ``text`` when some completion
+    tokens are not audio or image output tokens), accept what the counted parts send
+    (``audio_tokens``: audio input, ``images``: image input) and produce what they ask for
+    (``audio_output_tokens``: audio or speech, ``image_output_tokens``: image), and the catalog must
+    price the workload there. A row that cannot be priced for the workload has no total (NaN), no
+    rank (NA) and a ``note`` saying why, never a zero: "does not accept audio input", "does not
+    produce audio output"; an output asked for but not counted on a model that prices it at its own
+    rate; completion tokens priced 0 on a model that is not free (embedding, rerank); web searches
+    on a model that lists no ``web_search`` price (the search engine's fee is not in the catalog);
+    an ``image`` price that is a per-token rate when ``images`` are counted; a total of 0 on a model
+    that lists prices only for parts the workload does not name. An absent ``request`` price is no
+    fee, an absent ``image`` price no per-image fee (the image is billed as prompt tokens). A total
+    of 0 therefore means a free model (every price it lists is zero).
 
     Counts are totals for the workload, spread evenly over ``requests`` requests. Overrides
     (``pricing_overrides``, the spec's ``PricingOverride``) apply per request: an entry applies when
@@ -531,23 +592,41 @@ def estimate_cost(
     given = locals()  # the arguments, read by the names of COMPONENTS (the one list of them)
     models = _check_models(models)
     counts = check_workload(**{name: given[name] for name in TOKEN_ARGUMENTS}, at=at)
-    if output_modalities is None:
-        wanted: tuple[str, ...] = ("text",) if counts.get("completion_tokens") else ()
-    else:
-        wanted = output_modalities_arg(output_modalities)
+    wanted = _wanted_outputs(counts, output_modalities)
     clock = _clock(at, len(models))
     # columns read off a view without attrs: pandas deep-copies a frame's attrs (a history's
     # snapshot times) into every column it hands out, which would cost more than the arithmetic
     view = pd.DataFrame(models, copy=False)
-    serving = None
-    if wanted:
-        note = f"does not produce {' + '.join(wanted)} output (see output_modalities=): no cost"
-        serving = (serves(view, wanted), note)
-    out = _result(view, _costs(view, counts, clock, serving, wanted))
+    out = _result(view, _costs(view, counts, clock, wanted))
     out.attrs = {k: v for k, v in models.attrs.items() if isinstance(v, (str, int, float, bool)) or v is None}
     out.attrs["workload"] = {k: int(v) if float(v).is_integer() else v for k, v in counts.items() if v}
     out.attrs["output_modalities"] = list(wanted)
     return out
+
+
+def per_token_totals(models: pd.DataFrame, *, output_modalities: Any = "text") -> np.ndarray:
+    """What a per-token workload of one million prompt tokens (plus one million completion tokens
+    when ``output_modalities`` names a condition) costs on each row, in USD, in the frame's own
+    order: NaN where the workload cannot be priced, by the one rule of :func:`estimate_cost`
+    (``_cannot_serve``). :func:`orcatalog.frontier` (and so the price-vs-context chart) picks its
+    candidates with it: a total above 0 is a paid model that serves the workload, 0 a free one.
+
+    Args:
+        models: a contract frame with ``price_prompt`` and ``price_completion``.
+        output_modalities: as :func:`estimate_cost` (default text; ``"all"``: a prompt-only
+            workload, no output condition).
+
+    Returns:
+        A float64 array, one value per row.
+
+    Raises:
+        InvalidParameterError: not a contract frame; an unknown output modality.
+    """
+    models = _check_models(models)
+    wanted = output_modalities_arg(output_modalities)
+    counts = {"prompt_tokens": 1e6, "completion_tokens": 1e6 if wanted else 0.0}
+    view = pd.DataFrame(models, copy=False)
+    return np.asarray(_costs(view, counts, None, wanted)["columns"]["total_usd"], dtype=float)
 
 
 def check_workload(
@@ -594,6 +673,18 @@ def check_workload(
     if output_modalities is not None:
         output_modalities_arg(output_modalities)
     return counts
+
+
+def _wanted_outputs(counts: Mapping[str, Any], output_modalities: Any) -> tuple[str, ...]:
+    """The output modalities a workload asks for: the ones given, else ``text`` when some completion
+    tokens are not audio or image output tokens (those parts ask for their own output, check 2 of
+    :func:`_cannot_serve`), else none."""
+    if output_modalities is not None:
+        return output_modalities_arg(output_modalities)
+    text = counts.get("completion_tokens", 0.0) - sum(
+        counts.get(c.argument, 0.0) for c in COMPONENTS if c.part_of == "completion" and c.outputs
+    )
+    return ("text",) if text > 0 else ()
 
 
 def _clock(at: Any, n: int) -> np.ndarray | None:

@@ -298,12 +298,14 @@ def frontier(
     """The Pareto-efficient models for two columns: no other model is at least as good on both and
     better on one (by default: cheaper prompt price, longer context).
 
-    Only models that could serve the workload are candidates, by the rule of
-    :mod:`orcatalog.analysis.catalog` that costs use too: they produce ``output_modalities`` (default
-    text: an image or music model priced 0 per token is not "the cheapest for the longest context")
-    and are paid (free models only with ``include_free``; routers never). A frame without the
-    ``output_modalities`` / ``is_free`` columns is taken as it is. Rows with a missing value in ``x``
-    or ``y`` are left out.
+    Only models that can serve a per-token workload are candidates, by the one rule costs use
+    (:func:`orcatalog.analysis.cost.per_token_totals`: a million prompt and completion tokens priced
+    by :func:`orcatalog.estimate_cost`'s rule): they produce ``output_modalities`` (default text: an
+    image or music model priced 0 per token is not "the cheapest for the longest context"), the
+    catalog prices the workload on them (a model priced 0 per token that lists per-image,
+    per-request or audio prices is not a candidate), and they are paid (free models only with
+    ``include_free``; routers never). The price-vs-context chart draws this same set. Rows with a
+    missing value in ``x`` or ``y`` are left out.
 
     Args:
         models: a contract frame (one row per model).
@@ -319,18 +321,14 @@ def frontier(
         InvalidParameterError: not a frame, or ``x``/``y`` not numeric columns of it; an unknown
             output modality.
     """
-    from .catalog import output_modalities_arg
+    from .cost import per_token_totals
 
     models = frame_arg("models", models, x, y)
     for col in (x, y):
         if not pd.api.types.is_numeric_dtype(models[col].dtype) or pd.api.types.is_bool_dtype(models[col].dtype):
             raise InvalidParameterError(f"{col!r} is not a numeric column")
-    wanted = output_modalities_arg(output_modalities)
-    if wanted and "output_modalities" in models.columns:
-        models = models[serves(models, wanted)]
-    if "is_free" in models.columns:
-        free = models["is_free"].to_numpy(dtype=bool, na_value=False)
-        models = models[paid(models) | (free & include_free)]
+    total = per_token_totals(models, output_modalities=output_modalities)
+    models = models[(total > 0) | ((total == 0) & include_free)]
     xs = models[x].to_numpy(dtype=float, na_value=np.nan)
     ys = models[y].to_numpy(dtype=float, na_value=np.nan)
     ok = np.flatnonzero(~np.isnan(xs) & ~np.isnan(ys))

@@ -357,9 +357,9 @@ def cost(
     head: int | None,
     **counts: int | None,
 ) -> None:
-    """What a workload costs on each model, in USD, cheapest paid model first, ranked among them
-    (models that produce the wanted output only; rows that cannot be priced get a note, not a
-    number; free models only with --include-free).
+    """What a workload costs on each model, in USD, cheapest paid model first, with its rank among
+    them (models that can serve the workload only; rows that cannot be priced get a note, no number
+    and no rank; free models only with --include-free).
 
     \b
     Examples:
@@ -398,7 +398,12 @@ def cost(
         result = _paid_and_notes(result)
     if format_for(fmt, out) == "table":
         result = _left_out_summary(result)
-    shown = [c for c in result.columns if c in ("id", "total_usd", "x_cheapest", "note") or c.startswith("cost_")]
+    # rank: 1 = cheapest among the priced rows shown (the paid ones, or with --include-free every
+    # priced row); a row that could not be priced has none (empty), only its note
+    shown = [
+        "rank",
+        *(c for c in result.columns if c in ("id", "total_usd", "x_cheapest", "note") or c.startswith("cost_")),
+    ]
     write(result, fmt, out, columns, head, default_columns=shown)
 
 

@@ -233,7 +233,7 @@ def plot_price_vs_context(
         )
     if elsewhere.any():
         ax.plot([], [], " ", label=f"{elsewhere.sum()} priced 0 here but not free (other prices): not drawn")
-    front = frontier(models, x=x, y=y)  # the one candidate rule (paid, text output): the same set as oc.frontier
+    front = frontier(models, x=x, y=y)  # the cost rule's candidates (paid, serve a text workload): oc.frontier's set
     fx = front[x].to_numpy(dtype=float)
     fy = front[y].to_numpy(dtype=float)
     ax.step(fx, fy, where="post", color="tab:red", linewidth=1.5, label=f"frontier ({len(front)})")
