@@ -71,9 +71,9 @@ def did_you_mean(
     match = closest(value, [*listed, *gone], cutoff=cutoff)
     if match is None:
         return ""
-    if match in gone and match not in {str(k) for k in listed}:
-        return f" (did you mean {match!r}? last seen {_when(gone[match])}, no longer listed)"
-    return f" (did you mean {match!r}?)"
+    gone_only = match in gone and match not in {str(k) for k in listed}
+    seen = f" last seen {_when(gone[match])}, no longer listed" if gone_only else ""
+    return f" (did you mean {match!r}?{seen})"
 
 
 def _when(value: Any) -> str:

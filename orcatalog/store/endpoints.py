@@ -790,20 +790,20 @@ class EndpointStore:
         dt = self.layout.table("endpoints")
         if dt is None:
             return None
-        predicate: list[tuple[str, str, Any]] = [("model_id", "in", list(models)), *months]
+        wanted = sorted(set(models))  # the models asked for, each once
+        predicate: list[tuple[str, str, Any]] = [("model_id", "in", wanted), *months]
         try:
             if self.layout.local:  # the files straight from disk, their row groups chosen here
                 parts = set(dt.metadata().partition_columns)
                 fields = {f.name: f for f in pa.schema(dt.schema().to_arrow()) if f.name not in parts}
                 schema = pa.schema([fields[c] for c in columns])
-                wanted = sorted(set(models))
                 uris = dt.file_uris(file_pruning_predicate=predicate)
                 _log_files_read(dt, len(uris), len(wanted))
                 tables = [_read_row_groups(u, schema, wanted) for u in uris]
                 return pa.concat_tables(tables) if tables else schema.empty_table()
             data = dt.to_pyarrow_dataset(file_pruning_predicate=predicate)
             if logger.isEnabledFor(logging.DEBUG):
-                _log_files_read(dt, sum(1 for _ in data.get_fragments()), len(set(models)))
+                _log_files_read(dt, sum(1 for _ in data.get_fragments()), len(wanted))
             rows = ds.field("model_id").isin(models)
             return data.to_table(columns=columns, filter=rows)  # an object store: threads overlap the requests
         except (pa.ArrowException, OSError, DeltaError) as exc:
