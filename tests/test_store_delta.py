@@ -180,6 +180,68 @@ def test_one_compaction_at_a_time(make_delta, dated_files: list[Path], caplog: p
         assert len(rows) == len(set(rows.column(0).to_pylist())), table  # no row held twice
 
 
+def test_compact_drops_the_copies_an_earlier_concurrent_compaction_left(
+    make_delta, dated_files: list[Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A store two compactions rewrote at once before the lock existed (or another engine's
+    OPTIMIZE racing ours) holds every merged row twice; readers answer right but read every copy.
+    compact() rewrites such a table with one copy of each row; nothing a snapshot needs is lost."""
+    from deltalake import DeltaTable
+
+    store = make_delta(auto_compact=None)
+    for path in dated_files[:4]:
+        store.import_files(path, progress=False)
+    layout = store._delta.layout  # type: ignore[union-attr]
+    for table in TABLES:  # two optimizes from handles opened before either committed: both succeed
+        first, second = (DeltaTable(layout.uris[table], storage_options=layout.options or None) for _ in "ab")
+        first.optimize.compact()
+        second.optimize.compact()
+
+    def held() -> dict[str, tuple[int, int]]:
+        out = {}
+        for table, key in (("snapshots", "snapshot_id"), ("versions", "version")):
+            rows = reopen(store)._delta.layout.table(table).to_pyarrow_table(columns=[key]).column(0)  # type: ignore[union-attr]
+            out[table] = (len(rows), len(set(rows.to_pylist())))
+        return out
+
+    doubled = held()
+    assert all(n == 2 * distinct for n, distinct in doubled.values()), doubled  # the damage, reproduced
+    ids = list(store.snapshots()["snapshot_id"])
+    bodies = {sid: reopen(store).raw(sid) for sid in ids}
+    history = reopen(store).history(scope=None)
+    with caplog.at_level(logging.WARNING, logger="orcatalog.store"):
+        reopen(store).compact()
+    assert "dropped" in caplog.text and "copies" in caplog.text
+    assert held() == {t: (distinct, distinct) for t, (_, distinct) in doubled.items()}  # one copy of each row
+    again = reopen(store)
+    assert list(again.snapshots()["snapshot_id"]) == ids
+    assert {sid: again.raw(sid) for sid in ids} == bodies
+    pd.testing.assert_frame_equal(again.history(scope=None), history)
+
+
+def test_of_a_version_s_copies_an_intact_one_is_kept() -> None:
+    """The copy rule keeps a copy whose JSON matches its content address over a damaged one, in
+    whatever order the files hold them; snapshot rows are copies only when equal in every column."""
+    import hashlib
+
+    import pyarrow as pa
+
+    from orcatalog.store.delta import _one_of_each
+
+    good, other = b'{"id":"a/x","name":"X"}', b'{"id":"b/y","name":"Y"}'
+    v, w = (hashlib.sha256(raw).hexdigest()[:32] for raw in (good, other))  # a version's content address
+    versions = pa.table(
+        {
+            "version": [v, v, w, v],
+            "id": ["a/x", "a/x", "b/y", "a/x"],
+            "raw": [good.replace(b"X", b"Z").decode(), good.decode(), other.decode(), good.decode()],
+        }
+    )
+    assert list(_one_of_each("versions", versions, "version")) == [1, 2]
+    snapshots = pa.table({"snapshot_id": ["s1", "s1", "s1"], "versions": [[v], [v], [v, w]]})
+    assert list(_one_of_each("snapshots", snapshots, "snapshot_id")) == [0, 2]
+
+
 def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bodies: list) -> None:
     """The README's DuckDB and polars queries, run as written: a model's price series and the catalog as of a date."""
     import duckdb

@@ -843,6 +843,45 @@ class DeltaLayout:
             self.vacuum(name, retention_hours, orphan_hours)
         return merged
 
+    def drop_copies(self) -> int:
+        """Rewrite each table that holds a row more than once (the same ``version`` in
+        ``versions``, the same snapshot row in ``snapshots``) with one copy of each, and return how
+        many rows were dropped. Stores compacted by two compactions at once before the compaction
+        lock existed (or by another engine's OPTIMIZE racing ours) hold every merged row twice or
+        more: readers answer right, but read and hold every copy.
+
+        Only the caller's compaction may run (it holds :meth:`compacting`). The rewrite is an
+        overwrite from the handle read here: it replaces only the files that handle holds, so rows
+        a writer appends meanwhile stay. Of a ``version``'s copies one whose JSON matches its
+        content address is kept (a damaged copy never wins over an intact one); a snapshot row is
+        a copy only when every column, its ``versions`` list included, is equal (two different rows
+        of one id are left for the readers' rule).
+        """
+        from deltalake import write_deltalake
+
+        dropped = 0
+        for name, key in _ROW_KEYS.items():
+            dt = self.table(name)
+            if dt is None:
+                continue
+            keys = dt.to_pyarrow_table(columns=[key]).column(key)
+            if pc.count_distinct(keys).as_py() == len(keys):  # the usual case: one column read, nothing else
+                continue
+            table = dt.to_pyarrow_table()
+            keep = _one_of_each(name, table, key)
+            if len(keep) == len(table):
+                continue
+            write_deltalake(
+                dt, table.take(pa.array(keep, pa.int64())), mode="overwrite", storage_options=self.options or None
+            )
+            logger.warning(
+                "%s: dropped %d copies of rows held more than once (an earlier concurrent compaction)",
+                self.uris[name],
+                len(table) - len(keep),
+            )
+            dropped += len(table) - len(keep)
+        return dropped
+
     def repair(self) -> None:
         """Delta's FSCK: drop from the log the data files that no longer exist. It drops whatever a
         missing file held, so only :meth:`DeltaStore.compact` calls it, and only when no snapshot
@@ -905,6 +944,29 @@ def _file_stats(dt: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
                 pd.Timestamp(hi).tz_convert("UTC") if pd.Timestamp(hi).tzinfo else pd.Timestamp(hi, tz="UTC"),
             )
     return out
+
+
+#: The column that names a row of each table: rows sharing it are copies (see :func:`_one_of_each`).
+_ROW_KEYS = {"versions": "version", "snapshots": "snapshot_id"}
+
+
+def _one_of_each(name: str, table: pa.Table, key: str) -> np.ndarray:
+    """Positions of the rows of ``table`` to keep, in table order: one copy of each row held more
+    than once. ``versions``: per ``version``, the first copy whose ``raw`` matches the content
+    address (the first copy when none does: readers then report it damaged, as before).
+    ``snapshots``: only rows equal in every column are copies."""
+    n = len(table)
+    if name == "versions":
+        ids = table.column(key).to_pandas().to_numpy(dtype=object)
+        copied = np.flatnonzero(pd.Series(ids).duplicated(keep=False).to_numpy())
+        intact = np.ones(n, dtype=bool)
+        raws = table.column("raw").take(pa.array(copied, pa.int64())).cast(pa.binary()).to_pylist()
+        intact[copied] = [r is not None and hashlib.sha256(r).hexdigest()[:32] == v for r, v in zip(raws, ids[copied])]
+        order = np.lexsort((np.arange(n), ~intact))  # intact copies first, each in table order
+        first = order[~pd.Series(ids[order]).duplicated().to_numpy()]
+        return np.sort(first)
+    rows = [orjson.dumps(r, default=str) for r in table.to_pylist()]  # one row per snapshot: small
+    return np.flatnonzero(~pd.Series(rows).duplicated().to_numpy())
 
 
 #: The ``snapshots`` columns read to build the manifest (the ``versions`` lists are read on demand).
@@ -1130,7 +1192,8 @@ class DeltaStore:
         )
 
     def compact(self, retention_hours: float, orphan_hours: float = ORPHAN_RETENTION_HOURS) -> int:
-        """Optimize both tables and vacuum; see :meth:`orcatalog.SnapshotStore.compact`.
+        """Drop rows held twice (:meth:`DeltaLayout.drop_copies`), optimize both tables and vacuum;
+        see :meth:`orcatalog.SnapshotStore.compact`.
 
         A store with damage is refused before anything is changed, except one whose only damage is
         missing ``versions`` files that no snapshot needs any more (their objects were stored again
@@ -1157,6 +1220,7 @@ class DeltaStore:
                     + "; ".join(p.message() for p in state.problems)
                 )
         try:
+            self.layout.drop_copies()
             return self.layout.optimize(None, retention_hours, orphan_hours)
         except OSError as exc:
             raise StoreWriteError(f"compacting {self.layout.root} failed: {exc}") from exc
