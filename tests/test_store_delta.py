@@ -219,6 +219,20 @@ def test_compact_drops_the_copies_an_earlier_concurrent_compaction_left(
     pd.testing.assert_frame_equal(again.history(scope=None), history)
 
 
+def test_an_overwrite_from_an_older_handle_keeps_what_was_appended_since(tmp_path: Path) -> None:
+    """What drop_copies relies on, pinned against the installed delta-rs: an overwrite through a
+    handle opened before another writer's append replaces only the files that handle holds."""
+    import pyarrow as pa
+    from deltalake import DeltaTable, write_deltalake
+
+    uri = str(tmp_path / "t")
+    write_deltalake(uri, pa.table({"version": ["a", "a", "b"]}))
+    handle = DeltaTable(uri)  # what compact() read
+    write_deltalake(uri, pa.table({"version": ["c"]}), mode="append")  # a writer, meanwhile
+    write_deltalake(handle, pa.table({"version": ["a", "b"]}), mode="overwrite")
+    assert sorted(DeltaTable(uri).to_pyarrow_table().column(0).to_pylist()) == ["a", "b", "c"]
+
+
 def test_of_a_version_s_copies_an_intact_one_is_kept() -> None:
     """The copy rule keeps a copy whose JSON matches its content address over a damaged one, in
     whatever order the files hold them; snapshot rows are copies only when equal in every column."""
