@@ -354,6 +354,57 @@ def test_two_writers_of_the_same_snapshot_both_succeed_and_it_counts_once(make_d
     assert list(m["snapshot_id"]) == outs[0].split(",")  # each once, whichever commit came first
 
 
+def _between_state_and_commit(monkeypatch: pytest.MonkeyPatch, other_commit) -> None:
+    """Run ``other_commit`` (another writer's real commit) once, when this process's next write is
+    about to commit its snapshots rows: after it read the store, before its commit."""
+    import deltalake
+
+    real = deltalake.write_deltalake
+    pending = [other_commit]
+
+    def racing(uri, data, **kwargs):
+        if pending and str(getattr(uri, "table_uri", uri)).rstrip("/").endswith("/snapshots"):
+            pending.pop()()
+        return real(uri, data, **kwargs)
+
+    monkeypatch.setattr(deltalake, "write_deltalake", racing)
+
+
+def _no_real_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any wait that is not the injected one fails the test (the store looks time.sleep up at use)."""
+    import time
+
+    def real_sleep(seconds: float) -> None:
+        raise AssertionError(f"the store slept for real ({seconds} s)")
+
+    monkeypatch.setattr(time, "sleep", real_sleep)
+
+
+def test_a_commit_that_loses_waits_on_the_injected_sleep_then_commits(
+    tmp_path: Path, dated_files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer changes the snapshots table's metadata (an ALTER TABLE from any Delta engine)
+    between this writer's read and its commit: delta-rs refuses the commit (it does not rebase over
+    a metadata change), and the store waits by its jittered rule on the injected sleep, then commits."""
+    from deltalake import DeltaTable
+
+    waited: list[float] = []
+    store = oc.SnapshotStore(tmp_path / "s", auto_compact=None, sleep=waited.append, jitter=lambda: 0.5)
+    first = store.import_files(dated_files[:2], progress=False)
+    assert waited == []  # nothing to wait for without a race
+
+    def alter() -> None:
+        DeltaTable(str(tmp_path / "s" / "snapshots")).alter.set_table_properties({"delta.appendOnly": "false"})
+
+    _between_state_and_commit(monkeypatch, alter)
+    _no_real_sleep(monkeypatch)
+    ids = store.import_files(dated_files[2], progress=False)
+    assert waited == [0.02]  # min(1, 0.02 * 2**0) * (0.5 + 0.5): one lost commit, one wait
+    fresh = oc.SnapshotStore(tmp_path / "s")
+    assert list(fresh.snapshots()["snapshot_id"]) == first + ids
+    assert fresh.raw(ids[0]) == json.loads(read_body(dated_files[2]))
+
+
 def test_a_damaged_versions_file_then_new_writes(tmp_path: Path, dated_files: list[Path]) -> None:
     """The silent loss of issue 14: a writer must not trust versions it cannot read back."""
     root = tmp_path / "s"

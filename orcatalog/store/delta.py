@@ -43,7 +43,6 @@ import hashlib
 import json
 import logging
 import os
-import time
 import uuid
 import warnings
 from collections.abc import Callable, Sequence
@@ -80,6 +79,7 @@ from .ingest import (
 )
 from .queries import parse_versions, snapshot_frame
 from .timeline import apply_rules, extend_rules, latest_of, scope_column, twins_note
+from .waits import Waits
 
 if TYPE_CHECKING:
     from .layout import Layout
@@ -389,10 +389,12 @@ class DeltaLayout:
         files: the store's files (its fsspec filesystem and path, for existence checks and sizes,
             and the locks of :mod:`.lock`).
         storage_options: fsspec options (translated for delta-rs by :func:`delta_options`).
+        waits: the clock, sleep and jitter of its retries (:class:`.waits.Waits`; default real time).
     """
 
-    def __init__(self, root: str, files: Layout, storage_options: dict[str, Any]) -> None:
+    def __init__(self, root: str, files: Layout, storage_options: dict[str, Any], waits: Waits | None = None) -> None:
         self.root, self.files = root, files
+        self.waits = waits or Waits()
         self.fs, self.base, self.local = files.fs, files.base, files.local
         self.options = delta_options(storage_options)
         prefix = root.rstrip("/") if not self.local else os.path.abspath(self.base)
@@ -575,7 +577,7 @@ class DeltaLayout:
                 self._state = built if built is not None else self._build(key, snaps, vers, *uris)
                 return self._state
             except FileNotFoundError:  # vacuumed between listing and reading: list again
-                time.sleep(0.05 * (attempt + 1))
+                self.waits.reread(attempt + 1, step=0.05)
         raise StoreError(f"the store at {self.root} kept changing while it was read; try again")
 
     def _build(self, key: tuple[int, int], snaps: Any, vers: Any, snap_uris: list[str], vers_uris: list[str]) -> State:
@@ -782,7 +784,7 @@ class DeltaLayout:
                 return
             except CommitFailedError as exc:
                 last = exc
-                time.sleep(min(1.0, 0.02 * 2**attempt) * (0.5 + np.random.random()))
+                self.waits.recommit(attempt)
             except (OSError, DeltaError) as exc:
                 if "already exists" in str(exc).lower() and attempt < COMMIT_ATTEMPTS - 1:  # a first commit raced ours
                     last = exc
@@ -806,7 +808,7 @@ class DeltaLayout:
         """
         from .lock import run_lock
 
-        return run_lock(self.files, "compact", wait=0)
+        return run_lock(self.files, "compact", wait=0, clock=self.waits.now, sleep=self.waits.wait)
 
     def due(self, limit: int) -> bool:
         """Whether a table has more than ``limit`` files, by the handles as this object last saw or

@@ -1086,7 +1086,7 @@ class EndpointHistory:
         from .delta import DeltaLayout, DeltaStore
 
         files = self._layout  # type: ignore[attr-defined]
-        delta = DeltaLayout(self.root, files, self._storage_options)  # type: ignore[attr-defined]
+        delta = DeltaLayout(self.root, files, self._storage_options, self._waits)  # type: ignore[attr-defined]
         from .. import __version__
 
         self._delta = DeltaStore(delta, self.auto_compact, __version__)
