@@ -405,6 +405,25 @@ def test_a_commit_that_loses_waits_on_the_injected_sleep_then_commits(
     assert fresh.raw(ids[0]) == json.loads(read_body(dated_files[2]))
 
 
+def test_a_file_vacuumed_under_a_write_is_read_again_after_the_injected_sleep(
+    tmp_path: Path, dated_files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process compacts and vacuums (no retention) between this writer's read and its
+    commit: the files this writer listed are gone when it reads its commit back, so it lists the
+    table again after the injected wait, and the write succeeds."""
+    waited: list[float] = []
+    store = oc.SnapshotStore(tmp_path / "s", auto_compact=None, sleep=waited.append)
+    first = store.import_files(dated_files[:3], progress=False)
+    other = oc.SnapshotStore(tmp_path / "s", auto_compact=None)
+    _between_state_and_commit(monkeypatch, lambda: other.compact(_retention_hours=0))
+    _no_real_sleep(monkeypatch)
+    ids = store.import_files(dated_files[3], progress=False)
+    assert waited == [0.05]  # one re-read of the listing, by the rule of orcatalog.store.waits
+    fresh = oc.SnapshotStore(tmp_path / "s")
+    assert list(fresh.snapshots()["snapshot_id"]) == first + ids
+    assert fresh.raw(ids[0]) == json.loads(read_body(dated_files[3]))
+
+
 def test_a_damaged_versions_file_then_new_writes(tmp_path: Path, dated_files: list[Path]) -> None:
     """The silent loss of issue 14: a writer must not trust versions it cannot read back."""
     root = tmp_path / "s"

@@ -565,9 +565,11 @@ class DeltaLayout:
         """The store as it is now (re-read only when a table has a new version; only the data
         files not read before are read, and when no file was removed only the new rows get the
         timeline rules: see :meth:`_extend`). ``refresh=False``: as of the table versions this
-        object last saw or wrote, without asking the log (a writer reading back its own commit)."""
+        object last saw or wrote, without asking the log (a writer reading back its own commit);
+        a retry always asks the log, since the kept handles are what named the vacuumed files."""
         for attempt in range(5):
-            snaps, vers = self.table("snapshots", refresh), self.table("versions", refresh)
+            fresh = refresh or attempt > 0
+            snaps, vers = self.table("snapshots", fresh), self.table("versions", fresh)
             key = (-1 if snaps is None else snaps.version(), -1 if vers is None else vers.version())
             if self._state is not None and self._state.key == key:
                 return self._state
