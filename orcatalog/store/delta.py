@@ -66,7 +66,7 @@ from ..errors import (
     StoreWriteError,
 )
 from ..scope import default_scope
-from .faults import first_line
+from .faults import delta_failures, first_line, map_delta, secrets_of
 from .ingest import (
     MANIFEST_SCHEMA,
     Body,
@@ -397,6 +397,7 @@ class DeltaLayout:
         self.waits = waits or Waits()
         self.fs, self.base, self.local = files.fs, files.base, files.local
         self.options = delta_options(storage_options)
+        self.secrets = secrets_of(self.options)  # never repeated in a message (faults.map_delta)
         prefix = root.rstrip("/") if not self.local else os.path.abspath(self.base)
         self.uris = {t: f"{prefix}/{t}" for t in TABLES}
         self._files: dict[str, pa.Table] = {}  # data file URI -> its table (Delta data files never change)
@@ -417,7 +418,6 @@ class DeltaLayout:
         up to its own commit).
         """
         from deltalake import DeltaTable
-        from deltalake.exceptions import DeltaError, TableNotFoundError
 
         dt = self._handles.get(name)
         if dt is not None and not refresh:
@@ -426,23 +426,24 @@ class DeltaLayout:
             try:
                 dt.update_incremental()
                 return dt
-            except (OSError, DeltaError):  # e.g. the log it would read next expired: open it anew
+            except delta_failures("open"):  # e.g. the log it would read next expired: open it anew
                 del self._handles[name]
         try:
             dt = DeltaTable(self.uris[name], storage_options=self.options or None)
-        except TableNotFoundError:
-            return None
-        except OSError as exc:
-            raise StoreError(f"cannot read the store at {self.root}: {exc}") from None
-        except DeltaError as exc:  # a damaged or stray commit file: every read and write needs the log
-            raise self._log_damage(name, exc) from None
+        except delta_failures("open") as exc:
+            error = map_delta(exc, "open", f"the store at {self.root}", self.secrets)
+            if isinstance(error, SnapshotNotFoundError):  # no such table yet
+                return None
+            if isinstance(error, StoreDamagedError):  # every read and write needs the log: name the file at fault
+                error = map_delta(exc, "open", self._log_damage(name), self.secrets)
+            raise error from None
         self._handles[name] = dt
         return dt
 
-    def _log_damage(self, name: str, exc: Exception) -> StoreError:
-        """The error for a table whose Delta log cannot be read: a :class:`StoreDamagedError` naming
-        the commit file at fault (one that is not JSON lines, or one after a gap in the numbering),
-        else the table's log folder; in one line (delta-rs's own message without its backtrace)."""
+    def _log_damage(self, name: str) -> str:
+        """What is wrong with a table whose Delta log cannot be read (the start of the
+        :class:`StoreDamagedError` of :func:`.faults.map_delta`): the commit file at fault (one that
+        is not JSON lines, or one after a gap in the numbering), else the table's log folder."""
         log = f"{self.base}/{name}/_delta_log"
         where = f"{self.uris[name]}/_delta_log"
         try:
@@ -464,10 +465,7 @@ class DeltaLayout:
                 culprit = (file, f"is not a whole commit ({type(bad).__name__}: {first_line(bad)[:120]})")
                 break
         what = f"{where}/{culprit[0]} {culprit[1]}" if culprit else f"the log {where} cannot be read"
-        return StoreDamagedError(
-            f"the {name} table of the store at {self.root} is damaged: {what} ({first_line(exc)[:200]}); "
-            "restore that file from a backup (see data/README.md, Damage and recovery)"
-        )
+        return f"the {name} table of the store at {self.root} is damaged: {what}"
 
     def _read_file(self, uri: str, columns: list[str] | None) -> pa.Table:
         """One data file of a table, read on its own: from disk directly, from an object store
@@ -553,11 +551,10 @@ class DeltaLayout:
         is not there: then it is damage (a committed file moved away or deleted), not a file that a
         compaction replaced and vacuum removed after this reader listed the table."""
         from deltalake import DeltaTable
-        from deltalake.exceptions import DeltaError
 
         try:
             latest = DeltaTable(self.uris[name], storage_options=self.options or None)
-        except (OSError, DeltaError):
+        except delta_failures("open"):
             return False
         return uri in set(latest.file_uris())
 
@@ -766,10 +763,9 @@ class DeltaLayout:
             StoreWriteError: the storage refused the write (nothing became visible).
         """
         from deltalake import CommitProperties, write_deltalake
-        from deltalake.exceptions import CommitFailedError, DeltaError
 
         self.check_conditional_put()
-        last: Exception | None = None
+        last: BaseException | None = None
         for attempt in range(COMMIT_ATTEMPTS):
             try:
                 dt = self.table(name, refresh=attempt > 0) if name in self._handles else None
@@ -784,17 +780,15 @@ class DeltaLayout:
                     writer_properties=writer_properties,
                 )
                 return
-            except CommitFailedError as exc:
+            except delta_failures("commit") as exc:
+                error = map_delta(exc, "commit", f"writing to {self.uris[name]}", self.secrets)
+                if not isinstance(error, SnapshotConflictError):  # a lost race is tried again, after a wait
+                    raise error from exc
                 last = exc
                 self.waits.recommit(attempt)
-            except (OSError, DeltaError) as exc:
-                if "already exists" in str(exc).lower() and attempt < COMMIT_ATTEMPTS - 1:  # a first commit raced ours
-                    last = exc
-                    continue
-                raise StoreWriteError(f"writing to {self.uris[name]} failed: {exc}; nothing was committed") from exc
         raise SnapshotConflictError(
             f"{self.uris[name]}: the commit lost to other writers {COMMIT_ATTEMPTS} times "
-            f"({last}); nothing was committed, try again"
+            f"({first_line(last) if last else ''}); nothing was committed, try again"
         )
 
     def compacting(self) -> contextlib.AbstractContextManager[None]:
@@ -826,8 +820,6 @@ class DeltaLayout:
         Returns:
             How many files were merged away.
         """
-        from deltalake.exceptions import CommitFailedError
-
         merged = 0
         for name in TABLES:
             dt = self.table(name)  # read anew under the lock: an optimize of an older version would
@@ -841,8 +833,8 @@ class DeltaLayout:
                 continue
             try:
                 metrics = dt.optimize.compact()
-            except CommitFailedError as exc:
-                raise SnapshotConflictError(f"{self.uris[name]}: another compaction committed first ({exc})") from None
+            except delta_failures("compact") as exc:
+                raise map_delta(exc, "compact", f"optimize of {self.uris[name]}", self.secrets) from None
             merged += int(metrics.get("numFilesRemoved", 0))
             self.vacuum(name, retention_hours, orphan_hours)
         return merged
@@ -1064,12 +1056,10 @@ class DeltaStore:
     def _append_versions(self, full: pa.Table, bare: pa.Table) -> None:
         if not len(full):
             return
-        from deltalake.exceptions import SchemaMismatchError
-
         try:
             self.layout.append("versions", full, merge_schema=True)
-        except (SchemaMismatchError, StoreWriteError) as exc:
-            if isinstance(exc, StoreWriteError) and "schema" not in str(exc).lower():
+        except StoreWriteError as exc:  # delta-rs's schema errors, as faults.DELTA_TABLE words them
+            if "schema" not in str(exc).lower():
                 raise
             logger.info(
                 "contract columns not merged into %s (%s): writing version, id, raw only",
