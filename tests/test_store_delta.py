@@ -299,6 +299,61 @@ def test_an_interrupted_first_write_leaves_a_delta_store(
     assert (root / "snapshots" / "_delta_log").is_dir()
 
 
+COMMIT_REFUSED = """
+    import os, sys, orcatalog as oc
+    store = oc.SnapshotStore(sys.argv[1], auto_compact=None)
+    store.snapshots()  # every module the store uses is loaded before privileges drop
+    if os.geteuid() == 0:
+        os.setgid(65534); os.setuid(65534)  # root ignores permissions: write as nobody
+    try:
+        store.import_files(sys.argv[2], progress=False)
+    except oc.StoreWriteError as exc:
+        print("StoreWriteError", exc)
+"""
+
+
+@pytest.mark.compact_only
+def test_a_commit_the_storage_refuses_is_a_typed_error_and_leaves_nothing_visible(dated_files: list[Path]) -> None:
+    """A real failure at the commit, not a patched one: the snapshots table's log folder is read-only
+    (a user without write access there) while the versions table is writable, so the write stores its
+    new versions and then delta-rs cannot create the commit file. The writer gets a StoreWriteError
+    naming the table; readers see the store as it was, and the next writer and compaction proceed."""
+    import shutil
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="orcatalog-commit-"))  # not under tmp_path: nobody must reach it
+    try:
+        root = base / "s"
+        oc.SnapshotStore(root, auto_compact=None).import_files(dated_files[:3], progress=False)
+        before = oc.SnapshotStore(root).snapshots()
+        body = base / dated_files[3].name
+        body.write_bytes(dated_files[3].read_bytes())
+        base.chmod(0o755)
+        if os.geteuid() == 0:
+            for p in [base, *base.rglob("*")]:
+                os.chown(p, 65534, 65534)
+        log = root / "snapshots" / "_delta_log"
+        log.chmod(0o555)
+        try:
+            out, err = spawn(COMMIT_REFUSED, str(root), str(body)).communicate(timeout=120)
+        finally:
+            log.chmod(0o755)
+        assert out.startswith("StoreWriteError"), out + err
+        assert f"{root}/snapshots failed" in out and "nothing was committed" in out and "\n" not in out.strip()
+        assert "Permission denied" in out  # delta-rs's cause, chained below its first line, is kept
+        assert any((root / "versions").glob("*.parquet"))  # it got as far as the versions table
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no alarm about what the refused write left behind
+            after = oc.SnapshotStore(root, auto_compact=None)
+            pd.testing.assert_frame_equal(after.snapshots(), before)
+            ids = after.import_files(body, progress=False)  # the next writer is not blocked
+            assert list(after.snapshots()["snapshot_id"]) == [*before["snapshot_id"], *ids]
+            assert after.raw(ids[0]) == json.loads(read_body(dated_files[3]))
+            assert after.compact() > 0  # nor is compaction
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 SLOW_WRITER = """
     import json, sys, time, deltalake, orcatalog as oc
     real = deltalake.write_deltalake

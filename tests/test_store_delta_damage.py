@@ -303,6 +303,21 @@ def test_the_delta_exception_table(doing: str, name: str, text: str, expected: t
     assert secret not in message and "sk-or-v1" not in message and "backtrace" not in message
 
 
+def test_a_delta_message_keeps_its_chained_causes_in_one_line() -> None:
+    """delta-rs chains the causes of an error below its first line (with colour codes): the store's
+    message keeps them, as delta-rs raised it for a commit into a log folder without write access."""
+    from orcatalog.store.faults import map_delta
+
+    exc = OSError(
+        "Generic LocalFileSystem error\n          \x1b[31m↳\x1b[0m Unable to open file /s/snapshots/_delta_log/"
+        "00000000000000000001.json#1\n           \x1b[31m↳\x1b[0m Permission denied (os error 13)\n"
+    )
+    assert str(map_delta(exc, "commit", "writing to /s/snapshots")) == (
+        "writing to /s/snapshots failed: Generic LocalFileSystem error: Unable to open file "
+        "/s/snapshots/_delta_log/00000000000000000001.json#1: Permission denied (os error 13); nothing was committed"
+    )
+
+
 def test_every_delta_exception_class_has_a_row_for_every_doing() -> None:
     """A class delta-rs adds later is still a store error, whatever the store was doing."""
     from orcatalog.store.faults import DELTA_TABLE, delta_failures, map_delta

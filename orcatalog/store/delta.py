@@ -66,7 +66,7 @@ from ..errors import (
     StoreWriteError,
 )
 from ..scope import default_scope
-from .faults import delta_failures, first_line, map_delta, secrets_of
+from .faults import delta_failures, delta_message, first_line, map_delta, secrets_of
 from .ingest import (
     MANIFEST_SCHEMA,
     Body,
@@ -788,7 +788,7 @@ class DeltaLayout:
                 self.waits.recommit(attempt)
         raise SnapshotConflictError(
             f"{self.uris[name]}: the commit lost to other writers {COMMIT_ATTEMPTS} times "
-            f"({first_line(last) if last else ''}); nothing was committed, try again"
+            f"({delta_message(last) if last else ''}); nothing was committed, try again"
         )
 
     def compacting(self) -> contextlib.AbstractContextManager[None]:

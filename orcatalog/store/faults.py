@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ __all__ = [
     "lost_create_race",
     "MappedFileSystem",
     "first_line",
+    "delta_message",
     "DELTA_TABLE",
     "DeltaRow",
     "map_delta",
@@ -71,8 +73,20 @@ def first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0].strip()
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def delta_message(exc: BaseException) -> str:
+    """A delta-rs exception's message in one line: its first line and each cause it chains below
+    (lines starting ``↳``: "Generic LocalFileSystem error: Unable to open file ...: Permission
+    denied (os error 13)"), without colour codes or the Rust backtrace that may follow."""
+    lines = [_ANSI.sub("", line).strip() for line in str(exc).strip().splitlines()]
+    causes = [line.lstrip("↳").strip() for line in lines[1:] if line.startswith("↳")]
+    return ": ".join([lines[0] if lines and lines[0] else type(exc).__name__, *causes])
+
+
 def _delta(exc: BaseException, where: str) -> StoreError:
-    return StoreError(f"{where}: the Delta tables cannot be read or written ({first_line(exc)})")
+    return StoreError(f"{where}: the Delta tables cannot be read or written ({delta_message(exc)})")
 
 
 def _cloud(exc: BaseException, where: str) -> StoreError:
@@ -233,8 +247,8 @@ def map_delta(exc: BaseException, doing: str, what: str, secrets: Iterable[str] 
         secrets: texts never to repeat (:func:`secrets_of` the storage options).
 
     Returns:
-        The error, its cause set to ``exc``; its message is one line (delta-rs's Rust backtrace
-        dropped) that names ``what`` and none of ``secrets``.
+        The error, its cause set to ``exc``; its message is one line (:func:`delta_message`) that
+        names ``what`` and none of ``secrets``.
 
     Raises:
         ValueError: ``exc`` is not one of :func:`delta_failures` (``doing``) (a caller's mistake).
@@ -246,7 +260,7 @@ def map_delta(exc: BaseException, doing: str, what: str, secrets: Iterable[str] 
             continue
         if row.contains is not None and row.contains not in str(exc).lower():
             continue
-        error = row.error(row.template.format(what=what, error=redact_text(first_line(exc), secrets)[:300]))
+        error = row.error(row.template.format(what=what, error=redact_text(delta_message(exc), secrets)[:400]))
         error.__cause__ = exc
         return error
     raise ValueError(f"DELTA_TABLE has no row for {type(exc).__name__} while {doing!r}") from exc
