@@ -435,6 +435,7 @@ def _no_real_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(time, "sleep", real_sleep)
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_a_commit_that_loses_waits_on_the_injected_sleep_then_commits(
     tmp_path: Path, dated_files: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -460,6 +461,7 @@ def test_a_commit_that_loses_waits_on_the_injected_sleep_then_commits(
     assert fresh.raw(ids[0]) == json.loads(read_body(dated_files[2]))
 
 
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
 def test_a_file_vacuumed_under_a_write_is_read_again_after_the_injected_sleep(
     tmp_path: Path, dated_files: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
