@@ -867,9 +867,12 @@ class DeltaLayout:
             keep = _one_of_each(name, table, key)
             if len(keep) == len(table):
                 continue
-            write_deltalake(
-                dt, table.take(pa.array(keep, pa.int64())), mode="overwrite", storage_options=self.options or None
-            )
+            try:
+                write_deltalake(
+                    dt, table.take(pa.array(keep, pa.int64())), mode="overwrite", storage_options=self.options or None
+                )
+            except delta_failures("compact") as exc:  # nothing committed: the copies stay, answers as before
+                raise map_delta(exc, "compact", f"dropping copies in {self.uris[name]}", self.secrets) from None
             logger.warning(
                 "%s: dropped %d copies of rows held more than once (an earlier concurrent compaction)",
                 self.uris[name],
