@@ -80,6 +80,13 @@ RULES = [
     ("json.decoder.scanstring", "", "", r"scanstring\(", set()),
     # a layer's exceptions are mapped by its own table (fetch/faults.py, store/faults.py), never by module name
     ("exception module checks", "", "", r"\.__module__", set()),
+    (
+        "delta-rs exceptions",
+        "store/faults.py",
+        "delta-rs",
+        r"deltalake\.exceptions\.\w+|\b(CommitFailedError|TableNotFoundError|SchemaMismatchError|DeltaProtocolError)\b",
+        {"store/faults.py"},
+    ),
 ]
 
 
@@ -154,6 +161,7 @@ def test_the_patterns_find_what_they_guard(tmp_path: Path) -> None:
         "retry rule": "if isinstance(error, APIError) and error.status in retry.statuses:",
         "did you mean": 'f"column {name!r}: did you mean {close!r}?"',
         "sys.modules hiding": "sys.modules[name] = None",
+        "delta-rs exceptions": "from deltalake.exceptions import CommitFailedError",
     }
     patterns = {r[0]: r[3] for r in RULES}
     for rule, text in samples.items():

@@ -180,6 +180,82 @@ def test_one_compaction_at_a_time(make_delta, dated_files: list[Path], caplog: p
         assert len(rows) == len(set(rows.column(0).to_pylist())), table  # no row held twice
 
 
+def test_compact_drops_the_copies_an_earlier_concurrent_compaction_left(
+    make_delta, dated_files: list[Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A store two compactions rewrote at once before the lock existed (or another engine's
+    OPTIMIZE racing ours) holds every merged row twice; readers answer right but read every copy.
+    compact() rewrites such a table with one copy of each row; nothing a snapshot needs is lost."""
+    from deltalake import DeltaTable
+
+    store = make_delta(auto_compact=None)
+    for path in dated_files[:4]:
+        store.import_files(path, progress=False)
+    layout = store._delta.layout  # type: ignore[union-attr]
+    for table in TABLES:  # two optimizes from handles opened before either committed: both succeed
+        first, second = (DeltaTable(layout.uris[table], storage_options=layout.options or None) for _ in "ab")
+        first.optimize.compact()
+        second.optimize.compact()
+
+    def held() -> dict[str, tuple[int, int]]:
+        out = {}
+        for table, key in (("snapshots", "snapshot_id"), ("versions", "version")):
+            rows = reopen(store)._delta.layout.table(table).to_pyarrow_table(columns=[key]).column(0)  # type: ignore[union-attr]
+            out[table] = (len(rows), len(set(rows.to_pylist())))
+        return out
+
+    doubled = held()
+    assert all(n == 2 * distinct for n, distinct in doubled.values()), doubled  # the damage, reproduced
+    ids = list(store.snapshots()["snapshot_id"])
+    bodies = {sid: reopen(store).raw(sid) for sid in ids}
+    history = reopen(store).history(scope=None)
+    with caplog.at_level(logging.WARNING, logger="orcatalog.store"):
+        reopen(store).compact()
+    assert "dropped" in caplog.text and "copies" in caplog.text
+    assert held() == {t: (distinct, distinct) for t, (_, distinct) in doubled.items()}  # one copy of each row
+    again = reopen(store)
+    assert list(again.snapshots()["snapshot_id"]) == ids
+    assert {sid: again.raw(sid) for sid in ids} == bodies
+    pd.testing.assert_frame_equal(again.history(scope=None), history)
+
+
+def test_an_overwrite_from_an_older_handle_keeps_what_was_appended_since(tmp_path: Path) -> None:
+    """What drop_copies relies on, pinned against the installed delta-rs: an overwrite through a
+    handle opened before another writer's append replaces only the files that handle holds."""
+    import pyarrow as pa
+    from deltalake import DeltaTable, write_deltalake
+
+    uri = str(tmp_path / "t")
+    write_deltalake(uri, pa.table({"version": ["a", "a", "b"]}))
+    handle = DeltaTable(uri)  # what compact() read
+    write_deltalake(uri, pa.table({"version": ["c"]}), mode="append")  # a writer, meanwhile
+    write_deltalake(handle, pa.table({"version": ["a", "b"]}), mode="overwrite")
+    assert sorted(DeltaTable(uri).to_pyarrow_table().column(0).to_pylist()) == ["a", "b", "c"]
+
+
+def test_of_a_version_s_copies_an_intact_one_is_kept() -> None:
+    """The copy rule keeps a copy whose JSON matches its content address over a damaged one, in
+    whatever order the files hold them; snapshot rows are copies only when equal in every column."""
+    import hashlib
+
+    import pyarrow as pa
+
+    from orcatalog.store.delta import _one_of_each
+
+    good, other = b'{"id":"a/x","name":"X"}', b'{"id":"b/y","name":"Y"}'
+    v, w = (hashlib.sha256(raw).hexdigest()[:32] for raw in (good, other))  # a version's content address
+    versions = pa.table(
+        {
+            "version": [v, v, w, v],
+            "id": ["a/x", "a/x", "b/y", "a/x"],
+            "raw": [good.replace(b"X", b"Z").decode(), good.decode(), other.decode(), good.decode()],
+        }
+    )
+    assert list(_one_of_each("versions", versions, "version")) == [1, 2]
+    snapshots = pa.table({"snapshot_id": ["s1", "s1", "s1"], "versions": [[v], [v], [v, w]]})
+    assert list(_one_of_each("snapshots", snapshots, "snapshot_id")) == [0, 2]
+
+
 def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bodies: list) -> None:
     """The README's DuckDB and polars queries, run as written: a model's price series and the catalog as of a date."""
     import duckdb
@@ -299,6 +375,61 @@ def test_an_interrupted_first_write_leaves_a_delta_store(
     assert (root / "snapshots" / "_delta_log").is_dir()
 
 
+COMMIT_REFUSED = """
+    import os, sys, orcatalog as oc
+    store = oc.SnapshotStore(sys.argv[1], auto_compact=None)
+    store.snapshots()  # every module the store uses is loaded before privileges drop
+    if os.geteuid() == 0:
+        os.setgid(65534); os.setuid(65534)  # root ignores permissions: write as nobody
+    try:
+        store.import_files(sys.argv[2], progress=False)
+    except oc.StoreWriteError as exc:
+        print("StoreWriteError", exc)
+"""
+
+
+@pytest.mark.compact_only
+def test_a_commit_the_storage_refuses_is_a_typed_error_and_leaves_nothing_visible(dated_files: list[Path]) -> None:
+    """A real failure at the commit, not a patched one: the snapshots table's log folder is read-only
+    (a user without write access there) while the versions table is writable, so the write stores its
+    new versions and then delta-rs cannot create the commit file. The writer gets a StoreWriteError
+    naming the table; readers see the store as it was, and the next writer and compaction proceed."""
+    import shutil
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="orcatalog-commit-"))  # not under tmp_path: nobody must reach it
+    try:
+        root = base / "s"
+        oc.SnapshotStore(root, auto_compact=None).import_files(dated_files[:3], progress=False)
+        before = oc.SnapshotStore(root).snapshots()
+        body = base / dated_files[3].name
+        body.write_bytes(dated_files[3].read_bytes())
+        base.chmod(0o755)
+        if os.geteuid() == 0:
+            for p in [base, *base.rglob("*")]:
+                os.chown(p, 65534, 65534)
+        log = root / "snapshots" / "_delta_log"
+        log.chmod(0o555)
+        try:
+            out, err = spawn(COMMIT_REFUSED, str(root), str(body)).communicate(timeout=120)
+        finally:
+            log.chmod(0o755)
+        assert out.startswith("StoreWriteError"), out + err
+        assert f"{root}/snapshots failed" in out and "nothing was committed" in out and "\n" not in out.strip()
+        assert "Permission denied" in out  # delta-rs's cause, chained below its first line, is kept
+        assert any((root / "versions").glob("*.parquet"))  # it got as far as the versions table
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no alarm about what the refused write left behind
+            after = oc.SnapshotStore(root, auto_compact=None)
+            pd.testing.assert_frame_equal(after.snapshots(), before)
+            ids = after.import_files(body, progress=False)  # the next writer is not blocked
+            assert list(after.snapshots()["snapshot_id"]) == [*before["snapshot_id"], *ids]
+            assert after.raw(ids[0]) == json.loads(read_body(dated_files[3]))
+            assert after.compact() > 0  # nor is compaction
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 SLOW_WRITER = """
     import json, sys, time, deltalake, orcatalog as oc
     real = deltalake.write_deltalake
@@ -352,6 +483,78 @@ def test_two_writers_of_the_same_snapshot_both_succeed_and_it_counts_once(make_d
     assert len(set(outs)) == 1  # the same ids for the same bodies
     m = reopen(store).snapshots()
     assert list(m["snapshot_id"]) == outs[0].split(",")  # each once, whichever commit came first
+
+
+def _between_state_and_commit(monkeypatch: pytest.MonkeyPatch, other_commit) -> None:
+    """Run ``other_commit`` (another writer's real commit) once, when this process's next write is
+    about to commit its snapshots rows: after it read the store, before its commit."""
+    import deltalake
+
+    real = deltalake.write_deltalake
+    pending = [other_commit]
+
+    def racing(uri, data, **kwargs):
+        if pending and str(getattr(uri, "table_uri", uri)).rstrip("/").endswith("/snapshots"):
+            pending.pop()()
+        return real(uri, data, **kwargs)
+
+    monkeypatch.setattr(deltalake, "write_deltalake", racing)
+
+
+def _no_real_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any wait that is not the injected one fails the test (the store looks time.sleep up at use)."""
+    import time
+
+    def real_sleep(seconds: float) -> None:
+        raise AssertionError(f"the store slept for real ({seconds} s)")
+
+    monkeypatch.setattr(time, "sleep", real_sleep)
+
+
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
+def test_a_commit_that_loses_waits_on_the_injected_sleep_then_commits(
+    tmp_path: Path, dated_files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer changes the snapshots table's metadata (an ALTER TABLE from any Delta engine)
+    between this writer's read and its commit: delta-rs refuses the commit (it does not rebase over
+    a metadata change), and the store waits by its jittered rule on the injected sleep, then commits."""
+    from deltalake import DeltaTable
+
+    waited: list[float] = []
+    store = oc.SnapshotStore(tmp_path / "s", auto_compact=None, sleep=waited.append, jitter=lambda: 0.5)
+    first = store.import_files(dated_files[:2], progress=False)
+    assert waited == []  # nothing to wait for without a race
+
+    def alter() -> None:
+        DeltaTable(str(tmp_path / "s" / "snapshots")).alter.set_table_properties({"delta.appendOnly": "false"})
+
+    _between_state_and_commit(monkeypatch, alter)
+    _no_real_sleep(monkeypatch)
+    ids = store.import_files(dated_files[2], progress=False)
+    assert waited == [0.02]  # min(1, 0.02 * 2**0) * (0.5 + 0.5): one lost commit, one wait
+    fresh = oc.SnapshotStore(tmp_path / "s")
+    assert list(fresh.snapshots()["snapshot_id"]) == first + ids
+    assert fresh.raw(ids[0]) == json.loads(read_body(dated_files[2]))
+
+
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
+def test_a_file_vacuumed_under_a_write_is_read_again_after_the_injected_sleep(
+    tmp_path: Path, dated_files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process compacts and vacuums (no retention) between this writer's read and its
+    commit: the files this writer listed are gone when it reads its commit back, so it lists the
+    table again after the injected wait, and the write succeeds."""
+    waited: list[float] = []
+    store = oc.SnapshotStore(tmp_path / "s", auto_compact=None, sleep=waited.append)
+    first = store.import_files(dated_files[:3], progress=False)
+    other = oc.SnapshotStore(tmp_path / "s", auto_compact=None)
+    _between_state_and_commit(monkeypatch, lambda: other.compact(_retention_hours=0))
+    _no_real_sleep(monkeypatch)
+    ids = store.import_files(dated_files[3], progress=False)
+    assert waited == [0.05]  # one re-read of the listing, by the rule of orcatalog.store.waits
+    fresh = oc.SnapshotStore(tmp_path / "s")
+    assert list(fresh.snapshots()["snapshot_id"]) == first + ids
+    assert fresh.raw(ids[0]) == json.loads(read_body(dated_files[3]))
 
 
 def test_a_damaged_versions_file_then_new_writes(tmp_path: Path, dated_files: list[Path]) -> None:

@@ -246,3 +246,85 @@ def test_any_other_delta_error_is_one_line_through_the_store_s_exception_table()
     error = map_exception(exc, "/tmp/store")
     assert isinstance(error, oc.StoreError) and error.__cause__ is exc
     assert str(error) == "/tmp/store: the Delta tables cannot be read or written (Kernel error: Json error: odd)"
+
+
+def _delta_exceptions() -> dict[str, type[BaseException]]:
+    import inspect
+
+    import deltalake.exceptions
+
+    return dict(inspect.getmembers(deltalake.exceptions, inspect.isclass))
+
+
+# (doing, the exception, the store error it becomes): each delta-rs class, and OSError, where the store meets them
+DELTA_CASES = [
+    ("commit", "CommitFailedError", "Transaction failed: Metadata changed since last commit", oc.SnapshotConflictError),
+    ("commit", "SchemaMismatchError", "Cannot cast field price from Utf8 to Float64", oc.StoreWriteError),
+    (
+        "commit",
+        "DeltaError",
+        "Generic error: A Delta Lake table already exists at that location.",
+        oc.SnapshotConflictError,
+    ),
+    ("commit", "DeltaProtocolError", "Invalid JSON in log record", oc.StoreWriteError),
+    ("commit", "TableNotFoundError", "no log files", oc.StoreWriteError),
+    ("commit", "OSError", "[Errno 28] No space left on device", oc.StoreWriteError),
+    ("compact", "CommitFailedError", "Transaction failed: concurrent delete", oc.SnapshotConflictError),
+    ("compact", "DeltaError", "Generic error: odd", oc.StoreWriteError),
+    ("open", "TableNotFoundError", "no log files", oc.SnapshotNotFoundError),
+    ("open", "DeltaError", "Kernel error: Json error: EOF", oc.StoreDamagedError),
+    ("open", "DeltaProtocolError", "Invalid table version", oc.StoreDamagedError),
+    ("open", "OSError", "[Errno 13] Permission denied", oc.StoreError),
+    ("read", "DeltaError", "Parquet error: EOF", oc.StoreDamagedError),
+    ("read", "OSError", "[Errno 5] Input/output error", oc.StoreDamagedError),
+    ("read", "ArrowInvalid", "Parquet magic bytes not found in footer", oc.StoreDamagedError),
+]
+
+
+@pytest.mark.parametrize(
+    ("doing", "name", "text", "expected"), DELTA_CASES, ids=[f"{c[0]}-{c[1]}" for c in DELTA_CASES]
+)
+def test_the_delta_exception_table(doing: str, name: str, text: str, expected: type) -> None:
+    """faults.DELTA_TABLE, the one place delta-rs's exceptions become the store's: each class while
+    committing, compacting, opening a log or reading data becomes one store error, in one line that
+    keeps the table's path and drops delta-rs's Rust backtrace and every secret (a storage option's
+    secret, or anything shaped like an API key) that the message carried."""
+    from orcatalog.store.faults import delta_failures, map_delta
+
+    cls = {**_delta_exceptions(), "OSError": OSError, "ArrowInvalid": pa.ArrowInvalid}[name]
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    exc = cls(f"{text} (secret {secret}, key sk-or-v1-0123456789abcdef)\n   0: <unknown>\n   1: rust backtrace\n")
+    assert isinstance(exc, delta_failures(doing))  # the Delta layout's except clause catches it
+    where = "s3://bucket/store/snapshots"
+    error = map_delta(exc, doing, where, [secret])
+    assert type(error) is expected and error.__cause__ is exc
+    message = str(error)
+    assert where in message and text.split(" (")[0][:20] in message and "\n" not in message
+    assert secret not in message and "sk-or-v1" not in message and "backtrace" not in message
+
+
+def test_a_delta_message_keeps_its_chained_causes_in_one_line() -> None:
+    """delta-rs chains the causes of an error below its first line (with colour codes): the store's
+    message keeps them, as delta-rs raised it for a commit into a log folder without write access."""
+    from orcatalog.store.faults import map_delta
+
+    exc = OSError(
+        "Generic LocalFileSystem error\n          \x1b[31m↳\x1b[0m Unable to open file /s/snapshots/_delta_log/"
+        "00000000000000000001.json#1\n           \x1b[31m↳\x1b[0m Permission denied (os error 13)\n"
+    )
+    assert str(map_delta(exc, "commit", "writing to /s/snapshots")) == (
+        "writing to /s/snapshots failed: Generic LocalFileSystem error: Unable to open file "
+        "/s/snapshots/_delta_log/00000000000000000001.json#1: Permission denied (os error 13); nothing was committed"
+    )
+
+
+def test_every_delta_exception_class_has_a_row_for_every_doing() -> None:
+    """A class delta-rs adds later is still a store error, whatever the store was doing."""
+    from orcatalog.store.faults import DELTA_TABLE, delta_failures, map_delta
+
+    for doing in {row.doing for row in DELTA_TABLE}:
+        for cls in _delta_exceptions().values():
+            error = map_delta(cls("x"), doing, "/store/t")
+            assert isinstance(error, oc.StoreError) and isinstance(cls("x"), delta_failures(doing)), (doing, cls)
+    with pytest.raises(ValueError, match="no row"):
+        map_delta(KeyError("x"), "commit", "/store/t")

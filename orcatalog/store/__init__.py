@@ -13,6 +13,7 @@ The package, by the question each file answers:
 - :mod:`.endpoints` - endpoint and provider history on the Delta layout (issue 18);
 - :mod:`.migrate` - copying a parquet-layout store into the Delta layout, checked snapshot by snapshot;
 - :mod:`.lock` - one run at a time on a store (``orcatalog watch``): a file lock, or a claim on object stores;
+- :mod:`.waits` - how long the store waits before it reads or commits again, on an injected clock and sleep;
 - :mod:`.faults` - the object-store libraries' exceptions (botocore, a missing s3fs) as ``StoreError``, one table.
 
 Which layout a store uses is decided once, by :func:`_layout_of` (the one found at the root, else
@@ -29,7 +30,6 @@ empty answer) lives here, once: :func:`no_store_message`, used by the store's re
 from __future__ import annotations
 
 import os
-import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -73,6 +73,7 @@ from .delta import ORPHAN_RETENTION_HOURS, VACUUM_RETENTION_HOURS, DeltaStore, i
 from .endpoints import ENDPOINT_TABLES, EndpointHistory, is_endpoint_store
 from .layout import FOLDERS, Layout
 from .timeline import scope_column
+from .waits import Waits
 
 __all__ = [
     "SnapshotStore",
@@ -177,9 +178,14 @@ class SnapshotStore(EndpointHistory):
             write raises :class:`~orcatalog.errors.LegacyLayoutError`; ``orcatalog migrate`` copies
             it into the Delta layout), or ``"auto"``: the layout of the store found at ``root`` (on
             disk or an object store), Delta for a new store.
+        clock, sleep, jitter: the store's monotonic clock (seconds), its wait (seconds) and the
+            jitter source of its commit retries (a float in [0, 1)); default the real ones
+            (:class:`~orcatalog.store.waits.Waits`). Every retry wait of the store and of
+            :meth:`run_lock` goes through them: tests inject them, and nothing real sleeps.
 
     Raises:
-        InvalidParameterError: root is not a string or path; an unknown layout.
+        InvalidParameterError: root is not a string or path; an unknown layout; a clock, sleep or
+        jitter that is not callable.
     """
 
     def __init__(
@@ -189,12 +195,16 @@ class SnapshotStore(EndpointHistory):
         storage_options: dict[str, Any] | None = None,
         auto_compact: int | None = 64,
         layout: str = "auto",
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], object] | None = None,
+        jitter: Callable[[], float] | None = None,
     ) -> None:
         if auto_compact is not None and (
             isinstance(auto_compact, bool) or not isinstance(auto_compact, int) or auto_compact < 2
         ):
             raise InvalidParameterError(f"auto_compact must be an int >= 2 or None, got {auto_compact!r}")
         self.auto_compact = auto_compact
+        self._waits = Waits(clock, sleep, jitter)
         if root is None:
             root = os.environ.get("ORCATALOG_DATA_DIR") or "./data"
         if not isinstance(root, (str, os.PathLike)) or not os.fspath(root).strip():
@@ -214,7 +224,7 @@ class SnapshotStore(EndpointHistory):
         if self.layout == "delta":
             from .delta import DeltaLayout
 
-            delta = DeltaLayout(self.root, self._layout, self._storage_options)
+            delta = DeltaLayout(self.root, self._layout, self._storage_options, self._waits)
             self._delta = DeltaStore(delta, auto_compact, _version())
 
     def __repr__(self) -> str:
@@ -515,7 +525,7 @@ class SnapshotStore(EndpointHistory):
     # -- reading -------------------------------------------------------------------------------
 
     def _catalogue(self) -> Catalogue:
-        self._catalogue_cache = read_catalogue(self._layout, cached=self._catalogue_cache)
+        self._catalogue_cache = read_catalogue(self._layout, cached=self._catalogue_cache, waits=self._waits)
         return self._catalogue_cache
 
     def _index(self) -> Index:
@@ -526,7 +536,7 @@ class SnapshotStore(EndpointHistory):
             try:
                 self._index_cache = read_index(self._layout, catalogue, self._data_tables)
             except FileNotFoundError:
-                time.sleep(0.01 * attempt)  # a compaction merged a listed batch meanwhile: list again
+                self._waits.reread(attempt)  # a compaction merged a listed batch meanwhile: list again
                 continue
             listed = {b for b, _ in catalogue.listing}
             self._data_tables = {k: v for k, v in self._data_tables.items() if k[0] in listed}
@@ -541,7 +551,7 @@ class SnapshotStore(EndpointHistory):
                 return question(index)
             except FileNotFoundError:
                 self._index_cache = None
-                time.sleep(0.01 * attempt)
+                self._waits.reread(attempt)
         raise StoreError(f"the store at {self.root} kept changing while it was read; try again")
 
     def snapshots(self) -> pd.DataFrame:
@@ -644,7 +654,7 @@ class SnapshotStore(EndpointHistory):
                 return delta.load(state, delta.pick(state, snapshot_id, when, scope, twins_seen))
 
             twins_seen: list[str] = []
-            frame = _delta_retry(answer)
+            frame = _delta_retry(self._waits, answer)
         else:
             twins_seen = []
             frame = self._answer(
@@ -675,9 +685,11 @@ class SnapshotStore(EndpointHistory):
         self._require()
         if (delta := self._delta) is not None:
             try:
-                return _delta_retry(lambda: delta.raw(st := delta.state(), delta.pick(st, snapshot_id, None, None)))
+                return _delta_retry(
+                    self._waits, lambda: delta.raw(st := delta.state(), delta.pick(st, snapshot_id, None, None))
+                )
             except SnapshotNotFoundError:
-                return _delta_retry(lambda: self._endpoints().raw(snapshot_id))
+                return _delta_retry(self._waits, lambda: self._endpoints().raw(snapshot_id))
         return self._answer(lambda ix: queries.raw(ix, self._layout, self._pick(ix, snapshot_id, None, None)))
 
     def history(
@@ -721,7 +733,7 @@ class SnapshotStore(EndpointHistory):
         end = utc(end, "end") if end is not None else None
         self._require()
         if (delta := self._delta) is not None:
-            return _delta_retry(lambda: delta.history(delta.state(), wanted, columns, start, end, scope))
+            return _delta_retry(self._waits, lambda: delta.history(delta.state(), wanted, columns, start, end, scope))
         return queries.history(self._index(), wanted, columns, start, end, scope)
 
     def run_lock(
@@ -729,15 +741,15 @@ class SnapshotStore(EndpointHistory):
         name: str = "watch",
         *,
         wait: float = 10.0,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> Any:
         """A context manager holding the store's ``name`` lock: one such run at a time (:mod:`.lock`).
 
         Args:
             name: what the run is (``"watch"``).
             wait: seconds a second run waits for the first to finish before giving up.
-            clock, sleep: the time source and the wait (tests inject them; nothing real sleeps).
+            clock, sleep: the time source and the wait (default the store's own, see the class).
 
         Raises:
             SnapshotConflictError: another run held it for the whole wait; StoreWriteError;
@@ -745,7 +757,7 @@ class SnapshotStore(EndpointHistory):
         """
         from .lock import run_lock
 
-        return run_lock(self._layout, name, wait=wait, clock=clock, sleep=sleep)
+        return run_lock(self._layout, name, wait=wait, clock=clock or self._waits.now, sleep=sleep or self._waits.wait)
 
     def run_state(self, name: str = "watch") -> dict[str, Any]:
         """The small JSON state the ``name`` run keeps beside its lock (:func:`.lock.read_state`);
@@ -818,13 +830,13 @@ def _is_parquet_store(files: Layout) -> bool:
     return any(str(n).rstrip("/").rsplit("/", 1)[-1] in FOLDERS for n in names)
 
 
-def _delta_retry(question: Callable[[], T]) -> T:
-    """Ask again when a file was vacuumed between listing and reading (Delta layout)."""
+def _delta_retry(waits: Waits, question: Callable[[], T]) -> T:
+    """Ask again, after ``waits.reread``, when a file was vacuumed between listing and reading (Delta layout)."""
     for attempt in range(RETRIES):
         try:
             return question()
         except FileNotFoundError:
-            time.sleep(0.01 * attempt)
+            waits.reread(attempt)
     raise StoreError("the store kept changing while it was read; try again")
 
 

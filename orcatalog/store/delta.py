@@ -43,7 +43,6 @@ import hashlib
 import json
 import logging
 import os
-import time
 import uuid
 import warnings
 from collections.abc import Callable, Sequence
@@ -67,7 +66,7 @@ from ..errors import (
     StoreWriteError,
 )
 from ..scope import default_scope
-from .faults import first_line
+from .faults import delta_failures, delta_message, first_line, map_delta, secrets_of
 from .ingest import (
     MANIFEST_SCHEMA,
     Body,
@@ -80,6 +79,7 @@ from .ingest import (
 )
 from .queries import parse_versions, snapshot_frame
 from .timeline import apply_rules, extend_rules, latest_of, scope_column, twins_note
+from .waits import Waits
 
 if TYPE_CHECKING:
     from .layout import Layout
@@ -389,12 +389,15 @@ class DeltaLayout:
         files: the store's files (its fsspec filesystem and path, for existence checks and sizes,
             and the locks of :mod:`.lock`).
         storage_options: fsspec options (translated for delta-rs by :func:`delta_options`).
+        waits: the clock, sleep and jitter of its retries (:class:`.waits.Waits`; default real time).
     """
 
-    def __init__(self, root: str, files: Layout, storage_options: dict[str, Any]) -> None:
+    def __init__(self, root: str, files: Layout, storage_options: dict[str, Any], waits: Waits | None = None) -> None:
         self.root, self.files = root, files
+        self.waits = waits or Waits()
         self.fs, self.base, self.local = files.fs, files.base, files.local
         self.options = delta_options(storage_options)
+        self.secrets = secrets_of(self.options)  # never repeated in a message (faults.map_delta)
         prefix = root.rstrip("/") if not self.local else os.path.abspath(self.base)
         self.uris = {t: f"{prefix}/{t}" for t in TABLES}
         self._files: dict[str, pa.Table] = {}  # data file URI -> its table (Delta data files never change)
@@ -415,7 +418,6 @@ class DeltaLayout:
         up to its own commit).
         """
         from deltalake import DeltaTable
-        from deltalake.exceptions import DeltaError, TableNotFoundError
 
         dt = self._handles.get(name)
         if dt is not None and not refresh:
@@ -424,23 +426,24 @@ class DeltaLayout:
             try:
                 dt.update_incremental()
                 return dt
-            except (OSError, DeltaError):  # e.g. the log it would read next expired: open it anew
+            except delta_failures("open"):  # e.g. the log it would read next expired: open it anew
                 del self._handles[name]
         try:
             dt = DeltaTable(self.uris[name], storage_options=self.options or None)
-        except TableNotFoundError:
-            return None
-        except OSError as exc:
-            raise StoreError(f"cannot read the store at {self.root}: {exc}") from None
-        except DeltaError as exc:  # a damaged or stray commit file: every read and write needs the log
-            raise self._log_damage(name, exc) from None
+        except delta_failures("open") as exc:
+            error = map_delta(exc, "open", f"the store at {self.root}", self.secrets)
+            if isinstance(error, SnapshotNotFoundError):  # no such table yet
+                return None
+            if isinstance(error, StoreDamagedError):  # every read and write needs the log: name the file at fault
+                error = map_delta(exc, "open", self._log_damage(name), self.secrets)
+            raise error from None
         self._handles[name] = dt
         return dt
 
-    def _log_damage(self, name: str, exc: Exception) -> StoreError:
-        """The error for a table whose Delta log cannot be read: a :class:`StoreDamagedError` naming
-        the commit file at fault (one that is not JSON lines, or one after a gap in the numbering),
-        else the table's log folder; in one line (delta-rs's own message without its backtrace)."""
+    def _log_damage(self, name: str) -> str:
+        """What is wrong with a table whose Delta log cannot be read (the start of the
+        :class:`StoreDamagedError` of :func:`.faults.map_delta`): the commit file at fault (one that
+        is not JSON lines, or one after a gap in the numbering), else the table's log folder."""
         log = f"{self.base}/{name}/_delta_log"
         where = f"{self.uris[name]}/_delta_log"
         try:
@@ -462,10 +465,7 @@ class DeltaLayout:
                 culprit = (file, f"is not a whole commit ({type(bad).__name__}: {first_line(bad)[:120]})")
                 break
         what = f"{where}/{culprit[0]} {culprit[1]}" if culprit else f"the log {where} cannot be read"
-        return StoreDamagedError(
-            f"the {name} table of the store at {self.root} is damaged: {what} ({first_line(exc)[:200]}); "
-            "restore that file from a backup (see data/README.md, Damage and recovery)"
-        )
+        return f"the {name} table of the store at {self.root} is damaged: {what}"
 
     def _read_file(self, uri: str, columns: list[str] | None) -> pa.Table:
         """One data file of a table, read on its own: from disk directly, from an object store
@@ -551,11 +551,10 @@ class DeltaLayout:
         is not there: then it is damage (a committed file moved away or deleted), not a file that a
         compaction replaced and vacuum removed after this reader listed the table."""
         from deltalake import DeltaTable
-        from deltalake.exceptions import DeltaError
 
         try:
             latest = DeltaTable(self.uris[name], storage_options=self.options or None)
-        except (OSError, DeltaError):
+        except delta_failures("open"):
             return False
         return uri in set(latest.file_uris())
 
@@ -563,9 +562,11 @@ class DeltaLayout:
         """The store as it is now (re-read only when a table has a new version; only the data
         files not read before are read, and when no file was removed only the new rows get the
         timeline rules: see :meth:`_extend`). ``refresh=False``: as of the table versions this
-        object last saw or wrote, without asking the log (a writer reading back its own commit)."""
+        object last saw or wrote, without asking the log (a writer reading back its own commit);
+        a retry always asks the log, since the kept handles are what named the vacuumed files."""
         for attempt in range(5):
-            snaps, vers = self.table("snapshots", refresh), self.table("versions", refresh)
+            fresh = refresh or attempt > 0
+            snaps, vers = self.table("snapshots", fresh), self.table("versions", fresh)
             key = (-1 if snaps is None else snaps.version(), -1 if vers is None else vers.version())
             if self._state is not None and self._state.key == key:
                 return self._state
@@ -575,7 +576,7 @@ class DeltaLayout:
                 self._state = built if built is not None else self._build(key, snaps, vers, *uris)
                 return self._state
             except FileNotFoundError:  # vacuumed between listing and reading: list again
-                time.sleep(0.05 * (attempt + 1))
+                self.waits.reread(attempt + 1, step=0.05)
         raise StoreError(f"the store at {self.root} kept changing while it was read; try again")
 
     def _build(self, key: tuple[int, int], snaps: Any, vers: Any, snap_uris: list[str], vers_uris: list[str]) -> State:
@@ -762,10 +763,9 @@ class DeltaLayout:
             StoreWriteError: the storage refused the write (nothing became visible).
         """
         from deltalake import CommitProperties, write_deltalake
-        from deltalake.exceptions import CommitFailedError, DeltaError
 
         self.check_conditional_put()
-        last: Exception | None = None
+        last: BaseException | None = None
         for attempt in range(COMMIT_ATTEMPTS):
             try:
                 dt = self.table(name, refresh=attempt > 0) if name in self._handles else None
@@ -780,17 +780,15 @@ class DeltaLayout:
                     writer_properties=writer_properties,
                 )
                 return
-            except CommitFailedError as exc:
+            except delta_failures("commit") as exc:
+                error = map_delta(exc, "commit", f"writing to {self.uris[name]}", self.secrets)
+                if not isinstance(error, SnapshotConflictError):  # a lost race is tried again, after a wait
+                    raise error from exc
                 last = exc
-                time.sleep(min(1.0, 0.02 * 2**attempt) * (0.5 + np.random.random()))
-            except (OSError, DeltaError) as exc:
-                if "already exists" in str(exc).lower() and attempt < COMMIT_ATTEMPTS - 1:  # a first commit raced ours
-                    last = exc
-                    continue
-                raise StoreWriteError(f"writing to {self.uris[name]} failed: {exc}; nothing was committed") from exc
+                self.waits.recommit(attempt)
         raise SnapshotConflictError(
             f"{self.uris[name]}: the commit lost to other writers {COMMIT_ATTEMPTS} times "
-            f"({last}); nothing was committed, try again"
+            f"({delta_message(last) if last else ''}); nothing was committed, try again"
         )
 
     def compacting(self) -> contextlib.AbstractContextManager[None]:
@@ -806,7 +804,7 @@ class DeltaLayout:
         """
         from .lock import run_lock
 
-        return run_lock(self.files, "compact", wait=0)
+        return run_lock(self.files, "compact", wait=0, clock=self.waits.now, sleep=self.waits.wait)
 
     def due(self, limit: int) -> bool:
         """Whether a table has more than ``limit`` files, by the handles as this object last saw or
@@ -822,8 +820,6 @@ class DeltaLayout:
         Returns:
             How many files were merged away.
         """
-        from deltalake.exceptions import CommitFailedError
-
         merged = 0
         for name in TABLES:
             dt = self.table(name)  # read anew under the lock: an optimize of an older version would
@@ -837,11 +833,53 @@ class DeltaLayout:
                 continue
             try:
                 metrics = dt.optimize.compact()
-            except CommitFailedError as exc:
-                raise SnapshotConflictError(f"{self.uris[name]}: another compaction committed first ({exc})") from None
+            except delta_failures("compact") as exc:
+                raise map_delta(exc, "compact", f"optimize of {self.uris[name]}", self.secrets) from None
             merged += int(metrics.get("numFilesRemoved", 0))
             self.vacuum(name, retention_hours, orphan_hours)
         return merged
+
+    def drop_copies(self) -> int:
+        """Rewrite each table that holds a row more than once (the same ``version`` in
+        ``versions``, the same snapshot row in ``snapshots``) with one copy of each, and return how
+        many rows were dropped. Stores compacted by two compactions at once before the compaction
+        lock existed (or by another engine's OPTIMIZE racing ours) hold every merged row twice or
+        more: readers answer right, but read and hold every copy.
+
+        Only the caller's compaction may run (it holds :meth:`compacting`). The rewrite is an
+        overwrite from the handle read here: it replaces only the files that handle holds, so rows
+        a writer appends meanwhile stay. Of a ``version``'s copies one whose JSON matches its
+        content address is kept (a damaged copy never wins over an intact one); a snapshot row is
+        a copy only when every column, its ``versions`` list included, is equal (two different rows
+        of one id are left for the readers' rule).
+        """
+        from deltalake import write_deltalake
+
+        dropped = 0
+        for name, key in _ROW_KEYS.items():
+            dt = self.table(name)
+            if dt is None:
+                continue
+            keys = dt.to_pyarrow_table(columns=[key]).column(key)
+            if pc.count_distinct(keys).as_py() == len(keys):  # the usual case: one column read, nothing else
+                continue
+            table = dt.to_pyarrow_table()
+            keep = _one_of_each(name, table, key)
+            if len(keep) == len(table):
+                continue
+            try:
+                write_deltalake(
+                    dt, table.take(pa.array(keep, pa.int64())), mode="overwrite", storage_options=self.options or None
+                )
+            except delta_failures("compact") as exc:  # nothing committed: the copies stay, answers as before
+                raise map_delta(exc, "compact", f"dropping copies in {self.uris[name]}", self.secrets) from None
+            logger.warning(
+                "%s: dropped %d copies of rows held more than once (an earlier concurrent compaction)",
+                self.uris[name],
+                len(table) - len(keep),
+            )
+            dropped += len(table) - len(keep)
+        return dropped
 
     def repair(self) -> None:
         """Delta's FSCK: drop from the log the data files that no longer exist. It drops whatever a
@@ -905,6 +943,29 @@ def _file_stats(dt: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
                 pd.Timestamp(hi).tz_convert("UTC") if pd.Timestamp(hi).tzinfo else pd.Timestamp(hi, tz="UTC"),
             )
     return out
+
+
+#: The column that names a row of each table: rows sharing it are copies (see :func:`_one_of_each`).
+_ROW_KEYS = {"versions": "version", "snapshots": "snapshot_id"}
+
+
+def _one_of_each(name: str, table: pa.Table, key: str) -> np.ndarray:
+    """Positions of the rows of ``table`` to keep, in table order: one copy of each row held more
+    than once. ``versions``: per ``version``, the first copy whose ``raw`` matches the content
+    address (the first copy when none does: readers then report it damaged, as before).
+    ``snapshots``: only rows equal in every column are copies."""
+    n = len(table)
+    if name == "versions":
+        ids = table.column(key).to_pandas().to_numpy(dtype=object)
+        copied = np.flatnonzero(pd.Series(ids).duplicated(keep=False).to_numpy())
+        intact = np.ones(n, dtype=bool)
+        raws = table.column("raw").take(pa.array(copied, pa.int64())).cast(pa.binary()).to_pylist()
+        intact[copied] = [r is not None and hashlib.sha256(r).hexdigest()[:32] == v for r, v in zip(raws, ids[copied])]
+        order = np.lexsort((np.arange(n), ~intact))  # intact copies first, each in table order
+        first = order[~pd.Series(ids[order]).duplicated().to_numpy()]
+        return np.sort(first)
+    rows = [orjson.dumps(r, default=str) for r in table.to_pylist()]  # one row per snapshot: small
+    return np.flatnonzero(~pd.Series(rows).duplicated().to_numpy())
 
 
 #: The ``snapshots`` columns read to build the manifest (the ``versions`` lists are read on demand).
@@ -1060,12 +1121,10 @@ class DeltaStore:
     def _append_versions(self, full: pa.Table, bare: pa.Table) -> None:
         if not len(full):
             return
-        from deltalake.exceptions import SchemaMismatchError
-
         try:
             self.layout.append("versions", full, merge_schema=True)
-        except (SchemaMismatchError, StoreWriteError) as exc:
-            if isinstance(exc, StoreWriteError) and "schema" not in str(exc).lower():
+        except StoreWriteError as exc:  # delta-rs's schema errors, as faults.DELTA_TABLE words them
+            if "schema" not in str(exc).lower():
                 raise
             logger.info(
                 "contract columns not merged into %s (%s): writing version, id, raw only",
@@ -1130,7 +1189,8 @@ class DeltaStore:
         )
 
     def compact(self, retention_hours: float, orphan_hours: float = ORPHAN_RETENTION_HOURS) -> int:
-        """Optimize both tables and vacuum; see :meth:`orcatalog.SnapshotStore.compact`.
+        """Drop rows held twice (:meth:`DeltaLayout.drop_copies`), optimize both tables and vacuum;
+        see :meth:`orcatalog.SnapshotStore.compact`.
 
         A store with damage is refused before anything is changed, except one whose only damage is
         missing ``versions`` files that no snapshot needs any more (their objects were stored again
@@ -1157,6 +1217,7 @@ class DeltaStore:
                     + "; ".join(p.message() for p in state.problems)
                 )
         try:
+            self.layout.drop_copies()
             return self.layout.optimize(None, retention_hours, orphan_hours)
         except OSError as exc:
             raise StoreWriteError(f"compacting {self.layout.root} failed: {exc}") from exc

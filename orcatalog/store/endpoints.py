@@ -66,6 +66,7 @@ from ..schema import KNOWN_PRICE_KEYS
 from ..schema_endpoints import ENDPOINT_COLUMNS
 from ..scope import scope_of
 from .delta import ORPHAN_RETENTION_HOURS, TABLE_CONFIG, DeltaLayout
+from .faults import delta_failures, map_delta
 from .ingest import answered_base_url, refuse_same_time, snapshot_id, utc
 
 __all__ = [
@@ -491,9 +492,9 @@ class EndpointStore:
                 configuration=TABLE_CONFIG,
                 storage_options=self.layout.options or None,
             )
-        except Exception as exc:  # delta-rs errors; a racing creator is fine
+        except delta_failures("commit") as exc:  # a racing creator is fine
             if self.layout.table(name) is None:
-                raise StoreWriteError(f"creating {self.layout.uris[name]} failed: {exc}") from exc
+                raise map_delta(exc, "commit", f"creating {self.layout.uris[name]}", self.layout.secrets) from exc
 
     def _prepare(self, items: list[EndpointBody]) -> _Prepared:
         snap_rows: list[dict[str, Any]] = []
@@ -785,8 +786,6 @@ class EndpointStore:
         Raises:
             StoreDamagedError: a data file cannot be read.
         """
-        from deltalake.exceptions import DeltaError
-
         dt = self.layout.table("endpoints")
         if dt is None:
             return None
@@ -806,8 +805,8 @@ class EndpointStore:
                 _log_files_read(dt, sum(1 for _ in data.get_fragments()), len(wanted))
             rows = ds.field("model_id").isin(models)
             return data.to_table(columns=columns, filter=rows)  # an object store: threads overlap the requests
-        except (pa.ArrowException, OSError, DeltaError) as exc:
-            raise StoreDamagedError(f"{self.layout.uris['endpoints']} cannot be read: {exc}") from exc
+        except delta_failures("read") as exc:
+            raise map_delta(exc, "read", self.layout.uris["endpoints"], self.layout.secrets) from exc
 
     def history(
         self,
@@ -992,7 +991,6 @@ def _sort_month(dt: Any, month: str, attempts: int = 5) -> None:
         refused the rewrite. Either way the month is as it was.
     """
     from deltalake import write_deltalake
-    from deltalake.exceptions import CommitFailedError, DeltaError
 
     from ..errors import SnapshotConflictError
 
@@ -1012,10 +1010,11 @@ def _sort_month(dt: Any, month: str, attempts: int = 5) -> None:
                 writer_properties=_row_writer(),
             )
             return
-        except CommitFailedError:
+        except delta_failures("commit") as exc:
+            error = map_delta(exc, "commit", f"sorting month {month} of endpoints")
+            if not isinstance(error, SnapshotConflictError):  # a writer added rows meanwhile: read the month again
+                raise error from exc
             dt.update_incremental()
-        except (OSError, DeltaError) as exc:
-            raise StoreWriteError(f"sorting month {month} of endpoints failed: {exc}; nothing was changed") from exc
     raise SnapshotConflictError(f"endpoints month {month}: writers kept adding rows while it was sorted; try again")
 
 
@@ -1098,7 +1097,7 @@ class EndpointHistory:
         from .delta import DeltaLayout, DeltaStore
 
         files = self._layout  # type: ignore[attr-defined]
-        delta = DeltaLayout(self.root, files, self._storage_options)  # type: ignore[attr-defined]
+        delta = DeltaLayout(self.root, files, self._storage_options, self._waits)  # type: ignore[attr-defined]
         from .. import __version__
 
         self._delta = DeltaStore(delta, self.auto_compact, __version__)

@@ -11,7 +11,6 @@ Two levels, so a write reads only what it needs:
 from __future__ import annotations
 
 import functools
-import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +23,7 @@ from ..errors import StoreDamagedError, StoreDamageWarning
 from .ingest import MANIFEST_SCHEMA, time_of_snapshot_id
 from .layout import DATA_KINDS, DamagedFile, Layout
 from .timeline import PARTIAL_THRESHOLD, apply_rules
+from .waits import Waits
 
 __all__ = ["Catalogue", "Index", "read_catalogue", "read_index", "partial_among", "LATEST"]
 
@@ -154,12 +154,13 @@ def _warn(problems: list[Problem], root: str) -> None:
         warnings.warn(f"orcatalog: store {root}: {p.message()}", StoreDamageWarning, stacklevel=4)
 
 
-def read_catalogue(layout: Layout, *, cached: Catalogue | None = None) -> Catalogue:
+def read_catalogue(layout: Layout, *, cached: Catalogue | None = None, waits: Waits | None = None) -> Catalogue:
     """Every committed snapshot, verified; damaged manifests and lost batches are reported (never
     moved: a reader does not change the store).
 
     A file removed between listing and reading (a compaction in another process) makes it list
-    again; what was read already is kept (files never change), so the retries converge.
+    again after ``waits.reread`` (:class:`.waits.Waits`; default real time); what was read already
+    is kept (files never change), so the retries converge.
     """
     known = dict(cached.tables) if cached is not None else {}
     for attempt in range(RETRIES):
@@ -169,7 +170,7 @@ def read_catalogue(layout: Layout, *, cached: Catalogue | None = None) -> Catalo
         try:
             return _read_catalogue(layout, listing, known)
         except FileNotFoundError:
-            time.sleep(0.01 * attempt)  # a compaction is deleting what it merged: list again
+            (waits or Waits()).reread(attempt)  # a compaction is deleting what it merged: list again
     return _read_catalogue(layout, tuple(layout.manifests().items()), known)
 
 
