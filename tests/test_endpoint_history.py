@@ -228,6 +228,19 @@ def test_one_models_history_reads_row_groups_by_their_statistics_and_misses_no_r
             expect.astype({c: str for c in ("model_id", "provider_name", "tag", "quantization")}),
         )
     assert reopened.endpoint_history("no/such-model").empty
+    # a provider asked with a model is matched file by file on local disk (dictionary-encoded
+    # columns): the same rows as the rule applied to the model's whole history, categories as
+    # pandas makes them (the distinct values, sorted)
+    text = {c: str for c in ("model_id", "provider_name", "tag", "quantization")}
+    for model_id in ids[:4]:
+        rows = every[every["model_id"].astype(str) == model_id].astype(text)
+        for name in (rows["provider_name"].iloc[0].upper(), rows["tag"].iloc[-1].title()):
+            got = reopened.endpoint_history(model_id, name)
+            hit = rows["provider_name"].str.lower().eq(name.lower()) | rows["tag"].str.lower().eq(name.lower())
+            assert 0 < len(got) < len(rows)
+            pd.testing.assert_frame_equal(got.astype(text), rows[hit].reset_index(drop=True))
+            for c in ("model_id", "provider_name", "tag", "quantization"):
+                assert list(got[c].cat.categories) == sorted(got[c].dropna().astype(str).unique())
 
 
 def test_an_endpoint_in_a_zdr_body_and_its_models_body_at_one_time_is_one_row(any_store: oc.SnapshotStore) -> None:
