@@ -153,6 +153,10 @@ def test_import_needs_a_time(new_store, tmp_path: Path, latest_file: Path) -> No
     with pytest.raises(oc.InvalidParameterError, match="no fetch time"):
         store.import_files(nameless, progress=False)
     assert store_files(store) == {}
+    stray = tmp_path / "notes.json"  # no catalog at all: said first, not "no fetch time"
+    stray.write_bytes(b'{"hello": 1}')
+    with pytest.raises(oc.SchemaError, match=r"notes\.json"):
+        store.import_files(stray, progress=False)
     ids = store.import_files(nameless, fetched_at="2026-04-17T14:05:09Z", progress=False)
     assert ids[0].startswith("20260417T140509Z-")
     with pytest.raises(oc.InvalidParameterError, match="single body"):
