@@ -632,7 +632,9 @@ class SnapshotStore(EndpointHistory):
             warnings.warn(note, TwinSnapshotWarning, stacklevel=2)
         if when is not None:
             answered = pd.Timestamp(frame.attrs["fetched_at"])
-            frame.attrs["notes"] = answer_notes(when, answered, first=answered if answered > when else None)
+            frame.attrs["notes"] = answer_notes(
+                when, answered, first=answered if answered > when else None, scope=frame.attrs.get("scope")
+            )
             said = answer_warning(when, answered)  # before the first, in the future, or stale
             if said:
                 warnings.warn(f"orcatalog: {said}", AsOfWarning, stacklevel=2)
