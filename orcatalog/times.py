@@ -209,7 +209,9 @@ def answer_warning(asked: Any, answered: Any, *, name: str = "as_of", now: Any =
     return None
 
 
-def answer_notes(asked: Any, answered: Any, *, first: Any = None, name: str = "as_of", now: Any = None) -> list[str]:
+def answer_notes(
+    asked: Any, answered: Any, *, first: Any = None, name: str = "as_of", now: Any = None, scope: str | None = None
+) -> list[str]:
     """What an answer should say about the snapshot it came from, in the one wording.
 
     Args:
@@ -218,6 +220,8 @@ def answer_notes(asked: Any, answered: Any, *, first: Any = None, name: str = "a
         first: the first snapshot's time, when the question may start before it.
         name: how the asked time is called in the notes (``as_of``, ``start``, ``--since``).
         now: the current time (default the clock; tests inject it).
+        scope: the answering snapshot's scope (:mod:`orcatalog.scope`), named in the notes when
+            given: a store may hold several lists (the catalog, a filtered list), each its own timeline.
 
     Returns:
         Zero or more sentences: the asked time is before the first snapshot (the first is used); it
@@ -226,9 +230,10 @@ def answer_notes(asked: Any, answered: Any, *, first: Any = None, name: str = "a
     asked_at, answered_at = parse_time(asked, name), parse_time(answered, "answered")
     now_at = pd.Timestamp.now(tz="UTC") if now is None else parse_time(now, "now")
     notes = []
+    of = f" (scope {scope!r})" if scope else ""
     if first is not None and asked_at < parse_time(first, "first"):
         notes.append(
-            f"{name} {asked_at:%Y-%m-%d %H:%M} is before the first snapshot: the first, "
+            f"{name} {asked_at:%Y-%m-%d %H:%M} is before the first snapshot{of}: the first, "
             f"{answered_at:%Y-%m-%d %H:%M} UTC, is used"
         )
         return notes
@@ -236,7 +241,7 @@ def answer_notes(asked: Any, answered: Any, *, first: Any = None, name: str = "a
         notes.append(f"{name} {asked_at:%Y-%m-%d %H:%M} is in the future")
     if answered_at < asked_at:
         notes.append(
-            f"the answer is the snapshot of {answered_at:%Y-%m-%d %H:%M} UTC, "
+            f"the answer is the snapshot of {answered_at:%Y-%m-%d %H:%M} UTC{of}, "
             f"{_span(asked_at - answered_at)} older than {name} {asked_at:%Y-%m-%d %H:%M}"
         )
     return notes

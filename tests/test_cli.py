@@ -189,12 +189,13 @@ def test_store_commands(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -
     assert result.exit_code == 0, result.output  # before the first snapshot: the first answers, and says so
     said = result.stderr.splitlines()
     assert (
-        said[0]
-        == f"snapshot {first['snapshot_id']} (fetched {str(first['fetched_at'])[:19]} UTC) answers OLD 2020-01-01"
+        said[0] == f"snapshot {first['snapshot_id']} (fetched {str(first['fetched_at'])[:19]} UTC, "
+        f"scope '{first['scope']}') answers OLD 2020-01-01"
     )
-    assert said[1].startswith("note: OLD 2020-01-01 00:00 is before the first snapshot: the first")
+    assert said[1].startswith(f"note: OLD 2020-01-01 00:00 is before the first snapshot (scope '{first['scope']}')")
     assert said[2].startswith("snapshot ") and said[2].endswith("answers NEW 2026-01-16") and len(said) == 4
-    assert said[3].startswith("note: the answer is the snapshot of 2026-01-15 00:00 UTC, 1 day older than NEW")
+    assert said[3].startswith("note: the answer is the snapshot of 2026-01-15 00:00 UTC (scope ")
+    assert said[3].endswith("1 day older than NEW 2026-01-16 00:00")
 
 
 def test_snapshot_command(runner: CliRunner, latest_file: Path, tmp_path: Path) -> None:

@@ -430,7 +430,10 @@ def test_show_and_cost_name_the_latest_snapshot_they_used(workdir: Path) -> None
     """Without --as-of the answer is the latest snapshot, and the command says which (issue 15:
     `show` names the snapshot it used, `cost --store` the one it priced)."""
     latest = oc.SnapshotStore(workdir / "data").load().attrs
-    said = f"snapshot {latest['snapshot_id']} (fetched {str(latest['fetched_at'])[:19]} UTC) answers: the latest"
+    said = (
+        f"snapshot {latest['snapshot_id']} (fetched {str(latest['fetched_at'])[:19]} UTC, "
+        f"scope '{latest['scope']}') answers: the latest"
+    )
     shown = run(["show", "--store", "data", "openai/gpt-4o"], workdir)
     assert shown.exit_code == 0, shown.output
     assert shown.stderr.splitlines() == [said] and "openai/gpt-4o" in shown.stdout

@@ -267,9 +267,29 @@ def test_another_body_at_the_same_time_is_refused_and_nothing_written(
 ) -> None:
     files = sorted((recorded_dir / "endpoints").glob("endpoints-anthropic*"))
     store.import_endpoints(files[0], fetched_at="2026-08-25T12:00:00Z")
-    with pytest.raises(SnapshotConflictError):
+    with pytest.raises(SnapshotConflictError), pytest.warns(oc.OrcatalogWarning, match="its name says, 2026-08-30"):
         store.import_endpoints(files[1], fetched_at="2026-08-25T12:00:00Z")
     assert len(store.endpoint_snapshots()) == 1 and store.endpoint_history()["fetched_at"].nunique() == 1
+
+
+def test_a_file_is_judged_before_its_time_and_a_time_given_that_its_name_contradicts_is_said(
+    recorded_dir: Path, tmp_path: Path, store: oc.SnapshotStore
+) -> None:
+    """An undated file that is no endpoints or providers body says what it is not (not "no fetch
+    time"); a fetch time given against the file name's day is recorded, with a warning naming both."""
+    stray = tmp_path / "notes.json"
+    stray.write_bytes(b'{"hello": 1}')
+    with pytest.raises(oc.SchemaError, match=r"notes\.json"):
+        store.import_endpoints(stray)
+    with pytest.raises(oc.InvalidParameterError, match="no fetch time"):  # a real body without a time still asks
+        body = next((recorded_dir / "endpoints").glob("endpoints-openai*"))
+        (tmp_path / "undated.json.gz").write_bytes(body.read_bytes())
+        store.import_endpoints(tmp_path / "undated.json.gz", endpoint=None)
+    with pytest.warns(oc.OrcatalogWarning, match=r"2026-09-01T12:00:00\+00:00.*its name says, 2026-08-31"):
+        (sid,) = store.import_endpoints(body, fetched_at="2026-09-01T12:00Z")
+    assert store.endpoint_snapshots().set_index("snapshot_id").loc[sid, "fetched_at"] == pd.Timestamp(
+        "2026-09-01T12:00Z"
+    )
 
 
 def test_damaged_template_is_an_error_never_a_wrong_body(recorded_dir: Path, store: oc.SnapshotStore) -> None:

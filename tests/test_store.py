@@ -153,6 +153,10 @@ def test_import_needs_a_time(new_store, tmp_path: Path, latest_file: Path) -> No
     with pytest.raises(oc.InvalidParameterError, match="no fetch time"):
         store.import_files(nameless, progress=False)
     assert store_files(store) == {}
+    stray = tmp_path / "notes.json"  # no catalog at all: said first, not "no fetch time"
+    stray.write_bytes(b'{"hello": 1}')
+    with pytest.raises(oc.SchemaError, match=r"notes\.json"):
+        store.import_files(stray, progress=False)
     ids = store.import_files(nameless, fetched_at="2026-04-17T14:05:09Z", progress=False)
     assert ids[0].startswith("20260417T140509Z-")
     with pytest.raises(oc.InvalidParameterError, match="single body"):
@@ -193,15 +197,16 @@ def test_load_matches_fetch_and_as_of(dated_store: oc.SnapshotStore, recorded_di
     same = dated_store.load(got.attrs["snapshot_id"])
     pd.testing.assert_frame_equal(same, got)
     assert got.attrs["notes"] == [
-        "the answer is the snapshot of 2026-01-01 00:00 UTC, 9 days older than as_of 2026-01-10 00:00"
-    ]
+        "the answer is the snapshot of 2026-01-01 00:00 UTC (scope '/models output_modalities=text'), "
+        "9 days older than as_of 2026-01-10 00:00"
+    ]  # the store's default scope: a store may hold several lists, each its own timeline
     with pytest.warns(RuntimeWarning, match="as_of 2020-01-01 00:00 is before the first snapshot"):
         early = dated_store.load(as_of="2020-01-01")  # the first snapshot answers, and says so
     first = dated_store.snapshots().iloc[0]
     assert early.attrs["snapshot_id"] == first["snapshot_id"]
     assert early.attrs["notes"] == [
-        f"as_of 2020-01-01 00:00 is before the first snapshot: the first, "
-        f"{first['fetched_at']:%Y-%m-%d %H:%M} UTC, is used"
+        f"as_of 2020-01-01 00:00 is before the first snapshot (scope '/models output_modalities=text'): the "
+        f"first, {first['fetched_at']:%Y-%m-%d %H:%M} UTC, is used"
     ]
     assert dated_store.load(first["snapshot_id"]).attrs.get("notes") is None  # by id: nothing to say
     with pytest.raises(oc.SnapshotNotFoundError) as info:  # a scope the store does not hold

@@ -201,9 +201,10 @@ def test_show_names_the_snapshot_it_used_and_how_old(store: oc.SnapshotStore) ->
     first = store.snapshots().iloc[0]
     early = run(["show", "--store", "data", "--as-of", "2020-01-01", "openai/gpt-4o"], cwd)  # the first answers
     assert early.exit_code == 0 and early.stderr.splitlines() == [
-        f"snapshot {first['snapshot_id']} (fetched {str(first['fetched_at'])[:19]} UTC) answers --as-of 2020-01-01",
-        f"note: --as-of 2020-01-01 00:00 is before the first snapshot: the first, {first['fetched_at']:%Y-%m-%d %H:%M} "
-        "UTC, is used",
+        f"snapshot {first['snapshot_id']} (fetched {str(first['fetched_at'])[:19]} UTC, scope '{first['scope']}') "
+        "answers --as-of 2020-01-01",
+        f"note: --as-of 2020-01-01 00:00 is before the first snapshot (scope '{first['scope']}'): the first, "
+        f"{first['fetched_at']:%Y-%m-%d %H:%M} UTC, is used",
     ]  # said once: the library's warning is not repeated
     bad = run(["show", "--store", "data", "--as-of", "05/01/2026"], cwd)
     assert bad.exit_code == 2 and "--as-of" in bad.output and "ISO 8601" in bad.output

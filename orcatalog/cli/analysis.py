@@ -53,15 +53,16 @@ def _answered_by(frame: Any, as_of: str | None, name: str = "--as-of") -> None:
     answered by the first)."""
     from ..times import answer_notes, parse_time
 
-    sid, when = frame.attrs.get("snapshot_id"), frame.attrs.get("fetched_at")
+    sid, when, scope = frame.attrs.get("snapshot_id"), frame.attrs.get("fetched_at"), frame.attrs.get("scope")
     if when is None:
         return
+    which = f"snapshot {sid} (fetched {str(when)[:19]} UTC" + (f", scope {scope!r})" if scope else ")")
     if as_of is None:
-        click.echo(f"snapshot {sid} (fetched {str(when)[:19]} UTC) answers: the latest", err=True)
+        click.echo(f"{which} answers: the latest", err=True)
         return
-    click.echo(f"snapshot {sid} (fetched {str(when)[:19]} UTC) answers {name} {as_of}", err=True)
+    click.echo(f"{which} answers {name} {as_of}", err=True)
     later = parse_time(when, "fetched_at") > parse_time(as_of, name)  # only the first answers a time before it
-    _say(answer_notes(as_of, when, first=when if later else None, name=name))
+    _say(answer_notes(as_of, when, first=when if later else None, name=name, scope=scope))
 
 
 def _load_as_of(store: Any, as_of: str | None, name: str = "--as-of", *, say: bool = True) -> Any:

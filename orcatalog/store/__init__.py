@@ -327,7 +327,10 @@ class SnapshotStore(EndpointHistory):
         The fetch time comes from ``fetched_at`` (only for a single body), else from an ISO time
         in the file name (``models-2026-01-03T231610Z.json``, or ``models-2025-12-18.json.gz``:
         a bare date is recorded with ``time_precision="day"``), else the import fails: never
-        silently "now". Every body is checked before anything is written; importing the same
+        silently "now". A ``fetched_at`` that the file name's time contradicts wins, with an
+        :class:`~orcatalog.errors.OrcatalogWarning` naming both (a time within the named day
+        agrees). A file that is no models body is refused as such before its time is asked for.
+        Every body is checked before anything is written; importing the same
         body at the same time again is a no-op, and a different body of the same scope and time
         is refused (:func:`orcatalog.store.ingest.refuse_same_time`).
 
@@ -629,7 +632,9 @@ class SnapshotStore(EndpointHistory):
             warnings.warn(note, TwinSnapshotWarning, stacklevel=2)
         if when is not None:
             answered = pd.Timestamp(frame.attrs["fetched_at"])
-            frame.attrs["notes"] = answer_notes(when, answered, first=answered if answered > when else None)
+            frame.attrs["notes"] = answer_notes(
+                when, answered, first=answered if answered > when else None, scope=frame.attrs.get("scope")
+            )
             said = answer_warning(when, answered)  # before the first, in the future, or stale
             if said:
                 warnings.warn(f"orcatalog: {said}", AsOfWarning, stacklevel=2)

@@ -67,7 +67,7 @@ from ..schema_endpoints import ENDPOINT_COLUMNS
 from ..scope import scope_of
 from .delta import ORPHAN_RETENTION_HOURS, TABLE_CONFIG, DeltaLayout
 from .faults import delta_failures, map_delta
-from .ingest import answered_base_url, refuse_same_time, snapshot_id, utc
+from .ingest import answered_base_url, refuse_same_time, snapshot_id, utc, warn_if_name_disagrees
 
 __all__ = [
     "ENDPOINT_TABLES",
@@ -288,24 +288,27 @@ def read_endpoint_files(
     files = [p for p in bodies.expand(list(paths)) if not p.name.startswith("models-count")]
     out = []
     for name, data in bodies.read_files(files):
-        if fetched_at is not None:
-            when, precision = utc(fetched_at, "fetched_at"), "second"
-        else:
-            dated = bodies.dated_name(name)
-            if dated is None:
-                raise InvalidParameterError(
-                    f"{name}: no fetch time; name the file with its UTC time "
-                    "(endpoints-openai--gpt-4o-2026-08-31T120000Z.json) or pass fetched_at="
-                )
-            when, precision = dated
-        when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
-        body = bodies.parse(name, data)
+        body = bodies.parse(name, data)  # what the file is, before when it was fetched
         named = declared_endpoint(name)
         if endpoint is not None and named is not None and _family(named) != _family(endpoint):
             raise InvalidParameterError(f"{name}: its name declares {named}, but endpoint={endpoint!r} was given")
         declared = endpoint or named
         how = f"name the file endpoints-zdr-<UTC time>.json or providers-<UTC time>.json, or {_PASS}"
         kind = _kind(body, name, declared, how)
+        if fetched_at is not None:
+            when, precision = utc(fetched_at, "fetched_at"), "second"
+            warn_if_name_disagrees(name, when)
+        else:
+            dated = bodies.dated_name(name)
+            if dated is None:
+                if kind == "endpoints":  # a file that is no endpoints body says so first
+                    _endpoints_of(body, name, declared)
+                raise InvalidParameterError(
+                    f"{name}: no fetch time; name the file with its UTC time "
+                    "(endpoints-openai--gpt-4o-2026-08-31T120000Z.json) or pass fetched_at="
+                )
+            when, precision = dated
+        when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
         out.append(EndpointBody(name, when, body, kind, base_url, precision, declared))
     if fetched_at is not None and len(out) != 1:
         raise InvalidParameterError(f"fetched_at= applies to a single body, but {len(out)} were given")
@@ -1257,7 +1260,9 @@ class EndpointHistory:
     ) -> list[str]:
         """Backfill recorded ``/models/{author}/{slug}/endpoints``, ``/endpoints/zdr`` and
         ``/providers`` bodies (``.json``, ``.json.gz``, tar archives, folders; ``models-count``
-        files are skipped), dated by ``fetched_at`` (one body) or by the time in their names.
+        files are skipped), dated by ``fetched_at`` (one body; a file name whose time contradicts
+        it gets an :class:`~orcatalog.errors.OrcatalogWarning` naming both) or by the time in their
+        names; a file that is no such body is refused as such before its time is asked for.
         Importing the same body at the same time again is a no-op.
 
         Which endpoint a body came from is declared by its name (``endpoints-<author>--<slug>-<time>``,

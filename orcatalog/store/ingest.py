@@ -201,6 +201,7 @@ def read_bodies(
             warn_if_name_disagrees(name, when)
         dated = (when, "second") if when is not None else bodies.dated_name(name)
         if dated is None:
+            check_whole(name, bodies.parse(name, data))  # a file that is no catalog says so first
             raise InvalidParameterError(
                 f"{name}: no fetch time. Name the file with its UTC time (models-2026-01-03T231610Z.json) "
                 "or pass fetched_at="
