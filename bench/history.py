@@ -223,8 +223,12 @@ def hourly_commits(layout: str, bodies: list[tuple[pd.Timestamp, bytes]], n: int
 
     import orcatalog as oc
     import orcatalog.store.delta as delta_module
+    import orcatalog.store.delta.store as delta_store_module
 
-    delta_module.VACUUM_RETENTION_HOURS = 0.0  # type: ignore[misc]  # the hour between appends has passed
+    # the hour between appends has passed: the package's name (read by the endpoint tables' upkeep)
+    # and the one DeltaStore.write reads for its automatic compaction
+    delta_module.VACUUM_RETENTION_HOURS = 0.0  # type: ignore[misc]
+    delta_store_module.VACUUM_RETENTION_HOURS = 0.0  # type: ignore[misc]
     root = tmp / layout / "hourly-commits"
     cycle = list(range(len(bodies))) + list(range(len(bodies) - 2, 0, -1))  # back and forth: real changes only
     step = pd.Timedelta(hours=1)
