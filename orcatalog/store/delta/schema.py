@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from ..ingest import MANIFEST_SCHEMA, versions_table
 
-#: The two tables of the model catalog (the endpoint history tables are :mod:`.endpoints`).
+#: The two tables of the model catalog (the endpoint history tables are :mod:`orcatalog.store.endpoints`).
 TABLES = ("versions", "snapshots")
 #: Hours a file replaced by ``optimize`` is kept for readers that opened the table before.
 VACUUM_RETENTION_HOURS = 1.0

@@ -87,7 +87,7 @@ class DeltaStore:
 
         ``provenance`` overrides manifest fields per snapshot id (a migration keeps the versions
         that wrote each snapshot, and copies two bodies of one scope and time that an older store
-        holds; new writes are refused then, see :func:`.ingest.refuse_same_time`).
+        holds; new writes are refused then, see :func:`orcatalog.store.ingest.refuse_same_time`).
 
         Raises:
             SchemaError (nothing written); StoreWriteError; SnapshotConflictError (also: two

@@ -74,9 +74,9 @@ class DeltaLayout:
     Args:
         root: the store's root as given (folder or URL).
         files: the store's files (its fsspec filesystem and path, for existence checks and sizes,
-            and the locks of :mod:`.lock`).
+            and the locks of :mod:`orcatalog.store.lock`).
         storage_options: fsspec options (translated for delta-rs by :func:`delta_options`).
-        waits: the clock, sleep and jitter of its retries (:class:`.waits.Waits`; default real time).
+        waits: the clock, sleep and jitter of its retries (:class:`orcatalog.store.waits.Waits`; default real time).
     """
 
     def __init__(self, root: str, files: Layout, storage_options: dict[str, Any], waits: Waits | None = None) -> None:
@@ -126,7 +126,7 @@ class DeltaLayout:
 
     def _log_damage(self, name: str) -> str:
         """What is wrong with a table whose Delta log cannot be read (the start of the
-        :class:`StoreDamagedError` of :func:`.faults.map_delta`): the commit file at fault (one that
+        :class:`StoreDamagedError` of :func:`orcatalog.store.faults.map_delta`): the commit file at fault (one that
         is not JSON lines, or one after a gap in the numbering), else the table's log folder."""
         log = f"{self.base}/{name}/_delta_log"
         where = f"{self.uris[name]}/_delta_log"
@@ -213,7 +213,7 @@ class DeltaLayout:
     ) -> State | None:
         """The state after commits that only added files (appends; this object's own write
         included), built from ``old`` by reading the new files alone and applying the timeline
-        rules to the new rows alone (:func:`.timeline.extend_rules`). None when that would not be
+        rules to the new rows alone (:func:`orcatalog.store.timeline.extend_rules`). None when that would not be
         the same as reading everything: a file was removed (optimize), a file is damaged, a new
         row is not after every held one, or repeats a held snapshot; :meth:`_build` then reads it all."""
         held_snaps = {path for path, _ in old.snapshot_files}
