@@ -25,7 +25,7 @@ logger = logging.getLogger("orcatalog.store")
 
 
 def compacting(layout: DeltaLayout) -> contextlib.AbstractContextManager[None]:
-    """Hold the store's one compaction lock for the block (:func:`.lock.run_lock` named
+    """Hold the store's one compaction lock for the block (:func:`orcatalog.store.lock.run_lock` named
     ``compact``, not waited for). Two compactions must never run at once: delta-rs lets two
     ``optimize`` commits that remove the same files both succeed (a remove without data change
     passes its conflict check), so both rewrites stay in the table and every row they merged is
