@@ -144,6 +144,7 @@ def test_price_at_report_and_plots(workdir: Path) -> None:
     assert list(priced["price_source"]) == ["exact", "nearest", "missing"]
     table = run(["price-at", "--store", "data", "usage.csv"], workdir)  # the default: a table on stdout
     assert table.exit_code == 0, table.output
+    assert "no declared unit" not in table.stderr  # price_source says where a price came from: no price key
     for source, total in zip(priced["price_source"], priced["total_usd"]):
         assert source in table.output and (pd.isna(total) or f"{total:.4g}"[:4] in table.output)
     result = run(["report", "--store", "data", "-o", "report"], workdir)

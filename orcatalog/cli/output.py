@@ -232,9 +232,9 @@ def _priced_otherwise_note(df: pd.DataFrame, rows: Any, how: list[str | None]) -
 
 def _unknown_notes(df: pd.DataFrame) -> list[str]:
     """The footnote of price columns of unknown unit that hold a value in the rows shown, or none."""
-    from ..schema import unknown_unit_note
+    from ..schema import price_columns, unknown_unit_note
 
-    note = unknown_unit_note([c for c in df.columns if str(c).startswith("price_") and df[c].notna().any()])
+    note = unknown_unit_note([c for c in price_columns(df) if df[c].notna().any()])  # prices only: not price_source
     return [] if note is None else [note]
 
 
