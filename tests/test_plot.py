@@ -303,6 +303,31 @@ def test_daily_snapshots_get_daily_bars_that_end_at_their_snapshots(
     fig.savefig(tmp_path / "daily.png", dpi=60)
 
 
+def test_a_bar_after_a_long_gap_spans_the_gap(recorded_dir: Path, tmp_path: Path) -> None:
+    """Weeks without snapshots, then one: what changed over those weeks is one bar from the snapshot
+    before to that one, not drawn as one period's (issue 15 trial: +115 in 59 days drawn as a week's)."""
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files(
+        [recorded_dir / "models-2025-11-12.json.gz", next(recorded_dir.glob("hourly-*.tar.xz"))], progress=False
+    )
+    store.import_files(recorded_dir / "models-2026-01-29.json.gz", progress=False)
+    sizes = oc.catalog_size(store.history())
+    fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
+    oc.plot_catalog_size(sizes, ax=ax)
+    to_x = plt.matplotlib.dates.date2num
+    t = [ts.tz_localize(None) for ts in sizes["fetched_at"]]
+    green = [r for r in ax.right.patches if r.get_facecolor()[:3] == plt.matplotlib.colors.to_rgb("tab:green")]
+    for i in (1, len(t) - 1):  # the first hourly snapshot (36 days after 2025-11-12), and 2026-01-29
+        (bar,) = [r for r in green if r.get_x() + r.get_width() == pytest.approx(to_x(t[i]))]
+        assert bar.get_x() == pytest.approx(to_x(t[i - 1]))  # it starts at the snapshot before
+        assert bar.get_height() == sizes["added"].iloc[i]
+    rects = sorted(green, key=lambda r: r.get_x())
+    for a, b in zip(rects, rects[1:]):
+        assert a.get_x() + a.get_width() <= b.get_x() + 1e-9  # side by side, never over each other
+    assert "longer gap" in ax.right.get_ylabel()
+    fig.savefig(tmp_path / "gap.png", dpi=60)
+
+
 def test_two_snapshots_months_apart_are_two_dots_not_a_held_line(dated_files: list[Path], tmp_path: Path) -> None:
     store = oc.SnapshotStore(tmp_path / "s")
     store.import_files([dated_files[0], dated_files[-1]], progress=False)

@@ -20,7 +20,8 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
     returned (bars, right axis; each bar sums the snapshots of one period, an hour, 2, 3, 6 or 12
     hours, a day, 2 days, a week, ... whichever is the first at least 1/150 of the span and at least
     the usual time between snapshots, named on the axis, so that snapshots an hour apart never hide
-    each other's bars; a bar ends at its snapshots, none after the last). A count holds until the next snapshot; across a
+    each other's bars; a bar covers the time its changes happened in, so it ends at its snapshots, none
+    after the last, and one after a longer gap spans the gap). A count holds until the next snapshot; across a
     long gap without snapshots (see :func:`_gaps`) the line breaks over a grey span, and a snapshot
     with such a gap on both sides is a dot. The line is drawn over the bars; the legend sits below
     the Axes.
@@ -65,16 +66,31 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
     ax.set_ylim(0, max(float(np.nanmax(n)) * 1.08, 1) if len(n) else 1)  # from 0: a drop is seen at its true size
     right = ax.twinx()
     bars = _events_per_bar(sizes, t)
-    width = bars.attrs["width"]
-    right.bar(bars["at"], bars["added"], width=width, color="tab:green", alpha=0.6, label="added")
-    right.bar(
-        bars["at"], bars["returned"], width=width, bottom=bars["added"], color="tab:blue", alpha=0.6, label="returned"
-    )
-    right.bar(bars["at"], -bars["removed"], width=width, color="tab:red", alpha=0.6, label="removed")
+    wide = (bars["span"] > bars.attrs["width"]).to_numpy()
+    for gap, alpha, hatch in ((False, 0.6, None), (True, 0.25, "//")):  # a gap's bar: light, hatched
+        part = bars[wide == gap]
+        width = (part["span"] / pd.Timedelta("1D")).to_numpy(dtype=float)  # matplotlib's date unit: days
+        style = {"width": width, "alpha": alpha, "hatch": hatch, "linewidth": 0}
+        said = not gap or wide.all()  # one legend entry per colour
+        right.bar(part["at"], part["added"], color="tab:green", label="added" if said else None, **style)
+        right.bar(
+            part["at"],
+            part["returned"],
+            bottom=part["added"],
+            color="tab:blue",
+            label="returned" if said else None,
+            **style,
+        )
+        right.bar(part["at"], -part["removed"], color="tab:red", label="removed" if said else None, **style)
     right.axhline(0, color="grey", linewidth=0.5)
     reach = float(max(bars["added"].add(bars["returned"]).max(), bars["removed"].max(), 1)) if len(bars) else 1.0
     right.set_ylim(-1.5 * reach, 1.5 * reach)  # 0 in the middle; the bars stay below the size line near the top
-    right.set_ylabel(f"models added / returned (+) and removed (-) per {_duration_words(width)}")
+    period = _duration_words(bars.attrs["width"])
+    longer = bool((bars["span"] > bars.attrs["width"]).any())
+    right.set_ylabel(
+        f"models added / returned (+) and removed (-) per {period}"
+        + ("\n(a wide hatched bar: what changed over a longer gap)" if longer else "")
+    )
     ax.set_zorder(right.get_zorder() + 1)  # the size line and its dots over the bars, never under them
     ax.patch.set_visible(False)
     ax.set(xlabel="snapshot time (UTC)", ylabel="models listed")
@@ -106,21 +122,36 @@ def _events_per_bar(sizes: pd.DataFrame, t: pd.DatetimeIndex) -> pd.DataFrame:
     one bar's width so that bars of snapshots an hour apart add up instead of covering each other.
     The width is the first of :data:`_BAR_PERIODS` at least 1/150 of the time span and at least the
     usual (median) time between snapshots: daily snapshots get daily bars, never "per 6 hours" bars
-    with empty periods between them. Periods are counted back from the last snapshot, and a
-    snapshot's changes happened since the one before it, so each bar ends at (or before) its
-    snapshots and none is drawn after the last one. Columns ``at`` (the period's middle),
-    ``added``, ``returned``, ``removed``; ``attrs["width"]`` is the period. The first snapshot's
-    "added" (everything) is left out."""
+    with empty periods between them. Periods are counted back from the last snapshot.
+
+    A bar covers the time its changes happened in: a snapshot's changes happened since the one
+    before it, so a bar ends at its last snapshot (none is drawn after the last one) and starts at
+    its period's start or the snapshot before its first, whichever is later; a snapshot more than
+    one period after the one before it has a bar of its own, spanning that whole gap (what was added
+    over 59 days is not drawn as one week's). Columns ``at`` (the bar's middle), ``span`` (its
+    width, a Timedelta), ``added``, ``returned``, ``removed``; ``attrs["width"]`` is the period. The
+    first snapshot's "added" (everything) is left out."""
     span = (t.max() - t.min()) if len(t) > 1 else pd.Timedelta("1D")
     usual = pd.Series(t).diff().median() if len(t) > 1 else pd.Timedelta(0)
     width = next((w for w in _BAR_PERIODS if w >= span / 150 and w >= usual), _BAR_PERIODS[-1])
-    events = sizes.iloc[1:] if len(sizes) > 1 else sizes
-    when = t[1:] if len(sizes) > 1 else t
+    columns = ["added", "returned", "removed"]
+    if len(t) < 2:
+        out = pd.DataFrame({"at": pd.DatetimeIndex([], tz="UTC"), "span": pd.TimedeltaIndex([])})
+        out[columns] = np.zeros((0, 3), dtype=np.int64)
+        out.attrs["width"] = width
+        return out
+    when, before = t[1:], t[:-1]
+    counts = sizes[columns].to_numpy()[1:]
     back = ((t.max() - when) // width).to_numpy()  # 0: the period that ends at the last snapshot
-    summed = events[["added", "returned", "removed"]].set_axis(range(len(events))).groupby(back, sort=True).sum()
-    summed = summed.iloc[::-1]
-    out = summed.reset_index(drop=True)
-    out.insert(0, "at", t.max() - width * summed.index.to_numpy() - width / 2)
+    alone = np.asarray((when - before) > width)
+    key = np.where(alone, -1 - np.arange(len(when)), back)  # after a longer gap: a bar of its own
+    rows = []
+    for k in pd.unique(key):  # in time order
+        idx = np.flatnonzero(key == k)
+        first, last = idx[0], idx[-1]
+        start = before[first] if alone[first] else max(t.max() - width * (int(back[first]) + 1), before[first])
+        rows.append((start + (when[last] - start) / 2, when[last] - start, *counts[idx].sum(axis=0)))
+    out = pd.DataFrame(rows, columns=["at", "span", *columns])
     out.attrs["width"] = width
     return out
 
