@@ -196,7 +196,7 @@ def test_one_models_history_reads_row_groups_by_their_statistics_and_misses_no_r
     rows of that model, none missed, none extra."""
     import pyarrow.parquet as pq
 
-    from orcatalog.store import endpoints as store_endpoints
+    from orcatalog.store.endpoints import schema as store_endpoints  # where _row_writer reads ROW_GROUP_ROWS
 
     monkeypatch.setattr(store_endpoints, "ROW_GROUP_ROWS", 16)
     models = orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"][:9]
@@ -543,7 +543,7 @@ def test_s3_answers_equal_the_local_stores_on_the_same_bodies(
     statistics, a row filter), on disk through row groups chosen by their statistics: the same
     bodies give the same answers (series, time windows, several models, none) before and after
     compact(), and raw() reads back the bodies on both."""
-    from orcatalog.store import endpoints as store_endpoints
+    from orcatalog.store.endpoints import schema as store_endpoints  # where _row_writer reads ROW_GROUP_ROWS
 
     from .conftest import S3_CREDENTIALS, new_bucket
 

@@ -1,0 +1,289 @@
+"""The endpoint and provider methods of :class:`orcatalog.SnapshotStore` (:class:`EndpointHistory`,
+a mixin): arguments checked, then :class:`~orcatalog.store.endpoints.EndpointStore` at work."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+import pandas as pd
+
+from ...errors import (
+    InvalidParameterError,
+)
+from ...frames.providers import providers_frame
+from ..ingest import answered_base_url, utc
+from .files import _check_endpoint, _kind, read_endpoint_files
+from .schema import PROVIDERS_PATH, ZDR_PATH, EndpointBody
+from .writer import EndpointStore
+
+
+class EndpointHistory:
+    """The endpoint and provider methods of :class:`orcatalog.SnapshotStore` (a mixin: the store
+    keeps one class, this module keeps the rules)."""
+
+    root: str
+    layout: str
+    auto_compact: int | None
+    _delta: Any
+    _layout_asked: str
+
+    def _endpoints(self) -> EndpointStore:
+        """The endpoint tables of this store (Delta layout only).
+
+        Raises:
+            StoreError: a parquet-layout store (names ``orcatalog migrate``).
+        """
+        from ...errors import StoreError
+
+        if self._delta is None and self._layout_asked == "auto" and _empty_parquet(self):
+            self._use_delta()
+        if self._delta is None:
+            raise StoreError(
+                f"the store at {self.root} uses the parquet layout, and endpoint and provider history "
+                f"needs the Delta layout: copy it with `orcatalog migrate {self.root} NEW` and record into NEW"
+            )
+        cached = getattr(self, "_endpoint_store", None)
+        if cached is None:
+            from ... import __version__
+
+            cached = EndpointStore(self._delta.layout, self.auto_compact, __version__)
+            self._endpoint_store = cached
+        return cached
+
+    def _use_delta(self) -> None:
+        from ..delta import DeltaLayout, DeltaStore
+
+        files = self._layout  # type: ignore[attr-defined]
+        delta = DeltaLayout(self.root, files, self._storage_options, self._waits)  # type: ignore[attr-defined]
+        from ... import __version__
+
+        self._delta = DeltaStore(delta, self.auto_compact, __version__)
+        self.layout = "delta"
+
+    def snapshot_endpoints(
+        self,
+        model_id: str | None = None,
+        *,
+        models: Any = None,
+        zdr: bool = False,
+        client: Any = None,
+        concurrency: int | None = None,
+        refresh: bool = False,
+        progress: bool | None = None,
+    ) -> pd.DataFrame:
+        """Fetch the endpoints of one model (or of ``models``, on a bounded pool) and record them:
+        one snapshot per model body, in the model's own scope (``/models/{author}/{slug}/endpoints``);
+        or, with ``zdr=True``, ``GET /endpoints/zdr`` as one snapshot in its own scope
+        (``/endpoints/zdr``, an endpoints snapshot even when the list is empty).
+
+        Args:
+            model_id: ``author/slug``.
+            models: a models frame (its ``id`` column) or a list of ids (instead of ``model_id``).
+            zdr: record every zero-data-retention endpoint instead (one request).
+            client: an :class:`orcatalog.Client` (default the environment-configured one).
+            concurrency: requests in flight for ``models`` (default
+                :data:`orcatalog.fetch.endpoints.DEFAULT_CONCURRENCY`).
+            refresh: bypass the HTTP cache.
+            progress: progress bar for ``models``.
+
+        Returns:
+            The endpoints frame as ``fetch_endpoints(models=...)`` gives it (an ``error`` row per
+            model that could not be fetched: nothing is recorded for it), or as
+            ``fetch_endpoints(model_id)`` / ``fetch_endpoints(zdr=True)`` give it;
+            ``attrs["snapshot_ids"]`` holds the recorded snapshot ids.
+
+        Raises:
+            InvalidParameterError (before any request); with ``model_id`` or ``zdr``, the fetch
+            error (NotFoundError...), nothing written; SchemaError; StoreError (parquet layout: run
+            ``orcatalog migrate``); StoreWriteError; SnapshotConflictError.
+        """
+        from ...fetch.endpoints import DEFAULT_CONCURRENCY, _client, _model_ids, _provenance, fetch_many, many_frame
+        from ...frames.endpoints import endpoints_body_frame
+
+        if zdr not in (True, False):
+            raise InvalidParameterError(f"zdr must be True or False, got {zdr!r}")
+        if [model_id is not None, models is not None, zdr].count(True) != 1:
+            raise InvalidParameterError("give exactly one of model_id, models= or zdr=True")
+        store = self._endpoints()
+        c = _client(client)
+        if zdr:
+            one = c._get(
+                ZDR_PATH, None, headers=c._headers(None), retries=None, refresh=refresh, check=endpoints_body_frame
+            )
+            when = pd.Timestamp(one.fetched_at).tz_convert("UTC")
+            kind = _kind(one.body, one.url, ZDR_PATH)
+            written = store.write([EndpointBody(one.url, when, one.body, kind, c.base_url, endpoint=ZDR_PATH)])
+            frame: pd.DataFrame = one.checked
+            _provenance(frame, [one], c.base_url, ZDR_PATH)
+            frame.attrs["url"] = one.url
+            frame.attrs["snapshot_ids"] = written
+            return frame
+        ids = _model_ids([model_id] if model_id is not None else models)
+        fetched, failed = fetch_many(
+            c, ids, concurrency=concurrency or DEFAULT_CONCURRENCY, refresh=refresh, progress=progress
+        )
+        if model_id is not None and failed:
+            raise next(iter(failed.values()))
+        items = [
+            EndpointBody(f.url, pd.Timestamp(f.fetched_at).tz_convert("UTC"), f.body, "endpoints", c.base_url)
+            for f in (fetched[i] for i in ids if i in fetched)
+        ]
+        written = store.write(items)
+        frame = many_frame(fetched, failed, ids)
+        if model_id is not None:
+            frame = frame.drop(columns=["error"])
+        frame.attrs["snapshot_ids"] = written
+        return frame
+
+    def snapshot_providers(self, client: Any = None, *, refresh: bool = False) -> pd.DataFrame:
+        """Fetch ``GET /providers`` and record it (scope ``/providers``).
+
+        Returns:
+            The providers frame as ``fetch_providers`` gives it; ``attrs["snapshot_id"]``.
+
+        Raises:
+            Fetch errors as ``fetch_providers``; StoreError (parquet layout); StoreWriteError.
+        """
+        from ...fetch.endpoints import _client
+
+        store = self._endpoints()
+        c = _client(client)
+        one = c._get("/providers", None, headers=c._headers(None), retries=None, refresh=refresh, check=providers_frame)
+        when = pd.Timestamp(one.fetched_at).tz_convert("UTC")
+        written = store.write([EndpointBody(one.url, when, one.body, "providers", c.base_url, endpoint=PROVIDERS_PATH)])
+        frame: pd.DataFrame = one.checked
+        frame.attrs["snapshot_id"] = written[0]
+        return frame
+
+    def import_endpoints(
+        self,
+        paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        *,
+        fetched_at: Any = None,
+        base_url: str | None = None,
+        endpoint: str | None = None,
+    ) -> list[str]:
+        """Backfill recorded ``/models/{author}/{slug}/endpoints``, ``/endpoints/zdr`` and
+        ``/providers`` bodies (``.json``, ``.json.gz``, tar archives, folders; ``models-count``
+        files are skipped), dated by ``fetched_at`` (one body; a file name whose time contradicts
+        it gets an :class:`~orcatalog.errors.OrcatalogWarning` naming both) or by the time in their
+        names; a file that is no such body is refused as such before its time is asked for.
+        Importing the same body at the same time again is a no-op.
+
+        Which endpoint a body came from is declared by its name (``endpoints-<author>--<slug>-<time>``,
+        ``endpoints-zdr-<time>``, ``providers-<time>``) or by ``endpoint`` (``"/endpoints/zdr"``,
+        ``"/providers"`` or a model's ``"/models/{author}/{slug}/endpoints"``), and checked against
+        the body; an undeclared body is told by its shape, except an empty list (``{"data": []}``
+        answers both ``/endpoints/zdr`` and ``/providers``), which is refused.
+
+        Returns:
+            The snapshot ids, in the order read.
+
+        Raises:
+            InvalidParameterError: a body without a time, a bad ``endpoint``, an empty body of no
+            declared endpoint (nothing written); SchemaError (also a body that is not what was
+            declared; nothing written); SnapshotConflictError: two different bodies of one scope
+            and time; StoreError (parquet layout); FileNotFoundError; StoreWriteError.
+        """
+        items = read_endpoint_files(paths, fetched_at, answered_base_url(base_url), endpoint)
+        return self._endpoints().write(items)
+
+    def import_endpoint_bodies(
+        self, bodies: Iterable[tuple[Any, Any]], *, base_url: str | None = None, endpoint: str | None = None
+    ) -> list[str]:
+        """Record endpoints or providers bodies held in memory: ``(fetched_at, body)`` pairs, body as
+        dict, str or bytes, as one write; ``endpoint`` declares where every one came from (as in
+        :meth:`import_endpoints`; undeclared, the kind is told by the shape and an empty list is refused).
+
+        Returns:
+            The snapshot ids in the order given. Raises as :meth:`import_endpoints`.
+        """
+        _check_endpoint(endpoint)
+        base_url = answered_base_url(base_url)
+        items = []
+        for i, (when, body) in enumerate(bodies):
+            parsed = orjson.loads(body) if isinstance(body, (bytes, str)) else body
+            kind = _kind(parsed, f"body #{i}", endpoint)
+            items.append(EndpointBody(f"body #{i}", utc(when, "fetched_at"), parsed, kind, base_url, endpoint=endpoint))
+        return self._endpoints().write(items)
+
+    def endpoint_history(
+        self,
+        model: str | Iterable[str] | None = None,
+        provider: str | Iterable[str] | None = None,
+        *,
+        start: Any = None,
+        end: Any = None,
+        columns: str | Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """Endpoint prices and statistics over time: one row per (endpoint snapshot, endpoint).
+
+        Args:
+            model: model id(s) to keep (default all).
+            provider: provider name(s) or tag(s) to keep, case-insensitive (``"Amazon Bedrock"``
+                or ``"amazon-bedrock/eu-west-1"``).
+            start, end: keep snapshots fetched in [start, end] (UTC unless stated).
+            columns: the columns to read (default all); ``fetched_at``, ``model_id``,
+                ``provider_name`` and ``tag`` are always there. Fewer columns read faster.
+
+        Returns:
+            Sorted by ``model_id``, ``tag``, ``fetched_at``: ``fetched_at`` (UTC), ``model_id``,
+            ``provider_name``, ``tag``, ``quantization``, ``context_length``
+            (tokens), ``status``, ``discount``, prices in USD per million tokens
+            (``*_usd_per_mtok``, effective after the discount) and ``price_<key>`` (USD per token,
+            request, image or search), ``uptime_last_5m/30m/1d`` (percent), ``latency_p50..p99``
+            (milliseconds, time to first token), ``throughput_p50..p99`` (tokens per second).
+            Empty when nothing matches.
+
+        Raises:
+            InvalidParameterError: bad times or names; SnapshotNotFoundError (no store there);
+            StoreError (parquet layout).
+        """
+        from ..queries import names
+
+        models = names("model", model) if model is not None else None
+        providers = names("provider", provider) if provider is not None else None
+        wanted = names("columns", columns) if columns is not None else None
+        start = utc(start, "start") if start is not None else None
+        end = utc(end, "end") if end is not None else None
+        self._require()  # type: ignore[attr-defined]
+        return self._endpoints().history(models, providers, start, end, wanted)
+
+    def endpoint_snapshots(self) -> pd.DataFrame:
+        """The recorded endpoints and providers snapshots, oldest first: ``snapshot_id`` (for
+        :meth:`raw`), ``fetched_at`` (UTC), ``kind`` (``endpoints`` or ``providers``), ``scope``,
+        ``model_id`` (null for ``/endpoints/zdr`` and providers), ``base_url``, ``endpoint``,
+        ``source``, ``time_precision``, ``n_items`` (endpoints or providers in the body),
+        ``content_hash`` (SHA-256 prefix of the body's JSON), ``orcatalog_version``.
+
+        Raises:
+            SnapshotNotFoundError (no store there); StoreError (parquet layout).
+        """
+        self._require()  # type: ignore[attr-defined]
+        return self._endpoints().snapshots()
+
+    def providers_history(self) -> pd.DataFrame:
+        """Every recorded ``/providers`` snapshot: one row per (snapshot, provider), the providers
+        contract with ``fetched_at`` (UTC) and ``snapshot_id`` first.
+
+        Raises:
+            SnapshotNotFoundError (no store there); StoreError (parquet layout).
+        """
+        self._require()  # type: ignore[attr-defined]
+        return self._endpoints().providers_history()
+
+
+def _empty_parquet(store: Any) -> bool:
+    """A local store folder with no data yet (a new store may still take the Delta layout)."""
+    from ..layout import FOLDERS
+
+    files = store._layout
+    if not files.local:
+        return False
+    try:
+        return not any(n in FOLDERS for n in os.listdir(files.base))
+    except FileNotFoundError:
+        return True

@@ -1,0 +1,131 @@
+"""Recorded endpoints and providers bodies: reading their files, the endpoint a file's name
+declares, and a body's kind."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+
+from ...errors import (
+    InvalidParameterError,
+    SchemaError,
+)
+from ...frames import bodies
+from ..ingest import utc, warn_if_name_disagrees
+from .schema import MODEL_PATH, PROVIDERS_PATH, ZDR_PATH, _MODEL_PATH, EndpointBody
+from .split import _endpoints_of
+
+
+def declared_endpoint(name: str) -> str | None:
+    """The endpoint a recorded body file's name declares (an archive member by its own name):
+    ``providers-<time>`` -> ``/providers``, ``endpoints-zdr-<time>`` -> ``/endpoints/zdr``,
+    ``endpoints-<author>--<slug>-<time>`` -> a model's endpoints (:data:`MODEL_PATH`); None for
+    any other name."""
+    base = Path(name).name
+    for suffix in bodies.ARCHIVE_SUFFIXES:
+        base = base.partition(suffix + ":")[2] or base
+    if base.startswith("providers-"):
+        return PROVIDERS_PATH
+    if base.startswith("endpoints-zdr-") and not base.startswith("endpoints-zdr--"):
+        return ZDR_PATH
+    if base.startswith("endpoints-") and "--" in base:
+        return MODEL_PATH
+    return None
+
+
+def _check_endpoint(endpoint: str | None) -> None:
+    """Raises InvalidParameterError for an ``endpoint=`` that no endpoints or providers body comes from."""
+    if endpoint is not None and (
+        not isinstance(endpoint, str)
+        or (endpoint not in (ZDR_PATH, PROVIDERS_PATH) and not _MODEL_PATH.fullmatch(endpoint))
+    ):
+        raise InvalidParameterError(
+            f"endpoint must be '{ZDR_PATH}', '{PROVIDERS_PATH}' or a model's '{MODEL_PATH}', got {endpoint!r}"
+        )
+
+
+def read_endpoint_files(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    fetched_at: Any = None,
+    base_url: str | None = None,
+    endpoint: str | None = None,
+) -> list[EndpointBody]:
+    """Recorded ``endpoints-*`` and ``providers-*`` bodies (files, folders, archives), dated by
+    ``fetched_at`` or by their names; the endpoint each came from is ``endpoint`` or the one its
+    name declares (:func:`declared_endpoint`), and its kind follows from that (:func:`_kind`).
+
+    Raises:
+        InvalidParameterError: a body without a time, a bad ``endpoint``, a name that declares
+            another endpoint than ``endpoint``, an empty body of no declared endpoint;
+        SchemaError (also a body that is not what its name declares); BodyFileError; FileNotFoundError.
+    """
+    _check_endpoint(endpoint)
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    files = [p for p in bodies.expand(list(paths)) if not p.name.startswith("models-count")]
+    out = []
+    for name, data in bodies.read_files(files):
+        body = bodies.parse(name, data)  # what the file is, before when it was fetched
+        named = declared_endpoint(name)
+        if endpoint is not None and named is not None and _family(named) != _family(endpoint):
+            raise InvalidParameterError(f"{name}: its name declares {named}, but endpoint={endpoint!r} was given")
+        declared = endpoint or named
+        how = f"name the file endpoints-zdr-<UTC time>.json or providers-<UTC time>.json, or {_PASS}"
+        kind = _kind(body, name, declared, how)
+        if fetched_at is not None:
+            when, precision = utc(fetched_at, "fetched_at"), "second"
+            warn_if_name_disagrees(name, when)
+        else:
+            dated = bodies.dated_name(name)
+            if dated is None:
+                if kind == "endpoints":  # a file that is no endpoints body says so first
+                    _endpoints_of(body, name, declared)
+                raise InvalidParameterError(
+                    f"{name}: no fetch time; name the file with its UTC time "
+                    "(endpoints-openai--gpt-4o-2026-08-31T120000Z.json) or pass fetched_at="
+                )
+            when, precision = dated
+        when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+        out.append(EndpointBody(name, when, body, kind, base_url, precision, declared))
+    if fetched_at is not None and len(out) != 1:
+        raise InvalidParameterError(f"fetched_at= applies to a single body, but {len(out)} were given")
+    return out
+
+
+_PASS = f"pass endpoint='{ZDR_PATH}' or endpoint='{PROVIDERS_PATH}'"
+
+
+def _family(endpoint: str) -> str:
+    return endpoint if endpoint in (ZDR_PATH, PROVIDERS_PATH) else MODEL_PATH
+
+
+def _kind(body: Any, source: str, endpoint: str | None, how: str = _PASS) -> str:
+    """A body's kind, ``providers`` or ``endpoints``: from the endpoint it came from when that is
+    known (fetched, or declared by a file's name or ``endpoint=``), else from its shape (a list of
+    objects with a ``slug`` is ``/providers``). An empty list has no shape to tell by.
+
+    Raises:
+        InvalidParameterError: an empty list of no declared endpoint (``how`` says how to declare it).
+        SchemaError: a non-empty list whose shape is the other kind's.
+    """
+    data = body.get("data") if isinstance(body, dict) else None
+    shape = None  # an empty list: /endpoints/zdr and /providers alike
+    if isinstance(data, list) and data:
+        shape = "providers" if isinstance(data[0], dict) and "slug" in data[0] else "endpoints"
+    elif not isinstance(data, list):
+        shape = "endpoints"  # one model's body (its shape checked when it is split)
+    if endpoint is None:
+        if shape is None:
+            raise InvalidParameterError(
+                f"{source}: an empty list ({{'data': []}}) may come from {ZDR_PATH} or {PROVIDERS_PATH}; "
+                f"declare which: {how}"
+            )
+        return shape
+    kind = "providers" if endpoint == PROVIDERS_PATH else "endpoints"
+    if shape is not None and shape != kind:
+        what = "a providers list" if shape == "providers" else "endpoints"
+        raise SchemaError(f"{source}: declared as {endpoint}, but the body holds {what}", url=source)
+    return kind

@@ -1,0 +1,302 @@
+"""Reading the endpoint tables: a snapshot's body (``raw``), ``endpoint_history`` (files and row
+groups chosen by their statistics) and the providers history."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+import orjson
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from ...errors import (
+    InvalidParameterError,
+    SnapshotNotFoundError,
+    StoreDamagedError,
+)
+from ...frames.providers import providers_frame
+from ..faults import delta_failures, map_delta
+from .schema import _UTC, ROWS_SCHEMA, STAT_COLUMNS
+from .split import _join
+from .tables import EndpointTables
+
+logger = logging.getLogger("orcatalog.store")
+
+
+class EndpointReads(EndpointTables):
+    """The reads of :class:`~orcatalog.store.endpoints.EndpointStore`."""
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _snapshot_row(self, snapshot_id: str) -> dict[str, Any]:
+        t = self._read("endpoint_snapshots")
+        if t is not None:
+            hit = t.filter(pc.equal(t.column("snapshot_id"), snapshot_id))
+            if len(hit):
+                return hit.slice(0, 1).to_pylist()[0]  # type: ignore[no-any-return]
+        raise SnapshotNotFoundError(f"no endpoints or providers snapshot {snapshot_id!r} in {self.layout.root}")
+
+    def raw(self, snapshot_id: str) -> dict[str, Any]:
+        """The body of a snapshot, JSON-equal to the one received (its SHA-256 checked).
+
+        Raises:
+            SnapshotNotFoundError; StoreDamagedError (an object or row is missing or damaged).
+        """
+        row = self._snapshot_row(snapshot_id)
+        objects = self._objects("endpoint_objects")
+        if row["top"] not in objects:
+            raise StoreDamagedError(f"snapshot {snapshot_id}: its body object {row['top']} is missing or damaged")
+        body = orjson.loads(objects[row["top"]])
+        if row["kind"] == "providers":
+            provs = self._objects("providers")
+            lost = [k for k in row["items"] if k not in provs]
+            if lost:
+                raise StoreDamagedError(f"snapshot {snapshot_id}: provider objects {lost[:3]} are missing or damaged")
+            body["data"] = [orjson.loads(provs[k]) for k in row["items"]]
+        else:
+            filt = ds.field("month") == f"{row['fetched_at']:%Y-%m}"
+            when = pa.scalar(row["fetched_at"], _UTC)
+            filt = filt & (ds.field("scope") == row["scope"]) & (ds.field("fetched_at") == when)
+            got = self._read("endpoints", ["position", *STAT_COLUMNS], filt)
+            if row["items"] and (got is None or not len(got)):  # the write never committed its rows
+                raise SnapshotNotFoundError(f"no endpoints snapshot {snapshot_id!r} in {self.layout.root}")
+            by_pos: dict[int, dict[str, float]] = {}
+            if got is not None:
+                for rec in got.to_pylist():
+                    by_pos.setdefault(rec["position"], rec)
+            endpoints = []
+            for pos, k in enumerate(row["items"]):
+                if k not in objects or pos not in by_pos:
+                    raise StoreDamagedError(f"snapshot {snapshot_id}: endpoint #{pos} is missing or damaged")
+                endpoints.append(_join(orjson.loads(objects[k]), by_pos[pos]))
+            if isinstance(body.get("data"), dict):
+                body["data"]["endpoints"] = endpoints
+            else:
+                body["data"] = endpoints
+        if hashlib.sha256(orjson.dumps(body)).hexdigest()[:32] != row["content_hash"]:
+            raise StoreDamagedError(f"snapshot {snapshot_id} does not read back equal to its body (damaged store)")
+        return body  # type: ignore[no-any-return]
+
+    def _read_models(
+        self,
+        columns: list[str],
+        models: list[str],
+        months: list[tuple[str, str, str]],
+        providers: pa.Array | None = None,
+    ) -> pa.Table | None:
+        """``endpoints`` rows of ``models`` in the months allowed by ``months`` (tuple filters),
+        reading only what can hold them: the files whose per-file statistics in the Delta log allow
+        one of the models (a sorted month keeps each model in about one file, :func:`_sort_month`),
+        then the row groups whose Parquet statistics do (rows are sorted by model in every file).
+        On local disk the rows of other ``providers`` (lower-cased names or tags, see
+        :func:`_provider_hit`) are dropped file by file too; the caller filters them either way.
+
+        Raises:
+            StoreDamagedError: a data file cannot be read.
+        """
+        dt = self.layout.table("endpoints")
+        if dt is None:
+            return None
+        wanted = sorted(set(models))  # the models asked for, each once
+        predicate: list[tuple[str, str, Any]] = [("model_id", "in", wanted), *months]
+        try:
+            if self.layout.local:  # the files straight from disk, their row groups chosen here
+                parts = set(dt.metadata().partition_columns)
+                fields = {f.name: f for f in pa.schema(dt.schema().to_arrow()) if f.name not in parts}
+                schema = pa.schema([fields[c] for c in columns])
+                uris = dt.file_uris(file_pruning_predicate=predicate)
+                _log_files_read(dt, len(uris), len(wanted))
+                tables = [_read_row_groups(u, schema, wanted, providers) for u in uris]
+                return pa.concat_tables(tables) if tables else schema.empty_table()
+            data = dt.to_pyarrow_dataset(file_pruning_predicate=predicate)
+            if logger.isEnabledFor(logging.DEBUG):
+                _log_files_read(dt, sum(1 for _ in data.get_fragments()), len(wanted))
+            rows = ds.field("model_id").isin(models)
+            return data.to_table(columns=columns, filter=rows)  # an object store: threads overlap the requests
+        except delta_failures("read") as exc:
+            raise map_delta(exc, "read", self.layout.uris["endpoints"], self.layout.secrets) from exc
+
+    def history(
+        self,
+        model: list[str] | None,
+        provider: list[str] | None,
+        start: pd.Timestamp | None,
+        end: pd.Timestamp | None,
+        columns: list[str] | None = None,
+    ) -> pd.DataFrame:
+        """Long form, one row per (committed snapshot, endpoint); see ``SnapshotStore.endpoint_history``."""
+        months = []  # partition values select files exactly
+        if start is not None:
+            months.append(("month", ">=", f"{start:%Y-%m}"))
+        if end is not None:
+            months.append(("month", "<=", f"{end:%Y-%m}"))
+        key = ["fetched_at", "model_id", "provider_name", "tag"]
+        every = [f.name for f in ROWS_SCHEMA if f.name not in ("scope", "month", "template", "position", *key)]
+        if columns is not None:
+            unknown = [c for c in columns if c not in every and c not in key]
+            if unknown:
+                raise InvalidParameterError(f"unknown column(s) {unknown}; endpoint_history has {every}")
+        wanted = key + [c for c in (every if columns is None else columns) if c not in key]
+        low = pa.array([p.lower() for p in provider], pa.string()) if provider is not None else None
+        if model is not None:
+            got = self._read_models(wanted, model, months, low)
+        else:
+            filt = None
+            for column, op, value in months:
+                f = ds.field(column) >= value if op == ">=" else ds.field(column) <= value
+                filt = f if filt is None else filt & f
+            got = self._read("endpoints", wanted, filt)
+        table = got if got is not None else ROWS_SCHEMA.empty_table().select(wanted)
+        if low is not None:
+            table = table.filter(_provider_hit(table, low))
+        # every row is committed: its append was the commit
+        if start is not None:
+            table = table.filter(pc.greater_equal(table.column("fetched_at"), pa.scalar(start.to_pydatetime(), _UTC)))
+        if end is not None:
+            table = table.filter(pc.less_equal(table.column("fetched_at"), pa.scalar(end.to_pydatetime(), _UTC)))
+        table = table.sort_by([("model_id", "ascending"), ("tag", "ascending"), ("fetched_at", "ascending")])
+        table = _first_of_each(table, ["model_id", "tag", "fetched_at"])  # zdr and model bodies
+        order = ["fetched_at", "model_id", "provider_name", "tag"]
+        table = table.select(order + [c for c in table.column_names if c not in order])
+        categories = [c for c in ("model_id", "provider_name", "tag", "quantization") if c in table.column_names]
+        for c in categories:
+            table = table.set_column(table.column_names.index(c), c, _category(table.column(c)))
+        frame = table.to_pandas()
+        frame["fetched_at"] = frame["fetched_at"].astype("datetime64[us, UTC]")
+        for c in ("status", "context_length"):
+            if c in frame.columns:
+                frame[c] = frame[c].astype("Int64")
+        for c in categories:
+            if not isinstance(frame[c].dtype, pd.CategoricalDtype):  # no value to encode (see _category)
+                frame[c] = frame[c].astype("category")
+        return frame
+
+    def providers_history(self) -> pd.DataFrame:
+        """One row per (providers snapshot, provider): the providers contract plus ``fetched_at``."""
+        m = self.manifest()
+        m = m[m["kind"] == "providers"]
+        t = self._read("endpoint_snapshots")
+        provs = self._objects("providers")
+        parts = []
+        for sid, when in zip(m["snapshot_id"], m["fetched_at"]):
+            row = t.filter(pc.equal(t.column("snapshot_id"), sid)).slice(0, 1).to_pylist()[0]  # type: ignore[union-attr]
+            lost = [k for k in row["items"] if k not in provs]
+            if lost:
+                raise StoreDamagedError(f"snapshot {sid}: provider objects {lost[:3]} are missing or damaged")
+            frame = providers_frame({"data": [orjson.loads(provs[k]) for k in row["items"]]})
+            frame.insert(0, "snapshot_id", sid)
+            frame.insert(0, "fetched_at", when)
+            parts.append(frame)
+        if not parts:
+            empty = providers_frame({"data": []})
+            empty.insert(0, "snapshot_id", pd.Series([], dtype=object))
+            empty.insert(0, "fetched_at", pd.Series([], dtype="datetime64[us, UTC]"))
+            return empty
+        return pd.concat(parts, ignore_index=True)
+
+
+def _category(column: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A string column dictionary-encoded as pandas' ``astype("category")`` encodes it, so that
+    ``to_pandas()`` gives that categorical without a Python string per row: the distinct non-null
+    values sorted (UTF-8 byte order is code-point order), null as no category. A column without a
+    value is returned as it is (pandas' categories of nothing have another dtype; the caller
+    converts it)."""
+    values = pc.unique(column).drop_null()
+    if not len(values):
+        return column
+    values = values.take(pc.sort_indices(values))
+    return pa.DictionaryArray.from_arrays(pc.index_in(column, value_set=values).combine_chunks(), values)
+
+
+def _first_of_each(table: pa.Table, key: list[str]) -> pa.Table:
+    """The first row of each run of rows equal in ``key`` (null equal to null): on a table sorted by
+    ``key``, its rows without duplicates (one endpoint seen at one time in a zdr and a model body)."""
+    if table.num_rows < 2:
+        return table
+    same = None
+    for name in key:
+        column = table.column(name)
+        a, b = column.slice(1), column.slice(0, table.num_rows - 1)
+        equal = pc.fill_null(pc.equal(a, b), pc.and_(pc.is_null(a), pc.is_null(b)))
+        same = equal if same is None else pc.and_(same, equal)
+    keep = pa.chunked_array([pa.array([True]), *pc.invert(same).chunks])
+    return table.filter(keep)
+
+
+def _log_files_read(dt: Any, read: int, n_models: int) -> None:
+    """Say at DEBUG level how many ``endpoints`` data files a read of ``n_models`` model(s) opens of
+    the table's live files (what the log's per-file statistics let it skip; a bench and a test
+    read it). Costs nothing unless DEBUG is on for ``orcatalog.store``."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("endpoints: reading %d of %d files for %d model(s)", read, len(dt.file_uris()), n_models)
+
+
+def _in(column: pa.ChunkedArray, values: pa.Array, lower: bool = False) -> pa.ChunkedArray:
+    """Per row, whether a string column's value (lower-cased first with ``lower``) is one of
+    ``values``: never null (a null value is not in ``values``). A dictionary-encoded chunk is
+    tested once per dictionary entry and the answers taken by its indices (a file's
+    ``model_id`` holds a few dozen distinct strings over thousands of rows)."""
+    chunks = []
+    for chunk in column.chunks:
+        if pa.types.is_dictionary(chunk.type):
+            words = pc.utf8_lower(chunk.dictionary) if lower else chunk.dictionary
+            hit = pc.take(pc.is_in(words, value_set=values), chunk.indices)
+            chunks.append(pc.fill_null(hit, False) if chunk.null_count else hit)
+        else:
+            chunks.append(pc.is_in(pc.utf8_lower(chunk) if lower else chunk, value_set=values))
+    return pa.chunked_array(chunks, pa.bool_())
+
+
+def _provider_hit(table: pa.Table, low: pa.Array) -> pa.ChunkedArray:
+    """The provider rule of ``endpoint_history(provider=...)``, in one place: a row is kept when its
+    ``provider_name`` or its ``tag``, lower-cased, is one of ``low`` (the names asked, lower-cased)."""
+    return pc.or_(_in(table.column("provider_name"), low, lower=True), _in(table.column("tag"), low, lower=True))
+
+
+def _read_row_groups(path: str, schema: pa.Schema, models: list[str], providers: pa.Array | None = None) -> pa.Table:
+    """The rows of ``models`` (sorted) in one local ``endpoints`` file, as ``schema``: only the row
+    groups whose ``model_id`` statistics can hold one of them are read (a sorted month keeps a
+    model in a row group or two of a file), without threads (a row group or two per file: threads
+    cost more than they share, 3x on a loaded machine), without a dataset (its set-up per file
+    cost as much as the reading). A row group without string statistics is read whole. The
+    string columns are read dictionary-encoded (decoding thousands of repeated ids cost more than
+    the rest of the read) and decoded only for the rows kept; with ``providers`` (lower-cased),
+    only the rows :func:`_provider_hit` keeps. No pre-buffering: on local disk it only hands the
+    reads to Arrow's I/O threads (a fifth of a file's read, measured).
+
+    Raises:
+        pa.ArrowException, OSError: the file cannot be read.
+    """
+    import bisect
+
+    import pyarrow.parquet as pq
+
+    strings = [f.name for f in schema if f.type == pa.string()]
+    file = pq.ParquetFile(path, read_dictionary=strings, pre_buffer=False)  # local: nothing to coalesce
+    meta = file.metadata
+    names = meta.schema.names
+    at = names.index("model_id") if "model_id" in names else None
+    groups = []
+    for i in range(meta.num_row_groups):
+        stats = meta.row_group(i).column(at).statistics if at is not None else None
+        low = stats.min if stats is not None and stats.has_min_max else None
+        high = stats.max if stats is not None and stats.has_min_max else None
+        if type(low) is not str or type(high) is not str:
+            groups.append(i)
+            continue
+        j = bisect.bisect_left(models, low)  # the first wanted model >= low
+        if j < len(models) and models[j] <= high:
+            groups.append(i)
+    present = [c for c in schema.names if c in names]
+    table = file.read_row_groups(groups, columns=present, use_threads=False)
+    for name in schema.names:  # a column the file was written without (an older schema) reads as null
+        if name not in present:
+            table = table.append_column(name, pa.nulls(table.num_rows, schema.field(name).type))
+    keep = _in(table.column("model_id"), pa.array(models, pa.string()))
+    if providers is not None:
+        keep = pc.and_(keep, _provider_hit(table, providers))
+    return table.filter(keep).select(schema.names).cast(schema)

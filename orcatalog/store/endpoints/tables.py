@@ -1,0 +1,105 @@
+"""The four tables on a store's Delta layout and their small reads (snapshot rows, objects,
+which snapshots are committed): the base of :class:`~orcatalog.store.endpoints.EndpointStore`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from ...errors import (
+    StoreDamagedError,
+)
+from ..delta import DeltaLayout
+from .schema import _UTC, ENDPOINT_TABLES, SNAPSHOTS_SCHEMA
+from .split import _key
+
+
+class EndpointTables:
+    """The endpoint tables of a store's Delta layout and their small reads (the arguments are
+    :class:`~orcatalog.store.endpoints.EndpointStore`'s)."""
+
+    def __init__(self, layout: DeltaLayout, auto_compact: int | None, version: str) -> None:
+        self.layout = layout
+        self.auto_compact = auto_compact
+        self.version = version
+        prefix = layout.root.rstrip("/") if not layout.local else os.path.abspath(layout.base)
+        for name in ENDPOINT_TABLES:
+            layout.uris.setdefault(name, f"{prefix}/{name}")
+        self._cache: dict[tuple[str, int], Any] = {}
+
+    # -- reading the small tables ----------------------------------------------------------
+
+    def _read(self, name: str, columns: list[str] | None = None, filt: Any = None) -> pa.Table | None:
+        dt = self.layout.table(name)
+        if dt is None:
+            return None
+        key = (f"{name}:{columns}:{filt}", dt.version())
+        if filt is None and key in self._cache:
+            return self._cache[key]  # type: ignore[no-any-return]
+        try:
+            table = dt.to_pyarrow_dataset().to_table(columns=columns, filter=filt)
+        except (pa.ArrowException, OSError) as exc:
+            raise StoreDamagedError(f"{self.layout.uris[name]} cannot be read: {exc}") from exc
+        if filt is None:
+            self._cache = {k: v for k, v in self._cache.items() if not k[0].startswith(name + ":")}
+            self._cache[key] = table
+        return table
+
+    def manifest(self) -> pd.DataFrame:
+        """Committed snapshots, one row each (time order), without their item lists."""
+        t = self._read("endpoint_snapshots")
+        if t is None:
+            return pd.DataFrame({f.name: pd.Series([], dtype=object) for f in SNAPSHOTS_SCHEMA if f.name != "items"})
+        frame = t.drop_columns(["items"]).to_pandas()
+        frame["fetched_at"] = frame["fetched_at"].astype("datetime64[us, UTC]")
+        return frame.drop_duplicates("snapshot_id").sort_values(["fetched_at", "snapshot_id"]).reset_index(drop=True)
+
+    def _objects(self, name: str, keys: Iterable[str] | None = None) -> dict[str, str]:
+        t = self._read(name, ["key", "raw"])
+        if t is None:
+            return {}
+        out: dict[str, str] = {}
+        for k, r in zip(t.column("key").to_pylist(), t.column("raw").to_pylist()):
+            if isinstance(r, str) and _key(r.encode()) == k:  # its content address
+                out[k] = r
+        return out
+
+    def _committed(self, rows: list[dict[str, Any]]) -> list[bool]:
+        """Which snapshot rows are committed: a providers snapshot (or an endpoints one without
+        endpoints) by its row, an endpoints snapshot by its endpoint rows (the append after it)."""
+        wanted = [r for r in rows if r["kind"] == "endpoints" and r["n_items"]]
+        found: dict[tuple[str, pd.Timestamp], int] = {}
+        if wanted:
+            months = sorted({f"{r['fetched_at']:%Y-%m}" for r in wanted})
+            scopes = sorted({r["scope"] for r in wanted})
+            filt = ds.field("month").isin(months) & ds.field("scope").isin(scopes)
+            got = self._read("endpoints", ["scope", "fetched_at"], filt)
+            if got is not None and len(got):
+                counts = got.group_by(["scope", "fetched_at"]).aggregate([([], "count_all")]).to_pylist()
+                found = {(c["scope"], pd.Timestamp(c["fetched_at"])): c["count_all"] for c in counts}
+        return [
+            r["kind"] != "endpoints"
+            or not r["n_items"]
+            or found.get((r["scope"], pd.Timestamp(r["fetched_at"])), 0) >= r["n_items"]
+            for r in rows
+        ]
+
+    def _snapshots_at(self, times: set[pd.Timestamp]) -> pd.DataFrame:
+        """The committed snapshot rows fetched at these times (id, time, scope, source, kind, n_items)."""
+        columns = ["snapshot_id", "fetched_at", "scope", "source", "kind", "n_items"]
+        wanted = pa.array([t.to_pydatetime() for t in times], _UTC)
+        got = self._read("endpoint_snapshots", columns, ds.field("fetched_at").isin(wanted))
+        table = got if got is not None else SNAPSHOTS_SCHEMA.empty_table().select(columns)
+        frame = table.to_pandas().drop_duplicates("snapshot_id")
+        recs = frame.to_dict("records")
+        return frame[self._committed(recs)] if recs else frame
+
+    def snapshots(self) -> pd.DataFrame:
+        """Every committed endpoints and providers snapshot, oldest first (see the mixin's docstring)."""
+        m = self.manifest()
+        return m[self._committed(m.to_dict("records"))].reset_index(drop=True) if len(m) else m
