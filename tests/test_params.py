@@ -67,6 +67,13 @@ def test_modalities_are_the_known_ones() -> None:
     with pytest.raises(oc.InvalidParameterError, match="unknown modality 'speech'"):
         _params.list_query({"input_modalities": "speech"})  # an output modality only
     assert _params.list_query({"output_modalities": ["speech", "rerank"]})["output_modalities"] == "speech,rerank"
+    # the API's names are lower case: "Text" is text (issue 15 trial: a generic error, no hint)
+    assert _params.list_query({"output_modalities": ["Speech", "RERANK"]})["output_modalities"] == "speech,rerank"
+    assert _params.modalities("input_modalities", "Text,Image") == ["text", "image"]
+    with pytest.raises(oc.InvalidParameterError, match="item 2 of 3 is empty"):
+        _params.modalities("output_modalities", "text,,image")
+    with pytest.raises(oc.InvalidParameterError, match="item 1 of 2 is empty"):
+        _params.list_query({"supported_parameters": ",tools"})
 
 
 def test_python_values_become_api_strings() -> None:

@@ -8,6 +8,7 @@ import gzip
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import re
 
@@ -18,6 +19,7 @@ import pytest
 
 import orcatalog as oc
 from orcatalog.analysis.catalog import cheapest_paid, paid, serves
+from orcatalog.analysis.cost import per_token_totals
 from orcatalog.cli.output import price_label
 from orcatalog.frames.models import models_frame
 from orcatalog.schema import KNOWN_PRICE_KEYS, price_display_unit
@@ -115,7 +117,7 @@ def test_an_image_workload_without_image_tokens_gets_a_note_not_a_text_price(new
     bare = oc.estimate_cost(frame, 1000, 5000, output_modalities="image").set_index("id")
     for mid in separate:
         assert np.isnan(bare.loc[mid, "total_usd"]) and pd.isna(bare.loc[mid, "rank"])
-        assert "image_output_tokens= (--image-output)" in bare.loc[mid, "note"]
+        assert "names no image_output_tokens=" in bare.loc[mid, "note"]  # the library's words
     assert not set(bare.index[bare["total_usd"].notna()]) & separate
     named = oc.estimate_cost(frame, 1000, 5000, image_output_tokens=5000, output_modalities="image").set_index("id")
     raw = {m["id"]: m["pricing"] for m in newest_models}
@@ -349,7 +351,8 @@ def test_cost_command_lists_the_cheapest_paid_models_that_serve(tmp_path: Path, 
         )
         assert unnamed.exit_code == 0, unnamed.output
         notes = pd.read_csv(pd.io.common.StringIO(unnamed.stdout)).set_index("id")["note"]
-        assert "--image-output" in notes["google/gemini-2.5-flash-image"]  # a note, not a text price
+        said = notes["google/gemini-2.5-flash-image"]  # a note, not a text price, in the command's words
+        assert "names no --image-output" in said and "image_output_tokens" not in said
         bad = CliRunner().invoke(main, ["cost", "--prompt-tokens", "1", "--output-modality", "pictures"], env=env)
         assert bad.exit_code == 2 and "--output-modality 'pictures': unknown modality 'pictures'" in bad.output
 
@@ -531,3 +534,102 @@ def test_the_cost_command_ranks_priced_rows_only(tmp_path: Path, newest_models: 
     unpriced = printed[printed["total_usd"].isna()]
     assert unpriced["rank"].isna().all() and unpriced["note"].notna().all()
     assert unpriced["note"].str.contains("does not accept audio input").any()
+
+
+def test_frontier_of_a_non_text_output_ranks_the_models_that_produce_it(mixed: pd.DataFrame) -> None:
+    """Issue 15 trial: frontier(output_modalities="embeddings" / "speech" / "image") was empty, with no
+    warning, although paid embedding and speech models are there: the per-token workload counted
+    completion tokens, which those models price 0 ("cannot serve"). The workload is now what each
+    output is priced on (per_token_totals); video, priced per request, is refused."""
+    raw = {m["id"]: m["pricing"] for m in fixture_models()}
+    totals = pd.Series(per_token_totals(mixed, output_modalities="embeddings"), index=mixed["id"])
+    # embeddings: a million prompt tokens alone, at its prompt rate
+    assert Decimal(str(totals["openai/text-embedding-3-small"])) == 1_000_000 * Decimal(
+        raw["openai/text-embedding-3-small"]["prompt"]
+    )
+    speech = pd.Series(per_token_totals(mixed, output_modalities="speech"), index=mixed["id"])
+    p = raw["openai/gpt-4o-mini-tts"]  # its completion tokens are speech, at its audio_output rate
+    assert Decimal(str(speech["openai/gpt-4o-mini-tts"])) == 1_000_000 * (
+        Decimal(p["prompt"]) + Decimal(p["audio_output"])
+    )
+    assert speech["deepgram/flux-tts:free"] == 0  # free, so not on the frontier unless asked
+    expected = {
+        "embeddings": {"openai/text-embedding-3-small"},
+        "rerank": {"voyageai/rerank-2.5"},
+        "speech": {"openai/gpt-4o-mini-tts"},
+        "transcription": {"openai/whisper-1"},
+    }
+    for modality, ids in expected.items():
+        front = oc.frontier(mixed, output_modalities=modality)
+        assert set(front["id"]) == ids, modality
+        assert all(modality in o for o in _outputs(front))
+    image = oc.frontier(mixed, output_modalities="image")
+    assert "bytedance-seed/seedream-5-0-lite" in set(image["id"]) and all("image" in o for o in _outputs(image))
+    free = oc.frontier(mixed, output_modalities="speech", include_free=True)
+    assert "deepgram/flux-tts:free" in set(free["id"])  # longer context is not the point: price 0 wins
+    with pytest.raises(oc.InvalidParameterError, match="video models are priced per request"):
+        oc.frontier(mixed, output_modalities="video")
+
+
+def test_a_model_that_cannot_produce_the_output_is_left_out_for_that_reason_first(mixed: pd.DataFrame) -> None:
+    """Issue 15 trial: `cost --output-modality speech` listed routers ("dynamic pricing") and a
+    model with a time-window price among the speech models: the check of what a model produces
+    came after the pricing notes. It comes first now, for every row."""
+    cost = oc.estimate_cost(mixed, 5, output_modalities="speech").set_index("id")
+    speaks = np.array(["speech" in o for o in _outputs(mixed.set_index("id").loc[cost.index])])
+    note = "does not produce speech output (see output_modalities=): no cost"
+    assert (cost.loc[~speaks, "note"] == note).all()  # that reason alone, routers included
+    dynamic = mixed.loc[mixed["dynamic_pricing"].fillna(False).astype(bool), "id"]
+    assert len(dynamic) >= 1 and set(dynamic) <= set(cost.index[~speaks])
+    windowed = oc.estimate_cost(mixed, 5).set_index("id")["note"].astype(str).str.contains("time-of-day")
+    assert windowed.any()  # the recording has time-window prices; they are not the reason here
+    assert set(cost.index[speaks]) == {"deepgram/flux-tts:free", "openai/gpt-4o-mini-tts"}
+    assert cost.loc["openai/gpt-4o-mini-tts", "total_usd"] > 0
+
+
+def test_the_cost_command_speaks_in_its_own_option_names(tmp_path: Path, newest_models: list[dict]) -> None:
+    """Issue 15 trial: cost's table and CSV notes said "pass at=", "(see output_modalities=)",
+    "web_searches= cannot be priced" (the library's spellings); they name the options now, by the
+    one translation (orcatalog.cli.errors.in_cli_words). Only speech models are listed for speech;
+    `--output-modality Text` is read as text and an empty item is named."""
+    from click.testing import CliRunner
+
+    from orcatalog.cli import main
+    from orcatalog.testing import ReplayServer
+
+    body = tmp_path / "models-2026-08-17.json"
+    body.write_bytes(orjson.dumps({"data": newest_models + fixture_models()}))
+    with ReplayServer(body) as server:
+        env = {"ORCATALOG_BASE_URL": server.base_url}
+
+        def run(*args: str) -> Any:
+            return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+        searches = run(
+            "cost", "--prompt-tokens", "5", "--completion-tokens", "5", "--web-searches", "2", "--format", "csv"
+        )
+        speech = run("cost", "--prompt-tokens", "5", "--output-modality", "speech", "--format", "csv")
+        table = run("cost", "--prompt-tokens", "5", "--output-modality", "speech", "--include-free")
+        upper = run(
+            "cost", "--prompt-tokens", "5", "--completion-tokens", "5", "--output-modality", "Text", "--format", "csv"
+        )
+        lower = run(
+            "cost", "--prompt-tokens", "5", "--completion-tokens", "5", "--output-modality", "text", "--format", "csv"
+        )
+        empty = run("cost", "--prompt-tokens", "5", "--output-modality", "text,,image")
+    notes = set(pd.read_csv(pd.io.common.StringIO(searches.stdout))["note"].dropna())
+    assert any("pass --at" in n for n in notes) and any("so --web-searches cannot be priced" in n for n in notes)
+    spoken = " ".join(notes) + searches.stderr + speech.stdout + speech.stderr + table.stdout + table.stderr
+    for library_word in ("at=", "output_modalities=", "web_searches=", "requests="):
+        assert library_word not in spoken
+    printed = pd.read_csv(pd.io.common.StringIO(speech.stdout))
+    priced = printed["total_usd"].notna()  # CSV keeps every row; the free one is counted apart
+    assert set(printed.loc[priced, "id"]) == {"openai/gpt-4o-mini-tts"}
+    assert (printed.loc[~priced, "note"] == "does not produce speech output (see --output-modality): no cost").all()
+    assert "(see --output-modality)" in table.stderr  # the rest: left out in one line, for that reason
+    assert [row.split()[1] for row in table.stdout.strip().splitlines()[1:]] == [
+        "deepgram/flux-tts:free",
+        "openai/gpt-4o-mini-tts",
+    ]
+    assert upper.exit_code == 0 and upper.stdout == lower.stdout
+    assert empty.exit_code == 2 and "item 2 of 3 is empty" in empty.output

@@ -59,7 +59,7 @@ _NO_OUTPUT_PRICE_NOTE = (
 def _unnamed_output_note(comp: Any, modality: str) -> str:
     return (
         f"prices {modality} output at its own {comp.key} rate (USD per token), and the workload asks for "
-        f"{modality} output but names no {comp.argument}= (--{comp.option}): no cost"
+        f"{modality} output but names no {comp.argument}=: no cost"
     )
 
 
@@ -202,6 +202,11 @@ class _Notes:
             target = rows[self.codes[rows] == code]
             self.codes[target] = self.texts.index(combined)
 
+    def replace(self, rows: np.ndarray, text: str) -> None:
+        """Make ``text`` the whole note of ``rows`` (a boolean mask): a reason that comes first."""
+        self.codes[rows] = -1
+        self.add(rows, text)
+
     def categorical(self, order: np.ndarray | None = None) -> pd.Categorical:
         codes = self.codes if order is None else self.codes[order]
         return pd.Categorical.from_codes(codes, categories=pd.Index(self.texts, dtype=object), validate=False)
@@ -271,7 +276,8 @@ def _costs(
     if "discount" in rates:
         total *= 1.0 - np.nan_to_num(rates["discount"])
     dynamic = bool_array(frame["dynamic_pricing"]) if "dynamic_pricing" in frame.columns else np.zeros(n, dtype=bool)
-    _cannot_serve(frame, counts, columns, total, notes, dynamic, wanted, zero_output)
+    cannot = _cannot_serve(frame, counts, columns, total, notes, dynamic, wanted, zero_output)
+    dynamic = dynamic & ~cannot
     if dynamic.any():
         for cost in columns.values():
             cost[dynamic] = np.nan
@@ -319,11 +325,15 @@ def _cannot_serve(
     dynamic: np.ndarray,
     wanted: tuple[str, ...] | None,
     zero_output: np.ndarray,
-) -> None:
+) -> np.ndarray:
     """Can this model serve this workload, and can the catalog price it there? The one rule (used by
     :func:`estimate_cost`, :func:`per_token_totals` and so :func:`orcatalog.frontier` and its chart,
     the ``cost`` command, the report, :func:`orcatalog.price_at`). A row that cannot gets a note and
-    no number (in place), never a zero; the first check that fails names the note.
+    no number (in place), never a zero; the first check that fails names the note. Checks 1 and 2
+    (what the model produces and accepts) come first and hold for every row: a router with
+    dynamic pricing or a model without prices that cannot produce the output asked for is left out
+    for that reason, not listed as "dynamic pricing" or "no price". Returns the rows they left out
+    (the caller adds no other note to them).
 
     ``wanted`` is the output modalities the workload asks for; ``None`` means the rows' own model
     served it already (usage that happened: :func:`orcatalog.price_at`, reprice), so checks 1 and 2
@@ -365,28 +375,38 @@ def _cannot_serve(
     def drop(rows: np.ndarray, note: str) -> None:
         _drop(columns, total, notes, dynamic, rows, note)
 
+    def unserved(rows: np.ndarray, note: str) -> None:  # checks 1 and 2: every row, routers and unknown prices too
+        rows = rows & ~cannot
+        if rows.any():
+            for cost in columns.values():
+                cost[rows] = np.nan
+            total[rows] = np.nan
+            notes.replace(rows, note)  # before any note on pricing (a time window not evaluated)
+            cannot[rows] = True
+
     def counted(argument: str) -> np.ndarray:  # the rows whose count of this part is not 0 (counts may be per row)
         return np.broadcast_to(np.asarray(counts.get(argument, 0.0), dtype=float) > 0, (len(frame),))
 
+    cannot = np.zeros(len(frame), dtype=bool)
     used = [c for c in COMPONENTS if _nonzero(counts.get(c.argument, 0.0))]
     if wanted is not None:
         if wanted:  # 1
-            drop(
+            unserved(
                 ~serves(frame, wanted),
                 f"does not produce {' + '.join(wanted)} output (see output_modalities=): no cost",
             )
         for comp in used:  # 2
             if comp.inputs and "input_modalities" in frame.columns:
                 ok = np.logical_or.reduce([accepts(frame, m) for m in comp.inputs])
-                drop(
+                unserved(
                     counted(comp.argument) & ~ok,
-                    f"does not accept {' or '.join(comp.inputs)} input ({comp.argument}=, --{comp.option}): no cost",
+                    f"does not accept {' or '.join(comp.inputs)} input ({comp.argument}=): no cost",
                 )
             if comp.outputs and "output_modalities" in frame.columns:
                 ok = np.logical_or.reduce([serves(frame, m) for m in comp.outputs])
-                drop(
+                unserved(
                     counted(comp.argument) & ~ok,
-                    f"does not produce {' or '.join(comp.outputs)} output ({comp.argument}=, --{comp.option}): no cost",
+                    f"does not produce {' or '.join(comp.outputs)} output ({comp.argument}=): no cost",
                 )
     completion = _nonzero(counts.get("completion_tokens", 0.0))
     for comp in COMPONENTS:  # 3
@@ -424,6 +444,7 @@ def _cannot_serve(
             notes.add(fee, _REQUEST_NOTE)
     for mask, which in _zero_but_listed(frame, total, dynamic):  # 6
         drop(mask, f"priced only for parts the workload does not name ({which}): no cost")
+    return cannot
 
 
 def _zero_but_listed(frame: pd.DataFrame, total: np.ndarray, dynamic: np.ndarray) -> list[tuple[np.ndarray, str]]:
@@ -604,27 +625,84 @@ def estimate_cost(
     return out
 
 
+#: Output modalities whose models sell no completion tokens: a per-token workload for them is its
+#: prompt tokens alone (an embedding or rerank model's completion price "0" is not a free output).
+_PROMPT_ONLY_OUTPUTS = ("embeddings", "rerank")
+#: Output modalities whose models are priced on an input part: a transcription model's rate is per
+#: audio input token (whisper: prompt 0, audio $2.50/M), so its per-token workload is audio tokens.
+_INPUT_PART_OUTPUTS = {
+    "transcription": next(c.argument for c in COMPONENTS if c.part_of == "prompt" and "audio" in c.inputs)
+}
+#: Output modalities no per-token workload can price: video models list a fee per request (or per
+#: second), not per token, so there is nothing per token to rank them on.
+_NOT_PER_TOKEN_OUTPUTS = ("video",)
+
+
+def _per_token_workload(wanted: tuple[str, ...]) -> dict[str, float]:
+    """The per-token workload of :func:`per_token_totals` for these output modalities (token counts
+    by argument name): one million prompt tokens, plus one million completion tokens unless every
+    modality asked for sells none; the completion tokens of an output priced per token of its own
+    (image, audio, speech: the ``outputs`` of :data:`COMPONENTS`) are counted as that part, shared
+    evenly among the modalities asked for (text takes the rest); a transcription workload's prompt
+    tokens are audio input tokens.
+
+    Raises:
+        InvalidParameterError: an output no per-token workload can price (video).
+    """
+    refused = [m for m in wanted if m in _NOT_PER_TOKEN_OUTPUTS]
+    if refused:
+        raise InvalidParameterError(
+            f"output_modalities={','.join(wanted)!r}: {refused[0]} models are priced per request (or per "
+            "second), not per token, so no per-token workload ranks them; price them with "
+            f"estimate_cost(..., requests=N, output_modalities={refused[0]!r})"
+        )
+    counts = {"prompt_tokens": 1e6}
+    for modality, part in _INPUT_PART_OUTPUTS.items():
+        if modality in wanted:
+            counts[part] = 1e6
+    sold = [m for m in wanted if m not in _PROMPT_ONLY_OUTPUTS and m not in _INPUT_PART_OUTPUTS]
+    if sold:
+        counts["completion_tokens"] = 1e6
+        parts = {m: c.argument for c in COMPONENTS if c.part_of == "completion" for m in c.outputs if m in sold}
+        for part in dict.fromkeys(parts.values()):
+            counts[part] = 1e6 / len(sold)
+    return counts
+
+
 def per_token_totals(models: pd.DataFrame, *, output_modalities: Any = "text") -> np.ndarray:
-    """What a per-token workload of one million prompt tokens (plus one million completion tokens
-    when ``output_modalities`` names a condition) costs on each row, in USD, in the frame's own
-    order: NaN where the workload cannot be priced, by the one rule of :func:`estimate_cost`
+    """What a per-token workload for ``output_modalities`` costs on each row, in USD, in the frame's
+    own order: NaN where the workload cannot be priced, by the one rule of :func:`estimate_cost`
     (``_cannot_serve``). :func:`orcatalog.frontier` (and so the price-vs-context chart) picks its
     candidates with it: a total above 0 is a paid model that serves the workload, 0 a free one.
 
+    The workload is what models of that output are priced on (``_per_token_workload``):
+
+    - ``text`` (the default): one million prompt and one million completion tokens;
+    - ``image``, ``audio``, ``speech``: one million prompt tokens and one million completion tokens
+      counted as that output's own part (``image_output_tokens``, ``audio_output_tokens``), so a
+      model that prices image or speech output per token of its own is priced on that rate;
+    - ``embeddings``, ``rerank``: one million prompt tokens alone (such models sell no completion
+      tokens; counting them made every paid embedding model "cannot be priced");
+    - ``transcription``: one million prompt tokens, all audio input (``audio_tokens``);
+    - ``"all"``: one million prompt tokens, no output condition;
+    - ``video``: refused (priced per request, not per token).
+
+    Several modalities (AND) share the completion tokens evenly among their own parts.
+
     Args:
         models: a contract frame with ``price_prompt`` and ``price_completion``.
-        output_modalities: as :func:`estimate_cost` (default text; ``"all"``: a prompt-only
-            workload, no output condition).
+        output_modalities: as :func:`estimate_cost` (default text).
 
     Returns:
         A float64 array, one value per row.
 
     Raises:
-        InvalidParameterError: not a contract frame; an unknown output modality.
+        InvalidParameterError: not a contract frame; an unknown output modality; ``video`` (no
+            per-token price to rank on).
     """
     models = _check_models(models)
     wanted = output_modalities_arg(output_modalities)
-    counts = {"prompt_tokens": 1e6, "completion_tokens": 1e6 if wanted else 0.0}
+    counts = _per_token_workload(wanted)
     view = pd.DataFrame(models, copy=False)
     return np.asarray(_costs(view, counts, None, wanted)["columns"]["total_usd"], dtype=float)
 

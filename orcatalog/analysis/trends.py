@@ -299,8 +299,13 @@ def frontier(
     better on one (by default: cheaper prompt price, longer context).
 
     Only models that can serve a per-token workload are candidates, by the one rule costs use
-    (:func:`orcatalog.analysis.cost.per_token_totals`: a million prompt and completion tokens priced
-    by :func:`orcatalog.estimate_cost`'s rule): they produce ``output_modalities`` (default text: an
+    (:func:`orcatalog.analysis.cost.per_token_totals`, priced by :func:`orcatalog.estimate_cost`'s
+    rule). The workload is what models of that output are priced on: a million prompt and
+    completion tokens for text; for image, audio and speech the completion tokens are that output's
+    own part (a speech model is priced on its ``audio_output`` rate); embeddings and rerank models
+    a million prompt tokens alone (they sell no completion tokens); transcription models a million
+    audio input tokens; video (priced per request) is refused. Candidates produce
+    ``output_modalities`` (default text: an
     image or music model priced 0 per token is not "the cheapest for the longest context"), the
     catalog prices the workload on them (a model priced 0 per token that lists per-image,
     per-request or audio prices is not a candidate), and they are paid (free models only with
@@ -319,7 +324,7 @@ def frontier(
 
     Raises:
         InvalidParameterError: not a frame, or ``x``/``y`` not numeric columns of it; an unknown
-            output modality.
+            output modality; ``video`` (no per-token price to rank on).
     """
     from .cost import per_token_totals
 

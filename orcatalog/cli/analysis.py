@@ -13,7 +13,7 @@ import click
 
 from .app import _client, _comma_list, _interrupts, _snapshot_ids, _store, _store_option, main, require_models
 from ..suggest import did_you_mean
-from .errors import CLIError, CLIUsageError, warning_line
+from .errors import CLIError, CLIUsageError, in_cli_words, warning_line
 from .output import check_output_file, echo_record, format_for, output_options, write
 
 PLOT_KINDS = ("price-history", "price-vs-context", "market-trend", "catalog-size", "cost")
@@ -44,7 +44,7 @@ def _no_longer_listed(store: Any, frame: Any) -> dict[str, Any]:
 def _say(notes: list[str]) -> None:
     """Notes on which snapshot answered (orcatalog.times.answer_notes), one line each on stderr."""
     for note in notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(f"note: {in_cli_words(note)}", err=True)
 
 
 def _answered_by(frame: Any, as_of: str | None, name: str = "--as-of") -> None:
@@ -438,10 +438,7 @@ def _left_out_summary(result: Any) -> Any:
     many = counts[counts > LEFT_OUT_ROWS]
     if many.empty:
         return result
-    said = {
-        str(note).replace(": no cost", "").replace("output_modalities=", "--output-modality"): int(n)
-        for note, n in many.items()
-    }
+    said = {in_cli_words(str(note).replace(": no cost", "")): int(n) for note, n in many.items()}
     reasons = next(iter(said)) if len(said) == 1 else "; ".join(f"{n}: {note}" for note, n in said.items())
     click.echo(f"Left out: {int(many.sum())} models ({reasons})", err=True)
     return result[~(unpriced & result["note"].isin(many.index))]

@@ -21,6 +21,7 @@ __all__ = [
     "CLIInterrupted",
     "CLIUsageError",
     "one_line",
+    "in_cli_words",
     "in_command_words",
     "in_option_names",
     "warning_line",
@@ -85,9 +86,23 @@ def in_option_names(message: str, command: click.Command | None) -> str:
         option = names.get(match.group(1))
         return match.group(0) if option is None else option + (" " if match.group(2) else "")
 
-    # ``name=`` always means an argument; a bare name only when it is an identifier (has a ``_``)
-    swapped = re.sub(r"\b([a-z][a-z0-9_]*)(=)", swap, message)
+    # ``name=`` always means an argument (``name=N`` -> ``--name N``, ``(see name=)`` -> ``(see
+    # --name)``); a bare name only when it is an identifier (has a ``_``)
+    swapped = re.sub(r"\b([a-z][a-z0-9_]*)=(?=([^\s),;:]?))", swap, message)
     return re.sub(r"(?<![-\w])([a-z][a-z0-9]*_[a-z0-9_]+)\b()", swap, swapped).replace("  ", " ")
+
+
+def in_cli_words(message: str, command: click.Command | None = None) -> str:
+    """A library message (an error, a note of a result's ``note`` column or of its ``notes``) as the
+    command line says it, the one translation every note and library error shown passes through:
+    the calls it points to become commands (:func:`in_command_words`) and its argument names the
+    command's options (:func:`in_option_names`: ``pass at=`` -> ``pass --at``, ``(see
+    output_modalities=)`` -> ``(see --output-modality)``). ``command``: the command whose options
+    to use, by default the one running (none outside a command: names are left as they are)."""
+    if command is None:
+        ctx = click.get_current_context(silent=True)
+        command = ctx.command if ctx is not None and not isinstance(ctx.command, click.Group) else None
+    return in_option_names(in_command_words(message), command)
 
 
 #: Library calls that library messages point to, and the command that shows the same.
@@ -153,7 +168,7 @@ def one_line(exc: Exception, ctx: click.Context) -> CLIError:
             if ctx.invoked_subcommand and isinstance(ctx.command, click.Group)
             else None
         )
-        return CLIUsageError(in_option_names(in_command_words(str(exc)), command))
+        return CLIUsageError(in_cli_words(str(exc), command))
     if isinstance(exc, OrcatalogError):
         return CLIError(in_command_words(str(exc)))
     if isinstance(exc, EOFError):  # a compressed stream ended early and no reader named the file

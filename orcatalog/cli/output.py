@@ -13,7 +13,7 @@ import click
 
 from ..schema import PER_UNIT_PRICE_KEYS, price_unit
 from ..suggest import did_you_mean
-from .errors import CLIUsageError
+from .errors import CLIUsageError, in_cli_words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -238,6 +238,23 @@ def _unknown_notes(df: pd.DataFrame) -> list[str]:
     return [] if note is None else [note]
 
 
+def _notes_in_cli_words(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its ``note`` column (the library's words: ``pass at=``) in the command's words
+    (``pass --at``, :func:`orcatalog.cli.errors.in_cli_words`), in every format."""
+    import pandas as pd
+
+    if "note" not in df.columns or not (
+        isinstance(df["note"].dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(df["note"].dtype)
+    ):
+        return df
+    notes = df["note"]
+    texts = notes.cat.categories if isinstance(notes.dtype, pd.CategoricalDtype) else notes.dropna().unique()
+    said = {t: in_cli_words(t) for t in texts if isinstance(t, str)}
+    if all(k == v for k, v in said.items()):
+        return df
+    return df.assign(note=notes.map(lambda t: said.get(t, t) if isinstance(t, str) else t))
+
+
 def write(
     df: pd.DataFrame,
     fmt: str | None,
@@ -250,6 +267,7 @@ def write(
     from .. import export
 
     fmt = format_for(fmt, out)
+    df = _notes_in_cli_words(df)
     notes: list[str] = []
     if fmt == "table":
         df, about = blank_prices_not_in_unit(df)

@@ -210,6 +210,9 @@ def _items(name: str, value: Any, pattern: re.Pattern[str], wants: str) -> list[
         raise _bad(name, value, wants)
     if not items:
         raise _bad(name, value, wants + " (at least one)")
+    empty = [i for i, item in enumerate(items, 1) if isinstance(item, str) and not item]
+    if empty and len(items) > 1:
+        raise _bad(name, value, f"{wants}; item {empty[0]} of {len(items)} is empty (a stray comma?)")
     for item in items:
         if not isinstance(item, str) or not pattern.match(item) or "," in item:
             raise _bad(name, value, wants)
@@ -249,7 +252,9 @@ def modalities(name: str, value: Any) -> list[str]:
     """The modalities of an ``input_modalities`` / ``output_modalities`` value, each a known one (a
     typo would silently match no model): :data:`orcatalog.schema.KNOWN_MODALITIES` for input,
     :data:`orcatalog.schema.OUTPUT_MODALITIES` or ``all`` (every output; ``any`` is read as
-    ``all``) for output. The one rule of the output-modality vocabulary: list filters, ``import``,
+    ``all``) for output. Names are matched case-insensitively (the API's are lower case, so
+    ``"Text"`` is read as ``text``); an empty item (``"text,,image"``) is named as empty. The one
+    rule of the output-modality vocabulary: list filters, ``import``,
     and the workloads of :func:`orcatalog.estimate_cost`, :func:`orcatalog.select` and
     :func:`orcatalog.frontier` (through :func:`orcatalog.analysis.catalog.output_modalities_arg`).
 
@@ -264,6 +269,10 @@ def modalities(name: str, value: Any) -> list[str]:
         InvalidParameterError: not a name or list of names (an empty string or list included), an
             unknown one (with the closest known one), or ``all`` with others.
     """
+    if isinstance(value, str):  # the API's names are lower case: "Text" means "text"
+        value = value.lower()
+    elif isinstance(value, (list, tuple)):
+        value = [v.lower() if isinstance(v, str) else v for v in value]
     items = _items(name, value, _MODALITY, "a modality name, a list of them, or 'all'")
     known = (*OUTPUT_MODALITIES, "all") if name == "output_modalities" else KNOWN_MODALITIES
     if name == "output_modalities":
