@@ -380,3 +380,28 @@ def test_raw_price_fields_are_labelled_with_their_unit(history: pd.DataFrame) ->
     assert ax.get_ylabel() == "price_prompt (USD per token)"
     ax = oc.plot_price_history(history, list(listed[listed].index[:1]), field="price_request")
     assert ax.get_ylabel() == "price_request (USD per request)"
+
+
+def _paid_points(ax: plt.Axes) -> np.ndarray:
+    """The x values of the paid models' scatter (the collection the legend calls ``paid models``)."""
+    (paid,) = [c for c in ax.collections if str(c.get_label()).startswith("paid models")]
+    return np.asarray(paid.get_offsets())[:, 0]
+
+
+def test_price_charts_take_the_names_tables_print(latest: pd.DataFrame, history: pd.DataFrame) -> None:
+    """``plot --field price_input_cache_read_usd_per_mtok`` (the table's heading) was refused; only
+    the column's own name worked (issue 15 trial). Both names draw the same prices, each in its unit."""
+    from orcatalog.cli.output import table_text
+
+    heading = "price_input_cache_read_usd_per_mtok"
+    assert heading in table_text(latest[["id", "price_input_cache_read"]].head(3)).splitlines()[0]
+    per_mtok = _paid_points(oc.plot_price_vs_context(latest, x=heading))
+    per_token = _paid_points(oc.plot_price_vs_context(latest, x="price_input_cache_read"))
+    assert len(per_mtok) > 50 and per_mtok == pytest.approx(per_token * 1e6)
+    ax = oc.plot_price_vs_context(latest, x=heading)
+    assert ax.get_xlabel() == f"{heading} (USD per million tokens)"
+    assert oc.plot_price_history(history, ["deepseek/deepseek-v3.2"], field="price_prompt_usd_per_mtok").get_lines()
+    with pytest.raises(oc.InvalidParameterError, match=r"did you mean 'price_input_cache_read_usd_per_mtok'\?.*"):
+        oc.plot_price_vs_context(latest, x="price_input_cache_read_usd_per_mtk")
+    with pytest.raises(oc.InvalidParameterError, match=r"price fields: .*price_image, price_image_usd,"):
+        oc.plot_price_history(history, field="x")

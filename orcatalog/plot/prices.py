@@ -58,7 +58,8 @@ def plot_price_history(
     Args:
         history: ``SnapshotStore.history()`` (one scope).
         ids: the models to draw (default: the ones whose price changed, at most 12).
-        field: the price column (default prompt, USD per million tokens).
+        field: the price column (default prompt, USD per million tokens), or the name tables print
+            it under (``price_input_cache_read_usd_per_mtok``: :func:`orcatalog.schema.price_field`).
         ax: where to draw.
 
     Returns:
@@ -68,9 +69,9 @@ def plot_price_history(
         InvalidParameterError: not a history frame, unknown field or ids; ``ax`` that is not an Axes.
     """
     history = frame_arg("history", history, "id", "fetched_at")
-    _price_field(history, field)
+    history, column = _price_field(history, field)
     frame = history[["id", "fetched_at", field]].assign(id=history["id"].astype(str))
-    frame, how = _prices_in_unit(history, frame, field)
+    frame, how = _prices_in_unit(history, frame, field, column)
     if ids is None:
         changed = frame.groupby("id")[field].nunique(dropna=True)
         ids = list(changed[changed > 1].sort_values(ascending=False).index[:_MAX_LABELS])
@@ -160,16 +161,19 @@ def _priced_otherwise_label(mid: str, how: str, *, drawn: bool) -> str:
     return mid + "\n" + "\n".join("  " + line for line in textwrap.wrap(said, 44))
 
 
-def _prices_in_unit(history: pd.DataFrame, frame: pd.DataFrame, field: str) -> tuple[pd.DataFrame, dict[str, str]]:
-    """``frame`` with the values of ``field`` that are not a price in its unit left out (NaN, a gap
-    in the line: :func:`orcatalog.schema.not_in_column_unit`, e.g. the per-token 0 of a model priced
-    per image token), and for each model concerned how it is priced (:func:`orcatalog.schema.how_priced`)."""
+def _prices_in_unit(
+    history: pd.DataFrame, frame: pd.DataFrame, field: str, column: str
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``frame`` with the values of ``field`` (``column``, or the name tables print it under) that
+    are not a price in its unit left out (NaN, a gap in the line: :func:`orcatalog.schema.not_in_column_unit`,
+    e.g. the per-token 0 of a model priced per image token), and for each model concerned how it
+    is priced (:func:`orcatalog.schema.how_priced`)."""
     from ..schema import how_priced, not_in_column_unit
 
-    rows = not_in_column_unit(history, field)
+    rows = not_in_column_unit(history, column)
     if not rows.any():
         return frame, {}
-    ways = how_priced(history, field)
+    ways = how_priced(history, column)
     ids = frame["id"].tolist()
     how = {ids[i]: str(ways[i]) for i in np.flatnonzero(rows).tolist() if ways[i]}
     return frame.assign(**{field: frame[field].astype("float64").mask(rows)}), how
@@ -195,7 +199,8 @@ def plot_price_vs_context(
     Args:
         models: a contract frame (one row per model).
         x, y: the price and size columns (default prompt price in USD per million tokens, context
-            length in tokens).
+            length in tokens); ``x`` may be the name tables print a price under
+            (``price_input_cache_read_usd_per_mtok``: :func:`orcatalog.schema.price_field`).
         ax: where to draw.
         label_frontier: write the ids of the frontier models next to their points (placed so
             that no two labels overlap; draw it on its final Axes, as labels are laid out in pixels).
@@ -209,7 +214,7 @@ def plot_price_vs_context(
     from ..analysis.trends import frontier
 
     models = frame_arg("models", models, "id", y)
-    _price_field(models, x)
+    models, column = _price_field(models, x)
     xs = models[x].to_numpy(dtype=float, na_value=np.nan)
     ys = models[y].to_numpy(dtype=float, na_value=np.nan)
     ok = ~np.isnan(xs) & ~np.isnan(ys) & (ys > 0)
@@ -243,7 +248,8 @@ def plot_price_vs_context(
     _plain_log_ticks(ax.xaxis)
     if free.any():
         _zero_tick(ax, floor, lowest)
-    xl = "prompt price (USD per million tokens)" if x == "prompt_usd_per_mtok" else _price_label(x)
+    xl = _price_label(x)
+    xl = "prompt price (USD per million tokens)" if x == "prompt_usd_per_mtok" else xl if x in xl else f"{x} ({xl})"
     yl = "context window (tokens)" if y == "context_length" else y
     ax.set(xlabel=xl, ylabel=yl)
     _title(ax, "Price vs context")
