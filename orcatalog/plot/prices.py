@@ -194,7 +194,9 @@ def plot_price_vs_context(
     and that column's only tick is labelled ``0 (free)`` (no price tick stands there), so a free
     model is never read as a price; they are counted in the legend. A model priced 0 on ``x`` that lists
     other prices (an image model priced per image token) has no place on this axis: it is not drawn,
-    and the legend counts it.
+    and the legend counts it. So is a value that is not a price in ``x``'s unit by the rule tables
+    blank by (:func:`orcatalog.schema.not_in_column_unit`: a ``price_image`` that is a per-token
+    rate, equal to the prompt price, is never drawn on a per-image axis).
 
     Args:
         models: a contract frame (one row per model).
@@ -209,9 +211,11 @@ def plot_price_vs_context(
         The Axes (log-log; a scatter of paid models, one of free models, the frontier line).
 
     Raises:
-        InvalidParameterError: missing columns; ``ax`` that is not an Axes.
+        InvalidParameterError: missing columns; no model with a value of ``x`` to draw; ``ax`` that
+            is not an Axes.
     """
     from ..analysis.trends import frontier
+    from ..schema import how_priced, not_in_column_unit
 
     models = frame_arg("models", models, "id", y)
     models, column = _price_field(models, x)
@@ -221,7 +225,16 @@ def plot_price_vs_context(
     # free is the one is_free rule (every listed price zero); a price of 0 here with other prices listed
     # (an image model priced per image token) is no price on this axis: not drawn, counted in the legend
     listed_free = models["is_free"].fillna(False).to_numpy(dtype=bool) if "is_free" in models.columns else True
-    paid, free, elsewhere = ok & (xs > 0), ok & (xs == 0) & listed_free, ok & (xs == 0) & ~listed_free
+    elsewhere = ok & (xs == 0) & ~listed_free
+    # a value that is not a price in the axis's unit (the one rule tables blank by, e.g. a price_image
+    # that is a per-token rate) is not drawn either, counted in the legend
+    other_unit = ok & not_in_column_unit(models, column) & ~elsewhere
+    ok &= ~other_unit
+    paid, free = ok & (xs > 0), ok & (xs == 0) & listed_free
+    ways = "; ".join(sorted({str(w) for w, r in zip(how_priced(models, column), other_unit.tolist()) if r and w}))
+    if not (paid | free).any():  # an empty chart says nothing: say why instead
+        why = f" ({other_unit.sum()} list it in another unit: {ways})" if other_unit.any() else ""
+        raise InvalidParameterError(f"no model has a value of {x} to draw{why}")
     ax = _axes(ax)
     ax.scatter(xs[paid], ys[paid], s=14, alpha=0.5, label=f"paid models ({paid.sum()})")
     lowest = float(np.nanmin(xs[paid])) if paid.any() else 1e-2
@@ -238,7 +251,10 @@ def plot_price_vs_context(
         )
     if elsewhere.any():
         ax.plot([], [], " ", label=f"{elsewhere.sum()} priced 0 here but not free (other prices): not drawn")
-    front = frontier(models, x=x, y=y)  # the cost rule's candidates (paid, serve a text workload): oc.frontier's set
+    if other_unit.any():
+        ax.plot([], [], " ", label=f"{other_unit.sum()} not drawn, {x} in another unit: {ways}")
+    # the cost rule's candidates (paid, serve a text workload): oc.frontier's set, of the points drawn
+    front = frontier(models[paid], x=x, y=y)  # never a point that is not drawn (a 0 or another unit)
     fx = front[x].to_numpy(dtype=float)
     fy = front[y].to_numpy(dtype=float)
     ax.step(fx, fy, where="post", color="tab:red", linewidth=1.5, label=f"frontier ({len(front)})")
