@@ -426,6 +426,11 @@ def test_price_charts_take_the_names_tables_print(latest: pd.DataFrame, history:
     ax = oc.plot_price_vs_context(latest, x=heading)
     assert ax.get_xlabel() == f"{heading} (USD per million tokens)"
     assert oc.plot_price_history(history, ["deepseek/deepseek-v3.2"], field="price_prompt_usd_per_mtok").get_lines()
+    with_image = str(history.loc[history["price_image"].astype(float) > 0, "id"].iloc[0])
+    ax = oc.plot_price_history(history, [with_image], field="price_image_usd")
+    assert ax.get_ylabel() == "price_image_usd (USD per input image)"  # the heading's unit, not "unit unknown"
+    ax = oc.plot_price_history(history, [with_image], field="price_request_usd")
+    assert ax.get_ylabel() == "price_request_usd (USD per request)"
     with pytest.raises(oc.InvalidParameterError, match=r"did you mean 'price_input_cache_read_usd_per_mtok'\?.*"):
         oc.plot_price_vs_context(latest, x="price_input_cache_read_usd_per_mtk")
     with pytest.raises(oc.InvalidParameterError, match=r"price fields: .*price_image, price_image_usd,"):

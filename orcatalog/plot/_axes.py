@@ -119,10 +119,13 @@ def _price_label(field: str) -> str:
     """An axis label that says a price column's unit: ``*_usd_per_mtok`` per million tokens, a raw
     ``price_<key>`` in the API's unit (:func:`orcatalog.schema.price_unit`; a key of undeclared
     unit says ``unit unknown``, never a guess)."""
-    from ..schema import UNKNOWN_UNIT, price_unit
+    from ..schema import UNKNOWN_UNIT, price_heading, price_unit
 
     if field.endswith("_usd_per_mtok"):
         return "USD per million tokens"
+    if field.endswith("_usd") and price_heading(field[: -len("_usd")]) == field:  # a table's heading
+        unit = price_unit(field[: -len("_usd")])
+        return f"{field} (USD per {'input image' if unit == 'image' else unit})"
     if field.startswith("price_"):
         unit = price_unit(field)
         if unit == UNKNOWN_UNIT:
