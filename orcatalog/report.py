@@ -122,9 +122,12 @@ def build_report(
         raise InvalidParameterError("the history is empty: import or take a snapshot first")
     one_scope(history)
     target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
     folder = target.parent / f".{target.name or 'report'}.writing-{uuid.uuid4().hex[:8]}"
-    folder.mkdir()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir()
+    except OSError as exc:
+        raise _naming_target(exc, folder, target) from exc
     try:
         _write_report(
             history,
@@ -135,10 +138,35 @@ def build_report(
             usage=usage,
         )
         _move_into(folder, target)
+    except OSError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise _naming_target(exc, folder, target) from exc
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return target / "index.html"
+
+
+def _naming_target(exc: OSError, folder: Path, target: Path) -> OSError:
+    """``exc`` as the user should read it: a path inside the temporary ``folder`` (or the folder
+    itself) named as the same place in the report folder ``target`` they gave, so
+    an error never names the hidden ``.<name>.writing-xxxx`` path (issue 15 trial)."""
+
+    def named(path: Any) -> Any:
+        if path is None:
+            return None
+        text = os.fspath(path)
+        inside = os.fspath(folder)
+        if text == inside:
+            return str(target)
+        if text.startswith(inside + os.sep):
+            return str(target / text[len(inside) + 1 :])
+        return text
+
+    if exc.filename is None or named(exc.filename) == exc.filename:
+        return exc
+    said = f"cannot write the report folder ({exc.strerror or exc})"
+    return OSError(exc.errno, said, named(exc.filename), None, named(exc.filename2))
 
 
 def _move_into(folder: Path, target: Path) -> None:

@@ -125,6 +125,8 @@ __all__ = [
     "price_unit",
     "price_display_unit",
     "price_display_units",
+    "price_heading",
+    "price_field",
     "unknown_price_columns",
     "unknown_unit_note",
     "image_is_token_rate",
@@ -499,6 +501,50 @@ def price_display_units(column: str, token_rate: Any = None) -> tuple[Any, Any]:
         return np.array([unit], dtype=object), np.array([factor])
     rate = np.asarray(token_rate, dtype=bool)
     return np.where(rate, "USD/Mtok", unit).astype(object), np.where(rate, 1e6, factor)
+
+
+def price_heading(column: str) -> str:
+    """The name tables show a price column under, its unit in the name: ``price_<key>_usd_per_mtok``
+    for a per-token key (values scaled by :func:`price_display_unit`'s factor, 1e6), ``price_<key>_usd``
+    per request / input image / search (:data:`PER_UNIT_PRICE_KEYS`); any other column (a fraction,
+    a key of unknown unit, ``prompt_usd_per_mtok``, a non-price) keeps its name.
+
+    Args:
+        column: a frame's column name.
+
+    Returns:
+        The heading.
+    """
+    if not column.startswith("price_"):
+        return column
+    if price_unit(column) == "token":
+        return f"{column}_usd_per_mtok"
+    if column[len("price_") :] in PER_UNIT_PRICE_KEYS:
+        return f"{column}_usd"
+    return column
+
+
+def price_field(name: str, columns: Any) -> tuple[str, float] | None:
+    """The column a price field ``name`` means, by either name it goes by: the column's own
+    (``price_input_cache_read``) or the heading tables print it under (:func:`price_heading`,
+    ``price_input_cache_read_usd_per_mtok``), with the factor that turns the column's API value
+    into the unit the name says.
+
+    Args:
+        name: the name a user gave.
+        columns: the frame's column names.
+
+    Returns:
+        ``(column, factor)``: ``("price_input_cache_read", 1e6)`` for the heading,
+        ``("price_input_cache_read", 1.0)`` for the column's own name; None when no column goes by ``name``.
+    """
+    names = [str(c) for c in columns]
+    if name in names:
+        return name, 1.0
+    for column in names:
+        if column.startswith("price_") and price_heading(column) == name:
+            return column, price_display_unit(column)[1]
+    return None
 
 
 def unknown_price_columns(columns: Any) -> list[str]:

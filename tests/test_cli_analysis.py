@@ -152,6 +152,10 @@ def test_price_at_report_and_plots(workdir: Path) -> None:
     assert {"index.html", "movers.csv", "catalog_size.png"} <= {p.name for p in (workdir / "report").iterdir()}
     result = run(["plot", "catalog-size", "--store", "data", "-o", "size.png"], workdir)
     assert result.exit_code == 0 and (workdir / "size.png").read_bytes()[:4] == b"\x89PNG"
+    for field in ("price_input_cache_read_usd_per_mtok", "price_completion_usd_per_mtok"):  # names tables print
+        for kind in ("price-vs-context", "price-history"):
+            result = run(["plot", kind, "--store", "data", "--field", field, "-o", "f.png"], workdir)
+            assert result.exit_code == 0, result.output
 
 
 @pytest.mark.parametrize(
@@ -166,6 +170,11 @@ def test_price_at_report_and_plots(workdir: Path) -> None:
         (["cost", "--store", "data", "--prompt-tokens", "5", "--models", "openai/gpt-4oo"], "did you mean", 1),
         (["changes", "--store", "data", "--since", "garbage"], "is not a time", 2),
         (["price-at", "--store", "data", "no-tokens.csv"], "nothing to price", 1),
+        (  # the accepted names are said: the columns and the headings tables print them under
+            ["plot", "price-vs-context", "--store", "data", "--field", "price_input_cache_read_usd", "-o", "p.png"],
+            "price_input_cache_read, price_input_cache_read_usd_per_mtok,",
+            2,
+        ),
     ],
 )
 def test_typos_are_one_line_errors(workdir: Path, args: list[str], message: str, status: int) -> None:

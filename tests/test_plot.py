@@ -405,3 +405,58 @@ def test_raw_price_fields_are_labelled_with_their_unit(history: pd.DataFrame) ->
     assert ax.get_ylabel() == "price_prompt (USD per token)"
     ax = oc.plot_price_history(history, list(listed[listed].index[:1]), field="price_request")
     assert ax.get_ylabel() == "price_request (USD per request)"
+
+
+def _paid_points(ax: plt.Axes) -> np.ndarray:
+    """The x values of the paid models' scatter (the collection the legend calls ``paid models``)."""
+    (paid,) = [c for c in ax.collections if str(c.get_label()).startswith("paid models")]
+    return np.asarray(paid.get_offsets())[:, 0]
+
+
+def test_price_image_never_draws_a_per_token_rate_on_a_per_image_axis(dated_files: list[Path]) -> None:
+    """``plot price-vs-context --field price_image`` drew per-token rates (equal to the prompt price)
+    on an axis labelled "USD per input image" (issue 15 trial): the tables' rule leaves them out."""
+    from orcatalog.schema import image_is_token_rate
+
+    (mixed,) = [p for p in dated_files if p.name == "models-2025-12-18.json.gz"]  # per-image fees and token rates
+    models = models_frame(orjson.loads(read_body(mixed))["data"])
+    image = models["price_image"].to_numpy(dtype=float, na_value=np.nan)
+    rate = image_is_token_rate(image, models["price_prompt"].to_numpy(dtype=float, na_value=np.nan))
+    fees = (image > 0) & ~rate & (models["context_length"].to_numpy(dtype=float, na_value=np.nan) > 0)
+    assert rate.sum() >= 1 and fees.sum() >= 10
+    ax = oc.plot_price_vs_context(models, x="price_image")
+    drawn = _paid_points(ax)
+    assert sorted(drawn) == sorted(image[fees]) and not set(drawn) & set(image[rate])
+    assert ax.get_xlabel() == "price_image (USD per input image)"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert f"{rate.sum()} not drawn, price_image in another unit: image (USD per image input token)" in labels
+    front = [line for line in ax.get_lines() if str(line.get_label()).startswith("frontier")]
+    assert set(front[0].get_xdata()) <= set(image[fees])  # the frontier only through points drawn
+
+    latest = models_frame(orjson.loads(read_body(dated_files[-1]))["data"])  # every price_image a token rate
+    with pytest.raises(oc.InvalidParameterError, match=r"no model has a value of price_image to draw \(\d+ list"):
+        oc.plot_price_vs_context(latest, x="price_image")
+
+
+def test_price_charts_take_the_names_tables_print(latest: pd.DataFrame, history: pd.DataFrame) -> None:
+    """``plot --field price_input_cache_read_usd_per_mtok`` (the table's heading) was refused; only
+    the column's own name worked (issue 15 trial). Both names draw the same prices, each in its unit."""
+    from orcatalog.cli.output import table_text
+
+    heading = "price_input_cache_read_usd_per_mtok"
+    assert heading in table_text(latest[["id", "price_input_cache_read"]].head(3)).splitlines()[0]
+    per_mtok = _paid_points(oc.plot_price_vs_context(latest, x=heading))
+    per_token = _paid_points(oc.plot_price_vs_context(latest, x="price_input_cache_read"))
+    assert len(per_mtok) > 50 and per_mtok == pytest.approx(per_token * 1e6)
+    ax = oc.plot_price_vs_context(latest, x=heading)
+    assert ax.get_xlabel() == f"{heading} (USD per million tokens)"
+    assert oc.plot_price_history(history, ["deepseek/deepseek-v3.2"], field="price_prompt_usd_per_mtok").get_lines()
+    with_image = str(history.loc[history["price_image"].astype(float) > 0, "id"].iloc[0])
+    ax = oc.plot_price_history(history, [with_image], field="price_image_usd")
+    assert ax.get_ylabel() == "price_image_usd (USD per input image)"  # the heading's unit, not "unit unknown"
+    ax = oc.plot_price_history(history, [with_image], field="price_request_usd")
+    assert ax.get_ylabel() == "price_request_usd (USD per request)"
+    with pytest.raises(oc.InvalidParameterError, match=r"did you mean 'price_input_cache_read_usd_per_mtok'\?.*"):
+        oc.plot_price_vs_context(latest, x="price_input_cache_read_usd_per_mtk")
+    with pytest.raises(oc.InvalidParameterError, match=r"price fields: .*price_image, price_image_usd,"):
+        oc.plot_price_history(history, field="x")

@@ -126,6 +126,39 @@ def test_a_failed_report_leaves_no_folder_behind(recorded_dir: Path, tmp_path: P
     assert list((tmp_path / "out").iterdir()) == []  # neither the report nor its temporary folder
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc, where no folder can be made")
+def test_a_folder_that_cannot_be_made_is_named_as_given(dated_files: list[Path], tmp_path: Path) -> None:
+    """``report -o /proc/forbidden`` named the hidden ``/proc/.forbidden.writing-xxxx`` (issue 15
+    trial): the error names the folder the user gave, on the command line too."""
+    store = oc.SnapshotStore(tmp_path / "store")
+    store.import_files(dated_files[-1:], progress=False)
+    with pytest.raises(OSError) as caught:
+        build_report(store.history(), "/proc/forbidden")
+    assert caught.value.filename == "/proc/forbidden" and "cannot write the report folder" in str(caught.value)
+    from click.testing import CliRunner
+
+    from orcatalog.cli import main
+
+    result = CliRunner().invoke(main, ["report", "--store", str(tmp_path / "store"), "-o", "/proc/forbidden"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().endswith(": /proc/forbidden") and ".writing-" not in result.stderr
+
+
+@pytest.mark.compact_only
+def test_a_file_that_cannot_be_replaced_is_named_in_the_folder_given(recorded_dir: Path, tmp_path: Path) -> None:
+    """An error while moving the finished files into place names the file in the user's folder,
+    not in the temporary one, and leaves no temporary folder behind."""
+    store = oc.SnapshotStore(tmp_path / "store")
+    store.import_files(sorted(recorded_dir.glob("models-2026-*.json.gz")), progress=False)
+    out = tmp_path / "r"
+    (out / "index.html").mkdir(parents=True)  # a folder where the page goes: os.replace refuses
+    with pytest.raises(OSError) as caught:
+        build_report(store.history(), out)
+    assert caught.value.filename == str(out / "index.html")
+    assert ".writing-" not in str(caught.value)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
 def test_an_existing_folder_gets_the_new_files_and_keeps_others(recorded_dir: Path, tmp_path: Path) -> None:
     store = oc.SnapshotStore(tmp_path / "store")
     store.import_files(sorted(recorded_dir.glob("models-2026-*.json.gz")), progress=False)

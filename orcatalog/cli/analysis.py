@@ -627,7 +627,8 @@ def reprice(
 @click.option(
     "--field",
     help="The price column: for price-history (default prompt_usd_per_mtok) and "
-    "price-vs-context's x axis, e.g. completion_usd_per_mtok.",
+    "price-vs-context's x axis, e.g. completion_usd_per_mtok; a column or the name tables print it "
+    "under (price_input_cache_read or price_input_cache_read_usd_per_mtok).",
 )
 @click.option("--prompt-tokens", type=click.IntRange(min=0), default=1_000_000, show_default=True, help="For cost.")
 @click.option("--completion-tokens", type=click.IntRange(min=0), default=200_000, show_default=True, help="For cost.")

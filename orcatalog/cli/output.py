@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..schema import PER_UNIT_PRICE_KEYS, price_unit
+from ..schema import price_heading, price_unit
 from ..suggest import did_you_mean
 from .errors import CLIUsageError, in_cli_words
 
@@ -84,12 +84,10 @@ def is_token_price(column: str) -> bool:
 
 def price_label(column: str) -> str:
     """The table heading of a price column: its unit in the name (``_usd_per_mtok``, or ``_usd`` per
-    request / input image / search); a key of unknown unit keeps its bare name, as the API wrote it."""
-    if is_token_price(column):
-        return f"{column}_usd_per_mtok"
-    if column.startswith(_PRICE) and column[len(_PRICE) :] in PER_UNIT_PRICE_KEYS:
-        return f"{column}_usd"
-    return column
+    request / input image / search); a key of unknown unit keeps its bare name, as the API wrote it.
+    The rule is :func:`orcatalog.schema.price_heading` (whose inverse, :func:`orcatalog.schema.price_field`,
+    lets ``--columns`` and ``plot --field`` take these names)."""
+    return price_heading(column)
 
 
 def _table_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -153,8 +151,10 @@ def echo_record(df: pd.DataFrame) -> None:
 def pick(df: pd.DataFrame, columns: str | None, default: list[str] | None) -> pd.DataFrame:
     """The columns asked for (``--columns a,b``), else ``default`` (None: all)."""
     if columns:
-        labels = {price_label(str(c)): str(c) for c in df.columns}  # table headings name price units
-        wanted = [labels.get(c, c) if c not in df.columns else c for c in (c.strip() for c in columns.split(",")) if c]
+        from ..schema import price_field
+
+        asked = [c for c in (c.strip() for c in columns.split(",")) if c]
+        wanted = [(price_field(c, df.columns) or (c,))[0] for c in asked]  # table headings name price units
         missing = [c for c in wanted if c not in df.columns]
         if missing:
             names = [str(c) for c in df.columns]

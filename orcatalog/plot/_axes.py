@@ -119,10 +119,13 @@ def _price_label(field: str) -> str:
     """An axis label that says a price column's unit: ``*_usd_per_mtok`` per million tokens, a raw
     ``price_<key>`` in the API's unit (:func:`orcatalog.schema.price_unit`; a key of undeclared
     unit says ``unit unknown``, never a guess)."""
-    from ..schema import UNKNOWN_UNIT, price_unit
+    from ..schema import UNKNOWN_UNIT, price_heading, price_unit
 
     if field.endswith("_usd_per_mtok"):
         return "USD per million tokens"
+    if field.endswith("_usd") and price_heading(field[: -len("_usd")]) == field:  # a table's heading
+        unit = price_unit(field[: -len("_usd")])
+        return f"{field} (USD per {'input image' if unit == 'image' else unit})"
     if field.startswith("price_"):
         unit = price_unit(field)
         if unit == UNKNOWN_UNIT:
@@ -135,14 +138,27 @@ def _price_label(field: str) -> str:
     return field
 
 
-def _price_field(frame: pd.DataFrame, field: str) -> None:
-    """Refuse a ``field`` the frame lacks, naming the price columns it has (and the likely one)."""
-    if isinstance(field, str) and field in frame.columns:
-        return
+def _price_field(frame: pd.DataFrame, field: str) -> tuple[pd.DataFrame, str]:
+    """The frame with ``field`` as a column, and the column whose unit rule applies to it.
+
+    ``field`` is a column, or the heading tables print a price under
+    (:func:`orcatalog.schema.price_field`: ``price_input_cache_read_usd_per_mtok`` is
+    ``price_input_cache_read`` times 1e6, added under that name). Anything else is refused, naming
+    every accepted price name (and the likely one).
+    """
+    from ..schema import price_field, price_heading
+
+    found = price_field(field, frame.columns) if isinstance(field, str) else None
+    if found is not None:
+        column, factor = found
+        if column != field:
+            frame = frame.assign(**{field: frame[column].astype("float64") * factor})
+        return frame, column
     from ..suggest import did_you_mean
 
-    prices = [c for c in frame.columns if str(c).endswith(("_usd_per_mtok", "_usd")) or str(c).startswith("price_")]
+    prices = [c for c in map(str, frame.columns) if c.endswith(("_usd_per_mtok", "_usd")) or c.startswith("price_")]
+    names = [name for c in prices for name in dict.fromkeys((c, price_heading(c)))]
     raise InvalidParameterError(
-        f"field {field!r} is not a column of this frame{did_you_mean(str(field), prices)}; "
-        f"price fields: {', '.join(map(str, prices)) or 'none'}"
+        f"field {field!r} is not a column of this frame{did_you_mean(str(field), names)}; "
+        f"price fields: {', '.join(names) or 'none'} (a column, or the name tables print it under)"
     )

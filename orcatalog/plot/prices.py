@@ -58,7 +58,8 @@ def plot_price_history(
     Args:
         history: ``SnapshotStore.history()`` (one scope).
         ids: the models to draw (default: the ones whose price changed, at most 12).
-        field: the price column (default prompt, USD per million tokens).
+        field: the price column (default prompt, USD per million tokens), or the name tables print
+            it under (``price_input_cache_read_usd_per_mtok``: :func:`orcatalog.schema.price_field`).
         ax: where to draw.
 
     Returns:
@@ -68,9 +69,9 @@ def plot_price_history(
         InvalidParameterError: not a history frame, unknown field or ids; ``ax`` that is not an Axes.
     """
     history = frame_arg("history", history, "id", "fetched_at")
-    _price_field(history, field)
+    history, column = _price_field(history, field)
     frame = history[["id", "fetched_at", field]].assign(id=history["id"].astype(str))
-    frame, how = _prices_in_unit(history, frame, field)
+    frame, how = _prices_in_unit(history, frame, field, column)
     if ids is None:
         changed = frame.groupby("id")[field].nunique(dropna=True)
         ids = list(changed[changed > 1].sort_values(ascending=False).index[:_MAX_LABELS])
@@ -160,16 +161,19 @@ def _priced_otherwise_label(mid: str, how: str, *, drawn: bool) -> str:
     return mid + "\n" + "\n".join("  " + line for line in textwrap.wrap(said, 44))
 
 
-def _prices_in_unit(history: pd.DataFrame, frame: pd.DataFrame, field: str) -> tuple[pd.DataFrame, dict[str, str]]:
-    """``frame`` with the values of ``field`` that are not a price in its unit left out (NaN, a gap
-    in the line: :func:`orcatalog.schema.not_in_column_unit`, e.g. the per-token 0 of a model priced
-    per image token), and for each model concerned how it is priced (:func:`orcatalog.schema.how_priced`)."""
+def _prices_in_unit(
+    history: pd.DataFrame, frame: pd.DataFrame, field: str, column: str
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``frame`` with the values of ``field`` (``column``, or the name tables print it under) that
+    are not a price in its unit left out (NaN, a gap in the line: :func:`orcatalog.schema.not_in_column_unit`,
+    e.g. the per-token 0 of a model priced per image token), and for each model concerned how it
+    is priced (:func:`orcatalog.schema.how_priced`)."""
     from ..schema import how_priced, not_in_column_unit
 
-    rows = not_in_column_unit(history, field)
+    rows = not_in_column_unit(history, column)
     if not rows.any():
         return frame, {}
-    ways = how_priced(history, field)
+    ways = how_priced(history, column)
     ids = frame["id"].tolist()
     how = {ids[i]: str(ways[i]) for i in np.flatnonzero(rows).tolist() if ways[i]}
     return frame.assign(**{field: frame[field].astype("float64").mask(rows)}), how
@@ -190,12 +194,15 @@ def plot_price_vs_context(
     and that column's only tick is labelled ``0 (free)`` (no price tick stands there), so a free
     model is never read as a price; they are counted in the legend. A model priced 0 on ``x`` that lists
     other prices (an image model priced per image token) has no place on this axis: it is not drawn,
-    and the legend counts it.
+    and the legend counts it. So is a value that is not a price in ``x``'s unit by the rule tables
+    blank by (:func:`orcatalog.schema.not_in_column_unit`: a ``price_image`` that is a per-token
+    rate, equal to the prompt price, is never drawn on a per-image axis).
 
     Args:
         models: a contract frame (one row per model).
         x, y: the price and size columns (default prompt price in USD per million tokens, context
-            length in tokens).
+            length in tokens); ``x`` may be the name tables print a price under
+            (``price_input_cache_read_usd_per_mtok``: :func:`orcatalog.schema.price_field`).
         ax: where to draw.
         label_frontier: write the ids of the frontier models next to their points (placed so
             that no two labels overlap; draw it on its final Axes, as labels are laid out in pixels).
@@ -204,19 +211,30 @@ def plot_price_vs_context(
         The Axes (log-log; a scatter of paid models, one of free models, the frontier line).
 
     Raises:
-        InvalidParameterError: missing columns; ``ax`` that is not an Axes.
+        InvalidParameterError: missing columns; no model with a value of ``x`` to draw; ``ax`` that
+            is not an Axes.
     """
     from ..analysis.trends import frontier
+    from ..schema import how_priced, not_in_column_unit
 
     models = frame_arg("models", models, "id", y)
-    _price_field(models, x)
+    models, column = _price_field(models, x)
     xs = models[x].to_numpy(dtype=float, na_value=np.nan)
     ys = models[y].to_numpy(dtype=float, na_value=np.nan)
     ok = ~np.isnan(xs) & ~np.isnan(ys) & (ys > 0)
     # free is the one is_free rule (every listed price zero); a price of 0 here with other prices listed
     # (an image model priced per image token) is no price on this axis: not drawn, counted in the legend
     listed_free = models["is_free"].fillna(False).to_numpy(dtype=bool) if "is_free" in models.columns else True
-    paid, free, elsewhere = ok & (xs > 0), ok & (xs == 0) & listed_free, ok & (xs == 0) & ~listed_free
+    elsewhere = ok & (xs == 0) & ~listed_free
+    # a value that is not a price in the axis's unit (the one rule tables blank by, e.g. a price_image
+    # that is a per-token rate) is not drawn either, counted in the legend
+    other_unit = ok & not_in_column_unit(models, column) & ~elsewhere
+    ok &= ~other_unit
+    paid, free = ok & (xs > 0), ok & (xs == 0) & listed_free
+    ways = "; ".join(sorted({str(w) for w, r in zip(how_priced(models, column), other_unit.tolist()) if r and w}))
+    if not (paid | free).any():  # an empty chart says nothing: say why instead
+        why = f" ({other_unit.sum()} list it in another unit: {ways})" if other_unit.any() else ""
+        raise InvalidParameterError(f"no model has a value of {x} to draw{why}")
     ax = _axes(ax)
     ax.scatter(xs[paid], ys[paid], s=14, alpha=0.5, label=f"paid models ({paid.sum()})")
     lowest = float(np.nanmin(xs[paid])) if paid.any() else 1e-2
@@ -233,7 +251,10 @@ def plot_price_vs_context(
         )
     if elsewhere.any():
         ax.plot([], [], " ", label=f"{elsewhere.sum()} priced 0 here but not free (other prices): not drawn")
-    front = frontier(models, x=x, y=y)  # the cost rule's candidates (paid, serve a text workload): oc.frontier's set
+    if other_unit.any():
+        ax.plot([], [], " ", label=f"{other_unit.sum()} not drawn, {x} in another unit: {ways}")
+    # the cost rule's candidates (paid, serve a text workload): oc.frontier's set, of the points drawn
+    front = frontier(models[paid], x=x, y=y)  # never a point that is not drawn (a 0 or another unit)
     fx = front[x].to_numpy(dtype=float)
     fy = front[y].to_numpy(dtype=float)
     ax.step(fx, fy, where="post", color="tab:red", linewidth=1.5, label=f"frontier ({len(front)})")
@@ -243,7 +264,8 @@ def plot_price_vs_context(
     _plain_log_ticks(ax.xaxis)
     if free.any():
         _zero_tick(ax, floor, lowest)
-    xl = "prompt price (USD per million tokens)" if x == "prompt_usd_per_mtok" else _price_label(x)
+    xl = _price_label(x)
+    xl = "prompt price (USD per million tokens)" if x == "prompt_usd_per_mtok" else xl if x in xl else f"{x} ({xl})"
     yl = "context window (tokens)" if y == "context_length" else y
     ax.set(xlabel=xl, ylabel=yl)
     _title(ax, "Price vs context")
