@@ -599,3 +599,32 @@ def test_store_commands_take_a_scope_and_a_default_with_fewer_snapshots_says_so(
     alone.import_files(dated_files[-2:], progress=False)
     quiet = run(["changes", "--store", "one"], tmp_path)  # one scope: nothing to say
     assert quiet.exit_code == 0 and "note: answering" not in quiet.stderr
+
+
+def test_a_model_missing_only_from_a_partial_latest_snapshot_is_not_called_gone(
+    tmp_path: Path, dated_files: list[Path]
+) -> None:
+    """A 100-model body after a full one: the warning said missing models count as gaps, yet `history`
+    said "not in the latest snapshot" and `show` "no longer listed" (issue 15 trial). A partial catalog is
+    no evidence that a model left, as the load warning and `watch` already treat it."""
+    import json
+
+    from .conftest import read_body
+
+    body = json.loads(read_body(dated_files[-1]))
+    model = body["data"][-1]["id"]
+    part = {**body, "data": body["data"][:100], "total_count": 100}
+    (tmp_path / "models-2099-01-01.json").write_text(json.dumps(part))
+    store = oc.SnapshotStore(tmp_path / "data")
+    store.import_files(dated_files[-1], progress=False)
+    with pytest.warns(oc.PartialSnapshotWarning):
+        store.import_files(tmp_path / "models-2099-01-01.json", progress=False)
+    last = store.snapshots()["fetched_at"].iloc[0]
+    told = run(["history", "--store", "data", model], tmp_path)
+    assert told.exit_code == 0, told.output
+    assert f"{model}: first seen {last}, last seen {last}, 0 gap(s), listed now" in told.stderr
+    assert "may not have left the catalog" in told.stderr
+    shown = run(["show", "--store", "data", model], tmp_path)
+    assert shown.exit_code == 1 and "no longer listed" not in shown.stderr, shown.stderr
+    assert "is a partial catalog (100 models), so the model may not have left the catalog" in shown.stderr
+    assert f"last seen {last:%Y-%m-%d %H:%M} UTC" in shown.stderr

@@ -156,7 +156,14 @@ def show(
     if row.empty:
         known = [str(i) for i in frame["id"]]
         when = f"at {as_of}" if as_of else "in the latest snapshot"
-        hint = did_you_mean(model_id, known, unlisted=_no_longer_listed(store, frame))
+        unlisted = _no_longer_listed(store, frame)
+        if frame.attrs.get("partial") and model_id in unlisted:  # the rule of lifecycle: no evidence it left
+            raise CLIError(
+                f"no model {model_id!r} {when} of {store.root}: that snapshot, {frame.attrs.get('snapshot_id')}, is a "
+                f"partial catalog ({len(frame)} models), so the model may not have left the catalog; last seen "
+                f"{unlisted[model_id]:%Y-%m-%d %H:%M} UTC (--as-of that time shows it)"
+            )
+        hint = did_you_mean(model_id, known, unlisted=unlisted)
         raise CLIError(f"no model {model_id!r} {when} of {store.root}{hint}")
     _answered_by(frame, as_of)
     if fmt is None and out is None and not columns:
