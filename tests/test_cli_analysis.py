@@ -572,3 +572,70 @@ def test_cost_counts_the_models_left_out_in_one_line_instead_of_a_row_each(workd
     assert (pd.read_csv(pd.io.common.StringIO(csv.stdout))["note"] == said).sum() == n_left
     helped = run(["cost", "--help"], workdir)
     assert "Several values mean AND: a model must produce every one" in " ".join(helped.stdout.split())
+
+
+def test_store_commands_take_a_scope_and_a_default_with_fewer_snapshots_says_so(
+    tmp_path: Path, dated_files: list[Path]
+) -> None:
+    """One all-modalities import made `catalog` the default scope of a store of text-scope imports, and
+    every history command silently answered from its one snapshot (issue 15 trial): a note now names
+    the scope used and the others, and --scope chooses."""
+    text = "/models output_modalities=text"
+    store = oc.SnapshotStore(tmp_path / "data")
+    store.import_files(dated_files[:-1], progress=False)  # bare bodies: the server's default list
+    store.import_files(dated_files[-1], query={"output_modalities": "all"}, progress=False)  # the catalog
+    counts = store.snapshots()["scope"].value_counts()
+    assert counts["catalog"] == 1 and counts[text] == len(dated_files) - 1 > 1
+    note = (
+        f"note: answering from scope 'catalog' (1 snapshot); the store also holds {text!r} "
+        f"({counts[text]}): --scope chooses"
+    )
+    by_default = run(["changes", "--store", "data"], tmp_path)
+    assert by_default.exit_code == 0 and note in by_default.stderr, by_default.stderr
+    assert "holds one snapshot" in by_default.stderr  # the catalog's one snapshot answered
+    chosen = run(["changes", "--store", "data", "--scope", text, "--format", "csv"], tmp_path)
+    assert chosen.exit_code == 0 and "note: answering" not in chosen.stderr, chosen.stderr
+    expected = oc.price_changes(store.history(scope=text))
+    assert len(pd.read_csv(pd.io.common.StringIO(chosen.stdout))) == len(expected) > 0
+    first = store.snapshots().query("scope == @text")["fetched_at"].iloc[1]
+    shown = run(["show", "--store", "data", "--scope", text, "--as-of", f"{first:%Y-%m-%d}", "--head", "1"], tmp_path)
+    assert shown.exit_code == 0, shown.output
+    assert f"(fetched {first:%Y-%m-%d %H:%M:%S} UTC, scope {text!r}) answers --as-of" in shown.stderr
+    moved = run(["movers", "--store", "data", "--since", f"{first:%Y-%m-%d}"], tmp_path)
+    assert moved.exit_code == 2 and "--until" not in moved.stderr and note in moved.stderr, moved.stderr
+    assert run(["movers", "--store", "data", "--scope", text, "--since", f"{first:%Y-%m-%d}"], tmp_path).exit_code == 0
+    typo = run(["prices", "--store", "data", "--scope", "catlog", "openai/gpt-4o"], tmp_path)
+    assert typo.exit_code == 2 and "--scope 'catlog'" in typo.stderr and "(did you mean 'catalog'?)" in typo.stderr
+    alone = oc.SnapshotStore(tmp_path / "one")
+    alone.import_files(dated_files[-2:], progress=False)
+    quiet = run(["changes", "--store", "one"], tmp_path)  # one scope: nothing to say
+    assert quiet.exit_code == 0 and "note: answering" not in quiet.stderr
+
+
+def test_a_model_missing_only_from_a_partial_latest_snapshot_is_not_called_gone(
+    tmp_path: Path, dated_files: list[Path]
+) -> None:
+    """A 100-model body after a full one: the warning said missing models count as gaps, yet `history`
+    said "not in the latest snapshot" and `show` "no longer listed" (issue 15 trial). A partial catalog is
+    no evidence that a model left, as the load warning and `watch` already treat it."""
+    import json
+
+    from .conftest import read_body
+
+    body = json.loads(read_body(dated_files[-1]))
+    model = body["data"][-1]["id"]
+    part = {**body, "data": body["data"][:100], "total_count": 100}
+    (tmp_path / "models-2099-01-01.json").write_text(json.dumps(part))
+    store = oc.SnapshotStore(tmp_path / "data")
+    store.import_files(dated_files[-1], progress=False)
+    with pytest.warns(oc.PartialSnapshotWarning):
+        store.import_files(tmp_path / "models-2099-01-01.json", progress=False)
+    last = store.snapshots()["fetched_at"].iloc[0]
+    told = run(["history", "--store", "data", model], tmp_path)
+    assert told.exit_code == 0, told.output
+    assert f"{model}: first seen {last}, last seen {last}, 0 gap(s), listed now" in told.stderr
+    assert "may not have left the catalog" in told.stderr
+    shown = run(["show", "--store", "data", model], tmp_path)
+    assert shown.exit_code == 1 and "no longer listed" not in shown.stderr, shown.stderr
+    assert "is a partial catalog (100 models), so the model may not have left the catalog" in shown.stderr
+    assert f"last seen {last:%Y-%m-%d %H:%M} UTC" in shown.stderr

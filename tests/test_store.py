@@ -587,6 +587,11 @@ def test_a_shrunken_catalog_is_flagged_not_trusted(new_store, dated_files: list[
     store.import_files(dated_files[-2], progress=False)
     with pytest.warns(RuntimeWarning, match="partial"):
         (sid,) = store.import_bodies([("2026-04-18T00:00:00Z", one)])
+    with pytest.warns(RuntimeWarning, match="may not have left the catalog"):
+        latest_partial = oc.lifecycle(store.history(columns=[]))
+    full = set(store.load(store.snapshots()["snapshot_id"].iloc[0])["id"])
+    listed_now = set(latest_partial.loc[latest_partial["listed_now"], "id"])
+    assert len(full) > 300 and listed_now == full | set(store.load(sid)["id"])  # issue 15: not gone, maybe listed
     (after,) = store.import_bodies([("2026-04-19T00:00:00Z", body)])
     m = store.snapshots().set_index("snapshot_id")
     assert m.loc[sid, "partial"] and not m.drop(index=sid)["partial"].any()
@@ -599,6 +604,9 @@ def test_a_shrunken_catalog_is_flagged_not_trusted(new_store, dated_files: list[
     with pytest.warns(RuntimeWarning, match="partial"):
         life = oc.lifecycle(h)
     assert life.attrs["partial_snapshots"] == [sid]
+    assert h.attrs["partial_times"] == {"/models output_modalities=text": ["2026-04-18T00:00:00+00:00"]}
+    came_back = life[life["id"].isin(full & set(store.load(after)["id"])) & ~life["id"].isin(store.load(sid)["id"])]
+    assert len(came_back) > 250 and (came_back["gaps"] == 0).all()  # missing only from the partial: no gap
     assert store.load(after).attrs["partial"] is False  # the next full catalog compares with the last full one
 
 

@@ -213,5 +213,9 @@ def test_typos_and_empty_windows_are_errors_not_empty_answers(latest: pd.DataFra
         oc.select(latest, supported_parameters="tool")
     with pytest.raises(oc.InvalidParameterError, match="no snapshot before end"):
         oc.movers(history, "2020-01-01", "2021-01-01")  # a start before the first is the first (test_times)
+    one = history[history["fetched_at"] == history["fetched_at"].max()]
+    with pytest.raises(oc.InvalidParameterError, match="holds one snapshot time") as one_time:
+        oc.movers(one, "2020-01-01")  # no end given: the error names none (issue 15: it blamed --until)
+    assert "end" not in str(one_time.value)
     with pytest.raises(oc.InvalidParameterError, match="empty"):
         oc.market_trend(history.iloc[0:0])

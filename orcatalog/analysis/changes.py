@@ -422,7 +422,10 @@ def lifecycle(history: pd.DataFrame) -> pd.DataFrame:
         Columns ``id``, ``first_seen``, ``last_seen`` (UTC), ``gaps`` (number of times the model
         disappeared and came back), ``listed_now`` (present in the latest snapshot), ``n_changes``
         (price change events, see :func:`price_changes`), and ``scope``. ``attrs["partial_snapshots"]``
-        names partial catalogs in the history (a warning says so: their missing models count as gaps).
+        names partial catalogs in the history, and a warning says so: a model missing from a partial
+        catalog may not have left the catalog (``attrs["partial_times"]`` of the history), so that
+        absence is neither a gap nor the end of its listing (missing only from a partial latest
+        snapshot, it is ``listed_now``).
 
     Raises:
         InvalidParameterError: missing ``id``/``fetched_at`` columns.
@@ -431,6 +434,7 @@ def lifecycle(history: pd.DataFrame) -> pd.DataFrame:
     has_scope = "scope" in history.columns
     h = history if has_scope else history.assign(scope="catalog")
     times_by_scope = history.attrs.get("snapshot_times") or {}
+    partial_by_scope = history.attrs.get("partial_times") or {}
     changes = price_changes(h) if _price_columns(h) else pd.DataFrame(columns=["id", "fetched_at", "scope"])
     n_changes = changes.groupby(["scope", "id"])["fetched_at"].nunique() if len(changes) else pd.Series(dtype=int)
     rows = []
@@ -438,18 +442,21 @@ def lifecycle(history: pd.DataFrame) -> pd.DataFrame:
         known = pd.DatetimeIndex(pd.to_datetime(list(times_by_scope.get(scope, [])), utc=True))
         # snapshots at the same time (stores may hold such) are one point in time
         all_times = known.union(pd.DatetimeIndex(group["fetched_at"].unique())).unique().sort_values()
-        latest = all_times.max()
         position = pd.Series(np.arange(len(all_times)), index=all_times)
+        partial_at = all_times.isin(pd.DatetimeIndex(pd.to_datetime(list(partial_by_scope.get(scope, [])), utc=True)))
+        full_before = np.concatenate([[0], np.cumsum(~partial_at)])  # full snapshots before each position
         for mid, g in group.groupby("id", sort=True):
             seen = np.sort(position.loc[pd.DatetimeIndex(g["fetched_at"].unique())].to_numpy())
-            gaps = int(np.count_nonzero(np.diff(seen) > 1))
+            # an absence counts only where a full (not partial) snapshot did not list the model
+            gaps = int(np.count_nonzero(full_before[seen[1:]] - full_before[seen[:-1] + 1] > 0))
+            listed_now = bool(full_before[-1] == full_before[seen[-1] + 1])
             rows.append(
                 {
                     "id": mid,
                     "first_seen": all_times[seen[0]],
                     "last_seen": all_times[seen[-1]],
                     "gaps": gaps,
-                    "listed_now": bool(all_times[seen[-1]] == latest),
+                    "listed_now": listed_now,
                     "n_changes": int(n_changes.get((scope, mid), 0)),
                     "scope": scope,
                 }
@@ -460,7 +467,8 @@ def lifecycle(history: pd.DataFrame) -> pd.DataFrame:
     if out.attrs["partial_snapshots"]:
         warnings.warn(
             f"orcatalog: the history holds partial catalogs ({', '.join(out.attrs['partial_snapshots'])}); "
-            "their missing models count as gaps",
+            "a model missing from one may not have left the catalog, so that absence is not counted as a gap "
+            "or as no longer listed",
             PartialSnapshotWarning,
             stacklevel=2,
         )

@@ -99,6 +99,11 @@ def movers(
                 f"start={t0:%Y-%m-%d %H:%M} is not before the latest snapshot ({t1:%Y-%m-%d %H:%M} UTC), "
                 "where the window ends by default: give an earlier start"
             )
+        if first >= t1:  # one snapshot time: no end was given, so the error must not name one
+            raise InvalidParameterError(
+                f"the history holds one snapshot time ({t1:%Y-%m-%d %H:%M} UTC): a window needs two "
+                "(is it the scope you meant?)"
+            )
     if first >= t1:
         raise InvalidParameterError(f"the history has no snapshot before end={t1} (its first is {first})")
     s0 = first if first > t0 else stamps[stamps <= t0].max()

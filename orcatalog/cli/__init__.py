@@ -29,6 +29,7 @@ from .app import (  # noqa: F401 - the shared pieces; main, run and the names te
     _filter_options,
     _import_requests_cache_lean,
     _interrupts,
+    _scope_option,
     _snapshot_ids,
     _store,
     _store_option,
@@ -37,6 +38,7 @@ from .app import (  # noqa: F401 - the shared pieces; main, run and the names te
     main,
     require_models,
     run,
+    store_scope,
 )
 from . import analysis  # noqa: F401 - registers the analysis commands (show, changes, cost, report, ...)
 from . import watch as _watch  # noqa: F401 - registers `orcatalog watch`
@@ -451,12 +453,14 @@ def migrate(old: str, new: str) -> None:
     "--allow-mixed", is_flag=True, help="Compare snapshots of different scopes (e.g. a regional one with the catalog)."
 )
 @_store_option
+@_scope_option
 @output_options
 def diff(
     old: str,
     new: str,
     allow_mixed: bool,
     store_root: str | None,
+    scope: str | None,
     fmt: str | None,
     out: str | None,
     columns: str | None,
@@ -480,12 +484,15 @@ def diff(
 
     store = _store(store_root, must_exist=True)
     ids = set(store.snapshots()["snapshot_id"])
+    at_scope = store_scope(store, scope) if old not in ids or new not in ids else None  # times are read in a scope
     frames = []
     for name, x in (("OLD", old), ("NEW", new)):
         try:
             with warnings.catch_warnings():  # diff says what a partial snapshot means for its answer
                 warnings.simplefilter("ignore", PartialSnapshotWarning)
-                frames.append(store.load(x) if x in ids else _load_as_of(store, x, name))  # names the snapshot used
+                frames.append(
+                    store.load(x) if x in ids else _load_as_of(store, x, name, scope=at_scope)
+                )  # names the snapshot used
         except InvalidParameterError as exc:
             raise CLIUsageError(_not_a_snapshot(name, x, exc)) from None
     times = [pd.Timestamp(f.attrs["fetched_at"]) for f in frames]
@@ -527,9 +534,16 @@ def _not_a_snapshot(name: str, value: str, exc: InvalidParameterError) -> str:
 @main.command()
 @click.argument("model_id")
 @_store_option
+@_scope_option
 @output_options
 def prices(
-    model_id: str, store_root: str | None, fmt: str | None, out: str | None, columns: str | None, head: int | None
+    model_id: str,
+    store_root: str | None,
+    scope: str | None,
+    fmt: str | None,
+    out: str | None,
+    columns: str | None,
+    head: int | None,
 ) -> None:
     """A model's price series from the store, one row per snapshot (USD per million tokens). A
     snapshot where the model lists no per-token price but other prices (per image token, request,
@@ -540,7 +554,9 @@ def prices(
       orcatalog prices --store data deepseek/deepseek-v3.2
     """
     store = _store(store_root, must_exist=True)
-    h = store.history(ids=model_id)  # every price column: the rule of what a per-token 0 means reads them
+    h = store.history(
+        ids=model_id, scope=store_scope(store, scope)
+    )  # every price column: the rule of what a per-token 0 means reads them
     require_models(store, [model_id], h)
     write(h, fmt, out, columns, head, default_columns=["fetched_at", "prompt_usd_per_mtok", "completion_usd_per_mtok"])
 

@@ -11,7 +11,18 @@ from typing import Any
 
 import click
 
-from .app import _client, _comma_list, _interrupts, _snapshot_ids, _store, _store_option, main, require_models
+from .app import (
+    _client,
+    _comma_list,
+    _interrupts,
+    _scope_option,
+    _snapshot_ids,
+    _store,
+    _store_option,
+    main,
+    require_models,
+    store_scope,
+)
 from ..suggest import did_you_mean
 from .errors import CLIError, CLIUsageError, in_cli_words, warning_line
 from .output import check_output_file, echo_record, format_for, output_options, write
@@ -19,10 +30,18 @@ from .output import check_output_file, echo_record, format_for, output_options, 
 PLOT_KINDS = ("price-history", "price-vs-context", "market-trend", "catalog-size", "cost")
 
 
-def _history(store: Any, *, since: str | None = None, ids: list[str] | None = None, named: Any = ()) -> Any:
-    """The store's history (of ``ids``, from ``since``), read once; each model the command line
-    ``named`` must be in it (:func:`require_models`), and an empty history is an error."""
-    h = store.history(ids=ids, start=since)
+def _history(
+    store: Any,
+    *,
+    since: str | None = None,
+    ids: list[str] | None = None,
+    named: Any = (),
+    scope: str | None = "default",
+) -> Any:
+    """The store's history (of ``ids``, from ``since``, of ``scope``: see :func:`store_scope`), read
+    once; each model the command line ``named`` must be in it (:func:`require_models`), and an empty
+    history is an error."""
+    h = store.history(ids=ids, start=since, scope=scope)
     require_models(store, named, h)
     if h.empty:
         raise CLIError(
@@ -36,7 +55,7 @@ def _history(store: Any, *, since: str | None = None, ids: list[str] | None = No
 def _no_longer_listed(store: Any, frame: Any) -> dict[str, Any]:
     """The ids the store's snapshots listed up to ``frame``'s snapshot that ``frame`` does not list,
     each with when it was last seen (UTC): for :func:`orcatalog.suggest.did_you_mean`'s ``unlisted``."""
-    h = store.history(columns=[], end=frame.attrs.get("fetched_at"))
+    h = store.history(columns=[], end=frame.attrs.get("fetched_at"), scope=frame.attrs.get("scope") or "default")
     last = h.assign(id=h["id"].astype(str)).groupby("id")["fetched_at"].max()
     return last[~last.index.isin(frame["id"].astype(str))].to_dict()
 
@@ -65,7 +84,9 @@ def _answered_by(frame: Any, as_of: str | None, name: str = "--as-of") -> None:
     _say(answer_notes(as_of, when, first=when if later else None, name=name, scope=scope))
 
 
-def _load_as_of(store: Any, as_of: str | None, name: str = "--as-of", *, say: bool = True) -> Any:
+def _load_as_of(
+    store: Any, as_of: str | None, name: str = "--as-of", *, say: bool = True, scope: str | None = None
+) -> Any:
     """``store.load(as_of=)`` and the lines naming its snapshot (the library's as-of warning is
     said once, as the notes); ``say=False`` leaves them to the caller (:func:`_answered_by` once
     the answer is found, so an error stays one line)."""
@@ -75,7 +96,7 @@ def _load_as_of(store: Any, as_of: str | None, name: str = "--as-of", *, say: bo
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=AsOfWarning)
-        frame = store.load(as_of=as_of)
+        frame = store.load(as_of=as_of, scope=scope)
     if say:
         _answered_by(frame, as_of, name)
     return frame
@@ -103,11 +124,13 @@ def _other_scopes(store: Any, history: Any) -> list[str]:
     "--as-of", help="The catalog as it was at this time (ISO 8601, UTC): the latest snapshot at or before it."
 )
 @_store_option
+@_scope_option
 @output_options
 def show(
     model_id: str | None,
     as_of: str | None,
     store_root: str | None,
+    scope: str | None,
     fmt: str | None,
     out: str | None,
     columns: str | None,
@@ -124,7 +147,7 @@ def show(
     if model_id is None and as_of is None:
         raise click.UsageError("give a MODEL_ID, --as-of DATE, or both")
     store = _store(store_root, must_exist=True)
-    frame = _load_as_of(store, as_of, say=False)
+    frame = _load_as_of(store, as_of, say=False, scope=store_scope(store, scope))
     if model_id is None:
         _answered_by(frame, as_of)
         write(frame, fmt, out, columns, head)
@@ -133,7 +156,14 @@ def show(
     if row.empty:
         known = [str(i) for i in frame["id"]]
         when = f"at {as_of}" if as_of else "in the latest snapshot"
-        hint = did_you_mean(model_id, known, unlisted=_no_longer_listed(store, frame))
+        unlisted = _no_longer_listed(store, frame)
+        if frame.attrs.get("partial") and model_id in unlisted:  # the rule of lifecycle: no evidence it left
+            raise CLIError(
+                f"no model {model_id!r} {when} of {store.root}: that snapshot, {frame.attrs.get('snapshot_id')}, is a "
+                f"partial catalog ({len(frame)} models), so the model may not have left the catalog; last seen "
+                f"{unlisted[model_id]:%Y-%m-%d %H:%M} UTC (--as-of that time shows it)"
+            )
+        hint = did_you_mean(model_id, known, unlisted=unlisted)
         raise CLIError(f"no model {model_id!r} {when} of {store.root}{hint}")
     _answered_by(frame, as_of)
     if fmt is None and out is None and not columns:
@@ -160,6 +190,7 @@ def show(
     help="Price column(s) to follow, e.g. price_prompt (repeatable, or comma-separated).",
 )
 @_store_option
+@_scope_option
 @output_options
 def changes(
     since: str | None,
@@ -167,6 +198,7 @@ def changes(
     model_ids: tuple[str, ...],
     fields: tuple[str, ...],
     store_root: str | None,
+    scope: str | None,
     fmt: str | None,
     out: str | None,
     columns: str | None,
@@ -188,7 +220,7 @@ def changes(
     if start is not None and end is not None and end < start:
         raise CLIUsageError(f"--until {until} is before --since {since}")
     store = _store(store_root, must_exist=True)
-    h = _history(store, ids=list(model_ids) or None, named=model_ids)
+    h = _history(store, ids=list(model_ids) or None, named=model_ids, scope=store_scope(store, scope))
     unknown = [f for f in fields if f not in h.columns or not f.startswith("price_")]
     if unknown:
         known = [c for c in h.columns if c.startswith("price_")]
@@ -240,9 +272,16 @@ def _why_no_changes(h: Any, n_all: int, since: str | None, until: str | None) ->
 @main.command()
 @click.argument("model_id")
 @_store_option
+@_scope_option
 @output_options
 def history(
-    model_id: str, store_root: str | None, fmt: str | None, out: str | None, columns: str | None, head: int | None
+    model_id: str,
+    store_root: str | None,
+    scope: str | None,
+    fmt: str | None,
+    out: str | None,
+    columns: str | None,
+    head: int | None,
 ) -> None:
     """A model's life in the store: first/last seen, gaps, and its prices at every change.
 
@@ -255,7 +294,7 @@ def history(
     store = _store(store_root, must_exist=True)
     wanted = ["prompt_usd_per_mtok", "completion_usd_per_mtok", "context_length", "max_completion_tokens"]
     prices = ["price_prompt", "price_completion"]  # what lifecycle counts as price changes
-    h = store.history(ids=model_id, columns=[*wanted, *prices])  # the one read
+    h = store.history(ids=model_id, columns=[*wanted, *prices], scope=store_scope(store, scope))  # the one read
     require_models(store, [model_id], h)
     life = lifecycle(h)
     h = h.drop(columns=prices)
@@ -283,6 +322,7 @@ def history(
 )
 @click.option("-n", "n", type=click.IntRange(min=1), default=10, show_default=True, help="Movers per direction.")
 @_store_option
+@_scope_option
 @output_options
 def movers(
     since: str,
@@ -290,6 +330,7 @@ def movers(
     field: str,
     n: int,
     store_root: str | None,
+    scope: str | None,
     fmt: str | None,
     out: str | None,
     columns: str | None,
@@ -304,7 +345,7 @@ def movers(
     from ..analysis.trends import movers as find_movers
 
     store = _store(store_root, must_exist=True)
-    h = _history(store)
+    h = _history(store, scope=store_scope(store, scope))
     end = until or h["fetched_at"].max()
     moved = find_movers(h, since, until, field=field, n=n)  # no --until: the library's default, the latest
     click.echo(

@@ -364,6 +364,52 @@ def _store_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def _scope_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--scope",
+        "scope",
+        help="Which snapshots to read, a scope as `orcatalog snapshots` shows it, e.g. catalog or "
+        "'/models output_modalities=text' (default: catalog, else the server's default list, else the newest "
+        "whole list; a note says when another scope holds more snapshots).",
+    )(func)
+
+
+def store_scope(store: Any, scope: str | None) -> str:
+    """The scope a store-reading command answers in: ``scope`` as given (``--scope``), which must be one
+    the store holds, else the store's default (:func:`orcatalog.scope.default_scope`, the one rule).
+    When the default holds fewer snapshots than another scope of the store, one ``note:`` line on
+    stderr names the scope used, the snapshots it and the others hold, and ``--scope``.
+
+    Raises:
+        CLIUsageError: ``scope`` is not a scope of the store (the closest one is suggested).
+    """
+    from ..scope import default_scope
+    from ..suggest import did_you_mean
+    from .errors import CLIUsageError
+
+    manifest = store.snapshots()
+    counts = manifest["scope"].astype(str).value_counts()
+    held = "; ".join(f"{name!r} ({n})" for name, n in counts.items())
+    if scope is not None:
+        if scope not in counts.index:
+            raise CLIUsageError(
+                f"--scope {scope!r}: no snapshot of {store.root} has that scope{did_you_mean(scope, counts.index)}; "
+                f"it holds {held or 'no snapshot'}"
+            )
+        return scope
+    used = default_scope(manifest)
+    mine = int(counts.get(used, 0))
+    others = counts.drop(used, errors="ignore")
+    if len(others) and int(others.max()) > mine:
+        listed = "; ".join(f"{name!r} ({n})" for name, n in others.items())
+        click.echo(
+            f"note: answering from scope {used!r} ({mine} snapshot{'s' * (mine != 1)}); the store also holds "
+            f"{listed}: --scope chooses",
+            err=True,
+        )
+    return used
+
+
 def _store(root: str | None, *, must_exist: bool = False) -> Any:
     """The snapshot store; for read commands a local folder that does not exist is an error, not an empty answer."""
     ctx = click.get_current_context()

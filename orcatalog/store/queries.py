@@ -20,7 +20,7 @@ from ..frames.models import models_frame
 from .. import scope as scope_rule
 from .index import LATEST, Index
 from .layout import ORDER_ROW_GROUP, DamagedFile, Layout, unparsable
-from .timeline import latest_of, twins_note
+from .timeline import latest_of, partial_times, twins_note
 
 __all__ = ["pick", "default_scope", "order", "load", "raw", "history", "names"]
 
@@ -210,6 +210,7 @@ def history(
         if (keep & (codes == i)).any()
     }
     out.attrs["partial_snapshots"] = manifest.loc[keep & manifest["partial"].to_numpy(), "snapshot_id"].tolist()
+    out.attrs["partial_times"] = partial_times(manifest, keep)
     note = twins_note(manifest, keep)
     if note is not None:
         warnings.warn(note, TwinSnapshotWarning, stacklevel=3)  # the caller of SnapshotStore.history

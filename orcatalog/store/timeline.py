@@ -27,6 +27,7 @@ __all__ = [
     "scope_column",
     "shadowed",
     "partial",
+    "partial_times",
     "latest_of",
     "twins_note",
     "PARTIAL_THRESHOLD",
@@ -156,6 +157,22 @@ def partial(manifest: pd.DataFrame, threshold: float = PARTIAL_THRESHOLD) -> np.
             out[i] = True
         else:
             previous[sc] = int(n)
+    return out
+
+
+def partial_times(manifest: pd.DataFrame, keep: np.ndarray) -> dict[str, list[str]]:
+    """The times of the partial snapshots among the ``keep`` rows, per scope, as ISO text (for a
+    history's ``attrs["partial_times"]``: a model missing from one of them may not have left the
+    catalog, see :func:`orcatalog.analysis.changes.lifecycle`).
+
+    Args:
+        manifest: rows with ``scope``, ``fetched_at`` (UTC) and ``partial``.
+        keep: a boolean mask of the rows the history read.
+    """
+    rows = manifest[np.asarray(keep, dtype=bool) & manifest["partial"].to_numpy(dtype=bool)]
+    out: dict[str, list[str]] = {}
+    for sc, when in zip(rows["scope"].astype(str).tolist(), pd.to_datetime(rows["fetched_at"], utc=True)):
+        out.setdefault(sc, []).append(when.isoformat())
     return out
 
 

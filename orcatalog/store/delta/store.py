@@ -30,7 +30,7 @@ from ...errors import (
 from ...scope import default_scope
 from ..ingest import Body, Recorded, content_hash, prepare, refuse_same_time, time_of_snapshot_id
 from ..queries import parse_versions, snapshot_frame
-from ..timeline import latest_of, scope_column, twins_note
+from ..timeline import latest_of, partial_times, scope_column, twins_note
 from .schema import ORPHAN_RETENTION_HOURS, VACUUM_RETENTION_HOURS, _plain, snapshot_rows, versions_rows
 from .state import State, _forgettable
 from .tables import DeltaLayout
@@ -379,6 +379,7 @@ class DeltaStore:
             if (keep & (scopes.codes == i)).any()
         }
         out.attrs["partial_snapshots"] = m.loc[keep & m["partial"].to_numpy(), "snapshot_id"].tolist()
+        out.attrs["partial_times"] = partial_times(m, keep)
         note = twins_note(m, keep)
         if note is not None:
             warnings.warn(note, TwinSnapshotWarning, stacklevel=5)  # the caller of SnapshotStore.history
