@@ -113,13 +113,7 @@ def serves(models: pd.DataFrame, output_modalities: Any = ("text",)) -> np.ndarr
     wanted = output_modalities_arg(output_modalities)
     if not wanted:
         return np.ones(len(models), dtype=bool)
-    if "output_modalities" not in models.columns:
-        raise InvalidParameterError("output modalities need the output_modalities column of the contract")
-    flags = [f"output_{m}" for m in wanted]
-    if all(f in models.columns and models[f].dtype == np.bool_ for f in flags):  # the contract's flag columns: fast
-        out = np.logical_and.reduce([models[f].to_numpy() for f in flags])
-        return out | models["output_modalities"].isna().to_numpy()
-    return _has_all(models["output_modalities"], list(wanted), unknown=True)
+    return _with_all_modalities(models, "output", list(wanted))
 
 
 def accepts(models: pd.DataFrame, input_modalities: Any) -> np.ndarray:
@@ -138,13 +132,25 @@ def accepts(models: pd.DataFrame, input_modalities: Any) -> np.ndarray:
         InvalidParameterError: no names; the column is missing.
     """
     wanted = _names("input_modalities", input_modalities)
-    if "input_modalities" not in models.columns:
-        raise InvalidParameterError("input modalities need the input_modalities column of the contract")
-    flags = [f"input_{m}" for m in wanted]
+    return _with_all_modalities(models, "input", wanted)
+
+
+def _with_all_modalities(models: pd.DataFrame, side: str, wanted: list[str]) -> np.ndarray:
+    """Rows whose ``<side>_modalities`` (``input`` or ``output``) hold every wanted name; a row
+    whose list is unknown (null) is not excluded. The contract's ``<side>_<name>`` flag columns
+    answer without reading the lists when they are all there.
+
+    Raises:
+        InvalidParameterError: the frame has no ``<side>_modalities`` column.
+    """
+    column = f"{side}_modalities"
+    if column not in models.columns:
+        raise InvalidParameterError(f"{side} modalities need the {column} column of the contract")
+    flags = [f"{side}_{m}" for m in wanted]
     if all(f in models.columns and models[f].dtype == np.bool_ for f in flags):  # the contract's flag columns: fast
         out = np.logical_and.reduce([models[f].to_numpy() for f in flags])
-        return out | models["input_modalities"].isna().to_numpy()
-    return _has_all(models["input_modalities"], wanted, unknown=True)
+        return out | models[column].isna().to_numpy()
+    return _has_all(models[column], wanted, unknown=True)
 
 
 def paid(models: pd.DataFrame) -> np.ndarray:
