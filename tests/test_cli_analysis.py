@@ -639,3 +639,8 @@ def test_a_model_missing_only_from_a_partial_latest_snapshot_is_not_called_gone(
     assert shown.exit_code == 1 and "no longer listed" not in shown.stderr, shown.stderr
     assert "is a partial catalog (100 models), so the model may not have left the catalog" in shown.stderr
     assert f"last seen {last:%Y-%m-%d %H:%M} UTC" in shown.stderr
+
+
+def test_a_bad_plot_kind_names_the_argument_kind(workdir: Path) -> None:
+    result = run(["plot", "pie", "-o", "x.png"], workdir)
+    assert result.exit_code == 2 and "Invalid value for 'KIND'" in result.output and "price-history" in result.output

@@ -57,6 +57,19 @@ def test_reprice_prints_the_librarys_summary(workdir: Path) -> None:
     )
 
 
+def test_reprice_against_a_store_of_another_period_is_an_error_not_a_table_of_zeros(
+    workdir: Path, recorded_dir: Path
+) -> None:
+    """A store whose catalog is from before the usage (the README tour's store of the hourly series)
+    prices none of its rows: an error saying so, never a summary of $0 alternatives."""
+    early = workdir / "early"
+    oc.SnapshotStore(early).import_files(sorted(recorded_dir.glob("models-2025-11-12.json.gz")), progress=False)
+    result = run(["reprice", "activity.json.gz", "--store", "early", "--top", "3"], workdir)
+    assert result.exit_code == 1
+    assert "none of the 106 usage rows can be priced" in result.output and "--at" in result.output
+    assert "0.00" not in result.stdout
+
+
 def test_reprice_models_rows_and_errors(workdir: Path) -> None:
     history = oc.SnapshotStore(workdir / "data").history()
     two = ",".join(history["id"].drop_duplicates().astype(str).head(2))

@@ -142,3 +142,12 @@ def test_bad_client_settings(kwargs: dict) -> None:
 def test_bad_retry_config(kwargs: dict) -> None:
     with pytest.raises(oc.InvalidParameterError):
         oc.RetryConfig(**kwargs)
+
+
+def test_a_client_setting_passed_as_a_filter_says_where_it_belongs() -> None:
+    """fetch_models(base_url=...) is the first thing a newcomer tries: the refusal names Client(base_url=)
+    and ORCATALOG_BASE_URL before anything is sent."""
+    with pytest.raises(
+        oc.InvalidParameterError, match=r"base_url is a Client setting.*Client\(base_url=.*ORCATALOG_BASE_URL"
+    ):
+        oc.fetch_models(base_url="http://127.0.0.1:9/api/v1")

@@ -626,6 +626,12 @@ def reprice(
         err=True,
     )
     _say(list(result.notes))
+    if unlisted == len(rows):  # a table of zeros would read as "every alternative is free"
+        raise CLIError(
+            f"none of the {len(rows)} usage rows can be priced: the store lists none of their models on their "
+            "day; record the catalogs of the usage period (orcatalog import / snapshot --store), or price every "
+            "row at one snapshot with --at"
+        )
     if per_row:
         keep = [
             c
@@ -648,7 +654,7 @@ def reprice(
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(PLOT_KINDS))
+@click.argument("kind", type=click.Choice(PLOT_KINDS), metavar="KIND")
 @click.option(
     "-o",
     "--output",

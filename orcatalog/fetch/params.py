@@ -165,6 +165,10 @@ KIND_TYPES: dict[str, str] = {
 }
 
 
+#: Settings of :class:`orcatalog.Client` that a caller may pass to a fetch function as if a filter.
+_CLIENT_SETTINGS = ("base_url", "api_key", "timeout", "retries", "offline", "cache_dir", "session")
+
+
 def with_filter_parameters(func: Any) -> Any:
     """Give ``func`` (which takes ``**filters``) a signature naming every filter in :data:`FILTERS`.
 
@@ -302,6 +306,9 @@ def list_query(filters: Mapping[str, Any], *, default_all: bool = True) -> dict[
         kind = FILTERS.get(name)
         if kind is None:
             hint = did_you_mean(name, FILTERS)
+            if name in _CLIENT_SETTINGS:  # the first thing a newcomer tries: a setting, not a filter
+                hint = f" ({name} is a Client setting: pass client=orcatalog.Client({name}=...)"
+                hint += ", or set ORCATALOG_BASE_URL)" if name == "base_url" else ")"
             raise InvalidParameterError(f"unknown filter {name!r}{hint}; known filters: {', '.join(FILTERS)}")
         if value is None:
             continue
