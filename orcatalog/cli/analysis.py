@@ -792,14 +792,17 @@ def report(ctx: click.Context, out: str | None, usage_file: str | None, store_ro
         if not store.exists() or store.snapshots().empty:
             from ..errors import CacheError, NotInCacheError, ResponseError, TransportError
 
+            new = "there was no store" if not store.exists() else "the store was empty"
             try:
                 with _client(ctx) as client:
-                    store.snapshot(client)
+                    first = store.snapshot(client)
             except (TransportError, NotInCacheError, ResponseError, CacheError) as exc:  # the catalog cannot be fetched
                 raise CLIError(
                     f"the store {store.root} is empty and taking a first snapshot failed ({exc}); "
                     "import recorded bodies with `orcatalog import`, or run with network or --replay sample"
                 ) from None
+            sid = first.attrs.get("snapshot_id", "")  # a mistyped --store is seen here, not found later
+            click.echo(f"note: {new} at {store.root}: took its first snapshot {sid} for the report", err=True)
         folder = Path(out) if out else Path("reports") / f"{pd.Timestamp.now(tz='UTC'):%Y-%m-%d}"
         history = store.history()
         index = build_report(history, folder, usage=usage)
