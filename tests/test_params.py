@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 import orcatalog as oc
@@ -151,3 +153,17 @@ def test_a_client_setting_passed_as_a_filter_says_where_it_belongs() -> None:
         oc.InvalidParameterError, match=r"base_url is a Client setting.*Client\(base_url=.*ORCATALOG_BASE_URL"
     ):
         oc.fetch_models(base_url="http://127.0.0.1:9/api/v1")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: oc.fetch_model("openai/gpt-4o", base_url="http://127.0.0.1:9/api/v1"),
+        lambda: oc.count_models(base_url="http://127.0.0.1:9/api/v1"),
+    ],
+)
+def test_single_request_functions_refuse_a_client_setting_in_words(call: Callable[[], object]) -> None:
+    """fetch_model / count_models raised a bare TypeError for base_url=; now the library's error, naming
+    where the setting belongs, before anything is sent."""
+    with pytest.raises(oc.InvalidParameterError, match=r"unknown argument 'base_url' \(base_url is a Client setting"):
+        call()

@@ -665,16 +665,42 @@ def fetch_models(
 fetch_models = _params.with_filter_parameters(fetch_models)
 
 
+#: The per-call options of the single-request methods (fetch_model, count_models).
+_CALL_OPTIONS = ("retries", "refresh", "headers")
+
+
+def _call_options(kwargs: Mapping[str, Any], what: str) -> Mapping[str, Any]:
+    """``kwargs`` when each is a per-call option, else InvalidParameterError naming it (a Client
+    setting such as ``base_url`` says where it belongs) before any request."""
+    from .params import client_setting_hint
+
+    for name in kwargs:
+        if name not in _CALL_OPTIONS:
+            raise InvalidParameterError(
+                f"{what}() got an unknown argument {name!r}{client_setting_hint(name)}; "
+                f"it takes {', '.join(_CALL_OPTIONS)} and client="
+            )
+    return kwargs
+
+
 def fetch_model(model_id: str, *, client: Client | None = None, **kwargs: Any) -> pd.DataFrame:
-    """``GET /model/{author}/{slug}`` as a one-row DataFrame; see :meth:`Client.fetch_model`."""
-    return (client or default_client()).fetch_model(model_id, **kwargs)
+    """``GET /model/{author}/{slug}`` as a one-row DataFrame; see :meth:`Client.fetch_model`.
+
+    Raises:
+        InvalidParameterError: an argument :meth:`Client.fetch_model` does not take (before any request).
+    """
+    return (client or default_client()).fetch_model(model_id, **_call_options(kwargs, "fetch_model"))
 
 
 def count_models(
     output_modalities: str | Sequence[str] | None = None, *, client: Client | None = None, **kwargs: Any
 ) -> int:
-    """``GET /models/count``; see :meth:`Client.count_models`."""
-    return (client or default_client()).count_models(output_modalities, **kwargs)
+    """``GET /models/count``; see :meth:`Client.count_models`.
+
+    Raises:
+        InvalidParameterError: an argument :meth:`Client.count_models` does not take (before any request).
+    """
+    return (client or default_client()).count_models(output_modalities, **_call_options(kwargs, "count_models"))
 
 
 def fetch_user_models(api_key: str | None = None, *, client: Client | None = None, **kwargs: Any) -> pd.DataFrame:

@@ -166,7 +166,16 @@ KIND_TYPES: dict[str, str] = {
 
 
 #: Settings of :class:`orcatalog.Client` that a caller may pass to a fetch function as if a filter.
-_CLIENT_SETTINGS = ("base_url", "api_key", "timeout", "retries", "offline", "cache_dir", "session")
+_CLIENT_SETTINGS = ("base_url", "timeout", "offline", "cache_dir", "session", "stale_if_error", "expire_after")
+
+
+def client_setting_hint(name: str) -> str:
+    """`` (base_url is a Client setting: ...)`` when ``name`` is a :class:`orcatalog.Client` setting
+    passed to a fetch function (the first thing a newcomer tries), else an empty string."""
+    if name not in _CLIENT_SETTINGS:
+        return ""
+    where = ", or set ORCATALOG_BASE_URL" if name == "base_url" else ""
+    return f" ({name} is a Client setting: pass client=orcatalog.Client({name}=...){where})"
 
 
 def with_filter_parameters(func: Any) -> Any:
@@ -305,10 +314,7 @@ def list_query(filters: Mapping[str, Any], *, default_all: bool = True) -> dict[
     for name, value in filters.items():
         kind = FILTERS.get(name)
         if kind is None:
-            hint = did_you_mean(name, FILTERS)
-            if name in _CLIENT_SETTINGS:  # the first thing a newcomer tries: a setting, not a filter
-                hint = f" ({name} is a Client setting: pass client=orcatalog.Client({name}=...)"
-                hint += ", or set ORCATALOG_BASE_URL)" if name == "base_url" else ")"
+            hint = client_setting_hint(name) or did_you_mean(name, FILTERS)
             raise InvalidParameterError(f"unknown filter {name!r}{hint}; known filters: {', '.join(FILTERS)}")
         if value is None:
             continue
