@@ -293,6 +293,12 @@ def error_for_status(status: int) -> type[APIError]:
     return APIError
 
 
+#: How a library message says to record a store: the library's own calls. The command line says its
+#: commands instead (``orcatalog snapshot`` / ``orcatalog import``): the one translation is
+#: :func:`orcatalog.cli.errors.in_command_words`, so each caller gets the words it can type.
+RECORD_A_STORE = "SnapshotStore.snapshot() or .import_files()"
+
+
 class OrcatalogWarning(RuntimeWarning):
     """Base of every warning orcatalog gives (filter them all with this class)."""
 

@@ -724,6 +724,50 @@ def test_a_folder_that_is_not_a_store_is_named_as_such(runner: CliRunner, tmp_pa
         oc.SnapshotStore(other).history()
 
 
+def test_an_empty_folder_given_to_a_read_command_is_no_store(
+    runner: CliRunner, tmp_path: Path, latest_file: Path
+) -> None:
+    """New-user trial: `snapshots --store EMPTYDIR` printed a header and nothing, as if a store were
+    there. A read command says there is no store (the one "no store here" message); the library
+    still reads an empty folder as an empty store, and writing fills it."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for args in (["snapshots"], ["changes"], ["prices", "openai/gpt-4o"], ["show", "openai/gpt-4o"]):
+        result = runner.invoke(main, [*args, "--store", str(empty)])
+        assert result.exit_code == 1, (args, result.output)
+        assert result.output == (
+            f"error: no snapshot store at {empty}: the folder is empty; record one with "
+            f"`orcatalog snapshot --store {empty}` or `orcatalog import --store {empty} FILE`, or check the path\n"
+        )
+    assert oc.SnapshotStore(empty).snapshots().empty  # the library: an empty store, not an error
+    imported = runner.invoke(main, ["import", "--store", str(empty), str(latest_file)])
+    assert imported.exit_code == 0, imported.output
+    listed = runner.invoke(main, ["snapshots", "--store", str(empty), "--format", "csv"])
+    assert listed.exit_code == 0 and len(listed.output.strip().splitlines()) == 2
+
+
+def test_a_store_without_a_catalog_snapshot_names_the_commands_that_record_one(
+    runner: CliRunner, tmp_path: Path, recorded_dir: Path
+) -> None:
+    """New-user trial: the command line said "run snapshot() or import_files()", the library's
+    calls. Each caller gets its own words from one place (errors.RECORD_A_STORE, translated by
+    cli/errors.in_command_words): the commands, with the --store the user gave."""
+    root = tmp_path / "endpoints-only"
+    store = oc.SnapshotStore(root)
+    store.import_endpoints(sorted((recorded_dir / "endpoints").glob("endpoints-*.json.gz"))[:1])
+    with pytest.raises(oc.SnapshotNotFoundError) as library:
+        store.load()
+    assert str(library.value).endswith("; record one with SnapshotStore.snapshot() or .import_files()")
+    for args in (["show", "openai/gpt-4o"], ["cost", "--prompt-tokens", "1000"]):
+        result = runner.invoke(main, [*args, "--store", str(root)])
+        assert result.exit_code == 1, result.output
+        assert result.output == (
+            f"error: no 'catalog' snapshot in {root}; record one with `orcatalog snapshot --store {root}` "
+            f"or `orcatalog import --store {root} FILE`\n"
+        )
+        assert "()" not in result.output
+
+
 def test_an_empty_store_name_is_a_usage_error(runner: CliRunner) -> None:
     empty_name = runner.invoke(main, ["snapshots", "--store", ""])
     assert empty_name.exit_code == 2 and "--store '' is invalid" in empty_name.output

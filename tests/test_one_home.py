@@ -53,6 +53,9 @@ RULES = [
         r"no snapshot store at|is a folder but not a snapshot store",
         {"store/__init__.py"},
     ),
+    # how to record a store: the library's calls once (errors.py), the command line's commands once
+    ("record a store (library)", "", "", r"snapshot\(\) or \.?import_files\(\)", {"errors.py"}),
+    ("record a store (CLI)", "", "", r"`orcatalog snapshot\{where\}` or", {"cli/errors.py"}),
     (
         "answered filters",
         "fetch/params.py",

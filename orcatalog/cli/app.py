@@ -24,7 +24,7 @@ from ..fetch import params as _params
 from ..errors import InvalidParameterError
 from ..schema import KNOWN_MODALITIES, OUTPUT_MODALITIES
 from . import startup
-from .errors import CLIError, CLIInterrupted, CLIUnexpected, one_line, warning_line
+from .errors import CLIError, CLIInterrupted, CLIUnexpected, one_line, record_commands, warning_line
 
 if TYPE_CHECKING:
     from ..fetch.client import Client
@@ -411,7 +411,8 @@ def store_scope(store: Any, scope: str | None) -> str:
 
 
 def _store(root: str | None, *, must_exist: bool = False) -> Any:
-    """The snapshot store; for read commands a local folder that does not exist is an error, not an empty answer."""
+    """The snapshot store; for read commands a local folder that does not exist, is not a store, or
+    is empty is an error (the one "no store here" message), not an empty answer."""
     ctx = click.get_current_context()
     ctx.obj = ctx.obj if isinstance(ctx.obj, dict) else {}
     ctx.obj["store_root"] = root
@@ -424,8 +425,9 @@ def _store(root: str | None, *, must_exist: bool = False) -> Any:
         raise CLIUsageError(file)
     if not must_exist:
         return store
-    record = f"`orcatalog snapshot --store {store.root}` or `orcatalog import --store {store.root} FILE`"
-    why = no_store_message(store, record)
+    why = no_store_message(
+        store, record_commands(store.root), empty=True
+    )  # an empty folder: a typo more often than a store
     if why is None:
         return store
     raise CLIError(why + (" (or pass --store)" if root is None else ""))

@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import click
 
-from ..errors import InvalidParameterError, OrcatalogError, TransportError
+from ..errors import RECORD_A_STORE, InvalidParameterError, OrcatalogError, TransportError
 
 __all__ = [
     "CLIError",
@@ -24,6 +24,7 @@ __all__ = [
     "in_cli_words",
     "in_command_words",
     "in_option_names",
+    "record_commands",
     "warning_line",
 ]
 
@@ -113,15 +114,27 @@ _COMMANDS = {
 }
 
 
+def record_commands(store: str | None = None) -> str:
+    """How the command line records a store (the library says :data:`orcatalog.errors.RECORD_A_STORE`):
+    its two commands, with ``--store STORE`` when the store was named."""
+    where = f" --store {store}" if store else ""
+    return f"`orcatalog snapshot{where}` or `orcatalog import{where} FILE`"
+
+
 def in_command_words(message: str) -> str:
     """A library message (error or warning) as the command line says it (the one place): the
     library calls it points to become the commands that do the same (``snapshots()`` ->
-    ``orcatalog snapshots``), and times are asked for in the forms one can type
+    ``orcatalog snapshots``, :data:`~orcatalog.errors.RECORD_A_STORE` -> :func:`record_commands`
+    with the running command's ``--store``), and times are asked for in the forms one can type
     (:func:`orcatalog.times.in_text_forms`: no ``datetime`` or ``pd.Timestamp(...)``)."""
     from ..times import in_text_forms
 
     for call, command in _COMMANDS.items():
         message = message.replace(call, command)
+    if RECORD_A_STORE in message:
+        ctx = click.get_current_context(silent=True)
+        store = ctx.obj.get("store_root") if ctx is not None and isinstance(ctx.obj, dict) else None
+        message = message.replace(RECORD_A_STORE, record_commands(store))
     return in_text_forms(message)
 
 

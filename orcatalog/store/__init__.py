@@ -38,6 +38,7 @@ import orjson
 import pandas as pd
 
 from ..errors import (
+    RECORD_A_STORE,
     AsOfWarning,
     InvalidParameterError,
     LegacyLayoutError,
@@ -86,30 +87,44 @@ __all__ = [
 ]
 
 
-def no_store_message(store: SnapshotStore, record: str) -> str | None:
+def no_store_message(store: SnapshotStore, record: str, *, empty: bool = False) -> str | None:
     """The "no store here" rule, in one place (the store's reads and the CLI's read commands):
     why reading ``store`` fails, or None when there is a store to read.
 
     Args:
         store: the store (its folder may not exist).
-        record: how the caller records a store (``"SnapshotStore.snapshot() or .import_files()"``,
+        record: how the caller records a store (the library's :data:`orcatalog.errors.RECORD_A_STORE`,
             or the CLI's commands), named in the message.
+        empty: also refuse a local folder that holds nothing yet. To the library it is an empty
+            store (writing fills it); to a command that only reads (``orcatalog snapshots
+            --store DIR``) it is a mistyped path more often than a store, and a header with no
+            rows would not say so.
 
     Returns:
-        One line: a folder that is not a store, or no folder at all; None when the store exists.
+        One line: a folder that is not a store, an empty folder (with ``empty``), or no folder at
+        all; None when the store exists.
     """
     if store.exists():
-        return None
-    file = not_a_folder_message(store)
-    if file is not None:
-        return file
-    if os.path.isdir(store._base):
-        return (
-            f"{store.root} is a folder but not a snapshot store (none of its folders: "
-            f"{', '.join(dict.fromkeys((*DELTA_TABLES, *FOLDERS)))}): "
-            "check the path"
-        )
-    return f"no snapshot store at {store.root}: the folder does not exist; record one with {record}, or check the path"
+        if not (empty and store._layout.local and not _holds_store_tables(os.listdir(store._base))):
+            return None
+        why = "the folder is empty"
+    else:
+        file = not_a_folder_message(store)
+        if file is not None:
+            return file
+        if os.path.isdir(store._base):
+            return (
+                f"{store.root} is a folder but not a snapshot store (none of its folders: "
+                f"{', '.join(dict.fromkeys((*DELTA_TABLES, *FOLDERS)))}): "
+                "check the path"
+            )
+        why = "the folder does not exist"
+    return f"no snapshot store at {store.root}: {why}; record one with {record}, or check the path"
+
+
+def _holds_store_tables(names: Iterable[str]) -> bool:
+    """Whether a local folder holding ``names`` holds a folder of a store (tables or the earlier layout's)."""
+    return any(n in FOLDERS or n in DELTA_TABLES or n in ENDPOINT_TABLES for n in names)
 
 
 def not_a_folder_message(store: SnapshotStore) -> str | None:
@@ -259,13 +274,11 @@ class SnapshotStore(EndpointHistory):
             names = os.listdir(self._base)
         except (FileNotFoundError, NotADirectoryError):
             return False
-        return any(n in FOLDERS or n in DELTA_TABLES or n in ENDPOINT_TABLES for n in names) or all(
-            n.startswith((".", "README")) for n in names
-        )
+        return _holds_store_tables(names) or all(n.startswith((".", "README")) for n in names)
 
     def _require(self) -> None:
         """Reads where there is no store are errors, not empty answers (a mistyped path)."""
-        why = no_store_message(self, "SnapshotStore.snapshot() or .import_files()")
+        why = no_store_message(self, RECORD_A_STORE)
         if why is not None:
             raise SnapshotNotFoundError(why)
 

@@ -15,7 +15,14 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from ..errors import InvalidParameterError, SnapshotNotFoundError, StoreDamagedError, StoreError, TwinSnapshotWarning
+from ..errors import (
+    RECORD_A_STORE,
+    InvalidParameterError,
+    SnapshotNotFoundError,
+    StoreDamagedError,
+    StoreError,
+    TwinSnapshotWarning,
+)
 from ..frames.models import models_frame
 from .. import scope as scope_rule
 from .index import LATEST, Index
@@ -71,10 +78,16 @@ def pick(
     until = when if when is not None else LATEST
     index.catalogue.check_gap(None if row is None else row["fetched_at"], until, scope)
     if row is None:
-        if when is not None:
-            raise SnapshotNotFoundError(f"no {scope!r} snapshot at or before {when} in {root}")
-        raise SnapshotNotFoundError(f"no {scope!r} snapshot in {root}; run snapshot() or import_files()")
+        raise no_snapshot_error(scope, root, when)
     return row
+
+
+def no_snapshot_error(scope: str, root: str, when: Any = None) -> SnapshotNotFoundError:
+    """The error of a read that no snapshot of ``scope`` answers (both layouts): none at or
+    before ``when``, or none at all (then how to record one, in the library's words)."""
+    if when is not None:
+        return SnapshotNotFoundError(f"no {scope!r} snapshot at or before {when} in {root}")
+    return SnapshotNotFoundError(f"no {scope!r} snapshot in {root}; record one with {RECORD_A_STORE}")
 
 
 def order(files: dict[str, Any], layout: Layout, row: pd.Series) -> list[str]:

@@ -29,7 +29,7 @@ from ...errors import (
 )
 from ...scope import default_scope
 from ..ingest import Body, Recorded, content_hash, prepare, refuse_same_time, time_of_snapshot_id
-from ..queries import parse_versions, snapshot_frame
+from ..queries import no_snapshot_error, parse_versions, snapshot_frame
 from ..timeline import latest_of, partial_times, scope_column, twins_note
 from .schema import ORPHAN_RETENTION_HOURS, VACUUM_RETENTION_HOURS, _plain, snapshot_rows, versions_rows
 from .state import State, _forgettable
@@ -297,9 +297,7 @@ class DeltaStore:
             if p.window is not None and p.window[0] <= until and (answer is None or p.window[1] > answer):
                 raise StoreDamagedError(f"a damaged snapshots file may hold the answer: {p.message()}")
         if pos is None:
-            if when is not None:
-                raise SnapshotNotFoundError(f"no {scope!r} snapshot at or before {when} in {root}")
-            raise SnapshotNotFoundError(f"no {scope!r} snapshot in {root}; run snapshot() or import_files()")
+            raise no_snapshot_error(scope, root, when)
         return pos
 
     def models(self, state: State, pos: int) -> list[dict[str, Any]]:
