@@ -51,13 +51,25 @@ def feed_id(scope: str) -> str:
 
 
 def check_feed(path: str | os.PathLike[str]) -> None:
-    """Refuse, before any work, a feed path that cannot be kept: a missing folder, or an existing
-    file that is not an Atom feed (it would be replaced, losing what it holds).
+    """Refuse, before any work, a feed path that cannot be kept: a missing folder, an existing
+    file that is not an Atom feed (it would be replaced, losing what it holds), or a folder where
+    the feed's temporary file cannot be made (not writable, a name too long): that file is made
+    and removed here, as :func:`update_feed` will make it, so ``watch`` fails before it records.
 
     Raises:
-        InvalidParameterError: saying which and what to do.
+        InvalidParameterError: saying which and what to do, naming ``path`` as given.
     """
-    _existing(Path(path))
+    target = Path(path)
+    _existing(target)
+    try:
+        fd, tmp = _temporary(target)
+    except OSError as exc:
+        raise InvalidParameterError(
+            f"feed={str(path)!r} cannot be written in {os.path.abspath(target.parent)} ({exc.strerror or exc}); "
+            "it is written through a temporary file beside it, so its folder must be writable and its name short"
+        ) from None
+    os.close(fd)
+    os.unlink(tmp)
 
 
 def _existing(path: Path) -> list[ET.Element]:
@@ -187,9 +199,18 @@ def _file_mode(target: Path) -> int:
         return 0o666 & ~umask
 
 
+def _temporary(target: Path) -> tuple[int, str]:
+    """The temporary file a new feed is written to, beside ``target`` (always 0600; the one place
+    its name is made, so :func:`check_feed` tries the very file a write makes)."""
+    return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+
+
 def _write_atomically(target: Path, data: bytes) -> None:
     mode = _file_mode(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)  # always 0600
+    try:
+        fd, tmp = _temporary(target)
+    except OSError as exc:  # name the feed the user gave, not the temporary file
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
@@ -197,9 +218,11 @@ def _write_atomically(target: Path, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError):  # the feed the user gave, not the temporary file (removed)
+            raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
         raise

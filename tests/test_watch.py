@@ -341,6 +341,20 @@ def test_bad_input_fails_before_any_request(tmp_path: Path, api: ReplayServer, a
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
 
 
+def test_a_feed_that_cannot_be_written_is_refused_before_any_request(tmp_path: Path, api: ReplayServer) -> None:
+    """New-user trial: a feed watch could not write was found only after the snapshot was recorded,
+    and the error named a temporary file. Here the folder exists but the feed's temporary file
+    (``.<name>.XXXXXXXX.tmp``) cannot be made beside it (its name passes the 255-byte limit):
+    refused before any request, naming the feed as given."""
+    name = "f" * 247 + ".xml"  # 251 bytes: a valid file name; its temporary file's is not
+    result = run(["--store", "data", "--feed", name], tmp_path, api)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: --feed {name} cannot be written in {tmp_path} (File name too long)")
+    assert ".tmp'" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert api.requests == [] and not (tmp_path / "data").exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
 def test_the_run_lock_on_disk_and_s3(new_store: Any, fake_time: FakeTime) -> None:
     """flock on disk, a conditional-create claim on S3: one holder at a time, free again after release."""
     store = new_store()
@@ -465,8 +479,9 @@ def test_a_feed_that_cannot_be_replaced_is_left_as_it_was(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("orcatalog.feed.os.replace", refuse)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(OSError, match="No space") as failed:
         update_feed(feed, changes)
+    assert failed.value.filename == str(feed)  # the feed asked for, not the removed temporary file
     assert feed.read_bytes() == before and [p.name for p in tmp_path.iterdir() if p.is_file()] == ["changes.xml"]
 
 
