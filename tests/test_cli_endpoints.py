@@ -62,3 +62,31 @@ def test_providers_table_and_csv() -> None:
     assert all(isinstance(r["datacenters"], list) for r in rows)
     table = _run("providers", "--head", "3")
     assert table.exit_code == 0 and table.output.splitlines()[0].split()[:2] == ["slug", "name"]
+
+
+def test_an_unknown_model_gets_the_id_it_most_likely_meant_in_the_commands_words(tmp_path) -> None:
+    """New-user trial: `endpoints MODEL` for a model the API answers 404 gave no suggestion, and a
+    malformed id was called `model_id=` (the library's argument) instead of MODEL. The suggestion
+    is the one rule (orcatalog/suggest.py) on the catalog at hand: the store's, else the API's."""
+    one = _run("endpoints", "openai/gpt4o")
+    assert one.exit_code == 1 and len(one.stderr.splitlines()) == 1
+    assert one.stderr.startswith("error: no model 'openai/gpt4o' in the catalog (did you mean 'openai/gpt-4o'?) (")
+    assert "HTTP 404" in one.stderr
+    several = _run("endpoints", "openai/gpt4o", "anthropic/claude-sonnet-4.5", "--format", "csv")
+    assert several.exit_code == 0, several.output
+    assert "warning: openai/gpt4o: NotFoundError" in several.stderr
+    assert several.stderr.rstrip().endswith("(did you mean 'openai/gpt-4o'?)")
+    bad = _run("endpoints", "gpt4o")
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: MODEL 'gpt4o' is invalid: MODEL takes 'author/slug'")
+    assert "model_id" not in bad.stderr
+    store = str(tmp_path / "data")
+    recorded = _run("endpoints", "anthropic/claude-sonnet-4.5", "--store", store)
+    assert recorded.exit_code == 0, recorded.output
+    typo = CliRunner().invoke(
+        main, ["endpoint-history", "anthropic/claude-sonnet-4.5", "--store", store, "--provider", "antrhopic"]
+    )
+    assert typo.exit_code == 1 and len(typo.stderr.splitlines()) == 1
+    assert "from provider 'antrhopic'" in typo.stderr and "(did you mean 'anthropic'?)" in typo.stderr
+    assert "Amazon Bedrock" in typo.stderr and "google-vertex/us-east5" in typo.stderr
+    model_typo = CliRunner().invoke(main, ["endpoint-history", "anthropic/claude-sonnet-4", "--store", store])
+    assert model_typo.exit_code == 1 and "(did you mean 'anthropic/claude-sonnet-4.5'?)" in model_typo.stderr

@@ -92,13 +92,34 @@ def model(
     with _client(ctx) as client:
         try:
             df = client.fetch_model(model_id)
-        except NotFoundError as exc:  # name the listed id it most likely meant (one more request)
-            known = client.fetch_models()["id"].astype(str)
-            raise CLIError(f"no model {model_id!r} in the catalog{did_you_mean(model_id, known)} ({exc})") from None
+        except NotFoundError as exc:
+            raise _unknown_model(model_id, exc, client) from None
     if fmt is None and out is None and not columns:
         echo_record(df)
         return
     write(df, fmt, out, columns, head, default_columns=None)
+
+
+def _catalog_ids(client: Any, store: Any = None) -> list[str]:
+    """The model ids of the catalog at hand, to suggest from: the store's (when one was given and
+    holds snapshots), else the catalog through the client (its cache, or one request); none
+    when neither can be read (the suggestion is then left out, the error stays)."""
+    from ..errors import OrcatalogError
+
+    try:
+        if store is not None and store.exists() and len(store.snapshots()):
+            return [str(i) for i in store.history(columns=[])["id"].unique()]
+        return [str(i) for i in client.fetch_models()["id"]]
+    except OrcatalogError:
+        return []
+
+
+def _unknown_model(model_id: str, exc: Exception, client: Any, store: Any = None) -> CLIError:
+    """The error of a model id the API answered 404 for (``model``, ``endpoints``): the id as typed
+    and the listed id it most likely meant (:func:`orcatalog.suggest.did_you_mean` on
+    :func:`_catalog_ids`), then the API's answer."""
+    hint = did_you_mean(model_id, _catalog_ids(client, store))
+    return CLIError(f"no model {model_id!r} in the catalog{hint} ({exc})")
 
 
 @main.command()
@@ -202,33 +223,41 @@ def endpoints(
       orcatalog endpoints anthropic/claude-sonnet-4.5 --store data
       orcatalog endpoints --zdr --store data
     """
+    from ..errors import NotFoundError
     from ..fetch.endpoints import fetch_endpoints
 
     if bool(model_ids) == zdr:
         raise CLIUsageError("give MODEL (one or more) or --zdr")
+    store = None
     with _client(ctx) as client:
-        if store_root is not None:
-            store = _store(store_root)
-            if zdr:
-                df = store.snapshot_endpoints(zdr=True, client=client, refresh=refresh)
-            elif len(model_ids) == 1:  # one model: its fetch error is the command's error, as without --store
-                df = store.snapshot_endpoints(model_ids[0], client=client, refresh=refresh)
+        try:
+            if store_root is not None:
+                store = _store(store_root)
+                if zdr:
+                    df = store.snapshot_endpoints(zdr=True, client=client, refresh=refresh)
+                elif len(model_ids) == 1:  # one model: its fetch error is the command's error, as without --store
+                    df = store.snapshot_endpoints(model_ids[0], client=client, refresh=refresh)
+                else:
+                    df = store.snapshot_endpoints(
+                        models=list(model_ids), client=client, refresh=refresh, concurrency=concurrency
+                    )
+                recorded = df.attrs["snapshot_ids"]
+                committed(f"{len(recorded)} endpoints snapshot(s) were recorded in {store.root}")
+                click.echo(f"recorded {len(recorded)} endpoints snapshot(s) in {store.root}", err=True)
+            elif zdr:
+                df = fetch_endpoints(zdr=True, client=client, refresh=refresh)
+            elif len(model_ids) == 1:
+                df = fetch_endpoints(model_ids[0], client=client, refresh=refresh)
             else:
-                df = store.snapshot_endpoints(
-                    models=list(model_ids), client=client, refresh=refresh, concurrency=concurrency
-                )
-            recorded = df.attrs["snapshot_ids"]
-            committed(f"{len(recorded)} endpoints snapshot(s) were recorded in {store.root}")
-            click.echo(f"recorded {len(recorded)} endpoints snapshot(s) in {store.root}", err=True)
-        elif zdr:
-            df = fetch_endpoints(zdr=True, client=client, refresh=refresh)
-        elif len(model_ids) == 1:
-            df = fetch_endpoints(model_ids[0], client=client, refresh=refresh)
-        else:
-            df = fetch_endpoints(models=list(model_ids), client=client, refresh=refresh, concurrency=concurrency)
-    failed = df[df["error"].notna()] if "error" in df.columns else df.iloc[:0]
-    for model_id, error in zip(failed["model_id"], failed["error"] if len(failed) else []):
-        click.echo(f"warning: {model_id}: {error}", err=True)
+                df = fetch_endpoints(models=list(model_ids), client=client, refresh=refresh, concurrency=concurrency)
+        except NotFoundError as exc:  # one model the API does not know: the id it most likely meant
+            raise _unknown_model(model_ids[0], exc, client, store) from None
+        failed = df[df["error"].notna()] if "error" in df.columns else df.iloc[:0]
+        unknown = failed["error"].astype(str).str.startswith(NotFoundError.__name__) if len(failed) else []
+        known = _catalog_ids(client, store) if any(unknown) else []
+    for model_id, error, missing in zip(failed["model_id"], failed["error"] if len(failed) else [], unknown):
+        hint = did_you_mean(str(model_id), known) if missing else ""
+        click.echo(f"warning: {model_id}: {error}{hint}", err=True)
     write(df, fmt, out, columns, head, default_columns=ENDPOINT_TABLE_COLUMNS)
 
 
@@ -590,7 +619,14 @@ def endpoint_history(
     store = _store(store_root, must_exist=True)
     h = store.endpoint_history(model_id, provider, start=since, end=until)
     if h.empty:
-        known = [str(m) for m in store.endpoint_history()["model_id"].unique()]
+        served = store.endpoint_history(model_id, columns=[]) if provider else h
+        names = [str(n) for n in (*served["provider_name"].unique(), *served["tag"].unique())]
+        if provider and names and provider.lower() not in {n.lower() for n in names}:  # not one of its providers
+            raise CLIError(
+                f"no endpoints of {model_id!r} from provider {provider!r} in {store.root}"
+                f"{did_you_mean(provider, names)}; its providers: {', '.join(sorted({n.lower(): n for n in names}.values(), key=str.lower))}"
+            )
+        known = [str(m) for m in store.endpoint_history(columns=[])["model_id"].unique()]
         what = f"no endpoints of {model_id!r}" + (f" from provider {provider!r}" if provider else "")
         raise CLIError(
             f"{what} in {store.root}{did_you_mean(model_id, known)}; "

@@ -66,6 +66,7 @@ _ALIASES = {
     "start": ("since",),
     "end": ("until",),
     "root": ("store_root",),
+    "model_id": ("model_ids",),  # `endpoints MODEL...` takes several; the library checks each as model_id
 }
 
 
@@ -78,8 +79,8 @@ def in_option_names(message: str, command: click.Command | None) -> str:
     for param in command.params:
         if isinstance(param, click.Option) and param.name:
             options[param.name] = max(param.opts, key=len)
-        elif isinstance(param, click.Argument) and param.name:
-            options[param.name] = param.human_readable_name
+        elif isinstance(param, click.Argument) and param.name:  # its metavar; one of several (MODEL...) is MODEL
+            options[param.name] = param.human_readable_name.removesuffix("...")
     names = {name: options[alias] for name, aliases in _ALIASES.items() for alias in aliases if alias in options}
     names.update(options)
 
