@@ -206,3 +206,21 @@ def test_the_page_says_the_rules_one_sentence_each(report: Path) -> None:
         assert text.count(". ") == 0 and text.endswith(".")  # one sentence
         assert f"<li><b>{name}.</b> {html.escape(text)}</li>" in page
     assert page.index('id="rules"') < page.index("<img")  # before the numbers they explain
+
+
+def test_report_refuses_a_missing_parent_folder_before_any_work(tmp_path: Path) -> None:
+    """New-user trial: `report -o a/b/c` made a/ and a/b/ in silence, so a mistyped path became new
+    folders. As every -o of the command line: the report's own folder is made, its parent must exist,
+    and a missing one is refused before the store is read or a first snapshot fetched."""
+    from click.testing import CliRunner
+
+    from orcatalog.cli import main
+
+    env = {"ORCATALOG_OFFLINE": "1", "ORCATALOG_CACHE_DIR": str(tmp_path / "cache")}
+    out = tmp_path / "a" / "b" / "c"
+    result = CliRunner().invoke(main, ["report", "--store", str(tmp_path / "store"), "-o", str(out)], env=env)
+    assert result.exit_code == 2, result.output
+    assert f"there is no folder {out.parent} to write {out} into; create it first" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no a/, no store, no cache
+    help_text = " ".join(CliRunner().invoke(main, ["report", "--help"]).output.split())
+    assert "its parent folder must exist" in help_text

@@ -753,7 +753,10 @@ def plot(
     "--output",
     "out",
     type=click.Path(file_okay=False),
-    help="The folder to write (default: reports/<UTC date>/ in the current folder).",
+    callback=check_output_file,
+    help="The folder to write: made if missing, but its parent folder must exist, as for every -o "
+    "(a mistyped path is refused before any work, not created); an earlier report there is replaced "
+    "(default: reports/<UTC date>/ in the current folder).",
 )
 @click.option(
     "--usage",
