@@ -73,7 +73,7 @@ class Writes(Reads):
             SnapshotConflictError; LegacyLayoutError (a store in the earlier parquet layout: nothing
             is fetched).
         """
-        from ..fetch.client import default_client
+        from ..fetch.shortcuts import default_client
 
         self._writable()
         client = client or default_client()
