@@ -73,7 +73,8 @@ class Client:
             None (default) for only on a terminal or in a notebook.
         clock, sleep: how the retry loop reads time (a monotonic clock, seconds) and waits
             (seconds); default ``time.monotonic`` and ``time.sleep``. Tests pass a fake pair so
-            that a ``Retry-After`` or a backoff costs no real time.
+            that a ``Retry-After`` or a backoff costs no real time. The default cache waits on the
+            same ``sleep`` while its file is busy (:func:`orcatalog.fetch.cache.cached_session`).
         wall_clock: the time of day in Unix seconds, read only to turn a ``Retry-After`` HTTP date
             into a wait; default ``time.time``.
 
@@ -157,7 +158,7 @@ class Client:
         """The HTTP session (created on first use when none was injected)."""
         with self._lock:
             if self._session is None:
-                self._session = cached_session(self._cache_dir, expire_after=self._expire_after)
+                self._session = cached_session(self._cache_dir, expire_after=self._expire_after, sleep=self._sleep)
             return self._session
 
     # -- plumbing ---------------------------------------------------------------------------
