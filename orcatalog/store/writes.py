@@ -232,7 +232,7 @@ class Writes(Reads):
         for row in partial_among(catalogue, rows) if rows else []:
             _warn_partial_write(row["snapshot_id"], row["scope"], row["n_models"], stacklevel=4)
         if self.auto_compact is not None:
-            _compact.upkeep(layout, self._catalogue(), self.auto_compact)
+            _compact.upkeep(layout, self._catalogue(), self.auto_compact, waits=self._waits)
         return Recorded(batch.ids, [r["snapshot_id"] for r in rows])
 
     def _warn_partial(self, ids: list[str]) -> None:
@@ -300,7 +300,8 @@ class Writes(Reads):
                 )
         self._writable()
         try:
-            return _compact.compact(self._layout, self._index().catalogue)  # the index checks every file first
+            catalogue = self._index().catalogue  # the index checks every file first
+            return _compact.compact(self._layout, catalogue, waits=self._waits)
         finally:
             self._index_cache = None
 
