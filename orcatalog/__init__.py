@@ -63,7 +63,8 @@ if TYPE_CHECKING:
     from .plot import plot_catalog_size, plot_cost, plot_market_trend, plot_price_history, plot_price_vs_context
     from .report import build_report
     from .export import read_csv, read_parquet, readable, to_csv, to_parquet
-    from .fetch.client import Client, count_models, fetch_model, fetch_models, fetch_user_models
+    from .fetch.client import Client
+    from .fetch.shortcuts import count_models, fetch_model, fetch_models, fetch_user_models
     from .fetch.retry import RetryConfig
     from .fetch.endpoints import fetch_endpoints, fetch_providers
     from .fetch.usage import fetch_activity, fetch_generation
@@ -79,10 +80,10 @@ __version__ = "0.1.0"
 #: Public name -> the module that defines it, imported on first access.
 _LAZY = {
     "Client": ".fetch.client",
-    "fetch_models": ".fetch.client",
-    "fetch_model": ".fetch.client",
-    "count_models": ".fetch.client",
-    "fetch_user_models": ".fetch.client",
+    "fetch_models": ".fetch.shortcuts",
+    "fetch_model": ".fetch.shortcuts",
+    "count_models": ".fetch.shortcuts",
+    "fetch_user_models": ".fetch.shortcuts",
     "RetryConfig": ".fetch.retry",
     "fetch_endpoints": ".fetch.endpoints",
     "fetch_activity": ".fetch.usage",

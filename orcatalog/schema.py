@@ -92,6 +92,10 @@ an optional price key (anything but ``prompt`` and ``completion``) that a body l
 nothing, exactly like ``"0"`` (since January 2026 the API omits optional keys whose price is zero),
 so a key going between ``"0"`` and absent is never a change. An absent ``prompt`` or
 ``completion`` price is *unknown*, not zero. A dynamically priced model (``"-1"``) keeps null.
+
+**The price-column rule** (is this column a price?): a column of the ``price_`` family
+(:data:`FAMILIES`), by its name: :func:`is_price_column`, called wherever a column name is asked;
+:func:`price_columns` adds that a frame's column holds numbers.
 """
 
 from __future__ import annotations
@@ -101,6 +105,7 @@ from typing import Any
 
 __all__ = [
     "Column",
+    "is_price_column",
     "COLUMNS",
     "FAMILIES",
     "SCHEMA_VERSION",
@@ -332,6 +337,20 @@ def settled_prices(frame: Any, columns: Any = None) -> Any:
     return pd.DataFrame(settled_price_arrays(frame, columns), index=frame.index)
 
 
+def is_price_column(name: Any) -> bool:
+    """The price-column rule, in one place: whether ``name`` is a column of the ``price_`` family
+    (:data:`FAMILIES`: one ``price_<key>`` column per pricing key, in the API's unit).
+
+    Args:
+        name: a column name (anything else is not a price column).
+
+    Returns:
+        True for ``price_prompt``, ``price_image_output``, ...; False for ``prompt_usd_per_mtok``,
+        ``pricing_overrides`` or a non-string.
+    """
+    return isinstance(name, str) and name.startswith("price_")
+
+
 def price_columns(frame: Any) -> list[str]:
     """The frame's price columns: the ``price_`` family (:data:`FAMILIES`; numbers in the API's
     unit). A ``price_*`` column that does not hold numbers is not a price: ``price_source`` of
@@ -342,7 +361,7 @@ def price_columns(frame: Any) -> list[str]:
     return [
         c
         for c in frame.columns
-        if str(c).startswith("price_")
+        if is_price_column(str(c))
         and types.is_numeric_dtype(frame[c].dtype)
         and not types.is_bool_dtype(frame[c].dtype)
     ]
@@ -452,7 +471,7 @@ def price_unit(column: str) -> str:
     Returns:
         The unit word.
     """
-    key = column[len("price_") :] if column.startswith("price_") else column
+    key = column[len("price_") :] if is_price_column(column) else column
     return PRICE_UNITS.get(key, UNKNOWN_UNIT)
 
 
@@ -515,7 +534,7 @@ def price_heading(column: str) -> str:
     Returns:
         The heading.
     """
-    if not column.startswith("price_"):
+    if not is_price_column(column):
         return column
     if price_unit(column) == "token":
         return f"{column}_usd_per_mtok"
@@ -542,7 +561,7 @@ def price_field(name: str, columns: Any) -> tuple[str, float] | None:
     if name in names:
         return name, 1.0
     for column in names:
-        if column.startswith("price_") and price_heading(column) == name:
+        if is_price_column(column) and price_heading(column) == name:
             return column, price_display_unit(column)[1]
     return None
 
@@ -557,7 +576,7 @@ def unknown_price_columns(columns: Any) -> list[str]:
         Those names, each once, in their order.
     """
     names = dict.fromkeys(str(c) for c in columns)
-    return [c for c in names if c.startswith("price_") and price_unit(c) == UNKNOWN_UNIT]
+    return [c for c in names if is_price_column(c) and price_unit(c) == UNKNOWN_UNIT]
 
 
 def unknown_unit_note(columns: Any) -> str | None:

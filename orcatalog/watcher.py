@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidParameterError, PartialSnapshotWarning
+from .schema import is_price_column
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -283,7 +284,7 @@ def _changes(
                 PartialSnapshotWarning,
                 stacklevel=3,
             )
-        d = d[(d["change"] != "changed") | d["field"].map(lambda f: isinstance(f, str) and f.startswith("price_"))]
+        d = d[(d["change"] != "changed") | d["field"].map(is_price_column)]
         if wanted is not None:
             d = d[d["id"].isin(wanted)]
         d = d.copy()

@@ -407,3 +407,39 @@ def test_a_damaged_cache_is_never_moved_while_another_process_uses_it(server: Re
     with pytest.warns(RuntimeWarning, match="moved it"):
         assert len(c.fetch_models()) == 346
     assert [p.read_bytes() for p in cache_dir.glob(CACHE_FILE_NAME + ".corrupt-*")] == [junk]
+
+
+def _unopenable(cache_dir: Path) -> Path:
+    """A folder where the cache file should be: SQLite cannot open it, an error that proves nothing
+    about the file (as a busy or locked one), so opening waits and tries again."""
+    blocker = cache_dir / CACHE_FILE_NAME
+    blocker.mkdir(parents=True)
+    return blocker
+
+
+def test_a_busy_cache_file_is_waited_on_with_the_client_s_sleep(cache_dir: Path, fake_time: FakeTime) -> None:
+    """Opening a cache that cannot be opened yet waits on the Client's injected sleep (0.05 s,
+    doubling) and succeeds once the file is free: no real time passes, nothing is moved aside."""
+    blocker = _unopenable(cache_dir)
+
+    def sleep(seconds: float) -> None:
+        fake_time.sleep(seconds)
+        if len(fake_time.slept) == 2:
+            blocker.rmdir()  # the other user lets go after the second wait
+
+    client = oc.Client(cache_dir=cache_dir, clock=fake_time.clock, sleep=sleep)
+    client.session.close()
+    assert fake_time.slept == [0.05, 0.1]
+    assert (cache_dir / CACHE_FILE_NAME).is_file()
+    assert list(cache_dir.glob("*.corrupt-*")) == []
+
+
+def test_a_cache_that_stays_busy_is_an_error_after_bounded_waits(cache_dir: Path) -> None:
+    """A file that never opens is a CacheError after six tries and five waits (none after the last
+    try); it is left in place."""
+    blocker = _unopenable(cache_dir)
+    waits: list[float] = []
+    with pytest.raises(oc.CacheError, match="stayed busy after 6 tries"):
+        cached_session(cache_dir, sleep=waits.append)
+    assert waits == [0.05, 0.1, 0.2, 0.4, 0.8]
+    assert blocker.is_dir() and list(cache_dir.glob("*.corrupt-*")) == []

@@ -13,7 +13,7 @@ import pytest
 
 import orcatalog as oc
 from orcatalog.testing.legacy import legacy_store
-import orcatalog.store as store_module
+import orcatalog.store.writes as store_writes
 from orcatalog.store.migrate import migrate
 from orcatalog.errors import TwinSnapshotWarning
 
@@ -34,7 +34,7 @@ def twin_store(
     root = tmp_path_factory.mktemp("twins")
     store = legacy_store(root / "store")
     with pytest.MonkeyPatch.context() as patch:  # such imports are refused now: write as an older orcatalog did
-        patch.setattr(store_module, "refuse_same_time", lambda rows, manifest: None)
+        patch.setattr(store_writes, "refuse_same_time", lambda rows, manifest: None)
         store.import_bodies(
             [
                 ("2026-01-15T00:00Z", bodies["models-2026-01-15.json.gz"]),

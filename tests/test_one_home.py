@@ -48,10 +48,10 @@ RULES = [
     ),
     (
         "no store here",
-        "store/__init__.py",
+        "store/messages.py",
         "no store here",
         r"no snapshot store at|is a folder but not a snapshot store",
-        {"store/__init__.py"},
+        {"store/messages.py"},
     ),
     # how to record a store: the library's calls once (errors.py), the command line's commands once
     ("record a store (library)", "", "", r"snapshot\(\) or \.?import_files\(\)", {"errors.py"}),
@@ -64,6 +64,7 @@ RULES = [
         {"fetch/params.py"},
     ),
     ("token arguments", "workload.py", "one table", r"TOKEN_ARGUMENTS = ", {"workload.py"}),
+    ("price column", "schema.py", "price-column rule", r"""startswith\(["']price_["']\)""", {"schema.py"}),
     ("one scope", "analysis/args.py", "one-scope rule", r"the history holds several scopes", {"analysis/args.py"}),
     ("no model in the store", "cli/app.py", "no model X in the store", r"in any snapshot of \{", {"cli/app.py"}),
     (

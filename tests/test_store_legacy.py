@@ -268,3 +268,44 @@ def test_a_lost_manifest_refuses_the_latest_answer_in_words(old_root: Path) -> N
         with pytest.raises(oc.StoreDamagedError, match="cannot answer with the latest snapshot") as info:
             oc.SnapshotStore(old_root).load()
     assert "2262-04-11" not in str(info.value)  # pandas' largest time (a batch id may hold the digits 2262)
+
+
+# -- the earlier layout's compaction waits on the store's injected sleep ----------------------------
+
+
+@pytest.mark.compact_only  # behaviour, not data: the compact set is enough
+def test_a_compaction_lists_again_after_the_store_s_injected_wait(
+    tmp_path: Path, dated_files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under its claim, a compaction reads the catalogue again (B committed a batch meanwhile); the
+    new manifest vanishes twice between listing and reading (a cleanup elsewhere), so it lists again
+    after the store's injected wait (:meth:`orcatalog.store.waits.Waits.reread`), never a real sleep,
+    and merges all three batches."""
+    root = tmp_path / "old"
+    waited: list[float] = []
+    a = legacy_store(root, auto_compact=None, sleep=waited.append)
+    first = [a.import_files(path, progress=False)[0] for path in dated_files[:2]]
+    b = legacy_store(root, auto_compact=None)
+    vanished: list[str] = []
+    real_read = a._layout.read_bytes
+
+    def read_bytes(path: str, digest: str | None) -> bytes:
+        if b_wrote and "/manifest/" in path and len(vanished) < 2:
+            vanished.append(path)
+            raise FileNotFoundError(path)
+        return real_read(path, digest)
+
+    b_wrote: list[str] = []
+    a._layout._step = _once("created", lambda: b_wrote.extend(b.import_files(dated_files[2], progress=False)))
+    monkeypatch.setattr(a._layout, "read_bytes", read_bytes)
+
+    def real_sleep(seconds: float) -> None:
+        raise AssertionError(f"the store slept for real ({seconds} s)")
+
+    monkeypatch.setattr(time, "sleep", real_sleep)
+    assert a.compact() == 3
+    assert len(vanished) == 2 and len(set(vanished)) == 1  # B's new manifest, twice
+    assert waited == [0.01]  # attempt 0 lists again at once, attempt 1 after 0.01 s
+    fresh = oc.SnapshotStore(root)
+    assert list(fresh.snapshots()["snapshot_id"]) == first + b_wrote
+    assert fresh.snapshots()["batch"].nunique() == 1

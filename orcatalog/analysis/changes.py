@@ -34,7 +34,7 @@ from .args import frame_arg
 from ..errors import InvalidParameterError, MixedScopeError, PartialSnapshotWarning
 from ..frames.ids import first_duplicate
 from ..errors import OrcatalogWarning
-from ..schema import BASE_PRICE_KEYS, image_is_token_rate, price_display_units, unknown_unit_note
+from ..schema import BASE_PRICE_KEYS, image_is_token_rate, is_price_column, price_display_units, unknown_unit_note
 from ..scope import frame_scope
 
 __all__ = ["diff", "price_changes", "lifecycle", "price_events", "DIFF_FIELDS", "PRICE_EVENT_KINDS"]
@@ -284,7 +284,7 @@ def _price_rows(o: pd.DataFrame, n: pd.DataFrame) -> list[dict[str, Any]]:
     """:func:`diff`'s price rows for the models of both frames (indexed by id, same rows), by the
     rule of :func:`price_events`."""
     rows = []
-    fields = sorted(c for c in o.columns if c.startswith("price_") and c in n.columns)
+    fields = sorted(c for c in o.columns if is_price_column(c) and c in n.columns)
     switch = switch_field(fields)
     for field in fields:
         (av, ad), (bv, bd) = _raw_and_dynamic(o, field), _raw_and_dynamic(n, field)
@@ -328,7 +328,7 @@ def _plain(value: Any) -> Any:
 
 
 def _price_columns(history: pd.DataFrame) -> list[str]:
-    return [c for c in history.columns if c.startswith("price_")]
+    return [c for c in history.columns if is_price_column(c)]
 
 
 def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> pd.DataFrame:

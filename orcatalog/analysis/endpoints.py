@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
+from ..schema import is_price_column
 from .args import frame_arg
 
 __all__ = ["best_endpoints", "endpoint_costs"]
@@ -47,9 +48,7 @@ def endpoint_costs(
 
     endpoints = frame_arg("endpoints", endpoints, "model_id", "tag", "price_prompt", "price_completion")
     keep = [
-        c
-        for c in endpoints.columns
-        if c.startswith("price_") or c in ("pricing_overrides", "dynamic_pricing", "is_free")
+        c for c in endpoints.columns if is_price_column(c) or c in ("pricing_overrides", "dynamic_pricing", "is_free")
     ]
     view = endpoints[keep].copy()
     # an endpoint serves its model's outputs; a listing that does not name them is "unknown", which the

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from ..schema import bool_array
+from ..schema import bool_array, is_price_column
 from ..suggest import closest, did_you_mean
 from ..times import parse_time_column
 from .args import frame_arg, one_scope
@@ -84,7 +84,7 @@ def price_at(
         "age": pd.TimedeltaIndex(age),
         "price_source": pd.Categorical.from_codes(source, categories=["exact", "nearest", "missing"]),
     }
-    added.update({c: matched[c].array for c in matched.columns if c.startswith("price_") or c == "snapshot_id"})
+    added.update({c: matched[c].array for c in matched.columns if is_price_column(c) or c == "snapshot_id"})
     if counts:
         added.update(_priced(matched, counts, usage_times, found=found, known=code >= 0))
     extra = pd.DataFrame(added, index=usage.index, copy=False)
@@ -152,7 +152,7 @@ def _join(ids: pd.Series, usage_times: pd.DatetimeIndex, history: pd.DataFrame) 
 def _matched_rows(history: pd.DataFrame, hrow: np.ndarray, found: np.ndarray) -> pd.DataFrame:
     """The history rows ``hrow`` points at (missing values where it is -1): prices, overrides,
     ``snapshot_id``, ``fetched_at`` and ``dynamic_pricing`` (False where nothing matched)."""
-    wanted = [c for c in history.columns if c.startswith("price_")]
+    wanted = [c for c in history.columns if is_price_column(c)]
     wanted += [c for c in ("pricing_overrides", "snapshot_id", "fetched_at") if c in history.columns]
     matched = pd.DataFrame({c: history[c].array.take(hrow, allow_fill=True) for c in wanted}, copy=False)
     if "dynamic_pricing" in history.columns:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError, SnapshotNotFoundError
 from ..schema_usage import billed_usd
-from ..schema import price_columns
+from ..schema import is_price_column, price_columns
 from ..suggest import did_you_mean
 from ..times import answer_notes, parse_time
 from . import price_at
@@ -340,7 +340,7 @@ def _endpoint_history(endpoints: pd.DataFrame) -> pd.DataFrame:
     keep = [
         c
         for c in endpoints.columns
-        if c.startswith("price_")
+        if is_price_column(c)
         or c in ("pricing_overrides", "dynamic_pricing", "is_free", "context_length", "output_modalities")
     ]
     view = endpoints[keep].copy()

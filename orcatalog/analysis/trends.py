@@ -13,7 +13,13 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..suggest import did_you_mean
-from ..schema import lists_only_zero_prices, not_in_column_unit, price_display_unit, unknown_unit_note
+from ..schema import (
+    is_price_column,
+    lists_only_zero_prices,
+    not_in_column_unit,
+    price_display_unit,
+    unknown_unit_note,
+)
 from ..times import answer_notes, parse_time
 from .catalog import paid, serves
 from .args import frame_arg, one_scope
@@ -129,7 +135,7 @@ def movers(
         a, b = a_in, b_in
     unit, factor = (
         price_display_unit(field)
-        if field.startswith("price_")
+        if is_price_column(field)
         else ("USD/Mtok" if field.endswith("_usd_per_mtok") else "", 1.0)
     )
     if factor != 1.0:
@@ -261,7 +267,7 @@ def _flag_free_and_paid(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame
         others = {  # the other prices a row lists (USD per unit: only whether they are above 0 counts)
             c: rows[c].to_numpy(dtype=float, na_value=np.nan)
             for c in rows.columns
-            if c.startswith("price_")
+            if is_price_column(c)
             and c not in ("price_prompt", "price_completion")
             and pd.api.types.is_numeric_dtype(rows[c].dtype)
         }

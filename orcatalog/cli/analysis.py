@@ -221,9 +221,11 @@ def changes(
         raise CLIUsageError(f"--until {until} is before --since {since}")
     store = _store(store_root, must_exist=True)
     h = _history(store, ids=list(model_ids) or None, named=model_ids, scope=store_scope(store, scope))
-    unknown = [f for f in fields if f not in h.columns or not f.startswith("price_")]
+    from ..schema import is_price_column
+
+    unknown = [f for f in fields if f not in h.columns or not is_price_column(f)]
     if unknown:
-        known = [c for c in h.columns if c.startswith("price_")]
+        known = [c for c in h.columns if is_price_column(c)]
         raise CLIUsageError(
             f"unknown price field {unknown[0]!r}{did_you_mean(unknown[0], known)}; known: {', '.join(known)}"
         )

@@ -31,7 +31,7 @@ import threading
 import time
 import warnings
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -433,10 +433,12 @@ class OrcatalogCachedSession(CachedSession):
         self._released()
 
 
-def _open_backend(directory: Path) -> SQLiteCache:
+def _open_backend(directory: Path, sleep: Callable[[float], object] | None = None) -> SQLiteCache:
     """The SQLite backend on ``<directory>/http_cache.sqlite``: a busy or locked file (another
-    process or thread at work) is waited on, a bounded number of times; a file proven damaged or
-    foreign is moved aside, only when no one else uses the folder (else CacheError).
+    process or thread at work) is waited on, a bounded number of times (``_OPEN_WAIT`` seconds,
+    doubling, between tries, on the injected ``sleep``; default ``time.sleep``, looked up when
+    used); a file proven damaged or foreign is moved aside, only when no one else uses the folder
+    (else CacheError).
 
     Raises:
         CacheError: the file stayed busy, or is damaged while another process uses it.
@@ -450,7 +452,8 @@ def _open_backend(directory: Path) -> SQLiteCache:
         except sqlite3.Error as exc:
             last = exc
             if not _is_damage(exc):
-                time.sleep(_OPEN_WAIT * 2**attempt)  # busy, locked, or a transient I/O error: wait, try again
+                if attempt + 1 < _OPEN_TRIES:  # busy, locked, or a transient I/O error: wait, try again
+                    (sleep or time.sleep)(_OPEN_WAIT * 2**attempt)
                 continue
         with _USERS.alone(directory) as alone:
             if not alone:
@@ -473,6 +476,7 @@ def cached_session(
     cache_dir: str | os.PathLike[str] | None = None,
     *,
     expire_after: timedelta | int | float = DEFAULT_EXPIRE_AFTER,
+    sleep: Callable[[float], object] | None = None,
 ) -> CachedSession:
     """A ``CachedSession`` on ``<cache_dir>/http_cache.sqlite`` set up as described in this module.
 
@@ -483,6 +487,8 @@ def cached_session(
     Args:
         cache_dir: folder for the cache file; default :func:`default_cache_dir`.
         expire_after: freshness of an entry (a timedelta, or seconds); default 5 minutes.
+        sleep: the wait between two tries to open a busy file (seconds); default ``time.sleep``.
+            :class:`~orcatalog.fetch.client.Client` passes its own ``sleep``, so tests inject it.
 
     Raises:
         CacheError: the folder cannot be created, the file cannot be opened even after moving a
@@ -495,7 +501,7 @@ def cached_session(
     except OSError as exc:
         raise CacheError(f"cannot open the HTTP cache in {directory}: {exc}") from exc
     try:
-        backend = _open_backend(directory)
+        backend = _open_backend(directory, sleep)
         return OrcatalogCachedSession(
             directory,
             backend=backend,

@@ -1,4 +1,5 @@
-"""The four models endpoints as DataFrames: ``Client`` and the module-level shortcuts.
+"""The four models endpoints as DataFrames: the ``Client`` class (the module-level shortcuts on a
+default client are :mod:`.shortcuts`, still importable from here).
 
 Flow: check parameters (:mod:`.params`) -> GET JSON (:mod:`.http`) -> flatten (:mod:`orcatalog.frames.models`).
 The session is injected (any ``requests.Session``); by default it is a ``requests_cache``
@@ -8,16 +9,16 @@ API-key resolution lives here, once: the client reads ``$OPENROUTER_API_KEY`` wh
 :meth:`Client._key` picks a call's key, and :meth:`Client._key_for` resolves a *required* key (the
 argument, the client's, or an injected session's header) with its fingerprint for every call that
 needs one (``/models/user``, and ``/activity`` and ``/generation`` in :mod:`.usage`).
+
+Beside it: the settings' checks and the key holder (:mod:`.settings`), what a body says (its
+checks, paging, provenance: :mod:`.pages`). Layer: fetch.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
-from dataclasses import dataclass
-from datetime import datetime
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -32,102 +33,13 @@ from ..scope import is_unfiltered, scope_of
 from .cache import DEFAULT_EXPIRE_AFTER, auth_header_value, cached_session, key_fingerprint
 from ..frames.models import catalog_frame, check_body, list_frame, models_frame
 from .http import DEFAULT_MAX_BODY_BYTES, Check, Clock, Decision, Fetched, RetryConfig, Sleep, get_json
+from .pages import _MAX_PAGES, ListBody, _count, _may_continue, _model_frame, _provenance
 from .redact import redact_url
+from .settings import _Secret, _check_header, _check_key, _check_timeout
 from ..progress import bar
-from ..errors import InvalidParameterError, SchemaError
+from ..errors import InvalidParameterError
 
-__all__ = ["Client", "ListBody", "fetch_models", "fetch_model", "count_models", "fetch_user_models", "DEFAULT_BASE_URL"]
-
-_MAX_PAGES = 1000
-_HEADER_VALUE = re.compile(r"^[\x20-\x7e]*$")
-
-
-@dataclass(frozen=True)
-class ListBody:
-    """A list body as fetched, with its provenance (:meth:`Client.fetch_body`).
-
-    Attributes:
-        body: the parsed body; pages merged into one ``data`` list.
-        fetched_at: when it was fetched (UTC; the earliest page).
-        endpoint: ``/models`` or ``/models/user``.
-        params: the query sent (API strings).
-        url: the first page's URL, secrets removed.
-        from_cache: whether every page came from the HTTP cache.
-        key_fingerprint: the key's fingerprint for ``/models/user`` (never the key), else None.
-        scope: what the list covers (:func:`orcatalog.scope.scope_of`).
-    """
-
-    body: dict[str, Any]
-    fetched_at: datetime
-    endpoint: str
-    params: dict[str, str]
-    url: str
-    from_cache: bool
-    key_fingerprint: str | None
-    scope: str
-
-
-class _Secret:
-    """Holds the API key so that no repr, str, vars() dump or pickle of a client shows it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    @property
-    def value(self) -> str:
-        return self._value
-
-    @property
-    def fingerprint(self) -> str:
-        return key_fingerprint(self._value)
-
-    def __repr__(self) -> str:
-        return f"<secret {self.fingerprint}>"
-
-    __str__ = __repr__
-
-    def __reduce__(self) -> Any:
-        raise TypeError("an orcatalog client holding an API key cannot be pickled")
-
-
-def _check_timeout(timeout: Any) -> tuple[float, float]:
-    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
-        timeout = (timeout, timeout)
-    if (
-        not isinstance(timeout, tuple)
-        or len(timeout) != 2
-        or not all(isinstance(t, (int, float)) and not isinstance(t, bool) and 0 < t < float("inf") for t in timeout)
-    ):
-        raise InvalidParameterError(
-            f"timeout={timeout!r} is invalid: give seconds (> 0) or a (connect, read) tuple; it is never None"
-        )
-    return float(timeout[0]), float(timeout[1])
-
-
-def _check_key(api_key: Any) -> str | None:
-    if api_key is None:
-        return None
-    if (
-        not isinstance(api_key, str)
-        or not api_key.strip()
-        or not _HEADER_VALUE.match(api_key)
-        or " " in api_key.strip()
-    ):
-        # never echo the value: it may be a real key with a stray newline
-        raise InvalidParameterError("api_key must be a non-empty string of printable characters without spaces")
-    return api_key.strip()
-
-
-def _check_header(name: str, value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, (list, tuple)) and name == "X-OpenRouter-Categories":
-        value = ",".join(str(v) for v in value)
-    if not isinstance(value, str) or not _HEADER_VALUE.match(value):
-        raise InvalidParameterError(f"{name} header must be a string of printable ASCII characters")
-    return value
+__all__ = ["Client", "ListBody", "DEFAULT_BASE_URL"]
 
 
 class Client:
@@ -161,7 +73,8 @@ class Client:
             None (default) for only on a terminal or in a notebook.
         clock, sleep: how the retry loop reads time (a monotonic clock, seconds) and waits
             (seconds); default ``time.monotonic`` and ``time.sleep``. Tests pass a fake pair so
-            that a ``Retry-After`` or a backoff costs no real time.
+            that a ``Retry-After`` or a backoff costs no real time. The default cache waits on the
+            same ``sleep`` while its file is busy (:func:`orcatalog.fetch.cache.cached_session`).
         wall_clock: the time of day in Unix seconds, read only to turn a ``Retry-After`` HTTP date
             into a wait; default ``time.time``.
 
@@ -245,7 +158,7 @@ class Client:
         """The HTTP session (created on first use when none was injected)."""
         with self._lock:
             if self._session is None:
-                self._session = cached_session(self._cache_dir, expire_after=self._expire_after)
+                self._session = cached_session(self._cache_dir, expire_after=self._expire_after, sleep=self._sleep)
             return self._session
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -566,143 +479,13 @@ class Client:
         return frame
 
 
-def _model_frame(body: Any, *, url: str) -> pd.DataFrame:
-    """A ``/model/{id}`` body as a one-row contract frame; SchemaError for anything else."""
-    data = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(data, dict):
-        raise SchemaError(f"GET {url}: expected {{'data': <model object>}}", url=url)
-    return models_frame([data], url=url)
+#: The module-level shortcuts, in :mod:`.shortcuts`; still importable from here.
+_SHORTCUTS = ("default_client", "fetch_models", "fetch_model", "count_models", "fetch_user_models")
 
 
-def _count(body: Any, *, url: str) -> int:
-    """The count of a ``/models/count`` body; SchemaError unless it is a non-negative integer."""
-    data = body.get("data") if isinstance(body, dict) else None
-    count = data.get("count") if isinstance(data, dict) else None
-    if type(count) is not int or count < 0:
-        raise SchemaError(f"GET {url}: expected {{'data': {{'count': <int >= 0>}}}}", url=url)
-    return count
+def __getattr__(name: str) -> Any:
+    if name in _SHORTCUTS:
+        from . import shortcuts
 
-
-def _may_continue(body: Mapping[str, Any]) -> bool:
-    """False when a list body says it is complete (no ``links.next``, ``total_count`` not above its size)."""
-    links = body.get("links")
-    if isinstance(links, dict) and links.get("next"):
-        return True
-    total = body.get("total_count")
-    data = body.get("data")
-    return isinstance(total, int) and isinstance(data, list) and total > len(data)
-
-
-def _provenance(
-    frame: pd.DataFrame,
-    fetched: list[Fetched],
-    path: str,
-    query: Mapping[str, str],
-    total: int | None,
-    base_url: str,
-) -> None:
-    first = fetched[0]
-    frame.attrs.update(
-        {
-            "url": first.url,
-            "base_url": redact_url(base_url),
-            "endpoint": path,
-            "params": dict(query),
-            "fetched_at": pd.Timestamp(min(f.fetched_at for f in fetched)),
-            "from_cache": all(f.from_cache for f in fetched),
-            "stale": any(f.stale for f in fetched),
-            "server_date": pd.Timestamp(first.server_date) if first.server_date else None,
-            "pages": len(fetched),
-            "total_count": total,
-            "scope": scope_of(base_url, path, query, None),
-        }
-    )
-
-
-# -- module-level shortcuts on a default client -------------------------------------------------
-
-_default: tuple[tuple[str | None, ...], Client] | None = None
-_default_lock = threading.Lock()
-
-
-def _env_signature() -> tuple[str | None, ...]:
-    return tuple(
-        os.environ.get(k)
-        for k in ("ORCATALOG_BASE_URL", "OPENROUTER_API_KEY", "ORCATALOG_CACHE_DIR", "ORCATALOG_OFFLINE")
-    )
-
-
-def default_client() -> Client:
-    """The client module functions use: configured from the environment, rebuilt when it changes."""
-    global _default
-    with _default_lock:
-        sig = _env_signature()
-        if _default is None or _default[0] != sig:
-            _default = (sig, Client())
-        return _default[1]
-
-
-def fetch_models(
-    *,
-    client: Client | None = None,
-    page_size: int | None = None,
-    retries: RetryConfig | None = None,
-    refresh: bool = False,
-    headers: Mapping[str, str] | None = None,
-    **filters: Any,
-) -> pd.DataFrame:
-    """``GET /models`` as a DataFrame; see :meth:`Client.fetch_models` (filters, units, errors).
-
-    Args:
-        client: the :class:`Client` to use (default: one shared client from the environment).
-        page_size, retries, refresh, headers, filters: as for :meth:`Client.fetch_models`.
-    """
-    return (client or default_client()).fetch_models(
-        page_size=page_size, retries=retries, refresh=refresh, headers=headers, **filters
-    )
-
-
-fetch_models = _params.with_filter_parameters(fetch_models)
-
-
-#: The per-call options of the single-request methods (fetch_model, count_models).
-_CALL_OPTIONS = ("retries", "refresh", "headers")
-
-
-def _call_options(kwargs: Mapping[str, Any], what: str) -> Mapping[str, Any]:
-    """``kwargs`` when each is a per-call option, else InvalidParameterError naming it (a Client
-    setting such as ``base_url`` says where it belongs) before any request."""
-    from .params import client_setting_hint
-
-    for name in kwargs:
-        if name not in _CALL_OPTIONS:
-            raise InvalidParameterError(
-                f"{what}() got an unknown argument {name!r}{client_setting_hint(name)}; "
-                f"it takes {', '.join(_CALL_OPTIONS)} and client="
-            )
-    return kwargs
-
-
-def fetch_model(model_id: str, *, client: Client | None = None, **kwargs: Any) -> pd.DataFrame:
-    """``GET /model/{author}/{slug}`` as a one-row DataFrame; see :meth:`Client.fetch_model`.
-
-    Raises:
-        InvalidParameterError: an argument :meth:`Client.fetch_model` does not take (before any request).
-    """
-    return (client or default_client()).fetch_model(model_id, **_call_options(kwargs, "fetch_model"))
-
-
-def count_models(
-    output_modalities: str | Sequence[str] | None = None, *, client: Client | None = None, **kwargs: Any
-) -> int:
-    """``GET /models/count``; see :meth:`Client.count_models`.
-
-    Raises:
-        InvalidParameterError: an argument :meth:`Client.count_models` does not take (before any request).
-    """
-    return (client or default_client()).count_models(output_modalities, **_call_options(kwargs, "count_models"))
-
-
-def fetch_user_models(api_key: str | None = None, *, client: Client | None = None, **kwargs: Any) -> pd.DataFrame:
-    """``GET /models/user`` with a bearer key; see :meth:`Client.fetch_user_models`."""
-    return (client or default_client()).fetch_user_models(api_key, **kwargs)
+        return getattr(shortcuts, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -54,7 +54,8 @@ MAX_CONCURRENCY = 32
 
 
 def _client(client: Any) -> Any:
-    from .client import Client, default_client
+    from .client import Client
+    from .shortcuts import default_client
 
     if client is None:
         return default_client()

@@ -119,14 +119,14 @@ def _price_label(field: str) -> str:
     """An axis label that says a price column's unit: ``*_usd_per_mtok`` per million tokens, a raw
     ``price_<key>`` in the API's unit (:func:`orcatalog.schema.price_unit`; a key of undeclared
     unit says ``unit unknown``, never a guess)."""
-    from ..schema import UNKNOWN_UNIT, price_heading, price_unit
+    from ..schema import UNKNOWN_UNIT, is_price_column, price_heading, price_unit
 
     if field.endswith("_usd_per_mtok"):
         return "USD per million tokens"
     if field.endswith("_usd") and price_heading(field[: -len("_usd")]) == field:  # a table's heading
         unit = price_unit(field[: -len("_usd")])
         return f"{field} (USD per {'input image' if unit == 'image' else unit})"
-    if field.startswith("price_"):
+    if is_price_column(field):
         unit = price_unit(field)
         if unit == UNKNOWN_UNIT:
             return f"{field} (unit unknown: as the API wrote it)"
@@ -146,7 +146,7 @@ def _price_field(frame: pd.DataFrame, field: str) -> tuple[pd.DataFrame, str]:
     ``price_input_cache_read`` times 1e6, added under that name). Anything else is refused, naming
     every accepted price name (and the likely one).
     """
-    from ..schema import price_field, price_heading
+    from ..schema import is_price_column, price_field, price_heading
 
     found = price_field(field, frame.columns) if isinstance(field, str) else None
     if found is not None:
@@ -156,7 +156,7 @@ def _price_field(frame: pd.DataFrame, field: str) -> tuple[pd.DataFrame, str]:
         return frame, column
     from ..suggest import did_you_mean
 
-    prices = [c for c in map(str, frame.columns) if c.endswith(("_usd_per_mtok", "_usd")) or c.startswith("price_")]
+    prices = [c for c in map(str, frame.columns) if c.endswith(("_usd_per_mtok", "_usd")) or is_price_column(c)]
     names = [name for c in prices for name in dict.fromkeys((c, price_heading(c)))]
     raise InvalidParameterError(
         f"field {field!r} is not a column of this frame{did_you_mean(str(field), names)}; "

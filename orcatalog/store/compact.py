@@ -27,6 +27,7 @@ from ..errors import SnapshotConflictError, StoreDamagedError, StoreError, Store
 from .index import Catalogue, read_catalogue
 from .ingest import MANIFEST_SCHEMA, batch_tables
 from .layout import DamagedFile, Layout
+from .waits import Waits
 
 __all__ = ["compact", "upkeep", "plan", "FANOUT", "new_batch_name"]
 
@@ -56,8 +57,9 @@ def plan(sizes: dict[str, int], fanout: int = FANOUT) -> list[str]:
     return []
 
 
-def compact(layout: Layout, catalogue: Catalogue, batches: list[str] | None = None) -> int:
-    """Merge ``batches`` (default all) of the catalogue into one batch.
+def compact(layout: Layout, catalogue: Catalogue, batches: list[str] | None = None, *, waits: Waits) -> int:
+    """Merge ``batches`` (default all) of the catalogue into one batch; ``waits`` (the store's
+    injected clock and sleep) paces re-reading the catalogue under the claim.
 
     Returns:
         How many batches were merged (0 when there was nothing to do).
@@ -72,7 +74,7 @@ def compact(layout: Layout, catalogue: Catalogue, batches: list[str] | None = No
         return 0
     claims = layout.claim(["compact"], what="compaction")
     try:
-        catalogue = read_catalogue(layout, cached=catalogue)  # under the claim: what is there now
+        catalogue = read_catalogue(layout, cached=catalogue, waits=waits)  # under the claim: what is there now
         _refuse_damage(catalogue)
         digests = catalogue.digests
         chosen = sorted(digests if batches is None else set(batches) & set(digests))
@@ -128,7 +130,7 @@ def _refuse_damage(catalogue: Catalogue) -> None:
         )
 
 
-def upkeep(layout: Layout, catalogue: Catalogue, limit: int) -> None:
+def upkeep(layout: Layout, catalogue: Catalogue, limit: int, *, waits: Waits) -> None:
     """The store's own compaction after a write: tiered merges, and a full one above ``limit`` batches.
 
     Never fails the write that triggered it: a conflict (another process compacts), damage or an
@@ -139,7 +141,7 @@ def upkeep(layout: Layout, catalogue: Catalogue, limit: int) -> None:
     if len(batches) <= 1:
         return
     try:
-        compact(layout, catalogue, batches)
+        compact(layout, catalogue, batches, waits=waits)
     except SnapshotConflictError:
         logger.info("another process is compacting %s; skipping", layout.root)
     except (StoreError, OSError) as exc:

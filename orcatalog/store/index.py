@@ -154,12 +154,12 @@ def _warn(problems: list[Problem], root: str) -> None:
         warnings.warn(f"orcatalog: store {root}: {p.message()}", StoreDamageWarning, stacklevel=4)
 
 
-def read_catalogue(layout: Layout, *, cached: Catalogue | None = None, waits: Waits | None = None) -> Catalogue:
+def read_catalogue(layout: Layout, *, cached: Catalogue | None = None, waits: Waits) -> Catalogue:
     """Every committed snapshot, verified; damaged manifests and lost batches are reported (never
     moved: a reader does not change the store).
 
     A file removed between listing and reading (a compaction in another process) makes it list
-    again after ``waits.reread`` (:class:`.waits.Waits`; default real time); what was read already
+    again after ``waits.reread`` (the store's injected clock and sleep, :class:`.waits.Waits`); what was read already
     is kept (files never change), so the retries converge.
     """
     known = dict(cached.tables) if cached is not None else {}
@@ -170,7 +170,7 @@ def read_catalogue(layout: Layout, *, cached: Catalogue | None = None, waits: Wa
         try:
             return _read_catalogue(layout, listing, known)
         except FileNotFoundError:
-            (waits or Waits()).reread(attempt)  # a compaction is deleting what it merged: list again
+            waits.reread(attempt)  # a compaction is deleting what it merged: list again
     return _read_catalogue(layout, tuple(layout.manifests().items()), known)
 
 

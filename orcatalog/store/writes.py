@@ -1,0 +1,348 @@
+"""The writing half of :class:`~orcatalog.store.SnapshotStore` (:class:`Writes`, a mixin): a
+snapshot fetched now, bodies imported from files or memory, one batch committed, compaction.
+
+Rules that live here: every write to the earlier parquet layout is refused before any I/O
+(:meth:`Writes._writable`, with :func:`~orcatalog.store.messages.legacy_write_error`); a batch's
+contract error names the body that holds the model (:func:`_naming_the_source`); the parquet
+layout's one-body-per-scope-and-time check reads the snapshots at those times from the manifests in
+memory (:func:`_at_times`; the rule itself is :func:`orcatalog.store.ingest.refuse_same_time`).
+Bodies in, batch tables out is :mod:`.ingest`; the Delta commit is :mod:`.delta`.
+
+Layer: store, write side; the reads it builds on are :mod:`.reads`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import orjson
+import pandas as pd
+
+from ..errors import InvalidParameterError, SchemaError
+from ..frames import bodies
+from . import compact as _compact
+from .delta import ORPHAN_RETENTION_HOURS, VACUUM_RETENTION_HOURS
+from .index import Catalogue, partial_among
+from .ingest import (
+    answered_base_url,
+    Body,
+    Recorded,
+    answered_query,
+    batch_tables,
+    check_whole,
+    make_body,
+    prepare,
+    read_bodies,
+    refuse_not_default,
+    refuse_same_time,
+    utc,
+)
+from .messages import _warn_partial_write, legacy_write_error
+from .reads import Reads
+from .timeline import scope_column
+
+
+class Writes(Reads):
+    """The write methods of :class:`~orcatalog.store.SnapshotStore` (a mixin: the store keeps one
+    class, this module keeps its writes)."""
+
+    _legacy_writes: bool
+
+    def snapshot(
+        self, client: Any = None, *, user: bool = False, api_key: str | None = None, **filters: Any
+    ) -> pd.DataFrame:
+        """Fetch the catalog now (all output modalities, all pages) and record it.
+
+        Args:
+            client: an :class:`orcatalog.Client`; default the environment-configured one.
+            user: record ``GET /models/user`` (the key's own list) instead of ``/models``; the
+                snapshot is tagged with the key's fingerprint, never the key.
+            api_key: the key for ``user=True`` (default the client's).
+            filters: list filters as in ``fetch_models``. A filtered, regional or per-key
+                snapshot gets its own ``scope`` (:func:`orcatalog.scope.scope_of`) and is never
+                compared with the catalog by default.
+
+        Returns:
+            The snapshot as a contract frame (``attrs`` as :meth:`load`).
+
+        Raises:
+            Any fetch error or InvalidParameterError (nothing is written then); SchemaError (a
+            body whose ``total_count`` disagrees with its models); StoreWriteError,
+            SnapshotConflictError; LegacyLayoutError (a store in the earlier parquet layout: nothing
+            is fetched).
+        """
+        from ..fetch.shortcuts import default_client
+
+        self._writable()
+        client = client or default_client()
+        got = client.fetch_body(user=user, api_key=api_key, **filters)
+        check_whole(got.url, got.body)
+        item = Body(
+            source="fetch",
+            fetched_at=pd.Timestamp(got.fetched_at).tz_convert("UTC"),
+            body=got.body,
+            scope=got.scope,
+            base_url=client.base_url,
+            endpoint=got.endpoint,
+            query=got.params,
+            key_fingerprint=got.key_fingerprint,
+        )
+        ids = self._write([item])
+        return self.load(ids[0])
+
+    def import_files(
+        self,
+        paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        *,
+        fetched_at: Any = None,
+        base_url: str | None = None,
+        query: Mapping[str, Any] | None = None,
+        progress: bool | None = None,
+    ) -> Recorded:
+        """Backfill from raw ``/models`` bodies: ``.json``, ``.json.gz``, tar archives of them, or folders.
+
+        The fetch time comes from ``fetched_at`` (only for a single body), else from an ISO time
+        in the file name (``models-2026-01-03T231610Z.json``, or ``models-2025-12-18.json.gz``:
+        a bare date is recorded with ``time_precision="day"``), else the import fails: never
+        silently "now". A ``fetched_at`` that the file name's time contradicts wins, with an
+        :class:`~orcatalog.errors.OrcatalogWarning` naming both (a time within the named day
+        agrees). A file that is no models body is refused as such before its time is asked for.
+        Every body is checked before anything is written; importing the same
+        body at the same time again is a no-op, and a different body of the same scope and time
+        is refused (:func:`orcatalog.store.ingest.refuse_same_time`).
+
+        Args:
+            paths: one path or several.
+            fetched_at: the fetch time (UTC unless it says otherwise) when there is one body.
+            base_url: the API the bodies came from (default: the public API).
+            query: the list filters the bodies answered, as ``fetch_models`` takes them (e.g.
+                ``{"output_modalities": "all"}``, ``{"input_modalities": "image"}``); none means the
+                server's default list (text-output models only, as a bare ``GET /models`` answers).
+                With ``base_url`` it sets the snapshots' scope by the one rule
+                (:func:`orcatalog.scope.scope_of`): ``{"output_modalities": "all"}`` and the public
+                API is ``catalog``, no query is ``/models output_modalities=text``.
+            progress: show a progress bar (default: only on a terminal).
+
+        Returns:
+            The snapshot ids, in time order (including those that were already there): a list
+            whose ``added`` attribute lists the ones this call recorded.
+
+        Raises:
+            InvalidParameterError: no time for a body, fetched_at given for several bodies, a
+                bad ``query`` or ``base_url`` (one with ``user:password@`` included; before anything is read); with no ``output_modalities`` in ``query``,
+                a body holding a model without text output, which the server's default list cannot
+                hold (:func:`orcatalog.store.ingest.refuse_not_default`; the files are named,
+                nothing is written).
+            LegacyLayoutError: the store is in the earlier parquet layout (before anything is read).
+            SchemaError: a body is not a models list, or its ``total_count`` disagrees with its
+                models (named in the message).
+            SnapshotConflictError: two bodies of one scope and time differ (both named; nothing
+                is written), or another writer holds the snapshot.
+            FileNotFoundError; StoreWriteError.
+        """
+        self._writable()
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        if not isinstance(paths, Iterable):
+            raise InvalidParameterError(f"paths must be a path or a list of paths, got {paths!r}")
+        paths = list(paths)
+        if not all(isinstance(p, (str, os.PathLike)) for p in paths):
+            raise InvalidParameterError(f"paths must be a path or a list of paths, got {paths!r}")
+        asked, base_url = answered_query(query), answered_base_url(base_url)
+        files = list(bodies.expand(paths))
+        when = utc(fetched_at, "fetched_at") if fetched_at is not None else None
+        items = list(read_bodies(files, when, base_url, progress, asked))
+        if when is not None and len(items) != 1:
+            raise InvalidParameterError(
+                f"fetched_at= applies to a single body, but {len(items)} were given; name the files with their times instead"
+            )
+        refuse_not_default(items)
+        return self._write(items, progress=progress)
+
+    def import_bodies(
+        self,
+        bodies: Iterable[tuple[Any, Any]],
+        *,
+        base_url: str | None = None,
+        query: Mapping[str, Any] | None = None,
+        progress: bool | None = None,
+    ) -> Recorded:
+        """Record bodies held in memory: ``(fetched_at, body)`` pairs, body as dict, str or bytes.
+
+        ``base_url`` and ``query`` (the filters the bodies answered; none: the server's default list)
+        set the scope as in :meth:`import_files`, and the same evidence rule applies.
+
+        Returns:
+            The snapshot ids in time order, with ``added`` (:meth:`import_files`). Raises as :meth:`import_files`.
+        """
+        self._writable()
+        asked, base_url = answered_query(query), answered_base_url(base_url)
+        items = []
+        for i, (when, body) in enumerate(bodies):
+            parsed = orjson.loads(body) if isinstance(body, (bytes, str)) else body
+            items.append(make_body(f"body #{i}", parsed, utc(when, "fetched_at"), base_url, query=asked))
+        refuse_not_default(items)
+        return self._write(items, progress=progress)
+
+    def _writable(self) -> None:
+        """Refuse a write to the earlier parquet layout (:func:`legacy_write_error`), before any I/O.
+
+        Raises:
+            LegacyLayoutError: unless this object came from :func:`orcatalog.testing.legacy.legacy_store`.
+        """
+        if self._delta is None and not self._legacy_writes:
+            raise legacy_write_error(self)
+
+    def _write(self, items: list[Body], progress: bool | None = None) -> Recorded:
+        """Record bodies as one batch: read only the manifests and one previous order, claim, commit."""
+        if not items:
+            return Recorded()
+        if self._delta is not None:
+            written = self._delta.write(items, progress, lambda exc: _naming_the_source(exc, items))
+            self._warn_partial(written)
+            return written
+        layout = self._layout
+        catalogue = self._catalogue()
+        batch = prepare(items, self._known_versions(catalogue, {i.scope for i in items}), _version(), progress)
+        refuse_same_time(batch.rows, _at_times(catalogue, batch.rows))  # one body per scope and time, before any claim
+        done = catalogue.committed([r["snapshot_id"] for r in batch.rows])  # the same body at the same time: a no-op
+        rows = [r for r in batch.rows if r["snapshot_id"] not in done]
+        if not rows:
+            return Recorded(batch.ids)
+        name = _compact.new_batch_name()
+        claims = layout.claim([r["snapshot_id"] for r in rows])
+        try:
+            claims += layout.claim([f"batch-{name}"], what="batch")
+            catalogue = self._catalogue()  # again under the claims: another writer may have committed
+            refuse_same_time(batch.rows, _at_times(catalogue, batch.rows))
+            done = catalogue.committed([r["snapshot_id"] for r in batch.rows])
+            keep = [i for i, r in enumerate(batch.rows) if r["snapshot_id"] not in done]
+            rows, orders = [batch.rows[i] for i in keep], [batch.orders[i] for i in keep]
+            if rows:
+                try:
+                    data, manifest = batch_tables(name, rows, orders, batch.new_versions)
+                except SchemaError as exc:  # a model breaks the contract: say which file (or body) holds it
+                    raise _naming_the_source(exc, items) from None
+                layout.write_batch(name, data, manifest)
+        finally:
+            layout.release(claims)
+        self._index_cache = None
+        for row in partial_among(catalogue, rows) if rows else []:
+            _warn_partial_write(row["snapshot_id"], row["scope"], row["n_models"], stacklevel=4)
+        if self.auto_compact is not None:
+            _compact.upkeep(layout, self._catalogue(), self.auto_compact, waits=self._waits)
+        return Recorded(batch.ids, [r["snapshot_id"] for r in rows])
+
+    def _warn_partial(self, ids: list[str]) -> None:
+        """The partial-catalog warning for the snapshots just written (Delta layout)."""
+        assert self._delta is not None
+        m = self._delta.state(refresh=False).manifest  # as the write read it back
+        for row in m[m["snapshot_id"].isin(ids) & m["partial"]].itertuples():
+            _warn_partial_write(str(row.snapshot_id), str(row.scope), int(row.n_models), stacklevel=5)
+
+    def _known_versions(self, catalogue: Catalogue, scopes: set[str]) -> set[str]:
+        """Versions a new batch need not store again: those of the latest snapshot of each scope.
+
+        A version seen only longer ago is written again (a few KB); reads and compaction drop
+        the duplicate. An append so reads one orders row group instead of every batch.
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        latest: dict[str, tuple[Any, str, int]] = {}  # scope as recorded -> (time, batch, seq); no rules needed
+        wanted = pa.array(sorted(scopes), pa.string())
+        for table in catalogue.tables.values():
+            rows = table.filter(pc.is_in(table.column("scope"), value_set=wanted))
+            for scope in set(rows.column("scope").to_pylist()):
+                mine = rows.filter(pc.equal(rows.column("scope"), scope))
+                at = pc.index(mine.column("fetched_at"), pc.max(mine.column("fetched_at"))).as_py()
+                when = mine.column("fetched_at")[at].as_py()
+                if scope not in latest or when > latest[scope][0]:
+                    latest[scope] = (when, mine.column("batch")[at].as_py(), mine.column("seq")[at].as_py())
+        known: set[str] = set()
+        for _, batch, seq in latest.values():
+            # one row group, not the whole (verified) file: a damaged hash here only stores a version again
+            known.update(self._layout.order_unverified(batch, seq))
+        return known
+
+    def compact(
+        self, *, _retention_hours: float = VACUUM_RETENTION_HOURS, _orphan_hours: float = ORPHAN_RETENTION_HOURS
+    ) -> int:
+        """Merge the store's small files: ``optimize`` of its tables, then ``vacuum``.
+
+        ``vacuum`` removes the files it replaced once they are older than
+        :data:`orcatalog.store.delta.VACUUM_RETENTION_HOURS` (readers that opened the table before
+        keep theirs), and data files no commit names (a writer killed before its commit) once last
+        modified more than a day ago, on disk and S3. It runs beside writers and readers (an
+        ordinary Delta commit). The store already merges small files itself after each write
+        (``auto_compact``); a full compaction makes it as small as it gets. A store in the earlier
+        parquet layout is not compacted (it is no longer written): migrate it.
+
+        Returns:
+            How many files were merged (0 when there was nothing to do).
+
+        A store with a damaged or missing file is refused before anything is changed (on disk, a
+        missing ``versions`` file that no snapshot needs any more is dropped from the log first);
+        ``data/README.md`` (Damage and recovery) says what to do.
+
+        Raises:
+            LegacyLayoutError: the store is in the earlier parquet layout (read, no longer written).
+            StoreDamagedError: a file is damaged or missing (nothing was changed).
+            SnapshotConflictError: another compaction is at work on the store (nothing was changed).
+            StoreWriteError.
+        """
+        if self._delta is not None:
+            with self._delta.layout.compacting():  # one compaction at a time (see there)
+                return self._delta.compact(_retention_hours, _orphan_hours) + self._endpoints().compact(
+                    _retention_hours, _orphan_hours
+                )
+        self._writable()
+        try:
+            catalogue = self._index().catalogue  # the index checks every file first
+            return _compact.compact(self._layout, catalogue, waits=self._waits)
+        finally:
+            self._index_cache = None
+
+
+def _naming_the_source(error: SchemaError, items: list[Body]) -> SchemaError:
+    """The contract error of a batch's new model versions, re-found in the body that holds the model
+    so that the message names its file (the batch's versions are checked together, without it)."""
+    from ..frames.models import models_frame
+
+    for item in items:
+        try:
+            models_frame(item.body["data"], url=item.source, unique=False)
+        except SchemaError as found:
+            return found
+    return error
+
+
+def _at_times(catalogue: Catalogue, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The committed snapshots fetched at the times of ``rows`` (their id, time, scope by today's rule
+    and source), read from the manifests already in memory, filtered in Arrow: the cost does not grow
+    with the store. The scope is recomputed from the provenance (an older store recorded bare imports
+    as ``catalog``): the one-body-per-scope-and-time rule compares scopes as readers see them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = ["snapshot_id", "fetched_at", "scope", "source"]
+    provenance = ["base_url", "endpoint", "query", "key_fingerprint"]
+    times = [pd.Timestamp(r["fetched_at"]).to_pydatetime() for r in rows]
+    parts = []
+    for table in catalogue.tables.values():
+        wanted = pa.array(times, pa.timestamp("us", tz="UTC")).cast(table.schema.field("fetched_at").type)
+        hit = table.filter(pc.is_in(table.column("fetched_at"), value_set=wanted))
+        if hit.num_rows:
+            part = hit.select([c for c in columns + provenance if c in hit.column_names]).to_pandas()
+            part = part.reindex(columns=columns + provenance)
+            part["scope"] = scope_column(part)
+            parts.append(part[columns])
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
