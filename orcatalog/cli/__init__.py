@@ -554,10 +554,9 @@ def prices(
       orcatalog prices --store data deepseek/deepseek-v3.2
     """
     store = _store(store_root, must_exist=True)
-    h = store.history(
-        ids=model_id, scope=store_scope(store, scope)
-    )  # every price column: the rule of what a per-token 0 means reads them
-    require_models(store, [model_id], h)
+    used = store_scope(store, scope)
+    h = store.history(ids=model_id, scope=used)  # every price column: the rule of what a per-token 0 means reads them
+    require_models(store, [model_id], h, used)
     write(h, fmt, out, columns, head, default_columns=["fetched_at", "prompt_usd_per_mtok", "completion_usd_per_mtok"])
 
 

@@ -65,6 +65,7 @@ _ALIASES = {
     "start": ("since",),
     "end": ("until",),
     "root": ("store_root",),
+    "x": ("field",),  # plot_price_vs_context(x=) is plot --field
 }
 
 
