@@ -19,7 +19,7 @@ import click
 
 from ..errors import InvalidParameterError
 from ..suggest import did_you_mean
-from .errors import CLIError, CLIUsageError
+from .errors import CLIError, CLIUsageError, warning_line
 from .output import echo_record, output_options, write
 from .app import (  # noqa: F401 - the shared pieces; main, run and the names tests use stay importable from here
     REPLAY_HELP,
@@ -228,7 +228,7 @@ def endpoints(
             df = fetch_endpoints(models=list(model_ids), client=client, refresh=refresh, concurrency=concurrency)
     failed = df[df["error"].notna()] if "error" in df.columns else df.iloc[:0]
     for model_id, error in zip(failed["model_id"], failed["error"] if len(failed) else []):
-        click.echo(f"warning: {model_id}: {error}", err=True)
+        click.echo(warning_line(f"{model_id}: {error}"), err=True)
     write(df, fmt, out, columns, head, default_columns=ENDPOINT_TABLE_COLUMNS)
 
 

@@ -121,7 +121,8 @@ class _Group(click.Group):
 
 
 class _WarningLines(logging.Handler):
-    """The library's logged warnings as ``warning: ...`` lines on stderr."""
+    """Logged warnings as ``warning: ...`` lines on stderr (:func:`warning_line`; a record's
+    traceback, ``exc_info``, is not printed)."""
 
     def emit(self, record: logging.LogRecord) -> None:
         click.echo(warning_line(record.getMessage()), err=True)
@@ -130,7 +131,9 @@ class _WarningLines(logging.Handler):
 @contextlib.contextmanager
 def _one_line_warnings() -> Iterator[None]:
     """While a command runs, every warning (``warnings.warn`` anywhere, the library's logged
-    warnings) is one ``warning: ...`` line on stderr: no file path, no source line."""
+    warnings, and another library's logged warning that would reach the terminal: logging's last
+    resort, which would print it bare, with any traceback) is one ``warning: ...`` line on stderr:
+    no file path, no source line."""
     import warnings
 
     def show(
@@ -144,14 +147,16 @@ def _one_line_warnings() -> Iterator[None]:
         click.echo(warning_line(message), err=True)
 
     logger = logging.getLogger("orcatalog")
-    handler, propagate = _WarningLines(logging.WARNING), logger.propagate
+    handler, propagate, last_resort = _WarningLines(logging.WARNING), logger.propagate, logging.lastResort
     with warnings.catch_warnings():
         warnings.showwarning = show
         logger.addHandler(handler)
         logger.propagate = False
+        logging.lastResort = handler  # a library that configured no handler: the same one line
         try:
             yield
         finally:
+            logging.lastResort = last_resort
             logger.removeHandler(handler)
             logger.propagate = propagate
 
@@ -259,7 +264,7 @@ def _unused_replay(ctx: click.Context) -> None:
     if sys.exc_info()[0] is not None:
         return
     if isinstance(ctx.obj, dict) and "client" not in ctx.obj and ctx.invoked_subcommand not in (None, "replay"):
-        click.echo(f"warning: --replay was not used: {ctx.invoked_subcommand} read the store only", err=True)
+        click.echo(warning_line(f"--replay was not used: {ctx.invoked_subcommand} read the store only"), err=True)
 
 
 #: Optional backends and serializers requests-cache imports whenever they are installed; the
@@ -307,7 +312,7 @@ def _client(ctx: click.Context, filters: dict[str, Any] | None = None) -> Iterat
 
     for name in unanswerable(_params.list_query(filters or {})):
         flag = "--sort " + str((filters or {}).get("sort")) if name == "sort" else "--" + name.replace("_", "-")
-        click.echo(f"warning: --replay cannot answer {flag} from recorded bodies; it is ignored", err=True)
+        click.echo(warning_line(f"--replay cannot answer {flag} from recorded bodies; it is ignored"), err=True)
     with ReplayServer(replay) as server:
         client = Client(base_url=server.base_url, session=requests.Session())
         ctx.obj["client"] = client
