@@ -752,6 +752,11 @@ def test_a_model_missing_from_the_scope_read_names_the_scope_that_holds_it(two_s
         f"--scope {TEXT_SCOPE!r} reads it); `orcatalog snapshots` lists what the store holds"
     )
     assert run(["prices", "--store", "data", "--scope", TEXT_SCOPE, gone], two_scopes).exit_code == 0
+    shown = run(["show", "--store", "data", gone], two_scopes)
+    assert shown.exit_code == 1 and shown.stderr.strip().splitlines()[-1] == (
+        f"error: no model {gone!r} in the latest snapshot of scope 'catalog' of data (scope {TEXT_SCOPE!r} "
+        f"holds it: --scope {TEXT_SCOPE!r} reads it)"
+    )
     typo = run(["history", "--store", "data", "--scope", TEXT_SCOPE, "openai/gpt-3.5-turbo-03"], two_scopes)
     assert typo.exit_code == 1 and f"in any snapshot of scope {TEXT_SCOPE!r} of data (did you mean" in typo.stderr
     warned = run(["price-at", "--store", "data", "usage.csv"], two_scopes)

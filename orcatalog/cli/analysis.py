@@ -164,8 +164,11 @@ def show(
                 f"partial catalog ({len(frame)} models), so the model may not have left the catalog; last seen "
                 f"{unlisted[model_id]:%Y-%m-%d %H:%M} UTC (--as-of that time shows it)"
             )
+        where, elsewhere = looked_in(store, frame.attrs.get("scope"), [model_id])
         hint = did_you_mean(model_id, known, unlisted=unlisted)
-        raise CLIError(f"no model {model_id!r} {when} of {store.root}{hint}")
+        if elsewhere and model_id not in unlisted:  # not listed in this scope ever: another scope holds it
+            hint = elsewhere
+        raise CLIError(f"no model {model_id!r} {when} of {where}{hint}")
     _answered_by(frame, as_of)
     if fmt is None and out is None and not columns:
         echo_record(row.reset_index(drop=True))
