@@ -62,6 +62,13 @@ def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> click.
         os.chdir(old)
 
 
+def _where(workdir: Path) -> str:
+    """How messages name the store ``data`` of ``workdir`` where they looked for a model: the store,
+    or its default scope once another scope is in it (the help examples record one)."""
+    scopes = oc.SnapshotStore(workdir / "data").snapshots()["scope"].unique()
+    return "data" if len(scopes) == 1 else "scope '/models output_modalities=text' of data"
+
+
 def test_cost_prints_the_libraries_numbers(workdir: Path, api: ReplayServer) -> None:
     env = {"ORCATALOG_BASE_URL": api.base_url}
     result = run(
@@ -243,10 +250,8 @@ def test_price_at_names_unknown_models(workdir: Path) -> None:
     ).to_csv(workdir / "typo.csv", index=False)
     result = run(["price-at", "--store", "data", "typo.csv", "--format", "csv"], workdir)
     assert result.exit_code == 0, result.output
-    scopes = oc.SnapshotStore(workdir / "data").snapshots()["scope"].unique()  # the help examples may add one
-    where = "data" if len(scopes) == 1 else "scope '/models output_modalities=text' of data"
     assert result.stderr.strip().splitlines()[-1] == (
-        f"warning: 1 model id(s) of typo.csv are unknown (no snapshot of {where} lists them; "
+        f"warning: 1 model id(s) of typo.csv are unknown (no snapshot of {_where(workdir)} lists them; "
         "their rows have no price): 'openai/gpt4o' (did you mean 'openai/gpt-4o'?)"
     )
     priced = pd.read_csv(pd.io.common.StringIO(result.stdout))
@@ -567,8 +572,8 @@ def test_show_says_a_model_is_no_longer_listed_with_when_it_was_last_seen(workdi
     model, last = gone["id"].iloc[0], gone["last_seen"].iloc[0]
     result = run(["show", "--store", "data", model], workdir)
     assert result.exit_code == 1, result.output
-    assert result.stderr.strip() == (
-        f"error: no model {model!r} in the latest snapshot of data "
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: no model {model!r} in the latest snapshot of {_where(workdir)} "
         f"(last seen {last:%Y-%m-%d %H:%M} UTC, no longer listed)"
     )
     listed = life[life["listed_now"]]["id"].iloc[0]  # a typo of a listed id still gets the look-alike
