@@ -965,6 +965,47 @@ def test_warnings_are_one_line_without_python_source(latest_file: Path, tmp_path
         library.import_files([few], progress=False)
 
 
+def test_every_warning_a_command_meets_is_one_line_in_its_words(
+    latest_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every path a warning takes to the terminal during a command is one ``warning:`` line through
+    warning_line (issue 15): ``warnings.warn`` anywhere (the library's calls become commands, its
+    argument names the command's options), and a warning another library logs with no handler of
+    its own, which logging's last resort printed bare with its traceback (requests-cache logs its
+    stale-if-error fallback so, with ``exc_info``)."""
+    import logging
+    import warnings
+
+    from orcatalog.cli.app import _one_line_warnings
+
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])  # a console process: no handler configured
+    try:
+        raise ConnectionError("connection refused")
+    except ConnectionError as exc:
+        failed = exc
+    cost, last_resort = main.commands["cost"], logging.lastResort
+    with click.Context(cost), _one_line_warnings():
+        logging.getLogger("requests_cache.session").warning(
+            "Request for URL http://x/models failed; using cached response", exc_info=failed
+        )
+        warnings.warn(
+            "orcatalog: flagged partial (see snapshots()); pass as_of= to choose", RuntimeWarning, stacklevel=1
+        )
+    assert capsys.readouterr().err.splitlines() == [
+        "warning: Request for URL http://x/models failed; using cached response",
+        "warning: flagged partial (see `orcatalog snapshots`); pass --as-of to choose",
+    ]
+    assert logging.lastResort is last_resort  # restored when the command ends
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files([latest_file], progress=False)
+    with pytest.raises(oc.SnapshotNotFoundError) as caught:  # the library's words: "run snapshot() or import_files()"
+        store.load(scope="nope")
+    from orcatalog.cli.errors import one_line
+
+    said = one_line(caught.value, click.Context(main)).format_message()
+    assert "()" not in said and "`orcatalog snapshot` or `orcatalog import`" in said, said
+
+
 @pytest.mark.compact_only
 def test_sigint_during_import_says_nothing_was_recorded(latest_file: Path, tmp_path: Path) -> None:
     """Ctrl-C while a body is being read: one `interrupted:` line, exit status 130, the store as it was,

@@ -62,6 +62,13 @@ def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> click.
         os.chdir(old)
 
 
+def _where(workdir: Path) -> str:
+    """How messages name the store ``data`` of ``workdir`` where they looked for a model: the store,
+    or its default scope once another scope is in it (the help examples record one)."""
+    scopes = oc.SnapshotStore(workdir / "data").snapshots()["scope"].unique()
+    return "data" if len(scopes) == 1 else "scope '/models output_modalities=text' of data"
+
+
 def test_cost_prints_the_libraries_numbers(workdir: Path, api: ReplayServer) -> None:
     env = {"ORCATALOG_BASE_URL": api.base_url}
     result = run(
@@ -243,8 +250,8 @@ def test_price_at_names_unknown_models(workdir: Path) -> None:
     ).to_csv(workdir / "typo.csv", index=False)
     result = run(["price-at", "--store", "data", "typo.csv", "--format", "csv"], workdir)
     assert result.exit_code == 0, result.output
-    assert result.stderr.strip() == (
-        "warning: 1 model id(s) of typo.csv are unknown (no snapshot of data lists them; "
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"warning: 1 model id(s) of typo.csv are unknown (no snapshot of {_where(workdir)} lists them; "
         "their rows have no price): 'openai/gpt4o' (did you mean 'openai/gpt-4o'?)"
     )
     priced = pd.read_csv(pd.io.common.StringIO(result.stdout))
@@ -282,6 +289,31 @@ def test_movers_names_its_field_and_lists_the_valid_ones(workdir: Path) -> None:
     h = oc.SnapshotStore(workdir / "data").history()
     expected = oc.movers(h, "2025-12-19", h["fetched_at"].max(), field="price_completion", n=2)
     assert list(moved["id"]) == list(expected["id"])
+
+
+def test_changes_and_movers_take_the_field_names_tables_print(workdir: Path) -> None:
+    """`changes --field` and `movers --field` refused the names tables print prices under (issue 15),
+    which `plot --field` takes: both names work, and a typo lists every name with the likely one."""
+    field = "price_input_cache_read"
+    csv = ["--store", "data", "--format", "csv"]
+    by_column = run(["changes", *csv, "--field", field], workdir)
+    by_heading = run(["changes", *csv, "--field", f"{field}_usd_per_mtok"], workdir)
+    assert by_column.exit_code == by_heading.exit_code == 0, by_heading.output
+    assert by_heading.stdout == by_column.stdout and len(by_column.stdout.splitlines()) > 2
+    typo = run(["changes", "--store", "data", "--field", f"{field}_usd_per_mtk"], workdir)
+    assert typo.exit_code == 2, typo.output
+    (line,) = typo.stderr.strip().splitlines()
+    assert line.startswith(
+        f"error: --field '{field}_usd_per_mtk' is not a price field (did you mean '{field}_usd_per_mtok'?); "
+        f"price fields: price_prompt, price_prompt_usd_per_mtok, price_completion,"
+    )
+    assert "price_request_usd" in line and "context_length" not in line  # changes follows prices only
+    moved = ["movers", *csv, "--since", "2025-12-19", "-n", "3"]
+    by_column = run([*moved, "--field", "price_completion"], workdir)
+    by_heading = run([*moved, "--field", "price_completion_usd_per_mtok"], workdir)
+    assert by_column.exit_code == by_heading.exit_code == 0, by_heading.output
+    assert by_heading.stdout == by_column.stdout and len(by_column.stdout.splitlines()) > 2
+    assert by_heading.stderr.startswith("movers of price_completion_usd_per_mtok (USD/Mtok)")
 
 
 def test_changes_until_and_comma_lists(workdir: Path) -> None:
@@ -540,8 +572,8 @@ def test_show_says_a_model_is_no_longer_listed_with_when_it_was_last_seen(workdi
     model, last = gone["id"].iloc[0], gone["last_seen"].iloc[0]
     result = run(["show", "--store", "data", model], workdir)
     assert result.exit_code == 1, result.output
-    assert result.stderr.strip() == (
-        f"error: no model {model!r} in the latest snapshot of data "
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: no model {model!r} in the latest snapshot of {_where(workdir)} "
         f"(last seen {last:%Y-%m-%d %H:%M} UTC, no longer listed)"
     )
     listed = life[life["listed_now"]]["id"].iloc[0]  # a typo of a listed id still gets the look-alike
@@ -644,3 +676,96 @@ def test_a_model_missing_only_from_a_partial_latest_snapshot_is_not_called_gone(
 def test_a_bad_plot_kind_names_the_argument_kind(workdir: Path) -> None:
     result = run(["plot", "pie", "-o", "x.png"], workdir)
     assert result.exit_code == 2 and "Invalid value for 'KIND'" in result.output and "price-history" in result.output
+
+
+TEXT_SCOPE = "/models output_modalities=text"
+
+
+@pytest.fixture(scope="module")
+def two_scopes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store of the dated bodies (the server's default list, text scope) plus one all-modalities
+    body (scope catalog, so the default scope holds one snapshot), and a usage CSV of a model the
+    catalog snapshot no longer lists."""
+    root = tmp_path_factory.mktemp("scopes")
+    store = oc.SnapshotStore(root / "data")
+    dated = sorted(COMPACT_DIR.glob("models-*.json.gz"))
+    store.import_files(dated[:-1], progress=False)
+    store.import_files(dated[-1], query={"output_modalities": "all"}, progress=False)
+    pd.DataFrame(
+        {
+            "model": ["openai/gpt-3.5-turbo-0301", "openai/gpt-4o"],
+            "timestamp": ["2024-06-01", "2026-01-01"],
+            "prompt_tokens": [100_000, 100_000],
+            "completion_tokens": [10_000, 10_000],
+        }
+    ).to_csv(root / "usage.csv", index=False)
+    return root
+
+
+def test_every_store_reading_command_takes_a_scope(two_scopes: Path) -> None:
+    """`cost --as-of`, `price-at`, `reprice`, `plot` and `report` read the default scope only, with no
+    way to choose (issue 15): each takes --scope now (the one option of show/changes/...), answers from
+    that scope's snapshots, and without it says when another scope holds more snapshots."""
+    store = oc.SnapshotStore(two_scopes / "data")
+    note = "note: answering from scope 'catalog' (1 snapshot); the store also holds"
+    latest = store.load(scope=TEXT_SCOPE)
+    cost = ["cost", "--store", "data", "--prompt-tokens", "1000000", "--completion-tokens", "200000"]
+    chosen = run([*cost, "--scope", TEXT_SCOPE, "--format", "csv", "--include-free"], two_scopes)
+    assert chosen.exit_code == 0, chosen.output
+    assert f"snapshot {latest.attrs['snapshot_id']} " in chosen.stderr and note not in chosen.stderr
+    expected = oc.estimate_cost(latest, 1_000_000, 200_000)
+    assert sorted(pd.read_csv(pd.io.common.StringIO(chosen.stdout))["id"]) == sorted(expected["id"])
+    by_default = run([*cost, "--as-of", "2026-01-01", "--head", "1"], two_scopes)
+    assert by_default.exit_code == 0 and note in by_default.stderr, by_default.stderr
+
+    price_at = run(["price-at", "--store", "data", "--scope", TEXT_SCOPE, "usage.csv", "--format", "csv"], two_scopes)
+    assert price_at.exit_code == 0 and "warning" not in price_at.stderr, price_at.output
+    priced = pd.read_csv(pd.io.common.StringIO(price_at.stdout))
+    assert priced["total_usd"].notna().all() and list(priced["price_source"]) == ["exact", "exact"]
+    default = run(["price-at", "--store", "data", "usage.csv", "--format", "csv"], two_scopes)
+    assert default.exit_code == 0 and note in default.stderr, default.stderr
+
+    rows = ["reprice", "usage.csv", "--store", "data", "--rows", "--format", "csv"]
+    repriced = run([*rows, "--scope", TEXT_SCOPE], two_scopes)
+    assert repriced.exit_code == 0, repriced.output
+    assert pd.read_csv(pd.io.common.StringIO(repriced.stdout))["list_usd"].notna().all()
+    assert note in run(rows, two_scopes).stderr
+
+    drawn = run(["plot", "price-history", "--store", "data", "--scope", TEXT_SCOPE, "-o", "h.png"], two_scopes)
+    assert drawn.exit_code == 0 and (two_scopes / "h.png").read_bytes()[:4] == b"\x89PNG", drawn.output
+    size = run(["plot", "price-vs-context", "--store", "data", "--scope", TEXT_SCOPE, "-o", "p.png"], two_scopes)
+    assert size.exit_code == 0 and f"snapshot {latest.attrs['snapshot_id']} " in size.stderr, size.output
+    assert note in run(["plot", "market-trend", "--store", "data", "-o", "m.png"], two_scopes).stderr
+
+    report = run(["report", "--store", "data", "--scope", TEXT_SCOPE, "-o", "rep"], two_scopes)
+    assert report.exit_code == 0 and (two_scopes / "rep" / "index.html").exists(), report.output
+    assert f"note: the report covers scope {TEXT_SCOPE!r} only; 1 snapshot(s) of other scopes" in report.stderr
+    assert "--scope chooses" in report.stderr and note not in report.stderr  # one note, the report's
+    typo = run(["report", "--store", "data", "--scope", "catlog", "-o", "bad"], two_scopes)
+    assert typo.exit_code == 2 and "(did you mean 'catalog'?)" in typo.stderr and not (two_scopes / "bad").exists()
+
+
+def test_a_model_missing_from_the_scope_read_names_the_scope_that_holds_it(two_scopes: Path) -> None:
+    """ "no model X in any snapshot of data" when another scope of the store held X (issue 15): the
+    message says the one scope it looked in, and which scope holds the model."""
+    gone = "openai/gpt-3.5-turbo-0301"  # in the text-scope snapshots of 2024, not in the catalog one
+    result = run(["prices", "--store", "data", gone], two_scopes)
+    assert result.exit_code == 1
+    line = result.stderr.strip().splitlines()[-1]
+    assert line == (
+        f"error: no model {gone!r} in any snapshot of scope 'catalog' of data (scope {TEXT_SCOPE!r} holds it: "
+        f"--scope {TEXT_SCOPE!r} reads it); `orcatalog snapshots` lists what the store holds"
+    )
+    assert run(["prices", "--store", "data", "--scope", TEXT_SCOPE, gone], two_scopes).exit_code == 0
+    shown = run(["show", "--store", "data", gone], two_scopes)
+    assert shown.exit_code == 1 and shown.stderr.strip().splitlines()[-1] == (
+        f"error: no model {gone!r} in the latest snapshot of scope 'catalog' of data (scope {TEXT_SCOPE!r} "
+        f"holds it: --scope {TEXT_SCOPE!r} reads it)"
+    )
+    typo = run(["history", "--store", "data", "--scope", TEXT_SCOPE, "openai/gpt-3.5-turbo-03"], two_scopes)
+    assert typo.exit_code == 1 and f"in any snapshot of scope {TEXT_SCOPE!r} of data (did you mean" in typo.stderr
+    warned = run(["price-at", "--store", "data", "usage.csv"], two_scopes)
+    assert (
+        f"no snapshot of scope 'catalog' of data lists them; their rows have no price) (scope {TEXT_SCOPE!r} "
+        f"holds it: --scope {TEXT_SCOPE!r} reads it): {gone!r}" in warned.stderr
+    )

@@ -382,7 +382,7 @@ def test_an_unknown_field_names_the_price_fields(history: pd.DataFrame, latest: 
     """``plot price-history --field x`` gave a library-style "lacks the column(s)" message (issue 15
     trial): the error lists the price fields and suggests the likely one, for both price charts."""
     with pytest.raises(
-        oc.InvalidParameterError, match=r"field 'x' is not a column.*price fields: .*prompt_usd_per_mtok"
+        oc.InvalidParameterError, match=r"field='x' is not a price field.*price fields: .*prompt_usd_per_mtok"
     ):
         oc.plot_price_history(history, field="x")
     with pytest.raises(oc.InvalidParameterError, match=r"did you mean 'completion_usd_per_mtok'\?"):

@@ -53,6 +53,27 @@ def test_movers_match_the_snapshots_at_both_ends(store: oc.SnapshotStore, histor
     assert set(oc.movers(history, start, end, field="context_length")["unit"]) <= {""}
 
 
+def test_movers_and_price_changes_take_a_price_by_its_table_heading(history: pd.DataFrame) -> None:
+    """Tables print price_input_cache_read as price_input_cache_read_usd_per_mtok; movers and
+    price_changes refused that name (issue 15): both names of a price mean its column, and an unknown
+    name lists both names of every price, with the likely one."""
+    start, end = "2025-12-19T12:00Z", "2026-01-07T00:00Z"
+    for column in ("price_input_cache_read", "price_completion"):
+        by_column = oc.movers(history, start, end, field=column, n=5)
+        by_heading = oc.movers(history, start, end, field=f"{column}_usd_per_mtok", n=5)
+        assert len(by_column) > 0
+        pd.testing.assert_frame_equal(by_heading, by_column)
+        events = oc.price_changes(history, fields=[column])
+        assert len(events) > 0
+        pd.testing.assert_frame_equal(oc.price_changes(history, fields=[f"{column}_usd_per_mtok", column]), events)
+    with pytest.raises(oc.InvalidParameterError, match=r"did you mean 'price_completion_usd_per_mtok'\?.*"):
+        oc.movers(history, start, end, field="price_completion_usd_per_mtk")
+    with pytest.raises(
+        oc.InvalidParameterError, match=r"fields='x' is not a price field; price fields: .*price_request_usd"
+    ):
+        oc.price_changes(history, fields=["x"])
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [

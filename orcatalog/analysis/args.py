@@ -1,16 +1,18 @@
 """Argument checks shared by the analysis and plot functions: the one rule for "is this a frame
-we can work on", and the one-scope rule of answers over a history (:func:`one_scope`), applied
-before any work."""
+we can work on", the one-scope rule of answers over a history (:func:`one_scope`), and the field
+names a user may give (:func:`field_arg`: a column, or the heading tables print a price under),
+applied before any work."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
 from ..errors import InvalidParameterError
 
-__all__ = ["frame_arg", "one_scope"]
+__all__ = ["field_arg", "frame_arg", "one_scope"]
 
 
 def frame_arg(name: str, value: Any, *columns: str) -> pd.DataFrame:
@@ -59,3 +61,39 @@ def one_scope(history: pd.DataFrame, scope: str | None = None) -> pd.DataFrame:
             f"the history holds several scopes {scopes}: choose one (scope=..., or history[history.scope == ...])"
         )
     return history
+
+
+def field_arg(
+    argument: str, field: Any, columns: Iterable[object], *, what: str = "price field", listed: Iterable[object] = ()
+) -> tuple[str, float]:
+    """The column a field name given by a user means, among ``columns``: the column of that name, or
+    the price column whose table heading it is (:func:`orcatalog.schema.price_field`, the one rule:
+    ``price_input_cache_read_usd_per_mtok`` is ``price_input_cache_read`` times 1e6).
+
+    Args:
+        argument: the argument's name, for the message (``field``; the command line says ``--field``).
+        field: the name given.
+        columns: the columns it may name.
+        what: what such a column is called in the message (``price field``, ``numeric column``).
+        listed: the columns the message lists as accepted, each under both its names (default ``columns``).
+
+    Returns:
+        ``(column, factor)``: the column, and the factor from its values to the unit ``field`` says.
+
+    Raises:
+        InvalidParameterError: no column goes by ``field``; the message names the likely one
+            (:func:`orcatalog.suggest.did_you_mean`) and every accepted name.
+    """
+    from ..schema import price_field, price_heading
+    from ..suggest import did_you_mean
+
+    names = [str(c) for c in columns]
+    found = price_field(field, names) if isinstance(field, str) else None
+    if found is not None:
+        return found
+    shown = [str(c) for c in listed] or names
+    accepted = list(dict.fromkeys(name for c in shown for name in (c, price_heading(c))))
+    raise InvalidParameterError(
+        f"{argument}={field!r} is not a {what}{did_you_mean(str(field), accepted)}; "
+        f"{what}s: {', '.join(accepted) or 'none'} (a column, or the name tables print it under)"
+    )

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .args import frame_arg
+from .args import field_arg, frame_arg
 from ..errors import InvalidParameterError, MixedScopeError, PartialSnapshotWarning
 from ..frames.ids import first_duplicate
 from ..errors import OrcatalogWarning
@@ -339,7 +339,9 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
 
     Args:
         history: long frame from ``SnapshotStore.history`` (``id``, ``fetched_at``, price columns).
-        fields: price columns to follow (default every ``price_*`` column present).
+        fields: price columns to follow (default every ``price_*`` column present), each by its
+            name or the heading tables print it under (``price_prompt_usd_per_mtok``:
+            :func:`~orcatalog.analysis.args.field_arg`).
 
     Returns:
         Columns ``id``, ``fetched_at`` (when the new price was first seen), ``field``, ``old``,
@@ -356,10 +358,11 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
         InvalidParameterError: missing ``id``/``fetched_at`` columns or unknown fields.
     """
     frame_arg("history", history, "id", "fetched_at")
-    fields = fields or _price_columns(history)
-    unknown = [f for f in fields if f not in history.columns]
-    if unknown:
-        raise InvalidParameterError(f"unknown price field(s) {unknown}")
+    if fields:  # a column, or the heading tables print a price under (field_arg)
+        named = [field_arg("fields", f, history.columns, listed=_price_columns(history))[0] for f in fields]
+        fields = list(dict.fromkeys(named))
+    else:
+        fields = _price_columns(history)
     keys = ["scope", "id"] if "scope" in history.columns else ["id"]
     h = history.sort_values([*keys, "fetched_at"], kind="stable")
     same_model = np.ones(len(h), dtype=bool)

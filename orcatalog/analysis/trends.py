@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from ..suggest import did_you_mean
 from ..schema import (
     is_price_column,
     lists_only_zero_prices,
@@ -22,7 +21,7 @@ from ..schema import (
 )
 from ..times import answer_notes, parse_time
 from .catalog import paid, serves
-from .args import frame_arg, one_scope
+from .args import field_arg, frame_arg, one_scope
 
 __all__ = ["movers", "market_trend", "frontier", "catalog_size", "catalog_events", "CONTEXT_BANDS"]
 
@@ -66,7 +65,9 @@ def movers(
         history: ``SnapshotStore.history()`` (one scope).
         start, end: the window (ISO 8601 text or datetimes, UTC unless they say otherwise); start < end.
             ``end=None`` (the default) is the history's latest snapshot.
-        field: the numeric column to compare (default prompt price, USD per million tokens).
+        field: the numeric column to compare (default prompt price, USD per million tokens), or the
+            heading tables print a price column under (``price_input_cache_read_usd_per_mtok``:
+            :func:`~orcatalog.analysis.args.field_arg`).
         n: how many movers per direction.
 
     Returns:
@@ -82,12 +83,8 @@ def movers(
         InvalidParameterError: not a history frame, unknown field, bad times, n < 1.
     """
     history = frame_arg("history", history, "id", "fetched_at")
-    if field not in history.columns or not _is_number(history[field]):
-        numeric = [str(c) for c in history.columns if _is_number(history[c])]
-        raise InvalidParameterError(
-            f"field={field!r} is not a numeric column of the history"
-            f"{did_you_mean(str(field), numeric)}; numeric columns: {', '.join(numeric)}"
-        )
+    numeric = [str(c) for c in history.columns if _is_number(history[c])]
+    field = field_arg("field", field, numeric, what="numeric column")[0]  # a price's table heading too
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise InvalidParameterError(f"n={n!r} is invalid: give an int >= 1")
     t0 = parse_time(start, "start")

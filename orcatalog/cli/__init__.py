@@ -19,7 +19,7 @@ import click
 
 from ..errors import InvalidParameterError
 from ..suggest import did_you_mean
-from .errors import CLIError, CLIUsageError
+from .errors import CLIError, CLIUsageError, warning_line
 from .output import echo_record, output_options, write
 from .app import (  # noqa: F401 - the shared pieces; main, run and the names tests use stay importable from here
     REPLAY_HELP,
@@ -257,7 +257,7 @@ def endpoints(
         known = _catalog_ids(client, store) if any(unknown) else []
     for model_id, error, missing in zip(failed["model_id"], failed["error"] if len(failed) else [], unknown):
         hint = did_you_mean(str(model_id), known) if missing else ""
-        click.echo(f"warning: {model_id}: {error}{hint}", err=True)
+        click.echo(warning_line(f"{model_id}: {error}{hint}"), err=True)
     write(df, fmt, out, columns, head, default_columns=ENDPOINT_TABLE_COLUMNS)
 
 
@@ -583,10 +583,9 @@ def prices(
       orcatalog prices --store data deepseek/deepseek-v3.2
     """
     store = _store(store_root, must_exist=True)
-    h = store.history(
-        ids=model_id, scope=store_scope(store, scope)
-    )  # every price column: the rule of what a per-token 0 means reads them
-    require_models(store, [model_id], h)
+    used = store_scope(store, scope)
+    h = store.history(ids=model_id, scope=used)  # every price column: the rule of what a per-token 0 means reads them
+    require_models(store, [model_id], h, used)
     write(h, fmt, out, columns, head, default_columns=["fetched_at", "prompt_usd_per_mtok", "completion_usd_per_mtok"])
 
 

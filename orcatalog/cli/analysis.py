@@ -19,10 +19,12 @@ from .app import (
     _snapshot_ids,
     _store,
     _store_option,
+    looked_in,
     main,
     require_models,
     store_scope,
 )
+from ..schema import is_price_column
 from ..suggest import did_you_mean
 from .errors import CLIError, CLIUsageError, in_cli_words, warning_line
 from .output import check_output_file, echo_record, format_for, output_options, write
@@ -36,13 +38,13 @@ def _history(
     since: str | None = None,
     ids: list[str] | None = None,
     named: Any = (),
-    scope: str | None = "default",
+    scope: str,
 ) -> Any:
-    """The store's history (of ``ids``, from ``since``, of ``scope``: see :func:`store_scope`), read
-    once; each model the command line ``named`` must be in it (:func:`require_models`), and an empty
-    history is an error."""
+    """The store's history (of ``ids``, from ``since``, of ``scope``: the one scope the command reads,
+    :func:`store_scope`), read once; each model the command line ``named`` must be in it
+    (:func:`require_models`), and an empty history is an error."""
     h = store.history(ids=ids, start=since, scope=scope)
-    require_models(store, named, h)
+    require_models(store, named, h, scope)
     if h.empty:
         raise CLIError(
             f"no snapshots in {store.root}"
@@ -114,7 +116,7 @@ def _other_scopes(store: Any, history: Any) -> list[str]:
     more = f" and {len(counts) - 3} more" if len(counts) > 3 else ""
     return [
         f"the report covers scope {', '.join(sorted(shown))!r} only; {len(others)} snapshot(s) of other "
-        f"scopes are left out: {listed}{more} (snapshots of different scopes are never mixed)"
+        f"scopes are left out: {listed}{more} (snapshots of different scopes are never mixed; --scope chooses)"
     ]
 
 
@@ -163,8 +165,11 @@ def show(
                 f"partial catalog ({len(frame)} models), so the model may not have left the catalog; last seen "
                 f"{unlisted[model_id]:%Y-%m-%d %H:%M} UTC (--as-of that time shows it)"
             )
+        where, elsewhere = looked_in(store, frame.attrs.get("scope"), [model_id])
         hint = did_you_mean(model_id, known, unlisted=unlisted)
-        raise CLIError(f"no model {model_id!r} {when} of {store.root}{hint}")
+        if elsewhere and model_id not in unlisted:  # not listed in this scope ever: another scope holds it
+            hint = elsewhere
+        raise CLIError(f"no model {model_id!r} {when} of {where}{hint}")
     _answered_by(frame, as_of)
     if fmt is None and out is None and not columns:
         echo_record(row.reset_index(drop=True))
@@ -187,7 +192,8 @@ def show(
     "fields",
     multiple=True,
     callback=_comma_list,
-    help="Price column(s) to follow, e.g. price_prompt (repeatable, or comma-separated).",
+    help="Price column(s) to follow, by column or by the name tables print it under, e.g. price_prompt or "
+    "price_input_cache_read_usd_per_mtok (repeatable, or comma-separated).",
 )
 @_store_option
 @_scope_option
@@ -211,6 +217,7 @@ def changes(
       orcatalog changes --store data --since 2026-01-01 --until 2026-01-05
       orcatalog changes --store data --model deepseek/deepseek-v3.2,z-ai/glm-4.7 --field price_prompt,price_completion
     """
+    from ..analysis.args import field_arg
     from ..analysis.changes import price_changes
 
     from ..times import parse_time
@@ -221,15 +228,9 @@ def changes(
         raise CLIUsageError(f"--until {until} is before --since {since}")
     store = _store(store_root, must_exist=True)
     h = _history(store, ids=list(model_ids) or None, named=model_ids, scope=store_scope(store, scope))
-    from ..schema import is_price_column
-
-    unknown = [f for f in fields if f not in h.columns or not is_price_column(f)]
-    if unknown:
-        known = [c for c in h.columns if is_price_column(c)]
-        raise CLIUsageError(
-            f"unknown price field {unknown[0]!r}{did_you_mean(unknown[0], known)}; known: {', '.join(known)}"
-        )
-    every = price_changes(h, fields=list(fields) or None)
+    prices = [str(c) for c in h.columns if is_price_column(str(c))]
+    followed = [field_arg("fields", f, prices)[0] for f in fields]  # a column or its table heading
+    every = price_changes(h, fields=followed or None)
     events = every
     if start is not None:
         events = events[events["fetched_at"] >= start]
@@ -296,8 +297,9 @@ def history(
     store = _store(store_root, must_exist=True)
     wanted = ["prompt_usd_per_mtok", "completion_usd_per_mtok", "context_length", "max_completion_tokens"]
     prices = ["price_prompt", "price_completion"]  # what lifecycle counts as price changes
-    h = store.history(ids=model_id, columns=[*wanted, *prices], scope=store_scope(store, scope))  # the one read
-    require_models(store, [model_id], h)
+    used = store_scope(store, scope)
+    h = store.history(ids=model_id, columns=[*wanted, *prices], scope=used)  # the one read
+    require_models(store, [model_id], h, used)
     life = lifecycle(h)
     h = h.drop(columns=prices)
     if not life.empty:
@@ -320,7 +322,8 @@ def history(
     "--field",
     default="prompt_usd_per_mtok",
     show_default=True,
-    help="The numeric column to compare (a price column such as price_completion, or context_length).",
+    help="The numeric column to compare: a price column such as price_completion, or the name tables print "
+    "it under (price_input_cache_read_usd_per_mtok), or context_length.",
 )
 @click.option("-n", "n", type=click.IntRange(min=1), default=10, show_default=True, help="Movers per direction.")
 @_store_option
@@ -375,7 +378,9 @@ def _token_options(func: Any) -> Any:
 @_token_options
 @click.option("--at", help="When the requests run (ISO 8601, UTC), for time-of-day prices.")
 @click.option("--models", "model_ids", help="Comma-separated model ids to keep (default: all).")
-@click.option("--as-of", help="Price with the store's catalog at this time instead of fetching it now.")
+@click.option(
+    "--as-of", help="Price with the store's catalog at this time instead of fetching it now (see --store, --scope)."
+)
 @click.option("--include-free", is_flag=True, help="Also list models that cost nothing (left out by default).")
 @click.option(
     "--output-modality",
@@ -385,6 +390,7 @@ def _token_options(func: Any) -> Any:
     "Several values mean AND: a model must produce every one (text,image: models that output both).",
 )
 @_store_option
+@_scope_option
 @output_options
 @click.pass_context
 def cost(
@@ -395,6 +401,7 @@ def cost(
     include_free: bool,
     output_modalities: str | None,
     store_root: str | None,
+    scope: str | None,
     fmt: str | None,
     out: str | None,
     columns: str | None,
@@ -403,7 +410,8 @@ def cost(
 ) -> None:
     """What a workload costs on each model, in USD, cheapest paid model first, with its rank among
     them (models that can serve the workload only; rows that cannot be priced get a note, no number
-    and no rank; free models only with --include-free).
+    and no rank; free models only with --include-free). The catalog is fetched now, or with --store,
+    --as-of or --scope read from the store (its latest snapshot, or the one at --as-of, of one scope).
 
     \b
     Examples:
@@ -419,8 +427,10 @@ def cost(
     workload: dict[str, Any] = {name: (n if name == "requests" else n or 0) for name, n in counts.items()}
     workload.update(at=at, output_modalities=output_modalities)
     check_workload(prompt_tokens, completion_tokens, **workload)  # before any fetch; errors name the options
-    if as_of is not None or store_root is not None:
-        frame = _load_as_of(_store(store_root, must_exist=True), as_of, say=False)
+    from_store = as_of is not None or store_root is not None or scope is not None
+    if from_store:
+        store = _store(store_root, must_exist=True)
+        frame = _load_as_of(store, as_of, say=False, scope=store_scope(store, scope))
     else:
         with _client(ctx) as client:
             frame = client.fetch_models()
@@ -431,11 +441,10 @@ def cost(
         known = [str(i) for i in frame["id"]]
         missing = [m for m in wanted if m not in known]
         if missing:
-            from_store = as_of is not None or store_root is not None  # the store knows what it listed before
-            gone = _no_longer_listed(_store(store_root, must_exist=True), frame) if from_store else None
+            gone = _no_longer_listed(store, frame) if from_store else None  # the store knows what it listed before
             raise CLIError(f"no model {missing[0]!r} in the catalog{did_you_mean(missing[0], known, unlisted=gone)}")
         frame = frame[frame["id"].isin(wanted)]
-    if as_of is not None or store_root is not None:
+    if from_store:
         _answered_by(frame, as_of)  # the snapshot priced, once the models named are found in it
     result = estimate_cost(frame, prompt_tokens, completion_tokens, **workload)
     if not include_free:
@@ -492,12 +501,14 @@ def _left_out_summary(result: Any) -> Any:
 @click.option("--model-column", default="model", show_default=True, help="The column of model ids.")
 @click.option("--time-column", default="timestamp", show_default=True, help="The column of times (UTC).")
 @_store_option
+@_scope_option
 @output_options
 def price_at(
     usage_file: str,
     model_column: str,
     time_column: str,
     store_root: str | None,
+    scope: str | None,
     fmt: str | None,
     out: str | None,
     columns: str | None,
@@ -526,18 +537,20 @@ def price_at(
     if not any(c in usage.columns for c in ("prompt_tokens", "completion_tokens")):
         raise CLIError(f"{usage_file} has neither a prompt_tokens nor a completion_tokens column: nothing to price")
     store = _store(store_root, must_exist=True)
-    h = _history(store)
+    used = store_scope(store, scope)
+    h = _history(store, scope=used)
     priced = price_rows(usage, h, model=model_column, time=time_column)
     listed = set(h["id"].astype(str))
     unknown = [m for m in dict.fromkeys(usage[model_column].dropna().astype(str)) if m not in listed]
     if unknown:  # a typo prices nothing: say so, with the id it most likely meant
-        named = ", ".join(f"{m!r}{did_you_mean(m, listed)}" for m in unknown[:5]) + (
+        where, elsewhere = looked_in(store, used, unknown)
+        named = ", ".join(f"{m!r}{'' if elsewhere else did_you_mean(m, listed)}" for m in unknown[:5]) + (
             ", ..." if len(unknown) > 5 else ""
         )
         click.echo(
             warning_line(
-                f"{len(unknown)} model id(s) of {usage_file} are unknown (no snapshot of {store.root} "
-                f"lists them; their rows have no price): {named}"
+                f"{len(unknown)} model id(s) of {usage_file} are unknown (no snapshot of {where} "
+                f"lists them; their rows have no price){elsewhere}: {named}"
             ),
             err=True,
         )
@@ -569,6 +582,7 @@ def price_at(
     help="Print each usage row at its own model's list price against its bill instead.",
 )
 @_store_option
+@_scope_option
 @output_options
 def reprice(
     usage_file: str,
@@ -577,6 +591,7 @@ def reprice(
     at: str | None,
     per_row: bool,
     store_root: str | None,
+    scope: str | None,
     fmt: str | None,
     out: str | None,
     columns: str | None,
@@ -608,7 +623,10 @@ def reprice(
         if not alternatives:
             raise CLIUsageError(f"--models {model_ids!r} names no model: give comma-separated ids")
     result = reprice_rows(
-        usage, _history(store), alternatives=[] if per_row else alternatives, at="row" if at is None else at
+        usage,
+        _history(store, scope=store_scope(store, scope)),
+        alternatives=[] if per_row else alternatives,
+        at="row" if at is None else at,
     )
     from ..analysis.reprice import NO_SNAPSHOT
 
@@ -682,6 +700,7 @@ def reprice(
 @click.option("--prompt-tokens", type=click.IntRange(min=0), default=1_000_000, show_default=True, help="For cost.")
 @click.option("--completion-tokens", type=click.IntRange(min=0), default=200_000, show_default=True, help="For cost.")
 @_store_option
+@_scope_option
 @click.pass_context
 def plot(
     ctx: click.Context,
@@ -692,9 +711,10 @@ def plot(
     prompt_tokens: int,
     completion_tokens: int,
     store_root: str | None,
+    scope: str | None,
 ) -> None:
     """Draw one chart to a PNG: price-history, market-trend and catalog-size from the store;
-    price-vs-context and cost from the catalog (fetched, or the store's latest with --store).
+    price-vs-context and cost from the catalog (fetched, or the store's latest with --store or --scope).
 
     \b
     Examples:
@@ -724,7 +744,7 @@ def plot(
     ax = fig.subplots()
     if kind in ("price-history", "market-trend", "catalog-size"):
         store = _store(store_root, must_exist=True)
-        h = _history(store, named=model_ids)
+        h = _history(store, named=model_ids, scope=store_scope(store, scope))
         if kind == "price-history":
             charts.plot_price_history(h, list(model_ids) or None, ax=ax, field=field or "prompt_usd_per_mtok")
         elif kind == "market-trend":
@@ -732,8 +752,9 @@ def plot(
         else:
             charts.plot_catalog_size(h, ax=ax)
     else:
-        if store_root is not None:
-            frame = _store(store_root, must_exist=True).load()
+        if store_root is not None or scope is not None:
+            store = _store(store_root, must_exist=True)
+            frame = _load_as_of(store, None, say=False, scope=store_scope(store, scope))
         else:
             with _client(ctx) as client:
                 frame = client.fetch_models()
@@ -746,6 +767,8 @@ def plot(
             fig.set_size_inches(11, 8)
             charts.plot_cost(cheapest_paid(result), n=25, ax=ax)  # the cost command's rule
     fig.savefig(out, dpi=110)
+    if kind in ("price-vs-context", "cost") and (store_root is not None or scope is not None):
+        _answered_by(frame, None)  # the snapshot drawn, once it is drawn (an error stays one line)
     click.echo(f"wrote {out}", err=True)
 
 
@@ -768,13 +791,16 @@ def plot(
     help="Add a section repricing this usage (a saved /activity body, or a CSV / parquet usage table).",
 )
 @_store_option
+@_scope_option
 @click.pass_context
-def report(ctx: click.Context, out: str | None, usage_file: str | None, store_root: str | None) -> None:
+def report(
+    ctx: click.Context, out: str | None, usage_file: str | None, store_root: str | None, scope: str | None
+) -> None:
     """Build a self-contained report folder: index.html (opens from disk), PNG charts and CSV tables.
 
-    Works on whatever history the store holds; an empty store is filled with one snapshot first
-    (needs network, or --replay). With --usage, a section prices that usage on the cheapest
-    alternatives against its bill.
+    Works on whatever history the store holds, of one scope (--scope; a note names the snapshots of
+    other scopes it leaves out); an empty store is filled with one snapshot first (needs network, or
+    --replay). With --usage, a section prices that usage on the cheapest alternatives against its bill.
 
     \b
     Examples:
@@ -809,7 +835,7 @@ def report(ctx: click.Context, out: str | None, usage_file: str | None, store_ro
             sid = first.attrs.get("snapshot_id", "")  # a mistyped --store is seen here, not found later
             click.echo(f"note: {new} at {store.root}: took its first snapshot {sid} for the report", err=True)
         folder = Path(out) if out else Path("reports") / f"{pd.Timestamp.now(tz='UTC'):%Y-%m-%d}"
-        history = store.history()
+        history = store.history(scope=store_scope(store, scope, note=False))  # _other_scopes says what is left out
         index = build_report(history, folder, usage=usage)
         click.echo(f"wrote {index} ({len(list(folder.iterdir()))} files)")
         _say(_other_scopes(store, history))

@@ -121,7 +121,8 @@ class _Group(click.Group):
 
 
 class _WarningLines(logging.Handler):
-    """The library's logged warnings as ``warning: ...`` lines on stderr."""
+    """Logged warnings as ``warning: ...`` lines on stderr (:func:`warning_line`; a record's
+    traceback, ``exc_info``, is not printed)."""
 
     def emit(self, record: logging.LogRecord) -> None:
         click.echo(warning_line(record.getMessage()), err=True)
@@ -130,7 +131,9 @@ class _WarningLines(logging.Handler):
 @contextlib.contextmanager
 def _one_line_warnings() -> Iterator[None]:
     """While a command runs, every warning (``warnings.warn`` anywhere, the library's logged
-    warnings) is one ``warning: ...`` line on stderr: no file path, no source line."""
+    warnings, and another library's logged warning that would reach the terminal: logging's last
+    resort, which would print it bare, with any traceback) is one ``warning: ...`` line on stderr:
+    no file path, no source line."""
     import warnings
 
     def show(
@@ -144,14 +147,16 @@ def _one_line_warnings() -> Iterator[None]:
         click.echo(warning_line(message), err=True)
 
     logger = logging.getLogger("orcatalog")
-    handler, propagate = _WarningLines(logging.WARNING), logger.propagate
+    handler, propagate, last_resort = _WarningLines(logging.WARNING), logger.propagate, logging.lastResort
     with warnings.catch_warnings():
         warnings.showwarning = show
         logger.addHandler(handler)
         logger.propagate = False
+        logging.lastResort = handler  # a library that configured no handler: the same one line
         try:
             yield
         finally:
+            logging.lastResort = last_resort
             logger.removeHandler(handler)
             logger.propagate = propagate
 
@@ -259,7 +264,7 @@ def _unused_replay(ctx: click.Context) -> None:
     if sys.exc_info()[0] is not None:
         return
     if isinstance(ctx.obj, dict) and "client" not in ctx.obj and ctx.invoked_subcommand not in (None, "replay"):
-        click.echo(f"warning: --replay was not used: {ctx.invoked_subcommand} read the store only", err=True)
+        click.echo(warning_line(f"--replay was not used: {ctx.invoked_subcommand} read the store only"), err=True)
 
 
 #: Optional backends and serializers requests-cache imports whenever they are installed; the
@@ -307,7 +312,7 @@ def _client(ctx: click.Context, filters: dict[str, Any] | None = None) -> Iterat
 
     for name in unanswerable(_params.list_query(filters or {})):
         flag = "--sort " + str((filters or {}).get("sort")) if name == "sort" else "--" + name.replace("_", "-")
-        click.echo(f"warning: --replay cannot answer {flag} from recorded bodies; it is ignored", err=True)
+        click.echo(warning_line(f"--replay cannot answer {flag} from recorded bodies; it is ignored"), err=True)
     with ReplayServer(replay) as server:
         client = Client(base_url=server.base_url, session=requests.Session())
         ctx.obj["client"] = client
@@ -370,15 +375,17 @@ def _scope_option(func: Callable[..., Any]) -> Callable[..., Any]:
         "scope",
         help="Which snapshots to read, a scope as `orcatalog snapshots` shows it, e.g. catalog or "
         "'/models output_modalities=text' (default: catalog, else the server's default list, else the newest "
-        "whole list; a note says when another scope holds more snapshots).",
+        "whole list; a note says when another scope holds more snapshots). Snapshots of different scopes "
+        "are never mixed.",
     )(func)
 
 
-def store_scope(store: Any, scope: str | None) -> str:
+def store_scope(store: Any, scope: str | None, *, note: bool = True) -> str:
     """The scope a store-reading command answers in: ``scope`` as given (``--scope``), which must be one
     the store holds, else the store's default (:func:`orcatalog.scope.default_scope`, the one rule).
     When the default holds fewer snapshots than another scope of the store, one ``note:`` line on
-    stderr names the scope used, the snapshots it and the others hold, and ``--scope``.
+    stderr names the scope used, the snapshots it and the others hold, and ``--scope`` (``note=False``:
+    the caller says what it leaves out itself, as the report does).
 
     Raises:
         CLIUsageError: ``scope`` is not a scope of the store (the closest one is suggested).
@@ -400,7 +407,7 @@ def store_scope(store: Any, scope: str | None) -> str:
     used = default_scope(manifest)
     mine = int(counts.get(used, 0))
     others = counts.drop(used, errors="ignore")
-    if len(others) and int(others.max()) > mine:
+    if note and len(others) and int(others.max()) > mine:
         listed = "; ".join(f"{name!r} ({n})" for name, n in others.items())
         click.echo(
             f"note: answering from scope {used!r} ({mine} snapshot{'s' * (mine != 1)}); the store also holds "
@@ -433,25 +440,56 @@ def _store(root: str | None, *, must_exist: bool = False) -> Any:
     raise CLIError(why + (" (or pass --store)" if root is None else ""))
 
 
-def require_models(store: Any, named: Iterable[str], history: Any) -> None:
+def require_models(store: Any, named: Iterable[str], history: Any, scope: str | None) -> None:
     """The "no model X in the store" rule, in one place (``prices``, ``history``, ``changes --model``,
     ``plot --model``): every model the command line named has rows in ``history``, the rows the command
-    read anyway (from every snapshot: no time window). The first that has none is one ``error:`` line
-    suggesting the closest id the store holds; only then are those ids read.
+    read anyway (every snapshot of ``scope``, the one scope read, :func:`store_scope`: no time window).
+    The first that has none is one ``error:`` line that says where it looked (:func:`looked_in`),
+    names the other scope that holds it, else suggests the closest id of the scope read; only then
+    are those ids read.
 
     Raises:
-        CLIError: a named model is in no snapshot of the store.
+        CLIError: a named model is in no snapshot of the scope read.
     """
     from ..suggest import did_you_mean
 
     seen = set(history["id"].astype(str).unique())
     for model_id in named:
         if model_id not in seen:
-            known = store.history(columns=[])["id"].unique()
+            where, elsewhere = looked_in(store, scope, [model_id])
+            hint = elsewhere or did_you_mean(model_id, store.history(columns=[], scope=scope)["id"].unique())
             raise CLIError(
-                f"no model {model_id!r} in any snapshot of {store.root}{did_you_mean(model_id, known)}; "
+                f"no model {model_id!r} in any snapshot of {where}{hint}; "
                 "`orcatalog snapshots` lists what the store holds"
             )
+
+
+def looked_in(store: Any, scope: str | None, model_ids: list[str]) -> tuple[str, str]:
+    """Where a command looked for ``model_ids`` that it did not find, in words: the store (when it
+    holds one scope), else ``scope 'S' of <store>`` (one scope was read, :func:`store_scope`); and,
+    when other scopes of the store hold some of them, `` (scope 'T' holds it: --scope 'T' reads
+    it)`` (else an empty text).
+
+    Args:
+        store: the store read.
+        scope: the scope read (None: every scope).
+        model_ids: the ids not found.
+
+    Returns:
+        ``(where, elsewhere)``.
+    """
+    scopes = store.snapshots()["scope"].astype(str).unique()
+    if scope is None or len(scopes) < 2:
+        return str(store.root), ""
+    where = f"scope {scope!r} of {store.root}"
+    found = store.history(ids=list(model_ids), columns=[], scope=None)
+    found = found[found["scope"].astype(str) != scope]
+    if found.empty:
+        return where, ""
+    holders = found.assign(scope=found["scope"].astype(str)).groupby("scope")["id"].nunique()
+    other, n = str(holders.idxmax()), int(holders.max())
+    which = "it" if len(model_ids) == 1 else f"{n} of them"
+    return where, f" (scope {other!r} holds {which}: --scope {other!r} reads {'it' if n == 1 else 'them'})"
 
 
 def _snapshot_ids(store: Any) -> set[str]:

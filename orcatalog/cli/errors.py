@@ -67,6 +67,7 @@ _ALIASES = {
     "end": ("until",),
     "root": ("store_root",),
     "model_id": ("model_ids",),  # `endpoints MODEL...` takes several; the library checks each as model_id
+    "x": ("field",),  # plot_price_vs_context(x=) is plot --field
 }
 
 
@@ -112,6 +113,7 @@ _COMMANDS = {
     "see snapshots()": "see `orcatalog snapshots`",
     "pass allow_mixed=True": "pass --allow-mixed",
     " (orcatalog.store.migrate.migrate(OLD, NEW))": "",  # LegacyLayoutError: the command is named already
+    "run snapshot() or import_files()": "record one with `orcatalog snapshot` or `orcatalog import`",
 }
 
 
@@ -196,8 +198,11 @@ def one_line(exc: Exception, ctx: click.Context) -> CLIError:
     return CLIUnexpected(f"{type(exc).__name__}: {exc} (unexpected: set ORCATALOG_DEBUG=1 for the traceback)")
 
 
-def warning_line(message: Warning | str) -> str:
-    """A library warning as the command line prints it: one ``warning: ...`` line, without the
-    Python source line and category that :mod:`warnings` shows by default."""
-    text = in_command_words(" ".join(str(message).split()))
+def warning_line(message: Warning | str, command: click.Command | None = None) -> str:
+    """A warning as the command line prints it, the one place every warning shown passes through
+    (``warnings.warn`` anywhere, logged warnings of any library, the commands' own): one
+    ``warning: ...`` line in the command line's words (:func:`in_cli_words`: commands for library
+    calls, the running command's options for argument names), without the Python source line and
+    category that :mod:`warnings` shows by default, or a traceback."""
+    text = in_cli_words(" ".join(str(message).split()), command)
     return "warning: " + (text[len("orcatalog: ") :] if text.startswith("orcatalog: ") else text)

@@ -138,27 +138,19 @@ def _price_label(field: str) -> str:
     return field
 
 
-def _price_field(frame: pd.DataFrame, field: str) -> tuple[pd.DataFrame, str]:
+def _price_field(frame: pd.DataFrame, field: str, argument: str = "field") -> tuple[pd.DataFrame, str]:
     """The frame with ``field`` as a column, and the column whose unit rule applies to it.
 
     ``field`` is a column, or the heading tables print a price under
-    (:func:`orcatalog.schema.price_field`: ``price_input_cache_read_usd_per_mtok`` is
+    (:func:`orcatalog.analysis.args.field_arg`: ``price_input_cache_read_usd_per_mtok`` is
     ``price_input_cache_read`` times 1e6, added under that name). Anything else is refused, naming
     every accepted price name (and the likely one).
     """
-    from ..schema import is_price_column, price_field, price_heading
-
-    found = price_field(field, frame.columns) if isinstance(field, str) else None
-    if found is not None:
-        column, factor = found
-        if column != field:
-            frame = frame.assign(**{field: frame[column].astype("float64") * factor})
-        return frame, column
-    from ..suggest import did_you_mean
+    from ..analysis.args import field_arg
+    from ..schema import is_price_column
 
     prices = [c for c in map(str, frame.columns) if c.endswith(("_usd_per_mtok", "_usd")) or is_price_column(c)]
-    names = [name for c in prices for name in dict.fromkeys((c, price_heading(c)))]
-    raise InvalidParameterError(
-        f"field {field!r} is not a column of this frame{did_you_mean(str(field), names)}; "
-        f"price fields: {', '.join(names) or 'none'} (a column, or the name tables print it under)"
-    )
+    column, factor = field_arg(argument, field, frame.columns, listed=prices)
+    if column != field:
+        frame = frame.assign(**{field: frame[column].astype("float64") * factor})
+    return frame, column

@@ -218,7 +218,7 @@ def plot_price_vs_context(
     from ..schema import how_priced, not_in_column_unit
 
     models = frame_arg("models", models, "id", y)
-    models, column = _price_field(models, x)
+    models, column = _price_field(models, x, "x")
     xs = models[x].to_numpy(dtype=float, na_value=np.nan)
     ys = models[y].to_numpy(dtype=float, na_value=np.nan)
     ok = ~np.isnan(xs) & ~np.isnan(ys) & (ys > 0)
