@@ -6,6 +6,7 @@ import contextlib
 import gzip
 import ipaddress
 import os
+import shutil
 import socket
 import tarfile
 import threading
@@ -120,6 +121,13 @@ def series_store(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -
     store = oc.SnapshotStore(tmp_path_factory.mktemp("series") / "data")
     store.import_files(next(recorded_dir.glob("hourly-*.tar.xz")), progress=False)
     return store
+
+
+def copy_store(store: oc.SnapshotStore, dest: Path) -> oc.SnapshotStore:
+    """A store of its own for a test that writes: a copy of a local ``store``'s folder at ``dest``
+    (copying the folder costs a fraction of importing the same bodies again)."""
+    shutil.copytree(store.root, dest)
+    return oc.SnapshotStore(dest)
 
 
 @pytest.fixture(scope="session")

@@ -17,12 +17,33 @@ import pytest
 import orcatalog as oc
 from orcatalog.frames.models import models_frame
 
-from .conftest import read_body
+from .conftest import copy_store, read_body
 
 
 @pytest.fixture
 def history(hourly_history: pd.DataFrame) -> pd.DataFrame:
     return hourly_history
+
+
+@pytest.fixture(scope="module")
+def gapped_histories(
+    series_store: oc.SnapshotStore, recorded_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Real long gaps: the hourly series with the catalog of 2025-11-12 (weeks before it), and then
+    also with that of 2026-01-29 (weeks after it), as two histories. Built once per module on a copy
+    of the session's series store; a test reads its own copy of either (:func:`gapped`)."""
+    store = copy_store(series_store, tmp_path_factory.mktemp("gapped") / "data")
+    store.import_files(recorded_dir / "models-2025-11-12.json.gz", progress=False)
+    before = store.history()
+    store.import_files(recorded_dir / "models-2026-01-29.json.gz", progress=False)
+    return before, store.history()
+
+
+@pytest.fixture
+def gapped(gapped_histories: tuple[pd.DataFrame, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(months apart then hourly, months apart then hourly then weeks apart): copies for one test."""
+    before, after = gapped_histories
+    return before.copy(), after.copy()
 
 
 @pytest.fixture(scope="module")
@@ -218,18 +239,9 @@ def test_price_history_series_stay_apart_and_zero_is_drawn(history: pd.DataFrame
 
 
 def test_catalog_size_steps_from_zero_breaks_at_gaps_and_keeps_the_legend_off(
-    recorded_dir: Path, tmp_path: Path
+    gapped: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
 ) -> None:
-    store = oc.SnapshotStore(tmp_path / "s")  # months apart, then hourly, then weeks apart: real gaps
-    store.import_files(
-        [
-            recorded_dir / "models-2025-11-12.json.gz",
-            next(recorded_dir.glob("hourly-*.tar.xz")),
-            recorded_dir / "models-2026-01-29.json.gz",
-        ],
-        progress=False,
-    )
-    h = store.history()
+    _, h = gapped  # months apart, then hourly, then weeks apart: real gaps
     sizes = oc.catalog_size(h)
     fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
     oc.plot_catalog_size(h, ax=ax)
@@ -249,14 +261,12 @@ def test_catalog_size_steps_from_zero_breaks_at_gaps_and_keeps_the_legend_off(
     fig.savefig(tmp_path / "size.png", dpi=60)
 
 
-def test_catalog_size_bars_add_up_and_never_cover_each_other(recorded_dir: Path, tmp_path: Path) -> None:
+def test_catalog_size_bars_add_up_and_never_cover_each_other(
+    gapped: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
     """Snapshots an hour apart on a months-long axis: their bars are summed per period, never drawn
     over each other, and every added, returned and removed model is in exactly one bar."""
-    store = oc.SnapshotStore(tmp_path / "s")
-    store.import_files(
-        [recorded_dir / "models-2025-11-12.json.gz", next(recorded_dir.glob("hourly-*.tar.xz"))], progress=False
-    )
-    sizes = oc.catalog_size(store.history())
+    sizes = oc.catalog_size(gapped[0])
     fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
     oc.plot_catalog_size(sizes, ax=ax)
     rects = [p for p in ax.right.patches if p.get_label() != "no snapshots (a long gap)"]
@@ -303,15 +313,10 @@ def test_daily_snapshots_get_daily_bars_that_end_at_their_snapshots(
     fig.savefig(tmp_path / "daily.png", dpi=60)
 
 
-def test_a_bar_after_a_long_gap_spans_the_gap(recorded_dir: Path, tmp_path: Path) -> None:
+def test_a_bar_after_a_long_gap_spans_the_gap(gapped: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path) -> None:
     """Weeks without snapshots, then one: what changed over those weeks is one bar from the snapshot
     before to that one, not drawn as one period's (issue 15 trial: +115 in 59 days drawn as a week's)."""
-    store = oc.SnapshotStore(tmp_path / "s")
-    store.import_files(
-        [recorded_dir / "models-2025-11-12.json.gz", next(recorded_dir.glob("hourly-*.tar.xz"))], progress=False
-    )
-    store.import_files(recorded_dir / "models-2026-01-29.json.gz", progress=False)
-    sizes = oc.catalog_size(store.history())
+    sizes = oc.catalog_size(gapped[1])
     fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
     oc.plot_catalog_size(sizes, ax=ax)
     to_x = plt.matplotlib.dates.date2num
@@ -337,18 +342,9 @@ def test_two_snapshots_months_apart_are_two_dots_not_a_held_line(dated_files: li
     assert len(ax.get_lines()[1].get_ydata()) == 2
 
 
-def test_market_trend_breaks_its_lines_and_bands_at_long_gaps(recorded_dir: Path, tmp_path: Path) -> None:
+def test_market_trend_breaks_its_lines_and_bands_at_long_gaps(gapped: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     """Daily periods with weeks between some snapshots: no median line or band bridges those weeks."""
-    store = oc.SnapshotStore(tmp_path / "s")  # weeks apart, then hourly, then weeks apart
-    store.import_files(
-        [
-            recorded_dir / "models-2025-11-12.json.gz",
-            next(recorded_dir.glob("hourly-*.tar.xz")),
-            recorded_dir / "models-2026-01-29.json.gz",
-        ],
-        progress=False,
-    )
-    trend = oc.market_trend(store.history())
+    trend = oc.market_trend(gapped[1])  # weeks apart, then hourly, then weeks apart
     steps = pd.DatetimeIndex(trend["period"]).to_series().diff().dropna()
     long = int((steps > max(8 * steps.median(), pd.Timedelta("1D"))).sum())
     assert long == 2

@@ -142,10 +142,23 @@ def test_every_python_block_runs_in_order(readme_world) -> None:
     assert (cwd / "report" / "index.html").is_file()
 
 
-def test_every_bash_block_runs(readme_world) -> None:
+def test_every_bash_block_runs(readme_world, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each `orcatalog ...` line of every bash block, in order (pip and pytest lines are the two commands,
-    run by the tests above and by CI)."""
+    run by the tests above and by CI). The lines run in this process through click's CliRunner, in the
+    README's folder and environment: what a line does is the command's, not the interpreter's, and the
+    console script as a real process is run by :func:`test_both_main_commands_run_and_agree` (one
+    interpreter start per line cost more than the lines themselves)."""
+    from click.testing import CliRunner
+
+    from orcatalog.cli import main
+
     cwd, env, _api = readme_world
+    for name in set(os.environ) - set(env):
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(cwd)
+    runner = CliRunner()
     ran = 0
     for block in _blocks("bash"):
         for line in block.strip().splitlines():
@@ -153,15 +166,8 @@ def test_every_bash_block_runs(readme_world) -> None:
             if "orcatalog" not in argv:
                 assert argv[:2] == ["pip", "install"], line
                 continue
-            proc = subprocess.run(
-                [sys.executable, "-m", "orcatalog", *_orcatalog_part(argv)],
-                cwd=cwd,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-            assert proc.returncode == 0, f"{line}\n{proc.stderr}"
+            result = runner.invoke(main, _orcatalog_part(argv), prog_name="orcatalog")
+            assert result.exit_code == 0, f"{line}\n{result.output}\n{result.exception!r}"
             ran += 1
     assert ran >= 12
 

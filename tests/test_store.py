@@ -39,6 +39,9 @@ def dated_store(
 def hourly_store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path
 ) -> oc.SnapshotStore:
+    """The hourly series on each backend; on local disk it is the session's (read only, as here)."""
+    if request.param == "local":
+        return request.getfixturevalue("series_store")
     return _imported(request, tmp_path_factory.mktemp("hourly"), list(recorded_dir.glob("hourly-*.tar.xz")))
 
 
