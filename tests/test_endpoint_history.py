@@ -141,15 +141,10 @@ def test_a_price_cut_shows_in_the_history_at_its_time(any_store: oc.SnapshotStor
         assert orjson.dumps(any_store.raw(sid)) == orjson.dumps(b)
 
 
-def test_compact_sorts_each_month_into_model_ranges_and_changes_no_answer(store: oc.SnapshotStore) -> None:
-    """compact() rewrites each month sorted by model, in files of consecutive model ranges (what lets
-    one endpoint's series skip the other files and row groups); every answer stays as it was."""
-    import pyarrow.parquet as pq
-    from deltalake import DeltaTable
-
-    models = orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"][:12]
-    start = pd.Timestamp("2026-08-30T22:00:00Z")  # two days in August, two in September
-    written: dict[str, bytes] = {}
+def _four_days(models: list[dict[str, object]], start: pd.Timestamp) -> list[list[tuple[pd.Timestamp, object]]]:
+    """Four days of bodies (one list a day, every six hours), each endpoint's p50 latency telling
+    the day, hour and model apart."""
+    days = []
     for day in range(4):
         pairs = []
         for hour in range(0, 24, 6):
@@ -161,30 +156,105 @@ def test_compact_sorts_each_month_into_model_ranges_and_changes_no_answer(store:
                     if isinstance(e.get("latency_last_30m"), dict):
                         e["latency_last_30m"]["p50"] = 100 * day + hour + i
                 pairs.append((when, body))
-        for sid, (_, body) in zip(store.import_endpoint_bodies(pairs), pairs):  # one write per day
-            written[sid] = orjson.dumps(body)
-    one = models[3]["id"]
-    before_all, before_one = store.endpoint_history(), store.endpoint_history(one, start="2026-08-31")
-    assert store.compact(_retention_hours=0) > 0
-    reopened = oc.SnapshotStore(store.root)
-    pd.testing.assert_frame_equal(reopened.endpoint_history(), before_all)
-    pd.testing.assert_frame_equal(reopened.endpoint_history(one, start="2026-08-31"), before_one)
-    assert set(before_one["model_id"]) == {one} and before_one["fetched_at"].min() >= pd.Timestamp(
-        "2026-08-31", tz="UTC"
-    )
-    for sid, raw in written.items():
-        assert orjson.dumps(reopened.raw(sid)) == raw
-    for month in ("2026-08", "2026-09"):
-        files = sorted((Path(store.root) / "endpoints" / f"month={month}").glob("*.parquet"))
-        live = [f for f in files if f.name in {Path(u).name for u in DeltaTable(str(f.parent.parent)).file_uris()}]
-        assert live
-        ranges = []
-        for f in live:
+        days.append(pairs)
+    return days
+
+
+def _live_ranges(root: Path, part: str) -> list[tuple[str, str]]:
+    """The (first, last) model id of each live ``endpoints`` file of partition ``part``, checking
+    each file is sorted by model."""
+    import pyarrow.parquet as pq
+    from deltalake import DeltaTable
+
+    live = {Path(u).name for u in DeltaTable(str(root / "endpoints")).file_uris()}
+    ranges = []
+    for f in sorted((root / "endpoints" / f"month={part}").glob("*.parquet")):
+        if f.name in live:
             ids = pq.read_table(f, columns=["model_id"]).column("model_id").to_pylist()
             assert ids == sorted(ids)
             ranges.append((ids[0], ids[-1]))
-        ranges.sort()
-        assert all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:])), ranges  # consecutive model ranges
+    return sorted(ranges)
+
+
+def test_compact_folds_past_months_into_their_year_sorts_the_newest_and_changes_no_answer(
+    store: oc.SnapshotStore,
+) -> None:
+    """compact() folds the months before the newest into their year's partition and rewrites the
+    newest month, each sorted by model in files of consecutive model ranges (what lets one
+    endpoint's series skip the other files and row groups); every answer stays as it was, a
+    back-dated write into a folded month is read at once and folded by the next compact()."""
+    from deltalake import DeltaTable
+
+    models = orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"][:12]
+    start = pd.Timestamp("2026-08-30T22:00:00Z")  # two days in August, two in September
+    written: dict[str, bytes] = {}
+    days = _four_days(models, start)
+    for pairs in days:
+        for sid, (_, body) in zip(store.import_endpoint_bodies(pairs), pairs):  # one write per day
+            written[sid] = orjson.dumps(body)
+    one = models[3]["id"]
+    queries = [{}, {"model": one, "start": "2026-08-31"}, {"model": one, "end": "2026-08-31T12:00Z"}, {"model": one}]
+    queries += [{"start": "2026-08-31", "end": "2026-09-01"}, {"model": [one, models[7]["id"]], "start": "2026-09-01"}]
+    before = [store.endpoint_history(**q) for q in queries]
+    assert set(before[1]["model_id"]) == {one} and before[1]["fetched_at"].min() >= pd.Timestamp("2026-08-31", tz="UTC")
+    assert store.compact(_retention_hours=0) > 0
+    root = Path(store.root)
+    parts = set(DeltaTable(str(root / "endpoints")).metadata().partition_columns)
+    assert parts == {"month"}
+    reopened = oc.SnapshotStore(store.root)
+    for q, expect in zip(queries, before):
+        pd.testing.assert_frame_equal(reopened.endpoint_history(**q), expect)
+    for sid, raw in written.items():
+        assert orjson.dumps(reopened.raw(sid)) == raw
+    assert _live_ranges(root, "2026-08") == []  # folded into 2026
+    for part in ("2026", "2026-09"):
+        ranges = _live_ranges(root, part)
+        assert ranges and all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:])), ranges  # consecutive
+    late = start + pd.Timedelta(hours=1)  # a back-dated body into the folded August
+    body = copy.deepcopy(days[0][2][1])
+    sid = store.import_endpoint_bodies([(late, body)])[0]
+    got = oc.SnapshotStore(store.root).endpoint_history(body["data"]["id"], start=late, end=late)
+    assert len(got) == 3 and set(got["fetched_at"]) == {late}
+    assert orjson.dumps(oc.SnapshotStore(store.root).raw(sid)) == orjson.dumps(body)
+    assert _live_ranges(root, "2026-08")
+    store.compact(_retention_hours=0)
+    assert _live_ranges(root, "2026-08") == []
+    again = oc.SnapshotStore(store.root)
+    assert len(again.endpoint_history()) == len(before[0]) + 3
+    assert orjson.dumps(again.raw(sid)) == orjson.dumps(body)
+
+
+def test_a_fold_that_meets_a_concurrent_write_is_refused_and_read_again(store: oc.SnapshotStore) -> None:
+    """Folding months into their year is one Delta commit that replaces their files: a writer that
+    added rows to one of them after the fold read it makes delta-rs refuse the commit, and the fold
+    reads the months again, so the new rows are in the year, none lost."""
+    from deltalake import DeltaTable
+
+    from orcatalog.store.endpoints.upkeep import _fold_year
+
+    models = orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"][:4]
+    days = _four_days(models, pd.Timestamp("2026-08-30T22:00:00Z"))
+    for pairs in days:
+        store.import_endpoint_bodies(pairs)
+    n = len(store.endpoint_history())
+    stale = DeltaTable(str(Path(store.root) / "endpoints"))  # the fold's view, before the write below
+    late = pd.Timestamp("2026-08-30T23:00:00Z")
+    body = copy.deepcopy(days[0][0][1])
+    sid = store.import_endpoint_bodies([(late, body)])[0]  # into August, which the fold rewrites
+    calls = []
+    real = stale.update_incremental
+
+    def update() -> None:
+        calls.append(1)
+        real()
+
+    stale.update_incremental = update  # type: ignore[method-assign]
+    _fold_year(stale, "2026")
+    assert calls  # the first commit was refused
+    reopened = oc.SnapshotStore(store.root)
+    assert len(reopened.endpoint_history()) == n + 3
+    assert orjson.dumps(reopened.raw(sid)) == orjson.dumps(body)
+    assert _live_ranges(Path(store.root), "2026-08") == [] and _live_ranges(Path(store.root), "2026")
 
 
 def test_one_models_history_reads_row_groups_by_their_statistics_and_misses_no_row(
@@ -241,6 +311,42 @@ def test_one_models_history_reads_row_groups_by_their_statistics_and_misses_no_r
             pd.testing.assert_frame_equal(got.astype(text), rows[hit].reset_index(drop=True))
             for c in ("model_id", "provider_name", "tag", "quantization"):
                 assert list(got[c].cat.categories) == sorted(got[c].dropna().astype(str).unique())
+
+
+def test_one_endpoints_series_skips_the_row_groups_of_the_models_other_endpoints(
+    store: oc.SnapshotStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a provider asked, a row group whose tag and provider name statistics each hold one
+    other value is not read (a sorted file keeps an endpoint's rows together); the answer is the
+    provider rule applied to the model's whole history, asked by tag or by name in any case."""
+    import pyarrow.parquet as pq
+
+    from orcatalog.store.endpoints import schema as store_endpoints
+
+    monkeypatch.setattr(store_endpoints, "ROW_GROUP_ROWS", 4)
+    models = orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"][:3]
+    for pairs in _four_days(models, pd.Timestamp("2026-03-01T00:00:00Z")):
+        store.import_endpoint_bodies(pairs)
+    store.compact(_retention_hours=0)
+    read: list[int] = []
+    real = pq.ParquetFile.read_row_groups
+
+    def spy(self: pq.ParquetFile, groups: list[int], *args: object, **kwargs: object) -> object:
+        read.append(len(groups))
+        return real(self, groups, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_groups", spy)
+    text = {c: str for c in ("model_id", "provider_name", "tag", "quantization")}
+    model_id = str(models[1]["id"])
+    whole = reopen(store).endpoint_history(model_id).astype(text)
+    n_whole = sum(read)
+    for name in (whole["tag"].iloc[0], whole["tag"].iloc[-1].upper(), whole["provider_name"].iloc[5].lower()):
+        read.clear()
+        got = reopen(store).endpoint_history(model_id, name)
+        hit = whole["provider_name"].str.lower().eq(name.lower()) | whole["tag"].str.lower().eq(name.lower())
+        assert 0 < len(got) < len(whole)
+        pd.testing.assert_frame_equal(got.astype(text), whole[hit].reset_index(drop=True))
+        assert 0 < sum(read) < n_whole, (name, read, n_whole)
 
 
 def test_an_endpoint_in_a_zdr_body_and_its_models_body_at_one_time_is_one_row(any_store: oc.SnapshotStore) -> None:

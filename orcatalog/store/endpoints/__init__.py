@@ -2,7 +2,8 @@
 
 Layout under the store's root (beside ``versions/`` and ``snapshots/``)::
 
-    endpoints/           append-only, partitioned by ``month`` of fetched_at: one row per
+    endpoints/           append-only, partitioned by ``month`` of fetched_at (``YYYY-MM``; the
+                         months before the newest folded by ``compact()`` into ``YYYY``): one row per
                          (snapshot, endpoint): scope and fetched_at (which snapshot), model_id,
                          provider_name, tag, prices, status, uptime / latency / throughput,
                          and the key of its template
@@ -37,11 +38,12 @@ schemas, the paths a body comes from, how ``endpoints`` files are written), :mod
 endpoint object into its template and statistics, and back), :mod:`.files` (recorded body files:
 the endpoint a name declares, a body's kind), :mod:`.tables` (the small reads every part shares:
 snapshot rows, objects, which snapshots are committed), :mod:`.writer` (:class:`EndpointStore`:
-a write and its read-back), :mod:`.upkeep` (compaction, months rewritten sorted by model),
-:mod:`.reads` (``raw``, ``endpoint_history`` by file and row-group statistics, providers history)
-and :mod:`.facade` (:class:`EndpointHistory`, the methods of :class:`orcatalog.SnapshotStore`).
-A module-level setting (:data:`ROW_GROUP_ROWS`, :data:`SORTED_FILE_BYTES`) is read in the module
-that defines it; set it there.
+a write and its read-back), :mod:`.upkeep` (compaction: past months folded into their year, the
+newest month rewritten, sorted by model), :mod:`.reads` (``raw``, ``endpoint_history`` by file and
+row-group statistics, providers history) and :mod:`.facade` (:class:`EndpointHistory`, the
+methods of :class:`orcatalog.SnapshotStore`). A module-level setting (:data:`ROW_GROUP_ROWS`,
+:data:`SORTED_FILE_BYTES`, :data:`YEAR_FILE_BYTES`, :data:`YEAR_ROW_GROUP_ROWS`) is read in the module that defines it; set it
+there.
 """
 
 from __future__ import annotations
@@ -56,11 +58,13 @@ from .schema import PROVIDERS_PATH as PROVIDERS_PATH
 from .schema import PROVIDERS_SCHEMA as PROVIDERS_SCHEMA
 from .schema import ROW_COLUMNS as ROW_COLUMNS
 from .schema import ROW_GROUP_ROWS as ROW_GROUP_ROWS
+from .schema import YEAR_ROW_GROUP_ROWS as YEAR_ROW_GROUP_ROWS
 from .schema import ROWS_SCHEMA as ROWS_SCHEMA
 from .schema import SNAPSHOTS_SCHEMA as SNAPSHOTS_SCHEMA
 from .schema import STATS as STATS
 from .schema import ZDR_PATH as ZDR_PATH
 from .upkeep import SORTED_FILE_BYTES as SORTED_FILE_BYTES
+from .upkeep import YEAR_FILE_BYTES as YEAR_FILE_BYTES
 from .writer import EndpointStore
 
 __all__ = [

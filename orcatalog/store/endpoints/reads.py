@@ -20,7 +20,7 @@ from ...errors import (
 )
 from ...frames.providers import providers_frame
 from ..faults import delta_failures, map_delta
-from .schema import _UTC, ROWS_SCHEMA, STAT_COLUMNS
+from .schema import _UTC, ROWS_SCHEMA, STAT_COLUMNS, partition_groups, partitions_of
 from .split import _join
 from .tables import EndpointTables
 
@@ -58,7 +58,7 @@ class EndpointReads(EndpointTables):
                 raise StoreDamagedError(f"snapshot {snapshot_id}: provider objects {lost[:3]} are missing or damaged")
             body["data"] = [orjson.loads(provs[k]) for k in row["items"]]
         else:
-            filt = ds.field("month") == f"{row['fetched_at']:%Y-%m}"
+            filt = ds.field("month").isin(partitions_of(row["fetched_at"]))
             when = pa.scalar(row["fetched_at"], _UTC)
             filt = filt & (ds.field("scope") == row["scope"]) & (ds.field("fetched_at") == when)
             got = self._read("endpoints", ["position", *STAT_COLUMNS], filt)
@@ -85,13 +85,15 @@ class EndpointReads(EndpointTables):
         self,
         columns: list[str],
         models: list[str],
-        months: list[tuple[str, str, str]],
+        months: list[list[tuple[str, str, Any]]],
         providers: pa.Array | None = None,
     ) -> pa.Table | None:
-        """``endpoints`` rows of ``models`` in the months allowed by ``months`` (tuple filters),
-        reading only what can hold them: the files whose per-file statistics in the Delta log allow
-        one of the models (a sorted month keeps each model in about one file, :func:`_sort_month`),
-        then the row groups whose Parquet statistics do (rows are sorted by model in every file).
+        """``endpoints`` rows of ``models`` in the partitions allowed by ``months`` (tuple filters
+        in disjunctive normal form, :func:`partition_groups`; ``[]``: all), reading only what can
+        hold them: the files whose per-file statistics in the Delta log allow one of the models (a
+        folded year keeps each model in a file or two, a sorted month in about one,
+        :mod:`.upkeep`), then the row groups whose Parquet statistics do (rows are sorted by model
+        in every file).
         On local disk the rows of other ``providers`` (lower-cased names or tags, see
         :func:`_provider_hit`) are dropped file by file too; the caller filters them either way.
 
@@ -102,7 +104,8 @@ class EndpointReads(EndpointTables):
         if dt is None:
             return None
         wanted = sorted(set(models))  # the models asked for, each once
-        predicate: list[tuple[str, str, Any]] = [("model_id", "in", wanted), *months]
+        model = ("model_id", "in", wanted)
+        predicate: Any = [[model, *group] for group in months] if months else [model]
         try:
             if self.layout.local:  # the files straight from disk, their row groups chosen here
                 parts = set(dt.metadata().partition_columns)
@@ -129,11 +132,7 @@ class EndpointReads(EndpointTables):
         columns: list[str] | None = None,
     ) -> pd.DataFrame:
         """Long form, one row per (committed snapshot, endpoint); see ``SnapshotStore.endpoint_history``."""
-        months = []  # partition values select files exactly
-        if start is not None:
-            months.append(("month", ">=", f"{start:%Y-%m}"))
-        if end is not None:
-            months.append(("month", "<=", f"{end:%Y-%m}"))
+        months = partition_groups(start, end)  # partition values select files exactly
         key = ["fetched_at", "model_id", "provider_name", "tag"]
         every = [f.name for f in ROWS_SCHEMA if f.name not in ("scope", "month", "template", "position", *key)]
         if columns is not None:
@@ -145,11 +144,7 @@ class EndpointReads(EndpointTables):
         if model is not None:
             got = self._read_models(wanted, model, months, low)
         else:
-            filt = None
-            for column, op, value in months:
-                f = ds.field(column) >= value if op == ">=" else ds.field(column) <= value
-                filt = f if filt is None else filt & f
-            got = self._read("endpoints", wanted, filt)
+            got = self._read("endpoints", wanted, _expression(months))
         table = got if got is not None else ROWS_SCHEMA.empty_table().select(wanted)
         if low is not None:
             table = table.filter(_provider_hit(table, low))
@@ -158,13 +153,18 @@ class EndpointReads(EndpointTables):
             table = table.filter(pc.greater_equal(table.column("fetched_at"), pa.scalar(start.to_pydatetime(), _UTC)))
         if end is not None:
             table = table.filter(pc.less_equal(table.column("fetched_at"), pa.scalar(end.to_pydatetime(), _UTC)))
-        table = table.sort_by([("model_id", "ascending"), ("tag", "ascending"), ("fetched_at", "ascending")])
-        table = _first_of_each(table, ["model_id", "tag", "fetched_at"])  # zdr and model bodies
         order = ["fetched_at", "model_id", "provider_name", "tag"]
         table = table.select(order + [c for c in table.column_names if c not in order])
         categories = [c for c in ("model_id", "provider_name", "tag", "quantization") if c in table.column_names]
-        for c in categories:
-            table = table.set_column(table.column_names.index(c), c, _category(table.column(c)))
+        table = _encode(table, categories)
+        # sorted by (model_id, tag, fetched_at): by the codes, integers in the order of the values
+        # (sorting by the strings cost as much as the rest of the conversion)
+        keys = pa.table({"m": _codes(table, "model_id"), "t": _codes(table, "tag"), "f": table.column("fetched_at")})
+        at = pc.sort_indices(keys, sort_keys=[("m", "ascending"), ("t", "ascending"), ("f", "ascending")])
+        table, keys = table.take(at), keys.take(at)
+        first = _first_of_each(keys)
+        if first is not None:  # an endpoint in a zdr body and its model's at one time: one row
+            table = _encode(table.filter(first).cast(_decoded(table)), categories)  # a value may have gone
         frame = table.to_pandas()
         frame["fetched_at"] = frame["fetched_at"].astype("datetime64[us, UTC]")
         for c in ("status", "context_length"):
@@ -199,6 +199,25 @@ class EndpointReads(EndpointTables):
         return pd.concat(parts, ignore_index=True)
 
 
+def _expression(groups: list[list[tuple[str, str, Any]]]) -> Any:
+    """Tuple filters in disjunctive normal form (:func:`partition_groups`) as a dataset expression
+    (None for ``[]``: no filter)."""
+    ops = {
+        ">=": lambda f, v: f >= v,
+        "<=": lambda f, v: f <= v,
+        "=": lambda f, v: f == v,
+        "in": lambda f, v: f.isin(list(v)),
+    }
+    out = None
+    for group in groups:
+        conj = None
+        for column, op, value in group:
+            e = ops[op](ds.field(column), value)
+            conj = e if conj is None else conj & e
+        out = conj if out is None else out | conj
+    return out
+
+
 def _category(column: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """A string column dictionary-encoded as pandas' ``astype("category")`` encodes it, so that
     ``to_pandas()`` gives that categorical without a Python string per row: the distinct non-null
@@ -212,19 +231,42 @@ def _category(column: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     return pa.DictionaryArray.from_arrays(pc.index_in(column, value_set=values).combine_chunks(), values)
 
 
-def _first_of_each(table: pa.Table, key: list[str]) -> pa.Table:
-    """The first row of each run of rows equal in ``key`` (null equal to null): on a table sorted by
-    ``key``, its rows without duplicates (one endpoint seen at one time in a zdr and a model body)."""
+def _encode(table: pa.Table, categories: list[str]) -> pa.Table:
+    """``table`` with each of the ``categories`` columns dictionary-encoded by :func:`_category`."""
+    for c in categories:
+        table = table.set_column(table.column_names.index(c), c, _category(table.column(c)))
+    return table
+
+
+def _decoded(table: pa.Table) -> pa.Schema:
+    """``table``'s schema with each dictionary column as its values' type."""
+    return pa.schema(
+        [pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type) for f in table.schema]
+    )
+
+
+def _codes(table: pa.Table, name: str) -> pa.Array | pa.ChunkedArray:
+    """A column's dictionary indices (:func:`_category`: ordered as its values), or the column."""
+    column = table.column(name)
+    if pa.types.is_dictionary(column.type):
+        return pa.chunked_array([c.indices for c in column.chunks], column.type.index_type)
+    return column
+
+
+def _first_of_each(table: pa.Table) -> pa.ChunkedArray | None:
+    """Which rows are the first of a run of rows equal in every column (null equal to null): on a
+    table sorted by its columns, the rows without duplicates (one endpoint seen at one time in a
+    zdr and a model body); None when every row is."""
     if table.num_rows < 2:
-        return table
+        return None
     same = None
-    for name in key:
-        column = table.column(name)
+    for column in table.columns:
         a, b = column.slice(1), column.slice(0, table.num_rows - 1)
         equal = pc.fill_null(pc.equal(a, b), pc.and_(pc.is_null(a), pc.is_null(b)))
         same = equal if same is None else pc.and_(same, equal)
-    keep = pa.chunked_array([pa.array([True]), *pc.invert(same).chunks])
-    return table.filter(keep)
+    if not pc.any(same).as_py():
+        return None
+    return pa.chunked_array([pa.array([True]), *pc.invert(same).chunks])
 
 
 def _log_files_read(dt: Any, read: int, n_models: int) -> None:
@@ -257,12 +299,32 @@ def _provider_hit(table: pa.Table, low: pa.Array) -> pa.ChunkedArray:
     return pc.or_(_in(table.column("provider_name"), low, lower=True), _in(table.column("tag"), low, lower=True))
 
 
+def _min_max(group: Any, at: int | None) -> tuple[Any, Any]:
+    """A row group's min and max of column ``at`` from its Parquet statistics (None, None: unknown)."""
+    stats = group.column(at).statistics if at is not None else None
+    if stats is None or not stats.has_min_max:
+        return None, None
+    return stats.min, stats.max
+
+
+def _other(group: Any, at: int, asked: set[str]) -> bool:
+    """Whether no row of a row group can hold one of the ``asked`` providers (lower-cased) in
+    column ``at`` (``tag`` or ``provider_name``): its statistics say the column holds one value
+    (or null) and that value, lower-cased, is not asked (the rule of :func:`_provider_hit`; only an
+    ASCII value is judged here, where Python's and Arrow's lower-casing agree). A
+    sorted file keeps an endpoint's rows together, so most of a model's row groups hold one."""
+    low, high = _min_max(group, at)
+    return type(low) is str and low == high and low.isascii() and low.lower() not in asked
+
+
 def _read_row_groups(path: str, schema: pa.Schema, models: list[str], providers: pa.Array | None = None) -> pa.Table:
     """The rows of ``models`` (sorted) in one local ``endpoints`` file, as ``schema``: only the row
     groups whose ``model_id`` statistics can hold one of them are read (a sorted month keeps a
     model in a row group or two of a file), without threads (a row group or two per file: threads
     cost more than they share, 3x on a loaded machine), without a dataset (its set-up per file
-    cost as much as the reading). A row group without string statistics is read whole. The
+    cost as much as the reading). A row group without string statistics is read whole; with
+    ``providers``, one whose ``tag`` and ``provider_name`` each hold a single other value
+    (:func:`_other`) is skipped. The
     string columns are read dictionary-encoded (decoding thousands of repeated ids cost more than
     the rest of the read) and decoded only for the rows kept; with ``providers`` (lower-cased),
     only the rows :func:`_provider_hit` keeps. No pre-buffering: on local disk it only hands the
@@ -280,16 +342,17 @@ def _read_row_groups(path: str, schema: pa.Schema, models: list[str], providers:
     meta = file.metadata
     names = meta.schema.names
     at = names.index("model_id") if "model_id" in names else None
+    asked: set[str] = set() if providers is None else set(providers.to_pylist())
+    by = [names.index(c) for c in ("tag", "provider_name") if c in names] if providers is not None else []
     groups = []
     for i in range(meta.num_row_groups):
-        stats = meta.row_group(i).column(at).statistics if at is not None else None
-        low = stats.min if stats is not None and stats.has_min_max else None
-        high = stats.max if stats is not None and stats.has_min_max else None
+        group = meta.row_group(i)
+        low, high = _min_max(group, at)
         if type(low) is not str or type(high) is not str:
             groups.append(i)
             continue
         j = bisect.bisect_left(models, low)  # the first wanted model >= low
-        if j < len(models) and models[j] <= high:
+        if j < len(models) and models[j] <= high and not (len(by) == 2 and all(_other(group, c, asked) for c in by)):
             groups.append(i)
     present = [c for c in schema.names if c in names]
     table = file.read_row_groups(groups, columns=present, use_threads=False)

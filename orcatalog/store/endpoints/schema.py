@@ -108,19 +108,53 @@ class EndpointBody:
     endpoint: str | None = None
 
 
+def partitions_of(when: Any) -> list[str]:
+    """The ``month`` partitions that can hold the rows fetched at ``when``: its month (``YYYY-MM``,
+    where every write puts them) and its year (``YYYY``, where ``compact()`` folds the months
+    before the newest one, :func:`orcatalog.store.endpoints.upkeep._fold_year`)."""
+    return [f"{when:%Y-%m}", f"{when:%Y}"]
+
+
+def partition_groups(start: Any, end: Any) -> list[list[tuple[str, str, Any]]]:
+    """Tuple filters in disjunctive normal form selecting the ``month`` partitions (months and
+    folded years, :func:`partitions_of`) that can hold rows fetched in [start, end] (either may be
+    None); ``[]`` when neither bounds the read. A year sorts before its months (``"2026"`` <
+    ``"2026-01"``), so the months' range alone would miss the start's year."""
+    if start is None and end is None:
+        return []
+    months: list[tuple[str, str, Any]] = []
+    if start is not None:
+        months.append(("month", ">=", f"{start:%Y-%m}"))
+    if end is not None:
+        months.append(("month", "<=", f"{end:%Y-%m}"))
+    first = int(f"{start:%Y}") if start is not None else None
+    last = int(f"{end:%Y}") if end is not None else None
+    if first is None:
+        return [months]  # every year before the end's sorts below its months: "2025" < "2026-05"
+    years = [str(y) for y in range(first, (last if last is not None else first) + 1)]
+    return [months, [("month", "in", years)]] if years else [months]
+
+
 #: Rows per Parquet row group of ``endpoints``: small enough that one endpoint's series skips most.
 ROW_GROUP_ROWS = 4096
 
 
-def _row_writer(stats: bool = True) -> Any:
-    """How ``endpoints`` and ``endpoint_snapshots`` files are written: zstd, small row groups,
-    and the statistics columns byte-stream-split (noisy floats compress better that way)."""
+#: Rows per Parquet row group of a folded ``endpoints`` year (``compact()``): an endpoint's year
+#: (8,760 hourly rows) in a row group or two, and a footer a quarter of the size, since a file's
+#: footer is read whole (about 1.5 ms for an 8 MB file of 4,096-row groups, measured).
+YEAR_ROW_GROUP_ROWS = 16384
+
+
+def _row_writer(stats: bool = True, rows: int | None = None) -> Any:
+    """How ``endpoints`` and ``endpoint_snapshots`` files are written: zstd, row groups of
+    ``rows`` (default :data:`ROW_GROUP_ROWS`), and the statistics columns byte-stream-split (noisy
+    floats compress better that way)."""
     from deltalake import ColumnProperties, WriterProperties
 
     floats = ColumnProperties(dictionary_enabled=False, encoding="BYTE_STREAM_SPLIT")
     return WriterProperties(
         compression="ZSTD",
         compression_level=9,
-        max_row_group_size=ROW_GROUP_ROWS,
+        max_row_group_size=ROW_GROUP_ROWS if rows is None else rows,
         column_properties={c: floats for c in STAT_COLUMNS} if stats else None,
     )

@@ -15,7 +15,7 @@ from ...errors import (
     StoreDamagedError,
 )
 from ..delta import DeltaLayout
-from .schema import _UTC, ENDPOINT_TABLES, SNAPSHOTS_SCHEMA
+from .schema import _UTC, ENDPOINT_TABLES, SNAPSHOTS_SCHEMA, partitions_of
 from .split import _key
 
 
@@ -75,7 +75,7 @@ class EndpointTables:
         wanted = [r for r in rows if r["kind"] == "endpoints" and r["n_items"]]
         found: dict[tuple[str, pd.Timestamp], int] = {}
         if wanted:
-            months = sorted({f"{r['fetched_at']:%Y-%m}" for r in wanted})
+            months = sorted({p for r in wanted for p in partitions_of(r["fetched_at"])})
             scopes = sorted({r["scope"] for r in wanted})
             filt = ds.field("month").isin(months) & ds.field("scope").isin(scopes)
             got = self._read("endpoints", ["scope", "fetched_at"], filt)
