@@ -113,7 +113,6 @@ _COMMANDS = {
     "see snapshots()": "see `orcatalog snapshots`",
     "pass allow_mixed=True": "pass --allow-mixed",
     " (orcatalog.store.migrate.migrate(OLD, NEW))": "",  # LegacyLayoutError: the command is named already
-    "run snapshot() or import_files()": "record one with `orcatalog snapshot` or `orcatalog import`",
 }
 
 
