@@ -357,6 +357,35 @@ def movers(
     write(moved, fmt, out, columns, head, default_columns=None)
 
 
+class _Count(click.ParamType):
+    """A count option (tokens, requests, searches, images): a whole number, typed plainly or as
+    ``1e6`` / ``1_000_000``, checked by the library's one rule of a count
+    (:func:`orcatalog.analysis.cost.bad_counts`) while parsing, before any work."""
+
+    name = "count"
+
+    def __init__(self, minimum: int = 0) -> None:
+        self.minimum = minimum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number: float = value
+        else:
+            try:
+                number = int(str(value).strip())
+            except ValueError:
+                try:
+                    number = float(str(value).strip())
+                except ValueError:
+                    number = float("nan")
+        from ..analysis.cost import COUNT_RULE, MAX_COUNT, bad_counts
+
+        if bad_counts(number) or number < self.minimum:
+            rule = COUNT_RULE if self.minimum == 0 else f"a whole number from {self.minimum} to {MAX_COUNT:,} (10^13)"
+            self.fail(f"{value} is not {rule}", param, ctx)
+        return int(number)
+
+
 def _token_options(func: Any) -> Any:
     """The workload's count options, one per priced dimension of the cost rules' one table
     (:data:`orcatalog.workload.COMPONENTS`): ``--<option>`` carries the library argument of the
@@ -364,7 +393,7 @@ def _token_options(func: Any) -> Any:
     from ..workload import COMPONENTS  # light: no pandas at import
 
     for c in reversed(COMPONENTS):
-        kind = click.IntRange(min=1 if c.argument == "requests" else 0)
+        kind = _Count(1 if c.argument == "requests" else 0)
         func = click.option(f"--{c.option}", c.argument, type=kind, help=c.help)(func)
     return func
 
@@ -677,8 +706,8 @@ def reprice(
     "price-vs-context's x axis, e.g. completion_usd_per_mtok; a column or the name tables print it "
     "under (price_input_cache_read or price_input_cache_read_usd_per_mtok).",
 )
-@click.option("--prompt-tokens", type=click.IntRange(min=0), default=1_000_000, show_default=True, help="For cost.")
-@click.option("--completion-tokens", type=click.IntRange(min=0), default=200_000, show_default=True, help="For cost.")
+@click.option("--prompt-tokens", type=_Count(), default=1_000_000, show_default=True, help="For cost.")
+@click.option("--completion-tokens", type=_Count(), default=200_000, show_default=True, help="For cost.")
 @_store_option
 @click.pass_context
 def plot(
