@@ -634,26 +634,20 @@ def reprice(
         alternatives = [m.strip() for m in model_ids.split(",") if m.strip()]
         if not alternatives:
             raise CLIUsageError(f"--models {model_ids!r} names no model: give comma-separated ids")
-    result = reprice_rows(
-        usage, _history(store), alternatives=[] if per_row else alternatives, at="row" if at is None else at
-    )
+    from ..errors import SnapshotNotFoundError
+
+    try:
+        result = reprice_rows(
+            usage, _history(store), alternatives=[] if per_row else alternatives, at="row" if at is None else at
+        )
+    except SnapshotNotFoundError as exc:  # --at before the first snapshot: named as the option
+        raise CLIError(in_cli_words(str(exc))) from None
     from ..analysis.reprice import NO_SNAPSHOT
 
     rows = result.rows
-    byok = int((rows["reason"] == "byok").sum())
-    unlisted = int(rows["list_usd"].isna().sum())
-    early = int((rows["note"] == NO_SNAPSHOT).sum())
-    no_snapshot = NO_SNAPSHOT.replace("the row's", "their")
     billed = result.billed_total_usd
-    bill = "no bill in the usage (no usage_usd column)" if np.isnan(billed) else f"billed ${billed:,.2f}"
-    click.echo(
-        f"{bill} over {len(rows)} usage rows; at list prices "
-        f"${result.list_total_usd:,.2f} on the {len(rows) - unlisted} rows whose model the store lists "
-        f"({byok} BYOK rows, {unlisted - early} not in the store's catalog on their day"
-        + (f", {early} with {no_snapshot}" if early else "")
-        + ")",
-        err=True,
-    )
+    unlisted = int(rows["list_usd"].isna().sum())
+    click.echo(_reprice_header(result, NO_SNAPSHOT), err=True)
     _say(list(result.notes))
     if unlisted == len(rows):  # a table of zeros would read as "every alternative is free"
         raise CLIError(
@@ -670,6 +664,7 @@ def reprice(
                 "model",
                 "provider_name",
                 "usage_usd",
+                "billed_usd",  # the column the header's billed total sums (usage_usd plus BYOK inference)
                 "list_usd",
                 "difference_usd",
                 "reason",
@@ -679,7 +674,43 @@ def reprice(
         write(rows, fmt, out, columns, head, default_columns=keep)
         return
     summary = result.summary()
+    if len(summary) and not np.isnan(billed):
+        first = summary.iloc[0]
+        if abs(float(first["billed_usd"]) - billed) >= 0.005:  # the table and the header would disagree unsaid
+            click.echo(
+                f"note: billed_usd in the table is what the rows an alternative can serve were billed "
+                f"(${float(first['billed_usd']):,.2f} for {first['alternative']}: {int(first['rows_served'])} of "
+                f"{len(rows)} rows), not the period's ${billed:,.2f}; saving_usd compares the same rows",
+                err=True,
+            )
     write(summary, fmt, out, columns, head if head is not None else top, default_columns=list(summary.columns))
+
+
+def _reprice_header(result: Any, no_snapshot: str) -> str:
+    """``reprice``'s first line: the period's bill (which sums the rows' ``billed_usd``: OpenRouter's
+    ``usage_usd`` plus BYOK inference billed by the provider), the list-price total and the bill on
+    the same rows, and the rows that could not be priced, by reason."""
+    import numpy as np
+
+    rows = result.rows
+    billed = result.billed_total_usd
+    priced = rows["list_usd"].notna().to_numpy()
+    early = int((rows["note"] == no_snapshot).sum())
+    unlisted = int((~priced).sum()) - early
+    if np.isnan(billed):
+        bill = f"no bill in the usage (no usage_usd column) over {len(rows)} usage rows"
+    else:
+        byok = billed - float(np.nansum(rows["usage_usd"].to_numpy(dtype=float)))
+        of_it = f" (${byok:,.2f} of it BYOK inference, billed by providers on your own keys)" if byok >= 0.005 else ""
+        bill = f"billed ${billed:,.2f} over {len(rows)} usage rows{of_it}"
+    same = rows["billed_usd"].to_numpy(dtype=float)[priced]
+    same_rows = "" if np.isnan(billed) else f", billed ${float(np.nansum(same)):,.2f}"
+    left = [f"{unlisted} not in the store's catalog on their day"] if unlisted else []
+    left += [f"{early} with {no_snapshot.replace('the row' + chr(39) + 's', 'their')}"] if early else []
+    return (
+        f"{bill}; at list prices ${result.list_total_usd:,.2f} for the {int(priced.sum())} rows whose model the "
+        f"store lists on their day{same_rows}" + (f" ({'; '.join(left)}: no list price)" if left else "")
+    )
 
 
 @main.command()
