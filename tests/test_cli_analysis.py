@@ -122,7 +122,12 @@ def test_every_priced_dimension_is_a_cost_option_with_the_librarys_numbers(workd
             ["--prompt-tokens", "10", "--completion-tokens", "1", "--reasoning", "2"],
             "--reasoning is a part of --completion-tokens",
         ),
-        (["--prompt-tokens", "10", "--requests", "0"], "0 is not in the range x>=1"),
+        (["--prompt-tokens", "10", "--requests", "0"], "'--requests': 0 is not a whole number from 1 to"),
+        # new-user trial: no sanity bound on counts (an exponent too many, a sign, a fraction)
+        (["--prompt-tokens", "1e15"], "'--prompt-tokens': 1e15 is not a whole number from 0 to 10,000,000,000,000"),
+        (["--prompt-tokens=-5"], "'--prompt-tokens': -5 is not a whole number from 0 to"),
+        (["--prompt-tokens", "1.5"], "'--prompt-tokens': 1.5 is not a whole number"),
+        (["--prompt-tokens", "10", "--web-searches", "1e14"], "'--web-searches': 1e14 is not a whole number"),
         (["--prompt-tokens", "10", "--at", "teatime"], "--at 'teatime' is not a time"),
     ],
 )
@@ -134,6 +139,16 @@ def test_cost_refuses_a_bad_workload_before_fetching(
     assert result.exit_code == 2 and message in result.output, result.output
     assert "_tokens" not in result.output  # the options' names, not the library's arguments
     assert len(api.requests) == served, "a bad workload reached the API"
+
+
+def test_counts_may_be_written_with_an_exponent_or_underscores(workdir: Path, api: ReplayServer) -> None:
+    env = {"ORCATALOG_BASE_URL": api.base_url}
+    plain = run(
+        ["cost", "--prompt-tokens", "1000000", "--completion-tokens", "200000", "--format", "csv"], workdir, env
+    )
+    short = run(["cost", "--prompt-tokens", "1e6", "--completion-tokens", "200_000", "--format", "csv"], workdir, env)
+    assert plain.exit_code == 0 and short.exit_code == 0, short.output
+    assert plain.stdout == short.stdout
 
 
 def test_plot_refuses_options_its_chart_does_not_use(workdir: Path) -> None:
@@ -503,7 +518,9 @@ def test_movers_says_how_old_the_start_is_and_when_both_ends_are_one_snapshot(wo
     result = run(["movers", "--store", "data", "--since", since, "--until", until], workdir)
     assert result.exit_code == 0, result.output
     said = result.stderr.splitlines()
-    assert [n for n in said if n.startswith("note: ")] == [f"note: {n}" for n in notes]
+    as_typed = {"start": "--since", "end": "--until"}  # the time asked, named as the option that asked it
+    expected = ["note: " + re.sub(r"(start|end) (?=\d{4}-)", lambda m: as_typed[m.group(1)] + " ", n) for n in notes]
+    assert [n for n in said if n.startswith("note: ")] == expected and "older than --since" in " ".join(expected)
     # a window that ends on a later snapshot says nothing of the kind
     wide = oc.movers(h, since, f"{pd.Timestamp(times[-1]):%Y-%m-%dT%H:%M:%SZ}")
     assert not any("both fall" in n for n in wide.attrs["notes"])

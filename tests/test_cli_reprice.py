@@ -51,10 +51,9 @@ def test_reprice_prints_the_librarys_summary(workdir: Path) -> None:
     )
     assert printed["alternative"].tolist() == expected["alternative"].tolist()
     assert printed["total_usd"].to_numpy() == pytest.approx(expected["total_usd"].to_numpy())
-    line = result.stderr.strip()
-    assert "\n" not in line and line.startswith(
-        f"billed ${expected.attrs['billed_total_usd']:,.2f} over 106 usage rows"
-    )
+    line, *notes = result.stderr.strip().splitlines()  # the header, then notes (one line each)
+    assert line.startswith(f"billed ${expected.attrs['billed_total_usd']:,.2f} over 106 usage rows")
+    assert all(n.startswith("note: ") for n in notes)
 
 
 def test_reprice_against_a_store_of_another_period_is_an_error_not_a_table_of_zeros(
@@ -107,14 +106,45 @@ def test_reprice_at_follows_the_one_time_rule(workdir: Path) -> None:
     history = oc.SnapshotStore(workdir / "data").history()
     early = run(["reprice", "activity.json.gz", "--store", "data", "--at", "2020-01-01"], workdir)
     assert early.exit_code != 0 and early.stdout == ""
-    assert "no snapshot on or before at=2020-01-01" in early.stderr and len(early.stderr.splitlines()) == 1
+    assert "no snapshot on or before --at 2020-01-01" in early.stderr and len(early.stderr.splitlines()) == 1
     with pytest.raises(oc.SnapshotNotFoundError, match="first snapshot"):
         oc.reprice(oc.read_usage(workdir / "activity.json.gz"), history, at="2020-01-01")
     late = run(["reprice", "activity.json.gz", "--store", "data", "--at", "2030-01-01", "--top", "1"], workdir)
     assert late.exit_code == 0, late.output
     latest = pd.Timestamp(history["fetched_at"].max())
-    assert "note: at 2030-01-01 00:00 is in the future" in late.stderr
+    assert "note: --at 2030-01-01 00:00 is in the future" in late.stderr  # the option, as typed (new-user trial)
     assert f"note: the answer is the snapshot of {latest:%Y-%m-%d %H:%M} UTC" in late.stderr
+    assert "older than --at 2030-01-01 00:00" in late.stderr and " at 2030" not in late.stderr
+
+
+def test_the_header_totals_are_the_tables_sums_or_say_why_not(workdir: Path) -> None:
+    """New-user trial: the header said "billed $94.86" while the table's billed_usd read 94.5 and the
+    --rows table showed only usage_usd (which leaves out BYOK inference). The --rows table shows
+    billed_usd, whose sum is the header's bill; the summary's billed_usd covers the rows each
+    alternative can serve, and a note says so with both numbers."""
+    usage = oc.read_usage(workdir / "activity.json.gz")
+    result = oc.reprice(usage, oc.SnapshotStore(workdir / "data").history())
+    rows = run(["reprice", "activity.json.gz", "--store", "data", "--rows", "--format", "csv"], workdir)
+    assert rows.exit_code == 0, rows.output
+    table = pd.read_csv(io.StringIO(rows.stdout))
+    header = rows.stderr.splitlines()[0]
+    assert header.startswith(f"billed ${table['billed_usd'].sum():,.2f} over {len(table)} usage rows (")
+    byok = table["billed_usd"].sum() - table["usage_usd"].sum()
+    assert byok > 1 and f"(${byok:,.2f} of it BYOK inference" in header
+    priced = table["list_usd"].notna()
+    assert (
+        f"at list prices ${table['list_usd'].sum():,.2f} for the {priced.sum()} rows whose model the store lists "
+        f"on their day, billed ${table.loc[priced, 'billed_usd'].sum():,.2f}" in header
+    )
+    summary = run(["reprice", "activity.json.gz", "--store", "data", "--top", "3", "--format", "csv"], workdir)
+    first = pd.read_csv(io.StringIO(summary.stdout)).iloc[0]
+    assert summary.stderr.splitlines()[0] == header
+    assert first["billed_usd"] < result.billed_total_usd - 0.005  # the rows it serves, not the period
+    assert (
+        f"note: billed_usd in the table is what the rows an alternative can serve were billed "
+        f"(${first['billed_usd']:,.2f} for {first['alternative']}: {first['rows_served']} of {len(table)} rows), "
+        f"not the period's ${result.billed_total_usd:,.2f}"
+    ) in summary.stderr
 
 
 def test_rows_before_the_first_snapshot_say_so(workdir: Path, recorded_dir: Path, tmp_path: Path) -> None:

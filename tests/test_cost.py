@@ -412,7 +412,7 @@ def test_price_at_checks_its_input(hourly_history: pd.DataFrame) -> None:
         oc.price_at(pd.DataFrame({"m": ["a"], "timestamp": ["2026-01-01"]}), hourly_history)
     with pytest.raises(oc.InvalidParameterError, match="not times"):
         oc.price_at(pd.DataFrame({"model": ["a"], "timestamp": ["yesterday-ish"]}), hourly_history)
-    with pytest.raises(oc.InvalidParameterError, match="numbers >= 0"):
+    with pytest.raises(oc.InvalidParameterError, match="must be a whole number from 0 to"):
         oc.price_at(pd.DataFrame({"model": ["a"], "timestamp": ["2026-01-01"], "prompt_tokens": [-5]}), hourly_history)
     parts = pd.DataFrame(
         {
@@ -445,7 +445,7 @@ def test_only_routers_or_no_rows_are_notes_not_crashes(latest: pd.DataFrame) -> 
         ("completion_tokns", [10], r"not a token column \(did you mean 'completion_tokens'\?\); token columns: "),
         ("prompt_tokens", [float("nan")], "row 0"),
         ("prompt_tokens", ["abc"], "is abc"),
-        ("prompt_tokens", [-3], "numbers >= 0"),
+        ("prompt_tokens", [-3], "must be a whole number from 0 to"),
     ],
 )
 def test_price_at_refuses_tokens_it_cannot_count(
@@ -543,3 +543,32 @@ def test_price_at_prices_web_searches_only_where_the_catalog_lists_a_search_pric
     assert out.loc[0, "total_usd"] > 0 and pd.isna(out.loc[0, "note"])
     assert np.isnan(out.loc[1, "total_usd"]) and "lists no web_search price" in out.loc[1, "note"]
     assert Decimal(str(out.loc[2, "total_usd"])) == 1_000 * D(unlisted["price_prompt"])
+
+
+@pytest.mark.parametrize("bad", [1e15, 10**13 + 1, -5, 1.5, float("nan"), float("inf")])
+def test_a_count_outside_the_one_rule_is_refused_before_any_work(bad: float) -> None:
+    """New-user trial: 1e15 tokens, a negative or a fractional count were priced (or refused with
+    no bound said). The one rule of a count (analysis/cost.bad_counts): a whole number from 0 to
+    10^13, for estimate_cost's arguments and price_at's usage columns alike."""
+    from orcatalog.analysis.cost import MAX_COUNT, check_workload
+
+    with pytest.raises(
+        oc.InvalidParameterError, match=r"prompt_tokens=.* is invalid: give a whole number from 0 to 10,000,000,000,000"
+    ):
+        check_workload(bad, 10)
+    with pytest.raises(oc.InvalidParameterError, match=r"web_searches=.* is invalid"):
+        check_workload(10, 10, web_searches=bad)
+    usage = pd.DataFrame(
+        {"model": ["openai/gpt-4o"], "timestamp": ["2026-01-02"], "prompt_tokens": [bad], "completion_tokens": [1]}
+    )
+    history = pd.DataFrame(
+        {
+            "id": ["openai/gpt-4o"],
+            "fetched_at": [pd.Timestamp("2026-01-01", tz="UTC")],
+            "price_prompt": [2.5e-6],
+            "price_completion": [1e-5],
+        }
+    )
+    with pytest.raises(oc.InvalidParameterError, match=r"usage\['prompt_tokens'\] at row 0 .*whole number from 0"):
+        oc.price_at(usage, history)
+    assert check_workload(MAX_COUNT, 1e6)["prompt_tokens"] == MAX_COUNT  # the bound itself, and 1e6, are counts

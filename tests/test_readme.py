@@ -206,3 +206,38 @@ def test_cron_runs_orcatalog_by_absolute_path_and_the_tour_leaves_no_untracked_f
     assert "*" in (REPO / "data" / ".gitignore").read_text(encoding="utf-8").split()
     assert written and all(f"/{name}/" in ignored or f"/{name}" in ignored for name in written), written
     assert "ReplayServer(activity=" in README and "management_keys=" in README
+
+
+def test_the_quickstart_cost_lines_show_what_their_comments_claim(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New-user trial: the quickstart's cost example showed free models at 0 under a comment about
+    routers' notes. Run the Quickstart block against the packaged catalog and check each cost line's
+    claim: the head holds the five cheapest paid models, and the notes are the routers'."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    block = README[README.index("## Quickstart") :]
+    code = re.search(r"```python\n(.*?)```", block, flags=re.S)
+    assert code is not None
+    lines = code.group(1).splitlines()
+    head = next(line for line in lines if line.startswith("paid[") and ".head()" in line)
+    notes = next(line for line in lines if line.startswith("cost.loc[") and "note" in line)
+    with ReplayServer() as api:
+        monkeypatch.setenv("ORCATALOG_BASE_URL", api.base_url)
+        monkeypatch.setenv("ORCATALOG_CACHE_DIR", str(tmp_path / "cache"))
+        monkeypatch.delenv("ORCATALOG_OFFLINE", raising=False)
+        scope: dict[str, object] = {}
+        exec(code.group(1), scope)
+    import pandas as pd
+
+    shown = eval(head.split("#")[0], scope)
+    cost = scope["cost"]
+    assert isinstance(shown, pd.DataFrame) and isinstance(cost, pd.DataFrame)
+    assert len(shown) == 5 and (shown["total_usd"] > 0).all()
+    assert shown["total_usd"].is_monotonic_increasing
+    assert shown["total_usd"].iloc[0] == cost.loc[cost["total_usd"] > 0, "total_usd"].min()
+    assert (cost["total_usd"] == 0).sum() > 5, "the sample has free models that the head must leave out"
+    noted = eval(notes.split("#")[0], scope)
+    assert len(noted) >= 1 and noted["note"].str.startswith("dynamic pricing").all()
+    assert cost.loc[noted.index, "total_usd"].isna().all()

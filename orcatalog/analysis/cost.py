@@ -63,13 +63,27 @@ def _unnamed_output_note(comp: Any, modality: str) -> str:
     )
 
 
+#: The most a workload may count of one thing (tokens, requests, searches, images): ten trillion,
+#: above a year of any single user's traffic. More is a slip (an exponent too many), not a workload.
+MAX_COUNT = 10**13
+#: What a count must be, in words (every refusal of a count says it).
+COUNT_RULE = f"a whole number from 0 to {MAX_COUNT:,} (10^13)"
+
+
+def bad_counts(values: Any) -> np.ndarray:
+    """The one rule of a workload's counts (tokens, requests, searches, images), elementwise: True
+    where a value is not a whole number from 0 to :data:`MAX_COUNT` (NaN, infinite, negative,
+    fractional or too large). Used by :func:`estimate_cost` / :func:`check_workload` (scalars),
+    :func:`orcatalog.analysis.price_at` (usage columns) and the command line's count options."""
+    v = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(~np.isfinite(v) | (v < 0) | (v > MAX_COUNT) | (v != np.floor(v)))
+
+
 def _count(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise InvalidParameterError(f"{name}={value!r} is invalid: give a number of tokens/items >= 0")
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise InvalidParameterError(f"{name}={value!r} is invalid: give a number of tokens/items >= 0")
-    return value
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or bad_counts(value):
+        raise InvalidParameterError(f"{name}={value!r} is invalid: give {COUNT_RULE} of tokens or items")
+    return float(value)
 
 
 def _flatten_usage(usage: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -743,8 +757,15 @@ def check_workload(
     for name in _ITEM_COUNTS:
         counts[name] = _count(name, given[name])
     if requests is not None:
-        if isinstance(requests, bool) or not isinstance(requests, (int, np.integer)) or requests < 1:
-            raise InvalidParameterError(f"requests={requests!r} is invalid: give an int >= 1 (or None)")
+        if (
+            isinstance(requests, bool)
+            or not isinstance(requests, (int, np.integer))
+            or requests < 1
+            or bad_counts(requests)
+        ):
+            raise InvalidParameterError(
+                f"requests={requests!r} is invalid: give an int from 1 to {MAX_COUNT:,} (or None)"
+            )
         counts["requests"] = float(requests)
     _check_parts(counts)
     _clock(at, 0)

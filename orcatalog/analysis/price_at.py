@@ -18,7 +18,7 @@ from ..schema import bool_array, is_price_column
 from ..suggest import closest, did_you_mean
 from ..times import parse_time_column
 from .args import frame_arg, one_scope
-from .cost import TOKEN_ARGUMENTS, _any_present, _check_parts, _costs
+from .cost import COUNT_RULE, TOKEN_ARGUMENTS, _any_present, _check_parts, _costs, bad_counts
 
 __all__ = ["price_at"]
 
@@ -111,12 +111,12 @@ def _token_counts(usage: pd.DataFrame) -> dict[str, np.ndarray]:
     counts = {}
     for c in (c for c in TOKEN_ARGUMENTS if c in usage.columns):
         values = pd.to_numeric(usage[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        bad = ~np.isfinite(values) | (values < 0)
+        bad = bad_counts(values)  # the one rule of a count (analysis/cost.py)
         if bad.any():
             row = usage.index[int(np.flatnonzero(bad)[0])]
             raise InvalidParameterError(
                 f"usage[{c!r}] at row {row!r} is {usage[c].iloc[int(np.flatnonzero(bad)[0])]}: "
-                "token counts must be numbers >= 0 (write 0 for none)"
+                f"each token count must be {COUNT_RULE} (write 0 for none)"
             )
         counts[c] = values
     _check_parts(counts, usage.index)

@@ -362,6 +362,35 @@ def movers(
     write(moved, fmt, out, columns, head, default_columns=None)
 
 
+class _Count(click.ParamType):
+    """A count option (tokens, requests, searches, images): a whole number, typed plainly or as
+    ``1e6`` / ``1_000_000``, checked by the library's one rule of a count
+    (:func:`orcatalog.analysis.cost.bad_counts`) while parsing, before any work."""
+
+    name = "count"
+
+    def __init__(self, minimum: int = 0) -> None:
+        self.minimum = minimum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number: float = value
+        else:
+            try:
+                number = int(str(value).strip())
+            except ValueError:
+                try:
+                    number = float(str(value).strip())
+                except ValueError:
+                    number = float("nan")
+        from ..analysis.cost import COUNT_RULE, MAX_COUNT, bad_counts
+
+        if bad_counts(number) or number < self.minimum:
+            rule = COUNT_RULE if self.minimum == 0 else f"a whole number from {self.minimum} to {MAX_COUNT:,} (10^13)"
+            self.fail(f"{value} is not {rule}", param, ctx)
+        return int(number)
+
+
 def _token_options(func: Any) -> Any:
     """The workload's count options, one per priced dimension of the cost rules' one table
     (:data:`orcatalog.workload.COMPONENTS`): ``--<option>`` carries the library argument of the
@@ -369,7 +398,7 @@ def _token_options(func: Any) -> Any:
     from ..workload import COMPONENTS  # light: no pandas at import
 
     for c in reversed(COMPONENTS):
-        kind = click.IntRange(min=1 if c.argument == "requests" else 0)
+        kind = _Count(1 if c.argument == "requests" else 0)
         func = click.option(f"--{c.option}", c.argument, type=kind, help=c.help)(func)
     return func
 
@@ -622,29 +651,23 @@ def reprice(
         alternatives = [m.strip() for m in model_ids.split(",") if m.strip()]
         if not alternatives:
             raise CLIUsageError(f"--models {model_ids!r} names no model: give comma-separated ids")
-    result = reprice_rows(
-        usage,
-        _history(store, scope=store_scope(store, scope)),
-        alternatives=[] if per_row else alternatives,
-        at="row" if at is None else at,
-    )
+    from ..errors import SnapshotNotFoundError
+
+    try:
+        result = reprice_rows(
+            usage,
+            _history(store, scope=store_scope(store, scope)),
+            alternatives=[] if per_row else alternatives,
+            at="row" if at is None else at,
+        )
+    except SnapshotNotFoundError as exc:  # --at before the first snapshot: named as the option
+        raise CLIError(in_cli_words(str(exc))) from None
     from ..analysis.reprice import NO_SNAPSHOT
 
     rows = result.rows
-    byok = int((rows["reason"] == "byok").sum())
-    unlisted = int(rows["list_usd"].isna().sum())
-    early = int((rows["note"] == NO_SNAPSHOT).sum())
-    no_snapshot = NO_SNAPSHOT.replace("the row's", "their")
     billed = result.billed_total_usd
-    bill = "no bill in the usage (no usage_usd column)" if np.isnan(billed) else f"billed ${billed:,.2f}"
-    click.echo(
-        f"{bill} over {len(rows)} usage rows; at list prices "
-        f"${result.list_total_usd:,.2f} on the {len(rows) - unlisted} rows whose model the store lists "
-        f"({byok} BYOK rows, {unlisted - early} not in the store's catalog on their day"
-        + (f", {early} with {no_snapshot}" if early else "")
-        + ")",
-        err=True,
-    )
+    unlisted = int(rows["list_usd"].isna().sum())
+    click.echo(_reprice_header(result, NO_SNAPSHOT), err=True)
     _say(list(result.notes))
     if unlisted == len(rows):  # a table of zeros would read as "every alternative is free"
         raise CLIError(
@@ -661,6 +684,7 @@ def reprice(
                 "model",
                 "provider_name",
                 "usage_usd",
+                "billed_usd",  # the column the header's billed total sums (usage_usd plus BYOK inference)
                 "list_usd",
                 "difference_usd",
                 "reason",
@@ -670,7 +694,43 @@ def reprice(
         write(rows, fmt, out, columns, head, default_columns=keep)
         return
     summary = result.summary()
+    if len(summary) and not np.isnan(billed):
+        first = summary.iloc[0]
+        if abs(float(first["billed_usd"]) - billed) >= 0.005:  # the table and the header would disagree unsaid
+            click.echo(
+                f"note: billed_usd in the table is what the rows an alternative can serve were billed "
+                f"(${float(first['billed_usd']):,.2f} for {first['alternative']}: {int(first['rows_served'])} of "
+                f"{len(rows)} rows), not the period's ${billed:,.2f}; saving_usd compares the same rows",
+                err=True,
+            )
     write(summary, fmt, out, columns, head if head is not None else top, default_columns=list(summary.columns))
+
+
+def _reprice_header(result: Any, no_snapshot: str) -> str:
+    """``reprice``'s first line: the period's bill (which sums the rows' ``billed_usd``: OpenRouter's
+    ``usage_usd`` plus BYOK inference billed by the provider), the list-price total and the bill on
+    the same rows, and the rows that could not be priced, by reason."""
+    import numpy as np
+
+    rows = result.rows
+    billed = result.billed_total_usd
+    priced = rows["list_usd"].notna().to_numpy()
+    early = int((rows["note"] == no_snapshot).sum())
+    unlisted = int((~priced).sum()) - early
+    if np.isnan(billed):
+        bill = f"no bill in the usage (no usage_usd column) over {len(rows)} usage rows"
+    else:
+        byok = billed - float(np.nansum(rows["usage_usd"].to_numpy(dtype=float)))
+        of_it = f" (${byok:,.2f} of it BYOK inference, billed by providers on your own keys)" if byok >= 0.005 else ""
+        bill = f"billed ${billed:,.2f} over {len(rows)} usage rows{of_it}"
+    same = rows["billed_usd"].to_numpy(dtype=float)[priced]
+    same_rows = "" if np.isnan(billed) else f", billed ${float(np.nansum(same)):,.2f}"
+    left = [f"{unlisted} not in the store's catalog on their day"] if unlisted else []
+    left += [f"{early} with {no_snapshot.replace('the row' + chr(39) + 's', 'their')}"] if early else []
+    return (
+        f"{bill}; at list prices ${result.list_total_usd:,.2f} for the {int(priced.sum())} rows whose model the "
+        f"store lists on their day{same_rows}" + (f" ({'; '.join(left)}: no list price)" if left else "")
+    )
 
 
 @main.command()
@@ -697,8 +757,8 @@ def reprice(
     "price-vs-context's x axis, e.g. completion_usd_per_mtok; a column or the name tables print it "
     "under (price_input_cache_read or price_input_cache_read_usd_per_mtok).",
 )
-@click.option("--prompt-tokens", type=click.IntRange(min=0), default=1_000_000, show_default=True, help="For cost.")
-@click.option("--completion-tokens", type=click.IntRange(min=0), default=200_000, show_default=True, help="For cost.")
+@click.option("--prompt-tokens", type=_Count(), default=1_000_000, show_default=True, help="For cost.")
+@click.option("--completion-tokens", type=_Count(), default=200_000, show_default=True, help="For cost.")
 @_store_option
 @_scope_option
 @click.pass_context

@@ -92,6 +92,9 @@ def in_option_names(message: str, command: click.Command | None) -> str:
     # ``name=`` always means an argument (``name=N`` -> ``--name N``, ``(see name=)`` -> ``(see
     # --name)``); a bare name only when it is an identifier (has a ``_``)
     swapped = re.sub(r"\b([a-z][a-z0-9_]*)=(?=([^\s),;:]?))", swap, message)
+    # a name just before a time as orcatalog.times.answer_notes writes it ("8 days older than at
+    # 2026-08-25 00:00", "start 2020-01-01 00:00 is before ..."): the argument that asked for that time
+    swapped = re.sub(r"(?<![-\w])([a-z][a-z0-9_]*)(?= \d{4}-\d\d-\d\d \d\d:\d\d(?![:\d]))()", swap, swapped)
     return re.sub(r"(?<![-\w])([a-z][a-z0-9]*_[a-z0-9_]+)\b()", swap, swapped).replace("  ", " ")
 
 
