@@ -611,9 +611,14 @@ def test_cost_counts_the_models_left_out_in_one_line_instead_of_a_row_each(workd
     assert n_left > 100 and expected["total_usd"].gt(0).any()  # the flood, and models that are priced
     table = run([*args, "--format", "table"], workdir)
     assert table.exit_code == 0, table.output
-    assert f"Left out: {n_left} models (does not produce text + image output (see --output-modality))" in table.stderr
+    n_free = int(expected["total_usd"].eq(0).sum())
+    n_unpriced = int((expected["total_usd"].isna() & expected["note"].notna()).sum())  # this reason and rarer ones
+    assert f"Left out: {n_unpriced + n_free} models (" in table.stderr
+    assert "does not produce text + image output (see --output-modality)" in table.stderr
+    if n_unpriced > n_left or n_free:  # several reasons: each counted
+        assert f"{n_left}: does not produce text + image output" in table.stderr
     rows = table.stdout.strip().splitlines()[1:]
-    assert len(rows) == len(expected) - n_left - int(expected["total_usd"].eq(0).sum())  # free ones counted apart
+    assert len(rows) == len(expected) - n_unpriced - n_free
     assert not any("does not produce" in row for row in rows)
     csv = run([*args, "--format", "csv"], workdir)
     assert "Left out" not in csv.stderr
@@ -786,3 +791,30 @@ def test_a_model_missing_from_the_scope_read_names_the_scope_that_holds_it(two_s
         f"no snapshot of scope 'catalog' of data lists them; their rows have no price) (scope {TEXT_SCOPE!r} "
         f"holds it: --scope {TEXT_SCOPE!r} reads it): {gone!r}" in warned.stderr
     )
+
+
+def test_cost_leaves_out_the_same_way_for_every_workload_and_answers_both_spellings(workdir: Path) -> None:
+    """Third new-user trial: a text workload kept its few unpriced rows at the bottom of the table
+    while an image workload dropped them into a "Left out" line, free models were said on another
+    line, and `cost --model` / `cost --output-modalities` were refused (other commands spell them
+    so). Now one line says everything the table leaves out, whatever the workload, and the rows of
+    models named with --models keep their note."""
+    store = oc.SnapshotStore(workdir / "data")
+    frame = store.load()
+    base = ["cost", "--store", "data", "--prompt-tokens", "1000", "--completion-tokens", "1000"]
+    text = run([*base, "--format", "table"], workdir)
+    assert text.exit_code == 0, text.output
+    expected = oc.estimate_cost(frame, 1000, 1000)
+    unpriced = expected[expected["total_usd"].isna()]
+    n_free = int(expected["total_usd"].eq(0).sum())
+    assert len(unpriced) > 0  # the catalog holds models a text workload cannot use
+    lines = [line for line in text.stderr.splitlines() if line.startswith("Left out:")]
+    assert lines == [lines[0]] and lines[0].startswith(f"Left out: {len(unpriced) + n_free} models (")
+    assert not any(str(i) in text.stdout for i in unpriced["id"])
+    named = str(unpriced["id"].iloc[0])
+    asked = run([*base, "--model", named, "--format", "table"], workdir)  # --model: the other commands' spelling
+    assert asked.exit_code == 0, asked.output
+    assert named in asked.stdout and "Left out" not in asked.stderr
+    same = run([*base, "--models", named, "--format", "csv"], workdir)
+    spelled = run([*base, "--model", named, "--output-modalities", "text", "--format", "csv"], workdir)
+    assert same.stdout == spelled.stdout and named in same.stdout

@@ -319,7 +319,7 @@ def test_cost_command_lists_the_cheapest_paid_models_that_serve(tmp_path: Path, 
         paid_rows = printed[printed["total_usd"].notna()]
         assert list(paid_rows["id"]) == list(expected["id"])
         assert (paid_rows["total_usd"] > 0).all()
-        assert "free model(s) left out" in result.stderr
+        assert "free: --include-free lists them" in result.stderr
         assert (
             printed.loc[printed["id"] == "bytedance-seed/seedream-5-0-lite", "note"].str.contains("text output").all()
         )

@@ -123,7 +123,12 @@ def _unknown_model(model_id: str, exc: Exception, client: Any, store: Any = None
 
 
 @main.command()
-@click.option("--output-modalities", callback=_check_modalities, help="Comma-separated list, or 'all' (default).")
+@click.option(
+    "--output-modalities",
+    "--output-modality",
+    callback=_check_modalities,
+    help="Comma-separated list, or 'all' (default).",
+)
 @click.pass_context
 def count(ctx: click.Context, output_modalities: str | None) -> None:
     """Print how many models there are (GET /models/count).

@@ -182,6 +182,7 @@ def show(
 @click.option("--until", help="Only changes at or before this time (ISO 8601, UTC).")
 @click.option(
     "--model",
+    "--models",
     "model_ids",
     multiple=True,
     callback=_comma_list,
@@ -406,13 +407,14 @@ def _token_options(func: Any) -> Any:
 @main.command()
 @_token_options
 @click.option("--at", help="When the requests run (ISO 8601, UTC), for time-of-day prices.")
-@click.option("--models", "model_ids", help="Comma-separated model ids to keep (default: all).")
+@click.option("--models", "--model", "model_ids", help="Comma-separated model ids to keep (default: all).")
 @click.option(
     "--as-of", help="Price with the store's catalog at this time instead of fetching it now (see --store, --scope)."
 )
 @click.option("--include-free", is_flag=True, help="Also list models that cost nothing (left out by default).")
 @click.option(
     "--output-modality",
+    "--output-modalities",
     "output_modalities",
     help="What the models must produce, comma-separated (text, image, embeddings, audio, video, rerank, "
     "speech, transcription, or all for any output (alias any); default text when there are completion tokens). "
@@ -476,10 +478,11 @@ def cost(
     if from_store:
         _answered_by(frame, as_of)  # the snapshot priced, once the models named are found in it
     result = estimate_cost(frame, prompt_tokens, completion_tokens, **workload)
+    free = 0
     if not include_free:
-        result = _paid_and_notes(result)
-    if format_for(fmt, out) == "table":
-        result = _left_out_summary(result)
+        result, free = _paid_and_notes(result)
+    table = format_for(fmt, out) == "table"
+    result = _left_out(result, free, keep_notes=bool(model_ids) or not table)
     # rank: 1 = cheapest among the priced rows shown (the paid ones, or with --include-free every
     # priced row); a row that could not be priced has none (empty), only its note
     shown = [
@@ -489,40 +492,42 @@ def cost(
     write(result, fmt, out, columns, head, default_columns=shown)
 
 
-def _paid_and_notes(result: Any) -> Any:
+def _paid_and_notes(result: Any) -> tuple[Any, int]:
     """The cost command's view: the cheapest paid models (ranked among themselves, the library's one
-    rule), then the rows that could not be priced (with their note); free models are counted."""
+    rule), then the rows that could not be priced (with their note); and how many free models were
+    left out (:func:`_left_out` says so)."""
     import pandas as pd
 
     from ..analysis.catalog import cheapest_paid
 
     shown = cheapest_paid(result)
-    left = shown.attrs["left_out"]
-    if left.get("free"):
-        click.echo(f"{left['free']} free model(s) left out (--include-free lists them)", err=True)
-    return pd.concat([shown, result[result["total_usd"].isna()]])
+    return pd.concat([shown, result[result["total_usd"].isna()]]), int(shown.attrs["left_out"].get("free", 0))
 
 
-#: A note that more rows than this share is said once, as ``Left out: N models (note)``, in the table.
-LEFT_OUT_ROWS = 10
-
-
-def _left_out_summary(result: Any) -> Any:
-    """The cost table without a flood of unpriced rows: the rows whose note (why they have no cost)
-    more than :data:`LEFT_OUT_ROWS` models share are left out of the table and counted in one
-    ``Left out: N models (note)`` line on stderr (a rarer note keeps its rows; CSV, JSON and parquet
-    keep every row)."""
-    if "note" not in result.columns:
-        return result
-    unpriced = result["total_usd"].isna() & result["note"].notna()
-    counts = result.loc[unpriced, "note"].value_counts()
-    many = counts[counts > LEFT_OUT_ROWS]
-    if many.empty:
-        return result
-    said = {in_cli_words(str(note).replace(": no cost", "")): int(n) for note, n in many.items()}
-    reasons = next(iter(said)) if len(said) == 1 else "; ".join(f"{n}: {note}" for note, n in said.items())
-    click.echo(f"Left out: {int(many.sum())} models ({reasons})", err=True)
-    return result[~(unpriced & result["note"].isin(many.index))]
+def _left_out(result: Any, free: int, *, keep_notes: bool) -> Any:
+    """The one rule for what the cost command leaves out and how it says so: free models (unless
+    --include-free) and, in the table, the rows that cannot be priced for the workload, counted in
+    one ``Left out: N models (why; ...)`` line on stderr. The rows of models named with --models,
+    and every row in CSV, JSON and parquet (the library's answer), keep their note instead."""
+    said: dict[str, int] = {}
+    if free:
+        said["free: --include-free lists them"] = free
+    dropped = result.iloc[:0]
+    if not keep_notes and "note" in result.columns:
+        unpriced = result["total_usd"].isna() & result["note"].notna()
+        dropped = result[unpriced]
+        for note, n in dropped["note"].value_counts().items():
+            said[in_cli_words(str(note).replace(": no cost", ""))] = int(n)
+        result = result[~unpriced]
+    if said:
+        total = sum(said.values())
+        reasons = "; ".join(f"{n} {why}" if why.startswith("free") else f"{n}: {why}" for why, n in said.items())
+        if len(said) == 1 and not free:
+            reasons = next(iter(said))
+        click.echo(f"Left out: {total} models ({reasons})", err=True)
+    if not len(result) and len(dropped):
+        click.echo(warning_line("no model in this catalog can be priced for this workload"), err=True)
+    return result
 
 
 @main.command("price-at")
@@ -591,6 +596,7 @@ def price_at(
 @click.argument("usage_file", metavar="USAGE", type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--models",
+    "--model",
     "model_ids",
     help="Alternatives, comma-separated (default: every paid model of the store's latest catalog).",
 )
@@ -746,6 +752,7 @@ def _reprice_header(result: Any, no_snapshot: str) -> str:
 )
 @click.option(
     "--model",
+    "--models",
     "model_ids",
     multiple=True,
     callback=_comma_list,

@@ -79,7 +79,8 @@ def in_option_names(message: str, command: click.Command | None) -> str:
     options = {}
     for param in command.params:
         if isinstance(param, click.Option) and param.name:
-            options[param.name] = max(param.opts, key=len)
+            # its first long name (an option may answer to a second spelling: cost --models / --model)
+            options[param.name] = next((o for o in param.opts if o.startswith("--")), max(param.opts, key=len))
         elif isinstance(param, click.Argument) and param.name:  # its metavar; one of several (MODEL...) is MODEL
             options[param.name] = param.human_readable_name.removesuffix("...")
     names = {name: options[alias] for name, aliases in _ALIASES.items() for alias in aliases if alias in options}
