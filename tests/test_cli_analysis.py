@@ -625,11 +625,12 @@ def test_a_model_missing_only_from_a_partial_latest_snapshot_is_not_called_gone(
     body = json.loads(read_body(dated_files[-1]))
     model = body["data"][-1]["id"]
     part = {**body, "data": body["data"][:100], "total_count": 100}
-    (tmp_path / "models-2099-01-01.json").write_text(json.dumps(part))
+    later = tmp_path / f"models-{pd.Timestamp(dated_files[-1].name[7:17]) + pd.Timedelta('1D'):%Y-%m-%d}.json"
+    later.write_text(json.dumps(part))
     store = oc.SnapshotStore(tmp_path / "data")
     store.import_files(dated_files[-1], progress=False)
     with pytest.warns(oc.PartialSnapshotWarning):
-        store.import_files(tmp_path / "models-2099-01-01.json", progress=False)
+        store.import_files(later, progress=False)
     last = store.snapshots()["fetched_at"].iloc[0]
     told = run(["history", "--store", "data", model], tmp_path)
     assert told.exit_code == 0, told.output
