@@ -217,6 +217,37 @@ def test_price_history_series_stay_apart_and_zero_is_drawn(history: pd.DataFrame
     assert all(v >= lowest * 0.8 for v in {**major, **minor} if v != level)
 
 
+def test_price_history_leaks_no_matplotlib_warning(history: pd.DataFrame, tmp_path: Path) -> None:
+    """Several models on a log axis with a price 0 among them made matplotlib warn "Attempting to set
+    identical low and high ylims", which the CLI showed as its own warning (issue 15, third trial);
+    one model at one price is no y range either."""
+    import warnings
+
+    price = history.groupby("id")["prompt_usd_per_mtok"].agg(["min", "max"])
+    steady = price[price["min"] == price["max"]]
+    mid = str(steady[steady["min"] == 0.2].index[0])  # made free at the last snapshot: price 0 drawn at 0.1
+    ids = [str(steady[steady["min"] > 40].index[0]), mid]  # over 20x apart: a log axis
+    free = history.copy()
+    free.loc[(free["id"] == mid) & (free["fetched_at"] == free["fetched_at"].max()), "prompt_usd_per_mtok"] = 0.0
+    one = str(steady.index[0])
+    level = float(steady["min"].iloc[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = oc.plot_price_history(free, ids)
+        assert ax.get_yscale() == "log"
+        floor = [line for line in ax.get_lines() if str(line.get_label()).startswith("price 0")]
+        assert float(floor[0].get_ydata()[0]) == 0.1  # a decade: what made the axis singular
+        lo, hi = ax.get_ylim()
+        prices = free.loc[free["id"].isin(ids), "prompt_usd_per_mtok"]
+        assert lo < prices[prices > 0].min() and hi > prices.max()  # every price inside the axis
+        save(ax, tmp_path / "several.png")
+        plt.close("all")
+        ax = oc.plot_price_history(history, [one])
+        lo, hi = ax.get_ylim()
+        assert lo < level < hi and hi - lo > level * 0.1  # a range around the one price, not a singular one
+        save(ax, tmp_path / "one.png")
+
+
 def test_catalog_size_steps_from_zero_breaks_at_gaps_and_keeps_the_legend_off(
     recorded_dir: Path, tmp_path: Path
 ) -> None:
