@@ -382,6 +382,21 @@ def test_report_names_the_snapshots_of_other_scopes_it_leaves_out(tmp_path: Path
     assert quiet.exit_code == 0 and "other scopes" not in quiet.stderr
 
 
+def test_report_into_an_existing_folder_counts_only_the_files_it_wrote(tmp_path: Path, dated_files: list[Path]) -> None:
+    """`report -o rep2` into a folder holding the user's mine.txt said "(11 files)", counting it
+    (issue 15, third trial): the count is what the report wrote, the user's file is left alone."""
+    oc.SnapshotStore(tmp_path / "data").import_files(dated_files[-1], progress=False)
+    first = run(["report", "--store", "data", "-o", "out"], tmp_path)
+    assert first.exit_code == 0, first.output
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert first.stdout.strip().endswith(f"index.html ({len(written)} files)"), first.stdout
+    (tmp_path / "out" / "mine.txt").write_text("my notes\n")
+    again = run(["report", "--store", "data", "-o", "out"], tmp_path)
+    assert again.exit_code == 0, again.output
+    assert again.stdout.strip().endswith(f"index.html ({len(written)} files)"), again.stdout
+    assert (tmp_path / "out" / "mine.txt").read_text() == "my notes\n"
+
+
 def test_an_old_layout_store_is_read_and_the_way_to_migrate_is_said_once(workdir: Path) -> None:
     """A store made before Delta became the default answers every command; `snapshots`, where a
     user looks at the store, names `orcatalog migrate`; other commands do not nag."""

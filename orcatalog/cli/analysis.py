@@ -747,6 +747,14 @@ def plot(
     click.echo(f"wrote {out}", err=True)
 
 
+def _inodes(folder: Path) -> dict[str, int]:
+    """The files of ``folder`` (none if it does not exist) by name, with their inode: the report
+    puts each file it writes in place by a rename, so a written file has a new inode."""
+    if not folder.is_dir():
+        return {}
+    return {p.name: p.stat().st_ino for p in folder.iterdir() if p.is_file()}
+
+
 @main.command()
 @click.option(
     "-o",
@@ -808,6 +816,8 @@ def report(ctx: click.Context, out: str | None, usage_file: str | None, store_ro
             click.echo(f"note: {new} at {store.root}: took its first snapshot {sid} for the report", err=True)
         folder = Path(out) if out else Path("reports") / f"{pd.Timestamp.now(tz='UTC'):%Y-%m-%d}"
         history = store.history()
+        kept = _inodes(folder)  # a folder given may hold the user's own files: count only what was written
         index = build_report(history, folder, usage=usage)
-        click.echo(f"wrote {index} ({len(list(folder.iterdir()))} files)")
+        wrote = [p for p in folder.iterdir() if p.is_file() and kept.get(p.name) != p.stat().st_ino]
+        click.echo(f"wrote {index} ({len(wrote)} files)")
         _say(_other_scopes(store, history))
