@@ -660,3 +660,18 @@ def test_a_model_missing_only_from_a_partial_latest_snapshot_is_not_called_gone(
 def test_a_bad_plot_kind_names_the_argument_kind(workdir: Path) -> None:
     result = run(["plot", "pie", "-o", "x.png"], workdir)
     assert result.exit_code == 2 and "Invalid value for 'KIND'" in result.output and "price-history" in result.output
+
+
+def test_history_and_prices_say_a_dynamic_price_is_dynamic(workdir: Path) -> None:
+    """openrouter/auto lists "-1" (decided per request): its price cells are blank, and `history`
+    and `prices` used to leave them blank with nothing saying why (issue 15, third trial)."""
+    for command in ("history", "prices"):
+        result = run([command, "--store", "data", "openrouter/auto"], workdir)
+        assert result.exit_code == 0, result.output
+        notes = [line for line in result.stderr.splitlines() if "dynamically priced" in line]
+        assert len(notes) == 1, result.stderr
+        assert notes[0].startswith("note: openrouter/auto dynamically priced at 2025-12-18 ") and '"-1"' in notes[0]
+        rows = result.stdout.strip().splitlines()[1:]
+        assert rows and all("0.000" not in row for row in rows)  # blank, never a 0 that reads as free
+    paid = run(["prices", "--store", "data", "openai/gpt-4o"], workdir)
+    assert paid.exit_code == 0 and "dynamically" not in paid.stderr

@@ -294,7 +294,8 @@ def history(
     store = _store(store_root, must_exist=True)
     wanted = ["prompt_usd_per_mtok", "completion_usd_per_mtok", "context_length", "max_completion_tokens"]
     prices = ["price_prompt", "price_completion"]  # what lifecycle counts as price changes
-    h = store.history(ids=model_id, columns=[*wanted, *prices], scope=store_scope(store, scope))  # the one read
+    read = [*wanted, *prices, "dynamic_pricing"]  # a dynamic price is blank: the table's note says why
+    h = store.history(ids=model_id, columns=read, scope=store_scope(store, scope))  # the one read
     require_models(store, [model_id], h)
     life = lifecycle(h)
     h = h.drop(columns=prices)
