@@ -25,6 +25,8 @@ from .errors import (
     PartialSnapshotWarning,
     StoreDamageWarning,
     TwinSnapshotWarning,
+    UnknownModelWarning,
+    UnreadableValueWarning,
     BadRequestError,
     BodyFileError,
     TableFileError,
@@ -219,5 +221,7 @@ __all__ = [
     "TwinSnapshotWarning",
     "StoreDamageWarning",
     "CacheDamageWarning",
+    "UnreadableValueWarning",
+    "UnknownModelWarning",
     "__version__",
 ]

@@ -42,7 +42,9 @@ The warnings (answers given with something the user must know; each says it in o
     ├── PartialSnapshotWarning          a snapshot flagged partial was recorded, loaded, diffed or watched
     ├── TwinSnapshotWarning             two different snapshots of one scope at one time: which one answered
     ├── StoreDamageWarning              store files that cannot be read are left out of the answer
-    └── CacheDamageWarning              a damaged HTTP cache entry or file was ignored or moved aside
+    ├── CacheDamageWarning              a damaged HTTP cache entry or file was ignored or moved aside
+    ├── UnreadableValueWarning          a value of the right type that cannot be read was kept in `extra`
+    └── UnknownModelWarning             a model asked for by id is in none of the snapshots compared
 
 Every message names the URL (with secrets removed), the HTTP status when there is one, and the
 API's own error message. No message, repr or attribute ever carries an API key.
@@ -57,6 +59,8 @@ __all__ = [
     "TwinSnapshotWarning",
     "StoreDamageWarning",
     "CacheDamageWarning",
+    "UnreadableValueWarning",
+    "UnknownModelWarning",
     "OrcatalogError",
     "InvalidParameterError",
     "TransportError",
@@ -328,3 +332,13 @@ class StoreDamageWarning(OrcatalogWarning):
 class CacheDamageWarning(OrcatalogWarning):
     """A damaged HTTP cache entry was ignored (the next fresh answer replaces it), or an unreadable
     cache file was moved aside and an empty cache started."""
+
+
+class UnreadableValueWarning(OrcatalogWarning):
+    """Values of the right JSON type that cannot be read (a price ``"n/a"``, a date ``"soon"``)
+    were kept in the frame's ``extra`` column (the message names model and field)."""
+
+
+class UnknownModelWarning(OrcatalogWarning):
+    """A model asked for by id (``watch``) is in none of the snapshots compared: check the id
+    (the message suggests the closest one)."""

@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .errors import InvalidParameterError, PartialSnapshotWarning
+from .errors import InvalidParameterError, PartialSnapshotWarning, UnknownModelWarning
 from .schema import is_price_column
 
 if TYPE_CHECKING:
@@ -264,7 +264,7 @@ def _changes(
                 else f"snapshot {attrs['snapshot_id']}"
             )
             + "; check the ids",
-            UserWarning,
+            UnknownModelWarning,
             stacklevel=3,
         )
     if old is None:

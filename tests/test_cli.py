@@ -1209,3 +1209,31 @@ def test_diff_table_says_what_kind_of_change_a_blank_new_value_is(
     assert vanished.rstrip().endswith("no longer listed")
     (switched,) = [x for x in lines if x.split()[:3] == [dyn["id"], "changed", "price_prompt"]]
     assert switched.rstrip().endswith("to dynamic")
+
+
+def test_a_fetch_time_in_the_future_is_refused_and_nothing_is_written(
+    runner: CliRunner, recorded_dir: Path, tmp_path: Path
+) -> None:
+    """`import --fetched-at 2030-01-01` recorded a snapshot in the future without a word, and it became
+    the store's latest (issue 15, third trial): refused now, naming the option, before any write."""
+    nameless = tmp_path / "catalog.json.gz"
+    nameless.write_bytes((recorded_dir / "models-2026-04-17.json.gz").read_bytes())
+    store = tmp_path / "s"
+    result = runner.invoke(main, ["import", "--store", str(store), "--fetched-at", "2999-01-01", str(nameless)])
+    assert result.exit_code == 2, result.output  # a bad argument, as a time that cannot be read
+    line = _one_error_line(result)
+    assert "catalog.json.gz at 2999-01-01 00:00 UTC" in line and "in the future" in line, line
+    assert "--fetched-at" in line and "fetched_at=" not in line and "nothing was written" in line
+    assert not store.exists() or not any(store.iterdir()), sorted(p.name for p in store.rglob("*"))
+
+
+def test_the_library_refuses_future_times_on_its_injected_clock(recorded_dir: Path, tmp_path: Path) -> None:
+    body = recorded_dir / "models-2026-04-17.json.gz"
+    store = oc.SnapshotStore(tmp_path / "s")
+    with pytest.raises(oc.InvalidParameterError, match=r"models-2026-04-17\.json\.gz at 2026-04-17 00:00 UTC"):
+        store.import_files(body, now="2026-04-16T23:00Z", progress=False)  # the name's day is ahead of the clock
+    with pytest.raises(oc.InvalidParameterError, match="it is 2026-04-16 23:00 UTC now"):
+        store.import_bodies([("2026-04-17", read_body(body))], now="2026-04-16T23:00Z", progress=False)
+    assert not (tmp_path / "s").exists() or store.snapshots().empty
+    # a clock a few minutes behind the machine that fetched is no future: within the tolerance
+    assert store.import_files(body, now="2026-04-16T23:50Z", progress=False).added

@@ -429,6 +429,21 @@ def test_report_names_the_snapshots_of_other_scopes_it_leaves_out(tmp_path: Path
     assert quiet.exit_code == 0 and "other scopes" not in quiet.stderr
 
 
+def test_report_into_an_existing_folder_counts_only_the_files_it_wrote(tmp_path: Path, dated_files: list[Path]) -> None:
+    """`report -o rep2` into a folder holding the user's mine.txt said "(11 files)", counting it
+    (issue 15, third trial): the count is what the report wrote, the user's file is left alone."""
+    oc.SnapshotStore(tmp_path / "data").import_files(dated_files[-1], progress=False)
+    first = run(["report", "--store", "data", "-o", "out"], tmp_path)
+    assert first.exit_code == 0, first.output
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert first.stdout.strip().endswith(f"index.html ({len(written)} files)"), first.stdout
+    (tmp_path / "out" / "mine.txt").write_text("my notes\n")
+    again = run(["report", "--store", "data", "-o", "out"], tmp_path)
+    assert again.exit_code == 0, again.output
+    assert again.stdout.strip().endswith(f"index.html ({len(written)} files)"), again.stdout
+    assert (tmp_path / "out" / "mine.txt").read_text() == "my notes\n"
+
+
 def test_an_old_layout_store_is_read_and_the_way_to_migrate_is_said_once(workdir: Path) -> None:
     """A store made before Delta became the default answers every command; `snapshots`, where a
     user looks at the store, names `orcatalog migrate`; other commands do not nag."""
@@ -679,11 +694,12 @@ def test_a_model_missing_only_from_a_partial_latest_snapshot_is_not_called_gone(
     body = json.loads(read_body(dated_files[-1]))
     model = body["data"][-1]["id"]
     part = {**body, "data": body["data"][:100], "total_count": 100}
-    (tmp_path / "models-2099-01-01.json").write_text(json.dumps(part))
+    later = tmp_path / f"models-{pd.Timestamp(dated_files[-1].name[7:17]) + pd.Timedelta('1D'):%Y-%m-%d}.json"
+    later.write_text(json.dumps(part))
     store = oc.SnapshotStore(tmp_path / "data")
     store.import_files(dated_files[-1], progress=False)
     with pytest.warns(oc.PartialSnapshotWarning):
-        store.import_files(tmp_path / "models-2099-01-01.json", progress=False)
+        store.import_files(later, progress=False)
     last = store.snapshots()["fetched_at"].iloc[0]
     told = run(["history", "--store", "data", model], tmp_path)
     assert told.exit_code == 0, told.output
@@ -818,3 +834,18 @@ def test_cost_leaves_out_the_same_way_for_every_workload_and_answers_both_spelli
     same = run([*base, "--models", named, "--format", "csv"], workdir)
     spelled = run([*base, "--model", named, "--output-modalities", "text", "--format", "csv"], workdir)
     assert same.stdout == spelled.stdout and named in same.stdout
+
+
+def test_history_and_prices_say_a_dynamic_price_is_dynamic(workdir: Path) -> None:
+    """openrouter/auto lists "-1" (decided per request): its price cells are blank, and `history`
+    and `prices` used to leave them blank with nothing saying why (issue 15, third trial)."""
+    for command in ("history", "prices"):
+        result = run([command, "--store", "data", "openrouter/auto"], workdir)
+        assert result.exit_code == 0, result.output
+        notes = [line for line in result.stderr.splitlines() if "dynamically priced" in line]
+        assert len(notes) == 1, result.stderr
+        assert notes[0].startswith("note: openrouter/auto dynamically priced at 2025-12-18 ") and '"-1"' in notes[0]
+        rows = result.stdout.strip().splitlines()[1:]
+        assert rows and all("0.000" not in row for row in rows)  # blank, never a 0 that reads as free
+    paid = run(["prices", "--store", "data", "openai/gpt-4o"], workdir)
+    assert paid.exit_code == 0 and "dynamically" not in paid.stderr

@@ -476,7 +476,7 @@ def test_a_price_that_is_not_a_price_is_kept_in_extra_with_a_warning(raw: object
     }
     with ReplayServer(json.dumps(body).encode()) as srv:
         c = oc.Client(base_url=srv.base_url, cache_dir=tmp_path / "cache", retries=FAST_RETRY)
-        with pytest.warns(UserWarning, match=r"'x/odd' pricing\.prompt="):
+        with pytest.warns(oc.UnreadableValueWarning, match=r"'x/odd' pricing\.prompt="):
             df = c.fetch_models().set_index("id")
     odd = df.loc["x/odd"]
     assert pd.isna(odd["price_prompt"]) and pd.isna(odd["prompt_usd_per_mtok"])

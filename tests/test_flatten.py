@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import orjson
 import pandas as pd
 import pytest
 
+import orcatalog as oc
 from orcatalog import SchemaError
 from orcatalog.frames.models import check_body, models_frame
 from orcatalog.schema import COLUMNS, FAMILIES, KNOWN_MODALITIES, KNOWN_PRICE_KEYS
@@ -197,7 +199,7 @@ def test_schema_drift_keeps_rows_and_unknown_fields() -> None:
         ),
         _model(id="acme/garbage-price", pricing={"prompt": "n/a", "completion": "0"}),
     ]
-    with pytest.warns(UserWarning, match=r"'acme/garbage-price' pricing.prompt=\"n/a\""):
+    with pytest.warns(oc.UnreadableValueWarning, match=r"'acme/garbage-price' pricing.prompt=\"n/a\""):
         df = models_frame(models)
     assert list(df["id"]) == [m["id"] for m in models]
     num = _row(df, "acme/number-price")
@@ -319,8 +321,12 @@ KEPT_IN_EXTRA = {
 def test_unreadable_values_of_the_right_type_go_to_extra_with_a_warning(
     model: dict, field: str, column: str | None
 ) -> None:
-    with pytest.warns(UserWarning, match=f"'acme/widget' {field.replace('.', '[.]')}="):
+    with pytest.warns(oc.UnreadableValueWarning, match=f"'acme/widget' {field.replace('.', '[.]')}="):
         df = models_frame([model])
+    with warnings.catch_warnings():  # one filter on the library's base class reaches this warning too
+        warnings.simplefilter("error", oc.OrcatalogWarning)
+        with pytest.raises(oc.UnreadableValueWarning):
+            models_frame([model])
     assert field in json.loads(df["extra"].iloc[0])
     if column is not None:
         assert pd.isna(df[column].iloc[0])

@@ -238,6 +238,37 @@ def test_price_history_series_stay_apart_and_zero_is_drawn(history: pd.DataFrame
     assert all(v >= lowest * 0.8 for v in {**major, **minor} if v != level)
 
 
+def test_price_history_leaks_no_matplotlib_warning(history: pd.DataFrame, tmp_path: Path) -> None:
+    """Several models on a log axis with a price 0 among them made matplotlib warn "Attempting to set
+    identical low and high ylims", which the CLI showed as its own warning (issue 15, third trial);
+    one model at one price is no y range either."""
+    import warnings
+
+    price = history.groupby("id")["prompt_usd_per_mtok"].agg(["min", "max"])
+    steady = price[price["min"] == price["max"]]
+    mid = str(steady[steady["min"] == 0.2].index[0])  # made free at the last snapshot: price 0 drawn at 0.1
+    ids = [str(steady[steady["min"] > 40].index[0]), mid]  # over 20x apart: a log axis
+    free = history.copy()
+    free.loc[(free["id"] == mid) & (free["fetched_at"] == free["fetched_at"].max()), "prompt_usd_per_mtok"] = 0.0
+    one = str(steady.index[0])
+    level = float(steady["min"].iloc[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = oc.plot_price_history(free, ids)
+        assert ax.get_yscale() == "log"
+        floor = [line for line in ax.get_lines() if str(line.get_label()).startswith("price 0")]
+        assert float(floor[0].get_ydata()[0]) == 0.1  # a decade: what made the axis singular
+        lo, hi = ax.get_ylim()
+        prices = free.loc[free["id"].isin(ids), "prompt_usd_per_mtok"]
+        assert lo < prices[prices > 0].min() and hi > prices.max()  # every price inside the axis
+        save(ax, tmp_path / "several.png")
+        plt.close("all")
+        ax = oc.plot_price_history(history, [one])
+        lo, hi = ax.get_ylim()
+        assert lo < level < hi and hi - lo > level * 0.1  # a range around the one price, not a singular one
+        save(ax, tmp_path / "one.png")
+
+
 def test_catalog_size_steps_from_zero_breaks_at_gaps_and_keeps_the_legend_off(
     gapped: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
 ) -> None:
@@ -456,3 +487,41 @@ def test_price_charts_take_the_names_tables_print(latest: pd.DataFrame, history:
         oc.plot_price_vs_context(latest, x="price_input_cache_read_usd_per_mtk")
     with pytest.raises(oc.InvalidParameterError, match=r"price fields: .*price_image, price_image_usd,"):
         oc.plot_price_history(history, field="x")
+
+
+def test_catalog_size_legend_has_one_entry_per_thing_drawn_and_marks_a_partial_snapshot(
+    dated_files: list[Path], tmp_path: Path
+) -> None:
+    """Two snapshots months apart: every bar is a hatched gap bar, and the legend listed added,
+    returned and removed twice (solid entries matching nothing drawn); a partial snapshot was drawn
+    as real removals with nothing saying so (issue 15, third trial)."""
+    import json
+
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files([dated_files[-3], dated_files[-1]], progress=False)  # 2026-01-15 .. 2026-04-17
+    body = json.loads(read_body(dated_files[-1]))
+    part = {**body, "data": body["data"][:100], "total_count": 100}
+    later = pd.Timestamp(dated_files[-1].name[7:17]) + pd.Timedelta("1D")
+    (tmp_path / f"models-{later:%Y-%m-%d}.json").write_text(json.dumps(part))
+    with pytest.warns(oc.PartialSnapshotWarning):
+        store.import_files(tmp_path / f"models-{later:%Y-%m-%d}.json", progress=False)
+    h = store.history()
+    sizes = oc.catalog_size(h)
+    for frame in (h, sizes):  # the history or catalog_size's frame: the same chart
+        fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
+        oc.plot_catalog_size(frame, ax=ax)
+        texts = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert len(texts) == len(set(texts)), texts  # no entry twice
+        drawn = {p.get_label() for p in ax.right.patches} | {
+            c.get_label() for c in ax.right.containers if any(r.get_height() != 0 for r in c)
+        }
+        bar_entries = [t for t in texts if t in ("added", "returned", "removed")]
+        assert bar_entries and set(bar_entries) <= drawn  # each bar entry is a colour drawn, not 0 high
+        if (sizes["returned"].iloc[1:] == 0).all():
+            assert "returned" not in texts
+        (marked,) = [t for t in texts if t.startswith("partial snapshot")]
+        assert "removed may only be missing" in marked
+        (cross,) = [line for line in ax.get_lines() if line.get_label() == marked]
+        assert list(cross.get_ydata()) == [100]  # the partial snapshot's count, marked
+        fig.savefig(tmp_path / "partial.png", dpi=60)
+        plt.close(fig)

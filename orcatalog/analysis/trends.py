@@ -396,14 +396,15 @@ def catalog_size(history: pd.DataFrame) -> pd.DataFrame:
 
     Returns:
         One row per snapshot: ``fetched_at``, ``n_models``, ``added``, ``removed``, ``returned``
-        (the first snapshot counts every model as added).
+        (the first snapshot counts every model as added); ``attrs["partial_times"]`` keeps the
+        history's (the partial catalogs, whose "removed" may only be missing from that body).
 
     Raises:
         InvalidParameterError: not a history frame, or several scopes in it.
     """
     times, _, present = _presence(history)
     added, removed, returned = _flows(present)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "fetched_at": times,
             "n_models": present.sum(axis=1),
@@ -412,6 +413,8 @@ def catalog_size(history: pd.DataFrame) -> pd.DataFrame:
             "returned": returned.sum(axis=1),
         }
     )
+    out.attrs["partial_times"] = dict(history.attrs.get("partial_times") or {})
+    return out
 
 
 def catalog_events(history: pd.DataFrame) -> pd.DataFrame:

@@ -298,8 +298,9 @@ def history(
     store = _store(store_root, must_exist=True)
     wanted = ["prompt_usd_per_mtok", "completion_usd_per_mtok", "context_length", "max_completion_tokens"]
     prices = ["price_prompt", "price_completion"]  # what lifecycle counts as price changes
+    read = [*wanted, *prices, "dynamic_pricing"]  # a dynamic price is blank: the table's note says why
     used = store_scope(store, scope)
-    h = store.history(ids=model_id, columns=[*wanted, *prices], scope=used)  # the one read
+    h = store.history(ids=model_id, columns=read, scope=used)  # the one read
     require_models(store, [model_id], h, used)
     life = lifecycle(h)
     h = h.drop(columns=prices)
@@ -839,6 +840,14 @@ def plot(
     click.echo(f"wrote {out}", err=True)
 
 
+def _inodes(folder: Path) -> dict[str, int]:
+    """The files of ``folder`` (none if it does not exist) by name, with their inode: the report
+    puts each file it writes in place by a rename, so a written file has a new inode."""
+    if not folder.is_dir():
+        return {}
+    return {p.name: p.stat().st_ino for p in folder.iterdir() if p.is_file()}
+
+
 @main.command()
 @click.option(
     "-o",
@@ -903,6 +912,8 @@ def report(
             click.echo(f"note: {new} at {store.root}: took its first snapshot {sid} for the report", err=True)
         folder = Path(out) if out else Path("reports") / f"{pd.Timestamp.now(tz='UTC'):%Y-%m-%d}"
         history = store.history(scope=store_scope(store, scope, note=False))  # _other_scopes says what is left out
+        kept = _inodes(folder)  # a folder given may hold the user's own files: count only what was written
         index = build_report(history, folder, usage=usage)
-        click.echo(f"wrote {index} ({len(list(folder.iterdir()))} files)")
+        wrote = [p for p in folder.iterdir() if p.is_file() and kept.get(p.name) != p.stat().st_ino]
+        click.echo(f"wrote {index} ({len(wrote)} files)")
         _say(_other_scopes(store, history))

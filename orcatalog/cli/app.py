@@ -502,10 +502,51 @@ def _interrupts(store: Any, before: set[str], unfinished: str = "") -> Iterator[
     """Ctrl-C inside the block becomes one ``interrupted: ...`` line saying what the store recorded
     (compared with ``before``), after ``unfinished`` (what the command itself left undone, e.g.
     ``"the report was not written; "``), exit status 130; never click's bare ``Aborted!``."""
+    folder = _local_folder(store)
+    new_store = folder is not None and not store.exists()  # no store there before: Ctrl-C leaves none
+    had = _entries(folder) if folder is not None and new_store else None
     try:
         yield
     except KeyboardInterrupt:
+        if new_store and folder is not None:
+            _undo_new_store(store, folder, had)
         raise CLIInterrupted(unfinished + interrupted_message(store, before)) from None
+
+
+def _local_folder(store: Any) -> Path | None:
+    """The store's folder when it is a local path (None for an object-store URL)."""
+    root = str(store.root)
+    return None if "://" in root else Path(root)
+
+
+def _entries(folder: Path) -> set[str] | None:
+    """The names in ``folder``, or None when there is no such folder."""
+    try:
+        return set(os.listdir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _undo_new_store(store: Any, folder: Path, had: set[str] | None) -> None:
+    """After Ctrl-C in a write to a store that did not exist: when no snapshot was committed, remove
+    what the write created (the folder, or only the entries that were not there), so the folder is
+    as it was and no empty store is left where there was none; a committed snapshot keeps all."""
+    import shutil
+
+    try:
+        if _snapshot_ids(store):
+            return
+    except Exception:  # unreadable: leave everything, the message says it could not be read
+        return
+    if had is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    for name in set(os.listdir(folder)) - had:
+        path = folder / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def interrupted_message(store: Any, before: set[str]) -> str:

@@ -210,6 +210,33 @@ def blank_prices_not_in_unit(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, 
     return df, notes
 
 
+def _dynamic_note(df: pd.DataFrame) -> str | None:
+    """The footnote of rows whose per-token cells are blank because the model was dynamically
+    priced there (``dynamic_pricing``: the API listed ``"-1"``), naming the models and, in a
+    history, the snapshot times; None when there are none."""
+    import pandas as pd
+
+    from ..schema import PER_TOKEN_COLUMNS, bool_array
+
+    shown = [c for c in PER_TOKEN_COLUMNS if c in df.columns]
+    if "dynamic_pricing" not in df.columns or not shown:
+        return None
+    rows = bool_array(df["dynamic_pricing"]) & df[shown].isna().any(axis=1).to_numpy()
+    if not rows.any():
+        return None
+    ids = list(dict.fromkeys(df.loc[rows, "id"].astype(str))) if "id" in df.columns else []
+    who = f"{', '.join(ids[:3])}{f' and {len(ids) - 3} more' if len(ids) > 3 else ''} " if ids else ""
+    at = ""
+    if "fetched_at" in df.columns:
+        times = list(dict.fromkeys(pd.to_datetime(df.loc[rows, "fetched_at"], utc=True)))
+        more = f" and {len(times) - 3} more" if len(times) > 3 else ""
+        at = f" at {', '.join(f'{t:%Y-%m-%d %H:%M}' for t in times[:3])}{more} UTC"
+    return (
+        f'{who}dynamically priced{at} (the API listed the price as "-1": decided per request), so '
+        "those price cells are blank"
+    )
+
+
 def _priced_otherwise_note(df: pd.DataFrame, rows: Any, how: list[str | None]) -> str:
     """The footnote of blank per-token cells: how many models, and how they are priced (a few ids
     per way)."""
@@ -265,12 +292,16 @@ def write(
 ) -> None:
     """Print or write ``df`` as the command line does (see :func:`format_for`)."""
     from .. import export
+    from ..schema import PER_TOKEN_COLUMNS
 
     fmt = format_for(fmt, out)
     df = _notes_in_cli_words(df)
     notes: list[str] = []
     if fmt == "table":
         df, about = blank_prices_not_in_unit(df)
+        dynamic = _dynamic_note(df if head is None else df.head(head))  # about the rows shown only
+        if dynamic:
+            about[dynamic] = PER_TOKEN_COLUMNS
     df = pick(df, columns, default_columns if fmt == "table" else None)
     if fmt == "table":
         notes = [note for note, names in about.items() if set(names) & set(df.columns)] + _unknown_notes(df)

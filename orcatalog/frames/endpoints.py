@@ -19,7 +19,7 @@ import numpy as np
 
 import pandas as pd
 
-from ..errors import SchemaError
+from ..errors import SchemaError, UnreadableValueWarning
 from ..schema import KNOWN_PRICE_KEYS
 from ..schema_endpoints import ENDPOINT_COLUMNS, effective_price, status_label
 from .convert import CONVERTERS, Rows
@@ -147,7 +147,7 @@ def endpoints_frame(
         warnings.warn(
             f"orcatalog: {len(rows.unreadable)} value(s){where} could not be read and were kept in "
             "'extra': " + ", ".join(rows.unreadable[:5]),
-            UserWarning,
+            UnreadableValueWarning,
             stacklevel=2,
         )
     return frame_from_arrays(cols, rows.n)

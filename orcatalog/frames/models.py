@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import SchemaError
+from ..errors import SchemaError, UnreadableValueWarning
 from ..schema import COLUMNS, KNOWN_DEFAULT_KEYS, KNOWN_MODALITIES, KNOWN_PRICE_KEYS, lists_only_zero_prices
 from .convert import CONVERTERS, Rows, json_kind, key_values, parse_floats
 from .ids import catalog_ids
@@ -321,7 +321,7 @@ def models_frame(models: list[dict[str, Any]], *, url: str | None = None, unique
             value has the wrong JSON type (the contract's rules; the message names model and field).
 
     Warns:
-        UserWarning: values of the right type that could not be read (a price ``"n/a"``, a date
+        UnreadableValueWarning: values of the right type that could not be read (a price ``"n/a"``, a date
             ``"soon"``) were kept in ``extra``.
     """
     where = f" in {url}" if url else ""
@@ -358,7 +358,7 @@ def models_frame(models: list[dict[str, Any]], *, url: str | None = None, unique
             f"orcatalog: {len(rows.unreadable)} value(s){where} could not be read and were kept in 'extra': "
             + ", ".join(rows.unreadable[:5])
             + (" ..." if len(rows.unreadable) > 5 else ""),
-            UserWarning,
+            UnreadableValueWarning,
             stacklevel=2,
         )
     return frame_from_arrays(cols, n)

@@ -67,22 +67,45 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
     right = ax.twinx()
     bars = _events_per_bar(sizes, t)
     wide = (bars["span"] > bars.attrs["width"]).to_numpy()
+    labelled: set[str] = set()
+
+    def label(part: pd.DataFrame, kind: str) -> str | None:
+        """One legend entry per colour, on the first bars of it that are drawn (a height not 0)."""
+        if kind in labelled or not part[kind].to_numpy().any():
+            return None
+        labelled.add(kind)
+        return kind
+
     for gap, alpha, hatch in ((False, 0.6, None), (True, 0.25, "//")):  # a gap's bar: light, hatched
         part = bars[wide == gap]
+        if part.empty:
+            continue
         width = (part["span"] / pd.Timedelta("1D")).to_numpy(dtype=float)  # matplotlib's date unit: days
         style = {"width": width, "alpha": alpha, "hatch": hatch, "linewidth": 0}
-        said = not gap or wide.all()  # one legend entry per colour
-        right.bar(part["at"], part["added"], color="tab:green", label="added" if said else None, **style)
+        right.bar(part["at"], part["added"], color="tab:green", label=label(part, "added"), **style)
         right.bar(
             part["at"],
             part["returned"],
             bottom=part["added"],
             color="tab:blue",
-            label="returned" if said else None,
+            label=label(part, "returned"),
             **style,
         )
-        right.bar(part["at"], -part["removed"], color="tab:red", label="removed" if said else None, **style)
+        right.bar(part["at"], -part["removed"], color="tab:red", label=label(part, "removed"), **style)
     right.axhline(0, color="grey", linewidth=0.5)
+    partial = _partial_rows(frame, t)
+    if len(partial):  # a partial catalog's "removed" may only be missing from that body: say so on the chart
+        for i in partial:
+            ax.axvline(t[i], color="tab:orange", linestyle="--", linewidth=1, label=None)
+        ax.plot(
+            t[partial],
+            n[partial],
+            color="tab:orange",
+            linestyle="None",
+            marker="X",
+            markersize=7,
+            label="partial snapshot (far fewer models: its removed may only be missing from that body)",
+        )
     reach = float(max(bars["added"].add(bars["returned"]).max(), bars["removed"].max(), 1)) if len(bars) else 1.0
     right.set_ylim(-1.5 * reach, 1.5 * reach)  # 0 in the middle; the bars stay below the size line near the top
     period = _duration_words(bars.attrs["width"])
@@ -100,7 +123,9 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
     lines, labels = ax.get_legend_handles_labels()
     if alone:  # the legend's line shows the dots too
         lines[0] = Line2D([], [], color="black", linewidth=1.5, marker="o", markersize=3)
-    bars, bar_labels = right.get_legend_handles_labels()
+    kinds = ["added", "returned", "removed"]
+    pairs = sorted(zip(*right.get_legend_handles_labels()), key=lambda hl: kinds.index(hl[1]))
+    bars, bar_labels = [h for h, _ in pairs], [lb for _, lb in pairs]
     # below the Axes, never over the line or the bars
     ax.legend(
         lines + bars,
@@ -108,13 +133,21 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
         fontsize="small",
         loc="upper center",
         bbox_to_anchor=(0.5, -0.1),
-        ncol=len(labels + bar_labels),
+        ncol=min(len(labels + bar_labels), 4),
         frameon=False,
     )
     ax.grid(True, alpha=0.3)
     _time_axis(ax)
     ax.right = right  # type: ignore[attr-defined]
     return ax
+
+
+def _partial_rows(frame: pd.DataFrame, t: pd.DatetimeIndex) -> list[int]:
+    """The rows of the partial snapshots (``attrs["partial_times"]`` of a history or of
+    :func:`orcatalog.catalog_size`'s frame, by scope), in time order."""
+    said = frame.attrs.get("partial_times") or {}
+    times = {pd.Timestamp(v) for values in said.values() for v in values}
+    return [i for i in range(len(t)) if t[i] in times]
 
 
 def _events_per_bar(sizes: pd.DataFrame, t: pd.DatetimeIndex) -> pd.DataFrame:

@@ -94,6 +94,8 @@ def plot_price_history(
         priced = [f"{mid} is priced by {how[mid]}" for mid in ids if mid in how]
         why = f" ({'; '.join(priced)}: not per token)" if priced else ""
         raise InvalidParameterError(f"no values of {field} for {', '.join(ids)} in the history{why}")
+    if series:  # the date axis first: setting its units recomputes the data limits from the lines
+        ax.xaxis.update_units(np.asarray(series[0][1]))
     _log_if_wide(ax, values)
     positive = values[np.isfinite(values) & (values > 0)]
     zero_at = None
@@ -102,8 +104,15 @@ def plot_price_history(
     import matplotlib.dates as mdates
     from matplotlib.transforms import ScaledTranslation
 
-    for k, (mid, t, y) in enumerate(series):
-        drawn = np.where(y == 0, zero_at, y) if zero_at is not None else y
+    drawn_series = [np.where(y == 0, zero_at, y) if zero_at is not None else y for _, _, y in series]
+    # A shifted transform hides the data from autoscaling: give it every point before the lines,
+    # or it meets an empty (singular) y range and says so in a warning that reaches the user.
+    for (_, t, _), drawn in zip(series, drawn_series):
+        finite = np.isfinite(drawn)
+        if finite.any():
+            ax.update_datalim(np.column_stack([mdates.date2num(np.asarray(t)[finite]), drawn[finite]]))
+    _not_singular(ax, np.concatenate(drawn_series) if drawn_series else np.array([]))
+    for k, ((mid, t, y), drawn) in enumerate(zip(series, drawn_series)):
         # Series that coincide stay visible: earlier lines are wider and below, and each line is
         # shifted by at most 1.6 points (a hair, not a price) up or down, in a cycle of five.
         shifted = ax.transData + ScaledTranslation(0, ((k % 5) - 2) * 0.8 / 72, ax.figure.dpi_scale_trans)
@@ -135,9 +144,6 @@ def plot_price_history(
         )
         line.set_marker(marker)  # the legend shows each series' marker
         line.set_markevery([])
-        finite = np.isfinite(drawn)  # a shifted transform hides the data from autoscaling: add it
-        if finite.any():
-            ax.update_datalim(np.column_stack([mdates.date2num(np.asarray(t)[finite]), drawn[finite]]))
     ax.autoscale_view()
     if zero_at is not None:  # the floor line's tick reads 0, not a price
         _zero_tick(ax, zero_at, float(positive.min()), "y", separator=False)
@@ -150,6 +156,21 @@ def plot_price_history(
     ax.grid(True, alpha=0.3)
     _time_axis(ax)
     return ax
+
+
+def _not_singular(ax: Any, drawn: np.ndarray) -> None:
+    """One price for every point (a single model that never changed, or several at one price) is
+    no y range: give the axis one around it (a factor of 2 on a log axis, 10% or 0..1 on a linear
+    one) before matplotlib meets identical limits and warns."""
+    finite = drawn[np.isfinite(drawn)]
+    if not len(finite) or finite.min() != finite.max():
+        return
+    v = float(finite[0])
+    if ax.get_yscale() == "log":
+        ax.set_ylim(v / 2, v * 2)
+    else:
+        ax.set_ylim(*((v * 0.9, v * 1.1) if v > 0 else (-0.05, 1.0)))
+    ax.set_autoscaley_on(False)
 
 
 def _priced_otherwise_label(mid: str, how: str, *, drawn: bool) -> str:

@@ -246,6 +246,36 @@ def _without_text_output(data: list[Any]) -> list[tuple[str, list[Any]]]:
     return out
 
 
+#: How far after the clock a recorded fetch time may be: clock skew between the machine that
+#: fetched a body and the one importing it. A later time is no fetch that happened.
+FUTURE_TOLERANCE = pd.Timedelta("15min")
+
+
+def refuse_future(items: list[Body], now: Any = None) -> None:
+    """Refuse bodies dated after the clock (beyond :data:`FUTURE_TOLERANCE`): a snapshot "fetched"
+    in 2030 would become the store's latest and answer every later question, so it is refused
+    before anything is written (a typo in ``fetched_at`` or a file name, or a wrong time zone).
+
+    Args:
+        items: the checked bodies about to be recorded.
+        now: the current time (anything :func:`orcatalog.times.parse_time` reads; default the
+            clock, tests inject it).
+
+    Raises:
+        InvalidParameterError: naming each such body, its time and the clock's.
+    """
+    now_at = pd.Timestamp.now(tz="UTC") if now is None else parse_time(now, "now")
+    late = [b for b in items if b.fetched_at > now_at + FUTURE_TOLERANCE]
+    if late:
+        shown = ", ".join(f"{b.source} at {b.fetched_at:%Y-%m-%d %H:%M} UTC" for b in late[:5])
+        more = f" and {len(late) - 5} more" if len(late) > 5 else ""
+        raise InvalidParameterError(
+            f"fetch time in the future: {shown}{more}, but it is {now_at:%Y-%m-%d %H:%M} UTC now; "
+            "a snapshot is recorded at the time it was fetched (UTC): check fetched_at= or the file "
+            "name; nothing was written"
+        )
+
+
 def refuse_not_default(items: list[Body]) -> None:
     """The evidence rule of an import that declares no output modalities: such a body is recorded as
     the server's default list, which lists only models with text output

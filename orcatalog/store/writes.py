@@ -35,6 +35,7 @@ from .ingest import (
     make_body,
     prepare,
     read_bodies,
+    refuse_future,
     refuse_not_default,
     refuse_same_time,
     utc,
@@ -100,6 +101,7 @@ class Writes(Reads):
         base_url: str | None = None,
         query: Mapping[str, Any] | None = None,
         progress: bool | None = None,
+        now: Any = None,
     ) -> Recorded:
         """Backfill from raw ``/models`` bodies: ``.json``, ``.json.gz``, tar archives of them, or folders.
 
@@ -124,13 +126,16 @@ class Writes(Reads):
                 (:func:`orcatalog.scope.scope_of`): ``{"output_modalities": "all"}`` and the public
                 API is ``catalog``, no query is ``/models output_modalities=text``.
             progress: show a progress bar (default: only on a terminal).
+            now: the current time (default the clock; tests inject it): a body dated after it
+                (beyond :data:`~orcatalog.store.ingest.FUTURE_TOLERANCE`) is refused.
 
         Returns:
             The snapshot ids, in time order (including those that were already there): a list
             whose ``added`` attribute lists the ones this call recorded.
 
         Raises:
-            InvalidParameterError: no time for a body, fetched_at given for several bodies, a
+            InvalidParameterError: no time for a body, a time in the future (fetched_at= or a file
+                name's; :func:`orcatalog.store.ingest.refuse_future`), fetched_at given for several bodies, a
                 bad ``query`` or ``base_url`` (one with ``user:password@`` included; before anything is read); with no ``output_modalities`` in ``query``,
                 a body holding a model without text output, which the server's default list cannot
                 hold (:func:`orcatalog.store.ingest.refuse_not_default`; the files are named,
@@ -159,6 +164,7 @@ class Writes(Reads):
                 f"fetched_at= applies to a single body, but {len(items)} were given; name the files with their times instead"
             )
         refuse_not_default(items)
+        refuse_future(items, now)
         return self._write(items, progress=progress)
 
     def import_bodies(
@@ -168,11 +174,13 @@ class Writes(Reads):
         base_url: str | None = None,
         query: Mapping[str, Any] | None = None,
         progress: bool | None = None,
+        now: Any = None,
     ) -> Recorded:
         """Record bodies held in memory: ``(fetched_at, body)`` pairs, body as dict, str or bytes.
 
         ``base_url`` and ``query`` (the filters the bodies answered; none: the server's default list)
-        set the scope as in :meth:`import_files`, and the same evidence rule applies.
+        set the scope as in :meth:`import_files`, and the same evidence rule applies; a body dated
+        after ``now`` (default the clock) is refused as there.
 
         Returns:
             The snapshot ids in time order, with ``added`` (:meth:`import_files`). Raises as :meth:`import_files`.
@@ -184,6 +192,7 @@ class Writes(Reads):
             parsed = orjson.loads(body) if isinstance(body, (bytes, str)) else body
             items.append(make_body(f"body #{i}", parsed, utc(when, "fetched_at"), base_url, query=asked))
         refuse_not_default(items)
+        refuse_future(items, now)
         return self._write(items, progress=progress)
 
     def _writable(self) -> None:
