@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..suggest import did_you_mean
-from ..schema import lists_only_zero_prices, not_in_column_unit, price_display_unit, unknown_unit_note
+from ..schema import is_free_rule, not_in_column_unit, price_display_unit, unknown_unit_note
 from ..times import answer_notes, parse_time
 from .catalog import paid, serves
 from .args import frame_arg, one_scope
@@ -266,8 +266,11 @@ def _flag_free_and_paid(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame
             and pd.api.types.is_numeric_dtype(rows[c].dtype)
         }
         prices = {"prompt": frame["prompt"].to_numpy(), "completion": frame["completion"].to_numpy(), **others}
-        frame["free"] = lists_only_zero_prices(prices)  # the is_free rule (orcatalog.schema), on what the rows hold
-        paid_rows = ~frame["free"].to_numpy() & ~dynamic
+        outputs = rows["output_modalities"].tolist() if "output_modalities" in rows.columns else [None] * len(frame)
+        ids = rows["id"].astype(str).tolist() if "id" in rows.columns else [""] * len(frame)
+        free = is_free_rule(prices, outputs, ids, dynamic)  # the is_free rule (orcatalog.schema), on what the rows hold
+        frame["free"] = free.to_numpy(dtype=bool, na_value=False)
+        paid_rows = ~free.to_numpy(dtype=bool, na_value=True) & ~dynamic
     if "output_modalities" in rows.columns:  # prices per text token: models that produce text
         paid_rows = paid_rows & serves(rows, "text")
     frame["paid"] = paid_rows & frame["prompt"].notna().to_numpy() & frame["completion"].notna().to_numpy()
