@@ -277,7 +277,8 @@ def test_movers_names_its_field_and_lists_the_valid_ones(workdir: Path) -> None:
         workdir,
     )
     assert result.exit_code == 0, result.output
-    assert result.stderr.startswith("movers of price_completion (USD/Mtok): the snapshot at or before 2025-12-19")
+    assert result.stderr.startswith("movers of price_completion (USD/Mtok): the snapshot of 2025-12-18 ")
+    assert "(for --since 2025-12-19)" in result.stderr.splitlines()[0]  # names the snapshot used
     moved = pd.read_csv(pd.io.common.StringIO(result.stdout))
     h = oc.SnapshotStore(workdir / "data").history()
     expected = oc.movers(h, "2025-12-19", h["fetched_at"].max(), field="price_completion", n=2)

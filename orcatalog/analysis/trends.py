@@ -70,7 +70,9 @@ def movers(
         (shown per million tokens, as change reports do), ``USD/request`` etc. for the per-unit
         prices (:func:`orcatalog.schema.price_display_unit`), ``unknown`` for a price key of
         undeclared unit (as the API wrote it; ``attrs["notes"]`` says so), empty for other
-        columns. The biggest rises first, then the biggest cuts.
+        columns. The biggest rises first, then the biggest cuts. ``attrs``: ``field``, ``start``,
+        ``end`` (the times asked, a date-only end as its last moment), ``start_snapshot``,
+        ``end_snapshot`` (the fetch times of the snapshots that answered) and ``notes``.
 
     Raises:
         InvalidParameterError: not a history frame, unknown field, bad times, n < 1.
@@ -85,7 +87,7 @@ def movers(
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise InvalidParameterError(f"n={n!r} is invalid: give an int >= 1")
     t0 = parse_time(start, "start")
-    t1 = None if end is None else parse_time(end, "end")
+    t1 = None if end is None else parse_time(end, "end", end=True)  # a date-only end: through that day
     if t1 is not None and t0 >= t1:
         raise InvalidParameterError(f"start={t0.isoformat()} must be before end={t1.isoformat()}")
     if history.empty:
@@ -147,7 +149,14 @@ def movers(
     unknown = unknown_unit_note([field])
     if unknown is not None:
         notes.append(unknown)
-    out.attrs = {"field": field, "start": t0.isoformat(), "end": t1.isoformat(), "notes": notes}
+    out.attrs = {
+        "field": field,
+        "start": t0.isoformat(),
+        "end": t1.isoformat(),
+        "start_snapshot": s0.isoformat(),  # the snapshots that answered each end
+        "end_snapshot": s1.isoformat(),
+        "notes": notes,
+    }
     return out
 
 
