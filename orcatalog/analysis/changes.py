@@ -245,7 +245,8 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> 
 
     Returns:
         Columns ``id``, ``change`` (``added`` / ``removed`` / ``changed``), ``field`` (null for
-        added/removed), ``old``, ``new``, ``pct_change`` (percent, numeric fields; NaN from or to 0)
+        added/removed), ``old``, ``new``, ``pct_change`` (percent, numeric fields; NaN from or to 0;
+        ``d["pct_change"]``, not ``d.pct_change``, which is pandas' method)
         ``unit`` (for ``price_*`` fields: ``USD/Mtok`` for per-token prices, which are shown
         in USD per million tokens, else ``USD/request``, ``USD/image``, ``USD/search``; a per-token
         ``image`` rate in ``USD/Mtok``, a ``unit changed`` event ``USD/image -> USD/Mtok``; a key of
@@ -398,7 +399,9 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
         ``new`` (in ``unit``: per-token prices in USD per million tokens, ``USD/Mtok``; others per
         request / image / search, ``unknown`` for an undeclared key (one warning), see
         :func:`orcatalog.schema.price_display_units`),
-        ``pct_change`` (percent; NaN from or to 0/null and for every kind but ``changed``),
+        ``pct_change`` (percent; NaN from or to 0/null and for every kind but ``changed``; read it as
+        ``h["pct_change"]``: ``h.pct_change`` is pandas' method of that name, so
+        ``h.pct_change <= -99`` raises TypeError),
         ``unit``, ``kind`` (:data:`PRICE_EVENT_KINDS`, the rule of :func:`price_events`: a key
         that vanished is ``no longer listed``, new null) and ``scope`` (when the history has it). An
         optional price key going between ``"0"`` and absent is not a change
