@@ -353,7 +353,10 @@ RULES = (
     ),
     (
         "Free",
-        "A model is free (is_free) only when every price it lists is zero; free models are listed on their "
+        "A model is free (is_free) only when every price it lists is zero and every non-text output it "
+        "produces (image, audio, video) has a listed price, or it is a :free variant; a model listing 0 "
+        "but no price for its audio or image output (google/lyria-3-pro-preview) is neither free nor "
+        "paid, and its cost says the price is not listed; free models are listed on their "
         "own, and left out of the cost table and the frontier.",
     ),
     (

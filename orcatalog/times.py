@@ -15,7 +15,10 @@ ambiguous or locale-bound; and numbers, on purpose, whether given as numbers or 
 seconds yourself, ``pd.Timestamp(1768910400, unit="s")``.
 
 **Date-only**: a date means that day. As a *start* (``movers`` start, ``--since``) it is the day's
-first moment, so a snapshot at 01:19 that day is inside the window; elsewhere it is midnight UTC too.
+first moment, so a snapshot at 01:19 that day is inside the window; as an *end* (``movers`` end,
+``--until``, ``diff``'s NEW: ``parse_time(..., end=True)``) it is the day's last moment, so the whole
+day is inside (``diff 2025-12-18 2026-01-07`` compares with the last snapshot of January 7, not the
+one of January 6); elsewhere (``as_of``) it is midnight UTC.
 
 **Answers from other times** (:func:`answer_notes`): a question asked before the first snapshot is
 answered from the first and says so; an answer from a snapshot older than the asked time says how old
@@ -74,15 +77,19 @@ def is_date_only(value: Any) -> bool:
     return isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
 
 
-def parse_time(value: Any, name: str = "time") -> pd.Timestamp:
+def parse_time(value: Any, name: str = "time", *, end: bool = False) -> pd.Timestamp:
     """A time argument as a UTC ``Timestamp``, by the module's one rule.
 
     Args:
         value: ISO 8601 text, a ``datetime`` / ``date`` / ``Timestamp`` / ``datetime64``.
         name: the argument's name, for messages (``as_of``, ``start``, ...).
+        end: the value ends a window (``end``, ``--until``, ``diff``'s NEW): a date-only value
+            (:func:`is_date_only`) then means through that day, its last nanosecond (23:59:59.999999999
+            UTC), so a snapshot at 23:17 that day is inside; a value with a time is read as given.
 
     Returns:
-        The time in UTC (a naive input is taken as UTC; a date is midnight UTC of that day).
+        The time in UTC (a naive input is taken as UTC; a date is midnight UTC of that day, or its
+        last moment with ``end=True``).
 
     Raises:
         InvalidParameterError: anything else (ambiguous text such as ``05/01/2026``, numbers,
@@ -111,7 +118,10 @@ def parse_time(value: Any, name: str = "time") -> pd.Timestamp:
         raise InvalidParameterError(f"{name}={value!r} is not a time: give {ACCEPTED}")
     if ts is pd.NaT:
         raise InvalidParameterError(f"{name} must be a time, got NaT")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    if end and is_date_only(value):
+        ts = ts + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
+    return ts
 
 
 def in_text_forms(message: str) -> str:

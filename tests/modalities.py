@@ -79,3 +79,22 @@ def fixture_models() -> list[dict[str, Any]]:
         _model("example/chat-small", ["text"], ["text"], {"prompt": "0.00000002", "completion": "0.00000004"}, 131072),
         _model("example/chat-small:free", ["text"], ["text"], {"prompt": "0", "completion": "0"}, 65536),
     ]
+
+
+def raw_unlisted_outputs(model: dict[str, Any]) -> list[str]:
+    """The generated outputs a raw model object produces without a price key for them (the test's own
+    reading of the ``is_free`` rule, from the body): image needs ``image_output`` or ``image_token``,
+    audio and speech ``audio_output``, any other non-text output (video, ...) a key starting with its
+    name, and a ``request`` price counts for every output; text, embeddings, rerank and transcription need none, and a ``:free`` id needs none."""
+    if model["id"].endswith(":free"):
+        return []
+    pricing = model.get("pricing") or {}
+    own = {"image": ("image_output", "image_token"), "audio": ("audio_output",), "speech": ("audio_output",)}
+    missing = []
+    for m in (model.get("architecture") or {}).get("output_modalities") or []:
+        if m in ("text", "embeddings", "rerank", "transcription"):
+            continue
+        keys = (*(own.get(m) or tuple(k for k in pricing if k.startswith(m))), "request")  # a fee per request prices it
+        if not any(k in pricing for k in keys):
+            missing.append(m)
+    return missing

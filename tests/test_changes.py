@@ -246,3 +246,54 @@ def test_a_flag_that_flips_has_no_percent_change(recorded_dir: Path) -> None:
     assert d.loc["is_moderated", "old"] is True and d.loc["is_moderated", "new"] is False
     assert pd.isna(d.loc["is_moderated", "pct_change"])
     assert d.loc["context_length", "pct_change"] == 100.0
+
+
+def test_diff_and_changes_agree_on_new_keys_unreadable_and_zero_prices(latest_file: Path) -> None:
+    """Issue 15, third trial (a real 2026-04-17 body, three models edited as the trial did): a new key
+    ``"weird_key": "0.5"`` was newly listed in ``changes`` but missing from ``diff``; a prompt of
+    ``"n/a"`` printed ``5 -> [blank] changed``, which reads as removed; ``"0" -> "0.025"`` on
+    ``input_cache_read`` was ``changed`` with no percent while absent -> 0.09 was ``newly listed``.
+    One rule (price_events over the same columns) feeds both answers, and they agree."""
+    import json
+
+    old_models = json.loads(read_body(latest_file))["data"]
+    paid = [m for m in old_models if float(m["pricing"]["prompt"]) > 0 and "overrides" not in m["pricing"]]
+    weird, unreadable, cached = paid[0]["id"], paid[1]["id"], paid[2]["id"]
+    paid[2]["pricing"]["input_cache_read"] = "0"  # a listed zero, as bodies before 2026 wrote it
+    new_models = json.loads(json.dumps(old_models))
+    by_id = {m["id"]: m for m in new_models}
+    by_id[weird]["pricing"]["weird_key"] = "0.5"
+    by_id[unreadable]["pricing"]["prompt"] = "n/a"
+    by_id[cached]["pricing"]["input_cache_read"] = "0.000000025"
+    with pytest.warns(Warning):  # "n/a" is kept in extra, with the reader's warning
+        new = models_frame(new_models)
+    old = models_frame(old_models)
+    with pytest.warns(oc.OrcatalogWarning, match="weird_key"):  # its unit is unknown: said once
+        d = oc.diff(old, new)
+    history = pd.concat(
+        [
+            old.assign(fetched_at=pd.Timestamp("2026-04-17", tz="UTC")),
+            new.assign(fetched_at=pd.Timestamp("2026-04-18", tz="UTC")),
+        ],
+        ignore_index=True,
+    )
+    with pytest.warns(oc.OrcatalogWarning, match="weird_key"):
+        h = oc.price_changes(history)
+    cols = ["id", "field", "kind", "old", "new"]
+    got_d = d[d["field"].fillna("").str.startswith("price_")][cols].sort_values(["id", "field"]).reset_index(drop=True)
+    got_h = h[cols].sort_values(["id", "field"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got_d, got_h, check_dtype=False)
+    rows = got_d.set_index(["id", "field"])
+    assert len(rows) == 3
+    assert rows.loc[(weird, "price_weird_key"), "kind"] == "newly listed"
+    assert rows.loc[(weird, "price_weird_key"), "new"] == 0.5 and pd.isna(rows.loc[(weird, "price_weird_key"), "old"])
+    assert rows.loc[(unreadable, "price_prompt"), "kind"] == "unreadable"
+    assert pd.isna(rows.loc[(unreadable, "price_prompt"), "new"])
+    assert rows.loc[(cached, "price_input_cache_read"), "kind"] == "newly listed"
+    assert pd.isna(rows.loc[(cached, "price_input_cache_read"), "old"])
+    assert rows.loc[(cached, "price_input_cache_read"), "new"] == pytest.approx(0.025)
+    assert h["pct_change"].isna().all()
+    # and back: a body that writes "0" after a price says 0 (z-ai/glm-4.6v does): a cut, -100%
+    back = oc.diff(models_frame([by_id[cached]]), models_frame([paid[2]]))
+    back = back[back["field"] == "price_input_cache_read"]
+    assert list(back["kind"]) == ["changed"] and list(back["pct_change"]) == [-100.0] and list(back["new"]) == [0.0]

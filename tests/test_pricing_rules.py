@@ -25,7 +25,7 @@ from orcatalog.frames.models import models_frame
 from orcatalog.schema import KNOWN_PRICE_KEYS, price_display_unit
 
 from .conftest import read_body
-from .modalities import SEEDREAM_IMAGE_TOKEN, fixture_models
+from .modalities import SEEDREAM_IMAGE_TOKEN, fixture_models, raw_unlisted_outputs
 
 NEWEST = Path("catalogs-2026-06-08") / "models-2026-08-17.json.gz"
 TEXT_WORKLOAD = {"prompt_tokens": 1_000_000, "completion_tokens": 200_000, "cached_tokens": 400_000}
@@ -50,7 +50,9 @@ def _raw_free(model: dict) -> bool | None:
     prices = {k: float(v) for k, v in model["pricing"].items() if k not in ("overrides", "discount")}
     if "prompt" not in prices or "completion" not in prices or any(v < 0 for v in prices.values()):
         return None
-    return all(v == 0 for v in prices.values())
+    if not all(v == 0 for v in prices.values()):
+        return False
+    return None if raw_unlisted_outputs(model) else True  # 0 listed, an output's price not listed: unknown
 
 
 def test_is_free_only_when_every_listed_price_is_zero(dated_files: list[Path], newest_models: list[dict]) -> None:
@@ -63,6 +65,42 @@ def test_is_free_only_when_every_listed_price_is_zero(dated_files: list[Path], n
     fixture = models_frame(fixture_models()).set_index("id")
     assert not fixture.loc["bytedance-seed/seedream-5-0-lite", "is_free"]  # prices image_output
     assert fixture.loc["deepgram/flux-tts:free", "is_free"]
+
+
+def test_a_music_model_listing_zero_is_not_free_and_never_costs_zero(newest_models: list[dict]) -> None:
+    """Issue 15, third trial: google/lyria-3-pro-preview and lyria-3-clip-preview (the real 2026-08-17
+    body) list prompt and completion "0" and nothing else, produce audio, and cost $0.08 per song by
+    their descriptions. They were is_free, select(free=True), $0 rank 1 in estimate_cost, first on
+    frontier(include_free=True) and in the report's free table. Their audio price is not listed:
+    is_free is NA, and every answer leaves them out or says why. openrouter/free (a router listing
+    "0", text output only) is free by the rule."""
+    raw = {m["id"]: m for m in newest_models}
+    lyria = ["google/lyria-3-pro-preview", "google/lyria-3-clip-preview"]
+    for mid in lyria:
+        assert set(raw[mid]["pricing"]) == {"prompt", "completion"} and float(raw[mid]["pricing"]["prompt"]) == 0
+        assert "audio" in raw[mid]["architecture"]["output_modalities"] and raw_unlisted_outputs(raw[mid]) == ["audio"]
+    frame = models_frame(newest_models)
+    rows = frame.set_index("id")
+    assert rows.loc[lyria, "is_free"].isna().all() and rows.loc["openrouter/free", "is_free"]
+    assert not rows.loc["openai/gpt-audio", "is_free"]  # lists audio_output: paid, as before
+    assert not set(lyria) & set(oc.select(frame, free=True)["id"]) and "openrouter/free" in set(
+        oc.select(frame, free=True)["id"]
+    )
+    assert not set(lyria) & set(oc.select(frame, free=False)["id"])  # neither free nor paid
+    cost = oc.estimate_cost(frame, **TEXT_WORKLOAD).set_index("id")
+    for mid in lyria:
+        assert np.isnan(cost.loc[mid, "total_usd"]) and pd.isna(cost.loc[mid, "rank"])
+        assert cost.loc[mid, "note"] == "produces audio output at a price the catalog does not list: no cost"
+    assert cost.loc["openrouter/free", "total_usd"] == 0 and cost.loc["openrouter/free", "rank"] == 1
+    audio = oc.estimate_cost(frame, 1000, 1000, audio_output_tokens=1000, output_modalities="audio").set_index("id")
+    assert audio.loc[lyria, "note"].str.contains("audio output at a price the catalog does not list").all()
+    assert audio.loc["openai/gpt-audio", "total_usd"] > 0
+    front = oc.frontier(frame, include_free=True)
+    assert not set(lyria) & set(front["id"])
+    # the same rule where a frame has no is_free column (price_at's matched rows, trends)
+    no_flag = frame.drop(columns=["is_free"])
+    again = oc.estimate_cost(no_flag, **TEXT_WORKLOAD).set_index("id")
+    assert again.loc[lyria, "note"].equals(cost.loc[lyria, "note"])
 
 
 def test_a_text_workload_is_never_priced_at_zero_on_a_model_that_cannot_serve_it(mixed: pd.DataFrame) -> None:
@@ -462,10 +500,12 @@ def test_a_part_is_priced_only_on_models_that_can_serve_it(
     cost = oc.estimate_cost(models_frame(newest_models), 1_000_000, 200_000, **part).set_index("id")
     raw = {m["id"]: m for m in newest_models}
     dynamic = {i for i, m in raw.items() if m["pricing"]["prompt"] == "-1"}
-    serving = {i for i, m in raw.items() if can(m) and i not in dynamic}  # type: ignore[operator]
+    unlisted = {i for i, m in raw.items() if raw_unlisted_outputs(m) and _raw_free(m) is None}  # lyria
+    serving = {i for i, m in raw.items() if can(m) and i not in dynamic | unlisted}  # type: ignore[operator]
     priced = set(cost.index[cost["total_usd"].notna()])
     assert priced == serving and 0 < len(priced) < len(raw)
-    others = cost.drop(index=list(serving | dynamic))
+    assert cost.loc[list(unlisted), "total_usd"].isna().all() and cost.loc[list(unlisted), "note"].notna().all()
+    others = cost.drop(index=list(serving | dynamic | unlisted))
     assert others["note"].astype(str).str.contains(note).all() and others["rank"].isna().all()
     assert cost.loc[cost["rank"] == 1].index.isin(list(serving)).all()
     if "web_searches" in part:  # counted at the listed price, exactly

@@ -275,11 +275,11 @@ def test_history_long_form(hourly_store: oc.SnapshotStore) -> None:
     window = hourly_store.history(
         start="2025-12-25", end="2025-12-26", ids="deepseek/deepseek-v3.2", columns="price_prompt"
     )
-    assert (
-        window["fetched_at"].between(pd.Timestamp("2025-12-25", tz="UTC"), pd.Timestamp("2025-12-26", tz="UTC")).all()
-    )
-    in_window = m["fetched_at"].between(pd.Timestamp("2025-12-25", tz="UTC"), pd.Timestamp("2025-12-26", tz="UTC"))
-    assert set(window["id"]) == {"deepseek/deepseek-v3.2"} and len(window) == in_window.sum() == 7
+    through = pd.Timestamp("2025-12-27", tz="UTC") - pd.Timedelta(1, "ns")  # a date-only end: through that day
+    assert window["fetched_at"].between(pd.Timestamp("2025-12-25", tz="UTC"), through).all()
+    in_window = m["fetched_at"].between(pd.Timestamp("2025-12-25", tz="UTC"), through)
+    assert set(window["id"]) == {"deepseek/deepseek-v3.2"} and len(window) == in_window.sum()
+    assert in_window.sum() > 7  # 7 when end="2025-12-26" read as midnight: the 26th left out
     with pytest.raises(oc.InvalidParameterError):
         hourly_store.history(columns=["no_such_column"])
 

@@ -5,6 +5,7 @@ times say so. On a store of the real hourly series."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 from pathlib import Path
 
@@ -260,3 +261,47 @@ def test_a_file_name_with_an_hour_only_is_read_to_the_hour(
     if precision != "day":
         assert m.loc["day", "shadowed"] and not m.loc[precision, "shadowed"]
         assert store.load(as_of="2026-04-17T23:00Z").attrs["fetched_at"] == pd.Timestamp(when)
+
+
+def test_a_date_only_end_means_through_that_day(store: oc.SnapshotStore, history: pd.DataFrame) -> None:
+    """Issue 15, third trial: ``diff 2025-12-18 2026-01-07`` read NEW as 00:00 of January 7, so the
+    January 6 snapshot answered and all of January 7 was left out; ``movers --since 2025-12-18``'s
+    header said "the snapshot at or before 2025-12-18" while the next line said the first one after
+    it is used. An end (``end``, ``--until``, NEW) that is a date means through that day."""
+    assert parse_time("2026-01-07", end=True) == pd.Timestamp("2026-01-08T00:00Z") - pd.Timedelta(1, "ns")
+    assert parse_time("2026-01-07T12:00", end=True) == pd.Timestamp("2026-01-07T12:00Z")  # a time is as given
+    assert parse_time(dt.date(2026, 1, 7), end=True) == parse_time("2026-01-07", end=True)
+    assert parse_time("2026-01-07") == pd.Timestamp("2026-01-07T00:00Z")  # as_of and starts: midnight
+    stamps = history["fetched_at"].drop_duplicates().sort_values()
+    last_of_day = stamps[stamps.dt.strftime("%Y-%m-%d") == "2026-01-07"].max()
+    assert pd.notna(last_of_day) and last_of_day.hour > 0
+    m = oc.movers(history, "2025-12-20", "2026-01-07", n=5)
+    assert m.attrs["end_snapshot"] == last_of_day.isoformat()
+    pd.testing.assert_frame_equal(m, oc.movers(history, "2025-12-20", last_of_day, n=5), check_like=True)
+    root = Path(store.root).parent
+    d = run(["diff", "--store", "data", "2025-12-18", "2026-01-07", "--format", "csv"], root)
+    assert d.exit_code == 0, d.output
+    assert f"fetched {last_of_day:%Y-%m-%d %H:%M:%S} UTC" in d.stderr and "(through the end of that day)" in d.stderr
+    assert "older than NEW" not in d.stderr  # a snapshot of the day asked
+    first = stamps.iloc[0]
+    mv = run(["movers", "--store", "data", "--since", f"{first:%Y-%m-%d}", "-n", "2", "--format", "csv"], root)
+    assert mv.exit_code == 0, mv.output
+    header = mv.stderr.splitlines()[0]
+    assert f"the snapshot of {first:%Y-%m-%d %H:%M} UTC (for --since {first:%Y-%m-%d})" in header
+    assert "at or before" not in header  # it names the snapshot used, as the note after it does
+    every = pd.read_csv(io.StringIO(run(["changes", "--store", "data", "--format", "csv"], root).stdout))
+    day = pd.to_datetime(every["fetched_at"], utc=True).max()  # the last day with a change: an --until of that date
+    ch = run(["changes", "--store", "data", "--until", f"{day:%Y-%m-%d}", "--format", "csv"], root)
+    assert ch.exit_code == 0, ch.output
+    assert pd.to_datetime(pd.read_csv(io.StringIO(ch.stdout))["fetched_at"], utc=True).max() == day  # keeps it
+
+
+def test_history_end_as_a_date_keeps_that_whole_day(store: oc.SnapshotStore, history: pd.DataFrame) -> None:
+    """``history(end=)`` and ``endpoint_history(end=)`` read a date-only end by the same rule as
+    ``movers`` and ``--until``: through that day."""
+    stamps = history["fetched_at"].drop_duplicates().sort_values()
+    day = stamps.iloc[len(stamps) // 2]
+    assert day.hour > 0
+    kept = store.history(ids=[str(history["id"].iloc[0])], end=f"{day:%Y-%m-%d}")
+    same_day = stamps[(stamps >= day.normalize()) & (stamps < day.normalize() + pd.Timedelta(days=1))]
+    assert pd.Timestamp(kept.attrs["snapshot_times"][next(iter(kept.attrs["snapshot_times"]))][-1]) == same_day.max()

@@ -6,8 +6,12 @@ nothing here fetches or touches files.
 **What counts as a price change** — one rule, :func:`price_events`, used by :func:`diff` and
 :func:`price_changes` (and so by the ``diff`` and ``changes`` commands): ``"0"`` and an absent optional
 key are the same (:func:`orcatalog.schema.settled_prices`); a non-zero price whose key vanishes is
-``no longer listed`` (``new`` is null, no ``pct_change``), never a cut to 0, and one that appears is
-``newly listed``; a switch between a fixed price and dynamic pricing (``"-1"``) is said once per
+``no longer listed`` (``new`` is null, no ``pct_change``), never a cut to 0 (a body that writes
+``"0"`` after a price does say 0: that is a ``changed`` cut, -100%), and one that appears is
+``newly listed`` whether the key was absent or ``"0"`` before (``input_cache_read`` ``0.0 ->
+0.025``: a percent from 0 has no meaning, and absent -> 0.025 reads the same); the
+price columns compared are every ``price_*`` column of either side (:func:`_price_columns`), so a
+key only the newer body lists is ``newly listed`` in :func:`diff` as in :func:`price_changes`; a switch between a fixed price and dynamic pricing (``"-1"``) is said once per
 model (a switch is the model's, not a key's): ``to dynamic`` / ``from dynamic`` on its first compared
 base key (``price_prompt``, else ``price_completion``: :func:`switch_field`), with that key's fixed
 price as ``old`` or ``new``; the other keys report nothing for it, neither the other base key nor an
@@ -19,7 +23,9 @@ likely not listed at all, and the frame cannot tell (``"-1"`` and absent are bot
 dynamic row); the label says only what is known. An ``image`` price that switches between a fee per input
 image and a per-token rate of image tokens (:func:`orcatalog.schema.image_is_token_rate`: from late
 January 2026 the API lists the latter) is ``unit changed``, with no percent: its number did not move
-as a price. Every other difference is ``changed``, with its percent.
+as a price. A price the body wrote but could not be read (``"n/a"``: null, kept in ``extra``) on
+one side is ``unreadable``, never a blank that reads as removed. Every other difference is
+``changed``, with its percent.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ PRICE_EVENT_KINDS = (
     "from dynamic",
     "unit changed",
     "listed on leaving dynamic",
+    "unreadable",
 )
 
 #: Fields compared by :func:`diff` (plus every ``price_*`` column present in both frames).
@@ -123,12 +130,34 @@ def _warn_unknown_units(fields: list[str]) -> None:
 
 
 def _raw_and_dynamic(frame: pd.DataFrame, field: str) -> tuple[np.ndarray, np.ndarray]:
-    values = frame[field].to_numpy(dtype=float, na_value=np.nan)
+    """A price column's values (a column the frame lacks: its key is listed on no row, all null)
+    and the rows' dynamic flag."""
+    if field in frame.columns:
+        values = frame[field].to_numpy(dtype=float, na_value=np.nan)
+    else:
+        values = np.full(len(frame), np.nan)
     if "dynamic_pricing" in frame.columns:
         dynamic = frame["dynamic_pricing"].to_numpy(dtype=bool, na_value=False)
     else:
         dynamic = np.zeros(len(frame), dtype=bool)
     return values, dynamic
+
+
+def _unreadable(frame: pd.DataFrame, field: str) -> np.ndarray | None:
+    """Rows whose body wrote a ``pricing.<key>`` value that could not be read as a price (the frame
+    keeps it in ``extra``, the price is null); None when no row has one."""
+    if "extra" not in frame.columns or field not in frame.columns:
+        return None
+    null = frame[field].isna().to_numpy()
+    if not null.any():
+        return None
+    extra = frame["extra"].to_numpy(dtype=object)
+    needle = f'"pricing.{field[len("price_") :]}"'
+    out = np.zeros(len(frame), dtype=bool)
+    for i in np.flatnonzero(null):
+        value = extra[i]
+        out[i] = isinstance(value, str) and needle in value
+    return out if out.any() else None
 
 
 def switch_field(fields: list[str]) -> str | None:
@@ -147,6 +176,8 @@ def price_events(
     new_token_rate: np.ndarray | None = None,
     *,
     says_switch: bool | None = None,
+    old_unreadable: np.ndarray | None = None,
+    new_unreadable: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The one rule of what a difference in a ``price_<key>`` column is (see the module docstring).
 
@@ -160,6 +191,11 @@ def price_events(
         says_switch: whether ``field`` carries a switch to or from dynamic pricing (once per
             model: :func:`switch_field` of the columns compared); default: ``field`` is
             ``price_prompt``.
+        old_unreadable, new_unreadable: rows whose body wrote a value for this key that could not be
+            read as a price (``"n/a"``: null, kept in ``extra``, :func:`_unreadable`); default none.
+            A readable price on one side and an unreadable one on the other is ``unreadable`` (the
+            value is not known, so it is neither a change nor a key no longer listed); unreadable on
+            both sides reports nothing.
 
     Returns:
         ``(is_event, kind, old, new, pct_change)`` per row: kind indexes :data:`PRICE_EVENT_KINDS`;
@@ -169,8 +205,11 @@ def price_events(
         numbers, before any scaling.
     """
     base = np.full(len(old), field[len("price_") :] in BASE_PRICE_KEYS)  # an array: ``~`` of a bool is an int
-    old_absent = np.isnan(old) & ~old_dynamic
-    new_absent = np.isnan(new) & ~new_dynamic
+    no = np.zeros(len(old), dtype=bool)
+    old_bad = no if old_unreadable is None else np.asarray(old_unreadable, dtype=bool)
+    new_bad = no if new_unreadable is None else np.asarray(new_unreadable, dtype=bool)
+    old_absent = np.isnan(old) & ~old_dynamic & ~old_bad  # unreadable is not absent: it stays null
+    new_absent = np.isnan(new) & ~new_dynamic & ~new_bad
     a = np.where(old_absent & ~base, 0.0, old)  # the zero/absent rule
     b = np.where(new_absent & ~base, 0.0, new)
     kind = np.zeros(len(a), dtype=np.int8)
@@ -178,14 +217,15 @@ def price_events(
     event = fixed & _differs(a, b)  # the API's numbers: a fee of 0.1 per image is not a 0.1 USD/Mtok rate
     a = _in_display_unit(field, a, old_token_rate)
     b = _in_display_unit(field, b, new_token_rate)
-    gone = event & ~base & new_absent & (a > 0)
-    came = event & ~base & old_absent & (b > 0)
+    gone = event & ~base & new_absent & (a > 0)  # a body that writes "0" says 0: that is a cut
+    came = event & ~base & (a == 0) & (b > 0)  # ... nor a price from 0: the key is newly listed
     kind[gone], kind[came] = 1, 2
     switch = np.full(len(a), field == "price_prompt" if says_switch is None else says_switch)
     to_dyn = ~old_dynamic & new_dynamic & switch  # said once per model; the other keys are silent
     from_dyn = old_dynamic & ~new_dynamic & switch
     listed = old_dynamic & ~new_dynamic & ~base & (b > 0)  # not listed before (or "-1"): listed now
     kind[to_dyn], kind[from_dyn], kind[listed] = 3, 4, 6
+    kind[event & (old_bad | new_bad)] = 7
     event |= to_dyn | from_dyn | listed
     if old_token_rate is not None and new_token_rate is not None:
         kind[event & (kind == 0) & (a > 0) & (b > 0) & (old_token_rate != new_token_rate)] = 5
@@ -205,7 +245,8 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> 
 
     Returns:
         Columns ``id``, ``change`` (``added`` / ``removed`` / ``changed``), ``field`` (null for
-        added/removed), ``old``, ``new``, ``pct_change`` (percent, numeric fields; NaN from or to 0)
+        added/removed), ``old``, ``new``, ``pct_change`` (percent, numeric fields; NaN from or to 0;
+        ``d["pct_change"]``, not ``d.pct_change``, which is pandas' method)
         ``unit`` (for ``price_*`` fields: ``USD/Mtok`` for per-token prices, which are shown
         in USD per million tokens, else ``USD/request``, ``USD/image``, ``USD/search``; a per-token
         ``image`` rate in ``USD/Mtok``, a ``unit changed`` event ``USD/image -> USD/Mtok``; a key of
@@ -268,7 +309,7 @@ def _check_diff_frames(old: pd.DataFrame, new: pd.DataFrame, allow_mixed: bool) 
 def _token_rate(frame: pd.DataFrame, field: str) -> np.ndarray | None:
     """For ``price_image``: whether each row's value is a per-token rate (the one rule,
     :func:`orcatalog.schema.image_is_token_rate`); None for other fields or without ``price_prompt``."""
-    if field != "price_image" or "price_prompt" not in frame.columns:
+    if field != "price_image" or "price_prompt" not in frame.columns or field not in frame.columns:
         return None
     image = frame["price_image"].to_numpy(dtype=float, na_value=np.nan)
     prompt = frame["price_prompt"].to_numpy(dtype=float, na_value=np.nan)
@@ -284,13 +325,22 @@ def _price_rows(o: pd.DataFrame, n: pd.DataFrame) -> list[dict[str, Any]]:
     """:func:`diff`'s price rows for the models of both frames (indexed by id, same rows), by the
     rule of :func:`price_events`."""
     rows = []
-    fields = sorted(c for c in o.columns if is_price_column(c) and c in n.columns)
+    fields = _price_columns(o, n)  # a key only one side lists is compared too (absent on the other)
     switch = switch_field(fields)
     for field in fields:
         (av, ad), (bv, bd) = _raw_and_dynamic(o, field), _raw_and_dynamic(n, field)
         old_rate, new_rate = _token_rate(o, field), _token_rate(n, field)
         event, kind, x_all, y_all, pct_all = price_events(
-            field, av, bv, ad, bd, old_rate, new_rate, says_switch=field == switch
+            field,
+            av,
+            bv,
+            ad,
+            bd,
+            old_rate,
+            new_rate,
+            says_switch=field == switch,
+            old_unreadable=_unreadable(o, field),
+            new_unreadable=_unreadable(n, field),
         )
         units = _event_units(field, kind, old_rate, new_rate)
         for mid, k, x, y, pct, unit in zip(
@@ -327,8 +377,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _price_columns(history: pd.DataFrame) -> list[str]:
-    return [c for c in history.columns if is_price_column(c)]
+def _price_columns(*frames: pd.DataFrame) -> list[str]:
+    """The price columns a change report compares, for :func:`diff` and :func:`price_changes` alike:
+    every ``price_*`` column of any of the frames, sorted (a key one frame lacks is absent there, so
+    a key that appears is ``newly listed`` in both answers)."""
+    return sorted({str(c) for f in frames for c in f.columns if is_price_column(str(c))})
 
 
 def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> pd.DataFrame:
@@ -348,7 +401,9 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
         ``new`` (in ``unit``: per-token prices in USD per million tokens, ``USD/Mtok``; others per
         request / image / search, ``unknown`` for an undeclared key (one warning), see
         :func:`orcatalog.schema.price_display_units`),
-        ``pct_change`` (percent; NaN from or to 0/null and for every kind but ``changed``),
+        ``pct_change`` (percent; NaN from or to 0/null and for every kind but ``changed``; read it as
+        ``h["pct_change"]``: ``h.pct_change`` is pandas' method of that name, so
+        ``h.pct_change <= -99`` raises TypeError),
         ``unit``, ``kind`` (:data:`PRICE_EVENT_KINDS`, the rule of :func:`price_events`: a key
         that vanished is ``no longer listed``, new null) and ``scope`` (when the history has it). An
         optional price key going between ``"0"`` and absent is not a change
@@ -377,8 +432,18 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
         v, dynamic = _raw_and_dynamic(h, field)
         token = _token_rate(h, field)
         old_token = None if token is None else np.roll(token, 1)
+        bad = _unreadable(h, field)
         event, kind, old, new, pct = price_events(
-            field, np.roll(v, 1), v, np.roll(dynamic, 1), dynamic, old_token, token, says_switch=field == switch
+            field,
+            np.roll(v, 1),
+            v,
+            np.roll(dynamic, 1),
+            dynamic,
+            old_token,
+            token,
+            says_switch=field == switch,
+            old_unreadable=None if bad is None else np.roll(bad, 1),
+            new_unreadable=bad,
         )
         unit = _event_units(field, kind, old_token, token)
         idx = np.flatnonzero(same_model & event)

@@ -21,7 +21,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from ..schema import bool_array, image_is_token_rate, lists_only_zero_prices, price_columns, settled_price_arrays
+from ..schema import (
+    bool_array,
+    frame_is_free,
+    frame_unlisted_outputs,
+    image_is_token_rate,
+    price_columns,
+    settled_price_arrays,
+)
 from ..times import parse_time
 from ..workload import COMPONENTS, TOKEN_ARGUMENTS
 from .args import frame_arg
@@ -54,6 +61,10 @@ _NO_OUTPUT_PRICE_NOTE = (
     "completion price 0 on a model that is not free: its output is not priced per completion token (an "
     "embedding, rerank, speech or image model, say), so the workload's completion tokens cannot be priced: no cost"
 )
+
+
+def _unlisted_output_note(which: str) -> str:
+    return f"produces {which} output at a price the catalog does not list: no cost"
 
 
 def _unnamed_output_note(comp: Any, modality: str) -> str:
@@ -321,13 +332,10 @@ def _drop(
 
 
 def _not_free(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    """Whether each of ``rows`` (positions) lists a non-zero price: the ``is_free`` column when the
-    frame has it (unknown counts as free here: such rows have no total anyway), else the rule on
-    its raw prices (:func:`orcatalog.schema.lists_only_zero_prices`)."""
-    if "is_free" in frame.columns:
-        return ~frame["is_free"].to_numpy(dtype=bool, na_value=True)[rows]
-    prices = _raw_prices(frame, rows)
-    return ~lists_only_zero_prices(prices)
+    """Whether each of ``rows`` (positions) is not free by the ``is_free`` rule
+    (:func:`orcatalog.schema.frame_is_free`; unknown counts as free here: such rows have no total
+    anyway)."""
+    return ~frame_is_free(frame).to_numpy(dtype=bool, na_value=True)[rows]
 
 
 def _cannot_serve(
@@ -362,6 +370,12 @@ def _cannot_serve(
     3. An output modality the workload asks for (image; audio / speech) that the model prices at
        its own non-zero per-token rate must be counted (``image_output_tokens``, ...): its
        completion tokens would otherwise be priced as text.
+    3b. A generated output (image, audio, video, ...) whose price the catalog does not list (the
+       ``is_free`` rule, :func:`orcatalog.schema.unlisted_output_prices`): google/lyria-3-pro-preview
+       lists prompt and completion "0" and produces audio at $0.08 per song. The row gets "produces
+       audio output at a price the catalog does not list" and no cost when its total would be 0 or
+       the workload asks for that output; a paid text model that also produces an unlisted output
+       keeps its text cost on a text workload.
     4. Completion tokens priced at a rate of 0 on a model that is not free: an embedding or rerank
        model's completion price "0" means it sells no completion tokens, not that they are free.
     5. Per-unit parts, by what an absent (or "0") price means for each (the spec's
@@ -430,6 +444,12 @@ def _cannot_serve(
         settled = settled_price_arrays(frame, [f"price_{comp.key}", "price_completion"])
         own = settled[f"price_{comp.key}"]
         drop((own > 0) & (own != settled["price_completion"]), _unnamed_output_note(comp, asked[0]))
+    unlisted = frame_unlisted_outputs(frame)  # 3b: a generated output whose price the catalog does not list
+    if (unlisted != "").any():
+        for which in pd.unique(unlisted[unlisted != ""]):
+            these = unlisted == which
+            wants = any(m in (wanted or ()) for m in str(which).split(" + "))
+            drop(these if wants else these & (total == 0), _unlisted_output_note(str(which)))
     rows = np.flatnonzero(zero_output & ~np.isnan(total))  # 4
     if len(rows):
         mask = np.zeros(len(frame), dtype=bool)
@@ -468,16 +488,10 @@ def _zero_but_listed(frame: pd.DataFrame, total: np.ndarray, dynamic: np.ndarray
         return []
     # free (every listed price 0) or not: the is_free column holds the rule's answer; frames
     # without it (price_at's matched rows) apply the rule to the raw prices of those rows
-    prices: dict[str, np.ndarray] | None = None
-    if "is_free" in frame.columns:
-        listed = ~frame["is_free"].to_numpy(dtype=bool, na_value=False)[zero]
-    else:
-        prices = _raw_prices(frame, zero)
-        listed = ~lists_only_zero_prices(prices)
+    listed = ~frame_is_free(frame).to_numpy(dtype=bool, na_value=False)[zero]
     if not listed.any():
         return []
-    if prices is None:
-        prices = _raw_prices(frame, zero)
+    prices = _raw_prices(frame, zero)
     names = np.array([str(c)[len("price_") :] for c in prices], dtype=object)
     positive = np.column_stack([v > 0 for v in prices.values()])[listed]
     groups, keys = pd.factorize(np.array([", ".join(names[row]) for row in positive], dtype=object))

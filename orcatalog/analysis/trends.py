@@ -13,8 +13,8 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..schema import (
+    is_free_rule,
     is_price_column,
-    lists_only_zero_prices,
     not_in_column_unit,
     price_display_unit,
     unknown_unit_note,
@@ -77,7 +77,9 @@ def movers(
         (shown per million tokens, as change reports do), ``USD/request`` etc. for the per-unit
         prices (:func:`orcatalog.schema.price_display_unit`), ``unknown`` for a price key of
         undeclared unit (as the API wrote it; ``attrs["notes"]`` says so), empty for other
-        columns. The biggest rises first, then the biggest cuts.
+        columns. The biggest rises first, then the biggest cuts. ``attrs``: ``field``, ``start``,
+        ``end`` (the times asked, a date-only end as its last moment), ``start_snapshot``,
+        ``end_snapshot`` (the fetch times of the snapshots that answered) and ``notes``.
 
     Raises:
         InvalidParameterError: not a history frame, unknown field, bad times, n < 1.
@@ -88,7 +90,7 @@ def movers(
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise InvalidParameterError(f"n={n!r} is invalid: give an int >= 1")
     t0 = parse_time(start, "start")
-    t1 = None if end is None else parse_time(end, "end")
+    t1 = None if end is None else parse_time(end, "end", end=True)  # a date-only end: through that day
     if t1 is not None and t0 >= t1:
         raise InvalidParameterError(f"start={t0.isoformat()} must be before end={t1.isoformat()}")
     if history.empty:
@@ -150,7 +152,14 @@ def movers(
     unknown = unknown_unit_note([field])
     if unknown is not None:
         notes.append(unknown)
-    out.attrs = {"field": field, "start": t0.isoformat(), "end": t1.isoformat(), "notes": notes}
+    out.attrs = {
+        "field": field,
+        "start": t0.isoformat(),
+        "end": t1.isoformat(),
+        "start_snapshot": s0.isoformat(),  # the snapshots that answered each end
+        "end_snapshot": s1.isoformat(),
+        "notes": notes,
+    }
     return out
 
 
@@ -269,8 +278,11 @@ def _flag_free_and_paid(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame
             and pd.api.types.is_numeric_dtype(rows[c].dtype)
         }
         prices = {"prompt": frame["prompt"].to_numpy(), "completion": frame["completion"].to_numpy(), **others}
-        frame["free"] = lists_only_zero_prices(prices)  # the is_free rule (orcatalog.schema), on what the rows hold
-        paid_rows = ~frame["free"].to_numpy() & ~dynamic
+        outputs = rows["output_modalities"].tolist() if "output_modalities" in rows.columns else [None] * len(frame)
+        ids = rows["id"].astype(str).tolist() if "id" in rows.columns else [""] * len(frame)
+        free = is_free_rule(prices, outputs, ids, dynamic)  # the is_free rule (orcatalog.schema), on what the rows hold
+        frame["free"] = free.to_numpy(dtype=bool, na_value=False)
+        paid_rows = ~free.to_numpy(dtype=bool, na_value=True) & ~dynamic
     if "output_modalities" in rows.columns:  # prices per text token: models that produce text
         paid_rows = paid_rows & serves(rows, "text")
     frame["paid"] = paid_rows & frame["prompt"].notna().to_numpy() & frame["completion"].notna().to_numpy()

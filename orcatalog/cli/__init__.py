@@ -500,7 +500,8 @@ def diff(
     columns: str | None,
     head: int | None,
 ) -> None:
-    """What changed between two snapshots (ids, or times: the latest at or before each). Prices are
+    """What changed between two snapshots (ids, or times: the latest at or before each; a date-only NEW
+    means through that day, so 2026-01-07 compares with that day's last snapshot). Prices are
     shown in the ``unit`` column's unit (per-token prices in USD per million tokens); ``kind`` says
     what a changed price is (changed, no longer listed, newly listed, to or from dynamic, listed on
     leaving dynamic, unit changed).
@@ -525,7 +526,7 @@ def diff(
             with warnings.catch_warnings():  # diff says what a partial snapshot means for its answer
                 warnings.simplefilter("ignore", PartialSnapshotWarning)
                 frames.append(
-                    store.load(x) if x in ids else _load_as_of(store, x, name, scope=at_scope)
+                    store.load(x) if x in ids else _load_as_of(store, x, name, scope=at_scope, end=name == "NEW")
                 )  # names the snapshot used
         except InvalidParameterError as exc:
             raise CLIUsageError(_not_a_snapshot(name, x, exc)) from None

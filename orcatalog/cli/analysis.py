@@ -68,7 +68,7 @@ def _say(notes: list[str]) -> None:
         click.echo(f"note: {in_cli_words(note)}", err=True)
 
 
-def _answered_by(frame: Any, as_of: str | None, name: str = "--as-of") -> None:
+def _answered_by(frame: Any, as_of: str | None, name: str = "--as-of", *, end: bool = False) -> None:
     """Name the snapshot that answered (always: the latest one when no time was asked), and how far
     it is from the time asked (orcatalog.times.answer_notes: a time before the first snapshot is
     answered by the first)."""
@@ -81,13 +81,24 @@ def _answered_by(frame: Any, as_of: str | None, name: str = "--as-of") -> None:
     if as_of is None:
         click.echo(f"{which} answers: the latest", err=True)
         return
-    click.echo(f"{which} answers {name} {as_of}", err=True)
-    later = parse_time(when, "fetched_at") > parse_time(as_of, name)  # only the first answers a time before it
-    _say(answer_notes(as_of, when, first=when if later else None, name=name, scope=scope))
+    asked = parse_time(as_of, name, end=end)  # end: a date-only time means through that day
+    through = " (through the end of that day)" if asked != parse_time(as_of, name) else ""
+    click.echo(f"{which} answers {name} {as_of}{through}", err=True)
+    answered = parse_time(when, "fetched_at")
+    later = answered > asked  # only the first answers a time before it
+    if through and answered >= parse_time(as_of, name):  # a snapshot of the day asked is not "older" than it
+        asked = answered
+    _say(answer_notes(asked, when, first=when if later else None, name=name, scope=scope))
 
 
 def _load_as_of(
-    store: Any, as_of: str | None, name: str = "--as-of", *, say: bool = True, scope: str | None = None
+    store: Any,
+    as_of: str | None,
+    name: str = "--as-of",
+    *,
+    say: bool = True,
+    scope: str | None = None,
+    end: bool = False,
 ) -> Any:
     """``store.load(as_of=)`` and the lines naming its snapshot (the library's as-of warning is
     said once, as the notes); ``say=False`` leaves them to the caller (:func:`_answered_by` once
@@ -95,12 +106,14 @@ def _load_as_of(
     import warnings
 
     from ..errors import AsOfWarning
+    from ..times import parse_time
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=AsOfWarning)
-        frame = store.load(as_of=as_of, scope=scope)
+        when = None if as_of is None else parse_time(as_of, name, end=end)  # end=True: NEW of diff
+        frame = store.load(as_of=when, scope=scope)
     if say:
-        _answered_by(frame, as_of, name)
+        _answered_by(frame, as_of, name, end=end)
     return frame
 
 
@@ -224,7 +237,7 @@ def changes(
     from ..times import parse_time
 
     start = None if since is None else parse_time(since, "since")  # the one time rule; messages name --since
-    end = None if until is None else parse_time(until, "until")
+    end = None if until is None else parse_time(until, "until", end=True)  # a date-only --until: through that day
     if start is not None and end is not None and end < start:
         raise CLIUsageError(f"--until {until} is before --since {since}")
     store = _store(store_root, must_exist=True)
@@ -262,7 +275,7 @@ def _why_no_changes(h: Any, n_all: int, since: str | None, until: str | None) ->
         )
     if len(times) < 2:
         return f"the store holds one snapshot ({first:%Y-%m-%d %H:%M} UTC): a change needs two"
-    if until is not None and parse_time(until, "--until") < times.iloc[1]:
+    if until is not None and parse_time(until, "--until", end=True) < times.iloc[1]:
         return (
             f"--until {until} is before the second snapshot ({times.iloc[1]:%Y-%m-%d %H:%M} UTC): a change "
             "needs two snapshots, the first change can be seen then"
@@ -351,13 +364,17 @@ def movers(
     """
     from ..analysis.trends import movers as find_movers
 
+    import pandas as pd
+
     store = _store(store_root, must_exist=True)
     h = _history(store, scope=store_scope(store, scope))
-    end = until or h["fetched_at"].max()
     moved = find_movers(h, since, until, field=field, n=n)  # no --until: the library's default, the latest
-    click.echo(
+    s0, s1 = (pd.Timestamp(moved.attrs[k]) for k in ("start_snapshot", "end_snapshot"))
+    asked_end = f"--until {until}" if until else "the latest"
+    click.echo(  # the snapshots that answered, so the notes below (the first is used, ...) agree with it
         f"movers of {field}{f' ({moved.unit.iloc[0]})' if len(moved) and moved.unit.iloc[0] else ''}: "
-        f"the snapshot at or before {since} against the one at or before {until or f'{end:%Y-%m-%d %H:%M} UTC (the latest)'}",
+        f"the snapshot of {s0:%Y-%m-%d %H:%M} UTC (for --since {since}) against the one of "
+        f"{s1:%Y-%m-%d %H:%M} UTC ({asked_end})",
         err=True,
     )
     _say(moved.attrs.get("notes", []))

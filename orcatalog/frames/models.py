@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError, UnreadableValueWarning
-from ..schema import COLUMNS, KNOWN_DEFAULT_KEYS, KNOWN_MODALITIES, KNOWN_PRICE_KEYS, lists_only_zero_prices
+from ..schema import COLUMNS, KNOWN_DEFAULT_KEYS, KNOWN_MODALITIES, KNOWN_PRICE_KEYS, is_free_rule
 from .convert import CONVERTERS, Rows, json_kind, key_values, parse_floats
 from .ids import catalog_ids
 
@@ -171,12 +171,13 @@ def _hugging_face_id(rows: Rows, d: _Derived) -> Any:
 
 
 def _is_free(rows: Rows, d: Any) -> Any:  # d: any _Derived with prices and dynamic (models, endpoints)
-    """Free only when every price the model lists is zero (prompt, completion and every other key,
-    e.g. an image model priced 0 per token but ``image_output`` per image token is not free); null
-    when dynamically priced or prompt/completion is missing. ``discount`` is a fraction, not a price."""
-    prompt, completion = d.prices["prompt"], d.prices["completion"]
-    free = lists_only_zero_prices(d.prices)
-    return pd.arrays.BooleanArray(free, np.isnan(prompt) | np.isnan(completion) | d.dynamic)
+    """The ``is_free`` rule (:func:`orcatalog.schema.is_free_rule`): every listed price zero and
+    every generated output priced (or a ``:free`` id); null when dynamically priced, prompt/completion
+    is missing, or an output's price is not listed. Endpoints (no output modalities) check prices only.
+    ``discount`` is a fraction, not a price."""
+    if hasattr(d, "output_lists"):  # models
+        return is_free_rule(d.prices, d.output_lists, rows.ids, d.dynamic)
+    return is_free_rule(d.prices, [None] * rows.n, [""] * rows.n, d.dynamic)
 
 
 #: One function per derived column (a column of the contract without a ``source``).

@@ -94,15 +94,16 @@ class Body:
     time_precision: str = "second"
 
 
-def utc(value: Any, name: str) -> pd.Timestamp:
+def utc(value: Any, name: str, *, end: bool = False) -> pd.Timestamp:
     """A time argument of the store (``fetched_at``, ``start``, ``end``) as a UTC ``Timestamp``, by
     the one time rule (:func:`orcatalog.times.parse_time`: ISO 8601 or datetime objects; naive
-    means UTC; ambiguous text such as ``05/01/2026`` and numbers are refused).
+    means UTC; ambiguous text such as ``05/01/2026`` and numbers are refused); ``end=True``: a
+    date-only value is the end of a window, through that day.
 
     Raises:
         InvalidParameterError: not such a time, naming the accepted forms.
     """
-    return parse_time(value, name)
+    return parse_time(value, name, end=end)
 
 
 def check_whole(source: str, body: dict[str, Any]) -> list[Any]:

@@ -273,7 +273,8 @@ class Reads(EndpointHistory):
             ids: model ids to keep (default all).
             columns: contract columns to include (default all); ``snapshot_id``, ``fetched_at``,
                 ``scope`` and ``id`` are always there.
-            start, end: keep snapshots fetched in [start, end] (UTC unless stated).
+            start, end: keep snapshots fetched in [start, end] (UTC unless stated; a date-only end
+                means through that day, :func:`orcatalog.times.parse_time`).
             scope: which snapshots: default ``"default"``, the scope of
                 :func:`orcatalog.scope.default_scope` (``catalog``, else the server's default list,
                 else the newest whole list of another host or region); None for every scope.
@@ -296,7 +297,7 @@ class Reads(EndpointHistory):
             queries.names("columns", columns)
         wanted = queries.names("ids", ids) if ids is not None else None
         start = utc(start, "start") if start is not None else None
-        end = utc(end, "end") if end is not None else None
+        end = utc(end, "end", end=True) if end is not None else None  # a date-only end: through that day
         self._require()
         if (delta := self._delta) is not None:
             return _delta_retry(self._waits, lambda: delta.history(delta.state(), wanted, columns, start, end, scope))

@@ -248,7 +248,7 @@ class EndpointHistory:
         providers = names("provider", provider) if provider is not None else None
         wanted = names("columns", columns) if columns is not None else None
         start = utc(start, "start") if start is not None else None
-        end = utc(end, "end") if end is not None else None
+        end = utc(end, "end", end=True) if end is not None else None  # a date-only end: through that day
         self._require()  # type: ignore[attr-defined]
         return self._endpoints().history(models, providers, start, end, wanted)
 
