@@ -193,7 +193,11 @@ def test_store_commands(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -
         f"scope '{first['scope']}') answers OLD 2020-01-01"
     )
     assert said[1].startswith(f"note: OLD 2020-01-01 00:00 is before the first snapshot (scope '{first['scope']}')")
-    assert said[2].startswith("snapshot ") and said[2].endswith("answers NEW 2026-01-16") and len(said) == 4
+    assert (
+        said[2].startswith("snapshot ")
+        and said[2].endswith("answers NEW 2026-01-16 (through the end of that day)")
+        and len(said) == 4
+    )
     assert said[3].startswith("note: the answer is the snapshot of 2026-01-15 00:00 UTC (scope ")
     assert said[3].endswith("1 day older than NEW 2026-01-16 00:00")
 
@@ -1003,7 +1007,7 @@ def test_every_warning_a_command_meets_is_one_line_in_its_words(
     from orcatalog.cli.errors import one_line
 
     said = one_line(caught.value, click.Context(main)).format_message()
-    assert "()" not in said and "`orcatalog snapshot` or `orcatalog import`" in said, said
+    assert "()" not in said and "`orcatalog snapshot` or `orcatalog import FILE`" in said, said
 
 
 @pytest.mark.compact_only

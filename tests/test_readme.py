@@ -239,5 +239,7 @@ def test_the_quickstart_cost_lines_show_what_their_comments_claim(
     assert shown["total_usd"].iloc[0] == cost.loc[cost["total_usd"] > 0, "total_usd"].min()
     assert (cost["total_usd"] == 0).sum() > 5, "the sample has free models that the head must leave out"
     noted = eval(notes.split("#")[0], scope)
-    assert len(noted) >= 1 and noted["note"].str.startswith("dynamic pricing").all()
+    routers = noted["note"].str.startswith("dynamic pricing")
+    unlisted = noted["note"].str.contains("at a price the catalog does not list")  # e.g. music models listing 0
+    assert routers.any() and (routers | unlisted).all()
     assert cost.loc[noted.index, "total_usd"].isna().all()

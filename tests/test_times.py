@@ -130,7 +130,7 @@ def test_a_date_only_start_means_that_day(store: oc.SnapshotStore, history: pd.D
     assert any("before the first snapshot" in note for note in m.attrs["notes"])
     result = run(["movers", "--store", "data", "--since", day, "-n", "3", "--format", "csv"], Path(store.root).parent)
     assert result.exit_code == 0, result.output
-    assert "note: start" in result.stderr and "before the first snapshot" in result.stderr
+    assert "note: --since" in result.stderr and "before the first snapshot" in result.stderr
 
 
 def test_a_start_before_the_first_snapshot_uses_the_first_and_says_so(history: pd.DataFrame) -> None:
