@@ -199,7 +199,7 @@ def test_store_commands(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -
         and len(said) == 4
     )
     assert said[3].startswith("note: the answer is the snapshot of 2026-01-15 00:00 UTC (scope ")
-    assert said[3].endswith("1 day older than NEW 2026-01-16 00:00")
+    assert said[3].endswith("2.0 days older than NEW 2026-01-16 23:59")  # a date-only NEW: through that day
 
 
 def test_snapshot_command(runner: CliRunner, latest_file: Path, tmp_path: Path) -> None:
