@@ -120,7 +120,7 @@ def test_token_argument_names_are_written_only_in_the_components_table() -> None
     from orcatalog.analysis.cost import COMPONENTS
 
     parts = {c.argument for c in COMPONENTS if c.part_of is not None}
-    for path in (PACKAGE / "analysis" / "cost.py", PACKAGE / "analysis" / "price_at.py"):
+    for path in (*sorted((PACKAGE / "analysis" / "cost").glob("*.py")), PACKAGE / "analysis" / "price_at.py"):
         tree = ast.parse(path.read_text())
         tables = {
             id(node)

@@ -1,0 +1,260 @@
+"""Which rows can serve a workload, and can the catalog price it there: the one rule,
+:func:`_cannot_serve` (its checks are listed in its docstring: what a model produces and accepts,
+outputs priced at their own rate, outputs whose price the catalog does not list, completion tokens
+priced 0 on a model that is not free, per-unit parts, a total of 0 on a model that lists other
+prices), the notes it gives a row it leaves out, and the output modalities a workload asks for
+(:func:`_wanted_outputs`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ...schema import (
+    frame_is_free,
+    frame_unlisted_outputs,
+    image_is_token_rate,
+    price_columns,
+    settled_price_arrays,
+)
+from ...workload import COMPONENTS
+from ..catalog import accepts, output_modalities_arg, serves
+from .counts import _nonzero
+from .notes import _Notes
+
+
+_IMAGE_TOKEN_NOTE = (
+    "its image price equals its prompt price: a rate per image input token (count those tokens "
+    "in prompt_tokens), not a per-image fee, so images= cannot be priced"
+)
+_REQUEST_NOTE = "lists a per-request price, not counted: the workload names no requests= (pass requests=N)"
+_SEARCH_NOTE = (
+    "lists no web_search price: its searches run on an OpenRouter search engine whose fee the catalog "
+    "does not list, so web_searches= cannot be priced: no cost"
+)
+_NO_OUTPUT_PRICE_NOTE = (
+    "completion price 0 on a model that is not free: its output is not priced per completion token (an "
+    "embedding, rerank, speech or image model, say), so the workload's completion tokens cannot be priced: no cost"
+)
+
+
+def _unlisted_output_note(which: str) -> str:
+    return f"produces {which} output at a price the catalog does not list: no cost"
+
+
+def _unnamed_output_note(comp: Any, modality: str) -> str:
+    return (
+        f"prices {modality} output at its own {comp.key} rate (USD per token), and the workload asks for "
+        f"{modality} output but names no {comp.argument}=: no cost"
+    )
+
+
+def _drop(
+    columns: dict[str, np.ndarray], total: np.ndarray, notes: _Notes, dynamic: np.ndarray, rows: np.ndarray, note: str
+) -> None:
+    """Rows (a mask) that cannot be priced lose their numbers and get ``note`` (in place); dynamic
+    rows and rows already without a total keep theirs."""
+    rows = rows & ~dynamic & ~np.isnan(total)
+    if rows.any():
+        for cost in columns.values():
+            cost[rows] = np.nan
+        total[rows] = np.nan
+        notes.add(rows, note)
+
+
+def _not_free(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Whether each of ``rows`` (positions) is not free by the ``is_free`` rule
+    (:func:`orcatalog.schema.frame_is_free`; unknown counts as free here: such rows have no total
+    anyway)."""
+    return ~frame_is_free(frame).to_numpy(dtype=bool, na_value=True)[rows]
+
+
+def _cannot_serve(
+    frame: pd.DataFrame,
+    counts: Mapping[str, Any],
+    columns: dict[str, np.ndarray],
+    total: np.ndarray,
+    notes: _Notes,
+    dynamic: np.ndarray,
+    wanted: tuple[str, ...] | None,
+    zero_output: np.ndarray,
+) -> np.ndarray:
+    """Can this model serve this workload, and can the catalog price it there? The one rule (used by
+    :func:`estimate_cost`, :func:`per_token_totals` and so :func:`orcatalog.frontier` and its chart,
+    the ``cost`` command, the report, :func:`orcatalog.price_at`). A row that cannot gets a note and
+    no number (in place), never a zero; the first check that fails names the note. Checks 1 and 2
+    (what the model produces and accepts) come first and hold for every row: a router with
+    dynamic pricing or a model without prices that cannot produce the output asked for is left out
+    for that reason, not listed as "dynamic pricing" or "no price". Returns the rows they left out
+    (the caller adds no other note to them).
+
+    ``wanted`` is the output modalities the workload asks for; ``None`` means the rows' own model
+    served it already (usage that happened: :func:`orcatalog.price_at`, reprice), so checks 1 and 2
+    are skipped. Unknown (null) modalities never exclude a row.
+
+    1. It produces every modality in ``wanted`` ("does not produce text output").
+    2. It accepts and produces what each part the workload counts needs (``inputs`` / ``outputs``
+       of :data:`COMPONENTS`): ``audio_tokens`` need audio input, ``images`` image input,
+       ``audio_output_tokens`` audio (or speech) output, ``image_output_tokens`` image output
+       ("does not accept audio input", "does not produce audio output"). Without this a text-only
+       model priced audio output tokens as text and input images at 0, and ranked first.
+    3. An output modality the workload asks for (image; audio / speech) that the model prices at
+       its own non-zero per-token rate must be counted (``image_output_tokens``, ...): its
+       completion tokens would otherwise be priced as text.
+    3b. A generated output (image, audio, video, ...) whose price the catalog does not list (the
+       ``is_free`` rule, :func:`orcatalog.schema.unlisted_output_prices`): google/lyria-3-pro-preview
+       lists prompt and completion "0" and produces audio at $0.08 per song. The row gets "produces
+       audio output at a price the catalog does not list" and no cost when its total would be 0 or
+       the workload asks for that output; a paid text model that also produces an unlisted output
+       keeps its text cost on a text workload.
+    4. Completion tokens priced at a rate of 0 on a model that is not free: an embedding or rerank
+       model's completion price "0" means it sells no completion tokens, not that they are free.
+    5. Per-unit parts, by what an absent (or "0") price means for each (the spec's
+       ``PublicPricing`` requires only prompt and completion; the zero/absent rule makes "0" and
+       absent one value, :func:`orcatalog.schema.settled_prices`):
+
+       - ``web_searches``: a search is run by an OpenRouter server tool on any model (the spec's
+         ``openrouter:web_search``, engines Exa, Firecrawl, Parallel, Perplexity, or the provider's
+         native search), and the catalog lists a ``web_search`` price only on models with a native
+         search fee (2026-08-17: 157 of 414, Anthropic, OpenAI, Google, Perplexity, xAI, Meta,
+         Sakana; before 2026 every other model listed "0"). Absent therefore means "not in the
+         catalog", not free: no cost, a note.
+       - ``images``: an ``image`` price that is a per-token rate
+         (:func:`orcatalog.schema.image_is_token_rate`) cannot price a count of images. Absent means
+         no per-image fee on a model that accepts images (2026-08-17: 385 of 414 list none): the
+         image is billed as prompt tokens, which the caller counts in ``prompt_tokens``.
+       - ``requests``: ``request`` is the model's own fee per request and nothing else charges per
+         request, so absent means no fee (cost 0). A listed fee is counted only when the workload
+         names ``requests=``; otherwise the row keeps its total and the note says so.
+    6. A total of 0 on a model that lists a non-zero price the workload does not name (an image
+       model priced only per image token, a video model priced per request): 0 means free, nothing
+       else.
+    """
+
+    def drop(rows: np.ndarray, note: str) -> None:
+        _drop(columns, total, notes, dynamic, rows, note)
+
+    def unserved(rows: np.ndarray, note: str) -> None:  # checks 1 and 2: every row, routers and unknown prices too
+        rows = rows & ~cannot
+        if rows.any():
+            for cost in columns.values():
+                cost[rows] = np.nan
+            total[rows] = np.nan
+            notes.replace(rows, note)  # before any note on pricing (a time window not evaluated)
+            cannot[rows] = True
+
+    def counted(argument: str) -> np.ndarray:  # the rows whose count of this part is not 0 (counts may be per row)
+        return np.broadcast_to(np.asarray(counts.get(argument, 0.0), dtype=float) > 0, (len(frame),))
+
+    cannot = np.zeros(len(frame), dtype=bool)
+    used = [c for c in COMPONENTS if _nonzero(counts.get(c.argument, 0.0))]
+    if wanted is not None:
+        if wanted:  # 1
+            unserved(
+                ~serves(frame, wanted),
+                f"does not produce {' + '.join(wanted)} output (see output_modalities=): no cost",
+            )
+        for comp in used:  # 2
+            if comp.inputs and "input_modalities" in frame.columns:
+                ok = np.logical_or.reduce([accepts(frame, m) for m in comp.inputs])
+                unserved(
+                    counted(comp.argument) & ~ok,
+                    f"does not accept {' or '.join(comp.inputs)} input ({comp.argument}=): no cost",
+                )
+            if comp.outputs and "output_modalities" in frame.columns:
+                ok = np.logical_or.reduce([serves(frame, m) for m in comp.outputs])
+                unserved(
+                    counted(comp.argument) & ~ok,
+                    f"does not produce {' or '.join(comp.outputs)} output ({comp.argument}=): no cost",
+                )
+    completion = _nonzero(counts.get("completion_tokens", 0.0))
+    for comp in COMPONENTS:  # 3
+        asked = [m for m in comp.outputs if m in (wanted or ())]
+        if not asked or comp in used or not completion or f"price_{comp.key}" not in frame.columns:
+            continue
+        settled = settled_price_arrays(frame, [f"price_{comp.key}", "price_completion"])
+        own = settled[f"price_{comp.key}"]
+        drop((own > 0) & (own != settled["price_completion"]), _unnamed_output_note(comp, asked[0]))
+    unlisted = frame_unlisted_outputs(frame)  # 3b: a generated output whose price the catalog does not list
+    if (unlisted != "").any():
+        for which in pd.unique(unlisted[unlisted != ""]):
+            these = unlisted == which
+            wants = any(m in (wanted or ()) for m in str(which).split(" + "))
+            drop(these if wants else these & (total == 0), _unlisted_output_note(str(which)))
+    rows = np.flatnonzero(zero_output & ~np.isnan(total))  # 4
+    if len(rows):
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[rows[_not_free(frame, rows)]] = True
+        drop(mask, _NO_OUTPUT_PRICE_NOTE)
+    if "cost_web_search" in columns:  # 5: searches
+        listed = (
+            settled_price_arrays(frame, ["price_web_search"])["price_web_search"] > 0
+            if "price_web_search" in frame.columns
+            else np.zeros(len(frame), dtype=bool)
+        )
+        drop(counted("web_searches") & ~listed, _SEARCH_NOTE)
+    if "cost_images" in columns and {"price_image", "price_prompt"} <= set(frame.columns):  # 5: images
+        image, prompt = frame["price_image"], frame["price_prompt"]
+        drop(
+            counted("images")
+            & image_is_token_rate(
+                image.to_numpy(dtype=float, na_value=np.nan), prompt.to_numpy(dtype=float, na_value=np.nan)
+            ),
+            _IMAGE_TOKEN_NOTE,
+        )
+    if "requests" not in counts and "price_request" in frame.columns:  # 5: requests (a note, not a drop)
+        fee = settled_price_arrays(frame, ["price_request"])["price_request"] > 0
+        fee &= ~dynamic & ~np.isnan(total)
+        if fee.any():
+            notes.add(fee, _REQUEST_NOTE)
+    for mask, which in _zero_but_listed(frame, total, dynamic):  # 6
+        drop(mask, f"priced only for parts the workload does not name ({which}): no cost")
+    return cannot
+
+
+def _zero_but_listed(frame: pd.DataFrame, total: np.ndarray, dynamic: np.ndarray) -> list[tuple[np.ndarray, str]]:
+    """Rows with a total of 0 that list a non-zero price, grouped by the keys they list: (mask, "key, key")."""
+    zero = np.flatnonzero((total == 0) & ~dynamic)
+    if not len(zero):
+        return []
+    # free (every listed price 0) or not: the is_free column holds the rule's answer; frames
+    # without it (price_at's matched rows) apply the rule to the raw prices of those rows
+    listed = ~frame_is_free(frame).to_numpy(dtype=bool, na_value=False)[zero]
+    if not listed.any():
+        return []
+    prices = _raw_prices(frame, zero)
+    names = np.array([str(c)[len("price_") :] for c in prices], dtype=object)
+    positive = np.column_stack([v > 0 for v in prices.values()])[listed]
+    groups, keys = pd.factorize(np.array([", ".join(names[row]) for row in positive], dtype=object))
+    out = []
+    for code, which in enumerate(keys):
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[zero[listed][groups == code]] = True
+        out.append((mask, str(which)))
+    return out
+
+
+def _raw_prices(frame: pd.DataFrame, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """The price columns (:func:`orcatalog.schema.price_columns`) of some rows, as float64 values."""
+    return {c: _floats(frame[c])[rows] for c in price_columns(frame)}
+
+
+def _floats(column: pd.Series) -> np.ndarray:
+    """A numeric column as float64 values (no copy when it already is; null as NaN)."""
+    return column.to_numpy() if column.dtype == np.float64 else column.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _wanted_outputs(counts: Mapping[str, Any], output_modalities: Any) -> tuple[str, ...]:
+    """The output modalities a workload asks for: the ones given, else ``text`` when some completion
+    tokens are not audio or image output tokens (those parts ask for their own output, check 2 of
+    :func:`_cannot_serve`), else none."""
+    if output_modalities is not None:
+        return output_modalities_arg(output_modalities)
+    text = counts.get("completion_tokens", 0.0) - sum(
+        counts.get(c.argument, 0.0) for c in COMPONENTS if c.part_of == "completion" and c.outputs
+    )
+    return ("text",) if text > 0 else ()
