@@ -392,9 +392,9 @@ def read_usage(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a usage table: a saved ``GET /activity`` body (``.json`` / ``.json.gz``), or a CSV or
     parquet table with one row per usage line.
 
-    A body becomes the activity contract (:mod:`orcatalog.schema_usage`). A table keeps its
+    A body becomes the activity contract (:mod:`orcatalog.schema.usage`). A table keeps its
     columns; it needs ``model``, ``prompt_tokens`` and ``completion_tokens``
-    (:data:`orcatalog.schema_usage.USAGE_REQUIRED`); the API's names ``usage`` and
+    (:data:`orcatalog.schema.usage.USAGE_REQUIRED`); the API's names ``usage`` and
     ``byok_usage_inference`` are read as ``usage_usd`` and ``byok_usage_inference_usd`` (USD);
     ``date`` (or ``timestamp``) is read as UTC by the one time rule; token and request counts
     (``reasoning_tokens``, ``cached_tokens``, ``requests``, ... as :func:`orcatalog.estimate_cost`
@@ -417,7 +417,7 @@ def read_usage(path: str | os.PathLike[str]) -> pd.DataFrame:
     from .errors import SchemaError, TableFileError
     from .frames import bodies
     from .frames.usage import activity_body_frame
-    from .schema_usage import USAGE_REQUIRED
+    from .schema.usage import USAGE_REQUIRED
     from .times import parse_time_column
 
     name = str(path)

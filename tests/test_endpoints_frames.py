@@ -15,7 +15,7 @@ import pytest
 from orcatalog import SchemaError
 from orcatalog.frames.endpoints import endpoints_body_frame, endpoints_frame
 from orcatalog.frames.providers import providers_frame
-from orcatalog.schema_endpoints import ENDPOINT_COLUMNS, PERCENTILES, PROVIDER_COLUMNS, STATUS_LABELS
+from orcatalog.schema.endpoints import ENDPOINT_COLUMNS, PERCENTILES, PROVIDER_COLUMNS, STATUS_LABELS
 
 from .conftest import read_body
 

@@ -64,7 +64,13 @@ RULES = [
         {"fetch/params.py"},
     ),
     ("token arguments", "workload.py", "one table", r"TOKEN_ARGUMENTS = ", {"workload.py"}),
-    ("price column", "schema.py", "price-column rule", r"""startswith\(["']price_["']\)""", {"schema.py"}),
+    (
+        "price column",
+        "schema/prices.py",
+        "price-column rule",
+        r"""startswith\(["']price_["']\)""",
+        {"schema/prices.py"},
+    ),
     ("one scope", "analysis/args.py", "one-scope rule", r"the history holds several scopes", {"analysis/args.py"}),
     ("no model in the store", "cli/app.py", "no model X in the store", r"in any snapshot of \{", {"cli/app.py"}),
     (

@@ -223,6 +223,33 @@ def test_public_names_and_signatures_still_work() -> None:
         assert all("=" in p or p.startswith("*") for p in added), (qualified, added)
 
 
+def test_the_contracts_earlier_import_paths_give_the_same_objects() -> None:
+    """``orcatalog.schema_endpoints`` and ``orcatalog.schema_usage`` (documented before the contracts
+    moved into the ``schema`` package) still import, and give the package's own objects."""
+    from orcatalog import schema_endpoints, schema_usage
+    from orcatalog.schema import endpoints, usage
+
+    for old, new in ((schema_endpoints, endpoints), (schema_usage, usage)):
+        assert old.__all__ == new.__all__, old.__name__
+        for name in new.__all__:
+            assert getattr(old, name) is getattr(new, name), (old.__name__, name)
+
+
+def test_the_schema_package_keeps_its_names_and_its_whole_help() -> None:
+    """Every public name of the split schema package imports from ``orcatalog.schema``; its
+    submodules are attributes on a fresh import; ``help()`` shows each module's rules."""
+    code = (
+        "import sys, types, orcatalog.schema as s; "
+        "assert 'numpy' not in sys.modules, 'import orcatalog.schema imported numpy'; "
+        "assert all(hasattr(s, n) for n in s.__all__); "
+        "assert all(isinstance(getattr(s, n), types.ModuleType) for n in "
+        "('columns', 'prices', 'free', 'display', 'endpoints', 'usage')); "
+        "assert all(m.__doc__.strip() in s.__doc__ for m in (s.columns, s.prices, s.free, s.display)); "
+        "assert '- ``id`` (str)' in s.__doc__"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+
+
 def test_every_submodule_is_an_attribute_on_a_fresh_import() -> None:
     """``oc.scope``, ``oc.times``, ... work right after ``import orcatalog`` (no AttributeError):
     every module file and subpackage of the folder, read from disk here, not from _SUBMODULES."""

@@ -19,7 +19,7 @@ import requests
 import orcatalog as oc
 from orcatalog.fetch.cache import cached_session
 from orcatalog.frames.usage import activity_frame, generation_body_frame
-from orcatalog.schema_usage import ACTIVITY_COLUMNS, GENERATION_COLUMNS
+from orcatalog.schema.usage import ACTIVITY_COLUMNS, GENERATION_COLUMNS
 from orcatalog.testing import ReplayServer
 from orcatalog.testing.fixtures import spec_activity_body
 

@@ -8,7 +8,7 @@ Pure functions on frames: no HTTP, no files. Every row is priced by :func:`orcat
 :func:`orcatalog.estimate_cost` prices them). Which alternative can serve a row is the serving rule
 of :func:`orcatalog.analysis.catalog.serves` (the same output modalities as the row's own model)
 plus :func:`fits_context` (the window holds the row's average prompt). What a row cost its owner
-is :func:`orcatalog.schema_usage.billed_usd`. Where the list price and the bill disagree, and why it
+is :func:`orcatalog.schema.usage.billed_usd`. Where the list price and the bill disagree, and why it
 may be, is :mod:`.bills` (:func:`bill_reasons` and :func:`cache_reads_explain`, re-exported here).
 
 A model the catalog does not list on a row's date is "not in this catalog" (a note and no number),
@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError, SnapshotNotFoundError
-from ..schema_usage import billed_usd
+from ..schema.usage import billed_usd
 from ..schema import is_price_column, price_columns
 from ..suggest import did_you_mean
 from ..times import answer_notes, parse_time
@@ -64,7 +64,7 @@ class Repricing:
 
     Attributes:
         rows: one row per usage row (same index): the usage columns, then ``list_usd`` (its own
-            model at list price, USD), ``billed_usd`` (:func:`~orcatalog.schema_usage.billed_usd`),
+            model at list price, USD), ``billed_usd`` (:func:`~orcatalog.schema.usage.billed_usd`),
             ``difference_usd`` (``usage_usd - list_usd``), ``agrees`` (within
             :data:`ROUNDING_USD`, or, for usage that does not count cache reads, between the
             list price with every prompt token cached and with none: ``reason`` is then

@@ -30,7 +30,7 @@ from ..errors import InvalidParameterError, OrcatalogError, RateLimitError
 from ..frames.endpoints import endpoints_body_frame, endpoints_frame
 from ..frames.providers import providers_frame
 from ..progress import bar
-from ..schema_endpoints import ERROR_COLUMN
+from ..schema.endpoints import ERROR_COLUMN
 from ..scope import scope_of
 from . import params as _params
 from .http import Decision, Fetched, RetryConfig, redact_url
@@ -304,7 +304,7 @@ def fetch_endpoints(
         progress: progress bar for ``models`` (default: the client's setting).
 
     Returns:
-        The endpoints contract (:mod:`orcatalog.schema_endpoints`): prices in USD per token and
+        The endpoints contract (:mod:`orcatalog.schema.endpoints`): prices in USD per token and
         per million tokens, ``discount`` and effective prices, uptime in percent, latency in
         milliseconds (time to first token), throughput in tokens per second. With ``models``
         there is also an ``error`` column: null on endpoint rows, and one row per model that
@@ -349,7 +349,7 @@ def fetch_providers(*, client: Any = None, refresh: bool = False, retries: Retry
         retries: overrides the client's :class:`~orcatalog.RetryConfig`.
 
     Returns:
-        The providers contract (:mod:`orcatalog.schema_endpoints`): ``slug``, ``name``,
+        The providers contract (:mod:`orcatalog.schema.endpoints`): ``slug``, ``name``,
         ``headquarters``, ``datacenters`` (always a list of ISO country codes),
         ``datacenters_listed``, policy URLs, ``extra``; provenance in ``attrs``.
 

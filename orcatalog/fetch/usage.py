@@ -110,7 +110,7 @@ def fetch_activity(
         retries: overrides the client's :class:`~orcatalog.RetryConfig`.
 
     Returns:
-        The activity contract (:mod:`orcatalog.schema_usage`): ``date`` (UTC), ``model``,
+        The activity contract (:mod:`orcatalog.schema.usage`): ``date`` (UTC), ``model``,
         ``model_permaslug``, ``provider_name`` (+ ``provider_slug``, ``quantization``),
         ``endpoint_id``, ``requests``, token counts, ``usage_usd``, ``byok_usage_inference_usd``
         (USD), ``byok_requests``, ``extra``. ``attrs`` holds provenance (``fetched_at`` UTC,
@@ -167,7 +167,7 @@ def fetch_generation(
         client, refresh, retries: as :func:`fetch_activity`.
 
     Returns:
-        The generation contract (:mod:`orcatalog.schema_usage`): tokens (normalised and native:
+        The generation contract (:mod:`orcatalog.schema.usage`): tokens (normalised and native:
         prompt, completion, reasoning, cached), ``total_cost_usd`` / ``usage_usd`` /
         ``upstream_inference_cost_usd`` (USD), ``latency_ms``, ``generation_time_ms``,
         ``provider_name``, ``created_at`` (UTC), ``extra``; provenance in ``attrs``.

@@ -1,6 +1,6 @@
 """Endpoints bodies (parsed JSON) -> the endpoints contract frame. Pure functions: no HTTP, no files.
 
-The contract is :data:`orcatalog.schema_endpoints.ENDPOINT_COLUMNS`. Columns with a ``source``
+The contract is :data:`orcatalog.schema.endpoints.ENDPOINT_COLUMNS`. Columns with a ``source``
 go through the converters of :mod:`.convert` (the same wrong-type rules as models); prices go
 through :func:`.models._prices` and :func:`.models._usd_per_mtok`, the one reading of a
 ``pricing`` object; the derived columns have one function each here (:data:`DERIVED`).
@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..errors import SchemaError, UnreadableValueWarning
 from ..schema import KNOWN_PRICE_KEYS
-from ..schema_endpoints import ENDPOINT_COLUMNS, effective_price, status_label
+from ..schema.endpoints import ENDPOINT_COLUMNS, effective_price, status_label
 from .convert import CONVERTERS, Rows
 from .ids import first_duplicate
 from .models import _is_free, _prices, _usd_per_mtok, frame_from_arrays
@@ -103,7 +103,7 @@ DERIVED: dict[str, Callable[[Rows, _Derived], Any]] = {
 def endpoints_frame(
     endpoints: list[Any], *, model_id: str | None = None, model_name: str | None = None, url: str | None = None
 ) -> pd.DataFrame:
-    """Flatten endpoint objects into the endpoints contract frame (see :mod:`orcatalog.schema_endpoints`).
+    """Flatten endpoint objects into the endpoints contract frame (see :mod:`orcatalog.schema.endpoints`).
 
     Args:
         endpoints: endpoint objects as parsed from JSON (the 2025 shape without ``tag`` or

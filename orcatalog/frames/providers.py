@@ -1,6 +1,6 @@
 """A ``GET /providers`` body (parsed JSON) -> the providers contract frame. Pure: no HTTP, no files.
 
-The contract is :data:`orcatalog.schema_endpoints.PROVIDER_COLUMNS`; the one rule of its own,
+The contract is :data:`orcatalog.schema.endpoints.PROVIDER_COLUMNS`; the one rule of its own,
 ``datacenters`` as a list whatever the body sends (null, ``[]`` or countries), lives in
 :func:`_datacenters`.
 """
@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import SchemaError
-from ..schema_endpoints import PROVIDER_COLUMNS
+from ..schema.endpoints import PROVIDER_COLUMNS
 from .convert import CONVERTERS, Rows
 from .ids import first_duplicate
 from .models import frame_from_arrays
@@ -42,7 +42,7 @@ def providers_frame(body: Any, *, url: str | None = None) -> pd.DataFrame:
         url: where it came from, for messages.
 
     Returns:
-        One row per provider in the API's order (see :mod:`orcatalog.schema_endpoints`);
+        One row per provider in the API's order (see :mod:`orcatalog.schema.endpoints`);
         unknown fields in ``extra``; nulls stay null except ``datacenters`` (always a list).
 
     Raises:

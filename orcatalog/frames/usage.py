@@ -1,7 +1,7 @@
 """Usage bodies (parsed JSON) -> the usage contract frames. Pure functions: no HTTP, no files.
 
-The contracts are :data:`orcatalog.schema_usage.ACTIVITY_COLUMNS` and
-:data:`~orcatalog.schema_usage.GENERATION_COLUMNS`. Columns with a ``source`` go through the
+The contracts are :data:`orcatalog.schema.usage.ACTIVITY_COLUMNS` and
+:data:`~orcatalog.schema.usage.GENERATION_COLUMNS`. Columns with a ``source`` go through the
 converters of :mod:`.convert` (the models' wrong-type rules: a count that is a string of words, a
 boolean where a number belongs, is refused with a :class:`~orcatalog.errors.SchemaError` naming the
 row and the field); unknown fields go to ``extra`` by the models' one rule
@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import SchemaError
 from ..schema import Column
-from ..schema_usage import ACTIVITY_COLUMNS, GENERATION_COLUMNS
+from ..schema.usage import ACTIVITY_COLUMNS, GENERATION_COLUMNS
 from .convert import CONVERTERS, Rows
 from .models import _keep_unknown as keep_unknown
 from .models import frame_from_arrays
@@ -83,7 +83,7 @@ def _objects(items: Any, what: str, url: str | None) -> list[dict[str, Any]]:
 
 
 def activity_frame(items: list[dict[str, Any]], *, url: str | None = None) -> pd.DataFrame:
-    """Activity items -> the activity contract frame (:data:`~orcatalog.schema_usage.ACTIVITY_COLUMNS`
+    """Activity items -> the activity contract frame (:data:`~orcatalog.schema.usage.ACTIVITY_COLUMNS`
     then ``extra``), one row per item, in the API's order.
 
     Args:
@@ -133,7 +133,7 @@ def activity_body_frame(body: Any, *, url: str) -> pd.DataFrame:
 
 def generation_frame(item: dict[str, Any], *, url: str | None = None) -> pd.DataFrame:
     """One generation object -> a one-row generation contract frame
-    (:data:`~orcatalog.schema_usage.GENERATION_COLUMNS` then ``extra``).
+    (:data:`~orcatalog.schema.usage.GENERATION_COLUMNS` then ``extra``).
 
     Raises:
         SchemaError: not an object, no ``id``, or a value of the wrong JSON type.

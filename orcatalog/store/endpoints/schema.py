@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ...schema import KNOWN_PRICE_KEYS
-from ...schema_endpoints import ENDPOINT_COLUMNS
+from ...schema.endpoints import ENDPOINT_COLUMNS
 
 
 #: The tables of endpoint and provider history (see the module docstring).
