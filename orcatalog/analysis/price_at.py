@@ -111,7 +111,7 @@ def _token_counts(usage: pd.DataFrame) -> dict[str, np.ndarray]:
     counts = {}
     for c in (c for c in TOKEN_ARGUMENTS if c in usage.columns):
         values = pd.to_numeric(usage[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        bad = bad_counts(values)  # the one rule of a count (analysis/cost.py)
+        bad = bad_counts(values)  # the one rule of a count (analysis/cost/counts.py)
         if bad.any():
             row = usage.index[int(np.flatnonzero(bad)[0])]
             raise InvalidParameterError(
