@@ -474,9 +474,11 @@ def migrate(old: str, new: str) -> None:
     Example:
       orcatalog migrate old-store new-store
     """
+    from ..store import SnapshotStore
     from ..store.migrate import migrate as copy_store
 
-    ids = copy_store(old, new)
+    with _interrupts(SnapshotStore(new), set()):  # Ctrl-C says what NEW holds; a new NEW is left as it was
+        ids = copy_store(old, new)
     click.echo(f"{len(ids)} snapshots copied from {old} to {new} (Delta layout); each read back equal")
 
 
