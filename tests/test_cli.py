@@ -369,6 +369,39 @@ def test_a_nameless_body_asks_for_the_cli_option(runner: CliRunner, recorded_dir
     assert ok.exit_code == 0, ok.output
 
 
+def test_a_date_only_fetch_time_is_day_precision_like_a_file_name(
+    runner: CliRunner, recorded_dir: Path, tmp_path: Path
+) -> None:
+    """One precision rule (new-user trial, issue 14): `--fetched-at 2026-04-17` says as much as a
+    file named models-2026-04-17.json.gz, so both are stored with day precision (the same snapshot
+    row); a full time is second precision; the library's fetched_at= and import_bodies agree."""
+    named = recorded_dir / "models-2026-04-17.json.gz"
+    nameless = tmp_path / "catalog.json.gz"
+    nameless.write_bytes(named.read_bytes())
+    rows = {}
+    for label, args in {
+        "name": [str(named)],
+        "date": ["--fetched-at", "2026-04-17", str(nameless)],
+        "time": ["--fetched-at", "2026-04-17T00:00:00Z", str(nameless)],
+    }.items():
+        store = tmp_path / label
+        result = runner.invoke(main, ["import", "--store", str(store), *args])
+        assert result.exit_code == 0, result.output
+        (row,) = oc.SnapshotStore(store).snapshots().to_dict("records")
+        rows[label] = row
+    assert rows["name"]["time_precision"] == rows["date"]["time_precision"] == "day"
+    assert rows["time"]["time_precision"] == "second"
+    assert rows["name"]["snapshot_id"] == rows["date"]["snapshot_id"] == rows["time"]["snapshot_id"]
+    assert rows["name"]["fetched_at"] == rows["date"]["fetched_at"] == pd.Timestamp("2026-04-17", tz="UTC")
+    import datetime
+
+    mem = oc.SnapshotStore(tmp_path / "mem")
+    mem.import_files(nameless, fetched_at=datetime.date(2026, 4, 17), progress=False)
+    mem.import_bodies([("2026-04-18", read_body(named))], progress=False)
+    mem.import_bodies([("2026-04-19T00:00Z", read_body(named))], progress=False)
+    assert list(mem.snapshots()["time_precision"]) == ["day", "day", "second"]
+
+
 def test_a_fetch_time_that_disagrees_with_the_name_is_used_and_said(
     runner: CliRunner, recorded_dir: Path, tmp_path: Path
 ) -> None:

@@ -373,7 +373,8 @@ def snapshot(ctx: click.Context, store_root: str | None) -> None:
 @click.option(
     "--fetched-at",
     help="Fetch time of a single body (ISO 8601, UTC): needed when its file name has none; over a time "
-    "in the name it wins, with a warning naming both when they differ.",
+    "in the name it wins, with a warning naming both when they differ. A date only (2026-01-08) is "
+    "recorded with day precision, as a file named by its date.",
 )
 @click.option("--base-url", help="The API the bodies came from (default the public API).")
 @_filter_options
