@@ -256,6 +256,9 @@ def test_of_a_version_s_copies_an_intact_one_is_kept() -> None:
     assert list(_one_of_each("snapshots", snapshots, "snapshot_id")) == [0, 2]
 
 
+TEXT = "/models output_modalities=text"  # the scope of recorded bare GET /models bodies
+
+
 def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bodies: list) -> None:
     """The README's DuckDB and polars queries, run as written: a model's price series and the catalog as of a date."""
     import duckdb
@@ -267,6 +270,9 @@ def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bod
     store.import_bodies(bodies[:20])
     for when, raw in bodies[20:]:
         store.import_bodies([(when, raw)])
+    # a second scope, as in the README's store (snapshot() records 'catalog'): the queries name theirs
+    store.import_bodies([(bodies[5][0] + pd.Timedelta(minutes=30), bodies[-1][1])], query={"output_modalities": "all"})
+    assert set(store.snapshots()["scope"]) == {"catalog", TEXT}
     root = store.root
     # DuckDB, offline: the tables as Arrow datasets, the history view as shipped
     con = duckdb.connect()
@@ -277,7 +283,7 @@ def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bod
         "SELECT fetched_at, price_prompt * 1e6 AS usd_per_mtok FROM history "
         "WHERE id = 'deepseek/deepseek-v3.2' AND scope = '/models output_modalities=text' ORDER BY fetched_at"
     ).df()
-    ours = store.history(ids="deepseek/deepseek-v3.2", columns="price_prompt")
+    ours = store.history(ids="deepseek/deepseek-v3.2", columns="price_prompt", scope=TEXT)
     assert len(series) == len(ours) == 40
     assert list(pd.to_datetime(series["fetched_at"], utc=True)) == list(ours["fetched_at"])
     assert series["usd_per_mtok"].tolist() == pytest.approx((ours["price_prompt"] * 1e6).tolist())
@@ -286,12 +292,14 @@ def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bod
         "WHERE scope = '/models output_modalities=text' AND fetched_at <= TIMESTAMPTZ '2025-12-19 12:00:00+00') "
         "ORDER BY id"
     ).df()
-    assert as_of["id"].tolist() == sorted(store.load(as_of="2025-12-19T12:00Z")["id"])
+    assert as_of["id"].tolist() == sorted(store.load(as_of="2025-12-19T12:00Z", scope=TEXT)["id"])
     # polars, natively
     snaps = pl.read_delta(f"{root}/snapshots").unique("snapshot_id")
     versions = pl.read_delta(f"{root}/versions").unique("version")
+    text = pl.col("scope") == TEXT  # as data/README.md and README.md write it
     prices = (
-        snaps.explode("versions")
+        snaps.filter(text)
+        .explode("versions")
         .rename({"versions": "version"})
         .join(versions, on="version")
         .filter(pl.col("id") == "deepseek/deepseek-v3.2")
@@ -302,10 +310,7 @@ def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bod
     from datetime import datetime, timezone
 
     latest = (
-        snaps.filter(
-            (pl.col("scope") == "/models output_modalities=text")
-            & (pl.col("fetched_at") <= datetime(2025, 12, 19, 12, tzinfo=timezone.utc))
-        )
+        snaps.filter(text & (pl.col("fetched_at") <= datetime(2025, 12, 19, 12, tzinfo=timezone.utc)))
         .sort("fetched_at")
         .tail(1)
     )
