@@ -1,9 +1,13 @@
-"""Progress bars for long work (paginated fetches, imports): on a terminal, left readable when done;
-nothing when output is piped; a plain text bar in notebooks without ipywidgets (no ``TqdmWarning``)."""
+"""Progress bars for long work (paginated fetches, imports): on a terminal, left readable when done,
+cleared when the work stops before its end (Ctrl-C, an error), so that the one ``interrupted: ...`` or
+``error: ...`` line stands alone; nothing when output is piped or the terminal has no width; a plain
+text bar in notebooks without ipywidgets (no ``TqdmWarning``)."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import os
 import sys
 from collections.abc import Iterable
 from typing import Any
@@ -23,7 +27,16 @@ def wanted(show: bool | None) -> bool:
     if show is not None:
         return show
     isatty = getattr(sys.stderr, "isatty", None)
-    return bool(isatty and isatty()) or _in_notebook()
+    return bool(isatty and isatty()) and _has_width() or _in_notebook()
+
+
+def _has_width() -> bool:
+    """False when stderr is a terminal that reports 0 columns (a pseudo-terminal nobody sized, as
+    under some job runners): a bar there is drawn as nothing but a line break."""
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns > 0
+    except (AttributeError, OSError, ValueError):  # no file descriptor (a test's stream): assume a width
+        return True
 
 
 def _bar_class() -> Any:
@@ -31,9 +44,22 @@ def _bar_class() -> Any:
         from tqdm.notebook import tqdm as notebook_bar
 
         return notebook_bar
-    from tqdm.std import tqdm as text_bar  # tqdm.auto would warn "IProgress not found" without ipywidgets
+    return _text_bar()
 
-    return text_bar
+
+@functools.cache
+def _text_bar() -> Any:
+    """tqdm's text bar (tqdm.auto would warn "IProgress not found" without ipywidgets), which clears
+    itself when closed before reaching its total instead of leaving a partial bar and a line break."""
+    from tqdm.std import tqdm as text_bar
+
+    class TextBar(text_bar):  # type: ignore[misc,valid-type]
+        def close(self) -> None:
+            if self.total is not None and self.n < self.total:  # stopped early: Ctrl-C or an error
+                self.leave = False
+            super().close()
+
+    return TextBar
 
 
 def progress(

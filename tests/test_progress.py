@@ -34,6 +34,38 @@ def test_terminal_bar_stays_readable(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "reading" in final and "3/3" in final  # left on screen when done, not cleared
 
 
+def test_a_bar_stopped_before_its_end_is_cleared(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (or an error) in the middle: the partial bar is wiped and no line break is left, so the
+    command's one ``interrupted: ...`` line is not preceded by an empty or half-drawn line."""
+    term = _Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    with pytest.raises(KeyboardInterrupt):
+        for i in prog.progress(range(3), desc="reading", unit="file"):
+            if i == 1:
+                raise KeyboardInterrupt
+    assert "reading" in term.getvalue() and "\n" not in term.getvalue()
+    assert term.getvalue().endswith("\r") and not term.getvalue().split("\r")[-2].strip()  # a blanked row
+    manual = _Terminal()
+    monkeypatch.setattr(sys, "stderr", manual)
+    pages = prog.bar(desc="GET /models", total=10, unit="model")
+    pages.update(4)
+    pages.close()
+    assert "\n" not in manual.getvalue() and not manual.getvalue().split("\r")[-2].strip()
+
+
+def test_a_terminal_without_width_gets_no_bar(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pseudo-terminal nobody sized reports 0 columns: tqdm would draw only line breaks there."""
+    import os
+
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    monkeypatch.setattr(sys.stderr, "fileno", lambda: 2, raising=False)
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd: os.terminal_size((0, 0)))
+    items = [1, 2]
+    assert prog.progress(items, desc="reading") is items
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd: os.terminal_size((80, 24)))
+    assert prog.progress(items, desc="reading") is not items
+
+
 def test_notebook_without_ipywidgets_gets_a_plain_bar(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.util
 
@@ -53,7 +85,9 @@ def test_notebook_without_ipywidgets_gets_a_plain_bar(monkeypatch: pytest.Monkey
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a TqdmWarning ("IProgress not found") would fail here
         bar = prog.progress(range(2), desc="reading")
-        assert isinstance(bar, text_bar) and type(bar).__module__ == "tqdm.std"
+        from tqdm.notebook import tqdm as notebook_bar
+
+        assert isinstance(bar, text_bar) and not isinstance(bar, notebook_bar)
         assert list(bar) == [0, 1]
 
 

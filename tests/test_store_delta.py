@@ -256,6 +256,9 @@ def test_of_a_version_s_copies_an_intact_one_is_kept() -> None:
     assert list(_one_of_each("snapshots", snapshots, "snapshot_id")) == [0, 2]
 
 
+TEXT = "/models output_modalities=text"  # the scope of recorded bare GET /models bodies
+
+
 def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bodies: list) -> None:
     """The README's DuckDB and polars queries, run as written: a model's price series and the catalog as of a date."""
     import duckdb
@@ -267,6 +270,9 @@ def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bod
     store.import_bodies(bodies[:20])
     for when, raw in bodies[20:]:
         store.import_bodies([(when, raw)])
+    # a second scope, as in the README's store (snapshot() records 'catalog'): the queries name theirs
+    store.import_bodies([(bodies[5][0] + pd.Timedelta(minutes=30), bodies[-1][1])], query={"output_modalities": "all"})
+    assert set(store.snapshots()["scope"]) == {"catalog", TEXT}
     root = store.root
     # DuckDB, offline: the tables as Arrow datasets, the history view as shipped
     con = duckdb.connect()
@@ -277,7 +283,7 @@ def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bod
         "SELECT fetched_at, price_prompt * 1e6 AS usd_per_mtok FROM history "
         "WHERE id = 'deepseek/deepseek-v3.2' AND scope = '/models output_modalities=text' ORDER BY fetched_at"
     ).df()
-    ours = store.history(ids="deepseek/deepseek-v3.2", columns="price_prompt")
+    ours = store.history(ids="deepseek/deepseek-v3.2", columns="price_prompt", scope=TEXT)
     assert len(series) == len(ours) == 40
     assert list(pd.to_datetime(series["fetched_at"], utc=True)) == list(ours["fetched_at"])
     assert series["usd_per_mtok"].tolist() == pytest.approx((ours["price_prompt"] * 1e6).tolist())
@@ -286,12 +292,14 @@ def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bod
         "WHERE scope = '/models output_modalities=text' AND fetched_at <= TIMESTAMPTZ '2025-12-19 12:00:00+00') "
         "ORDER BY id"
     ).df()
-    assert as_of["id"].tolist() == sorted(store.load(as_of="2025-12-19T12:00Z")["id"])
+    assert as_of["id"].tolist() == sorted(store.load(as_of="2025-12-19T12:00Z", scope=TEXT)["id"])
     # polars, natively
     snaps = pl.read_delta(f"{root}/snapshots").unique("snapshot_id")
     versions = pl.read_delta(f"{root}/versions").unique("version")
+    text = pl.col("scope") == TEXT  # as data/README.md and README.md write it
     prices = (
-        snaps.explode("versions")
+        snaps.filter(text)
+        .explode("versions")
         .rename({"versions": "version"})
         .join(versions, on="version")
         .filter(pl.col("id") == "deepseek/deepseek-v3.2")
@@ -302,10 +310,7 @@ def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bod
     from datetime import datetime, timezone
 
     latest = (
-        snaps.filter(
-            (pl.col("scope") == "/models output_modalities=text")
-            & (pl.col("fetched_at") <= datetime(2025, 12, 19, 12, tzinfo=timezone.utc))
-        )
+        snaps.filter(text & (pl.col("fetched_at") <= datetime(2025, 12, 19, 12, tzinfo=timezone.utc)))
         .sort("fetched_at")
         .tail(1)
     )
@@ -910,6 +915,72 @@ def test_migrate_copies_a_parquet_store_losslessly(
     assert migrate(old.root, new.root) == list(old_manifest["snapshot_id"])
     with pytest.raises(oc.InvalidParameterError, match="already a Delta"):
         migrate(new.root, tmp_path / "other")
+
+
+@pytest.mark.parametrize("at", ["first-write", "second-write", "second-check"])
+def test_an_interrupted_migrate_says_what_new_holds_and_running_it_again_finishes(
+    at: str, tmp_path: Path, dated_files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C during `orcatalog migrate OLD NEW` (new-user trial, issue 14): one line saying how many
+    of OLD's snapshots NEW holds and whether each was checked (a chunk committed just before Ctrl-C
+    is held, not yet checked), and the same command run again finishes, copying only what is
+    missing and checking everything. A NEW that held nothing is left as it was (no folder)."""
+    from orcatalog.store import migrate as migrate_module
+    from orcatalog.store.delta.store import DeltaStore
+
+    old = legacy_store(tmp_path / "old", auto_compact=None)
+    for f in dated_files[:5]:
+        old.import_files(f, progress=False)
+    total = len(old.snapshots())
+    monkeypatch.setattr(migrate_module, "CHUNK", 2)  # three chunks: 2, 2, 1
+    nth, step = at.split("-")
+    calls: list[int] = []
+    if step == "write":
+        real = DeltaStore.write
+
+        def pressed(self, *args, **kwargs):  # Ctrl-C before this chunk's commit
+            calls.append(1)
+            if len(calls) == {"first": 1, "second": 2}[nth]:
+                raise KeyboardInterrupt
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(DeltaStore, "write", pressed)
+    else:
+        real_check = migrate_module._check
+
+        def pressed_in_check(*args, **kwargs):  # Ctrl-C after this chunk's commit, before its check
+            calls.append(1)
+            if len(calls) == 2:
+                raise KeyboardInterrupt
+            return real_check(*args, **kwargs)
+
+        monkeypatch.setattr(migrate_module, "_check", pressed_in_check)
+    new = tmp_path / "new"
+    result = CliRunner().invoke(cli_main, ["migrate", str(old.root), str(new)])
+    again = "run the same command again to finish (it checks every snapshot, and copies only what is missing)"
+    held = {"first-write": 0, "second-write": 2, "second-check": 4}[at]
+    where = oc.SnapshotStore(new).root
+    said = {
+        "first-write": f"{where} holds none of the {total} snapshots of {old.root} yet",
+        "second-write": f"{where} holds 2 of the {total} snapshots of {old.root} (all checked)",
+        "second-check": f"{where} holds 4 of the {total} snapshots of {old.root} (2 of them checked in this run)",
+    }[at]
+    assert result.exit_code == 130 and result.stdout == "", result.output
+    assert result.stderr == f"interrupted: {said}; {again}\n", result.stderr
+    if held:
+        assert len(oc.SnapshotStore(new).snapshots()) == held
+    else:
+        assert not new.exists()  # nothing committed into a new folder: none is left behind
+    monkeypatch.undo()  # the whole migration, as one command again
+    finished = CliRunner().invoke(cli_main, ["migrate", str(old.root), str(new)])
+    assert finished.exit_code == 0 and finished.stderr == "", finished.output
+    assert (
+        finished.stdout == f"{total} snapshots copied from {old.root} to {new} (Delta layout); each read back equal\n"
+    )
+    copy = oc.SnapshotStore(new)
+    pd.testing.assert_frame_equal(copy.snapshots().drop(columns="batch"), old.snapshots().drop(columns="batch"))
+    for sid in old.snapshots()["snapshot_id"]:
+        assert copy.raw(sid) == old.raw(sid)
 
 
 def test_migrate_refuses_a_damaged_store(tmp_path: Path, dated_files: list[Path]) -> None:

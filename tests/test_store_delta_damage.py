@@ -13,8 +13,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 
 import orcatalog as oc
+from orcatalog.cli import main as cli_main
 from orcatalog.store.ingest import content_hash
 from orcatalog.errors import AsOfWarning
 
@@ -51,19 +53,37 @@ def test_a_truncated_commit_file_is_a_one_line_damage_error_naming_it(
         with pytest.raises(oc.StoreDamagedError) as info:
             call(oc.SnapshotStore(store.root, storage_options=store._storage_options))
         message = str(info.value)
-        assert "\n" not in message, what
+        assert "\n" not in message and "{" not in message, what  # one line, no Rust debug value
         assert f"{table}/_delta_log/00000000000000000001.json is not a whole commit" in message, what
+        assert message.endswith("restore that file from a backup (see data/README.md, Damage and recovery)"), what
 
 
 def test_a_stray_commit_file_after_a_gap_is_named(tmp_path: Path, dated_files: list[Path]) -> None:
+    """delta-rs's own error for a gap ends in a Rust debug value (``ParsedLogPath { location: ... }``
+    of the commit before it): the store's error is one line naming the stray file and what to do."""
     store = oc.SnapshotStore(tmp_path / "s", layout="delta", auto_compact=None)
     for f in dated_files[:2]:
         store.import_files(f, progress=False)
-    stray = tmp_path / "s" / "snapshots" / "_delta_log" / "00000000000000000005.json"
+    log = tmp_path / "s" / "snapshots" / "_delta_log"
+    stray = log / "00000000000000000005.json"
     stray.write_text('{"commitInfo":{}}\n')
-    for call in _calls(dated_files).values():
-        with pytest.raises(oc.StoreDamagedError, match=r"00000000000000000005\.json follows commit 1 with a gap"):
+    for what, call in _calls(dated_files).items():
+        with pytest.raises(oc.StoreDamagedError) as info:
             call(oc.SnapshotStore(tmp_path / "s"))
+        message = str(info.value)
+        assert "\n" not in message and "{" not in message and "ParsedLogPath" not in message, message
+        assert message.startswith(
+            f"the snapshots table of the store at {tmp_path / 's'} is damaged: {log}/00000000000000000005.json "
+            "follows commit 1 with a gap (a stray file?) (delta-rs: "
+        ), what
+        assert message.endswith(
+            "); delete that file if it is stray (copied in by hand), else restore the missing commits before it "
+            "from a backup (see data/README.md, Damage and recovery)"
+        ), what
+    listed = CliRunner().invoke(cli_main, ["snapshots", "--store", str(tmp_path / "s")])
+    assert listed.exit_code == 1 and listed.stdout == "", listed.output
+    assert listed.stderr.count("\n") == 1 and listed.stderr.startswith("error: the snapshots table"), listed.stderr
+    assert "00000000000000000005.json" in listed.stderr and "{" not in listed.stderr, listed.stderr
     stray.unlink()  # the advice: the stray file removed, the store answers as before
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -316,6 +336,29 @@ def test_a_delta_message_keeps_its_chained_causes_in_one_line() -> None:
         "writing to /s/snapshots failed: Generic LocalFileSystem error: Unable to open file "
         "/s/snapshots/_delta_log/00000000000000000001.json#1: Permission denied (os error 13); nothing was committed"
     )
+
+
+def test_a_rust_debug_value_is_cut_from_a_delta_message() -> None:
+    """delta-rs's gap error ends in the Rust debug value of a log path (new-user trial, issue 14):
+    the message keeps the sentence before it, and an opened log's advice is the caller's."""
+    from orcatalog.store.faults import LOG_ADVICE, delta_message, map_delta
+
+    text = (
+        "Kernel error: Generic delta kernel error: Expected contiguous commit files, but found gap: ParsedLogPath "
+        '{ location: FileMeta { location: Url { scheme: "file", path: "/s/snapshots/_delta_log/0001.json" }, '
+        'size: 1915 }, filename: "00000000000000000001.json", version: 1 }'
+    )
+    exc = _delta_exceptions()["DeltaError"](text)
+    assert (
+        delta_message(exc)
+        == "Kernel error: Generic delta kernel error: Expected contiguous commit files, but found gap"
+    )
+    error = map_delta(exc, "open", "the log /s/snapshots/_delta_log", advice=LOG_ADVICE["gap"])
+    assert str(error) == (
+        "the log /s/snapshots/_delta_log (delta-rs: Kernel error: Generic delta kernel error: Expected contiguous "
+        f"commit files, but found gap); {LOG_ADVICE['gap']}"
+    )
+    assert str(map_delta(exc, "open", "x")).endswith(LOG_ADVICE["truncated"])  # the row's own advice
 
 
 def test_every_delta_exception_class_has_a_row_for_every_doing() -> None:

@@ -373,7 +373,8 @@ def snapshot(ctx: click.Context, store_root: str | None) -> None:
 @click.option(
     "--fetched-at",
     help="Fetch time of a single body (ISO 8601, UTC): needed when its file name has none; over a time "
-    "in the name it wins, with a warning naming both when they differ.",
+    "in the name it wins, with a warning naming both when they differ. A date only (2026-01-08) is "
+    "recorded with day precision, as a file named by its date.",
 )
 @click.option("--base-url", help="The API the bodies came from (default the public API).")
 @_filter_options
@@ -474,9 +475,11 @@ def migrate(old: str, new: str) -> None:
     Example:
       orcatalog migrate old-store new-store
     """
+    from ..store import SnapshotStore
     from ..store.migrate import migrate as copy_store
 
-    ids = copy_store(old, new)
+    with _interrupts(SnapshotStore(new), set()):  # Ctrl-C says what NEW holds; a new NEW is left as it was
+        ids = copy_store(old, new)
     click.echo(f"{len(ids)} snapshots copied from {old} to {new} (Delta layout); each read back equal")
 
 

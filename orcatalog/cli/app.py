@@ -500,17 +500,20 @@ def _snapshot_ids(store: Any) -> set[str]:
 @contextlib.contextmanager
 def _interrupts(store: Any, before: set[str], unfinished: str = "") -> Iterator[None]:
     """Ctrl-C inside the block becomes one ``interrupted: ...`` line saying what the store recorded
-    (compared with ``before``), after ``unfinished`` (what the command itself left undone, e.g.
-    ``"the report was not written; "``), exit status 130; never click's bare ``Aborted!``."""
+    (compared with ``before``; or the interrupt's own message, when the library raised one that says
+    it, as :class:`orcatalog.store.migrate.MigrationInterrupted` does), after ``unfinished`` (what the
+    command itself left undone, e.g. ``"the report was not written; "``), exit status 130; never
+    click's bare ``Aborted!``."""
     folder = _local_folder(store)
     new_store = folder is not None and not store.exists()  # no store there before: Ctrl-C leaves none
     had = _entries(folder) if folder is not None and new_store else None
     try:
         yield
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if new_store and folder is not None:
             _undo_new_store(store, folder, had)
-        raise CLIInterrupted(unfinished + interrupted_message(store, before)) from None
+        said = str(exc) if exc.args and isinstance(exc.args[0], str) else interrupted_message(store, before)
+        raise CLIInterrupted(unfinished + said) from None
 
 
 def _local_folder(store: Any) -> Path | None:

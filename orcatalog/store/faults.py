@@ -40,6 +40,7 @@ __all__ = [
     "delta_message",
     "DELTA_TABLE",
     "DeltaRow",
+    "LOG_ADVICE",
     "map_delta",
     "delta_failures",
     "secrets_of",
@@ -74,15 +75,20 @@ def first_line(exc: BaseException) -> str:
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+#: Where a Rust ``Debug`` value starts (``ParsedLogPath { location: FileMeta { ... } }``): what follows
+#: is for delta-rs's developers, not a sentence, and it is cut from the message.
+_RUST_DEBUG = re.compile(r"[:\s]*\b[A-Z][A-Za-z0-9_]*(::[A-Za-z0-9_]+)* \{ .*$")
 
 
 def delta_message(exc: BaseException) -> str:
     """A delta-rs exception's message in one line: its first line and each cause it chains below
     (lines starting ``↳``: "Generic LocalFileSystem error: Unable to open file ...: Permission
-    denied (os error 13)"), without colour codes or the Rust backtrace that may follow."""
+    denied (os error 13)"), without colour codes, the Rust backtrace that may follow, or a Rust
+    debug value (``... found gap: ParsedLogPath { location: ... }`` becomes ``... found gap``)."""
     lines = [_ANSI.sub("", line).strip() for line in str(exc).strip().splitlines()]
     causes = [line.lstrip("↳").strip() for line in lines[1:] if line.startswith("↳")]
-    return ": ".join([lines[0] if lines and lines[0] else type(exc).__name__, *causes])
+    parts = [lines[0] if lines and lines[0] else type(exc).__name__, *causes]
+    return ": ".join(p for p in (_RUST_DEBUG.sub("", part).strip() for part in parts) if p) or type(exc).__name__
 
 
 def _delta(exc: BaseException, where: str) -> StoreError:
@@ -167,19 +173,29 @@ class DeltaRow:
     """One row of :data:`DELTA_TABLE`: while the store was ``doing`` this, an exception of one of
     ``classes`` (dotted names; ``OSError`` is the builtin), whose message contains ``contains`` when
     given, becomes ``error`` with the message ``template`` (``{what}``: what the store was doing, with
-    its path; ``{error}``: the exception's first line, secrets removed)."""
+    its path; ``{error}``: the exception's first line, secrets removed; ``{advice}``: what to do, the
+    caller's when it knows better (:func:`map_delta`), else ``advice``)."""
 
     doing: str
     classes: tuple[str, ...]
     error: type[StoreError]
     template: str
     contains: str | None = None
+    advice: str = ""
 
 
 _LOST = ("deltalake.exceptions.CommitFailedError",)
 _DELTA_ERROR = "deltalake.exceptions.DeltaError"  # the base of delta-rs's exceptions
 _DELTA = (_DELTA_ERROR, "OSError")
 _DAMAGE_HELP = "restore that file from a backup (see data/README.md, Damage and recovery)"
+#: What to do about a damaged Delta log, by what is wrong with it (the ``advice`` of :func:`map_delta`).
+LOG_ADVICE = {
+    "truncated": _DAMAGE_HELP,
+    "gap": (
+        "delete that file if it is stray (copied in by hand), else restore the missing commits before it "
+        "from a backup (see data/README.md, Damage and recovery)"
+    ),
+}
 
 #: delta-rs's exceptions as the store's errors, by what the store was doing; first match wins.
 #: ``commit``: an append or a rewrite (a lost commit is retried by the caller, then raised);
@@ -209,7 +225,7 @@ DELTA_TABLE: tuple[DeltaRow, ...] = (
         "no Delta table at {what} ({error})",
     ),
     DeltaRow("open", ("OSError",), StoreError, "cannot read {what}: {error}"),
-    DeltaRow("open", (_DELTA_ERROR,), StoreDamagedError, "{what} ({error}); " + _DAMAGE_HELP),
+    DeltaRow("open", (_DELTA_ERROR,), StoreDamagedError, "{what} (delta-rs: {error}); {advice}", advice=_DAMAGE_HELP),
     DeltaRow("read", (*_DELTA, "pyarrow.lib.ArrowException"), StoreDamagedError, "{what} cannot be read: {error}"),
 )
 
@@ -236,7 +252,9 @@ def delta_failures(doing: str) -> tuple[type[BaseException], ...]:
     return tuple(_class(n) for n in names)
 
 
-def map_delta(exc: BaseException, doing: str, what: str, secrets: Iterable[str] = ()) -> StoreError:
+def map_delta(
+    exc: BaseException, doing: str, what: str, secrets: Iterable[str] = (), advice: str | None = None
+) -> StoreError:
     """The store error :data:`DELTA_TABLE` gives ``exc`` while ``doing``.
 
     Args:
@@ -245,6 +263,8 @@ def map_delta(exc: BaseException, doing: str, what: str, secrets: Iterable[str] 
         doing: ``"commit"``, ``"compact"``, ``"open"`` or ``"read"``.
         what: what the store was doing, naming the table's path (``"writing to /data/snapshots"``).
         secrets: texts never to repeat (:func:`secrets_of` the storage options).
+        advice: what to do, when the caller knows it better than the row (a stray log file: delete it);
+            default: the row's own advice.
 
     Returns:
         The error, its cause set to ``exc``; its message is one line (:func:`delta_message`) that
@@ -260,7 +280,8 @@ def map_delta(exc: BaseException, doing: str, what: str, secrets: Iterable[str] 
             continue
         if row.contains is not None and row.contains not in str(exc).lower():
             continue
-        error = row.error(row.template.format(what=what, error=redact_text(delta_message(exc), secrets)[:400]))
+        said = redact_text(delta_message(exc), secrets)[:400]
+        error = row.error(row.template.format(what=what, error=said, advice=row.advice if advice is None else advice))
         error.__cause__ = exc
         return error
     raise ValueError(f"DELTA_TABLE has no row for {type(exc).__name__} while {doing!r}") from exc

@@ -29,7 +29,7 @@ from ..frames.ids import catalog_ids
 from ..frames.models import check_body, modalities, models_frame, refuse_empty_catalog
 from ..schema import SCHEMA_VERSION
 from ..scope import asks_server_default, is_unfiltered, scope_of
-from ..times import parse_time
+from ..times import is_date_only, parse_time
 
 __all__ = [
     "snapshot_id",
@@ -104,6 +104,19 @@ def utc(value: Any, name: str, *, end: bool = False) -> pd.Timestamp:
         InvalidParameterError: not such a time, naming the accepted forms.
     """
     return parse_time(value, name, end=end)
+
+
+def given_time(value: Any, name: str = "fetched_at") -> tuple[pd.Timestamp, str]:
+    """A fetch time a caller gave (``fetched_at=``, ``--fetched-at``, the times of
+    ``import_bodies``) as ``(UTC time, time_precision)``, by the rule file names follow
+    (:func:`orcatalog.frames.bodies.dated_name`): a date only (``"2026-01-08"``, a
+    ``datetime.date``) is ``"day"`` precision, a fetch at an unknown time of that day recorded at its
+    midnight; any other time is ``"second"``.
+
+    Raises:
+        InvalidParameterError: not such a time (:func:`utc`).
+    """
+    return utc(value, name), "day" if is_date_only(value) else "second"
 
 
 def check_whole(source: str, body: dict[str, Any]) -> list[Any]:
@@ -186,21 +199,22 @@ def make_body(
 
 def read_bodies(
     files: list[Path],
-    when: pd.Timestamp | None,
+    when: tuple[pd.Timestamp, str] | None,
     base_url: str | None,
     progress: bool | None,
     query: Mapping[str, str] | None = None,
 ) -> Iterator[Body]:
     """Checked bodies from files and archives (through :func:`orcatalog.frames.bodies.read_files`),
-    dated by ``when`` or by their names (a bare date is a day-precision time), answering ``query``.
+    dated by ``when`` (a time and its precision, :func:`given_time`) or by their names (a bare date
+    is a day-precision time), answering ``query``.
 
     Raises:
         InvalidParameterError: a body has no time. SchemaError, BodyFileError, FileNotFoundError.
     """
     for name, data in bodies.read_files(show_progress(files, "reading", progress)):
         if when is not None:
-            warn_if_name_disagrees(name, when)
-        dated = (when, "second") if when is not None else bodies.dated_name(name)
+            warn_if_name_disagrees(name, when[0])
+        dated = when if when is not None else bodies.dated_name(name)
         if dated is None:
             check_whole(name, bodies.parse(name, data))  # a file that is no catalog says so first
             raise InvalidParameterError(

@@ -1,6 +1,7 @@
 """Copying a store in the parquet (batch) layout into the Delta layout, losslessly, checked snapshot by snapshot.
 
-The one function here, :func:`migrate`, is what ``orcatalog migrate OLD NEW`` calls.
+The one function here, :func:`migrate`, is what ``orcatalog migrate OLD NEW`` calls. Ctrl-C during the
+copy raises :class:`MigrationInterrupted`, a ``KeyboardInterrupt`` that says what NEW holds.
 """
 
 from __future__ import annotations
@@ -14,10 +15,37 @@ from ..errors import InvalidParameterError, SnapshotNotFoundError, StoreDamagedE
 from .delta import is_delta_store
 from .ingest import Body
 
-__all__ = ["migrate"]
+__all__ = ["migrate", "MigrationInterrupted"]
 
 #: Snapshots copied per Delta commit (bounded memory; each chunk is checked before the next).
 CHUNK = 500
+
+
+class MigrationInterrupted(KeyboardInterrupt):
+    """Ctrl-C (``KeyboardInterrupt``) during :func:`migrate`'s copy, saying in its message what the
+    new store holds then: how many of the old store's snapshots, and whether each was checked.
+    It is a ``KeyboardInterrupt``, so ``except KeyboardInterrupt`` still catches it.
+
+    Attributes:
+        held: snapshots of the old store that the new one holds (None: it could not be read).
+        checked: those of them read back equal in this run (a chunk committed just before Ctrl-C
+            is held but not yet checked; the next run checks every snapshot).
+        total: snapshots in the old store.
+    """
+
+    def __init__(self, old: str, new: str, held: int | None, checked: int, total: int, why: str = "") -> None:
+        self.held, self.checked, self.total = held, checked, total
+        again = "run the same command again to finish (it checks every snapshot, and copies only what is missing)"
+        if held is None:
+            said = (
+                f"{new} could not be read to tell how many of the {total} snapshots of {old} it holds ({why}); {again}"
+            )
+        elif held == 0:
+            said = f"{new} holds none of the {total} snapshots of {old} yet; {again}"
+        else:
+            checks = "all checked" if checked >= held else f"{checked} of them checked in this run"
+            said = f"{new} holds {held} of the {total} snapshots of {old} ({checks}); {again}"
+        super().__init__(said)
 
 
 def migrate(
@@ -50,6 +78,8 @@ def migrate(
         StoreDamagedError: the old store cannot be read whole (nothing is copied), or a copy does
             not read back equal (the message names the snapshot).
         StoreWriteError, SnapshotConflictError.
+        MigrationInterrupted: Ctrl-C during the copy (a ``KeyboardInterrupt``); its message says how
+            many snapshots the new store holds and whether they were checked. Call again to finish.
     """
     from . import SnapshotStore
 
@@ -77,34 +107,50 @@ def migrate(
         )
     rows = manifest.to_dict("records")
     done: list[str] = []
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        bodies = {r["snapshot_id"]: source.raw(r["snapshot_id"]) for r in chunk}
-        items = [
-            Body(
-                source=str(r["source"]),
-                fetched_at=r["fetched_at"],
-                body=bodies[r["snapshot_id"]],
-                scope=str(r["scope"]),
-                base_url=_text(r["base_url"]),
-                endpoint=str(r["endpoint"]),
-                query=json.loads(r["query"]),
-                key_fingerprint=_text(r["key_fingerprint"]),
-                time_precision=str(r["time_precision"]),
-            )
-            for r in chunk
-        ]
-        provenance = {
-            r["snapshot_id"]: {"schema_version": r["schema_version"], "orcatalog_version": r["orcatalog_version"]}
-            for r in chunk
-        }
-        assert target._delta is not None
-        ids = target._delta.write(items, progress, lambda exc: exc, provenance=provenance)
-        if ids != [r["snapshot_id"] for r in chunk]:
-            raise StoreError(f"migrating {source.root}: the new store named snapshots differently ({ids[:3]} ...)")
-        _check(source, target, manifest.iloc[start : start + CHUNK], bodies)
-        done += ids
+    try:
+        for start in range(0, len(rows), CHUNK):
+            done += _copy_chunk(source, target, manifest, rows, start, progress)
+    except KeyboardInterrupt:
+        held: int | None = None
+        why = ""
+        try:
+            held = int(target.snapshots()["snapshot_id"].isin(manifest["snapshot_id"]).sum()) if target.exists() else 0
+        except Exception as exc:  # unreadable right now: say so; the next run will tell
+            why = str(exc)
+        raise MigrationInterrupted(source.root, target.root, held, len(done), len(rows), why) from None
     return done
+
+
+def _copy_chunk(
+    source: Any, target: Any, manifest: Any, rows: list[dict[str, Any]], start: int, progress: bool | None
+) -> list[str]:
+    """Copy the snapshots of ``rows[start:start + CHUNK]`` (one Delta commit) and check each; their ids."""
+    chunk = rows[start : start + CHUNK]
+    bodies = {r["snapshot_id"]: source.raw(r["snapshot_id"]) for r in chunk}
+    items = [
+        Body(
+            source=str(r["source"]),
+            fetched_at=r["fetched_at"],
+            body=bodies[r["snapshot_id"]],
+            scope=str(r["scope"]),
+            base_url=_text(r["base_url"]),
+            endpoint=str(r["endpoint"]),
+            query=json.loads(r["query"]),
+            key_fingerprint=_text(r["key_fingerprint"]),
+            time_precision=str(r["time_precision"]),
+        )
+        for r in chunk
+    ]
+    provenance = {
+        r["snapshot_id"]: {"schema_version": r["schema_version"], "orcatalog_version": r["orcatalog_version"]}
+        for r in chunk
+    }
+    assert target._delta is not None
+    ids = target._delta.write(items, progress, lambda exc: exc, provenance=provenance)
+    if ids != [r["snapshot_id"] for r in chunk]:
+        raise StoreError(f"migrating {source.root}: the new store named snapshots differently ({ids[:3]} ...)")
+    _check(source, target, manifest.iloc[start : start + CHUNK], bodies)
+    return list(ids)
 
 
 def _check(source: Any, target: Any, expected: Any, bodies: dict[str, Any]) -> None:

@@ -38,7 +38,7 @@ from .ingest import (
     refuse_future,
     refuse_not_default,
     refuse_same_time,
-    utc,
+    given_time,
 )
 from .messages import _warn_partial_write, legacy_write_error
 from .reads import Reads
@@ -108,7 +108,8 @@ class Writes(Reads):
         The fetch time comes from ``fetched_at`` (only for a single body), else from an ISO time
         in the file name (``models-2026-01-03T231610Z.json``, or ``models-2025-12-18.json.gz``:
         a bare date is recorded with ``time_precision="day"``), else the import fails: never
-        silently "now". A ``fetched_at`` that the file name's time contradicts wins, with an
+        silently "now". A date-only ``fetched_at`` (``"2026-01-08"``) is day precision too, by the
+        same rule (:func:`orcatalog.store.ingest.given_time`). A ``fetched_at`` that the file name's time contradicts wins, with an
         :class:`~orcatalog.errors.OrcatalogWarning` naming both (a time within the named day
         agrees). A file that is no models body is refused as such before its time is asked for.
         Every body is checked before anything is written; importing the same
@@ -157,7 +158,7 @@ class Writes(Reads):
             raise InvalidParameterError(f"paths must be a path or a list of paths, got {paths!r}")
         asked, base_url = answered_query(query), answered_base_url(base_url)
         files = list(bodies.expand(paths))
-        when = utc(fetched_at, "fetched_at") if fetched_at is not None else None
+        when = given_time(fetched_at, "fetched_at") if fetched_at is not None else None
         items = list(read_bodies(files, when, base_url, progress, asked))
         if when is not None and len(items) != 1:
             raise InvalidParameterError(
@@ -190,7 +191,8 @@ class Writes(Reads):
         items = []
         for i, (when, body) in enumerate(bodies):
             parsed = orjson.loads(body) if isinstance(body, (bytes, str)) else body
-            items.append(make_body(f"body #{i}", parsed, utc(when, "fetched_at"), base_url, query=asked))
+            at, precision = given_time(when, "fetched_at")  # a date only: day precision, as in a file name
+            items.append(make_body(f"body #{i}", parsed, at, base_url, precision, query=asked))
         refuse_not_default(items)
         refuse_future(items, now)
         return self._write(items, progress=progress)

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...errors import SnapshotConflictError, SnapshotNotFoundError, StoreDamagedError, StoreError, StoreWriteError
-from ..faults import delta_failures, delta_message, first_line, map_delta, secrets_of
+from ..faults import LOG_ADVICE, delta_failures, delta_message, map_delta, secrets_of
 from ..timeline import extend_rules
 from ..waits import Waits
 from . import upkeep
@@ -119,15 +119,17 @@ class DeltaLayout:
             if isinstance(error, SnapshotNotFoundError):  # no such table yet
                 return None
             if isinstance(error, StoreDamagedError):  # every read and write needs the log: name the file at fault
-                error = map_delta(exc, "open", self._log_damage(name), self.secrets)
+                what, advice = self._log_damage(name)
+                error = map_delta(exc, "open", what, self.secrets, advice)
             raise error from None
         self._handles[name] = dt
         return dt
 
-    def _log_damage(self, name: str) -> str:
+    def _log_damage(self, name: str) -> tuple[str, str | None]:
         """What is wrong with a table whose Delta log cannot be read (the start of the
         :class:`StoreDamagedError` of :func:`orcatalog.store.faults.map_delta`): the commit file at fault (one that
-        is not JSON lines, or one after a gap in the numbering), else the table's log folder."""
+        is not JSON lines, or one after a gap in the numbering), else the table's log folder; and
+        what to do about it (:data:`~orcatalog.store.faults.LOG_ADVICE`; None: the mapping's own advice)."""
         log = f"{self.base}/{name}/_delta_log"
         where = f"{self.uris[name]}/_delta_log"
         try:
@@ -139,17 +141,19 @@ class DeltaLayout:
         culprit = None
         for i, (number, file) in enumerate(commits):
             if i and number != commits[i - 1][0] + 1:
-                culprit = (file, f"follows commit {commits[i - 1][0]} with a gap (a stray file?)")
+                culprit = (file, f"follows commit {commits[i - 1][0]} with a gap (a stray file?)", "gap")
                 break
             try:
                 for line in self.fs.cat_file(f"{log}/{file}").splitlines():
                     if line.strip():
                         json.loads(line)
-            except (OSError, ValueError) as bad:
-                culprit = (file, f"is not a whole commit ({type(bad).__name__}: {first_line(bad)[:120]})")
+            except (OSError, ValueError):
+                culprit = (file, "is not a whole commit (cut short or damaged)", "truncated")
                 break
         what = f"{where}/{culprit[0]} {culprit[1]}" if culprit else f"the log {where} cannot be read"
-        return f"the {name} table of the store at {self.root} is damaged: {what}"
+        return f"the {name} table of the store at {self.root} is damaged: {what}", (
+            LOG_ADVICE[culprit[2]] if culprit else None
+        )
 
     def state(self, refresh: bool = True) -> State:
         """The store as it is now (re-read only when a table has a new version; only the data
