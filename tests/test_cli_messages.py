@@ -1,0 +1,106 @@
+"""Issue 15's leftovers from new-user trials: each command-line message that pointed the wrong way,
+asserted as the exact one line a user reads (a store imported from recorded bodies, real files)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click.testing
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import orcatalog as oc
+from orcatalog.cli import main
+
+from .conftest import COMPACT_DIR
+
+#: The recorded bodies the store holds (the server's default, text-output list: one scope).
+BODIES = ("models-2025-12-18.json.gz", "models-2025-12-25.json.gz", "models-2026-01-01.json.gz")
+TEXT_SCOPE = "/models output_modalities=text"
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A user's folder: ``data``, a store of three recorded catalogs."""
+    root = tmp_path_factory.mktemp("cwd")
+    oc.SnapshotStore(root / "data").import_files([COMPACT_DIR / name for name in BODIES], progress=False)
+    return root
+
+
+def run(args: list[str], cwd: Path) -> click.testing.Result:
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, args, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def _usage(folder: Path, name: str, times: list[object]) -> str:
+    pd.DataFrame(
+        {"model": ["openai/gpt-4o"] * len(times), "timestamp": times, "prompt_tokens": 1000, "completion_tokens": 10}
+    ).to_csv(folder / name, index=False)
+    return name
+
+
+ACCEPTED = "give an ISO 8601 date or time (2026-01-08, 2026-01-08T12:00, 2026-01-08T12:00:00Z, 2026-01-08T14:00+02:00)"
+
+
+@pytest.mark.parametrize(
+    "times, said",
+    [
+        (
+            ["notatime"],
+            f"error: column 'timestamp' of {{file}} holds values that are not times, e.g. 'notatime': {ACCEPTED}",
+        ),
+        (
+            ["05/01/2026"],
+            f"error: column 'timestamp' of {{file}} holds values that are not times, e.g. '05/01/2026': {ACCEPTED}",
+        ),
+        (
+            [1768910400],
+            f"error: column 'timestamp' of {{file}} holds numbers, not times: {ACCEPTED} (Unix seconds are not read as "
+            "times: write the time itself, e.g. 2026-01-08T12:00Z)",
+        ),
+    ],
+)
+def test_price_at_names_the_file_column_of_a_bad_time(workdir: Path, times: list[object], said: str) -> None:
+    """#15: price-at's time errors named the library's ``usage['timestamp']``, not the file's column."""
+    name = _usage(workdir, f"bad-{abs(hash(str(times)))}.csv", times)
+    result = run(["price-at", "--store", "data", name], workdir)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == said.format(file=name)
+    assert "usage[" not in result.stderr
+
+
+def test_price_at_says_a_row_without_time_has_none(workdir: Path) -> None:
+    """A row whose time cell is empty is not "before the first observation": its note says what is missing."""
+    name = _usage(workdir, "no-time.csv", ["2025-12-20", None])
+    result = run(["price-at", "--store", "data", name, "--format", "csv"], workdir)
+    assert result.exit_code == 0, result.output
+    from io import StringIO
+
+    priced = pd.read_csv(StringIO(result.stdout))
+    assert list(priced["price_source"]) == ["exact", "missing"]
+    assert priced["note"].iloc[1] == "the row has no time: fill in its time column"
+
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("https://user:pw@host.example/api/v1", "https://host.example/api/v1"),
+        ("user:pw@host.example", "host.example"),  # no "//": urlsplit sees no user info
+        ("https:/user:pw@host.example/api/v1", "https:///host.example/api/v1"),
+    ],
+)
+def test_import_base_url_with_credentials_is_refused_in_cli_words(workdir: Path, url: str, shown: str) -> None:
+    """#15: the error named the library's ``api_key=`` and echoed the password of a URL without ``//``."""
+    result = run(["import", "--store", "other", "--base-url", url, str(COMPACT_DIR / BODIES[0])], workdir)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        f"error: --base-url {shown!r} carries credentials (user:password@); remove them and set OPENROUTER_API_KEY"
+    )
+    assert "pw" not in result.output and "api_key" not in result.output
+    assert not (workdir / "other").exists()
