@@ -104,3 +104,68 @@ def test_import_base_url_with_credentials_is_refused_in_cli_words(workdir: Path,
     )
     assert "pw" not in result.output and "api_key" not in result.output
     assert not (workdir / "other").exists()
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["import", "--store", "fresh", str(COMPACT_DIR / BODIES[0])], "interrupted: nothing was recorded"),
+        (["snapshot", "--store", "fresh"], "interrupted: nothing was recorded"),
+        (["report", "--store", "fresh", "-o", "out"], "interrupted: nothing was recorded"),
+        (["endpoints", "openai/gpt-4o", "--store", "fresh"], "interrupted: nothing was recorded"),
+        (["endpoints", "openai/gpt-4o"], "interrupted"),  # without --store it only reads
+        (["prices", "--store", "data", "openai/gpt-4o"], "interrupted"),
+        (["cost", "--store", "data", "--prompt-tokens", "5"], "interrupted"),
+    ],
+)
+def test_ctrl_c_in_the_first_second_says_what_was_recorded(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], said: str
+) -> None:
+    """#15: Ctrl-C while a command imports its modules, before it opens its store or sends a request,
+    printed a generic "stopped before the command finished": a command that records says nothing was,
+    one that reads says only that it was interrupted."""
+    from orcatalog.cli import startup
+
+    def pressed() -> None:  # the first thing every command does: import pandas and pyarrow
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(startup, "import_pandas", pressed)
+    result = run(args, workdir)
+    assert result.exit_code == 130, result.output
+    assert result.stderr.strip() == said
+    assert result.stdout == "" and not (workdir / "fresh").exists() and not (workdir / "out").exists()
+
+
+class _Importing:
+    """Stands in for ``orcatalog.cli`` while it imports: Ctrl-C lands on the name asked for."""
+
+    def __getattr__(self, name: str) -> object:
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(
+    "argv, said",
+    [
+        (["--replay", "sample", "import", "--store", "x", "f.json"], "interrupted: nothing was recorded"),
+        (["endpoints", "openai/gpt-4o", "--store=x"], "interrupted: nothing was recorded"),
+        (["endpoints", "openai/gpt-4o"], "interrupted"),
+        (["--replay", "sample", "models"], "interrupted"),
+        ([], "interrupted"),
+    ],
+)
+def test_ctrl_c_while_the_command_line_imports_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str], said: str
+) -> None:
+    """Ctrl-C while the console script imports the command line (most of the first second) was a
+    Python traceback: now the same one line as later, by the same rule, exit status 130."""
+    import sys
+
+    from orcatalog import launch
+
+    monkeypatch.setitem(sys.modules, "orcatalog.cli", _Importing())
+    monkeypatch.setattr(sys, "argv", ["orcatalog", *argv])
+    with pytest.raises(SystemExit) as stopped:
+        launch.main()
+    assert stopped.value.code == 130
+    out, err = capsys.readouterr()
+    assert err == f"\n{said}\n" and out == ""

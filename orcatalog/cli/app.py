@@ -61,6 +61,8 @@ class _Group(click.Group):
             raise
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except KeyboardInterrupt:  # Ctrl-C that no command caught: before its work began, or after it
+            raise early_interrupt(ctx.obj if isinstance(ctx.obj, dict) else {}) from None
         except Exception as exc:
             line = one_line(exc, ctx)
             if isinstance(line, CLIUnexpected) and os.environ.get("ORCATALOG_DEBUG") == "1":
@@ -103,12 +105,12 @@ class _Group(click.Group):
             click.echo(f"error: {message}{hint}", err=True)
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            prefix = exc.prefix if isinstance(exc, CLIError) else "error"
-            click.echo(f"{prefix}: {' '.join(exc.format_message().split())}", err=True)
+            line = exc.line() if isinstance(exc, CLIError) else f"error: {' '.join(exc.format_message().split())}"
+            click.echo(line, err=True)
             sys.exit(exc.exit_code)
         except click.Abort as exc:
-            if isinstance(exc.__cause__, KeyboardInterrupt):  # Ctrl-C where no command said more
-                CLIInterrupted("stopped before the command finished").show()
+            if isinstance(exc.__cause__, KeyboardInterrupt):  # Ctrl-C before any command started
+                early_interrupt({}).show()
                 sys.exit(CLIInterrupted.exit_code)
             click.echo("Aborted!", err=True)  # an answer refused at a prompt
             sys.exit(1)
@@ -490,6 +492,21 @@ def looked_in(store: Any, scope: str | None, model_ids: list[str]) -> tuple[str,
     other, n = str(holders.idxmax()), int(holders.max())
     which = "it" if len(model_ids) == 1 else f"{n} of them"
     return where, f" (scope {other!r} holds {which}: --scope {other!r} reads {'it' if n == 1 else 'them'})"
+
+
+def early_interrupt(obj: dict[str, Any]) -> CLIInterrupted:
+    """The error of a Ctrl-C that no command caught with :func:`_interrupts` (in the first second:
+    before the store is opened or any request sent; or after the command's work), by the one rule
+    (:func:`orcatalog.launch.interrupted_line`).
+
+    Args:
+        obj: the command line's context object: ``command`` and ``params`` (the running command and
+            its options, once parsed) and ``committed``.
+    """
+    from ..launch import interrupted_line
+
+    line = interrupted_line(obj.get("command"), obj.get("params") or {}, obj.get("committed"))
+    return CLIInterrupted(line.removeprefix("interrupted").removeprefix(": "))
 
 
 def _snapshot_ids(store: Any) -> set[str]:

@@ -38,8 +38,13 @@ class CLIError(click.ClickException):
     #: The word the printed line starts with.
     prefix = "error"
 
+    def line(self) -> str:
+        """The line printed: ``<prefix>: <message>``, or the prefix alone when there is no message."""
+        message = self.format_message()
+        return f"{self.prefix}: {message}" if message else self.prefix
+
     def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"{self.prefix}: {self.format_message()}", err=True, file=file)
+        click.echo(self.line(), err=True, file=file)
 
 
 class CLIUnexpected(CLIError):
@@ -48,8 +53,9 @@ class CLIUnexpected(CLIError):
 
 
 class CLIInterrupted(CLIError):
-    """Ctrl-C (SIGINT) during a command that writes: one ``interrupted: ...`` line saying what was
-    recorded, exit status 130 (128 + SIGINT, as shells report it)."""
+    """Ctrl-C (SIGINT): one ``interrupted: ...`` line saying what was recorded (a command that
+    records), or ``interrupted`` alone (one that only reads), exit status 130 (128 + SIGINT, as
+    shells report it)."""
 
     exit_code = 130
     prefix = "interrupted"
