@@ -19,13 +19,19 @@ from .conftest import COMPACT_DIR
 #: The recorded bodies the store holds (the server's default, text-output list: one scope).
 BODIES = ("models-2025-12-18.json.gz", "models-2025-12-25.json.gz", "models-2026-01-01.json.gz")
 TEXT_SCOPE = "/models output_modalities=text"
+#: A recorded whole catalog (every output modality).
+WHOLE = COMPACT_DIR / "catalogs-2026-06-08" / "models-2026-08-17.json.gz"
 
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A user's folder: ``data``, a store of three recorded catalogs."""
+    """A user's folder: ``data``, a store of three recorded catalogs of the default list's scope, and
+    ``two``, a store of one of them and a whole catalog (scope ``catalog``)."""
     root = tmp_path_factory.mktemp("cwd")
     oc.SnapshotStore(root / "data").import_files([COMPACT_DIR / name for name in BODIES], progress=False)
+    two = oc.SnapshotStore(root / "two")
+    two.import_files(COMPACT_DIR / BODIES[-1], progress=False)
+    two.import_files(WHOLE, query={"output_modalities": "all"}, progress=False)
     return root
 
 
@@ -169,3 +175,45 @@ def test_ctrl_c_while_the_command_line_imports_is_one_line(
     assert stopped.value.code == 130
     out, err = capsys.readouterr()
     assert err == f"\n{said}\n" and out == ""
+
+
+def test_report_checks_its_scope_before_taking_a_first_snapshot(workdir: Path) -> None:
+    """#15: `report --scope X` into an empty store took the first snapshot (a request) before it
+    found that the store had no scope X; a store that holds others names them."""
+    result = run(["report", "--store", "empty", "--scope", "X", "-o", "rep"], workdir)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        "error: no snapshot of scope 'X' in empty; scopes held: none (the first snapshot the report takes into "
+        "an empty store is of scope 'catalog': drop --scope, or record scope 'X' first with "
+        "`orcatalog import --store empty FILE`)"
+    )
+    assert not (workdir / "empty").exists() and not (workdir / "rep").exists()
+    result = run(["report", "--store", "two", "--scope", "catalgo", "-o", "rep"], workdir)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        f"error: no snapshot of scope 'catalgo' in two (did you mean 'catalog'?); scopes held: {TEXT_SCOPE!r} (1); "
+        "'catalog' (1)"
+    )
+    assert not (workdir / "rep").exists()
+
+
+def test_cost_names_the_scope_it_looked_in(workdir: Path) -> None:
+    """#15: `cost --models` said "no model X in the catalog" without the snapshot and scope it read
+    (the one looked_in rule every other command uses), nor the scope that holds it."""
+    whole = set(oc.SnapshotStore(workdir / "two").load(scope="catalog")["id"])
+    text = set(oc.SnapshotStore(workdir / "two").load(scope=TEXT_SCOPE)["id"])
+    only = sorted(whole - text)[0]
+    args = ["cost", "--store", "two", "--prompt-tokens", "1000", "--scope", TEXT_SCOPE, "--models"]
+    result = run([*args, only], workdir)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == (
+        f"error: no model {only!r} in the latest snapshot of scope {TEXT_SCOPE!r} of two "
+        "(scope 'catalog' holds it: --scope 'catalog' reads it)"
+    )
+    result = run([*args, "openai/gpt-4oo", "--as-of", "2026-01-01"], workdir)
+    assert result.stderr.strip() == (
+        f"error: no model 'openai/gpt-4oo' at --as-of 2026-01-01 of scope {TEXT_SCOPE!r} of two "
+        "(did you mean 'openai/gpt-4o'?)"
+    )
+    result = run(["cost", "--store", "data", "--prompt-tokens", "1000", "--models", "foo/bar"], workdir)
+    assert result.stderr.strip() == "error: no model 'foo/bar' in the latest snapshot of data"

@@ -21,6 +21,7 @@ from .app import (
     _store_option,
     looked_in,
     main,
+    missing_scope,
     require_models,
     store_scope,
 )
@@ -490,8 +491,16 @@ def cost(
         known = [str(i) for i in frame["id"]]
         missing = [m for m in wanted if m not in known]
         if missing:
-            gone = _no_longer_listed(store, frame) if from_store else None  # the store knows what it listed before
-            raise CLIError(f"no model {missing[0]!r} in the catalog{did_you_mean(missing[0], known, unlisted=gone)}")
+            hint = ""
+            where = "in the catalog fetched from the API"
+            if from_store:  # the store knows what it listed before, and which scope it read
+                when = f"at --as-of {as_of}" if as_of else "in the latest snapshot"
+                where, elsewhere = looked_in(store, frame.attrs.get("scope"), [missing[0]])
+                where = f"{when} of {where}"
+                gone = _no_longer_listed(store, frame)
+                hint = elsewhere if elsewhere and missing[0] not in gone else ""
+            hint = hint or did_you_mean(missing[0], known, unlisted=gone if from_store else None)
+            raise CLIError(f"no model {missing[0]!r} {where}{hint}")
         frame = frame[frame["id"].isin(wanted)]
     if from_store:
         _answered_by(frame, as_of)  # the snapshot priced, once the models named are found in it
@@ -904,6 +913,7 @@ def report(
 
     from .. import read_usage
     from ..report import build_report
+    from ..scope import CATALOG_SCOPE
 
     store = _store(store_root)
     before = _snapshot_ids(store)
@@ -913,7 +923,16 @@ def report(
         usage = read_usage(usage_file) if usage_file is not None else None  # a bad file fails before any work
         if usage is not None and usage.empty:
             raise CLIError(f"{usage_file} holds no usage rows: nothing to reprice in the report")
-        if not store.exists() or store.snapshots().empty:
+        empty = not store.exists() or store.snapshots().empty
+        if scope is not None and not (empty and scope == CATALOG_SCOPE):  # before any work: a scope it holds
+            counts = None if empty else store.snapshots()["scope"].astype(str).value_counts()
+            if counts is None or scope not in counts.index:
+                then = (
+                    f" (the first snapshot the report takes into an empty store is of scope {CATALOG_SCOPE!r}: "
+                    f"drop --scope, or record scope {scope!r} first with `orcatalog import --store {store.root} FILE`)"
+                )
+                raise CLIUsageError(missing_scope(store, scope, counts, then=then))
+        if empty:
             from ..errors import CacheError, NotInCacheError, ResponseError, TransportError
 
             new = "there was no store" if not store.exists() else "the store was empty"

@@ -393,18 +393,15 @@ def store_scope(store: Any, scope: str | None, *, note: bool = True) -> str:
         CLIUsageError: ``scope`` is not a scope of the store (the closest one is suggested).
     """
     from ..scope import default_scope
-    from ..suggest import did_you_mean
     from .errors import CLIUsageError
 
+    if scope is not None and not store.exists():
+        raise CLIUsageError(missing_scope(store, scope))
     manifest = store.snapshots()
     counts = manifest["scope"].astype(str).value_counts()
-    held = "; ".join(f"{name!r} ({n})" for name, n in counts.items())
     if scope is not None:
         if scope not in counts.index:
-            raise CLIUsageError(
-                f"--scope {scope!r}: no snapshot of {store.root} has that scope{did_you_mean(scope, counts.index)}; "
-                f"it holds {held or 'no snapshot'}"
-            )
+            raise CLIUsageError(missing_scope(store, scope, counts))
         return scope
     used = default_scope(manifest)
     mine = int(counts.get(used, 0))
@@ -417,6 +414,25 @@ def store_scope(store: Any, scope: str | None, *, note: bool = True) -> str:
             err=True,
         )
     return used
+
+
+def missing_scope(store: Any, scope: str, counts: Any = None, *, then: str = "") -> str:
+    """The one line of a ``--scope`` the store holds no snapshot of: the scopes it holds (with their
+    snapshot counts, the closest first as a suggestion), or none and how to record one.
+
+    Args:
+        store: the store read.
+        scope: the scope asked for.
+        counts: snapshots per scope (a Series; None: the store has none).
+        then: what to do when the store holds no snapshot (default: the commands that record one).
+    """
+    from ..suggest import did_you_mean
+
+    held = "; ".join(f"{name!r} ({n})" for name, n in counts.items()) if counts is not None else ""
+    hint = did_you_mean(scope, counts.index) if held else ""
+    if not held:
+        held = "none" + (then or f" (record one with {record_commands(store.root)})")
+    return f"no snapshot of scope {scope!r} in {store.root}{hint}; scopes held: {held}"
 
 
 def _store(root: str | None, *, must_exist: bool = False) -> Any:
