@@ -32,6 +32,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     two = oc.SnapshotStore(root / "two")
     two.import_files(COMPACT_DIR / BODIES[-1], progress=False)
     two.import_files(WHOLE, query={"output_modalities": "all"}, progress=False)
+    oc.SnapshotStore(root / "eps").import_endpoints(sorted((COMPACT_DIR / "endpoints").glob("*.json.gz")))
     return root
 
 
@@ -217,3 +218,58 @@ def test_cost_names_the_scope_it_looked_in(workdir: Path) -> None:
     )
     result = run(["cost", "--store", "data", "--prompt-tokens", "1000", "--models", "foo/bar"], workdir)
     assert result.stderr.strip() == "error: no model 'foo/bar' in the latest snapshot of data"
+
+
+@pytest.mark.parametrize("command", [["changes"], ["prices", "openai/gpt-4o"], ["movers", "--since", "2026-01-01"]])
+def test_a_store_of_endpoints_only_says_what_it_holds(workdir: Path, command: list[str]) -> None:
+    """#15: `changes` on a store of endpoints snapshots only said "no snapshots in eps: `orcatalog
+    snapshots` lists what it holds", and `orcatalog snapshots` lists nothing there."""
+    kinds = oc.SnapshotStore(workdir / "eps").endpoint_snapshots()["kind"].value_counts()
+    result = run([*command, "--store", "eps"], workdir)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == (
+        f"error: no catalog snapshot in eps: it holds only {kinds['endpoints']} endpoints and "
+        f"{kinds['providers']} providers snapshots (`orcatalog endpoint-history MODEL --store eps` reads "
+        "endpoints); record the catalog with `orcatalog snapshot --store eps` or `orcatalog import --store eps FILE`"
+    )
+
+
+def test_endpoint_history_outside_its_window_says_when_it_was_recorded(workdir: Path) -> None:
+    """#15: an empty window said "no endpoints of X in eps; record them", though the store holds them."""
+    model = "anthropic/claude-sonnet-4.5"
+    times = oc.SnapshotStore(workdir / "eps").endpoint_history(model, columns=[])["fetched_at"].drop_duplicates()
+    assert len(times) > 1
+    span = f"{times.min():%Y-%m-%d %H:%M} .. {times.max():%Y-%m-%d %H:%M} UTC"
+    for window, said in (
+        (["--since", "2030-01-01"], "--since 2030-01-01"),
+        (["--since", "2020-01-01", "--until", "2020-01-02"], "--since 2020-01-01 and --until 2020-01-02"),
+    ):
+        result = run(["endpoint-history", model, "--store", "eps", *window], workdir)
+        assert result.exit_code == 1, result.output
+        assert result.stderr.strip() == (
+            f"error: no endpoints of {model!r} in eps within {said}: its {len(times)} snapshots span {span}; "
+            "widen the window (or drop it)"
+        )  # one line: no pandas warning about nanoseconds of a date-only --until either
+
+
+def test_reprice_at_says_what_the_one_snapshot_does_not_list(workdir: Path) -> None:
+    """#15: with --at every row is priced at one snapshot, yet the header said its unpriced rows were
+    "not in the store's catalog on their day"."""
+    activity = str(COMPACT_DIR / "activity" / "activity-2026-08-30.json.gz")
+    args = ["reprice", activity, "--store", "two", "--scope", "catalog", "--at", "2026-08-20"]
+    rows = run([*args, "--rows", "--format", "csv"], workdir)
+    assert rows.exit_code == 0, rows.output
+    from io import StringIO
+
+    unpriced = int(pd.read_csv(StringIO(rows.stdout))["list_usd"].isna().sum())
+    assert unpriced
+    header = run([*args, "--top", "1"], workdir).stderr.splitlines()[0]
+    assert (
+        header.startswith("billed $")
+        and "rows whose model the store's snapshot at --at 2026-08-20 lists, billed $" in header
+    )
+    assert header.endswith(
+        f"({unpriced} whose model that snapshot does not list: no list price; another --at may list them, or "
+        "drop --at to price each row on its own day)"
+    ), header
+    assert "on their day" not in header

@@ -700,7 +700,7 @@ def reprice(
     rows = result.rows
     billed = result.billed_total_usd
     unlisted = int(rows["list_usd"].isna().sum())
-    click.echo(_reprice_header(result, NO_SNAPSHOT), err=True)
+    click.echo(_reprice_header(result, NO_SNAPSHOT, at), err=True)
     _say(list(result.notes))
     if unlisted == len(rows):  # a table of zeros would read as "every alternative is free"
         raise CLIError(
@@ -739,10 +739,11 @@ def reprice(
     write(summary, fmt, out, columns, head if head is not None else top, default_columns=list(summary.columns))
 
 
-def _reprice_header(result: Any, no_snapshot: str) -> str:
+def _reprice_header(result: Any, no_snapshot: str, at: str | None = None) -> str:
     """``reprice``'s first line: the period's bill (which sums the rows' ``billed_usd``: OpenRouter's
     ``usage_usd`` plus BYOK inference billed by the provider), the list-price total and the bill on
-    the same rows, and the rows that could not be priced, by reason."""
+    the same rows, and the rows that could not be priced, by reason, with what to do about them
+    (``at``: --at as typed, when every row was priced at that one snapshot instead of its own day)."""
     import numpy as np
 
     rows = result.rows
@@ -758,11 +759,18 @@ def _reprice_header(result: Any, no_snapshot: str) -> str:
         bill = f"billed ${billed:,.2f} over {len(rows)} usage rows{of_it}"
     same = rows["billed_usd"].to_numpy(dtype=float)[priced]
     same_rows = "" if np.isnan(billed) else f", billed ${float(np.nansum(same)):,.2f}"
-    left = [f"{unlisted} not in the store's catalog on their day"] if unlisted else []
-    left += [f"{early} with {no_snapshot.replace('the row' + chr(39) + 's', 'their')}"] if early else []
+    if at is not None:  # one snapshot priced every row: what it lists, not the rows' days
+        lists = f"the store's snapshot at --at {at} lists"
+        left = [f"{unlisted} whose model that snapshot does not list"] if unlisted else []
+        then = "; another --at may list them, or drop --at to price each row on its own day"
+    else:
+        lists = "the store lists on their day"
+        left = [f"{unlisted} whose model the store's catalog did not list on their day"] if unlisted else []
+        left += [f"{early} with {no_snapshot.replace('the row' + chr(39) + 's', 'their')}"] if early else []
+        then = "; record the catalogs of their days (orcatalog import / snapshot --store), or price at one snapshot with --at"
     return (
-        f"{bill}; at list prices ${result.list_total_usd:,.2f} for the {int(priced.sum())} rows whose model the "
-        f"store lists on their day{same_rows}" + (f" ({'; '.join(left)}: no list price)" if left else "")
+        f"{bill}; at list prices ${result.list_total_usd:,.2f} for the {int(priced.sum())} rows whose model "
+        f"{lists}{same_rows}" + (f" ({'; '.join(left)}: no list price{then})" if left else "")
     )
 
 

@@ -398,6 +398,8 @@ def store_scope(store: Any, scope: str | None, *, note: bool = True) -> str:
     if scope is not None and not store.exists():
         raise CLIUsageError(missing_scope(store, scope))
     manifest = store.snapshots()
+    if manifest.empty:  # a store of endpoints snapshots only (or none): no catalog to answer from
+        raise CLIError(no_catalog_message(store))
     counts = manifest["scope"].astype(str).value_counts()
     if scope is not None:
         if scope not in counts.index:
@@ -414,6 +416,26 @@ def store_scope(store: Any, scope: str | None, *, note: bool = True) -> str:
             err=True,
         )
     return used
+
+
+def no_catalog_message(store: Any) -> str:
+    """Why a command that reads the catalog's snapshots finds none in a store that exists: what the
+    store holds instead (endpoints and providers snapshots, and the command that reads them), and how
+    to record the catalog."""
+    try:
+        others = store.endpoint_snapshots()["kind"].astype(str).value_counts()
+    except Exception:  # a parquet-layout store has no endpoints table: nothing else to name
+        others = None
+    held = ""
+    if others is not None and len(others):
+        total = int(others.sum())
+        held = " and ".join(f"{n} {kind}" for kind, n in others.items()) + f" snapshot{'s' * (total != 1)}"
+    instead = (
+        f": it holds only {held} (`orcatalog endpoint-history MODEL --store {store.root}` reads endpoints)"
+        if held
+        else ""
+    )
+    return f"no catalog snapshot in {store.root}{instead}; record the catalog with {record_commands(store.root)}"
 
 
 def missing_scope(store: Any, scope: str, counts: Any = None, *, then: str = "") -> str:
