@@ -273,3 +273,69 @@ def test_reprice_at_says_what_the_one_snapshot_does_not_list(workdir: Path) -> N
         "drop --at to price each row on its own day)"
     ), header
     assert "on their day" not in header
+
+
+def test_unreadable_value_warning_points_at_the_callers_line(tmp_path: Path) -> None:
+    """#15: UnreadableValueWarning named orcatalog/store/queries.py (or ingest.py, delta/store.py) as
+    where it came from: now the user's own line, whatever the call (import, load, history, flatten)."""
+    import gzip
+    import json
+    import warnings
+
+    body = json.loads(gzip.decompress((COMPACT_DIR / BODIES[-1]).read_bytes()))
+    body["data"][0]["pricing"]["prompt"] = "n/a"
+    path = tmp_path / "models-2026-01-02.json"
+    path.write_text(json.dumps(body))
+    store = oc.SnapshotStore(tmp_path / "s")
+    calls = {
+        "import_files": lambda: store.import_files([path], progress=False),
+        "load": lambda: store.load(),
+        "history": lambda: store.history(),
+        "models_frame": lambda: oc.frames.models.models_frame(body["data"]),
+    }
+    for name, call in calls.items():
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            call()
+        hits = [w for w in seen if issubclass(w.category, oc.UnreadableValueWarning)]
+        assert hits, name
+        assert {w.filename for w in hits} == {__file__}, (name, [w.filename for w in hits])
+
+
+def test_prices_output_and_warnings_are_whole_lines_in_order(tmp_path: Path) -> None:
+    """#15: `prices` output ran into a stderr warning line. On one pipe holding both (2>&1), as on a
+    terminal: the read's warning, then every output line whole, then the closing warning."""
+    import gzip
+    import json
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    body = json.loads(gzip.decompress((COMPACT_DIR / BODIES[-1]).read_bytes()))
+    model = body["data"][0]["id"]
+    body["data"][0]["pricing"]["prompt"] = "n/a"
+    (tmp_path / "models-2026-01-02.json").write_text(json.dumps(body))
+    with pytest.warns(oc.UnreadableValueWarning):
+        oc.SnapshotStore(tmp_path / "s").import_files([tmp_path / "models-2026-01-02.json"], progress=False)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache")}
+    for fmt in ("csv", "table"):
+        args = ["--replay", "sample", "prices", "--store", str(tmp_path / "s"), model, "--format", fmt]
+        done = subprocess.run(
+            [sys.executable, "-m", "orcatalog", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout
+        lines = done.stdout.splitlines()
+        assert (
+            lines[0]
+            == f"warning: 1 value(s) could not be read and were kept in 'extra': {model!r} pricing.prompt=\"n/a\""
+        )
+        assert lines[-1] == "warning: --replay was not used: prices read the store only"
+        output = lines[1:-1]
+        assert len(output) == 2 and not any("warning" in line for line in output), output  # header and one row
+        assert output[1].startswith('"20260102T000000Z-' if fmt == "csv" else "2026-01-02 00:00:00+00:00"), output

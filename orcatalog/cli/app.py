@@ -127,7 +127,15 @@ class _WarningLines(logging.Handler):
     traceback, ``exc_info``, is not printed)."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        _flush_stdout()
         click.echo(warning_line(record.getMessage()), err=True)
+
+
+def _flush_stdout() -> None:
+    """Write out what the command printed so far before a line on stderr, so that on a terminal or
+    a pipe holding both (``2>&1``) the warning is a line of its own, after the output it follows."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # closed or missing stdout: said elsewhere
+        sys.stdout.flush()
 
 
 @contextlib.contextmanager
@@ -146,6 +154,7 @@ def _one_line_warnings() -> Iterator[None]:
         file: Any = None,
         line: str | None = None,
     ) -> None:
+        _flush_stdout()
         click.echo(warning_line(message), err=True)
 
     logger = logging.getLogger("orcatalog")
@@ -266,6 +275,7 @@ def _unused_replay(ctx: click.Context) -> None:
     if sys.exc_info()[0] is not None:
         return
     if isinstance(ctx.obj, dict) and "client" not in ctx.obj and ctx.invoked_subcommand not in (None, "replay"):
+        _flush_stdout()
         click.echo(warning_line(f"--replay was not used: {ctx.invoked_subcommand} read the store only"), err=True)
 
 
