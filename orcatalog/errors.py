@@ -348,9 +348,11 @@ def warn_at_caller(message: str, category: type[Warning]) -> None:
     import os
     import sys
     import warnings
+    from types import FrameType
+    from typing import cast
 
     package = os.path.dirname(os.path.abspath(__file__)) + os.sep
-    level, frame = 2, sys._getframe(1)
+    level, frame = 2, cast("FrameType | None", sys._getframe(1))
     while frame is not None and frame.f_code.co_filename.startswith(package):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
