@@ -339,3 +339,14 @@ def test_prices_output_and_warnings_are_whole_lines_in_order(tmp_path: Path) -> 
         output = lines[1:-1]
         assert len(output) == 2 and not any("warning" in line for line in output), output  # header and one row
         assert output[1].startswith('"20260102T000000Z-' if fmt == "csv" else "2026-01-02 00:00:00+00:00"), output
+
+
+def test_library_errors_name_the_commands_options(workdir: Path) -> None:
+    """#15: one_line put only InvalidParameterError in the command's option names; every other
+    library error kept the library's (``at=``), unlike warnings and notes (in_cli_words, the one rule)."""
+    activity = str(COMPACT_DIR / "activity" / "activity-2026-08-30.json.gz")
+    result = run(["reprice", activity, "--store", "two", "--scope", "catalog", "--at", "2020-01-01"], workdir)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == (
+        "error: no snapshot on or before --at 2020-01-01 00:00 UTC: the prices' first snapshot is of 2026-08-17 00:00 UTC"
+    )

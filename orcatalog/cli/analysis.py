@@ -684,17 +684,12 @@ def reprice(
         alternatives = [m.strip() for m in model_ids.split(",") if m.strip()]
         if not alternatives:
             raise CLIUsageError(f"--models {model_ids!r} names no model: give comma-separated ids")
-    from ..errors import SnapshotNotFoundError
-
-    try:
-        result = reprice_rows(
-            usage,
-            _history(store, scope=store_scope(store, scope)),
-            alternatives=[] if per_row else alternatives,
-            at="row" if at is None else at,
-        )
-    except SnapshotNotFoundError as exc:  # --at before the first snapshot: named as the option
-        raise CLIError(in_cli_words(str(exc))) from None
+    result = reprice_rows(  # --at before the first snapshot: one_line names at= as the option
+        usage,
+        _history(store, scope=store_scope(store, scope)),
+        alternatives=[] if per_row else alternatives,
+        at="row" if at is None else at,
+    )
     from ..analysis.reprice import NO_SNAPSHOT
 
     rows = result.rows
