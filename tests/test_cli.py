@@ -765,8 +765,9 @@ def test_a_store_without_a_catalog_snapshot_names_the_commands_that_record_one(
     for args in (["show", "openai/gpt-4o"], ["cost", "--prompt-tokens", "1000"]):
         result = runner.invoke(main, [*args, "--store", str(root)])
         assert result.exit_code == 1, result.output
-        assert result.output == (
-            f"error: no 'catalog' snapshot in {root}; record one with `orcatalog snapshot --store {root}` "
+        assert result.output == (  # what it holds instead, and how to record the catalog (#15)
+            f"error: no catalog snapshot in {root}: it holds only 1 endpoints snapshot (`orcatalog endpoint-history "
+            f"MODEL --store {root}` reads endpoints); record the catalog with `orcatalog snapshot --store {root}` "
             f"or `orcatalog import --store {root} FILE`\n"
         )
         assert "()" not in result.output
