@@ -916,7 +916,6 @@ def report(
 
     from .. import read_usage
     from ..report import build_report
-    from ..scope import CATALOG_SCOPE
 
     store = _store(store_root)
     before = _snapshot_ids(store)
@@ -927,20 +926,28 @@ def report(
         if usage is not None and usage.empty:
             raise CLIError(f"{usage_file} holds no usage rows: nothing to reprice in the report")
         empty = not store.exists() or store.snapshots().empty
-        if scope is not None and not (empty and scope == CATALOG_SCOPE):  # before any work: a scope it holds
-            counts = None if empty else store.snapshots()["scope"].astype(str).value_counts()
-            if counts is None or scope not in counts.index:
-                then = (
-                    f" (the first snapshot the report takes into an empty store is of scope {CATALOG_SCOPE!r}: "
-                    f"drop --scope, or record scope {scope!r} first with `orcatalog import --store {store.root} FILE`)"
-                )
-                raise CLIUsageError(missing_scope(store, scope, counts, then=then))
+        if scope is not None and not empty:  # before any work: a scope the store holds
+            counts = store.snapshots()["scope"].astype(str).value_counts()
+            if scope not in counts.index:
+                raise CLIUsageError(missing_scope(store, scope, counts))
         if empty:
             from ..errors import CacheError, NotInCacheError, ResponseError, TransportError
+            from ..scope import scope_of
 
             new = "there was no store" if not store.exists() else "the store was empty"
             try:
                 with _client(ctx) as client:
+                    will = scope_of(client.base_url, "/models", {"output_modalities": "all"})  # the snapshot's
+                    if scope is not None and scope != will:  # before the request: it would not answer --scope
+                        raise CLIUsageError(
+                            missing_scope(
+                                store,
+                                scope,
+                                then=f" (the first snapshot the report takes into an empty store is of scope {will!r}: "
+                                f"drop --scope, or record scope {scope!r} first with `orcatalog import --store "
+                                f"{store.root} FILE`)",
+                            )
+                        )
                     first = store.snapshot(client)
             except (TransportError, NotInCacheError, ResponseError, CacheError) as exc:  # the catalog cannot be fetched
                 raise CLIError(
