@@ -1,5 +1,5 @@
 """``python -m orcatalog`` runs the command line."""
 
-from .cli import run
+from .launch import main
 
-run()
+main()

@@ -339,6 +339,25 @@ class UnreadableValueWarning(OrcatalogWarning):
     were kept in the frame's ``extra`` column (the message names model and field)."""
 
 
+def warn_at_caller(message: str, category: type[Warning]) -> None:
+    """``warnings.warn`` attributed to the first frame outside the orcatalog package: the user's
+    call (``store.load()``, ``oc.frames.models_frame(...)``), however deep inside the library the
+    warning arose, so ``filename`` / ``lineno`` (and the default filter's once-per-location) are
+    the user's, never a library module's. (Python 3.12's ``skip_file_prefixes`` does the same;
+    orcatalog supports 3.11.)"""
+    import os
+    import sys
+    import warnings
+    from types import FrameType
+    from typing import cast
+
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    level, frame = 2, cast("FrameType | None", sys._getframe(1))
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
 class UnknownModelWarning(OrcatalogWarning):
     """A model asked for by id (``watch``) is in none of the snapshots compared: check the id
     (the message suggests the closest one)."""

@@ -679,7 +679,11 @@ def test_store_commands_take_a_scope_and_a_default_with_fewer_snapshots_says_so(
     assert moved.exit_code == 2 and "--until" not in moved.stderr and note in moved.stderr, moved.stderr
     assert run(["movers", "--store", "data", "--scope", text, "--since", f"{first:%Y-%m-%d}"], tmp_path).exit_code == 0
     typo = run(["prices", "--store", "data", "--scope", "catlog", "openai/gpt-4o"], tmp_path)
-    assert typo.exit_code == 2 and "--scope 'catlog'" in typo.stderr and "(did you mean 'catalog'?)" in typo.stderr
+    assert (
+        typo.exit_code == 2
+        and "no snapshot of scope 'catlog' in data" in typo.stderr
+        and "(did you mean 'catalog'?)" in typo.stderr
+    )
     alone = oc.SnapshotStore(tmp_path / "one")
     alone.import_files(dated_files[-2:], progress=False)
     quiet = run(["changes", "--store", "one"], tmp_path)  # one scope: nothing to say

@@ -169,7 +169,7 @@ def test_rows_before_the_first_snapshot_say_so(workdir: Path, recorded_dir: Path
     result = run(["reprice", "activity.json.gz", "--store", "data", "--top", "1"], tmp_path)
     assert result.exit_code == 0, result.output
     assert f"{before.sum()} with no snapshot on or before their date" in result.stderr
-    assert f"{absent.sum()} not in the store's catalog on their day" in result.stderr
+    assert f"{absent.sum()} whose model the store's catalog did not list on their day" in result.stderr
 
 
 def test_usage_without_a_bill_says_so_and_saves_nothing(tmp_path: Path) -> None:

@@ -183,7 +183,9 @@ def _priced(
     notes.codes[~found] = -1
     unknown = ~known  # an id that no snapshot of the history lists (a typo, or another catalog)
     notes.add(~found & unknown, "unknown model: no snapshot of the history lists this id")
-    notes.add(~found & ~unknown, "no observation of this model at or before this time")
+    timeless = np.asarray(usage_times.isna())  # an empty time: no observation can be before it
+    notes.add(~found & ~unknown & timeless, "the row has no time: fill in its time column")
+    notes.add(~found & ~unknown & ~timeless, "no observation of this model at or before this time")
     columns["note"] = notes.categorical()
     return columns
 

@@ -634,8 +634,20 @@ def endpoint_history(
                 f"no endpoints of {model_id!r} from provider {provider!r} in {store.root}"
                 f"{did_you_mean(provider, names)}; its providers: {', '.join(sorted({n.lower(): n for n in names}.values(), key=str.lower))}"
             )
-        known = [str(m) for m in store.endpoint_history(columns=[])["model_id"].unique()]
         what = f"no endpoints of {model_id!r}" + (f" from provider {provider!r}" if provider else "")
+        if since is not None or until is not None:  # held, but not in the window asked
+            times = store.endpoint_history(model_id, provider, columns=[])["fetched_at"].drop_duplicates()
+            if len(times):
+                window = " and ".join(
+                    f"--{name} {value}" for name, value in (("since", since), ("until", until)) if value is not None
+                )
+                held = (
+                    f"its {len(times)} snapshots span {times.min():%Y-%m-%d %H:%M} .. {times.max():%Y-%m-%d %H:%M} UTC"
+                    if len(times) > 1
+                    else f"its one snapshot is of {times.min():%Y-%m-%d %H:%M} UTC"
+                )
+                raise CLIError(f"{what} in {store.root} within {window}: {held}; widen the window (or drop it)")
+        known = [str(m) for m in store.endpoint_history(columns=[])["model_id"].unique()]
         raise CLIError(
             f"{what} in {store.root}{did_you_mean(model_id, known)}; "
             "record them with `orcatalog endpoints MODEL --store DIR`"

@@ -21,6 +21,7 @@ from .app import (
     _store_option,
     looked_in,
     main,
+    missing_scope,
     require_models,
     store_scope,
 )
@@ -490,8 +491,16 @@ def cost(
         known = [str(i) for i in frame["id"]]
         missing = [m for m in wanted if m not in known]
         if missing:
-            gone = _no_longer_listed(store, frame) if from_store else None  # the store knows what it listed before
-            raise CLIError(f"no model {missing[0]!r} in the catalog{did_you_mean(missing[0], known, unlisted=gone)}")
+            hint = ""
+            where = "in the catalog fetched from the API"
+            if from_store:  # the store knows what it listed before, and which scope it read
+                when = f"at --as-of {as_of}" if as_of else "in the latest snapshot"
+                where, elsewhere = looked_in(store, frame.attrs.get("scope"), [missing[0]])
+                where = f"{when} of {where}"
+                gone = _no_longer_listed(store, frame)
+                hint = elsewhere if elsewhere and missing[0] not in gone else ""
+            hint = hint or did_you_mean(missing[0], known, unlisted=gone if from_store else None)
+            raise CLIError(f"no model {missing[0]!r} {where}{hint}")
         frame = frame[frame["id"].isin(wanted)]
     if from_store:
         _answered_by(frame, as_of)  # the snapshot priced, once the models named are found in it
@@ -675,23 +684,18 @@ def reprice(
         alternatives = [m.strip() for m in model_ids.split(",") if m.strip()]
         if not alternatives:
             raise CLIUsageError(f"--models {model_ids!r} names no model: give comma-separated ids")
-    from ..errors import SnapshotNotFoundError
-
-    try:
-        result = reprice_rows(
-            usage,
-            _history(store, scope=store_scope(store, scope)),
-            alternatives=[] if per_row else alternatives,
-            at="row" if at is None else at,
-        )
-    except SnapshotNotFoundError as exc:  # --at before the first snapshot: named as the option
-        raise CLIError(in_cli_words(str(exc))) from None
+    result = reprice_rows(  # --at before the first snapshot: one_line names at= as the option
+        usage,
+        _history(store, scope=store_scope(store, scope)),
+        alternatives=[] if per_row else alternatives,
+        at="row" if at is None else at,
+    )
     from ..analysis.reprice import NO_SNAPSHOT
 
     rows = result.rows
     billed = result.billed_total_usd
     unlisted = int(rows["list_usd"].isna().sum())
-    click.echo(_reprice_header(result, NO_SNAPSHOT), err=True)
+    click.echo(_reprice_header(result, NO_SNAPSHOT, at), err=True)
     _say(list(result.notes))
     if unlisted == len(rows):  # a table of zeros would read as "every alternative is free"
         raise CLIError(
@@ -730,10 +734,11 @@ def reprice(
     write(summary, fmt, out, columns, head if head is not None else top, default_columns=list(summary.columns))
 
 
-def _reprice_header(result: Any, no_snapshot: str) -> str:
+def _reprice_header(result: Any, no_snapshot: str, at: str | None = None) -> str:
     """``reprice``'s first line: the period's bill (which sums the rows' ``billed_usd``: OpenRouter's
     ``usage_usd`` plus BYOK inference billed by the provider), the list-price total and the bill on
-    the same rows, and the rows that could not be priced, by reason."""
+    the same rows, and the rows that could not be priced, by reason, with what to do about them
+    (``at``: --at as typed, when every row was priced at that one snapshot instead of its own day)."""
     import numpy as np
 
     rows = result.rows
@@ -749,11 +754,18 @@ def _reprice_header(result: Any, no_snapshot: str) -> str:
         bill = f"billed ${billed:,.2f} over {len(rows)} usage rows{of_it}"
     same = rows["billed_usd"].to_numpy(dtype=float)[priced]
     same_rows = "" if np.isnan(billed) else f", billed ${float(np.nansum(same)):,.2f}"
-    left = [f"{unlisted} not in the store's catalog on their day"] if unlisted else []
-    left += [f"{early} with {no_snapshot.replace('the row' + chr(39) + 's', 'their')}"] if early else []
+    if at is not None:  # one snapshot priced every row: what it lists, not the rows' days
+        lists = f"the store's snapshot at --at {at} lists"
+        left = [f"{unlisted} whose model that snapshot does not list"] if unlisted else []
+        then = "; another --at may list them, or drop --at to price each row on its own day"
+    else:
+        lists = "the store lists on their day"
+        left = [f"{unlisted} whose model the store's catalog did not list on their day"] if unlisted else []
+        left += [f"{early} with {no_snapshot.replace('the row' + chr(39) + 's', 'their')}"] if early else []
+        then = "; record the catalogs of their days (orcatalog import / snapshot --store), or price at one snapshot with --at"
     return (
-        f"{bill}; at list prices ${result.list_total_usd:,.2f} for the {int(priced.sum())} rows whose model the "
-        f"store lists on their day{same_rows}" + (f" ({'; '.join(left)}: no list price)" if left else "")
+        f"{bill}; at list prices ${result.list_total_usd:,.2f} for the {int(priced.sum())} rows whose model "
+        f"{lists}{same_rows}" + (f" ({'; '.join(left)}: no list price{then})" if left else "")
     )
 
 
@@ -913,12 +925,29 @@ def report(
         usage = read_usage(usage_file) if usage_file is not None else None  # a bad file fails before any work
         if usage is not None and usage.empty:
             raise CLIError(f"{usage_file} holds no usage rows: nothing to reprice in the report")
-        if not store.exists() or store.snapshots().empty:
+        empty = not store.exists() or store.snapshots().empty
+        if scope is not None and not empty:  # before any work: a scope the store holds
+            counts = store.snapshots()["scope"].astype(str).value_counts()
+            if scope not in counts.index:
+                raise CLIUsageError(missing_scope(store, scope, counts))
+        if empty:
             from ..errors import CacheError, NotInCacheError, ResponseError, TransportError
+            from ..scope import scope_of
 
             new = "there was no store" if not store.exists() else "the store was empty"
             try:
                 with _client(ctx) as client:
+                    will = scope_of(client.base_url, "/models", {"output_modalities": "all"})  # the snapshot's
+                    if scope is not None and scope != will:  # before the request: it would not answer --scope
+                        raise CLIUsageError(
+                            missing_scope(
+                                store,
+                                scope,
+                                then=f" (the first snapshot the report takes into an empty store is of scope {will!r}: "
+                                f"drop --scope, or record scope {scope!r} first with `orcatalog import --store "
+                                f"{store.root} FILE`)",
+                            )
+                        )
                     first = store.snapshot(client)
             except (TransportError, NotInCacheError, ResponseError, CacheError) as exc:  # the catalog cannot be fetched
                 raise CLIError(

@@ -61,6 +61,8 @@ class _Group(click.Group):
             raise
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except KeyboardInterrupt:  # Ctrl-C that no command caught: before its work began, or after it
+            raise early_interrupt(ctx.obj if isinstance(ctx.obj, dict) else {}) from None
         except Exception as exc:
             line = one_line(exc, ctx)
             if isinstance(line, CLIUnexpected) and os.environ.get("ORCATALOG_DEBUG") == "1":
@@ -103,12 +105,12 @@ class _Group(click.Group):
             click.echo(f"error: {message}{hint}", err=True)
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            prefix = exc.prefix if isinstance(exc, CLIError) else "error"
-            click.echo(f"{prefix}: {' '.join(exc.format_message().split())}", err=True)
+            line = exc.line() if isinstance(exc, CLIError) else f"error: {' '.join(exc.format_message().split())}"
+            click.echo(line, err=True)
             sys.exit(exc.exit_code)
         except click.Abort as exc:
-            if isinstance(exc.__cause__, KeyboardInterrupt):  # Ctrl-C where no command said more
-                CLIInterrupted("stopped before the command finished").show()
+            if isinstance(exc.__cause__, KeyboardInterrupt):  # Ctrl-C before any command started
+                early_interrupt({}).show()
                 sys.exit(CLIInterrupted.exit_code)
             click.echo("Aborted!", err=True)  # an answer refused at a prompt
             sys.exit(1)
@@ -125,7 +127,15 @@ class _WarningLines(logging.Handler):
     traceback, ``exc_info``, is not printed)."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        _flush_stdout()
         click.echo(warning_line(record.getMessage()), err=True)
+
+
+def _flush_stdout() -> None:
+    """Write out what the command printed so far before a line on stderr, so that on a terminal or
+    a pipe holding both (``2>&1``) the warning is a line of its own, after the output it follows."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # closed or missing stdout: said elsewhere
+        sys.stdout.flush()
 
 
 @contextlib.contextmanager
@@ -144,6 +154,7 @@ def _one_line_warnings() -> Iterator[None]:
         file: Any = None,
         line: str | None = None,
     ) -> None:
+        _flush_stdout()
         click.echo(warning_line(message), err=True)
 
     logger = logging.getLogger("orcatalog")
@@ -264,6 +275,7 @@ def _unused_replay(ctx: click.Context) -> None:
     if sys.exc_info()[0] is not None:
         return
     if isinstance(ctx.obj, dict) and "client" not in ctx.obj and ctx.invoked_subcommand not in (None, "replay"):
+        _flush_stdout()
         click.echo(warning_line(f"--replay was not used: {ctx.invoked_subcommand} read the store only"), err=True)
 
 
@@ -391,18 +403,17 @@ def store_scope(store: Any, scope: str | None, *, note: bool = True) -> str:
         CLIUsageError: ``scope`` is not a scope of the store (the closest one is suggested).
     """
     from ..scope import default_scope
-    from ..suggest import did_you_mean
     from .errors import CLIUsageError
 
+    if scope is not None and not store.exists():
+        raise CLIUsageError(missing_scope(store, scope))
     manifest = store.snapshots()
+    if manifest.empty:  # a store of endpoints snapshots only (or none): no catalog to answer from
+        raise CLIError(no_catalog_message(store))
     counts = manifest["scope"].astype(str).value_counts()
-    held = "; ".join(f"{name!r} ({n})" for name, n in counts.items())
     if scope is not None:
         if scope not in counts.index:
-            raise CLIUsageError(
-                f"--scope {scope!r}: no snapshot of {store.root} has that scope{did_you_mean(scope, counts.index)}; "
-                f"it holds {held or 'no snapshot'}"
-            )
+            raise CLIUsageError(missing_scope(store, scope, counts))
         return scope
     used = default_scope(manifest)
     mine = int(counts.get(used, 0))
@@ -415,6 +426,45 @@ def store_scope(store: Any, scope: str | None, *, note: bool = True) -> str:
             err=True,
         )
     return used
+
+
+def no_catalog_message(store: Any) -> str:
+    """Why a command that reads the catalog's snapshots finds none in a store that exists: what the
+    store holds instead (endpoints and providers snapshots, and the command that reads them), and how
+    to record the catalog."""
+    try:
+        others = store.endpoint_snapshots()["kind"].astype(str).value_counts()
+    except Exception:  # a parquet-layout store has no endpoints table: nothing else to name
+        others = None
+    held = ""
+    if others is not None and len(others):
+        total = int(others.sum())
+        held = " and ".join(f"{n} {kind}" for kind, n in others.items()) + f" snapshot{'s' * (total != 1)}"
+    instead = (
+        f": it holds only {held} (`orcatalog endpoint-history MODEL --store {store.root}` reads endpoints)"
+        if held
+        else ""
+    )
+    return f"no catalog snapshot in {store.root}{instead}; record the catalog with {record_commands(store.root)}"
+
+
+def missing_scope(store: Any, scope: str, counts: Any = None, *, then: str = "") -> str:
+    """The one line of a ``--scope`` the store holds no snapshot of: the scopes it holds (with their
+    snapshot counts, the closest first as a suggestion), or none and how to record one.
+
+    Args:
+        store: the store read.
+        scope: the scope asked for.
+        counts: snapshots per scope (a Series; None: the store has none).
+        then: what to do when the store holds no snapshot (default: the commands that record one).
+    """
+    from ..suggest import did_you_mean
+
+    held = "; ".join(f"{name!r} ({n})" for name, n in counts.items()) if counts is not None else ""
+    hint = did_you_mean(scope, counts.index) if held else ""
+    if not held:
+        held = "none" + (then or f" (record one with {record_commands(store.root)})")
+    return f"no snapshot of scope {scope!r} in {store.root}{hint}; scopes held: {held}"
 
 
 def _store(root: str | None, *, must_exist: bool = False) -> Any:
@@ -490,6 +540,21 @@ def looked_in(store: Any, scope: str | None, model_ids: list[str]) -> tuple[str,
     other, n = str(holders.idxmax()), int(holders.max())
     which = "it" if len(model_ids) == 1 else f"{n} of them"
     return where, f" (scope {other!r} holds {which}: --scope {other!r} reads {'it' if n == 1 else 'them'})"
+
+
+def early_interrupt(obj: dict[str, Any]) -> CLIInterrupted:
+    """The error of a Ctrl-C that no command caught with :func:`_interrupts` (in the first second:
+    before the store is opened or any request sent; or after the command's work), by the one rule
+    (:func:`orcatalog.launch.interrupted_line`).
+
+    Args:
+        obj: the command line's context object: ``command`` and ``params`` (the running command and
+            its options, once parsed) and ``committed``.
+    """
+    from ..launch import interrupted_line
+
+    line = interrupted_line(obj.get("command"), obj.get("params") or {}, obj.get("committed"))
+    return CLIInterrupted(line.removeprefix("interrupted").removeprefix(": "))
 
 
 def _snapshot_ids(store: Any) -> set[str]:

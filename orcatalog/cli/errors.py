@@ -38,8 +38,13 @@ class CLIError(click.ClickException):
     #: The word the printed line starts with.
     prefix = "error"
 
+    def line(self) -> str:
+        """The line printed: ``<prefix>: <message>``, or the prefix alone when there is no message."""
+        message = self.format_message()
+        return f"{self.prefix}: {message}" if message else self.prefix
+
     def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"{self.prefix}: {self.format_message()}", err=True, file=file)
+        click.echo(self.line(), err=True, file=file)
 
 
 class CLIUnexpected(CLIError):
@@ -48,8 +53,9 @@ class CLIUnexpected(CLIError):
 
 
 class CLIInterrupted(CLIError):
-    """Ctrl-C (SIGINT) during a command that writes: one ``interrupted: ...`` line saying what was
-    recorded, exit status 130 (128 + SIGINT, as shells report it)."""
+    """Ctrl-C (SIGINT): one ``interrupted: ...`` line saying what was recorded (a command that
+    records), or ``interrupted`` alone (one that only reads), exit status 130 (128 + SIGINT, as
+    shells report it)."""
 
     exit_code = 130
     prefix = "interrupted"
@@ -68,6 +74,8 @@ _ALIASES = {
     "root": ("store_root",),
     "model_id": ("model_ids",),  # `endpoints MODEL...` takes several; the library checks each as model_id
     "x": ("field",),  # plot_price_vs_context(x=) is plot --field
+    "time": ("time_column",),  # price_at(time=) is price-at --time-column
+    "model": ("model_column",),  # price_at(model=) is price-at --model-column
 }
 
 
@@ -119,6 +127,23 @@ _COMMANDS = {
     " (orcatalog.store.migrate.migrate(OLD, NEW))": "",  # LegacyLayoutError: the command is named already
 }
 
+#: The library's ways to give a key (``api_key=``, which no command has): the command line reads
+#: it from the environment only.
+_API_KEY = re.compile(
+    r"pass (?:the key as |it as )?api_key=,? (?:\(or set OPENROUTER_API_KEY\)|or set OPENROUTER_API_KEY)"
+)
+
+#: A usage frame's column as the library names it (``usage['timestamp']``).
+_USAGE_COLUMN = re.compile(r"\busage\[('[^']*'|\"[^\"]*\")\]")
+
+
+def _usage_file() -> str | None:
+    """The usage file the running command read (its ``USAGE`` argument or ``--usage``), if any."""
+    ctx = click.get_current_context(silent=True)
+    params = ctx.obj.get("params") if ctx is not None and isinstance(ctx.obj, dict) else None
+    value = params.get("usage_file") if isinstance(params, dict) else None
+    return str(value) if value else None
+
 
 def record_commands(store: str | None = None) -> str:
     """How the command line records a store (the library says :data:`orcatalog.errors.RECORD_A_STORE`):
@@ -137,6 +162,10 @@ def in_command_words(message: str) -> str:
 
     for call, command in _COMMANDS.items():
         message = message.replace(call, command)
+    message = _API_KEY.sub("set OPENROUTER_API_KEY", message)
+    if _USAGE_COLUMN.search(message):  # the file's column, as the user sees it
+        file = _usage_file()
+        message = _USAGE_COLUMN.sub(lambda m: f"column {m.group(1)} of {file or 'the usage file'}", message)
     if RECORD_A_STORE in message:
         ctx = click.get_current_context(silent=True)
         store = ctx.obj.get("store_root") if ctx is not None and isinstance(ctx.obj, dict) else None
@@ -181,15 +210,17 @@ def one_line(exc: Exception, ctx: click.Context) -> CLIError:
     if isinstance(exc, TransportError):
         client = obj.get("client")
         return CLIError(f"{exc}.{_offline_hint(client.base_url) if client is not None else ''}")
+    # every library message in the command's words: commands for library calls, the command's
+    # options for argument names (in_cli_words, as notes and warnings)
+    command = (
+        ctx.command.get_command(ctx, ctx.invoked_subcommand)
+        if ctx.invoked_subcommand and isinstance(ctx.command, click.Group)
+        else None
+    )
     if isinstance(exc, InvalidParameterError):  # an option value the library refused
-        command = (
-            ctx.command.get_command(ctx, ctx.invoked_subcommand)
-            if ctx.invoked_subcommand and isinstance(ctx.command, click.Group)
-            else None
-        )
         return CLIUsageError(in_cli_words(str(exc), command))
     if isinstance(exc, OrcatalogError):
-        return CLIError(in_command_words(str(exc)))
+        return CLIError(in_cli_words(str(exc), command))
     if isinstance(exc, EOFError):  # a compressed stream ended early and no reader named the file
         return CLIError(f"a compressed file ended early ({exc}); re-download or re-record it")
     if isinstance(exc, OSError) and exc.filename is not None:

@@ -313,6 +313,8 @@ def write(
         export.to_parquet(df, out)
     elif fmt == "csv":
         export.to_csv(df, out if out else sys.stdout)
+        if not out:  # the rows before any note or warning line on stderr (a terminal or 2>&1 shows both)
+            sys.stdout.flush()
     elif fmt == "json":
         text = export.to_json(df) or ""
         if out:

@@ -56,6 +56,8 @@ class Command(click.Command):
     """A subcommand: its options are parsed (and bad ones refused) before pandas is imported."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        if isinstance(ctx.obj, dict):  # the running command's options, for messages after it ends
+            ctx.obj["command"], ctx.obj["params"] = ctx.info_name, ctx.params
         import_pandas()
         return super().invoke(ctx)
 

@@ -402,7 +402,9 @@ def check_base_url(base_url: Any) -> str:
     if not isinstance(base_url, str):
         raise InvalidParameterError(f"base_url must be a string URL, got {type(base_url).__name__}")
     parts = urlsplit(base_url)
-    if "@" in parts.netloc:  # user info: a key there would reach logs, the cache and the store
+    if "@" in parts.netloc or (
+        not parts.netloc and "@" in base_url.split("?")[0].split("#")[0]
+    ):  # user info: a key there would reach logs, the cache and the store
         raise InvalidParameterError(
             f"base_url={redact_url(base_url)!r} carries credentials (user:password@); remove them "
             "and pass the key as api_key= (or set OPENROUTER_API_KEY)"

@@ -30,6 +30,8 @@ __all__ = ["REDACTED", "redact_text", "redact_url", "keyed", "secret_forms", "sc
 REDACTED = "REDACTED"
 _KEY_PATTERN = re.compile(r"sk-or-[A-Za-z0-9_-]+")
 _KEY_PATTERN_BYTES = re.compile(rb"sk-or-[A-Za-z0-9_-]+")
+#: User info in a URL without "//" (which urlsplit does not see as such).
+_NO_NETLOC_USER = re.compile(r"[^/@?#]*@")
 _SECRET_PARAM = re.compile(r"(?i)(key|token|secret|password|auth)")
 #: Loggers (and their children) that may print request lines, URLs or headers during a request.
 LIBRARY_LOGGERS = ("urllib3", "requests", "requests_cache", "orcatalog")
@@ -75,6 +77,10 @@ def redact_url(url: str, secrets: Iterable[str] = ()) -> str:
     """The URL without user info, with secret-looking query values replaced by ``REDACTED``, then
     as :func:`redact_text`."""
     parts = urlsplit(str(url))
+    if not parts.netloc and "@" in str(url).split("?")[0].split("#")[0]:
+        # no "//" ("user:pw@host", "https:/user:pw@host"): urlsplit finds no user info, so drop
+        # the text before the first "@" (back to a "/"), or the password would be echoed
+        return redact_url(_NO_NETLOC_USER.sub("", str(url), count=1), secrets)
     netloc = parts.hostname or ""
     if parts.port:
         netloc += f":{parts.port}"

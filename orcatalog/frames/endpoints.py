@@ -11,7 +11,6 @@ Two body shapes are read: ``GET /models/{author}/{slug}/endpoints`` answers ``{"
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +18,7 @@ import numpy as np
 
 import pandas as pd
 
-from ..errors import SchemaError, UnreadableValueWarning
+from ..errors import SchemaError, UnreadableValueWarning, warn_at_caller
 from ..schema import KNOWN_PRICE_KEYS
 from ..schema.endpoints import ENDPOINT_COLUMNS, effective_price, status_label
 from .convert import CONVERTERS, Rows
@@ -144,11 +143,10 @@ def endpoints_frame(
         cols["price_" + key] = derived.prices[key]
     cols["extra"] = CONVERTERS["json"](rows.extras, "extra", rows)
     if rows.unreadable:
-        warnings.warn(
+        warn_at_caller(  # the user's call, however deep the read (store reads, imports, fetches)
             f"orcatalog: {len(rows.unreadable)} value(s){where} could not be read and were kept in "
             "'extra': " + ", ".join(rows.unreadable[:5]),
             UnreadableValueWarning,
-            stacklevel=2,
         )
     return frame_from_arrays(cols, rows.n)
 

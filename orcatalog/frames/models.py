@@ -10,7 +10,6 @@ is mostly this), so it builds plain Python lists in one pass and turns each into
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import SchemaError, UnreadableValueWarning
+from ..errors import SchemaError, UnreadableValueWarning, warn_at_caller
 from ..schema import COLUMNS, KNOWN_DEFAULT_KEYS, KNOWN_MODALITIES, KNOWN_PRICE_KEYS, is_free_rule
 from .convert import CONVERTERS, Rows, json_kind, key_values, parse_floats
 from .ids import catalog_ids
@@ -355,12 +354,11 @@ def models_frame(models: list[dict[str, Any]], *, url: str | None = None, unique
                 cols[_FAMILY_OBJECTS[obj] + key] = _lenient_floats(values, f"{obj}.{key}", rows)
     cols["extra"] = DERIVED["extra"](rows, derived)
     if rows.unreadable:
-        warnings.warn(
+        warn_at_caller(  # the user's call, however deep the read (store reads, imports, fetches)
             f"orcatalog: {len(rows.unreadable)} value(s){where} could not be read and were kept in 'extra': "
             + ", ".join(rows.unreadable[:5])
             + (" ..." if len(rows.unreadable) > 5 else ""),
             UnreadableValueWarning,
-            stacklevel=2,
         )
     return frame_from_arrays(cols, n)
 

@@ -149,10 +149,14 @@ class EndpointReads(EndpointTables):
         if low is not None:
             table = table.filter(_provider_hit(table, low))
         # every row is committed: its append was the commit
+        # bounds to whole microseconds, the stored precision (a date-only end is its day's last
+        # nanosecond, which a datetime cannot hold: pandas would warn that it drops it)
         if start is not None:
-            table = table.filter(pc.greater_equal(table.column("fetched_at"), pa.scalar(start.to_pydatetime(), _UTC)))
+            first = start.ceil("us").to_pydatetime()
+            table = table.filter(pc.greater_equal(table.column("fetched_at"), pa.scalar(first, _UTC)))
         if end is not None:
-            table = table.filter(pc.less_equal(table.column("fetched_at"), pa.scalar(end.to_pydatetime(), _UTC)))
+            last = end.floor("us").to_pydatetime()
+            table = table.filter(pc.less_equal(table.column("fetched_at"), pa.scalar(last, _UTC)))
         order = ["fetched_at", "model_id", "provider_name", "tag"]
         table = table.select(order + [c for c in table.column_names if c not in order])
         categories = [c for c in ("model_id", "provider_name", "tag", "quantization") if c in table.column_names]

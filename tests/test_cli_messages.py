@@ -1,0 +1,352 @@
+"""Issue 15's leftovers from new-user trials: each command-line message that pointed the wrong way,
+asserted as the exact one line a user reads (a store imported from recorded bodies, real files)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click.testing
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import orcatalog as oc
+from orcatalog.cli import main
+
+from .conftest import COMPACT_DIR
+
+#: The recorded bodies the store holds (the server's default, text-output list: one scope).
+BODIES = ("models-2025-12-18.json.gz", "models-2025-12-25.json.gz", "models-2026-01-01.json.gz")
+TEXT_SCOPE = "/models output_modalities=text"
+#: A recorded whole catalog (every output modality).
+WHOLE = COMPACT_DIR / "catalogs-2026-06-08" / "models-2026-08-17.json.gz"
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A user's folder: ``data``, a store of three recorded catalogs of the default list's scope, and
+    ``two``, a store of one of them and a whole catalog (scope ``catalog``)."""
+    root = tmp_path_factory.mktemp("cwd")
+    oc.SnapshotStore(root / "data").import_files([COMPACT_DIR / name for name in BODIES], progress=False)
+    two = oc.SnapshotStore(root / "two")
+    two.import_files(COMPACT_DIR / BODIES[-1], progress=False)
+    two.import_files(WHOLE, query={"output_modalities": "all"}, progress=False)
+    oc.SnapshotStore(root / "eps").import_endpoints(sorted((COMPACT_DIR / "endpoints").glob("*.json.gz")))
+    return root
+
+
+def run(args: list[str], cwd: Path) -> click.testing.Result:
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, args, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def _usage(folder: Path, name: str, times: list[object]) -> str:
+    pd.DataFrame(
+        {"model": ["openai/gpt-4o"] * len(times), "timestamp": times, "prompt_tokens": 1000, "completion_tokens": 10}
+    ).to_csv(folder / name, index=False)
+    return name
+
+
+ACCEPTED = "give an ISO 8601 date or time (2026-01-08, 2026-01-08T12:00, 2026-01-08T12:00:00Z, 2026-01-08T14:00+02:00)"
+
+
+@pytest.mark.parametrize(
+    "times, said",
+    [
+        (
+            ["notatime"],
+            f"error: column 'timestamp' of {{file}} holds values that are not times, e.g. 'notatime': {ACCEPTED}",
+        ),
+        (
+            ["05/01/2026"],
+            f"error: column 'timestamp' of {{file}} holds values that are not times, e.g. '05/01/2026': {ACCEPTED}",
+        ),
+        (
+            [1768910400],
+            f"error: column 'timestamp' of {{file}} holds numbers, not times: {ACCEPTED} (Unix seconds are not read as "
+            "times: write the time itself, e.g. 2026-01-08T12:00Z)",
+        ),
+    ],
+)
+def test_price_at_names_the_file_column_of_a_bad_time(workdir: Path, times: list[object], said: str) -> None:
+    """#15: price-at's time errors named the library's ``usage['timestamp']``, not the file's column."""
+    name = _usage(workdir, f"bad-{abs(hash(str(times)))}.csv", times)
+    result = run(["price-at", "--store", "data", name], workdir)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == said.format(file=name)
+    assert "usage[" not in result.stderr
+
+
+def test_price_at_says_a_row_without_time_has_none(workdir: Path) -> None:
+    """A row whose time cell is empty is not "before the first observation": its note says what is missing."""
+    name = _usage(workdir, "no-time.csv", ["2025-12-20", None])
+    result = run(["price-at", "--store", "data", name, "--format", "csv"], workdir)
+    assert result.exit_code == 0, result.output
+    from io import StringIO
+
+    priced = pd.read_csv(StringIO(result.stdout))
+    assert list(priced["price_source"]) == ["exact", "missing"]
+    assert priced["note"].iloc[1] == "the row has no time: fill in its time column"
+
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("https://user:pw@host.example/api/v1", "https://host.example/api/v1"),
+        ("user:pw@host.example", "host.example"),  # no "//": urlsplit sees no user info
+        ("https:/user:pw@host.example/api/v1", "https:///host.example/api/v1"),
+    ],
+)
+def test_import_base_url_with_credentials_is_refused_in_cli_words(workdir: Path, url: str, shown: str) -> None:
+    """#15: the error named the library's ``api_key=`` and echoed the password of a URL without ``//``."""
+    result = run(["import", "--store", "other", "--base-url", url, str(COMPACT_DIR / BODIES[0])], workdir)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        f"error: --base-url {shown!r} carries credentials (user:password@); remove them and set OPENROUTER_API_KEY"
+    )
+    assert "pw" not in result.output and "api_key" not in result.output
+    assert not (workdir / "other").exists()
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["import", "--store", "fresh", str(COMPACT_DIR / BODIES[0])], "interrupted: nothing was recorded"),
+        (["snapshot", "--store", "fresh"], "interrupted: nothing was recorded"),
+        (["report", "--store", "fresh", "-o", "out"], "interrupted: nothing was recorded"),
+        (["endpoints", "openai/gpt-4o", "--store", "fresh"], "interrupted: nothing was recorded"),
+        (["endpoints", "openai/gpt-4o"], "interrupted"),  # without --store it only reads
+        (["prices", "--store", "data", "openai/gpt-4o"], "interrupted"),
+        (["cost", "--store", "data", "--prompt-tokens", "5"], "interrupted"),
+    ],
+)
+def test_ctrl_c_in_the_first_second_says_what_was_recorded(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], said: str
+) -> None:
+    """#15: Ctrl-C while a command imports its modules, before it opens its store or sends a request,
+    printed a generic "stopped before the command finished": a command that records says nothing was,
+    one that reads says only that it was interrupted."""
+    from orcatalog.cli import startup
+
+    def pressed() -> None:  # the first thing every command does: import pandas and pyarrow
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(startup, "import_pandas", pressed)
+    result = run(args, workdir)
+    assert result.exit_code == 130, result.output
+    assert result.stderr.strip() == said
+    assert result.stdout == "" and not (workdir / "fresh").exists() and not (workdir / "out").exists()
+
+
+class _Importing:
+    """Stands in for ``orcatalog.cli`` while it imports: Ctrl-C lands on the name asked for."""
+
+    def __getattr__(self, name: str) -> object:
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(
+    "argv, said",
+    [
+        (["--replay", "sample", "import", "--store", "x", "f.json"], "interrupted: nothing was recorded"),
+        (["endpoints", "openai/gpt-4o", "--store=x"], "interrupted: nothing was recorded"),
+        (["endpoints", "openai/gpt-4o"], "interrupted"),
+        (["--replay", "sample", "models"], "interrupted"),
+        ([], "interrupted"),
+    ],
+)
+def test_ctrl_c_while_the_command_line_imports_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str], said: str
+) -> None:
+    """Ctrl-C while the console script imports the command line (most of the first second) was a
+    Python traceback: now the same one line as later, by the same rule, exit status 130."""
+    import sys
+
+    from orcatalog import launch
+
+    monkeypatch.setitem(sys.modules, "orcatalog.cli", _Importing())
+    monkeypatch.setattr(sys, "argv", ["orcatalog", *argv])
+    with pytest.raises(SystemExit) as stopped:
+        launch.main()
+    assert stopped.value.code == 130
+    out, err = capsys.readouterr()
+    assert err == f"\n{said}\n" and out == ""
+
+
+def test_report_checks_its_scope_before_taking_a_first_snapshot(workdir: Path) -> None:
+    """#15: `report --scope X` into an empty store took the first snapshot (a request) before it
+    found that the store had no scope X; a store that holds others names them."""
+    result = run(["report", "--store", "empty", "--scope", "X", "-o", "rep"], workdir)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        "error: no snapshot of scope 'X' in empty; scopes held: none (the first snapshot the report takes into "
+        "an empty store is of scope 'catalog': drop --scope, or record scope 'X' first with "
+        "`orcatalog import --store empty FILE`)"
+    )
+    assert not (workdir / "empty").exists() and not (workdir / "rep").exists()
+    result = run(["report", "--store", "two", "--scope", "catalgo", "-o", "rep"], workdir)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        f"error: no snapshot of scope 'catalgo' in two (did you mean 'catalog'?); scopes held: {TEXT_SCOPE!r} (1); "
+        "'catalog' (1)"
+    )
+    assert not (workdir / "rep").exists()
+
+
+def test_cost_names_the_scope_it_looked_in(workdir: Path) -> None:
+    """#15: `cost --models` said "no model X in the catalog" without the snapshot and scope it read
+    (the one looked_in rule every other command uses), nor the scope that holds it."""
+    whole = set(oc.SnapshotStore(workdir / "two").load(scope="catalog")["id"])
+    text = set(oc.SnapshotStore(workdir / "two").load(scope=TEXT_SCOPE)["id"])
+    only = sorted(whole - text)[0]
+    args = ["cost", "--store", "two", "--prompt-tokens", "1000", "--scope", TEXT_SCOPE, "--models"]
+    result = run([*args, only], workdir)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == (
+        f"error: no model {only!r} in the latest snapshot of scope {TEXT_SCOPE!r} of two "
+        "(scope 'catalog' holds it: --scope 'catalog' reads it)"
+    )
+    result = run([*args, "openai/gpt-4oo", "--as-of", "2026-01-01"], workdir)
+    assert result.stderr.strip() == (
+        f"error: no model 'openai/gpt-4oo' at --as-of 2026-01-01 of scope {TEXT_SCOPE!r} of two "
+        "(did you mean 'openai/gpt-4o'?)"
+    )
+    result = run(["cost", "--store", "data", "--prompt-tokens", "1000", "--models", "foo/bar"], workdir)
+    assert result.stderr.strip() == "error: no model 'foo/bar' in the latest snapshot of data"
+
+
+@pytest.mark.parametrize("command", [["changes"], ["prices", "openai/gpt-4o"], ["movers", "--since", "2026-01-01"]])
+def test_a_store_of_endpoints_only_says_what_it_holds(workdir: Path, command: list[str]) -> None:
+    """#15: `changes` on a store of endpoints snapshots only said "no snapshots in eps: `orcatalog
+    snapshots` lists what it holds", and `orcatalog snapshots` lists nothing there."""
+    kinds = oc.SnapshotStore(workdir / "eps").endpoint_snapshots()["kind"].value_counts()
+    result = run([*command, "--store", "eps"], workdir)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == (
+        f"error: no catalog snapshot in eps: it holds only {kinds['endpoints']} endpoints and "
+        f"{kinds['providers']} providers snapshots (`orcatalog endpoint-history MODEL --store eps` reads "
+        "endpoints); record the catalog with `orcatalog snapshot --store eps` or `orcatalog import --store eps FILE`"
+    )
+
+
+def test_endpoint_history_outside_its_window_says_when_it_was_recorded(workdir: Path) -> None:
+    """#15: an empty window said "no endpoints of X in eps; record them", though the store holds them."""
+    model = "anthropic/claude-sonnet-4.5"
+    times = oc.SnapshotStore(workdir / "eps").endpoint_history(model, columns=[])["fetched_at"].drop_duplicates()
+    assert len(times) > 1
+    span = f"{times.min():%Y-%m-%d %H:%M} .. {times.max():%Y-%m-%d %H:%M} UTC"
+    for window, said in (
+        (["--since", "2030-01-01"], "--since 2030-01-01"),
+        (["--since", "2020-01-01", "--until", "2020-01-02"], "--since 2020-01-01 and --until 2020-01-02"),
+    ):
+        result = run(["endpoint-history", model, "--store", "eps", *window], workdir)
+        assert result.exit_code == 1, result.output
+        assert result.stderr.strip() == (
+            f"error: no endpoints of {model!r} in eps within {said}: its {len(times)} snapshots span {span}; "
+            "widen the window (or drop it)"
+        )  # one line: no pandas warning about nanoseconds of a date-only --until either
+
+
+def test_reprice_at_says_what_the_one_snapshot_does_not_list(workdir: Path) -> None:
+    """#15: with --at every row is priced at one snapshot, yet the header said its unpriced rows were
+    "not in the store's catalog on their day"."""
+    activity = str(COMPACT_DIR / "activity" / "activity-2026-08-30.json.gz")
+    args = ["reprice", activity, "--store", "two", "--scope", "catalog", "--at", "2026-08-20"]
+    rows = run([*args, "--rows", "--format", "csv"], workdir)
+    assert rows.exit_code == 0, rows.output
+    from io import StringIO
+
+    unpriced = int(pd.read_csv(StringIO(rows.stdout))["list_usd"].isna().sum())
+    assert unpriced
+    header = run([*args, "--top", "1"], workdir).stderr.splitlines()[0]
+    assert (
+        header.startswith("billed $")
+        and "rows whose model the store's snapshot at --at 2026-08-20 lists, billed $" in header
+    )
+    assert header.endswith(
+        f"({unpriced} whose model that snapshot does not list: no list price; another --at may list them, or "
+        "drop --at to price each row on its own day)"
+    ), header
+    assert "on their day" not in header
+
+
+def test_unreadable_value_warning_points_at_the_callers_line(tmp_path: Path) -> None:
+    """#15: UnreadableValueWarning named orcatalog/store/queries.py (or ingest.py, delta/store.py) as
+    where it came from: now the user's own line, whatever the call (import, load, history, flatten)."""
+    import gzip
+    import json
+    import warnings
+
+    body = json.loads(gzip.decompress((COMPACT_DIR / BODIES[-1]).read_bytes()))
+    body["data"][0]["pricing"]["prompt"] = "n/a"
+    path = tmp_path / "models-2026-01-02.json"
+    path.write_text(json.dumps(body))
+    store = oc.SnapshotStore(tmp_path / "s")
+    calls = {
+        "import_files": lambda: store.import_files([path], progress=False),
+        "load": lambda: store.load(),
+        "history": lambda: store.history(),
+        "models_frame": lambda: oc.frames.models.models_frame(body["data"]),
+    }
+    for name, call in calls.items():
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            call()
+        hits = [w for w in seen if issubclass(w.category, oc.UnreadableValueWarning)]
+        assert hits, name
+        assert {w.filename for w in hits} == {__file__}, (name, [w.filename for w in hits])
+
+
+def test_prices_output_and_warnings_are_whole_lines_in_order(tmp_path: Path) -> None:
+    """#15: `prices` output ran into a stderr warning line. On one pipe holding both (2>&1), as on a
+    terminal: the read's warning, then every output line whole, then the closing warning."""
+    import gzip
+    import json
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    body = json.loads(gzip.decompress((COMPACT_DIR / BODIES[-1]).read_bytes()))
+    model = body["data"][0]["id"]
+    body["data"][0]["pricing"]["prompt"] = "n/a"
+    (tmp_path / "models-2026-01-02.json").write_text(json.dumps(body))
+    with pytest.warns(oc.UnreadableValueWarning):
+        oc.SnapshotStore(tmp_path / "s").import_files([tmp_path / "models-2026-01-02.json"], progress=False)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache")}
+    for fmt in ("csv", "table"):
+        args = ["--replay", "sample", "prices", "--store", str(tmp_path / "s"), model, "--format", fmt]
+        done = subprocess.run(
+            [sys.executable, "-m", "orcatalog", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout
+        lines = done.stdout.splitlines()
+        assert (
+            lines[0]
+            == f"warning: 1 value(s) could not be read and were kept in 'extra': {model!r} pricing.prompt=\"n/a\""
+        )
+        assert lines[-1] == "warning: --replay was not used: prices read the store only"
+        output = lines[1:-1]
+        assert len(output) == 2 and not any("warning" in line for line in output), output  # header and one row
+        assert output[1].startswith('"20260102T000000Z-' if fmt == "csv" else "2026-01-02 00:00:00+00:00"), output
+
+
+def test_library_errors_name_the_commands_options(workdir: Path) -> None:
+    """#15: one_line put only InvalidParameterError in the command's option names; every other
+    library error kept the library's (``at=``), unlike warnings and notes (in_cli_words, the one rule)."""
+    activity = str(COMPACT_DIR / "activity" / "activity-2026-08-30.json.gz")
+    result = run(["reprice", activity, "--store", "two", "--scope", "catalog", "--at", "2020-01-01"], workdir)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == (
+        "error: no snapshot on or before --at 2020-01-01 00:00 UTC: the prices' first snapshot is of 2026-08-17 00:00 UTC"
+    )
