@@ -14,7 +14,6 @@ watch``) prints the frame as JSON lines or a table and keeps an Atom feed (:mod:
 from __future__ import annotations
 
 import os
-import time
 import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -57,8 +56,8 @@ def watch(
     client: Client | None = None,
     models: Sequence[str] | None = None,
     wait: float = 10.0,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] | None = None,
+    sleep: Callable[[float], None] | None = None,
     report: Callable[[pd.DataFrame], object] | None = None,
 ) -> pd.DataFrame:
     """Take one snapshot of the whole catalog into ``store`` and return what changed since the
@@ -81,7 +80,9 @@ def watch(
             so the comparison stays with the catalog's scope); a warning names ids seen in
             neither snapshot, each with the id it most likely meant (:mod:`orcatalog.suggest`).
         wait: seconds to wait for a watch already running on the store.
-        clock, sleep: the time source and the wait for that (tests inject them).
+        clock, sleep: the time source (monotonic seconds) and the wait (seconds) for that; default
+            the store's own (``SnapshotStore(clock=..., sleep=...)``, :mod:`orcatalog.store.waits`),
+            so a store built with a fake pair never sleeps for real here either.
         report: called with the frame, the run lock still held, to print it, keep a feed, ...;
             if it raises, the changes stay unreported (the next watch reports them) and its
             error is raised.

@@ -6,6 +6,7 @@ import contextlib
 import gzip
 import ipaddress
 import os
+import re
 import shutil
 import socket
 import tarfile
@@ -332,6 +333,18 @@ def store_files(store: oc.SnapshotStore) -> dict[str, bytes]:
     return {p: fs.cat_file(p) for p in sorted(paths)}
 
 
+#: How a looping child (a reader, a compactor) waits between two rounds: until the parent closes
+#: its stdin (the writers are done: ``communicate()`` closes it), for at most PAUSE seconds. A loop
+#: without a pause spun on an empty store, and on S3 every round is a request to the moto server
+#: in the test's own process, which then answered the writers late.
+UNTIL_DONE = """
+    import select, sys
+    PAUSE = 0.05
+    def writers_at_work():
+        return not select.select([sys.stdin], [], [], PAUSE)[0]  # stdin readable: closed, done
+"""
+
+
 @pytest.fixture(params=["local", "s3"])
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
@@ -347,3 +360,48 @@ def new_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest):
         return make_store(backend, tmp_path / f"s{next(counter)}", endpoint)
 
     return factory
+
+
+# -- the README's blocks (test_readme.py runs the bash tour, test_readme_python.py the python blocks) --
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+README_KEY = "sk-or-v1-readme-test-key"
+
+
+def readme_blocks(language: str) -> list[str]:
+    """The README's code blocks fenced as ``language``, in order."""
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+@pytest.fixture
+def readme_world(tmp_path: Path, s3_endpoint: str):
+    """A folder like a clone's (``tests/data`` reachable), a replay server standing in for the API
+    host, and an S3-compatible server with ``my-bucket``, as the README's blocks expect."""
+    import boto3
+
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "data").symlink_to(REPO / "tests" / "data")
+    boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=S3_CREDENTIALS["key"],
+        aws_secret_access_key=S3_CREDENTIALS["secret"],
+    ).create_bucket(Bucket="my-bucket")
+    with ReplayServer(keys={README_KEY: None}) as api:
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(REPO),
+            "MPLBACKEND": "Agg",
+            "ORCATALOG_BASE_URL": api.base_url,
+            "OPENROUTER_API_KEY": README_KEY,
+            "ORCATALOG_CACHE_DIR": str(tmp_path / "cache"),
+            "AWS_ACCESS_KEY_ID": S3_CREDENTIALS["key"],
+            "AWS_SECRET_ACCESS_KEY": S3_CREDENTIALS["secret"],
+            "AWS_ENDPOINT_URL": s3_endpoint,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ALLOW_HTTP": "true",  # delta-rs, for the loopback S3 server (a real bucket is https)
+        }
+        env.pop("ORCATALOG_OFFLINE", None)
+        env.pop("ORCATALOG_DATA_DIR", None)
+        yield tmp_path, env, api

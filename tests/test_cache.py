@@ -70,7 +70,12 @@ def test_two_keys_never_share_user_models(cached_client: oc.Client, server: Repl
 
 @pytest.mark.parametrize("how", ["api_key", "session-lower", "session-upper", "env"])
 def test_key_never_reaches_cache_logs_errors_or_reprs(
-    server: ReplayServer, cache_dir: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, how: str
+    server: ReplayServer,
+    cache_dir: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+    fake_time: FakeTime,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     session = cached_session(cache_dir)
@@ -81,7 +86,11 @@ def test_key_never_reaches_cache_logs_errors_or_reprs(
     elif how == "env":
         monkeypatch.setenv("OPENROUTER_API_KEY", TEST_KEY_A)
     c = oc.Client(
-        base_url=server.base_url, session=session, retries=FAST_RETRY, api_key=TEST_KEY_A if how == "api_key" else None
+        base_url=server.base_url,
+        session=session,
+        retries=FAST_RETRY,
+        api_key=TEST_KEY_A if how == "api_key" else None,
+        **fake_time.options(),
     )
     texts: list[str] = [repr(c), str(c), repr(vars(c)), repr(getattr(c, "__dict__", {}))]
     df = c.fetch_user_models()
@@ -90,6 +99,7 @@ def test_key_never_reaches_cache_logs_errors_or_reprs(
     server.add_fault(path="/models/user", status=500, times=FAST_RETRY.attempts)
     with pytest.raises(oc.ServerError) as info:
         c.fetch_user_models(refresh=True)
+    assert fake_time.slept == [FAST_RETRY.wait(1), FAST_RETRY.wait(2)]  # the backoff, on the injected sleep
     texts += [str(info.value), repr(info.value), repr(info.value.__dict__)]
     with pytest.raises(oc.UnauthorizedError) as info2:
         c.fetch_user_models("sk-or-v1-" + "9" * 64)

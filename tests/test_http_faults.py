@@ -331,7 +331,13 @@ def _status(status: int, body: bytes = b"", **headers: str) -> requests.Response
 def _state(attempt: int = 1, now: float = 0.0, deadline_at: float = 100.0):
     from orcatalog.fetch.retry import AttemptState
 
-    return AttemptState(attempt=attempt, now=now, deadline_at=deadline_at, url="http://127.0.0.1/api/v1/models")
+    return AttemptState(
+        attempt=attempt,
+        now=now,
+        deadline_at=deadline_at,
+        url="http://127.0.0.1/api/v1/models",
+        wall=FakeTime.WALL_AT_START,
+    )
 
 
 RETRY4 = oc.RetryConfig(attempts=4, backoff=0.5, multiplier=2, max_wait=60, deadline=100)

@@ -14,9 +14,7 @@ import pytest
 
 from orcatalog.testing import ReplayServer
 
-from .conftest import REPO
-
-README = (REPO / "README.md").read_text(encoding="utf-8")
+from .conftest import README, REPO, readme_blocks
 
 
 def _commands() -> list[list[str]]:
@@ -76,13 +74,6 @@ def test_replay_server_without_a_file_serves_the_packaged_sample(source: str | N
 
 # -- every code block of the README runs (issue 10) -----------------------------------------------------------
 
-PUBLIC_API_URLS = ("https://openrouter.ai/api/v1", "https://eu.openrouter.ai/api/v1", "https://us.openrouter.ai/api/v1")
-README_KEY = "sk-or-v1-readme-test-key"
-
-
-def _blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
-
 
 def test_every_block_has_a_language_and_the_chart_exists() -> None:
     fences = re.findall(r"^```(\w*)$", README, flags=re.M)
@@ -91,55 +82,6 @@ def test_every_block_has_a_language_and_the_chart_exists() -> None:
     assert all(lang in ("python", "bash", *shown) for lang in fences[::2]), "every opening fence names its language"
     for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README):
         assert (REPO / image).is_file() and (REPO / image).read_bytes()[:4] == b"\x89PNG", image
-
-
-@pytest.fixture
-def readme_world(tmp_path: Path, s3_endpoint: str):
-    """A folder like a clone's (``tests/data`` reachable), a replay server standing in for the API
-    host, and an S3-compatible server with ``my-bucket``, as the README's blocks expect."""
-    import boto3
-
-    from .conftest import S3_CREDENTIALS
-
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "data").symlink_to(REPO / "tests" / "data")
-    boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=S3_CREDENTIALS["key"],
-        aws_secret_access_key=S3_CREDENTIALS["secret"],
-    ).create_bucket(Bucket="my-bucket")
-    with ReplayServer(keys={README_KEY: None}) as api:
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(REPO),
-            "MPLBACKEND": "Agg",
-            "ORCATALOG_BASE_URL": api.base_url,
-            "OPENROUTER_API_KEY": README_KEY,
-            "ORCATALOG_CACHE_DIR": str(tmp_path / "cache"),
-            "AWS_ACCESS_KEY_ID": S3_CREDENTIALS["key"],
-            "AWS_SECRET_ACCESS_KEY": S3_CREDENTIALS["secret"],
-            "AWS_ENDPOINT_URL": s3_endpoint,
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ALLOW_HTTP": "true",  # delta-rs, for the loopback S3 server (a real bucket is https)
-        }
-        env.pop("ORCATALOG_OFFLINE", None)
-        env.pop("ORCATALOG_DATA_DIR", None)
-        yield tmp_path, env, api
-
-
-def test_every_python_block_runs_in_order(readme_world) -> None:
-    """All python blocks, in README order, in one interpreter (later blocks use earlier names)."""
-    cwd, env, api = readme_world
-    code = "\n\n".join(_blocks("python"))
-    for url in PUBLIC_API_URLS:  # the live API is not reachable here: the replay server stands in for it
-        code = code.replace(url, api.base_url)
-    script = cwd / "readme_blocks.py"
-    script.write_text(code, encoding="utf-8")
-    proc = subprocess.run([sys.executable, str(script)], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert (cwd / "report" / "index.html").is_file()
 
 
 def test_every_bash_block_runs(readme_world, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -160,7 +102,7 @@ def test_every_bash_block_runs(readme_world, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.chdir(cwd)
     runner = CliRunner()
     ran = 0
-    for block in _blocks("bash"):
+    for block in readme_blocks("bash"):
         for line in block.strip().splitlines():
             argv = shlex.split(line, comments=True)  # a trailing "# ..." is a comment, as in bash
             if "orcatalog" not in argv:
@@ -200,7 +142,7 @@ def test_cron_runs_orcatalog_by_absolute_path_and_the_tour_leaves_no_untracked_f
         commands = [w for w in shlex.split(line.split(None, 5)[5]) if w.endswith("orcatalog")]
         assert commands and all(w.startswith("/") for w in commands), line
     ignored = (REPO / ".gitignore").read_text(encoding="utf-8").split()
-    tour = "\n".join(_blocks("bash"))
+    tour = "\n".join(readme_blocks("bash"))
     written = set(re.findall(r"--store ([\w.-]+)", tour)) | set(re.findall(r"--feed ([\w.-]+)", tour))
     written -= {"data"}  # the repository's data/ folder ignores its own contents (data/.gitignore)
     assert "*" in (REPO / "data" / ".gitignore").read_text(encoding="utf-8").split()

@@ -24,7 +24,7 @@ from orcatalog.cli import main as cli_main
 from orcatalog.store.delta import HISTORY_VIEW_SQL, TABLES
 from orcatalog.store.migrate import migrate
 
-from .conftest import REPO, S3_CREDENTIALS, new_bucket, read_body, store_files
+from .conftest import REPO, S3_CREDENTIALS, UNTIL_DONE, new_bucket, read_body, store_files
 
 
 def delta_store(backend: str, tmp: Path, endpoint: str | None, **kwargs) -> oc.SnapshotStore:
@@ -47,12 +47,13 @@ def data_files(root: Path, table: str) -> list[Path]:
     return sorted(p for p in (root / table).glob("*.parquet"))
 
 
-def spawn(code: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+def spawn(code: str, *args: str, env: dict[str, str] | None = None, stdin: int | None = None) -> subprocess.Popen:
     full = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     return subprocess.Popen(
         [sys.executable, "-W", "error::RuntimeWarning", "-c", textwrap.dedent(code), *args],
         env=full,
         text=True,
+        stdin=stdin,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -649,11 +650,13 @@ WRITER = """
         print(store.import_files(path, progress=False)[0], flush=True)
 """
 
-COMPACTOR = """
-    import json, os, sys, orcatalog as oc
-    root, options, until = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+COMPACTOR = (
+    UNTIL_DONE
+    + """
+    import json, sys, orcatalog as oc
+    root, options = sys.argv[1], json.loads(sys.argv[2])
     runs = 0
-    while not os.path.exists(until):
+    while writers_at_work():
         store = oc.SnapshotStore(root, storage_options=options, layout="delta")
         if store.exists() and len(store.snapshots()):
             try:
@@ -663,12 +666,15 @@ COMPACTOR = """
                 pass
     print("compactions", runs, flush=True)
 """
+)
 
-READER = """
-    import json, os, sys, orcatalog as oc
-    root, options, until = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+READER = (
+    UNTIL_DONE
+    + """
+    import json, sys, orcatalog as oc
+    root, options = sys.argv[1], json.loads(sys.argv[2])
     seen, reads = set(), 0
-    while not os.path.exists(until):
+    while writers_at_work():
         store = oc.SnapshotStore(root, storage_options=options, layout="delta", auto_compact=None)
         ids = list(store.snapshots()["snapshot_id"]) if store.exists() else []
         assert seen <= set(ids), seen - set(ids)  # a committed snapshot never disappears
@@ -679,6 +685,7 @@ READER = """
             reads += 1
     print("reads ok", reads, flush=True)
 """
+)
 
 
 @pytest.mark.compact_only
@@ -696,18 +703,16 @@ def test_concurrent_writers_a_compactor_and_a_reader_lose_nothing(
         (folder / name).write_bytes(raw)
         paths.append(str(folder / name))
     options = json.dumps(store._storage_options)
-    done = tmp_path / "done"
-    reader = spawn(READER, store.root, options, str(done))
-    compactor = spawn(COMPACTOR, store.root, options, str(done))
+    reader = spawn(READER, store.root, options, stdin=subprocess.PIPE)
+    compactor = spawn(COMPACTOR, store.root, options, stdin=subprocess.PIPE)
     writers = [spawn(WRITER, store.root, options, *paths[i::4]) for i in range(4)]
     returned = []
     for w in writers:
         out, err = w.communicate(timeout=600)
         assert w.returncode == 0, err
         returned += out.split()
-    done.touch()
     for proc, word in ((reader, "reads ok"), (compactor, "compactions")):
-        out, err = proc.communicate(timeout=300)
+        out, err = proc.communicate(timeout=300)  # closes its stdin: the writers are done
         assert proc.returncode == 0 and out.startswith(word), err
         if proc is reader:
             assert int(out.split()[2]) > 0, out  # it read while the writers and the compactor ran

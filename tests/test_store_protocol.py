@@ -19,7 +19,7 @@ import orcatalog as oc
 from orcatalog.store.layout import _process_start
 from orcatalog.testing.legacy import legacy_store
 
-from .conftest import REPO, make_store, store_files
+from .conftest import REPO, UNTIL_DONE, make_store, store_files
 
 
 # These tests are about the earlier parquet layout's own files and its writer's commit protocol
@@ -182,13 +182,14 @@ WRITER = """
         print(store.import_files(path, progress=False)[0], flush=True)
 """
 
-READER = """
-    import json, sys, time, orcatalog as oc
+READER = (
+    UNTIL_DONE
+    + """
+    import json, sys, orcatalog as oc
     from orcatalog.testing.legacy import legacy_store
-    root, options, until = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+    root, options = sys.argv[1], json.loads(sys.argv[2])
     seen, high, reads = set(), 0, 0
-    import os
-    while not os.path.exists(until):
+    while writers_at_work():
         store = legacy_store(root, storage_options=options, auto_compact=None)
         if not store.exists():  # the writers have not created the folder yet
             continue
@@ -202,14 +203,16 @@ READER = """
             reads += 1
     print("reads ok", high, reads, flush=True)
 """
+)
 
 
-def _spawn(code: str, *args: str) -> subprocess.Popen:
+def _spawn(code: str, *args: str, stdin: int | None = None) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
         [sys.executable, "-W", "error::RuntimeWarning", "-c", textwrap.dedent(code), *args],
         env=env,
         text=True,
+        stdin=stdin,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -230,16 +233,14 @@ def test_concurrent_writers_compactions_and_readers_lose_nothing(
         (folder / name).write_bytes(raw)
         paths.append(str(folder / name))
     options = json.dumps(store._storage_options)
-    done = tmp_path / "done"
-    reader = _spawn(READER, store.root, options, str(done))
+    reader = _spawn(READER, store.root, options, stdin=subprocess.PIPE)
     writers = [_spawn(WRITER, store.root, options, *paths[i::4]) for i in range(4)]
     returned = []
     for w in writers:
         out, err = w.communicate(timeout=300)
         assert w.returncode == 0, err
         returned += out.split()
-    done.touch()
-    out, err = reader.communicate(timeout=120)
+    out, err = reader.communicate(timeout=120)  # closes its stdin: the writers are done
     assert reader.returncode == 0 and out.startswith("reads ok"), err
     high, reads = map(int, out.split()[2:4])
     assert reads > 0 and high > 0, out  # the reader read while the writers and compactions ran

@@ -23,6 +23,7 @@ from click.testing import CliRunner, Result
 import orcatalog as oc
 from orcatalog.cli import main
 from orcatalog.feed import ATOM_NS, MAX_ENTRIES, entry_id, update_feed
+from orcatalog.store.lock import POLL
 from orcatalog.testing import ReplayServer
 
 from .conftest import REPO, FakeTime
@@ -149,6 +150,20 @@ def test_an_overlapping_run_waits_then_gives_up_without_recording(
     assert not store.exists() or store.snapshots().empty
     oc.watch(store, client=_client(api), clock=fake_time.clock, sleep=fake_time.sleep)  # released: the next run works
     assert len(store.snapshots()) == 1
+
+
+def test_a_watch_waits_on_the_store_s_own_clock_and_sleep(
+    tmp_path: Path, api: ReplayServer, fake_time: FakeTime
+) -> None:
+    """Issue 17: with no ``clock=``/``sleep=`` of its own, a watch waits for the lock on the store's
+    (``SnapshotStore(clock=..., sleep=...)``), polling every ``POLL`` seconds: a store built with a
+    fake pair never sleeps for real, whichever entry point waits."""
+    holder = oc.SnapshotStore(tmp_path / "data")
+    waiting = oc.SnapshotStore(tmp_path / "data", clock=fake_time.clock, sleep=fake_time.sleep)
+    with holder.run_lock("watch", wait=0):
+        with pytest.raises(oc.SnapshotConflictError, match="waited 3 s"):
+            oc.watch(waiting, client=_client(api), wait=3)
+    assert fake_time.slept == [POLL] * 6 and api.requests == []
 
 
 def test_a_run_waits_for_one_that_finishes(tmp_path: Path, api: ReplayServer) -> None:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import email.utils
 import logging
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -114,9 +113,9 @@ def get_json(
     allow_stale: bool = False,
     check: Check | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-    clock: Clock = time.monotonic,
-    sleep: Sleep = time.sleep,
-    wall_clock: Clock = time.time,
+    clock: Clock,
+    sleep: Sleep,
+    wall_clock: Clock,
     pause: Callable[[Decision], None] | None = None,
 ) -> Fetched:
     """GET ``url`` and return its JSON body, retrying within ``retry``'s budget.
@@ -126,7 +125,9 @@ def get_json(
     ``Fetched.checked``. ``retry.deadline`` bounds the whole call, every phase of every attempt
     (connect, headers, body, waits); ``max_body_bytes`` caps each decoded body. ``clock``
     (monotonic seconds) and ``sleep`` (seconds) are how the loop reads and spends time, and
-    ``wall_clock`` (Unix seconds) turns a ``Retry-After`` HTTP date into a wait; ``pause``,
+    ``wall_clock`` (Unix seconds) turns a ``Retry-After`` HTTP date into a wait: all three are
+    required (the :class:`~orcatalog.fetch.client.Client` passes its own, ``Client(clock=...,
+    sleep=..., wall_clock=...)``), so no call falls back to real time on its own; ``pause``,
     when given, waits out a ``RETRY`` decision instead of ``sleep(decision.wait)`` (a pool of
     requests pauses every worker on a 429 this way, :mod:`orcatalog.fetch.endpoints`).
 
@@ -167,7 +168,9 @@ def get_json(
                 outcome = exc
             assert outcome is not None
             decision = decide(
-                outcome, AttemptState(attempt, clock(), deadline_at, safe_url, offline, wall_clock()), retry
+                outcome,
+                AttemptState(attempt, clock(), deadline_at, safe_url, wall=wall_clock(), offline=offline),
+                retry,
             )
             if decision.action is not Action.RETRY:
                 break

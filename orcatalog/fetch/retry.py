@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import email.utils
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timezone
@@ -119,17 +118,17 @@ class AttemptState:
         now: the clock now.
         deadline_at: when the call's overall budget ends.
         url: the request URL with secrets removed, for messages.
+        wall: Unix seconds now (for ``Retry-After`` dates): :func:`get_json` passes its injected
+            ``wall_clock()``; required, so :func:`decide` never reads the machine's time of day.
         offline: whether the call serves only from the cache.
-        wall: Unix seconds now (for ``Retry-After`` dates); :func:`get_json` passes its
-            ``wall_clock()``, a state built by hand reads the time of day once.
     """
 
     attempt: int
     now: float
     deadline_at: float
     url: str
+    wall: float
     offline: bool = False
-    wall: float = field(default_factory=time.time)
 
 
 def decide(outcome: requests.Response | BaseException, state: AttemptState, retry: RetryConfig) -> Decision:

@@ -16,8 +16,9 @@ A run may keep a small JSON state beside its lock (:func:`read_state`, :func:`wr
 ``<root>/.orcatalog-<name>.json``, written whole (atomically on disk, one PUT on object stores),
 read and written only while the lock is held. ``watch`` keeps there the snapshot it last reported.
 
-A second run waits up to ``wait`` seconds, polling every :data:`POLL` seconds on the injected
-``clock``/``sleep``, then raises :class:`~orcatalog.errors.SnapshotConflictError`.
+A second run waits up to ``wait`` seconds, polling every :data:`POLL` seconds on the store's
+injected clock and sleep (:class:`~.waits.Waits`, required: no path here falls back to real time
+on its own), then raises :class:`~orcatalog.errors.SnapshotConflictError`.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ import contextlib
 import json
 import os
 import re
-import time
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from ..errors import InvalidParameterError, SnapshotConflictError, StoreError, StoreWriteError
 from .layout import Layout
+from .waits import Waits
 
 __all__ = ["run_lock", "POLL", "lock_path", "state_path", "read_state", "write_state"]
 
@@ -101,8 +102,7 @@ def run_lock(
     name: str,
     *,
     wait: float,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
+    waits: Waits,
 ) -> Iterator[None]:
     """Hold the store's ``name`` lock for the block.
 
@@ -110,7 +110,8 @@ def run_lock(
         layout: the store's files.
         name: what the lock is for (lower-case letters, digits and ``-``), e.g. ``"watch"``.
         wait: seconds to wait for a held lock before giving up (0: do not wait).
-        clock, sleep: the time source and the wait (injected by tests; nothing real sleeps there).
+        waits: the store's clock and sleep (:class:`~.waits.Waits`): the lock polls on them, so a
+            test injects them through ``SnapshotStore(clock=..., sleep=...)`` and nothing real sleeps.
 
     Raises:
         SnapshotConflictError: another run held the lock for the whole wait (nothing was done).
@@ -122,18 +123,18 @@ def run_lock(
     if not isinstance(wait, (int, float)) or isinstance(wait, bool) or wait < 0:
         raise InvalidParameterError(f"wait must be a number of seconds >= 0, got {wait!r}")
     take, release = (_flock if layout.local and fcntl is not None else _claim)(layout, name)
-    deadline = clock() + wait
+    deadline = waits.now() + wait
     while True:
         held = take()
         if held is not None:
             break
-        left = deadline - clock()
+        left = deadline - waits.now()
         if left <= 0:
             raise SnapshotConflictError(
                 f"another {name} run is at work on the store at {layout.root} (waited {wait:g} s); "
                 "nothing was recorded by this one: try again when it has finished"
             )
-        sleep(min(POLL, left))
+        waits.wait(min(POLL, left))
     try:
         yield
     finally:

@@ -9,6 +9,7 @@ Layer: store.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from .layout import Layout
@@ -34,7 +35,8 @@ class Runs:
         Args:
             name: what the run is (``"watch"``).
             wait: seconds a second run waits for the first to finish before giving up.
-            clock, sleep: the time source and the wait (default the store's own, see the class).
+            clock, sleep: the time source (monotonic seconds) and the wait (seconds) of this lock
+                only; default the store's own (``SnapshotStore(clock=..., sleep=...)``, :mod:`.waits`).
 
         Raises:
             SnapshotConflictError: another run held it for the whole wait; StoreWriteError;
@@ -42,7 +44,8 @@ class Runs:
         """
         from .lock import run_lock
 
-        return run_lock(self._layout, name, wait=wait, clock=clock or self._waits.now, sleep=sleep or self._waits.wait)
+        waits = replace(self._waits, clock=clock or self._waits.clock, sleep=sleep or self._waits.sleep)
+        return run_lock(self._layout, name, wait=wait, waits=waits)
 
     def run_state(self, name: str = "watch") -> dict[str, Any]:
         """The small JSON state the ``name`` run keeps beside its lock (:func:`.lock.read_state`);

@@ -45,7 +45,6 @@ import re
 import socket
 import struct
 import threading
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -111,7 +110,7 @@ class Fault:
         body: body bytes or a JSON-able object; default a JSON error body for statuses >= 400.
         content_type: Content-Type to send (default ``application/json``).
         headers: extra headers, e.g. ``{"Retry-After": "2"}``.
-        delay: seconds to wait before answering (a read stall).
+        delay: seconds to wait before answering (a read stall); stopping the server ends the wait.
         drip: seconds between single bytes of the body (a slow drip).
         truncate_at: send only this many bytes of the real body, as a complete response.
         reset_after: announce the full length, send this many bytes, then reset the connection.
@@ -203,8 +202,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(
         self, status: int, raw: bytes, ctype: str, fault: Fault | None, headers: Mapping[str, str] | None = None
     ) -> None:
-        if fault is not None and fault.delay:
-            time.sleep(fault.delay)
+        if fault is not None and fault.delay and self.server.replay._stopping.wait(fault.delay):
+            return  # the server stopped during the stall (as a drip's wait, below): nothing to answer
         if fault is not None and fault.truncate_at is not None:
             raw = raw[: fault.truncate_at]
         if fault is not None and fault.content_type:

@@ -76,12 +76,13 @@ class DeltaLayout:
         files: the store's files (its fsspec filesystem and path, for existence checks and sizes,
             and the locks of :mod:`orcatalog.store.lock`).
         storage_options: fsspec options (translated for delta-rs by :func:`delta_options`).
-        waits: the clock, sleep and jitter of its retries (:class:`orcatalog.store.waits.Waits`; default real time).
+        waits: the store's clock, sleep and jitter, for its retries (:class:`orcatalog.store.waits.Waits`;
+            required, so no path can fall back to real time on its own).
     """
 
-    def __init__(self, root: str, files: Layout, storage_options: dict[str, Any], waits: Waits | None = None) -> None:
+    def __init__(self, root: str, files: Layout, storage_options: dict[str, Any], waits: Waits) -> None:
         self.root, self.files = root, files
-        self.waits = waits or Waits()
+        self.waits = waits
         self.fs, self.base, self.local = files.fs, files.base, files.local
         self.options = delta_options(storage_options)
         self.secrets = secrets_of(self.options)  # never repeated in a message (faults.map_delta)

@@ -37,7 +37,7 @@ def compacting(layout: DeltaLayout) -> contextlib.AbstractContextManager[None]:
     """
     from ..lock import run_lock
 
-    return run_lock(layout.files, "compact", wait=0, clock=layout.waits.now, sleep=layout.waits.wait)
+    return run_lock(layout.files, "compact", wait=0, waits=layout.waits)
 
 
 def due(layout: DeltaLayout, limit: int) -> bool:
