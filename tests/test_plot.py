@@ -429,9 +429,9 @@ def test_raw_price_fields_are_labelled_with_their_unit(history: pd.DataFrame) ->
     """A raw price_<key> was labelled with its bare name (issue 15 trial P5): the axis says the API's unit."""
     listed = history.groupby(history["id"].astype(str))["price_prompt"].apply(lambda s: s.nunique() > 1)
     ax = oc.plot_price_history(history, list(listed[listed].index[:1]), field="price_prompt")
-    assert ax.get_ylabel() == "price_prompt (USD per token)"
+    assert ax.get_ylabel() == "prompt price (USD per token)"
     ax = oc.plot_price_history(history, list(listed[listed].index[:1]), field="price_request")
-    assert ax.get_ylabel() == "price_request (USD per request)"
+    assert ax.get_ylabel() == "request price (USD per request)"
 
 
 def _paid_points(ax: plt.Axes) -> np.ndarray:
@@ -454,7 +454,7 @@ def test_price_image_never_draws_a_per_token_rate_on_a_per_image_axis(dated_file
     ax = oc.plot_price_vs_context(models, x="price_image")
     drawn = _paid_points(ax)
     assert sorted(drawn) == sorted(image[fees]) and not set(drawn) & set(image[rate])
-    assert ax.get_xlabel() == "price_image (USD per input image)"
+    assert ax.get_xlabel() == "image price (USD per input image)"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert f"{rate.sum()} not drawn, price_image in another unit: image (USD per image input token)" in labels
     front = [line for line in ax.get_lines() if str(line.get_label()).startswith("frontier")]
@@ -476,13 +476,13 @@ def test_price_charts_take_the_names_tables_print(latest: pd.DataFrame, history:
     per_token = _paid_points(oc.plot_price_vs_context(latest, x="price_input_cache_read"))
     assert len(per_mtok) > 50 and per_mtok == pytest.approx(per_token * 1e6)
     ax = oc.plot_price_vs_context(latest, x=heading)
-    assert ax.get_xlabel() == f"{heading} (USD per million tokens)"
+    assert ax.get_xlabel() == "input cache read price (USD per million tokens)"
     assert oc.plot_price_history(history, ["deepseek/deepseek-v3.2"], field="price_prompt_usd_per_mtok").get_lines()
     with_image = str(history.loc[history["price_image"].astype(float) > 0, "id"].iloc[0])
     ax = oc.plot_price_history(history, [with_image], field="price_image_usd")
-    assert ax.get_ylabel() == "price_image_usd (USD per input image)"  # the heading's unit, not "unit unknown"
+    assert ax.get_ylabel() == "image price (USD per input image)"  # the heading's unit, not "unit unknown"
     ax = oc.plot_price_history(history, [with_image], field="price_request_usd")
-    assert ax.get_ylabel() == "price_request_usd (USD per request)"
+    assert ax.get_ylabel() == "request price (USD per request)"
     with pytest.raises(oc.InvalidParameterError, match=r"did you mean 'price_input_cache_read_usd_per_mtok'\?.*"):
         oc.plot_price_vs_context(latest, x="price_input_cache_read_usd_per_mtk")
     with pytest.raises(oc.InvalidParameterError, match=r"price fields: .*price_image, price_image_usd,"):
@@ -525,3 +525,31 @@ def test_catalog_size_legend_has_one_entry_per_thing_drawn_and_marks_a_partial_s
         assert list(cross.get_ydata()) == [100]  # the partial snapshot's count, marked
         fig.savefig(tmp_path / "partial.png", dpi=60)
         plt.close(fig)
+
+
+def test_price_vs_context_counts_an_unlisted_output_price_apart_and_labels_its_axis(
+    recorded_dir: Path, tmp_path: Path
+) -> None:
+    """On the 2026-08-17 catalog the legend counted google/lyria-3-pro(-clip)-preview (prompt and
+    completion "0", audio priced nowhere in the catalog) as "priced 0 here but not free (other
+    prices)", and ``--field completion_usd_per_mtok`` was labelled by its raw column name (issue 15
+    trial). They are counted as "output price not listed" (the rule the price sort and tables
+    follow: schema.output_price_unlisted) and the axis says the price in words with its unit."""
+    from orcatalog.schema import output_price_unlisted
+
+    body = recorded_dir / "catalogs-2026-06-08" / "models-2026-08-17.json.gz"
+    models = models_frame(orjson.loads(read_body(body))["data"])
+    lyria = output_price_unlisted(models)
+    assert sorted(models.loc[lyria, "id"]) == ["google/lyria-3-clip-preview", "google/lyria-3-pro-preview"]
+    for x, words in (
+        ("prompt_usd_per_mtok", "prompt price (USD per million tokens)"),
+        ("completion_usd_per_mtok", "completion price (USD per million tokens)"),
+    ):
+        ax = oc.plot_price_vs_context(models, x=x)
+        assert ax.get_xlabel() == words and "_" not in ax.get_xlabel()
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert "2 priced 0 here, audio output price not listed: not drawn" in labels, labels
+        assert not any("other prices" in label for label in labels)  # no model here is priced otherwise
+        drawn = np.concatenate([np.asarray(c.get_offsets())[:, 1] for c in ax.collections[:2]])
+        assert len(drawn) == int((models[x].notna() & ~lyria & models["context_length"].notna()).sum())
+        save(ax, tmp_path / f"{x}.png")

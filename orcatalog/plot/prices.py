@@ -215,7 +215,9 @@ def plot_price_vs_context(
     and that column's only tick is labelled ``0 (free)`` (no price tick stands there), so a free
     model is never read as a price; they are counted in the legend. A model priced 0 on ``x`` that lists
     other prices (an image model priced per image token) has no place on this axis: it is not drawn,
-    and the legend counts it. So is a value that is not a price in ``x``'s unit by the rule tables
+    and the legend counts it; so is a 0 of a model whose output's price the catalog does not list
+    (google/lyria-3-pro-preview's audio: :func:`orcatalog.schema.output_price_unlisted`), counted
+    apart as "output price not listed". So is a value that is not a price in ``x``'s unit by the rule tables
     blank by (:func:`orcatalog.schema.not_in_column_unit`: a ``price_image`` that is a per-token
     rate, equal to the prompt price, is never drawn on a per-image axis).
 
@@ -236,7 +238,7 @@ def plot_price_vs_context(
             is not an Axes.
     """
     from ..analysis.trends import frontier
-    from ..schema import how_priced, not_in_column_unit
+    from ..schema import frame_unlisted_outputs, how_priced, not_in_column_unit, output_price_unlisted
 
     models = frame_arg("models", models, "id", y)
     models, column = _price_field(models, x, "x")
@@ -247,6 +249,10 @@ def plot_price_vs_context(
     # (an image model priced per image token) is no price on this axis: not drawn, counted in the legend
     listed_free = models["is_free"].fillna(False).to_numpy(dtype=bool) if "is_free" in models.columns else True
     elsewhere = ok & (xs == 0) & ~listed_free
+    # a 0 of a model whose output's price the catalog does not list (Lyria's audio): neither free nor
+    # priced otherwise, the rule price sorts and tables follow (schema.output_price_unlisted)
+    unlisted = elsewhere & output_price_unlisted(models)
+    elsewhere &= ~unlisted
     # a value that is not a price in the axis's unit (the one rule tables blank by, e.g. a price_image
     # that is a per-token rate) is not drawn either, counted in the legend
     other_unit = ok & not_in_column_unit(models, column) & ~elsewhere
@@ -272,6 +278,9 @@ def plot_price_vs_context(
         )
     if elsewhere.any():
         ax.plot([], [], " ", label=f"{elsewhere.sum()} priced 0 here but not free (other prices): not drawn")
+    if unlisted.any():
+        made = " / ".join(sorted(set(frame_unlisted_outputs(models)[unlisted].tolist())))
+        ax.plot([], [], " ", label=f"{unlisted.sum()} priced 0 here, {made} output price not listed: not drawn")
     if other_unit.any():
         ax.plot([], [], " ", label=f"{other_unit.sum()} not drawn, {x} in another unit: {ways}")
     # the cost rule's candidates (paid, serve a text workload): oc.frontier's set, of the points drawn
@@ -285,10 +294,8 @@ def plot_price_vs_context(
     _plain_log_ticks(ax.xaxis)
     if free.any():
         _zero_tick(ax, floor, lowest)
-    xl = _price_label(x)
-    xl = "prompt price (USD per million tokens)" if x == "prompt_usd_per_mtok" else xl if x in xl else f"{x} ({xl})"
     yl = "context window (tokens)" if y == "context_length" else y
-    ax.set(xlabel=xl, ylabel=yl)
+    ax.set(xlabel=_price_label(x), ylabel=yl)
     _title(ax, "Price vs context")
     ax.legend(fontsize="small", loc="lower right")
     ax.grid(True, which="both", alpha=0.2)
