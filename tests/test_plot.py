@@ -553,3 +553,67 @@ def test_price_vs_context_counts_an_unlisted_output_price_apart_and_labels_its_a
         drawn = np.concatenate([np.asarray(c.get_offsets())[:, 1] for c in ax.collections[:2]])
         assert len(drawn) == int((models[x].notna() & ~lyria & models["context_length"].notna()).sum())
         save(ax, tmp_path / f"{x}.png")
+
+
+def _hatched(ax: plt.Axes) -> list:
+    """The hatched spans of a price history (dynamic prices), as (x0, x1, y0, y1, edge colour)."""
+    out = []
+    for c in ax.collections:
+        if c.get_hatch():
+            (path,) = c.get_paths()
+            (x0, y0), (x1, y1) = path.vertices.min(axis=0), path.vertices.max(axis=0)
+            out.append((x0, x1, y0, y1, tuple(c.get_edgecolor()[0][:3])))
+    return sorted(out)
+
+
+def test_price_history_hatches_and_names_a_dynamic_price(dated_files: list[Path], tmp_path: Path) -> None:
+    """A dynamic price ("-1") left an unexplained gap in the line (issue 15 trial). Real series:
+    huggingfaceh4/zephyr-7b-beta and jondurbin/bagel-34b went to "-1" in June 2024 (and were gone in
+    August): the gap after their last price is hatched in their colour, at that price, up to the next
+    snapshot, and the legend says what the hatching is; a model that never was dynamic has none."""
+    from matplotlib.dates import date2num
+
+    from orcatalog.plot.prices import DYNAMIC_LABEL
+
+    store = oc.SnapshotStore(tmp_path / "data")
+    picked = [p for p in dated_files if p.name[7:17] in ("2024-04-19", "2024-06-13", "2024-08-02")]
+    assert len(picked) == 3
+    store.import_files(picked, progress=False)
+    history = store.history()
+    ids = ["huggingfaceh4/zephyr-7b-beta", "jondurbin/bagel-34b", "mistralai/mistral-7b-instruct"]
+    ax = oc.plot_price_history(history, ids)
+    spans = _hatched(ax)
+    june, august = (date2num(pd.Timestamp(d, tz="UTC")) for d in ("2024-06-13", "2024-08-02"))
+    assert [(x0, x1) for x0, x1, *_ in spans] == [(june, august)] * 2
+    steps = {line.get_label(): line for line in ax.get_lines() if line.get_label() in ids}
+    for mid in ids[:2]:
+        last = float(np.asarray(steps[mid].get_ydata(), dtype=float)[0])  # its one fixed price
+        assert any(
+            y0 < last < y1 and color == matplotlib.colors.to_rgb(steps[mid].get_color()) for *_, y0, y1, color in spans
+        )
+    assert DYNAMIC_LABEL in [t.get_text() for t in ax.get_legend().get_texts()]
+    save(ax, tmp_path / "dynamic.png")
+    assert not _hatched(oc.plot_price_history(history, ids[2:]))
+    assert DYNAMIC_LABEL not in [t.get_text() for t in plt.gca().get_legend().get_texts()]
+
+
+def test_price_history_hatches_a_dynamic_span_between_fixed_prices(history: pd.DataFrame, tmp_path: Path) -> None:
+    """No recorded model came back from "-1": deepseek/deepseek-v3.2's real hourly series with the
+    middle third made dynamic as the spec writes it (price null, ``dynamic_pricing`` true). The gap
+    is hatched from its first dynamic snapshot to the next fixed one, at the price before it."""
+    from matplotlib.dates import date2num
+
+    mid = "deepseek/deepseek-v3.2"
+    rows = history[history["id"] == mid].sort_values("fetched_at")
+    times = list(rows["fetched_at"])
+    third = len(times) // 3
+    middle = (history["id"] == mid) & history["fetched_at"].isin(times[third : 2 * third])
+    frame = history.copy()
+    frame.loc[middle, "prompt_usd_per_mtok"] = np.nan
+    frame.loc[middle, "dynamic_pricing"] = True
+    ax = oc.plot_price_history(frame, [mid])
+    ((x0, x1, y0, y1, _),) = _hatched(ax)
+    assert (x0, x1) == (date2num(times[third]), date2num(times[2 * third]))
+    before = float(rows["prompt_usd_per_mtok"].iloc[third - 1])
+    assert y0 < before < y1
+    save(ax, tmp_path / "between.png")
