@@ -182,8 +182,45 @@ def _boxes_of(ax: plt.Axes) -> list:
     return [Text.get_window_extent(t, renderer) for t in ax.texts]  # the text itself, not its leader line
 
 
-@pytest.mark.parametrize("size", [(11, 6.5), (7, 4.5)])
+def _leaders_of(ax: plt.Axes) -> list[np.ndarray]:
+    """The drawn leader line of each label, as a polyline in display pixels (after a draw)."""
+    out = []
+    for text in ax.texts:
+        arrow = text.arrow_patch
+        out.append(np.asarray(arrow.get_transform().transform_path(arrow.get_path()).vertices))
+    return out
+
+
+def _segments_cross(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two polylines (pixels) have a pair of segments that properly intersect."""
+
+    def orient(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> float:
+        return float((q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]))
+
+    for p1, p2 in zip(a, a[1:]):
+        for q1, q2 in zip(b, b[1:]):
+            d1, d2 = orient(q1, q2, p1), orient(q1, q2, p2)
+            d3, d4 = orient(p1, p2, q1), orient(p1, p2, q2)
+            if d1 * d2 < 0 and d3 * d4 < 0:
+                return True
+    return False
+
+
+def _runs_through(line: np.ndarray, box: object) -> bool:
+    """Whether a polyline (pixels) passes through the inside of a text box (1 px margin), by 200
+    points per segment."""
+    x0, y0, x1, y1 = box.x0 + 1, box.y0 + 1, box.x1 - 1, box.y1 - 1  # type: ignore[attr-defined]
+    for p, q in zip(line, line[1:]):
+        pts = p + np.linspace(0, 1, 200)[:, None] * (q - p)
+        if ((pts[:, 0] > x0) & (pts[:, 0] < x1) & (pts[:, 1] > y0) & (pts[:, 1] < y1)).any():
+            return True
+    return False
+
+
+@pytest.mark.parametrize("size", [(11, 6.5), (10, 6), (7, 4.5)])  # the CLI's, the notebooks' and a small one
 def test_frontier_labels_never_overlap(latest: pd.DataFrame, size: tuple[float, float], tmp_path: Path) -> None:
+    """No two labels overlap, and no two leader lines cross (notebook 01 drew ibm-granite's leader
+    across mistral-nemo's, issue 15)."""
     fig, ax = plt.subplots(figsize=size, layout="constrained")
     oc.plot_price_vs_context(latest, ax=ax)
     boxes = _boxes_of(ax)
@@ -192,6 +229,14 @@ def test_frontier_labels_never_overlap(latest: pd.DataFrame, size: tuple[float, 
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b), (a, b)
+    leaders = _leaders_of(ax)
+    assert len(leaders) == len(boxes) and all(len(line) >= 2 for line in leaders)
+    names = [t.get_text() for t in ax.texts]
+    for i, a in enumerate(leaders):
+        for j in range(i + 1, len(leaders)):
+            assert not _segments_cross(a, leaders[j]), (names[i], names[j])
+        for j, box in enumerate(boxes):  # nor through another label
+            assert j == i or not _runs_through(a, box), (names[i], names[j])
     inside = ax.get_window_extent()
     assert all(inside.x0 <= b.x0 and b.x1 <= inside.x1 and inside.y0 <= b.y0 and b.y1 <= inside.y1 for b in boxes)
     fig.savefig(tmp_path / "pvc.png", dpi=60)
