@@ -1329,3 +1329,66 @@ def test_the_library_refuses_future_times_on_its_injected_clock(recorded_dir: Pa
     assert not (tmp_path / "s").exists() or store.snapshots().empty
     # a clock a few minutes behind the machine that fetched is no future: within the tolerance
     assert store.import_files(body, now="2026-04-16T23:50Z", progress=False).added
+
+
+def _ids_and_prices(stdout: str) -> list[tuple[str, str, str]]:
+    """(id, prompt, completion) cells of a models table (blank cells as "")."""
+    lines = stdout.rstrip("\n").splitlines()
+    header = lines[0]
+    ends = [header.index(name) + len(name) for name in ("id", "prompt_usd_per_mtok", "completion_usd_per_mtok")]
+    starts = [0, header.index("context_length") + len("context_length"), ends[1]]
+    return [tuple(line[a:b].strip() for a, b in zip(starts, ends)) for line in lines[1:]]  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("order", ["pricing-low-to-high", "pricing-high-to-low"])
+def test_a_model_whose_output_price_is_not_listed_never_sorts_among_the_cheapest(runner: CliRunner, order: str) -> None:
+    """The README's main command showed google/lyria-3-pro(-clip)-preview at 0 among the cheapest
+    (issue 15): they list prompt and completion "0" and make audio at a price the catalog does not
+    list. A price sort puts every model without a per-token price after the priced ones, and a note
+    says why their 0 is not a price."""
+    result = runner.invoke(main, ["--replay", "sample", "models", "--sort", order])
+    assert result.exit_code == 0, result.output
+    rows = _ids_and_prices(result.stdout)
+    ids = [r[0] for r in rows]
+    lyria = [i for i, mid in enumerate(ids) if mid.startswith("google/lyria-3-")]
+    priced = [i for i, (_, p, c) in enumerate(rows) if p and c and not ids[i].startswith("google/lyria-3-")]
+    assert len(lyria) == 2 and len(priced) > 300
+    assert min(lyria) > max(priced), [ids[i] for i in lyria]
+    if order == "pricing-low-to-high":  # the cheapest are free models (0) and the priced ones after them
+        assert ids[0].endswith((":free", "openrouter/elephant-alpha", "openrouter/free"))
+    assert "google/lyria-3-pro-preview, google/lyria-3-clip-preview produce audio at a price the catalog" in (
+        result.stderr
+    )
+    head = runner.invoke(main, ["--replay", "sample", "models", "--sort", order, "--head", "25"])
+    assert "google/lyria" not in head.stdout and "lyria" not in head.stderr  # a note about rows shown only
+
+
+def test_price_sort_rule_on_the_newest_catalog_and_the_modalities_fixture(recorded_dir: Path, tmp_path: Path) -> None:
+    """The 2026-08-17 body (dynamically priced routers, Lyria) with the spec-shaped fixture of image,
+    video, embedding, rerank and speech models added (no all-modalities body was recorded), served
+    as one body: every row ranked before the first one without a per-token price has one (free at
+    0, or paid), in the API's order; models priced per image token or request, dynamically priced
+    routers and Lyria come after, none lost."""
+    import numpy as np
+    import requests
+
+    from orcatalog.schema import output_price_unlisted, priced_first, priced_only_otherwise, without_token_price
+
+    from .modalities import fixture_models
+
+    newest = json.loads(read_body(recorded_dir / "catalogs-2026-06-08" / "models-2026-08-17.json.gz"))
+    body = tmp_path / "models-2026-08-17.json"
+    body.write_text(json.dumps({**newest, "data": newest["data"] + fixture_models()}), encoding="utf-8")
+    with ReplayServer(body) as server:
+        client = oc.Client(base_url=server.base_url, session=requests.Session())  # no cache
+        df = client.fetch_models(sort="pricing-low-to-high")
+    assert len(df) == len(newest["data"]) + len(fixture_models())
+    after = without_token_price(df)
+    cut = int(np.argmax(after))
+    assert not after[:cut].any() and after[cut:].all()  # one block of priced rows, then the rest
+    assert {"google/lyria-3-pro-preview", "google/lyria-3-clip-preview"} <= set(df.loc[output_price_unlisted(df), "id"])
+    otherwise = set(df.loc[priced_only_otherwise(df), "id"])
+    assert {"bytedance-seed/seedream-5-0-lite", "runway/gen-4.5"} <= otherwise and df["dynamic_pricing"][cut:].any()
+    means = (df["price_prompt"].astype(float) + df["price_completion"].astype(float))[:cut].to_numpy() / 2
+    assert (np.diff(means) > -1e-15).all() and means[0] == 0  # the API's ranking kept (to float rounding), free first
+    assert df.attrs["params"]["sort"] == "pricing-low-to-high" and priced_first(df) is df  # already in order

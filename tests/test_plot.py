@@ -182,8 +182,45 @@ def _boxes_of(ax: plt.Axes) -> list:
     return [Text.get_window_extent(t, renderer) for t in ax.texts]  # the text itself, not its leader line
 
 
-@pytest.mark.parametrize("size", [(11, 6.5), (7, 4.5)])
+def _leaders_of(ax: plt.Axes) -> list[np.ndarray]:
+    """The drawn leader line of each label, as a polyline in display pixels (after a draw)."""
+    out = []
+    for text in ax.texts:
+        arrow = text.arrow_patch
+        out.append(np.asarray(arrow.get_transform().transform_path(arrow.get_path()).vertices))
+    return out
+
+
+def _segments_cross(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two polylines (pixels) have a pair of segments that properly intersect."""
+
+    def orient(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> float:
+        return float((q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]))
+
+    for p1, p2 in zip(a, a[1:]):
+        for q1, q2 in zip(b, b[1:]):
+            d1, d2 = orient(q1, q2, p1), orient(q1, q2, p2)
+            d3, d4 = orient(p1, p2, q1), orient(p1, p2, q2)
+            if d1 * d2 < 0 and d3 * d4 < 0:
+                return True
+    return False
+
+
+def _runs_through(line: np.ndarray, box: object) -> bool:
+    """Whether a polyline (pixels) passes through the inside of a text box (1 px margin), by 200
+    points per segment."""
+    x0, y0, x1, y1 = box.x0 + 1, box.y0 + 1, box.x1 - 1, box.y1 - 1  # type: ignore[attr-defined]
+    for p, q in zip(line, line[1:]):
+        pts = p + np.linspace(0, 1, 200)[:, None] * (q - p)
+        if ((pts[:, 0] > x0) & (pts[:, 0] < x1) & (pts[:, 1] > y0) & (pts[:, 1] < y1)).any():
+            return True
+    return False
+
+
+@pytest.mark.parametrize("size", [(11, 6.5), (10, 6), (7, 4.5)])  # the CLI's, the notebooks' and a small one
 def test_frontier_labels_never_overlap(latest: pd.DataFrame, size: tuple[float, float], tmp_path: Path) -> None:
+    """No two labels overlap, and no two leader lines cross (notebook 01 drew ibm-granite's leader
+    across mistral-nemo's, issue 15)."""
     fig, ax = plt.subplots(figsize=size, layout="constrained")
     oc.plot_price_vs_context(latest, ax=ax)
     boxes = _boxes_of(ax)
@@ -192,6 +229,14 @@ def test_frontier_labels_never_overlap(latest: pd.DataFrame, size: tuple[float, 
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b), (a, b)
+    leaders = _leaders_of(ax)
+    assert len(leaders) == len(boxes) and all(len(line) >= 2 for line in leaders)
+    names = [t.get_text() for t in ax.texts]
+    for i, a in enumerate(leaders):
+        for j in range(i + 1, len(leaders)):
+            assert not _segments_cross(a, leaders[j]), (names[i], names[j])
+        for j, box in enumerate(boxes):  # nor through another label
+            assert j == i or not _runs_through(a, box), (names[i], names[j])
     inside = ax.get_window_extent()
     assert all(inside.x0 <= b.x0 and b.x1 <= inside.x1 and inside.y0 <= b.y0 and b.y1 <= inside.y1 for b in boxes)
     fig.savefig(tmp_path / "pvc.png", dpi=60)
@@ -429,9 +474,9 @@ def test_raw_price_fields_are_labelled_with_their_unit(history: pd.DataFrame) ->
     """A raw price_<key> was labelled with its bare name (issue 15 trial P5): the axis says the API's unit."""
     listed = history.groupby(history["id"].astype(str))["price_prompt"].apply(lambda s: s.nunique() > 1)
     ax = oc.plot_price_history(history, list(listed[listed].index[:1]), field="price_prompt")
-    assert ax.get_ylabel() == "price_prompt (USD per token)"
+    assert ax.get_ylabel() == "prompt price (USD per token)"
     ax = oc.plot_price_history(history, list(listed[listed].index[:1]), field="price_request")
-    assert ax.get_ylabel() == "price_request (USD per request)"
+    assert ax.get_ylabel() == "request price (USD per request)"
 
 
 def _paid_points(ax: plt.Axes) -> np.ndarray:
@@ -454,7 +499,7 @@ def test_price_image_never_draws_a_per_token_rate_on_a_per_image_axis(dated_file
     ax = oc.plot_price_vs_context(models, x="price_image")
     drawn = _paid_points(ax)
     assert sorted(drawn) == sorted(image[fees]) and not set(drawn) & set(image[rate])
-    assert ax.get_xlabel() == "price_image (USD per input image)"
+    assert ax.get_xlabel() == "image price (USD per input image)"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert f"{rate.sum()} not drawn, price_image in another unit: image (USD per image input token)" in labels
     front = [line for line in ax.get_lines() if str(line.get_label()).startswith("frontier")]
@@ -476,13 +521,13 @@ def test_price_charts_take_the_names_tables_print(latest: pd.DataFrame, history:
     per_token = _paid_points(oc.plot_price_vs_context(latest, x="price_input_cache_read"))
     assert len(per_mtok) > 50 and per_mtok == pytest.approx(per_token * 1e6)
     ax = oc.plot_price_vs_context(latest, x=heading)
-    assert ax.get_xlabel() == f"{heading} (USD per million tokens)"
+    assert ax.get_xlabel() == "input cache read price (USD per million tokens)"
     assert oc.plot_price_history(history, ["deepseek/deepseek-v3.2"], field="price_prompt_usd_per_mtok").get_lines()
     with_image = str(history.loc[history["price_image"].astype(float) > 0, "id"].iloc[0])
     ax = oc.plot_price_history(history, [with_image], field="price_image_usd")
-    assert ax.get_ylabel() == "price_image_usd (USD per input image)"  # the heading's unit, not "unit unknown"
+    assert ax.get_ylabel() == "image price (USD per input image)"  # the heading's unit, not "unit unknown"
     ax = oc.plot_price_history(history, [with_image], field="price_request_usd")
-    assert ax.get_ylabel() == "price_request_usd (USD per request)"
+    assert ax.get_ylabel() == "request price (USD per request)"
     with pytest.raises(oc.InvalidParameterError, match=r"did you mean 'price_input_cache_read_usd_per_mtok'\?.*"):
         oc.plot_price_vs_context(latest, x="price_input_cache_read_usd_per_mtk")
     with pytest.raises(oc.InvalidParameterError, match=r"price fields: .*price_image, price_image_usd,"):
@@ -525,3 +570,95 @@ def test_catalog_size_legend_has_one_entry_per_thing_drawn_and_marks_a_partial_s
         assert list(cross.get_ydata()) == [100]  # the partial snapshot's count, marked
         fig.savefig(tmp_path / "partial.png", dpi=60)
         plt.close(fig)
+
+
+def test_price_vs_context_counts_an_unlisted_output_price_apart_and_labels_its_axis(
+    recorded_dir: Path, tmp_path: Path
+) -> None:
+    """On the 2026-08-17 catalog the legend counted google/lyria-3-pro(-clip)-preview (prompt and
+    completion "0", audio priced nowhere in the catalog) as "priced 0 here but not free (other
+    prices)", and ``--field completion_usd_per_mtok`` was labelled by its raw column name (issue 15
+    trial). They are counted as "output price not listed" (the rule the price sort and tables
+    follow: schema.output_price_unlisted) and the axis says the price in words with its unit."""
+    from orcatalog.schema import output_price_unlisted
+
+    body = recorded_dir / "catalogs-2026-06-08" / "models-2026-08-17.json.gz"
+    models = models_frame(orjson.loads(read_body(body))["data"])
+    lyria = output_price_unlisted(models)
+    assert sorted(models.loc[lyria, "id"]) == ["google/lyria-3-clip-preview", "google/lyria-3-pro-preview"]
+    for x, words in (
+        ("prompt_usd_per_mtok", "prompt price (USD per million tokens)"),
+        ("completion_usd_per_mtok", "completion price (USD per million tokens)"),
+    ):
+        ax = oc.plot_price_vs_context(models, x=x)
+        assert ax.get_xlabel() == words and "_" not in ax.get_xlabel()
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert "2 priced 0 here, audio output price not listed: not drawn" in labels, labels
+        assert not any("other prices" in label for label in labels)  # no model here is priced otherwise
+        drawn = np.concatenate([np.asarray(c.get_offsets())[:, 1] for c in ax.collections[:2]])
+        assert len(drawn) == int((models[x].notna() & ~lyria & models["context_length"].notna()).sum())
+        save(ax, tmp_path / f"{x}.png")
+
+
+def _hatched(ax: plt.Axes) -> list:
+    """The hatched spans of a price history (dynamic prices), as (x0, x1, y0, y1, edge colour)."""
+    out = []
+    for c in ax.collections:
+        if c.get_hatch():
+            (path,) = c.get_paths()
+            (x0, y0), (x1, y1) = path.vertices.min(axis=0), path.vertices.max(axis=0)
+            out.append((x0, x1, y0, y1, tuple(c.get_edgecolor()[0][:3])))
+    return sorted(out)
+
+
+def test_price_history_hatches_and_names_a_dynamic_price(dated_files: list[Path], tmp_path: Path) -> None:
+    """A dynamic price ("-1") left an unexplained gap in the line (issue 15 trial). Real series:
+    huggingfaceh4/zephyr-7b-beta and jondurbin/bagel-34b went to "-1" in June 2024 (and were gone in
+    August): the gap after their last price is hatched in their colour, at that price, up to the next
+    snapshot, and the legend says what the hatching is; a model that never was dynamic has none."""
+    from matplotlib.dates import date2num
+
+    from orcatalog.plot.prices import DYNAMIC_LABEL
+
+    store = oc.SnapshotStore(tmp_path / "data")
+    picked = [p for p in dated_files if p.name[7:17] in ("2024-04-19", "2024-06-13", "2024-08-02")]
+    assert len(picked) == 3
+    store.import_files(picked, progress=False)
+    history = store.history()
+    ids = ["huggingfaceh4/zephyr-7b-beta", "jondurbin/bagel-34b", "mistralai/mistral-7b-instruct"]
+    ax = oc.plot_price_history(history, ids)
+    spans = _hatched(ax)
+    june, august = (date2num(pd.Timestamp(d, tz="UTC")) for d in ("2024-06-13", "2024-08-02"))
+    assert [(x0, x1) for x0, x1, *_ in spans] == [(june, august)] * 2
+    steps = {line.get_label(): line for line in ax.get_lines() if line.get_label() in ids}
+    for mid in ids[:2]:
+        last = float(np.asarray(steps[mid].get_ydata(), dtype=float)[0])  # its one fixed price
+        assert any(
+            y0 < last < y1 and color == matplotlib.colors.to_rgb(steps[mid].get_color()) for *_, y0, y1, color in spans
+        )
+    assert DYNAMIC_LABEL in [t.get_text() for t in ax.get_legend().get_texts()]
+    save(ax, tmp_path / "dynamic.png")
+    assert not _hatched(oc.plot_price_history(history, ids[2:]))
+    assert DYNAMIC_LABEL not in [t.get_text() for t in plt.gca().get_legend().get_texts()]
+
+
+def test_price_history_hatches_a_dynamic_span_between_fixed_prices(history: pd.DataFrame, tmp_path: Path) -> None:
+    """No recorded model came back from "-1": deepseek/deepseek-v3.2's real hourly series with the
+    middle third made dynamic as the spec writes it (price null, ``dynamic_pricing`` true). The gap
+    is hatched from its first dynamic snapshot to the next fixed one, at the price before it."""
+    from matplotlib.dates import date2num
+
+    mid = "deepseek/deepseek-v3.2"
+    rows = history[history["id"] == mid].sort_values("fetched_at")
+    times = list(rows["fetched_at"])
+    third = len(times) // 3
+    middle = (history["id"] == mid) & history["fetched_at"].isin(times[third : 2 * third])
+    frame = history.copy()
+    frame.loc[middle, "prompt_usd_per_mtok"] = np.nan
+    frame.loc[middle, "dynamic_pricing"] = True
+    ax = oc.plot_price_history(frame, [mid])
+    ((x0, x1, y0, y1, _),) = _hatched(ax)
+    assert (x0, x1) == (date2num(times[third]), date2num(times[2 * third]))
+    before = float(rows["prompt_usd_per_mtok"].iloc[third - 1])
+    assert y0 < before < y1
+    save(ax, tmp_path / "between.png")

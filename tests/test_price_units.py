@@ -170,7 +170,7 @@ def test_a_price_key_of_undeclared_unit_is_never_scaled_per_million_tokens() -> 
     )
     fig, ax = plt.subplots()
     oc.plot_price_history(history, "example/video-per-second", field="price_video_second", ax=ax)
-    assert ax.get_ylabel() == "price_video_second (unit unknown: as the API wrote it)"
+    assert ax.get_ylabel() == "video second price (unit unknown: as the API wrote it)"
     assert np.nanmax(np.asarray(ax.get_lines()[0].get_ydata(), dtype=float)) == 0.05  # not scaled
     plt.close(fig)
 

@@ -237,6 +237,26 @@ def _dynamic_note(df: pd.DataFrame) -> str | None:
     )
 
 
+def _unlisted_output_note(df: pd.DataFrame) -> str | None:
+    """The footnote of rows whose per-token 0 is not what they cost because an output they produce
+    has no listed price (:func:`orcatalog.schema.output_price_unlisted`), naming the models and the
+    outputs; None when there are none."""
+    from ..schema import frame_unlisted_outputs, output_price_unlisted
+
+    if not {"price_prompt", "price_completion"} <= set(df.columns):
+        return None
+    rows = output_price_unlisted(df)
+    if not rows.any():
+        return None
+    ids = list(dict.fromkeys(df.loc[rows, "id"].astype(str))) if "id" in df.columns else []
+    outputs = sorted(set(frame_unlisted_outputs(df)[rows].tolist()))
+    who = f"{', '.join(ids[:3])}{f' and {len(ids) - 3} more' if len(ids) > 3 else ''}"
+    return (
+        f"{who} produce {' / '.join(outputs)} at a price the catalog does not list: their per-token 0 is not "
+        "what they cost (not free), and a price sort puts them after the priced models"
+    )
+
+
 def _priced_otherwise_note(df: pd.DataFrame, rows: Any, how: list[str | None]) -> str:
     """The footnote of blank per-token cells: how many models, and how they are priced (a few ids
     per way)."""
@@ -299,9 +319,10 @@ def write(
     notes: list[str] = []
     if fmt == "table":
         df, about = blank_prices_not_in_unit(df)
-        dynamic = _dynamic_note(df if head is None else df.head(head))  # about the rows shown only
-        if dynamic:
-            about[dynamic] = PER_TOKEN_COLUMNS
+        shown = df if head is None else df.head(head)
+        for note in (_dynamic_note(shown), _unlisted_output_note(shown)):  # about the rows shown only
+            if note:
+                about[note] = PER_TOKEN_COLUMNS
     df = pick(df, columns, default_columns if fmt == "table" else None)
     if fmt == "table":
         notes = [note for note, names in about.items() if set(names) & set(df.columns)] + _unknown_notes(df)

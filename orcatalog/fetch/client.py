@@ -366,6 +366,10 @@ class Client:
             model_authors (list[str]), providers (list[str]), distillable (bool), zdr (True only),
             region ("eu" or "us"), min_age_days / max_age_days (int, days), min/max
             intelligence, coding and agentic index (numbers), min/max tool_success_rate (0..1).
+            A price sort ranks by the mean of the prompt and completion prices per token; models
+            without such a price (dynamically priced, priced per image or request, or producing an
+            output whose price the catalog does not list: :func:`orcatalog.schema.priced_first`)
+            come after the priced ones, in either direction.
 
         Args:
             page_size: ask for pages of this many models (1..1000) instead of one full body;
@@ -388,7 +392,12 @@ class Client:
         """
         query = _params.list_query(filters)
         page = _params.page_size(page_size)
-        return self._list("/models", query, page, headers=self._headers(headers), retries=retries, refresh=refresh)
+        frame = self._list("/models", query, page, headers=self._headers(headers), retries=retries, refresh=refresh)
+        if query.get("sort") in _params.PRICE_SORTS:
+            from ..schema import priced_first
+
+            frame = priced_first(frame)  # no per-token price to rank by (Lyria's unlisted audio): after the priced
+        return frame
 
     def fetch_model(
         self,

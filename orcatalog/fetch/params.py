@@ -104,7 +104,8 @@ FILTER_HELP: dict[str, str] = {
     "output_modalities": "Models with these output modalities (comma-separated), or all.",
     "input_modalities": "Models accepting these input modalities (comma-separated).",
     "sort": "Server-side sort order; pricing-low-to-high and pricing-high-to-low order by the mean of the prompt "
-    "and completion prices per token (models without a price last).",
+    "and completion prices per token (models without one last: dynamically priced, priced per image or request, "
+    "or an output whose price is not listed).",
     "q": "Free-text search in model names and slugs.",
     "context": "Minimum context length (tokens).",
     "min_price": "Minimum prompt price (USD per million tokens).",
@@ -150,6 +151,9 @@ ANSWERED_FILTERS = frozenset(
 )
 #: Sort orders a recorded body can answer (by price, context or date).
 ANSWERED_SORTS = ("pricing-low-to-high", "pricing-high-to-low", "context-high-to-low", "newest")
+#: The sorts by price: the client puts models without a per-token price after the priced ones
+#: (:func:`orcatalog.schema.priced_first`).
+PRICE_SORTS = ("pricing-low-to-high", "pricing-high-to-low")
 
 #: The Python type each kind of filter takes (what signatures show; ``list_query`` checks it).
 KIND_TYPES: dict[str, str] = {

@@ -116,23 +116,28 @@ def _zero_tick(ax: Axes, at: float, lowest: float, axis: str = "x", *, separator
 
 
 def _price_label(field: str) -> str:
-    """An axis label that says a price column's unit: ``*_usd_per_mtok`` per million tokens, a raw
-    ``price_<key>`` in the API's unit (:func:`orcatalog.schema.price_unit`; a key of undeclared
-    unit says ``unit unknown``, never a guess)."""
+    """The axis label of a price field, in words with its unit (the one labelling rule of the price
+    charts): ``prompt price (USD per million tokens)`` for ``prompt_usd_per_mtok``, ``input cache
+    read price (USD per million tokens)`` for ``price_input_cache_read_usd_per_mtok``, a raw
+    ``price_<key>`` in the API's unit (:func:`orcatalog.schema.price_unit`: ``request price (USD
+    per request)``; a key of undeclared unit says ``unit unknown``, never a guess); a table's
+    ``price_<key>_usd`` heading in its unit. Any other field keeps its name, with ``(USD)`` when it
+    ends in ``_usd``."""
     from ..schema import UNKNOWN_UNIT, is_price_column, price_heading, price_unit
 
+    def words(name: str) -> str:
+        return name.removeprefix("price_").replace("_", " ")
+
     if field.endswith("_usd_per_mtok"):
-        return "USD per million tokens"
-    if field.endswith("_usd") and price_heading(field[: -len("_usd")]) == field:  # a table's heading
-        unit = price_unit(field[: -len("_usd")])
-        return f"{field} (USD per {'input image' if unit == 'image' else unit})"
-    if is_price_column(field):
-        unit = price_unit(field)
+        return f"{words(field.removesuffix('_usd_per_mtok'))} price (USD per million tokens)"
+    column = field.removesuffix("_usd") if field.endswith("_usd") and price_heading(field[:-4]) == field else field
+    if is_price_column(column):
+        unit = price_unit(column)
         if unit == UNKNOWN_UNIT:
-            return f"{field} (unit unknown: as the API wrote it)"
-        if unit == "image":  # a per-token rate where it equals the prompt price: not drawn as a fee
-            return f"{field} (USD per input image)"
-        return f"{field} ({unit})" if unit == "fraction" else f"{field} (USD per {unit})"
+            return f"{words(column)} price (unit unknown: as the API wrote it)"
+        if unit == "fraction":
+            return f"{words(column)} (fraction)"
+        return f"{words(column)} price (USD per {'input image' if unit == 'image' else unit})"
     if field.endswith("_usd"):
         return f"{field} (USD)"
     return field

@@ -14,10 +14,12 @@ def _place_labels(
     ax: Axes, points: list[tuple[float, float, str]], fontsize: float = 7, step_line: bool = False, avoid: Any = ()
 ) -> list[Any]:
     """Label data points with their names so that no two labels overlap and none sits on another
-    labelled point (nor, with ``step_line``, on the post-step line through the points): each label
-    tries spots around its point (up-left, up-right, down-right, down-left, then further out) and
-    takes the first free one (greedy, in display pixels, in the order given); ``avoid`` holds more
-    (x, y) data points to keep clear where possible. Returns the annotations.
+    labelled point (nor, with ``step_line``, on the post-step line through the points), and no
+    leader line crosses another or runs through another label (:func:`_tangled`): each label
+    tries spots around its point (:data:`_SPOTS`, in rings further and further out) and takes the
+    one of least cost, its ring plus :func:`_penalty` (greedy, in display pixels, in the order
+    given; a label never overlaps one placed before); ``avoid`` holds more (x, y) data points to
+    keep clear where possible. Returns the annotations.
 
     The Axes' final size must be known: call it after the scales and limits are set.
     """
@@ -28,6 +30,7 @@ def _place_labels(
     k = fig.dpi / 72.0  # pixels per point
     anchors = [tuple(to_px((x, y))) for x, y, _ in points]
     taken: list[tuple[float, float, float, float]] = []
+    leaders: list[tuple[float, float, float, float]] = []
     dots = [(px - 4 * k, py - 4 * k, px + 4 * k, py + 4 * k) for px, py in anchors]
     segments = [(px - 4 * k, py - 4 * k, px + 4 * k, py + 4 * k) for px, py in (to_px(xy) for xy in avoid)]
     if step_line:  # where="post": across at each point's height, then up or down to the next point
@@ -48,32 +51,112 @@ def _place_labels(
         extent = ann.get_window_extent()
         w, h = extent.width + 2 * k, extent.height + 2 * k  # a little air around each label
         others = dots[:i] + dots[i + 1 :] + segments
-        clean, fallback = None, None  # the first spot free of labels and points; of labels only
+        rivals = anchors[:i] + anchors[i + 1 :]
+        best, score = None, float("inf")
         for reach in range(1, 40):
-            for dx, dy in ((-6, 1), (6, 1), (6, -1), (-6, -1)):
-                oy = dy * (8 if reach == 1 else 4 + 9 * reach)
-                left = px + dx * k - (w if dx < 0 else 0)
+            if reach > score:  # every spot further out scores more
+                break
+            for dx, dy in _SPOTS:
+                oy = dy * (8 + 4 * (dx == 0) if reach == 1 else 4 + 9 * reach)
+                left = px + dx * k - (w if dx < 0 else w / 2 if dx == 0 else 0)
                 bottom = py + oy * k - h / 2
                 cand = (left, bottom, left + w, bottom + h)
                 inside = box.x0 <= cand[0] and cand[2] <= box.x1 and box.y0 <= cand[1] and cand[3] <= box.y1
                 if not inside or any(_overlap(cand, t) for t in taken):
                     continue
-                if not any(_overlap(cand, d) for d in others):
-                    clean = (cand, dx, oy)
-                    break
-                fallback = fallback or (cand, dx, oy)
-            if clean is not None:
-                break
-        best = clean or fallback
+                cost = reach + _penalty(cand, (px, py), rivals, others, taken, leaders)
+                if cost < score:
+                    best, score = (cand, dx, oy), cost
         if best is None:  # no room inside the Axes: stack it above the highest label so far
             top = max([t[3] for t in taken] + [py])
             best = ((px - w, top + k, px, top + k + h), -6, (top + k + h / 2 - py) / k)
         cand, dx, oy = best
         ann.xyann = (dx, oy)
-        ann.set_horizontalalignment("right" if dx < 0 else "left")
+        ann.set_horizontalalignment("right" if dx < 0 else "center" if dx == 0 else "left")
         taken.append(cand)
+        leaders.append(_leader((px, py), cand))
         annotations.append(ann)
     return annotations
+
+
+#: The spots tried around a point, in order, as (x offset in points, up or down): up-left, up-right,
+#: down-right, down-left, then centred above and below.
+_SPOTS = ((-6, 1), (6, 1), (6, -1), (-6, -1), (0, 1), (0, -1))
+
+
+def _penalty(
+    box: Box,
+    anchor: tuple[float, float],
+    rivals: list[Any],
+    others: list[Box],
+    boxes: list[Box],
+    leaders: list[Segment],
+) -> float:
+    """What a spot costs beyond its distance (ring number): 100 when its leader line would tangle
+    with those placed (:func:`_tangled`), 20 when another labelled point is nearer the label's
+    centre than its own (the label would be read as that point's), 6 when it covers a point or the
+    step line."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    own = (cx - anchor[0]) ** 2 + (cy - anchor[1]) ** 2
+    cost = 0.0
+    if _tangled(_leader(anchor, box), box, boxes, leaders):
+        cost += 100
+    if any((cx - x) ** 2 + (cy - y) ** 2 < own for x, y in rivals):
+        cost += 20
+    if any(_overlap(box, d) for d in others):
+        cost += 6
+    return cost
+
+
+Box = tuple[float, float, float, float]
+Segment = tuple[float, float, float, float]
+
+
+def _leader(anchor: tuple[float, float], box: Box) -> Segment:
+    """A label's leader line as drawn: from its point to the centre of its box (the part inside the
+    box is hidden by the text)."""
+    return (anchor[0], anchor[1], (box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+
+
+def _tangled(leader: Segment, box: Box, boxes: list[Box], leaders: list[Segment]) -> bool:
+    """Whether a label at ``box`` with ``leader`` would tangle with those placed: its leader crossing
+    one of theirs or running through one of their labels, or one of their leaders running through it."""
+    return (
+        any(_crosses(leader, other) for other in leaders)
+        or any(_through(leader, b) for b in boxes)
+        or any(_through(other, box) for other in leaders)
+    )
+
+
+def _crosses(a: Segment, b: Segment) -> bool:
+    """Whether two segments properly intersect (touching ends do not count)."""
+
+    def orient(px: float, py: float, qx: float, qy: float, rx: float, ry: float) -> float:
+        return (qx - px) * (ry - py) - (qy - py) * (rx - px)
+
+    d1, d2 = orient(*b, a[0], a[1]), orient(*b, a[2], a[3])
+    d3, d4 = orient(*a, b[0], b[1]), orient(*a, b[2], b[3])
+    return d1 * d2 < 0 and d3 * d4 < 0
+
+
+def _through(seg: Segment, box: Box) -> bool:
+    """Whether a segment passes through the inside of a box (Liang-Barsky clipping)."""
+    x0, y0, x1, y1 = seg
+    dx, dy = x1 - x0, y1 - y0
+    lo, hi = 0.0, 1.0
+    for p, q in ((-dx, x0 - box[0]), (dx, box[2] - x0), (-dy, y0 - box[1]), (dy, box[3] - y0)):
+        if p == 0:
+            if q <= 0:
+                return False
+            continue
+        t = q / p
+        if p < 0:
+            lo = max(lo, t)
+        else:
+            hi = min(hi, t)
+        if lo >= hi:
+            return False
+    return True
 
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:

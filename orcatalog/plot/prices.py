@@ -53,7 +53,9 @@ def plot_price_history(
     never left out. A value that is not a price in the field's unit
     (:func:`orcatalog.schema.not_in_column_unit`: the per-token 0 of a model priced per image
     token, request, ...; a ``price_image`` that is a per-token rate) is not drawn, and the model's
-    legend entry says how it is priced.
+    legend entry says how it is priced. Where a model's price was dynamic (the API listed ``"-1"``,
+    decided per request) its line has a gap, hatched in its colour and named in the legend
+    (:data:`DYNAMIC_LABEL`, :func:`_mark_dynamic`).
 
     Args:
         history: ``SnapshotStore.history()`` (one scope).
@@ -70,7 +72,7 @@ def plot_price_history(
     """
     history = frame_arg("history", history, "id", "fetched_at")
     history, column = _price_field(history, field)
-    frame = history[["id", "fetched_at", field]].assign(id=history["id"].astype(str))
+    frame = history[["id", "fetched_at", field]].assign(id=history["id"].astype(str), _dynamic=_dynamic_flags(history))
     frame, how = _prices_in_unit(history, frame, field, column)
     if ids is None:
         changed = frame.groupby("id")[field].nunique(dropna=True)
@@ -85,10 +87,11 @@ def plot_price_history(
 
     palette = matplotlib.colormaps["tab20" if len(ids) > 10 else "tab10"]  # no colour twice (up to 20 lines)
     colors = [palette(i) for i in range(palette.N)]
-    series = []
+    series, dynamic = [], []
     for mid in ids:
         g = frame[frame["id"] == mid].sort_values("fetched_at")
         series.append((mid, g["fetched_at"], g[field].to_numpy(dtype=float, na_value=np.nan)))
+        dynamic.append(g["_dynamic"].to_numpy(dtype=bool))
     values = np.concatenate([y for _, _, y in series]) if series else np.array([])
     if series and not np.isfinite(values).any():  # nothing to draw: an empty chart dated 1970 says nothing
         priced = [f"{mid} is priced by {how[mid]}" for mid in ids if mid in how]
@@ -144,6 +147,11 @@ def plot_price_history(
         )
         line.set_marker(marker)  # the legend shows each series' marker
         line.set_markevery([])
+    everyone = pd.DatetimeIndex(frame["fetched_at"].unique()).sort_values()
+    hatched = [
+        _mark_dynamic(ax, t, drawn, flags, everyone, colors[k % len(colors)])
+        for k, ((_, t, _), drawn, flags) in enumerate(zip(series, drawn_series, dynamic))
+    ]
     ax.autoscale_view()
     if zero_at is not None:  # the floor line's tick reads 0, not a price
         _zero_tick(ax, zero_at, float(positive.min()), "y", separator=False)
@@ -152,10 +160,73 @@ def plot_price_history(
     ax.set(xlabel="snapshot time (UTC)", ylabel=unit)
     _title(ax, names.get(field, f"Price history: {field}"))
     if ids:
-        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
+        handles, labels = ax.get_legend_handles_labels()
+        if any(hatched):
+            from matplotlib.patches import Patch
+
+            handles.append(Patch(facecolor="none", edgecolor="grey", hatch="///", linewidth=0))
+            labels.append(DYNAMIC_LABEL)
+        ax.legend(handles, labels, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     ax.grid(True, alpha=0.3)
     _time_axis(ax)
     return ax
+
+
+#: The legend entry of the hatched spans where a model's price was dynamic.
+DYNAMIC_LABEL = 'dynamic price ("-1": decided per request), not plotted'
+
+
+def _dynamic_flags(history: pd.DataFrame) -> np.ndarray:
+    """Per row, whether the model was dynamically priced there (``dynamic_pricing``: the API
+    listed ``"-1"``); all False for a history without that column."""
+    from ..schema import bool_array
+
+    if "dynamic_pricing" not in history.columns:
+        return np.zeros(len(history), dtype=bool)
+    return np.asarray(bool_array(history["dynamic_pricing"]), dtype=bool)
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """The ``[start, stop)`` index ranges of the runs of True in ``flags``."""
+    edges = np.diff(np.r_[0, flags.astype(np.int8), 0])
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
+
+
+def _mark_dynamic(
+    ax: Any, times: pd.Series, drawn: np.ndarray, flags: np.ndarray, everyone: pd.DatetimeIndex, color: Any
+) -> int:
+    """Hatch, in the model's colour, each span of snapshots where its price was dynamic (``flags``),
+    so the gap in its line is explained: from the first snapshot of the run to the model's next
+    snapshot (or, after its last one, to the history's next snapshot, ``everyone``), at the height of
+    the price before it (else after it; a band a factor of 1.3 either side on a log axis, 4% of the
+    axis on a linear one; the whole height when it has none). Returns the number of spans drawn."""
+    import matplotlib.dates as mdates
+
+    t = pd.DatetimeIndex(times)
+    finite = np.isfinite(drawn)
+    lo, hi = ax.get_ylim()
+    n = 0
+    for start, stop in _runs(flags):
+        if stop < len(t):
+            end = t[stop]
+        else:
+            later = everyone[everyone > t[stop - 1]]
+            end = later[0] if len(later) else t[stop - 1] + pd.Timedelta(hours=1)
+        x0, x1 = mdates.date2num(t[start]), mdates.date2num(end)
+        before = np.flatnonzero(finite[:start])
+        after = np.flatnonzero(finite[stop:])
+        style = {"facecolor": "none", "edgecolor": color, "hatch": "///", "linewidth": 0, "zorder": 1.5}
+        if len(before) or len(after):
+            level = float(drawn[before[-1]] if len(before) else drawn[stop + after[0]])
+            if ax.get_yscale() == "log":
+                band = (level / 1.3, level * 1.3)
+            else:
+                band = (level - 0.04 * (hi - lo), level + 0.04 * (hi - lo))
+            ax.fill_between([x0, x1], [band[0]] * 2, [band[1]] * 2, label="_nolegend_", **style)
+        else:
+            ax.axvspan(x0, x1, label="_nolegend_", **style)
+        n += 1
+    return n
 
 
 def _not_singular(ax: Any, drawn: np.ndarray) -> None:
@@ -215,7 +286,9 @@ def plot_price_vs_context(
     and that column's only tick is labelled ``0 (free)`` (no price tick stands there), so a free
     model is never read as a price; they are counted in the legend. A model priced 0 on ``x`` that lists
     other prices (an image model priced per image token) has no place on this axis: it is not drawn,
-    and the legend counts it. So is a value that is not a price in ``x``'s unit by the rule tables
+    and the legend counts it; so is a 0 of a model whose output's price the catalog does not list
+    (google/lyria-3-pro-preview's audio: :func:`orcatalog.schema.output_price_unlisted`), counted
+    apart as "output price not listed". So is a value that is not a price in ``x``'s unit by the rule tables
     blank by (:func:`orcatalog.schema.not_in_column_unit`: a ``price_image`` that is a per-token
     rate, equal to the prompt price, is never drawn on a per-image axis).
 
@@ -236,7 +309,7 @@ def plot_price_vs_context(
             is not an Axes.
     """
     from ..analysis.trends import frontier
-    from ..schema import how_priced, not_in_column_unit
+    from ..schema import frame_unlisted_outputs, how_priced, not_in_column_unit, output_price_unlisted
 
     models = frame_arg("models", models, "id", y)
     models, column = _price_field(models, x, "x")
@@ -247,6 +320,10 @@ def plot_price_vs_context(
     # (an image model priced per image token) is no price on this axis: not drawn, counted in the legend
     listed_free = models["is_free"].fillna(False).to_numpy(dtype=bool) if "is_free" in models.columns else True
     elsewhere = ok & (xs == 0) & ~listed_free
+    # a 0 of a model whose output's price the catalog does not list (Lyria's audio): neither free nor
+    # priced otherwise, the rule price sorts and tables follow (schema.output_price_unlisted)
+    unlisted = elsewhere & output_price_unlisted(models)
+    elsewhere &= ~unlisted
     # a value that is not a price in the axis's unit (the one rule tables blank by, e.g. a price_image
     # that is a per-token rate) is not drawn either, counted in the legend
     other_unit = ok & not_in_column_unit(models, column) & ~elsewhere
@@ -272,6 +349,9 @@ def plot_price_vs_context(
         )
     if elsewhere.any():
         ax.plot([], [], " ", label=f"{elsewhere.sum()} priced 0 here but not free (other prices): not drawn")
+    if unlisted.any():
+        made = " / ".join(sorted(set(frame_unlisted_outputs(models)[unlisted].tolist())))
+        ax.plot([], [], " ", label=f"{unlisted.sum()} priced 0 here, {made} output price not listed: not drawn")
     if other_unit.any():
         ax.plot([], [], " ", label=f"{other_unit.sum()} not drawn, {x} in another unit: {ways}")
     # the cost rule's candidates (paid, serve a text workload): oc.frontier's set, of the points drawn
@@ -285,10 +365,8 @@ def plot_price_vs_context(
     _plain_log_ticks(ax.xaxis)
     if free.any():
         _zero_tick(ax, floor, lowest)
-    xl = _price_label(x)
-    xl = "prompt price (USD per million tokens)" if x == "prompt_usd_per_mtok" else xl if x in xl else f"{x} ({xl})"
     yl = "context window (tokens)" if y == "context_length" else y
-    ax.set(xlabel=xl, ylabel=yl)
+    ax.set(xlabel=_price_label(x), ylabel=yl)
     _title(ax, "Price vs context")
     ax.legend(fontsize="small", loc="lower right")
     ax.grid(True, which="both", alpha=0.2)

@@ -58,6 +58,9 @@ from .free import (
     is_free_rule,
     lists_only_zero_prices,
     priced_only_otherwise,
+    output_price_unlisted,
+    without_token_price,
+    priced_first,
     unlisted_output_prices,
 )
 from .display import (
@@ -111,6 +114,9 @@ __all__ = [
     "unknown_unit_note",
     "image_is_token_rate",
     "priced_only_otherwise",
+    "output_price_unlisted",
+    "without_token_price",
+    "priced_first",
     "how_priced",
     "not_in_column_unit",
     "PER_TOKEN_COLUMNS",

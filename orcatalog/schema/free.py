@@ -1,6 +1,7 @@
 """Which models are free: the one home of the ``is_free`` rule (:func:`is_free_rule`: its prices
 half, :func:`lists_only_zero_prices`, and its outputs half, :func:`unlisted_output_prices`) and of
-the rows priced only otherwise (:func:`priced_only_otherwise`: a per-token 0 that is not a price).
+the rows priced only otherwise (:func:`priced_only_otherwise`: a per-token 0 that is not a price), and
+of which rows a price sort puts last (:func:`without_token_price`, :func:`priced_first`).
 
 **Free** (``is_free``; the one rule is :func:`is_free_rule`): a model is free only if every price it
 lists is zero **and** every non-text output it produces (image, audio, speech, video, ...) has a
@@ -191,3 +192,72 @@ def priced_only_otherwise(frame: Any) -> Any:
     else:
         free = lists_only_zero_prices(settled_price_arrays(frame))
     return (prompt == 0) & (completion == 0) & ~free
+
+
+def output_price_unlisted(frame: Any) -> Any:
+    """Rows that list every price as zero but produce an output whose price the catalog does not
+    list: the rows :func:`is_free_rule` makes NA for that reason (not dynamic, not unknown).
+    google/lyria-3-pro-preview lists prompt and completion ``"0"`` and makes audio at $0.08 a song
+    (its description): its per-token 0 is not what it costs, and it is neither free nor priced
+    otherwise (:func:`priced_only_otherwise` leaves it out: it lists no other price).
+
+    Args:
+        frame: a contract (or history) frame with ``price_prompt`` and ``price_completion``
+            (without ``output_modalities`` no row is concerned).
+
+    Returns:
+        A numpy bool array, one value per row.
+    """
+    import numpy as np
+
+    prices, outputs, ids = _rule_inputs(frame)
+    dynamic = bool_array(frame["dynamic_pricing"]) if "dynamic_pricing" in frame.columns else np.zeros(len(frame), bool)
+    zero = lists_only_zero_prices(prices)
+    return np.asarray(zero & (unlisted_output_prices(prices, outputs, ids) != "") & ~dynamic, dtype=bool)
+
+
+def without_token_price(frame: Any) -> Any:
+    """Rows that have no per-token price to rank by: the one rule a price sort (``sort=
+    "pricing-low-to-high"`` or ``"pricing-high-to-low"``, :func:`priced_first`) puts after the
+    priced rows, in either direction. A row is without one when its prompt or completion price is
+    unknown (dynamically priced, ``"-1"``; absent), when it is priced otherwise
+    (:func:`priced_only_otherwise`: per image token, request, ...) or when its output's price is
+    not listed (:func:`output_price_unlisted`). Free models (``is_free`` True) have one: 0.
+
+    Args:
+        frame: a contract frame with ``price_prompt`` and ``price_completion``.
+
+    Returns:
+        A numpy bool array, one value per row.
+    """
+    import numpy as np
+
+    prompt = frame["price_prompt"].to_numpy(dtype=float, na_value=np.nan)
+    completion = frame["price_completion"].to_numpy(dtype=float, na_value=np.nan)
+    unknown = np.isnan(prompt) | np.isnan(completion)
+    return np.asarray(unknown | priced_only_otherwise(frame) | output_price_unlisted(frame), dtype=bool)
+
+
+def priced_first(frame: Any) -> Any:
+    """``frame`` in its order, except that the rows :func:`without_token_price` come after the
+    others (each part keeps its order; the index is renumbered, ``attrs`` kept; ``frame`` itself
+    when it is in that order already). What a listing
+    sorted by price shows: the API ranks a model by the mean of its prompt and completion prices,
+    so a music model listing ``"0"`` for both (its audio priced nowhere in the catalog) would rank
+    among the cheapest.
+
+    Args:
+        frame: a contract frame in the order the API answered.
+
+    Returns:
+        The frame so ordered.
+    """
+    import numpy as np
+
+    after = without_token_price(frame)
+    if not after.any() or after[int(np.argmax(after)) :].all():
+        return frame  # already so ordered
+    order = np.r_[np.flatnonzero(~after), np.flatnonzero(after)]
+    out = frame.take(order).reset_index(drop=True)
+    out.attrs = dict(frame.attrs)
+    return out
