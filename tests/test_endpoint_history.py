@@ -775,3 +775,42 @@ def test_one_models_history_on_s3_gets_only_the_files_whose_model_range_can_hold
         expect = every[every["model_id"].astype(str).isin(wanted)].reset_index(drop=True)
         assert len(got) == len(expect) == 3 * 3 * len(wanted)  # three hours of three endpoints each
         pd.testing.assert_frame_equal(got.astype(text), expect.astype(text))
+
+
+def test_a_providers_series_on_s3_skips_the_row_groups_of_other_providers_and_equals_the_disk_answer(
+    tmp_path: Path, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On S3, endpoint_history(model, provider) fetches only the row groups whose statistics can
+    hold the provider (the disk path's rule, on the footers of the files the log chose): the
+    store's DEBUG line says fewer row groups than the files hold, before and after compact(); the
+    answer is frame-equal to a local store's of the same writes, asked by tag or by name in any
+    case, and an unknown provider answers empty."""
+    import logging
+
+    from orcatalog.store.endpoints import schema as store_endpoints
+
+    monkeypatch.setattr(store_endpoints, "ROW_GROUP_ROWS", 4)
+    s3 = make_store("s3", tmp_path, s3_endpoint, layout="delta")
+    local = make_store("local", tmp_path, None, layout="delta")
+    models = orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"][:3]
+    for pairs in _four_days(models, pd.Timestamp("2026-02-27T00:00:00Z")):  # February and March
+        assert s3.import_endpoint_bodies(pairs) == local.import_endpoint_bodies(pairs)
+    model_id = str(models[1]["id"])
+    for compacted in (False, True):
+        if compacted:
+            assert s3.compact(_retention_hours=0) > 0 and local.compact(_retention_hours=0) > 0
+        whole = reopen(local).endpoint_history(model_id)
+        names = [str(whole["tag"].iloc[0]), str(whole["tag"].iloc[-1]).upper(), str(whole["provider_name"].iloc[5])]
+        for name in [*names, "no-such-provider"]:
+            caplog.clear()
+            with caplog.at_level(logging.DEBUG, logger="orcatalog.store"):
+                got = reopen(s3).endpoint_history(model_id, name)
+            said = [r.getMessage() for r in caplog.records if "row groups" in r.getMessage()]
+            assert len(said) == 1, said
+            read, total = (int(w) for w in said[0].split()[2:5:2])  # "endpoints: reading K of N row groups"
+            want = reopen(local).endpoint_history(model_id, name)
+            pd.testing.assert_frame_equal(got, want)
+            if name == "no-such-provider":
+                assert got.empty and read < total  # (a row group spanning two endpoints is read)
+            else:
+                assert 0 < len(got) < len(whole) and 0 < read < total, (name, said)

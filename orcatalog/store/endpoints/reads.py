@@ -94,8 +94,10 @@ class EndpointReads(EndpointTables):
         folded year keeps each model in a file or two, a sorted month in about one,
         :mod:`.upkeep`), then the row groups whose Parquet statistics do (rows are sorted by model
         in every file).
-        On local disk the rows of other ``providers`` (lower-cased names or tags, see
-        :func:`_provider_hit`) are dropped file by file too; the caller filters them either way.
+        With ``providers`` (lower-cased names or tags, see :func:`_provider_hit`), the row groups
+        that cannot hold one of them are not read (:func:`_row_groups`), on local disk and on an
+        object store alike; on local disk the rows of other providers are dropped file by file too;
+        the caller filters them either way.
 
         Raises:
             StoreDamagedError: a data file cannot be read.
@@ -118,6 +120,8 @@ class EndpointReads(EndpointTables):
             data = dt.to_pyarrow_dataset(file_pruning_predicate=predicate)
             if logger.isEnabledFor(logging.DEBUG):
                 _log_files_read(dt, sum(1 for _ in data.get_fragments()), len(wanted))
+            if providers is not None:  # the row groups of other providers are not fetched
+                data = _row_group_dataset(data, wanted, providers)
             rows = ds.field("model_id").isin(models)
             return data.to_table(columns=columns, filter=rows)  # an object store: threads overlap the requests
         except delta_failures("read") as exc:
@@ -317,6 +321,61 @@ def _other(group: Any, at: int, asked: set[str]) -> bool:
     return type(low) is str and low == high and low.isascii() and low.lower() not in asked
 
 
+def _row_groups(meta: Any, models: list[str], providers: pa.Array | None) -> list[int]:
+    """The row groups of one ``endpoints`` file (its ``pyarrow.parquet.FileMetaData``) that can
+    hold one of ``models`` (sorted) by their ``model_id`` statistics and, with ``providers``
+    (lower-cased), are not skipped by :func:`_other` on both ``tag`` and ``provider_name``; a row
+    group without string statistics is kept. The one choice of row groups, local or remote."""
+    import bisect
+
+    names = meta.schema.names
+    at = names.index("model_id") if "model_id" in names else None
+    asked: set[str] = set() if providers is None else set(providers.to_pylist())
+    by = [names.index(c) for c in ("tag", "provider_name") if c in names] if providers is not None else []
+    groups = []
+    for i in range(meta.num_row_groups):
+        group = meta.row_group(i)
+        low, high = _min_max(group, at)
+        if type(low) is not str or type(high) is not str:
+            groups.append(i)
+            continue
+        j = bisect.bisect_left(models, low)  # the first wanted model >= low
+        if j < len(models) and models[j] <= high and not (len(by) == 2 and all(_other(group, c, asked) for c in by)):
+            groups.append(i)
+    return groups
+
+
+def _row_group_dataset(data: ds.FileSystemDataset, models: list[str], providers: pa.Array) -> ds.FileSystemDataset:
+    """``data`` (the Delta dataset of the files chosen by the log) narrowed to the row groups
+    :func:`_row_groups` keeps: each file's footer is fetched (in threads: on an object store each
+    is a request) and the file read as the subset of its row groups. Says at DEBUG level how many
+    row groups are read of how many.
+
+    Raises:
+        pa.ArrowException, OSError: a footer cannot be read.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    fragments = list(data.get_fragments())
+
+    def narrowed(fragment: Any) -> tuple[Any, int]:
+        fragment.ensure_complete_metadata()  # the footer: one ranged GET on an object store
+        meta = fragment.metadata
+        groups = _row_groups(meta, models, providers)
+        return (fragment.subset(row_group_ids=groups) if groups else None), meta.num_row_groups
+
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(fragments)))) as pool:
+        chosen = list(pool.map(narrowed, fragments))
+    kept = [f for f, _ in chosen if f is not None]
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "endpoints: reading %d of %d row groups",
+            sum(f.num_row_groups for f in kept),
+            sum(n for _, n in chosen),
+        )
+    return ds.FileSystemDataset(kept, data.schema, data.format, data.filesystem)
+
+
 def _read_row_groups(path: str, schema: pa.Schema, models: list[str], providers: pa.Array | None = None) -> pa.Table:
     """The rows of ``models`` (sorted) in one local ``endpoints`` file, as ``schema``: only the row
     groups whose ``model_id`` statistics can hold one of them are read (a sorted month keeps a
@@ -333,27 +392,12 @@ def _read_row_groups(path: str, schema: pa.Schema, models: list[str], providers:
     Raises:
         pa.ArrowException, OSError: the file cannot be read.
     """
-    import bisect
-
     import pyarrow.parquet as pq
 
     strings = [f.name for f in schema if f.type == pa.string()]
     file = pq.ParquetFile(path, read_dictionary=strings, pre_buffer=False)  # local: nothing to coalesce
-    meta = file.metadata
-    names = meta.schema.names
-    at = names.index("model_id") if "model_id" in names else None
-    asked: set[str] = set() if providers is None else set(providers.to_pylist())
-    by = [names.index(c) for c in ("tag", "provider_name") if c in names] if providers is not None else []
-    groups = []
-    for i in range(meta.num_row_groups):
-        group = meta.row_group(i)
-        low, high = _min_max(group, at)
-        if type(low) is not str or type(high) is not str:
-            groups.append(i)
-            continue
-        j = bisect.bisect_left(models, low)  # the first wanted model >= low
-        if j < len(models) and models[j] <= high and not (len(by) == 2 and all(_other(group, c, asked) for c in by)):
-            groups.append(i)
+    names = file.metadata.schema.names
+    groups = _row_groups(file.metadata, models, providers)
     present = [c for c in schema.names if c in names]
     table = file.read_row_groups(groups, columns=present, use_threads=False)
     for name in schema.names:  # a column the file was written without (an older schema) reads as null
