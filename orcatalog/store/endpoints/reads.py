@@ -58,10 +58,8 @@ class EndpointReads(EndpointTables):
                 raise StoreDamagedError(f"snapshot {snapshot_id}: provider objects {lost[:3]} are missing or damaged")
             body["data"] = [orjson.loads(provs[k]) for k in row["items"]]
         else:
-            filt = ds.field("month").isin(partitions_of(row["fetched_at"]))
-            when = pa.scalar(row["fetched_at"], _UTC)
-            filt = filt & (ds.field("scope") == row["scope"]) & (ds.field("fetched_at") == when)
-            got = self._read("endpoints", ["position", *STAT_COLUMNS], filt)
+            templates = [orjson.loads(objects[k]) if k in objects else None for k in row["items"]]
+            got = self._snapshot_rows(row, _models_of(row, templates))
             if row["items"] and (got is None or not len(got)):  # the write never committed its rows
                 raise SnapshotNotFoundError(f"no endpoints snapshot {snapshot_id!r} in {self.layout.root}")
             by_pos: dict[int, dict[str, float]] = {}
@@ -69,10 +67,10 @@ class EndpointReads(EndpointTables):
                 for rec in got.to_pylist():
                     by_pos.setdefault(rec["position"], rec)
             endpoints = []
-            for pos, k in enumerate(row["items"]):
-                if k not in objects or pos not in by_pos:
+            for pos, template in enumerate(templates):
+                if template is None or pos not in by_pos:
                     raise StoreDamagedError(f"snapshot {snapshot_id}: endpoint #{pos} is missing or damaged")
-                endpoints.append(_join(orjson.loads(objects[k]), by_pos[pos]))
+                endpoints.append(_join(template, by_pos[pos]))
             if isinstance(body.get("data"), dict):
                 body["data"]["endpoints"] = endpoints
             else:
@@ -80,6 +78,37 @@ class EndpointReads(EndpointTables):
         if hashlib.sha256(orjson.dumps(body)).hexdigest()[:32] != row["content_hash"]:
             raise StoreDamagedError(f"snapshot {snapshot_id} does not read back equal to its body (damaged store)")
         return body  # type: ignore[no-any-return]
+
+    def _snapshot_rows(self, row: dict[str, Any], models: list[str] | None) -> pa.Table | None:
+        """The ``endpoints`` rows (position and statistics) of one endpoints snapshot, read only
+        from the files whose Delta log statistics can hold them: its month and its year (where
+        ``compact()`` folds it), its time, and, when ``models`` names the models its rows can
+        hold, their range (a folded year keeps a model in a file or two; its files' times all span
+        the year). Says at DEBUG level how many files it reads of the table's.
+
+        Raises:
+            StoreDamagedError: a data file cannot be read.
+        """
+        dt = self.layout.table("endpoints")
+        if dt is None:
+            return None
+        when = row["fetched_at"]
+        months = partitions_of(when)
+        predicate: list[tuple[str, str, Any]] = [("month", "in", months), ("fetched_at", "=", when)]
+        if models:
+            predicate.append(("model_id", "in", models))
+        filt = ds.field("month").isin(months) & (ds.field("scope") == row["scope"])
+        filt = filt & (ds.field("fetched_at") == pa.scalar(when, _UTC))
+        try:
+            data = dt.to_pyarrow_dataset(file_pruning_predicate=predicate)
+            if logger.isEnabledFor(logging.DEBUG):
+                n = sum(1 for _ in data.get_fragments())
+                logger.debug(
+                    "endpoints: reading %d of %d files for snapshot %s", n, len(dt.file_uris()), row["snapshot_id"]
+                )
+            return data.to_table(columns=["position", *STAT_COLUMNS], filter=filt)
+        except (pa.ArrowException, OSError) as exc:
+            raise StoreDamagedError(f"{self.layout.uris['endpoints']} cannot be read: {exc}") from exc
 
     def _read_models(
         self,
@@ -201,6 +230,22 @@ class EndpointReads(EndpointTables):
             empty.insert(0, "fetched_at", pd.Series([], dtype="datetime64[us, UTC]"))
             return empty
         return pd.concat(parts, ignore_index=True)
+
+
+def _models_of(row: dict[str, Any], templates: list[Any]) -> list[str] | None:
+    """The ``model_id`` values an endpoints snapshot's rows can hold, from its endpoints' templates:
+    an endpoint's own ``model_id``, else the snapshot's model (the writer's default, see
+    :mod:`.writer`); None, to read without a model filter, when that cannot be said for sure (a
+    zdr snapshot without a model, a damaged template, a ``model_id`` that is not a string)."""
+    models = set()
+    for template in templates:
+        inner = template.get("t") if isinstance(template, dict) else None
+        mid = inner.get("model_id") if isinstance(inner, dict) else None
+        mid = mid if mid is not None else row["model_id"]
+        if type(mid) is not str:
+            return None
+        models.add(mid)
+    return sorted(models) or None
 
 
 def _expression(groups: list[list[tuple[str, str, Any]]]) -> Any:
