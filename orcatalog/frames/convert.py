@@ -370,7 +370,7 @@ def parse_floats(values: list[Any], *, infinity: bool = False) -> tuple[np.ndarr
     if kinds == _ONLY_NULL:  # a key no object has (most price keys of an endpoints body)
         return np.full(len(values), np.nan), []
     if kinds <= _NUMBER_TYPES:  # no booleans: numpy would read true as 1.0
-        strings = {v for v in values if type(v) is str} if str in kinds else set()
+        strings = {v for v in set(values) if type(v) is str} if str in kinds else set()  # few distinct
         if _all_decimal(strings, infinity):
             try:
                 out = np.array(values, dtype=float)
@@ -378,7 +378,7 @@ def parse_floats(values: list[Any], *, infinity: bool = False) -> tuple[np.ndarr
                 out = None
             if out is not None:
                 finite = np.isfinite(out)
-                underflow = bool(strings) and any(_underflows(values[i]) for i in np.flatnonzero(out == 0).tolist())
+                underflow = any(float(v) == 0 and _underflows(v) for v in strings)  # each distinct string once
                 if not underflow and (
                     finite.all()
                     or (int(np.isnan(out).sum()) == values.count(None) and (infinity or not np.isinf(out).any()))
