@@ -14,7 +14,17 @@ Prints each ratio and exits non-zero when one misses its target:
   reads a key's values with ``map(itemgetter)``): main 2.02x and 1.95x, the branch 1.98x and
   2.07x; the frame of an already parsed body took 10.6-12.1 ms of CPU against main's 11.0-13.1 ms
   (four alternating processes each): a gain smaller than the noise of the ratio, which sits at
-  the target;
+  the target. 2026-12-07 (H7, load average 20-28 on 2 cores): the frame reads the columns every
+  endpoint must have once, at C level, instead of a Python loop per endpoint, and keeps unknown
+  top-level fields column by column when every endpoint has them; in one process alternating main's
+  code and this (40-60 rounds each) the ratio went from 2.35-2.45x to 1.70-1.97x (2.21x against
+  1.92x in the last pair); this bench's own five runs under that load gave 2.141x, 2.161x, 2.024x,
+  2.079x and 1.995x, and five more after a further change (load 8-11): 2.190x, 1.931x, 2.386x,
+  2.221x and 2.190x: below 2x in two runs of ten, so still not reliably under the target. The
+  same code's ratio moves by +-0.2 between processes (1.89x to 2.29x in three runs of this
+  bench's parse alone), more than the change: the frame of an already parsed body costs about what
+  it did (51-54 ms of CPU under that load), the gain is in the frame of a freshly parsed one
+  (2.66x against 1.93x in one process, 60 alternating rounds);
 - many models: 400 models against the replay server with 50 ms injected latency per request, at the
   default concurrency, through the default cached session: wall time at most 1.3x (400 /
   concurrency) x 50 ms, and never more requests than models plus retries;

@@ -4,6 +4,7 @@ replay server, the CLI, and the parquet layout's refusal."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import gzip
 import json
@@ -775,3 +776,106 @@ def test_one_models_history_on_s3_gets_only_the_files_whose_model_range_can_hold
         expect = every[every["model_id"].astype(str).isin(wanted)].reset_index(drop=True)
         assert len(got) == len(expect) == 3 * 3 * len(wanted)  # three hours of three endpoints each
         pd.testing.assert_frame_equal(got.astype(text), expect.astype(text))
+
+
+def test_a_providers_series_on_s3_skips_the_row_groups_of_other_providers_and_equals_the_disk_answer(
+    tmp_path: Path, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On S3, endpoint_history(model, provider) fetches only the row groups whose statistics can
+    hold the provider (the disk path's rule, on the footers of the files the log chose): the
+    store's DEBUG line says fewer row groups than the files hold, before and after compact(); the
+    answer is frame-equal to a local store's of the same writes, asked by tag or by name in any
+    case, and an unknown provider answers empty."""
+    import logging
+
+    from orcatalog.store.endpoints import schema as store_endpoints
+
+    monkeypatch.setattr(store_endpoints, "ROW_GROUP_ROWS", 4)
+    s3 = make_store("s3", tmp_path, s3_endpoint, layout="delta")
+    local = make_store("local", tmp_path, None, layout="delta")
+    models = orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"][:3]
+    for pairs in _four_days(models, pd.Timestamp("2026-02-27T00:00:00Z")):  # February and March
+        assert s3.import_endpoint_bodies(pairs) == local.import_endpoint_bodies(pairs)
+    model_id = str(models[1]["id"])
+    for compacted in (False, True):
+        if compacted:
+            assert s3.compact(_retention_hours=0) > 0 and local.compact(_retention_hours=0) > 0
+        whole = reopen(local).endpoint_history(model_id)
+        names = [str(whole["tag"].iloc[0]), str(whole["tag"].iloc[-1]).upper(), str(whole["provider_name"].iloc[5])]
+        for name in [*names, "no-such-provider"]:
+            caplog.clear()
+            with caplog.at_level(logging.DEBUG, logger="orcatalog.store"):
+                got = reopen(s3).endpoint_history(model_id, name)
+            said = [r.getMessage() for r in caplog.records if "row groups" in r.getMessage()]
+            assert len(said) == 1, said
+            read, total = (int(w) for w in said[0].split()[2:5:2])  # "endpoints: reading K of N row groups"
+            want = reopen(local).endpoint_history(model_id, name)
+            pd.testing.assert_frame_equal(got, want)
+            if name == "no-such-provider":
+                assert got.empty and read < total  # (a row group spanning two endpoints is read)
+            else:
+                assert 0 < len(got) < len(whole) and 0 < read < total, (name, said)
+
+
+def test_raw_of_a_snapshot_in_a_folded_year_reads_only_the_files_that_can_hold_it(
+    any_store: oc.SnapshotStore,
+    backend: str,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """compact() folds past months into their year in files of consecutive model ranges, each
+    spanning the year's times: raw() of a model's snapshot there opens only the files whose log
+    statistics can hold its model (one or two), not every file of the year, and reads back
+    byte-equal; a zdr snapshot (every model) still reads back byte-equal. Files counted by the
+    store's DEBUG line and, on S3, by the data-file GETs the loopback server answered."""
+    import logging
+
+    from orcatalog.store.endpoints import upkeep
+
+    from .conftest import s3_requests
+
+    monkeypatch.setattr(upkeep, "YEAR_FILE_BYTES", 1)  # delta-rs then cuts a file every 1,024 rows
+    models = orjson.loads(gzip.decompress(CATALOG.read_bytes()))["data"][:12]
+    written: dict[str, bytes] = {}
+    start = pd.Timestamp("2026-03-30T00:00:00Z")  # 64 hours from March's end into April: 12 x 8 x 64 rows
+    for first in range(0, 64, 16):
+        pairs = []
+        for hour in range(first, first + 16):
+            for m in models:
+                body = spec_endpoints_body(m, providers=8)
+                for e in body["data"]["endpoints"]:
+                    e.pop("_zdr", None)
+                pairs.append((start + pd.Timedelta(hours=hour), body))
+        for sid, (_, body) in zip(any_store.import_endpoint_bodies(pairs), pairs):
+            written[sid] = orjson.dumps(body)
+    zdr = {"data": [e for _, b in _model_bodies(models[:4], start) for e in b["data"]["endpoints"]]}
+    zdr_sid = any_store.import_endpoint_bodies([(start + pd.Timedelta(minutes=30), zdr)], endpoint="/endpoints/zdr")
+    written[zdr_sid[0]] = orjson.dumps(zdr)
+    newest = _model_bodies(models[:1], pd.Timestamp("2026-05-02T00:00:00Z"))  # May stays a month
+    written[any_store.import_endpoint_bodies(newest)[0]] = orjson.dumps(newest[0][1])
+    assert any_store.compact(_retention_hours=0) > 0
+    fs = any_store._fs
+    year = sorted(p.rsplit("/", 1)[1] for p in fs.glob(f"{any_store._base}/endpoints/month=2026/*.parquet"))
+    assert len(year) >= 5, year
+    listed = reopen(any_store).endpoint_snapshots()
+    folded = listed[listed["fetched_at"] < pd.Timestamp("2026-05-01", tz="UTC")]
+    assert len(folded) == len(written) - 1
+    picked = [*folded.index[:: len(folded) // 6], *folded.index[folded["model_id"].isna()]]
+    for sid, model in zip(folded.loc[picked, "snapshot_id"], folded.loc[picked, "model_id"]):
+        reader = reopen(any_store)
+        caplog.clear()
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(caplog.at_level(logging.DEBUG, logger="orcatalog.store"))
+            seen = stack.enter_context(s3_requests(request.getfixturevalue("s3_endpoint"))) if backend == "s3" else []
+            assert orjson.dumps(reader.raw(sid)) == written[sid]
+        said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("endpoints: reading")]
+        assert len(said) == 1 and said[0].endswith(f"files for snapshot {sid}"), said
+        n_read, n_all = (int(w) for w in said[0].split()[2:5:2])  # "endpoints: reading K of N files ..."
+        got = {p.rsplit("/", 1)[1] for m, p in seen if m == "GET" and "/endpoints/month=" in p}
+        if backend == "s3":
+            assert 1 <= len(got) <= n_read and got <= set(year), (got, said)  # (the dataset may skip more)
+        if isinstance(model, str):  # one model: a file or two of the year, never all of them
+            assert 1 <= n_read <= 2 < len(year) < n_all, (sid, said)
+        else:  # zdr: every model, so any file may hold its rows
+            assert 1 <= n_read <= n_all, said

@@ -214,3 +214,34 @@ def test_providers_drift_and_bad_shapes(recorded_dir: Path) -> None:
         providers_frame({"data": [{"slug": "x", "datacenters": "US"}]})
     with pytest.raises(SchemaError):
         providers_frame({"data": {"slug": "x"}})
+
+
+def test_unknown_fields_land_in_extra_whether_every_endpoint_has_them_or_some(recorded_dir: Path) -> None:
+    """Unknown top-level fields are kept column by column when every endpoint has them and endpoint
+    by endpoint when only some do: either way each row's ``extra`` holds exactly its own."""
+    a, b = _endpoint(recorded_dir), _endpoint(recorded_dir)
+    b["tag"] = "second"
+    for e, n in ((a, 1), (b, 2)):
+        e["brand_new"], e["other_new"] = {"n": n}, None
+    every = endpoints_frame([a, b])
+    assert [json.loads(x) for x in every["extra"]] == [
+        {"brand_new": {"n": 1}, "other_new": None},
+        {"brand_new": {"n": 2}, "other_new": None},
+    ]
+    del b["other_new"]
+    some = endpoints_frame([a, b])
+    assert [json.loads(x) for x in some["extra"]] == [
+        {"brand_new": {"n": 1}, "other_new": None},
+        {"brand_new": {"n": 2}},
+    ]
+
+
+def test_the_first_endpoint_at_fault_in_body_order_is_named(recorded_dir: Path) -> None:
+    """The shape check reads its columns at C level, but names the first endpoint at fault in body
+    order whatever is wrong with the later ones."""
+    good, no_pricing = _endpoint(recorded_dir), _endpoint(recorded_dir)
+    del no_pricing["pricing"]
+    with pytest.raises(SchemaError, match=r"endpoint #1 .* has no 'pricing' object"):
+        endpoints_frame([good, no_pricing, ["not", "an", "object"]])
+    with pytest.raises(SchemaError, match=r"endpoint #1 is not an object with a string 'provider_name'"):
+        endpoints_frame([good, {**good, "provider_name": 3}, no_pricing])

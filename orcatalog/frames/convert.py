@@ -38,7 +38,10 @@ class Rows:
     """One call's models and what is learned about them on the way: ids for messages, the objects
     at each top-level key, fields kept in ``extra``, and values that could not be read."""
 
-    def __init__(self, models: list[dict[str, Any]], ids: list[str], url: str | None) -> None:
+    def __init__(
+        self, models: list[dict[str, Any]], ids: list[str], url: str | None, *, read: dict[str, list[Any]] | None = None
+    ) -> None:
+        """``read``: top-level columns the caller already read (``{key: [model.get(key), ...]}``)."""
         self.models = models
         self.ids = ids
         self.n = len(models)
@@ -47,6 +50,7 @@ class Rows:
         self.extras: list[dict[str, Any] | None] = [None] * self.n
         self.unreadable: list[str] = []
         self._objects: dict[str, list[dict[str, Any]]] = {}
+        self._top: dict[str, list[Any]] = dict(read or {})
 
     #: What one row is, for messages ("model", "endpoint", "provider").
     what = "model"
@@ -65,10 +69,14 @@ class Rows:
             self.unreadable.append(f"{self.ids[i]!r} {field}={_json(value)[:40]}")
 
     def top(self, key: str) -> list[Any]:
-        """``model[key]`` for every model (all None when no model has the key)."""
+        """``model[key]`` for every model (all None when no model has the key); read once per key,
+        so the caller must not change the list."""
         if key not in self.present:
             return [None] * self.n
-        return key_values(self.models, key)
+        found = self._top.get(key)
+        if found is None:
+            found = self._top[key] = key_values(self.models, key)
+        return found
 
     def objects(self, key: str) -> list[dict[str, Any]]:
         """``model[key]`` for every model as a dict (null as an empty one); anything else is refused."""
@@ -362,7 +370,7 @@ def parse_floats(values: list[Any], *, infinity: bool = False) -> tuple[np.ndarr
     if kinds == _ONLY_NULL:  # a key no object has (most price keys of an endpoints body)
         return np.full(len(values), np.nan), []
     if kinds <= _NUMBER_TYPES:  # no booleans: numpy would read true as 1.0
-        strings = {v for v in values if type(v) is str} if str in kinds else set()
+        strings = {v for v in set(values) if type(v) is str} if str in kinds else set()  # few distinct
         if _all_decimal(strings, infinity):
             try:
                 out = np.array(values, dtype=float)
@@ -370,7 +378,7 @@ def parse_floats(values: list[Any], *, infinity: bool = False) -> tuple[np.ndarr
                 out = None
             if out is not None:
                 finite = np.isfinite(out)
-                underflow = bool(strings) and any(_underflows(values[i]) for i in np.flatnonzero(out == 0).tolist())
+                underflow = any(float(v) == 0 and _underflows(v) for v in strings)  # each distinct string once
                 if not underflow and (
                     finite.all()
                     or (int(np.isnan(out).sum()) == values.count(None) and (infinity or not np.isinf(out).any()))

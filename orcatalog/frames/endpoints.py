@@ -21,7 +21,7 @@ import pandas as pd
 from ..errors import SchemaError, UnreadableValueWarning, warn_at_caller
 from ..schema import KNOWN_PRICE_KEYS
 from ..schema.endpoints import ENDPOINT_COLUMNS, effective_price, status_label
-from .convert import CONVERTERS, Rows
+from .convert import CONVERTERS, Rows, key_values
 from .ids import first_duplicate
 from .models import _is_free, _prices, _usd_per_mtok, frame_from_arrays
 from .models import _keep_unknown as keep_unknown
@@ -121,16 +121,12 @@ def endpoints_frame(
             names the endpoint and the field).
     """
     where = f" in {url}" if url else ""
-    for i, e in enumerate(endpoints):
-        if type(e) is not dict or type(e.get("provider_name")) is not str:
-            raise SchemaError(f"endpoint #{i}{where} is not an object with a string 'provider_name'", url=url)
-        if type(e.get("pricing")) is not dict:
-            raise SchemaError(f"endpoint #{i} ({e['provider_name']}){where} has no 'pricing' object", url=url)
-    labels = [f"{e.get('model_id') or model_id} @ {e.get('tag') or e['provider_name']}" for e in endpoints]
+    read = _checked(endpoints, url)
+    labels = [f"{m or model_id} @ {t or p}" for m, t, p in zip(read["model_id"], read["tag"], read["provider_name"])]
     dup = first_duplicate(labels)
     if dup is not None:
         raise SchemaError(f"endpoint {dup!r}{where} appears twice (tag is the key within a model)", url=url)
-    rows = _EndpointRows(endpoints, labels, url)
+    rows = _EndpointRows(endpoints, labels, url, read=read)
     _keep_unknown(rows)
     derived = _Derived(rows, model_id, model_name)
     cols: dict[str, Any] = {}
@@ -149,6 +145,23 @@ def endpoints_frame(
             UnreadableValueWarning,
         )
     return frame_from_arrays(cols, rows.n)
+
+
+def _checked(endpoints: list[Any], url: str | None) -> dict[str, list[Any]]:
+    """The columns every endpoint must have, read once (a C-level pass each, reused by the frame):
+    each endpoint an object with a string ``provider_name`` and a ``pricing`` object, else the
+    SchemaError naming the first endpoint that is not."""
+    if set(map(type, endpoints)) <= {dict}:
+        read = {key: key_values(endpoints, key) for key in ("provider_name", "pricing", "model_id", "tag")}
+        if set(map(type, read["provider_name"])) <= {str} and set(map(type, read["pricing"])) <= {dict}:
+            return read
+    where = f" in {url}" if url else ""
+    for i, e in enumerate(endpoints):  # the first endpoint at fault, in body order
+        if type(e) is not dict or type(e.get("provider_name")) is not str:
+            raise SchemaError(f"endpoint #{i}{where} is not an object with a string 'provider_name'", url=url)
+        if type(e.get("pricing")) is not dict:
+            raise SchemaError(f"endpoint #{i} ({e['provider_name']}){where} has no 'pricing' object", url=url)
+    raise AssertionError("unreachable: some endpoint failed the check above")
 
 
 def endpoints_body_frame(body: Any, *, url: str | None = None) -> pd.DataFrame:

@@ -58,10 +58,8 @@ class EndpointReads(EndpointTables):
                 raise StoreDamagedError(f"snapshot {snapshot_id}: provider objects {lost[:3]} are missing or damaged")
             body["data"] = [orjson.loads(provs[k]) for k in row["items"]]
         else:
-            filt = ds.field("month").isin(partitions_of(row["fetched_at"]))
-            when = pa.scalar(row["fetched_at"], _UTC)
-            filt = filt & (ds.field("scope") == row["scope"]) & (ds.field("fetched_at") == when)
-            got = self._read("endpoints", ["position", *STAT_COLUMNS], filt)
+            templates = [orjson.loads(objects[k]) if k in objects else None for k in row["items"]]
+            got = self._snapshot_rows(row, _models_of(row, templates))
             if row["items"] and (got is None or not len(got)):  # the write never committed its rows
                 raise SnapshotNotFoundError(f"no endpoints snapshot {snapshot_id!r} in {self.layout.root}")
             by_pos: dict[int, dict[str, float]] = {}
@@ -69,10 +67,10 @@ class EndpointReads(EndpointTables):
                 for rec in got.to_pylist():
                     by_pos.setdefault(rec["position"], rec)
             endpoints = []
-            for pos, k in enumerate(row["items"]):
-                if k not in objects or pos not in by_pos:
+            for pos, template in enumerate(templates):
+                if template is None or pos not in by_pos:
                     raise StoreDamagedError(f"snapshot {snapshot_id}: endpoint #{pos} is missing or damaged")
-                endpoints.append(_join(orjson.loads(objects[k]), by_pos[pos]))
+                endpoints.append(_join(template, by_pos[pos]))
             if isinstance(body.get("data"), dict):
                 body["data"]["endpoints"] = endpoints
             else:
@@ -80,6 +78,37 @@ class EndpointReads(EndpointTables):
         if hashlib.sha256(orjson.dumps(body)).hexdigest()[:32] != row["content_hash"]:
             raise StoreDamagedError(f"snapshot {snapshot_id} does not read back equal to its body (damaged store)")
         return body  # type: ignore[no-any-return]
+
+    def _snapshot_rows(self, row: dict[str, Any], models: list[str] | None) -> pa.Table | None:
+        """The ``endpoints`` rows (position and statistics) of one endpoints snapshot, read only
+        from the files whose Delta log statistics can hold them: its month and its year (where
+        ``compact()`` folds it), its time, and, when ``models`` names the models its rows can
+        hold, their range (a folded year keeps a model in a file or two; its files' times all span
+        the year). Says at DEBUG level how many files it reads of the table's.
+
+        Raises:
+            StoreDamagedError: a data file cannot be read.
+        """
+        dt = self.layout.table("endpoints")
+        if dt is None:
+            return None
+        when = row["fetched_at"]
+        months = partitions_of(when)
+        predicate: list[tuple[str, str, Any]] = [("month", "in", months), ("fetched_at", "=", when)]
+        if models:
+            predicate.append(("model_id", "in", models))
+        filt = ds.field("month").isin(months) & (ds.field("scope") == row["scope"])
+        filt = filt & (ds.field("fetched_at") == pa.scalar(when, _UTC))
+        try:
+            data = dt.to_pyarrow_dataset(file_pruning_predicate=predicate)
+            if logger.isEnabledFor(logging.DEBUG):
+                n = sum(1 for _ in data.get_fragments())
+                logger.debug(
+                    "endpoints: reading %d of %d files for snapshot %s", n, len(dt.file_uris()), row["snapshot_id"]
+                )
+            return data.to_table(columns=["position", *STAT_COLUMNS], filter=filt)
+        except (pa.ArrowException, OSError) as exc:
+            raise StoreDamagedError(f"{self.layout.uris['endpoints']} cannot be read: {exc}") from exc
 
     def _read_models(
         self,
@@ -94,8 +123,10 @@ class EndpointReads(EndpointTables):
         folded year keeps each model in a file or two, a sorted month in about one,
         :mod:`.upkeep`), then the row groups whose Parquet statistics do (rows are sorted by model
         in every file).
-        On local disk the rows of other ``providers`` (lower-cased names or tags, see
-        :func:`_provider_hit`) are dropped file by file too; the caller filters them either way.
+        With ``providers`` (lower-cased names or tags, see :func:`_provider_hit`), the row groups
+        that cannot hold one of them are not read (:func:`_row_groups`), on local disk and on an
+        object store alike; on local disk the rows of other providers are dropped file by file too;
+        the caller filters them either way.
 
         Raises:
             StoreDamagedError: a data file cannot be read.
@@ -118,6 +149,8 @@ class EndpointReads(EndpointTables):
             data = dt.to_pyarrow_dataset(file_pruning_predicate=predicate)
             if logger.isEnabledFor(logging.DEBUG):
                 _log_files_read(dt, sum(1 for _ in data.get_fragments()), len(wanted))
+            if providers is not None:  # the row groups of other providers are not fetched
+                data = _row_group_dataset(data, wanted, providers)
             rows = ds.field("model_id").isin(models)
             return data.to_table(columns=columns, filter=rows)  # an object store: threads overlap the requests
         except delta_failures("read") as exc:
@@ -201,6 +234,22 @@ class EndpointReads(EndpointTables):
             empty.insert(0, "fetched_at", pd.Series([], dtype="datetime64[us, UTC]"))
             return empty
         return pd.concat(parts, ignore_index=True)
+
+
+def _models_of(row: dict[str, Any], templates: list[Any]) -> list[str] | None:
+    """The ``model_id`` values an endpoints snapshot's rows can hold, from its endpoints' templates:
+    an endpoint's own ``model_id``, else the snapshot's model (the writer's default, see
+    :mod:`.writer`); None, to read without a model filter, when that cannot be said for sure (a
+    zdr snapshot without a model, a damaged template, a ``model_id`` that is not a string)."""
+    models = set()
+    for template in templates:
+        inner = template.get("t") if isinstance(template, dict) else None
+        mid = inner.get("model_id") if isinstance(inner, dict) else None
+        mid = mid if mid is not None else row["model_id"]
+        if type(mid) is not str:
+            return None
+        models.add(mid)
+    return sorted(models) or None
 
 
 def _expression(groups: list[list[tuple[str, str, Any]]]) -> Any:
@@ -321,6 +370,61 @@ def _other(group: Any, at: int, asked: set[str]) -> bool:
     return type(low) is str and low == high and low.isascii() and low.lower() not in asked
 
 
+def _row_groups(meta: Any, models: list[str], providers: pa.Array | None) -> list[int]:
+    """The row groups of one ``endpoints`` file (its ``pyarrow.parquet.FileMetaData``) that can
+    hold one of ``models`` (sorted) by their ``model_id`` statistics and, with ``providers``
+    (lower-cased), are not skipped by :func:`_other` on both ``tag`` and ``provider_name``; a row
+    group without string statistics is kept. The one choice of row groups, local or remote."""
+    import bisect
+
+    names = meta.schema.names
+    at = names.index("model_id") if "model_id" in names else None
+    asked: set[str] = set() if providers is None else set(providers.to_pylist())
+    by = [names.index(c) for c in ("tag", "provider_name") if c in names] if providers is not None else []
+    groups = []
+    for i in range(meta.num_row_groups):
+        group = meta.row_group(i)
+        low, high = _min_max(group, at)
+        if type(low) is not str or type(high) is not str:
+            groups.append(i)
+            continue
+        j = bisect.bisect_left(models, low)  # the first wanted model >= low
+        if j < len(models) and models[j] <= high and not (len(by) == 2 and all(_other(group, c, asked) for c in by)):
+            groups.append(i)
+    return groups
+
+
+def _row_group_dataset(data: ds.FileSystemDataset, models: list[str], providers: pa.Array) -> ds.FileSystemDataset:
+    """``data`` (the Delta dataset of the files chosen by the log) narrowed to the row groups
+    :func:`_row_groups` keeps: each file's footer is fetched (in threads: on an object store each
+    is a request) and the file read as the subset of its row groups. Says at DEBUG level how many
+    row groups are read of how many.
+
+    Raises:
+        pa.ArrowException, OSError: a footer cannot be read.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    fragments = list(data.get_fragments())
+
+    def narrowed(fragment: Any) -> tuple[Any, int]:
+        fragment.ensure_complete_metadata()  # the footer: one ranged GET on an object store
+        meta = fragment.metadata
+        groups = _row_groups(meta, models, providers)
+        return (fragment.subset(row_group_ids=groups) if groups else None), meta.num_row_groups
+
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(fragments)))) as pool:
+        chosen = list(pool.map(narrowed, fragments))
+    kept = [f for f, _ in chosen if f is not None]
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "endpoints: reading %d of %d row groups",
+            sum(f.num_row_groups for f in kept),
+            sum(n for _, n in chosen),
+        )
+    return ds.FileSystemDataset(kept, data.schema, data.format, data.filesystem)
+
+
 def _read_row_groups(path: str, schema: pa.Schema, models: list[str], providers: pa.Array | None = None) -> pa.Table:
     """The rows of ``models`` (sorted) in one local ``endpoints`` file, as ``schema``: only the row
     groups whose ``model_id`` statistics can hold one of them are read (a sorted month keeps a
@@ -337,27 +441,12 @@ def _read_row_groups(path: str, schema: pa.Schema, models: list[str], providers:
     Raises:
         pa.ArrowException, OSError: the file cannot be read.
     """
-    import bisect
-
     import pyarrow.parquet as pq
 
     strings = [f.name for f in schema if f.type == pa.string()]
     file = pq.ParquetFile(path, read_dictionary=strings, pre_buffer=False)  # local: nothing to coalesce
-    meta = file.metadata
-    names = meta.schema.names
-    at = names.index("model_id") if "model_id" in names else None
-    asked: set[str] = set() if providers is None else set(providers.to_pylist())
-    by = [names.index(c) for c in ("tag", "provider_name") if c in names] if providers is not None else []
-    groups = []
-    for i in range(meta.num_row_groups):
-        group = meta.row_group(i)
-        low, high = _min_max(group, at)
-        if type(low) is not str or type(high) is not str:
-            groups.append(i)
-            continue
-        j = bisect.bisect_left(models, low)  # the first wanted model >= low
-        if j < len(models) and models[j] <= high and not (len(by) == 2 and all(_other(group, c, asked) for c in by)):
-            groups.append(i)
+    names = file.metadata.schema.names
+    groups = _row_groups(file.metadata, models, providers)
     present = [c for c in schema.names if c in names]
     table = file.read_row_groups(groups, columns=present, use_threads=False)
     for name in schema.names:  # a column the file was written without (an older schema) reads as null
