@@ -361,11 +361,46 @@ def version_of(model: dict[str, Any]) -> tuple[str, bytes]:
     return hashlib.sha256(raw).hexdigest()[:32], raw
 
 
-def content_hash(order: list[str], top_level: str) -> str:
+def content_hash(order: list[str] | bytes | memoryview, top_level: str) -> str:
+    """A snapshot's content hash: SHA-256 (hex) over its top-level JSON, then its version hashes in
+    body order. ``order`` is the list of version hashes, or their UTF-8 bytes already concatenated
+    (as a reader finds them in an Arrow string buffer: the same hash, without a Python string each)."""
     digest = hashlib.sha256(top_level.encode())
-    for v in order:
-        digest.update(v.encode())
+    digest.update(order if isinstance(order, (bytes, memoryview)) else "".join(order).encode())
     return digest.hexdigest()
+
+
+def row_faults(row: Mapping[str, Any], order: list[str] | bytes | memoryview | None, length: int | None) -> list[str]:
+    """What a stored snapshot row says that its own redundant parts contradict (empty when it is
+    consistent): the one check of a ``snapshots`` row, by the writer's read-back and by every reader.
+
+    A row carries three things twice: its time (``fetched_at``, and the start of ``snapshot_id``, to
+    the second), its content hash (``content_hash``, the end of ``snapshot_id``, and the hash
+    recomputed from ``top_level`` and the version list) and its size (``n_models``, the length of the
+    version list). A flipped byte that still decodes changes one copy only.
+
+    Args:
+        row: the row's ``snapshot_id``, ``fetched_at`` (a UTC time), ``content_hash``, ``n_models``, ``top_level``.
+        order: its version list (or the list's concatenated bytes, see :func:`content_hash`); None
+            checks the other columns only (a reader that has not read the lists yet).
+        length: how many versions ``order`` holds (None with ``order``).
+
+    Returns:
+        The names of the disagreeing parts, e.g. ``["fetched_at"]``, ``["n_models"]``.
+    """
+    faults = []
+    sid, chash = str(row["snapshot_id"]), str(row["content_hash"])
+    when = pd.Timestamp(row["fetched_at"]) if row["fetched_at"] is not None else None
+    if when is None or when.tzinfo is None or not sid.startswith(f"{when.tz_convert('UTC'):{_ID_TIME}}-"):
+        faults.append("fetched_at")
+    if not sid.endswith(f"-{chash[:12]}") or len(chash) != 64:
+        faults.append("content_hash")
+    if order is not None:
+        if length is None or pd.isna(row["n_models"]) or int(row["n_models"]) != length:
+            faults.append("n_models")
+        if row["top_level"] is None or content_hash(order, str(row["top_level"])) != chash:
+            faults.append("the content hash of what was read")
+    return faults
 
 
 @dataclass
