@@ -1003,3 +1003,27 @@ def test_compact_deletes_a_killed_writers_files_only_past_the_orphan_retention(
     again = reopen(store)
     pd.testing.assert_frame_equal(again.snapshots(), before[0])
     pd.testing.assert_frame_equal(again.history(scope=None), before[1])
+
+
+def test_a_fetch_time_with_nanoseconds_is_stored_to_the_microsecond(tmp_path: Path, dated_files: list[Path]) -> None:
+    """Issue 14 H1: a pd.Timestamp with nanoseconds as ``fetched_at`` was committed, then reported
+    as a storage failure (the read-back found the microseconds stored), with a pandas UserWarning
+    leaking. The one rule (orcatalog.times.stored_time) truncates it to microseconds first."""
+    store = oc.SnapshotStore(tmp_path / "s", layout="delta", auto_compact=None)
+    day = dated_files[-1].name.split("-", 1)[1][:10]  # models-YYYY-MM-DD.json.gz: a time within the named day
+    given = pd.Timestamp(f"{day}T01:19:00.123456789Z")
+    body = json.loads(read_body(dated_files[-1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no pandas warning, no damage warning
+        (sid,) = store.import_bodies([(given, body)], progress=False, now=given + pd.Timedelta(days=1))
+        (again,) = store.import_files(
+            dated_files[-1], fetched_at=given + pd.Timedelta(hours=1), progress=False, now=given + pd.Timedelta(days=1)
+        )
+        reader = reopen(store)
+        listed = reader.snapshots().set_index("snapshot_id")["fetched_at"]
+        assert listed[sid] == pd.Timestamp(f"{day}T01:19:00.123456Z")
+        assert listed[again] == pd.Timestamp(f"{day}T02:19:00.123456Z")
+        assert sid.startswith(f"{day.replace('-', '')}T011900Z-")
+        assert reader.raw(sid) == body
+        assert reader.load(as_of=given).attrs["snapshot_id"] == sid
+        assert store.import_bodies([(given, body)], progress=False, now=given + pd.Timedelta(days=1)).added == []

@@ -29,7 +29,7 @@ from ..frames.ids import catalog_ids
 from ..frames.models import check_body, modalities, models_frame, refuse_empty_catalog
 from ..schema import SCHEMA_VERSION
 from ..scope import asks_server_default, is_unfiltered, scope_of
-from ..times import parse_time
+from ..times import parse_time, stored_time
 
 __all__ = [
     "snapshot_id",
@@ -92,6 +92,9 @@ class Body:
     query: dict[str, str]
     key_fingerprint: str | None = None
     time_precision: str = "second"
+
+    def __post_init__(self) -> None:
+        self.fetched_at = stored_time(self.fetched_at)  # the store keeps microseconds: the one rule
 
 
 def utc(value: Any, name: str, *, end: bool = False) -> pd.Timestamp:
