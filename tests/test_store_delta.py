@@ -251,9 +251,32 @@ def test_of_a_version_s_copies_an_intact_one_is_kept() -> None:
             "raw": [good.replace(b"X", b"Z").decode(), good.decode(), other.decode(), good.decode()],
         }
     )
-    assert list(_one_of_each("versions", versions, "version")) == [1, 2]
-    snapshots = pa.table({"snapshot_id": ["s1", "s1", "s1"], "versions": [[v], [v], [v, w]]})
-    assert list(_one_of_each("snapshots", snapshots, "snapshot_id")) == [0, 2]
+    keep, damaged = _one_of_each("versions", versions, "version")
+    assert list(keep) == [1, 2] and damaged == 1  # the copy failing its address: damage, not a concurrent copy
+    from orcatalog.store.delta.schema import snapshot_rows
+    from orcatalog.store.ingest import content_hash, snapshot_id
+
+    when = pd.Timestamp("2026-01-08T01:19:00Z")
+
+    def row(order: list[str], source: str) -> dict:
+        chash = content_hash(order, "{}")
+        sid = snapshot_id(when, chash)
+        return {
+            "snapshot_id": sid,
+            "fetched_at": when,
+            "n_models": len(order),
+            "content_hash": chash,
+            "top_level": "{}",
+            "source": source,
+        }
+
+    one, two = row([v], "a.json"), row([v, w], "b.json")
+    rows = [one, one, {**one, "n_models": 2}, two, {**two, "source": "c.json"}]  # a copy, a damaged row, provenance
+    snapshots = snapshot_rows(rows, [[v], [v], [v], [v, w], [v, w]], "batch")
+    keep, damaged = _one_of_each("snapshots", snapshots, "snapshot_id")
+    assert list(keep) == [0, 3, 4] and damaged == 1  # the row contradicting itself goes: its id has a sound row
+    lonely = snapshot_rows([{**one, "n_models": 2}], [[v]], "batch")
+    assert list(_one_of_each("snapshots", lonely, "snapshot_id")[0]) == [0]  # never the only row of its id
 
 
 def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bodies: list) -> None:

@@ -5,6 +5,7 @@ name the file, and never hide or drop the snapshots whose files are intact."""
 from __future__ import annotations
 
 import json
+import logging
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -372,7 +373,7 @@ _CHANGES: dict[str, Callable[[object, object], bool]] = {
 
 @pytest.mark.parametrize("column", list(_CHANGES))
 def test_a_snapshots_row_that_contradicts_itself_is_hidden_and_blocks_compaction(
-    column: str, tmp_path: Path, dated_files: list[Path]
+    column: str, tmp_path: Path, dated_files: list[Path], caplog: pytest.LogCaptureFixture
 ) -> None:
     """Issue 14 H1: a byte flipped inside a ``snapshots`` file where it still decodes (one row's
     time, model count, content hash or version list) silently changed load(as_of=), snapshots()
@@ -413,19 +414,54 @@ def test_a_snapshots_row_that_contradicts_itself_is_hidden_and_blocks_compaction
     assert "import the affected snapshots' bodies again" in message
     assert _listing(store) == files  # refused before anything was changed
     with pytest.warns(oc.StoreDamageWarning, match=sid):  # the repair data/README gives: import the body again
-        assert reopen(store).import_files(dated_files[2], progress=False).added == [sid]
+        again = reopen(store).import_files(dated_files[2], progress=False)
+        assert again.added == again.again == [sid]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # its new copy stands in for the damaged row: nothing is hidden now
         repaired = reopen(store)
         assert list(repaired.snapshots()["snapshot_id"]) == [s for s, _ in written]
         assert repaired.raw(sid) == json.loads(read_body(dated_files[2]))
         assert repaired.snapshots()["n_models"].tolist() == listed_counts(dated_files[:4])
-        repaired.compact()
+        with caplog.at_level(logging.WARNING, logger="orcatalog.store"):
+            repaired.compact()
         compacted = reopen(store)
         assert list(compacted.snapshots()["snapshot_id"]) == [s for s, _ in written]
         assert compacted.raw(sid) == json.loads(read_body(dated_files[2]))
+    from deltalake import DeltaTable
+
+    held = DeltaTable(str(tmp_path / "s" / "snapshots")).to_pyarrow_table(columns=["snapshot_id"]).column(0)
+    assert sorted(held.to_pylist()) == sorted(s for s, _ in written)  # the damaged row is gone, not made permanent
+    assert "damaged copies of rows whose bodies were imported again" in caplog.text
+    assert "concurrent compaction" not in caplog.text
 
 
 def listed_counts(files: list[Path]) -> list[int]:
     """How many models each recorded body holds (what ``snapshots()["n_models"]`` must say)."""
     return [len(json.loads(read_body(f))["data"]) for f in files]
+
+
+def test_after_the_repair_of_a_damaged_versions_file_compact_drops_the_bad_copies_and_blames_no_one(
+    tmp_path: Path, dated_files: list[Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 14 H1 item 4: after the documented repair of a flipped byte in a ``versions`` file
+    (import the bodies again), compact() dropped the damaged copies of the objects stored again
+    but logged them as "copies ... (an earlier concurrent compaction)"."""
+    store = oc.SnapshotStore(tmp_path / "s", layout="delta", auto_compact=None)
+    written = _import_each(store, dated_files[:4], "versions")
+    sid, victim = written[1]
+    _flip_that_decodes(Path(victim), "raw", lambda old, new: old != new)
+    with pytest.warns(oc.StoreDamageWarning, match=f"{Path(victim).name}.*do not match their content hash.*{sid}"):
+        assert sid not in set(reopen(store).snapshots()["snapshot_id"])
+    with pytest.warns(oc.StoreDamageWarning):  # the repair: import the bodies again
+        recorded = reopen(store).import_files(dated_files[:4], progress=False)
+    assert recorded.added == recorded.again == [sid]  # said as recorded again, not as new
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with caplog.at_level(logging.WARNING, logger="orcatalog.store"):
+            reopen(store).compact()
+        reader = reopen(store)
+        assert list(reader.snapshots()["snapshot_id"]) == [s for s, _ in written]
+        for other, path in zip([s for s, _ in written], dated_files[:4]):
+            assert reader.raw(other) == json.loads(read_body(path))
+    assert "damaged copies of rows whose bodies were imported again" in caplog.text
+    assert "concurrent compaction" not in caplog.text

@@ -72,11 +72,14 @@ def time_of_snapshot_id(sid: str) -> pd.Timestamp | None:
 
 class Recorded(list[str]):
     """What a write recorded: the snapshot ids it names, in time order (those the store already
-    held included: the list itself), and ``added``, the ids this write committed (time order)."""
+    held included: the list itself), ``added``, the ids this write committed (time order), and
+    ``again``, those of ``added`` the store held but could not read (a damaged file or row: the
+    write recorded them again, the repair data/README gives)."""
 
-    def __init__(self, ids: Iterable[str] = (), added: Iterable[str] = ()) -> None:
+    def __init__(self, ids: Iterable[str] = (), added: Iterable[str] = (), again: Iterable[str] = ()) -> None:
         super().__init__(ids)
         self.added: list[str] = list(added)
+        self.again: list[str] = [sid for sid in added if sid in set(again)]
 
 
 @dataclass

@@ -194,6 +194,7 @@ class State:
                 hit = pc.is_in(flat, value_set=pa.array(missing, pa.string())).to_numpy(zero_copy_only=False)
                 bad_rows = np.unique(parents[hit])
                 sids = [s for s in manifest["snapshot_id"].to_numpy()[bad_rows].tolist() if s not in unreadable]
+            if missing and sids:  # rows already unreadable (their own file, their own row) are not blamed on versions
                 damaged = [p for p in problems if p.window is None and not p.snapshot_ids]
                 where = damaged[0].path if damaged else self._where
                 reason = damaged[0].reason if damaged else "model versions are missing"

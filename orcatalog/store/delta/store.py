@@ -129,7 +129,8 @@ class DeltaStore:
                 logger.warning("automatic compaction of %s skipped: %s", self.layout.root, exc)
             except Exception as exc:  # delta-rs errors: upkeep never fails a committed write
                 logger.warning("automatic compaction of %s skipped: %s", self.layout.root, exc)
-        return Recorded(batch.ids, [r["snapshot_id"] for r in rows])
+        damaged = set(state.unreadable) | {sid for p in state.problems for sid in p.snapshot_ids}
+        return Recorded(batch.ids, [r["snapshot_id"] for r in rows], damaged)
 
     def _append_versions(self, full: pa.Table, bare: pa.Table) -> None:
         if not len(full):
