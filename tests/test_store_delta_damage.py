@@ -17,6 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import orcatalog as oc
+from click.testing import CliRunner
+from orcatalog.cli import main as cli_main
 from orcatalog.store.ingest import content_hash
 from orcatalog.errors import AsOfWarning
 
@@ -452,9 +454,12 @@ def test_after_the_repair_of_a_damaged_versions_file_compact_drops_the_bad_copie
     _flip_that_decodes(Path(victim), "raw", lambda old, new: old != new)
     with pytest.warns(oc.StoreDamageWarning, match=f"{Path(victim).name}.*do not match their content hash.*{sid}"):
         assert sid not in set(reopen(store).snapshots()["snapshot_id"])
-    with pytest.warns(oc.StoreDamageWarning):  # the repair: import the bodies again
-        recorded = reopen(store).import_files(dated_files[:4], progress=False)
-    assert recorded.added == recorded.again == [sid]  # said as recorded again, not as new
+    repair = ["import", "--store", str(store.root), *map(str, dated_files[:4])]  # import the bodies again
+    cli = CliRunner().invoke(cli_main, repair)
+    said = f"1 recorded again ({sid}: held before but unreadable, readable now); 3 were already in the store"
+    assert cli.exit_code == 0 and said in cli.output, cli.output  # not "1 new snapshot recorded"
+    cli = CliRunner().invoke(cli_main, repair)
+    assert cli.exit_code == 0 and "0 new snapshots recorded: all 4 were already in the store" in cli.output
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with caplog.at_level(logging.WARNING, logger="orcatalog.store"):
