@@ -116,6 +116,12 @@ class State:
         return pd.DatetimeIndex(self.manifest["fetched_at"])
 
     @property
+    def found(self) -> list[Problem]:
+        """What building the state found (files that cannot be read, rows that contradict
+        themselves), without reading the version lists (:attr:`problems` reads them)."""
+        return self._found
+
+    @property
     def orders(self) -> pa.ListArray:
         """Each manifest row's model versions, in body order."""
         if self._orders is None:

@@ -102,8 +102,10 @@ class DeltaStore:
             refuse_same_time(batch.rows, state.manifest)
         held = state.manifest["snapshot_id"]
         present = set(held[held.isin(batch.ids)])
+        again = {sid for p in state.found for sid in p.snapshot_ids}  # rows left out as contradicting themselves
         if present:  # a snapshot already held counts only when it can be read (else it is written again)
-            present -= set(state.unreadable)
+            again |= present & set(state.unreadable)
+            present -= again
         keep = [i for i, r in enumerate(batch.rows) if r["snapshot_id"] not in present]
         if not keep:
             return Recorded(batch.ids)  # the same bodies at the same times: a no-op
@@ -129,8 +131,7 @@ class DeltaStore:
                 logger.warning("automatic compaction of %s skipped: %s", self.layout.root, exc)
             except Exception as exc:  # delta-rs errors: upkeep never fails a committed write
                 logger.warning("automatic compaction of %s skipped: %s", self.layout.root, exc)
-        damaged = set(state.unreadable) | {sid for p in state.problems for sid in p.snapshot_ids}
-        return Recorded(batch.ids, [r["snapshot_id"] for r in rows], damaged)
+        return Recorded(batch.ids, [r["snapshot_id"] for r in rows], again)
 
     def _append_versions(self, full: pa.Table, bare: pa.Table) -> None:
         if not len(full):
@@ -165,7 +166,8 @@ class DeltaStore:
             at = np.flatnonzero(held.isin(sids).to_numpy())
             found = dict(zip(held.to_numpy()[at].tolist(), at.tolist()))
             absent = [sid for sid in sids if sid not in found]
-            hidden = {sid: p for p in state.problems for sid in p.snapshot_ids if sid in absent}
+            # a row left out as contradicting itself (found when the manifest was read: no list is read here)
+            hidden = {sid: p for p in state.found for sid in p.snapshot_ids if sid in absent} if absent else {}
             if hidden:  # its row reads back contradicting itself (store.ingest.row_faults): readers hide it
                 sid, problem = next(iter(hidden.items()))
                 raise StoreWriteError(
