@@ -38,6 +38,7 @@ from .errors import InvalidParameterError
 
 __all__ = [
     "parse_time",
+    "stored_time",
     "parse_time_column",
     "is_date_only",
     "answer_notes",
@@ -122,6 +123,26 @@ def parse_time(value: Any, name: str = "time", *, end: bool = False) -> pd.Times
     if end and is_date_only(value):
         ts = ts + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
     return ts
+
+
+def stored_time(when: pd.Timestamp) -> pd.Timestamp:
+    """A fetch time as a snapshot store keeps it: UTC, to the microsecond.
+
+    The store's ``fetched_at`` columns are ``timestamp[us, UTC]`` (Parquet and Delta hold no finer
+    unit), so the digits below a microsecond of a ``pandas.Timestamp`` (its nanoseconds, e.g.
+    ``2026-01-08T01:19:00.123456789Z``) are dropped, toward the past, before anything is written:
+    the snapshot then reads back at exactly the time stored (a write reports success only then),
+    and its id, to the second, is the same either way. Every body a store records passes here.
+
+    Args:
+        when: a time with a zone (as :func:`parse_time` returns it), or naive UTC.
+
+    Returns:
+        The same time in UTC, truncated to whole microseconds.
+    """
+    when = pd.Timestamp(when)
+    when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+    return when.floor("us")
 
 
 def in_text_forms(message: str) -> str:

@@ -252,9 +252,32 @@ def test_of_a_version_s_copies_an_intact_one_is_kept() -> None:
             "raw": [good.replace(b"X", b"Z").decode(), good.decode(), other.decode(), good.decode()],
         }
     )
-    assert list(_one_of_each("versions", versions, "version")) == [1, 2]
-    snapshots = pa.table({"snapshot_id": ["s1", "s1", "s1"], "versions": [[v], [v], [v, w]]})
-    assert list(_one_of_each("snapshots", snapshots, "snapshot_id")) == [0, 2]
+    keep, damaged = _one_of_each("versions", versions, "version")
+    assert list(keep) == [1, 2] and damaged == 1  # the copy failing its address: damage, not a concurrent copy
+    from orcatalog.store.delta.schema import snapshot_rows
+    from orcatalog.store.ingest import content_hash, snapshot_id
+
+    when = pd.Timestamp("2026-01-08T01:19:00Z")
+
+    def row(order: list[str], source: str) -> dict:
+        chash = content_hash(order, "{}")
+        sid = snapshot_id(when, chash)
+        return {
+            "snapshot_id": sid,
+            "fetched_at": when,
+            "n_models": len(order),
+            "content_hash": chash,
+            "top_level": "{}",
+            "source": source,
+        }
+
+    one, two = row([v], "a.json"), row([v, w], "b.json")
+    rows = [one, one, {**one, "n_models": 2}, two, {**two, "source": "c.json"}]  # a copy, a damaged row, provenance
+    snapshots = snapshot_rows(rows, [[v], [v], [v], [v, w], [v, w]], "batch")
+    keep, damaged = _one_of_each("snapshots", snapshots, "snapshot_id")
+    assert list(keep) == [0, 3, 4] and damaged == 1  # the row contradicting itself goes: its id has a sound row
+    lonely = snapshot_rows([{**one, "n_models": 2}], [[v]], "batch")
+    assert list(_one_of_each("snapshots", lonely, "snapshot_id")[0]) == [0]  # never the only row of its id
 
 
 TEXT = "/models output_modalities=text"  # the scope of recorded bare GET /models bodies
@@ -1079,3 +1102,27 @@ def test_compact_deletes_a_killed_writers_files_only_past_the_orphan_retention(
     again = reopen(store)
     pd.testing.assert_frame_equal(again.snapshots(), before[0])
     pd.testing.assert_frame_equal(again.history(scope=None), before[1])
+
+
+def test_a_fetch_time_with_nanoseconds_is_stored_to_the_microsecond(tmp_path: Path, dated_files: list[Path]) -> None:
+    """Issue 14 H1: a pd.Timestamp with nanoseconds as ``fetched_at`` was committed, then reported
+    as a storage failure (the read-back found the microseconds stored), with a pandas UserWarning
+    leaking. The one rule (orcatalog.times.stored_time) truncates it to microseconds first."""
+    store = oc.SnapshotStore(tmp_path / "s", layout="delta", auto_compact=None)
+    day = dated_files[-1].name.split("-", 1)[1][:10]  # models-YYYY-MM-DD.json.gz: a time within the named day
+    given = pd.Timestamp(f"{day}T01:19:00.123456789Z")
+    body = json.loads(read_body(dated_files[-1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no pandas warning, no damage warning
+        (sid,) = store.import_bodies([(given, body)], progress=False, now=given + pd.Timedelta(days=1))
+        (again,) = store.import_files(
+            dated_files[-1], fetched_at=given + pd.Timedelta(hours=1), progress=False, now=given + pd.Timedelta(days=1)
+        )
+        reader = reopen(store)
+        listed = reader.snapshots().set_index("snapshot_id")["fetched_at"]
+        assert listed[sid] == pd.Timestamp(f"{day}T01:19:00.123456Z")
+        assert listed[again] == pd.Timestamp(f"{day}T02:19:00.123456Z")
+        assert sid.startswith(f"{day.replace('-', '')}T011900Z-")
+        assert reader.raw(sid) == body
+        assert reader.load(as_of=given).attrs["snapshot_id"] == sid
+        assert store.import_bodies([(given, body)], progress=False, now=given + pd.Timedelta(days=1)).added == []

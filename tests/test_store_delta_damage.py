@@ -5,7 +5,9 @@ name the file, and never hide or drop the snapshots whose files are intact."""
 from __future__ import annotations
 
 import json
+import logging
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -227,7 +229,8 @@ def test_a_write_whose_row_reads_back_wrong_is_refused(
     """R14 gap 7: the read-back recomputed the content hash from the row it had just read and
     compared it with that same row, so a stored row unlike the one meant passed. The injected
     fault is at the library boundary: pyarrow returns the new snapshot's row with one value
-    changed (its time; or its top-level JSON with a content hash that agrees with it)."""
+    changed (its time; or its top-level JSON with a content hash that agrees with it, which then
+    disagrees with the snapshot id: readers hide such a row, issue 14 H1)."""
     root = tmp_path / "s"
     store = oc.SnapshotStore(root, layout="delta", auto_compact=None)
     first = store.import_files(dated_files[0], progress=False)[0]
@@ -251,7 +254,10 @@ def test_a_write_whose_row_reads_back_wrong_is_refused(
         )
 
     monkeypatch.setattr(pq.ParquetFile, "read", wrong)
-    with pytest.raises(oc.StoreWriteError, match=f"does not read back equal to its body.*{column}"):
+    named = {"fetched_at": "fetched_at", "top_level": "content_hash"}[
+        column
+    ]  # a hash agreeing with the row: not its id
+    with pytest.raises(oc.StoreWriteError, match=f"does not read back equal to its body.*{named}"):
         oc.SnapshotStore(root).import_files(dated_files[1], progress=False)
 
 
@@ -371,3 +377,137 @@ def test_every_delta_exception_class_has_a_row_for_every_doing() -> None:
             assert isinstance(error, oc.StoreError) and isinstance(cls("x"), delta_failures(doing)), (doing, cls)
     with pytest.raises(ValueError, match="no row"):
         map_delta(KeyError("x"), "commit", "/store/t")
+
+
+def _flip_that_decodes(path: Path, column: str, changes: Callable[[object, object], bool]) -> object:
+    """Flip one bit inside ``column``'s data in a one-row-group parquet file, at the first place
+    where the file still reads, only that column changed, and ``changes(old, new)`` holds for its
+    value: damage no decoder notices. Returns the new value (the file is left damaged)."""
+    original = path.read_bytes()
+    before = pq.read_table(path)
+    pf = pq.ParquetFile(path)
+    chunk = pf.metadata.row_group(0).column(pf.schema_arrow.names.index(column))
+    start = chunk.dictionary_page_offset or chunk.data_page_offset
+    for offset in range(start, start + chunk.total_compressed_size):
+        for bit in (0x01, 0x10):
+            data = bytearray(original)
+            data[offset] ^= bit
+            path.write_bytes(bytes(data))
+            try:
+                after = pq.read_table(path)
+            except (pa.ArrowException, OSError, ValueError):
+                continue
+            others = [c for c in before.column_names if c != column]
+            old, new = before.column(column)[0].as_py(), after.column(column)[0].as_py()
+            if all(after.column(c).equals(before.column(c)) for c in others) and changes(old, new):
+                return new
+    path.write_bytes(original)
+    pytest.fail(f"no bit of {column} in {path.name} flips to a value that still decodes")
+
+
+_CHANGES: dict[str, Callable[[object, object], bool]] = {
+    # a time a second or more away: the snapshot id (to the second) is the other copy of it
+    "fetched_at": lambda old, new: abs(pd.Timestamp(new) - pd.Timestamp(old)) >= pd.Timedelta(seconds=1),
+    "n_models": lambda old, new: old != new,
+    "content_hash": lambda old, new: old != new,
+    "versions": lambda old, new: old != new and len(old) == len(new),  # one version hash changed
+}
+
+
+@pytest.mark.parametrize("column", list(_CHANGES))
+def test_a_snapshots_row_that_contradicts_itself_is_hidden_and_blocks_compaction(
+    column: str, tmp_path: Path, dated_files: list[Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 14 H1: a byte flipped inside a ``snapshots`` file where it still decodes (one row's
+    time, model count, content hash or version list) silently changed load(as_of=), snapshots()
+    and history, and compact() then made the bad value permanent. Each row is now checked against
+    what it carries twice (store.ingest.row_faults, the writer's read-back check): the row is
+    hidden like a damaged file's rows, the warning and errors name the file and the snapshot,
+    compact() refuses before changing anything, and importing the body again is the repair."""
+    store = oc.SnapshotStore(tmp_path / "s", layout="delta", auto_compact=None)
+    written = _import_each(store, dated_files[:4], "snapshots")
+    sid, victim = written[2]
+    before = reopen(store).history(columns=["id"])
+    new = _flip_that_decodes(Path(victim), column, _CHANGES[column])
+    name = Path(victim).name
+    with pytest.warns(oc.StoreDamageWarning, match=f"{name}: the row of snapshot {sid} contradicts itself") as seen:
+        reader = reopen(store)
+        listed = reader.snapshots()
+    assert not any("model versions are missing" in str(w.message) for w in seen)  # a bad list blames its own file
+    assert list(listed["snapshot_id"]) == [s for s, _ in written if s != sid]
+    for other, path in zip([s for s, _ in written], dated_files[:4]):
+        if other != sid:
+            assert reader.raw(other) == json.loads(read_body(path))
+    with pytest.raises(oc.StoreDamagedError, match=f"{name}.*{sid}"):
+        reader.load(sid)
+    when = pd.Timestamp(sid[:16])
+    for at in {when, pd.Timestamp(new) if column == "fetched_at" else when}:  # its time, and the time it now says
+        with pytest.raises(oc.StoreDamagedError, match=name):
+            reader.load(as_of=at + pd.Timedelta(hours=1))  # an older answer would be wrong
+    history = reader.history(columns=["id"])
+    assert set(history["snapshot_id"]) == set(before["snapshot_id"]) - {sid}
+    assert len(history) == (before["snapshot_id"] != sid).sum()
+    state = reader._delta.state()
+    assert state.manifest["n_models"].tolist() == [len(o) for o in state.orders.to_pylist()] or sid in state.unreadable
+    files = _listing(store)
+    with pytest.warns(oc.StoreDamageWarning), pytest.raises(oc.StoreDamagedError) as info:
+        reopen(store).compact()
+    message = str(info.value)
+    assert "nothing was changed" in message and name in message and sid in message and "\n" not in message
+    assert "import the affected snapshots' bodies again" in message
+    assert _listing(store) == files  # refused before anything was changed
+    with pytest.warns(oc.StoreDamageWarning, match=sid):  # the repair data/README gives: import the body again
+        again = reopen(store).import_files(dated_files[2], progress=False)
+        assert again.added == again.again == [sid]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # its new copy stands in for the damaged row: nothing is hidden now
+        repaired = reopen(store)
+        assert list(repaired.snapshots()["snapshot_id"]) == [s for s, _ in written]
+        assert repaired.raw(sid) == json.loads(read_body(dated_files[2]))
+        assert repaired.snapshots()["n_models"].tolist() == listed_counts(dated_files[:4])
+        with caplog.at_level(logging.WARNING, logger="orcatalog.store"):
+            repaired.compact()
+        compacted = reopen(store)
+        assert list(compacted.snapshots()["snapshot_id"]) == [s for s, _ in written]
+        assert compacted.raw(sid) == json.loads(read_body(dated_files[2]))
+    from deltalake import DeltaTable
+
+    held = DeltaTable(str(tmp_path / "s" / "snapshots")).to_pyarrow_table(columns=["snapshot_id"]).column(0)
+    assert sorted(held.to_pylist()) == sorted(s for s, _ in written)  # the damaged row is gone, not made permanent
+    assert "damaged copies of rows whose bodies were imported again" in caplog.text
+    assert "concurrent compaction" not in caplog.text
+
+
+def listed_counts(files: list[Path]) -> list[int]:
+    """How many models each recorded body holds (what ``snapshots()["n_models"]`` must say)."""
+    return [len(json.loads(read_body(f))["data"]) for f in files]
+
+
+def test_after_the_repair_of_a_damaged_versions_file_compact_drops_the_bad_copies_and_blames_no_one(
+    tmp_path: Path, dated_files: list[Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 14 H1 item 4: after the documented repair of a flipped byte in a ``versions`` file
+    (import the bodies again), compact() dropped the damaged copies of the objects stored again
+    but logged them as "copies ... (an earlier concurrent compaction)"."""
+    store = oc.SnapshotStore(tmp_path / "s", layout="delta", auto_compact=None)
+    written = _import_each(store, dated_files[:4], "versions")
+    sid, victim = written[1]
+    _flip_that_decodes(Path(victim), "raw", lambda old, new: old != new)
+    with pytest.warns(oc.StoreDamageWarning, match=f"{Path(victim).name}.*do not match their content hash.*{sid}"):
+        assert sid not in set(reopen(store).snapshots()["snapshot_id"])
+    repair = ["import", "--store", str(store.root), *map(str, dated_files[:4])]  # import the bodies again
+    cli = CliRunner().invoke(cli_main, repair)
+    said = f"1 recorded again ({sid}: held before but unreadable, readable now); 3 were already in the store"
+    assert cli.exit_code == 0 and said in cli.output, cli.output  # not "1 new snapshot recorded"
+    cli = CliRunner().invoke(cli_main, repair)
+    assert cli.exit_code == 0 and "0 new snapshots recorded: all 4 were already in the store" in cli.output
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with caplog.at_level(logging.WARNING, logger="orcatalog.store"):
+            reopen(store).compact()
+        reader = reopen(store)
+        assert list(reader.snapshots()["snapshot_id"]) == [s for s, _ in written]
+        for other, path in zip([s for s, _ in written], dated_files[:4]):
+            assert reader.raw(other) == json.loads(read_body(path))
+    assert "damaged copies of rows whose bodies were imported again" in caplog.text
+    assert "concurrent compaction" not in caplog.text

@@ -421,8 +421,16 @@ def import_(
             click.echo(f"0 new snapshots recorded: all {len(ids)} were already in the store")
         else:
             kept = f"; {len(ids) - len(new)} were already in the store" if len(new) < len(ids) else ""
-            span = new[0] if len(new) == 1 else f"{new[0]} .. {new[-1]}"
-            click.echo(f"{len(new)} new snapshot{'s' * (len(new) > 1)} recorded ({span}){kept}")
+            again = getattr(ids, "again", [])
+            fresh = [sid for sid in new if sid not in set(again)]
+            parts = []
+            if fresh:
+                span = fresh[0] if len(fresh) == 1 else f"{fresh[0]} .. {fresh[-1]}"
+                parts.append(f"{len(fresh)} new snapshot{'s' * (len(fresh) > 1)} recorded ({span})")
+            if again:
+                shown = ", ".join(again[:3]) + (f" and {len(again) - 3} more" if len(again) > 3 else "")
+                parts.append(f"{len(again)} recorded again ({shown}: held before but unreadable, readable now)")
+            click.echo("; ".join(parts) + kept)
 
 
 @main.command()

@@ -29,7 +29,7 @@ from ..frames.ids import catalog_ids
 from ..frames.models import check_body, modalities, models_frame, refuse_empty_catalog
 from ..schema import SCHEMA_VERSION
 from ..scope import asks_server_default, is_unfiltered, scope_of
-from ..times import is_date_only, parse_time
+from ..times import is_date_only, parse_time, stored_time
 
 __all__ = [
     "snapshot_id",
@@ -72,11 +72,14 @@ def time_of_snapshot_id(sid: str) -> pd.Timestamp | None:
 
 class Recorded(list[str]):
     """What a write recorded: the snapshot ids it names, in time order (those the store already
-    held included: the list itself), and ``added``, the ids this write committed (time order)."""
+    held included: the list itself), ``added``, the ids this write committed (time order), and
+    ``again``, those of ``added`` the store held but could not read (a damaged file or row: the
+    write recorded them again, the repair data/README gives)."""
 
-    def __init__(self, ids: Iterable[str] = (), added: Iterable[str] = ()) -> None:
+    def __init__(self, ids: Iterable[str] = (), added: Iterable[str] = (), again: Iterable[str] = ()) -> None:
         super().__init__(ids)
         self.added: list[str] = list(added)
+        self.again: list[str] = [sid for sid in added if sid in set(again)]
 
 
 @dataclass
@@ -92,6 +95,9 @@ class Body:
     query: dict[str, str]
     key_fingerprint: str | None = None
     time_precision: str = "second"
+
+    def __post_init__(self) -> None:
+        self.fetched_at = stored_time(self.fetched_at)  # the store keeps microseconds: the one rule
 
 
 def utc(value: Any, name: str, *, end: bool = False) -> pd.Timestamp:
@@ -375,11 +381,46 @@ def version_of(model: dict[str, Any]) -> tuple[str, bytes]:
     return hashlib.sha256(raw).hexdigest()[:32], raw
 
 
-def content_hash(order: list[str], top_level: str) -> str:
+def content_hash(order: list[str] | bytes | memoryview, top_level: str) -> str:
+    """A snapshot's content hash: SHA-256 (hex) over its top-level JSON, then its version hashes in
+    body order. ``order`` is the list of version hashes, or their UTF-8 bytes already concatenated
+    (as a reader finds them in an Arrow string buffer: the same hash, without a Python string each)."""
     digest = hashlib.sha256(top_level.encode())
-    for v in order:
-        digest.update(v.encode())
+    digest.update(order if isinstance(order, (bytes, memoryview)) else "".join(order).encode())
     return digest.hexdigest()
+
+
+def row_faults(row: Mapping[str, Any], order: list[str] | bytes | memoryview | None, length: int | None) -> list[str]:
+    """What a stored snapshot row says that its own redundant parts contradict (empty when it is
+    consistent): the one check of a ``snapshots`` row, by the writer's read-back and by every reader.
+
+    A row carries three things twice: its time (``fetched_at``, and the start of ``snapshot_id``, to
+    the second), its content hash (``content_hash``, the end of ``snapshot_id``, and the hash
+    recomputed from ``top_level`` and the version list) and its size (``n_models``, the length of the
+    version list). A flipped byte that still decodes changes one copy only.
+
+    Args:
+        row: the row's ``snapshot_id``, ``fetched_at`` (a UTC time), ``content_hash``, ``n_models``, ``top_level``.
+        order: its version list (or the list's concatenated bytes, see :func:`content_hash`); None
+            checks the other columns only (a reader that has not read the lists yet).
+        length: how many versions ``order`` holds (None with ``order``).
+
+    Returns:
+        The names of the disagreeing parts, e.g. ``["fetched_at"]``, ``["n_models"]``.
+    """
+    faults = []
+    sid, chash = str(row["snapshot_id"]), str(row["content_hash"])
+    when = pd.Timestamp(row["fetched_at"]) if row["fetched_at"] is not None else None
+    if when is None or when.tzinfo is None or not sid.startswith(f"{when.tz_convert('UTC'):{_ID_TIME}}-"):
+        faults.append("fetched_at")
+    if not sid.endswith(f"-{chash[:12]}") or len(chash) != 64:
+        faults.append("content_hash")
+    if order is not None:
+        if length is None or pd.isna(row["n_models"]) or int(row["n_models"]) != length:
+            faults.append("n_models")
+        if row["top_level"] is None or content_hash(order, str(row["top_level"])) != chash:
+            faults.append("the content hash of what was read")
+    return faults
 
 
 @dataclass

@@ -118,7 +118,8 @@ class Writes(Reads):
 
         Args:
             paths: one path or several.
-            fetched_at: the fetch time (UTC unless it says otherwise) when there is one body.
+            fetched_at: the fetch time (UTC unless it says otherwise) when there is one body; stored
+                to the microsecond (finer digits are dropped: :func:`orcatalog.times.stored_time`).
             base_url: the API the bodies came from (default: the public API).
             query: the list filters the bodies answered, as ``fetch_models`` takes them (e.g.
                 ``{"output_modalities": "all"}``, ``{"input_modalities": "image"}``); none means the
@@ -181,7 +182,8 @@ class Writes(Reads):
 
         ``base_url`` and ``query`` (the filters the bodies answered; none: the server's default list)
         set the scope as in :meth:`import_files`, and the same evidence rule applies; a body dated
-        after ``now`` (default the clock) is refused as there.
+        after ``now`` (default the clock) is refused as there. Times are stored to the microsecond
+        (a ``pandas.Timestamp``'s nanoseconds are dropped: :func:`orcatalog.times.stored_time`).
 
         Returns:
             The snapshot ids in time order, with ``added`` (:meth:`import_files`). Raises as :meth:`import_files`.

@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from ..faults import delta_failures
 from .schema import SNAPSHOTS_SCHEMA
-from .state import MISSING, Problem, Verified, _file_stats, _verify
+from .state import _ROW_CHECKED, MISSING, Problem, Verified, _file_stats, _verify, list_faults, row_problem
 
 
 class DataFiles:
@@ -159,4 +159,26 @@ class DataFiles:
             return SNAPSHOTS_SCHEMA.empty_table().column("versions").combine_chunks(), problems
         chunks = [c for part in parts for c in getattr(part, "chunks", [part])]
         chunked = pa.chunked_array(chunks, type=SNAPSHOTS_SCHEMA.field("versions").type)
-        return chunked.take(pa.array(rows, pa.int64())).combine_chunks(), problems
+        orders = chunked.take(pa.array(rows, pa.int64())).combine_chunks()
+        return orders, problems + self.row_problems(files, rows, manifest, orders, problems)
+
+    @staticmethod
+    def row_problems(
+        files: list[tuple[str, pa.Table]],
+        rows: np.ndarray,
+        manifest: pd.DataFrame,
+        orders: pa.ListArray,
+        problems: list[Problem],
+    ) -> list[Problem]:
+        """The manifest rows whose version list contradicts the rest of the row (its length
+        ``n_models``, its hash ``content_hash``: :func:`.state.list_faults`), each a problem naming
+        the snapshots file that holds the row (rows of a file already unreadable are skipped)."""
+        done = {sid for p in problems for sid in p.snapshot_ids}
+        records = manifest[[c for c in _ROW_CHECKED]].to_dict("records")
+        ends = np.cumsum([len(t) for _, t in files])
+        out = []
+        for pos, faults in enumerate(list_faults(records, orders)):
+            if faults and records[pos]["snapshot_id"] not in done:
+                path = files[int(np.searchsorted(ends, int(rows[pos]), side="right"))][0]
+                out.append(row_problem(path, records[pos], faults))
+        return out

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...errors import StoreDamageWarning
+from ..ingest import row_faults, time_of_snapshot_id
 from ..timeline import apply_rules
 from .schema import MANIFEST_COLUMNS, SNAPSHOTS_SCHEMA
 
@@ -115,6 +116,12 @@ class State:
         return pd.DatetimeIndex(self.manifest["fetched_at"])
 
     @property
+    def found(self) -> list[Problem]:
+        """What building the state found (files that cannot be read, rows that contradict
+        themselves), without reading the version lists (:attr:`problems` reads them)."""
+        return self._found
+
+    @property
     def orders(self) -> pa.ListArray:
         """Each manifest row's model versions, in body order."""
         if self._orders is None:
@@ -193,6 +200,7 @@ class State:
                 hit = pc.is_in(flat, value_set=pa.array(missing, pa.string())).to_numpy(zero_copy_only=False)
                 bad_rows = np.unique(parents[hit])
                 sids = [s for s in manifest["snapshot_id"].to_numpy()[bad_rows].tolist() if s not in unreadable]
+            if missing and sids:  # rows already unreadable (their own file, their own row) are not blamed on versions
                 damaged = [p for p in problems if p.window is None and not p.snapshot_ids]
                 where = damaged[0].path if damaged else self._where
                 reason = damaged[0].reason if damaged else "model versions are missing"
@@ -250,25 +258,110 @@ def _file_stats(dt: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
     return out
 
 
-def _manifest(tables: list[pa.Table], rules: bool = True) -> tuple[pd.DataFrame, np.ndarray]:
+def _window(row: Any) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The times a damaged snapshot row may belong at: its ``fetched_at`` and the time its id
+    begins with (which of the two the damage changed cannot be known), as (earliest, latest)."""
+    times = [time_of_snapshot_id(str(row["snapshot_id"]))]
+    if row["fetched_at"] is not None and not pd.isna(row["fetched_at"]):
+        when = pd.Timestamp(row["fetched_at"])
+        times.append(when.tz_convert("UTC") if when.tzinfo else when.tz_localize("UTC"))
+    known = [t for t in times if t is not None]
+    return (min(known), max(known)) if known else None
+
+
+def row_problem(path: str, row: Any, faults: list[str]) -> Problem:
+    """A ``snapshots`` row that contradicts itself (:func:`orcatalog.store.ingest.row_faults`): hidden
+    like the rows of a damaged file, its id named, and no answer given across either of its times."""
+    reason = (
+        f"the row of snapshot {row['snapshot_id']} contradicts itself (its {', '.join(faults)} and the rest of "
+        "the row disagree: a damaged byte?)"
+    )
+    return Problem(path, reason, [str(row["snapshot_id"])], window=_window(row))
+
+
+#: The manifest columns :func:`orcatalog.store.ingest.row_faults` reads.
+_ROW_CHECKED = ["snapshot_id", "fetched_at", "content_hash", "n_models", "top_level"]
+
+
+def list_faults(rows: list[dict[str, Any]], lists: pa.ListArray) -> list[list[str]]:
+    """:func:`orcatalog.store.ingest.row_faults` of each row with its version list (``lists``, aligned
+    with ``rows``), each list hashed from its bytes in the Arrow buffer (no Python string per
+    version); a null list is not checked (its file could not be read: already a problem)."""
+    lists = lists.cast(SNAPSHOTS_SCHEMA.field("versions").type)
+    values = lists.values
+    bounds = lists.offsets.to_numpy()
+    starts = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset : values.offset + len(values) + 1]
+    data = values.buffers()[2]
+    buffer = memoryview(data) if data is not None else memoryview(b"")
+    valid = lists.is_valid().to_numpy(zero_copy_only=False)
+    out: list[list[str]] = []
+    for i, row in enumerate(rows):
+        if not valid[i]:
+            out.append([])
+            continue
+        lo, hi = int(bounds[i]), int(bounds[i + 1])
+        joined = buffer[int(starts[lo]) : int(starts[hi])] if hi > lo else b""
+        out.append(row_faults(row, joined, hi - lo))
+    return out
+
+
+def _manifest(
+    files: list[tuple[str, pa.Table]],
+    rules: bool = True,
+    lists: Callable[[int], pa.ChunkedArray | pa.Array] | None = None,
+) -> tuple[pd.DataFrame, np.ndarray, list[Problem]]:
     """The snapshot rows of some files (each file's manifest columns): one per id (a snapshot
     committed twice counts once), in time order, with the timeline rules applied (``rules``);
-    and each row's position in the files' rows (in the order given)."""
-    if not tables:
+    each row's position in the files' rows (in the order given); and the rows left out because
+    they contradict themselves (:func:`orcatalog.store.ingest.row_faults` on the manifest columns: time
+    and content hash against the id). Of an id's copies the first (in file order) that is
+    consistent is kept; when ``lists`` (file index -> its ``versions`` column) is given, the
+    copies of a repeated id are checked with their version lists too (a snapshot whose damaged
+    row was written again by an import of its body reads from the new copy)."""
+    if not files:
         frame = SNAPSHOTS_SCHEMA.empty_table().drop_columns(["versions"]).to_pandas()
         frame["seq"] = pd.Series([], dtype=np.int32)
-        return (apply_rules(frame) if rules else frame), np.zeros(0, dtype=np.int64)
+        return (apply_rules(frame) if rules else frame), np.zeros(0, dtype=np.int64), []
     types = {f.name: f.type for f in SNAPSHOTS_SCHEMA}
-    same = [t.select([c for c in MANIFEST_COLUMNS if c in t.column_names]) for t in tables]
+    same = [t.select([c for c in MANIFEST_COLUMNS if c in t.column_names]) for _, t in files]
     same = [t.cast(pa.schema([pa.field(f.name, types[f.name]) for f in t.schema])) for t in same]
     table = pa.concat_tables(same, promote_options="default") if len(same) > 1 else same[0]
-    keep = np.arange(len(table))
+    sizes = np.cumsum([len(t) for t in same])
+    checked = table.select(_ROW_CHECKED).to_pylist()
+    faults = [row_faults(row, None, None) for row in checked]
     ids = table.column("snapshot_id")
-    if pc.count_distinct(ids).as_py() < len(ids):  # first of each id, in file order
-        keep = np.flatnonzero(~pd.Series(ids.to_numpy()).duplicated().to_numpy())
-        table = table.take(pa.array(keep, pa.int64()))
+    repeated: set[str] = set()
+    if pc.count_distinct(ids).as_py() < len(ids):
+        counts = pd.Series(ids.to_numpy(zero_copy_only=False)).value_counts()
+        repeated = set(counts.index[counts.to_numpy() > 1])
+    if repeated and lists is not None:  # copies of one id: check them whole, so a damaged copy never wins
+        for i in range(len(same)):
+            at = [
+                j for j in range(int(sizes[i] - len(same[i])), int(sizes[i])) if checked[j]["snapshot_id"] in repeated
+            ]
+            if not at or any(faults[j] for j in at):
+                continue
+            try:
+                column = lists(i)
+            except (pa.ArrowException, OSError, ValueError):
+                continue  # the file's lists cannot be read: the readers' check names it
+            offset = int(sizes[i] - len(same[i]))
+            chunk = pa.chunked_array(getattr(column, "chunks", [column])).combine_chunks()
+            chunk = chunk.take(pa.array([j - offset for j in at], pa.int64()))
+            for j, found in zip(at, list_faults([checked[j] for j in at], chunk)):
+                faults[j] = found
+    keep = np.flatnonzero(np.array([not f for f in faults], dtype=bool))
+    first = ~pd.Series(ids.to_numpy(zero_copy_only=False)[keep]).duplicated().to_numpy()
+    keep = keep[first]  # first consistent copy of each id, in file order
+    kept = {checked[j]["snapshot_id"] for j in keep.tolist()}
+    problems = []
+    for j in np.flatnonzero([bool(f) for f in faults]).tolist():
+        if checked[j]["snapshot_id"] not in kept:  # a consistent copy stands in for it: nothing is hidden
+            path = files[int(np.searchsorted(sizes, j, side="right"))][0]
+            problems.append(row_problem(path, checked[j], faults[j]))
+    table = table.take(pa.array(keep, pa.int64()))
     order = pc.sort_indices(table, [("fetched_at", "ascending"), ("snapshot_id", "ascending")]).to_numpy()
     rows = keep[order]
     frame = table.take(pa.array(order, pa.int64())).to_pandas(ignore_metadata=True)
     frame["seq"] = np.zeros(len(frame), dtype=np.int32)
-    return (apply_rules(frame) if rules else frame), rows
+    return (apply_rules(frame) if rules else frame), rows, problems

@@ -28,7 +28,7 @@ from ...errors import (
     TwinSnapshotWarning,
 )
 from ...scope import default_scope
-from ..ingest import Body, Recorded, content_hash, prepare, refuse_same_time, time_of_snapshot_id
+from ..ingest import Body, Recorded, prepare, refuse_same_time, row_faults, time_of_snapshot_id
 from ..queries import no_snapshot_error, parse_versions, snapshot_frame
 from ..timeline import latest_of, partial_times, scope_column, twins_note
 from .schema import ORPHAN_RETENTION_HOURS, VACUUM_RETENTION_HOURS, _plain, snapshot_rows, versions_rows
@@ -48,7 +48,8 @@ def _read_back_differs(
 ) -> list[str]:
     """What differs between a snapshot's row as read back from storage (its manifest columns and
     its version list) and the row and list the write meant: the names of the differing parts (the
-    version list, :data:`READ_BACK_COLUMNS`, the content hash recomputed from what was read)."""
+    version list, :data:`READ_BACK_COLUMNS`, and what the row contradicts in itself, by the one
+    check readers make too: :func:`orcatalog.store.ingest.row_faults`)."""
     wrong = [] if order == wanted else ["the version list"]
     for c in READ_BACK_COLUMNS:
         got, want = stored[c], meant[c]
@@ -57,8 +58,7 @@ def _read_back_differs(
         same = pd.Timestamp(got) == pd.Timestamp(want) if c == "fetched_at" else _plain(got) == _plain(want)
         if not same:
             wrong.append(c)
-    if content_hash(order or [], str(stored["top_level"])) != meant["content_hash"]:
-        wrong.append("the content hash of what was read")
+    wrong += [f for f in row_faults(stored, order or [], len(order or [])) if f not in wrong]
     return wrong
 
 
@@ -102,8 +102,10 @@ class DeltaStore:
             refuse_same_time(batch.rows, state.manifest)
         held = state.manifest["snapshot_id"]
         present = set(held[held.isin(batch.ids)])
+        again = {sid for p in state.found for sid in p.snapshot_ids}  # rows left out as contradicting themselves
         if present:  # a snapshot already held counts only when it can be read (else it is written again)
-            present -= set(state.unreadable)
+            again |= present & set(state.unreadable)
+            present -= again
         keep = [i for i, r in enumerate(batch.rows) if r["snapshot_id"] not in present]
         if not keep:
             return Recorded(batch.ids)  # the same bodies at the same times: a no-op
@@ -129,7 +131,7 @@ class DeltaStore:
                 logger.warning("automatic compaction of %s skipped: %s", self.layout.root, exc)
             except Exception as exc:  # delta-rs errors: upkeep never fails a committed write
                 logger.warning("automatic compaction of %s skipped: %s", self.layout.root, exc)
-        return Recorded(batch.ids, [r["snapshot_id"] for r in rows])
+        return Recorded(batch.ids, [r["snapshot_id"] for r in rows], again)
 
     def _append_versions(self, full: pa.Table, bare: pa.Table) -> None:
         if not len(full):
@@ -164,6 +166,14 @@ class DeltaStore:
             at = np.flatnonzero(held.isin(sids).to_numpy())
             found = dict(zip(held.to_numpy()[at].tolist(), at.tolist()))
             absent = [sid for sid in sids if sid not in found]
+            # a row left out as contradicting itself (found when the manifest was read: no list is read here)
+            hidden = {sid: p for p in state.found for sid in p.snapshot_ids if sid in absent} if absent else {}
+            if hidden:  # its row reads back contradicting itself (store.ingest.row_faults): readers hide it
+                sid, problem = next(iter(hidden.items()))
+                raise StoreWriteError(
+                    f"snapshot {sid} was committed to {self.layout.root} but does not read back equal to its body "
+                    f"({problem.reason}); check the storage"
+                )
             if absent:
                 raise StoreWriteError(
                     f"snapshot(s) {', '.join(absent)} were committed to {self.layout.root} "
@@ -221,6 +231,8 @@ class DeltaStore:
                 raise StoreDamagedError(
                     "will not compact a store that cannot be read whole (nothing was changed): "
                     + "; ".join(p.message() for p in state.problems)
+                    + "; restore the file(s) named from a backup, or import the affected snapshots' bodies again "
+                    "(data/README.md, 'Damage and recovery')"
                 )
             self.layout.repair()
             state = self.state()

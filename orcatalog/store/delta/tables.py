@@ -181,7 +181,10 @@ class DeltaLayout:
         problems: list[Problem] = []
         snapshot_files = self.data.read_files("snapshots", snaps, snap_uris, MANIFEST_COLUMNS, problems)
         version_tables = self.data.read_files("versions", vers, vers_uris, ["version", "id", "raw"], problems)
-        manifest, rows = _manifest([t for _, t in snapshot_files])
+        manifest, rows, bad_rows = _manifest(
+            snapshot_files, lists=lambda i: self.data.file_orders(snapshot_files[i][0])
+        )
+        problems += bad_rows
         raw: dict[str, str] = {}
         ids: dict[str, str] = {}
         checked = []
@@ -234,7 +237,9 @@ class DeltaLayout:
         )
         if problems:
             return None
-        new, positions = _manifest([t for _, t in added], rules=False)
+        new, positions, bad_rows = _manifest(added, rules=False)
+        if bad_rows:
+            return None
         held = pa.Array.from_pandas(old.manifest["snapshot_id"])  # Arrow: pandas' isin makes Python strings
         if pc.any(pc.is_in(pa.Array.from_pandas(new["snapshot_id"]), value_set=held)).as_py():
             return None

@@ -102,7 +102,7 @@ def drop_copies(layout: DeltaLayout) -> int:
         if pc.count_distinct(keys).as_py() == len(keys):  # the usual case: one column read, nothing else
             continue
         table = dt.to_pyarrow_table()
-        keep = _one_of_each(name, table, key)
+        keep, damaged = _one_of_each(name, table, key)
         if len(keep) == len(table):
             continue
         try:
@@ -111,11 +111,18 @@ def drop_copies(layout: DeltaLayout) -> int:
             )
         except delta_failures("compact") as exc:  # nothing committed: the copies stay, answers as before
             raise map_delta(exc, "compact", f"dropping copies in {layout.uris[name]}", layout.secrets) from None
-        logger.warning(
-            "%s: dropped %d copies of rows held more than once (an earlier concurrent compaction)",
-            layout.uris[name],
-            len(table) - len(keep),
-        )
+        if damaged:  # what the repair of data/README ("import the bodies again") leaves behind
+            logger.warning(
+                "%s: dropped %d damaged copies of rows whose bodies were imported again (the intact copies are kept)",
+                layout.uris[name],
+                damaged,
+            )
+        if len(table) - len(keep) > damaged:
+            logger.warning(
+                "%s: dropped %d copies of rows held more than once (an earlier concurrent compaction)",
+                layout.uris[name],
+                len(table) - len(keep) - damaged,
+            )
         dropped += len(table) - len(keep)
     return dropped
 
@@ -169,11 +176,14 @@ def vacuum(
 _ROW_KEYS = {"versions": "version", "snapshots": "snapshot_id"}
 
 
-def _one_of_each(name: str, table: pa.Table, key: str) -> np.ndarray:
+def _one_of_each(name: str, table: pa.Table, key: str) -> tuple[np.ndarray, int]:
     """Positions of the rows of ``table`` to keep, in table order: one copy of each row held more
-    than once. ``versions``: per ``version``, the first copy whose ``raw`` matches the content
-    address (the first copy when none does: readers then report it damaged, as before).
-    ``snapshots``: only rows equal in every column are copies."""
+    than once; and how many of the rows left out were damaged copies of a row kept intact.
+    ``versions``: per ``version``, the first copy whose ``raw`` matches the content address (the
+    first copy when none does: readers then report it damaged, as before). ``snapshots``: a row
+    that contradicts itself (:func:`orcatalog.store.ingest.row_faults`) is left out when a
+    consistent row of its id is kept (an import of its body again, the repair data/README gives),
+    and of the others only rows equal in every column are copies."""
     n = len(table)
     if name == "versions":
         ids = table.column(key).to_pandas().to_numpy(dtype=object)
@@ -183,6 +193,15 @@ def _one_of_each(name: str, table: pa.Table, key: str) -> np.ndarray:
         intact[copied] = [r is not None and hashlib.sha256(r).hexdigest()[:32] == v for r, v in zip(raws, ids[copied])]
         order = np.lexsort((np.arange(n), ~intact))  # intact copies first, each in table order
         first = order[~pd.Series(ids[order]).duplicated().to_numpy()]
-        return np.sort(first)
-    rows = [orjson.dumps(r, default=str) for r in table.to_pylist()]  # one row per snapshot: small
-    return np.flatnonzero(~pd.Series(rows).duplicated().to_numpy())
+        kept_intact = set(ids[first[intact[first]]].tolist())
+        damaged = int(sum(1 for i in np.flatnonzero(~intact).tolist() if ids[i] in kept_intact))
+        return np.sort(first), damaged
+    from .state import list_faults
+
+    records = table.to_pylist()  # one row per snapshot: small
+    faults = list_faults(records, table.column("versions").combine_chunks())
+    sound = {r["snapshot_id"] for r, f in zip(records, faults) if not f}
+    bad = np.array([bool(f) and r["snapshot_id"] in sound for r, f in zip(records, faults)], dtype=bool)
+    rows = [orjson.dumps(r, default=str) for r in records]
+    keep = np.flatnonzero(~pd.Series(rows).duplicated().to_numpy() & ~bad)
+    return keep, int(bad.sum())

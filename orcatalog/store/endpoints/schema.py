@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from ...schema import KNOWN_PRICE_KEYS
 from ...schema.endpoints import ENDPOINT_COLUMNS
+from ...times import stored_time
 
 
 #: The tables of endpoint and provider history (see the module docstring).
@@ -106,6 +107,9 @@ class EndpointBody:
     base_url: str | None = None
     time_precision: str = "second"
     endpoint: str | None = None
+
+    def __post_init__(self) -> None:
+        self.fetched_at = stored_time(self.fetched_at)  # the store keeps microseconds: the one rule
 
 
 def partitions_of(when: Any) -> list[str]:
