@@ -358,6 +358,36 @@ def test_image_output_is_a_per_token_price_in_the_recording(recorded_dir: Path) 
     ].tolist() == [30.0, 40.0, 8.0]
 
 
+def test_the_cost_command_prices_a_prompt_only_workload_on_text_models_unless_told(
+    tmp_path: Path, newest_models: list[dict]
+) -> None:
+    """The default output of a workload (text) holds on the command line for prompt tokens alone;
+    --output-modality embeddings prices the embedding models."""
+    from click.testing import CliRunner
+
+    from orcatalog.cli import main
+    from orcatalog.testing import ReplayServer
+
+    body = tmp_path / "models-2026-08-17.json"
+    body.write_bytes(orjson.dumps({"data": newest_models + fixture_models()}))
+    frame = models_frame(newest_models + fixture_models())
+    with ReplayServer(body) as server:
+        env = {"ORCATALOG_BASE_URL": server.base_url}
+        base = ["cost", "--prompt-tokens", "1000000", "--completion-tokens", "0", "--include-free", "--format", "csv"]
+        result = CliRunner().invoke(main, base, env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        printed = pd.read_csv(pd.io.common.StringIO(result.stdout))
+        ranked = set(printed.loc[printed["total_usd"].notna(), "id"])
+        expected = oc.estimate_cost(frame, 1_000_000, 0)
+        assert ranked and ranked <= set(expected.loc[expected["total_usd"].notna(), "id"])
+        assert not ranked & {"deepgram/flux-tts:free", "openai/text-embedding-3-small", "voyageai/rerank-2.5"}
+        embed = CliRunner().invoke(main, [*base, "--output-modality", "embeddings"], env=env, catch_exceptions=False)
+        assert embed.exit_code == 0, embed.output
+        printed = pd.read_csv(pd.io.common.StringIO(embed.stdout))
+        priced = printed[printed["total_usd"].notna()]
+        assert list(priced["id"]) == ["openai/text-embedding-3-small"] and list(priced["total_usd"]) == [0.02]
+
+
 def test_cost_command_lists_the_cheapest_paid_models_that_serve(tmp_path: Path, newest_models: list[dict]) -> None:
     from click.testing import CliRunner
 
