@@ -347,8 +347,8 @@ def _tables(
 RULES = (
     (
         "Serving",
-        "A workload is priced only on models that can serve it (those that produce text when it has "
-        "completion tokens); per-unit parts such as requests, searches and images count only when the workload names "
+        "A workload is priced only on models that can serve it (by default those that produce text, "
+        "prompt-only workloads included; other outputs are named with output_modalities=); per-unit parts such as requests, searches and images count only when the workload names "
         "them, and a model that cannot be priced gets a note, never a zero.",
     ),
     (

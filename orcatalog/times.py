@@ -20,6 +20,11 @@ first moment, so a snapshot at 01:19 that day is inside the window; as an *end* 
 day is inside (``diff 2025-12-18 2026-01-07`` compares with the last snapshot of January 7, not the
 one of January 6); elsewhere (``as_of``) it is midnight UTC.
 
+**One reading of text**: :func:`iso_times` reads ISO 8601 text, vectorised, for all of them: a
+time argument (:func:`parse_time`), a usage column (:func:`parse_time_column`) and the times in the
+API's usage bodies (``frames/usage.py``: activity dates, generation ``created_at``). No other module
+parses time text (``tests/test_times.py`` guards it; the exceptions it allows say why).
+
 **Answers from other times** (:func:`answer_notes`): a question asked before the first snapshot is
 answered from the first and says so; an answer from a snapshot older than the asked time says how old
 it is, and a time in the future says so.
@@ -40,6 +45,8 @@ __all__ = [
     "parse_time",
     "stored_time",
     "parse_time_column",
+    "iso_times",
+    "NotATime",
     "is_date_only",
     "answer_notes",
     "in_text_forms",
@@ -69,6 +76,71 @@ _ISO = re.compile(
     r"(?:Z|[+-]\d{2}(?::?\d{2})?)?"  # zone
 )
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class NotATime(ValueError):
+    """A text :func:`iso_times` does not read as a time: ``value`` is the first such text, ``reason``
+    pandas' words when the text has the form but not a real time (``2026-02-30``), else ``""``."""
+
+    def __init__(self, value: Any, reason: str = "") -> None:
+        super().__init__(f"{value!r} is not an ISO 8601 time{f' ({reason})' if reason else ''}")
+        self.value = value
+        self.reason = reason
+
+
+def iso_times(texts: pd.Series) -> pd.Series:
+    """ISO 8601 texts as UTC times, vectorised: the one reading of time text (a time argument, a
+    usage column, a usage body's dates). Each text, stripped, must be a date, a date and time (hours;
+    minutes; seconds; a fraction of up to 9 digits after ``.`` or ``,``) and an optional zone ``Z``
+    or ``+HH[:MM]`` (without one it is UTC); anything else, ambiguous forms such as ``05/01/2026``
+    included, is refused.
+
+    Args:
+        texts: a Series of ``str`` (None and NaN stay NaT).
+
+    Returns:
+        A ``datetime64[.., UTC]`` Series (the unit pandas infers: ``us``, ``ns`` for finer
+        fractions), same index.
+
+    Raises:
+        NotATime: a value that is not such a text, or a text of that form that is no real time
+            (``2026-02-30``, ``T25:00``); the first one is named. Callers map it to their error
+            (:class:`~orcatalog.errors.InvalidParameterError` for arguments,
+            :class:`~orcatalog.errors.SchemaError` for bodies).
+    """
+    values = texts.to_numpy(dtype=object)
+    null = pd.isna(values)
+    stripped = pd.Series(values[~null], dtype=object)
+    is_text = stripped.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    if not is_text.all():
+        raise NotATime(stripped[~is_text].iloc[0])
+    stripped = stripped.str.strip()
+    matched = stripped.str.fullmatch(_ISO.pattern).to_numpy(dtype=bool)
+    if not matched.all():
+        raise NotATime(values[~null][int(np.flatnonzero(~matched)[0])])
+    cleaned = np.full(len(values), None, dtype=object)
+    cleaned[~null] = stripped.str.replace(",", ".", regex=False).to_numpy(dtype=object)
+    try:
+        return pd.to_datetime(pd.Series(cleaned, index=texts.index, dtype=object), utc=True, format="ISO8601")
+    except (TypeError, ValueError, OverflowError) as exc:
+        for value in values[~null]:  # name the first text that is no real time, in pandas' one-line words
+            reason = _why_not(str(value).strip().replace(",", "."))
+            if reason:
+                raise NotATime(value, reason) from None
+        raise NotATime(values[~null][0], str(exc).splitlines()[0]) from None
+
+
+def _why_not(text: str) -> str:
+    """Why one text of :data:`_ISO`'s form is no real time (``""`` when it is one)."""
+    try:
+        pd.to_datetime(pd.Series([text], dtype=object), utc=True, format="ISO8601")
+    except (TypeError, ValueError, OverflowError):
+        try:
+            pd.Timestamp(text)  # the same reading, and words that say what is wrong ("day is out of range")
+        except (TypeError, ValueError, OverflowError) as exc:
+            return str(exc).splitlines()[0]
+        return "not a time pandas can hold"
+    return ""
 
 
 def is_date_only(value: Any) -> bool:
@@ -101,12 +173,11 @@ def parse_time(value: Any, name: str = "time", *, end: bool = False) -> pd.Times
         if _NUMBER_TEXT.fullmatch(text):
             hint = _UNIX_SECONDS.format(value=int(text) if text.lstrip("+-").isdigit() else float(text))
             raise InvalidParameterError(_NUMBER.format(name=name, value=value, accepted=ACCEPTED, hint=hint))
-        if not _ISO.fullmatch(text):
-            raise InvalidParameterError(f"{name}={value!r} is not a time: give {ACCEPTED}")
         try:
-            ts = pd.Timestamp(text.replace(",", "."))
-        except (TypeError, ValueError) as exc:
-            raise InvalidParameterError(f"{name}={value!r} is not a time ({exc}): give {ACCEPTED}") from None
+            ts = iso_times(pd.Series([text], dtype=object)).iloc[0]
+        except NotATime as exc:
+            reason = f" ({exc.reason})" if exc.reason else ""
+            raise InvalidParameterError(f"{name}={value!r} is not a time{reason}: give {ACCEPTED}") from None
     elif isinstance(value, (_dt.datetime, _dt.date, pd.Timestamp, np.datetime64)):
         try:
             ts = pd.Timestamp(value)
@@ -179,7 +250,7 @@ def parse_time_column(column: pd.Series, name: str = "time") -> pd.Series:
         name: the column's name, for messages.
 
     Returns:
-        A ``datetime64[ns, UTC]`` Series, same index.
+        A ``datetime64[.., UTC]`` Series (the unit pandas infers), same index and name.
 
     Raises:
         InvalidParameterError: a value that is not such a time (the first one is named), numbers.
@@ -190,22 +261,27 @@ def parse_time_column(column: pd.Series, name: str = "time") -> pd.Series:
         raise InvalidParameterError(f"usage[{name!r}] holds numbers, not times: give {ACCEPTED} {_UNIX_COLUMN}")
     values = column.to_numpy(dtype=object)
     texts = np.array([isinstance(v, str) for v in values], dtype=bool)
-    if texts.any():
-        matched = pd.Series(values[texts], dtype=object).astype(str).str.strip().str.fullmatch(_ISO.pattern)
-        if not matched.all():
-            first = values[texts][int(np.flatnonzero(~matched.to_numpy())[0])]
-            raise InvalidParameterError(
-                f"usage[{name!r}] holds values that are not times, e.g. {first!r}: give {ACCEPTED}"
-            )
-    others = [v for v in values[~texts] if not (v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)))]
-    bad = next((v for v in others if not isinstance(v, (_dt.datetime, _dt.date, pd.Timestamp, np.datetime64))), None)
+    objects = ~texts & ~pd.isna(values)
+    bad = next(
+        (v for v in values[objects] if not isinstance(v, (_dt.datetime, _dt.date, pd.Timestamp, np.datetime64))), None
+    )
     if bad is not None:
         raise InvalidParameterError(f"usage[{name!r}] holds values that are not times, e.g. {bad!r}: give {ACCEPTED}")
     try:
-        return pd.to_datetime(column, utc=True, format="ISO8601")
-    except (TypeError, ValueError) as exc:
+        if not objects.any():  # text (and nulls): the one reading of time text
+            return iso_times(column).rename(column.name)
+        mixed = values.copy()  # texts read by that rule, then every value a datetime object
+        if texts.any():
+            mixed[texts] = list(iso_times(pd.Series(values[texts], dtype=object)))
+        return pd.to_datetime(pd.Series(mixed, index=column.index, name=column.name, dtype=object), utc=True)
+    except NotATime as exc:
+        reason = f" ({exc.reason})" if exc.reason else ""
         raise InvalidParameterError(
-            f"usage[{name!r}] holds values that are not times ({exc}): give {ACCEPTED}"
+            f"usage[{name!r}] holds values that are not times, e.g. {exc.value!r}{reason}: give {ACCEPTED}"
+        ) from None
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidParameterError(
+            f"usage[{name!r}] holds values that are not times ({str(exc).splitlines()[0]}): give {ACCEPTED}"
         ) from None
 
 

@@ -579,3 +579,30 @@ def test_a_count_outside_the_one_rule_is_refused_before_any_work(bad: float) -> 
     with pytest.raises(oc.InvalidParameterError, match=r"usage\['prompt_tokens'\] at row 0 .*whole number from 0"):
         oc.price_at(usage, history)
     assert check_workload(MAX_COUNT, 1e6)["prompt_tokens"] == MAX_COUNT  # the bound itself, and 1e6, are counts
+
+
+def test_a_cost_frame_holds_its_numbers_without_binary_noise(recorded_dir: Path, tmp_path: Path) -> None:
+    """Issue 15 (fourth trial): workload_cost.csv held 2.0999999999999996, an x_cheapest of two totals
+    divided as floats. Every number of a cost frame is rounded by one rule (12 significant digits), so
+    what CSV and parquet hold is the decimal the prices and counts give."""
+    models = orjson.loads(read_body(recorded_dir / "catalogs-2026-06-08" / "models-2026-08-17.json.gz"))["data"]
+    cost = oc.estimate_cost(models_frame(models), 1_000_000, 200_000)
+    raw = {m["id"]: m["pricing"] for m in models}
+    priced = cost[cost["total_usd"] > 0]
+    plain = [i for i in priced["id"] if not {"overrides", "discount"} & set(raw[i])]  # no tier above 1M tokens
+    assert len(plain) > 200
+    totals = {i: D(t) for i, t in zip(priced["id"], priced["total_usd"])}
+    for i in plain:  # the decimal the price strings and counts give
+        assert totals[i] == 1_000_000 * D(raw[i]["prompt"]) + 200_000 * D(raw[i]["completion"]), i
+    cheapest = min(totals.values())
+    floats = priced["total_usd"].to_numpy() / float(cheapest)
+    assert sum(float(f"{v:.12g}") != v for v in floats) >= 10  # the floats divided leave noise here
+    for i, x in zip(priced["id"], priced["x_cheapest"]):
+        assert D(x) == Decimal(f"{totals[i] / cheapest:.12g}"), i  # the decimal ratio, to 12 significant digits
+    assert Decimal("2.1") in {D(x) for x in priced["x_cheapest"]}  # the trial's 2.0999999999999996
+    oc.to_csv(cost, tmp_path / "cost.csv")
+    oc.to_parquet(cost, tmp_path / "cost.parquet")
+    for back in (oc.read_csv(tmp_path / "cost.csv"), oc.read_parquet(tmp_path / "cost.parquet")):
+        for column in ["total_usd", "x_cheapest", *[c for c in cost.columns if c.startswith("cost_")]]:
+            values = back[column].dropna().to_numpy(dtype=float)
+            assert all(v == float(f"{v:.12g}") for v in values), column

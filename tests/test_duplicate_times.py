@@ -66,19 +66,34 @@ def test_as_of_among_twins_says_which_and_why(twin_store: oc.SnapshotStore) -> N
     assert len(twins) == 2 and twins["n_models"].nunique() == 2
     fuller = twins.loc[twins["n_models"].idxmax()]
     other = twins.loc[twins["n_models"].idxmin()]
-    for ask in ({"as_of": "2026-04-17T00:00Z"}, {"as_of": "2026-05-01"}, {}):  # as of that time, later, latest
-        with pytest.warns(TwinSnapshotWarning) as said:
+    asks = (  # as of that time, later (the answer is then 14 days older, and says so), latest
+        ({"as_of": "2026-04-17T00:00Z"}, None),
+        (
+            {"as_of": "2026-05-01"},
+            "the answer is the snapshot of 2026-04-17 00:00 UTC, 14 days older than as_of 2026-05-01",
+        ),
+        ({}, None),
+    )
+    for ask, age in asks:
+        with pytest.warns(Warning) as said:  # every warning the answer gives, none left to leak
             frame = twin_store.load(**ask)
+        kinds = sorted(w.category.__name__ for w in said)
+        assert kinds == sorted(["TwinSnapshotWarning", *(["AsOfWarning"] if age else [])]), ask  # once per answer
+        if age:
+            assert age in str(next(w.message for w in said if issubclass(w.category, oc.AsOfWarning)))
         twin_notes = [w for w in said if issubclass(w.category, TwinSnapshotWarning)]
-        assert len(twin_notes) == 1, ask  # once per answer
         message = str(twin_notes[0].message)
         assert frame.attrs["snapshot_id"] == fuller["snapshot_id"] and len(frame) == fuller["n_models"]
         assert fuller["snapshot_id"] in message and other["snapshot_id"] in message
         assert "the one with the most models" in message and "2026-04-17 00:00:00 UTC" in message
+    with pytest.warns(oc.AsOfWarning, match="17 days older than as_of 2026-02-01") as aged:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", TwinSnapshotWarning)  # no choice among twins, nothing to say of them
+            assert twin_store.load(as_of="2026-02-01").attrs["fetched_at"] == pd.Timestamp("2026-01-15", tz="UTC")
+    assert len(aged) == 1
     with warnings.catch_warnings():
-        warnings.simplefilter("error", TwinSnapshotWarning)  # no choice, nothing to say
-        assert twin_store.load(as_of="2026-02-01").attrs["fetched_at"] == pd.Timestamp("2026-01-15", tz="UTC")
-        assert twin_store.load(other["snapshot_id"]).attrs["snapshot_id"] == other["snapshot_id"]  # by id
+        warnings.simplefilter("error")  # by id: no choice and no age, nothing to say
+        assert twin_store.load(other["snapshot_id"]).attrs["snapshot_id"] == other["snapshot_id"]
 
 
 def test_catalog_size_counts_one_point_per_time(twin_history: pd.DataFrame) -> None:

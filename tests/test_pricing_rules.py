@@ -120,6 +120,35 @@ def test_a_text_workload_is_never_priced_at_zero_on_a_model_that_cannot_serve_it
     assert cost.attrs["output_modalities"] == ["text"]
 
 
+def test_a_prompt_only_workload_is_priced_on_text_models_unless_it_names_another_output(
+    mixed: pd.DataFrame, newest_models: list[dict]
+) -> None:
+    """Issue 15 (fourth trial): 1M prompt tokens and no completion asked for no output, so
+    deepgram/flux-tts:free (speech) ranked 1 at 0 USD and embedding, rerank and speech models were
+    priced by their prompt price. The default output (text) holds for every workload; an embeddings
+    workload says so."""
+    cost = oc.estimate_cost(mixed, 1_000_000, 0).set_index("id")
+    assert cost.attrs["output_modalities"] == ["text"]
+    text = np.array(["text" in o for o in _outputs(mixed.set_index("id").loc[cost.index])])
+    others = cost.index[~text]
+    assert {"deepgram/flux-tts:free", "openai/text-embedding-3-small", "voyageai/rerank-2.5"} <= set(others)
+    assert cost.loc[others, "total_usd"].isna().all() and cost.loc[others, "rank"].isna().all()
+    assert cost.loc[others, "note"].str.contains("does not produce text output").all()
+    first = cost.index[cost["rank"] == 1]
+    assert len(first) and text[cost.index.get_indexer(first)].all()
+    raw = {m["id"]: m["pricing"] for m in newest_models}
+    paid = [i for i in cost.index[text] if i in raw and Decimal(raw[i]["prompt"]) > 0][:20]
+    assert paid and all(Decimal(str(cost.loc[i, "total_usd"])) == 1_000_000 * Decimal(raw[i]["prompt"]) for i in paid)
+
+    embed = oc.estimate_cost(mixed, 1_000_000, 0, output_modalities="embeddings").set_index("id")
+    assert embed.attrs["output_modalities"] == ["embeddings"]
+    ranked = embed.index[embed["rank"].notna()]
+    produces = _outputs(mixed.set_index("id").loc[ranked])
+    assert list(ranked) == ["openai/text-embedding-3-small"] and all("embeddings" in o for o in produces)
+    assert Decimal(str(embed.loc["openai/text-embedding-3-small", "total_usd"])) == 1_000_000 * Decimal("0.00000002")
+    assert embed.loc["deepgram/flux-tts:free", "note"].startswith("does not produce embeddings output")
+
+
 def test_an_image_workload_prices_image_output_tokens(mixed: pd.DataFrame, newest_models: list[dict]) -> None:
     cost = oc.estimate_cost(mixed, 100, 3580, image_output_tokens=3580, output_modalities="image").set_index("id")
     seedream = cost.loc["bytedance-seed/seedream-5-0-lite"]
@@ -327,6 +356,36 @@ def test_image_output_is_a_per_token_price_in_the_recording(recorded_dir: Path) 
     assert per_mtok.round(6).loc[
         ["google/gemini-2.5-flash-image", "openai/gpt-5-image", "openai/gpt-5-image-mini"]
     ].tolist() == [30.0, 40.0, 8.0]
+
+
+def test_the_cost_command_prices_a_prompt_only_workload_on_text_models_unless_told(
+    tmp_path: Path, newest_models: list[dict]
+) -> None:
+    """The default output of a workload (text) holds on the command line for prompt tokens alone;
+    --output-modality embeddings prices the embedding models."""
+    from click.testing import CliRunner
+
+    from orcatalog.cli import main
+    from orcatalog.testing import ReplayServer
+
+    body = tmp_path / "models-2026-08-17.json"
+    body.write_bytes(orjson.dumps({"data": newest_models + fixture_models()}))
+    frame = models_frame(newest_models + fixture_models())
+    with ReplayServer(body) as server:
+        env = {"ORCATALOG_BASE_URL": server.base_url}
+        base = ["cost", "--prompt-tokens", "1000000", "--completion-tokens", "0", "--include-free", "--format", "csv"]
+        result = CliRunner().invoke(main, base, env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        printed = pd.read_csv(pd.io.common.StringIO(result.stdout))
+        ranked = set(printed.loc[printed["total_usd"].notna(), "id"])
+        expected = oc.estimate_cost(frame, 1_000_000, 0)
+        assert ranked and ranked <= set(expected.loc[expected["total_usd"].notna(), "id"])
+        assert not ranked & {"deepgram/flux-tts:free", "openai/text-embedding-3-small", "voyageai/rerank-2.5"}
+        embed = CliRunner().invoke(main, [*base, "--output-modality", "embeddings"], env=env, catch_exceptions=False)
+        assert embed.exit_code == 0, embed.output
+        printed = pd.read_csv(pd.io.common.StringIO(embed.stdout))
+        priced = printed[printed["total_usd"].notna()]
+        assert list(priced["id"]) == ["openai/text-embedding-3-small"] and list(priced["total_usd"]) == [0.02]
 
 
 def test_cost_command_lists_the_cheapest_paid_models_that_serve(tmp_path: Path, newest_models: list[dict]) -> None:

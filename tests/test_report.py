@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -77,6 +78,10 @@ def test_tables_are_the_analysis_results(report: Path) -> None:
     cost = pd.read_csv(folder / "workload_cost.csv")
     assert cost["total_usd"].dropna().is_monotonic_increasing
     assert cost.loc[cost["total_usd"].isna(), "note"].str.contains("dynamic pricing").all()
+    numbers = (
+        cost.select_dtypes("number").to_numpy(dtype=float).ravel()
+    )  # cost's one rounding rule: no 2.0999999999999996
+    assert all(v == float(f"{v:.12g}") for v in numbers[~np.isnan(numbers)])
     free = pd.read_csv(folder / "free_models.csv")
     assert len(free) > 10 and free["id"].str.len().gt(0).all()
     cheapest = pd.read_csv(folder / "cheapest_by_input_modality.csv")

@@ -305,3 +305,103 @@ def test_history_end_as_a_date_keeps_that_whole_day(store: oc.SnapshotStore, his
     kept = store.history(ids=[str(history["id"].iloc[0])], end=f"{day:%Y-%m-%d}")
     same_day = stamps[(stamps >= day.normalize()) & (stamps < day.normalize() + pd.Timedelta(days=1))]
     assert pd.Timestamp(kept.attrs["snapshot_times"][next(iter(kept.attrs["snapshot_times"]))][-1]) == same_day.max()
+
+
+def test_usage_bodies_read_their_times_by_the_same_rule() -> None:
+    """The API's usage bodies (a generation's created_at) are read by times.iso_times, the rule a
+    time argument follows: a comma fraction is read, an ambiguous form is a SchemaError in one line."""
+    from orcatalog.frames.usage import generation_frame
+
+    item = {"id": "gen-1", "model": "openai/gpt-4o", "created_at": "2025-08-24T12:30:00,5+02:00"}
+    assert generation_frame(item)["created_at"].iloc[0] == pd.Timestamp("2025-08-24T10:30:00Z")
+    assert generation_frame(item)["created_at"].iloc[0] == parse_time(item["created_at"]).floor("s")
+    for bad in ("08/24/2025 10:30", "2025-02-30T10:30:00Z"):
+        with pytest.raises(oc.SchemaError, match="created_at: not ISO 8601 times") as info:
+            generation_frame({**item, "created_at": bad})
+        assert repr(bad) in str(info.value) and "\n" not in str(info.value)
+
+
+#: The files outside times.py that may parse time text, and why: none of them reads a time a user gives.
+TIME_PARSERS_ALLOWED = {
+    "store/ingest.py": "a snapshot id's own compact time (%Y%m%dT%H%M%SZ), written by the snapshot id rule",
+    "fetch/http.py": "the HTTP Date header (RFC 9110 IMF-fixdate, 'Wed, 07 Jan 2026 12:00:00 GMT'), not ISO 8601",
+    "fetch/retry.py": "the Retry-After header's HTTP date (RFC 9110), not ISO 8601",
+    "frames/convert.py": "the catalog's day fields (knowledge_cutoff, expiration_date): a bare YYYY-MM-DD without "
+    "a zone (datetime64[s], not UTC), an unreadable one kept in extra, not refused; numpy reads them on every import",
+}
+_PARSING_CALLS = {"strptime", "fromisoformat", "parsedate_to_datetime", "isoparse"}
+_TIME_TYPES = {"to_datetime", "Timestamp", "DatetimeIndex"}
+
+
+def _time_text_parsing(source: str) -> list[str]:
+    """Calls in ``source`` that parse time text: to_datetime / Timestamp / DatetimeIndex given a
+    ``format=`` or a literal text; np.datetime64 of anything but "NaT"; an array built with a
+    ``datetime64`` dtype; strptime / fromisoformat / HTTP-date parsers. (A pandas call on a variable
+    cannot be told from a conversion of datetimes by reading the code; those are reviewed.)"""
+    import ast
+
+    def text(a: ast.expr) -> bool:
+        return isinstance(a, ast.JoinedStr) or (isinstance(a, ast.Constant) and isinstance(a.value, str))
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        keywords = {k.arg: k.value for k in node.keywords}
+        dtype = keywords.get("dtype")
+        if (
+            name in _PARSING_CALLS
+            or (name in _TIME_TYPES and (any(text(a) for a in node.args) or "format" in keywords))
+            or (
+                name == "datetime64"
+                and node.args
+                and not (isinstance(node.args[0], ast.Constant) and node.args[0].value == "NaT")
+            )
+            or (
+                name in ("array", "asarray")
+                and isinstance(dtype, ast.Constant)
+                and str(dtype.value).startswith("datetime64")
+            )
+        ):
+            found.append(f"line {node.lineno}: {name}")
+    return found
+
+
+def test_one_function_parses_time_text() -> None:
+    """Issue 15: the time rule was written four times, and frames/usage.py kept its own
+    pd.to_datetime(format="ISO8601"). Every time text is read by orcatalog/times.py (iso_times);
+    elsewhere only the allowed exceptions parse time text, each for a reason above."""
+    package = Path(oc.__file__).parent
+    hits = {
+        p.relative_to(package).as_posix(): _time_text_parsing(p.read_text(encoding="utf-8"))
+        for p in sorted(package.rglob("*.py"))
+    }
+    hits = {name: calls for name, calls in hits.items() if calls}
+    outside = {name: calls for name, calls in hits.items() if name != "times.py" and name not in TIME_PARSERS_ALLOWED}
+    assert not outside, f"time text parsed outside orcatalog/times.py (use times.iso_times / parse_time): {outside}"
+    assert set(TIME_PARSERS_ALLOWED) <= set(hits), "an allowed exception no longer parses: drop it from the list"
+    assert "times.py" in hits
+
+
+def test_the_time_parsing_guard_finds_what_it_guards() -> None:
+    samples = [
+        'parsed = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601")',  # frames/usage.py's copy
+        '_EPOCH = pd.Timestamp("1970-01-01", tz="UTC")',
+        "when = datetime.strptime(text, '%Y-%m-%d')",
+        "when = dt.datetime.fromisoformat(value)",
+        "when = pd.Timestamp(f'{day}T00:00Z')",
+        'days = np.array(texts, dtype="datetime64[D]")',
+        'day = np.datetime64(value[:10], "D")',
+    ]
+    for sample in samples:
+        assert _time_text_parsing(sample), sample
+    conversions = (
+        'pd.to_datetime(history["fetched_at"], utc=True)',
+        "pd.Timestamp(0, tz='UTC')",
+        'np.full(3, np.datetime64("NaT"), dtype="datetime64[s]")',
+        'frame["fetched_at"].to_numpy(dtype="datetime64[D]")',
+    )
+    for conversion in conversions:
+        assert not _time_text_parsing(conversion), conversion

@@ -54,7 +54,7 @@ NOT_LISTED = "not in this catalog"
 NOT_LISTED_ON_DATE = "not in this catalog on the row's date"
 #: The note of a row dated before the history's first snapshot: no catalog to ask, whatever the model.
 NO_SNAPSHOT = "no snapshot on or before the row's date"
-_EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
+_EPOCH = pd.Timestamp(0, tz="UTC")  # 1970-01-01: a number, not time text (tests/test_times.py guards)
 _TIME_COLUMNS = ("date", "timestamp")
 
 

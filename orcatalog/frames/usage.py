@@ -18,6 +18,7 @@ import pandas as pd
 from ..errors import SchemaError
 from ..schema import Column
 from ..schema.usage import ACTIVITY_COLUMNS, GENERATION_COLUMNS
+from ..times import NotATime, iso_times
 from .convert import CONVERTERS, Rows
 from .models import _keep_unknown as keep_unknown
 from .models import frame_from_arrays
@@ -47,8 +48,8 @@ def _times(values: list[Any], field: str, rows: Rows, *, required: bool) -> Any:
         if field == "date" and not _DAY.fullmatch(v):
             rows.refuse(i, field, f"= {v!r} is not a day (YYYY-MM-DD or 'YYYY-MM-DD 00:00:00')")
     try:
-        parsed = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601")
-    except (TypeError, ValueError) as exc:
+        parsed = iso_times(pd.Series(values, dtype=object))  # the one reading of time text
+    except NotATime as exc:
         raise SchemaError(f"{rows.what} {field}: not ISO 8601 times ({exc})", url=rows.url) from None
     return parsed.dt.floor("s").astype(_UTC).array
 

@@ -59,8 +59,12 @@ def estimate_cost(
 
     **Which models are priced** (the one rule, ``_cannot_serve`` in :mod:`.serve`, listed in its
     docstring; the ``cost`` command, the report and :func:`orcatalog.frontier` use it too): a model
-    must produce every modality in ``output_modalities`` (default: ``text`` when some completion
-    tokens are not audio or image output tokens), accept what the counted parts send
+    must produce every modality in ``output_modalities`` (default: ``text``, for every workload,
+    prompt-only included: a workload for embedding, rerank, speech or image models names that
+    output, ``output_modalities="embeddings"``; only a workload whose completion tokens are all
+    ``audio_output_tokens`` / ``image_output_tokens`` asks for no modality by default, those parts
+    asking for their own output; a frame without an ``output_modalities`` column gets no default
+    condition), accept what the counted parts send
     (``audio_tokens``: audio input, ``images``: image input) and produce what they ask for
     (``audio_output_tokens``: audio or speech, ``image_output_tokens``: image), and the catalog must
     price the workload there. A row that cannot be priced for the workload has no total (NaN), no
@@ -112,7 +116,7 @@ def estimate_cost(
             from the API's output modality enum (``text``, ``image``, ``embeddings``, ``audio``,
             ``video``, ``rerank``, ``speech``, ``transcription``), or ``"all"`` (alias ``"any"``) for no
             condition; an empty value is refused (:func:`orcatalog.fetch.params.modalities`, the one
-            vocabulary); default above.
+            vocabulary); default ``text`` (above), prompt-only workloads included.
 
     Returns:
         One row per model (per model and snapshot for a history frame): ``id`` (plus ``fetched_at``
@@ -133,7 +137,7 @@ def estimate_cost(
     given = locals()  # the arguments, read by the names of COMPONENTS (the one list of them)
     models = _check_models(models)
     counts = check_workload(**{name: given[name] for name in TOKEN_ARGUMENTS}, at=at)
-    wanted = _wanted_outputs(counts, output_modalities)
+    wanted = _wanted_outputs(counts, output_modalities, models)
     clock = _clock(at, len(models))
     # columns read off a view without attrs: pandas deep-copies a frame's attrs (a history's
     # snapshot times) into every column it hands out, which would cost more than the arithmetic

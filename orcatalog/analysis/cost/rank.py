@@ -1,5 +1,6 @@
 """The cost frame a caller gets (:func:`_result`): ``rank`` (1 = cheapest; equal totals share a
-rank; NA without a total) and ``x_cheapest`` within each snapshot (:func:`_ranks`); a catalog sorted
+rank; NA without a total) and ``x_cheapest`` within each snapshot (:func:`_ranks`; rounded by the
+cost frame's one rule, :func:`.totals._tidy`); a catalog sorted
 cheapest first, a history kept in its own (time) order.
 """
 
@@ -9,6 +10,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .totals import _tidy
 
 
 def _ranks(total: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -67,7 +70,7 @@ def _result(models: pd.DataFrame, result: dict[str, Any]) -> pd.DataFrame:
     rank, cheapest = _ranks(total, group)
     rank = pd.arrays.IntegerArray(rank, np.isnan(total))  # no total, no rank: NA, never 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.where(total == 0, 0.0, total / cheapest)
+        x = _tidy(np.where(total == 0, 0.0, total / cheapest))  # the cost frame's one rounding rule
     if is_history:  # the history's rows and order stay
         data: dict[str, Any] = {k: models[k].array for k in keys}
         data.update(columns)

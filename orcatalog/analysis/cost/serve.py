@@ -248,13 +248,19 @@ def _floats(column: pd.Series) -> np.ndarray:
     return column.to_numpy() if column.dtype == np.float64 else column.to_numpy(dtype=float, na_value=np.nan)
 
 
-def _wanted_outputs(counts: Mapping[str, Any], output_modalities: Any) -> tuple[str, ...]:
-    """The output modalities a workload asks for: the ones given, else ``text`` when some completion
-    tokens are not audio or image output tokens (those parts ask for their own output, check 2 of
-    :func:`_cannot_serve`), else none."""
+def _wanted_outputs(counts: Mapping[str, Any], output_modalities: Any, frame: pd.DataFrame) -> tuple[str, ...]:
+    """The output modalities a workload asks for (the one default rule): the ones given, else
+    ``text`` for every workload, prompt-only included (pricing 1M prompt tokens alone ranked a free
+    speech model first and priced embedding, rerank and speech models by their prompt price), except
+    one whose completion tokens are all audio or image output tokens: those parts ask for their own
+    output (check 2 of :func:`_cannot_serve`), so it asks for none. A workload for other outputs
+    names them (``output_modalities="embeddings"``). A ``frame`` without an ``output_modalities``
+    column (a hand-built price table) says nothing of its outputs, as a null list does: no default
+    condition (one given is still checked, and needs the column)."""
     if output_modalities is not None:
         return output_modalities_arg(output_modalities)
-    text = counts.get("completion_tokens", 0.0) - sum(
-        counts.get(c.argument, 0.0) for c in COMPONENTS if c.part_of == "completion" and c.outputs
-    )
-    return ("text",) if text > 0 else ()
+    if "output_modalities" not in frame.columns:
+        return ()
+    completion = counts.get("completion_tokens", 0.0)
+    own_outputs = sum(counts.get(c.argument, 0.0) for c in COMPONENTS if c.part_of == "completion" and c.outputs)
+    return () if completion > 0 and completion - own_outputs <= 0 else ("text",)

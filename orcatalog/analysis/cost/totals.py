@@ -1,8 +1,8 @@
 """What a workload costs on each row, component by component (:func:`_costs`): base rates by the
 zero/absent rule (:func:`orcatalog.schema.settled_prices`), overrides applied (:mod:`.overrides`),
 each part of prompt/completion tokens at its own rate else the base one, the discount, the rows that
-cannot be priced left out (:mod:`.serve`), dynamic and unknown prices noted, and every amount rounded
-to 1e-12 USD (:func:`_tidy`).
+cannot be priced left out (:mod:`.serve`), dynamic and unknown prices noted, and every number rounded
+to 12 significant digits (:func:`_tidy`, the one rounding rule of a cost frame).
 """
 
 from __future__ import annotations
@@ -106,10 +106,22 @@ def _costs(
     return {"columns": columns, "notes": notes}
 
 
-def _tidy(values: np.ndarray) -> None:
-    """Round (in place) to 1e-12 USD: tokens x per-token floats leave binary noise (3.5999999999999996 for
-    $3.60) that no price or count justifies; the smallest real cost (one token at $0.01 per
-    million) is 1e-8 USD, so nothing of value is lost."""
-    np.multiply(values, 1e12, out=values)  # what np.round(values, 12) does, without its temporaries
-    np.rint(values, out=values)
-    np.divide(values, 1e12, out=values)
+def _tidy(values: np.ndarray) -> np.ndarray:
+    """Round (in place) to 12 significant digits, and return ``values``: the one rounding rule of a
+    cost frame's numbers (every ``cost_<component>``, ``total_usd``, and ``x_cheapest`` in
+    :func:`.rank._result`), so CSV and parquet hold 2.1, not 2.0999999999999996.
+
+    Why 12 significant digits: tokens x per-token floats, summed over a handful of parts and divided
+    for ``x_cheapest``, leave binary noise of a few units in the 16th digit (3.5999999999999996 for
+    $3.60) that no price or count justifies; 12 digits leave a margin of 1,000 over it at any size
+    (a fixed 1e-12 USD did not: above about $9,000 the scaled value passes 2**53 and the noise
+    stayed). A price has at most about 5 significant digits, so a real cost needs more than 12 only
+    for counts in the hundreds of millions of tokens, and then loses less than 1e-11 of itself.
+    Zero, NaN and infinities are kept.
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        magnitude = np.floor(np.log10(np.abs(values)))
+        scale = np.power(10.0, np.where(np.isfinite(magnitude), 11 - magnitude, 0.0))
+        rounded = np.rint(values * scale) / scale
+    np.copyto(values, rounded, where=np.isfinite(rounded) & (values != 0))
+    return values
