@@ -350,3 +350,28 @@ def test_library_errors_name_the_commands_options(workdir: Path) -> None:
     assert result.stderr.strip() == (
         "error: no snapshot on or before --at 2020-01-01 00:00 UTC: the prices' first snapshot is of 2026-08-17 00:00 UTC"
     )
+
+
+def test_price_at_reads_a_saved_activity_body_as_json(workdir: Path) -> None:
+    """#15: an /activity body was read as a CSV ("has no column 'model' (did you mean 'model:...'?)"):
+    it is read as read_usage reads it, each row priced at its day (the ``date`` column)."""
+    from io import StringIO
+
+    body = COMPACT_DIR / "activity" / "activity-2026-08-30.json.gz"
+    result = run(["price-at", "--store", "two", "--scope", "catalog", str(body), "--format", "csv"], workdir)
+    assert result.exit_code == 0, result.output
+    priced = pd.read_csv(StringIO(result.stdout))
+    assert {"model", "date", "price_source", "age", "total_usd", "note"} <= set(priced.columns)
+    usage = oc.read_usage(body)
+    assert list(priced["model"]) == list(usage["model"])
+    assert priced["total_usd"].notna().any() and set(priced["price_source"]) <= {"exact", "nearest", "missing"}
+
+
+def test_price_at_names_a_catalog_body_given_as_usage(workdir: Path) -> None:
+    """A JSON body that is not usage (a /models catalog) is named as such, not read as a CSV."""
+    result = run(["price-at", "--store", "data", str(WHOLE)], workdir)
+    assert result.exit_code != 0
+    assert result.output.splitlines() == [
+        f"error: {WHOLE}: not an /activity body: it holds a models catalog (GET /models: its rows have id and "
+        "pricing), while every activity row has a date and a model"
+    ]

@@ -560,14 +560,14 @@ def _left_out(result: Any, free: int, *, keep_notes: bool) -> Any:
 @main.command("price-at")
 @click.argument("usage_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--model-column", default="model", show_default=True, help="The column of model ids.")
-@click.option("--time-column", default="timestamp", show_default=True, help="The column of times (UTC).")
+@click.option("--time-column", help="The column of times (UTC); default timestamp, or date for a saved /activity body.")
 @_store_option
 @_scope_option
 @output_options
 def price_at(
     usage_file: str,
     model_column: str,
-    time_column: str,
+    time_column: str | None,
     store_root: str | None,
     scope: str | None,
     fmt: str | None,
@@ -575,7 +575,8 @@ def price_at(
     columns: str | None,
     head: int | None,
 ) -> None:
-    """Price a usage CSV at the prices in effect when each row happened (token columns as in `cost`:
+    """Price a usage CSV, or a saved `GET /activity` body (.json, .json.gz: each day's rows at that
+    day's prices), at the prices in effect when each row happened (token columns as in `cost`:
     prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, ...).
 
     \b
@@ -584,12 +585,18 @@ def price_at(
     """
     import pandas as pd
 
+    from .. import read_usage
     from ..analysis.price_at import price_at as price_rows
 
-    try:
-        usage = pd.read_csv(usage_file)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CLIError(f"{usage_file}: not a readable CSV ({exc})") from None
+    if usage_file.lower().endswith((".json", ".json.gz")):  # a saved /activity body, read as read_usage reads it
+        usage = read_usage(usage_file)
+        time_column = time_column or "date"
+    else:
+        try:
+            usage = pd.read_csv(usage_file)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise CLIError(f"{usage_file}: not a readable CSV ({exc})") from None
+        time_column = time_column or "timestamp"
     for option, name in (("--model-column", model_column), ("--time-column", time_column)):
         if name not in usage.columns:
             raise CLIError(
