@@ -68,6 +68,8 @@ _ISO = re.compile(
     r"(?:Z|[+-]\d{2}(?::?\d{2})?)?"  # zone
 )
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: The zone of a time that has one (after its clock time): sign, hours, minutes.
+_OFFSET = re.compile(r"[T ][\d:.,]+([+-])(\d{2}):?(\d{2})?$")
 
 
 def is_date_only(value: Any) -> bool:
@@ -102,6 +104,12 @@ def parse_time(value: Any, name: str = "time", *, end: bool = False) -> pd.Times
             raise InvalidParameterError(_NUMBER.format(name=name, value=value, accepted=ACCEPTED, hint=hint))
         if not _ISO.fullmatch(text):
             raise InvalidParameterError(f"{name}={value!r} is not a time: give {ACCEPTED}")
+        offset = _OFFSET.search(text)
+        if offset and int(offset[2]) * 60 + int(offset[3] or 0) >= 24 * 60:
+            zone = f"{offset[1]}{offset[2]}:{offset[3] or '00'}"
+            raise InvalidParameterError(
+                f"{name}={value!r} is not a time: UTC offset {zone} is out of range (-24:00..+24:00)"
+            )
         try:
             ts = pd.Timestamp(text.replace(",", "."))
         except (TypeError, ValueError) as exc:

@@ -375,3 +375,15 @@ def test_price_at_names_a_catalog_body_given_as_usage(workdir: Path) -> None:
         f"error: {WHOLE}: not an /activity body: it holds a models catalog (GET /models: its rows have id and "
         "pricing), while every activity row has a date and a model"
     ]
+
+
+def test_an_offset_out_of_range_is_said_not_dateutils_words(workdir: Path) -> None:
+    """#15: ``--since ...+25:00`` leaked dateutil's "invalid tzoffset ... timedelta(hours=24)"."""
+    result = run(["movers", "--store", "data", "--since", "2026-06-19T00:00+25:00"], workdir)
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "error: --since '2026-06-19T00:00+25:00' is not a time: UTC offset +25:00 is out of range (-24:00..+24:00)"
+    ]
+    with pytest.raises(oc.errors.InvalidParameterError, match=r"UTC offset -24:00 is out of range"):
+        oc.times.parse_time("2026-06-19 00:00-2400", "as_of")
+    assert oc.times.parse_time("2026-06-19T00:00+23:59", "as_of") == pd.Timestamp("2026-06-18T00:01Z")
