@@ -387,3 +387,27 @@ def test_an_offset_out_of_range_is_said_not_dateutils_words(workdir: Path) -> No
     with pytest.raises(oc.errors.InvalidParameterError, match=r"UTC offset -24:00 is out of range"):
         oc.times.parse_time("2026-06-19 00:00-2400", "as_of")
     assert oc.times.parse_time("2026-06-19T00:00+23:59", "as_of") == pd.Timestamp("2026-06-18T00:01Z")
+
+
+def test_movers_before_the_first_snapshot_says_the_day_and_what_to_do(workdir: Path) -> None:
+    """#15: a date-only --until was said as "2025-02-01 23:59:59.999999999+00:00", with nothing to do."""
+    result = run(["movers", "--store", "data", "--since", "2025-01-01", "--until", "2025-02-01"], workdir)
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "error: the history has no snapshot before --until 2025-02-01 (through that day): its first snapshot is "
+        "at 2025-12-18 00:00 UTC; use --until on or after it"
+    ]
+
+
+def test_movers_ages_a_date_only_until_from_its_day(workdir: Path) -> None:
+    """#15: ``--until D`` answered by D's own snapshot was "24 hours older than --until D 23:59"; a
+    snapshot before D is aged from the day's start."""
+    same = run(["movers", "--store", "data", "--since", "2025-12-25", "--until", "2025-12-25"], workdir)
+    assert same.exit_code == 0, same.output
+    assert same.stderr.splitlines()[1:] == [
+        "note: start and end both fall on the snapshot of 2025-12-25 00:00 UTC: the window holds no change"
+    ]
+    later = run(["movers", "--store", "data", "--since", "2025-12-20", "--until", "2025-12-28"], workdir)
+    assert "note: the answer is the snapshot of 2025-12-25 00:00 UTC, 3 days older than --until 2025-12-28 00:00" in (
+        later.stderr.splitlines()
+    )

@@ -19,7 +19,7 @@ from ..schema import (
     price_display_unit,
     unknown_unit_note,
 )
-from ..times import answer_notes, parse_time
+from ..times import answer_notes, is_date_only, parse_time
 from .catalog import paid, serves
 from .args import field_arg, frame_arg, one_scope
 
@@ -109,13 +109,18 @@ def movers(
                 f"the history holds one snapshot time ({t1:%Y-%m-%d %H:%M} UTC): a window needs two "
                 "(is it the scope you meant?)"
             )
+    day_end = end is not None and is_date_only(end)  # a date-only end is said, and aged, as that day
     if first >= t1:
-        raise InvalidParameterError(f"the history has no snapshot before end={t1} (its first is {first})")
+        asked = f"{end} (through that day)" if day_end else f"{t1:%Y-%m-%d %H:%M}"
+        raise InvalidParameterError(
+            f"the history has no snapshot before end={asked}: its first snapshot is at {first:%Y-%m-%d %H:%M} UTC; "
+            "use end= on or after it"
+        )
     s0 = first if first > t0 else stamps[stamps <= t0].max()
     s1 = stamps[stamps <= t1].max()
     notes = answer_notes(t0, s0, first=first, name="start")
     t0 = max(t0, first)
-    notes += answer_notes(t1, s1, name="end")
+    notes += answer_notes(t1.normalize() if day_end else t1, s1, name="end")
     if s0 == s1:
         notes.append(f"start and end both fall on the snapshot of {s1:%Y-%m-%d %H:%M} UTC: the window holds no change")
     a, b = _latest_at(history, t0, field), _latest_at(history, t1, field)
