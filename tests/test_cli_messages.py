@@ -411,3 +411,54 @@ def test_movers_ages_a_date_only_until_from_its_day(workdir: Path) -> None:
     assert "note: the answer is the snapshot of 2025-12-25 00:00 UTC, 3 days older than --until 2025-12-28 00:00" in (
         later.stderr.splitlines()
     )
+
+
+DYNAMIC = "dynamic pricing: the price is decided per request (router or alias), so no cost"
+
+
+def test_cost_left_out_never_says_a_zero_and_the_report_says_the_same(workdir: Path) -> None:
+    """#15: the "Left out" line said "0: time-of-day price not evaluated" (a note no row had), and the
+    report worded the same counts otherwise ("5 dynamic pricing: ...: no cost")."""
+    from orcatalog.analysis.catalog import cheapest_paid
+    from orcatalog.report import _left_out_text
+
+    args = [
+        "cost",
+        "--store",
+        "two",
+        "--scope",
+        "catalog",
+        "--prompt-tokens",
+        "1000000",
+        "--completion-tokens",
+        "200000",
+    ]
+    result = run([*args, "--head", "1"], workdir)
+    assert result.exit_code == 0, result.output
+    audio = "produces audio output at a price the catalog does not list"
+    assert result.stderr.splitlines()[-1] == (
+        f"Left out: 25 models (18 free: --include-free lists them; 5: {DYNAMIC}; 2: {audio})"
+    )
+    latest = oc.SnapshotStore(workdir / "two").load(scope="catalog")
+    left = cheapest_paid(oc.estimate_cost(latest, 1_000_000, 200_000)).attrs["left_out"]
+    assert _left_out_text(left) == f"25 models (18 free; 5: {DYNAMIC}; 2: {audio})"
+
+
+def test_cost_models_prints_a_rows_note_whole(workdir: Path) -> None:
+    """#15: with --models a row's note was cut ("...: no...")."""
+    result = run(
+        [
+            "cost",
+            "--store",
+            "data",
+            "--prompt-tokens",
+            "1000000",
+            "--completion-tokens",
+            "200000",
+            "--models",
+            "openrouter/auto,openai/gpt-4o",
+        ],
+        workdir,
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1].split(None, 1) == ["openrouter/auto", DYNAMIC]

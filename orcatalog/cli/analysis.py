@@ -536,22 +536,19 @@ def _left_out(result: Any, free: int, *, keep_notes: bool) -> Any:
     --include-free) and, in the table, the rows that cannot be priced for the workload, counted in
     one ``Left out: N models (why; ...)`` line on stderr. The rows of models named with --models,
     and every row in CSV, JSON and parquet (the library's answer), keep their note instead."""
-    said: dict[str, int] = {}
-    if free:
-        said["free: --include-free lists them"] = free
+    from ..analysis.catalog import left_out_words
+
+    said: dict[str, int] = {"free": free}
     dropped = result.iloc[:0]
     if not keep_notes and "note" in result.columns:
         unpriced = result["total_usd"].isna() & result["note"].notna()
         dropped = result[unpriced]
-        for note, n in dropped["note"].value_counts().items():
-            said[in_cli_words(str(note).replace(": no cost", ""))] = int(n)
+        for note, n in dropped["note"].astype(str).value_counts().items():
+            said[in_cli_words(str(note))] = int(n)
         result = result[~unpriced]
-    if said:
-        total = sum(said.values())
-        reasons = "; ".join(f"{n} {why}" if why.startswith("free") else f"{n}: {why}" for why, n in said.items())
-        if len(said) == 1 and not free:
-            reasons = next(iter(said))
-        click.echo(f"Left out: {total} models ({reasons})", err=True)
+    text = left_out_words(said, free="free: --include-free lists them")
+    if text:
+        click.echo(f"Left out: {text}", err=True)
     if not len(result) and len(dropped):
         click.echo(warning_line("no model in this catalog can be priced for this workload"), err=True)
     return result
