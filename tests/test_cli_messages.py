@@ -462,3 +462,17 @@ def test_cost_models_prints_a_rows_note_whole(workdir: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1].split(None, 1) == ["openrouter/auto", DYNAMIC]
+
+
+def test_diff_prints_old_and_new_prices_in_one_format(workdir: Path) -> None:
+    """#15: diff's old/new (mixed cells: prices next to lists and counts) printed ``9e-05`` next to
+    ``0.0012``; their float cells share one fixed format (export.readable's rule)."""
+    import re
+
+    result = run(["diff", "--store", "data", "2025-12-18", "2026-01-01", "--columns", "field,old,new"], workdir)
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.stdout.splitlines()[1:]]
+    cells = [c for row in rows if row and row[0].startswith("price_") for c in row[1:]]
+    assert len(cells) > 20
+    assert all(re.fullmatch(r"\d[\d,]*\.\d+", c) for c in cells), cells
+    assert len({len(c.split(".")[1]) for c in cells}) == 1
