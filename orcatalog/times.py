@@ -42,6 +42,7 @@ __all__ = [
     "is_date_only",
     "answer_notes",
     "in_text_forms",
+    "age_text",
     "ACCEPTED",
     "ACCEPTED_TEXT",
 ]
@@ -194,6 +195,12 @@ def parse_time_column(column: pd.Series, name: str = "time") -> pd.Series:
         raise InvalidParameterError(
             f"usage[{name!r}] holds values that are not times ({exc}): give {ACCEPTED}"
         ) from None
+
+
+def age_text(delta: pd.Timedelta) -> str:
+    """How far apart two times are, in the one wording of :func:`answer_notes` (``"96 days"``,
+    ``"1.6 hours"``, ``"12 minutes"``, ``"40 seconds"``): a price's age in a table says it so too."""
+    return _span(delta)
 
 
 def _span(delta: pd.Timedelta) -> str:

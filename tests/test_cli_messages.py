@@ -476,3 +476,16 @@ def test_diff_prints_old_and_new_prices_in_one_format(workdir: Path) -> None:
     assert len(cells) > 20
     assert all(re.fullmatch(r"\d[\d,]*\.\d+", c) for c in cells), cells
     assert len({len(c.split(".")[1]) for c in cells}) == 1
+
+
+def test_price_at_words_an_age_as_the_notes_do(workdir: Path) -> None:
+    """#15: price-at's age column printed pandas' ``0 days 01:35:55``; a table says an age as every
+    note does (orcatalog.times.age_text: "1.6 hours older than ...")."""
+    name = _usage(workdir, "ages.csv", ["2025-12-25T01:35:55Z", "2025-12-20", "2025-12-25T00:00:30Z"])
+    result = run(["price-at", "--store", "data", name, "--columns", "timestamp,age"], workdir)
+    assert result.exit_code == 0, result.output
+    assert [line.split()[-2:] for line in result.stdout.splitlines()[1:]] == [
+        ["1.6", "hours"],
+        ["2", "days"],
+        ["30", "seconds"],
+    ]

@@ -96,12 +96,15 @@ def _table_frame(df: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     from .. import export
+    from ..times import age_text
 
     view = pd.DataFrame(index=df.index)
     for name in df.columns:
         col = df[name]
         if export.is_list_column(col):
             view[name] = [export.list_cell_text(v) for v in col.tolist()]
+        elif pd.api.types.is_timedelta64_dtype(col.dtype):  # an age, worded as every note words one
+            view[name] = [None if pd.isna(v) else age_text(v) for v in col.tolist()]
         elif is_token_price(str(name)) and pd.api.types.is_numeric_dtype(col.dtype):
             view[price_label(str(name))] = col.astype("float64") * 1e6
         else:
