@@ -489,3 +489,36 @@ def test_price_at_words_an_age_as_the_notes_do(workdir: Path) -> None:
         ["2", "days"],
         ["30", "seconds"],
     ]
+
+
+def test_diff_checks_the_order_before_saying_anything(workdir: Path) -> None:
+    """#15: ``diff NEWER OLDER`` printed the two "answers" lines, then the error: only the error now."""
+    result = run(["diff", "--store", "data", "2026-01-01", "2025-12-18"], workdir)
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "error: OLD (2026-01-01: 2026-01-01 00:00) is newer than NEW (2025-12-18: 2025-12-18 00:00); "
+        "give the older snapshot first"
+    ]
+    right = run(["diff", "--store", "data", "2025-12-18", "2026-01-01", "--head", "1"], workdir)
+    assert [line.split(" answers ")[1] for line in right.stderr.splitlines()[:2]] == [
+        "OLD 2025-12-18",
+        "NEW 2026-01-01 (through the end of that day)",
+    ]
+
+
+def test_prices_takes_a_comma_list_like_every_repeatable_model_option(workdir: Path) -> None:
+    """#15: ``prices openai/gpt-4o,openai/gpt-4o-mini`` was one unknown id."""
+    from io import StringIO
+
+    result = run(["prices", "--store", "data", "openai/gpt-4o,openai/gpt-4o-mini", "--format", "csv"], workdir)
+    assert result.exit_code == 0, result.output
+    shown = pd.read_csv(StringIO(result.stdout))
+    assert sorted(shown["id"].unique()) == ["openai/gpt-4o", "openai/gpt-4o-mini"]
+    assert len(shown) == 6  # each in the three snapshots
+    table = run(["prices", "--store", "data", "openai/gpt-4o", "openai/gpt-4o-mini"], workdir)
+    assert table.stdout.splitlines()[0].split() == [
+        "id",
+        "fetched_at",
+        "prompt_usd_per_mtok",
+        "completion_usd_per_mtok",
+    ]
