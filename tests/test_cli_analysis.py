@@ -278,8 +278,9 @@ def test_movers_names_its_field_and_lists_the_valid_ones(workdir: Path) -> None:
     result = run(["movers", "--store", "data", "--since", "2025-12-19", "--field", "x"], workdir)
     assert result.exit_code == 2
     line = result.stderr.strip()
-    assert line.startswith("error: --field 'x' is not a numeric column") and "\n" not in line
-    assert "numeric columns: " in line and "price_completion" in line and "context_length" in line
+    assert line.startswith("error: --field 'x' is not a price field") and "\n" not in line
+    # price columns only (#15: not context_length, default_temperature, ...)
+    assert "price fields: " in line and "price_completion" in line and "context_length" not in line
     typo = run(["movers", "--store", "data", "--since", "2025-12-19", "--field", "price_completon"], workdir)
     assert "did you mean 'price_completion'?" in typo.stderr
     result = run(

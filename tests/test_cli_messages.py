@@ -522,3 +522,23 @@ def test_prices_takes_a_comma_list_like_every_repeatable_model_option(workdir: P
         "prompt_usd_per_mtok",
         "completion_usd_per_mtok",
     ]
+
+
+@pytest.mark.parametrize("command", [["movers", "--since", "2025-12-19"], ["changes"]])
+def test_price_fields_are_price_columns_only(workdir: Path, command: list[str]) -> None:
+    """#15: ``movers --field x`` listed default_temperature, context_length, ... as valid fields;
+    movers and changes take price columns only (orcatalog.analysis.args.price_fields)."""
+    from orcatalog.analysis.args import price_fields
+
+    result = run([command[0], "--store", "data", *command[1:], "--field", "default_temperature"], workdir)
+    assert result.exit_code == 2
+    (line,) = result.output.splitlines()
+    assert line.startswith("error: --field 'default_temperature' is not a price field; price fields: ")
+    listed = line.split("price fields: ")[1].removesuffix(" (a column, or the name tables print it under)")
+    history = oc.SnapshotStore(workdir / "data").history()
+    assert not {"context_length", "default_temperature", "top_provider_context_length"} & set(listed.split(", "))
+    assert (
+        {"price_prompt", "price_completion"}
+        <= set(listed.split(", "))
+        <= {name for c in price_fields(history) for name in (c, oc.schema.price_heading(c))}
+    )

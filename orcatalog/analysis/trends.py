@@ -21,7 +21,7 @@ from ..schema import (
 )
 from ..times import answer_notes, is_date_only, parse_time
 from .catalog import paid, serves
-from .args import field_arg, frame_arg, one_scope
+from .args import field_arg, frame_arg, one_scope, price_fields
 
 __all__ = ["movers", "market_trend", "frontier", "catalog_size", "catalog_events", "CONTEXT_BANDS"]
 
@@ -65,8 +65,9 @@ def movers(
         history: ``SnapshotStore.history()`` (one scope).
         start, end: the window (ISO 8601 text or datetimes, UTC unless they say otherwise); start < end.
             ``end=None`` (the default) is the history's latest snapshot.
-        field: the numeric column to compare (default prompt price, USD per million tokens), or the
-            heading tables print a price column under (``price_input_cache_read_usd_per_mtok``:
+        field: the price column to compare (default prompt price, USD per million tokens; only
+            price columns, :func:`~orcatalog.analysis.args.price_fields`), or the heading tables
+            print a price column under (``price_input_cache_read_usd_per_mtok``:
             :func:`~orcatalog.analysis.args.field_arg`).
         n: how many movers per direction.
 
@@ -85,8 +86,8 @@ def movers(
         InvalidParameterError: not a history frame, unknown field, bad times, n < 1.
     """
     history = frame_arg("history", history, "id", "fetched_at")
-    numeric = [str(c) for c in history.columns if _is_number(history[c])]
-    field = field_arg("field", field, numeric, what="numeric column")[0]  # a price's table heading too
+    prices = [c for c in price_fields(history) if _is_number(history[c])]
+    field = field_arg("field", field, prices)[0]  # a price column, or its table heading
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise InvalidParameterError(f"n={n!r} is invalid: give an int >= 1")
     t0 = parse_time(start, "start")
