@@ -60,15 +60,29 @@ _PERCENT_SUFFIXES = ("pct_change", "_pct", "percent")
 _SAME_FORMAT = (("old", "new"),)
 
 
+def _is_float_cell(value: Any) -> bool:
+    return isinstance(value, (float, np.floating)) and not np.isnan(value)
+
+
+def _floats(col: pd.Series) -> np.ndarray:
+    """A column's float values: the whole column when it is a float column, else its float cells (a
+    mixed ``old`` / ``new`` of a diff holds prices next to lists, counts and flags)."""
+    if pd.api.types.is_float_dtype(col.dtype):
+        return col.to_numpy(dtype=float, na_value=np.nan)
+    if col.dtype == object:
+        return np.array([float(v) for v in col.tolist() if _is_float_cell(v)], dtype=float)
+    return np.array([], dtype=float)
+
+
 def _shared_decimals(df: pd.DataFrame) -> dict[str, int]:
-    """Decimals for the float columns of :data:`_SAME_FORMAT` present in ``df``: one number for both
-    (:func:`_column_decimals` over their values together)."""
+    """Decimals for the float columns (or float cells of mixed columns) of :data:`_SAME_FORMAT`
+    present in ``df``: one number for both (:func:`_column_decimals` over their values together)."""
     shared: dict[str, int] = {}
     for group in _SAME_FORMAT:
-        names = [n for n in group if n in df.columns and pd.api.types.is_float_dtype(df[n].dtype)]
-        if len(names) > 1:
-            values = np.concatenate([df[n].to_numpy(dtype=float, na_value=np.nan) for n in names])
-            shared.update(dict.fromkeys(names, _column_decimals(names[0], values)))
+        names = [n for n in group if n in df.columns and len(_floats(df[n]))]
+        if names:
+            values = np.concatenate([_floats(df[n]) for n in names])
+            shared.update(dict.fromkeys([n for n in group if n in df.columns], _column_decimals(names[0], values)))
     return shared
 
 
@@ -113,9 +127,15 @@ def readable(df: pd.DataFrame, *, decimals: dict[str, int] | None = None) -> pd.
         col = df[name]
         if is_list_column(col):
             out[name] = pd.Series([list_cell_text(v) for v in col.tolist()], index=df.index, dtype=object)
-        elif col.dtype == object:  # mixed cells (diff's old/new): only the lists become text
+        elif col.dtype == object:  # mixed cells (diff's old/new): lists and numbers become text, one format
+            places = decimals.get(str(name), _column_decimals(str(name), _floats(col)))
             out[name] = pd.Series(
-                [list_cell_text(v) if _is_list(v) else v for v in col.tolist()], index=df.index, dtype=object
+                [
+                    list_cell_text(v) if _is_list(v) else f"{v:,.{places}f}" if _is_float_cell(v) else v
+                    for v in col.tolist()
+                ],
+                index=df.index,
+                dtype=object,
             )
         elif pd.api.types.is_float_dtype(col.dtype):
             values = col.to_numpy(dtype=float, na_value=np.nan)

@@ -414,5 +414,7 @@ def _left_out_text(left_out: Any) -> str:
     if not left_out:
         return ""
     if isinstance(left_out, dict):
-        return "; ".join(f"{count} {reason}" for reason, count in left_out.items())
+        from .analysis.catalog import left_out_words  # the cost command's wording
+
+        return left_out_words(left_out)
     return str(left_out)

@@ -50,6 +50,7 @@ __all__ = [
     "is_date_only",
     "answer_notes",
     "in_text_forms",
+    "age_text",
     "ACCEPTED",
     "ACCEPTED_TEXT",
 ]
@@ -76,6 +77,8 @@ _ISO = re.compile(
     r"(?:Z|[+-]\d{2}(?::?\d{2})?)?"  # zone
 )
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: The zone of a time that has one (after its clock time): sign, hours, minutes.
+_OFFSET = re.compile(r"[T ][\d:.,]+([+-])(\d{2}):?(\d{2})?$")
 
 
 class NotATime(ValueError):
@@ -173,6 +176,14 @@ def parse_time(value: Any, name: str = "time", *, end: bool = False) -> pd.Times
         if _NUMBER_TEXT.fullmatch(text):
             hint = _UNIX_SECONDS.format(value=int(text) if text.lstrip("+-").isdigit() else float(text))
             raise InvalidParameterError(_NUMBER.format(name=name, value=value, accepted=ACCEPTED, hint=hint))
+        if not _ISO.fullmatch(text):
+            raise InvalidParameterError(f"{name}={value!r} is not a time: give {ACCEPTED}")
+        offset = _OFFSET.search(text)
+        if offset and int(offset[2]) * 60 + int(offset[3] or 0) >= 24 * 60:
+            zone = f"{offset[1]}{offset[2]}:{offset[3] or '00'}"
+            raise InvalidParameterError(
+                f"{name}={value!r} is not a time: UTC offset {zone} is out of range (-24:00..+24:00)"
+            )
         try:
             ts = iso_times(pd.Series([text], dtype=object)).iloc[0]
         except NotATime as exc:
@@ -283,6 +294,12 @@ def parse_time_column(column: pd.Series, name: str = "time") -> pd.Series:
         raise InvalidParameterError(
             f"usage[{name!r}] holds values that are not times ({str(exc).splitlines()[0]}): give {ACCEPTED}"
         ) from None
+
+
+def age_text(delta: pd.Timedelta) -> str:
+    """How far apart two times are, in the one wording of :func:`answer_notes` (``"96 days"``,
+    ``"1.6 hours"``, ``"12 minutes"``, ``"40 seconds"``): a price's age in a table says it so too."""
+    return _span(delta)
 
 
 def _span(delta: pd.Timedelta) -> str:

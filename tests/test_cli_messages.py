@@ -350,3 +350,195 @@ def test_library_errors_name_the_commands_options(workdir: Path) -> None:
     assert result.stderr.strip() == (
         "error: no snapshot on or before --at 2020-01-01 00:00 UTC: the prices' first snapshot is of 2026-08-17 00:00 UTC"
     )
+
+
+def test_price_at_reads_a_saved_activity_body_as_json(workdir: Path) -> None:
+    """#15: an /activity body was read as a CSV ("has no column 'model' (did you mean 'model:...'?)"):
+    it is read as read_usage reads it, each row priced at its day (the ``date`` column)."""
+    from io import StringIO
+
+    body = COMPACT_DIR / "activity" / "activity-2026-08-30.json.gz"
+    result = run(["price-at", "--store", "two", "--scope", "catalog", str(body), "--format", "csv"], workdir)
+    assert result.exit_code == 0, result.output
+    priced = pd.read_csv(StringIO(result.stdout))
+    assert {"model", "date", "price_source", "age", "total_usd", "note"} <= set(priced.columns)
+    usage = oc.read_usage(body)
+    assert list(priced["model"]) == list(usage["model"])
+    assert priced["total_usd"].notna().any() and set(priced["price_source"]) <= {"exact", "nearest", "missing"}
+
+
+def test_price_at_names_a_catalog_body_given_as_usage(workdir: Path) -> None:
+    """A JSON body that is not usage (a /models catalog) is named as such, not read as a CSV."""
+    result = run(["price-at", "--store", "data", str(WHOLE)], workdir)
+    assert result.exit_code != 0
+    assert result.output.splitlines() == [
+        f"error: {WHOLE}: not an /activity body: it holds a models catalog (GET /models: its rows have id and "
+        "pricing), while every activity row has a date and a model"
+    ]
+
+
+def test_an_offset_out_of_range_is_said_not_dateutils_words(workdir: Path) -> None:
+    """#15: ``--since ...+25:00`` leaked dateutil's "invalid tzoffset ... timedelta(hours=24)"."""
+    result = run(["movers", "--store", "data", "--since", "2026-06-19T00:00+25:00"], workdir)
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "error: --since '2026-06-19T00:00+25:00' is not a time: UTC offset +25:00 is out of range (-24:00..+24:00)"
+    ]
+    with pytest.raises(oc.errors.InvalidParameterError, match=r"UTC offset -24:00 is out of range"):
+        oc.times.parse_time("2026-06-19 00:00-2400", "as_of")
+    assert oc.times.parse_time("2026-06-19T00:00+23:59", "as_of") == pd.Timestamp("2026-06-18T00:01Z")
+
+
+def test_movers_before_the_first_snapshot_says_the_day_and_what_to_do(workdir: Path) -> None:
+    """#15: a date-only --until was said as "2025-02-01 23:59:59.999999999+00:00", with nothing to do."""
+    result = run(["movers", "--store", "data", "--since", "2025-01-01", "--until", "2025-02-01"], workdir)
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "error: the history has no snapshot before --until 2025-02-01 (through that day): its first snapshot is "
+        "at 2025-12-18 00:00 UTC; use --until on or after it"
+    ]
+
+
+def test_movers_ages_a_date_only_until_from_its_day(workdir: Path) -> None:
+    """#15: ``--until D`` answered by D's own snapshot was "24 hours older than --until D 23:59"; a
+    snapshot before D is aged from the day's start."""
+    same = run(["movers", "--store", "data", "--since", "2025-12-25", "--until", "2025-12-25"], workdir)
+    assert same.exit_code == 0, same.output
+    assert same.stderr.splitlines()[1:] == [
+        "note: start and end both fall on the snapshot of 2025-12-25 00:00 UTC: the window holds no change"
+    ]
+    later = run(["movers", "--store", "data", "--since", "2025-12-20", "--until", "2025-12-28"], workdir)
+    assert "note: the answer is the snapshot of 2025-12-25 00:00 UTC, 3 days older than --until 2025-12-28 00:00" in (
+        later.stderr.splitlines()
+    )
+
+
+DYNAMIC = "dynamic pricing: the price is decided per request (router or alias), so no cost"
+
+
+def test_cost_left_out_never_says_a_zero_and_the_report_says_the_same(workdir: Path) -> None:
+    """#15: the "Left out" line said "0: time-of-day price not evaluated" (a note no row had), and the
+    report worded the same counts otherwise ("5 dynamic pricing: ...: no cost")."""
+    from orcatalog.analysis.catalog import cheapest_paid
+    from orcatalog.report import _left_out_text
+
+    args = [
+        "cost",
+        "--store",
+        "two",
+        "--scope",
+        "catalog",
+        "--prompt-tokens",
+        "1000000",
+        "--completion-tokens",
+        "200000",
+    ]
+    result = run([*args, "--head", "1"], workdir)
+    assert result.exit_code == 0, result.output
+    audio = "produces audio output at a price the catalog does not list"
+    assert result.stderr.splitlines()[-1] == (
+        f"Left out: 25 models (18 free: --include-free lists them; 5: {DYNAMIC}; 2: {audio})"
+    )
+    latest = oc.SnapshotStore(workdir / "two").load(scope="catalog")
+    left = cheapest_paid(oc.estimate_cost(latest, 1_000_000, 200_000)).attrs["left_out"]
+    assert _left_out_text(left) == f"25 models (18 free; 5: {DYNAMIC}; 2: {audio})"
+
+
+def test_cost_models_prints_a_rows_note_whole(workdir: Path) -> None:
+    """#15: with --models a row's note was cut ("...: no...")."""
+    result = run(
+        [
+            "cost",
+            "--store",
+            "data",
+            "--prompt-tokens",
+            "1000000",
+            "--completion-tokens",
+            "200000",
+            "--models",
+            "openrouter/auto,openai/gpt-4o",
+        ],
+        workdir,
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1].split(None, 1) == ["openrouter/auto", DYNAMIC]
+
+
+def test_diff_prints_old_and_new_prices_in_one_format(workdir: Path) -> None:
+    """#15: diff's old/new (mixed cells: prices next to lists and counts) printed ``9e-05`` next to
+    ``0.0012``; their float cells share one fixed format (export.readable's rule)."""
+    import re
+
+    result = run(["diff", "--store", "data", "2025-12-18", "2026-01-01", "--columns", "field,old,new"], workdir)
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.stdout.splitlines()[1:]]
+    cells = [c for row in rows if row and row[0].startswith("price_") for c in row[1:]]
+    assert len(cells) > 20
+    assert all(re.fullmatch(r"\d[\d,]*\.\d+", c) for c in cells), cells
+    assert len({len(c.split(".")[1]) for c in cells}) == 1
+
+
+def test_price_at_words_an_age_as_the_notes_do(workdir: Path) -> None:
+    """#15: price-at's age column printed pandas' ``0 days 01:35:55``; a table says an age as every
+    note does (orcatalog.times.age_text: "1.6 hours older than ...")."""
+    name = _usage(workdir, "ages.csv", ["2025-12-25T01:35:55Z", "2025-12-20", "2025-12-25T00:00:30Z"])
+    result = run(["price-at", "--store", "data", name, "--columns", "timestamp,age"], workdir)
+    assert result.exit_code == 0, result.output
+    assert [line.split()[-2:] for line in result.stdout.splitlines()[1:]] == [
+        ["1.6", "hours"],
+        ["2", "days"],
+        ["30", "seconds"],
+    ]
+
+
+def test_diff_checks_the_order_before_saying_anything(workdir: Path) -> None:
+    """#15: ``diff NEWER OLDER`` printed the two "answers" lines, then the error: only the error now."""
+    result = run(["diff", "--store", "data", "2026-01-01", "2025-12-18"], workdir)
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "error: OLD (2026-01-01: 2026-01-01 00:00) is newer than NEW (2025-12-18: 2025-12-18 00:00); "
+        "give the older snapshot first"
+    ]
+    right = run(["diff", "--store", "data", "2025-12-18", "2026-01-01", "--head", "1"], workdir)
+    assert [line.split(" answers ")[1] for line in right.stderr.splitlines()[:2]] == [
+        "OLD 2025-12-18",
+        "NEW 2026-01-01 (through the end of that day)",
+    ]
+
+
+def test_prices_takes_a_comma_list_like_every_repeatable_model_option(workdir: Path) -> None:
+    """#15: ``prices openai/gpt-4o,openai/gpt-4o-mini`` was one unknown id."""
+    from io import StringIO
+
+    result = run(["prices", "--store", "data", "openai/gpt-4o,openai/gpt-4o-mini", "--format", "csv"], workdir)
+    assert result.exit_code == 0, result.output
+    shown = pd.read_csv(StringIO(result.stdout))
+    assert sorted(shown["id"].unique()) == ["openai/gpt-4o", "openai/gpt-4o-mini"]
+    assert len(shown) == 6  # each in the three snapshots
+    table = run(["prices", "--store", "data", "openai/gpt-4o", "openai/gpt-4o-mini"], workdir)
+    assert table.stdout.splitlines()[0].split() == [
+        "id",
+        "fetched_at",
+        "prompt_usd_per_mtok",
+        "completion_usd_per_mtok",
+    ]
+
+
+@pytest.mark.parametrize("command", [["movers", "--since", "2025-12-19"], ["changes"]])
+def test_price_fields_are_price_columns_only(workdir: Path, command: list[str]) -> None:
+    """#15: ``movers --field x`` listed default_temperature, context_length, ... as valid fields;
+    movers and changes take price columns only (orcatalog.analysis.args.price_fields)."""
+    from orcatalog.analysis.args import price_fields
+
+    result = run([command[0], "--store", "data", *command[1:], "--field", "default_temperature"], workdir)
+    assert result.exit_code == 2
+    (line,) = result.output.splitlines()
+    assert line.startswith("error: --field 'default_temperature' is not a price field; price fields: ")
+    listed = line.split("price fields: ")[1].removesuffix(" (a column, or the name tables print it under)")
+    history = oc.SnapshotStore(workdir / "data").history()
+    assert not {"context_length", "default_temperature", "top_provider_context_length"} & set(listed.split(", "))
+    assert (
+        {"price_prompt", "price_completion"}
+        <= set(listed.split(", "))
+        <= {name for c in price_fields(history) for name in (c, oc.schema.price_heading(c))}
+    )

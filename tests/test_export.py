@@ -141,4 +141,12 @@ def test_readable_turns_only_the_list_cells_of_a_mixed_column(tmp_path: Path) ->
     assert lists.any() and (~lists & d["new"].notna()).any()  # the column mixes lists and scalars
     for raw, cell in zip(d.loc[lists, "new"], shown.loc[lists, "new"]):
         assert cell == ", ".join(map(str, raw))
-    assert shown.loc[~lists, "new"].tolist() == d.loc[~lists, "new"].tolist()  # scalars as they were
+    floats = d["new"].map(lambda v: isinstance(v, float) and v == v)
+    others = ~lists & ~floats
+    assert shown.loc[others, "new"].tolist() == d.loc[others, "new"].tolist()  # other scalars as they were
+    # float cells (prices) in one fixed format shared by old and new (#15: not 9e-05 next to 0.0012)
+    places = {
+        len(c.split(".")[1])
+        for c in [*shown.loc[floats, "new"], *shown.loc[d["old"].map(lambda v: isinstance(v, float) and v == v), "old"]]
+    }
+    assert floats.any() and len(places) == 1

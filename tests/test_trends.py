@@ -50,7 +50,8 @@ def test_movers_match_the_snapshots_at_both_ends(store: oc.SnapshotStore, histor
     np.testing.assert_allclose(raw["pct_change"], m["pct_change"])
     if "price_request" in history.columns:
         assert set(oc.movers(history, start, end, field="price_request")["unit"]) <= {"USD/request"}
-    assert set(oc.movers(history, start, end, field="context_length")["unit"]) <= {""}
+    with pytest.raises(oc.InvalidParameterError, match="'context_length' is not a price field"):
+        oc.movers(history, start, end, field="context_length")  # price fields only (#15)
 
 
 def test_movers_and_price_changes_take_a_price_by_its_table_heading(history: pd.DataFrame) -> None:
@@ -79,7 +80,7 @@ def test_movers_and_price_changes_take_a_price_by_its_table_heading(history: pd.
     [
         ({"start": "2026-01-05", "end": "2026-01-01"}, "before end"),
         ({"start": "x", "end": "2026-01-01"}, "not a time"),
-        ({"start": "2026-01-01", "end": "2026-01-05", "field": "name"}, "numeric"),
+        ({"start": "2026-01-01", "end": "2026-01-05", "field": "name"}, "not a price field"),
         ({"start": "2026-01-01", "end": "2026-01-05", "n": 0}, "n="),
     ],
 )

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 
-__all__ = ["field_arg", "frame_arg", "one_scope"]
+__all__ = ["field_arg", "frame_arg", "one_scope", "price_fields"]
 
 
 def frame_arg(name: str, value: Any, *columns: str) -> pd.DataFrame:
@@ -61,6 +61,16 @@ def one_scope(history: pd.DataFrame, scope: str | None = None) -> pd.DataFrame:
             f"the history holds several scopes {scopes}: choose one (scope=..., or history[history.scope == ...])"
         )
     return history
+
+
+def price_fields(frame: pd.DataFrame) -> list[str]:
+    """The columns of ``frame`` that a price field (``movers`` / ``price_changes`` / ``changes``
+    ``field``) may name, in its order: the ``price_`` family (:func:`orcatalog.schema.is_price_column`,
+    the one rule) and the per-token USD/Mtok columns (:data:`orcatalog.schema.PER_TOKEN_COLUMNS`);
+    never other numbers such as ``context_length`` or ``default_temperature``."""
+    from ..schema import PER_TOKEN_COLUMNS, is_price_column
+
+    return [str(c) for c in frame.columns if is_price_column(str(c)) or str(c) in PER_TOKEN_COLUMNS]
 
 
 def field_arg(

@@ -22,7 +22,7 @@ cost table:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,16 @@ from ..errors import InvalidParameterError
 from ..schema import bool_array
 from ..suggest import did_you_mean
 
-__all__ = ["select", "fold_variants", "serves", "accepts", "paid", "output_modalities_arg", "cheapest_paid"]
+__all__ = [
+    "select",
+    "fold_variants",
+    "serves",
+    "accepts",
+    "paid",
+    "output_modalities_arg",
+    "cheapest_paid",
+    "left_out_words",
+]
 
 
 def _names(name: str, value: Any) -> list[str]:
@@ -167,6 +176,35 @@ def paid(models: pd.DataFrame) -> np.ndarray:
     if "dynamic_pricing" in models.columns:
         out &= ~bool_array(models["dynamic_pricing"])
     return out
+
+
+def left_out_words(left_out: Mapping[str, int], *, free: str = "free") -> str:
+    """What a cost answer left out (``attrs["left_out"]`` of :func:`cheapest_paid`: reason -> count),
+    in the one wording the cost command and the report print: ``"25 models (18 free; 5: dynamic
+    pricing: ...)"``, a single reason without its count (``"2 models (produces audio output ...)"``).
+    A reason counted zero is never said, and a note's closing ``": no cost"`` is dropped (being left
+    out says so).
+
+    Args:
+        left_out: reason -> number of models; the key ``"free"`` counts the free models.
+        free: how the free models are said (the command line adds how to list them).
+
+    Returns:
+        The text, or ``""`` when nothing was left out.
+    """
+    said: dict[str, int] = {}
+    for why, count in left_out.items():
+        if count:
+            text = free if why == "free" else str(why).removesuffix(": no cost")
+            said[text] = said.get(text, 0) + int(count)
+    if not said:
+        return ""
+    total = sum(said.values())
+    if len(said) == 1 and free not in said:
+        reasons = next(iter(said))
+    else:
+        reasons = "; ".join(f"{n} {why}" if why == free else f"{n}: {why}" for why, n in said.items())
+    return f"{total} model{'' if total == 1 else 's'} ({reasons})"
 
 
 def cheapest_paid(costs: pd.DataFrame, n: int | None = None) -> pd.DataFrame:

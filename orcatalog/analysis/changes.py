@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .args import field_arg, frame_arg
+from .args import field_arg, frame_arg, price_fields
 from ..errors import InvalidParameterError, MixedScopeError, PartialSnapshotWarning
 from ..frames.ids import first_duplicate
 from ..errors import OrcatalogWarning
@@ -414,7 +414,7 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
     """
     frame_arg("history", history, "id", "fetched_at")
     if fields:  # a column, or the heading tables print a price under (field_arg)
-        named = [field_arg("fields", f, history.columns, listed=_price_columns(history))[0] for f in fields]
+        named = [field_arg("fields", f, price_fields(history), listed=_price_columns(history))[0] for f in fields]
         fields = list(dict.fromkeys(named))
     else:
         fields = _price_columns(history)

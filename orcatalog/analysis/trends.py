@@ -19,9 +19,9 @@ from ..schema import (
     price_display_unit,
     unknown_unit_note,
 )
-from ..times import answer_notes, parse_time
+from ..times import answer_notes, is_date_only, parse_time
 from .catalog import paid, serves
-from .args import field_arg, frame_arg, one_scope
+from .args import field_arg, frame_arg, one_scope, price_fields
 
 __all__ = ["movers", "market_trend", "frontier", "catalog_size", "catalog_events", "CONTEXT_BANDS"]
 
@@ -65,8 +65,9 @@ def movers(
         history: ``SnapshotStore.history()`` (one scope).
         start, end: the window (ISO 8601 text or datetimes, UTC unless they say otherwise); start < end.
             ``end=None`` (the default) is the history's latest snapshot.
-        field: the numeric column to compare (default prompt price, USD per million tokens), or the
-            heading tables print a price column under (``price_input_cache_read_usd_per_mtok``:
+        field: the price column to compare (default prompt price, USD per million tokens; only
+            price columns, :func:`~orcatalog.analysis.args.price_fields`), or the heading tables
+            print a price column under (``price_input_cache_read_usd_per_mtok``:
             :func:`~orcatalog.analysis.args.field_arg`).
         n: how many movers per direction.
 
@@ -85,8 +86,8 @@ def movers(
         InvalidParameterError: not a history frame, unknown field, bad times, n < 1.
     """
     history = frame_arg("history", history, "id", "fetched_at")
-    numeric = [str(c) for c in history.columns if _is_number(history[c])]
-    field = field_arg("field", field, numeric, what="numeric column")[0]  # a price's table heading too
+    prices = [c for c in price_fields(history) if _is_number(history[c])]
+    field = field_arg("field", field, prices)[0]  # a price column, or its table heading
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise InvalidParameterError(f"n={n!r} is invalid: give an int >= 1")
     t0 = parse_time(start, "start")
@@ -109,13 +110,18 @@ def movers(
                 f"the history holds one snapshot time ({t1:%Y-%m-%d %H:%M} UTC): a window needs two "
                 "(is it the scope you meant?)"
             )
+    day_end = end is not None and is_date_only(end)  # a date-only end is said, and aged, as that day
     if first >= t1:
-        raise InvalidParameterError(f"the history has no snapshot before end={t1} (its first is {first})")
+        asked = f"{end} (through that day)" if day_end else f"{t1:%Y-%m-%d %H:%M}"
+        raise InvalidParameterError(
+            f"the history has no snapshot before end={asked}: its first snapshot is at {first:%Y-%m-%d %H:%M} UTC; "
+            "use end= on or after it"
+        )
     s0 = first if first > t0 else stamps[stamps <= t0].max()
     s1 = stamps[stamps <= t1].max()
     notes = answer_notes(t0, s0, first=first, name="start")
     t0 = max(t0, first)
-    notes += answer_notes(t1, s1, name="end")
+    notes += answer_notes(t1.normalize() if day_end else t1, s1, name="end")
     if s0 == s1:
         notes.append(f"start and end both fall on the snapshot of {s1:%Y-%m-%d %H:%M} UTC: the window holds no change")
     a, b = _latest_at(history, t0, field), _latest_at(history, t1, field)

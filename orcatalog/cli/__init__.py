@@ -526,7 +526,7 @@ def diff(
     from ..analysis.changes import diff as diff_frames
 
     from ..errors import PartialSnapshotWarning
-    from .analysis import _load_as_of
+    from .analysis import _answered_by, _load_as_of
 
     store = _store(store_root, must_exist=True)
     ids = set(store.snapshots()["snapshot_id"])
@@ -536,9 +536,11 @@ def diff(
         try:
             with warnings.catch_warnings():  # diff says what a partial snapshot means for its answer
                 warnings.simplefilter("ignore", PartialSnapshotWarning)
-                frames.append(
-                    store.load(x) if x in ids else _load_as_of(store, x, name, scope=at_scope, end=name == "NEW")
-                )  # names the snapshot used
+                frames.append(  # the snapshots used are named once the order is checked
+                    store.load(x)
+                    if x in ids
+                    else _load_as_of(store, x, name, say=False, scope=at_scope, end=name == "NEW")
+                )
         except InvalidParameterError as exc:
             raise CLIUsageError(_not_a_snapshot(name, x, exc)) from None
     times = [pd.Timestamp(f.attrs["fetched_at"]) for f in frames]
@@ -547,6 +549,9 @@ def diff(
             f"OLD ({old}: {times[0]:%Y-%m-%d %H:%M}) is newer than NEW ({new}: {times[1]:%Y-%m-%d %H:%M}); "
             "give the older snapshot first"
         )
+    for name, x, frame in (("OLD", old, frames[0]), ("NEW", new, frames[1])):
+        if x not in ids:
+            _answered_by(frame, x, name, end=name == "NEW")
     changed = diff_frames(*frames, allow_mixed=allow_mixed)
     write(
         changed,
@@ -578,12 +583,12 @@ def _not_a_snapshot(name: str, value: str, exc: InvalidParameterError) -> str:
 
 
 @main.command()
-@click.argument("model_id")
+@click.argument("model_ids", metavar="MODEL...", nargs=-1, required=True, callback=_comma_list)
 @_store_option
 @_scope_option
 @output_options
 def prices(
-    model_id: str,
+    model_ids: tuple[str, ...],
     store_root: str | None,
     scope: str | None,
     fmt: str | None,
@@ -591,19 +596,23 @@ def prices(
     columns: str | None,
     head: int | None,
 ) -> None:
-    """A model's price series from the store, one row per snapshot (USD per million tokens). A
-    snapshot where the model lists no per-token price but other prices (per image token, request,
-    ...) shows blank per-token cells, with a note naming how it is priced, never 0.
+    """Models' price series from the store, one row per model and snapshot in time order (USD per
+    million tokens; several models given as separate or comma-separated ids). A snapshot where the model
+    lists no per-token price but other prices (per image token, request, ...) shows blank per-token
+    cells, with a note naming how it is priced, never 0.
 
     \b
-    Example:
+    Examples:
       orcatalog prices --store data deepseek/deepseek-v3.2
+      orcatalog prices --store data openai/gpt-4o,openai/gpt-4o-mini
     """
     store = _store(store_root, must_exist=True)
     used = store_scope(store, scope)
-    h = store.history(ids=model_id, scope=used)  # every price column: the rule of what a per-token 0 means reads them
-    require_models(store, [model_id], h, used)
-    write(h, fmt, out, columns, head, default_columns=["fetched_at", "prompt_usd_per_mtok", "completion_usd_per_mtok"])
+    ids = list(model_ids)
+    h = store.history(ids=ids, scope=used)  # every price column: the rule of what a per-token 0 means reads them
+    require_models(store, ids, h, used)
+    shown = ["fetched_at", "prompt_usd_per_mtok", "completion_usd_per_mtok"]
+    write(h, fmt, out, columns, head, default_columns=["id", *shown] if len(ids) > 1 else shown)
 
 
 @main.command("endpoint-history")

@@ -436,7 +436,7 @@ def _token_options(func: Any) -> Any:
     "--output-modalities",
     "output_modalities",
     help="What the models must produce, comma-separated (text, image, embeddings, audio, video, rerank, "
-    "speech, transcription, or all for any output (alias any); default text when there are completion tokens). "
+    "speech, transcription, or all for any output (alias any); default text, prompt-only workloads too: --output-modality embeddings prices embedding models). "
     "Several values mean AND: a model must produce every one (text,image: models that output both).",
 )
 @_store_option
@@ -536,22 +536,19 @@ def _left_out(result: Any, free: int, *, keep_notes: bool) -> Any:
     --include-free) and, in the table, the rows that cannot be priced for the workload, counted in
     one ``Left out: N models (why; ...)`` line on stderr. The rows of models named with --models,
     and every row in CSV, JSON and parquet (the library's answer), keep their note instead."""
-    said: dict[str, int] = {}
-    if free:
-        said["free: --include-free lists them"] = free
+    from ..analysis.catalog import left_out_words
+
+    said: dict[str, int] = {"free": free}
     dropped = result.iloc[:0]
     if not keep_notes and "note" in result.columns:
         unpriced = result["total_usd"].isna() & result["note"].notna()
         dropped = result[unpriced]
-        for note, n in dropped["note"].value_counts().items():
-            said[in_cli_words(str(note).replace(": no cost", ""))] = int(n)
+        for note, n in dropped["note"].astype(str).value_counts().items():
+            said[in_cli_words(str(note))] = int(n)
         result = result[~unpriced]
-    if said:
-        total = sum(said.values())
-        reasons = "; ".join(f"{n} {why}" if why.startswith("free") else f"{n}: {why}" for why, n in said.items())
-        if len(said) == 1 and not free:
-            reasons = next(iter(said))
-        click.echo(f"Left out: {total} models ({reasons})", err=True)
+    text = left_out_words(said, free="free: --include-free lists them")
+    if text:
+        click.echo(f"Left out: {text}", err=True)
     if not len(result) and len(dropped):
         click.echo(warning_line("no model in this catalog can be priced for this workload"), err=True)
     return result
@@ -560,14 +557,14 @@ def _left_out(result: Any, free: int, *, keep_notes: bool) -> Any:
 @main.command("price-at")
 @click.argument("usage_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--model-column", default="model", show_default=True, help="The column of model ids.")
-@click.option("--time-column", default="timestamp", show_default=True, help="The column of times (UTC).")
+@click.option("--time-column", help="The column of times (UTC); default timestamp, or date for a saved /activity body.")
 @_store_option
 @_scope_option
 @output_options
 def price_at(
     usage_file: str,
     model_column: str,
-    time_column: str,
+    time_column: str | None,
     store_root: str | None,
     scope: str | None,
     fmt: str | None,
@@ -575,7 +572,8 @@ def price_at(
     columns: str | None,
     head: int | None,
 ) -> None:
-    """Price a usage CSV at the prices in effect when each row happened (token columns as in `cost`:
+    """Price a usage CSV, or a saved `GET /activity` body (.json, .json.gz: each day's rows at that
+    day's prices), at the prices in effect when each row happened (token columns as in `cost`:
     prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, ...).
 
     \b
@@ -584,12 +582,18 @@ def price_at(
     """
     import pandas as pd
 
+    from .. import read_usage
     from ..analysis.price_at import price_at as price_rows
 
-    try:
-        usage = pd.read_csv(usage_file)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CLIError(f"{usage_file}: not a readable CSV ({exc})") from None
+    if usage_file.lower().endswith((".json", ".json.gz")):  # a saved /activity body, read as read_usage reads it
+        usage = read_usage(usage_file)
+        time_column = time_column or "date"
+    else:
+        try:
+            usage = pd.read_csv(usage_file)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise CLIError(f"{usage_file}: not a readable CSV ({exc})") from None
+        time_column = time_column or "timestamp"
     for option, name in (("--model-column", model_column), ("--time-column", time_column)):
         if name not in usage.columns:
             raise CLIError(

@@ -96,12 +96,15 @@ def _table_frame(df: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     from .. import export
+    from ..times import age_text
 
     view = pd.DataFrame(index=df.index)
     for name in df.columns:
         col = df[name]
         if export.is_list_column(col):
             view[name] = [export.list_cell_text(v) for v in col.tolist()]
+        elif pd.api.types.is_timedelta64_dtype(col.dtype):  # an age, worded as every note words one
+            view[name] = [None if pd.isna(v) else age_text(v) for v in col.tolist()]
         elif is_token_price(str(name)) and pd.api.types.is_numeric_dtype(col.dtype):
             view[price_label(str(name))] = col.astype("float64") * 1e6
         else:
@@ -111,13 +114,14 @@ def _table_frame(df: pd.DataFrame) -> pd.DataFrame:
     return export.readable(view)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, *, cut: bool = True) -> str:
+    """One table cell as text, cut to :data:`_MAX_CELL` characters unless ``cut`` is False."""
     import pandas as pd
 
     if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return ""
     text = format(value, ".8g") if isinstance(value, float) else str(value)  # 8 significant digits
-    return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 3] + "..."
+    return text if not cut or len(text) <= _MAX_CELL else text[: _MAX_CELL - 3] + "..."
 
 
 def table_text(df: pd.DataFrame) -> str:
@@ -126,7 +130,8 @@ def table_text(df: pd.DataFrame) -> str:
     Rendered directly (pandas' ``to_string`` costs more than the rest of a cached ``orcatalog models``).
     """
     view = _table_frame(df)
-    columns = [[str(name)] + [_cell(v) for v in view[name].tolist()] for name in view.columns]
+    # a row's note is a sentence that says why the row has no number: never cut (it ends the row)
+    columns = [[str(name)] + [_cell(v, cut=name != "note") for v in view[name].tolist()] for name in view.columns]
     widths = [max(map(len, col)) for col in columns]
     rows = zip(*columns) if columns else iter([])
     return "\n".join(" ".join(cell.rjust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
