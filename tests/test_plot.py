@@ -474,7 +474,7 @@ def test_raw_price_fields_are_labelled_with_their_unit(history: pd.DataFrame) ->
     """A raw price_<key> was labelled with its bare name (issue 15 trial P5): the axis says the API's unit."""
     listed = history.groupby(history["id"].astype(str))["price_prompt"].apply(lambda s: s.nunique() > 1)
     ax = oc.plot_price_history(history, list(listed[listed].index[:1]), field="price_prompt")
-    assert ax.get_ylabel() == "prompt price (USD per token)"
+    assert ax.get_ylabel() == "prompt price (USD per million tokens)"  # the table's unit (its heading's)
     ax = oc.plot_price_history(history, list(listed[listed].index[:1]), field="price_request")
     assert ax.get_ylabel() == "request price (USD per request)"
 
@@ -519,7 +519,7 @@ def test_price_charts_take_the_names_tables_print(latest: pd.DataFrame, history:
     assert heading in table_text(latest[["id", "price_input_cache_read"]].head(3)).splitlines()[0]
     per_mtok = _paid_points(oc.plot_price_vs_context(latest, x=heading))
     per_token = _paid_points(oc.plot_price_vs_context(latest, x="price_input_cache_read"))
-    assert len(per_mtok) > 50 and per_mtok == pytest.approx(per_token * 1e6)
+    assert len(per_mtok) > 50 and per_mtok == pytest.approx(per_token)  # both in the table's unit
     ax = oc.plot_price_vs_context(latest, x=heading)
     assert ax.get_xlabel() == "input cache read price (USD per million tokens)"
     assert oc.plot_price_history(history, ["deepseek/deepseek-v3.2"], field="price_prompt_usd_per_mtok").get_lines()
@@ -662,3 +662,63 @@ def test_price_history_hatches_a_dynamic_span_between_fixed_prices(history: pd.D
     before = float(rows["prompt_usd_per_mtok"].iloc[third - 1])
     assert y0 < before < y1
     save(ax, tmp_path / "between.png")
+
+
+def test_plot_field_takes_only_price_columns(latest: pd.DataFrame) -> None:
+    """``plot price-vs-context --field context_length`` put every point on the "frontier" (x = y) and
+    hung in the label layout past 1 GB (issue 15, fourth trial): a non-price field is refused, and
+    the message lists the price fields (not context_length)."""
+    with pytest.raises(oc.InvalidParameterError, match=r"x='context_length' is not a price field") as caught:
+        oc.plot_price_vs_context(latest, x="context_length")
+    accepted = str(caught.value).split("price fields: ")[1]
+    assert "prompt_usd_per_mtok" in accepted and "price_input_cache_read" in accepted
+    assert "context_length" not in accepted and "top_provider_max_completion_tokens" not in accepted
+
+
+def test_place_labels_is_bounded_and_never_overlaps() -> None:
+    """400 frontier points (a step line up and to the right, as x = y gives): at most the cap is
+    labelled, none overlap, and the legend of the chart says how many are labelled."""
+    from orcatalog.plot._labels import MAX_LABELS, _place_labels
+
+    fig, ax = plt.subplots(figsize=(10, 6), layout="constrained")
+    xs = np.geomspace(0.01, 100, 400)
+    ax.step(xs, xs * 1000, where="post")
+    ax.set(xscale="log", yscale="log")
+    placed = _place_labels(ax, [(x, x * 1000, f"vendor/model-{i}") for i, x in enumerate(xs)], step_line=True)
+    assert 2 <= len(placed) <= MAX_LABELS
+    boxes = _boxes_of(ax)
+    assert len(boxes) == len(placed)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)
+
+    models = pd.DataFrame(
+        {
+            "id": [f"vendor/model-{i}" for i in range(400)],
+            "prompt_usd_per_mtok": xs,
+            "price_prompt": xs / 1e6,
+            "price_completion": xs / 1e6 * 4,
+            "context_length": np.arange(1, 401, dtype="int64") * 1000,  # each longer and dearer: all on the frontier
+            "is_free": False,
+            "output_modalities": [["text"]] * 400,
+        }
+    )
+    ax = oc.plot_price_vs_context(models)
+    assert len(ax.texts) <= MAX_LABELS
+    (said,) = [t.get_text() for t in ax.get_legend().get_texts() if t.get_text().startswith("frontier")]
+    assert said == f"frontier (400, {len(ax.texts)} labelled)"
+
+
+def test_a_raw_price_column_and_its_heading_draw_the_same_chart(history: pd.DataFrame) -> None:
+    """``--field price_input_cache_read`` drew USD per token with a 1e-7 offset while its heading drew
+    USD per million tokens (issue 15, fourth trial): both names draw the table's unit."""
+    cached = history.groupby(history["id"].astype(str))["price_input_cache_read"].apply(lambda s: s.nunique() > 1)
+    ids = list(cached[cached].index[:2])
+    assert ids
+    a = oc.plot_price_history(history, ids, field="price_input_cache_read")
+    b = oc.plot_price_history(history, ids, field="price_input_cache_read_usd_per_mtok")
+    assert a.get_ylabel() == b.get_ylabel() == "input cache read price (USD per million tokens)"
+    ya = np.concatenate([np.asarray(line.get_ydata(), dtype=float) for line in a.get_lines()])
+    yb = np.concatenate([np.asarray(line.get_ydata(), dtype=float) for line in b.get_lines()])
+    assert np.array_equal(ya, yb, equal_nan=True) and np.nanmax(ya) > 0.01  # per Mtok, not 1e-7
+    assert a.yaxis.get_offset_text().get_text() == ""

@@ -143,19 +143,33 @@ def _price_label(field: str) -> str:
     return field
 
 
-def _price_field(frame: pd.DataFrame, field: str, argument: str = "field") -> tuple[pd.DataFrame, str]:
-    """The frame with ``field`` as a column, and the column whose unit rule applies to it.
+def _price_field(frame: pd.DataFrame, field: str, argument: str = "field") -> tuple[pd.DataFrame, str, str]:
+    """The frame with the price ``field`` names drawn in the unit tables show it in, the name it is
+    drawn under, and the column whose unit rule applies to it.
 
-    ``field`` is a column, or the heading tables print a price under
-    (:func:`orcatalog.analysis.args.field_arg`: ``price_input_cache_read_usd_per_mtok`` is
-    ``price_input_cache_read`` times 1e6, added under that name). Anything else is refused, naming
-    every accepted price name (and the likely one).
+    ``field`` is a price column (:func:`orcatalog.schema.is_price_column`, the one rule, or a
+    ``*_usd_per_mtok`` column) or the heading tables print it under
+    (:func:`orcatalog.analysis.args.field_arg`). Either name draws the same chart: the column's table
+    heading (:func:`orcatalog.schema.price_heading`) in the table's unit, so ``price_input_cache_read``
+    and ``price_input_cache_read_usd_per_mtok`` both draw USD per million tokens (the column times
+    the factor :func:`orcatalog.schema.price_field` gives for its heading). Anything else (a size such
+    as ``context_length``) is refused, naming every accepted price name (and the likely one).
+
+    Returns:
+        ``(frame, drawn, column)``: ``drawn`` is the name of the column of ``frame`` to draw.
+
+    Raises:
+        InvalidParameterError: ``field`` names no price column of ``frame``.
     """
     from ..analysis.args import field_arg
-    from ..schema import is_price_column
+    from ..schema import price_columns, price_field, price_heading
 
-    prices = [c for c in map(str, frame.columns) if c.endswith(("_usd_per_mtok", "_usd")) or is_price_column(c)]
-    column, factor = field_arg(argument, field, frame.columns, listed=prices)
-    if column != field:
-        frame = frame.assign(**{field: frame[column].astype("float64") * factor})
-    return frame, column
+    prices = list(
+        dict.fromkeys([*price_columns(frame), *(str(c) for c in frame.columns if str(c).endswith("_usd_per_mtok"))])
+    )
+    column, _ = field_arg(argument, field, prices)
+    drawn = price_heading(column)
+    found = price_field(drawn, prices) if drawn != column else None
+    if found is None:
+        return frame, column, column
+    return frame.assign(**{drawn: frame[column].astype("float64") * found[1]}), drawn, column
