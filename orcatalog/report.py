@@ -261,6 +261,20 @@ class _Page:
         (self.folder / "index.html").write_text(page, encoding="utf-8")
 
 
+def trend_freq(times: pd.DatetimeIndex) -> str:
+    """The market trend's frequency in the report: ``"h"`` over at most 2 days of snapshots, ``"D"``
+    over at most 120 days, else ``"W"`` (a pandas frequency).
+
+    Args:
+        times: the snapshot times, in order.
+
+    Returns:
+        The frequency.
+    """
+    span = times[-1] - times[0] if len(times) else pd.Timedelta(0)
+    return "h" if span <= pd.Timedelta("2D") else "D" if span <= pd.Timedelta("120D") else "W"
+
+
 def _charts(
     page: _Page, history: pd.DataFrame, latest: pd.DataFrame, times: pd.DatetimeIndex, n_movers: int
 ) -> pd.DataFrame:
@@ -288,8 +302,7 @@ def _charts(
         lambda ax: plot.plot_price_vs_context(latest, ax=ax),
         "Red: the Pareto frontier (no model is both cheaper and longer-context).",
     )
-    span = last - first
-    freq = "h" if span <= pd.Timedelta("2D") else "D" if span <= pd.Timedelta("120D") else "W"
+    freq = trend_freq(times)
     page.chart(
         "market_trend.png",
         "Market trend",

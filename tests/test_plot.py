@@ -432,6 +432,30 @@ def test_market_trend_breaks_its_lines_and_bands_at_long_gaps(gapped: tuple[pd.D
         assert len(band.get_paths()) == long + 1
 
 
+def test_market_trend_breaks_at_long_gaps_at_the_reports_frequency(dated_files: list[Path], tmp_path: Path) -> None:
+    """The report's weekly trend bridged 11 weeks without a snapshot (2026-01-29 to 04-17, issue 15,
+    fourth trial): sparse snapshots made the median step 2 weeks, so only 16 weeks counted as long.
+    At any frequency a gap of more than 8 periods (and a day) breaks the lines and bands."""
+    from orcatalog.report import trend_freq
+
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files([p for p in dated_files if p.name >= "models-2025-11-12"], progress=False)
+    history = store.history()
+    times = pd.DatetimeIndex(sorted(history["fetched_at"].unique()))
+    freq = trend_freq(times)
+    assert freq == "W"
+    trend = oc.market_trend(history, freq=freq)
+    steps = pd.DatetimeIndex(trend["period"]).to_series().diff().dropna()
+    long = int((steps > pd.Timedelta(weeks=8)).sum())
+    assert long >= 1 and steps.median() < pd.Timedelta(weeks=8) / 2  # a long gap, and no usual step near it
+    ax = oc.plot_market_trend(trend)
+    for line in ax.get_lines():
+        y = np.asarray(line.get_ydata(), dtype=float)
+        assert int(np.isnan(y).sum()) == long and np.isfinite(y).sum() == len(trend)
+    for band in ax.collections:
+        assert len(band.get_paths()) == long + 1
+
+
 def test_market_trend_explains_its_bands(history: pd.DataFrame) -> None:
     ax = oc.plot_market_trend(oc.market_trend(history))
     labels = [t.get_text() for t in ax.get_legend().get_texts()]

@@ -22,7 +22,7 @@ from ._axes import (
     _zero_floor,
     _zero_tick,
 )
-from ._gaps import _broken_at_gaps
+from ._gaps import _broken_at_gaps, _period_of
 from ._labels import _place_labels, _spread
 
 if TYPE_CHECKING:
@@ -415,7 +415,8 @@ def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     from matplotlib.patches import Patch
 
     colors = {"prompt": "tab:blue", "completion": "tab:orange"}
-    trend = _broken_at_gaps(trend, "period")  # no line or band across a long gap without snapshots
+    # no line or band across a long gap without snapshots, at any frequency (8 periods or more)
+    trend = _broken_at_gaps(trend, "period", _period_of(str(trend.attrs.get("freq", ""))))
     for side, color in colors.items():
         ax.plot(trend["period"], trend[f"{side}_median"], color=color, marker=".", label=f"{side} median")
         ax.fill_between(
