@@ -353,10 +353,16 @@ def test_catalog_size_bars_add_up_and_never_cover_each_other(
     assert len(green) < len(sizes) - 1  # an hour apart: several snapshots share a bar
     for a, b in zip(green, green[1:]):
         assert a.get_x() + a.get_width() <= b.get_x() + 1e-9  # side by side, never over each other
+    period = _bar_period_days(ax)  # a gap's bar: its changes per the period the axis names
     heights = {
-        c: sum(r.get_height() for r in rects if r.get_facecolor()[:3] == plt.matplotlib.colors.to_rgb(c))
+        c: sum(
+            r.get_height() * max(r.get_width() / period, 1.0) if r.get_hatch() else r.get_height()
+            for r in rects
+            if r.get_facecolor()[:3] == plt.matplotlib.colors.to_rgb(c)
+        )
         for c in ("tab:green", "tab:blue", "tab:red")
     }
+    heights = {c: round(v, 6) for c, v in heights.items()}
     assert heights["tab:green"] == sizes["added"].iloc[1:].sum()
     assert heights["tab:blue"] == sizes["returned"].iloc[1:].sum()
     assert -heights["tab:red"] == sizes["removed"].iloc[1:].sum()
@@ -401,12 +407,63 @@ def test_a_bar_after_a_long_gap_spans_the_gap(gapped: tuple[pd.DataFrame, pd.Dat
     for i in (1, len(t) - 1):  # the first hourly snapshot (36 days after 2025-11-12), and 2026-01-29
         (bar,) = [r for r in green if r.get_x() + r.get_width() == pytest.approx(to_x(t[i]))]
         assert bar.get_x() == pytest.approx(to_x(t[i - 1]))  # it starts at the snapshot before
-        assert bar.get_height() == sizes["added"].iloc[i]
+        # one unit on the right axis: a gap's changes averaged per bar period (the solid bars' width)
+        period = _bar_period_days(ax)
+        assert bar.get_height() == pytest.approx(sizes["added"].iloc[i] / (bar.get_width() / period))
     rects = sorted(green, key=lambda r: r.get_x())
     for a, b in zip(rects, rects[1:]):
         assert a.get_x() + a.get_width() <= b.get_x() + 1e-9  # side by side, never over each other
     assert "longer gap" in ax.right.get_ylabel()
     fig.savefig(tmp_path / "gap.png", dpi=60)
+
+
+def _bar_period_days(ax: plt.Axes) -> float:
+    """The period the catalog-size bars count per, in days, as the right axis names it
+    (``... per 6 hours``, ``per day``, ``per 2 weeks``)."""
+    words = ax.right.get_ylabel().split("\n")[0].rsplit(" per ", 1)[1].split()
+    count, unit = (1.0, words[0]) if len(words) == 1 else (float(words[0]), words[1])
+    return count * {"hour": 1 / 24, "day": 1.0, "week": 7.0}[unit.removesuffix("s")]
+
+
+def test_gap_spans_lie_between_consecutive_snapshots_and_the_right_axis_has_one_unit(
+    series_store: oc.SnapshotStore, recorded_dir: Path, tmp_path: Path
+) -> None:
+    """Snapshots weeks apart in a row: the grey "no snapshots" band ran 2026-01-07 to 08-17 over the
+    snapshots inside it, and the right axis mixed per-period bars with totals over whole gaps (issue
+    15, fourth trial). Each band lies between two consecutive snapshots, apart from the next one, and
+    each gap's bar is its changes averaged per the period the axis names."""
+    store = copy_store(series_store, tmp_path / "data")  # hourly to 2026-01-07, then weeks apart, three in a row
+    store.import_files([recorded_dir / f"models-2026-{d}.json.gz" for d in ("01-15", "01-29", "04-17")], progress=False)
+    sizes = oc.catalog_size(store.history())
+    fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
+    oc.plot_catalog_size(sizes, ax=ax)
+    to_x = plt.matplotlib.dates.date2num
+    t = np.array([to_x(ts.tz_localize(None)) for ts in sizes["fetched_at"]])
+    spans = sorted(
+        (p.get_x(), p.get_x() + p.get_width())
+        for p in ax.patches
+        if p.get_label() == "no snapshots (a long gap)" or p.get_alpha() == 0.12
+    )
+    assert len(spans) >= 3
+    for x0, x1 in spans:
+        (i,) = np.flatnonzero(t < x0)[-1:]  # the snapshot before the band
+        assert t[i] < x0 < x1 < t[i + 1]  # between two consecutive snapshots, over none
+    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:]))  # bands in a row stay apart
+    label = ax.right.get_ylabel()
+    period = label.split("\n")[0].rsplit(" per ", 1)[1]
+    assert f"averaged per {period}" in label
+    days = _bar_period_days(ax)
+    hatched = [
+        r
+        for r in ax.right.patches
+        if r.get_hatch() and r.get_facecolor()[:3] == plt.matplotlib.colors.to_rgb("tab:green")
+    ]
+    ends = {round(x, 6): k for k, x in enumerate(t)}
+    assert hatched
+    for bar in hatched:
+        k = ends[round(bar.get_x() + bar.get_width(), 6)]
+        assert bar.get_height() == pytest.approx(sizes["added"].iloc[k] / max(bar.get_width() / days, 1.0))
+    fig.savefig(tmp_path / "gaps.png", dpi=60)
 
 
 def test_two_snapshots_months_apart_are_two_dots_not_a_held_line(dated_files: list[Path], tmp_path: Path) -> None:
