@@ -803,3 +803,22 @@ def test_a_raw_price_column_and_its_heading_draw_the_same_chart(history: pd.Data
     yb = np.concatenate([np.asarray(line.get_ydata(), dtype=float) for line in b.get_lines()])
     assert np.array_equal(ya, yb, equal_nan=True) and np.nanmax(ya) > 0.01  # per Mtok, not 1e-7
     assert a.yaxis.get_offset_text().get_text() == ""
+
+
+def test_one_snapshot_gets_a_window_of_days_and_a_note(dated_files: list[Path], tmp_path: Path) -> None:
+    """A one-snapshot store drew a 2024-2028 x axis for its single point (issue 15, fourth trial):
+    catalog size and market trend show the 3 days either side, and say there is one snapshot / period."""
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files([dated_files[-1]], progress=False)
+    history = store.history()
+    for ax, said in (
+        (oc.plot_catalog_size(history), "one snapshot ("),
+        (oc.plot_market_trend(oc.market_trend(history)), "one period ("),
+    ):
+        lo, hi = ax.get_xlim()
+        assert hi - lo == pytest.approx(6.0)  # days, matplotlib's date unit
+        assert any(t.get_text().startswith(said) for t in ax.texts)
+    two = oc.SnapshotStore(tmp_path / "two")
+    two.import_files(dated_files[-2:], progress=False)
+    ax = oc.plot_catalog_size(two.history())
+    assert not any(t.get_text().startswith("one snapshot") for t in ax.texts)

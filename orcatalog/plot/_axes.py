@@ -1,6 +1,6 @@
 """The drawing rules every chart shares, each in one helper: a given or new Axes (:func:`_axes`);
 titles wrapped to the Axes' width (:func:`_title`); plainly labelled log axes (:func:`_plain_log_ticks`,
-:func:`_log_if_wide`); concise date ticks (:func:`_time_axis`); a price of 0 on a log axis drawn at a
+:func:`_log_if_wide`); concise date ticks (:func:`_time_axis`); a window of days around a single snapshot (:func:`_one_time_window`); a price of 0 on a log axis drawn at a
 marked floor, never dropped (:func:`_zero_floor`, :func:`_zero_tick`); a price column's unit on its
 axis (:func:`_price_label`) and the check that a price column exists (:func:`_price_field`).
 """
@@ -82,6 +82,38 @@ def _time_axis(ax: Axes) -> None:
     locator = mdates.AutoDateLocator(maxticks=10)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+#: The note a time chart of a single snapshot (or period) carries.
+ONE_SNAPSHOT_NOTE = "one snapshot"
+
+
+def _one_time_window(ax: Axes, times: Any, days: float = 3, note: str = ONE_SNAPSHOT_NOTE) -> bool:
+    """A time axis with one distinct time (one snapshot, or one period of a trend) would span years
+    around its single point: give it ``days`` either side instead and write ``note`` (default
+    :data:`ONE_SNAPSHOT_NOTE`, with the time, UTC) in the Axes' top left corner. Call it after the
+    data are drawn.
+
+    Returns:
+        Whether there was one time (and the window was set).
+    """
+    import matplotlib.dates as mdates
+
+    distinct = pd.DatetimeIndex(pd.Series(times).dropna().unique())
+    if len(distinct) != 1:
+        return False
+    at = distinct[0].tz_convert(None) if distinct[0].tzinfo is not None else distinct[0]
+    ax.set_xlim(mdates.date2num(at - pd.Timedelta(days=days)), mdates.date2num(at + pd.Timedelta(days=days)))
+    ax.text(
+        0.01,
+        0.98,
+        f"{note} ({at:%Y-%m-%d %H:%M} UTC): nothing to compare over time yet",
+        transform=ax.transAxes,
+        va="top",
+        fontsize="small",
+        color="dimgrey",
+    )
+    return True
 
 
 def _zero_floor(ax: Axes, positive_min: float) -> float:

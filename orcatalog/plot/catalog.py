@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.args import frame_arg
-from ._axes import _axes, _time_axis, _title
+from ._axes import _axes, _one_time_window, _time_axis, _title
 from ._gaps import _gaps
 
 if TYPE_CHECKING:
@@ -138,6 +138,7 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
     )
     ax.grid(True, alpha=0.3)
     _time_axis(ax)
+    _one_time_window(ax, t)  # one snapshot: days around it, not years
     ax.right = right  # type: ignore[attr-defined]
     return ax
 

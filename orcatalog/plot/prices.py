@@ -14,6 +14,7 @@ from ..errors import InvalidParameterError
 from ._axes import (
     _axes,
     _log_if_wide,
+    _one_time_window,
     _plain_log_ticks,
     _price_field,
     _price_label,
@@ -440,5 +441,6 @@ def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         handles, labels, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, frameon=False
     )  # below the Axes: the plot keeps its width
     _time_axis(ax)
+    _one_time_window(ax, trend["period"], note="one period")  # days around it, not years
     ax.grid(True, alpha=0.3)
     return ax
