@@ -244,6 +244,11 @@ class _Page:
     def write(self, history: pd.DataFrame, latest: pd.DataFrame, times: pd.DatetimeIndex) -> None:
         """``index.html``: the title, what the history covers, the rules, a nav and every section."""
         first, last = times[0], times[-1]
+        when = (
+            f"one snapshot, at {first:%Y-%m-%d %H:%M} UTC"
+            if len(times) == 1
+            else f"{len(times)} snapshots from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
+        )
         scope = str(history["scope"].iloc[0]) if "scope" in history.columns else "catalog"
         sections = [_rules_html(), *self.sections]  # under the title, and in the nav like every section
         nav = " ".join(
@@ -253,12 +258,30 @@ class _Page:
             '<!doctype html><html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>orcatalog report {last:%Y-%m-%d}</title><style>{_STYLE}</style></head><body>"
-            f'<h1>OpenRouter catalog report</h1><p class="meta">Scope {html.escape(scope)}: {len(times)} snapshots from '
-            f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC; {len(latest)} models in the latest. "
+            f'<h1>OpenRouter catalog report</h1><p class="meta">Scope {html.escape(scope)}: {when}; '
+            f"{len(latest)} models in the latest. "
             f"Made by orcatalog on {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC.</p>"
             f"<nav>{nav}</nav>{''.join(sections)}</body></html>"
         )
         (self.folder / "index.html").write_text(page, encoding="utf-8")
+
+
+#: The note of the time charts of a report on a single snapshot.
+_ONE_SNAPSHOT = "One snapshot: the chart shows the 3 days around it; trends need two or more snapshots."
+
+
+def trend_freq(times: pd.DatetimeIndex) -> str:
+    """The market trend's frequency in the report: ``"h"`` over at most 2 days of snapshots, ``"D"``
+    over at most 120 days, else ``"W"`` (a pandas frequency).
+
+    Args:
+        times: the snapshot times, in order.
+
+    Returns:
+        The frequency.
+    """
+    span = times[-1] - times[0] if len(times) else pd.Timedelta(0)
+    return "h" if span <= pd.Timedelta("2D") else "D" if span <= pd.Timedelta("120D") else "W"
 
 
 def _charts(
@@ -288,15 +311,20 @@ def _charts(
         lambda ax: plot.plot_price_vs_context(latest, ax=ax),
         "Red: the Pareto frontier (no model is both cheaper and longer-context).",
     )
-    span = last - first
-    freq = "h" if span <= pd.Timedelta("2D") else "D" if span <= pd.Timedelta("120D") else "W"
+    freq = trend_freq(times)
     page.chart(
         "market_trend.png",
         "Market trend",
         lambda ax: plot.plot_market_trend(market_trend(history, freq=freq), ax=ax),
-        f"Median of paid models' prices, one point per {dict(h='hour', D='day', W='week')[freq]}; each band is the middle half of models (25th to 75th percentile), and the prompt and completion bands overlap where their colours mix.",
+        (f"{_ONE_SNAPSHOT} " if len(times) == 1 else "")
+        + f"Median of paid models' prices, one point per {dict(h='hour', D='day', W='week')[freq]}; each band is the middle half of models (25th to 75th percentile), and the prompt and completion bands overlap where their colours mix.",
     )
-    page.chart("catalog_size.png", "Catalog size", lambda ax: plot.plot_catalog_size(catalog_size(history), ax=ax))
+    page.chart(
+        "catalog_size.png",
+        "Catalog size",
+        lambda ax: plot.plot_catalog_size(catalog_size(history), ax=ax),
+        _ONE_SNAPSHOT if len(times) == 1 else "",
+    )
     return moved
 
 

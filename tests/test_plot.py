@@ -353,10 +353,16 @@ def test_catalog_size_bars_add_up_and_never_cover_each_other(
     assert len(green) < len(sizes) - 1  # an hour apart: several snapshots share a bar
     for a, b in zip(green, green[1:]):
         assert a.get_x() + a.get_width() <= b.get_x() + 1e-9  # side by side, never over each other
+    period = _bar_period_days(ax)  # a gap's bar: its changes per the period the axis names
     heights = {
-        c: sum(r.get_height() for r in rects if r.get_facecolor()[:3] == plt.matplotlib.colors.to_rgb(c))
+        c: sum(
+            r.get_height() * max(r.get_width() / period, 1.0) if r.get_hatch() else r.get_height()
+            for r in rects
+            if r.get_facecolor()[:3] == plt.matplotlib.colors.to_rgb(c)
+        )
         for c in ("tab:green", "tab:blue", "tab:red")
     }
+    heights = {c: round(v, 6) for c, v in heights.items()}
     assert heights["tab:green"] == sizes["added"].iloc[1:].sum()
     assert heights["tab:blue"] == sizes["returned"].iloc[1:].sum()
     assert -heights["tab:red"] == sizes["removed"].iloc[1:].sum()
@@ -401,12 +407,63 @@ def test_a_bar_after_a_long_gap_spans_the_gap(gapped: tuple[pd.DataFrame, pd.Dat
     for i in (1, len(t) - 1):  # the first hourly snapshot (36 days after 2025-11-12), and 2026-01-29
         (bar,) = [r for r in green if r.get_x() + r.get_width() == pytest.approx(to_x(t[i]))]
         assert bar.get_x() == pytest.approx(to_x(t[i - 1]))  # it starts at the snapshot before
-        assert bar.get_height() == sizes["added"].iloc[i]
+        # one unit on the right axis: a gap's changes averaged per bar period (the solid bars' width)
+        period = _bar_period_days(ax)
+        assert bar.get_height() == pytest.approx(sizes["added"].iloc[i] / (bar.get_width() / period))
     rects = sorted(green, key=lambda r: r.get_x())
     for a, b in zip(rects, rects[1:]):
         assert a.get_x() + a.get_width() <= b.get_x() + 1e-9  # side by side, never over each other
     assert "longer gap" in ax.right.get_ylabel()
     fig.savefig(tmp_path / "gap.png", dpi=60)
+
+
+def _bar_period_days(ax: plt.Axes) -> float:
+    """The period the catalog-size bars count per, in days, as the right axis names it
+    (``... per 6 hours``, ``per day``, ``per 2 weeks``)."""
+    words = ax.right.get_ylabel().split("\n")[0].rsplit(" per ", 1)[1].split()
+    count, unit = (1.0, words[0]) if len(words) == 1 else (float(words[0]), words[1])
+    return count * {"hour": 1 / 24, "day": 1.0, "week": 7.0}[unit.removesuffix("s")]
+
+
+def test_gap_spans_lie_between_consecutive_snapshots_and_the_right_axis_has_one_unit(
+    series_store: oc.SnapshotStore, recorded_dir: Path, tmp_path: Path
+) -> None:
+    """Snapshots weeks apart in a row: the grey "no snapshots" band ran 2026-01-07 to 08-17 over the
+    snapshots inside it, and the right axis mixed per-period bars with totals over whole gaps (issue
+    15, fourth trial). Each band lies between two consecutive snapshots, apart from the next one, and
+    each gap's bar is its changes averaged per the period the axis names."""
+    store = copy_store(series_store, tmp_path / "data")  # hourly to 2026-01-07, then weeks apart, three in a row
+    store.import_files([recorded_dir / f"models-2026-{d}.json.gz" for d in ("01-15", "01-29", "04-17")], progress=False)
+    sizes = oc.catalog_size(store.history())
+    fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
+    oc.plot_catalog_size(sizes, ax=ax)
+    to_x = plt.matplotlib.dates.date2num
+    t = np.array([to_x(ts.tz_localize(None)) for ts in sizes["fetched_at"]])
+    spans = sorted(
+        (p.get_x(), p.get_x() + p.get_width())
+        for p in ax.patches
+        if p.get_label() == "no snapshots (a long gap)" or p.get_alpha() == 0.12
+    )
+    assert len(spans) >= 3
+    for x0, x1 in spans:
+        (i,) = np.flatnonzero(t < x0)[-1:]  # the snapshot before the band
+        assert t[i] < x0 < x1 < t[i + 1]  # between two consecutive snapshots, over none
+    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:]))  # bands in a row stay apart
+    label = ax.right.get_ylabel()
+    period = label.split("\n")[0].rsplit(" per ", 1)[1]
+    assert f"averaged per {period}" in label
+    days = _bar_period_days(ax)
+    hatched = [
+        r
+        for r in ax.right.patches
+        if r.get_hatch() and r.get_facecolor()[:3] == plt.matplotlib.colors.to_rgb("tab:green")
+    ]
+    ends = {round(x, 6): k for k, x in enumerate(t)}
+    assert hatched
+    for bar in hatched:
+        k = ends[round(bar.get_x() + bar.get_width(), 6)]
+        assert bar.get_height() == pytest.approx(sizes["added"].iloc[k] / max(bar.get_width() / days, 1.0))
+    fig.savefig(tmp_path / "gaps.png", dpi=60)
 
 
 def test_two_snapshots_months_apart_are_two_dots_not_a_held_line(dated_files: list[Path], tmp_path: Path) -> None:
@@ -429,6 +486,30 @@ def test_market_trend_breaks_its_lines_and_bands_at_long_gaps(gapped: tuple[pd.D
         y = np.asarray(line.get_ydata(), dtype=float)
         assert int(np.isnan(y).sum()) == long and np.isfinite(y).sum() == len(trend)
     for band in ax.collections:  # each band is cut into one polygon per stretch without a gap
+        assert len(band.get_paths()) == long + 1
+
+
+def test_market_trend_breaks_at_long_gaps_at_the_reports_frequency(dated_files: list[Path], tmp_path: Path) -> None:
+    """The report's weekly trend bridged 11 weeks without a snapshot (2026-01-29 to 04-17, issue 15,
+    fourth trial): sparse snapshots made the median step 2 weeks, so only 16 weeks counted as long.
+    At any frequency a gap of more than 8 periods (and a day) breaks the lines and bands."""
+    from orcatalog.report import trend_freq
+
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files([p for p in dated_files if p.name >= "models-2025-11-12"], progress=False)
+    history = store.history()
+    times = pd.DatetimeIndex(sorted(history["fetched_at"].unique()))
+    freq = trend_freq(times)
+    assert freq == "W"
+    trend = oc.market_trend(history, freq=freq)
+    steps = pd.DatetimeIndex(trend["period"]).to_series().diff().dropna()
+    long = int((steps > pd.Timedelta(weeks=8)).sum())
+    assert long >= 1 and steps.median() < pd.Timedelta(weeks=8) / 2  # a long gap, and no usual step near it
+    ax = oc.plot_market_trend(trend)
+    for line in ax.get_lines():
+        y = np.asarray(line.get_ydata(), dtype=float)
+        assert int(np.isnan(y).sum()) == long and np.isfinite(y).sum() == len(trend)
+    for band in ax.collections:
         assert len(band.get_paths()) == long + 1
 
 
@@ -474,7 +555,7 @@ def test_raw_price_fields_are_labelled_with_their_unit(history: pd.DataFrame) ->
     """A raw price_<key> was labelled with its bare name (issue 15 trial P5): the axis says the API's unit."""
     listed = history.groupby(history["id"].astype(str))["price_prompt"].apply(lambda s: s.nunique() > 1)
     ax = oc.plot_price_history(history, list(listed[listed].index[:1]), field="price_prompt")
-    assert ax.get_ylabel() == "prompt price (USD per token)"
+    assert ax.get_ylabel() == "prompt price (USD per million tokens)"  # the table's unit (its heading's)
     ax = oc.plot_price_history(history, list(listed[listed].index[:1]), field="price_request")
     assert ax.get_ylabel() == "request price (USD per request)"
 
@@ -519,7 +600,7 @@ def test_price_charts_take_the_names_tables_print(latest: pd.DataFrame, history:
     assert heading in table_text(latest[["id", "price_input_cache_read"]].head(3)).splitlines()[0]
     per_mtok = _paid_points(oc.plot_price_vs_context(latest, x=heading))
     per_token = _paid_points(oc.plot_price_vs_context(latest, x="price_input_cache_read"))
-    assert len(per_mtok) > 50 and per_mtok == pytest.approx(per_token * 1e6)
+    assert len(per_mtok) > 50 and per_mtok == pytest.approx(per_token)  # both in the table's unit
     ax = oc.plot_price_vs_context(latest, x=heading)
     assert ax.get_xlabel() == "input cache read price (USD per million tokens)"
     assert oc.plot_price_history(history, ["deepseek/deepseek-v3.2"], field="price_prompt_usd_per_mtok").get_lines()
@@ -662,3 +743,82 @@ def test_price_history_hatches_a_dynamic_span_between_fixed_prices(history: pd.D
     before = float(rows["prompt_usd_per_mtok"].iloc[third - 1])
     assert y0 < before < y1
     save(ax, tmp_path / "between.png")
+
+
+def test_plot_field_takes_only_price_columns(latest: pd.DataFrame) -> None:
+    """``plot price-vs-context --field context_length`` put every point on the "frontier" (x = y) and
+    hung in the label layout past 1 GB (issue 15, fourth trial): a non-price field is refused, and
+    the message lists the price fields (not context_length)."""
+    with pytest.raises(oc.InvalidParameterError, match=r"x='context_length' is not a price field") as caught:
+        oc.plot_price_vs_context(latest, x="context_length")
+    accepted = str(caught.value).split("price fields: ")[1]
+    assert "prompt_usd_per_mtok" in accepted and "price_input_cache_read" in accepted
+    assert "context_length" not in accepted and "top_provider_max_completion_tokens" not in accepted
+
+
+def test_place_labels_is_bounded_and_never_overlaps() -> None:
+    """400 frontier points (a step line up and to the right, as x = y gives): at most the cap is
+    labelled, none overlap, and the legend of the chart says how many are labelled."""
+    from orcatalog.plot._labels import MAX_LABELS, _place_labels
+
+    fig, ax = plt.subplots(figsize=(10, 6), layout="constrained")
+    xs = np.geomspace(0.01, 100, 400)
+    ax.step(xs, xs * 1000, where="post")
+    ax.set(xscale="log", yscale="log")
+    placed = _place_labels(ax, [(x, x * 1000, f"vendor/model-{i}") for i, x in enumerate(xs)], step_line=True)
+    assert 2 <= len(placed) <= MAX_LABELS
+    boxes = _boxes_of(ax)
+    assert len(boxes) == len(placed)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)
+
+    models = pd.DataFrame(
+        {
+            "id": [f"vendor/model-{i}" for i in range(400)],
+            "prompt_usd_per_mtok": xs,
+            "price_prompt": xs / 1e6,
+            "price_completion": xs / 1e6 * 4,
+            "context_length": np.arange(1, 401, dtype="int64") * 1000,  # each longer and dearer: all on the frontier
+            "is_free": False,
+            "output_modalities": [["text"]] * 400,
+        }
+    )
+    ax = oc.plot_price_vs_context(models)
+    assert len(ax.texts) <= MAX_LABELS
+    (said,) = [t.get_text() for t in ax.get_legend().get_texts() if t.get_text().startswith("frontier")]
+    assert said == f"frontier (400, {len(ax.texts)} labelled)"
+
+
+def test_a_raw_price_column_and_its_heading_draw_the_same_chart(history: pd.DataFrame) -> None:
+    """``--field price_input_cache_read`` drew USD per token with a 1e-7 offset while its heading drew
+    USD per million tokens (issue 15, fourth trial): both names draw the table's unit."""
+    cached = history.groupby(history["id"].astype(str))["price_input_cache_read"].apply(lambda s: s.nunique() > 1)
+    ids = list(cached[cached].index[:2])
+    assert ids
+    a = oc.plot_price_history(history, ids, field="price_input_cache_read")
+    b = oc.plot_price_history(history, ids, field="price_input_cache_read_usd_per_mtok")
+    assert a.get_ylabel() == b.get_ylabel() == "input cache read price (USD per million tokens)"
+    ya = np.concatenate([np.asarray(line.get_ydata(), dtype=float) for line in a.get_lines()])
+    yb = np.concatenate([np.asarray(line.get_ydata(), dtype=float) for line in b.get_lines()])
+    assert np.array_equal(ya, yb, equal_nan=True) and np.nanmax(ya) > 0.01  # per Mtok, not 1e-7
+    assert a.yaxis.get_offset_text().get_text() == ""
+
+
+def test_one_snapshot_gets_a_window_of_days_and_a_note(dated_files: list[Path], tmp_path: Path) -> None:
+    """A one-snapshot store drew a 2024-2028 x axis for its single point (issue 15, fourth trial):
+    catalog size and market trend show the 3 days either side, and say there is one snapshot / period."""
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files([dated_files[-1]], progress=False)
+    history = store.history()
+    for ax, said in (
+        (oc.plot_catalog_size(history), "one snapshot ("),
+        (oc.plot_market_trend(oc.market_trend(history)), "one period ("),
+    ):
+        lo, hi = ax.get_xlim()
+        assert hi - lo == pytest.approx(6.0)  # days, matplotlib's date unit
+        assert any(t.get_text().startswith(said) for t in ax.texts)
+    two = oc.SnapshotStore(tmp_path / "two")
+    two.import_files(dated_files[-2:], progress=False)
+    ax = oc.plot_catalog_size(two.history())
+    assert not any(t.get_text().startswith("one snapshot") for t in ax.texts)

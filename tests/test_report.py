@@ -229,3 +229,13 @@ def test_report_refuses_a_missing_parent_folder_before_any_work(tmp_path: Path) 
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no a/, no store, no cache
     help_text = " ".join(CliRunner().invoke(main, ["report", "--help"]).output.split())
     assert "its parent folder must exist" in help_text
+
+
+def test_a_one_snapshot_report_says_so(dated_files: list[Path], tmp_path: Path) -> None:
+    """A report of one snapshot says it has one (not "1 snapshots from X to X"), and its time charts
+    carry the note that they show the days around it (issue 15, fourth trial)."""
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files([dated_files[-1]], progress=False)
+    page = build_report(store.history(), tmp_path / "r").read_text(encoding="utf-8")  # the index page
+    assert "one snapshot, at 2026-04-17 00:00 UTC" in page and "1 snapshots" not in page
+    assert page.count("One snapshot: the chart shows the 3 days around it") == 2  # market trend, catalog size

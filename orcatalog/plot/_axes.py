@@ -1,6 +1,6 @@
 """The drawing rules every chart shares, each in one helper: a given or new Axes (:func:`_axes`);
 titles wrapped to the Axes' width (:func:`_title`); plainly labelled log axes (:func:`_plain_log_ticks`,
-:func:`_log_if_wide`); concise date ticks (:func:`_time_axis`); a price of 0 on a log axis drawn at a
+:func:`_log_if_wide`); concise date ticks (:func:`_time_axis`); a window of days around a single snapshot (:func:`_one_time_window`); a price of 0 on a log axis drawn at a
 marked floor, never dropped (:func:`_zero_floor`, :func:`_zero_tick`); a price column's unit on its
 axis (:func:`_price_label`) and the check that a price column exists (:func:`_price_field`).
 """
@@ -84,6 +84,38 @@ def _time_axis(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
+#: The note a time chart of a single snapshot (or period) carries.
+ONE_SNAPSHOT_NOTE = "one snapshot"
+
+
+def _one_time_window(ax: Axes, times: Any, days: float = 3, note: str = ONE_SNAPSHOT_NOTE) -> bool:
+    """A time axis with one distinct time (one snapshot, or one period of a trend) would span years
+    around its single point: give it ``days`` either side instead and write ``note`` (default
+    :data:`ONE_SNAPSHOT_NOTE`, with the time, UTC) in the Axes' top left corner. Call it after the
+    data are drawn.
+
+    Returns:
+        Whether there was one time (and the window was set).
+    """
+    import matplotlib.dates as mdates
+
+    distinct = pd.DatetimeIndex(pd.Series(times).dropna().unique())
+    if len(distinct) != 1:
+        return False
+    at = distinct[0].tz_convert(None) if distinct[0].tzinfo is not None else distinct[0]
+    ax.set_xlim(mdates.date2num(at - pd.Timedelta(days=days)), mdates.date2num(at + pd.Timedelta(days=days)))
+    ax.text(
+        0.01,
+        0.98,
+        f"{note} ({at:%Y-%m-%d %H:%M} UTC): nothing to compare over time yet",
+        transform=ax.transAxes,
+        va="top",
+        fontsize="small",
+        color="dimgrey",
+    )
+    return True
+
+
 def _zero_floor(ax: Axes, positive_min: float) -> float:
     """Where a price of 0 is drawn on a log y axis: a dotted line at half the lowest positive price,
     labelled in the legend (and its tick ``0 (free)``, :func:`_zero_tick`) so it is not read as a
@@ -143,19 +175,33 @@ def _price_label(field: str) -> str:
     return field
 
 
-def _price_field(frame: pd.DataFrame, field: str, argument: str = "field") -> tuple[pd.DataFrame, str]:
-    """The frame with ``field`` as a column, and the column whose unit rule applies to it.
+def _price_field(frame: pd.DataFrame, field: str, argument: str = "field") -> tuple[pd.DataFrame, str, str]:
+    """The frame with the price ``field`` names drawn in the unit tables show it in, the name it is
+    drawn under, and the column whose unit rule applies to it.
 
-    ``field`` is a column, or the heading tables print a price under
-    (:func:`orcatalog.analysis.args.field_arg`: ``price_input_cache_read_usd_per_mtok`` is
-    ``price_input_cache_read`` times 1e6, added under that name). Anything else is refused, naming
-    every accepted price name (and the likely one).
+    ``field`` is a price column (:func:`orcatalog.schema.is_price_column`, the one rule, or a
+    ``*_usd_per_mtok`` column) or the heading tables print it under
+    (:func:`orcatalog.analysis.args.field_arg`). Either name draws the same chart: the column's table
+    heading (:func:`orcatalog.schema.price_heading`) in the table's unit, so ``price_input_cache_read``
+    and ``price_input_cache_read_usd_per_mtok`` both draw USD per million tokens (the column times
+    the factor :func:`orcatalog.schema.price_field` gives for its heading). Anything else (a size such
+    as ``context_length``) is refused, naming every accepted price name (and the likely one).
+
+    Returns:
+        ``(frame, drawn, column)``: ``drawn`` is the name of the column of ``frame`` to draw.
+
+    Raises:
+        InvalidParameterError: ``field`` names no price column of ``frame``.
     """
     from ..analysis.args import field_arg
-    from ..schema import is_price_column
+    from ..schema import price_columns, price_field, price_heading
 
-    prices = [c for c in map(str, frame.columns) if c.endswith(("_usd_per_mtok", "_usd")) or is_price_column(c)]
-    column, factor = field_arg(argument, field, frame.columns, listed=prices)
-    if column != field:
-        frame = frame.assign(**{field: frame[column].astype("float64") * factor})
-    return frame, column
+    prices = list(
+        dict.fromkeys([*price_columns(frame), *(str(c) for c in frame.columns if str(c).endswith("_usd_per_mtok"))])
+    )
+    column, _ = field_arg(argument, field, prices)
+    drawn = price_heading(column)
+    found = price_field(drawn, prices) if drawn != column else None
+    if found is None:
+        return frame, column, column
+    return frame.assign(**{drawn: frame[column].astype("float64") * found[1]}), drawn, column

@@ -7,23 +7,45 @@ import numpy as np
 import pandas as pd
 
 
-def _broken_at_gaps(frame: pd.DataFrame, time: str) -> pd.DataFrame:
+def _broken_at_gaps(frame: pd.DataFrame, time: str, period: pd.Timedelta | None = None) -> pd.DataFrame:
     """``frame`` with a row of NaN values in the middle of each long gap of its ``time`` column
-    (:func:`_gaps`), so that lines and bands break there instead of bridging it."""
+    (:func:`_gaps`; ``period``: the frame's period, e.g. a week for a weekly trend), so that lines
+    and bands break there instead of bridging it."""
     t = pd.DatetimeIndex(frame[time])
-    gaps = sorted(_gaps(t))
+    gaps = sorted(_gaps(t, period))
     if not gaps:
         return frame
     holes = pd.DataFrame({time: [t[i] + (t[i + 1] - t[i]) / 2 for i in gaps]})
     return pd.concat([frame, holes], ignore_index=True).sort_values(time, kind="stable").reset_index(drop=True)
 
 
-def _gaps(times: pd.DatetimeIndex) -> set[int]:
-    """Indices i after which the next snapshot came after a long gap: more than 8 times the median
-    interval and more than a day (an hourly series with a missed night is not one). With two
-    snapshots there is no interval to judge by: more than a day between them is a gap."""
+def _gaps(times: pd.DatetimeIndex, period: pd.Timedelta | None = None) -> set[int]:
+    """Indices i after which the next snapshot came after a long gap: more than 8 usual intervals
+    and more than a day (an hourly series with a missed night is not one). The usual interval is the
+    median one, or ``period`` when it is shorter: the period of a trend's rows (a weekly trend's
+    week), so that a few sparse snapshots months apart never make 11 weeks without one look usual.
+    With two snapshots and no period there is no interval to judge by: more than a day between them
+    is a gap."""
     if len(times) < 2:
         return set()
     steps = np.diff(pd.DatetimeIndex(times).as_unit("ns").asi8)  # in ns, as the limit: any unit the frame has
-    limit = max(8 * float(np.median(steps)) if len(times) > 2 else 0.0, pd.Timedelta("1D").value)
+    usual = [float(np.median(steps))] if len(times) > 2 else []
+    if period is not None:
+        usual.append(float(period.value))
+    limit = max(8 * min(usual) if usual else 0.0, pd.Timedelta("1D").value)
     return {int(i) for i in np.flatnonzero(steps > limit)}
+
+
+def _period_of(freq: str) -> pd.Timedelta | None:
+    """The length of one period of a pandas frequency (``"W"``: 7 days; ``"MS"``: 31 days, its
+    longest), None when ``freq`` is empty or not a frequency."""
+    if not freq:
+        return None
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq)
+    except ValueError:
+        return None
+    if offset is None:
+        return None
+    first = pd.Timestamp("2000-12-31") + offset  # a period's start (January, for a monthly one: its longest)
+    return pd.Timedelta((first + offset) - first)

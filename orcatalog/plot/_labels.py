@@ -4,14 +4,35 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ._axes import _root
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 
+#: The most labels :func:`_place_labels` places: more would not be read, and its cost grows with
+#: the square of the labels placed (never with the number of points given).
+MAX_LABELS = 20
+
+
+def _spread(n: int, cap: int = MAX_LABELS) -> list[int]:
+    """The indices of the points to label when there are ``n`` and at most ``cap`` get a label:
+    all of them, or ``cap`` spread evenly along the order given (the first and the last always:
+    on a frontier, the cheapest and the one of longest context)."""
+    if n <= cap:
+        return list(range(n))
+    return sorted({int(round(i)) for i in np.linspace(0, n - 1, max(cap, 1))})
+
+
 def _place_labels(
-    ax: Axes, points: list[tuple[float, float, str]], fontsize: float = 7, step_line: bool = False, avoid: Any = ()
+    ax: Axes,
+    points: list[tuple[float, float, str]],
+    fontsize: float = 7,
+    step_line: bool = False,
+    avoid: Any = (),
+    cap: int = MAX_LABELS,
 ) -> list[Any]:
     """Label data points with their names so that no two labels overlap and none sits on another
     labelled point (nor, with ``step_line``, on the post-step line through the points), and no
@@ -19,7 +40,12 @@ def _place_labels(
     tries spots around its point (:data:`_SPOTS`, in rings further and further out) and takes the
     one of least cost, its ring plus :func:`_penalty` (greedy, in display pixels, in the order
     given; a label never overlaps one placed before); ``avoid`` holds more (x, y) data points to
-    keep clear where possible. Returns the annotations.
+    keep clear where possible.
+
+    At most ``cap`` points get a label (:func:`_spread`: evenly along the order given; the others
+    stay points to keep clear of), and a label with no room inside the Axes is left out, so the
+    work is bounded whatever is given: about ``cap`` squared label tests, plus one vectorised test
+    against the points per spot tried. Returns the annotations placed (at most ``cap``).
 
     The Axes' final size must be known: call it after the scales and limits are set.
     """
@@ -28,17 +54,24 @@ def _place_labels(
     to_px = ax.transData.transform
     box = ax.get_window_extent()  # the figure's own renderer (public: no private matplotlib call)
     k = fig.dpi / 72.0  # pixels per point
-    anchors = [tuple(to_px((x, y))) for x, y, _ in points]
+    every = np.asarray(to_px(np.asarray([(x, y) for x, y, _ in points], dtype=float).reshape(-1, 2)))
+    chosen = _spread(len(points), cap)
     taken: list[tuple[float, float, float, float]] = []
     leaders: list[tuple[float, float, float, float]] = []
-    dots = [(px - 4 * k, py - 4 * k, px + 4 * k, py + 4 * k) for px, py in anchors]
-    segments = [(px - 4 * k, py - 4 * k, px + 4 * k, py + 4 * k) for px, py in (to_px(xy) for xy in avoid)]
-    if step_line:  # where="post": across at each point's height, then up or down to the next point
-        for (x0, y0), (x1, y1) in zip(anchors, anchors[1:]):
-            segments.append((min(x0, x1), y0 - k, max(x0, x1), y0 + k))
-            segments.append((x1 - k, min(y0, y1), x1 + k, max(y0, y1)))
+    # obstacles, as (n, 4) arrays of boxes: every point given (labelled or not), the points to avoid
+    # and, with step_line, the step line through every point given
+    dots = np.column_stack([every - 4 * k, every + 4 * k]) if len(every) else np.empty((0, 4))
+    extra = np.asarray(to_px(np.asarray(list(avoid), dtype=float).reshape(-1, 2))) if len(avoid) else np.empty((0, 2))
+    obstacles = [np.column_stack([extra - 4 * k, extra + 4 * k]) if len(extra) else np.empty((0, 4))]
+    if step_line and len(every) > 1:  # where="post": across at each point's height, then up or down to the next
+        (x0, y0), (x1, y1) = every[:-1].T, every[1:].T
+        obstacles.append(np.column_stack([np.minimum(x0, x1), y0 - k, np.maximum(x0, x1), y0 + k]))
+        obstacles.append(np.column_stack([x1 - k, np.minimum(y0, y1), x1 + k, np.maximum(y0, y1)]))
+    segments = np.concatenate(obstacles)
+    labelled = every[chosen] if len(every) else np.empty((0, 2))
     annotations = []
-    for i, ((x, y, text), (px, py)) in enumerate(zip(points, anchors)):
+    for j, (i, (x, y, text)) in enumerate((i, points[i]) for i in chosen):
+        px, py = float(every[i, 0]), float(every[i, 1])
         ann = ax.annotate(
             text,
             (x, y),
@@ -50,8 +83,8 @@ def _place_labels(
         )
         extent = ann.get_window_extent()
         w, h = extent.width + 2 * k, extent.height + 2 * k  # a little air around each label
-        others = dots[:i] + dots[i + 1 :] + segments
-        rivals = anchors[:i] + anchors[i + 1 :]
+        others = np.concatenate([np.delete(dots, i, axis=0), segments])
+        rivals = np.delete(labelled, j, axis=0)  # the other labelled points
         best, score = None, float("inf")
         for reach in range(1, 40):
             if reach > score:  # every spot further out scores more
@@ -67,9 +100,9 @@ def _place_labels(
                 cost = reach + _penalty(cand, (px, py), rivals, others, taken, leaders)
                 if cost < score:
                     best, score = (cand, dx, oy), cost
-        if best is None:  # no room inside the Axes: stack it above the highest label so far
-            top = max([t[3] for t in taken] + [py])
-            best = ((px - w, top + k, px, top + k + h), -6, (top + k + h / 2 - py) / k)
+        if best is None:  # no room inside the Axes: no label rather than one outside it or over another
+            ann.remove()
+            continue
         cand, dx, oy = best
         ann.xyann = (dx, oy)
         ann.set_horizontalalignment("right" if dx < 0 else "center" if dx == 0 else "left")
@@ -87,23 +120,25 @@ _SPOTS = ((-6, 1), (6, 1), (6, -1), (-6, -1), (0, 1), (0, -1))
 def _penalty(
     box: Box,
     anchor: tuple[float, float],
-    rivals: list[Any],
-    others: list[Box],
+    rivals: np.ndarray,
+    others: np.ndarray,
     boxes: list[Box],
     leaders: list[Segment],
 ) -> float:
     """What a spot costs beyond its distance (ring number): 100 when its leader line would tangle
     with those placed (:func:`_tangled`), 20 when another labelled point is nearer the label's
     centre than its own (the label would be read as that point's), 6 when it covers a point or the
-    step line."""
+    step line. ``rivals`` is an (n, 2) array of the other points, ``others`` an (n, 4) array of boxes."""
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     own = (cx - anchor[0]) ** 2 + (cy - anchor[1]) ** 2
     cost = 0.0
     if _tangled(_leader(anchor, box), box, boxes, leaders):
         cost += 100
-    if any((cx - x) ** 2 + (cy - y) ** 2 < own for x, y in rivals):
+    if len(rivals) and bool((((rivals[:, 0] - cx) ** 2 + (rivals[:, 1] - cy) ** 2) < own).any()):
         cost += 20
-    if any(_overlap(box, d) for d in others):
+    if len(others) and bool(
+        ((box[0] < others[:, 2]) & (others[:, 0] < box[2]) & (box[1] < others[:, 3]) & (others[:, 1] < box[3])).any()
+    ):
         cost += 6
     return cost
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.args import frame_arg
-from ._axes import _axes, _time_axis, _title
+from ._axes import _axes, _one_time_window, _time_axis, _title
 from ._gaps import _gaps
 
 if TYPE_CHECKING:
@@ -17,12 +17,14 @@ if TYPE_CHECKING:
 
 def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Catalog size over time (step line from 0, left axis) and the models added, removed and
-    returned (bars, right axis; each bar sums the snapshots of one period, an hour, 2, 3, 6 or 12
+    returned (bars, right axis, in models per period; each bar sums the snapshots of one period, an hour, 2, 3, 6 or 12
     hours, a day, 2 days, a week, ... whichever is the first at least 1/150 of the span and at least
     the usual time between snapshots, named on the axis, so that snapshots an hour apart never hide
     each other's bars; a bar covers the time its changes happened in, so it ends at its snapshots, none
-    after the last, and one after a longer gap spans the gap). A count holds until the next snapshot; across a
-    long gap without snapshots (see :func:`_gaps`) the line breaks over a grey span, and a snapshot
+    after the last, and one after a longer gap spans the gap, hatched, its changes averaged per period
+    so that the axis has one unit). A count holds until the next snapshot; across a
+    long gap without snapshots (see :func:`_gaps`) the line breaks over a grey span (from that
+    snapshot to the next only, :func:`_gap_spans`), and a snapshot
     with such a gap on both sides is a dot. The line is drawn over the bars; the legend sits below
     the Axes.
 
@@ -59,9 +61,9 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
     # a snapshot with a long gap (or the series' end) on both sides has no line: a dot shows its count
     alone = [i for i in range(len(t)) if (i == len(t) - 1 or i in gaps) and (i == 0 or i - 1 in gaps)]
     ax.plot(t[alone], n[alone], color="black", linestyle="None", marker="o", markersize=3, label="_nolegend_")
-    for k, i in enumerate(sorted(gaps)):
+    for k, (start, end) in enumerate(_gap_spans(t, gaps)):
         ax.axvspan(
-            t[i], t[i + 1], color="grey", alpha=0.12, linewidth=0, label="no snapshots (a long gap)" if k == 0 else None
+            start, end, color="grey", alpha=0.12, linewidth=0, label="no snapshots (a long gap)" if k == 0 else None
         )
     ax.set_ylim(0, max(float(np.nanmax(n)) * 1.08, 1) if len(n) else 1)  # from 0: a drop is seen at its true size
     right = ax.twinx()
@@ -82,16 +84,12 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
             continue
         width = (part["span"] / pd.Timedelta("1D")).to_numpy(dtype=float)  # matplotlib's date unit: days
         style = {"width": width, "alpha": alpha, "hatch": hatch, "linewidth": 0}
-        right.bar(part["at"], part["added"], color="tab:green", label=label(part, "added"), **style)
-        right.bar(
-            part["at"],
-            part["returned"],
-            bottom=part["added"],
-            color="tab:blue",
-            label=label(part, "returned"),
-            **style,
-        )
-        right.bar(part["at"], -part["removed"], color="tab:red", label=label(part, "removed"), **style)
+        # one unit on the axis: models per period; a gap's bar is its changes averaged per period
+        per = np.maximum(part["span"] / bars.attrs["width"], 1.0).to_numpy(dtype=float) if gap else 1.0
+        added, returned, removed = (part[c].to_numpy(dtype=float) / per for c in ("added", "returned", "removed"))
+        right.bar(part["at"], added, color="tab:green", label=label(part, "added"), **style)
+        right.bar(part["at"], returned, bottom=added, color="tab:blue", label=label(part, "returned"), **style)
+        right.bar(part["at"], -removed, color="tab:red", label=label(part, "removed"), **style)
     right.axhline(0, color="grey", linewidth=0.5)
     partial = _partial_rows(frame, t)
     if len(partial):  # a partial catalog's "removed" may only be missing from that body: say so on the chart
@@ -106,13 +104,15 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
             markersize=7,
             label="partial snapshot (far fewer models: its removed may only be missing from that body)",
         )
-    reach = float(max(bars["added"].add(bars["returned"]).max(), bars["removed"].max(), 1)) if len(bars) else 1.0
+    rate = np.maximum(bars["span"] / bars.attrs["width"], 1.0).to_numpy(dtype=float) if len(bars) else 1.0
+    up, down = (bars["added"] + bars["returned"]).to_numpy(dtype=float) / rate, bars["removed"].to_numpy(float) / rate
+    reach = float(max(up.max(), down.max(), 1)) if len(bars) else 1.0
     right.set_ylim(-1.5 * reach, 1.5 * reach)  # 0 in the middle; the bars stay below the size line near the top
     period = _duration_words(bars.attrs["width"])
     longer = bool((bars["span"] > bars.attrs["width"]).any())
     right.set_ylabel(
         f"models added / returned (+) and removed (-) per {period}"
-        + ("\n(a wide hatched bar: what changed over a longer gap)" if longer else "")
+        + (f"\n(a wide hatched bar: a longer gap's changes, averaged per {period})" if longer else "")
     )
     ax.set_zorder(right.get_zorder() + 1)  # the size line and its dots over the bars, never under them
     ax.patch.set_visible(False)
@@ -138,8 +138,21 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
     )
     ax.grid(True, alpha=0.3)
     _time_axis(ax)
+    _one_time_window(ax, t)  # one snapshot: days around it, not years
     ax.right = right  # type: ignore[attr-defined]
     return ax
+
+
+def _gap_spans(t: pd.DatetimeIndex, gaps: set[int]) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """The grey spans of the long gaps: each from one snapshot to the next (never over a snapshot),
+    kept apart at each snapshot by a sliver (0.4% of the time axis, at most a quarter of the gap) so
+    that gaps in a row read as gaps between snapshots, not as one gap with snapshots inside it."""
+    axis = (t.max() - t.min()) if len(t) > 1 else pd.Timedelta(0)
+    spans = []
+    for i in sorted(gaps):
+        margin = min(axis * 0.004, (t[i + 1] - t[i]) / 4)
+        spans.append((t[i] + margin, t[i + 1] - margin))
+    return spans
 
 
 def _partial_rows(frame: pd.DataFrame, t: pd.DatetimeIndex) -> list[int]:

@@ -14,6 +14,7 @@ from ..errors import InvalidParameterError
 from ._axes import (
     _axes,
     _log_if_wide,
+    _one_time_window,
     _plain_log_ticks,
     _price_field,
     _price_label,
@@ -22,8 +23,8 @@ from ._axes import (
     _zero_floor,
     _zero_tick,
 )
-from ._gaps import _broken_at_gaps
-from ._labels import _place_labels
+from ._gaps import _broken_at_gaps, _period_of
+from ._labels import _place_labels, _spread
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -71,7 +72,8 @@ def plot_price_history(
         InvalidParameterError: not a history frame, unknown field or ids; ``ax`` that is not an Axes.
     """
     history = frame_arg("history", history, "id", "fetched_at")
-    history, column = _price_field(history, field)
+    asked = field  # the name the user gave, for messages
+    history, field, column = _price_field(history, field)  # drawn in the table's unit, by either name
     frame = history[["id", "fetched_at", field]].assign(id=history["id"].astype(str), _dynamic=_dynamic_flags(history))
     frame, how = _prices_in_unit(history, frame, field, column)
     if ids is None:
@@ -96,7 +98,7 @@ def plot_price_history(
     if series and not np.isfinite(values).any():  # nothing to draw: an empty chart dated 1970 says nothing
         priced = [f"{mid} is priced by {how[mid]}" for mid in ids if mid in how]
         why = f" ({'; '.join(priced)}: not per token)" if priced else ""
-        raise InvalidParameterError(f"no values of {field} for {', '.join(ids)} in the history{why}")
+        raise InvalidParameterError(f"no values of {asked} for {', '.join(ids)} in the history{why}")
     if series:  # the date axis first: setting its units recomputes the data limits from the lines
         ax.xaxis.update_units(np.asarray(series[0][1]))
     _log_if_wide(ax, values)
@@ -299,7 +301,9 @@ def plot_price_vs_context(
             (``price_input_cache_read_usd_per_mtok``: :func:`orcatalog.schema.price_field`).
         ax: where to draw.
         label_frontier: write the ids of the frontier models next to their points (placed so
-            that no two labels overlap; draw it on its final Axes, as labels are laid out in pixels).
+            that no two labels overlap; draw it on its final Axes, as labels are laid out in pixels);
+            at most :data:`orcatalog.plot._labels.MAX_LABELS`, spread along the frontier, and the
+            legend says how many when not all are labelled.
 
     Returns:
         The Axes (log-log; a scatter of paid models, one of free models, the frontier line).
@@ -312,7 +316,8 @@ def plot_price_vs_context(
     from ..schema import frame_unlisted_outputs, how_priced, not_in_column_unit, output_price_unlisted
 
     models = frame_arg("models", models, "id", y)
-    models, column = _price_field(models, x, "x")
+    asked = x  # the name the user gave, for messages
+    models, x, column = _price_field(models, x, "x")  # drawn in the table's unit, by either name
     xs = models[x].to_numpy(dtype=float, na_value=np.nan)
     ys = models[y].to_numpy(dtype=float, na_value=np.nan)
     ok = ~np.isnan(xs) & ~np.isnan(ys) & (ys > 0)
@@ -332,7 +337,7 @@ def plot_price_vs_context(
     ways = "; ".join(sorted({str(w) for w, r in zip(how_priced(models, column), other_unit.tolist()) if r and w}))
     if not (paid | free).any():  # an empty chart says nothing: say why instead
         why = f" ({other_unit.sum()} list it in another unit: {ways})" if other_unit.any() else ""
-        raise InvalidParameterError(f"no model has a value of {x} to draw{why}")
+        raise InvalidParameterError(f"no model has a value of {asked} to draw{why}")
     ax = _axes(ax)
     ax.scatter(xs[paid], ys[paid], s=14, alpha=0.5, label=f"paid models ({paid.sum()})")
     lowest = float(np.nanmin(xs[paid])) if paid.any() else 1e-2
@@ -353,12 +358,14 @@ def plot_price_vs_context(
         made = " / ".join(sorted(set(frame_unlisted_outputs(models)[unlisted].tolist())))
         ax.plot([], [], " ", label=f"{unlisted.sum()} priced 0 here, {made} output price not listed: not drawn")
     if other_unit.any():
-        ax.plot([], [], " ", label=f"{other_unit.sum()} not drawn, {x} in another unit: {ways}")
+        ax.plot([], [], " ", label=f"{other_unit.sum()} not drawn, {asked} in another unit: {ways}")
     # the cost rule's candidates (paid, serve a text workload): oc.frontier's set, of the points drawn
     front = frontier(models[paid], x=x, y=y)  # never a point that is not drawn (a 0 or another unit)
     fx = front[x].to_numpy(dtype=float)
     fy = front[y].to_numpy(dtype=float)
-    ax.step(fx, fy, where="post", color="tab:red", linewidth=1.5, label=f"frontier ({len(front)})")
+    shown = len(_spread(len(front))) if label_frontier else 0
+    said = f"frontier ({len(front)})" if shown == len(front) else f"frontier ({len(front)}, {shown} labelled)"
+    ax.step(fx, fy, where="post", color="tab:red", linewidth=1.5, label=said)
     ax.scatter(fx, fy, color="tab:red", s=22, zorder=3)
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -374,7 +381,12 @@ def plot_price_vs_context(
         bottom, top = ax.get_ylim()
         ax.set_ylim(bottom, max(top, float(np.nanmax(fy)) * 3))  # headroom above the top label (a factor: log axis)
         free_marks = {(float(floor), float(v)) for v in ys[free]}  # the free models' column at the left edge
-        _place_labels(ax, list(zip(fx, fy, front["id"].astype(str))), step_line=True, avoid=sorted(free_marks))
+        placed = _place_labels(ax, list(zip(fx, fy, front["id"].astype(str))), step_line=True, avoid=sorted(free_marks))
+        if len(placed) != shown:  # a label with no room was left out: the legend says how many are labelled
+            legend = ax.get_legend()
+            for text in legend.get_texts() if legend is not None else []:
+                if text.get_text() == said:
+                    text.set_text(f"frontier ({len(front)}, {len(placed)} labelled)")
     return ax
 
 
@@ -404,7 +416,8 @@ def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     from matplotlib.patches import Patch
 
     colors = {"prompt": "tab:blue", "completion": "tab:orange"}
-    trend = _broken_at_gaps(trend, "period")  # no line or band across a long gap without snapshots
+    # no line or band across a long gap without snapshots, at any frequency (8 periods or more)
+    trend = _broken_at_gaps(trend, "period", _period_of(str(trend.attrs.get("freq", ""))))
     for side, color in colors.items():
         ax.plot(trend["period"], trend[f"{side}_median"], color=color, marker=".", label=f"{side} median")
         ax.fill_between(
@@ -428,5 +441,6 @@ def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         handles, labels, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, frameon=False
     )  # below the Axes: the plot keeps its width
     _time_axis(ax)
+    _one_time_window(ax, trend["period"], note="one period")  # days around it, not years
     ax.grid(True, alpha=0.3)
     return ax
