@@ -542,3 +542,20 @@ def test_price_fields_are_price_columns_only(workdir: Path, command: list[str]) 
         <= set(listed.split(", "))
         <= {name for c in price_fields(history) for name in (c, oc.schema.price_heading(c))}
     )
+
+
+def test_a_scope_is_shown_as_scope_takes_it(workdir: Path) -> None:
+    """#15 (final trial): the translation of library words into options rewrote ``name=`` inside a
+    quoted scope too: a note said scope '/models --output-modality text', which --scope then
+    refused. A quoted value is shown as it is, so it can be pasted back."""
+    import re
+
+    result = run(
+        ["cost", "--store", "data", "--as-of", "2026-01-01 12:00", "--prompt-tokens", "10", "--head", "1"], workdir
+    )
+    assert result.exit_code == 0, result.output
+    shown = re.findall(r"scope '([^']*)'", result.stderr)
+    assert shown and set(shown) == {TEXT_SCOPE}, result.stderr
+    assert "--as-of 2026-01-01 12:00" in result.stderr  # the words around it still name the option
+    pasted = run(["show", "--store", "data", "--scope", shown[0], "openai/gpt-4o"], workdir)
+    assert pasted.exit_code == 0, pasted.output

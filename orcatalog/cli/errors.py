@@ -98,13 +98,20 @@ def in_option_names(message: str, command: click.Command | None) -> str:
         option = names.get(match.group(1))
         return match.group(0) if option is None else option + (" " if match.group(2) else "")
 
-    # ``name=`` always means an argument (``name=N`` -> ``--name N``, ``(see name=)`` -> ``(see
-    # --name)``); a bare name only when it is an identifier (has a ``_``)
-    swapped = re.sub(r"\b([a-z][a-z0-9_]*)=(?=([^\s),;:]?))", swap, message)
-    # a name just before a time as orcatalog.times.answer_notes writes it ("8 days older than at
-    # 2026-08-25 00:00", "start 2020-01-01 00:00 is before ..."): the argument that asked for that time
-    swapped = re.sub(r"(?<![-\w])([a-z][a-z0-9_]*)(?= \d{4}-\d\d-\d\d \d\d:\d\d(?![:\d]))()", swap, swapped)
-    return re.sub(r"(?<![-\w])([a-z][a-z0-9]*_[a-z0-9_]+)\b()", swap, swapped).replace("  ", " ")
+    def words(text: str) -> str:
+        # ``name=`` always means an argument (``name=N`` -> ``--name N``, ``(see name=)`` -> ``(see
+        # --name)``); a bare name only when it is an identifier (has a ``_``)
+        swapped = re.sub(r"\b([a-z][a-z0-9_]*)=(?=([^\s),;:]?))", swap, text)
+        # a name just before a time as orcatalog.times.answer_notes writes it ("8 days older than at
+        # 2026-08-25 00:00", "start 2020-01-01 00:00 is before ..."): the argument that asked for that time
+        swapped = re.sub(r"(?<![-\w])([a-z][a-z0-9_]*)(?= \d{4}-\d\d-\d\d \d\d:\d\d(?![:\d]))()", swap, swapped)
+        return re.sub(r"(?<![-\w])([a-z][a-z0-9]*_[a-z0-9_]+)\b()", swap, swapped)
+
+    # a quoted value ('/models output_modalities=text', a scope, an id, a file name) is data the user
+    # may paste back as it is: only the words around it are the library's (the fourth trial: a scope
+    # shown as '/models --output-modality text' that --scope then refused)
+    parts = re.split(r"((?<!\w)'[^'\n]*'(?!\w))", message)
+    return "".join(part if i % 2 else words(part) for i, part in enumerate(parts)).replace("  ", " ")
 
 
 def in_cli_words(message: str, command: click.Command | None = None) -> str:
