@@ -1,5 +1,5 @@
 """``python -m orcatalog`` runs the command line."""
 
-from .launch import main
+from ._launch import main
 
 main()

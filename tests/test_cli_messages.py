@@ -167,7 +167,7 @@ def test_ctrl_c_while_the_command_line_imports_is_one_line(
     Python traceback: now the same one line as later, by the same rule, exit status 130."""
     import sys
 
-    from orcatalog import launch
+    from orcatalog import _launch as launch
 
     monkeypatch.setitem(sys.modules, "orcatalog.cli", _Importing())
     monkeypatch.setattr(sys, "argv", ["orcatalog", *argv])

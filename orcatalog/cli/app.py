@@ -545,13 +545,13 @@ def looked_in(store: Any, scope: str | None, model_ids: list[str]) -> tuple[str,
 def early_interrupt(obj: dict[str, Any]) -> CLIInterrupted:
     """The error of a Ctrl-C that no command caught with :func:`_interrupts` (in the first second:
     before the store is opened or any request sent; or after the command's work), by the one rule
-    (:func:`orcatalog.launch.interrupted_line`).
+    (:func:`orcatalog._launch.interrupted_line`).
 
     Args:
         obj: the command line's context object: ``command`` and ``params`` (the running command and
             its options, once parsed) and ``committed``.
     """
-    from ..launch import interrupted_line
+    from .._launch import interrupted_line
 
     line = interrupted_line(obj.get("command"), obj.get("params") or {}, obj.get("committed"))
     return CLIInterrupted(line.removeprefix("interrupted").removeprefix(": "))

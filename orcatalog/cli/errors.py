@@ -110,8 +110,15 @@ def in_option_names(message: str, command: click.Command | None) -> str:
     # a quoted value ('/models output_modalities=text', a scope, an id, a file name) is data the user
     # may paste back as it is: only the words around it are the library's (the fourth trial: a scope
     # shown as '/models --output-modality text' that --scope then refused)
-    parts = re.split(r"((?<!\w)'[^'\n]*'(?!\w))", message)
-    return "".join(part if i % 2 else words(part) for i, part in enumerate(parts)).replace("  ", " ")
+    quoted: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        quoted.append(match.group(0))
+        return f"\x00{len(quoted) - 1}\x00"  # held aside; what follows a name= still reads as a value
+
+    masked = re.sub(r"(?<!\w)'[^'\n]*'(?!\w)", keep, message)
+    shown = re.sub(r"\x00(\d+)\x00", lambda m: quoted[int(m.group(1))], words(masked))
+    return shown.replace("  ", " ")
 
 
 def in_cli_words(message: str, command: click.Command | None = None) -> str:

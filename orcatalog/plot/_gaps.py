@@ -47,5 +47,7 @@ def _period_of(freq: str) -> pd.Timedelta | None:
         return None
     if offset is None:
         return None
-    first = pd.Timestamp("2000-12-31") + offset  # a period's start (January, for a monthly one: its longest)
+    first = (
+        pd.Timestamp(year=2000, month=12, day=31) + offset
+    )  # a period's start (January, for a monthly one: its longest)
     return pd.Timedelta((first + offset) - first)
