@@ -105,3 +105,16 @@ def test_best_endpoints_takes_every_workload_argument(recorded_dir: Path) -> Non
             oc.best_endpoints(frame, prompt_tokens=1_000, completion_tokens=100, **{name: 0})
     with pytest.raises(oc.InvalidParameterError, match="cached_tokens"):
         oc.best_endpoints(frame, prompt_tokens=1_000, cached_token=10)
+
+
+def test_a_catalog_given_as_endpoints_is_pointed_to_fetch_endpoints() -> None:
+    from orcatalog.frames.models import list_frame
+
+    catalog = list_frame(orjson.loads(gzip.decompress(CATALOG.read_bytes())))
+    for call in (
+        lambda: oc.best_endpoints(catalog, prompt_tokens=1_000),
+        lambda: oc.plot_endpoints(catalog),
+    ):
+        with pytest.raises(oc.InvalidParameterError, match="fetch_endpoints") as caught:
+            call()
+        assert "fetch_models" not in str(caught.value)

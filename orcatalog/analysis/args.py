@@ -15,11 +15,20 @@ from ..errors import InvalidParameterError
 __all__ = ["field_arg", "frame_arg", "one_scope", "price_fields"]
 
 
+#: Where a frame given as each argument comes from, for the message when it lacks a column
+#: (arguments not listed take a models frame: :data:`_MODELS_SOURCES`).
+_SOURCES = {
+    "endpoints": "pass a frame from fetch_endpoints (one model, or models=...) or SnapshotStore.endpoint_history",
+}
+_MODELS_SOURCES = "pass a frame from fetch_models, SnapshotStore.load or SnapshotStore.history (or the analysis function that makes it)"
+
+
 def frame_arg(name: str, value: Any, *columns: str) -> pd.DataFrame:
     """``value`` if it is a DataFrame holding ``columns``.
 
     Raises:
-        InvalidParameterError: it is not a DataFrame, or lacks a column (named, with where such frames come from).
+        InvalidParameterError: it is not a DataFrame, or lacks a column (named, with where frames for
+            that argument come from: :data:`_SOURCES`).
     """
     if not isinstance(value, pd.DataFrame):
         raise InvalidParameterError(f"{name} must be a pandas DataFrame, got {type(value).__name__}")
@@ -32,10 +41,7 @@ def frame_arg(name: str, value: Any, *columns: str) -> pd.DataFrame:
             "a single catalog from fetch_models or SnapshotStore.load has no time axis"
         )
     if missing:
-        raise InvalidParameterError(
-            f"{name} lacks the column(s) {missing}; pass a frame from fetch_models, SnapshotStore.load or "
-            "SnapshotStore.history (or the analysis function that makes it)"
-        )
+        raise InvalidParameterError(f"{name} lacks the column(s) {missing}; {_SOURCES.get(name, _MODELS_SOURCES)}")
     return value
 
 
