@@ -81,9 +81,10 @@ def test_history_matches_each_body_frame(recorded_dir: Path, any_store: oc.Snaps
             continue
         frame = endpoints_body_frame(body)
         when = pd.Timestamp(name.rsplit("-", 3)[-3] + "-" + "-".join(name.rsplit("-", 3)[-2:])[:5], tz="UTC")
-        rows = h[h["fetched_at"] == when].set_index(["model_id", "tag"])
+        at = h[h["fetched_at"] == when]
+        rows = at.set_index(["model_id", at["tag"].astype(object).fillna(at["provider_name"].astype(object))])
         for e in frame.itertuples():
-            got = rows.loc[(e.model_id, e.tag)]
+            got = rows.loc[(e.model_id, e.provider_name if pd.isna(e.tag) else e.tag)]
             assert got["provider_name"] == e.provider_name
             for column in ("prompt_usd_per_mtok", "completion_usd_per_mtok", "latency_p50", "throughput_p99"):
                 want, have = getattr(e, column), got[column]
@@ -92,9 +93,9 @@ def test_history_matches_each_body_frame(recorded_dir: Path, any_store: oc.Snaps
     assert compared == sum(
         len(endpoints_body_frame(b)) for n, b in _bodies(folder).items() if n.startswith("endpoints-")
     )
-    # the 2025 shape: no tag before 2025-05-22, so the provider name stands in; no statistics
+    # the 2025 shape: no tag before 2025-05-22, and it stays null; no statistics
     old = any_store.endpoint_history("google/gemini-2.5-pro-preview", start="2025-05-12", end="2025-05-13")
-    assert set(old["tag"]) == set(old["provider_name"]) and old["latency_p50"].isna().all()
+    assert len(old) == 2 and old["tag"].isna().all() and old["latency_p50"].isna().all()
 
 
 def test_provider_filter_and_the_regional_tag(recorded_dir: Path, any_store: oc.SnapshotStore) -> None:
@@ -104,6 +105,27 @@ def test_provider_filter_and_the_regional_tag(recorded_dir: Path, any_store: oc.
     eu = any_store.endpoint_history("anthropic/claude-sonnet-4.5", "AMAZON-BEDROCK/EU-WEST-1")
     assert set(eu["tag"]) == {"amazon-bedrock/eu-west-1"} and eu["fetched_at"].is_monotonic_increasing
     assert any_store.endpoint_history("nobody/nothing").empty
+
+
+def test_a_tag_finds_its_providers_rows_from_before_tags_one_series(
+    recorded_dir: Path, any_store: oc.SnapshotStore
+) -> None:
+    """gemini-2.5-pro-preview was recorded without tags on 2025-05-12 and with them on 2025-05-22:
+    asking for a tag keeps its provider's tag-less rows, so one endpoint is one series in time order."""
+    any_store.import_endpoints(recorded_dir / "endpoints")
+    bodies = _bodies(recorded_dir / "endpoints")
+    before = bodies["endpoints-google--gemini-2.5-pro-preview-2025-05-12.json.gz"]["data"]["endpoints"]  # type: ignore[index]
+    after = bodies["endpoints-google--gemini-2.5-pro-preview-2025-05-22.json.gz"]["data"]["endpoints"]  # type: ignore[index]
+    for e in after:
+        series = any_store.endpoint_history("google/gemini-2.5-pro-preview", e["tag"])
+        assert series["fetched_at"].dt.strftime("%Y-%m-%d").tolist() == ["2025-05-12", "2025-05-22"]
+        assert series["tag"].isna().tolist() == [True, False] and series["tag"].iloc[1] == e["tag"]
+        assert set(series["provider_name"]) == {e["provider_name"]}
+        untagged = next(b for b in before if b["provider_name"] == e["provider_name"])
+        assert series["prompt_usd_per_mtok"].iloc[0] == float(untagged["pricing"]["prompt"]) * 1e6
+    # by provider name: the same two rows
+    by_name = any_store.endpoint_history("google/gemini-2.5-pro-preview", "Google AI Studio")
+    assert by_name["tag"].isna().tolist() == [True, False]
 
 
 def test_providers_history_counts_each_body(recorded_dir: Path, any_store: oc.SnapshotStore) -> None:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
+from ..schema.endpoints import endpoint_label
 from ..workload import TOKEN_ARGUMENTS
 from .args import frame_arg
 from .cost.endpoints import ENDPOINT_KEYS
@@ -296,6 +297,7 @@ def _explain_the_others(result: pd.DataFrame) -> None:
     model's chosen endpoint, or that it lost the tie."""
     first = result["chosen"].to_numpy(dtype=bool)
     best = result[first].set_index("model_id")
+    best["tag"] = [endpoint_label(t, p) for t, p in zip(best["tag"], best["provider_name"])]
     for j in np.flatnonzero(result["reason"].isna().to_numpy() & ~first):
         winner = best.loc[result.at[int(j), "model_id"]]
         extra = result.at[int(j), "total_usd"] - winner["total_usd"]

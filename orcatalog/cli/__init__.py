@@ -645,7 +645,7 @@ def endpoint_history(
     h = store.endpoint_history(model_id, provider, start=since, end=until)
     if h.empty:
         served = store.endpoint_history(model_id, columns=[]) if provider else h
-        names = [str(n) for n in (*served["provider_name"].unique(), *served["tag"].unique())]
+        names = [str(n) for n in (*served["provider_name"].unique(), *served["tag"].unique()) if isinstance(n, str)]
         if provider and names and provider.lower() not in {n.lower() for n in names}:  # not one of its providers
             raise CLIError(
                 f"no endpoints of {model_id!r} from provider {provider!r} in {store.root}"

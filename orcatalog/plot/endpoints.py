@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..analysis.args import frame_arg
 from ..errors import InvalidParameterError
+from ..schema.endpoints import endpoint_label
 from ._axes import _axes, _plain_log_ticks, _root, _title
 
 if TYPE_CHECKING:
@@ -53,7 +54,8 @@ def plot_endpoints(
         if len(models) != 1:
             raise InvalidParameterError(f"the frame holds {len(models)} models: pass model_id= (one of them)")
         model_id = str(models[0])
-    rows = endpoints[(endpoints["model_id"] == model_id) & endpoints["tag"].notna()]
+    fetched = endpoints["error"].isna() if "error" in endpoints.columns else True  # not a failed model's row
+    rows = endpoints[(endpoints["model_id"] == model_id) & fetched]
     if rows.empty:
         raise InvalidParameterError(f"no endpoint of {model_id!r} in the frame")
     y_col, x_col = f"effective_{price}_usd_per_mtok", f"throughput_{throughput}"
@@ -84,7 +86,8 @@ def plot_endpoints(
                 linewidths=0.6,
             )
     points: dict[tuple[float, float], list[str]] = {}  # endpoints at the same spot share one label
-    for tag, px, py, good in zip(rows["tag"].astype(str), xs, ys, ok):
+    labels = [endpoint_label(t, p) for t, p in zip(rows["tag"], rows["provider_name"])]
+    for tag, px, py, good in zip(labels, xs, ys, ok):
         if good:
             points.setdefault((float(px), float(py)), []).append(tag)
     for i, ((px, py), tags) in enumerate(sorted(points.items())):
@@ -115,7 +118,7 @@ def plot_endpoints(
             handle.set_sizes([40.0])  # type: ignore[union-attr]
         _root(ax).draw_without_rendering()  # the legend's room is taken before the title is wrapped
     _title(ax, f"{model_id}: {price} price vs throughput ({throughput}) per endpoint")
-    missing = rows["tag"].astype(str).to_numpy()[~ok]
+    missing = np.array(labels, dtype=object)[~ok]
     if len(missing):  # wrapped to the Axes' width (known now), inside the frame
         import textwrap
 

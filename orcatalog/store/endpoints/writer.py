@@ -227,8 +227,11 @@ class EndpointStore(EndpointUpkeep, EndpointReads):
                 "fetched_at": [snap_rows[j]["fetched_at"] for j in owner],
                 "month": [f"{snap_rows[j]['fetched_at']:%Y-%m}" for j in owner],
                 "model_id": frame["model_id"].astype(object).where(frame["model_id"].notna(), None).tolist(),
-                "provider_name": frame["provider_name"].astype(object).tolist(),
-                "tag": frame["tag"].astype(object).tolist(),
+                "provider_name": frame["provider_name"]
+                .astype(object)
+                .where(frame["provider_name"].notna(), None)
+                .tolist(),
+                "tag": frame["tag"].astype(object).where(frame["tag"].notna(), None).tolist(),  # null: a 2025 body
                 "position": position.astype(np.int32),
                 "template": [k for j in members for k in per_body[j][1]],
             }
