@@ -901,3 +901,38 @@ def test_raw_of_a_snapshot_in_a_folded_year_reads_only_the_files_that_can_hold_i
             assert 1 <= n_read <= 2 < len(year) < n_all, (sid, said)
         else:  # zdr: every model, so any file may hold its rows
             assert 1 <= n_read <= n_all, said
+
+
+def test_bodies_of_other_kinds_are_refused_naming_the_kind_and_the_way(
+    recorded_dir: Path, store: oc.SnapshotStore, tmp_path: Path
+) -> None:
+    """A count body named on its own, a /models catalog and one model's body are not endpoints:
+    each is refused naming what it is and how it is recorded; nothing is written."""
+    count = tmp_path / "models-count-2026-08-25.json.gz"  # the recorded count bodies' shape
+    count.write_bytes(gzip.compress(orjson.dumps({"data": {"count": 371}})))
+    with pytest.raises(oc.InvalidParameterError, match="/models/count body"):
+        store.import_endpoints(count)
+    renamed = tmp_path / "endpoints-zdr-2026-08-25.json.gz"  # a count body whatever its name says
+    renamed.write_bytes(count.read_bytes())
+    with pytest.raises(oc.SchemaError, match="/models/count body"):
+        store.import_endpoints(renamed)
+    catalog = tmp_path / "endpoints-zdr-2026-04-17.json.gz"
+    catalog.write_bytes(CATALOG.read_bytes())
+    with pytest.raises(oc.SchemaError, match=r"a /models list .*import_files or `orcatalog import`"):
+        store.import_endpoints(catalog)
+    assert not (Path(store.root) / "endpoint_snapshots").exists()  # nothing written
+    # and the catalog importer names the way for an endpoints body
+    with pytest.raises(oc.SchemaError, match="SnapshotStore.import_endpoints"):
+        oc.SnapshotStore(tmp_path / "models", layout="delta").import_files(
+            sorted((recorded_dir / "endpoints").glob("endpoints-openai--gpt-4o-*.json.gz"))
+        )
+
+
+def test_cli_snapshots_of_a_store_of_endpoints_only_says_what_it_holds(recorded_dir: Path, tmp_path: Path) -> None:
+    root = tmp_path / "ep"
+    oc.SnapshotStore(root, layout="delta").import_endpoints(recorded_dir / "endpoints")
+    result = CliRunner().invoke(main, ["snapshots", "--store", str(root)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "no /models snapshots" in result.output and "5 endpoints snapshots and 3 providers snapshots" in result.output
+    )

@@ -450,7 +450,27 @@ def snapshots(store_root: str | None, fmt: str | None, out: str | None, columns:
     note = migration_note(store)
     if note is not None:  # here, where a user looks at the store; not on every command
         click.echo(f"note: {note}", err=True)
+    if df.empty:
+        held = _endpoint_snapshot_counts(store)
+        if held:
+            click.echo(
+                f"note: no /models snapshots in {store.root}; it holds {held} (see `orcatalog endpoint-history "
+                "MODEL` and SnapshotStore.endpoint_snapshots())",
+                err=True,
+            )
     write(df, fmt, out, columns, head, default_columns=["snapshot_id", "fetched_at", "scope", "n_models", "partial"])
+
+
+def _endpoint_snapshot_counts(store: Any) -> str:
+    """The endpoints and providers snapshots a store holds, in words ("3 endpoints and 2 providers
+    snapshots"); empty when none (or the layout keeps none)."""
+    from ..errors import StoreError
+
+    try:
+        kinds = store.endpoint_snapshots()["kind"].value_counts()
+    except StoreError:  # the parquet layout keeps no endpoints
+        return ""
+    return " and ".join(f"{int(n)} {kind} snapshot{'s' * (n != 1)}" for kind, n in kinds.items())
 
 
 @main.command()
