@@ -88,9 +88,9 @@ def plot_endpoints(
         if plain.any():
             ax.scatter(xs[plain], ys[plain], color=colours[provider], label=label, **style)  # type: ignore[arg-type]
             label = "_nolegend_"
-        for j in (int(j) for j in np.flatnonzero(mask & ~plain)):
-            moved = offset_copy(ax.transData, fig=_root(ax), x=shift[j], y=0.0, units="points")
-            ax.scatter([xs[j]], [ys[j]], color=colours[provider], label=label, transform=moved, **style)  # type: ignore[arg-type]
+        for moved_at in np.flatnonzero(mask & ~plain).tolist():
+            moved = offset_copy(ax.transData, fig=_root(ax), x=shift[moved_at], y=0.0, units="points")
+            ax.scatter([xs[moved_at]], [ys[moved_at]], color=colours[provider], label=label, transform=moved, **style)  # type: ignore[arg-type]
             label = "_nolegend_"
     points: dict[tuple[float, float], list[str]] = {}  # endpoints at the same spot share one label
     for tag, px, py, good in zip(labels, xs, ys, ok):
