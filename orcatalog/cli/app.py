@@ -325,7 +325,11 @@ def _client(ctx: click.Context, filters: dict[str, Any] | None = None) -> Iterat
     for name in unanswerable(_params.list_query(filters or {})):
         flag = "--sort " + str((filters or {}).get("sort")) if name == "sort" else "--" + name.replace("_", "-")
         click.echo(warning_line(f"--replay cannot answer {flag} from recorded bodies; it is ignored"), err=True)
-    with ReplayServer(replay) as server:
+    try:
+        replayed = ReplayServer(replay)
+    except ValueError as exc:  # a folder of no catalog (only endpoints or providers bodies, say)
+        raise CLIError(f"--replay {replay}: {exc}") from None
+    with replayed as server:
         client = Client(base_url=server.base_url, session=requests.Session())
         ctx.obj["client"] = client
         yield client
