@@ -24,7 +24,7 @@ import orcatalog as oc
 from orcatalog.cli import main
 from orcatalog.testing import ReplayServer
 
-from .conftest import REPO, read_body
+from .conftest import REPO, read_body, run_cli
 
 
 @pytest.fixture
@@ -893,20 +893,13 @@ def test_a_number_as_a_time_is_refused_on_purpose_with_the_accepted_forms(
         ["reprice", "usage.csv"],
     ],
 )
-def test_time_errors_name_the_forms_one_can_type(
-    runner: CliRunner, latest_file: Path, tmp_path: Path, args: list[str]
-) -> None:
+def test_time_errors_name_the_forms_one_can_type(latest_file: Path, tmp_path: Path, args: list[str]) -> None:
     """A command line holds text: its time errors name ISO 8601 text, never a datetime,
     pd.Timestamp(...) or pd.to_datetime(...); Unix seconds in a usage file are said to be refused."""
     store = tmp_path / "s"
     oc.SnapshotStore(store).import_files([latest_file], progress=False)
     (tmp_path / "usage.csv").write_text("date,model,prompt_tokens,completion_tokens\n1768910400,openai/gpt-4o,10,1\n")
-    old = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        line = _one_error_line(runner.invoke(main, [*args, "--store", str(store)]))
-    finally:
-        os.chdir(old)
+    line = _one_error_line(run_cli([*args, "--store", str(store)], tmp_path))
     assert "ISO 8601" in line and "2026-01-08T12:00:00Z" in line, line
     assert not any(word in line for word in ("datetime", "Timestamp", "pd.", "pandas")), line
     if args[0] == "reprice":
