@@ -13,52 +13,53 @@ line and ``import orcatalog`` do not pay for pandas, pyarrow or requests until t
 
 from __future__ import annotations
 
-#: ``typing.TYPE_CHECKING`` without importing typing: this module and :mod:`orcatalog.errors` are
-#: all the console script runs before its Ctrl-C guard (:mod:`orcatalog._launch`), so they import
-#: nothing but each other (``tests/test_cli.py`` holds the console script at its first other import).
+#: ``typing.TYPE_CHECKING`` without importing typing: this module is all the console script runs
+#: before its Ctrl-C guard (:mod:`orcatalog._launch`), so it imports nothing, not even its errors
+#: (``tests/test_cli.py`` holds the console script at its first other import).
 TYPE_CHECKING = False
 
-from .errors import (  # noqa: E402
-    APIError,
-    AsOfWarning,
-    CacheDamageWarning,
-    OrcatalogWarning,
-    PartialSnapshotWarning,
-    StoreDamageWarning,
-    TwinSnapshotWarning,
-    UnknownModelWarning,
-    UnreadableValueWarning,
-    BadRequestError,
-    BodyFileError,
-    TableFileError,
-    CacheError,
-    ForbiddenError,
-    InvalidParameterError,
-    InvalidResponseError,
-    BodyTooLargeError,
-    LegacyLayoutError,
-    MixedScopeError,
-    NotFoundError,
-    NotInCacheError,
-    OrcatalogError,
-    PaymentRequiredError,
-    RateLimitError,
-    RequestTimeoutError,
-    ResponseError,
-    SchemaError,
-    ServerError,
-    SnapshotConflictError,
-    SnapshotNotFoundError,
-    StoreDamagedError,
-    StoreError,
-    StoreReadError,
-    StoreWriteError,
-    TransportError,
-    UnauthorizedError,
-)
 
 if TYPE_CHECKING:
     from typing import Any
+
+    from .errors import (
+        APIError,
+        AsOfWarning,
+        CacheDamageWarning,
+        OrcatalogWarning,
+        PartialSnapshotWarning,
+        StoreDamageWarning,
+        TwinSnapshotWarning,
+        UnknownModelWarning,
+        UnreadableValueWarning,
+        BadRequestError,
+        BodyFileError,
+        TableFileError,
+        CacheError,
+        ForbiddenError,
+        InvalidParameterError,
+        InvalidResponseError,
+        BodyTooLargeError,
+        LegacyLayoutError,
+        MixedScopeError,
+        NotFoundError,
+        NotInCacheError,
+        OrcatalogError,
+        PaymentRequiredError,
+        RateLimitError,
+        RequestTimeoutError,
+        ResponseError,
+        SchemaError,
+        ServerError,
+        SnapshotConflictError,
+        SnapshotNotFoundError,
+        StoreDamagedError,
+        StoreError,
+        StoreReadError,
+        StoreWriteError,
+        TransportError,
+        UnauthorizedError,
+    )
 
     from .analysis.catalog import fold_variants, select
     from .analysis.changes import diff, lifecycle, price_changes
@@ -145,7 +146,7 @@ def _submodules() -> frozenset[str]:
 def __getattr__(name: str) -> Any:
     from importlib import import_module
 
-    module = _LAZY.get(name)
+    module = _LAZY.get(name, ".errors" if name in __all__ else None)  # the rest: errors and warnings
     if module is None:
         if name in _submodules():
             return import_module(f".{name}", __name__)

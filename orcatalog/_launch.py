@@ -3,8 +3,8 @@
 The command line's modules (click, and through them most of orcatalog) take a good part of the
 first second to import; Ctrl-C then would print a Python traceback. :func:`main` imports them
 inside a guard, so Ctrl-C there is the same one line as Ctrl-C later (:func:`interrupted_line`).
-Nothing heavy runs before that guard: the package's ``__init__`` and :mod:`orcatalog.errors`
-import no other module, and this one only ``sys`` (always loaded). Ctrl-C before them, while
+Nothing heavy runs before that guard: the package's ``__init__`` imports no module (its errors
+too are imported on first use), and this one only ``sys`` (always loaded). Ctrl-C before them, while
 Python itself starts (its ``site`` module, an editable install's finder), is Python's own: the
 README's troubleshooting says so.
 """

@@ -1139,7 +1139,7 @@ def test_sigint_on_a_terminal_leaves_no_empty_line_before_the_interrupted_line(
 #: nothing answers) so the test's Ctrl-C lands there, mid-import, without a clock.
 _HELD_IMPORT = """
 import runpy, sys
-OURS = {"orcatalog", "orcatalog.errors", "orcatalog.__main__", "orcatalog._launch"}
+OURS = {"orcatalog", "orcatalog.__main__", "orcatalog._launch"}
 target, args = sys.argv[1], sys.argv[2:]
 
 class Hold:
@@ -1173,7 +1173,7 @@ def test_sigint_while_the_console_script_imports_is_one_line(
     """#15 final trial: Ctrl-C in the first 0.1-0.3 s of `orcatalog ...` printed a Python traceback
     (KeyboardInterrupt in an import: the package's __init__ imported pkgutil, inspect and typing
     before the console script's guard). Held at its first import beyond orcatalog's own light
-    modules (the package, errors, __main__, _launch), or later at click or pandas, the real process
+    modules (the package, __main__, _launch), or later at click or pandas, the real process
     says one line and exits 130. (Ctrl-C before orcatalog's code runs, while Python starts, is
     Python's own: README, Troubleshooting.)"""
     import signal
