@@ -1127,6 +1127,72 @@ def test_sigint_on_a_terminal_leaves_no_empty_line_before_the_interrupted_line(
         assert not shown[: -len(said)].split(b"\r")[-2].strip(), shown  # the row the message lands on is blank
 
 
+#: The child of the test below: ``python -m orcatalog ARGS`` (runpy, as ``-m`` runs it), with an import
+#: hook that holds the process at one import (its name printed on stdout, then a read of stdin that
+#: nothing answers) so the test's Ctrl-C lands there, mid-import, without a clock.
+_HELD_IMPORT = """
+import runpy, sys
+OURS = {"orcatalog", "orcatalog.__main__", "orcatalog._launch"}
+target, args = sys.argv[1], sys.argv[2:]
+
+class Hold:
+    def find_spec(self, name, path=None, target_=None):
+        started = "orcatalog" in sys.modules  # orcatalog's own code has begun
+        if started and (name == target if target else name not in OURS):
+            sys.meta_path.remove(self)
+            print("importing " + name, flush=True)
+            sys.stdin.readline()  # held here until Ctrl-C
+        return None
+
+sys.meta_path.insert(0, Hold())
+sys.argv = ["orcatalog", *args]
+runpy.run_module("orcatalog", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.parametrize(
+    "held, args, said",
+    [
+        ("", ["--replay", "sample", "count"], "interrupted"),  # the first import beyond the package's own
+        ("", ["import", "--store", "s", "f.json"], "interrupted: nothing was recorded"),
+        ("click", ["--replay", "sample", "count"], "interrupted"),
+        ("pandas", ["--replay", "sample", "count"], "interrupted"),
+    ],
+    ids=["first-import", "first-import-of-import", "click", "pandas"],
+)
+def test_sigint_while_the_console_script_imports_is_one_line(
+    held: str, args: list[str], said: str, tmp_path: Path
+) -> None:
+    """#15 final trial: Ctrl-C in the first 0.1-0.3 s of `orcatalog ...` printed a Python traceback
+    (KeyboardInterrupt in an import: the package's __init__ imported pkgutil, inspect and typing
+    before the console script's guard). Held at its first import beyond orcatalog's own light
+    modules (the package, __main__, _launch), or later at click or pandas, the real process
+    says one line and exits 130. (Ctrl-C before orcatalog's code runs, while Python starts, is
+    Python's own: README, Troubleshooting.)"""
+    import signal
+
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HELD_IMPORT, held, *args],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()  # returns once the child holds an import (or at its end)
+    if not line.startswith("importing "):
+        proc.kill()
+        raise AssertionError(f"the child never held an import: {line!r} {proc.communicate()}")
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (line, err)
+    assert "Traceback" not in err and err.strip() == said and err.count("\n") <= 2, (line, err)
+    assert out == "" and not (tmp_path / "s").exists()
+
+
 def test_sigint_during_snapshot_says_nothing_was_recorded(tmp_path: Path) -> None:
     """Ctrl-C while the API has not answered yet (a loopback server that takes the request and waits)."""
     import signal

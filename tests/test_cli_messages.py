@@ -512,10 +512,17 @@ def test_prices_takes_a_comma_list_like_every_repeatable_model_option(workdir: P
     ]
 
 
-@pytest.mark.parametrize("command", [["movers", "--since", "2025-12-19"], ["changes"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["movers", "--since", "2025-12-19"],
+        ["changes"],
+    ],
+)
 def test_price_fields_are_price_columns_only(workdir: Path, command: list[str]) -> None:
     """#15: ``movers --field x`` listed default_temperature, context_length, ... as valid fields;
-    movers and changes take price columns only (orcatalog.analysis.args.price_fields)."""
+    movers and changes take price columns only (orcatalog.analysis.args.price_fields), and list
+    exactly what they accept (the final trial: ``changes`` omitted the ``*_usd_per_mtok`` names)."""
     from orcatalog.analysis.args import price_fields
 
     result = run_cli([command[0], "--store", "data", *command[1:], "--field", "default_temperature"], workdir)
@@ -525,11 +532,12 @@ def test_price_fields_are_price_columns_only(workdir: Path, command: list[str]) 
     listed = line.split("price fields: ")[1].removesuffix(" (a column, or the name tables print it under)")
     history = oc.SnapshotStore(workdir / "data").history()
     assert not {"context_length", "default_temperature", "top_provider_context_length"} & set(listed.split(", "))
-    assert (
-        {"price_prompt", "price_completion"}
-        <= set(listed.split(", "))
-        <= {name for c in price_fields(history) for name in (c, oc.schema.price_heading(c))}
-    )
+    assert {"price_prompt", "price_completion"} <= set(listed.split(", "))
+    assert listed.split(", ") == list(
+        dict.fromkeys(name for c in price_fields(history) for name in (c, oc.schema.price_heading(c)))
+    )  # exactly what is accepted, in the one source's order
+    accepted = run_cli([command[0], "--store", "data", *command[1:], "--field", "completion_usd_per_mtok"], workdir)
+    assert accepted.exit_code == 0, accepted.output
 
 
 def test_a_scope_is_shown_as_scope_takes_it(workdir: Path) -> None:

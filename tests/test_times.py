@@ -14,7 +14,16 @@ import pytest
 
 import orcatalog as oc
 from orcatalog.testing.legacy import store_in_layout
-from orcatalog.times import ACCEPTED, ACCEPTED_TEXT, answer_notes, in_text_forms, is_date_only, parse_time
+from orcatalog.times import (
+    ACCEPTED,
+    ACCEPTED_TEXT,
+    NotATime,
+    answer_notes,
+    in_text_forms,
+    is_date_only,
+    iso_times,
+    parse_time,
+)
 
 from .conftest import run_cli
 
@@ -78,6 +87,23 @@ def test_ambiguous_text_and_numbers_are_refused_naming_the_accepted_forms(
             call()
         assert "ISO 8601" in str(error.value) or "NaT" in str(error.value)
     assert ACCEPTED.startswith("an ISO 8601 date")
+
+
+@pytest.mark.parametrize("value", ["2026-06-19-08", "2026-06-19+02:00", "2026-06-19Z", "2026-06-19-0800"])
+def test_a_zone_after_a_date_alone_is_refused_with_the_usual_message(value: str, store: oc.SnapshotStore) -> None:
+    """#15 trial: ``2026-06-19-08`` (an hour written after a date with a dash) had the one rule's
+    form (the ``-08`` read as a UTC offset), so it was refused only by pandas, in pandas' words
+    ("not a time pandas can hold"), or read as a time where pandas took it. A zone follows a time,
+    never a date alone: the text is refused as any other non-ISO text, naming the accepted forms."""
+    with pytest.raises(oc.InvalidParameterError) as error:
+        parse_time(value, "as_of")
+    assert str(error.value) == f"as_of={value!r} is not a time: give {ACCEPTED}"
+    with pytest.raises(NotATime) as not_a_time:
+        iso_times(pd.Series(["2026-06-19T08:00Z", value], dtype=object))
+    assert not_a_time.value.value == value and not_a_time.value.reason == ""
+    bad = run_cli(["show", "--store", "data", "--as-of", value], Path(store.root).parent)
+    assert bad.exit_code == 2, bad.output
+    assert bad.stderr.strip() == f"error: --as-of={value!r} is not a time: give {ACCEPTED_TEXT}", bad.stderr
 
 
 @pytest.mark.parametrize("value", [1768910400, "1768910400", " 1768910400 ", "1.7689104e9", 20260108, "20260108"])

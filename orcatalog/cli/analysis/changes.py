@@ -10,7 +10,6 @@ from typing import Any
 import click
 
 from ...errors import InvalidParameterError
-from ...schema import is_price_column
 from ..app import _comma_list, _scope_option, _store, _store_option, main, store_scope
 from ..errors import CLIUsageError
 from ..output import output_options, write
@@ -58,7 +57,7 @@ def changes(
       orcatalog changes --store data --since 2026-01-01 --until 2026-01-05
       orcatalog changes --store data --model deepseek/deepseek-v3.2,z-ai/glm-4.7 --field price_prompt,price_completion
     """
-    from ...analysis.args import field_arg
+    from ...analysis.args import field_arg, price_fields
     from ...analysis.changes import price_changes
 
     from ...times import parse_time
@@ -69,7 +68,7 @@ def changes(
         raise CLIUsageError(f"--until {until} is before --since {since}")
     store = _store(store_root, must_exist=True)
     h = _history(store, ids=list(model_ids) or None, named=model_ids, scope=store_scope(store, scope))
-    prices = [str(c) for c in h.columns if is_price_column(str(c))]
+    prices = price_fields(h)
     followed = [field_arg("fields", f, prices)[0] for f in fields]  # a column or its table heading
     every = price_changes(h, fields=followed or None)
     events = every
