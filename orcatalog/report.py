@@ -317,7 +317,7 @@ def _charts(
         "Market trend",
         lambda ax: plot.plot_market_trend(market_trend(history, freq=freq), ax=ax),
         (f"{_ONE_SNAPSHOT} " if len(times) == 1 else "")
-        + f"Median of paid models' prices, one point per {dict(h='hour', D='day', W='week')[freq]}; each band is the middle half of models (25th to 75th percentile), and the prompt and completion bands overlap where their colours mix.",
+        + f"Median of paid models' prices, one point per {dict(h='hour', D='day', W='week')[freq]}; each band is the middle half of models (25th to 75th percentile), and the prompt and completion bands overlap where their colours mix; a period alone between long gaps (more than a month, or 8 periods, without a snapshot) is a bar, as a band would have no width.",
     )
     page.chart(
         "catalog_size.png",

@@ -25,7 +25,9 @@ def _gaps(times: pd.DatetimeIndex, period: pd.Timedelta | None = None) -> set[in
     median one, or ``period`` when it is shorter: the period of a trend's rows (a weekly trend's
     week), so that a few sparse snapshots months apart never make 11 weeks without one look usual.
     With two snapshots and no period there is no interval to judge by: more than a day between them
-    is a gap."""
+    is a gap. Whatever the usual interval, more than :data:`LONGEST_HELD` (31 days) without a
+    snapshot is always a gap: a count or a price is not known to hold for months, so sparse
+    snapshots months apart are drawn as the two snapshots of the report are, never as a held line."""
     if len(times) < 2:
         return set()
     steps = np.diff(pd.DatetimeIndex(times).as_unit("ns").asi8)  # in ns, as the limit: any unit the frame has
@@ -33,7 +35,12 @@ def _gaps(times: pd.DatetimeIndex, period: pd.Timedelta | None = None) -> set[in
     if period is not None:
         usual.append(float(period.value))
     limit = max(8 * min(usual) if usual else 0.0, pd.Timedelta("1D").value)
+    limit = min(limit, float(LONGEST_HELD.value))
     return {int(i) for i in np.flatnonzero(steps > limit)}
+
+
+#: The longest time without a snapshot across which a time chart still holds a value (:func:`_gaps`).
+LONGEST_HELD = pd.Timedelta("31D")
 
 
 def _period_of(freq: str) -> pd.Timedelta | None:
