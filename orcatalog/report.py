@@ -301,7 +301,7 @@ def _charts(
                 "price_history.png",
                 "Price history of the biggest movers",
                 lambda ax: plot.plot_price_history(history, ids, ax=ax),
-                f"Prompt price, USD per million tokens; markers show each model's first price and every change; a price of 0 sits on the dotted floor line. {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC.",
+                f"Prompt price, USD per million tokens; markers show each model's first price, every change and the first price after a long gap (grey: no line crosses it); an X marks a price no longer listed (never a drop to 0); a price of 0 sits on the dotted floor line. {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC.",
             )
     else:
         moved = pd.DataFrame(columns=["id", "direction", "start_value", "end_value", "change", "pct_change", "unit"])

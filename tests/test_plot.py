@@ -283,6 +283,59 @@ def test_price_history_series_stay_apart_and_zero_is_drawn(history: pd.DataFrame
     assert all(v >= lowest * 0.8 for v in {**major, **minor} if v != level)
 
 
+def test_price_history_on_sparse_snapshots_breaks_at_gaps_and_marks_what_is_no_longer_listed(
+    recorded_dir: Path, tmp_path: Path
+) -> None:
+    """The 2026 catalogs, 59 days apart (issue 15, final trial): each line was held flat across the
+    59 days and every change stacked at the last snapshot; a cache price whose key vanished had no
+    mark; the title read ``Price history: price_input_cache_read_usd_per_mtok``. Now no line crosses
+    the grey gap, each snapshot's price is a marker, a price no longer listed is marked at the
+    snapshot that stopped listing it (at its last price, never 0), and the title is in words."""
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files(sorted((recorded_dir / "catalogs-2026-06-08").glob("models-*.json.gz")), progress=False)
+    history = store.history()
+    first, last = sorted(history["fetched_at"].unique())
+    gone = oc.price_changes(history, fields=["price_input_cache_read"])
+    gone = gone[gone["kind"] == "no longer listed"].drop_duplicates("id").head(4)
+    assert len(gone) >= 2
+    to_x = plt.matplotlib.dates.date2num
+    fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
+    oc.plot_price_history(history, list(gone["id"]), field="price_input_cache_read_usd_per_mtok", ax=ax)
+    assert ax.get_title() == "Input cache read price history"
+    for mid, at, old in gone[["id", "fetched_at", "old"]].itertuples(index=False):
+        (mark,) = [line for line in ax.get_lines() if line.get_gid() == f"{mid} no longer listed"]
+        assert to_x(mark.get_xdata()[0]) == pytest.approx(to_x(at.tz_localize(None)))
+        assert mark.get_ydata()[0] == pytest.approx(old) and old > 0  # at its last price, not at 0
+        (step,) = [line for line in ax.get_lines() if line.get_label() == mid]
+        y = np.asarray(step.get_ydata(), dtype=float)
+        assert not (y == 0).any()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(t.startswith("no longer listed") for t in labels) and "no snapshots (a long gap)" in labels
+    fig.savefig(tmp_path / "gone.png", dpi=60)
+
+    fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
+    moved = oc.movers(history, first, last, n=5)
+    ids = list(moved["id"].head(5))
+    oc.plot_price_history(history, ids, ax=ax)
+    a, b = to_x(first.tz_localize(None)), to_x(last.tz_localize(None))
+    assert any(a < p.get_x() < p.get_x() + p.get_width() < b for p in ax.patches)  # the gap, grey
+    for mid in ids:
+        (step,) = [line for line in ax.get_lines() if line.get_label() == mid]
+        x, y = to_x(np.asarray(step.get_xdata())), np.asarray(step.get_ydata(), dtype=float)
+        held = np.isfinite(y[:-1]) & np.isfinite(y[1:])
+        assert not (held & (x[:-1] < b) & (x[1:] > a) & (x[:-1] != x[1:])).any()  # no line across the gap
+    markers = [
+        line
+        for line in ax.get_lines()
+        if line.get_marker() not in ("None", "", None) and line.get_linestyle() == "None"
+    ]
+    seen = sorted({round(float(v), 6) for line in markers for v in to_x(np.asarray(line.get_xdata()))})
+    assert seen == [round(a, 6), round(b, 6)] and len(markers) >= len(ids)
+    for line in markers[: len(ids)]:
+        assert len(line.get_xdata()) == 2  # each model's price at both snapshots, not stacked at the last
+    fig.savefig(tmp_path / "sparse.png", dpi=60)
+
+
 def test_price_history_leaks_no_matplotlib_warning(history: pd.DataFrame, tmp_path: Path) -> None:
     """Several models on a log axis with a price 0 among them made matplotlib warn "Attempting to set
     identical low and high ylims", which the CLI showed as its own warning (issue 15, third trial);

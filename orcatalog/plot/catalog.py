@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..analysis.args import frame_arg
 from ._axes import _axes, _one_time_window, _time_axis, _title
-from ._gaps import _gaps
+from ._gaps import _gaps, _shade_gaps
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -61,10 +61,7 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
     # a snapshot with a long gap (or the series' end) on both sides has no line: a dot shows its count
     alone = [i for i in range(len(t)) if (i == len(t) - 1 or i in gaps) and (i == 0 or i - 1 in gaps)]
     ax.plot(t[alone], n[alone], color="black", linestyle="None", marker="o", markersize=3, label="_nolegend_")
-    for k, (start, end) in enumerate(_gap_spans(t, gaps)):
-        ax.axvspan(
-            start, end, color="grey", alpha=0.12, linewidth=0, label="no snapshots (a long gap)" if k == 0 else None
-        )
+    _shade_gaps(ax, t, gaps)
     ax.set_ylim(0, max(float(np.nanmax(n)) * 1.08, 1) if len(n) else 1)  # from 0: a drop is seen at its true size
     right = ax.twinx()
     bars = _events_per_bar(sizes, t, gaps)
@@ -141,18 +138,6 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
     _one_time_window(ax, t)  # one snapshot: days around it, not years
     ax.right = right  # type: ignore[attr-defined]
     return ax
-
-
-def _gap_spans(t: pd.DatetimeIndex, gaps: set[int]) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """The grey spans of the long gaps: each from one snapshot to the next (never over a snapshot),
-    kept apart at each snapshot by a sliver (0.4% of the time axis, at most a quarter of the gap) so
-    that gaps in a row read as gaps between snapshots, not as one gap with snapshots inside it."""
-    axis = (t.max() - t.min()) if len(t) > 1 else pd.Timedelta(0)
-    spans = []
-    for i in sorted(gaps):
-        margin = min(axis * 0.004, (t[i + 1] - t[i]) / 4)
-        spans.append((t[i] + margin, t[i + 1] - margin))
-    return spans
 
 
 def _partial_rows(frame: pd.DataFrame, t: pd.DatetimeIndex) -> list[int]:

@@ -23,7 +23,7 @@ from ._axes import (
     _zero_floor,
     _zero_tick,
 )
-from ._gaps import _broken_at_gaps, _period_of
+from ._gaps import _broken_at_gaps, _gaps, _period_of, _shade_gaps
 from ._labels import _place_labels, _spread
 
 if TYPE_CHECKING:
@@ -56,7 +56,11 @@ def plot_price_history(
     token, request, ...; a ``price_image`` that is a per-token rate) is not drawn, and the model's
     legend entry says how it is priced. Where a model's price was dynamic (the API listed ``"-1"``,
     decided per request) its line has a gap, hatched in its colour and named in the legend
-    (:data:`DYNAMIC_LABEL`, :func:`_mark_dynamic`).
+    (:data:`DYNAMIC_LABEL`, :func:`_mark_dynamic`). No line holds a price across a long gap
+    without snapshots (the one rule of :func:`orcatalog.plot._gaps._gaps`, drawn grey): the price
+    after it is a marker of its own. Where a price stops being listed (its key vanished, or the
+    model left the catalog) an ``X`` in the model's colour marks it at its last price
+    (:data:`GONE_LABEL`), never a drop to 0. The title names the price in the axis's words.
 
     Args:
         history: ``SnapshotStore.history()`` (one scope).
@@ -117,6 +121,9 @@ def plot_price_history(
         if finite.any():
             ax.update_datalim(np.column_stack([mdates.date2num(np.asarray(t)[finite]), drawn[finite]]))
     _not_singular(ax, np.concatenate(drawn_series) if drawn_series else np.array([]))
+    everyone = pd.DatetimeIndex(frame["fetched_at"].unique()).sort_values()
+    gaps = _gaps(everyone)  # the one long-gap rule: no line holds a price across one
+    _shade_gaps(ax, everyone, gaps)
     for k, ((mid, t, y), drawn) in enumerate(zip(series, drawn_series)):
         # Series that coincide stay visible: earlier lines are wider and below, and each line is
         # shifted by at most 1.6 points (a hair, not a price) up or down, in a cycle of five.
@@ -127,15 +134,16 @@ def plot_price_history(
             "transform": shifted,
         }
         (line,) = ax.step(
-            t,
-            drawn,
+            *_held_until_gaps(t, drawn, everyone, gaps),
             where="post",
             label=mid if mid not in how else _priced_otherwise_label(mid, how[mid], drawn=not np.isnan(y).all()),
             linewidth=1.2 + 1.6 * (len(series) - 1 - k) / max(len(series) - 1, 1),
             zorder=2 + k / 100,
             **style,
         )
-        change = np.r_[True, y[1:] != y[:-1]] & ~np.isnan(y)  # the first price and every change
+        # the first price, every change, and the first price after each long gap (no line reaches it)
+        after_gap = np.isin(np.arange(len(y)), np.asarray(_before_gaps(pd.DatetimeIndex(t), everyone, gaps)) + 1)
+        change = (np.r_[True, y[1:] != y[:-1]] | after_gap) & ~np.isnan(y)
         marker = _MARKERS[k % len(_MARKERS)]
         ax.plot(
             t[change],
@@ -149,7 +157,7 @@ def plot_price_history(
         )
         line.set_marker(marker)  # the legend shows each series' marker
         line.set_markevery([])
-    everyone = pd.DatetimeIndex(frame["fetched_at"].unique()).sort_values()
+    gone = _mark_no_longer_listed(ax, history, column, series, drawn_series, everyone, colors)
     hatched = [
         _mark_dynamic(ax, t, drawn, flags, everyone, colors[k % len(colors)])
         for k, ((_, t, _), drawn, flags) in enumerate(zip(series, drawn_series, dynamic))
@@ -158,11 +166,15 @@ def plot_price_history(
     if zero_at is not None:  # the floor line's tick reads 0, not a price
         _zero_tick(ax, zero_at, float(positive.min()), "y", separator=False)
     unit = _price_label(field)
-    names = {"prompt_usd_per_mtok": "Prompt price history", "completion_usd_per_mtok": "Completion price history"}
     ax.set(xlabel="snapshot time (UTC)", ylabel=unit)
-    _title(ax, names.get(field, f"Price history: {field}"))
+    _title(ax, _history_title(unit))
     if ids:
         handles, labels = ax.get_legend_handles_labels()
+        if gone:
+            from matplotlib.lines import Line2D
+
+            handles.append(Line2D([], [], color="grey", marker=GONE_MARKER, linestyle="None", markersize=8))
+            labels.append(GONE_LABEL)
         if any(hatched):
             from matplotlib.patches import Patch
 
@@ -172,6 +184,86 @@ def plot_price_history(
     ax.grid(True, alpha=0.3)
     _time_axis(ax)
     return ax
+
+
+#: The marker and legend entry where a drawn price stops being listed (:func:`_mark_no_longer_listed`).
+GONE_MARKER = "X"
+GONE_LABEL = "no longer listed (the key or the model is gone: not a price of 0)"
+
+
+def _history_title(axis_label: str) -> str:
+    """A price-history title in the words of the price axes (``Input cache read price history``
+    for ``input cache read price (USD per million tokens)``), never a raw column name."""
+    words = axis_label.split(" (", 1)[0]
+    return f"{words[:1].upper()}{words[1:]} history"
+
+
+def _held_until_gaps(
+    t: pd.Series, drawn: np.ndarray, everyone: pd.DatetimeIndex, gaps: set[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """A model's step line (times, values) that ends at its last snapshot before each long gap of
+    the history (``gaps`` of ``everyone``, :func:`orcatalog.plot._gaps._gaps`): a price is not
+    known to hold across months without a snapshot. Each break is a NaN at the same time as the snapshot before it (a post step holds a value
+    until the next point, so a hole later than it would still draw half the gap)."""
+    times = pd.DatetimeIndex(t)
+    xs, ys = list(times), list(drawn)
+    for i in reversed(_before_gaps(times, everyone, gaps)):
+        xs.insert(i + 1, times[i])
+        ys.insert(i + 1, np.nan)
+    return np.asarray(pd.DatetimeIndex(xs).tz_localize(None), dtype="datetime64[ns]"), np.asarray(ys, dtype=float)
+
+
+def _before_gaps(times: pd.DatetimeIndex, everyone: pd.DatetimeIndex, gaps: set[int]) -> list[int]:
+    """The indices i of a model's snapshot ``times`` whose next one comes after a long gap of the
+    history (``gaps`` of ``everyone``)."""
+    starts = [everyone[j] for j in sorted(gaps)]
+    return [i for i in range(len(times) - 1) if any(times[i] <= g < times[i + 1] for g in starts)]
+
+
+def _mark_no_longer_listed(
+    ax: Any,
+    history: pd.DataFrame,
+    column: str,
+    series: list[tuple[str, pd.Series, np.ndarray]],
+    drawn_series: list[np.ndarray],
+    everyone: pd.DatetimeIndex,
+    colors: list[Any],
+) -> int:
+    """Mark with :data:`GONE_MARKER`, in the model's colour at its last drawn price, the first
+    snapshot where that price is no longer listed: its key vanished (:func:`orcatalog.price_changes`'s
+    ``no longer listed``, the one rule of price events: never a cut to 0) or the model itself is
+    absent from every later snapshot. Returns how many marks were drawn."""
+    from ..analysis.changes import price_changes
+
+    ids = [mid for mid, _, _ in series]
+    events = price_changes(history[history["id"].astype(str).isin(ids)], fields=[column])
+    events = events[events["kind"] == "no longer listed"]
+    n = 0
+    for k, ((mid, t, _), drawn) in enumerate(zip(series, drawn_series)):
+        times = pd.DatetimeIndex(t)
+        when = list(pd.DatetimeIndex(events.loc[events["id"].astype(str) == mid, "fetched_at"]))
+        later = everyone[everyone > times.max()] if len(times) else everyone[:0]
+        if len(later) and np.isfinite(drawn[-1]):  # the model left the catalog with a price listed
+            when.append(later[0])
+        for at in when:
+            before = np.flatnonzero((times < at) & np.isfinite(drawn))
+            if not len(before):
+                continue
+            ax.plot(
+                [at],
+                [drawn[before[-1]]],
+                linestyle="None",
+                marker=GONE_MARKER,
+                markersize=8,
+                color=colors[k % len(colors)],
+                markeredgecolor="black",
+                markeredgewidth=0.6,
+                zorder=4,
+                label="_nolegend_",
+                gid=f"{mid} no longer listed",
+            )
+            n += 1
+    return n
 
 
 #: The legend entry of the hatched spans where a model's price was dynamic.
