@@ -309,7 +309,7 @@ def _charts(
         "price_vs_context.png",
         "Price vs context (latest snapshot)",
         lambda ax: plot.plot_price_vs_context(latest, ax=ax),
-        "Red: the Pareto frontier (no model is both cheaper and longer-context).",
+        "Red: the Pareto frontier (no model is both cheaper and longer-context). Only models that produce text are drawn, the rule the frontier and the cost table use; the legend counts the others by output.",
     )
     freq = trend_freq(times)
     page.chart(

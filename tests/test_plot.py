@@ -812,6 +812,43 @@ def test_catalog_size_legend_has_one_entry_per_thing_drawn_and_marks_a_partial_s
         plt.close(fig)
 
 
+def test_price_vs_context_draws_only_the_frontiers_workload_and_its_legend_covers_no_point(
+    recorded_dir: Path, tmp_path: Path
+) -> None:
+    """The 2026 catalog with models of other outputs (issue 15, final trial): rerank, embedding and
+    speech models were drawn as "paid models" beside a text-only frontier, and the legend (lower
+    right) covered a point. Only models that serve the frontier's workload (text output, the one
+    rule of frontier and costs: ``serves``) are drawn, the others counted by output in the legend,
+    and the legend sits where no point is. The other-output models are the spec-shaped fixture
+    (tests/modalities.py: no all-modalities body was recorded)."""
+    from orcatalog.analysis.catalog import serves
+
+    from .modalities import fixture_models
+
+    body = orjson.loads(read_body(recorded_dir / "catalogs-2026-06-08" / "models-2026-08-17.json.gz"))["data"]
+    models = models_frame(body + fixture_models())
+    fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
+    oc.plot_price_vs_context(models, ax=ax)
+    others = models[~serves(models)]
+    assert set(others["id"]) >= {"voyageai/rerank-2.5", "openai/text-embedding-3-small", "openai/gpt-4o-mini-tts"}
+    x = models["prompt_usd_per_mtok"].to_numpy(dtype=float, na_value=np.nan)
+    y = models["context_length"].to_numpy(dtype=float, na_value=np.nan)
+    paid = serves(models) & (x > 0) & (y > 0)
+    assert len(_paid_points(ax)) == paid.sum()  # every paid text model, and no other
+    assert sorted(_paid_points(ax)) == sorted(x[paid])
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    (said,) = [t for t in labels if "no text workload" in t]
+    assert said.startswith(f"{len(others)} not drawn") and "rerank 1" in said and "speech 2" in said
+    front = oc.frontier(models)
+    assert not front["id"].isin(others["id"]).any()
+    fig.canvas.draw()
+    box = ax.get_legend().get_window_extent()
+    for c in ax.collections:
+        for px, py in c.get_offset_transform().transform(np.asarray(c.get_offsets())):
+            assert not box.contains(px, py)  # no point under the legend
+    fig.savefig(tmp_path / "workload.png", dpi=60)
+
+
 def test_price_vs_context_counts_an_unlisted_output_price_apart_and_labels_its_axis(
     recorded_dir: Path, tmp_path: Path
 ) -> None:

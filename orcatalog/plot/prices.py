@@ -372,6 +372,7 @@ def plot_price_vs_context(
     y: str = "context_length",
     ax: Axes | None = None,
     label_frontier: bool = True,
+    output_modalities: Any = "text",
 ) -> Axes:
     """Price against context window, log-log, with the Pareto frontier drawn and labelled.
 
@@ -392,6 +393,11 @@ def plot_price_vs_context(
             length in tokens); ``x`` may be the name tables print a price under
             (``price_input_cache_read_usd_per_mtok``: :func:`orcatalog.schema.price_field`).
         ax: where to draw.
+        output_modalities: the workload's output (default text): only models that serve it are
+            drawn (:func:`orcatalog.analysis.catalog.serves`, the output rule of
+            :func:`orcatalog.frontier` and costs); the others (rerank,
+            embeddings, speech, image, ... for text) are counted in the legend, never drawn as
+            paid models beside a frontier they cannot be on. ``"all"``: no output condition.
         label_frontier: write the ids of the frontier models next to their points (placed so
             that no two labels overlap; draw it on its final Axes, as labels are laid out in pixels);
             at most :data:`orcatalog.plot._labels.MAX_LABELS`, spread along the frontier, and the
@@ -404,6 +410,7 @@ def plot_price_vs_context(
         InvalidParameterError: missing columns; no model with a value of ``x`` to draw; ``ax`` that
             is not an Axes.
     """
+    from ..analysis.catalog import serves
     from ..analysis.trends import frontier
     from ..schema import frame_unlisted_outputs, how_priced, not_in_column_unit, output_price_unlisted
 
@@ -413,6 +420,11 @@ def plot_price_vs_context(
     xs = models[x].to_numpy(dtype=float, na_value=np.nan)
     ys = models[y].to_numpy(dtype=float, na_value=np.nan)
     ok = ~np.isnan(xs) & ~np.isnan(ys) & (ys > 0)
+    # only the models of the frontier's workload (its one rule): a rerank or speech model is not
+    # drawn as a paid model beside a text-only frontier; the legend counts them
+    other_work = ok & ~serves(models, output_modalities)
+    off_outputs = _outputs_of(models, other_work)
+    ok &= ~other_work
     # free is the one is_free rule (every listed price zero); a price of 0 here with other prices listed
     # (an image model priced per image token) is no price on this axis: not drawn, counted in the legend
     listed_free = models["is_free"].fillna(False).to_numpy(dtype=bool) if "is_free" in models.columns else True
@@ -451,8 +463,11 @@ def plot_price_vs_context(
         ax.plot([], [], " ", label=f"{unlisted.sum()} priced 0 here, {made} output price not listed: not drawn")
     if other_unit.any():
         ax.plot([], [], " ", label=f"{other_unit.sum()} not drawn, {asked} in another unit: {ways}")
+    if other_work.any():
+        said = "text" if output_modalities == "text" else str(output_modalities)
+        ax.plot([], [], " ", label=f"{other_work.sum()} not drawn, no {said} workload: {off_outputs}")
     # the cost rule's candidates (paid, serve a text workload): oc.frontier's set, of the points drawn
-    front = frontier(models[paid], x=x, y=y)  # never a point that is not drawn (a 0 or another unit)
+    front = frontier(models[paid], x=x, y=y, output_modalities=output_modalities)  # only points drawn
     fx = front[x].to_numpy(dtype=float)
     fy = front[y].to_numpy(dtype=float)
     shown = len(_spread(len(front))) if label_frontier else 0
@@ -467,7 +482,8 @@ def plot_price_vs_context(
     yl = "context window (tokens)" if y == "context_length" else y
     ax.set(xlabel=_price_label(x), ylabel=yl)
     _title(ax, "Price vs context")
-    ax.legend(fontsize="small", loc="lower right")
+    # below the Axes, never over a point
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
     ax.grid(True, which="both", alpha=0.2)
     if label_frontier and len(fy):
         bottom, top = ax.get_ylim()
@@ -492,6 +508,20 @@ def _alone(finite: np.ndarray) -> np.ndarray:
     before = np.r_[False, finite[:-1]]
     after = np.r_[finite[1:], False]
     return finite & ~before & ~after
+
+
+def _outputs_of(models: pd.DataFrame, rows: np.ndarray) -> str:
+    """The outputs of ``rows`` in words, most common first (``rerank 3, speech 2``), for the legend
+    of models left out of a chart's workload."""
+    if not rows.any() or "output_modalities" not in models.columns:
+        return "other outputs"
+
+    def words(value: Any) -> str:
+        listed = [] if value is None or isinstance(value, float) else [str(v) for v in value]
+        return "+".join(listed) or "none listed"
+
+    counts = pd.Series([words(v) for v in models["output_modalities"][rows]]).value_counts()
+    return "; ".join(f"{k} {n}" for k, n in counts.items())
 
 
 def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
