@@ -77,11 +77,20 @@ class EndpointTables:
         if wanted:
             months = sorted({p for r in wanted for p in partitions_of(r["fetched_at"])})
             scopes = sorted({r["scope"] for r in wanted})
-            filt = ds.field("month").isin(months) & ds.field("scope").isin(scopes)
+            times = pa.array(sorted({pd.Timestamp(r["fetched_at"]).to_pydatetime() for r in wanted}), _UTC)
+            # only the rows of the times asked for are grouped (a month holds thousands of others)
+            filt = ds.field("month").isin(months) & ds.field("fetched_at").isin(times) & ds.field("scope").isin(scopes)
             got = self._read("endpoints", ["scope", "fetched_at"], filt)
             if got is not None and len(got):
-                counts = got.group_by(["scope", "fetched_at"]).aggregate([([], "count_all")]).to_pylist()
-                found = {(c["scope"], pd.Timestamp(c["fetched_at"])): c["count_all"] for c in counts}
+                counts = got.group_by(["scope", "fetched_at"]).aggregate([([], "count_all")])
+                found = {
+                    (s, pd.Timestamp(t)): n
+                    for s, t, n in zip(
+                        counts.column("scope").to_pylist(),
+                        counts.column("fetched_at").to_pylist(),
+                        counts.column("count_all").to_pylist(),
+                    )
+                }
         return [
             r["kind"] != "endpoints"
             or not r["n_items"]
