@@ -148,7 +148,23 @@ def test_plot_refuses_options_its_chart_does_not_use(workdir: Path) -> None:
     assert result.exit_code == 2 and "--prompt-tokens is for cost charts, not price-history" in result.output
     result = run_cli(["plot", "catalog-size", "--store", "data", "--model", "openai/gpt-4o", "-o", "x.png"], workdir)
     assert result.exit_code == 2 and "--model is for price-history charts" in result.output
+    result = run_cli(["plot", "market-trend", "--store", "data", "--output-modality", "text", "-o", "x.png"], workdir)
+    assert result.exit_code == 2 and "--output-modality is for price-vs-context and cost charts" in result.output
     assert not (workdir / "x.png").exists()
+
+
+@pytest.mark.parametrize("kind", ["price-vs-context", "cost"])
+def test_plot_passes_output_modality_to_the_library(workdir: Path, kind: str) -> None:
+    """The final trial: price-vs-context draws only models of the frontier's workload (text by
+    default, the library's ``output_modalities=``); the CLI takes the same option as ``cost``, and
+    a value the library refuses is refused in the option's name, before any chart is written."""
+    png = f"modality-{kind}.png"
+    bad = run_cli(["plot", kind, "--store", "data", "--output-modality", "smell", "-o", png], workdir)
+    assert bad.exit_code == 2 and "--output-modality" in bad.stderr and "smell" in bad.stderr, bad.output
+    assert not (workdir / png).exists()
+    drawn = run_cli(["plot", kind, "--store", "data", "--output-modality", "all", "-o", png], workdir)
+    assert drawn.exit_code == 0, drawn.output
+    assert (workdir / png).read_bytes().startswith(b"\x89PNG")
 
 
 def test_price_at_report_and_plots(workdir: Path) -> None:

@@ -13,7 +13,7 @@ from ..app import _client, _scope_option, _store, _store_option, looked_in, main
 from ..errors import CLIError, CLIUsageError, in_cli_words, warning_line
 from ..output import format_for, output_options, write
 from .answers import _answered_by, _load_as_of, _no_longer_listed
-from .options import _Count
+from .options import _Count, output_modality_option
 
 
 def _token_options(func: Any) -> Any:
@@ -36,14 +36,7 @@ def _token_options(func: Any) -> Any:
     "--as-of", help="Price with the store's catalog at this time instead of fetching it now (see --store, --scope)."
 )
 @click.option("--include-free", is_flag=True, help="Also list models that cost nothing (left out by default).")
-@click.option(
-    "--output-modality",
-    "--output-modalities",
-    "output_modalities",
-    help="What the models must produce, comma-separated (text, image, embeddings, audio, video, rerank, "
-    "speech, transcription, or all for any output (alias any); default text, prompt-only workloads too: --output-modality embeddings prices embedding models). "
-    "Several values mean AND: a model must produce every one (text,image: models that output both).",
-)
+@output_modality_option
 @_store_option
 @_scope_option
 @output_options

@@ -10,7 +10,7 @@ from ..app import _client, _comma_list, _scope_option, _store, _store_option, ma
 from ..errors import CLIUsageError
 from ..output import check_output_file
 from .answers import _answered_by, _history, _load_as_of
-from .options import _Count
+from .options import _Count, output_modality_option
 
 PLOT_KINDS = ("price-history", "price-vs-context", "market-trend", "catalog-size", "cost")
 
@@ -42,6 +42,7 @@ PLOT_KINDS = ("price-history", "price-vs-context", "market-trend", "catalog-size
 )
 @click.option("--prompt-tokens", type=_Count(), default=1_000_000, show_default=True, help="For cost.")
 @click.option("--completion-tokens", type=_Count(), default=200_000, show_default=True, help="For cost.")
+@output_modality_option
 @_store_option
 @_scope_option
 @click.pass_context
@@ -53,6 +54,7 @@ def plot(
     field: str | None,
     prompt_tokens: int,
     completion_tokens: int,
+    output_modalities: str | None,
     store_root: str | None,
     scope: str | None,
 ) -> None:
@@ -78,6 +80,7 @@ def plot(
         ("prompt_tokens", "--prompt-tokens", ("cost",)),
         ("field", "--field", ("price-history", "price-vs-context")),
         ("completion_tokens", "--completion-tokens", ("cost",)),
+        ("output_modalities", "--output-modality", ("price-vs-context", "cost")),
     ):
         if kind not in kinds and ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
             raise click.UsageError(f"{option} is for {' and '.join(kinds)} charts, not {kind}")
@@ -102,11 +105,13 @@ def plot(
             with _client(ctx) as client:
                 frame = client.fetch_models()
         if kind == "price-vs-context":
-            charts.plot_price_vs_context(frame, ax=ax, x=field or "prompt_usd_per_mtok")
+            charts.plot_price_vs_context(
+                frame, ax=ax, x=field or "prompt_usd_per_mtok", output_modalities=output_modalities or "text"
+            )
         else:
             from ...analysis.catalog import cheapest_paid
 
-            result = estimate_cost(frame, prompt_tokens, completion_tokens)
+            result = estimate_cost(frame, prompt_tokens, completion_tokens, output_modalities=output_modalities)
             fig.set_size_inches(11, 8)
             charts.plot_cost(cheapest_paid(result), n=25, ax=ax)  # the cost command's rule
     fig.savefig(out, dpi=110)
