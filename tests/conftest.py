@@ -13,13 +13,16 @@ import tarfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
 
 import orcatalog as oc
 from orcatalog.testing import ReplayServer
+
+if TYPE_CHECKING:
+    from click.testing import Result
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_KEY_A = "sk-or-v1-" + "a1" * 32
@@ -99,6 +102,22 @@ def dated_files(recorded_dir: Path) -> list[Path]:
 
 def read_body(path: Path) -> bytes:
     return gzip.decompress(path.read_bytes())
+
+
+def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Result:
+    """Run ``orcatalog ARGS`` in process from the folder ``cwd``, as a user types it there (a relative
+    ``--store data`` or ``-o out.csv`` is read against ``cwd``), with ``env`` set for the run. An
+    exception the command does not turn into its one-line error is raised, not kept in the result."""
+    from click.testing import CliRunner
+
+    from orcatalog.cli import main
+
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    finally:
+        os.chdir(old)
 
 
 @pytest.fixture(scope="session")

@@ -220,6 +220,7 @@ def test_compact_folds_past_months_into_their_year_sorts_the_newest_and_changes_
     queries += [{"start": "2026-08-31", "end": "2026-09-01"}, {"model": [one, models[7]["id"]], "start": "2026-09-01"}]
     before = [store.endpoint_history(**q) for q in queries]
     assert set(before[1]["model_id"]) == {one} and before[1]["fetched_at"].min() >= pd.Timestamp("2026-08-31", tz="UTC")
+    listed = store.endpoint_snapshots()
     assert store.compact(_retention_hours=0) > 0
     root = Path(store.root)
     parts = set(DeltaTable(str(root / "endpoints")).metadata().partition_columns)
@@ -229,6 +230,11 @@ def test_compact_folds_past_months_into_their_year_sorts_the_newest_and_changes_
         pd.testing.assert_frame_equal(reopened.endpoint_history(**q), expect)
     for sid, raw in written.items():
         assert orjson.dumps(reopened.raw(sid)) == raw
+    # August's rows are in the year now: its snapshots are still committed (found there, not in
+    # their month), and writing a day of them again records nothing
+    pd.testing.assert_frame_equal(reopened.endpoint_snapshots(), listed)
+    assert reopened.import_endpoint_bodies(days[0]) == list(written)[: len(days[0])]
+    pd.testing.assert_frame_equal(oc.SnapshotStore(store.root).endpoint_snapshots(), listed)
     assert _live_ranges(root, "2026-08") == []  # folded into 2026
     for part in ("2026", "2026-09"):
         ranges = _live_ranges(root, part)
