@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 import orcatalog as oc
 from orcatalog.cli import main as cli_main
-from orcatalog.store.ingest import content_hash
+from orcatalog.store.identity import content_hash
 from orcatalog.errors import AsOfWarning
 
 from .conftest import read_body
@@ -421,7 +421,7 @@ def test_a_snapshots_row_that_contradicts_itself_is_hidden_and_blocks_compaction
     """Issue 14 H1: a byte flipped inside a ``snapshots`` file where it still decodes (one row's
     time, model count, content hash or version list) silently changed load(as_of=), snapshots()
     and history, and compact() then made the bad value permanent. Each row is now checked against
-    what it carries twice (store.ingest.row_faults, the writer's read-back check): the row is
+    what it carries twice (store.identity.row_faults, the writer's read-back check): the row is
     hidden like a damaged file's rows, the warning and errors name the file and the snapshot,
     compact() refuses before changing anything, and importing the body again is the repair."""
     store = oc.SnapshotStore(tmp_path / "s", layout="delta", auto_compact=None)

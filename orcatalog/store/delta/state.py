@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...errors import StoreDamageWarning
-from ..ingest import row_faults, time_of_snapshot_id
+from ..identity import row_faults, time_of_snapshot_id
 from ..timeline import apply_rules
 from .schema import MANIFEST_COLUMNS, SNAPSHOTS_SCHEMA
 
@@ -270,7 +270,7 @@ def _window(row: Any) -> tuple[pd.Timestamp, pd.Timestamp] | None:
 
 
 def row_problem(path: str, row: Any, faults: list[str]) -> Problem:
-    """A ``snapshots`` row that contradicts itself (:func:`orcatalog.store.ingest.row_faults`): hidden
+    """A ``snapshots`` row that contradicts itself (:func:`orcatalog.store.identity.row_faults`): hidden
     like the rows of a damaged file, its id named, and no answer given across either of its times."""
     reason = (
         f"the row of snapshot {row['snapshot_id']} contradicts itself (its {', '.join(faults)} and the rest of "
@@ -279,12 +279,12 @@ def row_problem(path: str, row: Any, faults: list[str]) -> Problem:
     return Problem(path, reason, [str(row["snapshot_id"])], window=_window(row))
 
 
-#: The manifest columns :func:`orcatalog.store.ingest.row_faults` reads.
+#: The manifest columns :func:`orcatalog.store.identity.row_faults` reads.
 _ROW_CHECKED = ["snapshot_id", "fetched_at", "content_hash", "n_models", "top_level"]
 
 
 def list_faults(rows: list[dict[str, Any]], lists: pa.ListArray) -> list[list[str]]:
-    """:func:`orcatalog.store.ingest.row_faults` of each row with its version list (``lists``, aligned
+    """:func:`orcatalog.store.identity.row_faults` of each row with its version list (``lists``, aligned
     with ``rows``), each list hashed from its bytes in the Arrow buffer (no Python string per
     version); a null list is not checked (its file could not be read: already a problem)."""
     lists = lists.cast(SNAPSHOTS_SCHEMA.field("versions").type)
@@ -313,7 +313,7 @@ def _manifest(
     """The snapshot rows of some files (each file's manifest columns): one per id (a snapshot
     committed twice counts once), in time order, with the timeline rules applied (``rules``);
     each row's position in the files' rows (in the order given); and the rows left out because
-    they contradict themselves (:func:`orcatalog.store.ingest.row_faults` on the manifest columns: time
+    they contradict themselves (:func:`orcatalog.store.identity.row_faults` on the manifest columns: time
     and content hash against the id). Of an id's copies the first (in file order) that is
     consistent is kept; when ``lists`` (file index -> its ``versions`` column) is given, the
     copies of a repeated id are checked with their version lists too (a snapshot whose damaged

@@ -1,0 +1,88 @@
+"""What names a snapshot and what proves a stored row: the snapshot id rule, the hashes, the row self-check.
+
+The snapshot id rule lives here: :func:`snapshot_id` makes an id (its UTC time to the second, then
+12 hex digits of its content hash) and :func:`time_of_snapshot_id` reads the time back.
+:func:`version_of` hashes one model object, :func:`content_hash` a whole snapshot, and
+:func:`row_faults` is the one check of a stored ``snapshots`` row against its own redundant parts.
+Pure work on memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+import pandas as pd
+
+__all__ = ["snapshot_id", "time_of_snapshot_id", "version_of", "content_hash", "row_faults"]
+
+#: How a snapshot id begins: the snapshot's time, UTC, to the second.
+_ID_TIME = "%Y%m%dT%H%M%SZ"
+
+
+def snapshot_id(fetched_at: pd.Timestamp, content: str) -> str:
+    """The snapshot id rule, in one place: ``<UTC time to the second>-<12 hex digits of the content hash>``.
+
+    Args:
+        fetched_at: the snapshot's time (UTC).
+        content: the hex content hash of the snapshot (its model versions in order and the body's other keys).
+    """
+    return f"{fetched_at:{_ID_TIME}}-{content[:12]}"
+
+
+def time_of_snapshot_id(sid: str) -> pd.Timestamp | None:
+    """The UTC time a snapshot id begins with (see :func:`snapshot_id`), or None when it does not."""
+    try:
+        return pd.to_datetime(sid.split("-", 1)[0], format=_ID_TIME, utc=True)
+    except (ValueError, TypeError):
+        return None
+
+
+def version_of(model: dict[str, Any]) -> tuple[str, bytes]:
+    """A model object's version hash (SHA-256 prefix of its JSON) and that JSON."""
+    raw = orjson.dumps(model)
+    return hashlib.sha256(raw).hexdigest()[:32], raw
+
+
+def content_hash(order: list[str] | bytes | memoryview, top_level: str) -> str:
+    """A snapshot's content hash: SHA-256 (hex) over its top-level JSON, then its version hashes in
+    body order. ``order`` is the list of version hashes, or their UTF-8 bytes already concatenated
+    (as a reader finds them in an Arrow string buffer: the same hash, without a Python string each)."""
+    digest = hashlib.sha256(top_level.encode())
+    digest.update(order if isinstance(order, (bytes, memoryview)) else "".join(order).encode())
+    return digest.hexdigest()
+
+
+def row_faults(row: Mapping[str, Any], order: list[str] | bytes | memoryview | None, length: int | None) -> list[str]:
+    """What a stored snapshot row says that its own redundant parts contradict (empty when it is
+    consistent): the one check of a ``snapshots`` row, by the writer's read-back and by every reader.
+
+    A row carries three things twice: its time (``fetched_at``, and the start of ``snapshot_id``, to
+    the second), its content hash (``content_hash``, the end of ``snapshot_id``, and the hash
+    recomputed from ``top_level`` and the version list) and its size (``n_models``, the length of the
+    version list). A flipped byte that still decodes changes one copy only.
+
+    Args:
+        row: the row's ``snapshot_id``, ``fetched_at`` (a UTC time), ``content_hash``, ``n_models``, ``top_level``.
+        order: its version list (or the list's concatenated bytes, see :func:`content_hash`); None
+            checks the other columns only (a reader that has not read the lists yet).
+        length: how many versions ``order`` holds (None with ``order``).
+
+    Returns:
+        The names of the disagreeing parts, e.g. ``["fetched_at"]``, ``["n_models"]``.
+    """
+    faults = []
+    sid, chash = str(row["snapshot_id"]), str(row["content_hash"])
+    when = pd.Timestamp(row["fetched_at"]) if row["fetched_at"] is not None else None
+    if when is None or when.tzinfo is None or not sid.startswith(f"{when.tz_convert('UTC'):{_ID_TIME}}-"):
+        faults.append("fetched_at")
+    if not sid.endswith(f"-{chash[:12]}") or len(chash) != 64:
+        faults.append("content_hash")
+    if order is not None:
+        if length is None or pd.isna(row["n_models"]) or int(row["n_models"]) != length:
+            faults.append("n_models")
+        if row["top_level"] is None or content_hash(order, str(row["top_level"])) != chash:
+            faults.append("the content hash of what was read")
+    return faults
