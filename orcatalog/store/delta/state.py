@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...errors import StoreDamageWarning
-from ..identity import row_faults, time_of_snapshot_id
+from ..identity import id_faults, row_faults, time_of_snapshot_id
 from ..timeline import apply_rules
 from .schema import MANIFEST_COLUMNS, SNAPSHOTS_SCHEMA
 
@@ -327,18 +327,21 @@ def _manifest(
     same = [t.cast(pa.schema([pa.field(f.name, types[f.name]) for f in t.schema])) for t in same]
     table = pa.concat_tables(same, promote_options="default") if len(same) > 1 else same[0]
     sizes = np.cumsum([len(t) for t in same])
-    checked = table.select(_ROW_CHECKED).to_pylist()
-    faults = [row_faults(row, None, None) for row in checked]
+    faults = id_faults(table)  # row_faults without the lists, every row at once: no Python row each
     ids = table.column("snapshot_id")
+    sids = ids.to_pylist()
+
+    def checked(at: list[int]) -> list[dict[str, Any]]:
+        """The checked columns of some rows, as row_faults and row_problem read them."""
+        return table.select(_ROW_CHECKED).take(pa.array(at, pa.int64())).to_pylist()
+
     repeated: set[str] = set()
     if pc.count_distinct(ids).as_py() < len(ids):
         counts = pd.Series(ids.to_numpy(zero_copy_only=False)).value_counts()
         repeated = set(counts.index[counts.to_numpy() > 1])
     if repeated and lists is not None:  # copies of one id: check them whole, so a damaged copy never wins
         for i in range(len(same)):
-            at = [
-                j for j in range(int(sizes[i] - len(same[i])), int(sizes[i])) if checked[j]["snapshot_id"] in repeated
-            ]
+            at = [j for j in range(int(sizes[i] - len(same[i])), int(sizes[i])) if sids[j] in repeated]
             if not at or any(faults[j] for j in at):
                 continue
             try:
@@ -348,17 +351,17 @@ def _manifest(
             offset = int(sizes[i] - len(same[i]))
             chunk = pa.chunked_array(getattr(column, "chunks", [column])).combine_chunks()
             chunk = chunk.take(pa.array([j - offset for j in at], pa.int64()))
-            for j, found in zip(at, list_faults([checked[j] for j in at], chunk)):
+            for j, found in zip(at, list_faults(checked(at), chunk)):
                 faults[j] = found
     keep = np.flatnonzero(np.array([not f for f in faults], dtype=bool))
     first = ~pd.Series(ids.to_numpy(zero_copy_only=False)[keep]).duplicated().to_numpy()
     keep = keep[first]  # first consistent copy of each id, in file order
-    kept = {checked[j]["snapshot_id"] for j in keep.tolist()}
+    kept = {sids[j] for j in keep.tolist()}
     problems = []
     for j in np.flatnonzero([bool(f) for f in faults]).tolist():
-        if checked[j]["snapshot_id"] not in kept:  # a consistent copy stands in for it: nothing is hidden
+        if sids[j] not in kept:  # a consistent copy stands in for it: nothing is hidden
             path = files[int(np.searchsorted(sizes, j, side="right"))][0]
-            problems.append(row_problem(path, checked[j], faults[j]))
+            problems.append(row_problem(path, checked([j])[0], faults[j]))
     table = table.take(pa.array(keep, pa.int64()))
     order = pc.sort_indices(table, [("fetched_at", "ascending"), ("snapshot_id", "ascending")]).to_numpy()
     rows = keep[order]
