@@ -11,7 +11,7 @@ Pure work on memory.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["snapshot_id", "time_of_snapshot_id", "version_of", "content_hash", "row_faults", "id_faults"]
+__all__ = [
+    "snapshot_id",
+    "time_of_snapshot_id",
+    "version_of",
+    "content_hash",
+    "row_faults",
+    "id_faults",
+    "order_faults",
+]
 
 #: How a snapshot id begins: the snapshot's time, UTC, to the second.
 _ID_TIME = "%Y%m%dT%H%M%SZ"
@@ -77,26 +85,38 @@ def row_faults(row: Mapping[str, Any], order: list[str] | bytes | memoryview | N
     Returns:
         The names of the disagreeing parts, e.g. ``["fetched_at"]``, ``["n_models"]``.
     """
-    chash = str(row["content_hash"])
-    when = pd.Timestamp(row["fetched_at"]) if row["fetched_at"] is not None else None
-    second = when.floor("s") if when is not None and not pd.isna(when) and when.tzinfo is not None else None
-    one = pa.table(
-        {
-            "snapshot_id": pa.array([str(row["snapshot_id"])], pa.string()),
-            "fetched_at": pa.array([second], pa.timestamp("us", tz="UTC")),
-            "content_hash": pa.array([chash], pa.string()),
-        }
-    )
-    faults = id_faults(one)[0]
-    if order is not None:
-        if length is None or pd.isna(row["n_models"]) or int(row["n_models"]) != length:
-            faults.append("n_models")
-        if row["top_level"] is None or content_hash(order, str(row["top_level"])) != chash:
-            faults.append("the content hash of what was read")
+    return id_faults([row])[0] + ([] if order is None else order_faults(row, order, length))
+
+
+def order_faults(row: Mapping[str, Any], order: list[str] | bytes | memoryview, length: int | None) -> list[str]:
+    """The part of :func:`row_faults` that reads a row against its version list (``order``, of
+    ``length`` versions): ``["n_models"]`` when the count differs, ``["the content hash of what
+    was read"]`` when the hash recomputed from ``top_level`` and the list differs; empty when both agree."""
+    faults = []
+    if length is None or pd.isna(row["n_models"]) or int(row["n_models"]) != length:
+        faults.append("n_models")
+    if row["top_level"] is None or content_hash(order, str(row["top_level"])) != str(row["content_hash"]):
+        faults.append("the content hash of what was read")
     return faults
 
 
-def id_faults(rows: pa.Table) -> list[list[str]]:
+def _rows_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+    """The columns :func:`id_faults` reads, from rows as mappings (a time without a zone, or none, is null)."""
+    seconds = []
+    for row in rows:
+        when = pd.Timestamp(row["fetched_at"]) if row["fetched_at"] is not None else None
+        aware = when is not None and not pd.isna(when) and when.tzinfo is not None
+        seconds.append(when.floor("s") if aware and when is not None else None)
+    return pa.table(
+        {
+            "snapshot_id": pa.array([str(row["snapshot_id"]) for row in rows], pa.string()),
+            "fetched_at": pa.array(seconds, pa.timestamp("us", tz="UTC")),
+            "content_hash": pa.array([str(row["content_hash"]) for row in rows], pa.string()),
+        }
+    )
+
+
+def id_faults(rows: pa.Table | Sequence[Mapping[str, Any]]) -> list[list[str]]:
     """The part of :func:`row_faults` that reads a row's id against its other columns, for many
     rows at once (Arrow compute: a reader checks every row of a store, 8,760 a year): a row's
     ``fetched_at`` must be a UTC-aware time whose second starts its ``snapshot_id``, and its
@@ -104,11 +124,14 @@ def id_faults(rows: pa.Table) -> list[list[str]]:
 
     Args:
         rows: a table with the columns ``snapshot_id``, ``fetched_at`` (a timestamp with a time
-            zone; a missing time zone or value is a fault) and ``content_hash``.
+            zone; a missing time zone or value is a fault) and ``content_hash``; or rows as
+            mappings with those keys (as :func:`row_faults` takes one).
 
     Returns:
         For each row, the names of the disagreeing parts (``"fetched_at"``, ``"content_hash"``), in that order.
     """
+    if not isinstance(rows, pa.Table):
+        rows = _rows_table(rows)
     sid = rows.column("snapshot_id").cast(pa.string())
     when = rows.column("fetched_at")
     n = len(rows)

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...errors import StoreDamageWarning
-from ..identity import id_faults, row_faults, time_of_snapshot_id
+from ..identity import id_faults, order_faults, time_of_snapshot_id
 from ..timeline import apply_rules
 from .schema import MANIFEST_COLUMNS, SNAPSHOTS_SCHEMA
 
@@ -294,6 +294,7 @@ def list_faults(rows: list[dict[str, Any]], lists: pa.ListArray) -> list[list[st
     data = values.buffers()[2]
     buffer = memoryview(data) if data is not None else memoryview(b"")
     valid = lists.is_valid().to_numpy(zero_copy_only=False)
+    ids = id_faults(rows)  # the id part of every row at once
     out: list[list[str]] = []
     for i, row in enumerate(rows):
         if not valid[i]:
@@ -301,7 +302,7 @@ def list_faults(rows: list[dict[str, Any]], lists: pa.ListArray) -> list[list[st
             continue
         lo, hi = int(bounds[i]), int(bounds[i + 1])
         joined = buffer[int(starts[lo]) : int(starts[hi])] if hi > lo else b""
-        out.append(row_faults(row, joined, hi - lo))
+        out.append(ids[i] + order_faults(row, joined, hi - lo))  # row_faults, with the id part done above
     return out
 
 
