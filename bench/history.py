@@ -205,25 +205,27 @@ def measure(
 
 
 def row_check_cost(root: Path) -> _report.Paired:
-    """What the ``snapshots``-row self-check costs a read (:func:`orcatalog.store.identity.row_faults`;
-    its id part, :func:`~orcatalog.store.identity.id_faults`, runs on every row a new store object
-    reads): a new store object's first ``snapshots()`` with the check, against the same read with
-    the check replaced by a no-op (the rows are consistent, so both read the same rows), in
-    interleaved rounds of the same run (CPU time)."""
+    """What the ``snapshots``-row self-check costs a read (:func:`orcatalog.store.identity.row_faults`:
+    its id part, :func:`~orcatalog.store.identity.id_faults`, on every row a new store object reads;
+    its list part, :func:`~orcatalog.store.identity.order_faults`, on every row whose version list a
+    read checks, which ``snapshots()`` does): a new store object's first ``snapshots()`` with the
+    check, against the same read with both parts replaced by no-ops (the rows are consistent, so
+    both read the same rows), in interleaved rounds of the same run (CPU time)."""
     import orcatalog as oc
     import orcatalog.store.delta.state as state_module
 
-    checked = state_module.id_faults
+    checks = (state_module.id_faults, state_module.order_faults)
 
     def read() -> object:
         return oc.SnapshotStore(root).snapshots()
 
     def unchecked() -> object:
         state_module.id_faults = lambda rows: [[] for _ in range(len(rows))]  # type: ignore[assignment]
+        state_module.order_faults = lambda *args: []  # type: ignore[assignment]
         try:
             return read()
         finally:
-            state_module.id_faults = checked
+            state_module.id_faults, state_module.order_faults = checks
 
     return _report.paired(read, unchecked)
 
