@@ -102,15 +102,16 @@ def order_faults(row: Mapping[str, Any], order: list[str] | bytes | memoryview, 
 
 def _rows_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     """The columns :func:`id_faults` reads, from rows as mappings (a time without a zone, or none, is null)."""
-    seconds = []
-    for row in rows:
-        when = pd.Timestamp(row["fetched_at"]) if row["fetched_at"] is not None else None
-        aware = when is not None and not pd.isna(when) and when.tzinfo is not None
-        seconds.append(when.floor("s") if aware and when is not None else None)
+    times = [
+        pd.Timestamp(row["fetched_at"]) if isinstance(row["fetched_at"], str) else row["fetched_at"] for row in rows
+    ]
     return pa.table(
         {
             "snapshot_id": pa.array([str(row["snapshot_id"]) for row in rows], pa.string()),
-            "fetched_at": pa.array(seconds, pa.timestamp("us", tz="UTC")),
+            # aware times only (NaT has no zone); Arrow takes each instant in UTC, to the microsecond
+            "fetched_at": pa.array(
+                [w if getattr(w, "tzinfo", None) is not None else None for w in times], pa.timestamp("us", tz="UTC")
+            ),
             "content_hash": pa.array([str(row["content_hash"]) for row in rows], pa.string()),
         }
     )
