@@ -14,6 +14,8 @@ Targets (ratios printed; exit status 1 on a miss):
 - a single append (one hourly body, a fresh ``SnapshotStore`` each time, as an hourly job writes;
   the store's own upkeep included): the median of several appends after the 9th at most 25x
   ``json.loads`` of the body, and the median after the 8,760th at most 2x that after the 9th.
+- printed, no target: on the Delta layout's synthetic year, what the ``snapshots``-row self-check
+  costs a new store object's first read (:func:`row_check_cost`: with / without, same run).
 
 Store timings are taken on an open store (its manifest and version index read once, as a notebook
 holds it); the first, cold call is printed too. Every timing is the best of several runs.
