@@ -75,10 +75,10 @@ RULES = [
     ("no model in the store", "cli/app.py", "no model X in the store", r"in any snapshot of \{", {"cli/app.py"}),
     (
         "snapshot id",
-        "store/ingest.py",
+        "store/identity.py",
         "snapshot id rule",
         r"%Y%m%dT%H%M%SZ",
-        {"store/ingest.py"},
+        {"store/identity.py"},
     ),
     ("retry rule", "fetch/retry.py", "retry", r"in retry\.statuses|\.retry_after is not None", {"fetch/retry.py"}),
     ("did you mean", "suggest.py", '"did you mean"', r"did you mean \{", {"suggest.py"}),

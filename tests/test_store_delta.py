@@ -255,7 +255,7 @@ def test_of_a_version_s_copies_an_intact_one_is_kept() -> None:
     keep, damaged = _one_of_each("versions", versions, "version")
     assert list(keep) == [1, 2] and damaged == 1  # the copy failing its address: damage, not a concurrent copy
     from orcatalog.store.delta.schema import snapshot_rows
-    from orcatalog.store.ingest import content_hash, snapshot_id
+    from orcatalog.store.identity import content_hash, snapshot_id
 
     when = pd.Timestamp("2026-01-08T01:19:00Z")
 

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import orcatalog as oc
-from orcatalog.store.layout import _process_start
+from orcatalog.store.claims import _process_start
 from orcatalog.testing.legacy import legacy_store
 
 from .conftest import REPO, UNTIL_DONE, make_store, store_files

@@ -341,7 +341,7 @@ def test_usage_bodies_read_their_times_by_the_same_rule() -> None:
 
 #: The files outside times.py that may parse time text, and why: none of them reads a time a user gives.
 TIME_PARSERS_ALLOWED = {
-    "store/ingest.py": "a snapshot id's own compact time (%Y%m%dT%H%M%SZ), written by the snapshot id rule",
+    "store/identity.py": "a snapshot id's own compact time (%Y%m%dT%H%M%SZ), written by the snapshot id rule",
     "fetch/http.py": "the HTTP Date header (RFC 9110 IMF-fixdate, 'Wed, 07 Jan 2026 12:00:00 GMT'), not ISO 8601",
     "fetch/retry.py": "the Retry-After header's HTTP date (RFC 9110), not ISO 8601",
     "frames/convert.py": "the catalog's day fields (knowledge_cutoff, expiration_date): a bare YYYY-MM-DD without "

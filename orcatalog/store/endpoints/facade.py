@@ -14,7 +14,7 @@ from ...errors import (
     InvalidParameterError,
 )
 from ...frames.providers import providers_frame
-from ..ingest import answered_base_url, utc
+from ..intake import answered_base_url, utc
 from .files import _check_endpoint, _kind, read_endpoint_files
 from .schema import PROVIDERS_PATH, ZDR_PATH, EndpointBody
 from .writer import EndpointStore

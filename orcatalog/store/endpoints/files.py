@@ -15,7 +15,7 @@ from ...errors import (
 )
 from ...frames import bodies
 from ...frames.models import BODY_WAYS, body_kind
-from ..ingest import utc, warn_if_name_disagrees
+from ..intake import utc, warn_if_name_disagrees
 from .schema import MODEL_PATH, PROVIDERS_PATH, ZDR_PATH, _MODEL_PATH, EndpointBody
 from .split import _endpoints_of
 

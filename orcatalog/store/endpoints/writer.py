@@ -23,7 +23,8 @@ from ...frames.providers import providers_frame
 from ...scope import scope_of
 from ..delta import TABLE_CONFIG
 from ..faults import delta_failures, map_delta
-from ..ingest import refuse_same_time, snapshot_id
+from ..identity import snapshot_id
+from ..refusals import refuse_same_time
 from .reads import EndpointReads
 from .schema import (
     _UTC,
