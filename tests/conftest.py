@@ -134,13 +134,28 @@ def hourly_bodies(recorded_dir: Path) -> list[tuple[str, bytes]]:
 
 
 @pytest.fixture(scope="session")
-def series_store(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
+def series_of(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``series_of(folder)``: the hourly archive of a folder of recorded bodies imported into a store
+    folder named ``data``, once per session and folder (a module fixture that needs the compact
+    series without the data-set parametrization copies this one instead of importing it again)."""
+    made: dict[Path, oc.SnapshotStore] = {}
+
+    def series(folder: Path) -> oc.SnapshotStore:
+        if folder not in made:
+            store = oc.SnapshotStore(tmp_path_factory.mktemp("series") / "data")
+            store.import_files(next(folder.glob("hourly-*.tar.xz")), progress=False)
+            made[folder] = store
+        return made[folder]
+
+    return series
+
+
+@pytest.fixture(scope="session")
+def series_store(series_of: Any, recorded_dir: Path) -> oc.SnapshotStore:
     """The hourly archive imported once per session and data set, into a store folder named ``data``
     (the command line's usual name: CLI tests run in its parent with ``--store data``). Read it
-    only; a test that writes makes its own store."""
-    store = oc.SnapshotStore(tmp_path_factory.mktemp("series") / "data")
-    store.import_files(next(recorded_dir.glob("hourly-*.tar.xz")), progress=False)
-    return store
+    only; a test that writes makes its own store (:func:`copy_store`)."""
+    return series_of(recorded_dir)
 
 
 def copy_store(store: oc.SnapshotStore, dest: Path) -> oc.SnapshotStore:

@@ -7,6 +7,7 @@ import re
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -16,18 +17,17 @@ from orcatalog.testing.legacy import legacy_store
 from orcatalog.cli import main
 from orcatalog.testing import ReplayServer
 
-from .conftest import COMPACT_DIR, run_cli
+from .conftest import COMPACT_DIR, copy_store, run_cli
 
 EXAMPLE_KEY = "sk-or-v1-..."  # the placeholder key the help examples show
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def workdir(tmp_path_factory: pytest.TempPathFactory, series_of: Any) -> Path:
     """A folder like a user's: ``data`` holds a store of the compact hourly series (the default Delta
     layout) and the recorded endpoints bodies, ``old-store`` one made before Delta became the default (parquet layout), plus a usage CSV."""
     root = tmp_path_factory.mktemp("cwd")
-    store = oc.SnapshotStore(root / "data")
-    store.import_files(COMPACT_DIR / "hourly-2025-12-18_2026-01-07.tar.xz", progress=False)
+    store = copy_store(series_of(COMPACT_DIR), root / "data")  # the session's import, copied: this one writes
     store.import_endpoints(sorted((COMPACT_DIR / "endpoints").glob("endpoints-*.json.gz")))  # endpoint-history
     old = legacy_store(root / "old-store")
     old.import_files(sorted(COMPACT_DIR.glob("models-2024-*.json.gz")), progress=False)
