@@ -210,7 +210,7 @@ def _held_until_gaps(
     for i in reversed(_before_gaps(times, everyone, gaps)):
         xs.insert(i + 1, times[i])
         ys.insert(i + 1, np.nan)
-    return np.asarray(pd.DatetimeIndex(xs).tz_localize(None), dtype="datetime64[ns]"), np.asarray(ys, dtype=float)
+    return pd.DatetimeIndex(xs).tz_localize(None).as_unit("ns").to_numpy(), np.asarray(ys, dtype=float)
 
 
 def _before_gaps(times: pd.DatetimeIndex, everyone: pd.DatetimeIndex, gaps: set[int]) -> list[int]:
