@@ -330,8 +330,9 @@ def test_changes_and_movers_take_the_field_names_tables_print(workdir: Path) -> 
     (line,) = typo.stderr.strip().splitlines()
     assert line.startswith(
         f"error: --field '{field}_usd_per_mtk' is not a price field (did you mean '{field}_usd_per_mtok'?); "
-        f"price fields: price_prompt, price_prompt_usd_per_mtok, price_completion,"
-    )
+        f"price fields: prompt_usd_per_mtok, completion_usd_per_mtok, price_prompt, price_prompt_usd_per_mtok, "
+        "price_completion,"
+    )  # exactly what it accepts (analysis.args.price_fields): the per-token columns too
     assert "price_request_usd" in line and "context_length" not in line  # changes follows prices only
     moved = ["movers", *csv, "--since", "2025-12-19", "-n", "3"]
     by_column = run_cli([*moved, "--field", "price_completion"], workdir)
