@@ -5,7 +5,8 @@ snapshot is from the time asked.
 **Accepted** (:func:`parse_time`): ISO 8601 text — a date ``2026-01-08``, a date and time
 ``2026-01-08T12:00``, ``2026-01-08 12:00:30``, with fractions of a second, and a zone ``Z`` or
 ``+02:00`` (without a zone it is UTC) — and ``datetime.datetime``, ``datetime.date``,
-``pandas.Timestamp`` and ``numpy.datetime64`` objects (naive ones are UTC).
+``pandas.Timestamp`` and ``numpy.datetime64`` objects (naive ones are UTC: the one zone rule,
+:func:`as_utc`, which every module that meets a time without a zone calls).
 
 **Refused** with :class:`~orcatalog.errors.InvalidParameterError` naming the accepted forms: every
 other text, since forms like ``05/01/2026`` (May 1 or January 5?), ``01.05.2026`` or ``May 1`` are
@@ -44,6 +45,7 @@ from .errors import InvalidParameterError
 __all__ = [
     "parse_time",
     "stored_time",
+    "as_utc",
     "parse_time_column",
     "iso_times",
     "NotATime",
@@ -202,10 +204,22 @@ def parse_time(value: Any, name: str = "time", *, end: bool = False) -> pd.Times
         raise InvalidParameterError(f"{name}={value!r} is not a time: give {ACCEPTED}")
     if ts is pd.NaT:
         raise InvalidParameterError(f"{name} must be a time, got NaT")
-    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    ts = as_utc(ts)
     if end and is_date_only(value):
         ts = ts + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
     return ts
+
+
+def as_utc(when: Any) -> pd.Timestamp:
+    """A time as a UTC ``Timestamp`` by the one zone rule: a time without a zone is UTC (it is not
+    the machine's local time); a time with one is converted. No parsing: ``when`` is already a time
+    (a ``Timestamp``, ``datetime``, ``datetime64``), for text and checks use :func:`parse_time`.
+
+    Raises:
+        TypeError, ValueError: ``when`` is no time pandas can hold (as ``pd.Timestamp`` raises).
+    """
+    ts = pd.Timestamp(when)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def stored_time(when: pd.Timestamp) -> pd.Timestamp:
@@ -223,9 +237,7 @@ def stored_time(when: pd.Timestamp) -> pd.Timestamp:
     Returns:
         The same time in UTC, truncated to whole microseconds.
     """
-    when = pd.Timestamp(when)
-    when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
-    return when.floor("us")
+    return as_utc(when).floor("us")
 
 
 def in_text_forms(message: str) -> str:

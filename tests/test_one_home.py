@@ -80,6 +80,13 @@ RULES = [
         r"%Y%m%dT%H%M%SZ",
         {"store/identity.py"},
     ),
+    (
+        "no zone means UTC",
+        "times.py",
+        "without a zone it is UTC",
+        r"""tz_(?:localize|convert)\(["']UTC["']\) if [\w.()\[\]"']+\.tzinfo|\.tzinfo(?: is None)? else (?:[\w.()\[\]"']+\.tz_|pd\.Timestamp\()""",
+        {"times.py"},
+    ),
     ("retry rule", "fetch/retry.py", "retry", r"in retry\.statuses|\.retry_after is not None", {"fetch/retry.py"}),
     ("did you mean", "suggest.py", '"did you mean"', r"did you mean \{", {"suggest.py"}),
     # private APIs of other libraries: each behind one function, pinned by a test against the public way
@@ -172,10 +179,20 @@ def test_the_patterns_find_what_they_guard(tmp_path: Path) -> None:
         "did you mean": 'f"column {name!r}: did you mean {close!r}?"',
         "sys.modules hiding": "sys.modules[name] = None",
         "delta-rs exceptions": "from deltalake.exceptions import CommitFailedError",
+        "no zone means UTC": 'when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")',
+    }
+    more = {  # the other spellings the guard was written for (issue 17: state.py had both)
+        "no zone means UTC": [
+            'times.append(when.tz_convert("UTC") if when.tzinfo else when.tz_localize("UTC"))',
+            'pd.Timestamp(lo).tz_convert("UTC") if pd.Timestamp(lo).tzinfo else pd.Timestamp(lo, tz="UTC")',
+        ],
     }
     patterns = {r[0]: r[3] for r in RULES}
     for rule, text in samples.items():
         assert re.search(patterns[rule], text), rule
+    for rule, texts in more.items():
+        for text in texts:
+            assert re.search(patterns[rule], text), (rule, text)
 
 
 def test_the_cli_modules_import_the_shared_pieces_not_each_other() -> None:

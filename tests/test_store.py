@@ -166,6 +166,21 @@ def test_import_needs_a_time(new_store, tmp_path: Path, latest_file: Path) -> No
         store.import_files([nameless, latest_file], fetched_at="2026-04-17", progress=False)
 
 
+@pytest.mark.parametrize("number", [1.7e9, 0, -1])
+def test_a_number_as_fetch_time_is_refused_and_writes_nothing(tmp_path: Path, latest_file: Path, number: float) -> None:
+    """Issue 14: a number given as ``fetched_at`` (Unix seconds? nanoseconds?) was stored at 1970
+    without a word; the store refuses it by the one time rule, names it, and writes nothing."""
+    nameless = tmp_path / "catalog.json.gz"
+    shutil.copy(latest_file, nameless)
+    store = oc.SnapshotStore(tmp_path / "store")
+    said = rf"fetched_at={number!r} is a number, not a time: numbers are refused on purpose.*pd\.Timestamp\({number!r}, unit='s'\)"
+    with pytest.raises(oc.InvalidParameterError, match=said):
+        store.import_files(nameless, fetched_at=number, progress=False)
+    with pytest.raises(oc.InvalidParameterError, match=said):
+        store.import_bodies([(number, read_body(latest_file))])
+    assert not store.exists() and not (tmp_path / "store").exists()
+
+
 def test_a_bad_body_writes_nothing(new_store, tmp_path: Path, dated_files: list[Path]) -> None:
     bad = tmp_path / "models-2026-05-01T000000Z.json"
     bad.write_text('{"data": [{"id": "a/b"}, {"id": "a/b"}]}')

@@ -47,6 +47,27 @@ def data_files(root: Path, table: str) -> list[Path]:
     return sorted(p for p in (root / table).glob("*.parquet"))
 
 
+def table_files(store: oc.SnapshotStore, table: str) -> list[str]:
+    """The data files of one table of a store on disk or on S3, through the store's own filesystem."""
+    fs = store._fs
+    fs.invalidate_cache()
+    return sorted(p for p in fs.ls(f"{store._base}/{table}", detail=False) if p.endswith(".parquet"))
+
+
+def s3_env(store: oc.SnapshotStore) -> dict[str, str]:
+    """The environment that points a child process (the CLI) at the loopback S3 server of ``store``."""
+    options = store._storage_options or {}
+    if not options:
+        return {}
+    return {
+        "AWS_ACCESS_KEY_ID": options["key"],
+        "AWS_SECRET_ACCESS_KEY": options["secret"],
+        "AWS_ENDPOINT_URL": options["client_kwargs"]["endpoint_url"],
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ALLOW_HTTP": "true",  # delta-rs, for the loopback S3 server
+    }
+
+
 def spawn(code: str, *args: str, env: dict[str, str] | None = None, stdin: int | None = None) -> subprocess.Popen:
     full = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     return subprocess.Popen(
@@ -346,11 +367,11 @@ def test_the_history_view_and_engines_read_the_tables(tmp_path: Path, hourly_bod
 
 
 def test_an_interrupted_write_leaves_nothing_visible_and_blocks_nothing(
-    tmp_path: Path, dated_files: list[Path], monkeypatch: pytest.MonkeyPatch
+    make_delta, dated_files: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import deltalake
 
-    store = oc.SnapshotStore(tmp_path / "s", layout="delta", auto_compact=None)
+    store = make_delta(auto_compact=None)
     store.import_files(dated_files[:3], progress=False)
     before = store.snapshots()
     real = deltalake.write_deltalake
@@ -362,11 +383,11 @@ def test_an_interrupted_write_leaves_nothing_visible_and_blocks_nothing(
 
     monkeypatch.setattr(deltalake, "write_deltalake", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        oc.SnapshotStore(store.root).import_files(dated_files[3:6], progress=False)
+        reopen(store).import_files(dated_files[3:6], progress=False)
     monkeypatch.setattr(deltalake, "write_deltalake", real)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no alarm about a "lost" batch
-        after = oc.SnapshotStore(store.root)
+        after = reopen(store)
         pd.testing.assert_frame_equal(after.snapshots(), before)
         pd.testing.assert_frame_equal(after.load(), store.load())
         assert after.compact() > 0  # compaction is not blocked
@@ -375,14 +396,15 @@ def test_an_interrupted_write_leaves_nothing_visible_and_blocks_nothing(
 
 
 def test_an_interrupted_first_write_leaves_a_delta_store(
-    tmp_path: Path, dated_files: list[Path], monkeypatch: pytest.MonkeyPatch
+    make_delta, dated_files: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Ctrl-C during the first write into a new store, after its versions table was created and before
     the snapshots commit: the folder is still a Delta store (it was taken for the earlier parquet
     layout, which then wrote its own files beside the Delta table), and the next write is Delta."""
     import deltalake
 
-    root = tmp_path / "new"
+    new = make_delta()
+    fs, base = new._fs, new._base
     real = deltalake.write_deltalake
 
     def interrupted(uri, data, **kwargs):  # Ctrl-C just before the commit
@@ -392,16 +414,18 @@ def test_an_interrupted_first_write_leaves_a_delta_store(
 
     monkeypatch.setattr(deltalake, "write_deltalake", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        oc.SnapshotStore(root).import_files(dated_files[:2], progress=False)
+        oc.SnapshotStore(new.root, storage_options=new._storage_options).import_files(dated_files[:2], progress=False)
     monkeypatch.setattr(deltalake, "write_deltalake", real)
-    assert (root / "versions" / "_delta_log").is_dir() and not (root / "snapshots").exists()
+    fs.invalidate_cache()
+    assert fs.isdir(f"{base}/versions/_delta_log") and not fs.exists(f"{base}/snapshots")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no "migrate this parquet store" note either
-        again = oc.SnapshotStore(root)
+        again = oc.SnapshotStore(new.root, storage_options=new._storage_options)
         assert again.snapshots().empty
         ids = again.import_files(dated_files[:2], progress=False)
-    assert len(ids.added) == 2 and not (root / "manifest").exists()
-    assert (root / "snapshots" / "_delta_log").is_dir()
+    fs.invalidate_cache()
+    assert len(ids.added) == 2 and not fs.exists(f"{base}/manifest")
+    assert fs.isdir(f"{base}/snapshots/_delta_log")
 
 
 COMMIT_REFUSED = """
@@ -586,25 +610,26 @@ def test_a_file_vacuumed_under_a_write_is_read_again_after_the_injected_sleep(
     assert fresh.raw(ids[0]) == json.loads(read_body(dated_files[3]))
 
 
-def test_a_damaged_versions_file_then_new_writes(tmp_path: Path, dated_files: list[Path]) -> None:
+def test_a_damaged_versions_file_then_new_writes(make_delta, dated_files: list[Path]) -> None:
     """The silent loss of issue 14: a writer must not trust versions it cannot read back."""
-    root = tmp_path / "s"
-    store = oc.SnapshotStore(root, layout="delta", auto_compact=None)
+    store = make_delta(auto_compact=None)
+    fs = store._fs
     first = store.import_files(dated_files[-3], progress=False)[0]
-    (path,) = data_files(root, "versions")
-    data = bytearray(path.read_bytes())
+    (path,) = table_files(store, "versions")
+    data = bytearray(fs.cat_file(path))
     data[len(data) // 3] ^= 0x10
-    path.write_bytes(bytes(data))
-    before = files_of(root)
-    with pytest.warns(RuntimeWarning, match=path.name):
-        reader = oc.SnapshotStore(root)
+    fs.pipe_file(path, bytes(data))
+    name = path.rsplit("/", 1)[-1]
+    before = store_files(store)
+    with pytest.warns(RuntimeWarning, match=name):
+        reader = reopen(store)
         assert first not in set(reader.snapshots()["snapshot_id"])
         with pytest.raises(oc.StoreDamagedError, match=first):
             reader.load(first)
-    assert files_of(root) == before  # a reader never changes the store (no quarantine, no repair)
-    with pytest.warns(RuntimeWarning, match=path.name):
-        new = [oc.SnapshotStore(root).import_files(p, progress=False)[0] for p in dated_files[-2:]]
-        reader = oc.SnapshotStore(root)
+    assert store_files(store) == before  # a reader never changes the store (no quarantine, no repair)
+    with pytest.warns(RuntimeWarning, match=name):
+        new = [reopen(store).import_files(p, progress=False)[0] for p in dated_files[-2:]]
+        reader = reopen(store)
         for sid, p in zip(new, dated_files[-2:]):
             assert reader.raw(sid) == json.loads(read_body(p))  # every new snapshot reads back whole
         with pytest.raises(oc.StoreDamagedError):
@@ -642,28 +667,33 @@ def _ids_in(path: Path) -> list[str]:
     return pq.read_table(path, columns=["snapshot_id"]).column(0).to_pylist()
 
 
-def test_stray_and_leftover_files_change_nothing(tmp_path: Path, dated_files: list[Path]) -> None:
-    root = tmp_path / "s"
-    store = oc.SnapshotStore(root, layout="delta")
+def test_stray_and_leftover_files_change_nothing(make_delta, dated_files: list[Path]) -> None:
+    """Stray files beside the tables (a copy, a name outside ``[0-9A-Za-z_-]``, a half-written
+    ``.tmp-*`` file, a note in the log folder), then deleted by hand. On S3 nothing of ours writes a
+    ``.tmp-*`` object (delta-rs puts whole objects), but a user or another tool can leave any of
+    these, so the same files are put there as objects."""
+    store = make_delta()
+    fs, base = store._fs, store._base
     store.import_files(dated_files[:2], progress=False)
     before = store.snapshots()
     for table in ("snapshots", "versions"):
-        (root / table / "copy (1).parquet").write_bytes(data_files(root, table)[0].read_bytes())
-        (root / table / "été.parquet").write_bytes(b"not even parquet")
-        (root / table / ".tmp-123-x.parquet").write_bytes(b"PAR1 half written")
-        (root / table / "_delta_log" / "notes.txt").write_text("a user's note")
+        fs.pipe_file(f"{base}/{table}/copy (1).parquet", fs.cat_file(table_files(store, table)[0]))
+        fs.pipe_file(f"{base}/{table}/été.parquet", b"not even parquet")
+        fs.pipe_file(f"{base}/{table}/.tmp-123-x.parquet", b"PAR1 half written")
+        fs.pipe_file(f"{base}/{table}/_delta_log/notes.txt", b"a user's note")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        reader = oc.SnapshotStore(root)
+        reader = reopen(store)
         pd.testing.assert_frame_equal(reader.snapshots(), before)
         ids = reader.import_files(dated_files[2], progress=False)
         assert ids[0] in set(reader.snapshots()["snapshot_id"])
         reader.compact()
+        fs.invalidate_cache()
         for table in ("snapshots", "versions"):  # the leftovers deleted by hand: still nothing changes
-            for p in (root / table).glob("*"):
-                if p.is_file() and not p.name.startswith("part-"):
-                    p.unlink()
-        assert len(oc.SnapshotStore(root).snapshots()) == 3
+            for entry in fs.ls(f"{base}/{table}", detail=True):
+                if entry["type"] == "file" and not entry["name"].rsplit("/", 1)[-1].startswith("part-"):
+                    fs.rm_file(entry["name"])
+        assert len(reopen(store).snapshots()) == 3
 
 
 WRITER = """
@@ -766,15 +796,16 @@ CLI_IMPORT = """
 
 @pytest.mark.compact_only
 @pytest.mark.parametrize("at", ["versions", "snapshots"])
-def test_sigint_during_cli_import(at: str, tmp_path: Path, recorded_dir: Path) -> None:
+def test_sigint_during_cli_import(at: str, make_delta, tmp_path: Path, recorded_dir: Path) -> None:
     """Ctrl-C during `orcatalog import`, just before or during the commit: an import is one commit,
-    so the store holds all of it or none of it, the CLI says which, and nothing blocks the next run."""
+    so the store holds all of it or none of it, the CLI says which, and nothing blocks the next run.
+    On S3 the CLI finds the server through the AWS_* environment, as a user's shell would give it."""
     archive = next(recorded_dir.glob("hourly-*.tar.xz"))
-    root = tmp_path / "s"
-    env = {"ORCATALOG_STORE_LAYOUT": "delta"}
+    target = make_delta()  # only its root and options: nothing is written through it
+    env = {**os.environ, "PYTHONPATH": str(REPO), **s3_env(target)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(CLI_IMPORT), str(root), str(archive)],
-        env={**os.environ, "PYTHONPATH": str(REPO), **env},
+        [sys.executable, "-c", textwrap.dedent(CLI_IMPORT), target.root, str(archive)],
+        env={**env, "ORCATALOG_STORE_LAYOUT": "delta"},
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -787,7 +818,7 @@ def test_sigint_during_cli_import(at: str, tmp_path: Path, recorded_dir: Path) -
     assert "Traceback" not in err, err
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        store = oc.SnapshotStore(root)
+        store = reopen(target)
         n = len(store.snapshots()) if store.exists() else 0
         total = len(oc.SnapshotStore(tmp_path / "scratch", layout="delta").import_files(archive, progress=False))
         assert n in (0, total)
@@ -797,16 +828,17 @@ def test_sigint_during_cli_import(at: str, tmp_path: Path, recorded_dir: Path) -
             said = "interrupted: nothing was recorded" if n == 0 else f"interrupted: after the write: {n} new snapshot"
             assert proc.returncode == 130 and said in err, err  # the CLI's one interrupt message
             if n == 0:  # "as it was" is true: there was no store, and none is left (issue 15, third trial)
-                assert not root.exists(), sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+                target._fs.invalidate_cache()
+                assert not target._fs.exists(target._base), sorted(store_files(target))
         again = subprocess.run(
-            [sys.executable, "-m", "orcatalog", "import", "--store", str(root), str(archive)],
-            env={**os.environ, "PYTHONPATH": str(REPO)},
+            [sys.executable, "-m", "orcatalog", "import", "--store", target.root, str(archive)],
+            env=env,
             text=True,
             capture_output=True,
             timeout=300,
         )
         assert again.returncode == 0 and again.stderr == "", again.stderr
-        assert len(oc.SnapshotStore(root).snapshots()) == total
+        assert len(reopen(target).snapshots()) == total
 
 
 def test_an_s3_server_that_ignores_conditional_writes_is_refused(tmp_path: Path) -> None:

@@ -576,12 +576,28 @@ def _interrupts(store: Any, before: set[str], unfinished: str = "") -> Iterator[
     command itself left undone, e.g. ``"the report was not written; "``), exit status 130; never
     click's bare ``Aborted!``."""
     folder = _local_folder(store)
-    new_store = folder is not None and not store.exists()  # no store there before: Ctrl-C leaves none
-    had = _entries(folder) if folder is not None and new_store else None
+    if folder is not None:
+        new_store = not store.exists()  # no store there before: Ctrl-C leaves none
+        had = _entries(folder) if new_store else None
+    else:  # an object store (its prefix always "exists"): new when no table is there yet, by its objects
+        from ..store.messages import holds_store_tables
+
+        try:
+            store._fs.invalidate_cache()
+            top = {p.rstrip("/").rsplit("/", 1)[-1] for p in store._fs.ls(store._base, detail=False)}
+        except FileNotFoundError:
+            top = set()
+        except Exception:  # unreachable now: the write will say so
+            top = None
+        try:
+            new_store = top is not None and not holds_store_tables(top)
+            had = _objects(store) if new_store else None
+        except Exception:  # unreachable now: leave everything as the write leaves it
+            new_store, had = False, None
     try:
         yield
     except KeyboardInterrupt as exc:
-        if new_store and folder is not None:
+        if new_store:
             _undo_new_store(store, folder, had)
         said = str(exc) if exc.args and isinstance(exc.args[0], str) else interrupted_message(store, before)
         raise CLIInterrupted(unfinished + said) from None
@@ -601,16 +617,37 @@ def _entries(folder: Path) -> set[str] | None:
         return None
 
 
-def _undo_new_store(store: Any, folder: Path, had: set[str] | None) -> None:
+def _objects(store: Any) -> set[str]:
+    """The objects under an object-store root (an S3 prefix), none when there are none."""
+    fs = store._fs
+    fs.invalidate_cache()
+    try:
+        return set(fs.find(store._base))
+    except FileNotFoundError:
+        return set()
+
+
+def _undo_new_store(store: Any, folder: Path | None, had: set[str] | None) -> None:
     """After Ctrl-C in a write to a store that did not exist: when no snapshot was committed, remove
-    what the write created (the folder, or only the entries that were not there), so the folder is
-    as it was and no empty store is left where there was none; a committed snapshot keeps all."""
+    what the write created (the folder, or only the entries that were not there; on an object store,
+    the objects that were not there), so the place is as it was and no half store is left where there
+    was none; a committed snapshot keeps all."""
     import shutil
 
     try:
         if _snapshot_ids(store):
             return
     except Exception:  # unreadable: leave everything, the message says it could not be read
+        return
+    if folder is None:
+        if had is None:
+            return
+        try:
+            made = sorted(_objects(store) - had)
+            if made:
+                store._fs.rm(made)
+        except Exception:  # best effort, as on disk: the message still says what was recorded
+            pass
         return
     if had is None:
         shutil.rmtree(folder, ignore_errors=True)

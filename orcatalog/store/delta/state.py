@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...errors import StoreDamageWarning
+from ...times import as_utc
 from ..identity import id_faults, order_faults, time_of_snapshot_id
 from ..timeline import apply_rules
 from .schema import MANIFEST_COLUMNS, SNAPSHOTS_SCHEMA
@@ -251,10 +252,7 @@ def _file_stats(dt: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
     out = {}
     for p, lo, hi in zip(paths, lows, highs):
         if lo is not None and hi is not None:
-            out[p.rsplit("/", 1)[-1]] = (
-                pd.Timestamp(lo).tz_convert("UTC") if pd.Timestamp(lo).tzinfo else pd.Timestamp(lo, tz="UTC"),
-                pd.Timestamp(hi).tz_convert("UTC") if pd.Timestamp(hi).tzinfo else pd.Timestamp(hi, tz="UTC"),
-            )
+            out[p.rsplit("/", 1)[-1]] = (as_utc(lo), as_utc(hi))
     return out
 
 
@@ -263,8 +261,7 @@ def _window(row: Any) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     begins with (which of the two the damage changed cannot be known), as (earliest, latest)."""
     times = [time_of_snapshot_id(str(row["snapshot_id"]))]
     if row["fetched_at"] is not None and not pd.isna(row["fetched_at"]):
-        when = pd.Timestamp(row["fetched_at"])
-        times.append(when.tz_convert("UTC") if when.tzinfo else when.tz_localize("UTC"))
+        times.append(as_utc(row["fetched_at"]))
     known = [t for t in times if t is not None]
     return (min(known), max(known)) if known else None
 

@@ -15,6 +15,7 @@ from ...errors import (
 )
 from ...frames import bodies
 from ...frames.models import BODY_WAYS, body_kind
+from ...times import as_utc
 from ..intake import utc, warn_if_name_disagrees
 from .schema import MODEL_PATH, PROVIDERS_PATH, ZDR_PATH, _MODEL_PATH, EndpointBody
 from .split import _endpoints_of
@@ -95,7 +96,7 @@ def read_endpoint_files(
                     "(endpoints-openai--gpt-4o-2026-08-31T120000Z.json) or pass fetched_at="
                 )
             when, precision = dated
-        when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+        when = as_utc(when)
         out.append(EndpointBody(name, when, body, kind, base_url, precision, declared))
     if fetched_at is not None and len(out) != 1:
         raise InvalidParameterError(f"fetched_at= applies to a single body, but {len(out)} were given")
