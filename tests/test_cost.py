@@ -17,7 +17,7 @@ import pytest
 import orcatalog as oc
 from orcatalog.frames.models import models_frame
 
-from .conftest import read_body
+from .conftest import paid_rank, read_body
 from .modalities import raw_unlisted_outputs
 
 
@@ -58,8 +58,8 @@ def test_prompt_and_completion_from_the_price_strings(latest: pd.DataFrame, late
     known = totals[~np.isnan(totals)]
     assert (np.diff(known) >= 0).all(), "ranked cheapest first"
     assert (known >= 0).all()
-    assert cost["rank"].iloc[0] == 1
-    assert list(cost["rank"][: len(known)]) == [int((known < t).sum()) + 1 for t in known]
+    assert cost.loc[cost["total_usd"] > 0, "rank"].iloc[0] == 1  # 1 = the cheapest paid model
+    assert list(cost["rank"][: len(known)]) == paid_rank(known)
     paid = cost[cost["total_usd"] > 0]
     assert paid["x_cheapest"].iloc[0] == pytest.approx(1.0)
     assert (paid["x_cheapest"] >= 1).all()
@@ -325,7 +325,7 @@ def test_rank_within_each_snapshot_on_both_paths(snapshots: int) -> None:
     for _, group in cost.groupby("snapshot_id", observed=True):
         totals = group["total_usd"].to_numpy()
         known = ~np.isnan(totals)
-        assert list(group["rank"][known]) == [int((totals[known] < t).sum()) + 1 for t in totals[known]]
+        assert list(group["rank"][known]) == paid_rank(totals[known])
         assert group["rank"][~known].isna().all()
         paid = totals[known & (totals > 0)]
         expected_x = np.where(totals == 0, 0, totals / (paid.min() if len(paid) else np.nan))
@@ -339,8 +339,7 @@ def test_cost_over_time_follows_the_price_events(hourly_history: pd.DataFrame) -
     for _, group in cost.groupby("snapshot_id", observed=True):
         known = group.dropna(subset=["total_usd"])
         totals = known["total_usd"].to_numpy()
-        expected_rank = [int((totals < t).sum()) + 1 for t in totals]  # equal totals share the smaller rank
-        assert list(known["rank"]) == expected_rank
+        assert list(known["rank"]) == paid_rank(totals)  # equal totals share the smaller rank
         paid = totals[totals > 0]
         assert known["x_cheapest"].to_numpy() == pytest.approx(np.where(totals == 0, 0, totals / paid.min()))
         assert group.loc[group["total_usd"].isna(), "rank"].isna().all()

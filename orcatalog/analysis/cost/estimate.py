@@ -123,7 +123,9 @@ def estimate_cost(
         and ``snapshot_id`` for history), ``cost_<component>`` (USD) for prompt, cached, cache_write,
         audio_input, completion, reasoning, audio_output, image_output, requests, web_search, images,
         ``total_usd``, ``x_cheapest`` (total / the cheapest non-zero total of the same
-        snapshot; 0 for free models), ``rank`` (nullable Int64: 1 = cheapest; equal totals share a rank; NA without a total) and ``note`` (why a total
+        snapshot; 0 for free models), ``rank`` (nullable Int64, the one ranking rule the ``cost`` command and the report print
+        too: 1 = the cheapest *paid* model, counted among the rows with a total above zero; equal
+        totals share a rank; 0 = free, total 0, cheaper than any rank; NA without a total) and ``note`` (why a total
         is missing).
         A catalog comes back sorted cheapest first; a history keeps its own order (time, then id)
         with ``rank`` within each snapshot. No number is ever

@@ -1,5 +1,6 @@
-"""The cost frame a caller gets (:func:`_result`): ``rank`` (1 = cheapest; equal totals share a
-rank; NA without a total) and ``x_cheapest`` within each snapshot (:func:`_ranks`; rounded by the
+"""The cost frame a caller gets (:func:`_result`): ``rank`` (the one ranking rule: 1 = the cheapest
+paid model, counted among the paid rows only; equal totals share a rank; 0 for a free row, total 0,
+flagged as cheaper than any rank; NA without a total) and ``x_cheapest`` within each snapshot (:func:`_ranks`; rounded by the
 cost frame's one rule, :func:`.totals._tidy`); a catalog sorted
 cheapest first, a history kept in its own (time) order.
 """
@@ -67,8 +68,9 @@ def _result(models: pd.DataFrame, result: dict[str, Any]) -> pd.DataFrame:
     columns = result["columns"]
     total = columns["total_usd"]
     group = _groups(models) if is_history else np.zeros(len(models), dtype=np.int64)
-    rank, cheapest = _ranks(total, group)
-    rank = pd.arrays.IntegerArray(rank, np.isnan(total))  # no total, no rank: NA, never 0
+    # ranked among the paid rows (total > 0): a free row's rank stays 0, the flag; x_cheapest is 0 there too
+    rank, cheapest = _ranks(np.where(total > 0, total, np.nan), group)
+    rank = pd.arrays.IntegerArray(rank, np.isnan(total))  # no total, no rank: NA
     with np.errstate(divide="ignore", invalid="ignore"):
         x = _tidy(np.where(total == 0, 0.0, total / cheapest))  # the cost frame's one rounding rule
     if is_history:  # the history's rows and order stay
