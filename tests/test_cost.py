@@ -66,6 +66,19 @@ def test_prompt_and_completion_from_the_price_strings(latest: pd.DataFrame, late
     assert (cost.loc[cost["total_usd"] == 0, "x_cheapest"] == 0).all()
 
 
+def test_note_is_a_plain_text_column(latest: pd.DataFrame) -> None:
+    """Issue 15 (trial 5): the note column was categorical, so cost["note"].fillna("") raised
+    (a fill value must be a category). It is text now, on a catalog and on a history."""
+    cost = oc.estimate_cost(latest, 10_000, 1_000)
+    filled = cost["note"].fillna("")
+    assert (filled == "").sum() == cost["note"].isna().sum() > 0
+    assert filled.str.contains("dynamic pricing").sum() == cost["note"].str.contains("dynamic pricing").sum() > 0
+    assert pd.api.types.is_string_dtype(cost["note"].dtype)
+    history = pd.concat([latest.assign(fetched_at=pd.Timestamp("2026-01-01", tz="UTC"), snapshot_id="a")] * 2)
+    over_time = oc.estimate_cost(history, 10_000, 1_000)
+    assert over_time["note"].fillna("").str.len().gt(0).sum() == 2 * (filled != "").sum()
+
+
 def test_routers_get_a_note_never_a_number(latest: pd.DataFrame) -> None:
     cost = oc.estimate_cost(latest, 10_000, 1_000, web_searches=2)
     routers = cost[cost["id"].astype(str).isin(latest.loc[latest["dynamic_pricing"], "id"].astype(str))]

@@ -126,7 +126,8 @@ def estimate_cost(
         snapshot; 0 for free models), ``rank`` (nullable Int64, the one ranking rule the ``cost`` command and the report print
         too: 1 = the cheapest *paid* model, counted among the rows with a total above zero; equal
         totals share a rank; 0 = free, total 0, cheaper than any rank; NA without a total) and ``note`` (why a total
-        is missing).
+        is missing: plain text, pandas' ``str`` dtype, NaN for none, so ``fillna("")`` and ``.str``
+        work as on any text column).
         A catalog comes back sorted cheapest first; a history keeps its own order (time, then id)
         with ``rank`` within each snapshot. No number is ever
         negative, and a missing total always has a note. ``attrs["workload"]`` holds the non-zero

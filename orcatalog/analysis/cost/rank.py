@@ -76,12 +76,12 @@ def _result(models: pd.DataFrame, result: dict[str, Any]) -> pd.DataFrame:
     if is_history:  # the history's rows and order stay
         data: dict[str, Any] = {k: models[k].array for k in keys}
         data.update(columns)
-        data.update(x_cheapest=x, rank=rank, note=result["notes"].categorical())
+        data.update(x_cheapest=x, rank=rank, note=result["notes"].strings())
     else:
         order = np.argsort(np.where(np.isnan(total), np.inf, total), kind="stable")
         data = {k: models[k].array.take(order) for k in keys}
         data.update({name: values[order] for name, values in columns.items()})
-        data.update(x_cheapest=x[order], rank=rank[order], note=result["notes"].categorical(order))
+        data.update(x_cheapest=x[order], rank=rank[order], note=result["notes"].strings(order))
     return pd.DataFrame(data, copy=False)
 
 
