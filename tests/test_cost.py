@@ -426,6 +426,28 @@ def test_price_at_nearest_across_a_gap_with_its_age(hourly_history: pd.DataFrame
     assert out.loc[0, "age"] == inside - seen[gap_at]
 
 
+def test_price_at_exact_does_not_stretch_with_a_sparse_history(tmp_path: Path, recorded_dir: Path) -> None:
+    """Issue 15 (trial 5): in a store of two catalogs 59 days apart (2026-06-19, 2026-08-17), rows
+    priced from the June snapshot 41 to 59 days later were "exact", because the median gap of a
+    two-snapshot history is 59 days. "exact" is at or before, within the store's snapshot step capped
+    at a week (times.STALE_AFTER): those rows are "nearest", with their age."""
+    from orcatalog.times import STALE_AFTER
+
+    store = oc.SnapshotStore(tmp_path / "s26")
+    store.import_files(sorted((recorded_dir / "catalogs-2026-06-08").glob("models-*.json.gz")), progress=False)
+    history = store.history()
+    first, last = sorted(pd.unique(history["fetched_at"]))
+    assert last - first > pd.Timedelta("50D")
+    mid = "openai/gpt-4o"
+    after = [pd.Timedelta("1D"), STALE_AFTER, STALE_AFTER + pd.Timedelta("1s"), pd.Timedelta("41D")]
+    usage = pd.DataFrame({"model": mid, "timestamp": [first + a for a in after] + [last], "prompt_tokens": 1000})
+    out = oc.price_at(usage, history)
+    assert list(out["price_source"].astype(str)) == ["exact", "exact", "nearest", "nearest", "exact"]
+    assert list(out["age"]) == [*after, pd.Timedelta(0)]
+    assert out["total_usd"].notna().all()  # nearest is still priced, from the older snapshot
+    assert pd.Timedelta(out.attrs["interval"]) == STALE_AFTER
+
+
 def test_price_at_checks_its_input(hourly_history: pd.DataFrame) -> None:
     with pytest.raises(oc.InvalidParameterError, match="model column"):
         oc.price_at(pd.DataFrame({"m": ["a"], "timestamp": ["2026-01-01"]}), hourly_history)
