@@ -490,6 +490,20 @@ def _store(root: str | None, *, must_exist: bool = False) -> Any:
     raise CLIError(why + (" (or pass --store)" if root is None else ""))
 
 
+@contextlib.contextmanager
+def models_named() -> Iterator[None]:
+    """Reads of models the command line named, which :func:`require_models` (or the command) turns
+    into one ``error:`` line when one is unknown: the library's ``UnknownModelWarning`` for the
+    same id, in the same words, is not said twice."""
+    import warnings
+
+    from ..errors import UnknownModelWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnknownModelWarning)
+        yield
+
+
 def require_models(store: Any, named: Iterable[str], history: Any, scope: str | None) -> None:
     """The "no model X in the store" rule, in one place (``prices``, ``history``, ``changes --model``,
     ``plot --model``): every model the command line named has rows in ``history``, the rows the command
@@ -501,16 +515,19 @@ def require_models(store: Any, named: Iterable[str], history: Any, scope: str | 
     Raises:
         CLIError: a named model is in no snapshot of the scope read.
     """
-    from ..suggest import did_you_mean
+    from ..suggest import no_model_words
 
     seen = set(history["id"].astype(str).unique())
     for model_id in named:
         if model_id not in seen:
-            where, elsewhere = looked_in(store, scope, [model_id])
-            hint = elsewhere or did_you_mean(model_id, store.history(columns=[], scope=scope)["id"].unique())
+            with models_named():
+                where, elsewhere = looked_in(store, scope, [model_id])
+            if elsewhere:
+                said = f"no model {model_id!r}"
+            else:  # the one wording of an unknown id and its suggestion (the library warns in it)
+                said = no_model_words([model_id], store.history(columns=[], scope=scope)["id"].unique())
             raise CLIError(
-                f"no model {model_id!r} in any snapshot of {where}{hint}; "
-                "`orcatalog snapshots` lists what the store holds"
+                f"{said} in any snapshot of {where}{elsewhere}; `orcatalog snapshots` lists what the store holds"
             )
 
 
