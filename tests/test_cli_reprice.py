@@ -101,14 +101,20 @@ def test_report_with_usage_adds_the_section(workdir: Path) -> None:
 
 
 def test_reprice_at_follows_the_one_time_rule(workdir: Path) -> None:
-    """--at before the first snapshot is refused as `show --as-of` refuses it; --at in the future
-    says so and how old the answering snapshot is."""
+    """--at before the first snapshot is answered by the first snapshot, which a note names, as
+    `show --as-of` and `cost --as-of` do (issue 15 trial 5: it was refused with no hint); --at in the
+    future says so and how old the answering snapshot is."""
     history = oc.SnapshotStore(workdir / "data").history()
-    early = run(["reprice", "activity.json.gz", "--store", "data", "--at", "2020-01-01"], workdir)
-    assert early.exit_code != 0 and early.stdout == ""
-    assert "no snapshot on or before --at 2020-01-01" in early.stderr and len(early.stderr.splitlines()) == 1
-    with pytest.raises(oc.SnapshotNotFoundError, match="first snapshot"):
-        oc.reprice(oc.read_usage(workdir / "activity.json.gz"), history, at="2020-01-01")
+    first = pd.Timestamp(history["fetched_at"].min())
+    early = run(["reprice", "activity.json.gz", "--store", "data", "--at", "2020-01-01", "--top", "1"], workdir)
+    assert "no snapshot on or before" not in early.stderr  # answered, not refused (the first may list none)
+    said = f"note: --at 2020-01-01 00:00 is before the first snapshot: the first, {first:%Y-%m-%d %H:%M} UTC, is used"
+    assert said in early.stderr
+    usage = oc.read_usage(workdir / "activity.json.gz")
+    result = oc.reprice(usage, history, at="2020-01-01")
+    assert any("is before the first snapshot" in n for n in result.notes)
+    at_first = oc.reprice(usage, history, at=first)  # the same prices as asking at the first snapshot
+    pd.testing.assert_series_equal(result.rows["list_usd"], at_first.rows["list_usd"])
     late = run(["reprice", "activity.json.gz", "--store", "data", "--at", "2030-01-01", "--top", "1"], workdir)
     assert late.exit_code == 0, late.output
     latest = pd.Timestamp(history["fetched_at"].max())
