@@ -123,6 +123,22 @@ def test_reprice_at_follows_the_one_time_rule(workdir: Path) -> None:
     assert "older than --at 2030-01-01 00:00" in late.stderr and " at 2030" not in late.stderr
 
 
+def test_an_unknown_alternative_names_models_and_the_suggestion(workdir: Path) -> None:
+    """Issue 15 (trial 5): `reprice --models nosuch/x` said "alternative 'nosuch/x' is not in the
+    prices' catalog": it names --models and the closest id (suggest.py's one rule); the library
+    says alternatives= with the same suggestion."""
+    history = oc.SnapshotStore(workdir / "data").history()
+    known = "openai/gpt-4o" if "openai/gpt-4o" in set(history["id"].astype(str)) else str(history["id"].iloc[0])
+    typo = known.replace("-", "", 1) if "-" in known else known + "x"
+    result = run(["reprice", "activity.json.gz", "--store", "data", "--models", f"{known},{typo}"], workdir)
+    assert result.exit_code == 2 and result.stdout == ""
+    line = result.stderr.strip()
+    assert line.startswith(f"error: --models {typo!r} is not in the store's latest catalog (did you mean {known!r}?)")
+    assert len(line.splitlines()) == 1 and "alternative" not in line
+    with pytest.raises(oc.InvalidParameterError, match=rf"alternatives={re.escape(repr(typo))} .*did you mean"):
+        oc.reprice(oc.read_usage(workdir / "activity.json.gz"), history, alternatives=[typo])
+
+
 def test_the_header_totals_are_the_tables_sums_or_say_why_not(workdir: Path) -> None:
     """New-user trial: the header said "billed $94.86" while the table's billed_usd read 94.5 and the
     --rows table showed only usage_usd (which leaves out BYOK inference). The --rows table shows

@@ -329,7 +329,8 @@ def _alternative_ids(alternatives: Any, latest: pd.DataFrame) -> list[str]:
     unknown = [a for a in ids if a not in latest.index]
     if unknown:
         raise InvalidParameterError(
-            f"alternative {unknown[0]!r} is not in the prices' catalog{did_you_mean(unknown[0], latest.index)}"
+            f"alternatives={unknown[0]!r} is not in the latest catalog of prices{did_you_mean(unknown[0], latest.index)}: "
+            "give model ids that it lists"
         )
     return ids
 

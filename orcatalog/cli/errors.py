@@ -76,6 +76,7 @@ _ALIASES = {
     "x": ("field",),  # plot_price_vs_context(x=) is plot --field
     "time": ("time_column",),  # price_at(time=) is price-at --time-column
     "model": ("model_column",),  # price_at(model=) is price-at --model-column
+    "alternatives": ("model_ids",),  # reprice(alternatives=) is reprice --models
 }
 
 
@@ -139,6 +140,7 @@ _COMMANDS = {
     "see snapshots()": "see `orcatalog snapshots`",
     "pass allow_mixed=True": "pass --allow-mixed",
     " (orcatalog.store.migrate.migrate(OLD, NEW))": "",  # LegacyLayoutError: the command is named already
+    "the latest catalog of prices": "the store's latest catalog",  # reprice(prices=) is the --store's history
 }
 
 #: The library's ways to give a key (``api_key=``, which no command has): the command line reads
