@@ -520,8 +520,7 @@ def require_models(store: Any, named: Iterable[str], history: Any, scope: str | 
     seen = set(history["id"].astype(str).unique())
     for model_id in named:
         if model_id not in seen:
-            with models_named():
-                where, elsewhere = looked_in(store, scope, [model_id])
+            where, elsewhere = looked_in(store, scope, [model_id])
             if elsewhere:
                 said = f"no model {model_id!r}"
             else:  # the one wording of an unknown id and its suggestion (the library warns in it)
@@ -549,7 +548,8 @@ def looked_in(store: Any, scope: str | None, model_ids: list[str]) -> tuple[str,
     if scope is None or len(scopes) < 2:
         return str(store.root), ""
     where = f"scope {scope!r} of {store.root}"
-    found = store.history(ids=list(model_ids), columns=[], scope=None)
+    with models_named():  # ids the command did not find: its error says so, once
+        found = store.history(ids=list(model_ids), columns=[], scope=None)
     found = found[found["scope"].astype(str) != scope]
     if found.empty:
         return where, ""
