@@ -515,18 +515,16 @@ def require_models(store: Any, named: Iterable[str], history: Any, scope: str | 
     Raises:
         CLIError: a named model is in no snapshot of the scope read.
     """
-    from ..suggest import no_model_words
+    from ..suggest import did_you_mean
 
     seen = set(history["id"].astype(str).unique())
     for model_id in named:
         if model_id not in seen:
             where, elsewhere = looked_in(store, scope, [model_id])
-            if elsewhere:
-                said = f"no model {model_id!r}"
-            else:  # the one wording of an unknown id and its suggestion (the library warns in it)
-                said = no_model_words([model_id], store.history(columns=[], scope=scope)["id"].unique())
+            hint = elsewhere or did_you_mean(model_id, store.history(columns=[], scope=scope)["id"].unique())
             raise CLIError(
-                f"{said} in any snapshot of {where}{elsewhere}; `orcatalog snapshots` lists what the store holds"
+                f"no model {model_id!r} in any snapshot of {where}{hint}; "
+                "`orcatalog snapshots` lists what the store holds"
             )
 
 
