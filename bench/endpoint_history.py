@@ -28,11 +28,13 @@ import contextlib
 import gzip
 import io
 import json
+import queue
 import random
 import shutil
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -62,6 +64,9 @@ class World:
         self.rng = random.Random(seed)
         catalog = orjson.loads(gzip.decompress(SAMPLE.read_bytes()))["data"]
         self.bodies = []
+        #: per body, per endpoint: its fields without the hidden ``_`` ones (sharing its ``pricing``,
+        #: which :meth:`day` cuts), and its hidden (latency, throughput, has an uptime_last_5m)
+        self.shapes: list[list[tuple[dict[str, Any], float, float, bool]]] = []
         for model in catalog[:MODELS]:
             body = spec_endpoints_body(model, providers=PROVIDERS)
             for e in body["data"]["endpoints"]:
@@ -70,6 +75,12 @@ class World:
                 e["_tps"] = self.rng.uniform(15, 300)
                 e["_has5m"] = self.rng.random() > 0.3
             self.bodies.append(body)
+            self.shapes.append(
+                [
+                    ({k: v for k, v in e.items() if not k.startswith("_")}, e["_lat"], e["_tps"], e["_has5m"])
+                    for e in body["data"]["endpoints"]
+                ]
+            )
 
     def day(self) -> None:
         """Prices mostly steady: a 1 % chance a day that an endpoint's prices are cut."""
@@ -81,63 +92,112 @@ class World:
                         e["pricing"][key] = repr(round(float(e["pricing"][key]) * cut, 12))
 
     def hour(self) -> list[dict[str, Any]]:
-        """Every model's body for one hour, statistics drawn afresh."""
+        """Every model's body for one hour, statistics drawn afresh (every endpoint has every
+        statistic key: each takes its place in the endpoint's key order)."""
         r = self.rng
+        lognorm, uniform, random_, expo = r.lognormvariate, r.uniform, r.random, r.expovariate
         out = []
-        for body in self.bodies:
+        for body, shapes in zip(self.bodies, self.shapes):
             endpoints = []
-            for e in body["data"]["endpoints"]:
-                p50 = round(e["_lat"] * r.lognormvariate(0, 0.15) * 2) / 2
-                t50 = round(e["_tps"] * r.lognormvariate(0, 0.1), 1)
-                stats = {
-                    "uptime_last_30m": 100 if r.random() < 0.6 else round(100 - r.expovariate(2), 12),
-                    "uptime_last_5m": (100 if r.random() < 0.8 else round(100 - r.expovariate(1), 12))
-                    if e["_has5m"]
-                    else None,
-                    "uptime_last_1d": round(100 - r.expovariate(5), 12),
-                    "latency_last_30m": {
-                        "p50": int(p50) if p50 == int(p50) else p50,
-                        "p75": round(p50 * r.uniform(1.1, 1.4), 2),
-                        "p90": round(p50 * r.uniform(1.5, 2.5), 1),
-                        "p99": round(p50 * r.uniform(2.5, 6), 2),
-                    },
-                    "throughput_last_30m": {
-                        "p50": t50,
-                        "p75": round(t50 * r.uniform(1.1, 1.3), 2),
-                        "p90": round(t50 * r.uniform(1.3, 1.6), 1),
-                        "p99": round(t50 * r.uniform(1.6, 2.2), 2),
-                    },
-                }
-                endpoints.append({k: stats.get(k, v) for k, v in e.items() if not k.startswith("_")})
+            for fields, lat, tps, has5m in shapes:
+                p50 = round(lat * lognorm(0, 0.15) * 2) / 2
+                t50 = round(tps * lognorm(0, 0.1), 1)
+                endpoints.append(
+                    {
+                        **fields,
+                        "uptime_last_30m": 100 if random_() < 0.6 else round(100 - expo(2), 12),
+                        "uptime_last_5m": (100 if random_() < 0.8 else round(100 - expo(1), 12)) if has5m else None,
+                        "uptime_last_1d": round(100 - expo(5), 12),
+                        "latency_last_30m": {
+                            "p50": int(p50) if p50 == int(p50) else p50,
+                            "p75": round(p50 * uniform(1.1, 1.4), 2),
+                            "p90": round(p50 * uniform(1.5, 2.5), 1),
+                            "p99": round(p50 * uniform(2.5, 6), 2),
+                        },
+                        "throughput_last_30m": {
+                            "p50": t50,
+                            "p75": round(t50 * uniform(1.1, 1.3), 2),
+                            "p90": round(t50 * uniform(1.3, 1.6), 1),
+                            "p99": round(t50 * uniform(1.6, 2.2), 2),
+                        },
+                    }
+                )
             out.append({"data": {**body["data"], "endpoints": endpoints}})
         return out
+
+
+class Archive:
+    """The ``tar.xz`` of every body (xz's default preset, 6: the baseline's size), written by a thread
+    of its own: compressing takes about as long as the import, and liblzma releases the GIL while it
+    compresses, so the two overlap when a second core is free (the bytes are the same either way).
+
+    Raises:
+        The thread's error, from :meth:`add` or :meth:`close`.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.tar = tarfile.open(path, "w:xz")
+        self.queue: queue.Queue[list[tuple[str, bytes]] | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="tar.xz", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (members := self.queue.get()) is not None:
+            if self.error is not None:
+                continue  # drained, so that add() never blocks on a dead writer
+            try:
+                for name, raw in members:
+                    info = tarfile.TarInfo(name)
+                    info.size = len(raw)
+                    self.tar.addfile(info, io.BytesIO(raw))
+            except BaseException as exc:  # handed to the main thread
+                self.error = exc
+
+    def add(self, members: list[tuple[str, bytes]]) -> None:
+        """Queue (name, bytes) members, in order."""
+        if self.error is not None:
+            raise self.error
+        self.queue.put(members)
+
+    def close(self) -> None:
+        """Write what is queued and close the archive."""
+        self.queue.put(None)
+        self.thread.join()
+        self.tar.close()
+        if self.error is not None:
+            raise self.error
 
 
 def build(world: World, days: int, store: oc.SnapshotStore, root: Path, naive: Path, samples: Path) -> dict[str, float]:
     """Write the synthetic year: the store (one write a day, then ``compact()``), the first model's
     naive files, the ``tar.xz`` of every body and a few samples; returns times and sizes."""
     start = time.perf_counter()
-    with tarfile.open(root / "bodies.tar.xz", "w:xz") as tar:
+    archive = Archive(root / "bodies.tar.xz")
+    try:
         for d in range(days):
             world.day()
             pairs = []
+            members = []
             for h in range(24):
                 when = START + pd.Timedelta(days=d, hours=h)
+                stamp = f"{when:%Y-%m-%dT%H%M%SZ}"
                 for i, body in enumerate(world.hour()):
                     raw = orjson.dumps(body)
                     mid = body["data"]["id"].replace("/", "--")
-                    name = f"endpoints-{mid}-{when:%Y-%m-%dT%H%M%SZ}.json"
-                    info = tarfile.TarInfo(name)
-                    info.size = len(raw)
-                    tar.addfile(info, io.BytesIO(raw))
+                    name = f"endpoints-{mid}-{stamp}.json"
+                    members.append((name, raw))
                     if i == 0:
                         (naive / name).write_bytes(raw)
                         if h == 12 and d % max(1, days // 6) == 0:
-                            (samples / f"{when:%Y-%m-%dT%H%M%SZ}.json").write_bytes(raw)
+                            (samples / f"{stamp}.json").write_bytes(raw)
                     pairs.append((when, raw))
+            archive.add(members)
             store.import_endpoint_bodies(pairs)
             if d % 30 == 29:
                 print(f"  day {d + 1}: {time.perf_counter() - start:.0f} s", flush=True)
+    finally:
+        archive.close()
     built = time.perf_counter() - start
     before = store.store_bytes()
     start = time.perf_counter()

@@ -1,38 +1,21 @@
-"""Benchmark providers/endpoints against baselines of the same run (issue 18, "Numbers").
+"""Benchmark providers' endpoints: reading a body into its frame, and fetching many models on a pool.
 
-Prints each ratio and exits non-zero when one misses its target:
+Each ratio is against a baseline measured in the same run (issue 18, "Numbers"); the bench prints
+them and exits non-zero when one misses its target:
 
-- parse: an endpoints body -> its frame at most 2.0x ``json.loads`` of the same bytes, on a
-  ``/endpoints/zdr``-sized body (every endpoint of the sample catalog, spec-shaped fixtures, about
-  2 MB): the median of interleaved rounds on CPU time (:func:`_report.paired`; wall-clock minima
-  swung from 1.3x to 2.5x between runs on the loaded machine); the largest recorded one-model body
-  (7 endpoints, 8.7 kB) is printed too, for the record: there a frame's fixed cost (about 0.4 ms
-  for ~50 typed columns) dominates. Measured 2026-12-06 under load average 10-12 on 2 cores:
-  2.13x (json.loads 14.2 ms, frame 31.4 ms of CPU); the code before that day's changes gave
-  2.4x-2.8x in alternating runs of the same method, so the target holds only on a quieter machine.
-  Later that day (load 3.5-5.7, alternating runs of this bench from main and from the branch that
-  reads a key's values with ``map(itemgetter)``): main 2.02x and 1.95x, the branch 1.98x and
-  2.07x; the frame of an already parsed body took 10.6-12.1 ms of CPU against main's 11.0-13.1 ms
-  (four alternating processes each): a gain smaller than the noise of the ratio, which sits at
-  the target. 2026-12-07 (H7, load average 20-28 on 2 cores): the frame reads the columns every
-  endpoint must have once, at C level, instead of a Python loop per endpoint, and keeps unknown
-  top-level fields column by column when every endpoint has them; in one process alternating main's
-  code and this (40-60 rounds each) the ratio went from 2.35-2.45x to 1.70-1.97x (2.21x against
-  1.92x in the last pair); this bench's own five runs under that load gave 2.141x, 2.161x, 2.024x,
-  2.079x and 1.995x, and five more after a further change (load 8-11): 2.190x, 1.931x, 2.386x,
-  2.221x and 2.190x: below 2x in two runs of ten, so still not reliably under the target. The
-  same code's ratio moves by +-0.2 between processes (1.89x to 2.29x in three runs of this
-  bench's parse alone), more than the change: the frame of an already parsed body costs about what
-  it did (51-54 ms of CPU under that load), the gain is in the frame of a freshly parsed one
-  (2.66x against 1.93x in one process, 60 alternating rounds);
-- many models: 400 models against the replay server with 50 ms injected latency per request, at the
-  default concurrency, through the default cached session: wall time at most 1.3x (400 /
-  concurrency) x 50 ms, and never more requests than models plus retries;
-- a 429 with ``Retry-After: 1`` on the first request: the whole pool pauses (wall time grows by about
-  the full second, not by a worker's share of it) and the request count is models + 1.
+- parse: an ``/endpoints/zdr``-sized body (every endpoint of the sample catalog, spec-shaped
+  fixtures, about 2 MB) -> its frame, at most 2.0x ``json.loads`` of the same bytes: the median of
+  interleaved rounds on CPU time (:func:`_report.paired`; wall-clock minima swing too much on a
+  loaded machine). The largest recorded one-model body (7 endpoints, 8.7 kB) is printed too, for
+  the record, not checked: there a frame's fixed cost (about 50 typed columns) dominates;
+- many models: 400 models against the replay server (in its own process) with 50 ms injected
+  latency per request, at the default concurrency, through the default cached session on a fresh
+  cache: wall time at most 1.3x (400 / concurrency) x 50 ms, and no more requests than models;
+- a 429 with ``Retry-After: 1`` on the first request: the whole pool pauses (wall time grows by
+  about the full second, not by a worker's share of it) and the request count is models + 1.
 
 Usage: ``python bench/endpoints.py [--quick]`` (``--quick``: 40 models, one round each; checks that
-it runs, not the ratios).
+it runs, not the ratios). Figures measured so far: ``data/README.md``, "Reading endpoints bodies".
 """
 
 from __future__ import annotations

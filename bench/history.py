@@ -14,6 +14,8 @@ Targets (ratios printed; exit status 1 on a miss):
 - a single append (one hourly body, a fresh ``SnapshotStore`` each time, as an hourly job writes;
   the store's own upkeep included): the median of several appends after the 9th at most 25x
   ``json.loads`` of the body, and the median after the 8,760th at most 2x that after the 9th.
+- printed, no target: on the Delta layout's synthetic year, what the ``snapshots``-row self-check
+  costs a new store object's first read (:func:`row_check_cost`: with / without, same run).
 
 Store timings are taken on an open store (its manifest and version index read once, as a notebook
 holds it); the first, cold call is printed too. Every timing is the best of several runs.
@@ -50,6 +52,10 @@ import _report  # noqa: E402
 from _report import best, data_file, report  # noqa: E402 - the bench folder is on sys.path when run as a script
 
 MODEL = "openai/gpt-4o"
+#: The bench's injected clock (``import_bodies(now=)``): after every time it writes. The synthetic
+#: year runs a year on from the first recorded body, past today's date, and a store refuses a body
+#: dated after its clock (``refuse_future``).
+NOW = "2100-01-01T00:00:00Z"
 PRICE_COLUMNS = ["price_prompt", "price_completion"]
 
 
@@ -82,7 +88,7 @@ def median_append(
         when = start + pd.Timedelta(hours=i + 1)
         raw = bodies[i % len(bodies)][1]
         begin = time.perf_counter()
-        store_in_layout(root, layout).import_bodies([(when, raw)], progress=False)
+        store_in_layout(root, layout).import_bodies([(when, raw)], progress=False, now=NOW)
         times.append(time.perf_counter() - begin)
     return statistics.median(times)
 
@@ -133,7 +139,7 @@ def measure(
     out: dict[str, tuple[float, float]] = {}
     root = tmp / layout / "store"
     start = time.perf_counter()
-    store_in_layout(root, layout).import_bodies(bodies, progress=False)
+    store_in_layout(root, layout).import_bodies(bodies, progress=False, now=NOW)
     t_import = time.perf_counter() - start
     size = folder_bytes(root)
     print(f"[{layout}] store: {size / 1e3:.0f} KB after import ({len(bodies) / t_import:.0f} snapshots/s)")
@@ -157,7 +163,7 @@ def measure(
 
     small = root.parent / "appends"
     for when, body in bodies[:9]:  # nine single appends first: the 10th and later are measured
-        store_in_layout(small, layout).import_bodies([(when, body)], progress=False)
+        store_in_layout(small, layout).import_bodies([(when, body)], progress=False, now=NOW)
     t_append = median_append(small, bodies, bodies[8][0], layout)
     print(f"[{layout}] single append after 9: {t_append * 1e3:.1f} ms (median of 9)")
     out["single append / json.loads of its body"] = (t_append / t_json, 25.0)
@@ -171,7 +177,7 @@ def measure(
             year.append((start_time + i * step, bodies[cycle[i % len(cycle)]][1]))
         big_root = root.parent / "year"
         start = time.perf_counter()
-        store_in_layout(big_root, layout).import_bodies(year, progress=False)
+        store_in_layout(big_root, layout).import_bodies(year, progress=False, now=NOW)
         t_big_import = time.perf_counter() - start
         big = store_in_layout(big_root, layout)
         big.compact()
@@ -186,11 +192,44 @@ def measure(
         )
         t_big_append = median_append(big_root, bodies, year[-1][0], layout)
         print(f"[{layout}] year: single append after 8760: {t_big_append * 1e3:.1f} ms (median of 9)")
+        if layout == "delta":
+            check = row_check_cost(big_root)
+            print(
+                f"[{layout}] year: a new store object's first read (snapshots()), CPU medians of "
+                f"{_report.sized(9, 1)} interleaved rounds: {check.lib * 1e3:.1f} ms with the row self-check, "
+                f"{check.hand * 1e3:.1f} ms without: {check.ratio:.3f}x (wall {check.wall_ratio:.3f}x)"
+            )
         out["store size, 8760 snapshots, compacted (MB)"] = (big_size / 1e6, YEAR_MB[layout])
         out["single append after 8760 / after 9"] = (t_big_append / t_append, 2.0)
         out["load(as_of) at 8760 / at 199"] = (t_big_load / t_load, 2.0)
         out["one model's series at 8760 / at 199"] = (t_big_one / t_one, 2.0)
     return out
+
+
+def row_check_cost(root: Path) -> _report.Paired:
+    """What the ``snapshots``-row self-check costs a read (:func:`orcatalog.store.identity.row_faults`:
+    its id part, :func:`~orcatalog.store.identity.id_faults`, on every row a new store object reads;
+    its list part, :func:`~orcatalog.store.identity.order_faults`, on every row whose version list a
+    read checks, which ``snapshots()`` does): a new store object's first ``snapshots()`` with the
+    check, against the same read with both parts replaced by no-ops (the rows are consistent, so
+    both read the same rows), in interleaved rounds of the same run (CPU time)."""
+    import orcatalog as oc
+    import orcatalog.store.delta.state as state_module
+
+    checks = (state_module.id_faults, state_module.order_faults)
+
+    def read() -> object:
+        return oc.SnapshotStore(root).snapshots()
+
+    def unchecked() -> object:
+        state_module.id_faults = lambda rows: [[] for _ in range(len(rows))]  # type: ignore[assignment]
+        state_module.order_faults = lambda *args: []  # type: ignore[assignment]
+        try:
+            return read()
+        finally:
+            state_module.id_faults, state_module.order_faults = checks
+
+    return _report.paired(read, unchecked)
 
 
 def log_bytes(root: Path) -> tuple[int, int]:
@@ -239,7 +278,9 @@ def hourly_commits(layout: str, bodies: list[tuple[pd.Timestamp, bytes]], n: int
     for i in range(n):
         when = bodies[0][0] + i * step
         start, start_cpu = time.perf_counter(), time.process_time()
-        oc.SnapshotStore(root, layout=layout).import_bodies([(when, bodies[cycle[i % len(cycle)]][1])], progress=False)
+        oc.SnapshotStore(root, layout=layout).import_bodies(
+            [(when, bodies[cycle[i % len(cycle)]][1])], progress=False, now=NOW
+        )
         times.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
         hour = time.time() - (n - 1 - i) * 3600  # this commit's simulated time: the last one is now

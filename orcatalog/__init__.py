@@ -13,50 +13,54 @@ line and ``import orcatalog`` do not pay for pandas, pyarrow or requests until t
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from typing import TYPE_CHECKING, Any
+#: ``typing.TYPE_CHECKING`` without importing typing: this module is all the console script runs
+#: before its Ctrl-C guard (:mod:`orcatalog._launch`), so it imports nothing, not even its errors
+#: (``tests/test_cli.py`` holds the console script at its first other import).
+TYPE_CHECKING = False
 
-from .errors import (
-    APIError,
-    AsOfWarning,
-    CacheDamageWarning,
-    OrcatalogWarning,
-    PartialSnapshotWarning,
-    StoreDamageWarning,
-    TwinSnapshotWarning,
-    UnknownModelWarning,
-    UnreadableValueWarning,
-    BadRequestError,
-    BodyFileError,
-    TableFileError,
-    CacheError,
-    ForbiddenError,
-    InvalidParameterError,
-    InvalidResponseError,
-    BodyTooLargeError,
-    LegacyLayoutError,
-    MixedScopeError,
-    NotFoundError,
-    NotInCacheError,
-    OrcatalogError,
-    PaymentRequiredError,
-    RateLimitError,
-    RequestTimeoutError,
-    ResponseError,
-    SchemaError,
-    ServerError,
-    SnapshotConflictError,
-    SnapshotNotFoundError,
-    StoreDamagedError,
-    StoreError,
-    StoreReadError,
-    StoreWriteError,
-    TransportError,
-    UnauthorizedError,
-)
 
 if TYPE_CHECKING:
+    from typing import Any
+
+    from .errors import (
+        APIError,
+        AsOfWarning,
+        CacheDamageWarning,
+        OrcatalogWarning,
+        PartialSnapshotWarning,
+        StoreDamageWarning,
+        TwinSnapshotWarning,
+        UnknownModelWarning,
+        UnreadableValueWarning,
+        BadRequestError,
+        BodyFileError,
+        TableFileError,
+        CacheError,
+        ForbiddenError,
+        InvalidParameterError,
+        InvalidResponseError,
+        BodyTooLargeError,
+        LegacyLayoutError,
+        MixedScopeError,
+        NotFoundError,
+        NotInCacheError,
+        OrcatalogError,
+        PaymentRequiredError,
+        RateLimitError,
+        RequestTimeoutError,
+        ResponseError,
+        SchemaError,
+        ServerError,
+        SnapshotConflictError,
+        SnapshotNotFoundError,
+        StoreDamagedError,
+        StoreError,
+        StoreReadError,
+        StoreWriteError,
+        TransportError,
+        UnauthorizedError,
+    )
+
     from .analysis.catalog import fold_variants, select
     from .analysis.changes import diff, lifecycle, price_changes
     from .analysis.cost import estimate_cost
@@ -124,18 +128,30 @@ _LAZY = {
 }
 
 
-#: Every submodule and subpackage, read from the package folder (so ``oc.scope``, ``oc.times``, ... work on
-#: a fresh import, and a new module needs no entry here); imported on first attribute access.
-_SUBMODULES = frozenset(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+#: Every submodule and subpackage, read from the package folder on the first attribute asked for
+#: (so ``oc.scope``, ``oc.times``, ... work on a fresh import, and a new module needs no entry here;
+#: not at import: pkgutil imports inspect, too slow for the console script's first step).
+_SUBMODULES: frozenset[str] | None = None
+
+
+def _submodules() -> frozenset[str]:
+    global _SUBMODULES
+    if _SUBMODULES is None:
+        import pkgutil
+
+        _SUBMODULES = frozenset(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+    return _SUBMODULES
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
-    module = _LAZY.get(name)
+    from importlib import import_module
+
+    module = _LAZY.get(name, ".errors" if name in __all__ else None)  # the rest: errors and warnings
     if module is None:
+        if name in _submodules():
+            return import_module(f".{name}", __name__)
         raise AttributeError(f"module 'orcatalog' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
+    value = getattr(import_module(module, __name__), name)
     globals()[name] = value  # later look-ups skip this function
     return value
 

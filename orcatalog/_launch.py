@@ -3,14 +3,20 @@
 The command line's modules (click, and through them most of orcatalog) take a good part of the
 first second to import; Ctrl-C then would print a Python traceback. :func:`main` imports them
 inside a guard, so Ctrl-C there is the same one line as Ctrl-C later (:func:`interrupted_line`).
-Standard library only: this module must import in no time.
+Nothing heavy runs before that guard: the package's ``__init__`` imports no module (its errors
+too are imported on first use), and this one only ``sys`` (always loaded). Ctrl-C before them, while
+Python itself starts (its ``site`` module, an editable install's finder), is Python's own: the
+README's troubleshooting says so.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see the module's docstring)
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Any
 
 __all__ = ["RECORDING_COMMANDS", "interrupted_line", "main"]
 

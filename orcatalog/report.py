@@ -301,7 +301,7 @@ def _charts(
                 "price_history.png",
                 "Price history of the biggest movers",
                 lambda ax: plot.plot_price_history(history, ids, ax=ax),
-                f"Prompt price, USD per million tokens; markers show each model's first price and every change; a price of 0 sits on the dotted floor line. {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC.",
+                f"Prompt price, USD per million tokens; markers show each model's first price, every change and the first price after a long gap (grey: no line crosses it); an X marks a price no longer listed (never a drop to 0); a price of 0 sits on the dotted floor line. {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC.",
             )
     else:
         moved = pd.DataFrame(columns=["id", "direction", "start_value", "end_value", "change", "pct_change", "unit"])
@@ -309,7 +309,7 @@ def _charts(
         "price_vs_context.png",
         "Price vs context (latest snapshot)",
         lambda ax: plot.plot_price_vs_context(latest, ax=ax),
-        "Red: the Pareto frontier (no model is both cheaper and longer-context).",
+        "Red: the Pareto frontier (no model is both cheaper and longer-context). Only models that produce text are drawn, the rule the frontier and the cost table use; the legend counts the others by output.",
     )
     freq = trend_freq(times)
     page.chart(
@@ -317,7 +317,7 @@ def _charts(
         "Market trend",
         lambda ax: plot.plot_market_trend(market_trend(history, freq=freq), ax=ax),
         (f"{_ONE_SNAPSHOT} " if len(times) == 1 else "")
-        + f"Median of paid models' prices, one point per {dict(h='hour', D='day', W='week')[freq]}; each band is the middle half of models (25th to 75th percentile), and the prompt and completion bands overlap where their colours mix.",
+        + f"Median of paid models' prices, one point per {dict(h='hour', D='day', W='week')[freq]}; each band is the middle half of models (25th to 75th percentile), and the prompt and completion bands overlap where their colours mix; a period alone between long gaps (more than a month, or 8 periods, without a snapshot) is a bar, as a band would have no width.",
     )
     page.chart(
         "catalog_size.png",

@@ -8,6 +8,7 @@ from .schema.endpoints import (
     PROVIDER_COLUMNS,
     STATUS_LABELS,
     effective_price,
+    endpoint_label,
     status_label,
 )
 
@@ -17,6 +18,7 @@ __all__ = [
     "PROVIDER_COLUMNS",
     "STATUS_LABELS",
     "status_label",
+    "endpoint_label",
     "effective_price",
     "PERCENTILES",
 ]

@@ -73,8 +73,8 @@ _NUMBER_TEXT = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 _ISO = re.compile(
     r"\d{4}-\d{2}-\d{2}"  # date
-    r"(?:[T ]\d{2}(?::\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?)?"  # time (hours, minutes, seconds, fraction)
-    r"(?:Z|[+-]\d{2}(?::?\d{2})?)?"  # zone
+    r"(?:[T ]\d{2}(?::\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?"  # time (hours, minutes, seconds, fraction)
+    r"(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"  # and its zone: a zone only follows a time (2026-06-19-08 is no time)
 )
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: The zone of a time that has one (after its clock time): sign, hours, minutes.
@@ -93,10 +93,11 @@ class NotATime(ValueError):
 
 def iso_times(texts: pd.Series) -> pd.Series:
     """ISO 8601 texts as UTC times, vectorised: the one reading of time text (a time argument, a
-    usage column, a usage body's dates). Each text, stripped, must be a date, a date and time (hours;
-    minutes; seconds; a fraction of up to 9 digits after ``.`` or ``,``) and an optional zone ``Z``
-    or ``+HH[:MM]`` (without one it is UTC); anything else, ambiguous forms such as ``05/01/2026``
-    included, is refused.
+    usage column, a usage body's dates). Each text, stripped, must be a date, or a date and time (hours;
+    minutes; seconds; a fraction of up to 9 digits after ``.`` or ``,``) with an optional zone ``Z``
+    or ``+HH[:MM]`` after the time (without one it is UTC; a date alone takes none, so
+    ``2026-06-19-08`` is refused, not read as a zone); anything else, ambiguous forms such as
+    ``05/01/2026`` included, is refused.
 
     Args:
         texts: a Series of ``str`` (None and NaN stay NaT).

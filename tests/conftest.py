@@ -13,7 +13,7 @@ import tarfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -21,6 +21,9 @@ import requests
 
 import orcatalog as oc
 from orcatalog.testing import ReplayServer
+
+if TYPE_CHECKING:
+    from click.testing import Result
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_KEY_A = "sk-or-v1-" + "a1" * 32
@@ -108,6 +111,22 @@ def read_body(path: Path) -> bytes:
     return gzip.decompress(path.read_bytes())
 
 
+def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Result:
+    """Run ``orcatalog ARGS`` in process from the folder ``cwd``, as a user types it there (a relative
+    ``--store data`` or ``-o out.csv`` is read against ``cwd``), with ``env`` set for the run. An
+    exception the command does not turn into its one-line error is raised, not kept in the result."""
+    from click.testing import CliRunner
+
+    from orcatalog.cli import main
+
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
 @pytest.fixture(scope="session")
 def hourly_bodies(recorded_dir: Path) -> list[tuple[str, bytes]]:
     archive = next(recorded_dir.glob("hourly-*.tar.xz"), None)
@@ -122,13 +141,28 @@ def hourly_bodies(recorded_dir: Path) -> list[tuple[str, bytes]]:
 
 
 @pytest.fixture(scope="session")
-def series_store(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> oc.SnapshotStore:
+def series_of(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``series_of(folder)``: the hourly archive of a folder of recorded bodies imported into a store
+    folder named ``data``, once per session and folder (a module fixture that needs the compact
+    series without the data-set parametrization copies this one instead of importing it again)."""
+    made: dict[Path, oc.SnapshotStore] = {}
+
+    def series(folder: Path) -> oc.SnapshotStore:
+        if folder not in made:
+            store = oc.SnapshotStore(tmp_path_factory.mktemp("series") / "data")
+            store.import_files(next(folder.glob("hourly-*.tar.xz")), progress=False)
+            made[folder] = store
+        return made[folder]
+
+    return series
+
+
+@pytest.fixture(scope="session")
+def series_store(series_of: Any, recorded_dir: Path) -> oc.SnapshotStore:
     """The hourly archive imported once per session and data set, into a store folder named ``data``
     (the command line's usual name: CLI tests run in its parent with ``--store data``). Read it
-    only; a test that writes makes its own store."""
-    store = oc.SnapshotStore(tmp_path_factory.mktemp("series") / "data")
-    store.import_files(next(recorded_dir.glob("hourly-*.tar.xz")), progress=False)
-    return store
+    only; a test that writes makes its own store (:func:`copy_store`)."""
+    return series_of(recorded_dir)
 
 
 def copy_store(store: oc.SnapshotStore, dest: Path) -> oc.SnapshotStore:

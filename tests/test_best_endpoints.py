@@ -140,13 +140,23 @@ def test_plot_price_vs_throughput_labels_every_drawn_endpoint(claude: dict, tmp_
     for tag in endpoints["tag"]:
         assert tag in labels  # drawn ones next to their point, the others in the note
     assert {t.get_text() for t in ax.get_legend().get_texts()} == set(endpoints.loc[drawn, "provider_name"])
-    dots = [(tuple(xy), float(size)) for c in ax.collections for xy, size in zip(c.get_offsets(), c.get_sizes())]
+    # the recording has two endpoints at one price and throughput: drawn side by side on the screen
+    # (their data unchanged), so neither hides the other, and their one label names both
+    dots = [
+        (tuple(xy), tuple(np.round(c.get_offset_transform().transform(xy), 3)))
+        for c in ax.collections
+        for xy in c.get_offsets()
+    ]
     spots = [xy for xy, _ in dots]
     shared = {xy for xy in spots if spots.count(xy) > 1}
-    assert shared  # the recording has two endpoints at one price and throughput
-    for xy in shared:  # none hidden under another: concentric, each a different size, the first drawn largest
-        sizes = [size for at, size in dots if at == xy]
-        assert len(set(sizes)) == len(sizes) and sizes == sorted(sizes, reverse=True)
+    assert shared
+    for xy in shared:
+        screen = [at for spot, at in dots if spot == xy]
+        assert len(set(screen)) == len(screen)
+        assert len({y for _, y in screen}) == 1  # side by side: the same height, the price
+        shown = [t.get_text() for t in ax.texts if tuple(getattr(t, "xy", ())) == xy]
+        tags = set(endpoints.loc[(endpoints["throughput_p50"] == xy[0]), "tag"])
+        assert len(shown) == 1 and set(shown[0].split("\n")) == tags
     fig.savefig(tmp_path / "endpoints.png", dpi=60)
     assert (tmp_path / "endpoints.png").stat().st_size > 5_000
     plt.close(fig)
@@ -156,3 +166,12 @@ def test_plot_price_vs_throughput_labels_every_drawn_endpoint(claude: dict, tmp_
     with pytest.raises(oc.InvalidParameterError):
         oc.plot_endpoints(endpoints, price="image")
     plt.close("all")
+
+
+def test_plot_of_a_model_without_throughput_data_is_an_error_not_an_empty_chart(recorded_dir: Path) -> None:
+    gpt = endpoints_body_frame(_body(recorded_dir, "endpoints-openai--gpt-4o"))
+    assert gpt["throughput_p50"].isna().all()  # recorded without a key: no statistics
+    before = plt.get_fignums()
+    with pytest.raises(oc.InvalidParameterError, match="throughput_p50 .*API key.*estimate_cost"):
+        oc.plot_endpoints(gpt)
+    assert plt.get_fignums() == before  # no figure left behind

@@ -297,3 +297,26 @@ def test_diff_and_changes_agree_on_new_keys_unreadable_and_zero_prices(latest_fi
     back = oc.diff(models_frame([by_id[cached]]), models_frame([paid[2]]))
     back = back[back["field"] == "price_input_cache_read"]
     assert list(back["kind"]) == ["changed"] and list(back["pct_change"]) == [-100.0] and list(back["new"]) == [0.0]
+
+
+def test_a_bad_field_lists_exactly_the_fields_accepted(hourly_history: pd.DataFrame) -> None:
+    """#15 trial: ``price_changes(fields=['x'])`` listed the ``price_*`` columns only, though it
+    accepts ``prompt_usd_per_mtok`` and ``completion_usd_per_mtok`` too: the list a refusal shows is
+    exactly the names it accepts (one source, :func:`orcatalog.analysis.args.price_fields`), for
+    price_changes and movers alike, and each listed name is accepted."""
+    from orcatalog.analysis.args import price_fields
+    from orcatalog.schema import price_heading
+
+    history = hourly_history[hourly_history["fetched_at"] <= hourly_history["fetched_at"].unique()[2]]
+    accepted = list(dict.fromkeys(n for c in price_fields(history) for n in (c, price_heading(c))))
+    assert {"prompt_usd_per_mtok", "completion_usd_per_mtok", "price_prompt_usd_per_mtok"} <= set(accepted)
+    start = history["fetched_at"].min()
+    for call in (lambda f: oc.price_changes(history, fields=[f]), lambda f: oc.movers(history, start, field=f)):
+        with pytest.raises(oc.InvalidParameterError) as refused:
+            call("xyz")
+        listed = (
+            str(refused.value).split("price fields: ")[1].removesuffix(" (a column, or the name tables print it under)")
+        )
+        assert listed.split(", ") == accepted
+        for name in accepted:
+            call(name)  # accepted: no error

@@ -24,7 +24,7 @@ import orcatalog as oc
 from orcatalog.cli import main
 from orcatalog.testing import ReplayServer
 
-from .conftest import REPO, read_body
+from .conftest import REPO, read_body, run_cli
 
 
 @pytest.fixture
@@ -901,20 +901,13 @@ def test_a_number_as_a_time_is_refused_on_purpose_with_the_accepted_forms(
         ["reprice", "usage.csv"],
     ],
 )
-def test_time_errors_name_the_forms_one_can_type(
-    runner: CliRunner, latest_file: Path, tmp_path: Path, args: list[str]
-) -> None:
+def test_time_errors_name_the_forms_one_can_type(latest_file: Path, tmp_path: Path, args: list[str]) -> None:
     """A command line holds text: its time errors name ISO 8601 text, never a datetime,
     pd.Timestamp(...) or pd.to_datetime(...); Unix seconds in a usage file are said to be refused."""
     store = tmp_path / "s"
     oc.SnapshotStore(store).import_files([latest_file], progress=False)
     (tmp_path / "usage.csv").write_text("date,model,prompt_tokens,completion_tokens\n1768910400,openai/gpt-4o,10,1\n")
-    old = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        line = _one_error_line(runner.invoke(main, [*args, "--store", str(store)]))
-    finally:
-        os.chdir(old)
+    line = _one_error_line(run_cli([*args, "--store", str(store)], tmp_path))
     assert "ISO 8601" in line and "2026-01-08T12:00:00Z" in line, line
     assert not any(word in line for word in ("datetime", "Timestamp", "pd.", "pandas")), line
     if args[0] == "reprice":
@@ -1140,6 +1133,72 @@ def test_sigint_on_a_terminal_leaves_no_empty_line_before_the_interrupted_line(
     else:  # the bar, then the bar cleared by blanks and a carriage return: no line break before the message
         assert b"reading" in shown and shown.endswith(b"\r" + said) and shown.count(b"\n") == 1, shown
         assert not shown[: -len(said)].split(b"\r")[-2].strip(), shown  # the row the message lands on is blank
+
+
+#: The child of the test below: ``python -m orcatalog ARGS`` (runpy, as ``-m`` runs it), with an import
+#: hook that holds the process at one import (its name printed on stdout, then a read of stdin that
+#: nothing answers) so the test's Ctrl-C lands there, mid-import, without a clock.
+_HELD_IMPORT = """
+import runpy, sys
+OURS = {"orcatalog", "orcatalog.__main__", "orcatalog._launch"}
+target, args = sys.argv[1], sys.argv[2:]
+
+class Hold:
+    def find_spec(self, name, path=None, target_=None):
+        started = "orcatalog" in sys.modules  # orcatalog's own code has begun
+        if started and (name == target if target else name not in OURS):
+            sys.meta_path.remove(self)
+            print("importing " + name, flush=True)
+            sys.stdin.readline()  # held here until Ctrl-C
+        return None
+
+sys.meta_path.insert(0, Hold())
+sys.argv = ["orcatalog", *args]
+runpy.run_module("orcatalog", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.parametrize(
+    "held, args, said",
+    [
+        ("", ["--replay", "sample", "count"], "interrupted"),  # the first import beyond the package's own
+        ("", ["import", "--store", "s", "f.json"], "interrupted: nothing was recorded"),
+        ("click", ["--replay", "sample", "count"], "interrupted"),
+        ("pandas", ["--replay", "sample", "count"], "interrupted"),
+    ],
+    ids=["first-import", "first-import-of-import", "click", "pandas"],
+)
+def test_sigint_while_the_console_script_imports_is_one_line(
+    held: str, args: list[str], said: str, tmp_path: Path
+) -> None:
+    """#15 final trial: Ctrl-C in the first 0.1-0.3 s of `orcatalog ...` printed a Python traceback
+    (KeyboardInterrupt in an import: the package's __init__ imported pkgutil, inspect and typing
+    before the console script's guard). Held at its first import beyond orcatalog's own light
+    modules (the package, __main__, _launch), or later at click or pandas, the real process
+    says one line and exits 130. (Ctrl-C before orcatalog's code runs, while Python starts, is
+    Python's own: README, Troubleshooting.)"""
+    import signal
+
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HELD_IMPORT, held, *args],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()  # returns once the child holds an import (or at its end)
+    if not line.startswith("importing "):
+        proc.kill()
+        raise AssertionError(f"the child never held an import: {line!r} {proc.communicate()}")
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (line, err)
+    assert "Traceback" not in err and err.strip() == said and err.count("\n") <= 2, (line, err)
+    assert out == "" and not (tmp_path / "s").exists()
 
 
 def test_sigint_during_snapshot_says_nothing_was_recorded(tmp_path: Path) -> None:

@@ -3,34 +3,31 @@ for the API, and every example printed by `--help` run as it is written."""
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import click
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 import orcatalog as oc
 from orcatalog.testing.legacy import legacy_store
 from orcatalog.cli import main
 from orcatalog.testing import ReplayServer
 
-from .conftest import COMPACT_DIR
+from .conftest import COMPACT_DIR, copy_store, run_cli
 
 EXAMPLE_KEY = "sk-or-v1-..."  # the placeholder key the help examples show
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def workdir(tmp_path_factory: pytest.TempPathFactory, series_of: Any) -> Path:
     """A folder like a user's: ``data`` holds a store of the compact hourly series (the default Delta
     layout) and the recorded endpoints bodies, ``old-store`` one made before Delta became the default (parquet layout), plus a usage CSV."""
     root = tmp_path_factory.mktemp("cwd")
-    store = oc.SnapshotStore(root / "data")
-    store.import_files(COMPACT_DIR / "hourly-2025-12-18_2026-01-07.tar.xz", progress=False)
+    store = copy_store(series_of(COMPACT_DIR), root / "data")  # the session's import, copied: this one writes
     store.import_endpoints(sorted((COMPACT_DIR / "endpoints").glob("endpoints-*.json.gz")))  # endpoint-history
     old = legacy_store(root / "old-store")
     old.import_files(sorted(COMPACT_DIR.glob("models-2024-*.json.gz")), progress=False)
@@ -53,15 +50,6 @@ def api() -> Iterator[ReplayServer]:
         yield server
 
 
-def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> click.testing.Result:
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(main, args, env=env, catch_exceptions=False)
-    finally:
-        os.chdir(old)
-
-
 def _where(workdir: Path) -> str:
     """How messages name the store ``data`` of ``workdir`` where they looked for a model: the store,
     or its default scope once another scope is in it (the help examples record one)."""
@@ -71,7 +59,7 @@ def _where(workdir: Path) -> str:
 
 def test_cost_prints_the_libraries_numbers(workdir: Path, api: ReplayServer) -> None:
     env = {"ORCATALOG_BASE_URL": api.base_url}
-    result = run(
+    result = run_cli(
         ["cost", "--prompt-tokens", "1000000", "--completion-tokens", "200000", "--format", "csv"], workdir, env
     )
     assert result.exit_code == 0, result.output
@@ -90,7 +78,9 @@ def test_every_priced_dimension_is_a_cost_option_with_the_librarys_numbers(workd
     counts = {c.argument: 1_000 * (i + 1) for i, c in enumerate(COMPONENTS)}
     counts.update(prompt_tokens=500_000, completion_tokens=300_000, requests=7)
     args = [x for c in COMPONENTS for x in (f"--{c.option}", str(counts[c.argument]))]
-    result = run(["cost", *args, "--include-free", "--format", "csv"], workdir, {"ORCATALOG_BASE_URL": api.base_url})
+    result = run_cli(
+        ["cost", *args, "--include-free", "--format", "csv"], workdir, {"ORCATALOG_BASE_URL": api.base_url}
+    )
     assert result.exit_code == 0, result.output
     printed = pd.read_csv(pd.io.common.StringIO(result.stdout)).set_index("id")
     expected = oc.estimate_cost(oc.Client(base_url=api.base_url).fetch_models(), **counts).set_index("id")
@@ -101,7 +91,7 @@ def test_every_priced_dimension_is_a_cost_option_with_the_librarys_numbers(workd
     # no recorded model takes audio and images, makes audio and images and lists a search price: every
     # row says why it has no total (the serving rule), none is priced at 0
     assert printed["total_usd"].isna().all() and printed["note"].notna().all()
-    audio = run(
+    audio = run_cli(
         ["cost", "--prompt-tokens", "1000", "--completion-tokens", "1000", "--audio-output", "500", "--format", "csv"],
         workdir,
         {"ORCATALOG_BASE_URL": api.base_url},
@@ -135,7 +125,7 @@ def test_cost_refuses_a_bad_workload_before_fetching(
     workdir: Path, api: ReplayServer, args: list[str], message: str
 ) -> None:
     served = len(api.requests)
-    result = run(["cost", *args], workdir, {"ORCATALOG_BASE_URL": api.base_url})
+    result = run_cli(["cost", *args], workdir, {"ORCATALOG_BASE_URL": api.base_url})
     assert result.exit_code == 2 and message in result.output, result.output
     assert "_tokens" not in result.output  # the options' names, not the library's arguments
     assert len(api.requests) == served, "a bad workload reached the API"
@@ -143,40 +133,58 @@ def test_cost_refuses_a_bad_workload_before_fetching(
 
 def test_counts_may_be_written_with_an_exponent_or_underscores(workdir: Path, api: ReplayServer) -> None:
     env = {"ORCATALOG_BASE_URL": api.base_url}
-    plain = run(
+    plain = run_cli(
         ["cost", "--prompt-tokens", "1000000", "--completion-tokens", "200000", "--format", "csv"], workdir, env
     )
-    short = run(["cost", "--prompt-tokens", "1e6", "--completion-tokens", "200_000", "--format", "csv"], workdir, env)
+    short = run_cli(
+        ["cost", "--prompt-tokens", "1e6", "--completion-tokens", "200_000", "--format", "csv"], workdir, env
+    )
     assert plain.exit_code == 0 and short.exit_code == 0, short.output
     assert plain.stdout == short.stdout
 
 
 def test_plot_refuses_options_its_chart_does_not_use(workdir: Path) -> None:
-    result = run(["plot", "price-history", "--store", "data", "--prompt-tokens", "5", "-o", "x.png"], workdir)
+    result = run_cli(["plot", "price-history", "--store", "data", "--prompt-tokens", "5", "-o", "x.png"], workdir)
     assert result.exit_code == 2 and "--prompt-tokens is for cost charts, not price-history" in result.output
-    result = run(["plot", "catalog-size", "--store", "data", "--model", "openai/gpt-4o", "-o", "x.png"], workdir)
+    result = run_cli(["plot", "catalog-size", "--store", "data", "--model", "openai/gpt-4o", "-o", "x.png"], workdir)
     assert result.exit_code == 2 and "--model is for price-history charts" in result.output
+    result = run_cli(["plot", "market-trend", "--store", "data", "--output-modality", "text", "-o", "x.png"], workdir)
+    assert result.exit_code == 2 and "--output-modality is for price-vs-context and cost charts" in result.output
     assert not (workdir / "x.png").exists()
 
 
+@pytest.mark.parametrize("kind", ["price-vs-context", "cost"])
+def test_plot_passes_output_modality_to_the_library(workdir: Path, kind: str) -> None:
+    """The final trial: price-vs-context draws only models of the frontier's workload (text by
+    default, the library's ``output_modalities=``); the CLI takes the same option as ``cost``, and
+    a value the library refuses is refused in the option's name, before any chart is written."""
+    png = f"modality-{kind}.png"
+    bad = run_cli(["plot", kind, "--store", "data", "--output-modality", "smell", "-o", png], workdir)
+    assert bad.exit_code == 2 and "--output-modality" in bad.stderr and "smell" in bad.stderr, bad.output
+    assert not (workdir / png).exists()
+    drawn = run_cli(["plot", kind, "--store", "data", "--output-modality", "all", "-o", png], workdir)
+    assert drawn.exit_code == 0, drawn.output
+    assert (workdir / png).read_bytes().startswith(b"\x89PNG")
+
+
 def test_price_at_report_and_plots(workdir: Path) -> None:
-    result = run(["price-at", "--store", "data", "usage.csv", "-o", "priced.csv"], workdir)
+    result = run_cli(["price-at", "--store", "data", "usage.csv", "-o", "priced.csv"], workdir)
     assert result.exit_code == 0, result.output
     priced = pd.read_csv(workdir / "priced.csv")
     assert list(priced["price_source"]) == ["exact", "nearest", "missing"]
-    table = run(["price-at", "--store", "data", "usage.csv"], workdir)  # the default: a table on stdout
+    table = run_cli(["price-at", "--store", "data", "usage.csv"], workdir)  # the default: a table on stdout
     assert table.exit_code == 0, table.output
     assert "no declared unit" not in table.stderr  # price_source says where a price came from: no price key
     for source, total in zip(priced["price_source"], priced["total_usd"]):
         assert source in table.output and (pd.isna(total) or f"{total:.4g}"[:4] in table.output)
-    result = run(["report", "--store", "data", "-o", "report"], workdir)
+    result = run_cli(["report", "--store", "data", "-o", "report"], workdir)
     assert result.exit_code == 0, result.output
     assert {"index.html", "movers.csv", "catalog_size.png"} <= {p.name for p in (workdir / "report").iterdir()}
-    result = run(["plot", "catalog-size", "--store", "data", "-o", "size.png"], workdir)
+    result = run_cli(["plot", "catalog-size", "--store", "data", "-o", "size.png"], workdir)
     assert result.exit_code == 0 and (workdir / "size.png").read_bytes()[:4] == b"\x89PNG"
     for field in ("price_input_cache_read_usd_per_mtok", "price_completion_usd_per_mtok"):  # names tables print
         for kind in ("price-vs-context", "price-history"):
-            result = run(["plot", kind, "--store", "data", "--field", field, "-o", "f.png"], workdir)
+            result = run_cli(["plot", kind, "--store", "data", "--field", field, "-o", "f.png"], workdir)
             assert result.exit_code == 0, result.output
 
 
@@ -200,7 +208,7 @@ def test_price_at_report_and_plots(workdir: Path) -> None:
     ],
 )
 def test_typos_are_one_line_errors(workdir: Path, args: list[str], message: str, status: int) -> None:
-    result = run(args, workdir)
+    result = run_cli(args, workdir)
     assert result.exit_code == status
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
@@ -208,7 +216,7 @@ def test_typos_are_one_line_errors(workdir: Path, args: list[str], message: str,
 
 def test_report_on_an_empty_store_without_network_says_what_to_do(tmp_path: Path) -> None:
     env = {"ORCATALOG_BASE_URL": "http://127.0.0.1:9/api/v1", "ORCATALOG_CACHE_DIR": str(tmp_path / "c")}
-    result = run(["report", "--store", "empty", "-o", "r"], tmp_path, env)
+    result = run_cli(["report", "--store", "empty", "-o", "r"], tmp_path, env)
     assert result.exit_code == 1
     line = result.stderr.strip()
     assert "\n" not in line and "is empty" in line and "--replay sample" in line
@@ -239,7 +247,7 @@ def test_every_help_example_runs(workdir: Path, api: ReplayServer, name: str, li
         env[key] = value
     assert words.pop(0) == "orcatalog"
     words = [w.replace("tests/data/openrouter/", str(COMPACT_DIR) + "/") for w in words]  # paths from the clone's root
-    result = run(words, workdir, env)
+    result = run_cli(words, workdir, env)
     assert result.exit_code == 0, f"{line}\n{result.output}"
 
 
@@ -250,7 +258,7 @@ def test_every_command_has_an_example() -> None:
 
 def test_unknown_columns_of_a_result_table_list_what_it_has(workdir: Path, api: ReplayServer) -> None:
     env = {"ORCATALOG_BASE_URL": api.base_url}
-    result = run(["cost", "--prompt-tokens", "100", "--columns", "id,totl_usd"], workdir, env)
+    result = run_cli(["cost", "--prompt-tokens", "100", "--columns", "id,totl_usd"], workdir, env)
     assert result.exit_code == 2
     assert "did you mean 'total_usd'?" in result.output and "this table has id, cost_prompt" in result.output
 
@@ -263,7 +271,7 @@ def test_price_at_names_unknown_models(workdir: Path) -> None:
             "prompt_tokens": [10, 10],
         }
     ).to_csv(workdir / "typo.csv", index=False)
-    result = run(["price-at", "--store", "data", "typo.csv", "--format", "csv"], workdir)
+    result = run_cli(["price-at", "--store", "data", "typo.csv", "--format", "csv"], workdir)
     assert result.exit_code == 0, result.output
     assert result.stderr.strip().splitlines()[-1] == (
         f"warning: 1 model id(s) of typo.csv are unknown (no snapshot of {_where(workdir)} lists them; "
@@ -275,15 +283,15 @@ def test_price_at_names_unknown_models(workdir: Path) -> None:
 
 
 def test_movers_names_its_field_and_lists_the_valid_ones(workdir: Path) -> None:
-    result = run(["movers", "--store", "data", "--since", "2025-12-19", "--field", "x"], workdir)
+    result = run_cli(["movers", "--store", "data", "--since", "2025-12-19", "--field", "x"], workdir)
     assert result.exit_code == 2
     line = result.stderr.strip()
     assert line.startswith("error: --field 'x' is not a price field") and "\n" not in line
     # price columns only (#15: not context_length, default_temperature, ...)
     assert "price fields: " in line and "price_completion" in line and "context_length" not in line
-    typo = run(["movers", "--store", "data", "--since", "2025-12-19", "--field", "price_completon"], workdir)
+    typo = run_cli(["movers", "--store", "data", "--since", "2025-12-19", "--field", "price_completon"], workdir)
     assert "did you mean 'price_completion'?" in typo.stderr
-    result = run(
+    result = run_cli(
         [
             "movers",
             "--store",
@@ -313,11 +321,11 @@ def test_changes_and_movers_take_the_field_names_tables_print(workdir: Path) -> 
     which `plot --field` takes: both names work, and a typo lists every name with the likely one."""
     field = "price_input_cache_read"
     csv = ["--store", "data", "--format", "csv"]
-    by_column = run(["changes", *csv, "--field", field], workdir)
-    by_heading = run(["changes", *csv, "--field", f"{field}_usd_per_mtok"], workdir)
+    by_column = run_cli(["changes", *csv, "--field", field], workdir)
+    by_heading = run_cli(["changes", *csv, "--field", f"{field}_usd_per_mtok"], workdir)
     assert by_column.exit_code == by_heading.exit_code == 0, by_heading.output
     assert by_heading.stdout == by_column.stdout and len(by_column.stdout.splitlines()) > 2
-    typo = run(["changes", "--store", "data", "--field", f"{field}_usd_per_mtk"], workdir)
+    typo = run_cli(["changes", "--store", "data", "--field", f"{field}_usd_per_mtk"], workdir)
     assert typo.exit_code == 2, typo.output
     (line,) = typo.stderr.strip().splitlines()
     assert line.startswith(
@@ -326,8 +334,8 @@ def test_changes_and_movers_take_the_field_names_tables_print(workdir: Path) -> 
     )
     assert "price_request_usd" in line and "context_length" not in line  # changes follows prices only
     moved = ["movers", *csv, "--since", "2025-12-19", "-n", "3"]
-    by_column = run([*moved, "--field", "price_completion"], workdir)
-    by_heading = run([*moved, "--field", "price_completion_usd_per_mtok"], workdir)
+    by_column = run_cli([*moved, "--field", "price_completion"], workdir)
+    by_heading = run_cli([*moved, "--field", "price_completion_usd_per_mtok"], workdir)
     assert by_column.exit_code == by_heading.exit_code == 0, by_heading.output
     assert by_heading.stdout == by_column.stdout and len(by_column.stdout.splitlines()) > 2
     assert by_heading.stderr.startswith("movers of price_completion_usd_per_mtok (USD/Mtok)")
@@ -344,7 +352,7 @@ def test_changes_until_and_comma_lists(workdir: Path) -> None:
         (["--model", ",".join(ids)], ["--field", ",".join(fields)]),
         (["--model", ids[0], "--model", ids[1]], ["--field", fields[0], "--field", fields[1]]),
     ):
-        result = run(
+        result = run_cli(
             [
                 "changes",
                 "--store",
@@ -363,14 +371,14 @@ def test_changes_until_and_comma_lists(workdir: Path) -> None:
         assert result.exit_code == 0, result.output
         printed = pd.read_csv(pd.io.common.StringIO(result.stdout))
         assert len(printed) == len(expected) and set(printed["id"]) == set(expected["id"])
-    result = run(["changes", "--store", "data", "--since", "2026-01-03", "--until", "2025-12-20"], workdir)
+    result = run_cli(["changes", "--store", "data", "--since", "2026-01-03", "--until", "2025-12-20"], workdir)
     assert result.exit_code == 2 and "--until 2025-12-20 is before --since 2026-01-03" in result.stderr
-    result = run(["changes", "--store", "data", "--model", ","], workdir)
+    result = run_cli(["changes", "--store", "data", "--model", ","], workdir)
     assert result.exit_code == 2 and "names nothing" in result.stderr
 
 
 def test_plot_field_and_comma_models(workdir: Path) -> None:
-    result = run(
+    result = run_cli(
         [
             "plot",
             "price-history",
@@ -387,19 +395,19 @@ def test_plot_field_and_comma_models(workdir: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert (workdir / "completion.png").read_bytes()[:4] == b"\x89PNG"
-    result = run(["plot", "price-history", "--store", "data", "--field", "nonsense", "-o", "bad.png"], workdir)
+    result = run_cli(["plot", "price-history", "--store", "data", "--field", "nonsense", "-o", "bad.png"], workdir)
     assert result.exit_code == 2 and "nonsense" in result.stderr and not (workdir / "bad.png").exists()
-    result = run(["plot", "catalog-size", "--store", "data", "--field", "price_prompt", "-o", "bad.png"], workdir)
+    result = run_cli(["plot", "catalog-size", "--store", "data", "--field", "price_prompt", "-o", "bad.png"], workdir)
     assert result.exit_code == 2 and "--field is for price-history and price-vs-context charts" in result.stderr
 
 
 def test_sort_help_says_what_pricing_sorts_by(workdir: Path) -> None:
-    result = run(["models", "--help"], workdir)
+    result = run_cli(["models", "--help"], workdir)
     assert "mean of the prompt and completion prices" in " ".join(result.output.split())
 
 
 def test_tables_print_one_number_format_per_column(workdir: Path) -> None:
-    result = run(["changes", "--store", "data", "--columns", "id,pct_change", "--head", "30"], workdir)
+    result = run_cli(["changes", "--store", "data", "--columns", "id,pct_change", "--head", "30"], workdir)
     assert result.exit_code == 0, result.output
     cells = [line.split()[-1] for line in result.stdout.splitlines()[1:] if len(line.split()) == 2]
     assert len(cells) > 5 and all(re.fullmatch(r"-?[\d,]+\.\d", c) for c in cells), cells
@@ -408,7 +416,7 @@ def test_tables_print_one_number_format_per_column(workdir: Path) -> None:
 def test_report_on_an_empty_store_that_cannot_fetch_says_how_to_fill_it(tmp_path: Path) -> None:
     """Only a failed fetch becomes the "empty store" advice (a bug would be a traceback, not advice)."""
     env = {"ORCATALOG_OFFLINE": "1", "ORCATALOG_CACHE_DIR": str(tmp_path / "cache")}
-    result = run(["report", "--store", "empty", "-o", "out"], tmp_path, env)
+    result = run_cli(["report", "--store", "empty", "-o", "out"], tmp_path, env)
     assert result.exit_code == 1, result.output
     assert "is empty and taking a first snapshot failed" in result.output and "orcatalog import" in result.output
     assert not (tmp_path / "out").exists()
@@ -418,7 +426,7 @@ def test_report_names_the_snapshots_of_other_scopes_it_leaves_out(tmp_path: Path
     store = oc.SnapshotStore(tmp_path / "data")
     store.import_files(dated_files[-2:], progress=False)
     store.import_files(dated_files[0], query={"input_modalities": "image"}, progress=False)  # a filtered list
-    result = run(["report", "--store", "data", "-o", "out"], tmp_path)
+    result = run_cli(["report", "--store", "data", "-o", "out"], tmp_path)
     assert result.exit_code == 0, result.output
     assert (
         "note: the report covers scope '/models output_modalities=text' only; 1 snapshot(s) of other scopes are left out"
@@ -427,7 +435,7 @@ def test_report_names_the_snapshots_of_other_scopes_it_leaves_out(tmp_path: Path
     assert "input_modalities=image" in result.stderr
     single = oc.SnapshotStore(tmp_path / "one" / "data")
     single.import_files(dated_files[-1], progress=False)
-    quiet = run(["report", "--store", "data", "-o", "out"], tmp_path / "one")
+    quiet = run_cli(["report", "--store", "data", "-o", "out"], tmp_path / "one")
     assert quiet.exit_code == 0 and "other scopes" not in quiet.stderr
 
 
@@ -435,12 +443,12 @@ def test_report_into_an_existing_folder_counts_only_the_files_it_wrote(tmp_path:
     """`report -o rep2` into a folder holding the user's mine.txt said "(11 files)", counting it
     (issue 15, third trial): the count is what the report wrote, the user's file is left alone."""
     oc.SnapshotStore(tmp_path / "data").import_files(dated_files[-1], progress=False)
-    first = run(["report", "--store", "data", "-o", "out"], tmp_path)
+    first = run_cli(["report", "--store", "data", "-o", "out"], tmp_path)
     assert first.exit_code == 0, first.output
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert first.stdout.strip().endswith(f"index.html ({len(written)} files)"), first.stdout
     (tmp_path / "out" / "mine.txt").write_text("my notes\n")
-    again = run(["report", "--store", "data", "-o", "out"], tmp_path)
+    again = run_cli(["report", "--store", "data", "-o", "out"], tmp_path)
     assert again.exit_code == 0, again.output
     assert again.stdout.strip().endswith(f"index.html ({len(written)} files)"), again.stdout
     assert (tmp_path / "out" / "mine.txt").read_text() == "my notes\n"
@@ -449,17 +457,17 @@ def test_report_into_an_existing_folder_counts_only_the_files_it_wrote(tmp_path:
 def test_an_old_layout_store_is_read_and_the_way_to_migrate_is_said_once(workdir: Path) -> None:
     """A store made before Delta became the default answers every command; `snapshots`, where a
     user looks at the store, names `orcatalog migrate`; other commands do not nag."""
-    listed = run(["snapshots", "--store", "old-store", "--format", "csv"], workdir)
+    listed = run_cli(["snapshots", "--store", "old-store", "--format", "csv"], workdir)
     assert listed.exit_code == 0, listed.output
     assert len(pd.read_csv(pd.io.common.StringIO(listed.stdout))) == 4
     assert listed.stderr.strip() == (
         "note: old-store is in the earlier parquet layout (read, no longer written); "
         "`orcatalog migrate old-store NEW` copies it into a Delta Lake store, the layout of every new store"
     )
-    shown = run(["changes", "--store", "old-store"], workdir)
+    shown = run_cli(["changes", "--store", "old-store"], workdir)
     assert shown.exit_code == 0, shown.output
     assert "migrate" not in shown.stderr
-    assert "migrate" not in run(["snapshots", "--store", "data"], workdir).stderr  # a Delta store
+    assert "migrate" not in run_cli(["snapshots", "--store", "data"], workdir).stderr  # a Delta store
 
 
 def test_a_named_model_is_found_in_what_the_command_read_and_a_typo_among_every_snapshot(
@@ -480,7 +488,7 @@ def test_a_named_model_is_found_in_what_the_command_read_and_a_typo_among_every_
     gone = "anthropic/claude-3-opus"
     for command in ("history", "prices"):
         reads.clear()
-        result = run([command, "--store", "data", gone, "--format", "csv"], workdir)
+        result = run_cli([command, "--store", "data", gone, "--format", "csv"], workdir)
         assert result.exit_code == 0 and gone in result.stdout, result.output
         ids = [r if isinstance(r, str) else list(r) for r in reads]  # type: ignore[call-overload]
         assert ids in ([gone], [[gone]]), f"{command} read the history {len(reads)} times: {reads}"
@@ -492,7 +500,7 @@ def test_a_named_model_is_found_in_what_the_command_read_and_a_typo_among_every_
         ["changes", "--model", typo],
         ["plot", "price-history", "--model", typo, "-o", "typo.png"],
     ):
-        result = run([*args, "--store", "data"], workdir)
+        result = run_cli([*args, "--store", "data"], workdir)
         assert result.exit_code == 1, result.output
         lines.add(result.stderr.strip())
     assert len(lines) == 1, lines
@@ -509,10 +517,10 @@ def test_show_and_cost_name_the_latest_snapshot_they_used(workdir: Path) -> None
         f"snapshot {latest['snapshot_id']} (fetched {str(latest['fetched_at'])[:19]} UTC, "
         f"scope '{latest['scope']}') answers: the latest"
     )
-    shown = run(["show", "--store", "data", "openai/gpt-4o"], workdir)
+    shown = run_cli(["show", "--store", "data", "openai/gpt-4o"], workdir)
     assert shown.exit_code == 0, shown.output
     assert shown.stderr.splitlines() == [said] and "openai/gpt-4o" in shown.stdout
-    priced = run(["cost", "--store", "data", "--prompt-tokens", "1000", "--head", "2"], workdir)
+    priced = run_cli(["cost", "--store", "data", "--prompt-tokens", "1000", "--head", "2"], workdir)
     assert priced.exit_code == 0, priced.output
     assert said in priced.stderr.splitlines()
 
@@ -533,7 +541,7 @@ def test_movers_says_how_old_the_start_is_and_when_both_ends_are_one_snapshot(wo
         for n in notes
     )
     assert any(n.startswith("start and end both fall on the snapshot of") for n in notes)
-    result = run(["movers", "--store", "data", "--since", since, "--until", until], workdir)
+    result = run_cli(["movers", "--store", "data", "--since", since, "--until", until], workdir)
     assert result.exit_code == 0, result.output
     said = result.stderr.splitlines()
     as_typed = {"start": "--since", "end": "--until"}  # the time asked, named as the option that asked it
@@ -545,7 +553,7 @@ def test_movers_says_how_old_the_start_is_and_when_both_ends_are_one_snapshot(wo
 
 
 def test_movers_since_after_the_latest_snapshot_names_only_what_was_given(workdir: Path) -> None:
-    result = run(["movers", "--store", "data", "--since", "2030-01-01"], workdir)
+    result = run_cli(["movers", "--store", "data", "--since", "2030-01-01"], workdir)
     assert result.exit_code == 2
     line = result.stderr.strip()
     assert "--since 2030-01-01" in line and "--until" not in line and "latest snapshot" in line, line
@@ -557,12 +565,12 @@ def test_an_empty_diff_or_changes_table_says_why(workdir: Path) -> None:
     store = oc.SnapshotStore(workdir / "data")
     some = store.snapshots()["snapshot_id"].iloc[3]
     last = store.history(columns=[])["fetched_at"].max()  # the last snapshot of the catalog changes reads
-    same = run(["diff", "--store", "data", some, some], workdir)
+    same = run_cli(["diff", "--store", "data", some, some], workdir)
     assert same.exit_code == 0, same.output
     assert same.stdout.strip().splitlines() == ["id change field old new pct_change unit kind"]
     assert f"note: OLD and NEW are the same snapshot, {some}: there is nothing to compare" in same.stderr
     after = (last + pd.Timedelta("1h")).strftime("%Y-%m-%dT%H:%M")
-    late = run(["changes", "--store", "data", "--since", after], workdir)
+    late = run_cli(["changes", "--store", "data", "--since", after], workdir)
     assert late.exit_code == 0 and len(late.stdout.strip().splitlines()) == 1, late.output
     assert f"note: --since {after} is after the last snapshot ({last:%Y-%m-%d %H:%M} UTC)" in late.stderr
     every = oc.price_changes(oc.SnapshotStore(workdir / "data").history())
@@ -571,7 +579,7 @@ def test_an_empty_diff_or_changes_table_says_why(workdir: Path) -> None:
     gap = int(quiet.diff().idxmax())  # the longest stretch without a change
     since, until = (quiet[gap - 1] + pd.Timedelta("1min")), (quiet[gap] - pd.Timedelta("1min"))
     window = [since.strftime("%Y-%m-%dT%H:%M"), until.strftime("%Y-%m-%dT%H:%M")]
-    none = run(["changes", "--store", "data", "--since", window[0], "--until", window[1]], workdir)
+    none = run_cli(["changes", "--store", "data", "--since", window[0], "--until", window[1]], workdir)
     assert none.exit_code == 0 and len(none.stdout.strip().splitlines()) == 1, none.output
     expected = f"note: no price changed between {window[0]} and {window[1]}; the store holds {len(every)} change(s)"
     assert expected in none.stderr, none.stderr
@@ -585,7 +593,7 @@ def test_changes_prints_old_and_new_in_one_format(workdir: Path) -> None:
     events = oc.price_changes(oc.SnapshotStore(workdir / "data").history(ids=models, end=until))
     alone = [oc.readable(events[[c]])[c].str.split(".").str[1].str.len().max() for c in ("old", "new")]
     assert alone[0] != alone[1]  # formatted each on its own, the two columns would differ here
-    result = run(["changes", "--store", "data", "--model", ",".join(models), "--until", until], workdir)
+    result = run_cli(["changes", "--store", "data", "--model", ",".join(models), "--until", until], workdir)
     assert result.exit_code == 0, result.output
     header, *rows = result.stdout.rstrip().splitlines()
     ends = [header.index(f" {c} ") + len(c) + 1 for c in ("field", "old", "new")]  # cells are right-aligned
@@ -605,14 +613,14 @@ def test_show_says_a_model_is_no_longer_listed_with_when_it_was_last_seen(workdi
     gone = life[~life["listed_now"]].sort_values("id")
     assert len(gone)  # the hourly series has models that left the catalog
     model, last = gone["id"].iloc[0], gone["last_seen"].iloc[0]
-    result = run(["show", "--store", "data", model], workdir)
+    result = run_cli(["show", "--store", "data", model], workdir)
     assert result.exit_code == 1, result.output
     assert result.stderr.strip().splitlines()[-1] == (
         f"error: no model {model!r} in the latest snapshot of {_where(workdir)} "
         f"(last seen {last:%Y-%m-%d %H:%M} UTC, no longer listed)"
     )
     listed = life[life["listed_now"]]["id"].iloc[0]  # a typo of a listed id still gets the look-alike
-    typo = run(["show", "--store", "data", listed + "x"], workdir)
+    typo = run_cli(["show", "--store", "data", listed + "x"], workdir)
     assert f"(did you mean {listed!r}?)" in typo.stderr, typo.stderr
 
 
@@ -631,7 +639,7 @@ def test_cost_counts_the_models_left_out_in_one_line_instead_of_a_row_each(workd
     rest = expected[expected["note"] != note]
     unlisted = rest["note"].str.contains("produces image output at a price the catalog does not list")
     assert unlisted.any() and (unlisted | rest["note"].str.startswith("dynamic pricing")).all()  # + routers
-    table = run([*args, "--format", "table"], workdir)
+    table = run_cli([*args, "--format", "table"], workdir)
     assert table.exit_code == 0, table.output
     n_free = int(expected["total_usd"].eq(0).sum())
     n_unpriced = int((expected["total_usd"].isna() & expected["note"].notna()).sum())  # this reason and rarer ones
@@ -642,11 +650,11 @@ def test_cost_counts_the_models_left_out_in_one_line_instead_of_a_row_each(workd
     rows = table.stdout.strip().splitlines()[1:]
     assert len(rows) == len(expected) - n_unpriced - n_free
     assert not any("does not produce" in row for row in rows)
-    csv = run([*args, "--format", "csv"], workdir)
+    csv = run_cli([*args, "--format", "csv"], workdir)
     assert "Left out" not in csv.stderr
     said = "does not produce text + image output (see --output-modality): no cost"  # the command's words
     assert (pd.read_csv(pd.io.common.StringIO(csv.stdout))["note"] == said).sum() == n_left
-    helped = run(["cost", "--help"], workdir)
+    helped = run_cli(["cost", "--help"], workdir)
     assert "Several values mean AND: a model must produce every one" in " ".join(helped.stdout.split())
 
 
@@ -666,21 +674,25 @@ def test_store_commands_take_a_scope_and_a_default_with_fewer_snapshots_says_so(
         f"note: answering from scope 'catalog' (1 snapshot); the store also holds {text!r} "
         f"({counts[text]}): --scope chooses"
     )
-    by_default = run(["changes", "--store", "data"], tmp_path)
+    by_default = run_cli(["changes", "--store", "data"], tmp_path)
     assert by_default.exit_code == 0 and note in by_default.stderr, by_default.stderr
     assert "holds one snapshot" in by_default.stderr  # the catalog's one snapshot answered
-    chosen = run(["changes", "--store", "data", "--scope", text, "--format", "csv"], tmp_path)
+    chosen = run_cli(["changes", "--store", "data", "--scope", text, "--format", "csv"], tmp_path)
     assert chosen.exit_code == 0 and "note: answering" not in chosen.stderr, chosen.stderr
     expected = oc.price_changes(store.history(scope=text))
     assert len(pd.read_csv(pd.io.common.StringIO(chosen.stdout))) == len(expected) > 0
     first = store.snapshots().query("scope == @text")["fetched_at"].iloc[1]
-    shown = run(["show", "--store", "data", "--scope", text, "--as-of", f"{first:%Y-%m-%d}", "--head", "1"], tmp_path)
+    shown = run_cli(
+        ["show", "--store", "data", "--scope", text, "--as-of", f"{first:%Y-%m-%d}", "--head", "1"], tmp_path
+    )
     assert shown.exit_code == 0, shown.output
     assert f"(fetched {first:%Y-%m-%d %H:%M:%S} UTC, scope {text!r}) answers --as-of" in shown.stderr
-    moved = run(["movers", "--store", "data", "--since", f"{first:%Y-%m-%d}"], tmp_path)
+    moved = run_cli(["movers", "--store", "data", "--since", f"{first:%Y-%m-%d}"], tmp_path)
     assert moved.exit_code == 2 and "--until" not in moved.stderr and note in moved.stderr, moved.stderr
-    assert run(["movers", "--store", "data", "--scope", text, "--since", f"{first:%Y-%m-%d}"], tmp_path).exit_code == 0
-    typo = run(["prices", "--store", "data", "--scope", "catlog", "openai/gpt-4o"], tmp_path)
+    assert (
+        run_cli(["movers", "--store", "data", "--scope", text, "--since", f"{first:%Y-%m-%d}"], tmp_path).exit_code == 0
+    )
+    typo = run_cli(["prices", "--store", "data", "--scope", "catlog", "openai/gpt-4o"], tmp_path)
     assert (
         typo.exit_code == 2
         and "no snapshot of scope 'catlog' in data" in typo.stderr
@@ -688,7 +700,7 @@ def test_store_commands_take_a_scope_and_a_default_with_fewer_snapshots_says_so(
     )
     alone = oc.SnapshotStore(tmp_path / "one")
     alone.import_files(dated_files[-2:], progress=False)
-    quiet = run(["changes", "--store", "one"], tmp_path)  # one scope: nothing to say
+    quiet = run_cli(["changes", "--store", "one"], tmp_path)  # one scope: nothing to say
     assert quiet.exit_code == 0 and "note: answering" not in quiet.stderr
 
 
@@ -712,18 +724,18 @@ def test_a_model_missing_only_from_a_partial_latest_snapshot_is_not_called_gone(
     with pytest.warns(oc.PartialSnapshotWarning):
         store.import_files(later, progress=False)
     last = store.snapshots()["fetched_at"].iloc[0]
-    told = run(["history", "--store", "data", model], tmp_path)
+    told = run_cli(["history", "--store", "data", model], tmp_path)
     assert told.exit_code == 0, told.output
     assert f"{model}: first seen {last}, last seen {last}, 0 gap(s), listed now" in told.stderr
     assert "may not have left the catalog" in told.stderr
-    shown = run(["show", "--store", "data", model], tmp_path)
+    shown = run_cli(["show", "--store", "data", model], tmp_path)
     assert shown.exit_code == 1 and "no longer listed" not in shown.stderr, shown.stderr
     assert "is a partial catalog (100 models), so the model may not have left the catalog" in shown.stderr
     assert f"last seen {last:%Y-%m-%d %H:%M} UTC" in shown.stderr
 
 
 def test_a_bad_plot_kind_names_the_argument_kind(workdir: Path) -> None:
-    result = run(["plot", "pie", "-o", "x.png"], workdir)
+    result = run_cli(["plot", "pie", "-o", "x.png"], workdir)
     assert result.exit_code == 2 and "Invalid value for 'KIND'" in result.output and "price-history" in result.output
 
 
@@ -759,15 +771,17 @@ def test_every_store_reading_command_takes_a_scope(two_scopes: Path) -> None:
     note = "note: answering from scope 'catalog' (1 snapshot); the store also holds"
     latest = store.load(scope=TEXT_SCOPE)
     cost = ["cost", "--store", "data", "--prompt-tokens", "1000000", "--completion-tokens", "200000"]
-    chosen = run([*cost, "--scope", TEXT_SCOPE, "--format", "csv", "--include-free"], two_scopes)
+    chosen = run_cli([*cost, "--scope", TEXT_SCOPE, "--format", "csv", "--include-free"], two_scopes)
     assert chosen.exit_code == 0, chosen.output
     assert f"snapshot {latest.attrs['snapshot_id']} " in chosen.stderr and note not in chosen.stderr
     expected = oc.estimate_cost(latest, 1_000_000, 200_000)
     assert sorted(pd.read_csv(pd.io.common.StringIO(chosen.stdout))["id"]) == sorted(expected["id"])
-    by_default = run([*cost, "--as-of", "2026-01-01", "--head", "1"], two_scopes)
+    by_default = run_cli([*cost, "--as-of", "2026-01-01", "--head", "1"], two_scopes)
     assert by_default.exit_code == 0 and note in by_default.stderr, by_default.stderr
 
-    price_at = run(["price-at", "--store", "data", "--scope", TEXT_SCOPE, "usage.csv", "--format", "csv"], two_scopes)
+    price_at = run_cli(
+        ["price-at", "--store", "data", "--scope", TEXT_SCOPE, "usage.csv", "--format", "csv"], two_scopes
+    )
     assert price_at.exit_code == 0 and "warning" not in price_at.stderr, price_at.output
     priced = pd.read_csv(pd.io.common.StringIO(price_at.stdout))
     assert priced["total_usd"].notna().all()
@@ -777,26 +791,26 @@ def test_every_store_reading_command_takes_a_scope(two_scopes: Path) -> None:
     assert step <= pd.Timedelta("7D")
     ages = pd.to_timedelta(priced["age"])
     assert list(priced["price_source"]) == ["exact" if a <= step else "nearest" for a in ages], priced
-    default = run(["price-at", "--store", "data", "usage.csv", "--format", "csv"], two_scopes)
+    default = run_cli(["price-at", "--store", "data", "usage.csv", "--format", "csv"], two_scopes)
     assert default.exit_code == 0 and note in default.stderr, default.stderr
 
     rows = ["reprice", "usage.csv", "--store", "data", "--rows", "--format", "csv"]
-    repriced = run([*rows, "--scope", TEXT_SCOPE], two_scopes)
+    repriced = run_cli([*rows, "--scope", TEXT_SCOPE], two_scopes)
     assert repriced.exit_code == 0, repriced.output
     assert pd.read_csv(pd.io.common.StringIO(repriced.stdout))["list_usd"].notna().all()
-    assert note in run(rows, two_scopes).stderr
+    assert note in run_cli(rows, two_scopes).stderr
 
-    drawn = run(["plot", "price-history", "--store", "data", "--scope", TEXT_SCOPE, "-o", "h.png"], two_scopes)
+    drawn = run_cli(["plot", "price-history", "--store", "data", "--scope", TEXT_SCOPE, "-o", "h.png"], two_scopes)
     assert drawn.exit_code == 0 and (two_scopes / "h.png").read_bytes()[:4] == b"\x89PNG", drawn.output
-    size = run(["plot", "price-vs-context", "--store", "data", "--scope", TEXT_SCOPE, "-o", "p.png"], two_scopes)
+    size = run_cli(["plot", "price-vs-context", "--store", "data", "--scope", TEXT_SCOPE, "-o", "p.png"], two_scopes)
     assert size.exit_code == 0 and f"snapshot {latest.attrs['snapshot_id']} " in size.stderr, size.output
-    assert note in run(["plot", "market-trend", "--store", "data", "-o", "m.png"], two_scopes).stderr
+    assert note in run_cli(["plot", "market-trend", "--store", "data", "-o", "m.png"], two_scopes).stderr
 
-    report = run(["report", "--store", "data", "--scope", TEXT_SCOPE, "-o", "rep"], two_scopes)
+    report = run_cli(["report", "--store", "data", "--scope", TEXT_SCOPE, "-o", "rep"], two_scopes)
     assert report.exit_code == 0 and (two_scopes / "rep" / "index.html").exists(), report.output
     assert f"note: the report covers scope {TEXT_SCOPE!r} only; 1 snapshot(s) of other scopes" in report.stderr
     assert "--scope chooses" in report.stderr and note not in report.stderr  # one note, the report's
-    typo = run(["report", "--store", "data", "--scope", "catlog", "-o", "bad"], two_scopes)
+    typo = run_cli(["report", "--store", "data", "--scope", "catlog", "-o", "bad"], two_scopes)
     assert typo.exit_code == 2 and "(did you mean 'catalog'?)" in typo.stderr and not (two_scopes / "bad").exists()
 
 
@@ -804,22 +818,22 @@ def test_a_model_missing_from_the_scope_read_names_the_scope_that_holds_it(two_s
     """ "no model X in any snapshot of data" when another scope of the store held X (issue 15): the
     message says the one scope it looked in, and which scope holds the model."""
     gone = "openai/gpt-3.5-turbo-0301"  # in the text-scope snapshots of 2024, not in the catalog one
-    result = run(["prices", "--store", "data", gone], two_scopes)
+    result = run_cli(["prices", "--store", "data", gone], two_scopes)
     assert result.exit_code == 1
     line = result.stderr.strip().splitlines()[-1]
     assert line == (
         f"error: no model {gone!r} in any snapshot of scope 'catalog' of data (scope {TEXT_SCOPE!r} holds it: "
         f"--scope {TEXT_SCOPE!r} reads it); `orcatalog snapshots` lists what the store holds"
     )
-    assert run(["prices", "--store", "data", "--scope", TEXT_SCOPE, gone], two_scopes).exit_code == 0
-    shown = run(["show", "--store", "data", gone], two_scopes)
+    assert run_cli(["prices", "--store", "data", "--scope", TEXT_SCOPE, gone], two_scopes).exit_code == 0
+    shown = run_cli(["show", "--store", "data", gone], two_scopes)
     assert shown.exit_code == 1 and shown.stderr.strip().splitlines()[-1] == (
         f"error: no model {gone!r} in the latest snapshot of scope 'catalog' of data (scope {TEXT_SCOPE!r} "
         f"holds it: --scope {TEXT_SCOPE!r} reads it)"
     )
-    typo = run(["history", "--store", "data", "--scope", TEXT_SCOPE, "openai/gpt-3.5-turbo-03"], two_scopes)
+    typo = run_cli(["history", "--store", "data", "--scope", TEXT_SCOPE, "openai/gpt-3.5-turbo-03"], two_scopes)
     assert typo.exit_code == 1 and f"in any snapshot of scope {TEXT_SCOPE!r} of data (did you mean" in typo.stderr
-    warned = run(["price-at", "--store", "data", "usage.csv"], two_scopes)
+    warned = run_cli(["price-at", "--store", "data", "usage.csv"], two_scopes)
     assert (
         f"no snapshot of scope 'catalog' of data lists them; their rows have no price) (scope {TEXT_SCOPE!r} "
         f"holds it: --scope {TEXT_SCOPE!r} reads it): {gone!r}" in warned.stderr
@@ -835,7 +849,7 @@ def test_cost_leaves_out_the_same_way_for_every_workload_and_answers_both_spelli
     store = oc.SnapshotStore(workdir / "data")
     frame = store.load()
     base = ["cost", "--store", "data", "--prompt-tokens", "1000", "--completion-tokens", "1000"]
-    text = run([*base, "--format", "table"], workdir)
+    text = run_cli([*base, "--format", "table"], workdir)
     assert text.exit_code == 0, text.output
     expected = oc.estimate_cost(frame, 1000, 1000)
     unpriced = expected[expected["total_usd"].isna()]
@@ -845,11 +859,11 @@ def test_cost_leaves_out_the_same_way_for_every_workload_and_answers_both_spelli
     assert lines == [lines[0]] and lines[0].startswith(f"Left out: {len(unpriced) + n_free} models (")
     assert not any(str(i) in text.stdout for i in unpriced["id"])
     named = str(unpriced["id"].iloc[0])
-    asked = run([*base, "--model", named, "--format", "table"], workdir)  # --model: the other commands' spelling
+    asked = run_cli([*base, "--model", named, "--format", "table"], workdir)  # --model: the other commands' spelling
     assert asked.exit_code == 0, asked.output
     assert named in asked.stdout and "Left out" not in asked.stderr
-    same = run([*base, "--models", named, "--format", "csv"], workdir)
-    spelled = run([*base, "--model", named, "--output-modalities", "text", "--format", "csv"], workdir)
+    same = run_cli([*base, "--models", named, "--format", "csv"], workdir)
+    spelled = run_cli([*base, "--model", named, "--output-modalities", "text", "--format", "csv"], workdir)
     assert same.stdout == spelled.stdout and named in same.stdout
 
 
@@ -857,12 +871,12 @@ def test_history_and_prices_say_a_dynamic_price_is_dynamic(workdir: Path) -> Non
     """openrouter/auto lists "-1" (decided per request): its price cells are blank, and `history`
     and `prices` used to leave them blank with nothing saying why (issue 15, third trial)."""
     for command in ("history", "prices"):
-        result = run([command, "--store", "data", "openrouter/auto"], workdir)
+        result = run_cli([command, "--store", "data", "openrouter/auto"], workdir)
         assert result.exit_code == 0, result.output
         notes = [line for line in result.stderr.splitlines() if "dynamically priced" in line]
         assert len(notes) == 1, result.stderr
         assert notes[0].startswith("note: openrouter/auto dynamically priced at 2025-12-18 ") and '"-1"' in notes[0]
         rows = result.stdout.strip().splitlines()[1:]
         assert rows and all("0.000" not in row for row in rows)  # blank, never a 0 that reads as free
-    paid = run(["prices", "--store", "data", "openai/gpt-4o"], workdir)
+    paid = run_cli(["prices", "--store", "data", "openai/gpt-4o"], workdir)
     assert paid.exit_code == 0 and "dynamically" not in paid.stderr

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import shutil
+from pathlib import Path
 
 import orjson
 import pandas as pd
@@ -12,6 +14,8 @@ from click.testing import CliRunner
 
 from orcatalog.cli import main
 from orcatalog.testing.replay import SAMPLE_DIR
+
+from .conftest import COMPACT_DIR
 
 
 def _run(*args: str) -> object:
@@ -90,3 +94,39 @@ def test_an_unknown_model_gets_the_id_it_most_likely_meant_in_the_commands_words
     assert "Amazon Bedrock" in typo.stderr and "google-vertex/us-east5" in typo.stderr
     model_typo = CliRunner().invoke(main, ["endpoint-history", "anthropic/claude-sonnet-4", "--store", store])
     assert model_typo.exit_code == 1 and "(did you mean 'anthropic/claude-sonnet-4.5'?)" in model_typo.stderr
+
+
+def test_replay_of_a_folder_serves_its_endpoints_and_providers_bodies_never_as_the_catalog(
+    tmp_path: Path, recorded_dir: Path
+) -> None:
+    """--replay FOLDER: the folder's endpoints and providers bodies answer their routes, the
+    catalog is the models body (never a providers body, whatever the names sort to), and a folder
+    without a catalog is refused naming what it holds."""
+    folder = tmp_path / "mix"
+    folder.mkdir()
+    catalog = sorted(COMPACT_DIR.glob("models-*.json.gz"))[-1]
+    providers = sorted((recorded_dir / "endpoints").glob("providers-*.json.gz"))[-1]
+    gpt = sorted((recorded_dir / "endpoints").glob("endpoints-openai--gpt-4o-*.json.gz"))[-1]
+    for path in (providers, gpt):
+        shutil.copy(path, folder / path.name)
+    only = CliRunner().invoke(main, ["--replay", str(folder), "providers"])
+    assert only.exit_code != 0
+    line = only.output.strip().splitlines()[-1]
+    assert "no /models catalog" in line and "/providers body" in line and "Traceback" not in only.output, line
+    shutil.copy(catalog, folder / "models-2020-01-01.json.gz")  # sorts before providers-*
+    shutil.copy(catalog, folder / "zz-models.json.gz")  # sorts after every other body
+    runner = CliRunner()
+    got = runner.invoke(main, ["--replay", str(folder), "providers", "--format", "json", "--columns", "slug"])
+    assert got.exit_code == 0, got.output
+    assert [r["slug"] for r in json.loads(got.stdout)] == [
+        p["slug"] for p in orjson.loads(gzip.decompress(providers.read_bytes()))["data"]
+    ]
+    models = runner.invoke(main, ["--replay", str(folder), "models", "--format", "json", "--columns", "id"])
+    assert models.exit_code == 0, models.output
+    want = {m["id"] for m in orjson.loads(gzip.decompress(catalog.read_bytes()))["data"]}
+    assert {r["id"] for r in json.loads(models.stdout)} <= want and len(json.loads(models.stdout)) > 0
+    ends = runner.invoke(main, ["--replay", str(folder), "endpoints", "openai/gpt-4o", "--format", "json"])
+    assert ends.exit_code == 0, ends.output
+    assert {r["tag"] for r in json.loads(ends.stdout)} == {
+        e["tag"] for e in orjson.loads(gzip.decompress(gpt.read_bytes()))["data"]["endpoints"]
+    }

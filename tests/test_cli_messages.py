@@ -6,16 +6,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import click.testing
 import pandas as pd
 import click
 import pytest
-from click.testing import CliRunner
 
 import orcatalog as oc
-from orcatalog.cli import main
 
-from .conftest import COMPACT_DIR
+from .conftest import COMPACT_DIR, run_cli
 
 #: The recorded bodies the store holds (the server's default, text-output list: one scope).
 BODIES = ("models-2025-12-18.json.gz", "models-2025-12-25.json.gz", "models-2026-01-01.json.gz")
@@ -35,15 +32,6 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     two.import_files(WHOLE, query={"output_modalities": "all"}, progress=False)
     oc.SnapshotStore(root / "eps").import_endpoints(sorted((COMPACT_DIR / "endpoints").glob("*.json.gz")))
     return root
-
-
-def run(args: list[str], cwd: Path) -> click.testing.Result:
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(main, args, catch_exceptions=False)
-    finally:
-        os.chdir(old)
 
 
 def _usage(folder: Path, name: str, times: list[object]) -> str:
@@ -77,7 +65,7 @@ ACCEPTED = "give an ISO 8601 date or time (2026-01-08, 2026-01-08T12:00, 2026-01
 def test_price_at_names_the_file_column_of_a_bad_time(workdir: Path, times: list[object], said: str) -> None:
     """#15: price-at's time errors named the library's ``usage['timestamp']``, not the file's column."""
     name = _usage(workdir, f"bad-{abs(hash(str(times)))}.csv", times)
-    result = run(["price-at", "--store", "data", name], workdir)
+    result = run_cli(["price-at", "--store", "data", name], workdir)
     assert result.exit_code == 2, result.output
     assert result.stderr.strip() == said.format(file=name)
     assert "usage[" not in result.stderr
@@ -86,7 +74,7 @@ def test_price_at_names_the_file_column_of_a_bad_time(workdir: Path, times: list
 def test_price_at_says_a_row_without_time_has_none(workdir: Path) -> None:
     """A row whose time cell is empty is not "before the first observation": its note says what is missing."""
     name = _usage(workdir, "no-time.csv", ["2025-12-20", None])
-    result = run(["price-at", "--store", "data", name, "--format", "csv"], workdir)
+    result = run_cli(["price-at", "--store", "data", name, "--format", "csv"], workdir)
     assert result.exit_code == 0, result.output
     from io import StringIO
 
@@ -105,7 +93,7 @@ def test_price_at_says_a_row_without_time_has_none(workdir: Path) -> None:
 )
 def test_import_base_url_with_credentials_is_refused_in_cli_words(workdir: Path, url: str, shown: str) -> None:
     """#15: the error named the library's ``api_key=`` and echoed the password of a URL without ``//``."""
-    result = run(["import", "--store", "other", "--base-url", url, str(COMPACT_DIR / BODIES[0])], workdir)
+    result = run_cli(["import", "--store", "other", "--base-url", url, str(COMPACT_DIR / BODIES[0])], workdir)
     assert result.exit_code == 2, result.output
     assert result.stderr.strip() == (
         f"error: --base-url {shown!r} carries credentials (user:password@); remove them and set OPENROUTER_API_KEY"
@@ -138,7 +126,7 @@ def test_ctrl_c_in_the_first_second_says_what_was_recorded(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(startup, "import_pandas", pressed)
-    result = run(args, workdir)
+    result = run_cli(args, workdir)
     assert result.exit_code == 130, result.output
     assert result.stderr.strip() == said
     assert result.stdout == "" and not (workdir / "fresh").exists() and not (workdir / "out").exists()
@@ -182,7 +170,7 @@ def test_ctrl_c_while_the_command_line_imports_is_one_line(
 def test_report_checks_its_scope_before_taking_a_first_snapshot(workdir: Path) -> None:
     """#15: `report --scope X` into an empty store took the first snapshot (a request) before it
     found that the store had no scope X; a store that holds others names them."""
-    result = run(["report", "--store", "empty", "--scope", "X", "-o", "rep"], workdir)
+    result = run_cli(["report", "--store", "empty", "--scope", "X", "-o", "rep"], workdir)
     assert result.exit_code == 2, result.output
     assert result.stderr.strip() == (
         "error: no snapshot of scope 'X' in empty; scopes held: none (the first snapshot the report takes into "
@@ -190,7 +178,7 @@ def test_report_checks_its_scope_before_taking_a_first_snapshot(workdir: Path) -
         "`orcatalog import --store empty FILE`)"
     )
     assert not (workdir / "empty").exists() and not (workdir / "rep").exists()
-    result = run(["report", "--store", "two", "--scope", "catalgo", "-o", "rep"], workdir)
+    result = run_cli(["report", "--store", "two", "--scope", "catalgo", "-o", "rep"], workdir)
     assert result.exit_code == 2, result.output
     assert result.stderr.strip() == (
         f"error: no snapshot of scope 'catalgo' in two (did you mean 'catalog'?); scopes held: {TEXT_SCOPE!r} (1); "
@@ -206,18 +194,18 @@ def test_cost_names_the_scope_it_looked_in(workdir: Path) -> None:
     text = set(oc.SnapshotStore(workdir / "two").load(scope=TEXT_SCOPE)["id"])
     only = sorted(whole - text)[0]
     args = ["cost", "--store", "two", "--prompt-tokens", "1000", "--scope", TEXT_SCOPE, "--models"]
-    result = run([*args, only], workdir)
+    result = run_cli([*args, only], workdir)
     assert result.exit_code == 1, result.output
     assert result.stderr.strip() == (
         f"error: no model {only!r} in the latest snapshot of scope {TEXT_SCOPE!r} of two "
         "(scope 'catalog' holds it: --scope 'catalog' reads it)"
     )
-    result = run([*args, "openai/gpt-4oo", "--as-of", "2026-01-01"], workdir)
+    result = run_cli([*args, "openai/gpt-4oo", "--as-of", "2026-01-01"], workdir)
     assert result.stderr.strip() == (
         f"error: no model 'openai/gpt-4oo' at --as-of 2026-01-01 of scope {TEXT_SCOPE!r} of two "
         "(did you mean 'openai/gpt-4o'?)"
     )
-    result = run(["cost", "--store", "data", "--prompt-tokens", "1000", "--models", "foo/bar"], workdir)
+    result = run_cli(["cost", "--store", "data", "--prompt-tokens", "1000", "--models", "foo/bar"], workdir)
     assert result.stderr.strip() == "error: no model 'foo/bar' in the latest snapshot of data"
 
 
@@ -226,7 +214,7 @@ def test_a_store_of_endpoints_only_says_what_it_holds(workdir: Path, command: li
     """#15: `changes` on a store of endpoints snapshots only said "no snapshots in eps: `orcatalog
     snapshots` lists what it holds", and `orcatalog snapshots` lists nothing there."""
     kinds = oc.SnapshotStore(workdir / "eps").endpoint_snapshots()["kind"].value_counts()
-    result = run([*command, "--store", "eps"], workdir)
+    result = run_cli([*command, "--store", "eps"], workdir)
     assert result.exit_code == 1, result.output
     assert result.stderr.strip() == (
         f"error: no catalog snapshot in eps: it holds only {kinds['endpoints']} endpoints and "
@@ -245,7 +233,7 @@ def test_endpoint_history_outside_its_window_says_when_it_was_recorded(workdir: 
         (["--since", "2030-01-01"], "--since 2030-01-01"),
         (["--since", "2020-01-01", "--until", "2020-01-02"], "--since 2020-01-01 and --until 2020-01-02"),
     ):
-        result = run(["endpoint-history", model, "--store", "eps", *window], workdir)
+        result = run_cli(["endpoint-history", model, "--store", "eps", *window], workdir)
         assert result.exit_code == 1, result.output
         assert result.stderr.strip() == (
             f"error: no endpoints of {model!r} in eps within {said}: its {len(times)} snapshots span {span}; "
@@ -258,13 +246,13 @@ def test_reprice_at_says_what_the_one_snapshot_does_not_list(workdir: Path) -> N
     "not in the store's catalog on their day"."""
     activity = str(COMPACT_DIR / "activity" / "activity-2026-08-30.json.gz")
     args = ["reprice", activity, "--store", "two", "--scope", "catalog", "--at", "2026-08-20"]
-    rows = run([*args, "--rows", "--format", "csv"], workdir)
+    rows = run_cli([*args, "--rows", "--format", "csv"], workdir)
     assert rows.exit_code == 0, rows.output
     from io import StringIO
 
     unpriced = int(pd.read_csv(StringIO(rows.stdout))["list_usd"].isna().sum())
     assert unpriced
-    header = run([*args, "--top", "1"], workdir).stderr.splitlines()[0]
+    header = run_cli([*args, "--top", "1"], workdir).stderr.splitlines()[0]
     assert (
         header.startswith("billed $")
         and "rows whose model the store's snapshot at --at 2026-08-20 lists, billed $" in header
@@ -354,7 +342,7 @@ def test_library_errors_name_the_commands_options(workdir: Path) -> None:
     assert error.line() == "error: no catalog answers --at 2020-01-01: pass --models ids"
     # --at before the first snapshot is no longer refused (issue 15 trial 5): its note names --at
     activity = str(COMPACT_DIR / "activity" / "activity-2026-08-30.json.gz")
-    result = run(["reprice", activity, "--store", "two", "--scope", "catalog", "--at", "2020-01-01"], workdir)
+    result = run_cli(["reprice", activity, "--store", "two", "--scope", "catalog", "--at", "2020-01-01"], workdir)
     assert "note: --at 2020-01-01 00:00 is before the first snapshot (scope 'catalog'): the first" in result.stderr or (
         "note: --at 2020-01-01 00:00 is before the first snapshot: the first" in result.stderr
     ), result.stderr
@@ -367,7 +355,7 @@ def test_price_at_reads_a_saved_activity_body_as_json(workdir: Path) -> None:
     from io import StringIO
 
     body = COMPACT_DIR / "activity" / "activity-2026-08-30.json.gz"
-    result = run(["price-at", "--store", "two", "--scope", "catalog", str(body), "--format", "csv"], workdir)
+    result = run_cli(["price-at", "--store", "two", "--scope", "catalog", str(body), "--format", "csv"], workdir)
     assert result.exit_code == 0, result.output
     priced = pd.read_csv(StringIO(result.stdout))
     assert {"model", "date", "price_source", "age", "total_usd", "note"} <= set(priced.columns)
@@ -378,7 +366,7 @@ def test_price_at_reads_a_saved_activity_body_as_json(workdir: Path) -> None:
 
 def test_price_at_names_a_catalog_body_given_as_usage(workdir: Path) -> None:
     """A JSON body that is not usage (a /models catalog) is named as such, not read as a CSV."""
-    result = run(["price-at", "--store", "data", str(WHOLE)], workdir)
+    result = run_cli(["price-at", "--store", "data", str(WHOLE)], workdir)
     assert result.exit_code != 0
     assert result.output.splitlines() == [
         f"error: {WHOLE}: not an /activity body: it holds a models catalog (GET /models: its rows have id and "
@@ -388,7 +376,7 @@ def test_price_at_names_a_catalog_body_given_as_usage(workdir: Path) -> None:
 
 def test_an_offset_out_of_range_is_said_not_dateutils_words(workdir: Path) -> None:
     """#15: ``--since ...+25:00`` leaked dateutil's "invalid tzoffset ... timedelta(hours=24)"."""
-    result = run(["movers", "--store", "data", "--since", "2026-06-19T00:00+25:00"], workdir)
+    result = run_cli(["movers", "--store", "data", "--since", "2026-06-19T00:00+25:00"], workdir)
     assert result.exit_code == 2
     assert result.output.splitlines() == [
         "error: --since '2026-06-19T00:00+25:00' is not a time: UTC offset +25:00 is out of range (-24:00..+24:00)"
@@ -400,7 +388,7 @@ def test_an_offset_out_of_range_is_said_not_dateutils_words(workdir: Path) -> No
 
 def test_movers_before_the_first_snapshot_says_the_day_and_what_to_do(workdir: Path) -> None:
     """#15: a date-only --until was said as "2025-02-01 23:59:59.999999999+00:00", with nothing to do."""
-    result = run(["movers", "--store", "data", "--since", "2025-01-01", "--until", "2025-02-01"], workdir)
+    result = run_cli(["movers", "--store", "data", "--since", "2025-01-01", "--until", "2025-02-01"], workdir)
     assert result.exit_code == 2
     assert result.output.splitlines() == [
         "error: the history has no snapshot before --until 2025-02-01 (through that day): its first snapshot is "
@@ -411,12 +399,12 @@ def test_movers_before_the_first_snapshot_says_the_day_and_what_to_do(workdir: P
 def test_movers_ages_a_date_only_until_from_its_day(workdir: Path) -> None:
     """#15: ``--until D`` answered by D's own snapshot was "24 hours older than --until D 23:59"; a
     snapshot before D is aged from the day's start."""
-    same = run(["movers", "--store", "data", "--since", "2025-12-25", "--until", "2025-12-25"], workdir)
+    same = run_cli(["movers", "--store", "data", "--since", "2025-12-25", "--until", "2025-12-25"], workdir)
     assert same.exit_code == 0, same.output
     assert same.stderr.splitlines()[1:] == [
         "note: start and end both fall on the snapshot of 2025-12-25 00:00 UTC: the window holds no change"
     ]
-    later = run(["movers", "--store", "data", "--since", "2025-12-20", "--until", "2025-12-28"], workdir)
+    later = run_cli(["movers", "--store", "data", "--since", "2025-12-20", "--until", "2025-12-28"], workdir)
     assert "note: the answer is the snapshot of 2025-12-25 00:00 UTC, 3 days older than --until 2025-12-28 00:00" in (
         later.stderr.splitlines()
     )
@@ -442,7 +430,7 @@ def test_cost_left_out_never_says_a_zero_and_the_report_says_the_same(workdir: P
         "--completion-tokens",
         "200000",
     ]
-    result = run([*args, "--head", "1"], workdir)
+    result = run_cli([*args, "--head", "1"], workdir)
     assert result.exit_code == 0, result.output
     audio = "produces audio output at a price the catalog does not list"
     assert result.stderr.splitlines()[-1] == (
@@ -455,7 +443,7 @@ def test_cost_left_out_never_says_a_zero_and_the_report_says_the_same(workdir: P
 
 def test_cost_models_prints_a_rows_note_whole(workdir: Path) -> None:
     """#15: with --models a row's note was cut ("...: no...")."""
-    result = run(
+    result = run_cli(
         [
             "cost",
             "--store",
@@ -478,7 +466,7 @@ def test_diff_prints_old_and_new_prices_in_one_format(workdir: Path) -> None:
     ``0.0012``; their float cells share one fixed format (export.readable's rule)."""
     import re
 
-    result = run(["diff", "--store", "data", "2025-12-18", "2026-01-01", "--columns", "field,old,new"], workdir)
+    result = run_cli(["diff", "--store", "data", "2025-12-18", "2026-01-01", "--columns", "field,old,new"], workdir)
     assert result.exit_code == 0, result.output
     rows = [line.split() for line in result.stdout.splitlines()[1:]]
     cells = [c for row in rows if row and row[0].startswith("price_") for c in row[1:]]
@@ -491,7 +479,7 @@ def test_price_at_words_an_age_as_the_notes_do(workdir: Path) -> None:
     """#15: price-at's age column printed pandas' ``0 days 01:35:55``; a table says an age as every
     note does (orcatalog.times.age_text: "1.6 hours older than ...")."""
     name = _usage(workdir, "ages.csv", ["2025-12-25T01:35:55Z", "2025-12-20", "2025-12-25T00:00:30Z"])
-    result = run(["price-at", "--store", "data", name, "--columns", "timestamp,age"], workdir)
+    result = run_cli(["price-at", "--store", "data", name, "--columns", "timestamp,age"], workdir)
     assert result.exit_code == 0, result.output
     assert [line.split()[-2:] for line in result.stdout.splitlines()[1:]] == [
         ["1.6", "hours"],
@@ -502,13 +490,13 @@ def test_price_at_words_an_age_as_the_notes_do(workdir: Path) -> None:
 
 def test_diff_checks_the_order_before_saying_anything(workdir: Path) -> None:
     """#15: ``diff NEWER OLDER`` printed the two "answers" lines, then the error: only the error now."""
-    result = run(["diff", "--store", "data", "2026-01-01", "2025-12-18"], workdir)
+    result = run_cli(["diff", "--store", "data", "2026-01-01", "2025-12-18"], workdir)
     assert result.exit_code == 2
     assert result.output.splitlines() == [
         "error: OLD (2026-01-01: 2026-01-01 00:00) is newer than NEW (2025-12-18: 2025-12-18 00:00); "
         "give the older snapshot first"
     ]
-    right = run(["diff", "--store", "data", "2025-12-18", "2026-01-01", "--head", "1"], workdir)
+    right = run_cli(["diff", "--store", "data", "2025-12-18", "2026-01-01", "--head", "1"], workdir)
     assert [line.split(" answers ")[1] for line in right.stderr.splitlines()[:2]] == [
         "OLD 2025-12-18",
         "NEW 2026-01-01 (through the end of that day)",
@@ -519,12 +507,12 @@ def test_prices_takes_a_comma_list_like_every_repeatable_model_option(workdir: P
     """#15: ``prices openai/gpt-4o,openai/gpt-4o-mini`` was one unknown id."""
     from io import StringIO
 
-    result = run(["prices", "--store", "data", "openai/gpt-4o,openai/gpt-4o-mini", "--format", "csv"], workdir)
+    result = run_cli(["prices", "--store", "data", "openai/gpt-4o,openai/gpt-4o-mini", "--format", "csv"], workdir)
     assert result.exit_code == 0, result.output
     shown = pd.read_csv(StringIO(result.stdout))
     assert sorted(shown["id"].unique()) == ["openai/gpt-4o", "openai/gpt-4o-mini"]
     assert len(shown) == 6  # each in the three snapshots
-    table = run(["prices", "--store", "data", "openai/gpt-4o", "openai/gpt-4o-mini"], workdir)
+    table = run_cli(["prices", "--store", "data", "openai/gpt-4o", "openai/gpt-4o-mini"], workdir)
     assert table.stdout.splitlines()[0].split() == [
         "id",
         "fetched_at",
@@ -533,24 +521,32 @@ def test_prices_takes_a_comma_list_like_every_repeatable_model_option(workdir: P
     ]
 
 
-@pytest.mark.parametrize("command", [["movers", "--since", "2025-12-19"], ["changes"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["movers", "--since", "2025-12-19"],
+        ["changes"],
+    ],
+)
 def test_price_fields_are_price_columns_only(workdir: Path, command: list[str]) -> None:
     """#15: ``movers --field x`` listed default_temperature, context_length, ... as valid fields;
-    movers and changes take price columns only (orcatalog.analysis.args.price_fields)."""
+    movers and changes take price columns only (orcatalog.analysis.args.price_fields), and list
+    exactly what they accept (the final trial: ``changes`` omitted the ``*_usd_per_mtok`` names)."""
     from orcatalog.analysis.args import price_fields
 
-    result = run([command[0], "--store", "data", *command[1:], "--field", "default_temperature"], workdir)
+    result = run_cli([command[0], "--store", "data", *command[1:], "--field", "default_temperature"], workdir)
     assert result.exit_code == 2
     (line,) = result.output.splitlines()
     assert line.startswith("error: --field 'default_temperature' is not a price field; price fields: ")
     listed = line.split("price fields: ")[1].removesuffix(" (a column, or the name tables print it under)")
     history = oc.SnapshotStore(workdir / "data").history()
     assert not {"context_length", "default_temperature", "top_provider_context_length"} & set(listed.split(", "))
-    assert (
-        {"price_prompt", "price_completion"}
-        <= set(listed.split(", "))
-        <= {name for c in price_fields(history) for name in (c, oc.schema.price_heading(c))}
-    )
+    assert {"price_prompt", "price_completion"} <= set(listed.split(", "))
+    assert listed.split(", ") == list(
+        dict.fromkeys(name for c in price_fields(history) for name in (c, oc.schema.price_heading(c)))
+    )  # exactly what is accepted, in the one source's order
+    accepted = run_cli([command[0], "--store", "data", *command[1:], "--field", "completion_usd_per_mtok"], workdir)
+    assert accepted.exit_code == 0, accepted.output
 
 
 def test_a_scope_is_shown_as_scope_takes_it(workdir: Path) -> None:
@@ -559,12 +555,12 @@ def test_a_scope_is_shown_as_scope_takes_it(workdir: Path) -> None:
     refused. A quoted value is shown as it is, so it can be pasted back."""
     import re
 
-    result = run(
+    result = run_cli(
         ["cost", "--store", "data", "--as-of", "2026-01-01 12:00", "--prompt-tokens", "10", "--head", "1"], workdir
     )
     assert result.exit_code == 0, result.output
     shown = re.findall(r"scope '([^']*)'", result.stderr)
     assert shown and set(shown) == {TEXT_SCOPE}, result.stderr
     assert "--as-of 2026-01-01 12:00" in result.stderr  # the words around it still name the option
-    pasted = run(["show", "--store", "data", "--scope", shown[0], "openai/gpt-4o"], workdir)
+    pasted = run_cli(["show", "--store", "data", "--scope", shown[0], "openai/gpt-4o"], workdir)
     assert pasted.exit_code == 0, pasted.output

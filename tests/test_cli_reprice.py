@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import gzip
 import io
-import os
 import re
 from pathlib import Path
 
-import click
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -16,18 +14,9 @@ from click.testing import CliRunner
 import orcatalog as oc
 from orcatalog.cli import main
 
-from .conftest import COMPACT_DIR
+from .conftest import COMPACT_DIR, run_cli
 from .test_reprice import catalog_files
 from .test_usage_fetch import activity_files
-
-
-def run(args: list[str], cwd: Path) -> click.testing.Result:
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(main, args, catch_exceptions=False)
-    finally:
-        os.chdir(old)
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +30,7 @@ def workdir(recorded_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 
 def test_reprice_prints_the_librarys_summary(workdir: Path) -> None:
-    result = run(["reprice", "activity.json.gz", "--store", "data", "--top", "5", "--format", "csv"], workdir)
+    result = run_cli(["reprice", "activity.json.gz", "--store", "data", "--top", "5", "--format", "csv"], workdir)
     assert result.exit_code == 0, result.output
     printed = pd.read_csv(io.StringIO(result.stdout))
     expected = (
@@ -63,7 +52,7 @@ def test_reprice_against_a_store_of_another_period_is_an_error_not_a_table_of_ze
     prices none of its rows: an error saying so, never a summary of $0 alternatives."""
     early = workdir / "early"
     oc.SnapshotStore(early).import_files(sorted(recorded_dir.glob("models-2025-11-12.json.gz")), progress=False)
-    result = run(["reprice", "activity.json.gz", "--store", "early", "--top", "3"], workdir)
+    result = run_cli(["reprice", "activity.json.gz", "--store", "early", "--top", "3"], workdir)
     assert result.exit_code == 1
     assert "none of the 106 usage rows can be priced" in result.output and "--at" in result.output
     assert "0.00" not in result.stdout
@@ -72,22 +61,22 @@ def test_reprice_against_a_store_of_another_period_is_an_error_not_a_table_of_ze
 def test_reprice_models_rows_and_errors(workdir: Path) -> None:
     history = oc.SnapshotStore(workdir / "data").history()
     two = ",".join(history["id"].drop_duplicates().astype(str).head(2))
-    result = run(["reprice", "activity.json.gz", "--store", "data", "--models", two, "--format", "csv"], workdir)
+    result = run_cli(["reprice", "activity.json.gz", "--store", "data", "--models", two, "--format", "csv"], workdir)
     assert result.exit_code == 0, result.output
     assert set(pd.read_csv(io.StringIO(result.stdout))["alternative"]) == set(two.split(","))
-    rows = run(["reprice", "activity.json.gz", "--store", "data", "--rows", "--format", "csv"], workdir)
+    rows = run_cli(["reprice", "activity.json.gz", "--store", "data", "--rows", "--format", "csv"], workdir)
     table = pd.read_csv(io.StringIO(rows.stdout))
     assert len(table) == 106 and {"usage_usd", "list_usd", "reason"} <= set(table.columns)
     assert (table["reason"] == "byok").sum() == (oc.read_usage(workdir / "activity.json.gz")["byok_requests"] > 0).sum()
-    typo = run(["reprice", "activity.json.gz", "--store", "data", "--models", two.split(",")[0][:-1]], workdir)
+    typo = run_cli(["reprice", "activity.json.gz", "--store", "data", "--models", two.split(",")[0][:-1]], workdir)
     assert typo.exit_code != 0 and "did you mean" in typo.stderr and typo.stderr.count("\n") == 1
     (workdir / "bad.csv").write_text("model,tokens\na/b,1\n", encoding="utf-8")
-    bad = run(["reprice", "bad.csv", "--store", "data"], workdir)
+    bad = run_cli(["reprice", "bad.csv", "--store", "data"], workdir)
     assert bad.exit_code != 0 and "prompt_tokens, completion_tokens" in bad.stderr and bad.stderr.count("\n") == 1
 
 
 def test_report_with_usage_adds_the_section(workdir: Path) -> None:
-    result = run(["report", "--store", "data", "--usage", "activity.json.gz", "-o", "report"], workdir)
+    result = run_cli(["report", "--store", "data", "--usage", "activity.json.gz", "-o", "report"], workdir)
     assert result.exit_code == 0, result.output
     page = (workdir / "report" / "index.html").read_text(encoding="utf-8")
     assert 'id="reprice"' in page and (workdir / "report" / "reprice.csv").is_file()
@@ -106,7 +95,7 @@ def test_reprice_at_follows_the_one_time_rule(workdir: Path) -> None:
     future says so and how old the answering snapshot is."""
     history = oc.SnapshotStore(workdir / "data").history()
     first = pd.Timestamp(history["fetched_at"].min())
-    early = run(["reprice", "activity.json.gz", "--store", "data", "--at", "2020-01-01", "--top", "1"], workdir)
+    early = run_cli(["reprice", "activity.json.gz", "--store", "data", "--at", "2020-01-01", "--top", "1"], workdir)
     assert "no snapshot on or before" not in early.stderr  # answered, not refused (the first may list none)
     said = f"note: --at 2020-01-01 00:00 is before the first snapshot: the first, {first:%Y-%m-%d %H:%M} UTC, is used"
     assert said in early.stderr
@@ -115,7 +104,7 @@ def test_reprice_at_follows_the_one_time_rule(workdir: Path) -> None:
     assert any("is before the first snapshot" in n for n in result.notes)
     at_first = oc.reprice(usage, history, at=first)  # the same prices as asking at the first snapshot
     pd.testing.assert_series_equal(result.rows["list_usd"], at_first.rows["list_usd"])
-    late = run(["reprice", "activity.json.gz", "--store", "data", "--at", "2030-01-01", "--top", "1"], workdir)
+    late = run_cli(["reprice", "activity.json.gz", "--store", "data", "--at", "2030-01-01", "--top", "1"], workdir)
     assert late.exit_code == 0, late.output
     latest = pd.Timestamp(history["fetched_at"].max())
     assert "note: --at 2030-01-01 00:00 is in the future" in late.stderr  # the option, as typed (new-user trial)
@@ -130,7 +119,7 @@ def test_an_unknown_alternative_names_models_and_the_suggestion(workdir: Path) -
     history = oc.SnapshotStore(workdir / "data").history()
     known = "openai/gpt-4o" if "openai/gpt-4o" in set(history["id"].astype(str)) else str(history["id"].iloc[0])
     typo = known.replace("-", "", 1) if "-" in known else known + "x"
-    result = run(["reprice", "activity.json.gz", "--store", "data", "--models", f"{known},{typo}"], workdir)
+    result = run_cli(["reprice", "activity.json.gz", "--store", "data", "--models", f"{known},{typo}"], workdir)
     assert result.exit_code == 2 and result.stdout == ""
     line = result.stderr.strip()
     assert line.startswith(f"error: --models {typo!r} is not in the store's latest catalog (did you mean {known!r}?)")
@@ -146,7 +135,7 @@ def test_the_header_totals_are_the_tables_sums_or_say_why_not(workdir: Path) -> 
     alternative can serve, and a note says so with both numbers."""
     usage = oc.read_usage(workdir / "activity.json.gz")
     result = oc.reprice(usage, oc.SnapshotStore(workdir / "data").history())
-    rows = run(["reprice", "activity.json.gz", "--store", "data", "--rows", "--format", "csv"], workdir)
+    rows = run_cli(["reprice", "activity.json.gz", "--store", "data", "--rows", "--format", "csv"], workdir)
     assert rows.exit_code == 0, rows.output
     table = pd.read_csv(io.StringIO(rows.stdout))
     header = rows.stderr.splitlines()[0]
@@ -158,7 +147,7 @@ def test_the_header_totals_are_the_tables_sums_or_say_why_not(workdir: Path) -> 
         f"at list prices ${table['list_usd'].sum():,.2f} for the {priced.sum()} rows whose model the store lists "
         f"on their day, billed ${table.loc[priced, 'billed_usd'].sum():,.2f}" in header
     )
-    summary = run(["reprice", "activity.json.gz", "--store", "data", "--top", "3", "--format", "csv"], workdir)
+    summary = run_cli(["reprice", "activity.json.gz", "--store", "data", "--top", "3", "--format", "csv"], workdir)
     first = pd.read_csv(io.StringIO(summary.stdout)).iloc[0]
     assert summary.stderr.splitlines()[0] == header
     assert first["billed_usd"] < result.billed_total_usd - 0.005  # the rows it serves, not the period
@@ -188,7 +177,7 @@ def test_rows_before_the_first_snapshot_say_so(workdir: Path, recorded_dir: Path
     absent = ~before & ~usage["model"].isin(listed).to_numpy()
     assert absent.any() and (rows.loc[absent, "note"] == NOT_LISTED).all()
     (tmp_path / "activity.json.gz").write_bytes((workdir / "activity.json.gz").read_bytes())
-    result = run(["reprice", "activity.json.gz", "--store", "data", "--top", "1"], tmp_path)
+    result = run_cli(["reprice", "activity.json.gz", "--store", "data", "--top", "1"], tmp_path)
     assert result.exit_code == 0, result.output
     assert f"{before.sum()} with no snapshot on or before their date" in result.stderr
     assert f"{absent.sum()} whose model the store's catalog did not list on their day" in result.stderr

@@ -83,9 +83,10 @@ def test_history_matches_each_body_frame(recorded_dir: Path, any_store: oc.Snaps
             continue
         frame = endpoints_body_frame(body)
         when = pd.Timestamp(name.rsplit("-", 3)[-3] + "-" + "-".join(name.rsplit("-", 3)[-2:])[:5], tz="UTC")
-        rows = h[h["fetched_at"] == when].set_index(["model_id", "tag"])
+        at = h[h["fetched_at"] == when]
+        rows = at.set_index(["model_id", at["tag"].astype(object).fillna(at["provider_name"].astype(object))])
         for e in frame.itertuples():
-            got = rows.loc[(e.model_id, e.tag)]
+            got = rows.loc[(e.model_id, e.provider_name if pd.isna(e.tag) else e.tag)]
             assert got["provider_name"] == e.provider_name
             for column in ("prompt_usd_per_mtok", "completion_usd_per_mtok", "latency_p50", "throughput_p99"):
                 want, have = getattr(e, column), got[column]
@@ -94,9 +95,9 @@ def test_history_matches_each_body_frame(recorded_dir: Path, any_store: oc.Snaps
     assert compared == sum(
         len(endpoints_body_frame(b)) for n, b in _bodies(folder).items() if n.startswith("endpoints-")
     )
-    # the 2025 shape: no tag before 2025-05-22, so the provider name stands in; no statistics
+    # the 2025 shape: no tag before 2025-05-22, and it stays null; no statistics
     old = any_store.endpoint_history("google/gemini-2.5-pro-preview", start="2025-05-12", end="2025-05-13")
-    assert set(old["tag"]) == set(old["provider_name"]) and old["latency_p50"].isna().all()
+    assert len(old) == 2 and old["tag"].isna().all() and old["latency_p50"].isna().all()
 
 
 def test_provider_filter_and_the_regional_tag(recorded_dir: Path, any_store: oc.SnapshotStore) -> None:
@@ -120,6 +121,27 @@ def test_an_unknown_model_warns_with_the_suggestion(recorded_dir: Path, store: o
         warnings.simplefilter("error", oc.UnknownModelWarning)
         assert store.endpoint_history("openai/gpt-4o", end="2000-01-01").empty
         assert len(store.endpoint_history(["openai/gpt-4o"]))
+
+
+def test_a_tag_finds_its_providers_rows_from_before_tags_one_series(
+    recorded_dir: Path, any_store: oc.SnapshotStore
+) -> None:
+    """gemini-2.5-pro-preview was recorded without tags on 2025-05-12 and with them on 2025-05-22:
+    asking for a tag keeps its provider's tag-less rows, so one endpoint is one series in time order."""
+    any_store.import_endpoints(recorded_dir / "endpoints")
+    bodies = _bodies(recorded_dir / "endpoints")
+    before = bodies["endpoints-google--gemini-2.5-pro-preview-2025-05-12.json.gz"]["data"]["endpoints"]  # type: ignore[index]
+    after = bodies["endpoints-google--gemini-2.5-pro-preview-2025-05-22.json.gz"]["data"]["endpoints"]  # type: ignore[index]
+    for e in after:
+        series = any_store.endpoint_history("google/gemini-2.5-pro-preview", e["tag"])
+        assert series["fetched_at"].dt.strftime("%Y-%m-%d").tolist() == ["2025-05-12", "2025-05-22"]
+        assert series["tag"].isna().tolist() == [True, False] and series["tag"].iloc[1] == e["tag"]
+        assert set(series["provider_name"]) == {e["provider_name"]}
+        untagged = next(b for b in before if b["provider_name"] == e["provider_name"])
+        assert series["prompt_usd_per_mtok"].iloc[0] == float(untagged["pricing"]["prompt"]) * 1e6
+    # by provider name: the same two rows
+    by_name = any_store.endpoint_history("google/gemini-2.5-pro-preview", "Google AI Studio")
+    assert by_name["tag"].isna().tolist() == [True, False]
 
 
 def test_providers_history_counts_each_body(recorded_dir: Path, any_store: oc.SnapshotStore) -> None:
@@ -214,6 +236,7 @@ def test_compact_folds_past_months_into_their_year_sorts_the_newest_and_changes_
     queries += [{"start": "2026-08-31", "end": "2026-09-01"}, {"model": [one, models[7]["id"]], "start": "2026-09-01"}]
     before = [store.endpoint_history(**q) for q in queries]
     assert set(before[1]["model_id"]) == {one} and before[1]["fetched_at"].min() >= pd.Timestamp("2026-08-31", tz="UTC")
+    listed = store.endpoint_snapshots()
     assert store.compact(_retention_hours=0) > 0
     root = Path(store.root)
     parts = set(DeltaTable(str(root / "endpoints")).metadata().partition_columns)
@@ -223,6 +246,11 @@ def test_compact_folds_past_months_into_their_year_sorts_the_newest_and_changes_
         pd.testing.assert_frame_equal(reopened.endpoint_history(**q), expect)
     for sid, raw in written.items():
         assert orjson.dumps(reopened.raw(sid)) == raw
+    # August's rows are in the year now: its snapshots are still committed (found there, not in
+    # their month), and writing a day of them again records nothing
+    pd.testing.assert_frame_equal(reopened.endpoint_snapshots(), listed)
+    assert reopened.import_endpoint_bodies(days[0]) == list(written)[: len(days[0])]
+    pd.testing.assert_frame_equal(oc.SnapshotStore(store.root).endpoint_snapshots(), listed)
     assert _live_ranges(root, "2026-08") == []  # folded into 2026
     for part in ("2026", "2026-09"):
         ranges = _live_ranges(root, part)
@@ -895,3 +923,38 @@ def test_raw_of_a_snapshot_in_a_folded_year_reads_only_the_files_that_can_hold_i
             assert 1 <= n_read <= 2 < len(year) < n_all, (sid, said)
         else:  # zdr: every model, so any file may hold its rows
             assert 1 <= n_read <= n_all, said
+
+
+def test_bodies_of_other_kinds_are_refused_naming_the_kind_and_the_way(
+    recorded_dir: Path, store: oc.SnapshotStore, tmp_path: Path
+) -> None:
+    """A count body named on its own, a /models catalog and one model's body are not endpoints:
+    each is refused naming what it is and how it is recorded; nothing is written."""
+    count = tmp_path / "models-count-2026-08-25.json.gz"  # the recorded count bodies' shape
+    count.write_bytes(gzip.compress(orjson.dumps({"data": {"count": 371}})))
+    with pytest.raises(oc.InvalidParameterError, match="/models/count body"):
+        store.import_endpoints(count)
+    renamed = tmp_path / "endpoints-zdr-2026-08-25.json.gz"  # a count body whatever its name says
+    renamed.write_bytes(count.read_bytes())
+    with pytest.raises(oc.SchemaError, match="/models/count body"):
+        store.import_endpoints(renamed)
+    catalog = tmp_path / "endpoints-zdr-2026-04-17.json.gz"
+    catalog.write_bytes(CATALOG.read_bytes())
+    with pytest.raises(oc.SchemaError, match=r"a /models list .*import_files or `orcatalog import`"):
+        store.import_endpoints(catalog)
+    assert not (Path(store.root) / "endpoint_snapshots").exists()  # nothing written
+    # and the catalog importer names the way for an endpoints body
+    with pytest.raises(oc.SchemaError, match="SnapshotStore.import_endpoints"):
+        oc.SnapshotStore(tmp_path / "models", layout="delta").import_files(
+            sorted((recorded_dir / "endpoints").glob("endpoints-openai--gpt-4o-*.json.gz"))
+        )
+
+
+def test_cli_snapshots_of_a_store_of_endpoints_only_says_what_it_holds(recorded_dir: Path, tmp_path: Path) -> None:
+    root = tmp_path / "ep"
+    oc.SnapshotStore(root, layout="delta").import_endpoints(recorded_dir / "endpoints")
+    result = CliRunner().invoke(main, ["snapshots", "--store", str(root)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "no /models snapshots" in result.output and "5 endpoints snapshots and 3 providers snapshots" in result.output
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -106,11 +107,10 @@ def test_files_that_are_not_tables_name_the_file_and_column(catalog: pd.DataFram
     assert isinstance(oc.TableFileError("x"), ValueError)
 
 
-def test_readable_shows_lists_as_text_and_one_format_per_column(tmp_path: Path) -> None:
+def test_readable_shows_lists_as_text_and_one_format_per_column(series_of: Any) -> None:
     from .conftest import COMPACT_DIR
 
-    store = oc.SnapshotStore(tmp_path / "s")
-    store.import_files(COMPACT_DIR / "hourly-2025-12-18_2026-01-07.tar.xz", progress=False)
+    store = series_of(COMPACT_DIR)  # the session's store of the compact hourly series (read only)
     h = store.history()
     events = oc.price_changes(h)
     shown = oc.readable(events)

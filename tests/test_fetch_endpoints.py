@@ -248,3 +248,21 @@ def test_the_pool_waits_on_the_client_s_injected_clock(eserver: ReplayServer) ->
     frame = oc.fetch_endpoints(models=ids, client=_client(eserver, clock=fake.clock, sleep=fake.sleep))
     assert frame["error"].isna().all() and set(frame["model_id"]) == set(ids)
     assert 3.0 in fake.sleeps and fake.now >= 1003.0
+
+
+def test_client_methods_are_the_module_functions_with_that_client(eserver: ReplayServer) -> None:
+    """client.fetch_endpoints / fetch_providers / fetch_activity answer what the module functions
+    given client= answer (one implementation), from the replay server."""
+    from orcatalog.testing.fixtures import spec_activity_body
+
+    client = _client(eserver)
+    model = "anthropic/claude-sonnet-4.5"
+    pd.testing.assert_frame_equal(client.fetch_endpoints(model), oc.fetch_endpoints(model, client=client))
+    many = client.fetch_endpoints(models=[model, "nobody/nothing"], progress=False)
+    assert set(many["model_id"]) == {model, "nobody/nothing"} and many["error"].notna().sum() == 1
+    pd.testing.assert_frame_equal(client.fetch_providers(), oc.fetch_providers(client=client))
+    key = "sk-or-v1-" + "e6" * 32
+    with ReplayServer(CATALOG, management_keys=[key], activity=spec_activity_body()) as usage:
+        c = _client(usage)
+        pd.testing.assert_frame_equal(c.fetch_activity(api_key=key), oc.fetch_activity(api_key=key, client=c))
+        assert len(c.fetch_activity(api_key=key)) == len(spec_activity_body()["data"])

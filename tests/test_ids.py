@@ -9,7 +9,7 @@ import pytest
 from orcatalog.errors import InvalidParameterError, SchemaError
 from orcatalog.frames.ids import catalog_ids, first_duplicate
 from orcatalog.frames.models import models_frame
-from orcatalog.store.ingest import check_whole
+from orcatalog.store.intake import check_whole
 from orcatalog.analysis.changes import diff
 
 

@@ -252,11 +252,11 @@ def test_a_store_written_by_the_old_rule_answers_and_refuses_by_the_new_one(
 ) -> None:
     """A store written when bare imports were recorded as scope catalog: readers recompute the scope
     from the query, and a second, different default list at the same time is still refused."""
-    import orcatalog.store.ingest as ingest
+    import orcatalog.store.intake as intake
 
     root = tmp_path / "old"
     with pytest.MonkeyPatch.context() as patch:  # write as an older orcatalog did: the recorded scope is catalog
-        patch.setattr(ingest, "scope_of", lambda *args, **kwargs: "catalog")
+        patch.setattr(intake, "scope_of", lambda *args, **kwargs: "catalog")
         (sid,) = open_store(root, layout).import_files(recorded_dir / "models-2026-04-17.json.gz", progress=False)
     store = open_store(root, layout)
     assert store.snapshots()["scope"].tolist() == ["/models output_modalities=text"]

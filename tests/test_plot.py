@@ -283,6 +283,59 @@ def test_price_history_series_stay_apart_and_zero_is_drawn(history: pd.DataFrame
     assert all(v >= lowest * 0.8 for v in {**major, **minor} if v != level)
 
 
+def test_price_history_on_sparse_snapshots_breaks_at_gaps_and_marks_what_is_no_longer_listed(
+    recorded_dir: Path, tmp_path: Path
+) -> None:
+    """The 2026 catalogs, 59 days apart (issue 15, final trial): each line was held flat across the
+    59 days and every change stacked at the last snapshot; a cache price whose key vanished had no
+    mark; the title read ``Price history: price_input_cache_read_usd_per_mtok``. Now no line crosses
+    the grey gap, each snapshot's price is a marker, a price no longer listed is marked at the
+    snapshot that stopped listing it (at its last price, never 0), and the title is in words."""
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files(sorted((recorded_dir / "catalogs-2026-06-08").glob("models-*.json.gz")), progress=False)
+    history = store.history()
+    first, last = sorted(history["fetched_at"].unique())
+    gone = oc.price_changes(history, fields=["price_input_cache_read"])
+    gone = gone[gone["kind"] == "no longer listed"].drop_duplicates("id").head(4)
+    assert len(gone) >= 2
+    to_x = plt.matplotlib.dates.date2num
+    fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
+    oc.plot_price_history(history, list(gone["id"]), field="price_input_cache_read_usd_per_mtok", ax=ax)
+    assert ax.get_title() == "Input cache read price history"
+    for mid, at, old in gone[["id", "fetched_at", "old"]].itertuples(index=False):
+        (mark,) = [line for line in ax.get_lines() if line.get_gid() == f"{mid} no longer listed"]
+        assert to_x(mark.get_xdata()[0]) == pytest.approx(to_x(at.tz_localize(None)))
+        assert mark.get_ydata()[0] == pytest.approx(old) and old > 0  # at its last price, not at 0
+        (step,) = [line for line in ax.get_lines() if line.get_label() == mid]
+        y = np.asarray(step.get_ydata(), dtype=float)
+        assert not (y == 0).any()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(t.startswith("no longer listed") for t in labels) and "no snapshots (a long gap)" in labels
+    fig.savefig(tmp_path / "gone.png", dpi=60)
+
+    fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
+    moved = oc.movers(history, first, last, n=5)
+    ids = list(moved["id"].head(5))
+    oc.plot_price_history(history, ids, ax=ax)
+    a, b = to_x(first.tz_localize(None)), to_x(last.tz_localize(None))
+    assert any(a < p.get_x() < p.get_x() + p.get_width() < b for p in ax.patches)  # the gap, grey
+    for mid in ids:
+        (step,) = [line for line in ax.get_lines() if line.get_label() == mid]
+        x, y = to_x(np.asarray(step.get_xdata())), np.asarray(step.get_ydata(), dtype=float)
+        held = np.isfinite(y[:-1]) & np.isfinite(y[1:])
+        assert not (held & (x[:-1] < b) & (x[1:] > a) & (x[:-1] != x[1:])).any()  # no line across the gap
+    markers = [
+        line
+        for line in ax.get_lines()
+        if line.get_marker() not in ("None", "", None) and line.get_linestyle() == "None"
+    ]
+    seen = sorted({round(float(v), 6) for line in markers for v in to_x(np.asarray(line.get_xdata()))})
+    assert seen == [round(a, 6), round(b, 6)] and len(markers) >= len(ids)
+    for line in markers[: len(ids)]:
+        assert len(line.get_xdata()) == 2  # each model's price at both snapshots, not stacked at the last
+    fig.savefig(tmp_path / "sparse.png", dpi=60)
+
+
 def test_price_history_leaks_no_matplotlib_warning(history: pd.DataFrame, tmp_path: Path) -> None:
     """Several models on a log axis with a price 0 among them made matplotlib warn "Attempting to set
     identical low and high ylims", which the CLI showed as its own warning (issue 15, third trial);
@@ -475,24 +528,102 @@ def test_two_snapshots_months_apart_are_two_dots_not_a_held_line(dated_files: li
     assert len(ax.get_lines()[1].get_ydata()) == 2
 
 
+def test_two_catalogs_59_days_apart_are_counted_per_the_period_the_axis_names(
+    recorded_dir: Path, tmp_path: Path
+) -> None:
+    """The 2026 catalogs, 59 days apart: the bars were labelled "per 13 weeks" but drew the raw
+    counts of the 59 days (issue 15, final trial). The gap's bar spans the gap and is its changes
+    per the period the axis names, a period no longer than the gap."""
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files(sorted((recorded_dir / "catalogs-2026-06-08").glob("models-*.json.gz")), progress=False)
+    sizes = oc.catalog_size(store.history())
+    gap_days = (sizes["fetched_at"].iloc[1] - sizes["fetched_at"].iloc[0]) / pd.Timedelta("1D")
+    assert gap_days > 31 and sizes["added"].iloc[1] > 0
+    fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
+    oc.plot_catalog_size(sizes, ax=ax)
+    period = _bar_period_days(ax)
+    assert period < gap_days
+    green = [r for r in ax.right.patches if r.get_facecolor()[:3] == plt.matplotlib.colors.to_rgb("tab:green")]
+    (bar,) = green
+    assert bar.get_width() == pytest.approx(gap_days) and bar.get_hatch()
+    assert bar.get_height() == pytest.approx(sizes["added"].iloc[1] / (gap_days / period))
+    assert f"averaged per {_duration_of(ax)}" in ax.right.get_ylabel()
+    fig.savefig(tmp_path / "two.png", dpi=60)
+
+
+def _duration_of(ax: plt.Axes) -> str:
+    """The words of the catalog-size bars' period on the right axis (``day``, ``2 weeks``)."""
+    return ax.right.get_ylabel().split("\n")[0].rsplit(" per ", 1)[1]
+
+
+def test_catalog_size_breaks_at_a_month_without_snapshots_whatever_the_count(
+    dated_files: list[Path], tmp_path: Path
+) -> None:
+    """Every recorded catalog: the line was held flat across 174 days (the usual interval, a month,
+    made nothing a gap), while two snapshots 59 days apart drew a grey gap (issue 15, final trial).
+    One rule: more than a month without a snapshot is a gap, a grey band with no line, and its bar is
+    hatched, however many snapshots there are."""
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files(dated_files, progress=False)
+    sizes = oc.catalog_size(store.history())
+    fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
+    oc.plot_catalog_size(sizes, ax=ax)
+    to_x = plt.matplotlib.dates.date2num
+    t = np.array([to_x(ts.tz_localize(None)) for ts in sizes["fetched_at"]])
+    long = np.flatnonzero(np.diff(t) > 31)
+    assert len(long) >= 2  # 2024-09-27 to 2025-02-08, 2025-05-22 to 11-12, ...
+    spans = [(p.get_x(), p.get_x() + p.get_width()) for p in ax.patches if p.get_alpha() == 0.12]
+    line = ax.get_lines()[0]
+    lx, ly = to_x(np.asarray(line.get_xdata())), np.asarray(line.get_ydata(), dtype=float)
+    hatched_ends = {round(r.get_x() + r.get_width(), 6) for r in ax.right.patches if r.get_hatch()}
+    for i in long:
+        assert any(t[i] < x0 < x1 < t[i + 1] for x0, x1 in spans)  # a grey band over the gap
+        inside = (lx > t[i]) & (lx < t[i + 1])
+        assert not inside.any() and np.isnan(ly[np.flatnonzero(lx == t[i])[-1]])  # no line across it
+        assert round(t[i + 1], 6) in hatched_ends or sizes.iloc[i + 1][["added", "returned", "removed"]].sum() == 0
+    fig.savefig(tmp_path / "dated.png", dpi=60)
+
+
 def test_market_trend_breaks_its_lines_and_bands_at_long_gaps(gapped: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     """Daily periods with weeks between some snapshots: no median line or band bridges those weeks."""
     trend = oc.market_trend(gapped[1])  # weeks apart, then hourly, then weeks apart
     steps = pd.DatetimeIndex(trend["period"]).to_series().diff().dropna()
     long = int((steps > max(8 * steps.median(), pd.Timedelta("1D"))).sum())
     assert long == 2
-    ax = oc.plot_market_trend(trend)
+    _assert_broken(oc.plot_market_trend(trend), trend, long)
+
+
+def _assert_broken(ax: plt.Axes, trend: pd.DataFrame, long: int) -> None:
+    """The market trend's median lines break once per long gap; its bands, cut into one polygon per
+    stretch of periods between gaps, cover the stretches of two or more; a period alone is two bars."""
+    from matplotlib.collections import PolyCollection
+
+    stretches = np.split(np.arange(len(trend)), long_after(trend, long))
+    alone = sum(len(s) == 1 for s in stretches)
+    assert len(stretches) == long + 1
     for line in ax.get_lines():
         y = np.asarray(line.get_ydata(), dtype=float)
-        assert int(np.isnan(y).sum()) == long and np.isfinite(y).sum() == len(trend)
-    for band in ax.collections:  # each band is cut into one polygon per stretch without a gap
-        assert len(band.get_paths()) == long + 1
+        if line.get_linestyle() == "--":  # a band's edge: none at a period alone
+            assert np.isfinite(y).sum() == len(trend) - alone
+        else:
+            assert int(np.isnan(y).sum()) == long and np.isfinite(y).sum() == len(trend)
+    for band in [c for c in ax.collections if isinstance(c, PolyCollection)]:
+        assert len(band.get_paths()) == long + 1 - alone
+    bars = [c for c in ax.collections if str(c.get_gid()).endswith("quartiles alone")]
+    assert [len(c.get_segments()) for c in bars] == ([alone, alone] if alone else [])
+
+
+def long_after(trend: pd.DataFrame, long: int) -> list[int]:
+    """The row indices where a stretch begins after one of the ``long`` longest steps of ``trend``."""
+    steps = pd.DatetimeIndex(trend["period"]).to_series().diff().to_numpy()[1:]
+    return sorted((np.argsort(steps)[::-1][:long] + 1).tolist())
 
 
 def test_market_trend_breaks_at_long_gaps_at_the_reports_frequency(dated_files: list[Path], tmp_path: Path) -> None:
     """The report's weekly trend bridged 11 weeks without a snapshot (2026-01-29 to 04-17, issue 15,
     fourth trial): sparse snapshots made the median step 2 weeks, so only 16 weeks counted as long.
-    At any frequency a gap of more than 8 periods (and a day) breaks the lines and bands."""
+    At any frequency a gap of more than 8 periods (and a day), or of more than a month (the rule the
+    catalog-size chart breaks by), breaks the lines and bands."""
     from orcatalog.report import trend_freq
 
     store = oc.SnapshotStore(tmp_path / "s")
@@ -503,14 +634,42 @@ def test_market_trend_breaks_at_long_gaps_at_the_reports_frequency(dated_files: 
     assert freq == "W"
     trend = oc.market_trend(history, freq=freq)
     steps = pd.DatetimeIndex(trend["period"]).to_series().diff().dropna()
-    long = int((steps > pd.Timedelta(weeks=8)).sum())
-    assert long >= 1 and steps.median() < pd.Timedelta(weeks=8) / 2  # a long gap, and no usual step near it
-    ax = oc.plot_market_trend(trend)
-    for line in ax.get_lines():
-        y = np.asarray(line.get_ydata(), dtype=float)
-        assert int(np.isnan(y).sum()) == long and np.isfinite(y).sum() == len(trend)
-    for band in ax.collections:
-        assert len(band.get_paths()) == long + 1
+    long = int((steps > min(pd.Timedelta(weeks=8), pd.Timedelta(days=31))).sum())
+    assert long >= 2 and steps.median() < pd.Timedelta(days=31) / 2  # long gaps, and no usual step near them
+    _assert_broken(oc.plot_market_trend(trend), trend, long)
+
+
+def test_market_trend_draws_a_period_alone_as_bars_not_a_band_of_no_width(recorded_dir: Path, tmp_path: Path) -> None:
+    """The 2026 catalogs, 59 days apart: each period stood alone, so the quartile "bands" had no
+    width while the legend explained them and their overlap (issue 15, final trial). A period alone
+    is two bars side by side, from q1 to q3, and the legend names only what is drawn."""
+    from orcatalog.report import trend_freq
+
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files(sorted((recorded_dir / "catalogs-2026-06-08").glob("models-*.json.gz")), progress=False)
+    history = store.history()
+    trend = oc.market_trend(history, freq=trend_freq(pd.DatetimeIndex(sorted(history["fetched_at"].unique()))))
+    assert len(trend) == 2
+    fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
+    oc.plot_market_trend(trend, ax=ax)
+    from matplotlib.collections import PolyCollection
+
+    for poly in [c for c in ax.collections if isinstance(c, PolyCollection)]:  # a band drawn has a width
+        for path in poly.get_paths():
+            assert np.ptp(path.vertices[:, 0]) > 0
+    for side in ("prompt", "completion"):
+        (bars,) = [c for c in ax.collections if c.get_gid() == f"{side} quartiles alone"]
+        ends = sorted(tuple(sorted(seg[:, 1])) for seg in bars.get_segments())
+        assert ends == sorted(zip(trend[f"{side}_q1"], trend[f"{side}_q3"]))
+        assert all(lo < hi for lo, hi in ends)
+    fig.canvas.draw()  # the two bars of a period stand side by side on the page, not over each other
+    bars = [c for c in ax.collections if str(c.get_gid()).endswith("quartiles alone")]
+    xs = [sorted(c.get_transform().transform(np.asarray(c.get_segments())[:, 0])[:, 0]) for c in bars]
+    assert len(xs) == 2 and all(abs(a - b) >= 4 for a, b in zip(*xs))
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert not any("overlap" in t for t in labels)
+    assert sum("25th-75th percentile" in t and "bar" in t for t in labels) == 2
+    fig.savefig(tmp_path / "trend.png", dpi=60)
 
 
 def test_market_trend_explains_its_bands(history: pd.DataFrame) -> None:
@@ -651,6 +810,43 @@ def test_catalog_size_legend_has_one_entry_per_thing_drawn_and_marks_a_partial_s
         assert list(cross.get_ydata()) == [100]  # the partial snapshot's count, marked
         fig.savefig(tmp_path / "partial.png", dpi=60)
         plt.close(fig)
+
+
+def test_price_vs_context_draws_only_the_frontiers_workload_and_its_legend_covers_no_point(
+    recorded_dir: Path, tmp_path: Path
+) -> None:
+    """The 2026 catalog with models of other outputs (issue 15, final trial): rerank, embedding and
+    speech models were drawn as "paid models" beside a text-only frontier, and the legend (lower
+    right) covered a point. Only models that serve the frontier's workload (text output, the one
+    rule of frontier and costs: ``serves``) are drawn, the others counted by output in the legend,
+    and the legend sits where no point is. The other-output models are the spec-shaped fixture
+    (tests/modalities.py: no all-modalities body was recorded)."""
+    from orcatalog.analysis.catalog import serves
+
+    from .modalities import fixture_models
+
+    body = orjson.loads(read_body(recorded_dir / "catalogs-2026-06-08" / "models-2026-08-17.json.gz"))["data"]
+    models = models_frame(body + fixture_models())
+    fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
+    oc.plot_price_vs_context(models, ax=ax)
+    others = models[~serves(models)]
+    assert set(others["id"]) >= {"voyageai/rerank-2.5", "openai/text-embedding-3-small", "openai/gpt-4o-mini-tts"}
+    x = models["prompt_usd_per_mtok"].to_numpy(dtype=float, na_value=np.nan)
+    y = models["context_length"].to_numpy(dtype=float, na_value=np.nan)
+    paid = serves(models) & (x > 0) & (y > 0)
+    assert len(_paid_points(ax)) == paid.sum()  # every paid text model, and no other
+    assert sorted(_paid_points(ax)) == sorted(x[paid])
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    (said,) = [t for t in labels if "no text workload" in t]
+    assert said.startswith(f"{len(others)} not drawn") and "rerank 1" in said and "speech 2" in said
+    front = oc.frontier(models)
+    assert not front["id"].isin(others["id"]).any()
+    fig.canvas.draw()
+    box = ax.get_legend().get_window_extent()
+    for c in ax.collections:
+        for px, py in c.get_offset_transform().transform(np.asarray(c.get_offsets())):
+            assert not box.contains(px, py)  # no point under the legend
+    fig.savefig(tmp_path / "workload.png", dpi=60)
 
 
 def test_price_vs_context_counts_an_unlisted_output_price_apart_and_labels_its_axis(

@@ -255,7 +255,7 @@ def test_of_a_version_s_copies_an_intact_one_is_kept() -> None:
     keep, damaged = _one_of_each("versions", versions, "version")
     assert list(keep) == [1, 2] and damaged == 1  # the copy failing its address: damage, not a concurrent copy
     from orcatalog.store.delta.schema import snapshot_rows
-    from orcatalog.store.ingest import content_hash, snapshot_id
+    from orcatalog.store.identity import content_hash, snapshot_id
 
     when = pd.Timestamp("2026-01-08T01:19:00Z")
 
@@ -720,7 +720,9 @@ def test_concurrent_writers_a_compactor_and_a_reader_lose_nothing(
     store = delta_store(backend, tmp_path, endpoint)
     folder = tmp_path / "bodies"
     folder.mkdir()
-    chosen = hourly_bodies[:: max(1, len(hourly_bodies) // 24)][:24]
+    # 16 bodies, 4 per writer (was 24): each writer's upkeep (auto_compact=4) and the compactor still
+    # merge while the others commit; more rounds only repeat the same interleavings at a higher cost
+    chosen = hourly_bodies[:: max(1, len(hourly_bodies) // 16)][:16]
     paths = []
     for name, raw in chosen:
         (folder / name).write_bytes(raw)
@@ -737,8 +739,7 @@ def test_concurrent_writers_a_compactor_and_a_reader_lose_nothing(
     for proc, word in ((reader, "reads ok"), (compactor, "compactions")):
         out, err = proc.communicate(timeout=300)  # closes its stdin: the writers are done
         assert proc.returncode == 0 and out.startswith(word), err
-        if proc is reader:
-            assert int(out.split()[2]) > 0, out  # it read while the writers and the compactor ran
+        assert int(out.split()[-1]) > 0, out  # it read (or compacted) while the writers ran
     final = reopen(store)
     assert set(returned) == set(final.snapshots()["snapshot_id"]) and len(returned) == len(paths)
     manifest = final._delta.layout.table("snapshots").to_pyarrow_table(columns=["snapshot_id"])  # type: ignore[union-attr]

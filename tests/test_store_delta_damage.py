@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 import orcatalog as oc
 from orcatalog.cli import main as cli_main
-from orcatalog.store.ingest import content_hash
+from orcatalog.store.identity import content_hash, id_faults, row_faults, snapshot_id
 from orcatalog.errors import AsOfWarning
 
 from .conftest import read_body
@@ -414,6 +414,43 @@ _CHANGES: dict[str, Callable[[object, object], bool]] = {
 }
 
 
+def test_the_row_check_reads_every_row_at_once_and_names_what_one_row_contradicts() -> None:
+    """#14 bench: a reader checks each ``snapshots`` row's id against its time and content hash
+    (row_faults), every row of the store at once (id_faults: the Python loop over 8,760 rows was
+    the part of an append that grew with the store). Each damage is named as one row's check names
+    it: a time one second off or without a zone, a hash cut short or changed, a null anywhere."""
+    chash = content_hash(["a" * 32, "b" * 32], '{"object":"list"}')
+    when = pd.Timestamp("2026-01-07T22:17:17.123456Z")
+    sid = snapshot_id(when, chash)
+    cases = [
+        (sid, when, chash, []),
+        (sid, when.floor("s"), chash, []),  # the id holds the second
+        (sid, when + pd.Timedelta(seconds=1), chash, ["fetched_at"]),
+        (sid, when.tz_convert("Europe/Paris"), chash, []),  # the same instant in another zone
+        (sid, when.tz_localize(None), chash, ["fetched_at"]),  # no zone: not a UTC time
+        (sid, None, chash, ["fetched_at"]),
+        (sid, when, chash[:63], ["content_hash"]),
+        (sid, when, "f" + chash[1:], ["content_hash"]),
+        (sid, when, None, ["content_hash"]),
+        (sid[:-1] + "x", when + pd.Timedelta(days=1), chash, ["fetched_at", "content_hash"]),
+        (None, when, chash, ["fetched_at", "content_hash"]),
+    ]
+    rows = [{"snapshot_id": s, "fetched_at": w, "content_hash": c} for s, w, c, _ in cases]
+    expected = [faults for *_, faults in cases]
+    assert [row_faults({**r, "n_models": 2, "top_level": None}, None, None) for r in rows] == expected
+    aware = [r for r, (_, w, *_) in zip(rows, cases) if w is None or w.tzinfo is not None]
+    table = pa.table(
+        {
+            "snapshot_id": pa.array([r["snapshot_id"] for r in aware], pa.string()),
+            "fetched_at": pa.array([r["fetched_at"] for r in aware], pa.timestamp("us", tz="UTC")),
+            "content_hash": pa.array([r["content_hash"] for r in aware], pa.string()),
+        }
+    )
+    assert id_faults(table) == [f for (_, w, _, f) in cases if w is None or w.tzinfo is not None]
+    naive = table.set_column(1, "fetched_at", table.column("fetched_at").cast(pa.timestamp("us")))
+    assert all("fetched_at" in f for f in id_faults(naive))  # a column without a zone: every row
+
+
 @pytest.mark.parametrize("column", list(_CHANGES))
 def test_a_snapshots_row_that_contradicts_itself_is_hidden_and_blocks_compaction(
     column: str, tmp_path: Path, dated_files: list[Path], caplog: pytest.LogCaptureFixture
@@ -421,7 +458,7 @@ def test_a_snapshots_row_that_contradicts_itself_is_hidden_and_blocks_compaction
     """Issue 14 H1: a byte flipped inside a ``snapshots`` file where it still decodes (one row's
     time, model count, content hash or version list) silently changed load(as_of=), snapshots()
     and history, and compact() then made the bad value permanent. Each row is now checked against
-    what it carries twice (store.ingest.row_faults, the writer's read-back check): the row is
+    what it carries twice (store.identity.row_faults, the writer's read-back check): the row is
     hidden like a damaged file's rows, the warning and errors name the file and the snapshot,
     compact() refuses before changing anything, and importing the body again is the repair."""
     store = oc.SnapshotStore(tmp_path / "s", layout="delta", auto_compact=None)

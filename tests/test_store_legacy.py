@@ -18,7 +18,7 @@ import orcatalog as oc
 from orcatalog.cli import main as cli_main
 from orcatalog.errors import LegacyLayoutError, StoreReadError
 from orcatalog.store import lock as lock_module
-from orcatalog.store.layout import CLAIM_MAX_AGE
+from orcatalog.store.claims import CLAIM_MAX_AGE
 from orcatalog.testing.legacy import legacy_store
 
 from .conftest import make_store, store_files

@@ -70,3 +70,40 @@ def test_an_id_no_longer_listed_is_said_to_be_gone_not_a_typo(recorded_dir: Path
     assert typo == " (did you mean 'anthropic/claude-3-opus'? last seen 2025-11-12 00:00 UTC, no longer listed)"
     listed = did_you_mean("openai/gpt4o", ids, unlisted=last)
     assert listed == " (did you mean 'openai/gpt-4o'?)"  # a listed look-alike is offered as before
+
+
+def test_an_id_that_names_its_kind_gets_one_of_that_kind(recorded_dir: Path, tmp_path: Path) -> None:
+    """#15 final trial: a misspelled embedding id was offered a text model (``openai/text-embedding-3-large``
+    -> ``~openai/gpt-mini-latest`` on the 2026-08-17 catalog). An id that names what its model makes
+    gets an id of that kind, or nothing. The catalog is recorded; the embedding, rerank, speech and
+    transcription models are the spec-shaped fixture (no all-modalities body was recorded)."""
+    from click.testing import CliRunner
+
+    from orcatalog.cli import main
+    from orcatalog.suggest import kinds_named
+
+    from .modalities import fixture_models
+
+    body = orjson.loads(read_body(recorded_dir / "catalogs-2026-06-08" / "models-2026-08-17.json.gz"))
+    text = [str(m["id"]) for m in body["data"]]
+    every = [*text, *(str(m["id"]) for m in fixture_models())]
+    for model in [*body["data"], *fixture_models()]:  # the words agree with what each model makes
+        assert kinds_named(model["id"]) <= {*model["architecture"]["output_modalities"]}, model["id"]
+    assert closest("openai/text-embedding-3-large", text) is None  # no embedding model listed: no suggestion
+    assert closest("openai/whisper-2", text) is None  # was openai/gpt-5.2
+    assert closest("openai/text-embedding-3-large", every) == "openai/text-embedding-3-small"
+    assert closest("voyageai/rerank-3", every) == "voyageai/rerank-2.5"
+    assert closest("openai/whisper-2", every) == "openai/whisper-1"
+    assert closest("openai/gpt-4o-tts", every) == "openai/gpt-4o-mini-tts"  # was openai/gpt-4o
+    assert closest("qwen/qwen3-embedding-8b", every) is None  # was qwen/qwen3-8b, a text model
+    assert closest("openai/gpt4o", every) == "openai/gpt-4o"  # an id naming no kind: as before
+    served = tmp_path / "models-2026-08-17.json"
+    served.write_bytes(orjson.dumps({**body, "data": [*body["data"], *fixture_models()]}))
+    for typed, said in [
+        ("openai/text-embedding-3-large", " (did you mean 'openai/text-embedding-3-small'?)"),
+        ("qwen/qwen3-embedding-8b", " ("),
+    ]:
+        result = CliRunner().invoke(main, ["--replay", str(served), "model", typed])
+        assert result.exit_code == 1, result.output
+        assert result.stderr.startswith(f"error: no model {typed!r} in the catalog{said}"), result.stderr
+        assert "qwen/qwen3-8b" not in result.stderr

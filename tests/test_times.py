@@ -6,18 +6,26 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 import orcatalog as oc
 from orcatalog.testing.legacy import store_in_layout
-from orcatalog.cli import main
-from orcatalog.times import ACCEPTED, ACCEPTED_TEXT, answer_notes, in_text_forms, is_date_only, parse_time
+from orcatalog.times import (
+    ACCEPTED,
+    ACCEPTED_TEXT,
+    NotATime,
+    answer_notes,
+    in_text_forms,
+    is_date_only,
+    iso_times,
+    parse_time,
+)
+
+from .conftest import run_cli
 
 
 @pytest.fixture
@@ -28,15 +36,6 @@ def store(series_store: oc.SnapshotStore) -> oc.SnapshotStore:
 @pytest.fixture
 def history(hourly_history: pd.DataFrame) -> pd.DataFrame:
     return hourly_history
-
-
-def run(args: list[str], cwd: Path) -> object:
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(main, args, catch_exceptions=False)
-    finally:
-        os.chdir(old)
 
 
 @pytest.mark.parametrize(
@@ -56,6 +55,7 @@ def test_iso_8601_and_datetime_objects_are_read_as_utc(value: object, expected: 
     assert parse_time(value).isoformat() == expected
 
 
+@pytest.mark.compact_only  # a refusal before any snapshot is read: the store is material, not data
 @pytest.mark.parametrize(
     "value",
     [
@@ -88,6 +88,23 @@ def test_ambiguous_text_and_numbers_are_refused_naming_the_accepted_forms(
             call()
         assert "ISO 8601" in str(error.value) or "NaT" in str(error.value)
     assert ACCEPTED.startswith("an ISO 8601 date")
+
+
+@pytest.mark.parametrize("value", ["2026-06-19-08", "2026-06-19+02:00", "2026-06-19Z", "2026-06-19-0800"])
+def test_a_zone_after_a_date_alone_is_refused_with_the_usual_message(value: str, store: oc.SnapshotStore) -> None:
+    """#15 trial: ``2026-06-19-08`` (an hour written after a date with a dash) had the one rule's
+    form (the ``-08`` read as a UTC offset), so it was refused only by pandas, in pandas' words
+    ("not a time pandas can hold"), or read as a time where pandas took it. A zone follows a time,
+    never a date alone: the text is refused as any other non-ISO text, naming the accepted forms."""
+    with pytest.raises(oc.InvalidParameterError) as error:
+        parse_time(value, "as_of")
+    assert str(error.value) == f"as_of={value!r} is not a time: give {ACCEPTED}"
+    with pytest.raises(NotATime) as not_a_time:
+        iso_times(pd.Series(["2026-06-19T08:00Z", value], dtype=object))
+    assert not_a_time.value.value == value and not_a_time.value.reason == ""
+    bad = run_cli(["show", "--store", "data", "--as-of", value], Path(store.root).parent)
+    assert bad.exit_code == 2, bad.output
+    assert bad.stderr.strip() == f"error: --as-of={value!r} is not a time: give {ACCEPTED_TEXT}", bad.stderr
 
 
 @pytest.mark.parametrize("value", [1768910400, "1768910400", " 1768910400 ", "1.7689104e9", 20260108, "20260108"])
@@ -128,7 +145,9 @@ def test_a_date_only_start_means_that_day(store: oc.SnapshotStore, history: pd.D
     same = oc.movers(history, first, "2026-01-07", n=5)
     pd.testing.assert_frame_equal(m, same)
     assert any("before the first snapshot" in note for note in m.attrs["notes"])
-    result = run(["movers", "--store", "data", "--since", day, "-n", "3", "--format", "csv"], Path(store.root).parent)
+    result = run_cli(
+        ["movers", "--store", "data", "--since", day, "-n", "3", "--format", "csv"], Path(store.root).parent
+    )
     assert result.exit_code == 0, result.output
     assert "note: --since" in result.stderr and "before the first snapshot" in result.stderr
 
@@ -192,24 +211,24 @@ def test_show_names_the_snapshot_it_used_and_how_old(store: oc.SnapshotStore) ->
     cwd = Path(store.root).parent
     asked = "2025-12-25T12:00Z"
     used = store.load(as_of=asked).attrs
-    result = run(["show", "--store", "data", "--as-of", asked, "openai/gpt-4o"], cwd)
+    result = run_cli(["show", "--store", "data", "--as-of", asked, "openai/gpt-4o"], cwd)
     assert result.exit_code == 0, result.output
     assert f"snapshot {used['snapshot_id']}" in result.stderr
     age = pd.Timestamp(asked) - pd.Timestamp(used["fetched_at"])
     assert age > pd.Timedelta(0) and "older than --as-of 2025-12-25 12:00" in result.stderr
-    far = run(["show", "--store", "data", "--as-of", "2030-01-01", "--head", "1"], cwd)
+    far = run_cli(["show", "--store", "data", "--as-of", "2030-01-01", "--head", "1"], cwd)
     assert far.exit_code == 0 and "days older than --as-of 2030-01-01" in far.stderr
     first = store.snapshots().iloc[0]
-    early = run(["show", "--store", "data", "--as-of", "2020-01-01", "openai/gpt-4o"], cwd)  # the first answers
+    early = run_cli(["show", "--store", "data", "--as-of", "2020-01-01", "openai/gpt-4o"], cwd)  # the first answers
     assert early.exit_code == 0 and early.stderr.splitlines() == [
         f"snapshot {first['snapshot_id']} (fetched {str(first['fetched_at'])[:19]} UTC, scope '{first['scope']}') "
         "answers --as-of 2020-01-01",
         f"note: --as-of 2020-01-01 00:00 is before the first snapshot (scope '{first['scope']}'): the first, "
         f"{first['fetched_at']:%Y-%m-%d %H:%M} UTC, is used",
     ]  # said once: the library's warning is not repeated
-    bad = run(["show", "--store", "data", "--as-of", "05/01/2026"], cwd)
+    bad = run_cli(["show", "--store", "data", "--as-of", "05/01/2026"], cwd)
     assert bad.exit_code == 2 and "--as-of" in bad.output and "ISO 8601" in bad.output
-    bad = run(["changes", "--store", "data", "--since", "05/01/2026"], cwd)
+    bad = run_cli(["changes", "--store", "data", "--since", "05/01/2026"], cwd)
     assert bad.exit_code == 2 and "--since" in bad.output and "ISO 8601" in bad.output
 
 
@@ -279,19 +298,19 @@ def test_a_date_only_end_means_through_that_day(store: oc.SnapshotStore, history
     assert m.attrs["end_snapshot"] == last_of_day.isoformat()
     pd.testing.assert_frame_equal(m, oc.movers(history, "2025-12-20", last_of_day, n=5), check_like=True)
     root = Path(store.root).parent
-    d = run(["diff", "--store", "data", "2025-12-18", "2026-01-07", "--format", "csv"], root)
+    d = run_cli(["diff", "--store", "data", "2025-12-18", "2026-01-07", "--format", "csv"], root)
     assert d.exit_code == 0, d.output
     assert f"fetched {last_of_day:%Y-%m-%d %H:%M:%S} UTC" in d.stderr and "(through the end of that day)" in d.stderr
     assert "older than NEW" not in d.stderr  # a snapshot of the day asked
     first = stamps.iloc[0]
-    mv = run(["movers", "--store", "data", "--since", f"{first:%Y-%m-%d}", "-n", "2", "--format", "csv"], root)
+    mv = run_cli(["movers", "--store", "data", "--since", f"{first:%Y-%m-%d}", "-n", "2", "--format", "csv"], root)
     assert mv.exit_code == 0, mv.output
     header = mv.stderr.splitlines()[0]
     assert f"the snapshot of {first:%Y-%m-%d %H:%M} UTC (for --since {first:%Y-%m-%d})" in header
     assert "at or before" not in header  # it names the snapshot used, as the note after it does
-    every = pd.read_csv(io.StringIO(run(["changes", "--store", "data", "--format", "csv"], root).stdout))
+    every = pd.read_csv(io.StringIO(run_cli(["changes", "--store", "data", "--format", "csv"], root).stdout))
     day = pd.to_datetime(every["fetched_at"], utc=True).max()  # the last day with a change: an --until of that date
-    ch = run(["changes", "--store", "data", "--until", f"{day:%Y-%m-%d}", "--format", "csv"], root)
+    ch = run_cli(["changes", "--store", "data", "--until", f"{day:%Y-%m-%d}", "--format", "csv"], root)
     assert ch.exit_code == 0, ch.output
     assert pd.to_datetime(pd.read_csv(io.StringIO(ch.stdout))["fetched_at"], utc=True).max() == day  # keeps it
 
@@ -323,7 +342,7 @@ def test_usage_bodies_read_their_times_by_the_same_rule() -> None:
 
 #: The files outside times.py that may parse time text, and why: none of them reads a time a user gives.
 TIME_PARSERS_ALLOWED = {
-    "store/ingest.py": "a snapshot id's own compact time (%Y%m%dT%H%M%SZ), written by the snapshot id rule",
+    "store/identity.py": "a snapshot id's own compact time (%Y%m%dT%H%M%SZ), written by the snapshot id rule",
     "fetch/http.py": "the HTTP Date header (RFC 9110 IMF-fixdate, 'Wed, 07 Jan 2026 12:00:00 GMT'), not ISO 8601",
     "fetch/retry.py": "the Retry-After header's HTTP date (RFC 9110), not ISO 8601",
     "frames/convert.py": "the catalog's day fields (knowledge_cutoff, expiration_date): a bare YYYY-MM-DD without "

@@ -18,15 +18,14 @@ from typing import Any
 import pandas as pd
 import pytest
 import requests
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 import orcatalog as oc
-from orcatalog.cli import main
 from orcatalog.feed import ATOM_NS, MAX_ENTRIES, entry_id, update_feed
 from orcatalog.store.lock import POLL
 from orcatalog.testing import ReplayServer
 
-from .conftest import REPO, FakeTime
+from .conftest import REPO, FakeTime, run_cli
 
 A = f"{{{ATOM_NS}}}"
 MOVED = "openai/gpt-4o"  # its prompt price is cut by a fifth in the second body
@@ -190,12 +189,7 @@ def run(args: list[str], cwd: Path, server: ReplayServer | None = None) -> Resul
         "ORCATALOG_BASE_URL": server.base_url if server else "http://127.0.0.1:9/api/v1",
         "ORCATALOG_CACHE_DIR": str(cwd / ".cache"),
     }
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(main, ["watch", *args], env=env, catch_exceptions=False)
-    finally:
-        os.chdir(old)
+    return run_cli(["watch", *args], cwd, env)
 
 
 def _feed(path: Path) -> ET.Element:

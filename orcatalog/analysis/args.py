@@ -15,11 +15,20 @@ from ..errors import InvalidParameterError
 __all__ = ["field_arg", "frame_arg", "one_scope", "price_fields"]
 
 
+#: Where a frame given as each argument comes from, for the message when it lacks a column
+#: (arguments not listed take a models frame: :data:`_MODELS_SOURCES`).
+_SOURCES = {
+    "endpoints": "pass a frame from fetch_endpoints (one model, or models=...) or SnapshotStore.endpoint_history",
+}
+_MODELS_SOURCES = "pass a frame from fetch_models, SnapshotStore.load or SnapshotStore.history (or the analysis function that makes it)"
+
+
 def frame_arg(name: str, value: Any, *columns: str) -> pd.DataFrame:
     """``value`` if it is a DataFrame holding ``columns``.
 
     Raises:
-        InvalidParameterError: it is not a DataFrame, or lacks a column (named, with where such frames come from).
+        InvalidParameterError: it is not a DataFrame, or lacks a column (named, with where frames for
+            that argument come from: :data:`_SOURCES`).
     """
     if not isinstance(value, pd.DataFrame):
         raise InvalidParameterError(f"{name} must be a pandas DataFrame, got {type(value).__name__}")
@@ -32,10 +41,7 @@ def frame_arg(name: str, value: Any, *columns: str) -> pd.DataFrame:
             "a single catalog from fetch_models or SnapshotStore.load has no time axis"
         )
     if missing:
-        raise InvalidParameterError(
-            f"{name} lacks the column(s) {missing}; pass a frame from fetch_models, SnapshotStore.load or "
-            "SnapshotStore.history (or the analysis function that makes it)"
-        )
+        raise InvalidParameterError(f"{name} lacks the column(s) {missing}; {_SOURCES.get(name, _MODELS_SOURCES)}")
     return value
 
 
@@ -73,9 +79,7 @@ def price_fields(frame: pd.DataFrame) -> list[str]:
     return [str(c) for c in frame.columns if is_price_column(str(c)) or str(c) in PER_TOKEN_COLUMNS]
 
 
-def field_arg(
-    argument: str, field: Any, columns: Iterable[object], *, what: str = "price field", listed: Iterable[object] = ()
-) -> tuple[str, float]:
+def field_arg(argument: str, field: Any, columns: Iterable[object], *, what: str = "price field") -> tuple[str, float]:
     """The column a field name given by a user means, among ``columns``: the column of that name, or
     the price column whose table heading it is (:func:`orcatalog.schema.price_field`, the one rule:
     ``price_input_cache_read_usd_per_mtok`` is ``price_input_cache_read`` times 1e6).
@@ -85,14 +89,14 @@ def field_arg(
         field: the name given.
         columns: the columns it may name.
         what: what such a column is called in the message (``price field``, ``numeric column``).
-        listed: the columns the message lists as accepted, each under both its names (default ``columns``).
 
     Returns:
         ``(column, factor)``: the column, and the factor from its values to the unit ``field`` says.
 
     Raises:
         InvalidParameterError: no column goes by ``field``; the message names the likely one
-            (:func:`orcatalog.suggest.did_you_mean`) and every accepted name.
+            (:func:`orcatalog.suggest.did_you_mean`) and exactly the accepted names: each of
+            ``columns`` under both its names, nothing it would refuse and nothing it accepts left out.
     """
     from ..schema import price_field, price_heading
     from ..suggest import did_you_mean
@@ -101,8 +105,7 @@ def field_arg(
     found = price_field(field, names) if isinstance(field, str) else None
     if found is not None:
         return found
-    shown = [str(c) for c in listed] or names
-    accepted = list(dict.fromkeys(name for c in shown for name in (c, price_heading(c))))
+    accepted = list(dict.fromkeys(name for c in names for name in (c, price_heading(c))))
     raise InvalidParameterError(
         f"{argument}={field!r} is not a {what}{did_you_mean(str(field), accepted)}; "
         f"{what}s: {', '.join(accepted) or 'none'} (a column, or the name tables print it under)"

@@ -414,7 +414,7 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
     """
     frame_arg("history", history, "id", "fetched_at")
     if fields:  # a column, or the heading tables print a price under (field_arg)
-        named = [field_arg("fields", f, price_fields(history), listed=_price_columns(history))[0] for f in fields]
+        named = [field_arg("fields", f, price_fields(history))[0] for f in fields]  # lists what it accepts
         fields = list(dict.fromkeys(named))
     else:
         fields = _price_columns(history)

@@ -2,11 +2,10 @@
 a workload's constraints, and why each other one was dropped). Pure functions on endpoints frames
 (:func:`orcatalog.fetch_endpoints`); no HTTP, no files.
 
-What a workload costs on an endpoint is not computed here: each endpoint is handed to
-:func:`orcatalog.estimate_cost` as if it were a model (its ``price_<key>`` columns, its
-``pricing_overrides`` and its ``discount`` as the ``price_discount`` that function applies), so
-the zero/absent rule, the override tiers and the discount have one home, in
-:mod:`orcatalog.analysis.cost`. The rules for which endpoint is chosen live here: why one is dropped
+What a workload costs on an endpoint is not computed here: :func:`orcatalog.estimate_cost` prices
+an endpoints frame, each endpoint as if it were a model (:mod:`orcatalog.analysis.cost.endpoints`:
+its ``price_<key>`` columns, its ``pricing_overrides`` and its ``discount``), so the zero/absent
+rule, the override tiers and the discount have one home, in :mod:`orcatalog.analysis.cost`. The rules for which endpoint is chosen live here: why one is dropped
 in :func:`_drop_reason`, which of the rest wins in :func:`_rank`.
 """
 
@@ -19,8 +18,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from ..schema import is_price_column
+from ..schema.endpoints import endpoint_label
+from ..workload import TOKEN_ARGUMENTS
 from .args import frame_arg
+from .cost.endpoints import ENDPOINT_KEYS
 
 __all__ = ["best_endpoints", "endpoint_costs"]
 
@@ -47,19 +48,9 @@ def endpoint_costs(
     from .cost import estimate_cost
 
     endpoints = frame_arg("endpoints", endpoints, "model_id", "tag", "price_prompt", "price_completion")
-    keep = [
-        c for c in endpoints.columns if is_price_column(c) or c in ("pricing_overrides", "dynamic_pricing", "is_free")
-    ]
-    view = endpoints[keep].copy()
-    # an endpoint serves its model's outputs; a listing that does not name them is "unknown", which the
-    # serving rule (analysis.catalog.serves) does not exclude
-    view["output_modalities"] = endpoints["output_modalities"] if "output_modalities" in endpoints.columns else None
-    view.insert(0, "id", [str(i) for i in range(len(endpoints))])
-    if "discount" in endpoints.columns:
-        view["price_discount"] = endpoints["discount"].to_numpy(dtype=float, na_value=np.nan)
-    costs = estimate_cost(view, prompt_tokens, completion_tokens, **workload)
-    costs.index = costs.pop("id").astype(int)
-    costs = costs.sort_index().drop(columns=["x_cheapest", "rank"])
+    positions = endpoints.reset_index(drop=True)  # the cost frame keeps this index: each row's position
+    costs = estimate_cost(positions, prompt_tokens, completion_tokens, **workload).sort_index()
+    costs = costs.drop(columns=[*(k for k in ENDPOINT_KEYS if k in costs.columns), "x_cheapest", "rank"])
     costs.index = endpoints.index
     return costs
 
@@ -86,6 +77,7 @@ def best_endpoints(
     latency: str = "p50",
     uptime: str = "1d",
     requests: int = 1,
+    **workload: Any,
 ) -> pd.DataFrame:
     """The cheapest endpoint per model that meets the constraints, and why every other was dropped.
 
@@ -109,6 +101,11 @@ def best_endpoints(
         latency: percentile of the latency constraint: p50, p75, p90 or p99.
         uptime: window of the uptime constraint: 5m, 30m or 1d.
         requests: how many requests the workload is (>= 1).
+        workload: the rest of :func:`orcatalog.estimate_cost`'s workload, by its names
+            (:data:`orcatalog.workload.TOKEN_ARGUMENTS`: ``cached_tokens``, ``cache_write_tokens``,
+            ``audio_tokens``, ``reasoning_tokens``, ``audio_output_tokens``, ``image_output_tokens``,
+            ``web_searches``, ``images``), plus ``at`` and ``output_modalities``; each means what it
+            means there (parts of the prompt or completion tokens, priced at their own rates).
 
     Returns:
         One row per endpoint, grouped by model (chosen first, then by cost): ``model_id``, ``tag``,
@@ -119,11 +116,12 @@ def best_endpoints(
 
     Raises:
         InvalidParameterError: not an endpoints frame, a bad workload or constraint (negative, not
-            a number, an unknown percentile or window).
+            a number, an unknown percentile or window), a workload name estimate_cost does not take.
     """
     endpoints = frame_arg("endpoints", endpoints, "model_id", "tag", "price_prompt", "price_completion")
     _check_constraints(min_context, max_latency_ms, min_uptime, latency=latency, uptime=uptime)
-    costs = endpoint_costs(endpoints, prompt_tokens, completion_tokens, requests=requests)  # checks the workload
+    _check_workload_names(workload)
+    costs = endpoint_costs(endpoints, prompt_tokens, completion_tokens, requests=requests, **workload)
     limits = _Limits(
         min_context=min_context,
         max_latency_ms=max_latency_ms,
@@ -143,6 +141,30 @@ def best_endpoints(
         if v is not None
     }
     return result
+
+
+#: The workload names best_endpoints takes besides its own arguments: estimate_cost's (one table).
+_WORKLOAD_NAMES = (
+    *(a for a in TOKEN_ARGUMENTS if a not in ("prompt_tokens", "completion_tokens", "requests")),
+    "at",
+    "output_modalities",
+)
+
+
+def _check_workload_names(workload: dict[str, Any]) -> None:
+    """Refuse a keyword that is not one of estimate_cost's workload arguments.
+
+    Raises:
+        InvalidParameterError: naming the keyword, the likely one, and the accepted names.
+    """
+    from ..suggest import did_you_mean
+
+    for name in workload:
+        if name not in _WORKLOAD_NAMES:
+            raise InvalidParameterError(
+                f"best_endpoints() got an unknown argument {name!r}{did_you_mean(name, _WORKLOAD_NAMES)}; "
+                f"workload arguments: prompt_tokens, completion_tokens, requests, {', '.join(_WORKLOAD_NAMES)}"
+            )
 
 
 @dataclass(frozen=True)
@@ -275,6 +297,7 @@ def _explain_the_others(result: pd.DataFrame) -> None:
     model's chosen endpoint, or that it lost the tie."""
     first = result["chosen"].to_numpy(dtype=bool)
     best = result[first].set_index("model_id")
+    best["tag"] = [endpoint_label(t, p) for t, p in zip(best["tag"], best["provider_name"])]
     for j in np.flatnonzero(result["reason"].isna().to_numpy() & ~first):
         winner = best.loc[result.at[int(j), "model_id"]]
         extra = result.at[int(j), "total_usd"] - winner["total_usd"]

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
+from ..schema.endpoints import endpoint_label
 from ..schema.usage import billed_usd
 from ..schema import is_price_column, price_columns
 from ..suggest import did_you_mean
@@ -345,7 +346,10 @@ def _endpoint_history(endpoints: pd.DataFrame) -> pd.DataFrame:
         or c in ("pricing_overrides", "dynamic_pricing", "is_free", "context_length", "output_modalities")
     ]
     view = endpoints[keep].copy()
-    view.insert(0, "id", (endpoints["model_id"].astype(str) + "@" + endpoints["tag"].astype(str)).to_numpy())
+    labels = [endpoint_label(t, p) for t, p in zip(endpoints["tag"], endpoints["provider_name"])]
+    view.insert(
+        0, "id", (endpoints["model_id"].astype(str) + "@" + pd.Series(labels, index=endpoints.index)).to_numpy()
+    )
     if "discount" in endpoints.columns:
         view["price_discount"] = endpoints["discount"].to_numpy(dtype=float, na_value=np.nan)
     view["model_id"] = endpoints["model_id"].astype(str).to_numpy()

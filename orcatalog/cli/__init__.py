@@ -11,13 +11,11 @@ Start-up stays light: pandas, pyarrow and requests are imported inside the comma
 from __future__ import annotations
 
 import sys
-import warnings
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ..errors import InvalidParameterError
 from ..suggest import did_you_mean
 from .errors import CLIError, CLIUsageError, warning_line
 from .output import echo_record, output_options, write
@@ -41,7 +39,7 @@ from .app import (  # noqa: F401 - the shared pieces; main, run and the names te
     run,
     store_scope,
 )
-from . import analysis  # noqa: F401 - registers the analysis commands (show, changes, cost, report, ...)
+from . import analysis  # noqa: F401 - registers the analysis commands (show, changes, diff, cost, report, ...)
 from . import watch as _watch  # noqa: F401 - registers `orcatalog watch`
 
 __all__ = ["main", "run"]
@@ -451,7 +449,27 @@ def snapshots(store_root: str | None, fmt: str | None, out: str | None, columns:
     note = migration_note(store)
     if note is not None:  # here, where a user looks at the store; not on every command
         click.echo(f"note: {note}", err=True)
+    if df.empty:
+        held = _endpoint_snapshot_counts(store)
+        if held:
+            click.echo(
+                f"note: no /models snapshots in {store.root}; it holds {held} (see `orcatalog endpoint-history "
+                "MODEL` and SnapshotStore.endpoint_snapshots())",
+                err=True,
+            )
     write(df, fmt, out, columns, head, default_columns=["snapshot_id", "fetched_at", "scope", "n_models", "partial"])
+
+
+def _endpoint_snapshot_counts(store: Any) -> str:
+    """The endpoints and providers snapshots a store holds, in words ("3 endpoints and 2 providers
+    snapshots"); empty when none (or the layout keeps none)."""
+    from ..errors import StoreError
+
+    try:
+        kinds = store.endpoint_snapshots()["kind"].value_counts()
+    except StoreError:  # the parquet layout keeps no endpoints
+        return ""
+    return " and ".join(f"{int(n)} {kind} snapshot{'s' * (n != 1)}" for kind, n in kinds.items())
 
 
 @main.command()
@@ -490,97 +508,6 @@ def migrate(old: str, new: str) -> None:
     with _interrupts(SnapshotStore(new), set()):  # Ctrl-C says what NEW holds; a new NEW is left as it was
         ids = copy_store(old, new)
     click.echo(f"{len(ids)} snapshots copied from {old} to {new} (Delta layout); each read back equal")
-
-
-@main.command()
-@click.argument("old")
-@click.argument("new")
-@click.option(
-    "--allow-mixed", is_flag=True, help="Compare snapshots of different scopes (e.g. a regional one with the catalog)."
-)
-@_store_option
-@_scope_option
-@output_options
-def diff(
-    old: str,
-    new: str,
-    allow_mixed: bool,
-    store_root: str | None,
-    scope: str | None,
-    fmt: str | None,
-    out: str | None,
-    columns: str | None,
-    head: int | None,
-) -> None:
-    """What changed between two snapshots (ids, or times: the latest at or before each; a date-only NEW
-    means through that day, so 2026-01-07 compares with that day's last snapshot). Prices are
-    shown in the ``unit`` column's unit (per-token prices in USD per million tokens); ``kind`` says
-    what a changed price is (changed, no longer listed, newly listed, to or from dynamic, listed on
-    leaving dynamic, unit changed).
-
-    \b
-    Example:
-      orcatalog diff --store data 2025-12-20 2026-01-05
-    """
-    import pandas as pd
-
-    from ..analysis.changes import diff as diff_frames
-
-    from ..errors import PartialSnapshotWarning
-    from .analysis import _answered_by, _load_as_of
-
-    store = _store(store_root, must_exist=True)
-    ids = set(store.snapshots()["snapshot_id"])
-    at_scope = store_scope(store, scope) if old not in ids or new not in ids else None  # times are read in a scope
-    frames = []
-    for name, x in (("OLD", old), ("NEW", new)):
-        try:
-            with warnings.catch_warnings():  # diff says what a partial snapshot means for its answer
-                warnings.simplefilter("ignore", PartialSnapshotWarning)
-                frames.append(  # the snapshots used are named once the order is checked
-                    store.load(x)
-                    if x in ids
-                    else _load_as_of(store, x, name, say=False, scope=at_scope, end=name == "NEW")
-                )
-        except InvalidParameterError as exc:
-            raise CLIUsageError(_not_a_snapshot(name, x, exc)) from None
-    times = [pd.Timestamp(f.attrs["fetched_at"]) for f in frames]
-    if times[0] > times[1]:
-        raise CLIUsageError(
-            f"OLD ({old}: {times[0]:%Y-%m-%d %H:%M}) is newer than NEW ({new}: {times[1]:%Y-%m-%d %H:%M}); "
-            "give the older snapshot first"
-        )
-    for name, x, frame in (("OLD", old, frames[0]), ("NEW", new, frames[1])):
-        if x not in ids:
-            _answered_by(frame, x, name, end=name == "NEW")
-    changed = diff_frames(*frames, allow_mixed=allow_mixed)
-    write(
-        changed,
-        fmt,
-        out,
-        columns,
-        head,
-        default_columns=["id", "change", "field", "old", "new", "pct_change", "unit", "kind"],
-    )
-    if changed.empty:
-        sids = [f.attrs.get("snapshot_id") for f in frames]
-        if sids[0] == sids[1]:
-            why = f"OLD and NEW are the same snapshot, {sids[0]}: there is nothing to compare"
-        else:
-            why = f"no model and no compared field differs between {sids[0]} and {sids[1]}"
-        click.echo(f"note: {why}", err=True)
-
-
-def _not_a_snapshot(name: str, value: str, exc: InvalidParameterError) -> str:
-    """Why ``diff``'s OLD or NEW was refused: not a snapshot id, and why it is not a time either
-    (the one time rule's reason, e.g. that numbers are refused on purpose), in the forms one can type."""
-    from ..times import in_text_forms, parse_time
-
-    try:
-        parse_time(value, name)
-    except InvalidParameterError as why:
-        return f"{name} {value!r} is not a snapshot id of the store, and {in_text_forms(str(why))}"
-    return f"{name} {value!r}: {in_text_forms(str(exc))}"
 
 
 @main.command()
@@ -649,7 +576,7 @@ def endpoint_history(
     if h.empty:
         with models_named():
             served = store.endpoint_history(model_id, columns=[]) if provider else h
-        names = [str(n) for n in (*served["provider_name"].unique(), *served["tag"].unique())]
+        names = [str(n) for n in (*served["provider_name"].unique(), *served["tag"].unique()) if isinstance(n, str)]
         if provider and names and provider.lower() not in {n.lower() for n in names}:  # not one of its providers
             raise CLIError(
                 f"no endpoints of {model_id!r} from provider {provider!r} in {store.root}"

@@ -1,8 +1,10 @@
 """The command group and what every command shares: the ``main`` group (one-line errors, the
 exit-status rule, ``--replay``), ``run`` (the console script), the client of a command (``_client``),
 the filter options, the store option and store of a command (``_store``), the "no model X in the
-store" rule (``require_models``), and Ctrl-C during a write (``_interrupts``). Commands live in :mod:`orcatalog.cli`, :mod:`orcatalog.cli.analysis` and
-:mod:`orcatalog.cli.watch`; they import from here, so none imports another.
+store" rule (``require_models``), and Ctrl-C during a write (``_interrupts``). Commands live in
+:mod:`orcatalog.cli`, the :mod:`orcatalog.cli.analysis` package and :mod:`orcatalog.cli.watch`; they
+import from here, so none imports another (the analysis modules share two helpers of their own
+package: ``answers`` and ``options``).
 """
 
 from __future__ import annotations
@@ -325,7 +327,11 @@ def _client(ctx: click.Context, filters: dict[str, Any] | None = None) -> Iterat
     for name in unanswerable(_params.list_query(filters or {})):
         flag = "--sort " + str((filters or {}).get("sort")) if name == "sort" else "--" + name.replace("_", "-")
         click.echo(warning_line(f"--replay cannot answer {flag} from recorded bodies; it is ignored"), err=True)
-    with ReplayServer(replay) as server:
+    try:
+        replayed = ReplayServer(replay)
+    except ValueError as exc:  # a folder of no catalog (only endpoints or providers bodies, say)
+        raise CLIError(f"--replay {replay}: {exc}") from None
+    with replayed as server:
         client = Client(base_url=server.base_url, session=requests.Session())
         ctx.obj["client"] = client
         yield client

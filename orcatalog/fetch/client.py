@@ -487,6 +487,43 @@ class Client:
         frame.attrs["scope"] = scope_of(self.base_url, "/models/user", query, fingerprint)
         return frame
 
+    # -- providers, endpoints and usage: thin methods over the one implementation of each, which
+    # takes ``client=`` (the module functions), so ``client.fetch_endpoints(...)`` and
+    # ``orcatalog.fetch_endpoints(..., client=client)`` are the same call
+
+    def fetch_endpoints(self, model_id: str | None = None, **options: Any) -> pd.DataFrame:
+        """Which providers serve a model: :func:`orcatalog.fetch_endpoints` with this client
+        (``models=``, ``zdr=``, ``concurrency=``, ``refresh=``, ``retries=``, ``progress=`` as there).
+
+        Returns:
+            One row per endpoint (the endpoints contract). Raises as :func:`orcatalog.fetch_endpoints`.
+        """
+        from .endpoints import fetch_endpoints
+
+        return fetch_endpoints(model_id, client=self, **options)
+
+    def fetch_providers(self, **options: Any) -> pd.DataFrame:
+        """``GET /providers``: :func:`orcatalog.fetch_providers` with this client (``refresh=``,
+        ``retries=`` as there).
+
+        Returns:
+            One row per provider. Raises as :func:`orcatalog.fetch_providers`.
+        """
+        from .endpoints import fetch_providers
+
+        return fetch_providers(client=self, **options)
+
+    def fetch_activity(self, date: Any = None, **options: Any) -> pd.DataFrame:
+        """``GET /activity``: :func:`orcatalog.fetch_activity` with this client (``api_key_hash=``,
+        ``api_key=`` (a management key), ``refresh=``, ``retries=`` as there).
+
+        Returns:
+            One row per date, model and endpoint. Raises as :func:`orcatalog.fetch_activity`.
+        """
+        from .usage import fetch_activity
+
+        return fetch_activity(date, client=self, **options)
+
 
 #: The module-level shortcuts, in :mod:`.shortcuts`; still importable from here.
 _SHORTCUTS = ("default_client", "fetch_models", "fetch_model", "count_models", "fetch_user_models")

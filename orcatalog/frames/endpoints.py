@@ -54,8 +54,8 @@ class _Derived:
 
 
 def _tag(rows: Rows, d: _Derived) -> Any:
-    tags = [t if t is not None else p for t, p in zip(rows.top("tag"), rows.top("provider_name"))]
-    return CONVERTERS["str"](tags, "tag", rows)
+    # a body without tags (the 2025 shape) keeps them null: provider_name is the key there
+    return CONVERTERS["str"](list(rows.top("tag")), "tag", rows)
 
 
 def _discount(rows: Rows) -> np.ndarray:

@@ -1,7 +1,7 @@
 """The unique-ids rule, in one place: a catalog lists each model id once, as a string.
 
 :func:`catalog_ids` is what the contract frame (:func:`orcatalog.frames.models.models_frame`), the
-store's ingest (:func:`orcatalog.store.ingest.check_whole`) and the diff
+store's ingest (:func:`orcatalog.store.intake.check_whole`) and the diff
 (:func:`orcatalog.analysis.changes.diff`, through :func:`first_duplicate`) call; none of them
 checks ids itself.
 """

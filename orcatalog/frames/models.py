@@ -217,11 +217,12 @@ def check_body(body: Any, *, url: str | None = None) -> list[dict[str, Any]]:
     """
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, list) or (data and isinstance(data[0], dict) and "id" not in data[0]):
-        other = _other_body(body)
-        if other is not None:
+        kind = body_kind(body)
+        if kind is not None and kind[0] != "models":
+            way = BODY_WAYS.get(kind[0])
             raise SchemaError(
-                f"{url or 'the body'} is {other}, not a /models list: a catalog is recorded from "
-                "GET /models (`orcatalog snapshot`)",
+                f"{url or 'the body'} is {kind[1]}, not a /models list: a catalog is recorded from "
+                "GET /models (`orcatalog snapshot`)" + (f"; {way}" if way and kind[0] != "count" else ""),
                 url=url,
             )
     if not isinstance(data, list):  # a list of unknown items is left to the id rule, which names the item
@@ -250,25 +251,46 @@ def list_frame(body: Any, *, url: str | None = None) -> pd.DataFrame:
     return models_frame(check_body(body, url=url), url=url)
 
 
-def _other_body(body: Any) -> str | None:
-    """What a body that is not a models list is, when it is another known API body (one model's
-    endpoints, one model, the count, an error, the providers list, a key's activity), in words;
-    else None. A list is named by the keys every item has (providers: ``slug`` and ``name``;
-    activity rows: ``date`` and ``model``) when no item has an ``id``."""
+#: How each kind of body is recorded or read, for a message that refuses it elsewhere.
+BODY_WAYS = {
+    "models": "import it with SnapshotStore.import_files or `orcatalog import`",
+    "endpoints": "record it with SnapshotStore.import_endpoints (a Delta-layout store)",
+    "zdr": "record it with SnapshotStore.import_endpoints (a Delta-layout store)",
+    "providers": "record it with SnapshotStore.import_endpoints (a Delta-layout store)",
+    "activity": "reprice reads it (`orcatalog reprice`)",
+    "count": "nothing records it: the count is a snapshot's n_models",
+}
+
+
+def body_kind(body: Any) -> tuple[str, str] | None:
+    """The one rule of what a recorded API body is, by its shape: ``(kind, words)`` with kind one of
+    ``models`` (a /models list), ``zdr`` (a list of endpoints), ``providers``, ``activity``,
+    ``endpoints`` (one model's), ``model`` (one model), ``count``, ``error``; None when the shape
+    says nothing (an empty list answers /models, /endpoints/zdr and /providers alike). A list is
+    named by the keys every item has (models: ``id`` and ``pricing``; endpoints: ``provider_name``
+    and ``pricing``; providers: ``slug`` and ``name``; activity rows: ``date`` and ``model``)."""
     data = body.get("data") if isinstance(body, dict) else None
-    items = data if isinstance(data, list) and data and all(isinstance(d, dict) and "id" not in d for d in data) else []
+    items = data if isinstance(data, list) and data and all(isinstance(d, dict) for d in data) else []
+    if items and all("id" in d and "pricing" in d for d in items):
+        return "models", f"a /models list ({len(items)} models)"
+    items = items if all("id" not in d for d in items) else []  # the other lists' items have no id
     if items and all("slug" in d and "name" in d for d in items):
-        return f"a /providers body ({len(items)} providers, keyed by slug)"
+        return "providers", f"a /providers body ({len(items)} providers, keyed by slug)"
     if items and all("date" in d and "model" in d for d in items):
-        return f"an /activity body ({len(items)} rows of a key's usage by date and model, which reprice reads)"
+        return (
+            "activity",
+            f"an /activity body ({len(items)} rows of a key's usage by date and model, which reprice reads)",
+        )
+    if items and all("provider_name" in d and "pricing" in d for d in items):
+        return "zdr", f"an /endpoints/zdr body ({len(items)} endpoints)"
     if isinstance(data, dict) and isinstance(data.get("endpoints"), list):
-        return f"a /models/{{id}}/endpoints body (the providers of {data.get('id', 'one model')})"
+        return "endpoints", f"a /models/{{id}}/endpoints body (the providers of {data.get('id', 'one model')})"
     if isinstance(data, dict) and "id" in data and "pricing" in data:
-        return f"a single model's body ({data['id']}, from GET /model/{{id}})"
+        return "model", f"a single model's body ({data['id']}, from GET /model/{{id}})"
     if isinstance(data, dict) and set(data) == {"count"}:
-        return "a /models/count body"
+        return "count", "a /models/count body"
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        return f"an API error body ({body['error'].get('code', '?')}: {body['error'].get('message', '')})"
+        return "error", f"an API error body ({body['error'].get('code', '?')}: {body['error'].get('message', '')})"
     return None
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..analysis.args import frame_arg
 from ._axes import _axes, _one_time_window, _time_axis, _title
-from ._gaps import _gaps
+from ._gaps import _gaps, _shade_gaps
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -61,13 +61,10 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
     # a snapshot with a long gap (or the series' end) on both sides has no line: a dot shows its count
     alone = [i for i in range(len(t)) if (i == len(t) - 1 or i in gaps) and (i == 0 or i - 1 in gaps)]
     ax.plot(t[alone], n[alone], color="black", linestyle="None", marker="o", markersize=3, label="_nolegend_")
-    for k, (start, end) in enumerate(_gap_spans(t, gaps)):
-        ax.axvspan(
-            start, end, color="grey", alpha=0.12, linewidth=0, label="no snapshots (a long gap)" if k == 0 else None
-        )
+    _shade_gaps(ax, t, gaps)
     ax.set_ylim(0, max(float(np.nanmax(n)) * 1.08, 1) if len(n) else 1)  # from 0: a drop is seen at its true size
     right = ax.twinx()
-    bars = _events_per_bar(sizes, t)
+    bars = _events_per_bar(sizes, t, gaps)
     wide = (bars["span"] > bars.attrs["width"]).to_numpy()
     labelled: set[str] = set()
 
@@ -143,18 +140,6 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
     return ax
 
 
-def _gap_spans(t: pd.DatetimeIndex, gaps: set[int]) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """The grey spans of the long gaps: each from one snapshot to the next (never over a snapshot),
-    kept apart at each snapshot by a sliver (0.4% of the time axis, at most a quarter of the gap) so
-    that gaps in a row read as gaps between snapshots, not as one gap with snapshots inside it."""
-    axis = (t.max() - t.min()) if len(t) > 1 else pd.Timedelta(0)
-    spans = []
-    for i in sorted(gaps):
-        margin = min(axis * 0.004, (t[i + 1] - t[i]) / 4)
-        spans.append((t[i] + margin, t[i + 1] - margin))
-    return spans
-
-
 def _partial_rows(frame: pd.DataFrame, t: pd.DatetimeIndex) -> list[int]:
     """The rows of the partial snapshots (``attrs["partial_times"]`` of a history or of
     :func:`orcatalog.catalog_size`'s frame, by scope), in time order."""
@@ -163,22 +148,27 @@ def _partial_rows(frame: pd.DataFrame, t: pd.DatetimeIndex) -> list[int]:
     return [i for i in range(len(t)) if t[i] in times]
 
 
-def _events_per_bar(sizes: pd.DataFrame, t: pd.DatetimeIndex) -> pd.DataFrame:
+def _events_per_bar(sizes: pd.DataFrame, t: pd.DatetimeIndex, gaps: set[int] | None = None) -> pd.DataFrame:
     """The catalog-size chart's bars: models added, returned and removed, summed over periods of
     one bar's width so that bars of snapshots an hour apart add up instead of covering each other.
     The width is the first of :data:`_BAR_PERIODS` at least 1/150 of the time span and at least the
-    usual (median) time between snapshots: daily snapshots get daily bars, never "per 6 hours" bars
-    with empty periods between them. Periods are counted back from the last snapshot.
+    usual (median) time between snapshots outside the long gaps (``gaps``: :func:`_gaps`, the rule
+    the line breaks by; a day when every interval is one): daily snapshots get daily bars, never
+    "per 6 hours" bars with empty periods between them, and two snapshots 59 days apart never make a
+    "per 13 weeks" axis. Periods are counted back from the last snapshot.
 
     A bar covers the time its changes happened in: a snapshot's changes happened since the one
     before it, so a bar ends at its last snapshot (none is drawn after the last one) and starts at
     its period's start or the snapshot before its first, whichever is later; a snapshot more than
-    one period after the one before it has a bar of its own, spanning that whole gap (what was added
-    over 59 days is not drawn as one week's). Columns ``at`` (the bar's middle), ``span`` (its
+    one period after the one before it, or after a long gap, has a bar of its own, spanning that
+    whole gap (what was added over 59 days is not drawn as one week's). Columns ``at`` (the bar's middle), ``span`` (its
     width, a Timedelta), ``added``, ``returned``, ``removed``; ``attrs["width"]`` is the period. The
     first snapshot's "added" (everything) is left out."""
     span = (t.max() - t.min()) if len(t) > 1 else pd.Timedelta("1D")
-    usual = pd.Series(t).diff().median() if len(t) > 1 else pd.Timedelta(0)
+    gaps = _gaps(t) if gaps is None else gaps
+    steps = pd.Series(t).diff().iloc[1:]
+    held = steps[[i not in gaps for i in range(len(steps))]]
+    usual = held.median() if len(held) else pd.Timedelta("1D") if len(t) > 1 else pd.Timedelta(0)
     width = next((w for w in _BAR_PERIODS if w >= span / 150 and w >= usual), _BAR_PERIODS[-1])
     columns = ["added", "returned", "removed"]
     if len(t) < 2:
@@ -189,7 +179,7 @@ def _events_per_bar(sizes: pd.DataFrame, t: pd.DatetimeIndex) -> pd.DataFrame:
     when, before = t[1:], t[:-1]
     counts = sizes[columns].to_numpy()[1:]
     back = ((t.max() - when) // width).to_numpy()  # 0: the period that ends at the last snapshot
-    alone = np.asarray((when - before) > width)
+    alone = np.asarray((when - before) > width) | np.isin(np.arange(len(when)), sorted(gaps))
     key = np.where(alone, -1 - np.arange(len(when)), back)  # after a longer gap: a bar of its own
     rows = []
     for k in pd.unique(key):  # in time order

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..analysis.args import frame_arg
 from ..errors import InvalidParameterError
+from ..schema.endpoints import endpoint_label
 from ._axes import _axes, _plain_log_ticks, _root, _title
 
 if TYPE_CHECKING:
@@ -26,8 +27,10 @@ def plot_endpoints(
     """Price against throughput for the endpoints (providers) of one model, log-log, every point
     labelled with its tag; the cheapest-and-fastest corner is bottom right.
 
-    Endpoints the plot cannot place (no throughput data: the API gives statistics only with a
-    key; a free or unknown price on a log axis) are named in a note below the points.
+    Endpoints at the same spot are drawn side by side (a few points apart on the screen, their
+    data unchanged) under one label naming each. Endpoints the plot cannot place (no throughput
+    data: the API gives statistics only with a key; a free or unknown price on a log axis) are
+    named in a note below the points; when none can be placed there is no chart.
 
     Args:
         endpoints: a frame from :func:`orcatalog.fetch_endpoints`.
@@ -41,7 +44,8 @@ def plot_endpoints(
 
     Raises:
         InvalidParameterError: not an endpoints frame, an unknown model, price or percentile, no
-            endpoint to draw; ``ax`` that is not an Axes.
+            endpoint to draw (none has throughput data or a paid price: the message says which);
+            ``ax`` that is not an Axes.
     """
     endpoints = frame_arg("endpoints", endpoints, "model_id", "tag", "provider_name")
     if price not in ("prompt", "completion"):
@@ -53,38 +57,43 @@ def plot_endpoints(
         if len(models) != 1:
             raise InvalidParameterError(f"the frame holds {len(models)} models: pass model_id= (one of them)")
         model_id = str(models[0])
-    rows = endpoints[(endpoints["model_id"] == model_id) & endpoints["tag"].notna()]
+    fetched = endpoints["error"].isna() if "error" in endpoints.columns else True  # not a failed model's row
+    rows = endpoints[(endpoints["model_id"] == model_id) & fetched]
     if rows.empty:
         raise InvalidParameterError(f"no endpoint of {model_id!r} in the frame")
     y_col, x_col = f"effective_{price}_usd_per_mtok", f"throughput_{throughput}"
     xs = rows[x_col].to_numpy(dtype=float, na_value=np.nan)
     ys = rows[y_col].to_numpy(dtype=float, na_value=np.nan)
     ok = np.isfinite(xs) & np.isfinite(ys) & (xs > 0) & (ys > 0)
+    labels = [endpoint_label(t, p) for t, p in zip(rows["tag"], rows["provider_name"])]
+    if not ok.any():  # an empty chart would answer nothing
+        raise InvalidParameterError(_nothing_to_draw(model_id, x_col, xs, ys, price))
+    from matplotlib.transforms import offset_copy
+
     ax = _axes(ax)
     providers = list(dict.fromkeys(rows["provider_name"].astype(str)))
     colours = {p: f"C{i % 10}" for i, p in enumerate(providers)}
-    # endpoints at the same spot are drawn as concentric dots (the first drawn largest), so none hides another
+    # endpoints at the same spot are drawn side by side (shifted a few points apart on the screen,
+    # their data unchanged), so none hides another; their shared label names each
     names = rows["provider_name"].astype(str).to_numpy()
-    order = sorted((int(j) for j in np.flatnonzero(ok)), key=lambda j: providers.index(names[j]))
-    spots = [(float(xs[i]), float(ys[i])) for i in order]
-    sizes = np.full(len(xs), 40.0)
-    for k, at in enumerate(order):
-        sizes[at] = 40.0 * 2.2 ** spots[k + 1 :].count(spots[k])  # larger by the dots drawn over it
+    at_spot: dict[tuple[float, float], list[int]] = {}
+    for j in np.flatnonzero(ok):
+        at_spot.setdefault((float(xs[j]), float(ys[j])), []).append(int(j))
+    shift = {j: (k - (len(js) - 1) / 2) * 9.0 for js in at_spot.values() if len(js) > 1 for k, j in enumerate(js)}
+    style = {"s": 40.0, "zorder": 3, "edgecolors": "white", "linewidths": 0.6}
     for provider in providers:
         mask = ok & (names == provider)
-        if mask.any():
-            ax.scatter(
-                xs[mask],
-                ys[mask],
-                s=sizes[mask],
-                color=colours[provider],
-                label=provider,
-                zorder=3,
-                edgecolors="white",
-                linewidths=0.6,
-            )
+        plain = mask & np.array([j not in shift for j in range(len(xs))], dtype=bool)
+        label = provider
+        if plain.any():
+            ax.scatter(xs[plain], ys[plain], color=colours[provider], label=label, **style)  # type: ignore[arg-type]
+            label = "_nolegend_"
+        for moved_at in np.flatnonzero(mask & ~plain).tolist():
+            moved = offset_copy(ax.transData, fig=_root(ax), x=shift[moved_at], y=0.0, units="points")
+            ax.scatter([xs[moved_at]], [ys[moved_at]], color=colours[provider], label=label, transform=moved, **style)  # type: ignore[arg-type]
+            label = "_nolegend_"
     points: dict[tuple[float, float], list[str]] = {}  # endpoints at the same spot share one label
-    for tag, px, py, good in zip(rows["tag"].astype(str), xs, ys, ok):
+    for tag, px, py, good in zip(labels, xs, ys, ok):
         if good:
             points.setdefault((float(px), float(py)), []).append(tag)
     for i, ((px, py), tags) in enumerate(sorted(points.items())):
@@ -94,7 +103,7 @@ def plot_endpoints(
             textcoords="offset points",
             fontsize=8,
             va="bottom",
-            xytext=(5, 4 if i % 2 == 0 else -6 - 11 * len(tags)),
+            xytext=(5 + 4.5 * (len(tags) - 1), 4 if i % 2 == 0 else -6 - 11 * len(tags)),  # past the side-by-side dots
         )
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -115,7 +124,7 @@ def plot_endpoints(
             handle.set_sizes([40.0])  # type: ignore[union-attr]
         _root(ax).draw_without_rendering()  # the legend's room is taken before the title is wrapped
     _title(ax, f"{model_id}: {price} price vs throughput ({throughput}) per endpoint")
-    missing = rows["tag"].astype(str).to_numpy()[~ok]
+    missing = np.array(labels, dtype=object)[~ok]
     if len(missing):  # wrapped to the Axes' width (known now), inside the frame
         import textwrap
 
@@ -136,3 +145,17 @@ def plot_endpoints(
         )
     ax.grid(True, which="both", alpha=0.25)
     return ax
+
+
+def _nothing_to_draw(model_id: str, x_col: str, xs: np.ndarray, ys: np.ndarray, price: str) -> str:
+    """Why no endpoint of ``model_id`` can be placed on the log-log plot, and what to do instead."""
+    if not np.isfinite(xs).any():
+        why = f"none has {x_col} (the API gives statistics only to requests with an API key)"
+    elif not (np.isfinite(ys) & (ys > 0)).any():
+        why = f"none has a paid {price} price (free or unknown prices have no place on a log axis)"
+    else:
+        why = f"none has both {x_col} and a paid {price} price"
+    return (
+        f"no endpoint of {model_id!r} to draw: {why}; compare its endpoints with "
+        "estimate_cost(endpoints, ...) or best_endpoints(...)"
+    )

@@ -23,7 +23,7 @@ from ._axes import (
     _zero_floor,
     _zero_tick,
 )
-from ._gaps import _broken_at_gaps, _period_of
+from ._gaps import _broken_at_gaps, _gaps, _period_of, _shade_gaps
 from ._labels import _place_labels, _spread
 
 if TYPE_CHECKING:
@@ -56,7 +56,11 @@ def plot_price_history(
     token, request, ...; a ``price_image`` that is a per-token rate) is not drawn, and the model's
     legend entry says how it is priced. Where a model's price was dynamic (the API listed ``"-1"``,
     decided per request) its line has a gap, hatched in its colour and named in the legend
-    (:data:`DYNAMIC_LABEL`, :func:`_mark_dynamic`).
+    (:data:`DYNAMIC_LABEL`, :func:`_mark_dynamic`). No line holds a price across a long gap
+    without snapshots (the one rule of :func:`orcatalog.plot._gaps._gaps`, drawn grey): the price
+    after it is a marker of its own. Where a price stops being listed (its key vanished, or the
+    model left the catalog) an ``X`` in the model's colour marks it at its last price
+    (:data:`GONE_LABEL`), never a drop to 0. The title names the price in the axis's words.
 
     Args:
         history: ``SnapshotStore.history()`` (one scope).
@@ -117,6 +121,9 @@ def plot_price_history(
         if finite.any():
             ax.update_datalim(np.column_stack([mdates.date2num(np.asarray(t)[finite]), drawn[finite]]))
     _not_singular(ax, np.concatenate(drawn_series) if drawn_series else np.array([]))
+    everyone = pd.DatetimeIndex(frame["fetched_at"].unique()).sort_values()
+    gaps = _gaps(everyone)  # the one long-gap rule: no line holds a price across one
+    _shade_gaps(ax, everyone, gaps)
     for k, ((mid, t, y), drawn) in enumerate(zip(series, drawn_series)):
         # Series that coincide stay visible: earlier lines are wider and below, and each line is
         # shifted by at most 1.6 points (a hair, not a price) up or down, in a cycle of five.
@@ -127,15 +134,16 @@ def plot_price_history(
             "transform": shifted,
         }
         (line,) = ax.step(
-            t,
-            drawn,
+            *_held_until_gaps(t, drawn, everyone, gaps),
             where="post",
             label=mid if mid not in how else _priced_otherwise_label(mid, how[mid], drawn=not np.isnan(y).all()),
             linewidth=1.2 + 1.6 * (len(series) - 1 - k) / max(len(series) - 1, 1),
             zorder=2 + k / 100,
             **style,
         )
-        change = np.r_[True, y[1:] != y[:-1]] & ~np.isnan(y)  # the first price and every change
+        # the first price, every change, and the first price after each long gap (no line reaches it)
+        after_gap = np.isin(np.arange(len(y)), np.asarray(_before_gaps(pd.DatetimeIndex(t), everyone, gaps)) + 1)
+        change = (np.r_[True, y[1:] != y[:-1]] | after_gap) & ~np.isnan(y)
         marker = _MARKERS[k % len(_MARKERS)]
         ax.plot(
             t[change],
@@ -149,7 +157,7 @@ def plot_price_history(
         )
         line.set_marker(marker)  # the legend shows each series' marker
         line.set_markevery([])
-    everyone = pd.DatetimeIndex(frame["fetched_at"].unique()).sort_values()
+    gone = _mark_no_longer_listed(ax, history, column, series, drawn_series, everyone, colors)
     hatched = [
         _mark_dynamic(ax, t, drawn, flags, everyone, colors[k % len(colors)])
         for k, ((_, t, _), drawn, flags) in enumerate(zip(series, drawn_series, dynamic))
@@ -158,11 +166,15 @@ def plot_price_history(
     if zero_at is not None:  # the floor line's tick reads 0, not a price
         _zero_tick(ax, zero_at, float(positive.min()), "y", separator=False)
     unit = _price_label(field)
-    names = {"prompt_usd_per_mtok": "Prompt price history", "completion_usd_per_mtok": "Completion price history"}
     ax.set(xlabel="snapshot time (UTC)", ylabel=unit)
-    _title(ax, names.get(field, f"Price history: {field}"))
+    _title(ax, _history_title(unit))
     if ids:
         handles, labels = ax.get_legend_handles_labels()
+        if gone:
+            from matplotlib.lines import Line2D
+
+            handles.append(Line2D([], [], color="grey", marker=GONE_MARKER, linestyle="None", markersize=8))
+            labels.append(GONE_LABEL)
         if any(hatched):
             from matplotlib.patches import Patch
 
@@ -172,6 +184,86 @@ def plot_price_history(
     ax.grid(True, alpha=0.3)
     _time_axis(ax)
     return ax
+
+
+#: The marker and legend entry where a drawn price stops being listed (:func:`_mark_no_longer_listed`).
+GONE_MARKER = "X"
+GONE_LABEL = "no longer listed (the key or the model is gone: not a price of 0)"
+
+
+def _history_title(axis_label: str) -> str:
+    """A price-history title in the words of the price axes (``Input cache read price history``
+    for ``input cache read price (USD per million tokens)``), never a raw column name."""
+    words = axis_label.split(" (", 1)[0]
+    return f"{words[:1].upper()}{words[1:]} history"
+
+
+def _held_until_gaps(
+    t: pd.Series, drawn: np.ndarray, everyone: pd.DatetimeIndex, gaps: set[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """A model's step line (times, values) that ends at its last snapshot before each long gap of
+    the history (``gaps`` of ``everyone``, :func:`orcatalog.plot._gaps._gaps`): a price is not
+    known to hold across months without a snapshot. Each break is a NaN at the same time as the snapshot before it (a post step holds a value
+    until the next point, so a hole later than it would still draw half the gap)."""
+    times = pd.DatetimeIndex(t)
+    xs, ys = list(times), list(drawn)
+    for i in reversed(_before_gaps(times, everyone, gaps)):
+        xs.insert(i + 1, times[i])
+        ys.insert(i + 1, np.nan)
+    return pd.DatetimeIndex(xs).tz_localize(None).as_unit("ns").to_numpy(), np.asarray(ys, dtype=float)
+
+
+def _before_gaps(times: pd.DatetimeIndex, everyone: pd.DatetimeIndex, gaps: set[int]) -> list[int]:
+    """The indices i of a model's snapshot ``times`` whose next one comes after a long gap of the
+    history (``gaps`` of ``everyone``)."""
+    starts = [everyone[j] for j in sorted(gaps)]
+    return [i for i in range(len(times) - 1) if any(times[i] <= g < times[i + 1] for g in starts)]
+
+
+def _mark_no_longer_listed(
+    ax: Any,
+    history: pd.DataFrame,
+    column: str,
+    series: list[tuple[str, pd.Series, np.ndarray]],
+    drawn_series: list[np.ndarray],
+    everyone: pd.DatetimeIndex,
+    colors: list[Any],
+) -> int:
+    """Mark with :data:`GONE_MARKER`, in the model's colour at its last drawn price, the first
+    snapshot where that price is no longer listed: its key vanished (:func:`orcatalog.price_changes`'s
+    ``no longer listed``, the one rule of price events: never a cut to 0) or the model itself is
+    absent from every later snapshot. Returns how many marks were drawn."""
+    from ..analysis.changes import price_changes
+
+    ids = [mid for mid, _, _ in series]
+    events = price_changes(history[history["id"].astype(str).isin(ids)], fields=[column])
+    events = events[events["kind"] == "no longer listed"]
+    n = 0
+    for k, ((mid, t, _), drawn) in enumerate(zip(series, drawn_series)):
+        times = pd.DatetimeIndex(t)
+        when = list(pd.DatetimeIndex(events.loc[events["id"].astype(str) == mid, "fetched_at"]))
+        later = everyone[everyone > times.max()] if len(times) else everyone[:0]
+        if len(later) and np.isfinite(drawn[-1]):  # the model left the catalog with a price listed
+            when.append(later[0])
+        for at in when:
+            before = np.flatnonzero((times < at) & np.isfinite(drawn))
+            if not len(before):
+                continue
+            ax.plot(
+                [at],
+                [drawn[before[-1]]],
+                linestyle="None",
+                marker=GONE_MARKER,
+                markersize=8,
+                color=colors[k % len(colors)],
+                markeredgecolor="black",
+                markeredgewidth=0.6,
+                zorder=4,
+                label="_nolegend_",
+                gid=f"{mid} no longer listed",
+            )
+            n += 1
+    return n
 
 
 #: The legend entry of the hatched spans where a model's price was dynamic.
@@ -280,6 +372,7 @@ def plot_price_vs_context(
     y: str = "context_length",
     ax: Axes | None = None,
     label_frontier: bool = True,
+    output_modalities: Any = "text",
 ) -> Axes:
     """Price against context window, log-log, with the Pareto frontier drawn and labelled.
 
@@ -300,6 +393,11 @@ def plot_price_vs_context(
             length in tokens); ``x`` may be the name tables print a price under
             (``price_input_cache_read_usd_per_mtok``: :func:`orcatalog.schema.price_field`).
         ax: where to draw.
+        output_modalities: the workload's output (default text): only models that serve it are
+            drawn (:func:`orcatalog.analysis.catalog.serves`, the output rule of
+            :func:`orcatalog.frontier` and costs); the others (rerank,
+            embeddings, speech, image, ... for text) are counted in the legend, never drawn as
+            paid models beside a frontier they cannot be on. ``"all"``: no output condition.
         label_frontier: write the ids of the frontier models next to their points (placed so
             that no two labels overlap; draw it on its final Axes, as labels are laid out in pixels);
             at most :data:`orcatalog.plot._labels.MAX_LABELS`, spread along the frontier, and the
@@ -312,6 +410,7 @@ def plot_price_vs_context(
         InvalidParameterError: missing columns; no model with a value of ``x`` to draw; ``ax`` that
             is not an Axes.
     """
+    from ..analysis.catalog import serves
     from ..analysis.trends import frontier
     from ..schema import frame_unlisted_outputs, how_priced, not_in_column_unit, output_price_unlisted
 
@@ -321,6 +420,11 @@ def plot_price_vs_context(
     xs = models[x].to_numpy(dtype=float, na_value=np.nan)
     ys = models[y].to_numpy(dtype=float, na_value=np.nan)
     ok = ~np.isnan(xs) & ~np.isnan(ys) & (ys > 0)
+    # only the models of the frontier's workload (its one rule): a rerank or speech model is not
+    # drawn as a paid model beside a text-only frontier; the legend counts them
+    other_work = ok & ~serves(models, output_modalities)
+    off_outputs = _outputs_of(models, other_work)
+    ok &= ~other_work
     # free is the one is_free rule (every listed price zero); a price of 0 here with other prices listed
     # (an image model priced per image token) is no price on this axis: not drawn, counted in the legend
     listed_free = models["is_free"].fillna(False).to_numpy(dtype=bool) if "is_free" in models.columns else True
@@ -359,8 +463,11 @@ def plot_price_vs_context(
         ax.plot([], [], " ", label=f"{unlisted.sum()} priced 0 here, {made} output price not listed: not drawn")
     if other_unit.any():
         ax.plot([], [], " ", label=f"{other_unit.sum()} not drawn, {asked} in another unit: {ways}")
+    if other_work.any():
+        said = "text" if output_modalities == "text" else str(output_modalities)
+        ax.plot([], [], " ", label=f"{other_work.sum()} not drawn, no {said} workload: {off_outputs}")
     # the cost rule's candidates (paid, serve a text workload): oc.frontier's set, of the points drawn
-    front = frontier(models[paid], x=x, y=y)  # never a point that is not drawn (a 0 or another unit)
+    front = frontier(models[paid], x=x, y=y, output_modalities=output_modalities)  # only points drawn
     fx = front[x].to_numpy(dtype=float)
     fy = front[y].to_numpy(dtype=float)
     shown = len(_spread(len(front))) if label_frontier else 0
@@ -375,7 +482,8 @@ def plot_price_vs_context(
     yl = "context window (tokens)" if y == "context_length" else y
     ax.set(xlabel=_price_label(x), ylabel=yl)
     _title(ax, "Price vs context")
-    ax.legend(fontsize="small", loc="lower right")
+    # below the Axes, never over a point
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
     ax.grid(True, which="both", alpha=0.2)
     if label_frontier and len(fy):
         bottom, top = ax.get_ylim()
@@ -390,20 +498,49 @@ def plot_price_vs_context(
     return ax
 
 
+#: The legend's words for the bar of a period that stands alone (no band: :func:`plot_market_trend`).
+ALONE_NOTE = "the same, a bar where a period stands alone"
+
+
+def _alone(finite: np.ndarray) -> np.ndarray:
+    """Per row, whether it has a value and neither neighbour has one (a period alone between long
+    gaps, or the only one): a band through it would have no width."""
+    before = np.r_[False, finite[:-1]]
+    after = np.r_[finite[1:], False]
+    return finite & ~before & ~after
+
+
+def _outputs_of(models: pd.DataFrame, rows: np.ndarray) -> str:
+    """The outputs of ``rows`` in words, most common first (``rerank 3, speech 2``), for the legend
+    of models left out of a chart's workload."""
+    if not rows.any() or "output_modalities" not in models.columns:
+        return "other outputs"
+
+    def words(value: Any) -> str:
+        listed = [] if value is None or isinstance(value, float) else [str(v) for v in value]
+        return "+".join(listed) or "none listed"
+
+    counts = pd.Series([words(v) for v in models["output_modalities"][rows]]).value_counts()
+    return "; ".join(f"{k} {n}" for k, n in counts.items())
+
+
 def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Median prompt and completion prices over time, with the interquartile range shaded.
 
     Each band spans the middle half of paid models' prices in a period (25th to 75th percentile).
     Completion prices are higher than prompt prices, but their spread is wide, so the two bands
     usually overlap: where they do, the colours mix (a legend entry says so) and each band's own
-    dashed edges show where it ends.
+    dashed edges show where it ends. A period alone between long gaps (:func:`_gaps`), or the only
+    one, has no band (it would have no width): its quartiles are two bars side by side, prompt left
+    of completion, and its medians are dots; the legend names only what is drawn.
 
     Args:
         trend: :func:`orcatalog.market_trend` without ``by`` (one row per period).
         ax: where to draw.
 
     Returns:
-        The Axes (two median lines and two bands; log scale when prices span 20x or more).
+        The Axes (two median lines, two bands, and for periods alone two vertical-line
+        collections with gid ``"<side> quartiles alone"``; log scale when prices span 20x or more).
 
     Raises:
         InvalidParameterError: not a market_trend frame, or a grouped one; ``ax`` that is not an Axes.
@@ -418,28 +555,62 @@ def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     colors = {"prompt": "tab:blue", "completion": "tab:orange"}
     # no line or band across a long gap without snapshots, at any frequency (8 periods or more)
     trend = _broken_at_gaps(trend, "period", _period_of(str(trend.attrs.get("freq", ""))))
-    for side, color in colors.items():
-        ax.plot(trend["period"], trend[f"{side}_median"], color=color, marker=".", label=f"{side} median")
-        ax.fill_between(
-            trend["period"],
-            trend[f"{side}_q1"],
-            trend[f"{side}_q3"],
-            color=color,
-            alpha=0.15,
-            label=f"{side}: middle half of models (25th-75th percentile)",
-        )
-        for edge in ("q1", "q3"):  # the band's own edges, so overlapping bands stay readable
-            ax.plot(trend["period"], trend[f"{side}_{edge}"], color=color, linewidth=0.8, linestyle="--", alpha=0.7)
+    # a period alone between gaps (or the only one) has no band to draw: its quartiles are a bar
+    alone = _alone(trend["prompt_median"].notna().to_numpy() | trend["completion_median"].notna().to_numpy())
+    from matplotlib.lines import Line2D
+    from matplotlib.transforms import ScaledTranslation
+
+    keys: list[tuple[Any, str]] = []
+    banded = {}
+    for k, (side, color) in enumerate(colors.items()):
+        (median,) = ax.plot(trend["period"], trend[f"{side}_median"], color=color, marker=".", label=f"{side} median")
+        keys.append((median, f"{side} median"))
+        q1, q3 = (trend[f"{side}_{edge}"].astype("float64").mask(alone) for edge in ("q1", "q3"))
+        banded[side] = bool((q1.notna() & q3.notna()).any())
+        said = f"{side}: middle half of models (25th-75th percentile)"
+        if banded[side]:
+            ax.fill_between(trend["period"], q1, q3, color=color, alpha=0.15, label=said)
+            for edge in (q1, q3):  # the band's own edges, so overlapping bands stay readable
+                ax.plot(trend["period"], edge, color=color, linewidth=0.8, linestyle="--", alpha=0.7)
+            keys.append((Patch(facecolor=color, alpha=0.15, edgecolor="none"), said))
+        if alone.any():  # beside each other (3 points apart), never over each other
+            import matplotlib.dates as mdates
+
+            x = mdates.date2num(pd.DatetimeIndex(trend.loc[alone, "period"]).tz_localize(None))
+            lows, highs = (trend.loc[alone, f"{side}_{e}"].to_numpy(dtype=float, na_value=np.nan) for e in ("q1", "q3"))
+            # a shifted transform hides the bars from autoscaling: give it their ends
+            ends = np.column_stack([np.r_[x, x], np.r_[lows, highs]])
+            ax.update_datalim(ends[np.isfinite(ends).all(axis=1)])
+            shifted = ax.transData + ScaledTranslation((2 * k - 1) * 3 / 72, 0, ax.figure.dpi_scale_trans)
+            ax.vlines(
+                trend.loc[alone, "period"],
+                trend.loc[alone, f"{side}_q1"].astype("float64"),
+                trend.loc[alone, f"{side}_q3"].astype("float64"),
+                color=color,
+                linewidth=5,
+                alpha=0.35,
+                transform=shifted,
+                label="_nolegend_",
+                gid=f"{side} quartiles alone",
+            )
+            bar = (
+                f"{side}: {ALONE_NOTE}"
+                if banded[side]
+                else f"{said}, a bar (no band: {'one period' if alone.sum() == 1 else 'periods alone'})"
+            )
+            keys.append((Line2D([], [], color=color, linewidth=5, alpha=0.35), bar))
     _log_if_wide(ax, trend[["prompt_q1", "completion_q3"]].to_numpy(dtype=float).ravel())
     ax.set(xlabel="period (UTC)", ylabel="USD per million tokens")
     _title(ax, "Market price trend (paid models)")
-    handles, labels = ax.get_legend_handles_labels()
-    both = np.array(mcolors.to_rgb(colors["prompt"])) * 0.5 + np.array(mcolors.to_rgb(colors["completion"])) * 0.5
-    handles.append(Patch(facecolor=(*both, 0.3), edgecolor="none"))
-    labels.append("where the two bands overlap")
+    handles, labels = [h for h, _ in keys], [lb for _, lb in keys]
+    if all(banded.values()):  # two bands to overlap
+        both = np.array(mcolors.to_rgb(colors["prompt"])) * 0.5 + np.array(mcolors.to_rgb(colors["completion"])) * 0.5
+        after = sum(lb.startswith("prompt") for lb in labels)  # at the foot of prompt's column
+        handles.insert(after, Patch(facecolor=(*both, 0.3), edgecolor="none"))
+        labels.insert(after, "where the two bands overlap")
     ax.legend(
-        handles, labels, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, frameon=False
-    )  # below the Axes: the plot keeps its width
+        handles, labels, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False
+    )  # below the Axes, prompt's entries left of completion's: the plot keeps its width
     _time_axis(ax)
     _one_time_window(ax, trend["period"], note="one period")  # days around it, not years
     ax.grid(True, alpha=0.3)

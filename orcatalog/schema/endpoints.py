@@ -5,7 +5,8 @@ contract, :mod:`orcatalog.schema.columns`, whose dtype names they use, and the p
 **Endpoints** (``GET /models/{{author}}/{{slug}}/endpoints``, ``GET /endpoints/zdr``): one row per
 endpoint, i.e. per provider deployment of a model. ``tag`` is the key within a model: two endpoints
 can share a ``provider_name`` (two Amazon Bedrock regions) but never a tag. Bodies before
-2025-05-22 have no ``tag``; ``provider_name`` stands in for it there. Fixed columns:
+2025-05-22 have no ``tag``: it stays null there (nulls stay null), ``provider_name`` is then the key,
+and :func:`endpoint_label` names an endpoint either way. Fixed columns:
 
 {endpoint_table}
 
@@ -36,9 +37,17 @@ __all__ = [
     "PROVIDER_COLUMNS",
     "STATUS_LABELS",
     "status_label",
+    "endpoint_label",
     "effective_price",
     "PERCENTILES",
 ]
+
+
+def endpoint_label(tag: Any, provider_name: Any) -> str:
+    """How an endpoint is named to a reader: its ``tag``, or its ``provider_name`` when the body
+    had no tag (the 2025 shape, where the provider name was the key within a model)."""
+    return str(tag) if isinstance(tag, str) else str(provider_name)
+
 
 #: The percentiles of ``latency_last_30m`` and ``throughput_last_30m``.
 PERCENTILES: tuple[str, ...] = ("p50", "p75", "p90", "p99")
@@ -60,9 +69,7 @@ ENDPOINT_COLUMNS: tuple[Column, ...] = (
     Column("model_id", "str", "the model: the endpoint's model_id, else the body's data.id (2025 bodies)"),
     Column("model_name", "str", "the model's display name (endpoint's model_name, else data.name)"),
     Column("provider_name", "str", "provider display name (not unique within a model)", ("provider_name",)),
-    Column(
-        "tag", "str", "endpoint key within a model, e.g. amazon-bedrock/eu-west-1 (provider_name in bodies without tag)"
-    ),
+    Column("tag", "str", "endpoint key within a model, e.g. amazon-bedrock/eu-west-1 (null in bodies without tag)"),
     Column("name", "str", "endpoint display name, 'Provider | provider-side model slug'", ("name",)),
     Column(
         "quantization", "str", "weights precision (fp8, bf16, 'unknown', ...), null in 2025 bodies", ("quantization",)

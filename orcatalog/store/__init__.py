@@ -10,8 +10,14 @@ The package, by the question each file answers:
 - :mod:`.which_layout` - which layout a store uses, decided once;
 - :mod:`.delta` - the store on two Delta Lake tables, the layout of new stores: commits by delta-rs;
 - :mod:`.layout` - the earlier parquet layout (read, no longer written by users: see
-  :func:`legacy_write_error`): where its files are, how a batch was committed, claims, integrity checks;
-- :mod:`.ingest` - bodies in, batch tables out (checks, version hashes, spans);
+  :func:`legacy_write_error`): where its files are, verified reads, how a batch was committed;
+- :mod:`.claims` - the parquet layout's claims in generations (who writes a batch, who compacts; stale takeover);
+- :mod:`.integrity` - what makes a store file trustworthy: a safe name, its SHA-256, parquet that parses;
+- :mod:`.intake` - bodies taken in: checked, dated, given their scope;
+- :mod:`.refusals` - what a write refuses before anything is written (a future time, not the default list,
+  two bodies at one scope and time);
+- :mod:`.identity` - the snapshot id rule, version and content hashes, the self-check of a stored row;
+- :mod:`.ingest` - checked bodies in, batch tables out (version hashes, spans, the manifest rows);
 - :mod:`.index` - what the store holds (manifest, damage, losses; the version index);
 - :mod:`.timeline` - the rules that read a snapshot against its timeline (scope, shadowed, partial);
 - :mod:`.queries` - which snapshot, its frame, its body, the long history;

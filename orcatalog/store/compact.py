@@ -25,8 +25,9 @@ import pyarrow as pa
 
 from ..errors import SnapshotConflictError, StoreDamagedError, StoreError, StoreWriteError
 from .index import Catalogue, read_catalogue
-from .ingest import MANIFEST_SCHEMA, batch_tables
-from .layout import DamagedFile, Layout
+from .ingest import batch_tables, MANIFEST_SCHEMA
+from .integrity import DamagedFile
+from .layout import Layout
 from .waits import Waits
 
 __all__ = ["compact", "upkeep", "plan", "FANOUT", "new_batch_name"]

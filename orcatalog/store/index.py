@@ -20,8 +20,10 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import StoreDamagedError, StoreDamageWarning
-from .ingest import MANIFEST_SCHEMA, time_of_snapshot_id
-from .layout import DATA_KINDS, DamagedFile, Layout
+from .identity import time_of_snapshot_id
+from .ingest import MANIFEST_SCHEMA
+from .integrity import DamagedFile
+from .layout import DATA_KINDS, Layout
 from .timeline import PARTIAL_THRESHOLD, apply_rules
 from .waits import Waits
 

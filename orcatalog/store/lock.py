@@ -8,9 +8,9 @@ snapshot and report the same changes twice.
 - On local disk: ``fcntl.flock`` on ``<root>/.orcatalog-<name>.lock`` (the file stays; the kernel
   drops the lock when its holder exits, even after SIGKILL, so a crash never leaves it held).
 - On object stores (``s3://...``) and where ``fcntl`` is missing: an exclusive claim
-  ``claims/run-<name>.<generation>`` made by a conditional create (:meth:`.layout.Layout.claim`:
+  ``claims/run-<name>.<generation>`` made by a conditional create (:meth:`.claims.Claims.claim`:
   a stale one is taken over by creating the next generation, so two runs never both hold it), stale when its
-  process is gone (same host) or after :data:`.layout.CLAIM_MAX_AGE` seconds (another host).
+  process is gone (same host) or after :data:`.claims.CLAIM_MAX_AGE` seconds (another host).
 
 A run may keep a small JSON state beside its lock (:func:`read_state`, :func:`write_state`):
 ``<root>/.orcatalog-<name>.json``, written whole (atomically on disk, one PUT on object stores),

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import InvalidParameterError, SnapshotNotFoundError, StoreDamagedError, StoreDamageWarning, StoreError
 from .delta import is_delta_store
-from .ingest import Body
+from .intake import Body
 
 __all__ = ["migrate", "MigrationInterrupted"]
 

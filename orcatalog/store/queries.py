@@ -26,7 +26,8 @@ from ..errors import (
 from ..frames.models import models_frame
 from .. import scope as scope_rule
 from .index import LATEST, Index
-from .layout import ORDER_ROW_GROUP, DamagedFile, Layout, unparsable
+from .integrity import DamagedFile, unparsable
+from .layout import ORDER_ROW_GROUP, Layout
 from .timeline import latest_of, partial_times, twins_note
 
 __all__ = ["pick", "default_scope", "order", "load", "raw", "history", "names"]

@@ -34,7 +34,7 @@ from . import queries
 from .delta import DeltaStore
 from .endpoints import EndpointHistory
 from .index import RETRIES, Catalogue, Index, read_catalogue, read_index
-from .ingest import utc
+from .intake import utc
 from .layout import Layout
 from .messages import holds_store_tables, no_store_message, warn_unknown_models
 from .waits import Waits

@@ -5,8 +5,9 @@ Rules that live here: every write to the earlier parquet layout is refused befor
 (:meth:`Writes._writable`, with :func:`~orcatalog.store.messages.legacy_write_error`); a batch's
 contract error names the body that holds the model (:func:`_naming_the_source`); the parquet
 layout's one-body-per-scope-and-time check reads the snapshots at those times from the manifests in
-memory (:func:`_at_times`; the rule itself is :func:`orcatalog.store.ingest.refuse_same_time`).
-Bodies in, batch tables out is :mod:`.ingest`; the Delta commit is :mod:`.delta`.
+memory (:func:`_at_times`; the rule itself is :func:`orcatalog.store.refusals.refuse_same_time`).
+Bodies checked is :mod:`.intake`, refused before any write :mod:`.refusals`, hashed into batch tables
+:mod:`.ingest`; the Delta commit is :mod:`.delta`.
 
 Layer: store, write side; the reads it builds on are :mod:`.reads`.
 """
@@ -25,21 +26,9 @@ from ..frames import bodies
 from . import compact as _compact
 from .delta import ORPHAN_RETENTION_HOURS, VACUUM_RETENTION_HOURS
 from .index import Catalogue, partial_among
-from .ingest import (
-    answered_base_url,
-    Body,
-    Recorded,
-    answered_query,
-    batch_tables,
-    check_whole,
-    make_body,
-    prepare,
-    read_bodies,
-    refuse_future,
-    refuse_not_default,
-    refuse_same_time,
-    given_time,
-)
+from .ingest import Recorded, batch_tables, prepare
+from .intake import Body, answered_base_url, answered_query, check_whole, given_time, make_body, read_bodies
+from .refusals import refuse_future, refuse_not_default, refuse_same_time
 from .messages import _warn_partial_write, legacy_write_error
 from .reads import Reads
 from .timeline import scope_column
@@ -109,12 +98,12 @@ class Writes(Reads):
         in the file name (``models-2026-01-03T231610Z.json``, or ``models-2025-12-18.json.gz``:
         a bare date is recorded with ``time_precision="day"``), else the import fails: never
         silently "now". A date-only ``fetched_at`` (``"2026-01-08"``) is day precision too, by the
-        same rule (:func:`orcatalog.store.ingest.given_time`). A ``fetched_at`` that the file name's time contradicts wins, with an
+        same rule (:func:`orcatalog.store.intake.given_time`). A ``fetched_at`` that the file name's time contradicts wins, with an
         :class:`~orcatalog.errors.OrcatalogWarning` naming both (a time within the named day
         agrees). A file that is no models body is refused as such before its time is asked for.
         Every body is checked before anything is written; importing the same
         body at the same time again is a no-op, and a different body of the same scope and time
-        is refused (:func:`orcatalog.store.ingest.refuse_same_time`).
+        is refused (:func:`orcatalog.store.refusals.refuse_same_time`).
 
         Args:
             paths: one path or several.
@@ -129,7 +118,7 @@ class Writes(Reads):
                 API is ``catalog``, no query is ``/models output_modalities=text``.
             progress: show a progress bar (default: only on a terminal).
             now: the current time (default the clock; tests inject it): a body dated after it
-                (beyond :data:`~orcatalog.store.ingest.FUTURE_TOLERANCE`) is refused.
+                (beyond :data:`~orcatalog.store.refusals.FUTURE_TOLERANCE`) is refused.
 
         Returns:
             The snapshot ids, in time order (including those that were already there): a list
@@ -137,10 +126,10 @@ class Writes(Reads):
 
         Raises:
             InvalidParameterError: no time for a body, a time in the future (fetched_at= or a file
-                name's; :func:`orcatalog.store.ingest.refuse_future`), fetched_at given for several bodies, a
+                name's; :func:`orcatalog.store.refusals.refuse_future`), fetched_at given for several bodies, a
                 bad ``query`` or ``base_url`` (one with ``user:password@`` included; before anything is read); with no ``output_modalities`` in ``query``,
                 a body holding a model without text output, which the server's default list cannot
-                hold (:func:`orcatalog.store.ingest.refuse_not_default`; the files are named,
+                hold (:func:`orcatalog.store.refusals.refuse_not_default`; the files are named,
                 nothing is written).
             LegacyLayoutError: the store is in the earlier parquet layout (before anything is read).
             SchemaError: a body is not a models list, or its ``total_count`` disagrees with its

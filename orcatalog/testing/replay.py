@@ -56,6 +56,7 @@ import orjson
 
 from ..fetch.cache import key_fingerprint
 from ..frames import bodies
+from ..frames.models import body_kind
 from .listing import (
     ANSWERED_FILTERS,
     ANSWERED_SORTS,
@@ -237,26 +238,32 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
-def _providers_body(source: Any) -> bytes | None:
-    """The newest recorded ``/providers`` body in ``source`` (by name), or None."""
-    if source is None:
+def _kind(name: str, parsed: Any) -> str | None:
+    """What a recorded body is (:func:`orcatalog.frames.models.body_kind`, the one rule), or its
+    name's word for an empty list (``providers-*``); None for a catalog, an empty list of no
+    declared kind, and a payload (a test's deliberately broken body is served as given)."""
+    if name.startswith("payload-"):
         return None
-    found = sorted((name, raw) for name, raw in load_bodies(source) if name.startswith("providers-"))
-    return found[-1][1] if found else None
+    kind = body_kind(parsed)
+    if kind is None:
+        return "providers" if name.startswith("providers-") else None
+    return None if kind[0] == "models" else kind[0]
 
 
-def _endpoint_bodies(source: Any) -> dict[str, bytes]:
-    """Recorded endpoints bodies by model id (the newest recording of each wins)."""
-    if source is None:
-        return {}
-    found: dict[str, bytes] = {}
-    for name, raw in sorted(load_bodies(source), key=lambda item: item[0]):
-        if not name.startswith("endpoints-"):
-            continue
-        data = _parse(name, raw).get("data")
-        if isinstance(data, dict) and isinstance(data.get("id"), str):
-            found[data["id"]] = raw
-    return found
+def _providers_body(found: list[tuple[str, bytes]]) -> bytes | None:
+    """The newest recorded ``/providers`` body among ``found`` (by name), or None."""
+    bodies_ = sorted((name, raw) for name, raw in found if _kind(name, _parse(name, raw)) == "providers")
+    return bodies_[-1][1] if bodies_ else None
+
+
+def _endpoint_bodies(found: list[tuple[str, bytes]]) -> dict[str, bytes]:
+    """Recorded endpoints bodies among ``found`` by model id (the newest recording of each wins)."""
+    out: dict[str, bytes] = {}
+    for name, raw in sorted(found, key=lambda item: item[0]):
+        parsed = _parse(name, raw)
+        if _kind(name, parsed) == "endpoints":
+            out[parsed["data"]["id"]] = raw
+    return out
 
 
 def _activity_rows(source: Any) -> list[dict[str, Any]]:
@@ -345,15 +352,27 @@ class ReplayServer:
             activity = SAMPLE_ACTIVITY if activity is None and SAMPLE_ACTIVITY.exists() else activity
         self._activity = _activity_rows(activity)
         self._management_keys = set(management_keys)
-        self._endpoints = _endpoint_bodies(endpoints)
-        self._providers = _providers_body(endpoints)
         self._spec_endpoints = bool(spec_endpoints)
         self._fixtures: dict[str, dict[str, Any]] = {}
         self._fill = bool(fill_required)
-        bodies = load_bodies(source)
-        if not bodies:
+        loaded = load_bodies(source)
+        if not loaded:
             raise ValueError(f"no recorded bodies found in {source!r}")
-        self._bodies = [_Body(name, raw, _parse(name, raw)) for name, raw in bodies]
+        # a body of another kind (endpoints, providers, a count, activity) is never served as a
+        # catalog: the endpoints and providers among them answer their own routes
+        parsed = [(name, raw, _parse(name, raw)) for name, raw in loaded]
+        others = [(name, raw) for name, raw, body in parsed if _kind(name, body) is not None]
+        catalogs = [_Body(name, raw, body) for name, raw, body in parsed if _kind(name, body) is None]
+        if not catalogs:
+            held = sorted({kind[1] for _, _, body in parsed if (kind := body_kind(body)) is not None})
+            raise ValueError(
+                f"no /models catalog among the recorded bodies in {source!r} (it holds {'; '.join(held)}): "
+                "put a models-<time>.json.gz beside them"
+            )
+        extra = load_bodies(endpoints) if endpoints is not None else []
+        self._endpoints = {**_endpoint_bodies(others), **_endpoint_bodies(extra)}
+        self._providers = _providers_body(extra) or _providers_body(others)
+        self._bodies = catalogs
         self._current = len(self._bodies) - 1
         self._keys = {k: (None if v is None else set(v)) for k, v in (keys or {}).items()}
         self._aliases = dict(aliases or {})

@@ -20,6 +20,7 @@ One module per step, each the one home of its rule:
 - :mod:`.rank`: ``rank`` and ``x_cheapest`` within each snapshot, the frame's order;
 - :mod:`.notes`: the per-row ``note`` texts;
 - :mod:`.estimate`: :func:`estimate_cost`, the steps put together;
+- :mod:`.endpoints`: an endpoint priced as a model, and the ranked cost frame of an endpoints frame;
 - :mod:`.per_token`: the per-token workload of each output modality (:func:`per_token_totals`).
 """
 

@@ -13,6 +13,7 @@ import pandas as pd
 from ...workload import TOKEN_ARGUMENTS
 from ..args import frame_arg
 from .counts import check_workload
+from .endpoints import as_models, endpoint_result, is_endpoints_frame
 from .overrides import _clock
 from .rank import _result
 from .serve import _wanted_outputs
@@ -20,6 +21,8 @@ from .totals import _costs
 
 
 def _check_models(models: Any) -> pd.DataFrame:
+    if is_endpoints_frame(models):
+        return frame_arg("endpoints", models, "model_id", "tag", "price_prompt", "price_completion")
     return frame_arg("models", models, "id", "price_prompt", "price_completion")
 
 
@@ -96,9 +99,14 @@ def estimate_cost(
     every model alike and does not pretend otherwise; compare models with counts from each one's own
     tokenizer when it matters.
 
+    **An endpoints frame** (:func:`orcatalog.fetch_endpoints`: ``model_id`` and ``tag``, one row per
+    provider endpoint) is priced endpoint by endpoint by the same rules: its list prices, its
+    ``pricing_overrides``, then its ``discount`` (the total times ``1 - discount``); ``rank`` and
+    ``x_cheapest`` are then within each model, so ``rank == 1`` is each model's cheapest provider.
+
     Args:
-        models: a contract frame (one row per model), or a history frame (one row per model and
-            snapshot: cost over time).
+        models: a contract frame (one row per model), a history frame (one row per model and
+            snapshot: cost over time), or an endpoints frame (one row per endpoint).
         prompt_tokens: prompt tokens in total, or a usage mapping with the API's names
             (``{"prompt_tokens": .., "completion_tokens": .., "prompt_tokens_details":
             {"cached_tokens": ..}, ...}``; dotted names like ``prompt_tokens_details.cached_tokens``
@@ -128,6 +136,10 @@ def estimate_cost(
         totals share a rank; 0 = free, total 0, cheaper than any rank; NA without a total) and ``note`` (why a total
         is missing: plain text, pandas' ``str`` dtype, NaN for none, so ``fillna("")`` and ``.str``
         work as on any text column).
+        An endpoints frame gives ``model_id``, ``tag`` and ``provider_name`` (and ``error`` from a
+        many-model fetch: its rows have no total and the fetch error as ``note``) in place of
+        ``id``, the models in the frame's order, each one's endpoints cheapest first, and keeps the
+        frame's index (the rows join back to it).
         A catalog comes back sorted cheapest first; a history keeps its own order (time, then id)
         with ``rank`` within each snapshot. No number is ever
         negative, and a missing total always has a note. ``attrs["workload"]`` holds the non-zero
@@ -138,15 +150,18 @@ def estimate_cost(
             parts exceeding their whole; requests < 1; an unreadable ``at``; an unknown output modality.
     """
     given = locals()  # the arguments, read by the names of COMPONENTS (the one list of them)
-    models = _check_models(models)
+    source = _check_models(models)
+    endpoints = is_endpoints_frame(source)
+    models = as_models(source) if endpoints else source
     counts = check_workload(**{name: given[name] for name in TOKEN_ARGUMENTS}, at=at)
     wanted = _wanted_outputs(counts, output_modalities, models)
     clock = _clock(at, len(models))
     # columns read off a view without attrs: pandas deep-copies a frame's attrs (a history's
     # snapshot times) into every column it hands out, which would cost more than the arithmetic
     view = pd.DataFrame(models, copy=False)
-    out = _result(view, _costs(view, counts, clock, wanted))
-    out.attrs = {k: v for k, v in models.attrs.items() if isinstance(v, (str, int, float, bool)) or v is None}
+    costs = _costs(view, counts, clock, wanted)
+    out = endpoint_result(source, costs) if endpoints else _result(view, costs)
+    out.attrs = {k: v for k, v in source.attrs.items() if isinstance(v, (str, int, float, bool)) or v is None}
     out.attrs["workload"] = {k: int(v) if float(v).is_integer() else v for k, v in counts.items() if v}
     out.attrs["output_modalities"] = list(wanted)
     return out

@@ -31,7 +31,7 @@ last modified more than :data:`ORPHAN_RETENTION_HOURS` ago, far longer than any 
 optimize itself when a table has more than ``auto_compact`` files.
 
 The rules that read a snapshot against its timeline are the parquet store's
-(:mod:`orcatalog.store.timeline`); bodies are checked and hashed by :mod:`orcatalog.store.ingest`,
+(:mod:`orcatalog.store.timeline`); bodies are checked by :mod:`orcatalog.store.intake` and hashed by :mod:`orcatalog.store.ingest`,
 so ids, hashes and errors are the same in both layouts. The layout is documented in
 ``data/README.md``; the SQL view of the flat history is :data:`HISTORY_VIEW_SQL`.
 

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...errors import StoreDamageWarning
-from ..ingest import row_faults, time_of_snapshot_id
+from ..identity import id_faults, order_faults, time_of_snapshot_id
 from ..timeline import apply_rules
 from .schema import MANIFEST_COLUMNS, SNAPSHOTS_SCHEMA
 
@@ -270,7 +270,7 @@ def _window(row: Any) -> tuple[pd.Timestamp, pd.Timestamp] | None:
 
 
 def row_problem(path: str, row: Any, faults: list[str]) -> Problem:
-    """A ``snapshots`` row that contradicts itself (:func:`orcatalog.store.ingest.row_faults`): hidden
+    """A ``snapshots`` row that contradicts itself (:func:`orcatalog.store.identity.row_faults`): hidden
     like the rows of a damaged file, its id named, and no answer given across either of its times."""
     reason = (
         f"the row of snapshot {row['snapshot_id']} contradicts itself (its {', '.join(faults)} and the rest of "
@@ -279,12 +279,12 @@ def row_problem(path: str, row: Any, faults: list[str]) -> Problem:
     return Problem(path, reason, [str(row["snapshot_id"])], window=_window(row))
 
 
-#: The manifest columns :func:`orcatalog.store.ingest.row_faults` reads.
+#: The manifest columns :func:`orcatalog.store.identity.row_faults` reads.
 _ROW_CHECKED = ["snapshot_id", "fetched_at", "content_hash", "n_models", "top_level"]
 
 
 def list_faults(rows: list[dict[str, Any]], lists: pa.ListArray) -> list[list[str]]:
-    """:func:`orcatalog.store.ingest.row_faults` of each row with its version list (``lists``, aligned
+    """:func:`orcatalog.store.identity.row_faults` of each row with its version list (``lists``, aligned
     with ``rows``), each list hashed from its bytes in the Arrow buffer (no Python string per
     version); a null list is not checked (its file could not be read: already a problem)."""
     lists = lists.cast(SNAPSHOTS_SCHEMA.field("versions").type)
@@ -294,6 +294,7 @@ def list_faults(rows: list[dict[str, Any]], lists: pa.ListArray) -> list[list[st
     data = values.buffers()[2]
     buffer = memoryview(data) if data is not None else memoryview(b"")
     valid = lists.is_valid().to_numpy(zero_copy_only=False)
+    ids = id_faults(rows)  # the id part of every row at once
     out: list[list[str]] = []
     for i, row in enumerate(rows):
         if not valid[i]:
@@ -301,7 +302,7 @@ def list_faults(rows: list[dict[str, Any]], lists: pa.ListArray) -> list[list[st
             continue
         lo, hi = int(bounds[i]), int(bounds[i + 1])
         joined = buffer[int(starts[lo]) : int(starts[hi])] if hi > lo else b""
-        out.append(row_faults(row, joined, hi - lo))
+        out.append(ids[i] + order_faults(row, joined, hi - lo))  # row_faults, with the id part done above
     return out
 
 
@@ -313,7 +314,7 @@ def _manifest(
     """The snapshot rows of some files (each file's manifest columns): one per id (a snapshot
     committed twice counts once), in time order, with the timeline rules applied (``rules``);
     each row's position in the files' rows (in the order given); and the rows left out because
-    they contradict themselves (:func:`orcatalog.store.ingest.row_faults` on the manifest columns: time
+    they contradict themselves (:func:`orcatalog.store.identity.row_faults` on the manifest columns: time
     and content hash against the id). Of an id's copies the first (in file order) that is
     consistent is kept; when ``lists`` (file index -> its ``versions`` column) is given, the
     copies of a repeated id are checked with their version lists too (a snapshot whose damaged
@@ -327,18 +328,21 @@ def _manifest(
     same = [t.cast(pa.schema([pa.field(f.name, types[f.name]) for f in t.schema])) for t in same]
     table = pa.concat_tables(same, promote_options="default") if len(same) > 1 else same[0]
     sizes = np.cumsum([len(t) for t in same])
-    checked = table.select(_ROW_CHECKED).to_pylist()
-    faults = [row_faults(row, None, None) for row in checked]
+    faults = id_faults(table)  # row_faults without the lists, every row at once: no Python row each
     ids = table.column("snapshot_id")
+    sids = ids.to_pylist()
+
+    def checked(at: list[int]) -> list[dict[str, Any]]:
+        """The checked columns of some rows, as row_faults and row_problem read them."""
+        return table.select(_ROW_CHECKED).take(pa.array(at, pa.int64())).to_pylist()
+
     repeated: set[str] = set()
     if pc.count_distinct(ids).as_py() < len(ids):
         counts = pd.Series(ids.to_numpy(zero_copy_only=False)).value_counts()
         repeated = set(counts.index[counts.to_numpy() > 1])
     if repeated and lists is not None:  # copies of one id: check them whole, so a damaged copy never wins
         for i in range(len(same)):
-            at = [
-                j for j in range(int(sizes[i] - len(same[i])), int(sizes[i])) if checked[j]["snapshot_id"] in repeated
-            ]
+            at = [j for j in range(int(sizes[i] - len(same[i])), int(sizes[i])) if sids[j] in repeated]
             if not at or any(faults[j] for j in at):
                 continue
             try:
@@ -348,17 +352,17 @@ def _manifest(
             offset = int(sizes[i] - len(same[i]))
             chunk = pa.chunked_array(getattr(column, "chunks", [column])).combine_chunks()
             chunk = chunk.take(pa.array([j - offset for j in at], pa.int64()))
-            for j, found in zip(at, list_faults([checked[j] for j in at], chunk)):
+            for j, found in zip(at, list_faults(checked(at), chunk)):
                 faults[j] = found
     keep = np.flatnonzero(np.array([not f for f in faults], dtype=bool))
     first = ~pd.Series(ids.to_numpy(zero_copy_only=False)[keep]).duplicated().to_numpy()
     keep = keep[first]  # first consistent copy of each id, in file order
-    kept = {checked[j]["snapshot_id"] for j in keep.tolist()}
+    kept = {sids[j] for j in keep.tolist()}
     problems = []
     for j in np.flatnonzero([bool(f) for f in faults]).tolist():
-        if checked[j]["snapshot_id"] not in kept:  # a consistent copy stands in for it: nothing is hidden
+        if sids[j] not in kept:  # a consistent copy stands in for it: nothing is hidden
             path = files[int(np.searchsorted(sizes, j, side="right"))][0]
-            problems.append(row_problem(path, checked[j], faults[j]))
+            problems.append(row_problem(path, checked([j])[0], faults[j]))
     table = table.take(pa.array(keep, pa.int64()))
     order = pc.sort_indices(table, [("fetched_at", "ascending"), ("snapshot_id", "ascending")]).to_numpy()
     rows = keep[order]

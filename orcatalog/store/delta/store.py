@@ -28,7 +28,10 @@ from ...errors import (
     TwinSnapshotWarning,
 )
 from ...scope import default_scope
-from ..ingest import Body, Recorded, prepare, refuse_same_time, row_faults, time_of_snapshot_id
+from ..identity import row_faults, time_of_snapshot_id
+from ..ingest import prepare, Recorded
+from ..intake import Body
+from ..refusals import refuse_same_time
 from ..queries import no_snapshot_error, parse_versions, snapshot_frame
 from ..timeline import latest_of, partial_times, scope_column, twins_note
 from .schema import ORPHAN_RETENTION_HOURS, VACUUM_RETENTION_HOURS, _plain, snapshot_rows, versions_rows
@@ -49,7 +52,7 @@ def _read_back_differs(
     """What differs between a snapshot's row as read back from storage (its manifest columns and
     its version list) and the row and list the write meant: the names of the differing parts (the
     version list, :data:`READ_BACK_COLUMNS`, and what the row contradicts in itself, by the one
-    check readers make too: :func:`orcatalog.store.ingest.row_faults`)."""
+    check readers make too: :func:`orcatalog.store.identity.row_faults`)."""
     wrong = [] if order == wanted else ["the version list"]
     for c in READ_BACK_COLUMNS:
         got, want = stored[c], meant[c]
@@ -87,7 +90,7 @@ class DeltaStore:
 
         ``provenance`` overrides manifest fields per snapshot id (a migration keeps the versions
         that wrote each snapshot, and copies two bodies of one scope and time that an older store
-        holds; new writes are refused then, see :func:`orcatalog.store.ingest.refuse_same_time`).
+        holds; new writes are refused then, see :func:`orcatalog.store.refusals.refuse_same_time`).
 
         Raises:
             SchemaError (nothing written); StoreWriteError; SnapshotConflictError (also: two
@@ -168,7 +171,7 @@ class DeltaStore:
             absent = [sid for sid in sids if sid not in found]
             # a row left out as contradicting itself (found when the manifest was read: no list is read here)
             hidden = {sid: p for p in state.found for sid in p.snapshot_ids if sid in absent} if absent else {}
-            if hidden:  # its row reads back contradicting itself (store.ingest.row_faults): readers hide it
+            if hidden:  # its row reads back contradicting itself (store.identity.row_faults): readers hide it
                 sid, problem = next(iter(hidden.items()))
                 raise StoreWriteError(
                     f"snapshot {sid} was committed to {self.layout.root} but does not read back equal to its body "

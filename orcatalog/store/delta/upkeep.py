@@ -181,7 +181,7 @@ def _one_of_each(name: str, table: pa.Table, key: str) -> tuple[np.ndarray, int]
     than once; and how many of the rows left out were damaged copies of a row kept intact.
     ``versions``: per ``version``, the first copy whose ``raw`` matches the content address (the
     first copy when none does: readers then report it damaged, as before). ``snapshots``: a row
-    that contradicts itself (:func:`orcatalog.store.ingest.row_faults`) is left out when a
+    that contradicts itself (:func:`orcatalog.store.identity.row_faults`) is left out when a
     consistent row of its id is kept (an import of its body again, the repair data/README gives),
     and of the others only rows equal in every column are copies."""
     n = len(table)

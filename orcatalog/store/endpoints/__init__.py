@@ -27,7 +27,7 @@ is a write that never finished, not listed and written again by the next import 
 So ``endpoint_history`` reads one table, and objects no committed snapshot names are never read.
 Then the writer reads its snapshots back (:meth:`EndpointStore._read_back`). Snapshot ids are
 ``<fetched_at>-<first 12 hex of the body's SHA-256>``: the same body at the same time again is a
-no-op, and another body of the same scope and time is refused (:func:`orcatalog.store.ingest.refuse_same_time`).
+no-op, and another body of the same scope and time is refused (:func:`orcatalog.store.refusals.refuse_same_time`).
 Scopes are the fetch's own (:func:`orcatalog.scope.scope_of` of its path): one per model
 (``/models/openai/gpt-4o/endpoints``), ``/endpoints/zdr``, ``/providers``; never ``catalog``.
 

@@ -14,7 +14,7 @@ from ...errors import (
     InvalidParameterError,
 )
 from ...frames.providers import providers_frame
-from ..ingest import answered_base_url, utc
+from ..intake import answered_base_url, utc
 from .files import _check_endpoint, _kind, read_endpoint_files
 from .schema import PROVIDERS_PATH, ZDR_PATH, EndpointBody
 from .writer import EndpointStore
@@ -224,13 +224,17 @@ class EndpointHistory:
         Args:
             model: model id(s) to keep (default all).
             provider: provider name(s) or tag(s) to keep, case-insensitive (``"Amazon Bedrock"``
-                or ``"amazon-bedrock/eu-west-1"``).
+                or ``"amazon-bedrock/eu-west-1"``). Bodies of the 2025 shape have no tag (``tag``
+                is null there) and are matched by provider: a tag asked for also keeps the tag-less
+                rows of its model whose ``provider_name`` is that tag's (``"google-vertex"`` keeps
+                the ``Google`` rows recorded before tags), so one endpoint is one series across
+                the change.
             start, end: keep snapshots fetched in [start, end] (UTC unless stated).
             columns: the columns to read (default all); ``fetched_at``, ``model_id``,
                 ``provider_name`` and ``tag`` are always there. Fewer columns read faster.
 
         Returns:
-            Sorted by ``model_id``, ``tag``, ``fetched_at``: ``fetched_at`` (UTC), ``model_id``,
+            Sorted by ``model_id``, ``tag`` (null first), ``fetched_at``: ``fetched_at`` (UTC), ``model_id``,
             ``provider_name``, ``tag``, ``quantization``, ``context_length``
             (tokens), ``status``, ``discount``, prices in USD per million tokens
             (``*_usd_per_mtok``, effective after the discount) and ``price_<key>`` (USD per token,

@@ -14,7 +14,8 @@ from ...errors import (
     SchemaError,
 )
 from ...frames import bodies
-from ..ingest import utc, warn_if_name_disagrees
+from ...frames.models import BODY_WAYS, body_kind
+from ..intake import utc, warn_if_name_disagrees
 from .schema import MODEL_PATH, PROVIDERS_PATH, ZDR_PATH, _MODEL_PATH, EndpointBody
 from .split import _endpoints_of
 
@@ -65,6 +66,12 @@ def read_endpoint_files(
     _check_endpoint(endpoint)
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
+    paths = list(paths)
+    for given in map(Path, paths):  # a count body named on its own is refused; in a folder it is passed over
+        if given.is_file() and given.name.startswith("models-count"):
+            raise InvalidParameterError(
+                f"{given} is a /models/count body, not an endpoints or providers body: {BODY_WAYS['count']}"
+            )
     files = [p for p in bodies.expand(list(paths)) if not p.name.startswith("models-count")]
     out = []
     for name, data in bodies.read_files(files):
@@ -111,6 +118,12 @@ def _kind(body: Any, source: str, endpoint: str | None, how: str = _PASS) -> str
         InvalidParameterError: an empty list of no declared endpoint (``how`` says how to declare it).
         SchemaError: a non-empty list whose shape is the other kind's.
     """
+    other = body_kind(body)
+    if other is not None and other[0] not in ("endpoints", "zdr", "providers"):
+        way = BODY_WAYS.get(other[0])
+        raise SchemaError(
+            f"{source} is {other[1]}, not an endpoints or providers body" + (f": {way}" if way else ""), url=source
+        )
     data = body.get("data") if isinstance(body, dict) else None
     shape = None  # an empty list: /endpoints/zdr and /providers alike
     if isinstance(data, list) and data:

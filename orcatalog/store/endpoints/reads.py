@@ -196,8 +196,20 @@ class EndpointReads(EndpointTables):
         table = _encode(table, categories)
         # sorted by (model_id, tag, fetched_at): by the codes, integers in the order of the values
         # (sorting by the strings cost as much as the rest of the conversion)
-        keys = pa.table({"m": _codes(table, "model_id"), "t": _codes(table, "tag"), "f": table.column("fetched_at")})
-        at = pc.sort_indices(keys, sort_keys=[("m", "ascending"), ("t", "ascending"), ("f", "ascending")])
+        # provider_name last: the key of a tag-less row (a 2025 body), which two endpoints at one time share
+        keys = pa.table(
+            {
+                "m": _codes(table, "model_id"),
+                "t": _codes(table, "tag"),
+                "f": table.column("fetched_at"),
+                "p": _codes(table, "provider_name"),
+            }
+        )
+        # tag-less rows (2025 bodies, all older than any tag) first: a joined series stays in time order
+        at = pc.sort_indices(
+            keys,
+            sort_keys=[(k, "ascending", "at_start" if k == "t" else "at_end") for k in ("m", "t", "f", "p")],
+        )
         table, keys = table.take(at), keys.take(at)
         first = _first_of_each(keys)
         if first is not None:  # an endpoint in a zdr body and its model's at one time: one row
@@ -348,8 +360,30 @@ def _in(column: pa.ChunkedArray, values: pa.Array, lower: bool = False) -> pa.Ch
 
 def _provider_hit(table: pa.Table, low: pa.Array) -> pa.ChunkedArray:
     """The provider rule of ``endpoint_history(provider=...)``, in one place: a row is kept when its
-    ``provider_name`` or its ``tag``, lower-cased, is one of ``low`` (the names asked, lower-cased)."""
-    return pc.or_(_in(table.column("provider_name"), low, lower=True), _in(table.column("tag"), low, lower=True))
+    ``provider_name`` or its ``tag``, lower-cased, is one of ``low`` (the names asked, lower-cased),
+    or when it has no tag (a body of the 2025 shape, where the provider name was the key) and its
+    provider is that of a row whose tag was asked for in the same model (the join across the shape
+    change: ``google-vertex`` finds the tag-less ``Google`` rows of its model before 2025-05-22)."""
+    by_tag = _in(table.column("tag"), low, lower=True)
+    hit = pc.or_kleene(_in(table.column("provider_name"), low, lower=True), by_tag)
+    untagged = pc.is_null(table.column("tag"))
+    if not pc.any(untagged).as_py() or not pc.any(by_tag).as_py():
+        return hit
+    tagged = table.filter(by_tag)
+    pairs = {(m, p) for m, p in zip(tagged.column("model_id").to_pylist(), tagged.column("provider_name").to_pylist())}
+    models = table.column("model_id").to_pylist()
+    names = table.column("provider_name").to_pylist()
+    joined = pa.array([(m, p) in pairs for m, p in zip(models, names)], pa.bool_())
+    return pc.or_kleene(hit, pc.and_kleene(untagged, joined))
+
+
+def _may_hit(table: pa.Table, low: pa.Array) -> pa.ChunkedArray:
+    """The rows of one file that :func:`_provider_hit` may keep once every file is read: its hits,
+    and every tag-less row (whose join needs the tagged rows of other files)."""
+    return pc.or_kleene(
+        pc.or_kleene(_in(table.column("provider_name"), low, lower=True), _in(table.column("tag"), low, lower=True)),
+        pc.is_null(table.column("tag")),
+    )
 
 
 def _min_max(group: Any, at: int | None) -> tuple[Any, Any]:
@@ -365,7 +399,11 @@ def _other(group: Any, at: int, asked: set[str]) -> bool:
     column ``at`` (``tag`` or ``provider_name``): its statistics say the column holds one value
     (or null) and that value, lower-cased, is not asked (the rule of :func:`_provider_hit`; only an
     ASCII value is judged here, where Python's and Arrow's lower-casing agree). A
-    sorted file keeps an endpoint's rows together, so most of a model's row groups hold one."""
+    sorted file keeps an endpoint's rows together, so most of a model's row groups hold one. A
+    column with nulls is not judged (a tag-less row may join its provider's tag)."""
+    stats = group.column(at).statistics
+    if stats is None or not stats.has_null_count or stats.null_count:
+        return False
     low, high = _min_max(group, at)
     return type(low) is str and low == high and low.isascii() and low.lower() not in asked
 
@@ -435,7 +473,7 @@ def _read_row_groups(path: str, schema: pa.Schema, models: list[str], providers:
     (:func:`_other`) is skipped. The
     string columns are read dictionary-encoded (decoding thousands of repeated ids cost more than
     the rest of the read) and decoded only for the rows kept; with ``providers`` (lower-cased),
-    only the rows :func:`_provider_hit` keeps. No pre-buffering: on local disk it only hands the
+    only the rows :func:`_provider_hit` may keep (:func:`_may_hit`). No pre-buffering: on local disk it only hands the
     reads to Arrow's I/O threads (a fifth of a file's read, measured).
 
     Raises:
@@ -454,5 +492,5 @@ def _read_row_groups(path: str, schema: pa.Schema, models: list[str], providers:
             table = table.append_column(name, pa.nulls(table.num_rows, schema.field(name).type))
     keep = _in(table.column("model_id"), pa.array(models, pa.string()))
     if providers is not None:
-        keep = pc.and_(keep, _provider_hit(table, providers))
+        keep = pc.and_(keep, _may_hit(table, providers))
     return table.filter(keep).select(schema.names).cast(schema)

@@ -4,7 +4,7 @@ which snapshots are committed): the base of :class:`~orcatalog.store.endpoints.E
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pandas as pd
@@ -71,23 +71,47 @@ class EndpointTables:
 
     def _committed(self, rows: list[dict[str, Any]]) -> list[bool]:
         """Which snapshot rows are committed: a providers snapshot (or an endpoints one without
-        endpoints) by its row, an endpoints snapshot by its endpoint rows (the append after it)."""
+        endpoints) by its row, an endpoints snapshot by its endpoint rows (the append after it).
+
+        The rows are looked for in their month first, where every write appends them; only the
+        snapshots not found whole there are looked for again in their month and year together
+        (``compact()`` folds closed months into the year, and a year holds a million rows and more)."""
         wanted = [r for r in rows if r["kind"] == "endpoints" and r["n_items"]]
-        found: dict[tuple[str, pd.Timestamp], int] = {}
-        if wanted:
-            months = sorted({p for r in wanted for p in partitions_of(r["fetched_at"])})
-            scopes = sorted({r["scope"] for r in wanted})
-            filt = ds.field("month").isin(months) & ds.field("scope").isin(scopes)
-            got = self._read("endpoints", ["scope", "fetched_at"], filt)
-            if got is not None and len(got):
-                counts = got.group_by(["scope", "fetched_at"]).aggregate([([], "count_all")]).to_pylist()
-                found = {(c["scope"], pd.Timestamp(c["fetched_at"])): c["count_all"] for c in counts}
+        found = self._row_counts(wanted, lambda when: partitions_of(when)[:1])
+        short = [r for r in wanted if found.get((r["scope"], pd.Timestamp(r["fetched_at"])), 0) < r["n_items"]]
+        if short:
+            found.update(self._row_counts(short, partitions_of))
         return [
             r["kind"] != "endpoints"
             or not r["n_items"]
             or found.get((r["scope"], pd.Timestamp(r["fetched_at"])), 0) >= r["n_items"]
             for r in rows
         ]
+
+    def _row_counts(
+        self, rows: list[dict[str, Any]], partitions: Callable[[Any], list[str]]
+    ) -> dict[tuple[str, pd.Timestamp], int]:
+        """``endpoints`` rows per (scope, time) of ``rows``' snapshots, in the partitions that
+        ``partitions(fetched_at)`` names, read in one go (one table version)."""
+        if not rows:
+            return {}
+        months = sorted({p for t in {r["fetched_at"] for r in rows} for p in partitions(t)})
+        scopes = sorted({r["scope"] for r in rows})
+        times = pa.array(sorted({pd.Timestamp(r["fetched_at"]).to_pydatetime() for r in rows}), _UTC)
+        # only the rows of the times asked for are grouped (a month holds thousands of others)
+        filt = ds.field("month").isin(months) & ds.field("fetched_at").isin(times) & ds.field("scope").isin(scopes)
+        got = self._read("endpoints", ["scope", "fetched_at"], filt)
+        if got is None or not len(got):
+            return {}
+        counts = got.group_by(["scope", "fetched_at"]).aggregate([([], "count_all")])
+        return {
+            (s, pd.Timestamp(t)): n
+            for s, t, n in zip(
+                counts.column("scope").to_pylist(),
+                counts.column("fetched_at").to_pylist(),
+                counts.column("count_all").to_pylist(),
+            )
+        }
 
     def _snapshots_at(self, times: set[pd.Timestamp]) -> pd.DataFrame:
         """The committed snapshot rows fetched at these times (id, time, scope, source, kind, n_items)."""

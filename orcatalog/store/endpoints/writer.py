@@ -23,9 +23,11 @@ from ...frames.providers import providers_frame
 from ...scope import scope_of
 from ..delta import TABLE_CONFIG
 from ..faults import delta_failures, map_delta
-from ..ingest import refuse_same_time, snapshot_id
+from ..identity import snapshot_id
+from ..refusals import refuse_same_time
 from .reads import EndpointReads
 from .schema import (
+    _UTC,
     OBJECTS_SCHEMA,
     PROVIDERS_PATH,
     PROVIDERS_SCHEMA,
@@ -220,26 +222,25 @@ class EndpointStore(EndpointUpkeep, EndpointReads):
             flat = [e for i in members for e in per_body[i][0]]
             frame = endpoints_frame(flat, url=items[members[0]].source if len(members) == 1 else None)
             n = [len(per_body[i][0]) for i in members]
-            owner = np.repeat(np.array(members, dtype=np.int64), n)
+            at = pa.array(np.repeat(np.arange(len(members), dtype=np.int64), n))  # each row's body, in members
             position = np.concatenate([np.arange(k) for k in n]) if n else np.zeros(0, dtype=np.int64)
             cols: dict[str, Any] = {
-                "scope": [snap_rows[j]["scope"] for j in owner],
-                "fetched_at": [snap_rows[j]["fetched_at"] for j in owner],
-                "month": [f"{snap_rows[j]['fetched_at']:%Y-%m}" for j in owner],
-                "model_id": frame["model_id"].astype(object).where(frame["model_id"].notna(), None).tolist(),
-                "provider_name": frame["provider_name"].astype(object).tolist(),
-                "tag": frame["tag"].astype(object).tolist(),
+                "scope": pa.array([snap_rows[j]["scope"] for j in members], pa.string()).take(at),
+                "fetched_at": pa.array([snap_rows[j]["fetched_at"] for j in members], _UTC).take(at),
+                "month": pa.array([f"{snap_rows[j]['fetched_at']:%Y-%m}" for j in members], pa.string()).take(at),
                 "position": position.astype(np.int32),
                 "template": [k for j in members for k in per_body[j][1]],
             }
-            for c in ROW_COLUMNS:
-                s = frame[c] if c in frame.columns else pd.Series([None] * len(frame))
-                cols[c] = s.astype(object).where(s.notna(), None).tolist()
+            for c in ("model_id", "provider_name", "tag", *ROW_COLUMNS):  # nulls (None, NaN, NA) stay null
+                kind = ROWS_SCHEMA.field(c).type
+                cols[c] = (
+                    pa.Array.from_pandas(frame[c], type=kind) if c in frame.columns else pa.nulls(len(frame), kind)
+                )
             matrix = np.array([v for j in members for v in per_body[j][2]], dtype=float).reshape(-1, len(STATS))
             for ci, c in enumerate(STAT_COLUMNS):
                 cols[c] = matrix[:, ci]
             table = pa.table(cols, schema=ROWS_SCHEMA)
-            sids = pa.array([snap_rows[j]["snapshot_id"] for j in owner], pa.string())
+            sids = pa.array([snap_rows[j]["snapshot_id"] for j in members], pa.string()).take(at)
             parts.append(table.append_column("_sid", sids))
         empty = ROWS_SCHEMA.append(pa.field("_sid", pa.string())).empty_table()
         table = pa.concat_tables(parts) if parts else empty

@@ -1,0 +1,101 @@
+"""How the analysis commands read the store and say which snapshot answered.
+
+``_history`` (the one history read of a command, with the "no model X" and "no snapshots" errors),
+``_load_as_of`` (the catalog at a time), ``_answered_by`` (the stderr line naming the snapshot that
+answered, and how far it is from the time asked), ``_no_longer_listed`` (ids for "did you mean")
+and ``_say`` (notes, one line each on stderr).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..app import require_models
+from ..errors import CLIError, in_cli_words
+
+
+def _history(
+    store: Any,
+    *,
+    since: str | None = None,
+    ids: list[str] | None = None,
+    named: Any = (),
+    scope: str,
+) -> Any:
+    """The store's history (of ``ids``, from ``since``, of ``scope``: the one scope the command reads,
+    :func:`store_scope`), read once; each model the command line ``named`` must be in it
+    (:func:`require_models`), and an empty history is an error."""
+    h = store.history(ids=ids, start=since, scope=scope)
+    require_models(store, named, h, scope)
+    if h.empty:
+        raise CLIError(
+            f"no snapshots in {store.root}"
+            + (f" since {since}" if since else "")
+            + ": `orcatalog snapshots` lists what it holds"
+        )
+    return h
+
+
+def _no_longer_listed(store: Any, frame: Any) -> dict[str, Any]:
+    """The ids the store's snapshots listed up to ``frame``'s snapshot that ``frame`` does not list,
+    each with when it was last seen (UTC): for :func:`orcatalog.suggest.did_you_mean`'s ``unlisted``."""
+    h = store.history(columns=[], end=frame.attrs.get("fetched_at"), scope=frame.attrs.get("scope") or "default")
+    last = h.assign(id=h["id"].astype(str)).groupby("id")["fetched_at"].max()
+    return last[~last.index.isin(frame["id"].astype(str))].to_dict()
+
+
+def _say(notes: list[str]) -> None:
+    """Notes on which snapshot answered (orcatalog.times.answer_notes), one line each on stderr."""
+    for note in notes:
+        click.echo(f"note: {in_cli_words(note)}", err=True)
+
+
+def _answered_by(frame: Any, as_of: str | None, name: str = "--as-of", *, end: bool = False) -> None:
+    """Name the snapshot that answered (always: the latest one when no time was asked), and how far
+    it is from the time asked (orcatalog.times.answer_notes: a time before the first snapshot is
+    answered by the first)."""
+    from ...times import answer_notes, parse_time
+
+    sid, when, scope = frame.attrs.get("snapshot_id"), frame.attrs.get("fetched_at"), frame.attrs.get("scope")
+    if when is None:
+        return
+    which = f"snapshot {sid} (fetched {str(when)[:19]} UTC" + (f", scope {scope!r})" if scope else ")")
+    if as_of is None:
+        click.echo(f"{which} answers: the latest", err=True)
+        return
+    asked = parse_time(as_of, name, end=end)  # end: a date-only time means through that day
+    through = " (through the end of that day)" if asked != parse_time(as_of, name) else ""
+    click.echo(f"{which} answers {name} {as_of}{through}", err=True)
+    answered = parse_time(when, "fetched_at")
+    later = answered > asked  # only the first answers a time before it
+    if through and answered >= parse_time(as_of, name):  # a snapshot of the day asked is not "older" than it
+        asked = answered
+    _say(answer_notes(asked, when, first=when if later else None, name=name, scope=scope))
+
+
+def _load_as_of(
+    store: Any,
+    as_of: str | None,
+    name: str = "--as-of",
+    *,
+    say: bool = True,
+    scope: str | None = None,
+    end: bool = False,
+) -> Any:
+    """``store.load(as_of=)`` and the lines naming its snapshot (the library's as-of warning is
+    said once, as the notes); ``say=False`` leaves them to the caller (:func:`_answered_by` once
+    the answer is found, so an error stays one line)."""
+    import warnings
+
+    from ...errors import AsOfWarning
+    from ...times import parse_time
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=AsOfWarning)
+        when = None if as_of is None else parse_time(as_of, name, end=end)  # end=True: NEW of diff
+        frame = store.load(as_of=when, scope=scope)
+    if say:
+        _answered_by(frame, as_of, name, end=end)
+    return frame
