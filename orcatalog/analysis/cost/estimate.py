@@ -102,7 +102,7 @@ def estimate_cost(
     **An endpoints frame** (:func:`orcatalog.fetch_endpoints`: ``model_id`` and ``tag``, one row per
     provider endpoint) is priced endpoint by endpoint by the same rules: its list prices, its
     ``pricing_overrides``, then its ``discount`` (the total times ``1 - discount``); ``rank`` and
-    ``x_cheapest`` are then within each model, so ``rank == 1`` is each model's cheapest provider.
+    ``x_cheapest`` are then within each model, so ``rank == 1`` is each model's cheapest paid provider.
 
     Args:
         models: a contract frame (one row per model), a history frame (one row per model and
