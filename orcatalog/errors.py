@@ -359,5 +359,6 @@ def warn_at_caller(message: str, category: type[Warning]) -> None:
 
 
 class UnknownModelWarning(OrcatalogWarning):
-    """A model asked for by id (``watch``) is in none of the snapshots compared: check the id
-    (the message suggests the closest one)."""
+    """A model asked for by id (``watch``, ``SnapshotStore.history(ids=)``,
+    ``SnapshotStore.endpoint_history``) is in none of the snapshots read: check the id (the message
+    suggests the closest one, :func:`orcatalog.suggest.no_model_words`)."""

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["KIND_WORDS", "closest", "did_you_mean", "kinds_named"]
+__all__ = ["KIND_WORDS", "closest", "did_you_mean", "kinds_named", "no_model_words"]
 
 #: What a model makes (its output modality, :data:`orcatalog.schema.OUTPUT_MODALITIES`) -> the
 #: starts of the words that name it in an id (``text-embedding-3-small``, ``mistral-embed``,
@@ -133,6 +133,20 @@ def did_you_mean(
     gone_only = match in gone and match not in {str(k) for k in listed}
     seen = f" last seen {_when(gone[match])}, no longer listed" if gone_only else ""
     return f" (did you mean {match!r}?{seen})"
+
+
+def no_model_words(missing: Iterable[object], known: Iterable[object]) -> str:
+    """The one wording of model ids asked for and not found, each with its suggestion:
+    ``"no model 'openai/gpt4o' (did you mean 'openai/gpt-4o'?)"``, several joined by commas. The
+    library's :class:`~orcatalog.errors.UnknownModelWarning` (``history(ids=)``,
+    ``endpoint_history``, ``watch``) and the command line's "no model" errors say it so.
+
+    Args:
+        missing: the ids not found (in the order asked).
+        known: the ids that could have been meant.
+    """
+    listed = [str(k) for k in known]
+    return "no model " + ", ".join(f"{str(m)!r}{did_you_mean(str(m), listed)}" for m in missing)
 
 
 def _when(value: Any) -> str:

@@ -254,11 +254,10 @@ def _changes(
     seen = set(new["id"]) | (set(old["id"]) if old is not None else set())
     unseen = [m for m in wanted or [] if m not in seen]
     if unseen:
-        from .suggest import did_you_mean
+        from .suggest import no_model_words
 
-        named = ", ".join(f"{m}{did_you_mean(m, seen)}" for m in unseen)
         warnings.warn(
-            f"orcatalog: watch: no model {named} in "
+            f"orcatalog: watch: {no_model_words(unseen, seen)} in "
             + (
                 f"either snapshot ({attrs['previous_id']}, {attrs['snapshot_id']})"
                 if old is not None

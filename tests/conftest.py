@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pytest
 import requests
 
@@ -98,6 +99,12 @@ def recorded_dir(request: pytest.FixtureRequest) -> Path:
 @pytest.fixture(scope="session")
 def dated_files(recorded_dir: Path) -> list[Path]:
     return sorted(recorded_dir.glob("models-*.json.gz"))
+
+
+def paid_rank(totals: np.ndarray) -> list[int]:
+    """The one ranking rule, written out: 1 + how many paid totals are smaller, 0 for a free row."""
+    paid = totals[totals > 0]
+    return [0 if t == 0 else int((paid < t).sum()) + 1 for t in totals]
 
 
 def read_body(path: Path) -> bytes:

@@ -106,6 +106,14 @@ def test_model_count_and_user_models(runner: CliRunner, latest_file: Path, monke
         result = runner.invoke(main, ["user-models", "--format", "csv", "--columns", "id"])
         assert result.exit_code == 0 and list(csv.reader(io.StringIO(result.output))) == [["id"], ["openai/gpt-4o"]]
         assert "sk-or-v1-cli" not in result.output
+        # issue 15 (trial 5): a key the server does not know said only "HTTP 401, code 401: User not found."
+        monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-v1-unknown")
+        wrong = runner.invoke(main, ["user-models"])
+        assert wrong.exit_code == 1 and "401" in wrong.output, wrong.output
+        assert "check the API key in OPENROUTER_API_KEY" in wrong.output and "sk-or-v1-unknown" not in wrong.output
+    replayed = runner.invoke(main, ["--replay", str(latest_file), "user-models"])  # --replay declares no key
+    assert replayed.exit_code == 1 and f"run `orcatalog replay {latest_file} --key KEY`" in replayed.output
+    assert "sk-or-v1-unknown" not in replayed.output and len(replayed.output.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(

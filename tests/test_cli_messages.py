@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pandas as pd
+import click
 import pytest
 
 import orcatalog as oc
@@ -332,12 +333,20 @@ def test_prices_output_and_warnings_are_whole_lines_in_order(tmp_path: Path) -> 
 def test_library_errors_name_the_commands_options(workdir: Path) -> None:
     """#15: one_line put only InvalidParameterError in the command's option names; every other
     library error kept the library's (``at=``), unlike warnings and notes (in_cli_words, the one rule)."""
+    from orcatalog.cli import main
+    from orcatalog.cli.errors import one_line
+
+    ctx = click.Context(main, obj={})
+    ctx.invoked_subcommand = "reprice"
+    error = one_line(oc.SnapshotNotFoundError("no catalog answers at=2020-01-01: pass alternatives= ids"), ctx)
+    assert error.line() == "error: no catalog answers --at 2020-01-01: pass --models ids"
+    # --at before the first snapshot is no longer refused (issue 15 trial 5): its note names --at
     activity = str(COMPACT_DIR / "activity" / "activity-2026-08-30.json.gz")
     result = run_cli(["reprice", activity, "--store", "two", "--scope", "catalog", "--at", "2020-01-01"], workdir)
-    assert result.exit_code == 1, result.output
-    assert result.stderr.strip() == (
-        "error: no snapshot on or before --at 2020-01-01 00:00 UTC: the prices' first snapshot is of 2026-08-17 00:00 UTC"
-    )
+    assert "note: --at 2020-01-01 00:00 is before the first snapshot (scope 'catalog'): the first" in result.stderr or (
+        "note: --at 2020-01-01 00:00 is before the first snapshot: the first" in result.stderr
+    ), result.stderr
+    assert " at=" not in result.stderr
 
 
 def test_price_at_reads_a_saved_activity_body_as_json(workdir: Path) -> None:

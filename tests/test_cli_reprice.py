@@ -90,20 +90,42 @@ def test_report_with_usage_adds_the_section(workdir: Path) -> None:
 
 
 def test_reprice_at_follows_the_one_time_rule(workdir: Path) -> None:
-    """--at before the first snapshot is refused as `show --as-of` refuses it; --at in the future
-    says so and how old the answering snapshot is."""
+    """--at before the first snapshot is answered by the first snapshot, which a note names, as
+    `show --as-of` and `cost --as-of` do (issue 15 trial 5: it was refused with no hint); --at in the
+    future says so and how old the answering snapshot is."""
     history = oc.SnapshotStore(workdir / "data").history()
-    early = run_cli(["reprice", "activity.json.gz", "--store", "data", "--at", "2020-01-01"], workdir)
-    assert early.exit_code != 0 and early.stdout == ""
-    assert "no snapshot on or before --at 2020-01-01" in early.stderr and len(early.stderr.splitlines()) == 1
-    with pytest.raises(oc.SnapshotNotFoundError, match="first snapshot"):
-        oc.reprice(oc.read_usage(workdir / "activity.json.gz"), history, at="2020-01-01")
+    first = pd.Timestamp(history["fetched_at"].min())
+    early = run_cli(["reprice", "activity.json.gz", "--store", "data", "--at", "2020-01-01", "--top", "1"], workdir)
+    assert "no snapshot on or before" not in early.stderr  # answered, not refused (the first may list none)
+    said = f"note: --at 2020-01-01 00:00 is before the first snapshot: the first, {first:%Y-%m-%d %H:%M} UTC, is used"
+    assert said in early.stderr
+    usage = oc.read_usage(workdir / "activity.json.gz")
+    result = oc.reprice(usage, history, at="2020-01-01")
+    assert any("is before the first snapshot" in n for n in result.notes)
+    at_first = oc.reprice(usage, history, at=first)  # the same prices as asking at the first snapshot
+    pd.testing.assert_series_equal(result.rows["list_usd"], at_first.rows["list_usd"])
     late = run_cli(["reprice", "activity.json.gz", "--store", "data", "--at", "2030-01-01", "--top", "1"], workdir)
     assert late.exit_code == 0, late.output
     latest = pd.Timestamp(history["fetched_at"].max())
     assert "note: --at 2030-01-01 00:00 is in the future" in late.stderr  # the option, as typed (new-user trial)
     assert f"note: the answer is the snapshot of {latest:%Y-%m-%d %H:%M} UTC" in late.stderr
     assert "older than --at 2030-01-01 00:00" in late.stderr and " at 2030" not in late.stderr
+
+
+def test_an_unknown_alternative_names_models_and_the_suggestion(workdir: Path) -> None:
+    """Issue 15 (trial 5): `reprice --models nosuch/x` said "alternative 'nosuch/x' is not in the
+    prices' catalog": it names --models and the closest id (suggest.py's one rule); the library
+    says alternatives= with the same suggestion."""
+    history = oc.SnapshotStore(workdir / "data").history()
+    known = "openai/gpt-4o" if "openai/gpt-4o" in set(history["id"].astype(str)) else str(history["id"].iloc[0])
+    typo = known.replace("-", "", 1) if "-" in known else known + "x"
+    result = run_cli(["reprice", "activity.json.gz", "--store", "data", "--models", f"{known},{typo}"], workdir)
+    assert result.exit_code == 2 and result.stdout == ""
+    line = result.stderr.strip()
+    assert line.startswith(f"error: --models {typo!r} is not in the store's latest catalog (did you mean {known!r}?)")
+    assert len(line.splitlines()) == 1 and "alternative" not in line
+    with pytest.raises(oc.InvalidParameterError, match=rf"alternatives={re.escape(repr(typo))} .*did you mean"):
+        oc.reprice(oc.read_usage(workdir / "activity.json.gz"), history, alternatives=[typo])
 
 
 def test_the_header_totals_are_the_tables_sums_or_say_why_not(workdir: Path) -> None:

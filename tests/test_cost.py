@@ -17,7 +17,7 @@ import pytest
 import orcatalog as oc
 from orcatalog.frames.models import models_frame
 
-from .conftest import read_body
+from .conftest import paid_rank, read_body
 from .modalities import raw_unlisted_outputs
 
 
@@ -58,12 +58,25 @@ def test_prompt_and_completion_from_the_price_strings(latest: pd.DataFrame, late
     known = totals[~np.isnan(totals)]
     assert (np.diff(known) >= 0).all(), "ranked cheapest first"
     assert (known >= 0).all()
-    assert cost["rank"].iloc[0] == 1
-    assert list(cost["rank"][: len(known)]) == [int((known < t).sum()) + 1 for t in known]
+    assert cost.loc[cost["total_usd"] > 0, "rank"].iloc[0] == 1  # 1 = the cheapest paid model
+    assert list(cost["rank"][: len(known)]) == paid_rank(known)
     paid = cost[cost["total_usd"] > 0]
     assert paid["x_cheapest"].iloc[0] == pytest.approx(1.0)
     assert (paid["x_cheapest"] >= 1).all()
     assert (cost.loc[cost["total_usd"] == 0, "x_cheapest"] == 0).all()
+
+
+def test_note_is_a_plain_text_column(latest: pd.DataFrame) -> None:
+    """Issue 15 (trial 5): the note column was categorical, so cost["note"].fillna("") raised
+    (a fill value must be a category). It is text now, on a catalog and on a history."""
+    cost = oc.estimate_cost(latest, 10_000, 1_000)
+    filled = cost["note"].fillna("")
+    assert (filled == "").sum() == cost["note"].isna().sum() > 0
+    assert filled.str.contains("dynamic pricing").sum() == cost["note"].str.contains("dynamic pricing").sum() > 0
+    assert pd.api.types.is_string_dtype(cost["note"].dtype)
+    history = pd.concat([latest.assign(fetched_at=pd.Timestamp("2026-01-01", tz="UTC"), snapshot_id="a")] * 2)
+    over_time = oc.estimate_cost(history, 10_000, 1_000)
+    assert over_time["note"].fillna("").str.len().gt(0).sum() == 2 * (filled != "").sum()
 
 
 def test_routers_get_a_note_never_a_number(latest: pd.DataFrame) -> None:
@@ -325,7 +338,7 @@ def test_rank_within_each_snapshot_on_both_paths(snapshots: int) -> None:
     for _, group in cost.groupby("snapshot_id", observed=True):
         totals = group["total_usd"].to_numpy()
         known = ~np.isnan(totals)
-        assert list(group["rank"][known]) == [int((totals[known] < t).sum()) + 1 for t in totals[known]]
+        assert list(group["rank"][known]) == paid_rank(totals[known])
         assert group["rank"][~known].isna().all()
         paid = totals[known & (totals > 0)]
         expected_x = np.where(totals == 0, 0, totals / (paid.min() if len(paid) else np.nan))
@@ -339,8 +352,7 @@ def test_cost_over_time_follows_the_price_events(hourly_history: pd.DataFrame) -
     for _, group in cost.groupby("snapshot_id", observed=True):
         known = group.dropna(subset=["total_usd"])
         totals = known["total_usd"].to_numpy()
-        expected_rank = [int((totals < t).sum()) + 1 for t in totals]  # equal totals share the smaller rank
-        assert list(known["rank"]) == expected_rank
+        assert list(known["rank"]) == paid_rank(totals)  # equal totals share the smaller rank
         paid = totals[totals > 0]
         assert known["x_cheapest"].to_numpy() == pytest.approx(np.where(totals == 0, 0, totals / paid.min()))
         assert group.loc[group["total_usd"].isna(), "rank"].isna().all()
@@ -412,6 +424,28 @@ def test_price_at_nearest_across_a_gap_with_its_age(hourly_history: pd.DataFrame
     assert out.loc[0, "price_source"] == "nearest"
     assert out.loc[0, "observed_at"] == seen[gap_at]
     assert out.loc[0, "age"] == inside - seen[gap_at]
+
+
+def test_price_at_exact_does_not_stretch_with_a_sparse_history(tmp_path: Path, recorded_dir: Path) -> None:
+    """Issue 15 (trial 5): in a store of two catalogs 59 days apart (2026-06-19, 2026-08-17), rows
+    priced from the June snapshot 41 to 59 days later were "exact", because the median gap of a
+    two-snapshot history is 59 days. "exact" is at or before, within the store's snapshot step capped
+    at a week (times.STALE_AFTER): those rows are "nearest", with their age."""
+    from orcatalog.times import STALE_AFTER
+
+    store = oc.SnapshotStore(tmp_path / "s26")
+    store.import_files(sorted((recorded_dir / "catalogs-2026-06-08").glob("models-*.json.gz")), progress=False)
+    history = store.history()
+    first, last = sorted(pd.unique(history["fetched_at"]))
+    assert last - first > pd.Timedelta("50D")
+    mid = "openai/gpt-4o"
+    after = [pd.Timedelta("1D"), STALE_AFTER, STALE_AFTER + pd.Timedelta("1s"), pd.Timedelta("41D")]
+    usage = pd.DataFrame({"model": mid, "timestamp": [first + a for a in after] + [last], "prompt_tokens": 1000})
+    out = oc.price_at(usage, history)
+    assert list(out["price_source"].astype(str)) == ["exact", "exact", "nearest", "nearest", "exact"]
+    assert list(out["age"]) == [*after, pd.Timedelta(0)]
+    assert out["total_usd"].notna().all()  # nearest is still priced, from the older snapshot
+    assert pd.Timedelta(out.attrs["interval"]) == STALE_AFTER
 
 
 def test_price_at_checks_its_input(hourly_history: pd.DataFrame) -> None:

@@ -4,6 +4,8 @@ replay server, the CLI, and the parquet layout's refusal."""
 
 from __future__ import annotations
 
+import warnings
+
 import contextlib
 import copy
 import gzip
@@ -104,7 +106,21 @@ def test_provider_filter_and_the_regional_tag(recorded_dir: Path, any_store: oc.
     assert set(bedrock["tag"]) == {"amazon-bedrock", "amazon-bedrock/eu-west-1"}
     eu = any_store.endpoint_history("anthropic/claude-sonnet-4.5", "AMAZON-BEDROCK/EU-WEST-1")
     assert set(eu["tag"]) == {"amazon-bedrock/eu-west-1"} and eu["fetched_at"].is_monotonic_increasing
-    assert any_store.endpoint_history("nobody/nothing").empty
+    with pytest.warns(oc.UnknownModelWarning, match="no model 'nobody/nothing' in the endpoints snapshots"):
+        assert any_store.endpoint_history("nobody/nothing").empty
+
+
+def test_an_unknown_model_warns_with_the_suggestion(recorded_dir: Path, store: oc.SnapshotStore) -> None:
+    """Issue 15 (trial 5): endpoint_history("openai/gpt4o") returned an empty frame silently; the
+    README lists UnknownModelWarning. It warns, with the CLI's suggestion, and a known model that
+    is only outside the time window asked does not."""
+    store.import_endpoints(recorded_dir / "endpoints")
+    with pytest.warns(oc.UnknownModelWarning, match=r"no model 'openai/gpt4o' \(did you mean 'openai/gpt-4o'\?\)"):
+        assert store.endpoint_history("openai/gpt4o").empty
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", oc.UnknownModelWarning)
+        assert store.endpoint_history("openai/gpt-4o", end="2000-01-01").empty
+        assert len(store.endpoint_history(["openai/gpt-4o"]))
 
 
 def test_a_tag_finds_its_providers_rows_from_before_tags_one_series(

@@ -24,7 +24,7 @@ from orcatalog.cli.output import price_label
 from orcatalog.frames.models import models_frame
 from orcatalog.schema import KNOWN_PRICE_KEYS, price_display_unit
 
-from .conftest import read_body
+from .conftest import paid_rank, read_body
 from .modalities import SEEDREAM_IMAGE_TOKEN, fixture_models, raw_unlisted_outputs
 
 NEWEST = Path("catalogs-2026-06-08") / "models-2026-08-17.json.gz"
@@ -91,7 +91,7 @@ def test_a_music_model_listing_zero_is_not_free_and_never_costs_zero(newest_mode
     for mid in lyria:
         assert np.isnan(cost.loc[mid, "total_usd"]) and pd.isna(cost.loc[mid, "rank"])
         assert cost.loc[mid, "note"] == "produces audio output at a price the catalog does not list: no cost"
-    assert cost.loc["openrouter/free", "total_usd"] == 0 and cost.loc["openrouter/free", "rank"] == 1
+    assert cost.loc["openrouter/free", "total_usd"] == 0 and cost.loc["openrouter/free", "rank"] == 0  # free
     audio = oc.estimate_cost(frame, 1000, 1000, audio_output_tokens=1000, output_modalities="audio").set_index("id")
     assert audio.loc[lyria, "note"].str.contains("audio output at a price the catalog does not list").all()
     assert audio.loc["openai/gpt-audio", "total_usd"] > 0
@@ -116,7 +116,7 @@ def test_a_text_workload_is_never_priced_at_zero_on_a_model_that_cannot_serve_it
     assert cost.loc[np.isnan(total), "note"].notna().all()
     assert cost.loc[np.isnan(total), "rank"].isna().all() and cost["rank"].dtype == "Int64"  # NA, not 0
     priced = cost[~np.isnan(total)]
-    assert priced["rank"].tolist() == priced["total_usd"].rank(method="min").astype(int).tolist()
+    assert priced["rank"].tolist() == paid_rank(priced["total_usd"].to_numpy())
     assert cost.attrs["output_modalities"] == ["text"]
 
 
@@ -633,10 +633,47 @@ def test_the_cost_command_ranks_priced_rows_only(tmp_path: Path, newest_models: 
     printed = pd.read_csv(pd.io.common.StringIO(csv.stdout))
     priced = printed[printed["total_usd"].notna()]
     assert len(priced) >= 3
-    assert priced["rank"].tolist() == priced["total_usd"].rank(method="min").astype(int).tolist()
+    assert priced["rank"].tolist() == paid_rank(priced["total_usd"].to_numpy())
     unpriced = printed[printed["total_usd"].isna()]
     assert unpriced["rank"].isna().all() and unpriced["note"].notna().all()
     assert unpriced["note"].str.contains("does not accept audio input").any()
+
+
+def test_library_cli_and_report_rank_the_cheapest_paid_model_1(tmp_path: Path, newest_models: list[dict]) -> None:
+    """Issue 15 (trial 5): estimate_cost gave 18 free models rank 1 at 0 USD and the cheapest paid
+    model rank 19 (x_cheapest 1.00), while the cost command and the report, which leave free models
+    out, called that model rank 1. One rule now: rank counts paid rows (1 = cheapest paid, what
+    x_cheapest 1.00 is), a free row has rank 0, a row without a total NA."""
+    from click.testing import CliRunner
+
+    from orcatalog.cli import main
+    from orcatalog.testing import ReplayServer
+
+    frame = models_frame(newest_models)
+    cost = oc.estimate_cost(frame, **TEXT_WORKLOAD)
+    totals = cost["total_usd"].to_numpy()
+    known = ~np.isnan(totals)
+    assert (totals == 0).sum() >= 10  # the recorded catalog has free models to get wrong
+    assert cost.loc[known, "rank"].tolist() == paid_rank(totals[known])
+    cheapest = cost[cost["rank"] == 1]
+    assert len(cheapest) and (cheapest["x_cheapest"] == 1).all() and (cheapest["total_usd"] > 0).all()
+    assert (cost.loc[totals == 0, "rank"] == 0).all() and cost.loc[~known, "rank"].isna().all()
+    shown = cheapest_paid(cost)  # the report's table
+    assert shown["rank"].iloc[0] == 1 and shown["id"].iloc[0] == cheapest["id"].iloc[0]
+    by_id = cost.set_index("id")["rank"]
+    assert shown.set_index("id")["rank"].equals(by_id.loc[shown["id"]])
+
+    body = tmp_path / "models-2026-08-17.json"
+    body.write_bytes(orjson.dumps({"data": newest_models}))
+    args = ["cost", "--prompt-tokens", "1000000", "--completion-tokens", "200000", "--cached", "400000"]
+    with ReplayServer(body) as server:
+        env = {"ORCATALOG_BASE_URL": server.base_url}
+        for extra in ([], ["--include-free"]):
+            run = CliRunner().invoke(main, [*args, *extra, "--format", "csv"], env=env, catch_exceptions=False)
+            assert run.exit_code == 0, run.output
+            printed = pd.read_csv(pd.io.common.StringIO(run.stdout)).dropna(subset=["total_usd"])
+            assert printed["rank"].astype(int).tolist() == by_id.loc[printed["id"]].astype(int).tolist(), extra
+            assert (printed["total_usd"] == 0).any() == bool(extra)
 
 
 def test_frontier_of_a_non_text_output_ranks_the_models_that_produce_it(mixed: pd.DataFrame) -> None:

@@ -287,6 +287,9 @@ def test_plot_reprice_bars_and_the_bill(usage: pd.DataFrame, catalog: pd.DataFra
         assert line.get_xdata()[0] == pytest.approx(summary["billed_usd"].iloc[0])
         fig.savefig(tmp_path / "reprice.png")
         assert (tmp_path / "reprice.png").stat().st_size > 10_000
+        # issue 15 (trial 5): the legend sat over the last bar and the bill line; it is outside the Axes
+        legend, plot_area = ax.get_legend().get_window_extent(), ax.get_window_extent()
+        assert legend.x0 >= plot_area.x1 and not legend.overlaps(plot_area)
         # alternatives serving different rows: a tick per bar at its own bill, and the period's bill
         partial = summary[(summary["served_share"] > 0) & (summary["served_share"] < summary["served_share"].max())]
         assert len(partial)  # e.g. small context windows

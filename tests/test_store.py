@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import json
 import shutil
 from pathlib import Path
@@ -234,6 +236,19 @@ def test_load_matches_fetch_and_as_of(dated_store: oc.SnapshotStore, recorded_di
         dated_store.load("20990101T000000Z-000000000000")
     with pytest.raises(oc.InvalidParameterError):
         dated_store.load(as_of="not a time")
+
+
+def test_history_of_an_unknown_id_warns_with_the_suggestion(dated_store: oc.SnapshotStore) -> None:
+    """Issue 15 (trial 5): history(ids=["openai/gpt4o"]) returned an empty frame silently; the README
+    lists UnknownModelWarning. It warns with the suggestion the CLI gives (suggest.no_model_words);
+    a known id outside the window asked, or found, does not."""
+    with pytest.warns(oc.UnknownModelWarning, match=r"no model 'openai/gpt4o' \(did you mean 'openai/gpt-4o'\?\)"):
+        h = dated_store.history(ids=["openai/gpt4o", "openai/gpt-4o"], columns=[])
+    assert set(h["id"].astype(str)) == {"openai/gpt-4o"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", oc.UnknownModelWarning)
+        assert dated_store.history(ids="openai/gpt-4o", end="2000-01-01", columns=[]).empty
+        assert len(dated_store.history(ids="openai/gpt-4o", columns=[]))
 
 
 def test_gpt4o_price_cut_in_history(dated_store: oc.SnapshotStore) -> None:

@@ -124,7 +124,7 @@ def test_models_narrow_the_report_not_the_snapshot(tmp_path: Path, api: ReplaySe
     assert changes[["id", "change"]].values.tolist() == [[GONE, "removed"]]
     assert changes.attrs["n_models"] == len(store.load())  # the whole catalog was recorded
     api.use(2)
-    with pytest.warns(oc.UnknownModelWarning, match=f"no model {MOVED}x \\(did you mean '{MOVED}'\\?\\)"):
+    with pytest.warns(oc.UnknownModelWarning, match=f"no model '{MOVED}x' \\(did you mean '{MOVED}'\\?\\)"):
         oc.watch(store, client=_client(api), models=[MOVED + "x"])
     with pytest.raises(oc.InvalidParameterError):
         oc.watch(store, client=_client(api), models="openai/gpt-4o")

@@ -16,7 +16,7 @@ cost table:
 - a model is *free* when every price it lists is zero (the ``is_free`` column), *paid* when it lists
   a non-zero price and is not dynamically priced (:func:`paid`);
 - the cheapest paid models that serve a workload are the priced rows of a cost frame with a total
-  above zero, ranked again among themselves; what was left out (free models, rows that could not be
+  above zero, with the cost frame's ``rank`` (counted among paid rows: 1 = cheapest paid, 0 = free); what was left out (free models, rows that could not be
   priced, by note) is counted (:func:`cheapest_paid`).
 """
 
@@ -209,7 +209,8 @@ def left_out_words(left_out: Mapping[str, int], *, free: str = "free") -> str:
 
 def cheapest_paid(costs: pd.DataFrame, n: int | None = None) -> pd.DataFrame:
     """The cheapest paid models that serve a workload, from an :func:`orcatalog.estimate_cost` frame
-    of one catalog: rows with a total above zero, cheapest first, ``rank`` counted among them.
+    of one catalog: rows with a total above zero, cheapest first, with ``estimate_cost``'s ``rank``
+    (already counted among the paid rows: 1 = the cheapest paid model).
 
     Args:
         costs: an ``estimate_cost`` result for one catalog (not a history).
@@ -231,8 +232,7 @@ def cheapest_paid(costs: pd.DataFrame, n: int | None = None) -> pd.DataFrame:
         raise InvalidParameterError(f"n={n!r} is invalid: give an int >= 0")
     total = costs["total_usd"].to_numpy(dtype=float, na_value=np.nan)
     keep = total > 0
-    out = costs[keep].sort_values("total_usd", kind="stable")
-    out = out.assign(rank=out["total_usd"].rank(method="min").astype("int64"))
+    out = costs[keep].sort_values("total_usd", kind="stable")  # rank: estimate_cost's, already among paid rows
     left: dict[str, int] = {}
     if (total == 0).any():
         left["free"] = int((total == 0).sum())

@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import InvalidParameterError
 from ..schema import bool_array, is_price_column
 from ..suggest import closest, did_you_mean
-from ..times import parse_time_column
+from ..times import STALE_AFTER, parse_time_column
 from .args import frame_arg, one_scope
 from .cost import COUNT_RULE, TOKEN_ARGUMENTS, _any_present, _check_parts, _costs, bad_counts
 
@@ -35,10 +35,13 @@ def price_at(
 
     Each usage row (a model id and a time) is joined to the latest observation of that model at
     or before its time in ``history`` (one scope). ``price_source`` says how good the match is:
-    ``exact`` — the observation is at most one snapshot interval old (the median gap between the
-    history's snapshots), ``nearest`` — an older observation (``age`` tells how old; e.g. the
-    model was absent from the snapshots around that time), ``missing`` — the model is unknown, or
-    the row is before its first observation.
+    ``exact`` — the observation is at or before the row's time and at most one snapshot step old:
+    the history's step (the median gap between its snapshot times), capped at
+    :data:`orcatalog.times.STALE_AFTER` (7 days, the one staleness rule), so a sparse history (two
+    snapshots 59 days apart) does not stretch "exact" to a price weeks old; ``nearest`` — an older
+    observation (``age`` tells how old; e.g. the model was absent from the snapshots around that
+    time, or the history has no snapshot within a week before the row); ``missing`` — the model is
+    unknown, or the row is before its first observation. ``attrs["interval"]`` is the step used.
 
     When the usage frame has token columns named like :func:`estimate_cost`'s arguments
     (``prompt_tokens``, ``completion_tokens``, ``cached_tokens``, ``reasoning_tokens``,
@@ -196,7 +199,9 @@ def _times(column: pd.Series, name: str) -> pd.Series:
 
 
 def _interval(history: pd.DataFrame) -> pd.Timedelta:
-    """The store's snapshot interval: the median gap between the history's snapshot times."""
+    """How old an ``exact`` observation may be: the store's snapshot step (the median gap between the
+    history's snapshot times), capped at :data:`orcatalog.times.STALE_AFTER` (the one staleness rule);
+    0 for a single snapshot."""
     times = history.attrs.get("snapshot_times")
     if isinstance(times, Mapping) and times:
         stamps = pd.DatetimeIndex(pd.to_datetime(next(iter(times.values())), utc=True))
@@ -205,4 +210,5 @@ def _interval(history: pd.DataFrame) -> pd.Timedelta:
     stamps = stamps.sort_values()
     if len(stamps) < 2:
         return pd.Timedelta(0)
-    return pd.Timedelta(int(np.median(np.diff(stamps.as_unit("ns").asi8))), unit="ns").round("s")
+    step = pd.Timedelta(int(np.median(np.diff(stamps.as_unit("ns").asi8))), unit="ns").round("s")
+    return min(step, STALE_AFTER)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidParameterError, SnapshotNotFoundError
+from ..errors import InvalidParameterError
 from ..schema.endpoints import endpoint_label
 from ..schema.usage import billed_usd
 from ..schema import is_price_column, price_columns
@@ -330,7 +330,8 @@ def _alternative_ids(alternatives: Any, latest: pd.DataFrame) -> list[str]:
     unknown = [a for a in ids if a not in latest.index]
     if unknown:
         raise InvalidParameterError(
-            f"alternative {unknown[0]!r} is not in the prices' catalog{did_you_mean(unknown[0], latest.index)}"
+            f"alternatives={unknown[0]!r} is not in the latest catalog of prices{did_you_mean(unknown[0], latest.index)}: "
+            "give model ids that it lists"
         )
     return ids
 
@@ -360,6 +361,10 @@ def _endpoint_history(endpoints: pd.DataFrame) -> pd.DataFrame:
 def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = None, at: Any = "row") -> Repricing:
     """Price usage rows again: at their own model's list price, against the bill, and on alternatives.
 
+    A fixed ``at`` before the history's first snapshot is answered by the first snapshot, and
+    ``notes`` says so (the one time rule, :mod:`orcatalog.times`); rows dated before it
+    (``at="row"``) get the note :data:`NO_SNAPSHOT`.
+
     Args:
         usage: one row per usage line (:func:`orcatalog.fetch_activity`, :func:`orcatalog.read_usage`):
             ``model``, ``prompt_tokens``, ``completion_tokens``; optional ``date`` / ``timestamp``
@@ -383,8 +388,6 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
     Raises:
         InvalidParameterError: not frames, a missing column, an unknown alternative (with a
             suggestion), a bad ``at``, unreadable times, negative counts (before any work).
-        SnapshotNotFoundError: a fixed ``at`` before the history's first snapshot (no catalog
-            answers it). Rows dated before it (``at="row"``) get the note :data:`NO_SNAPSHOT`.
     """
     if not isinstance(usage, pd.DataFrame):
         raise InvalidParameterError(f"usage must be a pandas DataFrame, got {type(usage).__name__}")
@@ -393,7 +396,10 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
         raise InvalidParameterError(f"usage lacks the column(s) {missing}: read it with read_usage or fetch_activity")
     history, is_history = _history(prices)
     times = _times(usage, at, is_history)
-    notes = _at_notes(at, history) if is_history and not (isinstance(at, str) and at == "row") else ()
+    notes: tuple[str, ...] = ()
+    if is_history and not (isinstance(at, str) and at == "row"):
+        used, notes = _at_notes(at, history)
+        times = pd.Series(pd.DatetimeIndex([used] * len(usage)), index=usage.index)
     if "requests" not in usage.columns:
         notes += (
             "the usage has no requests column: the rows' average prompt is unknown, so alternatives' "
@@ -455,20 +461,19 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
     return Repricing(rows=rows, alternatives=alt, at=at, notes=notes)
 
 
-def _at_notes(at: Any, history: pd.DataFrame) -> tuple[str, ...]:
-    """The one time rule on a fixed ``at`` (:mod:`orcatalog.times`): refused before the history's
-    first snapshot, as ``SnapshotStore.load(as_of=...)`` refuses it; otherwise the notes on the
-    snapshot that answers (in the future, how old it is)."""
+def _at_notes(at: Any, history: pd.DataFrame) -> tuple[pd.Timestamp, tuple[str, ...]]:
+    """The one time rule on a fixed ``at`` (:mod:`orcatalog.times`, as ``SnapshotStore.load(as_of=)``
+    and ``show`` / ``cost --as-of`` follow it): the time to price at and the notes on the snapshot
+    that answers. Before the history's first snapshot the first answers and the note says so;
+    otherwise ``at`` itself, with a note when it is in the future or how old the answering snapshot is."""
     when = parse_time(at, "at")
     stamps = pd.DatetimeIndex(history["fetched_at"])
     if not len(stamps):
         raise InvalidParameterError("prices is an empty history: no snapshot to price at")
-    if when < stamps.min():
-        raise SnapshotNotFoundError(
-            f"no snapshot on or before at={when:%Y-%m-%d %H:%M} UTC: the prices' first "
-            f"snapshot is of {stamps.min():%Y-%m-%d %H:%M} UTC"
-        )
-    return tuple(answer_notes(when, stamps[stamps <= when].max(), name="at"))
+    first = stamps.min()
+    if when < first:
+        return first, tuple(answer_notes(when, first, first=first, name="at"))
+    return when, tuple(answer_notes(when, stamps[stamps <= when].max(), name="at"))
 
 
 def _wanted_outputs(models: pd.Categorical, latest: pd.DataFrame) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from .app import (  # noqa: F401 - the shared pieces; main, run and the names te
     committed,
     interrupted_message,
     main,
+    models_named,
     require_models,
     run,
     store_scope,
@@ -536,7 +537,8 @@ def prices(
     store = _store(store_root, must_exist=True)
     used = store_scope(store, scope)
     ids = list(model_ids)
-    h = store.history(ids=ids, scope=used)  # every price column: the rule of what a per-token 0 means reads them
+    with models_named():  # require_models says an unknown id
+        h = store.history(ids=ids, scope=used)  # every price column: the rule of what a per-token 0 means reads them
     require_models(store, ids, h, used)
     shown = ["fetched_at", "prompt_usd_per_mtok", "completion_usd_per_mtok"]
     write(h, fmt, out, columns, head, default_columns=["id", *shown] if len(ids) > 1 else shown)
@@ -569,9 +571,11 @@ def endpoint_history(
       orcatalog endpoint-history anthropic/claude-sonnet-4.5 --store data --provider anthropic
     """
     store = _store(store_root, must_exist=True)
-    h = store.endpoint_history(model_id, provider, start=since, end=until)
+    with models_named():  # an unknown model is the error below, with its suggestion
+        h = store.endpoint_history(model_id, provider, start=since, end=until)
     if h.empty:
-        served = store.endpoint_history(model_id, columns=[]) if provider else h
+        with models_named():
+            served = store.endpoint_history(model_id, columns=[]) if provider else h
         names = [str(n) for n in (*served["provider_name"].unique(), *served["tag"].unique()) if isinstance(n, str)]
         if provider and names and provider.lower() not in {n.lower() for n in names}:  # not one of its providers
             raise CLIError(
@@ -580,7 +584,8 @@ def endpoint_history(
             )
         what = f"no endpoints of {model_id!r}" + (f" from provider {provider!r}" if provider else "")
         if since is not None or until is not None:  # held, but not in the window asked
-            times = store.endpoint_history(model_id, provider, columns=[])["fetched_at"].drop_duplicates()
+            with models_named():
+                times = store.endpoint_history(model_id, provider, columns=[])["fetched_at"].drop_duplicates()
             if len(times):
                 window = " and ".join(
                     f"--{name} {value}" for name, value in (("since", since), ("until", until)) if value is not None

@@ -496,6 +496,20 @@ def _store(root: str | None, *, must_exist: bool = False) -> Any:
     raise CLIError(why + (" (or pass --store)" if root is None else ""))
 
 
+@contextlib.contextmanager
+def models_named() -> Iterator[None]:
+    """Reads of models the command line named, which :func:`require_models` (or the command) turns
+    into one ``error:`` line when one is unknown: the library's ``UnknownModelWarning`` for the
+    same id, in the same words, is not said twice."""
+    import warnings
+
+    from ..errors import UnknownModelWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnknownModelWarning)
+        yield
+
+
 def require_models(store: Any, named: Iterable[str], history: Any, scope: str | None) -> None:
     """The "no model X in the store" rule, in one place (``prices``, ``history``, ``changes --model``,
     ``plot --model``): every model the command line named has rows in ``history``, the rows the command
@@ -538,7 +552,8 @@ def looked_in(store: Any, scope: str | None, model_ids: list[str]) -> tuple[str,
     if scope is None or len(scopes) < 2:
         return str(store.root), ""
     where = f"scope {scope!r} of {store.root}"
-    found = store.history(ids=list(model_ids), columns=[], scope=None)
+    with models_named():  # ids the command did not find: its error says so, once
+        found = store.history(ids=list(model_ids), columns=[], scope=None)
     found = found[found["scope"].astype(str) != scope]
     if found.empty:
         return where, ""

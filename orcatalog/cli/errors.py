@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import click
 
-from ..errors import RECORD_A_STORE, InvalidParameterError, OrcatalogError, TransportError
+from ..errors import RECORD_A_STORE, InvalidParameterError, OrcatalogError, TransportError, UnauthorizedError
 
 __all__ = [
     "CLIError",
@@ -76,6 +76,7 @@ _ALIASES = {
     "x": ("field",),  # plot_price_vs_context(x=) is plot --field
     "time": ("time_column",),  # price_at(time=) is price-at --time-column
     "model": ("model_column",),  # price_at(model=) is price-at --model-column
+    "alternatives": ("model_ids",),  # reprice(alternatives=) is reprice --models
 }
 
 
@@ -139,6 +140,7 @@ _COMMANDS = {
     "see snapshots()": "see `orcatalog snapshots`",
     "pass allow_mixed=True": "pass --allow-mixed",
     " (orcatalog.store.migrate.migrate(OLD, NEW))": "",  # LegacyLayoutError: the command is named already
+    "the latest catalog of prices": "the store's latest catalog",  # reprice(prices=) is the --store's history
 }
 
 #: The library's ways to give a key (``api_key=``, which no command has): the command line reads
@@ -195,6 +197,18 @@ def _offline_hint(base_url: str) -> str:
     )
 
 
+def _key_hint(replay: str | None) -> str:
+    """What to do after an HTTP 401 (the server does not know the API key; the key is never
+    printed): check OPENROUTER_API_KEY, and under ``--replay`` (a replay server that declares no
+    key) serve the bodies with ``orcatalog replay PATH --key KEY`` and point ORCATALOG_BASE_URL at it."""
+    if replay is not None:
+        return (
+            f"; --replay {replay} accepts no API key: run `orcatalog replay {replay} --key KEY` and set "
+            "ORCATALOG_BASE_URL to the URL it prints and OPENROUTER_API_KEY to KEY"
+        )
+    return "; check the API key in OPENROUTER_API_KEY (it is not printed): the server does not accept it"
+
+
 def _layer_error(exc: Exception, store: str) -> OrcatalogError | None:
     """A third-party exception as the typed error of the layer that owns its library, or None.
 
@@ -231,6 +245,8 @@ def one_line(exc: Exception, ctx: click.Context) -> CLIError:
         if ctx.invoked_subcommand and isinstance(ctx.command, click.Group)
         else None
     )
+    if isinstance(exc, UnauthorizedError):  # the key, not the command, is wrong: say what to do about it
+        return CLIError(in_cli_words(str(exc).rstrip("."), command) + _key_hint(obj.get("replay")))
     if isinstance(exc, InvalidParameterError):  # an option value the library refused
         return CLIUsageError(in_cli_words(str(exc), command))
     if isinstance(exc, OrcatalogError):

@@ -296,7 +296,7 @@ def _notes_in_cli_words(df: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     if "note" not in df.columns or not (
-        isinstance(df["note"].dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(df["note"].dtype)
+        isinstance(df["note"].dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(df["note"].dtype)
     ):
         return df
     notes = df["note"]

@@ -95,7 +95,8 @@ def plot_reprice(summary: pd.DataFrame, n: int = 10, *, ax: Axes | None = None) 
     The bill drawn is what the rows those alternatives can serve were billed (the ``billed_usd``
     of :meth:`orcatalog.analysis.reprice.Repricing.summary`): one line when the shown alternatives
     serve the same rows, else a tick on each bar at its own bill and a line at the period's bill.
-    A label says the share of rows an alternative can serve when it is not all of them.
+    A label says the share of rows an alternative can serve when it is not all of them. The legend
+    sits outside the Axes, to the right, clear of the bars and the bill line.
 
     Args:
         summary: ``oc.reprice(...).summary()`` (sorted: most rows served, then cheapest).
@@ -142,6 +143,7 @@ def plot_reprice(summary: pd.DataFrame, n: int = 10, *, ax: Axes | None = None) 
     ax.set(xlabel="USD over the period", ylabel="")
     _title(ax, f"Your usage priced on the {len(rows)} cheapest alternatives")
     ax.tick_params(axis="y", labelsize=8)
-    ax.legend(fontsize="small", loc="lower right")
+    # outside the Axes, right of it (as plot_cost's): never over the last bar or the bill line
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     ax.grid(True, axis="x", alpha=0.3)
     return ax

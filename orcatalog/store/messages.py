@@ -6,7 +6,9 @@
 - how to move a store of the earlier parquet layout to the Delta layout: :func:`migration_note`;
 - the one rule for writes to the earlier parquet layout (refused, naming ``orcatalog migrate``):
   :func:`legacy_write_error`;
-- the partial-catalog warning of a write, one wording for both layouts: :func:`_warn_partial_write`.
+- the partial-catalog warning of a write, one wording for both layouts: :func:`_warn_partial_write`;
+- model ids asked for that the store never listed (``history(ids=)``, ``endpoint_history``): one
+  :class:`~orcatalog.errors.UnknownModelWarning` with the suggestion, :func:`warn_unknown_models`.
 
 Layer: store (below the CLI, which shows these lines as they are).
 """
@@ -15,10 +17,10 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from ..errors import LegacyLayoutError, PartialSnapshotWarning
+from ..errors import LegacyLayoutError, PartialSnapshotWarning, UnknownModelWarning, warn_at_caller
 from .delta import TABLES as DELTA_TABLES
 from .endpoints import ENDPOINT_TABLES
 from .layout import FOLDERS
@@ -125,3 +127,32 @@ def _warn_partial_write(snapshot_id: str, scope: str, n_models: int, *, stacklev
         PartialSnapshotWarning,
         stacklevel=stacklevel,
     )
+
+
+def warn_unknown_models(
+    asked: Iterable[str], found: Iterable[object], known: Callable[[], Iterable[object]], where: str
+) -> None:
+    """Warn (:class:`~orcatalog.errors.UnknownModelWarning`, at the user's call) about the ``asked``
+    ids that have no row in the answer (``found``) and that the store never listed (``known()``,
+    read only when some are missing: an id outside a time window asked for is no typo), in the one
+    wording of :func:`orcatalog.suggest.no_model_words`; an empty answer is never silent.
+
+    Args:
+        asked: the ids asked for.
+        found: the ids of the rows answered.
+        known: every id ``where`` holds (a callable: read only when needed).
+        where: what was read, in words (``"any snapshot of data"``).
+    """
+    from ..suggest import no_model_words
+
+    seen = {str(i) for i in found}
+    missing = [m for m in dict.fromkeys(asked) if m not in seen]
+    if not missing:
+        return
+    listed = list(dict.fromkeys(str(i) for i in known()))
+    unknown = [m for m in missing if m not in set(listed)]
+    if unknown:
+        warn_at_caller(
+            f"orcatalog: {no_model_words(unknown, listed)} in {where}: check the id (the answer has no rows for it)",
+            UnknownModelWarning,
+        )

@@ -36,7 +36,7 @@ from .endpoints import EndpointHistory
 from .index import RETRIES, Catalogue, Index, read_catalogue, read_index
 from .intake import utc
 from .layout import Layout
-from .messages import holds_store_tables, no_store_message
+from .messages import holds_store_tables, no_store_message, warn_unknown_models
 from .waits import Waits
 
 T = TypeVar("T")
@@ -292,6 +292,10 @@ class Reads(EndpointHistory):
         Raises:
             InvalidParameterError: unknown column, bad times.
             SnapshotNotFoundError: the store is a local folder that does not exist.
+
+        Warns:
+            UnknownModelWarning: an id in ``ids`` that no snapshot of the scope lists (a typo:
+                the message suggests the closest id); the answer has no rows for it.
         """
         if columns is not None:
             queries.names("columns", columns)
@@ -300,8 +304,18 @@ class Reads(EndpointHistory):
         end = utc(end, "end", end=True) if end is not None else None  # a date-only end: through that day
         self._require()
         if (delta := self._delta) is not None:
-            return _delta_retry(self._waits, lambda: delta.history(delta.state(), wanted, columns, start, end, scope))
-        return queries.history(self._index(), wanted, columns, start, end, scope)
+            out = _delta_retry(self._waits, lambda: delta.history(delta.state(), wanted, columns, start, end, scope))
+        else:
+            out = queries.history(self._index(), wanted, columns, start, end, scope)
+        if wanted:  # an id no snapshot of the scope lists: a warning with the suggestion, never a silent empty frame
+            of = "" if scope in (None, "default") else f" of scope {scope!r}"
+            warn_unknown_models(
+                wanted,
+                out["id"].unique(),
+                lambda: self.history(columns=[], scope=scope)["id"].unique(),
+                f"any snapshot{of} of {self.root}",
+            )
+        return out
 
 
 def _delta_retry(waits: Waits, question: Callable[[], T]) -> T:

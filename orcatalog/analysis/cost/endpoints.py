@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ...schema import is_price_column
-from .rank import _ranks
-from .totals import _tidy
+from .rank import paid_ranks
 
 #: The columns that name an endpoint in a cost frame (``error`` too, on a many-model fetch's frame).
 ENDPOINT_KEYS = ("model_id", "tag", "provider_name", "error")
@@ -46,7 +45,7 @@ def as_models(endpoints: pd.DataFrame) -> pd.DataFrame:
 def endpoint_result(endpoints: pd.DataFrame, result: dict[str, Any]) -> pd.DataFrame:
     """The cost frame of an endpoints frame: ``model_id``, ``tag``, ``provider_name`` (and ``error``
     when the frame has it), the cost columns, ``x_cheapest`` and ``rank`` within each model (1 = its
-    cheapest endpoint), ``note``; models in the frame's order, each one's endpoints cheapest first
+    cheapest paid endpoint, 0 a free one: :func:`.rank.paid_ranks`), ``note``; models in the frame's order, each one's endpoints cheapest first
     (no total last). The index is the endpoints' own, so the rows join back to the frame. A row of
     a model that could not be fetched has the fetch error as its note."""
     columns = result["columns"]
@@ -57,12 +56,9 @@ def endpoint_result(endpoints: pd.DataFrame, result: dict[str, Any]) -> pd.DataF
         for text in pd.unique(errors[pd.notna(errors)]):
             notes.replace(errors == text, f"fetch failed: {text}")
     group = pd.factorize(endpoints["model_id"].astype(object).fillna(""), sort=False)[0].astype(np.int64)
-    rank, cheapest = _ranks(total, group)
-    rank = pd.arrays.IntegerArray(rank, np.isnan(total))  # no total, no rank: NA, never 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = _tidy(np.where(total == 0, 0.0, total / cheapest))  # the cost frame's one rounding rule
+    rank, x = paid_ranks(total, group)  # the one ranking rule: among paid endpoints, 0 = free, NA = no total
     order = np.lexsort((np.where(np.isnan(total), np.inf, total), group))
     data: dict[str, Any] = {k: endpoints[k].array.take(order) for k in ENDPOINT_KEYS if k in endpoints.columns}
     data.update({name: values[order] for name, values in columns.items()})
-    data.update(x_cheapest=x[order], rank=rank[order], note=notes.categorical(order))
+    data.update(x_cheapest=x[order], rank=rank[order], note=notes.strings(order))
     return pd.DataFrame(data, index=endpoints.index.take(order), copy=False)

@@ -102,7 +102,7 @@ def estimate_cost(
     **An endpoints frame** (:func:`orcatalog.fetch_endpoints`: ``model_id`` and ``tag``, one row per
     provider endpoint) is priced endpoint by endpoint by the same rules: its list prices, its
     ``pricing_overrides``, then its ``discount`` (the total times ``1 - discount``); ``rank`` and
-    ``x_cheapest`` are then within each model, so ``rank == 1`` is each model's cheapest provider.
+    ``x_cheapest`` are then within each model, so ``rank == 1`` is each model's cheapest paid provider.
 
     Args:
         models: a contract frame (one row per model), a history frame (one row per model and
@@ -131,8 +131,11 @@ def estimate_cost(
         and ``snapshot_id`` for history), ``cost_<component>`` (USD) for prompt, cached, cache_write,
         audio_input, completion, reasoning, audio_output, image_output, requests, web_search, images,
         ``total_usd``, ``x_cheapest`` (total / the cheapest non-zero total of the same
-        snapshot; 0 for free models), ``rank`` (nullable Int64: 1 = cheapest; equal totals share a rank; NA without a total) and ``note`` (why a total
-        is missing).
+        snapshot; 0 for free models), ``rank`` (nullable Int64, the one ranking rule the ``cost`` command and the report print
+        too: 1 = the cheapest *paid* model, counted among the rows with a total above zero; equal
+        totals share a rank; 0 = free, total 0, cheaper than any rank; NA without a total) and ``note`` (why a total
+        is missing: plain text, pandas' ``str`` dtype, NaN for none, so ``fillna("")`` and ``.str``
+        work as on any text column).
         An endpoints frame gives ``model_id``, ``tag`` and ``provider_name`` (and ``error`` from a
         many-model fetch: its rows have no total and the fetch error as ``note``) in place of
         ``id``, the models in the frame's order, each one's endpoints cheapest first, and keeps the

@@ -35,3 +35,11 @@ class _Notes:
     def categorical(self, order: np.ndarray | None = None) -> pd.Categorical:
         codes = self.codes if order is None else self.codes[order]
         return pd.Categorical.from_codes(codes, categories=pd.Index(self.texts, dtype=object), validate=False)
+
+    def strings(self, order: np.ndarray | None = None) -> pd.api.extensions.ExtensionArray:
+        """The notes as plain text (pandas' ``str`` dtype, NaN for none): what a pandas user
+        expects of a text column (``fillna("")``, ``.str``, ``==``), unlike a categorical's
+        ``fillna`` which refuses a value that is not a category."""
+        codes = self.codes if order is None else self.codes[order]
+        texts = np.array([*self.texts, np.nan], dtype=object)  # code -1: the last, no note
+        return pd.array(texts[codes], dtype="str")

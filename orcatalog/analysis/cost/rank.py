@@ -1,5 +1,6 @@
-"""The cost frame a caller gets (:func:`_result`): ``rank`` (1 = cheapest; equal totals share a
-rank; NA without a total) and ``x_cheapest`` within each snapshot (:func:`_ranks`; rounded by the
+"""The cost frame a caller gets (:func:`_result`): ``rank`` (the one ranking rule: 1 = the cheapest
+paid model, counted among the paid rows only; equal totals share a rank; 0 for a free row, total 0,
+flagged as cheaper than any rank; NA without a total) and ``x_cheapest`` within each snapshot (:func:`_ranks`; rounded by the
 cost frame's one rule, :func:`.totals._tidy`); a catalog sorted
 cheapest first, a history kept in its own (time) order.
 """
@@ -59,6 +60,18 @@ def _ranks(total: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return rank, cheapest[group] if len(group) else np.zeros(0)
 
 
+def paid_ranks(total: np.ndarray, group: np.ndarray) -> tuple[pd.arrays.IntegerArray, np.ndarray]:
+    """The one ranking rule of a cost frame, per group (a snapshot, or an endpoints frame's model):
+    ``rank`` counted among the paid rows (total above zero: 1 = the cheapest paid one, equal totals
+    share a rank), 0 for a free row (total 0), NA without a total; and ``x_cheapest``, the total over
+    the group's cheapest paid total (0 for a free row), rounded by the cost frame's one rule."""
+    rank, cheapest = _ranks(np.where(total > 0, total, np.nan), group)
+    ranks = pd.arrays.IntegerArray(rank, np.isnan(total))  # no total, no rank: NA
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = _tidy(np.where(total == 0, 0.0, total / cheapest))
+    return ranks, x
+
+
 def _result(models: pd.DataFrame, result: dict[str, Any]) -> pd.DataFrame:
     """The cost frame: a catalog sorted cheapest first; a history kept in its own (time) order.
     Either way ``rank`` and ``x_cheapest`` are within each snapshot."""
@@ -67,19 +80,16 @@ def _result(models: pd.DataFrame, result: dict[str, Any]) -> pd.DataFrame:
     columns = result["columns"]
     total = columns["total_usd"]
     group = _groups(models) if is_history else np.zeros(len(models), dtype=np.int64)
-    rank, cheapest = _ranks(total, group)
-    rank = pd.arrays.IntegerArray(rank, np.isnan(total))  # no total, no rank: NA, never 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = _tidy(np.where(total == 0, 0.0, total / cheapest))  # the cost frame's one rounding rule
+    rank, x = paid_ranks(total, group)
     if is_history:  # the history's rows and order stay
         data: dict[str, Any] = {k: models[k].array for k in keys}
         data.update(columns)
-        data.update(x_cheapest=x, rank=rank, note=result["notes"].categorical())
+        data.update(x_cheapest=x, rank=rank, note=result["notes"].strings())
     else:
         order = np.argsort(np.where(np.isnan(total), np.inf, total), kind="stable")
         data = {k: models[k].array.take(order) for k in keys}
         data.update({name: values[order] for name, values in columns.items()})
-        data.update(x_cheapest=x[order], rank=rank[order], note=result["notes"].categorical(order))
+        data.update(x_cheapest=x[order], rank=rank[order], note=result["notes"].strings(order))
     return pd.DataFrame(data, copy=False)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from ..app import require_models
+from ..app import models_named, require_models
 from ..errors import CLIError, in_cli_words
 
 
@@ -27,7 +27,8 @@ def _history(
     """The store's history (of ``ids``, from ``since``, of ``scope``: the one scope the command reads,
     :func:`store_scope`), read once; each model the command line ``named`` must be in it
     (:func:`require_models`), and an empty history is an error."""
-    h = store.history(ids=ids, start=since, scope=scope)
+    with models_named():  # require_models says an unknown id, once
+        h = store.history(ids=ids, start=since, scope=scope)
     require_models(store, named, h, scope)
     if h.empty:
         raise CLIError(

@@ -57,8 +57,8 @@ def cost(
     **counts: int | None,
 ) -> None:
     """What a workload costs on each model, in USD, cheapest paid model first, with its rank among
-    them (models that can serve the workload only; rows that cannot be priced get a note, no number
-    and no rank; free models only with --include-free). The catalog is fetched now, or with --store,
+    them, the library's rank (models that can serve the workload only; rows that cannot be priced get
+    a note, no number and no rank; free models only with --include-free, at rank 0). The catalog is fetched now, or with --store,
     --as-of or --scope read from the store (its latest snapshot, or the one at --as-of, of one scope).
 
     \b
@@ -108,8 +108,8 @@ def cost(
         result, free = _paid_and_notes(result)
     table = format_for(fmt, out) == "table"
     result = _left_out(result, free, keep_notes=bool(model_ids) or not table)
-    # rank: 1 = cheapest among the priced rows shown (the paid ones, or with --include-free every
-    # priced row); a row that could not be priced has none (empty), only its note
+    # rank: the library's one rule (estimate_cost): 1 = the cheapest paid model, 0 = free (shown with
+    # --include-free), never renumbered here; a row that could not be priced has none (empty), only its note
     shown = [
         "rank",
         *(c for c in result.columns if c in ("id", "total_usd", "x_cheapest", "note") or c.startswith("cost_")),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 from ...suggest import did_you_mean
-from ..app import _scope_option, _store, _store_option, looked_in, main, require_models, store_scope
+from ..app import _scope_option, _store, _store_option, looked_in, main, models_named, require_models, store_scope
 from ..errors import CLIError
 from ..output import echo_record, output_options, write
 from .answers import _answered_by, _load_as_of, _no_longer_listed
@@ -97,7 +97,8 @@ def history(
     prices = ["price_prompt", "price_completion"]  # what lifecycle counts as price changes
     read = [*wanted, *prices, "dynamic_pricing"]  # a dynamic price is blank: the table's note says why
     used = store_scope(store, scope)
-    h = store.history(ids=model_id, columns=read, scope=used)  # the one read
+    with models_named():  # require_models says an unknown id, once
+        h = store.history(ids=model_id, columns=read, scope=used)  # the one read
     require_models(store, [model_id], h, used)
     life = lifecycle(h)
     h = h.drop(columns=prices)

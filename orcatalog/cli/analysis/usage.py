@@ -164,10 +164,11 @@ def reprice(
     click.echo(_reprice_header(result, NO_SNAPSHOT, at), err=True)
     _say(list(result.notes))
     if unlisted == len(rows):  # a table of zeros would read as "every alternative is free"
+        when = "on their day" if at is None else f"in its snapshot at --at {at}"
+        instead = "or price every row at one snapshot with --at" if at is None else "or another --at, or none"
         raise CLIError(
-            f"none of the {len(rows)} usage rows can be priced: the store lists none of their models on their "
-            "day; record the catalogs of the usage period (orcatalog import / snapshot --store), or price every "
-            "row at one snapshot with --at"
+            f"none of the {len(rows)} usage rows can be priced: the store lists none of their models {when}; "
+            f"record the catalogs of the usage period (orcatalog import / snapshot --store), {instead}"
         )
     if per_row:
         keep = [

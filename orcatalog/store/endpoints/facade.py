@@ -245,6 +245,10 @@ class EndpointHistory:
         Raises:
             InvalidParameterError: bad times or names; SnapshotNotFoundError (no store there);
             StoreError (parquet layout).
+
+        Warns:
+            UnknownModelWarning: a ``model`` no endpoints snapshot holds (the message suggests
+                the closest id); the answer has no rows for it.
         """
         from ..queries import names
 
@@ -254,7 +258,17 @@ class EndpointHistory:
         start = utc(start, "start") if start is not None else None
         end = utc(end, "end", end=True) if end is not None else None  # a date-only end: through that day
         self._require()  # type: ignore[attr-defined]
-        return self._endpoints().history(models, providers, start, end, wanted)
+        out = self._endpoints().history(models, providers, start, end, wanted)
+        if models:  # a model no endpoints snapshot holds: a warning with the suggestion, never silent
+            from ..messages import warn_unknown_models
+
+            warn_unknown_models(
+                models,
+                out["model_id"].unique(),
+                lambda: self._endpoints().history(None, None, None, None, [])["model_id"].unique(),
+                f"the endpoints snapshots of {self.root}",  # type: ignore[attr-defined]
+            )
+        return out
 
     def endpoint_snapshots(self) -> pd.DataFrame:
         """The recorded endpoints and providers snapshots, oldest first: ``snapshot_id`` (for
