@@ -467,24 +467,31 @@ def test_market_trend_takes_its_prices_from_paid_text_models(mixed: pd.DataFrame
 
 def test_price_vs_context_draws_free_by_the_is_free_rule(mixed: pd.DataFrame) -> None:
     """The chart had its own free rule (prompt price 0): seedream and the video model were drawn as
-    free (issue 15 trial). Free is is_free; a model priced 0 per prompt token that lists other prices
-    is not drawn, and the legend counts it."""
+    free (issue 15 trial). Free is is_free; the chart draws the frontier's workload (text output by
+    default, the serving rule), so seedream and the video model are not drawn at all and the legend
+    counts them by output; a text model priced 0 per prompt token that lists other prices is not
+    drawn as free either, and is counted."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots()
     oc.plot_price_vs_context(mixed, ax=ax)
     free = ax.collections[1]
-    drawn = mixed["context_length"].notna() & (mixed["prompt_usd_per_mtok"] == 0)
+    text = serves(mixed, "text")
+    drawn = mixed["context_length"].notna() & (mixed["prompt_usd_per_mtok"] == 0) & text
     n_free = int((drawn & mixed["is_free"].fillna(False)).sum())
     unknown = mixed["is_free"].isna().to_numpy()  # every price 0, an output's price not listed (Lyria)
     n_other = int((drawn & ~mixed["is_free"].fillna(False) & ~unknown).sum())
     n_unlisted = int((drawn & unknown).sum())
-    assert n_other >= 1 and "bytedance-seed/seedream-5-0-lite" in set(
-        mixed.loc[drawn & ~mixed["is_free"].fillna(False), "id"]
-    )
+    assert "bytedance-seed/seedream-5-0-lite" in set(mixed.loc[~text, "id"])  # priced 0 per prompt token
     assert len(free.get_offsets()) == n_free
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert f"{n_other} priced 0 here but not free (other prices): not drawn" in labels
+    n_not_text = int((~text).sum())
+    assert any(
+        label.startswith(f"{n_not_text} not drawn, no text workload: ") and "image 1" in label and "video 1" in label
+        for label in labels
+    ), labels
+    if n_other:
+        assert f"{n_other} priced 0 here but not free (other prices): not drawn" in labels
     if n_unlisted:  # counted apart, under the output whose price is not listed
         assert any(label.startswith(f"{n_unlisted} priced 0 here, ") for label in labels), labels
     plt.close(fig)
