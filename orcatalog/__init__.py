@@ -11,8 +11,6 @@ Offline tests and notebooks: :mod:`orcatalog.testing` (a replay server on loopba
 line and ``import orcatalog`` do not pay for pandas, pyarrow or requests until they are needed.
 """
 
-from __future__ import annotations
-
 #: ``typing.TYPE_CHECKING`` without importing typing: this module is all the console script runs
 #: before its Ctrl-C guard (:mod:`orcatalog._launch`), so it imports nothing, not even its errors
 #: (``tests/test_cli.py`` holds the console script at its first other import).
@@ -143,7 +141,7 @@ def _submodules() -> frozenset[str]:
     return _SUBMODULES
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     from importlib import import_module
 
     module = _LAZY.get(name, ".errors" if name in __all__ else None)  # the rest: errors and warnings

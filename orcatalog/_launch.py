@@ -9,10 +9,11 @@ Python itself starts (its ``site`` module, an editable install's finder), is Pyt
 README's troubleshooting says so.
 """
 
-from __future__ import annotations
-
 import sys
 
+# No `from __future__ import annotations` here or in the package's __init__: that statement imports
+# the __future__ module, which a plain venv has not loaded, so Ctrl-C there was a traceback; the
+# few annotations that name typing-only names are quoted instead.
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see the module's docstring)
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -34,7 +35,7 @@ RECORDING_COMMANDS: dict[str, str | None] = {
 INTERRUPTED_EXIT = 130
 
 
-def interrupted_line(command: str | None, params: Mapping[str, Any], committed: str | None = None) -> str:
+def interrupted_line(command: str | None, params: "Mapping[str, Any]", committed: str | None = None) -> str:
     """What a command stopped by Ctrl-C before or after its work says (a write that Ctrl-C
     stops says what the store recorded itself: ``orcatalog.cli.app._interrupts``).
 
@@ -55,7 +56,7 @@ def interrupted_line(command: str | None, params: Mapping[str, Any], committed: 
     return f"interrupted: after the write: {committed}" if committed else "interrupted: nothing was recorded"
 
 
-def _command_in(args: Sequence[str]) -> tuple[str | None, dict[str, Any]]:
+def _command_in(args: "Sequence[str]") -> "tuple[str | None, dict[str, Any]]":
     """The command named in raw arguments, and whether ``--store`` was given, as far as one can tell
     without parsing them (the group's own options come first; ``--replay`` takes a value)."""
     words = list(args)

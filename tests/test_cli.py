@@ -1179,9 +1179,17 @@ def test_sigint_while_the_console_script_imports_is_one_line(
     Python's own: README, Troubleshooting.)"""
     import signal
 
-    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCATALOG_CACHE_DIR": str(tmp_path / "cache")}
+    import site
+
+    # -S: no `site`, so no .pth file preloads a module (a dev venv's editable finder and coverage
+    # hook load __future__, re, enum...; a plain venv does not, and CI's held import was then
+    # __future__, imported by our own `from __future__ import annotations`). The child starts with
+    # the fewest modules, so any import of ours before the guard is the one held; the packages are
+    # found through PYTHONPATH instead.
+    path = os.pathsep.join([str(REPO), *site.getsitepackages()])
+    env = {**os.environ, "PYTHONPATH": path, "ORCATALOG_CACHE_DIR": str(tmp_path / "cache")}
     proc = subprocess.Popen(
-        [sys.executable, "-c", _HELD_IMPORT, held, *args],
+        [sys.executable, "-S", "-c", _HELD_IMPORT, held, *args],
         cwd=tmp_path,
         env=env,
         stdin=subprocess.PIPE,
