@@ -283,6 +283,54 @@ def test_price_history_series_stay_apart_and_zero_is_drawn(history: pd.DataFrame
     assert all(v >= lowest * 0.8 for v in {**major, **minor} if v != level)
 
 
+def test_price_history_breaks_where_a_model_was_not_listed_and_marks_its_return(
+    recorded_dir: Path, tmp_path: Path
+) -> None:
+    """#15 leftover: a model missing from one snapshot and listed again (qwen/qwen-max and
+    qwen/qwen-plus: listed on 2026-01-01, not on 01-15, listed again on 01-29) had its price held
+    across the absence as if listed. Now, by the one absence rule (``absences``, as ``lifecycle``
+    counts its ``gaps``), its line stops at its last listing, an X marks the snapshot that did not
+    list it (at its last price), and its first price back is a marker of its own."""
+    from orcatalog.analysis.changes import absences
+
+    store = oc.SnapshotStore(tmp_path / "s")
+    days = ["2026-01-01", "2026-01-15", "2026-01-29"]
+    store.import_files([recorded_dir / f"models-{d}.json.gz" for d in days], progress=False)
+    history = store.history()
+    gone = absences(history)
+    back = gone[gone["back_at"].notna()]
+    ids = sorted(back["id"])[:2]
+    assert len(ids) == 2 and oc.lifecycle(history).set_index("id").loc[ids, "gaps"].tolist() == [1, 1]
+    left, returned = pd.Timestamp(days[1], tz="UTC"), pd.Timestamp(days[2], tz="UTC")
+    assert set(back["left_at"]) == {left} and set(back.loc[back["id"].isin(ids), "back_at"]) == {returned}
+    to_x = plt.matplotlib.dates.date2num
+    fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
+    oc.plot_price_history(history, ids, ax=ax)
+    for mid in ids:
+        price = float(
+            history.loc[(history["id"] == mid) & (history["fetched_at"] == days[0]), "prompt_usd_per_mtok"].iloc[0]
+        )
+        (step,) = [line for line in ax.get_lines() if line.get_label() == mid]
+        x, y = to_x(np.asarray(step.get_xdata())), np.asarray(step.get_ydata(), dtype=float)
+        # the line: its price on 01-01, a break at the same time, then its price from 01-29; no 01-15 point
+        assert np.isnan(y).sum() == 1 and not np.isin(x, to_x(left.tz_localize(None))).any()
+        held = x[np.isfinite(y)]
+        assert held.min() == pytest.approx(to_x(pd.Timestamp(days[0]))) and held.max() == pytest.approx(
+            to_x(pd.Timestamp(days[2]))
+        )
+        assert x[np.flatnonzero(np.isnan(y))[0]] == pytest.approx(to_x(pd.Timestamp(days[0])))
+        (mark,) = [line for line in ax.get_lines() if line.get_gid() == f"{mid} no longer listed"]
+        assert to_x(mark.get_xdata()[0]) == pytest.approx(to_x(left.tz_localize(None)))
+        assert mark.get_ydata()[0] == pytest.approx(price) and price > 0  # at its last price, never 0
+        color = step.get_color()
+        dots = [line for line in ax.get_lines() if line.get_color() == color and line.get_linestyle() == "None"]
+        marked = {round(float(v), 6) for line in dots if line.get_gid() is None for v in to_x(line.get_xdata())}
+        assert round(float(to_x(pd.Timestamp(days[2]))), 6) in marked  # its return is marked
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(t.startswith("no longer listed") for t in labels)
+    fig.savefig(tmp_path / "returned.png", dpi=80)
+
+
 def test_price_history_on_sparse_snapshots_breaks_at_gaps_and_marks_what_is_no_longer_listed(
     recorded_dir: Path, tmp_path: Path
 ) -> None:

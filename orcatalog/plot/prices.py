@@ -59,8 +59,10 @@ def plot_price_history(
     (:data:`DYNAMIC_LABEL`, :func:`_mark_dynamic`). No line holds a price across a long gap
     without snapshots (the one rule of :func:`orcatalog.plot._gaps._gaps`, drawn grey): the price
     after it is a marker of its own. Where a price stops being listed (its key vanished, or the
-    model left the catalog) an ``X`` in the model's colour marks it at its last price
-    (:data:`GONE_LABEL`), never a drop to 0. The title names the price in the axis's words.
+    model left the catalog, for good or until a later snapshot lists it again: the one rule of
+    :func:`orcatalog.analysis.changes.absences`) an ``X`` in the model's colour marks it at its
+    last price (:data:`GONE_LABEL`), never a drop to 0, and no line holds a price while the model
+    was not listed: its first price back is a marker of its own. The title names the price in the axis's words.
 
     Args:
         history: ``SnapshotStore.history()`` (one scope).
@@ -124,6 +126,10 @@ def plot_price_history(
     everyone = pd.DatetimeIndex(frame["fetched_at"].unique()).sort_values()
     gaps = _gaps(everyone)  # the one long-gap rule: no line holds a price across one
     _shade_gaps(ax, everyone, gaps)
+    from ..analysis.changes import absences
+
+    gone = absences(history, ids)  # the one rule of a model no longer listed (partial catalogs aside)
+    returned = gone[gone["back_at"].notna()]
     for k, ((mid, t, y), drawn) in enumerate(zip(series, drawn_series)):
         # Series that coincide stay visible: earlier lines are wider and below, and each line is
         # shifted by at most 1.6 points (a hair, not a price) up or down, in a cycle of five.
@@ -133,16 +139,18 @@ def plot_price_history(
             "linestyle": _LINESTYLES[k % len(_LINESTYLES)],
             "transform": shifted,
         }
+        times = pd.DatetimeIndex(t)
+        ends = _line_ends(times, everyone, gaps, pd.DatetimeIndex(returned.loc[returned["id"] == mid, "last_listed"]))
         (line,) = ax.step(
-            *_held_until_gaps(t, drawn, everyone, gaps),
+            *_held_until(times, drawn, ends),
             where="post",
             label=mid if mid not in how else _priced_otherwise_label(mid, how[mid], drawn=not np.isnan(y).all()),
             linewidth=1.2 + 1.6 * (len(series) - 1 - k) / max(len(series) - 1, 1),
             zorder=2 + k / 100,
             **style,
         )
-        # the first price, every change, and the first price after each long gap (no line reaches it)
-        after_gap = np.isin(np.arange(len(y)), np.asarray(_before_gaps(pd.DatetimeIndex(t), everyone, gaps)) + 1)
+        # the first price, every change, and the first price after each break (no line reaches it)
+        after_gap = np.isin(np.arange(len(y)), np.asarray(ends, dtype=int) + 1)
         change = (np.r_[True, y[1:] != y[:-1]] | after_gap) & ~np.isnan(y)
         marker = _MARKERS[k % len(_MARKERS)]
         ax.plot(
@@ -157,7 +165,7 @@ def plot_price_history(
         )
         line.set_marker(marker)  # the legend shows each series' marker
         line.set_markevery([])
-    gone = _mark_no_longer_listed(ax, history, column, series, drawn_series, everyone, colors)
+    n_gone = _mark_no_longer_listed(ax, history, column, series, drawn_series, gone, colors)
     hatched = [
         _mark_dynamic(ax, t, drawn, flags, everyone, colors[k % len(colors)])
         for k, ((_, t, _), drawn, flags) in enumerate(zip(series, drawn_series, dynamic))
@@ -170,7 +178,7 @@ def plot_price_history(
     _title(ax, _history_title(unit))
     if ids:
         handles, labels = ax.get_legend_handles_labels()
-        if gone:
+        if n_gone:
             from matplotlib.lines import Line2D
 
             handles.append(Line2D([], [], color="grey", marker=GONE_MARKER, linestyle="None", markersize=8))
@@ -198,16 +206,25 @@ def _history_title(axis_label: str) -> str:
     return f"{words[:1].upper()}{words[1:]} history"
 
 
-def _held_until_gaps(
-    t: pd.Series, drawn: np.ndarray, everyone: pd.DatetimeIndex, gaps: set[int]
-) -> tuple[np.ndarray, np.ndarray]:
-    """A model's step line (times, values) that ends at its last snapshot before each long gap of
-    the history (``gaps`` of ``everyone``, :func:`orcatalog.plot._gaps._gaps`): a price is not
-    known to hold across months without a snapshot. Each break is a NaN at the same time as the snapshot before it (a post step holds a value
-    until the next point, so a hole later than it would still draw half the gap)."""
-    times = pd.DatetimeIndex(t)
+def _line_ends(
+    times: pd.DatetimeIndex, everyone: pd.DatetimeIndex, gaps: set[int], returns: pd.DatetimeIndex
+) -> list[int]:
+    """The indices i of a model's snapshot ``times`` after which its line stops: its next snapshot
+    comes after a long gap of the history (``gaps`` of ``everyone``, :func:`orcatalog.plot._gaps._gaps`:
+    a price is not known to hold across months without a snapshot), or the model was not listed in
+    between (``returns``: its last listings before an absence it came back from,
+    :func:`orcatalog.analysis.changes.absences`: no price held while it was not listed)."""
+    ends = set(_before_gaps(times, everyone, gaps))
+    ends.update(int(i) for i in np.flatnonzero(times[:-1].isin(returns)))
+    return sorted(ends)
+
+
+def _held_until(times: pd.DatetimeIndex, drawn: np.ndarray, ends: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """A model's step line (times, values) that stops after each of the indices ``ends``
+    (:func:`_line_ends`). Each break is a NaN at the same time as the snapshot before it (a post
+    step holds a value until the next point, so a hole later than it would still draw part of the break)."""
     xs, ys = list(times), list(drawn)
-    for i in reversed(_before_gaps(times, everyone, gaps)):
+    for i in reversed(ends):
         xs.insert(i + 1, times[i])
         ys.insert(i + 1, np.nan)
     return pd.DatetimeIndex(xs).tz_localize(None).as_unit("ns").to_numpy(), np.asarray(ys, dtype=float)
@@ -226,13 +243,14 @@ def _mark_no_longer_listed(
     column: str,
     series: list[tuple[str, pd.Series, np.ndarray]],
     drawn_series: list[np.ndarray],
-    everyone: pd.DatetimeIndex,
+    gone: pd.DataFrame,
     colors: list[Any],
 ) -> int:
     """Mark with :data:`GONE_MARKER`, in the model's colour at its last drawn price, the first
     snapshot where that price is no longer listed: its key vanished (:func:`orcatalog.price_changes`'s
-    ``no longer listed``, the one rule of price events: never a cut to 0) or the model itself is
-    absent from every later snapshot. Returns how many marks were drawn."""
+    ``no longer listed``, the one rule of price events: never a cut to 0) or the model itself was
+    not listed (``gone``: :func:`orcatalog.analysis.changes.absences`, for good or until it came
+    back). Returns how many marks were drawn."""
     from ..analysis.changes import price_changes
 
     ids = [mid for mid, _, _ in series]
@@ -242,9 +260,9 @@ def _mark_no_longer_listed(
     for k, ((mid, t, _), drawn) in enumerate(zip(series, drawn_series)):
         times = pd.DatetimeIndex(t)
         when = list(pd.DatetimeIndex(events.loc[events["id"].astype(str) == mid, "fetched_at"]))
-        later = everyone[everyone > times.max()] if len(times) else everyone[:0]
-        if len(later) and np.isfinite(drawn[-1]):  # the model left the catalog with a price listed
-            when.append(later[0])
+        for last_listed, left_at in gone.loc[gone["id"] == mid, ["last_listed", "left_at"]].itertuples(index=False):
+            if np.isfinite(drawn[times == last_listed]).any():  # it left with a price listed (else: marked already)
+                when.append(left_at)
         for at in when:
             before = np.flatnonzero((times < at) & np.isfinite(drawn))
             if not len(before):
