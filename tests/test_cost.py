@@ -410,6 +410,8 @@ def test_price_at_uses_the_price_of_the_day(hourly_history: pd.DataFrame) -> Non
     assert out.loc[2, "note"].startswith("no observation")  # known, but not yet listed then
     assert out.loc[3, "note"].startswith("unknown model")  # listed by no snapshot at all
     assert out.loc[1, "observed_at"] == t
+    # the note is text, as estimate_cost's (#15 leftover: price_at's was still categorical)
+    assert pd.api.types.is_string_dtype(out["note"].dtype) and (out["note"].fillna("") == "").sum() == 3
 
 
 def test_price_at_nearest_across_a_gap_with_its_age(hourly_history: pd.DataFrame) -> None:

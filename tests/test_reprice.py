@@ -90,6 +90,7 @@ def test_bill_reproduced_within_rounding_where_the_data_allows(usage: pd.DataFra
     assert (plain.loc[byok, "reason"] == "byok").all() and not plain.loc[byok, "agrees"].any()
     listed = plain["list_usd"].notna().to_numpy()
     assert (plain.loc[~listed, "note"] == NOT_LISTED).all() and (~listed).any()
+    assert pd.api.types.is_string_dtype(plain["note"].dtype)  # text, as estimate_cost's and price_at's
     hi, lo = plain["list_usd"].to_numpy(), cached["list_usd"].to_numpy()
     bill = usage["usage_usd"].to_numpy()
     rows = ~byok & listed

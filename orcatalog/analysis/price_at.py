@@ -189,7 +189,7 @@ def _priced(
     timeless = np.asarray(usage_times.isna())  # an empty time: no observation can be before it
     notes.add(~found & ~unknown & timeless, "the row has no time: fill in its time column")
     notes.add(~found & ~unknown & ~timeless, "no observation of this model at or before this time")
-    columns["note"] = notes.categorical()
+    columns["note"] = notes.strings()
     return columns
 
 

@@ -256,7 +256,7 @@ def _price(
     frame = pd.DataFrame({"model": models, "timestamp": pd.DatetimeIndex(times), **counts}, copy=False)
     priced = price_at(frame, history, model="model", time="timestamp")
     total = priced["total_usd"].to_numpy(dtype=float)
-    note = priced["note"].array
+    note = pd.Categorical(priced["note"].array)  # codes while the reasons are added: few texts, many rows
     missing = np.asarray(priced["price_source"].array.codes) == 2  # "missing"
     if missing.any():  # why a row has no price: looked at on those rows only
         where = np.flatnonzero(missing)
@@ -446,7 +446,7 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
         else pd.Categorical(np.where(np.isnan(total) & np.asarray(note == NOT_LISTED), "missing", "catalog"))
     )
     rows["snapshot_id"] = priced["snapshot_id"].array if "snapshot_id" in priced.columns else None
-    rows["note"] = note
+    rows["note"] = pd.array(np.asarray(note, dtype=object), dtype="str")  # text, as every cost frame's note
 
     alt = _alternatives(usage, alternatives, counts, models, times, history, latest)
     if isinstance(alternatives, pd.DataFrame) and "provider_name" in usage.columns:

@@ -32,10 +32,6 @@ class _Notes:
         self.codes[rows] = -1
         self.add(rows, text)
 
-    def categorical(self, order: np.ndarray | None = None) -> pd.Categorical:
-        codes = self.codes if order is None else self.codes[order]
-        return pd.Categorical.from_codes(codes, categories=pd.Index(self.texts, dtype=object), validate=False)
-
     def strings(self, order: np.ndarray | None = None) -> pd.api.extensions.ExtensionArray:
         """The notes as plain text (pandas' ``str`` dtype, NaN for none): what a pandas user
         expects of a text column (``fillna("")``, ``.str``, ``==``), unlike a categorical's
