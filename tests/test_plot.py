@@ -514,14 +514,35 @@ def test_a_bar_after_a_long_gap_spans_the_gap(gapped: tuple[pd.DataFrame, pd.Dat
     rects = sorted(green, key=lambda r: r.get_x())
     for a, b in zip(rects, rects[1:]):
         assert a.get_x() + a.get_width() <= b.get_x() + 1e-9  # side by side, never over each other
-    assert "longer gap" in ax.right.get_ylabel()
+    assert any("longer gap" in t.get_text() for t in ax.get_legend().get_texts())
     fig.savefig(tmp_path / "gap.png", dpi=60)
+
+
+def test_catalog_size_right_axis_fits_and_draws_no_line_that_reads_as_a_count(
+    dated_files: list[Path], tmp_path: Path
+) -> None:
+    """#15 leftover, seen on the dated bodies at a notebook's figure size (10 x 5 in): the right
+    axis's two-line label ran off the figure, and its zero line crossed the chart at the height of
+    about 190 models listed, read as a level of the size line. The label is one line inside the
+    figure, the hatched bar is explained in the legend, and no line is drawn at the bars' zero."""
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files(dated_files, progress=False)
+    fig, ax = plt.subplots(figsize=(10, 5), layout="constrained")
+    oc.plot_catalog_size(store.history(), ax=ax)
+    fig.savefig(tmp_path / "size.png", dpi=80)
+    label = ax.right.yaxis.label
+    box, inside = label.get_window_extent(), fig.bbox
+    assert "\n" not in label.get_text()
+    assert inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1
+    flat = [line for line in ax.right.get_lines() if len(set(np.asarray(line.get_ydata(), dtype=float))) == 1]
+    assert not flat  # no horizontal line on the bars' axis
+    assert any("hatched" in t.get_text() for t in ax.get_legend().get_texts())
 
 
 def _bar_period_days(ax: plt.Axes) -> float:
     """The period the catalog-size bars count per, in days, as the right axis names it
     (``... per 6 hours``, ``per day``, ``per 2 weeks``)."""
-    words = ax.right.get_ylabel().split("\n")[0].rsplit(" per ", 1)[1].split()
+    words = ax.right.get_ylabel().rsplit(" per ", 1)[1].split()
     count, unit = (1.0, words[0]) if len(words) == 1 else (float(words[0]), words[1])
     return count * {"hour": 1 / 24, "day": 1.0, "week": 7.0}[unit.removesuffix("s")]
 
@@ -550,9 +571,8 @@ def test_gap_spans_lie_between_consecutive_snapshots_and_the_right_axis_has_one_
         (i,) = np.flatnonzero(t < x0)[-1:]  # the snapshot before the band
         assert t[i] < x0 < x1 < t[i + 1]  # between two consecutive snapshots, over none
     assert all(a[1] < b[0] for a, b in zip(spans, spans[1:]))  # bands in a row stay apart
-    label = ax.right.get_ylabel()
-    period = label.split("\n")[0].rsplit(" per ", 1)[1]
-    assert f"averaged per {period}" in label
+    period = ax.right.get_ylabel().rsplit(" per ", 1)[1]
+    assert any(t.get_text().endswith(f"averaged per {period}") for t in ax.get_legend().get_texts())
     days = _bar_period_days(ax)
     hatched = [
         r

@@ -87,7 +87,8 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
         right.bar(part["at"], added, color="tab:green", label=label(part, "added"), **style)
         right.bar(part["at"], returned, bottom=added, color="tab:blue", label=label(part, "returned"), **style)
         right.bar(part["at"], -removed, color="tab:red", label=label(part, "removed"), **style)
-    right.axhline(0, color="grey", linewidth=0.5)
+    # no zero line across the chart: at the size line's height it read like a count of models; the
+    # bars meet at 0 and the right axis's tick names it
     partial = _partial_rows(frame, t)
     if len(partial):  # a partial catalog's "removed" may only be missing from that body: say so on the chart
         for i in partial:
@@ -107,10 +108,8 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
     right.set_ylim(-1.5 * reach, 1.5 * reach)  # 0 in the middle; the bars stay below the size line near the top
     period = _duration_words(bars.attrs["width"])
     longer = bool((bars["span"] > bars.attrs["width"]).any())
-    right.set_ylabel(
-        f"models added / returned (+) and removed (-) per {period}"
-        + (f"\n(a wide hatched bar: a longer gap's changes, averaged per {period})" if longer else "")
-    )
+    # short enough to fit a notebook-sized figure; what a hatched bar means is the legend's to say
+    right.set_ylabel(f"models added / returned (+), removed (-) per {period}")
     ax.set_zorder(right.get_zorder() + 1)  # the size line and its dots over the bars, never under them
     ax.patch.set_visible(False)
     ax.set(xlabel="snapshot time (UTC)", ylabel="models listed")
@@ -123,6 +122,11 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
     kinds = ["added", "returned", "removed"]
     pairs = sorted(zip(*right.get_legend_handles_labels()), key=lambda hl: kinds.index(hl[1]))
     bars, bar_labels = [h for h, _ in pairs], [lb for _, lb in pairs]
+    if longer:
+        from matplotlib.patches import Patch
+
+        bars.append(Patch(facecolor="lightgrey", edgecolor="grey", hatch="//", linewidth=0))
+        bar_labels.append(f"wide hatched bar: a longer gap's changes, averaged per {period}")
     # below the Axes, never over the line or the bars
     ax.legend(
         lines + bars,
