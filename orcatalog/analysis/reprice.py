@@ -28,13 +28,14 @@ import pandas as pd
 from ..errors import InvalidParameterError
 from ..schema.endpoints import endpoint_label
 from ..schema.usage import billed_usd
-from ..schema import is_price_column, price_columns
+from ..schema import price_columns
 from ..suggest import did_you_mean
 from ..times import answer_notes, parse_time
 from . import price_at
 from .catalog import paid, serves
 from .bills import CACHE_READS, ROUNDING_USD, bill_reasons, cache_reads_explain
 from .cost import TOKEN_ARGUMENTS, _costs
+from .cost.endpoints import as_models
 
 __all__ = [
     "reprice",
@@ -337,24 +338,13 @@ def _alternative_ids(alternatives: Any, latest: pd.DataFrame) -> list[str]:
 
 
 def _endpoint_history(endpoints: pd.DataFrame) -> pd.DataFrame:
-    """An endpoints frame as a one-snapshot price history keyed ``model@tag`` (the cost rule then
-    reads its prices, overrides and discount as for a model; see analysis.endpoints)."""
-    keep = [
-        c
-        for c in endpoints.columns
-        if is_price_column(c)
-        or c in ("pricing_overrides", "dynamic_pricing", "is_free", "context_length", "output_modalities")
-    ]
-    view = endpoints[keep].copy()
+    """An endpoints frame as a one-snapshot price history keyed ``model@tag``: the one view of an
+    endpoint as a model (:func:`orcatalog.analysis.cost.endpoints.as_models`; the cost rule then
+    reads its prices, overrides and discount as for a model), with its ``model_id``."""
+    view = as_models(endpoints)
     labels = [endpoint_label(t, p) for t, p in zip(endpoints["tag"], endpoints["provider_name"])]
-    view.insert(
-        0, "id", (endpoints["model_id"].astype(str) + "@" + pd.Series(labels, index=endpoints.index)).to_numpy()
-    )
-    if "discount" in endpoints.columns:
-        view["price_discount"] = endpoints["discount"].to_numpy(dtype=float, na_value=np.nan)
+    view["id"] = [f"{m}@{label}" for m, label in zip(endpoints["model_id"].astype(str), labels)]
     view["model_id"] = endpoints["model_id"].astype(str).to_numpy()
-    if "output_modalities" not in view.columns:  # an endpoint serves its model's outputs: unknown, not excluded
-        view["output_modalities"] = None
     return view.assign(fetched_at=_EPOCH, snapshot_id="endpoints")
 
 
