@@ -928,6 +928,7 @@ def test_a_json_file_that_is_not_a_catalog_is_refused_as_such_first(
     path.write_bytes(body)
     line = _one_error_line(runner.invoke(main, ["import", "--store", str(tmp_path / "s"), str(path)]))
     assert says in line and "catalog.json" in line and "--fetched-at" not in line, line
+    assert "orcatalog snapshot" in line and "GET /models" in line, line  # what to do next
     assert not (tmp_path / "s").exists()
 
 

@@ -213,6 +213,7 @@ def test_a_body_with_models_without_text_output_is_not_the_default_list(
     said = str(clash.value)
     assert ids[1] in said and "'/models output_modalities=text'" in said and "'catalog'" in said
     assert "nothing was written" in said and files_of(root) == before
+    assert said.count(str(default)) == 1 and "was recorded as snapshot" in said  # the same file: its path once
     runner = CliRunner()
     cli = runner.invoke(main, ["import", "--store", str(tmp_path / "cli"), str(whole)])
     assert cli.exit_code != 0 and len(cli.output.strip().splitlines()) == 1, cli.output

@@ -228,7 +228,8 @@ def check_body(body: Any, *, url: str | None = None) -> list[dict[str, Any]]:
     if not isinstance(data, list):  # a list of unknown items is left to the id rule, which names the item
         raise SchemaError(
             (f"{url}: " if url else "")
-            + f"not a models list body (a JSON object with a 'data' list): got {_shape(body)}",
+            + f"not a models list body (a JSON object with a 'data' list): got {_shape(body)}; "
+            "record a catalog with `orcatalog snapshot`, or import a body saved from GET /models",
             url=url,
         )
     return data

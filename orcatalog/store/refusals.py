@@ -124,8 +124,10 @@ def refuse_same_time(rows: list[dict[str, Any]], manifest: pd.DataFrame | None) 
     for r in rows:
         was = held.get(str(r["snapshot_id"]))
         if was is not None and was[0] != str(r["scope"]):
+            same_file = str(r["source"]) == was[1]
+            what = "was recorded" if same_file else f"is the body {was[1]} recorded"  # a path said once
             raise SnapshotConflictError(
-                f"{r['source']} is the body {was[1]} recorded as snapshot {r['snapshot_id']} of scope {was[0]!r}; "
+                f"{r['source']} {what} as snapshot {r['snapshot_id']} of scope {was[0]!r}; "
                 f"the store holds a snapshot once, so it cannot also be scope {r['scope']!r}; nothing was written. "
                 "To record it with another query, import it into a new store"
             )
