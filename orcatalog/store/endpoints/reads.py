@@ -197,19 +197,20 @@ class EndpointReads(EndpointTables):
         # sorted by (model_id, tag, fetched_at): by the codes, integers in the order of the values
         # (sorting by the strings cost as much as the rest of the conversion)
         # provider_name last: the key of a tag-less row (a 2025 body), which two endpoints at one time share
+        tags = _codes(table, "tag")
         keys = pa.table(
             {
                 "m": _codes(table, "model_id"),
-                "t": _codes(table, "tag"),
+                "tagged": pc.is_valid(tags),
+                "t": tags,
                 "f": table.column("fetched_at"),
                 "p": _codes(table, "provider_name"),
             }
         )
         # tag-less rows (2025 bodies, all older than any tag) first: a joined series stays in time order
-        at = pc.sort_indices(
-            keys,
-            sort_keys=[(k, "ascending", "at_start" if k == "t" else "at_end") for k in ("m", "t", "f", "p")],
-        )
+        # (by the "tagged" key, nulls of the others last, the default: a null placement per sort key
+        # needs a newer pyarrow than the floor's 20, and a global one is deprecated from 25)
+        at = pc.sort_indices(keys, sort_keys=[(k, "ascending") for k in keys.column_names])
         table, keys = table.take(at), keys.take(at)
         first = _first_of_each(keys)
         if first is not None:  # an endpoint in a zdr body and its model's at one time: one row
