@@ -963,7 +963,7 @@ def test_price_history_hatches_and_names_a_dynamic_price(dated_files: list[Path]
     snapshot, and the legend says what the hatching is; a model that never was dynamic has none."""
     from matplotlib.dates import date2num
 
-    from orcatalog.plot.prices import DYNAMIC_LABEL
+    from orcatalog.plot.price_history import DYNAMIC_LABEL
 
     store = oc.SnapshotStore(tmp_path / "data")
     picked = [p for p in dated_files if p.name[7:17] in ("2024-04-19", "2024-06-13", "2024-08-02")]

@@ -5,7 +5,10 @@ the Axes. None fetches, reads files or calls ``show()``. Prices are in USD per m
 
 Where each chart lives:
 
-- :mod:`.prices`: :func:`plot_price_history`, :func:`plot_price_vs_context`, :func:`plot_market_trend`;
+- :mod:`.price_history`: :func:`plot_price_history` (its marks for a price no longer listed and a
+  dynamic price in :mod:`._history_marks`);
+- :mod:`.price_context`: :func:`plot_price_vs_context`;
+- :mod:`.market`: :func:`plot_market_trend`;
 - :mod:`.catalog`: :func:`plot_catalog_size`;
 - :mod:`.cost`: :func:`plot_cost`, :func:`plot_reprice`;
 - :mod:`.endpoints`: :func:`plot_endpoints`.
@@ -19,7 +22,9 @@ point labels never overlap (:mod:`._labels`); lines and bands break at long gaps
 from .catalog import plot_catalog_size
 from .cost import plot_cost, plot_reprice
 from .endpoints import plot_endpoints
-from .prices import plot_market_trend, plot_price_history, plot_price_vs_context
+from .market import plot_market_trend
+from .price_context import plot_price_vs_context
+from .price_history import plot_price_history
 
 __all__ = [
     "plot_price_history",

@@ -1,7 +1,5 @@
-"""Pure DataFrame functions over snapshots: what changed, how prices moved, when models came and went.
-
-They take frames (from ``SnapshotStore.load`` / ``history`` or ``fetch_models``) and return frames;
-nothing here fetches or touches files.
+"""Price events: the one rule of what a difference in a ``price_<key>`` column is (:func:`price_events`),
+its unit helpers, and :func:`price_changes` (each model against its previous observation).
 
 **What counts as a price change** — one rule, :func:`price_events`, used by :func:`diff` and
 :func:`price_changes` (and so by the ``diff`` and ``changes`` commands): ``"0"`` and an absent optional
@@ -31,19 +29,13 @@ one side is ``unreadable``, never a blank that reads as removed. Every other dif
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .args import field_arg, frame_arg, price_fields
-from ..errors import InvalidParameterError, MixedScopeError, PartialSnapshotWarning
-from ..frames.ids import first_duplicate
-from ..errors import OrcatalogWarning
-from ..schema import BASE_PRICE_KEYS, image_is_token_rate, is_price_column, price_display_units, unknown_unit_note
-from ..scope import frame_scope
-
-__all__ = ["diff", "price_changes", "lifecycle", "price_events", "DIFF_FIELDS", "PRICE_EVENT_KINDS"]
+from ..args import field_arg, frame_arg, price_fields
+from ...errors import OrcatalogWarning
+from ...schema import BASE_PRICE_KEYS, image_is_token_rate, is_price_column, price_display_units, unknown_unit_note
 
 #: The ``kind`` of a price event (see the module docstring).
 PRICE_EVENT_KINDS = (
@@ -56,36 +48,6 @@ PRICE_EVENT_KINDS = (
     "listed on leaving dynamic",
     "unreadable",
 )
-
-#: Fields compared by :func:`diff` (plus every ``price_*`` column present in both frames).
-DIFF_FIELDS = (
-    "name",
-    "canonical_slug",
-    "context_length",
-    "max_completion_tokens",
-    "top_provider_context_length",
-    "is_moderated",
-    "modality",
-    "tokenizer",
-    "instruct_type",
-    "input_modalities",
-    "output_modalities",
-    "supported_parameters",
-    "dynamic_pricing",
-    "pricing_overrides",
-    "expiration_date",
-    "knowledge_cutoff",
-)
-
-
-def _same(a: Any, b: Any) -> bool:
-    a_missing = a is None or (not isinstance(a, (list, tuple, np.ndarray)) and pd.isna(a))
-    b_missing = b is None or (not isinstance(b, (list, tuple, np.ndarray)) and pd.isna(b))
-    if a_missing or b_missing:
-        return a_missing and b_missing
-    if isinstance(a, (list, tuple, np.ndarray)) or isinstance(b, (list, tuple, np.ndarray)):
-        return list(a) == list(b)
-    return bool(a == b)
 
 
 def _pct(old: np.ndarray, new: np.ndarray) -> np.ndarray:
@@ -235,77 +197,6 @@ def price_events(
     return event, kind, shown_old, shown_new, pct
 
 
-def diff(old: pd.DataFrame, new: pd.DataFrame, *, allow_mixed: bool = False) -> pd.DataFrame:
-    """What changed between two catalog frames.
-
-    Args:
-        old, new: contract frames (``SnapshotStore.load`` or ``fetch_models``).
-        allow_mixed: compare frames of different scopes (a filtered or regional fetch against the
-            catalog); by default that raises, since models "missing" from a filter did not vanish.
-
-    Returns:
-        Columns ``id``, ``change`` (``added`` / ``removed`` / ``changed``), ``field`` (null for
-        added/removed), ``old``, ``new``, ``pct_change`` (percent, numeric fields; NaN from or to 0;
-        ``d["pct_change"]``, not ``d.pct_change``, which is pandas' method)
-        ``unit`` (for ``price_*`` fields: ``USD/Mtok`` for per-token prices, which are shown
-        in USD per million tokens, else ``USD/request``, ``USD/image``, ``USD/search``; a per-token
-        ``image`` rate in ``USD/Mtok``, a ``unit changed`` event ``USD/image -> USD/Mtok``; a key of
-        undeclared unit ``unknown``, as the API wrote it, with one warning; see
-        :func:`orcatalog.schema.price_display_units`) and ``kind`` (for changed fields: one of
-        :data:`PRICE_EVENT_KINDS`, by the rule of :func:`price_events`: a price key that vanished is
-        ``no longer listed`` with a null ``new``, never a cut to 0). Removed means "absent from
-        ``new``", not retired: models vanish and come back (see :func:`lifecycle`). A price key
-        going between ``"0"`` and absent is not a change (:func:`orcatalog.schema.settled_prices`).
-        ``attrs``: ``old``, ``new`` (snapshot ids), ``scope``, ``partial`` (ids of the two frames
-        flagged as partial catalogs; a warning is issued then).
-
-    Raises:
-        MixedScopeError: the frames' scopes differ and allow_mixed is False.
-        InvalidParameterError: a frame lacks the ``id`` column or repeats an id.
-    """
-    s_new = _check_diff_frames(old, new, allow_mixed)
-    o = old.set_index("id")
-    n = new.set_index("id")
-    common = o.index.intersection(n.index, sort=False)
-    rows: list[dict[str, Any]] = [{"id": mid, "change": "added"} for mid in n.index.difference(o.index, sort=False)]
-    rows += [{"id": mid, "change": "removed"} for mid in o.index.difference(n.index, sort=False)]
-    o, n = o.loc[common], n.loc[common]
-    rows += _price_rows(o, n) + _field_rows(o, n)
-    out = pd.DataFrame(rows, columns=["id", "change", "field", "old", "new", "pct_change", "unit", "kind"])
-    out["pct_change"] = out["pct_change"].astype(float)
-    order = {"added": 0, "removed": 1, "changed": 2}
-    out = out.sort_values(
-        ["change", "id", "field"], key=lambda s: s.map(order) if s.name == "change" else s, kind="stable"
-    ).reset_index(drop=True)
-    partial = [str(f.attrs["snapshot_id"]) for f in (old, new) if f.attrs.get("partial")]
-    out.attrs = {
-        "old": old.attrs.get("snapshot_id"),
-        "new": new.attrs.get("snapshot_id"),
-        "scope": s_new,
-        "partial": partial,
-    }
-    if partial:
-        warnings.warn(
-            f"orcatalog: diff of a partial catalog ({', '.join(partial)}): its 'removed' models "
-            "may only be missing from that body",
-            PartialSnapshotWarning,
-            stacklevel=2,
-        )
-    return out
-
-
-def _check_diff_frames(old: pd.DataFrame, new: pd.DataFrame, allow_mixed: bool) -> str | None:
-    """:func:`diff`'s argument checks (unique ids, one scope); returns the new frame's scope."""
-    for label, frame in (("old", old), ("new", new)):
-        dup = first_duplicate(frame_arg(label, frame, "id")["id"])
-        if dup is not None:
-            raise InvalidParameterError(f"{label} must be a catalog frame with unique 'id' values: {dup!r} repeats")
-    s_old, s_new = frame_scope(old.attrs), frame_scope(new.attrs)
-    if not allow_mixed and s_old is not None and s_new is not None and s_old != s_new:
-        raise MixedScopeError(f"cannot diff scope {s_old!r} against {s_new!r}: pass allow_mixed=True to compare anyway")
-    return s_new
-
-
 def _token_rate(frame: pd.DataFrame, field: str) -> np.ndarray | None:
     """For ``price_image``: whether each row's value is a per-token rate (the one rule,
     :func:`orcatalog.schema.image_is_token_rate`); None for other fields or without ``price_prompt``."""
@@ -314,67 +205,6 @@ def _token_rate(frame: pd.DataFrame, field: str) -> np.ndarray | None:
     image = frame["price_image"].to_numpy(dtype=float, na_value=np.nan)
     prompt = frame["price_prompt"].to_numpy(dtype=float, na_value=np.nan)
     return np.asarray(image_is_token_rate(image, prompt), dtype=bool)
-
-
-def _changed(mid: Any, field: str, old: Any, new: Any, **more: Any) -> dict[str, Any]:
-    """One ``changed`` row of :func:`diff`."""
-    return {"id": mid, "change": "changed", "field": field, "old": old, "new": new, **more}
-
-
-def _price_rows(o: pd.DataFrame, n: pd.DataFrame) -> list[dict[str, Any]]:
-    """:func:`diff`'s price rows for the models of both frames (indexed by id, same rows), by the
-    rule of :func:`price_events`."""
-    rows = []
-    fields = _price_columns(o, n)  # a key only one side lists is compared too (absent on the other)
-    switch = switch_field(fields)
-    for field in fields:
-        (av, ad), (bv, bd) = _raw_and_dynamic(o, field), _raw_and_dynamic(n, field)
-        old_rate, new_rate = _token_rate(o, field), _token_rate(n, field)
-        event, kind, x_all, y_all, pct_all = price_events(
-            field,
-            av,
-            bv,
-            ad,
-            bd,
-            old_rate,
-            new_rate,
-            says_switch=field == switch,
-            old_unreadable=_unreadable(o, field),
-            new_unreadable=_unreadable(n, field),
-        )
-        units = _event_units(field, kind, old_rate, new_rate)
-        for mid, k, x, y, pct, unit in zip(
-            o.index[event], kind[event], x_all[event], y_all[event], pct_all[event], units[event]
-        ):
-            rows.append(_changed(mid, field, x, y, pct_change=pct, unit=unit, kind=PRICE_EVENT_KINDS[k]))
-    _warn_unknown_units([r["field"] for r in rows])
-    return rows
-
-
-def _field_rows(o: pd.DataFrame, n: pd.DataFrame) -> list[dict[str, Any]]:
-    """:func:`diff`'s rows for the other :data:`DIFF_FIELDS` (numbers get a percent change; a flag
-    that flips has none)."""
-    rows = []
-    for field in [f for f in DIFF_FIELDS if f in o.columns and f in n.columns]:
-        a, b = o[field], n[field]
-        numbers = [pd.api.types.is_numeric_dtype(x.dtype) and not pd.api.types.is_bool_dtype(x.dtype) for x in (a, b)]
-        if all(numbers):
-            av = a.to_numpy(dtype=float, na_value=np.nan)
-            bv = b.to_numpy(dtype=float, na_value=np.nan)
-            changed = _differs(av, bv)
-            for mid, x, y, pct in zip(o.index[changed], a[changed], b[changed], _pct(av, bv)[changed]):
-                rows.append(_changed(mid, field, x, y, pct_change=pct, kind="changed"))
-            continue
-        for mid, x, y in zip(o.index, a.tolist(), b.tolist()):
-            if not _same(x, y):
-                rows.append(_changed(mid, field, _plain(x), _plain(y), kind="changed"))
-    return rows
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value
 
 
 def _price_columns(*frames: pd.DataFrame) -> list[str]:
@@ -477,125 +307,3 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     out["fetched_at"] = pd.to_datetime(out["fetched_at"], utc=True)
     return out.sort_values(["fetched_at", "id", "field"], kind="stable").reset_index(drop=True)
-
-
-def absences(history: pd.DataFrame, ids: list[str] | None = None) -> pd.DataFrame:
-    """The one rule of when a model stopped being listed: one row per time it went missing.
-
-    A model is absent where a full snapshot of its scope did not list it after one that did; a
-    model missing only from a partial catalog (``attrs["partial_times"]`` of the history) may not
-    have left it, so that is no absence. The snapshots are ``attrs["snapshot_times"]`` per scope
-    (every snapshot in range, listing the models or not), else the times in the frame.
-
-    Args:
-        history: long frame from ``SnapshotStore.history`` (``id``, ``fetched_at``, maybe ``scope``).
-        ids: only these models (default: every model); the snapshots are still all of the history's.
-
-    Returns:
-        Columns ``id``, ``scope``, ``last_listed`` (its last snapshot before the absence),
-        ``left_at`` (the first full snapshot that did not list it) and ``back_at`` (the first that
-        lists it again; NaT: not listed since), all UTC: scopes in the history's order, then by id and time.
-        ``attrs["first_seen"]`` / ``attrs["last_seen"]`` map ``(scope, id)`` to its first and last snapshot.
-
-    Raises:
-        InvalidParameterError: missing ``id``/``fetched_at`` columns.
-    """
-    frame_arg("history", history, "id", "fetched_at")
-    h = history if "scope" in history.columns else history.assign(scope="catalog")
-    if ids is not None:
-        wanted = set(ids)
-        h = h[h["id"].astype(str).isin(wanted)]
-    times_by_scope = history.attrs.get("snapshot_times") or {}
-    partial_by_scope = history.attrs.get("partial_times") or {}
-    rows: list[dict[str, Any]] = []
-    first: dict[tuple[str, str], pd.Timestamp] = {}
-    last: dict[tuple[str, str], pd.Timestamp] = {}
-    for scope, group in h.groupby("scope", sort=False):
-        known = pd.DatetimeIndex(pd.to_datetime(list(times_by_scope.get(scope, [])), utc=True))
-        in_frame = history.loc[history["scope"] == scope] if "scope" in history.columns else history
-        # snapshots at the same time (stores may hold such) are one point in time
-        all_times = (
-            known.union(pd.DatetimeIndex(pd.to_datetime(in_frame["fetched_at"].unique(), utc=True)))
-            .unique()
-            .sort_values()
-        )
-        position = pd.Series(np.arange(len(all_times)), index=all_times)
-        full = ~all_times.isin(pd.DatetimeIndex(pd.to_datetime(list(partial_by_scope.get(scope, [])), utc=True)))
-        # next_full[i]: the first full snapshot at or after position i (len: none)
-        next_full = np.full(len(all_times) + 1, len(all_times))
-        for i in range(len(all_times) - 1, -1, -1):
-            next_full[i] = i if full[i] else next_full[i + 1]
-        for mid, g in group.groupby("id", sort=True):
-            seen = np.sort(position.loc[pd.DatetimeIndex(g["fetched_at"].unique())].to_numpy())
-            first[(scope, mid)], last[(scope, mid)] = all_times[seen[0]], all_times[seen[-1]]
-            ends = np.r_[seen[1:], len(all_times)]  # the next listing (len: none)
-            for at, back in zip(seen.tolist(), ends.tolist()):
-                gone = int(next_full[at + 1])
-                if gone < back:  # a full snapshot between the two listings did not list it
-                    rows.append(
-                        {
-                            "id": mid,
-                            "scope": scope,
-                            "last_listed": all_times[at],
-                            "left_at": all_times[gone],
-                            "back_at": all_times[back] if back < len(all_times) else pd.NaT,
-                        }
-                    )
-    out = pd.DataFrame(rows, columns=["id", "scope", "last_listed", "left_at", "back_at"])
-    for c in ("last_listed", "left_at", "back_at"):
-        out[c] = pd.to_datetime(out[c], utc=True)
-    out.attrs["first_seen"], out.attrs["last_seen"] = first, last
-    return out
-
-
-def lifecycle(history: pd.DataFrame) -> pd.DataFrame:
-    """One row per model: when it was first and last seen, how often it went missing, how often it changed.
-
-    Args:
-        history: long frame from ``SnapshotStore.history``; its ``attrs["snapshot_times"]`` (every
-            snapshot in range, per scope) is used to count absences, else the times in the frame.
-
-    Returns:
-        Columns ``id``, ``first_seen``, ``last_seen`` (UTC), ``gaps`` (number of times the model
-        disappeared and came back), ``listed_now`` (present in the latest snapshot), ``n_changes``
-        (price change events, see :func:`price_changes`), and ``scope``. ``attrs["partial_snapshots"]``
-        names partial catalogs in the history, and a warning says so: a model missing from a partial
-        catalog may not have left the catalog (``attrs["partial_times"]`` of the history), so that
-        absence is neither a gap nor the end of its listing (missing only from a partial latest
-        snapshot, it is ``listed_now``): the one rule of :func:`absences`.
-
-    Raises:
-        InvalidParameterError: missing ``id``/``fetched_at`` columns.
-    """
-    frame_arg("history", history, "id", "fetched_at")
-    has_scope = "scope" in history.columns
-    h = history if has_scope else history.assign(scope="catalog")
-    changes = price_changes(h) if _price_columns(h) else pd.DataFrame(columns=["id", "fetched_at", "scope"])
-    n_changes = changes.groupby(["scope", "id"])["fetched_at"].nunique() if len(changes) else pd.Series(dtype=int)
-    gone = absences(history)
-    came_back = gone[gone["back_at"].notna()].groupby(["scope", "id"]).size()
-    left = set(zip(gone.loc[gone["back_at"].isna(), "scope"], gone.loc[gone["back_at"].isna(), "id"]))
-    rows = [
-        {
-            "id": mid,
-            "first_seen": seen,
-            "last_seen": gone.attrs["last_seen"][(scope, mid)],
-            "gaps": int(came_back.get((scope, mid), 0)),
-            "listed_now": (scope, mid) not in left,
-            "n_changes": int(n_changes.get((scope, mid), 0)),
-            "scope": scope,
-        }
-        for (scope, mid), seen in gone.attrs["first_seen"].items()
-    ]
-    out = pd.DataFrame(rows, columns=["id", "first_seen", "last_seen", "gaps", "listed_now", "n_changes", "scope"])
-    out = out if has_scope else out.drop(columns=["scope"])
-    out.attrs["partial_snapshots"] = list(history.attrs.get("partial_snapshots") or [])
-    if out.attrs["partial_snapshots"]:
-        warnings.warn(
-            f"orcatalog: the history holds partial catalogs ({', '.join(out.attrs['partial_snapshots'])}); "
-            "a model missing from one may not have left the catalog, so that absence is not counted as a gap "
-            "or as no longer listed",
-            PartialSnapshotWarning,
-            stacklevel=2,
-        )
-    return out
