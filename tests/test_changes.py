@@ -320,3 +320,59 @@ def test_a_bad_field_lists_exactly_the_fields_accepted(hourly_history: pd.DataFr
         assert listed.split(", ") == accepted
         for name in accepted:
             call(name)  # accepted: no error
+
+
+def test_float_noise_of_the_apis_decimal_text_is_not_a_price_change(recorded_dir: Path, tmp_path: Path) -> None:
+    """Trial N (#15): z-ai/glm-4.7-flash's cache read is ``"0.00000001"`` on 2026-01-29 and
+    ``"0.0000000100000002"`` on 04-17, back to ``"0.00000001"`` on 06-19: ``changes`` listed
+    ``0.0100000 -> 0.0100000, 0.0%`` twice. Within float noise (relative 1e-6) it is one price;
+    the real changes between the same bodies are still found."""
+    import json
+
+    from orcatalog.analysis.changes.events import SAME_PRICE_RTOL
+
+    paths = [recorded_dir / "models-2026-01-29.json.gz", recorded_dir / "models-2026-04-17.json.gz"]
+    paths.append(recorded_dir / "catalogs-2026-06-08" / "models-2026-06-19.json.gz")
+    raw = [
+        next(
+            m["pricing"].get("input_cache_read")
+            for m in json.loads(read_body(p))["data"]
+            if m["id"] == "z-ai/glm-4.7-flash"
+        )
+        for p in paths
+    ]
+    a, b = float(raw[0]), float(raw[1])
+    assert raw[0] != raw[1] and abs(a - b) <= SAME_PRICE_RTOL * max(a, b)  # the noise is in the data
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files(paths, progress=False)
+    history = store.history()
+    events = oc.price_changes(history)
+    assert not ((events["id"] == "z-ai/glm-4.7-flash") & (events["field"] == "price_input_cache_read")).any()
+    changed = events.loc[events["kind"] == "changed", "pct_change"].abs()
+    assert len(changed) > 100 and changed.min() > 1e-4  # no change anyone made is that small
+    d = oc.diff(store.load(as_of="2026-01-29"), store.load(as_of="2026-04-17"))
+    assert not ((d["id"] == "z-ai/glm-4.7-flash") & (d["field"] == "price_input_cache_read")).any()
+
+
+def test_a_switch_to_dynamic_is_said_on_an_optional_key_asked_about_alone(recorded_dir: Path) -> None:
+    """Trial N (#15): a model with a cache-read price going to ``"-1"``: ``changes --field
+    price_input_cache_read`` said "no price changed". Asked about that key alone, the key carries
+    the switch (said once per model, as on ``price_prompt`` when that is compared)."""
+    import json
+
+    body = json.loads(read_body(recorded_dir / "models-2026-04-17.json.gz"))["data"]
+    model = next(m for m in body if float(m["pricing"].get("input_cache_read", 0)) > 0)
+    routed = json.loads(json.dumps(model))
+    routed["pricing"] = {"prompt": "-1", "completion": "-1"}  # a dynamic body lists "-1" for these only
+    history = pd.concat(
+        [
+            models_frame([model]).assign(fetched_at=pd.Timestamp("2026-04-17", tz="UTC")),
+            models_frame([routed]).assign(fetched_at=pd.Timestamp("2026-04-18", tz="UTC")),
+        ],
+        ignore_index=True,
+    )
+    alone = oc.price_changes(history, fields=["price_input_cache_read"])
+    assert list(alone["kind"]) == ["to dynamic"] and list(alone["field"]) == ["price_input_cache_read"]
+    assert alone["old"].iloc[0] == pytest.approx(float(model["pricing"]["input_cache_read"]) * 1e6)
+    both = oc.price_changes(history, fields=["price_prompt", "price_input_cache_read"])
+    assert list(both["field"]) == ["price_prompt"] and list(both["kind"]) == ["to dynamic"]  # once per model

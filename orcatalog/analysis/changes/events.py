@@ -11,7 +11,7 @@ key are the same (:func:`orcatalog.schema.settled_prices`); a non-zero price who
 price columns compared are every ``price_*`` column of either side (:func:`_price_columns`), so a
 key only the newer body lists is ``newly listed`` in :func:`diff` as in :func:`price_changes`; a switch between a fixed price and dynamic pricing (``"-1"``) is said once per
 model (a switch is the model's, not a key's): ``to dynamic`` / ``from dynamic`` on its first compared
-base key (``price_prompt``, else ``price_completion``: :func:`switch_field`), with that key's fixed
+base key (``price_prompt``, else ``price_completion``, else the first key compared: :func:`switch_field`), with that key's fixed
 price as ``old`` or ``new``; the other keys report nothing for it, neither the other base key nor an
 optional key the fixed side priced (a dynamic body lists no optional key, and one no body lists is
 never an event). When a model leaves dynamic pricing, an optional key that
@@ -22,8 +22,9 @@ dynamic row); the label says only what is known. An ``image`` price that switche
 image and a per-token rate of image tokens (:func:`orcatalog.schema.image_is_token_rate`: from late
 January 2026 the API lists the latter) is ``unit changed``, with no percent: its number did not move
 as a price. A price the body wrote but could not be read (``"n/a"``: null, kept in ``extra``) on
-one side is ``unreadable``, never a blank that reads as removed. Every other difference is
-``changed``, with its percent.
+one side is ``unreadable``, never a blank that reads as removed. Two numbers within float noise of each other
+(:data:`SAME_PRICE_RTOL`, relative) are one price. Every other difference is ``changed``, with its
+percent.
 """
 
 from __future__ import annotations
@@ -60,6 +61,21 @@ def _pct(old: np.ndarray, new: np.ndarray) -> np.ndarray:
 def _differs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Element-wise "a is not b", a null equal to a null."""
     return ~((a == b) | (np.isnan(a) & np.isnan(b)))
+
+
+#: Two prices closer than this, relative to the larger, are one price: the float noise in the API's
+#: decimal text (``"0.00000001"`` then ``"0.0000000100000002"``, z-ai/glm-4.7-flash's cache read in
+#: a 2026 body: 2e-8 apart, a single-precision float's rounding), not a change anyone made (the
+#: smallest recorded real change moves a price by far more than a millionth).
+SAME_PRICE_RTOL = 1e-6
+
+
+def _price_differs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise "price a is not price b": :func:`_differs` beyond float noise
+    (:data:`SAME_PRICE_RTOL`); a 0 differs from any price that is not 0."""
+    with np.errstate(invalid="ignore"):
+        close = np.abs(a - b) <= SAME_PRICE_RTOL * np.maximum(np.abs(a), np.abs(b))
+    return _differs(a, b) & ~close
 
 
 def _in_display_unit(field: str, values: np.ndarray, token_rate: np.ndarray | None = None) -> np.ndarray:
@@ -124,8 +140,10 @@ def _unreadable(frame: pd.DataFrame, field: str) -> np.ndarray | None:
 
 def switch_field(fields: list[str]) -> str | None:
     """The price column that carries a model's switch to or from dynamic pricing among the columns
-    compared: ``price_prompt``, else ``price_completion`` (None when neither is compared)."""
-    return next((f"price_{k}" for k in BASE_PRICE_KEYS if f"price_{k}" in fields), None)
+    compared: ``price_prompt``, else ``price_completion``, else the first column compared (asked
+    about ``price_audio_output`` alone, a switch is still said, on it); None when none is."""
+    base = next((f"price_{k}" for k in BASE_PRICE_KEYS if f"price_{k}" in fields), None)
+    return base or (fields[0] if fields else None)
 
 
 def price_events(
@@ -176,7 +194,7 @@ def price_events(
     b = np.where(new_absent & ~base, 0.0, new)
     kind = np.zeros(len(a), dtype=np.int8)
     fixed = ~old_dynamic & ~new_dynamic
-    event = fixed & _differs(a, b)  # the API's numbers: a fee of 0.1 per image is not a 0.1 USD/Mtok rate
+    event = fixed & _price_differs(a, b)  # the API's numbers: a fee of 0.1 per image is not a 0.1 USD/Mtok rate
     a = _in_display_unit(field, a, old_token_rate)
     b = _in_display_unit(field, b, new_token_rate)
     gone = event & ~base & new_absent & (a > 0)  # a body that writes "0" says 0: that is a cut
