@@ -6,6 +6,17 @@ JSON lines (one change each) or ``--format table``, and exits 3 on changes with 
 ``error: ...`` line on stderr with exit status 1; bad usage exits 2; never a traceback.
 
 Start-up stays light: pandas, pyarrow and requests are imported inside the commands that use them.
+
+The files, one job each:
+
+- ``__init__.py``: the fetch and store commands (``models``, ``snapshot``, ``import``, ...);
+- ``app.py``: the ``main`` group and its output rules (one-line errors and warnings, the exit status);
+- ``client.py``: the client of a command (the API, or the replay server under ``--replay``);
+- ``options.py``: the options every command shares (filters, comma lists, ``--store``, ``--scope``);
+- ``stores.py``: the store of a command and its messages ("no model X in the store");
+- ``interrupts.py``: Ctrl-C during a write, and a pipe closed after one;
+- ``watch.py``: ``watch``; ``analysis/``: the analysis commands (its own map);
+- ``errors.py``, ``output.py``, ``startup.py``: one-line errors; tables and formats; a fast start.
 """
 
 from __future__ import annotations
@@ -19,24 +30,32 @@ import click
 from ..suggest import did_you_mean
 from .errors import CLIError, CLIUsageError, warning_line
 from .output import echo_record, output_options, write
-from .app import (  # noqa: F401 - the shared pieces; main, run and the names tests use stay importable from here
+
+# the shared pieces (cli/app.py, client.py, interrupts.py, options.py, stores.py): main, run and the
+# names tests use stay importable from here
+from .app import main, run
+from .client import (  # noqa: F401
     REPLAY_HELP,
     _client,
+    _import_requests_cache_lean,
+)
+from .interrupts import (  # noqa: F401
+    _interrupts,
+    _snapshot_ids,
+    committed,
+    interrupted_message,
+)
+from .options import (
     _comma_list,
     _check_modalities,
     _filter_options,
-    _import_requests_cache_lean,
-    _interrupts,
     _scope_option,
-    _snapshot_ids,
-    _store,
     _store_option,
-    committed,
-    interrupted_message,
-    main,
+)
+from .stores import (
+    _store,
     models_named,
     require_models,
-    run,
     store_scope,
 )
 from . import analysis  # noqa: F401 - registers the analysis commands (show, changes, diff, cost, report, ...)
