@@ -203,8 +203,8 @@ def test_the_patterns_find_what_they_guard(tmp_path: Path) -> None:
 
 def test_the_cli_modules_import_the_shared_pieces_not_each_other() -> None:
     """cli/app.py holds the group, and cli/client.py, interrupts.py, options.py and stores.py what every
-    command shares; the command modules (cli/watch.py and every module of the cli/analysis/ package)
-    import from them, and none of them imports the cli package's __init__ (no circular import); the
+    command shares; the command modules (cli/catalog.py, recording.py, store_reads.py, watch.py and
+    every module of the cli/analysis/ package) import from them, and none of them imports the cli package's __init__ (no circular import); the
     shared modules import no command module; cli/__init__.py imports the analysis package only to
     register its commands, never a name from it."""
     cli = PACKAGE / "cli"
