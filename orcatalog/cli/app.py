@@ -3,8 +3,8 @@ rule, ``--replay``), ``run`` (the console script), one-line warnings while a com
 guards of a closed or full stdout. What commands share lives beside it, one job a file:
 :mod:`.client` (the client of a command), :mod:`.options` (filter, store and scope options),
 :mod:`.stores` (the store of a command and its messages), :mod:`.interrupts` (Ctrl-C during a
-write). Commands live in :mod:`orcatalog.cli`, the :mod:`orcatalog.cli.analysis` package and
-:mod:`orcatalog.cli.watch`; they import from these modules, so none imports another.
+write). Commands live in :mod:`.catalog`, :mod:`.recording`, :mod:`.store_reads`, :mod:`.watch` and
+the :mod:`orcatalog.cli.analysis` package; they import from these modules, so none imports another.
 """
 
 from __future__ import annotations
