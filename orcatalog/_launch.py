@@ -37,12 +37,12 @@ INTERRUPTED_EXIT = 130
 
 def interrupted_line(command: str | None, params: "Mapping[str, Any]", committed: str | None = None) -> str:
     """What a command stopped by Ctrl-C before or after its work says (a write that Ctrl-C
-    stops says what the store recorded itself: ``orcatalog.cli.app._interrupts``).
+    stops says what the store recorded itself: ``orcatalog.cli.interrupts._interrupts``).
 
     Args:
         command: the command's name (None: not known yet).
         params: its options by parameter name (as far as they are known).
-        committed: what it said it recorded, if it did (``orcatalog.cli.app.committed``).
+        committed: what it said it recorded, if it did (``orcatalog.cli.interrupts.committed``).
 
     Returns:
         ``interrupted: nothing was recorded`` (or ``interrupted: after the write: <what>``) for a

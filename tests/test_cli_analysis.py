@@ -474,7 +474,7 @@ def test_an_old_layout_store_is_read_and_the_way_to_migrate_is_said_once(workdir
 def test_a_named_model_is_found_in_what_the_command_read_and_a_typo_among_every_snapshot(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One rule for a model the command line names (cli.app.require_models): `history` and `prices`
+    """One rule for a model the command line names (cli.stores.require_models): `history` and `prices`
     read the store's history once and find the model in it; a typo is one line that suggests from
     the ids of every snapshot, the same line in every command (anthropic/claude-3-opus left the
     catalog during the series: `prices` used to suggest from the latest snapshot only)."""

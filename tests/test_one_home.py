@@ -72,7 +72,13 @@ RULES = [
         {"schema/prices.py"},
     ),
     ("one scope", "analysis/args.py", "one-scope rule", r"the history holds several scopes", {"analysis/args.py"}),
-    ("no model in the store", "cli/app.py", "no model X in the store", r"in any snapshot of \{", {"cli/app.py"}),
+    (
+        "no model in the store",
+        "cli/stores.py",
+        "no model X in the store",
+        r"in any snapshot of \{",
+        {"cli/stores.py"},
+    ),
     (
         "snapshot id",
         "store/identity.py",
@@ -93,7 +99,7 @@ RULES = [
     ("StringDtype.__from_arrow__", "frames/convert.py", "", r"__from_arrow__\(", {"frames/convert.py"}),
     ("DataFrame._from_arrays", "frames/models.py", "", r"\._from_arrays\(", {"frames/models.py"}),
     ("Response._content", "fetch/body.py", "", r"\._content(_consumed)? = ", {"fetch/body.py"}),
-    ("sys.modules hiding", "cli/app.py", "", r"sys\.modules\[[^\]]+\] = ", {"cli/app.py"}),
+    ("sys.modules hiding", "cli/client.py", "", r"sys\.modules\[[^\]]+\] = ", {"cli/client.py"}),
     ("json.decoder.scanstring", "", "", r"scanstring\(", set()),
     # a layer's exceptions are mapped by its own table (fetch/faults.py, store/faults.py), never by module name
     ("exception module checks", "", "", r"\.__module__", set()),
@@ -196,9 +202,10 @@ def test_the_patterns_find_what_they_guard(tmp_path: Path) -> None:
 
 
 def test_the_cli_modules_import_the_shared_pieces_not_each_other() -> None:
-    """cli/app.py holds the group and what every command shares; the command modules (cli/watch.py and
-    every module of the cli/analysis/ package) import from it, and none of them imports the cli
-    package's __init__ (no circular import); cli/__init__.py imports the analysis package only to
+    """cli/app.py holds the group, and cli/client.py, interrupts.py, options.py and stores.py what every
+    command shares; the command modules (cli/catalog.py, recording.py, store_reads.py, watch.py and
+    every module of the cli/analysis/ package) import from them, and none of them imports the cli package's __init__ (no circular import); the
+    shared modules import no command module; cli/__init__.py imports the analysis package only to
     register its commands, never a name from it."""
     cli = PACKAGE / "cli"
     submodules = {p.stem for p in cli.glob("*.py")} | {p.name for p in cli.iterdir() if (p / "__init__.py").is_file()}
@@ -217,16 +224,23 @@ def test_the_cli_modules_import_the_shared_pieces_not_each_other() -> None:
             )
         ]
         assert not from_package, f"{path.relative_to(PACKAGE)} imports the cli package itself (lines {from_package})"
-    app = ast.parse((cli / "app.py").read_text())
-    assert not [
-        n for n in ast.walk(app) if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module in ("analysis", "watch")
-    ]
+    shared = {"app", "client", "interrupts", "options", "stores"}
+    for name in sorted(shared):
+        tree = ast.parse((cli / f"{name}.py").read_text())
+        commands = [
+            n.lineno
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom)
+            and n.level == 1
+            and not ({n.module} if n.module else {a.name for a in n.names}) <= shared | {"errors", "output", "startup"}
+        ]
+        assert not commands, f"cli/{name}.py imports a command module (lines {commands})"
     init = ast.parse((cli / "__init__.py").read_text())
     assert not [
         n.lineno
         for n in ast.walk(init)
         if isinstance(n, ast.ImportFrom) and n.level == 1 and (n.module or "").split(".")[0] == "analysis"
-    ], "cli/__init__.py imports names from the analysis commands: move the shared piece to cli/app.py"
+    ], "cli/__init__.py imports names from the analysis commands: move the shared piece to a shared module"
 
 
 def test_the_module_map_names_every_module() -> None:

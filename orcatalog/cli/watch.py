@@ -13,7 +13,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..feed import MAX_ENTRIES
-from .app import _client, _snapshot_ids, _store, _store_option, committed, interrupted_message, main
+from .app import main
+from .client import _client
+from .interrupts import _snapshot_ids, committed, interrupted_message
+from .options import _store_option
+from .stores import _store
 from .errors import CLIInterrupted, CLIUsageError
 from .output import check_output_file, write
 

@@ -2,7 +2,8 @@
 
 Same output options and one-line errors as every other command; pandas and matplotlib load inside
 them. Importing this package registers the commands on :func:`orcatalog.cli.app.main`; each module
-imports from :mod:`orcatalog.cli.app` (and its siblings), never from :mod:`orcatalog.cli`:
+imports from the shared modules of :mod:`orcatalog.cli` (``app``, ``client``, ``interrupts``,
+``options``, ``stores``) and its siblings, never from :mod:`orcatalog.cli` itself:
 
 - :mod:`.history`: ``show``, ``history`` (a model or the catalog as the store saw it);
 - :mod:`.changes`: ``changes``, ``diff``, ``movers`` (what changed between snapshots);
@@ -11,7 +12,8 @@ imports from :mod:`orcatalog.cli.app` (and its siblings), never from :mod:`orcat
 - :mod:`.plots`: ``plot``;
 - :mod:`.report`: ``report``;
 - :mod:`.answers`: the store reads and "snapshot X answers" lines the commands share;
-- :mod:`.options`: the count option type ``cost`` and ``plot`` share.
+- :mod:`.options`: the count option type ``cost`` and ``plot`` share (the filter, store and scope
+  options of every command are in :mod:`orcatalog.cli.options`).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from ..app import models_named, require_models
+from ..stores import models_named, require_models
 from ..errors import CLIError, in_cli_words
 
 

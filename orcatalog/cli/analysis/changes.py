@@ -10,7 +10,9 @@ from typing import Any
 import click
 
 from ...errors import InvalidParameterError
-from ..app import _comma_list, _scope_option, _store, _store_option, main, store_scope
+from ..app import main
+from ..options import _comma_list, _scope_option, _store_option
+from ..stores import _store, store_scope
 from ..errors import CLIUsageError
 from ..output import output_options, write
 from .answers import _answered_by, _history, _load_as_of, _say

@@ -9,7 +9,10 @@ from typing import Any
 import click
 
 from ...suggest import did_you_mean
-from ..app import _client, _scope_option, _store, _store_option, looked_in, main, store_scope
+from ..app import main
+from ..client import _client
+from ..options import _scope_option, _store_option
+from ..stores import _store, looked_in, store_scope
 from ..errors import CLIError, CLIUsageError, in_cli_words, warning_line
 from ..output import format_for, output_options, write
 from .answers import _answered_by, _load_as_of, _no_longer_listed

@@ -7,7 +7,9 @@ from __future__ import annotations
 import click
 
 from ...suggest import did_you_mean
-from ..app import _scope_option, _store, _store_option, looked_in, main, models_named, require_models, store_scope
+from ..app import main
+from ..options import _scope_option, _store_option
+from ..stores import _store, looked_in, models_named, require_models, store_scope
 from ..errors import CLIError
 from ..output import echo_record, output_options, write
 from .answers import _answered_by, _load_as_of, _no_longer_listed

@@ -1,7 +1,8 @@
 """Options the analysis commands share: ``_Count``, a count of tokens, requests, searches or
 images, checked by the library's one rule of a count while parsing (``cost`` and ``plot cost``);
 ``output_modality_option``, what the models must produce (``cost``, ``plot price-vs-context`` and
-``plot cost``).
+``plot cost``). The options of every command (filters, ``--store``, ``--scope``) are in
+:mod:`orcatalog.cli.options`.
 """
 
 from __future__ import annotations

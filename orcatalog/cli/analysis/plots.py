@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import click
 
-from ..app import _client, _comma_list, _scope_option, _store, _store_option, main, store_scope
+from ..app import main
+from ..client import _client
+from ..options import _comma_list, _scope_option, _store_option
+from ..stores import _store, store_scope
 from ..errors import CLIUsageError
 from ..output import check_output_file
 from .answers import _answered_by, _history, _load_as_of

@@ -9,17 +9,11 @@ from typing import Any
 
 import click
 
-from ..app import (
-    _client,
-    _interrupts,
-    _scope_option,
-    _snapshot_ids,
-    _store,
-    _store_option,
-    main,
-    missing_scope,
-    store_scope,
-)
+from ..app import main
+from ..client import _client
+from ..interrupts import _interrupts, _snapshot_ids
+from ..options import _scope_option, _store_option
+from ..stores import _store, missing_scope, store_scope
 from ..errors import CLIError, CLIUsageError
 from ..output import check_output_file
 from .answers import _say

@@ -10,7 +10,9 @@ from typing import Any
 import click
 
 from ...suggest import did_you_mean
-from ..app import _scope_option, _store, _store_option, looked_in, main, store_scope
+from ..app import main
+from ..options import _scope_option, _store_option
+from ..stores import _store, looked_in, store_scope
 from ..errors import CLIError, CLIUsageError, warning_line
 from ..output import output_options, write
 from .answers import _history, _say

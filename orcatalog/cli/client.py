@@ -1,0 +1,93 @@
+"""The client of a command: the API client, or under ``--replay`` a client of the loopback replay
+server (``_client``); the ``--replay`` help derived from the replay server's table
+(``REPLAY_HELP``); and requests-cache imported without the optional backends it would load.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..fetch import params as _params
+from . import startup
+from .errors import CLIError, warning_line
+
+if TYPE_CHECKING:
+    from ..fetch.client import Client
+
+
+def _replay_help() -> str:
+    """The ``--replay`` help, derived from the replay server's table (:data:`ANSWERED_FILTERS`):
+    every filter it does not answer is named, so the two cannot disagree."""
+    ignored = ", ".join(
+        "--" + name.replace("_", "-") for name in _params.FILTERS if name not in _params.ANSWERED_FILTERS
+    )
+    sorts = ", ".join(_params.ANSWERED_SORTS)
+    return (
+        "Answer from recorded bodies (a file, tar archive or folder; 'sample': the catalog shipped with"
+        f" orcatalog) through a loopback replay server. Recorded bodies cannot answer {ignored}, or a --sort"
+        f" other than {sorts}: those are ignored with a warning on stderr."
+    )
+
+
+REPLAY_HELP = _replay_help()
+
+
+#: Optional backends and serializers requests-cache imports whenever they are installed; the
+#: command line uses its SQLite backend and JSON serializer only.
+_UNUSED_BY_REQUESTS_CACHE = ("boto3", "pymongo", "redis", "yaml", "bson", "itsdangerous", "ujson", "tomlkit")
+
+
+def _import_requests_cache_lean() -> None:
+    """Import requests-cache without the optional backends it would load (boto3 alone costs ~0.3 s).
+
+    requests-cache turns a failed optional import into a placeholder class, so hiding those
+    modules for the duration of its import is safe; they stay importable afterwards. bench/cli.py
+    measures the gain (a cached ``orcatalog models``); only the command line does this, and this is
+    the one place that edits ``sys.modules`` (tests/test_cli.py pins the result against a plain
+    ``import requests_cache``).
+    """
+    if "requests_cache" in sys.modules:
+        return
+    hidden = [name for name in _UNUSED_BY_REQUESTS_CACHE if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` raise ImportError
+    try:
+        import requests_cache  # noqa: F401
+    finally:
+        for name in hidden:
+            sys.modules.pop(name, None)
+
+
+@contextlib.contextmanager
+def _client(ctx: click.Context, filters: dict[str, Any] | None = None) -> Iterator[Client]:
+    with startup.collector_paused():
+        _import_requests_cache_lean()
+        from ..fetch.client import Client
+
+    replay = ctx.obj.get("replay")
+    if replay is None:
+        client = Client()
+        ctx.obj["client"] = client
+        yield client
+        return
+    import requests
+
+    from ..testing import ReplayServer
+    from ..testing.replay import unanswerable
+
+    for name in unanswerable(_params.list_query(filters or {})):
+        flag = "--sort " + str((filters or {}).get("sort")) if name == "sort" else "--" + name.replace("_", "-")
+        click.echo(warning_line(f"--replay cannot answer {flag} from recorded bodies; it is ignored"), err=True)
+    try:
+        replayed = ReplayServer(replay)
+    except ValueError as exc:  # a folder of no catalog (only endpoints or providers bodies, say)
+        raise CLIError(f"--replay {replay}: {exc}") from None
+    with replayed as server:
+        client = Client(base_url=server.base_url, session=requests.Session())
+        ctx.obj["client"] = client
+        yield client
