@@ -670,10 +670,14 @@ def test_bad_options_are_usage_errors_in_the_commands_own_words(
             (["model", "garbage"], "MODEL_ID 'garbage' is invalid"),
             (["user-models"], "needs your API key in OPENROUTER_API_KEY"),
             (["models", "--replay", "sample"], "--replay goes before the command"),
+            # trial N: click guessed "Did you mean '--help'?"; model ids are this command's arguments
+            (["prices", "--model", "a"], "model ids are arguments here, not an option: orcatalog prices MODEL..."),
+            (["prices", "--models", "a,b"], "model ids are arguments here"),
         ]
         for args, message in cases:
             result = runner.invoke(main, args)
             assert result.exit_code == 2 and message in result.output, (args, result.output)
+            assert "Did you mean '--help'" not in result.output, result.output
             assert not re.search(r"\b(max_price|model_id|api_key|fetched_at|start)\b", result.output), result.output
         assert server.requests == [], "a bad option reached the API"
     store = tmp_path / "store"

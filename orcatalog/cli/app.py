@@ -86,6 +86,8 @@ class _Group(click.Group):
         except click.UsageError as exc:
             message = " ".join(exc.format_message().split())
             hint = _misplaced_option(exc, args)
+            if hint:  # click's own guess is then noise ("Did you mean '--help'?")
+                message = re.sub(r" Did you mean '?--[\w-]+'?\??", "", message)
             if not hint:
                 hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
             click.echo(f"error: {message}{hint}", err=True)
@@ -171,6 +173,13 @@ def _misplaced_option(exc: click.UsageError, args: Any) -> str:
     command = next((group.commands[w] for w in words if w in group.commands), None)
     if exc.ctx.parent is None and command is not None and any(option in p.opts for p in command.params):
         return f" ({option} belongs to the command: orcatalog {command.name} {option} ...)"
+    wanted = option.lstrip("-").removesuffix("s")  # --model, --models: MODEL... is an argument here
+    for param in exc.ctx.command.params:
+        shown = (param.metavar or param.name or "").rstrip(".").lower() if isinstance(param, click.Argument) else ""
+        if shown and shown.removesuffix("s") == wanted:
+            path = " ".join(["orcatalog", *exc.ctx.command_path.split()[1:]])  # as the user types it
+            usage = f"{path} {param.metavar or param.name.upper()}"  # type: ignore[union-attr]
+            return f" ({shown} ids are arguments here, not an option: {usage})"
     return ""
 
 
