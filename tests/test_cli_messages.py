@@ -209,6 +209,16 @@ def test_cost_names_the_scope_it_looked_in(workdir: Path) -> None:
     assert result.stderr.strip() == "error: no model 'foo/bar' in the latest snapshot of data"
 
 
+def test_cost_refuses_an_unknown_column_before_any_note(workdir: Path) -> None:
+    """Trial N (#15): `cost --columns id,nosuch` printed the snapshot that answers and the "Left out"
+    line, then the column error. The error is the only line now, and the command did no work."""
+    result = run_cli(["cost", "--store", "data", "--prompt-tokens", "1000", "--columns", "id,nosuch"], workdir)
+    assert result.exit_code == 2 and result.stdout == "", result.output
+    assert result.stderr.strip().startswith("error: unknown column(s): nosuch;") and result.stderr.count("\n") == 1
+    shown = run_cli(["cost", "--store", "data", "--prompt-tokens", "1000", "--columns", "id,total_usd"], workdir)
+    assert shown.exit_code == 0 and "answers: the latest" in shown.stderr and "Left out" in shown.stderr
+
+
 @pytest.mark.parametrize("command", [["changes"], ["prices", "openai/gpt-4o"], ["movers", "--since", "2026-01-01"]])
 def test_a_store_of_endpoints_only_says_what_it_holds(workdir: Path, command: list[str]) -> None:
     """#15: `changes` on a store of endpoints snapshots only said "no snapshots in eps: `orcatalog

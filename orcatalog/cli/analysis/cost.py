@@ -14,7 +14,7 @@ from ..client import _client
 from ..options import _scope_option, _store_option
 from ..stores import _store, looked_in, store_scope
 from ..errors import CLIError, CLIUsageError, in_cli_words, warning_line
-from ..output import format_for, output_options, write
+from ..output import format_for, output_options, pick, write
 from .answers import _answered_by, _load_as_of, _no_longer_listed
 from .options import _Count, output_modality_option
 
@@ -103,13 +103,14 @@ def cost(
             hint = hint or did_you_mean(missing[0], known, unlisted=gone if from_store else None)
             raise CLIError(f"no model {missing[0]!r} {where}{hint}")
         frame = frame[frame["id"].isin(wanted)]
-    if from_store:
-        _answered_by(frame, as_of)  # the snapshot priced, once the models named are found in it
     result = estimate_cost(frame, prompt_tokens, completion_tokens, **workload)
     free = 0
     if not include_free:
         result, free = _paid_and_notes(result)
     table = format_for(fmt, out) == "table"
+    pick(result, columns, None)  # an unknown --columns is an error before any note (trial N)
+    if from_store:
+        _answered_by(frame, as_of)  # the snapshot priced, once the models named are found in it
     result = _left_out(result, free, keep_notes=bool(model_ids) or not table)
     # rank: the library's one rule (estimate_cost): 1 = the cheapest paid model, 0 = free (shown with
     # --include-free), never renumbered here; a row that could not be priced has none (empty), only its note
