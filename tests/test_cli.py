@@ -212,7 +212,12 @@ def test_store_commands(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -
 
 def test_snapshot_command(runner: CliRunner, latest_file: Path, tmp_path: Path) -> None:
     result = runner.invoke(main, ["--replay", str(latest_file), "snapshot", "--store", str(tmp_path / "s")])
-    assert result.exit_code == 0 and ": 346 models at " in result.output
+    assert result.exit_code == 0 and ": 346 models at " in result.stdout
+    # trial N: a replayed (old) body is stored as fetched now; the note says so and how to keep its time
+    (when,) = oc.SnapshotStore(tmp_path / "s").snapshots()["fetched_at"]
+    assert abs(when - pd.Timestamp.now(tz="UTC")) < pd.Timedelta("1h")  # now, not the body's 2026-01-08
+    assert "note: --replay served a recorded body, stored as fetched now" in result.stderr
+    assert "orcatalog import --store DIR FILE" in result.stderr
 
 
 # -- one-line errors, typos, formats, units (issue 8) ------------------------------------------
