@@ -737,6 +737,9 @@ def test_market_trend_draws_a_period_alone_as_bars_not_a_band_of_no_width(record
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert not any("overlap" in t for t in labels)
     assert sum("25th-75th percentile" in t and "bar" in t for t in labels) == 2
+    # trial N: at the command line's size the legend ran past both sides of the figure
+    box, page = ax.get_legend().get_window_extent(), fig.bbox
+    assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0, (box, page)
     fig.savefig(tmp_path / "trend.png", dpi=60)
 
 

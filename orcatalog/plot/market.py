@@ -78,7 +78,7 @@ def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         keys.append((median, f"{side} median"))
         q1, q3 = (trend[f"{side}_{edge}"].astype("float64").mask(alone) for edge in ("q1", "q3"))
         banded[side] = bool((q1.notna() & q3.notna()).any())
-        said = f"{side}: middle half of models (25th-75th percentile)"
+        said = f"{side}: middle half (25th-75th percentile)"  # short: two columns of these fit the figure
         if banded[side]:
             ax.fill_between(trend["period"], q1, q3, color=color, alpha=0.15, label=said)
             for edge in (q1, q3):  # the band's own edges, so overlapping bands stay readable
@@ -107,7 +107,7 @@ def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
             bar = (
                 f"{side}: {ALONE_NOTE}"
                 if banded[side]
-                else f"{said}, a bar (no band: {'one period' if alone.sum() == 1 else 'periods alone'})"
+                else f"{said}, a bar: {'one period' if alone.sum() == 1 else 'periods alone'}, no band"
             )
             keys.append((Line2D([], [], color=color, linewidth=5, alpha=0.35), bar))
     _log_if_wide(ax, trend[["prompt_q1", "completion_q3"]].to_numpy(dtype=float).ravel())
