@@ -283,6 +283,31 @@ def test_price_history_series_stay_apart_and_zero_is_drawn(history: pd.DataFrame
     assert all(v >= lowest * 0.8 for v in {**major, **minor} if v != level)
 
 
+def test_price_history_carries_a_zero_on_while_the_key_goes_unlisted(hourly_history: pd.DataFrame) -> None:
+    """Trial N (#15): in the hourly series z-ai/glm-4.7's cache read goes 0.11 -> ``"0"``, then
+    between ``"0"`` and absent (from 2025-12-23) while the model stays listed to 2026-01-07; its line
+    stopped at each absence, as if the model had gone. ``"0"`` and an absent optional key are one
+    price (the zero/absent rule, no event in ``price_changes``): the line carries on at 0 to its last
+    snapshot, unbroken, with no X."""
+    mid, field = "z-ai/glm-4.7", "price_input_cache_read"
+    g = hourly_history[hourly_history["id"] == mid].sort_values("fetched_at")
+    raw = g[field].to_numpy(dtype=float, na_value=np.nan)
+    zero_from = int(np.flatnonzero(raw == 0)[0])
+    after = raw[zero_from:]
+    assert raw[0] > 0 and np.isnan(after).sum() > 100 and (after[~np.isnan(after)] == 0).all()
+    events = oc.price_changes(g, fields=[field])
+    assert not (events["kind"] == "no longer listed").any()  # the rule: absent after "0" is no event
+    ax = oc.plot_price_history(hourly_history, [mid, "deepseek/deepseek-v3.2"], field=field)
+    (step,) = [line for line in ax.get_lines() if line.get_label() == mid]
+    x, y = np.asarray(step.get_xdata()), np.asarray(step.get_ydata(), dtype=float)
+    assert len(y) == len(raw) and np.isfinite(y).all()  # one point per snapshot, no break
+    assert (y[zero_from:] == y[zero_from]).all() and y[zero_from] < y[0]  # at the zero level to the end
+    last = plt.matplotlib.dates.date2num(g["fetched_at"].max().tz_localize(None))
+    assert plt.matplotlib.dates.date2num(x).max() == pytest.approx(last)
+    assert not [line for line in ax.get_lines() if line.get_gid() == f"{mid} no longer listed"]
+    plt.close(ax.figure)
+
+
 def test_price_history_breaks_where_a_model_was_not_listed_and_marks_its_return(
     recorded_dir: Path, tmp_path: Path
 ) -> None:

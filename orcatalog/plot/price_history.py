@@ -87,6 +87,7 @@ def plot_price_history(
     asked = field  # the name the user gave, for messages
     history, field, column = _price_field(history, field)  # drawn in the table's unit, by either name
     frame = history[["id", "fetched_at", field]].assign(id=history["id"].astype(str), _dynamic=_dynamic_flags(history))
+    frame = _zero_held(frame, field, column)
     frame, how = _prices_in_unit(history, frame, field, column)
     if ids is None:
         changed = frame.groupby("id")[field].nunique(dropna=True)
@@ -260,6 +261,30 @@ def _priced_otherwise_label(mid: str, how: str, *, drawn: bool) -> str:
 
     said = f"{'gaps where' if drawn else 'not drawn:'} priced by {how}"
     return mid + "\n" + "\n".join("  " + line for line in textwrap.wrap(said, 44))
+
+
+def _zero_held(frame: pd.DataFrame, field: str, column: str) -> pd.DataFrame:
+    """``frame`` with an optional price key (not ``prompt`` or ``completion``) that a model listed as
+    ``"0"`` and then stopped listing drawn at 0 while it stays unlisted: ``"0"`` and an absent
+    optional key are one price (:func:`orcatalog.schema.settled_prices`; no event either,
+    :func:`orcatalog.price_changes`), so the line carries on instead of stopping as if the model or
+    its price were gone (trial N: glm-4.7's cache read went ``"0"`` -> absent). A key that vanishes
+    after a price above 0 stays a gap (``no longer listed``); a key never listed is not drawn."""
+    from ..schema import BASE_PRICE_KEYS
+
+    if column.removeprefix("price_") in BASE_PRICE_KEYS:
+        return frame
+    order = np.lexsort((frame["fetched_at"].to_numpy(), frame["id"].to_numpy(dtype=object).astype(str)))
+    values = frame[field].to_numpy(dtype=float, na_value=np.nan)[order]
+    dynamic = frame["_dynamic"].to_numpy(dtype=bool)[order]
+    # what the key said last, a dynamic row breaking the run (after "-1" nothing is known to be 0)
+    said = pd.Series(np.where(dynamic, -1.0, values))
+    before = said.groupby(frame["id"].to_numpy(dtype=object)[order]).ffill().to_numpy()
+    held = np.zeros(len(frame), dtype=bool)
+    held[order] = np.isnan(values) & ~dynamic & (before == 0)
+    if not held.any():
+        return frame
+    return frame.assign(**{field: np.where(held, 0.0, frame[field].to_numpy(dtype=float, na_value=np.nan))})
 
 
 def _prices_in_unit(
