@@ -780,3 +780,24 @@ def test_the_cost_command_speaks_in_its_own_option_names(tmp_path: Path, newest_
     ]
     assert upper.exit_code == 0 and upper.stdout == lower.stdout
     assert empty.exit_code == 2 and "item 2 of 3 is empty" in empty.output
+
+
+def test_a_frontier_with_no_candidate_says_why(mixed: pd.DataFrame) -> None:
+    """Trial N (#15): frontier() of a frame with no text-output model returned 0 rows and no word.
+    An empty answer from a non-empty frame warns with the counts and the two ways out; a frame that
+    has candidates says nothing."""
+    import warnings
+
+    outputs = _outputs(mixed)
+    no_text = mixed[[("text" not in o) and ("video" not in o) for o in outputs]]
+    assert len(no_text) >= 5
+    with pytest.warns(oc.OrcatalogWarning, match=rf"no candidate among the {len(no_text)} models") as said:
+        assert oc.frontier(no_text).empty
+    (message,) = [str(w.message) for w in said]
+    free = int((per_token_totals(no_text) == 0).sum())
+    assert (f"{free} are free (include_free=True" in message) == (free > 0)
+    assert "output_modalities='all'" in message
+    assert len(oc.frontier(no_text, output_modalities="all")) > 0  # the way out it names works
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", oc.OrcatalogWarning)
+        assert len(oc.frontier(mixed)) > 0

@@ -6,12 +6,13 @@ Prices are read from the contract columns (``prompt_usd_per_mtok`` etc., USD per
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidParameterError
+from ..errors import InvalidParameterError, OrcatalogWarning
 from ..schema import (
     is_free_rule,
     is_price_column,
@@ -359,7 +360,18 @@ def frontier(
         if not pd.api.types.is_numeric_dtype(models[col].dtype) or pd.api.types.is_bool_dtype(models[col].dtype):
             raise InvalidParameterError(f"{col!r} is not a numeric column")
     total = per_token_totals(models, output_modalities=output_modalities)
+    everyone = len(models)
     models = models[(total > 0) | ((total == 0) & include_free)]
+    if everyone and models.empty:  # an empty answer says why (trial N: 0 rows and not a word)
+        free = int(np.count_nonzero(np.asarray(total) == 0))
+        warnings.warn(
+            f"orcatalog: frontier has no candidate among the {everyone} models: "
+            + (f"{free} are free (include_free=True lets them compete), " if free and not include_free else "")
+            + f"the others do not produce {output_modalities!r} output at a per-token price "
+            "(output_modalities='all' drops that condition)",
+            OrcatalogWarning,
+            stacklevel=2,
+        )
     xs = models[x].to_numpy(dtype=float, na_value=np.nan)
     ys = models[y].to_numpy(dtype=float, na_value=np.nan)
     ok = np.flatnonzero(~np.isnan(xs) & ~np.isnan(ys))
