@@ -564,6 +564,16 @@ def test_catalog_size_right_axis_fits_and_draws_no_line_that_reads_as_a_count(
     assert any("hatched" in t.get_text() for t in ax.get_legend().get_texts())
 
 
+def test_catalog_size_explains_a_hatched_bar_only_when_one_is_drawn(hourly_history: pd.DataFrame) -> None:
+    """Notebook 02's hourly series: the legend explained a "wide hatched bar" that no bar was
+    (a gap's bar without a change has no height): the entry is there only when one is drawn."""
+    ax = oc.plot_catalog_size(hourly_history)
+    drawn = [r for r in ax.right.patches if r.get_hatch() and r.get_height() != 0]
+    said = any("hatched" in t.get_text() for t in ax.get_legend().get_texts())
+    assert said == bool(drawn) and not drawn
+    plt.close(ax.figure)
+
+
 def _bar_period_days(ax: plt.Axes) -> float:
     """The period the catalog-size bars count per, in days, as the right axis names it
     (``... per 6 hours``, ``per day``, ``per 2 weeks``)."""

@@ -107,7 +107,9 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
     reach = float(max(up.max(), down.max(), 1)) if len(bars) else 1.0
     right.set_ylim(-1.5 * reach, 1.5 * reach)  # 0 in the middle; the bars stay below the size line near the top
     period = _duration_words(bars.attrs["width"])
-    longer = bool((bars["span"] > bars.attrs["width"]).any())
+    # a hatched bar drawn (a gap's bar with a change to show): only then does the legend explain one
+    changed = (bars[["added", "returned", "removed"]].to_numpy(dtype=float) != 0).any(axis=1) if len(bars) else False
+    longer = bool(((bars["span"] > bars.attrs["width"]).to_numpy() & changed).any())
     # short enough to fit a notebook-sized figure; what a hatched bar means is the legend's to say
     right.set_ylabel(f"models added / returned (+), removed (-) per {period}")
     ax.set_zorder(right.get_zorder() + 1)  # the size line and its dots over the bars, never under them
