@@ -259,7 +259,7 @@ def _priced_otherwise_label(mid: str, how: str, *, drawn: bool) -> str:
     then how it is priced, wrapped so the legend does not squeeze the axes."""
     import textwrap
 
-    said = f"{'gaps where' if drawn else 'not drawn:'} priced by {how}"
+    said = f"{'line breaks where it is' if drawn else 'not drawn:'} priced by {how}"
     return mid + "\n" + "\n".join("  " + line for line in textwrap.wrap(said, 44))
 
 
