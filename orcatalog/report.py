@@ -396,7 +396,8 @@ RULES = (
     (
         "Time",
         "Times are UTC (ISO 8601); a question asked before the first snapshot is answered by the first and "
-        "says so, and an answer from an older snapshot says how old it is.",
+        "says so, and an answer from an older snapshot says how old it is; usage rows are the one exception: "
+        "a row dated before the first snapshot is not priced (no catalog of that day to ask), and its note says so.",
     ),
 )
 
