@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .analysis.changes.events import EVENT_COLUMNS
 from .errors import InvalidParameterError, PartialSnapshotWarning, UnknownModelWarning
 from .schema import is_price_column
 
@@ -41,12 +42,7 @@ WATCH_COLUMNS = [
     "scope",
     "id",
     "change",
-    "field",
-    "old",
-    "new",
-    "pct_change",
-    "unit",
-    "kind",
+    *EVENT_COLUMNS,  # a price event's own columns, as price_changes says them
 ]
 
 

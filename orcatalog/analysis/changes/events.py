@@ -38,6 +38,10 @@ from ..args import field_arg, frame_arg, price_fields
 from ...errors import OrcatalogWarning
 from ...schema import BASE_PRICE_KEYS, image_is_token_rate, is_price_column, price_display_units, unknown_unit_note
 
+#: The columns that say one price event, in :func:`price_changes`' frame and a watch row
+#: (:data:`orcatalog.watcher.WATCH_COLUMNS`), after the model and time they belong to.
+EVENT_COLUMNS = ("field", "old", "new", "pct_change", "unit", "kind")
+
 #: The ``kind`` of a price event (see the module docstring).
 PRICE_EVENT_KINDS = (
     "changed",
@@ -313,12 +317,7 @@ def price_changes(history: pd.DataFrame, *, fields: list[str] | None = None) -> 
     columns = [
         "id",
         "fetched_at",
-        "field",
-        "old",
-        "new",
-        "pct_change",
-        "unit",
-        "kind",
+        *EVENT_COLUMNS,
         *(["scope"] if "scope" in h.columns else []),
     ]
     _warn_unknown_units([f for f, part in zip(fields, frames) if len(part)])
