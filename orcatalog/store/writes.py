@@ -103,7 +103,9 @@ class Writes(Reads):
         agrees). A file that is no models body is refused as such before its time is asked for.
         Every body is checked before anything is written; importing the same
         body at the same time again is a no-op, and a different body of the same scope and time
-        is refused (:func:`orcatalog.store.refusals.refuse_same_time`).
+        is refused (:func:`orcatalog.store.refusals.refuse_same_time`). One call is one commit and
+        holds every body parsed until it (about 1.75 MB per 636 KB hourly body): import a long
+        series in pieces of a month or so (``data/README.md``, Import memory).
 
         Args:
             paths: one path or several.
@@ -173,6 +175,8 @@ class Writes(Reads):
         set the scope as in :meth:`import_files`, and the same evidence rule applies; a body dated
         after ``now`` (default the clock) is refused as there. Times are stored to the microsecond
         (a ``pandas.Timestamp``'s nanoseconds are dropped: :func:`orcatalog.times.stored_time`).
+        One call is one commit and holds every body parsed until it (about 1.75 MB per 636 KB
+        hourly body): import a long series in pieces of a month or so (``data/README.md``, Import memory).
 
         Returns:
             The snapshot ids in time order, with ``added`` (:meth:`import_files`). Raises as :meth:`import_files`.
