@@ -376,3 +376,20 @@ def test_a_switch_to_dynamic_is_said_on_an_optional_key_asked_about_alone(record
     assert alone["old"].iloc[0] == pytest.approx(float(model["pricing"]["input_cache_read"]) * 1e6)
     both = oc.price_changes(history, fields=["price_prompt", "price_input_cache_read"])
     assert list(both["field"]) == ["price_prompt"] and list(both["kind"]) == ["to dynamic"]  # once per model
+
+
+def test_the_changes_command_says_no_longer_listed_with_blanks(recorded_dir: Path, tmp_path: Path) -> None:
+    """#15 at the command line: `changes` on two stored bodies lists each non-zero optional price
+    whose key vanished as ``no longer listed``, with no new price and no percent (never a cut to 0),
+    exactly the pairs the raw JSON says."""
+    from .conftest import run_cli
+
+    old, new = recorded_dir / "models-2026-01-01.json.gz", recorded_dir / "models-2026-01-15.json.gz"
+    expected = _vanished(old, new)
+    oc.SnapshotStore(tmp_path / "s").import_files([old, new], progress=False)
+    result = run_cli(["changes", "--store", "s", "--format", "csv"], tmp_path)
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(pd.io.common.StringIO(result.stdout))
+    gone = rows[rows["kind"] == "no longer listed"]
+    assert set(zip(gone["id"], gone["field"])) == expected and len(expected) >= 10
+    assert gone["new"].isna().all() and gone["pct_change"].isna().all() and (gone["old"] > 0).all()

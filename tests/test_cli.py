@@ -24,7 +24,7 @@ import orcatalog as oc
 from orcatalog.cli import main
 from orcatalog.testing import ReplayServer
 
-from .conftest import REPO, read_body, run_cli
+from .conftest import REPO, SERVED_FILE, read_body, run_cli
 
 
 @pytest.fixture
@@ -872,10 +872,14 @@ def test_replay_warns_only_when_the_command_does_not_use_it(
 
 
 def test_model_typo_suggests_the_listed_id(runner: CliRunner, latest_file: Path) -> None:
-    for typed, meant in (("openai/gpt4o", "openai/gpt-4o"), ("mistralai/mistral-7b", "mistralai/mistral-7b-instruct")):
+    import json
+
+    ids = sorted((m["id"] for m in json.loads(read_body(latest_file))["data"]), key=lambda i: (len(i), i))
+    started = next(i for i in ids if i.startswith("mistralai/mistral-7b"))  # the shortest listed id it starts
+    for typed, meant in (("openai/gpt4o", "openai/gpt-4o"), ("mistralai/mistral-7b", started)):
         line = _one_error_line(runner.invoke(main, ["--replay", str(latest_file), "model", typed]))
         assert f"no model {typed!r}" in line and "did you mean" in line, line
-        assert line.split("did you mean '")[1].split("'")[0].startswith(meant), line
+        assert line.split("did you mean '")[1].split("'")[0] == meant, line  # that id, not a longer one
 
 
 @pytest.mark.parametrize(
@@ -1253,6 +1257,15 @@ def test_sigint_during_snapshot_says_nothing_was_recorded(tmp_path: Path) -> Non
     assert proc.returncode == 130, err
     assert err == f"interrupted: nothing was recorded; {store} is as it was\n", err  # no empty line before it
     assert not store.exists() or not [p for p in store.rglob("*") if p.is_file()]
+    # #15: the next run finds nothing to warn about
+    after = subprocess.run(
+        [sys.executable, "-m", "orcatalog", "import", "--store", str(store), str(SERVED_FILE)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert after.returncode == 0 and "warning" not in after.stderr.lower(), after.stderr
 
 
 def test_sigint_during_report_prints_the_one_interrupted_line(

@@ -3,6 +3,7 @@ for the API, and every example printed by `--help` run as it is written."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from orcatalog.testing.legacy import legacy_store
 from orcatalog.cli import main
 from orcatalog.testing import ReplayServer
 
-from .conftest import COMPACT_DIR, copy_store, run_cli
+from .conftest import COMPACT_DIR, copy_store, read_body, run_cli
 
 EXAMPLE_KEY = "sk-or-v1-..."  # the placeholder key the help examples show
 
@@ -396,6 +397,10 @@ def test_plot_field_and_comma_models(workdir: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert (workdir / "completion.png").read_bytes()[:4] == b"\x89PNG"
+    # the field asked for is the one drawn: the same models' default (prompt) chart is another picture
+    args = ["plot", "price-history", "--store", "data", "--model", "z-ai/glm-4.7,openai/gpt-4o", "-o", "prompt.png"]
+    assert run_cli(args, workdir).exit_code == 0
+    assert (workdir / "prompt.png").read_bytes() != (workdir / "completion.png").read_bytes()
     result = run_cli(["plot", "price-history", "--store", "data", "--field", "nonsense", "-o", "bad.png"], workdir)
     assert result.exit_code == 2 and "nonsense" in result.stderr and not (workdir / "bad.png").exists()
     result = run_cli(["plot", "catalog-size", "--store", "data", "--field", "price_prompt", "-o", "bad.png"], workdir)
@@ -405,6 +410,22 @@ def test_plot_field_and_comma_models(workdir: Path) -> None:
 def test_sort_help_says_what_pricing_sorts_by(workdir: Path) -> None:
     result = run_cli(["models", "--help"], workdir)
     assert "mean of the prompt and completion prices" in " ".join(result.output.split())
+    # ... and the sort does that: the priced rows come in order of that mean
+    args = ["--replay", "sample", "models", "--sort", "pricing-low-to-high", "--format", "csv"]
+    got = run_cli([*args, "--columns", "id,prompt_usd_per_mtok,completion_usd_per_mtok"], workdir)
+    assert got.exit_code == 0, got.output
+    rows = pd.read_csv(pd.io.common.StringIO(got.stdout))
+    from orcatalog.schema import output_price_unlisted
+    from orcatalog.testing import sample_path
+
+    from orcatalog.frames.models import models_frame
+
+    sample = models_frame(json.loads(read_body(sample_path()))["data"])
+    unlisted = set(sample.loc[output_price_unlisted(sample), "id"])  # their per-token 0 is no price: sorted last
+    priced = rows[~rows["id"].isin(unlisted)]
+    mean = ((priced["prompt_usd_per_mtok"] + priced["completion_usd_per_mtok"]) / 2).dropna()
+    assert len(mean) > 300 and (mean.diff().dropna() >= -1e-12).all() and unlisted  # equal means: float ties
+    assert (rows.index[rows["id"].isin(unlisted)] > mean.index.max()).all()  # after every priced row
 
 
 def test_tables_print_one_number_format_per_column(workdir: Path) -> None:

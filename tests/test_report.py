@@ -77,6 +77,12 @@ def test_tables_are_the_analysis_results(report: Path) -> None:
     assert {"added", "removed", "returned"} <= set(events["event"])
     cost = pd.read_csv(folder / "workload_cost.csv")
     assert cost["total_usd"].dropna().is_monotonic_increasing
+    # #15: the cheapest paid models that serve text, never free ones at 0; the page says what it left out
+    assert (cost["total_usd"].dropna() > 0).all() and cost["total_usd"].notna().sum() > 10
+    page = report.read_text(encoding="utf-8")
+    (said,) = re.findall(r'<p class="note left-out">Left out: ([^<]*)</p>', page)
+    free_listed = int(re.search(r"(\d+) free", html.unescape(said)).group(1))  # type: ignore[union-attr]
+    assert free_listed > 0 and free_listed == pd.read_csv(folder / "free_models.csv").shape[0] - _not_text(folder)
     assert cost.loc[cost["total_usd"].isna(), "note"].str.contains("dynamic pricing").all()
     numbers = (
         cost.select_dtypes("number").to_numpy(dtype=float).ravel()
@@ -86,6 +92,12 @@ def test_tables_are_the_analysis_results(report: Path) -> None:
     assert len(free) > 10 and free["id"].str.len().gt(0).all()
     cheapest = pd.read_csv(folder / "cheapest_by_input_modality.csv")
     assert {"text", "image"} <= set(cheapest["input_modality"])
+
+
+def _not_text(folder: Path) -> int:
+    """Free models of the report's free table that produce no text (not candidates of a text workload)."""
+    free = pd.read_csv(folder / "free_models.csv")
+    return int((~free["output_modalities"].astype(str).str.contains("text")).sum())
 
 
 def test_bad_input_fails_before_writing(tmp_path: Path) -> None:
