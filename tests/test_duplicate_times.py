@@ -118,3 +118,16 @@ def test_lifecycle_and_report_survive_twins(twin_history: pd.DataFrame, tmp_path
     assert set(cost["id"].astype(str)) <= set(
         latest.loc[latest["snapshot_id"].astype(str) == biggest, "id"].astype(str)
     )
+
+
+def test_plot_catalog_size_command_reads_a_store_with_twins(twin_store: oc.SnapshotStore, tmp_path: Path) -> None:
+    """#15 at the command line: `plot catalog-size` on a store holding two snapshots at one time
+    draws its chart (exit 0, a PNG); whatever it says on stderr is one-line warnings and notes."""
+    from .conftest import run_cli
+
+    result = run_cli(["plot", "catalog-size", "--store", str(twin_store.root), "-o", "size.png"], tmp_path)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "size.png").read_bytes()[:4] == b"\x89PNG"
+    assert "Traceback" not in result.stderr and all(
+        line.startswith(("warning: ", "note: ", "wrote ")) for line in result.stderr.splitlines()
+    ), result.stderr
