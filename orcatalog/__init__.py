@@ -73,7 +73,7 @@ if TYPE_CHECKING:
     from .fetch.endpoints import fetch_endpoints, fetch_providers
     from .fetch.usage import fetch_activity, fetch_generation
     from .export import read_usage
-    from .analysis.reprice import reprice
+    from .analysis.reprice.entry import reprice
     from .analysis.endpoints import best_endpoints
     from .plot import plot_endpoints, plot_reprice
     from .store import SnapshotStore
@@ -92,7 +92,7 @@ _LAZY = {
     "fetch_endpoints": ".fetch.endpoints",
     "fetch_activity": ".fetch.usage",
     "read_usage": ".export",
-    "reprice": ".analysis.reprice",
+    "reprice": ".analysis.reprice.entry",
     "fetch_generation": ".fetch.usage",
     "fetch_providers": ".fetch.endpoints",
     "best_endpoints": ".analysis.endpoints",
