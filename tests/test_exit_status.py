@@ -124,9 +124,12 @@ def test_debug_shows_tracebacks_of_unexpected_errors_only(tmp_path: Path) -> Non
     assert proc.stderr.strip().splitlines()[0].startswith("error: --max-price")
     broken = tmp_path / "broken.py"  # an error no layer knows: a bug in a callback, simulated
     broken.write_text(
-        "import sys, orcatalog.cli as cli\n"
+        "import sys, orcatalog.cli as cli, orcatalog.cli.output as output\n"
         "def boom(*a, **k): raise RuntimeError('a bug')\n"
-        "cli.write = boom\n"
+        "real = output.write\n"  # wherever a command module holds the table writer, it breaks
+        "for name, module in list(sys.modules.items()):\n"
+        "    if name.startswith('orcatalog.cli') and getattr(module, 'write', None) is real:\n"
+        "        module.write = boom\n"
         "sys.argv = ['orcatalog', '--replay', 'sample', 'models', '--head', '1']\n"
         "cli.run()\n"
     )
