@@ -30,8 +30,8 @@ What it serves, under ``/api/v1`` like the real API:
 - ``GET /activity`` (``date=YYYY-MM-DD`` filter; ``api_key_hash`` named in ``X-Replay-Ignored``)
   behind a management key you declare (401 without a known key, 403 for an inference key, as the
   API), from a recorded activity body or the spec's example; ``GET /generation?id=`` for any
-  declared key, a spec-shaped generation (:func:`orcatalog.testing.fixtures.spec_generation_body`) for one request of
-  each activity row, under the ids :meth:`ReplayServer.generation_ids` lists.
+  declared key, a spec-shaped generation (:func:`orcatalog.testing.fixtures.spec_generation_body`)
+  for one request of each activity row, under the ids :meth:`ReplayServer.generation_ids` lists.
 - Faults for tests: :meth:`ReplayServer.add_fault` queues statuses, ``Retry-After``, delays,
   truncated, HTML or wrong-type bodies, slow drips and connection resets.
 
