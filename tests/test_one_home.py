@@ -64,6 +64,15 @@ RULES = [
         {"fetch/params.py"},
     ),
     ("token arguments", "workload.py", "one table", r"TOKEN_ARGUMENTS = ", {"workload.py"}),
+    # #15: which models are free, and which serve a workload (select, frontier, cost, report use these)
+    (
+        "is_free rule",
+        "schema/free.py",
+        "``is_free`` rule",
+        r"""endswith\(["']:free["']\)|== 0\)\.all\(axis=1\)""",
+        {"schema/free.py"},
+    ),
+    ("serving rule", "analysis/catalog.py", "*serves* a workload", r"def serves\(|def paid\(", {"analysis/catalog.py"}),
     (
         "price column",
         "schema/prices.py",
