@@ -131,7 +131,7 @@ def user_models(
       OPENROUTER_API_KEY=sk-or-v1-... orcatalog user-models --head 10
     """
     with _client(ctx) as client:
-        if not client.has_api_key:  # the client resolves the key (fetch/client.py), not a second reader here
+        if not client.has_api_key:  # the client resolves the key (fetch/client/base.py), not a second reader here
             raise CLIUsageError(
                 "user-models needs your API key in OPENROUTER_API_KEY (it is sent only to the API, "
                 "never cached, stored or printed)"
