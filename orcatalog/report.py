@@ -390,8 +390,8 @@ RULES = (
     (
         "No longer listed",
         'A price of "0" and an absent price are the same; a non-zero price whose key the API '
-        "stops listing is reported as no longer listed, never as a cut to zero, and a model missing from a snapshot "
-        "is absent then, not retired.",
+        'stops listing is reported as no longer listed, never as a cut to zero (a body that writes "0" after a '
+        "price does say a cut to zero), and a model missing from a snapshot is absent then, not retired.",
     ),
     (
         "Time",

@@ -678,6 +678,8 @@ def test_bad_options_are_usage_errors_in_the_commands_own_words(
             # trial N: click guessed "Did you mean '--help'?"; model ids are this command's arguments
             (["prices", "--model", "a"], "model ids are arguments here, not an option: orcatalog prices MODEL..."),
             (["prices", "--models", "a,b"], "model ids are arguments here"),
+            (["history", "--model", "a"], "model ids are arguments here, not an option: orcatalog history MODEL_ID"),
+            (["movers", "--model", "a"], "No such option '--model'. (see"),  # no model argument: no hint
         ]
         for args, message in cases:
             result = runner.invoke(main, args)
@@ -976,6 +978,7 @@ def test_a_providers_or_activity_body_given_to_import_says_what_it_is(
     broken.write_text(json.dumps({"data": [{k: v for k, v in items[0].items() if k not in ("slug", "date")}]}))
     line = _one_error_line(runner.invoke(main, ["import", "--store", str(tmp_path / "s"), str(broken)]))
     assert "model #0 is not an object with a string 'id'" in line, line
+    assert "record one with `orcatalog snapshot`" in line, line  # trial Q: and what to do
 
 
 def _cli(args: list[str], tmp_path: Path, **kwargs) -> subprocess.CompletedProcess:

@@ -205,3 +205,19 @@ def test_usage_without_a_bill_says_so_and_saves_nothing(tmp_path: Path) -> None:
     empty.write_text("model,prompt_tokens,completion_tokens\n", encoding="utf-8")
     none = CliRunner().invoke(main, ["reprice", str(empty), "--store", str(tmp_path / "s")])
     assert none.exit_code == 1 and "holds no usage rows" in none.output
+
+
+def test_a_small_list_total_is_never_shown_as_zero(tmp_path: Path) -> None:
+    """Trial Q: one row of 1,000 prompt and 100 completion tokens printed "at list prices $0.00",
+    which reads as free. A total below $1 keeps three significant digits, equal to the library's."""
+    catalog = next(COMPACT_DIR.glob("catalogs-2026-06-08/models-2026-08-17.json.gz"))
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files(catalog, progress=False)
+    usage = tmp_path / "u.csv"
+    usage.write_text("model,prompt_tokens,completion_tokens\nopenai/gpt-4o,1000,100\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["reprice", str(usage), "--store", str(tmp_path / "s"), "--at", "2026-08-18"])
+    assert result.exit_code == 0, result.output
+    total = oc.reprice(oc.read_usage(usage), store.history(), at="2026-08-18").list_total_usd
+    assert 0 < total < 0.01
+    shown = f"${float(f'{total:.3g}'):f}".rstrip("0")  # e.g. $0.0035
+    assert f"at list prices {shown} for" in result.stderr and "$0.00 " not in result.stderr, result.stderr

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
+from ..schema import usd_text
 from ..schema.endpoints import endpoint_label
 from ..workload import TOKEN_ARGUMENTS
 from .args import frame_arg
@@ -60,10 +61,6 @@ def errors_absent(endpoints: pd.DataFrame) -> np.ndarray:
     if "error" not in endpoints.columns:
         return np.ones(len(endpoints), dtype=bool)
     return endpoints["error"].isna().to_numpy()
-
-
-def _money(value: float) -> str:
-    return f"${value:,.6f}".rstrip("0").rstrip(".") if value < 1 else f"${value:,.2f}"
 
 
 def best_endpoints(
@@ -308,4 +305,4 @@ def _explain_the_others(result: pd.DataFrame) -> None:
             )
             continue
         ratio = result.at[int(j), "total_usd"] / winner["total_usd"] if winner["total_usd"] else np.inf
-        result.at[int(j), "reason"] = f"not the cheapest: +{_money(extra)} (x{ratio:.2f}) over {winner['tag']}"
+        result.at[int(j), "reason"] = f"not the cheapest: +{usd_text(extra)} (x{ratio:.2f}) over {winner['tag']}"

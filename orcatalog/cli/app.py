@@ -88,6 +88,7 @@ class _Group(click.Group):
             hint = _misplaced_option(exc, args)
             if hint:  # click's own guess is then noise ("Did you mean '--help'?")
                 message = re.sub(r" Did you mean '?--[\w-]+'?\??", "", message)
+            message = message.replace(" Did you mean '--help'?", "")  # never what a user meant
             if not hint:
                 hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
             click.echo(f"error: {message}{hint}", err=True)
@@ -176,8 +177,9 @@ def _misplaced_option(exc: click.UsageError, args: Any) -> str:
     wanted = option.lstrip("-").removesuffix("s")  # --model, --models: MODEL... is an argument here
     for param in exc.ctx.command.params:
         shown = (param.metavar or param.name or "").rstrip(".").lower() if isinstance(param, click.Argument) else ""
-        if shown and shown.removesuffix("s") == wanted:
-            path = " ".join(["orcatalog", *exc.ctx.command_path.split()[1:]])  # as the user types it
+        shown = shown.removesuffix("s").removesuffix("_id")  # MODEL..., MODEL_ID, model_ids: a model
+        if shown and shown == wanted:
+            path = "orcatalog" + exc.ctx.command_path[len(exc.ctx.find_root().command_path) :]  # as typed
             usage = f"{path} {param.metavar or param.name.upper()}"  # type: ignore[union-attr]
             return f" ({shown} ids are arguments here, not an option: {usage})"
     return ""

@@ -52,7 +52,11 @@ def catalog_ids(models: list[Any], *, url: str | None = None, unique: bool = Tru
     ids = [m.get("id") if type(m) is dict else None for m in models]
     for i, x in enumerate(ids):
         if type(x) is not str:
-            raise SchemaError(f"model #{i} is not an object with a string 'id'{where}", url=url)
+            raise SchemaError(
+                f"model #{i} is not an object with a string 'id'{where}: not a /models body "
+                "(a catalog is what GET /models answers: record one with `orcatalog snapshot`)",
+                url=url,
+            )
     if unique:
         dup = first_duplicate(ids)
         if dup is not None:

@@ -73,6 +73,7 @@ from .display import (
     price_heading,
     unknown_price_columns,
     unknown_unit_note,
+    usd_text,
 )
 
 __all__ = [
@@ -112,6 +113,7 @@ __all__ = [
     "price_field",
     "unknown_price_columns",
     "unknown_unit_note",
+    "usd_text",
     "image_is_token_rate",
     "priced_only_otherwise",
     "output_price_unlisted",

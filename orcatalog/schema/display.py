@@ -23,6 +23,22 @@ from .prices import (
 )
 
 
+def usd_text(value: float) -> str:
+    """An amount in USD as a sentence shows it: cents from $1 up (``$1,234.56``), three significant
+    digits below (``$0.000288``: rounding a priced row to ``$0.00`` would read as free), ``$0`` for 0.
+
+    Args:
+        value: USD (a float; NaN gives ``$nan``).
+    """
+    import numpy as np
+
+    if not np.isfinite(value) or abs(value) >= 1:
+        return f"${value:,.2f}"
+    if value == 0:
+        return "$0"
+    return "$" + np.format_float_positional(value, precision=3, fractional=False, trim="-")
+
+
 def price_display_unit(column: str) -> tuple[str, float]:
     """The unit in which change reports (``diff``, ``price_changes``, ``movers``) show a
     ``price_<key>`` column.

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from ...schema import usd_text
 from ...suggest import did_you_mean
 from ..app import main
 from ..options import _scope_option, _store_option
@@ -196,8 +197,8 @@ def reprice(
         if abs(float(first["billed_usd"]) - billed) >= 0.005:  # the table and the header would disagree unsaid
             click.echo(
                 f"note: billed_usd in the table is what the rows an alternative can serve were billed "
-                f"(${float(first['billed_usd']):,.2f} for {first['alternative']}: {int(first['rows_served'])} of "
-                f"{len(rows)} rows), not the period's ${billed:,.2f}; saving_usd compares the same rows",
+                f"({usd_text(float(first['billed_usd']))} for {first['alternative']}: {int(first['rows_served'])} of "
+                f"{len(rows)} rows), not the period's {usd_text(billed)}; saving_usd compares the same rows",
                 err=True,
             )
     write(summary, fmt, out, columns, head if head is not None else top, default_columns=list(summary.columns))
@@ -219,10 +220,12 @@ def _reprice_header(result: Any, no_snapshot: str, at: str | None = None) -> str
         bill = f"no bill in the usage (no usage_usd column) over {len(rows)} usage rows"
     else:
         byok = billed - float(np.nansum(rows["usage_usd"].to_numpy(dtype=float)))
-        of_it = f" (${byok:,.2f} of it BYOK inference, billed by providers on your own keys)" if byok >= 0.005 else ""
-        bill = f"billed ${billed:,.2f} over {len(rows)} usage rows{of_it}"
+        of_it = (
+            f" ({usd_text(byok)} of it BYOK inference, billed by providers on your own keys)" if byok >= 0.005 else ""
+        )
+        bill = f"billed {usd_text(billed)} over {len(rows)} usage rows{of_it}"
     same = rows["billed_usd"].to_numpy(dtype=float)[priced]
-    same_rows = "" if np.isnan(billed) else f", billed ${float(np.nansum(same)):,.2f}"
+    same_rows = "" if np.isnan(billed) else f", billed {usd_text(float(np.nansum(same)))}"
     if at is not None:  # one snapshot priced every row: what it lists, not the rows' days
         lists = f"the store's snapshot at --at {at} lists"
         left = [f"{unlisted} whose model that snapshot does not list"] if unlisted else []
@@ -233,6 +236,6 @@ def _reprice_header(result: Any, no_snapshot: str, at: str | None = None) -> str
         left += [f"{early} with {no_snapshot.replace('the row' + chr(39) + 's', 'their')}"] if early else []
         then = "; record the catalogs of their days (orcatalog import / snapshot --store), or price at one snapshot with --at"
     return (
-        f"{bill}; at list prices ${result.list_total_usd:,.2f} for the {int(priced.sum())} rows whose model "
+        f"{bill}; at list prices {usd_text(result.list_total_usd)} for the {int(priced.sum())} rows whose model "
         f"{lists}{same_rows}" + (f" ({'; '.join(left)}: no list price{then})" if left else "")
     )
