@@ -117,22 +117,35 @@ def did_you_mean(
     Args:
         value, known, cutoff: as :func:`closest`.
         unlisted: ids no longer listed (listed once, absent from the answer asked about) -> when each
-            was last seen (a time, UTC, or text). ``value`` among them gets `` (last seen <time>, no
-            longer listed)``, not a look-alike; a typo whose closest id is one of them names it so.
+            was last seen (a time, UTC, or text), or ``(last seen, listed again)`` for one a later
+            snapshot lists again (absent then, not retired). ``value`` among them gets `` (last seen
+            <time>, no longer listed)`` (or ``not listed then: last seen <time>, listed again from
+            <time>``), not a look-alike; a typo whose closest id is one of them names it so.
 
     Returns:
         The suggestion with a leading space and parentheses, or an empty string.
     """
     gone = {str(k): v for k, v in (unlisted or {}).items()}
     if value in gone:
-        return f" (last seen {_when(gone[value])}, no longer listed)"
+        return f" ({_absence(gone[value])})"
     listed = list(known)
     match = closest(value, [*listed, *gone], cutoff=cutoff)
     if match is None:
         return ""
     gone_only = match in gone and match not in {str(k) for k in listed}
-    seen = f" last seen {_when(gone[match])}, no longer listed" if gone_only else ""
+    seen = f" {_absence(gone[match])}" if gone_only else ""
     return f" (did you mean {match!r}?{seen})"
+
+
+def _absence(seen: Any) -> str:
+    """How an id missing from the answer asked about is said: last seen, and whether a later
+    snapshot lists it again (``(last seen, listed again)``) or none does (no longer listed)."""
+    if isinstance(seen, tuple):
+        last, back = seen
+        if back is not None:
+            return f"not listed then: last seen {_when(last)}, listed again from {_when(back)}"
+        seen = last
+    return f"last seen {_when(seen)}, no longer listed"
 
 
 def no_model_words(missing: Iterable[object], known: Iterable[object]) -> str:

@@ -574,3 +574,19 @@ def test_a_scope_is_shown_as_scope_takes_it(workdir: Path) -> None:
     assert "--as-of 2026-01-01 12:00" in result.stderr  # the words around it still name the option
     pasted = run_cli(["show", "--store", "data", "--scope", shown[0], "openai/gpt-4o"], workdir)
     assert pasted.exit_code == 0, pasted.output
+
+
+def test_a_model_absent_then_listed_again_is_not_called_no_longer_listed(tmp_path: Path) -> None:
+    """Trial Q: `show --as-of 2026-01-15 qwen/qwen-max` said "no longer listed", but the model is
+    listed again on 01-29 (absent then, not retired: the one absence rule). It says so now, with
+    both times; a model that never comes back is still "no longer listed"."""
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files([COMPACT_DIR / f"models-2026-01-{d}.json.gz" for d in ("01", "15", "29")], progress=False)
+    result = run_cli(["show", "--store", "s", "--as-of", "2026-01-15", "qwen/qwen-max"], tmp_path)
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.output
+    assert "not listed then: last seen 2026-01-01 00:00 UTC, listed again from 2026-01-29 00:00 UTC" in result.stderr
+    assert "no longer listed" not in result.stderr
+    gone = oc.lifecycle(store.history())
+    never_back = str(gone.loc[~gone["listed_now"], "id"].iloc[0])
+    result = run_cli(["show", "--store", "s", never_back], tmp_path)
+    assert result.exit_code == 1 and "no longer listed" in result.stderr, result.output

@@ -41,10 +41,19 @@ def _history(
 
 def _no_longer_listed(store: Any, frame: Any) -> dict[str, Any]:
     """The ids the store's snapshots listed up to ``frame``'s snapshot that ``frame`` does not list,
-    each with when it was last seen (UTC): for :func:`orcatalog.suggest.did_you_mean`'s ``unlisted``."""
-    h = store.history(columns=[], end=frame.attrs.get("fetched_at"), scope=frame.attrs.get("scope") or "default")
-    last = h.assign(id=h["id"].astype(str)).groupby("id")["fetched_at"].max()
-    return last[~last.index.isin(frame["id"].astype(str))].to_dict()
+    each with when it was last seen and when a later snapshot lists it again (None: none does), UTC:
+    for :func:`orcatalog.suggest.did_you_mean`'s ``unlisted`` (absent then is not retired)."""
+    import pandas as pd
+
+    at = frame.attrs.get("fetched_at")
+    h = store.history(columns=[], scope=frame.attrs.get("scope") or "default")
+    h = h.assign(id=h["id"].astype(str))
+    before = h if at is None else h[h["fetched_at"] <= pd.Timestamp(at)]
+    last = before.groupby("id")["fetched_at"].max()
+    last = last[~last.index.isin(frame["id"].astype(str))]
+    after = h.iloc[:0] if at is None else h[h["fetched_at"] > pd.Timestamp(at)]
+    back = after.groupby("id")["fetched_at"].min()
+    return {mid: (when, back.get(mid)) for mid, when in last.items()}
 
 
 def _say(notes: list[str]) -> None:

@@ -58,7 +58,7 @@ def show(
             raise CLIError(
                 f"no model {model_id!r} {when} of {store.root}: that snapshot, {frame.attrs.get('snapshot_id')}, is a "
                 f"partial catalog ({len(frame)} models), so the model may not have left the catalog; last seen "
-                f"{unlisted[model_id]:%Y-%m-%d %H:%M} UTC (--as-of that time shows it)"
+                f"{unlisted[model_id][0]:%Y-%m-%d %H:%M} UTC (--as-of that time shows it)"
             )
         where, elsewhere = looked_in(store, frame.attrs.get("scope"), [model_id])
         hint = did_you_mean(model_id, known, unlisted=unlisted)
