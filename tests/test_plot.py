@@ -72,7 +72,17 @@ def test_price_history(history: pd.DataFrame, tmp_path: Path) -> None:
     assert len(markers[0].get_xdata()) == len(changes) + 1  # the first price, then each change
     save(ax, tmp_path / "history.png")
     auto = oc.plot_price_history(history)  # default: the models that moved, at most 12
-    assert 1 <= len(auto.get_legend().get_texts()) <= 12
+    texts = [t.get_text() for t in auto.get_legend().get_texts()]
+    moved = history.groupby("id")["prompt_usd_per_mtok"].nunique(dropna=True)
+    drawn = [t for t in texts if t in set(history["id"].astype(str))]
+    assert 1 <= len(drawn) <= 12
+    # trial Q: a subset says it is one (12 of 38 were drawn without a word)
+    said = [t for t in texts if "models whose price moved" in t]
+    assert said == (
+        [f"{len(drawn)} of the {int((moved > 1).sum())} models whose price moved (most prices first)"]
+        if (moved > 1).sum() > len(drawn)
+        else []
+    )
     with pytest.raises(oc.InvalidParameterError, match="no model"):
         oc.plot_price_history(history, "nobody/nothing")
 

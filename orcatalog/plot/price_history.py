@@ -91,8 +91,17 @@ def plot_price_history(
     frame, how = _prices_in_unit(history, frame, field, column)
     if ids is None:
         changed = frame.groupby("id")[field].nunique(dropna=True)
-        ids = list(changed[changed > 1].sort_values(ascending=False).index[:_MAX_LABELS])
-    elif isinstance(ids, str):
+        moved = changed[changed > 1].sort_values(ascending=False)
+        ids = list(moved.index[:_MAX_LABELS])
+        # a subset says so (trial Q: 12 of 38 drawn and nothing said it)
+        subset = (
+            f"{len(ids)} of the {len(moved)} models whose price moved (most prices first)"
+            if len(moved) > len(ids)
+            else ""
+        )
+    else:
+        subset = ""
+    if isinstance(ids, str):
         ids = [ids]
     unknown = [i for i in ids if i not in set(frame["id"])]
     if unknown:
@@ -195,6 +204,11 @@ def plot_price_history(
 
             handles.append(Patch(facecolor="none", edgecolor="grey", hatch="///", linewidth=0))
             labels.append(DYNAMIC_LABEL)
+        if subset:
+            from matplotlib.lines import Line2D
+
+            handles.append(Line2D([], [], linestyle="None"))
+            labels.append(subset)
         ax.legend(handles, labels, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     ax.grid(True, alpha=0.3)
     _time_axis(ax)
