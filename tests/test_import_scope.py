@@ -298,3 +298,26 @@ def test_a_base_url_carrying_a_key_is_refused_and_never_stored(tmp_path: Path, r
     assert result.exit_code == 2, result.output
     assert_no_secret(result.output, key)
     assert not (tmp_path / "c").exists()
+
+
+def test_a_second_recording_of_a_stored_time_says_the_store_holds_one(latest_file: Path, tmp_path: Path) -> None:
+    """Trial Q: importing the full recording of an hour into a store made from the compact copy named
+    the same archive member twice ("X and X are two different bodies") and suggested a query. The
+    store's own body is named as the store's, with its snapshot, and the way out is another store."""
+    import json
+
+    from .conftest import read_body
+
+    body = json.loads(read_body(latest_file))
+    body["data"][0]["description"] = "another recording of the same hour: its prose differs"
+    other = tmp_path / latest_file.name.replace(".json.gz", ".json")
+    other.write_text(json.dumps(body))
+    store = oc.SnapshotStore(tmp_path / "s")
+    (sid,) = store.import_files(latest_file, progress=False)
+    before = store.snapshots()
+    with pytest.raises(oc.SnapshotConflictError) as err:
+        store.import_files(other, progress=False)
+    said = str(err.value)
+    assert said.startswith(f"{other} differs from the body the store already holds") and sid in said, said
+    assert "import this one into another store" in said and said.count(str(other)) == 1
+    assert store.snapshots().equals(before)  # nothing written

@@ -133,6 +133,13 @@ def refuse_same_time(rows: list[dict[str, Any]], manifest: pd.DataFrame | None) 
             )
         key = (str(r["scope"]), pd.Timestamp(r["fetched_at"]))
         other = seen.get(key)
+        if other is not None and other[0] != r["snapshot_id"] and other[0] in held:  # the store's own body
+            raise SnapshotConflictError(
+                f"{r['source']} differs from the body the store already holds for scope {key[0]!r} at "
+                f"{key[1]:%Y-%m-%d %H:%M:%S} UTC (snapshot {other[0]}, recorded from {other[1]}); nothing was "
+                "written. Two recordings of one time cannot share a store: import this one into another store, "
+                "or, if the two answered different queries, import it with its own (e.g. --output-modalities all)"
+            )
         if other is not None and other[0] != r["snapshot_id"]:
             raise SnapshotConflictError(
                 f"{r['source']} and {other[1]} are two different bodies of scope {key[0]!r} at the same time "
