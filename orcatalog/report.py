@@ -411,24 +411,29 @@ def _reprice_section(usage: pd.DataFrame, history: pd.DataFrame, chart: Any, tab
     """The usage section: the usage repriced on the history, a chart of the cheapest alternatives
     against the bill (when any alternative could serve a row) and the summary table."""
     from . import plot
-    from .analysis.reprice import reprice
+    from .analysis.reprice import NO_SNAPSHOT, reprice
+    from .schema import usd_text
 
     result = reprice(usage, history)
     summary = result.summary()
     rows = result.rows
-    unlisted = int(rows["list_usd"].isna().sum())
+    unpriced = int(rows["list_usd"].isna().sum())
+    early = int((rows["note"] == NO_SNAPSHOT).sum())  # dated before the store's first snapshot
     byok = int((rows["reason"] == "byok").sum())
     billed = result.billed_total_usd
     bill = (
         "with no bill (the usage has no usage_usd column)"
         if np.isnan(billed)
-        else f"billed ${billed:,.2f} (OpenRouter's bill plus what providers billed on your own keys)"
+        else f"billed {usd_text(billed)} (OpenRouter's bill plus what providers billed on your own keys)"
     )
+    why = [f"{unpriced - early} not listed on their day"] if unpriced > early else []
+    why += [f"{early} dated before the store's first snapshot"] if early else []
+    then = " (record the catalogs of their days with `orcatalog import` or `snapshot`)" if unpriced else ""
     note = (
-        f"{len(rows)} usage rows {bill}; at their own models' list prices ${result.list_total_usd:,.2f} on the "
-        f"{len(rows) - unlisted} rows whose model the store lists on their day ({unlisted} not listed, {byok} BYOK). "
-        "Alternatives are priced at list, each row on its own day, with the cached tokens the usage names (the "
-        "activity names none)."
+        f"{len(rows)} usage rows {bill}; at their own models' list prices {usd_text(result.list_total_usd)} on the "
+        f"{len(rows) - unpriced} rows whose model the store lists on their day ({', '.join([*why, f'{byok} BYOK'])})"
+        f"{then}. Alternatives are priced at list, each row on its own day, with the cached tokens the usage names "
+        "(the activity names none)."
     )
     if (summary["served_share"] > 0).any():
         chart(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import html
 import io
 import re
 from pathlib import Path
@@ -87,6 +88,15 @@ def test_report_with_usage_adds_the_section(workdir: Path) -> None:
     table = pd.read_csv(workdir / "report" / "reprice.csv")
     assert table["served_share"].max() > 0
     assert gzip.decompress((workdir / "activity.json.gz").read_bytes())  # the usage file is only read
+    # trial Q: rows before the store's first snapshot are counted as such, not as "not listed"
+    from orcatalog.analysis.reprice import NO_SNAPSHOT
+
+    rows = oc.reprice(oc.read_usage(workdir / "activity.json.gz"), oc.SnapshotStore(workdir / "data").history()).rows
+    early, unpriced = int((rows["note"] == NO_SNAPSHOT).sum()), int(rows["list_usd"].isna().sum())
+    text = html.unescape(page)
+    assert (f"{early} dated before the store's first snapshot" in text) == (early > 0)
+    assert (f"{unpriced - early} not listed on their day" in text) == (unpriced > early)
+    assert ("record the catalogs of their days" in text) == (unpriced > 0)
 
 
 def test_reprice_at_follows_the_one_time_rule(workdir: Path) -> None:
