@@ -801,3 +801,19 @@ def test_a_frontier_with_no_candidate_says_why(mixed: pd.DataFrame) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", oc.OrcatalogWarning)
         assert len(oc.frontier(mixed)) > 0
+
+
+def test_price_vs_context_of_no_text_model_says_which_outputs_they_produce(mixed: pd.DataFrame) -> None:
+    """Trial Q: the chart of a frame of non-text models said "no model has a value of
+    prompt_usd_per_mtok to draw", though every row has one: they produce other outputs. It says
+    so, with the counts, and names output_modalities=, which then draws them."""
+    import matplotlib.pyplot as plt
+
+    outputs = _outputs(mixed)
+    no_text = mixed[[("text" not in o) and ("video" not in o) for o in outputs]]
+    with pytest.raises(oc.InvalidParameterError, match="output_modalities= draws them") as err:
+        oc.plot_price_vs_context(no_text)
+    assert f"among the models that produce 'text' output: {len(no_text)} produce" in str(err.value)
+    ax = oc.plot_price_vs_context(no_text, output_modalities="all")
+    assert ax.collections  # drawn
+    plt.close(ax.figure)

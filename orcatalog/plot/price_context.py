@@ -100,6 +100,11 @@ def plot_price_vs_context(
     ways = "; ".join(sorted({str(w) for w, r in zip(how_priced(models, column), other_unit.tolist()) if r and w}))
     if not (paid | free).any():  # an empty chart says nothing: say why instead
         why = f" ({other_unit.sum()} list it in another unit: {ways})" if other_unit.any() else ""
+        if other_work.any():  # trial Q: the models are there, they produce another output
+            why += (
+                f" among the models that produce {output_modalities!r} output: {int(other_work.sum())} produce "
+                f"{off_outputs} (output_modalities= draws them, e.g. 'all')"
+            )
         raise InvalidParameterError(f"no model has a value of {asked} to draw{why}")
     ax = _axes(ax)
     ax.scatter(xs[paid], ys[paid], s=14, alpha=0.5, label=f"paid models ({paid.sum()})")
