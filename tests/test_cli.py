@@ -679,12 +679,12 @@ def test_bad_options_are_usage_errors_in_the_commands_own_words(
             (["prices", "--model", "a"], "model ids are arguments here, not an option: orcatalog prices MODEL..."),
             (["prices", "--models", "a,b"], "model ids are arguments here"),
             (["history", "--model", "a"], "model ids are arguments here, not an option: orcatalog history MODEL_ID"),
-            (["movers", "--model", "a"], "No such option '--model'. (see"),  # no model argument: no hint
+            (["movers", "--model", "a"], "--model"),  # no model argument: no hint (and no guess, below)
         ]
         for args, message in cases:
             result = runner.invoke(main, args)
             assert result.exit_code == 2 and message in result.output, (args, result.output)
-            assert "Did you mean '--help'" not in result.output, result.output
+            assert not re.search(r"Did you mean '?--help", result.output), result.output
             assert not re.search(r"\b(max_price|model_id|api_key|fetched_at|start)\b", result.output), result.output
         assert server.requests == [], "a bad option reached the API"
     store = tmp_path / "store"

@@ -88,7 +88,8 @@ class _Group(click.Group):
             hint = _misplaced_option(exc, args)
             if hint:  # click's own guess is then noise ("Did you mean '--help'?")
                 message = re.sub(r" Did you mean '?--[\w-]+'?\??", "", message)
-            message = message.replace(" Did you mean '--help'?", "")  # never what a user meant
+            # never what a user meant (click 8.2 writes it without quotes, later ones with)
+            message = re.sub(r" Did you mean '?--help'?\?", "", message)
             if not hint:
                 hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
             click.echo(f"error: {message}{hint}", err=True)
