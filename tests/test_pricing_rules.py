@@ -718,6 +718,55 @@ def test_frontier_of_a_non_text_output_ranks_the_models_that_produce_it(mixed: p
         oc.frontier(mixed, output_modalities="video")
 
 
+def test_a_frontier_that_is_not_text_ranks_on_the_price_its_models_are_sold_at(mixed: pd.DataFrame) -> None:
+    """Issue 15: frontier(output_modalities="image") ranked on the prompt price, where seedream
+    (priced per image-output token, prompt "0") and whisper (per audio input token) sat at 0 as
+    "the cheapest", and the chart, which does not draw a 0 that is not free, drew another set (4 vs
+    3). A workload that is not text now ranks on its own price per million tokens
+    (workload_usd_per_mtok), and frontier and chart are one set for every output."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    raw = {m["id"]: m["pricing"] for m in fixture_models()}
+    image = oc.frontier(mixed, output_modalities="image").set_index("id")
+    seedream = raw["bytedance-seed/seedream-5-0-lite"]  # 1M prompt + 1M image-output tokens, per million
+    expected = (1_000_000 * (Decimal(seedream["prompt"]) + Decimal(seedream["image_output"]))) / 2
+    assert Decimal(str(image.loc["bytedance-seed/seedream-5-0-lite", "workload_usd_per_mtok"])) == expected
+    whisper = oc.frontier(mixed, output_modalities="transcription").set_index("id")
+    per_audio_token = Decimal(raw["openai/whisper-1"]["audio"])
+    assert Decimal(str(whisper.loc["openai/whisper-1", "workload_usd_per_mtok"])) == 1_000_000 * per_audio_token
+    # on the prompt axis, a 0 that is not free is no price: left out, with a warning naming the way
+    with pytest.warns(oc.OrcatalogWarning, match="priced 0 on prompt_usd_per_mtok.*workload_usd_per_mtok"):
+        on_prompt = oc.frontier(mixed, x="prompt_usd_per_mtok", output_modalities="image")
+    assert (
+        "bytedance-seed/seedream-5-0-lite" not in set(on_prompt["id"]) and (on_prompt["prompt_usd_per_mtok"] > 0).all()
+    )
+    for modality in ("text", "image", "speech", "audio", "transcription", "embeddings", "rerank"):
+        front = oc.frontier(mixed, output_modalities=modality)
+        fig, ax = plt.subplots(figsize=(12, 8))
+        try:
+            oc.plot_price_vs_context(mixed, ax=ax, output_modalities=modality)
+            line = next(li for li in ax.get_lines() if li.get_label().startswith("frontier"))
+            x = "prompt_usd_per_mtok" if modality == "text" else "workload_usd_per_mtok"
+            np.testing.assert_array_equal(line.get_xdata(), front[x].to_numpy(dtype=float), err_msg=modality)
+            assert {t.get_text() for t in ax.texts} == set(front["id"].astype(str)), modality
+            if modality != "text":
+                assert ax.get_xlabel().startswith(f"{modality} workload price (USD per million tokens; workload: 1M")
+        finally:
+            plt.close(fig)
+    # a model that produces the output and cannot be priced (a router) is counted, with the cost rule's reason
+    fig, ax = plt.subplots(figsize=(12, 8))
+    try:
+        oc.plot_price_vs_context(mixed, ax=ax, output_modalities="image")
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        routers = mixed["id"].isin(["openrouter/auto", "openrouter/auto-beta"]) & serves(mixed, "image")
+        assert f"{routers.sum()} not drawn, no per-token price: dynamic pricing" in " ".join(labels)
+    finally:
+        plt.close(fig)
+
+
 def test_a_model_that_cannot_produce_the_output_is_left_out_for_that_reason_first(mixed: pd.DataFrame) -> None:
     """Issue 15 trial: `cost --output-modality speech` listed routers ("dynamic pricing") and a
     model with a time-window price among the speech models: the check of what a model produces

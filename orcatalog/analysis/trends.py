@@ -314,7 +314,7 @@ def _period_stats(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def frontier(
     models: pd.DataFrame,
-    x: str = "prompt_usd_per_mtok",
+    x: str | None = None,
     y: str = "context_length",
     *,
     minimize_x: bool = True,
@@ -323,7 +323,15 @@ def frontier(
     include_free: bool = False,
 ) -> pd.DataFrame:
     """The Pareto-efficient models for two columns: no other model is at least as good on both and
-    better on one (by default: cheaper prompt price, longer context).
+    better on one (by default: cheaper, longer context).
+
+    Cheaper is the prompt price for text, and for any other output the price its models are sold
+    at: the per-token workload's USD per million tokens, in the column ``workload_usd_per_mtok``
+    added to the rows returned (an image model priced 0 per prompt token and $8.38 per million
+    image-output tokens is not the cheapest image model; :func:`orcatalog.analysis.cost.price_axis`).
+    A model priced 0 on ``x`` that is not free (its price is in another part: seedream's image
+    tokens, whisper's audio input) is no candidate on that axis, as it is not drawn on the chart's:
+    a warning counts them and names the default axis that ranks them.
 
     Only models that can serve a per-token workload are candidates, by the one rule costs use
     (:func:`orcatalog.analysis.cost.per_token_totals`, priced by :func:`orcatalog.estimate_cost`'s
@@ -341,7 +349,8 @@ def frontier(
 
     Args:
         models: a contract frame (one row per model).
-        x, y: numeric columns.
+        x, y: numeric columns (``x`` default: see above; ``"workload_usd_per_mtok"`` asks for the
+            workload's price for text too: 1M prompt + 1M completion tokens).
         minimize_x, maximize_y: the direction of each (default: low x, high y are better).
         output_modalities: what the candidates must produce (``"all"``, alias ``"any"``, for no condition).
         include_free: let free models (every listed price 0) compete too.
@@ -353,15 +362,34 @@ def frontier(
         InvalidParameterError: not a frame, or ``x``/``y`` not numeric columns of it; an unknown
             output modality; ``video`` (no per-token price to rank on).
     """
-    from .cost import per_token_totals
+    from .cost.per_token import WORKLOAD_COLUMN, price_axis, per_token_totals
 
-    models = frame_arg("models", models, x, y)
+    models = frame_arg("models", models, y)
+    models, x = price_axis(models, x, output_modalities)
+    models = frame_arg("models", models, x)
     for col in (x, y):
         if not pd.api.types.is_numeric_dtype(models[col].dtype) or pd.api.types.is_bool_dtype(models[col].dtype):
             raise InvalidParameterError(f"{col!r} is not a numeric column")
     total = per_token_totals(models, output_modalities=output_modalities)
     everyone = len(models)
-    models = models[(total > 0) | ((total == 0) & include_free)]
+    # priced 0 on x, priced in another part: no place on this axis (the chart's rule, not drawn there)
+    elsewhere = (total > 0) & (models[x].to_numpy(dtype=float, na_value=np.nan) == 0)
+    if elsewhere.any():
+        n = int(elsewhere.sum())
+        ids = models.loc[elsewhere, "id"].astype(str).tolist() if "id" in models.columns else []
+        names = f" ({', '.join(ids[:3])}{', ...' if n > 3 else ''})" if ids else ""
+        warnings.warn(
+            f"orcatalog: frontier leaves out {n} model{'s' if n != 1 else ''} priced 0 on {x} but priced in "
+            f"another part{names}: "
+            + (
+                f"x={WORKLOAD_COLUMN!r} ranks them on their workload's price"
+                if x != WORKLOAD_COLUMN
+                else "their price is not per token"
+            ),
+            OrcatalogWarning,
+            stacklevel=2,
+        )
+    models = models[((total > 0) & ~elsewhere) | ((total == 0) & include_free)]
     if everyone and models.empty:  # an empty answer says why (trial N: 0 rows and not a word)
         free = int(np.count_nonzero(np.asarray(total) == 0))
         warnings.warn(

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 def plot_price_vs_context(
     models: pd.DataFrame,
     *,
-    x: str = "prompt_usd_per_mtok",
+    x: str | None = None,
     y: str = "context_length",
     ax: Axes | None = None,
     label_frontier: bool = True,
@@ -48,15 +48,19 @@ def plot_price_vs_context(
 
     Args:
         models: a contract frame (one row per model).
-        x, y: the price and size columns (default prompt price in USD per million tokens, context
-            length in tokens); ``x`` may be the name tables print a price under
-            (``price_input_cache_read_usd_per_mtok``: :func:`orcatalog.schema.price_field`).
+        x, y: the price and size columns (default: context length in tokens against the price
+            :func:`orcatalog.frontier` ranks on: the prompt price in USD per million tokens for
+            text, the workload's USD per million tokens, ``workload_usd_per_mtok``, for any other
+            output, whose models are not sold per prompt token); ``x`` may be the name tables print
+            a price under (``price_input_cache_read_usd_per_mtok``: :func:`orcatalog.schema.price_field`).
         ax: where to draw.
         output_modalities: the workload's output (default text): only models that serve it are
             drawn (:func:`orcatalog.analysis.catalog.serves`, the output rule of
             :func:`orcatalog.frontier` and costs); the others (rerank,
             embeddings, speech, image, ... for text) are counted in the legend, never drawn as
-            paid models beside a frontier they cannot be on. ``"all"``: no output condition.
+            paid models beside a frontier they cannot be on. ``"all"``: no output condition. A
+            model that produces the output but cannot be priced on the workload (a router, an
+            output price the catalog does not list) is counted with the cost rule's reason.
         label_frontier: write the ids of the frontier models next to their points (placed so
             that no two labels overlap; draw it on its final Axes, as labels are laid out in pixels);
             at most :data:`orcatalog.plot._labels.MAX_LABELS`, spread along the frontier, and the
@@ -70,20 +74,24 @@ def plot_price_vs_context(
             is not an Axes.
     """
     from ..analysis.catalog import serves
+    from ..analysis.cost.per_token import WORKLOAD_COLUMN, price_axis, unpriced_reasons, workload_words
     from ..analysis.trends import frontier
     from ..schema import frame_unlisted_outputs, how_priced, not_in_column_unit, output_price_unlisted
 
     models = frame_arg("models", models, "id", y)
+    models, x = price_axis(models, x, output_modalities)  # the frontier's axis, by its one rule
     asked = x  # the name the user gave, for messages
     models, x, column = _price_field(models, x, "x")  # drawn in the table's unit, by either name
     xs = models[x].to_numpy(dtype=float, na_value=np.nan)
     ys = models[y].to_numpy(dtype=float, na_value=np.nan)
-    ok = ~np.isnan(xs) & ~np.isnan(ys) & (ys > 0)
+    sized = ~np.isnan(ys) & (ys > 0)
     # only the models of the frontier's workload (its one rule): a rerank or speech model is not
     # drawn as a paid model beside a text-only frontier; the legend counts them
-    other_work = ok & ~serves(models, output_modalities)
+    other_work = sized & ~serves(models, output_modalities)
     off_outputs = _outputs_of(models, other_work)
-    ok &= ~other_work
+    # a model of this output the per-token workload cannot price (a router, an output price not listed)
+    unpriced = sized & ~other_work & np.isnan(xs) if x == WORKLOAD_COLUMN else np.zeros(len(xs), dtype=bool)
+    ok = sized & ~np.isnan(xs) & ~other_work
     # free is the one is_free rule (every listed price zero); a price of 0 here with other prices listed
     # (an image model priced per image token) is no price on this axis: not drawn, counted in the legend
     listed_free = models["is_free"].fillna(False).to_numpy(dtype=bool) if "is_free" in models.columns else True
@@ -100,11 +108,14 @@ def plot_price_vs_context(
     ways = "; ".join(sorted({str(w) for w, r in zip(how_priced(models, column), other_unit.tolist()) if r and w}))
     if not (paid | free).any():  # an empty chart says nothing: say why instead
         why = f" ({other_unit.sum()} list it in another unit: {ways})" if other_unit.any() else ""
+        if unpriced.any() or other_work.any():
+            why += f" among the models that produce {output_modalities!r} output:"
+        if unpriced.any():  # they produce it, and the cost rule says why it cannot price them
+            reasons = unpriced_reasons(models, unpriced, output_modalities)
+            why += f" {int(unpriced.sum())} do, with no per-token price for it: {reasons}"
+            why += ";" if other_work.any() else ""
         if other_work.any():  # trial Q: the models are there, they produce another output
-            why += (
-                f" among the models that produce {output_modalities!r} output: {int(other_work.sum())} produce "
-                f"{off_outputs} (output_modalities= draws them, e.g. 'all')"
-            )
+            why += f" {int(other_work.sum())} produce {off_outputs} (output_modalities= draws them, e.g. 'all')"
         raise InvalidParameterError(f"no model has a value of {asked} to draw{why}")
     ax = _axes(ax)
     ax.scatter(xs[paid], ys[paid], s=14, alpha=0.5, label=f"paid models ({paid.sum()})")
@@ -130,6 +141,9 @@ def plot_price_vs_context(
     if other_work.any():
         said = "text" if output_modalities == "text" else str(output_modalities)
         ax.plot([], [], " ", label=f"{other_work.sum()} not drawn, no {said} workload: {off_outputs}")
+    if unpriced.any():
+        why_not = unpriced_reasons(models, unpriced, output_modalities)  # the cost rule's notes
+        ax.plot([], [], " ", label=f"{unpriced.sum()} not drawn, no per-token price: {why_not}")
     # the cost rule's candidates (paid, serve a text workload): oc.frontier's set, of the points drawn
     front = frontier(models[paid], x=x, y=y, output_modalities=output_modalities)  # only points drawn
     fx = front[x].to_numpy(dtype=float)
@@ -144,7 +158,10 @@ def plot_price_vs_context(
     if free.any():
         _zero_tick(ax, floor, lowest)
     yl = "context window (tokens)" if y == "context_length" else y
-    ax.set(xlabel=_price_label(x), ylabel=yl)
+    xl = _price_label(x)
+    if x == WORKLOAD_COLUMN:  # which workload, in words
+        xl = f"{output_modalities} workload price (USD per million tokens; workload: {workload_words(output_modalities)})"
+    ax.set(xlabel=xl, ylabel=yl)
     _title(ax, "Price vs context")
     # below the Axes, never over a point
     ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)

@@ -40,8 +40,9 @@ PLOT_KINDS = ("price-history", "price-vs-context", "market-trend", "catalog-size
 @click.option(
     "--field",
     help="The price column: for price-history (default prompt_usd_per_mtok) and "
-    "price-vs-context's x axis, e.g. completion_usd_per_mtok; a column or the name tables print it "
-    "under (price_input_cache_read or price_input_cache_read_usd_per_mtok).",
+    "price-vs-context's x axis (default the frontier's: prompt_usd_per_mtok for text, "
+    "workload_usd_per_mtok for another --output-modality), e.g. completion_usd_per_mtok; a column or "
+    "the name tables print it under (price_input_cache_read or price_input_cache_read_usd_per_mtok).",
 )
 @click.option("--prompt-tokens", type=_Count(), default=1_000_000, show_default=True, help="For cost.")
 @click.option("--completion-tokens", type=_Count(), default=200_000, show_default=True, help="For cost.")
@@ -108,9 +109,7 @@ def plot(
             with _client(ctx) as client:
                 frame = client.fetch_models()
         if kind == "price-vs-context":
-            charts.plot_price_vs_context(
-                frame, ax=ax, x=field or "prompt_usd_per_mtok", output_modalities=output_modalities or "text"
-            )
+            charts.plot_price_vs_context(frame, ax=ax, x=field, output_modalities=output_modalities or "text")
         else:
             from ...analysis.catalog import cheapest_paid
 
