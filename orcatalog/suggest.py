@@ -116,32 +116,38 @@ def did_you_mean(
 
     Args:
         value, known, cutoff: as :func:`closest`.
-        unlisted: ids no longer listed (listed once, absent from the answer asked about) -> when each
-            was last seen (a time, UTC, or text), or ``(last seen, listed again)`` for one a later
-            snapshot lists again (absent then, not retired). ``value`` among them gets `` (last seen
-            <time>, no longer listed)`` (or ``not listed then: last seen <time>, listed again from
-            <time>``), not a look-alike; a typo whose closest id is one of them names it so.
+        unlisted: ids not listed in the answer asked about that other snapshots list -> when each
+            was last seen (a time, UTC, or text), ``(last seen, listed again)`` for one a later
+            snapshot lists again (absent then, not retired), or ``(None, first listed)`` for one only
+            later snapshots list. ``value`` among them gets :func:`absence_words` (`` (last seen
+            <time>, no longer listed)``, ``not listed then: last seen <time>, listed again from
+            <time>``, ``not listed yet then: first listed <time>``), not a look-alike; a typo whose
+            closest id is one of them names it so.
 
     Returns:
         The suggestion with a leading space and parentheses, or an empty string.
     """
     gone = {str(k): v for k, v in (unlisted or {}).items()}
     if value in gone:
-        return f" ({_absence(gone[value])})"
+        return f" ({absence_words(gone[value])})"
     listed = list(known)
     match = closest(value, [*listed, *gone], cutoff=cutoff)
     if match is None:
         return ""
     gone_only = match in gone and match not in {str(k) for k in listed}
-    seen = f" {_absence(gone[match])}" if gone_only else ""
+    seen = f" {absence_words(gone[match])}" if gone_only else ""
     return f" (did you mean {match!r}?{seen})"
 
 
-def _absence(seen: Any) -> str:
-    """How an id missing from the answer asked about is said: last seen, and whether a later
-    snapshot lists it again (``(last seen, listed again)``) or none does (no longer listed)."""
+def absence_words(seen: Any) -> str:
+    """How an id missing from the answer asked about is said (the one wording of the ``show``
+    and ``cost`` errors and notes): last seen, and whether a later snapshot lists it again
+    (``(last seen, listed again)``) or none does (no longer listed); ``(None, first listed)``: not
+    listed yet then."""
     if isinstance(seen, tuple):
         last, back = seen
+        if last is None:
+            return f"not listed yet then: first listed {_when(back)}"
         if back is not None:
             return f"not listed then: last seen {_when(last)}, listed again from {_when(back)}"
         seen = last

@@ -646,6 +646,34 @@ def test_show_says_a_model_is_no_longer_listed_with_when_it_was_last_seen(workdi
     assert f"(did you mean {listed!r}?)" in typo.stderr, typo.stderr
 
 
+def test_cost_of_several_models_keeps_one_the_snapshot_does_not_list_as_a_row_with_a_note(workdir: Path) -> None:
+    """Issue 15: `cost --as-of T --models a,b`, b listed only after T (or only before), failed the
+    whole command ("no model b"), and `show` of a model not listed yet said nothing of when it was.
+    b is now a row with no number and a note saying when it was listed; a typo is still an error."""
+    store = oc.SnapshotStore(workdir / "data")
+    h = store.history(columns=[], end="2026-01-08")
+    first = h.groupby(h["id"].astype(str))["fetched_at"].min()
+    start = h["fetched_at"].min()
+    later = first[first > start].sort_values()
+    assert len(later)  # the hourly series has models added after its first snapshot
+    model, since = later.index[0], later.iloc[0]
+    listed = "openai/gpt-4o"
+    at = (start + pd.Timedelta("1min")).strftime("%Y-%m-%dT%H:%M")
+    args = ["cost", "--store", "data", "--as-of", at, "--prompt-tokens", "1000", "--format", "csv"]
+    result = run_cli([*args, "--models", f"{listed},{model}"], workdir)
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(pd.io.common.StringIO(result.stdout)).set_index("id")
+    expected = oc.estimate_cost(store.load(as_of=at), 1000).set_index("id")
+    assert rows.loc[listed, "total_usd"] == pytest.approx(expected.loc[listed, "total_usd"])
+    assert model not in expected.index and pd.isna(rows.loc[model, "total_usd"]) and pd.isna(rows.loc[model, "rank"])
+    said = f"not listed yet then: first listed {since:%Y-%m-%d %H:%M} UTC"
+    assert rows.loc[model, "note"] == f"not in this catalog ({said})"
+    alone = run_cli(["show", "--store", "data", "--as-of", at, model], workdir)
+    assert alone.exit_code == 1 and alone.stderr.strip().endswith(f"({said})"), alone.stderr
+    typo = run_cli([*args, "--models", f"{listed},{model}x"], workdir)
+    assert typo.exit_code == 1 and f"no model '{model}x'" in typo.stderr, typo.output
+
+
 def test_cost_counts_the_models_left_out_in_one_line_instead_of_a_row_each(workdir: Path) -> None:
     """`--output-modality text,image` (AND: models producing both) left hundreds of note rows in the
     cost table (issue 15 trial); the table keeps the priced rows and says in one line how many were

@@ -2,7 +2,7 @@
 
 ``_history`` (the one history read of a command, with the "no model X" and "no snapshots" errors),
 ``_load_as_of`` (the catalog at a time), ``_answered_by`` (the stderr line naming the snapshot that
-answered, and how far it is from the time asked), ``_no_longer_listed`` (ids for "did you mean")
+answered, and how far it is from the time asked), ``_absent_then`` (the ids other snapshots list, for "did you mean" and notes)
 and ``_say`` (notes, one line each on stderr).
 """
 
@@ -39,21 +39,23 @@ def _history(
     return h
 
 
-def _no_longer_listed(store: Any, frame: Any) -> dict[str, Any]:
-    """The ids the store's snapshots listed up to ``frame``'s snapshot that ``frame`` does not list,
-    each with when it was last seen and when a later snapshot lists it again (None: none does), UTC:
-    for :func:`orcatalog.suggest.did_you_mean`'s ``unlisted`` (absent then is not retired)."""
+def _absent_then(store: Any, frame: Any) -> dict[str, Any]:
+    """The ids the store's snapshots (of ``frame``'s scope) list that ``frame`` does not: each with
+    when it was last seen up to ``frame``'s snapshot (None: only later snapshots list it, not listed
+    yet) and when a later snapshot lists it (None: none does), UTC: for
+    :func:`orcatalog.suggest.did_you_mean`'s ``unlisted`` and :func:`orcatalog.suggest.absence_words`
+    (absent then is not retired, and not a typo)."""
     import pandas as pd
 
     at = frame.attrs.get("fetched_at")
     h = store.history(columns=[], scope=frame.attrs.get("scope") or "default")
     h = h.assign(id=h["id"].astype(str))
+    h = h[~h["id"].isin(frame["id"].astype(str))]
     before = h if at is None else h[h["fetched_at"] <= pd.Timestamp(at)]
     last = before.groupby("id")["fetched_at"].max()
-    last = last[~last.index.isin(frame["id"].astype(str))]
     after = h.iloc[:0] if at is None else h[h["fetched_at"] > pd.Timestamp(at)]
     back = after.groupby("id")["fetched_at"].min()
-    return {mid: (when, back.get(mid)) for mid, when in last.items()}
+    return {mid: (last.get(mid), back.get(mid)) for mid in dict.fromkeys([*last.index, *back.index])}
 
 
 def _say(notes: list[str]) -> None:

@@ -8,14 +8,14 @@ from typing import Any
 
 import click
 
-from ...suggest import did_you_mean
+from ...suggest import absence_words, did_you_mean
 from ..app import main
 from ..client import _client
 from ..options import _scope_option, _store_option
 from ..stores import _store, looked_in, store_scope
 from ..errors import CLIError, CLIUsageError, in_cli_words, warning_line
 from ..output import format_for, output_options, pick, write
-from .answers import _answered_by, _load_as_of, _no_longer_listed
+from .answers import _answered_by, _load_as_of, _absent_then
 from .options import _Count, output_modality_option
 
 
@@ -85,25 +85,35 @@ def cost(
     else:
         with _client(ctx) as client:
             frame = client.fetch_models()
+    absent: dict[str, str] = {}  # named models not in this snapshot that others list -> their note
     if model_ids:
         wanted = [m.strip() for m in model_ids.split(",") if m.strip()]
         if not wanted:
             raise CLIUsageError(f"--models {model_ids!r} names no model: give comma-separated ids")
         known = [str(i) for i in frame["id"]]
         missing = [m for m in wanted if m not in known]
-        if missing:
+        gone = _absent_then(store, frame) if from_store and missing else {}
+        # a model other snapshots list is a row with a note ("not in this catalog"), when the snapshot
+        # lists some of the models named; a typo, or none listed, is an error
+        unknown = [m for m in missing if m not in gone or len(missing) == len(wanted)]
+        if unknown:
             hint = ""
             where = "in the catalog fetched from the API"
             if from_store:  # the store knows what it listed before, and which scope it read
                 when = f"at --as-of {as_of}" if as_of else "in the latest snapshot"
-                where, elsewhere = looked_in(store, frame.attrs.get("scope"), [missing[0]])
+                where, elsewhere = looked_in(store, frame.attrs.get("scope"), [unknown[0]])
                 where = f"{when} of {where}"
-                gone = _no_longer_listed(store, frame)
-                hint = elsewhere if elsewhere and missing[0] not in gone else ""
-            hint = hint or did_you_mean(missing[0], known, unlisted=gone if from_store else None)
-            raise CLIError(f"no model {missing[0]!r} {where}{hint}")
+                hint = elsewhere if elsewhere and unknown[0] not in gone else ""
+            hint = hint or did_you_mean(unknown[0], known, unlisted=gone if from_store else None)
+            raise CLIError(f"no model {unknown[0]!r} {where}{hint}")
         frame = frame[frame["id"].isin(wanted)]
+        absent = {m: f"not in this catalog ({absence_words(gone[m])})" for m in missing}
     result = estimate_cost(frame, prompt_tokens, completion_tokens, **workload)
+    if absent:  # after the priced rows: no number, no rank, the note says when it was listed
+        import pandas as pd
+
+        rows = pd.DataFrame({"id": list(absent), "note": list(absent.values())}).astype({"note": result["note"].dtype})
+        result = pd.concat([result, rows], ignore_index=True)
     free = 0
     if not include_free:
         result, free = _paid_and_notes(result)

@@ -12,7 +12,7 @@ from ..options import _scope_option, _store_option
 from ..stores import _store, looked_in, models_named, require_models, store_scope
 from ..errors import CLIError
 from ..output import echo_record, output_options, write
-from .answers import _answered_by, _load_as_of, _no_longer_listed
+from .answers import _answered_by, _load_as_of, _absent_then
 
 
 @main.command()
@@ -53,8 +53,8 @@ def show(
     if row.empty:
         known = [str(i) for i in frame["id"]]
         when = f"at {as_of}" if as_of else "in the latest snapshot"
-        unlisted = _no_longer_listed(store, frame)
-        if frame.attrs.get("partial") and model_id in unlisted:  # the rule of lifecycle: no evidence it left
+        unlisted = _absent_then(store, frame)
+        if frame.attrs.get("partial") and unlisted.get(model_id, (None,))[0] is not None:  # lifecycle's rule
             raise CLIError(
                 f"no model {model_id!r} {when} of {store.root}: that snapshot, {frame.attrs.get('snapshot_id')}, is a "
                 f"partial catalog ({len(frame)} models), so the model may not have left the catalog; last seen "
