@@ -590,3 +590,18 @@ def test_a_model_absent_then_listed_again_is_not_called_no_longer_listed(tmp_pat
     never_back = str(gone.loc[~gone["listed_now"], "id"].iloc[0])
     result = run_cli(["show", "--store", "s", never_back], tmp_path)
     assert result.exit_code == 1 and "no longer listed" in result.stderr, result.output
+
+
+@pytest.mark.parametrize("replay", ["sample", "recorded"])
+def test_an_error_of_a_replayed_request_names_replay_not_a_loopback_port(replay: str, tmp_path: Path) -> None:
+    """Issue 15 trial: under --replay, `endpoints openai/nonexist` said "GET http://127.0.0.1:44511/
+    api/v1/models/openai/nonexist/endpoints failed", an address that is gone when the command ends.
+    It names the path and what was given to --replay."""
+    source = "sample" if replay == "sample" else str(sorted(COMPACT_DIR.glob("models-*.json.gz"))[-1])
+    for args in (["endpoints", "openai/nonexist"], ["model", "openai/nonexist"]):
+        result = run_cli(["--replay", source, *args], tmp_path)
+        assert result.exit_code == 1, result.output
+        (line,) = result.stderr.strip().splitlines()
+        assert "127.0.0.1" not in line and "http://" not in line, line
+        path = "/models/openai/nonexist/endpoints" if args[0] == "endpoints" else "/model/openai/nonexist"
+        assert f"GET {path} of --replay {source} failed: HTTP 404" in line, line

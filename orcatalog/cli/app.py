@@ -23,7 +23,7 @@ from typing import Any
 import click
 
 from . import startup
-from .client import REPLAY_HELP
+from .client import REPLAY_HELP, in_replay_words
 from .errors import CLIError, CLIInterrupted, CLIUnexpected, one_line, warning_line
 from .interrupts import _ClosedAfterCommit, early_interrupt
 
@@ -45,12 +45,16 @@ class _Group(click.Group):
             if done:
                 raise _ClosedAfterCommit(done) from None
             raise
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except click.ClickException as exc:
+            _reword(exc, ctx.obj)
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt:  # Ctrl-C that no command caught: before its work began, or after it
             raise early_interrupt(ctx.obj if isinstance(ctx.obj, dict) else {}) from None
         except Exception as exc:
             line = one_line(exc, ctx)
+            _reword(line, ctx.obj)
             if isinstance(line, CLIUnexpected) and os.environ.get("ORCATALOG_DEBUG") == "1":
                 raise  # the traceback of an unexpected error; a known one keeps its line and status
             raise line from None
@@ -110,6 +114,15 @@ class _Group(click.Group):
             _quiet_stdout()
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _reword(exc: click.ClickException, obj: Any) -> None:
+    """An error's message in the command line's words (:func:`in_replay_words`), in place. click
+    types ``message`` as final; it is a plain attribute of the exception, set once here before it
+    is printed."""
+    words = in_replay_words(exc.message, obj)
+    if words != exc.message:
+        vars(exc)["message"] = words
 
 
 class _WarningLines(logging.Handler):

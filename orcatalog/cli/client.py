@@ -90,4 +90,18 @@ def _client(ctx: click.Context, filters: dict[str, Any] | None = None) -> Iterat
     with replayed as server:
         client = Client(base_url=server.base_url, session=requests.Session())
         ctx.obj["client"] = client
+        ctx.obj["replay_url"] = server.base_url  # for in_replay_words: errors name --replay, not a port
         yield client
+
+
+def in_replay_words(message: str, obj: Any) -> str:
+    """A message about a request to the ``--replay`` loopback server, naming what the user gave
+    instead of the server's address (a port that is gone once the command ends):
+    ``GET /models/x/endpoints of --replay sample failed`` for ``GET http://127.0.0.1:44511/api/v1/models/x/endpoints failed``.
+    Any other message is returned as it is."""
+    import re
+
+    url = obj.get("replay_url") if isinstance(obj, dict) else None
+    if not url or url not in message:
+        return message
+    return re.sub(re.escape(url) + r"(\S*)", lambda m: f"{m.group(1) or '/'} of --replay {obj.get('replay')}", message)
