@@ -302,6 +302,14 @@ def test_a_date_only_end_means_through_that_day(store: oc.SnapshotStore, history
     assert d.exit_code == 0, d.output
     assert f"fetched {last_of_day:%Y-%m-%d %H:%M:%S} UTC" in d.stderr and "(through the end of that day)" in d.stderr
     assert "older than NEW" not in d.stderr  # a snapshot of the day asked
+    # the same date twice is what changed during that day: the last snapshot before it against its last
+    day = run_cli(["diff", "--store", "data", "2026-01-07", "2026-01-07", "--format", "csv"], root)
+    assert day.exit_code == 0, day.output
+    before = stamps[stamps < pd.Timestamp("2026-01-07T00:00Z")].max()
+    expected = oc.diff(store.load(as_of=before), store.load(as_of=last_of_day))
+    printed = pd.read_csv(io.StringIO(day.stdout))
+    assert len(printed) == len(expected) > 0 and set(printed["id"]) == set(expected["id"].astype(str))
+    assert f"fetched {before:%Y-%m-%d %H:%M:%S} UTC" in day.stderr.splitlines()[0]
     first = stamps.iloc[0]
     mv = run_cli(["movers", "--store", "data", "--since", f"{first:%Y-%m-%d}", "-n", "2", "--format", "csv"], root)
     assert mv.exit_code == 0, mv.output

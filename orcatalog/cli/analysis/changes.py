@@ -135,7 +135,9 @@ def diff(
     head: int | None,
 ) -> None:
     """What changed between two snapshots (ids, or times: the latest at or before each; a date-only NEW
-    means through that day, so 2026-01-07 compares with that day's last snapshot). Prices are
+    means through that day, so 2026-01-07 compares with that day's last snapshot, and
+    ``diff 2026-01-07 2026-01-07`` is what changed during that day: the last snapshot before it
+    against its last). Prices are
     shown in the ``unit`` column's unit (per-token prices in USD per million tokens); ``kind`` says
     what a changed price is (changed, no longer listed, newly listed, to or from dynamic, listed on
     leaving dynamic, unit changed).
