@@ -453,3 +453,33 @@ def test_a_cache_that_stays_busy_is_an_error_after_bounded_waits(cache_dir: Path
         cached_session(cache_dir, sleep=waits.append)
     assert waits == [0.05, 0.1, 0.2, 0.4, 0.8]
     assert blocker.is_dir() and list(cache_dir.glob("*.corrupt-*")) == []
+
+
+def test_a_burst_reads_the_proxy_environment_once_as_requests_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A many-model fetch reads the environment's proxy settings once per host for its burst
+    (requests reads every variable on every request); what it reads is requests' own answer, and
+    a change after the burst is seen by the next request."""
+    import requests
+
+    from orcatalog.fetch.cache.session import environment_read_once
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    url = "https://openrouter.ai/api/v1/models/a/b/endpoints"
+    plain = requests.Session().merge_environment_settings(url, {}, None, None, None)
+    assert plain["proxies"]["https"] == "http://proxy.invalid:3128"
+    session = cached_session(tmp_path)
+    try:
+        with environment_read_once(session):
+            first = session.merge_environment_settings(url, {}, None, None, None)
+            monkeypatch.setenv("HTTPS_PROXY", "http://other.invalid:1")
+            again = session.merge_environment_settings(url, {}, None, None, None)
+            first["proxies"]["https"] = "edited by requests"  # what one request does to it stays its own
+            third = session.merge_environment_settings(url, {}, None, None, None)
+        assert again == plain and third == plain
+        after = session.merge_environment_settings(url, {}, None, None, None)
+        assert after["proxies"]["https"] == "http://other.invalid:1"
+    finally:
+        session.close()

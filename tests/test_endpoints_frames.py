@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from orcatalog import SchemaError
-from orcatalog.frames.endpoints import endpoints_body_frame, endpoints_frame
+from orcatalog.frames.endpoints import check_endpoints_body, endpoints_body_frame, endpoints_frame
 from orcatalog.frames.providers import providers_frame
 from orcatalog.schema.endpoints import ENDPOINT_COLUMNS, PERCENTILES, PROVIDER_COLUMNS, STATUS_LABELS
 
@@ -158,16 +158,35 @@ def test_discount_dynamic_and_null_prices(recorded_dir: Path) -> None:
 def test_wrong_json_types_are_refused_naming_endpoint_and_field(recorded_dir: Path, field: str, value: object) -> None:
     e = _endpoint(recorded_dir)
     e[field] = value
-    with pytest.raises(SchemaError, match=rf"endpoint '.*{e['tag']}'.*{field}"):
+    with pytest.raises(SchemaError, match=rf"endpoint '.*{e['tag']}'.*{field}") as err:
         endpoints_frame([e])
+    # the check a many-model fetch runs before caching (no frame built) refuses it with the same words
+    with pytest.raises(SchemaError) as checked:
+        check_endpoints_body({"data": {"id": "a/b", "endpoints": [e]}})
+    with pytest.raises(SchemaError) as framed:
+        endpoints_body_frame({"data": {"id": "a/b", "endpoints": [e]}})
+    assert str(checked.value) == str(framed.value) and str(err.value)
 
 
 @pytest.mark.parametrize(
     "body", [{"data": {"id": "a/b"}}, {"data": 3}, [], {"data": [{"pricing": {}}]}, {"data": [{"provider_name": "X"}]}]
 )
 def test_bodies_of_the_wrong_shape_are_schema_errors(body: object) -> None:
-    with pytest.raises(SchemaError):
+    with pytest.raises(SchemaError) as framed:
         endpoints_body_frame(body)
+    with pytest.raises(SchemaError) as checked:
+        check_endpoints_body(body)
+    assert str(checked.value) == str(framed.value)
+
+
+def test_the_check_before_caching_accepts_every_recorded_body(recorded_dir: Path) -> None:
+    """check_endpoints_body (a many-model fetch's check) passes every body whose frame can be made."""
+    paths = sorted((recorded_dir / "endpoints").glob("endpoints-*.json.gz"))
+    assert paths
+    for path in paths:
+        body = orjson.loads(read_body(path))
+        assert len(endpoints_body_frame(body)) > 0
+        assert check_endpoints_body(body) is None
 
 
 def test_duplicate_tags_are_refused(recorded_dir: Path) -> None:

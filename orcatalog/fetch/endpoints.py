@@ -27,12 +27,13 @@ from urllib.parse import quote
 import pandas as pd
 
 from ..errors import InvalidParameterError, OrcatalogError, RateLimitError
-from ..frames.endpoints import endpoints_body_frame, endpoints_frame
+from ..frames.endpoints import check_endpoints_body, endpoints_body_frame, endpoints_frame
 from ..frames.providers import providers_frame
 from ..progress import bar
 from ..schema.endpoints import ERROR_COLUMN
 from ..scope import scope_of
 from . import params as _params
+from .cache.session import environment_read_once
 from .http import Decision, Fetched, RetryConfig, redact_url
 
 __all__ = [
@@ -146,7 +147,7 @@ def _fetch_one(
         headers=client._headers(None),
         retries=retry,
         refresh=refresh,
-        check=endpoints_body_frame,
+        check=check_endpoints_body,  # the frame's checks; the frame itself is made once, of every body
         pause=pause,
     )
 
@@ -197,36 +198,37 @@ def fetch_many(
     progress_bar = bar(
         desc="GET endpoints", total=len(model_ids), unit="model", show=client.progress if progress is None else progress
     )
-    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="orcatalog-endpoints")
-    futures: dict[Future[Fetched], str] = {}
-    try:
-        for model_id in model_ids:
-            future = pool.submit(
-                _fetch_one, client, model_id, gate=gate, retry=retry, refresh=refresh, sleep=gate.sleep
-            )
-            futures[future] = model_id
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                model_id = futures[future]
-                exc = future.exception()
-                if exc is None:
-                    fetched[model_id] = future.result()
-                elif isinstance(exc, OrcatalogError):
-                    failed[model_id] = exc
-                elif not isinstance(exc, _Cancelled):
-                    raise exc
-                progress_bar.update(1)
-                if on_result is not None:
-                    on_result(model_id)
-    except BaseException:
-        stop.set()  # workers stop at the gate; waits end; nothing new is sent
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    finally:
-        progress_bar.close()
-    pool.shutdown(wait=True)
+    with environment_read_once(client.session):  # proxies read once for the burst, not per request
+        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="orcatalog-endpoints")
+        futures: dict[Future[Fetched], str] = {}
+        try:
+            for model_id in model_ids:
+                future = pool.submit(
+                    _fetch_one, client, model_id, gate=gate, retry=retry, refresh=refresh, sleep=gate.sleep
+                )
+                futures[future] = model_id
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    model_id = futures[future]
+                    exc = future.exception()
+                    if exc is None:
+                        fetched[model_id] = future.result()
+                    elif isinstance(exc, OrcatalogError):
+                        failed[model_id] = exc
+                    elif not isinstance(exc, _Cancelled):
+                        raise exc
+                    progress_bar.update(1)
+                    if on_result is not None:
+                        on_result(model_id)
+        except BaseException:
+            stop.set()  # workers stop at the gate; waits end; nothing new is sent
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        finally:
+            progress_bar.close()
+        pool.shutdown(wait=True)
     return fetched, failed
 
 
