@@ -762,7 +762,19 @@ def test_a_frontier_that_is_not_text_ranks_on_the_price_its_models_are_sold_at(m
         oc.plot_price_vs_context(mixed, ax=ax, output_modalities="image")
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
         routers = mixed["id"].isin(["openrouter/auto", "openrouter/auto-beta"]) & serves(mixed, "image")
-        assert f"{routers.sum()} not drawn, no per-token price: dynamic pricing" in " ".join(labels)
+        assert (
+            f"{routers.sum()} not drawn, no price for this workload: dynamic pricing ({routers.sum()} models)" in labels
+        )
+    finally:
+        plt.close(fig)
+    # on the text chart too (trial R: its 5 routers were left out in silence)
+    fig, ax = plt.subplots(figsize=(12, 8))
+    try:
+        oc.plot_price_vs_context(mixed, ax=ax)
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        dynamic = mixed["dynamic_pricing"].fillna(False).astype(bool) & serves(mixed, "text")
+        assert dynamic.sum() >= 2
+        assert f"{dynamic.sum()} not drawn, no prompt_usd_per_mtok: dynamic pricing ({dynamic.sum()})" in labels
     finally:
         plt.close(fig)
 
@@ -866,3 +878,62 @@ def test_price_vs_context_of_no_text_model_says_which_outputs_they_produce(mixed
     ax = oc.plot_price_vs_context(no_text, output_modalities="all")
     assert ax.collections  # drawn
     plt.close(ax.figure)
+
+
+def test_a_time_of_day_price_left_unevaluated_names_the_hours_another_price_applies(newest_models: list[dict]) -> None:
+    """Trial R: without at=, deepseek/deepseek-v4-pro was priced at its base (cheapest) tier with the
+    note "time-of-day price not evaluated: pass at=": nothing said the price doubles 01:00-04:00 and
+    06:00-10:00 UTC. The note names the windows whose prices differ from the base ones (a window at
+    the base prices is no other price)."""
+
+    def hhmm(v: int) -> str:
+        return f"{int(v) // 100:02d}:{int(v) % 100:02d}"
+
+    windowed = {
+        m["id"]: m["pricing"]
+        for m in newest_models
+        if any("utc_start" in e for e in m["pricing"].get("overrides", []) if isinstance(e, dict))
+    }
+    assert windowed  # the recording has time-of-day prices
+    cost = oc.estimate_cost(models_frame(newest_models), **TEXT_WORKLOAD).set_index("id")
+    for model_id, pricing in windowed.items():
+        other = [
+            f"{hhmm(e['utc_start'])}-{hhmm(e['utc_end'])}"
+            for e in pricing["overrides"]
+            if any(
+                Decimal(str(v)) != Decimal(pricing.get(k, "0"))
+                for k, v in e.items()
+                if k not in ("utc_start", "utc_end")
+            )
+        ]
+        assert other, model_id  # each recorded one has a window of other prices
+        note = str(cost.loc[model_id, "note"])
+        assert f"time-of-day price not evaluated: pass at= (other prices {', '.join(other)} UTC)" in note, note
+    assert "01:00-04:00, 06:00-10:00" in str(cost.loc["deepseek/deepseek-v4-pro", "note"])
+    assert "10:00-01:00" not in str(cost.loc["deepseek/deepseek-v4-pro", "note"])  # that window is at base prices
+
+
+def test_the_chart_counts_frontier_models_that_cost_more_above_a_prompt_size(
+    mixed: pd.DataFrame, newest_models: list[dict]
+) -> None:
+    """Trial R: qwen/qwen3.7-flash sits on the frontier at $0.03/M for a 1M context, but its prompt price
+    is $0.20/M above 256k prompt tokens. The axis is the base price; the legend counts such models."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tiered = {
+        m["id"]
+        for m in newest_models
+        if any("min_prompt_tokens" in e for e in m["pricing"].get("overrides", []) if isinstance(e, dict))
+    }
+    front = set(oc.frontier(mixed)["id"])
+    assert front & tiered  # qwen/qwen3.7-flash, x-ai/grok-4.20
+    fig, ax = plt.subplots(figsize=(12, 8))
+    try:
+        oc.plot_price_vs_context(mixed, ax=ax)
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    finally:
+        plt.close(fig)
+    assert f"{len(front & tiered)} on the frontier cost more above a prompt size (pricing_overrides)" in labels

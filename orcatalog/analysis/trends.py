@@ -332,6 +332,10 @@ def frontier(
     A model priced 0 on ``x`` that is not free (its price is in another part: seedream's image
     tokens, whisper's audio input) is no candidate on that axis, as it is not drawn on the chart's:
     a warning counts them and names the default axis that ranks them.
+    Prices are base prices: a model whose ``pricing_overrides`` charge more above a prompt size
+    (qwen/qwen3.7-flash: $0.03/M, $0.20/M above 256k prompt tokens) stands at its short-prompt price,
+    although filling its context costs more; :func:`orcatalog.estimate_cost` with the prompt size
+    prices the tier (the chart's legend counts such frontier models).
 
     Only models that can serve a per-token workload are candidates, by the one rule costs use
     (:func:`orcatalog.analysis.cost.per_token_totals`, priced by :func:`orcatalog.estimate_cost`'s

@@ -74,7 +74,8 @@ def plot_price_vs_context(
             is not an Axes.
     """
     from ..analysis.catalog import serves
-    from ..analysis.cost.per_token import WORKLOAD_COLUMN, price_axis, unpriced_reasons, workload_words
+    from ..analysis.cost.overrides import tiered_by_prompt_size
+    from ..analysis.cost.per_token import WORKLOAD_COLUMN, price_axis, workload_words
     from ..analysis.trends import frontier
     from ..schema import frame_unlisted_outputs, how_priced, not_in_column_unit, output_price_unlisted
 
@@ -89,8 +90,9 @@ def plot_price_vs_context(
     # drawn as a paid model beside a text-only frontier; the legend counts them
     other_work = sized & ~serves(models, output_modalities)
     off_outputs = _outputs_of(models, other_work)
-    # a model of this output the per-token workload cannot price (a router, an output price not listed)
-    unpriced = sized & ~other_work & np.isnan(xs) if x == WORKLOAD_COLUMN else np.zeros(len(xs), dtype=bool)
+    # a model of this output with no value to draw: the workload cannot price it (a router, an output
+    # price not listed), or it lists no such price; counted in the legend, never left out in silence
+    unpriced = sized & ~other_work & np.isnan(xs)
     ok = sized & ~np.isnan(xs) & ~other_work
     # free is the one is_free rule (every listed price zero); a price of 0 here with other prices listed
     # (an image model priced per image token) is no price on this axis: not drawn, counted in the legend
@@ -111,8 +113,8 @@ def plot_price_vs_context(
         if unpriced.any() or other_work.any():
             why += f" among the models that produce {output_modalities!r} output:"
         if unpriced.any():  # they produce it, and the cost rule says why it cannot price them
-            reasons = unpriced_reasons(models, unpriced, output_modalities)
-            why += f" {int(unpriced.sum())} do, with no per-token price for it: {reasons}"
+            reasons = _no_value_why(models, unpriced, x, output_modalities, short=False)
+            why += f" {int(unpriced.sum())} do, with no {asked}: {reasons}"
             why += ";" if other_work.any() else ""
         if other_work.any():  # trial Q: the models are there, they produce another output
             why += f" {int(other_work.sum())} produce {off_outputs} (output_modalities= draws them, e.g. 'all')"
@@ -142,8 +144,13 @@ def plot_price_vs_context(
         said = "text" if output_modalities == "text" else str(output_modalities)
         ax.plot([], [], " ", label=f"{other_work.sum()} not drawn, no {said} workload: {off_outputs}")
     if unpriced.any():
-        why_not = unpriced_reasons(models, unpriced, output_modalities)  # the cost rule's notes
-        ax.plot([], [], " ", label=f"{unpriced.sum()} not drawn, no per-token price: {why_not}")
+        ax.plot(
+            [],
+            [],
+            " ",
+            label=f"{unpriced.sum()} not drawn, no {'price for this workload' if x == WORKLOAD_COLUMN else asked}: "
+            + _no_value_why(models, unpriced, x, output_modalities),
+        )
     # the cost rule's candidates (paid, serve a text workload): oc.frontier's set, of the points drawn
     front = frontier(models[paid], x=x, y=y, output_modalities=output_modalities)  # only points drawn
     fx = front[x].to_numpy(dtype=float)
@@ -151,6 +158,9 @@ def plot_price_vs_context(
     shown = len(_spread(len(front))) if label_frontier else 0
     said = f"frontier ({len(front)})" if shown == len(front) else f"frontier ({len(front)}, {shown} labelled)"
     ax.step(fx, fy, where="post", color="tab:red", linewidth=1.5, label=said)
+    tiered = int(tiered_by_prompt_size(front).sum())  # the axis is the base price (trial R)
+    if tiered:
+        ax.plot([], [], " ", label=f"{tiered} on the frontier cost more above a prompt size (pricing_overrides)")
     ax.scatter(fx, fy, color="tab:red", s=22, zorder=3)
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -163,8 +173,10 @@ def plot_price_vs_context(
         xl = f"{output_modalities} workload price (USD per million tokens; workload: {workload_words(output_modalities)})"
     ax.set(xlabel=xl, ylabel=yl)
     _title(ax, "Price vs context")
-    # below the Axes, never over a point
-    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
+    # below the Axes, never over a point: two columns while they fit the figure's width, else one
+    below = ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
+    if below.get_window_extent().width > 0.98 * ax.figure.bbox.width:  # pixels, as drawn
+        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=1, frameon=False)
     ax.grid(True, which="both", alpha=0.2)
     if label_frontier and len(fy):
         bottom, top = ax.get_ylim()
@@ -177,6 +189,23 @@ def plot_price_vs_context(
                 if text.get_text() == said:
                     text.set_text(f"frontier ({len(front)}, {len(placed)} labelled)")
     return ax
+
+
+def _no_value_why(models: pd.DataFrame, rows: np.ndarray, x: str, output_modalities: Any, *, short: bool = True) -> str:
+    """Why ``rows`` have no value of ``x`` to draw: the cost rule's notes for the workload's price
+    (:func:`orcatalog.analysis.cost.per_token.unpriced_reasons`), else dynamic pricing (a router or
+    alias, ``"-1"``) and "not listed" counted apart; ``short`` for a legend line."""
+    from ..analysis.cost.per_token import WORKLOAD_COLUMN, unpriced_reasons
+
+    if x == WORKLOAD_COLUMN:
+        return unpriced_reasons(models, rows, output_modalities, short=short)
+    dynamic = rows & (
+        models["dynamic_pricing"].fillna(False).to_numpy(dtype=bool) if "dynamic_pricing" in models else False
+    )
+    said = [f"dynamic pricing ({int(dynamic.sum())})"] if dynamic.any() else []
+    if (rows & ~dynamic).any():
+        said.append(f"not listed ({int((rows & ~dynamic).sum())})")
+    return "; ".join(said)
 
 
 def _outputs_of(models: pd.DataFrame, rows: np.ndarray) -> str:

@@ -61,6 +61,7 @@ def _apply_overrides(
         if not isinstance(entries, list):
             notes.add(rows, "pricing_overrides unreadable; base prices used")
             continue
+        other_hours: list[str] = []  # windows (not evaluated) whose prices differ from the base ones
         for entry in entries:
             if not isinstance(entry, dict):
                 continue
@@ -68,8 +69,11 @@ def _apply_overrides(
             if entry.get("min_prompt_tokens") is not None:
                 applies &= per_request_prompt[rows] > float(entry["min_prompt_tokens"])
             if entry.get("utc_start") is not None or entry.get("utc_end") is not None:
-                if clock is None:
-                    notes.add(rows, _WINDOW_NOTE)
+                if clock is None:  # the base price holds outside the window: say which hours it does not
+                    if _differs(entry, frame, rows):
+                        other_hours.append(_hours(entry))
+                    else:
+                        other_hours.append("")  # a window at the base prices: evaluated or not, the same
                     continue
                 applies &= _in_window(clock[rows], entry.get("utc_start"), entry.get("utc_end"))
             hit = rows[applies]
@@ -81,6 +85,55 @@ def _apply_overrides(
                 if np.ndim(rates.get(key, 0.0)) == 0:
                     rates[key] = np.full(len(frame), rates.get(key, 0.0), dtype=float)
                 rates[key][hit] = _rate(value)
+        if any(other_hours):
+            notes.add(rows, f"{_WINDOW_NOTE} (other prices {', '.join(h for h in other_hours if h)} UTC)")
+        elif other_hours:
+            notes.add(rows, _WINDOW_NOTE)
+
+
+def tiered_by_prompt_size(frame: pd.DataFrame) -> np.ndarray:
+    """Which rows list a pricing override for prompts above a size (``min_prompt_tokens``): their
+    base price holds only for shorter prompts (qwen/qwen3.7-flash: $0.03/M, then $0.10/M above 32k
+    prompt tokens and $0.20/M above 256k). A bool array, one value per row."""
+    out = np.zeros(len(frame), dtype=bool)
+    if "pricing_overrides" not in frame.columns or not _any_present(frame["pricing_overrides"]):
+        return out
+    codes, uniques = pd.factorize(frame["pricing_overrides"].to_numpy(dtype=object), use_na_sentinel=True)
+    for code, text in enumerate(uniques):
+        try:
+            entries = json.loads(text)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(entries, list) and any(
+            isinstance(e, dict) and e.get("min_prompt_tokens") is not None for e in entries
+        ):
+            out[codes == code] = True
+    return out
+
+
+def _differs(entry: dict[str, Any], frame: pd.DataFrame, rows: np.ndarray) -> bool:
+    """Whether a window's prices differ from the listed base prices (``price_<key>``) of any of ``rows``."""
+    for key, value in entry.items():
+        if key in ("min_prompt_tokens", "utc_start", "utc_end"):
+            continue
+        column = f"price_{key}"
+        base = frame[column].to_numpy(dtype=float, na_value=np.nan)[rows] if column in frame.columns else None
+        if base is None or not np.array_equal(base, np.full(len(rows), _rate(value)), equal_nan=True):
+            return True
+    return False
+
+
+def _hours(entry: dict[str, Any]) -> str:
+    """An override's daily UTC window in words: ``01:00-04:00`` (HHMM as the spec writes it)."""
+
+    def hhmm(value: Any, default: int) -> str:
+        try:
+            n = int(float(value)) if value is not None else default
+        except (TypeError, ValueError):
+            return str(value)
+        return f"{n // 100:02d}:{n % 100:02d}"
+
+    return f"{hhmm(entry.get('utc_start'), 0)}-{hhmm(entry.get('utc_end'), 2400)}"
 
 
 def _any_present(column: pd.Series) -> bool:

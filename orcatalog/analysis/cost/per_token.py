@@ -112,12 +112,18 @@ def _per_token(models: pd.DataFrame, output_modalities: Any) -> tuple[np.ndarray
     return np.asarray(costs["columns"]["total_usd"], dtype=float), costs["notes"].strings()
 
 
-def unpriced_reasons(models: pd.DataFrame, rows: np.ndarray, output_modalities: Any = "text") -> str:
+def unpriced_reasons(
+    models: pd.DataFrame, rows: np.ndarray, output_modalities: Any = "text", *, short: bool = False
+) -> str:
     """Why the per-token workload of these output modalities has no price on ``rows`` (a bool mask),
     in the cost rule's own notes, most common first: ``produces image output at a price the catalog
-    does not list (5 models)``."""
+    does not list (5 models)``; ``short``: each note up to its first colon (a chart legend's line:
+    ``dynamic pricing (2 models)``)."""
     notes = pd.Series(_per_token(models, output_modalities)[1])[np.asarray(rows, dtype=bool)]
-    counted = notes.fillna("no price").str.removesuffix(": no cost").str.removesuffix(", so no cost").value_counts()
+    notes = notes.fillna("no price").str.removesuffix(": no cost").str.removesuffix(", so no cost")
+    if short:
+        notes = notes.str.split(":").str[0].str.split(" \\(").str[0]
+    counted = notes.value_counts()
     return "; ".join(f"{text} ({n} model{'s' if n != 1 else ''})" for text, n in counted.items())
 
 

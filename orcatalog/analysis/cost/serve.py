@@ -38,7 +38,8 @@ _SEARCH_NOTE = (
 )
 _NO_OUTPUT_PRICE_NOTE = (
     "completion price 0 on a model that is not free: its output is not priced per completion token (an "
-    "embedding, rerank, speech or image model, say), so the workload's completion tokens cannot be priced: no cost"
+    "embedding, rerank, speech, transcription or image model, say), so the workload's completion tokens cannot be "
+    "priced (give it none for such a model): no cost"
 )
 
 
