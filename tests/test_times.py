@@ -25,7 +25,7 @@ from orcatalog.times import (
     parse_time,
 )
 
-from .conftest import run_cli
+from .conftest import COMPACT_DIR, run_cli
 
 
 @pytest.fixture
@@ -280,6 +280,29 @@ def test_a_file_name_with_an_hour_only_is_read_to_the_hour(
     if precision != "day":
         assert m.loc["day", "shadowed"] and not m.loc[precision, "shadowed"]
         assert store.load(as_of="2026-04-17T23:00Z").attrs["fetched_at"] == pd.Timestamp(when)
+
+
+def test_diff_of_one_day_counts_a_snapshot_at_its_first_moment_as_that_day(tmp_path: Path) -> None:
+    """Trial R: day-precision imports are stamped 00:00, and `diff D D` took the snapshot at D 00:00 as
+    OLD ("the latest at or before D"), so it said "nothing to compare" while `changes --since D --until D`
+    listed the day's changes. OLD as a time is now the last snapshot strictly before it."""
+    files = [COMPACT_DIR / "models-2026-01-01.json.gz", COMPACT_DIR / "models-2026-01-15.json.gz"]
+    store = oc.SnapshotStore(tmp_path / "data")
+    store.import_files(files, progress=False)
+    day = run_cli(["diff", "--store", "data", "2026-01-15", "2026-01-15", "--format", "csv"], tmp_path)
+    assert day.exit_code == 0, day.output
+    expected = oc.diff(store.load(as_of="2026-01-01"), store.load(as_of="2026-01-15"))
+    printed = pd.read_csv(io.StringIO(day.stdout))
+    assert len(expected) > 0 and len(printed) == len(expected)
+    assert "nothing to compare" not in day.stderr
+    changes = run_cli(
+        ["changes", "--store", "data", "--since", "2026-01-15", "--until", "2026-01-15", "--format", "csv"], tmp_path
+    )
+    assert changes.exit_code == 0, changes.output
+    events = pd.read_csv(io.StringIO(changes.stdout))
+    priced = printed[printed["change"] == "changed"]
+    keys = set(zip(events["id"], events["field"]))
+    assert len(events) > 0 and keys <= set(zip(priced["id"], priced["field"]))  # the two agree on that day
 
 
 def test_a_date_only_end_means_through_that_day(store: oc.SnapshotStore, history: pd.DataFrame) -> None:

@@ -95,11 +95,16 @@ def _load_as_of(
     say: bool = True,
     scope: str | None = None,
     end: bool = False,
+    start: bool = False,
 ) -> Any:
     """``store.load(as_of=)`` and the lines naming its snapshot (the library's as-of warning is
     said once, as the notes); ``say=False`` leaves them to the caller (:func:`_answered_by` once
-    the answer is found, so an error stays one line)."""
+    the answer is found, so an error stays one line). ``start``: the time starts a window (``diff``'s
+    OLD): the answer is the last snapshot strictly before it, so a snapshot at that very time (a
+    date-only import is stamped 00:00) is inside the window, as ``changes --since`` counts it."""
     import warnings
+
+    import pandas as pd
 
     from ...errors import AsOfWarning
     from ...times import parse_time
@@ -107,6 +112,8 @@ def _load_as_of(
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=AsOfWarning)
         when = None if as_of is None else parse_time(as_of, name, end=end)  # end=True: NEW of diff
+        if when is not None and start:  # stored times are to the microsecond: one less is strictly before
+            when = when - pd.Timedelta(1, "us")
         frame = store.load(as_of=when, scope=scope)
     if say:
         _answered_by(frame, as_of, name, end=end)

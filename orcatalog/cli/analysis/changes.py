@@ -137,7 +137,8 @@ def diff(
     """What changed between two snapshots (ids, or times: the latest at or before each; a date-only NEW
     means through that day, so 2026-01-07 compares with that day's last snapshot, and
     ``diff 2026-01-07 2026-01-07`` is what changed during that day: the last snapshot before it
-    against its last). Prices are
+    against its last; OLD as a time is the last snapshot strictly before it, so a snapshot at that
+    very time counts as changed within the window, as ``changes --since`` counts it). Prices are
     shown in the ``unit`` column's unit (per-token prices in USD per million tokens); ``kind`` says
     what a changed price is (changed, no longer listed, newly listed, to or from dynamic, listed on
     leaving dynamic, unit changed).
@@ -162,7 +163,7 @@ def diff(
                 frames.append(  # the snapshots used are named once the order is checked
                     store.load(x)
                     if x in ids
-                    else _load_as_of(store, x, name, say=False, scope=at_scope, end=name == "NEW")
+                    else _load_as_of(store, x, name, say=False, scope=at_scope, end=name == "NEW", start=name == "OLD")
                 )
         except InvalidParameterError as exc:
             raise CLIUsageError(_not_a_snapshot(name, x, exc)) from None
