@@ -749,7 +749,10 @@ def test_diff_refuses_snapshots_given_newest_first(runner: CliRunner, three_snap
     store, old, new = three_snapshots
     backwards = runner.invoke(main, ["diff", "--store", store, new, old])
     assert backwards.exit_code == 2
-    assert "is newer than NEW" in backwards.output and "older snapshot first" in backwards.output
+    assert "is after NEW" in backwards.output and "older time first" in backwards.output
+    ids = oc.SnapshotStore(store).snapshots()["snapshot_id"].tolist()
+    by_id = runner.invoke(main, ["diff", "--store", store, ids[1], ids[0]])  # snapshot ids: their own times
+    assert by_id.exit_code == 2 and "is newer than NEW" in by_id.output and "older snapshot first" in by_id.output
 
 
 def test_diff_names_an_argument_that_is_neither_id_nor_time(

@@ -4,6 +4,8 @@ compared) and ``movers`` (the biggest relative changes in a window).
 
 from __future__ import annotations
 
+import contextlib
+
 import warnings
 from typing import Any
 
@@ -151,10 +153,16 @@ def diff(
 
     from ...analysis.changes import diff as diff_frames
     from ...errors import PartialSnapshotWarning
+    from ...times import parse_time
 
     store = _store(store_root, must_exist=True)
     ids = set(store.snapshots()["snapshot_id"])
     at_scope = store_scope(store, scope) if old not in ids or new not in ids else None  # times are read in a scope
+    if old not in ids and new not in ids:  # two times: their order is the one asked (OLD is read before its time)
+        with contextlib.suppress(InvalidParameterError):  # not a time: said below, naming which
+            asked = parse_time(old, "OLD"), parse_time(new, "NEW", end=True)
+            if asked[0] > asked[1]:
+                raise CLIUsageError(f"OLD ({old}) is after NEW ({new}); give the older time first")
     frames = []
     for name, x in (("OLD", old), ("NEW", new)):
         try:
