@@ -241,3 +241,29 @@ def test_typos_and_empty_windows_are_errors_not_empty_answers(latest: pd.DataFra
     assert "end" not in str(one_time.value)
     with pytest.raises(oc.InvalidParameterError, match="empty"):
         oc.market_trend(history.iloc[0:0])
+
+
+def test_movers_leave_out_aliases_whose_target_changed(recorded_dir: Path, tmp_path: Path) -> None:
+    """Trial R: 4 of the report's 15 biggest movers were ~...-latest aliases repointed at other models
+    (~moonshotai/kimi-latest +288%), no model's price moved. An alias's price is its target's; movers
+    leave aliases out and a note counts those whose price differs."""
+    import gzip
+    import json
+
+    files = sorted((recorded_dir / "catalogs-2026-06-08").glob("models-*.json.gz"))
+    assert len(files) == 2
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files(files, query={"output_modalities": "all"}, progress=False)
+    bodies = [{m["id"]: m for m in json.loads(gzip.decompress(f.read_bytes()))["data"]} for f in files]
+    moved = {
+        i
+        for i in set(bodies[0]) & set(bodies[1])
+        if i.startswith("~") and bodies[0][i]["pricing"]["prompt"] != bodies[1][i]["pricing"]["prompt"]
+    }
+    assert moved  # the recording has repointed aliases
+    m = oc.movers(store.history(), "2026-06-19", "2026-08-17", n=50)
+    assert not m["id"].astype(str).str.startswith("~").any()
+    assert any(note.startswith(f"{len(moved)} alias(es) (~author/...-latest) left out") for note in m.attrs["notes"])
+    plain = [i for i in set(bodies[0]) & set(bodies[1]) if not i.startswith("~")]
+    changed = {i for i in plain if bodies[0][i]["pricing"]["prompt"] != bodies[1][i]["pricing"]["prompt"]}
+    assert set(m["id"].astype(str)) <= changed and len(m) == min(len(changed), 100)

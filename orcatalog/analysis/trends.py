@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError, OrcatalogWarning
+from ..frames.ids import is_alias_id
 from ..schema import (
     is_free_rule,
     is_price_column,
@@ -55,7 +56,8 @@ def movers(
     """The biggest relative price changes between two times, both directions.
 
     Each model's value is its latest observation at or before ``start`` and at or before ``end``
-    (a model absent at one of them is left out, and so is one whose value at either end is not a
+    (a model absent at one of them is left out, and so is an alias, ``~author/...-latest``, whose
+    price follows the model it points to, and one whose value at either end is not a
     price in the field's unit, :func:`orcatalog.schema.not_in_column_unit`, or whose start value is
     0 or missing: a relative change from nothing is undefined). Times follow :mod:`orcatalog.times`: a date-only
     start means that day; a start before the first snapshot uses the first snapshot, and
@@ -148,6 +150,15 @@ def movers(
         a, b = (v.mul(factor).round(12) for v in (a, b))  # exact decimals, as change reports show them
     both = pd.DataFrame({"start_value": a, "end_value": b}).dropna()
     both = both[both["start_value"] > 0]
+    # an alias (~moonshotai/kimi-latest) repointed at another model is no price move (trial R: 4 of 15)
+    alias = np.array([is_alias_id(i) for i in both.index], dtype=bool)
+    moved_aliases = int((alias & (both["end_value"] != both["start_value"]).to_numpy()).sum())
+    if moved_aliases:
+        notes.append(
+            f"{moved_aliases} alias(es) (~author/...-latest) left out: an alias's price is that of the model it "
+            "points to, which may have changed (those models are compared under their own ids)"
+        )
+    both = both[~alias]
     both["change"] = both["end_value"] - both["start_value"]
     both["pct_change"] = both["change"] / both["start_value"] * 100.0
     both = both[both["change"] != 0]

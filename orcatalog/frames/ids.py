@@ -3,7 +3,7 @@
 :func:`catalog_ids` is what the contract frame (:func:`orcatalog.frames.models.models_frame`), the
 store's ingest (:func:`orcatalog.store.intake.check_whole`) and the diff
 (:func:`orcatalog.analysis.changes.diff`, through :func:`first_duplicate`) call; none of them
-checks ids itself.
+checks ids itself. :func:`is_alias_id` is the one rule of what an alias id is.
 """
 
 from __future__ import annotations
@@ -62,3 +62,10 @@ def catalog_ids(models: list[Any], *, url: str | None = None, unique: bool = Tru
         if dup is not None:
             raise SchemaError(f"duplicate model id {dup!r}{where}", url=url)
     return ids  # type: ignore[return-value]
+
+
+def is_alias_id(model_id: Any) -> bool:
+    """Whether a model id is a ``~author/...-latest`` alias: a name that points at another model
+    (``alias_target``), and can be pointed elsewhere, so its price moves when its target changes
+    although no model's price did (the ``is_alias`` column, :func:`orcatalog.movers`)."""
+    return str(model_id).startswith("~")

@@ -22,7 +22,7 @@ import pandas as pd
 from ..errors import SchemaError, UnreadableValueWarning, warn_at_caller
 from ..schema import COLUMNS, KNOWN_DEFAULT_KEYS, KNOWN_MODALITIES, KNOWN_PRICE_KEYS, is_free_rule
 from .convert import CONVERTERS, Rows, json_kind, key_values, parse_floats
-from .ids import catalog_ids
+from .ids import catalog_ids, is_alias_id
 
 __all__ = [
     "models_frame",
@@ -89,7 +89,7 @@ class _Derived:
 
     def __init__(self, rows: Rows) -> None:
         ids = rows.ids
-        self.is_alias = [mid.startswith("~") for mid in ids]
+        self.is_alias = [is_alias_id(mid) for mid in ids]
         halves = [(mid[1:] if alias else mid).partition("/") for mid, alias in zip(ids, self.is_alias)]
         self.author = [h[0] if h[1] else None for h in halves]
         tails = [(h[2] if h[1] else h[0]).partition(":") for h in halves]
