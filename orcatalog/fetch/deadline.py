@@ -14,6 +14,7 @@ another, and none of them keeps the interpreter from exiting.
 from __future__ import annotations
 
 import contextvars
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -52,8 +53,23 @@ _lock = threading.Lock()
 _idle = 0  # workers waiting for a job and not yet promised one
 
 
+#: The longest the caller waits in one go: a Ctrl-C that the kernel handed to another thread only
+#: sets Python's flag, and the main thread acts on it when its wait returns (within this many seconds).
+_WAKE_EVERY = 0.25
+
+
+def leave_ctrl_c_to_the_main_thread() -> None:
+    """Block SIGINT in the calling thread (a worker), so the kernel hands Ctrl-C to the main thread,
+    whose wait it interrupts at once. Without it, a Ctrl-C taken by a worker blocked in ``recv`` only
+    set Python's flag while the main thread slept in a wait (a CI run under load: the snapshot
+    command did not end within 60 s of Ctrl-C). No-op where threads have no signal mask (Windows)."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
 def _work(first: _Job) -> None:
     global _idle
+    leave_ctrl_c_to_the_main_thread()
     job = first
     while True:
         job.run()
@@ -90,8 +106,10 @@ def run_within(deadline_at: float, call: Callable[[], T], *, clock: Callable[[],
     """
     job = _Job(call)
     _submit(job)
-    if not job.done.wait(max(deadline_at - clock(), 0.0)):
-        raise DeadlinePassed("overall deadline passed while waiting for the response")
+    ends = time.monotonic() + max(deadline_at - clock(), 0.0)  # the wait is real time
+    while not job.done.wait(min(_WAKE_EVERY, max(ends - time.monotonic(), 0.0))):
+        if time.monotonic() >= ends:  # between two waits, a pending Ctrl-C is raised here
+            raise DeadlinePassed("overall deadline passed while waiting for the response")
     if job.ok:
         return job.value  # type: ignore[no-any-return]
     raise job.value

@@ -34,6 +34,7 @@ from ..schema.endpoints import ERROR_COLUMN
 from ..scope import scope_of
 from . import params as _params
 from .cache.session import environment_read_once
+from .deadline import leave_ctrl_c_to_the_main_thread
 from .http import Decision, Fetched, RetryConfig, redact_url
 
 __all__ = [
@@ -199,7 +200,11 @@ def fetch_many(
         desc="GET endpoints", total=len(model_ids), unit="model", show=client.progress if progress is None else progress
     )
     with environment_read_once(client.session):  # proxies read once for the burst, not per request
-        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="orcatalog-endpoints")
+        pool = ThreadPoolExecutor(  # Ctrl-C goes to the caller's thread, which cancels the rest
+            max_workers=concurrency,
+            thread_name_prefix="orcatalog-endpoints",
+            initializer=leave_ctrl_c_to_the_main_thread,
+        )
         futures: dict[Future[Fetched], str] = {}
         try:
             for model_id in model_ids:
