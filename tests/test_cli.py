@@ -721,6 +721,8 @@ def test_report_fills_a_new_store_and_writes_beside_the_user(tmp_path: Path) -> 
     assert len(written) == 1 and not (tmp_path / "data").exists()  # not inside ./data, the default store
     (sid,) = oc.SnapshotStore(tmp_path / "new").snapshots()["snapshot_id"]
     assert f"note: there was no store at new: took its first snapshot {sid}" in proc.stderr  # a mistyped --store shows
+    # trial R: under --replay the recorded sample was stored as fetched now, and the report said nothing
+    assert "note: --replay served a recorded body, stored as fetched now" in proc.stderr
 
 
 def test_bare_module_prints_the_usage(tmp_path: Path) -> None:

@@ -105,3 +105,16 @@ def in_replay_words(message: str, obj: Any) -> str:
     if not url or url not in message:
         return message
     return re.sub(re.escape(url) + r"(\S*)", lambda m: f"{m.group(1) or '/'} of --replay {obj.get('replay')}", message)
+
+
+def replayed_as_now(obj: Any, scope: Any) -> str | None:
+    """The note a command that recorded a snapshot under ``--replay`` prints (``snapshot``, and
+    ``report`` filling a new store): the recorded body is stored as fetched now, in the replay
+    server's scope; ``import`` records a saved body at its own time. None without ``--replay``."""
+    if not isinstance(obj, dict) or obj.get("replay") is None:
+        return None
+    return (
+        f"note: --replay served a recorded body, stored as fetched now, in scope {scope!r} "
+        "(the replay server's, apart from the API's); to record a saved body at the time it was fetched, "
+        "use `orcatalog import --store DIR FILE`"
+    )

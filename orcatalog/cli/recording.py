@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from .app import main
-from .client import _client
+from .client import _client, replayed_as_now
 from .errors import CLIError
 from .interrupts import _interrupts, _snapshot_ids, committed
 from .options import _filter_options, _store_option
@@ -60,13 +60,9 @@ def snapshot(ctx: click.Context, store_root: str | None) -> None:
             df = store.snapshot(client)
         committed(f"snapshot {df.attrs['snapshot_id']} was recorded in {store.root}")
         click.echo(f"{df.attrs['snapshot_id']}: {len(df)} models at {df.attrs['fetched_at']}")
-    if ctx.obj.get("replay") is not None:  # a demo: the body is old, the time is now (trial N)
-        click.echo(
-            f"note: --replay served a recorded body, stored as fetched now, in scope {df.attrs.get('scope')!r} "
-            "(the replay server's, apart from the API's); to record a saved body at the time it was fetched, "
-            "use `orcatalog import --store DIR FILE`",
-            err=True,
-        )
+    said = replayed_as_now(ctx.obj, df.attrs.get("scope"))  # a demo: the body is old, the time is now (trial N)
+    if said:
+        click.echo(said, err=True)
 
 
 @main.command("import")

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ..app import main
-from ..client import _client
+from ..client import _client, replayed_as_now
 from ..interrupts import _interrupts, _snapshot_ids
 from ..options import _scope_option, _store_option
 from ..stores import _store, missing_scope, store_scope
@@ -122,6 +122,9 @@ def report(
                 ) from None
             sid = first.attrs.get("snapshot_id", "")  # a mistyped --store is seen here, not found later
             click.echo(f"note: {new} at {store.root}: took its first snapshot {sid} for the report", err=True)
+            said = replayed_as_now(ctx.obj, first.attrs.get("scope"))  # trial R: the sample, dated today
+            if said:
+                click.echo(said, err=True)
         folder = Path(out) if out else Path("reports") / f"{pd.Timestamp.now(tz='UTC'):%Y-%m-%d}"
         history = store.history(scope=store_scope(store, scope, note=False))  # _other_scopes says what is left out
         kept = _inodes(folder)  # a folder given may hold the user's own files: count only what was written
