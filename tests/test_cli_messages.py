@@ -3,6 +3,7 @@ asserted as the exact one line a user reads (a store imported from recorded bodi
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -604,3 +605,31 @@ def test_an_error_of_a_replayed_request_names_replay_not_a_loopback_port(replay:
         assert "127.0.0.1" not in line and "http://" not in line, line
         path = "/models/openai/nonexist/endpoints" if args[0] == "endpoints" else "/model/openai/nonexist"
         assert f"GET {path} of --replay {source} failed: HTTP 404" in line, line
+
+
+def test_a_video_workload_is_priced_per_request_and_the_command_line_says_how(tmp_path: Path) -> None:
+    """Trial R: the chart's refusal of video said "price them with estimate_cost(..., requests=N,
+    --output-modality 'video')" (half Python), and `cost --requests 4 --output-modality video` was
+    refused for want of tokens although a video model is priced per request."""
+    from decimal import Decimal
+
+    import orjson
+
+    from .modalities import fixture_models
+
+    body = tmp_path / "models-2026-09-01T000000Z.json"
+    body.write_bytes(orjson.dumps({"data": fixture_models()}))
+    chart = run_cli(
+        ["--replay", str(body), "plot", "price-vs-context", "--output-modality", "video", "-o", "v.png"], tmp_path
+    )
+    assert chart.exit_code == 2 and "`orcatalog cost --requests N --output-modality video`" in chart.stderr, (
+        chart.stderr
+    )
+    assert "estimate_cost(" not in chart.stderr
+    cost = run_cli(
+        ["--replay", str(body), "cost", "--requests", "4", "--output-modality", "video", "--format", "csv"], tmp_path
+    )
+    assert cost.exit_code == 0, cost.output
+    rows = pd.read_csv(io.StringIO(cost.stdout)).set_index("id")
+    fee = next(m["pricing"]["request"] for m in fixture_models() if m["id"] == "runway/gen-4.5")
+    assert Decimal(str(rows.loc["runway/gen-4.5", "total_usd"])) == 4 * Decimal(fee)

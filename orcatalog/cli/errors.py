@@ -143,6 +143,9 @@ _COMMANDS = {
     "the latest catalog of prices": "the store's latest catalog",  # reprice(prices=) is the --store's history
 }
 
+#: The library's call that prices a video workload (per request), as a frontier refusal names it (trial R).
+_PRICED_PER_REQUEST = re.compile(r"estimate_cost\(\.\.\., requests=N, output_modalities='([^']*)'\)")
+
 #: The library's ways to give a key (``api_key=``, which no command has): the command line reads
 #: it from the environment only.
 _API_KEY = re.compile(
@@ -178,6 +181,7 @@ def in_command_words(message: str) -> str:
 
     for call, command in _COMMANDS.items():
         message = message.replace(call, command)
+    message = _PRICED_PER_REQUEST.sub(r"`orcatalog cost --requests N --output-modality \1`", message)
     message = _API_KEY.sub("set OPENROUTER_API_KEY", message)
     if _USAGE_COLUMN.search(message):  # the file's column, as the user sees it
         file = _usage_file()

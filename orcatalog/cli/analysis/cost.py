@@ -73,8 +73,8 @@ def cost(
     from ...analysis.cost import check_workload, estimate_cost
 
     prompt_tokens, completion_tokens = counts.pop("prompt_tokens") or 0, counts.pop("completion_tokens") or 0
-    if not prompt_tokens and not completion_tokens:
-        raise click.UsageError("give a non-zero --prompt-tokens or --completion-tokens")
+    if not prompt_tokens and not completion_tokens and not counts.get("requests"):  # video: per request alone
+        raise click.UsageError("give a non-zero --prompt-tokens, --completion-tokens or --requests")
     workload: dict[str, Any] = {name: (n if name == "requests" else n or 0) for name, n in counts.items()}
     workload.update(at=at, output_modalities=output_modalities)
     check_workload(prompt_tokens, completion_tokens, **workload)  # before any fetch; errors name the options
