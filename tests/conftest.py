@@ -8,6 +8,7 @@ import ipaddress
 import os
 import re
 import shutil
+import signal
 import socket
 import tarfile
 import threading
@@ -51,6 +52,19 @@ def data_sets() -> list[str]:
     """The data sets the data tests run on: always the compact one; the shared one when present or required."""
     wanted = _has_bodies(shared_data_dir()) or os.environ.get("ORCATALOG_REQUIRE_DATA") == "1"
     return ["compact", "shared"] if wanted else ["compact"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C as at a terminal: a test that interrupts a child command (``test_cli``'s SIGINT tests)
+    needs the child to start with SIGINT's default disposition, which Python turns into
+    KeyboardInterrupt. A job started in the background by a script (``cmd &``, as a CI runner may
+    start this suite) ignores SIGINT, and every child inherits that: the children then never saw
+    the Ctrl-C (CI: ten SIGINT tests failed that pass from a shell). A handler is not inherited
+    across exec, so setting one here gives the children the default again."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if hasattr(signal, "pthread_sigmask"):  # nor blocked: a child inherits the mask too
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
