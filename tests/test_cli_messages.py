@@ -605,6 +605,12 @@ def test_an_error_of_a_replayed_request_names_replay_not_a_loopback_port(replay:
         assert "127.0.0.1" not in line and "http://" not in line, line
         path = "/models/openai/nonexist/endpoints" if args[0] == "endpoints" else "/model/openai/nonexist"
         assert f"GET {path} of --replay {source} failed: HTTP 404" in line, line
+    empty = tmp_path / "models-2026-09-06T000000Z.json"  # trial R: "/models: of --replay X the body ..."
+    empty.write_text('{"data": []}')
+    said = run_cli(["--replay", str(empty), "models"], tmp_path)
+    assert said.exit_code == 1 and said.stderr.startswith(
+        f"error: /models of --replay {empty}: the body lists no models"
+    )
 
 
 def test_a_video_workload_is_priced_per_request_and_the_command_line_says_how(tmp_path: Path) -> None:

@@ -104,7 +104,11 @@ def in_replay_words(message: str, obj: Any) -> str:
     url = obj.get("replay_url") if isinstance(obj, dict) else None
     if not url or url not in message:
         return message
-    return re.sub(re.escape(url) + r"(\S*)", lambda m: f"{m.group(1) or '/'} of --replay {obj.get('replay')}", message)
+    return re.sub(  # the path, then the punctuation that ended it ("/models: the body ..."), kept after
+        re.escape(url) + r"(\S*?)([:;,.)]*)(?=\s|$)",
+        lambda m: f"{m.group(1) or '/'} of --replay {obj.get('replay')}{m.group(2)}",
+        message,
+    )
 
 
 def replayed_as_now(obj: Any, scope: Any) -> str | None:
