@@ -259,6 +259,11 @@ def test_price_history_series_stay_apart_and_zero_is_drawn(history: pd.DataFrame
     looks = {(line.get_color(), line.get_linestyle(), line.get_marker()) for line in steps}
     assert len(looks) == len(steps) and len({line.get_linestyle() for line in steps}) > 1
     assert len({line.get_marker() for line in steps}) == len(steps)  # each series its own marker
+    # the legend shows each marker as drawn, hollow or filled (trial R: hollow on the chart, filled in the legend)
+    for line in steps:
+        drawn = [m for m in ax.get_lines() if m.get_marker() == line.get_marker() and m.get_label().startswith("_")]
+        assert drawn and all(m.get_markerfacecolor() == line.get_markerfacecolor() for m in drawn), line.get_label()
+    assert len({str(line.get_markerfacecolor()) for line in steps}) > 1  # some hollow, some filled
     # a model made free halfway (no recorded model was; the prices before are the real ones)
     mid = "deepseek/deepseek-v3.2"
     times = sorted(history["fetched_at"].unique())

@@ -179,7 +179,8 @@ def plot_price_history(
             markerfacecolor="white" if k % 2 else line.get_color(),
             transform=shifted,
         )
-        line.set_marker(marker)  # the legend shows each series' marker
+        line.set_marker(marker)  # the legend shows each series' marker, hollow or filled as drawn (trial R)
+        line.set_markerfacecolor("white" if k % 2 else line.get_color())
         line.set_markevery([])
     n_gone = _mark_no_longer_listed(ax, history, column, series, drawn_series, gone, colors)
     hatched = [
