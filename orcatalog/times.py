@@ -156,6 +156,18 @@ def is_date_only(value: Any) -> bool:
     return isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
 
 
+def _compact_date_hint(text: str) -> str | None:
+    """``(a date? write 2026-06-19)`` for eight digits that read as a calendar date (trial R: the
+    refusal of ``20260619`` offered only the Unix-seconds reading), else None."""
+    if len(text) != 8 or not text.isdigit():
+        return None
+    try:
+        day = pd.Timestamp(year=int(text[:4]), month=int(text[4:6]), day=int(text[6:]))
+    except ValueError:
+        return None
+    return f"(a date? write {day:%Y-%m-%d})"
+
+
 def parse_time(value: Any, name: str = "time", *, end: bool = False) -> pd.Timestamp:
     """A time argument as a UTC ``Timestamp``, by the module's one rule.
 
@@ -178,6 +190,7 @@ def parse_time(value: Any, name: str = "time", *, end: bool = False) -> pd.Times
         text = value.strip()
         if _NUMBER_TEXT.fullmatch(text):
             hint = _UNIX_SECONDS.format(value=int(text) if text.lstrip("+-").isdigit() else float(text))
+            hint = f"{_compact_date_hint(text)} {hint}" if _compact_date_hint(text) else hint  # both readings
             raise InvalidParameterError(_NUMBER.format(name=name, value=value, accepted=ACCEPTED, hint=hint))
         if not _ISO.fullmatch(text):
             raise InvalidParameterError(f"{name}={value!r} is not a time: give {ACCEPTED}")
@@ -199,6 +212,8 @@ def parse_time(value: Any, name: str = "time", *, end: bool = False) -> pd.Times
             raise InvalidParameterError(f"{name}={value!r} is not a time ({exc})") from None
     elif isinstance(value, (bool, int, float, np.integer, np.floating)):
         hint = _UNIX_SECONDS.format(value=value)
+        if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and _compact_date_hint(str(value)):
+            hint = f"{_compact_date_hint(str(value))} {hint}"  # both readings, as for text
         raise InvalidParameterError(_NUMBER.format(name=name, value=value, accepted=ACCEPTED, hint=hint))
     else:
         raise InvalidParameterError(f"{name}={value!r} is not a time: give {ACCEPTED}")

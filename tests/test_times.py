@@ -118,6 +118,8 @@ def test_a_number_is_refused_on_purpose_whether_a_number_or_text(value: object) 
     hint = message.split("(for Unix seconds, ")[1][:-1]  # without the closing parenthesis of the note
     number = float(str(value).strip())
     assert eval(hint, {"pd": pd}) == pd.Timestamp(number, unit="s")  # the hint, run as written
+    # eight digits that read as a date also get that reading (trial R: only the Unix one was offered)
+    assert ("(a date? write 2026-01-08)" in message) == (str(value).strip() == "20260108")
 
 
 def test_time_messages_in_text_forms_keep_the_rule_and_drop_python() -> None:
