@@ -86,6 +86,7 @@ def build_report(
     *,
     prompt_tokens: int = 1_000_000,
     completion_tokens: int = 200_000,
+    requests: int = 1_000,
     n_movers: int = 10,
     usage: pd.DataFrame | None = None,
 ) -> Path:
@@ -94,8 +95,8 @@ def build_report(
     Charts (PNG): price history of the biggest movers, price vs context with the frontier (latest
     snapshot), the market trend, the catalog size. Tables (CSV, formula-safe): ``movers.csv``,
     ``catalog_events.csv`` (added / removed / returned models), ``cheapest_by_input_modality.csv``,
-    ``free_models.csv``, ``workload_cost.csv`` (``prompt_tokens`` + ``completion_tokens`` on the
-    paid models of the latest snapshot that produce text, :func:`orcatalog.analysis.catalog.cheapest_paid`;
+    ``free_models.csv``, ``workload_cost.csv`` (``prompt_tokens`` + ``completion_tokens`` in
+    ``requests`` requests, request fees included, on the paid models of the latest snapshot that produce text, :func:`orcatalog.analysis.catalog.cheapest_paid`;
     the note says what was left out). Prices are USD per million tokens, costs USD.
 
     Args:
@@ -103,7 +104,9 @@ def build_report(
         out: the folder to write (created; files of an earlier report there are replaced, other
             files kept). It is written beside ``out`` under a hidden temporary name first and
             moved into place at the end, so a failure leaves no half-written report.
-        prompt_tokens, completion_tokens: the default workload priced in ``workload_cost.csv``.
+        prompt_tokens, completion_tokens, requests: the workload priced in ``workload_cost.csv``
+            (tokens in total, spread over ``requests``: a model one request does not fit, its
+            context window or its output limit, is left out with a note, as estimate_cost says).
         n_movers: movers per direction.
         usage: a usage frame (:func:`orcatalog.read_usage`, :func:`orcatalog.fetch_activity`) to
             reprice on the history (:func:`orcatalog.reprice`, each row on its own day): adds
@@ -134,6 +137,7 @@ def build_report(
             folder,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
+            requests=requests,
             n_movers=n_movers,
             usage=usage,
         )
@@ -188,6 +192,7 @@ def _write_report(
     *,
     prompt_tokens: int,
     completion_tokens: int,
+    requests: int,
     n_movers: int,
     usage: pd.DataFrame | None = None,
 ) -> None:
@@ -197,7 +202,7 @@ def _write_report(
     times = pd.DatetimeIndex(pd.to_datetime(history["fetched_at"], utc=True).unique()).sort_values()
     page = _Page(folder)
     moved = _charts(page, history, latest, times, n_movers)
-    _tables(page, history, latest, moved, times, prompt_tokens, completion_tokens)
+    _tables(page, history, latest, moved, times, (prompt_tokens, completion_tokens, requests))
     if usage is not None:
         _reprice_section(usage, history, page.chart, page.table)
     page.write(history, latest, times)
@@ -334,13 +339,14 @@ def _tables(
     latest: pd.DataFrame,
     moved: pd.DataFrame,
     times: pd.DatetimeIndex,
-    prompt_tokens: int,
-    completion_tokens: int,
+    workload: tuple[int, int, int],
 ) -> None:
     """The report's tables: movers, catalog events, cheapest per input modality, free models, the workload's cost."""
     from .analysis.catalog import cheapest_paid, select
     from .analysis.cost import estimate_cost
     from .analysis.trends import catalog_events
+
+    prompt_tokens, completion_tokens, requests = workload
 
     page.table(
         "movers.csv",
@@ -359,11 +365,13 @@ def _tables(
     )
     free = select(latest, free=True)[["id", "context_length", "input_modalities", "output_modalities"]]
     page.table("free_models.csv", "Free models", free.sort_values("id"))
-    cost = cheapest_paid(estimate_cost(latest, prompt_tokens, completion_tokens))  # the cost command's rule
+    cost = cheapest_paid(
+        estimate_cost(latest, prompt_tokens, completion_tokens, requests=requests)
+    )  # the cost command's rule
     keep = [c for c in ("id", "total_usd", "rank", "x_cheapest", "cost_prompt", "cost_completion", "note") if c in cost]
     page.table(
         "workload_cost.csv",
-        f"Cost of {prompt_tokens:,} prompt + {completion_tokens:,} completion tokens",
+        f"Cost of {prompt_tokens:,} prompt + {completion_tokens:,} completion tokens in {requests:,} requests",
         cost[keep],
         "USD, the cheapest paid models that produce text, cheapest first; routers with dynamic pricing "
         "have no number (see note).",
@@ -376,7 +384,10 @@ RULES = (
     (
         "Serving",
         "A workload is priced only on models that can serve it (by default those that produce text, "
-        "prompt-only workloads included; other outputs are named with output_modalities=); per-unit parts such as requests, searches and images count only when the workload names "
+        "prompt-only workloads included; other outputs are named with output_modalities=) and that one of its "
+        "requests fits (prompt + completion within the context window, completion within max_completion_tokens; "
+        "the tokens are one request unless requests= spreads them); per-unit parts such as requests, searches "
+        "and images count only when the workload names "
         "them, and a model that cannot be priced gets a note, never a zero.",
     ),
     (

@@ -440,6 +440,8 @@ def test_cost_left_out_never_says_a_zero_and_the_report_says_the_same(workdir: P
         "1000000",
         "--completion-tokens",
         "200000",
+        "--requests",
+        "1000",
     ]
     result = run_cli([*args, "--head", "1"], workdir)
     assert result.exit_code == 0, result.output
@@ -448,7 +450,7 @@ def test_cost_left_out_never_says_a_zero_and_the_report_says_the_same(workdir: P
         f"Left out: 25 models (18 free: --include-free lists them; 5: {DYNAMIC}; 2: {audio})"
     )
     latest = oc.SnapshotStore(workdir / "two").load(scope="catalog")
-    left = cheapest_paid(oc.estimate_cost(latest, 1_000_000, 200_000)).attrs["left_out"]
+    left = cheapest_paid(oc.estimate_cost(latest, 1_000_000, 200_000, requests=1_000)).attrs["left_out"]
     assert _left_out_text(left) == f"25 models (18 free; 5: {DYNAMIC}; 2: {audio})"
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import orjson
+import numpy as np
 import pandas as pd
 import pytest
 import requests
@@ -69,9 +70,18 @@ def test_estimate_cost_prices_each_endpoint_ranked_within_its_model(fetched: tup
     assert "id" not in cost.columns
     priced = cost[cost["error"].isna()]
     assert len(priced) == len(raw)
+    too_small = 0
     for row in priced.itertuples():
-        assert row.total_usd == pytest.approx(_cost(raw[(row.model_id, row.tag)], 300_000, 2_000, 100_000), rel=1e-12)
-        assert row.provider_name == raw[(row.model_id, row.tag)]["provider_name"]
+        e = raw[(row.model_id, row.tag)]
+        if e["context_length"] >= 302_000:
+            assert row.total_usd == pytest.approx(_cost(e, 300_000, 2_000, 100_000), rel=1e-12)
+        else:  # one request does not fit the endpoint's window: no cost, a note, never its price
+            too_small += 1
+            assert np.isnan(row.total_usd) and pd.isna(row.rank), row.tag
+            assert row.note.startswith("its context window cannot hold one request of 302,000 tokens"), row.note
+        assert row.provider_name == e["provider_name"]
+    assert 0 < too_small < len(priced)
+    priced = priced[priced["total_usd"].notna()]
     # ranked within each model: each model's rows cheapest first, rank 1 its cheapest
     for model, rows in priced.groupby("model_id", sort=False):
         assert rows["total_usd"].is_monotonic_increasing, model
@@ -96,10 +106,18 @@ def test_best_endpoints_takes_every_workload_argument(recorded_dir: Path) -> Non
     frame = endpoints_body_frame(claude)
     raw = {e["tag"]: e for e in claude["data"]["endpoints"]}
     best = oc.best_endpoints(frame, prompt_tokens=300_000, completion_tokens=2_000, cached_tokens=100_000)
-    for row in best.itertuples():
-        assert row.total_usd == pytest.approx(_cost(raw[row.tag], 300_000, 2_000, 100_000), rel=1e-12)
+    fits = np.array([raw[t]["context_length"] >= 302_000 for t in best["tag"]])
+    assert fits.any() and not fits.all()
+    for row, fit in zip(best.itertuples(), fits):
+        if fit:
+            assert row.total_usd == pytest.approx(_cost(raw[row.tag], 300_000, 2_000, 100_000), rel=1e-12)
+        else:  # no cost on an endpoint one request does not fit, and the reason gives the numbers
+            assert (
+                np.isnan(row.total_usd)
+                and row.reason == f"context {raw[row.tag]['context_length']:,} < one request (302,000 tokens)"
+            )
     plain = oc.best_endpoints(frame, prompt_tokens=300_000, completion_tokens=2_000)
-    assert (best["total_usd"].to_numpy() < plain["total_usd"].to_numpy()).all()  # cached tokens cost less
+    assert (best["total_usd"].to_numpy()[fits] < plain["total_usd"].to_numpy()[fits]).all()  # cached tokens cost less
     for name in TOKEN_ARGUMENTS:  # every workload argument of estimate_cost is taken
         if name not in ("prompt_tokens", "completion_tokens", "requests"):
             oc.best_endpoints(frame, prompt_tokens=1_000, completion_tokens=100, **{name: 0})

@@ -28,7 +28,8 @@ from .conftest import paid_rank, read_body
 from .modalities import SEEDREAM_IMAGE_TOKEN, fixture_models, raw_unlisted_outputs
 
 NEWEST = Path("catalogs-2026-06-08") / "models-2026-08-17.json.gz"
-TEXT_WORKLOAD = {"prompt_tokens": 1_000_000, "completion_tokens": 200_000, "cached_tokens": 400_000}
+# a month of 1,000 requests of 1,000 prompt + 200 completion tokens: one request fits every window
+TEXT_WORKLOAD = {"prompt_tokens": 1_000_000, "completion_tokens": 200_000, "cached_tokens": 400_000, "requests": 1_000}
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +128,7 @@ def test_a_prompt_only_workload_is_priced_on_text_models_unless_it_names_another
     deepgram/flux-tts:free (speech) ranked 1 at 0 USD and embedding, rerank and speech models were
     priced by their prompt price. The default output (text) holds for every workload; an embeddings
     workload says so."""
-    cost = oc.estimate_cost(mixed, 1_000_000, 0).set_index("id")
+    cost = oc.estimate_cost(mixed, 1_000_000, 0, requests=1_000).set_index("id")
     assert cost.attrs["output_modalities"] == ["text"]
     text = np.array(["text" in o for o in _outputs(mixed.set_index("id").loc[cost.index])])
     others = cost.index[~text]
@@ -140,7 +141,7 @@ def test_a_prompt_only_workload_is_priced_on_text_models_unless_it_names_another
     paid = [i for i in cost.index[text] if i in raw and Decimal(raw[i]["prompt"]) > 0][:20]
     assert paid and all(Decimal(str(cost.loc[i, "total_usd"])) == 1_000_000 * Decimal(raw[i]["prompt"]) for i in paid)
 
-    embed = oc.estimate_cost(mixed, 1_000_000, 0, output_modalities="embeddings").set_index("id")
+    embed = oc.estimate_cost(mixed, 1_000_000, 0, requests=1_000, output_modalities="embeddings").set_index("id")
     assert embed.attrs["output_modalities"] == ["embeddings"]
     ranked = embed.index[embed["rank"].notna()]
     produces = _outputs(mixed.set_index("id").loc[ranked])
@@ -373,12 +374,13 @@ def test_the_cost_command_prices_a_prompt_only_workload_on_text_models_unless_to
     frame = models_frame(newest_models + fixture_models())
     with ReplayServer(body) as server:
         env = {"ORCATALOG_BASE_URL": server.base_url}
-        base = ["cost", "--prompt-tokens", "1000000", "--completion-tokens", "0", "--include-free", "--format", "csv"]
+        base = ["cost", "--prompt-tokens", "1000000", "--completion-tokens", "0", "--requests", "1000"]
+        base += ["--include-free", "--format", "csv"]
         result = CliRunner().invoke(main, base, env=env, catch_exceptions=False)
         assert result.exit_code == 0, result.output
         printed = pd.read_csv(pd.io.common.StringIO(result.stdout))
         ranked = set(printed.loc[printed["total_usd"].notna(), "id"])
-        expected = oc.estimate_cost(frame, 1_000_000, 0)
+        expected = oc.estimate_cost(frame, 1_000_000, 0, requests=1_000)
         assert ranked and ranked <= set(expected.loc[expected["total_usd"].notna(), "id"])
         assert not ranked & {"deepgram/flux-tts:free", "openai/text-embedding-3-small", "voyageai/rerank-2.5"}
         embed = CliRunner().invoke(main, [*base, "--output-modality", "embeddings"], env=env, catch_exceptions=False)
@@ -406,6 +408,8 @@ def test_cost_command_lists_the_cheapest_paid_models_that_serve(tmp_path: Path, 
             "200000",
             "--cached",
             "400000",
+            "--requests",
+            "1000",
             "--format",
             "csv",
         ]
@@ -567,7 +571,7 @@ def test_a_part_is_priced_only_on_models_that_can_serve_it(
     """Issue 15 trial: audio output/input, images and web searches on text-only models (or models
     without a search price) were priced 0 (or as text) and ranked 1. Now such a row has a note and
     no total; the rows that keep a total are exactly the ones whose body says they can serve it."""
-    cost = oc.estimate_cost(models_frame(newest_models), 1_000_000, 200_000, **part).set_index("id")
+    cost = oc.estimate_cost(models_frame(newest_models), 1_000_000, 200_000, requests=1_000, **part).set_index("id")
     raw = {m["id"]: m for m in newest_models}
     dynamic = {i for i, m in raw.items() if m["pricing"]["prompt"] == "-1"}
     unlisted = {i for i, m in raw.items() if raw_unlisted_outputs(m) and _raw_free(m) is None}  # lyria
@@ -633,6 +637,7 @@ def test_the_cost_command_ranks_priced_rows_only(tmp_path: Path, newest_models: 
     with ReplayServer(body) as server:
         env = {"ORCATALOG_BASE_URL": server.base_url}
         args = ["cost", "--prompt-tokens", "1000000", "--completion-tokens", "200000", "--audio-input", "1000"]
+        args += ["--requests", "1000"]
         table = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
         assert table.exit_code == 0, table.output
         assert table.stdout.splitlines()[0].split()[:2] == ["rank", "id"]
@@ -673,6 +678,7 @@ def test_library_cli_and_report_rank_the_cheapest_paid_model_1(tmp_path: Path, n
     body = tmp_path / "models-2026-08-17.json"
     body.write_bytes(orjson.dumps({"data": newest_models}))
     args = ["cost", "--prompt-tokens", "1000000", "--completion-tokens", "200000", "--cached", "400000"]
+    args += ["--requests", "1000"]
     with ReplayServer(body) as server:
         env = {"ORCATALOG_BASE_URL": server.base_url}
         for extra in ([], ["--include-free"]):
@@ -937,3 +943,57 @@ def test_the_chart_counts_frontier_models_that_cost_more_above_a_prompt_size(
     finally:
         plt.close(fig)
     assert f"{len(front & tiered)} on the frontier cost more above a prompt size (pricing_overrides)" in labels
+
+
+def test_one_request_must_fit_the_models_window_and_output_limit(tmp_path: Path, newest_models: list[dict]) -> None:
+    """Trial R (F17): 1M prompt + 200k completion tokens without requests= is one request, priced at
+    its long-context tier, yet it ranked models whose window cannot hold it (sao10k/l3-lunaris-8b,
+    8,192 tokens, 7th). One request must now fit: prompt + completion within ``context_length``,
+    completion within ``max_completion_tokens`` (each limit read here from the raw body)."""
+    from click.testing import CliRunner
+
+    from orcatalog.cli import main
+    from orcatalog.testing import ReplayServer
+
+    frame = models_frame(newest_models)
+    one = oc.estimate_cost(frame, 1_000_000, 200_000).set_index("id")
+    limits = {
+        m["id"]: (m.get("context_length") or 0, (m.get("top_provider") or {}).get("max_completion_tokens") or 0)
+        for m in newest_models
+    }
+    too_big = {i for i, (window, _) in limits.items() if 0 < window < 1_200_000}
+    too_long = {i for i, (window, most) in limits.items() if i not in too_big and 0 < most < 200_000}
+    pricing_reason = one["note"].astype(str).str.contains("at a price the catalog does not list")  # checked first
+    assert too_big and too_long
+    for ids, words in (
+        (too_big, "its context window cannot hold one request of 1,200,000 tokens"),
+        (too_long, "its max_completion_tokens is below one request's 200,000 completion tokens"),
+    ):
+        rows = one.loc[sorted(ids)]
+        assert rows["total_usd"].isna().all() and rows["rank"].isna().all()
+        assert rows.loc[~pricing_reason.loc[rows.index], "note"].str.startswith(words).all(), words
+        assert "requests= spreads the tokens over several" in rows["note"].iloc[0]
+    fits = one.drop(index=list(too_big | too_long))
+    assert len(fits) and fits["note"].astype(str).str.contains("one request").sum() == 0
+    assert one["total_usd"].notna().sum() == fits["total_usd"].notna().sum() > 0
+    # spread over 1,000 requests every model fits, and the ones left out above are priced
+    spread = oc.estimate_cost(frame, 1_000_000, 200_000, requests=1_000).set_index("id")
+    assert not spread["note"].astype(str).str.contains("one request").any()
+    assert spread.loc[sorted(too_big - set(one.index[pricing_reason])), "total_usd"].notna().mean() > 0.95
+    # the trial's case: 100k prompt + 5k completion on an 8,192-token model
+    lunaris = "sao10k/l3-lunaris-8b"
+    assert limits[lunaris][0] < 105_000
+    small = oc.estimate_cost(frame.loc[frame["id"] == lunaris], 100_000, 5_000).iloc[0]
+    assert np.isnan(small["total_usd"]) and "one request of 105,000 tokens" in small["note"]
+    # a per-token price comparison is no request: the frontier still weighs the small model
+    assert not np.isnan(per_token_totals(frame.loc[frame["id"] == lunaris])[0])
+    # the command line: the rows left out are counted with the reason, in its own option names
+    body = tmp_path / "models-2026-08-17.json"
+    body.write_bytes(orjson.dumps({"data": newest_models}))
+    with ReplayServer(body) as server:
+        env = {"ORCATALOG_BASE_URL": server.base_url}
+        args = ["cost", "--prompt-tokens", "1000000", "--completion-tokens", "200000"]
+        run = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    assert run.exit_code == 0, run.output
+    said = f"{len(too_big - set(one.index[pricing_reason]))}: its context window cannot hold one request"
+    assert said in run.stderr and "--requests spreads the tokens over several" in run.stderr, run.stderr

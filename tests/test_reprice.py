@@ -21,7 +21,6 @@ from orcatalog.analysis.reprice import (
     NOT_LISTED,
     NOT_LISTED_ON_DATE,
     ROUNDING_USD,
-    fits_context,
     reprice,
 )
 from orcatalog.frames.endpoints import endpoints_body_frame
@@ -169,13 +168,21 @@ def test_alternatives_follow_the_serving_rule_and_the_window(usage: pd.DataFrame
     assert set(alt["alternative"]) == set(chosen) and len(alt) == len(usage) * len(chosen)
     on_small = alt[alt["alternative"] == small].set_index("row")
     window = catalog.set_index("id").at[small, "context_length"]
-    average = usage["prompt_tokens"] / usage["requests"]
+    most = catalog.set_index("id").at[small, "max_completion_tokens"]
+    # one average request, prompt + completion, must fit the window; its completion the output limit
+    average = (usage["prompt_tokens"] + usage["completion_tokens"]) / usage["requests"]
+    output = usage["completion_tokens"] / usage["requests"]
     listed_text = usage["model"].isin(text_only["id"]).to_numpy()
     too_big = listed_text & (average > window).to_numpy()
-    fits = listed_text & ~too_big
+    too_long = listed_text & ~too_big & (output > (np.inf if pd.isna(most) else most)).to_numpy()
+    fits = listed_text & ~too_big & ~too_long
     assert too_big.any() and fits.any()
+    # the window counts the completion too: rows whose prompt alone would fit are still too big
+    assert (too_big & (usage["prompt_tokens"] / usage["requests"] <= window).to_numpy()).any()
     assert on_small.loc[np.flatnonzero(too_big), "note"].str.contains("context window").all()
+    assert on_small.loc[np.flatnonzero(too_long), "note"].str.startswith("max_completion_tokens").all()
     assert on_small.loc[np.flatnonzero(fits), "served"].all()
+    assert not on_small.loc[np.flatnonzero(too_big | too_long), "served"].any()
     if len(embed):
         on_embed = alt[alt["alternative"] == embed["id"].iloc[0]]
         assert not on_embed.loc[on_embed["row"].isin(np.flatnonzero(listed_text)), "served"].any()
@@ -184,11 +191,10 @@ def test_alternatives_follow_the_serving_rule_and_the_window(usage: pd.DataFrame
     assert not alt.loc[alt["row"].isin(unknown), "served"].any()
     with pytest.raises(oc.InvalidParameterError, match="did you mean"):
         reprice(usage, catalog, alternatives=[small[:-1]])
-    assert fits_context([None, 100], [500, 500], [1, 10]).tolist() == [True, True]
 
 
 def test_usage_without_requests_checks_no_window_and_says_so(usage: pd.DataFrame, catalog: pd.DataFrame) -> None:
-    """Without a requests column a row's average prompt is unknown: a big row is not "too big" for
+    """Without a requests column a row's average request is unknown: a big row is not "too big" for
     every window (it may be many requests), and the notes say the windows were not checked."""
     text_only = catalog[catalog["output_modalities"].map(lambda m: list(m) == ["text"]) & paid(catalog)]
     small = text_only.sort_values("context_length").iloc[0]["id"]

@@ -162,6 +162,35 @@ def _with_all_modalities(models: pd.DataFrame, side: str, wanted: list[str]) -> 
     return _has_all(models[column], wanted, unknown=True)
 
 
+def fits_request(
+    context_length: Any, max_completion_tokens: Any, prompt_tokens: Any, completion_tokens: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether one request fits a model or endpoint: ``(window_ok, output_ok)``, two numpy bool
+    arrays. The context window (``context_length``, tokens) holds the request's prompt and
+    completion tokens together; ``max_completion_tokens`` holds its completion tokens. The one rule
+    of :func:`orcatalog.estimate_cost` (a workload of more tokens than one request fits gets no
+    cost), :func:`orcatalog.best_endpoints` (the endpoint is dropped, its reason says which limit)
+    and usage repricing (an alternative that could not have served the row's average request).
+
+    An unknown limit (null, or 0: the 2024 catalogs list ``max_completion_tokens`` 0 on 109 of 178
+    models, 2024-08-02, for "not given") or an unknown (NaN) request size excludes nothing, as an
+    unknown output modality excludes nothing in :func:`serves`.
+
+    Args:
+        context_length, max_completion_tokens: per-row limits (tokens; arrays, Series or scalars,
+            nullable).
+        prompt_tokens, completion_tokens: one request's tokens (scalars or per-row arrays).
+    """
+    window = pd.array(np.atleast_1d(context_length), dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
+    most = pd.array(np.atleast_1d(max_completion_tokens), dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
+    completion = np.asarray(completion_tokens, dtype=float)
+    size = np.asarray(prompt_tokens, dtype=float) + completion
+    with np.errstate(invalid="ignore"):
+        window_ok = ~(window > 0) | np.isnan(size) | (window >= size)  # ~(x > 0): NaN and 0 are unknown
+        output_ok = ~(most > 0) | np.isnan(completion) | (most >= completion)
+    return np.asarray(window_ok, dtype=bool), np.asarray(output_ok, dtype=bool)
+
+
 def paid(models: pd.DataFrame) -> np.ndarray:
     """Which rows are paid: ``is_free`` known and false (some listed price is not zero) and not
     dynamically priced. Free means every price the model lists is zero (``is_free``).

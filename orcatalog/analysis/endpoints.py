@@ -22,6 +22,7 @@ from ..schema import usd_text
 from ..schema.endpoints import endpoint_label
 from ..workload import TOKEN_ARGUMENTS
 from .args import frame_arg
+from .catalog import fits_request
 from .cost.endpoints import ENDPOINT_KEYS
 
 __all__ = ["best_endpoints", "endpoint_costs"]
@@ -80,10 +81,11 @@ def best_endpoints(
 
     The workload is priced on each endpoint by :func:`orcatalog.estimate_cost` (list prices,
     long-context overrides, then the endpoint's discount; USD). An endpoint is dropped, with the
-    first reason that holds, when: its model could not be fetched (``error``); it has no total
-    (dynamic or missing price); its ``context_length`` is below ``min_context`` or below one
-    request (prompt + completion tokens per request); its ``max_completion_tokens`` is below the
-    completion tokens of one request; its latency (``latency_<latency>``, ms to first token) is
+    first reason that holds, when: its model could not be fetched (``error``); one request does
+    not fit it (:func:`orcatalog.analysis.catalog.fits_request`: its ``context_length`` is below
+    the prompt + completion tokens of one request, or its ``max_completion_tokens`` below the
+    completion tokens of one request; estimate_cost gives such an endpoint no total); it has no
+    total (dynamic or missing price); its ``context_length`` is below ``min_context``; its latency (``latency_<latency>``, ms to first token) is
     above ``max_latency_ms`` or unknown; its uptime (``uptime_last_<uptime>``, percent) is below
     ``min_uptime`` or unknown. Among those left, the cheapest total wins (ties:
     a normal ``status``, then lower latency, then higher uptime, then tag); the others say how much
@@ -125,7 +127,7 @@ def best_endpoints(
         min_uptime=min_uptime,
         latency=latency,
         uptime=uptime,
-        per_request=(float(prompt_tokens) + float(completion_tokens)) / requests,
+        prompt_per_request=float(prompt_tokens) / requests,
         out_per_request=float(completion_tokens) / requests,
     )
     result = _rank(_table(endpoints, costs, limits), _column(endpoints, "status"))
@@ -173,7 +175,7 @@ class _Limits:
     min_uptime: float | None
     latency: str
     uptime: str
-    per_request: float
+    prompt_per_request: float
     out_per_request: float
 
 
@@ -220,8 +222,20 @@ def _table(endpoints: pd.DataFrame, costs: pd.DataFrame, limits: _Limits) -> pd.
     lat, up = _column(endpoints, f"latency_{limits.latency}"), _column(endpoints, f"uptime_last_{limits.uptime}")
     errors = endpoints["error"] if "error" in endpoints.columns else pd.Series([None] * n, index=endpoints.index)
     notes = costs["note"].astype(object).where(costs["note"].notna() & errors_absent(endpoints), None)
+    window_ok, output_ok = fits_request(context, max_out, limits.prompt_per_request, limits.out_per_request)
     reasons = [
-        _drop_reason(errors.iloc[i], notes.iloc[i], total[i], context[i], max_out[i], lat[i], up[i], limits)
+        _drop_reason(
+            errors.iloc[i],
+            notes.iloc[i],
+            total[i],
+            context[i],
+            max_out[i],
+            lat[i],
+            up[i],
+            limits,
+            window_ok[i],
+            output_ok[i],
+        )
         for i in range(n)
     ]
     return pd.DataFrame(
@@ -242,20 +256,32 @@ def _table(endpoints: pd.DataFrame, costs: pd.DataFrame, limits: _Limits) -> pd.
 
 
 def _drop_reason(
-    error: Any, note: Any, total: float, context: float, max_out: float, lat: float, up: float, limits: _Limits
+    error: Any,
+    note: Any,
+    total: float,
+    context: float,
+    max_out: float,
+    lat: float,
+    up: float,
+    limits: _Limits,
+    window_ok: bool,
+    output_ok: bool,
 ) -> str | None:
     """Why one endpoint cannot serve the workload: the first rule of :func:`best_endpoints` that
-    holds, in words, or None when it qualifies."""
+    holds, in words, or None when it qualifies. ``window_ok`` / ``output_ok``: one request fits
+    (:func:`orcatalog.analysis.catalog.fits_request`, the rule estimate_cost leaves such an endpoint
+    without a cost by; the reason here gives the numbers)."""
+    per_request = limits.prompt_per_request + limits.out_per_request
     if isinstance(error, str):
         return f"fetch failed: {error}"
+    if not window_ok:
+        return f"context {context:,.0f} < one request ({per_request:,.0f} tokens)"
+    if not output_ok:
+        return f"max_completion_tokens {max_out:,.0f} < {limits.out_per_request:,.0f} per request"
     if np.isnan(total):
         return f"no price: {note or 'dynamic or missing price'}"
     if limits.min_context is not None and not context >= limits.min_context:
         return f"context {context:,.0f} < min_context {limits.min_context:,}"
-    if not np.isnan(context) and context < limits.per_request:
-        return f"context {context:,.0f} < one request ({limits.per_request:,.0f} tokens)"
-    if not np.isnan(max_out) and max_out < limits.out_per_request:
-        return f"max_completion_tokens {max_out:,.0f} < {limits.out_per_request:,.0f} per request"
     if limits.max_latency_ms is not None and np.isnan(lat):
         return f"latency {limits.latency} unknown (the API gives statistics only with an API key)"
     if limits.max_latency_ms is not None and lat > limits.max_latency_ms:

@@ -108,7 +108,7 @@ def _per_token(models: pd.DataFrame, output_modalities: Any) -> tuple[np.ndarray
     wanted = output_modalities_arg(output_modalities)
     counts = _per_token_workload(wanted)
     view = pd.DataFrame(models, copy=False)
-    costs = _costs(view, counts, None, wanted)
+    costs = _costs(view, counts, None, wanted, per_token=True)  # a price comparison: no request to fit
     return np.asarray(costs["columns"]["total_usd"], dtype=float), costs["notes"].strings()
 
 

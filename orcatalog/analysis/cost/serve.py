@@ -2,7 +2,7 @@
 :func:`_cannot_serve` (its checks are listed in its docstring: what a model produces and accepts,
 outputs priced at their own rate, outputs whose price the catalog does not list, completion tokens
 priced 0 on a model that is not free, per-unit parts, a total of 0 on a model that lists other
-prices), the notes it gives a row it leaves out, and the output modalities a workload asks for
+prices, one request larger than the model's context window or output limit), the notes it gives a row it leaves out, and the output modalities a workload asks for
 (:func:`_wanted_outputs`).
 """
 
@@ -22,7 +22,7 @@ from ...schema import (
     settled_price_arrays,
 )
 from ...workload import COMPONENTS
-from ..catalog import accepts, output_modalities_arg, serves
+from ..catalog import accepts, fits_request, output_modalities_arg, serves
 from .counts import _nonzero
 from .notes import _Notes
 
@@ -83,6 +83,8 @@ def _cannot_serve(
     dynamic: np.ndarray,
     wanted: tuple[str, ...] | None,
     zero_output: np.ndarray,
+    *,
+    per_token: bool = False,
 ) -> np.ndarray:
     """Can this model serve this workload, and can the catalog price it there? The one rule (used by
     :func:`estimate_cost`, :func:`per_token_totals` and so :func:`orcatalog.frontier` and its chart,
@@ -134,9 +136,19 @@ def _cannot_serve(
     6. A total of 0 on a model that lists a non-zero price the workload does not name (an image
        model priced only per image token, a video model priced per request): 0 means free, nothing
        else.
+    7. One request must fit the model (a workload asked about, not usage that happened): its
+       prompt and completion tokens (the workload's, divided by ``requests``; one request when
+       ``requests`` is not given, as overrides read it) within ``context_length``, and its
+       completion tokens within ``max_completion_tokens``
+       (:func:`orcatalog.analysis.catalog.fits_request`, the rule :func:`orcatalog.best_endpoints`
+       drops endpoints by). An unknown limit excludes nothing. Checked last: a row that 3-6 left
+       without a cost keeps that reason. Without this, 1M prompt + 200k completion tokens as one
+       request ranked a model with an 8,192-token window 7th (trial R). Not for a per-token price
+       comparison (``per_token``: :func:`per_token_totals`, the frontier), which is no request.
     """
 
     def drop(rows: np.ndarray, note: str) -> None:
+        dropped[rows & ~dynamic & ~np.isnan(total)] = True
         _drop(columns, total, notes, dynamic, rows, note)
 
     def unserved(rows: np.ndarray, note: str) -> None:  # checks 1 and 2: every row, routers and unknown prices too
@@ -152,6 +164,7 @@ def _cannot_serve(
         return np.broadcast_to(np.asarray(counts.get(argument, 0.0), dtype=float) > 0, (len(frame),))
 
     cannot = np.zeros(len(frame), dtype=bool)
+    dropped = np.zeros(len(frame), dtype=bool)  # rows a pricing check (3-6) left without a cost
     used = [c for c in COMPONENTS if _nonzero(counts.get(c.argument, 0.0))]
     if wanted is not None:
         if wanted:  # 1
@@ -214,7 +227,40 @@ def _cannot_serve(
             notes.add(fee, _REQUEST_NOTE)
     for mask, which in _zero_but_listed(frame, total, dynamic):  # 6
         drop(mask, f"priced only for parts the workload does not name ({which}): no cost")
+    if wanted is not None and not per_token:  # 7: after the others, whose reason comes first
+        for rows, note in _too_big_for_one_request(frame, counts):
+            unserved(rows & ~dropped, note)
     return cannot
+
+
+def _too_big_for_one_request(frame: pd.DataFrame, counts: Mapping[str, Any]) -> list[tuple[np.ndarray, str]]:
+    """Check 7 of :func:`_cannot_serve`: the rows one request of the workload does not fit
+    (:func:`orcatalog.analysis.catalog.fits_request`), each group with its note."""
+    n = len(frame)
+    requests = np.asarray(counts.get("requests", 1.0), dtype=float)
+    requests = np.where(requests > 0, requests, 1.0)
+    completion = np.asarray(counts.get("completion_tokens", 0.0), dtype=float) / requests
+    prompt = np.asarray(counts.get("prompt_tokens", 0.0), dtype=float) / requests
+    none = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    window_ok, output_ok = fits_request(
+        frame["context_length"] if "context_length" in frame.columns else none,
+        frame["max_completion_tokens"] if "max_completion_tokens" in frame.columns else none,
+        prompt,
+        completion,
+    )
+    size = f"{float(prompt + completion):,.0f} " if np.ndim(prompt + completion) == 0 else ""
+    out = f"{float(completion):,.0f} " if np.ndim(completion) == 0 else ""
+    spread = "requests= spreads the tokens over several" if "requests" not in counts else "more requests= spread them"
+    return [
+        (
+            np.broadcast_to(~window_ok, (n,)),
+            f"its context window cannot hold one request of {size}tokens (prompt + completion; {spread}): no cost",
+        ),
+        (
+            np.broadcast_to(~output_ok, (n,)),
+            f"its max_completion_tokens is below one request's {out}completion tokens ({spread}): no cost",
+        ),
+    ]
 
 
 def _zero_but_listed(frame: pd.DataFrame, total: np.ndarray, dynamic: np.ndarray) -> list[tuple[np.ndarray, str]]:

@@ -43,12 +43,16 @@ def _costs(
     counts: Mapping[str, Any],
     clock: np.ndarray | None,
     wanted: tuple[str, ...] | None = None,
+    *,
+    per_token: bool = False,
 ) -> dict[str, Any]:
     """``cost_<component>`` arrays (for the components the workload uses), ``total_usd`` and notes
     for every row of ``frame``; counts are scalars or per-row arrays (tokens are totals, spread
     evenly over ``requests``; the request fee counts only when ``requests`` is in ``counts``).
     ``wanted``: the output modalities the workload asks for, or None when the rows' own model served
-    it (usage that happened); which rows can be priced is :func:`_cannot_serve`."""
+    it (usage that happened); which rows can be priced is :func:`_cannot_serve`. ``per_token``: the
+    counts are a per-token price comparison (:func:`per_token_totals`), not requests, so no request
+    has to fit a context window."""
     n = len(frame)
     used = {c for c in COMPONENTS if c.name in ("prompt", "completion") or _nonzero(counts.get(c.argument, 0.0))}
     rates = _rates(frame, {c.key for c in used} | {c.part_of for c in used if c.part_of})
@@ -89,7 +93,7 @@ def _costs(
     if "discount" in rates:
         total *= 1.0 - np.nan_to_num(rates["discount"])
     dynamic = bool_array(frame["dynamic_pricing"]) if "dynamic_pricing" in frame.columns else np.zeros(n, dtype=bool)
-    cannot = _cannot_serve(frame, counts, columns, total, notes, dynamic, wanted, zero_output)
+    cannot = _cannot_serve(frame, counts, columns, total, notes, dynamic, wanted, zero_output, per_token=per_token)
     dynamic = dynamic & ~cannot
     if dynamic.any():
         for cost in columns.values():

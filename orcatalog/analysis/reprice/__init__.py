@@ -7,7 +7,9 @@ Pure functions on frames: no HTTP, no files. Every row is priced by :func:`orcat
 (the one join of usage times to snapshots and the one cost rule, with cached and reasoning tokens as
 :func:`orcatalog.estimate_cost` prices them). Which alternative can serve a row is the serving rule
 of :func:`orcatalog.analysis.catalog.serves` (the same output modalities as the row's own model)
-plus :func:`fits_context` (the window holds the row's average prompt). What a row cost its owner
+plus :func:`orcatalog.analysis.catalog.fits_request` (one average request of the row, prompt +
+completion, fits the context window, and its completion tokens ``max_completion_tokens``: the rule
+:func:`orcatalog.estimate_cost` prices a workload by). What a row cost its owner
 is :func:`orcatalog.schema.usage.billed_usd`. Where the list price and the bill disagree, and why it
 may be, is :mod:`orcatalog.analysis.bills` (:func:`bill_reasons` and :func:`cache_reads_explain`,
 re-exported here).
@@ -22,7 +24,7 @@ The files, in the order :func:`reprice` uses them:
   each model's latest row, the model ids factorized);
 - :mod:`.own_price`: rows at a model's list price on their date, and the notes of a row with no
   price (:data:`NOT_LISTED`, :data:`NOT_LISTED_ON_DATE`, :data:`NO_SNAPSHOT`);
-- :mod:`.alternatives`: every row on the alternatives that could serve it (:func:`fits_context`);
+- :mod:`.alternatives`: every row on the alternatives that could serve it (the serving rule, then ``fits_request``);
 - :mod:`.result`: :class:`Repricing`, the answer, and its :meth:`~Repricing.summary`;
 - :mod:`.entry`: :func:`reprice`, the steps put together.
 """
@@ -30,7 +32,6 @@ The files, in the order :func:`reprice` uses them:
 from __future__ import annotations
 
 from ..bills import CACHE_READS, ROUNDING_USD, bill_reasons, cache_reads_explain
-from .alternatives import fits_context
 from .entry import reprice
 from .own_price import NO_SNAPSHOT, NOT_LISTED, NOT_LISTED_ON_DATE
 from .result import Repricing
@@ -38,7 +39,6 @@ from .result import Repricing
 __all__ = [
     "reprice",
     "Repricing",
-    "fits_context",
     "bill_reasons",
     "ROUNDING_USD",
     "NOT_LISTED",

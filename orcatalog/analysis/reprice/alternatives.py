@@ -1,7 +1,8 @@
 """Every usage row priced on the alternatives that could have served it: which models (the given ids,
 every paid model of the latest catalog, or each endpoint of the row's own model, ``model@tag``),
 which of them can serve a row (the serving rule of :func:`orcatalog.analysis.catalog.serves` on the
-row's own model's outputs, then :func:`fits_context`), and their totals, one long frame.
+row's own model's outputs, then one average request must fit,
+:func:`orcatalog.analysis.catalog.fits_request`), and their totals, one long frame.
 """
 
 from __future__ import annotations
@@ -15,29 +16,10 @@ import pandas as pd
 from ...errors import InvalidParameterError
 from ...schema.endpoints import endpoint_label
 from ...suggest import did_you_mean
-from ..catalog import paid, serves
+from ..catalog import fits_request, paid, serves
 from ..cost.endpoints import as_models
 from .inputs import _EPOCH
 from .own_price import NO_SNAPSHOT, NOT_LISTED, NOT_LISTED_ON_DATE, _price, _set_note
-
-
-def fits_context(context_length: Any, prompt_tokens: Any, requests: Any = 1) -> np.ndarray:
-    """Whether a context window (tokens) holds a row's average prompt (``prompt_tokens / requests``,
-    tokens). An unknown (null) window, or an unknown (null) number of requests (usage without a
-    ``requests`` column: the average prompt is not known), excludes nothing, like an unknown
-    output in the serving rule.
-
-    Args:
-        context_length, prompt_tokens, requests: per-row arrays (or scalars) of the same length.
-
-    Returns:
-        A numpy bool array.
-    """
-    window = np.asarray(pd.array(np.atleast_1d(context_length), dtype="Float64").to_numpy(dtype=float, na_value=np.nan))
-    prompt = np.asarray(prompt_tokens, dtype=float)
-    per = np.asarray(requests, dtype=float)
-    average = prompt / np.where(np.isnan(per) | (per > 0), per, 1.0)  # NaN requests: NaN average
-    return np.isnan(window) | np.isnan(average) | (window >= average)  # type: ignore[no-any-return]
 
 
 def _wanted_outputs(models: pd.Categorical, latest: pd.DataFrame) -> dict[str, Any]:
@@ -147,20 +129,34 @@ def _alternatives(
     own = np.where(own_codes < 0, len(own_models), own_codes)[row]
     serving = can[own, alt_codes]
     unknown_output = ~known_output[own]
-    window = (
-        alt_rows["context_length"].to_numpy(dtype=float, na_value=np.nan)
-        if "context_length" in alt_rows.columns
-        else np.full(len(alt_ids), np.nan)
-    )[alt_codes]
-    requests = counts.get("requests", np.full(n, np.nan))[row]  # no requests: the average prompt is unknown
-    fits = fits_context(window, counts["prompt_tokens"][row], requests)
+
+    def limit(column: str) -> np.ndarray:
+        values = alt_rows[column] if column in alt_rows.columns else pd.Series(np.nan, index=alt_rows.index)
+        return values.to_numpy(dtype=float, na_value=np.nan)[alt_codes]  # type: ignore[no-any-return]
+
+    requests = counts.get("requests", np.full(n, np.nan))[row]  # no requests: the average request is unknown
+    per = np.where(np.isnan(requests) | (requests > 0), requests, 1.0)
+    completion = counts.get("completion_tokens", np.zeros(n))[row]
+    window_ok, output_ok = fits_request(
+        limit("context_length"), limit("max_completion_tokens"), counts["prompt_tokens"][row] / per, completion / per
+    )
+    fits = window_ok & output_ok
     sub_counts = {k: v[row] for k, v in counts.items()}
     alt_models = pd.Categorical.from_codes(alt_codes, categories=pd.Index(alt_ids, dtype=object))
     total, note, _ = _price(sub_counts, alt_models, times.array.take(row), price_table, lookup.index)
     missing = np.asarray(note.isin([NOT_LISTED, NOT_LISTED_ON_DATE, NO_SNAPSHOT]))
     note = _set_note(note, unknown_output, "the row's own model is not in this catalog: its output is unknown")
     note = _set_note(note, ~unknown_output & ~serving, "does not produce the row's output modalities")
-    note = _set_note(note, ~unknown_output & serving & ~fits, "context window smaller than the row's average prompt")
+    note = _set_note(
+        note,
+        ~unknown_output & serving & ~window_ok,
+        "context window smaller than the row's average request (prompt + completion)",
+    )
+    note = _set_note(
+        note,
+        ~unknown_output & serving & window_ok & ~output_ok,
+        "max_completion_tokens below the row's average completion",
+    )
     served = serving & fits & ~np.isnan(total)
     total = np.where(serving & fits, total, np.nan)
     return pd.DataFrame(

@@ -65,8 +65,8 @@ def reprice(usage: pd.DataFrame, prices: pd.DataFrame, *, alternatives: Any = No
         times = pd.Series(pd.DatetimeIndex([used] * len(usage)), index=usage.index)
     if "requests" not in usage.columns:
         notes += (
-            "the usage has no requests column: the rows' average prompt is unknown, so alternatives' "
-            "context windows were not checked",
+            "the usage has no requests column: the rows' average request is unknown, so alternatives' "
+            "context windows and output limits were not checked",
         )
     counts = {
         c: pd.to_numeric(usage[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)

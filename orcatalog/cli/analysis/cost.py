@@ -63,12 +63,14 @@ def cost(
     them, the library's rank (models that can serve the workload only; rows that cannot be priced get
     a note, no number and no rank; free models only with --include-free, at rank 0). The catalog is fetched now, or with --store,
     --as-of or --scope read from the store (its latest snapshot, or the one at --as-of, of one scope).
+    Token counts are totals: one request, unless --requests N spreads them over N; a model whose
+    context window (prompt + completion) or max_completion_tokens one request exceeds gets a note.
 
     \b
     Examples:
-      orcatalog cost --prompt-tokens 1000000 --completion-tokens 200000 --head 10
+      orcatalog cost --prompt-tokens 1000000 --completion-tokens 200000 --requests 1000 --head 10
       orcatalog --replay sample cost --prompt-tokens 100000 --cached 60000 --completion-tokens 5000 --reasoning 2000 --models openai/gpt-4o,deepseek/deepseek-v3.2
-      orcatalog cost --store data --as-of 2026-01-01 --prompt-tokens 1000000 --completion-tokens 200000 --head 5
+      orcatalog cost --store data --as-of 2026-01-01 --prompt-tokens 1000000 --completion-tokens 200000 --requests 1000 --head 5
     """
     from ...analysis.cost import check_workload, estimate_cost
 

@@ -46,6 +46,13 @@ PLOT_KINDS = ("price-history", "price-vs-context", "market-trend", "catalog-size
 )
 @click.option("--prompt-tokens", type=_Count(), default=1_000_000, show_default=True, help="For cost.")
 @click.option("--completion-tokens", type=_Count(), default=200_000, show_default=True, help="For cost.")
+@click.option(
+    "--requests",
+    type=_Count(1),
+    default=1_000,
+    show_default=True,
+    help="For cost: the tokens are spread over this many requests (a model one request does not fit is left out).",
+)
 @output_modality_option
 @_store_option
 @_scope_option
@@ -58,6 +65,7 @@ def plot(
     field: str | None,
     prompt_tokens: int,
     completion_tokens: int,
+    requests: int,
     output_modalities: str | None,
     store_root: str | None,
     scope: str | None,
@@ -84,6 +92,7 @@ def plot(
         ("prompt_tokens", "--prompt-tokens", ("cost",)),
         ("field", "--field", ("price-history", "price-vs-context")),
         ("completion_tokens", "--completion-tokens", ("cost",)),
+        ("requests", "--requests", ("cost",)),
         ("output_modalities", "--output-modality", ("price-vs-context", "cost")),
     ):
         if kind not in kinds and ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
@@ -113,7 +122,9 @@ def plot(
         else:
             from ...analysis.catalog import cheapest_paid
 
-            result = estimate_cost(frame, prompt_tokens, completion_tokens, output_modalities=output_modalities)
+            result = estimate_cost(
+                frame, prompt_tokens, completion_tokens, requests=requests, output_modalities=output_modalities
+            )
             fig.set_size_inches(11, 8)
             charts.plot_cost(cheapest_paid(result), n=25, ax=ax)  # the cost command's rule
     fig.savefig(out, dpi=110)
