@@ -197,6 +197,39 @@ def test_an_image_workload_without_image_tokens_gets_a_note_not_a_text_price(new
     assert text.loc[sorted(separate), "total_usd"].notna().all()
 
 
+def test_image_token_alone_prices_image_output_as_is_free_reads_it(newest_models: list[dict]) -> None:
+    """Trial R (F8): a model whose only image price is ``image_token`` (no ``image_output``) was not
+    free by the is_free rule (OUTPUT_PRICE_KEYS: image is priced by image_output or image_token), yet
+    the cost rule read image_output alone, called its completion price 0 "not priced per completion
+    token" and left it out, and the frontier drew it nowhere. Both keys are per image token: the
+    part is priced at the first of them listed. Made from a recorded image model: the image prices
+    of each recorded model that lists image_output, moved to image_token."""
+    raw = [m for m in newest_models if float(m["pricing"].get("image_output", 0)) > 0]
+    assert len(raw) >= 5
+    moved = []
+    for m in raw:
+        copy = json.loads(json.dumps(m))
+        pricing = copy["pricing"]
+        pricing["image_token"] = pricing.pop("image_output")
+        copy["id"] = f"{m['id']}-image-token-only"
+        moved.append(copy)
+    frame = models_frame(raw + moved)
+    assert not frame["is_free"].any()
+    workload = {"image_output_tokens": 3_580, "output_modalities": "image"}
+    cost = oc.estimate_cost(frame, 1_000, 3_580, **workload).set_index("id")
+    for m in raw:
+        pricing = m["pricing"]
+        expected = 1_000 * Decimal(pricing["prompt"]) + 3_580 * Decimal(pricing["image_output"])
+        both = cost.loc[[m["id"], f"{m['id']}-image-token-only"], "total_usd"]
+        assert [Decimal(str(v)) for v in both] == [expected.quantize(Decimal("1e-12"))] * 2, m["id"]
+    # and without the image tokens named, the image_token model asks for them as the others do
+    bare = oc.estimate_cost(frame, 1_000, 3_580, output_modalities="image").set_index("id")
+    assert bare.loc[[c["id"] for c in moved], "note"].str.contains("names no image_output_tokens=").all()
+    # the per-token view (frontier) prices them alike
+    totals = pd.Series(per_token_totals(frame, output_modalities="image"), index=frame["id"])
+    assert (totals[[c["id"] for c in moved]].to_numpy() == totals[[m["id"] for m in raw]].to_numpy()).all()
+
+
 def test_any_output_never_prices_completion_tokens_at_zero_on_a_paid_model(mixed: pd.DataFrame) -> None:
     """Issue 15: with output_modalities="any" an embedding model ranked among the cheapest for a
     chat workload: its completion price "0" priced 200k completion tokens at $0."""

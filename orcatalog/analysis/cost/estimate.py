@@ -49,8 +49,9 @@ def estimate_cost(
     ``cache_write_tokens`` and ``audio_tokens`` (audio input) are *parts of* ``prompt_tokens``;
     ``reasoning_tokens``, ``audio_output_tokens`` and ``image_output_tokens`` are parts of
     ``completion_tokens``. Each part is priced at its own key (``input_cache_read``,
-    ``input_cache_write``, ``audio``, ``internal_reasoning``, ``audio_output``, ``image_output``: all
-    USD per token, see :data:`orcatalog.schema.PRICE_UNITS`) when that key has a non-zero price, else
+    ``input_cache_write``, ``audio``, ``internal_reasoning``, ``audio_output``, ``image_output``, or for image output
+    ``image_token`` when ``image_output`` has no price: all USD per token, see
+    :data:`orcatalog.schema.PRICE_UNITS`) when that key has a non-zero price, else
     at the base prompt or completion price (zero and absent both mean "no separate rate"); the rest of
     the prompt and completion tokens at ``prompt`` / ``completion``. ``requests``, ``web_searches``
     and ``images`` (input images) are counted at ``request`` (USD per request), ``web_search`` (per

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ...schema import (
+    OUTPUT_PRICE_KEYS,
     frame_is_free,
     frame_unlisted_outputs,
     image_is_token_rate,
@@ -41,6 +42,29 @@ _NO_OUTPUT_PRICE_NOTE = (
     "embedding, rerank, speech, transcription or image model, say), so the workload's completion tokens cannot be "
     "priced (give it none for such a model): no cost"
 )
+
+
+def own_price_keys(comp: Any) -> tuple[str, ...]:
+    """The price keys of a workload part's own rate, in the order they are read: its own key, then
+    the other keys that price the same output (:data:`orcatalog.schema.OUTPUT_PRICE_KEYS`, the
+    ``is_free`` rule's table: image output is priced by ``image_output`` or ``image_token``, both per
+    image token). The first with a non-zero price is the part's rate (:func:`own_rate`)."""
+    keys = [comp.key]
+    for modality in comp.outputs:
+        keys += [k for k in OUTPUT_PRICE_KEYS.get(modality, ()) if k not in keys]
+    return tuple(keys)
+
+
+def own_rate(comp: Any, rates: Mapping[str, Any]) -> Any:
+    """A part's own rate per row (USD per token): the first of :func:`own_price_keys` with a non-zero
+    price, else 0 (no separate rate: the part is then priced at its base key, prompt or completion).
+    ``rates``: settled rates by key (arrays or scalars; a key absent there is not listed)."""
+    rate: Any = np.float64(0.0)
+    for key in reversed(own_price_keys(comp)):
+        if key in rates:
+            value = rates[key]
+            rate = np.where(np.isnan(value) | (value == 0), rate, value)
+    return rate
 
 
 def _unlisted_output_note(which: str) -> str:
@@ -188,10 +212,11 @@ def _cannot_serve(
     completion = _nonzero(counts.get("completion_tokens", 0.0))
     for comp in COMPONENTS:  # 3
         asked = [m for m in comp.outputs if m in (wanted or ())]
-        if not asked or comp in used or not completion or f"price_{comp.key}" not in frame.columns:
+        listed = [f"price_{k}" for k in own_price_keys(comp) if f"price_{k}" in frame.columns]
+        if not asked or comp in used or not completion or not listed:
             continue
-        settled = settled_price_arrays(frame, [f"price_{comp.key}", "price_completion"])
-        own = settled[f"price_{comp.key}"]
+        settled = settled_price_arrays(frame, [*listed, "price_completion"])
+        own = own_rate(comp, {c[len("price_") :]: v for c, v in settled.items()})
         drop((own > 0) & (own != settled["price_completion"]), _unnamed_output_note(comp, asked[0]))
     unlisted = frame_unlisted_outputs(frame)  # 3b: a generated output whose price the catalog does not list
     if (unlisted != "").any():

@@ -18,7 +18,7 @@ from ...workload import COMPONENTS
 from .counts import _nonzero
 from .notes import _Notes
 from .overrides import _apply_overrides
-from .serve import _cannot_serve
+from .serve import _cannot_serve, own_price_keys, own_rate
 
 
 _DYNAMIC_NOTE = "dynamic pricing: the price is decided per request (router or alias), so no cost"
@@ -55,7 +55,7 @@ def _costs(
     has to fit a context window."""
     n = len(frame)
     used = {c for c in COMPONENTS if c.name in ("prompt", "completion") or _nonzero(counts.get(c.argument, 0.0))}
-    rates = _rates(frame, {c.key for c in used} | {c.part_of for c in used if c.part_of})
+    rates = _rates(frame, {k for c in used for k in own_price_keys(c)} | {c.part_of for c in used if c.part_of})
     notes = _Notes(n)
     requests = np.asarray(counts.get("requests", 1.0), dtype=float)
     prompt_tokens = np.asarray(counts.get("prompt_tokens", 0.0), dtype=float)
@@ -76,8 +76,8 @@ def _costs(
         else:
             if not _nonzero(amount):
                 continue
-            own = rates[comp.key]
-            rate = np.where(np.isnan(own) | (own == 0), rates[comp.part_of], own)  # no separate rate: the base one
+            own = own_rate(comp, rates)  # its own key, or another key of the same output (image_token)
+            rate = np.where(own == 0, rates[comp.part_of], own)  # no separate rate: the base one
         if comp.name in ("prompt", "completion") and not _nonzero(amount):
             cost = np.where(np.isnan(rate), np.nan, 0.0)  # unknown base price: unknown cost, even for 0 tokens
         else:
