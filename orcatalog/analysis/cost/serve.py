@@ -212,10 +212,10 @@ def _cannot_serve(
     completion = _nonzero(counts.get("completion_tokens", 0.0))
     for comp in COMPONENTS:  # 3
         asked = [m for m in comp.outputs if m in (wanted or ())]
-        listed = [f"price_{k}" for k in own_price_keys(comp) if f"price_{k}" in frame.columns]
-        if not asked or comp in used or not completion or not listed:
+        own_columns = [f"price_{k}" for k in own_price_keys(comp) if f"price_{k}" in frame.columns]
+        if not asked or comp in used or not completion or not own_columns:
             continue
-        settled = settled_price_arrays(frame, [*listed, "price_completion"])
+        settled = settled_price_arrays(frame, [*own_columns, "price_completion"])
         own = own_rate(comp, {c[len("price_") :]: v for c, v in settled.items()})
         drop((own > 0) & (own != settled["price_completion"]), _unnamed_output_note(comp, asked[0]))
     unlisted = frame_unlisted_outputs(frame)  # 3b: a generated output whose price the catalog does not list
