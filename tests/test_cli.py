@@ -209,6 +209,13 @@ def test_store_commands(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -
     )
     assert said[3].startswith("note: the answer is the snapshot of 2026-01-15 00:00 UTC (scope ")
     assert said[3].endswith("2.0 days older than NEW 2026-01-16 23:59")  # a date-only NEW: through that day
+    # NEW before the first snapshot is answered by the first too, and says so (trial R F14: it said nothing)
+    result = runner.invoke(main, ["diff", "--store", store, "2019-01-01", "2020-01-01"])
+    assert result.exit_code == 0, result.output
+    said = result.stderr.splitlines()
+    assert said[2].endswith("answers NEW 2020-01-01 (through the end of that day)"), said
+    assert said[3].startswith(f"note: NEW 2020-01-01 23:59 is before the first snapshot (scope '{first['scope']}')")
+    assert "the first, " in said[3] and "nothing to compare" in result.output
 
 
 def test_snapshot_command(runner: CliRunner, latest_file: Path, tmp_path: Path) -> None:

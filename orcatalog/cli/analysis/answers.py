@@ -81,8 +81,8 @@ def _answered_by(frame: Any, as_of: str | None, name: str = "--as-of", *, end: b
     through = " (through the end of that day)" if asked != parse_time(as_of, name) else ""
     click.echo(f"{which} answers {name} {as_of}{through}", err=True)
     answered = parse_time(when, "fetched_at")
-    later = answered > asked  # only the first answers a time before it
-    if through and answered >= parse_time(as_of, name):  # a snapshot of the day asked is not "older" than it
+    later = answered > asked  # only the first answers a time before it (NEW too: trial R F14)
+    if through and not later and answered >= parse_time(as_of, name):  # a snapshot of the day asked is not "older"
         asked = answered
     _say(answer_notes(asked, when, first=when if later else None, name=name, scope=scope))
 
