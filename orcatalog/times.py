@@ -345,24 +345,34 @@ def _span(delta: pd.Timedelta) -> str:
 STALE_AFTER = pd.Timedelta("7D")
 
 
-def answer_warning(asked: Any, answered: Any, *, name: str = "as_of", now: Any = None) -> str | None:
+def answer_warning(
+    asked: Any, answered: Any, *, name: str = "as_of", now: Any = None, precision: str | None = None
+) -> str | None:
     """The notes of an answer that a user must see, as one warning line, or None: the asked time is
     before the first snapshot or in the future, or the answer is stale (:data:`STALE_AFTER`).
 
     Args:
-        asked, answered, name, now: as :func:`answer_notes` (the answer before the first snapshot
-            is the case ``answered > asked``).
+        asked, answered, name, now, precision: as :func:`answer_notes` (the answer before the
+            first snapshot is the case ``answered > asked``).
     """
     asked_at, answered_at = parse_time(asked, name), parse_time(answered, "answered")
     now_at = pd.Timestamp.now(tz="UTC") if now is None else parse_time(now, "now")
     if answered_at > asked_at or asked_at > now_at or asked_at - answered_at > STALE_AFTER:
         first = answered_at if answered_at > asked_at else None
-        return "; ".join(answer_notes(asked_at, answered_at, first=first, name=name, now=now_at))
+        notes = answer_notes(asked_at, answered_at, first=first, name=name, now=now_at, precision=precision)
+        return "; ".join(notes) or None
     return None
 
 
 def answer_notes(
-    asked: Any, answered: Any, *, first: Any = None, name: str = "as_of", now: Any = None, scope: str | None = None
+    asked: Any,
+    answered: Any,
+    *,
+    first: Any = None,
+    name: str = "as_of",
+    now: Any = None,
+    scope: str | None = None,
+    precision: str | None = None,
 ) -> list[str]:
     """What an answer should say about the snapshot it came from, in the one wording.
 
@@ -374,6 +384,10 @@ def answer_notes(
         now: the current time (default the clock; tests inject it).
         scope: the answering snapshot's scope (:mod:`orcatalog.scope`), named in the notes when
             given: a store may hold several lists (the catalog, a filtered list), each its own timeline.
+        precision: the answering snapshot's ``time_precision``; ``"day"`` (a file named by its date:
+            fetched at an unknown time of that day, stamped 00:00) is said as the date alone, and it
+            is older than the asked time only when that time is on a later day, by whole days
+            (trial R F11: "12 hours older" of a body that may be from 22:55 that day).
 
     Returns:
         Zero or more sentences: the asked time is before the first snapshot (the first is used); it
@@ -383,15 +397,24 @@ def answer_notes(
     now_at = pd.Timestamp.now(tz="UTC") if now is None else parse_time(now, "now")
     notes = []
     of = f" (scope {scope!r})" if scope else ""
+    day = precision == "day"
     if first is not None and asked_at < parse_time(first, "first"):
         notes.append(
             f"{name} {asked_at:%Y-%m-%d %H:%M} is before the first snapshot{of}: the first, "
-            f"{answered_at:%Y-%m-%d %H:%M} UTC, is used"
+            f"{f'{answered_at:%Y-%m-%d}' if day else f'{answered_at:%Y-%m-%d %H:%M} UTC'}, is used"
         )
         return notes
     if asked_at > now_at:
         notes.append(f"{name} {asked_at:%Y-%m-%d %H:%M} is in the future")
-    if answered_at < asked_at:
+    if day:
+        days = (asked_at.tz_convert("UTC").normalize() - answered_at.tz_convert("UTC").normalize()).days
+        if days > 0:
+            scoped = f", scope {scope!r}" if scope else ""
+            notes.append(
+                f"the answer is the snapshot of {answered_at:%Y-%m-%d} (a date only{scoped}), "
+                f"{_span(pd.Timedelta(days, 'D'))} before {name} {asked_at:%Y-%m-%d %H:%M}"
+            )
+    elif answered_at < asked_at:
         notes.append(
             f"the answer is the snapshot of {answered_at:%Y-%m-%d %H:%M} UTC{of}, "
             f"{_span(asked_at - answered_at)} older than {name} {asked_at:%Y-%m-%d %H:%M}"

@@ -198,8 +198,8 @@ def test_store_commands(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -
     assert result.exit_code == 0, result.output  # before the first snapshot: the first answers, and says so
     said = result.stderr.splitlines()
     assert (
-        said[0] == f"snapshot {first['snapshot_id']} (fetched {str(first['fetched_at'])[:19]} UTC, "
-        f"scope '{first['scope']}') answers OLD 2020-01-01"
+        said[0] == f"snapshot {first['snapshot_id']} (fetched {str(first['fetched_at'])[:10]}, time of day not "
+        f"recorded, scope '{first['scope']}') answers OLD 2020-01-01"  # a file named by its date
     )
     assert said[1].startswith(f"note: OLD 2020-01-01 00:00 is before the first snapshot (scope '{first['scope']}')")
     assert (
@@ -207,8 +207,8 @@ def test_store_commands(runner: CliRunner, recorded_dir: Path, tmp_path: Path) -
         and said[2].endswith("answers NEW 2026-01-16 (through the end of that day)")
         and len(said) == 4
     )
-    assert said[3].startswith("note: the answer is the snapshot of 2026-01-15 00:00 UTC (scope ")
-    assert said[3].endswith("2.0 days older than NEW 2026-01-16 23:59")  # a date-only NEW: through that day
+    assert said[3].startswith("note: the answer is the snapshot of 2026-01-15 (a date only, scope ")
+    assert said[3].endswith("1 day before NEW 2026-01-16 23:59")  # a date-only NEW: through that day
     # NEW before the first snapshot is answered by the first too, and says so (trial R F14: it said nothing)
     result = runner.invoke(main, ["diff", "--store", store, "2019-01-01", "2020-01-01"])
     assert result.exit_code == 0, result.output

@@ -216,17 +216,20 @@ def test_load_matches_fetch_and_as_of(dated_store: oc.SnapshotStore, recorded_di
     assert dated_store.load().attrs["fetched_at"] == pd.Timestamp("2026-04-17", tz="UTC")
     same = dated_store.load(got.attrs["snapshot_id"])
     pd.testing.assert_frame_equal(same, got)
+    assert got.attrs["time_precision"] == "day"  # a file named by its date: fetched at an unknown time that day
     assert got.attrs["notes"] == [
-        "the answer is the snapshot of 2026-01-01 00:00 UTC (scope '/models output_modalities=text'), "
-        "9 days older than as_of 2026-01-10 00:00"
+        "the answer is the snapshot of 2026-01-01 (a date only, scope '/models output_modalities=text'), "
+        "9 days before as_of 2026-01-10 00:00"
     ]  # the store's default scope: a store may hold several lists, each its own timeline
+    # trial R (F11): a time on the snapshot's own day is not "12 hours older": the body may be from 22:55
+    assert dated_store.load(as_of="2026-01-01 12:00").attrs["notes"] == []
     with pytest.warns(RuntimeWarning, match="as_of 2020-01-01 00:00 is before the first snapshot"):
         early = dated_store.load(as_of="2020-01-01")  # the first snapshot answers, and says so
     first = dated_store.snapshots().iloc[0]
     assert early.attrs["snapshot_id"] == first["snapshot_id"]
     assert early.attrs["notes"] == [
         f"as_of 2020-01-01 00:00 is before the first snapshot (scope '/models output_modalities=text'): the "
-        f"first, {first['fetched_at']:%Y-%m-%d %H:%M} UTC, is used"
+        f"first, {first['fetched_at']:%Y-%m-%d}, is used"
     ]
     assert dated_store.load(first["snapshot_id"]).attrs.get("notes") is None  # by id: nothing to say
     with pytest.raises(oc.SnapshotNotFoundError) as info:  # a scope the store does not hold

@@ -194,9 +194,13 @@ class Reads(EndpointHistory):
         if when is not None:
             answered = pd.Timestamp(frame.attrs["fetched_at"])
             frame.attrs["notes"] = answer_notes(
-                when, answered, first=answered if answered > when else None, scope=frame.attrs.get("scope")
+                when,
+                answered,
+                first=answered if answered > when else None,
+                scope=frame.attrs.get("scope"),
+                precision=frame.attrs.get("time_precision"),
             )
-            said = answer_warning(when, answered)  # before the first, in the future, or stale
+            said = answer_warning(when, answered, precision=frame.attrs.get("time_precision"))  # first, future, stale
             if said:
                 warnings.warn(f"orcatalog: {said}", AsOfWarning, stacklevel=2)
         if frame.attrs.get("partial"):

@@ -73,7 +73,9 @@ def _answered_by(frame: Any, as_of: str | None, name: str = "--as-of", *, end: b
     sid, when, scope = frame.attrs.get("snapshot_id"), frame.attrs.get("fetched_at"), frame.attrs.get("scope")
     if when is None:
         return
-    which = f"snapshot {sid} (fetched {str(when)[:19]} UTC" + (f", scope {scope!r})" if scope else ")")
+    day = frame.attrs.get("time_precision") == "day"  # a file named by its date: the time of day is unknown
+    fetched = f"fetched {str(when)[:10]}, time of day not recorded" if day else f"fetched {str(when)[:19]} UTC"
+    which = f"snapshot {sid} ({fetched}" + (f", scope {scope!r})" if scope else ")")
     if as_of is None:
         click.echo(f"{which} answers: the latest", err=True)
         return
@@ -84,7 +86,8 @@ def _answered_by(frame: Any, as_of: str | None, name: str = "--as-of", *, end: b
     later = answered > asked  # only the first answers a time before it (NEW too: trial R F14)
     if through and not later and answered >= parse_time(as_of, name):  # a snapshot of the day asked is not "older"
         asked = answered
-    _say(answer_notes(asked, when, first=when if later else None, name=name, scope=scope))
+    precision = frame.attrs.get("time_precision")
+    _say(answer_notes(asked, when, first=when if later else None, name=name, scope=scope, precision=precision))
 
 
 def _load_as_of(
