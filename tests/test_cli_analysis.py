@@ -535,10 +535,12 @@ def test_show_and_cost_name_the_latest_snapshot_they_used(workdir: Path) -> None
     """Without --as-of the answer is the latest snapshot, and the command says which (issue 15:
     `show` names the snapshot it used, `cost --store` the one it priced)."""
     latest = oc.SnapshotStore(workdir / "data").load().attrs
-    said = (
-        f"snapshot {latest['snapshot_id']} (fetched {str(latest['fetched_at'])[:19]} UTC, "
-        f"scope '{latest['scope']}') answers: the latest"
+    fetched = (  # a file named by its date (day precision) is said as the date: its time of day is unknown
+        f"fetched {str(latest['fetched_at'])[:10]}, time of day not recorded"
+        if latest["time_precision"] == "day"
+        else f"fetched {str(latest['fetched_at'])[:19]} UTC"
     )
+    said = f"snapshot {latest['snapshot_id']} ({fetched}, scope '{latest['scope']}') answers: the latest"
     shown = run_cli(["show", "--store", "data", "openai/gpt-4o"], workdir)
     assert shown.exit_code == 0, shown.output
     assert shown.stderr.splitlines() == [said] and "openai/gpt-4o" in shown.stdout
@@ -731,12 +733,14 @@ def test_store_commands_take_a_scope_and_a_default_with_fewer_snapshots_says_so(
     assert chosen.exit_code == 0 and "note: answering" not in chosen.stderr, chosen.stderr
     expected = oc.price_changes(store.history(scope=text))
     assert len(pd.read_csv(pd.io.common.StringIO(chosen.stdout))) == len(expected) > 0
-    first = store.snapshots().query("scope == @text")["fetched_at"].iloc[1]
+    second = store.snapshots().query("scope == @text").iloc[1]
+    first = second["fetched_at"]
+    assert second["time_precision"] == "day"  # a file named by its date: said as the date
     shown = run_cli(
         ["show", "--store", "data", "--scope", text, "--as-of", f"{first:%Y-%m-%d}", "--head", "1"], tmp_path
     )
     assert shown.exit_code == 0, shown.output
-    assert f"(fetched {first:%Y-%m-%d %H:%M:%S} UTC, scope {text!r}) answers --as-of" in shown.stderr
+    assert f"(fetched {first:%Y-%m-%d}, time of day not recorded, scope {text!r}) answers --as-of" in shown.stderr
     moved = run_cli(["movers", "--store", "data", "--since", f"{first:%Y-%m-%d}"], tmp_path)
     assert moved.exit_code == 2 and "--until" not in moved.stderr and note in moved.stderr, moved.stderr
     assert (
