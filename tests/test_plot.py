@@ -1139,3 +1139,40 @@ def test_one_snapshot_gets_a_window_of_days_and_a_note(dated_files: list[Path], 
     two.import_files(dated_files[-2:], progress=False)
     ax = oc.plot_catalog_size(two.history())
     assert not any(t.get_text().startswith("one snapshot") for t in ax.texts)
+
+
+@pytest.fixture(scope="module")
+def two_2026_catalogs(recorded_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """The two 2026 catalogs (2026-06-19 and 2026-08-17, day precision) as one history: the trial's."""
+    store = oc.SnapshotStore(tmp_path_factory.mktemp("two2026") / "data")
+    store.import_files(
+        sorted((recorded_dir / "catalogs-2026-06-08").glob("models-*.json.gz")),
+        query={"output_modalities": "all"},
+        progress=False,
+    )
+    return store.history()
+
+
+@pytest.mark.parametrize("chart", ["price_history", "market_trend", "catalog_size"])
+def test_the_first_date_can_be_read_off_the_time_axis(
+    chart: str, two_2026_catalogs: pd.DataFrame, history: pd.DataFrame
+) -> None:
+    """Trial R (F12): the first snapshot's points sat left of the first date tick, with no label to
+    read their date by (price history, market trend, catalog size). The axis now starts at a
+    labelled tick at or before the first point."""
+    import matplotlib.dates as mdates
+
+    for h in (two_2026_catalogs, history):  # two snapshots two months apart; the hourly series
+        if chart == "price_history":
+            ax = oc.plot_price_history(h, ["openai/gpt-4o"])
+        elif chart == "market_trend":
+            ax = oc.plot_market_trend(oc.market_trend(h))
+        else:
+            ax = oc.plot_catalog_size(h)
+        ax.figure.canvas.draw()
+        first = mdates.date2num(pd.Timestamp(h["fetched_at"].min()).tz_convert(None).to_pydatetime())
+        left, right = ax.get_xlim()
+        shown = [(t, lb.get_text()) for t, lb in zip(ax.get_xticks(), ax.get_xticklabels()) if left <= t <= right]
+        at_or_before = [(t, text) for t, text in shown if t <= first + 1e-9]
+        assert at_or_before and at_or_before[-1][1], shown  # a tick, labelled, at or before the first point
+        plt.close(ax.figure)

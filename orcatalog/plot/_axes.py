@@ -76,12 +76,25 @@ def _title(ax: Axes, text: str) -> None:
 
 
 def _time_axis(ax: Axes) -> None:
-    """Concise date ticks on the x axis (the year and month once, not on every label)."""
+    """Concise date ticks on the x axis (the year and month once, not on every label). Call it
+    after the data are drawn: the axis then starts at a tick at or before the first point, so the
+    first date can be read off the axis (trial R F12: the first snapshot sat left of the first tick,
+    unlabelled)."""
     import matplotlib.dates as mdates
 
     locator = mdates.AutoDateLocator(maxticks=10)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    first = ax.dataLim.x0
+    if not np.isfinite(first) or ax.dataLim.width <= 0:
+        return  # nothing drawn, or one time (_one_time_window sets that axis)
+    for _ in range(3):  # a wider view may take a coarser interval: look again
+        left, right = ax.get_xlim()
+        ticks = np.asarray(locator.tick_values(mdates.num2date(left - (right - left)), mdates.num2date(right)))
+        before = ticks[ticks <= first]
+        if not len(before) or before[-1] >= left:
+            return  # a tick at or before the first point is in view already
+        ax.set_xlim(left=before[-1])
 
 
 #: The note a time chart of a single snapshot (or period) carries.
