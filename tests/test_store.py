@@ -669,3 +669,43 @@ def test_an_empty_catalog_body_is_refused(tmp_path: Path) -> None:
     with pytest.raises(oc.SchemaError, match="body #0: the body lists no models"):
         store.import_bodies([("2026-02-01", {"data": []})])
     assert not store.exists() or store.snapshots().empty
+
+
+def test_a_long_series_is_checked_whole_then_committed_in_pieces(
+    tmp_path: Path, hourly_bodies: list[tuple[str, bytes]]
+) -> None:
+    """A year of hourly bodies in one call held every parsed body until its one commit (about 15 GB).
+    A series longer than IMPORT_PIECE is now checked whole first, then committed a piece at a
+    time: a refusal anywhere in it still writes nothing, and the pieces read back as one import."""
+    import deltalake
+
+    from orcatalog.store.writes import IMPORT_PIECE
+
+    series = [(time_from_name(name), raw) for name, raw in hourly_bodies]
+    assert len(series) > IMPORT_PIECE  # the recorded 199 hours: two pieces
+    first_time = series[0][0]
+    late = series + [(first_time + pd.Timedelta(days=3650), series[0][1])]  # refused: after the clock
+    clash = series + [(first_time, series[1][1])]  # another body at the first body's time
+    store = oc.SnapshotStore(tmp_path / "s")
+    with pytest.raises(oc.InvalidParameterError, match="after the clock|in the future"):
+        store.import_bodies(late, progress=False, now=series[-1][0])
+    with pytest.raises(oc.SnapshotConflictError, match="two different bodies"):
+        store.import_bodies(clash, progress=False)
+    assert not store.exists() or store.snapshots().empty  # checked whole: nothing of either was written
+    recorded = store.import_bodies(series, progress=False)
+    held = store.snapshots()
+    assert list(recorded) == recorded.added == held["snapshot_id"].tolist() and len(held) == len(series)
+    assert held["fetched_at"].is_monotonic_increasing
+    commits = [
+        c for c in deltalake.DeltaTable(str(tmp_path / "s" / "snapshots")).history() if c["operation"] == "WRITE"
+    ]
+    assert len(commits) == -(-len(series) // IMPORT_PIECE)  # one commit per piece
+    for i in (0, IMPORT_PIECE - 1, IMPORT_PIECE, len(series) - 1):  # each side of the seam reads back whole
+        assert store.raw(held["snapshot_id"].iloc[i]) == json.loads(series[i][1])
+    assert store.import_bodies(series, progress=False).added == []  # again: a no-op, as one commit was
+    # a generator is read once: each piece is checked before it is committed, so a refusal in the
+    # second piece leaves the first recorded (import_bodies says so)
+    once = oc.SnapshotStore(tmp_path / "once")
+    with pytest.raises(oc.InvalidParameterError):
+        once.import_bodies((pair for pair in late), progress=False, now=series[-1][0])
+    assert len(once.snapshots()) == IMPORT_PIECE

@@ -15,7 +15,8 @@ Layer: store, write side; the reads it builds on are :mod:`.reads`.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import chain, islice
 from typing import Any
 
 import orjson
@@ -32,6 +33,24 @@ from .refusals import refuse_future, refuse_not_default, refuse_same_time
 from .messages import _warn_partial_write, legacy_write_error
 from .reads import Reads
 from .timeline import scope_column
+
+
+#: Bodies per commit of a long import (:meth:`Writes.import_files`, :meth:`Writes.import_bodies`):
+#: a week of hourly bodies, about 300 MB parsed (1.75 MB each). A longer series is checked whole
+#: first, then committed a piece at a time, so a year of hourly bodies no longer needs 15 GB.
+IMPORT_PIECE = 168
+
+
+def _pieces(items: Iterable[Body], size: int) -> Iterator[list[Body]]:
+    """``items`` in lists of ``size`` (the last one shorter), read one piece at a time."""
+    it = iter(items)
+    while piece := list(islice(it, size)):
+        yield piece
+
+
+def _id_time(sid: str) -> str:
+    """The UTC time a snapshot id begins with, as text that sorts in time order (the sort key of ids)."""
+    return sid.split("-", 1)[0]
 
 
 class Writes(Reads):
@@ -103,9 +122,11 @@ class Writes(Reads):
         agrees). A file that is no models body is refused as such before its time is asked for.
         Every body is checked before anything is written; importing the same
         body at the same time again is a no-op, and a different body of the same scope and time
-        is refused (:func:`orcatalog.store.refusals.refuse_same_time`). One call is one commit and
-        holds every body parsed until it (about 1.75 MB per 636 KB hourly body): import a long
-        series in pieces of a month or so (``data/README.md``, Import memory).
+        is refused (:func:`orcatalog.store.refusals.refuse_same_time`). Up to :data:`IMPORT_PIECE`
+        (168) bodies are one commit; a longer series is checked whole first (every refusal above,
+        before anything is written; the files are then read a second time), then committed 168
+        bodies at a time, so memory holds one piece (about 1.75 MB per 636 KB hourly body), not
+        the series (``data/README.md``, Import memory).
 
         Args:
             paths: one path or several.
@@ -151,14 +172,17 @@ class Writes(Reads):
         asked, base_url = answered_query(query), answered_base_url(base_url)
         files = list(bodies.expand(paths))
         when = given_time(fetched_at, "fetched_at") if fetched_at is not None else None
-        items = list(read_bodies(files, when, base_url, progress, asked))
-        if when is not None and len(items) != 1:
-            raise InvalidParameterError(
-                f"fetched_at= applies to a single body, but {len(items)} were given; name the files with their times instead"
-            )
-        refuse_not_default(items)
-        refuse_future(items, now)
-        return self._write(items, progress=progress)
+
+        def read() -> Iterator[Body]:
+            return read_bodies(files, when, base_url, progress, asked)
+
+        def one_body(n: int) -> None:
+            if when is not None and n != 1:
+                raise InvalidParameterError(
+                    f"fetched_at= applies to a single body, but {n} were given; name the files with their times instead"
+                )
+
+        return self._import(read, now, progress, one_body)
 
     def import_bodies(
         self,
@@ -175,22 +199,88 @@ class Writes(Reads):
         set the scope as in :meth:`import_files`, and the same evidence rule applies; a body dated
         after ``now`` (default the clock) is refused as there. Times are stored to the microsecond
         (a ``pandas.Timestamp``'s nanoseconds are dropped: :func:`orcatalog.times.stored_time`).
-        One call is one commit and holds every body parsed until it (about 1.75 MB per 636 KB
-        hourly body): import a long series in pieces of a month or so (``data/README.md``, Import memory).
+        Up to :data:`IMPORT_PIECE` (168) bodies are one commit; a longer series is committed 168
+        at a time. A list (any sequence) is checked whole first, as :meth:`import_files` does; a
+        generator is read once, so each piece is checked before it is committed, and a refusal in
+        a later piece leaves the earlier pieces recorded (the error is raised then). Bodies given as
+        bytes or text are parsed one piece at a time (about 1.75 MB per 636 KB hourly body).
 
         Returns:
             The snapshot ids in time order, with ``added`` (:meth:`import_files`). Raises as :meth:`import_files`.
         """
         self._writable()
         asked, base_url = answered_query(query), answered_base_url(base_url)
-        items = []
-        for i, (when, body) in enumerate(bodies):
-            parsed = orjson.loads(body) if isinstance(body, (bytes, str)) else body
-            at, precision = given_time(when, "fetched_at")  # a date only: day precision, as in a file name
-            items.append(make_body(f"body #{i}", parsed, at, base_url, precision, query=asked))
-        refuse_not_default(items)
-        refuse_future(items, now)
-        return self._write(items, progress=progress)
+        again = bodies if isinstance(bodies, Sequence) else None  # a list can be read twice, a generator once
+
+        def read() -> Iterator[Body]:
+            for i, (when, body) in enumerate(bodies if again is None else again):
+                parsed = orjson.loads(body) if isinstance(body, (bytes, str)) else body
+                at, precision = given_time(when, "fetched_at")  # a date only: day precision, as in a file name
+                yield make_body(f"body #{i}", parsed, at, base_url, precision, query=asked)
+
+        return self._import(read, now, progress, once=again is None)
+
+    def _import(
+        self,
+        read: Callable[[], Iterator[Body]],
+        now: Any,
+        progress: bool | None,
+        check_count: Callable[[int], None] | None = None,
+        *,
+        once: bool = False,
+    ) -> Recorded:
+        """Record the bodies ``read()`` yields: up to :data:`IMPORT_PIECE` of them checked and
+        committed at once, as always; a longer series is checked whole first (every refusal of
+        :mod:`.refusals`, before anything is written: ``read()`` is called again to write it), then
+        committed a piece at a time, so memory holds one piece, not the whole series. ``once``: the
+        bodies can be read only once (a generator given to :meth:`import_bodies`): each piece is
+        checked, then committed, and a refusal in a later piece leaves the earlier ones recorded.
+        ``check_count``: refuses a number of bodies (``fetched_at=`` is for one)."""
+        bodies_read = read()
+        first = list(islice(bodies_read, IMPORT_PIECE + 1))
+        if len(first) <= IMPORT_PIECE:  # one piece: one commit
+            if check_count is not None:
+                check_count(len(first))
+            refuse_not_default(first)
+            refuse_future(first, now)
+            return self._write(first, progress=progress)
+        if once:
+            pieces = _pieces(chain(first, bodies_read), IMPORT_PIECE)
+        else:
+            self._check_series(chain(first, bodies_read), now, check_count)
+            del first
+            pieces = _pieces(read(), IMPORT_PIECE)
+        ids: list[str] = []
+        added: list[str] = []
+        again: list[str] = []
+        for piece in pieces:
+            if once:
+                refuse_not_default(piece)
+                refuse_future(piece, now)
+            written = self._write(piece, progress=progress)
+            ids += written
+            added += written.added
+            again += written.again
+        return Recorded(sorted(dict.fromkeys(ids), key=_id_time), sorted(added, key=_id_time), again)
+
+    def _check_series(self, items: Iterable[Body], now: Any, check_count: Callable[[int], None] | None) -> None:
+        """Every check a write makes before it writes, on a series read one piece at a time: the
+        refusals of each piece, then one body per scope and time across the series and against the
+        store (:func:`~orcatalog.store.refusals.refuse_same_time`)."""
+        rows: list[dict[str, Any]] = []
+        for piece in _pieces(items, IMPORT_PIECE):
+            refuse_not_default(piece)
+            refuse_future(piece, now)
+            rows += [
+                {k: r[k] for k in ("snapshot_id", "fetched_at", "scope", "source")}
+                for r in prepare(piece, set(), _version(), False).rows
+            ]
+        if check_count is not None:
+            check_count(len(rows))
+        if self._delta is not None:
+            refuse_same_time(rows, self._delta.state().manifest)
+        else:
+            refuse_same_time(rows, _at_times(self._catalogue(), rows))
 
     def _writable(self) -> None:
         """Refuse a write to the earlier parquet layout (:func:`legacy_write_error`), before any I/O.
