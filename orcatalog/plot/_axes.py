@@ -88,12 +88,19 @@ def _time_axis(ax: Axes) -> None:
     first = ax.dataLim.x0
     if not np.isfinite(first) or ax.dataLim.width <= 0:
         return  # nothing drawn, or one time (_one_time_window sets that axis)
-    for _ in range(3):  # a wider view may take a coarser interval: look again
+
+    def ticks(lo: float, hi: float) -> np.ndarray:  # where the locator puts ticks for a view lo..hi
+        return np.asarray(locator.tick_values(mdates.num2date(lo), mdates.num2date(hi)))
+
+    for _ in range(4):  # a wider view may take another interval: look again
         left, right = ax.get_xlim()
-        ticks = np.asarray(locator.tick_values(mdates.num2date(left - (right - left)), mdates.num2date(right)))
-        before = ticks[ticks <= first]
-        if not len(before) or before[-1] >= left:
-            return  # a tick at or before the first point is in view already
+        shown = ticks(left, right)
+        if ((shown >= left) & (shown <= first)).any():
+            return  # a tick at or before the first point is in view
+        wider = ticks(left - 0.25 * (right - left), right)
+        before = wider[wider <= first]
+        if not len(before):
+            return
         ax.set_xlim(left=before[-1])
 
 
