@@ -1018,6 +1018,13 @@ def test_one_request_must_fit_the_models_window_and_output_limit(tmp_path: Path,
     assert limits[lunaris][0] < 105_000
     small = oc.estimate_cost(frame.loc[frame["id"] == lunaris], 100_000, 5_000).iloc[0]
     assert np.isnan(small["total_usd"]) and "one request of 105,000 tokens" in small["note"]
+    # at the limit: two requests of half the window fit; one token more is half a token over each,
+    # and the note rounds the request up (trial: it said the window's own number, which fits)
+    nemo = frame.loc[frame["id"] == "mistralai/mistral-nemo"]
+    window = limits["mistralai/mistral-nemo"][0]
+    assert not np.isnan(oc.estimate_cost(nemo, 2 * window, 0, requests=2).iloc[0]["total_usd"])
+    over = oc.estimate_cost(nemo, 2 * window + 1, 0, requests=2).iloc[0]
+    assert np.isnan(over["total_usd"]) and f"one request of {window + 1:,} tokens" in over["note"], over["note"]
     # a per-token price comparison is no request: the frontier still weighs the small model
     assert not np.isnan(per_token_totals(frame.loc[frame["id"] == lunaris])[0])
     # the command line: the rows left out are counted with the reason, in its own option names

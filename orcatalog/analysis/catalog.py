@@ -22,6 +22,7 @@ cost table:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -189,6 +190,13 @@ def fits_request(
         window_ok = ~(window > 0) | np.isnan(size) | (window >= size)  # ~(x > 0): NaN and 0 are unknown
         output_ok = ~(most > 0) | np.isnan(completion) | (most >= completion)
     return np.asarray(window_ok, dtype=bool), np.asarray(output_ok, dtype=bool)
+
+
+def request_tokens_text(tokens: float) -> str:
+    """One request's tokens (an average, so maybe fractional) as :func:`fits_request`'s notes say
+    them: rounded up, so the number never reads as fitting a limit it exceeds (262,145 prompt tokens
+    over 2 requests is 131,072.5, said 131,073, not 131,072, against a 131,072-token window)."""
+    return f"{math.ceil(tokens):,}"
 
 
 def paid(models: pd.DataFrame) -> np.ndarray:

@@ -22,7 +22,7 @@ from ..schema import usd_text
 from ..schema.endpoints import endpoint_label
 from ..workload import TOKEN_ARGUMENTS
 from .args import frame_arg
-from .catalog import fits_request
+from .catalog import fits_request, request_tokens_text
 from .cost.endpoints import ENDPOINT_KEYS
 
 __all__ = ["best_endpoints", "endpoint_costs"]
@@ -275,9 +275,9 @@ def _drop_reason(
     if isinstance(error, str):
         return f"fetch failed: {error}"
     if not window_ok:
-        return f"context {context:,.0f} < one request ({per_request:,.0f} tokens)"
+        return f"context {context:,.0f} < one request ({request_tokens_text(per_request)} tokens)"
     if not output_ok:
-        return f"max_completion_tokens {max_out:,.0f} < {limits.out_per_request:,.0f} per request"
+        return f"max_completion_tokens {max_out:,.0f} < {request_tokens_text(limits.out_per_request)} per request"
     if np.isnan(total):
         return f"no price: {note or 'dynamic or missing price'}"
     if limits.min_context is not None and not context >= limits.min_context:

@@ -23,7 +23,7 @@ from ...schema import (
     settled_price_arrays,
 )
 from ...workload import COMPONENTS
-from ..catalog import accepts, fits_request, output_modalities_arg, serves
+from ..catalog import accepts, fits_request, output_modalities_arg, request_tokens_text, serves
 from .counts import _nonzero
 from .notes import _Notes
 
@@ -273,8 +273,8 @@ def _too_big_for_one_request(frame: pd.DataFrame, counts: Mapping[str, Any]) -> 
         prompt,
         completion,
     )
-    size = f"{float(prompt + completion):,.0f} " if np.ndim(prompt + completion) == 0 else ""
-    out = f"{float(completion):,.0f} " if np.ndim(completion) == 0 else ""
+    size = f"{request_tokens_text(float(prompt + completion))} " if np.ndim(prompt + completion) == 0 else ""
+    out = f"{request_tokens_text(float(completion))} " if np.ndim(completion) == 0 else ""
     spread = "requests= spreads the tokens over several" if "requests" not in counts else "more requests= spread them"
     return [
         (
