@@ -190,7 +190,8 @@ def parse_time(value: Any, name: str = "time", *, end: bool = False) -> pd.Times
         text = value.strip()
         if _NUMBER_TEXT.fullmatch(text):
             hint = _UNIX_SECONDS.format(value=int(text) if text.lstrip("+-").isdigit() else float(text))
-            hint = f"{_compact_date_hint(text)} {hint}" if _compact_date_hint(text) else hint  # both readings
+            if date_hint := _compact_date_hint(text):  # both readings
+                hint = f"{date_hint} {hint}"
             raise InvalidParameterError(_NUMBER.format(name=name, value=value, accepted=ACCEPTED, hint=hint))
         if not _ISO.fullmatch(text):
             raise InvalidParameterError(f"{name}={value!r} is not a time: give {ACCEPTED}")
@@ -212,8 +213,9 @@ def parse_time(value: Any, name: str = "time", *, end: bool = False) -> pd.Times
             raise InvalidParameterError(f"{name}={value!r} is not a time ({exc})") from None
     elif isinstance(value, (bool, int, float, np.integer, np.floating)):
         hint = _UNIX_SECONDS.format(value=value)
-        if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and _compact_date_hint(str(value)):
-            hint = f"{_compact_date_hint(str(value))} {hint}"  # both readings, as for text
+        number = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+        if number and (date_hint := _compact_date_hint(str(value))):
+            hint = f"{date_hint} {hint}"  # both readings, as for text
         raise InvalidParameterError(_NUMBER.format(name=name, value=value, accepted=ACCEPTED, hint=hint))
     else:
         raise InvalidParameterError(f"{name}={value!r} is not a time: give {ACCEPTED}")

@@ -28,6 +28,7 @@ from . import compact as _compact
 from .delta import ORPHAN_RETENTION_HOURS, VACUUM_RETENTION_HOURS
 from .index import Catalogue, partial_among
 from .ingest import Recorded, batch_tables, prepare
+from .identity import time_of_snapshot_id
 from .intake import Body, answered_base_url, answered_query, check_whole, given_time, make_body, read_bodies
 from .refusals import refuse_future, refuse_not_default, refuse_same_time
 from .messages import _warn_partial_write, legacy_write_error
@@ -46,11 +47,6 @@ def _pieces(items: Iterable[Body], size: int) -> Iterator[list[Body]]:
     it = iter(items)
     while piece := list(islice(it, size)):
         yield piece
-
-
-def _id_time(sid: str) -> str:
-    """The UTC time a snapshot id begins with, as text that sorts in time order (the sort key of ids)."""
-    return sid.split("-", 1)[0]
 
 
 class Writes(Reads):
@@ -261,7 +257,11 @@ class Writes(Reads):
             ids += written
             added += written.added
             again += written.again
-        return Recorded(sorted(dict.fromkeys(ids), key=_id_time), sorted(added, key=_id_time), again)
+
+        def by_time(sid: str) -> pd.Timestamp:  # ids begin with their UTC time (the id rule's own reading)
+            return time_of_snapshot_id(sid) or pd.Timestamp(0, tz="UTC")
+
+        return Recorded(sorted(dict.fromkeys(ids), key=by_time), sorted(added, key=by_time), again)
 
     def _check_series(self, items: Iterable[Body], now: Any, check_count: Callable[[int], None] | None) -> None:
         """Every check a write makes before it writes, on a series read one piece at a time: the
