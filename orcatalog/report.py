@@ -49,13 +49,17 @@ def _latest(history: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cheapest_by_modality(latest: pd.DataFrame, n: int = 5) -> pd.DataFrame:
-    from .analysis.catalog import select, serves
+    """The ``n`` cheapest models per input modality that are paid per text token: the frontier's
+    rule (:func:`orcatalog.analysis.cost.per_token_totals` above 0), so a model priced 0 per token
+    that charges only per search or per request is not "the cheapest paid" at 0 (F22)."""
+    from .analysis.catalog import select
+    from .analysis.cost import per_token_totals
 
     rows = []
     modalities = sorted({m for mods in latest["input_modalities"].dropna() for m in mods})
     for modality in modalities:
-        paid = select(latest, input_modalities=modality, free=False)  # the one free/paid rule
-        paid = paid[serves(paid, "text") & paid["prompt_usd_per_mtok"].notna().to_numpy()]  # priced per text token
+        paid = select(latest, input_modalities=modality)
+        paid = paid[per_token_totals(paid, output_modalities="text") > 0]  # paid, serves text, priced per token
         best = paid.sort_values(["prompt_usd_per_mtok", "completion_usd_per_mtok", "id"]).head(n)
         for rank, row in enumerate(best.itertuples(), start=1):
             rows.append(
@@ -361,7 +365,9 @@ def _tables(
         "Newest first; removed means absent from a snapshot, not retired.",
     )
     page.table(
-        "cheapest_by_input_modality.csv", "Cheapest paid models per input modality", _cheapest_by_modality(latest)
+        "cheapest_by_input_modality.csv",
+        "Cheapest paid models per input modality (that produce text, by USD per million prompt tokens; a model priced 0 per token is not listed)",
+        _cheapest_by_modality(latest),
     )
     free = select(latest, free=True)[["id", "context_length", "input_modalities", "output_modalities"]]
     page.table("free_models.csv", "Free models", free.sort_values("id"))

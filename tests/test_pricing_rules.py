@@ -1037,3 +1037,36 @@ def test_one_request_must_fit_the_models_window_and_output_limit(tmp_path: Path,
     assert run.exit_code == 0, run.output
     said = f"{len(too_big - set(one.index[pricing_reason]))}: its context window cannot hold one request"
     assert said in run.stderr and "--requests spreads the tokens over several" in run.stderr, run.stderr
+
+
+def test_report_cheapest_per_modality_is_paid_per_text_token(newest_models: list[dict]) -> None:
+    """F22: a model priced 0 per prompt and completion token that charges a web-search fee is paid
+    (is_free False) but was listed as the report's cheapest paid model per input modality, at 0
+    USD/Mtok. The table now takes the frontier's rule (per_token_totals above 0); checked against
+    the raw prices: the cheapest text-producing models with a positive token price, per input."""
+    from orcatalog.report import _cheapest_by_modality
+
+    donor = next(m for m in newest_models if m["id"] == "mistralai/mistral-nemo")
+    zero = {
+        **donor,
+        "id": "test/zero-tokens-search-fee",
+        "pricing": {"prompt": "0", "completion": "0", "web_search": "0.01"},
+    }
+    frame = models_frame(newest_models + [zero])
+    assert not frame.loc[frame["id"] == zero["id"], "is_free"].item()  # paid: it lists a fee
+    table = _cheapest_by_modality(frame)
+    assert zero["id"] not in set(table["id"])
+
+    def per_token(m: dict) -> tuple[float, float] | None:
+        p = m["pricing"]
+        if "text" not in m["architecture"]["output_modalities"] or "-1" in (p.get("prompt"), p.get("completion")):
+            return None
+        prompt, completion = float(p.get("prompt", 0)), float(p.get("completion", 0))
+        return (prompt, completion) if prompt > 0 or completion > 0 else None
+
+    for modality, rows in table.groupby("input_modality"):
+        raw = [
+            (per_token(m), m["id"]) for m in newest_models + [zero] if modality in m["architecture"]["input_modalities"]
+        ]
+        expected = [i for _, i in sorted((k, i) for k, i in raw if k is not None)[:5]]
+        assert rows.sort_values("rank")["id"].tolist() == expected, modality
