@@ -63,6 +63,38 @@ def _root(ax: Axes) -> Figure:
     return fig if not hasattr(fig, "figure") or fig.figure is fig else fig.figure
 
 
+def _under_x_label(ax: Axes) -> dict[str, Any]:
+    """Where a legend below the Axes goes: its top just under the x tick labels and the x label, at
+    any figure size (a fixed fraction of the Axes' height put it over a long x label on a small
+    chart), as ``ax.legend`` arguments with ``loc="upper center"``. Measured in inches from a layout
+    drawn without rendering: call it once the ticks and labels are set, before the legend."""
+    from matplotlib.transforms import ScaledTranslation
+
+    fig = _root(ax)
+    fig.draw_without_rendering()
+    tight = ax.get_tightbbox()  # the Axes with its tick labels, axis labels and title, pixels
+    low = ax.get_window_extent().y0 if tight is None else tight.y0
+    drop = (ax.get_window_extent().y0 - low) / fig.dpi + 0.05  # inches, plus air
+    return {
+        "bbox_to_anchor": (0.5, 0),
+        "bbox_transform": ax.transAxes + ScaledTranslation(0, -drop, fig.dpi_scale_trans),
+    }
+
+
+def _legend_below(ax: Axes, *handles_labels: Any, ncol: int) -> Any:
+    """The one legend below the Axes of the charts that keep their plot's width free: under the x
+    labels (:func:`_under_x_label`), in ``ncol`` columns while they fit the figure's width, else
+    half as many, down to one (at 7 in, two or four columns ran off both sides). ``handles_labels``:
+    the ``(handles, labels)`` of ``ax.legend``, or nothing for the Axes' own. Returns the Legend."""
+    under = _under_x_label(ax)
+    width = _root(ax).bbox.width
+    while True:
+        legend = ax.legend(*handles_labels, fontsize="small", loc="upper center", ncol=ncol, frameon=False, **under)
+        if ncol == 1 or legend.get_window_extent().width <= 0.98 * width:  # pixels, as drawn
+            return legend
+        ncol = max(1, ncol // 2)
+
+
 def _title(ax: Axes, text: str) -> None:
     """Set the title, wrapped to the Axes' width so a long one never runs off the figure."""
     import textwrap

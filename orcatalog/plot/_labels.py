@@ -15,6 +15,11 @@ if TYPE_CHECKING:
 #: The most labels :func:`_place_labels` places: more would not be read, and its cost grows with
 #: the square of the labels placed (never with the number of points given).
 MAX_LABELS = 20
+#: How far (points) from the step line's centre a label's box (which has 1 pt of air of its own)
+#: is kept where possible: the frontier's 1.5 pt line plus room, so a label text stays at least
+#: 5 pt from the line's centre (trial: "~deepseek/deepseek-v4-flash-latest", 4.2 pt under the
+#: line, read as touching it).
+LINE_AIR = 4.0
 
 
 def _spread(n: int, cap: int = MAX_LABELS) -> list[int]:
@@ -63,11 +68,18 @@ def _place_labels(
     dots = np.column_stack([every - 4 * k, every + 4 * k]) if len(every) else np.empty((0, 4))
     extra = np.asarray(to_px(np.asarray(list(avoid), dtype=float).reshape(-1, 2))) if len(avoid) else np.empty((0, 2))
     obstacles = [np.column_stack([extra - 4 * k, extra + 4 * k]) if len(extra) else np.empty((0, 4))]
+    lines = [np.empty((0, 4))]  # the step line, as boxes of its runs: (the line itself, the line with air)
     if step_line and len(every) > 1:  # where="post": across at each point's height, then up or down to the next
         (x0, y0), (x1, y1) = every[:-1].T, every[1:].T
-        obstacles.append(np.column_stack([np.minimum(x0, x1), y0 - k, np.maximum(x0, x1), y0 + k]))
-        obstacles.append(np.column_stack([x1 - k, np.minimum(y0, y1), x1 + k, np.maximum(y0, y1)]))
+        for half in (k, LINE_AIR * k):  # LINE_AIR: room to read (a label 2 pt off it read as touching, F13)
+            across = np.column_stack([np.minimum(x0, x1), y0 - half, np.maximum(x0, x1), y0 + half])
+            lines.append(
+                np.concatenate(
+                    [across, np.column_stack([x1 - half, np.minimum(y0, y1), x1 + half, np.maximum(y0, y1)])]
+                )
+            )
     segments = np.concatenate(obstacles)
+    line, near_line = (lines[1], lines[2]) if len(lines) == 3 else (lines[0], lines[0])
     labelled = every[chosen] if len(every) else np.empty((0, 2))
     annotations = []
     for j, (i, (x, y, text)) in enumerate((i, points[i]) for i in chosen):
@@ -97,7 +109,7 @@ def _place_labels(
                 inside = box.x0 <= cand[0] and cand[2] <= box.x1 and box.y0 <= cand[1] and cand[3] <= box.y1
                 if not inside or any(_overlap(cand, t) for t in taken):
                     continue
-                cost = reach + _penalty(cand, (px, py), rivals, others, taken, leaders)
+                cost = reach + _penalty(cand, (px, py), rivals, others, taken, leaders, (line, near_line))
                 if cost < score:
                     best, score = (cand, dx, oy), cost
         if best is None:  # no room inside the Axes: no label rather than one outside it or over another
@@ -124,11 +136,14 @@ def _penalty(
     others: np.ndarray,
     boxes: list[Box],
     leaders: list[Segment],
+    line: tuple[np.ndarray, np.ndarray] = (np.empty((0, 4)), np.empty((0, 4))),
 ) -> float:
     """What a spot costs beyond its distance (ring number): 100 when its leader line would tangle
-    with those placed (:func:`_tangled`), 20 when another labelled point is nearer the label's
-    centre than its own (the label would be read as that point's), 6 when it covers a point or the
-    step line. ``rivals`` is an (n, 2) array of the other points, ``others`` an (n, 4) array of boxes."""
+    with those placed (:func:`_tangled`), 30 when the step line runs through its text, 20 when
+    another labelled point is nearer the label's centre than its own (the label would be read as
+    that point's), 6 when it covers a point or comes within :data:`LINE_AIR` of the step line.
+    ``rivals`` is an (n, 2) array of the other points; ``others`` and the two of ``line`` (the step
+    line's runs, then the same with air) are (n, 4) arrays of boxes."""
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     own = (cx - anchor[0]) ** 2 + (cy - anchor[1]) ** 2
     cost = 0.0
@@ -136,11 +151,21 @@ def _penalty(
         cost += 100
     if len(rivals) and bool((((rivals[:, 0] - cx) ** 2 + (rivals[:, 1] - cy) ** 2) < own).any()):
         cost += 20
-    if len(others) and bool(
-        ((box[0] < others[:, 2]) & (others[:, 0] < box[2]) & (box[1] < others[:, 3]) & (others[:, 1] < box[3])).any()
-    ):
+    if _covers(box, others):
+        cost += 6
+    if _covers(box, line[0]):
+        cost += 30
+    elif _covers(box, line[1]):
         cost += 6
     return cost
+
+
+def _covers(box: Box, boxes: np.ndarray) -> bool:
+    """Whether ``box`` intersects any of ``boxes``, an (n, 4) array of (x0, y0, x1, y1)."""
+    return bool(
+        len(boxes)
+        and ((box[0] < boxes[:, 2]) & (boxes[:, 0] < box[2]) & (box[1] < boxes[:, 3]) & (boxes[:, 1] < box[3])).any()
+    )
 
 
 Box = tuple[float, float, float, float]

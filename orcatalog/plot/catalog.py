@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.args import frame_arg
-from ._axes import _axes, _one_time_window, _time_axis, _title
+from ._axes import _axes, _one_time_window, _legend_below, _time_axis, _title
 from ._gaps import _gaps, _shade_gaps
 
 if TYPE_CHECKING:
@@ -129,19 +129,11 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
 
         bars.append(Patch(facecolor="lightgrey", edgecolor="grey", hatch="//", linewidth=0))
         bar_labels.append(f"wide hatched bar: a longer gap's changes, averaged per {period}")
-    # below the Axes, never over the line or the bars
-    ax.legend(
-        lines + bars,
-        labels + bar_labels,
-        fontsize="small",
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.1),
-        ncol=min(len(labels + bar_labels), 4),
-        frameon=False,
-    )
     ax.grid(True, alpha=0.3)
     _time_axis(ax)
     _one_time_window(ax, t)  # one snapshot: days around it, not years
+    # below the Axes' date labels, never over the line or the bars
+    _legend_below(ax, lines + bars, labels + bar_labels, ncol=min(len(labels + bar_labels), 4))
     ax.right = right  # type: ignore[attr-defined]
     return ax
 

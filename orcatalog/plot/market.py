@@ -15,6 +15,7 @@ from ._axes import (
     _log_if_wide,
     _one_time_window,
     _time_axis,
+    _legend_below,
     _title,
 )
 from ._gaps import _broken_at_gaps, _period_of
@@ -119,10 +120,8 @@ def plot_market_trend(trend: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         after = sum(lb.startswith("prompt") for lb in labels)  # at the foot of prompt's column
         handles.insert(after, Patch(facecolor=(*both, 0.3), edgecolor="none"))
         labels.insert(after, "where the two bands overlap")
-    ax.legend(
-        handles, labels, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False
-    )  # below the Axes, prompt's entries left of completion's: the plot keeps its width
     _time_axis(ax)
     _one_time_window(ax, trend["period"], note="one period")  # days around it, not years
+    _legend_below(ax, handles, labels, ncol=2)  # prompt's entries left of completion's: the plot keeps its width
     ax.grid(True, alpha=0.3)
     return ax

@@ -15,6 +15,7 @@ from ._axes import (
     _plain_log_ticks,
     _price_field,
     _price_label,
+    _legend_below,
     _title,
     _zero_tick,
 )
@@ -173,10 +174,7 @@ def plot_price_vs_context(
         xl = f"{output_modalities} workload price (USD per million tokens; workload: {workload_words(output_modalities)})"
     ax.set(xlabel=xl, ylabel=yl)
     _title(ax, "Price vs context")
-    # below the Axes, never over a point: two columns while they fit the figure's width, else one
-    below = ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
-    if below.get_window_extent().width > 0.98 * ax.figure.bbox.width:  # pixels, as drawn
-        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=1, frameon=False)
+    _legend_below(ax, ncol=2)  # below the Axes' x label, never over a point
     ax.grid(True, which="both", alpha=0.2)
     if label_frontier and len(fy):
         bottom, top = ax.get_ylim()
