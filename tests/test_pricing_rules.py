@@ -197,6 +197,38 @@ def test_an_image_workload_without_image_tokens_gets_a_note_not_a_text_price(new
     assert text.loc[sorted(separate), "total_usd"].notna().all()
 
 
+def test_an_output_rate_equal_to_completion_is_priced_and_says_why(newest_models: list[dict]) -> None:
+    """F19: asked for audio output without audio_output_tokens=, gpt-audio (audio_output $64/M,
+    completion $10/M) was refused while gpt-audio-mini (both $2.40/M) was priced without a word:
+    the same question answered two ways. The split cannot change the second's cost: it is priced,
+    and its note says so; a row another check leaves out gets that check's note alone."""
+    frame = models_frame(newest_models)
+    raw = {m["id"]: m["pricing"] for m in newest_models}
+    same = sorted(
+        i
+        for i, p in raw.items()
+        if float(p.get("audio_output", 0)) > 0 and Decimal(p["audio_output"]) == Decimal(p["completion"])
+    )
+    differ = sorted(
+        i
+        for i, p in raw.items()
+        if float(p.get("audio_output", 0)) > 0 and Decimal(p["audio_output"]) != Decimal(p["completion"])
+    )
+    assert "openai/gpt-audio-mini" in same and "openai/gpt-audio" in differ
+    cost = oc.estimate_cost(frame, 10_000, 2_000, output_modalities="audio").set_index("id")
+    for mid in same:
+        expected = 10_000 * Decimal(raw[mid]["prompt"]) + 2_000 * Decimal(raw[mid]["completion"])
+        assert Decimal(str(cost.loc[mid, "total_usd"])) == expected.quantize(Decimal("1e-12")), mid
+        assert "equal to its completion rate" in cost.loc[mid, "note"] and "not needed" in cost.loc[mid, "note"]
+    assert cost.loc[differ, "total_usd"].isna().all()
+    assert cost.loc[differ, "note"].str.contains("names no audio_output_tokens=").all()
+    text = oc.estimate_cost(frame, 10_000, 2_000).set_index("id")  # a text workload: no word about audio
+    assert not text.loc[same, "note"].fillna("").str.contains("audio").any()
+    too_big = oc.estimate_cost(frame, 10**9, 2_000, output_modalities="audio").set_index("id")
+    assert too_big.loc[same, "note"].str.startswith("its context window cannot hold").all()
+    assert not too_big.loc[same, "note"].str.contains("equal to its completion rate").any()
+
+
 def test_image_token_alone_prices_image_output_as_is_free_reads_it(newest_models: list[dict]) -> None:
     """Trial R (F8): a model whose only image price is ``image_token`` (no ``image_output``) was not
     free by the is_free rule (OUTPUT_PRICE_KEYS: image is priced by image_output or image_token), yet

@@ -78,6 +78,13 @@ def _unnamed_output_note(comp: Any, modality: str) -> str:
     )
 
 
+def _same_output_rate_note(comp: Any, modality: str) -> str:
+    return (
+        f"prices {modality} output at its own {comp.key} rate, equal to its completion rate: the cost "
+        f"holds however many completion tokens are {modality} ({comp.argument}= not needed)"
+    )
+
+
 def _drop(
     columns: dict[str, np.ndarray], total: np.ndarray, notes: _Notes, dynamic: np.ndarray, rows: np.ndarray, note: str
 ) -> None:
@@ -210,6 +217,7 @@ def _cannot_serve(
                     f"does not produce {' or '.join(comp.outputs)} output ({comp.argument}=): no cost",
                 )
     completion = _nonzero(counts.get("completion_tokens", 0.0))
+    same_rate: list[tuple[np.ndarray, str]] = []
     for comp in COMPONENTS:  # 3
         asked = [m for m in comp.outputs if m in (wanted or ())]
         own_columns = [f"price_{k}" for k in own_price_keys(comp) if f"price_{k}" in frame.columns]
@@ -218,6 +226,9 @@ def _cannot_serve(
         settled = settled_price_arrays(frame, [*own_columns, "price_completion"])
         own = own_rate(comp, {c[len("price_") :]: v for c, v in settled.items()})
         drop((own > 0) & (own != settled["price_completion"]), _unnamed_output_note(comp, asked[0]))
+        # priced, and said why no split is needed, once no later check drops the row (F19:
+        # gpt-audio-mini was priced beside gpt-audio's refusal without a word)
+        same_rate.append(((own > 0) & (own == settled["price_completion"]), _same_output_rate_note(comp, asked[0])))
     unlisted = frame_unlisted_outputs(frame)  # 3b: a generated output whose price the catalog does not list
     if (unlisted != "").any():
         for which in pd.unique(unlisted[unlisted != ""]):
@@ -255,6 +266,10 @@ def _cannot_serve(
     if wanted is not None and not per_token:  # 7: after the others, whose reason comes first
         for rows, note in _too_big_for_one_request(frame, counts):
             unserved(rows & ~dropped, note)
+    for rows, note in same_rate:
+        rows = rows & ~dynamic & ~np.isnan(total)
+        if rows.any():
+            notes.add(rows, note)
     return cannot
 
 
