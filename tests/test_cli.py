@@ -855,6 +855,24 @@ def test_a_cost_chart_of_no_tokens_is_a_usage_error(runner: CliRunner, latest_fi
     assert not (tmp_path / "c.png").exists()
 
 
+def test_a_cost_chart_nothing_can_price_says_why_in_cli_words(
+    runner: CliRunner, latest_file: Path, tmp_path: Path
+) -> None:
+    """Trial S: a workload no model can serve (here one request larger than every window) ended
+    `plot cost` with the library's "no model in the cost frame has a total to draw" and exit 2, a
+    usage error. The options were valid: exit 1, the reasons counted as `cost` counts them, no file."""
+    out = tmp_path / "c.png"
+    args = ["plot", "cost", "--prompt-tokens", "100000000", "--requests", "1", "-o", str(out)]
+    run = runner.invoke(main, ["--replay", str(latest_file), *args])
+    assert run.exit_code == 1, run.output
+    (line,) = run.stderr.splitlines()
+    assert line.startswith("error: no paid model in this catalog can be priced for this workload, nothing to draw")
+    models = len(json.loads(read_body(latest_file))["data"])
+    assert re.search(r"left out: (\d+) models \((\d+): its context window cannot hold one request", line)
+    assert int(re.search(r"left out: (\d+) models", line).group(1)) == models  # type: ignore[union-attr]
+    assert "cost frame" not in line and "requests=" not in line and not out.exists()
+
+
 def test_speech_is_an_output_modality_filter(runner: CliRunner, latest_file: Path) -> None:
     speech = runner.invoke(main, ["--replay", str(latest_file), "models", "--output-modalities", "speech"])
     assert speech.exit_code == 0, speech.output  # a modality the API knows for output

@@ -150,19 +150,26 @@ def _left_out(result: Any, free: int, *, keep_notes: bool) -> Any:
     --include-free) and, in the table, the rows that cannot be priced for the workload, counted in
     one ``Left out: N models (why; ...)`` line on stderr. The rows of models named with --models,
     and every row in CSV, JSON and parquet (the library's answer), keep their note instead."""
-    from ...analysis.catalog import left_out_words
-
     said: dict[str, int] = {"free": free}
     dropped = result.iloc[:0]
     if not keep_notes and "note" in result.columns:
         unpriced = result["total_usd"].isna() & result["note"].notna()
         dropped = result[unpriced]
         for note, n in dropped["note"].astype(str).value_counts().items():
-            said[in_cli_words(str(note))] = int(n)
+            said[str(note)] = int(n)
         result = result[~unpriced]
-    text = left_out_words(said, free="free: --include-free lists them")
+    text = left_out_text(said, free="free: --include-free lists them")
     if text:
         click.echo(f"Left out: {text}", err=True)
     if not len(result) and len(dropped):
         click.echo(warning_line("no model in this catalog can be priced for this workload"), err=True)
     return result
+
+
+def left_out_text(left_out: Any, *, free: str = "free") -> str:
+    """What a cost answer left out (reason -> count, ``cheapest_paid``'s ``attrs["left_out"]``) as
+    the command line says it: the library's one wording (:func:`orcatalog.analysis.catalog.left_out_words`)
+    with each note in CLI words; ``cost`` and ``plot cost`` print it."""
+    from ...analysis.catalog import left_out_words
+
+    return left_out_words({k if k == "free" else in_cli_words(str(k)): int(v) for k, v in left_out.items()}, free=free)

@@ -10,10 +10,11 @@ from ..app import main
 from ..client import _client
 from ..options import _comma_list, _scope_option, _store_option
 from ..stores import _store, store_scope
-from ..errors import CLIUsageError
+from ..errors import CLIError, CLIUsageError
 from ..output import check_output_file
 from .answers import _answered_by, _history, _load_as_of
 from .options import _Count, output_modality_option
+from .cost import left_out_text
 
 PLOT_KINDS = ("price-history", "price-vs-context", "market-trend", "catalog-size", "cost")
 
@@ -51,7 +52,8 @@ PLOT_KINDS = ("price-history", "price-vs-context", "market-trend", "catalog-size
     type=_Count(1),
     default=1_000,
     show_default=True,
-    help="For cost: the tokens are spread over this many requests (a model one request does not fit is left out).",
+    help="For cost: the tokens are spread over this many requests (a model one request does not fit is left out); "
+    "the defaults are the report's workload, while `orcatalog cost` takes one request unless given --requests.",
 )
 @output_modality_option
 @_store_option
@@ -125,8 +127,14 @@ def plot(
             result = estimate_cost(
                 frame, prompt_tokens, completion_tokens, requests=requests, output_modalities=output_modalities
             )
+            shown = cheapest_paid(result)  # the cost command's rule
+            if not len(shown):  # the reasons, in the cost command's words (trial S: the library's error)
+                raise CLIError(
+                    f"no paid model in this catalog can be priced for this workload, nothing to draw; "
+                    f"left out: {left_out_text(shown.attrs['left_out'])}"
+                )
             fig.set_size_inches(11, 8)
-            charts.plot_cost(cheapest_paid(result), n=25, ax=ax)  # the cost command's rule
+            charts.plot_cost(shown, n=25, ax=ax)
     fig.savefig(out, dpi=110)
     if kind in ("price-vs-context", "cost") and (store_root is not None or scope is not None):
         _answered_by(frame, None)  # the snapshot drawn, once it is drawn (an error stays one line)
