@@ -1536,3 +1536,25 @@ def test_price_sort_rule_on_the_newest_catalog_and_the_modalities_fixture(record
     means = (df["price_prompt"].astype(float) + df["price_completion"].astype(float))[:cut].to_numpy() / 2
     assert (np.diff(means) > -1e-15).all() and means[0] == 0  # the API's ranking kept (to float rounding), free first
     assert df.attrs["params"]["sort"] == "pricing-low-to-high" and priced_first(df) is df  # already in order
+
+
+def test_the_snapshots_table_shows_a_date_only_snapshot_as_its_date(
+    runner: CliRunner, dated_files: list[Path], tmp_path: Path
+) -> None:
+    """Trial S: a snapshot imported from a file named by its date was listed at 00:00:00, read as
+    fetched at midnight. The table says the date and that it is a date only; CSV keeps the stored
+    time and its time_precision."""
+    store = str(tmp_path / "data")
+    files = [str(f) for f in dated_files[-2:]]
+    assert runner.invoke(main, ["import", "--store", store, *files]).exit_code == 0
+    table = runner.invoke(main, ["snapshots", "--store", store])
+    assert table.exit_code == 0, table.output
+    dates = [re.search(r"models-(\d{4}-\d{2}-\d{2})", f).group(1) for f in files]  # type: ignore[union-attr]
+    rows = table.stdout.splitlines()[1:]
+    assert [re.search(r"\d{4}-\d{2}-\d{2} \(date only\)", r).group(0) for r in rows] == [  # type: ignore[union-attr]
+        f"{d} (date only)" for d in dates
+    ]
+    assert "00:00:00" not in table.stdout
+    csv_out = pd.read_csv(io.StringIO(runner.invoke(main, ["snapshots", "--store", store, "--format", "csv"]).stdout))
+    assert csv_out["fetched_at"].tolist() == [f"{d} 00:00:00+00:00" for d in dates]
+    assert set(csv_out["time_precision"]) == {"day"}

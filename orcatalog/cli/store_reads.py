@@ -13,7 +13,7 @@ from ..suggest import did_you_mean
 from .app import main
 from .errors import CLIError
 from .options import _comma_list, _scope_option, _store_option
-from .output import output_options, write
+from .output import format_for, output_options, write
 from .stores import _store, models_named, require_models, store_scope
 
 
@@ -42,7 +42,21 @@ def snapshots(store_root: str | None, fmt: str | None, out: str | None, columns:
                 "MODEL` and SnapshotStore.endpoint_snapshots())",
                 err=True,
             )
+    if format_for(fmt, out) == "table":
+        df = _dates_as_dates(df)
     write(df, fmt, out, columns, head, default_columns=["snapshot_id", "fetched_at", "scope", "n_models", "partial"])
+
+
+def _dates_as_dates(df: Any) -> Any:
+    """The snapshots table as a person reads it: a snapshot of day precision (a file named by its
+    date) shows its date, ``2026-08-17 (date only)``, not the 00:00 it is stored at (trial S: read
+    as fetched at midnight); CSV, JSON and parquet keep the stored time and ``time_precision``."""
+    if "time_precision" not in df.columns or not (df["time_precision"] == "day").any():
+        return df
+    day = (df["time_precision"] == "day").to_numpy()
+    shown = df["fetched_at"].astype(str).to_numpy(dtype=object)
+    shown[day] = df.loc[day, "fetched_at"].dt.strftime("%Y-%m-%d").to_numpy(dtype=object) + " (date only)"
+    return df.assign(fetched_at=shown)
 
 
 def _endpoint_snapshot_counts(store: Any) -> str:
