@@ -128,8 +128,8 @@ class NotInCacheError(OrcatalogError, LookupError):
 
 
 class BodyFileError(OrcatalogError, ValueError):
-    """A recorded body file or archive cannot be read: truncated, or not what its name says.
-    The message names the file."""
+    """A recorded body file or archive cannot be read: truncated, or not what its name says (a
+    name that dates it in the future included). The message names the file."""
 
 
 class TableFileError(OrcatalogError, ValueError):

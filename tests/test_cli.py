@@ -1461,13 +1461,24 @@ def test_a_fetch_time_in_the_future_is_refused_and_nothing_is_written(
     assert "catalog.json.gz at 2999-01-01 00:00 UTC" in line and "in the future" in line, line
     assert "--fetched-at" in line and "fetched_at=" not in line and "nothing was written" in line
     assert not store.exists() or not any(store.iterdir()), sorted(p.name for p in store.rglob("*"))
+    # a file whose name is the future: the file is wrong, not an option (trial S: exit 2, as a usage error)
+    named = tmp_path / "models-2999-01-01.json.gz"
+    named.write_bytes(nameless.read_bytes())
+    result = runner.invoke(main, ["import", "--store", str(store), str(named)])
+    assert result.exit_code == 1, result.output  # as a clash with the store's body is
+    line = _one_error_line(result)
+    assert "models-2999-01-01.json.gz at 2999-01-01 00:00 UTC" in line and "check the file name" in line, line
+    assert "--fetched-at" not in line and "nothing was written" in line
+    assert not store.exists() or not any(store.iterdir()), sorted(p.name for p in store.rglob("*"))
 
 
 def test_the_library_refuses_future_times_on_its_injected_clock(recorded_dir: Path, tmp_path: Path) -> None:
     body = recorded_dir / "models-2026-04-17.json.gz"
     store = oc.SnapshotStore(tmp_path / "s")
-    with pytest.raises(oc.InvalidParameterError, match=r"models-2026-04-17\.json\.gz at 2026-04-17 00:00 UTC"):
+    with pytest.raises(oc.BodyFileError, match=r"models-2026-04-17\.json\.gz at 2026-04-17 00:00 UTC"):
         store.import_files(body, now="2026-04-16T23:00Z", progress=False)  # the name's day is ahead of the clock
+    with pytest.raises(oc.InvalidParameterError, match="check fetched_at="):  # a time given: the argument
+        store.import_files(body, fetched_at="2026-04-17", now="2026-04-16T23:00Z", progress=False)
     with pytest.raises(oc.InvalidParameterError, match="it is 2026-04-16 23:00 UTC now"):
         store.import_bodies([("2026-04-17", read_body(body))], now="2026-04-16T23:00Z", progress=False)
     assert not (tmp_path / "s").exists() or store.snapshots().empty

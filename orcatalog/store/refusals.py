@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import InvalidParameterError, SnapshotConflictError
+from ..errors import BodyFileError, InvalidParameterError, SnapshotConflictError
 from ..frames.models import modalities
 from ..scope import asks_server_default
 from ..times import parse_time
@@ -38,7 +38,7 @@ def _without_text_output(data: list[Any]) -> list[tuple[str, list[Any]]]:
 FUTURE_TOLERANCE = pd.Timedelta("15min")
 
 
-def refuse_future(items: list[Body], now: Any = None) -> None:
+def refuse_future(items: list[Body], now: Any = None, *, named: bool = False) -> None:
     """Refuse bodies dated after the clock (beyond :data:`FUTURE_TOLERANCE`): a snapshot "fetched"
     in 2030 would become the store's latest and answer every later question, so it is refused
     before anything is written (a typo in ``fetched_at`` or a file name, or a wrong time zone).
@@ -47,19 +47,24 @@ def refuse_future(items: list[Body], now: Any = None) -> None:
         items: the checked bodies about to be recorded.
         now: the current time (anything :func:`orcatalog.times.parse_time` reads; default the
             clock, tests inject it).
+        named: the times were read from the files' names (no ``fetched_at=`` given).
 
     Raises:
-        InvalidParameterError: naming each such body, its time and the clock's.
+        InvalidParameterError: a time given (``fetched_at=``) in the future, naming each such body,
+            its time and the clock's.
+        BodyFileError: the same, when the time is a file's name's: the file is what is wrong, not
+            an argument (trial S: the command line said so as a usage error, exit 2).
     """
     now_at = pd.Timestamp.now(tz="UTC") if now is None else parse_time(now, "now")
     late = [b for b in items if b.fetched_at > now_at + FUTURE_TOLERANCE]
     if late:
         shown = ", ".join(f"{b.source} at {b.fetched_at:%Y-%m-%d %H:%M} UTC" for b in late[:5])
         more = f" and {len(late) - 5} more" if len(late) > 5 else ""
-        raise InvalidParameterError(
+        error = BodyFileError if named else InvalidParameterError
+        raise error(
             f"fetch time in the future: {shown}{more}, but it is {now_at:%Y-%m-%d %H:%M} UTC now; "
-            "a snapshot is recorded at the time it was fetched (UTC): check fetched_at= or the file "
-            "name; nothing was written"
+            "a snapshot is recorded at the time it was fetched (UTC): check "
+            f"{'the file name' if named else 'fetched_at='}; nothing was written"
         )
 
 

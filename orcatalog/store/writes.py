@@ -144,8 +144,8 @@ class Writes(Reads):
             whose ``added`` attribute lists the ones this call recorded.
 
         Raises:
-            InvalidParameterError: no time for a body, a time in the future (fetched_at= or a file
-                name's; :func:`orcatalog.store.refusals.refuse_future`), fetched_at given for several bodies, a
+            InvalidParameterError: no time for a body, a fetched_at= in the future
+                (:func:`orcatalog.store.refusals.refuse_future`), fetched_at given for several bodies, a
                 bad ``query`` or ``base_url`` (one with ``user:password@`` included; before anything is read); with no ``output_modalities`` in ``query``,
                 a body holding a model without text output, which the server's default list cannot
                 hold (:func:`orcatalog.store.refusals.refuse_not_default`; the files are named,
@@ -153,6 +153,8 @@ class Writes(Reads):
             LegacyLayoutError: the store is in the earlier parquet layout (before anything is read).
             SchemaError: a body is not a models list, or its ``total_count`` disagrees with its
                 models (named in the message).
+            BodyFileError: a file whose name dates it in the future (nothing is written), or one
+                that cannot be read.
             SnapshotConflictError: two bodies of one scope and time differ (both named; nothing
                 is written), or another writer holds the snapshot.
             FileNotFoundError; StoreWriteError.
@@ -178,7 +180,7 @@ class Writes(Reads):
                     f"fetched_at= applies to a single body, but {n} were given; name the files with their times instead"
                 )
 
-        return self._import(read, now, progress, one_body)
+        return self._import(read, now, progress, one_body, named=when is None)
 
     def import_bodies(
         self,
@@ -224,6 +226,7 @@ class Writes(Reads):
         check_count: Callable[[int], None] | None = None,
         *,
         once: bool = False,
+        named: bool = False,
     ) -> Recorded:
         """Record the bodies ``read()`` yields: up to :data:`IMPORT_PIECE` of them checked and
         committed at once, as always; a longer series is checked whole first (every refusal of
@@ -231,19 +234,20 @@ class Writes(Reads):
         committed a piece at a time, so memory holds one piece, not the whole series. ``once``: the
         bodies can be read only once (a generator given to :meth:`import_bodies`): each piece is
         checked, then committed, and a refusal in a later piece leaves the earlier ones recorded.
-        ``check_count``: refuses a number of bodies (``fetched_at=`` is for one)."""
+        ``check_count``: refuses a number of bodies (``fetched_at=`` is for one). ``named``: the
+        times are the file names' (a time in the future is then the file's fault)."""
         bodies_read = read()
         first = list(islice(bodies_read, IMPORT_PIECE + 1))
         if len(first) <= IMPORT_PIECE:  # one piece: one commit
             if check_count is not None:
                 check_count(len(first))
             refuse_not_default(first)
-            refuse_future(first, now)
+            refuse_future(first, now, named=named)
             return self._write(first, progress=progress)
         if once:
             pieces = _pieces(chain(first, bodies_read), IMPORT_PIECE)
         else:
-            self._check_series(chain(first, bodies_read), now, check_count)
+            self._check_series(chain(first, bodies_read), now, check_count, named=named)
             del first
             pieces = _pieces(read(), IMPORT_PIECE)
         ids: list[str] = []
@@ -252,7 +256,7 @@ class Writes(Reads):
         for piece in pieces:
             if once:
                 refuse_not_default(piece)
-                refuse_future(piece, now)
+                refuse_future(piece, now, named=named)
             written = self._write(piece, progress=progress)
             ids += written
             added += written.added
@@ -263,14 +267,16 @@ class Writes(Reads):
 
         return Recorded(sorted(dict.fromkeys(ids), key=by_time), sorted(added, key=by_time), again)
 
-    def _check_series(self, items: Iterable[Body], now: Any, check_count: Callable[[int], None] | None) -> None:
+    def _check_series(
+        self, items: Iterable[Body], now: Any, check_count: Callable[[int], None] | None, *, named: bool = False
+    ) -> None:
         """Every check a write makes before it writes, on a series read one piece at a time: the
         refusals of each piece, then one body per scope and time across the series and against the
         store (:func:`~orcatalog.store.refusals.refuse_same_time`)."""
         rows: list[dict[str, Any]] = []
         for piece in _pieces(items, IMPORT_PIECE):
             refuse_not_default(piece)
-            refuse_future(piece, now)
+            refuse_future(piece, now, named=named)
             rows += [
                 {k: r[k] for k in ("snapshot_id", "fetched_at", "scope", "source")}
                 for r in prepare(piece, set(), _version(), False).rows
