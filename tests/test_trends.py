@@ -267,3 +267,31 @@ def test_movers_leave_out_aliases_whose_target_changed(recorded_dir: Path, tmp_p
     plain = [i for i in set(bodies[0]) & set(bodies[1]) if not i.startswith("~")]
     changed = {i for i in plain if bodies[0][i]["pricing"]["prompt"] != bodies[1][i]["pricing"]["prompt"]}
     assert set(m["id"].astype(str)) <= changed and len(m) == min(len(changed), 100)
+
+
+def test_movers_leave_out_models_the_end_snapshot_no_longer_lists(recorded_dir: Path, tmp_path: Path) -> None:
+    """Trial (issue 15): movers took each model's latest observation at or before each end, so a
+    model the end snapshot no longer lists was ranked at its last price of months before (9 of the
+    report's 20 movers from 2025-12-18 to 2026-08-17, liquid/lfm-2.2-6b among them, "-80%"). Each end
+    is now the snapshot answering it: every row is in both, at its values there, and the notes
+    count the models left out as no longer listed."""
+    files = [recorded_dir / f"models-{d}.json.gz" for d in ("2025-12-18", "2026-01-29", "2026-04-17")]
+    files += [recorded_dir / "catalogs-2026-06-08" / f"models-{d}.json.gz" for d in ("2026-06-19", "2026-08-17")]
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files(files, progress=False)
+    history = store.history()
+    first, last = (orjson.loads(read_body(f))["data"] for f in (files[0], files[-1]))
+    start_ids, end_ids = {m["id"] for m in first}, {m["id"] for m in last}
+    moved = oc.movers(history, "2025-12-18", "2026-08-17", n=50)
+    assert len(moved) > 10
+    assert set(moved["id"]) <= start_ids & end_ids
+    price = {
+        m["id"]: float(m["pricing"]["prompt"]) * 1e6 for m in last if m["pricing"].get("prompt") not in (None, "-1")
+    }
+    for row in moved.itertuples():
+        assert row.end_value == pytest.approx(price[row.id], rel=1e-12), row.id
+    gone = len(start_ids - end_ids)
+    assert (
+        gone > 0
+        and f"{gone} model(s) listed at the start but no longer listed at the end left out" in moved.attrs["notes"]
+    )

@@ -37,11 +37,16 @@ CONTEXT_BANDS: tuple[tuple[str, int], ...] = (
 
 
 def _latest_at(history: pd.DataFrame, when: pd.Timestamp, field: str) -> pd.Series:
-    """Each model's ``field`` at its latest observation at or before ``when`` (index: id)."""
-    before = history[history["fetched_at"] <= when]
+    """Each model's ``field`` in the snapshot answering ``when``, the latest at or before it (index:
+    id): a model that snapshot does not list has no value, never an older snapshot's (trial: 9 of
+    the report's 20 movers were models 2026-08-17 no longer listed, at their January price)."""
+    stamps = history["fetched_at"]
+    before = stamps[stamps <= when]
     if before.empty:
         return pd.Series(dtype=float)
-    last = before.drop_duplicates("id", keep="last")  # history is sorted by time
+    last = history[stamps == before.max()].drop_duplicates(
+        "id", keep="last"
+    )  # two snapshots of one time: the later row
     return pd.Series(last[field].to_numpy(dtype=float, na_value=np.nan), index=last["id"].astype(str).to_numpy())
 
 
@@ -55,8 +60,10 @@ def movers(
 ) -> pd.DataFrame:
     """The biggest relative price changes between two times, both directions.
 
-    Each model's value is its latest observation at or before ``start`` and at or before ``end``
-    (a model absent at one of them is left out, and so is an alias, ``~author/...-latest``, whose
+    Each model's value is the one in the snapshot answering ``start`` and in the one answering
+    ``end`` (each the latest at or before its time; a model absent from one of them is left out,
+    never given an older snapshot's value, and ``attrs["notes"]`` counts those no longer listed at
+    the end; so is an alias, ``~author/...-latest``, whose
     price follows the model it points to, and one whose value at either end is not a
     price in the field's unit, :func:`orcatalog.schema.not_in_column_unit`, or whose start value is
     0 or missing: a relative change from nothing is undefined). Times follow :mod:`orcatalog.times`: a date-only
@@ -128,6 +135,9 @@ def movers(
     if s0 == s1:
         notes.append(f"start and end both fall on the snapshot of {s1:%Y-%m-%d %H:%M} UTC: the window holds no change")
     a, b = _latest_at(history, t0, field), _latest_at(history, t1, field)
+    gone = len(a.index.difference(b.index))
+    if gone:  # said, as a model that vanished is said everywhere: no longer listed, never a move
+        notes.append(f"{gone} model(s) listed at the start but no longer listed at the end left out")
     off = not_in_column_unit(history, field)  # a per-token 0 of a model priced otherwise, an image token rate
     if off.any():
         kept = history.assign(**{field: history[field].astype("float64").mask(off)})
