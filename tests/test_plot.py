@@ -1220,3 +1220,28 @@ def test_legends_below_a_chart_fit_the_figure_under_its_x_labels(
         assert legend.y1 <= min(b.y0 for b in xlabels), name
         assert 0 <= legend.x0 and legend.x1 <= fig.bbox.width, (name, legend, fig.bbox.width)
         plt.close(fig)
+
+
+def test_price_history_markers_of_equal_prices_stay_visible(history: pd.DataFrame) -> None:
+    """Trial (issue 15): the report's top mover had the price of two other drawn models on three
+    snapshots, and its markers, drawn first at the same size, sat exactly under theirs. A marker
+    drawn over another now is smaller than it, so a ring of the one beneath shows. Here a second
+    model is given the first one's prices (every marker coincides)."""
+    a, b = "deepseek/deepseek-v3.2", "openai/gpt-4o"
+    twin = history.copy()
+    prices = twin[twin["id"] == a].set_index("fetched_at")["prompt_usd_per_mtok"]
+    rows = twin["id"] == b
+    twin.loc[rows, "prompt_usd_per_mtok"] = twin.loc[rows, "fetched_at"].map(prices).to_numpy()
+    ax = oc.plot_price_history(twin, [a, b, "qwen/qwen2.5-vl-72b-instruct"])
+    marks = [
+        line for line in ax.get_lines() if line.get_label().startswith("_") and line.get_marker() not in ("None", "")
+    ]
+    first, second = (
+        next(line for line in marks if line.get_color() == step.get_color())
+        for step in ax.get_lines()
+        if step.get_label() in (a, b)
+    )
+    shared = set(zip(first.get_xdata(), first.get_ydata())) & set(zip(second.get_xdata(), second.get_ydata()))
+    assert shared  # the markers coincide
+    below, above = sorted((first, second), key=lambda line: line.get_zorder())
+    assert below.get_markersize() >= above.get_markersize() + 2  # a ring of at least 1 pt around it
