@@ -1225,8 +1225,8 @@ def test_legends_below_a_chart_fit_the_figure_under_its_x_labels(
 def test_price_history_markers_of_equal_prices_stay_visible(history: pd.DataFrame) -> None:
     """Trial (issue 15): the report's top mover had the price of two other drawn models on three
     snapshots, and its markers, drawn first at the same size, sat exactly under theirs. A marker
-    drawn over another now is smaller than it, so a ring of the one beneath shows. Here a second
-    model is given the first one's prices (every marker coincides)."""
+    with another drawn over it at the same time and price is now larger, so a ring of it shows,
+    and hollow markers are see-through. Here a second model is given the first one's prices."""
     a, b = "deepseek/deepseek-v3.2", "openai/gpt-4o"
     twin = history.copy()
     prices = twin[twin["id"] == a].set_index("fetched_at")["prompt_usd_per_mtok"]
@@ -1236,12 +1236,19 @@ def test_price_history_markers_of_equal_prices_stay_visible(history: pd.DataFram
     marks = [
         line for line in ax.get_lines() if line.get_label().startswith("_") and line.get_marker() not in ("None", "")
     ]
-    first, second = (
-        next(line for line in marks if line.get_color() == step.get_color())
-        for step in ax.get_lines()
-        if step.get_label() in (a, b)
-    )
-    shared = set(zip(first.get_xdata(), first.get_ydata())) & set(zip(second.get_xdata(), second.get_ydata()))
-    assert shared  # the markers coincide
-    below, above = sorted((first, second), key=lambda line: line.get_zorder())
-    assert below.get_markersize() >= above.get_markersize() + 2  # a ring of at least 1 pt around it
+    steps = {step.get_label(): step for step in ax.get_lines() if step.get_label() in (a, b)}
+
+    def sizes(mid: str) -> dict[tuple, float]:  # each marker's size, by (time, price)
+        out = {}
+        for line in marks:
+            if line.get_color() == steps[mid].get_color():
+                for point in zip(np.asarray(line.get_xdata()).tolist(), np.asarray(line.get_ydata()).tolist()):
+                    out[point] = line.get_markersize()
+        return out
+
+    first, second = sizes(a), sizes(b)
+    shared = set(first) & set(second)
+    assert len(shared) >= 2  # the markers coincide
+    assert steps[a].get_zorder() < steps[b].get_zorder()  # a is drawn first, beneath
+    assert all(first[p] >= second[p] + 2 for p in shared)  # a ring of at least 1 pt shows around b's
+    assert any(line.get_markerfacecolor() == "none" for line in marks)  # hollow markers are see-through

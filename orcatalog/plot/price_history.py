@@ -46,12 +46,26 @@ _LINESTYLES = ("-", "--", "-.", ":")
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "p", "h", "*")
 
 
-def _marker_size(k: int, n: int) -> float:
-    """The marker size (points) of the ``k``-th of ``n`` series: the first drawn, lowest, the largest
-    (9), the last the smallest (5), so a marker drawn over another of the same price leaves a ring of
-    it showing (trial: the report's top mover sat exactly under two other models' markers, its
-    price equal to theirs on three snapshots, and could not be seen). As the lines' widths do."""
-    return 5.0 + 4.0 * (n - 1 - k) / max(n - 1, 1)
+#: Marker size (points) of a price drawn by one series, and how much larger it is for each series
+#: whose marker is drawn over it at the same time and price (:func:`_covered_by_later`).
+MARKER_SIZE = 5.0
+MARKER_RING = 3.0
+
+
+def _face(k: int, color: Any) -> Any:
+    """The face of the ``k``-th series' markers: filled, or hollow (every other series) and
+    see-through, so a marker beneath a hollow one shows."""
+    return "none" if k % 2 else color
+
+
+def _covered_by_later(k: int, marks: list[tuple[np.ndarray, np.ndarray, Any, Any]]) -> np.ndarray:
+    """For each marker of series ``k``: how many series drawn after it (above it) have a marker at
+    the same time and price. Such a marker is drawn :data:`MARKER_RING` points larger per series
+    above it, so a ring of each shows (trial: the report's top mover had the price of two other
+    drawn models on three snapshots, and its markers sat exactly under theirs)."""
+    t, y = marks[k][0], marks[k][1]
+    later = [set(zip(np.asarray(lt).tolist(), ly.tolist())) for lt, ly, _, _ in marks[k + 1 :]]
+    return np.array([sum(p in points for points in later) for p in zip(np.asarray(t).tolist(), y.tolist())], dtype=int)
 
 
 def plot_price_history(
@@ -154,6 +168,7 @@ def plot_price_history(
 
     gone = absences(history, ids)  # the one rule of a model no longer listed (partial catalogs aside)
     returned = gone[gone["back_at"].notna()]
+    marks: list[tuple[np.ndarray, np.ndarray, Any, Any]] = []  # each series' markers: times, prices, line, transform
     for k, ((mid, t, y), drawn) in enumerate(zip(series, drawn_series)):
         # Series that coincide stay visible: earlier lines are wider and below, and each line is
         # shifted by at most 1.6 points (a hair, not a price) up or down, in a cycle of five.
@@ -176,21 +191,24 @@ def plot_price_history(
         # the first price, every change, and the first price after each break (no line reaches it)
         after_gap = np.isin(np.arange(len(y)), np.asarray(ends, dtype=int) + 1)
         change = (np.r_[True, y[1:] != y[:-1]] | after_gap) & ~np.isnan(y)
-        marker = _MARKERS[k % len(_MARKERS)]
-        ax.plot(
-            t[change],
-            drawn[change],
-            marker,
-            color=line.get_color(),
-            markersize=_marker_size(k, len(series)),
-            zorder=3 + k / 100,
-            markerfacecolor="white" if k % 2 else line.get_color(),
-            transform=shifted,
-        )
-        line.set_marker(marker)  # the legend shows each series' marker, hollow or filled as drawn (trial R)
-        line.set_markersize(_marker_size(k, len(series)))
-        line.set_markerfacecolor("white" if k % 2 else line.get_color())
+        marks.append((np.asarray(t)[change], drawn[change], line, shifted))
+        line.set_marker(_MARKERS[k % len(_MARKERS)])  # the legend shows each series' marker, as drawn (trial R)
+        line.set_markerfacecolor(_face(k, line.get_color()))
         line.set_markevery([])
+    for k, (t_mark, y_mark, line, shifted) in enumerate(marks):
+        below = _covered_by_later(k, marks)
+        for depth in np.unique(below):  # a marker with others drawn over it is larger: a ring of it shows
+            at = below == depth
+            ax.plot(
+                t_mark[at],
+                y_mark[at],
+                _MARKERS[k % len(_MARKERS)],
+                color=line.get_color(),
+                markersize=MARKER_SIZE + MARKER_RING * depth,
+                zorder=3 + k / 100,
+                markerfacecolor=_face(k, line.get_color()),
+                transform=shifted,
+            )
     n_gone = _mark_no_longer_listed(ax, history, column, series, drawn_series, gone, colors)
     hatched = [
         _mark_dynamic(ax, t, drawn, flags, everyone, colors[k % len(colors)])
