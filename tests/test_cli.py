@@ -1044,6 +1044,8 @@ def test_warnings_are_one_line_without_python_source(latest_file: Path, tmp_path
     # the import's warning points to the command that lists the flag, not to the library's call
     (imported,) = [line for line in runs[0].stderr.splitlines() if "partial" in line]
     assert "(see `orcatalog snapshots`)" in imported and "snapshots()" not in imported, imported
+    # the scope as snapshots shows it and --scope takes it (trial: '/models --output-modalities text')
+    assert "(scope '/models output_modalities=text')" in imported and "--output-modalities" not in imported, imported
     listed = _cli(["snapshots", "--store", store], tmp_path)
     assert listed.returncode == 0 and "partial" in listed.stdout.splitlines()[0], listed.stdout
     library = oc.SnapshotStore(tmp_path / "lib")

@@ -122,7 +122,7 @@ def _warn_partial_write(snapshot_id: str, scope: str, n_models: int, *, stacklev
     """The partial-catalog warning of a write, in one wording for both layouts (``stacklevel``
     points at the caller of ``import_files``/``snapshot``)."""
     warnings.warn(
-        f"orcatalog: snapshot {snapshot_id} ({scope}) has {n_models} models, "
+        f"orcatalog: snapshot {snapshot_id} (scope {scope!r}) has {n_models} models, "
         "far fewer than the previous one: recorded but flagged partial (see snapshots())",
         PartialSnapshotWarning,
         stacklevel=stacklevel,
