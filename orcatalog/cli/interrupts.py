@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,12 +50,15 @@ def _snapshot_ids(store: Any) -> set[str]:
 
 
 @contextlib.contextmanager
-def _interrupts(store: Any, before: set[str], unfinished: str = "") -> Iterator[None]:
+def _interrupts(
+    store: Any, before: set[str], unfinished: str = "", cut_short: Callable[[], str] | None = None
+) -> Iterator[None]:
     """Ctrl-C inside the block becomes one ``interrupted: ...`` line saying what the store recorded
     (compared with ``before``; or the interrupt's own message, when the library raised one that says
     it, as :class:`orcatalog.store.migrate.MigrationInterrupted` does), after ``unfinished`` (what the
     command itself left undone, e.g. ``"the report was not written; "``), exit status 130; never
-    click's bare ``Aborted!``."""
+    click's bare ``Aborted!``. ``cut_short``: what to add when something was recorded but the write
+    may not have finished (an import commits a long series a piece at a time), empty once it has."""
     folder = _local_folder(store)
     if folder is not None:
         new_store = not store.exists()  # no store there before: Ctrl-C leaves none
@@ -81,6 +84,8 @@ def _interrupts(store: Any, before: set[str], unfinished: str = "") -> Iterator[
         if new_store:
             _undo_new_store(store, folder, had)
         said = str(exc) if exc.args and isinstance(exc.args[0], str) else interrupted_message(store, before)
+        if cut_short is not None and said.startswith("after the write"):
+            said += cut_short()
         raise CLIInterrupted(unfinished + said) from None
 
 

@@ -96,10 +96,14 @@ def import_(
     if fetched_at is None:
         _refuse_undated_non_catalogs(paths)
     before = _snapshot_ids(store)
-    with _interrupts(store, before):  # also around the report lines: Ctrl-C after the commit says so
+    finished: list[bool] = []
+    # a long series is committed a piece at a time (168 bodies): cut short after one, say how to finish
+    rest = "; the import may not have finished: run it again to record any rest (what is recorded is skipped)"
+    with _interrupts(store, before, cut_short=lambda: "" if finished else rest):  # and around the report lines
         ids = store.import_files(
             list(paths), fetched_at=fetched_at, base_url=base_url, query=query
         )  # fetched_at= is --fetched-at in errors
+        finished.append(True)
         new = ids.added  # what this import committed (the rest the store already held)
         if not ids:  # nothing to do is not the work asked for: a mistyped folder must not look like success
             raise CLIError(
