@@ -1153,10 +1153,13 @@ def test_one_snapshot_gets_a_window_of_days_and_a_note(dated_files: list[Path], 
         lo, hi = ax.get_xlim()
         assert hi - lo == pytest.approx(6.0)  # days, matplotlib's date unit
         assert any(t.get_text().startswith(said) for t in ax.texts)
+    one = oc.plot_catalog_size(history)
+    assert not one.right.axison  # no change to count: no empty added / removed axis (trial)
     two = oc.SnapshotStore(tmp_path / "two")
     two.import_files(dated_files[-2:], progress=False)
     ax = oc.plot_catalog_size(two.history())
     assert not any(t.get_text().startswith("one snapshot") for t in ax.texts)
+    assert ax.right.axison and ax.right.get_ylabel().startswith("models added")
 
 
 @pytest.fixture(scope="module")

@@ -112,6 +112,8 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
     longer = bool(((bars["span"] > bars.attrs["width"]).to_numpy() & changed).any())
     # short enough to fit a notebook-sized figure; what a hatched bar means is the legend's to say
     right.set_ylabel(f"models added / returned (+), removed (-) per {period}")
+    if len(t) < 2:  # one snapshot time: no change to count, so no empty axis for it (trial)
+        right.set_axis_off()
     ax.set_zorder(right.get_zorder() + 1)  # the size line and its dots over the bars, never under them
     ax.patch.set_visible(False)
     ax.set(xlabel="snapshot time (UTC)", ylabel="models listed")
