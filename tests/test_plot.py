@@ -308,9 +308,8 @@ def test_price_history_series_stay_apart_and_zero_is_drawn(history: pd.DataFrame
         for v, t in zip(ax.yaxis.get_minorticklocs(), ax.yaxis.get_minorticklabels())
         if lo <= v <= hi
     }
-    assert major[level] == "0 (free)" and [t for t in {**major, **minor}.values() if t.startswith("0 (")] == [
-        "0 (free)"
-    ]
+    # "0", not "0 (free)": one price of 0 is not a free model (trial)
+    assert major[level] == "0" and [t for t in {**major, **minor}.values() if t == "0" or t.startswith("0 (")] == ["0"]
     lowest = float(positive[free["id"].isin([mid, "openai/gpt-4o", "qwen/qwen2.5-vl-72b-instruct"])].min())
     assert all(v > level * 1.15 and text != f"{level:g}" for v, text in {**major, **minor}.items() if v != level)
     assert all(v >= lowest * 0.8 for v in {**major, **minor} if v != level)

@@ -170,18 +170,22 @@ def _one_time_window(ax: Axes, times: Any, days: float = 3, note: str = ONE_SNAP
 
 def _zero_floor(ax: Axes, positive_min: float) -> float:
     """Where a price of 0 is drawn on a log y axis: a dotted line at half the lowest positive price,
-    labelled in the legend (and its tick ``0 (free)``, :func:`_zero_tick`) so it is not read as a
-    price. Returns that height."""
+    labelled in the legend (and its tick ``0``, :func:`_zero_tick`) so it is not read as a price.
+    A price of 0 is not a free model (its other prices may not be 0; trial: "0 (free)" on a model
+    whose prompt price alone was cut to 0). Returns that height."""
     floor = positive_min / 2
-    ax.axhline(floor, color="grey", linestyle=":", linewidth=1, label="price 0 (free), drawn on this line")
+    ax.axhline(floor, color="grey", linestyle=":", linewidth=1, label="price 0, drawn on this line")
     return floor
 
 
-def _zero_tick(ax: Axes, at: float, lowest: float, axis: str = "x", *, separator: bool = True) -> None:
+def _zero_tick(
+    ax: Axes, at: float, lowest: float, axis: str = "x", *, separator: bool = True, label: str = "0 (free)"
+) -> None:
     """Mark the place ``at`` on a log axis (``"x"`` or ``"y"``) as price 0: its one tick labelled
-    ``0 (free)``, no price tick between it and the lowest price (so nothing there reads as a price),
-    and, with ``separator``, a dotted line between it and the lowest price. Call it once the data
-    are drawn: it fixes the axis' ticks and limits."""
+    ``label`` (``0 (free)`` where the models drawn there are free, ``0`` where only a price is), no
+    price tick between it and the lowest price (so nothing there reads as a price), and, with
+    ``separator``, a dotted line between it and the lowest price. Call it once the data are drawn:
+    it fixes the axis' ticks and limits."""
     from matplotlib.ticker import FixedLocator, FuncFormatter
 
     on = ax.xaxis if axis == "x" else ax.yaxis
@@ -191,11 +195,11 @@ def _zero_tick(ax: Axes, at: float, lowest: float, axis: str = "x", *, separator
     set_lim(at / 1.8, right)
     if separator:
         (ax.axvline if axis == "x" else ax.axhline)(sep, color="grey", linestyle=":", linewidth=1)
-    major = [float(v) for v in on.get_majorticklocs() if sep * 1.15 < v <= right]  # clear of the "0 (free)" label
+    major = [float(v) for v in on.get_majorticklocs() if sep * 1.15 < v <= right]  # clear of the 0's label
     minor = [float(v) for v in on.get_minorticklocs() if sep * 1.15 < v <= right and v not in major]
     on.set_major_locator(FixedLocator([at, *major]))
     on.set_minor_locator(FixedLocator(minor))
-    on.set_major_formatter(FuncFormatter(lambda v, _: "0 (free)" if np.isclose(v, at) else f"{v:g}"))
+    on.set_major_formatter(FuncFormatter(lambda v, _: label if np.isclose(v, at) else f"{v:g}"))
     set_lim(at / 1.8, right)
 
 

@@ -78,7 +78,7 @@ def plot_price_history(
     """One step line per model: its price at each snapshot, with its first price and each change
     marked. Each model has its own colour, line style and marker, and lines drawn earlier are
     wider, so a model whose prices coincide with another's stays visible. On a log axis a price of
-    0 is drawn on a dotted floor line (labelled in the legend; its axis tick reads ``0 (free)``),
+    0 is drawn on a dotted floor line (labelled in the legend; its axis tick reads ``0``),
     never left out. A value that is not a price in the field's unit
     (:func:`orcatalog.schema.not_in_column_unit`: the per-token 0 of a model priced per image
     token, request, ...; a ``price_image`` that is a per-token rate) is not drawn, and the model's
@@ -216,7 +216,7 @@ def plot_price_history(
     ]
     ax.autoscale_view()
     if zero_at is not None:  # the floor line's tick reads 0, not a price
-        _zero_tick(ax, zero_at, float(positive.min()), "y", separator=False)
+        _zero_tick(ax, zero_at, float(positive.min()), "y", separator=False, label="0")  # a price, not a free model
     unit = _price_label(field)
     ax.set(xlabel="snapshot time (UTC)", ylabel=unit)
     _title(ax, _history_title(unit))
