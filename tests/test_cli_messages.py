@@ -208,6 +208,11 @@ def test_cost_names_the_scope_it_looked_in(workdir: Path) -> None:
     )
     result = run_cli(["cost", "--store", "data", "--prompt-tokens", "1000", "--models", "foo/bar"], workdir)
     assert result.stderr.strip() == "error: no model 'foo/bar' in the latest snapshot of data"
+    # under --replay the catalog is the replayed file's, not one "fetched from the API" (trial)
+    result = run_cli(["--replay", "sample", "cost", "--prompt-tokens", "1000", "--models", "foo/bar"], workdir)
+    assert result.exit_code == 1 and result.stderr.startswith(
+        "error: no model 'foo/bar' in the catalog of --replay sample"
+    )
 
 
 def test_cost_refuses_an_unknown_column_before_any_note(workdir: Path) -> None:

@@ -100,7 +100,8 @@ def cost(
         unknown = [m for m in missing if m not in gone or len(missing) == len(wanted)]
         if unknown:
             hint = ""
-            where = "in the catalog fetched from the API"
+            replay = (ctx.obj or {}).get("replay") if isinstance(ctx.obj, dict) else None
+            where = f"in the catalog of --replay {replay}" if replay else "in the catalog fetched from the API"
             if from_store:  # the store knows what it listed before, and which scope it read
                 when = f"at --as-of {as_of}" if as_of else "in the latest snapshot"
                 where, elsewhere = looked_in(store, frame.attrs.get("scope"), [unknown[0]])
