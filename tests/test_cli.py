@@ -987,6 +987,7 @@ def test_an_endpoints_body_given_to_import_says_what_it_is(
     for args in ([str(endpoints)], [str(undated)], ["--fetched-at", "2026-08-31", str(undated)]):
         line = _one_error_line(runner.invoke(main, ["import", "--store", str(tmp_path / "s"), *args]))
         assert "/endpoints body" in line and "not a /models list" in line, line
+        assert "`orcatalog endpoints MODEL --store DIR` fetches and records" in line, line  # a command first
     assert not (tmp_path / "s").exists()
 
 
