@@ -15,6 +15,7 @@ import pandas as pd
 from ..errors import InvalidParameterError, OrcatalogWarning
 from ..frames.ids import is_alias_id
 from ..schema import (
+    bool_array,
     is_free_rule,
     is_price_column,
     not_in_column_unit,
@@ -22,7 +23,7 @@ from ..schema import (
     unknown_unit_note,
 )
 from ..times import answer_notes, is_date_only, parse_time
-from .catalog import paid, serves
+from .catalog import output_modalities_arg, paid, serves
 from .args import field_arg, frame_arg, one_scope, price_fields
 
 __all__ = ["movers", "market_trend", "frontier", "catalog_size", "catalog_events", "CONTEXT_BANDS"]
@@ -333,6 +334,29 @@ def _period_stats(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out.reset_index()
 
 
+def _warn_unpriced_by_text_workload(models: pd.DataFrame, total: np.ndarray) -> None:
+    """frontier(output_modalities="all") ranks every model on the text workload (a million prompt
+    and completion tokens): the models that workload cannot price, routers of dynamic pricing
+    aside, are left out, and a warning counts them and names the frontier that ranks them (trial:
+    seedream, a speech and a transcription model were left out without a word)."""
+    dynamic = (
+        bool_array(models["dynamic_pricing"]) if "dynamic_pricing" in models.columns else np.zeros(len(models), bool)
+    )
+    unpriced = np.isnan(np.asarray(total, dtype=float)) & ~dynamic
+    if not unpriced.any():
+        return
+    n = int(unpriced.sum())
+    ids = models.loc[unpriced, "id"].astype(str).tolist() if "id" in models.columns else []
+    names = f" ({', '.join(ids[:3])}{', ...' if n > 3 else ''})" if ids else ""
+    warnings.warn(
+        f"orcatalog: frontier(output_modalities='all') ranks every model on the text workload (a million "
+        f"prompt and completion tokens), which cannot price {n} model{'s' if n != 1 else ''}{names}: "
+        "they are left out; a frontier of their output ranks them (output_modalities='image', 'speech', ...)",
+        OrcatalogWarning,
+        stacklevel=3,
+    )
+
+
 def frontier(
     models: pd.DataFrame,
     x: str | None = None,
@@ -414,6 +438,8 @@ def frontier(
             OrcatalogWarning,
             stacklevel=2,
         )
+    if output_modalities_arg(output_modalities) == ():  # "all": ranked on the text workload, said (trial)
+        _warn_unpriced_by_text_workload(models, total)
     models = models[((total > 0) & ~elsewhere) | ((total == 0) & include_free)]
     if everyone and models.empty:  # an empty answer says why (trial N: 0 rows and not a word)
         free = int(np.count_nonzero(np.asarray(total) == 0))
