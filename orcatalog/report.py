@@ -259,6 +259,12 @@ class _Page:
             else f"{len(times)} snapshots from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
         )
         scope = str(history["scope"].iloc[0]) if "scope" in history.columns else "catalog"
+        partial = {pd.Timestamp(v) for vs in (history.attrs.get("partial_times") or {}).values() for v in vs}
+        if any(p == last for p in partial):  # what the latest catalog's tables and charts may miss (re-check N1)
+            when += (
+                "; the latest snapshot is flagged partial (far fewer models than the one before): the tables "
+                "and charts of the latest catalog may miss models that are still listed"
+            )
         sections = [_rules_html(), *self.sections]  # under the title, and in the nav like every section
         nav = " ".join(
             f'<a href="#{s.split(chr(34))[1]}">{html.escape(s.split(">")[1].split("<")[0])}</a>' for s in sections
@@ -352,11 +358,14 @@ def _tables(
 
     prompt_tokens, completion_tokens, requests = workload
 
+    said = " ".join(f"{n[0].upper()}{n[1:]}." for n in moved.attrs.get("notes", []) if "left out" in n)
     page.table(
         "movers.csv",
         "Biggest price movers",
         moved,
-        "Prompt price, USD per million tokens, first to last snapshot." if len(times) > 1 else "Needs two snapshots.",
+        f"Prompt price, USD per million tokens, first to last snapshot; a model must be listed in both. {said}".strip()
+        if len(times) > 1
+        else "Needs two snapshots.",
     )
     page.table(
         "catalog_events.csv",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import html
 import html.parser
 import re
@@ -253,3 +254,23 @@ def test_a_one_snapshot_report_says_so(dated_files: list[Path], tmp_path: Path) 
     page = build_report(store.history(), tmp_path / "r").read_text(encoding="utf-8")  # the index page
     assert "one snapshot, at 2026-04-17 00:00 UTC" in page and "1 snapshots" not in page
     assert page.count("One snapshot: the chart shows the 3 days around it") == 2  # market trend, catalog size
+
+
+def test_a_partial_latest_snapshot_is_said_on_the_page(recorded_dir: Path, tmp_path: Path) -> None:
+    """Re-check trial N1: with a partial latest snapshot (a body of 300 of 414 models), the report's
+    tables and charts of the latest catalog drew the 300, and "partial" appeared nowhere on the page;
+    the movers counted the 114 missing from it as gone. Both are said now."""
+    import orjson
+
+    newest = recorded_dir / "catalogs-2026-06-08" / "models-2026-08-17.json.gz"
+    body = orjson.loads(gzip.decompress(newest.read_bytes()))
+    part = tmp_path / "models-2026-08-18.json"
+    part.write_bytes(orjson.dumps({"data": body["data"][:300]}))
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files([newest], progress=False)
+    with pytest.warns(oc.PartialSnapshotWarning):
+        store.import_files([part], progress=False)
+    index = build_report(store.history(), tmp_path / "r")
+    page = html.unescape(index.read_text(encoding="utf-8"))
+    assert "the latest snapshot is flagged partial" in page
+    assert "missing from the end snapshot (2026-08-18 00:00 UTC), which is flagged partial" in page

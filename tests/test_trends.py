@@ -295,3 +295,16 @@ def test_movers_leave_out_models_the_end_snapshot_no_longer_lists(recorded_dir: 
         gone > 0
         and f"{gone} model(s) listed at the start but no longer listed at the end left out" in moved.attrs["notes"]
     )
+    # a partial latest catalog (a body of 300 of the 414 models, flagged on import): its missing models
+    # may still be listed, and the note says so instead of calling them gone (re-check trial N1)
+    part = tmp_path / "models-2026-08-18.json"
+    part.write_bytes(orjson.dumps({"data": last[:300]}))
+    with pytest.warns(oc.PartialSnapshotWarning):
+        store.import_files(part, progress=False)
+    later = oc.movers(store.history(), "2025-12-18", "2026-08-18", n=50)
+    missing = len(start_ids - {m["id"] for m in last[:300]})
+    (said,) = [n for n in later.attrs["notes"] if "left out" in n and "end snapshot" in n]
+    assert said.startswith(
+        f"{missing} model(s) listed at the start but missing from the end snapshot (2026-08-18 00:00 UTC)"
+    )
+    assert "flagged partial" in said and not any("no longer listed at the end" in n for n in later.attrs["notes"])
