@@ -1254,3 +1254,18 @@ def test_price_history_markers_of_equal_prices_stay_visible(history: pd.DataFram
     assert steps[a].get_zorder() < steps[b].get_zorder()  # a is drawn first, beneath
     assert all(first[p] >= second[p] + 2 for p in shared)  # a ring of at least 1 pt shows around b's
     assert any(line.get_markerfacecolor() == "none" for line in marks)  # hollow markers are see-through
+    # both models leave at one snapshot, at one price: two "no longer listed" X marks there, the one
+    # beneath larger (re-check trial: three models' marks at one point, one seen)
+    from orcatalog.plot._history_marks import GONE_MARKER
+
+    times = sorted(twin["fetched_at"].unique())
+    cut = times[len(times) // 2]
+    left = twin[~(twin["id"].isin([a, b]) & (twin["fetched_at"] >= cut))]
+    ax = oc.plot_price_history(left, [a, b])
+    gone = [line for line in ax.get_lines() if str(line.get_gid()).endswith("no longer listed")]
+    assert len(gone) == 2 and {tuple(g.get_xydata()[0]) for g in gone} == {tuple(gone[0].get_xydata()[0])}
+    assert abs(gone[0].get_markersize() - gone[1].get_markersize()) >= 2
+    # no series is drawn with the X that means "no longer listed" (re-check trial), however many series
+    many = history["id"].astype(str).value_counts().index[:14].tolist()
+    ax = oc.plot_price_history(history, many)
+    assert GONE_MARKER not in {line.get_marker() for line in ax.get_lines() if line.get_label() in many}

@@ -34,7 +34,7 @@ def _mark_no_longer_listed(
     ids = [mid for mid, _, _ in series]
     events = price_changes(history[history["id"].astype(str).isin(ids)], fields=[column])
     events = events[events["kind"] == "no longer listed"]
-    n = 0
+    marks: list[tuple[int, str, Any, float]] = []  # (series, model, time, price) of each mark, in draw order
     for k, ((mid, t, _), drawn) in enumerate(zip(series, drawn_series)):
         times = pd.DatetimeIndex(t)
         when = list(pd.DatetimeIndex(events.loc[events["id"].astype(str) == mid, "fetched_at"]))
@@ -43,23 +43,26 @@ def _mark_no_longer_listed(
                 when.append(left_at)
         for at in when:
             before = np.flatnonzero((times < at) & np.isfinite(drawn))
-            if not len(before):
-                continue
-            ax.plot(
-                [at],
-                [drawn[before[-1]]],
-                linestyle="None",
-                marker=GONE_MARKER,
-                markersize=8,
-                color=colors[k % len(colors)],
-                markeredgecolor="black",
-                markeredgewidth=0.6,
-                zorder=4,
-                label="_nolegend_",
-                gid=f"{mid} no longer listed",
-            )
-            n += 1
-    return n
+            if len(before):
+                marks.append((k, mid, at, float(drawn[before[-1]])))
+    for i, (k, mid, at, price) in enumerate(marks):
+        # marks of several models at one time and price: each one drawn under others is larger, so
+        # a ring of each shows (re-check trial: three qwen-plus models left together, one X seen)
+        above = sum(1 for _, _, at2, price2 in marks[i + 1 :] if at2 == at and price2 == price)
+        ax.plot(
+            [at],
+            [price],
+            linestyle="None",
+            marker=GONE_MARKER,
+            markersize=8 + 4 * above,
+            color=colors[k % len(colors)],
+            markeredgecolor="black",
+            markeredgewidth=0.6,
+            zorder=4,
+            label="_nolegend_",
+            gid=f"{mid} no longer listed",
+        )
+    return len(marks)
 
 
 #: The legend entry of the hatched spans where a model's price was dynamic.

@@ -43,7 +43,8 @@ _MAX_LABELS = 12
 _LINESTYLES = ("-", "--", "-.", ":")
 
 
-_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "p", "h", "*")
+#: No "X": that shape marks a price no longer listed (:data:`._history_marks.GONE_MARKER`; re-check trial).
+_MARKERS = ("o", "s", "^", "D", "v", "P", "d", "<", ">", "p", "h", "*")
 
 
 #: Marker size (points) of a price drawn by one series, and how much larger it is for each series
