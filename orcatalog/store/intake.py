@@ -203,8 +203,8 @@ def warn_if_name_disagrees(name: str, when: pd.Timestamp) -> None:
         return
     shown = f"{at:%Y-%m-%d}" if precision == "day" else at.isoformat()
     warnings.warn(
-        f"orcatalog: {name}: recorded at the fetch time given, {when.isoformat()}, not at the {precision} "
-        f"its name says, {shown}",
+        f"orcatalog: {name}: dated by the fetch time given, {when.isoformat()}, not at the {precision} "
+        f"its name says, {shown}",  # "dated", not "recorded": a refusal may follow (re-check trial N2)
         OrcatalogWarning,
         stacklevel=4,
     )
