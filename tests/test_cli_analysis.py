@@ -574,6 +574,17 @@ def test_movers_says_how_old_the_start_is_and_when_both_ends_are_one_snapshot(wo
     # a window that ends on a later snapshot says nothing of the kind
     wide = oc.movers(h, since, f"{pd.Timestamp(times[-1]):%Y-%m-%dT%H:%M:%SZ}")
     assert not any("both fall" in n for n in wide.attrs["notes"])
+    # two snapshots between which no price moved: said, not a bare header line (re-check trial)
+    pairs = [
+        (f"{pd.Timestamp(x):%Y-%m-%dT%H:%M:%SZ}", f"{pd.Timestamp(y):%Y-%m-%dT%H:%M:%SZ}")
+        for x, y in zip(times, times[1:])
+    ]
+    still = next(p for p in pairs if oc.movers(h, *p).empty)
+    quiet = run_cli(["movers", "--store", "data", "--since", still[0], "--until", still[1]], workdir)
+    assert (
+        quiet.exit_code == 0
+        and "note: no model's prompt_usd_per_mtok moved between these two snapshots" in quiet.stderr
+    )
 
 
 def test_movers_since_after_the_latest_snapshot_names_only_what_was_given(workdir: Path) -> None:

@@ -78,7 +78,11 @@ def test_movers_and_price_changes_take_a_price_by_its_table_heading(history: pd.
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"start": "2026-01-05", "end": "2026-01-01"}, "before end"),
+        # as typed, to the minute: not 2026-01-01T23:59:59.999999999 (re-check trial)
+        (
+            {"start": "2026-01-05", "end": "2026-01-01"},
+            r"start=2026-01-05 00:00 must be before end=2026-01-01 \(through that day\)$",
+        ),
         ({"start": "x", "end": "2026-01-01"}, "not a time"),
         ({"start": "2026-01-01", "end": "2026-01-05", "field": "name"}, "not a price field"),
         ({"start": "2026-01-01", "end": "2026-01-05", "n": 0}, "n="),

@@ -104,7 +104,8 @@ def movers(
     t0 = parse_time(start, "start")
     t1 = None if end is None else parse_time(end, "end", end=True)  # a date-only end: through that day
     if t1 is not None and t0 >= t1:
-        raise InvalidParameterError(f"start={t0.isoformat()} must be before end={t1.isoformat()}")
+        until = f"{end} (through that day)" if is_date_only(end) else f"{t1:%Y-%m-%d %H:%M}"  # not ns (trial)
+        raise InvalidParameterError(f"start={t0:%Y-%m-%d %H:%M} must be before end={until}")
     if history.empty:
         raise InvalidParameterError("the history is empty: import or snapshot the catalog first")
     stamps = pd.to_datetime(history["fetched_at"], utc=True)

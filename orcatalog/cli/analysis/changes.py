@@ -262,4 +262,6 @@ def movers(
         err=True,
     )
     _say(moved.attrs.get("notes", []))
+    if moved.empty and not any("both fall" in n for n in moved.attrs.get("notes", [])):  # a bare header (trial)
+        click.echo(f"note: no model's {field} moved between these two snapshots", err=True)
     write(moved, fmt, out, columns, head, default_columns=None)
