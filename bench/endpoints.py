@@ -10,7 +10,8 @@ them and exits non-zero when one misses its target:
   the record, not checked: there a frame's fixed cost (about 50 typed columns) dominates;
 - many models: 400 models against the replay server (in its own process) with 50 ms injected
   latency per request, at the default concurrency, through the default cached session on a fresh
-  cache: wall time at most 1.3x (400 / concurrency) x 50 ms, and no more requests than models;
+  cache: wall time (the median of five fetches, each on a fresh cache and server) at most 1.3x
+  (400 / concurrency) x 50 ms, and no more requests than models (in any of them);
 - a 429 with ``Retry-After: 1`` on the first request: the whole pool pauses (wall time grows by
   about the full second, not by a worker's share of it) and the request count is models + 1.
 
@@ -135,7 +136,10 @@ def main() -> int:
         f"frame {ssub * 1e6:.0f} us, ratio {ssub / sbase:.1f}x"
     )
     ideal = MODELS / DEFAULT_CONCURRENCY * LATENCY
-    wall, served, rows = many()
+    runs = [many() for _ in range(sized(5, 1))]  # the median of five fetches: one swings 1.18x-1.41x here
+    walls = sorted(r[0] for r in runs)
+    print("many-model fetch, each run / ideal: " + ", ".join(f"{w / ideal:.3f}" for w in walls))
+    wall, served, rows = walls[len(walls) // 2], max(r[1] for r in runs), runs[0][2]
     print(
         f"{MODELS} models, {LATENCY * 1e3:.0f} ms each, concurrency {DEFAULT_CONCURRENCY}: {wall:.2f} s "
         f"(ideal {ideal:.2f} s), {served} requests, {rows} rows"
