@@ -259,8 +259,9 @@ class _Page:
             else f"{len(times)} snapshots from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
         )
         scope = str(history["scope"].iloc[0]) if "scope" in history.columns else "catalog"
-        partial = {pd.Timestamp(v) for vs in (history.attrs.get("partial_times") or {}).values() for v in vs}
-        if any(p == last for p in partial):  # what the latest catalog's tables and charts may miss (re-check N1)
+        from .analysis.args import is_partial_at
+
+        if is_partial_at(history, last):  # what the latest catalog's tables and charts may miss (re-check N1)
             when += (
                 "; the latest snapshot is flagged partial (far fewer models than the one before): the tables "
                 "and charts of the latest catalog may miss models that are still listed"

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 
-__all__ = ["field_arg", "frame_arg", "one_scope", "price_fields"]
+__all__ = ["field_arg", "frame_arg", "is_partial_at", "one_scope", "price_fields"]
 
 
 #: Where a frame given as each argument comes from, for the message when it lacks a column
@@ -67,6 +67,14 @@ def one_scope(history: pd.DataFrame, scope: str | None = None) -> pd.DataFrame:
             f"the history holds several scopes {scopes}: choose one (scope=..., or history[history.scope == ...])"
         )
     return history
+
+
+def is_partial_at(history: pd.DataFrame, when: Any) -> bool:
+    """Whether the snapshot at ``when`` (a fetch time of the history) is a catalog flagged partial,
+    by the history's ``attrs["partial_times"]`` (the store's flag, any scope): a model missing from
+    it may still be listed. The one reading of that attribute for movers and the report."""
+    at = pd.Timestamp(when)
+    return any(pd.Timestamp(v) == at for times in (history.attrs.get("partial_times") or {}).values() for v in times)
 
 
 def price_fields(frame: pd.DataFrame) -> list[str]:

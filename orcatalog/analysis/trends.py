@@ -24,7 +24,7 @@ from ..schema import (
 )
 from ..times import answer_notes, is_date_only, parse_time
 from .catalog import output_modalities_arg, paid, serves
-from .args import field_arg, frame_arg, one_scope, price_fields
+from .args import field_arg, frame_arg, is_partial_at, one_scope, price_fields
 
 __all__ = ["movers", "market_trend", "frontier", "catalog_size", "catalog_events", "CONTEXT_BANDS"]
 
@@ -137,20 +137,15 @@ def movers(
     if s0 == s1:
         notes.append(f"start and end both fall on the snapshot of {s1:%Y-%m-%d %H:%M} UTC: the window holds no change")
     a, b = _latest_at(history, t0, field), _latest_at(history, t1, field)
-    partial = {  # flagged partial catalogs (ns since the epoch): a model missing from one may still be listed
-        pd.Timestamp(v).as_unit("ns").value
-        for times in (history.attrs.get("partial_times") or {}).values()
-        for v in times
-    }
     gone = len(a.index.difference(b.index))
-    if gone and s1.as_unit("ns").value in partial:
+    if gone and is_partial_at(history, s1):  # a model missing from it may still be listed
         notes.append(
             f"{gone} model(s) listed at the start but missing from the end snapshot ({s1:%Y-%m-%d %H:%M} UTC), "
             "which is flagged partial (far fewer models: they may only be missing from that body), left out"
         )
     elif gone:  # said, as a model that vanished is said everywhere: no longer listed, never a move
         notes.append(f"{gone} model(s) listed at the start but no longer listed at the end left out")
-    if s0.as_unit("ns").value in partial and s0 != s1:
+    if s0 != s1 and is_partial_at(history, s0):
         notes.append(
             f"the start snapshot ({s0:%Y-%m-%d %H:%M} UTC) is flagged partial: models missing from it are left out"
         )

@@ -143,9 +143,9 @@ def plot_catalog_size(history_or_sizes: pd.DataFrame, *, ax: Axes | None = None)
 def _partial_rows(frame: pd.DataFrame, t: pd.DatetimeIndex) -> list[int]:
     """The rows of the partial snapshots (``attrs["partial_times"]`` of a history or of
     :func:`orcatalog.catalog_size`'s frame, by scope), in time order."""
-    said = frame.attrs.get("partial_times") or {}
-    times = {pd.Timestamp(v) for values in said.values() for v in values}
-    return [i for i in range(len(t)) if t[i] in times]
+    from ..analysis.args import is_partial_at
+
+    return [i for i in range(len(t)) if is_partial_at(frame, t[i])]
 
 
 def _events_per_bar(sizes: pd.DataFrame, t: pd.DatetimeIndex, gaps: set[int] | None = None) -> pd.DataFrame:
