@@ -344,6 +344,12 @@ def _period_stats(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out.reset_index()
 
 
+def _first_ids(models: pd.DataFrame, rows: np.ndarray) -> str:
+    """The first three ids of ``rows`` (a mask) for a warning, `` (a, b, c, ...)``; empty without ids."""
+    ids = models.loc[rows, "id"].astype(str).tolist() if "id" in models.columns else []
+    return f" ({', '.join(ids[:3])}{', ...' if len(ids) > 3 else ''})" if ids else ""
+
+
 def _warn_unpriced_by_text_workload(models: pd.DataFrame, total: np.ndarray) -> None:
     """frontier(output_modalities="all") ranks every model on the text workload (a million prompt
     and completion tokens): the models that workload cannot price, routers of dynamic pricing
@@ -355,9 +361,7 @@ def _warn_unpriced_by_text_workload(models: pd.DataFrame, total: np.ndarray) -> 
     unpriced = np.isnan(np.asarray(total, dtype=float)) & ~dynamic
     if not unpriced.any():
         return
-    n = int(unpriced.sum())
-    ids = models.loc[unpriced, "id"].astype(str).tolist() if "id" in models.columns else []
-    names = f" ({', '.join(ids[:3])}{', ...' if n > 3 else ''})" if ids else ""
+    n, names = int(unpriced.sum()), _first_ids(models, unpriced)
     warnings.warn(
         f"orcatalog: frontier(output_modalities='all') ranks every model on the text workload (a million "
         f"prompt and completion tokens), which cannot price {n} model{'s' if n != 1 else ''}{names}: "
@@ -434,9 +438,7 @@ def frontier(
     # priced 0 on x, priced in another part: no place on this axis (the chart's rule, not drawn there)
     elsewhere = (total > 0) & (models[x].to_numpy(dtype=float, na_value=np.nan) == 0)
     if elsewhere.any():
-        n = int(elsewhere.sum())
-        ids = models.loc[elsewhere, "id"].astype(str).tolist() if "id" in models.columns else []
-        names = f" ({', '.join(ids[:3])}{', ...' if n > 3 else ''})" if ids else ""
+        n, names = int(elsewhere.sum()), _first_ids(models, elsewhere)
         warnings.warn(
             f"orcatalog: frontier leaves out {n} model{'s' if n != 1 else ''} priced 0 on {x} but priced in "
             f"another part{names}: "
