@@ -266,3 +266,22 @@ def test_client_methods_are_the_module_functions_with_that_client(eserver: Repla
         c = _client(usage)
         pd.testing.assert_frame_equal(c.fetch_activity(api_key=key), oc.fetch_activity(api_key=key, client=c))
         assert len(c.fetch_activity(api_key=key)) == len(spec_activity_body()["data"])
+
+
+def test_a_variant_and_an_alias_of_one_model_never_sink_the_fetch(eserver: ReplayServer) -> None:
+    """Trial (issue 18): the replay server answered nvidia/nemotron-3-nano-30b-a3b with its :free
+    variant's body (the first id sharing its canonical slug), and the two bodies' rows then had one
+    (model_id, tag) key: the whole fetch of 80 models was refused. A base id is answered with its
+    own body now; and an id answered with a model another id of the list already gave (here the
+    canonical slug of claude-opus-4.7, asked beside its id) is one error row, the others kept."""
+    ids = _catalog_ids(80)
+    base, variant = "nvidia/nemotron-3-nano-30b-a3b", "nvidia/nemotron-3-nano-30b-a3b:free"
+    assert {base, variant} <= set(ids)
+    frame = oc.fetch_endpoints(models=ids, client=_client(eserver))
+    assert frame["error"].isna().all()
+    assert set(frame["model_id"]) == set(ids)  # every row is of the model asked for
+    slug = "anthropic/claude-4.7-opus-20260416"  # canonical_slug of anthropic/claude-opus-4.7
+    both = oc.fetch_endpoints(models=["anthropic/claude-opus-4.7", slug, "openai/gpt-4o"], client=_client(eserver))
+    (error,) = both.loc[both["error"].notna()].itertuples()
+    assert error.model_id == slug and "answered with the endpoints of anthropic/claude-opus-4.7" in error.error
+    assert set(both.loc[both["error"].isna(), "model_id"]) == {"anthropic/claude-opus-4.7", "openai/gpt-4o"}

@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from ..errors import InvalidParameterError, OrcatalogError, RateLimitError
+from ..errors import InvalidParameterError, OrcatalogError, RateLimitError, ResponseError
 from ..frames.endpoints import check_endpoints_body, endpoints_body_frame, endpoints_frame
 from ..frames.providers import providers_frame
 from ..progress import bar
@@ -242,12 +242,25 @@ def fetch_many(
 
 def many_frame(fetched: dict[str, Fetched], failed: dict[str, OrcatalogError], order: list[str]) -> pd.DataFrame:
     """One endpoints frame for :func:`fetch_many`'s result (one flatten pass over every body, in
-    ``order``), with an ``error`` column: null on endpoint rows, plus one row per failed model."""
+    ``order``), with an ``error`` column: null on endpoint rows, plus one row per failed model. A
+    model answered with the endpoints of a model another id of the list already gave (an alias, a
+    variant or a redirect answered for the same model) is an error row of its own, naming that
+    model, so the others stay (trial: one such pair refused the whole fetch as duplicate endpoints)."""
     endpoints: list[dict[str, Any]] = []
+    failed = dict(failed)
+    answered: dict[str, str] = {}  # the model a body is of -> the id asked that gave it first
     for model_id in order:
         if model_id not in fetched:
             continue
         data = fetched[model_id].body["data"]
+        of = str(data.get("id") or model_id)
+        if of in answered:
+            failed[model_id] = ResponseError(
+                f"{model_id} was answered with the endpoints of {of}, which {answered[of]} already gave: "
+                "its rows are those"
+            )
+            continue
+        answered[of] = model_id
         defaults = {"model_id": data.get("id") or model_id, "model_name": data.get("name")}
         endpoints.extend(
             {**defaults, **{k: v for k, v in e.items() if v is not None or k not in defaults}}

@@ -166,12 +166,16 @@ class _Answers:
     def _endpoints_of(self, models: list[dict[str, Any]], slug: str) -> tuple[int, Any, dict[str, str]]:
         """``links.details``: the recorded endpoints body of the model, by id or canonical slug;
         else a spec-shaped fixture when asked for and the model is in the catalog."""
-        ids = {slug} | {m.get("id") for m in models if m.get("canonical_slug") == slug}
+        # the model asked for first, then the ids sharing its canonical slug, in catalog order: a
+        # base id is answered with its own body, not a ``:free`` variant's (trial: the variant's rows
+        # made a many-model fetch see one model twice); a set's order was not even the same each run
+        ids = [slug, *(m.get("id") for m in models if m.get("canonical_slug") == slug and m.get("id") != slug)]
         for model_id in ids:
             if model_id in self._endpoints:
                 return 200, self._endpoints[model_id], {}
         if self._spec_endpoints:
-            model = next((m for m in models if m.get("id") in ids), None)
+            by_id = {m.get("id"): m for m in models}
+            model = next((by_id[i] for i in ids if i in by_id), None)
             if model is not None:
                 body = self._fixture(model)
                 return (
