@@ -136,3 +136,20 @@ def test_a_catalog_given_as_endpoints_is_pointed_to_fetch_endpoints() -> None:
         with pytest.raises(oc.InvalidParameterError, match="fetch_endpoints") as caught:
             call()
         assert "fetch_models" not in str(caught.value)
+
+
+def test_an_endpoint_one_request_does_not_fit_has_no_total(fetched: tuple[pd.DataFrame, dict]) -> None:
+    """Trial (issue 18): estimate_cost on endpoints read each endpoint's context_length but not its
+    max_completion_tokens, so gpt-4o's endpoints (16,384) got a total for 20,000 completion tokens
+    in one request, which the models frame refuses. Each endpoint's own limits now hold, from its
+    raw body; spread over requests that fit, the same endpoints are priced."""
+    frame, raw = fetched
+    cost = oc.estimate_cost(frame, 10_000, 20_000)
+    gpt = cost[cost["model_id"] == GPT]
+    limits = {tag: raw[(GPT, tag)].get("max_completion_tokens") for tag in gpt["tag"]}
+    over = [tag for tag, limit in limits.items() if limit and limit < 20_000]
+    assert over  # the recorded gpt-4o endpoints list 16,384
+    for row in gpt[gpt["tag"].isin(over)].itertuples():
+        assert np.isnan(row.total_usd) and "max_completion_tokens" in row.note, row.tag
+    spread = oc.estimate_cost(frame, 10_000, 20_000, requests=2)
+    assert spread.loc[spread["tag"].isin(over) & (spread["model_id"] == GPT), "total_usd"].notna().all()

@@ -27,13 +27,15 @@ def is_endpoints_frame(frame: Any) -> bool:
 def as_models(endpoints: pd.DataFrame) -> pd.DataFrame:
     """The endpoints as a models frame the cost rules read: ``id`` (the row's position, as text),
     the price columns, ``pricing_overrides``, ``dynamic_pricing``, ``is_free``, ``context_length``
-    (the endpoint's own window, where listed), ``output_modalities`` and ``price_discount`` (the
+    and ``max_completion_tokens`` (the endpoint's own window and output limit, where listed: one
+    request must fit them, :func:`orcatalog.analysis.catalog.fits_request`), ``output_modalities`` and ``price_discount`` (the
     endpoint's ``discount``, a fraction). The one view of an endpoint as a model: repricing usage on
     endpoints (:mod:`orcatalog.analysis.reprice`) keys the same rows by ``model@endpoint``."""
     keep = [
         c
         for c in endpoints.columns
-        if is_price_column(c) or c in ("pricing_overrides", "dynamic_pricing", "is_free", "context_length")
+        if is_price_column(c)
+        or c in ("pricing_overrides", "dynamic_pricing", "is_free", "context_length", "max_completion_tokens")
     ]
     view = endpoints[keep].copy()
     # an endpoint serves its model's outputs; a listing that does not name them is "unknown", which the
