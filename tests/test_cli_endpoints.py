@@ -44,6 +44,10 @@ def test_several_models_keep_going_past_a_failure_with_a_warning() -> None:
     assert {r["model_id"] for r in rows} == {"openai/gpt-4o", "nobody/nothing"}
     assert [r["model_id"] for r in rows if r["error"]] == ["nobody/nothing"]
     assert "warning: nobody/nothing: NotFoundError" in result.stderr
+    # the request as given, never the loopback server's passing address, in the file and the warning (trial)
+    (error,) = [r["error"] for r in rows if r["error"]]
+    assert "GET /models/nobody/nothing/endpoints of --replay sample failed" in error, error
+    assert "127.0.0.1" not in result.stdout and "127.0.0.1" not in result.stderr
 
 
 def test_endpoints_needs_a_model_or_zdr_and_an_unknown_model_is_one_line() -> None:

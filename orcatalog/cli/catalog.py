@@ -14,7 +14,7 @@ import click
 
 from ..suggest import did_you_mean
 from .app import main
-from .client import _client
+from .client import _client, in_replay_words
 from .errors import CLIError, CLIUsageError, warning_line
 from .interrupts import committed
 from .options import _check_modalities, _comma_list, _filter_options
@@ -233,6 +233,11 @@ def endpoints(
                 df = fetch_endpoints(models=list(model_ids), client=client, refresh=refresh, concurrency=concurrency)
         except NotFoundError as exc:  # one model the API does not know: the id it most likely meant
             raise _unknown_model(model_ids[0], exc, client, store) from None
+        if "error" in df.columns and df["error"].notna().any():  # the request as the user gave it (trial)
+            import pandas as pd
+
+            said = [in_replay_words(str(e), ctx.obj) if isinstance(e, str) else e for e in df["error"]]
+            df["error"] = pd.array(said, dtype=df["error"].dtype)
         failed = df[df["error"].notna()] if "error" in df.columns else df.iloc[:0]
         unknown = failed["error"].astype(str).str.startswith(NotFoundError.__name__) if len(failed) else []
         known = _catalog_ids(client, store) if any(unknown) else []
