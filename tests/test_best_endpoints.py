@@ -178,3 +178,46 @@ def test_plot_of_a_model_without_throughput_data_is_an_error_not_an_empty_chart(
     with pytest.raises(oc.InvalidParameterError, match="throughput_p50 .*API key.*estimate_cost"):
         oc.plot_endpoints(gpt)
     assert plt.get_fignums() == before  # no figure left behind
+
+
+def test_plot_of_many_providers_keeps_labels_apart_and_providers_distinct(tmp_path: Path) -> None:
+    """Trial (issue 18): inception/mercury-2's 12 spec-shaped endpoints (11 providers) drew
+    amazon-bedrock/eu-west-1 over google-vertex/global and together over fireworks, the 11th
+    provider took the first one's blue, and the log price axis had two ticks. Labels are placed
+    apart now, each provider has its own colour and marker pair, and the narrow axis its steps."""
+    import requests
+
+    from orcatalog.testing import ReplayServer
+
+    with ReplayServer(spec_endpoints=True) as server:
+        client = oc.Client(base_url=server.base_url, session=requests.Session())
+        endpoints = oc.fetch_endpoints("inception/mercury-2", client=client)
+    assert endpoints["provider_name"].nunique() > 10
+    fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
+    oc.plot_endpoints(endpoints, ax=ax)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    from matplotlib.text import Text
+
+    boxes = [
+        Text.get_window_extent(t, renderer)
+        for t in ax.texts
+        if t.get_text() and not t.get_text().startswith("not drawn")
+    ]
+    assert len(boxes) >= 10
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)
+    looks = {
+        (str(c.get_facecolor()[0].tolist()), str(c.get_paths()[0].vertices.round(3).tolist())) for c in ax.collections
+    }
+    drawn_providers = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert len(looks) == len(drawn_providers)  # no two providers look alike
+    lo, hi = ax.get_ylim()
+    assert (
+        len([v for v in ax.yaxis.get_minorticklocs() if lo <= v <= hi])
+        + len([v for v in ax.get_yticks() if lo <= v <= hi])
+        >= 4
+    )
+    fig.savefig(tmp_path / "many.png", dpi=60)
+    plt.close(fig)

@@ -40,12 +40,14 @@ def _axes(ax: Any, figsize: tuple[float, float] = (10, 6)) -> Axes:
     return ax
 
 
-def _plain_log_ticks(axis: Any) -> None:
-    """Label a log axis with plain numbers (0.2, 0.5, 1, 2, ...) instead of powers of ten only."""
+def _plain_log_ticks(axis: Any, *, narrow: bool = False) -> None:
+    """Label a log axis with plain numbers (0.2, 0.5, 1, 2, ...) instead of powers of ten only;
+    ``narrow`` (a span under about 4x, where 0.2, 0.5, 1 leave two ticks): every step of the decade
+    (0.6, 0.7, 0.8, ...)."""
     from matplotlib.ticker import FuncFormatter, LogLocator
 
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    axis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+    axis.set_minor_locator(LogLocator(subs=tuple(range(2, 10)) if narrow else (2.0, 5.0)))
     axis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
 
 

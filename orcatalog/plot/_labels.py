@@ -94,7 +94,9 @@ def _place_labels(
             arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5},
         )
         extent = ann.get_window_extent()
-        w, h = extent.width + 2 * k, extent.height + 2 * k  # a little air around each label
+        # air around each label: 3 pt on each side (two labels 2 pt apart on one line read as one
+        # word: 'azure/globalanthropic', trial), 1 pt above and below
+        w, h = extent.width + 6 * k, extent.height + 2 * k
         others = np.concatenate([np.delete(dots, i, axis=0), segments])
         rivals = np.delete(labelled, j, axis=0)  # the other labelled points
         best, score = None, float("inf")

@@ -11,6 +11,10 @@ from ..analysis.args import frame_arg
 from ..errors import InvalidParameterError
 from ..schema.endpoints import endpoint_label
 from ._axes import _axes, _plain_log_ticks, _root, _title
+from ._labels import _place_labels
+
+#: A provider's marker, by its rank among the chart's providers: the next one every ten colours.
+_MARKERS = ("o", "s", "^", "D", "v")
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -72,7 +76,10 @@ def plot_endpoints(
 
     ax = _axes(ax)
     providers = list(dict.fromkeys(rows["provider_name"].astype(str)))
+    # a colour and a marker per provider: ten colours, then the next marker (trial: the 11th
+    # provider took the first one's blue)
     colours = {p: f"C{i % 10}" for i, p in enumerate(providers)}
+    markers = {p: _MARKERS[(i // 10) % len(_MARKERS)] for i, p in enumerate(providers)}
     # endpoints at the same spot are drawn side by side (shifted a few points apart on the screen,
     # their data unchanged), so none hides another; their shared label names each
     names = rows["provider_name"].astype(str).to_numpy()
@@ -86,32 +93,34 @@ def plot_endpoints(
         plain = mask & np.array([j not in shift for j in range(len(xs))], dtype=bool)
         label = provider
         if plain.any():
-            ax.scatter(xs[plain], ys[plain], color=colours[provider], label=label, **style)  # type: ignore[arg-type]
+            ax.scatter(xs[plain], ys[plain], color=colours[provider], marker=markers[provider], label=label, **style)  # type: ignore[arg-type]
             label = "_nolegend_"
         for moved_at in np.flatnonzero(mask & ~plain).tolist():
             moved = offset_copy(ax.transData, fig=_root(ax), x=shift[moved_at], y=0.0, units="points")
-            ax.scatter([xs[moved_at]], [ys[moved_at]], color=colours[provider], label=label, transform=moved, **style)  # type: ignore[arg-type]
+            ax.scatter(
+                [xs[moved_at]],
+                [ys[moved_at]],
+                color=colours[provider],
+                marker=markers[provider],
+                label=label,
+                transform=moved,
+                **style,  # type: ignore[arg-type]
+            )
             label = "_nolegend_"
     points: dict[tuple[float, float], list[str]] = {}  # endpoints at the same spot share one label
     for tag, px, py, good in zip(labels, xs, ys, ok):
         if good:
             points.setdefault((float(px), float(py)), []).append(tag)
-    for i, ((px, py), tags) in enumerate(sorted(points.items())):
-        ax.annotate(
-            "\n".join(tags),
-            (px, py),
-            textcoords="offset points",
-            fontsize=8,
-            va="bottom",
-            xytext=(5 + 4.5 * (len(tags) - 1), 4 if i % 2 == 0 else -6 - 11 * len(tags)),  # past the side-by-side dots
-        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     if ok.any():  # room for the labels: a log axis needs a factor of headroom
         ax.set_xlim(xs[ok].min() / 1.5, xs[ok].max() * 2.5)
         ax.set_ylim(ys[ok].min() / 1.3, ys[ok].max() * 1.3)
-    _plain_log_ticks(ax.xaxis)
-    _plain_log_ticks(ax.yaxis)
+    for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+        _plain_log_ticks(axis, narrow=hi / lo < 4)  # a span under 4x: every step of the decade
+    # the labels, once the scales and limits are set: none over another, with leader lines (the
+    # frontier's placement; trial: eu-west-1 over google-vertex/global, together over fireworks)
+    _place_labels(ax, [(px, py, "\n".join(tags)) for (px, py), tags in sorted(points.items())], fontsize=8)
     ax.set(
         xlabel=f"throughput {throughput} (tokens per second, last 30 min)",
         ylabel=f"{price} price after discount\n(USD per million tokens)",
