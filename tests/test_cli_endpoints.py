@@ -57,6 +57,10 @@ def test_endpoints_needs_a_model_or_zdr_and_an_unknown_model_is_one_line() -> No
     assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error: ")
     zdr = _run("endpoints", "--zdr", "--format", "json", "--columns", "model_id,tag")
     assert zdr.exit_code == 0 and len(json.loads(zdr.stdout)) > 0
+    both = _run("endpoints", "openai/gpt-4o", "--zdr")  # trial: said as if neither was given
+    assert both.exit_code == 2 and "give MODEL (one or more) or --zdr, not both" in both.stderr
+    table = _run("endpoints", "openai/gpt-4o")  # the table names the provider (a 2025 body has no tag)
+    assert table.exit_code == 0 and "provider_name" in table.stdout.splitlines()[0]
 
 
 def test_providers_table_and_csv() -> None:

@@ -285,3 +285,15 @@ def test_a_variant_and_an_alias_of_one_model_never_sink_the_fetch(eserver: Repla
     (error,) = both.loc[both["error"].notna()].itertuples()
     assert error.model_id == slug and "answered with the endpoints of anthropic/claude-opus-4.7" in error.error
     assert set(both.loc[both["error"].isna(), "model_id"]) == {"anthropic/claude-opus-4.7", "openai/gpt-4o"}
+
+
+def test_requests_counts_what_went_out_not_what_the_cache_answered(eserver: ReplayServer, tmp_path: Path) -> None:
+    """Trial (issue 18): a second, cached fetch of the same models said it made as many requests
+    as the first. attrs['requests'] now counts the requests sent: the server's own count."""
+    ids = _catalog_ids(5)
+    client = _client(eserver, cache_dir=tmp_path / "cache")
+    first = oc.fetch_endpoints(models=ids, client=client)
+    assert first.attrs["requests"] == len(eserver.requests) == len(ids)
+    again = oc.fetch_endpoints(models=[*ids, "nobody/nothing"], client=client)
+    assert len(eserver.requests) == len(ids) + 1  # only the uncached one went out
+    assert again.attrs["requests"] == 1

@@ -144,6 +144,7 @@ def user_models(
 ENDPOINT_TABLE_COLUMNS = [
     "model_id",
     "tag",
+    "provider_name",  # the key where a 2025 body has no tag (trial: two rows looked identical)
     "quantization",
     "context_length",
     "prompt_usd_per_mtok",
@@ -207,8 +208,10 @@ def endpoints(
     from ..errors import NotFoundError
     from ..fetch.endpoints import fetch_endpoints
 
-    if bool(model_ids) == zdr:
-        raise CLIUsageError("give MODEL (one or more) or --zdr")
+    if bool(model_ids) == zdr:  # both given is its own mistake (trial: "give MODEL or --zdr" read as odd)
+        raise CLIUsageError(
+            "give MODEL (one or more) or --zdr, not both" if zdr else "give MODEL (one or more) or --zdr"
+        )
     store = None
     with _client(ctx) as client:
         try:

@@ -288,7 +288,7 @@ def _provenance(frame: pd.DataFrame, fetched: list[Fetched], base_url: str, path
             "fetched_at": pd.Timestamp(min(f.fetched_at for f in fetched)) if fetched else None,
             "from_cache": bool(fetched) and all(f.from_cache for f in fetched),
             "stale": any(f.stale for f in fetched),
-            "requests": sum(f.attempts for f in fetched),
+            "requests": sum(f.attempts for f in fetched if not f.from_cache),  # what went out (trial: cached counted)
             "scope": scope_of(base_url, path, {}, None),
         }
     )
