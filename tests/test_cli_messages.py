@@ -255,6 +255,14 @@ def test_endpoint_history_outside_its_window_says_when_it_was_recorded(workdir: 
             f"error: no endpoints of {model!r} in eps within {said}: its {len(times)} snapshots span {span}; "
             "widen the window (or drop it)"
         )  # one line: no pandas warning about nanoseconds of a date-only --until either
+    # a start after the end is said as such, before anything is read (trial: "widen the window")
+    flipped = run_cli(
+        ["endpoint-history", model, "--store", "eps", "--since", "2026-09-10", "--until", "2026-08-01"], workdir
+    )
+    assert flipped.exit_code == 2, flipped.output
+    assert flipped.stderr.strip() == (
+        "error: --since 2026-09-10 00:00 is after --until 2026-08-01 23:59: give a --since on or before the --until"
+    )
 
 
 def test_reprice_at_says_what_the_one_snapshot_does_not_list(workdir: Path) -> None:

@@ -257,6 +257,10 @@ class EndpointHistory:
         wanted = names("columns", columns) if columns is not None else None
         start = utc(start, "start") if start is not None else None
         end = utc(end, "end", end=True) if end is not None else None  # a date-only end: through that day
+        if start is not None and end is not None and start > end:  # an empty answer would not say why (trial)
+            raise InvalidParameterError(
+                f"start={start:%Y-%m-%d %H:%M} is after end={end:%Y-%m-%d %H:%M}: give a start= on or before the end="
+            )
         self._require()  # type: ignore[attr-defined]
         out = self._endpoints().history(models, providers, start, end, wanted)
         if models:  # a model no endpoints snapshot holds: a warning with the suggestion, never silent
