@@ -255,6 +255,10 @@ def test_endpoint_history_outside_its_window_says_when_it_was_recorded(workdir: 
             f"error: no endpoints of {model!r} in eps within {said}: its {len(times)} snapshots span {span}; "
             "widen the window (or drop it)"
         )  # one line: no pandas warning about nanoseconds of a date-only --until either
+    # no store there: the way to record one is the command that records endpoints (trial: snapshot, import)
+    missing = run_cli(["endpoint-history", model, "--store", "nosuch"], workdir)
+    assert missing.exit_code == 1 and "record one with `orcatalog endpoints MODEL --store nosuch`" in missing.stderr
+    assert "orcatalog snapshot" not in missing.stderr and "orcatalog import" not in missing.stderr
     # a start after the end is said as such, before anything is read (trial: "widen the window")
     flipped = run_cli(
         ["endpoint-history", model, "--store", "eps", "--since", "2026-09-10", "--until", "2026-08-01"], workdir

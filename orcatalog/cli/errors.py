@@ -169,10 +169,14 @@ def _usage_file() -> str | None:
     return str(value) if value else None
 
 
-def record_commands(store: str | None = None) -> str:
+def record_commands(store: str | None = None, *, endpoints: bool = False) -> str:
     """How the command line records a store (the library says :data:`orcatalog.errors.RECORD_A_STORE`):
-    its two commands, with ``--store STORE`` when the store was named."""
+    its two commands, with ``--store STORE`` when the store was named; with ``endpoints``, the
+    command that records endpoints (for the commands that read them: trial, snapshot and import
+    record none)."""
     where = f" --store {store}" if store else ""
+    if endpoints:
+        return f"`orcatalog endpoints MODEL{where}`"
     return f"`orcatalog snapshot{where}` or `orcatalog import{where} FILE`"
 
 

@@ -131,7 +131,7 @@ def endpoint_history(
     Example:
       orcatalog endpoint-history anthropic/claude-sonnet-4.5 --store data --provider anthropic
     """
-    store = _store(store_root, must_exist=True)
+    store = _store(store_root, must_exist=True, endpoints=True)
     with models_named():  # an unknown model is the error below, with its suggestion
         h = store.endpoint_history(model_id, provider, start=since, end=until)
     if h.empty:

@@ -89,9 +89,10 @@ def missing_scope(store: Any, scope: str, counts: Any = None, *, then: str = "")
     return f"no snapshot of scope {scope!r} in {store.root}{hint}; scopes held: {held}"
 
 
-def _store(root: str | None, *, must_exist: bool = False) -> Any:
+def _store(root: str | None, *, must_exist: bool = False, endpoints: bool = False) -> Any:
     """The snapshot store; for read commands a local folder that does not exist, is not a store, or
-    is empty is an error (the one "no store here" message), not an empty answer."""
+    is empty is an error (the one "no store here" message), not an empty answer; ``endpoints``: the
+    command reads endpoints, and the message names the command that records them."""
     ctx = click.get_current_context()
     ctx.obj = ctx.obj if isinstance(ctx.obj, dict) else {}
     ctx.obj["store_root"] = root
@@ -105,7 +106,7 @@ def _store(root: str | None, *, must_exist: bool = False) -> Any:
     if not must_exist:
         return store
     why = no_store_message(
-        store, record_commands(store.root), empty=True
+        store, record_commands(store.root, endpoints=endpoints), empty=True
     )  # an empty folder: a typo more often than a store
     if why is None:
         return store
