@@ -108,6 +108,14 @@ def test_provider_filter_and_the_regional_tag(recorded_dir: Path, any_store: oc.
     assert set(eu["tag"]) == {"amazon-bedrock/eu-west-1"} and eu["fetched_at"].is_monotonic_increasing
     with pytest.warns(oc.UnknownModelWarning, match="no model 'nobody/nothing' in the endpoints snapshots"):
         assert any_store.endpoint_history("nobody/nothing").empty
+    # a provider typo warns with the closest name, as a model typo does (trial: 0 rows, no word)
+    with pytest.warns(
+        oc.OrcatalogWarning, match=r"no endpoint from provider 'amazon-bedrok'.*did you mean 'amazon-bedrock'"
+    ):
+        assert any_store.endpoint_history("anthropic/claude-sonnet-4.5", "amazon-bedrok").empty
+    with warnings.catch_warnings():  # a provider held, only outside the window asked: no warning
+        warnings.simplefilter("error", oc.OrcatalogWarning)
+        assert any_store.endpoint_history("anthropic/claude-sonnet-4.5", "anthropic", end="2000-01-01").empty
 
 
 def test_an_unknown_model_warns_with_the_suggestion(recorded_dir: Path, store: oc.SnapshotStore) -> None:

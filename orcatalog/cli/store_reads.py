@@ -132,7 +132,10 @@ def endpoint_history(
       orcatalog endpoint-history anthropic/claude-sonnet-4.5 --store data --provider anthropic
     """
     store = _store(store_root, must_exist=True, endpoints=True)
-    with models_named():  # an unknown model is the error below, with its suggestion
+    import warnings
+
+    with models_named(), warnings.catch_warnings():  # an unknown model or provider: the error below says it
+        warnings.filterwarnings("ignore", message="orcatalog: no endpoint from provider")
         h = store.endpoint_history(model_id, provider, start=since, end=until)
     if h.empty:
         with models_named():

@@ -272,7 +272,35 @@ class EndpointHistory:
                 lambda: self._endpoints().history(None, None, None, None, [])["model_id"].unique(),
                 f"the endpoints snapshots of {self.root}",  # type: ignore[attr-defined]
             )
+        if providers:  # a provider none of these endpoints has: a warning with the suggestion (trial)
+            self._warn_unknown_providers(models, providers, out)
         return out
+
+    def _warn_unknown_providers(self, models: list[str] | None, providers: list[str], out: pd.DataFrame) -> None:
+        """Warn about the ``providers`` asked for that match no row of the answer and no endpoint
+        the store holds of ``models`` (by name or tag, case-insensitive), with the closest name."""
+        import warnings
+
+        from ...errors import OrcatalogWarning
+        from ...suggest import did_you_mean
+
+        def named(frame: pd.DataFrame) -> set[str]:
+            return {str(v).lower() for c in ("provider_name", "tag") for v in frame[c].dropna().unique()}
+
+        seen = named(out)
+        missing = [p for p in providers if p.lower() not in seen]
+        if not missing:
+            return
+        held = self._endpoints().history(models, None, None, None, [])
+        known = sorted({str(v) for c in ("provider_name", "tag") for v in held[c].dropna().unique()})
+        unknown = [p for p in missing if p.lower() not in {k.lower() for k in known}]
+        if unknown:
+            warnings.warn(
+                f"orcatalog: no endpoint from provider {unknown[0]!r} in the endpoints snapshots of "
+                f"{self.root}{did_you_mean(unknown[0], known)}: the answer has no rows for it",  # type: ignore[attr-defined]
+                OrcatalogWarning,
+                stacklevel=3,
+            )
 
     def endpoint_snapshots(self) -> pd.DataFrame:
         """The recorded endpoints and providers snapshots, oldest first: ``snapshot_id`` (for
