@@ -72,6 +72,10 @@ def test_cheapest_meeting_constraints_per_model_with_reasons(claude: dict) -> No
             assert reasons[tag] == f"context {e['context_length']:,} < one request ({prompt + completion:,} tokens)"
         elif e.get("latency_last_30m") is None:
             assert "latency p50 unknown" in reasons[tag]
+            # the others report theirs: fetched with a key, so not "only with an API key" (trial)
+            others = any(x.get("latency_last_30m") for x in raw.values())
+            assert ("not reported for this endpoint" in reasons[tag]) == others
+            assert ("only with an API key" in reasons[tag]) == (not others)
         elif e["latency_last_30m"]["p50"] > 2000:
             assert reasons[tag].startswith("latency p50")
         elif (e.get("uptime_last_1d") or 0) < 99.9:

@@ -223,6 +223,9 @@ def _table(endpoints: pd.DataFrame, costs: pd.DataFrame, limits: _Limits) -> pd.
     errors = endpoints["error"] if "error" in endpoints.columns else pd.Series([None] * n, index=endpoints.index)
     notes = costs["note"].astype(object).where(costs["note"].notna() & errors_absent(endpoints), None)
     window_ok, output_ok = fits_request(context, max_out, limits.prompt_per_request, limits.out_per_request)
+    # models some of whose endpoints report the latency asked: the others' is not reported, not keyless
+    reported = set(endpoints.loc[~np.isnan(lat), "model_id"].astype(str)) if n else set()
+    models = endpoints["model_id"].astype(str).to_numpy()
     reasons = [
         _drop_reason(
             errors.iloc[i],
@@ -235,6 +238,7 @@ def _table(endpoints: pd.DataFrame, costs: pd.DataFrame, limits: _Limits) -> pd.
             limits,
             window_ok[i],
             output_ok[i],
+            models[i] in reported,
         )
         for i in range(n)
     ]
@@ -266,11 +270,14 @@ def _drop_reason(
     limits: _Limits,
     window_ok: bool,
     output_ok: bool,
+    latency_elsewhere: bool = False,
 ) -> str | None:
     """Why one endpoint cannot serve the workload: the first rule of :func:`best_endpoints` that
     holds, in words, or None when it qualifies. ``window_ok`` / ``output_ok``: one request fits
     (:func:`orcatalog.analysis.catalog.fits_request`, the rule estimate_cost leaves such an endpoint
-    without a cost by; the reason here gives the numbers)."""
+    without a cost by; the reason here gives the numbers). ``latency_elsewhere``: other endpoints
+    of the model report the latency asked, so the body was fetched with a key and this one's is
+    simply not reported."""
     per_request = limits.prompt_per_request + limits.out_per_request
     if isinstance(error, str):
         return f"fetch failed: {error}"
@@ -283,6 +290,8 @@ def _drop_reason(
     if limits.min_context is not None and not context >= limits.min_context:
         return f"context {context:,.0f} < min_context {limits.min_context:,}"
     if limits.max_latency_ms is not None and np.isnan(lat):
+        if latency_elsewhere:  # trial: the key explanation was wrong where the others had statistics
+            return f"latency {limits.latency} unknown (not reported for this endpoint)"
         return f"latency {limits.latency} unknown (the API gives statistics only with an API key)"
     if limits.max_latency_ms is not None and lat > limits.max_latency_ms:
         return f"latency {limits.latency} {lat:,.0f} ms > {limits.max_latency_ms:,.0f} ms"
