@@ -93,6 +93,15 @@ def test_estimate_cost_prices_each_endpoint_ranked_within_its_model(fetched: tup
     assert discounted["pricing"]["discount"] == 0.6
     cheapest = priced[(priced["model_id"] == CLAUDE) & (priced["rank"] == 1)]
     assert cheapest["tag"].tolist() == [discounted["tag"]]
+    # the parts add up: the components' sum less discount_usd is the total, and discount_usd is
+    # the discount's share of that sum (0 where there is none)
+    parts = priced[[c for c in priced.columns if c.startswith("cost_")]].sum(axis=1)
+    assert (parts - priced["discount_usd"]).to_numpy() == pytest.approx(priced["total_usd"].to_numpy(), rel=1e-11)
+    share = [float(raw[(m, t)]["pricing"].get("discount") or 0) for m, t in zip(priced["model_id"], priced["tag"])]
+    assert priced["discount_usd"].to_numpy() == pytest.approx((parts * share).to_numpy(), rel=1e-11)
+    assert (priced["discount_usd"] > 0).sum() == 1  # the one discounted endpoint
+    assert list(cost.columns).index("discount_usd") == list(cost.columns).index("total_usd") - 1
+    assert np.isnan(cost.loc[cost["model_id"] == "nobody/nothing", "discount_usd"]).all()  # no total, nothing off
     # the model that could not be fetched: no total, no rank, the fetch error as its note
     failed = cost[cost["model_id"] == "nobody/nothing"].iloc[0]
     assert pd.isna(failed["total_usd"]) and pd.isna(failed["rank"])

@@ -139,7 +139,9 @@ def estimate_cost(
         work as on any text column).
         An endpoints frame gives ``model_id``, ``tag`` and ``provider_name`` (and ``error`` from a
         many-model fetch: its rows have no total and the fetch error as ``note``) in place of
-        ``id``, the models in the frame's order, each one's endpoints cheapest first, and keeps the
+        ``id``, ``discount_usd`` before ``total_usd`` (what the endpoint's discount takes off the
+        sum of the components, so ``total_usd`` = the ``cost_*`` columns' sum - ``discount_usd``),
+        the models in the frame's order, each one's endpoints cheapest first, and keeps the
         frame's index (the rows join back to it).
         A catalog comes back sorted cheapest first; a history keeps its own order (time, then id)
         with ``rank`` within each snapshot. No number is ever

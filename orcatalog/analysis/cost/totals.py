@@ -1,6 +1,7 @@
 """What a workload costs on each row, component by component (:func:`_costs`): base rates by the
 zero/absent rule (:func:`orcatalog.schema.settled_prices`), overrides applied (:mod:`.overrides`),
-each part of prompt/completion tokens at its own rate else the base one, the discount, the rows that
+each part of prompt/completion tokens at its own rate else the base one, the discount (taken off the
+sum of the parts and shown as ``discount_usd``, so ``total_usd = sum(cost_*) - discount_usd``), the rows that
 cannot be priced left out (:mod:`.serve`), dynamic and unknown prices noted, and every number rounded
 to 12 significant digits (:func:`_tidy`, the one rounding rule of a cost frame).
 """
@@ -90,8 +91,10 @@ def _costs(
     total = next(costs).copy()  # prompt and completion are always there
     for cost in costs:
         total += cost
-    if "discount" in rates:
-        total *= 1.0 - np.nan_to_num(rates["discount"])
+    off = None
+    if "discount" in rates:  # an endpoint's discount: what it takes off is its own column, so the parts add up
+        off = total * np.nan_to_num(rates["discount"])
+        total = total - off
     dynamic = bool_array(frame["dynamic_pricing"]) if "dynamic_pricing" in frame.columns else np.zeros(n, dtype=bool)
     cannot = _cannot_serve(frame, counts, columns, total, notes, dynamic, wanted, zero_output, per_token=per_token)
     dynamic = dynamic & ~cannot
@@ -99,11 +102,15 @@ def _costs(
         for cost in columns.values():
             cost[dynamic] = np.nan
         total[dynamic] = np.nan
+        if off is not None:
+            off[dynamic] = np.nan
         notes.add(dynamic, _DYNAMIC_NOTE)
     unknown = np.isnan(total) & (notes.codes < 0)
     if unknown.any():
         unknown &= ~dynamic
         notes.add(unknown, _UNKNOWN_NOTE)
+    if off is not None:
+        columns["discount_usd"] = np.where(np.isnan(total), np.nan, off)  # no total, nothing taken off
     columns["total_usd"] = total
     for values in columns.values():
         _tidy(values)
