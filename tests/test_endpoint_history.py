@@ -21,7 +21,7 @@ from click.testing import CliRunner
 import orcatalog as oc
 from orcatalog.testing.legacy import legacy_store
 from orcatalog.cli import main
-from orcatalog.errors import SnapshotConflictError, StoreDamagedError, StoreError
+from orcatalog.errors import InvalidParameterError, SnapshotConflictError, StoreDamagedError, StoreError
 from orcatalog.frames.endpoints import endpoints_body_frame
 from orcatalog.frames.providers import providers_frame
 from orcatalog.testing import ReplayServer
@@ -78,6 +78,7 @@ def test_history_matches_each_body_frame(recorded_dir: Path, any_store: oc.Snaps
     any_store.import_endpoints(folder)
     h = any_store.endpoint_history()
     compared = 0
+    others: set[str] = set()
     for name, body in _bodies(folder).items():
         if not name.startswith("endpoints-"):
             continue
@@ -88,10 +89,14 @@ def test_history_matches_each_body_frame(recorded_dir: Path, any_store: oc.Snaps
         for e in frame.itertuples():
             got = rows.loc[(e.model_id, e.provider_name if pd.isna(e.tag) else e.tag)]
             assert got["provider_name"] == e.provider_name
-            for column in ("prompt_usd_per_mtok", "completion_usd_per_mtok", "latency_p50", "throughput_p99"):
+            # every price the body lists, the keys beyond the row columns' too (input_cache_write_1h)
+            prices = [c for c in frame.columns if c.startswith("price_")]
+            for column in ("prompt_usd_per_mtok", "completion_usd_per_mtok", "latency_p50", "throughput_p99", *prices):
                 want, have = getattr(e, column), got[column]
                 assert (pd.isna(want) and pd.isna(have)) or want == have, (name, e.tag, column)
+            others.update(c for c in prices if not pd.isna(getattr(e, c)))
             compared += 1
+    assert "price_input_cache_write_1h" in others  # every 2026 claude body lists it
     assert compared == sum(
         len(endpoints_body_frame(b)) for n, b in _bodies(folder).items() if n.startswith("endpoints-")
     )
@@ -462,6 +467,41 @@ def test_damaged_template_is_an_error_never_a_wrong_body(recorded_dir: Path, sto
         reopened.raw(sid)
 
 
+def test_a_price_key_beyond_the_row_columns_has_its_history_and_a_typo_is_named(
+    recorded_dir: Path, store: oc.SnapshotStore
+) -> None:
+    from deltalake import DeltaTable
+
+    store.import_endpoints(recorded_dir / "endpoints")
+    claude = "anthropic/claude-sonnet-4.5"
+    one = store.endpoint_history(claude, "anthropic", columns=["price_input_cache_write_1h"])
+    assert list(one.columns) == ["fetched_at", "model_id", "provider_name", "tag", "price_input_cache_write_1h"]
+    raw = [
+        float(e["pricing"]["input_cache_write_1h"])
+        for n, b in _bodies(recorded_dir / "endpoints").items()
+        if n.startswith("endpoints-anthropic--claude-sonnet-4.5")
+        for e in b["data"]["endpoints"]
+        if e["tag"] == "anthropic"
+    ]
+    assert len(one) == len(raw) > 1 and one["price_input_cache_write_1h"].tolist() == raw
+    with pytest.raises(InvalidParameterError, match=r"did you mean 'price_input_cache_write_1h'"):
+        store.endpoint_history(claude, columns=["price_input_cache_write_1hh"])
+    # a window with no rows: nothing to tell a typo by, the asked column is there (empty)
+    assert list(store.endpoint_history(claude, columns=["price_input_cache_write_1h"], end="2020-01-01").columns)[-1] == (
+        "price_input_cache_write_1h"
+    )
+    # a damaged template: its rows' other prices are null with a warning, the row columns stay right
+    dt = DeltaTable(str(Path(store.root) / "endpoint_objects"))
+    dt.update({"raw": "replace(raw, 'Amazon Bedrock', 'Amazon Bedrocc')"})
+    before = store.endpoint_history(claude, columns=["price_prompt"])
+    with pytest.warns(oc.errors.StoreDamageWarning, match="missing or damaged"):
+        after = oc.SnapshotStore(store.root).endpoint_history(claude)
+    assert after["price_prompt"].tolist() == before["price_prompt"].tolist()
+    hit = after["tag"].astype(str).str.startswith("amazon-bedrock")
+    assert hit.any() and after.loc[hit, "price_input_cache_write_1h"].isna().all()
+    assert after.loc[~hit, "price_input_cache_write_1h"].notna().all()
+
+
 def test_rows_of_a_write_that_never_committed_are_not_read(recorded_dir: Path, any_store: oc.SnapshotStore) -> None:
     """A writer killed between the snapshot row and its endpoint rows (the commit): nothing is
     visible, and the same import later records it whole."""
@@ -544,6 +584,12 @@ def test_cli_records_and_prints_the_history(tmp_path: Path) -> None:
     want = next(e for e in served if e["tag"] == "anthropic")
     assert [r["tag"] for r in rows] == ["anthropic"]
     assert rows[0]["prompt_usd_per_mtok"] == pytest.approx(float(want["pricing"]["prompt"]) * 1e6)
+    # a price key beyond the row columns' is a column of the history too (trial: refused as unknown)
+    args = ["endpoint-history", "anthropic/claude-sonnet-4.5", "--store", root, "--format", "csv"]
+    one_hour = runner.invoke(main, [*args, "--columns", "tag,price_input_cache_write_1h"])
+    assert one_hour.exit_code == 0, one_hour.output
+    got = {t.strip('"'): float(v) for t, v in (line.split(",") for line in one_hour.stdout.strip().splitlines()[1:])}
+    assert got == {e["tag"]: float(e["pricing"]["input_cache_write_1h"]) for e in served}
     missing = runner.invoke(main, ["endpoint-history", "nobody/nothing", "--store", root])
     assert missing.exit_code == 1 and len(missing.stderr.strip().splitlines()) == 1
 
@@ -818,7 +864,9 @@ def test_one_models_history_on_s3_gets_only_the_files_whose_model_range_can_hold
         with s3_requests(s3_endpoint) as seen, caplog.at_level(logging.DEBUG, logger="orcatalog.store"):
             got = reader.endpoint_history(wanted)
             on_disk = reopen(local).endpoint_history(wanted)
-        read = {p.split("/endpoints/", 1)[1] for m, p in seen if m == "GET" and p.endswith(".parquet")}
+        # the endpoints table's data files (the templates' table, endpoint_objects, is read too: the
+        # price keys beyond the row columns come from it)
+        read = {p.split("/endpoints/", 1)[1] for m, p in seen if m == "GET" and p.endswith(".parquet") and "/endpoints/" in p}
         read = {p for p in read if not p.startswith("_delta_log/")}
         holding = {path for path, (low, high) in ranges.items() if any(low <= w <= high for w in wanted)}
         assert read == holding and len(read) < len(ranges), (wanted, read)

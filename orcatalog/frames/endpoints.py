@@ -155,6 +155,21 @@ def _columns(
     return cols, rows.n
 
 
+def endpoint_prices(endpoints: list[Any]) -> dict[str, np.ndarray]:
+    """``{pricing key: USD per unit}`` of these endpoint objects, one value per object: the one
+    price rule (:func:`orcatalog.frames.models._prices`, ``"-1"`` and unreadable values null)
+    without building the frame, and without the one-row-per-endpoint check: the objects may be one
+    endpoint's templates over time (:mod:`orcatalog.store.endpoints`).
+
+    Raises:
+        SchemaError: an object is not an endpoint (no ``provider_name`` or ``pricing``), or a
+            price has the wrong JSON type.
+    """
+    read = _checked(endpoints, None)
+    labels = [f"{m} @ {t or p}" for m, t, p in zip(read["model_id"], read["tag"], read["provider_name"])]
+    return _prices(_EndpointRows(endpoints, labels, None, read=read), skip=_SKIP_PRICES)[0]
+
+
 def _checked(endpoints: list[Any], url: str | None) -> dict[str, list[Any]]:
     """The columns every endpoint must have, read once (a C-level pass each, reused by the frame):
     each endpoint an object with a string ``provider_name`` and a ``pricing`` object, else the

@@ -238,17 +238,22 @@ class EndpointHistory:
             ``provider_name``, ``tag``, ``quantization``, ``context_length``
             (tokens), ``status``, ``discount``, prices in USD per million tokens
             (``*_usd_per_mtok``, effective after the discount) and ``price_<key>`` (USD per token,
-            request, image or search), ``uptime_last_5m/30m/1d`` (percent), ``latency_p50..p99``
+            request, image or search: the known keys always, then every other key the endpoints
+            list, e.g. ``price_input_cache_write_1h``, null where a snapshot does not list it),
+            ``uptime_last_5m/30m/1d`` (percent), ``latency_p50..p99``
             (milliseconds, time to first token), ``throughput_p50..p99`` (tokens per second).
             Empty when nothing matches.
 
         Raises:
-            InvalidParameterError: bad times or names; SnapshotNotFoundError (no store there);
+            InvalidParameterError: bad times or names, or a column the rows do not have (the
+                message names the closest); SnapshotNotFoundError (no store there);
             StoreError (parquet layout).
 
         Warns:
             UnknownModelWarning: a ``model`` no endpoints snapshot holds (the message suggests
                 the closest id); the answer has no rows for it.
+            StoreDamageWarning: an endpoint template is missing or damaged: the prices beyond
+                the known keys of its rows stay null (the rest of the row is read as stored).
         """
         from ..queries import names
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import warnings
 from typing import Any
 
+import numpy as np
 import orjson
 import pandas as pd
 import pyarrow as pa
@@ -15,12 +17,14 @@ import pyarrow.dataset as ds
 
 from ...errors import (
     InvalidParameterError,
+    StoreDamageWarning,
     SnapshotNotFoundError,
     StoreDamagedError,
 )
 from ...frames.providers import providers_frame
 from ..faults import delta_failures, map_delta
-from .schema import _UTC, ROWS_SCHEMA, STAT_COLUMNS, partition_groups, partitions_of
+from ...schema import is_price_column
+from .schema import _UTC, ROW_COLUMNS, ROWS_SCHEMA, STAT_COLUMNS, partition_groups, partitions_of
 from .split import _join
 from .tables import EndpointTables
 
@@ -168,11 +172,17 @@ class EndpointReads(EndpointTables):
         months = partition_groups(start, end)  # partition values select files exactly
         key = ["fetched_at", "model_id", "provider_name", "tag"]
         every = [f.name for f in ROWS_SCHEMA if f.name not in ("scope", "month", "template", "position", *key)]
+        # price keys beyond the row columns' (input_cache_write_1h, audio, any new one): from the
+        # endpoints' templates (:meth:`_other_prices`); None: every one the rows' templates list
+        other: list[str] | None = None
         if columns is not None:
-            unknown = [c for c in columns if c not in every and c not in key]
+            other = [c for c in columns if c not in every and c not in key and is_price_column(c)]
+            unknown = [c for c in columns if c not in every and c not in key and c not in other]
             if unknown:
                 raise InvalidParameterError(f"unknown column(s) {unknown}; endpoint_history has {every}")
-        wanted = key + [c for c in (every if columns is None else columns) if c not in key]
+        wanted = key + [c for c in (every if columns is None else columns) if c not in key and c in every]
+        if columns is None or other:
+            wanted.append("template")
         low = pa.array([p.lower() for p in provider], pa.string()) if provider is not None else None
         if model is not None:
             got = self._read_models(wanted, model, months, low)
@@ -215,8 +225,16 @@ class EndpointReads(EndpointTables):
         first = _first_of_each(keys)
         if first is not None:  # an endpoint in a zdr body and its model's at one time: one row
             table = _encode(table.filter(first).cast(_decoded(table)), categories)  # a value may have gone
+        prices = None
+        if "template" in table.column_names:
+            prices = self._other_prices(table.column("template"), other)
+            table = table.drop_columns(["template"])
         frame = table.to_pandas()
         frame["fetched_at"] = frame["fetched_at"].astype("datetime64[us, UTC]")
+        if prices is not None:  # after the row columns' prices, before the statistics
+            at = max((i + 1 for i, c in enumerate(frame.columns) if c in ROW_COLUMNS), default=len(frame.columns))
+            for offset, (name, values) in enumerate(prices.items()):
+                frame.insert(at + offset, name, values)
         for c in ("status", "context_length"):
             if c in frame.columns:
                 frame[c] = frame[c].astype("Int64")
@@ -224,6 +242,62 @@ class EndpointReads(EndpointTables):
             if not isinstance(frame[c].dtype, pd.CategoricalDtype):  # no value to encode (see _category)
                 frame[c] = frame[c].astype("category")
         return frame
+
+    def _other_prices(self, templates: pa.ChunkedArray, asked: list[str] | None) -> dict[str, np.ndarray]:
+        """The ``price_<key>`` columns (USD per unit, the endpoints contract's rule:
+        :func:`orcatalog.frames.endpoints.endpoints_frame`) of the price keys the row columns do not
+        keep, one value per row, read from each row's endpoint template (a handful per endpoint:
+        a template changes only with a price, a limit or the status). ``asked``: these columns (an
+        unknown one is refused, with the closest names); None: every key the templates list.
+
+        Raises:
+            InvalidParameterError: an ``asked`` column no template lists.
+
+        Warns:
+            StoreDamageWarning: a template is missing or damaged (its rows' prices stay null).
+        """
+        from ...frames.endpoints import endpoint_prices
+
+        codes = templates.combine_chunks().dictionary_encode() if len(templates) else None
+        keys = codes.dictionary.to_pylist() if codes is not None else []
+        found = self._objects("endpoint_objects", [k for k in keys if k is not None])
+        held = [k for k in keys if k in found]
+        prices = endpoint_prices([orjson.loads(found[k])["t"] for k in held]) if held else {}
+        other = {f"price_{key}": values for key, values in prices.items() if f"price_{key}" not in ROW_COLUMNS}
+        at = {k: i for i, k in enumerate(held)}
+        per_template: list[dict[str, float]] = [
+            {c: float(v[at[k]]) for c, v in other.items() if not np.isnan(v[at[k]])} if k in at else {} for k in keys
+        ]
+        lost = [k for k in keys if k is not None and k not in found]
+        if lost:
+            warnings.warn(
+                f"orcatalog: {len(lost)} endpoint template(s) of {self.layout.uris['endpoint_objects']} are missing "
+                f"or damaged (e.g. {lost[0]}): their rows' other prices (price_<key> beyond {ROW_COLUMNS[-1]}) stay null",
+                StoreDamageWarning,
+                stacklevel=4,
+            )
+        listed = sorted({c for d in per_template for c in d})
+        if asked is not None:
+            missing = [c for c in asked if c not in listed]
+            if missing and keys:  # no rows (nothing in the window): nothing to tell a typo by
+                from ...suggest import did_you_mean
+
+                known = [c for c in ROWS_SCHEMA.names if is_price_column(c)] + listed
+                raise InvalidParameterError(
+                    f"unknown column(s) {missing}{did_you_mean(missing[0], known)}; the price columns of these "
+                    f"rows are {known}"
+                )
+            listed = list(asked)
+        index = (
+            pc.fill_null(codes.indices, -1).to_numpy(zero_copy_only=False)
+            if codes is not None
+            else np.zeros(0, dtype=np.int64)
+        )
+        out: dict[str, np.ndarray] = {}
+        for c in listed:
+            per = np.array([d.get(c, np.nan) for d in per_template] + [np.nan], dtype=float)
+            out[c] = per[np.where(index < 0, len(per) - 1, index)] if len(index) else np.zeros(0)
+        return out
 
     def providers_history(self) -> pd.DataFrame:
         """One row per (providers snapshot, provider): the providers contract plus ``fetched_at``."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from ...errors import (
@@ -60,12 +61,20 @@ class EndpointTables:
         return frame.drop_duplicates("snapshot_id").sort_values(["fetched_at", "snapshot_id"]).reset_index(drop=True)
 
     def _objects(self, name: str, keys: Iterable[str] | None = None) -> dict[str, str]:
-        t = self._read(name, ["key", "raw"])
+        """The objects of table ``name`` (all, or those of ``keys``) whose content matches their
+        key (its address): a damaged or missing one is absent from the answer."""
+        wanted = set(keys) if keys is not None else None
+        if wanted is not None and not wanted:
+            return {}
+        t = self._read(name, ["key", "raw"])  # whole (a small table, cached per version): one read rule
         if t is None:
             return {}
+        if wanted is not None:  # only these read out of Arrow and hashed
+            column = t.column("key")
+            t = t.filter(pc.is_in(column, value_set=pa.array(sorted(wanted), pa.string()).cast(column.type)))
         out: dict[str, str] = {}
         for k, r in zip(t.column("key").to_pylist(), t.column("raw").to_pylist()):
-            if isinstance(r, str) and _key(r.encode()) == k:  # its content address
+            if (wanted is None or k in wanted) and isinstance(r, str) and _key(r.encode()) == k:  # its content address
                 out[k] = r
         return out
 
