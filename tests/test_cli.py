@@ -981,14 +981,20 @@ def test_a_json_file_that_is_not_a_catalog_is_refused_as_such_first(
 def test_an_endpoints_body_given_to_import_says_what_it_is(
     runner: CliRunner, recorded_dir: Path, tmp_path: Path
 ) -> None:
+    """A file named for its endpoint is recorded as an endpoints snapshot; one whose name does not
+    say (the catalog importer meets it) is named as what it is, with the names that declare it."""
     endpoints = sorted((recorded_dir / "endpoints").glob("endpoints-*.json.gz"))[0]
     undated = tmp_path / "providers.json"
     undated.write_bytes(read_body(endpoints))
-    for args in ([str(endpoints)], [str(undated)], ["--fetched-at", "2026-08-31", str(undated)]):
+    renamed = tmp_path / "saved-2026-08-31.json"
+    renamed.write_bytes(read_body(endpoints))
+    for args in ([str(renamed)], [str(undated)], ["--fetched-at", "2026-08-31", str(undated)]):
         line = _one_error_line(runner.invoke(main, ["import", "--store", str(tmp_path / "s"), *args]))
         assert "/endpoints body" in line and "not a /models list" in line, line
-        assert "`orcatalog endpoints MODEL --store DIR` fetches and records" in line, line  # a command first
+        assert "`orcatalog import` records it when its file is named for it" in line, line  # the way
     assert not (tmp_path / "s").exists()
+    recorded = runner.invoke(main, ["import", "--store", str(tmp_path / "s"), str(endpoints)])
+    assert recorded.exit_code == 0 and "1 new endpoints/providers snapshot recorded" in recorded.stdout, recorded.output
 
 
 @pytest.mark.parametrize(
@@ -998,8 +1004,12 @@ def test_an_endpoints_body_given_to_import_says_what_it_is(
 def test_a_providers_or_activity_body_given_to_import_says_what_it_is(
     runner: CliRunner, recorded_dir: Path, tmp_path: Path, pattern: str, what: str
 ) -> None:
-    """Their rows have no id: the file is named as what it is, not as a catalog whose model #0 is broken."""
+    """Their rows have no id: the file is named as what it is, not as a catalog whose model #0 is
+    broken (a providers body under a name that does not declare it: `import` records one that does)."""
     path = sorted(recorded_dir.glob(pattern))[-1]
+    if path.name.startswith("providers-"):
+        (tmp_path / f"saved-{path.name}").write_bytes(path.read_bytes())
+        path = tmp_path / f"saved-{path.name}"
     items = json.loads(read_body(path))["data"]
     line = _one_error_line(runner.invoke(main, ["import", "--store", str(tmp_path / "s"), str(path)]))
     assert what in line and f"({len(items)} " in line and "not a /models list" in line, line

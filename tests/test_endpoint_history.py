@@ -1014,3 +1014,54 @@ def test_cli_snapshots_of_a_store_of_endpoints_only_says_what_it_holds(recorded_
     assert (
         "no /models snapshots" in result.output and "5 endpoints snapshots and 3 providers snapshots" in result.output
     )
+
+
+def test_cli_import_records_endpoints_and_providers_bodies_by_their_names(recorded_dir: Path, tmp_path: Path) -> None:
+    """`orcatalog import` takes the recorded endpoints and providers bodies (a folder of them, or
+    files beside catalogs), each as the library's import_endpoints records it; a body its name
+    does not declare is pointed to the names; a filter with an endpoints body is refused first."""
+    runner = CliRunner()
+    root = str(tmp_path / "st")
+    folder = recorded_dir / "endpoints"
+    done = runner.invoke(main, ["import", "--store", root, str(folder)])
+    assert done.exit_code == 0, done.output
+    want = oc.SnapshotStore(tmp_path / "lib", layout="delta")
+    ids = want.import_endpoints(folder)
+    assert f"{len(ids)} new endpoints/providers snapshots recorded" in done.stdout
+    got = oc.SnapshotStore(root).endpoint_snapshots()
+    assert sorted(got["snapshot_id"]) == sorted(ids) and sorted(got["kind"]) == sorted(want.endpoint_snapshots()["kind"])
+    for sid in ids:
+        assert oc.SnapshotStore(root).raw(sid) == want.raw(sid)
+    again = runner.invoke(main, ["import", "--store", root, str(folder)])
+    assert again.exit_code == 0 and f"0 new endpoints/providers snapshots recorded; {len(ids)} were already" in again.stdout
+    # a catalog and an endpoints body in one command: each to its own import
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    (mixed / CATALOG.name).write_bytes(CATALOG.read_bytes())
+    gpt = sorted(folder.glob("endpoints-openai--gpt-4o-*.json.gz"))[0]
+    (mixed / gpt.name).write_bytes(gpt.read_bytes())
+    both = runner.invoke(main, ["import", "--store", str(tmp_path / "both"), str(mixed)])
+    assert both.exit_code == 0, both.output
+    store = oc.SnapshotStore(tmp_path / "both")
+    assert len(store.snapshots()) == 1 and store.endpoint_snapshots()["model_id"].tolist() == ["openai/gpt-4o"]
+    # a filter says what a /models body answered: refused before anything is written
+    refused = runner.invoke(main, ["import", "--store", str(tmp_path / "f"), "--output-modalities", "all", str(gpt)])
+    assert refused.exit_code == 2 and "no filter applies" in refused.stderr
+    assert not (tmp_path / "f").exists()
+    # an endpoints body whose name does not say so: the names that declare it
+    plain = tmp_path / "gpt-2026-08-31.json.gz"
+    plain.write_bytes(gpt.read_bytes())
+    named = runner.invoke(main, ["import", "--store", str(tmp_path / "g"), str(plain)])
+    assert named.exit_code == 1 and "endpoints-<author>--<slug>-<UTC time>.json" in named.stderr
+
+
+def test_cli_providers_store_records_one_snapshot(tmp_path: Path) -> None:
+    root = str(tmp_path / "pv")
+    out = CliRunner().invoke(main, ["--replay", "sample", "providers", "--store", root, "--format", "json"])
+    assert out.exit_code == 0, out.output
+    store = oc.SnapshotStore(root)
+    snaps = store.endpoint_snapshots()
+    assert snaps["kind"].tolist() == ["providers"] and snaps["endpoint"].tolist() == ["/providers"]
+    printed = json.loads(out.stdout)
+    assert [p["slug"] for p in printed] == [p["slug"] for p in store.raw(snaps["snapshot_id"].iloc[0])["data"]]
+    assert "stored as fetched now" in out.stderr  # --replay: an old body at today's time, said

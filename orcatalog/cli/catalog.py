@@ -14,7 +14,7 @@ import click
 
 from ..suggest import did_you_mean
 from .app import main
-from .client import _client, in_replay_words
+from .client import _client, in_replay_words, replayed_as_now
 from .errors import CLIError, CLIUsageError, warning_line
 from .interrupts import committed
 from .options import _check_modalities, _comma_list, _filter_options
@@ -228,6 +228,9 @@ def endpoints(
                 recorded = df.attrs["snapshot_ids"]
                 committed(f"{len(recorded)} endpoints snapshot(s) were recorded in {store.root}")
                 click.echo(f"recorded {len(recorded)} endpoints snapshot(s) in {store.root}", err=True)
+                said = replayed_as_now(ctx.obj, None)  # a demo: the bodies are old, the time is now
+                if said:
+                    click.echo(said, err=True)
             elif zdr:
                 df = fetch_endpoints(zdr=True, client=client, refresh=refresh)
             elif len(model_ids) == 1:
@@ -252,21 +255,45 @@ def endpoints(
 
 @main.command()
 @click.option("--refresh", is_flag=True, help="Bypass the cache.")
+@click.option(
+    "--store",
+    "store_root",
+    help="Also record the body in this snapshot store (Delta layout), as one snapshot of scope /providers "
+    "(the history: SnapshotStore.providers_history).",
+)
 @output_options
 @click.pass_context
 def providers(
-    ctx: click.Context, refresh: bool, fmt: str | None, out: str | None, columns: str | None, head: int | None
+    ctx: click.Context,
+    refresh: bool,
+    store_root: str | None,
+    fmt: str | None,
+    out: str | None,
+    columns: str | None,
+    head: int | None,
 ) -> None:
     """List the providers (GET /providers): slug, name, headquarters, datacenter countries, policy URLs.
+
+    With --store, the body is recorded too (one snapshot of scope /providers).
 
     \b
     Example:
       orcatalog providers --format csv --columns slug,name,datacenters
+      orcatalog providers --store data
     """
     from ..fetch.endpoints import fetch_providers
 
     with _client(ctx) as client:
-        df = fetch_providers(client=client, refresh=refresh)
+        if store_root is not None:
+            store = _store(store_root)
+            df = store.snapshot_providers(client=client, refresh=refresh)
+            committed(f"providers snapshot {df.attrs['snapshot_id']} was recorded in {store.root}")
+            click.echo(f"recorded providers snapshot {df.attrs['snapshot_id']} in {store.root}", err=True)
+            said = replayed_as_now(ctx.obj, None)
+            if said:
+                click.echo(said, err=True)
+        else:
+            df = fetch_providers(client=client, refresh=refresh)
     write(df, fmt, out, columns, head, default_columns=PROVIDER_TABLE_COLUMNS)
 
 

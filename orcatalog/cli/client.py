@@ -112,13 +112,14 @@ def in_replay_words(message: str, obj: Any) -> str:
 
 
 def replayed_as_now(obj: Any, scope: Any) -> str | None:
-    """The note a command that recorded a snapshot under ``--replay`` prints (``snapshot``, and
-    ``report`` filling a new store): the recorded body is stored as fetched now, in the replay
-    server's scope; ``import`` records a saved body at its own time. None without ``--replay``."""
+    """The note a command that recorded a snapshot under ``--replay`` prints (``snapshot``,
+    ``endpoints --store``, ``providers --store``, and ``report`` filling a new store): the recorded
+    body is stored as fetched now, in the replay server's scope (``scope``, or None: several or
+    not named); ``import`` records a saved body at its own time. None without ``--replay``."""
     if not isinstance(obj, dict) or obj.get("replay") is None:
         return None
+    where = f"scope {scope!r} (the replay server's" if scope is not None else "the replay server's scope ("
     return (
-        f"note: --replay served a recorded body, stored as fetched now, in scope {scope!r} "
-        "(the replay server's, apart from the API's); to record a saved body at the time it was fetched, "
-        "use `orcatalog import --store DIR FILE`"
+        f"note: --replay served a recorded body, stored as fetched now, in {where}, apart from the API's); "
+        "to record a saved body at the time it was fetched, use `orcatalog import --store DIR FILE`"
     )

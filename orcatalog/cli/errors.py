@@ -141,10 +141,10 @@ _COMMANDS = {
     "pass allow_mixed=True": "pass --allow-mixed",
     " (orcatalog.store.migrate.migrate(OLD, NEW))": "",  # LegacyLayoutError: the command is named already
     "the latest catalog of prices": "the store's latest catalog",  # reprice(prices=) is the --store's history
-    # a recorded endpoints body: no command imports one (trial: the way out was a Python method alone)
+    # a recorded endpoints or providers body that its file name does not declare (import routes by name)
     "record it with SnapshotStore.import_endpoints (a Delta-layout store)": (
-        "no command imports a recorded endpoints body: `orcatalog endpoints MODEL --store DIR` fetches and records "
-        "endpoints, and SnapshotStore.import_endpoints records a file from Python"
+        "`orcatalog import` records it when its file is named for it (endpoints-<author>--<slug>-<UTC time>.json, "
+        "endpoints-zdr-<UTC time>.json or providers-<UTC time>.json)"
     ),
 }
 

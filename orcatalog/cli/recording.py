@@ -12,7 +12,7 @@ import click
 
 from .app import main
 from .client import _client, replayed_as_now
-from .errors import CLIError
+from .errors import CLIError, CLIUsageError
 from .interrupts import _interrupts, _snapshot_ids, committed
 from .options import _filter_options, _store_option
 from .stores import _store
@@ -41,6 +41,43 @@ def _skipped_in_folders(paths: tuple[str, ...]) -> list[str]:
             if not (entry.is_file() and (bodies.is_body_name(entry.name) or bodies.is_archive_name(entry.name))):
                 out.append(entry.name + ("/" if entry.is_dir() else ""))
     return out
+
+
+def _by_kind(paths: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The paths ``import`` gives the catalog import and those it gives the endpoints import, by
+    file name (the one rule: :func:`orcatalog.store.endpoints.files.declared_endpoint`): a file
+    named ``endpoints-<author>--<slug>-<time>``, ``endpoints-zdr-<time>`` or ``providers-<time>``
+    is an endpoints or providers body, given or in a folder; a folder that holds such files gives
+    its other bodies one by one (its ``models-count`` bodies passed over, as a folder's are)."""
+    from ..frames import bodies
+    from ..store.endpoints.files import declared_endpoint
+
+    catalog: list[str] = []
+    endpoints: list[str] = []
+    for given in paths:
+        path = Path(given)
+        if not path.is_dir():
+            (endpoints if declared_endpoint(path.name) else catalog).append(given)
+            continue
+        inside = list(bodies.expand([path]))
+        named = [str(q) for q in inside if declared_endpoint(q.name)]
+        if not named:
+            catalog.append(given)
+            continue
+        endpoints += named
+        catalog += [str(q) for q in inside if not declared_endpoint(q.name) and not q.name.startswith("models-count")]
+    return catalog, endpoints
+
+
+def _import_endpoints(store: Any, paths: list[str], fetched_at: str | None, base_url: str | None) -> None:
+    """``import``'s endpoints and providers bodies: recorded, and a line saying what was new."""
+    held = set(store.endpoint_snapshots()["snapshot_id"]) if store.exists() else set()
+    ids = store.import_endpoints(paths, fetched_at=fetched_at, base_url=base_url)
+    new = sorted(sid for sid in dict.fromkeys(ids) if sid not in held)  # ids start with their time: a span in time
+    committed(f"{len(new)} new endpoints/providers snapshots were recorded in {store.root}")
+    kept = f"; {len(ids) - len(new)} were already in the store" if len(new) < len(ids) else ""
+    span = "" if not new else f" ({new[0]})" if len(new) == 1 else f" ({new[0]} .. {new[-1]})"
+    click.echo(f"{len(new)} new endpoints/providers snapshot{'s' * (len(new) != 1)} recorded{span}{kept}")
 
 
 @main.command()
@@ -79,20 +116,40 @@ def snapshot(ctx: click.Context, store_root: str | None) -> None:
 def import_(
     paths: tuple[str, ...], fetched_at: str | None, base_url: str | None, store_root: str | None, **filters: Any
 ) -> None:
-    """Backfill the store from recorded /models bodies (.json, .json.gz, tar archives, folders).
+    """Backfill the store from recorded /models bodies (.json, .json.gz, tar archives, folders), and
+    endpoints and providers bodies.
 
     The filters and --base-url say what the bodies answered (as the models command asks it), which
     sets their scope. No --output-modalities means the server's default, text-output list (what a
     bare GET /models answers); a body holding a model without text output is refused then, and
     --output-modalities all records the whole catalog.
 
+    Files named endpoints-<author>--<slug>-<time>, endpoints-zdr-<time> or providers-<time>
+    (given, or in a folder) are recorded as endpoints and providers snapshots (a Delta-layout
+    store; the history: `orcatalog endpoint-history`); the filters do not apply to them.
+
     \b
     Example:
       orcatalog import --store data tests/data/openrouter/hourly-2025-12-18_2026-01-07.tar.xz
       orcatalog import --store data --output-modalities text tests/data/openrouter/models-2026-04-17.json.gz
+      orcatalog import --store data tests/data/openrouter/endpoints
     """
     query = {k: v for k, v in filters.items() if v is not None}
     store = _store(store_root)
+    catalog, endpoint_files = _by_kind(paths)
+    if endpoint_files and query:  # a filter says what a /models body answered: no endpoints body answers one
+        raise CLIUsageError(
+            f"--{next(iter(query)).replace('_', '-')} says what a /models body answered; "
+            f"{Path(endpoint_files[0]).name} is an endpoints or providers body, which no filter applies to: "
+            "import it without the filters"
+        )
+    if endpoint_files:
+        before = _snapshot_ids(store)
+        with _interrupts(store, before):
+            _import_endpoints(store, endpoint_files, fetched_at, base_url)
+        if not catalog:
+            return
+        paths = tuple(catalog)
     if fetched_at is None:
         _refuse_undated_non_catalogs(paths)
     before = _snapshot_ids(store)
