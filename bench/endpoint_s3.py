@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO))
 
 import _report  # noqa: E402
 from _report import best, report, sized  # noqa: E402 - the bench folder is on sys.path when run as a script
-from endpoint_history import START, World  # noqa: E402
+from endpoint_history import NOW, START, World  # noqa: E402
 
 import pandas as pd  # noqa: E402
 import requests  # noqa: E402
@@ -157,8 +157,8 @@ def main() -> int:
             for d in range(days):
                 world.day()
                 pairs = [(START + pd.Timedelta(days=d, hours=h), b) for h in range(24) for b in world.hour()]
-                local.import_endpoint_bodies(pairs)
-                s3.import_endpoint_bodies(pairs)
+                local.import_endpoint_bodies(pairs, now=NOW)
+                s3.import_endpoint_bodies(pairs, now=NOW)
             print(
                 f"{days} days x 24 h x {len(world.bodies)} models written to disk and S3 in "
                 f"{time.perf_counter() - start:.0f} s"

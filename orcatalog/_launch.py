@@ -29,6 +29,7 @@ RECORDING_COMMANDS: dict[str, str | None] = {
     "watch": None,
     "report": None,  # takes a first snapshot into an empty store
     "endpoints": "store_root",  # --store
+    "providers": "store_root",  # --store
 }
 
 #: The exit status of a command stopped by Ctrl-C (128 + SIGINT, as shells report it).

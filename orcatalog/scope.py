@@ -253,6 +253,35 @@ def frame_scope(attrs: Mapping[str, Any]) -> str | None:
     )
 
 
+def source_of(base_url: str | None) -> str:
+    """Where a body came from, as its scope says it: ``""`` for the public API, ``"region=eu"``
+    for an in-region host, ``"base=<url>"`` for any other (a replay server, a proxy): the part of
+    :func:`scope_of` after the endpoint for a query without filters.
+
+    Args:
+        base_url: the API base URL (None means the public API).
+    """
+    return scope_of(base_url, "/endpoints/zdr").partition(" ")[2]
+
+
+def scope_source(scope: str) -> str:
+    """The :func:`source_of` part of a scope of an endpoints or providers snapshot (its endpoint,
+    then ``region=`` or ``base=``: they take no filters)."""
+    return str(scope).partition(" ")[2]
+
+
+def default_source(scopes: Iterable[Any]) -> str:
+    """The source endpoint and provider history answers from when none is named: the public API
+    when any snapshot is from it, else the newest snapshot's (``scopes`` in time order), so a
+    replay server's bodies never mix into the API's series.
+
+    Args:
+        scopes: the snapshots' scopes, oldest first.
+    """
+    sources = [scope_source(s) for s in scopes]
+    return "" if not sources or "" in sources else sources[-1]
+
+
 def default_scope(manifest: Any) -> str:
     """The scope a store answers in when none is named (``load``, ``history``, ``diff`` of the CLI, ``watch``,
     ``report``): ``catalog`` when the store holds such snapshots (or none at all); else the server's

@@ -487,9 +487,9 @@ def test_a_price_key_beyond_the_row_columns_has_its_history_and_a_typo_is_named(
     with pytest.raises(InvalidParameterError, match=r"did you mean 'price_input_cache_write_1h'"):
         store.endpoint_history(claude, columns=["price_input_cache_write_1hh"])
     # a window with no rows: nothing to tell a typo by, the asked column is there (empty)
-    assert list(store.endpoint_history(claude, columns=["price_input_cache_write_1h"], end="2020-01-01").columns)[-1] == (
-        "price_input_cache_write_1h"
-    )
+    assert list(store.endpoint_history(claude, columns=["price_input_cache_write_1h"], end="2020-01-01").columns)[
+        -1
+    ] == ("price_input_cache_write_1h")
     # a damaged template: its rows' other prices are null with a warning, the row columns stay right
     dt = DeltaTable(str(Path(store.root) / "endpoint_objects"))
     dt.update({"raw": "replace(raw, 'Amazon Bedrock', 'Amazon Bedrocc')"})
@@ -866,7 +866,11 @@ def test_one_models_history_on_s3_gets_only_the_files_whose_model_range_can_hold
             on_disk = reopen(local).endpoint_history(wanted)
         # the endpoints table's data files (the templates' table, endpoint_objects, is read too: the
         # price keys beyond the row columns come from it)
-        read = {p.split("/endpoints/", 1)[1] for m, p in seen if m == "GET" and p.endswith(".parquet") and "/endpoints/" in p}
+        read = {
+            p.split("/endpoints/", 1)[1]
+            for m, p in seen
+            if m == "GET" and p.endswith(".parquet") and "/endpoints/" in p
+        }
         read = {p for p in read if not p.startswith("_delta_log/")}
         holding = {path for path, (low, high) in ranges.items() if any(low <= w <= high for w in wanted)}
         assert read == holding and len(read) < len(ranges), (wanted, read)
@@ -1029,11 +1033,16 @@ def test_cli_import_records_endpoints_and_providers_bodies_by_their_names(record
     ids = want.import_endpoints(folder)
     assert f"{len(ids)} new endpoints/providers snapshots recorded" in done.stdout
     got = oc.SnapshotStore(root).endpoint_snapshots()
-    assert sorted(got["snapshot_id"]) == sorted(ids) and sorted(got["kind"]) == sorted(want.endpoint_snapshots()["kind"])
+    assert sorted(got["snapshot_id"]) == sorted(ids) and sorted(got["kind"]) == sorted(
+        want.endpoint_snapshots()["kind"]
+    )
     for sid in ids:
         assert oc.SnapshotStore(root).raw(sid) == want.raw(sid)
     again = runner.invoke(main, ["import", "--store", root, str(folder)])
-    assert again.exit_code == 0 and f"0 new endpoints/providers snapshots recorded; {len(ids)} were already" in again.stdout
+    assert (
+        again.exit_code == 0
+        and f"0 new endpoints/providers snapshots recorded; {len(ids)} were already" in again.stdout
+    )
     # a catalog and an endpoints body in one command: each to its own import
     mixed = tmp_path / "mixed"
     mixed.mkdir()
@@ -1065,3 +1074,146 @@ def test_cli_providers_store_records_one_snapshot(tmp_path: Path) -> None:
     printed = json.loads(out.stdout)
     assert [p["slug"] for p in printed] == [p["slug"] for p in store.raw(snaps["snapshot_id"].iloc[0])["data"]]
     assert "stored as fetched now" in out.stderr  # --replay: an old body at today's time, said
+
+
+def test_cli_import_reads_an_archive_of_endpoints_bodies_and_refuses_one_of_both_kinds(
+    recorded_dir: Path, tmp_path: Path
+) -> None:
+    """An archive goes to the import its members' names say (its count bodies passed over, as a
+    folder's); one holding catalogs and endpoints bodies is refused, naming one of each."""
+    import tarfile
+
+    folder = recorded_dir / "endpoints"
+    archive = tmp_path / "ep.tgz"
+    count = tmp_path / "models-count-2026-08-30.json.gz"  # the recorded count bodies' shape
+    count.write_bytes(gzip.compress(orjson.dumps({"data": {"count": 371}})))
+    with tarfile.open(archive, "w:gz") as tar:
+        for p in [*sorted(folder.glob("*.json.gz")), count]:
+            tar.add(p, arcname=f"./{p.name}")
+    want = oc.SnapshotStore(tmp_path / "lib", layout="delta").import_endpoints(archive)  # the library too
+    assert len(want) == len([p for p in folder.glob("*.json.gz") if not p.name.startswith("models-count")]) > 1
+    done = CliRunner().invoke(main, ["import", "--store", str(tmp_path / "s"), str(archive)])
+    assert done.exit_code == 0 and f"{len(want)} new endpoints/providers snapshots recorded" in done.stdout, done.output
+    assert sorted(oc.SnapshotStore(tmp_path / "s").endpoint_snapshots()["snapshot_id"]) == sorted(want)
+    mixed = tmp_path / "mixed.tgz"
+    with tarfile.open(mixed, "w:gz") as tar:
+        tar.add(CATALOG, arcname=CATALOG.name)
+        tar.add(sorted(folder.glob("providers-*"))[0], arcname=sorted(folder.glob("providers-*"))[0].name)
+    refused = CliRunner().invoke(main, ["import", "--store", str(tmp_path / "m"), str(mixed)])
+    assert refused.exit_code == 1 and "holds endpoints or providers bodies" in refused.stderr, refused.output
+    assert CATALOG.name in refused.stderr and not (tmp_path / "m").exists()
+
+
+def test_endpoint_bodies_are_dated_as_catalogs_are(recorded_dir: Path, tmp_path: Path) -> None:
+    """A time after the clock is refused (a file's name, fetched_at=, an in-memory body); a date
+    only is day precision; one --fetched-at for two bodies is refused whatever their kinds."""
+    gpt = sorted((recorded_dir / "endpoints").glob("endpoints-openai--gpt-4o-*"))[0]
+    store = oc.SnapshotStore(tmp_path / "s", layout="delta")
+    later = tmp_path / "endpoints-openai--gpt-4o-2999-01-01.json.gz"
+    later.write_bytes(gpt.read_bytes())
+    with pytest.raises(oc.errors.BodyFileError, match="fetch time in the future.*check the file name"):
+        store.import_endpoints(later)
+    with pytest.raises(InvalidParameterError, match="fetch time in the future.*fetched_at="):
+        store.import_endpoints(gpt, fetched_at="2999-01-01")
+    body = orjson.loads(gzip.decompress(gpt.read_bytes()))
+    with pytest.raises(InvalidParameterError, match="fetch time in the future"):
+        store.import_endpoint_bodies([("2999-01-01", body)])
+    assert not (tmp_path / "s").exists()  # nothing written
+    assert store.import_endpoint_bodies([("2999-01-01", body)], now="3000-01-01")  # a clock injected
+    sid = store.import_endpoints(gpt, fetched_at="2026-09-05")[0]
+    snaps = store.endpoint_snapshots().set_index("snapshot_id")
+    assert snaps.loc[sid, "time_precision"] == "day"
+    runner = CliRunner()
+    both = runner.invoke(
+        main, ["import", "--store", str(tmp_path / "c"), "--fetched-at", "2026-09-05", str(gpt), str(CATALOG)]
+    )
+    assert both.exit_code == 2 and "applies to a single body" in both.stderr and not (tmp_path / "c").exists()
+
+
+def test_endpoint_history_reads_one_source_never_a_replay_servers_beside_the_apis(
+    recorded_dir: Path, tmp_path: Path
+) -> None:
+    """Bodies recorded from a replay server (another base URL) are another source: the history is
+    the public API's when the store holds it, the other source's when asked by base_url= (or when
+    it is the only one), so a demo price never reads as the API's price cut."""
+    store = oc.SnapshotStore(tmp_path / "s", layout="delta")
+    claude = "anthropic/claude-sonnet-4.5"
+    store.import_endpoints(sorted((recorded_dir / "endpoints").glob("endpoints-anthropic--*")))
+    api = store.endpoint_history(claude, columns=["price_prompt"])
+    with ReplayServer() as server:  # the packaged sample: its catalog and endpoints bodies
+        client = oc.Client(base_url=server.base_url, session=requests.Session())
+        store.snapshot_endpoints(claude, client=client)
+        store.snapshot_providers(client=client)
+        base = server.base_url
+    pd.testing.assert_frame_equal(store.endpoint_history(claude, columns=["price_prompt"]), api)
+    demo = store.endpoint_history(claude, columns=["price_prompt"], base_url=base)
+    assert len(demo) and demo["fetched_at"].min() > api["fetched_at"].max()
+    assert store.endpoint_history(claude, base_url="https://openrouter.ai/api/v1").shape[0] == len(api)
+    # the providers history: only the replay server's snapshot, so that is the one answered
+    assert store.providers_history()["snapshot_id"].nunique() == 1
+    assert store.providers_history(base_url="https://openrouter.ai/api/v1").empty
+    with pytest.raises(InvalidParameterError, match="base_url must be an http"):
+        store.endpoint_history(claude, base_url="openrouter.ai")
+    out = CliRunner().invoke(
+        main, ["endpoint-history", claude, "--store", str(tmp_path / "s"), "--base-url", base, "--format", "csv"]
+    )
+    assert out.exit_code == 0 and len(out.stdout.strip().splitlines()) == len(demo) + 1, out.output
+
+
+def test_a_column_asked_twice_is_one_and_a_key_of_other_models_is_a_null_column(
+    recorded_dir: Path, tmp_path: Path
+) -> None:
+    store = oc.SnapshotStore(tmp_path / "s", layout="delta")
+    store.import_endpoints(recorded_dir / "endpoints")
+    h = store.endpoint_history("openai/gpt-4o", columns=["price_prompt", "price_prompt", "price_input_cache_write_1h"])
+    assert list(h.columns)[4:] == ["price_prompt", "price_input_cache_write_1h"]  # gpt-4o lists no 1h price
+    assert len(h) and h["price_input_cache_write_1h"].isna().all()
+    with pytest.raises(InvalidParameterError, match=r"did you mean 'latency_p50'"):
+        store.endpoint_history("openai/gpt-4o", columns=["latency_p5"])
+    for args in (
+        ["endpoint-history", "openai/gpt-4o", "--store", str(tmp_path / "s"), "--columns", "tag,tag,price_prompt"],
+        ["--replay", "sample", "models", "--columns", "id,id", "--head", "2"],
+    ):
+        out = CliRunner().invoke(main, [*args, "--format", "csv"])
+        assert out.exit_code == 0, out.output
+        assert out.stdout.splitlines()[0].replace('"', "") in ("tag,price_prompt", "id")
+
+
+def test_ctrl_c_after_an_endpoints_import_commits_names_what_was_recorded_and_keeps_it(
+    recorded_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new store whose import of endpoints bodies committed before Ctrl-C keeps them, and the
+    line counts them (it said "nothing was recorded" and removed the folder)."""
+    real = oc.SnapshotStore.import_endpoints
+
+    def then_pressed(self: oc.SnapshotStore, *args: object, **kwargs: object) -> list[str]:
+        real(self, *args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(oc.SnapshotStore, "import_endpoints", then_pressed)
+    root = tmp_path / "new"
+    result = CliRunner().invoke(main, ["import", "--store", str(root), str(recorded_dir / "endpoints")])
+    assert result.exit_code == 130, result.output
+    held = oc.SnapshotStore(root).endpoint_snapshots()["snapshot_id"]
+    assert len(held) == 8 and f"after the write: {len(held)} new snapshots recorded" in result.output, result.output
+
+
+def test_providers_store_is_a_recording_command() -> None:
+    from orcatalog._launch import interrupted_line
+
+    assert interrupted_line("providers", {"store_root": "x"}) == "interrupted: nothing was recorded"
+    assert interrupted_line("providers", {}) == "interrupted"
+
+
+def test_an_endpoints_file_named_for_another_model_is_recorded_as_its_body_with_a_warning(
+    recorded_dir: Path, tmp_path: Path
+) -> None:
+    claude = sorted((recorded_dir / "endpoints").glob("endpoints-anthropic--*"))[0]
+    named = tmp_path / "endpoints-openai--gpt-4o-2026-09-01.json.gz"
+    named.write_bytes(claude.read_bytes())
+    store = oc.SnapshotStore(tmp_path / "s", layout="delta")
+    with pytest.warns(
+        oc.errors.OrcatalogWarning, match="names another model than its body, 'anthropic/claude-sonnet-4.5'"
+    ):
+        store.import_endpoints(named)
+    assert store.endpoint_snapshots()["model_id"].tolist() == ["anthropic/claude-sonnet-4.5"]

@@ -16,7 +16,7 @@ from ..suggest import did_you_mean
 from .app import main
 from .client import _client, in_replay_words, replayed_as_now
 from .errors import CLIError, CLIUsageError, warning_line
-from .interrupts import committed
+from .interrupts import _interrupts, _snapshot_ids, committed
 from .options import _check_modalities, _comma_list, _filter_options
 from .output import echo_record, output_options, write
 from .stores import _store
@@ -217,20 +217,21 @@ def endpoints(
         try:
             if store_root is not None:
                 store = _store(store_root)
-                if zdr:
-                    df = store.snapshot_endpoints(zdr=True, client=client, refresh=refresh)
-                elif len(model_ids) == 1:  # one model: its fetch error is the command's error, as without --store
-                    df = store.snapshot_endpoints(model_ids[0], client=client, refresh=refresh)
-                else:
-                    df = store.snapshot_endpoints(
-                        models=list(model_ids), client=client, refresh=refresh, concurrency=concurrency
-                    )
+                with _interrupts(store, _snapshot_ids(store)):  # Ctrl-C says what was recorded
+                    if zdr:
+                        df = store.snapshot_endpoints(zdr=True, client=client, refresh=refresh)
+                    elif len(model_ids) == 1:  # one model: its fetch error is the command's error, as without --store
+                        df = store.snapshot_endpoints(model_ids[0], client=client, refresh=refresh)
+                    else:
+                        df = store.snapshot_endpoints(
+                            models=list(model_ids), client=client, refresh=refresh, concurrency=concurrency
+                        )
                 recorded = df.attrs["snapshot_ids"]
                 committed(f"{len(recorded)} endpoints snapshot(s) were recorded in {store.root}")
                 click.echo(f"recorded {len(recorded)} endpoints snapshot(s) in {store.root}", err=True)
-                said = replayed_as_now(ctx.obj, None)  # a demo: the bodies are old, the time is now
-                if said:
-                    click.echo(said, err=True)
+                note = replayed_as_now(ctx.obj, None)  # a demo: the bodies are old, the time is now
+                if note:
+                    click.echo(note, err=True)
             elif zdr:
                 df = fetch_endpoints(zdr=True, client=client, refresh=refresh)
             elif len(model_ids) == 1:
@@ -286,7 +287,8 @@ def providers(
     with _client(ctx) as client:
         if store_root is not None:
             store = _store(store_root)
-            df = store.snapshot_providers(client=client, refresh=refresh)
+            with _interrupts(store, _snapshot_ids(store)):  # Ctrl-C says what was recorded
+                df = store.snapshot_providers(client=client, refresh=refresh)
             committed(f"providers snapshot {df.attrs['snapshot_id']} was recorded in {store.root}")
             click.echo(f"recorded providers snapshot {df.attrs['snapshot_id']} in {store.root}", err=True)
             said = replayed_as_now(ctx.obj, None)

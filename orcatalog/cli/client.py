@@ -118,8 +118,8 @@ def replayed_as_now(obj: Any, scope: Any) -> str | None:
     not named); ``import`` records a saved body at its own time. None without ``--replay``."""
     if not isinstance(obj, dict) or obj.get("replay") is None:
         return None
-    where = f"scope {scope!r} (the replay server's" if scope is not None else "the replay server's scope ("
+    where = f"scope {scope!r} (the replay server's, apart" if scope is not None else "the replay server's scope (apart"
     return (
-        f"note: --replay served a recorded body, stored as fetched now, in {where}, apart from the API's); "
+        f"note: --replay served a recorded body, stored as fetched now, in {where} from the API's); "
         "to record a saved body at the time it was fetched, use `orcatalog import --store DIR FILE`"
     )

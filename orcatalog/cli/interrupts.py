@@ -45,8 +45,19 @@ def early_interrupt(obj: dict[str, Any]) -> CLIInterrupted:
 
 
 def _snapshot_ids(store: Any) -> set[str]:
-    """The snapshot ids the store holds (none when it does not exist yet)."""
-    return set(store.snapshots()["snapshot_id"]) if store.exists() else set()
+    """The snapshot ids the store holds, of catalogs and of endpoints and providers bodies (none
+    when it does not exist yet): what a Ctrl-C line counts, and what keeps a new store from being
+    removed (an interrupted import of endpoints bodies committed some, trial)."""
+    from ..errors import LegacyLayoutError
+
+    if not store.exists():
+        return set()
+    ids = set(store.snapshots()["snapshot_id"])
+    try:
+        ids |= set(store.endpoint_snapshots()["snapshot_id"])
+    except LegacyLayoutError:  # a parquet-layout store holds no endpoints
+        pass
+    return ids
 
 
 @contextlib.contextmanager

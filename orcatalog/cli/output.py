@@ -171,7 +171,7 @@ def pick(df: pd.DataFrame, columns: str | None, default: list[str] | None) -> pd
             else:  # another table (costs, changes, ...): say what it has
                 where = "this table has " + ", ".join(names)
             raise CLIUsageError(f"unknown column(s): {', '.join(missing)}{hint}; {where}")
-        return df[wanted]
+        return df[list(dict.fromkeys(wanted))]  # a name given twice is one column (two crashed the table)
     if default is None:
         return df
     return df[[c for c in default if c in df.columns]]

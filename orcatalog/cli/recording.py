@@ -48,7 +48,12 @@ def _by_kind(paths: tuple[str, ...]) -> tuple[list[str], list[str]]:
     file name (the one rule: :func:`orcatalog.store.endpoints.files.declared_endpoint`): a file
     named ``endpoints-<author>--<slug>-<time>``, ``endpoints-zdr-<time>`` or ``providers-<time>``
     is an endpoints or providers body, given or in a folder; a folder that holds such files gives
-    its other bodies one by one (its ``models-count`` bodies passed over, as a folder's are)."""
+    its other bodies one by one (its ``models-count`` bodies passed over, as a folder's are); an
+    archive goes whole to one import, by its members' names.
+
+    Raises:
+        CLIError: an archive holding both kinds.
+    """
     from ..frames import bodies
     from ..store.endpoints.files import declared_endpoint
 
@@ -56,6 +61,17 @@ def _by_kind(paths: tuple[str, ...]) -> tuple[list[str], list[str]]:
     endpoints: list[str] = []
     for given in paths:
         path = Path(given)
+        if path.is_file() and bodies.is_archive_name(path.name):  # by its members' names
+            members = [n for n in bodies.member_names(path) if not n.startswith("models-count")]
+            named = [n for n in members if declared_endpoint(n)]
+            if named and len(named) < len(members):
+                other = next(n for n in members if not declared_endpoint(n))
+                raise CLIError(
+                    f"{path.name} holds endpoints or providers bodies ({named[0]}) and others ({other}): "
+                    "import them from two archives (or a folder, which is read file by file)"
+                )
+            (endpoints if named else catalog).append(given)
+            continue
         if not path.is_dir():
             (endpoints if declared_endpoint(path.name) else catalog).append(given)
             continue
@@ -72,10 +88,13 @@ def _by_kind(paths: tuple[str, ...]) -> tuple[list[str], list[str]]:
 def _import_endpoints(store: Any, paths: list[str], fetched_at: str | None, base_url: str | None) -> None:
     """``import``'s endpoints and providers bodies: recorded, and a line saying what was new."""
     held = set(store.endpoint_snapshots()["snapshot_id"]) if store.exists() else set()
-    ids = store.import_endpoints(paths, fetched_at=fetched_at, base_url=base_url)
-    new = sorted(sid for sid in dict.fromkeys(ids) if sid not in held)  # ids start with their time: a span in time
+    ids = list(
+        dict.fromkeys(store.import_endpoints(paths, fetched_at=fetched_at, base_url=base_url))
+    )  # a body given twice: once
+    new = sorted(sid for sid in ids if sid not in held)  # ids start with their time: a span in time
     committed(f"{len(new)} new endpoints/providers snapshots were recorded in {store.root}")
-    kept = f"; {len(ids) - len(new)} were already in the store" if len(new) < len(ids) else ""
+    old = len(ids) - len(new)
+    kept = f"; {old} {'was' if old == 1 else 'were'} already in the store" if old else ""
     span = "" if not new else f" ({new[0]})" if len(new) == 1 else f" ({new[0]} .. {new[-1]})"
     click.echo(f"{len(new)} new endpoints/providers snapshot{'s' * (len(new) != 1)} recorded{span}{kept}")
 
@@ -142,6 +161,12 @@ def import_(
             f"--{next(iter(query)).replace('_', '-')} says what a /models body answered; "
             f"{Path(endpoint_files[0]).name} is an endpoints or providers body, which no filter applies to: "
             "import it without the filters"
+            + (" (and the catalogs with them, in a command of their own)" if catalog else "")
+        )
+    if fetched_at is not None and endpoint_files and catalog:  # one time for one body, whichever its kind
+        raise CLIUsageError(
+            f"--fetched-at applies to a single body, but {len(endpoint_files) + len(catalog)} files were given "
+            f"({Path(endpoint_files[0]).name}, {Path(catalog[0]).name})"
         )
     if endpoint_files:
         before = _snapshot_ids(store)

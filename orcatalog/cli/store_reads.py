@@ -110,6 +110,11 @@ def prices(
 @click.option("--provider", help="Keep one provider (name or tag, case-insensitive), e.g. amazon-bedrock/eu-west-1.")
 @click.option("--since", help="Keep snapshots fetched at or after this time (ISO 8601, UTC).")
 @click.option("--until", help="Keep snapshots fetched at or before this time (ISO 8601, UTC).")
+@click.option(
+    "--base-url",
+    help="The API the bodies came from (default: the public API when the store holds endpoints from it, "
+    "else the newest snapshot's source, e.g. a --replay server's): one source's series, never two mixed.",
+)
 @_store_option
 @output_options
 def endpoint_history(
@@ -117,6 +122,7 @@ def endpoint_history(
     provider: str | None,
     since: str | None,
     until: str | None,
+    base_url: str | None,
     store_root: str | None,
     fmt: str | None,
     out: str | None,
@@ -136,10 +142,10 @@ def endpoint_history(
 
     with models_named(), warnings.catch_warnings():  # an unknown model or provider: the error below says it
         warnings.filterwarnings("ignore", message="orcatalog: no endpoint from provider")
-        h = store.endpoint_history(model_id, provider, start=since, end=until)
+        h = store.endpoint_history(model_id, provider, start=since, end=until, base_url=base_url)
     if h.empty:
         with models_named():
-            served = store.endpoint_history(model_id, columns=[]) if provider else h
+            served = store.endpoint_history(model_id, columns=[], base_url=base_url) if provider else h
         names = [str(n) for n in (*served["provider_name"].unique(), *served["tag"].unique()) if isinstance(n, str)]
         if provider and names and provider.lower() not in {n.lower() for n in names}:  # not one of its providers
             raise CLIError(
@@ -149,7 +155,9 @@ def endpoint_history(
         what = f"no endpoints of {model_id!r}" + (f" from provider {provider!r}" if provider else "")
         if since is not None or until is not None:  # held, but not in the window asked
             with models_named():
-                times = store.endpoint_history(model_id, provider, columns=[])["fetched_at"].drop_duplicates()
+                times = store.endpoint_history(model_id, provider, columns=[], base_url=base_url)[
+                    "fetched_at"
+                ].drop_duplicates()
             if len(times):
                 window = " and ".join(
                     f"--{name} {value}" for name, value in (("since", since), ("until", until)) if value is not None
@@ -174,6 +182,7 @@ def endpoint_history(
         default_columns=[
             "fetched_at",
             "tag",
+            *(["provider_name"] if h["tag"].isna().any() else []),  # a 2025 row has no tag: its provider tells it
             "prompt_usd_per_mtok",
             "completion_usd_per_mtok",
             "uptime_last_1d",

@@ -103,6 +103,22 @@ def read_files(paths: Iterable[str | Path]) -> Iterator[tuple[str, bytes]]:
             yield str(path), _decompress(str(path), path.read_bytes())
 
 
+def member_names(path: str | Path) -> list[str]:
+    """The names of the bodies an archive holds (their own file names, without folders), read
+    from its index without decompressing the bodies' JSON.
+
+    Raises:
+        BodyFileError: a damaged or truncated archive (the message names it).
+    """
+    try:
+        with tarfile.open(path) as tar:
+            return [Path(m.name).name for m in tar if m.isfile() and is_body_name(m.name)]
+    except _DAMAGE as exc:
+        raise BodyFileError(
+            f"{path}: damaged or truncated archive ({type(exc).__name__}: {exc}); re-download it"
+        ) from None
+
+
 def parse(name: str, raw: bytes | str) -> Any:
     """The JSON value of a body.
 

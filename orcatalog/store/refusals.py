@@ -7,7 +7,8 @@ written (:mod:`.ingest`): :func:`refuse_future`, :func:`refuse_not_default`, :fu
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -38,7 +39,14 @@ def _without_text_output(data: list[Any]) -> list[tuple[str, list[Any]]]:
 FUTURE_TOLERANCE = pd.Timedelta("15min")
 
 
-def refuse_future(items: list[Body], now: Any = None, *, named: bool = False) -> None:
+class _Dated(Protocol):
+    """A body about to be recorded, as :func:`refuse_future` reads it (a catalog's or an endpoints one)."""
+
+    source: str
+    fetched_at: pd.Timestamp
+
+
+def refuse_future(items: Sequence[_Dated], now: Any = None, *, named: bool = False) -> None:
     """Refuse bodies dated after the clock (beyond :data:`FUTURE_TOLERANCE`): a snapshot "fetched"
     in 2030 would become the store's latest and answer every later question, so it is refused
     before anything is written (a typo in ``fetched_at`` or a file name, or a wrong time zone).

@@ -14,7 +14,8 @@ from ...errors import (
     InvalidParameterError,
 )
 from ...frames.providers import providers_frame
-from ..intake import answered_base_url, utc
+from ..intake import answered_base_url, given_time, utc
+from ..refusals import refuse_future
 from .files import _check_endpoint, _kind, read_endpoint_files
 from .schema import PROVIDERS_PATH, ZDR_PATH, EndpointBody
 from .writer import EndpointStore
@@ -189,17 +190,26 @@ class EndpointHistory:
             and time; StoreError (parquet layout); FileNotFoundError; StoreWriteError.
         """
         items = read_endpoint_files(paths, fetched_at, answered_base_url(base_url), endpoint)
+        refuse_future(items, named=fetched_at is None)  # a typo'd year would be every series' latest
         return self._endpoints().write(items)
 
     def import_endpoint_bodies(
-        self, bodies: Iterable[tuple[Any, Any]], *, base_url: str | None = None, endpoint: str | None = None
+        self,
+        bodies: Iterable[tuple[Any, Any]],
+        *,
+        base_url: str | None = None,
+        endpoint: str | None = None,
+        now: Any = None,
     ) -> list[str]:
         """Record endpoints or providers bodies held in memory: ``(fetched_at, body)`` pairs, body as
         dict, str or bytes, as one write; ``endpoint`` declares where every one came from (as in
         :meth:`import_endpoints`; undeclared, the kind is told by the shape and an empty list is refused).
+        ``now``: the clock a time after which is refused (default the real one; tests and benches
+        that write synthetic years inject it).
 
         Returns:
-            The snapshot ids in the order given. Raises as :meth:`import_endpoints`.
+            The snapshot ids in the order given. Raises as :meth:`import_endpoints`, and
+            InvalidParameterError for a time after ``now``.
         """
         _check_endpoint(endpoint)
         base_url = answered_base_url(base_url)
@@ -207,7 +217,9 @@ class EndpointHistory:
         for i, (when, body) in enumerate(bodies):
             parsed = orjson.loads(body) if isinstance(body, (bytes, str)) else body
             kind = _kind(parsed, f"body #{i}", endpoint)
-            items.append(EndpointBody(f"body #{i}", utc(when, "fetched_at"), parsed, kind, base_url, endpoint=endpoint))
+            at, precision = given_time(when)
+            items.append(EndpointBody(f"body #{i}", at, parsed, kind, base_url, precision, endpoint=endpoint))
+        refuse_future(items, now)
         return self._endpoints().write(items)
 
     def endpoint_history(
@@ -218,6 +230,7 @@ class EndpointHistory:
         start: Any = None,
         end: Any = None,
         columns: str | Iterable[str] | None = None,
+        base_url: str | None = None,
     ) -> pd.DataFrame:
         """Endpoint prices and statistics over time: one row per (endpoint snapshot, endpoint).
 
@@ -232,6 +245,10 @@ class EndpointHistory:
             start, end: keep snapshots fetched in [start, end] (UTC unless stated).
             columns: the columns to read (default all); ``fetched_at``, ``model_id``,
                 ``provider_name`` and ``tag`` are always there. Fewer columns read faster.
+            base_url: the API the bodies came from: one source's series, never two mixed (a
+                replay server's bodies beside the API's). Default: the public API when the store
+                holds endpoints from it, else the source of the newest snapshot
+                (:func:`orcatalog.scope.default_source`).
 
         Returns:
             Sorted by ``model_id``, ``tag`` (null first), ``fetched_at``: ``fetched_at`` (UTC), ``model_id``,
@@ -259,15 +276,16 @@ class EndpointHistory:
 
         models = names("model", model) if model is not None else None
         providers = names("provider", provider) if provider is not None else None
-        wanted = names("columns", columns) if columns is not None else None
+        wanted = list(dict.fromkeys(names("columns", columns))) if columns is not None else None  # each once
         start = utc(start, "start") if start is not None else None
         end = utc(end, "end", end=True) if end is not None else None  # a date-only end: through that day
         if start is not None and end is not None and start > end:  # an empty answer would not say why (trial)
             raise InvalidParameterError(
                 f"start={start:%Y-%m-%d %H:%M} is after end={end:%Y-%m-%d %H:%M}: give a start= on or before the end="
             )
+        source = _source(base_url)
         self._require()  # type: ignore[attr-defined]
-        out = self._endpoints().history(models, providers, start, end, wanted)
+        out = self._endpoints().history(models, providers, start, end, wanted, self._scopes("endpoints", source))
         if models:  # a model no endpoints snapshot holds: a warning with the suggestion, never silent
             from ..messages import warn_unknown_models
 
@@ -320,15 +338,32 @@ class EndpointHistory:
         self._require()  # type: ignore[attr-defined]
         return self._endpoints().snapshots()
 
-    def providers_history(self) -> pd.DataFrame:
-        """Every recorded ``/providers`` snapshot: one row per (snapshot, provider), the providers
-        contract with ``fetched_at`` (UTC) and ``snapshot_id`` first.
+    def providers_history(self, *, base_url: str | None = None) -> pd.DataFrame:
+        """Every recorded ``/providers`` snapshot of one source: one row per (snapshot, provider),
+        the providers contract with ``fetched_at`` (UTC) and ``snapshot_id`` first.
+
+        Args:
+            base_url: the API the bodies came from, as in :meth:`endpoint_history` (default: the
+                public API when the store holds providers from it, else the newest snapshot's).
 
         Raises:
-            SnapshotNotFoundError (no store there); StoreError (parquet layout).
+            InvalidParameterError (a bad ``base_url``); SnapshotNotFoundError (no store there);
+            StoreError (parquet layout).
         """
+        source = _source(base_url)
         self._require()  # type: ignore[attr-defined]
-        return self._endpoints().providers_history()
+        return self._endpoints().providers_history(self._scopes("providers", source))
+
+    def _scopes(self, kind: str, source: str | None) -> list[str] | None:
+        """The scopes of ``kind`` snapshots from ``source`` (:func:`orcatalog.scope.source_of`;
+        None: the default one); None when that is every one of them (nothing to filter)."""
+        from ...scope import default_source, scope_source
+
+        m = self._endpoints().manifest()
+        scopes = m.loc[m["kind"] == kind, "scope"].astype(str)
+        want = default_source(scopes) if source is None else source
+        keep = scopes.map(scope_source) == want
+        return None if keep.all() else sorted(set(scopes[keep]))
 
 
 def _empty_parquet(store: Any) -> bool:
@@ -342,3 +377,26 @@ def _empty_parquet(store: Any) -> bool:
         return not any(n in FOLDERS for n in os.listdir(files.base))
     except FileNotFoundError:
         return True
+
+
+def _source(base_url: Any) -> str | None:
+    """The source a ``base_url=`` names (:func:`orcatalog.scope.source_of`), None for none given.
+
+    Raises:
+        InvalidParameterError: not an http(s) URL.
+    """
+    if base_url is None:
+        return None
+    from urllib.parse import urlsplit
+
+    from ...scope import source_of
+
+    if (
+        not isinstance(base_url, str)
+        or urlsplit(base_url).scheme not in ("http", "https")
+        or not urlsplit(base_url).hostname
+    ):
+        raise InvalidParameterError(
+            f"base_url must be an http(s) URL such as 'https://openrouter.ai/api/v1', got {base_url!r}"
+        )
+    return source_of(base_url)

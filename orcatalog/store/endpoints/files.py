@@ -16,7 +16,7 @@ from ...errors import (
 from ...frames import bodies
 from ...frames.models import BODY_WAYS, body_kind
 from ...times import as_utc
-from ..intake import utc, warn_if_name_disagrees
+from ..intake import given_time, warn_if_name_disagrees
 from .schema import MODEL_PATH, PROVIDERS_PATH, ZDR_PATH, _MODEL_PATH, EndpointBody
 from .split import _endpoints_of
 
@@ -26,9 +26,7 @@ def declared_endpoint(name: str) -> str | None:
     ``providers-<time>`` -> ``/providers``, ``endpoints-zdr-<time>`` -> ``/endpoints/zdr``,
     ``endpoints-<author>--<slug>-<time>`` -> a model's endpoints (:data:`MODEL_PATH`); None for
     any other name."""
-    base = Path(name).name
-    for suffix in bodies.ARCHIVE_SUFFIXES:
-        base = base.partition(suffix + ":")[2] or base
+    base = _own_name(name)
     if base.startswith("providers-"):
         return PROVIDERS_PATH
     if base.startswith("endpoints-zdr-") and not base.startswith("endpoints-zdr--"):
@@ -36,6 +34,14 @@ def declared_endpoint(name: str) -> str | None:
     if base.startswith("endpoints-") and "--" in base:
         return MODEL_PATH
     return None
+
+
+def _own_name(name: str) -> str:
+    """A body's own file name: a path's last part, an archive member's (``a.tar.xz:./x.json``) its own."""
+    base = Path(name).name
+    for suffix in bodies.ARCHIVE_SUFFIXES:
+        base = base.partition(suffix + ":")[2] or base
+    return Path(base).name
 
 
 def _check_endpoint(endpoint: str | None) -> None:
@@ -74,8 +80,14 @@ def read_endpoint_files(
                 f"{given} is a /models/count body, not an endpoints or providers body: {BODY_WAYS['count']}"
             )
     files = [p for p in bodies.expand(list(paths)) if not p.name.startswith("models-count")]
+    if fetched_at is not None:  # one time for one body: refused before any file is read or warned of
+        plain = [p for p in files if not bodies.is_archive_name(p.name)]
+        if len(plain) > 1:
+            raise InvalidParameterError(f"fetched_at= applies to a single body, but {len(plain)} were given")
     out = []
     for name, data in bodies.read_files(files):
+        if _own_name(name).startswith("models-count"):  # an archive's count bodies, as a folder's: passed over
+            continue
         body = bodies.parse(name, data)  # what the file is, before when it was fetched
         named = declared_endpoint(name)
         if endpoint is not None and named is not None and _family(named) != _family(endpoint):
@@ -83,8 +95,10 @@ def read_endpoint_files(
         declared = endpoint or named
         how = f"name the file endpoints-zdr-<UTC time>.json or providers-<UTC time>.json, or {_PASS}"
         kind = _kind(body, name, declared, how)
+        if named == MODEL_PATH and endpoint is None:
+            _warn_if_other_model(name, body)
         if fetched_at is not None:
-            when, precision = utc(fetched_at, "fetched_at"), "second"
+            when, precision = given_time(fetched_at)  # a date only: day precision, as a file named by its date
             warn_if_name_disagrees(name, when)
         else:
             dated = bodies.dated_name(name)
@@ -104,6 +118,21 @@ def read_endpoint_files(
 
 
 _PASS = f"pass endpoint='{ZDR_PATH}' or endpoint='{PROVIDERS_PATH}'"
+
+
+def _warn_if_other_model(name: str, body: Any) -> None:
+    """A file named for one model's endpoints (``endpoints-<author>--<slug>-<time>``) whose body is
+    another model's is recorded as the body's (what the API answered), with a warning naming both."""
+    data = body.get("data") if isinstance(body, dict) else None
+    model = data.get("id") if isinstance(data, dict) else None
+    if isinstance(model, str) and not _own_name(name).startswith(f"endpoints-{model.replace('/', '--')}-"):
+        from ...errors import OrcatalogWarning, warn_at_caller
+
+        warn_at_caller(
+            f"orcatalog: {name}: its name names another model than its body, {model!r}; "
+            "recorded as the body's (rename the file to say which model it holds)",
+            OrcatalogWarning,
+        )
 
 
 def _family(endpoint: str) -> str:

@@ -167,8 +167,10 @@ class EndpointReads(EndpointTables):
         start: pd.Timestamp | None,
         end: pd.Timestamp | None,
         columns: list[str] | None = None,
+        scopes: list[str] | None = None,
     ) -> pd.DataFrame:
-        """Long form, one row per (committed snapshot, endpoint); see ``SnapshotStore.endpoint_history``."""
+        """Long form, one row per (committed snapshot, endpoint); see ``SnapshotStore.endpoint_history``.
+        ``scopes``: keep the rows of these snapshot scopes only (None: all)."""
         months = partition_groups(start, end)  # partition values select files exactly
         key = ["fetched_at", "model_id", "provider_name", "tag"]
         every = [f.name for f in ROWS_SCHEMA if f.name not in ("scope", "month", "template", "position", *key)]
@@ -179,10 +181,17 @@ class EndpointReads(EndpointTables):
             other = [c for c in columns if c not in every and c not in key and is_price_column(c)]
             unknown = [c for c in columns if c not in every and c not in key and c not in other]
             if unknown:
-                raise InvalidParameterError(f"unknown column(s) {unknown}; endpoint_history has {every}")
+                from ...suggest import did_you_mean
+
+                raise InvalidParameterError(
+                    f"unknown column(s) {unknown}{did_you_mean(unknown[0], [*key, *every])}; endpoint_history has "
+                    f"{[*key, *every]} and a price_<key> column for every other price key the endpoints list"
+                )
         wanted = key + [c for c in (every if columns is None else columns) if c not in key and c in every]
         if columns is None or other:
             wanted.append("template")
+        if scopes is not None:
+            wanted.append("scope")
         low = pa.array([p.lower() for p in provider], pa.string()) if provider is not None else None
         if model is not None:
             got = self._read_models(wanted, model, months, low)
@@ -191,6 +200,10 @@ class EndpointReads(EndpointTables):
         table = got if got is not None else ROWS_SCHEMA.empty_table().select(wanted)
         if low is not None:
             table = table.filter(_provider_hit(table, low))
+        if scopes is not None:  # one source's series (scope.default_source): never a replay server's beside the API's
+            column = table.column("scope")
+            table = table.filter(pc.is_in(column, value_set=pa.array(scopes, pa.string()).cast(column.type)))
+            table = table.drop_columns(["scope"])
         # every row is committed: its append was the commit
         # bounds to whole microseconds, the stored precision (a date-only end is its day's last
         # nanosecond, which a datetime cannot hold: pandas would warn that it drops it)
@@ -279,13 +292,16 @@ class EndpointReads(EndpointTables):
         listed = sorted({c for d in per_template for c in d})
         if asked is not None:
             missing = [c for c in asked if c not in listed]
-            if missing and keys:  # no rows (nothing in the window): nothing to tell a typo by
+            if missing:  # a key other endpoints of the store list is a column of nulls here (a loop over models)
+                missing = [c for c in missing if c not in self._store_price_columns()]
+            if missing:
                 from ...suggest import did_you_mean
 
-                known = [c for c in ROWS_SCHEMA.names if is_price_column(c)] + listed
+                fixed = [c for c in ROWS_SCHEMA.names if is_price_column(c)]
+                known = fixed + sorted((set(listed) | self._store_price_columns()) - set(fixed))
                 raise InvalidParameterError(
-                    f"unknown column(s) {missing}{did_you_mean(missing[0], known)}; the price columns of these "
-                    f"rows are {known}"
+                    f"unknown column(s) {missing}{did_you_mean(missing[0], known)}; the price columns of the "
+                    f"store's endpoints are {known}"
                 )
             listed = list(asked)
         index = (
@@ -299,10 +315,25 @@ class EndpointReads(EndpointTables):
             out[c] = per[np.where(index < 0, len(per) - 1, index)] if len(index) else np.zeros(0)
         return out
 
-    def providers_history(self) -> pd.DataFrame:
-        """One row per (providers snapshot, provider): the providers contract plus ``fetched_at``."""
+    def _store_price_columns(self) -> set[str]:
+        """The ``price_<key>`` columns of every endpoint template the store holds (read only when
+        a column asked for is not among the rows': a typo, or a key of other models)."""
+        from ...frames.endpoints import endpoint_prices
+
+        templates = []
+        for raw in self._objects("endpoint_objects").values():
+            obj = orjson.loads(raw)
+            if isinstance(obj, dict) and isinstance(obj.get("t"), dict) and "h" in obj:
+                templates.append(obj["t"])
+        if not templates:
+            return set()
+        return {f"price_{k}" for k, v in endpoint_prices(templates).items() if not np.isnan(v).all()}
+
+    def providers_history(self, scopes: list[str] | None = None) -> pd.DataFrame:
+        """One row per (providers snapshot, provider): the providers contract plus ``fetched_at``;
+        ``scopes``: of these snapshot scopes only (None: all)."""
         m = self.manifest()
-        m = m[m["kind"] == "providers"]
+        m = m[(m["kind"] == "providers") & (m["scope"].isin(scopes) if scopes is not None else True)]
         t = self._read("endpoint_snapshots")
         provs = self._objects("providers")
         parts = []
