@@ -225,3 +225,25 @@ def test_plot_of_many_providers_keeps_labels_apart_and_providers_distinct(tmp_pa
     )
     fig.savefig(tmp_path / "many.png", dpi=60)
     plt.close(fig)
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(5.77, 19.5), (0.52, 1.9), (2.1, 2.9)])
+def test_a_narrow_log_axis_labels_its_whole_span(lo: float, hi: float) -> None:
+    """Trial 18b: on a price axis from 5.77 to 19.5 the steps of a decade labelled 6, 7, 8, 9, 10
+    and nothing above, so the dearest five endpoints (13.5-15) had no price to read against. A
+    narrow axis gets round values across its span: one in each third of it, the ends included."""
+    from orcatalog.plot._axes import _plain_log_ticks
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.set_yscale("log")
+    ax.set_ylim(lo, hi)
+    _plain_log_ticks(ax.yaxis, narrow=True)
+    fig.canvas.draw()
+    shown = sorted(
+        float(t.get_text()) for v, t in zip(ax.get_yticks(), ax.get_yticklabels()) if lo <= v <= hi and t.get_text()
+    )
+    plt.close(fig)
+    assert len(shown) >= 3, shown
+    edges = np.geomspace(lo, hi, 4)
+    for a, b in zip(edges, edges[1:]):
+        assert any(a <= v <= b for v in shown), (a, b, shown)

@@ -85,6 +85,17 @@ def _by_kind(paths: tuple[str, ...]) -> tuple[list[str], list[str]]:
     return catalog, endpoints
 
 
+def _say_skipped(paths: tuple[str, ...]) -> None:
+    """The note naming what the folders given held and ``import`` did not read."""
+    skipped = _skipped_in_folders(paths)
+    if skipped:
+        shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+        click.echo(
+            f"note: not read (not a .json/.json.gz body or tar archive; folders are not searched): {shown}",
+            err=True,
+        )
+
+
 def _import_endpoints(store: Any, paths: list[str], fetched_at: str | None, base_url: str | None) -> None:
     """``import``'s endpoints and providers bodies: recorded, and a line saying what was new."""
     held = set(store.endpoint_snapshots()["snapshot_id"]) if store.exists() else set()
@@ -173,8 +184,9 @@ def import_(
         with _interrupts(store, before):
             _import_endpoints(store, endpoint_files, fetched_at, base_url)
         if not catalog:
+            _say_skipped(paths)
             return
-        paths = tuple(catalog)
+        given, paths = paths, tuple(catalog)
     if fetched_at is None:
         _refuse_undated_non_catalogs(paths)
     before = _snapshot_ids(store)
@@ -193,13 +205,7 @@ def import_(
                 ".json.gz bodies, tar archives of them, or folders holding them)"
             )
         committed(f"{len(new)} new snapshots were recorded in {store.root}")
-        skipped = _skipped_in_folders(paths)
-        if skipped:
-            shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
-            click.echo(
-                f"note: not read (not a .json/.json.gz body or tar archive; folders are not searched): {shown}",
-                err=True,
-            )
+        _say_skipped(given if endpoint_files else paths)
         if not new:
             click.echo(f"0 new snapshots recorded: all {len(ids)} were already in the store")
         else:

@@ -42,12 +42,17 @@ def _axes(ax: Any, figsize: tuple[float, float] = (10, 6)) -> Axes:
 
 def _plain_log_ticks(axis: Any, *, narrow: bool = False) -> None:
     """Label a log axis with plain numbers (0.2, 0.5, 1, 2, ...) instead of powers of ten only;
-    ``narrow`` (a span under about 4x, where 0.2, 0.5, 1 leave two ticks): every step of the decade
-    (0.6, 0.7, 0.8, ...)."""
-    from matplotlib.ticker import FuncFormatter, LogLocator
+    ``narrow`` (a span under about 4x, where 0.2, 0.5, 1 leave two ticks, and the steps of a decade
+    none between 10 and 20): evenly spaced round values across the span (6, 8, 10, 12, ..., 18),
+    as a linear axis would have them."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    axis.set_minor_locator(LogLocator(subs=tuple(range(2, 10)) if narrow else (2.0, 5.0)))
+    if narrow:
+        axis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+        axis.set_minor_locator(NullLocator())
+        return
+    axis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
     axis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
 
 
