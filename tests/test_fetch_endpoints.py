@@ -143,6 +143,9 @@ def test_public_many_fetch_reports_errors_and_requests(eserver: ReplayServer) ->
     frame = oc.fetch_endpoints(models=pd.DataFrame({"id": [*ids, ids[0], "nobody/nothing"]}), client=_client(eserver))
     assert frame.attrs["requests"] == len(eserver.requests) == len(ids) + 1
     assert frame["error"].notna().sum() == 1 and set(frame["model_id"]) == {*ids, "nobody/nothing"}
+    # rows in the order asked, a failed model in its place (trial: it came last)
+    middle = oc.fetch_endpoints(models=[ids[0], "nobody/nothing", ids[1]], client=_client(eserver))
+    assert list(dict.fromkeys(middle["model_id"].astype(str))) == [ids[0], "nobody/nothing", ids[1]]
 
 
 def test_a_server_error_storm_ends_in_one_error_row_after_the_attempts(eserver: ReplayServer) -> None:

@@ -24,6 +24,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 from urllib.parse import quote
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError, OrcatalogError, RateLimitError, ResponseError
@@ -242,13 +243,16 @@ def fetch_many(
 
 def many_frame(fetched: dict[str, Fetched], failed: dict[str, OrcatalogError], order: list[str]) -> pd.DataFrame:
     """One endpoints frame for :func:`fetch_many`'s result (one flatten pass over every body, in
-    ``order``), with an ``error`` column: null on endpoint rows, plus one row per failed model. A
+    ``order``), with an ``error`` column: null on endpoint rows, plus one row per failed model, in
+    its place in ``order``. A
     model answered with the endpoints of a model another id of the list already gave (an alias, a
     variant or a redirect answered for the same model) is an error row of its own, naming that
     model, so the others stay (trial: one such pair refused the whole fetch as duplicate endpoints)."""
     endpoints: list[dict[str, Any]] = []
     failed = dict(failed)
     answered: dict[str, str] = {}  # the model a body is of -> the id asked that gave it first
+    asked = {m: i for i, m in enumerate(order)}
+    positions: list[int] = []  # each row's model's place in the order asked
     for model_id in order:
         if model_id not in fetched:
             continue
@@ -266,6 +270,7 @@ def many_frame(fetched: dict[str, Fetched], failed: dict[str, OrcatalogError], o
             {**defaults, **{k: v for k, v in e.items() if v is not None or k not in defaults}}
             for e in data["endpoints"]
         )
+        positions.extend([asked[model_id]] * len(data["endpoints"]))
     frame = endpoints_frame(endpoints)
     frame[ERROR_COLUMN.name] = pd.array([None] * len(frame), dtype=frame["model_id"].dtype)
     if not failed:
@@ -277,7 +282,10 @@ def many_frame(fetched: dict[str, Fetched], failed: dict[str, OrcatalogError], o
         if frame[column].dtype == bool:
             errors[column] = False
     out = pd.concat([frame, errors], ignore_index=True)
-    return out.astype({c: frame[c].dtype for c in frame.columns if out[c].dtype != frame[c].dtype})
+    out = out.astype({c: frame[c].dtype for c in frame.columns if out[c].dtype != frame[c].dtype})
+    positions.extend(asked.get(m, len(order)) for m in failed)
+    at = np.argsort(np.asarray(positions, dtype=np.int64), kind="stable")  # a failed model in its place, not last
+    return out.take(at).reset_index(drop=True)
 
 
 def _provenance(frame: pd.DataFrame, fetched: list[Fetched], base_url: str, path: str) -> None:

@@ -117,7 +117,7 @@ def plot_endpoints(
         ax.set_xlim(xs[ok].min() / 1.5, xs[ok].max() * 2.5)
         ax.set_ylim(ys[ok].min() / 1.3, ys[ok].max() * 1.3)
     for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
-        _plain_log_ticks(axis, narrow=hi / lo < 4)  # a span under 4x: every step of the decade
+        _plain_log_ticks(axis, narrow=hi / lo < 4)  # a span under 4x: round values across it
     # the labels, once the scales and limits are set: none over another, with leader lines (the
     # frontier's placement; trial: eu-west-1 over google-vertex/global, together over fireworks)
     _place_labels(ax, [(px, py, "\n".join(tags)) for (px, py), tags in sorted(points.items())], fontsize=8)
