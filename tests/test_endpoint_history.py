@@ -10,6 +10,7 @@ import contextlib
 import copy
 import gzip
 import json
+import shutil
 from pathlib import Path
 
 import orjson
@@ -1217,3 +1218,109 @@ def test_an_endpoints_file_named_for_another_model_is_recorded_as_its_body_with_
     ):
         store.import_endpoints(named)
     assert store.endpoint_snapshots()["model_id"].tolist() == ["anthropic/claude-sonnet-4.5"]
+
+
+def test_recheck_an_archive_in_a_folder_goes_by_its_members(recorded_dir: Path, tmp_path: Path) -> None:
+    """Re-check A: an endpoints archive inside a folder (alone, or beside a catalog) is read by its
+    members' names, as one given on its own."""
+    import tarfile
+
+    folder = tmp_path / "onlyarch"
+    folder.mkdir()
+    gpt = sorted((recorded_dir / "endpoints").glob("endpoints-openai--gpt-4o-*"))[0]
+    with tarfile.open(folder / "ep.tgz", "w:gz") as tar:
+        tar.add(gpt, arcname=gpt.name)
+    (folder / CATALOG.name).write_bytes(CATALOG.read_bytes())
+    done = CliRunner().invoke(main, ["import", "--store", str(tmp_path / "s"), str(folder)])
+    assert done.exit_code == 0, done.output
+    store = oc.SnapshotStore(tmp_path / "s")
+    assert store.endpoint_snapshots()["model_id"].tolist() == ["openai/gpt-4o"] and len(store.snapshots()) == 1
+
+
+def test_recheck_a_model_held_only_from_a_replay_server_answers_from_it(recorded_dir: Path, tmp_path: Path) -> None:
+    """Re-check B: the default source is chosen among the asked models' snapshots: a model held
+    only from a replay server, in a store that holds the API's endpoints of another, answers from
+    the replay server; asked beside an API model, it is named in a warning, not silently empty."""
+    store = oc.SnapshotStore(tmp_path / "s", layout="delta")
+    store.import_endpoints(sorted((recorded_dir / "endpoints").glob("endpoints-anthropic--*")))
+    with ReplayServer() as server:
+        store.snapshot_endpoints(
+            "openai/gpt-4o", client=oc.Client(base_url=server.base_url, session=requests.Session())
+        )
+    alone = store.endpoint_history("openai/gpt-4o")
+    assert len(alone) and set(alone["model_id"].astype(str)) == {"openai/gpt-4o"}
+    with pytest.warns(oc.errors.OrcatalogWarning, match=r"'openai/gpt-4o' are held only from base=http://127\.0\.0\.1"):
+        both = store.endpoint_history(["anthropic/claude-sonnet-4.5", "openai/gpt-4o"])
+    assert set(both["model_id"].astype(str)) == {"anthropic/claude-sonnet-4.5"}
+    out = CliRunner().invoke(main, ["endpoint-history", "openai/gpt-4o", "--store", str(tmp_path / "s")])
+    assert out.exit_code == 0, out.output
+
+
+def test_recheck_catalog_history_takes_a_column_twice_and_the_columns_always_there(
+    latest_file: Path, tmp_path: Path
+) -> None:
+    """Re-check C: SnapshotStore.history(columns=[x, x]) crashed; asking for a column that is
+    always there (fetched_at, snapshot_id) was 'unknown'."""
+    store = oc.SnapshotStore(tmp_path / "s")
+    store.import_files([latest_file], progress=False)
+    h = store.history("openai/gpt-4o", columns=["price_prompt", "price_prompt", "fetched_at", "snapshot_id"])
+    assert list(h.columns).count("price_prompt") == 1 and {"fetched_at", "snapshot_id"} <= set(h.columns)
+    with pytest.raises(InvalidParameterError, match="unknown column"):
+        store.history("openai/gpt-4o", columns=["pricing_prompt"])
+
+
+def test_recheck_ctrl_c_in_a_mixed_import_counts_what_the_whole_command_recorded(
+    recorded_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Re-check D: Ctrl-C during the catalogs of a folder whose endpoints bodies were committed
+    said 'nothing was recorded'; it counts from the start of the command now, and keeps them."""
+    mixed = tmp_path / "mixed"
+    shutil.copytree(recorded_dir / "endpoints", mixed)
+    (mixed / CATALOG.name).write_bytes(CATALOG.read_bytes())
+
+    def pressed(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(oc.SnapshotStore, "import_files", pressed)
+    root = tmp_path / "new"
+    result = CliRunner().invoke(main, ["import", "--store", str(root), str(mixed)])
+    assert result.exit_code == 130, result.output
+    held = oc.SnapshotStore(root).endpoint_snapshots()["snapshot_id"]
+    assert len(held) == 8 and "after the write: 8 new snapshots recorded" in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "warns"),
+    [
+        ("endpoints-openai--gpt-4o.json.gz", False),  # no time, with --fetched-at: the right model
+        ("endpoints-openai--gpt-4o-2026-09-02.json.gz", False),
+        ("endpoints-openai--gpt-4o-mini-2026-09-02.json.gz", True),  # one id starting another's
+        ("endpoints-anthropic--claude-sonnet-4.5-2026-09-02.json.gz", True),
+    ],
+)
+def test_recheck_the_other_model_warning_reads_the_names_model_whole(
+    recorded_dir: Path, tmp_path: Path, name: str, warns: bool
+) -> None:
+    gpt = sorted((recorded_dir / "endpoints").glob("endpoints-openai--gpt-4o-*"))[0]
+    path = tmp_path / name
+    path.write_bytes(gpt.read_bytes())
+    store = oc.SnapshotStore(tmp_path / "s", layout="delta")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        store.import_endpoints(path, fetched_at="2026-09-02T10:00:00Z")
+    said = [str(w.message) for w in seen if "names another model" in str(w.message)]
+    assert bool(said) == warns, said
+
+
+def test_recheck_cli_columns_of_a_key_other_models_list(recorded_dir: Path, tmp_path: Path) -> None:
+    """Re-check F: endpoint-history --columns with a price key only other models list gives its
+    (empty) column, as Python does; a typo is still one error line with the closest name."""
+    root = str(tmp_path / "s")
+    oc.SnapshotStore(root, layout="delta").import_endpoints(recorded_dir / "endpoints")
+    args = ["endpoint-history", "openai/gpt-4o", "--store", root, "--format", "csv"]
+    ok = CliRunner().invoke(main, [*args, "--columns", "tag,price_input_cache_write_1h"])
+    assert ok.exit_code == 0, ok.output
+    rows = ok.stdout.strip().splitlines()
+    assert rows[0].replace('"', "") == "tag,price_input_cache_write_1h" and all(r.endswith(',""') for r in rows[1:])
+    typo = CliRunner().invoke(main, [*args, "--columns", "tag,price_input_cache_write_1hh"])
+    assert typo.exit_code == 2 and "did you mean 'price_input_cache_write_1h'" in typo.stderr

@@ -47,42 +47,53 @@ def _by_kind(paths: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """The paths ``import`` gives the catalog import and those it gives the endpoints import, by
     file name (the one rule: :func:`orcatalog.store.endpoints.files.declared_endpoint`): a file
     named ``endpoints-<author>--<slug>-<time>``, ``endpoints-zdr-<time>`` or ``providers-<time>``
-    is an endpoints or providers body, given or in a folder; a folder that holds such files gives
-    its other bodies one by one (its ``models-count`` bodies passed over, as a folder's are); an
-    archive goes whole to one import, by its members' names.
+    is an endpoints or providers body, given or in a folder, and an archive is one kind or the
+    other by its members' names; a folder that holds endpoints bodies gives its entries one by one
+    (its ``models-count`` bodies passed over, as a folder's are).
 
     Raises:
         CLIError: an archive holding both kinds.
     """
     from ..frames import bodies
-    from ..store.endpoints.files import declared_endpoint
 
     catalog: list[str] = []
     endpoints: list[str] = []
     for given in paths:
         path = Path(given)
-        if path.is_file() and bodies.is_archive_name(path.name):  # by its members' names
-            members = [n for n in bodies.member_names(path) if not n.startswith("models-count")]
-            named = [n for n in members if declared_endpoint(n)]
-            if named and len(named) < len(members):
-                other = next(n for n in members if not declared_endpoint(n))
-                raise CLIError(
-                    f"{path.name} holds endpoints or providers bodies ({named[0]}) and others ({other}): "
-                    "import them from two archives (or a folder, which is read file by file)"
-                )
-            (endpoints if named else catalog).append(given)
-            continue
         if not path.is_dir():
-            (endpoints if declared_endpoint(path.name) else catalog).append(given)
+            (endpoints if _of_endpoints(path) else catalog).append(given)
             continue
-        inside = list(bodies.expand([path]))
-        named = [str(q) for q in inside if declared_endpoint(q.name)]
-        if not named:
-            catalog.append(given)
+        inside = [q for q in bodies.expand([path]) if not q.name.startswith("models-count")]
+        kinds = [_of_endpoints(q) for q in inside]
+        if not any(kinds):
+            catalog.append(given)  # whole: the catalog import reads the folder as it always has
             continue
-        endpoints += named
-        catalog += [str(q) for q in inside if not declared_endpoint(q.name) and not q.name.startswith("models-count")]
+        endpoints += [str(q) for q, k in zip(inside, kinds) if k]
+        catalog += [str(q) for q, k in zip(inside, kinds) if not k]
     return catalog, endpoints
+
+
+def _of_endpoints(path: Path) -> bool:
+    """Whether a file holds endpoints or providers bodies, by its name or, for an archive, its
+    members' names.
+
+    Raises:
+        CLIError: an archive whose members are of both kinds.
+    """
+    from ..frames import bodies
+    from ..store.endpoints.files import declared_endpoint
+
+    if not (path.is_file() and bodies.is_archive_name(path.name)):
+        return declared_endpoint(path.name) is not None
+    members = [n for n in bodies.member_names(path) if not n.startswith("models-count")]
+    named = [n for n in members if declared_endpoint(n)]
+    if named and len(named) < len(members):
+        other = next(n for n in members if not declared_endpoint(n))
+        raise CLIError(
+            f"{path.name} holds endpoints or providers bodies ({named[0]}) and others ({other}): "
+            "import them from two archives (or a folder, which is read file by file)"
+        )
+    return bool(named)
 
 
 def _say_skipped(paths: tuple[str, ...]) -> None:
@@ -179,8 +190,8 @@ def import_(
             f"--fetched-at applies to a single body, but {len(endpoint_files) + len(catalog)} files were given "
             f"({Path(endpoint_files[0]).name}, {Path(catalog[0]).name})"
         )
+    before = _snapshot_ids(store)  # once: a Ctrl-C line counts what the whole command recorded
     if endpoint_files:
-        before = _snapshot_ids(store)
         with _interrupts(store, before):
             _import_endpoints(store, endpoint_files, fetched_at, base_url)
         if not catalog:
@@ -189,7 +200,6 @@ def import_(
         given, paths = paths, tuple(catalog)
     if fetched_at is None:
         _refuse_undated_non_catalogs(paths)
-    before = _snapshot_ids(store)
     finished: list[bool] = []
     # a long series is committed a piece at a time (168 bodies): cut short after one, say how to finish
     rest = "; the import may not have finished: run it again to record any rest (what is recorded is skipped)"
@@ -209,7 +219,8 @@ def import_(
         if not new:
             click.echo(f"0 new snapshots recorded: all {len(ids)} were already in the store")
         else:
-            kept = f"; {len(ids) - len(new)} were already in the store" if len(new) < len(ids) else ""
+            old = len(ids) - len(new)
+            kept = f"; {old} {'was' if old == 1 else 'were'} already in the store" if old else ""
             again = getattr(ids, "again", [])
             fresh = [sid for sid in new if sid not in set(again)]
             parts = []

@@ -11,7 +11,7 @@ import click
 
 from ..suggest import did_you_mean
 from .app import main
-from .errors import CLIError
+from .errors import CLIError, CLIUsageError
 from .options import _comma_list, _scope_option, _store_option
 from .output import format_for, output_options, write
 from .stores import _store, models_named, require_models, store_scope
@@ -143,6 +143,22 @@ def endpoint_history(
     with models_named(), warnings.catch_warnings():  # an unknown model or provider: the error below says it
         warnings.filterwarnings("ignore", message="orcatalog: no endpoint from provider")
         h = store.endpoint_history(model_id, provider, start=since, end=until, base_url=base_url)
+        if columns:  # a price key the rows do not list but other endpoints do: its column, null (as in Python)
+            from ..errors import InvalidParameterError
+            from ..schema import is_price_column
+
+            more = [
+                c for c in dict.fromkeys(x.strip() for x in columns.split(",")) if is_price_column(c) and c not in h
+            ]
+            if more and len(h):
+                try:
+                    extra = store.endpoint_history(
+                        model_id, provider, start=since, end=until, base_url=base_url, columns=more
+                    )
+                except InvalidParameterError as exc:  # a typo: the store's price columns name the closest
+                    raise CLIUsageError(str(exc)) from None
+                else:
+                    h = h.join(extra[more].set_axis(h.index))
     if h.empty:
         with models_named():
             served = store.endpoint_history(model_id, columns=[], base_url=base_url) if provider else h

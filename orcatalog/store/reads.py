@@ -301,8 +301,9 @@ class Reads(EndpointHistory):
             UnknownModelWarning: an id in ``ids`` that no snapshot of the scope lists (a typo:
                 the message suggests the closest id); the answer has no rows for it.
         """
-        if columns is not None:
-            queries.names("columns", columns)
+        if columns is not None:  # each once; the columns always there asked too are not an error
+            always = ("snapshot_id", "fetched_at", "scope")
+            columns = [c for c in dict.fromkeys(queries.names("columns", columns)) if c not in always]
         wanted = queries.names("ids", ids) if ids is not None else None
         start = utc(start, "start") if start is not None else None
         end = utc(end, "end", end=True) if end is not None else None  # a date-only end: through that day

@@ -247,8 +247,9 @@ class EndpointHistory:
                 ``provider_name`` and ``tag`` are always there. Fewer columns read faster.
             base_url: the API the bodies came from: one source's series, never two mixed (a
                 replay server's bodies beside the API's). Default: the public API when the store
-                holds endpoints from it, else the source of the newest snapshot
-                (:func:`orcatalog.scope.default_source`).
+                holds endpoints of the models asked from it, else the source of the newest of their
+                snapshots (:func:`orcatalog.scope.default_source`); a model asked that is held only
+                from another source is named in an ``OrcatalogWarning``.
 
         Returns:
             Sorted by ``model_id``, ``tag`` (null first), ``fetched_at``: ``fetched_at`` (UTC), ``model_id``,
@@ -285,7 +286,10 @@ class EndpointHistory:
             )
         source = _source(base_url)
         self._require()  # type: ignore[attr-defined]
-        out = self._endpoints().history(models, providers, start, end, wanted, self._scopes("endpoints", source))
+        scopes = self._scopes("endpoints", source, models)
+        out = self._endpoints().history(models, providers, start, end, wanted, scopes)
+        if models and scopes is not None:  # a model held only from another source: said, never an empty answer
+            self._warn_other_sources(models, set(out["model_id"].astype(str)), scopes)
         if models:  # a model no endpoints snapshot holds: a warning with the suggestion, never silent
             from ..messages import warn_unknown_models
 
@@ -354,16 +358,45 @@ class EndpointHistory:
         self._require()  # type: ignore[attr-defined]
         return self._endpoints().providers_history(self._scopes("providers", source))
 
-    def _scopes(self, kind: str, source: str | None) -> list[str] | None:
+    def _scopes(self, kind: str, source: str | None, models: list[str] | None = None) -> list[str] | None:
         """The scopes of ``kind`` snapshots from ``source`` (:func:`orcatalog.scope.source_of`;
-        None: the default one); None when that is every one of them (nothing to filter)."""
+        None: the default one, chosen among the snapshots of ``models`` and zdr ones when models are
+        named); None when that is every one of them (nothing to filter)."""
         from ...scope import default_source, scope_source
 
         m = self._endpoints().manifest()
-        scopes = m.loc[m["kind"] == kind, "scope"].astype(str)
+        mine = m["kind"] == kind
+        if models and source is None:  # the default of the models asked: one held only from a replay server answers
+            asked = mine & (m["model_id"].isin(models) | m["model_id"].isna())
+            if asked.any():
+                want = default_source(m.loc[asked, "scope"].astype(str))
+                source = want
+        scopes = m.loc[mine, "scope"].astype(str)
         want = default_source(scopes) if source is None else source
         keep = scopes.map(scope_source) == want
         return None if keep.all() else sorted(set(scopes[keep]))
+
+    def _warn_other_sources(self, models: list[str], answered: set[str], scopes: list[str]) -> None:
+        """Warn of each model asked that has no rows from the source read but is held from another
+        (a replay server's, say), naming it and ``base_url=``."""
+        import warnings
+
+        from ...errors import OrcatalogWarning
+        from ...scope import scope_source
+
+        m = self._endpoints().manifest()
+        for model in dict.fromkeys(models):
+            if model in answered:
+                continue
+            other = m.loc[(m["kind"] == "endpoints") & (m["model_id"] == model) & ~m["scope"].isin(scopes), "scope"]
+            sources = sorted({scope_source(s) or "the public API" for s in other.astype(str)})
+            if sources:
+                warnings.warn(
+                    f"orcatalog: the endpoints of {model!r} are held only from {', '.join(sources)}, not from the "
+                    "source read: pass base_url= to read them",
+                    OrcatalogWarning,
+                    stacklevel=3,
+                )
 
 
 def _empty_parquet(store: Any) -> bool:

@@ -125,7 +125,12 @@ def _warn_if_other_model(name: str, body: Any) -> None:
     another model's is recorded as the body's (what the API answered), with a warning naming both."""
     data = body.get("data") if isinstance(body, dict) else None
     model = data.get("id") if isinstance(data, dict) else None
-    if isinstance(model, str) and not _own_name(name).startswith(f"endpoints-{model.replace('/', '--')}-"):
+    own, prefix = _own_name(name), f"endpoints-{model.replace('/', '--')}" if isinstance(model, str) else ""
+    rest = own[len(prefix) :] if prefix and own.startswith(prefix) else None
+    # the name's model ends where its time (-2026...) or its suffix (.json) starts: gpt-4o-mini is not gpt-4o
+    if isinstance(model, str) and not (
+        rest is not None and (rest[:1] == "." or (rest[:1] == "-" and rest[1:2].isdigit()))
+    ):
         from ...errors import OrcatalogWarning, warn_at_caller
 
         warn_at_caller(
