@@ -26,7 +26,7 @@ from ..faults import delta_failures, map_delta
 from ...schema import is_price_column
 from .schema import _UTC, ROW_COLUMNS, ROWS_SCHEMA, STAT_COLUMNS, partition_groups, partitions_of
 from .split import _join
-from .tables import EndpointTables
+from .tables import EndpointTables, table_dataset
 
 logger = logging.getLogger("orcatalog.store")
 
@@ -104,7 +104,7 @@ class EndpointReads(EndpointTables):
         filt = ds.field("month").isin(months) & (ds.field("scope") == row["scope"])
         filt = filt & (ds.field("fetched_at") == pa.scalar(when, _UTC))
         try:
-            data = dt.to_pyarrow_dataset(file_pruning_predicate=predicate)
+            data = table_dataset(dt, predicate)
             if logger.isEnabledFor(logging.DEBUG):
                 n = sum(1 for _ in data.get_fragments())
                 logger.debug(
@@ -150,7 +150,7 @@ class EndpointReads(EndpointTables):
                 _log_files_read(dt, len(uris), len(wanted))
                 tables = [_read_row_groups(u, schema, wanted, providers) for u in uris]
                 return pa.concat_tables(tables) if tables else schema.empty_table()
-            data = dt.to_pyarrow_dataset(file_pruning_predicate=predicate)
+            data = table_dataset(dt, predicate)
             if logger.isEnabledFor(logging.DEBUG):
                 _log_files_read(dt, sum(1 for _ in data.get_fragments()), len(wanted))
             if providers is not None:  # the row groups of other providers are not fetched

@@ -19,7 +19,7 @@ from ..delta import ORPHAN_RETENTION_HOURS
 from ..faults import delta_failures, map_delta
 from . import schema
 from .schema import ENDPOINT_TABLES, ROWS_SCHEMA, _row_writer
-from .tables import EndpointTables
+from .tables import EndpointTables, table_dataset
 
 logger = logging.getLogger("orcatalog.store")
 
@@ -193,7 +193,7 @@ def _rewrite(dt: Any, sources: Any, target: str, file_bytes: int, group_rows: in
         parts = sorted(sources() if callable(sources) else sources)
         if any(not (_MONTH.fullmatch(p) or _YEAR.fullmatch(p)) for p in parts) or target not in parts:
             raise StoreWriteError(f"endpoints: unexpected partitions {parts!r} to rewrite as {target!r}")
-        rows = dt.to_pyarrow_dataset().to_table(filter=ds.field("month").isin(parts))
+        rows = table_dataset(dt).to_table(filter=ds.field("month").isin(parts))
         rows = rows.select(ROWS_SCHEMA.names).cast(ROWS_SCHEMA)
         at = ROWS_SCHEMA.names.index("month")
         rows = rows.set_column(at, ROWS_SCHEMA.field("month"), pa.array([target] * rows.num_rows, pa.string()))
