@@ -1164,3 +1164,43 @@ def test_a_fetch_time_with_nanoseconds_is_stored_to_the_microsecond(tmp_path: Pa
         assert reader.raw(sid) == body
         assert reader.load(as_of=given).attrs["snapshot_id"] == sid
         assert store.import_bodies([(given, body)], progress=False, now=given + pd.Timedelta(days=1)).added == []
+
+
+def _checkpoints(root: Path, table: str) -> list[int]:
+    """The versions at which a table's log holds a checkpoint (on disk)."""
+    return sorted(int(p.name.split(".")[0]) for p in (root / table / "_delta_log").glob("*.checkpoint.parquet"))
+
+
+def test_the_log_is_checkpointed_so_a_new_reader_does_not_replay_every_commit(
+    tmp_path: Path, hourly_bodies: list
+) -> None:
+    """A new store's tables write a checkpoint every 10 commits on their own, and ``compact()``
+    writes one on any store (also one whose tables were created without the interval): a new store
+    object then opens each table from the checkpoint. Answers are the same either way."""
+    from deltalake import DeltaTable
+
+    from orcatalog.store import time_from_name
+    from orcatalog.store.delta import schema as delta_schema
+
+    bodies = [(time_from_name(name), raw) for name, raw in hourly_bodies[:12]]
+    store = oc.SnapshotStore(tmp_path / "s", layout="delta", auto_compact=None)
+    for when, raw in bodies:  # one commit each, as an hourly job writes
+        store.import_bodies([(when, raw)], progress=False)
+    assert _checkpoints(tmp_path / "s", "snapshots") == [9]  # the 10th commit
+    fresh = oc.SnapshotStore(tmp_path / "s")
+    pd.testing.assert_frame_equal(fresh.history(), store.history())
+    assert fresh.raw(fresh.snapshots()["snapshot_id"].iloc[-1]) == json.loads(bodies[-1][1])
+
+    # a store whose tables were created without the interval (before it was set): compact() checkpoints it
+    old = tmp_path / "old"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delitem(delta_schema.TABLE_CONFIG, "delta.checkpointInterval")
+        before = oc.SnapshotStore(old, layout="delta", auto_compact=None)
+        for when, raw in bodies:
+            before.import_bodies([(when, raw)], progress=False)
+    assert _checkpoints(old, "snapshots") == []
+    answers = oc.SnapshotStore(old).history()
+    oc.SnapshotStore(old).compact()
+    for table in TABLES:
+        assert _checkpoints(old, table)[-1:] == [DeltaTable(str(old / table)).version()], table
+    pd.testing.assert_frame_equal(oc.SnapshotStore(old).history(), answers)

@@ -67,6 +67,7 @@ def optimize(
         if n_files <= 1 or (limit is not None and n_files <= limit):
             if limit is None:  # a full compaction vacuums even a table with nothing to merge
                 vacuum(layout, name, retention_hours, orphan_hours)
+                checkpoint(layout, name)
             continue
         try:
             metrics = dt.optimize.compact()
@@ -74,7 +75,23 @@ def optimize(
             raise map_delta(exc, "compact", f"optimize of {layout.uris[name]}", layout.secrets) from None
         merged += int(metrics.get("numFilesRemoved", 0))
         vacuum(layout, name, retention_hours, orphan_hours)
+        checkpoint(layout, name)
     return merged
+
+
+def checkpoint(layout: DeltaLayout, name: str) -> None:
+    """Write a checkpoint of table ``name``'s log, so the next reader opens it from one file
+    instead of replaying every commit since the last one (3.5 ms at 10 commits, 28-29 ms at 99).
+    Tables created since 2026-12-08 also checkpoint every 10 commits on their own
+    (``delta.checkpointInterval``, :data:`~.schema.TABLE_CONFIG`); older ones only here.
+    A checkpoint only speeds reads up: failing to write one is logged, never raised."""
+    dt = layout.table(name)
+    if dt is None:
+        return
+    try:
+        dt.create_checkpoint()
+    except Exception as exc:  # delta-rs errors too: the log is whole without it
+        logger.warning("checkpoint of %s skipped: %s", layout.uris[name], exc)
 
 
 def drop_copies(layout: DeltaLayout) -> int:

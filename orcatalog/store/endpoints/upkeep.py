@@ -16,6 +16,7 @@ from ...errors import (
     StoreWriteError,
 )
 from ..delta import ORPHAN_RETENTION_HOURS
+from ..delta.upkeep import checkpoint
 from ..faults import delta_failures, map_delta
 from . import schema
 from .schema import ENDPOINT_TABLES, ROWS_SCHEMA, _row_writer
@@ -47,7 +48,7 @@ class EndpointUpkeep(EndpointTables):
                 if dt is not None and self._due(name, self.auto_compact, dt):
                     self._optimize(name, dt)
                     self.layout.vacuum(name, VACUUM_RETENTION_HOURS)
-                    self._checkpoint(name)
+                    checkpoint(self.layout, name)
             except Exception as exc:  # upkeep never fails a committed write
                 logger.warning("automatic compaction of %s skipped: %s", self.layout.uris[name], exc)
 
@@ -61,12 +62,6 @@ class EndpointUpkeep(EndpointTables):
             return False
         n = sum(_unsorted_months(dt).values()) if name == "endpoints" else len(dt.file_uris())
         return n > limit
-
-    def _checkpoint(self, name: str) -> None:
-        """Write a checkpoint of a table's log: a reader opening it reads one file, not every commit."""
-        dt = self.layout.table(name)
-        if dt is not None:
-            dt.create_checkpoint()
 
     def _optimize(self, name: str, dt: Any) -> int:
         """Merge a table's small files. ``endpoints``: the months before its newest are folded into
@@ -98,7 +93,7 @@ class EndpointUpkeep(EndpointTables):
             if len(dt.file_uris()) > 1:
                 merged += self._optimize(name, dt)
             self.layout.vacuum(name, retention_hours, orphan_hours)
-            self._checkpoint(name)
+            checkpoint(self.layout, name)
         return merged
 
 
