@@ -434,6 +434,9 @@ def test_the_row_check_reads_every_row_at_once_and_names_what_one_row_contradict
         (sid, when, None, ["content_hash"]),
         (sid[:-1] + "x", when + pd.Timedelta(days=1), chash, ["fetched_at", "content_hash"]),
         (None, when, chash, ["fetched_at", "content_hash"]),
+        (sid.replace("-", "_"), when, chash, ["fetched_at", "content_hash"]),  # the id's shape, not only its time
+        ("2026011" + sid[7:], when, chash, ["fetched_at"]),  # a digit changed: another day
+        (sid[:4] + "13" + sid[6:], when.replace(month=12), chash, ["fetched_at"]),  # month 13: not a time at all
     ]
     rows = [{"snapshot_id": s, "fetched_at": w, "content_hash": c} for s, w, c, _ in cases]
     expected = [faults for *_, faults in cases]

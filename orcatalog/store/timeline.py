@@ -15,6 +15,7 @@ older versions too; :func:`extend_rules` applies them to rows added after a mani
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ __all__ = [
     "apply_rules",
     "extend_rules",
     "scope_column",
+    "row_scope",
     "shadowed",
     "partial",
     "partial_times",
@@ -74,33 +76,44 @@ def extend_rules(manifest: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame | No
     days = new["fetched_at"].to_numpy(dtype="datetime64[D]")
     first_day = pd.Timestamp(days[0]).tz_localize("UTC")
     tail = manifest.iloc[int(manifest["fetched_at"].searchsorted(first_day)) :]  # the new rows' days only
+    new_scopes = new["scope"].to_numpy(dtype=object)
     older = tail[
-        tail["scope"].isin(set(new["scope"])).to_numpy()
+        tail["scope"].isin(set(new_scopes)).to_numpy()
         & np.isin(tail["fetched_at"].to_numpy(dtype="datetime64[D]"), days)
     ]
-    window = pd.concat([older, new], ignore_index=True) if len(older) else new
-    flags = shadowed(window)
+    # the rules run on arrays of the few rows concerned (a small DataFrame costs more to build than to read)
+    flags = _shadowed(
+        np.concatenate([older["scope"].to_numpy(dtype=object), new_scopes]),
+        np.concatenate([older["fetched_at"].to_numpy(dtype="datetime64[D]"), days]),
+        np.concatenate([(older["time_precision"] == "day").to_numpy(dtype=bool), _coarse(new)]),
+    )
     if (flags[: len(older)] != older["shadowed"].to_numpy(dtype=bool)).any():
         return None  # a new row shadows an older one: what follows it is read again
     new["shadowed"] = flags[len(older) :]
     # each scope's last snapshot that the next one is compared with (not shadowed, not partial,
     # unfiltered): looked for among the last rows first, then further back
-    scopes, k = set(new["scope"]), 64
+    scopes, k = set(new_scopes.tolist()), 64
     while True:
         m = manifest.iloc[-k:]
-        compared = m[
+        at = np.flatnonzero(
             m["scope"].isin(scopes).to_numpy()
             & ~m["shadowed"].to_numpy(dtype=bool)
             & ~m["partial"].to_numpy(dtype=bool)
-        ]
-        anchors = compared[np.asarray(unfiltered_rows(compared["query"]), dtype=bool)].drop_duplicates(
-            "scope", keep="last"
         )
-        if set(anchors["scope"]) >= scopes or k >= len(manifest):
+        at = at[np.asarray(unfiltered_rows(m["query"].to_numpy(dtype=object)[at]), dtype=bool)]
+        previous: dict[str, int] = {}
+        for sc, n in zip(m["scope"].to_numpy(dtype=object)[at].tolist(), m["n_models"].to_numpy()[at].tolist()):
+            previous[sc] = int(n)  # the last one of each scope
+        if set(previous) >= scopes or k >= len(manifest):
             break
         k *= 8
-    window = pd.concat([anchors, new], ignore_index=True) if len(anchors) else new
-    new["partial"] = partial(window)[len(anchors) :]
+    new["partial"] = _partial(
+        new_scopes.tolist(),
+        new["n_models"].to_numpy().tolist(),
+        new["shadowed"].to_numpy(dtype=bool).tolist(),
+        unfiltered_rows(new["query"]),
+        previous,
+    )
     return pd.concat([manifest, new], ignore_index=True)
 
 
@@ -122,10 +135,19 @@ def shadowed(manifest: pd.DataFrame) -> np.ndarray:
     """
     if manifest.empty:
         return np.zeros(0, dtype=bool)
-    scope_code = pd.factorize(manifest["scope"])[0].astype(np.int64)
-    day = manifest["fetched_at"].to_numpy(dtype="datetime64[D]").astype(np.int64)
-    key = scope_code * 10_000_000 + day  # one number per (scope, UTC day)
-    coarse = (manifest["time_precision"] == "day").to_numpy(dtype=bool)
+    return _shadowed(manifest["scope"], manifest["fetched_at"].to_numpy(dtype="datetime64[D]"), _coarse(manifest))
+
+
+def _coarse(manifest: pd.DataFrame) -> np.ndarray:
+    """Which snapshots' times are known only to the day (the ``time_precision`` column)."""
+    return (manifest["time_precision"] == "day").to_numpy(dtype=bool)
+
+
+def _shadowed(scope: Any, day: np.ndarray, coarse: np.ndarray) -> np.ndarray:
+    """:func:`shadowed` on columns: each row's scope, UTC day (``datetime64[D]``) and whether its
+    time is known only to the day."""
+    scope_code = pd.factorize(scope)[0].astype(np.int64)
+    key = scope_code * 10_000_000 + day.astype(np.int64)  # one number per (scope, UTC day)
     return coarse & np.isin(key, key[~coarse])
 
 
@@ -141,17 +163,31 @@ def partial(manifest: pd.DataFrame, threshold: float = PARTIAL_THRESHOLD) -> np.
     Returns:
         A boolean array, True for partial snapshots.
     """
-    out = np.zeros(len(manifest), dtype=bool)
-    previous: dict[str, int] = {}
-    unfiltered = unfiltered_rows(manifest["query"])
-    rows = zip(
+    return _partial(
         manifest["scope"].to_numpy(dtype=object).tolist(),
         manifest["n_models"].to_numpy().tolist(),
         manifest["shadowed"].to_numpy(dtype=bool).tolist(),
-        unfiltered,
+        unfiltered_rows(manifest["query"]),
+        {},
+        threshold,
     )
-    for i, (sc, n, hidden, whole) in enumerate(rows):
-        if hidden or not whole:
+
+
+def _partial(
+    scopes: list[Any],
+    n_models: list[int],
+    hidden: list[bool],
+    whole: list[bool],
+    previous: dict[str, int],
+    threshold: float = PARTIAL_THRESHOLD,
+) -> np.ndarray:
+    """:func:`partial` on columns, in time order: each row's scope, model count, whether it is
+    shadowed and whether it is unfiltered; ``previous`` holds each scope's count to compare the
+    first of its rows with (the last snapshot before these rows that the rule compared with; empty
+    when these are all the rows) and is updated."""
+    out = np.zeros(len(scopes), dtype=bool)
+    for i, (sc, n, skip, unfiltered) in enumerate(zip(scopes, n_models, hidden, whole)):
+        if skip or not unfiltered:
             continue
         if sc in previous and n < (1 - threshold) * previous[sc]:
             out[i] = True
@@ -179,15 +215,25 @@ def partial_times(manifest: pd.DataFrame, keep: np.ndarray) -> dict[str, list[st
 def scope_column(manifest: pd.DataFrame) -> list[str]:
     """Each snapshot's scope by today's rule (:func:`orcatalog.scope.scope_of`), from its recorded
     provenance, so stores written by older versions answer by the same rule."""
-    columns = [manifest[k] for k in ("base_url", "endpoint", "query", "key_fingerprint")]
+    columns = [manifest[k] for k in _PROVENANCE]
     codes, firsts = distinct_rows(columns)
-    scopes = []
-    for first in firsts.tolist():  # once per distinct provenance: a handful among thousands of rows
-        base_url, endpoint, query, fingerprint = (
-            v if isinstance(v, str) else None for v in (c.iloc[first] for c in columns)
-        )
-        scopes.append(scope_of(base_url, endpoint or "/models", json.loads(query or "{}"), fingerprint))
+    # once per distinct provenance: a handful among thousands of rows
+    scopes = [row_scope(*(c.iloc[first] for c in columns)) for first in firsts.tolist()]
     return np.asarray(scopes, dtype=object)[codes].tolist() if len(codes) else []
+
+
+#: The manifest columns a snapshot's scope is computed from, in :func:`row_scope`'s order.
+_PROVENANCE = ("base_url", "endpoint", "query", "key_fingerprint")
+
+
+def row_scope(base_url: object, endpoint: object, query: object, fingerprint: object) -> str:
+    """One snapshot's scope by today's rule, from its recorded provenance (the manifest's
+    ``base_url``, ``endpoint``, ``query`` as JSON text and ``key_fingerprint``; a missing value is
+    None or NaN): what :func:`scope_column` computes for each row."""
+    base_url, endpoint, query, fingerprint = (
+        v if isinstance(v, str) else None for v in (base_url, endpoint, query, fingerprint)
+    )
+    return scope_of(base_url, endpoint or "/models", json.loads(query or "{}"), fingerprint)
 
 
 def latest_of(manifest: pd.DataFrame, found: np.ndarray) -> tuple[int, str | None]:

@@ -341,7 +341,8 @@ class Writes(Reads):
         """The partial-catalog warning for the snapshots just written (Delta layout)."""
         assert self._delta is not None
         m = self._delta.state(refresh=False).manifest  # as the write read it back
-        for row in m[m["snapshot_id"].isin(ids) & m["partial"]].itertuples():
+        m = m[m["partial"].to_numpy(dtype=bool)]  # few rows or none: only they are compared with the ids
+        for row in m[m["snapshot_id"].isin(ids)].itertuples():
             _warn_partial_write(str(row.snapshot_id), str(row.scope), int(row.n_models), stacklevel=5)
 
     def _known_versions(self, catalogue: Catalogue, scopes: set[str]) -> set[str]:

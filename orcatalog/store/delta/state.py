@@ -108,13 +108,23 @@ class State:
         self._codes: tuple[pa.Array, np.ndarray, np.ndarray] | None = None
         self._postings: tuple[np.ndarray, np.ndarray] | None = None
         self._columns: tuple[pd.Categorical, pd.Categorical, np.ndarray] | None = None
+        self._memo: dict[Any, Any] = {}
         # the snapshots files read (in the order ``rows`` counts them), each manifest row's position
         # in them, and the versions files read: what a state built from this one starts from
         self.snapshot_files, self.rows, self.version_files = files or ([], np.zeros(0, dtype=np.int64), [])
 
     @property
     def times(self) -> pd.DatetimeIndex:
-        return pd.DatetimeIndex(self.manifest["fetched_at"])
+        """Each manifest row's ``fetched_at``, as an index (made once per state)."""
+        return self.memo("times", lambda: pd.DatetimeIndex(self.manifest["fetched_at"]))
+
+    def memo(self, key: Any, make: Callable[[], Any]) -> Any:
+        """``make()``, made once per state (a state is one version of the tables and never
+        changes): what every answer derives from the manifest alike. A caller that modifies what
+        it gets (a numpy mask) copies it first."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
 
     @property
     def found(self) -> list[Problem]:
@@ -303,6 +313,20 @@ def list_faults(rows: list[dict[str, Any]], lists: pa.ListArray) -> list[list[st
     return out
 
 
+#: The manifest columns' types, as the ``snapshots`` table declares them.
+_TYPES = {f.name: f.type for f in SNAPSHOTS_SCHEMA}
+
+
+def _manifest_columns(t: pa.Table) -> pa.Table:
+    """A ``snapshots`` file's manifest columns (those it has), cast to the declared types (a file
+    written by another engine may hold e.g. large strings); as it is when it already has them."""
+    names = set(t.column_names)
+    t = t.select([c for c in MANIFEST_COLUMNS if c in names])
+    if all(f.type == _TYPES[f.name] for f in t.schema):
+        return t
+    return t.cast(pa.schema([pa.field(f.name, _TYPES[f.name]) for f in t.schema]))
+
+
 def _manifest(
     files: list[tuple[str, pa.Table]],
     rules: bool = True,
@@ -320,9 +344,7 @@ def _manifest(
         frame = SNAPSHOTS_SCHEMA.empty_table().drop_columns(["versions"]).to_pandas()
         frame["seq"] = pd.Series([], dtype=np.int32)
         return (apply_rules(frame) if rules else frame), np.zeros(0, dtype=np.int64), []
-    types = {f.name: f.type for f in SNAPSHOTS_SCHEMA}
-    same = [t.select([c for c in MANIFEST_COLUMNS if c in t.column_names]) for _, t in files]
-    same = [t.cast(pa.schema([pa.field(f.name, types[f.name]) for f in t.schema])) for t in same]
+    same = [_manifest_columns(t) for _, t in files]
     table = pa.concat_tables(same, promote_options="default") if len(same) > 1 else same[0]
     sizes = np.cumsum([len(t) for t in same])
     faults = id_faults(table)  # row_faults without the lists, every row at once: no Python row each
@@ -352,8 +374,9 @@ def _manifest(
             for j, found in zip(at, list_faults(checked(at), chunk)):
                 faults[j] = found
     keep = np.flatnonzero(np.array([not f for f in faults], dtype=bool))
-    first = ~pd.Series(ids.to_numpy(zero_copy_only=False)[keep]).duplicated().to_numpy()
-    keep = keep[first]  # first consistent copy of each id, in file order
+    if repeated:
+        first = ~pd.Series(ids.to_numpy(zero_copy_only=False)[keep]).duplicated().to_numpy()
+        keep = keep[first]  # first consistent copy of each id, in file order
     kept = {sids[j] for j in keep.tolist()}
     problems = []
     for j in np.flatnonzero([bool(f) for f in faults]).tolist():
@@ -363,6 +386,6 @@ def _manifest(
     table = table.take(pa.array(keep, pa.int64()))
     order = pc.sort_indices(table, [("fetched_at", "ascending"), ("snapshot_id", "ascending")]).to_numpy()
     rows = keep[order]
-    frame = table.take(pa.array(order, pa.int64())).to_pandas(ignore_metadata=True)
-    frame["seq"] = np.zeros(len(frame), dtype=np.int32)
+    table = table.take(pa.array(order, pa.int64()))
+    frame = table.append_column("seq", pa.array(np.zeros(len(table), dtype=np.int32))).to_pandas(ignore_metadata=True)
     return (apply_rules(frame) if rules else frame), rows, problems

@@ -33,7 +33,7 @@ from ..ingest import prepare, Recorded
 from ..intake import Body
 from ..refusals import refuse_same_time
 from ..queries import no_snapshot_error, parse_versions, snapshot_frame
-from ..timeline import latest_of, partial_times, scope_column, twins_note
+from ..timeline import latest_of, partial_times, row_scope, twins_note
 from .schema import ORPHAN_RETENTION_HOURS, VACUUM_RETENTION_HOURS, _plain, snapshot_rows, versions_rows
 from .state import State, _forgettable
 from .tables import DeltaLayout
@@ -57,7 +57,7 @@ def _read_back_differs(
     for c in READ_BACK_COLUMNS:
         got, want = stored[c], meant[c]
         if c == "scope":  # readers recompute a scope by today's rule (timeline.scope_column): so does this
-            want = scope_column(pd.DataFrame([meant]))[0]
+            want = row_scope(meant["base_url"], meant["endpoint"], meant["query"], meant["key_fingerprint"])
         same = pd.Timestamp(got) == pd.Timestamp(want) if c == "fetched_at" else _plain(got) == _plain(want)
         if not same:
             wrong.append(c)
@@ -254,11 +254,23 @@ class DeltaStore:
 
     def default_scope(self, state: State) -> str:
         """The scope answers take when none is named: :func:`orcatalog.scope.default_scope`."""
-        return default_scope(state.manifest)
+        return str(state.memo("default scope", lambda: default_scope(state.manifest)))
 
     def visible(self, state: State) -> np.ndarray:
-        m = state.manifest
-        return ~m["shadowed"].to_numpy(dtype=bool) & ~m["snapshot_id"].isin(set(state.unreadable)).to_numpy()
+        """Which manifest rows answers may use: not shadowed, not unreadable (a new array each call)."""
+
+        def make() -> np.ndarray:
+            m = state.manifest
+            hidden = m["shadowed"].to_numpy(dtype=bool)
+            if state.unreadable:
+                hidden = hidden | m["snapshot_id"].isin(set(state.unreadable)).to_numpy()
+            return ~hidden
+
+        return np.array(state.memo("visible", make), copy=True)
+
+    def of_scope(self, state: State, scope: str) -> np.ndarray:
+        """Which manifest rows are of ``scope`` (a new array each call)."""
+        return np.array(state.memo(("scope", scope), lambda: (state.manifest["scope"] == scope).to_numpy()), copy=True)
 
     def pick(
         self,
@@ -291,7 +303,7 @@ class DeltaStore:
                 raise SnapshotNotFoundError(f"no snapshot {snapshot_id!r} in {root}")
             return int(found[0])
         scope = scope or self.default_scope(state)
-        mask = (m["scope"] == scope).to_numpy() & self.visible(state)
+        mask = self.of_scope(state, scope) & self.visible(state)
         if when is not None:
             mask &= state.times <= when
         found = np.flatnonzero(mask)
@@ -300,8 +312,10 @@ class DeltaStore:
             notes.append(note)
         answer = m["fetched_at"].iloc[pos] if pos is not None else None
         until = when if when is not None else pd.Timestamp.max.tz_localize("UTC")
-        between = m["scope"].eq(scope).to_numpy() & m["snapshot_id"].isin(set(state.unreadable)).to_numpy()
-        between &= (state.times <= until) & ((state.times > answer) if answer is not None else True)
+        between = np.zeros(len(m), dtype=bool)
+        if state.unreadable:
+            between = self.of_scope(state, scope) & m["snapshot_id"].isin(set(state.unreadable)).to_numpy()
+            between &= (state.times <= until) & ((state.times > answer) if answer is not None else True)
         if between.any():
             sid = m["snapshot_id"].to_numpy()[between][-1]
             raise StoreDamagedError(
@@ -345,7 +359,7 @@ class DeltaStore:
         if scope == "default":
             scope = self.default_scope(state)
         if scope is not None:
-            keep &= (m["scope"] == scope).to_numpy()
+            keep &= self.of_scope(state, scope)
         if start is not None:
             keep &= state.times >= start
         if end is not None:
