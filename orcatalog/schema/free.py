@@ -66,7 +66,9 @@ def unlisted_output_prices(prices: Any, outputs: Any, ids: Any) -> Any:
     free_variant = np.fromiter((str(mid).endswith(":free") for mid in ids), dtype=bool, count=n)
     groups: dict[tuple[str, ...], list[int]] = {}  # rows by their generated outputs (few distinct sets)
     for i, mods in enumerate(outputs):
-        if mods is None or free_variant[i] or (np.ndim(mods) == 0 and not isinstance(mods, str)):
+        if mods is None or free_variant[i]:
+            continue
+        if type(mods) is not list and np.ndim(mods) == 0 and not isinstance(mods, str):  # a list: the usual case
             continue
         generated = tuple(str(m) for m in ([mods] if isinstance(mods, str) else mods) if m not in UNPRICED_OUTPUTS)
         if generated:

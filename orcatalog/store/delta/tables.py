@@ -90,6 +90,7 @@ class DeltaLayout:
         self.uris = {t: f"{prefix}/{t}" for t in TABLES}
         self.data = DataFiles(self.fs, self.local, self.uris, self.options)  # read once each
         self._handles: dict[str, Any] = {}  # table name -> its DeltaTable, brought up to date before each use
+        self._read_log: dict[str, float] = {}  # table name -> when its handle last read the log (waits' clock)
         self._state: State | None = None
 
     # -- tables ----------------------------------------------------------------------------
@@ -108,12 +109,16 @@ class DeltaLayout:
         if dt is not None and not refresh:
             return dt
         if dt is not None:
+            if self._current(name, dt):
+                return dt
             try:
                 dt.update_incremental()
+                self._read_log[name] = self.waits.now()
                 return dt
             except delta_failures("open"):  # e.g. the log it would read next expired: open it anew
                 del self._handles[name]
         try:
+            self._read_log[name] = self.waits.now()
             dt = DeltaTable(self.uris[name], storage_options=self.options or None)
         except delta_failures("open") as exc:
             error = map_delta(exc, "open", f"the store at {self.root}", self.secrets)
@@ -125,6 +130,18 @@ class DeltaLayout:
             raise error from None
         self._handles[name] = dt
         return dt
+
+    def _current(self, name: str, dt: Any) -> bool:
+        """Whether a kept handle of a table on disk is still its latest version: the log has no
+        file for the next commit (Delta numbers commits without gaps, so any newer version has
+        it), which one ``stat`` answers where asking delta-rs lists the log (about 1 ms a table).
+        Trusted only for :data:`_LOG_TRUST_SECONDS` after the handle last read the log: a newer
+        commit's file is deleted only once it is older than the log's retention (7 days), so
+        within a day of that read it cannot have come and gone. On object stores: never (the
+        log is asked)."""
+        if not self.local or self.waits.now() - self._read_log.get(name, float("-inf")) > _LOG_TRUST_SECONDS:
+            return False
+        return not os.path.exists(os.path.join(self.uris[name], "_delta_log", f"{dt.version() + 1:020d}.json"))
 
     def _log_damage(self, name: str) -> tuple[str, str | None]:
         """What is wrong with a table whose Delta log cannot be read (the start of the
@@ -382,5 +399,10 @@ class DeltaLayout:
         """Delete replaced and uncommitted files of table ``name``: :func:`.upkeep.vacuum`."""
         upkeep.vacuum(self, name, retention_hours, orphan_hours)
 
+
+#: How long after a handle read a table's log the absence of the next commit's file is trusted
+#: to mean no newer version (:meth:`DeltaLayout._current`): a day, far inside the 7 days a log
+#: entry is kept (``delta.logRetentionDuration``).
+_LOG_TRUST_SECONDS = 24 * 3600.0
 
 _CONDITIONAL_PUT_OK: set[tuple[str | None, str]] = set()  # (endpoint, bucket) checked by this process
