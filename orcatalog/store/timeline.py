@@ -205,7 +205,10 @@ def partial_times(manifest: pd.DataFrame, keep: np.ndarray) -> dict[str, list[st
         manifest: rows with ``scope``, ``fetched_at`` (UTC) and ``partial``.
         keep: a boolean mask of the rows the history read.
     """
-    rows = manifest[np.asarray(keep, dtype=bool) & manifest["partial"].to_numpy(dtype=bool)]
+    chosen = np.asarray(keep, dtype=bool) & manifest["partial"].to_numpy(dtype=bool)
+    if not chosen.any():  # the usual case: no partial snapshot, no frame to select
+        return {}
+    rows = manifest[chosen]
     out: dict[str, list[str]] = {}
     for sc, when in zip(rows["scope"].astype(str).tolist(), pd.to_datetime(rows["fetched_at"], utc=True)):
         out.setdefault(sc, []).append(when.isoformat())
@@ -285,6 +288,9 @@ def twins_note(manifest: pd.DataFrame, keep: np.ndarray) -> str | None:
     Returns:
         The note for a ``TwinSnapshotWarning``, or None.
     """
+    times = manifest["fetched_at"].to_numpy(dtype="datetime64[us]")[np.asarray(keep, dtype=bool)]
+    if len(np.unique(times)) == len(times):  # no two kept rows at one time (the usual case): no twins
+        return None
     kept = manifest.loc[keep, ["scope", "fetched_at", "snapshot_id"]]
     twins = kept[kept.duplicated(["scope", "fetched_at"], keep=False)]
     if twins.empty:

@@ -400,14 +400,22 @@ class DeltaStore:
         out.insert(0, "scope", pd.Categorical.from_codes(scopes.codes[pos], scopes.categories))
         out.insert(0, "fetched_at", m["fetched_at"].array.take(pos))
         out.insert(0, "snapshot_id", pd.Categorical.from_codes(sids.codes[pos], sids.categories))
-        out.attrs["snapshot_times"] = {
-            str(sc): iso[keep & (scopes.codes == i)].tolist()
-            for i, sc in enumerate(scopes.categories)
-            if (keep & (scopes.codes == i)).any()
-        }
-        out.attrs["partial_snapshots"] = m.loc[keep & m["partial"].to_numpy(), "snapshot_id"].tolist()
+        # the same rows kept (scope, start, end) give the same times: made once per state, a copy each answer
+        times = state.memo(
+            ("snapshot times", scope, start, end),
+            lambda: {
+                str(sc): iso[keep & (scopes.codes == i)].tolist()
+                for i, sc in enumerate(scopes.categories)
+                if (keep & (scopes.codes == i)).any()
+            },
+        )
+        out.attrs["snapshot_times"] = {sc: list(t) for sc, t in times.items()}
+        partials = keep & m["partial"].to_numpy(dtype=bool)
+        out.attrs["partial_snapshots"] = m.loc[partials, "snapshot_id"].tolist() if partials.any() else []
         out.attrs["partial_times"] = partial_times(m, keep)
-        note = twins_note(m, keep)
+        # a store without twins has none among any rows it keeps (asked once per state)
+        any_twins = state.memo("twins", lambda: twins_note(m, np.ones(len(m), dtype=bool)) is not None)
+        note = twins_note(m, keep) if any_twins else None
         if note is not None:
             warnings.warn(note, TwinSnapshotWarning, stacklevel=5)  # the caller of SnapshotStore.history
         return out
