@@ -7,13 +7,18 @@ Targets (ratios printed; exit status 1 on a miss):
 - store size after importing the 199-body hourly series: at most 500 KB;
 - full ``store.history()``: at most 1/10 of the naive load-all time;
 - one model's price series: at most 1/20 of the naive time;
-- ``store.load(as_of=...)``: at most 3x reading one naive per-snapshot file;
+- ``store.load(as_of=...)``: at most 3x reading one naive per-snapshot file (the median of the
+  wall-clock ratios of 15 interleaved rounds, :func:`_report.paired`: this machine's speed drifts
+  by a third within a minute, so the two are timed side by side; the ratio of best times is
+  printed too);
 - one synthetic year of hourly snapshots (8,760, the real series replayed back and forth in time):
   store size after ``compact()`` at most 2 MB (parquet layout) / 10 MB (Delta layout, log
   included), and ``load(as_of)`` / one model's series at most 2x their time at 199;
 - a single append (one hourly body, a fresh ``SnapshotStore`` each time, as an hourly job writes;
-  the store's own upkeep included): the median of several appends after the 9th at most 25x
-  ``json.loads`` of the body, and the median after the 8,760th at most 2x that after the 9th.
+  the store's own upkeep included): after the 9th, the median over 9 appends of each append's
+  ratio to ``json.loads`` of its body timed beside it at most 25x (the median append against the
+  ``json.loads`` timed first is printed too), and the median append after the 8,760th at most
+  2x that after the 9th.
 - printed, no target: on the Delta layout's synthetic year, what the ``snapshots``-row self-check
   costs a new store object's first read (:func:`row_check_cost`: with / without, same run).
 
@@ -40,6 +45,9 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
+from typing import NamedTuple
 from pathlib import Path
 
 import orjson
@@ -75,22 +83,52 @@ def hourly_bodies(data: Path) -> list[tuple[pd.Timestamp, bytes]]:
     return sorted(out)
 
 
+class Appends(NamedTuple):
+    """What :func:`median_append` measured (seconds, wall clock)."""
+
+    median: float  #: the median append time
+    ratio: float  #: the median of the rounds' ratios: an append / ``json.loads`` of its body, timed beside it
+
+
 def median_append(
     root: Path, bodies: list[tuple[pd.Timestamp, bytes]], start: pd.Timestamp, layout: str, n: int = 9
-) -> float:
-    """Median time of ``n`` single appends, each by a new store object (an hourly job's process)."""
+) -> Appends:
+    """``n`` single appends, each by a new store object (an hourly job's process), each round with
+    ``json.loads`` of the same body timed beside it (the best of 3, before or after the append in
+    alternate rounds): the median append, and the median of the rounds' ratios. This machine's
+    speed drifts by a third within a minute, so a ratio is taken within its round, not against a
+    ``json.loads`` timed once before everything."""
+    import json
     import statistics
 
-    from orcatalog.testing.legacy import store_in_layout
-
-    times = []
+    times, ratios = [], []
     for i in range(n):
         when = start + pd.Timedelta(hours=i + 1)
         raw = bodies[i % len(bodies)][1]
-        begin = time.perf_counter()
-        store_in_layout(root, layout).import_bodies([(when, raw)], progress=False, now=NOW)
-        times.append(time.perf_counter() - begin)
-    return statistics.median(times)
+
+        parse = partial(json.loads, raw)
+        write = partial(_append, root, layout, when, raw)  # the new store object included, as a new process has
+        if i % 2 == 0:
+            t_json, append = min(_timed(parse) for _ in range(3)), _timed(write)
+        else:
+            append, t_json = _timed(write), min(_timed(parse) for _ in range(3))
+        times.append(append)
+        ratios.append(append / t_json)
+    return Appends(statistics.median(times), statistics.median(ratios))
+
+
+def _append(root: Path, layout: str, when: pd.Timestamp, raw: bytes) -> None:
+    """One append by a new store object."""
+    from orcatalog.testing.legacy import store_in_layout
+
+    store_in_layout(root, layout).import_bodies([(when, raw)], progress=False, now=NOW)
+
+
+def _timed(func: Callable[[], object]) -> float:
+    """Wall-clock seconds of one call."""
+    begin = time.perf_counter()
+    func()
+    return time.perf_counter() - begin
 
 
 def naive_write(bodies: list[tuple[pd.Timestamp, bytes]], folder: Path) -> list[Path]:
@@ -123,7 +161,8 @@ class Naive:
             return df[df["id"] == MODEL]
 
         self.one = best(one, 3)
-        self.file = best(lambda: pd.read_parquet(paths[len(paths) // 2]))
+        self.path = paths[len(paths) // 2]  # the one file load(as_of) is timed against
+        self.file = best(lambda: pd.read_parquet(self.path))
         print(
             f"naive: {folder_bytes(folder) / 1e6:.1f} MB, load all {self.all:.3f} s, "
             f"one model {self.one:.3f} s, one file {self.file * 1e3:.1f} ms"
@@ -153,20 +192,28 @@ def measure(
     t_hist = best(store.history, 5)
     t_one = best(lambda: store.history(ids=[MODEL], columns=PRICE_COLUMNS))
     t_load = best(lambda: store.load(as_of=as_of))
+    load_pair = _report.paired(lambda: store.load(as_of=as_of), lambda: pd.read_parquet(naive.path), rounds=15)
     print(
         f"[{layout}] history {t_hist * 1e3:.1f} ms ({len(full):,} rows; first call {t_cold * 1e3:.1f} ms), "
-        f"one model {t_one * 1e3:.2f} ms, load(as_of) {t_load * 1e3:.2f} ms"
+        f"one model {t_one * 1e3:.2f} ms, load(as_of) {t_load * 1e3:.2f} ms (best; {t_load / naive.file:.2f}x "
+        f"the naive file's best, timed earlier); in {_report.sized(15, 1)} interleaved rounds with one naive "
+        f"file read: {load_pair.wall_ratio:.2f}x on the wall clock (checked), {load_pair.ratio:.2f}x on CPU time"
     )
     out["full history / naive load-all"] = (t_hist / naive.all, 1 / 10)
     out["one model's prices / naive"] = (t_one / naive.one, 1 / 20)
-    out["load(as_of) / one naive file"] = (t_load / naive.file, 3.0)
+    out["load(as_of) / one naive file"] = (load_pair.wall_ratio, 3.0)
 
     small = root.parent / "appends"
     for when, body in bodies[:9]:  # nine single appends first: the 10th and later are measured
         store_in_layout(small, layout).import_bodies([(when, body)], progress=False, now=NOW)
-    t_append = median_append(small, bodies, bodies[8][0], layout)
-    print(f"[{layout}] single append after 9: {t_append * 1e3:.1f} ms (median of 9)")
-    out["single append / json.loads of its body"] = (t_append / t_json, 25.0)
+    appends = median_append(small, bodies, bodies[8][0], layout)
+    t_append = appends.median
+    print(
+        f"[{layout}] single append after 9: {t_append * 1e3:.1f} ms (median of 9; {t_append / t_json:.1f}x the "
+        f"json.loads timed first), {appends.ratio:.1f}x json.loads of its body timed beside it (median of the "
+        "rounds, checked)"
+    )
+    out["single append / json.loads of its body"] = (appends.ratio, 25.0)
 
     if not quick:
         year = []
@@ -190,7 +237,7 @@ def measure(
             f"{len(year) / t_big_import:.0f} snapshots/s, one model {t_big_one * 1e3:.2f} ms, "
             f"load(as_of) {t_big_load * 1e3:.2f} ms"
         )
-        t_big_append = median_append(big_root, bodies, year[-1][0], layout)
+        t_big_append = median_append(big_root, bodies, year[-1][0], layout).median
         print(f"[{layout}] year: single append after 8760: {t_big_append * 1e3:.1f} ms (median of 9)")
         if layout == "delta":
             check = row_check_cost(big_root)
