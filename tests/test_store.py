@@ -297,6 +297,19 @@ def test_vanished_qwen_models_are_gaps_not_retirements(dated_store: oc.SnapshotS
         assert (mine[(mine["fetched_at"] == after_time) & (mine["field"] == "price_prompt")].shape[0]) == expected
 
 
+def test_a_history_s_snapshot_times_are_not_copied_by_each_column_read(hourly_store: oc.SnapshotStore) -> None:
+    """pandas deep-copies a frame's attrs into every column read and derived frame; a history's
+    snapshot times (8,760 a year) are immutable tuples of ISO text that copy as themselves, so a
+    column read costs what it costs without them, and the values still survive concat and JSON."""
+    h = hourly_store.history(ids="openai/gpt-4o", columns="price_prompt")
+    ((scope, times),) = h.attrs["snapshot_times"].items()
+    assert isinstance(times, tuple) and len(times) == 199 and all(isinstance(t, str) for t in times)
+    assert h["price_prompt"].attrs["snapshot_times"][scope] is times  # shared, not copied
+    assert pd.concat([h, h]).attrs["snapshot_times"][scope] == times
+    assert json.loads(json.dumps(h.attrs))["snapshot_times"][scope] == list(times)
+    assert pd.DatetimeIndex(times).is_monotonic_increasing
+
+
 def test_history_long_form(hourly_store: oc.SnapshotStore) -> None:
     h = hourly_store.history()
     m = hourly_store.snapshots()

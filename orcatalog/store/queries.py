@@ -33,6 +33,38 @@ from .timeline import latest_of, partial_times, twins_note
 __all__ = ["pick", "default_scope", "order", "load", "raw", "history", "names"]
 
 
+class Times(tuple[str, ...]):
+    """Snapshot times as ISO text, the values of a history's ``attrs["snapshot_times"]``: a tuple
+    (plain values: attrs must survive ``astype(str)``, ``concat`` and exports) that copies as
+    itself, since it cannot change. pandas deep-copies a frame's ``attrs`` into every column read
+    and every derived frame: a year's 8,760 times as a list made each column read of a one-model
+    history cost 1.8 ms instead of 0.01 ms."""
+
+    __slots__ = ()
+
+    def __copy__(self) -> Times:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Times:
+        return self
+
+
+def snapshot_times(iso: np.ndarray, keep: np.ndarray, scopes: pd.Categorical) -> dict[str, Times]:
+    """A history's ``attrs["snapshot_times"]``, both layouts: each scope's kept snapshot times.
+
+    Args:
+        iso: every manifest row's time as ISO text.
+        keep: which rows the history kept.
+        scopes: every manifest row's scope.
+    """
+    codes = scopes.codes
+    return {
+        str(sc): Times(iso[keep & (codes == i)].tolist())
+        for i, sc in enumerate(scopes.categories)
+        if (keep & (codes == i)).any()
+    }
+
+
 def default_scope(index: Index) -> str:
     """The scope answers take when none is named: :func:`orcatalog.scope.default_scope` of the store."""
     return scope_rule.default_scope(index.manifest)
@@ -217,12 +249,7 @@ def history(
     out.insert(0, "scope", pd.Categorical.from_codes(scopes.codes[pos], scopes.categories))
     out.insert(0, "fetched_at", index.times.take(pos))
     out.insert(0, "snapshot_id", pd.Categorical.from_codes(sids.codes[pos], sids.categories))
-    codes = scopes.codes
-    out.attrs["snapshot_times"] = {  # plain values (ISO text): attrs must survive astype(str), concat, exports
-        str(sc): index.iso_times[keep & (codes == i)].tolist()
-        for i, sc in enumerate(scopes.categories)
-        if (keep & (codes == i)).any()
-    }
+    out.attrs["snapshot_times"] = snapshot_times(index.iso_times, keep, scopes)
     out.attrs["partial_snapshots"] = manifest.loc[keep & manifest["partial"].to_numpy(), "snapshot_id"].tolist()
     out.attrs["partial_times"] = partial_times(manifest, keep)
     note = twins_note(manifest, keep)

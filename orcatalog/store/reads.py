@@ -288,7 +288,8 @@ class Reads(EndpointHistory):
             Rows sorted by ``fetched_at`` then ``id``; contract columns keep their dtypes except
             text columns other than ``id``, which are categorical (each value repeats once per
             snapshot). ``attrs["snapshot_times"]`` maps each scope to every snapshot time in
-            range as ISO text (a model absent from one has no row there);
+            range as ISO text, a tuple (a model absent from one has no row there; an immutable
+            tuple, so the copy of ``attrs`` pandas makes for every column read costs nothing);
             ``attrs["partial_snapshots"]`` lists the ids of partial catalogs in range. Shadowed
             day-precision snapshots and damaged ones (a warning names them) are left out. Two
             different snapshots of one scope at one time (an older store may hold such twins) are

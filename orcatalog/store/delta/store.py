@@ -32,7 +32,7 @@ from ..identity import row_faults, time_of_snapshot_id
 from ..ingest import prepare, Recorded
 from ..intake import Body
 from ..refusals import refuse_same_time
-from ..queries import no_snapshot_error, parse_versions, snapshot_frame
+from ..queries import no_snapshot_error, parse_versions, snapshot_frame, snapshot_times
 from ..timeline import latest_of, partial_times, row_scope, twins_note
 from .schema import ORPHAN_RETENTION_HOURS, VACUUM_RETENTION_HOURS, _plain, snapshot_rows, versions_rows
 from .state import State, _forgettable
@@ -400,16 +400,9 @@ class DeltaStore:
         out.insert(0, "scope", pd.Categorical.from_codes(scopes.codes[pos], scopes.categories))
         out.insert(0, "fetched_at", m["fetched_at"].array.take(pos))
         out.insert(0, "snapshot_id", pd.Categorical.from_codes(sids.codes[pos], sids.categories))
-        # the same rows kept (scope, start, end) give the same times: made once per state, a copy each answer
-        times = state.memo(
-            ("snapshot times", scope, start, end),
-            lambda: {
-                str(sc): iso[keep & (scopes.codes == i)].tolist()
-                for i, sc in enumerate(scopes.categories)
-                if (keep & (scopes.codes == i)).any()
-            },
-        )
-        out.attrs["snapshot_times"] = {sc: list(t) for sc, t in times.items()}
+        # the same rows kept (scope, start, end) give the same times (which cannot change): made once per state
+        times = state.memo(("snapshot times", scope, start, end), lambda: snapshot_times(iso, keep, scopes))
+        out.attrs["snapshot_times"] = dict(times)
         partials = keep & m["partial"].to_numpy(dtype=bool)
         out.attrs["partial_snapshots"] = m.loc[partials, "snapshot_id"].tolist() if partials.any() else []
         out.attrs["partial_times"] = partial_times(m, keep)
